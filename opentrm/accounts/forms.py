@@ -1,0 +1,40 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from opentrm.accounts.models import Membership
+from opentrm.accounts.roles import Role
+
+
+class ChooseOrganisationForm(forms.Form):
+    membership = forms.ModelChoiceField(
+        label=_("Act for"), queryset=Membership.objects.none(), widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args: object, memberships: list[Membership], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["membership"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Membership.objects.filter(pk__in=[m.pk for m in memberships])
+
+
+class MemberCreateForm(forms.Form):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    full_name = forms.CharField(label=_("Full name"), max_length=300)
+    email = forms.EmailField(label=_("E-mail"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    password = forms.CharField(
+        label=_("Initial password"),
+        widget=forms.PasswordInput(render_value=False),
+        min_length=12,
+        help_text=_("At least 12 characters. Give it to the person through a separate channel."),
+    )
+
+
+class MembershipChangeForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    is_active = forms.BooleanField(label=_("Active"), required=False)
+
+
+class ApiTokenCreateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=366, initial=90)

@@ -1,0 +1,138 @@
+"""Writes on users, memberships and API tokens; each audited in its own transaction."""
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opentrm.accounts.models import ApiToken, Membership, User
+from opentrm.accounts.policy import Action, Actor, require
+from opentrm.accounts.roles import Role
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+
+TOKEN_PREFIX = "otrm"
+
+
+def _hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def member_create(
+    *, actor: Actor, username: str, full_name: str, email: str, role: Role, password: str
+) -> Membership:
+    """Create a user and make them a member of the administrator's own organisation."""
+    require(actor, Action.MEMBERS_MANAGE)
+    assert actor.membership is not None
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("This user name is already taken.")})
+    first, _sep, last = full_name.strip().partition(" ")
+    user = User(username=username, first_name=first, last_name=last, email=email)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    membership = Membership.objects.create(
+        user=user, organisation=actor.membership.organisation, role=role, created_by=actor.user
+    )
+    record_event(event_type=EventType.USER_CREATED, actor=actor, target=user)
+    record_event(
+        event_type=EventType.MEMBERSHIP_CREATED,
+        actor=actor,
+        target=membership,
+        detail={"role": role.value},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_change(
+    *, actor: Actor, membership: Membership, role: Role, is_active: bool
+) -> Membership:
+    """Change a member's role or end the membership. Nobody changes their own."""
+    if not actor.may_manage_membership(membership):
+        raise PermissionDenied
+    changed = []
+    if membership.role != role:
+        changed.append("role")
+    if membership.is_active != is_active:
+        changed.append("is_active")
+    if not changed:
+        return membership
+    membership.role = role
+    membership.is_active = is_active
+    membership.save(update_fields=["role", "is_active", "updated_at"])
+    record_event(
+        event_type=EventType.MEMBERSHIP_CHANGED if is_active else EventType.MEMBERSHIP_ENDED,
+        actor=actor,
+        target=membership,
+        changed_fields=changed,
+        detail={"role": role.value},
+    )
+    return membership
+
+
+@transaction.atomic
+def api_token_create(*, actor: Actor, name: str, days: int | None = None) -> tuple[ApiToken, str]:
+    """Issue a token acting as the actor's current membership. The secret is shown once."""
+    require(actor, Action.API_TOKENS_OWN)
+    assert actor.membership is not None
+    lifetime = days or settings.API_TOKEN_DEFAULT_DAYS
+    if not 1 <= lifetime <= 366:
+        raise ValidationError({"days": _("A token lives between 1 and 366 days.")})
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        membership=actor.membership,
+        name=name.strip() or _("API token"),
+        prefix=prefix,
+        secret_hash=_hash_secret(secret),
+        expires_at=timezone.now() + timedelta(days=lifetime),
+    )
+    record_event(event_type=EventType.API_TOKEN_CREATED, actor=actor, target=token)
+    return token, f"{TOKEN_PREFIX}_{prefix}_{secret}"
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
+    if token.membership.user_id != actor.user.pk:
+        raise PermissionDenied
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at", "updated_at"])
+        record_event(event_type=EventType.API_TOKEN_REVOKED, actor=actor, target=token)
+    return token
+
+
+def api_token_authenticate(raw: str) -> Actor | None:
+    """The actor behind a presented token, or None if it is unknown, expired or revoked."""
+    parts = raw.split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        return None
+    token = (
+        ApiToken.objects.select_related(
+            "membership", "membership__user", "membership__organisation__country"
+        )
+        .filter(prefix=parts[1])
+        .first()
+    )
+    if token is None or not hmac.compare_digest(token.secret_hash, _hash_secret(parts[2])):
+        return None
+    membership = token.membership
+    if (
+        not token.is_usable
+        or not membership.is_active
+        or not membership.user.is_active
+        or not membership.organisation.is_active
+    ):
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return Actor(user=membership.user, membership=membership)

@@ -1,0 +1,27 @@
+"""The actor of a browser request: the logged-in user and the membership chosen in the session."""
+
+from django.http import HttpRequest
+
+from opentrm.accounts.models import User
+from opentrm.accounts.policy import Actor, actor_for
+
+MEMBERSHIP_SESSION_KEY = "opentrm_membership_id"
+
+
+def current_actor(request: HttpRequest) -> Actor | None:
+    """The actor for this request (computed once per request), or None when logged out."""
+    cached: Actor | None = getattr(request, "_opentrm_actor", None)
+    if cached is not None:
+        return cached
+    user = request.user
+    if not user.is_authenticated or not isinstance(user, User):
+        return None
+    actor = actor_for(user, request.session.get(MEMBERSHIP_SESSION_KEY))
+    request._opentrm_actor = actor  # type: ignore[attr-defined]
+    return actor
+
+
+def set_acting_membership(request: HttpRequest, membership_id: int) -> None:
+    request.session[MEMBERSHIP_SESSION_KEY] = membership_id
+    if hasattr(request, "_opentrm_actor"):
+        del request._opentrm_actor

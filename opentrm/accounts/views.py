@@ -1,0 +1,171 @@
+"""Login, logout, password, the acting organisation, members and personal API tokens."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from opentrm.accounts import services
+from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.forms import (
+    ApiTokenCreateForm,
+    ChooseOrganisationForm,
+    MemberCreateForm,
+    MembershipChangeForm,
+)
+from opentrm.accounts.models import ApiToken, Membership
+from opentrm.accounts.policy import Action, active_memberships
+from opentrm.accounts.roles import Role
+from opentrm.accounts.session import current_actor, set_acting_membership
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:account")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        with transaction.atomic():
+            response = super().form_valid(form)
+            actor = current_actor(self.request)
+            record_event(event_type=EventType.USER_PASSWORD_CHANGED, actor=actor)
+        messages.success(self.request, _("Your password was changed."))
+        return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def choose_organisation(request: HttpRequest) -> HttpResponse:
+    actor = current_actor(request)
+    assert actor is not None
+    memberships = active_memberships(actor.user)
+    form = ChooseOrganisationForm(request.POST or None, memberships=memberships)
+    if request.method == "POST" and form.is_valid():
+        membership = form.cleaned_data["membership"]
+        set_acting_membership(request, membership.pk)
+        record_event(
+            event_type=EventType.ORGANISATION_SWITCHED,
+            actor=current_actor(request),
+            target=membership,
+        )
+        return redirect("directory:home")
+    status = 200 if memberships else 403
+    return render(
+        request,
+        "accounts/choose_organisation.html",
+        {"form": form, "memberships": memberships},
+        status=status,
+    )
+
+
+@actor_required(Action.API_TOKENS_OWN)
+@require_http_methods(["GET", "POST"])
+def account(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    form = ApiTokenCreateForm(request.POST or None)
+    new_secret = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _token, new_secret = services.api_token_create(
+                actor=actor, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            form = ApiTokenCreateForm()
+    tokens = ApiToken.objects.filter(membership__user=actor.user).select_related(
+        "membership__organisation"
+    )
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "form": form,
+            "tokens": tokens,
+            "new_secret": new_secret,
+            "memberships": active_memberships(actor.user),
+        },
+    )
+
+
+@actor_required(Action.API_TOKENS_OWN)
+@require_http_methods(["POST"])
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponseBase:
+    actor = request.actor  # type: ignore[attr-defined]
+    token = get_object_or_404(ApiToken, pk=token_id, membership__user=actor.user)
+    services.api_token_revoke(actor=actor, token=token)
+    messages.success(request, _("The token was revoked."))
+    return redirect("accounts:account")
+
+
+@actor_required(Action.MEMBERS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def member_list(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    form = MemberCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_create(
+                actor=actor,
+                username=form.cleaned_data["username"],
+                full_name=form.cleaned_data["full_name"],
+                email=form.cleaned_data["email"],
+                role=Role(form.cleaned_data["role"]),
+                password=form.cleaned_data["password"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The member was added."))
+            return redirect("accounts:member_list")
+    members = (
+        Membership.objects.filter(organisation_id=actor.organisation_id)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    return render(request, "accounts/member_list.html", {"form": form, "members": members})
+
+
+@actor_required(Action.MEMBERS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def member_change(request: HttpRequest, membership_id: int) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"),
+        pk=membership_id,
+        organisation_id=actor.organisation_id,
+    )
+    if not actor.may_manage_membership(membership):
+        messages.error(request, _("You cannot change your own role or membership."))
+        return redirect("accounts:member_list")
+    form = MembershipChangeForm(
+        request.POST or None, initial={"role": membership.role, "is_active": membership.is_active}
+    )
+    if request.method == "POST" and form.is_valid():
+        services.membership_change(
+            actor=actor,
+            membership=membership,
+            role=Role(form.cleaned_data["role"]),
+            is_active=form.cleaned_data["is_active"],
+        )
+        messages.success(request, _("The membership was changed."))
+        return redirect("accounts:member_list")
+    return render(request, "accounts/member_change.html", {"form": form, "membership": membership})

@@ -1,0 +1,39 @@
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from opentrm.audit.models import AuditEvent
+
+
+def audit_event_list(
+    *,
+    user: str = "",
+    organisation_id: int | None = None,
+    event_type: str = "",
+    target_type: str = "",
+    target_id: str = "",
+    since: date | None = None,
+    until: date | None = None,
+) -> QuerySet[AuditEvent]:
+    """Audit events, newest first, filtered. The caller has checked Action.AUDIT_VIEW."""
+    events = AuditEvent.objects.all()
+    if user:
+        condition = Q(actor_label__iexact=user)
+        if user.isdigit():
+            condition |= Q(actor_id=int(user))
+        events = events.filter(condition)
+    if organisation_id:
+        events = events.filter(organisation_id=organisation_id)
+    if event_type:
+        events = events.filter(event_type=event_type)
+    if target_type:
+        events = events.filter(target_type=target_type)
+    if target_id:
+        events = events.filter(target_id=target_id)
+    zone = timezone.get_current_timezone()
+    if since:
+        events = events.filter(occurred_at__gte=datetime.combine(since, time.min, tzinfo=zone))
+    if until:
+        events = events.filter(occurred_at__lt=datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone))
+    return events.order_by("-sequence")

@@ -1,0 +1,72 @@
+"""Writing audit events. Called by every service, inside the service's own transaction."""
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from opentrm.audit.chain import GENESIS_HASH, event_hash
+from opentrm.audit.events import EventType
+from opentrm.audit.models import AuditChainHead, AuditEvent
+from opentrm.core.request_context import current_request_id
+
+
+class AuditActor(Protocol):
+    """What the trail needs to know about whoever acted (see accounts.policy.Actor)."""
+
+    @property
+    def user_id(self) -> int | None: ...
+
+    @property
+    def user_label(self) -> str: ...
+
+    @property
+    def organisation_id(self) -> int | None: ...
+
+    @property
+    def organisation_label(self) -> str: ...
+
+
+def record_event(
+    *,
+    event_type: EventType,
+    actor: AuditActor | None,
+    target: models.Model | None = None,
+    target_type: str = "",
+    target_id: str | int = "",
+    changed_fields: Iterable[str] = (),
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the chain. If this fails, the caller's whole transaction fails.
+
+    ``detail`` must hold ids, counts and codes only, never personal data.
+    """
+    if target is not None:
+        target_type = target._meta.label_lower
+        target_id = str(target.pk)
+    with transaction.atomic():
+        head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:
+            head = AuditChainHead.objects.create(pk=1, last_sequence=0, last_hash=GENESIS_HASH)
+        event = AuditEvent(
+            sequence=head.last_sequence + 1,
+            occurred_at=timezone.now(),
+            event_type=event_type.value,
+            actor_id=actor.user_id if actor else None,
+            actor_label=actor.user_label if actor else "",
+            organisation_id=actor.organisation_id if actor else None,
+            organisation_label=actor.organisation_label if actor else "",
+            target_type=target_type,
+            target_id=str(target_id),
+            request_id=current_request_id(),
+            changed_fields=sorted(set(changed_fields)),
+            detail=detail or {},
+            previous_hash=head.last_hash,
+        )
+        event.hash = event_hash(event)
+        event.save(force_insert=True)
+        head.last_sequence = event.sequence
+        head.last_hash = event.hash
+        head.save(update_fields=["last_sequence", "last_hash"])
+    return event

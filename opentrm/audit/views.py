@@ -1,0 +1,43 @@
+"""The audit viewer for the data-protection officer."""
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.policy import Action
+from opentrm.audit.events import EventType
+from opentrm.audit.forms import AuditFilterForm
+from opentrm.audit.selectors import audit_event_list
+from opentrm.audit.services import record_event
+
+
+@require_GET
+@actor_required(Action.AUDIT_VIEW)
+def event_list(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    form = AuditFilterForm(request.GET or None)
+    filters = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = {
+            "user": data["user"].strip(),
+            "organisation_id": data["organisation"],
+            "event_type": data["event_type"],
+            "target_type": data["target_type"].strip(),
+            "target_id": data["target_id"].strip(),
+            "since": data["since"],
+            "until": data["until"],
+        }
+    events = audit_event_list(**filters) if not form.errors else audit_event_list().none()
+    page = Paginator(events, 100).get_page(request.GET.get("page"))
+    # Looking at who saw what is itself an access worth recording.
+    record_event(
+        event_type=EventType.AUDIT_VIEWED,
+        actor=actor,
+        detail={k: str(v) for k, v in filters.items() if v},
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "audit/event_list.html", {"form": form, "page": page, "query": query.urlencode()})

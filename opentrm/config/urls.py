@@ -1,0 +1,19 @@
+from django.views.i18n import set_language
+from django.urls import include, path
+
+from opentrm.config.api import api
+from opentrm.core import views as core_views
+
+handler400 = "opentrm.core.views.bad_request"
+handler403 = "opentrm.core.views.permission_denied"
+handler404 = "opentrm.core.views.page_not_found"
+handler500 = "opentrm.core.views.server_error"
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("account/", include("opentrm.accounts.urls")),
+    path("audit/", include("opentrm.audit.urls")),
+    path("api/v1/", api.urls),
+    path("", include("opentrm.directory.urls")),
+]

@@ -1,0 +1,41 @@
+"""Optimistic locking: a save made from a stale form is refused, never silently applied."""
+
+from typing import Any, TypeVar
+
+from django.db.models import F
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from opentrm.core.errors import ConflictError
+from opentrm.core.models import VersionedModel
+
+M = TypeVar("M", bound=VersionedModel)
+
+
+def save_if_unchanged(obj: M, *, expected_version: int, fields: list[str], actor: Any) -> M:
+    """Write ``fields`` of ``obj`` only if the row still has ``expected_version``.
+
+    The check and the write are one UPDATE statement, so two concurrent saves cannot both pass.
+    """
+    manager = type(obj)._default_manager
+    values = {name: getattr(obj, name) for name in fields}
+    updated = manager.filter(pk=obj.pk, version=expected_version).update(
+        version=F("version") + 1, updated_by=actor, updated_at=timezone.now(), **values
+    )
+    if updated != 1:
+        current = manager.select_related("updated_by").filter(pk=obj.pk).first()
+        if current is None or current.updated_by is None:
+            raise ConflictError(
+                _("This record was changed after you opened it. Reload it and apply your "
+                  "changes again.")
+            )
+        raise ConflictError(
+            _("This record was changed by %(name)s at %(time)s. Reload it and apply your "
+              "changes again.")
+            % {
+                "name": current.updated_by.get_full_name() or current.updated_by.get_username(),
+                "time": formats.date_format(current.updated_at, "DATETIME_FORMAT"),
+            }
+        )
+    obj.refresh_from_db(fields=["version", "updated_at", "updated_by"])
+    return obj

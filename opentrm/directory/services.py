@@ -1,0 +1,330 @@
+"""Writes on the directory. Each checks the editor's country, validates, and audits in the
+same transaction."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opentrm.accounts.policy import Actor
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+from opentrm.core.concurrency import save_if_unchanged
+from opentrm.directory.models import (
+    ContactChannel,
+    ContactPoint,
+    Country,
+    Function,
+    Language,
+    Organisation,
+    Responsibility,
+)
+from opentrm.directory.validation import validate_channel_value, validate_language_code
+
+ORGANISATION_FIELDS = [
+    "name",
+    "acronym",
+    "type",
+    "parent",
+    "city",
+    "region",
+    "address",
+    "website",
+    "accreditation_status",
+    "clearance_level",
+    "clearance_issuer",
+    "clearance_expires_on",
+    "is_active",
+    "notes",
+]
+CONTACT_POINT_FIELDS = ["position", "person_name", "unit", "is_active", "notes"]
+
+
+@dataclass(frozen=True)
+class ChannelData:
+    kind: str
+    value: str
+    label: str = ""
+    hours: str = ""
+    available_24_7: bool = False
+
+
+def _require_editor(actor: Actor, country_id: int) -> None:
+    if not actor.may_edit_directory_of(country_id):
+        raise PermissionDenied
+
+
+def _check_parent(organisation: Organisation) -> None:
+    parent = organisation.parent
+    if parent is None:
+        return
+    if parent.country_id != organisation.country_id:
+        raise ValidationError({"parent": _("The parent body must be in the same country.")})
+    seen = {organisation.pk}
+    while parent is not None:
+        if parent.pk in seen:
+            raise ValidationError({"parent": _("An organisation cannot be its own parent.")})
+        seen.add(parent.pk)
+        parent = parent.parent
+
+
+def _duplicate_organisation(organisation: Organisation) -> None:
+    clash = Organisation.objects.filter(
+        country_id=organisation.country_id, name__iexact=organisation.name.strip()
+    ).exclude(pk=organisation.pk)
+    if clash.exists():
+        raise ValidationError(
+            {"name": _("An organisation with this name already exists in this country.")}
+        )
+
+
+def _duplicate_contact_point(contact_point: ContactPoint) -> None:
+    clash = ContactPoint.objects.filter(
+        organisation_id=contact_point.organisation_id,
+        position__iexact=contact_point.position.strip(),
+        person_name__iexact=contact_point.person_name.strip(),
+    ).exclude(pk=contact_point.pk)
+    if clash.exists():
+        raise ValidationError(
+            {"position": _("This organisation already has a contact point with this position and person.")}
+        )
+
+
+def _changed(before: dict[str, Any], after: object, fields: Iterable[str]) -> list[str]:
+    return [name for name in fields if before.get(name) != getattr(after, name)]
+
+
+def _snapshot(obj: object, fields: Iterable[str]) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in fields}
+
+
+@transaction.atomic
+def organisation_create(*, actor: Actor, country: Country, **values: Any) -> Organisation:
+    _require_editor(actor, country.pk)
+    organisation = Organisation(country=country, updated_by=actor.user, **values)
+    _check_parent(organisation)
+    _duplicate_organisation(organisation)
+    organisation.full_clean(validate_constraints=False)
+    organisation.save()
+    record_event(event_type=EventType.ORGANISATION_CREATED, actor=actor, target=organisation)
+    return organisation
+
+
+@transaction.atomic
+def organisation_update(
+    *, actor: Actor, organisation: Organisation, expected_version: int, **values: Any
+) -> Organisation:
+    _require_editor(actor, organisation.country_id)
+    unknown = set(values) - set(ORGANISATION_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))})
+    before = _snapshot(organisation, ORGANISATION_FIELDS)
+    for name, value in values.items():
+        setattr(organisation, name, value)
+    _check_parent(organisation)
+    _duplicate_organisation(organisation)
+    organisation.full_clean(validate_constraints=False)
+    changed = _changed(before, organisation, ORGANISATION_FIELDS)
+    if not changed:
+        return organisation
+    save_if_unchanged(organisation, expected_version=expected_version, fields=changed, actor=actor.user)
+    record_event(
+        event_type=EventType.ORGANISATION_CHANGED, actor=actor, target=organisation, changed_fields=changed
+    )
+    return organisation
+
+
+@transaction.atomic
+def organisation_verify(*, actor: Actor, organisation: Organisation, on: date | None = None) -> Organisation:
+    """Record that an editor confirmed the organisation's entry is correct today."""
+    _require_editor(actor, organisation.country_id)
+    Organisation.objects.filter(pk=organisation.pk).update(
+        last_verified_at=on or timezone.localdate(), last_verified_by=actor.user
+    )
+    organisation.refresh_from_db(fields=["last_verified_at", "last_verified_by"])
+    record_event(event_type=EventType.ORGANISATION_VERIFIED, actor=actor, target=organisation)
+    return organisation
+
+
+def _languages(codes: Iterable[str]) -> list[Language]:
+    clean = sorted({validate_language_code(code) for code in codes if code.strip()})
+    existing = {language.code: language for language in Language.objects.filter(code__in=clean)}
+    missing = [Language(code=code) for code in clean if code not in existing]
+    Language.objects.bulk_create(missing, ignore_conflicts=True)
+    return list(Language.objects.filter(code__in=clean))
+
+
+def _clean_channels(channels: Sequence[ChannelData]) -> list[ContactChannel]:
+    cleaned: list[ContactChannel] = []
+    errors: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for order, data in enumerate(channels):
+        try:
+            value = validate_channel_value(data.kind, data.value)
+        except ValidationError as error:
+            errors.extend(error.messages)
+            continue
+        if (data.kind, value) in seen:
+            continue
+        seen.add((data.kind, value))
+        cleaned.append(
+            ContactChannel(
+                kind=data.kind,
+                value=value,
+                label=data.label.strip(),
+                hours=data.hours.strip(),
+                available_24_7=data.available_24_7,
+                order=order,
+            )
+        )
+    if errors:
+        raise ValidationError({"channels": errors})
+    return cleaned
+
+
+@transaction.atomic
+def contact_point_create(
+    *,
+    actor: Actor,
+    organisation: Organisation,
+    channels: Sequence[ChannelData] = (),
+    languages: Iterable[str] = (),
+    **values: Any,
+) -> ContactPoint:
+    _require_editor(actor, organisation.country_id)
+    contact_point = ContactPoint(organisation=organisation, updated_by=actor.user, **values)
+    _duplicate_contact_point(contact_point)
+    contact_point.full_clean(validate_constraints=False)
+    channel_rows = _clean_channels(channels)
+    language_rows = _languages(languages)
+    contact_point.save()
+    for row in channel_rows:
+        row.contact_point = contact_point
+    ContactChannel.objects.bulk_create(channel_rows)
+    contact_point.languages.set(language_rows)
+    record_event(event_type=EventType.CONTACT_POINT_CREATED, actor=actor, target=contact_point)
+    return contact_point
+
+
+@transaction.atomic
+def contact_point_update(
+    *,
+    actor: Actor,
+    contact_point: ContactPoint,
+    expected_version: int,
+    channels: Sequence[ChannelData] | None = None,
+    languages: Iterable[str] | None = None,
+    **values: Any,
+) -> ContactPoint:
+    _require_editor(actor, contact_point.organisation.country_id)
+    unknown = set(values) - set(CONTACT_POINT_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))})
+    before = _snapshot(contact_point, CONTACT_POINT_FIELDS)
+    for name, value in values.items():
+        setattr(contact_point, name, value)
+    _duplicate_contact_point(contact_point)
+    contact_point.full_clean(validate_constraints=False)
+    changed = _changed(before, contact_point, CONTACT_POINT_FIELDS)
+    channel_rows = _clean_channels(channels) if channels is not None else None
+    language_rows = _languages(languages) if languages is not None else None
+    if channel_rows is not None:
+        old = {(c.kind, c.value, c.label, c.hours, c.available_24_7) for c in contact_point.channels.all()}
+        new = {(c.kind, c.value, c.label, c.hours, c.available_24_7) for c in channel_rows}
+        if old != new:
+            changed.append("channels")
+    if language_rows is not None:
+        old_codes = {language.code for language in contact_point.languages.all()}
+        if old_codes != {language.code for language in language_rows}:
+            changed.append("languages")
+    if not changed:
+        return contact_point
+    # The version check guards channels and languages too: bump it even if only they changed.
+    save_if_unchanged(
+        contact_point,
+        expected_version=expected_version,
+        fields=[f for f in changed if f in CONTACT_POINT_FIELDS],
+        actor=actor.user,
+    )
+    if channel_rows is not None and "channels" in changed:
+        contact_point.channels.all().delete()
+        for row in channel_rows:
+            row.contact_point = contact_point
+        ContactChannel.objects.bulk_create(channel_rows)
+    if language_rows is not None and "languages" in changed:
+        contact_point.languages.set(language_rows)
+    record_event(
+        event_type=EventType.CONTACT_POINT_CHANGED, actor=actor, target=contact_point, changed_fields=changed
+    )
+    return contact_point
+
+
+@transaction.atomic
+def contact_point_verify(*, actor: Actor, contact_point: ContactPoint, on: date | None = None) -> ContactPoint:
+    _require_editor(actor, contact_point.organisation.country_id)
+    ContactPoint.objects.filter(pk=contact_point.pk).update(
+        last_verified_at=on or timezone.localdate(), last_verified_by=actor.user
+    )
+    contact_point.refresh_from_db(fields=["last_verified_at", "last_verified_by"])
+    record_event(event_type=EventType.CONTACT_POINT_VERIFIED, actor=actor, target=contact_point)
+    return contact_point
+
+
+@transaction.atomic
+def responsibility_add(
+    *,
+    actor: Actor,
+    country: Country,
+    function: Function,
+    organisation: Organisation,
+    contact_point: ContactPoint | None = None,
+    label: str = "",
+    note: str = "",
+    order: int = 0,
+) -> Responsibility:
+    _require_editor(actor, country.pk)
+    if organisation.country_id != country.pk:
+        raise ValidationError({"organisation": _("The responsible body must be in this country.")})
+    if contact_point is not None and contact_point.organisation_id != organisation.pk:
+        raise ValidationError({"contact_point": _("The contact point must belong to the responsible body.")})
+    responsibility = Responsibility(
+        country=country,
+        function=function,
+        organisation=organisation,
+        contact_point=contact_point,
+        label=label.strip(),
+        note=note.strip(),
+        order=order,
+    )
+    responsibility.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            responsibility.save()
+    except IntegrityError as error:
+        raise ValidationError(
+            {"organisation": _("This body is already listed for this procedure.")}
+        ) from error
+    record_event(
+        event_type=EventType.RESPONSIBILITY_CREATED,
+        actor=actor,
+        target=responsibility,
+        detail={"function": function.value},
+    )
+    return responsibility
+
+
+@transaction.atomic
+def responsibility_remove(*, actor: Actor, responsibility: Responsibility) -> None:
+    _require_editor(actor, responsibility.country_id)
+    record_event(
+        event_type=EventType.RESPONSIBILITY_REMOVED,
+        actor=actor,
+        target=responsibility,
+        detail={"function": responsibility.function, "organisation_id": responsibility.organisation_id},
+    )
+    responsibility.delete()

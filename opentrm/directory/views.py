@@ -1,0 +1,136 @@
+"""Browsing the directory: countries, a country's contact list, search, details, review."""
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.policy import Action
+from opentrm.directory import selectors
+from opentrm.directory.access import access_contact_point, access_country, access_organisation
+from opentrm.directory.forms import ProcedureFilterForm, SearchForm
+from opentrm.directory.models import Country, Function, Language
+
+PAGE_SIZE = 50
+
+
+@require_GET
+@actor_required(Action.DIRECTORY_VIEW)
+def home(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    countries = selectors.country_list(actor=actor)
+    return render(request, "directory/home.html", {"countries": countries})
+
+
+@require_GET
+@actor_required(Action.DIRECTORY_VIEW)
+def country_detail(request: HttpRequest, country_code: str) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    country = access_country(actor, country_code)
+    form = ProcedureFilterForm(request.GET or None)
+    functions = None
+    if form.is_valid() and form.cleaned_data["function"]:
+        functions = [Function(form.cleaned_data["function"])]
+    rows = selectors.contact_list(actor=actor, country=country, functions=functions)
+    return render(
+        request,
+        "directory/country_detail.html",
+        {
+            "country": country,
+            "rows": rows,
+            "form": form,
+            "may_edit": actor.may_edit_directory_of(country.pk),
+            "review_cutoff": selectors.review_cutoff(),
+        },
+    )
+
+
+@require_GET
+@actor_required(Action.DIRECTORY_VIEW)
+def search(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    countries = [(c.code, c.name) for c in Country.objects.order_by("code")]
+    languages = sorted(((lang.code, lang.name) for lang in Language.objects.all()), key=lambda p: p[1])
+    form = SearchForm(request.GET or None, countries=countries, languages=languages)
+    organisations = selectors.organisation_list(actor=actor)
+    if form.is_valid():
+        data = form.cleaned_data
+        organisations = selectors.organisation_list(
+            actor=actor,
+            text=data["q"],
+            country_code=data["country"],
+            organisation_type=data["type"],
+            city=data["city"],
+            language=data["language"],
+            function=data["function"],
+        )
+    page = Paginator(organisations, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "directory/search.html#results" if request.htmx else "directory/search.html"  # type: ignore[attr-defined]
+    return render(
+        request,
+        template,
+        {"form": form, "page": page, "query": query.urlencode(), "review_cutoff": selectors.review_cutoff()},
+    )
+
+
+@require_GET
+@actor_required(Action.DIRECTORY_VIEW)
+def organisation_detail(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    organisation = access_organisation(actor, organisation_id)
+    return render(
+        request,
+        "directory/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "contact_points": selectors.contact_point_list(actor=actor, organisation=organisation),
+            "responsibilities": organisation.responsibilities.select_related("contact_point").order_by(
+                "function", "order"
+            ),
+            "units": organisation.units.visible_to(actor).order_by("name"),  # type: ignore[attr-defined]
+            "may_edit": actor.may_edit_directory_of(organisation.country_id),
+            "review_cutoff": selectors.review_cutoff(),
+        },
+    )
+
+
+@require_GET
+@actor_required(Action.DIRECTORY_VIEW)
+def contact_point_detail(request: HttpRequest, contact_point_id: int) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    contact_point = access_contact_point(actor, contact_point_id)
+    return render(
+        request,
+        "directory/contact_point_detail.html",
+        {
+            "contact_point": contact_point,
+            "may_edit": actor.may_edit_directory_of(contact_point.organisation.country_id),
+            "review_cutoff": selectors.review_cutoff(),
+        },
+    )
+
+
+@require_GET
+@actor_required(Action.DIRECTORY_EDIT)
+def review(request: HttpRequest) -> HttpResponse:
+    """Entries of the editor's country not verified within the review age."""
+    actor = request.actor  # type: ignore[attr-defined]
+    cutoff = selectors.review_cutoff()
+    organisations = selectors.stale_organisations(actor=actor, cutoff=cutoff).filter(
+        country_id=actor.country_id
+    )
+    contact_points = selectors.stale_contact_points(actor=actor, cutoff=cutoff).filter(
+        organisation__country_id=actor.country_id
+    )
+    return render(
+        request,
+        "directory/review.html",
+        {
+            "cutoff": cutoff,
+            "organisations": Paginator(organisations, PAGE_SIZE).get_page(request.GET.get("page")),
+            "contact_points": Paginator(contact_points, PAGE_SIZE).get_page(request.GET.get("cpage")),
+        },
+    )
