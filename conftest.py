@@ -39,7 +39,10 @@ class World:
 
 def make_member(organisation: Organisation, role: Role, username: str) -> Membership:
     user = User.objects.create_user(
-        username=username, password=PASSWORD, first_name=username.title(), email=f"{username}@example.test"
+        username=username,
+        password=PASSWORD,
+        first_name=username.title(),
+        email=f"{username}@example.test",
     )
     return Membership.objects.create(user=user, organisation=organisation, role=role)
 
@@ -49,10 +52,16 @@ def world(db: None) -> World:
     country_a = Country.objects.create(code="AL")
     country_b = Country.objects.create(code="RO")
     agency_a = Organisation.objects.create(
-        country=country_a, name="Agency A Centre for Social Work", type=OrganisationType.SOCIAL_SERVICES, city="Fictiva"
+        country=country_a,
+        name="Agency A Centre for Social Work",
+        type=OrganisationType.SOCIAL_SERVICES,
+        city="Fictiva",
     )
     agency_b = Organisation.objects.create(
-        country=country_b, name="Agency B Partner Shelter", type=OrganisationType.SHELTER, city="Imaginara"
+        country=country_b,
+        name="Agency B Partner Shelter",
+        type=OrganisationType.SHELTER,
+        city="Imaginara",
     )
     agency_c = Organisation.objects.create(
         country=country_a, name="Agency C Outsider NGO", type=OrganisationType.NGO, city="Fictiva"

@@ -17,7 +17,7 @@ from opentrm.accounts.roles import Role
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 
-TOKEN_PREFIX = "otrm"
+TOKEN_PREFIX = "otrm"  # noqa: S105 (a label, not a secret)
 
 
 def _hash_secret(secret: str) -> str:

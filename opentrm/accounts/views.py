@@ -7,9 +7,9 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -108,12 +108,12 @@ def account(request: HttpRequest) -> HttpResponse:
 
 @actor_required(Action.API_TOKENS_OWN)
 @require_http_methods(["POST"])
-def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponseBase:
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     token = get_object_or_404(ApiToken, pk=token_id, membership__user=actor.user)
     services.api_token_revoke(actor=actor, token=token)
     messages.success(request, _("The token was revoked."))
-    return redirect("accounts:account")
+    return HttpResponseRedirect(reverse("accounts:account"))
 
 
 @actor_required(Action.MEMBERS_MANAGE)

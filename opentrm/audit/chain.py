@@ -56,7 +56,6 @@ def find_first_problem() -> ChainProblem | None:
     last_sequence = expected_sequence - 1
     if head is not None and head.last_sequence > last_sequence:
         return ChainProblem(last_sequence + 1, "missing (deleted)")
-    if head is not None and head.last_sequence == last_sequence and last_sequence > 0:
-        if head.last_hash != previous:
-            return ChainProblem(last_sequence, "does not match the chain head (edited)")
+    if head is not None and head.last_sequence == last_sequence > 0 and head.last_hash != previous:
+        return ChainProblem(last_sequence, "does not match the chain head (edited)")
     return None

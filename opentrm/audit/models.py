@@ -59,3 +59,6 @@ class AuditChainHead(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(id=1), name="audit_auditchainhead_single_row")
         ]
+
+    def __str__(self) -> str:
+        return f"audit chain head at #{self.last_sequence}"

@@ -35,5 +35,7 @@ def audit_event_list(
     if since:
         events = events.filter(occurred_at__gte=datetime.combine(since, time.min, tzinfo=zone))
     if until:
-        events = events.filter(occurred_at__lt=datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone))
+        events = events.filter(
+            occurred_at__lt=datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone)
+        )
     return events.order_by("-sequence")

@@ -40,4 +40,6 @@ def event_list(request: HttpRequest) -> HttpResponse:
     )
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "audit/event_list.html", {"form": form, "page": page, "query": query.urlencode()})
+    return render(
+        request, "audit/event_list.html", {"form": form, "page": page, "query": query.urlencode()}
+    )

@@ -29,7 +29,9 @@ def _development_secret_key() -> str:
     return key_file.read_text(encoding="utf-8").strip()
 
 
-SECRET_KEY = env_required("SECRET_KEY") if PRODUCTION else (env("SECRET_KEY") or _development_secret_key())
+SECRET_KEY = (
+    env_required("SECRET_KEY") if PRODUCTION else (env("SECRET_KEY") or _development_secret_key())
+)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -92,7 +94,9 @@ TEMPLATES = [
 # second writer wait instead of failing, and IMMEDIATE transactions take the write lock at the
 # start, so a transaction never has to be upgraded (the source of "database is locked").
 DATABASE_URL = env("DATABASE_URL") or f"sqlite:///{OPENTRM_HOME / 'opentrm.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {

@@ -5,7 +5,7 @@ import tempfile
 
 os.environ.setdefault("OPENTRM_HOME", tempfile.mkdtemp(prefix="opentrm-test-"))
 
-from opentrm.config.settings import *  # noqa: E402,F403
+from opentrm.config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only in tests
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,5 +1,5 @@
-from django.views.i18n import set_language
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from opentrm.config.api import api
 from opentrm.core import views as core_views

@@ -26,12 +26,16 @@ def save_if_unchanged(obj: M, *, expected_version: int, fields: list[str], actor
         current = manager.select_related("updated_by").filter(pk=obj.pk).first()
         if current is None or current.updated_by is None:
             raise ConflictError(
-                _("This record was changed after you opened it. Reload it and apply your "
-                  "changes again.")
+                _(
+                    "This record was changed after you opened it. Reload it and apply your "
+                    "changes again."
+                )
             )
         raise ConflictError(
-            _("This record was changed by %(name)s at %(time)s. Reload it and apply your "
-              "changes again.")
+            _(
+                "This record was changed by %(name)s at %(time)s. Reload it and apply your "
+                "changes again."
+            )
             % {
                 "name": current.updated_by.get_full_name() or current.updated_by.get_username(),
                 "time": formats.date_format(current.updated_at, "DATETIME_FORMAT"),

@@ -35,7 +35,11 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     # Rendered without context processors' database work: the database may be the fault.
-    logger.error("server error on %s %s", request.method, request.resolver_match.view_name if request.resolver_match else "-")
+    logger.error(
+        "server error on %s %s",
+        request.method,
+        request.resolver_match.view_name if request.resolver_match else "-",
+    )
     return HttpResponse(
         render_plain_error(),
         status=500,

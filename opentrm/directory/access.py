@@ -23,8 +23,10 @@ def access_country(actor: Actor, code: str, *, action: Intent = "view") -> Count
     return country
 
 
-def access_organisation(actor: Actor, organisation_id: int, *, action: Intent = "view") -> Organisation:
-    organisation = (
+def access_organisation(
+    actor: Actor, organisation_id: int, *, action: Intent = "view"
+) -> Organisation:
+    organisation: Organisation | None = (
         Organisation.objects.visible_to(actor)
         .select_related("country", "parent", "last_verified_by", "updated_by")
         .filter(pk=organisation_id)
@@ -37,12 +39,16 @@ def access_organisation(actor: Actor, organisation_id: int, *, action: Intent = 
     return organisation
 
 
-def access_contact_point(actor: Actor, contact_point_id: int, *, action: Intent = "view") -> ContactPoint:
-    contact_point = (
+def access_contact_point(
+    actor: Actor, contact_point_id: int, *, action: Intent = "view"
+) -> ContactPoint:
+    contact_point: ContactPoint | None = (
         ContactPoint.objects.visible_to(actor).with_details().filter(pk=contact_point_id).first()
     )
     if contact_point is None:
         raise Http404
-    if action == "change" and not actor.may_edit_directory_of(contact_point.organisation.country_id):
+    if action == "change" and not actor.may_edit_directory_of(
+        contact_point.organisation.country_id
+    ):
         raise PermissionDenied
     return contact_point

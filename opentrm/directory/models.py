@@ -17,7 +17,10 @@ class OrganisationType(models.TextChoices):
     """Directory taxonomy, reference §1.1 (ACT-01 .. ACT-27)."""
 
     POLICE = "police", _("Police")
-    ANTI_TRAFFICKING_POLICE = "anti_trafficking_police", _("Specialised anti-trafficking police unit")
+    ANTI_TRAFFICKING_POLICE = (
+        "anti_trafficking_police",
+        _("Specialised anti-trafficking police unit"),
+    )
     BORDER_POLICE = "border_police", _("Border police")
     OTHER_POLICE = "other_police", _("Other police branch")
     PROSECUTION = "prosecution", _("Prosecution")
@@ -26,7 +29,10 @@ class OrganisationType(models.TextChoices):
     SOCIAL_SERVICES = "social_services", _("Social services")
     CHILD_PROTECTION = "child_protection", _("Child protection / guardianship")
     MINISTRY = "ministry", _("Ministry")
-    NATIONAL_COORDINATION = "national_coordination", _("National anti-trafficking coordination body")
+    NATIONAL_COORDINATION = (
+        "national_coordination",
+        _("National anti-trafficking coordination body"),
+    )
     NATIONAL_RAPPORTEUR = "national_rapporteur", _("National rapporteur")
     LABOUR_INSPECTORATE = "labour_inspectorate", _("Labour inspectorate")
     EMPLOYMENT_SECTOR = "employment_sector", _("Employment or recruitment sector")
@@ -36,8 +42,9 @@ class OrganisationType(models.TextChoices):
     NGO = "ngo", _("Non-governmental organisation")
     SHELTER = "shelter", _("Shelter")
     INTERNATIONAL_ORGANISATION = "international_organisation", _("International organisation")
-    INTERNATIONAL_POLICE_JUDICIAL = "international_police_judicial", _(
-        "International police or judicial body"
+    INTERNATIONAL_POLICE_JUDICIAL = (
+        "international_police_judicial",
+        _("International police or judicial body"),
     )
     HEALTH = "health", _("Health")
     EDUCATION = "education", _("Education")
@@ -188,7 +195,10 @@ class Organisation(Verifiable):
         default=AccreditationStatus.NOT_REQUIRED,
     )
     clearance_level = models.CharField(
-        _("security clearance"), max_length=20, choices=ClearanceLevel.choices, default=ClearanceLevel.NONE
+        _("security clearance"),
+        max_length=20,
+        choices=ClearanceLevel.choices,
+        default=ClearanceLevel.NONE,
     )
     clearance_issuer = models.CharField(_("clearance issued by"), max_length=200, blank=True)
     clearance_expires_on = models.DateField(_("clearance expires"), null=True, blank=True)
@@ -268,11 +278,16 @@ class ContactChannel(models.Model):
     """One way to reach a contact point: a number, an address, a messenger id."""
 
     contact_point = models.ForeignKey(
-        ContactPoint, on_delete=models.CASCADE, related_name="channels", verbose_name=_("contact point")
+        ContactPoint,
+        on_delete=models.CASCADE,
+        related_name="channels",
+        verbose_name=_("contact point"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=ChannelKind.choices)
     value = models.CharField(_("value"), max_length=300)
-    label = models.CharField(_("label"), max_length=80, blank=True, help_text=_("e.g. Skype, ext. 12"))
+    label = models.CharField(
+        _("label"), max_length=80, blank=True, help_text=_("e.g. Skype, ext. 12")
+    )
     hours = models.CharField(_("hours"), max_length=120, blank=True)
     available_24_7 = models.BooleanField(_("24/7"), default=False)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -295,14 +310,19 @@ class Responsibility(TimeStampedModel):
     """Which organisation (and contact point) answers for a TRM procedure or function."""
 
     country = models.ForeignKey(
-        Country, verbose_name=_("country"), on_delete=models.PROTECT, related_name="responsibilities"
+        Country,
+        verbose_name=_("country"),
+        on_delete=models.PROTECT,
+        related_name="responsibilities",
     )
     function = models.CharField(_("procedure or function"), max_length=32, choices=Function.choices)
     label = models.CharField(
         _("row label"),
         max_length=120,
         blank=True,
-        help_text=_("The country's own name for this row, e.g. “NIT Coordinator”, “Reintegration”."),
+        help_text=_(
+            "The country's own name for this row, e.g. “NIT Coordinator”, “Reintegration”."
+        ),
     )
     organisation = models.ForeignKey(
         Organisation,
@@ -318,7 +338,9 @@ class Responsibility(TimeStampedModel):
         blank=True,
         related_name="responsibilities",
     )
-    note = models.CharField(_("note"), max_length=200, blank=True, help_text=_("e.g. Recovery and reflection"))
+    note = models.CharField(
+        _("note"), max_length=200, blank=True, help_text=_("e.g. Recovery and reflection")
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     objects = ResponsibilityQuerySet.as_manager()
@@ -345,7 +367,9 @@ class Responsibility(TimeStampedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["country", "function", "order"], name="directory_resp_country_fn_idx"),
+            models.Index(
+                fields=["country", "function", "order"], name="directory_resp_country_fn_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,11 @@ from django.db import models
 from django.db.models import Prefetch, Q
 
 if TYPE_CHECKING:
-    from opentrm.directory.models import ContactPoint, Organisation, Responsibility
+    from opentrm.directory.models import (  # noqa: F401 (used in string annotations)
+        ContactPoint,
+        Organisation,
+        Responsibility,
+    )
 
 
 class DirectoryReader(Protocol):
@@ -84,7 +88,9 @@ class ResponsibilityQuerySet(models.QuerySet["Responsibility"]):
     def with_details(self) -> ResponsibilityQuerySet:
         from opentrm.directory.models import ContactPoint
 
-        return self.select_related("organisation", "organisation__parent", "contact_point").prefetch_related(
+        return self.select_related(
+            "organisation", "organisation__parent", "contact_point"
+        ).prefetch_related(
             Prefetch("contact_point__channels"),
             Prefetch("contact_point__languages"),
             Prefetch(

@@ -62,7 +62,11 @@ def contact_list(
         if not entries and function not in Function.procedures():
             continue
         custom = next((r.label for r in entries if r.label), "")
-        rows.append(ContactListRow(function=function, label=custom or str(function.label), responsibilities=entries))
+        rows.append(
+            ContactListRow(
+                function=function, label=custom or str(function.label), responsibilities=entries
+            )
+        )
     return rows
 
 

@@ -22,7 +22,10 @@ def validate_channel_value(kind: str, value: str) -> str:
         raise ValidationError(_("Unknown channel kind “%(kind)s”.") % {"kind": kind})
     if kind in _PHONE_KINDS and not _PHONE.match(value):
         raise ValidationError(
-            _("“%(value)s” is not a phone number (digits, spaces, + ( ) . / - and an optional extension).")
+            _(
+                "“%(value)s” is not a phone number "
+                "(digits, spaces, + ( ) . / - and an optional extension)."
+            )
             % {"value": value}
         )
     if kind == ChannelKind.EMAIL:
@@ -35,12 +38,16 @@ def validate_channel_value(kind: str, value: str) -> str:
 def validate_country_code(code: str) -> str:
     code = code.strip().upper()
     if not reference.is_country_code(code):
-        raise ValidationError(_("“%(code)s” is not a known country code (ISO 3166-1 alpha-2).") % {"code": code})
+        raise ValidationError(
+            _("“%(code)s” is not a known country code (ISO 3166-1 alpha-2).") % {"code": code}
+        )
     return code
 
 
 def validate_language_code(code: str) -> str:
     code = code.strip().lower()
     if not reference.is_language_code(code):
-        raise ValidationError(_("“%(code)s” is not a known language code (ISO 639).") % {"code": code})
+        raise ValidationError(
+            _("“%(code)s” is not a known language code (ISO 639).") % {"code": code}
+        )
     return code

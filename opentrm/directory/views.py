@@ -51,7 +51,9 @@ def country_detail(request: HttpRequest, country_code: str) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     countries = [(c.code, c.name) for c in Country.objects.order_by("code")]
-    languages = sorted(((lang.code, lang.name) for lang in Language.objects.all()), key=lambda p: p[1])
+    languages = sorted(
+        ((lang.code, lang.name) for lang in Language.objects.all()), key=lambda p: p[1]
+    )
     form = SearchForm(request.GET or None, countries=countries, languages=languages)
     organisations = selectors.organisation_list(actor=actor)
     if form.is_valid():
@@ -72,7 +74,12 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         template,
-        {"form": form, "page": page, "query": query.urlencode(), "review_cutoff": selectors.review_cutoff()},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "review_cutoff": selectors.review_cutoff(),
+        },
     )
 
 
@@ -87,10 +94,10 @@ def organisation_detail(request: HttpRequest, organisation_id: int) -> HttpRespo
         {
             "organisation": organisation,
             "contact_points": selectors.contact_point_list(actor=actor, organisation=organisation),
-            "responsibilities": organisation.responsibilities.select_related("contact_point").order_by(
-                "function", "order"
-            ),
-            "units": organisation.units.visible_to(actor).order_by("name"),  # type: ignore[attr-defined]
+            "responsibilities": organisation.responsibilities.select_related(
+                "contact_point"
+            ).order_by("function", "order"),
+            "units": organisation.units.visible_to(actor).order_by("name"),
             "may_edit": actor.may_edit_directory_of(organisation.country_id),
             "review_cutoff": selectors.review_cutoff(),
         },
@@ -131,6 +138,8 @@ def review(request: HttpRequest) -> HttpResponse:
         {
             "cutoff": cutoff,
             "organisations": Paginator(organisations, PAGE_SIZE).get_page(request.GET.get("page")),
-            "contact_points": Paginator(contact_points, PAGE_SIZE).get_page(request.GET.get("cpage")),
+            "contact_points": Paginator(contact_points, PAGE_SIZE).get_page(
+                request.GET.get("cpage")
+            ),
         },
     )
