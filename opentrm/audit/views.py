@@ -30,14 +30,15 @@ def event_list(request: HttpRequest) -> HttpResponse:
             "since": data["since"],
             "until": data["until"],
         }
-    events = audit_event_list(**filters) if not form.errors else audit_event_list().none()
-    page = Paginator(events, 100).get_page(request.GET.get("page"))
-    # Looking at who saw what is itself an access worth recording.
+    # Looking at who saw what is itself an access worth recording. Recorded first, so the page
+    # (counted and sliced lazily) does not change between its count and its rows.
     record_event(
         event_type=EventType.AUDIT_VIEWED,
         actor=actor,
         detail={k: str(v) for k, v in filters.items() if v},
     )
+    events = audit_event_list(**filters) if not form.errors else audit_event_list().none()
+    page = Paginator(events, 100).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
