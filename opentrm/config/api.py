@@ -1,72 +1,205 @@
-"""The versioned JSON API under /api/v1/, one NinjaAPI with a router per app."""
+"""The versioned JSON API under /api/v1/, one NinjaAPI with a router per app.
 
+Every error is JSON ``{"code", "message", "errors": [{"field", "message"}]}``: ``code`` is stable
+for programs, ``message`` is for people (in the request's language), ``errors`` names the fields.
+
+The interactive docs (/api/v1/docs) need a logged-in member, like every other page; the
+OpenAPI document (/api/v1/openapi.json) also accepts an API token, for machine clients.
+The docs page is ninja's own Swagger UI page: its assets are served locally from ninja's static
+directory and its settings travel in a JSON data block read by a static script, so it works
+under the site's Content-Security-Policy without inline scripts or a CDN.
+"""
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Swagger
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.views import openapi_json
 
-from opentrm.accounts.api_auth import SessionAuth, TokenAuth
+from opentrm.accounts.api_auth import (
+    CsrfFailed,
+    NoActingOrganisation,
+    SessionAuth,
+    TokenAuth,
+)
+from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.policy import Action
 from opentrm.core.errors import DomainError
+
+logger = logging.getLogger("opentrm")
+
+View = Callable[..., HttpResponse]
+
+
+def _docs_gate(view: View) -> View:
+    """Who may read the API's documentation: members (session), or a token for the schema."""
+
+    if getattr(view, "func", None) is openapi_json:
+
+        def api_schema(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+            for auth in (TokenAuth(Action.API_TOKENS_OWN), SessionAuth(Action.API_TOKENS_OWN)):
+                try:
+                    if auth(request):
+                        return view(request, **kwargs)
+                except PermissionDenied as error:
+                    return api.on_exception(request, error)
+            return api.on_exception(request, AuthenticationError())
+
+        return api_schema
+
+    def api_docs(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        return view(request, **kwargs)
+
+    return actor_required(Action.API_TOKENS_OWN)(api_docs)
+
 
 api = NinjaAPI(
     title="OpenTRM API",
     version="1",
+    description=(
+        "The TRM directory of this OpenTRM node. Authenticate with a personal API token "
+        "(`Authorization: Bearer otrm_…`, made on your account page) or, from the browser, "
+        "with your session (writes need the `X-CSRFToken` header). Errors are JSON: "
+        '`{"code": …, "message": …, "errors": [{"field": …, "message": …}]}`.'
+    ),
     urls_namespace="api-1",
     auth=[TokenAuth(), SessionAuth()],
+    # No validator badge: Swagger UI would fetch it from validator.swagger.io.
+    docs=Swagger(settings={"validatorUrl": None}),
+    docs_decorator=_docs_gate,
 )
 
 
-def _error(request: HttpRequest, status: int, code: str, message: str, **extra: object) -> HttpResponse:
-    return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
+def _error(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    errors: list[dict[str, str]] | None = None,
+) -> HttpResponse:
+    body = {"code": code, "message": message, "errors": errors or []}
+    return api.create_response(request, body, status=status)
 
 
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, "unauthenticated", "Log in or send a valid, unexpired API token.")
+    response = _error(
+        request, 401, "unauthenticated", _("Log in, or send a valid and unexpired API token.")
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+@api.exception_handler(CsrfFailed)
+def on_csrf_failed(request: HttpRequest, exc: CsrfFailed) -> HttpResponse:
+    return _error(
+        request,
+        403,
+        "csrf_failed",
+        _("Changes made with the browser session need the CSRF token (X-CSRFToken header)."),
+    )
+
+
+@api.exception_handler(NoActingOrganisation)
+def on_no_organisation(request: HttpRequest, exc: NoActingOrganisation) -> HttpResponse:
+    return _error(
+        request,
+        403,
+        "no_organisation",
+        _("You do not act for an organisation. Choose one in the web interface first."),
+    )
 
 
 @api.exception_handler(PermissionDenied)
 def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return _error(request, 403, "forbidden", "Your role does not allow this action.")
+    return _error(request, 403, "forbidden", _("Your role does not allow this action."))
 
 
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return _error(request, 404, "not_found", "No such object, or not visible to you.")
+    return _error(request, 404, "not_found", _("No such object, or not visible to you."))
+
+
+def _field_path(location: tuple[Any, ...] | list[Any]) -> str:
+    # ninja puts the source first ("body", "query", "path"), and for a body also the name of the
+    # route's parameter: neither is a field the caller wrote.
+    parts = list(location)
+    if parts and parts[0] == "body":
+        parts = parts[2:]
+    elif parts:
+        parts = parts[1:]
+    return ".".join(str(part) for part in parts)
 
 
 @api.exception_handler(NinjaValidationError)
 def on_invalid_request(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     fields = [
-        {"field": ".".join(str(part) for part in error.get("loc", [])[1:]), "message": error.get("msg", "")}
+        {"field": _field_path(error.get("loc", ())), "message": str(error.get("msg", ""))}
         for error in exc.errors
     ]
-    return _error(request, 422, "invalid", "The request is not valid.", errors=fields)
+    return _error(request, 422, "invalid", _("The request is not valid."), fields)
 
 
 @api.exception_handler(ValidationError)
 def on_invalid_data(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     if hasattr(exc, "error_dict"):
         fields = [
-            {"field": name, "message": " ".join(str(m) for m in messages)}
+            {"field": "" if name == "__all__" else name, "message": " ".join(messages)}
             for name, messages in exc.message_dict.items()
         ]
     else:
-        fields = [{"field": "", "message": str(m)} for m in exc.messages]
-    return _error(request, 422, "invalid", "The data is not valid.", errors=fields)
+        fields = [{"field": "", "message": message} for message in exc.messages]
+    return _error(request, 422, "invalid", _("The data is not valid."), fields)
 
 
 @api.exception_handler(DomainError)
 def on_refused(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    status = 409 if exc.code == "conflict" else 400
+    status = {"conflict": 409, "not_found": 404}.get(exc.code, 400)
     return _error(request, status, exc.code, exc.message)
 
 
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    codes = {400: "bad_request", 405: "method_not_allowed", 429: "throttled"}
+    return _error(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+
+
+@api.exception_handler(Exception)
+def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    if settings.DEBUG:
+        raise exc
+    # Ids only: an exception's text can carry the data that caused it.
+    match = request.resolver_match
+    logger.error(
+        "API error %s on %s %s",
+        type(exc).__name__,
+        request.method,
+        match.view_name if match else "-",
+    )
+    return _error(
+        request,
+        500,
+        "server_error",
+        _(
+            "Something went wrong on the server. Try again later; if it persists, give your "
+            "administrator the X-Request-ID of the response."
+        ),
+    )
+
+
 def _register_routers() -> None:
+    from opentrm.accounts.api import router as account_router
     from opentrm.directory.api import router as directory_router
 
     api.add_router("/directory/", directory_router)
+    api.add_router("/account/", account_router)
 
 
 _register_routers()

@@ -1,5 +1,258 @@
-"""Directory API. Work in progress."""
+"""Directory API: the same selectors, access functions and services as the web UI.
 
-from ninja import Router
+Reads are for every member (``directory.view``); writes for directory editors, and only in
+their own country (the services check it, so the API cannot do what the UI refuses).
+"""
 
-router = Router(tags=["directory"])
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, prefetch_related_objects
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
+from ninja.pagination import PageNumberPagination, paginate
+
+from opentrm.accounts.api_auth import acting, member_auth
+from opentrm.accounts.policy import Action, Actor
+from opentrm.directory import selectors, services
+from opentrm.directory.access import access_contact_point, access_country, access_organisation
+from opentrm.directory.models import Country, Function, Organisation, Responsibility
+from opentrm.directory.schemas import (
+    ContactListRowOut,
+    ContactPointIn,
+    ContactPointOut,
+    ContactPointPatch,
+    CountryOut,
+    ErrorOut,
+    OrganisationDetailOut,
+    OrganisationFilters,
+    OrganisationIn,
+    OrganisationOut,
+    OrganisationPatch,
+)
+from opentrm.directory.selectors import ContactListRow
+
+router = Router(tags=["directory"], auth=member_auth(Action.DIRECTORY_VIEW))
+EDITORS = member_auth(Action.DIRECTORY_EDIT)
+
+_READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+_WRITE_ERRORS: dict[int, Any] = {**_READ_ERRORS, 409: ErrorOut}
+
+
+def _with_details(actor: Actor, organisation: Organisation) -> Organisation:
+    """Attach the contact points and responsibilities the detail shows (fixed query count)."""
+    prefetch_related_objects(
+        [organisation],
+        Prefetch(
+            "contact_points",
+            queryset=selectors.contact_point_list(actor=actor, organisation=organisation),
+            to_attr="api_contact_points",
+        ),
+        Prefetch(
+            "responsibilities",
+            queryset=Responsibility.objects.visible_to(actor).order_by("function", "order", "id"),
+            to_attr="api_responsibilities",
+        ),
+    )
+    return organisation
+
+
+def _parent(actor: Actor, parent_id: int | None) -> Organisation | None:
+    if parent_id is None:
+        return None
+    parent = Organisation.objects.visible_to(actor).filter(pk=parent_id).first()
+    if parent is None:
+        raise ValidationError({"parent": _("There is no organisation with this id.")})
+    return parent
+
+
+def _country(code: str) -> Country:
+    country = Country.objects.filter(code=code).first()
+    if country is None:
+        raise ValidationError({"country": _("This country is not in the directory.")})
+    return country
+
+
+# --- reads -------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/countries",
+    response={200: list[CountryOut], **_READ_ERRORS},
+    url_name="directory_countries",
+    summary="Countries, with the number of organisations in each",
+)
+def country_list(request: HttpRequest) -> Any:
+    return selectors.country_list(actor=acting(request))
+
+
+@router.get(
+    "/countries/{code}/contact-list",
+    response={200: list[ContactListRowOut], **_READ_ERRORS},
+    url_name="directory_contact_list",
+    summary="A country's contact list: who answers for each TRM procedure and function",
+)
+def contact_list(request: HttpRequest, code: str, function: Query[Function | None] = None) -> Any:
+    actor = acting(request)
+    country = access_country(actor, code)
+    rows: list[ContactListRow] = selectors.contact_list(
+        actor=actor, country=country, functions=[function] if function else None
+    )
+    return rows
+
+
+@router.get(
+    "/organisations",
+    response={200: list[OrganisationOut], **_READ_ERRORS},
+    url_name="directory_organisations",
+    summary="Search organisations",
+)
+@paginate(PageNumberPagination, max_page_size=200)
+def organisation_list(request: HttpRequest, filters: Query[OrganisationFilters]) -> Any:
+    return selectors.organisation_list(
+        actor=acting(request),
+        text=filters.q,
+        country_code=filters.country or "",
+        organisation_type=filters.type.value if filters.type else "",
+        city=filters.city,
+        language=filters.language or "",
+        function=filters.function.value if filters.function else "",
+    )
+
+
+@router.get(
+    "/organisations/{organisation_id}",
+    response={200: OrganisationDetailOut, **_READ_ERRORS},
+    url_name="directory_organisation",
+    summary="One organisation with its contact points and responsibilities",
+)
+def organisation_detail(request: HttpRequest, organisation_id: int) -> Any:
+    actor = acting(request)
+    return _with_details(actor, access_organisation(actor, organisation_id))
+
+
+@router.get(
+    "/contact-points/{contact_point_id}",
+    response={200: ContactPointOut, **_READ_ERRORS},
+    url_name="directory_contact_point",
+    summary="One contact point with its channels and languages",
+)
+def contact_point_detail(request: HttpRequest, contact_point_id: int) -> Any:
+    return access_contact_point(acting(request), contact_point_id)
+
+
+# --- writes (directory editors of the country) -------------------------------------------------
+
+
+@router.post(
+    "/organisations",
+    auth=EDITORS,
+    response={201: OrganisationDetailOut, **_WRITE_ERRORS},
+    url_name="directory_organisation_create",
+    summary="Add an organisation (editors of its country)",
+)
+def organisation_create(request: HttpRequest, payload: OrganisationIn) -> Any:
+    actor = acting(request)
+    values = payload.values(exclude={"country", "parent"})
+    organisation = services.organisation_create(
+        actor=actor,
+        country=_country(payload.country),
+        parent=_parent(actor, payload.parent),
+        **values,
+    )
+    return Status(201, _with_details(actor, access_organisation(actor, organisation.pk)))
+
+
+@router.patch(
+    "/organisations/{organisation_id}",
+    auth=EDITORS,
+    response={200: OrganisationDetailOut, **_WRITE_ERRORS},
+    url_name="directory_organisation_update",
+    summary="Change an organisation (send the version you read)",
+)
+def organisation_update(
+    request: HttpRequest, organisation_id: int, payload: OrganisationPatch
+) -> Any:
+    actor = acting(request)
+    organisation = access_organisation(actor, organisation_id, action="change")
+    values = payload.values(exclude={"version", "parent"}, sent_only=True)
+    if "parent" in payload.model_fields_set:
+        values["parent"] = _parent(actor, payload.parent)
+    services.organisation_update(
+        actor=actor, organisation=organisation, expected_version=payload.version, **values
+    )
+    return _with_details(actor, access_organisation(actor, organisation_id))
+
+
+@router.post(
+    "/organisations/{organisation_id}/verify",
+    auth=EDITORS,
+    response={200: OrganisationDetailOut, **_WRITE_ERRORS},
+    url_name="directory_organisation_verify",
+    summary="Confirm today that the organisation's entry is correct",
+)
+def organisation_verify(request: HttpRequest, organisation_id: int) -> Any:
+    actor = acting(request)
+    organisation = access_organisation(actor, organisation_id, action="change")
+    services.organisation_verify(actor=actor, organisation=organisation)
+    return _with_details(actor, access_organisation(actor, organisation_id))
+
+
+@router.post(
+    "/organisations/{organisation_id}/contact-points",
+    auth=EDITORS,
+    response={201: ContactPointOut, **_WRITE_ERRORS},
+    url_name="directory_contact_point_create",
+    summary="Add a contact point to an organisation",
+)
+def contact_point_create(
+    request: HttpRequest, organisation_id: int, payload: ContactPointIn
+) -> Any:
+    actor = acting(request)
+    organisation = access_organisation(actor, organisation_id, action="change")
+    contact_point = services.contact_point_create(
+        actor=actor,
+        organisation=organisation,
+        channels=[channel.as_data() for channel in payload.channels],
+        languages=payload.languages,
+        **payload.values(exclude={"channels", "languages"}),
+    )
+    return Status(201, access_contact_point(actor, contact_point.pk))
+
+
+@router.patch(
+    "/contact-points/{contact_point_id}",
+    auth=EDITORS,
+    response={200: ContactPointOut, **_WRITE_ERRORS},
+    url_name="directory_contact_point_update",
+    summary="Change a contact point (send the version you read)",
+)
+def contact_point_update(
+    request: HttpRequest, contact_point_id: int, payload: ContactPointPatch
+) -> Any:
+    actor = acting(request)
+    contact_point = access_contact_point(actor, contact_point_id, action="change")
+    services.contact_point_update(
+        actor=actor,
+        contact_point=contact_point,
+        expected_version=payload.version,
+        channels=None if payload.channels is None else [c.as_data() for c in payload.channels],
+        languages=payload.languages,
+        **payload.values(exclude={"version", "channels", "languages"}, sent_only=True),
+    )
+    return access_contact_point(actor, contact_point_id)  # fresh channels
+
+
+@router.post(
+    "/contact-points/{contact_point_id}/verify",
+    auth=EDITORS,
+    response={200: ContactPointOut, **_WRITE_ERRORS},
+    url_name="directory_contact_point_verify",
+    summary="Confirm today that the contact point's entry is correct",
+)
+def contact_point_verify(request: HttpRequest, contact_point_id: int) -> Any:
+    actor = acting(request)
+    contact_point = access_contact_point(actor, contact_point_id, action="change")
+    services.contact_point_verify(actor=actor, contact_point=contact_point)
+    return access_contact_point(actor, contact_point_id)  # fresh channels
