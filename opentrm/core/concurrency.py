@@ -38,7 +38,9 @@ def save_if_unchanged(obj: M, *, expected_version: int, fields: list[str], actor
             )
             % {
                 "name": current.updated_by.get_full_name() or current.updated_by.get_username(),
-                "time": formats.date_format(current.updated_at, "DATETIME_FORMAT"),
+                "time": formats.date_format(
+                    timezone.localtime(current.updated_at), "DATETIME_FORMAT"
+                ),
             }
         )
     obj.refresh_from_db(fields=["version", "updated_at", "updated_by"])

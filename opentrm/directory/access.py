@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from opentrm.accounts.policy import Action, Actor
-from opentrm.directory.models import ContactPoint, Country, Organisation
+from opentrm.directory.models import ContactPoint, Country, Organisation, Responsibility
 
 Intent = Literal["view", "change"]
 
@@ -52,3 +52,19 @@ def access_contact_point(
     ):
         raise PermissionDenied
     return contact_point
+
+
+def access_responsibility(
+    actor: Actor, responsibility_id: int, *, action: Intent = "view"
+) -> Responsibility:
+    responsibility = (
+        Responsibility.objects.visible_to(actor)
+        .select_related("country", "organisation")
+        .filter(pk=responsibility_id)
+        .first()
+    )
+    if responsibility is None:
+        raise Http404
+    if action == "change" and not actor.may_edit_directory_of(responsibility.country_id):
+        raise PermissionDenied
+    return responsibility

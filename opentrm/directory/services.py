@@ -59,6 +59,14 @@ def _require_editor(actor: Actor, country_id: int) -> None:
         raise PermissionDenied
 
 
+def _reject_unknown(values: dict[str, Any], allowed: list[str]) -> None:
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise ValidationError(
+            _("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))}
+        )
+
+
 def _check_parent(organisation: Organisation) -> None:
     parent = organisation.parent
     if parent is None:
@@ -73,14 +81,28 @@ def _check_parent(organisation: Organisation) -> None:
         parent = parent.parent
 
 
+def _organisation_name_taken() -> ValidationError:
+    return ValidationError(
+        {"name": _("An organisation with this name already exists in this country.")}
+    )
+
+
+def _contact_point_taken() -> ValidationError:
+    return ValidationError(
+        {
+            "position": _(
+                "This organisation already has a contact point with this position and person."
+            )
+        }
+    )
+
+
 def _duplicate_organisation(organisation: Organisation) -> None:
     clash = Organisation.objects.filter(
         country_id=organisation.country_id, name__iexact=organisation.name.strip()
     ).exclude(pk=organisation.pk)
     if clash.exists():
-        raise ValidationError(
-            {"name": _("An organisation with this name already exists in this country.")}
-        )
+        raise _organisation_name_taken()
 
 
 def _duplicate_contact_point(contact_point: ContactPoint) -> None:
@@ -90,9 +112,7 @@ def _duplicate_contact_point(contact_point: ContactPoint) -> None:
         person_name__iexact=contact_point.person_name.strip(),
     ).exclude(pk=contact_point.pk)
     if clash.exists():
-        raise ValidationError(
-            {"position": _("This organisation already has a contact point with this position and person.")}
-        )
+        raise _contact_point_taken()
 
 
 def _changed(before: dict[str, Any], after: object, fields: Iterable[str]) -> list[str]:
@@ -106,12 +126,25 @@ def _snapshot(obj: object, fields: Iterable[str]) -> dict[str, Any]:
 @transaction.atomic
 def organisation_create(*, actor: Actor, country: Country, **values: Any) -> Organisation:
     _require_editor(actor, country.pk)
+    _reject_unknown(values, ORGANISATION_FIELDS)
     organisation = Organisation(country=country, updated_by=actor.user, **values)
     _check_parent(organisation)
     _duplicate_organisation(organisation)
     organisation.full_clean(validate_constraints=False)
-    organisation.save()
-    record_event(event_type=EventType.ORGANISATION_CREATED, actor=actor, target=organisation)
+    try:
+        # A concurrent create of the same name passes the check above; the constraint decides.
+        with transaction.atomic():
+            organisation.save()
+    except IntegrityError as error:
+        raise _organisation_name_taken() from error
+    record_event(
+        event_type=EventType.ORGANISATION_CREATED,
+        actor=actor,
+        target=organisation,
+        changed_fields=_changed(
+            _snapshot(Organisation(), ORGANISATION_FIELDS), organisation, ORGANISATION_FIELDS
+        ),
+    )
     return organisation
 
 
@@ -119,10 +152,10 @@ def organisation_create(*, actor: Actor, country: Country, **values: Any) -> Org
 def organisation_update(
     *, actor: Actor, organisation: Organisation, expected_version: int, **values: Any
 ) -> Organisation:
+    """Change an organisation; refused with ConflictError if the row moved past
+    ``expected_version`` since the editor loaded it."""
     _require_editor(actor, organisation.country_id)
-    unknown = set(values) - set(ORGANISATION_FIELDS)
-    if unknown:
-        raise ValidationError(_("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))})
+    _reject_unknown(values, ORGANISATION_FIELDS)
     before = _snapshot(organisation, ORGANISATION_FIELDS)
     for name, value in values.items():
         setattr(organisation, name, value)
@@ -132,15 +165,26 @@ def organisation_update(
     changed = _changed(before, organisation, ORGANISATION_FIELDS)
     if not changed:
         return organisation
-    save_if_unchanged(organisation, expected_version=expected_version, fields=changed, actor=actor.user)
+    try:
+        with transaction.atomic():
+            save_if_unchanged(
+                organisation, expected_version=expected_version, fields=changed, actor=actor.user
+            )
+    except IntegrityError as error:
+        raise _organisation_name_taken() from error
     record_event(
-        event_type=EventType.ORGANISATION_CHANGED, actor=actor, target=organisation, changed_fields=changed
+        event_type=EventType.ORGANISATION_CHANGED,
+        actor=actor,
+        target=organisation,
+        changed_fields=changed,
     )
     return organisation
 
 
 @transaction.atomic
-def organisation_verify(*, actor: Actor, organisation: Organisation, on: date | None = None) -> Organisation:
+def organisation_verify(
+    *, actor: Actor, organisation: Organisation, on: date | None = None
+) -> Organisation:
     """Record that an editor confirmed the organisation's entry is correct today."""
     _require_editor(actor, organisation.country_id)
     Organisation.objects.filter(pk=organisation.pk).update(
@@ -152,10 +196,18 @@ def organisation_verify(*, actor: Actor, organisation: Organisation, on: date | 
 
 
 def _languages(codes: Iterable[str]) -> list[Language]:
-    clean = sorted({validate_language_code(code) for code in codes if code.strip()})
-    existing = {language.code: language for language in Language.objects.filter(code__in=clean)}
-    missing = [Language(code=code) for code in clean if code not in existing]
-    Language.objects.bulk_create(missing, ignore_conflicts=True)
+    clean: set[str] = set()
+    errors: list[str] = []
+    for code in codes:
+        if not code.strip():
+            continue
+        try:
+            clean.add(validate_language_code(code))
+        except ValidationError as error:
+            errors.extend(error.messages)
+    if errors:
+        raise ValidationError({"languages": errors})
+    Language.objects.bulk_create([Language(code=code) for code in clean], ignore_conflicts=True)
     return list(Language.objects.filter(code__in=clean))
 
 
@@ -163,7 +215,7 @@ def _clean_channels(channels: Sequence[ChannelData]) -> list[ContactChannel]:
     cleaned: list[ContactChannel] = []
     errors: list[str] = []
     seen: set[tuple[str, str]] = set()
-    for order, data in enumerate(channels):
+    for data in channels:
         try:
             value = validate_channel_value(data.kind, data.value)
         except ValidationError as error:
@@ -179,12 +231,17 @@ def _clean_channels(channels: Sequence[ChannelData]) -> list[ContactChannel]:
                 label=data.label.strip(),
                 hours=data.hours.strip(),
                 available_24_7=data.available_24_7,
-                order=order,
+                order=len(cleaned),
             )
         )
     if errors:
         raise ValidationError({"channels": errors})
     return cleaned
+
+
+def _channel_rows(channels: Iterable[ContactChannel]) -> list[tuple[str, str, str, str, bool]]:
+    """Channels as comparable rows, in display order (the order is part of the entry)."""
+    return [(c.kind, c.value, c.label, c.hours, c.available_24_7) for c in channels]
 
 
 @transaction.atomic
@@ -197,17 +254,33 @@ def contact_point_create(
     **values: Any,
 ) -> ContactPoint:
     _require_editor(actor, organisation.country_id)
+    _reject_unknown(values, CONTACT_POINT_FIELDS)
     contact_point = ContactPoint(organisation=organisation, updated_by=actor.user, **values)
     _duplicate_contact_point(contact_point)
     contact_point.full_clean(validate_constraints=False)
     channel_rows = _clean_channels(channels)
     language_rows = _languages(languages)
-    contact_point.save()
+    try:
+        with transaction.atomic():
+            contact_point.save()
+    except IntegrityError as error:
+        raise _contact_point_taken() from error
     for row in channel_rows:
         row.contact_point = contact_point
     ContactChannel.objects.bulk_create(channel_rows)
     contact_point.languages.set(language_rows)
-    record_event(event_type=EventType.CONTACT_POINT_CREATED, actor=actor, target=contact_point)
+    changed = _changed(
+        _snapshot(ContactPoint(), CONTACT_POINT_FIELDS), contact_point, CONTACT_POINT_FIELDS
+    )
+    changed += ["channels"] if channel_rows else []
+    changed += ["languages"] if language_rows else []
+    record_event(
+        event_type=EventType.CONTACT_POINT_CREATED,
+        actor=actor,
+        target=contact_point,
+        changed_fields=changed,
+        detail={"organisation_id": organisation.pk},
+    )
     return contact_point
 
 
@@ -221,10 +294,12 @@ def contact_point_update(
     languages: Iterable[str] | None = None,
     **values: Any,
 ) -> ContactPoint:
+    """Change a contact point, and replace its channels and languages when given.
+
+    The version guards channels and languages too: it moves even if only they changed.
+    """
     _require_editor(actor, contact_point.organisation.country_id)
-    unknown = set(values) - set(CONTACT_POINT_FIELDS)
-    if unknown:
-        raise ValidationError(_("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))})
+    _reject_unknown(values, CONTACT_POINT_FIELDS)
     before = _snapshot(contact_point, CONTACT_POINT_FIELDS)
     for name, value in values.items():
         setattr(contact_point, name, value)
@@ -233,24 +308,26 @@ def contact_point_update(
     changed = _changed(before, contact_point, CONTACT_POINT_FIELDS)
     channel_rows = _clean_channels(channels) if channels is not None else None
     language_rows = _languages(languages) if languages is not None else None
-    if channel_rows is not None:
-        old = {(c.kind, c.value, c.label, c.hours, c.available_24_7) for c in contact_point.channels.all()}
-        new = {(c.kind, c.value, c.label, c.hours, c.available_24_7) for c in channel_rows}
-        if old != new:
-            changed.append("channels")
+    if channel_rows is not None and _channel_rows(contact_point.channels.all()) != _channel_rows(
+        channel_rows
+    ):
+        changed.append("channels")
     if language_rows is not None:
         old_codes = {language.code for language in contact_point.languages.all()}
         if old_codes != {language.code for language in language_rows}:
             changed.append("languages")
     if not changed:
         return contact_point
-    # The version check guards channels and languages too: bump it even if only they changed.
-    save_if_unchanged(
-        contact_point,
-        expected_version=expected_version,
-        fields=[f for f in changed if f in CONTACT_POINT_FIELDS],
-        actor=actor.user,
-    )
+    try:
+        with transaction.atomic():
+            save_if_unchanged(
+                contact_point,
+                expected_version=expected_version,
+                fields=[f for f in changed if f in CONTACT_POINT_FIELDS],
+                actor=actor.user,
+            )
+    except IntegrityError as error:
+        raise _contact_point_taken() from error
     if channel_rows is not None and "channels" in changed:
         contact_point.channels.all().delete()
         for row in channel_rows:
@@ -258,14 +335,21 @@ def contact_point_update(
         ContactChannel.objects.bulk_create(channel_rows)
     if language_rows is not None and "languages" in changed:
         contact_point.languages.set(language_rows)
+    # Drop what access_contact_point prefetched, so callers see the new channels and languages.
+    getattr(contact_point, "_prefetched_objects_cache", {}).clear()
     record_event(
-        event_type=EventType.CONTACT_POINT_CHANGED, actor=actor, target=contact_point, changed_fields=changed
+        event_type=EventType.CONTACT_POINT_CHANGED,
+        actor=actor,
+        target=contact_point,
+        changed_fields=changed,
     )
     return contact_point
 
 
 @transaction.atomic
-def contact_point_verify(*, actor: Actor, contact_point: ContactPoint, on: date | None = None) -> ContactPoint:
+def contact_point_verify(
+    *, actor: Actor, contact_point: ContactPoint, on: date | None = None
+) -> ContactPoint:
     _require_editor(actor, contact_point.organisation.country_id)
     ContactPoint.objects.filter(pk=contact_point.pk).update(
         last_verified_at=on or timezone.localdate(), last_verified_by=actor.user
@@ -280,7 +364,7 @@ def responsibility_add(
     *,
     actor: Actor,
     country: Country,
-    function: Function,
+    function: Function | str,
     organisation: Organisation,
     contact_point: ContactPoint | None = None,
     label: str = "",
@@ -288,13 +372,17 @@ def responsibility_add(
     order: int = 0,
 ) -> Responsibility:
     _require_editor(actor, country.pk)
+    if function not in Function.values:
+        raise ValidationError({"function": _("Choose a procedure or function from the list.")})
     if organisation.country_id != country.pk:
         raise ValidationError({"organisation": _("The responsible body must be in this country.")})
     if contact_point is not None and contact_point.organisation_id != organisation.pk:
-        raise ValidationError({"contact_point": _("The contact point must belong to the responsible body.")})
+        raise ValidationError(
+            {"contact_point": _("The contact point must belong to the responsible body.")}
+        )
     responsibility = Responsibility(
         country=country,
-        function=function,
+        function=Function(function),
         organisation=organisation,
         contact_point=contact_point,
         label=label.strip(),
@@ -306,6 +394,10 @@ def responsibility_add(
         with transaction.atomic():
             responsibility.save()
     except IntegrityError as error:
+        if contact_point is not None:
+            raise ValidationError(
+                {"contact_point": _("This contact point is already listed for this procedure.")}
+            ) from error
         raise ValidationError(
             {"organisation": _("This body is already listed for this procedure.")}
         ) from error
@@ -313,7 +405,7 @@ def responsibility_add(
         event_type=EventType.RESPONSIBILITY_CREATED,
         actor=actor,
         target=responsibility,
-        detail={"function": function.value},
+        detail={"function": Function(function).value, "organisation_id": organisation.pk},
     )
     return responsibility
 
@@ -325,6 +417,9 @@ def responsibility_remove(*, actor: Actor, responsibility: Responsibility) -> No
         event_type=EventType.RESPONSIBILITY_REMOVED,
         actor=actor,
         target=responsibility,
-        detail={"function": responsibility.function, "organisation_id": responsibility.organisation_id},
+        detail={
+            "function": responsibility.function,
+            "organisation_id": responsibility.organisation_id,
+        },
     )
     responsibility.delete()

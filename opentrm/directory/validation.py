@@ -2,6 +2,7 @@
 
 import re
 
+import pycountry
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.utils.translation import gettext as _
@@ -29,9 +30,11 @@ def validate_channel_value(kind: str, value: str) -> str:
             % {"value": value}
         )
     if kind == ChannelKind.EMAIL:
-        EmailValidator(message=_("“%(value)s” is not an e-mail address.") % {"value": value})(value)
+        # The validator fills in %(value)s itself; formatting here first would make a value
+        # containing "%" break the error message.
+        EmailValidator(message=_("“%(value)s” is not an e-mail address."))(value)
     if kind == ChannelKind.WEBSITE:
-        URLValidator(message=_("“%(value)s” is not a web address.") % {"value": value})(value)
+        URLValidator(message=_("“%(value)s” is not a web address."))(value)
     return value
 
 
@@ -50,4 +53,6 @@ def validate_language_code(code: str) -> str:
         raise ValidationError(
             _("“%(code)s” is not a known language code (ISO 639).") % {"code": code}
         )
-    return code
+    # One code per language (the model stores 2 letters where they exist): "sqi" -> "sq".
+    record = pycountry.languages.get(alpha_3=code) if len(code) == 3 else None
+    return getattr(record, "alpha_2", None) or code

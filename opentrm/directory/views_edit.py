@@ -1,11 +1,259 @@
-"""Editing the directory (directory editors of the country). Work in progress."""
-from django.http import HttpRequest, HttpResponse
+"""Editing the directory: directory editors change the entries of their own country.
+
+Each view checks the action (``actor_required``), fetches through ``access.py`` with
+``action="change"`` (403 for another country's editor, 404 when missing) and saves through
+``services.py``; the services validate, lock optimistically and audit.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.policy import Action, Actor
+from opentrm.core.errors import ConflictError
+from opentrm.directory import services
+from opentrm.directory.access import (
+    access_contact_point,
+    access_country,
+    access_organisation,
+    access_responsibility,
+)
+from opentrm.directory.forms_edit import (
+    ADD_CHANNEL,
+    CHANNELS_PREFIX,
+    ContactPointForm,
+    OrganisationForm,
+    ResponsibilityForm,
+    add_service_error,
+    channel_formset,
+    new_channel_row,
+)
 
 
-def _todo(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise NotImplementedError
+def _actor(request: HttpRequest) -> Actor:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    return actor
 
 
-organisation_create = organisation_edit = organisation_verify = _todo
-contact_point_create = contact_point_edit = contact_point_verify = _todo
-responsibility_create = responsibility_remove = _todo
+def _back(request: HttpRequest, default: HttpResponseRedirect) -> HttpResponseRedirect:
+    """Return to the page the button was on (e.g. the review list) when it is one of ours."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return HttpResponseRedirect(target)
+    return default
+
+
+def _wants_save(data: QueryDict | None) -> bool:
+    """A POST that is not the "add a channel" button (used without JavaScript)."""
+    return data is not None and ADD_CHANNEL not in data
+
+
+def _channel_row(request: HttpRequest) -> HttpResponse:
+    """One more blank channel row, appended by htmx, with the formset's new row count."""
+    row = new_channel_row(request.GET.get(f"{CHANNELS_PREFIX}-TOTAL_FORMS"))
+    if row is None:
+        return HttpResponse(status=204)
+    channel, number = row
+    return render(
+        request,
+        "directory/contact_point_form.html#new-channel-row",
+        {"channel": channel, "number": number},
+    )
+
+
+@actor_required(Action.DIRECTORY_EDIT)
+@require_http_methods(["GET", "POST"])
+def organisation_create(request: HttpRequest, country_code: str) -> HttpResponse:
+    actor = _actor(request)
+    country = access_country(actor, country_code, action="change")
+    form = OrganisationForm(request.POST if request.method == "POST" else None, country=country)
+    if form.is_valid():
+        try:
+            organisation = services.organisation_create(
+                actor=actor, country=country, **form.values()
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("“%(name)s” was added.") % {"name": organisation.name})
+            return redirect("directory:organisation_detail", organisation.pk)
+    return render(
+        request,
+        "directory/organisation_form.html",
+        {"form": form, "country": country, "organisation": None},
+    )
+
+
+@actor_required(Action.DIRECTORY_EDIT)
+@require_http_methods(["GET", "POST"])
+def organisation_edit(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    actor = _actor(request)
+    organisation = access_organisation(actor, organisation_id, action="change")
+    # The service writes the input onto the object; keep what the page is about.
+    name = organisation.name
+    form = OrganisationForm(
+        request.POST if request.method == "POST" else None,
+        country=organisation.country,
+        organisation=organisation,
+    )
+    if form.is_valid():
+        try:
+            services.organisation_update(
+                actor=actor,
+                organisation=organisation,
+                expected_version=form.cleaned_data["version"],
+                **form.values(),
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Your changes were saved."))
+            return redirect("directory:organisation_detail", organisation.pk)
+    return render(
+        request,
+        "directory/organisation_form.html",
+        {"form": form, "country": organisation.country, "organisation": organisation, "name": name},
+    )
+
+
+@actor_required(Action.DIRECTORY_EDIT)
+@require_POST
+def organisation_verify(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    actor = _actor(request)
+    organisation = access_organisation(actor, organisation_id, action="change")
+    services.organisation_verify(actor=actor, organisation=organisation)
+    messages.success(
+        request, _("“%(name)s” was marked as verified today.") % {"name": organisation.name}
+    )
+    return _back(request, redirect("directory:organisation_detail", organisation.pk))
+
+
+@actor_required(Action.DIRECTORY_EDIT)
+@require_http_methods(["GET", "POST"])
+def contact_point_create(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    actor = _actor(request)
+    organisation = access_organisation(actor, organisation_id, action="change")
+    if request.htmx and ADD_CHANNEL in request.GET:  # type: ignore[attr-defined]
+        return _channel_row(request)
+    data = request.POST if request.method == "POST" else None
+    form = ContactPointForm(data)
+    channels = channel_formset(data)
+    if _wants_save(data) and form.is_valid() and channels.is_valid():
+        try:
+            contact_point = services.contact_point_create(
+                actor=actor,
+                organisation=organisation,
+                channels=channels.channel_data(),
+                languages=form.cleaned_data["languages"],
+                **form.values(),
+            )
+        except ValidationError as error:
+            add_service_error(form, error, channels=channels)
+        else:
+            messages.success(request, _("The contact point was added."))
+            return redirect("directory:contact_point_detail", contact_point.pk)
+    return render(
+        request,
+        "directory/contact_point_form.html",
+        {"form": form, "channels": channels, "organisation": organisation, "contact_point": None},
+    )
+
+
+@actor_required(Action.DIRECTORY_EDIT)
+@require_http_methods(["GET", "POST"])
+def contact_point_edit(request: HttpRequest, contact_point_id: int) -> HttpResponse:
+    actor = _actor(request)
+    contact_point = access_contact_point(actor, contact_point_id, action="change")
+    if request.htmx and ADD_CHANNEL in request.GET:  # type: ignore[attr-defined]
+        return _channel_row(request)
+    position = contact_point.position
+    data = request.POST if request.method == "POST" else None
+    form = ContactPointForm(data, contact_point=contact_point)
+    channels = channel_formset(data, contact_point=contact_point)
+    if _wants_save(data) and form.is_valid() and channels.is_valid():
+        try:
+            services.contact_point_update(
+                actor=actor,
+                contact_point=contact_point,
+                expected_version=form.cleaned_data["version"],
+                channels=channels.channel_data(),
+                languages=form.cleaned_data["languages"],
+                **form.values(),
+            )
+        except ValidationError as error:
+            add_service_error(form, error, channels=channels)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Your changes were saved."))
+            return redirect("directory:contact_point_detail", contact_point.pk)
+    return render(
+        request,
+        "directory/contact_point_form.html",
+        {
+            "form": form,
+            "channels": channels,
+            "organisation": contact_point.organisation,
+            "contact_point": contact_point,
+            "position": position,
+        },
+    )
+
+
+@actor_required(Action.DIRECTORY_EDIT)
+@require_POST
+def contact_point_verify(request: HttpRequest, contact_point_id: int) -> HttpResponse:
+    actor = _actor(request)
+    contact_point = access_contact_point(actor, contact_point_id, action="change")
+    services.contact_point_verify(actor=actor, contact_point=contact_point)
+    messages.success(request, _("The contact point was marked as verified today."))
+    return _back(request, redirect("directory:contact_point_detail", contact_point.pk))
+
+
+@actor_required(Action.DIRECTORY_EDIT)
+@require_http_methods(["GET", "POST"])
+def responsibility_create(request: HttpRequest, country_code: str) -> HttpResponse:
+    actor = _actor(request)
+    country = access_country(actor, country_code, action="change")
+    if request.method == "POST":
+        form = ResponsibilityForm(request.POST, country=country)
+    else:
+        # Preselect from links such as "assign someone to this row" (codes and ids only).
+        form = ResponsibilityForm(
+            country=country,
+            initial={
+                key: request.GET[key] for key in ("function", "organisation") if key in request.GET
+            },
+        )
+    if form.is_valid():
+        try:
+            services.responsibility_add(actor=actor, country=country, **form.values())
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The responsibility was assigned."))
+            return redirect("directory:country_detail", country.code)
+    template = "directory/responsibility_form.html"
+    if request.htmx and request.method == "GET":  # type: ignore[attr-defined]
+        template += "#contact-point-field"
+    return render(request, template, {"form": form, "country": country})
+
+
+@actor_required(Action.DIRECTORY_EDIT)
+@require_POST
+def responsibility_remove(request: HttpRequest, responsibility_id: int) -> HttpResponse:
+    actor = _actor(request)
+    responsibility = access_responsibility(actor, responsibility_id, action="change")
+    country_code = responsibility.country.code
+    services.responsibility_remove(actor=actor, responsibility=responsibility)
+    messages.success(request, _("The responsibility was removed."))
+    return _back(request, redirect("directory:country_detail", country_code))
