@@ -223,3 +223,22 @@ def test_it_renders_a_contact_list_with_a_fixed_number_of_queries(
     with django_assert_max_num_queries(15):  # type: ignore[operator]
         page = member.get(reverse("directory:country_detail", args=["AL"]))
     assert "c29@body.example" in page.content.decode()
+
+
+def test_it_lets_an_editor_verify_from_the_review_list_and_stay_on_it(
+    world: World, listed: Organisation, client: Client
+) -> None:
+    editor = _member(client, world, Role.DIRECTORY_EDITOR)
+    review = reverse("directory:review")
+    assert "Agency A Centre for Social Work" in editor.get(review).content.decode()
+    response = editor.post(
+        reverse("directory:organisation_verify", args=[world.agency_a.pk]), {"next": review}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == review
+    world.agency_a.refresh_from_db()
+    assert world.agency_a.last_verified_at == timezone.localdate()
+    main = (
+        editor.get(review).content.decode().split("<main", 1)[1]
+    )  # the header names the acting org
+    assert "Agency A Centre for Social Work" not in main
