@@ -78,3 +78,11 @@ def login(client: Client) -> Callable[[User], Client]:
         return client
 
     return log_in
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default() -> None:
+    """Each test starts in English: a request that switched language must not leak into the next."""
+    from django.utils import translation
+
+    translation.activate("en")

@@ -13,8 +13,8 @@ def current_actor(request: HttpRequest) -> Actor | None:
     cached: Actor | None = getattr(request, "_opentrm_actor", None)
     if cached is not None:
         return cached
-    user = request.user
-    if not user.is_authenticated or not isinstance(user, User):
+    user = getattr(request, "user", None)  # absent when an error page renders early
+    if user is None or not user.is_authenticated or not isinstance(user, User):
         return None
     actor = actor_for(user, request.session.get(MEMBERSHIP_SESSION_KEY))
     request._opentrm_actor = actor  # type: ignore[attr-defined]

@@ -175,6 +175,8 @@ TIME_ZONE = env("TIME_ZONE", "UTC") or "UTC"
 # --- Static files: vendored and served by WhiteNoise, never from a CDN -------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = OPENTRM_HOME / "static"
+# opentrm/static is not inside an app, so the finders are told where it is.
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -242,6 +244,8 @@ LOGGING = {
         # Django logs the full request on errors; our 500 handler logs ids only.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
