@@ -175,6 +175,7 @@ TIME_ZONE = env("TIME_ZONE", "UTC") or "UTC"
 # --- Static files: vendored and served by WhiteNoise, never from a CDN -------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = OPENTRM_HOME / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing directory
 # opentrm/static is not inside an app, so the finders are told where it is.
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STORAGES = {

@@ -1,0 +1,57 @@
+# The README's commands. A machine needs only Python 3.11, pip and make.
+#
+#   make demo    virtual environment, install, migrate, demo data, serve on 127.0.0.1:$(PORT)
+#   make test    the whole suite with coverage (browser tests when $(CHROMIUM) exists)
+#   make lint    ruff, mypy, import contracts, missing migrations
+#   make bench   directory benchmark (bench/README.md)
+
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+COVERAGE_MIN ?= 90
+PYTEST_ARGS ?=
+BENCH_ARGS ?=
+
+.PHONY: demo test lint bench
+
+# Some Debian-based systems ship Python without ensurepip (the python3.11-venv package);
+# then the environment is created without pip and pip is installed into it from outside.
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV) && $(PYTHON) -m venv --without-pip $(VENV) \
+		&& $(PYTHON) -m pip --python $(BIN)/python install pip; }
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/opentrm migrate --noinput
+	$(BIN)/opentrm load_demo
+	@echo
+	@echo "OpenTRM demo: open http://$(HOST):$(PORT)/ and log in with one of the logins above. Ctrl+C stops it."
+	$(BIN)/opentrm runserver $(HOST):$(PORT)
+
+test: $(VENV)/.installed-dev
+	@if [ -x "$(CHROMIUM)" ]; then \
+		$(BIN)/pytest --cov --cov-report=term --cov-fail-under=$(COVERAGE_MIN) $(PYTEST_ARGS); \
+	else \
+		echo "Browser tests skipped: $(CHROMIUM) not found (install Debian's chromium package to run them)."; \
+		$(BIN)/pytest --cov --cov-report=term --cov-fail-under=$(COVERAGE_MIN) -m "not browser" $(PYTEST_ARGS); \
+	fi
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy opentrm
+	$(BIN)/lint-imports
+	$(BIN)/opentrm makemigrations --check --dry-run
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/bench_directory.py $(BENCH_ARGS)

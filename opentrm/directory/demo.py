@@ -1,0 +1,565 @@
+"""Fictional demo data: ten countries' TRM contact lists and one login per role.
+
+Everything here is invented. Bodies have generic names, phone numbers use the ``000`` exchange,
+e-mail addresses and websites the reserved ``example.org`` domain, and nobody is named. Nothing
+comes from a real contact list.
+
+Loading is idempotent: an entry that already exists (same country and name, same organisation
+and position, ...) is left exactly as it is, so running the loader twice creates nothing the
+second time and an editor's later changes are never overwritten.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from opentrm.accounts.models import Membership, User
+from opentrm.accounts.roles import Role
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+from opentrm.directory.models import (
+    AccreditationStatus,
+    ChannelKind,
+    ClearanceLevel,
+    ContactChannel,
+    ContactPoint,
+    Country,
+    Function,
+    Language,
+    Organisation,
+    OrganisationType,
+    Responsibility,
+)
+from opentrm.directory.validation import validate_channel_value
+
+DEMO_PASSWORD = "opentrm-demo"  # noqa: S105 - printed on purpose; demo nodes only
+DEMO_USER_COUNTRIES = ("AL", "RS")
+KOSOVO_NOTE = (
+    "This designation is without prejudice to positions on status, and is in line with "
+    "UNSC 1244 and the ICJ Opinion on the Kosovo Declaration of Independence."
+)
+EMAIL_DOMAIN = "example.org"
+
+# Days since the last verification, cycled over entries. The default review age is 183 days,
+# so about a third of the entries are flagged for review; ``None`` means never verified.
+_VERIFIED_DAYS_AGO: tuple[int | None, ...] = (12, 40, 75, 200, 110, 150, 260, 30, None, 90, 400, 20)
+
+
+@dataclass(frozen=True)
+class CountrySpec:
+    code: str
+    dial: str  # international calling code, without "+"
+    area: str  # trunk code of the capital, for landline numbers
+    capital: str
+    second_city: str
+    languages: tuple[str, ...]  # spoken by most contacts; the first is the official language
+    display_note: str = ""
+
+
+COUNTRIES: tuple[CountrySpec, ...] = (
+    CountrySpec("AL", "355", "4", "Tirana", "Shkodër", ("sq", "en", "it")),
+    CountrySpec("BA", "387", "33", "Sarajevo", "Banja Luka", ("bs", "hr", "sr", "en")),
+    CountrySpec("BG", "359", "2", "Sofia", "Varna", ("bg", "en", "ru")),
+    CountrySpec("HR", "385", "1", "Zagreb", "Split", ("hr", "en", "de")),
+    CountrySpec("XK", "383", "38", "Pristina", "Prizren", ("sq", "sr", "en"), KOSOVO_NOTE),
+    CountrySpec("MK", "389", "2", "Skopje", "Bitola", ("mk", "sq", "en")),
+    CountrySpec("MD", "373", "22", "Chișinău", "Bălți", ("ro", "ru", "en")),
+    CountrySpec("ME", "382", "20", "Podgorica", "Bar", ("cnr", "sr", "en")),
+    CountrySpec("RO", "40", "21", "Bucharest", "Cluj-Napoca", ("ro", "en", "fr")),
+    CountrySpec("RS", "381", "11", "Belgrade", "Novi Sad", ("sr", "en", "hu")),
+)
+
+INTERPRETER_LANGUAGES = ("en", "de", "fr", "it", "tr", "ru", "uk", "ar", "rom")
+
+
+@dataclass(frozen=True)
+class ContactSpec:
+    key: str
+    position: str
+    unit: str = ""
+    channels: tuple[str, ...] = ("phone", "email")  # kinds; values are generated
+    hotline_24_7: bool = False
+    extra_languages: tuple[str, ...] = ()
+    language_count: int = 2  # how many of the country's languages the contact speaks
+
+
+@dataclass(frozen=True)
+class OrganisationSpec:
+    key: str
+    name: str  # may use {capital} / {second_city}
+    type: OrganisationType
+    contacts: tuple[ContactSpec, ...]
+    acronym: str = ""
+    in_second_city: bool = False
+    region: str = ""
+    parent: str = ""  # key of the parent body
+    accreditation: AccreditationStatus = AccreditationStatus.NOT_REQUIRED
+    clearance: ClearanceLevel = ClearanceLevel.NONE
+    website: bool = False
+    postal: bool = False
+
+
+ORGANISATIONS: tuple[OrganisationSpec, ...] = (
+    OrganisationSpec(
+        "coordination",
+        "Office of the National Anti-Trafficking Coordinator",
+        OrganisationType.NATIONAL_COORDINATION,
+        (
+            ContactSpec(
+                "coordinator",
+                "National Anti-Trafficking Coordinator",
+                channels=("phone", "email", "fax"),
+            ),
+            ContactSpec("secretariat", "Secretariat of the National Referral Mechanism"),
+        ),
+        acronym="ONAC",
+        website=True,
+        postal=True,
+    ),
+    OrganisationSpec(
+        "moi",
+        "Ministry of Interior — Anti-Trafficking Unit",
+        OrganisationType.MINISTRY,
+        (
+            ContactSpec(
+                "focal",
+                "Transnational referral desk",
+                unit="National focal point",
+                channels=("phone", "mobile", "email", "messenger"),
+                language_count=3,
+            ),
+        ),
+        clearance=ClearanceLevel.RESTRICTED,
+    ),
+    OrganisationSpec(
+        "police",
+        "State Police — Anti-Trafficking Directorate",
+        OrganisationType.ANTI_TRAFFICKING_POLICE,
+        (
+            ContactSpec("duty", "Duty officer", channels=("hotline", "email"), hotline_24_7=True),
+            ContactSpec("head", "Head of the investigations section", unit="Investigations"),
+        ),
+        clearance=ClearanceLevel.CONFIDENTIAL,
+    ),
+    OrganisationSpec(
+        "police_regional",
+        "Regional Anti-Trafficking Police Unit — {second_city}",
+        OrganisationType.ANTI_TRAFFICKING_POLICE,
+        (
+            ContactSpec(
+                "regional",
+                "Regional anti-trafficking officer",
+                channels=("phone", "mobile", "email"),
+            ),
+        ),
+        in_second_city=True,
+        region="North",
+        parent="police",
+        clearance=ClearanceLevel.CONFIDENTIAL,
+    ),
+    OrganisationSpec(
+        "border",
+        "Border Police — International Airport Unit",
+        OrganisationType.BORDER_POLICE,
+        (ContactSpec("shift", "Shift commander", channels=("phone", "email"), hotline_24_7=True),),
+    ),
+    OrganisationSpec(
+        "social",
+        "Centre for Social Work — {capital}",
+        OrganisationType.SOCIAL_SERVICES,
+        (
+            ContactSpec("caseworker", "Anti-trafficking caseworker"),
+            ContactSpec("mobile_team", "Mobile identification team", channels=("mobile", "email")),
+        ),
+    ),
+    OrganisationSpec(
+        "social_regional",
+        "Centre for Social Work — {second_city}",
+        OrganisationType.SOCIAL_SERVICES,
+        (ContactSpec("regional", "Regional referral contact"),),
+        in_second_city=True,
+        region="North",
+    ),
+    OrganisationSpec(
+        "shelter",
+        "State Shelter for Victims of Trafficking",
+        OrganisationType.SHELTER,
+        (ContactSpec("manager", "Shelter manager", channels=("phone", "mobile", "email")),),
+        accreditation=AccreditationStatus.ACCREDITED,
+    ),
+    OrganisationSpec(
+        "ngo",
+        "Safe Passage Demo Association",
+        OrganisationType.NGO,
+        (
+            ContactSpec(
+                "hotline",
+                "24/7 helpline",
+                channels=("hotline", "email"),
+                hotline_24_7=True,
+                language_count=3,
+            ),
+            ContactSpec("programme", "Reintegration programme coordinator"),
+        ),
+        accreditation=AccreditationStatus.ACCREDITED,
+        website=True,
+    ),
+    OrganisationSpec(
+        "employment",
+        "National Employment Service — Vocational Training Office",
+        OrganisationType.EMPLOYMENT_SECTOR,
+        (ContactSpec("adviser", "Employment adviser"),),
+    ),
+    OrganisationSpec(
+        "return",
+        "Ministry of Social Affairs — Return and Reintegration Office",
+        OrganisationType.MINISTRY,
+        (
+            ContactSpec(
+                "officer", "Return and reintegration officer", channels=("phone", "email", "fax")
+            ),
+        ),
+        postal=True,
+    ),
+    OrganisationSpec(
+        "prosecution",
+        "Office of the Chief Prosecutor — Serious Crime Section",
+        OrganisationType.PROSECUTION,
+        (ContactSpec("prosecutor", "Prosecutor on duty for trafficking cases"),),
+        clearance=ClearanceLevel.CONFIDENTIAL,
+    ),
+    OrganisationSpec(
+        "child",
+        "Child Protection Agency",
+        OrganisationType.CHILD_PROTECTION,
+        (ContactSpec("guardian", "Guardianship officer", channels=("phone", "mobile", "email")),),
+    ),
+    OrganisationSpec(
+        "interpreters",
+        "Interpretation and Cultural Mediation Service",
+        OrganisationType.INTERPRETATION,
+        (
+            ContactSpec(
+                "interpreter",
+                "Interpreter on call",
+                channels=("mobile", "email"),
+                extra_languages=INTERPRETER_LANGUAGES,
+                language_count=3,
+            ),
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ResponsibilitySpec:
+    function: Function
+    organisation: str
+    contact: str = ""  # empty: the whole body answers, with all its contact points
+    note: str = ""
+
+
+RESPONSIBILITIES: tuple[ResponsibilitySpec, ...] = (
+    ResponsibilitySpec(Function.IDENTIFICATION, "police", "duty"),
+    ResponsibilitySpec(Function.IDENTIFICATION, "social", "mobile_team"),
+    ResponsibilitySpec(Function.IDENTIFICATION, "border", "shift", "At the border"),
+    ResponsibilitySpec(Function.FIRST_ASSISTANCE, "shelter", "manager", "Recovery and reflection"),
+    ResponsibilitySpec(Function.FIRST_ASSISTANCE, "ngo", "hotline"),
+    ResponsibilitySpec(Function.FIRST_ASSISTANCE, "social", "caseworker"),
+    ResponsibilitySpec(Function.LONGER_TERM_ASSISTANCE, "social", "caseworker"),
+    ResponsibilitySpec(
+        Function.LONGER_TERM_ASSISTANCE, "employment", "adviser", "Vocational training"
+    ),
+    ResponsibilitySpec(Function.LONGER_TERM_ASSISTANCE, "ngo", "programme"),
+    ResponsibilitySpec(Function.RETURN, "return", "officer"),
+    ResponsibilitySpec(Function.RETURN, "ngo", "programme", "Reintegration"),
+    ResponsibilitySpec(Function.PROCEEDINGS, "prosecution", "prosecutor"),
+    ResponsibilitySpec(Function.PROCEEDINGS, "police", "head"),
+    ResponsibilitySpec(Function.NATIONAL_COORDINATOR, "coordination", "coordinator"),
+    ResponsibilitySpec(Function.NATIONAL_FOCAL_POINT, "moi", "focal"),
+    ResponsibilitySpec(Function.CHILD_AUTHORITY, "child", "guardian"),
+    ResponsibilitySpec(Function.REGIONAL_CONTACT, "social_regional", "regional"),
+    ResponsibilitySpec(Function.REGIONAL_CONTACT, "police_regional", "regional"),
+    ResponsibilitySpec(Function.INTERPRETATION, "interpreters", "interpreter"),
+    ResponsibilitySpec(Function.HOTLINE, "ngo", "hotline"),
+    ResponsibilitySpec(Function.HOTLINE, "police", "duty"),
+)
+
+# Which demo body each role's login belongs to, in each of DEMO_USER_COUNTRIES.
+ROLE_ORGANISATION: dict[Role, str] = {
+    Role.NATIONAL_COORDINATOR: "coordination",
+    Role.DIRECTORY_EDITOR: "coordination",
+    Role.CASE_MANAGER: "social",
+    Role.CASEWORKER: "social",
+    Role.POLICE_INVESTIGATOR: "police",
+    Role.PROSECUTOR: "prosecution",
+    Role.GUARDIAN: "child",
+    Role.INTERPRETER: "interpreters",
+    Role.STATISTICIAN: "coordination",
+    Role.DATA_PROTECTION_OFFICER: "coordination",
+    Role.SYSTEM_ADMINISTRATOR: "coordination",
+}
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: Role
+    organisation: str
+    country_code: str
+
+
+@dataclass
+class DemoSummary:
+    """What the loader found and what it created; ``created`` is empty on a second run."""
+
+    created: dict[str, int] = field(default_factory=dict)
+    logins: list[DemoLogin] = field(default_factory=list)
+
+    def count(self, kind: str, created: bool) -> None:
+        if created:
+            self.created[kind] = self.created.get(kind, 0) + 1
+
+    @property
+    def created_anything(self) -> bool:
+        return any(self.created.values())
+
+
+def demo_username(country_code: str, role: Role) -> str:
+    return f"{country_code.lower()}.{role.value}"
+
+
+class _Loader:
+    def __init__(self, today: date) -> None:
+        self.today = today
+        self.summary = DemoSummary()
+        self._tick = 0
+
+    def _verified_on(self) -> date | None:
+        days = _VERIFIED_DAYS_AGO[self._tick % len(_VERIFIED_DAYS_AGO)]
+        self._tick += 1
+        return None if days is None else self.today - timedelta(days=days)
+
+    def country(self, spec: CountrySpec) -> Country:
+        country, created = Country.objects.get_or_create(
+            code=spec.code, defaults={"display_note": spec.display_note}
+        )
+        if not created and spec.display_note and not country.display_note:
+            # A country created earlier (e.g. by an import) still gets its designation note.
+            country.display_note = spec.display_note
+            country.save(update_fields=["display_note", "updated_at"])
+        self.summary.count("countries", created)
+        return country
+
+    def organisation(
+        self,
+        country: Country,
+        spec: CountrySpec,
+        org: OrganisationSpec,
+        parents: dict[str, Organisation],
+    ) -> Organisation:
+        name = org.name.format(capital=spec.capital, second_city=spec.second_city)
+        existing = Organisation.objects.filter(country=country, name__iexact=name).first()
+        if existing is not None:
+            return existing
+        slug = f"{country.code.lower()}.{EMAIL_DOMAIN}"
+        clearance_expiry = (
+            self.today + timedelta(days=730) if org.clearance != ClearanceLevel.NONE else None
+        )
+        city = spec.second_city if org.in_second_city else spec.capital
+        organisation = Organisation.objects.create(
+            country=country,
+            name=name,
+            acronym=org.acronym,
+            type=org.type,
+            parent=parents.get(org.parent),
+            city=city,
+            region=org.region,
+            address=f"{org.key.replace('_', ' ').title()} Street 1, {city} (fictional)",
+            website=f"https://{slug}/{org.key.replace('_', '-')}" if org.website else "",
+            accreditation_status=org.accreditation,
+            clearance_level=org.clearance,
+            clearance_issuer="National Security Authority (demo)" if clearance_expiry else "",
+            clearance_expires_on=clearance_expiry,
+            notes="Fictional demo entry.",
+            last_verified_at=self._verified_on(),
+        )
+        self.summary.count("organisations", created=True)
+        return organisation
+
+    def contact_point(
+        self,
+        organisation: Organisation,
+        spec: CountrySpec,
+        org: OrganisationSpec,
+        contact: ContactSpec,
+        number: int,
+        verified_by: User | None,
+    ) -> ContactPoint:
+        existing = ContactPoint.objects.filter(
+            organisation=organisation, position__iexact=contact.position, person_name=""
+        ).first()
+        if existing is not None:
+            return existing
+        verified_on = self._verified_on()
+        contact_point = ContactPoint.objects.create(
+            organisation=organisation,
+            position=contact.position,
+            unit=contact.unit,
+            notes="Fictional demo entry.",
+            last_verified_at=verified_on,
+            last_verified_by=verified_by if verified_on else None,
+        )
+        self.summary.count("contact_points", created=True)
+        kinds = list(contact.channels)
+        if org.postal and contact is org.contacts[0]:
+            kinds.append(ChannelKind.POSTAL)
+        rows = [
+            self._channel(kind, spec, org, contact, number, order)
+            for order, kind in enumerate(kinds)
+        ]
+        for row in rows:
+            row.contact_point = contact_point
+        ContactChannel.objects.bulk_create(rows)
+        self.summary.created["channels"] = self.summary.created.get("channels", 0) + len(rows)
+        codes = spec.languages[: contact.language_count] + contact.extra_languages
+        contact_point.languages.set(self.languages(codes))
+        return contact_point
+
+    def _channel(
+        self,
+        kind: str,
+        spec: CountrySpec,
+        org: OrganisationSpec,
+        contact: ContactSpec,
+        number: int,
+        order: int,
+    ) -> ContactChannel:
+        landline = f"+{spec.dial} {spec.area} 000 {number:04d}"
+        values = {
+            ChannelKind.PHONE: (landline, "Office hours", "Mon-Fri 08:00-16:00"),
+            ChannelKind.FAX: (f"+{spec.dial} {spec.area} 000 {number + 5000:04d}", "", ""),
+            ChannelKind.MOBILE: (f"+{spec.dial} 60 000 {number:04d}", "", ""),
+            ChannelKind.HOTLINE: (f"+{spec.dial} 800 000 {number:03d}", "Free of charge", ""),
+            ChannelKind.EMAIL: (
+                f"{org.key}.{contact.key}@{spec.code.lower()}.{EMAIL_DOMAIN}",
+                "",
+                "",
+            ),
+            ChannelKind.MESSENGER: (
+                f"{spec.code.lower()}-{org.key}-{contact.key}-demo",
+                "Secure messenger",
+                "",
+            ),
+            ChannelKind.POSTAL: (f"P.O. Box {number}, {spec.capital} (fictional)", "", ""),
+        }
+        value, label, hours = values[ChannelKind(kind)]
+        is_24_7 = contact.hotline_24_7 and kind in (ChannelKind.HOTLINE, ChannelKind.PHONE)
+        return ContactChannel(
+            kind=kind,
+            value=validate_channel_value(kind, value),
+            label="" if is_24_7 and kind == ChannelKind.PHONE else label,
+            hours="" if is_24_7 else hours,
+            available_24_7=is_24_7,
+            order=order,
+        )
+
+    def languages(self, codes: Iterable[str]) -> list[Language]:
+        languages = []
+        for code in dict.fromkeys(codes):
+            language, created = Language.objects.get_or_create(code=code)
+            self.summary.count("languages", created)
+            languages.append(language)
+        return languages
+
+    def responsibility(
+        self,
+        country: Country,
+        spec: ResponsibilitySpec,
+        order: int,
+        org: Organisation,
+        cp: ContactPoint | None,
+    ) -> None:
+        _responsibility, created = Responsibility.objects.get_or_create(
+            country=country,
+            function=spec.function.value,
+            organisation=org,
+            contact_point=cp,
+            defaults={"note": spec.note, "order": order},
+        )
+        self.summary.count("responsibilities", created)
+
+    def users(self, country: Country, organisations: dict[str, Organisation]) -> dict[Role, User]:
+        users = {}
+        for role in Role:
+            username = demo_username(country.code, role)
+            organisation = organisations[ROLE_ORGANISATION[role]]
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = User(
+                    username=username,
+                    first_name="Demo",
+                    last_name=f"{role.label} {country.code}",
+                    email=f"{username}@demo.{EMAIL_DOMAIN}",
+                    preferred_language="",
+                )
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+                self.summary.count("users", created=True)
+            _membership, created = Membership.objects.get_or_create(
+                user=user, organisation=organisation, defaults={"role": role}
+            )
+            self.summary.count("memberships", created)
+            users[role] = user
+            self.summary.logins.append(DemoLogin(username, role, organisation.name, country.code))
+        return users
+
+    def load_country(self, spec: CountrySpec) -> None:
+        country = self.country(spec)
+        organisations: dict[str, Organisation] = {}
+        for org in ORGANISATIONS:
+            organisations[org.key] = self.organisation(country, spec, org, organisations)
+        editor = None
+        if spec.code in DEMO_USER_COUNTRIES:
+            editor = self.users(country, organisations)[Role.DIRECTORY_EDITOR]
+        contacts: dict[tuple[str, str], ContactPoint] = {}
+        number = 100
+        for org in ORGANISATIONS:
+            for contact in org.contacts:
+                number += 1
+                contacts[(org.key, contact.key)] = self.contact_point(
+                    organisations[org.key], spec, org, contact, number, editor
+                )
+        orders: dict[Function, int] = {}
+        for responsibility in RESPONSIBILITIES:
+            order = orders.get(responsibility.function, 0)
+            orders[responsibility.function] = order + 1
+            contact_point = contacts.get((responsibility.organisation, responsibility.contact))
+            self.responsibility(
+                country,
+                responsibility,
+                order,
+                organisations[responsibility.organisation],
+                contact_point,
+            )
+
+
+@transaction.atomic
+def load_demo(*, today: date | None = None) -> DemoSummary:
+    """Create whatever part of the demo data is missing; touch nothing that exists."""
+    loader = _Loader(today or timezone.localdate())
+    for spec in COUNTRIES:
+        loader.load_country(spec)
+    summary = loader.summary
+    if summary.created_anything:
+        # Written straight through the models (there is no actor yet on a fresh node), so the
+        # trail gets one system event with the counts, as an import would.
+        record_event(
+            event_type=EventType.CONTACTS_IMPORTED,
+            actor=None,
+            detail={"source": "demo", **summary.created},
+        )
+    return summary
