@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +17,7 @@ from opentrm.accounts.policy import Action, Actor, require
 from opentrm.accounts.roles import Role
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
+from opentrm.directory.models import Organisation
 
 TOKEN_PREFIX = "otrm"  # noqa: S105 (a label, not a secret)
 
@@ -47,6 +49,41 @@ def member_create(
         actor=actor,
         target=membership,
         detail={"role": role.value},
+    )
+    return membership
+
+
+@transaction.atomic
+def member_create_by_operator(
+    *,
+    username: str,
+    full_name: str,
+    email: str,
+    organisation: Organisation,
+    role: Role,
+    password: str,
+) -> Membership:
+    """Create a member from the server's command line (the first administrator of a node).
+
+    Whoever runs it already controls the server; the event records that it came that way.
+    """
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("This user name is already taken.")})
+    first, _sep, last = full_name.strip().partition(" ")
+    user = User(username=username, first_name=first, last_name=last, email=email)
+    validate_password(password, user)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    membership = Membership.objects.create(user=user, organisation=organisation, role=role)
+    record_event(
+        event_type=EventType.USER_CREATED, actor=None, target=user, detail={"via": "command"}
+    )
+    record_event(
+        event_type=EventType.MEMBERSHIP_CREATED,
+        actor=None,
+        target=membership,
+        detail={"role": role.value, "via": "command"},
     )
     return membership
 

@@ -24,7 +24,11 @@ from opentrm.directory.models import (
     Organisation,
     Responsibility,
 )
-from opentrm.directory.validation import validate_channel_value, validate_language_code
+from opentrm.directory.validation import (
+    validate_channel_value,
+    validate_country_code,
+    validate_language_code,
+)
 
 ORGANISATION_FIELDS = [
     "name",
@@ -423,3 +427,34 @@ def responsibility_remove(*, actor: Actor, responsibility: Responsibility) -> No
         },
     )
     responsibility.delete()
+
+
+@transaction.atomic
+def node_bootstrap_organisation(*, country_code: str, name: str, type: str) -> Organisation:
+    """Create (or find) the node's country and first organisation from the command line.
+
+    Used once, before anyone can log in; whoever runs it controls the server already.
+    The events record that it came that way.
+    """
+    code = validate_country_code(country_code)
+    country, created = Country.objects.get_or_create(code=code)
+    if created:
+        record_event(
+            event_type=EventType.COUNTRY_CREATED,
+            actor=None,
+            target=country,
+            detail={"via": "command"},
+        )
+    organisation = Organisation.objects.filter(country=country, name__iexact=name.strip()).first()
+    if organisation is not None:
+        return organisation
+    organisation = Organisation(country=country, name=name.strip(), type=type)
+    organisation.full_clean(validate_constraints=False)
+    organisation.save()
+    record_event(
+        event_type=EventType.ORGANISATION_CREATED,
+        actor=None,
+        target=organisation,
+        detail={"via": "command"},
+    )
+    return organisation
