@@ -1,9 +1,76 @@
-"""Import and export of contact lists. Work in progress."""
+"""Import and export of a country's contact list (docs/directory-import.md)."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.policy import Action
+from opentrm.core.pdf import PdfUnavailableError
+from opentrm.directory import exporting, importing
+from opentrm.directory.access import access_country
+from opentrm.directory.models import Function, OrganisationType
 
 
-def _todo(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise NotImplementedError
+class ContactImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Contact list file (CSV or XLSX)"),
+        help_text=_("Every row is checked first; if any row has a problem, nothing is imported."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
 
 
-contacts_import = contacts_export = _todo
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.DIRECTORY_IMPORT)
+def contacts_import(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    form = ContactImportForm(request.POST or None, request.FILES or None)
+    errors: list[importing.RowError] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = importing.contacts_import_upload(actor=actor, upload=form.cleaned_data["file"])
+        except importing.ContactImportError as refusal:
+            errors = refusal.errors
+        else:
+            messages.success(request, result.summary())
+            return redirect("directory:country_detail", actor.membership.organisation.country.code)
+    return render(
+        request,
+        "directory/import.html",
+        {
+            "form": form,
+            "errors": errors,
+            "columns": importing.COLUMNS,
+            "required_columns": importing.REQUIRED_COLUMNS,
+            "types": OrganisationType.choices,
+            "functions": Function.choices,
+            "max_kb": settings.DIRECTORY_IMPORT_MAX_BYTES // 1024,
+            "country_code": actor.membership.organisation.country.code,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_GET
+@actor_required(Action.DIRECTORY_EXPORT)
+def contacts_export(request: HttpRequest, country_code: str) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    country = access_country(actor, country_code)
+    fmt = request.GET.get("format", exporting.ExportFormat.CSV)
+    if fmt not in exporting.ExportFormat.values:
+        return render(request, "errors/400.html", status=400)
+    try:
+        export = exporting.contacts_export(
+            actor=actor, country=country, fmt=exporting.ExportFormat(fmt)
+        )
+    except PdfUnavailableError as error:
+        messages.error(request, error.message)
+        return redirect("directory:country_detail", country.code)
+    response = HttpResponse(export.content, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
