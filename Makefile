@@ -49,7 +49,7 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy opentrm
+	$(BIN)/mypy opentrm tests bench conftest.py
 	$(BIN)/lint-imports
 	$(BIN)/opentrm makemigrations --check --dry-run
 
