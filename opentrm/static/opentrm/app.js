@@ -5,4 +5,10 @@ document.addEventListener("DOMContentLoaded", () => {
     if (button) button.classList.add("visually-hidden");
     select.addEventListener("change", () => select.form.submit());
   }
+  // Ask before a destructive button submits (CSP allows no inline onclick handlers).
+  for (const form of document.querySelectorAll("form[data-confirm]")) {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  }
 });
