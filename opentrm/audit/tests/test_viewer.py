@@ -41,11 +41,7 @@ def test_it_lists_events_newest_first(world: World) -> None:
 def test_it_filters_by_user(world: World) -> None:
     _events(world)
     page = _rows(
-        (
-            _officer(world)
-            .get(reverse("audit:event_list"), {"user": "b_caseworker"})
-            .content.decode()
-        )
+        _officer(world).get(reverse("audit:event_list"), {"user": "b_caseworker"}).content.decode()
     )
     assert "Contacts exported" in page
     assert "Organisation changed" not in page
