@@ -84,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "opentrm.accounts.context_processors.actor",
+                "opentrm.core.context_processors.node",
             ],
         },
     },

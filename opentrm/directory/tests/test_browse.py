@@ -242,3 +242,11 @@ def test_it_lets_an_editor_verify_from_the_review_list_and_stay_on_it(
     assert "was marked as verified today" in page
     listed_entries = page.split("<h2>", 1)[1]  # below the header (acting org) and the message
     assert "Agency A Centre for Social Work" not in listed_entries
+
+
+def test_it_shows_the_nodes_name_in_the_header(
+    world: World, client: Client, settings: object
+) -> None:
+    settings.OPENTRM_NODE_NAME = "OpenTRM Albania"  # type: ignore[attr-defined]
+    page = _member(client, world).get(reverse("directory:home")).content.decode()
+    assert '<a class="brand" href="/">OpenTRM Albania</a>' in page
