@@ -4,6 +4,7 @@
 #   make test    the whole suite with coverage (browser tests when $(CHROMIUM) exists)
 #   make lint    ruff, mypy, import contracts, missing migrations
 #   make bench   directory benchmark (bench/README.md)
+#   make messages  refresh the translation catalogues (needs GNU gettext; docs/translating.md)
 
 PYTHON ?= python3.11
 VENV ?= .venv
@@ -15,7 +16,7 @@ COVERAGE_MIN ?= 90
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: demo test lint bench
+.PHONY: demo test lint bench messages
 
 # Some Debian-based systems ship Python without ensurepip (the python3.11-venv package);
 # then the environment is created without pip and pip is installed into it from outside.
@@ -55,3 +56,8 @@ lint: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_directory.py $(BENCH_ARGS)
+
+messages: $(VENV)/.installed-dev
+	cd opentrm && DJANGO_SETTINGS_MODULE=opentrm.config.settings_test ../$(BIN)/django-admin makemessages \
+		-l sq -l ro -l sr --ignore tests --ignore migrations --add-location=file --no-obsolete
+	cd opentrm && DJANGO_SETTINGS_MODULE=opentrm.config.settings_test ../$(BIN)/django-admin compilemessages
