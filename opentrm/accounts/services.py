@@ -26,6 +26,41 @@ def _hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+def _member_create(
+    *,
+    actor: Actor | None,
+    username: str,
+    full_name: str,
+    email: str,
+    organisation: Organisation,
+    role: Role,
+    password: str,
+    detail: dict[str, str],
+) -> Membership:
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("This user name is already taken.")})
+    first, _sep, last = full_name.strip().partition(" ")
+    user = User(username=username, first_name=first, last_name=last, email=email)
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from error
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    membership = Membership.objects.create(
+        user=user, organisation=organisation, role=role, created_by=actor.user if actor else None
+    )
+    record_event(event_type=EventType.USER_CREATED, actor=actor, target=user, detail=detail)
+    record_event(
+        event_type=EventType.MEMBERSHIP_CREATED,
+        actor=actor,
+        target=membership,
+        detail={"role": role.value, **detail},
+    )
+    return membership
+
+
 @transaction.atomic
 def member_create(
     *, actor: Actor, username: str, full_name: str, email: str, role: Role, password: str
@@ -33,24 +68,16 @@ def member_create(
     """Create a user and make them a member of the administrator's own organisation."""
     require(actor, Action.MEMBERS_MANAGE)
     assert actor.membership is not None
-    if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": _("This user name is already taken.")})
-    first, _sep, last = full_name.strip().partition(" ")
-    user = User(username=username, first_name=first, last_name=last, email=email)
-    user.set_password(password)
-    user.full_clean()
-    user.save()
-    membership = Membership.objects.create(
-        user=user, organisation=actor.membership.organisation, role=role, created_by=actor.user
-    )
-    record_event(event_type=EventType.USER_CREATED, actor=actor, target=user)
-    record_event(
-        event_type=EventType.MEMBERSHIP_CREATED,
+    return _member_create(
         actor=actor,
-        target=membership,
-        detail={"role": role.value},
+        username=username,
+        full_name=full_name,
+        email=email,
+        organisation=actor.membership.organisation,
+        role=role,
+        password=password,
+        detail={},
     )
-    return membership
 
 
 @transaction.atomic
@@ -65,27 +92,18 @@ def member_create_by_operator(
 ) -> Membership:
     """Create a member from the server's command line (the first administrator of a node).
 
-    Whoever runs it already controls the server; the event records that it came that way.
+    Whoever runs it already controls the server; the events record that it came that way.
     """
-    if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": _("This user name is already taken.")})
-    first, _sep, last = full_name.strip().partition(" ")
-    user = User(username=username, first_name=first, last_name=last, email=email)
-    validate_password(password, user)
-    user.set_password(password)
-    user.full_clean()
-    user.save()
-    membership = Membership.objects.create(user=user, organisation=organisation, role=role)
-    record_event(
-        event_type=EventType.USER_CREATED, actor=None, target=user, detail={"via": "command"}
-    )
-    record_event(
-        event_type=EventType.MEMBERSHIP_CREATED,
+    return _member_create(
         actor=None,
-        target=membership,
-        detail={"role": role.value, "via": "command"},
+        username=username,
+        full_name=full_name,
+        email=email,
+        organisation=organisation,
+        role=role,
+        password=password,
+        detail={"via": "command"},
     )
-    return membership
 
 
 @transaction.atomic

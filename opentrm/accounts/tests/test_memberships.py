@@ -190,3 +190,21 @@ def test_it_creates_a_member_only_in_the_administrators_organisation(world: Worl
         },
     )
     assert Membership.objects.get(user__username="c_worker").organisation == world.agency_c
+
+
+def test_it_refuses_a_common_initial_password_on_the_field(world: World, client: Client) -> None:
+    client.force_login(world.user(Role.SYSTEM_ADMINISTRATOR))
+    response = client.post(
+        reverse("accounts:member_list"),
+        {
+            "username": "weak_worker",
+            "full_name": "Weak Worker",
+            "email": "weak.worker@example.test",
+            "role": Role.CASEWORKER,
+            "password": "password1234",
+        },
+    )
+    assert response.status_code == 200
+    assert 'id="id_password_error"' in response.content.decode()
+    assert "too common" in response.content.decode()
+    assert not Membership.objects.filter(user__username="weak_worker").exists()
