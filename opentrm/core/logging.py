@@ -1,6 +1,12 @@
+"""Log records carry the request id and never personal data."""
+
 import logging
+import traceback
+from types import TracebackType
 
 from opentrm.core.request_context import current_request_id
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
 
 
 class RequestIdFilter(logging.Filter):
@@ -9,3 +15,17 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = current_request_id()
         return True
+
+
+class NoValuesFormatter(logging.Formatter):
+    """Prints where an exception happened and its type, but not its message.
+
+    Exception messages often quote data (a database error repeats the duplicate value, a
+    validation error the rejected input), and the node's log must not hold personal data.
+    """
+
+    def formatException(self, ei: ExcInfo) -> str:  # noqa: N802 (logging's name)
+        exc_type, _value, tb = ei
+        frames = "".join(traceback.format_tb(tb)) if tb else ""
+        name = exc_type.__qualname__ if exc_type else "Exception"
+        return f"Traceback (most recent call last):\n{frames}{name} (message withheld)"
