@@ -20,6 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from conftest import World
 from opentrm.accounts.roles import Role
 from opentrm.accounts.services import api_token_create
+from opentrm.cases.services import case_register
 from opentrm.directory.models import ContactPoint, Function, Responsibility
 
 
@@ -67,6 +68,32 @@ def roles(*allowed: Role, own_only: bool = False, other: Outcome = Outcome.DENY)
     return expect
 
 
+CASE_ROLES = (
+    Role.CASE_MANAGER,
+    Role.CASEWORKER,
+    Role.POLICE_INVESTIGATOR,
+    Role.PROSECUTOR,
+    Role.GUARDIAN,
+    Role.INTERPRETER,
+)
+
+
+def case_participants(*allowed: Role) -> Expect:
+    """Case work: other roles are refused; the case's own organisation is served; members of
+    an organisation that does not take part are told the case does not exist."""
+
+    def expect(p: Principal) -> Outcome:
+        if p.role is None:
+            return Outcome.LOGIN
+        if p.role not in CASE_ROLES:
+            return Outcome.DENY
+        if p.org != "a":
+            return Outcome.HIDDEN
+        return Outcome.ALLOW if p.role in allowed else Outcome.DENY
+
+    return expect
+
+
 def owner(role: Role) -> Expect:
     """Only the one user who owns the object; everybody else is told it does not exist."""
 
@@ -86,6 +113,7 @@ class Objects:
     contact_point: ContactPoint
     responsibility: Responsibility
     token_id: int
+    case_id: str
 
 
 def make_objects(world: World) -> Objects:
@@ -96,7 +124,8 @@ def make_objects(world: World) -> Objects:
         country=world.country_a, function=Function.IDENTIFICATION, organisation=world.agency_a
     )
     token, _secret = api_token_create(actor=world.actor(Role.CASEWORKER), name="matrix")
-    return Objects(world, contact_point, responsibility, token.pk)
+    case = case_register(actor=world.actor(Role.CASEWORKER))
+    return Objects(world, contact_point, responsibility, token.pk, str(case.public_id))
 
 
 @dataclass(frozen=True)
@@ -188,6 +217,15 @@ ROUTES: list[Route] = [
         roles(Role.DIRECTORY_EDITOR, own_only=True),
         method="post",
         args=lambda o: [o.responsibility.pk],
+    ),
+    # cases
+    Route("cases:case_list", roles(*CASE_ROLES)),
+    Route("cases:case_register", roles(*[r for r in CASE_ROLES if r != Role.INTERPRETER])),
+    Route("cases:case_detail", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
+    Route(
+        "cases:case_delete",
+        case_participants(Role.CASE_MANAGER),
+        args=lambda o: [o.case_id],
     ),
     # API: the OpenAPI document and its interactive docs
     Route("api-1:openapi-json", any_member),

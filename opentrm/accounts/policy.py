@@ -9,7 +9,7 @@ it in one screen and the authorization-matrix test checks it route by route.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 from django.core.exceptions import PermissionDenied
 
@@ -25,22 +25,94 @@ class Action(StrEnum):
     AUDIT_VIEW = "audit.view"
     MEMBERS_MANAGE = "members.manage"  # scoped to the actor's own organisation
     API_TOKENS_OWN = "api_tokens.own"
+    CASE_REGISTER = "case.register"  # open a case for a (presumed) trafficked person
+    CASE_VIEW = "case.view"  # scoped to cases the actor's organisation takes part in
+
+
+class FieldGroup(StrEnum):
+    """Groups of a case's personal data, each guarded as a unit."""
+
+    IDENTITY = "identity"
+    CONTACT = "contact"
+    HEALTH = "health"
+    PROCEEDINGS = "proceedings"
+    CHILD_PROTECTION = "child_protection"
+    TRAVEL = "travel"
+
+
+class Access(IntEnum):
+    NONE = 0
+    VIEW = 1
+    EDIT = 2
 
 
 _EVERY_MEMBER = frozenset({Action.DIRECTORY_VIEW, Action.DIRECTORY_EXPORT, Action.API_TOKENS_OWN})
 
+_CASE_WORK = frozenset({Action.CASE_REGISTER, Action.CASE_VIEW})
+
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.NATIONAL_COORDINATOR: _EVERY_MEMBER,
     Role.DIRECTORY_EDITOR: _EVERY_MEMBER | {Action.DIRECTORY_EDIT, Action.DIRECTORY_IMPORT},
-    Role.CASE_MANAGER: _EVERY_MEMBER,
-    Role.CASEWORKER: _EVERY_MEMBER,
-    Role.POLICE_INVESTIGATOR: _EVERY_MEMBER,
-    Role.PROSECUTOR: _EVERY_MEMBER,
-    Role.GUARDIAN: _EVERY_MEMBER,
-    Role.INTERPRETER: _EVERY_MEMBER,
+    Role.CASE_MANAGER: _EVERY_MEMBER | _CASE_WORK,
+    Role.CASEWORKER: _EVERY_MEMBER | _CASE_WORK,
+    Role.POLICE_INVESTIGATOR: _EVERY_MEMBER | _CASE_WORK,
+    Role.PROSECUTOR: _EVERY_MEMBER | _CASE_WORK,
+    Role.GUARDIAN: _EVERY_MEMBER | _CASE_WORK,
+    Role.INTERPRETER: _EVERY_MEMBER | {Action.CASE_VIEW},
     Role.STATISTICIAN: _EVERY_MEMBER,
     Role.DATA_PROTECTION_OFFICER: _EVERY_MEMBER | {Action.AUDIT_VIEW},
     Role.SYSTEM_ADMINISTRATOR: _EVERY_MEMBER | {Action.MEMBERS_MANAGE},
+}
+
+_N, _V, _E = Access.NONE, Access.VIEW, Access.EDIT
+_G = FieldGroup
+
+# Role x field group, for the cases a role's organisation takes part in. Roles without case
+# work (statistician, coordinator, directory editor, data-protection officer, administrator)
+# see no case at all: they are absent here.
+ROLE_FIELD_GROUPS: dict[Role, dict[FieldGroup, Access]] = {
+    Role.CASE_MANAGER: dict.fromkeys(FieldGroup, _E),
+    Role.CASEWORKER: {
+        _G.IDENTITY: _E,
+        _G.CONTACT: _E,
+        _G.HEALTH: _V,
+        _G.PROCEEDINGS: _V,
+        _G.CHILD_PROTECTION: _V,
+        _G.TRAVEL: _E,
+    },
+    Role.POLICE_INVESTIGATOR: {
+        _G.IDENTITY: _E,
+        _G.CONTACT: _V,
+        _G.HEALTH: _N,
+        _G.PROCEEDINGS: _E,
+        _G.CHILD_PROTECTION: _V,
+        _G.TRAVEL: _V,
+    },
+    Role.PROSECUTOR: {
+        _G.IDENTITY: _V,
+        _G.CONTACT: _N,
+        _G.HEALTH: _N,
+        _G.PROCEEDINGS: _E,
+        _G.CHILD_PROTECTION: _V,
+        _G.TRAVEL: _N,
+    },
+    Role.GUARDIAN: {
+        _G.IDENTITY: _E,
+        _G.CONTACT: _E,
+        _G.HEALTH: _V,
+        _G.PROCEEDINGS: _V,
+        _G.CHILD_PROTECTION: _E,
+        _G.TRAVEL: _V,
+    },
+    # What an interview needs (names, languages), nothing of the proceedings or health.
+    Role.INTERPRETER: {
+        _G.IDENTITY: _V,
+        _G.CONTACT: _N,
+        _G.HEALTH: _N,
+        _G.PROCEEDINGS: _N,
+        _G.CHILD_PROTECTION: _N,
+        _G.TRAVEL: _N,
+    },
 }
 
 
@@ -86,6 +158,26 @@ class Actor:
         """May this actor perform ``action`` at all (before any object scope)?"""
         role = self.role
         return self.is_member and role is not None and action in ROLE_ACTIONS[role]
+
+    def may_view_cases(self) -> bool:
+        return self.may(Action.CASE_VIEW)
+
+    def field_group_access(self, group: FieldGroup) -> Access:
+        """What the actor's role allows on ``group`` of a case its organisation takes part in.
+
+        Consent and agreements narrow this further for organisations that do not own the case
+        (referrals, issue 4).
+        """
+        role = self.role
+        if not self.is_member or role is None:
+            return Access.NONE
+        return ROLE_FIELD_GROUPS.get(role, {}).get(group, Access.NONE)
+
+    def visible_field_groups(self) -> frozenset[FieldGroup]:
+        return frozenset(g for g in FieldGroup if self.field_group_access(g) >= Access.VIEW)
+
+    def editable_field_groups(self) -> frozenset[FieldGroup]:
+        return frozenset(g for g in FieldGroup if self.field_group_access(g) >= Access.EDIT)
 
     def may_edit_directory_of(self, country_id: int) -> bool:
         return self.may(Action.DIRECTORY_EDIT) and self.country_id == country_id

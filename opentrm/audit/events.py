@@ -34,5 +34,12 @@ class EventType(models.TextChoices):
     RESPONSIBILITY_REMOVED = "RESPONSIBILITY_REMOVED", _("Responsibility removed")
     CONTACTS_IMPORTED = "CONTACTS_IMPORTED", _("Contacts imported")
     CONTACTS_EXPORTED = "CONTACTS_EXPORTED", _("Contacts exported")
+    # cases
+    CASE_REGISTERED = "CASE_REGISTERED", _("Case registered")
+    CASE_VIEWED = "CASE_VIEWED", _("Case file opened")
+    CASE_LISTED = "CASE_LISTED", _("Case list viewed")
+    CASE_CHANGED = "CASE_CHANGED", _("Case changed")
+    CASE_DELETED = "CASE_DELETED", _("Case deleted")
+    PERSON_CHANGED = "PERSON_CHANGED", _("Person changed")
     # audit
     AUDIT_VIEWED = "AUDIT_VIEWED", _("Audit trail viewed")

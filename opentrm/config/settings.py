@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "opentrm.audit",
     "opentrm.directory",
     "opentrm.accounts",
+    "opentrm.cases",
 ]
 
 MIDDLEWARE = [

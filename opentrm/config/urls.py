@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("account/", include("opentrm.accounts.urls")),
     path("audit/", include("opentrm.audit.urls")),
+    path("cases/", include("opentrm.cases.urls")),
     path("api/v1/", api.urls),
     path("", include("opentrm.directory.urls")),
 ]

@@ -1,0 +1,60 @@
+import uuid
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from opentrm.cases.models import AgeBand, Sex
+
+
+class CaseRegisterForm(forms.Form):
+    """Registering a presumed victim at 3 a.m.: everything is optional but the essentials."""
+
+    public_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    name = forms.CharField(
+        label=_("Name or initials"),
+        required=False,
+        max_length=200,
+        help_text=_("As the person gives it; initials are enough for now."),
+    )
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, initial=Sex.UNKNOWN)
+    age_band = forms.ChoiceField(
+        label=_("Age (estimate)"),
+        choices=AgeBand.choices,
+        initial=AgeBand.UNKNOWN,
+        help_text=_("A person whose age is unknown is treated as a child."),
+    )
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    languages = forms.CharField(
+        label=_("Languages spoken"),
+        required=False,
+        max_length=200,
+        help_text=_("ISO 639 codes separated by commas, e.g. ro, sq, uk"),
+    )
+    citizenship = forms.CharField(
+        label=_("Citizenship"),
+        required=False,
+        max_length=60,
+        help_text=_("ISO 3166 country codes separated by commas, e.g. MD"),
+    )
+    at_risk_only = forms.BooleanField(
+        label=_("Person at risk (prevention record), not a presumed victim"), required=False
+    )
+
+    def clean_date_of_birth(self) -> object:
+        born = self.cleaned_data.get("date_of_birth")
+        if born and born > timezone.localdate():
+            raise forms.ValidationError(_("The date of birth is in the future."))
+        return born
+
+    @staticmethod
+    def codes(value: str) -> list[str]:
+        return [code.strip() for code in value.replace(";", ",").split(",") if code.strip()]
+
+
+class CaseDeleteForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )

@@ -1,0 +1,181 @@
+"""Writes on cases. Each checks the actor, validates, and audits in the same transaction."""
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opentrm.accounts.policy import Action, Actor, require
+from opentrm.accounts.roles import Role
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+from opentrm.cases.access import may_delete_case
+from opentrm.cases.models import (
+    AgeBand,
+    Case,
+    CaseCountry,
+    CaseNumberSequence,
+    CaseParticipant,
+    CaseStatusChange,
+    CountryRole,
+    IdentificationStatus,
+    NameKind,
+    Person,
+    PersonCitizenship,
+    PersonName,
+    Sex,
+)
+from opentrm.directory.models import Language
+from opentrm.directory.validation import validate_country_code, validate_language_code
+
+# Roles that coordinate the case for their organisation when they open it (for a child, the
+# guardian acts as case manager: reference ACT-32/ACT-57).
+_COORDINATING_ROLES = {Role.CASE_MANAGER, Role.GUARDIAN}
+
+
+@dataclass(frozen=True)
+class NameData:
+    value: str
+    kind: str = NameKind.NAME
+    script: str = ""
+
+
+def _next_case_number(country_code: str, year: int) -> str:
+    sequence, _created = CaseNumberSequence.objects.select_for_update().get_or_create(year=year)
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    return f"{country_code}-{year}-{sequence.last:06d}"
+
+
+def _check_birth_date(date_of_birth: date | None, today: date) -> None:
+    if date_of_birth is not None and date_of_birth > today:
+        raise ValidationError({"date_of_birth": _("The date of birth is in the future.")})
+
+
+def _record_status(case: Case, attribute: str, old: str, new: str, actor: Actor) -> None:
+    CaseStatusChange.objects.create(
+        case=case,
+        attribute=attribute,
+        old_value=old,
+        new_value=new,
+        changed_at=timezone.now(),
+        changed_by=actor.user,
+    )
+
+
+@transaction.atomic
+def case_register(
+    *,
+    actor: Actor,
+    public_id: uuid.UUID | None = None,
+    names: Sequence[NameData] = (),
+    sex: str = Sex.UNKNOWN,
+    date_of_birth: date | None = None,
+    age_band: str = AgeBand.UNKNOWN,
+    languages: Iterable[str] = (),
+    citizenships: Iterable[str] = (),
+    at_risk_only: bool = False,
+) -> Case:
+    """Open a case for a presumed trafficked person (or a person at risk) with little data.
+
+    ``public_id`` comes from the client when it has one, so that a form sent twice (a double
+    click, a retried request at a border crossing) opens one case, not two.
+    """
+    require(actor, Action.CASE_REGISTER)
+    assert actor.membership is not None
+    organisation = actor.membership.organisation
+    if public_id is not None:
+        existing = Case.objects.filter(public_id=public_id).first()
+        if existing is not None:
+            if existing.owner_organisation_id != organisation.pk:
+                raise PermissionDenied
+            return existing
+    today = timezone.localdate()
+    _check_birth_date(date_of_birth, today)
+    if date_of_birth is not None:
+        age_band = AgeBand.UNDER_18 if _years(date_of_birth, today) < 18 else AgeBand.OVER_18
+    person = Person(
+        sex=sex,
+        date_of_birth=date_of_birth,
+        age_band=age_band,
+        is_at_risk_only=at_risk_only,
+        updated_by=actor.user,
+    )
+    person.full_clean()
+    language_codes = sorted({validate_language_code(code) for code in languages if code.strip()})
+    citizenship_codes = sorted(
+        {validate_country_code(code) for code in citizenships if code.strip()}
+    )
+    person.save()
+    PersonName.objects.bulk_create(
+        PersonName(
+            person=person, kind=name.kind, value=name.value.strip(), script=name.script, order=index
+        )
+        for index, name in enumerate(names)
+        if name.value.strip()
+    )
+    Language.objects.bulk_create(
+        [Language(code=code) for code in language_codes], ignore_conflicts=True
+    )
+    person.languages.set(Language.objects.filter(code__in=language_codes))
+    PersonCitizenship.objects.bulk_create(
+        PersonCitizenship(person=person, country_code=code) for code in citizenship_codes
+    )
+    status = IdentificationStatus.AT_RISK if at_risk_only else IdentificationStatus.PRESUMED
+    case = Case.objects.create(
+        public_id=public_id or uuid.uuid4(),
+        number=_next_case_number(organisation.country.code, today.year),
+        person=person,
+        owner_organisation=organisation,
+        opened_on=today,
+        identification_status=status,
+        updated_by=actor.user,
+    )
+    CaseParticipant.objects.create(
+        case=case,
+        organisation=organisation,
+        case_manager=actor.user if actor.role in _COORDINATING_ROLES else None,
+        added_by=actor.user,
+    )
+    CaseCountry.objects.create(
+        case=case, country_code=organisation.country.code, role=CountryRole.IDENTIFICATION
+    )
+    _record_status(case, "identification_status", "", status, actor)
+    provided = ["sex", "age_band"]
+    provided += ["names"] if names else []
+    provided += ["date_of_birth"] if date_of_birth else []
+    provided += ["languages"] if language_codes else []
+    provided += ["citizenships"] if citizenship_codes else []
+    record_event(
+        event_type=EventType.CASE_REGISTERED, actor=actor, target=case, changed_fields=provided
+    )
+    return case
+
+
+def _years(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+@transaction.atomic
+def case_soft_delete(*, actor: Actor, case: Case, reason: str) -> Case:
+    """Hide a case from every list, keeping its data and history, with the reason recorded.
+
+    Only a case manager of the organisation that owns the case may do it.
+    """
+    if not may_delete_case(actor, case):
+        raise PermissionDenied
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the case is deleted.")})
+    if case.is_deleted:
+        return case
+    Case.objects.filter(pk=case.pk).update(
+        deleted_at=timezone.now(), deleted_by=actor.user, deletion_reason=reason.strip()
+    )
+    case.refresh_from_db(fields=["deleted_at", "deleted_by", "deletion_reason"])
+    record_event(event_type=EventType.CASE_DELETED, actor=actor, target=case)
+    return case

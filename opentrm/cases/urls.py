@@ -1,0 +1,12 @@
+from django.urls import path
+
+from opentrm.cases import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", views.case_list, name="case_list"),
+    path("new/", views.case_register, name="case_register"),
+    path("<uuid:public_id>/", views.case_detail, name="case_detail"),
+    path("<uuid:public_id>/delete/", views.case_delete, name="case_delete"),
+]

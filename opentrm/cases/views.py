@@ -1,0 +1,111 @@
+"""Case screens: register, my cases, the case file summary."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.policy import Action, Actor
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+from opentrm.cases import selectors, services
+from opentrm.cases.access import access_case
+from opentrm.cases.forms import CaseDeleteForm, CaseRegisterForm
+
+
+def _actor(request: HttpRequest) -> Actor:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    return actor
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_REGISTER)
+def case_register(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    form = CaseRegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = services.case_register(
+                actor=actor,
+                public_id=data["public_id"],
+                names=[services.NameData(value=data["name"])] if data["name"] else [],
+                sex=data["sex"],
+                age_band=data["age_band"],
+                date_of_birth=data["date_of_birth"],
+                languages=form.codes(data["languages"]),
+                citizenships=form.codes(data["citizenship"]),
+                at_risk_only=data["at_risk_only"],
+            )
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, _("Case %(number)s was opened.") % {"number": case.number})
+            return redirect("cases:case_detail", case.public_id)
+    return render(request, "cases/case_register.html", {"form": form})
+
+
+def _attach(form: CaseRegisterForm, error: ValidationError) -> None:
+    """Put a service's errors on the form's fields (languages and citizenship are codes)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
+
+
+@require_GET
+@actor_required(Action.CASE_VIEW)
+def case_list(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    mine_only = request.GET.get("mine") == "1"
+    cases = selectors.case_list(actor=actor, mine_only=mine_only)
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    views = [selectors.case_view(actor=actor, case=case) for case in page]
+    record_event(
+        event_type=EventType.CASE_LISTED,
+        actor=actor,
+        detail={"count": len(views), "case_ids": [view.case.pk for view in views]},
+    )
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "page": page,
+            "views": views,
+            "mine_only": mine_only,
+            "query": "mine=1" if mine_only else "",
+        },
+    )
+
+
+@require_GET
+@actor_required(Action.CASE_VIEW)
+def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    view = selectors.case_view(actor=actor, case=case)
+    record_event(
+        event_type=EventType.CASE_VIEWED,
+        actor=actor,
+        target=case,
+        detail={"groups": sorted(view.groups)},
+    )
+    return render(request, "cases/case_detail.html", {"view": view, "case": case})
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_VIEW)
+def case_delete(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor = _actor(request)
+    case = access_case(actor, public_id, action="delete")
+    form = CaseDeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.case_soft_delete(actor=actor, case=case, reason=form.cleaned_data["reason"])
+        messages.success(request, _("Case %(number)s was deleted.") % {"number": case.number})
+        return redirect("cases:case_list")
+    return render(request, "cases/case_delete.html", {"form": form, "case": case})
