@@ -16,11 +16,12 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from conftest import World
 from opentrm.accounts.roles import Role
 from opentrm.accounts.services import api_token_create
-from opentrm.cases.services import case_register
+from opentrm.cases.services import case_register, consent_record
 from opentrm.directory.models import ContactPoint, Function, Responsibility
 
 
@@ -78,20 +79,24 @@ CASE_ROLES = (
 )
 
 
-def case_participants(*allowed: Role) -> Expect:
-    """Case work: other roles are refused; the case's own organisation is served; members of
-    an organisation that does not take part are told the case does not exist."""
+def case_participants(*allowed: Role, gate: tuple[Role, ...] = CASE_ROLES) -> Expect:
+    """Case work. Roles the route's gate does not admit are refused; members of an organisation
+    that does not take part are told the case does not exist; in the case's own organisation
+    ``allowed`` roles are served and the others refused."""
 
     def expect(p: Principal) -> Outcome:
         if p.role is None:
             return Outcome.LOGIN
-        if p.role not in CASE_ROLES:
+        if p.role not in gate:
             return Outcome.DENY
         if p.org != "a":
             return Outcome.HIDDEN
         return Outcome.ALLOW if p.role in allowed else Outcome.DENY
 
     return expect
+
+
+CONSENT_ROLES = tuple(role for role in CASE_ROLES if role != Role.INTERPRETER)
 
 
 def owner(role: Role) -> Expect:
@@ -114,6 +119,7 @@ class Objects:
     responsibility: Responsibility
     token_id: int
     case_id: str
+    consent_id: int
 
 
 def make_objects(world: World) -> Objects:
@@ -125,7 +131,16 @@ def make_objects(world: World) -> Objects:
     )
     token, _secret = api_token_create(actor=world.actor(Role.CASEWORKER), name="matrix")
     case = case_register(actor=world.actor(Role.CASEWORKER))
-    return Objects(world, contact_point, responsibility, token.pk, str(case.public_id))
+    consent = consent_record(
+        actor=world.actor(Role.CASEWORKER),
+        case=case,
+        purpose="video_interview",
+        decision="given",
+        decided_on=timezone.localdate(),
+        explained_in="sq",
+        information_given="matrix",
+    )
+    return Objects(world, contact_point, responsibility, token.pk, str(case.public_id), consent.pk)
 
 
 @dataclass(frozen=True)
@@ -226,6 +241,17 @@ ROUTES: list[Route] = [
         "cases:case_delete",
         case_participants(Role.CASE_MANAGER),
         args=lambda o: [o.case_id],
+    ),
+    Route(
+        "cases:consent_create",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "cases:consent_withdraw",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        method="post",
+        args=lambda o: [o.case_id, o.consent_id],
     ),
     # API: the OpenAPI document and its interactive docs
     Route("api-1:openapi-json", any_member),

@@ -27,6 +27,7 @@ class Action(StrEnum):
     API_TOKENS_OWN = "api_tokens.own"
     CASE_REGISTER = "case.register"  # open a case for a (presumed) trafficked person
     CASE_VIEW = "case.view"  # scoped to cases the actor's organisation takes part in
+    CONSENT_RECORD = "consent.record"  # record or withdraw a consent on a visible case
 
 
 class FieldGroup(StrEnum):
@@ -48,7 +49,7 @@ class Access(IntEnum):
 
 _EVERY_MEMBER = frozenset({Action.DIRECTORY_VIEW, Action.DIRECTORY_EXPORT, Action.API_TOKENS_OWN})
 
-_CASE_WORK = frozenset({Action.CASE_REGISTER, Action.CASE_VIEW})
+_CASE_WORK = frozenset({Action.CASE_REGISTER, Action.CASE_VIEW, Action.CONSENT_RECORD})
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.NATIONAL_COORDINATOR: _EVERY_MEMBER,

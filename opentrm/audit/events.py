@@ -41,5 +41,7 @@ class EventType(models.TextChoices):
     CASE_CHANGED = "CASE_CHANGED", _("Case changed")
     CASE_DELETED = "CASE_DELETED", _("Case deleted")
     PERSON_CHANGED = "PERSON_CHANGED", _("Person changed")
+    CONSENT_RECORDED = "CONSENT_RECORDED", _("Consent recorded")
+    CONSENT_WITHDRAWN = "CONSENT_WITHDRAWN", _("Consent withdrawn")
     # audit
     AUDIT_VIEWED = "AUDIT_VIEWED", _("Audit trail viewed")

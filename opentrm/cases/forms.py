@@ -4,7 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from opentrm.cases.models import AgeBand, Sex
+from opentrm.cases.models import AgeBand, ConsentDecision, ConsentPurpose, Sex
+from opentrm.directory.models import Organisation
 
 
 class CaseRegisterForm(forms.Form):
@@ -57,4 +58,36 @@ class CaseRegisterForm(forms.Form):
 class CaseDeleteForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+
+class ConsentForm(forms.Form):
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=ConsentPurpose.choices)
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=ConsentDecision.choices, widget=forms.RadioSelect
+    )
+    decided_on = forms.DateField(
+        label=_("Date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    recipient_organisation = forms.ModelChoiceField(
+        label=_("Recipient organisation"),
+        queryset=Organisation.objects.filter(is_active=True).select_related("country"),
+        required=False,
+        help_text=_("For sharing data: the organisation the person agreed to."),
+    )
+    recipient_country = forms.CharField(
+        label=_("Recipient country"),
+        required=False,
+        max_length=2,
+        help_text=_("Or a whole country (ISO 3166 code, e.g. MD)."),
+    )
+    expires_on = forms.DateField(
+        label=_("Expires"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    explained_in = forms.CharField(
+        label=_("Explained in (language)"), max_length=3, help_text=_("ISO 639 code, e.g. ro")
+    )
+    interpreter = forms.CharField(label=_("Interpreter"), required=False, max_length=200)
+    information_given = forms.CharField(
+        label=_("What the person was told"), widget=forms.Textarea(attrs={"rows": 4})
     )

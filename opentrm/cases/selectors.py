@@ -1,12 +1,20 @@
 """Reads of cases, always from ``visible_to(actor)``, showing only the field groups allowed."""
 
 from dataclasses import dataclass
+from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from opentrm.accounts.policy import Actor, FieldGroup
-from opentrm.cases.models import Case, PersonName
+from opentrm.cases.models import (
+    Case,
+    ConsentDecision,
+    ConsentPurpose,
+    ConsentRecord,
+    PersonName,
+)
+from opentrm.directory.models import Organisation
 
 
 def case_list(*, actor: Actor, mine_only: bool = False) -> QuerySet[Case]:
@@ -59,3 +67,35 @@ def case_view(*, actor: Actor, case: Case) -> CaseView:
         editable=actor.editable_field_groups(),
         is_child=case.person.is_child_on(timezone.localdate()),
     )
+
+
+def consent_in_force(
+    *,
+    case: Case,
+    purpose: str,
+    organisation: Organisation | None = None,
+    country_code: str = "",
+    on: date | None = None,
+) -> ConsentRecord | None:
+    """The consent that allows ``purpose`` (for this recipient) today, or None.
+
+    The newest decision counts: a refusal after a consent ends it, as does a withdrawal or the
+    expiry date. A consent for a country covers the organisations in it.
+    """
+    day = on or timezone.localdate()
+    decisions = ConsentRecord.objects.filter(case=case, purpose=purpose, decided_on__lte=day)
+    if purpose == ConsentPurpose.SHARE_DATA:
+        recipient = Q(recipient_organisation=organisation) if organisation else Q(pk__in=[])
+        country = country_code or (organisation.country.code if organisation else "")
+        if country:
+            recipient |= Q(recipient_organisation__isnull=True, recipient_country=country)
+        decisions = decisions.filter(recipient)
+    latest = decisions.order_by("-decided_on", "-id").first()
+    if (
+        latest is None
+        or latest.decision != ConsentDecision.GIVEN
+        or latest.withdrawn_at is not None
+        or (latest.expires_on is not None and latest.expires_on < day)
+    ):
+        return None
+    return latest

@@ -9,4 +9,10 @@ urlpatterns = [
     path("new/", views.case_register, name="case_register"),
     path("<uuid:public_id>/", views.case_detail, name="case_detail"),
     path("<uuid:public_id>/delete/", views.case_delete, name="case_delete"),
+    path("<uuid:public_id>/consents/new/", views.consent_create, name="consent_create"),
+    path(
+        "<uuid:public_id>/consents/<int:consent_id>/withdraw/",
+        views.consent_withdraw,
+        name="consent_withdraw",
+    ),
 ]

@@ -1,10 +1,12 @@
 """Case screens: register, my cases, the case file summary."""
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -14,7 +16,8 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import selectors, services
 from opentrm.cases.access import access_case
-from opentrm.cases.forms import CaseDeleteForm, CaseRegisterForm
+from opentrm.cases.forms import CaseDeleteForm, CaseRegisterForm, ConsentForm
+from opentrm.cases.models import ConsentRecord
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -49,8 +52,8 @@ def case_register(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/case_register.html", {"form": form})
 
 
-def _attach(form: CaseRegisterForm, error: ValidationError) -> None:
-    """Put a service's errors on the form's fields (languages and citizenship are codes)."""
+def _attach(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's errors on the form's fields, the rest above the form."""
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
         return
@@ -95,7 +98,71 @@ def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         target=case,
         detail={"groups": sorted(view.groups)},
     )
-    return render(request, "cases/case_detail.html", {"view": view, "case": case})
+    consents = case.consents.select_related("recipient_organisation", "taken_by")
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "view": view,
+            "case": case,
+            "consents": [(consent, _consent_state(consent)) for consent in consents],
+        },
+    )
+
+
+def _consent_state(consent: ConsentRecord) -> str:
+    if consent.decision != "given":
+        return _("refused")
+    if consent.withdrawn_at is not None:
+        return _("withdrawn")
+    if consent.expires_on is not None and consent.expires_on < timezone.localdate():
+        return _("expired")
+    return _("given")
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CONSENT_RECORD)
+def consent_create(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.consent_record(
+                actor=actor,
+                case=case,
+                purpose=data["purpose"],
+                decision=data["decision"],
+                decided_on=data["decided_on"],
+                explained_in=data["explained_in"],
+                information_given=data["information_given"],
+                recipient_organisation=data["recipient_organisation"],
+                recipient_country=data["recipient_country"].strip().upper(),
+                expires_on=data["expires_on"],
+                interpreter=data["interpreter"],
+            )
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, _("The consent decision was recorded."))
+            return redirect("cases:case_detail", case.public_id)
+    return render(request, "cases/consent_form.html", {"form": form, "case": case})
+
+
+@require_http_methods(["POST"])
+@actor_required(Action.CONSENT_RECORD)
+def consent_withdraw(request: HttpRequest, public_id: str, consent_id: int) -> HttpResponse:
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    consent = get_object_or_404(ConsentRecord, pk=consent_id, case=case)
+    try:
+        services.consent_withdraw(actor=actor, consent=consent)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The consent was withdrawn. It no longer allows anything."))
+    return redirect("cases:case_detail", case.public_id)
 
 
 @require_http_methods(["GET", "POST"])

@@ -12,6 +12,7 @@ from opentrm.cases.models.case import (
     ReturnStatus,
     WitnessStatus,
 )
+from opentrm.cases.models.consent import ConsentDecision, ConsentPurpose, ConsentRecord
 from opentrm.cases.models.person import (
     AgeBand,
     DocumentType,
@@ -34,6 +35,9 @@ __all__ = [
     "CaseNumberSequence",
     "CaseParticipant",
     "CaseStatusChange",
+    "ConsentDecision",
+    "ConsentPurpose",
+    "ConsentRecord",
     "CountryRole",
     "DocumentType",
     "ExploitationType",

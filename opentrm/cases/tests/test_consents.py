@@ -1,0 +1,153 @@
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from conftest import World
+from opentrm.accounts.roles import Role
+from opentrm.audit.events import EventType
+from opentrm.audit.models import AuditEvent
+from opentrm.cases.models import Case, ConsentPurpose
+from opentrm.cases.selectors import consent_in_force
+from opentrm.cases.services import case_register, consent_record, consent_withdraw
+
+
+@pytest.fixture
+def case(world: World) -> Case:
+    return case_register(actor=world.actor(Role.CASEWORKER))
+
+
+def _share(world: World, case: Case, **overrides: object) -> object:
+    values: dict[str, object] = {
+        "actor": world.actor(Role.CASEWORKER),
+        "case": case,
+        "purpose": ConsentPurpose.SHARE_DATA,
+        "decision": "given",
+        "decided_on": timezone.localdate(),
+        "explained_in": "ro",
+        "information_given": "Who will see which data, why, and the risks.",
+        "recipient_organisation": world.agency_b,
+    }
+    values.update(overrides)
+    return consent_record(**values)  # type: ignore[arg-type]
+
+
+def test_it_finds_a_consent_given_for_the_recipient(world: World, case: Case) -> None:
+    _share(world, case)
+    assert consent_in_force(
+        case=case, purpose=ConsentPurpose.SHARE_DATA, organisation=world.agency_b
+    )
+    assert not consent_in_force(
+        case=case, purpose=ConsentPurpose.SHARE_DATA, organisation=world.agency_c
+    )
+    assert not consent_in_force(case=case, purpose=ConsentPurpose.RETURN)
+
+
+def test_it_lets_a_consent_for_a_country_cover_its_organisations(world: World, case: Case) -> None:
+    _share(world, case, recipient_organisation=None, recipient_country="RO")
+    assert consent_in_force(
+        case=case, purpose=ConsentPurpose.SHARE_DATA, organisation=world.agency_b
+    )
+    assert not consent_in_force(
+        case=case, purpose=ConsentPurpose.SHARE_DATA, organisation=world.agency_c
+    )
+
+
+def test_it_ends_a_consent_at_once_when_withdrawn(world: World, case: Case) -> None:
+    consent = _share(world, case)
+    consent_withdraw(actor=world.actor(Role.CASE_MANAGER), consent=consent)  # type: ignore[arg-type]
+    assert not consent_in_force(
+        case=case, purpose=ConsentPurpose.SHARE_DATA, organisation=world.agency_b
+    )
+    event = AuditEvent.objects.get(event_type=EventType.CONSENT_WITHDRAWN)
+    assert event.detail == {"case_id": case.pk, "purpose": "share_data"}
+
+
+def test_it_lets_a_later_refusal_replace_a_consent(world: World, case: Case) -> None:
+    _share(world, case, decided_on=timezone.localdate() - timedelta(days=3))
+    _share(world, case, decision="refused")
+    assert not consent_in_force(
+        case=case, purpose=ConsentPurpose.SHARE_DATA, organisation=world.agency_b
+    )
+
+
+def test_it_ends_a_consent_on_its_expiry_date(world: World, case: Case) -> None:
+    today = timezone.localdate()
+    _share(world, case, decided_on=today - timedelta(days=10), expires_on=today - timedelta(days=1))
+    assert not consent_in_force(
+        case=case, purpose=ConsentPurpose.SHARE_DATA, organisation=world.agency_b
+    )
+    assert consent_in_force(
+        case=case,
+        purpose=ConsentPurpose.SHARE_DATA,
+        organisation=world.agency_b,
+        on=today - timedelta(days=2),
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"decided_on": timezone.localdate() + timedelta(days=1)}, "decided_on"),
+        ({"expires_on": timezone.localdate() - timedelta(days=1)}, "expires_on"),
+        ({"recipient_organisation": None}, "recipient_organisation"),
+        ({"information_given": "  "}, "information_given"),
+    ],
+)
+def test_it_refuses_an_incomplete_or_impossible_record(
+    world: World, case: Case, overrides: dict[str, object], field: str
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        _share(world, case, **overrides)
+    assert field in refused.value.message_dict
+    assert not case.consents.exists()
+
+
+def test_it_cannot_withdraw_a_refusal(world: World, case: Case) -> None:
+    refusal = _share(world, case, decision="refused")
+    with pytest.raises(ValidationError):
+        consent_withdraw(actor=world.actor(Role.CASEWORKER), consent=refusal)  # type: ignore[arg-type]
+
+
+def test_it_records_and_withdraws_through_the_case_file(world: World, case: Case) -> None:
+    client = Client()
+    client.force_login(world.user(Role.CASEWORKER))
+    response = client.post(
+        reverse("cases:consent_create", args=[case.public_id]),
+        {
+            "purpose": "share_data",
+            "decision": "given",
+            "decided_on": timezone.localdate().isoformat(),
+            "recipient_organisation": world.agency_b.pk,
+            "explained_in": "ro",
+            "information_given": "Explained with an interpreter; risks and options discussed.",
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(reverse("cases:case_detail", args=[case.public_id])).content.decode()
+    assert "Agency B Partner Shelter" in page
+    consent = case.consents.get()
+    client.post(reverse("cases:consent_withdraw", args=[case.public_id, consent.pk]))
+    page = client.get(reverse("cases:case_detail", args=[case.public_id])).content.decode()
+    assert "withdrawn" in page
+
+
+def test_it_shows_a_missing_recipient_on_the_form(world: World, case: Case) -> None:
+    client = Client()
+    client.force_login(world.user(Role.CASEWORKER))
+    response = client.post(
+        reverse("cases:consent_create", args=[case.public_id]),
+        {
+            "purpose": "share_data",
+            "decision": "given",
+            "decided_on": timezone.localdate().isoformat(),
+            "explained_in": "ro",
+            "information_given": "Told.",
+        },
+    )
+    assert response.status_code == 200
+    assert 'id="id_recipient_organisation_error"' in response.content.decode()
+    assert not case.consents.exists()
