@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from opentrm.cases import views
 
@@ -15,4 +15,8 @@ urlpatterns = [
         views.consent_withdraw,
         name="consent_withdraw",
     ),
+    # One routing module per part of the case file (same "cases" namespace).
+    path("", include("opentrm.cases.urls_measures")),
+    path("", include("opentrm.cases.urls_child")),
+    path("", include("opentrm.cases.urls_tasks")),
 ]

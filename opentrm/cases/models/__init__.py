@@ -12,7 +12,17 @@ from opentrm.cases.models.case import (
     ReturnStatus,
     WitnessStatus,
 )
+from opentrm.cases.models.child import AgeAssessmentResult, ChildSafeguards
 from opentrm.cases.models.consent import ConsentDecision, ConsentPurpose, ConsentRecord
+from opentrm.cases.models.measures import (
+    CaseMeasure,
+    CountryCaseSettings,
+    IdentificationDecision,
+    IdentificationOutcome,
+    MeasureSetting,
+    MeasureStatus,
+    ReflectionPeriod,
+)
 from opentrm.cases.models.person import (
     AgeBand,
     DocumentType,
@@ -25,31 +35,43 @@ from opentrm.cases.models.person import (
     Sex,
     TravelDocument,
 )
+from opentrm.cases.models.tasks import Task, TaskSource
 
 __all__ = [
+    "AgeAssessmentResult",
     "AgeBand",
     "AssistanceStatus",
     "Case",
     "CaseCountry",
     "CaseExploitation",
+    "CaseMeasure",
     "CaseNumberSequence",
     "CaseParticipant",
     "CaseStatusChange",
+    "ChildSafeguards",
     "ConsentDecision",
     "ConsentPurpose",
     "ConsentRecord",
+    "CountryCaseSettings",
     "CountryRole",
     "DocumentType",
     "ExploitationType",
+    "IdentificationDecision",
+    "IdentificationOutcome",
     "IdentificationStatus",
     "IdentityConfirmedBy",
     "MaritalStatus",
+    "MeasureSetting",
+    "MeasureStatus",
     "NameKind",
     "Person",
     "PersonCitizenship",
     "PersonName",
+    "ReflectionPeriod",
     "ReturnStatus",
     "Sex",
+    "Task",
+    "TaskSource",
     "TravelDocument",
     "WitnessStatus",
 ]

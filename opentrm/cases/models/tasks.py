@@ -1,0 +1,63 @@
+"""Tasks and deadlines on a case: made by hand or by measures, periods, reviews and expiries."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from opentrm.core.models import VersionedModel
+
+
+class TaskSource(models.TextChoices):
+    MANUAL = "manual", _("Added by hand")
+    MEASURE = "measure", _("Measure deadline")
+    REFLECTION = "reflection", _("Reflection period ending")
+    PLAN_REVIEW = "plan_review", _("Plan review")
+    CONSENT_EXPIRY = "consent_expiry", _("Consent expiring")
+
+
+class Task(VersionedModel):
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(_("task"), max_length=200)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="case_tasks",
+    )
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="case_tasks"
+    )
+    due_on = models.DateField(_("due"))
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    source = models.CharField(
+        _("source"), max_length=16, choices=TaskSource.choices, default=TaskSource.MANUAL
+    )
+    source_key = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text="What made it (e.g. a measure code), so it is made once.",
+    )
+    last_reminded_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        constraints = [
+            models.UniqueConstraint(
+                "case",
+                "source",
+                "source_key",
+                name="cases_task_generated_once",
+                condition=~models.Q(source="manual"),
+            )
+        ]
+        indexes = [
+            models.Index(fields=["assignee", "done_at", "due_on"], name="cases_task_assignee_idx"),
+            models.Index(fields=["organisation", "done_at", "due_on"], name="cases_task_org_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"task {self.pk} on {self.case}"

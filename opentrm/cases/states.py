@@ -1,0 +1,136 @@
+"""The rules that protect the person even when a user forgets them (reference §2.10, §7).
+
+Pure questions about a case, asked by services before they act: each returns the reasons an
+action is blocked (empty when it is allowed), worded for the person who tried.
+"""
+
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+from opentrm.accounts.roles import Role
+from opentrm.cases.models import (
+    Case,
+    ChildSafeguards,
+    ConsentPurpose,
+    CountryRole,
+    ReflectionPeriod,
+)
+from opentrm.cases.selectors import consent_in_force
+
+# Measures whose completion moves the person out of the country (SOP IV).
+RETURN_COMPLETION_MEASURES = frozenset({"sop4.safe_transport"})
+FAMILY_TRACING_MEASURE = "sop4.family_tracing"
+
+# Reference ACT-53 / GAP-07: the Kosovo list, the default until a country configures its own.
+DEFAULT_IDENTIFYING_ROLES = frozenset(
+    {Role.POLICE_INVESTIGATOR, Role.PROSECUTOR, Role.CASE_MANAGER, Role.CASEWORKER}
+)
+
+
+def reflection_period_running(case: Case, on: date) -> ReflectionPeriod | None:
+    """The recovery and reflection period in force on ``on``, if any (SOP-T1)."""
+    return case.reflection_periods.filter(starts_on__lte=on, ends_on__gte=on).first()
+
+
+def child_safeguards(case: Case) -> ChildSafeguards | None:
+    return ChildSafeguards.objects.filter(case=case).first()
+
+
+def is_child_case(case: Case, on: date) -> bool:
+    """A child: under 18, or of unknown or disputed age until an assessment says adult."""
+    safeguards = child_safeguards(case)
+    if safeguards is not None and safeguards.age_assessment_result:
+        return safeguards.age_assessment_result == "child"
+    return case.person.is_child_on(on)
+
+
+def origin_country_codes(case: Case) -> set[str]:
+    codes = set(
+        case.countries.filter(role=CountryRole.ORIGIN).values_list("country_code", flat=True)
+    )
+    codes |= set(case.person.citizenships.values_list("country_code", flat=True))
+    return codes
+
+
+def origin_contact_blocked(case: Case, country_code: str, on: date) -> list[str]:
+    """A child who requests or indicates asylum: nothing goes towards the country of origin
+    (SOP-P9, CH-31)."""
+    safeguards = child_safeguards(case)
+    if (
+        is_child_case(case, on)
+        and safeguards is not None
+        and safeguards.asylum_indicated_on is not None
+        and country_code.upper() in origin_country_codes(case)
+    ):
+        return [
+            _(
+                "The child has requested or indicated asylum: no action, referral or message "
+                "may go towards the country of origin."
+            )
+        ]
+    return []
+
+
+def return_completion_blocked(case: Case, on: date) -> list[str]:
+    """Why the return (or removal) of the person cannot be completed on ``on``."""
+    reasons = []
+    period = reflection_period_running(case, on)
+    if period is not None:
+        reasons.append(
+            _("The recovery and reflection period runs until %(date)s.")
+            % {"date": period.ends_on.isoformat()}
+        )
+    if consent_in_force(case=case, purpose=ConsentPurpose.RETURN, on=on) is None:
+        reasons.append(_("The person's consent to return is not recorded: return is voluntary."))
+    if is_child_case(case, on):
+        safeguards = child_safeguards(case)
+        if safeguards is None or safeguards.welfare_clearance_on is None:
+            reasons.append(
+                _(
+                    "The child-welfare authority has not recorded that return would not place "
+                    "the child in danger."
+                )
+            )
+        if safeguards is None or safeguards.best_interests_determined_on is None:
+            reasons.append(_("No best-interests determination is recorded for the child."))
+    return reasons
+
+
+def family_tracing_blocked(case: Case, on: date) -> list[str]:
+    """Family tracing: for a child only in the child's best interests; for an adult only with
+    consent (SOP-P6)."""
+    if is_child_case(case, on):
+        safeguards = child_safeguards(case)
+        if safeguards is None or safeguards.family_tracing_in_best_interests is not True:
+            return [
+                _(
+                    "Family tracing for a child needs a record that it is in the child's "
+                    "best interests."
+                )
+            ]
+        return []
+    if consent_in_force(case=case, purpose=ConsentPurpose.FAMILY_TRACING, on=on) is None:
+        return [_("The person's consent to family tracing is not recorded.")]
+    return []
+
+
+def child_case_warnings(case: Case, on: date) -> list[str]:
+    """What a child case still lacks (warnings, not blocks)."""
+    if not is_child_case(case, on):
+        return []
+    safeguards = child_safeguards(case)
+    warnings = []
+    if safeguards is None or (safeguards.guardian_id is None and not safeguards.guardian_name):
+        warnings.append(_("No guardian has been appointed for the child."))
+    if safeguards is None or safeguards.liaison_officer_id is None:
+        warnings.append(_("No Interior-Ministry liaison officer is named for the child."))
+    return warnings
+
+
+def may_formally_identify(role: Role | None, configured_roles: list[str]) -> bool:
+    """Only roles configured for the country (default: reference ACT-53) formally identify."""
+    allowed = (
+        {Role(code) for code in configured_roles} if configured_roles else DEFAULT_IDENTIFYING_ROLES
+    )
+    return role in allowed
