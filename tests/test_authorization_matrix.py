@@ -243,6 +243,16 @@ ROUTES: list[Route] = [
         args=lambda o: [o.case_id],
     ),
     Route(
+        "cases:person_edit",
+        case_participants(
+            Role.CASE_MANAGER,
+            Role.CASEWORKER,
+            Role.POLICE_INVESTIGATOR,
+            Role.GUARDIAN,
+        ),
+        args=lambda o: [o.case_id],
+    ),
+    Route(
         "cases:consent_create",
         case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
         args=lambda o: [o.case_id],

@@ -51,6 +51,10 @@ class CaseView:
         return {group.value: group in self.groups for group in FieldGroup}
 
     @property
+    def edits_person(self) -> bool:
+        return bool(self.editable & {FieldGroup.IDENTITY, FieldGroup.CONTACT})
+
+    @property
     def display_name(self) -> str:
         """A name if the actor may see identity data, else the case number."""
         if FieldGroup.IDENTITY in self.groups:

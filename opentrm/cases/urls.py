@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.case_register, name="case_register"),
     path("<uuid:public_id>/", views.case_detail, name="case_detail"),
     path("<uuid:public_id>/delete/", views.case_delete, name="case_delete"),
+    path("<uuid:public_id>/person/", views.person_edit, name="person_edit"),
     path("<uuid:public_id>/consents/new/", views.consent_create, name="consent_create"),
     path(
         "<uuid:public_id>/consents/<int:consent_id>/withdraw/",

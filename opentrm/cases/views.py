@@ -2,7 +2,7 @@
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,13 +11,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from opentrm.accounts.decorators import actor_required
-from opentrm.accounts.policy import Action, Actor
+from opentrm.accounts.policy import Action, Actor, FieldGroup
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import selectors, services
 from opentrm.cases.access import access_case
 from opentrm.cases.forms import CaseDeleteForm, CaseRegisterForm, ConsentForm
+from opentrm.cases.forms_person import NameFormSet, PersonForm
 from opentrm.cases.models import ConsentRecord
+from opentrm.core.errors import ConflictError
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -176,3 +178,61 @@ def case_delete(request: HttpRequest, public_id: str) -> HttpResponse:
         messages.success(request, _("Case %(number)s was deleted.") % {"number": case.number})
         return redirect("cases:case_list")
     return render(request, "cases/case_delete.html", {"form": form, "case": case})
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_VIEW)
+def person_edit(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Edit what the actor's role may edit about the person (identity, contact)."""
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    editable = actor.editable_field_groups() & {FieldGroup.IDENTITY, FieldGroup.CONTACT}
+    if not editable:
+        raise PermissionDenied
+    person = case.person
+    data = request.POST or None
+    form = PersonForm(data, initial=PersonForm.initial_for(person), editable=editable)
+    names = NameFormSet(
+        data,
+        prefix="names",
+        initial=[
+            {"kind": n.kind, "value": n.value, "script": n.script}
+            for n in person.names.order_by("order", "id")
+        ],
+    )
+    show_names = FieldGroup.IDENTITY in editable
+    if request.method == "POST" and form.is_valid() and (not show_names or names.is_valid()):
+        values = form.cleaned_data
+        try:
+            services.person_update(
+                actor=actor,
+                case=case,
+                expected_version=values["version"],
+                identity={name: values[name] for name in PersonForm.IDENTITY[:8]}
+                if show_names
+                else None,
+                contact={name: values[name] for name in PersonForm.CONTACT}
+                if FieldGroup.CONTACT in editable
+                else None,
+                names=[
+                    services.NameData(value=row["value"], kind=row["kind"], script=row["script"])
+                    for row in names.cleaned_data
+                    if row and not row.get("DELETE")
+                ]
+                if show_names
+                else None,
+                languages=form.codes(values["languages"]) if show_names else None,
+                citizenships=form.codes(values["citizenships"]) if show_names else None,
+            )
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect("cases:case_detail", case.public_id)
+    return render(
+        request,
+        "cases/person_form.html",
+        {"form": form, "names": names, "show_names": show_names, "case": case},
+    )

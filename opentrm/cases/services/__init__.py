@@ -4,6 +4,14 @@ One module per part of the case file; import from here.
 """
 
 from opentrm.cases.services.consent import consent_record, consent_withdraw
+from opentrm.cases.services.person import person_update
 from opentrm.cases.services.registration import NameData, case_register, case_soft_delete
 
-__all__ = ["NameData", "case_register", "case_soft_delete", "consent_record", "consent_withdraw"]
+__all__ = [
+    "NameData",
+    "case_register",
+    "case_soft_delete",
+    "consent_record",
+    "consent_withdraw",
+    "person_update",
+]

@@ -1,0 +1,108 @@
+"""Editing the person: only the field groups the actor's role may edit are on the form."""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from opentrm.accounts.policy import FieldGroup
+from opentrm.cases.models import (
+    AgeBand,
+    IdentityConfirmedBy,
+    MaritalStatus,
+    NameKind,
+    Person,
+    Sex,
+)
+
+MAX_NAMES = 12
+
+
+class PersonForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    # identity
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    age_band = forms.ChoiceField(label=_("Age (estimate)"), choices=AgeBand.choices)
+    age_disputed = forms.BooleanField(label=_("Age disputed"), required=False)
+    place_of_birth = forms.CharField(label=_("Place of birth"), required=False, max_length=200)
+    marital_status = forms.ChoiceField(label=_("Marital status"), choices=MaritalStatus.choices)
+    identity_confirmed_by = forms.ChoiceField(
+        label=_("Identity confirmed by"),
+        required=False,
+        choices=[("", _("Not confirmed")), *IdentityConfirmedBy.choices],
+    )
+    identity_note = forms.CharField(
+        label=_("Identity comments"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    languages = forms.CharField(
+        label=_("Languages spoken"),
+        required=False,
+        max_length=200,
+        help_text=_("ISO 639 codes separated by commas, e.g. ro, sq, uk"),
+    )
+    citizenships = forms.CharField(
+        label=_("Citizenship"),
+        required=False,
+        max_length=60,
+        help_text=_("ISO 3166 country codes separated by commas, e.g. MD"),
+    )
+    # contact
+    address = forms.CharField(
+        label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    residence_country = forms.CharField(
+        label=_("Country of residence"), required=False, max_length=2
+    )
+
+    IDENTITY = (
+        "sex",
+        "date_of_birth",
+        "age_band",
+        "age_disputed",
+        "place_of_birth",
+        "marital_status",
+        "identity_confirmed_by",
+        "identity_note",
+        "languages",
+        "citizenships",
+    )
+    CONTACT = ("address", "residence_country")
+
+    def __init__(self, *args: Any, editable: frozenset[FieldGroup], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if FieldGroup.IDENTITY not in editable:
+            for name in self.IDENTITY:
+                del self.fields[name]
+        if FieldGroup.CONTACT not in editable:
+            for name in self.CONTACT:
+                del self.fields[name]
+
+    @staticmethod
+    def initial_for(person: Person) -> dict[str, Any]:
+        initial: dict[str, Any] = {name: getattr(person, name) for name in PersonForm.IDENTITY[:8]}
+        initial.update(
+            version=person.version,
+            address=person.address,
+            residence_country=person.residence_country,
+            languages=", ".join(person.languages.values_list("code", flat=True)),
+            citizenships=", ".join(person.citizenships.values_list("country_code", flat=True)),
+        )
+        return initial
+
+    @staticmethod
+    def codes(value: str) -> list[str]:
+        return [code.strip() for code in value.replace(";", ",").split(",") if code.strip()]
+
+
+class NameForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=NameKind.choices)
+    value = forms.CharField(label=_("Name"), max_length=200, required=False)
+    script = forms.CharField(
+        label=_("Script"), max_length=4, required=False, help_text=_("e.g. Latn, Cyrl, Arab")
+    )
+
+
+NameFormSet = forms.formset_factory(NameForm, extra=2, max_num=MAX_NAMES, can_delete=True)
