@@ -316,6 +316,37 @@ ROUTES: list[Route] = [
         method="post",
         args=_contact,
     ),
+    # API: cases
+    Route("api-1:cases_list", roles(*CASE_ROLES)),
+    Route(
+        "api-1:cases_register",
+        roles(*CONSENT_ROLES),
+        method="post",
+        json=True,
+        data=lambda o: {"names": [{"value": "Matrix"}]},
+    ),
+    Route("api-1:cases_detail", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
+    Route("api-1:cases_consents", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
+    Route(
+        "api-1:cases_consent_record",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        method="post",
+        args=lambda o: [o.case_id],
+        json=True,
+        data=lambda o: {
+            "purpose": "return",
+            "decision": "given",
+            "decided_on": "2026-01-05",
+            "explained_in": "sq",
+            "information_given": "matrix",
+        },
+    ),
+    Route(
+        "api-1:cases_consent_withdraw",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        method="post",
+        args=lambda o: [o.case_id, o.consent_id],
+    ),
     # API: the member's own tokens
     Route("api-1:account_tokens", any_member),
     Route(

@@ -196,10 +196,12 @@ def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def _register_routers() -> None:
     from opentrm.accounts.api import router as account_router
+    from opentrm.cases.api import router as cases_router
     from opentrm.directory.api import router as directory_router
 
     api.add_router("/directory/", directory_router)
     api.add_router("/account/", account_router)
+    api.add_router("/cases/", cases_router)
 
 
 _register_routers()

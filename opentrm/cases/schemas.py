@@ -1,0 +1,108 @@
+"""Shapes of the cases API. Out-schemas carry only the field groups the caller may see."""
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from ninja import Field, Schema
+from pydantic import AfterValidator
+
+from opentrm.cases.models import AgeBand, ConsentDecision, ConsentPurpose, NameKind, Sex
+from opentrm.directory.schemas import CountryCode, LanguageCode
+
+
+def _not_in_future(value: date | None) -> date | None:
+    from django.utils import timezone
+
+    if value is not None and value > timezone.localdate():
+        raise ValueError("the date is in the future")
+    return value
+
+
+PastDate = Annotated[date | None, AfterValidator(_not_in_future)]
+
+
+class NameIn(Schema):
+    value: str = Field(min_length=1, max_length=200)
+    kind: NameKind = NameKind.NAME
+    script: str = Field(default="", max_length=4)
+
+
+class CaseIn(Schema):
+    public_id: uuid.UUID | None = Field(
+        default=None, description="Generate it on the client: sending twice opens one case."
+    )
+    names: list[NameIn] = []
+    sex: Sex = Sex.UNKNOWN
+    age_band: AgeBand = AgeBand.UNKNOWN
+    date_of_birth: PastDate = None
+    languages: list[LanguageCode] = []
+    citizenships: list[CountryCode] = []
+    at_risk_only: bool = False
+
+
+class NameOut(Schema):
+    value: str
+    kind: str
+    script: str
+
+
+class IdentityOut(Schema):
+    names: list[NameOut]
+    sex: str
+    date_of_birth: date | None
+    age_band: str
+    age_disputed: bool
+    citizenships: list[str]
+    languages: list[str]
+
+
+class ContactOut(Schema):
+    address: str
+    residence_country: str
+
+
+class CaseOut(Schema):
+    public_id: uuid.UUID
+    number: str
+    opened_on: date
+    owner_organisation_id: int
+    identification_status: str
+    assistance_status: str
+    witness_status: str
+    return_status: str
+    is_child: bool
+    version: int
+    visible_groups: list[str]
+    identity: IdentityOut | None = Field(description="Absent unless the role may see identity.")
+    contact: ContactOut | None = Field(description="Absent unless the role may see contact data.")
+
+
+class CasePageOut(Schema):
+    count: int
+    page: int
+    items: list[CaseOut]
+
+
+class ConsentIn(Schema):
+    purpose: ConsentPurpose
+    decision: ConsentDecision
+    decided_on: date
+    explained_in: LanguageCode
+    information_given: str = Field(min_length=1)
+    recipient_organisation_id: int | None = None
+    recipient_country: str = ""
+    expires_on: date | None = None
+    interpreter: str = ""
+
+
+class ConsentOut(Schema):
+    id: int
+    purpose: str
+    decision: str
+    decided_on: date
+    expires_on: date | None
+    recipient_organisation_id: int | None
+    recipient_country: str
+    withdrawn_at: str | None
+    in_force: bool
