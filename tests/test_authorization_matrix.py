@@ -21,6 +21,7 @@ from django.utils import timezone
 from conftest import World
 from opentrm.accounts.roles import Role
 from opentrm.accounts.services import api_token_create
+from opentrm.cases.models import CaseMeasure, Task
 from opentrm.cases.services import case_register, consent_record
 from opentrm.directory.models import ContactPoint, Function, Responsibility
 
@@ -99,6 +100,10 @@ def case_participants(*allowed: Role, gate: tuple[Role, ...] = CASE_ROLES) -> Ex
 CONSENT_ROLES = tuple(role for role in CASE_ROLES if role != Role.INTERPRETER)
 
 
+PLANNED_MEASURE = "sop2.intake_needs_assessment"
+UNPLANNED_MEASURE = "sop3.social_inclusion"
+
+
 def owner(role: Role) -> Expect:
     """Only the one user who owns the object; everybody else is told it does not exist."""
 
@@ -120,6 +125,7 @@ class Objects:
     token_id: int
     case_id: str
     consent_id: int
+    task_id: int
 
 
 def make_objects(world: World) -> Objects:
@@ -140,7 +146,13 @@ def make_objects(world: World) -> Objects:
         explained_in="sq",
         information_given="matrix",
     )
-    return Objects(world, contact_point, responsibility, token.pk, str(case.public_id), consent.pk)
+    CaseMeasure.objects.create(case=case, code=PLANNED_MEASURE)
+    task = Task.objects.create(
+        case=case, title="matrix", due_on=timezone.localdate(), organisation=world.agency_a
+    )
+    return Objects(
+        world, contact_point, responsibility, token.pk, str(case.public_id), consent.pk, task.pk
+    )
 
 
 @dataclass(frozen=True)
@@ -262,6 +274,65 @@ ROUTES: list[Route] = [
         case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
         method="post",
         args=lambda o: [o.case_id, o.consent_id],
+    ),
+    # cases: measures, identification, reflection period, country settings
+    Route(
+        "cases:measure_plan",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        args=lambda o: [o.case_id, UNPLANNED_MEASURE],
+    ),
+    Route(
+        "cases:measure_edit",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        args=lambda o: [o.case_id, PLANNED_MEASURE],
+    ),
+    Route(
+        "cases:identification_create",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "cases:reflection_start",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        args=lambda o: [o.case_id],
+    ),
+    Route("cases:case_settings", roles(Role.NATIONAL_COORDINATOR)),
+    Route("cases:measure_setting_create", roles(Role.NATIONAL_COORDINATOR)),
+    Route(
+        "cases:measure_setting_edit",
+        roles(Role.NATIONAL_COORDINATOR),
+        args=lambda o: ["sop1.initial_referral"],
+    ),
+    # cases: child safeguards, contacts towards a country, tasks
+    Route(
+        "cases:child_safeguards_edit",
+        case_participants(Role.CASE_MANAGER, Role.GUARDIAN),
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "cases:country_contact",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        args=lambda o: [o.case_id],
+    ),
+    Route("cases:task_list", roles(*CASE_ROLES)),
+    Route(
+        "cases:task_create",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "cases:task_complete",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        method="post",
+        args=lambda o: [o.case_id, o.task_id],
+        data=lambda o: {"version": 1},
+    ),
+    Route(
+        "cases:task_reopen",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        method="post",
+        args=lambda o: [o.case_id, o.task_id],
+        data=lambda o: {"version": 1},
     ),
     # API: the OpenAPI document and its interactive docs
     Route("api-1:openapi-json", any_member),

@@ -11,7 +11,9 @@ def _opentrm(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProc
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DATABASE_URL"}
+        # DJANGO_ALLOW_ASYNC_UNSAFE: set by the browser tests for their own process only.
+        if key
+        not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     environment.update(OPENTRM_HOME=str(tmp_path), OPENTRM_ENV="production", **env)
     return subprocess.run(

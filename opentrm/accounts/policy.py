@@ -28,6 +28,11 @@ class Action(StrEnum):
     CASE_REGISTER = "case.register"  # open a case for a (presumed) trafficked person
     CASE_VIEW = "case.view"  # scoped to cases the actor's organisation takes part in
     CONSENT_RECORD = "consent.record"  # record or withdraw a consent on a visible case
+    TASK_MANAGE = "task.manage"  # add, complete, reopen tasks on a visible case; plan contacts
+    # measures (issue 3 §3-§5)
+    MEASURE_EDIT = "measure.edit"  # plan and update measures, start a reflection period
+    IDENTIFICATION_RECORD = "identification.record"  # formal: only the country's roles
+    CASE_SETTINGS_EDIT = "case_settings.edit"  # scoped to the actor's own country
 
 
 class FieldGroup(StrEnum):
@@ -49,10 +54,13 @@ class Access(IntEnum):
 
 _EVERY_MEMBER = frozenset({Action.DIRECTORY_VIEW, Action.DIRECTORY_EXPORT, Action.API_TOKENS_OWN})
 
-_CASE_WORK = frozenset({Action.CASE_REGISTER, Action.CASE_VIEW, Action.CONSENT_RECORD})
+_CASE_WORK = frozenset(
+    {Action.CASE_REGISTER, Action.CASE_VIEW, Action.CONSENT_RECORD, Action.TASK_MANAGE}
+)
+_CASE_WORK |= {Action.MEASURE_EDIT, Action.IDENTIFICATION_RECORD}
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
-    Role.NATIONAL_COORDINATOR: _EVERY_MEMBER,
+    Role.NATIONAL_COORDINATOR: _EVERY_MEMBER | {Action.CASE_SETTINGS_EDIT},
     Role.DIRECTORY_EDITOR: _EVERY_MEMBER | {Action.DIRECTORY_EDIT, Action.DIRECTORY_IMPORT},
     Role.CASE_MANAGER: _EVERY_MEMBER | _CASE_WORK,
     Role.CASEWORKER: _EVERY_MEMBER | _CASE_WORK,

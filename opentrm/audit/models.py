@@ -15,7 +15,8 @@ class AuditEvent(models.Model):
 
     sequence = models.PositiveBigIntegerField(_("sequence"), unique=True)
     occurred_at = models.DateTimeField(_("when"), db_index=True)
-    event_type = models.CharField(_("event"), max_length=64, choices=EventType.choices)
+    # No ``choices``: the catalogue grows with every feature, and a label is not schema.
+    event_type = models.CharField(_("event"), max_length=64)
     # Plain ids and labels, not foreign keys: the trail outlives the rows it speaks of, and
     # audit depends on no domain app.
     actor_id = models.PositiveBigIntegerField(_("user id"), null=True, blank=True)
@@ -43,6 +44,14 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.event_type}"
+
+    @property
+    def event_label(self) -> str:
+        """The translated label of the event type (the code, if it is no longer known)."""
+        try:
+            return str(EventType(self.event_type).label)
+        except ValueError:
+            return self.event_type
 
 
 class AuditChainHead(models.Model):

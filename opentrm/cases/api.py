@@ -13,7 +13,7 @@ from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, FieldGroup
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases import selectors, services
+from opentrm.cases import selectors, services, states
 from opentrm.cases.access import access_case
 from opentrm.cases.models import Case, ConsentRecord
 from opentrm.cases.schemas import (
@@ -142,7 +142,9 @@ def case_register(request: HttpRequest, payload: CaseIn) -> Any:
 def case_detail(request: HttpRequest, public_id: str) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
-    view = selectors.case_view(actor=actor, case=case)
+    view = selectors.case_view(
+        actor=actor, case=case, is_child=states.is_child_case(case, timezone.localdate())
+    )
     record_event(
         event_type=EventType.CASE_VIEWED,
         actor=actor,

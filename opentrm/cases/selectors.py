@@ -64,12 +64,14 @@ class CaseView:
         return self.case.number
 
 
-def case_view(*, actor: Actor, case: Case) -> CaseView:
+def case_view(*, actor: Actor, case: Case, is_child: bool | None = None) -> CaseView:
+    """``is_child``: pass ``states.is_child_case`` (which knows about age assessments) for one
+    case; lists use the person's age alone, to stay at a fixed number of queries."""
     return CaseView(
         case=case,
         groups=actor.visible_field_groups(),
         editable=actor.editable_field_groups(),
-        is_child=case.person.is_child_on(timezone.localdate()),
+        is_child=case.person.is_child_on(timezone.localdate()) if is_child is None else is_child,
     )
 
 

@@ -1,3 +1,10 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from opentrm.cases import views_child
+
+urlpatterns = [
+    path(
+        "<uuid:public_id>/child/", views_child.child_safeguards_edit, name="child_safeguards_edit"
+    ),
+    path("<uuid:public_id>/country-contact/", views_child.country_contact, name="country_contact"),
+]

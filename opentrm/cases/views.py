@@ -14,11 +14,14 @@ from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.policy import Action, Actor, FieldGroup
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases import selectors, services
+from opentrm.cases import selectors, services, states
 from opentrm.cases.access import access_case
 from opentrm.cases.forms import CaseDeleteForm, CaseRegisterForm, ConsentForm
 from opentrm.cases.forms_person import NameFormSet, PersonForm
 from opentrm.cases.models import ConsentRecord
+from opentrm.cases.views_child import child_context
+from opentrm.cases.views_measures import measures_context
+from opentrm.cases.views_tasks import tasks_context
 from opentrm.core.errors import ConflictError
 
 
@@ -93,7 +96,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    view = selectors.case_view(actor=actor, case=case)
+    view = selectors.case_view(
+        actor=actor, case=case, is_child=states.is_child_case(case, timezone.localdate())
+    )
     record_event(
         event_type=EventType.CASE_VIEWED,
         actor=actor,
@@ -108,6 +113,9 @@ def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "view": view,
             "case": case,
             "consents": [(consent, _consent_state(consent)) for consent in consents],
+            **measures_context(actor, case),
+            **child_context(actor, case),
+            **tasks_context(actor, case),
         },
     )
 

@@ -259,6 +259,12 @@ LOGGING = {
     },
 }
 
+# --- Cases: deadlines and reminders -----------------------------------------------------------
+# The task that warns of the end of a reflection period falls due this many days before it.
+OPENTRM_REFLECTION_REMINDER_DAYS = env_int("OPENTRM_REFLECTION_REMINDER_DAYS", 5)
+# send_reminders e-mails the tasks due within this many days (and the overdue ones).
+OPENTRM_TASK_REMINDER_DAYS = env_int("OPENTRM_TASK_REMINDER_DAYS", 3)
+
 NINJA_PAGINATION_PER_PAGE = 50
 OPENTRM_NODE_NAME = env("OPENTRM_NODE_NAME", "OpenTRM") or "OpenTRM"
 CSRF_FAILURE_VIEW = "opentrm.core.views.csrf_failure"

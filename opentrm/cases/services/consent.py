@@ -11,6 +11,7 @@ from opentrm.accounts.policy import Action, Actor, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.models import Case, ConsentDecision, ConsentPurpose, ConsentRecord
+from opentrm.cases.services.tasks import sync_generated_tasks
 from opentrm.directory.models import Organisation
 from opentrm.directory.validation import validate_country_code, validate_language_code
 
@@ -68,6 +69,7 @@ def consent_record(
         target=consent,
         detail={"case_id": case.pk, "purpose": purpose, "decision": decision},
     )
+    sync_generated_tasks(case, actor=actor)  # a task before the consent expires
     return consent
 
 
@@ -89,4 +91,5 @@ def consent_withdraw(*, actor: Actor, consent: ConsentRecord) -> ConsentRecord:
         target=consent,
         detail={"case_id": consent.case_id, "purpose": consent.purpose},
     )
+    sync_generated_tasks(consent.case, actor=actor)  # its expiry task is no longer needed
     return consent

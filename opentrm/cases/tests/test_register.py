@@ -188,3 +188,27 @@ def test_it_lets_only_the_owners_case_manager_delete(world: World) -> None:
     url = reverse("cases:case_delete", args=[case.public_id])
     assert _client(world, Role.CASEWORKER).post(url, {"reason": "no"}).status_code == 403
     assert Case.objects.get(pk=case.pk).deleted_at is None
+
+
+def test_it_titles_the_case_page_with_the_case_number_only(world: World) -> None:
+    client = _client(world, Role.CASEWORKER)
+    case = _register(client)
+    page = client.get(reverse("cases:case_detail", args=[case.public_id])).content.decode()
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.strip().startswith(case.number)
+    assert "<" not in title
+    assert page.count(">Consents</h2>") == 1
+
+
+def test_it_stops_treating_a_person_as_a_child_after_an_adult_age_assessment(
+    world: World,
+) -> None:
+    from opentrm.cases.models import ChildSafeguards
+
+    client = _client(world, Role.CASEWORKER)
+    case = _register(client, age_band="unknown")
+    ChildSafeguards.objects.create(
+        case=case, age_assessed_on=timezone.localdate(), age_assessment_result="adult"
+    )
+    page = client.get(reverse("cases:case_detail", args=[case.public_id])).content.decode()
+    assert "the child safeguards apply" not in page

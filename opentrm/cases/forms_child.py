@@ -1,0 +1,101 @@
+"""HTML input for the child safeguards and for contacts with a country's authorities.
+
+The forms collect and pre-check input; the services in ``services/child.py`` validate again,
+lock optimistically and audit. No form saves a model itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db import models
+from django.forms.models import fields_for_model, model_to_dict
+from django.utils.translation import gettext_lazy as _
+
+from opentrm.accounts.models import User
+from opentrm.cases.models import Case, ChildSafeguards
+from opentrm.cases.services.child import (
+    SAFEGUARD_FIELDS,
+    ContactPurpose,
+    guardian_candidates,
+    liaison_candidates,
+)
+from opentrm.directory.models import Organisation
+
+
+def _formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field:
+    if isinstance(field, models.TextField):
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3}))
+    if isinstance(field, models.DateField):
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    formfield = field.formfield(**kwargs)
+    assert formfield is not None
+    return formfield
+
+
+class _GuardianField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: models.Model) -> str:
+        assert isinstance(obj, User)
+        return obj.get_full_name() or obj.get_username()
+
+
+class ChildSafeguardsForm(forms.Form):
+    # 0: no record existed when the form was opened.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    # Shown in groups, in the order a child's case needs them.
+    GROUPS = (
+        (_("Guardian"), ("guardian", "guardian_name", "guardian_appointed_on")),
+        (_("Interior-Ministry liaison officer"), ("liaison_officer",)),
+        (_("Best interests"), ("best_interests_determined_on", "best_interests_summary")),
+        (_("Family tracing"), ("family_tracing_in_best_interests",)),
+        (_("Asylum"), ("asylum_indicated_on",)),
+        (_("Return"), ("welfare_clearance_on", "welfare_clearance_by")),
+        (_("Age assessment"), ("age_assessment_result", "age_assessed_on")),
+    )
+
+    def __init__(self, data: Any = None, *, case: Case, safeguards: ChildSafeguards | None) -> None:
+        initial: dict[str, Any] = {"version": safeguards.version if safeguards else 0}
+        if safeguards is not None:
+            initial |= model_to_dict(safeguards, fields=list(SAFEGUARD_FIELDS))
+        super().__init__(data, initial=initial)
+        self.fields.update(
+            fields_for_model(
+                ChildSafeguards, fields=list(SAFEGUARD_FIELDS), formfield_callback=_formfield
+            )
+        )
+        self.fields["guardian"] = _GuardianField(
+            queryset=guardian_candidates(case),
+            required=False,
+            label=_("Guardian (a user)"),
+            help_text=_("A member of an organisation that takes part in the case."),
+        )
+        self.fields["guardian_name"].help_text = _("Or the guardian's name, if not a user.")
+        liaison = self.fields["liaison_officer"]
+        assert isinstance(liaison, forms.ModelChoiceField)
+        liaison.queryset = liaison_candidates(case)
+        liaison.help_text = _("A contact point in the directory of the case's country.")
+        clearance = self.fields["welfare_clearance_by"]
+        assert isinstance(clearance, forms.ModelChoiceField)
+        clearance.queryset = (
+            Organisation.objects.filter(is_active=True)
+            .select_related("country")
+            .order_by("country__code", "name")
+        )
+        clearance.label = _("Child-welfare authority")
+
+    def groups(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [(str(title), [self[name] for name in names]) for title, names in self.GROUPS]
+
+    def changes(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in SAFEGUARD_FIELDS}
+
+
+class CountryContactForm(forms.Form):
+    country_code = forms.CharField(
+        label=_("Country"),
+        max_length=2,
+        help_text=_("ISO 3166 country code, e.g. MD"),
+    )
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=ContactPurpose.choices)

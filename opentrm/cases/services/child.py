@@ -1,0 +1,341 @@
+"""Child safeguards (issue 3 §10, reference §7): the record the guards of ``states.py`` read,
+and the guard every feature calls before anything goes towards a country."""
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from opentrm.accounts.models import User
+from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, require
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+from opentrm.cases.models import AgeAssessmentResult, Case, ChildSafeguards, Task
+from opentrm.cases.services.tasks import CASE_ROLES, task_create
+from opentrm.cases.states import origin_contact_blocked
+from opentrm.core.concurrency import save_if_unchanged
+from opentrm.core.errors import ConflictError, DomainError
+from opentrm.directory.models import ContactPoint
+from opentrm.directory.validation import validate_country_code
+
+SAFEGUARD_FIELDS = (
+    "guardian",
+    "guardian_name",
+    "guardian_appointed_on",
+    "liaison_officer",
+    "best_interests_determined_on",
+    "best_interests_summary",
+    "family_tracing_in_best_interests",
+    "asylum_indicated_on",
+    "welfare_clearance_on",
+    "welfare_clearance_by",
+    "age_assessed_on",
+    "age_assessment_result",
+)
+_DATE_FIELDS = (
+    "guardian_appointed_on",
+    "best_interests_determined_on",
+    "asylum_indicated_on",
+    "welfare_clearance_on",
+    "age_assessed_on",
+)
+_TEXT_FIELDS = ("guardian_name", "best_interests_summary")
+
+
+class OriginContactBlockedError(DomainError):
+    """Nothing may go towards this country for this case (SOP-P9); the attempt is audited."""
+
+    code = "origin_contact_blocked"
+
+    def __init__(self, reasons: Sequence[str]) -> None:
+        super().__init__(" ".join(reasons))
+        self.reasons = list(reasons)
+
+
+def may_view_safeguards(actor: Actor) -> bool:
+    return actor.field_group_access(FieldGroup.CHILD_PROTECTION) >= Access.VIEW
+
+
+def may_edit_safeguards(actor: Actor) -> bool:
+    return actor.field_group_access(FieldGroup.CHILD_PROTECTION) >= Access.EDIT
+
+
+def guardian_candidates(case: Case) -> models.QuerySet[User]:
+    """Users who may be appointed: active members, working on cases, of an organisation that
+    takes part in the case (the guardianship service joins the case first)."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__is_active=True,
+            memberships__role__in=CASE_ROLES,
+            memberships__organisation__case_participations__case=case,
+            memberships__organisation__case_participations__is_active=True,
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def liaison_candidates(case: Case) -> models.QuerySet[ContactPoint]:
+    """Active contact points in the directory of the country where the case is handled."""
+    return (
+        ContactPoint.objects.filter(
+            is_active=True,
+            organisation__is_active=True,
+            organisation__country_id=case.owner_organisation.country_id,
+        )
+        .select_related("organisation")
+        .order_by("organisation__name", "position")
+    )
+
+
+# --- Writing the record -----------------------------------------------------------------------
+
+
+def _validate(case: Case, values: Mapping[str, Any], today: date) -> None:
+    errors: dict[str, str] = {}
+    for name in _DATE_FIELDS:
+        day = values[name]
+        if day is not None and day > today:
+            errors[name] = _("The date is in the future.")
+    guardian = values["guardian"]
+    if guardian is not None and values["guardian_name"]:
+        errors["guardian_name"] = _("Pick the guardian among the users or write a name, not both.")
+    elif guardian is not None and not guardian_candidates(case).filter(pk=guardian.pk).exists():
+        errors["guardian"] = _(
+            "The guardian must be a member of an organisation that takes part in the case."
+        )
+    if values["guardian_appointed_on"] and guardian is None and not values["guardian_name"]:
+        errors["guardian_appointed_on"] = _("Name the guardian who was appointed.")
+    officer = values["liaison_officer"]
+    if officer is not None and not liaison_candidates(case).filter(pk=officer.pk).exists():
+        errors["liaison_officer"] = _(
+            "Pick an active contact point in the directory of the case's country."
+        )
+    pairs = [
+        (
+            "best_interests_determined_on",
+            "best_interests_summary",
+            _("Record the date of the best-interests determination."),
+            _("Summarise the best-interests determination."),
+        ),
+        (
+            "welfare_clearance_on",
+            "welfare_clearance_by",
+            _("Record the date of the clearance."),
+            _("Name the child-welfare authority that gave the clearance."),
+        ),
+        (
+            "age_assessed_on",
+            "age_assessment_result",
+            _("Record the date of the age assessment."),
+            _("Record the result of the age assessment."),
+        ),
+    ]
+    for first, second, first_missing, second_missing in pairs:
+        if values[second] and values[first] is None:
+            errors.setdefault(first, first_missing)
+        if values[first] is not None and not values[second]:
+            errors.setdefault(second, second_missing)
+    result = values["age_assessment_result"]
+    if result and result not in AgeAssessmentResult.values:
+        errors["age_assessment_result"] = _("Unknown result.")
+    clearance_by = values["welfare_clearance_by"]
+    if clearance_by is not None and not clearance_by.is_active:
+        errors["welfare_clearance_by"] = _("Pick an active organisation from the directory.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _current(safeguards: ChildSafeguards) -> dict[str, Any]:
+    return {name: getattr(safeguards, name) for name in SAFEGUARD_FIELDS}
+
+
+def _key(value: Any) -> Any:
+    """Compare related rows by primary key."""
+    return ("pk", value.pk) if isinstance(value, models.Model) else value
+
+
+@transaction.atomic
+def child_safeguards_update(
+    *, actor: Actor, case: Case, expected_version: int, changes: Mapping[str, Any]
+) -> ChildSafeguards:
+    """Record the child's safeguards: guardian, liaison officer, best interests, family
+    tracing, asylum, return clearance, age assessment. Only the fields in ``changes`` change.
+
+    ``expected_version`` is the version the editor started from, 0 when there was no record
+    yet; a save from a stale form is refused with a ConflictError.
+    """
+    require(actor, Action.CASE_VIEW)
+    if not may_edit_safeguards(actor):
+        raise PermissionDenied
+    unknown = set(changes) - set(SAFEGUARD_FIELDS)
+    if unknown:
+        raise ValueError(f"not a child-safeguards field: {sorted(unknown)}")
+    safeguards = (
+        ChildSafeguards.objects.select_related(
+            "guardian", "liaison_officer", "welfare_clearance_by"
+        )
+        .filter(case=case)
+        .first()
+    )
+    is_new = safeguards is None
+    if safeguards is None:
+        if expected_version != 0:
+            raise ConflictError(_("This record no longer exists. Reload the page."))
+        safeguards = ChildSafeguards(case=case)
+    values_before = _current(safeguards)
+    values = dict(values_before)
+    for name, value in changes.items():
+        values[name] = value.strip() if name in _TEXT_FIELDS else value
+    _validate(case, values, timezone.localdate())
+    changed = [name for name in SAFEGUARD_FIELDS if _key(values[name]) != _key(values_before[name])]
+    for name in changed:
+        setattr(safeguards, name, values[name])
+    if is_new and not changed:
+        return safeguards  # an empty form: nothing to record
+    if is_new:
+        safeguards.updated_by = actor.user
+        safeguards.full_clean()
+        try:
+            with transaction.atomic():
+                safeguards.save()
+        except IntegrityError:  # someone recorded the first version at the same moment
+            raise ConflictError(
+                _("This record was created by someone else meanwhile. Reload the page.")
+            ) from None
+    elif changed or expected_version != safeguards.version:
+        # A stale form is refused even when it would change nothing: its reader did not see
+        # what the other person recorded.
+        safeguards.full_clean()
+        save_if_unchanged(
+            safeguards, expected_version=expected_version, fields=changed, actor=actor.user
+        )
+    if changed:
+        record_event(
+            event_type=EventType.CHILD_SAFEGUARDS_CHANGED,
+            actor=actor,
+            target=safeguards,
+            changed_fields=changed,
+            detail={"case_id": case.pk},
+        )
+    return safeguards
+
+
+# --- The guard on contacts with a country -----------------------------------------------------
+
+_PURPOSE_CODE = re.compile(r"[a-z][a-z0-9_.]{0,39}")
+
+
+def _record_blocked(actor: Actor, case: Case, country_code: str, purpose: str) -> None:
+    record_event(
+        event_type=EventType.ORIGIN_CONTACT_BLOCKED,
+        actor=actor,
+        target=case,
+        detail={"case_id": case.pk, "country_code": country_code, "purpose": purpose},
+    )
+
+
+def contact_country_of_origin_check(
+    *, actor: Actor, case: Case, country_code: str, purpose: str
+) -> None:
+    """Raise OriginContactBlockedError if no action, referral or message about ``case`` may go
+    towards ``country_code`` (a child who requested or indicated asylum, SOP-P9 / CH-31).
+
+    A refused attempt is audited in a transaction of its own that is committed before this
+    returns, so the trail keeps it whatever the caller does next. That is why it must be
+    called *before* the caller opens its transaction: called inside one, it raises
+    RuntimeError at once (Django's durable block), on every call, so a test of the caller
+    finds the mistake even when nothing is blocked::
+
+        contact_country_of_origin_check(actor=..., case=..., country_code="MD",
+                                        purpose="referral")
+        with transaction.atomic():
+            ...  # the referral itself
+
+    ``purpose`` is a code (``referral``, ``exchange_message``, ...): it goes into the audit
+    trail, which holds codes, never text.
+    """
+    if not _PURPOSE_CODE.fullmatch(purpose):
+        raise ValueError("purpose must be a short lower-case code")
+    code = country_code.strip().upper()
+    with transaction.atomic(durable=True):
+        reasons = origin_contact_blocked(case, code, timezone.localdate())
+        if reasons:
+            _record_blocked(actor, case, code, purpose)
+    if reasons:
+        raise OriginContactBlockedError(reasons)
+
+
+class ContactPurpose(models.TextChoices):
+    """Why a caseworker contacts a country's authorities about a case."""
+
+    IDENTITY = "identity_verification", gettext_lazy("Verify identity or nationality")
+    INFORMATION = "information_request", gettext_lazy("Request information")
+    FAMILY_TRACING = "family_tracing", gettext_lazy("Trace the family")
+    RETURN = "return_arrangements", gettext_lazy("Arrange a return")
+    REFERRAL = "referral", gettext_lazy("Refer the person")
+
+
+@transaction.atomic
+def _country_contact_task(
+    *, actor: Actor, case: Case, country_code: str, purpose: ContactPurpose
+) -> Task:
+    # Between the check and this transaction someone may have recorded an asylum indication:
+    # ask again with the record locked.
+    ChildSafeguards.objects.select_for_update().filter(case=case).first()
+    reasons = origin_contact_blocked(case, country_code, timezone.localdate())
+    if reasons:
+        raise OriginContactBlockedError(reasons)
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Contact the authorities of %(country)s: %(purpose)s") % {
+            "country": country_code,
+            "purpose": purpose.label,
+        }
+    task = task_create(
+        actor=actor, case=case, title=title, due_on=timezone.localdate(), assignee=actor.user
+    )
+    record_event(
+        event_type=EventType.COUNTRY_CONTACT_PLANNED,
+        actor=actor,
+        target=task,
+        detail={"case_id": case.pk, "country_code": country_code, "purpose": purpose.value},
+    )
+    return task
+
+
+def country_contact_plan(*, actor: Actor, case: Case, country_code: str, purpose: str) -> Task:
+    """Plan a contact with a country's authorities about the case: a task for the actor, due
+    today. Refused, and audited, when the contact would go towards a child's country of origin
+    after an asylum indication.
+
+    Not one transaction on purpose: the guard's audit of a refusal must survive the rollback.
+    """
+    require(actor, Action.TASK_MANAGE)
+    errors: dict[str, str] = {}
+    try:
+        code = validate_country_code(country_code)
+    except ValidationError as error:
+        errors["country_code"] = error.messages[0]
+    if purpose not in ContactPurpose.values:
+        errors["purpose"] = _("Pick a purpose from the list.")
+    if errors:
+        raise ValidationError(errors)
+    contact_country_of_origin_check(actor=actor, case=case, country_code=code, purpose=purpose)
+    try:
+        return _country_contact_task(
+            actor=actor, case=case, country_code=code, purpose=ContactPurpose(purpose)
+        )
+    except OriginContactBlockedError:
+        # Blocked by a change made since the check: the rollback took nothing of the refusal's
+        # audit with it, because it is written now, after it.
+        with transaction.atomic(durable=True):
+            _record_blocked(actor, case, code, purpose)
+        raise

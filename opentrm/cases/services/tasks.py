@@ -1,0 +1,507 @@
+"""Tasks and deadlines on a case (issue 3 §11): made by hand, or made from the dates that
+other records carry (measure deadlines, the end of a reflection period, consent expiries).
+
+Tasks belong to one organisation on the case: each organisation plans its own work, and a
+partner abroad never sees or closes another organisation's tasks. Reads of this area live here
+too, next to the writes they mirror.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.template.loader import render_to_string
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from opentrm.accounts.models import Membership, User
+from opentrm.accounts.policy import ROLE_ACTIONS, Action, Actor, require
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+from opentrm.cases.catalogue.loader import measure as catalogue_measure
+from opentrm.cases.models import (
+    Case,
+    CaseParticipant,
+    ConsentDecision,
+    MeasureStatus,
+    Task,
+    TaskSource,
+)
+from opentrm.core.concurrency import save_if_unchanged
+from opentrm.core.errors import ConflictError
+
+# Roles that work on cases: only they can be given a task about one.
+CASE_ROLES = frozenset(
+    role.value for role, actions in ROLE_ACTIONS.items() if Action.CASE_VIEW in actions
+)
+_OPEN_MEASURE = (MeasureStatus.PLANNED, MeasureStatus.IN_PROGRESS)
+
+
+def assignable_users(organisation_id: int | None) -> QuerySet[User]:
+    """Active members of the organisation whose role works on cases."""
+    if organisation_id is None:
+        return User.objects.none()
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__organisation_id=organisation_id,
+            memberships__is_active=True,
+            memberships__role__in=CASE_ROLES,
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+# --- Writes by hand ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def task_create(
+    *, actor: Actor, case: Case, title: str, due_on: date, assignee: User | None = None
+) -> Task:
+    """A task for the actor's organisation on ``case``, optionally assigned to a colleague."""
+    require(actor, Action.TASK_MANAGE)
+    assert actor.membership is not None
+    errors: dict[str, str] = {}
+    title = " ".join(title.split())
+    if not title:
+        errors["title"] = _("Say what has to be done.")
+    if due_on < timezone.localdate():
+        errors["due_on"] = _("A new task cannot be due in the past.")
+    if (
+        assignee is not None
+        and not assignable_users(actor.organisation_id).filter(pk=assignee.pk).exists()
+    ):
+        errors["assignee"] = _(
+            "A task can be assigned only to a member of your organisation who works on cases."
+        )
+    if errors:
+        raise ValidationError(errors)
+    task = Task(
+        case=case,
+        title=title,
+        due_on=due_on,
+        assignee=assignee,
+        organisation=actor.membership.organisation,
+        updated_by=actor.user,
+    )
+    task.full_clean()
+    task.save()
+    record_event(
+        event_type=EventType.TASK_CREATED,
+        actor=actor,
+        target=task,
+        detail={"case_id": case.pk, "source": task.source},
+    )
+    return task
+
+
+def _require_own_task(actor: Actor, task: Task) -> None:
+    require(actor, Action.TASK_MANAGE)
+    if task.organisation_id != actor.organisation_id:
+        raise PermissionDenied
+
+
+def _set_done(actor: Actor, task: Task, *, done: bool, expected_version: int) -> bool:
+    """Mark the task done or open; False when it already was (and nobody changed it since)."""
+    if (task.done_at is not None) == done and task.version == expected_version:
+        return False
+    before = task.done_at
+    task.done_at = timezone.now() if done else None
+    try:
+        save_if_unchanged(
+            task, expected_version=expected_version, fields=["done_at"], actor=actor.user
+        )
+    except ConflictError:
+        task.done_at = before  # the object still shows the row as it was read
+        raise
+    return True
+
+
+@transaction.atomic
+def task_complete(*, actor: Actor, task: Task, expected_version: int) -> Task:
+    """Done. Refused (ConflictError) if someone changed the task after the page was loaded."""
+    _require_own_task(actor, task)
+    if _set_done(actor, task, done=True, expected_version=expected_version):
+        record_event(
+            event_type=EventType.TASK_COMPLETED,
+            actor=actor,
+            target=task,
+            detail={"case_id": task.case_id},
+        )
+    return task
+
+
+@transaction.atomic
+def task_reopen(*, actor: Actor, task: Task, expected_version: int) -> Task:
+    _require_own_task(actor, task)
+    if _set_done(actor, task, done=False, expected_version=expected_version):
+        record_event(
+            event_type=EventType.TASK_REOPENED,
+            actor=actor,
+            target=task,
+            detail={"case_id": task.case_id},
+        )
+    return task
+
+
+# --- Tasks made from other records' dates -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    source: TaskSource
+    key: str
+    title: str
+    due_on: date
+    organisation_id: int
+    assignee_id: int | None
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    created: int = 0
+    moved: int = 0
+    closed: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.moved or self.closed)
+
+
+def _measure_name(code: str) -> str:
+    try:
+        return catalogue_measure(code).name
+    except KeyError:  # a measure a country added: its code is all we know here
+        return code
+
+
+class _Sources:
+    """What a case's records ask for, and who should do it."""
+
+    def __init__(self, case: Case, today: date) -> None:
+        self.case = case
+        self.today = today
+        participants = list(CaseParticipant.objects.filter(case=case, is_active=True))
+        self.managers = {p.organisation_id: p.case_manager_id for p in participants}
+        self.members = set(
+            Membership.objects.filter(
+                organisation_id__in=self.managers,
+                is_active=True,
+                user__is_active=True,
+                role__in=CASE_ROLES,
+            ).values_list("organisation_id", "user_id")
+        )
+
+    def organisation(self, organisation_id: int | None) -> int:
+        """The organisation itself if it takes part in the case, else the case's owner."""
+        if organisation_id is not None and organisation_id in self.managers:
+            return organisation_id
+        return self.case.owner_organisation_id
+
+    def assignee(self, organisation_id: int, person_id: int | None) -> int | None:
+        """The person named on the record, else the organisation's case manager, if either is
+        still a member who works on cases."""
+        for user_id in (person_id, self.managers.get(organisation_id)):
+            if user_id is not None and (organisation_id, user_id) in self.members:
+                return user_id
+        return None
+
+    def wanted(self) -> tuple[list[_Wanted], set[tuple[str, str]]]:
+        """The tasks to make or keep up to date, and the keys whose tasks stay open."""
+        wanted: list[_Wanted] = []
+        alive: set[tuple[str, str]] = set()
+        case = self.case
+        for measure in case.measures.filter(status__in=_OPEN_MEASURE, due_on__isnull=False):
+            assert measure.due_on is not None
+            organisation = self.organisation(measure.responsible_organisation_id)
+            wanted.append(
+                _Wanted(
+                    source=TaskSource.MEASURE,
+                    key=measure.code,
+                    title=_("Measure due: %(measure)s") % {"measure": _measure_name(measure.code)},
+                    due_on=measure.due_on,
+                    organisation_id=organisation,
+                    assignee_id=self.assignee(organisation, measure.responsible_person_id),
+                )
+            )
+        days = timedelta(days=settings.OPENTRM_REFLECTION_REMINDER_DAYS)
+        for period in case.reflection_periods.all():
+            alive.add((TaskSource.REFLECTION, str(period.pk)))
+            if period.ends_on < self.today:
+                continue
+            organisation = self.organisation(period.organisation_id)
+            wanted.append(
+                _Wanted(
+                    source=TaskSource.REFLECTION,
+                    key=str(period.pk),
+                    title=_("The reflection period ends on %(date)s: plan what follows")
+                    % {"date": formats.date_format(period.ends_on, "SHORT_DATE_FORMAT")},
+                    due_on=max(period.ends_on - days, period.starts_on),
+                    organisation_id=organisation,
+                    assignee_id=self.assignee(organisation, period.granted_by_id),
+                )
+            )
+        consents = case.consents.filter(
+            decision=ConsentDecision.GIVEN, withdrawn_at__isnull=True, expires_on__isnull=False
+        )
+        for consent in consents:
+            assert consent.expires_on is not None
+            alive.add((TaskSource.CONSENT_EXPIRY, str(consent.pk)))
+            if consent.expires_on < self.today:
+                continue
+            organisation = self.organisation(consent.taken_for_id)
+            wanted.append(
+                _Wanted(
+                    source=TaskSource.CONSENT_EXPIRY,
+                    key=str(consent.pk),
+                    title=_("A consent (%(purpose)s) expires on %(date)s: ask the person again")
+                    % {
+                        "purpose": consent.get_purpose_display(),
+                        "date": formats.date_format(consent.expires_on, "SHORT_DATE_FORMAT"),
+                    },
+                    due_on=consent.expires_on,
+                    organisation_id=organisation,
+                    assignee_id=self.assignee(organisation, consent.taken_by_id),
+                )
+            )
+        alive |= {(item.source, item.key) for item in wanted}
+        return wanted, alive
+
+
+@transaction.atomic
+def sync_generated_tasks(case: Case, *, actor: Actor | None = None) -> SyncResult:
+    """Bring the case's generated tasks in line with the dates its records carry.
+
+    Makes each task once (the ``cases_task_generated_once`` constraint holds even when two
+    syncs race), moves the due date of an open task when its source date moved, and closes
+    open tasks whose source is gone (a measure done or not applicable, a consent withdrawn).
+    Tasks people completed stay completed. Call it after any change to measures, reflection
+    periods or consents; it is cheap when nothing changed.
+    """
+    today = timezone.localdate()
+    # Titles are stored: write them in the node's language, whoever triggered the sync.
+    with translation.override(settings.LANGUAGE_CODE):
+        wanted, alive = _Sources(case, today).wanted()
+    existing = {
+        (task.source, task.source_key): task
+        for task in Task.objects.filter(case=case).exclude(source=TaskSource.MANUAL)
+    }
+    new = [
+        Task(
+            case=case,
+            source=item.source,
+            source_key=item.key,
+            title=item.title,
+            due_on=item.due_on,
+            organisation_id=item.organisation_id,
+            assignee_id=item.assignee_id,
+        )
+        for item in wanted
+        if (item.source, item.key) not in existing
+    ]
+    created = len(Task.objects.bulk_create(new, ignore_conflicts=True)) if new else 0
+    now = timezone.now()
+    moved = 0
+    for item in wanted:
+        task = existing.get((item.source, item.key))
+        if task is None or task.done_at is not None:
+            continue
+        if (task.due_on, task.title) != (item.due_on, item.title):
+            # Only if nobody changed the task meanwhile: a person's edit wins over the sync.
+            moved += Task.objects.filter(pk=task.pk, version=task.version).update(
+                due_on=item.due_on, title=item.title, version=F("version") + 1, updated_at=now
+            )
+    gone = [task.pk for key, task in existing.items() if key not in alive and not task.done_at]
+    closed = (
+        Task.objects.filter(pk__in=gone, done_at__isnull=True).update(
+            done_at=now, version=F("version") + 1, updated_at=now
+        )
+        if gone
+        else 0
+    )
+    result = SyncResult(created=created, moved=moved, closed=closed)
+    if result.changed:
+        record_event(
+            event_type=EventType.TASKS_GENERATED,
+            actor=actor,
+            target=case,
+            detail={"case_id": case.pk, "created": created, "moved": moved, "closed": closed},
+        )
+    return result
+
+
+# --- Reads ------------------------------------------------------------------------------------
+
+
+class TaskView(StrEnum):
+    MINE = "mine"
+    WEEK = "week"
+    OVERDUE = "overdue"
+
+
+def end_of_week(today: date) -> date:
+    """The Sunday of ``today``'s week."""
+    return today + timedelta(days=6 - today.weekday())
+
+
+def task_list(*, actor: Actor, view: TaskView, today: date | None = None) -> QuerySet[Task]:
+    """Open tasks of the actor's organisation on the cases it may see.
+
+    ``mine``: assigned to the actor; ``week``: due from today to Sunday; ``overdue``: due
+    before today.
+    """
+    day = today or timezone.localdate()
+    if actor.organisation_id is None:
+        return Task.objects.none()
+    tasks = Task.objects.filter(
+        organisation_id=actor.organisation_id,
+        done_at__isnull=True,
+        case__in=Case.objects.visible_to(actor).values("pk"),
+    )
+    if view == TaskView.MINE:
+        tasks = tasks.filter(assignee=actor.user)
+    elif view == TaskView.WEEK:
+        tasks = tasks.filter(due_on__gte=day, due_on__lte=end_of_week(day))
+    else:
+        tasks = tasks.filter(due_on__lt=day)
+    return tasks.select_related("case", "assignee").order_by("due_on", "id")
+
+
+def case_tasks(*, actor: Actor, case: Case, done_shown: int = 10) -> tuple[list[Task], list[Task]]:
+    """The actor's organisation's open tasks on ``case``, and the last ones it completed."""
+    if actor.organisation_id is None:
+        return [], []
+    tasks = Task.objects.filter(case=case, organisation_id=actor.organisation_id).select_related(
+        "assignee"
+    )
+    open_tasks = list(tasks.filter(done_at__isnull=True).order_by("due_on", "id"))
+    done = list(tasks.filter(done_at__isnull=False).order_by("-done_at", "-id")[:done_shown])
+    return open_tasks, done
+
+
+# --- Reminders --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReminderResult:
+    emails: int = 0
+    tasks: int = 0
+    no_address: int = 0
+    failed: int = 0
+
+
+def _due_for_reminder(today: date, days: int) -> QuerySet[Task]:
+    """Open tasks due within ``days`` (or overdue) whose assignee may still see them and was
+    not reminded of them today."""
+    still_member = Membership.objects.filter(
+        user_id=OuterRef("assignee_id"),
+        organisation_id=OuterRef("organisation_id"),
+        is_active=True,
+        role__in=CASE_ROLES,
+    )
+    still_on_case = CaseParticipant.objects.filter(
+        case_id=OuterRef("case_id"), organisation_id=OuterRef("organisation_id"), is_active=True
+    )
+    return (
+        Task.objects.filter(
+            done_at__isnull=True,
+            assignee__isnull=False,
+            assignee__is_active=True,
+            due_on__lte=today + timedelta(days=days),
+            case__deleted_at__isnull=True,
+        )
+        .filter(Q(last_reminded_on__isnull=True) | Q(last_reminded_on__lt=today))
+        .filter(Exists(still_member), Exists(still_on_case))
+        .select_related("case", "assignee")
+        .order_by("assignee_id", "due_on", "id")
+    )
+
+
+def _claim(task_ids: Iterable[int], today: date) -> list[Task]:
+    """Mark the tasks as reminded today, returning those not already claimed by another run.
+
+    ``last_reminded_on`` is bookkeeping, not an edit: the version stays, so a form someone has
+    open is not refused because of a reminder.
+    """
+    with transaction.atomic():
+        claimed = list(
+            Task.objects.select_for_update()
+            .filter(pk__in=list(task_ids), done_at__isnull=True)
+            .filter(Q(last_reminded_on__isnull=True) | Q(last_reminded_on__lt=today))
+            .select_related("case")
+            .order_by("due_on", "id")
+        )
+        Task.objects.filter(pk__in=[task.pk for task in claimed]).update(last_reminded_on=today)
+    return claimed
+
+
+def _digest(user: User, tasks: list[Task], today: date) -> EmailMessage:
+    """Case numbers and task titles only: an e-mail leaves the system's protection."""
+    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+        overdue = sum(1 for task in tasks if task.due_on < today)
+        subject = ngettext(
+            "OpenTRM: %(count)d task due or overdue",
+            "OpenTRM: %(count)d tasks due or overdue",
+            len(tasks),
+        ) % {"count": len(tasks)}
+        body = render_to_string(
+            "cases/task_reminder_email.txt",
+            {
+                "tasks": tasks,
+                "today": today,
+                "overdue": overdue,
+                "node": settings.OPENTRM_NODE_NAME,
+            },
+        )
+    return EmailMessage(subject=subject, body=body, to=[user.email])
+
+
+def task_reminders_send(*, days: int | None = None, today: date | None = None) -> ReminderResult:
+    """E-mail each assignee one digest of their tasks due within ``days`` and overdue.
+
+    At most once a day per task (``Task.last_reminded_on``); a task whose e-mail could not be
+    sent is reminded again on the next run.
+    """
+    day = today or timezone.localdate()
+    horizon = settings.OPENTRM_TASK_REMINDER_DAYS if days is None else days
+    by_user: dict[int, list[Task]] = defaultdict(list)
+    users: dict[int, User] = {}
+    for task in _due_for_reminder(day, horizon):
+        assert task.assignee is not None
+        users[task.assignee.pk] = task.assignee
+        by_user[task.assignee.pk].append(task)
+    emails = reminded = no_address = failed = 0
+    for user_id, tasks in by_user.items():
+        user = users[user_id]
+        if not user.email:
+            no_address += len(tasks)
+            continue
+        claimed = _claim((task.pk for task in tasks), day)
+        if not claimed:
+            continue
+        try:
+            _digest(user, claimed, day).send()
+        except Exception:  # any transport error: try the others, retry this one tomorrow
+            Task.objects.filter(pk__in=[task.pk for task in claimed]).update(last_reminded_on=None)
+            failed += 1
+            continue
+        emails += 1
+        reminded += len(claimed)
+    result = ReminderResult(emails=emails, tasks=reminded, no_address=no_address, failed=failed)
+    if emails or failed:
+        record_event(
+            event_type=EventType.TASK_REMINDERS_SENT,
+            actor=None,
+            detail={"emails": emails, "tasks": reminded, "failed": failed},
+        )
+    return result

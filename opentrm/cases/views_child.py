@@ -1,0 +1,149 @@
+"""Child safeguards on the case file, and planning a contact with a country's authorities.
+
+Views are thin: the action gate (``actor_required``), the case through ``access_case`` (404 for
+cases of other organisations), then the field group (403), then the services.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+from opentrm.cases import states
+from opentrm.cases.access import access_case
+from opentrm.cases.forms_child import ChildSafeguardsForm, CountryContactForm
+from opentrm.cases.models import Case, ChildSafeguards
+from opentrm.cases.services.child import (
+    OriginContactBlockedError,
+    child_safeguards_update,
+    country_contact_plan,
+    may_edit_safeguards,
+    may_view_safeguards,
+)
+from opentrm.core.errors import ConflictError
+
+
+def _actor(request: HttpRequest) -> Actor:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    return actor
+
+
+def _attach(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's errors on the form's fields, the rest above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, field_messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, field_messages)
+
+
+def _safeguards(case: Case) -> ChildSafeguards | None:
+    return (
+        ChildSafeguards.objects.select_related(
+            "guardian", "liaison_officer__organisation", "welfare_clearance_by"
+        )
+        .filter(case=case)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class ChildSection:
+    """What the case file shows of the child safeguards."""
+
+    is_child: bool
+    record: ChildSafeguards | None
+    warnings: list[str]
+    may_edit: bool
+
+
+def child_context(actor: Actor, case: Case) -> dict[str, Any]:
+    """The case page's child section: for roles that see child-protection data, on a child's
+    case (or one whose age was assessed)."""
+    if not may_view_safeguards(actor):
+        return {"child": None}
+    today = timezone.localdate()
+    record = _safeguards(case)
+    is_child = states.is_child_case(case, today)
+    if not is_child and record is None:
+        return {"child": None}
+    return {
+        "child": ChildSection(
+            is_child=is_child,
+            record=record,
+            warnings=states.child_case_warnings(case, today),
+            may_edit=may_edit_safeguards(actor),
+        )
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_VIEW)
+def child_safeguards_edit(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    if not may_edit_safeguards(actor):
+        raise PermissionDenied
+    safeguards = _safeguards(case)
+    form = ChildSafeguardsForm(request.POST or None, case=case, safeguards=safeguards)
+    if request.method == "POST" and form.is_valid():
+        try:
+            child_safeguards_update(
+                actor=actor,
+                case=case,
+                expected_version=form.cleaned_data["version"],
+                changes=form.changes(),
+            )
+        except ValidationError as error:
+            _attach(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The child safeguards were saved."))
+            return redirect(reverse("cases:case_detail", args=[case.public_id]) + "#child")
+    if request.method == "GET":
+        record_event(
+            event_type=EventType.CASE_VIEWED,
+            actor=actor,
+            target=case,
+            detail={"groups": [FieldGroup.CHILD_PROTECTION.value]},
+        )
+    return render(request, "cases/child_safeguards_form.html", {"form": form, "case": case})
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.TASK_MANAGE)
+def country_contact(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Plan a contact with a country's authorities; refused towards a child's country of
+    origin once the child has requested or indicated asylum."""
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    form = CountryContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            task = country_contact_plan(
+                actor=actor,
+                case=case,
+                country_code=form.cleaned_data["country_code"],
+                purpose=form.cleaned_data["purpose"],
+            )
+        except ValidationError as error:
+            _attach(form, error)
+        except OriginContactBlockedError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Added to your tasks: %(title)s") % {"title": task.title})
+            return redirect(reverse("cases:case_detail", args=[case.public_id]) + "#tasks")
+    return render(request, "cases/child_country_contact.html", {"form": form, "case": case})

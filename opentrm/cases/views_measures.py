@@ -1,0 +1,372 @@
+"""Case screens for the measures board, the identification decision, the recovery and reflection
+period, and a country's case settings. Thin: the services decide, the forms collect."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.policy import Action, Actor
+from opentrm.cases import services
+from opentrm.cases.access import access_case
+from opentrm.cases.forms_measures import (
+    CountrySettingsForm,
+    CustomMeasureForm,
+    IdentificationForm,
+    MeasureForm,
+    MeasureSettingForm,
+    ReflectionPeriodForm,
+)
+from opentrm.cases.models import Case, CaseMeasure, MeasureSetting
+from opentrm.cases.services.case_settings import (
+    case_country,
+    country_settings,
+    effective_measure,
+    effective_measures,
+    identifying_roles,
+    unknown_measure,
+)
+from opentrm.cases.services.identification import may_formally_identify, reflection_countdown
+from opentrm.cases.services.measures import may_see_sop, measure_board
+from opentrm.core.errors import ConflictError
+from opentrm.directory.forms_edit import add_service_error
+from opentrm.directory.models import Country
+
+
+def _actor(request: HttpRequest) -> Actor:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    return actor
+
+
+def _home_country(actor: Actor) -> Country:
+    assert actor.membership is not None  # actor_required lets only members through
+    return actor.membership.organisation.country
+
+
+def measures_context(actor: Actor, case: Case) -> dict[str, Any]:
+    """What ``cases/_measures_section.html`` shows on the case file."""
+    today = timezone.localdate()
+    return {
+        "measure_board": measure_board(actor=actor, case=case, today=today),
+        "reflection": reflection_countdown(case, today),
+        "reflection_periods": list(case.reflection_periods.order_by("-starts_on")),
+        "identifications": list(
+            case.identification_decisions.select_related("decided_by", "organisation")
+        ),
+    }
+
+
+def _back_to(case: Case, anchor: str) -> HttpResponse:
+    return redirect(f"{reverse('cases:case_detail', args=[case.public_id])}#{anchor}")
+
+
+# --- Measures on a case ------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.MEASURE_EDIT)
+def measure_plan(request: HttpRequest, public_id: str, code: str) -> HttpResponse:
+    """Put a measure on the case; the directory's responsible body is suggested."""
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    item = effective_measure(case_country(case), code)
+    if item is None or not item.is_enabled or not may_see_sop(actor, item.sop_code):
+        raise Http404
+    if case.measures.filter(code=code).exists():
+        return redirect("cases:measure_edit", case.public_id, code)
+    initial: dict[str, Any] = {}
+    if item.default_deadline_days:
+        initial["due_on"] = timezone.localdate() + timedelta(days=item.default_deadline_days)
+    form = MeasureForm(
+        request.POST or None,
+        actor=actor,
+        case=case,
+        sop_code=item.sop_code,
+        planning=True,
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.measure_plan(
+                actor=actor,
+                case=case,
+                code=code,
+                responsible_organisation=form.organisation(),
+                responsible_person=form.person(),
+                due_on=data["due_on"],
+                notes=data["notes"],
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The measure was planned."))
+            return _back_to(case, f"measure-{code}")
+    return render(
+        request,
+        "cases/measure_form.html",
+        {"form": form, "case": case, "measure": item, "planning": True},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.MEASURE_EDIT)
+def measure_edit(request: HttpRequest, public_id: str, code: str) -> HttpResponse:
+    """Change a measure on the case: status, who, dates, notes. Guards explain any refusal."""
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    measure = get_object_or_404(
+        CaseMeasure.objects.select_related("responsible_organisation", "responsible_person"),
+        case=case,
+        code=code,
+    )
+    item = effective_measure(case_country(case), code) or unknown_measure(code)
+    if not may_see_sop(actor, item.sop_code):
+        raise Http404
+    initial = {
+        "version": measure.version,
+        "status": measure.status,
+        "responsible_organisation": measure.responsible_organisation_id,
+        "responsible_person": measure.responsible_person_id,
+        "due_on": measure.due_on,
+        "started_on": measure.started_on,
+        "completed_on": measure.completed_on,
+        "notes": measure.notes,
+    }
+    form = MeasureForm(
+        request.POST or None,
+        actor=actor,
+        case=case,
+        sop_code=item.sop_code,
+        planning=False,
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.measure_update(
+                actor=actor,
+                measure=measure,
+                expected_version=data["version"],
+                status=data["status"],
+                responsible_organisation=form.organisation(),
+                responsible_person=form.person(),
+                due_on=data["due_on"],
+                started_on=data["started_on"],
+                completed_on=data["completed_on"],
+                notes=data["notes"],
+            )
+        except services.GuardBlockedError as blocked:
+            form.add_error("status", blocked.reasons)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The measure was saved."))
+            return _back_to(case, f"measure-{code}")
+    return render(
+        request,
+        "cases/measure_form.html",
+        {"form": form, "case": case, "measure": item, "planning": False},
+    )
+
+
+# --- Identification and the reflection period ------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.IDENTIFICATION_RECORD)
+def identification_create(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Record an identification decision; a formal one only by the roles the country names."""
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    home = _home_country(actor)
+    form = IdentificationForm(
+        request.POST or None,
+        initial={"decided_on": timezone.localdate(), "country_code": home.code},
+    )
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.identification_record(
+                actor=actor,
+                case=case,
+                outcome=data["outcome"],
+                is_formal=data["is_formal"],
+                decided_on=data["decided_on"],
+                country_code=data["country_code"],
+                legal_basis=data["legal_basis"],
+                indicators_used=data["indicators_used"],
+            )
+        except services.GuardBlockedError as blocked:
+            form.add_error("is_formal", blocked.reasons)
+            status = 403
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The identification decision was recorded."))
+            return _back_to(case, "identification")
+    return render(
+        request,
+        "cases/identification_form.html",
+        {
+            "form": form,
+            "case": case,
+            "may_formally_identify": may_formally_identify(actor),
+            "identifying_roles": identifying_roles(country_settings(home)),
+            "country": home,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.MEASURE_EDIT)
+def reflection_start(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Start the recovery and reflection period (by default for the country's number of days)."""
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    home = _home_country(actor)
+    form = ReflectionPeriodForm(request.POST or None, initial={"starts_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.reflection_period_start(
+                actor=actor, case=case, starts_on=data["starts_on"], ends_on=data["ends_on"]
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The recovery and reflection period was started."))
+            return _back_to(case, "reflection")
+    return render(
+        request,
+        "cases/reflection_form.html",
+        {
+            "form": form,
+            "case": case,
+            "country": home,
+            "days": country_settings(home).reflection_days,
+        },
+    )
+
+
+# --- A country's settings ----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_SETTINGS_EDIT)
+def case_settings(request: HttpRequest) -> HttpResponse:
+    """The national coordinator's page: reflection days, who identifies, the measure list."""
+    actor = _actor(request)
+    country = _home_country(actor)
+    settings = country_settings(country)
+    form = CountrySettingsForm(
+        request.POST or None,
+        initial={
+            "version": settings.version,
+            "reflection_days": settings.reflection_days,
+            "identifying_roles": list(settings.identifying_roles or []),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.country_settings_update(
+                actor=actor,
+                country=country,
+                expected_version=data["version"],
+                reflection_days=data["reflection_days"],
+                identifying_roles=data["identifying_roles"],
+            )
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Your changes were saved."))
+            return redirect("cases:case_settings")
+    return render(
+        request,
+        "cases/measure_settings.html",
+        {
+            "form": form,
+            "country": country,
+            "measures": effective_measures(country, include_disabled=True),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_SETTINGS_EDIT)
+def measure_setting_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """Rename, switch off or on, or set the default deadline of one measure in the country."""
+    actor = _actor(request)
+    country = _home_country(actor)
+    item = effective_measure(country, code)
+    if item is None:
+        raise Http404
+    setting = MeasureSetting.objects.filter(country=country, code=code).first()
+    form = MeasureSettingForm(
+        request.POST or None,
+        initial={
+            "label": setting.label if setting else "",
+            "is_enabled": item.is_enabled,
+            "default_deadline_days": setting.default_deadline_days if setting else None,
+            "guidance": setting.guidance if setting else "",
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.measure_setting_save(actor=actor, country=country, code=code, **data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Your changes were saved."))
+            return redirect("cases:case_settings")
+    return render(
+        request,
+        "cases/measure_setting_form.html",
+        {"form": form, "country": country, "measure": item},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_SETTINGS_EDIT)
+def measure_setting_create(request: HttpRequest) -> HttpResponse:
+    """Add a measure of the country's own to one of the five procedures."""
+    actor = _actor(request)
+    country = _home_country(actor)
+    form = CustomMeasureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.measure_setting_add(
+                actor=actor,
+                country=country,
+                sop_code=data["sop"],
+                label=data["label"],
+                default_deadline_days=data["default_deadline_days"],
+                guidance=data["guidance"],
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The measure was added."))
+            return redirect("cases:case_settings")
+    return render(
+        request,
+        "cases/measure_setting_form.html",
+        {"form": form, "country": country, "measure": None},
+    )
