@@ -35,6 +35,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/opentrm migrate --noinput
 	$(BIN)/opentrm load_demo
+	$(BIN)/opentrm load_demo_cases
 	@echo
 	@echo "OpenTRM demo: open http://$(HOST):$(PORT)/ and log in with one of the logins above. Ctrl+C stops it."
 	$(BIN)/opentrm runserver $(HOST):$(PORT)
