@@ -94,6 +94,11 @@ def return_completion_blocked(case: Case, on: date) -> list[str]:
             )
         if safeguards is None or safeguards.best_interests_determined_on is None:
             reasons.append(_("No best-interests determination is recorded for the child."))
+        if safeguards is not None and safeguards.asylum_indicated_on is not None:
+            # The destination may be the country of origin; nothing goes there (SOP-P9).
+            reasons.append(
+                _("The child has requested or indicated asylum: the return cannot be completed.")
+            )
     return reasons
 
 

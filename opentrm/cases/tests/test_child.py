@@ -373,3 +373,22 @@ def test_it_lets_no_interpreter_or_outsider_plan_a_contact(world: World, child: 
     assert _client(world, Role.INTERPRETER).post(url, data).status_code == 403
     assert _client(world, Role.CASEWORKER, org="b").post(url, data).status_code == 404
     assert not Task.objects.exists()
+
+
+def test_it_blocks_a_childs_return_while_asylum_is_indicated(world: World) -> None:
+    from django.utils import timezone
+
+    from opentrm.cases.models import ChildSafeguards
+    from opentrm.cases.services import case_register
+    from opentrm.cases.states import return_completion_blocked
+
+    case = case_register(actor=world.actor(Role.CASE_MANAGER), age_band="under_18")
+    today = timezone.localdate()
+    ChildSafeguards.objects.create(
+        case=case,
+        welfare_clearance_on=today,
+        best_interests_determined_on=today,
+        asylum_indicated_on=today,
+    )
+    reasons = return_completion_blocked(case, today)
+    assert "The child has requested or indicated asylum: the return cannot be completed." in reasons
