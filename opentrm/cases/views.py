@@ -1,6 +1,5 @@
 """Case screens: register, my cases, the case file summary."""
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -23,6 +22,7 @@ from opentrm.cases.views_child import child_context
 from opentrm.cases.views_measures import measures_context
 from opentrm.cases.views_tasks import tasks_context
 from opentrm.core.errors import ConflictError
+from opentrm.core.forms import add_service_errors
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -50,20 +50,11 @@ def case_register(request: HttpRequest) -> HttpResponse:
                 at_risk_only=data["at_risk_only"],
             )
         except ValidationError as error:
-            _attach(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Case %(number)s was opened.") % {"number": case.number})
             return redirect("cases:case_detail", case.public_id)
     return render(request, "cases/case_register.html", {"form": form})
-
-
-def _attach(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's errors on the form's fields, the rest above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
 
 
 @require_GET
@@ -153,7 +144,7 @@ def consent_create(request: HttpRequest, public_id: str) -> HttpResponse:
                 interpreter=data["interpreter"],
             )
         except ValidationError as error:
-            _attach(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The consent decision was recorded."))
             return redirect("cases:case_detail", case.public_id)
@@ -235,7 +226,7 @@ def person_edit(request: HttpRequest, public_id: str) -> HttpResponse:
         except ConflictError as error:
             form.add_error(None, error.message)
         except ValidationError as error:
-            _attach(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The changes were saved."))
             return redirect("cases:case_detail", case.public_id)

@@ -7,7 +7,6 @@ cases of other organisations), then the field group (403), then the services.
 from dataclasses import dataclass
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -33,20 +32,12 @@ from opentrm.cases.services.child import (
     may_view_safeguards,
 )
 from opentrm.core.errors import ConflictError
+from opentrm.core.forms import add_service_errors
 
 
 def _actor(request: HttpRequest) -> Actor:
     actor: Actor = request.actor  # type: ignore[attr-defined]
     return actor
-
-
-def _attach(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's errors on the form's fields, the rest above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, field_messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, field_messages)
 
 
 def _safeguards(case: Case) -> ChildSafeguards | None:
@@ -107,7 +98,7 @@ def child_safeguards_edit(request: HttpRequest, public_id: str) -> HttpResponse:
                 changes=form.changes(),
             )
         except ValidationError as error:
-            _attach(form, error)
+            add_service_errors(form, error)
         except ConflictError as error:
             form.add_error(None, error.message)
         else:
@@ -140,7 +131,7 @@ def country_contact(request: HttpRequest, public_id: str) -> HttpResponse:
                 purpose=form.cleaned_data["purpose"],
             )
         except ValidationError as error:
-            _attach(form, error)
+            add_service_errors(form, error)
         except OriginContactBlockedError as error:
             form.add_error(None, error.message)
         else:

@@ -37,7 +37,7 @@ from opentrm.cases.services.case_settings import (
 from opentrm.cases.services.identification import may_formally_identify, reflection_countdown
 from opentrm.cases.services.measures import may_see_sop, measure_board
 from opentrm.core.errors import ConflictError
-from opentrm.directory.forms_edit import add_service_error
+from opentrm.core.forms import add_service_errors as add_service_error
 from opentrm.directory.models import Country
 
 

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -25,6 +24,7 @@ from opentrm.cases.models import Case, Task
 from opentrm.cases.services import tasks as services
 from opentrm.cases.services.tasks import TaskView
 from opentrm.core.errors import ConflictError
+from opentrm.core.forms import add_service_errors
 
 PAGE_SIZE = 50
 
@@ -88,14 +88,6 @@ def task_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _attach(form: forms.Form, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, field_messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, field_messages)
-
-
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.TASK_MANAGE)
 def task_create(request: HttpRequest, public_id: str) -> HttpResponse:
@@ -112,7 +104,7 @@ def task_create(request: HttpRequest, public_id: str) -> HttpResponse:
                 assignee=form.cleaned_data["assignee"],
             )
         except ValidationError as error:
-            _attach(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The task was added."))
             return redirect(reverse("cases:case_detail", args=[case.public_id]) + "#tasks")

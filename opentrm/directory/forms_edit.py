@@ -18,6 +18,7 @@ from django.forms.models import fields_for_model, model_to_dict
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from opentrm.core.forms import add_service_errors
 from opentrm.directory import reference
 from opentrm.directory.models import (
     ChannelKind,
@@ -60,18 +61,12 @@ class VersionField(forms.IntegerField):
 def add_service_error(
     form: forms.BaseForm, error: ValidationError, *, channels: BaseChannelFormSet | None = None
 ) -> None:
-    """Put a service's ValidationError on the fields it names; the rest above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, messages in error.message_dict.items():
-        if name in form.fields:
-            form.add_error(name, messages)
-        elif name == "channels" and channels is not None:
-            channels.add_errors(messages)
-        else:
-            # NON_FIELD_ERRORS, or a field this form does not show (e.g. the country).
-            form.add_error(None, messages)
+    """Put a service's ValidationError on the fields it names (channel errors on the channel
+    rows); the rest above the form."""
+    handled = ("channels",) if channels is not None else ()
+    returned = add_service_errors(form, error, handled_elsewhere=handled)
+    if channels is not None and "channels" in returned:
+        channels.add_errors(returned["channels"])
 
 
 class OrganisationForm(forms.Form):
