@@ -230,6 +230,13 @@ def person_edit(request: HttpRequest, public_id: str) -> HttpResponse:
         else:
             messages.success(request, _("The changes were saved."))
             return redirect("cases:case_detail", case.public_id)
+    if request.method == "GET":  # the form shows the person's data: an audited read
+        record_event(
+            event_type=EventType.CASE_VIEWED,
+            actor=actor,
+            target=case,
+            detail={"groups": sorted(editable), "view": "person_edit"},
+        )
     return render(
         request,
         "cases/person_form.html",

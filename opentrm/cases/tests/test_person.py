@@ -104,3 +104,9 @@ def test_it_refuses_a_birth_date_in_the_future(world: World, case: Case) -> None
     assert 'id="id_date_of_birth_error"' in response.content.decode()
     case.person.refresh_from_db()
     assert case.person.date_of_birth is None
+
+
+def test_it_audits_opening_the_person_form(world: World, case: Case) -> None:
+    _client(world, Role.CASEWORKER).get(reverse("cases:person_edit", args=[case.public_id]))
+    event = AuditEvent.objects.get(event_type=EventType.CASE_VIEWED)
+    assert event.detail == {"groups": ["contact", "identity"], "view": "person_edit"}
