@@ -181,7 +181,14 @@ def _consent_out(consent: ConsentRecord) -> ConsentOut:
     summary="The case's consent register",
 )
 def consent_list(request: HttpRequest, public_id: str) -> Any:
-    case = access_case(acting(request), public_id)
+    actor = acting(request)
+    case = access_case(actor, public_id)
+    record_event(
+        event_type=EventType.CASE_VIEWED,
+        actor=actor,
+        target=case,
+        detail={"view": "consents", "via": "api"},
+    )
     return [_consent_out(consent) for consent in case.consents.all()]
 
 
