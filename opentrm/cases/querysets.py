@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from django.db import models
+from django.db.models import Exists, OuterRef
 
 if TYPE_CHECKING:
     from opentrm.cases.models import Case  # noqa: F401 (string annotations)
@@ -27,8 +28,11 @@ class CaseQuerySet(models.QuerySet["Case"]):
         """
         if actor is None or not actor.may_view_cases() or actor.organisation_id is None:
             return self.none()
-        return self.filter(
-            deleted_at__isnull=True,
-            participants__organisation_id=actor.organisation_id,
-            participants__is_active=True,
+        # EXISTS rather than a join: a join would need DISTINCT, which sorts every visible
+        # case on a large node (bench/README.md, cases benchmark).
+        from opentrm.cases.models.case import CaseParticipant  # models import this module
+
+        takes_part = CaseParticipant.objects.filter(
+            case=OuterRef("pk"), organisation_id=actor.organisation_id, is_active=True
         )
+        return self.filter(Exists(takes_part), deleted_at__isnull=True)

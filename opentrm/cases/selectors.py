@@ -3,12 +3,13 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from opentrm.accounts.policy import Actor, FieldGroup
 from opentrm.cases.models import (
     Case,
+    CaseParticipant,
     ConsentDecision,
     ConsentPurpose,
     ConsentRecord,
@@ -22,17 +23,16 @@ def case_list(*, actor: Actor, mine_only: bool = False) -> QuerySet[Case]:
     if actor.organisation_id is None:
         return cases.none()
     if mine_only:
-        cases = cases.filter(
-            participants__organisation_id=actor.organisation_id,
-            participants__case_manager=actor.user,
+        managed = CaseParticipant.objects.filter(
+            case=OuterRef("pk"), organisation_id=actor.organisation_id, case_manager=actor.user
         )
+        cases = cases.filter(Exists(managed))
     return (
         cases.select_related("person", "owner_organisation")
         .prefetch_related(
             Prefetch("person__names", queryset=PersonName.objects.order_by("order", "id"))
         )
         .order_by("-opened_on", "-id")
-        .distinct()
     )
 
 

@@ -138,6 +138,7 @@ class Case(VersionedModel):
         indexes = [
             models.Index(fields=["owner_organisation", "-opened_on"], name="cases_case_owner_idx"),
             models.Index(fields=["identification_status"], name="cases_case_ident_idx"),
+            models.Index(fields=["-opened_on", "-id"], name="cases_case_newest_idx"),
         ]
 
     def __str__(self) -> str:
