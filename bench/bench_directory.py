@@ -16,7 +16,6 @@ Not part of the test suite; results are recorded in bench/README.md.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
 import statistics
@@ -27,6 +26,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+
+from scratch import configure, create_scratch_database
 
 TARGET_MEDIAN_MS = 150.0
 
@@ -66,35 +67,6 @@ POSITIONS = [
     "Social worker", "Shelter manager", "Outreach worker", "Liaison officer", "Coordinator",
     "Helpline operator",
 ]  # fmt: skip
-
-
-def configure(workdir: Path) -> None:
-    """Point Django at a throwaway home; keep the caller's DATABASE_URL if they gave one."""
-    os.environ["OPENTRM_HOME"] = str(workdir)
-    os.environ["OPENTRM_ENV"] = "development"
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    os.environ["OPENTRM_LOG_LEVEL"] = "WARNING"
-    (workdir / "static").mkdir(exist_ok=True)  # STATIC_ROOT; WhiteNoise warns if it is missing
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'unused.sqlite3'}")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "opentrm.config.settings"
-    import django
-
-    django.setup()
-
-
-def create_scratch_database(workdir: Path) -> str:
-    """Create and migrate a scratch database; return the name to drop afterwards."""
-    from django.db import connection
-
-    old_name: str = connection.settings_dict["NAME"]
-    test = connection.settings_dict.setdefault("TEST", {})
-    if connection.vendor == "sqlite":
-        test["NAME"] = str(workdir / "bench.sqlite3")
-    else:
-        # Not test_<name>: that one belongs to the test suite, which may be running.
-        test["NAME"] = f"{old_name}_bench_{os.getpid()}"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    return old_name
 
 
 @dataclass
@@ -297,7 +269,7 @@ def main() -> int:
     from django.db import connection
     from django.test import Client
 
-    old_name = create_scratch_database(workdir)
+    old_name = create_scratch_database(workdir, label="bench")
     try:
         started = time.perf_counter()
         sizes = generate(
