@@ -33,6 +33,10 @@ class Action(StrEnum):
     MEASURE_EDIT = "measure.edit"  # plan and update measures, start a reflection period
     IDENTIFICATION_RECORD = "identification.record"  # formal: only the country's roles
     CASE_SETTINGS_EDIT = "case_settings.edit"  # scoped to the actor's own country
+    # the rest of the case file (issue 3 §7-§12); the field group of the data decides further
+    NOTE_ADD = "note.add"
+    DOCUMENT_ADD = "document.add"
+    CASE_PARTICIPANTS_MANAGE = "case_participants.manage"  # case managers of the owner
 
 
 class FieldGroup(StrEnum):
@@ -44,6 +48,7 @@ class FieldGroup(StrEnum):
     PROCEEDINGS = "proceedings"
     CHILD_PROTECTION = "child_protection"
     TRAVEL = "travel"
+    ASSISTANCE = "assistance"  # assessments, plans and services
 
 
 class Access(IntEnum):
@@ -57,12 +62,17 @@ _EVERY_MEMBER = frozenset({Action.DIRECTORY_VIEW, Action.DIRECTORY_EXPORT, Actio
 _CASE_WORK = frozenset(
     {Action.CASE_REGISTER, Action.CASE_VIEW, Action.CONSENT_RECORD, Action.TASK_MANAGE}
 )
-_CASE_WORK |= {Action.MEASURE_EDIT, Action.IDENTIFICATION_RECORD}
+_CASE_WORK |= {
+    Action.MEASURE_EDIT,
+    Action.IDENTIFICATION_RECORD,
+    Action.NOTE_ADD,
+    Action.DOCUMENT_ADD,
+}
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.NATIONAL_COORDINATOR: _EVERY_MEMBER | {Action.CASE_SETTINGS_EDIT},
     Role.DIRECTORY_EDITOR: _EVERY_MEMBER | {Action.DIRECTORY_EDIT, Action.DIRECTORY_IMPORT},
-    Role.CASE_MANAGER: _EVERY_MEMBER | _CASE_WORK,
+    Role.CASE_MANAGER: _EVERY_MEMBER | _CASE_WORK | {Action.CASE_PARTICIPANTS_MANAGE},
     Role.CASEWORKER: _EVERY_MEMBER | _CASE_WORK,
     Role.POLICE_INVESTIGATOR: _EVERY_MEMBER | _CASE_WORK,
     Role.PROSECUTOR: _EVERY_MEMBER | _CASE_WORK,
@@ -88,6 +98,7 @@ ROLE_FIELD_GROUPS: dict[Role, dict[FieldGroup, Access]] = {
         _G.PROCEEDINGS: _V,
         _G.CHILD_PROTECTION: _V,
         _G.TRAVEL: _E,
+        _G.ASSISTANCE: _E,
     },
     Role.POLICE_INVESTIGATOR: {
         _G.IDENTITY: _E,
@@ -96,6 +107,7 @@ ROLE_FIELD_GROUPS: dict[Role, dict[FieldGroup, Access]] = {
         _G.PROCEEDINGS: _E,
         _G.CHILD_PROTECTION: _V,
         _G.TRAVEL: _V,
+        _G.ASSISTANCE: _V,
     },
     Role.PROSECUTOR: {
         _G.IDENTITY: _V,
@@ -104,6 +116,7 @@ ROLE_FIELD_GROUPS: dict[Role, dict[FieldGroup, Access]] = {
         _G.PROCEEDINGS: _E,
         _G.CHILD_PROTECTION: _V,
         _G.TRAVEL: _N,
+        _G.ASSISTANCE: _N,
     },
     Role.GUARDIAN: {
         _G.IDENTITY: _E,
@@ -112,6 +125,7 @@ ROLE_FIELD_GROUPS: dict[Role, dict[FieldGroup, Access]] = {
         _G.PROCEEDINGS: _V,
         _G.CHILD_PROTECTION: _E,
         _G.TRAVEL: _V,
+        _G.ASSISTANCE: _E,
     },
     # What an interview needs (names, languages), nothing of the proceedings or health.
     Role.INTERPRETER: {
@@ -121,6 +135,7 @@ ROLE_FIELD_GROUPS: dict[Role, dict[FieldGroup, Access]] = {
         _G.PROCEEDINGS: _N,
         _G.CHILD_PROTECTION: _N,
         _G.TRAVEL: _N,
+        _G.ASSISTANCE: _N,
     },
 }
 

@@ -20,4 +20,9 @@ urlpatterns = [
     path("", include("opentrm.cases.urls_measures")),
     path("", include("opentrm.cases.urls_child")),
     path("", include("opentrm.cases.urls_tasks")),
+    path("", include("opentrm.cases.urls_assessments")),
+    path("", include("opentrm.cases.urls_plans")),
+    path("", include("opentrm.cases.urls_services")),
+    path("", include("opentrm.cases.urls_proceedings")),
+    path("", include("opentrm.cases.urls_documents")),
 ]

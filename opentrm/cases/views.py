@@ -18,8 +18,13 @@ from opentrm.cases.access import access_case
 from opentrm.cases.forms import CaseDeleteForm, CaseRegisterForm, ConsentForm
 from opentrm.cases.forms_person import NameFormSet, PersonForm
 from opentrm.cases.models import ConsentRecord
+from opentrm.cases.views_assessments import assessments_context
 from opentrm.cases.views_child import child_context
+from opentrm.cases.views_documents import documents_context, notes_context, participants_context
 from opentrm.cases.views_measures import measures_context
+from opentrm.cases.views_plans import plans_context
+from opentrm.cases.views_proceedings import proceedings_context
+from opentrm.cases.views_services import services_context
 from opentrm.cases.views_tasks import tasks_context
 from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors
@@ -104,9 +109,16 @@ def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "view": view,
             "case": case,
             "consents": [(consent, _consent_state(consent)) for consent in consents],
+            **participants_context(actor, case),
             **measures_context(actor, case),
+            **assessments_context(actor, case),
+            **plans_context(actor, case),
+            **services_context(actor, case),
+            **proceedings_context(actor, case),
             **child_context(actor, case),
             **tasks_context(actor, case),
+            **documents_context(actor, case),
+            **notes_context(actor, case),
         },
     )
 

@@ -197,10 +197,15 @@ def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 def _register_routers() -> None:
     from opentrm.accounts.api import router as account_router
     from opentrm.cases.api import router as cases_router
+    from opentrm.cases.api_assessments import router as assessments_router
+    from opentrm.cases.api_documents import router as documents_router
+    from opentrm.cases.api_services import router as services_router
     from opentrm.directory.api import router as directory_router
 
     api.add_router("/directory/", directory_router)
     api.add_router("/account/", account_router)
+    for part in (assessments_router, services_router, documents_router):
+        cases_router.add_router("", part)
     api.add_router("/cases/", cases_router)
 
 

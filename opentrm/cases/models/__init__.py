@@ -1,3 +1,13 @@
+from opentrm.cases.models.assessments import (
+    AccommodationType,
+    Assessment,
+    AssessmentKind,
+    AssessmentPartner,
+    HarmSource,
+    HealthRecord,
+    Need,
+    RiskLevel,
+)
 from opentrm.cases.models.case import (
     AssistanceStatus,
     Case,
@@ -14,6 +24,7 @@ from opentrm.cases.models.case import (
 )
 from opentrm.cases.models.child import AgeAssessmentResult, ChildSafeguards
 from opentrm.cases.models.consent import ConsentDecision, ConsentPurpose, ConsentRecord
+from opentrm.cases.models.documents import CaseDocument, CaseNote, DocumentKind, NoteVisibility
 from opentrm.cases.models.measures import (
     CaseMeasure,
     CountryCaseSettings,
@@ -35,18 +46,49 @@ from opentrm.cases.models.person import (
     Sex,
     TravelDocument,
 )
+from opentrm.cases.models.plans import (
+    AssistancePlan,
+    PlanActivity,
+    PlanStatus,
+    RiskManagementPlan,
+    RiskPlanReview,
+)
+from opentrm.cases.models.proceedings import (
+    CourtDecision,
+    Hearing,
+    HearingKind,
+    NoContactPerson,
+    Proceeding,
+    ProceedingKind,
+)
+from opentrm.cases.models.services import (
+    SERVICE_CATEGORY,
+    CaseService,
+    ServiceCategory,
+    ServiceStatus,
+    ServiceType,
+)
 from opentrm.cases.models.tasks import Task, TaskSource
 
 __all__ = [
+    "SERVICE_CATEGORY",
+    "AccommodationType",
     "AgeAssessmentResult",
     "AgeBand",
+    "Assessment",
+    "AssessmentKind",
+    "AssessmentPartner",
+    "AssistancePlan",
     "AssistanceStatus",
     "Case",
     "CaseCountry",
+    "CaseDocument",
     "CaseExploitation",
     "CaseMeasure",
+    "CaseNote",
     "CaseNumberSequence",
     "CaseParticipant",
+    "CaseService",
     "CaseStatusChange",
     "ChildSafeguards",
     "ConsentDecision",
@@ -54,8 +96,14 @@ __all__ = [
     "ConsentRecord",
     "CountryCaseSettings",
     "CountryRole",
+    "CourtDecision",
+    "DocumentKind",
     "DocumentType",
     "ExploitationType",
+    "HarmSource",
+    "HealthRecord",
+    "Hearing",
+    "HearingKind",
     "IdentificationDecision",
     "IdentificationOutcome",
     "IdentificationStatus",
@@ -64,11 +112,24 @@ __all__ = [
     "MeasureSetting",
     "MeasureStatus",
     "NameKind",
+    "Need",
+    "NoContactPerson",
+    "NoteVisibility",
     "Person",
     "PersonCitizenship",
     "PersonName",
+    "PlanActivity",
+    "PlanStatus",
+    "Proceeding",
+    "ProceedingKind",
     "ReflectionPeriod",
     "ReturnStatus",
+    "RiskLevel",
+    "RiskManagementPlan",
+    "RiskPlanReview",
+    "ServiceCategory",
+    "ServiceStatus",
+    "ServiceType",
     "Sex",
     "Task",
     "TaskSource",

@@ -58,6 +58,14 @@ class ConsentRecord(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    signed_form = models.ForeignKey(
+        "cases.CaseDocument",
+        verbose_name=_("scanned signature"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -1,0 +1,102 @@
+"""Attachments of a case (issue 3 §12): stored under ``MEDIA_ROOT`` outside the web root,
+named by a random key (never the uploaded name), served only through an access-checked view.
+
+Each document belongs to one field group: the people who may see that group of the case may
+open it; nobody else learns more than that a document exists.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from opentrm.core.models import TimeStampedModel
+
+
+class DocumentKind(models.TextChoices):
+    CONSENT_FORM = "consent_form", _("Signed consent form")
+    IDENTITY_DOCUMENT = "identity_document", _("Identity or travel document")
+    MEDICAL = "medical", _("Medical record")
+    LEGAL = "legal", _("Legal or court document")
+    ASSESSMENT = "assessment", _("Assessment or plan")
+    CHILD_PROTECTION = "child_protection", _("Child-protection decision")
+    CORRESPONDENCE = "correspondence", _("Correspondence")
+    OTHER = "other", _("Other")
+
+
+def document_path(instance: "CaseDocument", filename: str) -> str:
+    """A path that says nothing about the person or the file's name."""
+    return f"cases/{instance.case_id}/{instance.public_id.hex}"
+
+
+class CaseDocument(TimeStampedModel):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("type"), max_length=20, choices=DocumentKind.choices)
+    field_group = models.CharField(_("visible to those who see"), max_length=20)
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(upload_to=document_path, max_length=200)
+    original_name = models.CharField(max_length=200, editable=False)
+    content_type = models.CharField(max_length=100, editable=False)
+    size = models.PositiveBigIntegerField(editable=False)
+    sha256 = models.CharField(max_length=64, editable=False)
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    deletion_reason = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["case", "-created_at", "-id"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self) -> str:
+        return f"document {self.pk} on {self.case}"
+
+
+class NoteVisibility(models.TextChoices):
+    CASE = "case", _("Every organisation on the case")
+    ORGANISATION = "organisation", _("My organisation only")
+
+
+class CaseNote(TimeStampedModel):
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="notes")
+    text = models.TextField(_("note"))
+    visibility = models.CharField(
+        _("visible to"), max_length=12, choices=NoteVisibility.choices, default=NoteVisibility.CASE
+    )
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    deletion_reason = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["case", "-created_at", "-id"]
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on {self.case}"

@@ -1,0 +1,11 @@
+"""The individual assistance plan and the risk management plan (issue 3 §7)."""
+
+from typing import Any
+
+from opentrm.accounts.policy import Actor
+from opentrm.cases.models import Case
+
+
+def plans_context(actor: Actor, case: Case) -> dict[str, Any]:
+    """The case page's section (to be built)."""
+    return {}
