@@ -2,8 +2,10 @@
 
 Builds a scratch database (an SQLite file in a temporary directory, or a database named
 ``<name>_bench_cases_<pid>`` on the server named by ``DATABASE_URL``, dropped afterwards),
-fills it with ``bulk_create`` (one organisation owns every case; 7 measures and 3 tasks per
-case, about 2,000,000 measure and task rows at the default size), then times the pages through
+fills it with ``bulk_create`` (one organisation owns every case; 5 measures, 2 tasks and 3
+services per case, about 2,000,000 measure, service and task rows at the default size; the two
+case files that are timed also hold assessments, plans, proceedings, documents and notes), then
+times the pages through
 Django's test client, logged in as a case manager of the owner organisation. Prints median and
 p95 in ms and the number of queries per request, checks that the number of queries does not
 grow with the page or the size of the case file, and exits non-zero if it does or a median
@@ -32,8 +34,9 @@ from typing import Any
 from scratch import configure, create_scratch_database
 
 TARGET_MEDIAN_MS = 150.0
-MEASURES_PER_CASE = 7
-TASKS_PER_CASE = 3
+MEASURES_PER_CASE = 5
+TASKS_PER_CASE = 2
+SERVICES_PER_CASE = 3
 MINE_SHARE = 0.05  # cases whose case manager (in the owner organisation) is the benchmark user
 BATCH = 5000  # cases per chunk; measures and tasks go in batches of 5,000 rows too
 
@@ -60,8 +63,9 @@ class World:
     mine: int = 0
     measures: int = 0
     tasks: int = 0
-    big_case: str = ""  # public_id of a case with 7 measures and 3 tasks
-    small_case: str = ""  # public_id of a case with 1 measure and 1 task
+    services: int = 0
+    big_case: str = ""  # public_id of a full case file (see ``enrich``)
+    small_case: str = ""  # public_id of a case with one row of each kind
 
 
 def make_world() -> World:
@@ -99,6 +103,7 @@ def generate(world: World, *, cases: int, seed: int) -> None:
         CaseCountry,
         CaseMeasure,
         CaseParticipant,
+        CaseService,
         Person,
         PersonName,
         Task,
@@ -106,7 +111,9 @@ def generate(world: World, *, cases: int, seed: int) -> None:
     from opentrm.cases.models.case import CountryRole, IdentificationStatus
     from opentrm.cases.models.measures import MeasureStatus
     from opentrm.cases.models.person import Sex
+    from opentrm.cases.models.services import SERVICE_CATEGORY, ServiceStatus
     from opentrm.cases.models.tasks import TaskSource
+    from opentrm.directory.models import Organisation
 
     rng = random.Random(seed)
     today = timezone.localdate()
@@ -114,6 +121,10 @@ def generate(world: World, *, cases: int, seed: int) -> None:
     codes = [measure.code for measure in load_catalogue().measures]
     colleagues = list(User.objects.exclude(pk=world.user.pk).order_by("pk"))
     statuses = MeasureStatus.values
+    service_types = [t for t in SERVICE_CATEGORY if t != "other"]
+    provider_ids = list(
+        Organisation.objects.filter(country__code="AL").values_list("pk", flat=True)
+    )
     identification = IdentificationStatus.values
 
     for start in range(0, cases, BATCH):
@@ -181,6 +192,7 @@ def generate(world: World, *, cases: int, seed: int) -> None:
             )
             measure_rows = []
             task_rows = []
+            service_rows = []
             for case, is_mine in zip(chunk, mine, strict=True):
                 for code in rng.sample(codes, MEASURES_PER_CASE):
                     status = rng.choice(statuses)
@@ -210,16 +222,36 @@ def generate(world: World, *, cases: int, seed: int) -> None:
                             source_key=str(t),
                         )
                     )
+                for service_type in rng.sample(service_types, SERVICES_PER_CASE):
+                    status = rng.choice(ServiceStatus.values)
+                    offered = case.opened_on + timedelta(days=rng.randint(0, 30))
+                    service_rows.append(
+                        CaseService(
+                            case=case,
+                            service_type=service_type,
+                            category=SERVICE_CATEGORY[service_type],
+                            status=status,
+                            provider_id=rng.choice(provider_ids),
+                            offered_on=offered,
+                            accepted_on=offered if status != ServiceStatus.OFFERED else None,
+                            cost=rng.randint(0, 5000) if status == "delivered" else None,
+                            currency="EUR" if status == ServiceStatus.DELIVERED else "",
+                            funding_source="State budget",
+                            organisation_id=world.owner_id,
+                        )
+                    )
             world.measures += len(CaseMeasure.objects.bulk_create(measure_rows, batch_size=BATCH))
+            world.services += len(CaseService.objects.bulk_create(service_rows, batch_size=BATCH))
             world.tasks += len(Task.objects.bulk_create(task_rows, batch_size=BATCH))
             world.cases += len(chunk)
             world.mine += sum(mine)
         if (start // BATCH) % 10 == 9:
             print(f"  {world.cases} cases ...", flush=True)
 
-    # The case file to time: one of the user's cases (all have 7 measures and 3 tasks). And a
-    # small one (1 measure, 1 open task) to check the query count does not grow with the file.
+    # The case file to time: one of the user's cases, filled in every section. And a small one
+    # (one row of each kind) to check the query count does not grow with the file.
     big = Case.objects.filter(participants__case_manager=world.user).order_by("-pk")[0]
+    enrich(big, world, rows=8)
     world.big_case = str(big.public_id)
     person = Person.objects.create(date_of_birth=date(1985, 5, 1))
     PersonName.objects.create(person=person, value="Mira Zanaska", script="Latn")
@@ -239,7 +271,76 @@ def generate(world: World, *, cases: int, seed: int) -> None:
         case=small, title="Call back", assignee=world.user, organisation_id=world.owner_id,
         due_on=today,
     )  # fmt: skip
+    CaseService.objects.create(
+        case=small, service_type="shelter", category=SERVICE_CATEGORY["shelter"],
+        offered_on=today, organisation_id=world.owner_id,
+    )  # fmt: skip
+    enrich(small, world, rows=1)
     world.small_case = str(small.public_id)
+
+
+def enrich(case: Any, world: World, *, rows: int) -> None:
+    """Fill the other sections of one case file: ``rows`` entries in each list."""
+    from django.utils import timezone
+
+    from opentrm.cases.models import (
+        Assessment,
+        AssistancePlan,
+        CaseDocument,
+        CaseNote,
+        ConsentRecord,
+        HealthRecord,
+        Hearing,
+        NoContactPerson,
+        PlanActivity,
+        Proceeding,
+        RiskManagementPlan,
+    )
+
+    today = timezone.localdate()
+    owner = world.owner_id
+    user = world.user
+    for n in range(rows):
+        Assessment.objects.create(
+            case=case, kind=["early_risk", "needs", "safety", "retrafficking"][n % 4],
+            assessed_on=today - timedelta(days=n), organisation_id=owner, assessed_by=user,
+            risk_level="medium", needs=["accommodation", "medical"], summary="Generated.",
+        )  # fmt: skip
+        CaseNote.objects.create(
+            case=case, text=f"Generated note {n}.", organisation_id=owner, author=user
+        )
+        CaseDocument.objects.create(
+            case=case, kind="other", field_group="identity", title=f"Document {n}",
+            file=f"cases/{case.pk}/bench{n}", original_name="scan.pdf",
+            content_type="application/pdf", size=1000, sha256="0" * 64,
+            organisation_id=owner, uploaded_by=user,
+        )  # fmt: skip
+        ConsentRecord.objects.create(
+            case=case, purpose="share_data", recipient_country="RO", decision="given",
+            decided_on=today, explained_in="sq", information_given="Generated.",
+            taken_by=user, taken_for_id=owner,
+        )  # fmt: skip
+        listed = NoContactPerson.objects.create(case=case, name=f"Suspect {n}", added_by=user)
+        hearing = Hearing.objects.create(
+            case=case, kind="police_interview", scheduled_at=timezone.now() + timedelta(days=n),
+            place="Police station", organisation_id=owner,
+        )  # fmt: skip
+        hearing.involved_no_contact.add(listed)
+    HealthRecord.objects.create(case=case, medical_history="Generated.")
+    Proceeding.objects.create(case=case, country_code="AL", kind="criminal", organisation_id=owner)
+    plan = AssistancePlan.objects.create(
+        case=case, goals="Generated.", organisation_id=owner, drafted_by=user
+    )
+    PlanActivity.objects.bulk_create(
+        [
+            PlanActivity(plan=plan, description=f"Activity {n}", provider_id=owner, order=n)
+            for n in range(rows)
+        ]
+    )
+    RiskManagementPlan.objects.create(
+        case=case, risks="Generated.", measures="Generated.", next_review_on=today,
+        organisation_id=owner,
+    )  # fmt: skip
 
 
 def analyse() -> None:
@@ -307,8 +408,9 @@ def main() -> int:
         print(
             f"Generated in {time.perf_counter() - started:.1f} s on {connection.vendor}: "
             f"{world.cases + 1} cases ({world.mine + 1} managed by the benchmark user), "
-            f"{world.measures + 1} measures, {world.tasks + 1} tasks "
-            f"({world.measures + world.tasks + 2} measure and task rows)."
+            f"{world.measures + 1} measures, {world.services + 1} services, {world.tasks + 1} "
+            f"tasks ({world.measures + world.services + world.tasks + 3} measure, service and "
+            "task rows)."
         )
         client = Client()
         client.force_login(world.user)
