@@ -1,7 +1,8 @@
 from django import forms
+from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
-from opentrm.accounts.models import Membership
+from opentrm.accounts.models import Membership, User
 from opentrm.accounts.roles import Role
 
 
@@ -38,3 +39,11 @@ class MembershipChangeForm(forms.Form):
 class ApiTokenCreateForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=366, initial=90)
+
+
+class MemberChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A choice of users shown by full name (or user name)."""
+
+    def label_from_instance(self, obj: Model) -> str:
+        assert isinstance(obj, User)
+        return obj.get_full_name() or obj.get_username()

@@ -1,8 +1,423 @@
-"""Cases API: assessments, health and plans (issue 3 §13)."""
+"""Cases API: assessments, health and plans (issue 3 §7, §13). The same services as the screens.
 
-from ninja import Router
+After the case (404 for cases of organisations not taking part), the field group decides: 403
+for a role that may not see (or change) assistance or health data.
+"""
 
-from opentrm.accounts.api_auth import member_auth
-from opentrm.accounts.policy import Action
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Router, Status
+
+from opentrm.accounts.api_auth import acting, member_auth
+from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+from opentrm.cases.access import access_case
+from opentrm.cases.models import (
+    Assessment,
+    AssessmentKind,
+    AssistancePlan,
+    Case,
+    HealthRecord,
+    RiskManagementPlan,
+)
+from opentrm.cases.schemas_assessments import (
+    AcknowledgeIn,
+    ActivityIn,
+    ActivityOut,
+    AssessmentIn,
+    AssessmentOut,
+    HealthIn,
+    HealthOut,
+    PlanIn,
+    PlanOut,
+    RiskPlanIn,
+    RiskPlanOut,
+    RiskPlanPageOut,
+    RiskReviewIn,
+    RiskReviewOut,
+    VersionIn,
+)
+from opentrm.cases.services import assessments as assessment_services
+from opentrm.cases.services import plans as plan_services
+from opentrm.cases.services.measures import GuardBlockedError
+from opentrm.directory.models import Organisation
+from opentrm.directory.schemas import ErrorOut
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
+_ERRORS: dict[int, Any] = {
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+
+
+def _case(request: HttpRequest, public_id: str, *, health: bool = False, edit: bool) -> Case:
+    """The case (404 if not the caller's), then the field group (403)."""
+    actor = acting(request)
+    case = access_case(actor, public_id)
+    if health:
+        allowed = (
+            assessment_services.may_edit_health(actor)
+            if edit
+            else assessment_services.may_view_health(actor)
+        )
+    else:
+        allowed = (
+            assessment_services.may_edit_assistance(actor)
+            if edit
+            else assessment_services.may_view_assistance(actor)
+        )
+    if not allowed:
+        raise PermissionDenied
+    return case
+
+
+def _viewed(actor: Actor, case: Case, view: str) -> None:
+    record_event(
+        event_type=EventType.CASE_VIEWED,
+        actor=actor,
+        target=case,
+        detail={"groups": [FieldGroup.ASSISTANCE.value], "view": view, "via": "api"},
+    )
+
+
+# --- Assessments ------------------------------------------------------------------------------
+
+
+def _assessment_out(assessment: Assessment) -> AssessmentOut:
+    return AssessmentOut(
+        id=assessment.pk,
+        kind=assessment.kind,
+        assessed_on=assessment.assessed_on,
+        organisation_id=assessment.organisation_id,
+        risk_level=assessment.risk_level,
+        needs=assessment.needs,
+        accommodation_type=assessment.accommodation_type,
+        harm_sources=assessment.harm_sources,
+        harm_source_other=assessment.harm_source_other,
+        unsafe_locations=assessment.unsafe_locations,
+        partners=assessment.partners,
+        summary=assessment.summary,
+        version=assessment.version,
+    )
+
+
+@router.get(
+    "/{public_id}/assessments",
+    response={200: list[AssessmentOut], **_ERRORS},
+    url_name="cases_assessments",
+    summary="The case's assessments, newest first (optionally of one kind)",
+)
+def assessment_list(
+    request: HttpRequest, public_id: str, kind: AssessmentKind | None = None
+) -> Any:
+    case = _case(request, public_id, edit=False)
+    assessments = Assessment.objects.filter(case=case, deleted_at__isnull=True)
+    if kind is not None:
+        assessments = assessments.filter(kind=kind)
+    _viewed(acting(request), case, "assessments")
+    return [_assessment_out(a) for a in assessments.order_by("-assessed_on", "-id")]
+
+
+@router.post(
+    "/{public_id}/assessments",
+    response={201: AssessmentOut, **_ERRORS},
+    url_name="cases_assessment_record",
+    summary="Record an assessment (only the fields of its kind)",
+)
+def assessment_record(request: HttpRequest, public_id: str, payload: AssessmentIn) -> Any:
+    case = _case(request, public_id, edit=True)
+    assessment = assessment_services.assessment_record(
+        actor=acting(request),
+        case=case,
+        kind=payload.kind,
+        assessed_on=payload.assessed_on,
+        risk_level=payload.risk_level,
+        needs=payload.needs,
+        accommodation_type=payload.accommodation_type,
+        harm_sources=payload.harm_sources,
+        harm_source_other=payload.harm_source_other,
+        unsafe_locations=payload.unsafe_locations,
+        partners=payload.partners,
+        summary=payload.summary,
+    )
+    return Status(201, _assessment_out(assessment))
+
+
+# --- Health -----------------------------------------------------------------------------------
+
+
+def _health_out(record: HealthRecord | None) -> HealthOut:
+    if record is None:
+        return HealthOut(
+            version=0,
+            medical_history="",
+            chronic_diseases="",
+            addiction="",
+            medication="",
+            comments="",
+        )
+    return HealthOut(
+        version=record.version,
+        **{name: getattr(record, name) for name in assessment_services.HEALTH_FIELDS},
+    )
+
+
+@router.get(
+    "/{public_id}/health",
+    response={200: HealthOut, **_ERRORS},
+    url_name="cases_health",
+    summary="The health record (restricted; every read is audited)",
+)
+def health_detail(request: HttpRequest, public_id: str) -> Any:
+    case = _case(request, public_id, health=True, edit=False)
+    record = HealthRecord.objects.filter(case=case).first()
+    assessment_services.health_record_viewed(actor=acting(request), case=case, record=record)
+    return _health_out(record)
+
+
+@router.put(
+    "/{public_id}/health",
+    response={200: HealthOut, **_ERRORS},
+    url_name="cases_health_update",
+    summary="Replace the health record (send the version you read; 0 when there was none)",
+)
+def health_update(request: HttpRequest, public_id: str, payload: HealthIn) -> Any:
+    case = _case(request, public_id, health=True, edit=True)
+    record = assessment_services.health_update(
+        actor=acting(request),
+        case=case,
+        expected_version=payload.version,
+        changes={name: getattr(payload, name) for name in assessment_services.HEALTH_FIELDS},
+    )
+    return _health_out(record if record.pk else None)
+
+
+# --- The assistance plan ----------------------------------------------------------------------
+
+
+def _plan_out(plan: AssistancePlan) -> PlanOut:
+    return PlanOut(
+        id=plan.pk,
+        revision=plan.revision,
+        status=plan.status,
+        paused=plan_services.plan_is_paused(plan),
+        goals=plan.goals,
+        organisation_id=plan.organisation_id,
+        acknowledged_on=plan.acknowledged_on,
+        acknowledged_how=plan.acknowledged_how,
+        activated_at=plan.activated_at,
+        review_on=plan.review_on,
+        version=plan.version,
+        activities=[
+            ActivityOut(
+                description=a.description,
+                service_type=a.service_type,
+                provider_id=a.provider_id,
+                starts_on=a.starts_on,
+                ends_on=a.ends_on,
+            )
+            for a in plan.activities.all()
+        ],
+    )
+
+
+def _activities(rows: list[ActivityIn]) -> list[plan_services.ActivityData]:
+    ids = {row.provider_id for row in rows if row.provider_id is not None}
+    providers = Organisation.objects.in_bulk(ids)
+    errors = [
+        _("Activity %(number)d: there is no organisation with this id.") % {"number": number}
+        for number, row in enumerate(rows, start=1)
+        if row.provider_id is not None and row.provider_id not in providers
+    ]
+    if errors:
+        raise ValidationError({"activities": errors})
+    return [
+        plan_services.ActivityData(
+            description=row.description,
+            service_type=row.service_type,
+            provider=providers.get(row.provider_id) if row.provider_id is not None else None,
+            starts_on=row.starts_on,
+            ends_on=row.ends_on,
+        )
+        for row in rows
+    ]
+
+
+def _plan(case: Case, plan_id: int) -> AssistancePlan:
+    plan: AssistancePlan = get_object_or_404(
+        AssistancePlan.objects.prefetch_related("activities"), pk=plan_id, case=case
+    )
+    plan.case = case
+    return plan
+
+
+@router.get(
+    "/{public_id}/plans",
+    response={200: list[PlanOut], **_ERRORS},
+    url_name="cases_plans",
+    summary="The individual assistance plan's revisions, newest first",
+)
+def plan_list(request: HttpRequest, public_id: str) -> Any:
+    case = _case(request, public_id, edit=False)
+    plans = list(
+        AssistancePlan.objects.filter(case=case)
+        .prefetch_related("activities")
+        .order_by("-revision")
+    )
+    _viewed(acting(request), case, "plans")
+    for plan in plans:
+        plan.case = case
+    return [_plan_out(plan) for plan in plans]
+
+
+@router.post(
+    "/{public_id}/plans",
+    response={201: PlanOut, **_ERRORS},
+    url_name="cases_plan_draft",
+    summary="Draft a plan (while one is active, revise it in the web interface)",
+)
+def plan_draft(request: HttpRequest, public_id: str, payload: PlanIn) -> Any:
+    case = _case(request, public_id, edit=True)
+    plan = plan_services.plan_draft(
+        actor=acting(request),
+        case=case,
+        goals=payload.goals,
+        activities=_activities(payload.activities),
+        review_on=payload.review_on,
+    )
+    return Status(201, _plan_out(_plan(case, plan.pk)))
+
+
+@router.post(
+    "/{public_id}/plans/{plan_id}/acknowledge",
+    response={200: PlanOut, **_ERRORS},
+    url_name="cases_plan_acknowledge",
+    summary="Record that the person acknowledged the draft",
+)
+def plan_acknowledge(
+    request: HttpRequest, public_id: str, plan_id: int, payload: AcknowledgeIn
+) -> Any:
+    case = _case(request, public_id, edit=True)
+    plan = _plan(case, plan_id)
+    plan_services.plan_acknowledge(
+        actor=acting(request),
+        plan=plan,
+        expected_version=payload.version,
+        acknowledged_on=payload.acknowledged_on,
+        how=payload.how,
+    )
+    return _plan_out(plan)
+
+
+@router.post(
+    "/{public_id}/plans/{plan_id}/activate",
+    response={200: PlanOut, **_ERRORS},
+    url_name="cases_plan_activate",
+    summary="Put the draft into force: refused (422, with every reason) until the person "
+    "acknowledged it and consent to implement it is in force",
+)
+def plan_activate(request: HttpRequest, public_id: str, plan_id: int, payload: VersionIn) -> Any:
+    case = _case(request, public_id, edit=True)
+    plan = _plan(case, plan_id)
+    try:
+        plan_services.plan_activate(
+            actor=acting(request), plan=plan, expected_version=payload.version
+        )
+    except GuardBlockedError as blocked:
+        # Every reason, as messages of the request (422), like any other refused input.
+        raise ValidationError({"__all__": blocked.reasons}) from None
+    return _plan_out(plan)
+
+
+# --- The risk management plan -----------------------------------------------------------------
+
+
+def _risk_plan_out(plan: RiskManagementPlan) -> RiskPlanOut:
+    return RiskPlanOut(
+        risks=plan.risks,
+        measures=plan.measures,
+        review_every_days=plan.review_every_days,
+        next_review_on=plan.next_review_on,
+        organisation_id=plan.organisation_id,
+        version=plan.version,
+        reviews=[
+            RiskReviewOut(
+                id=review.pk,
+                reviewed_on=review.reviewed_on,
+                with_person=review.with_person,
+                notes=review.notes,
+            )
+            for review in plan.reviews.all()
+        ],
+    )
+
+
+@router.get(
+    "/{public_id}/risk-plan",
+    response={200: RiskPlanPageOut, **_ERRORS},
+    url_name="cases_risk_plan",
+    summary="The risk management plan and its reviews (plan is null when there is none)",
+)
+def risk_plan_detail(request: HttpRequest, public_id: str) -> Any:
+    case = _case(request, public_id, edit=False)
+    plan = RiskManagementPlan.objects.filter(case=case).first()
+    _viewed(acting(request), case, "risk_plan")
+    return RiskPlanPageOut(plan=_risk_plan_out(plan) if plan else None)
+
+
+@router.put(
+    "/{public_id}/risk-plan",
+    response={200: RiskPlanOut, **_ERRORS},
+    url_name="cases_risk_plan_save",
+    summary="Write the risk management plan (send the version you read; 0 when there was none)",
+)
+def risk_plan_save(request: HttpRequest, public_id: str, payload: RiskPlanIn) -> Any:
+    case = _case(request, public_id, edit=True)
+    plan = plan_services.risk_plan_save(
+        actor=acting(request),
+        case=case,
+        expected_version=payload.version,
+        risks=payload.risks,
+        measures=payload.measures,
+        review_every_days=payload.review_every_days,
+        next_review_on=payload.next_review_on,
+    )
+    return _risk_plan_out(plan)
+
+
+@router.post(
+    "/{public_id}/risk-plan/reviews",
+    response={201: RiskReviewOut, **_ERRORS},
+    url_name="cases_risk_plan_review",
+    summary="Record a review; the next review falls review_every_days after it",
+)
+def risk_plan_review(request: HttpRequest, public_id: str, payload: RiskReviewIn) -> Any:
+    case = _case(request, public_id, edit=True)
+    plan = RiskManagementPlan.objects.filter(case=case).first()
+    if plan is None:
+        raise ValidationError({"__all__": _("Make the risk management plan first.")})
+    review = plan_services.risk_plan_review(
+        actor=acting(request),
+        plan=plan,
+        expected_version=payload.version,
+        reviewed_on=payload.reviewed_on,
+        with_person=payload.with_person,
+        notes=payload.notes,
+    )
+    return Status(
+        201,
+        RiskReviewOut(
+            id=review.pk,
+            reviewed_on=review.reviewed_on,
+            with_person=review.with_person,
+            notes=review.notes,
+        ),
+    )

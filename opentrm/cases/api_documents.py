@@ -1,8 +1,316 @@
-"""Cases API: documents, notes and participants (issue 3 §13)."""
+"""Cases API: documents, notes, the timeline and the organisations on a case (issue 3 §13).
 
-from ninja import Router
+The same services and checks as the case screens: the case must be visible to the caller's
+organisation (404 otherwise), documents need their field group, writes their action.
+"""
 
-from opentrm.accounts.api_auth import member_auth
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router, Status
+from ninja.files import UploadedFile
+
+from opentrm.accounts.api_auth import acting, member_auth
+from opentrm.accounts.models import User
 from opentrm.accounts.policy import Action
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+from opentrm.cases.access import access_case
+from opentrm.cases.models import Case, CaseDocument, CaseNote, CaseParticipant
+from opentrm.cases.schemas_documents import (
+    CaseManagerIn,
+    DocumentOut,
+    NoteIn,
+    NoteOut,
+    ParticipantIn,
+    ParticipantOut,
+    TimelineEntryOut,
+)
+from opentrm.cases.services import documents as document_services
+from opentrm.cases.services import notes as note_services
+from opentrm.cases.services import participants as participant_services
+from opentrm.cases.timeline import case_timeline
+from opentrm.cases.views_documents import document_response
+from opentrm.directory.models import Organisation
+from opentrm.directory.schemas import ErrorOut
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
+_ERRORS: dict[int, Any] = {
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+LIST_LIMIT = 500
+
+
+# --- Documents ---------------------------------------------------------------------------------
+
+
+def _document_out(case: Case, document: CaseDocument) -> DocumentOut:
+    return DocumentOut(
+        id=document.public_id,
+        kind=document.kind,
+        field_group=document.field_group,
+        title=document.title,
+        content_type=document.content_type,
+        size=document.size,
+        sha256=document.sha256,
+        organisation_id=document.organisation_id,
+        created_at=document.created_at,
+        download_url=reverse(
+            "api-1:cases_document_download", args=[case.public_id, document.public_id]
+        ),
+    )
+
+
+@router.get(
+    "/{public_id}/documents",
+    response={200: list[DocumentOut], **_ERRORS},
+    url_name="cases_documents",
+    summary="The case's documents in the field groups the caller may see (metadata only)",
+)
+def document_list(request: HttpRequest, public_id: str) -> Any:
+    actor = acting(request)
+    case = access_case(actor, public_id)
+    documents = list(document_services.visible_documents(actor, case)[:LIST_LIMIT])
+    record_event(
+        event_type=EventType.CASE_VIEWED,
+        actor=actor,
+        target=case,
+        detail={"view": "documents", "count": len(documents), "via": "api"},
+    )
+    return [_document_out(case, document) for document in documents]
+
+
+@router.post(
+    "/{public_id}/documents",
+    auth=member_auth(Action.DOCUMENT_ADD),
+    response={201: DocumentOut, **_ERRORS},
+    url_name="cases_document_upload",
+    summary="Attach a file (multipart: file, title, kind, optional field_group)",
+)
+def document_upload(
+    request: HttpRequest,
+    public_id: str,
+    title: Form[str] = "",
+    kind: Form[str] = "",
+    field_group: Form[str] = "",
+    file: File[UploadedFile | None] = None,
+) -> Any:
+    actor = acting(request)
+    case = access_case(actor, public_id)
+    if not document_services.may_add_documents(actor):
+        raise PermissionDenied
+    document = document_services.document_upload(
+        actor=actor, case=case, upload=file, title=title, kind=kind, field_group=field_group
+    )
+    return Status(201, _document_out(case, document))
+
+
+@router.get(
+    "/{public_id}/documents/{document_id}/file",
+    response={200: None, **_ERRORS},
+    url_name="cases_document_download",
+    summary="The document's file, as an attachment (audited)",
+)
+def document_download(request: HttpRequest, public_id: str, document_id: str) -> Any:
+    actor = acting(request)
+    case = access_case(actor, public_id)
+    try:
+        document = CaseDocument.objects.select_related("case").get(
+            public_id=document_id, case=case, deleted_at__isnull=True
+        )
+    except (CaseDocument.DoesNotExist, ValidationError):  # ValidationError: not a UUID
+        raise Http404 from None
+    if not document_services.may_view_document(actor, document):
+        raise PermissionDenied
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    document_services.document_opened(actor=actor, document=document, via="api")
+    return document_response(handle, document)
+
+
+# --- Notes -------------------------------------------------------------------------------------
+
+
+def _note_out(note: CaseNote) -> NoteOut:
+    return NoteOut(
+        id=note.pk,
+        text=note.text,
+        visibility=note.visibility,
+        organisation_id=note.organisation_id,
+        author_id=note.author_id,
+        created_at=note.created_at,
+    )
+
+
+@router.get(
+    "/{public_id}/notes",
+    response={200: list[NoteOut], **_ERRORS},
+    url_name="cases_notes",
+    summary="The notes the caller's organisation may read, newest first",
+)
+def note_list(request: HttpRequest, public_id: str) -> Any:
+    actor = acting(request)
+    case = access_case(actor, public_id)
+    notes = list(note_services.visible_notes(actor, case)[:LIST_LIMIT])
+    record_event(
+        event_type=EventType.CASE_VIEWED,
+        actor=actor,
+        target=case,
+        detail={"view": "notes", "count": len(notes), "via": "api"},
+    )
+    return [_note_out(note) for note in notes]
+
+
+@router.post(
+    "/{public_id}/notes",
+    auth=member_auth(Action.NOTE_ADD),
+    response={201: NoteOut, **_ERRORS},
+    url_name="cases_note_add",
+    summary="Add a note, for every organisation on the case or for the caller's only",
+)
+def note_add(request: HttpRequest, public_id: str, payload: NoteIn) -> Any:
+    actor = acting(request)
+    case = access_case(actor, public_id)
+    note = note_services.note_add(
+        actor=actor, case=case, text=payload.text, visibility=payload.visibility
+    )
+    return Status(201, _note_out(note))
+
+
+# --- The timeline ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/{public_id}/timeline",
+    response={200: list[TimelineEntryOut], **_ERRORS},
+    url_name="cases_timeline",
+    summary="What happened on the case, newest first (at most 500 entries)",
+)
+def timeline(request: HttpRequest, public_id: str) -> Any:
+    actor = acting(request)
+    case = access_case(actor, public_id)
+    entries = case_timeline(actor=actor, case=case)
+    record_event(
+        event_type=EventType.CASE_TIMELINE_VIEWED,
+        actor=actor,
+        target=case,
+        detail={
+            "groups": sorted(group.value for group in actor.visible_field_groups()),
+            "count": len(entries),
+            "via": "api",
+        },
+    )
+    return [
+        TimelineEntryOut(
+            at=entry.at,
+            date_only=entry.is_date_only,
+            kind=entry.kind,
+            label=entry.label,
+            organisation_id=entry.organisation_id,
+            organisation=entry.organisation,
+        )
+        for entry in entries
+    ]
+
+
+# --- The organisations on the case -------------------------------------------------------------
+
+
+def _participant_out(case: Case, participant: CaseParticipant) -> ParticipantOut:
+    manager = participant.case_manager
+    return ParticipantOut(
+        id=participant.pk,
+        organisation_id=participant.organisation_id,
+        organisation=participant.organisation.name,
+        country=participant.organisation.country.code,
+        is_owner=participant.organisation_id == case.owner_organisation_id,
+        case_manager_id=participant.case_manager_id,
+        case_manager=(manager.get_full_name() or manager.get_username()) if manager else "",
+    )
+
+
+@router.get(
+    "/{public_id}/participants",
+    response={200: list[ParticipantOut], **_ERRORS},
+    url_name="cases_participants",
+    summary="The organisations taking part in the case, with their case managers",
+)
+def participant_list(request: HttpRequest, public_id: str) -> Any:
+    actor = acting(request)
+    case = access_case(actor, public_id)
+    return [
+        _participant_out(case, participant)
+        for participant in participant_services.active_participants(case)
+    ]
+
+
+@router.post(
+    "/{public_id}/participants",
+    auth=member_auth(Action.CASE_PARTICIPANTS_MANAGE),
+    response={201: ParticipantOut, **_ERRORS},
+    url_name="cases_participant_add",
+    summary="Add an organisation of the case's country (case managers of the owner only)",
+)
+def participant_add(request: HttpRequest, public_id: str, payload: ParticipantIn) -> Any:
+    actor = acting(request)
+    case = access_case(actor, public_id)
+    if not participant_services.may_manage_participants(actor, case):
+        raise PermissionDenied
+    organisation = (
+        Organisation.objects.select_related("country").filter(pk=payload.organisation_id).first()
+    )
+    if organisation is None:
+        raise ValidationError(
+            {"organisation_id": _("There is no organisation with this id in the directory.")}
+        )
+    try:
+        participant = participant_services.participant_add(
+            actor=actor, case=case, organisation=organisation
+        )
+    except ValidationError as error:
+        raise ValidationError({"organisation_id": error.messages}) from None
+    return Status(201, _participant_out(case, participant))
+
+
+@router.post(
+    "/{public_id}/participants/{participant_id}/case-manager",
+    auth=member_auth(Action.CASE_PARTICIPANTS_MANAGE),
+    response={200: ParticipantOut, **_ERRORS},
+    url_name="cases_participant_case_manager",
+    summary="Name the case manager of your own organisation on the case",
+)
+def participant_case_manager(
+    request: HttpRequest, public_id: str, participant_id: int, payload: CaseManagerIn
+) -> Any:
+    actor = acting(request)
+    case = access_case(actor, public_id)
+    participant = get_object_or_404(
+        CaseParticipant.objects.select_related("case", "organisation__country"),
+        pk=participant_id,
+        case=case,
+        is_active=True,
+    )
+    if not participant_services.may_set_case_manager(actor, participant):
+        raise PermissionDenied
+    manager = None
+    if payload.case_manager_id is not None:
+        manager = User.objects.filter(pk=payload.case_manager_id).first()
+        if manager is None:
+            raise ValidationError({"case_manager_id": _("There is no user with this id.")})
+    try:
+        participant = participant_services.participant_set_case_manager(
+            actor=actor, participant=participant, case_manager=manager
+        )
+    except ValidationError as error:
+        raise ValidationError({"case_manager_id": error.messages}) from None
+    return _participant_out(case, participant)

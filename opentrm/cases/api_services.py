@@ -1,8 +1,435 @@
-"""Cases API: services and proceedings (issue 3 §13)."""
+"""Cases API: services, proceedings, the no-contact list, interviews and hearings (issue 3 §13).
 
-from ninja import Router
+The same services as the case screens. A role without the field group gets 403 (ASSISTANCE for
+services, PROCEEDINGS for the rest), a case of an organisation not taking part 404, a stale
+version 409, bad input 422 naming the field.
+"""
 
-from opentrm.accounts.api_auth import member_auth
-from opentrm.accounts.policy import Action
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Router, Status
+
+from opentrm.accounts.api_auth import acting, member_auth
+from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+from opentrm.cases.access import access_case
+from opentrm.cases.models import Case, CaseService, Hearing, NoContactPerson, Proceeding
+from opentrm.cases.schemas_services import (
+    HearingCancelIn,
+    HearingIn,
+    HearingOut,
+    NoContactIn,
+    NoContactOut,
+    NoContactRemoveIn,
+    ProceedingIn,
+    ProceedingOut,
+    ProceedingPatch,
+    ServiceIn,
+    ServiceOut,
+    ServicePatch,
+)
+from opentrm.cases.services import proceedings as proceeding_services
+from opentrm.cases.services import service_delivery
+from opentrm.directory.models import Organisation
+from opentrm.directory.schemas import ErrorOut
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
+_ERRORS: dict[int, Any] = {
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+
+# The services name model fields; the API names the ids it takes.
+_API_NAMES = {
+    "provider": "provider_id",
+    "plan_activity": "plan_activity_id",
+    "involved_no_contact": "involved_no_contact_ids",
+    "proceeding": "proceeding_id",
+}
+
+
+def _renamed(error: ValidationError) -> ValidationError:
+    if not hasattr(error, "error_dict"):
+        return error
+    return ValidationError(
+        {_API_NAMES.get(name, name): messages for name, messages in error.message_dict.items()}
+    )
+
+
+def _case(request: HttpRequest, public_id: str, group: FieldGroup, *, edit: bool) -> Case:
+    actor = acting(request)
+    case = access_case(actor, public_id)
+    allowed = (
+        (service_delivery.may_edit_services if edit else service_delivery.may_view_services)
+        if group == FieldGroup.ASSISTANCE
+        else (
+            proceeding_services.may_edit_proceedings
+            if edit
+            else proceeding_services.may_view_proceedings
+        )
+    )
+    if not allowed(actor):
+        raise PermissionDenied
+    if not edit:
+        record_event(
+            event_type=EventType.CASE_VIEWED,
+            actor=actor,
+            target=case,
+            detail={"groups": [group.value], "via": "api"},
+        )
+    return case
+
+
+# --- Services -----------------------------------------------------------------------------------
+
+
+def _service_out(service: CaseService) -> ServiceOut:
+    return ServiceOut(
+        id=service.pk,
+        service_type=service.service_type,
+        category=service.category,
+        description=service.description,
+        status=service.status,
+        provider_id=service.provider_id,
+        provider_name=service.provider_name,
+        offered_on=service.offered_on,
+        accepted_on=service.accepted_on,
+        started_on=service.started_on,
+        ended_on=service.ended_on,
+        refused_on=service.refused_on,
+        cost=service.cost,
+        currency=service.currency,
+        funding_source=service.funding_source,
+        comments=service.comments,
+        plan_activity_id=service.plan_activity_id,
+        version=service.version,
+    )
+
+
+def _service_objects(case: Case, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of a service with the ids sent turned into rows (422 for unknown ids)."""
+    values = dict(fields)
+    errors: dict[str, str] = {}
+    if "provider_id" in values:
+        provider_id = values.pop("provider_id")
+        values["provider"] = None
+        if provider_id is not None:
+            values["provider"] = Organisation.objects.filter(pk=provider_id, is_active=True).first()
+            if values["provider"] is None:
+                errors["provider_id"] = _("There is no active organisation with this id.")
+    if "plan_activity_id" in values:
+        activity_id = values.pop("plan_activity_id")
+        values["plan_activity"] = None
+        if activity_id is not None:
+            values["plan_activity"] = (
+                service_delivery.plan_activity_candidates(case.pk).filter(pk=activity_id).first()
+            )
+            if values["plan_activity"] is None:
+                errors["plan_activity_id"] = _(
+                    "There is no activity with this id in the case's plan."
+                )
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+@router.get(
+    "/{public_id}/services",
+    response={200: list[ServiceOut], **_ERRORS},
+    url_name="cases_services",
+    summary="The services offered to the person (ASSISTANCE field group)",
+)
+def service_list(request: HttpRequest, public_id: str) -> Any:
+    case = _case(request, public_id, FieldGroup.ASSISTANCE, edit=False)
+    services = CaseService.objects.filter(case=case, deleted_at__isnull=True)
+    return [_service_out(service) for service in services.order_by("-offered_on", "-id")]
+
+
+@router.post(
+    "/{public_id}/services",
+    response={201: ServiceOut, **_ERRORS},
+    url_name="cases_service_create",
+    summary="Record a service offered to the person",
+)
+def service_create(request: HttpRequest, public_id: str, payload: ServiceIn) -> Any:
+    actor: Actor = acting(request)
+    case = _case(request, public_id, FieldGroup.ASSISTANCE, edit=True)
+    values = _service_objects(case, payload.model_dump())
+    try:
+        service = service_delivery.service_offer(
+            actor=actor,
+            case=case,
+            service_type=values.pop("service_type"),
+            offered_on=values.pop("offered_on"),
+            **values,
+        )
+    except ValidationError as error:
+        raise _renamed(error) from None
+    return Status(201, _service_out(service))
+
+
+@router.patch(
+    "/{public_id}/services/{service_id}",
+    response={200: ServiceOut, **_ERRORS},
+    url_name="cases_service_update",
+    summary="Change a service: correct it, or move it on (accepted, delivered, refused)",
+)
+def service_update(
+    request: HttpRequest, public_id: str, service_id: int, payload: ServicePatch
+) -> Any:
+    actor = acting(request)
+    case = _case(request, public_id, FieldGroup.ASSISTANCE, edit=True)
+    service = get_object_or_404(CaseService, pk=service_id, case=case, deleted_at__isnull=True)
+    changes = payload.model_dump(exclude_unset=True)
+    version = changes.pop("version")
+    changes = _service_objects(case, changes)
+    for name in ("description", "provider_name", "currency", "funding_source", "comments"):
+        if name in changes and changes[name] is None:
+            changes[name] = ""
+    try:
+        service = service_delivery.service_update(
+            actor=actor, service=service, expected_version=version, changes=changes
+        )
+    except ValidationError as error:
+        raise _renamed(error) from None
+    return _service_out(service)
+
+
+# --- Proceedings ---------------------------------------------------------------------------------
+
+
+def _proceeding_out(proceeding: Proceeding) -> ProceedingOut:
+    return ProceedingOut(
+        id=proceeding.pk,
+        country_code=proceeding.country_code,
+        kind=proceeding.kind,
+        initiated=proceeding.initiated,
+        reference=proceeding.reference,
+        statement_taken=proceeding.statement_taken,
+        testified=proceeding.testified,
+        compensation_claimed=proceeding.compensation_claimed,
+        compensation_obtained=proceeding.compensation_obtained,
+        court_decision=proceeding.court_decision,
+        legal_status=proceeding.legal_status,
+        support_before_trial=proceeding.support_before_trial,
+        support_during_trial=proceeding.support_during_trial,
+        support_after_trial=proceeding.support_after_trial,
+        comments=proceeding.comments,
+        version=proceeding.version,
+    )
+
+
+@router.get(
+    "/{public_id}/proceedings",
+    response={200: list[ProceedingOut], **_ERRORS},
+    url_name="cases_proceedings",
+    summary="Civil and criminal proceedings per country (PROCEEDINGS field group)",
+)
+def proceeding_list(request: HttpRequest, public_id: str) -> Any:
+    case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=False)
+    return [_proceeding_out(p) for p in Proceeding.objects.filter(case=case)]
+
+
+@router.post(
+    "/{public_id}/proceedings",
+    response={201: ProceedingOut, **_ERRORS},
+    url_name="cases_proceeding_create",
+    summary="Record proceedings in a country (one per case, country and kind)",
+)
+def proceeding_create(request: HttpRequest, public_id: str, payload: ProceedingIn) -> Any:
+    actor = acting(request)
+    case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=True)
+    values = payload.model_dump()
+    proceeding = proceeding_services.proceeding_record(
+        actor=actor,
+        case=case,
+        country_code=values.pop("country_code"),
+        kind=values.pop("kind"),
+        **values,
+    )
+    return Status(201, _proceeding_out(proceeding))
+
+
+@router.patch(
+    "/{public_id}/proceedings/{proceeding_id}",
+    response={200: ProceedingOut, **_ERRORS},
+    url_name="cases_proceeding_update",
+    summary="Change the answers about a set of proceedings",
+)
+def proceeding_update(
+    request: HttpRequest, public_id: str, proceeding_id: int, payload: ProceedingPatch
+) -> Any:
+    actor = acting(request)
+    case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=True)
+    proceeding = get_object_or_404(Proceeding, pk=proceeding_id, case=case)
+    changes = payload.model_dump(exclude_unset=True)
+    version = changes.pop("version")
+    proceeding = proceeding_services.proceeding_update(
+        actor=actor, proceeding=proceeding, expected_version=version, changes=changes
+    )
+    return _proceeding_out(proceeding)
+
+
+# --- The no-contact list -------------------------------------------------------------------------
+
+
+def _no_contact_out(entry: NoContactPerson) -> NoContactOut:
+    return NoContactOut(
+        id=entry.pk,
+        name=entry.name,
+        description=entry.description,
+        added_at=entry.created_at,
+        removed_at=entry.removed_at,
+    )
+
+
+@router.get(
+    "/{public_id}/no-contact",
+    response={200: list[NoContactOut], **_ERRORS},
+    url_name="cases_no_contact",
+    summary="People the person must never meet (PROCEEDINGS field group)",
+)
+def no_contact_list(request: HttpRequest, public_id: str, include_removed: bool = False) -> Any:
+    case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=False)
+    entries = NoContactPerson.objects.filter(case=case)
+    if not include_removed:
+        entries = entries.filter(removed_at__isnull=True)
+    return [_no_contact_out(entry) for entry in entries]
+
+
+@router.post(
+    "/{public_id}/no-contact",
+    response={201: NoContactOut, **_ERRORS},
+    url_name="cases_no_contact_add",
+    summary="Put someone on the no-contact list",
+)
+def no_contact_add(request: HttpRequest, public_id: str, payload: NoContactIn) -> Any:
+    actor = acting(request)
+    case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=True)
+    entry = proceeding_services.no_contact_add(
+        actor=actor, case=case, name=payload.name, description=payload.description
+    )
+    return Status(201, _no_contact_out(entry))
+
+
+@router.post(
+    "/{public_id}/no-contact/{entry_id}/remove",
+    response={200: NoContactOut, **_ERRORS},
+    url_name="cases_no_contact_remove",
+    summary="Take someone off the no-contact list, with a reason",
+)
+def no_contact_remove(
+    request: HttpRequest, public_id: str, entry_id: int, payload: NoContactRemoveIn
+) -> Any:
+    actor = acting(request)
+    case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=True)
+    entry = get_object_or_404(NoContactPerson, pk=entry_id, case=case)
+    entry = proceeding_services.no_contact_remove(actor=actor, entry=entry, reason=payload.reason)
+    return _no_contact_out(entry)
+
+
+# --- Interviews and hearings ---------------------------------------------------------------------
+
+
+def _hearing_out(hearing: Hearing) -> HearingOut:
+    return HearingOut(
+        id=hearing.pk,
+        kind=hearing.kind,
+        scheduled_at=hearing.scheduled_at,
+        place=hearing.place,
+        participants=hearing.participants,
+        involved_no_contact_ids=sorted(entry.pk for entry in hearing.involved_no_contact.all()),
+        separation_arrangements=hearing.separation_arrangements,
+        video_recorded=hearing.video_recorded,
+        proceeding_id=hearing.proceeding_id,
+        cancelled_at=hearing.cancelled_at,
+        version=hearing.version,
+    )
+
+
+@router.get(
+    "/{public_id}/hearings",
+    response={200: list[HearingOut], **_ERRORS},
+    url_name="cases_hearings",
+    summary="Interviews and hearings of the person, cancelled ones included (PROCEEDINGS)",
+)
+def hearing_list(request: HttpRequest, public_id: str) -> Any:
+    case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=False)
+    hearings = Hearing.objects.filter(case=case).prefetch_related("involved_no_contact")
+    return [_hearing_out(hearing) for hearing in hearings]
+
+
+@router.post(
+    "/{public_id}/hearings",
+    response={201: HearingOut, **_ERRORS},
+    url_name="cases_hearing_schedule",
+    summary="Schedule an interview or hearing (no-contact and video-consent rules apply)",
+    description=(
+        "Refused with 422 on `separation_arrangements` while someone on the no-contact list "
+        "takes part (picked in `involved_no_contact_ids` or named in `participants`) and no "
+        "arrangements are given; refused with 422 on `video_recorded` without the person's "
+        "consent to a video-recorded interview."
+    ),
+)
+def hearing_schedule(request: HttpRequest, public_id: str, payload: HearingIn) -> Any:
+    actor = acting(request)
+    case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=True)
+    errors: dict[str, str] = {}
+    ids = set(payload.involved_no_contact_ids)
+    involved = list(NoContactPerson.objects.filter(case=case, pk__in=ids))
+    if len(involved) != len(ids):
+        errors["involved_no_contact_ids"] = _("Pick people on this case's no-contact list.")
+    proceeding = None
+    if payload.proceeding_id is not None:
+        proceeding = Proceeding.objects.filter(case=case, pk=payload.proceeding_id).first()
+        if proceeding is None:
+            errors["proceeding_id"] = _("There are no proceedings with this id on the case.")
+    if errors:
+        raise ValidationError(errors)
+    scheduled_at = payload.scheduled_at
+    if timezone.is_naive(scheduled_at):
+        scheduled_at = timezone.make_aware(scheduled_at)
+    try:
+        hearing = proceeding_services.hearing_schedule(
+            actor=actor,
+            case=case,
+            kind=payload.kind,
+            scheduled_at=scheduled_at,
+            place=payload.place,
+            participants=payload.participants,
+            involved_no_contact=involved,
+            separation_arrangements=payload.separation_arrangements,
+            video_recorded=payload.video_recorded,
+            proceeding=proceeding,
+        )
+    except ValidationError as error:
+        raise _renamed(error) from None
+    return Status(201, _hearing_out(hearing))
+
+
+@router.post(
+    "/{public_id}/hearings/{hearing_id}/cancel",
+    response={200: HearingOut, **_ERRORS},
+    url_name="cases_hearing_cancel",
+    summary="Cancel an interview or hearing (it stays on record as cancelled)",
+)
+def hearing_cancel(
+    request: HttpRequest, public_id: str, hearing_id: int, payload: HearingCancelIn
+) -> Any:
+    actor = acting(request)
+    case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=True)
+    hearing = get_object_or_404(Hearing, pk=hearing_id, case=case)
+    hearing = proceeding_services.hearing_cancel(
+        actor=actor, hearing=hearing, expected_version=payload.version
+    )
+    return _hearing_out(hearing)

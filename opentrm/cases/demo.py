@@ -82,6 +82,7 @@ def load_demo_cases() -> DemoCases:
                 recipient_country="" if shelter else "AL",
             )
             services.measure_plan(actor=caseworker, case=case, code="sop2.intake_needs_assessment")
+            _demo_assistance(caseworker, case, shelter)
         if key == "child":
             services.child_safeguards_update(
                 actor=manager,
@@ -90,6 +91,47 @@ def load_demo_cases() -> DemoCases:
                 changes={"asylum_indicated_on": today - timedelta(days=1)},
             )
     return DemoCases(created=created, existing=len(specs) - created)
+
+
+def _demo_assistance(actor: Actor, case: Case, shelter: Organisation | None) -> None:
+    """A needs assessment, a draft assistance plan and a shelter place delivered."""
+    today = timezone.localdate()
+    services.assessment_record(
+        actor=actor,
+        case=case,
+        kind="needs",
+        assessed_on=today - timedelta(days=2),
+        needs=["accommodation", "medical", "interpretation"],
+        accommodation_type="shelter",
+        summary="Needs a safe place, a medical check-up and an interpreter (fictional).",
+    )
+    services.plan_draft(
+        actor=actor,
+        case=case,
+        goals="Safety and rest during the reflection period; health check; legal information.",
+        activities=[
+            services.ActivityData(
+                description="Shelter place", service_type="shelter", provider=shelter
+            ),
+            services.ActivityData(description="Medical examination", service_type="medical"),
+        ],
+    )
+    place = services.service_offer(
+        actor=actor,
+        case=case,
+        service_type="shelter",
+        offered_on=today - timedelta(days=3),
+        provider=shelter,
+        provider_name="" if shelter else "Demo shelter",
+        funding_source="State budget (fictional)",
+    )
+    services.service_move(
+        actor=actor,
+        service=place,
+        expected_version=place.version,
+        status="delivered",
+        on=today - timedelta(days=3),
+    )
 
 
 __all__ = ["DemoCases", "load_demo_cases"]

@@ -91,3 +91,12 @@ class ConsentForm(forms.Form):
     information_given = forms.CharField(
         label=_("What the person was told"), widget=forms.Textarea(attrs={"rows": 4})
     )
+    signed_form = forms.FileField(
+        label=_("Scanned signature"),
+        required=False,
+        allow_empty_file=True,  # the service says on the field why an empty file is refused
+        help_text=_(
+            "Optional: the signed consent form, scanned (PDF, PNG or JPEG). It is kept with the "
+            "case's documents."
+        ),
+    )

@@ -13,7 +13,7 @@ from django.db import models
 from django.forms.models import fields_for_model, model_to_dict
 from django.utils.translation import gettext_lazy as _
 
-from opentrm.accounts.models import User
+from opentrm.accounts.forms import MemberChoiceField
 from opentrm.cases.models import Case, ChildSafeguards
 from opentrm.cases.services.child import (
     SAFEGUARD_FIELDS,
@@ -32,12 +32,6 @@ def _formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field:
     formfield = field.formfield(**kwargs)
     assert formfield is not None
     return formfield
-
-
-class _GuardianField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: models.Model) -> str:
-        assert isinstance(obj, User)
-        return obj.get_full_name() or obj.get_username()
 
 
 class ChildSafeguardsForm(forms.Form):
@@ -65,7 +59,7 @@ class ChildSafeguardsForm(forms.Form):
                 ChildSafeguards, fields=list(SAFEGUARD_FIELDS), formfield_callback=_formfield
             )
         )
-        self.fields["guardian"] = _GuardianField(
+        self.fields["guardian"] = MemberChoiceField(
             queryset=guardian_candidates(case),
             required=False,
             label=_("Guardian (a user)"),

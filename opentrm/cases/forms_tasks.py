@@ -3,18 +3,11 @@
 from typing import Any
 
 from django import forms
-from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from opentrm.accounts.models import User
+from opentrm.accounts.forms import MemberChoiceField
 from opentrm.cases.services.tasks import assignable_users
-
-
-class _AssigneeField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: models.Model) -> str:
-        assert isinstance(obj, User)
-        return obj.get_full_name() or obj.get_username()
 
 
 class TaskForm(forms.Form):
@@ -27,7 +20,7 @@ class TaskForm(forms.Form):
 
     def __init__(self, data: Any = None, *, organisation_id: int | None) -> None:
         super().__init__(data)
-        self.fields["assignee"] = _AssigneeField(
+        self.fields["assignee"] = MemberChoiceField(
             label=_("Assigned to"),
             queryset=assignable_users(organisation_id),
             required=False,

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +19,7 @@ from opentrm.cases.access import access_case
 from opentrm.cases.forms import CaseDeleteForm, CaseRegisterForm, ConsentForm
 from opentrm.cases.forms_person import NameFormSet, PersonForm
 from opentrm.cases.models import ConsentRecord
+from opentrm.cases.services.documents import consent_signed_form_attach, files_removed_on_rollback
 from opentrm.cases.views_assessments import assessments_context
 from opentrm.cases.views_child import child_context
 from opentrm.cases.views_documents import documents_context, notes_context, participants_context
@@ -101,7 +103,7 @@ def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         target=case,
         detail={"groups": sorted(view.groups)},
     )
-    consents = case.consents.select_related("recipient_organisation", "taken_by")
+    consents = case.consents.select_related("recipient_organisation", "taken_by", "signed_form")
     return render(
         request,
         "cases/case_detail.html",
@@ -138,29 +140,41 @@ def _consent_state(consent: ConsentRecord) -> str:
 def consent_create(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    form = ConsentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    is_post = request.method == "POST"
+    form = ConsentForm(request.POST if is_post else None, request.FILES if is_post else None)
+    if is_post and form.is_valid():
         data = form.cleaned_data
         try:
-            services.consent_record(
-                actor=actor,
-                case=case,
-                purpose=data["purpose"],
-                decision=data["decision"],
-                decided_on=data["decided_on"],
-                explained_in=data["explained_in"],
-                information_given=data["information_given"],
-                recipient_organisation=data["recipient_organisation"],
-                recipient_country=data["recipient_country"].strip().upper(),
-                expires_on=data["expires_on"],
-                interpreter=data["interpreter"],
-            )
+            with files_removed_on_rollback():  # a refused signature file records nothing
+                consent = services.consent_record(
+                    actor=actor,
+                    case=case,
+                    purpose=data["purpose"],
+                    decision=data["decision"],
+                    decided_on=data["decided_on"],
+                    explained_in=data["explained_in"],
+                    information_given=data["information_given"],
+                    recipient_organisation=data["recipient_organisation"],
+                    recipient_country=data["recipient_country"].strip().upper(),
+                    expires_on=data["expires_on"],
+                    interpreter=data["interpreter"],
+                )
+                if data["signed_form"]:
+                    _attach_signed_form(actor, consent, data["signed_form"])
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, _("The consent decision was recorded."))
             return redirect("cases:case_detail", case.public_id)
     return render(request, "cases/consent_form.html", {"form": form, "case": case})
+
+
+def _attach_signed_form(actor: Actor, consent: ConsentRecord, upload: UploadedFile) -> None:
+    """Store the scanned signature; whatever is wrong with the file is said on its field."""
+    try:
+        consent_signed_form_attach(actor=actor, consent=consent, upload=upload)
+    except ValidationError as error:
+        raise ValidationError({"signed_form": error.messages}) from None
 
 
 @require_http_methods(["POST"])

@@ -1,11 +1,315 @@
-"""Assessments and the health record on the case file (issue 3 §7)."""
+"""Assessments and the health record on the case file (issue 3 §7).
 
+Views are thin: the action gate (``actor_required``), the case through ``access_case`` (404 for
+cases of other organisations), then the field group (403), then the services.
+"""
+
+from dataclasses import dataclass
 from typing import Any
 
-from opentrm.accounts.policy import Actor
-from opentrm.cases.models import Case
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+from opentrm.cases.access import access_case
+from opentrm.cases.forms_assessments import AssessmentDeleteForm, AssessmentForm, HealthForm
+from opentrm.cases.models import (
+    AccommodationType,
+    Assessment,
+    AssessmentKind,
+    AssessmentPartner,
+    Case,
+    HarmSource,
+    HealthRecord,
+    Need,
+    RiskLevel,
+)
+from opentrm.cases.services import assessments as services
+from opentrm.core.errors import ConflictError
+from opentrm.core.forms import add_service_errors
+
+
+def _actor(request: HttpRequest) -> Actor:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    return actor
+
+
+def _viewed(actor: Actor, case: Case, view: str) -> None:
+    record_event(
+        event_type=EventType.CASE_VIEWED,
+        actor=actor,
+        target=case,
+        detail={"groups": [FieldGroup.ASSISTANCE.value], "view": view},
+    )
+
+
+def _back(case: Case, anchor: str = "assessments") -> str:
+    return reverse("cases:case_detail", args=[case.public_id]) + f"#{anchor}"
+
+
+def _live(case: Case) -> QuerySet[Assessment]:
+    return Assessment.objects.filter(case=case, deleted_at__isnull=True)
+
+
+# --- The case page ----------------------------------------------------------------------------
+
+
+_LABELS: dict[str, type[models.TextChoices]] = {
+    "risk_level": RiskLevel,
+    "partners": AssessmentPartner,
+    "needs": Need,
+    "accommodation_type": AccommodationType,
+    "harm_sources": HarmSource,
+}
+
+
+def findings(assessment: Assessment) -> list[tuple[str, str]]:
+    """What the assessment found, as (label, text) pairs for the screens: the codes of its
+    kind's fields in words, then the findings."""
+    pairs: list[tuple[str, str]] = []
+    for name in (*services.KIND_FIELDS[assessment.kind], "summary"):
+        value = getattr(assessment, name)
+        if not value:
+            continue
+        choices = _LABELS.get(name)
+        if choices is not None:
+            labels = dict(choices.choices)
+            codes = value if isinstance(value, list) else [value]
+            value = ", ".join(str(labels.get(code, code)) for code in codes)
+        field = Assessment._meta.get_field(name)
+        assert isinstance(field, models.Field)
+        pairs.append((str(field.verbose_name).capitalize(), str(value)))
+    return pairs
+
+
+@dataclass(frozen=True)
+class KindRow:
+    kind: str
+    label: str
+    latest: Assessment | None
+    count: int
+
+    @property
+    def findings(self) -> list[tuple[str, str]]:
+        return findings(self.latest) if self.latest else []
+
+
+@dataclass(frozen=True)
+class AssessmentsSection:
+    rows: list[KindRow]
+    may_edit: bool
+
+
+@dataclass(frozen=True)
+class HealthSection:
+    record: HealthRecord | None
+    may_edit: bool
 
 
 def assessments_context(actor: Actor, case: Case) -> dict[str, Any]:
-    """The case page's section (to be built)."""
-    return {}
+    """The case page's assessments (for roles that see assistance data) and health record (for
+    roles that see health data; showing it is audited as HEALTH_VIEWED). At most four queries
+    besides the audit, whatever the history."""
+    section = None
+    if services.may_view_assistance(actor):
+        counts = dict(_live(case).values_list("kind").annotate(n=Count("id")).order_by())
+        newer = (
+            _live(case)
+            .filter(kind=OuterRef("kind"))
+            .filter(
+                Q(assessed_on__gt=OuterRef("assessed_on"))
+                | Q(assessed_on=OuterRef("assessed_on"), pk__gt=OuterRef("pk"))
+            )
+        )
+        latest = {
+            a.kind: a
+            for a in _live(case)
+            .filter(~Exists(newer))
+            .select_related("organisation", "assessed_by")
+        }
+        section = AssessmentsSection(
+            rows=[
+                KindRow(kind, str(label), latest.get(kind), counts.get(kind, 0))
+                for kind, label in AssessmentKind.choices
+            ],
+            may_edit=services.may_edit_assistance(actor),
+        )
+    health = None
+    if services.may_view_health(actor):
+        record = HealthRecord.objects.filter(case=case).first()
+        if record is not None:
+            services.health_record_viewed(actor=actor, case=case, record=record)
+        health = HealthSection(record=record, may_edit=services.may_edit_health(actor))
+    return {"assessments": section, "health": health}
+
+
+# --- Assessments ------------------------------------------------------------------------------
+
+
+@require_GET
+@actor_required(Action.CASE_VIEW)
+def assessment_list(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Every assessment of the case, newest first, optionally of one kind."""
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    if not services.may_view_assistance(actor):
+        raise PermissionDenied
+    kind = request.GET.get("kind", "")
+    assessments = _live(case).select_related("organisation", "assessed_by")
+    if kind in AssessmentKind.values:
+        assessments = assessments.filter(kind=kind)
+    else:
+        kind = ""
+    _viewed(actor, case, "assessment_list")
+    return render(
+        request,
+        "cases/assessment_list.html",
+        {
+            "case": case,
+            "assessments": [(a, findings(a)) for a in assessments],
+            "kind": kind,
+            "kinds": AssessmentKind.choices,
+            "may_edit": services.may_edit_assistance(actor),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_VIEW)
+def assessment_create(request: HttpRequest, public_id: str, kind: str) -> HttpResponse:
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    if kind not in AssessmentKind.values:
+        raise Http404
+    if not services.may_edit_assistance(actor):
+        raise PermissionDenied
+    form = AssessmentForm(request.POST or None, kind=kind)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assessment_record(actor=actor, case=case, kind=kind, **form.values())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The assessment was recorded."))
+            return redirect(_back(case))
+    return render(
+        request,
+        "cases/assessment_form.html",
+        {"form": form, "case": case, "title": AssessmentKind(kind).label},
+    )
+
+
+def _own_assessment(actor: Actor, case: Case, assessment_id: int) -> Assessment:
+    if not services.may_edit_assistance(actor):
+        raise PermissionDenied
+    assessment: Assessment = get_object_or_404(_live(case), pk=assessment_id)
+    if assessment.organisation_id != actor.organisation_id:
+        raise PermissionDenied  # signed by another organisation: only it changes it
+    return assessment
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_VIEW)
+def assessment_edit(request: HttpRequest, public_id: str, assessment_id: int) -> HttpResponse:
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    assessment = _own_assessment(actor, case, assessment_id)
+    form = AssessmentForm(request.POST or None, kind=assessment.kind, assessment=assessment)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assessment_update(
+                actor=actor,
+                assessment=assessment,
+                expected_version=form.cleaned_data["version"],
+                changes=form.values(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The assessment was saved."))
+            return redirect(_back(case))
+    if request.method == "GET":
+        _viewed(actor, case, "assessment_edit")
+    return render(
+        request,
+        "cases/assessment_form.html",
+        {
+            "form": form,
+            "case": case,
+            "title": assessment.get_kind_display(),
+            "assessment": assessment,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_VIEW)
+def assessment_delete(request: HttpRequest, public_id: str, assessment_id: int) -> HttpResponse:
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    assessment = _own_assessment(actor, case, assessment_id)
+    form = AssessmentDeleteForm(request.POST or None, initial={"version": assessment.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assessment_soft_delete(
+                actor=actor,
+                assessment=assessment,
+                expected_version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The assessment was deleted."))
+            return redirect(_back(case))
+    return render(
+        request,
+        "cases/assessment_delete.html",
+        {"form": form, "case": case, "assessment": assessment},
+    )
+
+
+# --- Health -----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_VIEW)
+def health_edit(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    if not services.may_edit_health(actor):
+        raise PermissionDenied
+    record = HealthRecord.objects.filter(case=case).first()
+    form = HealthForm(request.POST or None, record=record)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.health_update(
+                actor=actor,
+                case=case,
+                expected_version=form.cleaned_data["version"],
+                changes=form.changes(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The health record was saved."))
+            return redirect(_back(case, "health"))
+    if request.method == "GET":
+        services.health_record_viewed(actor=actor, case=case, record=record)
+    return render(request, "cases/health_form.html", {"form": form, "case": case})

@@ -1,21 +1,402 @@
-"""Documents, notes, the timeline and the organisations on a case (issue 3 §12)."""
+"""Documents, notes, the timeline and the organisations on a case (issue 3 §12, §2).
 
+Views are thin: the action gate (``actor_required``), the case through ``access_case`` (404 for
+cases of other organisations), then the field group or the organisation (403), then the
+services. Files are only ever served by ``document_download``.
+"""
+
+from dataclasses import dataclass
 from typing import Any
 
-from opentrm.accounts.policy import Actor
-from opentrm.cases.models import Case
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.policy import Action, Actor
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+from opentrm.cases.access import access_case
+from opentrm.cases.forms_documents import (
+    CaseManagerForm,
+    DocumentDeleteForm,
+    DocumentForm,
+    NoteDeleteForm,
+    NoteForm,
+    ParticipantAddForm,
+)
+from opentrm.cases.models import Case, CaseDocument, CaseNote, CaseParticipant
+from opentrm.cases.services import documents as document_services
+from opentrm.cases.services import notes as note_services
+from opentrm.cases.services import participants as participant_services
+from opentrm.cases.timeline import TimelineEntry, case_timeline
+from opentrm.core.forms import add_service_errors
+
+SECTION_LIMIT = 50  # rows of each list on the case page
+TIMELINE_PAGE_SIZE = 100
+
+
+def _actor(request: HttpRequest) -> Actor:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    return actor
+
+
+def _case_url(case: Case, anchor: str) -> str:
+    return reverse("cases:case_detail", args=[case.public_id]) + anchor
+
+
+# --- The case page's sections ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentsSection:
+    rows: list[tuple[CaseDocument, bool]]  # (document, may the actor delete it)
+    may_add: bool
+    more: bool
 
 
 def documents_context(actor: Actor, case: Case) -> dict[str, Any]:
-    """The case page's section (to be built)."""
-    return {}
+    """The case page's documents: those in field groups the actor may see, newest first."""
+    found = list(document_services.visible_documents(actor, case)[: SECTION_LIMIT + 1])
+    return {
+        "documents_section": DocumentsSection(
+            rows=[
+                (document, document_services.may_delete_document(actor, document))
+                for document in found[:SECTION_LIMIT]
+            ],
+            may_add=document_services.may_add_documents(actor),
+            more=len(found) > SECTION_LIMIT,
+        )
+    }
+
+
+@dataclass(frozen=True)
+class NotesSection:
+    rows: list[tuple[CaseNote, bool]]  # (note, may the actor delete it)
+    may_add: bool
+    more: bool
 
 
 def notes_context(actor: Actor, case: Case) -> dict[str, Any]:
-    """The case page's section (to be built)."""
-    return {}
+    """The case page's notes visible to the actor's organisation, newest first."""
+    found = list(note_services.visible_notes(actor, case)[: SECTION_LIMIT + 1])
+    return {
+        "notes_section": NotesSection(
+            rows=[
+                (note, note_services.may_delete_note(actor, note)) for note in found[:SECTION_LIMIT]
+            ],
+            may_add=actor.may(Action.NOTE_ADD),
+            more=len(found) > SECTION_LIMIT,
+        )
+    }
+
+
+@dataclass(frozen=True)
+class ParticipantRow:
+    participant: CaseParticipant
+    is_owner: bool
+    may_set_case_manager: bool
+    may_remove: bool
+
+
+@dataclass(frozen=True)
+class ParticipantsSection:
+    rows: list[ParticipantRow]
+    may_manage: bool
 
 
 def participants_context(actor: Actor, case: Case) -> dict[str, Any]:
-    """The case page's section (to be built)."""
-    return {}
+    """The organisations on the case, with their country and case manager."""
+    may_manage = participant_services.may_manage_participants(actor, case)
+    rows = []
+    for participant in participant_services.active_participants(case):
+        is_owner = participant.organisation_id == case.owner_organisation_id
+        rows.append(
+            ParticipantRow(
+                participant=participant,
+                is_owner=is_owner,
+                may_set_case_manager=participant_services.may_set_case_manager(actor, participant),
+                may_remove=may_manage and not is_owner,
+            )
+        )
+    return {"participants_section": ParticipantsSection(rows=rows, may_manage=may_manage)}
+
+
+# --- Documents ---------------------------------------------------------------------------------
+
+
+def _document(case: Case, document_id: str) -> CaseDocument:
+    return get_object_or_404(
+        CaseDocument.objects.select_related("case", "organisation"),
+        public_id=document_id,
+        case=case,
+        deleted_at__isnull=True,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.DOCUMENT_ADD)
+def document_create(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    if not document_services.may_add_documents(actor):
+        raise PermissionDenied
+    is_post = request.method == "POST"
+    form = DocumentForm(
+        request.POST if is_post else None, request.FILES if is_post else None, actor=actor
+    )
+    if is_post and form.is_valid():
+        data = form.cleaned_data
+        try:
+            document_services.document_upload(
+                actor=actor,
+                case=case,
+                upload=data["file"] or None,
+                title=data["title"],
+                kind=data["kind"],
+                field_group=data["field_group"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The document was added."))
+            return redirect(_case_url(case, "#documents"))
+    return render(
+        request,
+        "cases/document_form.html",
+        {"form": form, "case": case, "max_size": document_services.max_bytes()},
+    )
+
+
+@require_GET
+@actor_required(Action.CASE_VIEW)
+def document_download(request: HttpRequest, public_id: str, document_id: str) -> HttpResponse:
+    """The only way to a document's file: the case must be visible and its group too."""
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    document = _document(case, document_id)
+    if not document_services.may_view_document(actor, document):
+        raise PermissionDenied
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    document_services.document_opened(actor=actor, document=document)
+    # A FileResponse streams the file; it is not an HttpResponse subclass, the decorators'
+    # annotation notwithstanding.
+    return document_response(handle, document)  # type: ignore[return-value]
+
+
+def document_response(handle: Any, document: CaseDocument) -> FileResponse:
+    """The file as an attachment with a neutral name, never rendered or cached."""
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=document_services.download_name(document),
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.DOCUMENT_ADD)
+def document_delete(request: HttpRequest, public_id: str, document_id: str) -> HttpResponse:
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    document = _document(case, document_id)
+    if not document_services.may_delete_document(actor, document):
+        raise PermissionDenied
+    form = DocumentDeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            document_services.document_delete(
+                actor=actor, document=document, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The document was deleted."))
+            return redirect(_case_url(case, "#documents"))
+    if request.method == "GET":  # the page shows the document's title
+        record_event(
+            event_type=EventType.CASE_VIEWED,
+            actor=actor,
+            target=case,
+            detail={"groups": [document.field_group], "view": "document_delete"},
+        )
+    return render(
+        request, "cases/document_delete.html", {"form": form, "case": case, "document": document}
+    )
+
+
+# --- Notes -------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.NOTE_ADD)
+def note_create(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    form = NoteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            note_services.note_add(
+                actor=actor,
+                case=case,
+                text=form.cleaned_data["text"],
+                visibility=form.cleaned_data["visibility"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The note was added."))
+            return redirect(_case_url(case, "#notes"))
+    return render(request, "cases/note_form.html", {"form": form, "case": case})
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.NOTE_ADD)
+def note_delete(request: HttpRequest, public_id: str, note_id: int) -> HttpResponse:
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    note = get_object_or_404(note_services.visible_notes(actor, case), pk=note_id)
+    if not note_services.may_delete_note(actor, note):
+        raise PermissionDenied
+    form = NoteDeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            note_services.note_delete(actor=actor, note=note, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The note was deleted."))
+            return redirect(_case_url(case, "#notes"))
+    if request.method == "GET":  # the page shows the note
+        record_event(
+            event_type=EventType.CASE_VIEWED,
+            actor=actor,
+            target=case,
+            detail={"view": "note_delete", "note_id": note.pk},
+        )
+    return render(request, "cases/note_delete.html", {"form": form, "case": case, "note": note})
+
+
+# --- The timeline ------------------------------------------------------------------------------
+
+
+@require_GET
+@actor_required(Action.CASE_VIEW)
+def case_timeline_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    entries = case_timeline(actor=actor, case=case)
+    page = Paginator(entries, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    shown: list[TimelineEntry] = list(page)
+    record_event(
+        event_type=EventType.CASE_TIMELINE_VIEWED,
+        actor=actor,
+        target=case,
+        detail={
+            "groups": sorted(group.value for group in actor.visible_field_groups()),
+            "count": len(shown),
+        },
+    )
+    return render(
+        request, "cases/case_timeline.html", {"case": case, "page": page, "entries": shown}
+    )
+
+
+# --- The organisations on the case -------------------------------------------------------------
+
+
+def _participant(case: Case, participant_id: int) -> CaseParticipant:
+    return get_object_or_404(
+        CaseParticipant.objects.select_related("case__owner_organisation", "organisation"),
+        pk=participant_id,
+        case=case,
+        is_active=True,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_PARTICIPANTS_MANAGE)
+def participant_add(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    if not participant_services.may_manage_participants(actor, case):
+        raise PermissionDenied
+    form = ParticipantAddForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            participant = participant_services.participant_add(
+                actor=actor, case=case, organisation=form.cleaned_data["organisation"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(organisation)s now takes part in the case.")
+                % {"organisation": participant.organisation.name},
+            )
+            return redirect(_case_url(case, "#participants"))
+    return render(request, "cases/participant_form.html", {"form": form, "case": case})
+
+
+@require_POST
+@actor_required(Action.CASE_PARTICIPANTS_MANAGE)
+def participant_remove(request: HttpRequest, public_id: str, participant_id: int) -> HttpResponse:
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    participant = _participant(case, participant_id)
+    try:
+        participant_services.participant_remove(actor=actor, participant=participant)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("%(organisation)s no longer takes part in the case.")
+            % {"organisation": participant.organisation.name},
+        )
+    return redirect(_case_url(case, "#participants"))
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_PARTICIPANTS_MANAGE)
+def participant_case_manager(
+    request: HttpRequest, public_id: str, participant_id: int
+) -> HttpResponse:
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    participant = _participant(case, participant_id)
+    if not participant_services.may_set_case_manager(actor, participant):
+        raise PermissionDenied
+    form = CaseManagerForm(
+        request.POST or None,
+        organisation_id=participant.organisation_id,
+        initial={"case_manager": participant.case_manager_id},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            participant_services.participant_set_case_manager(
+                actor=actor, participant=participant, case_manager=form.cleaned_data["case_manager"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The case manager was saved."))
+            return redirect(_case_url(case, "#participants"))
+    return render(
+        request,
+        "cases/participant_case_manager.html",
+        {"form": form, "case": case, "participant": participant},
+    )

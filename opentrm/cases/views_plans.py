@@ -1,11 +1,434 @@
-"""The individual assistance plan and the risk management plan (issue 3 §7)."""
+"""The individual assistance plan and the risk management plan (issue 3 §7).
 
+Views are thin: the action gate (``actor_required``), the case through ``access_case`` (404 for
+cases of other organisations), then the field group (403), then the services.
+"""
+
+from dataclasses import dataclass
 from typing import Any
 
-from opentrm.accounts.policy import Actor
-from opentrm.cases.models import Case
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+from opentrm.cases.access import access_case
+from opentrm.cases.forms_plans import (
+    AcknowledgeForm,
+    ActivityFormSet,
+    PlanForm,
+    RiskPlanForm,
+    RiskReviewForm,
+    VersionForm,
+    activities_from,
+    activity_initial,
+)
+from opentrm.cases.models import (
+    AssistancePlan,
+    Case,
+    PlanActivity,
+    PlanStatus,
+    RiskManagementPlan,
+    RiskPlanReview,
+    ServiceType,
+)
+from opentrm.cases.services import plans as services
+from opentrm.cases.services.assessments import may_edit_assistance, may_view_assistance
+from opentrm.cases.services.measures import GuardBlockedError
+from opentrm.core.errors import ConflictError
+from opentrm.core.forms import add_service_errors
+
+REVIEWS_SHOWN = 5
+
+
+def _actor(request: HttpRequest) -> Actor:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    return actor
+
+
+def _viewed(actor: Actor, case: Case, view: str) -> None:
+    record_event(
+        event_type=EventType.CASE_VIEWED,
+        actor=actor,
+        target=case,
+        detail={"groups": [FieldGroup.ASSISTANCE.value], "view": view},
+    )
+
+
+def _back(case: Case, anchor: str = "plan") -> str:
+    return reverse("cases:case_detail", args=[case.public_id]) + f"#{anchor}"
+
+
+def _require_view(actor: Actor) -> None:
+    if not may_view_assistance(actor):
+        raise PermissionDenied
+
+
+def _require_edit(actor: Actor) -> None:
+    if not may_edit_assistance(actor):
+        raise PermissionDenied
+
+
+def _with_service_labels(plan: AssistancePlan) -> AssistancePlan:
+    """Name each activity's service in words, for the screens (from the prefetched rows)."""
+    labels = dict(ServiceType.choices)
+    for activity in plan.activities.all():
+        activity.service_label = str(labels.get(activity.service_type, activity.service_type))  # type: ignore[attr-defined]
+    return plan
+
+
+def _plans(case: Case) -> Any:
+    activities = PlanActivity.objects.select_related("provider").order_by("order", "id")
+    return (
+        AssistancePlan.objects.filter(case=case)
+        .select_related("organisation", "drafted_by")
+        .prefetch_related(Prefetch("activities", queryset=activities))
+        .order_by("-revision")
+    )
+
+
+# --- The case page ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlansSection:
+    active: AssistancePlan | None
+    paused: bool  # active, but no consent to implement it is in force any more
+    draft: AssistancePlan | None
+    draft_blockers: list[str]  # why the draft cannot be activated yet
+    history: list[AssistancePlan]
+    may_edit: bool
+
+
+@dataclass(frozen=True)
+class RiskPlanSection:
+    plan: RiskManagementPlan | None
+    reviews: list[RiskPlanReview]
+    review_overdue: bool
+    may_edit: bool
 
 
 def plans_context(actor: Actor, case: Case) -> dict[str, Any]:
-    """The case page's section (to be built)."""
-    return {}
+    """The case page's assistance plan and risk management plan, for roles that see assistance
+    data. A fixed number of queries, whatever the number of revisions."""
+    if not may_view_assistance(actor):
+        return {"plans": None, "risk_plan": None}
+    plans = [_with_service_labels(plan) for plan in _plans(case)]
+    for plan in plans:
+        plan.case = case  # the consent check reads it
+    active = next((p for p in plans if p.status == PlanStatus.ACTIVE), None)
+    draft = next((p for p in plans if p.status == PlanStatus.DRAFT), None)
+    may_edit = may_edit_assistance(actor)
+    section = PlansSection(
+        active=active,
+        paused=active is not None and services.plan_is_paused(active),
+        draft=draft,
+        draft_blockers=services.activation_blockers(draft) if draft else [],
+        history=[p for p in plans if p.status in (PlanStatus.SUPERSEDED, PlanStatus.CLOSED)],
+        may_edit=may_edit,
+    )
+    risk_plan = RiskManagementPlan.objects.filter(case=case).first()
+    reviews = (
+        list(risk_plan.reviews.select_related("reviewed_by")[:REVIEWS_SHOWN]) if risk_plan else []
+    )
+    return {
+        "plans": section,
+        "risk_plan": RiskPlanSection(
+            plan=risk_plan,
+            reviews=reviews,
+            review_overdue=risk_plan is not None
+            and risk_plan.next_review_on < timezone.localdate(),
+            may_edit=may_edit,
+        ),
+    }
+
+
+# --- The assistance plan ----------------------------------------------------------------------
+
+
+def _plan(case: Case, plan_id: int) -> AssistancePlan:
+    plan: AssistancePlan = get_object_or_404(_plans(case), pk=plan_id)
+    plan.case = case
+    return _with_service_labels(plan)
+
+
+def _plan_form_page(
+    request: HttpRequest, actor: Actor, case: Case, plan: AssistancePlan | None
+) -> HttpResponse:
+    data = request.POST or None
+    form = PlanForm(data, plan=plan)
+    activities = ActivityFormSet(data, prefix="activities", initial=activity_initial(plan))
+    if request.method == "POST" and form.is_valid() and activities.is_valid():
+        values = form.cleaned_data
+        try:
+            if plan is None:
+                services.plan_draft(
+                    actor=actor,
+                    case=case,
+                    goals=values["goals"],
+                    activities=activities_from(activities),
+                    review_on=values["review_on"],
+                )
+            else:
+                services.plan_update(
+                    actor=actor,
+                    plan=plan,
+                    expected_version=values["version"],
+                    goals=values["goals"],
+                    activities=activities_from(activities),
+                    review_on=values["review_on"],
+                )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The draft plan was saved."))
+            return redirect(_back(case))
+    if request.method == "GET" and plan is not None:
+        _viewed(actor, case, "plan_edit")
+    return render(
+        request,
+        "cases/plan_form.html",
+        {"form": form, "activities": activities, "case": case, "plan": plan},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_VIEW)
+def plan_create(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    _require_edit(actor)
+    return _plan_form_page(request, actor, case, None)
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_VIEW)
+def plan_edit(request: HttpRequest, public_id: str, plan_id: int) -> HttpResponse:
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    _require_edit(actor)
+    plan = _plan(case, plan_id)
+    if plan.status != PlanStatus.DRAFT:
+        messages.error(request, _("Only a draft can be changed: revise the active plan instead."))
+        return redirect("cases:plan_detail", case.public_id, plan.pk)
+    return _plan_form_page(request, actor, case, plan)
+
+
+@require_GET
+@actor_required(Action.CASE_VIEW)
+def plan_detail(request: HttpRequest, public_id: str, plan_id: int) -> HttpResponse:
+    """One revision of the plan, as it was agreed."""
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    _require_view(actor)
+    plan = _plan(case, plan_id)
+    _viewed(actor, case, "plan_detail")
+    return render(
+        request,
+        "cases/plan_detail.html",
+        {"case": case, "plan": plan, "paused": services.plan_is_paused(plan)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_VIEW)
+def plan_acknowledge(request: HttpRequest, public_id: str, plan_id: int) -> HttpResponse:
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    _require_edit(actor)
+    plan = _plan(case, plan_id)
+    form = AcknowledgeForm(
+        request.POST or None,
+        initial={
+            "version": plan.version,
+            "acknowledged_on": plan.acknowledged_on or timezone.localdate(),
+            "acknowledged_how": plan.acknowledged_how,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_acknowledge(
+                actor=actor,
+                plan=plan,
+                expected_version=form.cleaned_data["version"],
+                acknowledged_on=form.cleaned_data["acknowledged_on"],
+                how=form.cleaned_data["acknowledged_how"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The person's acknowledgement was recorded."))
+            return redirect(_back(case))
+    if request.method == "GET":
+        _viewed(actor, case, "plan_acknowledge")
+    return render(
+        request, "cases/plan_acknowledge.html", {"form": form, "case": case, "plan": plan}
+    )
+
+
+def _version(request: HttpRequest) -> int | None:
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The page was out of date. Reload it and try again."))
+        return None
+    version: int = form.cleaned_data["version"]
+    return version
+
+
+@require_POST
+@actor_required(Action.CASE_VIEW)
+def plan_activate(request: HttpRequest, public_id: str, plan_id: int) -> HttpResponse:
+    """Put the draft into force; refused, with every reason, until the person acknowledged it
+    and consent to implement it is in force (SOP-P4)."""
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    _require_edit(actor)
+    plan = _plan(case, plan_id)
+    version = _version(request)
+    if version is not None:
+        try:
+            services.plan_activate(actor=actor, plan=plan, expected_version=version)
+        except GuardBlockedError as blocked:
+            messages.error(
+                request,
+                _("The plan cannot be activated yet: %(reasons)s")
+                % {"reasons": " ".join(blocked.reasons)},
+            )
+        except ConflictError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The plan is in force."))
+    return redirect(_back(case))
+
+
+@require_POST
+@actor_required(Action.CASE_VIEW)
+def plan_revise(request: HttpRequest, public_id: str, plan_id: int) -> HttpResponse:
+    """A new draft revision of the active plan, to change it with the person."""
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    _require_edit(actor)
+    plan = _plan(case, plan_id)
+    try:
+        draft = services.plan_revise(actor=actor, plan=plan)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    except ConflictError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("A new revision was drafted from the plan in force."))
+        return redirect("cases:plan_edit", case.public_id, draft.pk)
+    return redirect(_back(case))
+
+
+@require_POST
+@actor_required(Action.CASE_VIEW)
+def plan_close(request: HttpRequest, public_id: str, plan_id: int) -> HttpResponse:
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    _require_edit(actor)
+    plan = _plan(case, plan_id)
+    version = _version(request)
+    if version is not None:
+        try:
+            services.plan_close(actor=actor, plan=plan, expected_version=version)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        except ConflictError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The plan was closed."))
+    return redirect(_back(case))
+
+
+# --- The risk management plan -----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_VIEW)
+def risk_plan_edit(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    _require_edit(actor)
+    plan = RiskManagementPlan.objects.filter(case=case).first()
+    form = RiskPlanForm(request.POST or None, plan=plan)
+    if request.method == "POST" and form.is_valid():
+        values = form.cleaned_data
+        try:
+            services.risk_plan_save(
+                actor=actor,
+                case=case,
+                expected_version=values["version"],
+                risks=values["risks"],
+                measures=values["measures"],
+                review_every_days=values["review_every_days"],
+                next_review_on=values["next_review_on"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The risk management plan was saved."))
+            return redirect(_back(case, "risk-plan"))
+    if request.method == "GET" and plan is not None:
+        _viewed(actor, case, "risk_plan_edit")
+    return render(request, "cases/risk_plan_form.html", {"form": form, "case": case, "plan": plan})
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_VIEW)
+def risk_plan_review(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    _require_edit(actor)
+    plan = RiskManagementPlan.objects.filter(case=case).first()
+    if plan is None:
+        messages.error(request, _("Make the risk management plan first."))
+        return redirect("cases:risk_plan_edit", case.public_id)
+    form = RiskReviewForm(
+        request.POST or None,
+        initial={"version": plan.version, "reviewed_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        values = form.cleaned_data
+        try:
+            services.risk_plan_review(
+                actor=actor,
+                plan=plan,
+                expected_version=values["version"],
+                reviewed_on=values["reviewed_on"],
+                with_person=values["with_person"],
+                notes=values["notes"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("The review was recorded. The next review is due on %(date)s.")
+                % {"date": formats.date_format(plan.next_review_on, "SHORT_DATE_FORMAT")},
+            )
+            return redirect(_back(case, "risk-plan"))
+    if request.method == "GET":
+        _viewed(actor, case, "risk_plan_review")
+    return render(
+        request, "cases/risk_plan_review_form.html", {"form": form, "case": case, "plan": plan}
+    )

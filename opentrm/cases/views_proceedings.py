@@ -1,11 +1,302 @@
-"""Proceedings, the no-contact list, interviews and hearings (issue 3 §9)."""
+"""Proceedings, the no-contact list, interviews and hearings (issue 3 §9).
 
+Views are thin: the action gate, the case through ``access_case`` (404 for cases of other
+organisations), the PROCEEDINGS field group (403), then ``services/proceedings.py``.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
-from opentrm.accounts.policy import Actor
-from opentrm.cases.models import Case
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+from opentrm.cases.access import access_case
+from opentrm.cases.forms_proceedings import (
+    HearingForm,
+    NoContactForm,
+    NoContactRemoveForm,
+    ProceedingForm,
+)
+from opentrm.cases.models import Case, Hearing, NoContactPerson, Proceeding
+from opentrm.cases.services.proceedings import (
+    hearing_cancel,
+    hearing_schedule,
+    hearing_update,
+    may_edit_proceedings,
+    may_view_proceedings,
+    named_in,
+    no_contact_add,
+    no_contact_remove,
+    proceeding_record,
+    proceeding_update,
+)
+from opentrm.core.errors import ConflictError
+from opentrm.core.forms import add_service_errors
+
+
+def _actor(request: HttpRequest) -> Actor:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    return actor
+
+
+@dataclass(frozen=True)
+class HearingRow:
+    hearing: Hearing
+    no_contact: list[NoContactPerson]  # people on the list who take part
+
+
+@dataclass(frozen=True)
+class ProceedingsSection:
+    proceedings: list[Proceeding]
+    no_contact: list[NoContactPerson]
+    hearings: list[HearingRow]
+    may_edit: bool
 
 
 def proceedings_context(actor: Actor, case: Case) -> dict[str, Any]:
-    """The case page's section (to be built)."""
-    return {}
+    """The case page's proceedings, no-contact list and upcoming interviews and hearings, for
+    roles that see proceedings. Four queries, whatever the case holds."""
+    if not may_view_proceedings(actor):
+        return {"proceedings_section": None}
+    now = timezone.now()
+    proceedings = list(Proceeding.objects.filter(case=case))
+    active = list(NoContactPerson.objects.filter(case=case, removed_at__isnull=True))
+    upcoming = list(
+        Hearing.objects.filter(case=case, cancelled_at__isnull=True, scheduled_at__gte=now)
+        .select_related("proceeding")
+        .order_by("scheduled_at", "id")
+    )
+    # The involved people of all upcoming hearings in one query (not per hearing), filtered by
+    # the case rather than by the hearings' ids so that it runs even when there are none.
+    through = Hearing.involved_no_contact.through
+    involved: dict[int, set[int]] = defaultdict(set)
+    for hearing_id, entry_id in through.objects.filter(
+        hearing__case=case, hearing__cancelled_at__isnull=True, hearing__scheduled_at__gte=now
+    ).values_list("hearing_id", "nocontactperson_id"):
+        involved[hearing_id].add(entry_id)
+    rows = []
+    for hearing in upcoming:
+        # Someone put on the list after the hearing was scheduled is flagged too.
+        ids = involved[hearing.pk] | {entry.pk for entry in named_in(active, hearing.participants)}
+        rows.append(HearingRow(hearing, [entry for entry in active if entry.pk in ids]))
+    return {
+        "proceedings_section": ProceedingsSection(
+            proceedings=proceedings,
+            no_contact=active,
+            hearings=rows,
+            may_edit=may_edit_proceedings(actor),
+        )
+    }
+
+
+def _editable_case(request: HttpRequest, public_id: str) -> tuple[Actor, Case]:
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    if not may_edit_proceedings(actor):
+        raise PermissionDenied
+    if request.method == "GET":
+        record_event(
+            event_type=EventType.CASE_VIEWED,
+            actor=actor,
+            target=case,
+            detail={"groups": [FieldGroup.PROCEEDINGS.value]},
+        )
+    return actor, case
+
+
+def _back(case: Case, anchor: str = "proceedings") -> HttpResponse:
+    return redirect(reverse("cases:case_detail", args=[case.public_id]) + f"#{anchor}")
+
+
+# --- Proceedings ---------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_VIEW)
+def proceeding_create(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor, case = _editable_case(request, public_id)
+    form = ProceedingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        values = form.values()
+        try:
+            proceeding_record(
+                actor=actor,
+                case=case,
+                country_code=values.pop("country_code"),
+                kind=values.pop("kind"),
+                **values,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The proceedings were recorded."))
+            return _back(case)
+    return render(
+        request,
+        "cases/proceeding_form.html",
+        {"form": form, "case": case, "title": _("Record proceedings")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_VIEW)
+def proceeding_edit(request: HttpRequest, public_id: str, proceeding_id: int) -> HttpResponse:
+    actor, case = _editable_case(request, public_id)
+    proceeding = get_object_or_404(Proceeding, pk=proceeding_id, case=case)
+    form = ProceedingForm(request.POST or None, proceeding=proceeding)
+    if request.method == "POST" and form.is_valid():
+        try:
+            proceeding_update(
+                actor=actor,
+                proceeding=proceeding,
+                expected_version=form.cleaned_data["version"],
+                changes=form.values(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The proceedings were saved."))
+            return _back(case)
+    return render(
+        request,
+        "cases/proceeding_form.html",
+        {"form": form, "case": case, "title": _("Edit proceedings")},
+    )
+
+
+# --- The no-contact list -------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_VIEW)
+def no_contact_create(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor, case = _editable_case(request, public_id)
+    form = NoContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            no_contact_add(
+                actor=actor,
+                case=case,
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The person was put on the no-contact list."))
+            return _back(case, "no-contact")
+    return render(request, "cases/no_contact_form.html", {"form": form, "case": case})
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_VIEW)
+def no_contact_delete(request: HttpRequest, public_id: str, entry_id: int) -> HttpResponse:
+    actor, case = _editable_case(request, public_id)
+    entry = get_object_or_404(NoContactPerson, pk=entry_id, case=case, removed_at__isnull=True)
+    form = NoContactRemoveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            no_contact_remove(actor=actor, entry=entry, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The person was taken off the no-contact list."))
+            return _back(case, "no-contact")
+    return render(
+        request, "cases/no_contact_remove.html", {"form": form, "case": case, "entry": entry}
+    )
+
+
+# --- Interviews and hearings ---------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_VIEW)
+def hearing_create(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor, case = _editable_case(request, public_id)
+    form = HearingForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        values = form.values()
+        try:
+            hearing_schedule(actor=actor, case=case, **values)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The interview or hearing was scheduled."))
+            return _back(case, "hearings")
+    return render(
+        request,
+        "cases/hearing_form.html",
+        {"form": form, "case": case, "title": _("Schedule an interview or hearing")},
+    )
+
+
+def _hearing(case: Case, hearing_id: int) -> Hearing:
+    return get_object_or_404(Hearing, pk=hearing_id, case=case, cancelled_at__isnull=True)
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_VIEW)
+def hearing_edit(request: HttpRequest, public_id: str, hearing_id: int) -> HttpResponse:
+    actor, case = _editable_case(request, public_id)
+    hearing = _hearing(case, hearing_id)
+    form = HearingForm(request.POST or None, case=case, hearing=hearing)
+    if request.method == "POST" and form.is_valid():
+        try:
+            hearing_update(
+                actor=actor,
+                hearing=hearing,
+                expected_version=form.cleaned_data["version"],
+                changes=form.values(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The interview or hearing was saved."))
+            return _back(case, "hearings")
+    return render(
+        request,
+        "cases/hearing_form.html",
+        {
+            "form": form,
+            "case": case,
+            "hearing": hearing,
+            "title": _("Change an interview or hearing"),
+        },
+    )
+
+
+@require_POST
+@actor_required(Action.CASE_VIEW)
+def hearing_cancel_view(request: HttpRequest, public_id: str, hearing_id: int) -> HttpResponse:
+    actor, case = _editable_case(request, public_id)
+    hearing = _hearing(case, hearing_id)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        messages.error(request, _("The form was incomplete. Reload the page and try again."))
+        return _back(case, "hearings")
+    try:
+        hearing_cancel(actor=actor, hearing=hearing, expected_version=version)
+    except ConflictError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The interview or hearing was cancelled."))
+    return _back(case, "hearings")

@@ -1,10 +1,11 @@
 """Issue 3's case journeys, as far as the product has them today.
 
 An adult: registered with little data, the reflection period, consent to share, a formal
-identification, a measure done, and a return that the guards refuse. A child: the missing
+identification, a measure done, a needs assessment, a plan, a service delivered, and a return
+that the guards refuse. A child: the missing
 safeguards, the asylum indication that blocks contact with the country of origin, and a return
-that waits for the child-welfare clearance. Needs assessment, assistance plan and service
-delivery screens do not exist yet, so these journeys stop before them.
+that waits for the child-welfare clearance. Between the two for the adult: a needs assessment,
+an assistance plan that waits for the person's consent, and a shelter place delivered.
 """
 
 import re
@@ -22,12 +23,17 @@ from opentrm.accounts.roles import Role
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import (
+    Assessment,
+    AssistancePlan,
     Case,
     CaseMeasure,
+    CaseService,
     ConsentPurpose,
     IdentificationStatus,
     MeasureStatus,
+    PlanStatus,
     ReturnStatus,
+    ServiceStatus,
 )
 from opentrm.directory.models import Function, Organisation
 from tests.browser.support import PASSWORD, ConsoleLog, FictionalDirectory, log_in
@@ -42,6 +48,7 @@ ASYLUM_BLOCKS_RETURN = (
     "The child has requested or indicated asylum: the return cannot be completed."
 )
 RETURN_LABEL = "Safe transport/transfer and arrival assistance"
+SERVICE = re.compile(r"^Service:?$")  # the field, not "Provider" or "Activity of the plan"
 
 
 def _member(organisation: Organisation, role: Role, username: str, first: str, last: str) -> User:
@@ -220,6 +227,74 @@ def test_it_walks_an_adult_from_registration_to_a_refused_return(
     expect(_cell(intake, "Status")).to_have_text("Done")
     measure = CaseMeasure.objects.get(case=case, code=INTAKE)
     assert (measure.status, measure.completed_on) == (MeasureStatus.DONE, today)
+
+    # The intake and needs assessment itself: what the person needs.
+    page.locator("#assessment-needs").get_by_role("link", name="Record").click()
+    page.get_by_label("Date of the assessment").fill(today.isoformat())
+    page.get_by_role("checkbox", name="Accommodation").check()
+    page.get_by_role("checkbox", name="Medical examination, assistance or evaluation").check()
+    page.get_by_label("Findings").fill("Needs a safe place and a medical check-up.")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(_messages(page)).to_contain_text("The assessment was recorded.")
+    expect(_cell(page.locator("#assessment-needs"), "Findings")).to_contain_text("Accommodation")
+    assessment = Assessment.objects.get(case=case, kind="needs")
+    assert assessment.needs == ["accommodation", "medical"]
+
+    # The individual assistance plan: drafted, acknowledged by the person, and refused
+    # activation until the person consents to its implementation (SOP-P4).
+    provider = f"{shelter.name} ({shelter.country.code})"
+    plan_section = page.locator("#plan")
+    plan_section.get_by_role("link", name="Draft a plan").click()
+    page.get_by_label("Goals").fill("Safety and rest; a health check; legal information.")
+    page.get_by_label("Activity").first.fill("Shelter place")
+    page.get_by_role("combobox", name=SERVICE).first.select_option(label="Accommodation in shelter")
+    page.get_by_label("Provider").first.select_option(label=provider)
+    page.get_by_role("button", name="Save the draft").click()
+    expect(_messages(page)).to_contain_text("The draft plan was saved.")
+    plan_section.get_by_role("link", name="Record the person's acknowledgement").click()
+    page.get_by_label("Acknowledged by the person on").fill(today.isoformat())
+    page.get_by_label("How the person acknowledged it").fill("Signed, read out in Romanian")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(_messages(page)).to_contain_text("The person's acknowledgement was recorded.")
+    plan_section.get_by_role("button", name="Activate the plan").click()
+    expect(_messages(page)).to_contain_text("consent")
+    assert AssistancePlan.objects.get(case=case).status == PlanStatus.DRAFT
+    _record_consent(
+        page,
+        "Implementing the individual assistance plan",
+        "What the plan holds, who provides each service, and that it can be stopped.",
+    )
+    plan_section.get_by_role("button", name="Activate the plan").click()
+    expect(_messages(page)).to_contain_text("The plan is in force.")
+    expect(plan_section).to_contain_text("In force: revision 1")
+    assert AssistancePlan.objects.get(case=case).status == PlanStatus.ACTIVE
+
+    # A shelter place: offered, then delivered, with its provider.
+    services_section = page.locator("#services")
+    services_section.get_by_role("link", name="Record a service offered").click()
+    page.get_by_role("combobox", name=SERVICE).select_option(label="Accommodation in shelter")
+    page.get_by_label("Provider (from the directory)").select_option(label=provider)
+    page.get_by_label("Offered on").fill(today.isoformat())
+    page.get_by_label("Funding source").fill("State budget")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(_messages(page)).to_contain_text("The offer was recorded.")
+    service_row = services_section.locator("tbody tr").filter(has_text="Accommodation in shelter")
+    expect(_cell(service_row, "Status")).to_have_text("Offered")
+    service_row.get_by_role(
+        "link", name=re.compile(r"^Update\s*:\s*Accommodation in shelter$")
+    ).click()
+    page.get_by_label("delivered", exact=True).check()
+    page.get_by_label("On (delivered: from)").fill(today.isoformat())
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(_messages(page)).to_contain_text("The service was updated.")
+    expect(_cell(service_row, "Status")).to_have_text("Delivered")
+    expect(_cell(service_row, "Provider")).to_have_text(shelter.name)
+    service = CaseService.objects.get(case=case)
+    assert (service.status, service.started_on, service.provider) == (
+        ServiceStatus.DELIVERED,
+        today,
+        shelter,
+    )
 
     # Completing the return is refused, with every reason on screen: the reflection period
     # runs and the person has not consented to return.

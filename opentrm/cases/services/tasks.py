@@ -1,5 +1,6 @@
 """Tasks and deadlines on a case (issue 3 §11): made by hand, or made from the dates that
-other records carry (measure deadlines, the end of a reflection period, consent expiries).
+other records carry (measure deadlines, the end of a reflection period, consent expiries,
+plan reviews).
 
 Tasks belong to one organisation on the case: each organisation plans its own work, and a
 partner abroad never sees or closes another organisation's tasks. Reads of this area live here
@@ -32,6 +33,8 @@ from opentrm.cases.models import (
     CaseParticipant,
     ConsentDecision,
     MeasureStatus,
+    PlanStatus,
+    RiskManagementPlan,
     Task,
     TaskSource,
 )
@@ -274,8 +277,43 @@ class _Sources:
                     assignee_id=self.assignee(organisation, consent.taken_by_id),
                 )
             )
+        wanted += self.plan_reviews()
         alive |= {(item.source, item.key) for item in wanted}
         return wanted, alive
+
+    def plan_reviews(self) -> list[_Wanted]:
+        """The next review of the risk management plan and of the assistance plan in force
+        (one task each, keyed by the plan; gone when the plan is closed or superseded)."""
+        wanted: list[_Wanted] = []
+        case = self.case
+        risk_plan = RiskManagementPlan.objects.filter(case=case).first()
+        if risk_plan is not None:
+            organisation = self.organisation(risk_plan.organisation_id)
+            wanted.append(
+                _Wanted(
+                    source=TaskSource.PLAN_REVIEW,
+                    key=f"risk:{risk_plan.pk}",
+                    title=_("Review the risk management plan with the person"),
+                    due_on=risk_plan.next_review_on,
+                    organisation_id=organisation,
+                    assignee_id=self.assignee(organisation, None),
+                )
+            )
+        plans = case.assistance_plans.filter(status=PlanStatus.ACTIVE, review_on__isnull=False)
+        for plan in plans:
+            assert plan.review_on is not None
+            organisation = self.organisation(plan.organisation_id)
+            wanted.append(
+                _Wanted(
+                    source=TaskSource.PLAN_REVIEW,
+                    key=f"assistance:{plan.pk}",
+                    title=_("Review the individual assistance plan with the person"),
+                    due_on=plan.review_on,
+                    organisation_id=organisation,
+                    assignee_id=self.assignee(organisation, plan.drafted_by_id),
+                )
+            )
+        return wanted
 
 
 @transaction.atomic

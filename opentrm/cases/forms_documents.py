@@ -1,0 +1,125 @@
+"""HTML input for documents, notes and the organisations on a case.
+
+The forms collect and pre-check input; the services in ``services/documents.py``,
+``services/notes.py`` and ``services/participants.py`` validate again (file type, size,
+field group, organisation) and audit. No form saves a model itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from opentrm.accounts.forms import MemberChoiceField
+from opentrm.accounts.models import User
+from opentrm.accounts.policy import Actor, FieldGroup
+from opentrm.cases.models import Case, DocumentKind, NoteVisibility
+from opentrm.cases.services.participants import addable_organisations, case_manager_candidates
+from opentrm.directory.models import Organisation
+
+FIELD_GROUP_LABELS: dict[str, Any] = {
+    FieldGroup.IDENTITY: _("Those who see the person's identity"),
+    FieldGroup.CONTACT: _("Those who see contact data"),
+    FieldGroup.HEALTH: _("Those who see health data"),
+    FieldGroup.PROCEEDINGS: _("Those who see the proceedings"),
+    FieldGroup.CHILD_PROTECTION: _("Those who see child-protection data"),
+    FieldGroup.TRAVEL: _("Those who see travel documents"),
+    FieldGroup.ASSISTANCE: _("Those who see assessments, plans and services"),
+}
+
+
+class DocumentForm(forms.Form):
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=200,
+        help_text=_("What the document is, e.g. 'Medical certificate'. Not the file's name."),
+    )
+    kind = forms.ChoiceField(label=_("Type"), choices=DocumentKind.choices)
+    field_group = forms.ChoiceField(
+        label=_("Who may open it"),
+        required=False,
+        help_text=_(
+            "Leave empty to follow the type: medical records only for those who see health "
+            "data, legal documents for those who see the proceedings, and so on."
+        ),
+    )
+    file = forms.FileField(
+        label=_("File"),
+        required=False,  # the service explains a missing file on the field
+        allow_empty_file=True,  # ... and an empty one
+        help_text=_("PDF, PNG, JPEG or plain text."),
+    )
+
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["field_group"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("As for the type"))] + [
+            (group.value, FIELD_GROUP_LABELS[group])
+            for group in FieldGroup
+            if group in actor.editable_field_groups()
+        ]
+
+
+class DocumentDeleteForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=10_000,
+        help_text=_(
+            "Every role on the case may read a note shared with the organisations on the case, "
+            "interpreters included. Record health, proceedings or child-protection details in "
+            "their own sections, not here."
+        ),
+    )
+    visibility = forms.ChoiceField(
+        label=_("Visible to"),
+        choices=NoteVisibility.choices,
+        initial=NoteVisibility.CASE,
+        widget=forms.RadioSelect,
+    )
+
+
+class NoteDeleteForm(DocumentDeleteForm):
+    pass
+
+
+class ParticipantAddForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=Organisation.objects.none(),
+        help_text=_(
+            "Organisations of the case's country, from the directory. To hand the case over to "
+            "another country, refer it instead."
+        ),
+    )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisation"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = addable_organisations(case)
+
+
+class CaseManagerForm(forms.Form):
+    case_manager = MemberChoiceField(
+        label=_("Case manager"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Nobody yet"),
+        help_text=_("A member of your organisation who works on cases."),
+    )
+
+    def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["case_manager"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = case_manager_candidates(organisation_id)

@@ -1,0 +1,145 @@
+"""HTML input for proceedings, the no-contact list and interviews and hearings. The forms
+collect and pre-check input; ``services/proceedings.py`` validates, locks and audits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db import models
+from django.forms.models import fields_for_model, model_to_dict
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from opentrm.cases.models import Case, Hearing, NoContactPerson, Proceeding
+from opentrm.cases.services.proceedings import (
+    HEARING_FIELDS,
+    PROCEEDING_FIELDS,
+    active_no_contact,
+)
+
+_DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field:
+    if isinstance(field, models.TextField):
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3}))
+    if isinstance(field, models.DateTimeField):
+        kwargs.setdefault(
+            "widget", forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_DATETIME_FORMAT)
+        )
+    formfield = field.formfield(**kwargs)
+    assert formfield is not None
+    return formfield
+
+
+class ProceedingForm(forms.Form):
+    """One set of proceedings in one country: the template §7 answers."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    GROUPS = (
+        (_("Proceedings"), ("country_code", "kind", "initiated", "reference")),
+        (
+            _("The person"),
+            ("statement_taken", "testified", "compensation_claimed", "compensation_obtained"),
+        ),
+        (_("Outcome"), ("court_decision", "legal_status")),
+        (
+            _("Victim-witness support"),
+            ("support_before_trial", "support_during_trial", "support_after_trial"),
+        ),
+        (_("Comments"), ("comments",)),
+    )
+
+    def __init__(self, data: Any = None, *, proceeding: Proceeding | None = None) -> None:
+        initial: dict[str, Any] = {}
+        if proceeding is not None:
+            initial = model_to_dict(proceeding, fields=list(PROCEEDING_FIELDS))
+            initial["version"] = proceeding.version
+        super().__init__(data, initial=initial)
+        self.fields.update(
+            fields_for_model(
+                Proceeding, fields=list(PROCEEDING_FIELDS), formfield_callback=_formfield
+            )
+        )
+        self.fields["country_code"].help_text = _("ISO 3166 country code, e.g. AL")
+        self.fields["version"].required = proceeding is not None
+
+    def groups(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [(str(title), [self[name] for name in names]) for title, names in self.GROUPS]
+
+    def values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in PROCEEDING_FIELDS}
+
+
+class NoContactForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    description = forms.CharField(
+        label=_("Who this is"),
+        max_length=300,
+        required=False,
+        help_text=_("E.g. suspected recruiter, suspect's relative."),
+    )
+
+
+class NoContactRemoveForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the person taken off the list?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+    )
+
+
+class _NoContactChoice(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: models.Model) -> str:
+        assert isinstance(obj, NoContactPerson)
+        return f"{obj.name} ({obj.description})" if obj.description else obj.name
+
+
+class _ProceedingChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: models.Model) -> str:
+        assert isinstance(obj, Proceeding)
+        return f"{obj.get_kind_display()} · {obj.country_code}"
+
+
+class HearingForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    def __init__(self, data: Any = None, *, case: Case, hearing: Hearing | None = None) -> None:
+        initial: dict[str, Any] = {}
+        if hearing is not None:
+            initial = model_to_dict(hearing, fields=list(HEARING_FIELDS))
+            initial["scheduled_at"] = timezone.localtime(hearing.scheduled_at).strftime(
+                _DATETIME_FORMAT
+            )
+            initial["version"] = hearing.version
+        super().__init__(data, initial=initial)
+        names = [name for name in HEARING_FIELDS if name not in ("involved_no_contact",)]
+        self.fields.update(fields_for_model(Hearing, fields=names, formfield_callback=_formfield))
+        self.fields["involved_no_contact"] = _NoContactChoice(
+            queryset=active_no_contact(case),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            label=_("People on the no-contact list involved"),
+            help_text=_("The person must never meet them."),
+        )
+        self.fields["participants"].help_text = _("Names and roles, e.g. “Judge Fictiva”.")
+        self.fields["separation_arrangements"].help_text = _(
+            "Required when someone on the no-contact list takes part."
+        )
+        self.fields["video_recorded"].help_text = _(
+            "Needs the person's consent to a video-recorded interview."
+        )
+        self.fields["proceeding"] = _ProceedingChoice(
+            queryset=Proceeding.objects.filter(case=case),
+            required=False,
+            label=_("Proceedings"),
+        )
+        order = ["version", "kind", "scheduled_at", "place", "proceeding", "participants"]
+        order += ["involved_no_contact", "separation_arrangements", "video_recorded"]
+        self.order_fields(order)
+        self.fields["version"].required = hearing is not None
+
+    def values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in HEARING_FIELDS}

@@ -1,0 +1,67 @@
+"""Shapes of the cases API for documents, notes, the timeline and the organisations on a case.
+
+Documents are described by their metadata only; the file is fetched from ``download_url``, an
+access-checked and audited route. Notes carry their text: they are listed only to the
+organisations that may read them.
+"""
+
+import uuid
+from datetime import datetime
+
+from ninja import Field, Schema
+
+from opentrm.cases.models import NoteVisibility
+
+
+class DocumentOut(Schema):
+    id: uuid.UUID
+    kind: str
+    field_group: str
+    title: str
+    content_type: str
+    size: int
+    sha256: str
+    organisation_id: int
+    created_at: datetime
+    download_url: str
+
+
+class NoteIn(Schema):
+    text: str = Field(min_length=1, max_length=10_000)
+    visibility: NoteVisibility = NoteVisibility.CASE
+
+
+class NoteOut(Schema):
+    id: int
+    text: str
+    visibility: str
+    organisation_id: int
+    author_id: int
+    created_at: datetime
+
+
+class TimelineEntryOut(Schema):
+    at: datetime
+    date_only: bool = Field(description="The record holds a date, not a moment.")
+    kind: str = Field(description="A stable code, e.g. consent.withdrawn.")
+    label: str
+    organisation_id: int | None
+    organisation: str
+
+
+class ParticipantIn(Schema):
+    organisation_id: int
+
+
+class CaseManagerIn(Schema):
+    case_manager_id: int | None = Field(description="A user of your organisation, or null.")
+
+
+class ParticipantOut(Schema):
+    id: int
+    organisation_id: int
+    organisation: str
+    country: str
+    is_owner: bool
+    case_manager_id: int | None
+    case_manager: str = Field(description="The case manager's name, empty when none is named.")

@@ -1,0 +1,191 @@
+"""Shapes of the cases API for services, proceedings, the no-contact list and hearings.
+
+Codes and the rules across fields (dates, currency, duplicates, the no-contact and video
+guards) are checked by the services, which name the field in a 422 answer."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from ninja import Field, Schema
+from pydantic import ConfigDict
+
+from opentrm.cases.models import HearingKind, ProceedingKind, ServiceStatus, ServiceType
+
+
+class _Input(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- Services -----------------------------------------------------------------------------------
+
+
+class ServiceIn(_Input):
+    service_type: ServiceType
+    description: str = Field("", max_length=300, description="Required when the type is other.")
+    provider_id: int | None = Field(None, description="An active organisation of the directory.")
+    provider_name: str = Field("", max_length=200, description="Or a provider not in it.")
+    offered_on: date
+    cost: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
+    currency: str = Field("", max_length=3, description="ISO 4217, required with a cost.")
+    funding_source: str = Field("", max_length=200)
+    comments: str = ""
+    plan_activity_id: int | None = None
+
+
+class ServicePatch(_Input):
+    """Only the fields sent change. Moving a service on is a change of ``status`` with its
+    date: accepted (``accepted_on``), delivered (``started_on``, ``ended_on``), refused
+    (``refused_on``)."""
+
+    version: int = Field(description="The version you read: a stale one gets 409.")
+    service_type: ServiceType | None = None
+    description: str | None = Field(None, max_length=300)
+    provider_id: int | None = None
+    provider_name: str | None = Field(None, max_length=200)
+    offered_on: date | None = None
+    cost: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
+    currency: str | None = Field(None, max_length=3)
+    funding_source: str | None = Field(None, max_length=200)
+    comments: str | None = None
+    plan_activity_id: int | None = None
+    status: ServiceStatus | None = None
+    accepted_on: date | None = None
+    started_on: date | None = None
+    ended_on: date | None = None
+    refused_on: date | None = None
+
+
+class ServiceOut(Schema):
+    id: int
+    service_type: str
+    category: str
+    description: str
+    status: str
+    provider_id: int | None
+    provider_name: str
+    offered_on: date
+    accepted_on: date | None
+    started_on: date | None
+    ended_on: date | None
+    refused_on: date | None
+    cost: Decimal | None
+    currency: str
+    funding_source: str
+    comments: str
+    plan_activity_id: int | None
+    version: int
+
+
+# --- Proceedings ---------------------------------------------------------------------------------
+
+
+class ProceedingIn(_Input):
+    country_code: str = Field(description="ISO 3166-1 alpha-2")
+    kind: ProceedingKind
+    initiated: bool | None = None
+    reference: str = Field("", max_length=100)
+    statement_taken: bool | None = None
+    testified: bool | None = None
+    compensation_claimed: bool | None = None
+    compensation_obtained: bool | None = None
+    court_decision: str = Field("", description="sentenced, released, underway or empty")
+    legal_status: str = Field("", max_length=200)
+    support_before_trial: bool = False
+    support_during_trial: bool = False
+    support_after_trial: bool = False
+    comments: str = ""
+
+
+class ProceedingPatch(_Input):
+    version: int = Field(description="The version you read: a stale one gets 409.")
+    country_code: str | None = None
+    kind: ProceedingKind | None = None
+    initiated: bool | None = None
+    reference: str | None = Field(None, max_length=100)
+    statement_taken: bool | None = None
+    testified: bool | None = None
+    compensation_claimed: bool | None = None
+    compensation_obtained: bool | None = None
+    court_decision: str | None = None
+    legal_status: str | None = Field(None, max_length=200)
+    support_before_trial: bool | None = None
+    support_during_trial: bool | None = None
+    support_after_trial: bool | None = None
+    comments: str | None = None
+
+
+class ProceedingOut(Schema):
+    id: int
+    country_code: str
+    kind: str
+    initiated: bool | None
+    reference: str
+    statement_taken: bool | None
+    testified: bool | None
+    compensation_claimed: bool | None
+    compensation_obtained: bool | None
+    court_decision: str
+    legal_status: str
+    support_before_trial: bool
+    support_during_trial: bool
+    support_after_trial: bool
+    comments: str
+    version: int
+
+
+# --- The no-contact list -------------------------------------------------------------------------
+
+
+class NoContactIn(_Input):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=300, description="Who this is")
+
+
+class NoContactRemoveIn(_Input):
+    reason: str = Field(min_length=1)
+
+
+class NoContactOut(Schema):
+    id: int
+    name: str
+    description: str
+    added_at: datetime
+    removed_at: datetime | None
+
+
+# --- Interviews and hearings ---------------------------------------------------------------------
+
+
+class HearingIn(_Input):
+    kind: HearingKind
+    scheduled_at: datetime
+    place: str = Field(min_length=1, max_length=200)
+    participants: str = Field("", description="Other people attending, with their roles")
+    involved_no_contact_ids: list[int] = Field(
+        [], description="Ids of people on the case's no-contact list who take part"
+    )
+    separation_arrangements: str = Field(
+        "", description="Required when someone on the no-contact list takes part (422 without)"
+    )
+    video_recorded: bool = Field(
+        False, description="Needs the person's consent to a video-recorded interview"
+    )
+    proceeding_id: int | None = None
+
+
+class HearingCancelIn(_Input):
+    version: int = Field(description="The version you read: a stale one gets 409.")
+
+
+class HearingOut(Schema):
+    id: int
+    kind: str
+    scheduled_at: datetime
+    place: str
+    participants: str
+    involved_no_contact_ids: list[int]
+    separation_arrangements: str
+    video_recorded: bool
+    proceeding_id: int | None
+    cancelled_at: datetime | None
+    version: int

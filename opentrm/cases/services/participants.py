@@ -1,0 +1,182 @@
+"""The organisations taking part in a case and the case manager of each (issue 3 §2).
+
+A case manager of the organisation that owns the case adds organisations of the owner's
+country from the directory, and removes them again (softly; never the owner). Handing a case
+over to another country is a referral (issue 4), not this. Each participating organisation's
+case managers name their own organisation's case manager.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext as _
+
+from opentrm.accounts.models import User
+from opentrm.accounts.policy import ROLE_ACTIONS, Action, Actor, require
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+from opentrm.cases.models import Case, CaseParticipant
+from opentrm.directory.models import Organisation
+
+# Who may be an organisation's case manager: its members whose role does case work (the
+# interpreter, who only reads, cannot coordinate a case).
+MANAGER_ROLES = frozenset(
+    role.value for role, actions in ROLE_ACTIONS.items() if Action.TASK_MANAGE in actions
+)
+
+
+def active_participants(case: Case) -> models.QuerySet[CaseParticipant]:
+    return (
+        CaseParticipant.objects.filter(case=case, is_active=True)
+        .select_related("organisation__country", "case_manager")
+        .order_by("created_at", "id")
+    )
+
+
+def may_manage_participants(actor: Actor, case: Case) -> bool:
+    """A case manager of the owner organisation adds and removes organisations."""
+    return (
+        actor.may(Action.CASE_PARTICIPANTS_MANAGE)
+        and actor.organisation_id == case.owner_organisation_id
+    )
+
+
+def may_set_case_manager(actor: Actor, participant: CaseParticipant) -> bool:
+    """A case manager of the participating organisation names its case manager."""
+    return (
+        actor.may(Action.CASE_PARTICIPANTS_MANAGE)
+        and actor.organisation_id == participant.organisation_id
+        and participant.is_active
+    )
+
+
+def addable_organisations(case: Case) -> models.QuerySet[Organisation]:
+    """Active organisations of the owner's country not yet taking part."""
+    taking_part = CaseParticipant.objects.filter(case=case, is_active=True).values(
+        "organisation_id"
+    )
+    return (
+        Organisation.objects.filter(is_active=True, country_id=case.owner_organisation.country_id)
+        .exclude(pk__in=taking_part)
+        .select_related("country")
+        .order_by("name")
+    )
+
+
+def case_manager_candidates(organisation_id: int) -> models.QuerySet[User]:
+    """Active members of the organisation whose role does case work."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__is_active=True,
+            memberships__organisation_id=organisation_id,
+            memberships__role__in=MANAGER_ROLES,
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+@transaction.atomic
+def participant_add(*, actor: Actor, case: Case, organisation: Organisation) -> CaseParticipant:
+    """Add an organisation of the owner's country to the case; its members then see it."""
+    require(actor, Action.CASE_PARTICIPANTS_MANAGE)
+    if not may_manage_participants(actor, case):
+        raise PermissionDenied
+    if not organisation.is_active:
+        raise ValidationError({"organisation": _("Pick an active organisation.")})
+    if organisation.country_id != case.owner_organisation.country_id:
+        raise ValidationError(
+            {
+                "organisation": _(
+                    "Only organisations of the case's country can be added here. "
+                    "Handing the case over to another country is a referral."
+                )
+            }
+        )
+    participant = (
+        CaseParticipant.objects.select_for_update()
+        .filter(case=case, organisation=organisation)
+        .first()
+    )
+    if participant is not None and participant.is_active:
+        raise ValidationError({"organisation": _("This organisation already takes part.")})
+    if participant is not None:
+        participant.is_active = True
+        participant.added_by = actor.user
+        participant.save(update_fields=["is_active", "added_by", "updated_at"])
+    else:
+        try:
+            with transaction.atomic():
+                participant = CaseParticipant.objects.create(
+                    case=case, organisation=organisation, added_by=actor.user
+                )
+        except IntegrityError:  # added by someone else at the same moment
+            raise ValidationError(
+                {"organisation": _("This organisation already takes part.")}
+            ) from None
+    record_event(
+        event_type=EventType.PARTICIPANT_ADDED,
+        actor=actor,
+        target=participant,
+        detail={"case_id": case.pk, "organisation_id": organisation.pk},
+    )
+    return participant
+
+
+@transaction.atomic
+def participant_remove(*, actor: Actor, participant: CaseParticipant) -> CaseParticipant:
+    """Take an organisation off the case (its members no longer see it); never the owner."""
+    require(actor, Action.CASE_PARTICIPANTS_MANAGE)
+    case = participant.case
+    if not may_manage_participants(actor, case):
+        raise PermissionDenied
+    if participant.organisation_id == case.owner_organisation_id:
+        raise ValidationError(_("The organisation that owns the case cannot be removed."))
+    updated = CaseParticipant.objects.filter(pk=participant.pk, is_active=True).update(
+        is_active=False
+    )
+    participant.is_active = False
+    if updated:
+        record_event(
+            event_type=EventType.PARTICIPANT_REMOVED,
+            actor=actor,
+            target=participant,
+            detail={"case_id": case.pk, "organisation_id": participant.organisation_id},
+        )
+    return participant
+
+
+@transaction.atomic
+def participant_set_case_manager(
+    *, actor: Actor, participant: CaseParticipant, case_manager: User | None
+) -> CaseParticipant:
+    """Name (or clear) the case manager of the actor's own organisation on the case."""
+    require(actor, Action.CASE_PARTICIPANTS_MANAGE)
+    if not may_set_case_manager(actor, participant):
+        raise PermissionDenied
+    if (
+        case_manager is not None
+        and not case_manager_candidates(participant.organisation_id)
+        .filter(pk=case_manager.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            {"case_manager": _("Pick an active member of your organisation who works on cases.")}
+        )
+    new_id = case_manager.pk if case_manager is not None else None
+    if participant.case_manager_id == new_id:
+        return participant
+    participant.case_manager = case_manager
+    participant.save(update_fields=["case_manager", "updated_at"])
+    record_event(
+        event_type=EventType.PARTICIPANT_CHANGED,
+        actor=actor,
+        target=participant,
+        changed_fields=["case_manager"],
+        detail={
+            "case_id": participant.case_id,
+            "organisation_id": participant.organisation_id,
+            "case_manager_id": new_id,
+        },
+    )
+    return participant

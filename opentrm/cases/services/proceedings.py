@@ -1,0 +1,549 @@
+"""Civil and criminal proceedings (issue 3 §9, template §7, SOP V), the no-contact list and the
+interviews and hearings of the person.
+
+Two guards live here:
+
+- SOP-P13, no direct contact between the person and a suspect: scheduling an interview or
+  hearing where someone on the case's no-contact list is involved (picked, or named among the
+  other people attending) is refused until the arrangements that keep them apart are written
+  down. The refusal names the people, on the form only: the audit trail holds ids.
+- SOP-P5, a video-recorded interview needs the person's consent (the consent register).
+"""
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, require
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+from opentrm.cases.models import (
+    Case,
+    ConsentPurpose,
+    CourtDecision,
+    Hearing,
+    HearingKind,
+    NoContactPerson,
+    Proceeding,
+    ProceedingKind,
+)
+from opentrm.cases.selectors import consent_in_force
+from opentrm.core.concurrency import save_if_unchanged
+from opentrm.core.errors import ConflictError
+from opentrm.directory.validation import validate_country_code
+
+PROCEEDING_FIELDS = (
+    "country_code",
+    "kind",
+    "initiated",
+    "reference",
+    "statement_taken",
+    "testified",
+    "compensation_claimed",
+    "compensation_obtained",
+    "court_decision",
+    "legal_status",
+    "support_before_trial",
+    "support_during_trial",
+    "support_after_trial",
+    "comments",
+)
+_PROCEEDING_DEFAULTS: dict[str, Any] = {
+    "country_code": "",
+    "kind": "",
+    "initiated": None,
+    "reference": "",
+    "statement_taken": None,
+    "testified": None,
+    "compensation_claimed": None,
+    "compensation_obtained": None,
+    "court_decision": "",
+    "legal_status": "",
+    "support_before_trial": False,
+    "support_during_trial": False,
+    "support_after_trial": False,
+    "comments": "",
+}
+_PROCEEDING_TEXT = ("reference", "legal_status", "comments")
+_PROCEEDING_FLAGS = ("support_before_trial", "support_during_trial", "support_after_trial")
+
+HEARING_FIELDS = (
+    "kind",
+    "scheduled_at",
+    "place",
+    "participants",
+    "involved_no_contact",
+    "separation_arrangements",
+    "video_recorded",
+    "proceeding",
+)
+_HEARING_TEXT = ("place", "participants", "separation_arrangements")
+
+
+def may_view_proceedings(actor: Actor) -> bool:
+    return actor.field_group_access(FieldGroup.PROCEEDINGS) >= Access.VIEW
+
+
+def may_edit_proceedings(actor: Actor) -> bool:
+    return actor.field_group_access(FieldGroup.PROCEEDINGS) >= Access.EDIT
+
+
+def _require_edit(actor: Actor) -> None:
+    require(actor, Action.CASE_VIEW)
+    if not may_edit_proceedings(actor):
+        raise PermissionDenied
+
+
+def _key(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return ("pk", value.pk)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return frozenset(_key(item) for item in value)
+    return value
+
+
+# --- Proceedings ---------------------------------------------------------------------------------
+
+
+def _proceeding_values(values: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(changes) - set(PROCEEDING_FIELDS)
+    if unknown:
+        raise ValueError(f"not a proceedings field: {sorted(unknown)}")
+    for name, value in changes.items():
+        if name in _PROCEEDING_TEXT or name == "court_decision":
+            value = str(value or "").strip()
+        elif name in _PROCEEDING_FLAGS:
+            value = bool(value)
+        values[name] = value
+    return values
+
+
+def _validate_proceeding(case: Case, values: dict[str, Any], exclude_pk: int | None) -> None:
+    errors: dict[str, str] = {}
+    try:
+        values["country_code"] = validate_country_code(str(values["country_code"] or ""))
+    except ValidationError as error:
+        errors["country_code"] = error.messages[0]
+    if values["kind"] not in ProceedingKind.values:
+        errors["kind"] = _("Pick civil or criminal proceedings.")
+    else:
+        values["kind"] = ProceedingKind(values["kind"]).value
+    if values["court_decision"] and values["court_decision"] not in CourtDecision.values:
+        errors["court_decision"] = _("Pick a court decision from the list.")
+    not_initiated = values["initiated"] is False
+    if not_initiated and values["court_decision"]:
+        errors["court_decision"] = _("There is no court decision in a case that was not initiated.")
+    if not_initiated and values["testified"]:
+        errors["testified"] = _(
+            "The person cannot have testified in a case that was not initiated."
+        )
+    if values["compensation_obtained"] and values["compensation_claimed"] is False:
+        errors["compensation_obtained"] = _(
+            "Compensation cannot have been obtained without a claim: record the claim as filed."
+        )
+    if "country_code" not in errors and "kind" not in errors:
+        duplicate = Proceeding.objects.filter(
+            case=case, country_code=values["country_code"], kind=values["kind"]
+        )
+        if exclude_pk is not None:
+            duplicate = duplicate.exclude(pk=exclude_pk)
+        if duplicate.exists():
+            errors["kind"] = _duplicate_message(values["country_code"], values["kind"])
+    if errors:
+        raise ValidationError(errors)
+
+
+def _duplicate_message(country_code: str, kind: str) -> str:
+    return _("%(kind)s in %(country)s are already recorded on this case: edit them instead.") % {
+        "kind": ProceedingKind(kind).label,
+        "country": country_code,
+    }
+
+
+@transaction.atomic
+def proceeding_record(
+    *, actor: Actor, case: Case, country_code: str, kind: str, **fields: Any
+) -> Proceeding:
+    """Record a set of proceedings in one country (one per case, country and kind), with the
+    template §7 answers known so far (``fields``: the rest of ``PROCEEDING_FIELDS``)."""
+    _require_edit(actor)
+    assert actor.membership is not None
+    values = _proceeding_values(
+        dict(_PROCEEDING_DEFAULTS), {"country_code": country_code, "kind": kind, **fields}
+    )
+    _validate_proceeding(case, values, exclude_pk=None)
+    proceeding = Proceeding(
+        case=case, organisation=actor.membership.organisation, updated_by=actor.user, **values
+    )
+    proceeding.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            proceeding.save()
+    except IntegrityError:  # recorded by someone else at the same moment
+        raise ValidationError({"kind": _duplicate_message(values["country_code"], kind)}) from None
+    record_event(
+        event_type=EventType.PROCEEDING_RECORDED,
+        actor=actor,
+        target=proceeding,
+        detail={
+            "case_id": case.pk,
+            "country_code": proceeding.country_code,
+            "kind": proceeding.kind,
+        },
+    )
+    return proceeding
+
+
+@transaction.atomic
+def proceeding_update(
+    *, actor: Actor, proceeding: Proceeding, expected_version: int, changes: Mapping[str, Any]
+) -> Proceeding:
+    """Change the answers of a set of proceedings; only the fields in ``changes`` change."""
+    _require_edit(actor)
+    current = Proceeding.objects.select_for_update().filter(pk=proceeding.pk).first()
+    if current is None:
+        raise ConflictError(_("These proceedings no longer exist. Reload the page."))
+    proceeding = current
+    before = {name: getattr(proceeding, name) for name in PROCEEDING_FIELDS}
+    values = _proceeding_values(dict(before), changes)
+    _validate_proceeding(proceeding.case, values, exclude_pk=proceeding.pk)
+    changed = [name for name in PROCEEDING_FIELDS if values[name] != before[name]]
+    if not changed and expected_version == proceeding.version:
+        return proceeding
+    for name in changed:
+        setattr(proceeding, name, values[name])
+    try:
+        with transaction.atomic():
+            save_if_unchanged(
+                proceeding, expected_version=expected_version, fields=changed, actor=actor.user
+            )
+    except IntegrityError:
+        raise ValidationError(
+            {"kind": _duplicate_message(values["country_code"], values["kind"])}
+        ) from None
+    if changed:
+        record_event(
+            event_type=EventType.PROCEEDING_CHANGED,
+            actor=actor,
+            target=proceeding,
+            changed_fields=changed,
+            detail={
+                "case_id": proceeding.case_id,
+                "country_code": proceeding.country_code,
+                "kind": proceeding.kind,
+            },
+        )
+    return proceeding
+
+
+# --- The no-contact list -------------------------------------------------------------------------
+
+
+def active_no_contact(case: Case) -> models.QuerySet[NoContactPerson]:
+    """The people the person must not meet: those on the list and not removed from it."""
+    return NoContactPerson.objects.filter(case=case, removed_at__isnull=True)
+
+
+@transaction.atomic
+def no_contact_add(
+    *, actor: Actor, case: Case, name: str, description: str = ""
+) -> NoContactPerson:
+    """Put someone on the case's no-contact list. The audit trail keeps ids, never the name."""
+    _require_edit(actor)
+    name = " ".join(name.split())
+    description = " ".join(description.split())
+    if not name:
+        raise ValidationError({"name": _("Enter the name of the person to keep away.")})
+    entry = NoContactPerson(case=case, name=name, description=description, added_by=actor.user)
+    entry.full_clean()
+    entry.save()
+    record_event(
+        event_type=EventType.NO_CONTACT_ADDED,
+        actor=actor,
+        target=entry,
+        detail={"case_id": case.pk, "no_contact_id": entry.pk},
+    )
+    return entry
+
+
+@transaction.atomic
+def no_contact_remove(*, actor: Actor, entry: NoContactPerson, reason: str) -> NoContactPerson:
+    """Take someone off the list, softly and with a reason; the entry and its history stay."""
+    _require_edit(actor)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the person is taken off the list.")})
+    current = NoContactPerson.objects.select_for_update().filter(pk=entry.pk).first()
+    if current is None or current.removed_at is not None:
+        raise ConflictError(_("This person was already taken off the list. Reload the page."))
+    current.removed_at = timezone.now()
+    current.removed_by = actor.user
+    current.removal_reason = reason
+    current.save(update_fields=["removed_at", "removed_by", "removal_reason", "updated_at"])
+    record_event(
+        event_type=EventType.NO_CONTACT_REMOVED,
+        actor=actor,
+        target=current,
+        detail={"case_id": current.case_id, "no_contact_id": current.pk},
+    )
+    return current
+
+
+# --- Interviews and hearings ---------------------------------------------------------------------
+
+
+def normalise_name(text: str) -> str:
+    """Lower case, without accents, one space between words: "  Ćosić  Ana" -> "cosic ana"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(bare.casefold().split())
+
+
+def named_in(entries: Iterable[NoContactPerson], text: str) -> list[NoContactPerson]:
+    """The entries whose name appears, as whole words, in ``text``."""
+    haystack = normalise_name(text)
+    if not haystack:
+        return []
+    found = []
+    for entry in entries:
+        needle = normalise_name(entry.name)
+        if needle and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack):
+            found.append(entry)
+    return found
+
+
+def no_contact_conflicts(
+    active: Sequence[NoContactPerson], involved: Iterable[NoContactPerson], participants: str
+) -> list[NoContactPerson]:
+    """Who on the list (``active``) takes part: picked as involved, or named among those
+    attending. Ordered as the list is."""
+    picked = {entry.pk for entry in involved}
+    named = {entry.pk for entry in named_in(active, participants)}
+    return [entry for entry in active if entry.pk in picked | named]
+
+
+class NoContactConflictError(ValidationError):
+    """Someone on the no-contact list takes part and no separation arrangements are written.
+
+    The message names them: it is for the form or the API response, never for a log."""
+
+    def __init__(self, people: Sequence[NoContactPerson]) -> None:
+        names = ", ".join(entry.name for entry in people)
+        super().__init__(
+            {
+                "separation_arrangements": _(
+                    "Someone on the no-contact list takes part: %(names)s. The person must "
+                    "never meet them. Describe the arrangements that keep them apart (separate "
+                    "arrival and waiting rooms, a video link, a screen…) to schedule it."
+                )
+                % {"names": names}
+            }
+        )
+        self.people = list(people)
+
+
+def _validate_hearing(
+    case: Case, values: dict[str, Any], *, check_time: bool, active: list[NoContactPerson]
+) -> list[NoContactPerson]:
+    """Raise ValidationError (NoContactConflictError for SOP-P13 alone) or return who on the list
+    takes part."""
+    errors: dict[str, str] = {}
+    if values["kind"] not in HearingKind.values:
+        errors["kind"] = _("Pick a type from the list.")
+    else:
+        values["kind"] = HearingKind(values["kind"]).value
+    scheduled_at: datetime | None = values["scheduled_at"]
+    if scheduled_at is None:
+        errors["scheduled_at"] = _("Enter the date and time.")
+    elif check_time and scheduled_at < timezone.now():
+        errors["scheduled_at"] = _("The date and time have passed: schedule it for later.")
+    if not values["place"]:
+        errors["place"] = _("Enter the place.")
+    active_ids = {entry.pk for entry in active}
+    if any(entry.pk not in active_ids for entry in values["involved_no_contact"]):
+        errors["involved_no_contact"] = _("Pick people on this case's no-contact list.")
+    proceeding = values["proceeding"]
+    if proceeding is not None and proceeding.case_id != case.pk:
+        errors["proceeding"] = _("Pick proceedings of this case.")
+    if values["video_recorded"]:
+        consent = consent_in_force(case=case, purpose=ConsentPurpose.VIDEO_INTERVIEW)
+        if consent is None:
+            errors["video_recorded"] = _(
+                "A video-recorded interview needs the person's consent to it, and none is in "
+                "force in the consent register. Record the person's consent first, or schedule "
+                "the interview without video."
+            )
+        elif (
+            consent.expires_on is not None
+            and scheduled_at is not None
+            and consent.expires_on < timezone.localdate(scheduled_at)
+        ):
+            errors["video_recorded"] = _(
+                "The person's consent to a video-recorded interview expires on %(date)s, before "
+                "the interview. Record a new consent first, or schedule it without video."
+            ) % {"date": formats.date_format(consent.expires_on, "SHORT_DATE_FORMAT")}
+    if errors:
+        raise ValidationError(errors)
+    conflicts = no_contact_conflicts(active, values["involved_no_contact"], values["participants"])
+    if conflicts and not values["separation_arrangements"]:
+        raise NoContactConflictError(conflicts)
+    return conflicts
+
+
+def _hearing_values(values: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(changes) - set(HEARING_FIELDS)
+    if unknown:
+        raise ValueError(f"not a hearing field: {sorted(unknown)}")
+    for name, value in changes.items():
+        if name in _HEARING_TEXT:
+            value = str(value or "").strip()
+            if name == "place":
+                value = " ".join(value.split())
+        elif name == "involved_no_contact":
+            value = list(value or [])
+        elif name == "video_recorded":
+            value = bool(value)
+        values[name] = value
+    return values
+
+
+def _hearing_detail(hearing: Hearing, involved: Sequence[NoContactPerson]) -> dict[str, Any]:
+    return {
+        "case_id": hearing.case_id,
+        "kind": hearing.kind,
+        "no_contact_ids": sorted(entry.pk for entry in involved),
+        "video_recorded": hearing.video_recorded,
+    }
+
+
+@transaction.atomic
+def hearing_schedule(
+    *,
+    actor: Actor,
+    case: Case,
+    kind: str,
+    scheduled_at: datetime | None,
+    place: str,
+    participants: str = "",
+    involved_no_contact: Iterable[NoContactPerson] = (),
+    separation_arrangements: str = "",
+    video_recorded: bool = False,
+    proceeding: Proceeding | None = None,
+) -> Hearing:
+    """Schedule an interview or hearing of the person.
+
+    Refused (NoContactConflictError) while someone on the no-contact list takes part and no
+    separation arrangements are written; refused when it is to be video-recorded without the
+    person's consent (SOP-P5). People on the list named among those attending are recorded as
+    involved too.
+    """
+    _require_edit(actor)
+    assert actor.membership is not None
+    values = _hearing_values(
+        dict.fromkeys(HEARING_FIELDS),
+        {
+            "kind": kind,
+            "scheduled_at": scheduled_at,
+            "place": place,
+            "participants": participants,
+            "involved_no_contact": involved_no_contact,
+            "separation_arrangements": separation_arrangements,
+            "video_recorded": video_recorded,
+            "proceeding": proceeding,
+        },
+    )
+    # Locked: nobody adds to the list between the check and the save.
+    active = list(active_no_contact(case).select_for_update())
+    involved = _validate_hearing(case, values, check_time=True, active=active)
+    hearing = Hearing(
+        case=case,
+        organisation=actor.membership.organisation,
+        updated_by=actor.user,
+        **{name: values[name] for name in HEARING_FIELDS if name != "involved_no_contact"},
+    )
+    hearing.full_clean()
+    hearing.save()
+    hearing.involved_no_contact.set(involved)
+    record_event(
+        event_type=EventType.HEARING_SCHEDULED,
+        actor=actor,
+        target=hearing,
+        detail=_hearing_detail(hearing, involved),
+    )
+    return hearing
+
+
+def _locked_hearing(hearing: Hearing) -> Hearing:
+    current = Hearing.objects.select_for_update().filter(pk=hearing.pk).first()
+    if current is None:
+        raise ConflictError(_("This interview or hearing no longer exists. Reload the page."))
+    if current.cancelled_at is not None:
+        raise ConflictError(_("This interview or hearing was cancelled. Reload the page."))
+    return current
+
+
+@transaction.atomic
+def hearing_update(
+    *, actor: Actor, hearing: Hearing, expected_version: int, changes: Mapping[str, Any]
+) -> Hearing:
+    """Change a scheduled interview or hearing, under the same rules as scheduling it."""
+    _require_edit(actor)
+    hearing = _locked_hearing(hearing)
+    before: dict[str, Any] = {
+        name: getattr(hearing, name) for name in HEARING_FIELDS if name != "involved_no_contact"
+    }
+    before["involved_no_contact"] = list(hearing.involved_no_contact.all())
+    values = _hearing_values(dict(before), changes)
+    # Entries taken off the list since scheduling stay recorded as they were, unchecked.
+    kept = [entry for entry in before["involved_no_contact"] if entry.removed_at is not None]
+    kept_ids = {entry.pk for entry in kept}
+    values["involved_no_contact"] = [
+        entry for entry in values["involved_no_contact"] if entry.pk not in kept_ids
+    ]
+    active = list(active_no_contact(hearing.case).select_for_update())
+    moved = values["scheduled_at"] != before["scheduled_at"]
+    involved = _validate_hearing(hearing.case, values, check_time=moved, active=active)
+    values["involved_no_contact"] = involved + kept
+    changed = [name for name in HEARING_FIELDS if _key(values[name]) != _key(before[name])]
+    if not changed and expected_version == hearing.version:
+        return hearing
+    plain = [name for name in changed if name != "involved_no_contact"]
+    for name in plain:
+        setattr(hearing, name, values[name])
+    save_if_unchanged(hearing, expected_version=expected_version, fields=plain, actor=actor.user)
+    if "involved_no_contact" in changed:
+        hearing.involved_no_contact.set(values["involved_no_contact"])
+    if changed:
+        record_event(
+            event_type=EventType.HEARING_CHANGED,
+            actor=actor,
+            target=hearing,
+            changed_fields=changed,
+            detail=_hearing_detail(hearing, involved),
+        )
+    return hearing
+
+
+@transaction.atomic
+def hearing_cancel(*, actor: Actor, hearing: Hearing, expected_version: int) -> Hearing:
+    """Cancel an interview or hearing; it stays on record as cancelled."""
+    _require_edit(actor)
+    hearing = _locked_hearing(hearing)
+    hearing.cancelled_at = timezone.now()
+    save_if_unchanged(
+        hearing, expected_version=expected_version, fields=["cancelled_at"], actor=actor.user
+    )
+    record_event(
+        event_type=EventType.HEARING_CANCELLED,
+        actor=actor,
+        target=hearing,
+        detail={"case_id": hearing.case_id},
+    )
+    return hearing
