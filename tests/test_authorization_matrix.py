@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import Enum
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -21,8 +23,20 @@ from django.utils import timezone
 from conftest import World
 from opentrm.accounts.roles import Role
 from opentrm.accounts.services import api_token_create
-from opentrm.cases.models import CaseMeasure, Task
-from opentrm.cases.services import case_register, consent_record
+from opentrm.agreements import services as agreement_services
+from opentrm.cases.models import Case, CaseMeasure, CaseParticipant, Task
+from opentrm.cases.services import (
+    assessment_record,
+    case_register,
+    consent_record,
+    document_upload,
+    hearing_schedule,
+    no_contact_add,
+    note_add,
+    plan_draft,
+    proceeding_record,
+    service_offer,
+)
 from opentrm.directory.models import ContactPoint, Function, Responsibility
 
 
@@ -126,6 +140,15 @@ class Objects:
     case_id: str
     consent_id: int
     task_id: int
+    assessment_id: int
+    plan_id: int
+    service_id: int
+    proceeding_id: int
+    no_contact_id: int
+    hearing_id: int
+    agreement_id: int
+    agreement_party_id: int
+    meeting_id: int
 
 
 def make_objects(world: World) -> Objects:
@@ -150,8 +173,50 @@ def make_objects(world: World) -> Objects:
     task = Task.objects.create(
         case=case, title="matrix", due_on=timezone.localdate(), organisation=world.agency_a
     )
+    caseworker, prosecutor = world.actor(Role.CASEWORKER), world.actor(Role.PROSECUTOR)
+    assessment = assessment_record(
+        actor=caseworker, case=case, kind="needs", assessed_on=timezone.localdate()
+    )
+    plan = plan_draft(actor=caseworker, case=case, goals="matrix")
+    service = service_offer(
+        actor=caseworker, case=case, service_type="shelter", offered_on=timezone.localdate()
+    )
+    proceeding = proceeding_record(actor=prosecutor, case=case, country_code="AL", kind="criminal")
+    no_contact = no_contact_add(actor=prosecutor, case=case, name="Matrix Suspect")
+    hearing = hearing_schedule(
+        actor=prosecutor,
+        case=case,
+        kind="police_interview",
+        scheduled_at=timezone.now() + timedelta(days=7),
+        place="Matrix room",
+    )
+    # A draft agreement between agency A and agency C (same country): B's members must not see it.
+    manager = world.actor(Role.CASE_MANAGER)
+    agreement = agreement_services.agreement_create(
+        actor=manager, title="Matrix MoU", type="mou", scope="national"
+    )
+    agreement_services.party_add(actor=manager, agreement=agreement, organisation=world.agency_c)
+    meeting = agreement_services.meeting_schedule(
+        actor=manager, agreement=agreement, held_on=timezone.localdate(), subject="Matrix meeting"
+    )
+    party = agreement.versions.get().parties.get(organisation=world.agency_a)
     return Objects(
-        world, contact_point, responsibility, token.pk, str(case.public_id), consent.pk, task.pk
+        world,
+        contact_point,
+        responsibility,
+        token.pk,
+        str(case.public_id),
+        consent.pk,
+        task.pk,
+        assessment_id=assessment.pk,
+        plan_id=plan.pk,
+        service_id=service.pk,
+        proceeding_id=proceeding.pk,
+        no_contact_id=no_contact.pk,
+        hearing_id=hearing.pk,
+        agreement_id=agreement.pk,
+        agreement_party_id=party.pk,
+        meeting_id=meeting.pk,
     )
 
 
@@ -427,6 +492,645 @@ ROUTES: list[Route] = [
         args=lambda o: [o.token_id],
     ),
 ]
+
+# --- issue 3: assessments, health and plans -----------------------------------------------
+
+ASSISTANCE_VIEW = (Role.CASE_MANAGER, Role.CASEWORKER, Role.POLICE_INVESTIGATOR, Role.GUARDIAN)
+ASSISTANCE_EDIT = (Role.CASE_MANAGER, Role.CASEWORKER, Role.GUARDIAN)
+
+ASSESSMENT_ROUTES = [
+    # cases: assessments and health
+    Route(
+        "cases:assessment_list",
+        case_participants(*ASSISTANCE_VIEW),
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "cases:assessment_create",
+        case_participants(*ASSISTANCE_EDIT),
+        args=lambda o: [o.case_id, "needs"],
+    ),
+    Route(
+        "cases:assessment_create",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        args=lambda o: [o.case_id, "needs"],
+    ),
+    Route(
+        "cases:assessment_edit",
+        case_participants(*ASSISTANCE_EDIT),
+        args=lambda o: [o.case_id, o.assessment_id],
+    ),
+    Route(
+        "cases:assessment_edit",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        args=lambda o: [o.case_id, o.assessment_id],
+    ),
+    Route(
+        "cases:assessment_delete",
+        case_participants(*ASSISTANCE_EDIT),
+        args=lambda o: [o.case_id, o.assessment_id],
+    ),
+    Route(
+        "cases:assessment_delete",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        args=lambda o: [o.case_id, o.assessment_id],
+    ),
+    Route("cases:health_edit", case_participants(Role.CASE_MANAGER), args=lambda o: [o.case_id]),
+    Route(
+        "cases:health_edit",
+        case_participants(Role.CASE_MANAGER),
+        method="post",
+        args=lambda o: [o.case_id],
+    ),
+    # cases: the individual assistance plan and the risk management plan
+    Route("cases:plan_create", case_participants(*ASSISTANCE_EDIT), args=lambda o: [o.case_id]),
+    Route(
+        "cases:plan_create",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "cases:plan_detail",
+        case_participants(*ASSISTANCE_VIEW),
+        args=lambda o: [o.case_id, o.plan_id],
+    ),
+    Route(
+        "cases:plan_edit",
+        case_participants(*ASSISTANCE_EDIT),
+        args=lambda o: [o.case_id, o.plan_id],
+    ),
+    Route(
+        "cases:plan_edit",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        args=lambda o: [o.case_id, o.plan_id],
+    ),
+    Route(
+        "cases:plan_acknowledge",
+        case_participants(*ASSISTANCE_EDIT),
+        args=lambda o: [o.case_id, o.plan_id],
+    ),
+    Route(
+        "cases:plan_acknowledge",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        args=lambda o: [o.case_id, o.plan_id],
+    ),
+    Route(
+        "cases:plan_activate",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        args=lambda o: [o.case_id, o.plan_id],
+    ),
+    Route(
+        "cases:plan_revise",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        args=lambda o: [o.case_id, o.plan_id],
+    ),
+    Route(
+        "cases:plan_close",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        args=lambda o: [o.case_id, o.plan_id],
+    ),
+    Route("cases:risk_plan_edit", case_participants(*ASSISTANCE_EDIT), args=lambda o: [o.case_id]),
+    Route(
+        "cases:risk_plan_edit",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "cases:risk_plan_review", case_participants(*ASSISTANCE_EDIT), args=lambda o: [o.case_id]
+    ),
+    Route(
+        "cases:risk_plan_review",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        args=lambda o: [o.case_id],
+    ),
+    # API: assessments, health, plans
+    Route(
+        "api-1:cases_assessments", case_participants(*ASSISTANCE_VIEW), args=lambda o: [o.case_id]
+    ),
+    Route(
+        "api-1:cases_assessment_record",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        args=lambda o: [o.case_id],
+        json=True,
+        data=lambda o: {"kind": "needs", "assessed_on": timezone.localdate().isoformat()},
+    ),
+    Route(
+        "api-1:cases_health",
+        case_participants(Role.CASE_MANAGER, Role.CASEWORKER, Role.GUARDIAN),
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "api-1:cases_health_update",
+        case_participants(Role.CASE_MANAGER),
+        method="put",
+        args=lambda o: [o.case_id],
+        json=True,
+        data=lambda o: {"version": 0, "comments": "matrix"},
+    ),
+    Route("api-1:cases_plans", case_participants(*ASSISTANCE_VIEW), args=lambda o: [o.case_id]),
+    Route(
+        "api-1:cases_plan_draft",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        args=lambda o: [o.case_id],
+        json=True,
+        data=lambda o: {"goals": "matrix"},  # 422: a draft exists already
+    ),
+    Route(
+        "api-1:cases_plan_acknowledge",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        args=lambda o: [o.case_id, o.plan_id],
+        json=True,
+        data=lambda o: {
+            "version": 1,
+            "acknowledged_on": timezone.localdate().isoformat(),
+            "how": "matrix",
+        },
+    ),
+    Route(
+        "api-1:cases_plan_activate",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        args=lambda o: [o.case_id, o.plan_id],
+        json=True,
+        data=lambda o: {"version": 1},  # 422: not acknowledged, no consent
+    ),
+    Route("api-1:cases_risk_plan", case_participants(*ASSISTANCE_VIEW), args=lambda o: [o.case_id]),
+    Route(
+        "api-1:cases_risk_plan_save",
+        case_participants(*ASSISTANCE_EDIT),
+        method="put",
+        args=lambda o: [o.case_id],
+        json=True,
+        data=lambda o: {
+            "version": 0,
+            "risks": "matrix",
+            "measures": "matrix",
+            "review_every_days": 30,
+            "next_review_on": (timezone.localdate() + timedelta(days=30)).isoformat(),
+        },
+    ),
+    Route(
+        "api-1:cases_risk_plan_review",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        args=lambda o: [o.case_id],
+        json=True,
+        data=lambda o: {"version": 1, "reviewed_on": timezone.localdate().isoformat()},
+    ),  # 422: no risk plan yet
+]
+
+# --- issue 3: services, proceedings, no-contact list, hearings ------------------------------
+
+SERVICE_EDITORS = (Role.CASE_MANAGER, Role.CASEWORKER, Role.GUARDIAN)
+SERVICE_VIEWERS = (*SERVICE_EDITORS, Role.POLICE_INVESTIGATOR)
+PROCEEDING_EDITORS = (Role.CASE_MANAGER, Role.POLICE_INVESTIGATOR, Role.PROSECUTOR)
+PROCEEDING_VIEWERS = (*PROCEEDING_EDITORS, Role.CASEWORKER, Role.GUARDIAN)
+
+
+def _service(o: Objects) -> list[Any]:
+    return [o.case_id, o.service_id]
+
+
+def _proceeding(o: Objects) -> list[Any]:
+    return [o.case_id, o.proceeding_id]
+
+
+def _no_contact(o: Objects) -> list[Any]:
+    return [o.case_id, o.no_contact_id]
+
+
+def _hearing(o: Objects) -> list[Any]:
+    return [o.case_id, o.hearing_id]
+
+
+def _case(o: Objects) -> list[Any]:
+    return [o.case_id]
+
+
+ROUTES_SERVICES: list[Route] = [
+    # cases: services (ASSISTANCE)
+    *[
+        Route(name, case_participants(*SERVICE_EDITORS), method=method, args=args)
+        for name, args in (
+            ("cases:service_create", _case),
+            ("cases:service_edit", _service),
+            ("cases:service_status", _service),
+            ("cases:service_delete", _service),
+        )
+        for method in ("get", "post")
+    ],
+    # cases: proceedings, no-contact list, interviews and hearings (PROCEEDINGS)
+    *[
+        Route(name, case_participants(*PROCEEDING_EDITORS), method=method, args=args)
+        for name, args in (
+            ("cases:proceeding_create", _case),
+            ("cases:proceeding_edit", _proceeding),
+            ("cases:no_contact_add", _case),
+            ("cases:no_contact_remove", _no_contact),
+            ("cases:hearing_schedule", _case),
+            ("cases:hearing_edit", _hearing),
+        )
+        for method in ("get", "post")
+    ],
+    Route(
+        "cases:hearing_cancel",
+        case_participants(*PROCEEDING_EDITORS),
+        method="post",
+        args=_hearing,
+        data=lambda o: {"version": 1},
+    ),
+    Route(
+        "cases:hearing_cancel",
+        case_participants(*PROCEEDING_EDITORS),
+        method="post",
+        args=_hearing,
+    ),
+    # API: services
+    Route("api-1:cases_services", case_participants(*SERVICE_VIEWERS), args=_case),
+    Route(
+        "api-1:cases_service_create",
+        case_participants(*SERVICE_EDITORS),
+        method="post",
+        args=_case,
+        json=True,
+        data=lambda o: {"service_type": "medical", "offered_on": "2026-01-05"},
+    ),
+    Route(
+        "api-1:cases_service_update",
+        case_participants(*SERVICE_EDITORS),
+        method="patch",
+        args=_service,
+        json=True,
+        data=lambda o: {"version": 1, "comments": "matrix"},
+    ),
+    # API: proceedings, no-contact list, hearings
+    Route("api-1:cases_proceedings", case_participants(*PROCEEDING_VIEWERS), args=_case),
+    Route(
+        "api-1:cases_proceeding_create",
+        case_participants(*PROCEEDING_EDITORS),
+        method="post",
+        args=_case,
+        json=True,
+        data=lambda o: {"country_code": "AL", "kind": "civil"},
+    ),
+    Route(
+        "api-1:cases_proceeding_update",
+        case_participants(*PROCEEDING_EDITORS),
+        method="patch",
+        args=_proceeding,
+        json=True,
+        data=lambda o: {"version": 1, "testified": True},
+    ),
+    Route("api-1:cases_no_contact", case_participants(*PROCEEDING_VIEWERS), args=_case),
+    Route(
+        "api-1:cases_no_contact_add",
+        case_participants(*PROCEEDING_EDITORS),
+        method="post",
+        args=_case,
+        json=True,
+        data=lambda o: {"name": "Matrix Person"},
+    ),
+    Route(
+        "api-1:cases_no_contact_remove",
+        case_participants(*PROCEEDING_EDITORS),
+        method="post",
+        args=_no_contact,
+        json=True,
+        data=lambda o: {"reason": "matrix"},
+    ),
+    Route("api-1:cases_hearings", case_participants(*PROCEEDING_VIEWERS), args=_case),
+    Route(
+        "api-1:cases_hearing_schedule",
+        case_participants(*PROCEEDING_EDITORS),
+        method="post",
+        args=_case,
+        json=True,
+        data=lambda o: {
+            "kind": "police_interview",
+            "scheduled_at": (timezone.now() + timedelta(days=3)).isoformat(),
+            "place": "Matrix room",
+        },
+    ),
+    Route(
+        "api-1:cases_hearing_cancel",
+        case_participants(*PROCEEDING_EDITORS),
+        method="post",
+        args=_hearing,
+        json=True,
+        data=lambda o: {"version": 1},
+    ),
+]
+
+# --- issue 3: documents, notes, timeline, organisations on a case ---------------------------
+
+
+def _matrix_case(o: Objects) -> Case:
+    return Case.objects.get(public_id=o.case_id)
+
+
+def _document(o: Objects) -> list[Any]:
+    """An identity document uploaded by agency A's caseworker (every case role may see
+    identity, so every role of agency A may open it; prosecutors and interpreters only view
+    identity, so they may not delete it)."""
+    document = document_upload(
+        actor=o.world.actor(Role.CASEWORKER),
+        case=_matrix_case(o),
+        upload=SimpleUploadedFile("matrix.pdf", b"%PDF-1.4 matrix"),
+        title="matrix",
+        kind="identity_document",
+    )
+    return [o.case_id, str(document.public_id)]
+
+
+def _note(o: Objects) -> list[Any]:
+    note = note_add(
+        actor=o.world.actor(Role.CASEWORKER), case=_matrix_case(o), text="matrix", visibility="case"
+    )
+    return [o.case_id, note.pk]
+
+
+def _owner_participant(o: Objects) -> list[Any]:
+    participant = CaseParticipant.objects.get(
+        case__public_id=o.case_id, organisation=o.world.agency_a
+    )
+    return [o.case_id, participant.pk]
+
+
+def _added_participant(o: Objects) -> list[Any]:
+    """Agency C (same country as A) taking part; only a case manager of the owner removes it."""
+    participant, _ = CaseParticipant.objects.get_or_create(
+        case=_matrix_case(o), organisation=o.world.agency_c
+    )
+    return [o.case_id, participant.pk]
+
+
+# Who may edit identity (delete an identity document): not the prosecutor, not the interpreter.
+IDENTITY_EDITORS = (Role.CASE_MANAGER, Role.CASEWORKER, Role.POLICE_INVESTIGATOR, Role.GUARDIAN)
+
+ROUTES_DOCUMENTS = [
+    # cases: documents, notes, timeline, organisations on the case
+    Route(
+        "cases:document_create",  # GET the form; an empty POST re-shows it (200)
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "cases:document_create",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        method="post",
+        args=lambda o: [o.case_id],
+    ),
+    Route("cases:document_download", case_participants(*CASE_ROLES), args=_document),
+    Route(
+        "cases:document_delete",
+        case_participants(*IDENTITY_EDITORS, gate=CONSENT_ROLES),
+        args=_document,
+    ),
+    Route(
+        "cases:document_delete",  # empty POST: the reason is asked for (200)
+        case_participants(*IDENTITY_EDITORS, gate=CONSENT_ROLES),
+        method="post",
+        args=_document,
+    ),
+    Route(
+        "cases:note_create",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "cases:note_delete",  # the note is agency A's: every A role that writes notes
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        args=_note,
+    ),
+    Route("cases:case_timeline", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
+    Route(
+        "cases:participant_add",
+        case_participants(Role.CASE_MANAGER, gate=(Role.CASE_MANAGER,)),
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "cases:participant_remove",  # POST only; removes agency C, redirects (302)
+        case_participants(Role.CASE_MANAGER, gate=(Role.CASE_MANAGER,)),
+        method="post",
+        args=_added_participant,
+    ),
+    Route(
+        "cases:participant_case_manager",  # agency A's own row: A's case manager
+        case_participants(Role.CASE_MANAGER, gate=(Role.CASE_MANAGER,)),
+        args=_owner_participant,
+    ),
+    # API: documents, notes, timeline, participants
+    Route("api-1:cases_documents", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
+    Route(
+        "api-1:cases_document_upload",  # empty multipart POST: 422 (no file, no title)
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        method="post",
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "api-1:cases_document_download",
+        case_participants(*CASE_ROLES),
+        args=lambda o: [*_document(o)],
+    ),
+    Route("api-1:cases_notes", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
+    Route(
+        "api-1:cases_note_add",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        method="post",
+        args=lambda o: [o.case_id],
+        json=True,
+        data=lambda o: {"text": "matrix", "visibility": "case"},
+    ),
+    Route("api-1:cases_timeline", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
+    Route("api-1:cases_participants", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
+    Route(
+        "api-1:cases_participant_add",
+        case_participants(Role.CASE_MANAGER, gate=(Role.CASE_MANAGER,)),
+        method="post",
+        args=lambda o: [o.case_id],
+        json=True,
+        data=lambda o: {"organisation_id": o.world.agency_c.pk},
+    ),
+    Route(
+        "api-1:cases_participant_case_manager",
+        case_participants(Role.CASE_MANAGER, gate=(Role.CASE_MANAGER,)),
+        method="post",
+        args=_owner_participant,
+        json=True,
+        data=lambda o: {"case_manager_id": None},
+    ),
+]
+
+# --- issue 4 §1: the agreements register -----------------------------------------------------
+
+AGREEMENT_EDITORS = (Role.NATIONAL_COORDINATOR, Role.CASE_MANAGER)
+
+
+def agreement_parties(*allowed: Role, gate: tuple[Role, ...] = tuple(Role)) -> Expect:
+    """Agreements: roles the gate does not admit are refused; members of organisations that
+    are not parties are told the agreement does not exist; in agency A ``allowed`` roles are
+    served and the others refused."""
+
+    def expect(p: Principal) -> Outcome:
+        if p.role is None:
+            return Outcome.LOGIN
+        if p.role not in gate:
+            return Outcome.DENY
+        if p.org != "a":
+            return Outcome.HIDDEN
+        return Outcome.ALLOW if p.role in allowed else Outcome.DENY
+
+    return expect
+
+
+def _agreement(o: Objects) -> list[Any]:
+    return [o.agreement_id]
+
+
+AGREEMENT_EDIT = agreement_parties(*AGREEMENT_EDITORS, gate=AGREEMENT_EDITORS)
+AGREEMENT_VIEW = agreement_parties(*Role)
+
+# --- rows ---------------------------------------------------------------------------------------
+AGREEMENT_ROUTES: list[Route] = [
+    # pages
+    Route("agreements:agreement_list", any_member),
+    Route("agreements:agreement_create", roles(*AGREEMENT_EDITORS)),
+    Route("agreements:agreement_create", roles(*AGREEMENT_EDITORS), method="post"),
+    Route("agreements:agreement_detail", AGREEMENT_VIEW, args=_agreement),
+    Route("agreements:agreement_pdf", AGREEMENT_VIEW, args=_agreement),
+    Route("agreements:agreement_edit", AGREEMENT_EDIT, args=_agreement),
+    Route("agreements:agreement_edit", AGREEMENT_EDIT, method="post", args=_agreement),
+    Route("agreements:party_add", AGREEMENT_EDIT, args=_agreement),
+    Route("agreements:party_add", AGREEMENT_EDIT, method="post", args=_agreement),
+    Route(
+        "agreements:party_edit",
+        AGREEMENT_EDIT,
+        args=lambda o: [o.agreement_id, o.agreement_party_id],
+    ),
+    Route(
+        "agreements:party_edit",
+        AGREEMENT_EDIT,
+        method="post",
+        args=lambda o: [o.agreement_id, o.agreement_party_id],
+    ),
+    Route("agreements:flow_edit", AGREEMENT_EDIT, args=_agreement),
+    Route("agreements:flow_edit", AGREEMENT_EDIT, method="post", args=_agreement),
+    Route("agreements:signature_record", AGREEMENT_EDIT, args=_agreement),
+    Route("agreements:signature_record", AGREEMENT_EDIT, method="post", args=_agreement),
+    Route("agreements:agreement_amend", AGREEMENT_EDIT, args=_agreement),
+    Route("agreements:agreement_amend", AGREEMENT_EDIT, method="post", args=_agreement),
+    Route("agreements:agreement_terminate", AGREEMENT_EDIT, args=_agreement),
+    Route("agreements:agreement_terminate", AGREEMENT_EDIT, method="post", args=_agreement),
+    Route("agreements:meeting_add", AGREEMENT_EDIT, args=_agreement),
+    Route("agreements:meeting_add", AGREEMENT_EDIT, method="post", args=_agreement),
+    Route(
+        "agreements:meeting_cancel",
+        AGREEMENT_EDIT,
+        args=lambda o: [o.agreement_id, o.meeting_id],
+    ),
+    Route(
+        "agreements:meeting_cancel",
+        AGREEMENT_EDIT,
+        method="post",
+        args=lambda o: [o.agreement_id, o.meeting_id],
+    ),
+    # API
+    Route("api-1:agreements_list", any_member),
+    Route(
+        "api-1:agreements_create",
+        roles(*AGREEMENT_EDITORS),
+        method="post",
+        json=True,
+        data=lambda o: {"title": "Matrix API MoU", "type": "mou", "scope": "national"},
+    ),
+    Route("api-1:agreements_detail", AGREEMENT_VIEW, args=_agreement),
+    Route(
+        "api-1:agreements_update",
+        AGREEMENT_EDIT,
+        method="patch",
+        json=True,
+        args=_agreement,
+        data=lambda o: {"version": 1, "purpose": "Matrix"},
+    ),
+    Route(
+        "api-1:agreements_party_add",
+        AGREEMENT_EDIT,
+        method="post",
+        json=True,
+        args=_agreement,
+        data=lambda o: {"organisation_id": o.world.agency_b.pk},
+    ),
+    Route(
+        "api-1:agreements_flow_set",
+        AGREEMENT_EDIT,
+        method="put",
+        json=True,
+        args=_agreement,
+        data=lambda o: {
+            "sender_id": o.world.agency_a.pk,
+            "receiver_id": o.world.agency_c.pk,
+            "categories": ["identity"],
+        },
+    ),
+    Route(
+        "api-1:agreements_signature_record",
+        AGREEMENT_EDIT,
+        method="post",
+        json=True,
+        args=_agreement,
+        data=lambda o: {
+            "version": 1,
+            "organisation_id": o.world.agency_a.pk,
+            "signed_on": timezone.localdate().isoformat(),
+            "signed_by": "Matrix Director",
+        },
+    ),
+    Route(
+        "api-1:agreements_amend",
+        AGREEMENT_EDIT,
+        method="post",
+        json=True,
+        args=_agreement,
+        data=lambda o: {"note": "Matrix"},
+    ),
+    Route(
+        "api-1:agreements_terminate",
+        AGREEMENT_EDIT,
+        method="post",
+        json=True,
+        args=_agreement,
+        data=lambda o: {
+            "version": 1,
+            "terminated_on": timezone.localdate().isoformat(),
+            "reason": "Matrix",
+        },
+    ),
+    Route(
+        "api-1:agreements_meeting_schedule",
+        AGREEMENT_EDIT,
+        method="post",
+        json=True,
+        args=_agreement,
+        data=lambda o: {"held_on": timezone.localdate().isoformat(), "subject": "Matrix"},
+    ),
+]
+# ROUTES += AGREEMENT_ROUTES
+
+ROUTES += ASSESSMENT_ROUTES + ROUTES_SERVICES + ROUTES_DOCUMENTS + AGREEMENT_ROUTES
 
 # Routes served by a library, not by our views: named here so the completeness check knows them.
 LIBRARY_ROUTES = {"api-1:api-root"}  # ninja's index of /api/v1/: 404 for everyone

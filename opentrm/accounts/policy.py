@@ -37,6 +37,9 @@ class Action(StrEnum):
     NOTE_ADD = "note.add"
     DOCUMENT_ADD = "document.add"
     CASE_PARTICIPANTS_MANAGE = "case_participants.manage"  # case managers of the owner
+    # agreements register (issue 4 §1); scoped to the parties in opentrm/agreements/access.py
+    AGREEMENT_VIEW = "agreement.view"  # members of a party, coordinators of a party's country
+    AGREEMENT_EDIT = "agreement.edit"  # drafts, parties, flows, signatures, amendments, meetings
 
 
 class FieldGroup(StrEnum):
@@ -58,6 +61,7 @@ class Access(IntEnum):
 
 
 _EVERY_MEMBER = frozenset({Action.DIRECTORY_VIEW, Action.DIRECTORY_EXPORT, Action.API_TOKENS_OWN})
+_EVERY_MEMBER |= {Action.AGREEMENT_VIEW}
 
 _CASE_WORK = frozenset(
     {Action.CASE_REGISTER, Action.CASE_VIEW, Action.CONSENT_RECORD, Action.TASK_MANAGE}
@@ -70,9 +74,11 @@ _CASE_WORK |= {
 }
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
-    Role.NATIONAL_COORDINATOR: _EVERY_MEMBER | {Action.CASE_SETTINGS_EDIT},
+    Role.NATIONAL_COORDINATOR: _EVERY_MEMBER | {Action.CASE_SETTINGS_EDIT, Action.AGREEMENT_EDIT},
     Role.DIRECTORY_EDITOR: _EVERY_MEMBER | {Action.DIRECTORY_EDIT, Action.DIRECTORY_IMPORT},
-    Role.CASE_MANAGER: _EVERY_MEMBER | _CASE_WORK | {Action.CASE_PARTICIPANTS_MANAGE},
+    Role.CASE_MANAGER: _EVERY_MEMBER
+    | _CASE_WORK
+    | {Action.CASE_PARTICIPANTS_MANAGE, Action.AGREEMENT_EDIT},
     Role.CASEWORKER: _EVERY_MEMBER | _CASE_WORK,
     Role.POLICE_INVESTIGATOR: _EVERY_MEMBER | _CASE_WORK,
     Role.PROSECUTOR: _EVERY_MEMBER | _CASE_WORK,

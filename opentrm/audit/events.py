@@ -92,5 +92,21 @@ class EventType(models.TextChoices):
     PARTICIPANT_ADDED = "PARTICIPANT_ADDED", _("Organisation added to a case")
     PARTICIPANT_CHANGED = "PARTICIPANT_CHANGED", _("Case manager of an organisation changed")
     PARTICIPANT_REMOVED = "PARTICIPANT_REMOVED", _("Organisation removed from a case")
+    # agreements (issue 4 §1)
+    AGREEMENT_CREATED = "AGREEMENT_CREATED", _("Agreement registered")
+    AGREEMENT_CHANGED = "AGREEMENT_CHANGED", _("Agreement draft changed")
+    AGREEMENT_PARTY_ADDED = "AGREEMENT_PARTY_ADDED", _("Party added to an agreement")
+    AGREEMENT_PARTY_CHANGED = "AGREEMENT_PARTY_CHANGED", _("Party's responsibilities changed")
+    AGREEMENT_FLOW_CHANGED = "AGREEMENT_FLOW_CHANGED", _("Agreement data flow changed")
+    AGREEMENT_SIGNED = "AGREEMENT_SIGNED", _("Agreement signature recorded")
+    AGREEMENT_AMENDED = "AGREEMENT_AMENDED", _("Agreement amendment drafted")
+    AGREEMENT_TERMINATED = "AGREEMENT_TERMINATED", _("Agreement terminated")
+    AGREEMENT_EXPORTED = "AGREEMENT_EXPORTED", _("Agreement exported")
+    AGREEMENT_MEETING_SCHEDULED = "AGREEMENT_MEETING_SCHEDULED", _("Agreement meeting scheduled")
+    AGREEMENT_MEETING_CANCELLED = "AGREEMENT_MEETING_CANCELLED", _("Agreement meeting cancelled")
+    AGREEMENT_MEETING_REMINDERS_SENT = (
+        "AGREEMENT_MEETING_REMINDERS_SENT",
+        _("Agreement meeting reminders sent"),
+    )
     # audit
     AUDIT_VIEWED = "AUDIT_VIEWED", _("Audit trail viewed")

@@ -196,6 +196,7 @@ def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def _register_routers() -> None:
     from opentrm.accounts.api import router as account_router
+    from opentrm.agreements.api import router as agreements_router
     from opentrm.cases.api import router as cases_router
     from opentrm.cases.api_assessments import router as assessments_router
     from opentrm.cases.api_documents import router as documents_router
@@ -207,6 +208,7 @@ def _register_routers() -> None:
     for part in (assessments_router, services_router, documents_router):
         cases_router.add_router("", part)
     api.add_router("/cases/", cases_router)
+    api.add_router("/agreements/", agreements_router)
 
 
 _register_routers()

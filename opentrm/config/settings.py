@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "opentrm.directory",
     "opentrm.accounts",
     "opentrm.cases",
+    "opentrm.agreements",
 ]
 
 MIDDLEWARE = [
@@ -192,6 +193,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = OPENTRM_HOME / "files"  # outside the web root; served only through checked views
+# The largest attachment a case accepts (issue 3 §12); bigger uploads are refused on the form.
+OPENTRM_DOCUMENT_MAX_BYTES = env_int("OPENTRM_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
 
 # --- Security headers -----------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
@@ -264,6 +267,8 @@ LOGGING = {
 OPENTRM_REFLECTION_REMINDER_DAYS = env_int("OPENTRM_REFLECTION_REMINDER_DAYS", 5)
 # send_reminders e-mails the tasks due within this many days (and the overdue ones).
 OPENTRM_TASK_REMINDER_DAYS = env_int("OPENTRM_TASK_REMINDER_DAYS", 3)
+# send_meeting_reminders e-mails the parties of an agreement this many days before a meeting.
+OPENTRM_MEETING_REMINDER_DAYS = env_int("OPENTRM_MEETING_REMINDER_DAYS", 7)
 
 NINJA_PAGINATION_PER_PAGE = 50
 OPENTRM_NODE_NAME = env("OPENTRM_NODE_NAME", "OpenTRM") or "OpenTRM"

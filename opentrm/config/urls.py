@@ -15,6 +15,7 @@ urlpatterns = [
     path("account/", include("opentrm.accounts.urls")),
     path("audit/", include("opentrm.audit.urls")),
     path("cases/", include("opentrm.cases.urls")),
+    path("agreements/", include("opentrm.agreements.urls")),
     path("api/v1/", api.urls),
     path("", include("opentrm.directory.urls")),
 ]

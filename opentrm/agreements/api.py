@@ -1,0 +1,469 @@
+"""Agreements API (/api/v1/agreements/): the same services and selectors as the pages."""
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from opentrm.accounts.api_auth import acting, member_auth
+from opentrm.accounts.policy import Action
+from opentrm.agreements import services, states
+from opentrm.agreements.access import access_agreement, may_edit_agreement
+from opentrm.agreements.models import (
+    Agreement,
+    AgreementScope,
+    AgreementType,
+    AgreementVersion,
+    SignatureKind,
+)
+from opentrm.agreements.selectors import agreement_list as list_agreements
+from opentrm.directory.models import ContactPoint, Organisation
+from opentrm.directory.schemas import ErrorOut
+
+router = Router(tags=["agreements"], auth=member_auth(Action.AGREEMENT_VIEW))
+EDITORS = member_auth(Action.AGREEMENT_EDIT)
+_ERRORS: dict[int, Any] = {
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+
+
+# --- shapes --------------------------------------------------------------------------------------
+
+
+class SignatureOut(Schema):
+    kind: str
+    signed_on: date
+    signed_by: str
+
+
+class PartyOut(Schema):
+    id: int
+    organisation_id: int
+    organisation_name: str
+    country: str
+    procedures: list[str]
+    measures: list[str]
+    responsibilities: str
+    signature: SignatureOut | None
+
+
+class FlowOut(Schema):
+    sender_id: int
+    receiver_id: int
+    categories: list[str]
+
+
+class VersionOut(Schema):
+    number: int
+    version: int
+    is_binding: bool
+    purpose: str
+    principles: str
+    target_group: str
+    data_protection: str
+    exchange_channel: str
+    designated_officer_ids: list[int]
+    exchanges_personal_data: bool
+    exchanges_thematic: bool
+    confidentiality_measures: str
+    dispute_resolution: str
+    valid_from: date | None
+    valid_until: date | None
+    amendment_note: str
+    signed_on: date | None
+    parties: list[PartyOut]
+    flows: list[FlowOut]
+
+
+class AgreementSummaryOut(Schema):
+    id: int
+    version: int
+    title: str
+    type: AgreementType
+    scope: AgreementScope
+    status: states.Status
+    governing_version: int | None
+    latest_version: int
+    terminated_on: date | None
+
+
+class AgreementOut(AgreementSummaryOut):
+    termination_reason: str
+    may_edit: bool
+    versions: list[VersionOut]
+
+
+class ContentIn(Schema):
+    is_binding: bool = False
+    purpose: str = ""
+    principles: str = ""
+    target_group: str = ""
+    data_protection: str = ""
+    exchange_channel: str = ""
+    exchanges_personal_data: bool = False
+    exchanges_thematic: bool = False
+    confidentiality_measures: str = ""
+    dispute_resolution: str = ""
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+
+class AgreementIn(ContentIn):
+    title: str
+    type: AgreementType
+    scope: AgreementScope
+
+
+class AgreementPatch(Schema):
+    """Only the fields sent change; ``version`` is the lock number of the latest version."""
+
+    version: int
+    title: str | None = None
+    type: AgreementType | None = None
+    scope: AgreementScope | None = None
+    is_binding: bool | None = None
+    purpose: str | None = None
+    principles: str | None = None
+    target_group: str | None = None
+    data_protection: str | None = None
+    exchange_channel: str | None = None
+    designated_officer_ids: list[int] | None = None
+    exchanges_personal_data: bool | None = None
+    exchanges_thematic: bool | None = None
+    confidentiality_measures: str | None = None
+    dispute_resolution: str | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    amendment_note: str | None = None
+
+
+class PartyIn(Schema):
+    organisation_id: int
+    procedures: list[str] = []
+    measures: list[str] = []
+    responsibilities: str = ""
+
+
+class FlowIn(Schema):
+    sender_id: int
+    receiver_id: int
+    categories: list[str]
+
+
+class SignatureIn(Schema):
+    version: int
+    organisation_id: int
+    signed_on: date
+    signed_by: str
+    kind: SignatureKind = SignatureKind.SIGNATURE
+
+
+class AmendIn(Schema):
+    note: str = ""
+
+
+class TerminateIn(Schema):
+    version: int
+    terminated_on: date
+    reason: str
+
+
+class MeetingIn(Schema):
+    held_on: date
+    subject: str
+
+
+class MeetingOut(Schema):
+    id: int
+    held_on: date
+    subject: str
+
+
+# --- conversion ----------------------------------------------------------------------------------
+
+
+def _version_out(version: AgreementVersion) -> VersionOut:
+    parties = list(version.parties.all())
+    org_by_party = {party.pk: party.organisation_id for party in parties}
+    return VersionOut(
+        number=version.number,
+        version=version.version,
+        is_binding=version.is_binding,
+        purpose=version.purpose,
+        principles=version.principles,
+        target_group=version.target_group,
+        data_protection=version.data_protection,
+        exchange_channel=version.exchange_channel,
+        designated_officer_ids=[officer.pk for officer in version.designated_officers.all()],
+        exchanges_personal_data=version.exchanges_personal_data,
+        exchanges_thematic=version.exchanges_thematic,
+        confidentiality_measures=version.confidentiality_measures,
+        dispute_resolution=version.dispute_resolution,
+        valid_from=version.valid_from,
+        valid_until=version.valid_until,
+        amendment_note=version.amendment_note,
+        signed_on=states.signed_on(version),
+        parties=[
+            PartyOut(
+                id=party.pk,
+                organisation_id=party.organisation_id,
+                organisation_name=party.organisation.name,
+                country=party.organisation.country.code,
+                procedures=party.procedures,
+                measures=party.measures,
+                responsibilities=party.responsibilities,
+                signature=SignatureOut(
+                    kind=signature.kind,
+                    signed_on=signature.signed_on,
+                    signed_by=signature.signed_by,
+                )
+                if (signature := states.signature_of(party))
+                else None,
+            )
+            for party in parties
+        ],
+        flows=[
+            FlowOut(
+                sender_id=org_by_party[flow.sender_id],
+                receiver_id=org_by_party[flow.receiver_id],
+                categories=flow.categories,
+            )
+            for flow in version.flows.all()
+        ],
+    )
+
+
+def _summary_out(agreement: Agreement, summary: states.Summary) -> dict[str, Any]:
+    return {
+        "id": agreement.pk,
+        "version": agreement.version,
+        "title": agreement.title,
+        "type": agreement.type,
+        "scope": agreement.scope,
+        "status": summary.status,
+        "governing_version": summary.governing.number if summary.governing else None,
+        "latest_version": summary.latest.number,
+        "terminated_on": agreement.terminated_on,
+    }
+
+
+def _detail_out(request: HttpRequest, agreement_id: int) -> AgreementOut:
+    actor = acting(request)
+    agreement = access_agreement(actor, agreement_id)
+    summary = states.summary(agreement, timezone.localdate())
+    return AgreementOut(
+        **_summary_out(agreement, summary),
+        termination_reason=agreement.termination_reason,
+        may_edit=may_edit_agreement(actor, agreement),
+        versions=[_version_out(version) for version in states.versions_of(agreement)],
+    )
+
+
+# --- routes --------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/",
+    response={200: list[AgreementSummaryOut], **_ERRORS},
+    url_name="agreements_list",
+    summary="Agreements the acting organisation may see, with their derived status",
+)
+def agreement_list(
+    request: HttpRequest,
+    status: states.Status | None = None,
+    type: AgreementType | None = None,
+    party: int | None = None,
+) -> Any:
+    rows = list_agreements(
+        actor=acting(request),
+        on=timezone.localdate(),
+        status=status.value if status else "",
+        agreement_type=type.value if type else "",
+        party_id=party,
+    )
+    return [AgreementSummaryOut(**_summary_out(agreement, summary)) for agreement, summary in rows]
+
+
+@router.post(
+    "/",
+    auth=EDITORS,
+    response={201: AgreementOut, **_ERRORS},
+    url_name="agreements_create",
+    summary="Register a draft agreement; the acting organisation is its first party",
+)
+def agreement_create(request: HttpRequest, payload: AgreementIn) -> Any:
+    content = payload.dict(exclude={"title", "type", "scope"})
+    agreement = services.agreement_create(
+        actor=acting(request),
+        title=payload.title,
+        type=payload.type.value,
+        scope=payload.scope.value,
+        content=content,
+    )
+    return Status(201, _detail_out(request, agreement.pk))
+
+
+@router.get(
+    "/{agreement_id}",
+    response={200: AgreementOut, **_ERRORS},
+    url_name="agreements_detail",
+    summary="One agreement, every version with its parties, signatures and data flows",
+)
+def agreement_detail(request: HttpRequest, agreement_id: int) -> Any:
+    return _detail_out(request, agreement_id)
+
+
+@router.patch(
+    "/{agreement_id}",
+    auth=EDITORS,
+    response={200: AgreementOut, **_ERRORS},
+    url_name="agreements_update",
+    summary="Change the unsigned latest version (send the version you read)",
+)
+def agreement_update(request: HttpRequest, agreement_id: int, payload: AgreementPatch) -> Any:
+    actor = acting(request)
+    agreement = access_agreement(actor, agreement_id, action="edit")
+    changes: dict[str, Any] = {
+        name: getattr(payload, name)
+        for name in payload.model_fields_set
+        if name not in {"version", "designated_officer_ids"}
+    }
+    for name in ("type", "scope"):
+        if changes.get(name) is not None:
+            changes[name] = changes[name].value
+    if "designated_officer_ids" in payload.model_fields_set:
+        ids = payload.designated_officer_ids or []
+        officers = list(ContactPoint.objects.filter(pk__in=ids))
+        if len(officers) != len(set(ids)):
+            raise ValidationError(
+                {"designated_officer_ids": _("Pick contact points from the directory.")}
+            )
+        changes["designated_officers"] = officers
+    services.agreement_update(
+        actor=actor, agreement=agreement, expected_version=payload.version, changes=changes
+    )
+    return _detail_out(request, agreement_id)
+
+
+@router.post(
+    "/{agreement_id}/parties",
+    auth=EDITORS,
+    response={201: AgreementOut, **_ERRORS},
+    url_name="agreements_party_add",
+    summary="Add a party to the unsigned latest version",
+)
+def party_add(request: HttpRequest, agreement_id: int, payload: PartyIn) -> Any:
+    actor = acting(request)
+    agreement = access_agreement(actor, agreement_id, action="edit")
+    organisation = Organisation.objects.filter(pk=payload.organisation_id).first()
+    if organisation is None:
+        raise ValidationError({"organisation_id": _("Pick an organisation from the directory.")})
+    services.party_add(
+        actor=actor,
+        agreement=agreement,
+        organisation=organisation,
+        procedures=payload.procedures,
+        measures=payload.measures,
+        responsibilities=payload.responsibilities,
+    )
+    return Status(201, _detail_out(request, agreement_id))
+
+
+@router.put(
+    "/{agreement_id}/flows",
+    auth=EDITORS,
+    response={200: AgreementOut, **_ERRORS},
+    url_name="agreements_flow_set",
+    summary="Set the data categories one party may pass to another (unsigned latest version)",
+)
+def flow_set(request: HttpRequest, agreement_id: int, payload: FlowIn) -> Any:
+    actor = acting(request)
+    agreement = access_agreement(actor, agreement_id, action="edit")
+    services.flow_set(
+        actor=actor,
+        agreement=agreement,
+        sender_id=payload.sender_id,
+        receiver_id=payload.receiver_id,
+        categories=payload.categories,
+    )
+    return _detail_out(request, agreement_id)
+
+
+@router.post(
+    "/{agreement_id}/signatures",
+    auth=EDITORS,
+    response={201: AgreementOut, **_ERRORS},
+    url_name="agreements_signature_record",
+    summary="Record a party's signature or acknowledgement of the latest version",
+)
+def signature_record(request: HttpRequest, agreement_id: int, payload: SignatureIn) -> Any:
+    actor = acting(request)
+    agreement = access_agreement(actor, agreement_id, action="edit")
+    services.signature_record(
+        actor=actor,
+        agreement=agreement,
+        version_number=payload.version,
+        organisation_id=payload.organisation_id,
+        signed_on=payload.signed_on,
+        signed_by=payload.signed_by,
+        kind=payload.kind.value,
+    )
+    return Status(201, _detail_out(request, agreement_id))
+
+
+@router.post(
+    "/{agreement_id}/amendments",
+    auth=EDITORS,
+    response={201: AgreementOut, **_ERRORS},
+    url_name="agreements_amend",
+    summary="Draft the next version; the signed one governs until all parties sign the new one",
+)
+def agreement_amend(request: HttpRequest, agreement_id: int, payload: AmendIn) -> Any:
+    actor = acting(request)
+    agreement = access_agreement(actor, agreement_id, action="edit")
+    services.agreement_amend(actor=actor, agreement=agreement, note=payload.note)
+    return Status(201, _detail_out(request, agreement_id))
+
+
+@router.post(
+    "/{agreement_id}/termination",
+    auth=EDITORS,
+    response={200: AgreementOut, **_ERRORS},
+    url_name="agreements_terminate",
+    summary="Record the termination of the agreement (send the agreement's version)",
+)
+def agreement_terminate(request: HttpRequest, agreement_id: int, payload: TerminateIn) -> Any:
+    actor = acting(request)
+    agreement = access_agreement(actor, agreement_id, action="edit")
+    services.agreement_terminate(
+        actor=actor,
+        agreement=agreement,
+        expected_version=payload.version,
+        terminated_on=payload.terminated_on,
+        reason=payload.reason,
+    )
+    return _detail_out(request, agreement_id)
+
+
+@router.post(
+    "/{agreement_id}/meetings",
+    auth=EDITORS,
+    response={201: MeetingOut, **_ERRORS},
+    url_name="agreements_meeting_schedule",
+    summary="Schedule a meeting of the parties (its reminder goes out before it)",
+)
+def meeting_schedule(request: HttpRequest, agreement_id: int, payload: MeetingIn) -> Any:
+    actor = acting(request)
+    agreement = access_agreement(actor, agreement_id, action="edit")
+    meeting = services.meeting_schedule(
+        actor=actor, agreement=agreement, held_on=payload.held_on, subject=payload.subject
+    )
+    return Status(201, MeetingOut(id=meeting.pk, held_on=meeting.held_on, subject=meeting.subject))

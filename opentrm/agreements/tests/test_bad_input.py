@@ -1,0 +1,224 @@
+"""Bad input gets a message on the field, and nothing is written."""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from conftest import World
+from opentrm.agreements import services
+from opentrm.agreements.models import (
+    Agreement,
+    AgreementParty,
+    AgreementVersion,
+    DataFlow,
+    Signature,
+)
+from opentrm.agreements.tests.factories import editor, make_agreement
+from opentrm.audit.models import AuditEvent
+
+
+def _counts() -> tuple[int, ...]:
+    return tuple(
+        model.objects.count()
+        for model in (Agreement, AgreementVersion, AgreementParty, DataFlow, Signature, AuditEvent)
+    )
+
+
+@contextmanager
+def refused(field: str, contains: str) -> Iterator[None]:
+    before = _counts()
+    with pytest.raises(ValidationError) as caught:
+        yield
+    messages = caught.value.message_dict
+    assert field in messages, messages
+    assert any(contains in message for message in messages[field]), messages
+    assert _counts() == before
+
+
+def test_validity_ending_before_it_starts(world: World) -> None:
+    today = timezone.localdate()
+    with refused("valid_until", "cannot end before it starts"):
+        services.agreement_create(
+            actor=editor(world),
+            title="Backwards",
+            type="mou",
+            scope="national",
+            content={"valid_from": today, "valid_until": today - timedelta(days=1)},
+        )
+
+
+def test_unknown_type_and_empty_title(world: World) -> None:
+    with refused("type", "Pick a type"):
+        services.agreement_create(actor=editor(world), title="", type="treaty", scope="national")
+
+
+def test_a_party_twice(world: World) -> None:
+    agreement = make_agreement(world)
+    with refused("organisation", "already a party"):
+        services.party_add(actor=editor(world), agreement=agreement, organisation=world.agency_b)
+
+
+def test_unknown_procedure_or_measure(world: World) -> None:
+    agreement = make_agreement(world)
+    with refused("measures", "TRM catalogue"):
+        services.party_add(
+            actor=editor(world),
+            agreement=agreement,
+            organisation=world.agency_c,
+            procedures=["sop1"],
+            measures=["sop9.nothing"],
+        )
+
+
+def test_a_flow_between_non_parties(world: World) -> None:
+    agreement = make_agreement(world)
+    with refused("receiver", "must be a party"):
+        services.flow_set(
+            actor=editor(world),
+            agreement=agreement,
+            sender_id=world.agency_a.pk,
+            receiver_id=world.agency_c.pk,
+            categories=["identity"],
+        )
+
+
+def test_a_flow_with_an_unknown_category(world: World) -> None:
+    agreement = make_agreement(world)
+    with refused("categories", "data categories"):
+        services.flow_set(
+            actor=editor(world),
+            agreement=agreement,
+            sender_id=world.agency_a.pk,
+            receiver_id=world.agency_b.pk,
+            categories=["bank_details"],
+        )
+
+
+def test_a_signature_by_a_non_party(world: World) -> None:
+    agreement = make_agreement(world)
+    with refused("party", "Only a party"):
+        services.signature_record(
+            actor=editor(world),
+            agreement=agreement,
+            version_number=1,
+            organisation_id=world.agency_c.pk,
+            signed_on=timezone.localdate(),
+            signed_by="Someone",
+        )
+
+
+def test_a_signature_dated_in_the_future(world: World) -> None:
+    agreement = make_agreement(world)
+    with refused("signed_on", "future"):
+        services.signature_record(
+            actor=editor(world),
+            agreement=agreement,
+            version_number=1,
+            organisation_id=world.agency_a.pk,
+            signed_on=timezone.localdate() + timedelta(days=1),
+            signed_by="Someone",
+        )
+
+
+def test_signing_a_superseded_version(world: World) -> None:
+    agreement = make_agreement(world, sign=True)
+    services.agreement_amend(actor=editor(world), agreement=agreement)
+    with refused("version", "superseded by version 2"):
+        services.signature_record(
+            actor=editor(world),
+            agreement=agreement,
+            version_number=1,
+            organisation_id=world.agency_a.pk,
+            signed_on=timezone.localdate(),
+            signed_by="Someone",
+        )
+
+
+def test_signing_twice(world: World) -> None:
+    agreement = make_agreement(world)
+    sign: Callable[[], object] = lambda: services.signature_record(  # noqa: E731
+        actor=editor(world),
+        agreement=agreement,
+        version_number=1,
+        organisation_id=world.agency_a.pk,
+        signed_on=timezone.localdate(),
+        signed_by="Someone",
+    )
+    sign()
+    with refused("party", "already signed"):
+        sign()
+
+
+def test_editing_a_version_that_has_signatures(world: World) -> None:
+    agreement = make_agreement(world)
+    services.signature_record(
+        actor=editor(world),
+        agreement=agreement,
+        version_number=1,
+        organisation_id=world.agency_a.pk,
+        signed_on=timezone.localdate(),
+        signed_by="Someone",
+    )
+    version = AgreementVersion.objects.get(agreement=agreement)
+    with refused("__all__", "has signatures"):
+        services.agreement_update(
+            actor=editor(world),
+            agreement=agreement,
+            expected_version=version.version,
+            changes={"purpose": "Changed after signing"},
+        )
+    with refused("__all__", "has signatures"):
+        services.party_add(actor=editor(world), agreement=agreement, organisation=world.agency_c)
+    with refused("__all__", "has signatures"):
+        services.flow_set(
+            actor=editor(world),
+            agreement=agreement,
+            sender_id=world.agency_a.pk,
+            receiver_id=world.agency_b.pk,
+            categories=["identity"],
+        )
+
+
+def test_amending_a_draft(world: World) -> None:
+    agreement = make_agreement(world)
+    with refused("__all__", "not signed by every party"):
+        services.agreement_amend(actor=editor(world), agreement=agreement)
+
+
+def test_terminating_without_reason_or_before_signature(world: World) -> None:
+    agreement = make_agreement(world, sign=True)
+    with refused("reason", "reason"):
+        services.agreement_terminate(
+            actor=editor(world),
+            agreement=agreement,
+            expected_version=agreement.version,
+            terminated_on=timezone.localdate(),
+            reason=" ",
+        )
+    with refused("terminated_on", "before it was signed"):
+        services.agreement_terminate(
+            actor=editor(world),
+            agreement=agreement,
+            expected_version=agreement.version,
+            terminated_on=timezone.localdate() - timedelta(days=30),
+            reason="Too early",
+        )
+
+
+def test_designated_officers_must_belong_to_a_party(world: World) -> None:
+    from opentrm.directory.models import ContactPoint
+
+    agreement = make_agreement(world)
+    outsider = ContactPoint.objects.create(organisation=world.agency_c, position="Duty officer")
+    version = AgreementVersion.objects.get(agreement=agreement)
+    with refused("designated_officers", "contact points of the parties"):
+        services.agreement_update(
+            actor=editor(world),
+            agreement=agreement,
+            expected_version=version.version,
+            changes={"designated_officers": [outsider]},
+        )

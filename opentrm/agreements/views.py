@@ -1,0 +1,369 @@
+"""The agreements register's pages. Thin: the action gate, ``access_agreement`` (404 for
+agreements of others, 403 for viewers who may not change them), then a service."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.policy import Action, Actor
+from opentrm.agreements import documents, selectors, services, states
+from opentrm.agreements.access import access_agreement, may_edit_agreement
+from opentrm.agreements.forms import (
+    AgreementFilterForm,
+    AgreementForm,
+    AmendForm,
+    FlowForm,
+    MeetingCancelForm,
+    MeetingForm,
+    PartyAddForm,
+    PartyEditForm,
+    SignatureForm,
+    TerminateForm,
+)
+from opentrm.agreements.models import Agreement
+from opentrm.agreements.presentation import version_view
+from opentrm.core.errors import ConflictError
+from opentrm.core.forms import add_service_errors
+from opentrm.core.pdf import PdfUnavailableError
+
+
+def _actor(request: HttpRequest) -> Actor:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    return actor
+
+
+def _detail(agreement: Agreement, anchor: str = "") -> HttpResponse:
+    url = reverse("agreements:agreement_detail", args=[agreement.pk])
+    return redirect(url + (f"#{anchor}" if anchor else ""))
+
+
+def _form_page(
+    request: HttpRequest, agreement: Agreement | None, form: Any, title: str, **extra: Any
+) -> HttpResponse:
+    context = {"agreement": agreement, "form": form, "title": title, **extra}
+    return render(request, "agreements/agreement_form_page.html", context)
+
+
+@require_http_methods(["GET"])
+@actor_required(Action.AGREEMENT_VIEW)
+def agreement_list(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    today = timezone.localdate()
+    visible = selectors.agreement_list(actor=actor, on=today)
+    parties = sorted(
+        {
+            (party.organisation_id, party.organisation.name)
+            for agreement, _summary in visible
+            for version in agreement.versions.all()
+            for party in version.parties.all()
+        },
+        key=lambda item: item[1],
+    )
+    form = AgreementFilterForm(request.GET or None, parties=parties)
+    rows = visible
+    if form.is_valid():
+        rows = selectors.agreement_list(
+            actor=actor,
+            on=today,
+            status=form.cleaned_data["status"],
+            agreement_type=form.cleaned_data["type"],
+            party_id=form.cleaned_data["party"],
+        )
+    return render(request, "agreements/agreement_list.html", {"rows": rows, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.AGREEMENT_EDIT)
+def agreement_create(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    form = AgreementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            agreement = services.agreement_create(
+                actor=actor, **form.header(), content=form.content()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The draft agreement was registered."))
+            return _detail(agreement)
+    return render(request, "agreements/agreement_edit.html", {"form": form, "agreement": None})
+
+
+@require_http_methods(["GET"])
+@actor_required(Action.AGREEMENT_VIEW)
+def agreement_detail(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    actor = _actor(request)
+    agreement = access_agreement(actor, agreement_id)
+    today = timezone.localdate()
+    summary = states.summary(agreement, today)
+    may_edit = may_edit_agreement(actor, agreement)
+    versions = [version_view(version) for version in reversed(states.versions_of(agreement))]
+    return render(
+        request,
+        "agreements/agreement_detail.html",
+        {
+            "agreement": agreement,
+            "summary": summary,
+            "versions": versions,
+            "current": versions[0],
+            "may_edit": may_edit,
+            "draft_editable": may_edit and summary.editable,
+            "meetings": list(agreement.meetings.all()),
+            "today": today,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.AGREEMENT_EDIT)
+def agreement_edit(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    actor = _actor(request)
+    agreement = access_agreement(actor, agreement_id, action="edit")
+    draft = states.latest_version(agreement)
+    form = AgreementForm(request.POST or None, agreement=agreement, draft=draft)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agreement_update(
+                actor=actor,
+                agreement=agreement,
+                expected_version=form.cleaned_data["version"],
+                changes=form.header() | form.content(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The draft was saved."))
+            return _detail(agreement)
+    return render(request, "agreements/agreement_edit.html", {"form": form, "agreement": agreement})
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.AGREEMENT_EDIT)
+def party_add(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    actor = _actor(request)
+    agreement = access_agreement(actor, agreement_id, action="edit")
+    form = PartyAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.party_add(
+                actor=actor,
+                agreement=agreement,
+                organisation=form.cleaned_data["organisation"],
+                procedures=form.cleaned_data["procedures"],
+                measures=form.cleaned_data["measures"],
+                responsibilities=form.cleaned_data["responsibilities"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The party was added."))
+            return _detail(agreement, "parties")
+    return _form_page(request, agreement, form, _("Add a party"))
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.AGREEMENT_EDIT)
+def party_edit(request: HttpRequest, agreement_id: int, party_id: int) -> HttpResponse:
+    actor = _actor(request)
+    agreement = access_agreement(actor, agreement_id, action="edit")
+    draft = states.latest_version(agreement)
+    party = next((p for p in draft.parties.all() if p.pk == party_id), None)
+    if party is None:  # a party of an earlier version, or of another agreement
+        raise Http404
+    initial = {
+        "procedures": party.procedures,
+        "measures": party.measures,
+        "responsibilities": party.responsibilities,
+    }
+    form = PartyEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.party_update(
+                actor=actor,
+                agreement=agreement,
+                party_id=party_id,
+                procedures=form.cleaned_data["procedures"],
+                measures=form.cleaned_data["measures"],
+                responsibilities=form.cleaned_data["responsibilities"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The responsibilities were saved."))
+            return _detail(agreement, "parties")
+    title = _("Responsibilities of %(party)s") % {"party": party.organisation.name}
+    return _form_page(request, agreement, form, title)
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.AGREEMENT_EDIT)
+def flow_edit(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    actor = _actor(request)
+    agreement = access_agreement(actor, agreement_id, action="edit")
+    form = FlowForm(request.POST or None, version=states.latest_version(agreement))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.flow_set(
+                actor=actor,
+                agreement=agreement,
+                sender_id=form.cleaned_data["sender"],
+                receiver_id=form.cleaned_data["receiver"],
+                categories=form.cleaned_data["categories"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The data flow was saved."))
+            return _detail(agreement, "flows")
+    return _form_page(request, agreement, form, _("Data that may flow between parties"))
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.AGREEMENT_EDIT)
+def signature_record(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    actor = _actor(request)
+    agreement = access_agreement(actor, agreement_id, action="edit")
+    form = SignatureForm(request.POST or None, version=states.latest_version(agreement))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.signature_record(
+                actor=actor,
+                agreement=agreement,
+                version_number=form.cleaned_data["version"],
+                organisation_id=form.cleaned_data["party"],
+                signed_on=form.cleaned_data["signed_on"],
+                signed_by=form.cleaned_data["signed_by"],
+                kind=form.cleaned_data["kind"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The signature was recorded."))
+            return _detail(agreement, "signatures")
+    return _form_page(request, agreement, form, _("Record a signature"))
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.AGREEMENT_EDIT)
+def agreement_amend(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    actor = _actor(request)
+    agreement = access_agreement(actor, agreement_id, action="edit")
+    form = AmendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agreement_amend(
+                actor=actor, agreement=agreement, note=form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "The amendment was drafted. The signed version stays in force until every "
+                    "party has signed the amendment."
+                ),
+            )
+            return _detail(agreement)
+    return _form_page(request, agreement, form, _("Draft an amendment"))
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.AGREEMENT_EDIT)
+def agreement_terminate(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    actor = _actor(request)
+    agreement = access_agreement(actor, agreement_id, action="edit")
+    form = TerminateForm(request.POST or None, initial={"version": agreement.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agreement_terminate(
+                actor=actor,
+                agreement=agreement,
+                expected_version=form.cleaned_data["version"],
+                terminated_on=form.cleaned_data["terminated_on"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The termination was recorded."))
+            return _detail(agreement)
+    return _form_page(request, agreement, form, _("Terminate the agreement"), destructive=True)
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.AGREEMENT_EDIT)
+def meeting_add(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    actor = _actor(request)
+    agreement = access_agreement(actor, agreement_id, action="edit")
+    form = MeetingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_schedule(
+                actor=actor,
+                agreement=agreement,
+                held_on=form.cleaned_data["held_on"],
+                subject=form.cleaned_data["subject"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The meeting was scheduled."))
+            return _detail(agreement, "meetings")
+    return _form_page(request, agreement, form, _("Schedule a meeting"))
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.AGREEMENT_EDIT)
+def meeting_cancel(request: HttpRequest, agreement_id: int, meeting_id: int) -> HttpResponse:
+    actor = _actor(request)
+    agreement = access_agreement(actor, agreement_id, action="edit")
+    form = MeetingCancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_cancel(
+                actor=actor,
+                agreement=agreement,
+                meeting_id=meeting_id,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The meeting was cancelled."))
+            return _detail(agreement, "meetings")
+    return _form_page(request, agreement, form, _("Cancel a meeting"), destructive=True)
+
+
+@require_http_methods(["GET"])
+@actor_required(Action.AGREEMENT_VIEW)
+def agreement_pdf(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    actor = _actor(request)
+    agreement = access_agreement(actor, agreement_id)
+    number = request.GET.get("version", "")
+    try:
+        content = documents.agreement_pdf(
+            actor=actor, agreement=agreement, number=int(number) if number.isdigit() else None
+        )
+    except PdfUnavailableError as error:
+        messages.error(request, error.message)
+        return _detail(agreement)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="agreement-{agreement.pk}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
