@@ -37,6 +37,9 @@ class Action(StrEnum):
     NOTE_ADD = "note.add"
     DOCUMENT_ADD = "document.add"
     CASE_PARTICIPANTS_MANAGE = "case_participants.manage"  # case managers of the owner
+    # referrals (issue 4 §2-§10); scoped to referrals the actor's organisation sent or received
+    REFERRAL_SEND = "referral.send"  # refer a case the actor's organisation takes part in
+    REFERRAL_RESPOND = "referral.respond"  # acknowledge, accept, decline, answer, forward
     # agreements register (issue 4 §1); scoped to the parties in opentrm/agreements/access.py
     AGREEMENT_VIEW = "agreement.view"  # members of a party, coordinators of a party's country
     AGREEMENT_EDIT = "agreement.edit"  # drafts, parties, flows, signatures, amendments, meetings
@@ -71,6 +74,8 @@ _CASE_WORK |= {
     Action.IDENTIFICATION_RECORD,
     Action.NOTE_ADD,
     Action.DOCUMENT_ADD,
+    Action.REFERRAL_SEND,
+    Action.REFERRAL_RESPOND,
 }
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {

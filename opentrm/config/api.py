@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Swagger
+from ninja import NinjaAPI, Router, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.views import openapi_json
@@ -202,6 +202,9 @@ def _register_routers() -> None:
     from opentrm.cases.api_documents import router as documents_router
     from opentrm.cases.api_services import router as services_router
     from opentrm.directory.api import router as directory_router
+    from opentrm.referrals.api_national import router as referrals_national
+    from opentrm.referrals.api_requests import router as referrals_requests
+    from opentrm.referrals.api_template import router as referrals_template
 
     api.add_router("/directory/", directory_router)
     api.add_router("/account/", account_router)
@@ -209,6 +212,10 @@ def _register_routers() -> None:
         cases_router.add_router("", part)
     api.add_router("/cases/", cases_router)
     api.add_router("/agreements/", agreements_router)
+    referrals_router = Router(tags=["referrals"])
+    for part in (referrals_national, referrals_template, referrals_requests):
+        referrals_router.add_router("", part)
+    api.add_router("/referrals/", referrals_router)
 
 
 _register_routers()

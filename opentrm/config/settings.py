@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "opentrm.accounts",
     "opentrm.cases",
     "opentrm.agreements",
+    "opentrm.referrals",
 ]
 
 MIDDLEWARE = [

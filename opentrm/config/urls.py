@@ -16,6 +16,7 @@ urlpatterns = [
     path("audit/", include("opentrm.audit.urls")),
     path("cases/", include("opentrm.cases.urls")),
     path("agreements/", include("opentrm.agreements.urls")),
+    path("referrals/", include("opentrm.referrals.urls")),
     path("api/v1/", api.urls),
     path("", include("opentrm.directory.urls")),
 ]

@@ -1,0 +1,302 @@
+"""Referrals and transnational requests (issue 4).
+
+One ``Referral`` row tracks every kind: a referral within the country, the transnational
+referral with its reporting template, and the other transnational requests (identity checks,
+family checks, document issuance, immediate-danger alerts, ...). Its transport is not part of
+the model: today a referral reaches a receiver on this node (in-app) or is exported for a
+country not on OpenTRM; node-to-node delivery (issue 5) only adds a transport.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from opentrm.core.models import TimeStampedModel, VersionedModel
+from opentrm.referrals.querysets import ReferralQuerySet
+
+
+class ReferralKind(models.TextChoices):
+    NATIONAL = "national", _("Referral within the country")
+    TRANSNATIONAL = "transnational", _("Transnational referral")
+    IDENTITY_VERIFICATION = "identity_verification", _("Nationality or identity verification")
+    FAMILY_CHECK = "family_check", _("Family situation check")
+    SAFETY_CHECK = "safety_check", _("Safety check before return")
+    DOCUMENT_ISSUANCE = "document_issuance", _("Document issuance")
+    IMMEDIATE_DANGER = "immediate_danger", _("Immediate-danger alert")
+    SOCIO_ECONOMIC_RISK = "socio_economic_risk", _("Socio-economic risk analysis")
+
+    @classmethod
+    def requests(cls) -> list["ReferralKind"]:
+        """The transnational requests other than the referral itself (reference §11.4)."""
+        return [kind for kind in cls if kind not in (cls.NATIONAL, cls.TRANSNATIONAL)]
+
+
+class Urgency(models.TextChoices):
+    ROUTINE = "routine", _("Routine")
+    URGENT = "urgent", _("Urgent")
+    IMMEDIATE = "immediate", _("Immediate (danger to life or safety)")
+
+
+class ReferralStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SENT = "sent", _("Sent")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    ANSWERED = "answered", _("Answered")
+    RETURN_ARRANGED = "return_arranged", _("Return arranged")
+    ARRIVAL_CONFIRMED = "arrival_confirmed", _("Arrival confirmed")
+    FORWARDED = "forwarded", _("Forwarded by the focal point")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    CLOSED = "closed", _("Closed")
+
+
+class Routing(models.TextChoices):
+    DIRECT = "direct", _("Directly to the organisation")
+    FOCAL_POINT = "focal_point", _("Through the national focal point")
+
+
+class Delivery(models.TextChoices):
+    ON_NODE = "on_node", _("On this OpenTRM node")
+    EXPORTED = "exported", _("Exported (country not on OpenTRM)")
+    NODE_EXCHANGE = "node_exchange", _("To another OpenTRM node")
+
+
+class Referral(VersionedModel):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(_("reference"), max_length=32, unique=True)
+    kind = models.CharField(_("kind"), max_length=24, choices=ReferralKind.choices)
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
+    )
+    sender_organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="referrals_sent"
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    receiver_country = models.CharField(_("receiving country"), max_length=2)
+    receiver_organisation = models.ForeignKey(
+        "directory.Organisation",
+        verbose_name=_("receiving organisation"),
+        on_delete=models.PROTECT,
+        related_name="referrals_received",
+    )
+    intended_organisation = models.ForeignKey(
+        "directory.Organisation",
+        verbose_name=_("competent body asked for"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("When routed through a focal point: the body the sender had in mind."),
+    )
+    forwarded_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="forwards",
+        help_text=_("The referral a focal point forwarded to this receiver."),
+    )
+    routing = models.CharField(
+        _("routing"), max_length=12, choices=Routing.choices, default=Routing.DIRECT
+    )
+    delivery = models.CharField(
+        _("delivery"), max_length=16, choices=Delivery.choices, default=Delivery.ON_NODE
+    )
+    measure_code = models.CharField(_("measure"), max_length=80, blank=True)
+    service_type = models.CharField(_("service"), max_length=32, blank=True)
+    document_type = models.CharField(_("document asked for"), max_length=32, blank=True)
+    needs = models.JSONField(_("needs"), default=list, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    urgency = models.CharField(
+        _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.DRAFT
+    )
+    # The gate at the moment of sending: what the receiver may see, and why.
+    consent = models.ForeignKey(
+        "cases.ConsentRecord", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    agreement = models.ForeignKey(
+        "agreements.Agreement", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    shared_groups = models.JSONField(_("data categories shared"), default=list, blank=True)
+    participant = models.ForeignKey(
+        "cases.CaseParticipant",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The receiver's place on the case once it accepted; ended on withdrawal."),
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    acknowledge_due_at = models.DateTimeField(_("acknowledge by"), null=True, blank=True)
+    answer_due_at = models.DateTimeField(_("answer by"), null=True, blank=True)
+    answer = models.TextField(_("answer"), blank=True)
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    withdrawal_reason = models.TextField(_("reason for withdrawing"), blank=True)
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        indexes = [
+            models.Index(fields=["receiver_organisation", "status"], name="ref_inbox_idx"),
+            models.Index(fields=["sender_organisation", "status"], name="ref_outbox_idx"),
+            models.Index(fields=["case", "status"], name="ref_case_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class ReferralEvent(models.Model):
+    """Each step of a referral: who, when, which status. Notes hold no personal data."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(max_length=20, choices=ReferralStatus.choices)
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["referral", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.referral} {self.status}"
+
+
+class ReferralNumberSequence(models.Model):
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class TemplateInstance(VersionedModel):
+    """The filled Annex I template of a transnational referral.
+
+    ``data`` maps field codes of the template definition (``referrals/template``) to values;
+    free-text values are ``{"text": ..., "lang": ...}`` so each carries the language it was
+    written in. Each field is owned by one side (country of exploitation or of origin).
+    """
+
+    referral = models.OneToOneField(Referral, on_delete=models.CASCADE, related_name="template")
+    template_version = models.PositiveSmallIntegerField(default=1)
+    profile_country = models.CharField(max_length=2, blank=True)
+    profile_version = models.PositiveIntegerField(default=0)
+    data = models.JSONField(default=dict, blank=True)
+    sender_language = models.CharField(max_length=8, default="en")
+    receiver_language = models.CharField(max_length=8, default="en")
+
+    def __str__(self) -> str:
+        return f"template of {self.referral}"
+
+
+class TemplateProfile(VersionedModel):
+    """A country's adaptation of the template: fields added or switched off (TPL-00c)."""
+
+    country = models.ForeignKey(
+        "directory.Country", on_delete=models.PROTECT, related_name="template_profiles"
+    )
+    version = models.PositiveIntegerField(default=1)
+    added_fields = models.JSONField(default=list, blank=True)
+    disabled_fields = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("country", name="referrals_templateprofile_one_per_country")
+        ]
+
+    def __str__(self) -> str:
+        return f"template profile of {self.country}"
+
+
+class TimeUnit(models.TextChoices):
+    HOURS = "hours", _("hours")
+    WORKING_DAYS = "working_days", _("working days")
+
+
+class ReferralTimeLimit(models.Model):
+    """How soon a country's receivers acknowledge and answer each kind of referral (§8)."""
+
+    country = models.ForeignKey(
+        "directory.Country", on_delete=models.CASCADE, related_name="referral_time_limits"
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=ReferralKind.choices)
+    acknowledge_within = models.PositiveSmallIntegerField(_("acknowledge within"))
+    acknowledge_unit = models.CharField(
+        max_length=12, choices=TimeUnit.choices, default=TimeUnit.WORKING_DAYS
+    )
+    answer_within = models.PositiveSmallIntegerField(_("answer within"))
+    answer_unit = models.CharField(
+        max_length=12, choices=TimeUnit.choices, default=TimeUnit.WORKING_DAYS
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint("country", "kind", name="referrals_timelimit_once")]
+
+    def __str__(self) -> str:
+        return f"time limits for {self.kind} in {self.country}"
+
+
+class WorkingCalendar(VersionedModel):
+    """A country's working days: the weekend days and the public holidays."""
+
+    country = models.OneToOneField(
+        "directory.Country", on_delete=models.CASCADE, related_name="working_calendar"
+    )
+    weekend_days = models.JSONField(
+        default=list, blank=True, help_text="ISO weekday numbers, 1 = Monday; default [6, 7]."
+    )
+    holidays = models.JSONField(default=list, blank=True, help_text="ISO dates.")
+    allow_direct_routes = models.BooleanField(
+        _("organisations may send requests abroad directly"), default=False
+    )
+
+    def __str__(self) -> str:
+        return f"working calendar of {self.country}"
+
+
+class DispatchChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    FAX = "fax", _("Fax")
+    POST = "post", _("Post or courier")
+    HAND = "hand", _("By hand")
+    OTHER = "other", _("Other")
+
+
+class ExternalDispatch(TimeStampedModel):
+    """How and when an exported referral was sent to a country not on OpenTRM (§9)."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="dispatches")
+    channel = models.CharField(_("sent by"), max_length=8, choices=DispatchChannel.choices)
+    sent_on = models.DateField(_("sent on"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    json_sha256 = models.CharField(max_length=64, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["referral", "-sent_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"dispatch {self.pk} of {self.referral}"
