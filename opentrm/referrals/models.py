@@ -181,6 +181,28 @@ class ReferralEvent(models.Model):
         return f"{self.referral} {self.status}"
 
 
+class FollowUpReport(TimeStampedModel):
+    """A report from the receiving side after the person's return (template §6-§7 and the
+    follow-up visits of SOP-T13): the feedback practitioners say never comes."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="follow_ups")
+    reported_on = models.DateField(_("date of the report"))
+    data = models.JSONField(default=dict, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["referral", "-reported_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"follow-up {self.pk} of {self.referral}"
+
+
 class ReferralNumberSequence(models.Model):
     year = models.PositiveSmallIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)

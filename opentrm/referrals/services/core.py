@@ -121,3 +121,35 @@ def step(
         detail={"referral": referral.reference, "kind": referral.kind, **(detail or {})},
     )
     return referral
+
+
+def send(
+    *,
+    actor: Actor,
+    referral: Referral,
+    expected_version: int,
+    fields: dict[str, object] | None = None,
+    detail: dict[str, object] | None = None,
+) -> Referral:
+    """Send a draft: its due dates follow from the receiving country's time limits."""
+    from opentrm.referrals.services.timelines import due_dates
+
+    now = timezone.now()
+    acknowledge_by, answer_by = due_dates(
+        kind=referral.kind, receiver_country=referral.receiver_country, sent_at=now
+    )
+    changes = {
+        "sent_at": now,
+        "acknowledge_due_at": acknowledge_by,
+        "answer_due_at": answer_by,
+        "sent_by": actor.user,
+        **(fields or {}),
+    }
+    return step(
+        actor=actor,
+        referral=referral,
+        to=S.SENT,
+        expected_version=expected_version,
+        fields=changes,
+        detail=detail,
+    )
