@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import Enum
+from functools import cached_property
 from typing import Any
 
 import pytest
@@ -37,7 +38,11 @@ from opentrm.cases.services import (
     proceeding_record,
     service_offer,
 )
-from opentrm.directory.models import ContactPoint, Function, Responsibility
+from opentrm.directory.models import ContactPoint, Country, Function, Organisation, Responsibility
+from opentrm.referrals.models import Referral
+from opentrm.referrals.services import requests as request_services
+from opentrm.referrals.services import transnational as tn
+from opentrm.referrals.services.national import referral_send_national
 
 
 class Outcome(Enum):
@@ -129,95 +134,262 @@ def owner(role: Role) -> Expect:
     return expect
 
 
-@dataclass
 class Objects:
-    """What the routes point at, all in agency A / country A."""
+    """What the routes point at, all in agency A / country A, made on first use.
 
-    world: World
-    contact_point: ContactPoint
-    responsibility: Responsibility
-    token_id: int
-    case_id: str
-    consent_id: int
-    task_id: int
-    assessment_id: int
-    plan_id: int
-    service_id: int
-    proceeding_id: int
-    no_contact_id: int
-    hearing_id: int
-    agreement_id: int
-    agreement_party_id: int
-    meeting_id: int
+    A route touches only the objects its arguments name, so each request of the matrix pays
+    only for what it needs.
+    """
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    @cached_property
+    def contact_point(self) -> ContactPoint:
+        return ContactPoint.objects.create(
+            organisation=self.world.agency_a, position="Duty officer"
+        )
+
+    @cached_property
+    def responsibility(self) -> Responsibility:
+        return Responsibility.objects.create(
+            country=self.world.country_a,
+            function=Function.IDENTIFICATION,
+            organisation=self.world.agency_a,
+        )
+
+    @cached_property
+    def token_id(self) -> int:
+        token, _secret = api_token_create(actor=self.world.actor(Role.CASEWORKER), name="matrix")
+        return token.pk
+
+    @cached_property
+    def case(self) -> Case:
+        case = case_register(actor=self.world.actor(Role.CASEWORKER))
+        CaseMeasure.objects.create(case=case, code=PLANNED_MEASURE)
+        return case
+
+    @cached_property
+    def case_id(self) -> str:
+        return str(self.case.public_id)
+
+    @cached_property
+    def consent_id(self) -> int:
+        return consent_record(
+            actor=self.world.actor(Role.CASEWORKER),
+            case=self.case,
+            purpose="video_interview",
+            decision="given",
+            decided_on=timezone.localdate(),
+            explained_in="sq",
+            information_given="matrix",
+        ).pk
+
+    @cached_property
+    def task_id(self) -> int:
+        return Task.objects.create(
+            case=self.case,
+            title="matrix",
+            due_on=timezone.localdate(),
+            organisation=self.world.agency_a,
+        ).pk
+
+    @cached_property
+    def assessment_id(self) -> int:
+        return assessment_record(
+            actor=self.world.actor(Role.CASEWORKER),
+            case=self.case,
+            kind="needs",
+            assessed_on=timezone.localdate(),
+        ).pk
+
+    @cached_property
+    def plan_id(self) -> int:
+        return plan_draft(
+            actor=self.world.actor(Role.CASEWORKER), case=self.case, goals="matrix"
+        ).pk
+
+    @cached_property
+    def service_id(self) -> int:
+        return service_offer(
+            actor=self.world.actor(Role.CASEWORKER),
+            case=self.case,
+            service_type="shelter",
+            offered_on=timezone.localdate(),
+        ).pk
+
+    @cached_property
+    def proceeding_id(self) -> int:
+        return proceeding_record(
+            actor=self.world.actor(Role.PROSECUTOR),
+            case=self.case,
+            country_code="AL",
+            kind="criminal",
+        ).pk
+
+    @cached_property
+    def no_contact_id(self) -> int:
+        return no_contact_add(
+            actor=self.world.actor(Role.PROSECUTOR), case=self.case, name="Matrix Suspect"
+        ).pk
+
+    @cached_property
+    def hearing_id(self) -> int:
+        return hearing_schedule(
+            actor=self.world.actor(Role.PROSECUTOR),
+            case=self.case,
+            kind="police_interview",
+            scheduled_at=timezone.now() + timedelta(days=7),
+            place="Matrix room",
+        ).pk
+
+    # A draft agreement between agency A and agency C (same country): B's members must not see it.
+    @cached_property
+    def agreement(self) -> Any:
+        manager = self.world.actor(Role.CASE_MANAGER)
+        agreement = agreement_services.agreement_create(
+            actor=manager, title="Matrix MoU", type="mou", scope="national"
+        )
+        agreement_services.party_add(
+            actor=manager, agreement=agreement, organisation=self.world.agency_c
+        )
+        return agreement
+
+    @cached_property
+    def agreement_id(self) -> int:
+        return int(self.agreement.pk)
+
+    @cached_property
+    def agreement_party_id(self) -> int:
+        return int(self.agreement.versions.get().parties.get(organisation=self.world.agency_a).pk)
+
+    @cached_property
+    def meeting_id(self) -> int:
+        return int(
+            agreement_services.meeting_schedule(
+                actor=self.world.actor(Role.CASE_MANAGER),
+                agreement=self.agreement,
+                held_on=timezone.localdate(),
+                subject="Matrix meeting",
+            ).pk
+        )
+
+    # Referrals within the country: one agency A sent to agency C, one C sent to A.
+    @cached_property
+    def referral_out_id(self) -> str:
+        referral = referral_send_national(
+            actor=self.world.actor(Role.CASEWORKER),
+            case=self.case,
+            receiver=self.world.agency_c,
+            reason="matrix",
+            service_type="shelter",
+        )
+        return str(referral.public_id)
+
+    @cached_property
+    def referral_in_id(self) -> str:
+        referral = Referral.objects.create(
+            reference="REF-AL-MATRIX-IN",
+            kind="national",
+            case=self.case,
+            sender_organisation=self.world.agency_c,
+            receiver_country="AL",
+            receiver_organisation=self.world.agency_a,
+            status="sent",
+            sent_at=timezone.now(),
+        )
+        return str(referral.public_id)
+
+    # Transnational referrals of agency A to Romania, whose focal point is agency B.
+    @cached_property
+    def _romania_focal_point(self) -> None:
+        Responsibility.objects.get_or_create(
+            country=self.world.country_b,
+            function=Function.NATIONAL_FOCAL_POINT,
+            organisation=self.world.agency_b,
+        )
+
+    @cached_property
+    def transnational_draft_id(self) -> str:
+        self._romania_focal_point  # noqa: B018 (made on first use)
+        draft = tn.transnational_create(
+            actor=self.world.actor(Role.CASEWORKER), case=self.case, country_code="RO"
+        )
+        return str(draft.public_id)
+
+    @cached_property
+    def transnational_accepted_id(self) -> str:
+        self._romania_focal_point  # noqa: B018 (made on first use)
+        sender = self.world.actor(Role.CASEWORKER)
+        accepted = tn.transnational_create(actor=sender, case=self.case, country_code="RO")
+        tn.transnational_send(actor=sender, referral=accepted, expected_version=accepted.version)
+        accepted.refresh_from_db()
+        tn.transnational_step(
+            actor=self.world.actor(Role.CASE_MANAGER, org="b"),
+            referral=accepted,
+            step="accept",
+            expected_version=accepted.version,
+        )
+        return str(accepted.public_id)
+
+    # Requests to a third country MD whose focal point D has no members on this node.
+    @cached_property
+    def agency_d(self) -> Organisation:
+        md = Country.objects.create(code="MD")
+        agency_d = Organisation.objects.create(country=md, name="Matrix focal point MD")
+        Responsibility.objects.create(
+            country=md, function=Function.NATIONAL_FOCAL_POINT, organisation=agency_d
+        )
+        return agency_d
+
+    @cached_property
+    def request_draft_id(self) -> str:
+        self.agency_d  # noqa: B018 (made on first use)
+        draft = request_services.request_create(
+            actor=self.world.actor(Role.CASEWORKER),
+            case=self.case,
+            kind="family_check",
+            receiver_country="MD",
+            reason="matrix",
+        )
+        return str(draft.public_id)
+
+    @cached_property
+    def request_out_id(self) -> str:
+        self.agency_d  # noqa: B018 (made on first use)
+        caseworker = self.world.actor(Role.CASEWORKER)
+        request = request_services.request_create(
+            actor=caseworker,
+            case=self.case,
+            kind="identity_verification",
+            receiver_country="MD",
+            reason="matrix",
+        )
+        request = request_services.request_send(
+            actor=caseworker,
+            referral=request,
+            expected_version=request.version,
+            accept_partial=True,
+        )
+        return str(request.public_id)
+
+    @cached_property
+    def request_in_id(self) -> str:
+        request = Referral.objects.create(
+            reference="REF-MD-MATRIX-IN",
+            kind="family_check",
+            sender_organisation=self.agency_d,
+            receiver_country="AL",
+            receiver_organisation=self.world.agency_a,
+            routing="focal_point",
+            status="sent",
+            sent_at=timezone.now(),
+        )
+        return str(request.public_id)
 
 
 def make_objects(world: World) -> Objects:
-    contact_point = ContactPoint.objects.create(
-        organisation=world.agency_a, position="Duty officer"
-    )
-    responsibility = Responsibility.objects.create(
-        country=world.country_a, function=Function.IDENTIFICATION, organisation=world.agency_a
-    )
-    token, _secret = api_token_create(actor=world.actor(Role.CASEWORKER), name="matrix")
-    case = case_register(actor=world.actor(Role.CASEWORKER))
-    consent = consent_record(
-        actor=world.actor(Role.CASEWORKER),
-        case=case,
-        purpose="video_interview",
-        decision="given",
-        decided_on=timezone.localdate(),
-        explained_in="sq",
-        information_given="matrix",
-    )
-    CaseMeasure.objects.create(case=case, code=PLANNED_MEASURE)
-    task = Task.objects.create(
-        case=case, title="matrix", due_on=timezone.localdate(), organisation=world.agency_a
-    )
-    caseworker, prosecutor = world.actor(Role.CASEWORKER), world.actor(Role.PROSECUTOR)
-    assessment = assessment_record(
-        actor=caseworker, case=case, kind="needs", assessed_on=timezone.localdate()
-    )
-    plan = plan_draft(actor=caseworker, case=case, goals="matrix")
-    service = service_offer(
-        actor=caseworker, case=case, service_type="shelter", offered_on=timezone.localdate()
-    )
-    proceeding = proceeding_record(actor=prosecutor, case=case, country_code="AL", kind="criminal")
-    no_contact = no_contact_add(actor=prosecutor, case=case, name="Matrix Suspect")
-    hearing = hearing_schedule(
-        actor=prosecutor,
-        case=case,
-        kind="police_interview",
-        scheduled_at=timezone.now() + timedelta(days=7),
-        place="Matrix room",
-    )
-    # A draft agreement between agency A and agency C (same country): B's members must not see it.
-    manager = world.actor(Role.CASE_MANAGER)
-    agreement = agreement_services.agreement_create(
-        actor=manager, title="Matrix MoU", type="mou", scope="national"
-    )
-    agreement_services.party_add(actor=manager, agreement=agreement, organisation=world.agency_c)
-    meeting = agreement_services.meeting_schedule(
-        actor=manager, agreement=agreement, held_on=timezone.localdate(), subject="Matrix meeting"
-    )
-    party = agreement.versions.get().parties.get(organisation=world.agency_a)
-    return Objects(
-        world,
-        contact_point,
-        responsibility,
-        token.pk,
-        str(case.public_id),
-        consent.pk,
-        task.pk,
-        assessment_id=assessment.pk,
-        plan_id=plan.pk,
-        service_id=service.pk,
-        proceeding_id=proceeding.pk,
-        no_contact_id=no_contact.pk,
-        hearing_id=hearing.pk,
-        agreement_id=agreement.pk,
-        agreement_party_id=party.pk,
-        meeting_id=meeting.pk,
-    )
+    return Objects(world)
 
 
 @dataclass(frozen=True)
@@ -1130,7 +1302,376 @@ AGREEMENT_ROUTES: list[Route] = [
 ]
 # ROUTES += AGREEMENT_ROUTES
 
+# --- issue 4: referrals within the country, inbox and outbox ----------------------------------
+
+
+def _ref_out(o: Objects) -> list[Any]:
+    return [o.referral_out_id]
+
+
+def _ref_in(o: Objects) -> list[Any]:
+    return [o.referral_in_id]
+
+
+REFERRAL_RESPONDERS = case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES)
+REFERRAL_READERS = case_participants(*CASE_ROLES)
+
+REFERRAL_NATIONAL_ROUTES: list[Route] = [
+    # pages
+    Route("referrals:referral_list", roles(*CASE_ROLES)),
+    Route("referrals:referral_create", REFERRAL_RESPONDERS, args=lambda o: [o.case_id]),
+    Route(
+        "referrals:referral_create", REFERRAL_RESPONDERS, method="post", args=lambda o: [o.case_id]
+    ),
+    Route("referrals:referral_detail", REFERRAL_READERS, args=_ref_out),
+    Route("referrals:referral_acknowledge", REFERRAL_RESPONDERS, method="post", args=_ref_in),
+    Route("referrals:referral_accept", REFERRAL_RESPONDERS, method="post", args=_ref_in),
+    Route("referrals:referral_decline", REFERRAL_RESPONDERS, args=_ref_in),
+    Route("referrals:referral_decline", REFERRAL_RESPONDERS, method="post", args=_ref_in),
+    Route("referrals:referral_withdraw", REFERRAL_RESPONDERS, args=_ref_out),
+    Route("referrals:referral_withdraw", REFERRAL_RESPONDERS, method="post", args=_ref_out),
+    # API
+    Route("api-1:referrals_list", roles(*CASE_ROLES)),
+    Route(
+        "api-1:referrals_preview",
+        REFERRAL_RESPONDERS,
+        data=lambda o: {"case": o.case_id, "receiver": o.world.agency_c.pk},
+    ),
+    Route(
+        "api-1:referrals_create",
+        REFERRAL_RESPONDERS,
+        method="post",
+        json=True,
+        data=lambda o: {
+            "case_public_id": o.case_id,
+            "receiver_organisation_id": o.world.agency_c.pk,
+            "reason": "matrix",
+            "service_type": "shelter",
+        },
+    ),
+    Route("api-1:referrals_detail", REFERRAL_READERS, args=_ref_out),
+    Route(
+        "api-1:referrals_acknowledge",
+        REFERRAL_RESPONDERS,
+        method="post",
+        json=True,
+        args=_ref_in,
+        data=lambda o: {"version": 1},
+    ),
+    Route(
+        "api-1:referrals_accept",
+        REFERRAL_RESPONDERS,
+        method="post",
+        json=True,
+        args=_ref_in,
+        data=lambda o: {"version": 1},
+    ),
+    Route(
+        "api-1:referrals_decline",
+        REFERRAL_RESPONDERS,
+        method="post",
+        json=True,
+        args=_ref_in,
+        data=lambda o: {"version": 1, "reason": "matrix"},
+    ),
+    Route(
+        "api-1:referrals_withdraw",
+        REFERRAL_RESPONDERS,
+        method="post",
+        json=True,
+        args=_ref_out,
+        data=lambda o: {"version": 1, "reason": "matrix"},
+    ),
+]
+
+# --- issue 4: the transnational referral and its template --------------------------------------
+
+
+def referral_side(side: str, *allowed: Role, gate: tuple[Role, ...] = CASE_ROLES) -> Expect:
+    """A referral both organisations see: ``side`` ("sender" = agency A, "receiver" = agency
+    B) with an ``allowed`` role is served; everyone else the gate admits is refused (403)."""
+
+    def expect(p: Principal) -> Outcome:
+        if p.role is None:
+            return Outcome.LOGIN
+        if p.role not in gate:
+            return Outcome.DENY
+        on_side = (p.org == "a") == (side == "sender")
+        return Outcome.ALLOW if on_side and p.role in allowed else Outcome.DENY
+
+    return expect
+
+
+def _draft(o: Objects) -> list[Any]:
+    return [o.transnational_draft_id]
+
+
+def _accepted(o: Objects) -> list[Any]:
+    return [o.transnational_accepted_id]
+
+
+# --- rows ---------------------------------------------------------------------------------------
+TEMPLATE_ROUTES = [
+    # create from a case: the owner's REFERRAL_SEND roles; B does not take part in the case (404)
+    Route(
+        "referrals:transnational_create",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "referrals:transnational_create",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        method="post",
+        args=lambda o: [o.case_id],
+    ),
+    # the editor: both sides of a sent referral, every case role (read-only for the interpreter)
+    Route("referrals:template_editor", roles(*CASE_ROLES), args=_accepted),
+    # one section of a draft: the sender's REFERRAL_SEND roles; the draft is hidden from B;
+    # the interpreter may edit nothing (403)
+    Route(
+        "referrals:template_section_edit",
+        case_participants(*CONSENT_ROLES),
+        args=lambda o: [o.transnational_draft_id, "header"],
+    ),
+    Route(
+        "referrals:template_section_edit",
+        case_participants(*CONSENT_ROLES),
+        method="post",
+        args=lambda o: [o.transnational_draft_id, "header"],
+    ),
+    # send a draft (empty POST: redirect with a message)
+    Route(
+        "referrals:template_send",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        method="post",
+        args=_draft,
+    ),
+    # a step (empty POST: redirect with a message); both sides reach the view
+    Route(
+        "referrals:template_step",
+        roles(*CASE_ROLES),
+        method="post",
+        args=lambda o: [o.transnational_accepted_id, "arrival_confirmed"],
+    ),
+    # follow-up reports: the receiving side only
+    Route(
+        "referrals:template_follow_up",
+        referral_side("receiver", *CONSENT_ROLES, gate=CONSENT_ROLES),
+        args=_accepted,
+    ),
+    Route(
+        "referrals:template_follow_up",
+        referral_side("receiver", *CONSENT_ROLES, gate=CONSENT_ROLES),
+        method="post",
+        args=_accepted,
+    ),
+    # documents (audited print / export); the gate decides the content, not the access
+    Route("referrals:template_document", roles(*CASE_ROLES), args=_accepted),
+    Route("referrals:template_pdf", roles(*CASE_ROLES), args=_accepted),
+    # the blank template holds no personal data: every member
+    Route("referrals:template_blank", any_member),
+    # the country's profile: national coordinators, each for its own country
+    Route("referrals:template_profile", roles(Role.NATIONAL_COORDINATOR)),
+    Route("referrals:template_profile", roles(Role.NATIONAL_COORDINATOR), method="post"),
+    # API (empty JSON bodies: 422 for those admitted, before any object is looked up)
+    Route(
+        "api-1:referrals_transnational_create",
+        roles(*CONSENT_ROLES),
+        method="post",
+        json=True,
+    ),
+    Route("api-1:referrals_template_profile", roles(Role.NATIONAL_COORDINATOR)),
+    Route(
+        "api-1:referrals_template_profile_change",
+        roles(Role.NATIONAL_COORDINATOR),
+        method="put",
+        json=True,
+    ),
+    Route("api-1:referrals_template_get", roles(*CASE_ROLES), args=_accepted),
+    Route(
+        "api-1:referrals_template_put",
+        roles(*CASE_ROLES),
+        method="put",
+        args=_accepted,
+        json=True,
+    ),
+    Route(
+        "api-1:referrals_template_send",
+        roles(*CONSENT_ROLES),
+        method="post",
+        args=_draft,
+        json=True,
+    ),
+    Route(
+        "api-1:referrals_template_step",
+        roles(*CASE_ROLES),
+        method="post",
+        args=lambda o: [o.transnational_accepted_id, "close"],
+        json=True,
+    ),
+    Route(
+        "api-1:referrals_template_follow_up",
+        roles(*CONSENT_ROLES),
+        method="post",
+        args=_accepted,
+        json=True,
+    ),
+    Route("api-1:referrals_template_pdf", roles(*CASE_ROLES), args=_accepted),
+]
+
+# --- issue 4: requests, routing, time limits, export --------------------------------------------
+
+
+def _req_out(o: Objects) -> list[Any]:
+    return [o.request_out_id]
+
+
+def _req_draft(o: Objects) -> list[Any]:
+    return [o.request_draft_id]
+
+
+def _req_in(o: Objects) -> list[Any]:
+    return [o.request_in_id]
+
+
+REQUEST_SENDERS = case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES)
+REQUEST_READERS = case_participants(*CASE_ROLES)
+COORDINATORS = roles(Role.NATIONAL_COORDINATOR)
+_TIME_LIMIT = {
+    "acknowledge_within": 2,
+    "acknowledge_unit": "working_days",
+    "answer_within": 10,
+    "answer_unit": "working_days",
+}
+
+REFERRAL_REQUEST_ROUTES: list[Route] = [
+    # creating: from a case, or thematic (no case: every sending role of A and B)
+    Route("referrals:request_create_for_case", REQUEST_SENDERS, args=lambda o: [o.case_id]),
+    Route(
+        "referrals:request_create_for_case",
+        REQUEST_SENDERS,
+        method="post",
+        args=lambda o: [o.case_id],
+    ),
+    Route("referrals:request_create_thematic", roles(*CONSENT_ROLES)),
+    Route("referrals:request_create_thematic", roles(*CONSENT_ROLES), method="post"),
+    # the sender's steps
+    Route("referrals:request_send", REQUEST_SENDERS, method="post", args=_req_draft),
+    Route("referrals:request_withdraw", REQUEST_SENDERS, args=_req_out),
+    Route("referrals:request_withdraw", REQUEST_SENDERS, method="post", args=_req_out),
+    Route("referrals:request_close", REQUEST_SENDERS, method="post", args=_req_out),
+    # the receiver's steps
+    Route("referrals:request_acknowledge", REQUEST_SENDERS, method="post", args=_req_in),
+    Route("referrals:request_answer", REQUEST_SENDERS, args=_req_in),
+    Route("referrals:request_answer", REQUEST_SENDERS, method="post", args=_req_in),
+    Route("referrals:request_decline", REQUEST_SENDERS, args=_req_in),
+    Route("referrals:request_decline", REQUEST_SENDERS, method="post", args=_req_in),
+    Route("referrals:referral_forward", REQUEST_SENDERS, args=_req_in),
+    Route("referrals:referral_forward", REQUEST_SENDERS, method="post", args=_req_in),
+    # export for a country not on OpenTRM (MD has nobody on the node)
+    Route("referrals:referral_export", REQUEST_SENDERS, args=_req_out),
+    Route("referrals:referral_export", REQUEST_SENDERS, method="post", args=_req_out),
+    Route("referrals:dispatch_record", REQUEST_SENDERS, args=_req_out),
+    Route("referrals:dispatch_record", REQUEST_SENDERS, method="post", args=_req_out),
+    # the country's settings
+    Route("referrals:settings_overview", COORDINATORS),
+    Route("referrals:settings_calendar", COORDINATORS),
+    Route("referrals:settings_calendar", COORDINATORS, method="post"),
+    Route("referrals:settings_time_limit", COORDINATORS, args=lambda o: ["family_check"]),
+    Route(
+        "referrals:settings_time_limit",
+        COORDINATORS,
+        method="post",
+        args=lambda o: ["family_check"],
+    ),
+    # API
+    Route(
+        "api-1:referrals_request_create",
+        roles(*CONSENT_ROLES),
+        method="post",
+        json=True,
+        data=lambda o: {
+            "kind": "socio_economic_risk",
+            "receiver_country": "MD",
+            "reason": "matrix",
+        },
+    ),
+    Route("api-1:referrals_request_detail", REQUEST_READERS, args=_req_out),
+    Route(
+        "api-1:referrals_request_send",
+        REQUEST_SENDERS,
+        method="post",
+        json=True,
+        args=_req_draft,
+        data=lambda o: {"version": 1, "accept_partial": True},
+    ),
+    Route(
+        "api-1:referrals_request_acknowledge",
+        REQUEST_SENDERS,
+        method="post",
+        json=True,
+        args=_req_in,
+        data=lambda o: {"version": 1},
+    ),
+    Route(
+        "api-1:referrals_request_answer",
+        REQUEST_SENDERS,
+        method="post",
+        json=True,
+        args=_req_in,
+        data=lambda o: {"version": 1, "answer": "matrix"},
+    ),
+    Route(
+        "api-1:referrals_request_decline",
+        REQUEST_SENDERS,
+        method="post",
+        json=True,
+        args=_req_in,
+        data=lambda o: {"version": 1, "reason": "matrix"},
+    ),
+    Route(
+        "api-1:referrals_forward",
+        REQUEST_SENDERS,
+        method="post",
+        json=True,
+        args=_req_in,
+        data=lambda o: {"version": 1, "to_organisation_id": o.world.agency_c.pk},
+    ),
+    Route("api-1:referrals_time_limits", COORDINATORS),
+    Route(
+        "api-1:referrals_time_limit_set",
+        COORDINATORS,
+        method="put",
+        json=True,
+        args=lambda o: ["family_check"],
+        data=lambda o: _TIME_LIMIT,
+    ),
+    Route("api-1:referrals_calendar", COORDINATORS),
+    Route(
+        "api-1:referrals_calendar_set",
+        COORDINATORS,
+        method="put",
+        json=True,
+        data=lambda o: {
+            "version": 0,
+            "weekend_days": [6, 7],
+            "holidays": [],
+            "allow_direct_routes": False,
+        },
+    ),
+    Route("api-1:referrals_exports", REQUEST_SENDERS, args=_req_out),
+    Route(
+        "api-1:referrals_dispatch_record",
+        REQUEST_SENDERS,
+        method="post",
+        json=True,
+        args=_req_out,
+        data=lambda o: {"version": 1, "channel": "email", "sent_on": "2026-01-01"},
+    ),
+]
+
 ROUTES += ASSESSMENT_ROUTES + ROUTES_SERVICES + ROUTES_DOCUMENTS + AGREEMENT_ROUTES
+ROUTES += REFERRAL_NATIONAL_ROUTES + TEMPLATE_ROUTES + REFERRAL_REQUEST_ROUTES
 
 # Routes served by a library, not by our views: named here so the completeness check knows them.
 LIBRARY_ROUTES = {"api-1:api-root"}  # ninja's index of /api/v1/: 404 for everyone

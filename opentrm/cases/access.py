@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from opentrm.accounts.policy import Access, Actor, FieldGroup
 from opentrm.accounts.roles import Role
 from opentrm.agreements.selectors import allowed_categories
-from opentrm.cases.models import Case, ConsentPurpose, ConsentRecord
+from opentrm.cases.models import Case, CaseParticipant, ConsentPurpose, ConsentRecord
 from opentrm.cases.selectors import consent_in_force
 from opentrm.directory.models import Organisation
 
@@ -108,5 +108,21 @@ def _shared_groups(actor: Actor, case: Case) -> frozenset[FieldGroup]:
     key = actor.organisation_id
     if key not in cache:
         organisation = actor.membership.organisation if actor.membership else None
-        cache[key] = sharing_with(case, organisation).groups if organisation else frozenset()
+        if organisation is None:
+            cache[key] = frozenset()
+        else:
+            cap = (
+                CaseParticipant.objects.filter(case=case, organisation=organisation)
+                .values_list("shared_cap", flat=True)
+                .first()
+            )
+            cache[key] = capped(sharing_with(case, organisation).groups, cap)
     return cache[key]
+
+
+def capped(groups: frozenset[FieldGroup], cap: list[str] | None) -> frozenset[FieldGroup]:
+    """An organisation that joined by a referral sees at most what that referral offered, even
+    when consent and agreements would allow more later (``CaseParticipant.shared_cap``)."""
+    if cap is None:
+        return groups
+    return groups & frozenset(group for group in FieldGroup if group.value in cap)

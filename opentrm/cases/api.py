@@ -26,6 +26,7 @@ from opentrm.cases.schemas import (
     IdentityOut,
     NameOut,
 )
+from opentrm.cases.sharing import prime_sharing
 from opentrm.directory.models import Organisation
 from opentrm.directory.schemas import ErrorOut
 
@@ -92,6 +93,7 @@ def case_list(request: HttpRequest, page: int = 1, mine: bool = False) -> Any:
     )
     start = (page - 1) * PAGE_SIZE
     served = list(cases[start : start + PAGE_SIZE])
+    prime_sharing(actor, served)  # what is shared of cases owned elsewhere, for every row
     record_event(
         event_type=EventType.CASE_LISTED,
         actor=actor,
@@ -137,7 +139,7 @@ def case_register(request: HttpRequest, payload: CaseIn) -> Any:
     "/{public_id}",
     response={200: CaseOut, **_ERRORS},
     url_name="cases_detail",
-    summary="One case, with the field groups the caller's role may see",
+    summary="One case, with the field groups the caller may see of it",
 )
 def case_detail(request: HttpRequest, public_id: str) -> Any:
     actor = acting(request)

@@ -64,15 +64,15 @@ def _case(request: HttpRequest, public_id: str, *, health: bool = False, edit: b
     case = access_case(actor, public_id)
     if health:
         allowed = (
-            assessment_services.may_edit_health(actor)
+            assessment_services.may_edit_health(actor, case)
             if edit
-            else assessment_services.may_view_health(actor)
+            else assessment_services.may_view_health(actor, case)
         )
     else:
         allowed = (
-            assessment_services.may_edit_assistance(actor)
+            assessment_services.may_edit_assistance(actor, case)
             if edit
-            else assessment_services.may_view_assistance(actor)
+            else assessment_services.may_view_assistance(actor, case)
         )
     if not allowed:
         raise PermissionDenied

@@ -19,7 +19,7 @@ from opentrm.accounts.models import User
 from opentrm.accounts.policy import Action
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import access_case
+from opentrm.cases.access import access_case, visible_groups
 from opentrm.cases.models import Case, CaseDocument, CaseNote, CaseParticipant
 from opentrm.cases.schemas_documents import (
     CaseManagerIn,
@@ -105,7 +105,7 @@ def document_upload(
 ) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
-    if not document_services.may_add_documents(actor):
+    if not document_services.may_add_documents(actor, case):
         raise PermissionDenied
     document = document_services.document_upload(
         actor=actor, case=case, upload=file, title=title, kind=kind, field_group=field_group
@@ -123,12 +123,13 @@ def document_download(request: HttpRequest, public_id: str, document_id: str) ->
     actor = acting(request)
     case = access_case(actor, public_id)
     try:
-        document = CaseDocument.objects.select_related("case").get(
+        document = CaseDocument.objects.get(
             public_id=document_id, case=case, deleted_at__isnull=True
         )
     except (CaseDocument.DoesNotExist, ValidationError):  # ValidationError: not a UUID
         raise Http404 from None
-    if not document_services.may_view_document(actor, document):
+    document.case = case  # the same object: what is shared of it is worked out once
+    if not document_services.may_view_document(actor, case, document):
         raise PermissionDenied
     try:
         handle = document.file.open("rb")
@@ -205,7 +206,7 @@ def timeline(request: HttpRequest, public_id: str) -> Any:
         actor=actor,
         target=case,
         detail={
-            "groups": sorted(group.value for group in actor.visible_field_groups()),
+            "groups": sorted(group.value for group in visible_groups(actor, case)),
             "count": len(entries),
             "via": "api",
         },

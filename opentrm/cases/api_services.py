@@ -78,7 +78,7 @@ def _case(request: HttpRequest, public_id: str, group: FieldGroup, *, edit: bool
             else proceeding_services.may_view_proceedings
         )
     )
-    if not allowed(actor):
+    if not allowed(actor, case):
         raise PermissionDenied
     if not edit:
         record_event(

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from opentrm.accounts.forms import MemberChoiceField
 from opentrm.accounts.models import User
 from opentrm.accounts.policy import Actor, FieldGroup
+from opentrm.cases.access import editable_groups
 from opentrm.cases.models import Case, DocumentKind, NoteVisibility
 from opentrm.cases.services.participants import addable_organisations, case_manager_candidates
 from opentrm.directory.models import Organisation
@@ -52,14 +53,13 @@ class DocumentForm(forms.Form):
         help_text=_("PDF, PNG, JPEG or plain text."),
     )
 
-    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Actor, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["field_group"]
         assert isinstance(field, forms.ChoiceField)
+        editable = editable_groups(actor, case)
         field.choices = [("", _("As for the type"))] + [
-            (group.value, FIELD_GROUP_LABELS[group])
-            for group in FieldGroup
-            if group in actor.editable_field_groups()
+            (group.value, FIELD_GROUP_LABELS[group]) for group in FieldGroup if group in editable
         ]
 
 

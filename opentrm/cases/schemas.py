@@ -1,4 +1,5 @@
-"""Shapes of the cases API. Out-schemas carry only the field groups the caller may see."""
+"""Shapes of the cases API. Out-schemas carry only the field groups the caller may see of the
+case: the role's, narrowed for an organisation that does not own it (``access.visible_groups``)."""
 
 import uuid
 from datetime import date
@@ -74,8 +75,14 @@ class CaseOut(Schema):
     is_child: bool
     version: int
     visible_groups: list[str]
-    identity: IdentityOut | None = Field(description="Absent unless the role may see identity.")
-    contact: ContactOut | None = Field(description="Absent unless the role may see contact data.")
+    identity: IdentityOut | None = Field(
+        description="Null unless the caller's role may see identity data and, for an "
+        "organisation that does not own the case, the owner shares it (consent and agreement)."
+    )
+    contact: ContactOut | None = Field(
+        description="Null unless the caller's role may see contact data and, for an "
+        "organisation that does not own the case, the owner shares it (consent and agreement)."
+    )
 
 
 class CasePageOut(Schema):

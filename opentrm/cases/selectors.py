@@ -1,5 +1,6 @@
 """Reads of cases, always from ``visible_to(actor)``, showing only the field groups allowed."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -38,7 +39,7 @@ def case_list(*, actor: Actor, mine_only: bool = False) -> QuerySet[Case]:
 
 @dataclass(frozen=True)
 class CaseView:
-    """A case as one actor may see it: groups the role may not see are simply absent."""
+    """A case as one actor may see it: groups the actor may not see of it are simply absent."""
 
     case: Case
     groups: frozenset[FieldGroup]
@@ -65,12 +66,19 @@ class CaseView:
 
 
 def case_view(*, actor: Actor, case: Case, is_child: bool | None = None) -> CaseView:
-    """``is_child``: pass ``states.is_child_case`` (which knows about age assessments) for one
+    """The field groups of ``case`` the actor sees and edits: the role's, narrowed for an
+    organisation that does not own the case to what the owner shares with it
+    (``access.visible_groups``; lists call ``sharing.prime_sharing`` first, to stay at a fixed
+    number of queries).
+
+    ``is_child``: pass ``states.is_child_case`` (which knows about age assessments) for one
     case; lists use the person's age alone, to stay at a fixed number of queries."""
+    from opentrm.cases.access import editable_groups, visible_groups  # access imports us
+
     return CaseView(
         case=case,
-        groups=actor.visible_field_groups(),
-        editable=actor.editable_field_groups(),
+        groups=visible_groups(actor, case),
+        editable=editable_groups(actor, case),
         is_child=case.person.is_child_on(timezone.localdate()) if is_child is None else is_child,
     )
 
@@ -91,17 +99,45 @@ def consent_in_force(
     day = on or timezone.localdate()
     decisions = ConsentRecord.objects.filter(case=case, purpose=purpose, decided_on__lte=day)
     if purpose == ConsentPurpose.SHARE_DATA:
-        recipient = Q(recipient_organisation=organisation) if organisation else Q(pk__in=[])
-        country = country_code or (organisation.country.code if organisation else "")
-        if country:
-            recipient |= Q(recipient_organisation__isnull=True, recipient_country=country)
-        decisions = decisions.filter(recipient)
+        decisions = decisions.filter(share_recipient(organisation, country_code))
     latest = decisions.order_by("-decided_on", "-id").first()
-    if (
-        latest is None
-        or latest.decision != ConsentDecision.GIVEN
-        or latest.withdrawn_at is not None
-        or (latest.expires_on is not None and latest.expires_on < day)
-    ):
+    if latest is None or not decision_in_force(latest, day):
         return None
     return latest
+
+
+def share_recipient(organisation: Organisation | None, country_code: str = "") -> Q:
+    """Consents to share data that name this organisation, or its country (without naming an
+    organisation)."""
+    recipient = Q(recipient_organisation=organisation) if organisation else Q(pk__in=[])
+    country = country_code or (organisation.country.code if organisation else "")
+    if country:
+        recipient |= Q(recipient_organisation__isnull=True, recipient_country=country)
+    return recipient
+
+
+def decision_in_force(latest: ConsentRecord, day: date) -> bool:
+    """Whether the newest decision for a purpose (and recipient) allows it on ``day``."""
+    return (
+        latest.decision == ConsentDecision.GIVEN
+        and latest.withdrawn_at is None
+        and (latest.expires_on is None or latest.expires_on >= day)
+    )
+
+
+def cases_consenting_to_share(
+    case_ids: Iterable[int], organisation: Organisation, *, on: date
+) -> set[int]:
+    """Of ``case_ids``, those whose person's consent to share data with ``organisation`` (or
+    its country) is in force on ``on``: ``consent_in_force`` for many cases, in one query."""
+    latest: dict[int, ConsentRecord] = {}
+    decisions = (
+        ConsentRecord.objects.filter(
+            case_id__in=list(case_ids), purpose=ConsentPurpose.SHARE_DATA, decided_on__lte=on
+        )
+        .filter(share_recipient(organisation))
+        .order_by("case_id", "-decided_on", "-id")
+    )
+    for decision in decisions:
+        latest.setdefault(decision.case_id, decision)
+    return {case_id for case_id, decision in latest.items() if decision_in_force(decision, on)}

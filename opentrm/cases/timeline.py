@@ -3,8 +3,10 @@ domain records (not the audit trail), each entry with its date, what happened an
 organisation.
 
 An entry says what kind of thing happened, never its content (no titles, names or free text),
-and entries of field groups the actor may not see are left out: health never appears (not even
-that a medical record was added); proceedings and hearings need the proceedings group,
+and entries of field groups the actor may not see of this case are left out (the role's groups,
+narrowed for an organisation that does not own the case to what is shared with it,
+``access.visible_groups``): health never appears (not even that a medical record was added);
+proceedings, hearings and the proceedings SOP's measures need the proceedings group,
 assessments, plans and services the assistance group, child safeguards the child-protection
 group, other documents their own group.
 
@@ -23,7 +25,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.policy import Access, Actor, FieldGroup
+from opentrm.accounts.policy import Actor, FieldGroup
+from opentrm.cases.access import visible_groups
 from opentrm.cases.catalogue import measure as catalogue_measure
 from opentrm.cases.models import Assessment as AssessmentModel
 from opentrm.cases.models import (
@@ -50,6 +53,7 @@ from opentrm.cases.models import (
     WitnessStatus,
 )
 from opentrm.cases.models import AssistancePlan as PlanModel
+from opentrm.cases.services.measures import PROCEEDINGS_SOP
 from opentrm.directory.models import Organisation
 
 LIMIT = 500
@@ -179,12 +183,13 @@ def _consents(case: Case, out: _Collector) -> None:
         )
 
 
-def _measures(case: Case, out: _Collector) -> None:
-    rows = (
-        CaseMeasure.objects.filter(case=case)
-        .select_related("responsible_organisation")
-        .order_by("-updated_at", "-id")[:PER_SOURCE]
-    )
+def _measures(case: Case, out: _Collector, *, proceedings: bool) -> None:
+    rows = CaseMeasure.objects.filter(case=case)
+    if not proceedings:  # the proceedings SOP's measures are proceedings data
+        rows = rows.exclude(code__startswith=f"{PROCEEDINGS_SOP}.")
+    rows = rows.select_related("responsible_organisation").order_by("-updated_at", "-id")[
+        :PER_SOURCE
+    ]
     for row in rows:
         name = _measure_name(row.code)
         org = row.responsible_organisation
@@ -421,8 +426,10 @@ def _child(case: Case, out: _Collector) -> None:
 def case_timeline(*, actor: Actor, case: Case, limit: int = LIMIT) -> list[TimelineEntry]:
     """What happened on ``case`` that the actor may see, newest first, at most ``limit``."""
 
+    visible = visible_groups(actor, case)  # the role's, narrowed for a non-owner organisation
+
     def sees(group: FieldGroup) -> bool:
-        return actor.field_group_access(group) >= Access.VIEW
+        return group in visible
 
     today = timezone.localdate()
     out = _Collector()
@@ -430,12 +437,12 @@ def case_timeline(*, actor: Actor, case: Case, limit: int = LIMIT) -> list[Timel
     _status_changes(case, out)
     _participants(case, out)
     _consents(case, out)
-    _measures(case, out)
+    _measures(case, out, proceedings=sees(FieldGroup.PROCEEDINGS))
     _identification(case, out)
     _reflection(case, out, today)
     _tasks(case, out, actor)
     # Health never shows on the timeline, not even that a medical record was added.
-    groups = actor.visible_field_groups() - {FieldGroup.HEALTH}
+    groups = visible - {FieldGroup.HEALTH}
     _documents(case, out, [group.value for group in groups])
     _notes(case, out, actor)
     if sees(FieldGroup.ASSISTANCE):

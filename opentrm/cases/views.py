@@ -15,11 +15,12 @@ from opentrm.accounts.policy import Action, Actor, FieldGroup
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import selectors, services, states
-from opentrm.cases.access import access_case
+from opentrm.cases.access import access_case, editable_groups
 from opentrm.cases.forms import CaseDeleteForm, CaseRegisterForm, ConsentForm
 from opentrm.cases.forms_person import NameFormSet, PersonForm
 from opentrm.cases.models import ConsentRecord
 from opentrm.cases.services.documents import consent_signed_form_attach, files_removed_on_rollback
+from opentrm.cases.sharing import prime_sharing
 from opentrm.cases.views_assessments import assessments_context
 from opentrm.cases.views_child import child_context
 from opentrm.cases.views_documents import documents_context, notes_context, participants_context
@@ -71,7 +72,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     mine_only = request.GET.get("mine") == "1"
     cases = selectors.case_list(actor=actor, mine_only=mine_only)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
-    views = [selectors.case_view(actor=actor, case=case) for case in page]
+    rows = list(page)
+    prime_sharing(actor, rows)  # names of cases owned elsewhere only if identity is shared
+    views = [selectors.case_view(actor=actor, case=case) for case in rows]
     record_event(
         event_type=EventType.CASE_LISTED,
         actor=actor,
@@ -211,7 +214,7 @@ def person_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     """Edit what the actor's role may edit about the person (identity, contact)."""
     actor = _actor(request)
     case = access_case(actor, public_id)
-    editable = actor.editable_field_groups() & {FieldGroup.IDENTITY, FieldGroup.CONTACT}
+    editable = editable_groups(actor, case) & {FieldGroup.IDENTITY, FieldGroup.CONTACT}
     if not editable:
         raise PermissionDenied
     person = case.person

@@ -63,7 +63,7 @@ class ChildSection:
 def child_context(actor: Actor, case: Case) -> dict[str, Any]:
     """The case page's child section: for roles that see child-protection data, on a child's
     case (or one whose age was assessed)."""
-    if not may_view_safeguards(actor):
+    if not may_view_safeguards(actor, case):
         return {"child": None}
     today = timezone.localdate()
     record = _safeguards(case)
@@ -75,7 +75,7 @@ def child_context(actor: Actor, case: Case) -> dict[str, Any]:
             is_child=is_child,
             record=record,
             warnings=states.child_case_warnings(case, today),
-            may_edit=may_edit_safeguards(actor),
+            may_edit=may_edit_safeguards(actor, case),
         )
     }
 
@@ -85,7 +85,7 @@ def child_context(actor: Actor, case: Case) -> dict[str, Any]:
 def child_safeguards_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    if not may_edit_safeguards(actor):
+    if not may_edit_safeguards(actor, case):
         raise PermissionDenied
     safeguards = _safeguards(case)
     form = ChildSafeguardsForm(request.POST or None, case=case, safeguards=safeguards)

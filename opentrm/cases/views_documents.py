@@ -21,7 +21,7 @@ from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.policy import Action, Actor
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import access_case
+from opentrm.cases.access import access_case, visible_groups
 from opentrm.cases.forms_documents import (
     CaseManagerForm,
     DocumentDeleteForm,
@@ -66,10 +66,10 @@ def documents_context(actor: Actor, case: Case) -> dict[str, Any]:
     return {
         "documents_section": DocumentsSection(
             rows=[
-                (document, document_services.may_delete_document(actor, document))
+                (document, document_services.may_delete_document(actor, case, document))
                 for document in found[:SECTION_LIMIT]
             ],
-            may_add=document_services.may_add_documents(actor),
+            may_add=document_services.may_add_documents(actor, case),
             more=len(found) > SECTION_LIMIT,
         )
     }
@@ -131,12 +131,14 @@ def participants_context(actor: Actor, case: Case) -> dict[str, Any]:
 
 
 def _document(case: Case, document_id: str) -> CaseDocument:
-    return get_object_or_404(
-        CaseDocument.objects.select_related("case", "organisation"),
+    document = get_object_or_404(
+        CaseDocument.objects.select_related("organisation"),
         public_id=document_id,
         case=case,
         deleted_at__isnull=True,
     )
+    document.case = case  # the same object: what is shared of it is worked out once
+    return document
 
 
 @require_http_methods(["GET", "POST"])
@@ -144,11 +146,14 @@ def _document(case: Case, document_id: str) -> CaseDocument:
 def document_create(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    if not document_services.may_add_documents(actor):
+    if not document_services.may_add_documents(actor, case):
         raise PermissionDenied
     is_post = request.method == "POST"
     form = DocumentForm(
-        request.POST if is_post else None, request.FILES if is_post else None, actor=actor
+        request.POST if is_post else None,
+        request.FILES if is_post else None,
+        actor=actor,
+        case=case,
     )
     if is_post and form.is_valid():
         data = form.cleaned_data
@@ -180,7 +185,7 @@ def document_download(request: HttpRequest, public_id: str, document_id: str) ->
     actor = _actor(request)
     case = access_case(actor, public_id)
     document = _document(case, document_id)
-    if not document_services.may_view_document(actor, document):
+    if not document_services.may_view_document(actor, case, document):
         raise PermissionDenied
     try:
         handle = document.file.open("rb")
@@ -212,7 +217,7 @@ def document_delete(request: HttpRequest, public_id: str, document_id: str) -> H
     actor = _actor(request)
     case = access_case(actor, public_id)
     document = _document(case, document_id)
-    if not document_services.may_delete_document(actor, document):
+    if not document_services.may_delete_document(actor, case, document):
         raise PermissionDenied
     form = DocumentDeleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -305,7 +310,7 @@ def case_timeline_view(request: HttpRequest, public_id: str) -> HttpResponse:
         actor=actor,
         target=case,
         detail={
-            "groups": sorted(group.value for group in actor.visible_field_groups()),
+            "groups": sorted(group.value for group in visible_groups(actor, case)),
             "count": len(shown),
         },
     )

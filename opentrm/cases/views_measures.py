@@ -78,7 +78,7 @@ def measure_plan(request: HttpRequest, public_id: str, code: str) -> HttpRespons
     actor = _actor(request)
     case = access_case(actor, public_id)
     item = effective_measure(case_country(case), code)
-    if item is None or not item.is_enabled or not may_see_sop(actor, item.sop_code):
+    if item is None or not item.is_enabled or not may_see_sop(actor, case, item.sop_code):
         raise Http404
     if case.measures.filter(code=code).exists():
         return redirect("cases:measure_edit", case.public_id, code)
@@ -129,7 +129,7 @@ def measure_edit(request: HttpRequest, public_id: str, code: str) -> HttpRespons
         code=code,
     )
     item = effective_measure(case_country(case), code) or unknown_measure(code)
-    if not may_see_sop(actor, item.sop_code):
+    if not may_see_sop(actor, case, item.sop_code):
         raise Http404
     initial = {
         "version": measure.version,

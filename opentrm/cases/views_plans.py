@@ -68,13 +68,13 @@ def _back(case: Case, anchor: str = "plan") -> str:
     return reverse("cases:case_detail", args=[case.public_id]) + f"#{anchor}"
 
 
-def _require_view(actor: Actor) -> None:
-    if not may_view_assistance(actor):
+def _require_view(actor: Actor, case: Case) -> None:
+    if not may_view_assistance(actor, case):
         raise PermissionDenied
 
 
-def _require_edit(actor: Actor) -> None:
-    if not may_edit_assistance(actor):
+def _require_edit(actor: Actor, case: Case) -> None:
+    if not may_edit_assistance(actor, case):
         raise PermissionDenied
 
 
@@ -118,16 +118,16 @@ class RiskPlanSection:
 
 
 def plans_context(actor: Actor, case: Case) -> dict[str, Any]:
-    """The case page's assistance plan and risk management plan, for roles that see assistance
-    data. A fixed number of queries, whatever the number of revisions."""
-    if not may_view_assistance(actor):
+    """The case page's assistance plan and risk management plan, for actors who see the case's
+    assistance data. A fixed number of queries, whatever the number of revisions."""
+    if not may_view_assistance(actor, case):
         return {"plans": None, "risk_plan": None}
     plans = [_with_service_labels(plan) for plan in _plans(case)]
     for plan in plans:
         plan.case = case  # the consent check reads it
     active = next((p for p in plans if p.status == PlanStatus.ACTIVE), None)
     draft = next((p for p in plans if p.status == PlanStatus.DRAFT), None)
-    may_edit = may_edit_assistance(actor)
+    may_edit = may_edit_assistance(actor, case)
     section = PlansSection(
         active=active,
         paused=active is not None and services.plan_is_paused(active),
@@ -208,7 +208,7 @@ def _plan_form_page(
 def plan_create(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    _require_edit(actor)
+    _require_edit(actor, case)
     return _plan_form_page(request, actor, case, None)
 
 
@@ -217,7 +217,7 @@ def plan_create(request: HttpRequest, public_id: str) -> HttpResponse:
 def plan_edit(request: HttpRequest, public_id: str, plan_id: int) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    _require_edit(actor)
+    _require_edit(actor, case)
     plan = _plan(case, plan_id)
     if plan.status != PlanStatus.DRAFT:
         messages.error(request, _("Only a draft can be changed: revise the active plan instead."))
@@ -231,7 +231,7 @@ def plan_detail(request: HttpRequest, public_id: str, plan_id: int) -> HttpRespo
     """One revision of the plan, as it was agreed."""
     actor = _actor(request)
     case = access_case(actor, public_id)
-    _require_view(actor)
+    _require_view(actor, case)
     plan = _plan(case, plan_id)
     _viewed(actor, case, "plan_detail")
     return render(
@@ -246,7 +246,7 @@ def plan_detail(request: HttpRequest, public_id: str, plan_id: int) -> HttpRespo
 def plan_acknowledge(request: HttpRequest, public_id: str, plan_id: int) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    _require_edit(actor)
+    _require_edit(actor, case)
     plan = _plan(case, plan_id)
     form = AcknowledgeForm(
         request.POST or None,
@@ -295,7 +295,7 @@ def plan_activate(request: HttpRequest, public_id: str, plan_id: int) -> HttpRes
     and consent to implement it is in force (SOP-P4)."""
     actor = _actor(request)
     case = access_case(actor, public_id)
-    _require_edit(actor)
+    _require_edit(actor, case)
     plan = _plan(case, plan_id)
     version = _version(request)
     if version is not None:
@@ -320,7 +320,7 @@ def plan_revise(request: HttpRequest, public_id: str, plan_id: int) -> HttpRespo
     """A new draft revision of the active plan, to change it with the person."""
     actor = _actor(request)
     case = access_case(actor, public_id)
-    _require_edit(actor)
+    _require_edit(actor, case)
     plan = _plan(case, plan_id)
     try:
         draft = services.plan_revise(actor=actor, plan=plan)
@@ -340,7 +340,7 @@ def plan_revise(request: HttpRequest, public_id: str, plan_id: int) -> HttpRespo
 def plan_close(request: HttpRequest, public_id: str, plan_id: int) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    _require_edit(actor)
+    _require_edit(actor, case)
     plan = _plan(case, plan_id)
     version = _version(request)
     if version is not None:
@@ -364,7 +364,7 @@ def plan_close(request: HttpRequest, public_id: str, plan_id: int) -> HttpRespon
 def risk_plan_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    _require_edit(actor)
+    _require_edit(actor, case)
     plan = RiskManagementPlan.objects.filter(case=case).first()
     form = RiskPlanForm(request.POST or None, plan=plan)
     if request.method == "POST" and form.is_valid():
@@ -396,7 +396,7 @@ def risk_plan_edit(request: HttpRequest, public_id: str) -> HttpResponse:
 def risk_plan_review(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    _require_edit(actor)
+    _require_edit(actor, case)
     plan = RiskManagementPlan.objects.filter(case=case).first()
     if plan is None:
         messages.error(request, _("Make the risk management plan first."))

@@ -67,7 +67,7 @@ class ProceedingsSection:
 def proceedings_context(actor: Actor, case: Case) -> dict[str, Any]:
     """The case page's proceedings, no-contact list and upcoming interviews and hearings, for
     roles that see proceedings. Four queries, whatever the case holds."""
-    if not may_view_proceedings(actor):
+    if not may_view_proceedings(actor, case):
         return {"proceedings_section": None}
     now = timezone.now()
     proceedings = list(Proceeding.objects.filter(case=case))
@@ -95,7 +95,7 @@ def proceedings_context(actor: Actor, case: Case) -> dict[str, Any]:
             proceedings=proceedings,
             no_contact=active,
             hearings=rows,
-            may_edit=may_edit_proceedings(actor),
+            may_edit=may_edit_proceedings(actor, case),
         )
     }
 
@@ -103,7 +103,7 @@ def proceedings_context(actor: Actor, case: Case) -> dict[str, Any]:
 def _editable_case(request: HttpRequest, public_id: str) -> tuple[Actor, Case]:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    if not may_edit_proceedings(actor):
+    if not may_edit_proceedings(actor, case):
         raise PermissionDenied
     if request.method == "GET":
         record_event(
@@ -154,6 +154,7 @@ def proceeding_create(request: HttpRequest, public_id: str) -> HttpResponse:
 def proceeding_edit(request: HttpRequest, public_id: str, proceeding_id: int) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
     proceeding = get_object_or_404(Proceeding, pk=proceeding_id, case=case)
+    proceeding.case = case
     form = ProceedingForm(request.POST or None, proceeding=proceeding)
     if request.method == "POST" and form.is_valid():
         try:
@@ -206,6 +207,7 @@ def no_contact_create(request: HttpRequest, public_id: str) -> HttpResponse:
 def no_contact_delete(request: HttpRequest, public_id: str, entry_id: int) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
     entry = get_object_or_404(NoContactPerson, pk=entry_id, case=case, removed_at__isnull=True)
+    entry.case = case
     form = NoContactRemoveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -247,7 +249,9 @@ def hearing_create(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 def _hearing(case: Case, hearing_id: int) -> Hearing:
-    return get_object_or_404(Hearing, pk=hearing_id, case=case, cancelled_at__isnull=True)
+    hearing = get_object_or_404(Hearing, pk=hearing_id, case=case, cancelled_at__isnull=True)
+    hearing.case = case  # the same object: what is shared of it is worked out once
+    return hearing
 
 
 @require_http_methods(["GET", "POST"])

@@ -61,9 +61,9 @@ class ServicesSection:
 
 def services_context(actor: Actor, case: Case) -> dict[str, Any]:
     """The case page's services, grouped by the template's sections (one query)."""
-    if not may_view_services(actor):
+    if not may_view_services(actor, case):
         return {"services_section": None}
-    may_edit = may_edit_services(actor)
+    may_edit = may_edit_services(actor, case)
     services = list(
         CaseService.objects.filter(case=case, deleted_at__isnull=True)
         .select_related("provider", "provider__country")
@@ -84,7 +84,7 @@ def services_context(actor: Actor, case: Case) -> dict[str, Any]:
 def _editable_case(request: HttpRequest, public_id: str) -> tuple[Actor, Case]:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    if not may_edit_services(actor):
+    if not may_edit_services(actor, case):
         raise PermissionDenied
     if request.method == "GET":
         record_event(
@@ -97,12 +97,14 @@ def _editable_case(request: HttpRequest, public_id: str) -> tuple[Actor, Case]:
 
 
 def _service(case: Case, service_id: int) -> CaseService:
-    return get_object_or_404(
+    service = get_object_or_404(
         CaseService.objects.select_related("provider"),
         pk=service_id,
         case=case,
         deleted_at__isnull=True,
     )
+    service.case = case  # the same object: what is shared of it is worked out once
+    return service
 
 
 def _back(case: Case) -> HttpResponse:

@@ -268,6 +268,8 @@ LOGGING = {
 OPENTRM_REFLECTION_REMINDER_DAYS = env_int("OPENTRM_REFLECTION_REMINDER_DAYS", 5)
 # send_reminders e-mails the tasks due within this many days (and the overdue ones).
 OPENTRM_TASK_REMINDER_DAYS = env_int("OPENTRM_TASK_REMINDER_DAYS", 3)
+# The node's public address, for links in e-mails sent by commands (no request to ask).
+OPENTRM_BASE_URL = (env("OPENTRM_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
 # send_meeting_reminders e-mails the parties of an agreement this many days before a meeting.
 OPENTRM_MEETING_REMINDER_DAYS = env_int("OPENTRM_MEETING_REMINDER_DAYS", 7)
 

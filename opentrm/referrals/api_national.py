@@ -1,8 +1,317 @@
-"""Referrals API: national (issue 4)."""
+"""Referrals API: the inbox and outbox, one referral, referring a case within the country, and
+the steps every referral shares (acknowledge, accept, decline, withdraw). The same services as
+the screens."""
 
-from ninja import Router
+import uuid
+from typing import Any
 
-from opentrm.accounts.api_auth import member_auth
-from opentrm.accounts.policy import Action
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Status
+
+from opentrm.accounts.api_auth import acting, member_auth
+from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+from opentrm.cases.access import access_case
+from opentrm.cases.models import CaseParticipant
+from opentrm.directory.models import Organisation
+from opentrm.directory.schemas import ErrorOut
+from opentrm.referrals import selectors
+from opentrm.referrals.access import access_referral, is_sender
+from opentrm.referrals.models import Referral
+from opentrm.referrals.schemas_national import (
+    MinimalOfferOut,
+    NationalReferralIn,
+    PreviewOut,
+    ReasonIn,
+    ReferralOut,
+    ReferralPageOut,
+    ReferralStepOut,
+    StepIn,
+)
+from opentrm.referrals.services import national
 
 router = Router(tags=["referrals"], auth=member_auth(Action.CASE_VIEW))
+_ERRORS: dict[int, Any] = {
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+PAGE_SIZE = 50
+
+
+def _offer_out(offer: national.MinimalOffer) -> MinimalOfferOut:
+    return MinimalOfferOut(
+        reference=offer.reference,
+        kind=offer.kind,
+        age_band=offer.age_band,
+        sex=offer.sex,
+        needs=offer.needs,
+        languages=offer.languages,
+        urgency=offer.urgency,
+        measure_code=offer.measure,
+        service_type=offer.service,
+        reason=offer.reason,
+    )
+
+
+def _referral_out(
+    actor: Actor, referral: Referral, *, on_case: set[int], steps: bool = False
+) -> ReferralOut:
+    return ReferralOut(
+        public_id=referral.public_id,
+        reference=referral.reference,
+        kind=referral.kind,
+        status=referral.status,
+        sender_organisation_id=referral.sender_organisation_id,
+        receiver_organisation_id=referral.receiver_organisation_id,
+        receiver_country=referral.receiver_country,
+        routing=referral.routing,
+        urgency=referral.urgency,
+        sent_at=referral.sent_at,
+        acknowledge_due_at=referral.acknowledge_due_at,
+        answer_due_at=referral.answer_due_at,
+        acknowledged_at=referral.acknowledged_at,
+        answered_at=referral.answered_at,
+        overdue=national.is_overdue(referral),
+        version=referral.version,
+        offer=_offer_out(national.minimal_offer(referral)),
+        shared_groups=list(referral.shared_groups),
+        case_public_id=(
+            referral.case.public_id
+            if referral.case is not None and referral.case_id in on_case
+            else None
+        ),
+        decline_reason=referral.decline_reason,
+        withdrawal_reason=referral.withdrawal_reason,
+        steps=[
+            ReferralStepOut(status=e.status, at=e.at, organisation_id=e.organisation_id)
+            for e in referral.events.all()
+        ]
+        if steps
+        else [],
+    )
+
+
+def _cases_taken_part(actor: Actor, referrals: list[Referral]) -> set[int]:
+    """The cases among the referrals' that the actor's organisation takes part in (one query)."""
+    case_ids = {r.case_id for r in referrals if r.case_id is not None}
+    if not case_ids:
+        return set()
+    return set(
+        CaseParticipant.objects.filter(
+            case_id__in=case_ids,
+            organisation_id=actor.organisation_id or 0,
+            is_active=True,
+            case__deleted_at__isnull=True,
+        ).values_list("case_id", flat=True)
+    )
+
+
+@router.get(
+    "/",
+    response={200: ReferralPageOut, **_ERRORS},
+    url_name="referrals_list",
+    summary="The acting organisation's inbox or outbox, with filters, 50 a page",
+)
+def referral_list(
+    request: HttpRequest,
+    box: str = "inbox",
+    status: str = "",
+    kind: str = "",
+    urgency: str = "",
+    overdue: bool = False,
+    case: str = "",
+    page: int = 1,
+) -> Any:
+    actor = acting(request)
+    if page < 1:
+        raise ValidationError({"page": _("Pages are numbered from 1.")})
+    filters = selectors.Filters.parse(
+        box=box, status=status, kind=kind, urgency=urgency, overdue=overdue, case=case
+    )
+    referrals = selectors.referral_list(actor, filters).prefetch_related("case__person__languages")
+    start = (page - 1) * PAGE_SIZE
+    served = list(referrals[start : start + PAGE_SIZE])
+    counts = selectors.status_counts(actor, filters)
+    record_event(
+        event_type=EventType.REFERRAL_LISTED,
+        actor=actor,
+        detail={
+            "box": filters.box.value,
+            "count": len(served),
+            "referral_ids": [r.pk for r in served],
+            "via": "api",
+        },
+    )
+    on_case = _cases_taken_part(actor, served)
+    return ReferralPageOut(
+        count=sum(counts.values()) if not filters.status else counts.get(filters.status, 0),
+        page=page,
+        counts=counts,
+        items=[_referral_out(actor, r, on_case=on_case) for r in served],
+    )
+
+
+@router.get(
+    "/preview",
+    auth=member_auth(Action.REFERRAL_SEND),
+    response={200: PreviewOut, **_ERRORS},
+    url_name="referrals_preview",
+    summary="What a receiver would see of a case referred to it: the minimal offer, and after "
+    "acceptance the shared groups, or what is missing",
+)
+def referral_preview(request: HttpRequest, case: uuid.UUID, receiver: int) -> Any:
+    actor = acting(request)
+    the_case = access_case(actor, str(case))
+    assert actor.membership is not None
+    organisation = Organisation.objects.select_related("country").filter(pk=receiver).first()
+    target = national.check_receiver(actor.membership.organisation, organisation)
+    gate = national.preview(the_case, target)
+    record_event(
+        event_type=EventType.CASE_VIEWED,
+        actor=actor,
+        target=the_case,
+        detail={"groups": [FieldGroup.IDENTITY.value], "view": "referral_preview", "via": "api"},
+    )
+    return PreviewOut(
+        receiver_organisation_id=target.pk,
+        offer=_offer_out(national.offer_for(the_case, reference="")),
+        shared_groups=[g.value for g in gate.groups],
+        missing=gate.missing,
+        agreement_id=gate.agreement.pk if gate.agreement else None,
+    )
+
+
+@router.post(
+    "/",
+    auth=member_auth(Action.REFERRAL_SEND),
+    response={201: ReferralOut, **_ERRORS},
+    url_name="referrals_create",
+    summary="Refer a case to an organisation of the same country, and send it",
+)
+def referral_create(request: HttpRequest, payload: NationalReferralIn) -> Any:
+    actor = acting(request)
+    case = access_case(actor, str(payload.case_public_id))
+    receiver = (
+        Organisation.objects.select_related("country")
+        .filter(pk=payload.receiver_organisation_id)
+        .first()
+    )
+    referral = national.referral_send_national(
+        actor=actor,
+        case=case,
+        receiver=receiver,
+        reason=payload.reason,
+        urgency=payload.urgency,
+        measure_code=payload.measure_code,
+        service_type=payload.service_type or "",
+        needs=[need.value for need in payload.needs],
+    )
+    return Status(201, _referral_out(actor, referral, on_case={case.pk}, steps=True))
+
+
+@router.get(
+    "/{uuid:public_id}",
+    response={200: ReferralOut, **_ERRORS},
+    url_name="referrals_detail",
+    summary="One referral: before acceptance a receiver sees only the minimal offer",
+)
+def referral_detail(request: HttpRequest, public_id: uuid.UUID) -> Any:
+    actor = acting(request)
+    referral = access_referral(actor, str(public_id))
+    record_event(
+        event_type=EventType.REFERRAL_VIEWED,
+        actor=actor,
+        target=referral,
+        detail={
+            "referral": referral.reference,
+            "kind": referral.kind,
+            "side": "sender" if is_sender(actor, referral) else "receiver",
+            "via": "api",
+        },
+    )
+    return _out(actor, referral)
+
+
+def _out(actor: Actor, referral: Referral) -> ReferralOut:
+    fresh = access_referral(actor, str(referral.public_id))
+    return _referral_out(actor, fresh, on_case=_cases_taken_part(actor, [fresh]), steps=True)
+
+
+def _receiver(actor: Actor, public_id: uuid.UUID) -> Referral:
+    referral = access_referral(actor, str(public_id))
+    if not national.may_respond(actor, referral):
+        raise PermissionDenied
+    return referral
+
+
+def _sender(actor: Actor, public_id: uuid.UUID) -> Referral:
+    referral = access_referral(actor, str(public_id))
+    if not national.may_withdraw(actor, referral):
+        raise PermissionDenied
+    return referral
+
+
+@router.post(
+    "/{uuid:public_id}/acknowledge",
+    auth=member_auth(Action.REFERRAL_RESPOND),
+    response={200: ReferralOut, **_ERRORS},
+    url_name="referrals_acknowledge",
+    summary="The receiver acknowledges the referral",
+)
+def referral_acknowledge(request: HttpRequest, public_id: uuid.UUID, payload: StepIn) -> Any:
+    actor = acting(request)
+    referral = _receiver(actor, public_id)
+    national.referral_acknowledge(actor=actor, referral=referral, expected_version=payload.version)
+    return _out(actor, referral)
+
+
+@router.post(
+    "/{uuid:public_id}/accept",
+    auth=member_auth(Action.REFERRAL_RESPOND),
+    response={200: ReferralOut, **_ERRORS},
+    url_name="referrals_accept",
+    summary="The receiver accepts; within the country it joins the case",
+)
+def referral_accept(request: HttpRequest, public_id: uuid.UUID, payload: StepIn) -> Any:
+    actor = acting(request)
+    referral = _receiver(actor, public_id)
+    national.referral_accept(actor=actor, referral=referral, expected_version=payload.version)
+    return _out(actor, referral)
+
+
+@router.post(
+    "/{uuid:public_id}/decline",
+    auth=member_auth(Action.REFERRAL_RESPOND),
+    response={200: ReferralOut, **_ERRORS},
+    url_name="referrals_decline",
+    summary="The receiver declines, with a reason",
+)
+def referral_decline(request: HttpRequest, public_id: uuid.UUID, payload: ReasonIn) -> Any:
+    actor = acting(request)
+    referral = _receiver(actor, public_id)
+    national.referral_decline(
+        actor=actor, referral=referral, expected_version=payload.version, reason=payload.reason
+    )
+    return _out(actor, referral)
+
+
+@router.post(
+    "/{uuid:public_id}/withdraw",
+    auth=member_auth(Action.REFERRAL_SEND),
+    response={200: ReferralOut, **_ERRORS},
+    url_name="referrals_withdraw",
+    summary="The sender withdraws, with a reason: the receiver loses the case at once",
+)
+def referral_withdraw(request: HttpRequest, public_id: uuid.UUID, payload: ReasonIn) -> Any:
+    actor = acting(request)
+    referral = _sender(actor, public_id)
+    national.referral_withdraw(
+        actor=actor, referral=referral, expected_version=payload.version, reason=payload.reason
+    )
+    return _out(actor, referral)

@@ -1,8 +1,279 @@
-"""Referrals API: template (issue 4)."""
+"""Referrals API: the transnational referral and its template (issue 4 §3, §5, §6). The same
+services as the screens: the gate decides which fields a receiver gets, owner sides decide who
+writes which field."""
 
-from ninja import Router
+from typing import Any
 
-from opentrm.accounts.api_auth import member_auth
-from opentrm.accounts.policy import Action
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Status
+
+from opentrm.accounts.api_auth import acting, member_auth
+from opentrm.accounts.policy import Action, Actor
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+from opentrm.cases.access import access_case
+from opentrm.cases.models import Case
+from opentrm.directory.schemas import ErrorOut
+from opentrm.referrals.access import access_referral
+from opentrm.referrals.models import Referral, ReferralKind
+from opentrm.referrals.schemas_template import (
+    FieldDefOut,
+    FollowUpIn,
+    FollowUpOut,
+    ProfileIn,
+    ProfileOut,
+    SectionOut,
+    StepIn,
+    TemplateIn,
+    TemplateOut,
+    TransnationalIn,
+    VersionIn,
+)
+from opentrm.referrals.services import documents, profiles
+from opentrm.referrals.services import transnational as tn
 
 router = Router(tags=["referrals"], auth=member_auth(Action.CASE_VIEW))
+_ERRORS: dict[int, Any] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+
+
+def _referral(actor: Actor, public_id: str) -> Referral:
+    referral = access_referral(actor, public_id)
+    if referral.kind != ReferralKind.TRANSNATIONAL:
+        from django.http import Http404
+
+        raise Http404
+    return referral
+
+
+def _out(actor: Actor, referral: Referral) -> TemplateOut:
+    view = tn.template_view(actor, referral)
+    if view is None:
+        from django.http import Http404
+
+        raise Http404
+    instance = view.instance
+    own = tn.own_definition(actor)
+    return TemplateOut(
+        referral=referral.public_id,
+        reference=referral.reference,
+        status=referral.status,
+        version=referral.version,
+        template_row_version=instance.version,
+        template_version=instance.template_version,
+        profile_country=instance.profile_country,
+        profile_version=instance.profile_version,
+        side=view.side,
+        sender_language=instance.sender_language,
+        receiver_language=instance.receiver_language,
+        values=view.visible_values(),
+        withheld=view.withheld_codes(),
+        editable=[c.field.code for s in view.sections for c in s.cells if c.editable],
+        unknown_fields=[
+            FieldDefOut(**f.as_dict()) for f in view.definition.fields if own.field(f.code) is None
+        ],
+        sections=[
+            SectionOut(
+                code=s.section.code,
+                heading=s.section.heading,
+                filled=s.filled,
+                total=s.total,
+                withheld=s.withheld,
+                missing_fields=[f.code for f in s.missing],
+            )
+            for s in view.sections
+        ],
+    )
+
+
+@router.post(
+    "/transnational",
+    auth=member_auth(Action.REFERRAL_SEND),
+    response={201: TemplateOut, **_ERRORS},
+    url_name="referrals_transnational_create",
+    summary="Draft a transnational referral of a case, its template pre-filled",
+)
+def transnational_create(request: HttpRequest, payload: TransnationalIn) -> Any:
+    actor = acting(request)
+    case: Case = access_case(actor, str(payload.case))
+    referral = tn.transnational_create(
+        actor=actor,
+        case=case,
+        country_code=payload.country,
+        urgency=payload.urgency,
+        reason=payload.reason,
+    )
+    return Status(201, _out(actor, referral))
+
+
+@router.get(
+    "/template/profile",
+    auth=member_auth(Action.CASE_SETTINGS_EDIT),
+    response={200: ProfileOut, **_ERRORS},
+    url_name="referrals_template_profile",
+    summary="The acting organisation's country template profile",
+)
+def profile_get(request: HttpRequest) -> Any:
+    actor = acting(request)
+    return _profile_out(actor)
+
+
+def _profile_out(actor: Actor) -> ProfileOut:
+    assert actor.membership is not None
+    country = actor.membership.organisation.country
+    profile = profiles.profile_of(country.pk)
+    definition = profiles.definition_for(profile)
+    return ProfileOut(
+        country=country.code,
+        version=profile.version if profile else 0,
+        added_fields=[FieldDefOut(**f.as_dict()) for f in definition.fields if f.added],
+        disabled_fields=list(profile.disabled_fields) if profile else [],
+    )
+
+
+@router.put(
+    "/template/profile",
+    auth=member_auth(Action.CASE_SETTINGS_EDIT),
+    response={200: ProfileOut, **_ERRORS},
+    url_name="referrals_template_profile_change",
+    summary="Change the country's template profile: add, disable, enable or remove a field",
+)
+def profile_put(request: HttpRequest, payload: ProfileIn) -> Any:
+    actor = acting(request)
+    if payload.op == "add":
+        profiles.profile_add_field(
+            actor=actor, expected_version=payload.version, values=payload.dict()
+        )
+    else:
+        change = {
+            "disable": profiles.profile_disable_field,
+            "enable": profiles.profile_enable_field,
+            "remove": profiles.profile_remove_added_field,
+        }.get(payload.op)
+        if change is None:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({"op": "add, disable, enable or remove"})
+        change(actor=actor, expected_version=payload.version, code=payload.code)
+    return _profile_out(actor)
+
+
+@router.get(
+    "/{public_id}/template",
+    response={200: TemplateOut, **_ERRORS},
+    url_name="referrals_template_get",
+    summary="The template as the acting organisation may see it (withheld fields listed)",
+)
+def template_get(request: HttpRequest, public_id: str) -> Any:
+    actor = acting(request)
+    referral = _referral(actor, public_id)
+    out = _out(actor, referral)
+    record_event(
+        event_type=EventType.REFERRAL_VIEWED,
+        actor=actor,
+        target=referral,
+        detail={"referral": referral.reference, "part": "template", "via": "api"},
+    )
+    return out
+
+
+@router.put(
+    "/{public_id}/template",
+    response={200: TemplateOut, **_ERRORS},
+    url_name="referrals_template_put",
+    summary="Write fields of the template (only those the acting side owns)",
+)
+def template_put(request: HttpRequest, public_id: str, payload: TemplateIn) -> Any:
+    actor = acting(request)
+    referral = _referral(actor, public_id)
+    tn.template_update(
+        actor=actor,
+        referral=referral,
+        expected_version=payload.version,
+        values=payload.values,
+        lang=payload.lang,
+    )
+    return _out(actor, referral)
+
+
+@router.post(
+    "/{public_id}/template/send",
+    auth=member_auth(Action.REFERRAL_SEND),
+    response={200: TemplateOut, **_ERRORS},
+    url_name="referrals_template_send",
+    summary="Send the draft: only the field groups consent and agreement allow",
+)
+def template_send(request: HttpRequest, public_id: str, payload: VersionIn) -> Any:
+    actor = acting(request)
+    referral = _referral(actor, public_id)
+    referral = tn.transnational_send(
+        actor=actor, referral=referral, expected_version=payload.version
+    )
+    return _out(actor, referral)
+
+
+@router.post(
+    "/{public_id}/template/steps/{step}",
+    response={200: TemplateOut, **_ERRORS},
+    url_name="referrals_template_step",
+    summary="A step: acknowledge, accept, decline, return_arranged, arrival_confirmed, close",
+)
+def template_step(request: HttpRequest, public_id: str, step: str, payload: StepIn) -> Any:
+    actor = acting(request)
+    referral = _referral(actor, public_id)
+    referral = tn.transnational_step(
+        actor=actor,
+        referral=referral,
+        step=step,
+        expected_version=payload.version,
+        reason=payload.reason,
+    )
+    return _out(actor, referral)
+
+
+@router.post(
+    "/{public_id}/template/follow-ups",
+    auth=member_auth(Action.REFERRAL_RESPOND),
+    response={201: FollowUpOut, **_ERRORS},
+    url_name="referrals_template_follow_up",
+    summary="A follow-up report from the receiving side (template sections 6 and 7)",
+)
+def template_follow_up(request: HttpRequest, public_id: str, payload: FollowUpIn) -> Any:
+    actor = acting(request)
+    referral = _referral(actor, public_id)
+    report = tn.follow_up_add(
+        actor=actor,
+        referral=referral,
+        reported_on=payload.reported_on,
+        values=payload.values,
+        summary=payload.summary,
+        lang=payload.lang,
+    )
+    return Status(
+        201,
+        FollowUpOut(
+            id=report.pk, reported_on=report.reported_on, fields=sorted(report.data["values"])
+        ),
+    )
+
+
+@router.get(
+    "/{public_id}/template/pdf",
+    response={200: None, **_ERRORS},
+    url_name="referrals_template_pdf",
+    summary="The bilingual PDF of the template (audited as an export)",
+)
+def template_pdf(request: HttpRequest, public_id: str) -> Any:
+    actor = acting(request)
+    referral = _referral(actor, public_id)
+    content = documents.referral_pdf(actor=actor, referral=referral)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{referral.reference}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response

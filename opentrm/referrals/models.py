@@ -214,9 +214,12 @@ class ReferralNumberSequence(models.Model):
 class TemplateInstance(VersionedModel):
     """The filled Annex I template of a transnational referral.
 
-    ``data`` maps field codes of the template definition (``referrals/template``) to values;
-    free-text values are ``{"text": ..., "lang": ...}`` so each carries the language it was
-    written in. Each field is owned by one side (country of exploitation or of origin).
+    ``data`` holds ``values`` (field code -> value of the template definition in
+    ``referrals/template``; free text as ``{"text": ..., "lang": ...}``, so each carries the
+    language it was written in), ``fields`` (definitions of fields the sender's profile added),
+    ``disabled`` (fields its profile switched off), ``sent`` (the snapshot that left: only the
+    groups the gate allowed, the others marked withheld) and ``origin`` (what the receiving side
+    filled in after the return). Each field is owned by one side (exploitation or origin).
     """
 
     referral = models.OneToOneField(Referral, on_delete=models.CASCADE, related_name="template")

@@ -1,11 +1,592 @@
-"""The referral page's requests section (issue 4)."""
+"""Transnational requests, forwarding by the focal point, exports for countries not on
+OpenTRM, and the country's referral settings (issue 4 §4, §7-§9).
 
+Views are thin: the action gate, the referral or case through ``access_*`` (404 when not
+the actor's), the side check (403), then the services.
+"""
+
+from dataclasses import dataclass, field
 from typing import Any
 
-from opentrm.accounts.policy import Actor
-from opentrm.referrals.models import Referral
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.cases.access import access_case
+from opentrm.cases.services.child import OriginContactBlockedError
+from opentrm.core.errors import ConflictError, DomainError
+from opentrm.core.forms import add_service_errors
+from opentrm.core.pdf import PdfUnavailableError
+from opentrm.referrals.access import access_referral, is_receiver, is_sender
+from opentrm.referrals.forms_requests import (
+    AnswerForm,
+    CalendarForm,
+    DispatchForm,
+    ExportForm,
+    ForwardForm,
+    ReasonForm,
+    RequestCreateForm,
+    SendForm,
+    TimeLimitForm,
+    VersionForm,
+)
+from opentrm.referrals.models import (
+    ExternalDispatch,
+    Referral,
+    ReferralKind,
+    ReferralStatus,
+    TimeUnit,
+)
+from opentrm.referrals.services import export as export_service
+from opentrm.referrals.services import forwarding, requests, timelines
+from opentrm.referrals.services import settings as settings_service
+
+S = ReferralStatus
+
+
+def _actor(request: HttpRequest) -> Actor:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    return actor
+
+
+def _detail_url(referral: Referral) -> str:
+    return reverse("referrals:referral_detail", args=[referral.public_id]) + "#request"
+
+
+# --- The section on the referral page -------------------------------------------------------------
+
+
+@dataclass
+class RequestSection:
+    """What the referral page shows of the request, the forwarding and the export."""
+
+    is_request: bool
+    is_sender: bool
+    is_receiver: bool
+    kind_note: str = ""
+    document_label: str = ""
+    offer: requests.MinimalOffer | None = None
+    values: list[requests.SharedValue] = field(default_factory=list)
+    values_hidden_until_acknowledged: bool = False
+    preview: requests.GatePreview | None = None
+    shared_fields: list[str] = field(default_factory=list)
+    withheld_fields: list[str] = field(default_factory=list)
+    overdue: bool = False
+    actions: list[str] = field(default_factory=list)
+    may_forward: bool = False
+    forwards: list[Referral] = field(default_factory=list)
+    forwarded_from: Referral | None = None
+    may_export: bool = False
+    dispatches: list[ExternalDispatch] = field(default_factory=list)
+
+
+def _field_labels(kind: str, groups: frozenset[FieldGroup]) -> tuple[list[str], list[str]]:
+    shared: list[str] = []
+    withheld: list[str] = []
+    for code in requests.KIND_FIELDS.get(kind, ()):
+        spec = requests.FIELDS[code]
+        (shared if spec.group in groups else withheld).append(str(spec.label))
+    return shared, withheld
+
+
+def request_actions(actor: Actor, referral: Referral) -> list[str]:
+    """The request steps the actor may take now."""
+    if not requests.is_request(referral):
+        return []
+    found = []
+    if is_sender(actor, referral) and actor.may(Action.REFERRAL_SEND):
+        if referral.status == S.DRAFT:
+            found.append("send")
+        if referral.status in (S.DRAFT, S.SENT, S.ACKNOWLEDGED):
+            found.append("withdraw")
+        if referral.status == S.ANSWERED:
+            found.append("close")
+    if is_receiver(actor, referral) and actor.may(Action.REFERRAL_RESPOND):
+        if referral.status == S.SENT:
+            found.append("acknowledge")
+        if referral.status in (S.SENT, S.ACKNOWLEDGED):
+            found += ["answer", "decline"]
+    return found
 
 
 def request_context(actor: Actor, referral: Referral) -> dict[str, Any]:
-    """To be built."""
-    return {}
+    """The referral page's section for requests, forwarding and exports (a fixed number of
+    queries). A receiver is shown the person's fields only once it acknowledged, and only
+    those the gate allows today; that reading is audited with the groups shown."""
+    sender, receiver = is_sender(actor, referral), is_receiver(actor, referral)
+    section = RequestSection(
+        is_request=requests.is_request(referral), is_sender=sender, is_receiver=receiver
+    )
+    if referral.forwarded_from_id is not None and receiver:
+        section.forwarded_from = referral.forwarded_from
+    if sender:
+        section.forwards = list(
+            referral.forwards.select_related("receiver_organisation").order_by("pk")
+        )
+        section.may_export = export_service.may_export(actor, referral)
+        section.dispatches = list(referral.dispatches.select_related("recorded_by"))
+    section.may_forward = forwarding.may_forward(actor, referral)
+    if section.is_request:
+        section.kind_note = str(requests.KIND_NOTES.get(referral.kind, ""))
+        if referral.document_type:
+            section.document_label = str(
+                requests.RequestedDocument(referral.document_type).label
+                if referral.document_type in requests.RequestedDocument.values
+                else referral.document_type
+            )
+        section.offer = requests.minimal_offer(referral)
+        section.overdue = timelines.is_overdue(referral)
+        section.actions = request_actions(actor, referral)
+        if sender and referral.case is not None:
+            if referral.status == S.DRAFT:
+                section.preview = requests.gate_preview(actor, referral)
+                groups = section.preview.groups
+            else:
+                groups = requests.effective_groups(referral)
+            section.shared_fields, section.withheld_fields = _field_labels(referral.kind, groups)
+        elif receiver and referral.case is not None:
+            groups = requests.receiver_groups(actor, referral)
+            section.values_hidden_until_acknowledged = referral.status == S.SENT
+            section.values = requests.shared_values(referral, groups)
+            if section.values:
+                requests.record_read(actor, referral, groups)
+    if not (
+        section.is_request
+        or section.may_forward
+        or section.forwards
+        or section.may_export
+        or section.dispatches
+        or section.forwarded_from
+    ):
+        return {"request_section": None}
+    return {
+        "request_section": section,
+        "request_version_form": VersionForm(initial={"version": referral.version}),
+        "request_send_form": SendForm(initial={"version": referral.version}),
+    }
+
+
+# --- Creating and sending -----------------------------------------------------------------------
+
+
+def _create(request: HttpRequest, actor: Actor, case: Any) -> HttpResponse:
+    assert actor.country_id is not None
+    form = RequestCreateForm(
+        request.POST or None, own_country_id=actor.country_id, thematic=case is None
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            referral = requests.request_create(
+                actor=actor,
+                case=case,
+                kind=data["kind"],
+                receiver_country=data["receiver_country"],
+                intended=data["intended"],
+                urgency=data["urgency"],
+                reason=data["reason"],
+                document_type=data["document_type"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except OriginContactBlockedError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, _("The request is drafted: check what it shares, then send it.")
+            )
+            return redirect(_detail_url(referral))
+    return render(request, "referrals/request_form.html", {"form": form, "case": case})
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.REFERRAL_SEND)
+def request_create_for_case(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    return _create(request, actor, case)
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.REFERRAL_SEND)
+def request_create_thematic(request: HttpRequest) -> HttpResponse:
+    return _create(request, _actor(request), None)
+
+
+def _request(actor: Actor, public_id: str, *, side: str) -> Referral:
+    referral = access_referral(actor, public_id)
+    if not requests.is_request(referral):
+        raise Http404
+    if side == "sender" and not is_sender(actor, referral):
+        raise PermissionDenied
+    if side == "receiver" and not is_receiver(actor, referral):
+        raise PermissionDenied
+    return referral
+
+
+def _report(request: HttpRequest, error: Exception) -> None:
+    if isinstance(error, ValidationError):
+        for message in error.messages:
+            messages.error(request, message)
+    elif isinstance(error, DomainError):
+        messages.error(request, error.message)
+
+
+@require_http_methods(["POST"])
+@actor_required(Action.REFERRAL_SEND)
+def request_send(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor = _actor(request)
+    referral = _request(actor, public_id, side="sender")
+    form = SendForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Reload the page and try again."))
+        return redirect(_detail_url(referral))
+    try:
+        requests.request_send(
+            actor=actor,
+            referral=referral,
+            expected_version=form.cleaned_data["version"],
+            accept_partial=form.cleaned_data["accept_partial"],
+        )
+    except (ValidationError, DomainError) as error:
+        _report(request, error)
+    else:
+        messages.success(request, _("The request was sent."))
+    return redirect(_detail_url(referral))
+
+
+@require_http_methods(["POST"])
+@actor_required(Action.REFERRAL_RESPOND)
+def request_acknowledge(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor = _actor(request)
+    referral = _request(actor, public_id, side="receiver")
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Reload the page and try again."))
+        return redirect(_detail_url(referral))
+    try:
+        requests.request_acknowledge(
+            actor=actor, referral=referral, expected_version=form.cleaned_data["version"]
+        )
+    except (ValidationError, DomainError) as error:
+        _report(request, error)
+    else:
+        messages.success(request, _("You acknowledged the request."))
+    return redirect(_detail_url(referral))
+
+
+@require_http_methods(["POST"])
+@actor_required(Action.REFERRAL_SEND)
+def request_close(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor = _actor(request)
+    referral = _request(actor, public_id, side="sender")
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Reload the page and try again."))
+        return redirect(_detail_url(referral))
+    try:
+        requests.request_close(
+            actor=actor, referral=referral, expected_version=form.cleaned_data["version"]
+        )
+    except (ValidationError, DomainError) as error:
+        _report(request, error)
+    else:
+        messages.success(request, _("The request is closed."))
+    return redirect(_detail_url(referral))
+
+
+def _text_step(request: HttpRequest, referral: Referral, actor: Actor, which: str) -> HttpResponse:
+    form_class = AnswerForm if which == "answer" else ReasonForm
+    form = form_class(request.POST or None, initial={"version": referral.version})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if which == "answer":
+                requests.request_answer(
+                    actor=actor,
+                    referral=referral,
+                    expected_version=data["version"],
+                    answer=data["answer"],
+                )
+            elif which == "decline":
+                requests.request_decline(
+                    actor=actor,
+                    referral=referral,
+                    expected_version=data["version"],
+                    reason=data["reason"],
+                )
+            else:
+                requests.request_withdraw(
+                    actor=actor,
+                    referral=referral,
+                    expected_version=data["version"],
+                    reason=data["reason"],
+                )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(_detail_url(referral))
+    titles = {
+        "answer": _("Answer the request"),
+        "decline": _("Decline the request"),
+        "withdraw": _("Withdraw the request"),
+    }
+    return render(
+        request,
+        "referrals/request_step.html",
+        {"form": form, "referral": referral, "title": titles[which], "which": which},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.REFERRAL_RESPOND)
+def request_answer(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor = _actor(request)
+    return _text_step(request, _request(actor, public_id, side="receiver"), actor, "answer")
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.REFERRAL_RESPOND)
+def request_decline(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor = _actor(request)
+    return _text_step(request, _request(actor, public_id, side="receiver"), actor, "decline")
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.REFERRAL_SEND)
+def request_withdraw(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor = _actor(request)
+    return _text_step(request, _request(actor, public_id, side="sender"), actor, "withdraw")
+
+
+# --- Forwarding -----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.REFERRAL_RESPOND)
+def referral_forward(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor = _actor(request)
+    referral = access_referral(actor, public_id)
+    if not is_receiver(actor, referral):
+        raise PermissionDenied
+    initial: dict[str, Any] = {"version": referral.version}
+    if referral.intended_organisation_id:
+        initial["to"] = referral.intended_organisation_id
+    form = ForwardForm(
+        request.POST or None,
+        candidates=forwarding.forward_candidates(referral),
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            forward = forwarding.referral_forward(
+                actor=actor,
+                referral=referral,
+                expected_version=form.cleaned_data["version"],
+                to=form.cleaned_data["to"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except (ConflictError, OriginContactBlockedError) as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Forwarded as %(reference)s.") % {"reference": forward.reference},
+            )
+            return redirect(_detail_url(referral))
+    return render(request, "referrals/request_forward.html", {"form": form, "referral": referral})
+
+
+# --- Export for a country not on OpenTRM --------------------------------------------------------
+
+
+def _sender_referral(actor: Actor, public_id: str) -> Referral:
+    referral = access_referral(actor, public_id)
+    if not is_sender(actor, referral):
+        raise PermissionDenied
+    return referral
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.REFERRAL_SEND)
+def referral_export(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The password-protected PDF and the JSON file, in one ZIP download."""
+    actor = _actor(request)
+    referral = _sender_referral(actor, public_id)
+    form = ExportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            files = export_service.referral_export(
+                actor=actor,
+                referral=referral,
+                password=form.cleaned_data["password"],
+                password_again=form.cleaned_data["password_again"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except PdfUnavailableError as error:
+            form.add_error(None, error.message)
+        else:
+            response = HttpResponse(files.zip(), content_type="application/zip")
+            response["Content-Disposition"] = f'attachment; filename="{files.zip_name}"'
+            response["Cache-Control"] = "no-store"
+            return response
+    return render(
+        request,
+        "referrals/export_form.html",
+        {
+            "form": form,
+            "referral": referral,
+            "groups": sorted(g.value for g in export_service.export_groups(actor, referral)),
+            "exports": export_service.exports_of(referral),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.REFERRAL_SEND)
+def dispatch_record(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor = _actor(request)
+    referral = _sender_referral(actor, public_id)
+    form = DispatchForm(
+        request.POST or None,
+        initial={"version": referral.version, "sent_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            export_service.dispatch_record(
+                actor=actor,
+                referral=referral,
+                expected_version=data["version"],
+                channel=data["channel"],
+                sent_on=data["sent_on"],
+                note=data["note"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Recorded how the files were sent."))
+            return redirect(_detail_url(referral))
+    return render(
+        request,
+        "referrals/export_dispatch.html",
+        {"form": form, "referral": referral, "exports": export_service.exports_of(referral)[:1]},
+    )
+
+
+# --- The country's settings ---------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+@actor_required(Action.CASE_SETTINGS_EDIT)
+def settings_overview(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    country = settings_service.settings_country(actor)
+    calendar = settings_service.calendar_of(country)
+    view = timelines.calendar_from(calendar)
+    return render(
+        request,
+        "referrals/settings_overview.html",
+        {
+            "country": country,
+            "limits": [
+                (ReferralKind(limit.kind).label, limit)
+                for limit in timelines.all_limits(country.code)
+            ],
+            "weekend": sorted(view.weekend_days),
+            "holidays": sorted(view.holidays),
+            "allow_direct_routes": bool(calendar and calendar.allow_direct_routes),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_SETTINGS_EDIT)
+def settings_time_limit(request: HttpRequest, kind: str) -> HttpResponse:
+    actor = _actor(request)
+    country = settings_service.settings_country(actor)
+    if kind not in ReferralKind.values:
+        raise Http404
+    current = timelines.limits_for(country.code, kind)
+    form = TimeLimitForm(
+        request.POST or None,
+        initial={
+            "acknowledge_within": current.acknowledge_within,
+            "acknowledge_unit": current.acknowledge_unit,
+            "answer_within": current.answer_within,
+            "answer_unit": current.answer_unit,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            settings_service.time_limit_set(
+                actor=actor, country=country, kind=kind, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The time limits were saved."))
+            return redirect("referrals:settings_overview")
+    return render(
+        request,
+        "referrals/settings_time_limit.html",
+        {
+            "form": form,
+            "country": country,
+            "kind_label": ReferralKind(kind).label,
+            "hours": TimeUnit.HOURS,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_SETTINGS_EDIT)
+def settings_calendar(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    country = settings_service.settings_country(actor)
+    calendar = settings_service.calendar_of(country)
+    view = timelines.calendar_from(calendar)
+    form = CalendarForm(
+        request.POST or None,
+        initial={
+            "version": calendar.version if calendar else 0,
+            "weekend_days": sorted(view.weekend_days),
+            "holidays": "\n".join(day.isoformat() for day in sorted(view.holidays)),
+            "allow_direct_routes": bool(calendar and calendar.allow_direct_routes),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            holidays = settings_service.parse_holidays(data["holidays"].splitlines())
+            settings_service.calendar_update(
+                actor=actor,
+                country=country,
+                expected_version=data["version"],
+                weekend_days=data["weekend_days"],
+                holidays=holidays,
+                allow_direct_routes=data["allow_direct_routes"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The calendar was saved."))
+            return redirect("referrals:settings_overview")
+    return render(request, "referrals/settings_calendar.html", {"form": form, "country": country})

@@ -165,6 +165,12 @@ class CaseParticipant(TimeStampedModel):
         related_name="managed_participations",
     )
     is_active = models.BooleanField(default=True)
+    shared_cap = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="Field groups the referral that brought this organisation offered (it sees at "
+        "most these); empty when the owner added it directly.",
+    )
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
+from opentrm.cases.access import group_access
 from opentrm.cases.models import (
     AccommodationType,
     Assessment,
@@ -66,25 +67,25 @@ HEALTH_FIELDS = ("medical_history", "chronic_diseases", "addiction", "medication
 # --- Who may --------------------------------------------------------------------------------
 
 
-def may_view_assistance(actor: Actor) -> bool:
-    return actor.field_group_access(FieldGroup.ASSISTANCE) >= Access.VIEW
+def may_view_assistance(actor: Actor, case: Case) -> bool:
+    return group_access(actor, case, FieldGroup.ASSISTANCE) >= Access.VIEW
 
 
-def may_edit_assistance(actor: Actor) -> bool:
-    return actor.field_group_access(FieldGroup.ASSISTANCE) >= Access.EDIT
+def may_edit_assistance(actor: Actor, case: Case) -> bool:
+    return group_access(actor, case, FieldGroup.ASSISTANCE) >= Access.EDIT
 
 
-def may_view_health(actor: Actor) -> bool:
-    return actor.field_group_access(FieldGroup.HEALTH) >= Access.VIEW
+def may_view_health(actor: Actor, case: Case) -> bool:
+    return group_access(actor, case, FieldGroup.HEALTH) >= Access.VIEW
 
 
-def may_edit_health(actor: Actor) -> bool:
-    return actor.field_group_access(FieldGroup.HEALTH) >= Access.EDIT
+def may_edit_health(actor: Actor, case: Case) -> bool:
+    return group_access(actor, case, FieldGroup.HEALTH) >= Access.EDIT
 
 
-def _require_assistance_edit(actor: Actor) -> None:
+def _require_assistance_edit(actor: Actor, case: Case) -> None:
     require(actor, Action.CASE_VIEW)
-    if not may_edit_assistance(actor):
+    if not may_edit_assistance(actor, case):
         raise PermissionDenied
 
 
@@ -162,7 +163,7 @@ def assessment_record(
 ) -> Assessment:
     """Record an assessment made today or earlier by the actor's organisation. Only the fields
     of its kind may be filled in (``KIND_FIELDS``); every code must be one of the choices."""
-    _require_assistance_edit(actor)
+    _require_assistance_edit(actor, case)
     assert actor.membership is not None
     if kind not in AssessmentKind.values:
         raise ValidationError({"kind": _("Pick a kind of assessment from the list.")})
@@ -202,7 +203,7 @@ def assessment_record(
 
 def _require_own(actor: Actor, assessment: Assessment) -> None:
     """An assessment is signed by the organisation that made it: only it changes it."""
-    _require_assistance_edit(actor)
+    _require_assistance_edit(actor, assessment.case)
     if assessment.organisation_id != actor.organisation_id:
         raise PermissionDenied
     if assessment.deleted_at is not None:
@@ -288,7 +289,7 @@ def health_update(
     """Record the health data; only the fields in ``changes`` change. ``expected_version`` is
     the version the editor started from, 0 when there was no record yet."""
     require(actor, Action.CASE_VIEW)
-    if not may_edit_health(actor):
+    if not may_edit_health(actor, case):
         raise PermissionDenied
     unknown = set(changes) - set(HEALTH_FIELDS)
     if unknown:

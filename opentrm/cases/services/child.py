@@ -17,6 +17,7 @@ from opentrm.accounts.models import User
 from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
+from opentrm.cases.access import group_access
 from opentrm.cases.models import AgeAssessmentResult, Case, ChildSafeguards, Task
 from opentrm.cases.services.tasks import CASE_ROLES, task_create
 from opentrm.cases.states import origin_contact_blocked
@@ -59,12 +60,12 @@ class OriginContactBlockedError(DomainError):
         self.reasons = list(reasons)
 
 
-def may_view_safeguards(actor: Actor) -> bool:
-    return actor.field_group_access(FieldGroup.CHILD_PROTECTION) >= Access.VIEW
+def may_view_safeguards(actor: Actor, case: Case) -> bool:
+    return group_access(actor, case, FieldGroup.CHILD_PROTECTION) >= Access.VIEW
 
 
-def may_edit_safeguards(actor: Actor) -> bool:
-    return actor.field_group_access(FieldGroup.CHILD_PROTECTION) >= Access.EDIT
+def may_edit_safeguards(actor: Actor, case: Case) -> bool:
+    return group_access(actor, case, FieldGroup.CHILD_PROTECTION) >= Access.EDIT
 
 
 def guardian_candidates(case: Case) -> models.QuerySet[User]:
@@ -174,7 +175,7 @@ def child_safeguards_update(
     yet; a save from a stale form is refused with a ConflictError.
     """
     require(actor, Action.CASE_VIEW)
-    if not may_edit_safeguards(actor):
+    if not may_edit_safeguards(actor, case):
         raise PermissionDenied
     unknown = set(changes) - set(SAFEGUARD_FIELDS)
     if unknown:

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
+from opentrm.cases.access import editable_groups, group_access, visible_groups
 from opentrm.cases.models import Case, CaseDocument, ConsentRecord, DocumentKind
 
 logger = logging.getLogger(__name__)
@@ -159,19 +160,21 @@ def files_removed_on_rollback() -> Iterator[None]:
 # --- Who may do what ----------------------------------------------------------------------------
 
 
-def may_view_document(actor: Actor, document: CaseDocument) -> bool:
+def may_view_document(actor: Actor, case: Case, document: CaseDocument) -> bool:
+    """``document`` is one of ``case``'s: its field group decides, narrowed for an organisation
+    that does not own the case by what is shared with it."""
     try:
         group = FieldGroup(document.field_group)
     except ValueError:
         return False
-    return actor.field_group_access(group) >= Access.VIEW
+    return document.case_id == case.pk and group_access(actor, case, group) >= Access.VIEW
 
 
-def may_add_documents(actor: Actor) -> bool:
-    return actor.may(Action.DOCUMENT_ADD) and bool(actor.editable_field_groups())
+def may_add_documents(actor: Actor, case: Case) -> bool:
+    return actor.may(Action.DOCUMENT_ADD) and bool(editable_groups(actor, case))
 
 
-def may_delete_document(actor: Actor, document: CaseDocument) -> bool:
+def may_delete_document(actor: Actor, case: Case, document: CaseDocument) -> bool:
     """The organisation that added a document deletes it, with edit rights on its group."""
     try:
         group = FieldGroup(document.field_group)
@@ -179,14 +182,15 @@ def may_delete_document(actor: Actor, document: CaseDocument) -> bool:
         return False
     return (
         actor.may(Action.DOCUMENT_ADD)
+        and document.case_id == case.pk
         and document.organisation_id == actor.organisation_id
-        and actor.field_group_access(group) >= Access.EDIT
+        and group_access(actor, case, group) >= Access.EDIT
     )
 
 
 def visible_documents(actor: Actor, case: Case) -> models.QuerySet[CaseDocument]:
     """The case's documents in the field groups the actor may see, newest first."""
-    groups = [group.value for group in actor.visible_field_groups()]
+    groups = [group.value for group in visible_groups(actor, case)]
     return (
         CaseDocument.objects.filter(case=case, deleted_at__isnull=True, field_group__in=groups)
         .select_related("organisation", "uploaded_by")
@@ -199,6 +203,7 @@ def visible_documents(actor: Actor, case: Case) -> models.QuerySet[CaseDocument]
 
 def _validate(
     actor: Actor,
+    case: Case,
     *,
     upload: File | None,  # type: ignore[type-arg]
     title: str,
@@ -214,7 +219,7 @@ def _validate(
         errors["kind"] = _("Pick a type from the list.")
     if field_group not in {group.value for group in FieldGroup}:
         errors["field_group"] = _("Pick from the list who may see the document.")
-    elif actor.field_group_access(FieldGroup(field_group)) < Access.EDIT:
+    elif group_access(actor, case, FieldGroup(field_group)) < Access.EDIT:
         errors["field_group"] = _(
             "Your role may not add documents to this part of the case. Pick another."
         )
@@ -258,12 +263,12 @@ def document_upload(
     """
     require(actor, Action.DOCUMENT_ADD)
     assert actor.membership is not None
-    if not actor.editable_field_groups():
+    if not editable_groups(actor, case):
         raise PermissionDenied
     title = title.strip()
     field_group = field_group or default_group(kind).value
     inspected, errors = _validate(
-        actor, upload=upload, title=title, kind=kind, field_group=field_group
+        actor, case, upload=upload, title=title, kind=kind, field_group=field_group
     )
     if errors:
         raise ValidationError(errors)
@@ -309,7 +314,7 @@ def document_upload(
 def document_delete(*, actor: Actor, document: CaseDocument, reason: str) -> CaseDocument:
     """Delete a document softly, with a reason: it leaves every list; the file is kept."""
     require(actor, Action.DOCUMENT_ADD)
-    if not may_delete_document(actor, document):
+    if not may_delete_document(actor, document.case, document):
         raise PermissionDenied
     reason = reason.strip()
     if not reason:
@@ -330,7 +335,7 @@ def document_delete(*, actor: Actor, document: CaseDocument, reason: str) -> Cas
 
 def document_opened(*, actor: Actor, document: CaseDocument, via: str = "web") -> None:
     """Record that the actor opens (downloads) a document they may see."""
-    if not may_view_document(actor, document):
+    if not may_view_document(actor, document.case, document):
         raise PermissionDenied
     record_event(
         event_type=EventType.DOCUMENT_DOWNLOADED,
@@ -360,7 +365,7 @@ def consent_signed_form_attach(
     """Store the scanned, signed consent form and link it to the consent record."""
     require(actor, Action.CONSENT_RECORD)
     group = default_group(DocumentKind.CONSENT_FORM)
-    if actor.field_group_access(group) < Access.EDIT:
+    if group_access(actor, consent.case, group) < Access.EDIT:
         raise ValidationError(
             {
                 "file": _(

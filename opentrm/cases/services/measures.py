@@ -21,6 +21,7 @@ from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import states
+from opentrm.cases.access import group_access
 from opentrm.cases.catalogue.loader import CURRENT_VERSION, load_catalogue
 from opentrm.cases.models import (
     Case,
@@ -63,10 +64,11 @@ class GuardBlockedError(DomainError):
 # --- Reads: the board of a case --------------------------------------------------------------
 
 
-def may_see_sop(actor: Actor, sop_code: str) -> bool:
-    """Proceedings measures are proceedings data: only roles that see that field group."""
+def may_see_sop(actor: Actor, case: Case, sop_code: str) -> bool:
+    """Proceedings measures are proceedings data: only actors who see that field group of the
+    case (the role, and for an organisation that does not own it, what is shared)."""
     if sop_code == PROCEEDINGS_SOP:
-        return actor.field_group_access(FieldGroup.PROCEEDINGS) >= Access.VIEW
+        return group_access(actor, case, FieldGroup.PROCEEDINGS) >= Access.VIEW
     return True
 
 
@@ -148,7 +150,7 @@ def measure_board(*, actor: Actor, case: Case, today: date | None = None) -> lis
     listed = effective_measures(country, include_disabled=True)
     listed_codes = {m.code for m in listed}
     extra = [unknown_measure(code) for code in on_case if code not in listed_codes]
-    sops = [sop for sop in load_catalogue().sops if may_see_sop(actor, sop.code)]
+    sops = [sop for sop in load_catalogue().sops if may_see_sop(actor, case, sop.code)]
     bodies = responsible_bodies(case, [sop.code for sop in sops])
     board: list[BoardSop] = []
     for sop in sops:
@@ -213,8 +215,8 @@ def audit_refusals(
     return wrapped
 
 
-def _require_sop(actor: Actor, sop_code: str) -> None:
-    if not may_see_sop(actor, sop_code):
+def _require_sop(actor: Actor, case: Case, sop_code: str) -> None:
+    if not may_see_sop(actor, case, sop_code):
         raise PermissionDenied
 
 
@@ -279,7 +281,7 @@ def measure_plan(
     item = effective_measure(case_country(case), code)
     if item is None or not item.is_enabled:
         raise ValidationError({"code": _("This measure is not in use in this country.")})
-    _require_sop(actor, item.sop_code)
+    _require_sop(actor, case, item.sop_code)
     if CaseMeasure.objects.filter(case=case, code=code).exists():
         raise ValidationError({"code": _("This measure is already on the case: change it there.")})
     errors: dict[str, str] = {}
@@ -345,7 +347,7 @@ def measure_update(
     """
     require(actor, Action.MEASURE_EDIT)
     case = measure.case
-    _require_sop(actor, measure.code.partition(".")[0])
+    _require_sop(actor, case, measure.code.partition(".")[0])
     today = timezone.localdate()
     errors: dict[str, str] = {}
     if status not in MeasureStatus.values:

@@ -78,7 +78,9 @@ def case_manager_candidates(organisation_id: int) -> models.QuerySet[User]:
 
 @transaction.atomic
 def participant_add(*, actor: Actor, case: Case, organisation: Organisation) -> CaseParticipant:
-    """Add an organisation of the owner's country to the case; its members then see it."""
+    """Add an organisation of the owner's country to the case; its members then see the case,
+    and of its personal data only what the owner shares with them (``access.sharing_with``:
+    consent and an agreement in force), as for an organisation that joined by referral."""
     require(actor, Action.CASE_PARTICIPANTS_MANAGE)
     if not may_manage_participants(actor, case):
         raise PermissionDenied

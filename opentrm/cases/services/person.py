@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from opentrm.accounts.policy import Access, Actor, FieldGroup
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
+from opentrm.cases.access import group_access
 from opentrm.cases.models import Case, Person, PersonCitizenship, PersonName
 from opentrm.cases.services.registration import NameData
 from opentrm.core.concurrency import save_if_unchanged
@@ -31,8 +32,8 @@ IDENTITY_FIELDS = [
 CONTACT_FIELDS = ["address", "residence_country"]
 
 
-def _require(actor: Actor, group: FieldGroup) -> None:
-    if actor.field_group_access(group) < Access.EDIT:
+def _require(actor: Actor, case: Case, group: FieldGroup) -> None:
+    if group_access(actor, case, group) < Access.EDIT:
         raise PermissionDenied
 
 
@@ -60,9 +61,9 @@ def person_update(
         or languages is not None
         or citizenships is not None
     ):
-        _require(actor, FieldGroup.IDENTITY)
+        _require(actor, case, FieldGroup.IDENTITY)
     if contact is not None:
-        _require(actor, FieldGroup.CONTACT)
+        _require(actor, case, FieldGroup.CONTACT)
     for fields, values in ((IDENTITY_FIELDS, identity), (CONTACT_FIELDS, contact)):
         for name, value in (values or {}).items():
             if name not in fields:

@@ -52,9 +52,9 @@ class ActivityData:
     ends_on: date | None = None
 
 
-def _require_edit(actor: Actor) -> None:
+def _require_edit(actor: Actor, case: Case) -> None:
     require(actor, Action.CASE_VIEW)
-    if not may_edit_assistance(actor):
+    if not may_edit_assistance(actor, case):
         raise PermissionDenied
 
 
@@ -239,7 +239,7 @@ def plan_draft(
 ) -> AssistancePlan:
     """Draft the case's first assistance plan, or a new one after the last was closed. While a
     plan is active, revise it instead; while a draft exists, edit it."""
-    _require_edit(actor)
+    _require_edit(actor, case)
     goals, cleaned = _clean_plan(goals, activities, review_on, check_review=True)
     plans = _lock_plans(case)
     if any(plan.status == PlanStatus.DRAFT for plan in plans):
@@ -266,7 +266,7 @@ def plan_update(
     review_on: date | None,
 ) -> AssistancePlan:
     """Change a draft: its goals, its activities (replaced as a whole) and its review date."""
-    _require_edit(actor)
+    _require_edit(actor, plan.case)
     if plan.status != PlanStatus.DRAFT:
         raise ValidationError(
             {"__all__": _("Only a draft can be changed: revise the active plan instead.")}
@@ -310,7 +310,7 @@ def plan_acknowledge(
     how: str,
 ) -> AssistancePlan:
     """Record that the person acknowledged (co-signed) the draft, when and how."""
-    _require_edit(actor)
+    _require_edit(actor, plan.case)
     errors: dict[str, str] = {}
     if plan.status != PlanStatus.DRAFT:
         errors["__all__"] = _("Only a draft plan is acknowledged.")
@@ -352,7 +352,7 @@ def plan_activate(*, actor: Actor, plan: AssistancePlan, expected_version: int) 
 
     Raises GuardBlockedError with every reason when it may not be activated yet.
     """
-    _require_edit(actor)
+    _require_edit(actor, plan.case)
     plans = _lock_plans(plan.case)
     current = next((p for p in plans if p.pk == plan.pk), None)
     if current is None or current.version != expected_version:
@@ -383,7 +383,7 @@ def plan_activate(*, actor: Actor, plan: AssistancePlan, expected_version: int) 
 def plan_revise(*, actor: Actor, plan: AssistancePlan) -> AssistancePlan:
     """A new draft revision of the active plan, with its goals and activities copied. The
     active plan stays in force until the revision is activated."""
-    _require_edit(actor)
+    _require_edit(actor, plan.case)
     plans = _lock_plans(plan.case)
     current = next((p for p in plans if p.pk == plan.pk), None)
     if current is None or current.status != PlanStatus.ACTIVE:
@@ -406,7 +406,7 @@ def plan_revise(*, actor: Actor, plan: AssistancePlan) -> AssistancePlan:
 @transaction.atomic
 def plan_close(*, actor: Actor, plan: AssistancePlan, expected_version: int) -> AssistancePlan:
     """Close the active plan (its goals reached, or the assistance ended) or discard a draft."""
-    _require_edit(actor)
+    _require_edit(actor, plan.case)
     if plan.status not in (PlanStatus.DRAFT, PlanStatus.ACTIVE):
         raise ValidationError({"__all__": _("This plan is closed or superseded already.")})
     was = plan.status
@@ -440,7 +440,7 @@ def risk_plan_save(
 ) -> RiskManagementPlan:
     """Write the case's risk management plan (``expected_version`` 0: there was none yet).
     Its next review date makes a task for the case manager."""
-    _require_edit(actor)
+    _require_edit(actor, case)
     assert actor.membership is not None
     plan = RiskManagementPlan.objects.filter(case=case).first()
     errors: dict[str, str] = {}
@@ -513,7 +513,7 @@ def risk_plan_review(
     notes: str,
 ) -> RiskPlanReview:
     """Record a review; the next review falls ``review_every_days`` after it."""
-    _require_edit(actor)
+    _require_edit(actor, plan.case)
     errors: dict[str, str] = {}
     if reviewed_on is None:
         errors["reviewed_on"] = _("Enter the date of the review.")

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
+from opentrm.cases.access import group_access
 from opentrm.cases.models import (
     Case,
     ConsentPurpose,
@@ -87,17 +88,17 @@ HEARING_FIELDS = (
 _HEARING_TEXT = ("place", "participants", "separation_arrangements")
 
 
-def may_view_proceedings(actor: Actor) -> bool:
-    return actor.field_group_access(FieldGroup.PROCEEDINGS) >= Access.VIEW
+def may_view_proceedings(actor: Actor, case: Case) -> bool:
+    return group_access(actor, case, FieldGroup.PROCEEDINGS) >= Access.VIEW
 
 
-def may_edit_proceedings(actor: Actor) -> bool:
-    return actor.field_group_access(FieldGroup.PROCEEDINGS) >= Access.EDIT
+def may_edit_proceedings(actor: Actor, case: Case) -> bool:
+    return group_access(actor, case, FieldGroup.PROCEEDINGS) >= Access.EDIT
 
 
-def _require_edit(actor: Actor) -> None:
+def _require_edit(actor: Actor, case: Case) -> None:
     require(actor, Action.CASE_VIEW)
-    if not may_edit_proceedings(actor):
+    if not may_edit_proceedings(actor, case):
         raise PermissionDenied
 
 
@@ -173,7 +174,7 @@ def proceeding_record(
 ) -> Proceeding:
     """Record a set of proceedings in one country (one per case, country and kind), with the
     template §7 answers known so far (``fields``: the rest of ``PROCEEDING_FIELDS``)."""
-    _require_edit(actor)
+    _require_edit(actor, case)
     assert actor.membership is not None
     values = _proceeding_values(
         dict(_PROCEEDING_DEFAULTS), {"country_code": country_code, "kind": kind, **fields}
@@ -206,7 +207,7 @@ def proceeding_update(
     *, actor: Actor, proceeding: Proceeding, expected_version: int, changes: Mapping[str, Any]
 ) -> Proceeding:
     """Change the answers of a set of proceedings; only the fields in ``changes`` change."""
-    _require_edit(actor)
+    _require_edit(actor, proceeding.case)
     current = Proceeding.objects.select_for_update().filter(pk=proceeding.pk).first()
     if current is None:
         raise ConflictError(_("These proceedings no longer exist. Reload the page."))
@@ -256,7 +257,7 @@ def no_contact_add(
     *, actor: Actor, case: Case, name: str, description: str = ""
 ) -> NoContactPerson:
     """Put someone on the case's no-contact list. The audit trail keeps ids, never the name."""
-    _require_edit(actor)
+    _require_edit(actor, case)
     name = " ".join(name.split())
     description = " ".join(description.split())
     if not name:
@@ -276,7 +277,7 @@ def no_contact_add(
 @transaction.atomic
 def no_contact_remove(*, actor: Actor, entry: NoContactPerson, reason: str) -> NoContactPerson:
     """Take someone off the list, softly and with a reason; the entry and its history stay."""
-    _require_edit(actor)
+    _require_edit(actor, entry.case)
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the person is taken off the list.")})
@@ -444,7 +445,7 @@ def hearing_schedule(
     person's consent (SOP-P5). People on the list named among those attending are recorded as
     involved too.
     """
-    _require_edit(actor)
+    _require_edit(actor, case)
     assert actor.membership is not None
     values = _hearing_values(
         dict.fromkeys(HEARING_FIELDS),
@@ -494,7 +495,7 @@ def hearing_update(
     *, actor: Actor, hearing: Hearing, expected_version: int, changes: Mapping[str, Any]
 ) -> Hearing:
     """Change a scheduled interview or hearing, under the same rules as scheduling it."""
-    _require_edit(actor)
+    _require_edit(actor, hearing.case)
     hearing = _locked_hearing(hearing)
     before: dict[str, Any] = {
         name: getattr(hearing, name) for name in HEARING_FIELDS if name != "involved_no_contact"
@@ -534,7 +535,7 @@ def hearing_update(
 @transaction.atomic
 def hearing_cancel(*, actor: Actor, hearing: Hearing, expected_version: int) -> Hearing:
     """Cancel an interview or hearing; it stays on record as cancelled."""
-    _require_edit(actor)
+    _require_edit(actor, hearing.case)
     hearing = _locked_hearing(hearing)
     hearing.cancelled_at = timezone.now()
     save_if_unchanged(

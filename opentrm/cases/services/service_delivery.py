@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
+from opentrm.cases.access import group_access
 from opentrm.cases.models import (
     SERVICE_CATEGORY,
     Case,
@@ -70,17 +71,17 @@ _ALLOWED_DATES = {
 }
 
 
-def may_view_services(actor: Actor) -> bool:
-    return actor.field_group_access(FieldGroup.ASSISTANCE) >= Access.VIEW
+def may_view_services(actor: Actor, case: Case) -> bool:
+    return group_access(actor, case, FieldGroup.ASSISTANCE) >= Access.VIEW
 
 
-def may_edit_services(actor: Actor) -> bool:
-    return actor.field_group_access(FieldGroup.ASSISTANCE) >= Access.EDIT
+def may_edit_services(actor: Actor, case: Case) -> bool:
+    return group_access(actor, case, FieldGroup.ASSISTANCE) >= Access.EDIT
 
 
-def _require_edit(actor: Actor) -> None:
+def _require_edit(actor: Actor, case: Case) -> None:
     require(actor, Action.CASE_VIEW)
-    if not may_edit_services(actor):
+    if not may_edit_services(actor, case):
         raise PermissionDenied
 
 
@@ -214,7 +215,7 @@ def service_offer(
     """Record that a service was offered to the person. ``offer`` takes the other fields of an
     offer (description, provider or provider_name, cost and currency, funding source,
     comments, plan_activity)."""
-    _require_edit(actor)
+    _require_edit(actor, case)
     assert actor.membership is not None
     unknown = set(offer) - set(OFFER_FIELDS)
     if unknown:
@@ -290,7 +291,7 @@ def service_update(
     """Correct a service: any field of ``SERVICE_FIELDS``, status and dates included (this is
     how a delivered or refused service is reopened). Only the fields in ``changes`` change; the
     whole record must still be possible."""
-    _require_edit(actor)
+    _require_edit(actor, service.case)
     unknown = set(changes) - set(SERVICE_FIELDS)
     if unknown:
         raise ValueError(f"not a service field: {sorted(unknown)}")
@@ -331,7 +332,7 @@ def service_move(
     """Move a service on: accepted ``on`` a day, delivered from ``on`` (``until`` a day, or
     still running), refused ``on`` a day. Refused and delivered services are final; a mistake
     is corrected with ``service_update``. Errors name the fields ``on`` and ``until``."""
-    _require_edit(actor)
+    _require_edit(actor, service.case)
     service = _locked(service)
     if service.version != expected_version:
         # Let save_if_unchanged word the conflict (who changed it, when).
@@ -384,7 +385,7 @@ def service_delete(
     *, actor: Actor, service: CaseService, expected_version: int, reason: str
 ) -> CaseService:
     """Delete a service softly, with a reason: it leaves the case file, its row stays."""
-    _require_edit(actor)
+    _require_edit(actor, service.case)
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the service is deleted.")})

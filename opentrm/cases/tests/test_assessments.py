@@ -9,19 +9,23 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import World
+from opentrm.accounts.policy import FieldGroup
 from opentrm.accounts.roles import Role
 from opentrm.accounts.services import api_token_create
+from opentrm.agreements.tests.factories import make_agreement
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
-from opentrm.cases.models import Assessment, Case, CaseParticipant, HealthRecord
+from opentrm.cases.models import Assessment, Case, CaseParticipant, ConsentPurpose, HealthRecord
 from opentrm.cases.services import (
     NameData,
     assessment_record,
     assessment_soft_delete,
     assessment_update,
     case_register,
+    consent_record,
     health_update,
 )
+from opentrm.cases.services.assessments import may_edit_assistance
 from opentrm.core.errors import ConflictError
 
 TODAY = timezone.localdate
@@ -208,6 +212,24 @@ def test_it_deletes_softly_with_a_reason(world: World, case: Case) -> None:
 def test_only_the_organisation_that_made_it_changes_an_assessment(world: World, case: Case) -> None:
     assessment = _record(world, case)
     CaseParticipant.objects.create(case=case, organisation=world.agency_b)
+    # Agency B does not own the case: the owner shares assistance data with it (an agreement
+    # and the person's consent), so B's caseworker may edit assistance data of the case ...
+    make_agreement(
+        world, sign=True, flows={(world.agency_a, world.agency_b): [FieldGroup.ASSISTANCE]}
+    )
+    consent_record(
+        actor=world.actor(Role.CASE_MANAGER),
+        case=case,
+        purpose=ConsentPurpose.SHARE_DATA,
+        decision="given",
+        decided_on=TODAY(),
+        explained_in="sq",
+        information_given="Who will see which data, why, and the risks.",
+        recipient_organisation=world.agency_b,
+    )
+    b_worker = world.actor(Role.CASEWORKER, org="b")
+    assert may_edit_assistance(b_worker, case)
+    # ... but not an assessment signed by agency A.
     with pytest.raises(PermissionDenied):
         assessment_update(
             actor=world.actor(Role.CASEWORKER, org="b"),

@@ -4,26 +4,53 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import World, make_member
 from opentrm.accounts.models import Membership
-from opentrm.accounts.policy import Actor
+from opentrm.accounts.policy import Actor, FieldGroup
 from opentrm.accounts.roles import Role
 from opentrm.accounts.services import api_token_create
+from opentrm.agreements.tests.factories import make_agreement
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
-from opentrm.cases.models import Case, CaseParticipant
+from opentrm.cases.models import Case, CaseParticipant, ConsentPurpose
 from opentrm.cases.services import (
+    NameData,
     case_register,
+    consent_record,
     participant_add,
     participant_remove,
     participant_set_case_manager,
 )
 
+NAME = "Mira Fictiva"
+
 
 @pytest.fixture
 def case(world: World) -> Case:
-    return case_register(actor=world.actor(Role.CASE_MANAGER))
+    return case_register(actor=world.actor(Role.CASE_MANAGER), names=[NameData(value=NAME)])
+
+
+def _share_identity_with_c(world: World, case: Case) -> None:
+    """What lets agency A show agency C the person's identity: an agreement in force that
+    allows it and the person's consent to share with C."""
+    make_agreement(
+        world,
+        others=[world.agency_c],
+        flows={(world.agency_a, world.agency_c): [FieldGroup.IDENTITY]},
+        sign=True,
+    )
+    consent_record(
+        actor=world.actor(Role.CASE_MANAGER),
+        case=case,
+        purpose=ConsentPurpose.SHARE_DATA,
+        decision="given",
+        decided_on=timezone.localdate(),
+        explained_in="sq",
+        information_given="Who will see which data, why, and the risks.",
+        recipient_organisation=world.agency_c,
+    )
 
 
 @pytest.fixture
@@ -61,7 +88,13 @@ def test_an_added_organisation_sees_the_case_and_a_removed_one_no_longer(
     assert manager.get(url).status_code == 200
     assert manager.post(url, {"organisation": world.agency_c.pk}).status_code == 302
     assert Case.objects.visible_to(_actor(c_members[Role.CASEWORKER])).get() == case
-    assert c_worker.get(_detail(case)).status_code == 200
+    # Agency C sees the case; the person's data only once the owner may share it with C.
+    seen = c_worker.get(_detail(case))
+    assert seen.status_code == 200
+    assert case.number in seen.content.decode()
+    assert NAME not in seen.content.decode()
+    _share_identity_with_c(world, case)
+    assert NAME in c_worker.get(_detail(case)).content.decode()
     event = AuditEvent.objects.get(event_type=EventType.PARTICIPANT_ADDED)
     assert event.detail == {"case_id": case.pk, "organisation_id": world.agency_c.pk}
     page = manager.get(_detail(case)).content.decode()

@@ -1,0 +1,98 @@
+"""Shapes of the referrals API (national part, and what every referral shares).
+
+``ReferralOut.offer`` is the minimal offer: a receiver sees nothing more of the person until it
+accepts; ``case_public_id`` is null unless the caller's organisation takes part in the case.
+"""
+
+import uuid
+from datetime import datetime
+
+from ninja import Field, Schema
+
+from opentrm.cases.models import Need, ServiceType
+from opentrm.referrals.models import Urgency
+from opentrm.referrals.services.national import REASON_MAX
+
+
+class MinimalOfferOut(Schema):
+    reference: str
+    kind: str
+    age_band: str
+    sex: str
+    needs: list[str]
+    languages: list[str]
+    urgency: str
+    measure_code: str
+    service_type: str
+    reason: str
+
+
+class ReferralStepOut(Schema):
+    status: str
+    at: datetime
+    organisation_id: int | None
+
+
+class ReferralOut(Schema):
+    public_id: uuid.UUID
+    reference: str
+    kind: str
+    status: str
+    sender_organisation_id: int
+    receiver_organisation_id: int
+    receiver_country: str
+    routing: str
+    urgency: str
+    sent_at: datetime | None
+    acknowledge_due_at: datetime | None
+    answer_due_at: datetime | None
+    acknowledged_at: datetime | None
+    answered_at: datetime | None
+    overdue: bool
+    version: int
+    offer: MinimalOfferOut
+    shared_groups: list[str] = Field(description="What the gate allowed when it was sent.")
+    case_public_id: uuid.UUID | None = Field(
+        description="Null unless the caller's organisation takes part in the case."
+    )
+    decline_reason: str
+    withdrawal_reason: str
+    steps: list[ReferralStepOut] = []
+
+
+class ReferralPageOut(Schema):
+    count: int
+    page: int
+    counts: dict[str, int] = Field(description="Referrals of the box per status.")
+    items: list[ReferralOut]
+
+
+class NationalReferralIn(Schema):
+    case_public_id: uuid.UUID
+    receiver_organisation_id: int
+    reason: str = Field(
+        min_length=1,
+        max_length=REASON_MAX,
+        description="Read by the receiver before it accepts: nothing that identifies the person.",
+    )
+    urgency: Urgency = Urgency.ROUTINE
+    measure_code: str = ""
+    service_type: ServiceType | None = None
+    needs: list[Need] = []
+
+
+class PreviewOut(Schema):
+    receiver_organisation_id: int
+    offer: MinimalOfferOut
+    shared_groups: list[str]
+    missing: list[str]
+    agreement_id: int | None
+
+
+class StepIn(Schema):
+    version: int
+
+
+class ReasonIn(Schema):
+    version: int
+    reason: str = Field(min_length=1, max_length=REASON_MAX)

@@ -1,0 +1,174 @@
+"""A national focal point forwards what it received to the competent body (issue 4 §4).
+
+The forward is a new ``Referral`` (``forwarded_from`` the one received) from the focal point
+to an organisation of its own country, sent at once with that country's time limits; the one
+received becomes "forwarded". The gate is applied again between the case's owner and the new
+receiver: the new receiver gets only the data categories that the owner may share with it
+today, and never more than the focal point itself was given.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opentrm.accounts.policy import Action, Actor, FieldGroup, require
+from opentrm.cases.access import sharing_with
+from opentrm.directory.models import Organisation
+from opentrm.referrals.access import is_receiver
+from opentrm.referrals.models import (
+    Delivery,
+    Referral,
+    ReferralStatus,
+    Routing,
+    TemplateInstance,
+)
+from opentrm.referrals.services import core
+from opentrm.referrals.services.requests import (
+    MAX_TEXT,
+    effective_groups,
+    governing_agreement_id,
+    guard_origin,
+    organisation_refusal,
+)
+
+S = ReferralStatus
+FORWARDABLE = (S.SENT, S.ACKNOWLEDGED)
+
+
+def may_forward(actor: Actor, referral: Referral) -> bool:
+    """The receiving focal point may forward what reached it through the focal-point route
+    while it has not answered."""
+    return (
+        actor.may(Action.REFERRAL_RESPOND)
+        and is_receiver(actor, referral)
+        and referral.routing == Routing.FOCAL_POINT
+        and referral.status in FORWARDABLE
+        and referral.delivery == Delivery.ON_NODE
+    )
+
+
+def forward_candidates(referral: Referral) -> models.QuerySet[Organisation]:
+    """Active organisations of the receiving country, other than the focal point itself; the
+    body the sender had in mind first."""
+    return (
+        Organisation.objects.filter(is_active=True, country__code=referral.receiver_country)
+        .exclude(pk=referral.receiver_organisation_id)
+        .select_related("country")
+        .order_by("name")
+    )
+
+
+def forward_groups(referral: Referral, to: Organisation) -> frozenset[FieldGroup]:
+    """What the new receiver may see: what the focal point holds today, narrowed by the
+    gate between the case's owner and the new receiver."""
+    if referral.case is None:
+        return frozenset()
+    return effective_groups(referral) & sharing_with(referral.case, to).groups
+
+
+def referral_forward(
+    *, actor: Actor, referral: Referral, expected_version: int, to: Organisation, note: str = ""
+) -> Referral:
+    """Forward ``referral`` to ``to``; returns the new referral, already sent."""
+    require(actor, Action.REFERRAL_RESPOND)
+    if not is_receiver(actor, referral):
+        raise PermissionDenied
+    if referral.routing != Routing.FOCAL_POINT:
+        raise ValidationError(
+            {"__all__": _("Only what reached you as the national focal point is forwarded.")}
+        )
+    if referral.status not in FORWARDABLE:
+        raise ValidationError(
+            {
+                "__all__": _("A referral that is “%(status)s” cannot be forwarded.")
+                % {"status": referral.get_status_display()}
+            }
+        )
+    refusal = organisation_refusal(to)
+    if refusal:
+        raise ValidationError({"to": refusal})
+    if to.pk == referral.receiver_organisation_id:
+        raise ValidationError({"to": _("Pick the competent body, not your own organisation.")})
+    if to.country.code != referral.receiver_country:
+        raise ValidationError({"to": _("Pick an organisation in your country.")})
+    text = (note or "").strip()
+    if len(text) > MAX_TEXT:
+        raise ValidationError({"note": _("At most %(max)d characters.") % {"max": MAX_TEXT}})
+    guard_origin(actor, referral.case, referral.receiver_country)
+    assert actor.membership is not None
+    focal_point = actor.membership.organisation
+    with transaction.atomic():
+        Referral.objects.select_for_update().filter(pk=referral.pk).first()
+        groups = forward_groups(referral, to)
+        consent = sharing_with(referral.case, to).consent if referral.case else None
+        agreement_id = (
+            governing_agreement_id(
+                referral.case.owner_organisation_id, to.pk, groups, timezone.localdate()
+            )
+            if referral.case is not None
+            else None
+        )
+        reason = referral.reason
+        if text:
+            reason = f"{reason}\n\n{text}" if reason else text
+        forward = Referral.objects.create(
+            reference=core.next_reference(focal_point.country.code),
+            kind=referral.kind,
+            case=referral.case,
+            sender_organisation=focal_point,
+            receiver_country=referral.receiver_country,
+            receiver_organisation=to,
+            forwarded_from=referral,
+            routing=Routing.DIRECT,
+            delivery=Delivery.ON_NODE,
+            measure_code=referral.measure_code,
+            service_type=referral.service_type,
+            document_type=referral.document_type,
+            needs=list(referral.needs or []),
+            reason=reason,
+            urgency=referral.urgency,
+            updated_by=actor.user,
+        )
+        template = TemplateInstance.objects.filter(referral=referral).first()
+        if template is not None:
+            TemplateInstance.objects.create(
+                referral=forward,
+                template_version=template.template_version,
+                profile_country=template.profile_country,
+                profile_version=template.profile_version,
+                data=template.data,
+                sender_language=template.sender_language,
+                receiver_language=template.receiver_language,
+                updated_by=actor.user,
+            )
+        shared = sorted(g.value for g in groups)
+        core.send(
+            actor=actor,
+            referral=forward,
+            expected_version=forward.version,
+            fields={
+                "shared_groups": shared,
+                "consent": consent,
+                "agreement_id": agreement_id,
+            },
+            detail={
+                "case_id": referral.case_id,
+                "routing": Routing.DIRECT.value,
+                "receiver_id": to.pk,
+                "forwarded_from": referral.reference,
+                "groups": shared,
+            },
+        )
+        core.step(
+            actor=actor,
+            referral=referral,
+            to=S.FORWARDED,
+            expected_version=expected_version,
+            detail={
+                "forwarded_to": forward.reference,
+                "receiver_id": to.pk,
+                "groups": shared,
+            },
+        )
+    return forward

@@ -1,0 +1,562 @@
+"""Referral within the country (issue 4 §2), and the steps every referral shares on its page.
+
+An organisation on a case refers it to another organisation of its country's directory for a
+measure or a service. The receiver first sees the **minimal offer** (``minimal_offer``): the
+reference, age band, sex, needs, languages, urgency and the sender's reason, never a name, a
+birth date, a document number or an address. On acceptance it joins the case as a
+``CaseParticipant``, and from then the consent + agreement gate (``cases.access.sharing_with``)
+decides which field groups it sees, on every screen and at every request: a consent withdrawn
+or an agreement expired narrows its view at once. Declining or withdrawing ends its place on
+the case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opentrm.accounts.policy import Action, Actor, FieldGroup, require
+from opentrm.agreements.models import Agreement
+from opentrm.agreements.selectors import agreement_in_force_between, flow_categories
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+from opentrm.cases.access import Sharing, sharing_with
+from opentrm.cases.catalogue import loader
+from opentrm.cases.models import AgeBand, Case, CaseParticipant, Need, Person, ServiceType
+from opentrm.directory.models import AccreditationStatus, Organisation
+from opentrm.referrals.access import is_receiver, is_sender
+from opentrm.referrals.models import Referral, ReferralKind, ReferralStatus, Routing, Urgency
+from opentrm.referrals.services import core, timelines
+
+S = ReferralStatus
+
+# A directory entry whose accreditation is recorded as anything but "accredited" (or "not
+# required") may not receive referrals.
+NOT_ACCREDITED = frozenset(
+    {AccreditationStatus.PENDING, AccreditationStatus.SUSPENDED, AccreditationStatus.WITHDRAWN}
+)
+REASON_MAX = 2000
+
+
+# --- what may be chosen --------------------------------------------------------------------------
+
+
+def receiver_candidates(sender: Organisation) -> models.QuerySet[Organisation]:
+    """Active, accredited (where accreditation is recorded) organisations of the sender's
+    country, other than the sender."""
+    return (
+        Organisation.objects.filter(country_id=sender.country_id, is_active=True)
+        .exclude(pk=sender.pk)
+        .exclude(accreditation_status__in=NOT_ACCREDITED)
+        .select_related("country")
+        .order_by("name")
+    )
+
+
+def measure_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The catalogue's measures grouped by procedure, for a select."""
+    catalogue = loader.load_catalogue()
+    return [
+        (sop.name, [(measure.code, measure.name) for measure in sop.measures])
+        for sop in catalogue.sops
+    ]
+
+
+def measure_label(code: str) -> str:
+    if not code:
+        return ""
+    try:
+        return loader.measure(code).name
+    except KeyError:
+        return code
+
+
+# --- the minimal offer ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MinimalOffer:
+    """All a receiver sees before it accepts. Nothing here identifies the person."""
+
+    reference: str
+    kind: str
+    age_band: str
+    sex: str
+    needs: list[str]
+    languages: list[str]
+    urgency: str
+    measure: str
+    service: str
+    reason: str
+
+
+def age_band(person: Person) -> str:
+    """The person's age band (never the birth date): from the birth date when known, else the
+    estimate; a disputed age counts as a child's."""
+    day = timezone.localdate()
+    if person.age_disputed:
+        return AgeBand.UNDER_18
+    age = person.age_on(day)
+    if age is not None:
+        return AgeBand.UNDER_18 if age < 18 else AgeBand.OVER_18
+    return person.age_band
+
+
+def minimal_offer(referral: Referral) -> MinimalOffer:
+    """The minimal offer of ``referral``. Codes, labelled for display: ``offer_labels``."""
+    return offer_for(
+        referral.case,
+        reference=referral.reference,
+        kind=referral.kind,
+        needs=referral.needs,
+        urgency=referral.urgency,
+        measure_code=referral.measure_code,
+        service_type=referral.service_type,
+        reason=referral.reason,
+    )
+
+
+def offer_for(
+    case: Case | None,
+    *,
+    reference: str,
+    kind: str = ReferralKind.NATIONAL,
+    needs: Iterable[str] = (),
+    urgency: str = Urgency.ROUTINE,
+    measure_code: str = "",
+    service_type: str = "",
+    reason: str = "",
+) -> MinimalOffer:
+    """The minimal offer a referral of ``case`` with these details makes (also before it
+    exists: the sender's preview)."""
+    person = case.person if case is not None else None
+    return MinimalOffer(
+        reference=reference,
+        kind=kind,
+        age_band=age_band(person) if person is not None else AgeBand.UNKNOWN,
+        sex=person.sex if person is not None else "unknown",
+        needs=list(needs),
+        languages=sorted(language.code for language in person.languages.all()) if person else [],
+        urgency=urgency,
+        measure=measure_code,
+        service=service_type,
+        reason=reason,
+    )
+
+
+def offer_labels(offer: MinimalOffer) -> dict[str, object]:
+    """The minimal offer in words of the current language."""
+    from opentrm.cases.models import Sex
+    from opentrm.directory import reference
+
+    return {
+        "reference": offer.reference,
+        "kind": ReferralKind(offer.kind).label,
+        "age_band": AgeBand(offer.age_band).label,
+        "sex": Sex(offer.sex).label,
+        "needs": [Need(code).label if code in Need.values else code for code in offer.needs],
+        "languages": [reference.language_name(code) for code in offer.languages],
+        "urgency": Urgency(offer.urgency).label,
+        "measure": measure_label(offer.measure),
+        "service": ServiceType(offer.service).label if offer.service in ServiceType.values else "",
+        "reason": offer.reason,
+    }
+
+
+# --- the gate at sending -------------------------------------------------------------------------
+
+
+def governing_agreement(case: Case, receiver: Organisation) -> Agreement | None:
+    """The agreement in force between the case's owner and ``receiver`` that allows data to
+    flow to the receiver (the first such; else the first in force; else None)."""
+    found = agreement_in_force_between(
+        case.owner_organisation_id, receiver.pk, timezone.localdate()
+    )
+    for governing in found:
+        if flow_categories(governing.version, case.owner_organisation_id, receiver.pk):
+            return governing.agreement
+    return found[0].agreement if found else None
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the receiver will see once it accepts, and why not more."""
+
+    receiver: Organisation
+    sharing: Sharing
+    groups: list[FieldGroup]
+    withheld: list[FieldGroup]
+    missing: list[str]
+    agreement: Agreement | None
+
+
+def preview(case: Case, receiver: Organisation) -> Preview:
+    sharing = sharing_with(case, receiver)
+    groups = sorted(sharing.groups)
+    missing = list(sharing.missing)
+    if sharing.consent is not None and sharing.agreement_groups:
+        missing_groups = [g for g in FieldGroup if g not in sharing.agreement_groups]
+        if missing_groups:
+            missing.append(
+                _("The agreement does not allow: %(groups)s.")
+                % {"groups": ", ".join(group_label(g) for g in missing_groups)}
+            )
+    return Preview(
+        receiver=receiver,
+        sharing=sharing,
+        groups=groups,
+        withheld=[g for g in FieldGroup if g not in sharing.groups],
+        missing=missing,
+        agreement=governing_agreement(case, receiver),
+    )
+
+
+def group_label(group: FieldGroup | str) -> str:
+    labels = {
+        FieldGroup.IDENTITY: _("identity"),
+        FieldGroup.CONTACT: _("contact"),
+        FieldGroup.HEALTH: _("health"),
+        FieldGroup.PROCEEDINGS: _("proceedings"),
+        FieldGroup.CHILD_PROTECTION: _("child protection"),
+        FieldGroup.TRAVEL: _("travel"),
+        FieldGroup.ASSISTANCE: _("assistance"),
+    }
+    try:
+        return labels[FieldGroup(group)]
+    except ValueError:
+        return str(group)
+
+
+# --- sending -------------------------------------------------------------------------------------
+
+
+def check_receiver(sender: Organisation, receiver: Organisation | None) -> Organisation:
+    if receiver is None:
+        raise ValidationError({"receiver": _("Pick the organisation to refer the case to.")})
+    if receiver.pk == sender.pk:
+        raise ValidationError({"receiver": _("Your organisation cannot refer a case to itself.")})
+    if not receiver.is_active:
+        raise ValidationError(
+            {"receiver": _("This organisation is inactive in the directory: pick another one.")}
+        )
+    if receiver.accreditation_status in NOT_ACCREDITED:
+        raise ValidationError(
+            {
+                "receiver": _(
+                    "This organisation is not accredited (the directory records it as "
+                    "“%(status)s”): pick another one."
+                )
+                % {"status": AccreditationStatus(receiver.accreditation_status).label}
+            }
+        )
+    if receiver.country_id != sender.country_id:
+        raise ValidationError(
+            {
+                "receiver": _(
+                    "Only organisations of your country can receive a referral within the "
+                    "country. To refer abroad, use a transnational referral."
+                )
+            }
+        )
+    return receiver
+
+
+def _check_content(
+    *, measure_code: str, service_type: str, needs: Iterable[str], reason: str, urgency: str
+) -> list[str]:
+    errors: dict[str, str] = {}
+    if not measure_code and not service_type:
+        errors["measure_code"] = _("Name the measure or the service the referral is for.")
+    if measure_code:
+        try:
+            loader.measure(measure_code)
+        except KeyError:
+            errors["measure_code"] = _("Unknown measure.")
+    if service_type and service_type not in ServiceType.values:
+        errors["service_type"] = _("Unknown service.")
+    codes = list(dict.fromkeys(needs))
+    if any(code not in Need.values for code in codes):
+        errors["needs"] = _("Unknown need.")
+    if urgency not in Urgency.values:
+        errors["urgency"] = _("Unknown urgency.")
+    if not reason.strip():
+        errors["reason"] = _("Say why you refer the case.")
+    elif len(reason) > REASON_MAX:
+        errors["reason"] = _("Keep the reason under %(max)s characters.") % {"max": REASON_MAX}
+    if errors:
+        raise ValidationError(errors)
+    return codes
+
+
+@transaction.atomic
+def referral_send_national(
+    *,
+    actor: Actor,
+    case: Case,
+    receiver: Organisation | None,
+    reason: str,
+    urgency: str = Urgency.ROUTINE,
+    measure_code: str = "",
+    service_type: str = "",
+    needs: Iterable[str] = (),
+) -> Referral:
+    """Refer ``case`` to ``receiver`` in the sender's country and send it at once.
+
+    The gate is evaluated now and stored (consent, governing agreement, shared groups); the
+    receiver sees only the minimal offer until it accepts. Without consent or agreement the
+    referral still goes, as the minimal offer only."""
+    require(actor, Action.REFERRAL_SEND)
+    assert actor.membership is not None
+    sender = actor.membership.organisation
+    if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
+        raise PermissionDenied
+    receiver = check_receiver(sender, receiver)
+    need_codes = _check_content(
+        measure_code=measure_code,
+        service_type=service_type,
+        needs=needs,
+        reason=reason,
+        urgency=urgency,
+    )
+    if CaseParticipant.objects.filter(case=case, organisation=receiver, is_active=True).exists():
+        raise ValidationError({"receiver": _("This organisation already takes part in the case.")})
+    if (
+        Referral.objects.select_for_update()
+        .filter(case=case, receiver_organisation=receiver, status__in=core.OPEN)
+        .exists()
+    ):
+        raise ValidationError(
+            {"receiver": _("This case already has an open referral to this organisation.")}
+        )
+    gate = preview(case, receiver)
+    referral = Referral.objects.create(
+        reference=core.next_reference(sender.country.code),
+        kind=ReferralKind.NATIONAL,
+        case=case,
+        sender_organisation=sender,
+        receiver_country=receiver.country.code,
+        receiver_organisation=receiver,
+        routing=Routing.DIRECT,
+        measure_code=measure_code,
+        service_type=service_type,
+        needs=need_codes,
+        reason=reason.strip(),
+        urgency=urgency,
+        consent=gate.sharing.consent,
+        agreement=gate.agreement,
+        shared_groups=[g.value for g in gate.groups],
+        updated_by=actor.user,
+    )
+    return core.send(
+        actor=actor,
+        referral=referral,
+        expected_version=referral.version,
+        detail={
+            "case_id": case.pk,
+            "receiver_id": receiver.pk,
+            "shared_groups": referral.shared_groups,
+            "consent_id": referral.consent_id,
+            "agreement_id": referral.agreement_id,
+            "minimal_offer_only": not referral.shared_groups,
+        },
+    )
+
+
+# --- the receiver's and the sender's steps -------------------------------------------------------
+
+
+def may_respond(actor: Actor, referral: Referral) -> bool:
+    return actor.may(Action.REFERRAL_RESPOND) and is_receiver(actor, referral)
+
+
+def may_withdraw(actor: Actor, referral: Referral) -> bool:
+    return actor.may(Action.REFERRAL_SEND) and is_sender(actor, referral)
+
+
+def actions_for(actor: Actor, referral: Referral) -> list[str]:
+    """The steps of this module the actor may take now: "acknowledge", "accept", "decline",
+    "withdraw". None for the other transnational requests: their section has its own steps."""
+    if referral.kind in ReferralKind.requests():
+        return []
+    allowed = core.TRANSITIONS.get(referral.status, frozenset())
+    found = []
+    if may_respond(actor, referral):
+        if S.ACKNOWLEDGED in allowed:
+            found.append("acknowledge")
+        if S.ACCEPTED in allowed:
+            found.append("accept")
+        if S.DECLINED in allowed:
+            found.append("decline")
+    if may_withdraw(actor, referral) and S.WITHDRAWN in allowed and referral.status != S.DRAFT:
+        found.append("withdraw")
+    return found
+
+
+def _require_respond(actor: Actor, referral: Referral) -> None:
+    require(actor, Action.REFERRAL_RESPOND)
+    if not is_receiver(actor, referral):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def referral_acknowledge(*, actor: Actor, referral: Referral, expected_version: int) -> Referral:
+    """The receiver confirms it got the referral (the clock to answer keeps running)."""
+    _require_respond(actor, referral)
+    return core.step(
+        actor=actor, referral=referral, to=S.ACKNOWLEDGED, expected_version=expected_version
+    )
+
+
+@transaction.atomic
+def referral_accept(*, actor: Actor, referral: Referral, expected_version: int) -> Referral:
+    """The receiver accepts; for a referral within the country it joins the case, and from
+    then the consent + agreement gate decides what it sees."""
+    _require_respond(actor, referral)
+    if S.ACCEPTED not in core.TRANSITIONS.get(referral.status, frozenset()):
+        # Let the status machine word the refusal before anything is written.
+        return core.step(
+            actor=actor, referral=referral, to=S.ACCEPTED, expected_version=expected_version
+        )
+    fields: dict[str, object] = {}
+    if referral.kind == ReferralKind.NATIONAL and referral.case is not None:
+        participant = join_case(actor=actor, referral=referral)
+        if participant is not None:
+            fields["participant"] = participant
+    return core.step(
+        actor=actor,
+        referral=referral,
+        to=S.ACCEPTED,
+        expected_version=expected_version,
+        fields=fields,
+        detail={"case_id": referral.case_id, "joined_case": "participant" in fields},
+    )
+
+
+def join_case(*, actor: Actor, referral: Referral) -> CaseParticipant | None:
+    """Put the receiver on the referral's case (or back on it); audited PARTICIPANT_ADDED.
+
+    None when the receiver already takes part (e.g. added by the owner meanwhile): the
+    referral then did not give it its place and will not take it away."""
+    case = referral.case
+    assert case is not None
+    organisation_id = referral.receiver_organisation_id
+    participant = (
+        CaseParticipant.objects.select_for_update()
+        .filter(case=case, organisation_id=organisation_id)
+        .first()
+    )
+    if participant is not None and participant.is_active:
+        return None
+    # The receiver sees at most what the referral offered, even if more is allowed later.
+    cap = list(referral.shared_groups)
+    if participant is not None:
+        participant.is_active = True
+        participant.added_by = actor.user
+        participant.shared_cap = cap
+        participant.save(update_fields=["is_active", "added_by", "shared_cap", "updated_at"])
+    else:
+        try:
+            with transaction.atomic():
+                participant = CaseParticipant.objects.create(
+                    case=case, organisation_id=organisation_id, added_by=actor.user, shared_cap=cap
+                )
+        except IntegrityError:  # joined by another path at the same moment
+            return None
+    record_event(
+        event_type=EventType.PARTICIPANT_ADDED,
+        actor=actor,
+        target=participant,
+        detail={
+            "case_id": case.pk,
+            "organisation_id": organisation_id,
+            "referral_id": referral.pk,
+        },
+    )
+    return participant
+
+
+def _leave_case(actor: Actor, referral: Referral) -> None:
+    """End the place on the case the referral gave the receiver."""
+    if referral.participant_id is None:
+        return
+    updated = CaseParticipant.objects.filter(pk=referral.participant_id, is_active=True).update(
+        is_active=False, updated_at=timezone.now()
+    )
+    if updated:
+        record_event(
+            event_type=EventType.PARTICIPANT_REMOVED,
+            actor=actor,
+            target=referral.participant,
+            detail={
+                "case_id": referral.case_id,
+                "organisation_id": referral.receiver_organisation_id,
+                "referral_id": referral.pk,
+            },
+        )
+
+
+def _reason(value: str, field: str, message: str) -> str:
+    text = value.strip()
+    if not text:
+        raise ValidationError({field: message})
+    if len(text) > REASON_MAX:
+        raise ValidationError(
+            {field: _("Keep the reason under %(max)s characters.") % {"max": REASON_MAX}}
+        )
+    return text
+
+
+@transaction.atomic
+def referral_decline(
+    *, actor: Actor, referral: Referral, expected_version: int, reason: str
+) -> Referral:
+    """The receiver declines, saying why; any place on the case the referral gave it ends."""
+    _require_respond(actor, referral)
+    text = _reason(reason, "reason", _("Say why you decline the referral."))
+    step = core.step(
+        actor=actor,
+        referral=referral,
+        to=S.DECLINED,
+        expected_version=expected_version,
+        fields={"decline_reason": text},
+    )
+    _leave_case(actor, referral)
+    return step
+
+
+@transaction.atomic
+def referral_withdraw(
+    *, actor: Actor, referral: Referral, expected_version: int, reason: str
+) -> Referral:
+    """The sender withdraws, saying why: the receiver loses the case at once."""
+    require(actor, Action.REFERRAL_SEND)
+    if not is_sender(actor, referral):
+        raise PermissionDenied
+    text = _reason(reason, "reason", _("Say why you withdraw the referral."))
+    if referral.status == S.DRAFT:
+        raise ValidationError(
+            {"__all__": _("A draft is not sent yet: there is nothing to withdraw.")}
+        )
+    step = core.step(
+        actor=actor,
+        referral=referral,
+        to=S.WITHDRAWN,
+        expected_version=expected_version,
+        fields={"withdrawal_reason": text},
+    )
+    _leave_case(actor, referral)
+    return step
+
+
+# --- overdue ---------------------------------------------------------------------------------
+
+
+def is_overdue(referral: Referral) -> bool:
+    """Past the time to acknowledge without an acknowledgement, or past the time to answer
+    without an answer (``services.timelines`` decides)."""
+    return timelines.is_overdue(referral)

@@ -1,0 +1,341 @@
+"""Referral screens: the inbox and outbox, referring a case within the country, the referral
+page and its steps (acknowledge, accept, decline, withdraw).
+
+Views are thin: the action gate (``actor_required``), the referral through ``access_referral``
+(404 for referrals of other organisations) or the case through ``access_case``, the side
+(403 when the actor's organisation is not the side that takes this step), then the services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+from opentrm.cases.access import access_case
+from opentrm.cases.models import CaseParticipant
+from opentrm.core.errors import ConflictError
+from opentrm.core.forms import add_service_errors
+from opentrm.referrals import selectors
+from opentrm.referrals.access import access_referral, is_receiver, is_sender
+from opentrm.referrals.forms_national import NationalReferralForm, ReasonForm, StepForm
+from opentrm.referrals.models import Referral, ReferralKind, ReferralStatus, Urgency
+from opentrm.referrals.services import national
+from opentrm.referrals.views_requests import request_context
+from opentrm.referrals.views_template import template_context
+
+PAGE_SIZE = 50
+
+
+def _actor(request: HttpRequest) -> Actor:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    return actor
+
+
+def _detail_url(referral: Referral) -> str:
+    return reverse("referrals:referral_detail", args=[referral.public_id])
+
+
+# --- inbox and outbox ----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+@actor_required(Action.CASE_VIEW)
+def referral_list(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    filters = selectors.Filters.parse(
+        box=request.GET.get("box", ""),
+        status=request.GET.get("status", ""),
+        kind=request.GET.get("kind", ""),
+        urgency=request.GET.get("urgency", ""),
+        overdue=request.GET.get("overdue", ""),
+        case=request.GET.get("case", ""),
+    )
+    page = Paginator(selectors.referral_list(actor, filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    referrals: list[Referral] = list(page)
+    counts = selectors.status_counts(actor, filters)
+    record_event(
+        event_type=EventType.REFERRAL_LISTED,
+        actor=actor,
+        detail={
+            "box": filters.box.value,
+            "count": len(referrals),
+            "referral_ids": [referral.pk for referral in referrals],
+        },
+    )
+    return render(
+        request,
+        "referrals/referral_list.html",
+        {
+            "page": page,
+            "rows": [(referral, national.is_overdue(referral)) for referral in referrals],
+            "filters": filters,
+            "boxes": [
+                (selectors.Box.INBOX.value, _("Inbox")),
+                (selectors.Box.OUTBOX.value, _("Outbox")),
+            ],
+            "status_counts": [
+                (value, label, counts.get(value, 0))
+                for value, label in ReferralStatus.choices
+                if counts.get(value)
+            ],
+            "total": sum(counts.values()),
+            "statuses": ReferralStatus.choices,
+            "kinds": ReferralKind.choices,
+            "urgencies": Urgency.choices,
+            "query": filters.query(),
+        },
+    )
+
+
+# --- referring a case ----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.REFERRAL_SEND)
+def referral_create(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Refer a case within the country: pick the receiver and the details, see what the
+    receiver will see (the preview), then send."""
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    assert actor.membership is not None
+    sender = actor.membership.organisation
+    data = request.POST.copy() if request.method == "POST" else None
+    form = NationalReferralForm(data, sender=sender)
+    preview: national.Preview | None = None
+    offer: dict[str, object] | None = None
+    if data is not None and form.is_valid():
+        cleaned = form.cleaned_data
+        try:
+            if "send" in data and form.was_previewed():
+                referral = national.referral_send_national(
+                    actor=actor,
+                    case=case,
+                    receiver=cleaned["receiver"],
+                    reason=cleaned["reason"],
+                    urgency=cleaned["urgency"],
+                    measure_code=cleaned["measure_code"],
+                    service_type=cleaned["service_type"],
+                    needs=cleaned["needs"],
+                )
+            else:
+                receiver = national.check_receiver(sender, cleaned["receiver"])
+                preview = national.preview(case, receiver)
+                offer = national.offer_labels(
+                    national.offer_for(
+                        case,
+                        reference=_("(given when sent)"),
+                        needs=cleaned["needs"],
+                        urgency=cleaned["urgency"],
+                        measure_code=cleaned["measure_code"],
+                        service_type=cleaned["service_type"],
+                        reason=cleaned["reason"],
+                    )
+                )
+                data["previewed"] = str(receiver.pk)
+                form = NationalReferralForm(data, sender=sender)
+                form.is_valid()
+                record_event(
+                    event_type=EventType.CASE_VIEWED,
+                    actor=actor,
+                    target=case,
+                    detail={"groups": [FieldGroup.IDENTITY.value], "view": "referral_preview"},
+                )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            preview = None
+        else:
+            if preview is None:
+                messages.success(
+                    request,
+                    _("Referral %(reference)s was sent.") % {"reference": referral.reference},
+                )
+                return redirect(_detail_url(referral))
+    return render(
+        request,
+        "referrals/referral_form.html",
+        {
+            "form": form,
+            "case": case,
+            "preview": preview,
+            "offer": offer,
+            "groups": [(g, national.group_label(g)) for g in preview.groups] if preview else [],
+            "withheld": [national.group_label(g) for g in preview.withheld] if preview else [],
+        },
+    )
+
+
+# --- the referral page ---------------------------------------------------------------------------
+
+
+def referral_page_context(actor: Actor, referral: Referral) -> dict[str, Any]:
+    """What the referral page shows the actor: the minimal offer always; the case and what is
+    shared only to the sender, and to the receiver while it takes part in the case."""
+    sender_side = is_sender(actor, referral)
+    receiver_side = is_receiver(actor, referral)
+    case = referral.case
+    on_case = False
+    if case is not None and case.deleted_at is None:
+        on_case = CaseParticipant.objects.filter(
+            case=case, organisation_id=actor.organisation_id or 0, is_active=True
+        ).exists()
+    shared_now: list[str] = []
+    missing: list[str] = []
+    if case is not None and referral.kind == ReferralKind.NATIONAL:
+        gate = national.preview(case, referral.receiver_organisation)
+        shared_now = [national.group_label(g) for g in gate.groups]
+        if sender_side:
+            missing = gate.missing
+    return {
+        "referral": referral,
+        "offer": national.offer_labels(national.minimal_offer(referral)),
+        "is_sender": sender_side,
+        "is_receiver": receiver_side,
+        "shows_case": on_case,
+        "overdue": national.is_overdue(referral),
+        "events": list(referral.events.select_related("by", "organisation")),
+        "actions": national.actions_for(actor, referral),
+        "shared_at_sending": [national.group_label(g) for g in referral.shared_groups],
+        "shared_now": shared_now,
+        "missing": missing,
+        "reason_form": ReasonForm(initial={"version": referral.version}),
+    }
+
+
+@require_http_methods(["GET"])
+@actor_required(Action.CASE_VIEW)
+def referral_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor = _actor(request)
+    referral = access_referral(actor, public_id)
+    record_event(
+        event_type=EventType.REFERRAL_VIEWED,
+        actor=actor,
+        target=referral,
+        detail={
+            "referral": referral.reference,
+            "kind": referral.kind,
+            "side": "sender" if is_sender(actor, referral) else "receiver",
+        },
+    )
+    return render(
+        request,
+        "referrals/referral_detail.html",
+        {
+            **referral_page_context(actor, referral),
+            **template_context(actor, referral),
+            **request_context(actor, referral),
+        },
+    )
+
+
+# --- the steps -----------------------------------------------------------------------------------
+
+
+def _receiver_referral(actor: Actor, public_id: str) -> Referral:
+    referral = access_referral(actor, public_id)
+    if not national.may_respond(actor, referral):
+        raise PermissionDenied
+    return referral
+
+
+def _sender_referral(actor: Actor, public_id: str) -> Referral:
+    referral = access_referral(actor, public_id)
+    if not national.may_withdraw(actor, referral):
+        raise PermissionDenied
+    return referral
+
+
+def _simple_step(request: HttpRequest, public_id: str, which: str) -> HttpResponse:
+    actor = _actor(request)
+    referral = _receiver_referral(actor, public_id)
+    form = StepForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Reload the page and try again."))
+        return redirect(_detail_url(referral))
+    service = national.referral_acknowledge if which == "acknowledge" else national.referral_accept
+    try:
+        service(actor=actor, referral=referral, expected_version=form.cleaned_data["version"])
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    except ConflictError as error:
+        messages.error(request, error.message)
+    else:
+        if which == "acknowledge":
+            messages.success(request, _("You acknowledged the referral."))
+        else:
+            messages.success(request, _("You accepted the referral."))
+    return redirect(_detail_url(referral))
+
+
+@require_http_methods(["POST"])
+@actor_required(Action.REFERRAL_RESPOND)
+def referral_acknowledge(request: HttpRequest, public_id: str) -> HttpResponse:
+    return _simple_step(request, public_id, "acknowledge")
+
+
+@require_http_methods(["POST"])
+@actor_required(Action.REFERRAL_RESPOND)
+def referral_accept(request: HttpRequest, public_id: str) -> HttpResponse:
+    return _simple_step(request, public_id, "accept")
+
+
+def _reason_step(
+    request: HttpRequest, referral: Referral, actor: Actor, which: str
+) -> HttpResponse:
+    form = ReasonForm(
+        request.POST if request.method == "POST" else None,
+        initial={"version": referral.version},
+    )
+    if request.method == "POST" and form.is_valid():
+        service = national.referral_decline if which == "decline" else national.referral_withdraw
+        try:
+            service(
+                actor=actor,
+                referral=referral,
+                expected_version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            if which == "decline":
+                messages.success(request, _("You declined the referral."))
+            else:
+                messages.success(request, _("You withdrew the referral."))
+            return redirect(_detail_url(referral))
+    titles = {"decline": _("Decline the referral"), "withdraw": _("Withdraw the referral")}
+    return render(
+        request,
+        "referrals/referral_reason.html",
+        {"form": form, "referral": referral, "title": titles[which], "which": which},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.REFERRAL_RESPOND)
+def referral_decline(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor = _actor(request)
+    return _reason_step(request, _receiver_referral(actor, public_id), actor, "decline")
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.REFERRAL_SEND)
+def referral_withdraw(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor = _actor(request)
+    return _reason_step(request, _sender_referral(actor, public_id), actor, "withdraw")
