@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "opentrm.cases",
     "opentrm.agreements",
     "opentrm.referrals",
+    "opentrm.exchange",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,130 @@
+"""Node-to-node exchange (issue 5): this node's keys, its peers, and the outbox and inbox of
+signed, encrypted packages.
+
+Private keys never enter the database: they live as JWK files in ``OPENTRM_KEY_DIR``; the
+rows below hold public keys, fingerprints and message bookkeeping. Package bodies are stored
+only as the sealed token (outbox) or, once verified, as the decrypted package (inbox), which is
+case data like any other and is read only through the referrals code that owns it.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from opentrm.core.models import TimeStampedModel, VersionedModel
+
+
+class KeyUse(models.TextChoices):
+    SIGNING = "sig", _("Signing")
+    ENCRYPTION = "enc", _("Encryption")
+
+
+class NodeKey(TimeStampedModel):
+    """One of this node's key pairs (public half; the private half is a file). A rotated key
+    stays published until ``retire_after`` so peers can still verify and encrypt to it."""
+
+    kid = models.CharField(max_length=64, unique=True)
+    use = models.CharField(max_length=3, choices=KeyUse.choices)
+    public_jwk = models.JSONField()
+    fingerprint = models.CharField(max_length=64)
+    active = models.BooleanField(default=True, help_text="Used for new packages.")
+    retire_after = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["use", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.use} key {self.kid}"
+
+
+class PeerStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for fingerprint confirmation")
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+
+
+class Peer(VersionedModel):
+    """Another country's node, registered by an administrator and confirmed out of band."""
+
+    node_id = models.CharField(_("node id"), max_length=100, unique=True)
+    country_code = models.CharField(_("country"), max_length=2)
+    name = models.CharField(_("name"), max_length=200)
+    base_url = models.URLField(_("address"))
+    public_jwks = models.JSONField(_("public keys"), default=dict)
+    fingerprint = models.CharField(_("fingerprint"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=10, choices=PeerStatus.choices, default=PeerStatus.PENDING
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["country_code", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.country_code})"
+
+
+class MessageType(models.TextChoices):
+    REFERRAL = "referral", _("Transnational referral")
+    REQUEST = "request", _("Transnational request")
+    STATUS_UPDATE = "status_update", _("Status update")
+    FOLLOW_UP = "follow_up", _("Follow-up report")
+    CONSENT_WITHDRAWAL = "consent_withdrawal", _("Consent withdrawal")
+    PING = "ping", _("Connection test")
+
+
+class OutboxStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed, will retry")
+    DEAD = "dead", _("Dead letter")
+
+
+class OutboxMessage(TimeStampedModel):
+    """A package to send, written in the same transaction as the change it reports."""
+
+    message_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    peer = models.ForeignKey(Peer, on_delete=models.PROTECT, related_name="outbox")
+    type = models.CharField(max_length=20, choices=MessageType.choices)
+    body = models.JSONField(help_text="The package body; sealed (signed + encrypted) at send.")
+    referral_id = models.BigIntegerField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.QUEUED
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    round_trip_ms = models.PositiveIntegerField(null=True, blank=True)
+    receipt = models.TextField(blank=True, help_text="The peer's signed receipt (JWS).")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="exchange_outbox_due")]
+
+    def __str__(self) -> str:
+        return f"outbox {self.message_id}"
+
+
+class InboxMessage(TimeStampedModel):
+    """A package received, verified and decrypted: stored once per message id."""
+
+    message_id = models.UUIDField(unique=True)
+    peer = models.ForeignKey(Peer, on_delete=models.PROTECT, related_name="inbox")
+    type = models.CharField(max_length=20, choices=MessageType.choices)
+    body = models.JSONField()
+    issued_at = models.DateTimeField()
+    processed_at = models.DateTimeField(null=True, blank=True)
+    referral_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"inbox {self.message_id}"
