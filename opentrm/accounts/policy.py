@@ -40,6 +40,8 @@ class Action(StrEnum):
     # referrals (issue 4 §2-§10); scoped to referrals the actor's organisation sent or received
     REFERRAL_SEND = "referral.send"  # refer a case the actor's organisation takes part in
     REFERRAL_RESPOND = "referral.respond"  # acknowledge, accept, decline, answer, forward
+    # node exchange (issue 5)
+    EXCHANGE_MANAGE = "exchange.manage"  # peers, keys, the exchange dashboard and dead letters
     # agreements register (issue 4 §1); scoped to the parties in opentrm/agreements/access.py
     AGREEMENT_VIEW = "agreement.view"  # members of a party, coordinators of a party's country
     AGREEMENT_EDIT = "agreement.edit"  # drafts, parties, flows, signatures, amendments, meetings
@@ -91,7 +93,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.INTERPRETER: _EVERY_MEMBER | {Action.CASE_VIEW},
     Role.STATISTICIAN: _EVERY_MEMBER,
     Role.DATA_PROTECTION_OFFICER: _EVERY_MEMBER | {Action.AUDIT_VIEW},
-    Role.SYSTEM_ADMINISTRATOR: _EVERY_MEMBER | {Action.MEMBERS_MANAGE},
+    Role.SYSTEM_ADMINISTRATOR: _EVERY_MEMBER | {Action.MEMBERS_MANAGE, Action.EXCHANGE_MANAGE},
 }
 
 _N, _V, _E = Access.NONE, Access.VIEW, Access.EDIT
