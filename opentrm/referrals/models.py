@@ -12,6 +12,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from opentrm.core.models import TimeStampedModel, VersionedModel
 from opentrm.referrals.querysets import ReferralQuerySet
@@ -49,7 +50,7 @@ class ReferralStatus(models.TextChoices):
     RETURN_ARRANGED = "return_arranged", _("Return arranged")
     ARRIVAL_CONFIRMED = "arrival_confirmed", _("Arrival confirmed")
     FORWARDED = "forwarded", _("Forwarded by the focal point")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    WITHDRAWN = "withdrawn", pgettext_lazy("referral status", "Withdrawn")
     CLOSED = "closed", _("Closed")
 
 
@@ -254,7 +255,7 @@ class TemplateProfile(VersionedModel):
 
 
 class TimeUnit(models.TextChoices):
-    HOURS = "hours", _("hours")
+    HOURS = "hours", pgettext_lazy("time unit", "hours")
     WORKING_DAYS = "working_days", _("working days")
 
 
