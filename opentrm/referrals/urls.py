@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("opentrm.referrals.urls_national")),
     path("", include("opentrm.referrals.urls_template")),
     path("", include("opentrm.referrals.urls_requests")),
+    path("", include("opentrm.referrals.urls_import")),
 ]

@@ -32,6 +32,7 @@ from opentrm.referrals.access import access_referral, is_receiver, is_sender
 from opentrm.referrals.forms_national import NationalReferralForm, ReasonForm, StepForm
 from opentrm.referrals.models import Referral, ReferralKind, ReferralStatus, Urgency
 from opentrm.referrals.services import national
+from opentrm.referrals.views_import import import_context
 from opentrm.referrals.views_requests import request_context
 from opentrm.referrals.views_template import template_context
 
@@ -237,6 +238,7 @@ def referral_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             **referral_page_context(actor, referral),
             **template_context(actor, referral),
             **request_context(actor, referral),
+            **import_context(actor, referral),
         },
     )
 

@@ -269,13 +269,20 @@ def side_of(actor: Actor, referral: Referral) -> str | None:
     return None
 
 
+def _is_imported(referral: Referral) -> bool:
+    instance = TemplateInstance.objects.filter(referral=referral).only("data").first()
+    return bool(instance and (instance.data or {}).get("imported"))
+
+
 def receiver_groups(referral: Referral) -> frozenset[str]:
     """What the receiver sees of the sent snapshot today: nothing personal before accepting;
     after, the groups shared at sending narrowed by today's consent and agreements."""
     if referral.status not in AFTER_ACCEPTANCE and referral.status != S.CLOSED:
         return frozenset()
     if referral.case is None:
-        return frozenset()
+        # Imported from a country not on OpenTRM: the sender's own gate decided what the file
+        # holds, and no case of this node can narrow it.
+        return frozenset(referral.shared_groups) if _is_imported(referral) else frozenset()
     today = sharing_with(referral.case, referral.receiver_organisation).groups
     return frozenset(referral.shared_groups) & frozenset(g.value for g in today)
 
@@ -1169,7 +1176,9 @@ def template_view(actor: Actor, referral: Referral) -> TemplateView | None:
     side = side_of(actor, referral)
     case = referral.case
     instance = TemplateInstance.objects.filter(referral=referral).first()
-    if side is None or instance is None or case is None:
+    if side is None or instance is None:
+        return None
+    if case is None and not (side == ORIGIN and (instance.data or {}).get("imported")):
         return None
     definition = instance_definition(instance)
     own = own_definition(actor)
@@ -1177,6 +1186,7 @@ def template_view(actor: Actor, referral: Referral) -> TemplateView | None:
     origin_values: dict[str, Any] = data.get("origin") or {}
     sent = data.get("sent") or {}
     if side == EXPLOITATION:
+        assert case is not None  # only imported referrals have none, and their sender is abroad
         source: dict[str, Any] = data.get("values") or {}
         if referral.status == S.DRAFT:
             gate = frozenset(
@@ -1198,7 +1208,7 @@ def template_view(actor: Actor, referral: Referral) -> TemplateView | None:
             if group is not None:
                 role = (
                     group_access(actor, case, group)
-                    if side == EXPLOITATION
+                    if side == EXPLOITATION and case is not None
                     else actor.field_group_access(group)
                 )
             else:
