@@ -3,7 +3,7 @@
 #   make demo    virtual environment, install, migrate, demo data, serve on 127.0.0.1:$(PORT)
 #   make test    the whole suite with coverage (browser tests when $(CHROMIUM) exists)
 #   make lint    ruff, mypy, import contracts, missing migrations
-#   make bench   directory benchmark (bench/README.md)
+#   make bench   directory and exchange benchmarks (bench/README.md)
 #   make messages  refresh the translation catalogues (needs GNU gettext; docs/translating.md)
 
 PYTHON ?= python3.11
@@ -57,6 +57,7 @@ lint: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_directory.py $(BENCH_ARGS)
+	$(BIN)/python bench/bench_exchange.py
 
 messages: $(VENV)/.installed-dev
 	cd opentrm && DJANGO_SETTINGS_MODULE=opentrm.config.settings_test ../$(BIN)/django-admin makemessages \

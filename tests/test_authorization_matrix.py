@@ -39,6 +39,7 @@ from opentrm.cases.services import (
     service_offer,
 )
 from opentrm.directory.models import ContactPoint, Country, Function, Organisation, Responsibility
+from opentrm.exchange.models import OutboxMessage, OutboxStatus, Peer, PeerStatus
 from opentrm.referrals.models import Referral
 from opentrm.referrals.services import requests as request_services
 from opentrm.referrals.services import transnational as tn
@@ -386,6 +387,33 @@ class Objects:
             sent_at=timezone.now(),
         )
         return str(request.public_id)
+
+    # Node exchange: a confirmed peer and a package that became a dead letter.
+    @cached_property
+    def peer_id(self) -> int:
+        return int(
+            Peer.objects.create(
+                node_id="matrix-peer",
+                country_code="RO",
+                name="Matrix peer node",
+                base_url="https://peer.example.test",
+                public_jwks={"keys": []},
+                fingerprint="AAAA / BBBB",
+                status=PeerStatus.ACTIVE,
+            ).pk
+        )
+
+    @cached_property
+    def exchange_message_id(self) -> str:
+        dead = OutboxMessage.objects.create(
+            peer_id=self.peer_id,
+            type="ping",
+            body={},
+            status=OutboxStatus.DEAD,
+            attempts=1,
+            last_error="http_404",
+        )
+        return str(dead.message_id)
 
 
 def make_objects(world: World) -> Objects:
@@ -1671,10 +1699,77 @@ REFERRAL_REQUEST_ROUTES: list[Route] = [
 ]
 
 ROUTES += ASSESSMENT_ROUTES + ROUTES_SERVICES + ROUTES_DOCUMENTS + AGREEMENT_ROUTES
+# --- issue 4: importing a referral from a country not on OpenTRM --------------------------------
+
+REFERRAL_IMPORT_ROUTES: list[Route] = [
+    Route("referrals:referral_import", roles(*CONSENT_ROLES)),
+    Route("referrals:referral_import", roles(*CONSENT_ROLES), method="post"),
+    Route("api-1:referrals_import", roles(*CONSENT_ROLES), method="post"),
+]
+# ROUTES += REFERRAL_IMPORT_ROUTES
+
+# --- issue 5: node identity, peers, the exchange dashboard ------------------------------------
+
+EXCHANGE_ADMIN = roles(Role.SYSTEM_ADMINISTRATOR)
+
+
+def _dead_letter(o: Objects) -> list[Any]:
+    return [o.exchange_message_id]
+
+
+EXCHANGE_ROUTES: list[Route] = [
+    # exchange: node identity and peers
+    Route("node_document", public),
+    Route("exchange:peer_list", roles(Role.SYSTEM_ADMINISTRATOR)),
+    Route("exchange:peer_register", roles(Role.SYSTEM_ADMINISTRATOR)),
+    Route("exchange:peer_register", roles(Role.SYSTEM_ADMINISTRATOR), method="post"),
+    Route("exchange:peer_detail", roles(Role.SYSTEM_ADMINISTRATOR), args=lambda o: [o.peer_id]),
+    Route(
+        "exchange:peer_confirm",
+        roles(Role.SYSTEM_ADMINISTRATOR),
+        method="post",
+        args=lambda o: [o.peer_id],
+    ),
+    Route(
+        "exchange:peer_suspend",
+        roles(Role.SYSTEM_ADMINISTRATOR),
+        method="post",
+        args=lambda o: [o.peer_id],
+    ),
+    Route(
+        "exchange:peer_resume",
+        roles(Role.SYSTEM_ADMINISTRATOR),
+        method="post",
+        args=lambda o: [o.peer_id],
+    ),
+    Route(
+        "exchange:peer_refresh",
+        roles(Role.SYSTEM_ADMINISTRATOR),
+        method="post",
+        args=lambda o: [o.peer_id],
+    ),
+    Route("exchange_dashboard:dashboard", EXCHANGE_ADMIN),
+    Route("exchange_dashboard:dead_letters", EXCHANGE_ADMIN),
+    Route("exchange_dashboard:dead_letter_retry", EXCHANGE_ADMIN, method="post", args=_dead_letter),
+    Route("api-1:exchange_peer_stats", EXCHANGE_ADMIN),
+    Route("api-1:exchange_dead_letters", EXCHANGE_ADMIN),
+    Route(
+        "api-1:exchange_dead_letter_retry",
+        EXCHANGE_ADMIN,
+        method="post",
+        args=_dead_letter,
+        json=True,
+    ),
+]
+
 ROUTES += REFERRAL_NATIONAL_ROUTES + TEMPLATE_ROUTES + REFERRAL_REQUEST_ROUTES
+ROUTES += REFERRAL_IMPORT_ROUTES + EXCHANGE_ROUTES
 
 # Routes served by a library, not by our views: named here so the completeness check knows them.
-LIBRARY_ROUTES = {"api-1:api-root"}  # ninja's index of /api/v1/: 404 for everyone
+LIBRARY_ROUTES = {"api-1:api-root"}
+# Authenticated by the package's signature, not by a session: every principal gets 400 for an
+# empty body. Its refusals are tested one by one in opentrm/exchange/tests/test_inbox.py.
+PROTOCOL_ROUTES = {"exchange:inbox"}  # ninja's index of /api/v1/: 404 for everyone
 
 
 def _route_names(patterns: list[URLPattern | URLResolver], namespace: str = "") -> set[str]:
@@ -1689,7 +1784,7 @@ def _route_names(patterns: list[URLPattern | URLResolver], namespace: str = "") 
 
 
 def test_every_route_has_a_row() -> None:
-    declared = {route.name for route in ROUTES} | LIBRARY_ROUTES
+    declared = {route.name for route in ROUTES} | LIBRARY_ROUTES | PROTOCOL_ROUTES
     served = _route_names(get_resolver().url_patterns)
     assert served - declared == set(), "routes without a row in the authorization matrix"
     assert declared - served == set(), "rows for routes that no longer exist"

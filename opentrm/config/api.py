@@ -202,6 +202,8 @@ def _register_routers() -> None:
     from opentrm.cases.api_documents import router as documents_router
     from opentrm.cases.api_services import router as services_router
     from opentrm.directory.api import router as directory_router
+    from opentrm.exchange.api import router as exchange_router
+    from opentrm.referrals.api_import import router as referrals_import
     from opentrm.referrals.api_national import router as referrals_national
     from opentrm.referrals.api_requests import router as referrals_requests
     from opentrm.referrals.api_template import router as referrals_template
@@ -213,9 +215,10 @@ def _register_routers() -> None:
     api.add_router("/cases/", cases_router)
     api.add_router("/agreements/", agreements_router)
     referrals_router = Router(tags=["referrals"])
-    for part in (referrals_national, referrals_template, referrals_requests):
+    for part in (referrals_national, referrals_template, referrals_requests, referrals_import):
         referrals_router.add_router("", part)
     api.add_router("/referrals/", referrals_router)
+    api.add_router("/exchange/", exchange_router)
 
 
 _register_routers()

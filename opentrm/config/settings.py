@@ -274,6 +274,25 @@ OPENTRM_BASE_URL = (env("OPENTRM_BASE_URL") or "http://127.0.0.1:8000").rstrip("
 # send_meeting_reminders e-mails the parties of an agreement this many days before a meeting.
 OPENTRM_MEETING_REMINDER_DAYS = env_int("OPENTRM_MEETING_REMINDER_DAYS", 7)
 
+
+# --- Node-to-node exchange (issue 5; docs/exchange.md) ---------------------------------------
+# This node's identity towards its peers; OPENTRM_BASE_URL above is its public address.
+OPENTRM_NODE_ID = env("OPENTRM_NODE_ID", "opentrm-node") or "opentrm-node"
+OPENTRM_NODE_COUNTRY = (env("OPENTRM_NODE_COUNTRY", "") or "").upper()
+# Private keys (JWK files) live here, outside the database: directory 0700, files 0600.
+OPENTRM_KEY_DIR = Path(env("OPENTRM_KEY_DIR") or OPENTRM_HOME / "keys").resolve()
+OPENTRM_EXCHANGE_MAX_BYTES = env_int("OPENTRM_EXCHANGE_MAX_BYTES", 5 * 1024 * 1024)
+OPENTRM_EXCHANGE_MAX_AGE_SECONDS = env_int("OPENTRM_EXCHANGE_MAX_AGE_SECONDS", 600)
+OPENTRM_EXCHANGE_CLOCK_SKEW_SECONDS = env_int("OPENTRM_EXCHANGE_CLOCK_SKEW_SECONDS", 300)
+OPENTRM_EXCHANGE_KEY_OVERLAP_DAYS = env_int("OPENTRM_EXCHANGE_KEY_OVERLAP_DAYS", 30)
+# Delivery by `opentrm exchange_worker`: exponential backoff with jitter between attempts.
+OPENTRM_EXCHANGE_RETRY_BASE_SECONDS = env_int("OPENTRM_EXCHANGE_RETRY_BASE_SECONDS", 30)
+OPENTRM_EXCHANGE_RETRY_CAP_SECONDS = env_int("OPENTRM_EXCHANGE_RETRY_CAP_SECONDS", 3600)
+OPENTRM_EXCHANGE_MAX_ATTEMPTS = env_int("OPENTRM_EXCHANGE_MAX_ATTEMPTS", 12)
+OPENTRM_EXCHANGE_TIMEOUT_SECONDS = env_int("OPENTRM_EXCHANGE_TIMEOUT_SECONDS", 30)
+OPENTRM_EXCHANGE_LEASE_SECONDS = env_int("OPENTRM_EXCHANGE_LEASE_SECONDS", 300)
+OPENTRM_EXCHANGE_WORKER_THREADS = env_int("OPENTRM_EXCHANGE_WORKER_THREADS", 4)
+
 NINJA_PAGINATION_PER_PAGE = 50
 OPENTRM_NODE_NAME = env("OPENTRM_NODE_NAME", "OpenTRM") or "OpenTRM"
 CSRF_FAILURE_VIEW = "opentrm.core.views.csrf_failure"

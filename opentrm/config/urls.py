@@ -3,6 +3,7 @@ from django.views.i18n import set_language
 
 from opentrm.config.api import api
 from opentrm.core import views as core_views
+from opentrm.exchange import views_inbox as exchange_views
 
 handler400 = "opentrm.core.views.bad_request"
 handler403 = "opentrm.core.views.permission_denied"
@@ -11,12 +12,15 @@ handler500 = "opentrm.core.views.server_error"
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path(".well-known/opentrm-node.json", exchange_views.node_document, name="node_document"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("account/", include("opentrm.accounts.urls")),
     path("audit/", include("opentrm.audit.urls")),
     path("cases/", include("opentrm.cases.urls")),
     path("agreements/", include("opentrm.agreements.urls")),
     path("referrals/", include("opentrm.referrals.urls")),
+    path("exchange/dashboard/", include("opentrm.exchange.urls_dashboard")),
+    path("exchange/", include("opentrm.exchange.urls")),
     path("api/v1/", api.urls),
     path("", include("opentrm.directory.urls")),
 ]

@@ -1,0 +1,120 @@
+"""Exchange operations API (/api/v1/exchange/): the dashboard and the dead-letter queue.
+
+The same services as the pages (opentrm.exchange.services.delivery); system administrators
+only (Action.EXCHANGE_MANAGE). Package bodies are never returned: they are case data.
+"""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from opentrm.accounts.api_auth import acting, member_auth
+from opentrm.accounts.policy import Action
+from opentrm.directory.schemas import ErrorOut
+from opentrm.exchange.models import OutboxMessage
+from opentrm.exchange.services import delivery
+
+router = Router(tags=["exchange"], auth=member_auth(Action.EXCHANGE_MANAGE))
+_ERRORS: dict[int, Any] = {
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+
+
+class PeerStatsOut(Schema):
+    peer_id: int
+    node_id: str
+    name: str
+    country: str
+    status: str
+    queued: int
+    delivered: int
+    failed: int
+    dead: int
+    last_error: str
+    last_error_at: datetime | None
+    median_round_trip_ms: float | None
+    last_delivered_at: datetime | None
+
+
+class OutboxMessageOut(Schema):
+    message_id: uuid.UUID
+    peer_id: int
+    type: str
+    status: str
+    attempts: int
+    last_error: str
+    next_attempt_at: datetime | None
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    created_at: datetime
+
+
+def _message_out(message: OutboxMessage) -> OutboxMessageOut:
+    return OutboxMessageOut(
+        message_id=message.message_id,
+        peer_id=message.peer_id,
+        type=message.type,
+        status=message.status,
+        attempts=message.attempts,
+        last_error=message.last_error,
+        next_attempt_at=message.next_attempt_at,
+        sent_at=message.sent_at,
+        delivered_at=message.delivered_at,
+        created_at=message.created_at,
+    )
+
+
+@router.get(
+    "/peers/stats",
+    response={200: list[PeerStatsOut], **_ERRORS},
+    url_name="exchange_peer_stats",
+    summary="Per peer node: packages queued, delivered, failed, dead; last error; round trip",
+)
+def peer_stats(request: HttpRequest) -> Any:
+    return [
+        PeerStatsOut(
+            peer_id=line.peer.pk,
+            node_id=line.peer.node_id,
+            name=line.peer.name,
+            country=line.peer.country_code,
+            status=line.peer.status,
+            queued=line.queued,
+            delivered=line.delivered,
+            failed=line.failed,
+            dead=line.dead,
+            last_error=line.last_error,
+            last_error_at=line.last_error_at,
+            median_round_trip_ms=line.median_round_trip_ms,
+            last_delivered_at=line.last_delivered_at,
+        )
+        for line in delivery.peer_stats(acting(request))
+    ]
+
+
+@router.get(
+    "/dead-letters",
+    response={200: list[OutboxMessageOut], **_ERRORS},
+    url_name="exchange_dead_letters",
+    summary="Packages refused by their receiver or failed too often, newest first (max 500)",
+)
+def dead_letters(request: HttpRequest, peer: int | None = None) -> Any:
+    messages = delivery.dead_letters(acting(request), peer_id=peer)[:500]
+    return [_message_out(message) for message in messages]
+
+
+@router.post(
+    "/dead-letters/{message_id}/retry",
+    response={200: OutboxMessageOut, **_ERRORS},
+    url_name="exchange_dead_letter_retry",
+    summary="Queue a dead letter again (attempts start from zero; same message id)",
+)
+def dead_letter_retry(request: HttpRequest, message_id: uuid.UUID) -> Any:
+    message = delivery.retry_dead_letter(actor=acting(request), message_id=message_id)
+    return _message_out(message)

@@ -1,0 +1,49 @@
+"""opentrm init_node [--rotate]: this node's key pairs for the node-to-node exchange."""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from opentrm.exchange import crypto, keys
+
+
+class Command(BaseCommand):
+    help = (
+        "Generate this node's signing and encryption keys (private keys as files in "
+        "OPENTRM_KEY_DIR, public keys published at /.well-known/opentrm-node.json) and print "
+        "the fingerprint to read out to a peer's administrator. --rotate replaces the keys; "
+        "the old ones stay accepted for OPENTRM_EXCHANGE_KEY_OVERLAP_DAYS."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--rotate",
+            action="store_true",
+            help="Replace existing keys; the old ones stay published during the overlap.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            result = keys.init_node(rotate=options["rotate"])
+        except keys.NodeAlreadyInitialised as error:
+            raise CommandError(str(error)) from None
+        write = self.stdout.write
+        write(f"Node id:     {crypto.node_id()}")
+        write(f"Country:     {settings.OPENTRM_NODE_COUNTRY or '(not set: OPENTRM_NODE_COUNTRY)'}")
+        write(f"Address:     {settings.OPENTRM_BASE_URL}")
+        write(f"Key files:   {keys.key_dir()}")
+        write(f"Fingerprint: {crypto.fingerprint()}")
+        if result.retired:
+            retire_after = result.retired[0].retire_after
+            assert retire_after is not None
+            write(
+                f"Rotated: the old keys stay published and accepted until "
+                f"{retire_after.isoformat(timespec='minutes')}. Ask each peer's administrator "
+                "to update this node's keys and compare the new fingerprint."
+            )
+        write(
+            self.style.SUCCESS(
+                "Read the fingerprint out to each peer's administrator, on a channel you trust."
+            )
+        )

@@ -1,0 +1,53 @@
+"""The exchange dashboard and the dead-letter queue (system administrators)."""
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.policy import Action
+from opentrm.core.errors import DomainError
+from opentrm.exchange.services import delivery
+
+
+@require_GET
+@actor_required(Action.EXCHANGE_MANAGE)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    return render(
+        request,
+        "exchange/dashboard.html",
+        {
+            "stats": delivery.peer_stats(actor),
+            "dead_count": delivery.dead_letters(actor).count(),
+        },
+    )
+
+
+@require_GET
+@actor_required(Action.EXCHANGE_MANAGE)
+def dead_letters(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    page = Paginator(delivery.dead_letters(actor), 50).get_page(request.GET.get("page"))
+    return render(request, "exchange/dead_letters.html", {"page": page, "query": ""})
+
+
+@require_POST
+@actor_required(Action.EXCHANGE_MANAGE)
+def dead_letter_retry(request: HttpRequest, message_id: uuid.UUID) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    try:
+        delivery.retry_dead_letter(actor=actor, message_id=message_id)
+    except DomainError as error:
+        messages.error(request, error.message)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The package is queued again; the worker sends it next."))
+    return redirect("exchange_dashboard:dead_letters")

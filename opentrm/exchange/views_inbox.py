@@ -1,0 +1,163 @@
+"""The protocol's public endpoints: the node document and the inbox (docs/exchange.md).
+
+Neither uses a session: the node document is public, and on the inbox the package's signature
+is the authentication. The inbox's work per request is bounded by the size limit, which is
+checked before anything is parsed.
+"""
+
+import logging
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+from opentrm.exchange import clock, crypto, handlers
+from opentrm.exchange.crypto import Opened, PackageRejected
+from opentrm.exchange.models import InboxMessage
+
+logger = logging.getLogger("opentrm.exchange")
+
+JOSE = "application/jose"
+
+
+@require_GET
+@cache_control(public=True, max_age=300)
+def node_document(request: HttpRequest) -> HttpResponse:
+    """GET /.well-known/opentrm-node.json: node id, country, address and public keys."""
+    return JsonResponse(crypto.node_document())
+
+
+def _reject(error: PackageRejected) -> JsonResponse:
+    detail: dict[str, Any] = {"code": error.code}
+    if error.peer is not None:
+        detail["peer_id"] = error.peer.pk
+    if error.message_id is not None:
+        detail["message_id"] = str(error.message_id)
+    record_event(
+        event_type=EventType.EXCHANGE_REJECTED,
+        actor=None,
+        target_type="exchange.peer" if error.peer is not None else "",
+        target_id=error.peer.pk if error.peer is not None else "",
+        detail=detail,
+    )
+    logger.warning("exchange package rejected: %s (%s)", error.code, error.status)
+    return JsonResponse({"code": error.code, "message": error.message}, status=error.status)
+
+
+def _receipt(opened: Opened, status: str) -> HttpResponse:
+    token = crypto.sign_receipt(peer=opened.peer, message_id=opened.message_id, status=status)
+    return HttpResponse(token, content_type=JOSE)
+
+
+def _stored_digest(message: InboxMessage) -> str:
+    return crypto.digest(
+        message_id=message.message_id,
+        sender=message.peer.node_id,
+        receiver=crypto.node_id(),
+        type=message.type,
+        body=message.body,
+    )
+
+
+def _again(opened: Opened, existing: InboxMessage) -> HttpResponse:
+    """A message id seen before: the same package again (a retry) gets its receipt again; a
+    different package under the same id is a replay."""
+    if existing.peer_id != opened.peer.pk or _stored_digest(existing) != opened.digest:
+        return _reject(
+            PackageRejected(
+                "replayed",
+                "This message id was received before with different content.",
+                peer=opened.peer,
+                message_id=opened.message_id,
+            )
+        )
+    record_event(
+        event_type=EventType.EXCHANGE_RECEIVED,
+        actor=None,
+        target=existing,
+        detail={
+            "message_id": str(opened.message_id),
+            "peer_id": opened.peer.pk,
+            "type": opened.type,
+            "status": "duplicate",
+        },
+    )
+    return _receipt(opened, "duplicate")
+
+
+def _dispatch(message_id: uuid.UUID) -> None:
+    """Run the type's handler after the commit; a failure leaves the message stored and
+    unprocessed (logged with its id only)."""
+    message = InboxMessage.objects.select_related("peer").get(message_id=message_id)
+    try:
+        handlers.dispatch(message)
+    except Exception:
+        logger.exception("exchange handler failed for message %s", message_id)
+
+
+def _store(opened: Opened) -> InboxMessage | None:
+    """Store the package once; None when another request stored this message id first."""
+    try:
+        with transaction.atomic():
+            message = InboxMessage.objects.create(
+                message_id=opened.message_id,
+                peer=opened.peer,
+                type=opened.type,
+                body=opened.body,
+                issued_at=opened.issued_at,
+            )
+            record_event(
+                event_type=EventType.EXCHANGE_RECEIVED,
+                actor=None,
+                target=message,
+                detail={
+                    "message_id": str(opened.message_id),
+                    "peer_id": opened.peer.pk,
+                    "type": opened.type,
+                    "status": "stored",
+                },
+            )
+            message_id = message.message_id
+            transaction.on_commit(lambda: _dispatch(message_id))
+    except IntegrityError:
+        return None
+    return message
+
+
+def _read_body(request: HttpRequest, limit: int) -> bytes | None:
+    """The request body, or None when it is larger than ``limit`` (declared or actual)."""
+    declared = request.META.get("CONTENT_LENGTH") or ""
+    if declared.strip().isdigit() and int(declared) > limit:
+        return None
+    body = request.read(limit + 1)
+    return None if len(body) > limit else body
+
+
+@csrf_exempt
+@require_POST
+def inbox(request: HttpRequest) -> HttpResponse:
+    """POST /exchange/v1/inbox: a sealed package in, a signed receipt (JWS) out."""
+    limit = settings.OPENTRM_EXCHANGE_MAX_BYTES
+    body = _read_body(request, limit)
+    if body is None:
+        return _reject(PackageRejected("too_large", f"The package is larger than {limit} bytes."))
+    try:
+        opened = crypto.open_package(body, now=clock.now())
+    except PackageRejected as error:
+        return _reject(error)
+    existing = (
+        InboxMessage.objects.select_related("peer").filter(message_id=opened.message_id).first()
+    )
+    if existing is not None:
+        return _again(opened, existing)
+    if _store(opened) is None:  # lost the race to a concurrent delivery of the same id
+        existing = InboxMessage.objects.select_related("peer").get(message_id=opened.message_id)
+        return _again(opened, existing)
+    return _receipt(opened, "stored")
