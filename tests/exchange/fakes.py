@@ -21,7 +21,16 @@ class FakeCrypto:
         self.sealed: list[dict[str, Any]] = []
         self.fail_seal = False
 
-    def seal(self, *, peer: Any, message_id: Any, type: str, body: Any, now: Any = None) -> str:
+    def seal(
+        self,
+        *,
+        peer: Any,
+        message_id: Any,
+        type: str,
+        body: Any,
+        now: Any = None,
+        validate: bool = True,
+    ) -> str:
         if self.fail_seal:
             raise ValueError("no usable key (the test's refusal)")
         self.sealed.append({"peer": peer.pk, "message_id": str(message_id), "now": now})

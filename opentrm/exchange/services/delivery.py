@@ -387,6 +387,7 @@ def deliver_due(
                     type=message.type,
                     body=message.body,
                     now=clock.now(),
+                    validate=False,  # checked when it was queued (outbox.enqueue)
                 )
             except Exception as error:  # a peer without usable keys, a body the sealer refuses
                 # The class name and code only: an exception's text may quote the body.
