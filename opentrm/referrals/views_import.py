@@ -84,6 +84,7 @@ class ImportedSection:
     languages: list[str]
     values: list[ImportedValue] = field(default_factory=list)
     hidden_until_acknowledged: bool = False
+    from_node: bool = False  # delivered by another OpenTRM node rather than imported as a file
     withheld_by_role: int = 0
 
 
@@ -103,6 +104,7 @@ def import_context(actor: Actor, referral: Referral) -> dict[str, Any]:
         age_band=str(person.get("age_band") or ""),
         sex=str(person.get("sex") or ""),
         languages=[str(code) for code in person.get("languages") or []],
+        from_node=imported.get("via") == "node_exchange",
     )
     if is_receiver(actor, referral):
         section.hidden_until_acknowledged = referral.status in _OFFER_ONLY

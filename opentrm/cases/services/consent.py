@@ -12,6 +12,7 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.models import Case, ConsentDecision, ConsentPurpose, ConsentRecord
 from opentrm.cases.services.tasks import sync_generated_tasks
+from opentrm.cases.signals import consent_withdrawn
 from opentrm.directory.models import Organisation
 from opentrm.directory.validation import validate_country_code, validate_language_code
 
@@ -92,4 +93,5 @@ def consent_withdraw(*, actor: Actor, consent: ConsentRecord) -> ConsentRecord:
         detail={"case_id": consent.case_id, "purpose": consent.purpose},
     )
     sync_generated_tasks(consent.case, actor=actor)  # its expiry task is no longer needed
+    consent_withdrawn.send(sender=ConsentRecord, consent=consent, actor=actor)
     return consent

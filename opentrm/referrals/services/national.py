@@ -31,7 +31,7 @@ from opentrm.cases.models import AgeBand, Case, CaseParticipant, Need, Person, S
 from opentrm.directory.models import AccreditationStatus, Organisation
 from opentrm.referrals.access import is_receiver, is_sender
 from opentrm.referrals.models import Referral, ReferralKind, ReferralStatus, Routing, Urgency
-from opentrm.referrals.services import core, timelines
+from opentrm.referrals.services import core, exchange_link, timelines
 
 S = ReferralStatus
 
@@ -407,9 +407,11 @@ def _require_respond(actor: Actor, referral: Referral) -> None:
 def referral_acknowledge(*, actor: Actor, referral: Referral, expected_version: int) -> Referral:
     """The receiver confirms it got the referral (the clock to answer keeps running)."""
     _require_respond(actor, referral)
-    return core.step(
+    done = core.step(
         actor=actor, referral=referral, to=S.ACKNOWLEDGED, expected_version=expected_version
     )
+    exchange_link.step_taken(actor, done)
+    return done
 
 
 @transaction.atomic
@@ -427,7 +429,8 @@ def referral_accept(*, actor: Actor, referral: Referral, expected_version: int) 
         participant = join_case(actor=actor, referral=referral)
         if participant is not None:
             fields["participant"] = participant
-    return core.step(
+    fields.update(exchange_link.accepting(actor, referral))  # from another node: a local case
+    done = core.step(
         actor=actor,
         referral=referral,
         to=S.ACCEPTED,
@@ -435,6 +438,8 @@ def referral_accept(*, actor: Actor, referral: Referral, expected_version: int) 
         fields=fields,
         detail={"case_id": referral.case_id, "joined_case": "participant" in fields},
     )
+    exchange_link.step_taken(actor, done)
+    return done
 
 
 def join_case(*, actor: Actor, referral: Referral) -> CaseParticipant | None:
@@ -526,6 +531,7 @@ def referral_decline(
         fields={"decline_reason": text},
     )
     _leave_case(actor, referral)
+    exchange_link.step_taken(actor, step)
     return step
 
 
@@ -550,6 +556,7 @@ def referral_withdraw(
         fields={"withdrawal_reason": text},
     )
     _leave_case(actor, referral)
+    exchange_link.step_taken(actor, step)
     return step
 
 

@@ -49,7 +49,7 @@ from opentrm.referrals.models import (
     ReferralStatus,
     Urgency,
 )
-from opentrm.referrals.services import core
+from opentrm.referrals.services import core, exchange_link
 from opentrm.referrals.services.routing import route
 
 K = ReferralKind
@@ -504,6 +504,7 @@ def request_send(
                 "withheld": sorted(g.value for g in preview.withheld),
             },
         )
+        exchange_link.referral_sent(actor, sent)  # to another OpenTRM node, if it is one
     return sent
 
 
@@ -512,9 +513,11 @@ def request_acknowledge(*, actor: Actor, referral: Referral, expected_version: i
     """The receiver takes the request in hand: from now on it sees the shared data."""
     _require_request(referral)
     _require_receiver(actor, referral)
-    return core.step(
+    done = core.step(
         actor=actor, referral=referral, to=S.ACKNOWLEDGED, expected_version=expected_version
     )
+    exchange_link.step_taken(actor, done)
+    return done
 
 
 @transaction.atomic
@@ -525,13 +528,15 @@ def request_answer(
     _require_request(referral)
     _require_receiver(actor, referral)
     text = _clean_text(answer, "answer", required=True, missing=_("Write the answer."))
-    return core.step(
+    done = core.step(
         actor=actor,
         referral=referral,
         to=S.ANSWERED,
         expected_version=expected_version,
         fields={"answer": text},
     )
+    exchange_link.step_taken(actor, done)
+    return done
 
 
 @transaction.atomic
@@ -541,13 +546,15 @@ def request_decline(
     _require_request(referral)
     _require_receiver(actor, referral)
     text = _clean_text(reason, "reason", required=True, missing=_("Give the reason for declining."))
-    return core.step(
+    done = core.step(
         actor=actor,
         referral=referral,
         to=S.DECLINED,
         expected_version=expected_version,
         fields={"decline_reason": text},
     )
+    exchange_link.step_taken(actor, done)
+    return done
 
 
 @transaction.atomic
@@ -560,13 +567,15 @@ def request_withdraw(
     text = _clean_text(
         reason, "reason", required=True, missing=_("Give the reason for withdrawing.")
     )
-    return core.step(
+    done = core.step(
         actor=actor,
         referral=referral,
         to=S.WITHDRAWN,
         expected_version=expected_version,
         fields={"withdrawal_reason": text},
     )
+    exchange_link.step_taken(actor, done)
+    return done
 
 
 @transaction.atomic
@@ -574,7 +583,9 @@ def request_close(*, actor: Actor, referral: Referral, expected_version: int) ->
     """The sender closes an answered request."""
     _require_request(referral)
     _require_sender(actor, referral)
-    return core.step(actor=actor, referral=referral, to=S.CLOSED, expected_version=expected_version)
+    done = core.step(actor=actor, referral=referral, to=S.CLOSED, expected_version=expected_version)
+    exchange_link.step_taken(actor, done)
+    return done
 
 
 def record_read(actor: Actor, referral: Referral, groups: Iterable[FieldGroup]) -> None:

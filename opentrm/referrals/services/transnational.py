@@ -65,7 +65,7 @@ from opentrm.referrals.models import (
     TemplateInstance,
     Urgency,
 )
-from opentrm.referrals.services import core, routing
+from opentrm.referrals.services import core, exchange_link, routing
 from opentrm.referrals.services.profiles import profile_of
 from opentrm.referrals.template import loader
 from opentrm.referrals.template.loader import EXPLOITATION, ORIGIN, Field, Template
@@ -894,7 +894,7 @@ def _send(*, actor: Actor, referral: Referral, expected_version: int) -> Referra
     save_if_unchanged(
         instance, expected_version=instance.version, fields=["data"], actor=actor.user
     )
-    return core.send(
+    sent = core.send(
         actor=actor,
         referral=referral,
         expected_version=expected_version,
@@ -910,6 +910,8 @@ def _send(*, actor: Actor, referral: Referral, expected_version: int) -> Referra
             "profile_version": instance.profile_version,
         },
     )
+    exchange_link.referral_sent(actor, sent)  # to another OpenTRM node, if it is one
+    return sent
 
 
 # --- the steps after sending ------------------------------------------------------------------
@@ -996,7 +998,9 @@ def _step(
         CaseParticipant.objects.filter(pk=referral.participant_id).update(
             is_active=False, updated_at=timezone.now()
         )
-    return core.step(
+    if step == "accept":
+        fields.update(exchange_link.accepting(actor, referral))  # from another node: a case
+    done = core.step(
         actor=actor,
         referral=referral,
         to=status,
@@ -1004,6 +1008,8 @@ def _step(
         fields=fields,
         detail={"step": step},
     )
+    exchange_link.step_taken(actor, done)
+    return done
 
 
 # --- follow-up reports ------------------------------------------------------------------------
@@ -1083,6 +1089,7 @@ def follow_up_add(
         target=referral,
         detail={"referral": referral.reference, "report_id": report.pk, "fields": sorted(cleaned)},
     )
+    exchange_link.follow_up_added(actor, referral, report)
     return report
 
 

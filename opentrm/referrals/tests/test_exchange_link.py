@@ -1,0 +1,350 @@
+"""Referrals between nodes without servers: what the sending side queues, and what the
+handlers do with packages stored in the inbox (both sides simulated in one database: node A's
+referral goes to a peer "RO"; a package "from AL" is handled as node B would)."""
+
+import uuid
+from typing import Any
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from conftest import World
+from opentrm.accounts.policy import FieldGroup
+from opentrm.accounts.roles import Role
+from opentrm.audit.events import EventType
+from opentrm.audit.models import AuditEvent
+from opentrm.cases.services import consent_withdraw
+from opentrm.exchange import crypto, handlers
+from opentrm.exchange.models import InboxMessage, OutboxMessage, Peer, PeerStatus
+from opentrm.referrals.models import Delivery, Referral, ReferralStatus
+from opentrm.referrals.services import exchange_link, national
+from opentrm.referrals.services import transnational as tn
+from opentrm.referrals.tests.test_template import HEALTH, NAME, Setup, create, send, setup
+
+S = ReferralStatus
+
+
+def peer(country: str, status: str = PeerStatus.ACTIVE) -> Peer:
+    return Peer.objects.create(
+        node_id=f"node-{country.lower()}",
+        country_code=country,
+        name=f"Node {country}",
+        base_url=f"https://{country.lower()}.example.test",
+        fingerprint="AAAA / BBBB",
+        status=status,
+    )
+
+
+def sent_referral(world: World) -> tuple[Setup, Referral]:
+    s = setup(world, groups=(FieldGroup.IDENTITY, FieldGroup.ASSISTANCE))
+    referral = create(s)
+    return s, send(s, referral)
+
+
+def outbox(type_: str) -> list[OutboxMessage]:
+    return list(OutboxMessage.objects.filter(type=type_).order_by("created_at", "id"))
+
+
+def arrive(from_peer: Peer, type_: str, body: dict[str, Any]) -> InboxMessage:
+    """Store a package as the inbox does and hand it to its handler."""
+    assert crypto.schema_errors(type_, body) == []
+    message = InboxMessage.objects.create(
+        message_id=uuid.uuid4(),
+        peer=from_peer,
+        type=type_,
+        body=body,
+        issued_at=timezone.now(),
+    )
+    handlers.dispatch(message)
+    message.refresh_from_db()
+    return message
+
+
+def created(message: InboxMessage) -> Referral:
+    assert message.referral_id is not None
+    return Referral.objects.get(pk=message.referral_id)
+
+
+def processed(message: InboxMessage) -> dict[str, Any]:
+    event = AuditEvent.objects.get(
+        event_type=EventType.EXCHANGE_PROCESSED, detail__message_id=str(message.message_id)
+    )
+    detail: dict[str, Any] = event.detail
+    return detail
+
+
+# --- sending ------------------------------------------------------------------------------------
+
+
+def test_a_referral_to_a_country_with_an_active_peer_travels_with_only_what_the_gate_allowed(
+    world: World,
+) -> None:
+    ro = peer("RO")
+    s, referral = sent_referral(world)
+    assert referral.delivery == Delivery.NODE_EXCHANGE
+    assert Referral.objects.get(pk=referral.pk).delivery == Delivery.NODE_EXCHANGE
+    (message,) = outbox("referral")
+    assert message.peer == ro
+    assert message.referral_id == referral.pk
+    body = message.body
+    assert crypto.schema_errors("referral", body) == []
+    head = body["referral"]
+    assert head["reference"] == referral.reference
+    assert head["receiver_organisation"] == world.agency_b.name
+    assert head["consent_ref"] == (
+        f"CR-{s.consent.pk}-{s.consent.decided_on.isoformat()}" if s.consent else None
+    )
+    assert head["agreement_id"] == str(referral.agreement_id)
+    assert head["template_version"] == 1
+    assert sorted(head["shared_groups"]) == ["assistance", "identity"]
+    assert body["sections"]["s1_1"]["gender"] == "female"
+    assert body["sections"]["s1_1"]["name"]["text"] == NAME
+    # health is not in the agreement: withheld by name, never its value
+    assert HEALTH not in str(body)
+    assert "s3_2.medical_history" in body["withheld"]
+    # the same message id in the sender's audit trail
+    assert AuditEvent.objects.filter(
+        event_type=EventType.EXCHANGE_SENT, detail__message_id=str(message.message_id)
+    ).exists()
+
+
+@pytest.mark.parametrize("status", [None, PeerStatus.PENDING, PeerStatus.SUSPENDED])
+def test_without_an_active_peer_the_referral_stays_on_this_node(
+    world: World, status: str | None
+) -> None:
+    if status is not None:
+        peer("RO", status)
+    _s, referral = sent_referral(world)
+    assert referral.delivery == Delivery.ON_NODE
+    assert not OutboxMessage.objects.exists()
+
+
+def test_the_withdrawal_of_the_consent_tells_the_other_node_what_may_still_be_shared(
+    world: World,
+) -> None:
+    peer("RO")
+    s, referral = sent_referral(world)
+    assert s.consent is not None
+    consent_withdraw(actor=world.actor(Role.CASE_MANAGER), consent=s.consent)
+    (message,) = outbox("consent_withdrawal")
+    assert message.body["reference"] == referral.reference
+    assert message.body["purposes"] == ["share_data"]
+    assert message.body["shared_groups"] == []
+    assert message.body["consent_ref"].startswith(f"CR-{s.consent.pk}-")
+
+
+def test_a_step_of_the_sender_travels_as_a_status_update(world: World) -> None:
+    peer("RO")
+    _s, referral = sent_referral(world)
+    referral.refresh_from_db()
+    national.referral_withdraw(
+        actor=world.actor(Role.CASEWORKER),
+        referral=referral,
+        expected_version=referral.version,
+        reason="Fictional reason",
+    )
+    (message,) = outbox("status_update")
+    assert message.body["reference"] == referral.reference
+    assert message.body["status"] == "withdrawn"
+    assert message.body["withdrawal_reason"] == "Fictional reason"
+
+
+# --- receiving (this database plays node B, RO) ---------------------------------------------
+
+
+def _referral_package(world: World) -> tuple[Referral, dict[str, Any]]:
+    """Node A's referral and the body it queued (with a peer for RO)."""
+    peer("RO")
+    _s, referral = sent_referral(world)
+    (message,) = outbox("referral")
+    return referral, message.body
+
+
+@override_settings(OPENTRM_NODE_COUNTRY="RO")
+def test_a_referral_package_lands_in_the_focal_points_inbox(world: World) -> None:
+    original, body = _referral_package(world)
+    al = peer("AL")
+    message = arrive(al, "referral", body)
+    assert message.processed_at is not None
+    incoming = created(message)
+    assert incoming.pk != original.pk
+    assert incoming.status == S.SENT
+    assert incoming.delivery == Delivery.NODE_EXCHANGE
+    assert incoming.receiver_organisation == world.agency_b
+    assert incoming.sender_organisation == world.agency_a
+    assert incoming.case is None
+    assert incoming.reference != original.reference
+    remote = exchange_link.remote_of(incoming)
+    assert remote == {"node_id": "node-al", "reference": original.reference, "public_id": None}
+    sent = incoming.template.data["sent"]
+    assert sent["values"]["s1_1.sex"] == "female"
+    assert "s3_2.medical_history" in sent["withheld"]
+    assert incoming.template.data["imported"]["person"]["sex"] == "Female"
+    detail = processed(message)
+    assert detail["outcome"] == "created"
+    # the receiver sees nothing personal before accepting
+    view = tn.template_view(world.actor(Role.CASE_MANAGER, org="b"), incoming)
+    assert view is not None
+    assert view.visible_values().get("s1_1.name") is None
+    # the same package handled again does nothing more
+    handlers.dispatch(message)
+    assert Referral.objects.filter(delivery=Delivery.NODE_EXCHANGE).count() == 2
+
+
+@override_settings(OPENTRM_NODE_COUNTRY="RO")
+def test_accepting_it_opens_a_local_case_and_tells_the_sender(world: World) -> None:
+    _original, body = _referral_package(world)
+    al = peer("AL")
+    incoming = created(arrive(al, "referral", body))
+    member = world.actor(Role.CASE_MANAGER, org="b")
+    national.referral_accept(actor=member, referral=incoming, expected_version=incoming.version)
+    incoming.refresh_from_db()
+    assert incoming.status == S.ACCEPTED
+    assert incoming.case is not None
+    assert incoming.case.owner_organisation == world.agency_b
+    person = incoming.case.person
+    assert person.sex == "female"
+    assert [name.value for name in person.names.all()] == [NAME]
+    assert sorted(c.country_code for c in person.citizenships.all()) == ["RO"]
+    update = OutboxMessage.objects.get(type="status_update", peer=al)
+    assert update.body["status"] == "accepted"
+    assert update.body["reference"] == body["referral"]["reference"]
+    assert update.body["receiver_reference"] == incoming.reference
+    view = tn.template_view(member, incoming)
+    assert view is not None
+    assert view.visible_values()["s1_1.name"]["text"] == NAME
+
+
+def test_a_status_update_from_the_peer_moves_the_referral_with_the_system_user(
+    world: World,
+) -> None:
+    ro = peer("RO")
+    _s, referral = sent_referral(world)
+    body = {"reference": referral.reference, "status": "accepted", "at": "2026-01-01T10:00:00Z"}
+    message = arrive(ro, "status_update", {**body, "receiver_reference": "REF-RO-2026-000009"})
+    referral.refresh_from_db()
+    assert referral.status == S.ACCEPTED
+    event = referral.events.order_by("-at", "-id").first()
+    assert event is not None
+    assert event.by is not None
+    assert event.by.username == exchange_link.SYSTEM_USERNAME
+    assert event.organisation_id == world.agency_b.pk
+    assert "REF-RO-2026-000009" in event.note
+    assert processed(message)["outcome"] == "applied"
+    accepted = AuditEvent.objects.get(
+        event_type=EventType.REFERRAL_ACCEPTED, target_id=str(referral.pk)
+    )
+    assert accepted.detail["message_id"] == str(message.message_id)
+    # a late "acknowledged" is stale: nothing changes
+    late = arrive(ro, "status_update", {**body, "status": "acknowledged"})
+    referral.refresh_from_db()
+    assert referral.status == S.ACCEPTED
+    assert processed(late)["outcome"] == "unchanged"
+    # a step only the sender takes is refused when the receiver's node reports it
+    wrong = arrive(ro, "status_update", {**body, "status": "closed"})
+    assert processed(wrong)["outcome"] == "refused"
+    assert processed(wrong)["error"] == "not_their_step"
+    referral.refresh_from_db()
+    assert referral.status == S.ACCEPTED
+
+
+def test_a_package_about_an_unknown_referral_is_refused_and_marked_processed(
+    world: World,
+) -> None:
+    ro = peer("RO")
+    other = peer("MD")
+    _s, referral = sent_referral(world)
+    body = {"reference": referral.reference, "status": "accepted", "at": "2026-01-01T10:00:00Z"}
+    # another peer cannot move a referral that was not sent to it
+    message = arrive(other, "status_update", body)
+    assert message.processed_at is not None
+    assert processed(message)["error"] == "unknown_referral"
+    referral.refresh_from_db()
+    assert referral.status == S.SENT
+    assert ro.pk != other.pk
+
+
+def test_a_follow_up_report_from_the_peer_becomes_the_templates_origin_values(
+    world: World,
+) -> None:
+    ro = peer("RO")
+    _s, referral = sent_referral(world)
+    arrive(
+        ro,
+        "status_update",
+        {"reference": referral.reference, "status": "accepted", "at": "2026-01-01T10:00:00Z"},
+    )
+    message = arrive(
+        ro,
+        "follow_up",
+        {
+            "reference": referral.reference,
+            "reported_on": timezone.localdate().isoformat(),
+            "organisation": world.agency_b.name,
+            "sections": {"s6_1": {"accommodation": "shelter"}, "s1_1": {"gender": "male"}},
+            "summary": {"text": "Fictional visit went well.", "lang": "ro"},
+        },
+    )
+    report = referral.follow_ups.get()
+    assert report.organisation == world.agency_b
+    assert report.data["values"] == {"s6_1.accommodation": "shelter"}  # §6-§7 only
+    referral.template.refresh_from_db()
+    assert referral.template.data["origin"]["s6_1.accommodation"] == "shelter"
+    assert processed(message)["report_id"] == report.pk
+
+
+@override_settings(OPENTRM_NODE_COUNTRY="RO")
+def test_a_consent_withdrawal_narrows_the_incoming_referral_at_once_and_is_acknowledged(
+    world: World,
+) -> None:
+    _original, body = _referral_package(world)
+    al = peer("AL")
+    incoming = created(arrive(al, "referral", body))
+    member = world.actor(Role.CASE_MANAGER, org="b")
+    national.referral_accept(actor=member, referral=incoming, expected_version=incoming.version)
+    incoming.refresh_from_db()
+    view = tn.template_view(member, incoming)
+    assert view is not None
+    assert "s1_1.name" in view.visible_values()
+    message = arrive(
+        al,
+        "consent_withdrawal",
+        {
+            "reference": body["referral"]["reference"],
+            "consent_ref": body["referral"]["consent_ref"],
+            "withdrawn_at": "2026-01-02T10:00:00Z",
+            "purposes": ["share_data"],
+            "shared_groups": [],
+        },
+    )
+    incoming.refresh_from_db()
+    assert incoming.shared_groups == []
+    view = tn.template_view(member, incoming)
+    assert view is not None
+    assert view.visible_values().get("s1_1.name") is None
+    assert processed(message)["groups_after"] == []
+    ack = OutboxMessage.objects.filter(type="status_update", peer=al).order_by("-id").first()
+    assert ack is not None
+    assert ack.body["note"] == exchange_link.CONSENT_APPLIED
+    assert ack.body["status"] == "accepted"
+
+
+@override_settings(OPENTRM_NODE_COUNTRY="RO")
+def test_an_unknown_sender_organisation_becomes_an_inactive_placeholder(world: World) -> None:
+    _original, body = _referral_package(world)
+    body["referral"]["sender_organisation"] = "Fictional Office Not In This Directory"
+    incoming = created(arrive(peer("AL"), "referral", body))
+    placeholder = incoming.sender_organisation
+    assert placeholder.name == "Fictional Office Not In This Directory"
+    assert placeholder.country.code == "AL"
+    assert not placeholder.is_active
+    assert "node exchange" in placeholder.notes
+
+
+@override_settings(OPENTRM_NODE_COUNTRY="MD")
+def test_a_referral_for_another_country_is_refused(world: World) -> None:
+    _original, body = _referral_package(world)
+    message = arrive(peer("AL"), "referral", body)
+    assert message.referral_id is None
+    assert processed(message)["error"] == "wrong_country"
