@@ -12,6 +12,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from opentrm.core.models import TimeStampedModel, VersionedModel
 
@@ -80,7 +81,7 @@ class MessageType(models.TextChoices):
 
 class OutboxStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
-    DELIVERED = "delivered", _("Delivered")
+    DELIVERED = "delivered", pgettext_lazy("package status", "Delivered")
     FAILED = "failed", _("Failed, will retry")
     DEAD = "dead", _("Dead letter")
 
