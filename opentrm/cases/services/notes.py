@@ -4,7 +4,9 @@ case or for the author's organisation only.
 Notes are free text that may hold anything, so they are shown to every role that sees the case
 (the interpreter included) for "every organisation" notes, and only to the author's
 organisation for the others. The form tells the writer so: details of health or proceedings
-belong in their restricted sections, not in a note.
+belong in their restricted sections, not in a note. Because a note may name the person, an
+organisation that does not own the case reads the other organisations' notes only while the
+consent + agreement gate shares identity data with it.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,9 +15,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.policy import Action, Actor, require
+from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
+from opentrm.cases.access import group_access
 from opentrm.cases.models import Case, CaseNote, NoteVisibility
 
 MAX_NOTE_LENGTH = 10_000
@@ -25,9 +28,12 @@ def visible_notes(actor: Actor, case: Case) -> models.QuerySet[CaseNote]:
     """The case's notes the actor's organisation may read, newest first."""
     if not actor.may(Action.CASE_VIEW) or actor.organisation_id is None:
         return CaseNote.objects.none()
+    readable = Q(organisation_id=actor.organisation_id)
+    if group_access(actor, case, FieldGroup.IDENTITY) >= Access.VIEW:
+        readable |= Q(visibility=NoteVisibility.CASE)
     return (
         CaseNote.objects.filter(case=case, deleted_at__isnull=True)
-        .filter(Q(visibility=NoteVisibility.CASE) | Q(organisation_id=actor.organisation_id))
+        .filter(readable)
         .select_related("organisation", "author")
         .order_by("-created_at", "-id")
     )

@@ -9,22 +9,53 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import World, make_member
+from opentrm.accounts.policy import FieldGroup
 from opentrm.accounts.roles import Role
 from opentrm.accounts.services import api_token_create
+from opentrm.agreements.tests.factories import make_agreement
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, CaseNote, CaseParticipant
-from opentrm.cases.services import case_register, document_upload, note_add, note_delete
+from opentrm.cases.services import (
+    case_register,
+    consent_record,
+    document_upload,
+    note_add,
+    note_delete,
+)
 from opentrm.directory.models import Organisation
+
+
+def _share_identity_with_c(world: World, case: Case) -> None:
+    """The person's consent and an agreement in force let identity data flow from A to C."""
+    consent_record(
+        actor=world.actor(Role.CASEWORKER),
+        case=case,
+        purpose="share_data",
+        decision="given",
+        decided_on=timezone.localdate(),
+        explained_in="sq",
+        information_given="Agency C reads the case's notes.",
+        recipient_organisation=world.agency_c,
+    )
+    make_agreement(
+        world,
+        others=[world.agency_c],
+        flows={(world.agency_a, world.agency_c): [FieldGroup.IDENTITY]},
+        sign=True,
+    )
 
 
 @pytest.fixture
 def case(world: World) -> Case:
     case = case_register(actor=world.actor(Role.CASEWORKER))
-    # Agency C (same country) takes part too, with a caseworker of its own.
+    # Agency C (same country) takes part too, with a caseworker of its own, and identity data
+    # (which a note may hold) is shared with it.
     CaseParticipant.objects.create(case=case, organisation=world.agency_c)
+    _share_identity_with_c(world, case)
     return case
 
 
@@ -199,3 +230,19 @@ def test_the_case_page_does_not_query_per_note_document_or_organisation(
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_an_organisation_without_identity_shared_reads_only_its_own_notes(world: World) -> None:
+    """A note may name the person: a non-owner reads the other organisations' notes only while
+    consent and an agreement share identity data with it."""
+    case = case_register(actor=world.actor(Role.CASEWORKER))
+    CaseParticipant.objects.create(case=case, organisation=world.agency_c)
+    note_add(
+        actor=world.actor(Role.CASEWORKER), case=case, text="Met Ariana Fiktiva.", visibility="case"
+    )
+    reader = make_member(world.agency_c, Role.CASEWORKER, "c_reader")
+    client = Client()
+    client.force_login(reader.user)
+    assert "Ariana Fiktiva" not in _page(client, case)
+    _share_identity_with_c(world, case)
+    assert "Ariana Fiktiva" in _page(client, case)
