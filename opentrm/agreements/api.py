@@ -22,17 +22,11 @@ from opentrm.agreements.models import (
 )
 from opentrm.agreements.selectors import agreement_list as list_agreements
 from opentrm.directory.models import ContactPoint, Organisation
-from opentrm.directory.schemas import ErrorOut
+from opentrm.directory.schemas import CASE_WORK_ERRORS
 
 router = Router(tags=["agreements"], auth=member_auth(Action.AGREEMENT_VIEW))
 EDITORS = member_auth(Action.AGREEMENT_EDIT)
-_ERRORS: dict[int, Any] = {
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
+_ERRORS = CASE_WORK_ERRORS
 
 
 # --- shapes --------------------------------------------------------------------------------------

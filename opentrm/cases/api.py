@@ -28,16 +28,10 @@ from opentrm.cases.schemas import (
 )
 from opentrm.cases.sharing import prime_sharing
 from opentrm.directory.models import Organisation
-from opentrm.directory.schemas import ErrorOut
+from opentrm.directory.schemas import CASE_WORK_ERRORS
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
-_ERRORS: dict[int, Any] = {
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
+_ERRORS = CASE_WORK_ERRORS
 
 
 def _case_out(view: selectors.CaseView) -> CaseOut:

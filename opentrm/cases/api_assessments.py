@@ -46,16 +46,10 @@ from opentrm.cases.services import assessments as assessment_services
 from opentrm.cases.services import plans as plan_services
 from opentrm.cases.services.measures import GuardBlockedError
 from opentrm.directory.models import Organisation
-from opentrm.directory.schemas import ErrorOut
+from opentrm.directory.schemas import CASE_WORK_ERRORS
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
-_ERRORS: dict[int, Any] = {
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
+_ERRORS = CASE_WORK_ERRORS
 
 
 def _case(request: HttpRequest, public_id: str, *, health: bool = False, edit: bool) -> Case:

@@ -36,16 +36,10 @@ from opentrm.cases.services import participants as participant_services
 from opentrm.cases.timeline import case_timeline
 from opentrm.cases.views_documents import document_response
 from opentrm.directory.models import Organisation
-from opentrm.directory.schemas import ErrorOut
+from opentrm.directory.schemas import CASE_WORK_ERRORS
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
-_ERRORS: dict[int, Any] = {
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
+_ERRORS = CASE_WORK_ERRORS
 LIST_LIMIT = 500
 
 

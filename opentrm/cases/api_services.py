@@ -38,16 +38,10 @@ from opentrm.cases.schemas_services import (
 from opentrm.cases.services import proceedings as proceeding_services
 from opentrm.cases.services import service_delivery
 from opentrm.directory.models import Organisation
-from opentrm.directory.schemas import ErrorOut
+from opentrm.directory.schemas import CASE_WORK_ERRORS
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
-_ERRORS: dict[int, Any] = {
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
+_ERRORS = CASE_WORK_ERRORS
 
 # The services name model fields; the API names the ids it takes.
 _API_NAMES = {

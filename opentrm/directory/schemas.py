@@ -71,6 +71,16 @@ class ErrorOut(Schema):
     errors: list[FieldError] = []
 
 
+def error_responses(*statuses: int) -> dict[int, Any]:
+    """The error answers a route documents, for ``response={200: ..., **error_responses(...)}``."""
+    return dict.fromkeys(statuses, ErrorOut)
+
+
+# What a route on case work can answer: not logged in, not allowed, not found (or not yours),
+# changed by someone else meanwhile, refused input.
+CASE_WORK_ERRORS = error_responses(401, 403, 404, 409, 422)
+
+
 # --- output ------------------------------------------------------------------------------------
 
 

@@ -13,18 +13,12 @@ from ninja import Router, Schema
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action
-from opentrm.directory.schemas import ErrorOut
+from opentrm.directory.schemas import CASE_WORK_ERRORS
 from opentrm.exchange.models import OutboxMessage
 from opentrm.exchange.services import delivery
 
 router = Router(tags=["exchange"], auth=member_auth(Action.EXCHANGE_MANAGE))
-_ERRORS: dict[int, Any] = {
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
+_ERRORS = CASE_WORK_ERRORS
 
 
 class PeerStatsOut(Schema):

@@ -17,7 +17,7 @@ from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case
 from opentrm.cases.models import CaseParticipant
 from opentrm.directory.models import Organisation
-from opentrm.directory.schemas import ErrorOut
+from opentrm.directory.schemas import CASE_WORK_ERRORS
 from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral, is_sender
 from opentrm.referrals.models import Referral
@@ -34,13 +34,7 @@ from opentrm.referrals.schemas_national import (
 from opentrm.referrals.services import national
 
 router = Router(tags=["referrals"], auth=member_auth(Action.CASE_VIEW))
-_ERRORS: dict[int, Any] = {
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
+_ERRORS = CASE_WORK_ERRORS
 PAGE_SIZE = 50
 
 

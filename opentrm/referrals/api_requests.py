@@ -18,7 +18,7 @@ from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor
 from opentrm.cases.access import access_case
 from opentrm.directory.models import Organisation
-from opentrm.directory.schemas import ErrorOut
+from opentrm.directory.schemas import CASE_WORK_ERRORS
 from opentrm.referrals.access import access_referral, is_receiver, is_sender
 from opentrm.referrals.models import Referral, ReferralKind
 from opentrm.referrals.schemas_requests import (
@@ -44,13 +44,7 @@ from opentrm.referrals.services import forwarding, requests, timelines
 from opentrm.referrals.services import settings as settings_service
 
 router = Router(tags=["referrals"], auth=member_auth(Action.CASE_VIEW))
-_ERRORS: dict[int, Any] = {
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
+_ERRORS = CASE_WORK_ERRORS
 
 
 def _request_out(actor: Actor, referral: Referral) -> RequestOut:

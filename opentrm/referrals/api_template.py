@@ -13,7 +13,7 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case
 from opentrm.cases.models import Case
-from opentrm.directory.schemas import ErrorOut
+from opentrm.directory.schemas import error_responses
 from opentrm.referrals.access import access_referral
 from opentrm.referrals.models import Referral, ReferralKind
 from opentrm.referrals.schemas_template import (
@@ -33,14 +33,7 @@ from opentrm.referrals.services import documents, profiles
 from opentrm.referrals.services import transnational as tn
 
 router = Router(tags=["referrals"], auth=member_auth(Action.CASE_VIEW))
-_ERRORS: dict[int, Any] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
+_ERRORS = error_responses(400, 401, 403, 404, 409, 422)
 
 
 def _referral(actor: Actor, public_id: str) -> Referral:
