@@ -83,7 +83,9 @@ class Checkpoint:
 
     @property
     def label(self) -> str:
-        return f"{self.path.name} ({self.created_at.isoformat(timespec='seconds')}, #{self.sequence})"
+        return (
+            f"{self.path.name} ({self.created_at.isoformat(timespec='seconds')}, #{self.sequence})"
+        )
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,9 @@ class AuditReport:
         return not self.problems
 
 
-def verify_audit_trail(*, directory: Path | None = None, now: datetime | None = None) -> AuditReport:
+def verify_audit_trail(
+    *, directory: Path | None = None, now: datetime | None = None
+) -> AuditReport:
     """Every fault of the chain, of its head row and of the checkpoints in ``directory``."""
     directory = directory or checkpoint_dir()
     now = now or timezone.now()

@@ -56,7 +56,7 @@ DROP FUNCTION IF EXISTS audit_refuse_truncate();
 
 def forward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_FORWARD)
+        schema_editor.execute(PG_FORWARD, params=None)
 
 
 def backward(apps, schema_editor):
