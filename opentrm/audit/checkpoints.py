@@ -194,9 +194,10 @@ def checkpoint_write(
     kid, key = _signing_key()
     alg = _ALG_OF_KEY[type(key)]
     created_at = now.astimezone(UTC)
+    node = str(settings.OPENTRM_NODE_ID)
     claims = {
         "v": FORMAT_VERSION,
-        "node": str(settings.OPENTRM_NODE_ID),
+        "node": node,
         "sequence": sequence,
         "hash": hash_,
         "count": count,
@@ -214,7 +215,7 @@ def checkpoint_write(
         hash=hash_,
         count=count,
         created_at=created_at,
-        node=claims["node"],  # type: ignore[arg-type]
+        node=node,
         kid=kid,
         alg=alg,
         path=path,
@@ -264,7 +265,7 @@ def read_checkpoint(path: Path) -> Checkpoint | BadCheckpoint:
     if not isinstance(header, dict) or header.get("typ") != CHECKPOINT_TYP:
         return BadCheckpoint(path, "is not a signed checkpoint")
     alg, kid = header.get("alg"), header.get("kid")
-    if alg not in _ALG_OF_KEY.values() or not isinstance(kid, str):
+    if not isinstance(alg, str) or alg not in _ALG_OF_KEY.values() or not isinstance(kid, str):
         return BadCheckpoint(path, "is signed with an algorithm checkpoints do not use")
     key = _verification_key(alg, kid)
     if key is None:
@@ -312,6 +313,9 @@ def read_checkpoints(directory: Path | None = None) -> tuple[list[Checkpoint], l
     bad: list[BadCheckpoint] = []
     for path in sorted(directory.glob(f"*{SUFFIX}")):
         result = read_checkpoint(path)
-        (good if isinstance(result, Checkpoint) else bad).append(result)  # type: ignore[arg-type]
+        if isinstance(result, Checkpoint):
+            good.append(result)
+        else:
+            bad.append(result)
     good.sort(key=lambda checkpoint: (checkpoint.created_at, checkpoint.sequence))
     return good, bad

@@ -12,7 +12,6 @@ from joserfc.jwk import ECKey, OKPKey
 from opentrm.exchange import keys
 from opentrm.exchange.models import KeyUse, NodeKey
 
-
 # A kid is an RFC 7638 thumbprint (base64url); anything else never reaches a file path.
 _KID = re.compile(r"[A-Za-z0-9_-]{20,128}")
 

@@ -217,7 +217,7 @@ def test_it_reports_a_checkpoint_whose_signature_fails(checkpoint_dirs: Path) ->
     _events(5)
     assert run_command("audit_checkpoint")[0] == 0
     [path] = _checkpoint_files(checkpoint_dirs)
-    header, payload, signature = path.read_text().strip().split(".")
+    header, _payload, signature = path.read_text().strip().split(".")
     claims = _claims(path)
     claims["sequence"], claims["count"] = 3, 3  # pretend the chain was shorter
     forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
@@ -294,9 +294,12 @@ def test_it_refuses_truncate_of_the_audit_tables_in_postgresql() -> None:
     _refuse_truncate_in_this_transaction()
 
     for table in ("audit_auditevent", "audit_auditchainhead"):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(f"TRUNCATE {table}")
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(f"TRUNCATE {table}")
     assert AuditEvent.objects.count() == 3
 
 
