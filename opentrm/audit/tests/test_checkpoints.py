@@ -213,6 +213,17 @@ def test_it_signs_with_the_node_signing_key_and_verifies_after_rotation(
     assert "matches checkpoint" in output
 
 
+def test_it_says_so_when_the_node_signing_key_file_is_missing(tmp_path: Path) -> None:
+    from opentrm.exchange import keys
+    from opentrm.exchange.models import KeyUse
+
+    keys.init_node()
+    (tmp_path / "keys" / f"{keys.active_key(KeyUse.SIGNING).kid}.jwk.json").unlink()
+
+    with pytest.raises(CommandError, match="signing key file is missing"):
+        run_command("audit_checkpoint")
+
+
 def test_it_reports_a_checkpoint_whose_signature_fails(checkpoint_dirs: Path) -> None:
     _events(5)
     assert run_command("audit_checkpoint")[0] == 0

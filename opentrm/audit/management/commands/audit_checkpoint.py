@@ -25,6 +25,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             checkpoint = checkpoint_write(directory=options["dir"], force=options["force"])
+        except FileNotFoundError as missing:
+            raise CommandError(
+                f"The node's signing key file is missing ({missing.filename}): restore it from "
+                "the key backup, or rotate with `opentrm init_node --rotate`."
+            ) from missing
         except CheckpointRefused as refused:
             raise CommandError(
                 f"{refused} No checkpoint written: run `opentrm verify_audit`; --force anchors "
