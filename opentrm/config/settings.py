@@ -275,6 +275,14 @@ OPENTRM_BASE_URL = (env("OPENTRM_BASE_URL") or "http://127.0.0.1:8000").rstrip("
 OPENTRM_MEETING_REMINDER_DAYS = env_int("OPENTRM_MEETING_REMINDER_DAYS", 7)
 
 
+# --- Audit trail (docs/audit.md) -------------------------------------------------------------
+# Signed checkpoints of the audit chain head, written by `opentrm audit_checkpoint`: outside the
+# database, so a rewrite of the audit table cannot rewrite them too. Copy them off the machine.
+OPENTRM_AUDIT_CHECKPOINT_DIR = Path(
+    env("OPENTRM_AUDIT_CHECKPOINT_DIR") or OPENTRM_HOME / "audit-checkpoints"
+).resolve()
+
+
 # --- Node-to-node exchange (issue 5; docs/exchange.md) ---------------------------------------
 # This node's identity towards its peers; OPENTRM_BASE_URL above is its public address.
 OPENTRM_NODE_ID = env("OPENTRM_NODE_ID", "opentrm-node") or "opentrm-node"

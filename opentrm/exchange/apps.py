@@ -6,3 +6,10 @@ class ExchangeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "opentrm.exchange"
     verbose_name = _("Node exchange")
+
+    def ready(self) -> None:
+        # Audit checkpoints are signed with the node's signing key (docs/audit.md).
+        from opentrm.audit.checkpoints import register_node_keys
+        from opentrm.exchange.checkpoint_keys import NodeCheckpointKeys
+
+        register_node_keys(NodeCheckpointKeys())
