@@ -165,6 +165,32 @@ def api_token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
     return token
 
 
+@transaction.atomic
+def api_tokens_revoke_all(*, user: User, reason: str) -> int:
+    """Revoke every usable token of ``user`` (after a password change); returns how many.
+
+    A token outlives no password: whoever changes a password because it leaked also shuts the
+    doors the old password could have opened. Each revocation is audited as the token's own
+    membership, with the reason.
+    """
+    now = timezone.now()
+    tokens = list(
+        ApiToken.objects.select_related("membership__organisation", "membership__user").filter(
+            membership__user=user, revoked_at__isnull=True
+        )
+    )
+    for token in tokens:
+        token.revoked_at = now
+        token.save(update_fields=["revoked_at", "updated_at"])
+        record_event(
+            event_type=EventType.API_TOKEN_REVOKED,
+            actor=Actor(user=user, membership=token.membership),
+            target=token,
+            detail={"reason": reason},
+        )
+    return len(tokens)
+
+
 def api_token_authenticate(raw: str) -> Actor | None:
     """The actor behind a presented token, or None if it is unknown, expired or revoked."""
     parts = raw.split("_", 2)

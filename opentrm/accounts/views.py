@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts import services
+from opentrm.accounts.client_address import client_address
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.forms import (
     ApiTokenCreateForm,
@@ -25,6 +26,7 @@ from opentrm.accounts.models import ApiToken, Membership
 from opentrm.accounts.policy import Action, active_memberships
 from opentrm.accounts.roles import Role
 from opentrm.accounts.session import current_actor, set_acting_membership
+from opentrm.accounts.throttle import login_wait_seconds
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 
@@ -32,6 +34,17 @@ from opentrm.audit.services import record_event
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # During a delay the password is not checked at all: guessing gains nothing.
+        wait = login_wait_seconds(
+            username=str(request.POST.get("username", "")), address=client_address(request)
+        )
+        if wait:
+            response = render(request, "accounts/locked_out.html", {"seconds": wait}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
 
 
 class LogoutView(auth_views.LogoutView):
