@@ -128,3 +128,58 @@ class PasswordHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} · {self.created_at:%Y-%m-%d}"
+
+
+class RoleGrantStatus(models.TextChoices):
+    PENDING = "pending", _("awaiting a second administrator")
+    APPROVED = "approved", _("approved")
+    REFUSED = "refused", _("refused")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+class RoleGrant(TimeStampedModel):
+    """A request to give a membership a role above a caseworker's (four-eyes).
+
+    Until a second administrator approves, the membership keeps what it had: a new membership
+    stays inactive, an existing one keeps its old role.
+    """
+
+    membership = models.ForeignKey(
+        Membership, verbose_name=_("membership"), on_delete=models.CASCADE, related_name="grants"
+    )
+    role = models.CharField(_("role"), max_length=40, choices=Role.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=RoleGrantStatus.choices, default=RoleGrantStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        User, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+        constraints = [
+            models.UniqueConstraint(
+                "membership",
+                condition=models.Q(status="pending"),
+                name="accounts_rolegrant_one_pending_per_membership",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="approved")
+                | ~models.Q(decided_by=models.F("requested_by")),
+                name="accounts_rolegrant_approved_by_a_second_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership_id} → {self.role} ({self.status})"

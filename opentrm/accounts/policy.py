@@ -13,7 +13,7 @@ from enum import IntEnum, StrEnum
 
 from django.core.exceptions import PermissionDenied
 
-from opentrm.accounts.models import Membership, User
+from opentrm.accounts.models import Membership, RoleGrant, User
 from opentrm.accounts.roles import Role
 
 
@@ -231,6 +231,13 @@ class Actor:
             and self.membership is not None
             and membership.organisation_id == self.membership.organisation_id
             and membership.user_id != self.user.pk
+        )
+
+    def may_approve_role_grant(self, grant: RoleGrant) -> bool:
+        """Four-eyes: another administrator of the organisation than the one who asked, and
+        never for the administrator's own membership."""
+        return self.may_manage_membership(grant.membership) and (
+            grant.requested_by_id != self.user.pk
         )
 
 
