@@ -103,7 +103,7 @@ class LoginThrottle(models.Model):
     username = models.CharField(max_length=150)
     address = models.CharField(max_length=45)
     failures = models.PositiveIntegerField(default=0)
-    last_failure_at = models.DateTimeField()
+    last_failure_at = models.DateTimeField(db_index=True)  # old rows are swept by it
 
     class Meta:
         constraints = [

@@ -56,6 +56,9 @@ def login_failure_record(*, username: str, address: str) -> int:
     """Count a failed log-in; audit the moment a delay starts. Returns the failures in a row."""
     key = _key(username)
     now = timezone.now()
+    # Forgotten rows go, so that names sprayed from many addresses do not pile up.
+    forget = timedelta(hours=settings.OPENTRM_LOGIN_FORGET_HOURS)
+    LoginThrottle.objects.filter(last_failure_at__lt=now - forget).delete()
     row = LoginThrottle.objects.select_for_update().filter(username=key, address=address).first()
     if row is None:
         try:

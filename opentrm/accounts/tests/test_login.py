@@ -88,6 +88,14 @@ def test_it_doubles_the_delay_with_each_further_failure(world: World, client: Cl
     assert not LoginThrottle.objects.exists()
 
 
+def test_it_forgets_failures_after_a_day(world: World, client: Client) -> None:
+    _fail(client)
+    _fail(Client(REMOTE_ADDR="203.0.113.9"), "someone_else")
+    _age_throttle(settings.OPENTRM_LOGIN_FORGET_HOURS * 3600 + 1)
+    assert _log_in(client, "a_caseworker", "wrong password").status_code == 200
+    assert list(LoginThrottle.objects.values_list("username", "failures")) == [("a_caseworker", 1)]
+
+
 def test_it_caps_the_delay() -> None:
     from opentrm.accounts.throttle import delay_after
 
