@@ -238,3 +238,19 @@ def test_it_ranks_every_role_explicitly() -> None:
     assert needs_second_administrator(Role.CASE_MANAGER)
     assert needs_second_administrator(Role.SYSTEM_ADMINISTRATOR)
     assert needs_second_administrator(Role.DIRECTORY_EDITOR)
+
+
+def test_it_refuses_in_the_database_a_grant_approved_by_its_requester(world: World) -> None:
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    admin = world.user(Role.SYSTEM_ADMINISTRATOR)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RoleGrant.objects.create(
+            membership=world.members_a[Role.CASEWORKER],
+            role=Role.CASE_MANAGER,
+            requested_by=admin,
+            status=RoleGrantStatus.APPROVED,
+            decided_by=admin,
+            decided_at=timezone.now(),
+        )
