@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from conftest import World
+from opentrm.accounts.models import Membership, RoleGrant, User
 from opentrm.accounts.roles import Role
 from opentrm.accounts.services import api_token_create
 from opentrm.agreements import services as agreement_services
@@ -163,6 +164,20 @@ class Objects:
     def token_id(self) -> int:
         token, _secret = api_token_create(actor=self.world.actor(Role.CASEWORKER), name="matrix")
         return token.pk
+
+    @cached_property
+    def role_grant_id(self) -> int:
+        """A pending raise of agency A's interpreter, requested by a second administrator."""
+        requester = Membership.objects.create(
+            user=User.objects.create_user(username="a_admin_requester"),
+            organisation=self.world.agency_a,
+            role=Role.SYSTEM_ADMINISTRATOR,
+        )
+        return RoleGrant.objects.create(
+            membership=self.world.members_a[Role.INTERPRETER],
+            role=Role.CASE_MANAGER,
+            requested_by=requester.user,
+        ).pk
 
     @cached_property
     def case(self) -> Case:
@@ -466,6 +481,18 @@ ROUTES: list[Route] = [
         "accounts:member_change",
         roles(Role.SYSTEM_ADMINISTRATOR, own_only=True, other=Outcome.HIDDEN),
         args=lambda o: [o.world.members_a[Role.INTERPRETER].pk],
+    ),
+    Route(
+        "accounts:role_grant_approve",
+        roles(Role.SYSTEM_ADMINISTRATOR, own_only=True, other=Outcome.HIDDEN),
+        method="post",
+        args=lambda o: [o.role_grant_id],
+    ),
+    Route(
+        "accounts:role_grant_refuse",
+        roles(Role.SYSTEM_ADMINISTRATOR, own_only=True, other=Outcome.HIDDEN),
+        method="post",
+        args=lambda o: [o.role_grant_id],
     ),
     # audit
     Route("audit:event_list", roles(Role.DATA_PROTECTION_OFFICER)),

@@ -21,6 +21,13 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
+    def set_password(self, raw_password: str | None) -> None:
+        # Remember the outgoing hash: the password history (accounts.passwords) records it
+        # once the new password is saved.
+        if self.pk is not None and self.password and self.has_usable_password():
+            self._previous_password_hash = self.password
+        super().set_password(raw_password)
+
 
 class Membership(TimeStampedModel):
     """A user's role in one organisation. A user acts for one membership at a time."""
@@ -83,3 +90,96 @@ class ApiToken(TimeStampedModel):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class LoginThrottle(models.Model):
+    """Failed log-ins for one user name from one client address (the progressive delay).
+
+    Keyed on the pair, so failures from one address never slow the same user elsewhere. The
+    user name is stored as typed (case-folded); the row is deleted on a successful log-in and
+    forgotten after ``OPENTRM_LOGIN_FORGET_HOURS`` without a failure.
+    """
+
+    username = models.CharField(max_length=150)
+    address = models.CharField(max_length=45)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField(db_index=True)  # old rows are swept by it
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "username", "address", name="accounts_loginthrottle_one_row_per_pair"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.failures} failures"
+
+
+class PasswordHistory(models.Model):
+    """A user's earlier password hashes, so that a new password cannot repeat a recent one."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)  # a hash, as in User.password
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.created_at:%Y-%m-%d}"
+
+
+class RoleGrantStatus(models.TextChoices):
+    PENDING = "pending", _("awaiting a second administrator")
+    APPROVED = "approved", _("approved")
+    REFUSED = "refused", _("refused")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+class RoleGrant(TimeStampedModel):
+    """A request to give a membership a role above a caseworker's (four-eyes).
+
+    Until a second administrator approves, the membership keeps what it had: a new membership
+    stays inactive, an existing one keeps its old role.
+    """
+
+    membership = models.ForeignKey(
+        Membership, verbose_name=_("membership"), on_delete=models.CASCADE, related_name="grants"
+    )
+    role = models.CharField(_("role"), max_length=40, choices=Role.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=RoleGrantStatus.choices, default=RoleGrantStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        User, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+        constraints = [
+            models.UniqueConstraint(
+                "membership",
+                condition=models.Q(status="pending"),
+                name="accounts_rolegrant_one_pending_per_membership",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="approved")
+                | ~models.Q(decided_by=models.F("requested_by")),
+                name="accounts_rolegrant_approved_by_a_second_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership_id} → {self.role} ({self.status})"

@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
-from opentrm.accounts.models import Membership, User
+from opentrm.accounts.models import Membership, RoleGrant, User
 from opentrm.accounts.roles import Role
+from opentrm.directory.models import Organisation
 
 
 class Action(StrEnum):
@@ -95,6 +97,17 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.DATA_PROTECTION_OFFICER: _EVERY_MEMBER | {Action.AUDIT_VIEW},
     Role.SYSTEM_ADMINISTRATOR: _EVERY_MEMBER | {Action.MEMBERS_MANAGE, Action.EXCHANGE_MANAGE},
 }
+
+# On a node that serves several countries (OPENTRM_NODE_COUNTRY names the node's own), these
+# act on the node as a whole, so only members of an organisation of the node's country may do
+# them: the node's peers, keys and dead letters belong to the country that runs the node.
+NODE_COUNTRY_ACTIONS = frozenset({Action.EXCHANGE_MANAGE})
+
+
+def node_country_code() -> str:
+    """The node's own country (ISO code), or "" when OPENTRM_NODE_COUNTRY is not set."""
+    return str(getattr(settings, "OPENTRM_NODE_COUNTRY", "") or "").upper()
+
 
 _N, _V, _E = Access.NONE, Access.VIEW, Access.EDIT
 _G = FieldGroup
@@ -194,7 +207,18 @@ class Actor:
     def may(self, action: Action) -> bool:
         """May this actor perform ``action`` at all (before any object scope)?"""
         role = self.role
-        return self.is_member and role is not None and action in ROLE_ACTIONS[role]
+        if not (self.is_member and role is not None and action in ROLE_ACTIONS[role]):
+            return False
+        return action not in NODE_COUNTRY_ACTIONS or self.in_node_country()
+
+    def in_node_country(self) -> bool:
+        """Is the actor's organisation in the node's own country (always, if that is unset)?"""
+        node = node_country_code()
+        if not node:
+            return True
+        return self.membership is not None and (
+            self.membership.organisation.country.code.upper() == node
+        )
 
     def may_view_cases(self) -> bool:
         return self.may(Action.CASE_VIEW)
@@ -232,6 +256,36 @@ class Actor:
             and membership.organisation_id == self.membership.organisation_id
             and membership.user_id != self.user.pk
         )
+
+    def may_approve_role_grant(self, grant: RoleGrant) -> bool:
+        """Four-eyes: another administrator of the organisation than the one who asked, and
+        never for the administrator's own membership."""
+        return self.may_manage_membership(grant.membership) and (
+            grant.requested_by_id != self.user.pk
+        )
+
+
+@dataclass(frozen=True)
+class AuditScope:
+    """Which audit events a data-protection officer reads on a node shared by countries."""
+
+    organisation_ids: frozenset[int]  # events of these organisations (the officer's country)
+    include_unattributed: bool  # events of no organisation (anonymous, node, operator)
+
+
+def audit_scope(actor: Actor) -> AuditScope:
+    """The events ``actor`` may read in the audit viewer: those of the organisations of her
+    own country; events that belong to no organisation (failed log-ins, the node's exchange,
+    the operator's commands) only for the officers of the node's own country (every officer
+    when OPENTRM_NODE_COUNTRY is unset)."""
+    require(actor, Action.AUDIT_VIEW)
+    country_id = actor.country_id
+    ids = frozenset(
+        Organisation.objects.filter(country_id=country_id).values_list("pk", flat=True)
+        if country_id is not None
+        else ()
+    )
+    return AuditScope(organisation_ids=ids, include_unattributed=actor.in_node_country())
 
 
 def active_memberships(user: User) -> list[Membership]:

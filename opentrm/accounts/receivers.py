@@ -1,21 +1,24 @@
-"""Audit events for authentication, which Django and django-axes announce by signal."""
+"""Audit events and log-in throttling for authentication, which Django announces by signal."""
 
 from typing import Any
 
-from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from opentrm.accounts.client_address import client_address
 from opentrm.accounts.models import User
 from opentrm.accounts.policy import actor_for
+from opentrm.accounts.throttle import login_failure_record, login_success_record
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 
 
 @receiver(user_logged_in)
-def audit_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+def audit_login(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     record_event(event_type=EventType.USER_LOGGED_IN, actor=actor_for(user, None))
+    if request is not None:
+        login_success_record(username=user.get_username(), address=client_address(request))
 
 
 @receiver(user_logged_out)
@@ -25,14 +28,13 @@ def audit_logout(sender: Any, request: HttpRequest, user: User | None, **kwargs:
 
 
 @receiver(user_login_failed)
-def audit_login_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> None:
-    # The attempted user name may be a mistyped password: it is not recorded.
+def audit_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    # The attempted user name may be a mistyped password: it is not recorded in the audit trail
+    # (the throttle keeps it, with the address, only until a success or for a day).
     record_event(event_type=EventType.USER_LOGIN_FAILED, actor=None)
-
-
-@receiver(user_locked_out)
-def audit_locked_out(sender: Any, request: HttpRequest, **kwargs: Any) -> None:
-    user = User.objects.filter(username=kwargs.get("username") or "").first()
-    record_event(
-        event_type=EventType.USER_LOCKED_OUT, actor=actor_for(user, None) if user else None
-    )
+    if request is not None:
+        login_failure_record(
+            username=str(credentials.get("username") or ""), address=client_address(request)
+        )

@@ -16,3 +16,33 @@ class Role(models.TextChoices):
     STATISTICIAN = "statistician", _("Statistician")
     DATA_PROTECTION_OFFICER = "data_protection_officer", _("Data-protection officer")
     SYSTEM_ADMINISTRATOR = "system_administrator", _("System administrator")
+
+
+# How far each role reaches, lowest first. A system administrator alone may grant a role up to
+# and including a caseworker's; anything above needs a second administrator of the same
+# organisation (four-eyes, docs/permissions.md "Role grants (four-eyes)").
+#   1  no personal data of cases, or only what an interview needs: statistician, interpreter
+#   2  everyday case work with the caseworker's field groups: caseworker
+#   3  case work that edits more than a caseworker may (health, proceedings, child protection,
+#      participants, agreements): case manager, police investigator, prosecutor, guardian
+#   4  powers over the country or the node: national coordinator (agreements, country
+#      settings), directory editor (where referrals are sent), data-protection officer (the
+#      whole audit trail), system administrator (members, node exchange)
+ROLE_RANK: dict[Role, int] = {
+    Role.STATISTICIAN: 1,
+    Role.INTERPRETER: 1,
+    Role.CASEWORKER: 2,
+    Role.CASE_MANAGER: 3,
+    Role.POLICE_INVESTIGATOR: 3,
+    Role.PROSECUTOR: 3,
+    Role.GUARDIAN: 3,
+    Role.NATIONAL_COORDINATOR: 4,
+    Role.DIRECTORY_EDITOR: 4,
+    Role.DATA_PROTECTION_OFFICER: 4,
+    Role.SYSTEM_ADMINISTRATOR: 4,
+}
+
+
+def needs_second_administrator(role: Role) -> bool:
+    """Granting ``role`` needs a second administrator's approval (above a caseworker)."""
+    return ROLE_RANK[role] > ROLE_RANK[Role.CASEWORKER]

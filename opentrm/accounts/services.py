@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.models import ApiToken, Membership, User
+from opentrm.accounts.models import ApiToken, Membership, RoleGrant, RoleGrantStatus, User
 from opentrm.accounts.policy import Action, Actor, require
-from opentrm.accounts.roles import Role
+from opentrm.accounts.roles import Role, needs_second_administrator
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.directory.models import Organisation
@@ -36,6 +36,7 @@ def _member_create(
     role: Role,
     password: str,
     detail: dict[str, str],
+    four_eyes: bool,
 ) -> Membership:
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("This user name is already taken.")})
@@ -48,16 +49,24 @@ def _member_create(
     user.set_password(password)
     user.full_clean()
     user.save()
+    pending = four_eyes and needs_second_administrator(role)
     membership = Membership.objects.create(
-        user=user, organisation=organisation, role=role, created_by=actor.user if actor else None
+        user=user,
+        organisation=organisation,
+        role=role,
+        is_active=not pending,  # a role above a caseworker's waits for a second administrator
+        created_by=actor.user if actor else None,
     )
     record_event(event_type=EventType.USER_CREATED, actor=actor, target=user, detail=detail)
     record_event(
         event_type=EventType.MEMBERSHIP_CREATED,
         actor=actor,
         target=membership,
-        detail={"role": role.value, **detail},
+        detail={"role": role.value, **detail, **({"pending": "true"} if pending else {})},
     )
+    if pending:
+        assert actor is not None
+        _grant_request(actor=actor, membership=membership, role=role)
     return membership
 
 
@@ -65,7 +74,11 @@ def _member_create(
 def member_create(
     *, actor: Actor, username: str, full_name: str, email: str, role: Role, password: str
 ) -> Membership:
-    """Create a user and make them a member of the administrator's own organisation."""
+    """Create a user and make them a member of the administrator's own organisation.
+
+    A role above a caseworker's is only requested: the membership stays inactive until a second
+    administrator of the organisation approves it (``role_grant_approve``).
+    """
     require(actor, Action.MEMBERS_MANAGE)
     assert actor.membership is not None
     return _member_create(
@@ -77,6 +90,7 @@ def member_create(
         role=role,
         password=password,
         detail={},
+        four_eyes=True,
     )
 
 
@@ -92,7 +106,8 @@ def member_create_by_operator(
 ) -> Membership:
     """Create a member from the server's command line (the first administrator of a node).
 
-    Whoever runs it already controls the server; the events record that it came that way.
+    Whoever runs it already controls the server, so no second administrator is asked; the
+    events record that it came that way.
     """
     return _member_create(
         actor=None,
@@ -103,21 +118,80 @@ def member_create_by_operator(
         role=role,
         password=password,
         detail={"via": "command"},
+        four_eyes=False,
     )
+
+
+def pending_grant(membership: Membership) -> RoleGrant | None:
+    return membership.grants.filter(status=RoleGrantStatus.PENDING).first()
+
+
+def _grant_close(*, actor: Actor, grant: RoleGrant, status: RoleGrantStatus) -> None:
+    grant.status = status
+    grant.decided_by = actor.user
+    grant.decided_at = timezone.now()
+    grant.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    record_event(
+        event_type=EventType.ROLE_GRANT_REFUSED,
+        actor=actor,
+        target=grant,
+        detail={
+            "membership_id": grant.membership_id,
+            "role": grant.role,
+            "status": status.value,
+            "requested_by": grant.requested_by.get_username(),
+            "decided_by": actor.user_label,
+        },
+    )
+
+
+def _grant_request(*, actor: Actor, membership: Membership, role: Role) -> RoleGrant:
+    for stale in RoleGrant.objects.select_for_update().filter(
+        membership=membership, status=RoleGrantStatus.PENDING
+    ):
+        _grant_close(actor=actor, grant=stale, status=RoleGrantStatus.WITHDRAWN)
+    grant = RoleGrant.objects.create(membership=membership, role=role, requested_by=actor.user)
+    record_event(
+        event_type=EventType.ROLE_GRANT_REQUESTED,
+        actor=actor,
+        target=grant,
+        detail={
+            "membership_id": membership.pk,
+            "role": role.value,
+            "requested_by": actor.user_label,
+        },
+    )
+    return grant
 
 
 @transaction.atomic
 def membership_change(
     *, actor: Actor, membership: Membership, role: Role, is_active: bool
 ) -> Membership:
-    """Change a member's role or end the membership. Nobody changes their own."""
+    """Change a member's role or end the membership. Nobody changes their own.
+
+    Giving an active membership a role above a caseworker's it does not already hold (a new
+    role, or reactivating an ended membership) is only requested: the membership keeps what it
+    has until a second administrator approves. Lowering a role or ending a membership takes
+    effect at once and withdraws a pending request.
+    """
     if not actor.may_manage_membership(membership):
         raise PermissionDenied
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    gains = is_active and (role != membership.role or not membership.is_active)
+    if gains and needs_second_administrator(role):
+        pending = pending_grant(membership)
+        if pending is None or pending.role != role.value:
+            _grant_request(actor=actor, membership=membership, role=role)
+        return membership
     changed = []
     if membership.role != role:
         changed.append("role")
     if membership.is_active != is_active:
         changed.append("is_active")
+    pending = pending_grant(membership)
+    if pending is not None and changed:
+        _grant_close(actor=actor, grant=pending, status=RoleGrantStatus.WITHDRAWN)
     if not changed:
         return membership
     membership.role = role
@@ -131,6 +205,72 @@ def membership_change(
         detail={"role": role.value},
     )
     return membership
+
+
+def _locked_pending(grant: RoleGrant) -> RoleGrant:
+    locked = (
+        RoleGrant.objects.select_for_update()
+        .select_related("membership", "requested_by")
+        .get(pk=grant.pk)
+    )
+    if locked.status != RoleGrantStatus.PENDING:
+        raise ValidationError(_("This request has already been decided."))
+    return locked
+
+
+@transaction.atomic
+def role_grant_approve(*, actor: Actor, grant: RoleGrant) -> RoleGrant:
+    """A second administrator approves a role grant: the membership gets the role, active."""
+    if not actor.may_manage_membership(grant.membership):
+        raise PermissionDenied
+    grant = _locked_pending(grant)
+    if not actor.may_approve_role_grant(grant):
+        raise PermissionDenied(_("A second administrator must approve a grant you requested."))
+    membership = Membership.objects.select_for_update().get(pk=grant.membership_id)
+    changed = [
+        name
+        for name, differs in (
+            ("role", membership.role != grant.role),
+            ("is_active", not membership.is_active),
+        )
+        if differs
+    ]
+    membership.role = grant.role
+    membership.is_active = True
+    membership.save(update_fields=["role", "is_active", "updated_at"])
+    grant.status = RoleGrantStatus.APPROVED
+    grant.decided_by = actor.user
+    grant.decided_at = timezone.now()
+    grant.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    record_event(
+        event_type=EventType.ROLE_GRANT_APPROVED,
+        actor=actor,
+        target=grant,
+        changed_fields=changed,
+        detail={
+            "membership_id": membership.pk,
+            "role": grant.role,
+            "requested_by": grant.requested_by.get_username(),
+            "requested_by_id": grant.requested_by_id,
+            "approved_by": actor.user_label,
+        },
+    )
+    return grant
+
+
+@transaction.atomic
+def role_grant_refuse(*, actor: Actor, grant: RoleGrant) -> RoleGrant:
+    """Refuse a pending grant (another administrator), or withdraw it (its requester)."""
+    if not actor.may_manage_membership(grant.membership):
+        raise PermissionDenied
+    grant = _locked_pending(grant)
+    status = (
+        RoleGrantStatus.WITHDRAWN
+        if grant.requested_by_id == actor.user.pk
+        else RoleGrantStatus.REFUSED
+    )
+    _grant_close(actor=actor, grant=grant, status=status)
+    return grant
 
 
 @transaction.atomic
@@ -163,6 +303,32 @@ def api_token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
         token.save(update_fields=["revoked_at", "updated_at"])
         record_event(event_type=EventType.API_TOKEN_REVOKED, actor=actor, target=token)
     return token
+
+
+@transaction.atomic
+def api_tokens_revoke_all(*, user: User, reason: str) -> int:
+    """Revoke every usable token of ``user`` (after a password change); returns how many.
+
+    A token outlives no password: whoever changes a password because it leaked also shuts the
+    doors the old password could have opened. Each revocation is audited as the token's own
+    membership, with the reason.
+    """
+    now = timezone.now()
+    tokens = list(
+        ApiToken.objects.select_related("membership__organisation", "membership__user").filter(
+            membership__user=user, revoked_at__isnull=True
+        )
+    )
+    for token in tokens:
+        token.revoked_at = now
+        token.save(update_fields=["revoked_at", "updated_at"])
+        record_event(
+            event_type=EventType.API_TOKEN_REVOKED,
+            actor=Actor(user=user, membership=token.membership),
+            target=token,
+            detail={"reason": reason},
+        )
+    return len(tokens)
 
 
 def api_token_authenticate(raw: str) -> Actor | None:

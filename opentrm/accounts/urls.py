@@ -13,4 +13,12 @@ urlpatterns = [
     path("tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("members/", views.member_list, name="member_list"),
     path("members/<int:membership_id>/", views.member_change, name="member_change"),
+    path(
+        "members/grants/<int:grant_id>/approve/",
+        views.role_grant_approve,
+        name="role_grant_approve",
+    ),
+    path(
+        "members/grants/<int:grant_id>/refuse/", views.role_grant_refuse, name="role_grant_refuse"
+    ),
 ]

@@ -5,15 +5,17 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts import services
+from opentrm.accounts.client_address import client_address
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.forms import (
     ApiTokenCreateForm,
@@ -21,10 +23,11 @@ from opentrm.accounts.forms import (
     MemberCreateForm,
     MembershipChangeForm,
 )
-from opentrm.accounts.models import ApiToken, Membership
-from opentrm.accounts.policy import Action, active_memberships
+from opentrm.accounts.models import ApiToken, Membership, RoleGrant, RoleGrantStatus
+from opentrm.accounts.policy import Action, Actor, active_memberships
 from opentrm.accounts.roles import Role
 from opentrm.accounts.session import current_actor, set_acting_membership
+from opentrm.accounts.throttle import login_wait_seconds
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 
@@ -32,6 +35,17 @@ from opentrm.audit.services import record_event
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # During a delay the password is not checked at all: guessing gains nothing.
+        wait = login_wait_seconds(
+            username=str(request.POST.get("username", "")), address=client_address(request)
+        )
+        if wait:
+            response = render(request, "accounts/locked_out.html", {"seconds": wait}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -123,7 +137,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     form = MemberCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.member_create(
+            membership = services.member_create(
                 actor=actor,
                 username=form.cleaned_data["username"],
                 full_name=form.cleaned_data["full_name"],
@@ -134,14 +148,33 @@ def member_list(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("The member was added."))
+            if services.pending_grant(membership) is not None:
+                messages.success(request, GRANT_PENDING)
+            else:
+                messages.success(request, _("The member was added."))
             return redirect("accounts:member_list")
     members = (
         Membership.objects.filter(organisation_id=actor.organisation_id)
         .select_related("user")
         .order_by("user__username")
     )
-    return render(request, "accounts/member_list.html", {"form": form, "members": members})
+    grants = [
+        (grant, actor.may_approve_role_grant(grant))
+        for grant in RoleGrant.objects.filter(
+            membership__organisation_id=actor.organisation_id, status=RoleGrantStatus.PENDING
+        ).select_related("membership__user", "requested_by")
+    ]
+    return render(
+        request,
+        "accounts/member_list.html",
+        {"form": form, "members": members, "grants": grants},
+    )
+
+
+GRANT_PENDING = gettext_lazy(
+    "The role is above a caseworker's: it takes effect when a second administrator of your "
+    "organisation approves it."
+)
 
 
 @actor_required(Action.MEMBERS_MANAGE)
@@ -160,12 +193,51 @@ def member_change(request: HttpRequest, membership_id: int) -> HttpResponse:
         request.POST or None, initial={"role": membership.role, "is_active": membership.is_active}
     )
     if request.method == "POST" and form.is_valid():
-        services.membership_change(
-            actor=actor,
-            membership=membership,
-            role=Role(form.cleaned_data["role"]),
-            is_active=form.cleaned_data["is_active"],
+        role = Role(form.cleaned_data["role"])
+        membership = services.membership_change(
+            actor=actor, membership=membership, role=role, is_active=form.cleaned_data["is_active"]
         )
-        messages.success(request, _("The membership was changed."))
+        pending = services.pending_grant(membership)
+        if pending is not None and pending.role == role.value:
+            messages.success(request, GRANT_PENDING)
+        else:
+            messages.success(request, _("The membership was changed."))
         return redirect("accounts:member_list")
-    return render(request, "accounts/member_change.html", {"form": form, "membership": membership})
+    return render(
+        request,
+        "accounts/member_change.html",
+        {"form": form, "membership": membership, "pending": services.pending_grant(membership)},
+    )
+
+
+def _own_pending_grant(actor: Actor, grant_id: int) -> RoleGrant:
+    return get_object_or_404(
+        RoleGrant.objects.select_related("membership__user", "requested_by"),
+        pk=grant_id,
+        membership__organisation_id=actor.organisation_id,
+        status=RoleGrantStatus.PENDING,
+    )
+
+
+@actor_required(Action.MEMBERS_MANAGE)
+@require_http_methods(["POST"])
+def role_grant_approve(request: HttpRequest, grant_id: int) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    grant = _own_pending_grant(actor, grant_id)
+    if not actor.may_approve_role_grant(grant):
+        raise PermissionDenied(_("A second administrator must approve a grant you requested."))
+    services.role_grant_approve(actor=actor, grant=grant)
+    messages.success(request, _("The role was granted."))
+    return redirect("accounts:member_list")
+
+
+@actor_required(Action.MEMBERS_MANAGE)
+@require_http_methods(["POST"])
+def role_grant_refuse(request: HttpRequest, grant_id: int) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    grant = _own_pending_grant(actor, grant_id)
+    if not actor.may_manage_membership(grant.membership):
+        raise PermissionDenied
+    services.role_grant_refuse(actor=actor, grant=grant)
+    messages.success(request, _("The request was refused."))
+    return redirect("accounts:member_list")

@@ -1,3 +1,4 @@
+from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q, QuerySet
@@ -8,6 +9,8 @@ from opentrm.audit.models import AuditEvent
 
 def audit_event_list(
     *,
+    organisation_ids: Collection[int] | None = None,
+    include_unattributed: bool = True,
     user: str = "",
     organisation_id: int | None = None,
     event_type: str = "",
@@ -16,8 +19,17 @@ def audit_event_list(
     since: date | None = None,
     until: date | None = None,
 ) -> QuerySet[AuditEvent]:
-    """Audit events, newest first, filtered. The caller has checked Action.AUDIT_VIEW."""
+    """Audit events, newest first, filtered. The caller has checked Action.AUDIT_VIEW.
+
+    ``organisation_ids`` (from ``accounts.policy.audit_scope``) limits the events to those
+    organisations, plus the events of no organisation if ``include_unattributed``; None: all.
+    """
     events = AuditEvent.objects.all()
+    if organisation_ids is not None:
+        scope = Q(organisation_id__in=sorted(organisation_ids))
+        if include_unattributed:
+            scope |= Q(organisation_id__isnull=True)
+        events = events.filter(scope)
     if user:
         condition = Q(actor_label__iexact=user)
         if user.isdigit():

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from opentrm.accounts.decorators import actor_required
-from opentrm.accounts.policy import Action
+from opentrm.accounts.policy import Action, audit_scope
 from opentrm.audit.events import EventType
 from opentrm.audit.forms import AuditFilterForm
 from opentrm.audit.selectors import audit_event_list
@@ -37,7 +37,15 @@ def event_list(request: HttpRequest) -> HttpResponse:
         actor=actor,
         detail={k: str(v) for k, v in filters.items() if v},
     )
-    events = audit_event_list(**filters) if not form.errors else audit_event_list().none()
+    # On a node shared by several countries each officer reads her own country's events.
+    scope = audit_scope(actor)
+    events = audit_event_list(
+        organisation_ids=scope.organisation_ids,
+        include_unattributed=scope.include_unattributed,
+        **filters,
+    )
+    if form.errors:
+        events = events.none()
     page = Paginator(events, 100).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -5,7 +5,6 @@ and ``opentrm check --deploy`` passes. Anything else is a development or demo no
 """
 
 import secrets
-from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -44,7 +43,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
-    "axes",
     "csp",
     "ninja",
     "opentrm.core",
@@ -70,7 +68,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "opentrm.config.urls"
@@ -117,36 +114,49 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and authentication --------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "first_name", "last_name", "email")},
+    },
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # A list shipped with the code (no download at run time): Django's 20,000 common passwords,
+    # the zxcvbn project's 30,000 most frequent breached passwords and the published demo password.
+    {"NAME": "opentrm.accounts.passwords.BreachedPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "opentrm.accounts.passwords.MadeOfUserNameValidator"},
+    {"NAME": "opentrm.accounts.passwords.RepetitionValidator"},
+    {
+        "NAME": "opentrm.accounts.passwords.PasswordHistoryValidator",
+        "OPTIONS": {"remembered": env_int("OPENTRM_PASSWORD_HISTORY", 5)},
+    },
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "directory:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Lockout after repeated failures, per user name and address, so that someone elsewhere
-# cannot lock an officer out of her own account.
-AXES_FAILURE_LIMIT = env_int("OPENTRM_LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("OPENTRM_LOGIN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_VERBOSE = False
-AXES_ENABLE_ACCESS_FAILURE_LOG = False
+# Log-in throttling (opentrm/accounts/throttle.py): per user name and real client address. After
+# OPENTRM_LOGIN_FAILURE_LIMIT failures from one address for one user name, each further attempt
+# from there must wait a delay that doubles from OPENTRM_LOGIN_DELAY_SECONDS up to
+# OPENTRM_LOGIN_LOCKOUT_MINUTES; the password is not checked during the wait. Someone elsewhere
+# cannot slow an officer down.
+OPENTRM_LOGIN_FAILURE_LIMIT = env_int("OPENTRM_LOGIN_FAILURE_LIMIT", 5)
+OPENTRM_LOGIN_DELAY_SECONDS = env_int("OPENTRM_LOGIN_DELAY_SECONDS", 30)
+OPENTRM_LOGIN_LOCKOUT_MINUTES = env_int("OPENTRM_LOGIN_LOCKOUT_MINUTES", 15)
+OPENTRM_LOGIN_FORGET_HOURS = env_int("OPENTRM_LOGIN_FORGET_HOURS", 24)
+# The reverse proxies (addresses or CIDR networks) whose X-Forwarded-For is believed. Only a
+# request that arrives from one of them has its client address read from that header (the
+# right-most address that is not itself a trusted proxy); for any other request the header is
+# ignored. Empty: X-Forwarded-For is never read.
+OPENTRM_TRUSTED_PROXIES = env_list("OPENTRM_TRUSTED_PROXIES")
 
 # Sessions end after a period of inactivity: the cookie is renewed on every request.
 SESSION_COOKIE_AGE = env_int("OPENTRM_SESSION_IDLE_MINUTES", 30) * 60

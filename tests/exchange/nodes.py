@@ -315,17 +315,6 @@ def start_pair(workdir: Path, database_url: str | None) -> Pair:
         # One migration, copied: each node then differs only by its keys and its peers.
         database.create_empty(template.db_name)
         template.run("migrate", "--noinput", "--skip-checks", "-v", "0")
-        template.run(
-            "create_member",
-            ADMIN,
-            "--new-organisation",
-            "Fictional national referral office",
-            "--country",
-            "AL",
-            "--role",
-            "system_administrator",
-            OPENTRM_NEW_PASSWORD=ADMIN_PASSWORD,
-        )
         for node in (a, b):
             node.home.mkdir(parents=True)
             database.copy(template.db_name, node.db_name)
@@ -333,6 +322,19 @@ def start_pair(workdir: Path, database_url: str | None) -> Pair:
         shutil.rmtree(template.home, ignore_errors=True)
 
         def prepare(node: Node) -> None:
+            # Each node's administrator belongs to an organisation of the node's own country:
+            # only those manage a node's exchange (OPENTRM_NODE_COUNTRY, docs/permissions.md).
+            node.run(
+                "create_member",
+                ADMIN,
+                "--new-organisation",
+                "Fictional national referral office",
+                "--country",
+                node.country,
+                "--role",
+                "system_administrator",
+                OPENTRM_NEW_PASSWORD=ADMIN_PASSWORD,
+            )
             out = node.run("init_node")
             match = re.search(r"Fingerprint:\s*(.+)", out)
             assert match, out

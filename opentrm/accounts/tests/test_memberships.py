@@ -206,5 +206,5 @@ def test_it_refuses_a_common_initial_password_on_the_field(world: World, client:
     )
     assert response.status_code == 200
     assert 'id="id_password_error"' in response.content.decode()
-    assert "too common" in response.content.decode()
+    assert "breached or published" in response.content.decode()
     assert not Membership.objects.filter(user__username="weak_worker").exists()

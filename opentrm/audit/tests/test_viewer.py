@@ -1,7 +1,8 @@
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
-from conftest import World
+from conftest import World, make_member
+from opentrm.accounts.policy import Actor
 from opentrm.accounts.roles import Role
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
@@ -14,9 +15,10 @@ def _events(world: World) -> None:
         actor=world.actor(Role.DIRECTORY_EDITOR),
         target=world.agency_a,
     )
+    c_worker = make_member(world.agency_c, Role.CASEWORKER, "c_caseworker")
     record_event(
         event_type=EventType.CONTACTS_EXPORTED,
-        actor=world.actor(Role.CASEWORKER, org="b"),
+        actor=Actor(user=c_worker.user, membership=c_worker),
         target=world.country_b,
     )
 
@@ -41,7 +43,7 @@ def test_it_lists_events_newest_first(world: World) -> None:
 def test_it_filters_by_user(world: World) -> None:
     _events(world)
     page = _rows(
-        _officer(world).get(reverse("audit:event_list"), {"user": "b_caseworker"}).content.decode()
+        _officer(world).get(reverse("audit:event_list"), {"user": "c_caseworker"}).content.decode()
     )
     assert "Contacts exported" in page
     assert "Organisation changed" not in page
@@ -83,10 +85,10 @@ def test_it_filters_by_period_and_refuses_an_inverted_one(world: World) -> None:
 
 
 def test_it_audits_looking_at_the_audit_trail(world: World) -> None:
-    _officer(world).get(reverse("audit:event_list"), {"user": "b_caseworker"})
+    _officer(world).get(reverse("audit:event_list"), {"user": "c_caseworker"})
     viewed = AuditEvent.objects.get(event_type=EventType.AUDIT_VIEWED)
     assert viewed.actor_label == "a_data_protection_officer"
-    assert viewed.detail == {"user": "b_caseworker"}
+    assert viewed.detail == {"user": "c_caseworker"}
 
 
 def test_it_refuses_the_viewer_to_other_roles_and_records_the_refusal(world: World) -> None:
@@ -95,3 +97,45 @@ def test_it_refuses_the_viewer_to_other_roles_and_records_the_refusal(world: Wor
     assert client.get(reverse("audit:event_list")).status_code == 403
     denied = AuditEvent.objects.get(event_type=EventType.ACCESS_DENIED)
     assert denied.detail["action"] == "audit.view"
+
+
+# --- a node shared by several countries: each officer reads her own country's events ---------
+
+
+def _foreign_and_node_events(world: World) -> None:
+    record_event(
+        event_type=EventType.CONTACTS_EXPORTED,
+        actor=world.actor(Role.CASEWORKER, org="b"),
+        target=world.country_b,
+    )
+    record_event(event_type=EventType.USER_LOGIN_FAILED, actor=None)
+
+
+def test_it_hides_another_countrys_events_from_a_data_protection_officer(world: World) -> None:
+    _events(world)
+    _foreign_and_node_events(world)
+    albanian = _rows(_officer(world).get(reverse("audit:event_list")).content.decode())
+    assert "Organisation changed" in albanian
+    assert "b_caseworker" not in albanian
+    # even when she asks for it by user or by organisation
+    for query in ({"user": "b_caseworker"}, {"organisation": world.agency_b.pk}):
+        page = _rows(_officer(world).get(reverse("audit:event_list"), query).content.decode())
+        assert "b_caseworker" not in page
+    romanian = Client()
+    romanian.force_login(world.user(Role.DATA_PROTECTION_OFFICER, org="b"))
+    page = _rows(romanian.get(reverse("audit:event_list")).content.decode())
+    assert "b_caseworker" in page
+    assert "Organisation changed" not in page
+    assert "a_directory_editor" not in page
+
+
+@override_settings(OPENTRM_NODE_COUNTRY="AL")
+def test_it_shows_the_nodes_own_events_only_to_the_nodes_country(world: World) -> None:
+    _foreign_and_node_events(world)
+    albanian = _rows(_officer(world).get(reverse("audit:event_list")).content.decode())
+    assert "Login failed" in albanian
+    romanian = Client()
+    romanian.force_login(world.user(Role.DATA_PROTECTION_OFFICER, org="b"))
+    page = _rows(romanian.get(reverse("audit:event_list")).content.decode())
+    assert "Login failed" not in page
+    assert "b_caseworker" in page
