@@ -83,13 +83,15 @@ def agreement_in_force_between(
 def flow_categories(
     version: AgreementVersion, sender_org_id: int, receiver_org_id: int
 ) -> set[str]:
+    """The categories the version lets flow from sender to receiver: only those the sender
+    organisation approved (issue 9); a flow somebody else set opens nothing until then."""
     categories: set[str] = set()
     for flow in version.flows.all():
         if (
             flow.sender.organisation_id == sender_org_id
             and flow.receiver.organisation_id == receiver_org_id
         ):
-            categories.update(flow.categories)
+            categories.update(flow.effective_categories)
     return categories
 
 
