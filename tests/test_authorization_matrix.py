@@ -1118,6 +1118,9 @@ ROUTES_DOCUMENTS = [
         args=_note,
     ),
     Route("cases:case_timeline", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
+    # issue 9: the owner's view of what widens access (a participant that is not the owner: 403,
+    # proved in opentrm/cases/tests/test_sharing_overview.py)
+    Route("cases:case_sharing", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
     Route(
         "cases:participant_add",
         case_participants(Role.CASE_MANAGER, gate=(Role.CASE_MANAGER,)),
@@ -1157,6 +1160,7 @@ ROUTES_DOCUMENTS = [
         data=lambda o: {"text": "matrix", "visibility": "case"},
     ),
     Route("api-1:cases_timeline", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
+    Route("api-1:cases_sharing", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
     Route("api-1:cases_participants", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
     Route(
         "api-1:cases_participant_add",
