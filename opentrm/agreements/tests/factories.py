@@ -18,10 +18,11 @@ def editor(world: World, org: str = "a") -> Actor:
 
 
 def signer(organisation: Organisation) -> Actor:
-    """A case manager of ``organisation`` (made if it has none): who records its signature
-    and approves the data flows out of it."""
+    """A case manager of ``organisation``: who records its signature and approves the data
+    flows out of it. For an organisation with none, one is made with an inactive membership,
+    so the organisation still counts as not working on this node (e.g. for exports)."""
     from conftest import make_member
-    from opentrm.accounts.models import Membership
+    from opentrm.accounts.models import Membership, User
 
     membership = (
         Membership.objects.filter(
@@ -35,7 +36,15 @@ def signer(organisation: Organisation) -> Actor:
         .first()
     )
     if membership is None:
-        membership = make_member(organisation, Role.CASE_MANAGER, f"signer_{organisation.pk}")
+        username = f"signer_{organisation.pk}"
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            membership = make_member(organisation, Role.CASE_MANAGER, username)
+            Membership.objects.filter(pk=membership.pk).update(is_active=False)
+        else:
+            membership = Membership.objects.select_related("user", "organisation").get(
+                user=user, organisation=organisation
+            )
     return Actor(user=membership.user, membership=membership)
 
 
