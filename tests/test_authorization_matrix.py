@@ -1226,7 +1226,12 @@ def _approval(o: Objects, sender: Organisation, receiver: Organisation, *, html:
         categories=["identity"],
     )
     if html:
-        return {"version": 1, "sender": sender.pk, "receiver": receiver.pk}
+        return {
+            "version": 1,
+            "sender": sender.pk,
+            "receiver": receiver.pk,
+            "categories": "identity",
+        }
     return {"version": 1, "sender_id": sender.pk, "receiver_id": receiver.pk}
 
 

@@ -159,6 +159,8 @@ class FlowApproveIn(Schema):
     version: int
     sender_id: int
     receiver_id: int
+    # The categories the approver saw; if the flow changed meanwhile nothing is approved.
+    categories: list[str] | None = None
 
 
 class SignatureIn(Schema):
@@ -418,6 +420,7 @@ def flow_approve(request: HttpRequest, agreement_id: int, payload: FlowApproveIn
         version_number=payload.version,
         sender_id=payload.sender_id,
         receiver_id=payload.receiver_id,
+        categories=payload.categories,
     )
     return _detail_out(request, agreement_id)
 

@@ -225,6 +225,11 @@ class FlowApproveForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     sender = forms.IntegerField(widget=forms.HiddenInput)
     receiver = forms.IntegerField(widget=forms.HiddenInput)
+    categories = forms.CharField(widget=forms.HiddenInput, required=False)  # as the page showed
+
+    def seen(self) -> list[str]:
+        value: str = self.cleaned_data["categories"]
+        return [code for code in value.split(",") if code]
 
 
 class AmendForm(forms.Form):

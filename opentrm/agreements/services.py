@@ -490,12 +490,19 @@ def flow_set(
 
 
 def flow_approve(
-    *, actor: Actor, agreement: Agreement, version_number: int, sender_id: int, receiver_id: int
+    *,
+    actor: Actor,
+    agreement: Agreement,
+    version_number: int,
+    sender_id: int,
+    receiver_id: int,
+    categories: Iterable[str] | None = None,
 ) -> DataFlow:
     """The sender organisation approves a flow out of it as it stands: from now on (once the
     version governs) those categories flow. Nobody approves for another organisation: the
     attempt is audited and refused (403). Approving does not change the signed text, so it is
-    possible on the latest version and on the one that governs today."""
+    possible on the latest version and on the one that governs today. ``categories`` is what
+    the approver saw: if the flow changed meanwhile, nothing is approved."""
     _require_editor(actor, agreement)
     if not actor.may_approve_flows_from(sender_id):
         _deny(actor, agreement, Action.AGREEMENT_SIGN, sender_id)
@@ -505,12 +512,19 @@ def flow_approve(
         version_number=version_number,
         sender_id=sender_id,
         receiver_id=receiver_id,
+        seen=None if categories is None else sorted(set(categories)),
     )
 
 
 @transaction.atomic
 def _flow_approve(
-    *, actor: Actor, agreement: Agreement, version_number: int, sender_id: int, receiver_id: int
+    *,
+    actor: Actor,
+    agreement: Agreement,
+    version_number: int,
+    sender_id: int,
+    receiver_id: int,
+    seen: list[str] | None,
 ) -> DataFlow:
     agreement = _fresh(agreement)
     today = timezone.localdate()
@@ -531,6 +545,10 @@ def _flow_approve(
     )
     if flow is None:
         raise _refuse(_("There is no such data flow in this version."))
+    if seen is not None and seen != sorted(flow.categories):
+        raise _refuse(
+            _("Somebody changed this data flow meanwhile. Reload the page and check it again.")
+        )
     if not flow.pending_categories:
         return flow
     pending = flow.pending_categories

@@ -254,6 +254,7 @@ def flow_approve(request: HttpRequest, agreement_id: int) -> HttpResponse:
             version_number=form.cleaned_data["version"],
             sender_id=form.cleaned_data["sender"],
             receiver_id=form.cleaned_data["receiver"],
+            categories=form.seen(),
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

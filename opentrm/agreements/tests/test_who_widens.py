@@ -268,7 +268,12 @@ def test_it_keeps_a_flow_set_by_the_receiver_pending_until_the_sender_approves(
     assert b"Approve for our organisation" in page
     response = client.post(
         reverse("agreements:flow_approve", args=[agreement.pk]),
-        {"version": 1, "sender": world.agency_a.pk, "receiver": world.agency_b.pk},
+        {
+            "version": 1,
+            "sender": world.agency_a.pk,
+            "receiver": world.agency_b.pk,
+            "categories": "health,identity",  # what the page showed
+        },
     )
     assert response.status_code == 302
     assert selectors.allowed_categories(world.agency_a.pk, world.agency_b.pk, today) == {
@@ -364,3 +369,21 @@ def test_changing_the_scope_is_checked_against_the_parties(world: World) -> None
     assert "all in one country" in str(refused.value.message_dict["scope"])
     agreement.refresh_from_db()
     assert agreement.scope == "bilateral"
+
+
+def test_it_approves_nothing_when_the_flow_changed_after_the_sender_looked(world: World) -> None:
+    agreement = make_agreement(world)
+    _set(editor(world, "b"), agreement, world, FieldGroup.IDENTITY)
+    seen = ["identity"]
+    _set(editor(world, "b"), agreement, world, FieldGroup.IDENTITY, FieldGroup.HEALTH)
+    with pytest.raises(ValidationError) as refused:
+        services.flow_approve(
+            actor=editor(world),
+            agreement=agreement,
+            version_number=1,
+            sender_id=world.agency_a.pk,
+            receiver_id=world.agency_b.pk,
+            categories=seen,
+        )
+    assert "changed this data flow meanwhile" in str(refused.value)
+    assert _flow(agreement, world.agency_a, world.agency_b).approved_categories == []
