@@ -108,6 +108,21 @@ def agreement_detail(request: HttpRequest, agreement_id: int) -> HttpResponse:
     summary = states.summary(agreement, today)
     may_edit = may_edit_agreement(actor, agreement)
     versions = [version_view(version) for version in reversed(states.versions_of(agreement))]
+    own_party = next(
+        (
+            party
+            for party in summary.latest.parties.all()
+            if actor.organisation_id is not None and party.organisation_id == actor.organisation_id
+        ),
+        None,
+    )
+    may_sign = (
+        may_edit
+        and own_party is not None
+        and actor.may_sign_for(own_party.organisation_id)
+        and states.signature_of(own_party) is None
+        and not agreement.terminated_on
+    )
     approvable = {
         f.flow.pk
         for view in versions
@@ -123,6 +138,7 @@ def agreement_detail(request: HttpRequest, agreement_id: int) -> HttpResponse:
             "versions": versions,
             "current": versions[0],
             "may_edit": may_edit,
+            "may_sign": may_sign,
             "approvable": approvable if may_edit and not agreement.terminated_on else set(),
             "draft_editable": may_edit and summary.editable,
             "meetings": list(agreement.meetings.all()),
