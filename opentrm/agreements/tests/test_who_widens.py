@@ -387,3 +387,16 @@ def test_it_approves_nothing_when_the_flow_changed_after_the_sender_looked(world
         )
     assert "changed this data flow meanwhile" in str(refused.value)
     assert _flow(agreement, world.agency_a, world.agency_b).approved_categories == []
+
+
+def test_the_page_offers_each_organisation_only_its_own_signature(world: World) -> None:
+    agreement = make_agreement(world)
+    url = reverse("agreements:agreement_detail", args=[agreement.pk])
+    sign_url = reverse("agreements:signature_record", args=[agreement.pk])
+    client = Client()
+    client.force_login(world.user(Role.CASE_MANAGER))
+    assert sign_url in client.get(url).content.decode()
+    _sign(editor(world), agreement, world.agency_a)
+    assert sign_url not in client.get(url).content.decode()  # A has signed; B's is B's
+    client.force_login(world.user(Role.CASE_MANAGER, org="b"))
+    assert sign_url in client.get(url).content.decode()
