@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from conftest import World
 from opentrm.accounts.models import Membership, RoleGrant, User
+from opentrm.accounts.policy import Actor
 from opentrm.accounts.roles import Role
 from opentrm.accounts.services import api_token_create
 from opentrm.agreements import services as agreement_services
@@ -1144,6 +1145,9 @@ ROUTES_DOCUMENTS = [
         args=_note,
     ),
     Route("cases:case_timeline", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
+    # issue 9: the owner's view of what widens access (a participant that is not the owner: 403,
+    # proved in opentrm/cases/tests/test_sharing_overview.py)
+    Route("cases:case_sharing", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
     Route(
         "cases:participant_add",
         case_participants(Role.CASE_MANAGER, gate=(Role.CASE_MANAGER,)),
@@ -1183,6 +1187,7 @@ ROUTES_DOCUMENTS = [
         data=lambda o: {"text": "matrix", "visibility": "case"},
     ),
     Route("api-1:cases_timeline", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
+    Route("api-1:cases_sharing", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
     Route("api-1:cases_participants", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
     Route(
         "api-1:cases_participant_add",
@@ -1230,6 +1235,32 @@ def _agreement(o: Objects) -> list[Any]:
 
 AGREEMENT_EDIT = agreement_parties(*AGREEMENT_EDITORS, gate=AGREEMENT_EDITORS)
 AGREEMENT_VIEW = agreement_parties(*Role)
+# Deciding for another party (its signature, a flow out of it): refused to everyone in A.
+NOBODY_OF_ANOTHER_PARTY = agreement_parties(gate=AGREEMENT_EDITORS)
+
+
+def _approval(o: Objects, sender: Organisation, receiver: Organisation, *, html: bool) -> Any:
+    """A flow sender -> receiver set by the sender's case manager, and the approval's body."""
+    actor = Actor(
+        user=o.world.user(Role.CASE_MANAGER),
+        membership=o.world.members_a[Role.CASE_MANAGER],
+    )
+    agreement_services.flow_set(
+        actor=actor,
+        agreement=o.agreement,
+        sender_id=sender.pk,
+        receiver_id=receiver.pk,
+        categories=["identity"],
+    )
+    if html:
+        return {
+            "version": 1,
+            "sender": sender.pk,
+            "receiver": receiver.pk,
+            "categories": "identity",
+        }
+    return {"version": 1, "sender_id": sender.pk, "receiver_id": receiver.pk}
+
 
 # --- rows ---------------------------------------------------------------------------------------
 AGREEMENT_ROUTES: list[Route] = [
@@ -1256,6 +1287,21 @@ AGREEMENT_ROUTES: list[Route] = [
     ),
     Route("agreements:flow_edit", AGREEMENT_EDIT, args=_agreement),
     Route("agreements:flow_edit", AGREEMENT_EDIT, method="post", args=_agreement),
+    # issue 9: only the sender approves a flow out of it; nobody approves for another party
+    Route(
+        "agreements:flow_approve",
+        AGREEMENT_EDIT,
+        method="post",
+        args=_agreement,
+        data=lambda o: _approval(o, o.world.agency_a, o.world.agency_c, html=True),
+    ),
+    Route(
+        "agreements:flow_approve",
+        NOBODY_OF_ANOTHER_PARTY,
+        method="post",
+        args=_agreement,
+        data=lambda o: _approval(o, o.world.agency_c, o.world.agency_a, html=True),
+    ),
     Route("agreements:signature_record", AGREEMENT_EDIT, args=_agreement),
     Route("agreements:signature_record", AGREEMENT_EDIT, method="post", args=_agreement),
     Route("agreements:agreement_amend", AGREEMENT_EDIT, args=_agreement),
@@ -1325,6 +1371,35 @@ AGREEMENT_ROUTES: list[Route] = [
             "signed_on": timezone.localdate().isoformat(),
             "signed_by": "Matrix Director",
         },
+    ),
+    Route(
+        "api-1:agreements_signature_record",
+        NOBODY_OF_ANOTHER_PARTY,
+        method="post",
+        json=True,
+        args=_agreement,
+        data=lambda o: {
+            "version": 1,
+            "organisation_id": o.world.agency_c.pk,
+            "signed_on": timezone.localdate().isoformat(),
+            "signed_by": "Matrix Director",
+        },
+    ),
+    Route(
+        "api-1:agreements_flow_approve",
+        AGREEMENT_EDIT,
+        method="post",
+        json=True,
+        args=_agreement,
+        data=lambda o: _approval(o, o.world.agency_a, o.world.agency_c, html=False),
+    ),
+    Route(
+        "api-1:agreements_flow_approve",
+        NOBODY_OF_ANOTHER_PARTY,
+        method="post",
+        json=True,
+        args=_agreement,
+        data=lambda o: _approval(o, o.world.agency_c, o.world.agency_a, html=False),
     ),
     Route(
         "api-1:agreements_amend",

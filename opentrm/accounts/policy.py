@@ -47,6 +47,9 @@ class Action(StrEnum):
     # agreements register (issue 4 §1); scoped to the parties in opentrm/agreements/access.py
     AGREEMENT_VIEW = "agreement.view"  # members of a party, coordinators of a party's country
     AGREEMENT_EDIT = "agreement.edit"  # drafts, parties, flows, signatures, amendments, meetings
+    # Widening access by agreement (issue 9): only for the actor's own organisation -- record its
+    # signature, approve the data flows out of it (``may_sign_for``, ``may_approve_flows_from``).
+    AGREEMENT_SIGN = "agreement.sign"
 
 
 class FieldGroup(StrEnum):
@@ -83,11 +86,12 @@ _CASE_WORK |= {
 }
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
-    Role.NATIONAL_COORDINATOR: _EVERY_MEMBER | {Action.CASE_SETTINGS_EDIT, Action.AGREEMENT_EDIT},
+    Role.NATIONAL_COORDINATOR: _EVERY_MEMBER
+    | {Action.CASE_SETTINGS_EDIT, Action.AGREEMENT_EDIT, Action.AGREEMENT_SIGN},
     Role.DIRECTORY_EDITOR: _EVERY_MEMBER | {Action.DIRECTORY_EDIT, Action.DIRECTORY_IMPORT},
     Role.CASE_MANAGER: _EVERY_MEMBER
     | _CASE_WORK
-    | {Action.CASE_PARTICIPANTS_MANAGE, Action.AGREEMENT_EDIT},
+    | {Action.CASE_PARTICIPANTS_MANAGE, Action.AGREEMENT_EDIT, Action.AGREEMENT_SIGN},
     Role.CASEWORKER: _EVERY_MEMBER | _CASE_WORK,
     Role.POLICE_INVESTIGATOR: _EVERY_MEMBER | _CASE_WORK,
     Role.PROSECUTOR: _EVERY_MEMBER | _CASE_WORK,
@@ -239,6 +243,16 @@ class Actor:
 
     def editable_field_groups(self) -> frozenset[FieldGroup]:
         return frozenset(g for g in FieldGroup if self.field_group_access(g) >= Access.EDIT)
+
+    def may_sign_for(self, organisation_id: int) -> bool:
+        """Record an agreement signature of ``organisation_id``: only a coordinator or case
+        manager of that very organisation; nobody records another organisation's signature."""
+        return self.may(Action.AGREEMENT_SIGN) and self.organisation_id == organisation_id
+
+    def may_approve_flows_from(self, organisation_id: int) -> bool:
+        """Set or approve which data ``organisation_id`` passes to another party under an
+        agreement: only that organisation decides what leaves it (same roles as signing)."""
+        return self.may(Action.AGREEMENT_SIGN) and self.organisation_id == organisation_id
 
     def may_edit_directory_of(self, country_id: int) -> bool:
         return self.may(Action.DIRECTORY_EDIT) and self.country_id == country_id

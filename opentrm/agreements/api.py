@@ -53,6 +53,9 @@ class FlowOut(Schema):
     sender_id: int
     receiver_id: int
     categories: list[str]
+    # Only what the sender organisation approved flows; the rest waits for it (issue 9).
+    approved_categories: list[str]
+    pending_categories: list[str]
 
 
 class VersionOut(Schema):
@@ -152,6 +155,14 @@ class FlowIn(Schema):
     categories: list[str]
 
 
+class FlowApproveIn(Schema):
+    version: int
+    sender_id: int
+    receiver_id: int
+    # The categories the approver saw; if the flow changed meanwhile nothing is approved.
+    categories: list[str] | None = None
+
+
 class SignatureIn(Schema):
     version: int
     organisation_id: int
@@ -229,6 +240,8 @@ def _version_out(version: AgreementVersion) -> VersionOut:
                 sender_id=org_by_party[flow.sender_id],
                 receiver_id=org_by_party[flow.receiver_id],
                 categories=flow.categories,
+                approved_categories=flow.effective_categories,
+                pending_categories=flow.pending_categories,
             )
             for flow in version.flows.all()
         ],
@@ -392,11 +405,33 @@ def flow_set(request: HttpRequest, agreement_id: int, payload: FlowIn) -> Any:
 
 
 @router.post(
+    "/{agreement_id}/flows/approval",
+    auth=EDITORS,
+    response={200: AgreementOut, **_ERRORS},
+    url_name="agreements_flow_approve",
+    summary="Approve a data flow out of the acting organisation (only the sender approves)",
+)
+def flow_approve(request: HttpRequest, agreement_id: int, payload: FlowApproveIn) -> Any:
+    actor = acting(request)
+    agreement = access_agreement(actor, agreement_id, action="edit")
+    services.flow_approve(
+        actor=actor,
+        agreement=agreement,
+        version_number=payload.version,
+        sender_id=payload.sender_id,
+        receiver_id=payload.receiver_id,
+        categories=payload.categories,
+    )
+    return _detail_out(request, agreement_id)
+
+
+@router.post(
     "/{agreement_id}/signatures",
     auth=EDITORS,
     response={201: AgreementOut, **_ERRORS},
     url_name="agreements_signature_record",
-    summary="Record a party's signature or acknowledgement of the latest version",
+    summary="Record the acting organisation's own signature or acknowledgement of the latest "
+    "version",
 )
 def signature_record(request: HttpRequest, agreement_id: int, payload: SignatureIn) -> Any:
     actor = acting(request)

@@ -200,7 +200,9 @@ class SignatureForm(forms.Form):
         help_text=_("Name and position of who signed for the party."),
     )
 
-    def __init__(self, data: Any = None, *, version: AgreementVersion) -> None:
+    def __init__(
+        self, data: Any = None, *, version: AgreementVersion, own_organisation_id: int | None
+    ) -> None:
         initial = {
             "version": version.number,
             "kind": SignatureKind.ACKNOWLEDGEMENT
@@ -210,11 +212,24 @@ class SignatureForm(forms.Form):
         super().__init__(data, initial=initial)
         party = self.fields["party"]
         assert isinstance(party, forms.ChoiceField)
+        party.help_text = _("Each party records its own signature.")
+        # Only the acting organisation signs for itself (issue 9); the service refuses others.
         party.choices = [
             (p.organisation_id, p.organisation.name)
             for p in version.parties.all()
-            if states.signature_of(p) is None
-        ] or _party_choices(version)
+            if p.organisation_id == own_organisation_id
+        ]
+
+
+class FlowApproveForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    sender = forms.IntegerField(widget=forms.HiddenInput)
+    receiver = forms.IntegerField(widget=forms.HiddenInput)
+    categories = forms.CharField(widget=forms.HiddenInput, required=False)  # as the page showed
+
+    def seen(self) -> list[str]:
+        value: str = self.cleaned_data["categories"]
+        return [code for code in value.split(",") if code]
 
 
 class AmendForm(forms.Form):

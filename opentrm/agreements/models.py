@@ -193,13 +193,21 @@ class Signature(TimeStampedModel):
         null=True,
         related_name="+",
     )
+    # A signature nobody of the signing organisation recorded counts for nothing (issue 9): the
+    # migration that introduced the rule voided those; a voided signature stays for the record.
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True, editable=False)
+    void_reason = models.TextField(_("why it was voided"), blank=True, editable=False)
 
     class Meta:
         ordering = ["signed_on", "id"]
         verbose_name = _("signature")
         verbose_name_plural = _("signatures")
         constraints = [
-            models.UniqueConstraint(fields=["party"], name="agreements_signature_once_per_party"),
+            models.UniqueConstraint(
+                fields=["party"],
+                condition=Q(voided_at__isnull=True),
+                name="agreements_signature_once_per_party",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -220,6 +228,20 @@ class DataFlow(TimeStampedModel):
         AgreementParty, verbose_name=_("to"), on_delete=models.PROTECT, related_name="+"
     )
     categories = models.JSONField(_("data categories"), default=list, blank=True)
+    # What the sender organisation itself approved (issue 9): only these categories flow, and
+    # only those still in ``categories``. Anybody else's proposal waits here for the sender.
+    approved_categories = models.JSONField(
+        _("data categories approved by the sender"), default=list, blank=True
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
     class Meta:
         ordering = ["version", "sender", "receiver"]
@@ -236,6 +258,18 @@ class DataFlow(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.sender_id} -> {self.receiver_id}"
+
+    @property
+    def effective_categories(self) -> list[str]:
+        """The categories that flow: set, and approved by the sender."""
+        approved = set(self.approved_categories)
+        return [category for category in self.categories if category in approved]
+
+    @property
+    def pending_categories(self) -> list[str]:
+        """Set by someone, not (yet) approved by the sender: they do not flow."""
+        approved = set(self.approved_categories)
+        return [category for category in self.categories if category not in approved]
 
 
 class Meeting(TimeStampedModel):

@@ -52,7 +52,8 @@ class PartyView:
 @dataclass(frozen=True)
 class FlowView:
     flow: DataFlow
-    categories: list[str]
+    categories: list[str]  # approved by the sender: these flow
+    pending: list[str]  # set by someone else, awaiting the sender's approval: these do not
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,11 @@ def version_view(version: AgreementVersion) -> VersionView:
             for party in version.parties.all()
         ],
         flows=[
-            FlowView(flow=flow, categories=[_label(categories, c) for c in flow.categories])
+            FlowView(
+                flow=flow,
+                categories=[_label(categories, c) for c in flow.effective_categories],
+                pending=[_label(categories, c) for c in flow.pending_categories],
+            )
             for flow in version.flows.all()
             if flow.categories
         ],

@@ -83,13 +83,15 @@ def agreement_in_force_between(
 def flow_categories(
     version: AgreementVersion, sender_org_id: int, receiver_org_id: int
 ) -> set[str]:
+    """The categories the version lets flow from sender to receiver: only those the sender
+    organisation approved (issue 9); a flow somebody else set opens nothing until then."""
     categories: set[str] = set()
     for flow in version.flows.all():
         if (
             flow.sender.organisation_id == sender_org_id
             and flow.receiver.organisation_id == receiver_org_id
         ):
-            categories.update(flow.categories)
+            categories.update(flow.effective_categories)
     return categories
 
 
@@ -102,6 +104,64 @@ def allowed_categories(sender_org_id: int, receiver_org_id: int, on: date) -> fr
     for governing in agreement_in_force_between(sender_org_id, receiver_org_id, on):
         allowed |= flow_categories(governing.version, sender_org_id, receiver_org_id)
     return frozenset(FieldGroup(value) for value in allowed if value in _CATEGORIES)
+
+
+@dataclass(frozen=True)
+class Opening:
+    """One agreement in force, and the field groups its governing version lets flow from the
+    sender to one receiver (approved by the sender)."""
+
+    agreement: Agreement
+    version: AgreementVersion
+    groups: frozenset[FieldGroup]
+
+
+def openings_from(
+    sender_org_id: int, receiver_org_ids: Iterable[int], on: date
+) -> dict[int, list[Opening]]:
+    """For each receiver: the agreements in force on ``on`` through which the sender passes it
+    some field group, and which (what the owner of a case sees about who its agreements widen
+    access for). A fixed number of queries however many receivers."""
+    receivers = set(receiver_org_ids) - {sender_org_id}
+    found: dict[int, list[Opening]] = {receiver: [] for receiver in receivers}
+    if not receivers:
+        return found
+
+    def party(org_ids: Iterable[int]) -> Exists:
+        return Exists(
+            AgreementParty.objects.filter(
+                version__agreement_id=OuterRef("pk"), organisation_id__in=list(org_ids)
+            )
+        )
+
+    agreements = (
+        Agreement.objects.filter(party([sender_org_id]), party(receivers))
+        .prefetch_related(
+            *states.AGREEMENT_PREFETCH,
+            Prefetch(
+                "versions__flows",
+                queryset=DataFlow.objects.select_related("sender", "receiver"),
+            ),
+        )
+        .order_by("pk")
+    )
+    for agreement in agreements:
+        if not states.is_in_force(agreement, on):
+            continue
+        version = states.governing_version(agreement, on)
+        assert version is not None
+        parties = _party_org_ids(version)
+        if sender_org_id not in parties:
+            continue
+        for receiver in receivers & parties:
+            groups = frozenset(
+                FieldGroup(value)
+                for value in flow_categories(version, sender_org_id, receiver)
+                if value in _CATEGORIES
+            )
+            if groups:
+                found[receiver].append(Opening(agreement=agreement, version=version, groups=groups))
+    return found
 
 
 # --- lists and pages -----------------------------------------------------------------------

@@ -103,6 +103,40 @@ def _refuse(message: str, field: str = NON_FIELD_ERRORS) -> ValidationError:
     return ValidationError({field: message})
 
 
+def _deny(actor: Actor, agreement: Agreement, action: Action, organisation_id: int) -> None:
+    """Audit an attempt to decide for another organisation, then refuse it (403). Called
+    before the service's transaction opens, so the refusal's audit row stays."""
+    record_event(
+        event_type=EventType.ACCESS_DENIED,
+        actor=actor,
+        target=agreement,
+        detail={
+            "action": action.value,
+            "agreement_id": agreement.pk,
+            "organisation_id": organisation_id,
+        },
+    )
+    raise PermissionDenied
+
+
+def _scope_error(scope: str, country_ids: set[int], *, complete: bool) -> str | None:
+    """Why the parties' countries do not fit the scope, or None. While the draft is being
+    assembled (``complete=False``) only what can no longer be put right is refused; before a
+    signature the countries must match exactly."""
+    count = len(country_ids)
+    if scope == AgreementScope.NATIONAL and count > 1:
+        return _("The parties of a national agreement are all in one country.")
+    if scope == AgreementScope.BILATERAL and (count > 2 or (complete and count != 2)):
+        return _("The parties of a bilateral agreement are in exactly two countries.")
+    if scope == AgreementScope.MULTILATERAL and complete and count < 3:
+        return _("The parties of a multilateral agreement are in more than two countries.")
+    return None
+
+
+def _countries(version: AgreementVersion) -> set[int]:
+    return {party.organisation.country_id for party in version.parties.all()}
+
+
 def _open_draft(agreement: Agreement, today: date) -> AgreementVersion:
     """The latest version, if it may still change; otherwise a message that says why not."""
     if states.is_terminated(agreement, today) or agreement.terminated_on is not None:
@@ -245,6 +279,10 @@ def agreement_update(
     errors |= _validate_header(merged_header) if header_changes else {}
     merged = {name: getattr(draft, name) for name in CONTENT_FIELDS} | values
     errors |= _validate_content(merged)
+    if "scope" in header_changes and "scope" not in errors:
+        problem = _scope_error(header_changes["scope"], _countries(draft), complete=False)
+        if problem:
+            errors["scope"] = problem
     if errors:
         raise ValidationError(errors)
     if officers is not None:
@@ -307,6 +345,11 @@ def party_add(
         raise _refuse(_("Pick an active organisation from the directory."), "organisation")
     if organisation.pk in {party.organisation_id for party in draft.parties.all()}:
         raise _refuse(_("This organisation is already a party."), "organisation")
+    problem = _scope_error(
+        agreement.scope, _countries(draft) | {organisation.country_id}, complete=False
+    )
+    if problem:
+        raise _refuse(problem, "organisation")
     _validate_responsibilities(procedures, measures)
     party = AgreementParty(
         version=draft,
@@ -386,7 +429,12 @@ def flow_set(
     categories: Iterable[str],
 ) -> DataFlow:
     """Set the data categories the sender organisation may pass to the receiver under the
-    unsigned latest version (an empty list allows nothing)."""
+    unsigned latest version (an empty list allows nothing).
+
+    Only the sender decides what leaves it (issue 9): set by a coordinator or case manager of
+    the sender, the categories are approved at once; set by anyone else, they are a proposal
+    that opens nothing until the sender approves it (``flow_approve``). Narrowing keeps the
+    approval of what remains; widening never carries an approval over."""
     _require_editor(actor, agreement)
     agreement = _fresh(agreement)
     draft = _open_draft(agreement, timezone.localdate())
@@ -409,34 +457,125 @@ def flow_set(
         None,
     )
     before = sorted(flow.categories) if flow else []
+    approved_before = sorted(flow.approved_categories) if flow else []
+    by_sender = actor.may_approve_flows_from(sender_id)
+    approved = wanted if by_sender else [c for c in approved_before if c in wanted]
     if flow is None:
-        flow = DataFlow.objects.create(
-            version=draft, sender=sender, receiver=receiver, categories=wanted
+        flow = DataFlow(version=draft, sender=sender, receiver=receiver)
+    if before == wanted and approved_before == approved and flow.pk is not None:
+        return flow
+    flow.categories = wanted
+    flow.approved_categories = approved
+    if by_sender and wanted:
+        flow.approved_by, flow.approved_at = actor.user, timezone.now()
+    elif not approved:
+        flow.approved_by, flow.approved_at = None, None
+    flow.save()
+    record_event(
+        event_type=EventType.AGREEMENT_FLOW_CHANGED,
+        actor=actor,
+        target=agreement,
+        detail={
+            "agreement_id": agreement.pk,
+            "version": draft.number,
+            "sender_id": sender_id,
+            "receiver_id": receiver_id,
+            "categories": wanted,
+            "before": before,
+            "approved": approved,
+            "pending": flow.pending_categories,
+        },
+    )
+    return flow
+
+
+def flow_approve(
+    *,
+    actor: Actor,
+    agreement: Agreement,
+    version_number: int,
+    sender_id: int,
+    receiver_id: int,
+    categories: Iterable[str] | None = None,
+) -> DataFlow:
+    """The sender organisation approves a flow out of it as it stands: from now on (once the
+    version governs) those categories flow. Nobody approves for another organisation: the
+    attempt is audited and refused (403). Approving does not change the signed text, so it is
+    possible on the latest version and on the one that governs today. ``categories`` is what
+    the approver saw: if the flow changed meanwhile, nothing is approved."""
+    _require_editor(actor, agreement)
+    if not actor.may_approve_flows_from(sender_id):
+        _deny(actor, agreement, Action.AGREEMENT_SIGN, sender_id)
+    return _flow_approve(
+        actor=actor,
+        agreement=agreement,
+        version_number=version_number,
+        sender_id=sender_id,
+        receiver_id=receiver_id,
+        seen=None if categories is None else sorted(set(categories)),
+    )
+
+
+@transaction.atomic
+def _flow_approve(
+    *,
+    actor: Actor,
+    agreement: Agreement,
+    version_number: int,
+    sender_id: int,
+    receiver_id: int,
+    seen: list[str] | None,
+) -> DataFlow:
+    agreement = _fresh(agreement)
+    today = timezone.localdate()
+    if agreement.terminated_on is not None:
+        raise _refuse(_("This agreement has been terminated; its flows can no longer change."))
+    governing = states.governing_version(agreement, today)
+    candidates = [states.latest_version(agreement), *([governing] if governing else [])]
+    version = next((v for v in candidates if v.number == version_number), None)
+    if version is None:
+        raise _refuse(_("Approve flows of the current or the governing version."), "version")
+    flow = next(
+        (
+            f
+            for f in version.flows.all()
+            if f.sender.organisation_id == sender_id and f.receiver.organisation_id == receiver_id
+        ),
+        None,
+    )
+    if flow is None:
+        raise _refuse(_("There is no such data flow in this version."))
+    if seen is not None and seen != sorted(flow.categories):
+        raise _refuse(
+            _("Somebody changed this data flow meanwhile. Reload the page and check it again.")
         )
-    elif before != wanted:
-        flow.categories = wanted
-        flow.save(update_fields=["categories", "updated_at"])
-    if before != wanted:
-        record_event(
-            event_type=EventType.AGREEMENT_FLOW_CHANGED,
-            actor=actor,
-            target=agreement,
-            detail={
-                "agreement_id": agreement.pk,
-                "version": draft.number,
-                "sender_id": sender_id,
-                "receiver_id": receiver_id,
-                "categories": wanted,
-                "before": before,
-            },
-        )
+    if not flow.pending_categories:
+        return flow
+    pending = flow.pending_categories
+    flow.approved_categories = sorted(flow.categories)
+    flow.approved_by, flow.approved_at = actor.user, timezone.now()
+    flow.save(update_fields=["approved_categories", "approved_by", "approved_at", "updated_at"])
+    record_event(
+        event_type=EventType.AGREEMENT_FLOW_CHANGED,
+        actor=actor,
+        target=agreement,
+        detail={
+            "agreement_id": agreement.pk,
+            "version": version.number,
+            "sender_id": sender_id,
+            "receiver_id": receiver_id,
+            "categories": sorted(flow.categories),
+            "approved": sorted(flow.categories),
+            "newly_approved": sorted(pending),
+            "pending": [],
+        },
+    )
     return flow
 
 
 # --- signatures, amendments, termination ---------------------------------------------------------
 
 
-@transaction.atomic
 def signature_record(
     *,
     actor: Actor,
@@ -448,8 +587,35 @@ def signature_record(
     kind: str = SignatureKind.SIGNATURE,
 ) -> Signature:
     """Record that a party signed (or, for an amendment, acknowledged) a version. The
-    agreement (or the amendment) enters into force when the last party has signed."""
+    agreement (or the amendment) enters into force when the last party has signed.
+
+    Each party records its own signature (issue 9): a coordinator or case manager of that very
+    organisation. Recording another organisation's signature is audited and refused (403)."""
     _require_editor(actor, agreement)
+    if not actor.may_sign_for(organisation_id):
+        _deny(actor, agreement, Action.AGREEMENT_SIGN, organisation_id)
+    return _signature_record(
+        actor=actor,
+        agreement=agreement,
+        version_number=version_number,
+        organisation_id=organisation_id,
+        signed_on=signed_on,
+        signed_by=signed_by,
+        kind=kind,
+    )
+
+
+@transaction.atomic
+def _signature_record(
+    *,
+    actor: Actor,
+    agreement: Agreement,
+    version_number: int,
+    organisation_id: int,
+    signed_on: date,
+    signed_by: str,
+    kind: str,
+) -> Signature:
     agreement = _fresh(agreement)
     today = timezone.localdate()
     if agreement.terminated_on is not None:
@@ -472,6 +638,8 @@ def signature_record(
         errors["party"] = _("This party has already signed this version.")
     if len(list(latest.parties.all())) < states.MIN_PARTIES:
         errors[NON_FIELD_ERRORS] = _("Name at least two parties before recording signatures.")
+    elif problem := _scope_error(agreement.scope, _countries(latest), complete=True):
+        errors[NON_FIELD_ERRORS] = problem
     if signed_on > today:
         errors["signed_on"] = _("The date is in the future.")
     if not signed_by.strip():
@@ -557,6 +725,10 @@ def agreement_amend(*, actor: Actor, agreement: Agreement, note: str = "") -> Ag
             sender=copies[flow.sender_id],
             receiver=copies[flow.receiver_id],
             categories=flow.categories,
+            # The same text: what the sender approved stays approved.
+            approved_categories=flow.approved_categories,
+            approved_by_id=flow.approved_by_id,
+            approved_at=flow.approved_at,
         )
         for flow in latest.flows.all()
     )

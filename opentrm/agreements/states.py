@@ -42,13 +42,16 @@ AGREEMENT_PREFETCH = (
     ),
     Prefetch(
         "versions__parties__signatures",
-        queryset=Signature.objects.select_related("recorded_by").order_by("id"),
+        queryset=Signature.objects.filter(voided_at__isnull=True)
+        .select_related("recorded_by")
+        .order_by("id"),
     ),
 )
 
 
 def signature_of(party: AgreementParty) -> Signature | None:
-    signatures = list(party.signatures.all())
+    """The party's signature that counts (a voided one never does)."""
+    signatures = [s for s in party.signatures.all() if s.voided_at is None]
     return signatures[0] if signatures else None
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:agreement_id>/parties/new/", views.party_add, name="party_add"),
     path("<int:agreement_id>/parties/<int:party_id>/", views.party_edit, name="party_edit"),
     path("<int:agreement_id>/flows/", views.flow_edit, name="flow_edit"),
+    path("<int:agreement_id>/flows/approve/", views.flow_approve, name="flow_approve"),
     path("<int:agreement_id>/signatures/new/", views.signature_record, name="signature_record"),
     path("<int:agreement_id>/amend/", views.agreement_amend, name="agreement_amend"),
     path("<int:agreement_id>/terminate/", views.agreement_terminate, name="agreement_terminate"),

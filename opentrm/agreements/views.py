@@ -20,6 +20,7 @@ from opentrm.agreements.forms import (
     AgreementFilterForm,
     AgreementForm,
     AmendForm,
+    FlowApproveForm,
     FlowForm,
     MeetingCancelForm,
     MeetingForm,
@@ -107,6 +108,27 @@ def agreement_detail(request: HttpRequest, agreement_id: int) -> HttpResponse:
     summary = states.summary(agreement, today)
     may_edit = may_edit_agreement(actor, agreement)
     versions = [version_view(version) for version in reversed(states.versions_of(agreement))]
+    own_party = next(
+        (
+            party
+            for party in summary.latest.parties.all()
+            if actor.organisation_id is not None and party.organisation_id == actor.organisation_id
+        ),
+        None,
+    )
+    may_sign = (
+        may_edit
+        and own_party is not None
+        and actor.may_sign_for(own_party.organisation_id)
+        and states.signature_of(own_party) is None
+        and not agreement.terminated_on
+    )
+    approvable = {
+        f.flow.pk
+        for view in versions
+        for f in view.flows
+        if f.pending and actor.may_approve_flows_from(f.flow.sender.organisation_id)
+    }
     return render(
         request,
         "agreements/agreement_detail.html",
@@ -116,6 +138,8 @@ def agreement_detail(request: HttpRequest, agreement_id: int) -> HttpResponse:
             "versions": versions,
             "current": versions[0],
             "may_edit": may_edit,
+            "may_sign": may_sign,
+            "approvable": approvable if may_edit and not agreement.terminated_on else set(),
             "draft_editable": may_edit and summary.editable,
             "meetings": list(agreement.meetings.all()),
             "today": today,
@@ -229,12 +253,42 @@ def flow_edit(request: HttpRequest, agreement_id: int) -> HttpResponse:
     return _form_page(request, agreement, form, _("Data that may flow between parties"))
 
 
+@require_http_methods(["POST"])
+@actor_required(Action.AGREEMENT_EDIT)
+def flow_approve(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    """The sender organisation approves a flow out of it (a button on the agreement page)."""
+    actor = _actor(request)
+    agreement = access_agreement(actor, agreement_id, action="edit")
+    form = FlowApproveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The approval was not understood. Reload the page."))
+        return _detail(agreement, "flows")
+    try:
+        services.flow_approve(
+            actor=actor,
+            agreement=agreement,
+            version_number=form.cleaned_data["version"],
+            sender_id=form.cleaned_data["sender"],
+            receiver_id=form.cleaned_data["receiver"],
+            categories=form.seen(),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The data flow was approved."))
+    return _detail(agreement, "flows")
+
+
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.AGREEMENT_EDIT)
 def signature_record(request: HttpRequest, agreement_id: int) -> HttpResponse:
     actor = _actor(request)
     agreement = access_agreement(actor, agreement_id, action="edit")
-    form = SignatureForm(request.POST or None, version=states.latest_version(agreement))
+    form = SignatureForm(
+        request.POST or None,
+        version=states.latest_version(agreement),
+        own_organisation_id=actor.organisation_id,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.signature_record(

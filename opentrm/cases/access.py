@@ -126,3 +126,9 @@ def capped(groups: frozenset[FieldGroup], cap: list[str] | None) -> frozenset[Fi
     if cap is None:
         return groups
     return groups & frozenset(group for group in FieldGroup if group.value in cap)
+
+
+def may_view_sharing(actor: Actor, case: Case) -> bool:
+    """Which agreements and consents widen access to a case is the owner's to see: members of
+    the owner organisation whose role sees cases (issue 9)."""
+    return actor.may_view_cases() and case.owner_organisation_id == actor.organisation_id

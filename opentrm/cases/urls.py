@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("opentrm.cases.urls_services")),
     path("", include("opentrm.cases.urls_proceedings")),
     path("", include("opentrm.cases.urls_documents")),
+    path("", include("opentrm.cases.urls_sharing")),
 ]

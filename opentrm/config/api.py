@@ -201,6 +201,7 @@ def _register_routers() -> None:
     from opentrm.cases.api_assessments import router as assessments_router
     from opentrm.cases.api_documents import router as documents_router
     from opentrm.cases.api_services import router as services_router
+    from opentrm.cases.api_sharing import router as sharing_router
     from opentrm.directory.api import router as directory_router
     from opentrm.exchange.api import router as exchange_router
     from opentrm.referrals.api_import import router as referrals_import
@@ -210,7 +211,7 @@ def _register_routers() -> None:
 
     api.add_router("/directory/", directory_router)
     api.add_router("/account/", account_router)
-    for part in (assessments_router, services_router, documents_router):
+    for part in (assessments_router, services_router, documents_router, sharing_router):
         cases_router.add_router("", part)
     api.add_router("/cases/", cases_router)
     api.add_router("/agreements/", agreements_router)

@@ -17,6 +17,42 @@ def editor(world: World, org: str = "a") -> Actor:
     return world.actor(Role.CASE_MANAGER, org=org)
 
 
+def signer(organisation: Organisation) -> Actor:
+    """A case manager of ``organisation``: who records its signature and approves the data
+    flows out of it. For an organisation with none, one is made with an inactive membership,
+    so the organisation still counts as not working on this node (e.g. for exports)."""
+    from conftest import make_member
+    from opentrm.accounts.models import Membership, User
+
+    membership = (
+        Membership.objects.filter(
+            organisation=organisation,
+            role__in=[Role.CASE_MANAGER, Role.NATIONAL_COORDINATOR],
+            is_active=True,
+            user__is_active=True,
+        )
+        .select_related("user", "organisation")
+        .order_by("role", "pk")
+        .first()
+    )
+    if membership is None:
+        username = f"signer_{organisation.pk}"
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            membership = make_member(organisation, Role.CASE_MANAGER, username)
+            Membership.objects.filter(pk=membership.pk).update(is_active=False)
+        else:
+            membership = Membership.objects.select_related("user", "organisation").get(
+                user=user, organisation=organisation
+            )
+    return Actor(user=membership.user, membership=membership)
+
+
+def scope_for(organisations: Iterable[Organisation]) -> str:
+    countries = {organisation.country_id for organisation in organisations}
+    return {1: "national", 2: "bilateral"}.get(len(countries), "multilateral")
+
+
 def make_agreement(
     world: World,
     *,
@@ -29,24 +65,27 @@ def make_agreement(
     title: str = "Fictional MoU on referral",
 ) -> Agreement:
     """A draft registered by agency A's case manager, with agency A and ``others`` as parties
-    (agency B if none given); signed by every party when ``sign``."""
+    (agency B if none given), its scope fitting the parties' countries; each flow set by the
+    sender's case manager (so approved), and, when ``sign``, each party's signature recorded
+    by its own case manager."""
     actor = editor(world)
+    parties = list(others) or [world.agency_b]
     agreement = services.agreement_create(
         actor=actor,
         title=title,
         type="mou",
-        scope="bilateral",
+        scope=scope_for([world.agency_a, *parties]),
         content={
             "purpose": "Cooperate on the referral of presumed victims.",
             "valid_from": valid_from,
             "valid_until": valid_until,
         },
     )
-    for organisation in list(others) or [world.agency_b]:
+    for organisation in parties:
         services.party_add(actor=actor, agreement=agreement, organisation=organisation)
     for (sender, receiver), categories in (flows or {}).items():
         services.flow_set(
-            actor=actor,
+            actor=signer(sender),
             agreement=agreement,
             sender_id=sender.pk,
             receiver_id=receiver.pk,
@@ -65,7 +104,7 @@ def sign_all(world: World, agreement: Agreement, *, on: date | None = None) -> N
     for party in latest.parties.all():
         if states.signature_of(party) is None:
             services.signature_record(
-                actor=editor(world),
+                actor=signer(party.organisation),
                 agreement=fresh,
                 version_number=latest.number,
                 organisation_id=party.organisation_id,

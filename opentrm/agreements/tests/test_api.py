@@ -1,5 +1,6 @@
 import json
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.test import Client
 from django.utils import timezone
@@ -43,8 +44,10 @@ def test_the_whole_lifecycle_through_the_api(world: World, login: Login) -> None
         content_type="application/json",
     )
     assert response.status_code == 200, response.content
-    for org in (world.agency_a, world.agency_b):
-        response = client.post(
+    b_client = Client()
+    b_client.force_login(world.user(Role.CASE_MANAGER, org="b"))
+    for org, signer in ((world.agency_a, client), (world.agency_b, b_client)):
+        response = signer.post(
             f"{url}/signatures",
             json.dumps(
                 {
@@ -64,6 +67,8 @@ def test_the_whole_lifecycle_through_the_api(world: World, login: Login) -> None
             "sender_id": world.agency_a.pk,
             "receiver_id": world.agency_b.pk,
             "categories": ["contact", "identity"],
+            "approved_categories": ["contact", "identity"],
+            "pending_categories": [],
         }
     ]
     listed = client.get(BASE, {"status": "in_force"}).json()
@@ -78,15 +83,15 @@ def test_bad_input_names_the_field(world: World, login: Login) -> None:
         json.dumps(
             {
                 "version": 1,
-                "organisation_id": world.agency_c.pk,
-                "signed_on": timezone.localdate().isoformat(),
+                "organisation_id": world.agency_a.pk,
+                "signed_on": (timezone.localdate() + timedelta(days=1)).isoformat(),
                 "signed_by": "X",
             }
         ),
         content_type="application/json",
     )
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "party"
+    assert response.json()["errors"][0]["field"] == "signed_on"
 
 
 def test_others_get_404_and_viewers_403(world: World, login: Login) -> None:

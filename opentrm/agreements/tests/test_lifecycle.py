@@ -32,7 +32,7 @@ def test_it_is_a_draft_until_every_party_has_signed(world: World) -> None:
     assert status_of(agreement.pk) == Status.DRAFT
 
     services.signature_record(
-        actor=editor(world),
+        actor=editor(world, "b"),
         agreement=agreement,
         version_number=1,
         organisation_id=world.agency_b.pk,

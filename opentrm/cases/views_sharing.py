@@ -1,0 +1,62 @@
+"""Who a case's data is shared with, and why: the owner's view of the agreements and consents
+that widen access to it (issue 9). A page of its own, also loaded into the case page."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.policy import Action, Actor
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+from opentrm.cases.access import access_case, may_view_sharing
+from opentrm.cases.sharing_overview import case_sharing_overview, group_labels
+
+
+def _actor(request: HttpRequest) -> Actor:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    return actor
+
+
+@require_GET
+@actor_required(Action.CASE_VIEW)
+def case_sharing(request: HttpRequest, public_id: str) -> HttpResponse:
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    if not may_view_sharing(actor, case):
+        raise PermissionDenied
+    rows = case_sharing_overview(case)
+    record_event(
+        event_type=EventType.CASE_VIEWED,
+        actor=actor,
+        target=case,
+        detail={"groups": [], "view": "sharing"},
+    )
+    template = (
+        "cases/_sharing_panel.html"
+        if getattr(request, "htmx", False)
+        else "cases/case_sharing.html"
+    )
+    context = {
+        "case": case,
+        "rows": [
+            {
+                "organisation": row.participant.organisation,
+                "openings": [
+                    {
+                        "agreement": opening.agreement,
+                        "version": opening.version,
+                        "labels": group_labels(opening.groups),
+                    }
+                    for opening in row.openings
+                ],
+                "consent": row.consent,
+                "labels": group_labels(row.groups),
+            }
+            for row in rows
+        ],
+    }
+    response = render(request, template, context)
+    response["Cache-Control"] = "no-store"
+    return response
