@@ -15,7 +15,13 @@ from opentrm.accounts.policy import Action, Actor, FieldGroup
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import selectors, services, states
-from opentrm.cases.access import access_case, editable_groups
+from opentrm.cases.access import (
+    access_case,
+    editable_groups,
+    may_record_consent,
+    may_refer_case,
+    require_widening,
+)
 from opentrm.cases.forms import CaseDeleteForm, CaseRegisterForm, ConsentForm
 from opentrm.cases.forms_person import NameFormSet, PersonForm
 from opentrm.cases.models import ConsentRecord
@@ -106,14 +112,30 @@ def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         target=case,
         detail={"groups": sorted(view.groups)},
     )
-    consents = case.consents.select_related("recipient_organisation", "taken_by", "signed_form")
+    consents = case.consents.select_related(
+        "recipient_organisation", "taken_by", "taken_for", "withdrawn_for", "signed_form"
+    )
+    counted = set(selectors.counted_consents().filter(case=case).values_list("pk", flat=True))
+    corrected = set(
+        case.consents.filter(supersedes__isnull=False).values_list("supersedes_id", flat=True)
+    )
     return render(
         request,
         "cases/case_detail.html",
         {
             "view": view,
             "case": case,
-            "consents": [(consent, _consent_state(consent)) for consent in consents],
+            "consents": [
+                (
+                    consent,
+                    _consent_state(
+                        consent, counted=consent.pk in counted, corrected=consent.pk in corrected
+                    ),
+                )
+                for consent in consents
+            ],
+            "may_record_consent": may_record_consent(actor, case),
+            "may_refer_case": may_refer_case(actor, case),
             **participants_context(actor, case),
             **measures_context(actor, case),
             **assessments_context(actor, case),
@@ -128,7 +150,11 @@ def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     )
 
 
-def _consent_state(consent: ConsentRecord) -> str:
+def _consent_state(consent: ConsentRecord, *, counted: bool = True, corrected: bool = False) -> str:
+    if corrected:
+        return _("corrected by a later record")
+    if not counted:
+        return _("not counted: not recorded by the owner or a consent-taker")
     if consent.decision != "given":
         return _("refused")
     if consent.withdrawn_at is not None:
@@ -143,6 +169,8 @@ def _consent_state(consent: ConsentRecord) -> str:
 def consent_create(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
+    # Before the form's transaction: a refusal is audited and nothing is written.
+    require_widening(may_record_consent(actor, case), actor, case, action="consent.record")
     is_post = request.method == "POST"
     form = ConsentForm(request.POST if is_post else None, request.FILES if is_post else None)
     if is_post and form.is_valid():

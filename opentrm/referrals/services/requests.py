@@ -36,7 +36,7 @@ from opentrm.agreements.selectors import agreement_in_force_between, flow_catego
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import states
-from opentrm.cases.access import sharing_with, visible_groups
+from opentrm.cases.access import may_refer_case, require_widening, sharing_with, visible_groups
 from opentrm.cases.models import Case, DocumentType
 from opentrm.cases.models.person import AgeBand, Person
 from opentrm.cases.services.child import contact_country_of_origin_check
@@ -328,6 +328,8 @@ def request_create(
     audited) towards a child's country of origin after an asylum indication.
     """
     require(actor, Action.REFERRAL_SEND)
+    if case is not None:  # about a person: only the owner of her case asks abroad about her
+        require_widening(may_refer_case(actor, case), actor, case, action="referral.send")
     assert actor.membership is not None
     sender = actor.membership.organisation
     errors: dict[str, str] = {}
@@ -453,6 +455,10 @@ def request_send(
     kind needs, the sender must say it sends only what is allowed (``accept_partial``)."""
     _require_request(referral)
     _require_sender(actor, referral)
+    if referral.case is not None:  # a draft from before the owner rule, by a participant
+        require_widening(
+            may_refer_case(actor, referral.case), actor, referral.case, action="referral.send"
+        )
     if referral.status != S.DRAFT:
         raise ValidationError({"__all__": _("This request has already been sent.")})
     guard_origin(actor, referral.case, referral.receiver_country)
