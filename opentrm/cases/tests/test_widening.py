@@ -520,3 +520,41 @@ def test_it_withdraws_a_consent_once_under_concurrency(world: World) -> None:
     assert AuditEvent.objects.filter(event_type=EventType.CONSENT_WITHDRAWN).count() == 1
     consent.refresh_from_db()
     assert consent.withdrawn_at is not None
+
+
+def test_it_lets_a_referral_a_participant_sent_open_nothing(parties: Parties) -> None:
+    """A referral of the owner's case sent by a participant before the owner rule (written
+    here with the service's inner step, which skips the check): accepted, it joins nobody to
+    the case and its receiver sees nothing of the person."""
+    from opentrm.referrals.services import national
+
+    other = Organisation.objects.create(
+        country=parties.world.country_a, name="Another Shelter", type=OrganisationType.SHELTER
+    )
+    receiver = make_member(other, Role.CASE_MANAGER, "o_manager")
+    parties.consent(parties.owner, other)
+    make_agreement(
+        parties.world,
+        others=[other],
+        flows={(parties.world.agency_a, other): SHARED},
+        sign=True,
+        signed_on=timezone.localdate() - timedelta(days=5),
+    )
+    legacy = national._send_national(
+        actor=_actor(parties.police_officer),
+        case=parties.case,
+        receiver=other,
+        reason="onward",
+        urgency="routine",
+        measure_code="",
+        service_type="shelter",
+        needs=(),
+    )
+    national.referral_accept(
+        actor=_actor(receiver), referral=legacy, expected_version=legacy.version
+    )
+    assert not CaseParticipant.objects.filter(
+        case=parties.case, organisation=other, is_active=True
+    ).exists()
+    response = _api(receiver).get(f"/api/v1/cases/{parties.case.public_id}")
+    assert response.status_code == 404

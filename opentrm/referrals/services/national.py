@@ -29,7 +29,7 @@ from opentrm.cases.access import Sharing, may_refer_case, require_widening, shar
 from opentrm.cases.catalogue import loader
 from opentrm.cases.models import AgeBand, Case, CaseParticipant, Need, Person, ServiceType
 from opentrm.directory.models import AccreditationStatus, Organisation
-from opentrm.referrals.access import is_receiver, is_sender
+from opentrm.referrals.access import is_receiver, is_sender, originates_with_owner
 from opentrm.referrals.models import Referral, ReferralKind, ReferralStatus, Routing, Urgency
 from opentrm.referrals.services import core, exchange_link, timelines
 
@@ -476,6 +476,8 @@ def join_case(*, actor: Actor, referral: Referral) -> CaseParticipant | None:
     referral then did not give it its place and will not take it away."""
     case = referral.case
     assert case is not None
+    if not originates_with_owner(referral):
+        return None  # sent by a participant, not the owner: it gives no place on the case
     organisation_id = referral.receiver_organisation_id
     participant = (
         CaseParticipant.objects.select_for_update()

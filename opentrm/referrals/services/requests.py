@@ -42,7 +42,7 @@ from opentrm.cases.models.person import AgeBand, Person
 from opentrm.cases.services.child import contact_country_of_origin_check
 from opentrm.directory.models import AccreditationStatus, Organisation
 from opentrm.directory.validation import validate_country_code
-from opentrm.referrals.access import is_receiver, is_sender
+from opentrm.referrals.access import is_receiver, is_sender, originates_with_owner
 from opentrm.referrals.models import (
     Referral,
     ReferralKind,
@@ -182,6 +182,8 @@ def effective_groups(referral: Referral, *, on: date | None = None) -> frozenset
     """What the receiver may see today: the groups shared at sending that the gate still
     allows (consent in force, agreement in force)."""
     if referral.case is None or not referral.shared_groups:
+        return frozenset()
+    if not originates_with_owner(referral):  # a participant referred the owner's case onward
         return frozenset()
     known = {g.value for g in FieldGroup}
     stored = frozenset(FieldGroup(g) for g in referral.shared_groups if g in known)
