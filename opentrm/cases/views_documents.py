@@ -21,7 +21,12 @@ from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.policy import Action, Actor
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import access_case, require_widening, visible_groups
+from opentrm.cases.access import (
+    access_case,
+    may_name_consent_taker,
+    require_widening,
+    visible_groups,
+)
 from opentrm.cases.forms_documents import (
     CaseManagerForm,
     DocumentDeleteForm,
@@ -114,6 +119,7 @@ class ParticipantsSection:
 def participants_context(actor: Actor, case: Case) -> dict[str, Any]:
     """The organisations on the case, with their country and case manager."""
     may_manage = participant_services.may_manage_participants(actor, case)
+    may_name_takers = may_name_consent_taker(actor, case)  # rows are active participants
     rows = []
     for participant in participant_services.active_participants(case):
         is_owner = participant.organisation_id == case.owner_organisation_id
@@ -123,9 +129,7 @@ def participants_context(actor: Actor, case: Case) -> dict[str, Any]:
                 is_owner=is_owner,
                 may_set_case_manager=participant_services.may_set_case_manager(actor, participant),
                 may_remove=may_manage and not is_owner,
-                may_name_consent_taker=participant_services.may_name_consent_taker(
-                    actor, participant
-                ),
+                may_name_consent_taker=may_name_takers and not is_owner,
             )
         )
     return {"participants_section": ParticipantsSection(rows=rows, may_manage=may_manage)}

@@ -38,15 +38,6 @@ def may_manage_participants(actor: Actor, case: Case) -> bool:
     return access.may_manage_participants(actor, case)
 
 
-def may_name_consent_taker(actor: Actor, participant: CaseParticipant) -> bool:
-    """A case manager of the owner names another active participant as consent-taker."""
-    return (
-        access.may_name_consent_taker(actor, participant.case)
-        and participant.is_active
-        and participant.organisation_id != participant.case.owner_organisation_id
-    )
-
-
 def may_set_case_manager(actor: Actor, participant: CaseParticipant) -> bool:
     """A case manager of the participating organisation names its case manager."""
     return (

@@ -558,3 +558,70 @@ def test_it_lets_a_referral_a_participant_sent_open_nothing(parties: Parties) ->
     ).exists()
     response = _api(receiver).get(f"/api/v1/cases/{parties.case.public_id}")
     assert response.status_code == 404
+
+
+def test_it_refuses_a_correction_of_another_purpose_or_a_second_one(parties: Parties) -> None:
+    from django.core.exceptions import ValidationError
+
+    first = parties.consent(parties.owner, parties.police)
+    with pytest.raises(ValidationError) as other_recipient:
+        parties.consent(parties.owner, parties.guardianship, supersedes=first)
+    assert "supersedes" in other_recipient.value.message_dict
+    parties.consent(parties.owner, parties.police, decision="refused", supersedes=first)
+    with pytest.raises(ValidationError) as twice:
+        parties.consent(parties.owner, parties.police, supersedes=first)
+    assert "supersedes" in twice.value.message_dict
+    assert ConsentRecord.objects.filter(case=parties.case).count() == 2
+
+
+def test_it_keeps_the_owner_a_consent_taker_and_refuses_a_bad_form(parties: Parties) -> None:
+    from django.core.exceptions import ValidationError
+
+    owner_row = parties.participant(parties.world.agency_a)
+    with pytest.raises(ValidationError):
+        participant_set_consent_taker(
+            actor=parties.owner, participant=owner_row, takes_consent=False
+        )
+    guardianship = parties.participant(parties.guardianship)
+    client = _client(parties.owner_membership())
+    url = reverse("cases:participant_consent_taker", args=[parties.case.public_id, guardianship.pk])
+    assert client.post(url, {"takes_consent": "maybe"}).status_code == 302
+    guardianship.refresh_from_db()
+    assert guardianship.takes_consent is False
+    # Naming twice records one event; a removed participant cannot be named.
+    participant_set_consent_taker(actor=parties.owner, participant=guardianship, takes_consent=True)
+    participant_set_consent_taker(actor=parties.owner, participant=guardianship, takes_consent=True)
+    assert AuditEvent.objects.filter(event_type=EventType.CONSENT_TAKER_NAMED).count() == 1
+    from opentrm.cases.services import participant_remove
+
+    participant_remove(actor=parties.owner, participant=guardianship)
+    guardianship.refresh_from_db()
+    assert guardianship.takes_consent is False
+    with pytest.raises(ValidationError):
+        participant_set_consent_taker(
+            actor=parties.owner, participant=guardianship, takes_consent=True
+        )
+
+
+def test_it_withdraws_a_consent_once_when_asked_twice(parties: Parties) -> None:
+    consent = parties.consent(parties.owner, parties.police)
+    stale = ConsentRecord.objects.get(pk=consent.pk)
+    consent_withdraw(actor=parties.owner, consent=consent)
+    again = consent_withdraw(actor=parties.owner, consent=stale)  # read before the first
+    assert again.withdrawn_at == ConsentRecord.objects.get(pk=consent.pk).withdrawn_at
+    assert AuditEvent.objects.filter(event_type=EventType.CONSENT_WITHDRAWN).count() == 1
+
+
+def test_it_rechecks_a_loosened_safeguard_inside_the_transaction(parties: Parties) -> None:
+    """The check before the transaction read the record; the write checks it again."""
+    from opentrm.cases.services import child
+
+    parties.consent(parties.owner, parties.guardianship)
+    with pytest.raises(PermissionDenied):
+        child._update(
+            actor=_actor(parties.guardian),
+            case=parties.case,
+            expected_version=0,
+            changes={"family_tracing_in_best_interests": True},
+        )
+    assert not ChildSafeguards.objects.filter(case=parties.case).exists()
