@@ -625,3 +625,33 @@ def test_it_rechecks_a_loosened_safeguard_inside_the_transaction(parties: Partie
             changes={"family_tracing_in_best_interests": True},
         )
     assert not ChildSafeguards.objects.filter(case=parties.case).exists()
+
+
+def test_it_corrects_a_consent_from_the_case_page(parties: Parties) -> None:
+    wrong = parties.consent(parties.owner, parties.police, information_given="Told too little.")
+    client = _client(parties.owner_membership())
+    page = client.get(reverse("cases:case_detail", args=[parties.case.public_id]))
+    url = reverse("cases:consent_create", args=[parties.case.public_id])
+    assert f"{url}?supersedes={wrong.pk}" in page.content.decode()
+    form = client.get(url, {"supersedes": wrong.pk})
+    assert "Told too little." in form.content.decode()
+    fields = {
+        "supersedes": wrong.pk,
+        "purpose": "share_data",
+        "decision": "given",
+        "decided_on": timezone.localdate().isoformat(),
+        "recipient_organisation": parties.police.pk,
+        "explained_in": "sq",
+        "information_given": "Who sees what, why, the risks, the right to withdraw.",
+    }
+    assert client.post(url, fields).status_code == 302
+    right = ConsentRecord.objects.get(supersedes=wrong)
+    assert right.information_given.startswith("Who sees what")
+    wrong.refresh_from_db()
+    assert wrong.information_given == "Told too little."
+    again = client.post(url, fields)  # a record is corrected once: said above the form
+    assert again.status_code == 200
+    assert "already been corrected" in again.content.decode()
+    page = client.get(reverse("cases:case_detail", args=[parties.case.public_id]))
+    assert "corrected by a later record" in page.content.decode()
+    assert f"{url}?supersedes={wrong.pk}" not in page.content.decode()
