@@ -1160,6 +1160,13 @@ ROUTES_DOCUMENTS = [
         args=_added_participant,
     ),
     Route(
+        "cases:participant_consent_taker",  # names agency C consent-taker, redirects (302)
+        case_participants(Role.CASE_MANAGER, gate=(Role.CASE_MANAGER,)),
+        method="post",
+        args=_added_participant,
+        data=lambda o: {"takes_consent": "1"},
+    ),
+    Route(
         "cases:participant_case_manager",  # agency A's own row: A's case manager
         case_participants(Role.CASE_MANAGER, gate=(Role.CASE_MANAGER,)),
         args=_owner_participant,
@@ -1196,6 +1203,14 @@ ROUTES_DOCUMENTS = [
         args=lambda o: [o.case_id],
         json=True,
         data=lambda o: {"organisation_id": o.world.agency_c.pk},
+    ),
+    Route(
+        "api-1:cases_participant_consent_taker",
+        case_participants(Role.CASE_MANAGER, gate=(Role.CASE_MANAGER,)),
+        method="post",
+        args=_added_participant,
+        json=True,
+        data=lambda o: {"takes_consent": True},
     ),
     Route(
         "api-1:cases_participant_case_manager",

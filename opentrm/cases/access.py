@@ -3,18 +3,20 @@ is theirs but the action is not; and what of it an organisation that does not ow
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Literal, NoReturn
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.policy import Access, Actor, FieldGroup
+from opentrm.accounts.policy import Access, Action, Actor, FieldGroup
 from opentrm.accounts.roles import Role
 from opentrm.agreements.selectors import allowed_categories
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
 from opentrm.cases.models import Case, CaseParticipant, ConsentPurpose, ConsentRecord
-from opentrm.cases.selectors import consent_in_force
+from opentrm.cases.selectors import consent_in_force, consent_takers
 from opentrm.directory.models import Organisation
 
 Intent = Literal["view", "delete"]
@@ -38,6 +40,79 @@ def access_case(actor: Actor, public_id: str, *, action: Intent = "view") -> Cas
     if action == "delete" and not may_delete_case(actor, case):
         raise PermissionDenied
     return case
+
+
+# --- Who may widen access to a case (docs/permissions.md, "Who may widen access to a case") -----
+#
+# Every write that lets an organisation see more of a case (a consent, a consent-taker, a
+# participant, a referral and what it shares, a loosened child safeguard) belongs to the case's
+# owner organisation. A participant reads and works on what it was given; it never widens
+# access for itself or for anyone else. The services call these predicates, and
+# ``refuse_widening`` audits a refusal.
+
+
+def acts_for_owner(actor: Actor, case: Case) -> bool:
+    """The actor acts for the organisation that owns the case."""
+    return actor.is_member and actor.organisation_id == case.owner_organisation_id
+
+
+def may_record_consent(actor: Actor, case: Case) -> bool:
+    """Record, correct or withdraw the person's consent decisions: a member with
+    ``consent.record`` of the owner organisation, or of an organisation the owner named as
+    consent-taker for this case (``CaseParticipant.takes_consent``)."""
+    return (
+        actor.may(Action.CONSENT_RECORD)
+        and actor.organisation_id is not None
+        and actor.organisation_id in consent_takers(case)
+    )
+
+
+def may_name_consent_taker(actor: Actor, case: Case) -> bool:
+    """Name or un-name a consent-taker: a case manager of the owner organisation."""
+    return actor.may(Action.CASE_PARTICIPANTS_MANAGE) and acts_for_owner(actor, case)
+
+
+def may_manage_participants(actor: Actor, case: Case) -> bool:
+    """Add and remove participating organisations: a case manager of the owner organisation."""
+    return actor.may(Action.CASE_PARTICIPANTS_MANAGE) and acts_for_owner(actor, case)
+
+
+def may_refer_case(actor: Actor, case: Case) -> bool:
+    """Refer the case to another organisation (and so choose what the referral shares): a
+    member with ``referral.send`` of the owner organisation. A participant may take its own
+    steps on a referral it received, and a focal point may route one addressed to it, but it
+    never refers the owner's case onward."""
+    return actor.may(Action.REFERRAL_SEND) and acts_for_owner(actor, case)
+
+
+def may_loosen_child_safeguards(actor: Actor, case: Case) -> bool:
+    """Record a child safeguard that opens something (lifting an asylum indication, a welfare
+    clearance or best-interests determination that lets a return go ahead, family tracing in
+    the child's best interests, an age assessment finding an adult): the owner organisation,
+    with edit access to child protection."""
+    return acts_for_owner(actor, case) and (
+        actor.field_group_access(FieldGroup.CHILD_PROTECTION) >= Access.EDIT
+    )
+
+
+def refuse_widening(actor: Actor, case: Case, *, action: str) -> NoReturn:
+    """Audit a refused attempt to widen access to ``case`` and raise PermissionDenied.
+
+    The event is written at once; call this before opening the service's transaction (a
+    refusal inside it would roll the event back with everything else)."""
+    record_event(
+        event_type=EventType.ACCESS_DENIED,
+        actor=actor,
+        target=case,
+        detail={"action": action, "case_id": case.pk, "reason": "not_owner"},
+    )
+    raise PermissionDenied
+
+
+def require_widening(allowed: bool, actor: Actor, case: Case, *, action: str) -> None:
+    """``refuse_widening`` unless ``allowed``."""
+    if not allowed:
+        refuse_widening(actor, case, action=action)
 
 
 # --- The consent + agreement gate (issue 4; docs/permissions.md, rule 3) ------------------------

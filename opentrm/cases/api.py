@@ -14,7 +14,7 @@ from opentrm.accounts.policy import Action, FieldGroup
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import selectors, services, states
-from opentrm.cases.access import access_case
+from opentrm.cases.access import access_case, may_record_consent, require_widening
 from opentrm.cases.models import Case, ConsentRecord
 from opentrm.cases.schemas import (
     CaseIn,
@@ -150,13 +150,7 @@ def case_detail(request: HttpRequest, public_id: str) -> Any:
     return _case_out(view)
 
 
-def _consent_out(consent: ConsentRecord) -> ConsentOut:
-    today = timezone.localdate()
-    in_force = (
-        consent.decision == "given"
-        and consent.withdrawn_at is None
-        and (consent.expires_on is None or consent.expires_on >= today)
-    )
+def _consent_out(consent: ConsentRecord, *, counted: bool) -> ConsentOut:
     return ConsentOut(
         id=consent.pk,
         purpose=consent.purpose,
@@ -166,8 +160,16 @@ def _consent_out(consent: ConsentRecord) -> ConsentOut:
         recipient_organisation_id=consent.recipient_organisation_id,
         recipient_country=consent.recipient_country,
         withdrawn_at=consent.withdrawn_at.isoformat() if consent.withdrawn_at else None,
-        in_force=in_force,
+        in_force=counted and selectors.decision_in_force(consent, timezone.localdate()),
+        recorded_for_organisation_id=consent.taken_for_id,
+        recorded_by_user_id=consent.taken_by_id,
+        withdrawn_for_organisation_id=consent.withdrawn_for_id,
+        supersedes_id=consent.supersedes_id,
     )
+
+
+def _counts(consent: ConsentRecord) -> bool:
+    return selectors.counted_consents().filter(pk=consent.pk).exists()
 
 
 @router.get(
@@ -185,7 +187,8 @@ def consent_list(request: HttpRequest, public_id: str) -> Any:
         target=case,
         detail={"view": "consents", "via": "api"},
     )
-    return [_consent_out(consent) for consent in case.consents.all()]
+    counted = set(selectors.counted_consents().filter(case=case).values_list("pk", flat=True))
+    return [_consent_out(consent, counted=consent.pk in counted) for consent in case.consents.all()]
 
 
 @router.post(
@@ -198,6 +201,14 @@ def consent_list(request: HttpRequest, public_id: str) -> Any:
 def consent_record(request: HttpRequest, public_id: str, payload: ConsentIn) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
+    require_widening(may_record_consent(actor, case), actor, case, action="consent.record")
+    supersedes = None
+    if payload.supersedes_id is not None:
+        supersedes = ConsentRecord.objects.filter(pk=payload.supersedes_id, case=case).first()
+        if supersedes is None:
+            raise ValidationError(
+                {"supersedes_id": _("There is no consent record with this id on the case.")}
+            )
     recipient = None
     if payload.recipient_organisation_id is not None:
         recipient = Organisation.objects.filter(
@@ -219,8 +230,9 @@ def consent_record(request: HttpRequest, public_id: str, payload: ConsentIn) -> 
         recipient_country=payload.recipient_country.upper(),
         expires_on=payload.expires_on,
         interpreter=payload.interpreter,
+        supersedes=supersedes,
     )
-    return Status(201, _consent_out(consent))
+    return Status(201, _consent_out(consent, counted=_counts(consent)))
 
 
 @router.post(
@@ -234,4 +246,5 @@ def consent_withdraw(request: HttpRequest, public_id: str, consent_id: int) -> A
     actor = acting(request)
     case = access_case(actor, public_id)
     consent = get_object_or_404(ConsentRecord, pk=consent_id, case=case)
-    return _consent_out(services.consent_withdraw(actor=actor, consent=consent))
+    consent = services.consent_withdraw(actor=actor, consent=consent)
+    return _consent_out(consent, counted=_counts(consent))

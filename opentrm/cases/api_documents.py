@@ -19,10 +19,11 @@ from opentrm.accounts.models import User
 from opentrm.accounts.policy import Action
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import access_case, visible_groups
+from opentrm.cases.access import access_case, require_widening, visible_groups
 from opentrm.cases.models import Case, CaseDocument, CaseNote, CaseParticipant
 from opentrm.cases.schemas_documents import (
     CaseManagerIn,
+    ConsentTakerIn,
     DocumentOut,
     NoteIn,
     NoteOut,
@@ -231,6 +232,8 @@ def _participant_out(case: Case, participant: CaseParticipant) -> ParticipantOut
         is_owner=participant.organisation_id == case.owner_organisation_id,
         case_manager_id=participant.case_manager_id,
         case_manager=(manager.get_full_name() or manager.get_username()) if manager else "",
+        takes_consent=participant.organisation_id == case.owner_organisation_id
+        or participant.takes_consent,
     )
 
 
@@ -259,8 +262,12 @@ def participant_list(request: HttpRequest, public_id: str) -> Any:
 def participant_add(request: HttpRequest, public_id: str, payload: ParticipantIn) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
-    if not participant_services.may_manage_participants(actor, case):
-        raise PermissionDenied
+    require_widening(
+        participant_services.may_manage_participants(actor, case),
+        actor,
+        case,
+        action="participant.add",
+    )
     organisation = (
         Organisation.objects.select_related("country").filter(pk=payload.organisation_id).first()
     )
@@ -308,4 +315,28 @@ def participant_case_manager(
         )
     except ValidationError as error:
         raise ValidationError({"case_manager_id": error.messages}) from None
+    return _participant_out(case, participant)
+
+
+@router.post(
+    "/{public_id}/participants/{participant_id}/consent-taker",
+    auth=member_auth(Action.CASE_PARTICIPANTS_MANAGE),
+    response={200: ParticipantOut, **_ERRORS},
+    url_name="cases_participant_consent_taker",
+    summary="Name or un-name an organisation as consent-taker (case managers of the owner only)",
+)
+def participant_consent_taker(
+    request: HttpRequest, public_id: str, participant_id: int, payload: ConsentTakerIn
+) -> Any:
+    actor = acting(request)
+    case = access_case(actor, public_id)
+    participant = get_object_or_404(
+        CaseParticipant.objects.select_related("case", "organisation__country", "case_manager"),
+        pk=participant_id,
+        case=case,
+        is_active=True,
+    )
+    participant = participant_services.participant_set_consent_taker(
+        actor=actor, participant=participant, takes_consent=payload.takes_consent
+    )
     return _participant_out(case, participant)

@@ -91,6 +91,7 @@ class ConsentForm(forms.Form):
     information_given = forms.CharField(
         label=_("What the person was told"), widget=forms.Textarea(attrs={"rows": 4})
     )
+    supersedes = forms.IntegerField(widget=forms.HiddenInput, required=False)
     signed_form = forms.FileField(
         label=_("Scanned signature"),
         required=False,

@@ -101,6 +101,11 @@ class ConsentIn(Schema):
     recipient_country: str = ""
     expires_on: date | None = None
     interpreter: str = ""
+    supersedes_id: int | None = Field(
+        default=None,
+        description="The earlier record of the same purpose and recipient this one corrects; "
+        "the earlier record stays in the register and stops counting.",
+    )
 
 
 class ConsentOut(Schema):
@@ -112,4 +117,13 @@ class ConsentOut(Schema):
     recipient_organisation_id: int | None
     recipient_country: str
     withdrawn_at: str | None
-    in_force: bool
+    in_force: bool = Field(
+        description="Counts today: given, not withdrawn, not expired, not corrected, and "
+        "recorded by the owner organisation or a consent-taker it names."
+    )
+    recorded_for_organisation_id: int = Field(
+        description="The organisation that recorded the person's decision."
+    )
+    recorded_by_user_id: int
+    withdrawn_for_organisation_id: int | None = None
+    supersedes_id: int | None = None

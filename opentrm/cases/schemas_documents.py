@@ -57,6 +57,14 @@ class CaseManagerIn(Schema):
     case_manager_id: int | None = Field(description="A user of your organisation, or null.")
 
 
+class ConsentTakerIn(Schema):
+    takes_consent: bool = Field(
+        description="true: the organisation may record and withdraw the person's consent "
+        "decisions on the case; false: only the owner does (the decisions it recorded stop "
+        "counting)."
+    )
+
+
 class ParticipantOut(Schema):
     id: int
     organisation_id: int
@@ -65,3 +73,7 @@ class ParticipantOut(Schema):
     is_owner: bool
     case_manager_id: int | None
     case_manager: str = Field(description="The case manager's name, empty when none is named.")
+    takes_consent: bool = Field(
+        default=False,
+        description="Records the person's consent decisions: the owner, or named by it.",
+    )

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from opentrm.accounts.policy import Actor, FieldGroup
@@ -83,6 +83,35 @@ def case_view(*, actor: Actor, case: Case, is_child: bool | None = None) -> Case
     )
 
 
+def consent_takers(case: Case) -> set[int]:
+    """Ids of the organisations whose consent records count on ``case``: the owner, and the
+    active participants the owner named as consent-taker."""
+    named = CaseParticipant.objects.filter(case=case, is_active=True, takes_consent=True)
+    return {case.owner_organisation_id, *named.values_list("organisation_id", flat=True)}
+
+
+def _recorded_by_a_taker(case_id: str = "case_id", taken_for: str = "taken_for_id") -> Q:
+    """A consent row counts only when recorded for the case's owner or for an organisation the
+    owner names as consent-taker today. A row recorded by anyone else (an old row, a forged
+    one, or one whose taker was un-named since) opens nothing."""
+    named = CaseParticipant.objects.filter(
+        case_id=OuterRef(case_id),
+        organisation_id=OuterRef(taken_for),
+        is_active=True,
+        takes_consent=True,
+    )
+    return Q(**{taken_for: F("case__owner_organisation_id")}) | Q(Exists(named))
+
+
+def counted_consents() -> QuerySet[ConsentRecord]:
+    """The consent records that count: recorded by the owner or a named consent-taker, and not
+    corrected by a later record that counts itself (``supersedes``)."""
+    correction = ConsentRecord.objects.filter(supersedes_id=OuterRef("pk")).filter(
+        _recorded_by_a_taker()
+    )
+    return ConsentRecord.objects.filter(_recorded_by_a_taker()).exclude(Exists(correction))
+
+
 def consent_in_force(
     *,
     case: Case,
@@ -94,16 +123,24 @@ def consent_in_force(
     """The consent that allows ``purpose`` (for this recipient) today, or None.
 
     The newest decision counts: a refusal after a consent ends it, as does a withdrawal or the
-    expiry date. A consent for a country covers the organisations in it.
+    expiry date. A consent for a country covers the organisations in it. Only decisions
+    recorded by the owner organisation or a named consent-taker count (``counted_consents``).
     """
     day = on or timezone.localdate()
-    decisions = ConsentRecord.objects.filter(case=case, purpose=purpose, decided_on__lte=day)
+    decisions = counted_consents().filter(case=case, purpose=purpose, decided_on__lte=day)
     if purpose == ConsentPurpose.SHARE_DATA:
         decisions = decisions.filter(share_recipient(organisation, country_code))
     latest = decisions.order_by("-decided_on", "-id").first()
     if latest is None or not decision_in_force(latest, day):
         return None
     return latest
+
+
+def latest_decision(*, case: Case, purpose: str) -> ConsentRecord | None:
+    """The newest counted decision for ``purpose`` (given or refused), in force or not."""
+    return (
+        counted_consents().filter(case=case, purpose=purpose).order_by("-decided_on", "-id").first()
+    )
 
 
 def share_recipient(organisation: Organisation | None, country_code: str = "") -> Q:
@@ -132,9 +169,8 @@ def cases_consenting_to_share(
     its country) is in force on ``on``: ``consent_in_force`` for many cases, in one query."""
     latest: dict[int, ConsentRecord] = {}
     decisions = (
-        ConsentRecord.objects.filter(
-            case_id__in=list(case_ids), purpose=ConsentPurpose.SHARE_DATA, decided_on__lte=on
-        )
+        counted_consents()
+        .filter(case_id__in=list(case_ids), purpose=ConsentPurpose.SHARE_DATA, decided_on__lte=on)
         .filter(share_recipient(organisation))
         .order_by("case_id", "-decided_on", "-id")
     )

@@ -24,6 +24,11 @@ urlpatterns = [
         name="participant_remove",
     ),
     path(
+        "<uuid:public_id>/participants/<int:participant_id>/consent-taker/",
+        views.participant_consent_taker,
+        name="participant_consent_taker",
+    ),
+    path(
         "<uuid:public_id>/participants/<int:participant_id>/case-manager/",
         views.participant_case_manager,
         name="participant_case_manager",

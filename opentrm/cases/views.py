@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,10 +15,16 @@ from opentrm.accounts.policy import Action, Actor, FieldGroup
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import selectors, services, states
-from opentrm.cases.access import access_case, editable_groups
+from opentrm.cases.access import (
+    access_case,
+    editable_groups,
+    may_record_consent,
+    may_refer_case,
+    require_widening,
+)
 from opentrm.cases.forms import CaseDeleteForm, CaseRegisterForm, ConsentForm
 from opentrm.cases.forms_person import NameFormSet, PersonForm
-from opentrm.cases.models import ConsentRecord
+from opentrm.cases.models import Case, ConsentRecord
 from opentrm.cases.services.documents import consent_signed_form_attach, files_removed_on_rollback
 from opentrm.cases.sharing import prime_sharing
 from opentrm.cases.views_assessments import assessments_context
@@ -106,14 +112,31 @@ def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         target=case,
         detail={"groups": sorted(view.groups)},
     )
-    consents = case.consents.select_related("recipient_organisation", "taken_by", "signed_form")
+    consents = case.consents.select_related(
+        "recipient_organisation", "taken_by", "taken_for", "withdrawn_for", "signed_form"
+    )
+    counted = set(selectors.counted_consents().filter(case=case).values_list("pk", flat=True))
+    corrected = set(
+        case.consents.filter(supersedes__isnull=False).values_list("supersedes_id", flat=True)
+    )
     return render(
         request,
         "cases/case_detail.html",
         {
             "view": view,
             "case": case,
-            "consents": [(consent, _consent_state(consent)) for consent in consents],
+            "consents": [
+                (
+                    consent,
+                    _consent_state(
+                        consent, counted=consent.pk in counted, corrected=consent.pk in corrected
+                    ),
+                    consent.pk in corrected,
+                )
+                for consent in consents
+            ],
+            "may_record_consent": may_record_consent(actor, case),
+            "may_refer_case": may_refer_case(actor, case),
             **participants_context(actor, case),
             **measures_context(actor, case),
             **assessments_context(actor, case),
@@ -128,7 +151,11 @@ def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     )
 
 
-def _consent_state(consent: ConsentRecord) -> str:
+def _consent_state(consent: ConsentRecord, *, counted: bool = True, corrected: bool = False) -> str:
+    if corrected:
+        return _("corrected by a later record")
+    if not counted:
+        return _("not counted: not recorded by the owner or a consent-taker")
     if consent.decision != "given":
         return _("refused")
     if consent.withdrawn_at is not None:
@@ -143,8 +170,16 @@ def _consent_state(consent: ConsentRecord) -> str:
 def consent_create(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
+    # Before the form's transaction: a refusal is audited and nothing is written.
+    require_widening(may_record_consent(actor, case), actor, case, action="consent.record")
     is_post = request.method == "POST"
-    form = ConsentForm(request.POST if is_post else None, request.FILES if is_post else None)
+    # ?supersedes=<id>: correct that record with a new one (the register is append-only).
+    corrected = _corrected_consent(case, request.POST if is_post else request.GET)
+    form = ConsentForm(
+        request.POST if is_post else None,
+        request.FILES if is_post else None,
+        initial=_correction_initial(corrected) if corrected else None,
+    )
     if is_post and form.is_valid():
         data = form.cleaned_data
         try:
@@ -161,15 +196,43 @@ def consent_create(request: HttpRequest, public_id: str) -> HttpResponse:
                     recipient_country=data["recipient_country"].strip().upper(),
                     expires_on=data["expires_on"],
                     interpreter=data["interpreter"],
+                    supersedes=corrected,
                 )
                 if data["signed_form"]:
                     _attach_signed_form(actor, consent, data["signed_form"])
         except ValidationError as error:
-            add_service_errors(form, error)
+            for message in add_service_errors(form, error, handled_elsewhere=("supersedes",)).get(
+                "supersedes", []
+            ):
+                form.add_error(None, message)  # the field is hidden: say it above the form
         else:
             messages.success(request, _("The consent decision was recorded."))
             return redirect("cases:case_detail", case.public_id)
-    return render(request, "cases/consent_form.html", {"form": form, "case": case})
+    return render(
+        request, "cases/consent_form.html", {"form": form, "case": case, "corrected": corrected}
+    )
+
+
+def _corrected_consent(case: Case, data: QueryDict) -> ConsentRecord | None:
+    raw = data.get("supersedes") or ""
+    if not raw.isdigit():
+        return None
+    return get_object_or_404(ConsentRecord, pk=int(raw), case=case)
+
+
+def _correction_initial(consent: ConsentRecord) -> dict[str, object]:
+    return {
+        "supersedes": consent.pk,
+        "purpose": consent.purpose,
+        "decision": consent.decision,
+        "decided_on": consent.decided_on,
+        "recipient_organisation": consent.recipient_organisation_id,
+        "recipient_country": consent.recipient_country,
+        "expires_on": consent.expires_on,
+        "explained_in": consent.explained_in,
+        "interpreter": consent.interpreter,
+        "information_given": consent.information_given,
+    }
 
 
 def _attach_signed_form(actor: Actor, consent: ConsentRecord, upload: UploadedFile) -> None:

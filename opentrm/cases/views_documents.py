@@ -21,7 +21,12 @@ from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.policy import Action, Actor
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import access_case, visible_groups
+from opentrm.cases.access import (
+    access_case,
+    may_name_consent_taker,
+    require_widening,
+    visible_groups,
+)
 from opentrm.cases.forms_documents import (
     CaseManagerForm,
     DocumentDeleteForm,
@@ -102,6 +107,7 @@ class ParticipantRow:
     is_owner: bool
     may_set_case_manager: bool
     may_remove: bool
+    may_name_consent_taker: bool = False
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,7 @@ class ParticipantsSection:
 def participants_context(actor: Actor, case: Case) -> dict[str, Any]:
     """The organisations on the case, with their country and case manager."""
     may_manage = participant_services.may_manage_participants(actor, case)
+    may_name_takers = may_name_consent_taker(actor, case)  # rows are active participants
     rows = []
     for participant in participant_services.active_participants(case):
         is_owner = participant.organisation_id == case.owner_organisation_id
@@ -122,6 +129,7 @@ def participants_context(actor: Actor, case: Case) -> dict[str, Any]:
                 is_owner=is_owner,
                 may_set_case_manager=participant_services.may_set_case_manager(actor, participant),
                 may_remove=may_manage and not is_owner,
+                may_name_consent_taker=may_name_takers and not is_owner,
             )
         )
     return {"participants_section": ParticipantsSection(rows=rows, may_manage=may_manage)}
@@ -336,8 +344,12 @@ def _participant(case: Case, participant_id: int) -> CaseParticipant:
 def participant_add(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    if not participant_services.may_manage_participants(actor, case):
-        raise PermissionDenied
+    require_widening(
+        participant_services.may_manage_participants(actor, case),
+        actor,
+        case,
+        action="participant.add",
+    )
     form = ParticipantAddForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
         try:
@@ -370,6 +382,37 @@ def participant_remove(request: HttpRequest, public_id: str, participant_id: int
         messages.success(
             request,
             _("%(organisation)s no longer takes part in the case.")
+            % {"organisation": participant.organisation.name},
+        )
+    return redirect(_case_url(case, "#participants"))
+
+
+@require_POST
+@actor_required(Action.CASE_PARTICIPANTS_MANAGE)
+def participant_consent_taker(
+    request: HttpRequest, public_id: str, participant_id: int
+) -> HttpResponse:
+    """The owner names (``takes_consent=1``) or un-names (``0``) a consent-taker."""
+    actor = _actor(request)
+    case = access_case(actor, public_id)
+    participant = _participant(case, participant_id)
+    takes_consent = request.POST.get("takes_consent")
+    if takes_consent not in ("0", "1"):
+        messages.error(request, _("Say whether the organisation takes consent."))
+        return redirect(_case_url(case, "#participants"))
+    try:
+        participant_services.participant_set_consent_taker(
+            actor=actor, participant=participant, takes_consent=takes_consent == "1"
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("%(organisation)s now records the person's consent decisions on this case.")
+            % {"organisation": participant.organisation.name}
+            if takes_consent == "1"
+            else _("%(organisation)s no longer records consent decisions on this case.")
             % {"organisation": participant.organisation.name},
         )
     return redirect(_case_url(case, "#participants"))

@@ -23,7 +23,7 @@ from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.policy import Action, Actor, FieldGroup
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import access_case
+from opentrm.cases.access import access_case, may_refer_case, require_widening
 from opentrm.cases.models import CaseParticipant
 from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors
@@ -112,6 +112,8 @@ def referral_create(request: HttpRequest, public_id: str) -> HttpResponse:
     receiver will see (the preview), then send."""
     actor = _actor(request)
     case = access_case(actor, public_id)
+    # Only the owner refers its case (a participant does not refer it onward); audited.
+    require_widening(may_refer_case(actor, case), actor, case, action="referral.send")
     assert actor.membership is not None
     sender = actor.membership.organisation
     data = request.POST.copy() if request.method == "POST" else None

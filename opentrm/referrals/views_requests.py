@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.policy import Action, Actor, FieldGroup
-from opentrm.cases.access import access_case
+from opentrm.cases.access import access_case, may_refer_case, require_widening
 from opentrm.cases.services.child import OriginContactBlockedError
 from opentrm.core.errors import ConflictError, DomainError
 from opentrm.core.forms import add_service_errors
@@ -211,6 +211,8 @@ def _create(request: HttpRequest, actor: Actor, case: Any) -> HttpResponse:
 def request_create_for_case(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
+    # A request about a person is the owner's to make; a participant is refused (audited).
+    require_widening(may_refer_case(actor, case), actor, case, action="referral.send")
     return _create(request, actor, case)
 
 

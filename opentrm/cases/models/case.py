@@ -174,6 +174,12 @@ class CaseParticipant(TimeStampedModel):
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
+    takes_consent = models.BooleanField(
+        _("takes the person's consent"),
+        default=False,
+        help_text="Named by the owner: this organisation may record and withdraw the person's "
+        "consent decisions on the case (for example the shelter holding the person).",
+    )
 
     class Meta:
         verbose_name = _("participating organisation")

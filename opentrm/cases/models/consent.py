@@ -25,6 +25,12 @@ class ConsentRecord(TimeStampedModel):
 
     A later decision for the same purpose and recipient replaces an earlier one; a withdrawal
     ends a consent at once for every organisation on the case.
+
+    The register is append-only: a decision is never changed. A correction is a new record
+    that ``supersedes`` the old one; a withdrawal only adds when, by whom and for which
+    organisation. Only decisions recorded for the owner organisation of the case, or for an
+    organisation the owner named as consent-taker (``CaseParticipant.takes_consent``), count
+    (``selectors.counted_consents``); any other row opens nothing.
     """
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="consents")
@@ -69,6 +75,23 @@ class ConsentRecord(TimeStampedModel):
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawn_for = models.ForeignKey(
+        "directory.Organisation",
+        verbose_name=_("withdrawal recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    supersedes = models.OneToOneField(
+        "self",
+        verbose_name=_("corrects"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+        help_text=_("The earlier record this one corrects; that record then stops counting."),
     )
 
     class Meta:

@@ -17,7 +17,7 @@ from opentrm.accounts.models import User
 from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import group_access
+from opentrm.cases.access import group_access, may_loosen_child_safeguards, refuse_widening
 from opentrm.cases.models import AgeAssessmentResult, Case, ChildSafeguards, Task
 from opentrm.cases.services.tasks import CASE_ROLES, task_create
 from opentrm.cases.states import origin_contact_blocked
@@ -164,12 +164,45 @@ def _key(value: Any) -> Any:
     return ("pk", value.pk) if isinstance(value, models.Model) else value
 
 
-@transaction.atomic
+def loosened_safeguards(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """The fields whose change opens something for the child's case: an asylum indication
+    lifted (contacts with the country of origin), a welfare clearance or best-interests
+    determination recorded (a return may go ahead), family tracing found in the child's best
+    interests, an age assessment finding an adult (the child safeguards stop applying)."""
+    loosened = []
+    if before.get("asylum_indicated_on") is not None and after.get("asylum_indicated_on") is None:
+        loosened.append("asylum_indicated_on")
+    for name in ("welfare_clearance_on", "best_interests_determined_on"):
+        if after.get(name) is not None and after.get(name) != before.get(name):
+            loosened.append(name)
+    if (
+        after.get("family_tracing_in_best_interests") is True
+        and before.get("family_tracing_in_best_interests") is not True
+    ):
+        loosened.append("family_tracing_in_best_interests")
+    if (
+        after.get("age_assessment_result") == AgeAssessmentResult.ADULT
+        and before.get("age_assessment_result") != AgeAssessmentResult.ADULT
+    ):
+        loosened.append("age_assessment_result")
+    return loosened
+
+
+def _loosens(case: Case, changes: Mapping[str, Any]) -> list[str]:
+    current = ChildSafeguards.objects.filter(case=case).first()
+    before = _current(current) if current is not None else dict.fromkeys(SAFEGUARD_FIELDS)
+    return loosened_safeguards(before, {**before, **changes})
+
+
 def child_safeguards_update(
     *, actor: Actor, case: Case, expected_version: int, changes: Mapping[str, Any]
 ) -> ChildSafeguards:
     """Record the child's safeguards: guardian, liaison officer, best interests, family
     tracing, asylum, return clearance, age assessment. Only the fields in ``changes`` change.
+
+    A participant with edit access to child protection records what protects the child; a
+    change that opens something (``loosened_safeguards``) is the owner organisation's alone
+    (``access.may_loosen_child_safeguards``), and a refusal is audited.
 
     ``expected_version`` is the version the editor started from, 0 when there was no record
     yet; a save from a stale form is refused with a ConflictError.
@@ -177,6 +210,15 @@ def child_safeguards_update(
     require(actor, Action.CASE_VIEW)
     if not may_edit_safeguards(actor, case):
         raise PermissionDenied
+    if not may_loosen_child_safeguards(actor, case) and _loosens(case, changes):
+        refuse_widening(actor, case, action="child_safeguards.loosen")
+    return _update(actor=actor, case=case, expected_version=expected_version, changes=changes)
+
+
+@transaction.atomic
+def _update(
+    *, actor: Actor, case: Case, expected_version: int, changes: Mapping[str, Any]
+) -> ChildSafeguards:
     unknown = set(changes) - set(SAFEGUARD_FIELDS)
     if unknown:
         raise ValueError(f"not a child-safeguards field: {sorted(unknown)}")
@@ -198,6 +240,8 @@ def child_safeguards_update(
         values[name] = value.strip() if name in _TEXT_FIELDS else value
     _validate(case, values, timezone.localdate())
     changed = [name for name in SAFEGUARD_FIELDS if _key(values[name]) != _key(values_before[name])]
+    if not may_loosen_child_safeguards(actor, case) and loosened_safeguards(values_before, values):
+        raise PermissionDenied  # loosened by someone else since the check above
     for name in changed:
         setattr(safeguards, name, values[name])
     if is_new and not changed:

@@ -14,6 +14,7 @@ from opentrm.accounts.models import User
 from opentrm.accounts.policy import ROLE_ACTIONS, Action, Actor, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
+from opentrm.cases import access
 from opentrm.cases.models import Case, CaseParticipant
 from opentrm.directory.models import Organisation
 
@@ -34,10 +35,7 @@ def active_participants(case: Case) -> models.QuerySet[CaseParticipant]:
 
 def may_manage_participants(actor: Actor, case: Case) -> bool:
     """A case manager of the owner organisation adds and removes organisations."""
-    return (
-        actor.may(Action.CASE_PARTICIPANTS_MANAGE)
-        and actor.organisation_id == case.owner_organisation_id
-    )
+    return access.may_manage_participants(actor, case)
 
 
 def may_set_case_manager(actor: Actor, participant: CaseParticipant) -> bool:
@@ -76,14 +74,19 @@ def case_manager_candidates(organisation_id: int) -> models.QuerySet[User]:
     )
 
 
-@transaction.atomic
 def participant_add(*, actor: Actor, case: Case, organisation: Organisation) -> CaseParticipant:
     """Add an organisation of the owner's country to the case; its members then see the case,
     and of its personal data only what the owner shares with them (``access.sharing_with``:
     consent and an agreement in force), as for an organisation that joined by referral."""
     require(actor, Action.CASE_PARTICIPANTS_MANAGE)
-    if not may_manage_participants(actor, case):
-        raise PermissionDenied
+    access.require_widening(
+        may_manage_participants(actor, case), actor, case, action="participant.add"
+    )
+    return _add(actor=actor, case=case, organisation=organisation)
+
+
+@transaction.atomic
+def _add(*, actor: Actor, case: Case, organisation: Organisation) -> CaseParticipant:
     if not organisation.is_active:
         raise ValidationError({"organisation": _("Pick an active organisation.")})
     if organisation.country_id != case.owner_organisation.country_id:
@@ -125,19 +128,27 @@ def participant_add(*, actor: Actor, case: Case, organisation: Organisation) -> 
     return participant
 
 
-@transaction.atomic
 def participant_remove(*, actor: Actor, participant: CaseParticipant) -> CaseParticipant:
-    """Take an organisation off the case (its members no longer see it); never the owner."""
+    """Take an organisation off the case (its members no longer see it); never the owner.
+    A consent-taker taken off stops being one: the consents it recorded stop counting."""
     require(actor, Action.CASE_PARTICIPANTS_MANAGE)
     case = participant.case
-    if not may_manage_participants(actor, case):
-        raise PermissionDenied
+    access.require_widening(
+        may_manage_participants(actor, case), actor, case, action="participant.remove"
+    )
+    return _remove(actor=actor, participant=participant)
+
+
+@transaction.atomic
+def _remove(*, actor: Actor, participant: CaseParticipant) -> CaseParticipant:
+    case = participant.case
     if participant.organisation_id == case.owner_organisation_id:
         raise ValidationError(_("The organisation that owns the case cannot be removed."))
     updated = CaseParticipant.objects.filter(pk=participant.pk, is_active=True).update(
-        is_active=False
+        is_active=False, takes_consent=False
     )
     participant.is_active = False
+    participant.takes_consent = False
     if updated:
         record_event(
             event_type=EventType.PARTICIPANT_REMOVED,
@@ -181,4 +192,44 @@ def participant_set_case_manager(
             "case_manager_id": new_id,
         },
     )
+    return participant
+
+
+def participant_set_consent_taker(
+    *, actor: Actor, participant: CaseParticipant, takes_consent: bool
+) -> CaseParticipant:
+    """Name (or un-name) a participating organisation as consent-taker for the case: its
+    members with ``consent.record`` may then record and withdraw the person's consent
+    decisions, as the owner does. Un-named, the decisions it recorded stop counting
+    (``selectors.counted_consents``); the owner records them again if they still hold."""
+    require(actor, Action.CASE_PARTICIPANTS_MANAGE)
+    case = participant.case
+    access.require_widening(
+        access.may_name_consent_taker(actor, case), actor, case, action="consent_taker.name"
+    )
+    return _set_consent_taker(actor=actor, participant=participant, takes_consent=takes_consent)
+
+
+@transaction.atomic
+def _set_consent_taker(
+    *, actor: Actor, participant: CaseParticipant, takes_consent: bool
+) -> CaseParticipant:
+    if participant.organisation_id == participant.case.owner_organisation_id:
+        raise ValidationError(_("The organisation that owns the case always takes consent."))
+    updated = CaseParticipant.objects.filter(
+        pk=participant.pk, is_active=True, takes_consent=not takes_consent
+    ).update(takes_consent=takes_consent)
+    participant.refresh_from_db(fields=["is_active", "takes_consent"])
+    if not participant.is_active:
+        raise ValidationError(_("This organisation no longer takes part in the case."))
+    if updated:
+        record_event(
+            event_type=EventType.CONSENT_TAKER_NAMED
+            if takes_consent
+            else EventType.CONSENT_TAKER_UNNAMED,
+            actor=actor,
+            target=participant,
+            changed_fields=["takes_consent"],
+            detail={"case_id": participant.case_id, "organisation_id": participant.organisation_id},
+        )
     return participant

@@ -63,7 +63,11 @@ def test_it_ends_a_consent_at_once_when_withdrawn(world: World, case: Case) -> N
         case=case, purpose=ConsentPurpose.SHARE_DATA, organisation=world.agency_b
     )
     event = AuditEvent.objects.get(event_type=EventType.CONSENT_WITHDRAWN)
-    assert event.detail == {"case_id": case.pk, "purpose": "share_data"}
+    assert event.detail == {
+        "case_id": case.pk,
+        "purpose": "share_data",
+        "withdrawn_for": world.agency_a.pk,
+    }
 
 
 def test_it_lets_a_later_refusal_replace_a_consent(world: World, case: Case) -> None:

@@ -25,11 +25,11 @@ from opentrm.agreements.models import Agreement
 from opentrm.agreements.selectors import agreement_in_force_between, flow_categories
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import Sharing, sharing_with
+from opentrm.cases.access import Sharing, may_refer_case, require_widening, sharing_with
 from opentrm.cases.catalogue import loader
 from opentrm.cases.models import AgeBand, Case, CaseParticipant, Need, Person, ServiceType
 from opentrm.directory.models import AccreditationStatus, Organisation
-from opentrm.referrals.access import is_receiver, is_sender
+from opentrm.referrals.access import is_receiver, is_sender, originates_with_owner
 from opentrm.referrals.models import Referral, ReferralKind, ReferralStatus, Routing, Urgency
 from opentrm.referrals.services import core, exchange_link, timelines
 
@@ -293,7 +293,6 @@ def _check_content(
     return codes
 
 
-@transaction.atomic
 def referral_send_national(
     *,
     actor: Actor,
@@ -307,10 +306,38 @@ def referral_send_national(
 ) -> Referral:
     """Refer ``case`` to ``receiver`` in the sender's country and send it at once.
 
+    Only the owner organisation refers its case (``access.may_refer_case``): a participant
+    that received the case does not refer it onward; the refusal is audited.
+
     The gate is evaluated now and stored (consent, governing agreement, shared groups); the
     receiver sees only the minimal offer until it accepts. Without consent or agreement the
     referral still goes, as the minimal offer only."""
     require(actor, Action.REFERRAL_SEND)
+    require_widening(may_refer_case(actor, case), actor, case, action="referral.send")
+    return _send_national(
+        actor=actor,
+        case=case,
+        receiver=receiver,
+        reason=reason,
+        urgency=urgency,
+        measure_code=measure_code,
+        service_type=service_type,
+        needs=needs,
+    )
+
+
+@transaction.atomic
+def _send_national(
+    *,
+    actor: Actor,
+    case: Case,
+    receiver: Organisation | None,
+    reason: str,
+    urgency: str,
+    measure_code: str,
+    service_type: str,
+    needs: Iterable[str],
+) -> Referral:
     assert actor.membership is not None
     sender = actor.membership.organisation
     if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
@@ -449,6 +476,8 @@ def join_case(*, actor: Actor, referral: Referral) -> CaseParticipant | None:
     referral then did not give it its place and will not take it away."""
     case = referral.case
     assert case is not None
+    if not originates_with_owner(referral):
+        return None  # sent by a participant, not the owner: it gives no place on the case
     organisation_id = referral.receiver_organisation_id
     participant = (
         CaseParticipant.objects.select_for_update()

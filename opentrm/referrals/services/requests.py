@@ -36,13 +36,13 @@ from opentrm.agreements.selectors import agreement_in_force_between, flow_catego
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import states
-from opentrm.cases.access import sharing_with, visible_groups
+from opentrm.cases.access import may_refer_case, require_widening, sharing_with, visible_groups
 from opentrm.cases.models import Case, DocumentType
 from opentrm.cases.models.person import AgeBand, Person
 from opentrm.cases.services.child import contact_country_of_origin_check
 from opentrm.directory.models import AccreditationStatus, Organisation
 from opentrm.directory.validation import validate_country_code
-from opentrm.referrals.access import is_receiver, is_sender
+from opentrm.referrals.access import is_receiver, is_sender, originates_with_owner
 from opentrm.referrals.models import (
     Referral,
     ReferralKind,
@@ -182,6 +182,8 @@ def effective_groups(referral: Referral, *, on: date | None = None) -> frozenset
     """What the receiver may see today: the groups shared at sending that the gate still
     allows (consent in force, agreement in force)."""
     if referral.case is None or not referral.shared_groups:
+        return frozenset()
+    if not originates_with_owner(referral):  # a participant referred the owner's case onward
         return frozenset()
     known = {g.value for g in FieldGroup}
     stored = frozenset(FieldGroup(g) for g in referral.shared_groups if g in known)
@@ -328,6 +330,8 @@ def request_create(
     audited) towards a child's country of origin after an asylum indication.
     """
     require(actor, Action.REFERRAL_SEND)
+    if case is not None:  # about a person: only the owner of her case asks abroad about her
+        require_widening(may_refer_case(actor, case), actor, case, action="referral.send")
     assert actor.membership is not None
     sender = actor.membership.organisation
     errors: dict[str, str] = {}
@@ -453,6 +457,10 @@ def request_send(
     kind needs, the sender must say it sends only what is allowed (``accept_partial``)."""
     _require_request(referral)
     _require_sender(actor, referral)
+    if referral.case is not None:  # a draft from before the owner rule, by a participant
+        require_widening(
+            may_refer_case(actor, referral.case), actor, referral.case, action="referral.send"
+        )
     if referral.status != S.DRAFT:
         raise ValidationError({"__all__": _("This request has already been sent.")})
     guard_origin(actor, referral.case, referral.receiver_country)

@@ -33,7 +33,7 @@ from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import states
-from opentrm.cases.access import group_access, sharing_with
+from opentrm.cases.access import group_access, may_refer_case, require_widening, sharing_with
 from opentrm.cases.models import (
     Assessment,
     AssessmentKind,
@@ -41,7 +41,6 @@ from opentrm.cases.models import (
     CaseParticipant,
     ConsentDecision,
     ConsentPurpose,
-    ConsentRecord,
     CountryRole,
     HealthRecord,
     IdentificationDecision,
@@ -49,7 +48,7 @@ from opentrm.cases.models import (
     Proceeding,
     ReflectionPeriod,
 )
-from opentrm.cases.selectors import consent_in_force
+from opentrm.cases.selectors import consent_in_force, latest_decision
 from opentrm.cases.services.child import (
     OriginContactBlockedError,
     contact_country_of_origin_check,
@@ -398,11 +397,7 @@ def _choices(
 def _return_consent(case: Case) -> bool | None:
     if consent_in_force(case=case, purpose=ConsentPurpose.RETURN) is not None:
         return True
-    latest = (
-        ConsentRecord.objects.filter(case=case, purpose=ConsentPurpose.RETURN)
-        .order_by("-decided_on", "-id")
-        .first()
-    )
+    latest = latest_decision(case=case, purpose=ConsentPurpose.RETURN)
     if latest is not None and latest.decision == ConsentDecision.REFUSED:
         return False
     return None
@@ -646,8 +641,7 @@ def transnational_create(
     pre-filled. Refused towards a child's country of origin once asylum was indicated."""
     require(actor, Action.REFERRAL_SEND)
     assert actor.membership is not None
-    if case.owner_organisation_id != actor.organisation_id:
-        raise PermissionDenied
+    require_widening(may_refer_case(actor, case), actor, case, action="referral.send")
     sender = actor.membership.organisation
     try:
         code = _country(country_code)
@@ -844,6 +838,9 @@ def transnational_send(*, actor: Actor, referral: Referral, expected_version: in
     require(actor, Action.REFERRAL_SEND)
     if side_of(actor, referral) != EXPLOITATION or referral.case is None:
         raise PermissionDenied
+    require_widening(
+        may_refer_case(actor, referral.case), actor, referral.case, action="referral.send"
+    )
     if referral.kind != ReferralKind.TRANSNATIONAL:
         raise ValidationError({"__all__": _("This referral has no template.")})
     _check_origin(actor, referral.case, referral.receiver_country)
