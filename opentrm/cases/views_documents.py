@@ -250,7 +250,7 @@ def document_delete(request: HttpRequest, public_id: str, document_id: str) -> H
 def note_create(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    form = NoteForm(request.POST or None)
+    form = NoteForm(request.POST or None, groups=note_services.note_groups(actor, case))
     if request.method == "POST" and form.is_valid():
         try:
             note_services.note_add(
@@ -258,6 +258,7 @@ def note_create(request: HttpRequest, public_id: str) -> HttpResponse:
                 case=case,
                 text=form.cleaned_data["text"],
                 visibility=form.cleaned_data["visibility"],
+                field_group=form.cleaned_data["field_group"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
