@@ -156,7 +156,9 @@ def everything_read(actor: Actor, case: Case) -> str:
     parts.append(browser.get(reverse("cases:case_list")).content.decode())
     # The pages of one note, hearing or document (delete, change): refused or without the text
     # of a group the reader is denied.
-    objects = [("cases:hearing_edit", hearing.pk) for hearing in case.hearings.all()]
+    objects: list[tuple[str, object]] = [
+        ("cases:hearing_edit", hearing.pk) for hearing in case.hearings.all()
+    ]
     objects += [("cases:note_delete", note.pk) for note in case.notes.all()]
     objects += [("cases:document_delete", document.public_id) for document in case.documents.all()]
     for name, pk in objects:
