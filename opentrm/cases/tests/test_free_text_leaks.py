@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -33,6 +34,8 @@ from opentrm.cases.services import (
     consent_record,
     document_upload,
     hearing_schedule,
+    measure_plan,
+    measure_update,
     note_add,
 )
 
@@ -46,6 +49,8 @@ WHOLE_CASE_NOTE = "LEAKNOTEWHOLECASE"
 OWN_ORGANISATION_NOTE = "LEAKNOTEHEALTHOURSONLY"
 HEARING_PARTICIPANTS = "LEAKHEARINGJUDGEFICTIVA"
 TITLE = {group: f"LEAKTITLE{group.value.upper()}" for group in FieldGroup}
+MEASURE_NOTES = "LEAKMEASURENOTESASSISTANCE"
+MEASURE = "sop2.intake_needs_assessment"
 
 
 def expected_markers(visible: frozenset[FieldGroup], *, owner: bool) -> dict[str, bool]:
@@ -56,6 +61,7 @@ def expected_markers(visible: frozenset[FieldGroup], *, owner: bool) -> dict[str
     shown[OWN_ORGANISATION_NOTE] = owner and G.HEALTH in visible
     shown[HEARING_PARTICIPANTS] = G.PROCEEDINGS in visible
     shown |= {marker: group in visible for group, marker in TITLE.items()}
+    shown[MEASURE_NOTES] = G.ASSISTANCE in visible
     return shown
 
 
@@ -106,6 +112,7 @@ def case(world: World, settings: Any, tmp_path: Path) -> Case:
             kind="other",
             field_group=group.value,
         )
+    measure_plan(actor=manager, case=case, code=MEASURE, notes=MEASURE_NOTES)
     CaseParticipant.objects.create(case=case, organisation=world.agency_c)
     return case
 
@@ -156,9 +163,8 @@ def everything_read(actor: Actor, case: Case) -> str:
     parts.append(browser.get(reverse("cases:case_list")).content.decode())
     # The pages of one note, hearing or document (delete, change): refused or without the text
     # of a group the reader is denied.
-    objects: list[tuple[str, object]] = [
-        ("cases:hearing_edit", hearing.pk) for hearing in case.hearings.all()
-    ]
+    objects: list[tuple[str, object]] = [("cases:measure_edit", MEASURE)]
+    objects += [("cases:hearing_edit", hearing.pk) for hearing in case.hearings.all()]
     objects += [("cases:note_delete", note.pk) for note in case.notes.all()]
     objects += [("cases:document_delete", document.public_id) for document in case.documents.all()]
     for name, pk in objects:
@@ -243,3 +249,29 @@ def test_a_note_is_written_only_under_a_group_the_writer_may_view(world: World, 
         actor=police, case=case, text="Seen at the port.", visibility="case", field_group="travel"
     )
     assert note.field_group == "travel"
+
+
+def test_a_role_denied_assistance_changes_a_measure_without_seeing_or_losing_its_notes(
+    world: World, case: Case
+) -> None:
+    prosecutor = world.actor(Role.PROSECUTOR)  # edits measures, denied assistance
+    measure = case.measures.get(code=MEASURE)
+    url = reverse("cases:measure_edit", args=[case.public_id, MEASURE])
+    client = _logged_in(world, Role.PROSECUTOR)
+    form = client.get(url)
+    assert 'name="notes"' not in form.content.decode()
+    response = client.post(
+        url, {"version": measure.version, "status": "in_progress", "started_on": ""}
+    )
+    assert response.status_code == 302
+    measure.refresh_from_db()
+    assert measure.status == "in_progress"
+    assert measure.notes == MEASURE_NOTES
+    with pytest.raises(PermissionDenied):
+        measure_update(
+            actor=prosecutor,
+            measure=measure,
+            expected_version=measure.version,
+            status="in_progress",
+            notes="Overwritten.",
+        )
