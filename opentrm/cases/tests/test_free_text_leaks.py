@@ -34,6 +34,7 @@ from opentrm.cases.services import (
     consent_record,
     document_upload,
     hearing_schedule,
+    identification_record,
     measure_plan,
     measure_update,
     note_add,
@@ -51,6 +52,8 @@ HEARING_PARTICIPANTS = "LEAKHEARINGJUDGEFICTIVA"
 TITLE = {group: f"LEAKTITLE{group.value.upper()}" for group in FieldGroup}
 MEASURE_NOTES = "LEAKMEASURENOTESASSISTANCE"
 MEASURE = "sop2.intake_needs_assessment"
+INDICATORS = "LEAKINDICATORSPROCEEDINGS"
+LEGAL_BASIS = "LEAKLEGALBASISPROCEEDINGS"
 
 
 def expected_markers(visible: frozenset[FieldGroup], *, owner: bool) -> dict[str, bool]:
@@ -62,6 +65,7 @@ def expected_markers(visible: frozenset[FieldGroup], *, owner: bool) -> dict[str
     shown[HEARING_PARTICIPANTS] = G.PROCEEDINGS in visible
     shown |= {marker: group in visible for group, marker in TITLE.items()}
     shown[MEASURE_NOTES] = G.ASSISTANCE in visible
+    shown[INDICATORS] = shown[LEGAL_BASIS] = G.PROCEEDINGS in visible
     return shown
 
 
@@ -113,6 +117,15 @@ def case(world: World, settings: Any, tmp_path: Path) -> Case:
             field_group=group.value,
         )
     measure_plan(actor=manager, case=case, code=MEASURE, notes=MEASURE_NOTES)
+    identification_record(
+        actor=manager,
+        case=case,
+        outcome="identified",
+        is_formal=False,
+        decided_on=timezone.localdate(),
+        legal_basis=LEGAL_BASIS,
+        indicators_used=INDICATORS,
+    )
     CaseParticipant.objects.create(case=case, organisation=world.agency_c)
     return case
 
