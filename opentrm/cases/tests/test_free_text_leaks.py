@@ -38,6 +38,7 @@ from opentrm.cases.services import (
     measure_plan,
     measure_update,
     note_add,
+    task_create,
 )
 
 G = FieldGroup
@@ -288,3 +289,25 @@ def test_a_role_denied_assistance_changes_a_measure_without_seeing_or_losing_its
             status="in_progress",
             notes="Overwritten.",
         )
+
+
+def test_an_interpreter_sees_only_the_tasks_given_to_it(world: World, case: Case) -> None:
+    """A task's title is free text of the organisation's case workers."""
+    caseworker = world.actor(Role.CASEWORKER)
+    due = timezone.localdate() + timedelta(days=2)
+    task_create(actor=caseworker, case=case, title="LEAKTASKCLINICVISIT", due_on=due)
+    task_create(
+        actor=caseworker,
+        case=case,
+        title="Interpret at the interview",
+        due_on=due,
+        assignee=world.user(Role.INTERPRETER),
+    )
+    pages = [reverse("cases:case_detail", args=[case.public_id])]
+    pages += [f"{reverse('cases:task_list')}?show={show}" for show in ("mine", "week", "overdue")]
+    interpreter = _logged_in(world, Role.INTERPRETER)
+    seen = "".join(interpreter.get(url).content.decode() for url in pages)
+    assert "LEAKTASKCLINICVISIT" not in seen
+    assert "Interpret at the interview" in seen
+    guardian = _logged_in(world, Role.GUARDIAN)
+    assert "LEAKTASKCLINICVISIT" in guardian.get(pages[0]).content.decode()
