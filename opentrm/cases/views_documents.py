@@ -23,6 +23,7 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case, visible_groups
 from opentrm.cases.forms_documents import (
+    FIELD_GROUP_LABELS,
     CaseManagerForm,
     DocumentDeleteForm,
     DocumentForm,
@@ -77,9 +78,16 @@ def documents_context(actor: Actor, case: Case) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class NotesSection:
-    rows: list[tuple[CaseNote, bool]]  # (note, may the actor delete it)
+    rows: list[tuple[CaseNote, bool, str]]  # (note, may the actor delete it, who reads it)
     may_add: bool
     more: bool
+
+
+def _note_readers(note: CaseNote) -> str:
+    """Who may read a note, by its field group, in words."""
+    if note.field_group in FIELD_GROUP_LABELS:
+        return str(FIELD_GROUP_LABELS[note.field_group])
+    return _("Those who see all of the case")
 
 
 def notes_context(actor: Actor, case: Case) -> dict[str, Any]:
@@ -88,7 +96,8 @@ def notes_context(actor: Actor, case: Case) -> dict[str, Any]:
     return {
         "notes_section": NotesSection(
             rows=[
-                (note, note_services.may_delete_note(actor, note)) for note in found[:SECTION_LIMIT]
+                (note, note_services.may_delete_note(actor, note), _note_readers(note))
+                for note in found[:SECTION_LIMIT]
             ],
             may_add=actor.may(Action.NOTE_ADD),
             more=len(found) > SECTION_LIMIT,
