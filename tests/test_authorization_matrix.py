@@ -1086,7 +1086,11 @@ def _document(o: Objects) -> list[Any]:
 
 def _note(o: Objects) -> list[Any]:
     note = note_add(
-        actor=o.world.actor(Role.CASEWORKER), case=_matrix_case(o), text="matrix", visibility="case"
+        actor=o.world.actor(Role.CASEWORKER),
+        case=_matrix_case(o),
+        text="matrix",
+        visibility="case",
+        field_group="identity",  # a note every case role may read
     )
     return [o.case_id, note.pk]
 

@@ -183,16 +183,24 @@ def _shared_groups(actor: Actor, case: Case) -> frozenset[FieldGroup]:
     key = actor.organisation_id
     if key not in cache:
         organisation = actor.membership.organisation if actor.membership else None
-        if organisation is None:
-            cache[key] = frozenset()
-        else:
-            cap = (
-                CaseParticipant.objects.filter(case=case, organisation=organisation)
-                .values_list("shared_cap", flat=True)
-                .first()
-            )
-            cache[key] = capped(sharing_with(case, organisation).groups, cap)
+        cache[key] = (
+            frozenset() if organisation is None else organisation_groups(case, organisation)
+        )
     return cache[key]
+
+
+def organisation_groups(case: Case, organisation: Organisation) -> frozenset[FieldGroup]:
+    """The field groups of ``case`` an organisation may see today, whatever its members' roles:
+    every group for the owner; for another organisation what the owner may share with it,
+    capped by the referral that brought it (``capped``)."""
+    if organisation.pk == case.owner_organisation_id:
+        return frozenset(FieldGroup)
+    cap = (
+        CaseParticipant.objects.filter(case=case, organisation=organisation)
+        .values_list("shared_cap", flat=True)
+        .first()
+    )
+    return capped(sharing_with(case, organisation).groups, cap)
 
 
 def capped(groups: frozenset[FieldGroup], cap: list[str] | None) -> frozenset[FieldGroup]:

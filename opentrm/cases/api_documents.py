@@ -142,6 +142,7 @@ def _note_out(note: CaseNote) -> NoteOut:
         id=note.pk,
         text=note.text,
         visibility=note.visibility,
+        field_group=note.field_group,
         organisation_id=note.organisation_id,
         author_id=note.author_id,
         created_at=note.created_at,
@@ -152,7 +153,7 @@ def _note_out(note: CaseNote) -> NoteOut:
     "/{public_id}/notes",
     response={200: list[NoteOut], **_ERRORS},
     url_name="cases_notes",
-    summary="The notes the caller's organisation may read, newest first",
+    summary="The notes the caller may read (their field group), newest first",
 )
 def note_list(request: HttpRequest, public_id: str) -> Any:
     actor = acting(request)
@@ -178,7 +179,11 @@ def note_add(request: HttpRequest, public_id: str, payload: NoteIn) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
     note = note_services.note_add(
-        actor=actor, case=case, text=payload.text, visibility=payload.visibility
+        actor=actor,
+        case=case,
+        text=payload.text,
+        visibility=payload.visibility,
+        field_group=payload.field_group,
     )
     return Status(201, _note_out(note))
 

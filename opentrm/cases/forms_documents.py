@@ -75,9 +75,15 @@ class NoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=10_000,
         help_text=_(
-            "Every role on the case may read a note shared with the organisations on the case, "
-            "interpreters included. Record health, proceedings or child-protection details in "
-            "their own sections, not here."
+            "Only those who may see what the note is about read it. Record health, proceedings "
+            "or child-protection details in their own sections where you can."
+        ),
+    )
+    field_group = forms.ChoiceField(
+        label=_("About"),
+        required=False,
+        help_text=_(
+            "A note about the whole case is read only by those who may see all of the case."
         ),
     )
     visibility = forms.ChoiceField(
@@ -86,6 +92,14 @@ class NoteForm(forms.Form):
         initial=NoteVisibility.CASE,
         widget=forms.RadioSelect,
     )
+
+    def __init__(self, *args: Any, groups: list[FieldGroup], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices: list[tuple[str, Any]] = [("", _("The whole case"))]
+        choices += [(group.value, FIELD_GROUP_LABELS[group]) for group in groups]
+        field = self.fields["field_group"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
 
 
 class NoteDeleteForm(DocumentDeleteForm):

@@ -7,6 +7,7 @@ organisations that may read them.
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from ninja import Field, Schema
 
@@ -29,12 +30,27 @@ class DocumentOut(Schema):
 class NoteIn(Schema):
     text: str = Field(min_length=1, max_length=10_000)
     visibility: NoteVisibility = NoteVisibility.CASE
+    field_group: Literal[
+        "",
+        "identity",
+        "contact",
+        "health",
+        "proceedings",
+        "child_protection",
+        "travel",
+        "assistance",
+    ] = Field(
+        "",
+        description="The field group the note is about: only those who may view that group of "
+        "the case read it. Empty: the whole case, read only by those who may view every group.",
+    )
 
 
 class NoteOut(Schema):
     id: int
     text: str
     visibility: str
+    field_group: str
     organisation_id: int
     author_id: int
     created_at: datetime

@@ -8,7 +8,7 @@ narrowed for an organisation that does not own the case to what is shared with i
 ``access.visible_groups``): health never appears (not even that a medical record was added);
 proceedings, hearings and the proceedings SOP's measures need the proceedings group,
 assessments, plans and services the assistance group, child safeguards the child-protection
-group, other documents their own group.
+group, other documents and notes their own group.
 
 Bounded: one query per source, each limited to the newest ``PER_SOURCE`` rows, and at most
 ``LIMIT`` entries in all.
@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,7 +34,6 @@ from opentrm.cases.models import (
     Case,
     CaseDocument,
     CaseMeasure,
-    CaseNote,
     CaseParticipant,
     CaseService,
     CaseStatusChange,
@@ -45,7 +43,6 @@ from opentrm.cases.models import (
     Hearing,
     IdentificationDecision,
     IdentificationStatus,
-    NoteVisibility,
     Proceeding,
     ReflectionPeriod,
     ReturnStatus,
@@ -54,6 +51,7 @@ from opentrm.cases.models import (
 )
 from opentrm.cases.models import AssistancePlan as PlanModel
 from opentrm.cases.services.measures import PROCEEDINGS_SOP
+from opentrm.cases.services.notes import readable_notes
 from opentrm.directory.models import Organisation
 
 LIMIT = 500
@@ -286,9 +284,9 @@ def _documents(case: Case, out: _Collector, groups: Iterable[str]) -> None:
 
 
 def _notes(case: Case, out: _Collector, actor: Actor) -> None:
+    # The notes the actor may read (their field group, services.notes), no others.
     rows = (
-        CaseNote.objects.filter(case=case)
-        .filter(Q(visibility=NoteVisibility.CASE) | Q(organisation_id=actor.organisation_id))
+        readable_notes(actor, case)
         .select_related("organisation")
         .order_by("-created_at", "-id")[:PER_SOURCE]
     )

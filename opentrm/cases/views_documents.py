@@ -28,6 +28,7 @@ from opentrm.cases.access import (
     visible_groups,
 )
 from opentrm.cases.forms_documents import (
+    FIELD_GROUP_LABELS,
     CaseManagerForm,
     DocumentDeleteForm,
     DocumentForm,
@@ -82,9 +83,16 @@ def documents_context(actor: Actor, case: Case) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class NotesSection:
-    rows: list[tuple[CaseNote, bool]]  # (note, may the actor delete it)
+    rows: list[tuple[CaseNote, bool, str]]  # (note, may the actor delete it, who reads it)
     may_add: bool
     more: bool
+
+
+def _note_readers(note: CaseNote) -> str:
+    """Who may read a note, by its field group, in words."""
+    if note.field_group in FIELD_GROUP_LABELS:
+        return str(FIELD_GROUP_LABELS[note.field_group])
+    return _("Those who see all of the case")
 
 
 def notes_context(actor: Actor, case: Case) -> dict[str, Any]:
@@ -93,7 +101,8 @@ def notes_context(actor: Actor, case: Case) -> dict[str, Any]:
     return {
         "notes_section": NotesSection(
             rows=[
-                (note, note_services.may_delete_note(actor, note)) for note in found[:SECTION_LIMIT]
+                (note, note_services.may_delete_note(actor, note), _note_readers(note))
+                for note in found[:SECTION_LIMIT]
             ],
             may_add=actor.may(Action.NOTE_ADD),
             more=len(found) > SECTION_LIMIT,
@@ -258,7 +267,7 @@ def document_delete(request: HttpRequest, public_id: str, document_id: str) -> H
 def note_create(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    form = NoteForm(request.POST or None)
+    form = NoteForm(request.POST or None, groups=note_services.note_groups(actor, case))
     if request.method == "POST" and form.is_valid():
         try:
             note_services.note_add(
@@ -266,6 +275,7 @@ def note_create(request: HttpRequest, public_id: str) -> HttpResponse:
                 case=case,
                 text=form.cleaned_data["text"],
                 visibility=form.cleaned_data["visibility"],
+                field_group=form.cleaned_data["field_group"],
             )
         except ValidationError as error:
             add_service_errors(form, error)

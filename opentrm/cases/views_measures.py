@@ -35,7 +35,7 @@ from opentrm.cases.services.case_settings import (
     unknown_measure,
 )
 from opentrm.cases.services.identification import may_formally_identify, reflection_countdown
-from opentrm.cases.services.measures import may_see_sop, measure_board
+from opentrm.cases.services.measures import may_see_measure_notes, may_see_sop, measure_board
 from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors as add_service_error
 from opentrm.directory.models import Country
@@ -103,7 +103,7 @@ def measure_plan(request: HttpRequest, public_id: str, code: str) -> HttpRespons
                 responsible_organisation=form.organisation(),
                 responsible_person=form.person(),
                 due_on=data["due_on"],
-                notes=data["notes"],
+                notes=data.get("notes", ""),
             )
         except ValidationError as error:
             add_service_error(form, error)
@@ -139,8 +139,9 @@ def measure_edit(request: HttpRequest, public_id: str, code: str) -> HttpRespons
         "due_on": measure.due_on,
         "started_on": measure.started_on,
         "completed_on": measure.completed_on,
-        "notes": measure.notes,
     }
+    if may_see_measure_notes(actor, case, item.sop_code):
+        initial["notes"] = measure.notes
     form = MeasureForm(
         request.POST or None,
         actor=actor,
@@ -162,7 +163,7 @@ def measure_edit(request: HttpRequest, public_id: str, code: str) -> HttpRespons
                 due_on=data["due_on"],
                 started_on=data["started_on"],
                 completed_on=data["completed_on"],
-                notes=data["notes"],
+                notes=data.get("notes"),  # None: the actor may not see them, kept
             )
         except services.GuardBlockedError as blocked:
             form.add_error("status", blocked.reasons)

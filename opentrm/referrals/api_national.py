@@ -16,6 +16,7 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case
 from opentrm.cases.models import CaseParticipant
+from opentrm.cases.sharing import prime_sharing
 from opentrm.directory.models import Organisation
 from opentrm.directory.schemas import CASE_WORK_ERRORS
 from opentrm.referrals import selectors
@@ -73,7 +74,14 @@ def _referral_out(
         answered_at=referral.answered_at,
         overdue=national.is_overdue(referral),
         version=referral.version,
-        offer=_offer_out(national.minimal_offer(referral)),
+        offer=_offer_out(
+            national.minimal_offer(
+                referral,
+                shows_person=national.offer_shows_person(
+                    actor, referral, on_case=referral.case_id in on_case
+                ),
+            )
+        ),
         shared_groups=list(referral.shared_groups),
         case_public_id=(
             referral.case.public_id
@@ -143,6 +151,16 @@ def referral_list(
         },
     )
     on_case = _cases_taken_part(actor, served)
+    # What each case shares with the caller's organisation, for all rows at once (the offer
+    # shows the person only to those who may see her identity).
+    prime_sharing(
+        actor,
+        [
+            r.case
+            for r in served
+            if r.case is not None and (r.case_id in on_case or is_sender(actor, r))
+        ],
+    )
     return ReferralPageOut(
         count=sum(counts.values()) if not filters.status else counts.get(filters.status, 0),
         page=page,
@@ -174,7 +192,13 @@ def referral_preview(request: HttpRequest, case: uuid.UUID, receiver: int) -> An
     )
     return PreviewOut(
         receiver_organisation_id=target.pk,
-        offer=_offer_out(national.offer_for(the_case, reference="")),
+        offer=_offer_out(
+            national.offer_for(
+                the_case,
+                shows_person=national.preview_shows_person(actor, the_case),
+                reference="",
+            )
+        ),
         shared_groups=[g.value for g in gate.groups],
         missing=gate.missing,
         agreement_id=gate.agreement.pk if gate.agreement else None,

@@ -140,6 +140,7 @@ def referral_create(request: HttpRequest, public_id: str) -> HttpResponse:
                 offer = national.offer_labels(
                     national.offer_for(
                         case,
+                        shows_person=national.preview_shows_person(actor, case),
                         reference=_("(given when sent)"),
                         needs=cleaned["needs"],
                         urgency=cleaned["urgency"],
@@ -204,7 +205,12 @@ def referral_page_context(actor: Actor, referral: Referral) -> dict[str, Any]:
             missing = gate.missing
     return {
         "referral": referral,
-        "offer": national.offer_labels(national.minimal_offer(referral)),
+        "offer": national.offer_labels(
+            national.minimal_offer(
+                referral,
+                shows_person=national.offer_shows_person(actor, referral, on_case=on_case),
+            )
+        ),
         "is_sender": sender_side,
         "is_receiver": receiver_side,
         "shows_case": on_case,

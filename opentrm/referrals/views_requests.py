@@ -45,7 +45,7 @@ from opentrm.referrals.models import (
     TimeUnit,
 )
 from opentrm.referrals.services import export as export_service
-from opentrm.referrals.services import forwarding, requests, timelines
+from opentrm.referrals.services import forwarding, national, requests, timelines
 from opentrm.referrals.services import settings as settings_service
 
 S = ReferralStatus
@@ -141,7 +141,10 @@ def request_context(actor: Actor, referral: Referral) -> dict[str, Any]:
                 if referral.document_type in requests.RequestedDocument.values
                 else referral.document_type
             )
-        section.offer = requests.minimal_offer(referral)
+        section.offer = requests.minimal_offer(
+            referral,
+            shows_person=national.offer_shows_person(actor, referral, on_case=sender),
+        )
         section.overdue = timelines.is_overdue(referral)
         section.actions = request_actions(actor, referral)
         if sender and referral.case is not None:

@@ -73,8 +73,14 @@ class NoteVisibility(models.TextChoices):
 
 
 class CaseNote(TimeStampedModel):
+    """Free text on a case. It belongs to the field group it was written under: only those who
+    may view that group of the case read it. A note without a group (``field_group`` empty: the
+    notes written before groups were asked for, or a writer who chose "the whole case") may
+    hold anything, so only those who may view every group of the case read it."""
+
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="notes")
     text = models.TextField(_("note"))
+    field_group = models.CharField(_("about"), max_length=20, blank=True, default="")
     visibility = models.CharField(
         _("visible to"), max_length=12, choices=NoteVisibility.choices, default=NoteVisibility.CASE
     )

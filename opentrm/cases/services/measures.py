@@ -72,6 +72,14 @@ def may_see_sop(actor: Actor, case: Case, sop_code: str) -> bool:
     return True
 
 
+def may_see_measure_notes(actor: Actor, case: Case, sop_code: str) -> bool:
+    """A measure's notes are free text about the person's assistance: they belong to the
+    assistance group (the proceedings SOP's to proceedings), so a role or an organisation denied
+    that group sees the measure but not its notes, and cannot write them."""
+    group = FieldGroup.PROCEEDINGS if sop_code == PROCEEDINGS_SOP else FieldGroup.ASSISTANCE
+    return group_access(actor, case, group) >= Access.VIEW
+
+
 def participating_country_ids(case: Case) -> list[int]:
     """The countries of the organisations on the case, the owner's first."""
     ids = [case.owner_organisation.country_id]
@@ -124,6 +132,7 @@ class BoardRow:
     measure: EffectiveMeasure
     on_case: CaseMeasure | None
     is_overdue: bool
+    shows_notes: bool = False  # may_see_measure_notes
 
 
 @dataclass(frozen=True)
@@ -155,13 +164,21 @@ def measure_board(*, actor: Actor, case: Case, today: date | None = None) -> lis
     board: list[BoardSop] = []
     for sop in sops:
         rows = []
+        shows_notes = may_see_measure_notes(actor, case, sop.code)
         for item in [*listed, *extra]:
             if item.sop_code != sop.code:
                 continue
             found = on_case.get(item.code)
             if found is None and not item.is_enabled:
                 continue
-            rows.append(BoardRow(measure=item, on_case=found, is_overdue=_overdue(found, day)))
+            rows.append(
+                BoardRow(
+                    measure=item,
+                    on_case=found,
+                    is_overdue=_overdue(found, day),
+                    shows_notes=shows_notes,
+                )
+            )
         board.append(
             BoardSop(code=sop.code, name=sop.name, rows=rows, responsible=bodies[sop.code])
         )
@@ -282,6 +299,8 @@ def measure_plan(
     if item is None or not item.is_enabled:
         raise ValidationError({"code": _("This measure is not in use in this country.")})
     _require_sop(actor, case, item.sop_code)
+    if notes.strip() and not may_see_measure_notes(actor, case, item.sop_code):
+        raise PermissionDenied
     if CaseMeasure.objects.filter(case=case, code=code).exists():
         raise ValidationError({"code": _("This measure is already on the case: change it there.")})
     errors: dict[str, str] = {}
@@ -337,9 +356,10 @@ def measure_update(
     due_on: date | None = None,
     started_on: date | None = None,
     completed_on: date | None = None,
-    notes: str = "",
+    notes: str | None = None,
 ) -> CaseMeasure:
     """Change a measure on a case; a save from a stale form is refused (optimistic locking).
+    ``notes`` None keeps the notes as they are (an actor who may not see them changes the rest).
 
     Completing a return (``states.RETURN_COMPLETION_MEASURES``) is refused while any reason of
     ``states.return_completion_blocked`` holds, today or on the completion date; starting or
@@ -347,7 +367,10 @@ def measure_update(
     """
     require(actor, Action.MEASURE_EDIT)
     case = measure.case
-    _require_sop(actor, case, measure.code.partition(".")[0])
+    sop_code = measure.code.partition(".")[0]
+    _require_sop(actor, case, sop_code)
+    if notes is not None and not may_see_measure_notes(actor, case, sop_code):
+        raise PermissionDenied
     today = timezone.localdate()
     errors: dict[str, str] = {}
     if status not in MeasureStatus.values:
@@ -377,7 +400,7 @@ def measure_update(
         "due_on": due_on,
         "started_on": started_on,
         "completed_on": completed_on,
-        "notes": notes.strip(),
+        "notes": measure.notes if notes is None else notes.strip(),
     }
     changed = [name for name, value in values.items() if getattr(measure, name) != value]
     for name, value in values.items():

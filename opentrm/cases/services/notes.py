@@ -1,12 +1,14 @@
 """Notes on a case (issue 3 §12): free text by an organisation, for every organisation on the
 case or for the author's organisation only.
 
-Notes are free text that may hold anything, so they are shown to every role that sees the case
-(the interpreter included) for "every organisation" notes, and only to the author's
-organisation for the others. The form tells the writer so: details of health or proceedings
-belong in their restricted sections, not in a note. Because a note may name the person, an
-organisation that does not own the case reads the other organisations' notes only while the
-consent + agreement gate shares identity data with it.
+A note is free text that may hold anything, so it belongs to the field group it was written
+under (``CaseNote.field_group``, one of the groups the writer may view): only those who may view
+that group of this case read it (``cases.access.visible_groups``: the role's groups, narrowed for
+an organisation that does not own the case to what is shared with it), within the owner's
+organisation as much as outside it; an interpreter or a prosecutor never reads a note about
+health. A note without a group ("the whole case", and every note written before notes had
+groups) is read only by those who may view every group. And because a note may name the
+person, a reader also needs the identity group. The author always reads their own note.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,25 +17,45 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, require
+from opentrm.accounts.policy import Action, Actor, FieldGroup, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import group_access
+from opentrm.cases.access import visible_groups
 from opentrm.cases.models import Case, CaseNote, NoteVisibility
 
 MAX_NOTE_LENGTH = 10_000
+WHOLE_CASE = ""  # a note about the whole case: for those who see every group
+
+
+def note_groups(actor: Actor, case: Case) -> list[FieldGroup]:
+    """The groups the actor may write a note under: those it may view of this case."""
+    visible = visible_groups(actor, case)
+    return [group for group in FieldGroup if group in visible]
+
+
+def readable_notes(actor: Actor, case: Case) -> models.QuerySet[CaseNote]:
+    """The case's notes the actor may read, deleted ones included (the timeline shows that a
+    note was deleted): the actor's own; else those shared with its organisation (every note
+    for the case, the organisation's own), in a group the actor may view of this case, and only
+    while it may view the identity group (a note may name the person)."""
+    if not actor.may(Action.CASE_VIEW) or actor.organisation_id is None:
+        return CaseNote.objects.none()
+    visible = visible_groups(actor, case)
+    readable = Q(author_id=actor.user.pk, organisation_id=actor.organisation_id)
+    if FieldGroup.IDENTITY in visible:
+        groups = [group.value for group in visible]
+        if visible == frozenset(FieldGroup):
+            groups.append(WHOLE_CASE)
+        audience = Q(visibility=NoteVisibility.CASE) | Q(organisation_id=actor.organisation_id)
+        readable |= audience & Q(field_group__in=groups)
+    return CaseNote.objects.filter(case=case).filter(readable)
 
 
 def visible_notes(actor: Actor, case: Case) -> models.QuerySet[CaseNote]:
-    """The case's notes the actor's organisation may read, newest first."""
-    if not actor.may(Action.CASE_VIEW) or actor.organisation_id is None:
-        return CaseNote.objects.none()
-    readable = Q(organisation_id=actor.organisation_id)
-    if group_access(actor, case, FieldGroup.IDENTITY) >= Access.VIEW:
-        readable |= Q(visibility=NoteVisibility.CASE)
+    """The case's notes the actor may read, newest first."""
     return (
-        CaseNote.objects.filter(case=case, deleted_at__isnull=True)
-        .filter(readable)
+        readable_notes(actor, case)
+        .filter(deleted_at__isnull=True)
         .select_related("organisation", "author")
         .order_by("-created_at", "-id")
     )
@@ -45,7 +67,11 @@ def may_delete_note(actor: Actor, note: CaseNote) -> bool:
 
 
 @transaction.atomic
-def note_add(*, actor: Actor, case: Case, text: str, visibility: str) -> CaseNote:
+def note_add(
+    *, actor: Actor, case: Case, text: str, visibility: str, field_group: str = WHOLE_CASE
+) -> CaseNote:
+    """Add a note under ``field_group`` (a group the actor may view of the case; empty: the
+    whole case, read only by those who see every group)."""
     require(actor, Action.NOTE_ADD)
     assert actor.membership is not None
     text = text.strip()
@@ -58,12 +84,15 @@ def note_add(*, actor: Actor, case: Case, text: str, visibility: str) -> CaseNot
         }
     if visibility not in NoteVisibility.values:
         errors["visibility"] = _("Pick who may read the note.")
+    if field_group != WHOLE_CASE and field_group not in {g.value for g in note_groups(actor, case)}:
+        errors["field_group"] = _("Pick from the list what the note is about.")
     if errors:
         raise ValidationError(errors)
     note = CaseNote.objects.create(
         case=case,
         text=text,
         visibility=visibility,
+        field_group=field_group,
         organisation=actor.membership.organisation,
         author=actor.user,
     )
@@ -71,7 +100,12 @@ def note_add(*, actor: Actor, case: Case, text: str, visibility: str) -> CaseNot
         event_type=EventType.NOTE_ADDED,
         actor=actor,
         target=note,
-        detail={"case_id": case.pk, "note_id": note.pk, "visibility": visibility},
+        detail={
+            "case_id": case.pk,
+            "note_id": note.pk,
+            "visibility": visibility,
+            "field_group": field_group,
+        },
     )
     return note
 

@@ -393,7 +393,8 @@ def end_of_week(today: date) -> date:
 
 
 def task_list(*, actor: Actor, view: TaskView, today: date | None = None) -> QuerySet[Task]:
-    """Open tasks of the actor's organisation on the cases it may see.
+    """Open tasks of the actor's organisation on the cases it may see (only those assigned to
+    the actor for a role that does not manage tasks).
 
     ``mine``: assigned to the actor; ``week``: due from today to Sunday; ``overdue``: due
     before today.
@@ -406,7 +407,7 @@ def task_list(*, actor: Actor, view: TaskView, today: date | None = None) -> Que
         done_at__isnull=True,
         case__in=Case.objects.visible_to(actor).values("pk"),
     )
-    if view == TaskView.MINE:
+    if view == TaskView.MINE or not actor.may(Action.TASK_MANAGE):
         tasks = tasks.filter(assignee=actor.user)
     elif view == TaskView.WEEK:
         tasks = tasks.filter(due_on__gte=day, due_on__lte=end_of_week(day))
@@ -422,6 +423,10 @@ def case_tasks(*, actor: Actor, case: Case, done_shown: int = 10) -> tuple[list[
     tasks = Task.objects.filter(case=case, organisation_id=actor.organisation_id).select_related(
         "assignee"
     )
+    if not actor.may(Action.TASK_MANAGE):
+        # A task's title is free text the organisation's case workers write: a role that does
+        # not plan the work (the interpreter) sees only the tasks given to it.
+        tasks = tasks.filter(assignee=actor.user)
     open_tasks = list(tasks.filter(done_at__isnull=True).order_by("due_on", "id"))
     done = list(tasks.filter(done_at__isnull=False).order_by("-done_at", "-id")[:done_shown])
     return open_tasks, done

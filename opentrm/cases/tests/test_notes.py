@@ -89,7 +89,12 @@ def test_it_adds_a_note_through_the_form_and_audits_no_text(world: World, case: 
     assert note.author == world.user(Role.CASEWORKER)
     assert "Met at the shelter; calm." in _page(client, case)
     event = AuditEvent.objects.get(event_type=EventType.NOTE_ADDED)
-    assert event.detail == {"case_id": case.pk, "note_id": note.pk, "visibility": "case"}
+    assert event.detail == {
+        "case_id": case.pk,
+        "note_id": note.pk,
+        "visibility": "case",
+        "field_group": "",
+    }
 
 
 def test_it_refuses_an_empty_note_on_the_field(world: World, case: Case) -> None:
@@ -108,9 +113,12 @@ def test_it_lists_notes_newest_first_and_hides_other_organisations_private_ones(
     world: World, case: Case, other: Client
 ) -> None:
     actor = world.actor(Role.CASEWORKER)
-    note_add(actor=actor, case=case, text="First note for everyone", visibility="case")
-    note_add(actor=actor, case=case, text="Second note, ours only", visibility="organisation")
-    note_add(actor=actor, case=case, text="Third note for everyone", visibility="case")
+    about = {"field_group": "identity"}  # agency C sees the identity group
+    note_add(actor=actor, case=case, text="First note for everyone", visibility="case", **about)
+    note_add(
+        actor=actor, case=case, text="Second note, ours only", visibility="organisation", **about
+    )
+    note_add(actor=actor, case=case, text="Third note for everyone", visibility="case", **about)
     page = _page(_client(world, Role.CASE_MANAGER), case)
     assert page.index("Third note") < page.index("Second note") < page.index("First note")
     page = _page(other, case)
@@ -119,14 +127,19 @@ def test_it_lists_notes_newest_first_and_hides_other_organisations_private_ones(
     assert "Second note" not in page
 
 
-def test_every_case_role_reads_shared_notes_but_the_interpreter_adds_none(
-    world: World, case: Case
-) -> None:
+def test_the_interpreter_reads_identity_notes_only_and_adds_none(world: World, case: Case) -> None:
+    caseworker = world.actor(Role.CASEWORKER)
     note_add(
-        actor=world.actor(Role.CASEWORKER), case=case, text="Interview at 10.", visibility="case"
+        actor=caseworker,
+        case=case,
+        text="Interview at 10.",
+        visibility="case",
+        field_group="identity",
     )
+    note_add(actor=caseworker, case=case, text="About everything.", visibility="case")
     page = _page(_client(world, Role.INTERPRETER), case)
     assert "Interview at 10." in page
+    assert "About everything." not in page  # a whole-case note: for those who see it all
     assert "Add a note" not in page
     url = reverse("cases:note_create", args=[case.public_id])
     assert _client(world, Role.INTERPRETER).get(url).status_code == 403
@@ -139,7 +152,11 @@ def test_the_authors_organisation_deletes_a_note_softly_with_a_reason(
     world: World, case: Case, other: Client
 ) -> None:
     note = note_add(
-        actor=world.actor(Role.CASEWORKER), case=case, text="Wrong person.", visibility="case"
+        actor=world.actor(Role.CASEWORKER),
+        case=case,
+        text="Wrong person.",
+        visibility="case",
+        field_group="identity",
     )
     url = reverse("cases:note_delete", args=[case.public_id, note.pk])
     assert other.get(url).status_code == 403  # agency C did not write it
@@ -189,8 +206,16 @@ def test_the_api_adds_and_lists_notes(world: World, case: Case) -> None:
         url, json.dumps({"text": "", "visibility": "case"}), content_type="application/json"
     )
     assert bad.status_code == 422
-    interpreter = _token_client(world, Role.INTERPRETER)  # of agency A: reads, writes nothing
-    assert len(interpreter.get(url).json()) == 1
+    interpreter = _token_client(world, Role.INTERPRETER)  # of agency A: writes nothing
+    assert interpreter.get(url).json() == []  # a note about the whole case: not for it
+    about = client.post(
+        url,
+        json.dumps({"text": "Speaks Albanian.", "visibility": "case", "field_group": "identity"}),
+        content_type="application/json",
+    )
+    assert about.status_code == 201
+    assert about.json()["field_group"] == "identity"
+    assert [note["text"] for note in interpreter.get(url).json()] == ["Speaks Albanian."]
     refused = interpreter.post(
         url, json.dumps({"text": "x", "visibility": "case"}), content_type="application/json"
     )
@@ -238,7 +263,11 @@ def test_an_organisation_without_identity_shared_reads_only_its_own_notes(world:
     case = case_register(actor=world.actor(Role.CASEWORKER))
     CaseParticipant.objects.create(case=case, organisation=world.agency_c)
     note_add(
-        actor=world.actor(Role.CASEWORKER), case=case, text="Met Ariana Fiktiva.", visibility="case"
+        actor=world.actor(Role.CASEWORKER),
+        case=case,
+        text="Met Ariana Fiktiva.",
+        visibility="case",
+        field_group="identity",
     )
     reader = make_member(world.agency_c, Role.CASEWORKER, "c_reader")
     client = Client()

@@ -43,6 +43,7 @@ from opentrm.referrals.models import (
     ReferralKind,
     ReferralStatus,
 )
+from opentrm.referrals.services.national import offer_shows_person
 from opentrm.referrals.services.requests import (
     FIELDS,
     KIND_FIELDS,
@@ -108,7 +109,11 @@ def export_content(actor: Actor, referral: Referral, *, now: datetime) -> dict[s
                     "group": field.group.value,
                     "value": field_value(person, code),
                 }
-    offer = minimal_offer(referral)
+    # The exporting sender shows the person only as far as it may see her identity.
+    offer = minimal_offer(
+        referral,
+        shows_person=offer_shows_person(actor, referral, on_case=is_sender(actor, referral)),
+    )
     content: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,

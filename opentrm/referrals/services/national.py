@@ -20,12 +20,19 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.policy import Action, Actor, FieldGroup, require
+from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, require
 from opentrm.agreements.models import Agreement
 from opentrm.agreements.selectors import agreement_in_force_between, flow_categories
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import Sharing, may_refer_case, require_widening, sharing_with
+from opentrm.cases.access import (
+    Sharing,
+    group_access,
+    may_refer_case,
+    organisation_groups,
+    require_widening,
+    sharing_with,
+)
 from opentrm.cases.catalogue import loader
 from opentrm.cases.models import AgeBand, Case, CaseParticipant, Need, Person, ServiceType
 from opentrm.directory.models import AccreditationStatus, Organisation
@@ -107,10 +114,37 @@ def age_band(person: Person) -> str:
     return person.age_band
 
 
-def minimal_offer(referral: Referral) -> MinimalOffer:
-    """The minimal offer of ``referral``. Codes, labelled for display: ``offer_labels``."""
+def offer_shows_person(actor: Actor, referral: Referral, *, on_case: bool) -> bool:
+    """May ``actor`` see the person's sex, age band and languages (identity data) in the minimal
+    offer of ``referral``? Never more than the sending organisation may see of the case (the
+    offer is what the sender could offer); and an organisation on the case (``on_case``: the
+    sender, the receiver once it accepted) sees there only what it may see of the case itself.
+    The receiver before it accepts sees the minimal offer."""
+    case = referral.case
+    if case is None:
+        return False
+    if referral.sender_organisation_id != case.owner_organisation_id and (
+        FieldGroup.IDENTITY not in organisation_groups(case, referral.sender_organisation)
+    ):
+        return False
+    if on_case or is_sender(actor, referral):
+        return group_access(actor, case, FieldGroup.IDENTITY) >= Access.VIEW
+    return True
+
+
+def preview_shows_person(actor: Actor, case: Case) -> bool:
+    """The sender's preview shows the person's sex, age band and languages only to a sender who
+    may see the person's identity of this case."""
+    return group_access(actor, case, FieldGroup.IDENTITY) >= Access.VIEW
+
+
+def minimal_offer(referral: Referral, *, shows_person: bool) -> MinimalOffer:
+    """The minimal offer of ``referral``, with the person's sex, age band and languages only
+    when ``shows_person`` (``offer_shows_person``). Codes, labelled for display:
+    ``offer_labels``."""
     return offer_for(
         referral.case,
+        shows_person=shows_person,
         reference=referral.reference,
         kind=referral.kind,
         needs=referral.needs,
@@ -124,6 +158,7 @@ def minimal_offer(referral: Referral) -> MinimalOffer:
 def offer_for(
     case: Case | None,
     *,
+    shows_person: bool,
     reference: str,
     kind: str = ReferralKind.NATIONAL,
     needs: Iterable[str] = (),
@@ -133,8 +168,9 @@ def offer_for(
     reason: str = "",
 ) -> MinimalOffer:
     """The minimal offer a referral of ``case`` with these details makes (also before it
-    exists: the sender's preview)."""
-    person = case.person if case is not None else None
+    exists: the sender's preview). Without ``shows_person`` the person's sex, age band and
+    languages are left out (unknown, none)."""
+    person = case.person if case is not None and shows_person else None
     return MinimalOffer(
         reference=reference,
         kind=kind,

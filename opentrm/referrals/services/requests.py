@@ -165,9 +165,11 @@ def age_band_of(person: Person, on: date) -> str:
     return str(person.get_age_band_display())
 
 
-def minimal_offer(referral: Referral) -> MinimalOffer:
+def minimal_offer(referral: Referral, *, shows_person: bool) -> MinimalOffer:
+    """The request's minimal offer; the person's age band, sex and languages only when
+    ``shows_person`` (``national.offer_shows_person``: the viewer may see her identity)."""
     needs = [str(need) for need in referral.needs or []]
-    if referral.case is None:
+    if referral.case is None or not shows_person:
         return MinimalOffer(age_band="", sex="", languages=[], needs=needs)
     person = referral.case.person
     return MinimalOffer(
