@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action
@@ -21,6 +21,7 @@ from opentrm.agreements.models import (
     SignatureKind,
 )
 from opentrm.agreements.selectors import agreement_list as list_agreements
+from opentrm.core.schemas import Schema
 from opentrm.directory.models import ContactPoint, Organisation
 from opentrm.directory.schemas import CASE_WORK_ERRORS
 

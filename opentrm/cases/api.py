@@ -27,6 +27,7 @@ from opentrm.cases.schemas import (
     NameOut,
 )
 from opentrm.cases.sharing import prime_sharing
+from opentrm.core.schemas import MAX_PAGE
 from opentrm.directory.models import Organisation
 from opentrm.directory.schemas import CASE_WORK_ERRORS
 
@@ -80,8 +81,10 @@ PAGE_SIZE = 50
 )
 def case_list(request: HttpRequest, page: int = 1, mine: bool = False) -> Any:
     actor = acting(request)
-    if page < 1:
-        raise ValidationError({"page": _("Pages are numbered from 1.")})
+    if not 1 <= page <= MAX_PAGE:
+        raise ValidationError(
+            {"page": _("Pages are numbered from 1 to %(last)s.") % {"last": MAX_PAGE}}
+        )
     cases = selectors.case_list(actor=actor, mine_only=mine).prefetch_related(
         "person__citizenships", "person__languages"
     )

@@ -12,6 +12,7 @@ from opentrm.cases.catalogue.loader import load_catalogue
 from opentrm.cases.models import Case, IdentificationOutcome, MeasureStatus
 from opentrm.cases.services.case_settings import roles_that_may_identify
 from opentrm.cases.services.measures import responsible_bodies, responsible_people
+from opentrm.core.forms import Form
 from opentrm.directory.models import Organisation
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ def _date_field(label: "StrOrPromise", **kwargs: Any) -> forms.DateField:
     )
 
 
-class MeasureForm(forms.Form):
+class MeasureForm(Form):
     """Plan a measure (no version, no status) or change one on the case."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -114,7 +115,7 @@ class MeasureForm(forms.Form):
         return self._people.get(pk) if pk is not None else None
 
 
-class IdentificationForm(forms.Form):
+class IdentificationForm(Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"), choices=IdentificationOutcome.choices, widget=forms.RadioSelect
     )
@@ -136,12 +137,12 @@ class IdentificationForm(forms.Form):
     )
 
 
-class ReflectionPeriodForm(forms.Form):
+class ReflectionPeriodForm(Form):
     starts_on = _date_field(_("Starts"), required=True)
     ends_on = _date_field(_("Ends"))
 
 
-class CountrySettingsForm(forms.Form):
+class CountrySettingsForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     reflection_days = forms.IntegerField(
         label=_("Recovery and reflection period (days)"),
@@ -166,7 +167,7 @@ class CountrySettingsForm(forms.Form):
         field.choices = [(role.value, role.label) for role in roles_that_may_identify()]
 
 
-class MeasureSettingForm(forms.Form):
+class MeasureSettingForm(Form):
     label = forms.CharField(
         label=_("Name in this country"),
         required=False,
@@ -190,7 +191,7 @@ class MeasureSettingForm(forms.Form):
     )
 
 
-class CustomMeasureForm(forms.Form):
+class CustomMeasureForm(Form):
     sop = forms.ChoiceField(label=_("Procedure"))
     label = forms.CharField(label=_("Name"), max_length=200)
     default_deadline_days = forms.IntegerField(

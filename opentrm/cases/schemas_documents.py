@@ -8,9 +8,10 @@ organisations that may read them.
 import uuid
 from datetime import datetime
 
-from ninja import Field, Schema
+from ninja import Field
 
 from opentrm.cases.models import NoteVisibility
+from opentrm.core.schemas import Schema
 
 
 class DocumentOut(Schema):

@@ -6,10 +6,11 @@ guards) are checked by the services, which name the field in a 422 answer."""
 from datetime import date, datetime
 from decimal import Decimal
 
-from ninja import Field, Schema
+from ninja import Field
 from pydantic import ConfigDict
 
 from opentrm.cases.models import HearingKind, ProceedingKind, ServiceStatus, ServiceType
+from opentrm.core.schemas import PersonName, Schema
 
 
 class _Input(Schema):
@@ -137,7 +138,7 @@ class ProceedingOut(Schema):
 
 
 class NoContactIn(_Input):
-    name: str = Field(min_length=1, max_length=200)
+    name: PersonName = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=300, description="Who this is")
 
 

@@ -16,6 +16,7 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case
 from opentrm.cases.models import CaseParticipant
+from opentrm.core.schemas import MAX_PAGE
 from opentrm.directory.models import Organisation
 from opentrm.directory.schemas import CASE_WORK_ERRORS
 from opentrm.referrals import selectors
@@ -123,8 +124,10 @@ def referral_list(
     page: int = 1,
 ) -> Any:
     actor = acting(request)
-    if page < 1:
-        raise ValidationError({"page": _("Pages are numbered from 1.")})
+    if not 1 <= page <= MAX_PAGE:
+        raise ValidationError(
+            {"page": _("Pages are numbered from 1 to %(last)s.") % {"last": MAX_PAGE}}
+        )
     filters = selectors.Filters.parse(
         box=box, status=status, kind=kind, urgency=urgency, overdue=overdue, case=case
     )

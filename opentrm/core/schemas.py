@@ -1,0 +1,87 @@
+"""The base of every API schema: the input rules of ``opentrm.core.input`` on every field.
+
+Each app's schemas derive from ``Schema`` here instead of ninja's, so a new field obeys the
+rules without anyone remembering them: dates within the field's plausible bounds, integers
+within the database's columns, text without NUL or unpaired surrogates. A 422 names the field.
+The rules apply to what a request sends; answers built from stored data are not re-checked.
+Person names use the ``PersonName`` type.
+"""
+
+from datetime import date
+from typing import Annotated, Any
+
+from ninja import Schema as NinjaSchema
+from ninja.pagination import PageNumberPagination as NinjaPageNumberPagination
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+
+from opentrm.core.input import (
+    date_bounds_for,
+    integer_problem,
+    name_problem,
+    text_problem,
+)
+
+
+def _is_request_input(info: ValidationInfo) -> bool:
+    context = info.context
+    # ninja validates input with {"request"} and answers with {"request", "response_status"};
+    # a schema built in code (no context) is checked too.
+    return not (isinstance(context, dict) and "response_status" in context)
+
+
+def _check(field_name: str, value: Any) -> None:
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, int):
+        if problem := integer_problem(field_name, value):
+            raise ValueError(problem)
+    elif isinstance(value, date):
+        if problem := date_bounds_for(field_name).problem(value):
+            raise ValueError(problem)
+    elif isinstance(value, str):
+        if problem := text_problem(value):
+            raise ValueError(problem)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            _check(field_name, item)
+
+
+class Schema(NinjaSchema):
+    @field_validator("*", mode="after")
+    @classmethod
+    def _input_rules(cls, value: Any, info: ValidationInfo) -> Any:
+        if _is_request_input(info) and info.field_name is not None:
+            _check(info.field_name, value)
+        return value
+
+
+def _person_name(value: str) -> str:
+    if problem := name_problem(value):
+        raise ValueError(problem)
+    return value
+
+
+PersonName = Annotated[
+    str,
+    AfterValidator(_person_name),
+    Field(
+        max_length=200,
+        description="No NUL, bidi-control or zero-width characters.",
+    ),
+]
+
+
+# --- numbers in queries: a page beyond the last is empty, but OFFSET must fit the database ----
+
+MAX_PAGE = 1_000_000
+
+
+class PageNumberPagination(NinjaPageNumberPagination):
+    """ninja's page-number pagination with the page number bounded (OFFSET fits 64 bits)."""
+
+    class Input(NinjaSchema):
+        page: int = Field(1, ge=1, le=MAX_PAGE)
+        page_size: int | None = Field(None, ge=1, le=1000)
+
+
+__all__ = ["MAX_PAGE", "PageNumberPagination", "PersonName", "Schema"]
