@@ -8,8 +8,9 @@ Person names use the ``PersonName`` type.
 """
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar, get_args
 
+from django.utils.translation import gettext as _
 from ninja import Schema as NinjaSchema
 from ninja.pagination import PageNumberPagination as NinjaPageNumberPagination
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
@@ -55,6 +56,28 @@ class Schema(NinjaSchema):
         return value
 
 
+def _is_text(annotation: Any) -> bool:
+    return annotation is str or str in get_args(annotation)
+
+
+class PatchSchema(Schema):
+    """A PATCH body: only the fields sent change. An explicit ``null`` empties a text field and
+    is refused (422) for any other field, unless the field is in ``nullable`` (its column takes
+    null: "no longer known")."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _null(cls, value: Any, info: ValidationInfo) -> Any:
+        name = info.field_name
+        if value is not None or name is None or name in cls.nullable:
+            return value
+        if _is_text(cls.model_fields[name].annotation):
+            return ""
+        raise ValueError(str(_("null is not allowed here: leave the field out to keep it.")))
+
+
 def _person_name(value: str) -> str:
     if problem := name_problem(value):
         raise ValueError(problem)
@@ -84,4 +107,4 @@ class PageNumberPagination(NinjaPageNumberPagination):
         page_size: int | None = Field(None, ge=1, le=1000)
 
 
-__all__ = ["MAX_PAGE", "PageNumberPagination", "PersonName", "Schema"]
+__all__ = ["MAX_PAGE", "PageNumberPagination", "PatchSchema", "PersonName", "Schema"]
