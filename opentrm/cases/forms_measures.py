@@ -174,7 +174,14 @@ class MeasureSettingForm(Form):
         max_length=200,
         help_text=_("Empty: the catalogue's name."),
     )
-    is_enabled = forms.BooleanField(label=_("In use"), required=False)
+    # A choice, not a checkbox: an unticked checkbox sends nothing, so an empty POST would
+    # switch the measure off. The choice must be sent.
+    is_enabled = forms.TypedChoiceField(
+        label=_("In use"),
+        choices=[("on", _("In use")), ("off", _("Switched off"))],
+        coerce=lambda value: value == "on",
+        widget=forms.RadioSelect,
+    )
     default_deadline_days = forms.IntegerField(
         label=_("Default deadline (days)"),
         required=False,

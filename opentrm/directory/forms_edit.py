@@ -358,3 +358,9 @@ class ResponsibilityForm(Form):
             "note": data["note"],
             "order": data["order"],
         }
+
+
+class ResponsibilityRemoveForm(Form):
+    """The removal must be asked for: an empty POST removes nothing."""
+
+    confirm = forms.ChoiceField(choices=[("remove", "remove")], widget=forms.HiddenInput)
