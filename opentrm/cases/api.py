@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Status
+from ninja.params.functions import Query as QueryParam
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, FieldGroup
@@ -79,12 +80,10 @@ PAGE_SIZE = 50
     url_name="cases_list",
     summary="Cases the acting organisation takes part in, newest first, 50 a page",
 )
-def case_list(request: HttpRequest, page: int = 1, mine: bool = False) -> Any:
+def case_list(
+    request: HttpRequest, page: int = QueryParam(1, ge=1, le=MAX_PAGE), mine: bool = False
+) -> Any:
     actor = acting(request)
-    if not 1 <= page <= MAX_PAGE:
-        raise ValidationError(
-            {"page": _("Pages are numbered from 1 to %(last)s.") % {"last": MAX_PAGE}}
-        )
     cases = selectors.case_list(actor=actor, mine_only=mine).prefetch_related(
         "person__citizenships", "person__languages"
     )

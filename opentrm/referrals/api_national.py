@@ -5,10 +5,10 @@ the screens."""
 import uuid
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Router, Status
+from ninja.params.functions import Query as QueryParam
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor, FieldGroup
@@ -121,13 +121,9 @@ def referral_list(
     urgency: str = "",
     overdue: bool = False,
     case: str = "",
-    page: int = 1,
+    page: int = QueryParam(1, ge=1, le=MAX_PAGE),
 ) -> Any:
     actor = acting(request)
-    if not 1 <= page <= MAX_PAGE:
-        raise ValidationError(
-            {"page": _("Pages are numbered from 1 to %(last)s.") % {"last": MAX_PAGE}}
-        )
     filters = selectors.Filters.parse(
         box=box, status=status, kind=kind, urgency=urgency, overdue=overdue, case=case
     )
