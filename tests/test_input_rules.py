@@ -212,7 +212,7 @@ def test_it_refuses_ids_beyond_64_bits_in_a_list_of_ids(world: World) -> None:
     response = _post_json(
         _token_client(world, Role.CASE_MANAGER),
         "/api/v1/agreements/",
-        {"title": "Matrix", "designated_officer_ids": [BIG]},
+        {"title": "M", "type": "mou", "scope": "national", "designated_officer_ids": [BIG]},
     )
     assert response.status_code == 422
     assert "designated_officer_ids.0" in _fields(response)
