@@ -9,7 +9,7 @@ One place for them, so a form and the API cannot disagree:
   zero-width characters (U+200B-U+200D, U+2060, U+FEFF), which make one name look like another;
 - integers: within the database's columns (ids 64 bits, other numbers 32 bits);
 - dates: within plausible bounds for the field (a date of birth from 1900 to today; other dates
-  from 1990 to ten years ahead, for deadlines and reviews);
+  from 1990 to twenty years ahead, for deadlines, reviews and agreements' terms);
 - JSON: nested at most ``MAX_JSON_DEPTH`` levels, measured on the bytes before parsing.
 
 Messages name the rule, never the value.
@@ -99,7 +99,7 @@ class DateBounds:
 
 
 BIRTH_DATE = DateBounds(date(1900, 1, 1), 0, gettext_lazy("A date of birth"))
-EVENT_DATE = DateBounds(date(1990, 1, 1), 10 * 366, gettext_lazy("A date"))
+EVENT_DATE = DateBounds(date(1990, 1, 1), 20 * 366, gettext_lazy("A date"))
 
 
 def date_bounds_for(field_name: str) -> DateBounds:

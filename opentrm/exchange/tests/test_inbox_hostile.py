@@ -123,3 +123,8 @@ def foreign_peer_id() -> int:
     from opentrm.exchange.models import Peer
 
     return Peer.objects.get(node_id=ForeignNode.node_id).pk
+
+
+def test_the_inbox_answers_are_not_cached(node: OwnNode, foreign: ForeignNode) -> None:
+    assert "no-store" in post("garbage")["Cache-Control"]
+    assert "no-store" in post(foreign.seal(foreign.payload()))["Cache-Control"]
