@@ -80,7 +80,8 @@ def _beyond_64_bits(value: Any) -> bool:
 class InputMiddleware:
     """The input rules every request passes before a view sees it.
 
-    - any request: query parameters obey the text rule (400 page / 422 JSON);
+    - any request: query parameters obey the text rule (400 page / 422 JSON); in the API,
+      a number in a query fits 64 bits (422);
     - a body over DATA_UPLOAD_MAX_MEMORY_SIZE: 413 (page / JSON);
     - API bodies: JSON nested deeper than MAX_JSON_DEPTH is refused before it is parsed
       (400 ``too_deep``); every string obeys the text rule and every integer fits 64 bits
@@ -95,7 +96,8 @@ class InputMiddleware:
         is_api = request.path.startswith(API_PREFIX)
         for key, values in request.GET.lists():
             problem = next(filter(None, map(text_problem, (key, *values))), None)
-            if problem is None and any(_beyond_64_bits(value) for value in values):
+            # The API's numbers in a query are ids and pages; a page's search may be digits.
+            if problem is None and is_api and any(_beyond_64_bits(value) for value in values):
                 problem = integer_problem("id", BIGINT_MAX + 1)
             if problem:
                 if is_api:
