@@ -434,3 +434,9 @@ def test_the_openapi_document_declares_the_limits(world: World) -> None:
     parameters = document["paths"]["/api/v1/cases/"]["get"]["parameters"]
     page = next(p for p in parameters if p["name"] == "page")
     assert (page["schema"]["minimum"], page["schema"]["maximum"]) == (1, 1_000_000)
+    schemas = document["components"]["schemas"]
+    recipient = schemas["ConsentIn"]["properties"]["recipient_organisation_id"]["anyOf"][0]
+    assert (recipient["minimum"], recipient["maximum"]) == (-(2**63), 2**63 - 1)
+    days = schemas["RiskPlanIn"]["properties"]["review_every_days"]
+    assert (days["minimum"], days["maximum"]) == (-(2**31), 2**31 - 1)
+    assert schemas["CaseIn"]["properties"]["date_of_birth"]["anyOf"][0]["format"] == "date"

@@ -13,9 +13,13 @@ from typing import Annotated, Any, ClassVar, get_args
 from django.utils.translation import gettext as _
 from ninja import Schema as NinjaSchema
 from ninja.pagination import PageNumberPagination as NinjaPageNumberPagination
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from opentrm.core.input import (
+    BIGINT_MAX,
+    BIGINT_MIN,
+    INT_MAX,
+    INT_MIN,
     date_bounds_for,
     integer_problem,
     name_problem,
@@ -47,7 +51,21 @@ def _check(field_name: str, value: Any) -> None:
             _check(field_name, item)
 
 
+def _declare_limits(schema: dict[str, Any], cls: Any) -> None:
+    """Declare the integer rule in the OpenAPI document, as the checks below enforce it."""
+    for name, prop in (schema.get("properties") or {}).items():
+        is_id = name == "id" or name.endswith("_id") or name.endswith("_ids")
+        low, high = (BIGINT_MIN, BIGINT_MAX) if is_id else (INT_MIN, INT_MAX)
+        candidates = [prop, prop.get("items") or {}, *(prop.get("anyOf") or [])]
+        for candidate in candidates:
+            if isinstance(candidate, dict) and candidate.get("type") == "integer":
+                candidate.setdefault("minimum", low)
+                candidate.setdefault("maximum", high)
+
+
 class Schema(NinjaSchema):
+    model_config = ConfigDict(json_schema_extra=_declare_limits)
+
     @field_validator("*", mode="after")
     @classmethod
     def _input_rules(cls, value: Any, info: ValidationInfo) -> Any:
