@@ -537,6 +537,7 @@ ROUTES: list[Route] = [
         roles(Role.DIRECTORY_EDITOR, own_only=True),
         method="post",
         args=lambda o: [o.responsibility.pk],
+        data=lambda o: {"confirm": "remove"},
     ),
     # cases
     Route("cases:case_list", roles(*CASE_ROLES)),

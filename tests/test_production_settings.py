@@ -46,3 +46,25 @@ def test_it_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
     result = _opentrm(tmp_path, "check", ALLOWED_HOSTS="trm.example.org")
     assert result.returncode != 0
     assert "SECRET_KEY (or SECRET_KEY_FILE) must be set in production." in result.stderr
+
+
+def test_it_answers_the_health_check_over_plain_http_and_redirects_the_rest(
+    tmp_path: Path,
+) -> None:
+    """A load balancer probes /healthz over plain HTTP: a 301 to HTTPS would fail the probe."""
+    secret = tmp_path / "secret_key"
+    secret.write_text(secrets.token_urlsafe(50))
+    probe = (
+        "from django.test import Client; c = Client(); "
+        "print(c.get('/healthz').status_code, c.get('/account/login/').status_code)"
+    )
+    result = _opentrm(
+        tmp_path,
+        "shell",
+        "-c",
+        probe,
+        SECRET_KEY_FILE=str(secret),
+        ALLOWED_HOSTS="testserver",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["200", "301"]

@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 
 from opentrm.accounts import services
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.models import ApiToken
 from opentrm.accounts.policy import Action, Actor
+from opentrm.core.schemas import Schema
 from opentrm.directory.schemas import ErrorOut
 
 router = Router(tags=["account"], auth=member_auth(Action.API_TOKENS_OWN))

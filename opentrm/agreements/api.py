@@ -1,13 +1,13 @@
 """Agreements API (/api/v1/agreements/): the same services and selectors as the pages."""
 
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action
@@ -21,6 +21,7 @@ from opentrm.agreements.models import (
     SignatureKind,
 )
 from opentrm.agreements.selectors import agreement_list as list_agreements
+from opentrm.core.schemas import PatchSchema, Schema
 from opentrm.directory.models import ContactPoint, Organisation
 from opentrm.directory.schemas import CASE_WORK_ERRORS
 
@@ -119,8 +120,12 @@ class AgreementIn(ContentIn):
     scope: AgreementScope
 
 
-class AgreementPatch(Schema):
+class AgreementPatch(PatchSchema):
     """Only the fields sent change; ``version`` is the lock number of the latest version."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset(
+        {"designated_officer_ids", "valid_from", "valid_until"}
+    )
 
     version: int
     title: str | None = None

@@ -18,6 +18,7 @@ from opentrm.agreements.models import (
     SignatureKind,
 )
 from opentrm.agreements.services import CONTENT_FIELDS
+from opentrm.core.forms import Form
 from opentrm.directory.models import ContactPoint, Organisation
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -39,7 +40,7 @@ class _OfficerField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
         return f"{obj.organisation.name}: {obj.position}"
 
 
-class AgreementForm(forms.Form):
+class AgreementForm(Form):
     """The header and the text of a draft. ``version`` is the draft's lock number."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
@@ -119,7 +120,7 @@ class AgreementForm(forms.Form):
         return {name: self.cleaned_data[name] for name in names}
 
 
-class _ResponsibilityFields(forms.Form):
+class _ResponsibilityFields(Form):
     procedures = forms.MultipleChoiceField(
         label=_("TRM procedures"), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -164,7 +165,7 @@ def _party_choices(version: AgreementVersion) -> list[tuple[int, str]]:
     return [(party.organisation_id, party.organisation.name) for party in version.parties.all()]
 
 
-class FlowForm(forms.Form):
+class FlowForm(Form):
     sender = forms.TypedChoiceField(label=_("From"), coerce=int)
     receiver = forms.TypedChoiceField(label=_("To"), coerce=int)
     categories = forms.MultipleChoiceField(
@@ -189,7 +190,7 @@ class FlowForm(forms.Form):
         categories.choices = presentation.category_choices()
 
 
-class SignatureForm(forms.Form):
+class SignatureForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     party = forms.TypedChoiceField(label=_("Party"), coerce=int)
     kind = forms.ChoiceField(label=_("Kind"), choices=SignatureKind.choices)
@@ -232,7 +233,7 @@ class FlowApproveForm(forms.Form):
         return [code for code in value.split(",") if code]
 
 
-class AmendForm(forms.Form):
+class AmendForm(Form):
     note = forms.CharField(
         label=_("What the amendment changes"),
         required=False,
@@ -240,22 +241,22 @@ class AmendForm(forms.Form):
     )
 
 
-class TerminateForm(forms.Form):
+class TerminateForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     terminated_on = forms.DateField(label=_("Terminated on"), widget=_DATE)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(Form):
     held_on = forms.DateField(label=_("Date"), widget=_DATE)
     subject = forms.CharField(label=_("Subject"), max_length=300)
 
 
-class MeetingCancelForm(forms.Form):
+class MeetingCancelForm(Form):
     reason = forms.CharField(label=_("Reason for cancelling"), max_length=1000)
 
 
-class AgreementFilterForm(forms.Form):
+class AgreementFilterForm(Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any")), *states.Status.choices]
     )

@@ -2,9 +2,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from opentrm.audit.events import EventType
+from opentrm.core.forms import Form
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(Form):
     user = forms.CharField(label=_("User name or id"), required=False, max_length=150)
     organisation = forms.IntegerField(label=_("Organisation id"), required=False, min_value=1)
     event_type = forms.ChoiceField(

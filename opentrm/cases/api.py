@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Status
+from ninja.params.functions import Query as QueryParam
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, FieldGroup
@@ -27,6 +28,7 @@ from opentrm.cases.schemas import (
     NameOut,
 )
 from opentrm.cases.sharing import prime_sharing
+from opentrm.core.schemas import MAX_PAGE
 from opentrm.directory.models import Organisation
 from opentrm.directory.schemas import CASE_WORK_ERRORS
 
@@ -78,10 +80,10 @@ PAGE_SIZE = 50
     url_name="cases_list",
     summary="Cases the acting organisation takes part in, newest first, 50 a page",
 )
-def case_list(request: HttpRequest, page: int = 1, mine: bool = False) -> Any:
+def case_list(
+    request: HttpRequest, page: int = QueryParam(1, ge=1, le=MAX_PAGE), mine: bool = False
+) -> Any:
     actor = acting(request)
-    if page < 1:
-        raise ValidationError({"page": _("Pages are numbered from 1.")})
     cases = selectors.case_list(actor=actor, mine_only=mine).prefetch_related(
         "person__citizenships", "person__languages"
     )

@@ -5,11 +5,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opentrm.cases.models import AgeBand, ConsentDecision, ConsentPurpose, Sex
+from opentrm.core.forms import Form
 from opentrm.directory.models import Organisation
 
 
-class CaseRegisterForm(forms.Form):
+class CaseRegisterForm(Form):
     """Registering a presumed victim at 3 a.m.: everything is optional but the essentials."""
+
+    person_name_fields = ("name",)
 
     public_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
     name = forms.CharField(
@@ -55,13 +58,13 @@ class CaseRegisterForm(forms.Form):
         return [code.strip() for code in value.replace(";", ",").split(",") if code.strip()]
 
 
-class CaseDeleteForm(forms.Form):
+class CaseDeleteForm(Form):
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(Form):
     purpose = forms.ChoiceField(label=_("Purpose"), choices=ConsentPurpose.choices)
     decision = forms.ChoiceField(
         label=_("Decision"), choices=ConsentDecision.choices, widget=forms.RadioSelect

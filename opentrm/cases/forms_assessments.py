@@ -22,11 +22,12 @@ from opentrm.cases.models import (
     RiskLevel,
 )
 from opentrm.cases.services.assessments import CONTENT_FIELDS, HEALTH_FIELDS, KIND_FIELDS
+from opentrm.core.forms import Form
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class AssessmentForm(forms.Form):
+class AssessmentForm(Form):
     """The fields of one kind of assessment; ``version`` is 0 for a new one."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
@@ -85,7 +86,7 @@ class AssessmentForm(forms.Form):
         return {name: value for name, value in self.cleaned_data.items() if name != "version"}
 
 
-class AssessmentDeleteForm(forms.Form):
+class AssessmentDeleteForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     reason = forms.CharField(
         label=_("Why is this assessment deleted?"),
@@ -94,7 +95,7 @@ class AssessmentDeleteForm(forms.Form):
     )
 
 
-class HealthForm(forms.Form):
+class HealthForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, data: Any = None, *, record: HealthRecord | None = None) -> None:

@@ -21,6 +21,7 @@ from opentrm.cases.services.child import (
     guardian_candidates,
     liaison_candidates,
 )
+from opentrm.core.forms import Form
 from opentrm.directory.models import Organisation
 
 
@@ -34,7 +35,8 @@ def _formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field:
     return formfield
 
 
-class ChildSafeguardsForm(forms.Form):
+class ChildSafeguardsForm(Form):
+    person_name_fields = ("guardian_name",)
     # 0: no record existed when the form was opened.
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
@@ -86,7 +88,7 @@ class ChildSafeguardsForm(forms.Form):
         return {name: self.cleaned_data[name] for name in SAFEGUARD_FIELDS}
 
 
-class CountryContactForm(forms.Form):
+class CountryContactForm(Form):
     country_code = forms.CharField(
         label=_("Country"),
         max_length=2,

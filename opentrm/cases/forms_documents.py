@@ -18,6 +18,7 @@ from opentrm.accounts.policy import Actor, FieldGroup
 from opentrm.cases.access import editable_groups
 from opentrm.cases.models import Case, DocumentKind, NoteVisibility
 from opentrm.cases.services.participants import addable_organisations, case_manager_candidates
+from opentrm.core.forms import Form
 from opentrm.directory.models import Organisation
 
 FIELD_GROUP_LABELS: dict[str, Any] = {
@@ -31,7 +32,7 @@ FIELD_GROUP_LABELS: dict[str, Any] = {
 }
 
 
-class DocumentForm(forms.Form):
+class DocumentForm(Form):
     title = forms.CharField(
         label=_("Title"),
         max_length=200,
@@ -63,13 +64,13 @@ class DocumentForm(forms.Form):
         ]
 
 
-class DocumentDeleteForm(forms.Form):
+class DocumentDeleteForm(Form):
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(Form):
     text = forms.CharField(
         label=_("Note"),
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -106,7 +107,7 @@ class NoteDeleteForm(DocumentDeleteForm):
     pass
 
 
-class ParticipantAddForm(forms.Form):
+class ParticipantAddForm(Form):
     organisation = forms.ModelChoiceField(
         label=_("Organisation"),
         queryset=Organisation.objects.none(),
@@ -123,7 +124,7 @@ class ParticipantAddForm(forms.Form):
         field.queryset = addable_organisations(case)
 
 
-class CaseManagerForm(forms.Form):
+class CaseManagerForm(Form):
     case_manager = MemberChoiceField(
         label=_("Case manager"),
         queryset=User.objects.none(),

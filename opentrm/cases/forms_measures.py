@@ -16,6 +16,7 @@ from opentrm.cases.services.measures import (
     responsible_bodies,
     responsible_people,
 )
+from opentrm.core.forms import Form
 from opentrm.directory.models import Organisation
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ def _date_field(label: "StrOrPromise", **kwargs: Any) -> forms.DateField:
     )
 
 
-class MeasureForm(forms.Form):
+class MeasureForm(Form):
     """Plan a measure (no version, no status) or change one on the case."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -120,7 +121,7 @@ class MeasureForm(forms.Form):
         return self._people.get(pk) if pk is not None else None
 
 
-class IdentificationForm(forms.Form):
+class IdentificationForm(Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"), choices=IdentificationOutcome.choices, widget=forms.RadioSelect
     )
@@ -142,12 +143,12 @@ class IdentificationForm(forms.Form):
     )
 
 
-class ReflectionPeriodForm(forms.Form):
+class ReflectionPeriodForm(Form):
     starts_on = _date_field(_("Starts"), required=True)
     ends_on = _date_field(_("Ends"))
 
 
-class CountrySettingsForm(forms.Form):
+class CountrySettingsForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     reflection_days = forms.IntegerField(
         label=_("Recovery and reflection period (days)"),
@@ -172,14 +173,21 @@ class CountrySettingsForm(forms.Form):
         field.choices = [(role.value, role.label) for role in roles_that_may_identify()]
 
 
-class MeasureSettingForm(forms.Form):
+class MeasureSettingForm(Form):
     label = forms.CharField(
         label=_("Name in this country"),
         required=False,
         max_length=200,
         help_text=_("Empty: the catalogue's name."),
     )
-    is_enabled = forms.BooleanField(label=_("In use"), required=False)
+    # A choice, not a checkbox: an unticked checkbox sends nothing, so an empty POST would
+    # switch the measure off. The choice must be sent.
+    is_enabled = forms.TypedChoiceField(
+        label=_("In use"),
+        choices=[("on", _("In use")), ("off", _("Switched off"))],
+        coerce=lambda value: value == "on",
+        widget=forms.RadioSelect,
+    )
     default_deadline_days = forms.IntegerField(
         label=_("Default deadline (days)"),
         required=False,
@@ -196,7 +204,7 @@ class MeasureSettingForm(forms.Form):
     )
 
 
-class CustomMeasureForm(forms.Form):
+class CustomMeasureForm(Form):
     sop = forms.ChoiceField(label=_("Procedure"))
     label = forms.CharField(label=_("Name"), max_length=200)
     default_deadline_days = forms.IntegerField(

@@ -14,11 +14,12 @@ from opentrm.cases.models import (
     Person,
     Sex,
 )
+from opentrm.core.forms import Form
 
 MAX_NAMES = 12
 
 
-class PersonForm(forms.Form):
+class PersonForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     # identity
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
@@ -97,7 +98,8 @@ class PersonForm(forms.Form):
         return [code.strip() for code in value.replace(";", ",").split(",") if code.strip()]
 
 
-class NameForm(forms.Form):
+class NameForm(Form):
+    person_name_fields = ("value",)
     kind = forms.ChoiceField(label=_("Kind"), choices=NameKind.choices)
     value = forms.CharField(label=_("Name"), max_length=200, required=False)
     script = forms.CharField(

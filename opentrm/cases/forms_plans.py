@@ -13,13 +13,14 @@ from django.utils.translation import gettext_lazy as _
 
 from opentrm.cases.models import AssistancePlan, RiskManagementPlan, ServiceType
 from opentrm.cases.services.plans import MAX_ACTIVITIES, MAX_REVIEW_EVERY_DAYS, ActivityData
+from opentrm.core.forms import Form
 from opentrm.directory.forms import OrganisationChoiceField
 from opentrm.directory.models import Organisation
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class PlanForm(forms.Form):
+class PlanForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     goals = forms.CharField(
         label=_("Goals"),
@@ -40,7 +41,7 @@ class PlanForm(forms.Form):
         super().__init__(data, initial=initial)
 
 
-class ActivityForm(forms.Form):
+class ActivityForm(Form):
     description = forms.CharField(label=_("Activity"), max_length=300, required=False)
     service_type = forms.ChoiceField(
         label=_("Service"), required=False, choices=[("", "—"), *ServiceType.choices]
@@ -109,11 +110,11 @@ def activities_from(formset: forms.BaseFormSet) -> list[ActivityData]:  # type: 
     return rows
 
 
-class VersionForm(forms.Form):
+class VersionForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class AcknowledgeForm(forms.Form):
+class AcknowledgeForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     acknowledged_on = forms.DateField(label=_("Acknowledged by the person on"), widget=_DATE)
     acknowledged_how = forms.CharField(
@@ -123,7 +124,7 @@ class AcknowledgeForm(forms.Form):
     )
 
 
-class RiskPlanForm(forms.Form):
+class RiskPlanForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     risks = forms.CharField(label=_("Risks"), widget=forms.Textarea(attrs={"rows": 4}))
     measures = forms.CharField(
@@ -146,7 +147,7 @@ class RiskPlanForm(forms.Form):
         super().__init__(data, initial=initial)
 
 
-class RiskReviewForm(forms.Form):
+class RiskReviewForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     reviewed_on = forms.DateField(label=_("Reviewed on"), widget=_DATE)
     with_person = forms.BooleanField(

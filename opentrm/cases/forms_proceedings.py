@@ -17,6 +17,7 @@ from opentrm.cases.services.proceedings import (
     PROCEEDING_FIELDS,
     active_no_contact,
 )
+from opentrm.core.forms import Form
 
 _DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -33,7 +34,7 @@ def _formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field:
     return formfield
 
 
-class ProceedingForm(forms.Form):
+class ProceedingForm(Form):
     """One set of proceedings in one country: the template §7 answers."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
@@ -73,7 +74,8 @@ class ProceedingForm(forms.Form):
         return {name: self.cleaned_data[name] for name in PROCEEDING_FIELDS}
 
 
-class NoContactForm(forms.Form):
+class NoContactForm(Form):
+    person_name_fields = ("name",)
     name = forms.CharField(label=_("Name"), max_length=200)
     description = forms.CharField(
         label=_("Who this is"),
@@ -83,7 +85,7 @@ class NoContactForm(forms.Form):
     )
 
 
-class NoContactRemoveForm(forms.Form):
+class NoContactRemoveForm(Form):
     reason = forms.CharField(
         label=_("Why is the person taken off the list?"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -103,7 +105,7 @@ class _ProceedingChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
         return f"{obj.get_kind_display()} · {obj.country_code}"
 
 
-class HearingForm(forms.Form):
+class HearingForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
     def __init__(self, data: Any = None, *, case: Case, hearing: Hearing | None = None) -> None:

@@ -26,6 +26,7 @@ from opentrm.cases.services.service_delivery import (
     plan_activity_candidates,
     provider_candidates,
 )
+from opentrm.core.forms import Form
 from opentrm.directory.forms import OrganisationChoiceField
 
 
@@ -60,7 +61,7 @@ class _ActivityField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return f"{obj.description} ({obj.plan.revision})"
 
 
-class ServiceForm(forms.Form):
+class ServiceForm(Form):
     """An offer (``correcting=False``) or the whole record, status and dates included."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
@@ -113,7 +114,7 @@ class ServiceForm(forms.Form):
         return {name: self.cleaned_data[name] for name in names}
 
 
-class ServiceMoveForm(forms.Form):
+class ServiceMoveForm(Form):
     """Accepted on a day, delivered from a day (until a day, or still running), refused."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -142,7 +143,7 @@ class ServiceMoveForm(forms.Form):
         status.choices = [(move.value, labels[move]) for move in moves_from(service)]
 
 
-class ServiceDeleteForm(forms.Form):
+class ServiceDeleteForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     reason = forms.CharField(
         label=_("Why is it deleted?"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000

@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from opentrm.accounts.forms import MemberChoiceField
 from opentrm.cases.services.tasks import assignable_users
+from opentrm.core.forms import Form
 
 
-class TaskForm(forms.Form):
+class TaskForm(Form):
     title = forms.CharField(label=_("Task"), max_length=200)
     due_on = forms.DateField(
         label=_("Due"),
@@ -34,7 +35,7 @@ class TaskForm(forms.Form):
         return due_on
 
 
-class TaskVersionForm(forms.Form):
+class TaskVersionForm(Form):
     """The version of the task the button was shown for (optimistic locking)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

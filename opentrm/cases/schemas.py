@@ -5,10 +5,11 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from ninja import Field, Schema
+from ninja import Field
 from pydantic import AfterValidator
 
 from opentrm.cases.models import AgeBand, ConsentDecision, ConsentPurpose, NameKind, Sex
+from opentrm.core.schemas import PersonName, Schema
 from opentrm.directory.schemas import CountryCode, LanguageCode
 
 
@@ -24,7 +25,7 @@ PastDate = Annotated[date | None, AfterValidator(_not_in_future)]
 
 
 class NameIn(Schema):
-    value: str = Field(min_length=1, max_length=200)
+    value: PersonName = Field(min_length=1, max_length=200)
     kind: NameKind = NameKind.NAME
     script: str = Field(default="", max_length=4)
 

@@ -3,9 +3,10 @@ answer 422 with a message on the field."""
 
 from datetime import date, datetime
 
-from ninja import Field, Schema
+from ninja import Field
 
 from opentrm.cases.models import AssessmentKind
+from opentrm.core.schemas import Schema
 
 
 class AssessmentIn(Schema):

@@ -9,9 +9,10 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from ninja import Field, Schema
+from ninja import Field
 
 from opentrm.cases.models import NoteVisibility
+from opentrm.core.schemas import Schema
 
 
 class DocumentOut(Schema):

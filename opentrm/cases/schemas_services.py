@@ -5,14 +5,20 @@ guards) are checked by the services, which name the field in a 422 answer."""
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import ClassVar
 
-from ninja import Field, Schema
+from ninja import Field
 from pydantic import ConfigDict
 
 from opentrm.cases.models import HearingKind, ProceedingKind, ServiceStatus, ServiceType
+from opentrm.core.schemas import PatchSchema, PersonName, Schema
 
 
 class _Input(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Patch(PatchSchema):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -32,10 +38,16 @@ class ServiceIn(_Input):
     plan_activity_id: int | None = None
 
 
-class ServicePatch(_Input):
+class ServicePatch(_Patch):
     """Only the fields sent change. Moving a service on is a change of ``status`` with its
     date: accepted (``accepted_on``), delivered (``started_on``, ``ended_on``), refused
-    (``refused_on``)."""
+    (``refused_on``). ``null`` empties a text; it is refused for the type, status and dates
+    of offer."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset(
+        {"provider_id", "plan_activity_id", "cost", "accepted_on", "started_on", "ended_on"}
+        | {"refused_on"}
+    )
 
     version: int = Field(description="The version you read: a stale one gets 409.")
     service_type: ServiceType | None = None
@@ -96,7 +108,12 @@ class ProceedingIn(_Input):
     comments: str = ""
 
 
-class ProceedingPatch(_Input):
+class ProceedingPatch(_Patch):
+    nullable: ClassVar[frozenset[str]] = frozenset(
+        {"initiated", "statement_taken", "testified", "compensation_claimed"}
+        | {"compensation_obtained"}
+    )
+
     version: int = Field(description="The version you read: a stale one gets 409.")
     country_code: str | None = None
     kind: ProceedingKind | None = None
@@ -137,7 +154,7 @@ class ProceedingOut(Schema):
 
 
 class NoContactIn(_Input):
-    name: str = Field(min_length=1, max_length=200)
+    name: PersonName = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=300, description="Who this is")
 
 

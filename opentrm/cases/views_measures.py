@@ -322,7 +322,7 @@ def measure_setting_edit(request: HttpRequest, code: str) -> HttpResponse:
         request.POST or None,
         initial={
             "label": setting.label if setting else "",
-            "is_enabled": item.is_enabled,
+            "is_enabled": "on" if item.is_enabled else "off",
             "default_deadline_days": setting.default_deadline_days if setting else None,
             "guidance": setting.guidance if setting else "",
         },

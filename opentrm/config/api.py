@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Swagger
@@ -169,6 +169,12 @@ def on_refused(request: HttpRequest, exc: DomainError) -> HttpResponse:
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     codes = {400: "bad_request", 405: "method_not_allowed", 429: "throttled"}
     return _error(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    # core.middleware.InputMiddleware answers most of these before the API; this is the rest.
+    return _error(request, 413, "too_large", _("The request is too large."))
 
 
 @api.exception_handler(Exception)

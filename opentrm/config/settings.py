@@ -59,12 +59,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "opentrm.core.middleware.RequestIdMiddleware",
+    "opentrm.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "opentrm.core.middleware.InputMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -171,6 +173,7 @@ API_TOKEN_DEFAULT_DAYS = env_int("OPENTRM_API_TOKEN_DAYS", 90)
 # --- Directory ------------------------------------------------------------------------------
 DIRECTORY_REVIEW_AGE_DAYS = env_int("OPENTRM_DIRECTORY_REVIEW_AGE_DAYS", 183)
 DIRECTORY_IMPORT_MAX_BYTES = env_int("OPENTRM_DIRECTORY_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+# The largest request body (not counting uploaded files), answered 413 beyond it (core.middleware).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
 
@@ -231,6 +234,8 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("OPENTRM_SSL_REDIRECT", default=True)
+    # A load balancer probes the health check over plain HTTP: a redirect would fail it.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env_int("OPENTRM_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("OPENTRM_HSTS_PRELOAD", default=False)

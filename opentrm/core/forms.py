@@ -1,9 +1,13 @@
 """Form helpers shared by the apps."""
 
 from collections.abc import Collection
+from datetime import date
+from typing import Any, ClassVar, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+
+from opentrm.core.input import date_bounds_for, name_problem, text_problem
 
 
 def add_service_errors(
@@ -27,3 +31,43 @@ def add_service_errors(
             # NON_FIELD_ERRORS, or a field this form does not show (e.g. the country).
             form.add_error(None, messages)
     return returned
+
+
+class InputRulesMixin:
+    """The input rules of ``opentrm.core.input`` on every field of a form, as for the API.
+
+    Text: no NUL (Django's own check) and no unpaired surrogate; the fields named in
+    ``person_name_fields``: no bidi-control or zero-width characters; dates: within the bounds of
+    the field (``date_bounds_for``). Checked after the form's own cleaning, so a field that
+    failed already keeps its first message.
+    """
+
+    person_name_fields: ClassVar[tuple[str, ...]] = ()
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        form = cast(forms.BaseForm, self)
+        if not hasattr(form, "cleaned_data"):
+            return
+        for name, value in list(form.cleaned_data.items()):
+            if name in form.errors:
+                continue
+            problem = _problem(name, value, name in self.person_name_fields)
+            if problem:
+                form.add_error(name, problem)
+
+
+def _problem(name: str, value: Any, is_person_name: bool) -> str | None:
+    if isinstance(value, str):
+        return name_problem(value) if is_person_name else text_problem(value)
+    if isinstance(value, date):
+        return date_bounds_for(name).problem(value)
+    return None
+
+
+class Form(InputRulesMixin, forms.Form):
+    pass
+
+
+class ModelForm(InputRulesMixin, forms.ModelForm):  # type: ignore[type-arg]
+    pass

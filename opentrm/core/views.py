@@ -2,6 +2,7 @@
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -22,6 +23,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if isinstance(exception, RequestDataTooBig):
+        # A form body over DATA_UPLOAD_MAX_MEMORY_SIZE (Django raises it as a bad request).
+        from opentrm.core.middleware import too_large
+
+        return too_large(request)
     return render(request, "errors/400.html", status=400)
 
 

@@ -11,10 +11,11 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor
+from opentrm.core.schemas import PageNumberPagination
 from opentrm.directory import selectors, services
 from opentrm.directory.access import access_contact_point, access_country, access_organisation
 from opentrm.directory.models import Country, Function, Organisation, Responsibility

@@ -4,10 +4,11 @@ from django import forms
 from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
+from opentrm.core.forms import Form
 from opentrm.directory.models import Function, Organisation, OrganisationType
 
 
-class SearchForm(forms.Form):
+class SearchForm(Form):
     q = forms.CharField(label=_("Name"), required=False, max_length=200)
     country = forms.ChoiceField(label=_("Country"), required=False)
     type = forms.ChoiceField(
@@ -33,7 +34,7 @@ class SearchForm(forms.Form):
         self.fields["language"].choices = [("", _("Any language")), *languages]  # type: ignore[attr-defined]
 
 
-class ProcedureFilterForm(forms.Form):
+class ProcedureFilterForm(Form):
     function = forms.ChoiceField(
         label=_("Procedure or function"),
         required=False,

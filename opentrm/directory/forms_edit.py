@@ -18,7 +18,7 @@ from django.forms.models import fields_for_model, model_to_dict
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from opentrm.core.forms import add_service_errors
+from opentrm.core.forms import Form, add_service_errors
 from opentrm.directory import reference
 from opentrm.directory.models import (
     ChannelKind,
@@ -69,7 +69,7 @@ def add_service_error(
         channels.add_errors(returned["channels"])
 
 
-class OrganisationForm(forms.Form):
+class OrganisationForm(Form):
     version = VersionField()
 
     def __init__(
@@ -142,7 +142,8 @@ def language_names(codes: list[str]) -> list[tuple[str, str]]:
     return named
 
 
-class ContactPointForm(forms.Form):
+class ContactPointForm(Form):
+    person_name_fields = ("person_name",)
     version = VersionField()
     languages = LanguageCodesField(
         label=_("Languages spoken"),
@@ -176,7 +177,7 @@ class ContactPointForm(forms.Form):
         return language_names(self.initial.get("languages", []))
 
 
-class ChannelForm(forms.Form):
+class ChannelForm(Form):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=ChannelKind.choices, initial=ChannelKind.PHONE
     )
@@ -297,7 +298,7 @@ class ContactPointChoiceField(_ContactPointChoiceBase):
         return f"{obj.organisation.name}: {obj}"
 
 
-class ResponsibilityForm(forms.Form):
+class ResponsibilityForm(Form):
     """Assign a body (and optionally one of its contact points) to a procedure or function."""
 
     def __init__(self, data: Any = None, *, country: Country, initial: Any = None) -> None:
@@ -357,3 +358,9 @@ class ResponsibilityForm(forms.Form):
             "note": data["note"],
             "order": data["order"],
         }
+
+
+class ResponsibilityRemoveForm(Form):
+    """The removal must be asked for: an empty POST removes nothing."""
+
+    confirm = forms.ChoiceField(choices=[("remove", "remove")], widget=forms.HiddenInput)

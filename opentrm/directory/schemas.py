@@ -10,10 +10,11 @@ from enum import Enum
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from ninja import Field, Schema
+from ninja import Field
 from pydantic import AfterValidator, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from opentrm.core.schemas import PersonName, Schema
 from opentrm.directory.models import (
     AccreditationStatus,
     ChannelKind,
@@ -324,7 +325,7 @@ class ChannelIn(_Input):
 
 class ContactPointFields(_Input):
     position: str = ""
-    person_name: str = ""
+    person_name: PersonName = ""
     unit: str = ""
     is_active: bool = True
     notes: str = ""

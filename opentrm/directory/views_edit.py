@@ -29,6 +29,7 @@ from opentrm.directory.forms_edit import (
     ContactPointForm,
     OrganisationForm,
     ResponsibilityForm,
+    ResponsibilityRemoveForm,
     add_service_error,
     channel_formset,
     new_channel_row,
@@ -253,6 +254,8 @@ def responsibility_create(request: HttpRequest, country_code: str) -> HttpRespon
 def responsibility_remove(request: HttpRequest, responsibility_id: int) -> HttpResponse:
     actor = _actor(request)
     responsibility = access_responsibility(actor, responsibility_id, action="change")
+    if not ResponsibilityRemoveForm(request.POST).is_valid():
+        return render(request, "errors/400.html", status=400)
     country_code = responsibility.country.code
     services.responsibility_remove(actor=actor, responsibility=responsibility)
     messages.success(request, _("The responsibility was removed."))

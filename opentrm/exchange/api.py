@@ -9,10 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action
+from opentrm.core.schemas import Schema
 from opentrm.directory.schemas import CASE_WORK_ERRORS
 from opentrm.exchange.models import OutboxMessage
 from opentrm.exchange.services import delivery

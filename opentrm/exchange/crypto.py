@@ -26,6 +26,7 @@ from joserfc.jwk import ECKey, KeySet, OKPKey
 from joserfc.jws import JWSRegistry
 from jsonschema import Draft202012Validator
 
+from opentrm.core.input import json_too_deep
 from opentrm.exchange import clock, keys
 from opentrm.exchange.keys import CONTENT_ENC, KEY_WRAP_ALG, SIGNING_ALG
 from opentrm.exchange.models import KeyUse, MessageType, NodeKey, Peer, PeerStatus
@@ -300,12 +301,24 @@ def seal(
 # --- opening ------------------------------------------------------------------------------------
 
 
+def _json(data: bytes, what: str, **known: Any) -> Any:
+    """Parse JSON from a package, its nesting checked first (``MAX_JSON_DEPTH``): a deeply
+    nested text costs the parser time and stack, and nobody has proven who sent it yet."""
+    if json_too_deep(data):
+        raise PackageRejected("malformed", f"{what} is nested too deeply.", **known)
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeError, RecursionError):
+        raise PackageRejected("malformed", f"{what} is not JSON.", **known) from None
+
+
 def _b64_json(segment: str) -> dict[str, Any]:
     try:
         padded = segment + "=" * (-len(segment) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        decoded = base64.urlsafe_b64decode(padded.encode("ascii"))
     except (ValueError, UnicodeError, binascii.Error):
         raise PackageRejected("malformed", "A header is not base64url-encoded JSON.") from None
+    value = _json(decoded, "A header")
     if not isinstance(value, dict):
         raise PackageRejected("malformed", "A header is not a JSON object.")
     return value
@@ -413,22 +426,18 @@ def open_package(token: bytes | str, *, now: datetime | None = None) -> Opened:
         raise PackageRejected("malformed", "The content is not a JWS compact token.")
     try:
         inner_header = _b64_json(inner_parts[0].decode("ascii"))
-        unverified = json.loads(
-            base64.urlsafe_b64decode(inner_parts[1] + b"=" * (-len(inner_parts[1]) % 4))
+        unverified_bytes = base64.urlsafe_b64decode(
+            inner_parts[1] + b"=" * (-len(inner_parts[1]) % 4)
         )
     except (ValueError, UnicodeError, binascii.Error):
         raise PackageRejected("malformed", "The signed content is not JSON.") from None
+    unverified = _json(unverified_bytes, "The signed content")
     if inner_header.get("typ") != PACKAGE_TYP or not isinstance(unverified, dict):
         raise PackageRejected("malformed", "The signed content is not an OpenTRM package.")
     claimed_id = _uuid(unverified.get("jti"))
     peer = _sender(unverified.get("iss"), claimed_id)
     payload_bytes = _verify(inner, peer=peer, use_header=inner_header, message_id=claimed_id)
-    try:
-        payload = json.loads(payload_bytes)
-    except ValueError:
-        raise PackageRejected(
-            "malformed", "The signed content is not JSON.", peer=peer, message_id=claimed_id
-        ) from None
+    payload = _json(payload_bytes, "The signed content", peer=peer, message_id=claimed_id)
     problems = schema_errors("package", payload)
     if problems:
         raise PackageRejected(
@@ -442,7 +451,15 @@ def open_package(token: bytes | str, *, now: datetime | None = None) -> Opened:
             peer=peer,
             message_id=message_id,
         )
-    issued_at = datetime.fromtimestamp(payload["iat"], tz=UTC)
+    try:
+        issued_at = datetime.fromtimestamp(payload["iat"], tz=UTC)
+    except (OverflowError, ValueError, OSError):  # e.g. 1e20: beyond any calendar
+        raise PackageRejected(
+            "expired",
+            "The package's time (iat) is not a plausible moment.",
+            peer=peer,
+            message_id=message_id,
+        ) from None
     age = (now - issued_at).total_seconds()
     if age > settings.OPENTRM_EXCHANGE_MAX_AGE_SECONDS:
         raise PackageRejected(

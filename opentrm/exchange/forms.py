@@ -3,8 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from opentrm.core.forms import Form
 
-class PeerRegisterForm(forms.Form):
+
+class PeerRegisterForm(Form):
     name = forms.CharField(
         label=_("Name"),
         max_length=200,
@@ -26,7 +28,7 @@ class PeerRegisterForm(forms.Form):
     )
 
 
-class VersionForm(forms.Form):
+class VersionForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 

@@ -129,3 +129,32 @@ class InboxMessage(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"inbox {self.message_id}"
+
+
+class RejectionCount(models.Model):
+    """How many packages the inbox refused, per sender, code and hour (issue 9).
+
+    Anyone can post garbage to the inbox, and the audit trail cannot be pruned: so only the
+    first rejection per sender, code and hour is audited, and every rejection is counted here.
+    Packages whose sender is unknown share one bucket (``sender_key`` 0): a forged sender
+    must not open a new row per request.
+    """
+
+    sender_key = models.BigIntegerField(help_text="The peer's id, or 0 for an unknown sender.")
+    peer = models.ForeignKey(
+        Peer, on_delete=models.CASCADE, null=True, blank=True, related_name="rejections"
+    )
+    code = models.CharField(max_length=30)
+    hour = models.DateTimeField(help_text="The start of the hour counted.")
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-hour", "sender_key", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sender_key", "code", "hour"], name="exchange_rejectioncount_one_per_hour"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} x {self.code} from {self.sender_key or 'unknown'} at {self.hour}"

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.policy import Action
 from opentrm.core.errors import DomainError
-from opentrm.exchange.services import delivery
+from opentrm.exchange import clock
+from opentrm.exchange.services import delivery, rejections
 
 
 @require_GET
@@ -26,6 +27,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "stats": delivery.peer_stats(actor),
             "dead_count": delivery.dead_letters(actor).count(),
+            "rejections": rejections.rejection_summary(since=rejections.last_day(clock.now())),
         },
     )
 

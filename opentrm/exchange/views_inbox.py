@@ -7,7 +7,6 @@ checked before anything is parsed.
 
 import logging
 import uuid
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -21,6 +20,7 @@ from opentrm.audit.services import record_event
 from opentrm.exchange import clock, crypto, handlers
 from opentrm.exchange.crypto import Opened, PackageRejected
 from opentrm.exchange.models import InboxMessage
+from opentrm.exchange.services import rejections
 
 logger = logging.getLogger("opentrm.exchange")
 
@@ -35,20 +35,13 @@ def node_document(request: HttpRequest) -> HttpResponse:
 
 
 def _reject(error: PackageRejected) -> JsonResponse:
-    detail: dict[str, Any] = {"code": error.code}
-    if error.peer is not None:
-        detail["peer_id"] = error.peer.pk
-    if error.message_id is not None:
-        detail["message_id"] = str(error.message_id)
-    record_event(
-        event_type=EventType.EXCHANGE_REJECTED,
-        actor=None,
-        target_type="exchange.peer" if error.peer is not None else "",
-        target_id=error.peer.pk if error.peer is not None else "",
-        detail=detail,
+    """Answer with the protocol's code; counted, and audited once per sender, code and hour."""
+    rejections.rejection_record(
+        code=error.code, peer=error.peer, message_id=error.message_id, now=clock.now()
     )
     logger.warning("exchange package rejected: %s (%s)", error.code, error.status)
-    return JsonResponse({"code": error.code, "message": error.message}, status=error.status)
+    response = JsonResponse({"code": error.code, "message": error.message}, status=error.status)
+    return response
 
 
 def _receipt(opened: Opened, status: str) -> HttpResponse:

@@ -9,11 +9,12 @@ referrals (the interpreter).
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import File, Router, Schema, Status
+from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action
+from opentrm.core.schemas import Schema
 from opentrm.directory.schemas import ErrorOut
 from opentrm.referrals.services import importing
 

@@ -5,10 +5,10 @@ the screens."""
 import uuid
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Router, Status
+from ninja.params.functions import Query as QueryParam
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor, FieldGroup
@@ -17,6 +17,7 @@ from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case
 from opentrm.cases.models import CaseParticipant
 from opentrm.cases.sharing import prime_sharing
+from opentrm.core.schemas import MAX_PAGE
 from opentrm.directory.models import Organisation
 from opentrm.directory.schemas import CASE_WORK_ERRORS
 from opentrm.referrals import selectors
@@ -128,11 +129,9 @@ def referral_list(
     urgency: str = "",
     overdue: bool = False,
     case: str = "",
-    page: int = 1,
+    page: int = QueryParam(1, ge=1, le=MAX_PAGE),
 ) -> Any:
     actor = acting(request)
-    if page < 1:
-        raise ValidationError({"page": _("Pages are numbered from 1.")})
     filters = selectors.Filters.parse(
         box=box, status=status, kind=kind, urgency=urgency, overdue=overdue, case=case
     )

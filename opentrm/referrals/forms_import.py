@@ -3,10 +3,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from opentrm.core.forms import Form
 from opentrm.referrals.services.importing import MAX_BYTES
 
 
-class ImportForm(forms.Form):
+class ImportForm(Form):
     file = forms.FileField(
         label=_("JSON file of the referral"),
         help_text=_(

@@ -12,6 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from opentrm.cases.models import Need, ServiceType
+from opentrm.core.forms import Form
 from opentrm.directory.models import Organisation
 from opentrm.referrals.models import Urgency
 from opentrm.referrals.services.national import (
@@ -21,7 +22,7 @@ from opentrm.referrals.services.national import (
 )
 
 
-class NationalReferralForm(forms.Form):
+class NationalReferralForm(Form):
     # The receiver whose preview the sender saw: sending needs the preview of this receiver.
     previewed = forms.CharField(widget=forms.HiddenInput, required=False)
     receiver = forms.IntegerField(
@@ -78,7 +79,7 @@ class NationalReferralForm(forms.Form):
         return receiver is not None and self.cleaned_data.get("previewed") == str(receiver.pk)
 
 
-class StepForm(forms.Form):
+class StepForm(Form):
     """Acknowledge or accept: the version of the referral the page showed."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

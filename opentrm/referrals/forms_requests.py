@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from opentrm.core.forms import Form
 from opentrm.directory.models import Country, Organisation
 from opentrm.referrals.models import DispatchChannel, ReferralKind, TimeUnit, Urgency
 from opentrm.referrals.services.export import MIN_PASSWORD
@@ -20,7 +21,7 @@ from opentrm.referrals.services.requests import (
 )
 
 
-class VersionForm(forms.Form):
+class VersionForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
@@ -28,7 +29,7 @@ def _kind_choices(kinds: frozenset[str]) -> list[tuple[str, str]]:
     return [(kind.value, str(kind.label)) for kind in ReferralKind if kind.value in kinds]
 
 
-class RequestCreateForm(forms.Form):
+class RequestCreateForm(Form):
     kind = forms.ChoiceField(label=_("Kind of request"))
     receiver_country = forms.ChoiceField(label=_("Country asked"))
     intended = forms.ModelChoiceField(
@@ -121,7 +122,7 @@ class ForwardForm(VersionForm):
         to.queryset = candidates
 
 
-class ExportForm(forms.Form):
+class ExportForm(Form):
     password = forms.CharField(
         label=_("Password for the PDF"),
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
@@ -147,7 +148,7 @@ class DispatchForm(VersionForm):
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
 
-class TimeLimitForm(forms.Form):
+class TimeLimitForm(Form):
     acknowledge_within = forms.IntegerField(label=_("Acknowledge within"), min_value=1)
     acknowledge_unit = forms.ChoiceField(label=_("Unit"), choices=TimeUnit.choices)
     answer_within = forms.IntegerField(label=_("Answer within"), min_value=1)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opentrm.accounts.policy import FieldGroup
+from opentrm.core.forms import Form
 from opentrm.directory import reference
 from opentrm.referrals.models import Urgency
 from opentrm.referrals.services import transnational as tn
@@ -29,7 +30,7 @@ _YES_NO = [("", "—"), ("yes", _("Yes")), ("no", _("No"))]
 SEP = "__"
 
 
-class TransnationalCreateForm(forms.Form):
+class TransnationalCreateForm(Form):
     country = forms.ChoiceField(label=_("Country to refer to"))
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
     reason = forms.CharField(
@@ -159,7 +160,7 @@ def _initial(item: Field, value: Any) -> dict[str, Any]:
     return {code: value}
 
 
-class TemplateFieldsForm(forms.Form):
+class TemplateFieldsForm(Form):
     """Some fields of the template. ``values()`` gives the raw values for the service."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -216,12 +217,12 @@ class TemplateFieldsForm(forms.Form):
         return next((name for name in self.fields if name.startswith(code + SEP)), "__all__")
 
 
-class StepForm(forms.Form):
+class StepForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
 
 
-class SendForm(forms.Form):
+class SendForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
@@ -245,7 +246,7 @@ class FollowUpForm(TemplateFieldsForm):
         self.order_fields(order)
 
 
-class ProfileAddForm(forms.Form):
+class ProfileAddForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     name = forms.CharField(
         label=_("Code"),
@@ -277,7 +278,7 @@ class ProfileAddForm(forms.Form):
         _choices(self, "group", [("", "—"), *((g.value, GROUP_LABELS[g]) for g in FieldGroup)])
 
 
-class ProfileFieldForm(forms.Form):
+class ProfileFieldForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     code = forms.CharField(max_length=120, widget=forms.HiddenInput)
     op = forms.ChoiceField(

@@ -7,9 +7,10 @@ accepts; ``case_public_id`` is null unless the caller's organisation takes part 
 import uuid
 from datetime import datetime
 
-from ninja import Field, Schema
+from ninja import Field
 
 from opentrm.cases.models import Need, ServiceType
+from opentrm.core.schemas import Schema
 from opentrm.referrals.models import Urgency
 from opentrm.referrals.services.national import REASON_MAX
 

@@ -8,7 +8,9 @@ a field it may not see is absent (``withheld_groups`` names the groups, for the 
 import uuid
 from datetime import date, datetime
 
-from ninja import Field, Schema
+from ninja import Field
+
+from opentrm.core.schemas import Schema
 
 
 class RequestIn(Schema):

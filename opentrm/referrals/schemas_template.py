@@ -4,7 +4,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from ninja import Schema
+from opentrm.core.schemas import Schema
 
 
 class TransnationalIn(Schema):

@@ -610,7 +610,7 @@ def test_it_removes_a_responsibility(client: Client, world: World) -> None:
     assert editor.get(url).status_code == 405
     assert Responsibility.objects.exists()
 
-    response = editor.post(url)
+    response = editor.post(url, {"confirm": "remove"})
 
     assert response["Location"] == reverse("directory:country_detail", args=["AL"])
     assert not Responsibility.objects.exists()

@@ -1,0 +1,128 @@
+"""The base of every API schema: the input rules of ``opentrm.core.input`` on every field.
+
+Each app's schemas derive from ``Schema`` here instead of ninja's, so a new field obeys the
+rules without anyone remembering them: dates within the field's plausible bounds, integers
+within the database's columns, text without NUL or unpaired surrogates. A 422 names the field.
+The rules apply to what a request sends; answers built from stored data are not re-checked.
+Person names use the ``PersonName`` type.
+"""
+
+from datetime import date
+from typing import Annotated, Any, ClassVar, get_args
+
+from django.utils.translation import gettext as _
+from ninja import Schema as NinjaSchema
+from ninja.pagination import PageNumberPagination as NinjaPageNumberPagination
+from pydantic import AfterValidator, ConfigDict, Field, ValidationInfo, field_validator
+
+from opentrm.core.input import (
+    BIGINT_MAX,
+    BIGINT_MIN,
+    INT_MAX,
+    INT_MIN,
+    date_bounds_for,
+    integer_problem,
+    name_problem,
+    text_problem,
+)
+
+
+def _is_request_input(info: ValidationInfo) -> bool:
+    context = info.context
+    # ninja validates input with {"request"} and answers with {"request", "response_status"};
+    # a schema built in code (no context) is checked too.
+    return not (isinstance(context, dict) and "response_status" in context)
+
+
+def _check(field_name: str, value: Any) -> None:
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, int):
+        if problem := integer_problem(field_name, value):
+            raise ValueError(problem)
+    elif isinstance(value, date):
+        if problem := date_bounds_for(field_name).problem(value):
+            raise ValueError(problem)
+    elif isinstance(value, str):
+        if problem := text_problem(value):
+            raise ValueError(problem)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            _check(field_name, item)
+
+
+def _declare_limits(schema: dict[str, Any], cls: Any) -> None:
+    """Declare the integer rule in the OpenAPI document, as the checks below enforce it."""
+    for name, prop in (schema.get("properties") or {}).items():
+        is_id = name == "id" or name.endswith("_id") or name.endswith("_ids")
+        low, high = (BIGINT_MIN, BIGINT_MAX) if is_id else (INT_MIN, INT_MAX)
+        candidates = [prop, prop.get("items") or {}, *(prop.get("anyOf") or [])]
+        for candidate in candidates:
+            if isinstance(candidate, dict) and candidate.get("type") == "integer":
+                candidate.setdefault("minimum", low)
+                candidate.setdefault("maximum", high)
+
+
+class Schema(NinjaSchema):
+    model_config = ConfigDict(json_schema_extra=_declare_limits)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _input_rules(cls, value: Any, info: ValidationInfo) -> Any:
+        if _is_request_input(info) and info.field_name is not None:
+            _check(info.field_name, value)
+        return value
+
+
+def _is_text(annotation: Any) -> bool:
+    return annotation is str or str in get_args(annotation)
+
+
+class PatchSchema(Schema):
+    """A PATCH body: only the fields sent change. An explicit ``null`` empties a text field and
+    is refused (422) for any other field, unless the field is in ``nullable`` (its column takes
+    null: "no longer known")."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _null(cls, value: Any, info: ValidationInfo) -> Any:
+        name = info.field_name
+        if value is not None or name is None or name in cls.nullable:
+            return value
+        if _is_text(cls.model_fields[name].annotation):
+            return ""
+        raise ValueError(str(_("null is not allowed here: leave the field out to keep it.")))
+
+
+def _person_name(value: str) -> str:
+    if problem := name_problem(value):
+        raise ValueError(problem)
+    return value
+
+
+PersonName = Annotated[
+    str,
+    AfterValidator(_person_name),
+    Field(
+        max_length=200,
+        description="No NUL, bidi-control or zero-width characters.",
+    ),
+]
+
+
+# --- numbers in queries: a page beyond the last is empty, but OFFSET must fit the database ----
+
+MAX_PAGE = 1_000_000
+
+
+class PageNumberPagination(NinjaPageNumberPagination):
+    """ninja's page-number pagination with the page number bounded (OFFSET fits 64 bits)."""
+
+    class Input(NinjaSchema):
+        page: int = Field(1, ge=1, le=MAX_PAGE)
+        page_size: int | None = Field(None, ge=1, le=1000)
+
+
+__all__ = ["MAX_PAGE", "PageNumberPagination", "PatchSchema", "PersonName", "Schema"]
