@@ -4,9 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 from opentrm.accounts.models import Membership, User
 from opentrm.accounts.roles import Role
+from opentrm.core.forms import Form
 
 
-class ChooseOrganisationForm(forms.Form):
+class ChooseOrganisationForm(Form):
     membership = forms.ModelChoiceField(
         label=_("Act for"), queryset=Membership.objects.none(), widget=forms.RadioSelect
     )
@@ -18,7 +19,7 @@ class ChooseOrganisationForm(forms.Form):
         field.queryset = Membership.objects.filter(pk__in=[m.pk for m in memberships])
 
 
-class MemberCreateForm(forms.Form):
+class MemberCreateForm(Form):
     username = forms.CharField(label=_("User name"), max_length=150)
     full_name = forms.CharField(label=_("Full name"), max_length=300)
     email = forms.EmailField(label=_("E-mail"))
@@ -31,12 +32,12 @@ class MemberCreateForm(forms.Form):
     )
 
 
-class MembershipChangeForm(forms.Form):
+class MembershipChangeForm(Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     is_active = forms.BooleanField(label=_("Active"), required=False)
 
 
-class ApiTokenCreateForm(forms.Form):
+class ApiTokenCreateForm(Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=366, initial=90)
 

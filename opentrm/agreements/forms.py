@@ -222,7 +222,7 @@ class SignatureForm(Form):
         ]
 
 
-class FlowApproveForm(forms.Form):
+class FlowApproveForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     sender = forms.IntegerField(widget=forms.HiddenInput)
     receiver = forms.IntegerField(widget=forms.HiddenInput)

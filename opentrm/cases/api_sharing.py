@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, FieldGroup
@@ -13,6 +13,7 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case, may_view_sharing
 from opentrm.cases.sharing_overview import case_sharing_overview
+from opentrm.core.schemas import Schema
 from opentrm.directory.schemas import CASE_WORK_ERRORS
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
