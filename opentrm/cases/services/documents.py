@@ -34,7 +34,13 @@ from django.utils.translation import gettext as _
 from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import editable_groups, group_access, visible_groups
+from opentrm.cases.access import (
+    editable_groups,
+    group_access,
+    may_record_consent,
+    require_widening,
+    visible_groups,
+)
 from opentrm.cases.models import Case, CaseDocument, ConsentRecord, DocumentKind
 
 logger = logging.getLogger(__name__)
@@ -362,8 +368,14 @@ def consent_signed_form_attach(
     consent: ConsentRecord,
     upload: File,  # type: ignore[type-arg]
 ) -> CaseDocument:
-    """Store the scanned, signed consent form and link it to the consent record."""
+    """Store the scanned, signed consent form and link it to the consent record.
+
+    Only those who may record the person's consent (the owner or its consent-taker) attach the
+    form that evidences it (docs/permissions.md, "Who may widen access")."""
     require(actor, Action.CONSENT_RECORD)
+    require_widening(
+        may_record_consent(actor, consent.case), actor, consent.case, action="consent.signed_form"
+    )
     group = default_group(DocumentKind.CONSENT_FORM)
     if group_access(actor, consent.case, group) < Access.EDIT:
         raise ValidationError(

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -32,6 +33,7 @@ from opentrm.audit.models import AuditEvent
 from opentrm.cases.access import visible_groups
 from opentrm.cases.models import (
     Case,
+    CaseDocument,
     CaseParticipant,
     ChildSafeguards,
     ConsentPurpose,
@@ -43,6 +45,7 @@ from opentrm.cases.services import (
     case_register,
     child_safeguards_update,
     consent_record,
+    consent_signed_form_attach,
     consent_withdraw,
     participant_add,
 )
@@ -655,3 +658,23 @@ def test_it_corrects_a_consent_from_the_case_page(parties: Parties) -> None:
     page = client.get(reverse("cases:case_detail", args=[parties.case.public_id]))
     assert "corrected by a later record" in page.content.decode()
     assert f"{url}?supersedes={wrong.pk}" not in page.content.decode()
+
+
+def test_it_refuses_a_participant_attaching_a_signed_form_to_the_owners_consent(
+    parties: Parties,
+) -> None:
+    """The signed form evidences the person's decision: only the owner's side attaches it."""
+    consent = parties.consent(parties.owner, parties.police)
+    upload = SimpleUploadedFile("form.txt", b"signed", content_type="text/plain")
+    with pytest.raises(PermissionDenied):
+        consent_signed_form_attach(
+            actor=_actor(parties.guardian_manager), consent=consent, upload=upload
+        )
+    consent.refresh_from_db()
+    assert consent.signed_form_id is None
+    assert not CaseDocument.objects.filter(case=parties.case).exists()
+    assert _denials("consent.signed_form") == 1
+    upload = SimpleUploadedFile("form.txt", b"signed", content_type="text/plain")
+    consent_signed_form_attach(actor=parties.owner, consent=consent, upload=upload)
+    consent.refresh_from_db()
+    assert consent.signed_form_id is not None
