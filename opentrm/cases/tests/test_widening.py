@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -678,3 +678,21 @@ def test_it_refuses_a_participant_attaching_a_signed_form_to_the_owners_consent(
     consent_signed_form_attach(actor=parties.owner, consent=consent, upload=upload)
     consent.refresh_from_db()
     assert consent.signed_form_id is not None
+
+
+def test_it_keeps_the_register_append_only_in_the_database(parties: Parties) -> None:
+    """A stray UPDATE cannot rewrite what the person said, nor move a withdrawal."""
+    consent = parties.consent(parties.owner, parties.police)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ConsentRecord.objects.filter(pk=consent.pk).update(decision="refused")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ConsentRecord.objects.filter(pk=consent.pk).update(
+            recipient_organisation=parties.guardianship
+        )
+    consent_withdraw(actor=parties.owner, consent=consent)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ConsentRecord.objects.filter(pk=consent.pk).update(withdrawn_at=None)
+    consent.refresh_from_db()
+    assert consent.decision == "given"
+    assert consent.recipient_organisation_id == parties.police.pk
+    assert consent.withdrawn_at is not None
