@@ -87,7 +87,10 @@ def _mark(role: str, what: str) -> str:
 
 
 def _seed_side(world: World, role: str, organisation: Organisation, third: Organisation) -> Side:
-    m = lambda what: _mark(role, what)  # noqa: E731 (short and local)
+
+    def m(what: str) -> str:
+        return _mark(role, what)
+
     today = timezone.localdate()
     manager_membership = (
         world.members_a[Role.CASE_MANAGER]

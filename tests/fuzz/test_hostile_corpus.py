@@ -133,7 +133,7 @@ def _aim(fuzz_world: FuzzWorld, path: str) -> dict[str, Any]:
     return aim
 
 
-def _call(case: Case, headers: dict[str, str]) -> Any:
+def _call(case: Case[Any], headers: dict[str, str]) -> Any:
     response = None
     try:
         with transaction.atomic():

@@ -44,7 +44,9 @@ schema.app = application
 _rngs: dict[str, random.Random] = {}
 
 
-def aim_at_seeded_objects(case: Case, values: dict[str, list[Any]], rng: random.Random) -> None:
+def aim_at_seeded_objects(
+    case: Case[Any], values: dict[str, list[Any]], rng: random.Random
+) -> None:
     """Point path parameters at seeded objects (both organisations') half of the time."""
     for name in list(case.path_parameters or {}):
         if name in values and rng.random() < 0.5:
@@ -54,7 +56,7 @@ def aim_at_seeded_objects(case: Case, values: dict[str, list[Any]], rng: random.
 def leak_check(fuzz_world: FuzzWorld, role: str) -> Any:
     foreign = fuzz_world.other(role).prefix
 
-    def no_foreign_markers(ctx: Any, response: Any, case: Case) -> bool | None:
+    def no_foreign_markers(ctx: Any, response: Any, case: Case[Any]) -> bool | None:
         text = response.content.decode("utf-8", "replace") + repr(dict(response.headers))
         if foreign in text:
             at = text.index(foreign)
@@ -87,18 +89,18 @@ def _settings(examples: int) -> hypothesis.settings:
 @schema.exclude(method="GET").parametrize()
 @_settings(EXAMPLES)
 @pytest.mark.usefixtures("_keep_test_connection")
-def test_it_survives_fuzzing_writes(case: Case, role: str, fuzz_world: FuzzWorld) -> None:
+def test_it_survives_fuzzing_writes(case: Case[Any], role: str, fuzz_world: FuzzWorld) -> None:
     _fuzz_one(case, role, fuzz_world)
 
 
 @schema.include(method="GET").parametrize()
 @_settings(READ_EXAMPLES)
 @pytest.mark.usefixtures("_keep_test_connection")
-def test_it_survives_fuzzing_reads(case: Case, role: str, fuzz_world: FuzzWorld) -> None:
+def test_it_survives_fuzzing_reads(case: Case[Any], role: str, fuzz_world: FuzzWorld) -> None:
     _fuzz_one(case, role, fuzz_world)
 
 
-def _fuzz_one(case: Case, role: str, fuzz_world: FuzzWorld) -> None:
+def _fuzz_one(case: Case[Any], role: str, fuzz_world: FuzzWorld) -> None:
     side = fuzz_world.sides[role]
     rng = _rngs.setdefault(case.operation.label + role, random.Random(0))
     aim_at_seeded_objects(case, fuzz_world.path_values(), rng)
