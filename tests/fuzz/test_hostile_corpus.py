@@ -41,7 +41,7 @@ OPERATIONS = [
 ]
 
 
-# A URL is UTF-8: a client cannot put a lone surrogate in it (the body can, as a JSON escape).
+# A URL or a form is UTF-8: a client cannot put a lone surrogate in it (JSON can, escaped).
 UNSENDABLE_IN_URL = {"lone_high_surrogate", "lone_low_surrogate"}
 
 # Path values that are not a request to this operation: too long for a URL, an empty segment
@@ -100,8 +100,10 @@ def _variants(
             if not leaf.path:
                 continue
             for name, value in hostile_values(leaf.type).items():
-                if media_type != "application/json" and (value is None or leaf.type == "binary"):
-                    continue  # a form field is a string or absent
+                if media_type != "application/json" and (
+                    value is None or leaf.type == "binary" or name in UNSENDABLE_IN_URL
+                ):
+                    continue  # a form field is a UTF-8 string or absent
                 if media_type != "application/json" and isinstance(value, int):
                     value = str(value)
                 yield (
