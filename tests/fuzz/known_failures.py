@@ -20,6 +20,10 @@ from schemathesis.core.failures import Failure
 # NUL/surrogate fields showing as stored ("accepted_unstorable") rather than as a 500. The value
 # says which inputs or statuses were seen.
 KNOWN: dict[tuple[str, str], str] = {
+    # SQLite only: an integer beyond 64 bits in a query parameter raises OverflowError, a 500
+    # (h-input: integers within the database's range).
+    ("ServerError", "GET /api/v1/agreements/"): "query party = 2^63 (SQLite)",
+    ("UndefinedStatusCode", "GET /api/v1/agreements/"): "query party = 2^63 (SQLite)",
     # An 11 MiB body is answered 500, not 413 (h-input: body limit -> 413).
     ("eleven_mib", "PATCH /api/v1/agreements/{agreement_id}"): "[500]",
     ("eleven_mib", "PATCH /api/v1/cases/{public_id}/proceedings/{proceeding_id}"): "[500]",
