@@ -2,6 +2,7 @@
 #
 #   make demo    virtual environment, install, migrate, demo data, serve on 127.0.0.1:$(PORT)
 #   make test    the whole suite with coverage (browser tests when $(CHROMIUM) exists)
+#   make fuzz    schemathesis and the hostile-input corpus against the API (docs/security-testing.md)
 #   make lint    ruff, mypy, import contracts, missing migrations
 #   make bench   directory and exchange benchmarks (bench/README.md)
 #   make messages  refresh the translation catalogues (needs GNU gettext; docs/translating.md)
@@ -16,7 +17,7 @@ COVERAGE_MIN ?= 90
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: demo test lint bench messages
+.PHONY: demo test fuzz lint bench messages
 
 # Some Debian-based systems ship Python without ensurepip (the python3.11-venv package);
 # then the environment is created without pip and pip is installed into it from outside.
@@ -47,6 +48,9 @@ test: $(VENV)/.installed-dev
 		echo "Browser tests skipped: $(CHROMIUM) not found (install Debian's chromium package to run them)."; \
 		$(BIN)/pytest --cov --cov-report=term --cov-fail-under=$(COVERAGE_MIN) -m "not browser" $(PYTEST_ARGS); \
 	fi
+
+fuzz: $(VENV)/.installed-dev
+	OPENTRM_FUZZ=1 $(BIN)/pytest -m fuzz tests/fuzz $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -60,7 +60,8 @@ def token_list(request: HttpRequest) -> Any:
 
 @router.post(
     "/tokens/{token_id}/revoke",
-    response={200: ApiTokenOut, **_ERRORS},
+    # 422: a token id that is not an integer.
+    response={200: ApiTokenOut, **_ERRORS, 422: ErrorOut},
     url_name="account_token_revoke",
     summary="Revoke one of your API tokens (it stops working at once)",
 )

@@ -6,6 +6,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 logger = logging.getLogger("opentrm")
 
@@ -36,6 +37,17 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        # A path under the API that no route matches (an id holding a slash, say) is answered
+        # like every other API error, in JSON: the OpenAPI document declares no HTML.
+        return JsonResponse(
+            {
+                "code": "not_found",
+                "message": gettext("No such object, or not visible to you."),
+                "errors": [],
+            },
+            status=404,
+        )
     return render(request, "errors/404.html", status=404)
 
 

@@ -38,7 +38,8 @@ router = Router(tags=["directory"], auth=member_auth(Action.DIRECTORY_VIEW))
 EDITORS = member_auth(Action.DIRECTORY_EDIT)
 
 _READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-_WRITE_ERRORS: dict[int, Any] = {**_READ_ERRORS, 409: ErrorOut}
+# 400: a body that is not JSON at all, refused before the schema is looked at.
+_WRITE_ERRORS: dict[int, Any] = {**_READ_ERRORS, 400: ErrorOut, 409: ErrorOut}
 
 
 def _with_details(actor: Actor, organisation: Organisation) -> Organisation:

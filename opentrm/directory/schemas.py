@@ -77,9 +77,10 @@ def error_responses(*statuses: int) -> dict[int, Any]:
     return dict.fromkeys(statuses, ErrorOut)
 
 
-# What a route on case work can answer: not logged in, not allowed, not found (or not yours),
-# changed by someone else meanwhile, refused input.
-CASE_WORK_ERRORS = error_responses(401, 403, 404, 409, 422)
+# What a route on case work can answer: a body that is not JSON at all (400, before the
+# schema is looked at), not logged in, not allowed, not found (or not yours), changed by someone
+# else meanwhile, refused input.
+CASE_WORK_ERRORS = error_responses(400, 401, 403, 404, 409, 422)
 
 
 # --- output ------------------------------------------------------------------------------------
