@@ -43,9 +43,10 @@ demo: $(VENV)/.installed
 	@echo "OpenTRM demo: open http://$(HOST):$(PORT)/ and log in with one of the logins above. Ctrl+C stops it."
 	$(BIN)/opentrm runserver $(HOST):$(PORT)
 
-# --dist loadgroup: tests spread one by one, except those marked xdist_group (the two-node
-# exchange tests of one module share their nodes, so they run on one worker).
-PYTEST_RUN = $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup \
+# --dist worksteal: each worker starts with one half of the tests in collection order (so a
+# module's module-scoped fixtures, e.g. the exchange tests' two nodes, are set up once) and a
+# worker that runs out takes half of what the other has left.
+PYTEST_RUN = $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal \
 	--cov --cov-report=term --cov-fail-under=$(COVERAGE_MIN)
 
 test: $(VENV)/.installed-dev

@@ -7,7 +7,6 @@ as the outsider. Later issues add the agreement in force between A and B.
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 from django.db import transaction
@@ -20,28 +19,6 @@ from opentrm.accounts.roles import Role
 from opentrm.directory.models import Country, Organisation, OrganisationType
 
 PASSWORD = "correct horse battery staple"
-
-# Under pytest-xdist with ``--dist loadgroup`` (``make test``), the tests of a module in these
-# folders all run on one worker: the two-node exchange tests share a pair of server processes
-# per module, which would otherwise be started once on each worker. Every other test is sent
-# to whichever worker is free. (pytest-xdist's own ``xdist_group`` mark is honoured too.)
-ONE_WORKER_PER_MODULE = ("tests/exchange/",)
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    if config.getvalue("dist") != "loadgroup":
-        return None
-    from xdist.scheduler import LoadGroupScheduling  # type: ignore[import-untyped]
-
-    class ModuleGroups(LoadGroupScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::", 1)[0]
-            if module.startswith(ONE_WORKER_PER_MODULE):
-                return module
-            return str(super()._split_scope(nodeid))
-
-    return ModuleGroups(config, log)
 
 
 @dataclass
