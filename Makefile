@@ -1,7 +1,8 @@
 # The README's commands. A machine needs only Python 3.11, pip and make.
 #
 #   make demo    virtual environment, install, migrate, demo data, serve on 127.0.0.1:$(PORT)
-#   make test    the whole suite with coverage (browser tests when $(CHROMIUM) exists)
+#   make test    the whole suite with coverage, on $(TEST_WORKERS) processes (browser tests when
+#                $(CHROMIUM) exists); TEST_WORKERS=0 runs it in this one process
 #   make fuzz    schemathesis and the hostile-input corpus against the API (docs/security-testing.md)
 #   make lint    ruff, mypy, import contracts, missing migrations
 #   make bench   directory and exchange benchmarks (bench/README.md)
@@ -14,6 +15,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 COVERAGE_MIN ?= 90
+# pytest-xdist processes; CI has 2 cores. Each has its own test database (test_<name>_gw0, ...).
+TEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
@@ -41,12 +44,18 @@ demo: $(VENV)/.installed
 	@echo "OpenTRM demo: open http://$(HOST):$(PORT)/ and log in with one of the logins above. Ctrl+C stops it."
 	$(BIN)/opentrm runserver $(HOST):$(PORT)
 
+# --dist worksteal: each worker starts with one half of the tests in collection order (so a
+# module's module-scoped fixtures, e.g. the exchange tests' two nodes, are set up once) and a
+# worker that runs out takes half of what the other has left.
+PYTEST_RUN = $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal \
+	--cov --cov-report=term --cov-fail-under=$(COVERAGE_MIN)
+
 test: $(VENV)/.installed-dev
 	@if [ -x "$(CHROMIUM)" ]; then \
-		$(BIN)/pytest --cov --cov-report=term --cov-fail-under=$(COVERAGE_MIN) $(PYTEST_ARGS); \
+		$(PYTEST_RUN) $(PYTEST_ARGS); \
 	else \
 		echo "Browser tests skipped: $(CHROMIUM) not found (install Debian's chromium package to run them)."; \
-		$(BIN)/pytest --cov --cov-report=term --cov-fail-under=$(COVERAGE_MIN) -m "not browser" $(PYTEST_ARGS); \
+		$(PYTEST_RUN) -m "not browser" $(PYTEST_ARGS); \
 	fi
 
 fuzz: $(VENV)/.installed-dev

@@ -5,11 +5,13 @@ country B (Romania) with partner agency B and its members; agency C (an NGO in c
 as the outsider. Later issues add the agreement in force between A and B.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
+from django.db import transaction
 from django.test import Client
+from pytest_django import DjangoDbBlocker
 
 from opentrm.accounts.models import Membership, User
 from opentrm.accounts.policy import Actor
@@ -47,8 +49,7 @@ def make_member(organisation: Organisation, role: Role, username: str) -> Member
     return Membership.objects.create(user=user, organisation=organisation, role=role)
 
 
-@pytest.fixture
-def world(db: None) -> World:
+def build_world() -> World:
     country_a = Country.objects.create(code="AL")
     country_b = Country.objects.create(code="RO")
     agency_a = Organisation.objects.create(
@@ -69,6 +70,89 @@ def world(db: None) -> World:
     members_a = {role: make_member(agency_a, role, f"a_{role.value}") for role in Role}
     members_b = {role: make_member(agency_b, role, f"b_{role.value}") for role in Role}
     return World(country_a, country_b, agency_a, agency_b, agency_c, members_a, members_b)
+
+
+@dataclass(frozen=True)
+class WorldRows:
+    """The primary keys of a world already in the database."""
+
+    countries: tuple[int, int]
+    agencies: tuple[int, int, int]
+    members_a: dict[Role, int]
+    members_b: dict[Role, int]
+
+    @classmethod
+    def of(cls, world: World) -> "WorldRows":
+        return cls(
+            (world.country_a.pk, world.country_b.pk),
+            (world.agency_a.pk, world.agency_b.pk, world.agency_c.pk),
+            {role: m.pk for role, m in world.members_a.items()},
+            {role: m.pk for role, m in world.members_b.items()},
+        )
+
+    def load(self) -> World:
+        """Fresh Python objects for the rows (nothing a test changed in memory carries over)."""
+        countries = Country.objects.in_bulk(self.countries)
+        agencies = Organisation.objects.in_bulk(self.agencies)
+        for agency in agencies.values():
+            agency.country = countries[agency.country_id]
+        memberships = Membership.objects.select_related("user").in_bulk(
+            [*self.members_a.values(), *self.members_b.values()]
+        )
+        for membership in memberships.values():
+            membership.organisation = agencies[membership.organisation_id]
+        agency_a, agency_b, agency_c = (agencies[pk] for pk in self.agencies)
+        return World(
+            countries[self.countries[0]],
+            countries[self.countries[1]],
+            agency_a,
+            agency_b,
+            agency_c,
+            {role: memberships[pk] for role, pk in self.members_a.items()},
+            {role: memberships[pk] for role, pk in self.members_b.items()},
+        )
+
+
+# Test modules whose world is written once per module instead of once per test (the
+# authorization matrix: thousands of tests, each a single request). A module may also opt in
+# with ``SHARED_WORLD = True``. Only for modules where every database test uses ``world`` and
+# none uses ``transactional_db`` or ``live_server``: the world's rows stay in the database for
+# the whole module (in a transaction rolled back at its end), each test runs in a savepoint
+# inside it as usual and is rolled back as usual, and each test gets fresh objects.
+SHARED_WORLD_MODULES = {"tests.test_authorization_matrix"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _shared_world(
+    request: pytest.FixtureRequest, django_db_blocker: DjangoDbBlocker
+) -> Iterator[WorldRows | None]:
+    module = request.module
+    if module.__name__ not in SHARED_WORLD_MODULES and not getattr(module, "SHARED_WORLD", False):
+        yield None
+        return
+    request.getfixturevalue("django_db_setup")
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            rows = WorldRows.of(build_world())
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    try:
+        yield rows
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def world(db: None, _shared_world: WorldRows | None) -> World:
+    if _shared_world is not None:
+        return _shared_world.load()
+    return build_world()
 
 
 @pytest.fixture

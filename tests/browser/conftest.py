@@ -40,7 +40,10 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API runs an asyncio loop in this thread while
+# it is open, so a test elsewhere that starts Playwright itself (the API docs test) would fail
+# if it came after a browser test in the same process, as it can under pytest-xdist.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.skip(
@@ -59,7 +62,9 @@ def _open_context(browser: Browser, console: ConsoleLog, **options: Any) -> Brow
     context.add_init_script(CSP_REPORTER)
     context.on("console", console.record)
     context.on("weberror", console.record_error)
-    context.set_default_timeout(10_000)
+    # Generous: a test process's first PDF (WeasyPrint loading its fonts) can take over ten
+    # seconds on a busy two-core machine running two test processes.
+    context.set_default_timeout(30_000)
     return context
 
 
