@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -152,6 +153,7 @@ class PatchSchema(Schema):
     null: "no longer known")."""
 
     nullable: ClassVar[frozenset[str]] = frozenset()
+    model_config = ConfigDict(json_schema_extra=lambda schema, cls: _declare_patch(schema, cls))
 
     @field_validator("*", mode="after")
     @classmethod
@@ -162,6 +164,24 @@ class PatchSchema(Schema):
         if _is_text(cls.model_fields[name].annotation):
             return ""
         raise ValueError(str(_("null is not allowed here: leave the field out to keep it.")))
+
+
+def _declare_patch(schema: dict[str, Any], cls: Any) -> None:
+    """The document says where ``null`` is refused: not for a field outside ``nullable`` that
+    is not text (text takes null as "empty it")."""
+    _declare_limits(schema, cls)
+    for name, prop in (schema.get("properties") or {}).items():
+        field = cls.model_fields.get(name)
+        if field is None or name in cls.nullable or _is_text(field.annotation):
+            continue
+        options = prop.get("anyOf")
+        if isinstance(options, list) and {"type": "null"} in options:
+            kept = [option for option in options if option != {"type": "null"}]
+            prop.pop("anyOf")
+            if len(kept) == 1:
+                prop.update(kept[0])
+            else:
+                prop["anyOf"] = kept
 
 
 def _person_name(value: str) -> str:
@@ -180,6 +200,11 @@ PersonName = Annotated[
 ]
 
 
+# A case's or a referral's public id in a path: the server looks it up as a UUID (anything else
+# is refused with 422), so the document says so.
+PublicId = Annotated[str, WithJsonSchema({"type": "string", "format": "uuid"})]
+
+
 # --- numbers in queries: a page beyond the last is empty, but OFFSET must fit the database ----
 
 MAX_PAGE = 1_000_000
@@ -193,4 +218,11 @@ class PageNumberPagination(NinjaPageNumberPagination):
         page_size: int | None = Field(None, ge=1, le=1000)
 
 
-__all__ = ["MAX_PAGE", "PageNumberPagination", "PatchSchema", "PersonName", "Schema"]
+__all__ = [
+    "MAX_PAGE",
+    "PageNumberPagination",
+    "PatchSchema",
+    "PersonName",
+    "PublicId",
+    "Schema",
+]
