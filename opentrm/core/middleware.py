@@ -72,7 +72,9 @@ def too_large(request: HttpRequest) -> HttpResponse:
 
 
 def _beyond_64_bits(value: Any) -> bool:
-    if isinstance(value, str) and value.removeprefix("-").isdigit():
+    digits = value.removeprefix("-") if isinstance(value, str) else ""
+    # ASCII digits only: "¹".isdigit() is true, and int("¹") raises.
+    if digits.isascii() and digits.isdigit():
         value = int(value)
     return isinstance(value, int) and not BIGINT_MIN <= value <= BIGINT_MAX
 
