@@ -79,18 +79,21 @@ def _types(annotation: Any) -> set[Any]:
 
 # OpenAPI's numbers for keys a schema does not name: the request-wide integer rule
 # (core.middleware: every integer in a body fits 64 bits) holds for them too.
-_EXTRA_NUMBER = {"minimum": BIGINT_MIN, "maximum": BIGINT_MAX}
+def _bounded_json(depth: int) -> dict[str, Any]:
+    schema: dict[str, Any] = {"minimum": BIGINT_MIN, "maximum": BIGINT_MAX}
+    if depth:
+        schema["items"] = schema["additionalProperties"] = _bounded_json(depth - 1)
+    return schema
+
+
+_EXTRA_VALUE = _bounded_json(4)
 
 
 def _declare_limits(schema: dict[str, Any], cls: Any) -> None:
     """Declare the integer and date rules in the OpenAPI document, as the checks below enforce
     them, and the integer rule for keys the schema does not name."""
     if "additionalProperties" not in schema:
-        schema["additionalProperties"] = {
-            **_EXTRA_NUMBER,
-            "items": _EXTRA_NUMBER,
-            "additionalProperties": _EXTRA_NUMBER,
-        }
+        schema["additionalProperties"] = _EXTRA_VALUE
     for name, prop in (schema.get("properties") or {}).items():
         is_id = name == "id" or name.endswith("_id") or name.endswith("_ids")
         low, high = (BIGINT_MIN, BIGINT_MAX) if is_id else (INT_MIN, INT_MAX)
