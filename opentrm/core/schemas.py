@@ -133,7 +133,8 @@ class Schema(NinjaSchema):
             raise ValueError(str(_("A date is expected here, as text (YYYY-MM-DD).")))
         if types <= {bool, type(None)}:
             # A query string's "true" is text; a JSON body says true.
-            from_query = isinstance(value, str) and info.context["request"].method == "GET"
+            request = (info.context or {}).get("request")
+            from_query = isinstance(value, str) and getattr(request, "method", "") == "GET"
             if not isinstance(value, bool) and not from_query:
                 raise ValueError(str(_("true or false is expected here.")))
         return value
