@@ -455,3 +455,9 @@ def test_the_openapi_document_declares_the_limits(world: World) -> None:
     days = schemas["RiskPlanIn"]["properties"]["review_every_days"]
     assert (days["minimum"], days["maximum"]) == (-(2**31), 2**31 - 1)
     assert schemas["CaseIn"]["properties"]["date_of_birth"]["anyOf"][0]["format"] == "date"
+
+
+@pytest.mark.parametrize("name", ["q", "city"])
+def test_it_refuses_a_search_longer_than_declared_with_422_not_500(world: World, name: str) -> None:
+    response = _token_client(world).get("/api/v1/directory/organisations", {name: "A" * 2**20})
+    assert response.status_code == 422

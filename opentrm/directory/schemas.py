@@ -257,10 +257,11 @@ class ContactListRowOut(Schema):
 
 
 class OrganisationFilters(Schema):
-    q: str = Field("", description="Text in the name, acronym, city or region")
+    # Bounded: SQLite refuses a LIKE pattern over 50,000 bytes (a 1 MiB search was a 500).
+    q: str = Field("", max_length=200, description="Text in the name, acronym, city or region")
     country: CountryCode | None = None
     type: OrganisationType | None = None
-    city: str = ""
+    city: str = Field("", max_length=200)
     language: LanguageCode | None = Field(None, description="A language the contacts speak")
     function: Function | None = Field(None, description="A procedure or function it answers for")
 
