@@ -26,30 +26,32 @@ KNOWN: dict[tuple[str, str], str] = {
     (
         "AcceptedNegativeData",
         "POST /api/v1/cases/{public_id}/notes",
-    ): (" [201]"),
+    ): (
+        "a number beyond the declared bound in an unnamed property (a float: the 64-bit "
+        "rule is for integers, and unnamed properties are ignored)"
+    ),
     (
         "RejectedPositiveData",
         "PATCH /api/v1/agreements/{agreement_id}",
     ): (
         "text that must not be blank after trimming; an integer beyond 64 bits inside an "
-        'unnamed property; 422: b\'{"code": "invalid", "message": "The request is not '
-        'valid."; a date relative to today or to another date'
+        'unnamed property; 422: b\'{"code": "invalid", "message": "The re; a date relative'
+        " to today or to another date"
     ),
     (
         "RejectedPositiveData",
         "PATCH /api/v1/cases/{public_id}/services/{service_id}",
     ): (
         "a decimal's digits; an id or state that must exist in the stored data; text that"
-        " must not be blank after trimming; Value error, null is not allowed here: leave "
-        "the field out t"
+        " must not be blank after trimming"
     ),
     (
         "RejectedPositiveData",
         "POST /api/v1/agreements/",
     ): (
         "text that must not be blank after trimming; a date relative to today or to "
-        'another date; 422: b\'{"code": "invalid", "message": "The request is not valid.";'
-        " an integer beyond 64 bits inside an unnamed property"
+        'another date; 422: b\'{"code": "invalid", "message": "The re; an integer beyond '
+        "64 bits inside an unnamed property"
     ),
     (
         "RejectedPositiveData",
@@ -68,31 +70,28 @@ KNOWN: dict[tuple[str, str], str] = {
         "POST /api/v1/agreements/{agreement_id}/meetings",
     ): (
         'text that must not be blank after trimming; 422: b\'{"code": "invalid", '
-        '"message": "The request is not valid."; an integer beyond 64 bits inside an '
-        "unnamed property"
+        '"message": "The re; an integer beyond 64 bits inside an unnamed property'
     ),
     (
         "RejectedPositiveData",
         "POST /api/v1/agreements/{agreement_id}/parties",
     ): (
         "an id or state that must exist in the stored data; an integer beyond 64 bits "
-        'inside an unnamed property; 422: b\'{"code": "invalid", "message": "The request '
-        'is not valid."'
+        'inside an unnamed property; 422: b\'{"code": "invalid", "message": "The re'
     ),
     (
         "RejectedPositiveData",
         "POST /api/v1/agreements/{agreement_id}/signatures",
     ): (
-        '422: b\'{"code": "invalid", "message": "The request is not valid."; an integer '
-        "beyond 64 bits inside an unnamed property"
+        '422: b\'{"code": "invalid", "message": "The re; an integer beyond 64 bits inside '
+        "an unnamed property"
     ),
     (
         "RejectedPositiveData",
         "POST /api/v1/agreements/{agreement_id}/termination",
     ): (
         "text that must not be blank after trimming; an integer beyond 64 bits inside an "
-        'unnamed property; 422: b\'{"code": "invalid", "message": "The request is not '
-        'valid."'
+        'unnamed property; 422: b\'{"code": "invalid", "message": "The re'
     ),
     (
         "RejectedPositiveData",
@@ -121,9 +120,8 @@ KNOWN: dict[tuple[str, str], str] = {
         "RejectedPositiveData",
         "POST /api/v1/cases/{public_id}/hearings",
     ): (
-        "a date-time beyond its plausible bounds (not declared for date-times); a date "
-        "relative to today or to another date; an id or state that must exist in the "
-        "stored data; a value from a list the schema types as free text"
+        "a date relative to today or to another date; an id or state that must exist in "
+        "the stored data; a value from a list the schema types as free text"
     ),
     (
         "RejectedPositiveData",
@@ -148,8 +146,8 @@ KNOWN: dict[tuple[str, str], str] = {
         "RejectedPositiveData",
         "POST /api/v1/cases/{public_id}/participants/{participant_id}/consent-taker",
     ): (
-        '422: b\'{"code": "invalid", "message": "The request is not valid."; an integer '
-        "beyond 64 bits inside an unnamed property"
+        '422: b\'{"code": "invalid", "message": "The re; an integer beyond 64 bits inside '
+        "an unnamed property"
     ),
     (
         "RejectedPositiveData",
@@ -188,9 +186,8 @@ KNOWN: dict[tuple[str, str], str] = {
         "RejectedPositiveData",
         "POST /api/v1/cases/{public_id}/services",
     ): (
-        "an id or state that must exist in the stored data; a decimal's digits; a date-"
-        "time beyond its plausible bounds (not declared for date-times); text that must "
-        "not be blank after trimming"
+        "an id or state that must exist in the stored data; a decimal's digits; text that"
+        " must not be blank after trimming"
     ),
     (
         "RejectedPositiveData",
@@ -207,20 +204,20 @@ KNOWN: dict[tuple[str, str], str] = {
     (
         "RejectedPositiveData",
         "POST /api/v1/referrals/transnational",
-    ): ('422: b\'{"code": "invalid", "message": "The request is not valid."'),
+    ): ('422: b\'{"code": "invalid", "message": "The re'),
     (
         "RejectedPositiveData",
         "POST /api/v1/referrals/{public_id}/accept",
     ): (
         'an integer beyond 64 bits inside an unnamed property; 422: b\'{"code": "invalid",'
-        ' "message": "The request is not valid."'
+        ' "message": "The re'
     ),
     (
         "RejectedPositiveData",
         "POST /api/v1/referrals/{public_id}/acknowledge",
     ): (
         'an integer beyond 64 bits inside an unnamed property; 422: b\'{"code": "invalid",'
-        ' "message": "The request is not valid."'
+        ' "message": "The re'
     ),
     (
         "RejectedPositiveData",
@@ -292,16 +289,12 @@ KNOWN: dict[tuple[str, str], str] = {
     ): ("an integer beyond 64 bits inside an unnamed property"),
     (
         "RejectedPositiveData",
+        "PUT /api/v1/referrals/template/profile",
+    ): ('422: b\'{"code": "invalid", "message": "The re'),
+    (
+        "RejectedPositiveData",
         "PUT /api/v1/referrals/{public_id}/template",
     ): ("an integer beyond 64 bits inside an unnamed property"),
-    (
-        "ServerError",
-        "GET /api/v1/directory/organisations",
-    ): ("query q = one_mib [500]; query city = one_mib [500]"),
-    (
-        "UndefinedStatusCode",
-        "GET /api/v1/directory/organisations",
-    ): ("query q = one_mib [500]; query city = one_mib [500]"),
 }
 
 
