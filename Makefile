@@ -50,7 +50,7 @@ test: $(VENV)/.installed-dev
 	fi
 
 fuzz: $(VENV)/.installed-dev
-	OPENTRM_FUZZ=1 $(BIN)/pytest -m fuzz -n 2 tests/fuzz $(PYTEST_ARGS)
+	OPENTRM_FUZZ=1 $(BIN)/pytest -m fuzz tests/fuzz $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
