@@ -27,8 +27,8 @@ KNOWN: dict[tuple[str, str], str] = {
         "AcceptedNegativeData",
         "GET /api/v1/directory/organisations",
     ): (
-        "a number beyond the declared bound in an unnamed property (a float: the 64-bit "
-        "rule is for integers, and unnamed properties are ignored)"
+        "a language code in capitals: the enum lists the lower-case codes, the server "
+        "folds the case"
     ),
     (
         "AcceptedNegativeData",
