@@ -32,6 +32,13 @@ KNOWN: dict[tuple[str, str], str] = {
     ),
     (
         "AcceptedNegativeData",
+        "POST /api/v1/cases/",
+    ): (
+        "a language code in capitals: the enum lists the lower-case codes, the server "
+        "folds the case"
+    ),
+    (
+        "AcceptedNegativeData",
         "POST /api/v1/cases/{public_id}/notes",
     ): (
         "a number beyond the declared bound in an unnamed property (a float: the 64-bit "
