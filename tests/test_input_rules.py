@@ -185,6 +185,21 @@ def test_it_answers_an_id_beyond_64_bits_in_the_path_with_404(world: World, url:
     assert response.json()["code"] == "not_found"
 
 
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/api/v1/cases/%C2%B9/no-contact", 422),  # "¹": a digit to str.isdigit, not to int()
+        ("/api/v1/directory/countries/A%00L/contact-list", 404),
+    ],
+)
+def test_it_answers_a_path_value_no_object_can_have_with_an_error_not_500(
+    world: World, url: str, status: int
+) -> None:
+    response = _token_client(world).get(url)
+    assert response.status_code == status
+    assert response.json()["code"] in {"not_found", "invalid"}
+
+
 def test_it_answers_an_id_beyond_64_bits_in_a_page_address_with_404(world: World) -> None:
     url = reverse("directory:organisation_detail", args=[BIG])
     assert _page_client(world).get(url).status_code == 404
@@ -440,3 +455,9 @@ def test_the_openapi_document_declares_the_limits(world: World) -> None:
     days = schemas["RiskPlanIn"]["properties"]["review_every_days"]
     assert (days["minimum"], days["maximum"]) == (-(2**31), 2**31 - 1)
     assert schemas["CaseIn"]["properties"]["date_of_birth"]["anyOf"][0]["format"] == "date"
+
+
+@pytest.mark.parametrize("name", ["q", "city"])
+def test_it_refuses_a_search_longer_than_declared_with_422_not_500(world: World, name: str) -> None:
+    response = _token_client(world).get("/api/v1/directory/organisations", {name: "A" * 2**20})
+    assert response.status_code == 422

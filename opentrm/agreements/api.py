@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Status
+from pydantic import Field
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action
@@ -188,7 +189,7 @@ class TerminateIn(Schema):
 
 class MeetingIn(Schema):
     held_on: date
-    subject: str
+    subject: str = Field(max_length=300)
 
 
 class MeetingOut(Schema):

@@ -28,7 +28,7 @@ from opentrm.cases.schemas import (
     NameOut,
 )
 from opentrm.cases.sharing import prime_sharing
-from opentrm.core.schemas import MAX_PAGE
+from opentrm.core.schemas import MAX_PAGE, PublicId
 from opentrm.directory.models import Organisation
 from opentrm.directory.schemas import CASE_WORK_ERRORS
 
@@ -137,7 +137,7 @@ def case_register(request: HttpRequest, payload: CaseIn) -> Any:
     url_name="cases_detail",
     summary="One case, with the field groups the caller may see of it",
 )
-def case_detail(request: HttpRequest, public_id: str) -> Any:
+def case_detail(request: HttpRequest, public_id: PublicId) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
     view = selectors.case_view(
@@ -180,7 +180,7 @@ def _counts(consent: ConsentRecord) -> bool:
     url_name="cases_consents",
     summary="The case's consent register",
 )
-def consent_list(request: HttpRequest, public_id: str) -> Any:
+def consent_list(request: HttpRequest, public_id: PublicId) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
     record_event(
@@ -200,7 +200,7 @@ def consent_list(request: HttpRequest, public_id: str) -> Any:
     url_name="cases_consent_record",
     summary="Record a consent decision",
 )
-def consent_record(request: HttpRequest, public_id: str, payload: ConsentIn) -> Any:
+def consent_record(request: HttpRequest, public_id: PublicId, payload: ConsentIn) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
     require_widening(may_record_consent(actor, case), actor, case, action="consent.record")
@@ -244,7 +244,7 @@ def consent_record(request: HttpRequest, public_id: str, payload: ConsentIn) -> 
     url_name="cases_consent_withdraw",
     summary="The person withdraws a consent: it stops counting at once",
 )
-def consent_withdraw(request: HttpRequest, public_id: str, consent_id: int) -> Any:
+def consent_withdraw(request: HttpRequest, public_id: PublicId, consent_id: int) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
     consent = get_object_or_404(ConsentRecord, pk=consent_id, case=case)

@@ -45,6 +45,7 @@ from opentrm.cases.schemas_assessments import (
 from opentrm.cases.services import assessments as assessment_services
 from opentrm.cases.services import plans as plan_services
 from opentrm.cases.services.measures import GuardBlockedError
+from opentrm.core.schemas import PublicId
 from opentrm.directory.models import Organisation
 from opentrm.directory.schemas import CASE_WORK_ERRORS
 
@@ -52,7 +53,7 @@ router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
 
 
-def _case(request: HttpRequest, public_id: str, *, health: bool = False, edit: bool) -> Case:
+def _case(request: HttpRequest, public_id: PublicId, *, health: bool = False, edit: bool) -> Case:
     """The case (404 if not the caller's), then the field group (403)."""
     actor = acting(request)
     case = access_case(actor, public_id)
@@ -110,7 +111,7 @@ def _assessment_out(assessment: Assessment) -> AssessmentOut:
     summary="The case's assessments, newest first (optionally of one kind)",
 )
 def assessment_list(
-    request: HttpRequest, public_id: str, kind: AssessmentKind | None = None
+    request: HttpRequest, public_id: PublicId, kind: AssessmentKind | None = None
 ) -> Any:
     case = _case(request, public_id, edit=False)
     assessments = Assessment.objects.filter(case=case, deleted_at__isnull=True)
@@ -126,7 +127,7 @@ def assessment_list(
     url_name="cases_assessment_record",
     summary="Record an assessment (only the fields of its kind)",
 )
-def assessment_record(request: HttpRequest, public_id: str, payload: AssessmentIn) -> Any:
+def assessment_record(request: HttpRequest, public_id: PublicId, payload: AssessmentIn) -> Any:
     case = _case(request, public_id, edit=True)
     assessment = assessment_services.assessment_record(
         actor=acting(request),
@@ -170,7 +171,7 @@ def _health_out(record: HealthRecord | None) -> HealthOut:
     url_name="cases_health",
     summary="The health record (restricted; every read is audited)",
 )
-def health_detail(request: HttpRequest, public_id: str) -> Any:
+def health_detail(request: HttpRequest, public_id: PublicId) -> Any:
     case = _case(request, public_id, health=True, edit=False)
     record = HealthRecord.objects.filter(case=case).first()
     assessment_services.health_record_viewed(actor=acting(request), case=case, record=record)
@@ -183,7 +184,7 @@ def health_detail(request: HttpRequest, public_id: str) -> Any:
     url_name="cases_health_update",
     summary="Replace the health record (send the version you read; 0 when there was none)",
 )
-def health_update(request: HttpRequest, public_id: str, payload: HealthIn) -> Any:
+def health_update(request: HttpRequest, public_id: PublicId, payload: HealthIn) -> Any:
     case = _case(request, public_id, health=True, edit=True)
     record = assessment_services.health_update(
         actor=acting(request),
@@ -259,7 +260,7 @@ def _plan(case: Case, plan_id: int) -> AssistancePlan:
     url_name="cases_plans",
     summary="The individual assistance plan's revisions, newest first",
 )
-def plan_list(request: HttpRequest, public_id: str) -> Any:
+def plan_list(request: HttpRequest, public_id: PublicId) -> Any:
     case = _case(request, public_id, edit=False)
     plans = list(
         AssistancePlan.objects.filter(case=case)
@@ -278,7 +279,7 @@ def plan_list(request: HttpRequest, public_id: str) -> Any:
     url_name="cases_plan_draft",
     summary="Draft a plan (while one is active, revise it in the web interface)",
 )
-def plan_draft(request: HttpRequest, public_id: str, payload: PlanIn) -> Any:
+def plan_draft(request: HttpRequest, public_id: PublicId, payload: PlanIn) -> Any:
     case = _case(request, public_id, edit=True)
     plan = plan_services.plan_draft(
         actor=acting(request),
@@ -297,7 +298,7 @@ def plan_draft(request: HttpRequest, public_id: str, payload: PlanIn) -> Any:
     summary="Record that the person acknowledged the draft",
 )
 def plan_acknowledge(
-    request: HttpRequest, public_id: str, plan_id: int, payload: AcknowledgeIn
+    request: HttpRequest, public_id: PublicId, plan_id: int, payload: AcknowledgeIn
 ) -> Any:
     case = _case(request, public_id, edit=True)
     plan = _plan(case, plan_id)
@@ -318,7 +319,9 @@ def plan_acknowledge(
     summary="Put the draft into force: refused (422, with every reason) until the person "
     "acknowledged it and consent to implement it is in force",
 )
-def plan_activate(request: HttpRequest, public_id: str, plan_id: int, payload: VersionIn) -> Any:
+def plan_activate(
+    request: HttpRequest, public_id: PublicId, plan_id: int, payload: VersionIn
+) -> Any:
     case = _case(request, public_id, edit=True)
     plan = _plan(case, plan_id)
     try:
@@ -360,7 +363,7 @@ def _risk_plan_out(plan: RiskManagementPlan) -> RiskPlanOut:
     url_name="cases_risk_plan",
     summary="The risk management plan and its reviews (plan is null when there is none)",
 )
-def risk_plan_detail(request: HttpRequest, public_id: str) -> Any:
+def risk_plan_detail(request: HttpRequest, public_id: PublicId) -> Any:
     case = _case(request, public_id, edit=False)
     plan = RiskManagementPlan.objects.filter(case=case).first()
     _viewed(acting(request), case, "risk_plan")
@@ -373,7 +376,7 @@ def risk_plan_detail(request: HttpRequest, public_id: str) -> Any:
     url_name="cases_risk_plan_save",
     summary="Write the risk management plan (send the version you read; 0 when there was none)",
 )
-def risk_plan_save(request: HttpRequest, public_id: str, payload: RiskPlanIn) -> Any:
+def risk_plan_save(request: HttpRequest, public_id: PublicId, payload: RiskPlanIn) -> Any:
     case = _case(request, public_id, edit=True)
     plan = plan_services.risk_plan_save(
         actor=acting(request),
@@ -393,7 +396,7 @@ def risk_plan_save(request: HttpRequest, public_id: str, payload: RiskPlanIn) ->
     url_name="cases_risk_plan_review",
     summary="Record a review; the next review falls review_every_days after it",
 )
-def risk_plan_review(request: HttpRequest, public_id: str, payload: RiskReviewIn) -> Any:
+def risk_plan_review(request: HttpRequest, public_id: PublicId, payload: RiskReviewIn) -> Any:
     case = _case(request, public_id, edit=True)
     plan = RiskManagementPlan.objects.filter(case=case).first()
     if plan is None:

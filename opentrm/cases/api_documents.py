@@ -36,6 +36,7 @@ from opentrm.cases.services import notes as note_services
 from opentrm.cases.services import participants as participant_services
 from opentrm.cases.timeline import case_timeline
 from opentrm.cases.views_documents import document_response
+from opentrm.core.schemas import PublicId
 from opentrm.directory.models import Organisation
 from opentrm.directory.schemas import CASE_WORK_ERRORS
 
@@ -70,7 +71,7 @@ def _document_out(case: Case, document: CaseDocument) -> DocumentOut:
     url_name="cases_documents",
     summary="The case's documents in the field groups the caller may see (metadata only)",
 )
-def document_list(request: HttpRequest, public_id: str) -> Any:
+def document_list(request: HttpRequest, public_id: PublicId) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
     documents = list(document_services.visible_documents(actor, case)[:LIST_LIMIT])
@@ -92,7 +93,7 @@ def document_list(request: HttpRequest, public_id: str) -> Any:
 )
 def document_upload(
     request: HttpRequest,
-    public_id: str,
+    public_id: PublicId,
     title: Form[str] = "",
     kind: Form[str] = "",
     field_group: Form[str] = "",
@@ -114,7 +115,7 @@ def document_upload(
     url_name="cases_document_download",
     summary="The document's file, as an attachment (audited)",
 )
-def document_download(request: HttpRequest, public_id: str, document_id: str) -> Any:
+def document_download(request: HttpRequest, public_id: PublicId, document_id: str) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
     try:
@@ -155,7 +156,7 @@ def _note_out(note: CaseNote) -> NoteOut:
     url_name="cases_notes",
     summary="The notes the caller may read (their field group), newest first",
 )
-def note_list(request: HttpRequest, public_id: str) -> Any:
+def note_list(request: HttpRequest, public_id: PublicId) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
     notes = list(note_services.visible_notes(actor, case)[:LIST_LIMIT])
@@ -175,7 +176,7 @@ def note_list(request: HttpRequest, public_id: str) -> Any:
     url_name="cases_note_add",
     summary="Add a note, for every organisation on the case or for the caller's only",
 )
-def note_add(request: HttpRequest, public_id: str, payload: NoteIn) -> Any:
+def note_add(request: HttpRequest, public_id: PublicId, payload: NoteIn) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
     note = note_services.note_add(
@@ -197,7 +198,7 @@ def note_add(request: HttpRequest, public_id: str, payload: NoteIn) -> Any:
     url_name="cases_timeline",
     summary="What happened on the case, newest first (at most 500 entries)",
 )
-def timeline(request: HttpRequest, public_id: str) -> Any:
+def timeline(request: HttpRequest, public_id: PublicId) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
     entries = case_timeline(actor=actor, case=case)
@@ -248,7 +249,7 @@ def _participant_out(case: Case, participant: CaseParticipant) -> ParticipantOut
     url_name="cases_participants",
     summary="The organisations taking part in the case, with their case managers",
 )
-def participant_list(request: HttpRequest, public_id: str) -> Any:
+def participant_list(request: HttpRequest, public_id: PublicId) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
     return [
@@ -264,7 +265,7 @@ def participant_list(request: HttpRequest, public_id: str) -> Any:
     url_name="cases_participant_add",
     summary="Add an organisation of the case's country (case managers of the owner only)",
 )
-def participant_add(request: HttpRequest, public_id: str, payload: ParticipantIn) -> Any:
+def participant_add(request: HttpRequest, public_id: PublicId, payload: ParticipantIn) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
     require_widening(
@@ -297,7 +298,7 @@ def participant_add(request: HttpRequest, public_id: str, payload: ParticipantIn
     summary="Name the case manager of your own organisation on the case",
 )
 def participant_case_manager(
-    request: HttpRequest, public_id: str, participant_id: int, payload: CaseManagerIn
+    request: HttpRequest, public_id: PublicId, participant_id: int, payload: CaseManagerIn
 ) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
@@ -331,7 +332,7 @@ def participant_case_manager(
     summary="Name or un-name an organisation as consent-taker (case managers of the owner only)",
 )
 def participant_consent_taker(
-    request: HttpRequest, public_id: str, participant_id: int, payload: ConsentTakerIn
+    request: HttpRequest, public_id: PublicId, participant_id: int, payload: ConsentTakerIn
 ) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)

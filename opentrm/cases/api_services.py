@@ -37,6 +37,7 @@ from opentrm.cases.schemas_services import (
 )
 from opentrm.cases.services import proceedings as proceeding_services
 from opentrm.cases.services import service_delivery
+from opentrm.core.schemas import PublicId
 from opentrm.directory.models import Organisation
 from opentrm.directory.schemas import CASE_WORK_ERRORS
 
@@ -60,7 +61,7 @@ def _renamed(error: ValidationError) -> ValidationError:
     )
 
 
-def _case(request: HttpRequest, public_id: str, group: FieldGroup, *, edit: bool) -> Case:
+def _case(request: HttpRequest, public_id: PublicId, group: FieldGroup, *, edit: bool) -> Case:
     actor = acting(request)
     case = access_case(actor, public_id)
     allowed = (
@@ -143,7 +144,7 @@ def _service_objects(case: Case, fields: Mapping[str, Any]) -> dict[str, Any]:
     url_name="cases_services",
     summary="The services offered to the person (ASSISTANCE field group)",
 )
-def service_list(request: HttpRequest, public_id: str) -> Any:
+def service_list(request: HttpRequest, public_id: PublicId) -> Any:
     case = _case(request, public_id, FieldGroup.ASSISTANCE, edit=False)
     services = CaseService.objects.filter(case=case, deleted_at__isnull=True)
     return [_service_out(service) for service in services.order_by("-offered_on", "-id")]
@@ -155,7 +156,7 @@ def service_list(request: HttpRequest, public_id: str) -> Any:
     url_name="cases_service_create",
     summary="Record a service offered to the person",
 )
-def service_create(request: HttpRequest, public_id: str, payload: ServiceIn) -> Any:
+def service_create(request: HttpRequest, public_id: PublicId, payload: ServiceIn) -> Any:
     actor: Actor = acting(request)
     case = _case(request, public_id, FieldGroup.ASSISTANCE, edit=True)
     values = _service_objects(case, payload.model_dump())
@@ -179,7 +180,7 @@ def service_create(request: HttpRequest, public_id: str, payload: ServiceIn) -> 
     summary="Change a service: correct it, or move it on (accepted, delivered, refused)",
 )
 def service_update(
-    request: HttpRequest, public_id: str, service_id: int, payload: ServicePatch
+    request: HttpRequest, public_id: PublicId, service_id: int, payload: ServicePatch
 ) -> Any:
     actor = acting(request)
     case = _case(request, public_id, FieldGroup.ASSISTANCE, edit=True)
@@ -229,7 +230,7 @@ def _proceeding_out(proceeding: Proceeding) -> ProceedingOut:
     url_name="cases_proceedings",
     summary="Civil and criminal proceedings per country (PROCEEDINGS field group)",
 )
-def proceeding_list(request: HttpRequest, public_id: str) -> Any:
+def proceeding_list(request: HttpRequest, public_id: PublicId) -> Any:
     case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=False)
     return [_proceeding_out(p) for p in Proceeding.objects.filter(case=case)]
 
@@ -240,7 +241,7 @@ def proceeding_list(request: HttpRequest, public_id: str) -> Any:
     url_name="cases_proceeding_create",
     summary="Record proceedings in a country (one per case, country and kind)",
 )
-def proceeding_create(request: HttpRequest, public_id: str, payload: ProceedingIn) -> Any:
+def proceeding_create(request: HttpRequest, public_id: PublicId, payload: ProceedingIn) -> Any:
     actor = acting(request)
     case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=True)
     values = payload.model_dump()
@@ -261,7 +262,7 @@ def proceeding_create(request: HttpRequest, public_id: str, payload: ProceedingI
     summary="Change the answers about a set of proceedings",
 )
 def proceeding_update(
-    request: HttpRequest, public_id: str, proceeding_id: int, payload: ProceedingPatch
+    request: HttpRequest, public_id: PublicId, proceeding_id: int, payload: ProceedingPatch
 ) -> Any:
     actor = acting(request)
     case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=True)
@@ -293,7 +294,9 @@ def _no_contact_out(entry: NoContactPerson) -> NoContactOut:
     url_name="cases_no_contact",
     summary="People the person must never meet (PROCEEDINGS field group)",
 )
-def no_contact_list(request: HttpRequest, public_id: str, include_removed: bool = False) -> Any:
+def no_contact_list(
+    request: HttpRequest, public_id: PublicId, include_removed: bool = False
+) -> Any:
     case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=False)
     entries = NoContactPerson.objects.filter(case=case)
     if not include_removed:
@@ -307,7 +310,7 @@ def no_contact_list(request: HttpRequest, public_id: str, include_removed: bool 
     url_name="cases_no_contact_add",
     summary="Put someone on the no-contact list",
 )
-def no_contact_add(request: HttpRequest, public_id: str, payload: NoContactIn) -> Any:
+def no_contact_add(request: HttpRequest, public_id: PublicId, payload: NoContactIn) -> Any:
     actor = acting(request)
     case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=True)
     entry = proceeding_services.no_contact_add(
@@ -323,7 +326,7 @@ def no_contact_add(request: HttpRequest, public_id: str, payload: NoContactIn) -
     summary="Take someone off the no-contact list, with a reason",
 )
 def no_contact_remove(
-    request: HttpRequest, public_id: str, entry_id: int, payload: NoContactRemoveIn
+    request: HttpRequest, public_id: PublicId, entry_id: int, payload: NoContactRemoveIn
 ) -> Any:
     actor = acting(request)
     case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=True)
@@ -357,7 +360,7 @@ def _hearing_out(hearing: Hearing) -> HearingOut:
     url_name="cases_hearings",
     summary="Interviews and hearings of the person, cancelled ones included (PROCEEDINGS)",
 )
-def hearing_list(request: HttpRequest, public_id: str) -> Any:
+def hearing_list(request: HttpRequest, public_id: PublicId) -> Any:
     case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=False)
     hearings = Hearing.objects.filter(case=case).prefetch_related("involved_no_contact")
     return [_hearing_out(hearing) for hearing in hearings]
@@ -375,7 +378,7 @@ def hearing_list(request: HttpRequest, public_id: str) -> Any:
         "consent to a video-recorded interview."
     ),
 )
-def hearing_schedule(request: HttpRequest, public_id: str, payload: HearingIn) -> Any:
+def hearing_schedule(request: HttpRequest, public_id: PublicId, payload: HearingIn) -> Any:
     actor = acting(request)
     case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=True)
     errors: dict[str, str] = {}
@@ -418,7 +421,7 @@ def hearing_schedule(request: HttpRequest, public_id: str, payload: HearingIn) -
     summary="Cancel an interview or hearing (it stays on record as cancelled)",
 )
 def hearing_cancel(
-    request: HttpRequest, public_id: str, hearing_id: int, payload: HearingCancelIn
+    request: HttpRequest, public_id: PublicId, hearing_id: int, payload: HearingCancelIn
 ) -> Any:
     actor = acting(request)
     case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=True)

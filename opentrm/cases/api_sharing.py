@@ -13,7 +13,7 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case, may_view_sharing
 from opentrm.cases.sharing_overview import case_sharing_overview
-from opentrm.core.schemas import Schema
+from opentrm.core.schemas import PublicId, Schema
 from opentrm.directory.schemas import CASE_WORK_ERRORS
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
@@ -48,7 +48,7 @@ def _ordered(groups: frozenset[FieldGroup]) -> list[FieldGroup]:
     summary="For the owner: per organisation on the case, the agreements in force and the "
     "consent that open which field groups to it",
 )
-def case_sharing(request: HttpRequest, public_id: str) -> Any:
+def case_sharing(request: HttpRequest, public_id: PublicId) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
     if not may_view_sharing(actor, case):

@@ -5,13 +5,20 @@ guards) are checked by the services, which name the field in a 422 answer."""
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from ninja import Field
 from pydantic import ConfigDict
 
-from opentrm.cases.models import HearingKind, ProceedingKind, ServiceStatus, ServiceType
+from opentrm.cases.models import (
+    CourtDecision,
+    HearingKind,
+    ProceedingKind,
+    ServiceStatus,
+    ServiceType,
+)
 from opentrm.core.schemas import PatchSchema, PersonName, Schema
+from opentrm.directory.schemas import CountryCode
 
 
 class _Input(Schema):
@@ -92,7 +99,7 @@ class ServiceOut(Schema):
 
 
 class ProceedingIn(_Input):
-    country_code: str = Field(description="ISO 3166-1 alpha-2")
+    country_code: CountryCode = Field(description="ISO 3166-1 alpha-2")
     kind: ProceedingKind
     initiated: bool | None = None
     reference: str = Field("", max_length=100)
@@ -100,7 +107,9 @@ class ProceedingIn(_Input):
     testified: bool | None = None
     compensation_claimed: bool | None = None
     compensation_obtained: bool | None = None
-    court_decision: str = Field("", description="sentenced, released, underway or empty")
+    court_decision: CourtDecision | Literal[""] = Field(
+        "", description="sentenced, released, underway or empty"
+    )
     legal_status: str = Field("", max_length=200)
     support_before_trial: bool = False
     support_during_trial: bool = False
@@ -115,7 +124,7 @@ class ProceedingPatch(_Patch):
     )
 
     version: int = Field(description="The version you read: a stale one gets 409.")
-    country_code: str | None = None
+    country_code: CountryCode | None = None
     kind: ProceedingKind | None = None
     initiated: bool | None = None
     reference: str | None = Field(None, max_length=100)
@@ -123,7 +132,7 @@ class ProceedingPatch(_Patch):
     testified: bool | None = None
     compensation_claimed: bool | None = None
     compensation_obtained: bool | None = None
-    court_decision: str | None = None
+    court_decision: CourtDecision | Literal[""] | None = None
     legal_status: str | None = Field(None, max_length=200)
     support_before_trial: bool | None = None
     support_during_trial: bool | None = None

@@ -15,6 +15,7 @@ One place for them, so a form and the API cannot disagree:
 Messages name the rule, never the value.
 """
 
+import calendar
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -100,6 +101,56 @@ class DateBounds:
 
 BIRTH_DATE = DateBounds(date(1900, 1, 1), 0, gettext_lazy("A date of birth"))
 EVENT_DATE = DateBounds(date(1990, 1, 1), 20 * 366, gettext_lazy("A date"))
+
+
+_WHOLE_MONTH = {28: "0[1-9]|1[0-9]|2[0-8]", 29: "0[1-9]|[12][0-9]", 30: "0[1-9]|[12][0-9]|30"}
+
+
+def _days(first: int, last: int) -> str:
+    if first == 1 and last in _WHOLE_MONTH:
+        return _WHOLE_MONTH[last]
+    if first == 1 and last == 31:
+        return "0[1-9]|[12][0-9]|3[01]"
+    return "|".join(f"{day:02d}" for day in range(first, last + 1))
+
+
+def _month_days(year: int, month: int) -> int:
+    return calendar.monthrange(year, month)[1]
+
+
+def _year_pattern(year: int, first: date | None = None, last: date | None = None) -> str:
+    """The days of one year (from ``first`` / up to ``last`` if given in that year)."""
+    months = []
+    for month in range(1, 13):
+        low = 1
+        high = _month_days(year, month)
+        if first is not None and (month, high) < (first.month, first.day):
+            continue
+        if last is not None and (month, 1) > (last.month, last.day):
+            continue
+        if first is not None and month == first.month:
+            low = first.day
+        if last is not None and month == last.month:
+            high = last.day
+        months.append(f"{month:02d}-(?:{_days(low, high)})")
+    return f"{year}-(?:{'|'.join(months)})"
+
+
+def date_pattern(earliest: date, latest: date) -> str:
+    """A regular expression matching exactly the ISO dates from ``earliest`` to ``latest``: how
+    the OpenAPI document declares a date's bounds (JSON Schema has no minimum for a date)."""
+    if earliest.year == latest.year:
+        return f"^{_year_pattern(earliest.year, earliest, latest)}$"
+    parts = [_year_pattern(earliest.year, first=earliest)]
+    whole = range(earliest.year + 1, latest.year)
+    leap = [str(year) for year in whole if calendar.isleap(year)]
+    common = [str(year) for year in whole if not calendar.isleap(year)]
+    if common:
+        parts.append(f"(?:{'|'.join(common)})-{_year_pattern(1, None, None)[2:]}")
+    if leap:
+        parts.append(f"(?:{'|'.join(leap)})-{_year_pattern(2000, None, None)[5:]}")
+    parts.append(_year_pattern(latest.year, last=latest))
+    return f"^(?:{'|'.join(parts)})$"
 
 
 def date_bounds_for(field_name: str) -> DateBounds:

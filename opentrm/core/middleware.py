@@ -72,7 +72,9 @@ def too_large(request: HttpRequest) -> HttpResponse:
 
 
 def _beyond_64_bits(value: Any) -> bool:
-    if isinstance(value, str) and value.removeprefix("-").isdigit():
+    digits = value.removeprefix("-") if isinstance(value, str) else ""
+    # ASCII digits only: "¹".isdigit() is true, and int("¹") raises.
+    if digits.isascii() and digits.isdigit():
         value = int(value)
     return isinstance(value, int) and not BIGINT_MIN <= value <= BIGINT_MAX
 
@@ -86,7 +88,8 @@ class InputMiddleware:
     - API bodies: JSON nested deeper than MAX_JSON_DEPTH is refused before it is parsed
       (400 ``too_deep``); every string obeys the text rule and every integer fits 64 bits
       (422 naming the field); form fields of uploads obey the text rule;
-    - numbers in the path (ids) beyond 64 bits: 404, as for any id that does not exist.
+    - numbers in the path (ids) beyond 64 bits, path values breaking the text rule: 404, as
+      for any id that does not exist.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -126,7 +129,8 @@ class InputMiddleware:
         view_kwargs: dict[str, Any],
     ) -> HttpResponse | None:
         for value in (*view_args, *view_kwargs.values()):
-            if _beyond_64_bits(value):
+            # No object's id or code is beyond 64 bits or holds NUL / a lone surrogate.
+            if _beyond_64_bits(value) or (isinstance(value, str) and text_problem(value)):
                 if request.path.startswith(API_PREFIX):
                     return api_error(404, "not_found", _("No such object, or not visible to you."))
                 return render(request, "errors/404.html", status=404)

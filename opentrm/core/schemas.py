@@ -7,13 +7,21 @@ The rules apply to what a request sends; answers built from stored data are not 
 Person names use the ``PersonName`` type.
 """
 
-from datetime import date
-from typing import Annotated, Any, ClassVar, get_args
+from datetime import date, datetime
+from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
 from django.utils.translation import gettext as _
 from ninja import Schema as NinjaSchema
 from ninja.pagination import PageNumberPagination as NinjaPageNumberPagination
-from pydantic import AfterValidator, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from opentrm.core.input import (
     BIGINT_MAX,
@@ -21,6 +29,7 @@ from opentrm.core.input import (
     INT_MAX,
     INT_MIN,
     date_bounds_for,
+    date_pattern,
     integer_problem,
     name_problem,
     text_problem,
@@ -51,20 +60,84 @@ def _check(field_name: str, value: Any) -> None:
             _check(field_name, item)
 
 
+def _is_request_body(info: ValidationInfo) -> bool:
+    """Validation of what a request sent (ninja passes {"request"}), not of an answer or of a
+    schema built in code from an object."""
+    context = info.context
+    return isinstance(context, dict) and "request" in context and "response_status" not in context
+
+
+def _types(annotation: Any) -> set[Any]:
+    """The plain types an annotation admits: ``Annotated[date | None, ...]`` -> {date, None}."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _types(get_args(annotation)[0])
+    if origin is Union or type(annotation).__name__ == "UnionType":
+        return set().union(*(_types(arg) for arg in get_args(annotation)))
+    return {origin or annotation}
+
+
+# OpenAPI's numbers for keys a schema does not name: the request-wide integer rule
+# (core.middleware: every integer in a body fits 64 bits) holds for them too.
+def _bounded_json(depth: int) -> dict[str, Any]:
+    schema: dict[str, Any] = {"minimum": BIGINT_MIN, "maximum": BIGINT_MAX}
+    if depth:
+        schema["items"] = schema["additionalProperties"] = _bounded_json(depth - 1)
+    return schema
+
+
+_EXTRA_VALUE = _bounded_json(4)
+
+
 def _declare_limits(schema: dict[str, Any], cls: Any) -> None:
-    """Declare the integer rule in the OpenAPI document, as the checks below enforce it."""
+    """Declare the integer and date rules in the OpenAPI document, as the checks below enforce
+    them, and the integer rule for keys the schema does not name."""
+    if "additionalProperties" not in schema:
+        schema["additionalProperties"] = _EXTRA_VALUE
     for name, prop in (schema.get("properties") or {}).items():
         is_id = name == "id" or name.endswith("_id") or name.endswith("_ids")
         low, high = (BIGINT_MIN, BIGINT_MAX) if is_id else (INT_MIN, INT_MAX)
         candidates = [prop, prop.get("items") or {}, *(prop.get("anyOf") or [])]
+        bounds = date_bounds_for(name)
         for candidate in candidates:
             if isinstance(candidate, dict) and candidate.get("type") == "integer":
                 candidate.setdefault("minimum", low)
                 candidate.setdefault("maximum", high)
+            if isinstance(candidate, dict) and candidate.get("format") == "date":
+                # The bounds as of the day the document is served (they move with today).
+                candidate.setdefault("pattern", date_pattern(bounds.earliest, bounds.latest()))
 
 
 class Schema(NinjaSchema):
     model_config = ConfigDict(json_schema_extra=_declare_limits)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _json_object(cls, value: Any, handler: Any, info: ValidationInfo) -> Any:
+        """A request body (or a part of one) declared as an object is a JSON object: ninja
+        reads any value by attribute, so ``[null, null]`` or ``0`` would pass as "all defaults".
+        """
+        if _is_request_body(info) and not isinstance(value, dict | NinjaSchema):
+            raise ValueError(str(_("A JSON object is expected here.")))
+        return handler(value)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _json_types(cls, value: Any, info: ValidationInfo) -> Any:
+        """JSON types as the document declares them: pydantic's lax mode would take ``0`` for a
+        date (1970-01-01) or for ``false``."""
+        if not _is_request_body(info) or info.field_name is None or value is None:
+            return value
+        types = _types(cls.model_fields[info.field_name].annotation)
+        if types & {date, datetime} and not isinstance(value, str | date):
+            raise ValueError(str(_("A date is expected here, as text (YYYY-MM-DD).")))
+        if types <= {bool, type(None)}:
+            # A query string's "true" is text; a JSON body says true.
+            request = (info.context or {}).get("request")
+            from_query = isinstance(value, str) and getattr(request, "method", "") == "GET"
+            if not isinstance(value, bool) and not from_query:
+                raise ValueError(str(_("true or false is expected here.")))
+        return value
 
     @field_validator("*", mode="after")
     @classmethod
@@ -84,6 +157,7 @@ class PatchSchema(Schema):
     null: "no longer known")."""
 
     nullable: ClassVar[frozenset[str]] = frozenset()
+    model_config = ConfigDict(json_schema_extra=lambda schema, cls: _declare_patch(schema, cls))
 
     @field_validator("*", mode="after")
     @classmethod
@@ -94,6 +168,24 @@ class PatchSchema(Schema):
         if _is_text(cls.model_fields[name].annotation):
             return ""
         raise ValueError(str(_("null is not allowed here: leave the field out to keep it.")))
+
+
+def _declare_patch(schema: dict[str, Any], cls: Any) -> None:
+    """The document says where ``null`` is refused: not for a field outside ``nullable`` that
+    is not text (text takes null as "empty it")."""
+    _declare_limits(schema, cls)
+    for name, prop in (schema.get("properties") or {}).items():
+        field = cls.model_fields.get(name)
+        if field is None or name in cls.nullable or _is_text(field.annotation):
+            continue
+        options = prop.get("anyOf")
+        if isinstance(options, list) and {"type": "null"} in options:
+            kept = [option for option in options if option != {"type": "null"}]
+            prop.pop("anyOf")
+            if len(kept) == 1:
+                prop.update(kept[0])
+            else:
+                prop["anyOf"] = kept
 
 
 def _person_name(value: str) -> str:
@@ -112,6 +204,11 @@ PersonName = Annotated[
 ]
 
 
+# A case's or a referral's public id in a path: the server looks it up as a UUID (anything else
+# is refused with 422), so the document says so.
+PublicId = Annotated[str, WithJsonSchema({"type": "string", "format": "uuid"})]
+
+
 # --- numbers in queries: a page beyond the last is empty, but OFFSET must fit the database ----
 
 MAX_PAGE = 1_000_000
@@ -125,4 +222,11 @@ class PageNumberPagination(NinjaPageNumberPagination):
         page_size: int | None = Field(None, ge=1, le=1000)
 
 
-__all__ = ["MAX_PAGE", "PageNumberPagination", "PatchSchema", "PersonName", "Schema"]
+__all__ = [
+    "MAX_PAGE",
+    "PageNumberPagination",
+    "PatchSchema",
+    "PersonName",
+    "PublicId",
+    "Schema",
+]

@@ -43,6 +43,14 @@ def all_country_codes() -> list[str]:
     return sorted([c.alpha_2 for c in pycountry.countries] + list(EXTRA_COUNTRIES))
 
 
+@cache
+def all_language_codes() -> list[str]:
+    """Every code ``is_language_code`` accepts: ISO 639-1 (2 letters) and 639-3 (3 letters)."""
+    codes = {lang.alpha_3 for lang in pycountry.languages}
+    codes |= {lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2")}
+    return sorted(codes)
+
+
 def _language_record(code: str) -> object | None:
     if len(code) == 2:
         return pycountry.languages.get(alpha_2=code)

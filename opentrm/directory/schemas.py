@@ -11,10 +11,11 @@ from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from ninja import Field
-from pydantic import AfterValidator, ConfigDict, ValidationInfo, field_validator
+from pydantic import AfterValidator, ConfigDict, ValidationInfo, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
 from opentrm.core.schemas import PersonName, Schema
+from opentrm.directory import reference
 from opentrm.directory.models import (
     AccreditationStatus,
     ChannelKind,
@@ -50,8 +51,18 @@ def _rule(check: Callable[[str], str]) -> Callable[[str], str]:
     return apply
 
 
-CountryCode = Annotated[str, AfterValidator(_rule(validate_country_code))]
-LanguageCode = Annotated[str, AfterValidator(_rule(validate_language_code))]
+# The OpenAPI document lists the codes the server accepts (issue 9: "the document declares the
+# limits the server enforces"); the server also takes them in lower / upper case.
+CountryCode = Annotated[
+    str,
+    AfterValidator(_rule(validate_country_code)),
+    WithJsonSchema({"type": "string", "enum": reference.all_country_codes()}),
+]
+LanguageCode = Annotated[
+    str,
+    AfterValidator(_rule(validate_language_code)),
+    WithJsonSchema({"type": "string", "enum": reference.all_language_codes()}),
+]
 
 
 def _needs_review(last_verified_at: date | None) -> bool:
@@ -246,10 +257,11 @@ class ContactListRowOut(Schema):
 
 
 class OrganisationFilters(Schema):
-    q: str = Field("", description="Text in the name, acronym, city or region")
+    # Bounded: SQLite refuses a LIKE pattern over 50,000 bytes (a 1 MiB search was a 500).
+    q: str = Field("", max_length=200, description="Text in the name, acronym, city or region")
     country: CountryCode | None = None
     type: OrganisationType | None = None
-    city: str = ""
+    city: str = Field("", max_length=200)
     language: LanguageCode | None = Field(None, description="A language the contacts speak")
     function: Function | None = Field(None, description="A procedure or function it answers for")
 

@@ -14,7 +14,7 @@ from ninja.files import UploadedFile
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action
-from opentrm.core.schemas import Schema
+from opentrm.core.schemas import PublicId, Schema
 from opentrm.directory.schemas import ErrorOut
 from opentrm.referrals.services import importing
 
@@ -22,7 +22,7 @@ router = Router(tags=["referrals"])
 
 
 class ImportedOut(Schema):
-    public_id: str
+    public_id: PublicId
     reference: str
     kind: str
     status: str

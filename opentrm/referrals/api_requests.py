@@ -17,6 +17,7 @@ from ninja import Router, Status
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor
 from opentrm.cases.access import access_case
+from opentrm.core.schemas import PublicId
 from opentrm.directory.models import Organisation
 from opentrm.directory.schemas import CASE_WORK_ERRORS
 from opentrm.referrals.access import access_referral, is_receiver, is_sender
@@ -93,7 +94,7 @@ def _request_out(actor: Actor, referral: Referral) -> RequestOut:
     )
 
 
-def _request(request: HttpRequest, public_id: str, side: str) -> tuple[Actor, Referral]:
+def _request(request: HttpRequest, public_id: PublicId, side: str) -> tuple[Actor, Referral]:
     actor = acting(request)
     referral = access_referral(actor, str(public_id))
     if not requests.is_request(referral):
@@ -139,7 +140,7 @@ def request_create(request: HttpRequest, payload: RequestIn) -> Any:
     url_name="referrals_request_detail",
     summary="A request, with the person's fields the caller may see (audited)",
 )
-def request_detail(request: HttpRequest, public_id: str) -> Any:
+def request_detail(request: HttpRequest, public_id: PublicId) -> Any:
     actor, referral = _request(request, public_id, "any")
     return _request_out(actor, referral)
 
@@ -151,7 +152,7 @@ def request_detail(request: HttpRequest, public_id: str) -> Any:
     url_name="referrals_request_send",
     summary="Send a drafted request (the gate decides what travels)",
 )
-def request_send(request: HttpRequest, public_id: str, payload: SendIn) -> Any:
+def request_send(request: HttpRequest, public_id: PublicId, payload: SendIn) -> Any:
     actor, referral = _request(request, public_id, "sender")
     requests.request_send(
         actor=actor,
@@ -169,7 +170,7 @@ def request_send(request: HttpRequest, public_id: str, payload: SendIn) -> Any:
     url_name="referrals_request_acknowledge",
     summary="Acknowledge a request received",
 )
-def request_acknowledge(request: HttpRequest, public_id: str, payload: VersionIn) -> Any:
+def request_acknowledge(request: HttpRequest, public_id: PublicId, payload: VersionIn) -> Any:
     actor, referral = _request(request, public_id, "receiver")
     requests.request_acknowledge(actor=actor, referral=referral, expected_version=payload.version)
     return _request_out(actor, referral)
@@ -182,7 +183,7 @@ def request_acknowledge(request: HttpRequest, public_id: str, payload: VersionIn
     url_name="referrals_request_answer",
     summary="Answer a request received",
 )
-def request_answer(request: HttpRequest, public_id: str, payload: AnswerIn) -> Any:
+def request_answer(request: HttpRequest, public_id: PublicId, payload: AnswerIn) -> Any:
     actor, referral = _request(request, public_id, "receiver")
     requests.request_answer(
         actor=actor, referral=referral, expected_version=payload.version, answer=payload.answer
@@ -197,7 +198,7 @@ def request_answer(request: HttpRequest, public_id: str, payload: AnswerIn) -> A
     url_name="referrals_request_decline",
     summary="Decline a request received, with the reason",
 )
-def request_decline(request: HttpRequest, public_id: str, payload: ReasonIn) -> Any:
+def request_decline(request: HttpRequest, public_id: PublicId, payload: ReasonIn) -> Any:
     actor, referral = _request(request, public_id, "receiver")
     requests.request_decline(
         actor=actor, referral=referral, expected_version=payload.version, reason=payload.reason
@@ -212,7 +213,7 @@ def request_decline(request: HttpRequest, public_id: str, payload: ReasonIn) -> 
     url_name="referrals_forward",
     summary="Forward what reached the focal point to the competent body; returns the new one",
 )
-def referral_forward(request: HttpRequest, public_id: str, payload: ForwardIn) -> Any:
+def referral_forward(request: HttpRequest, public_id: PublicId, payload: ForwardIn) -> Any:
     actor = acting(request)
     referral = access_referral(actor, str(public_id))
     if not is_receiver(actor, referral):
@@ -319,7 +320,7 @@ def calendar_set(request: HttpRequest, payload: CalendarIn) -> Any:
 # --- exports ----------------------------------------------------------------------------------
 
 
-def _sender_referral(request: HttpRequest, public_id: str) -> tuple[Actor, Referral]:
+def _sender_referral(request: HttpRequest, public_id: PublicId) -> tuple[Actor, Referral]:
     actor = acting(request)
     referral = access_referral(actor, str(public_id))
     if not is_sender(actor, referral):
@@ -346,7 +347,7 @@ def _dispatch_out(dispatch: Any) -> DispatchOut:
     summary="The exports of a referral (their SHA-256) and how they were sent; the files "
     "are downloaded through the screens",
 )
-def exports(request: HttpRequest, public_id: str) -> Any:
+def exports(request: HttpRequest, public_id: PublicId) -> Any:
     actor, referral = _sender_referral(request, public_id)
     return ExportsOut(
         exportable=export_service.may_export(actor, referral),
@@ -366,7 +367,7 @@ def exports(request: HttpRequest, public_id: str) -> Any:
     url_name="referrals_dispatch_record",
     summary="Record how and when the latest exported files were sent",
 )
-def dispatch_record(request: HttpRequest, public_id: str, payload: DispatchIn) -> Any:
+def dispatch_record(request: HttpRequest, public_id: PublicId, payload: DispatchIn) -> Any:
     actor, referral = _sender_referral(request, public_id)
     dispatch = export_service.dispatch_record(
         actor=actor,

@@ -13,6 +13,7 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case
 from opentrm.cases.models import Case
+from opentrm.core.schemas import PublicId
 from opentrm.directory.schemas import error_responses
 from opentrm.referrals.access import access_referral
 from opentrm.referrals.models import Referral, ReferralKind
@@ -36,7 +37,7 @@ router = Router(tags=["referrals"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = error_responses(400, 401, 403, 404, 409, 422)
 
 
-def _referral(actor: Actor, public_id: str) -> Referral:
+def _referral(actor: Actor, public_id: PublicId) -> Referral:
     referral = access_referral(actor, public_id)
     if referral.kind != ReferralKind.TRANSNATIONAL:
         from django.http import Http404
@@ -163,7 +164,7 @@ def profile_put(request: HttpRequest, payload: ProfileIn) -> Any:
     url_name="referrals_template_get",
     summary="The template as the acting organisation may see it (withheld fields listed)",
 )
-def template_get(request: HttpRequest, public_id: str) -> Any:
+def template_get(request: HttpRequest, public_id: PublicId) -> Any:
     actor = acting(request)
     referral = _referral(actor, public_id)
     out = _out(actor, referral)
@@ -182,7 +183,7 @@ def template_get(request: HttpRequest, public_id: str) -> Any:
     url_name="referrals_template_put",
     summary="Write fields of the template (only those the acting side owns)",
 )
-def template_put(request: HttpRequest, public_id: str, payload: TemplateIn) -> Any:
+def template_put(request: HttpRequest, public_id: PublicId, payload: TemplateIn) -> Any:
     actor = acting(request)
     referral = _referral(actor, public_id)
     tn.template_update(
@@ -202,7 +203,7 @@ def template_put(request: HttpRequest, public_id: str, payload: TemplateIn) -> A
     url_name="referrals_template_send",
     summary="Send the draft: only the field groups consent and agreement allow",
 )
-def template_send(request: HttpRequest, public_id: str, payload: VersionIn) -> Any:
+def template_send(request: HttpRequest, public_id: PublicId, payload: VersionIn) -> Any:
     actor = acting(request)
     referral = _referral(actor, public_id)
     referral = tn.transnational_send(
@@ -217,7 +218,7 @@ def template_send(request: HttpRequest, public_id: str, payload: VersionIn) -> A
     url_name="referrals_template_step",
     summary="A step: acknowledge, accept, decline, return_arranged, arrival_confirmed, close",
 )
-def template_step(request: HttpRequest, public_id: str, step: str, payload: StepIn) -> Any:
+def template_step(request: HttpRequest, public_id: PublicId, step: str, payload: StepIn) -> Any:
     actor = acting(request)
     referral = _referral(actor, public_id)
     referral = tn.transnational_step(
@@ -237,7 +238,7 @@ def template_step(request: HttpRequest, public_id: str, step: str, payload: Step
     url_name="referrals_template_follow_up",
     summary="A follow-up report from the receiving side (template sections 6 and 7)",
 )
-def template_follow_up(request: HttpRequest, public_id: str, payload: FollowUpIn) -> Any:
+def template_follow_up(request: HttpRequest, public_id: PublicId, payload: FollowUpIn) -> Any:
     actor = acting(request)
     referral = _referral(actor, public_id)
     report = tn.follow_up_add(
@@ -262,7 +263,7 @@ def template_follow_up(request: HttpRequest, public_id: str, payload: FollowUpIn
     url_name="referrals_template_pdf",
     summary="The bilingual PDF of the template (audited as an export)",
 )
-def template_pdf(request: HttpRequest, public_id: str) -> Any:
+def template_pdf(request: HttpRequest, public_id: PublicId) -> Any:
     actor = acting(request)
     referral = _referral(actor, public_id)
     content = documents.referral_pdf(actor=actor, referral=referral)

@@ -44,6 +44,8 @@ def test_it_registers_a_case_once_per_client_generated_id(world: World) -> None:
         ({"languages": ["zz-top"]}, "languages.0"),
         ({"citizenships": ["QQ"]}, "citizenships.0"),
         ({"sex": "robot"}, "sex"),
+        ({"date_of_birth": 0}, "date_of_birth"),
+        ({"at_risk_only": 0}, "at_risk_only"),
     ],
 )
 def test_it_names_the_field_of_bad_input_and_opens_nothing(
@@ -52,6 +54,14 @@ def test_it_names_the_field_of_bad_input_and_opens_nothing(
     status, body = _register(_token_client(world, Role.CASEWORKER), **payload)
     assert status == 422
     assert field in [error["field"] for error in body["errors"]]
+    assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize("body", ["[null, null]", "0", "false", '"AAA"', "null"])
+def test_it_refuses_a_body_that_is_not_a_json_object(world: World, body: str) -> None:
+    client = _token_client(world, Role.CASEWORKER)
+    response = client.post("/api/v1/cases/", body, content_type="application/json")
+    assert response.status_code == 422
     assert not Case.objects.exists()
 
 
