@@ -14,7 +14,8 @@ from django.core import signals
 from django.db import close_old_connections, transaction
 from django.test import override_settings
 
-from tests.fuzz.seed import FuzzWorld, build_world, seed
+from conftest import build_world
+from tests.fuzz.seed import FuzzWorld, seed
 
 HERE = Path(__file__).parent
 

@@ -36,7 +36,7 @@ from opentrm.cases.services import (
     proceeding_record,
     service_offer,
 )
-from opentrm.directory.models import Country, Organisation, OrganisationType
+from opentrm.directory.models import Organisation, OrganisationType
 from opentrm.referrals.services.national import referral_send_national
 
 PREFIX = {"owner": "QzvOwnerA", "outsider": "QzvOutsiderC"}
@@ -197,30 +197,6 @@ def _seed_side(world: World, role: str, organisation: Organisation, third: Organ
             "organisation_id": [organisation.pk],
         },
     )
-
-
-def build_world() -> World:
-    """The shared test world (root conftest), built here for a module-wide seed."""
-    country_a = Country.objects.create(code="AL")
-    country_b = Country.objects.create(code="RO")
-    agency_a = Organisation.objects.create(
-        country=country_a,
-        name="Agency A Centre for Social Work",
-        type=OrganisationType.SOCIAL_SERVICES,
-        city="Fictiva",
-    )
-    agency_b = Organisation.objects.create(
-        country=country_b,
-        name="Agency B Partner Shelter",
-        type=OrganisationType.SHELTER,
-        city="Imaginara",
-    )
-    agency_c = Organisation.objects.create(
-        country=country_a, name="Agency C Outsider NGO", type=OrganisationType.NGO, city="Fictiva"
-    )
-    members_a = {role: make_member(agency_a, role, f"a_{role.value}") for role in Role}
-    members_b = {role: make_member(agency_b, role, f"b_{role.value}") for role in Role}
-    return World(country_a, country_b, agency_a, agency_b, agency_c, members_a, members_b)
 
 
 def seed(world: World) -> FuzzWorld:
