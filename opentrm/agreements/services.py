@@ -471,20 +471,16 @@ def flow_set(
     elif not approved:
         flow.approved_by, flow.approved_at = None, None
     flow.save()
-    record_event(
-        event_type=EventType.AGREEMENT_FLOW_CHANGED,
-        actor=actor,
-        target=agreement,
-        detail={
-            "agreement_id": agreement.pk,
-            "version": draft.number,
-            "sender_id": sender_id,
-            "receiver_id": receiver_id,
-            "categories": wanted,
-            "before": before,
-            "approved": approved,
-            "pending": flow.pending_categories,
-        },
+    _audit_flow_change(
+        actor,
+        agreement,
+        version=draft.number,
+        sender_id=sender_id,
+        receiver_id=receiver_id,
+        categories=wanted,
+        before=before,
+        approved=approved,
+        pending=flow.pending_categories,
     )
     return flow
 
@@ -555,22 +551,44 @@ def _flow_approve(
     flow.approved_categories = sorted(flow.categories)
     flow.approved_by, flow.approved_at = actor.user, timezone.now()
     flow.save(update_fields=["approved_categories", "approved_by", "approved_at", "updated_at"])
+    _audit_flow_change(
+        actor,
+        agreement,
+        version=version.number,
+        sender_id=sender_id,
+        receiver_id=receiver_id,
+        categories=sorted(flow.categories),
+        approved=sorted(flow.categories),
+        newly_approved=sorted(pending),
+        pending=[],
+    )
+    return flow
+
+
+def _audit_flow_change(
+    actor: Actor,
+    agreement: Agreement,
+    *,
+    version: int,
+    sender_id: int,
+    receiver_id: int,
+    categories: list[str],
+    **changes: object,
+) -> None:
+    """One AGREEMENT_FLOW_CHANGED event: the flow, and what was approved or left pending."""
     record_event(
         event_type=EventType.AGREEMENT_FLOW_CHANGED,
         actor=actor,
         target=agreement,
         detail={
             "agreement_id": agreement.pk,
-            "version": version.number,
+            "version": version,
             "sender_id": sender_id,
             "receiver_id": receiver_id,
-            "categories": sorted(flow.categories),
-            "approved": sorted(flow.categories),
-            "newly_approved": sorted(pending),
-            "pending": [],
+            "categories": categories,
+            **changes,
         },
     )
-    return flow
 
 
 # --- signatures, amendments, termination ---------------------------------------------------------
