@@ -97,7 +97,7 @@ def generate(world: World, *, cases: int, seed: int) -> None:
     from django.utils import timezone
 
     from opentrm.accounts.models import User
-    from opentrm.cases.catalogue.loader import load_catalogue
+    from opentrm.catalogue.loader import load_catalogue
     from opentrm.cases.models import (
         Case,
         CaseCountry,

@@ -36,7 +36,7 @@ from opentrm.agreements.models import (
 )
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.catalogue.loader import load_catalogue
+from opentrm.catalogue.loader import load_catalogue
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.core.errors import ConflictError
 from opentrm.directory.models import ContactPoint, Organisation

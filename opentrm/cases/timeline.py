@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from opentrm.accounts.policy import Actor, FieldGroup
 from opentrm.cases.access import visible_groups
-from opentrm.cases.catalogue import measure as catalogue_measure
+from opentrm.catalogue import measure as catalogue_measure
 from opentrm.cases.models import Assessment as AssessmentModel
 from opentrm.cases.models import (
     AssessmentKind,

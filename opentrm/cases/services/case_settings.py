@@ -16,7 +16,7 @@ from opentrm.accounts.roles import Role
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import states
-from opentrm.cases.catalogue.loader import Guidance, load_catalogue
+from opentrm.catalogue.loader import Guidance, load_catalogue
 from opentrm.cases.models import (
     Case,
     CountryCaseSettings,

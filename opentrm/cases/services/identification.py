@@ -14,7 +14,7 @@ from opentrm.accounts.policy import Action, Actor, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import states
-from opentrm.cases.catalogue.loader import CURRENT_VERSION
+from opentrm.catalogue.loader import CURRENT_VERSION
 from opentrm.cases.models import (
     Case,
     CaseMeasure,

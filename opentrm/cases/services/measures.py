@@ -22,7 +22,7 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import states
 from opentrm.cases.access import group_access
-from opentrm.cases.catalogue.loader import CURRENT_VERSION, load_catalogue
+from opentrm.catalogue.loader import CURRENT_VERSION, load_catalogue
 from opentrm.cases.models import (
     Case,
     CaseMeasure,
