@@ -830,7 +830,8 @@ def meeting_cancel(*, actor: Actor, agreement: Agreement, meeting_id: int, reaso
     _require_editor(actor, agreement)
     meeting = (
         Meeting.objects.select_for_update()
-        .filter(pk=meeting_id, agreement=agreement, deleted_at__isnull=True)
+        .live()
+        .filter(pk=meeting_id, agreement=agreement)
         .first()
     )
     if meeting is None:
@@ -892,9 +893,9 @@ def _reminder(user: User, meeting: Meeting, agreement: Agreement) -> EmailMessag
 def _claim(meeting_id: int, today: date) -> bool:
     with transaction.atomic():
         return (
-            Meeting.objects.filter(
-                pk=meeting_id, reminded_on__isnull=True, deleted_at__isnull=True
-            ).update(reminded_on=today)
+            Meeting.objects.live()
+            .filter(pk=meeting_id, reminded_on__isnull=True)
+            .update(reminded_on=today)
             == 1
         )
 

@@ -14,7 +14,6 @@ from opentrm.accounts.policy import Action, Actor, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import states
-from opentrm.catalogue.loader import CURRENT_VERSION
 from opentrm.cases.models import (
     Case,
     CaseMeasure,
@@ -32,6 +31,7 @@ from opentrm.cases.services.case_settings import (
 )
 from opentrm.cases.services.measures import GuardBlockedError, audit_refusals, set_case_status
 from opentrm.cases.services.tasks import sync_generated_tasks
+from opentrm.catalogue.loader import CURRENT_VERSION
 from opentrm.directory.validation import validate_country_code
 
 REFLECTION_MEASURE = "sop1.reflection_period"

@@ -173,9 +173,7 @@ def case_soft_delete(*, actor: Actor, case: Case, reason: str) -> Case:
         raise ValidationError({"reason": _("Say why the case is deleted.")})
     if case.is_deleted:
         return case
-    Case.objects.filter(pk=case.pk).update(
-        deleted_at=timezone.now(), deleted_by=actor.user, deletion_reason=reason.strip()
-    )
+    Case.objects.filter(pk=case.pk).soft_delete(by=actor.user, reason=reason.strip())
     case.refresh_from_db(fields=["deleted_at", "deleted_by", "deletion_reason"])
     record_event(event_type=EventType.CASE_DELETED, actor=actor, target=case)
     return case

@@ -249,7 +249,8 @@ def service_offer(
 def _locked(service: CaseService) -> CaseService:
     current = (
         CaseService.objects.select_for_update()
-        .filter(pk=service.pk, case_id=service.case_id, deleted_at__isnull=True)
+        .live()
+        .filter(pk=service.pk, case_id=service.case_id)
         .first()
     )
     if current is None:
