@@ -33,8 +33,8 @@ from opentrm.cases.access import (
     require_widening,
     sharing_with,
 )
-from opentrm.catalogue import loader
 from opentrm.cases.models import AgeBand, Case, CaseParticipant, Need, Person, ServiceType
+from opentrm.catalogue import loader
 from opentrm.directory.models import AccreditationStatus, Organisation
 from opentrm.referrals.access import is_receiver, is_sender, originates_with_owner
 from opentrm.referrals.models import Referral, ReferralKind, ReferralStatus, Routing, Urgency
