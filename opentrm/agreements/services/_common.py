@@ -5,6 +5,7 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import models
 from django.utils.translation import gettext as _
 
 from opentrm.accounts.policy import Action, Actor, FieldGroup, require
@@ -82,17 +83,34 @@ def _refuse(message: str, field: str = NON_FIELD_ERRORS) -> ValidationError:
 def _deny(actor: Actor, agreement: Agreement, action: Action, organisation_id: int) -> None:
     """Audit an attempt to decide for another organisation, then refuse it (403). Called
     before the service's transaction opens, so the refusal's audit row stays."""
-    record_event(
-        event_type=EventType.ACCESS_DENIED,
+    audit(
+        EventType.ACCESS_DENIED,
         actor=actor,
-        target=agreement,
-        detail={
-            "action": action.value,
-            "agreement_id": agreement.pk,
-            "organisation_id": organisation_id,
-        },
+        agreement=agreement,
+        action=action.value,
+        organisation_id=organisation_id,
     )
     raise PermissionDenied
+
+
+def audit(
+    event_type: EventType,
+    *,
+    actor: Actor,
+    agreement: Agreement,
+    target: models.Model | None = None,
+    changed_fields: Iterable[str] = (),
+    **detail: Any,
+) -> None:
+    """Audit a write on ``agreement`` (or on ``target``, one of its parts): the event's detail
+    always names the agreement, then ids and codes only."""
+    record_event(
+        event_type=event_type,
+        actor=actor,
+        target=agreement if target is None else target,
+        changed_fields=changed_fields,
+        detail={"agreement_id": agreement.pk, **detail},
+    )
 
 
 def _scope_error(scope: str, country_ids: set[int], *, complete: bool) -> str | None:

@@ -14,7 +14,13 @@ from opentrm.accounts.models import Membership, User
 from opentrm.accounts.policy import Actor
 from opentrm.agreements import selectors, states
 from opentrm.agreements.models import Agreement, Meeting
-from opentrm.agreements.services._common import MEETING_ROLES, _fresh, _refuse, _require_editor
+from opentrm.agreements.services._common import (
+    MEETING_ROLES,
+    _fresh,
+    _refuse,
+    _require_editor,
+    audit,
+)
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 
@@ -30,11 +36,12 @@ def meeting_schedule(*, actor: Actor, agreement: Agreement, held_on: date, subje
     meeting = Meeting.objects.create(
         agreement=agreement, held_on=held_on, subject=subject.strip(), created_by=actor.user
     )
-    record_event(
-        event_type=EventType.AGREEMENT_MEETING_SCHEDULED,
+    audit(
+        EventType.AGREEMENT_MEETING_SCHEDULED,
         actor=actor,
+        agreement=agreement,
         target=meeting,
-        detail={"agreement_id": agreement.pk, "held_on": held_on.isoformat()},
+        held_on=held_on.isoformat(),
     )
     return meeting
 
@@ -57,12 +64,7 @@ def meeting_cancel(*, actor: Actor, agreement: Agreement, meeting_id: int, reaso
     meeting.deleted_by = actor.user
     meeting.deletion_reason = reason.strip()
     meeting.save(update_fields=["deleted_at", "deleted_by", "deletion_reason", "updated_at"])
-    record_event(
-        event_type=EventType.AGREEMENT_MEETING_CANCELLED,
-        actor=actor,
-        target=meeting,
-        detail={"agreement_id": agreement.pk},
-    )
+    audit(EventType.AGREEMENT_MEETING_CANCELLED, actor=actor, agreement=agreement, target=meeting)
     return meeting
 
 

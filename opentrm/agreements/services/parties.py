@@ -20,9 +20,9 @@ from opentrm.agreements.services._common import (
     _require_editor,
     _scope_error,
     _validate_responsibilities,
+    audit,
 )
 from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
 from opentrm.directory.models import Organisation
 
 
@@ -62,15 +62,12 @@ def party_add(
             party.save()
     except IntegrityError:
         raise _refuse(_("This organisation is already a party."), "organisation") from None
-    record_event(
-        event_type=EventType.AGREEMENT_PARTY_ADDED,
+    audit(
+        EventType.AGREEMENT_PARTY_ADDED,
         actor=actor,
-        target=agreement,
-        detail={
-            "agreement_id": agreement.pk,
-            "version": draft.number,
-            "organisation_id": organisation.pk,
-        },
+        agreement=agreement,
+        version=draft.number,
+        organisation_id=organisation.pk,
     )
     return party
 
@@ -104,16 +101,13 @@ def party_update(
     for name in changed:
         setattr(party, name, new[name])
     party.save(update_fields=[*changed, "updated_at"])
-    record_event(
-        event_type=EventType.AGREEMENT_PARTY_CHANGED,
+    audit(
+        EventType.AGREEMENT_PARTY_CHANGED,
         actor=actor,
-        target=agreement,
+        agreement=agreement,
         changed_fields=changed,
-        detail={
-            "agreement_id": agreement.pk,
-            "version": draft.number,
-            "organisation_id": party.organisation_id,
-        },
+        version=draft.number,
+        organisation_id=party.organisation_id,
     )
     return party
 
@@ -170,9 +164,10 @@ def flow_set(
     elif not approved:
         flow.approved_by, flow.approved_at = None, None
     flow.save()
-    _audit_flow_change(
-        actor,
-        agreement,
+    audit(
+        EventType.AGREEMENT_FLOW_CHANGED,
+        actor=actor,
+        agreement=agreement,
         version=draft.number,
         sender_id=sender_id,
         receiver_id=receiver_id,
@@ -250,9 +245,10 @@ def _flow_approve(
     flow.approved_categories = sorted(flow.categories)
     flow.approved_by, flow.approved_at = actor.user, timezone.now()
     flow.save(update_fields=["approved_categories", "approved_by", "approved_at", "updated_at"])
-    _audit_flow_change(
-        actor,
-        agreement,
+    audit(
+        EventType.AGREEMENT_FLOW_CHANGED,
+        actor=actor,
+        agreement=agreement,
         version=version.number,
         sender_id=sender_id,
         receiver_id=receiver_id,
@@ -262,29 +258,3 @@ def _flow_approve(
         pending=[],
     )
     return flow
-
-
-def _audit_flow_change(
-    actor: Actor,
-    agreement: Agreement,
-    *,
-    version: int,
-    sender_id: int,
-    receiver_id: int,
-    categories: list[str],
-    **changes: object,
-) -> None:
-    """One AGREEMENT_FLOW_CHANGED event: the flow, and what was approved or left pending."""
-    record_event(
-        event_type=EventType.AGREEMENT_FLOW_CHANGED,
-        actor=actor,
-        target=agreement,
-        detail={
-            "agreement_id": agreement.pk,
-            "version": version,
-            "sender_id": sender_id,
-            "receiver_id": receiver_id,
-            "categories": categories,
-            **changes,
-        },
-    )

@@ -25,9 +25,9 @@ from opentrm.agreements.services._common import (
     _refuse,
     _require_editor,
     _scope_error,
+    audit,
 )
 from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.core.errors import ConflictError
 
@@ -120,17 +120,14 @@ def _signature_record(
         raise _refuse(_("This party has already signed this version."), "party") from None
     refreshed = selectors.agreement_detail(agreement.pk)
     complete = states.signed_on(states.latest_version(refreshed)) is not None
-    record_event(
-        event_type=EventType.AGREEMENT_SIGNED,
+    audit(
+        EventType.AGREEMENT_SIGNED,
         actor=actor,
-        target=agreement,
-        detail={
-            "agreement_id": agreement.pk,
-            "version": latest.number,
-            "organisation_id": organisation_id,
-            "kind": kind,
-            "all_parties_signed": complete,
-        },
+        agreement=agreement,
+        version=latest.number,
+        organisation_id=organisation_id,
+        kind=kind,
+        all_parties_signed=complete,
     )
     return signature
 
@@ -188,12 +185,7 @@ def agreement_amend(*, actor: Actor, agreement: Agreement, note: str = "") -> Ag
         )
         for flow in latest.flows.all()
     )
-    record_event(
-        event_type=EventType.AGREEMENT_AMENDED,
-        actor=actor,
-        target=agreement,
-        detail={"agreement_id": agreement.pk, "version": new.number},
-    )
+    audit(EventType.AGREEMENT_AMENDED, actor=actor, agreement=agreement, version=new.number)
     return new
 
 
@@ -225,10 +217,10 @@ def agreement_terminate(
         fields=["terminated_on", "termination_reason", "terminated_by"],
         actor=actor.user,
     )
-    record_event(
-        event_type=EventType.AGREEMENT_TERMINATED,
+    audit(
+        EventType.AGREEMENT_TERMINATED,
         actor=actor,
-        target=agreement,
-        detail={"agreement_id": agreement.pk, "terminated_on": terminated_on.isoformat()},
+        agreement=agreement,
+        terminated_on=terminated_on.isoformat(),
     )
     return agreement

@@ -22,9 +22,9 @@ from opentrm.agreements.services._common import (
     _validate_content,
     _validate_header,
     _validate_officers,
+    audit,
 )
 from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
 from opentrm.core.concurrency import save_if_unchanged
 
 
@@ -55,16 +55,13 @@ def agreement_create(
     version.full_clean()
     version.save()
     AgreementParty.objects.create(version=version, organisation=actor.membership.organisation)
-    record_event(
-        event_type=EventType.AGREEMENT_CREATED,
+    audit(
+        EventType.AGREEMENT_CREATED,
         actor=actor,
-        target=agreement,
-        detail={
-            "agreement_id": agreement.pk,
-            "type": agreement.type,
-            "scope": agreement.scope,
-            "party_ids": [actor.membership.organisation_id],
-        },
+        agreement=agreement,
+        type=agreement.type,
+        scope=agreement.scope,
+        party_ids=[actor.membership.organisation_id],
     )
     return agreement
 
@@ -129,11 +126,11 @@ def agreement_update(
         agreement.full_clean()
         agreement.updated_by = actor.user
         agreement.save(update_fields=[*header_changes, "updated_by", "updated_at"])
-    record_event(
-        event_type=EventType.AGREEMENT_CHANGED,
+    audit(
+        EventType.AGREEMENT_CHANGED,
         actor=actor,
-        target=agreement,
+        agreement=agreement,
         changed_fields=changed,
-        detail={"agreement_id": agreement.pk, "version": draft.number},
+        version=draft.number,
     )
     return draft
