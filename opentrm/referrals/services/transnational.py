@@ -245,7 +245,7 @@ def _parse_datetime(text: str) -> datetime:
 
 
 def has_value(value: Any) -> bool:
-    return value is not None and value not in ([], {})
+    return value is not None and value != [] and value != {}
 
 
 # --- the definition an instance uses ------------------------------------------------------------
