@@ -42,15 +42,16 @@ from opentrm.cases.models.person import AgeBand, Person
 from opentrm.cases.services.child import contact_country_of_origin_check
 from opentrm.directory.models import AccreditationStatus, Organisation
 from opentrm.directory.validation import validate_country_code
-from opentrm.referrals.access import is_receiver, is_sender, originates_with_owner
+from opentrm.referrals.access import is_sender, originates_with_owner
 from opentrm.referrals.models import (
     Referral,
     ReferralKind,
     ReferralStatus,
     Urgency,
 )
-from opentrm.referrals.services import core, exchange_link
+from opentrm.referrals.services import core
 from opentrm.referrals.services.routing import route
+from opentrm.referrals.services.transitions import referral_transition, require_side
 
 K = ReferralKind
 S = ReferralStatus
@@ -274,12 +275,6 @@ def _require_sender(actor: Actor, referral: Referral) -> None:
         raise PermissionDenied
 
 
-def _require_receiver(actor: Actor, referral: Referral) -> None:
-    require(actor, Action.REFERRAL_RESPOND)
-    if not is_receiver(actor, referral) or referral.status == S.DRAFT:
-        raise PermissionDenied
-
-
 def _clean_text(value: str, field: str, *, required: bool, missing: str) -> str:
     text = (value or "").strip()
     if required and not text:
@@ -497,9 +492,10 @@ def request_send(
             else None
         )
         groups = sorted(g.value for g in preview.groups)
-        sent = core.send(
+        return referral_transition(
             actor=actor,
             referral=referral,
+            to=S.SENT,
             expected_version=expected_version,
             fields={
                 "shared_groups": groups,
@@ -514,88 +510,61 @@ def request_send(
                 "withheld": sorted(g.value for g in preview.withheld),
             },
         )
-        exchange_link.referral_sent(actor, sent)  # to another OpenTRM node, if it is one
-    return sent
 
 
-@transaction.atomic
 def request_acknowledge(*, actor: Actor, referral: Referral, expected_version: int) -> Referral:
     """The receiver takes the request in hand: from now on it sees the shared data."""
-    _require_request(referral)
-    _require_receiver(actor, referral)
-    done = core.step(
-        actor=actor, referral=referral, to=S.ACKNOWLEDGED, expected_version=expected_version
-    )
-    exchange_link.step_taken(actor, done)
-    return done
+    return _request_step(actor, referral, S.ACKNOWLEDGED, expected_version)
 
 
-@transaction.atomic
 def request_answer(
     *, actor: Actor, referral: Referral, expected_version: int, answer: str
 ) -> Referral:
     """The receiver's answer (text; attachments travel as case documents)."""
-    _require_request(referral)
-    _require_receiver(actor, referral)
-    text = _clean_text(answer, "answer", required=True, missing=_("Write the answer."))
-    done = core.step(
-        actor=actor,
-        referral=referral,
-        to=S.ANSWERED,
-        expected_version=expected_version,
-        fields={"answer": text},
+    return _request_step(
+        actor, referral, S.ANSWERED, expected_version, answer, _("Write the answer."), "answer"
     )
-    exchange_link.step_taken(actor, done)
-    return done
 
 
-@transaction.atomic
 def request_decline(
     *, actor: Actor, referral: Referral, expected_version: int, reason: str
 ) -> Referral:
-    _require_request(referral)
-    _require_receiver(actor, referral)
-    text = _clean_text(reason, "reason", required=True, missing=_("Give the reason for declining."))
-    done = core.step(
-        actor=actor,
-        referral=referral,
-        to=S.DECLINED,
-        expected_version=expected_version,
-        fields={"decline_reason": text},
+    return _request_step(
+        actor, referral, S.DECLINED, expected_version, reason, _("Give the reason for declining.")
     )
-    exchange_link.step_taken(actor, done)
-    return done
 
 
-@transaction.atomic
 def request_withdraw(
     *, actor: Actor, referral: Referral, expected_version: int, reason: str
 ) -> Referral:
     """The sender takes the request back (a draft or one not answered yet)."""
-    _require_request(referral)
-    _require_sender(actor, referral)
-    text = _clean_text(
-        reason, "reason", required=True, missing=_("Give the reason for withdrawing.")
-    )
-    done = core.step(
-        actor=actor,
-        referral=referral,
-        to=S.WITHDRAWN,
-        expected_version=expected_version,
-        fields={"withdrawal_reason": text},
-    )
-    exchange_link.step_taken(actor, done)
-    return done
+    missing = _("Give the reason for withdrawing.")
+    return _request_step(actor, referral, S.WITHDRAWN, expected_version, reason, missing)
 
 
-@transaction.atomic
 def request_close(*, actor: Actor, referral: Referral, expected_version: int) -> Referral:
     """The sender closes an answered request."""
+    return _request_step(actor, referral, S.CLOSED, expected_version)
+
+
+def _request_step(
+    actor: Actor,
+    referral: Referral,
+    to: str,
+    expected_version: int,
+    text: str | None = None,
+    missing: str = "",
+    field: str = "reason",
+) -> Referral:
+    """A step of a request: the side first, then the text (answer or reason) if it has one."""
     _require_request(referral)
-    _require_sender(actor, referral)
-    done = core.step(actor=actor, referral=referral, to=S.CLOSED, expected_version=expected_version)
-    exchange_link.step_taken(actor, done)
-    return done
+    require_side(actor, referral, to)
+    cleaned = ""
+    if text is not None:
+        cleaned = _clean_text(text, field, required=True, missing=missing)
+    return referral_transition(
+        actor=actor, referral=referral, to=to, expected_version=expected_version, reason=cleaned
+    )
 
 
 def record_read(actor: Actor, referral: Referral, groups: Iterable[FieldGroup]) -> None:

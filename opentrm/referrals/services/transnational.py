@@ -38,7 +38,6 @@ from opentrm.cases.models import (
     Assessment,
     AssessmentKind,
     Case,
-    CaseParticipant,
     ConsentDecision,
     ConsentPurpose,
     CountryRole,
@@ -56,6 +55,7 @@ from opentrm.cases.services.child import (
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.directory import reference
 from opentrm.directory.models import ChannelKind, ContactPoint, Function, Organisation
+from opentrm.referrals import states as referral_states
 from opentrm.referrals.models import (
     FollowUpReport,
     Referral,
@@ -66,6 +66,12 @@ from opentrm.referrals.models import (
 )
 from opentrm.referrals.services import core, exchange_link, routing
 from opentrm.referrals.services.profiles import profile_of
+from opentrm.referrals.services.transitions import (
+    SIDE_ACTIONS,
+    referral_transition,
+    require_side,
+)
+from opentrm.referrals.states import RULES, SOURCES, Flow, Side, Step
 from opentrm.referrals.template import loader
 from opentrm.referrals.template.loader import EXPLOITATION, ORIGIN, Field, Template
 
@@ -618,7 +624,7 @@ def _options(code: str) -> tuple[loader.Option, ...]:
 # --- creating, editing, sending -------------------------------------------------------------
 
 
-def _check_origin(actor: Actor, case: Case, country_code: str) -> None:
+def check_origin(actor: Actor, case: Case, country_code: str) -> None:
     """SOP-P9: audited in its own transaction, so call it before the service's transaction."""
     try:
         contact_country_of_origin_check(
@@ -657,7 +663,7 @@ def transnational_create(
         raise ValidationError(
             {"intended": _("The organisation asked for is not in the receiving country.")}
         )
-    _check_origin(actor, case, code)
+    check_origin(actor, case, code)
     return _create(
         actor=actor,
         case=case,
@@ -843,7 +849,7 @@ def transnational_send(*, actor: Actor, referral: Referral, expected_version: in
     )
     if referral.kind != ReferralKind.TRANSNATIONAL:
         raise ValidationError({"__all__": _("This referral has no template.")})
-    _check_origin(actor, referral.case, referral.receiver_country)
+    check_origin(actor, referral.case, referral.receiver_country)
     return _send(actor=actor, referral=referral, expected_version=expected_version)
 
 
@@ -891,9 +897,10 @@ def _send(*, actor: Actor, referral: Referral, expected_version: int) -> Referra
     save_if_unchanged(
         instance, expected_version=instance.version, fields=["data"], actor=actor.user
     )
-    sent = core.send(
+    return referral_transition(
         actor=actor,
         referral=referral,
+        to=S.SENT,
         expected_version=expected_version,
         fields={
             "shared_groups": sorted(allowed),
@@ -907,37 +914,28 @@ def _send(*, actor: Actor, referral: Referral, expected_version: int) -> Referra
             "profile_version": instance.profile_version,
         },
     )
-    exchange_link.referral_sent(actor, sent)  # to another OpenTRM node, if it is one
-    return sent
 
 
 # --- the steps after sending ------------------------------------------------------------------
 
-# step -> (status, side that takes it). The referral page's own buttons (national part) take
-# acknowledge / accept / decline / withdraw for every kind; the template section offers the rest.
+# step -> (status, side that takes it), from the state machine. The referral page's own buttons
+# (national part) take acknowledge / accept / decline / withdraw for every kind; the template
+# section offers the rest. Sending and forwarding have services of their own.
 PAGE_STEPS = ("return_arranged", "arrival_confirmed", "close")
 STEPS: dict[str, tuple[str, str]] = {
-    "acknowledge": (S.ACKNOWLEDGED, ORIGIN),
-    "accept": (S.ACCEPTED, ORIGIN),
-    "decline": (S.DECLINED, ORIGIN),
-    "return_arranged": (S.RETURN_ARRANGED, EXPLOITATION),
-    "arrival_confirmed": (S.ARRIVAL_CONFIRMED, ORIGIN),
-    "close": (S.CLOSED, EXPLOITATION),
-    "withdraw": (S.WITHDRAWN, EXPLOITATION),
+    str(step): (RULES[step].target, ORIGIN if RULES[step].side == Side.RECEIVER else EXPLOITATION)
+    for step in SOURCES[Flow.TRANSNATIONAL]
+    if step not in (Step.SEND, Step.FORWARD)
 }
+_SIDES = {EXPLOITATION: Side.SENDER, ORIGIN: Side.RECEIVER}
 
 
 def available_steps(actor: Actor, referral: Referral) -> list[str]:
     side = side_of(actor, referral)
-    action = Action.REFERRAL_SEND if side == EXPLOITATION else Action.REFERRAL_RESPOND
-    if side is None or not actor.may(action):
+    if side is None or not actor.may(SIDE_ACTIONS[_SIDES[side]]):
         return []
-    nexts = core.TRANSITIONS.get(referral.status, frozenset())
-    return [
-        name
-        for name, (status, by) in STEPS.items()
-        if by == side and status in nexts and referral.status != S.DRAFT
-    ]
+    allowed = referral_states.steps_from(referral.kind, referral.status, _SIDES[side])
+    return [name for name in STEPS if name in allowed]
 
 
 def transnational_step(
@@ -946,67 +944,23 @@ def transnational_step(
     if step not in STEPS:
         raise ValidationError({"__all__": _("Unknown step.")})
     status, by = STEPS[step]
-    side = side_of(actor, referral)
-    require(actor, Action.REFERRAL_SEND if by == EXPLOITATION else Action.REFERRAL_RESPOND)
-    if side != by or referral.kind != ReferralKind.TRANSNATIONAL:
+    require(actor, SIDE_ACTIONS[_SIDES[by]])
+    if referral.kind != ReferralKind.TRANSNATIONAL:
         raise PermissionDenied
-    if step == "return_arranged" and referral.case is not None:
-        _check_origin(actor, referral.case, referral.receiver_country)
-    return _step(
-        actor=actor,
-        referral=referral,
-        step=step,
-        status=status,
-        expected_version=expected_version,
-        reason=reason.strip(),
-    )
-
-
-@transaction.atomic
-def _step(
-    *,
-    actor: Actor,
-    referral: Referral,
-    step: str,
-    status: str,
-    expected_version: int,
-    reason: str,
-) -> Referral:
-    fields: dict[str, object] = {}
-    case = referral.case
-    if step in ("decline", "withdraw") and not reason:
-        key = "decline_reason" if step == "decline" else "withdrawal_reason"
-        raise ValidationError({"reason": _("Give the reason."), key: _("Give the reason.")})
-    if step == "decline":
-        fields["decline_reason"] = reason
-    if step == "withdraw":
-        fields["withdrawal_reason"] = reason
-    if step == "return_arranged" and case is not None and return_consent_missing(case):
+    rule = require_side(actor, referral, status)
+    text = reason.strip()
+    if rule.reason_field and not text:
         raise ValidationError(
-            {
-                "__all__": _(
-                    "The return cannot be arranged while the person's consent to return is "
-                    "missing or refused."
-                )
-            }
+            {"reason": _("Give the reason."), rule.reason_field: _("Give the reason.")}
         )
-    if step in ("decline", "withdraw") and referral.participant_id is not None:
-        # The receiver's place on the case (if a referral gave it one) ends with it.
-        CaseParticipant.objects.filter(pk=referral.participant_id).update(
-            is_active=False, updated_at=timezone.now()
-        )
-    if step == "accept":
-        fields.update(exchange_link.accepting(actor, referral))  # from another node: a case
-    done = core.step(
+    return referral_transition(
         actor=actor,
         referral=referral,
         to=status,
         expected_version=expected_version,
-        fields=fields,
+        reason=text,
         detail={"step": step},
     )
-    exchange_link.step_taken(actor, done)
-    return done
 
 
 # --- follow-up reports ------------------------------------------------------------------------
