@@ -23,7 +23,7 @@ from opentrm.directory.models import Organisation
 from opentrm.referrals.models import Referral, ReferralStatus
 from opentrm.referrals.services import national
 from opentrm.referrals.services import transnational as tn
-from opentrm.referrals.tests.test_exchange_link import arrive, peer, sent_referral
+from opentrm.referrals.tests.test_exchange_link import arrive, created, peer, sent_referral
 from opentrm.referrals.tests.test_national import make_scene, send
 from opentrm.referrals.tests.test_template import create, setup
 from opentrm.referrals.tests.test_template import send as send_template
@@ -126,7 +126,7 @@ def test_a_withdrawal_reported_by_the_sending_node_ends_the_place_audited(world:
     _s, original = sent_referral(world)
     (message,) = OutboxMessage.objects.filter(type="referral")
     al = peer("AL")
-    incoming = Referral.objects.get(pk=arrive(al, "referral", message.body).referral_id)
+    incoming = created(arrive(al, "referral", message.body))
     incoming.case = original.case
     incoming.save(update_fields=["case"])
     participant = give_place(incoming)
