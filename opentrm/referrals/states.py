@@ -133,25 +133,25 @@ RULES: dict[Step, StepRule] = {
 }
 
 _RESPONDABLE = (S.SENT, S.ACKNOWLEDGED)
+# What the receiver of a referral (within the country or transnational) does with it.
+_REFERRAL_RESPONSES: dict[Step, tuple[str, ...]] = {
+    Step.SEND: (S.DRAFT,),
+    Step.ACKNOWLEDGE: (S.SENT,),
+    Step.ACCEPT: _RESPONDABLE,
+    Step.DECLINE: _RESPONDABLE,
+    Step.FORWARD: _RESPONDABLE,
+}
 
 # flow -> step -> the statuses the step is taken from.
 SOURCES: dict[Flow, dict[Step, tuple[str, ...]]] = {
     # Sent at once; the receiver answers by joining the case (or not); no return, no close.
     Flow.NATIONAL: {
-        Step.SEND: (S.DRAFT,),
-        Step.ACKNOWLEDGE: (S.SENT,),
-        Step.ACCEPT: _RESPONDABLE,
-        Step.DECLINE: _RESPONDABLE,
-        Step.FORWARD: _RESPONDABLE,
+        **_REFERRAL_RESPONSES,
         Step.WITHDRAW: (S.SENT, S.ACKNOWLEDGED, S.ACCEPTED),
     },
     # Drafted with the template, then the return is arranged and the arrival confirmed.
     Flow.TRANSNATIONAL: {
-        Step.SEND: (S.DRAFT,),
-        Step.ACKNOWLEDGE: (S.SENT,),
-        Step.ACCEPT: _RESPONDABLE,
-        Step.DECLINE: _RESPONDABLE,
-        Step.FORWARD: _RESPONDABLE,
+        **_REFERRAL_RESPONSES,
         Step.RETURN_ARRANGED: (S.ACCEPTED,),
         Step.ARRIVAL_CONFIRMED: (S.RETURN_ARRANGED,),
         Step.CLOSE: (S.ACCEPTED, S.RETURN_ARRANGED, S.ARRIVAL_CONFIRMED),

@@ -517,29 +517,17 @@ def referral_accept(*, actor: Actor, referral: Referral, expected_version: int) 
     )
 
 
-def _reason(value: str, field: str, message: str) -> str:
-    text = value.strip()
-    if not text:
-        raise ValidationError({field: message})
-    if len(text) > REASON_MAX:
-        raise ValidationError(
-            {field: _("Keep the reason under %(max)s characters.") % {"max": REASON_MAX}}
-        )
-    return text
-
-
 def referral_decline(
     *, actor: Actor, referral: Referral, expected_version: int, reason: str
 ) -> Referral:
     """The receiver declines, saying why; any place on the case the referral gave it ends."""
-    require_side(actor, referral, S.DECLINED)
-    text = _reason(reason, "reason", _("Say why you decline the referral."))
-    return referral_transition(
-        actor=actor,
-        referral=referral,
-        to=S.DECLINED,
-        expected_version=expected_version,
-        reason=text,
+    return _with_reason(
+        actor,
+        referral,
+        S.DECLINED,
+        expected_version,
+        reason,
+        _("Say why you decline the referral."),
     )
 
 
@@ -547,18 +535,28 @@ def referral_withdraw(
     *, actor: Actor, referral: Referral, expected_version: int, reason: str
 ) -> Referral:
     """The sender withdraws, saying why: the receiver loses the case at once."""
-    require_side(actor, referral, S.WITHDRAWN)
-    text = _reason(reason, "reason", _("Say why you withdraw the referral."))
-    if referral.status == S.DRAFT:
+    missing = _("Say why you withdraw the referral.")
+    return _with_reason(actor, referral, S.WITHDRAWN, expected_version, reason, missing)
+
+
+def _with_reason(
+    actor: Actor, referral: Referral, to: str, expected_version: int, reason: str, missing: str
+) -> Referral:
+    """A step that needs a reason: the side first, then the reason, then the step."""
+    require_side(actor, referral, to)
+    text = reason.strip()
+    if not text:
+        raise ValidationError({"reason": missing})
+    if len(text) > REASON_MAX:
+        raise ValidationError(
+            {"reason": _("Keep the reason under %(max)s characters.") % {"max": REASON_MAX}}
+        )
+    if to == S.WITHDRAWN and referral.status == S.DRAFT:
         raise ValidationError(
             {"__all__": _("A draft is not sent yet: there is nothing to withdraw.")}
         )
     return referral_transition(
-        actor=actor,
-        referral=referral,
-        to=S.WITHDRAWN,
-        expected_version=expected_version,
-        reason=text,
+        actor=actor, referral=referral, to=to, expected_version=expected_version, reason=text
     )
 
 

@@ -58,6 +58,13 @@ def actor_of(world: World, side: Side) -> Actor:
     return world.actor(Role.CASE_MANAGER, org="a" if side == Side.SENDER else "b")
 
 
+def step(actor: Actor, referral: Referral, to: str, **options: Any) -> Referral:
+    """Take the step to ``to`` from the referral's current version."""
+    return transitions.referral_transition(
+        actor=actor, referral=referral, to=to, expected_version=referral.version, **options
+    )
+
+
 # --- the table itself (no database) ---------------------------------------------------------
 
 
@@ -206,37 +213,24 @@ def test_a_stale_version_is_a_conflict_and_a_missing_reason_is_refused(world: Wo
 def test_a_forward_of_a_referral_from_another_node_is_refused_by_its_guard(world: World) -> None:
     referral = make(world, Flow.TRANSNATIONAL, S.SENT, delivery=Delivery.NODE_EXCHANGE)
     with pytest.raises(ValidationError) as refused:
-        transitions.referral_transition(
-            actor=actor_of(world, Side.RECEIVER),
-            referral=referral,
-            to=S.FORWARDED,
-            expected_version=referral.version,
-        )
+        step(actor_of(world, Side.RECEIVER), referral, S.FORWARDED)
     assert "another OpenTRM node" in str(refused.value)
 
 
 def test_a_step_reported_by_the_peer_skips_the_actor_and_names_the_side(world: World) -> None:
     referral = make(world, Flow.TRANSNATIONAL, S.SENT)
-    transitions.referral_transition(
-        actor=system_actor(),
-        referral=referral,
-        to=S.DECLINED,
-        expected_version=referral.version,
-        reported_by=Side.RECEIVER,
-    )
+    step(system_actor(), referral, S.DECLINED, reported_by=Side.RECEIVER)
     event = ReferralEvent.objects.get(referral=referral)
     assert event.organisation_id == world.agency_b.pk
     accepted = make(world, Flow.TRANSNATIONAL, S.ACCEPTED)
-    transitions.referral_transition(
-        actor=system_actor(),
-        referral=accepted,
-        to=S.CLOSED,
-        expected_version=accepted.version,
-        reported_by=Side.SENDER,
-    )
+    step(system_actor(), accepted, S.CLOSED, reported_by=Side.SENDER)
     assert ReferralEvent.objects.get(referral=accepted).organisation_id == world.agency_a.pk
-    # the system actor takes no step of its own
+    # the system actor takes no step of its own, nor does a third organisation
     assert transitions.side_of(system_actor(), accepted) is None
+    elsewhere = make(world, Flow.TRANSNATIONAL, S.SENT, receiver_organisation=world.agency_c)
+    assert transitions.side_of(actor_of(world, Side.RECEIVER), elsewhere) is None
+    with pytest.raises(PermissionDenied):
+        step(actor_of(world, Side.RECEIVER), elsewhere, S.ACKNOWLEDGED)
 
 
 def test_a_participant_sent_referral_joins_nobody_and_withdrawing_ends_a_place(
@@ -248,32 +242,16 @@ def test_a_participant_sent_referral_joins_nobody_and_withdrawing_ends_a_place(
     # sent by an organisation that does not own the case: accepting joins nobody
     stray = make(world, Flow.NATIONAL, S.SENT, case=case, sender_organisation=world.agency_c)
     stray.receiver_organisation = world.agency_b
-    transitions.referral_transition(
-        actor=actor_of(world, Side.RECEIVER),
-        referral=stray,
-        to=S.ACCEPTED,
-        expected_version=stray.version,
-    )
+    step(actor_of(world, Side.RECEIVER), stray, S.ACCEPTED)
     assert not CaseParticipant.objects.filter(case=case, organisation=world.agency_b).exists()
     Referral.objects.filter(pk=stray.pk).update(status=S.CLOSED)
     # sent by the owner: the receiver joins, and leaves (audited) when it is withdrawn
     owned = make(world, Flow.NATIONAL, S.SENT, case=case)
-    transitions.referral_transition(
-        actor=actor_of(world, Side.RECEIVER),
-        referral=owned,
-        to=S.ACCEPTED,
-        expected_version=owned.version,
-    )
+    step(actor_of(world, Side.RECEIVER), owned, S.ACCEPTED)
     owned.refresh_from_db()
     assert owned.participant is not None
     assert owned.participant.is_active
-    transitions.referral_transition(
-        actor=actor_of(world, Side.SENDER),
-        referral=owned,
-        to=S.WITHDRAWN,
-        expected_version=owned.version,
-        reason="Fictional reason",
-    )
+    step(actor_of(world, Side.SENDER), owned, S.WITHDRAWN, reason="Fictional reason")
     assert not CaseParticipant.objects.get(pk=owned.participant.pk).is_active
     assert AuditEvent.objects.filter(
         event_type=EventType.PARTICIPANT_REMOVED, detail__referral_id=owned.pk
@@ -281,10 +259,5 @@ def test_a_participant_sent_referral_joins_nobody_and_withdrawing_ends_a_place(
     # already on the case (the owner added it meanwhile): the referral gives no place
     CaseParticipant.objects.filter(pk=owned.participant.pk).update(is_active=True)
     second = make(world, Flow.NATIONAL, S.SENT, case=case)
-    transitions.referral_transition(
-        actor=actor_of(world, Side.RECEIVER),
-        referral=second,
-        to=S.ACCEPTED,
-        expected_version=second.version,
-    )
+    step(actor_of(world, Side.RECEIVER), second, S.ACCEPTED)
     assert Referral.objects.get(pk=second.pk).participant_id is None
