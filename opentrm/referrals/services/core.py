@@ -4,13 +4,7 @@ the state machine in ``opentrm.referrals.states``."""
 from django.db import transaction
 from django.utils import timezone
 
-from opentrm.referrals import states
 from opentrm.referrals.models import ReferralNumberSequence
-
-# Which status may follow which, whatever the kind (the flows: ``states.TRANSITIONS``).
-TRANSITIONS = states.GRAPH
-FINAL = states.FINAL
-OPEN = states.OPEN
 
 
 def next_reference(country_code: str) -> str:
