@@ -22,9 +22,8 @@ from opentrm.agreements.models import (
     SignatureKind,
 )
 from opentrm.agreements.selectors import agreement_list as list_agreements
-from opentrm.core.schemas import PatchSchema, Schema
+from opentrm.core.schemas import CASE_WORK_ERRORS, PatchSchema, Schema
 from opentrm.directory.models import ContactPoint, Organisation
-from opentrm.directory.schemas import CASE_WORK_ERRORS
 
 router = Router(tags=["agreements"], auth=member_auth(Action.AGREEMENT_VIEW))
 EDITORS = member_auth(Action.AGREEMENT_EDIT)

@@ -28,9 +28,8 @@ from opentrm.cases.schemas import (
     NameOut,
 )
 from opentrm.cases.sharing import prime_sharing
-from opentrm.core.schemas import MAX_PAGE, PublicId
+from opentrm.core.schemas import CASE_WORK_ERRORS, MAX_PAGE, PublicId
 from opentrm.directory.models import Organisation
-from opentrm.directory.schemas import CASE_WORK_ERRORS
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS

@@ -45,9 +45,8 @@ from opentrm.cases.schemas_assessments import (
 from opentrm.cases.services import assessments as assessment_services
 from opentrm.cases.services import plans as plan_services
 from opentrm.cases.services.measures import GuardBlockedError
-from opentrm.core.schemas import PublicId
+from opentrm.core.schemas import CASE_WORK_ERRORS, PublicId
 from opentrm.directory.models import Organisation
-from opentrm.directory.schemas import CASE_WORK_ERRORS
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS

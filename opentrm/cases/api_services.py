@@ -37,9 +37,8 @@ from opentrm.cases.schemas_services import (
 )
 from opentrm.cases.services import proceedings as proceeding_services
 from opentrm.cases.services import service_delivery
-from opentrm.core.schemas import PublicId
+from opentrm.core.schemas import CASE_WORK_ERRORS, PublicId
 from opentrm.directory.models import Organisation
-from opentrm.directory.schemas import CASE_WORK_ERRORS
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS

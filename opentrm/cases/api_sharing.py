@@ -13,8 +13,7 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case, may_view_sharing
 from opentrm.cases.sharing_overview import case_sharing_overview
-from opentrm.core.schemas import PublicId, Schema
-from opentrm.directory.schemas import CASE_WORK_ERRORS
+from opentrm.core.schemas import CASE_WORK_ERRORS, PublicId, Schema
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
 

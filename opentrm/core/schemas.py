@@ -209,6 +209,31 @@ PersonName = Annotated[
 PublicId = Annotated[str, WithJsonSchema({"type": "string", "format": "uuid"})]
 
 
+# --- errors (documented in the OpenAPI document; produced by config/api.py) --------------------
+
+
+class FieldError(Schema):
+    field: str = Field(description="Dotted path of the field, e.g. `channels.0.value`")
+    message: str
+
+
+class ErrorOut(Schema):
+    code: str = Field(description="Stable machine-readable code, e.g. `invalid`, `conflict`")
+    message: str = Field(description="Human-readable explanation in the request's language")
+    errors: list[FieldError] = []
+
+
+def error_responses(*statuses: int) -> dict[int, Any]:
+    """The error answers a route documents, for ``response={200: ..., **error_responses(...)}``."""
+    return dict.fromkeys(statuses, ErrorOut)
+
+
+# What a route on case work can answer: a body that is not JSON at all (400, before the
+# schema is looked at), not logged in, not allowed, not found (or not yours), changed by someone
+# else meanwhile, refused input.
+CASE_WORK_ERRORS = error_responses(400, 401, 403, 404, 409, 422)
+
+
 # --- numbers in queries: a page beyond the last is empty, but OFFSET must fit the database ----
 
 MAX_PAGE = 1_000_000
@@ -223,10 +248,14 @@ class PageNumberPagination(NinjaPageNumberPagination):
 
 
 __all__ = [
+    "CASE_WORK_ERRORS",
     "MAX_PAGE",
+    "ErrorOut",
+    "FieldError",
     "PageNumberPagination",
     "PatchSchema",
     "PersonName",
     "PublicId",
     "Schema",
+    "error_responses",
 ]

@@ -13,8 +13,7 @@ from ninja import Router
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action
-from opentrm.core.schemas import Schema
-from opentrm.directory.schemas import CASE_WORK_ERRORS
+from opentrm.core.schemas import CASE_WORK_ERRORS, Schema
 from opentrm.exchange.models import OutboxMessage
 from opentrm.exchange.services import delivery
 

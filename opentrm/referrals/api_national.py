@@ -17,9 +17,8 @@ from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case
 from opentrm.cases.models import CaseParticipant
 from opentrm.cases.sharing import prime_sharing
-from opentrm.core.schemas import MAX_PAGE
+from opentrm.core.schemas import CASE_WORK_ERRORS, MAX_PAGE
 from opentrm.directory.models import Organisation
-from opentrm.directory.schemas import CASE_WORK_ERRORS
 from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral, is_sender
 from opentrm.referrals.models import Referral

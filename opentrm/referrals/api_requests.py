@@ -17,9 +17,8 @@ from ninja import Router, Status
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor
 from opentrm.cases.access import access_case
-from opentrm.core.schemas import PublicId
+from opentrm.core.schemas import CASE_WORK_ERRORS, PublicId
 from opentrm.directory.models import Organisation
-from opentrm.directory.schemas import CASE_WORK_ERRORS
 from opentrm.referrals.access import access_referral, is_receiver, is_sender
 from opentrm.referrals.models import Referral, ReferralKind
 from opentrm.referrals.schemas_requests import (

@@ -13,8 +13,7 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case
 from opentrm.cases.models import Case
-from opentrm.core.schemas import PublicId
-from opentrm.directory.schemas import error_responses
+from opentrm.core.schemas import PublicId, error_responses
 from opentrm.referrals.access import access_referral
 from opentrm.referrals.models import Referral, ReferralKind
 from opentrm.referrals.schemas_template import (
