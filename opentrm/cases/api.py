@@ -12,9 +12,7 @@ from ninja.params.functions import Query as QueryParam
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, FieldGroup
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
-from opentrm.cases import selectors, services, states
+from opentrm.cases import selectors, services
 from opentrm.cases.access import access_case, may_record_consent, require_widening
 from opentrm.cases.models import Case, ConsentRecord
 from opentrm.cases.schemas import (
@@ -89,11 +87,7 @@ def case_list(
     start = (page - 1) * PAGE_SIZE
     served = list(cases[start : start + PAGE_SIZE])
     prime_sharing(actor, served)  # what is shared of cases owned elsewhere, for every row
-    record_event(
-        event_type=EventType.CASE_LISTED,
-        actor=actor,
-        detail={"count": len(served), "case_ids": [case.pk for case in served], "via": "api"},
-    )
+    selectors.cases_listed(actor=actor, cases=served, via="api")
     return CasePageOut(
         count=cases.count(),
         page=page,
@@ -139,16 +133,7 @@ def case_register(request: HttpRequest, payload: CaseIn) -> Any:
 def case_detail(request: HttpRequest, public_id: PublicId) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
-    view = selectors.case_view(
-        actor=actor, case=case, is_child=states.is_child_case(case, timezone.localdate())
-    )
-    record_event(
-        event_type=EventType.CASE_VIEWED,
-        actor=actor,
-        target=case,
-        detail={"groups": sorted(view.groups), "via": "api"},
-    )
-    return _case_out(view)
+    return _case_out(selectors.case_detail(actor=actor, case=case, via="api"))
 
 
 def _consent_out(consent: ConsentRecord, *, counted: bool) -> ConsentOut:
@@ -182,14 +167,10 @@ def _counts(consent: ConsentRecord) -> bool:
 def consent_list(request: HttpRequest, public_id: PublicId) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
-    record_event(
-        event_type=EventType.CASE_VIEWED,
-        actor=actor,
-        target=case,
-        detail={"view": "consents", "via": "api"},
-    )
-    counted = set(selectors.counted_consents().filter(case=case).values_list("pk", flat=True))
-    return [_consent_out(consent, counted=consent.pk in counted) for consent in case.consents.all()]
+    return [
+        _consent_out(consent, counted=counted)
+        for consent, counted in selectors.consent_register(actor=actor, case=case, via="api")
+    ]
 
 
 @router.post(

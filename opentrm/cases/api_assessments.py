@@ -13,9 +13,8 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from opentrm.accounts.api_auth import acting, member_auth
-from opentrm.accounts.policy import Action, Actor, FieldGroup
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
+from opentrm.accounts.policy import Action, Actor
+from opentrm.cases import selectors
 from opentrm.cases.access import access_case
 from opentrm.cases.models import (
     Assessment,
@@ -74,12 +73,7 @@ def _case(request: HttpRequest, public_id: PublicId, *, health: bool = False, ed
 
 
 def _viewed(actor: Actor, case: Case, view: str) -> None:
-    record_event(
-        event_type=EventType.CASE_VIEWED,
-        actor=actor,
-        target=case,
-        detail={"groups": [FieldGroup.ASSISTANCE.value], "view": view, "via": "api"},
-    )
+    selectors.assistance_read(actor=actor, case=case, via="api", view=view)
 
 
 # --- Assessments ------------------------------------------------------------------------------

@@ -17,9 +17,8 @@ from ninja.files import UploadedFile
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.models import User
 from opentrm.accounts.policy import Action
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
-from opentrm.cases.access import access_case, require_widening, visible_groups
+from opentrm.cases import selectors
+from opentrm.cases.access import access_case, require_widening
 from opentrm.cases.models import Case, CaseDocument, CaseNote, CaseParticipant
 from opentrm.cases.schemas_documents import (
     CaseManagerIn,
@@ -34,7 +33,7 @@ from opentrm.cases.schemas_documents import (
 from opentrm.cases.services import documents as document_services
 from opentrm.cases.services import notes as note_services
 from opentrm.cases.services import participants as participant_services
-from opentrm.cases.timeline import case_timeline
+from opentrm.cases.timeline import LIMIT as TIMELINE_LIMIT
 from opentrm.cases.views_documents import document_response
 from opentrm.core.schemas import CASE_WORK_ERRORS, PublicId
 from opentrm.directory.models import Organisation
@@ -74,12 +73,7 @@ def document_list(request: HttpRequest, public_id: PublicId) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
     documents = list(document_services.visible_documents(actor, case)[:LIST_LIMIT])
-    record_event(
-        event_type=EventType.CASE_VIEWED,
-        actor=actor,
-        target=case,
-        detail={"view": "documents", "count": len(documents), "via": "api"},
-    )
+    selectors.case_read(actor=actor, case=case, via="api", view="documents", count=len(documents))
     return [_document_out(case, document) for document in documents]
 
 
@@ -159,12 +153,7 @@ def note_list(request: HttpRequest, public_id: PublicId) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
     notes = list(note_services.visible_notes(actor, case)[:LIST_LIMIT])
-    record_event(
-        event_type=EventType.CASE_VIEWED,
-        actor=actor,
-        target=case,
-        detail={"view": "notes", "count": len(notes), "via": "api"},
-    )
+    selectors.case_read(actor=actor, case=case, via="api", view="notes", count=len(notes))
     return [_note_out(note) for note in notes]
 
 
@@ -200,16 +189,9 @@ def note_add(request: HttpRequest, public_id: PublicId, payload: NoteIn) -> Any:
 def timeline(request: HttpRequest, public_id: PublicId) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
-    entries = case_timeline(actor=actor, case=case)
-    record_event(
-        event_type=EventType.CASE_TIMELINE_VIEWED,
-        actor=actor,
-        target=case,
-        detail={
-            "groups": sorted(group.value for group in visible_groups(actor, case)),
-            "count": len(entries),
-            "via": "api",
-        },
+    # One page holds the whole timeline (``case_timeline`` stops at its limit).
+    entries = selectors.case_timeline_page(
+        actor=actor, case=case, via="api", page=1, per_page=TIMELINE_LIMIT
     )
     return [
         TimelineEntryOut(

@@ -17,8 +17,7 @@ from ninja import Router, Status
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor, FieldGroup
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
+from opentrm.cases import selectors
 from opentrm.cases.access import access_case
 from opentrm.cases.models import Case, CaseService, Hearing, NoContactPerson, Proceeding
 from opentrm.cases.schemas_services import (
@@ -75,12 +74,7 @@ def _case(request: HttpRequest, public_id: PublicId, group: FieldGroup, *, edit:
     if not allowed(actor, case):
         raise PermissionDenied
     if not edit:
-        record_event(
-            event_type=EventType.CASE_VIEWED,
-            actor=actor,
-            target=case,
-            detail={"groups": [group.value], "via": "api"},
-        )
+        selectors.case_read(actor=actor, case=case, via="api", groups=[group.value])
     return case
 
 
