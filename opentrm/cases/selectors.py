@@ -195,7 +195,7 @@ def cases_consenting_to_share(
 Via = Literal["web", "api"]
 
 
-def _with_via(via: Via, detail: dict[str, Any]) -> dict[str, Any]:
+def with_via(via: Via, detail: dict[str, Any]) -> dict[str, Any]:
     return {**detail, "via": "api"} if via == "api" else detail
 
 
@@ -216,7 +216,7 @@ def case_read(
         event_type=EventType.CASE_VIEWED,
         actor=actor,
         target=case,
-        detail=_with_via(via, {**detail, **extra}),
+        detail=with_via(via, {**detail, **extra}),
     )
 
 
@@ -230,7 +230,7 @@ def cases_listed(*, actor: Actor, cases: Sequence[Case], via: Via) -> None:
     record_event(
         event_type=EventType.CASE_LISTED,
         actor=actor,
-        detail=_with_via(via, {"count": len(cases), "case_ids": [case.pk for case in cases]}),
+        detail=with_via(via, {"count": len(cases), "case_ids": [case.pk for case in cases]}),
     )
 
 
@@ -272,7 +272,7 @@ def case_timeline_page(
         event_type=EventType.CASE_TIMELINE_VIEWED,
         actor=actor,
         target=case,
-        detail=_with_via(
+        detail=with_via(
             via,
             {
                 "groups": sorted(group.value for group in visible_groups(actor, case)),

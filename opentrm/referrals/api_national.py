@@ -12,8 +12,7 @@ from ninja.params.functions import Query as QueryParam
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor, FieldGroup
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
+from opentrm.cases import selectors as case_selectors
 from opentrm.cases.access import access_case
 from opentrm.cases.models import CaseParticipant
 from opentrm.cases.sharing import prime_sharing
@@ -138,16 +137,7 @@ def referral_list(
     start = (page - 1) * PAGE_SIZE
     served = list(referrals[start : start + PAGE_SIZE])
     counts = selectors.status_counts(actor, filters)
-    record_event(
-        event_type=EventType.REFERRAL_LISTED,
-        actor=actor,
-        detail={
-            "box": filters.box.value,
-            "count": len(served),
-            "referral_ids": [r.pk for r in served],
-            "via": "api",
-        },
-    )
+    selectors.referrals_listed(actor=actor, box=filters.box, referrals=served, via="api")
     on_case = _cases_taken_part(actor, served)
     # What each case shares with the caller's organisation, for all rows at once (the offer
     # shows the person only to those who may see her identity).
@@ -182,11 +172,12 @@ def referral_preview(request: HttpRequest, case: uuid.UUID, receiver: int) -> An
     organisation = Organisation.objects.select_related("country").filter(pk=receiver).first()
     target = national.check_receiver(actor.membership.organisation, organisation)
     gate = national.preview(the_case, target)
-    record_event(
-        event_type=EventType.CASE_VIEWED,
+    case_selectors.case_read(
         actor=actor,
-        target=the_case,
-        detail={"groups": [FieldGroup.IDENTITY.value], "view": "referral_preview", "via": "api"},
+        case=the_case,
+        via="api",
+        groups=[FieldGroup.IDENTITY.value],
+        view="referral_preview",
     )
     return PreviewOut(
         receiver_organisation_id=target.pk,
@@ -239,18 +230,7 @@ def referral_create(request: HttpRequest, payload: NationalReferralIn) -> Any:
 )
 def referral_detail(request: HttpRequest, public_id: uuid.UUID) -> Any:
     actor = acting(request)
-    referral = access_referral(actor, str(public_id))
-    record_event(
-        event_type=EventType.REFERRAL_VIEWED,
-        actor=actor,
-        target=referral,
-        detail={
-            "referral": referral.reference,
-            "kind": referral.kind,
-            "side": "sender" if is_sender(actor, referral) else "receiver",
-            "via": "api",
-        },
-    )
+    referral = selectors.referral_detail(actor=actor, public_id=str(public_id), via="api")
     return _out(actor, referral)
 
 

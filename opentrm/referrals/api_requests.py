@@ -19,6 +19,7 @@ from opentrm.accounts.policy import Action, Actor
 from opentrm.cases.access import access_case
 from opentrm.core.schemas import CASE_WORK_ERRORS, PublicId
 from opentrm.directory.models import Organisation
+from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral, is_receiver, is_sender
 from opentrm.referrals.models import Referral, ReferralKind
 from opentrm.referrals.schemas_requests import (
@@ -60,9 +61,11 @@ def _request_out(actor: Actor, referral: Referral) -> RequestOut:
             withheld = sorted(g.value for g in requests.kind_groups(referral.kind) - groups)
         elif is_receiver(actor, referral):
             groups = requests.receiver_groups(actor, referral)
-    values = requests.shared_values(referral, groups) if is_receiver(actor, referral) else []
-    if values:
-        requests.record_read(actor, referral, groups)
+    values = (
+        selectors.request_values(actor=actor, referral=referral, groups=groups, via="api")
+        if is_receiver(actor, referral)
+        else []
+    )
     return RequestOut(
         public_id=referral.public_id,
         reference=referral.reference,

@@ -9,11 +9,10 @@ from ninja import Router, Status
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case
 from opentrm.cases.models import Case
 from opentrm.core.schemas import PublicId, error_responses
+from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral
 from opentrm.referrals.models import Referral, ReferralKind
 from opentrm.referrals.schemas_template import (
@@ -45,8 +44,8 @@ def _referral(actor: Actor, public_id: PublicId) -> Referral:
     return referral
 
 
-def _out(actor: Actor, referral: Referral) -> TemplateOut:
-    view = tn.template_view(actor, referral)
+def _out(actor: Actor, referral: Referral, view: tn.TemplateView | None = None) -> TemplateOut:
+    view = view or tn.template_view(actor, referral)
     if view is None:
         from django.http import Http404
 
@@ -166,14 +165,7 @@ def profile_put(request: HttpRequest, payload: ProfileIn) -> Any:
 def template_get(request: HttpRequest, public_id: PublicId) -> Any:
     actor = acting(request)
     referral = _referral(actor, public_id)
-    out = _out(actor, referral)
-    record_event(
-        event_type=EventType.REFERRAL_VIEWED,
-        actor=actor,
-        target=referral,
-        detail={"referral": referral.reference, "part": "template", "via": "api"},
-    )
-    return out
+    return _out(actor, referral, selectors.template_read(actor=actor, referral=referral, via="api"))
 
 
 @router.put(

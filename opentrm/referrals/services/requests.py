@@ -596,17 +596,3 @@ def request_close(*, actor: Actor, referral: Referral, expected_version: int) ->
     done = core.step(actor=actor, referral=referral, to=S.CLOSED, expected_version=expected_version)
     exchange_link.step_taken(actor, done)
     return done
-
-
-def record_read(actor: Actor, referral: Referral, groups: Iterable[FieldGroup]) -> None:
-    """Audit a reading of the request by the receiving side (the groups it was shown)."""
-    record_event(
-        event_type=EventType.REFERRAL_VIEWED,
-        actor=actor,
-        target=referral,
-        detail={
-            "referral": referral.reference,
-            "kind": referral.kind,
-            "groups": sorted(g.value for g in groups),
-        },
-    )
