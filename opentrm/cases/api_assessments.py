@@ -110,7 +110,7 @@ def assessment_list(
     assessments = Assessment.objects.filter(case=case, deleted_at__isnull=True)
     if kind is not None:
         assessments = assessments.filter(kind=kind)
-    _viewed(acting(request), case, "assessments")
+    _viewed(acting(request), case, "assessment_list")
     return [_assessment_out(a) for a in assessments.order_by("-assessed_on", "-id")]
 
 
