@@ -81,29 +81,6 @@ def _case(request: HttpRequest, public_id: PublicId, group: FieldGroup, *, edit:
 # --- Services -----------------------------------------------------------------------------------
 
 
-def _service_out(service: CaseService) -> ServiceOut:
-    return ServiceOut(
-        id=service.pk,
-        service_type=service.service_type,
-        category=service.category,
-        description=service.description,
-        status=service.status,
-        provider_id=service.provider_id,
-        provider_name=service.provider_name,
-        offered_on=service.offered_on,
-        accepted_on=service.accepted_on,
-        started_on=service.started_on,
-        ended_on=service.ended_on,
-        refused_on=service.refused_on,
-        cost=service.cost,
-        currency=service.currency,
-        funding_source=service.funding_source,
-        comments=service.comments,
-        plan_activity_id=service.plan_activity_id,
-        version=service.version,
-    )
-
-
 def _service_objects(case: Case, fields: Mapping[str, Any]) -> dict[str, Any]:
     """The values of a service with the ids sent turned into rows (422 for unknown ids)."""
     values = dict(fields)
@@ -140,7 +117,7 @@ def _service_objects(case: Case, fields: Mapping[str, Any]) -> dict[str, Any]:
 def service_list(request: HttpRequest, public_id: PublicId) -> Any:
     case = _case(request, public_id, FieldGroup.ASSISTANCE, edit=False)
     services = CaseService.objects.filter(case=case, deleted_at__isnull=True)
-    return [_service_out(service) for service in services.order_by("-offered_on", "-id")]
+    return list(services.order_by("-offered_on", "-id"))
 
 
 @router.post(
@@ -163,7 +140,7 @@ def service_create(request: HttpRequest, public_id: PublicId, payload: ServiceIn
         )
     except ValidationError as error:
         raise _renamed(error) from None
-    return Status(201, _service_out(service))
+    return Status(201, service)
 
 
 @router.patch(
@@ -190,31 +167,10 @@ def service_update(
         )
     except ValidationError as error:
         raise _renamed(error) from None
-    return _service_out(service)
+    return service
 
 
 # --- Proceedings ---------------------------------------------------------------------------------
-
-
-def _proceeding_out(proceeding: Proceeding) -> ProceedingOut:
-    return ProceedingOut(
-        id=proceeding.pk,
-        country_code=proceeding.country_code,
-        kind=proceeding.kind,
-        initiated=proceeding.initiated,
-        reference=proceeding.reference,
-        statement_taken=proceeding.statement_taken,
-        testified=proceeding.testified,
-        compensation_claimed=proceeding.compensation_claimed,
-        compensation_obtained=proceeding.compensation_obtained,
-        court_decision=proceeding.court_decision,
-        legal_status=proceeding.legal_status,
-        support_before_trial=proceeding.support_before_trial,
-        support_during_trial=proceeding.support_during_trial,
-        support_after_trial=proceeding.support_after_trial,
-        comments=proceeding.comments,
-        version=proceeding.version,
-    )
 
 
 @router.get(
@@ -225,7 +181,7 @@ def _proceeding_out(proceeding: Proceeding) -> ProceedingOut:
 )
 def proceeding_list(request: HttpRequest, public_id: PublicId) -> Any:
     case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=False)
-    return [_proceeding_out(p) for p in Proceeding.objects.filter(case=case)]
+    return list(Proceeding.objects.filter(case=case))
 
 
 @router.post(
@@ -245,7 +201,7 @@ def proceeding_create(request: HttpRequest, public_id: PublicId, payload: Procee
         kind=values.pop("kind"),
         **values,
     )
-    return Status(201, _proceeding_out(proceeding))
+    return Status(201, proceeding)
 
 
 @router.patch(
@@ -265,20 +221,10 @@ def proceeding_update(
     proceeding = proceeding_services.proceeding_update(
         actor=actor, proceeding=proceeding, expected_version=version, changes=changes
     )
-    return _proceeding_out(proceeding)
+    return proceeding
 
 
 # --- The no-contact list -------------------------------------------------------------------------
-
-
-def _no_contact_out(entry: NoContactPerson) -> NoContactOut:
-    return NoContactOut(
-        id=entry.pk,
-        name=entry.name,
-        description=entry.description,
-        added_at=entry.created_at,
-        removed_at=entry.removed_at,
-    )
 
 
 @router.get(
@@ -294,7 +240,7 @@ def no_contact_list(
     entries = NoContactPerson.objects.filter(case=case)
     if not include_removed:
         entries = entries.filter(removed_at__isnull=True)
-    return [_no_contact_out(entry) for entry in entries]
+    return list(entries)
 
 
 @router.post(
@@ -309,7 +255,7 @@ def no_contact_add(request: HttpRequest, public_id: PublicId, payload: NoContact
     entry = proceeding_services.no_contact_add(
         actor=actor, case=case, name=payload.name, description=payload.description
     )
-    return Status(201, _no_contact_out(entry))
+    return Status(201, entry)
 
 
 @router.post(
@@ -325,26 +271,10 @@ def no_contact_remove(
     case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=True)
     entry = get_object_or_404(NoContactPerson, pk=entry_id, case=case)
     entry = proceeding_services.no_contact_remove(actor=actor, entry=entry, reason=payload.reason)
-    return _no_contact_out(entry)
+    return entry
 
 
 # --- Interviews and hearings ---------------------------------------------------------------------
-
-
-def _hearing_out(hearing: Hearing) -> HearingOut:
-    return HearingOut(
-        id=hearing.pk,
-        kind=hearing.kind,
-        scheduled_at=hearing.scheduled_at,
-        place=hearing.place,
-        participants=hearing.participants,
-        involved_no_contact_ids=sorted(entry.pk for entry in hearing.involved_no_contact.all()),
-        separation_arrangements=hearing.separation_arrangements,
-        video_recorded=hearing.video_recorded,
-        proceeding_id=hearing.proceeding_id,
-        cancelled_at=hearing.cancelled_at,
-        version=hearing.version,
-    )
 
 
 @router.get(
@@ -356,7 +286,7 @@ def _hearing_out(hearing: Hearing) -> HearingOut:
 def hearing_list(request: HttpRequest, public_id: PublicId) -> Any:
     case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=False)
     hearings = Hearing.objects.filter(case=case).prefetch_related("involved_no_contact")
-    return [_hearing_out(hearing) for hearing in hearings]
+    return list(hearings)
 
 
 @router.post(
@@ -404,7 +334,7 @@ def hearing_schedule(request: HttpRequest, public_id: PublicId, payload: Hearing
         )
     except ValidationError as error:
         raise _renamed(error) from None
-    return Status(201, _hearing_out(hearing))
+    return Status(201, hearing)
 
 
 @router.post(
@@ -422,4 +352,4 @@ def hearing_cancel(
     hearing = proceeding_services.hearing_cancel(
         actor=actor, hearing=hearing, expected_version=payload.version
     )
-    return _hearing_out(hearing)
+    return hearing

@@ -12,7 +12,9 @@ from pydantic import ConfigDict
 
 from opentrm.cases.models import (
     CourtDecision,
+    Hearing,
     HearingKind,
+    NoContactPerson,
     ProceedingKind,
     ServiceStatus,
     ServiceType,
@@ -178,6 +180,10 @@ class NoContactOut(Schema):
     added_at: datetime
     removed_at: datetime | None
 
+    @staticmethod
+    def resolve_added_at(entry: NoContactPerson) -> datetime:
+        return entry.created_at
+
 
 # --- Interviews and hearings ---------------------------------------------------------------------
 
@@ -215,3 +221,7 @@ class HearingOut(Schema):
     proceeding_id: int | None
     cancelled_at: datetime | None
     version: int
+
+    @staticmethod
+    def resolve_involved_no_contact_ids(hearing: Hearing) -> list[int]:
+        return sorted(entry.pk for entry in hearing.involved_no_contact.all())
