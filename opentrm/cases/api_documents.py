@@ -9,7 +9,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
@@ -19,7 +18,7 @@ from opentrm.accounts.models import User
 from opentrm.accounts.policy import Action
 from opentrm.cases import selectors
 from opentrm.cases.access import access_case, require_widening
-from opentrm.cases.models import Case, CaseDocument, CaseNote, CaseParticipant
+from opentrm.cases.models import CaseDocument, CaseParticipant
 from opentrm.cases.schemas_documents import (
     CaseManagerIn,
     ConsentTakerIn,
@@ -46,23 +45,6 @@ LIST_LIMIT = 500
 # --- Documents ---------------------------------------------------------------------------------
 
 
-def _document_out(case: Case, document: CaseDocument) -> DocumentOut:
-    return DocumentOut(
-        id=document.public_id,
-        kind=document.kind,
-        field_group=document.field_group,
-        title=document.title,
-        content_type=document.content_type,
-        size=document.size,
-        sha256=document.sha256,
-        organisation_id=document.organisation_id,
-        created_at=document.created_at,
-        download_url=reverse(
-            "api-1:cases_document_download", args=[case.public_id, document.public_id]
-        ),
-    )
-
-
 @router.get(
     "/{public_id}/documents",
     response={200: list[DocumentOut], **_ERRORS},
@@ -72,9 +54,11 @@ def _document_out(case: Case, document: CaseDocument) -> DocumentOut:
 def document_list(request: HttpRequest, public_id: PublicId) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
-    documents = list(document_services.visible_documents(actor, case)[:LIST_LIMIT])
+    documents = list(
+        document_services.visible_documents(actor, case).select_related("case")[:LIST_LIMIT]
+    )
     selectors.case_read(actor=actor, case=case, via="api", view="documents", count=len(documents))
-    return [_document_out(case, document) for document in documents]
+    return documents
 
 
 @router.post(
@@ -99,7 +83,7 @@ def document_upload(
     document = document_services.document_upload(
         actor=actor, case=case, upload=file, title=title, kind=kind, field_group=field_group
     )
-    return Status(201, _document_out(case, document))
+    return Status(201, document)
 
 
 @router.get(
@@ -131,18 +115,6 @@ def document_download(request: HttpRequest, public_id: PublicId, document_id: st
 # --- Notes -------------------------------------------------------------------------------------
 
 
-def _note_out(note: CaseNote) -> NoteOut:
-    return NoteOut(
-        id=note.pk,
-        text=note.text,
-        visibility=note.visibility,
-        field_group=note.field_group,
-        organisation_id=note.organisation_id,
-        author_id=note.author_id,
-        created_at=note.created_at,
-    )
-
-
 @router.get(
     "/{public_id}/notes",
     response={200: list[NoteOut], **_ERRORS},
@@ -154,7 +126,7 @@ def note_list(request: HttpRequest, public_id: PublicId) -> Any:
     case = access_case(actor, public_id)
     notes = list(note_services.visible_notes(actor, case)[:LIST_LIMIT])
     selectors.case_read(actor=actor, case=case, via="api", view="notes", count=len(notes))
-    return [_note_out(note) for note in notes]
+    return notes
 
 
 @router.post(
@@ -174,7 +146,7 @@ def note_add(request: HttpRequest, public_id: PublicId, payload: NoteIn) -> Any:
         visibility=payload.visibility,
         field_group=payload.field_group,
     )
-    return Status(201, _note_out(note))
+    return Status(201, note)
 
 
 # --- The timeline ------------------------------------------------------------------------------
@@ -193,35 +165,10 @@ def timeline(request: HttpRequest, public_id: PublicId) -> Any:
     entries = selectors.case_timeline_page(
         actor=actor, case=case, via="api", page=1, per_page=TIMELINE_LIMIT
     )
-    return [
-        TimelineEntryOut(
-            at=entry.at,
-            date_only=entry.is_date_only,
-            kind=entry.kind,
-            label=entry.label,
-            organisation_id=entry.organisation_id,
-            organisation=entry.organisation,
-        )
-        for entry in entries
-    ]
+    return list(entries)
 
 
 # --- The organisations on the case -------------------------------------------------------------
-
-
-def _participant_out(case: Case, participant: CaseParticipant) -> ParticipantOut:
-    manager = participant.case_manager
-    return ParticipantOut(
-        id=participant.pk,
-        organisation_id=participant.organisation_id,
-        organisation=participant.organisation.name,
-        country=participant.organisation.country.code,
-        is_owner=participant.organisation_id == case.owner_organisation_id,
-        case_manager_id=participant.case_manager_id,
-        case_manager=(manager.get_full_name() or manager.get_username()) if manager else "",
-        takes_consent=participant.organisation_id == case.owner_organisation_id
-        or participant.takes_consent,
-    )
 
 
 @router.get(
@@ -233,10 +180,7 @@ def _participant_out(case: Case, participant: CaseParticipant) -> ParticipantOut
 def participant_list(request: HttpRequest, public_id: PublicId) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
-    return [
-        _participant_out(case, participant)
-        for participant in participant_services.active_participants(case)
-    ]
+    return list(participant_services.active_participants(case).select_related("case"))
 
 
 @router.post(
@@ -268,7 +212,7 @@ def participant_add(request: HttpRequest, public_id: PublicId, payload: Particip
         )
     except ValidationError as error:
         raise ValidationError({"organisation_id": error.messages}) from None
-    return Status(201, _participant_out(case, participant))
+    return Status(201, participant)
 
 
 @router.post(
@@ -302,7 +246,7 @@ def participant_case_manager(
         )
     except ValidationError as error:
         raise ValidationError({"case_manager_id": error.messages}) from None
-    return _participant_out(case, participant)
+    return participant
 
 
 @router.post(
@@ -326,4 +270,4 @@ def participant_consent_taker(
     participant = participant_services.participant_set_consent_taker(
         actor=actor, participant=participant, takes_consent=payload.takes_consent
     )
-    return _participant_out(case, participant)
+    return participant

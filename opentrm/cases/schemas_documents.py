@@ -7,12 +7,16 @@ organisations that may read them.
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+from django.urls import reverse
 from ninja import Field
 
-from opentrm.cases.models import NoteVisibility
+from opentrm.cases.models import CaseDocument, CaseParticipant, NoteVisibility
 from opentrm.core.schemas import Schema
+
+if TYPE_CHECKING:
+    from opentrm.cases.timeline import TimelineEntry
 
 
 class DocumentOut(Schema):
@@ -26,6 +30,16 @@ class DocumentOut(Schema):
     organisation_id: int
     created_at: datetime
     download_url: str
+
+    @staticmethod
+    def resolve_id(document: CaseDocument) -> uuid.UUID:
+        return document.public_id
+
+    @staticmethod
+    def resolve_download_url(document: CaseDocument) -> str:
+        return reverse(
+            "api-1:cases_document_download", args=[document.case.public_id, document.public_id]
+        )
 
 
 class NoteIn(Schema):
@@ -65,6 +79,10 @@ class TimelineEntryOut(Schema):
     organisation_id: int | None
     organisation: str
 
+    @staticmethod
+    def resolve_date_only(entry: "TimelineEntry") -> bool:
+        return entry.is_date_only
+
 
 class ParticipantIn(Schema):
     organisation_id: int
@@ -94,3 +112,24 @@ class ParticipantOut(Schema):
         default=False,
         description="Records the person's consent decisions: the owner, or named by it.",
     )
+
+    @staticmethod
+    def resolve_organisation(participant: CaseParticipant) -> str:
+        return participant.organisation.name
+
+    @staticmethod
+    def resolve_country(participant: CaseParticipant) -> str:
+        return participant.organisation.country.code
+
+    @staticmethod
+    def resolve_is_owner(participant: CaseParticipant) -> bool:
+        return participant.organisation_id == participant.case.owner_organisation_id
+
+    @staticmethod
+    def resolve_case_manager(participant: CaseParticipant) -> str:
+        manager = participant.case_manager
+        return (manager.get_full_name() or manager.get_username()) if manager else ""
+
+    @staticmethod
+    def resolve_takes_consent(participant: CaseParticipant) -> bool:
+        return ParticipantOut.resolve_is_owner(participant) or participant.takes_consent
