@@ -243,11 +243,21 @@ def case_detail(*, actor: Actor, case: Case, via: Via) -> CaseView:
     return view
 
 
-def consent_register(*, actor: Actor, case: Case, via: Via) -> list[tuple[ConsentRecord, bool]]:
-    """The case's consent records, each with whether it counts; the reading audited."""
+def consent_register(*, actor: Actor, case: Case, via: Via) -> list[ConsentRecord]:
+    """The case's consent records, each annotated with whether it counts (``counts``); the
+    reading audited."""
     case_read(actor=actor, case=case, via=via, view="consents")
-    counted = set(counted_consents().filter(case=case).values_list("pk", flat=True))
-    return [(consent, consent.pk in counted) for consent in case.consents.all()]
+    counted = counted_consents().filter(pk=OuterRef("pk"))
+    return list(case.consents.annotate(counts=Exists(counted)))
+
+
+def consent_counts(consent: ConsentRecord) -> bool:
+    """Whether ``consent`` counts (``counted_consents``); read from the ``counts`` annotation
+    of ``consent_register`` when there is one."""
+    counts = getattr(consent, "counts", None)
+    if counts is None:
+        counts = counted_consents().filter(pk=consent.pk).exists()
+    return bool(counts)
 
 
 def case_sharing(*, actor: Actor, case: Case, via: Via) -> "list[ParticipantSharing]":
