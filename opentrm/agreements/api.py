@@ -16,9 +16,12 @@ from opentrm.agreements import services, states
 from opentrm.agreements.access import access_agreement, may_edit_agreement
 from opentrm.agreements.models import (
     Agreement,
+    AgreementParty,
     AgreementScope,
     AgreementType,
     AgreementVersion,
+    DataFlow,
+    Signature,
     SignatureKind,
 )
 from opentrm.agreements.selectors import agreement_list as list_agreements
@@ -39,6 +42,9 @@ class SignatureOut(Schema):
     signed_by: str
 
 
+# The shapes below read the agreement's rows (``agreement_detail`` prefetches them).
+
+
 class PartyOut(Schema):
     id: int
     organisation_id: int
@@ -49,6 +55,18 @@ class PartyOut(Schema):
     responsibilities: str
     signature: SignatureOut | None
 
+    @staticmethod
+    def resolve_organisation_name(party: AgreementParty) -> str:
+        return party.organisation.name
+
+    @staticmethod
+    def resolve_country(party: AgreementParty) -> str:
+        return party.organisation.country.code
+
+    @staticmethod
+    def resolve_signature(party: AgreementParty) -> Signature | None:
+        return states.signature_of(party)
+
 
 class FlowOut(Schema):
     sender_id: int
@@ -57,6 +75,18 @@ class FlowOut(Schema):
     # Only what the sender organisation approved flows; the rest waits for it (issue 9).
     approved_categories: list[str]
     pending_categories: list[str]
+
+    @staticmethod
+    def resolve_sender_id(flow: DataFlow) -> int:
+        return flow.sender.organisation_id
+
+    @staticmethod
+    def resolve_receiver_id(flow: DataFlow) -> int:
+        return flow.receiver.organisation_id
+
+    @staticmethod
+    def resolve_approved_categories(flow: DataFlow) -> list[str]:
+        return flow.effective_categories
 
 
 class VersionOut(Schema):
@@ -79,6 +109,14 @@ class VersionOut(Schema):
     signed_on: date | None
     parties: list[PartyOut]
     flows: list[FlowOut]
+
+    @staticmethod
+    def resolve_designated_officer_ids(version: AgreementVersion) -> list[int]:
+        return [officer.pk for officer in version.designated_officers.all()]
+
+    @staticmethod
+    def resolve_signed_on(version: AgreementVersion) -> date | None:
+        return states.signed_on(version)
 
 
 class AgreementSummaryOut(Schema):
@@ -200,59 +238,6 @@ class MeetingOut(Schema):
 # --- conversion ----------------------------------------------------------------------------------
 
 
-def _version_out(version: AgreementVersion) -> VersionOut:
-    parties = list(version.parties.all())
-    org_by_party = {party.pk: party.organisation_id for party in parties}
-    return VersionOut(
-        number=version.number,
-        version=version.version,
-        is_binding=version.is_binding,
-        purpose=version.purpose,
-        principles=version.principles,
-        target_group=version.target_group,
-        data_protection=version.data_protection,
-        exchange_channel=version.exchange_channel,
-        designated_officer_ids=[officer.pk for officer in version.designated_officers.all()],
-        exchanges_personal_data=version.exchanges_personal_data,
-        exchanges_thematic=version.exchanges_thematic,
-        confidentiality_measures=version.confidentiality_measures,
-        dispute_resolution=version.dispute_resolution,
-        valid_from=version.valid_from,
-        valid_until=version.valid_until,
-        amendment_note=version.amendment_note,
-        signed_on=states.signed_on(version),
-        parties=[
-            PartyOut(
-                id=party.pk,
-                organisation_id=party.organisation_id,
-                organisation_name=party.organisation.name,
-                country=party.organisation.country.code,
-                procedures=party.procedures,
-                measures=party.measures,
-                responsibilities=party.responsibilities,
-                signature=SignatureOut(
-                    kind=signature.kind,
-                    signed_on=signature.signed_on,
-                    signed_by=signature.signed_by,
-                )
-                if (signature := states.signature_of(party))
-                else None,
-            )
-            for party in parties
-        ],
-        flows=[
-            FlowOut(
-                sender_id=org_by_party[flow.sender_id],
-                receiver_id=org_by_party[flow.receiver_id],
-                categories=flow.categories,
-                approved_categories=flow.effective_categories,
-                pending_categories=flow.pending_categories,
-            )
-            for flow in version.flows.all()
-        ],
-    )
-
-
 def _summary_out(agreement: Agreement, summary: states.Summary) -> dict[str, Any]:
     return {
         "id": agreement.pk,
@@ -267,16 +252,17 @@ def _summary_out(agreement: Agreement, summary: states.Summary) -> dict[str, Any
     }
 
 
-def _detail_out(request: HttpRequest, agreement_id: int) -> AgreementOut:
+def _detail_out(request: HttpRequest, agreement_id: int) -> dict[str, Any]:
+    """What ``AgreementOut`` reads: the summary, and the versions as rows."""
     actor = acting(request)
     agreement = access_agreement(actor, agreement_id)
     summary = states.summary(agreement, timezone.localdate())
-    return AgreementOut(
+    return {
         **_summary_out(agreement, summary),
-        termination_reason=agreement.termination_reason,
-        may_edit=may_edit_agreement(actor, agreement),
-        versions=[_version_out(version) for version in states.versions_of(agreement)],
-    )
+        "termination_reason": agreement.termination_reason,
+        "may_edit": may_edit_agreement(actor, agreement),
+        "versions": states.versions_of(agreement),
+    }
 
 
 # --- routes --------------------------------------------------------------------------------------
