@@ -22,13 +22,11 @@ from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral, is_sender
 from opentrm.referrals.models import Referral
 from opentrm.referrals.schemas_national import (
-    MinimalOfferOut,
     NationalReferralIn,
     PreviewOut,
     ReasonIn,
     ReferralOut,
     ReferralPageOut,
-    ReferralStepOut,
     StepIn,
 )
 from opentrm.referrals.services import national
@@ -38,64 +36,33 @@ _ERRORS = CASE_WORK_ERRORS
 PAGE_SIZE = 50
 
 
-def _offer_out(offer: national.MinimalOffer) -> MinimalOfferOut:
-    return MinimalOfferOut(
-        reference=offer.reference,
-        kind=offer.kind,
-        age_band=offer.age_band,
-        sex=offer.sex,
-        needs=offer.needs,
-        languages=offer.languages,
-        urgency=offer.urgency,
-        measure_code=offer.measure,
-        service_type=offer.service,
-        reason=offer.reason,
-    )
+# ReferralOut's fields the referral has itself; the others depend on who asks.
+_OWN_FIELDS = ReferralOut.model_fields.keys() - {
+    "overdue",
+    "offer",
+    "shared_groups",
+    "case_public_id",
+    "steps",
+}
 
 
 def _referral_out(
     actor: Actor, referral: Referral, *, on_case: set[int], steps: bool = False
-) -> ReferralOut:
-    return ReferralOut(
-        public_id=referral.public_id,
-        reference=referral.reference,
-        kind=referral.kind,
-        status=referral.status,
-        sender_organisation_id=referral.sender_organisation_id,
-        receiver_organisation_id=referral.receiver_organisation_id,
-        receiver_country=referral.receiver_country,
-        routing=referral.routing,
-        urgency=referral.urgency,
-        sent_at=referral.sent_at,
-        acknowledge_due_at=referral.acknowledge_due_at,
-        answer_due_at=referral.answer_due_at,
-        acknowledged_at=referral.acknowledged_at,
-        answered_at=referral.answered_at,
-        overdue=national.is_overdue(referral),
-        version=referral.version,
-        offer=_offer_out(
-            national.minimal_offer(
-                referral,
-                shows_person=national.offer_shows_person(
-                    actor, referral, on_case=referral.case_id in on_case
-                ),
-            )
+) -> dict[str, Any]:
+    """What ``ReferralOut`` reads: the referral's own fields, and what the caller may see."""
+    takes_part = referral.case_id in on_case
+    return {
+        **{name: getattr(referral, name) for name in _OWN_FIELDS},
+        "overdue": national.is_overdue(referral),
+        "offer": national.minimal_offer(
+            referral, shows_person=national.offer_shows_person(actor, referral, on_case=takes_part)
         ),
-        shared_groups=list(referral.shared_groups),
-        case_public_id=(
-            referral.case.public_id
-            if referral.case is not None and referral.case_id in on_case
-            else None
-        ),
-        decline_reason=referral.decline_reason,
-        withdrawal_reason=referral.withdrawal_reason,
-        steps=[
-            ReferralStepOut(status=e.status, at=e.at, organisation_id=e.organisation_id)
-            for e in referral.events.all()
-        ]
-        if steps
-        else [],
-    )
+        "shared_groups": list(referral.shared_groups),
+        "case_public_id": referral.case.public_id
+        if referral.case is not None and takes_part
+        else None,
+        "steps": list(referral.events.all()) if steps else [],
+    }
 
 
 def _cases_taken_part(actor: Actor, referrals: list[Referral]) -> set[int]:
@@ -149,12 +116,12 @@ def referral_list(
             if r.case is not None and (r.case_id in on_case or is_sender(actor, r))
         ],
     )
-    return ReferralPageOut(
-        count=sum(counts.values()) if not filters.status else counts.get(filters.status, 0),
-        page=page,
-        counts=counts,
-        items=[_referral_out(actor, r, on_case=on_case) for r in served],
-    )
+    return {
+        "count": sum(counts.values()) if not filters.status else counts.get(filters.status, 0),
+        "page": page,
+        "counts": counts,
+        "items": [_referral_out(actor, r, on_case=on_case) for r in served],
+    }
 
 
 @router.get(
@@ -179,19 +146,15 @@ def referral_preview(request: HttpRequest, case: uuid.UUID, receiver: int) -> An
         groups=[FieldGroup.IDENTITY.value],
         view="referral_preview",
     )
-    return PreviewOut(
-        receiver_organisation_id=target.pk,
-        offer=_offer_out(
-            national.offer_for(
-                the_case,
-                shows_person=national.preview_shows_person(actor, the_case),
-                reference="",
-            )
+    return {
+        "receiver_organisation_id": target.pk,
+        "offer": national.offer_for(
+            the_case, shows_person=national.preview_shows_person(actor, the_case), reference=""
         ),
-        shared_groups=[g.value for g in gate.groups],
-        missing=gate.missing,
-        agreement_id=gate.agreement.pk if gate.agreement else None,
-    )
+        "shared_groups": [g.value for g in gate.groups],
+        "missing": gate.missing,
+        "agreement_id": gate.agreement.pk if gate.agreement else None,
+    }
 
 
 @router.post(
@@ -234,7 +197,7 @@ def referral_detail(request: HttpRequest, public_id: uuid.UUID) -> Any:
     return _out(actor, referral)
 
 
-def _out(actor: Actor, referral: Referral) -> ReferralOut:
+def _out(actor: Actor, referral: Referral) -> dict[str, Any]:
     fresh = access_referral(actor, str(referral.public_id))
     return _referral_out(actor, fresh, on_case=_cases_taken_part(actor, [fresh]), steps=True)
 

@@ -28,7 +28,6 @@ from opentrm.referrals.schemas_requests import (
     CalendarOut,
     DispatchIn,
     DispatchOut,
-    ExportOut,
     ExportsOut,
     FieldValueOut,
     ForwardIn,
@@ -236,17 +235,6 @@ def referral_forward(request: HttpRequest, public_id: PublicId, payload: Forward
 # --- settings ---------------------------------------------------------------------------------
 
 
-def _limit_out(limit: timelines.Limits) -> TimeLimitOut:
-    return TimeLimitOut(
-        kind=limit.kind,
-        is_default=limit.is_default,
-        acknowledge_within=limit.acknowledge_within,
-        acknowledge_unit=limit.acknowledge_unit,
-        answer_within=limit.answer_within,
-        answer_unit=limit.answer_unit,
-    )
-
-
 @router.get(
     "/settings/time-limits",
     auth=member_auth(Action.CASE_SETTINGS_EDIT),
@@ -256,7 +244,7 @@ def _limit_out(limit: timelines.Limits) -> TimeLimitOut:
 )
 def time_limits(request: HttpRequest) -> Any:
     country = settings_service.settings_country(acting(request))
-    return [_limit_out(limit) for limit in timelines.all_limits(country.code)]
+    return timelines.all_limits(country.code)
 
 
 @router.put(
@@ -272,7 +260,7 @@ def time_limit_set(request: HttpRequest, kind: str, payload: TimeLimitIn) -> Any
     if kind not in ReferralKind.values:
         raise Http404
     settings_service.time_limit_set(actor=actor, country=country, kind=kind, **payload.dict())
-    return _limit_out(timelines.limits_for(country.code, kind))
+    return timelines.limits_for(country.code, kind)
 
 
 def _calendar_out(country_code: str, record: Any) -> CalendarOut:
@@ -330,17 +318,6 @@ def _sender_referral(request: HttpRequest, public_id: PublicId) -> tuple[Actor, 
     return actor, referral
 
 
-def _dispatch_out(dispatch: Any) -> DispatchOut:
-    return DispatchOut(
-        id=dispatch.pk,
-        channel=dispatch.channel,
-        sent_on=dispatch.sent_on,
-        note=dispatch.note,
-        pdf_sha256=dispatch.pdf_sha256,
-        json_sha256=dispatch.json_sha256,
-    )
-
-
 @router.get(
     "/{uuid:public_id}/exports",
     auth=member_auth(Action.REFERRAL_SEND),
@@ -351,15 +328,12 @@ def _dispatch_out(dispatch: Any) -> DispatchOut:
 )
 def exports(request: HttpRequest, public_id: PublicId) -> Any:
     actor, referral = _sender_referral(request, public_id)
-    return ExportsOut(
-        exportable=export_service.may_export(actor, referral),
-        delivery=referral.delivery,
-        exports=[
-            ExportOut(at=e.at, by=e.by, pdf_sha256=e.pdf_sha256, json_sha256=e.json_sha256)
-            for e in export_service.exports_of(referral)
-        ],
-        dispatches=[_dispatch_out(d) for d in referral.dispatches.all()],
-    )
+    return {
+        "exportable": export_service.may_export(actor, referral),
+        "delivery": referral.delivery,
+        "exports": export_service.exports_of(referral),
+        "dispatches": list(referral.dispatches.all()),
+    }
 
 
 @router.post(
@@ -379,4 +353,4 @@ def dispatch_record(request: HttpRequest, public_id: PublicId, payload: Dispatch
         sent_on=payload.sent_on,
         note=payload.note,
     )
-    return Status(201, _dispatch_out(dispatch))
+    return Status(201, dispatch)

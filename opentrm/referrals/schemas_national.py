@@ -12,7 +12,7 @@ from ninja import Field
 from opentrm.cases.models import Need, ServiceType
 from opentrm.core.schemas import Schema
 from opentrm.referrals.models import Urgency
-from opentrm.referrals.services.national import REASON_MAX
+from opentrm.referrals.services.national import REASON_MAX, MinimalOffer
 
 
 class MinimalOfferOut(Schema):
@@ -26,6 +26,15 @@ class MinimalOfferOut(Schema):
     measure_code: str
     service_type: str
     reason: str
+
+    # Read from a ``national.MinimalOffer``.
+    @staticmethod
+    def resolve_measure_code(offer: MinimalOffer) -> str:
+        return offer.measure
+
+    @staticmethod
+    def resolve_service_type(offer: MinimalOffer) -> str:
+        return offer.service
 
 
 class ReferralStepOut(Schema):
