@@ -34,6 +34,7 @@ from opentrm.cases.services import notes as note_services
 from opentrm.cases.services import participants as participant_services
 from opentrm.cases.timeline import LIMIT as TIMELINE_LIMIT
 from opentrm.cases.views_documents import document_response
+from opentrm.core.api import api_field_names
 from opentrm.core.schemas import CASE_WORK_ERRORS, PublicId
 from opentrm.directory.models import Organisation
 
@@ -206,12 +207,10 @@ def participant_add(request: HttpRequest, public_id: PublicId, payload: Particip
         raise ValidationError(
             {"organisation_id": _("There is no organisation with this id in the directory.")}
         )
-    try:
+    with api_field_names(field="organisation_id"):
         participant = participant_services.participant_add(
             actor=actor, case=case, organisation=organisation
         )
-    except ValidationError as error:
-        raise ValidationError({"organisation_id": error.messages}) from None
     return Status(201, participant)
 
 
@@ -240,12 +239,10 @@ def participant_case_manager(
         manager = User.objects.filter(pk=payload.case_manager_id).first()
         if manager is None:
             raise ValidationError({"case_manager_id": _("There is no user with this id.")})
-    try:
+    with api_field_names(field="case_manager_id"):
         participant = participant_services.participant_set_case_manager(
             actor=actor, participant=participant, case_manager=manager
         )
-    except ValidationError as error:
-        raise ValidationError({"case_manager_id": error.messages}) from None
     return participant
 
 

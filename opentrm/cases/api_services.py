@@ -36,6 +36,7 @@ from opentrm.cases.schemas_services import (
 )
 from opentrm.cases.services import proceedings as proceeding_services
 from opentrm.cases.services import service_delivery
+from opentrm.core.api import api_field_names
 from opentrm.core.schemas import CASE_WORK_ERRORS, PublicId
 from opentrm.directory.models import Organisation
 
@@ -49,14 +50,6 @@ _API_NAMES = {
     "involved_no_contact": "involved_no_contact_ids",
     "proceeding": "proceeding_id",
 }
-
-
-def _renamed(error: ValidationError) -> ValidationError:
-    if not hasattr(error, "error_dict"):
-        return error
-    return ValidationError(
-        {_API_NAMES.get(name, name): messages for name, messages in error.message_dict.items()}
-    )
 
 
 def _case(request: HttpRequest, public_id: PublicId, group: FieldGroup, *, edit: bool) -> Case:
@@ -130,7 +123,7 @@ def service_create(request: HttpRequest, public_id: PublicId, payload: ServiceIn
     actor: Actor = acting(request)
     case = _case(request, public_id, FieldGroup.ASSISTANCE, edit=True)
     values = _service_objects(case, payload.model_dump())
-    try:
+    with api_field_names(_API_NAMES):
         service = service_delivery.service_offer(
             actor=actor,
             case=case,
@@ -138,8 +131,6 @@ def service_create(request: HttpRequest, public_id: PublicId, payload: ServiceIn
             offered_on=values.pop("offered_on"),
             **values,
         )
-    except ValidationError as error:
-        raise _renamed(error) from None
     return Status(201, service)
 
 
@@ -161,12 +152,10 @@ def service_update(
     for name in ("description", "provider_name", "currency", "funding_source", "comments"):
         if name in changes and changes[name] is None:
             changes[name] = ""
-    try:
+    with api_field_names(_API_NAMES):
         service = service_delivery.service_update(
             actor=actor, service=service, expected_version=version, changes=changes
         )
-    except ValidationError as error:
-        raise _renamed(error) from None
     return service
 
 
@@ -319,7 +308,7 @@ def hearing_schedule(request: HttpRequest, public_id: PublicId, payload: Hearing
     scheduled_at = payload.scheduled_at
     if timezone.is_naive(scheduled_at):
         scheduled_at = timezone.make_aware(scheduled_at)
-    try:
+    with api_field_names(_API_NAMES):
         hearing = proceeding_services.hearing_schedule(
             actor=actor,
             case=case,
@@ -332,8 +321,6 @@ def hearing_schedule(request: HttpRequest, public_id: PublicId, payload: Hearing
             video_recorded=payload.video_recorded,
             proceeding=proceeding,
         )
-    except ValidationError as error:
-        raise _renamed(error) from None
     return Status(201, hearing)
 
 
