@@ -1,5 +1,6 @@
 """Agreements API (/api/v1/agreements/): the same services and selectors as the pages."""
 
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, ClassVar
 
@@ -20,7 +21,6 @@ from opentrm.agreements.models import (
     AgreementScope,
     AgreementType,
     AgreementVersion,
-    DataFlow,
     Signature,
     SignatureKind,
 )
@@ -46,6 +46,10 @@ class SignatureOut(Schema):
 
 
 class PartyOut(Schema):
+    read_from: ClassVar[Mapping[str, str]] = {
+        "organisation_name": "organisation.name",
+        "country": "organisation.country.code",
+    }
     id: int
     organisation_id: int
     organisation_name: str
@@ -56,37 +60,22 @@ class PartyOut(Schema):
     signature: SignatureOut | None
 
     @staticmethod
-    def resolve_organisation_name(party: AgreementParty) -> str:
-        return party.organisation.name
-
-    @staticmethod
-    def resolve_country(party: AgreementParty) -> str:
-        return party.organisation.country.code
-
-    @staticmethod
     def resolve_signature(party: AgreementParty) -> Signature | None:
         return states.signature_of(party)
 
 
 class FlowOut(Schema):
+    read_from: ClassVar[Mapping[str, str]] = {
+        "sender_id": "sender.organisation_id",
+        "receiver_id": "receiver.organisation_id",
+        "approved_categories": "effective_categories",
+    }
     sender_id: int
     receiver_id: int
     categories: list[str]
     # Only what the sender organisation approved flows; the rest waits for it (issue 9).
     approved_categories: list[str]
     pending_categories: list[str]
-
-    @staticmethod
-    def resolve_sender_id(flow: DataFlow) -> int:
-        return flow.sender.organisation_id
-
-    @staticmethod
-    def resolve_receiver_id(flow: DataFlow) -> int:
-        return flow.receiver.organisation_id
-
-    @staticmethod
-    def resolve_approved_categories(flow: DataFlow) -> list[str]:
-        return flow.effective_categories
 
 
 class VersionOut(Schema):
@@ -375,6 +364,16 @@ def party_add(request: HttpRequest, agreement_id: int, payload: PartyIn) -> Any:
     return Status(201, _detail_out(request, agreement_id))
 
 
+def _edited(
+    request: HttpRequest, agreement_id: int, change: Callable[..., object], **values: Any
+) -> dict[str, Any]:
+    """``change(actor=, agreement=, **values)`` on an agreement the actor may edit; the answer is
+    the agreement as it is then."""
+    actor = acting(request)
+    change(actor=actor, agreement=access_agreement(actor, agreement_id, action="edit"), **values)
+    return _detail_out(request, agreement_id)
+
+
 @router.put(
     "/{agreement_id}/flows",
     auth=EDITORS,
@@ -383,16 +382,7 @@ def party_add(request: HttpRequest, agreement_id: int, payload: PartyIn) -> Any:
     summary="Set the data categories one party may pass to another (unsigned latest version)",
 )
 def flow_set(request: HttpRequest, agreement_id: int, payload: FlowIn) -> Any:
-    actor = acting(request)
-    agreement = access_agreement(actor, agreement_id, action="edit")
-    services.flow_set(
-        actor=actor,
-        agreement=agreement,
-        sender_id=payload.sender_id,
-        receiver_id=payload.receiver_id,
-        categories=payload.categories,
-    )
-    return _detail_out(request, agreement_id)
+    return _edited(request, agreement_id, services.flow_set, **payload.model_dump())
 
 
 @router.post(
@@ -403,17 +393,10 @@ def flow_set(request: HttpRequest, agreement_id: int, payload: FlowIn) -> Any:
     summary="Approve a data flow out of the acting organisation (only the sender approves)",
 )
 def flow_approve(request: HttpRequest, agreement_id: int, payload: FlowApproveIn) -> Any:
-    actor = acting(request)
-    agreement = access_agreement(actor, agreement_id, action="edit")
-    services.flow_approve(
-        actor=actor,
-        agreement=agreement,
-        version_number=payload.version,
-        sender_id=payload.sender_id,
-        receiver_id=payload.receiver_id,
-        categories=payload.categories,
+    values = payload.model_dump(exclude={"version"})
+    return _edited(
+        request, agreement_id, services.flow_approve, version_number=payload.version, **values
     )
-    return _detail_out(request, agreement_id)
 
 
 @router.post(
@@ -425,18 +408,16 @@ def flow_approve(request: HttpRequest, agreement_id: int, payload: FlowApproveIn
     "version",
 )
 def signature_record(request: HttpRequest, agreement_id: int, payload: SignatureIn) -> Any:
-    actor = acting(request)
-    agreement = access_agreement(actor, agreement_id, action="edit")
-    services.signature_record(
-        actor=actor,
-        agreement=agreement,
+    values = payload.model_dump(exclude={"version", "kind"})
+    detail = _edited(
+        request,
+        agreement_id,
+        services.signature_record,
         version_number=payload.version,
-        organisation_id=payload.organisation_id,
-        signed_on=payload.signed_on,
-        signed_by=payload.signed_by,
         kind=payload.kind.value,
+        **values,
     )
-    return Status(201, _detail_out(request, agreement_id))
+    return Status(201, detail)
 
 
 @router.post(
@@ -447,10 +428,7 @@ def signature_record(request: HttpRequest, agreement_id: int, payload: Signature
     summary="Draft the next version; the signed one governs until all parties sign the new one",
 )
 def agreement_amend(request: HttpRequest, agreement_id: int, payload: AmendIn) -> Any:
-    actor = acting(request)
-    agreement = access_agreement(actor, agreement_id, action="edit")
-    services.agreement_amend(actor=actor, agreement=agreement, note=payload.note)
-    return Status(201, _detail_out(request, agreement_id))
+    return Status(201, _edited(request, agreement_id, services.agreement_amend, note=payload.note))
 
 
 @router.post(
@@ -461,16 +439,14 @@ def agreement_amend(request: HttpRequest, agreement_id: int, payload: AmendIn) -
     summary="Record the termination of the agreement (send the agreement's version)",
 )
 def agreement_terminate(request: HttpRequest, agreement_id: int, payload: TerminateIn) -> Any:
-    actor = acting(request)
-    agreement = access_agreement(actor, agreement_id, action="edit")
-    services.agreement_terminate(
-        actor=actor,
-        agreement=agreement,
+    values = payload.model_dump(exclude={"version"})
+    return _edited(
+        request,
+        agreement_id,
+        services.agreement_terminate,
         expected_version=payload.version,
-        terminated_on=payload.terminated_on,
-        reason=payload.reason,
+        **values,
     )
-    return _detail_out(request, agreement_id)
 
 
 @router.post(
@@ -483,7 +459,5 @@ def agreement_terminate(request: HttpRequest, agreement_id: int, payload: Termin
 def meeting_schedule(request: HttpRequest, agreement_id: int, payload: MeetingIn) -> Any:
     actor = acting(request)
     agreement = access_agreement(actor, agreement_id, action="edit")
-    meeting = services.meeting_schedule(
-        actor=actor, agreement=agreement, held_on=payload.held_on, subject=payload.subject
-    )
-    return Status(201, MeetingOut(id=meeting.pk, held_on=meeting.held_on, subject=meeting.subject))
+    meeting = services.meeting_schedule(actor=actor, agreement=agreement, **payload.model_dump())
+    return Status(201, meeting)

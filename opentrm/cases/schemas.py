@@ -2,8 +2,9 @@
 case: the role's, narrowed for an organisation that does not own it (``access.visible_groups``)."""
 
 import uuid
+from collections.abc import Mapping
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from django.utils import timezone
 from ninja import Field
@@ -147,6 +148,11 @@ class ConsentIn(Schema):
 
 
 class ConsentOut(Schema):
+    read_from: ClassVar[Mapping[str, str]] = {
+        "recorded_for_organisation_id": "taken_for_id",
+        "recorded_by_user_id": "taken_by_id",
+        "withdrawn_for_organisation_id": "withdrawn_for_id",
+    }
     id: int
     purpose: str
     decision: str
@@ -173,15 +179,3 @@ class ConsentOut(Schema):
     @staticmethod
     def resolve_in_force(consent: ConsentRecord) -> bool:
         return consent_counts(consent) and decision_in_force(consent, timezone.localdate())
-
-    @staticmethod
-    def resolve_recorded_for_organisation_id(consent: ConsentRecord) -> int:
-        return consent.taken_for_id
-
-    @staticmethod
-    def resolve_recorded_by_user_id(consent: ConsentRecord) -> int:
-        return consent.taken_by_id
-
-    @staticmethod
-    def resolve_withdrawn_for_organisation_id(consent: ConsentRecord) -> int | None:
-        return consent.withdrawn_for_id

@@ -6,8 +6,9 @@ organisations that may read them.
 """
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from django.urls import reverse
 from ninja import Field
@@ -16,10 +17,13 @@ from opentrm.cases.models import CaseDocument, CaseParticipant, NoteVisibility
 from opentrm.core.schemas import Schema
 
 if TYPE_CHECKING:
-    from opentrm.cases.timeline import TimelineEntry
+    pass
 
 
 class DocumentOut(Schema):
+    read_from: ClassVar[Mapping[str, str]] = {
+        "id": "public_id",
+    }
     id: uuid.UUID
     kind: str
     field_group: str
@@ -30,10 +34,6 @@ class DocumentOut(Schema):
     organisation_id: int
     created_at: datetime
     download_url: str
-
-    @staticmethod
-    def resolve_id(document: CaseDocument) -> uuid.UUID:
-        return document.public_id
 
     @staticmethod
     def resolve_download_url(document: CaseDocument) -> str:
@@ -72,16 +72,15 @@ class NoteOut(Schema):
 
 
 class TimelineEntryOut(Schema):
+    read_from: ClassVar[Mapping[str, str]] = {
+        "date_only": "is_date_only",
+    }
     at: datetime
     date_only: bool = Field(description="The record holds a date, not a moment.")
     kind: str = Field(description="A stable code, e.g. consent.withdrawn.")
     label: str
     organisation_id: int | None
     organisation: str
-
-    @staticmethod
-    def resolve_date_only(entry: "TimelineEntry") -> bool:
-        return entry.is_date_only
 
 
 class ParticipantIn(Schema):
@@ -101,6 +100,10 @@ class ConsentTakerIn(Schema):
 
 
 class ParticipantOut(Schema):
+    read_from: ClassVar[Mapping[str, str]] = {
+        "organisation": "organisation.name",
+        "country": "organisation.country.code",
+    }
     id: int
     organisation_id: int
     organisation: str
@@ -112,14 +115,6 @@ class ParticipantOut(Schema):
         default=False,
         description="Records the person's consent decisions: the owner, or named by it.",
     )
-
-    @staticmethod
-    def resolve_organisation(participant: CaseParticipant) -> str:
-        return participant.organisation.name
-
-    @staticmethod
-    def resolve_country(participant: CaseParticipant) -> str:
-        return participant.organisation.country.code
 
     @staticmethod
     def resolve_is_owner(participant: CaseParticipant) -> bool:

@@ -3,6 +3,7 @@
 Codes and the rules across fields (dates, currency, duplicates, the no-contact and video
 guards) are checked by the services, which name the field in a 422 answer."""
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar, Literal
@@ -14,7 +15,6 @@ from opentrm.cases.models import (
     CourtDecision,
     Hearing,
     HearingKind,
-    NoContactPerson,
     ProceedingKind,
     ServiceStatus,
     ServiceType,
@@ -174,15 +174,14 @@ class NoContactRemoveIn(_Input):
 
 
 class NoContactOut(Schema):
+    read_from: ClassVar[Mapping[str, str]] = {
+        "added_at": "created_at",
+    }
     id: int
     name: str
     description: str
     added_at: datetime
     removed_at: datetime | None
-
-    @staticmethod
-    def resolve_added_at(entry: NoContactPerson) -> datetime:
-        return entry.created_at
 
 
 # --- Interviews and hearings ---------------------------------------------------------------------

@@ -7,14 +7,17 @@ The rules apply to what a request sends; answers built from stored data are not 
 Person names use the ``PersonName`` type.
 """
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
 from django.utils.translation import gettext as _
 from ninja import Schema as NinjaSchema
 from ninja.pagination import PageNumberPagination as NinjaPageNumberPagination
+from ninja.schema import DjangoGetter
 from pydantic import (
     AfterValidator,
+    BaseModel,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -108,8 +111,39 @@ def _declare_limits(schema: dict[str, Any], cls: Any) -> None:
                 candidate.setdefault("pattern", date_pattern(bounds.earliest, bounds.latest()))
 
 
+def _attribute(obj: Any, path: str) -> Any:
+    for name in path.split("."):
+        obj = getattr(obj, name)
+    return obj
+
+
+# An answer is read from the object a route returns (a model row, a dataclass): each field from
+# the attribute of its name, or from the dotted path ``read_from`` names for it
+# (``{"country": "organisation.country.code"}``), or by a ninja ``resolve_<field>``.
 class Schema(NinjaSchema):
     model_config = ConfigDict(json_schema_extra=_declare_limits)
+    read_from: ClassVar[Mapping[str, str]] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_from(cls, value: Any) -> Any:
+        # ninja has wrapped the object in its DjangoGetter by now (it applies the resolvers).
+        if not cls.read_from or not isinstance(value, DjangoGetter):
+            return value
+        obj = value._obj
+        if isinstance(obj, dict | BaseModel):
+            return value
+        read: dict[str, Any] = {}
+        for name in cls.model_fields:
+            try:
+                read[name] = (
+                    _attribute(obj, cls.read_from[name])
+                    if name in cls.read_from
+                    else getattr(value, name)
+                )
+            except AttributeError:
+                continue  # a field with a default
+        return read
 
     @model_validator(mode="wrap")
     @classmethod

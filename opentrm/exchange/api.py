@@ -5,8 +5,9 @@ only (Action.EXCHANGE_MANAGE). Package bodies are never returned: they are case 
 """
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from django.http import HttpRequest
 from ninja import Router
@@ -21,6 +22,13 @@ _ERRORS = CASE_WORK_ERRORS
 
 
 class PeerStatsOut(Schema):
+    read_from: ClassVar[Mapping[str, str]] = {
+        "peer_id": "peer.pk",
+        "node_id": "peer.node_id",
+        "name": "peer.name",
+        "country": "peer.country_code",
+        "status": "peer.status",
+    }
     peer_id: int
     node_id: str
     name: str
@@ -36,25 +44,6 @@ class PeerStatsOut(Schema):
     last_delivered_at: datetime | None
 
     # A ``delivery.PeerStats``: its counts, and the peer's own fields.
-    @staticmethod
-    def resolve_peer_id(line: delivery.PeerStats) -> int:
-        return line.peer.pk
-
-    @staticmethod
-    def resolve_node_id(line: delivery.PeerStats) -> str:
-        return line.peer.node_id
-
-    @staticmethod
-    def resolve_name(line: delivery.PeerStats) -> str:
-        return line.peer.name
-
-    @staticmethod
-    def resolve_country(line: delivery.PeerStats) -> str:
-        return line.peer.country_code
-
-    @staticmethod
-    def resolve_status(line: delivery.PeerStats) -> str:
-        return line.peer.status
 
 
 class OutboxMessageOut(Schema):

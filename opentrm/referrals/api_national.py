@@ -3,6 +3,7 @@ the steps every referral shares (acknowledge, accept, decline, withdraw). The sa
 the screens."""
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -209,6 +210,22 @@ def _receiver(actor: Actor, public_id: uuid.UUID) -> Referral:
     return referral
 
 
+def _step(
+    request: HttpRequest,
+    public_id: uuid.UUID,
+    side: Callable[[Actor, uuid.UUID], Referral],
+    step: Callable[..., object],
+    payload: StepIn | ReasonIn,
+) -> dict[str, Any]:
+    """Take ``step`` on the referral from ``side`` (``_receiver``, ``_sender``), with what the
+    payload carries besides the version; the answer is the referral as it is then."""
+    actor = acting(request)
+    referral = side(actor, public_id)
+    values = payload.model_dump(exclude={"version"})
+    step(actor=actor, referral=referral, expected_version=payload.version, **values)
+    return _out(actor, referral)
+
+
 def _sender(actor: Actor, public_id: uuid.UUID) -> Referral:
     referral = access_referral(actor, str(public_id))
     if not national.may_withdraw(actor, referral):
@@ -224,10 +241,7 @@ def _sender(actor: Actor, public_id: uuid.UUID) -> Referral:
     summary="The receiver acknowledges the referral",
 )
 def referral_acknowledge(request: HttpRequest, public_id: uuid.UUID, payload: StepIn) -> Any:
-    actor = acting(request)
-    referral = _receiver(actor, public_id)
-    national.referral_acknowledge(actor=actor, referral=referral, expected_version=payload.version)
-    return _out(actor, referral)
+    return _step(request, public_id, _receiver, national.referral_acknowledge, payload)
 
 
 @router.post(
@@ -238,10 +252,7 @@ def referral_acknowledge(request: HttpRequest, public_id: uuid.UUID, payload: St
     summary="The receiver accepts; within the country it joins the case",
 )
 def referral_accept(request: HttpRequest, public_id: uuid.UUID, payload: StepIn) -> Any:
-    actor = acting(request)
-    referral = _receiver(actor, public_id)
-    national.referral_accept(actor=actor, referral=referral, expected_version=payload.version)
-    return _out(actor, referral)
+    return _step(request, public_id, _receiver, national.referral_accept, payload)
 
 
 @router.post(
@@ -252,12 +263,7 @@ def referral_accept(request: HttpRequest, public_id: uuid.UUID, payload: StepIn)
     summary="The receiver declines, with a reason",
 )
 def referral_decline(request: HttpRequest, public_id: uuid.UUID, payload: ReasonIn) -> Any:
-    actor = acting(request)
-    referral = _receiver(actor, public_id)
-    national.referral_decline(
-        actor=actor, referral=referral, expected_version=payload.version, reason=payload.reason
-    )
-    return _out(actor, referral)
+    return _step(request, public_id, _receiver, national.referral_decline, payload)
 
 
 @router.post(
@@ -268,9 +274,4 @@ def referral_decline(request: HttpRequest, public_id: uuid.UUID, payload: Reason
     summary="The sender withdraws, with a reason: the receiver loses the case at once",
 )
 def referral_withdraw(request: HttpRequest, public_id: uuid.UUID, payload: ReasonIn) -> Any:
-    actor = acting(request)
-    referral = _sender(actor, public_id)
-    national.referral_withdraw(
-        actor=actor, referral=referral, expected_version=payload.version, reason=payload.reason
-    )
-    return _out(actor, referral)
+    return _step(request, public_id, _sender, national.referral_withdraw, payload)

@@ -5,17 +5,23 @@ accepts; ``case_public_id`` is null unless the caller's organisation takes part 
 """
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
+from typing import ClassVar
 
 from ninja import Field
 
 from opentrm.cases.models import Need, ServiceType
 from opentrm.core.schemas import Schema
 from opentrm.referrals.models import Urgency
-from opentrm.referrals.services.national import REASON_MAX, MinimalOffer
+from opentrm.referrals.services.national import REASON_MAX
 
 
 class MinimalOfferOut(Schema):
+    read_from: ClassVar[Mapping[str, str]] = {
+        "measure_code": "measure",
+        "service_type": "service",
+    }
     reference: str
     kind: str
     age_band: str
@@ -28,13 +34,6 @@ class MinimalOfferOut(Schema):
     reason: str
 
     # Read from a ``national.MinimalOffer``.
-    @staticmethod
-    def resolve_measure_code(offer: MinimalOffer) -> str:
-        return offer.measure
-
-    @staticmethod
-    def resolve_service_type(offer: MinimalOffer) -> str:
-        return offer.service
 
 
 class ReferralStepOut(Schema):
