@@ -7,6 +7,7 @@ records dispatches. 404 for a referral not the caller's, 403 for the wrong side 
 on a stale version, 422 naming the field.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -107,6 +108,21 @@ def _request(request: HttpRequest, public_id: PublicId, side: str) -> tuple[Acto
     return actor, referral
 
 
+def _step(
+    request: HttpRequest,
+    public_id: PublicId,
+    side: str,
+    step: Callable[..., object],
+    payload: VersionIn,
+) -> RequestOut:
+    """Take ``step`` on the request from ``side``, with what the payload carries besides the
+    version; the answer is the request as it is then."""
+    actor, referral = _request(request, public_id, side)
+    values = payload.model_dump(exclude={"version"})
+    step(actor=actor, referral=referral, expected_version=payload.version, **values)
+    return _request_out(actor, referral)
+
+
 @router.post(
     "/requests/",
     auth=member_auth(Action.REFERRAL_SEND),
@@ -154,14 +170,7 @@ def request_detail(request: HttpRequest, public_id: PublicId) -> Any:
     summary="Send a drafted request (the gate decides what travels)",
 )
 def request_send(request: HttpRequest, public_id: PublicId, payload: SendIn) -> Any:
-    actor, referral = _request(request, public_id, "sender")
-    requests.request_send(
-        actor=actor,
-        referral=referral,
-        expected_version=payload.version,
-        accept_partial=payload.accept_partial,
-    )
-    return _request_out(actor, referral)
+    return _step(request, public_id, "sender", requests.request_send, payload)
 
 
 @router.post(
@@ -172,9 +181,7 @@ def request_send(request: HttpRequest, public_id: PublicId, payload: SendIn) -> 
     summary="Acknowledge a request received",
 )
 def request_acknowledge(request: HttpRequest, public_id: PublicId, payload: VersionIn) -> Any:
-    actor, referral = _request(request, public_id, "receiver")
-    requests.request_acknowledge(actor=actor, referral=referral, expected_version=payload.version)
-    return _request_out(actor, referral)
+    return _step(request, public_id, "receiver", requests.request_acknowledge, payload)
 
 
 @router.post(
@@ -185,11 +192,7 @@ def request_acknowledge(request: HttpRequest, public_id: PublicId, payload: Vers
     summary="Answer a request received",
 )
 def request_answer(request: HttpRequest, public_id: PublicId, payload: AnswerIn) -> Any:
-    actor, referral = _request(request, public_id, "receiver")
-    requests.request_answer(
-        actor=actor, referral=referral, expected_version=payload.version, answer=payload.answer
-    )
-    return _request_out(actor, referral)
+    return _step(request, public_id, "receiver", requests.request_answer, payload)
 
 
 @router.post(
@@ -200,11 +203,7 @@ def request_answer(request: HttpRequest, public_id: PublicId, payload: AnswerIn)
     summary="Decline a request received, with the reason",
 )
 def request_decline(request: HttpRequest, public_id: PublicId, payload: ReasonIn) -> Any:
-    actor, referral = _request(request, public_id, "receiver")
-    requests.request_decline(
-        actor=actor, referral=referral, expected_version=payload.version, reason=payload.reason
-    )
-    return _request_out(actor, referral)
+    return _step(request, public_id, "receiver", requests.request_decline, payload)
 
 
 @router.post(
