@@ -2,6 +2,7 @@
 services as the screens: the gate decides which fields a receiver gets, owner sides decide who
 writes which field."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -168,6 +169,24 @@ def template_get(request: HttpRequest, public_id: PublicId) -> Any:
     return _out(actor, referral, selectors.template_read(actor=actor, referral=referral, via="api"))
 
 
+def _changed(
+    request: HttpRequest,
+    public_id: PublicId,
+    change: Callable[..., object],
+    payload: TemplateIn | VersionIn | StepIn,
+    **values: Any,
+) -> TemplateOut:
+    """``change`` the template referral with what the payload carries besides the version; the
+    answer is the template as it is then (of the referral ``change`` returns, if it does)."""
+    actor = acting(request)
+    referral = _referral(actor, public_id)
+    sent = payload.model_dump(exclude={"version"})
+    result = change(
+        actor=actor, referral=referral, expected_version=payload.version, **sent, **values
+    )
+    return _out(actor, result if isinstance(result, Referral) else referral)
+
+
 @router.put(
     "/{public_id}/template",
     response={200: TemplateOut, **_ERRORS},
@@ -175,16 +194,7 @@ def template_get(request: HttpRequest, public_id: PublicId) -> Any:
     summary="Write fields of the template (only those the acting side owns)",
 )
 def template_put(request: HttpRequest, public_id: PublicId, payload: TemplateIn) -> Any:
-    actor = acting(request)
-    referral = _referral(actor, public_id)
-    tn.template_update(
-        actor=actor,
-        referral=referral,
-        expected_version=payload.version,
-        values=payload.values,
-        lang=payload.lang,
-    )
-    return _out(actor, referral)
+    return _changed(request, public_id, tn.template_update, payload)
 
 
 @router.post(
@@ -195,12 +205,7 @@ def template_put(request: HttpRequest, public_id: PublicId, payload: TemplateIn)
     summary="Send the draft: only the field groups consent and agreement allow",
 )
 def template_send(request: HttpRequest, public_id: PublicId, payload: VersionIn) -> Any:
-    actor = acting(request)
-    referral = _referral(actor, public_id)
-    referral = tn.transnational_send(
-        actor=actor, referral=referral, expected_version=payload.version
-    )
-    return _out(actor, referral)
+    return _changed(request, public_id, tn.transnational_send, payload)
 
 
 @router.post(
@@ -210,16 +215,7 @@ def template_send(request: HttpRequest, public_id: PublicId, payload: VersionIn)
     summary="A step: acknowledge, accept, decline, return_arranged, arrival_confirmed, close",
 )
 def template_step(request: HttpRequest, public_id: PublicId, step: str, payload: StepIn) -> Any:
-    actor = acting(request)
-    referral = _referral(actor, public_id)
-    referral = tn.transnational_step(
-        actor=actor,
-        referral=referral,
-        step=step,
-        expected_version=payload.version,
-        reason=payload.reason,
-    )
-    return _out(actor, referral)
+    return _changed(request, public_id, tn.transnational_step, payload, step=step)
 
 
 @router.post(
