@@ -20,7 +20,7 @@ def case(world: World) -> Case:
     return case_register(actor=world.actor(Role.CASEWORKER), names=[NameData(value="Ana Fictiva")])
 
 
-def _last_event(client: Client, url: str) -> dict[str, Any]:
+def read_event(client: Client, url: str) -> dict[str, Any]:
     before = AuditEvent.objects.count()
     response = client.get(url)
     assert response.status_code == 200, url
@@ -36,6 +36,13 @@ def _last_event(client: Client, url: str) -> dict[str, Any]:
         "detail": detail,
         "via": via,
     }
+
+
+def assert_same_read(on_page: dict[str, Any], on_route: dict[str, Any]) -> None:
+    """The same event, but for ``via``: none from the page, "api" from the route."""
+    assert on_page.pop("via") is None
+    assert on_route.pop("via") == "api"
+    assert on_page == on_route
 
 
 def _clients(world: World, login: Any, role: Role) -> tuple[Client, Client]:
@@ -57,20 +64,16 @@ def test_the_page_and_the_route_audit_the_same_read(
     world: World, login: Any, case: Case, page: str, route: str, role: Role
 ) -> None:
     web, api = _clients(world, login, role)
-    on_page = _last_event(web, reverse(page, args=[case.public_id]))
-    on_route = _last_event(api, route.format(id=case.public_id))
-    assert on_page.pop("via") is None
-    assert on_route.pop("via") == "api"
-    assert on_page == on_route
+    on_page = read_event(web, reverse(page, args=[case.public_id]))
+    on_route = read_event(api, route.format(id=case.public_id))
+    assert_same_read(on_page, on_route)
 
 
 def test_the_case_list_page_and_route_audit_the_same_read(
     world: World, login: Any, case: Case
 ) -> None:
     web, api = _clients(world, login, Role.CASEWORKER)
-    on_page = _last_event(web, reverse("cases:case_list"))
-    on_route = _last_event(api, "/api/v1/cases/")
-    assert on_page.pop("via") is None
-    assert on_route.pop("via") == "api"
-    assert on_page == on_route
+    on_page = read_event(web, reverse("cases:case_list"))
+    on_route = read_event(api, "/api/v1/cases/")
+    assert_same_read(on_page, on_route)
     assert on_page["detail"] == {"count": 1, "case_ids": [case.pk]}

@@ -9,26 +9,9 @@ from django.urls import reverse
 from conftest import World
 from opentrm.accounts.policy import Actor
 from opentrm.accounts.services import api_token_create
-from opentrm.audit.models import AuditEvent
+from opentrm.cases.tests.test_read_audit import assert_same_read, read_event
 from opentrm.referrals.tests.test_national import make_scene, send
 from opentrm.referrals.tests.test_template import create, sender, setup
-
-
-def _event(client: Client, url: str) -> dict[str, Any]:
-    before = AuditEvent.objects.count()
-    response = client.get(url)
-    assert response.status_code == 200, url
-    events = list(AuditEvent.objects.order_by("sequence")[before:])
-    assert len(events) == 1, [event.event_type for event in events]
-    detail = dict(events[0].detail)
-    via = detail.pop("via", None)
-    return {
-        "event_type": events[0].event_type,
-        "actor_id": events[0].actor_id,
-        "target": (events[0].target_type, events[0].target_id),
-        "detail": detail,
-        "via": via,
-    }
 
 
 def _same_read(actor: Actor, page: str, route: str) -> dict[str, Any]:
@@ -36,10 +19,8 @@ def _same_read(actor: Actor, page: str, route: str) -> dict[str, Any]:
     web.force_login(actor.user)
     _token, secret = api_token_create(actor=actor, name="test")
     api = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
-    on_page, on_route = _event(web, page), _event(api, route)
-    assert on_page.pop("via") is None
-    assert on_route.pop("via") == "api"
-    assert on_page == on_route
+    on_page, on_route = read_event(web, page), read_event(api, route)
+    assert_same_read(on_page, on_route)
     return on_page
 
 
