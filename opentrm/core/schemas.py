@@ -181,6 +181,12 @@ class Schema(NinjaSchema):
         return value
 
 
+def own_fields(schema: type[BaseModel], obj: Any, *, besides: frozenset[str]) -> dict[str, Any]:
+    """The fields of ``schema`` read from the attributes of ``obj`` of the same names, all but
+    ``besides`` (the ones a route works out itself)."""
+    return {name: getattr(obj, name) for name in schema.model_fields if name not in besides}
+
+
 def _is_text(annotation: Any) -> bool:
     return annotation is str or str in get_args(annotation)
 
@@ -292,4 +298,5 @@ __all__ = [
     "PublicId",
     "Schema",
     "error_responses",
+    "own_fields",
 ]

@@ -17,7 +17,7 @@ from opentrm.cases import selectors as case_selectors
 from opentrm.cases.access import access_case
 from opentrm.cases.models import CaseParticipant
 from opentrm.cases.sharing import prime_sharing
-from opentrm.core.schemas import CASE_WORK_ERRORS, MAX_PAGE
+from opentrm.core.schemas import CASE_WORK_ERRORS, MAX_PAGE, own_fields
 from opentrm.directory.models import Organisation
 from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral, is_sender
@@ -37,14 +37,8 @@ _ERRORS = CASE_WORK_ERRORS
 PAGE_SIZE = 50
 
 
-# ReferralOut's fields the referral has itself; the others depend on who asks.
-_OWN_FIELDS = ReferralOut.model_fields.keys() - {
-    "overdue",
-    "offer",
-    "shared_groups",
-    "case_public_id",
-    "steps",
-}
+# ReferralOut's fields that depend on who asks.
+_WORKED_OUT = frozenset({"overdue", "offer", "shared_groups", "case_public_id", "steps"})
 
 
 def _referral_out(
@@ -53,7 +47,7 @@ def _referral_out(
     """What ``ReferralOut`` reads: the referral's own fields, and what the caller may see."""
     takes_part = referral.case_id in on_case
     return {
-        **{name: getattr(referral, name) for name in _OWN_FIELDS},
+        **own_fields(ReferralOut, referral, besides=_WORKED_OUT),
         "overdue": national.is_overdue(referral),
         "offer": national.minimal_offer(
             referral, shows_person=national.offer_shows_person(actor, referral, on_case=takes_part)

@@ -18,7 +18,7 @@ from ninja import Router, Status
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor
 from opentrm.cases.access import access_case
-from opentrm.core.schemas import CASE_WORK_ERRORS, PublicId
+from opentrm.core.schemas import CASE_WORK_ERRORS, PublicId, own_fields
 from opentrm.directory.models import Organisation
 from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral, is_receiver, is_sender
@@ -30,7 +30,6 @@ from opentrm.referrals.schemas_requests import (
     DispatchIn,
     DispatchOut,
     ExportsOut,
-    FieldValueOut,
     ForwardIn,
     ReasonIn,
     RequestIn,
@@ -48,7 +47,11 @@ router = Router(tags=["referrals"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
 
 
-def _request_out(actor: Actor, referral: Referral) -> RequestOut:
+# RequestOut's fields that depend on who asks.
+_WORKED_OUT = frozenset({"forwarded_from", "overdue", "shared_groups", "withheld_groups", "data"})
+
+
+def _request_out(actor: Actor, referral: Referral) -> dict[str, Any]:
     groups: frozenset[Any] = frozenset()
     withheld: list[str] = []
     if referral.case is not None:
@@ -66,34 +69,14 @@ def _request_out(actor: Actor, referral: Referral) -> RequestOut:
         if is_receiver(actor, referral)
         else []
     )
-    return RequestOut(
-        public_id=referral.public_id,
-        reference=referral.reference,
-        kind=referral.kind,
-        status=referral.status,
-        routing=referral.routing,
-        delivery=referral.delivery,
-        sender_organisation_id=referral.sender_organisation_id,
-        receiver_organisation_id=referral.receiver_organisation_id,
-        receiver_country=referral.receiver_country,
-        intended_organisation_id=referral.intended_organisation_id,
-        forwarded_from=referral.forwarded_from.reference if referral.forwarded_from else None,
-        urgency=referral.urgency,
-        document_type=referral.document_type,
-        reason=referral.reason,
-        answer=referral.answer,
-        sent_at=referral.sent_at,
-        acknowledge_due_at=referral.acknowledge_due_at,
-        answer_due_at=referral.answer_due_at,
-        overdue=timelines.is_overdue(referral),
-        shared_groups=sorted(g.value for g in groups),
-        withheld_groups=withheld,
-        data=[
-            FieldValueOut(code=v.code, label=v.label, group=v.group.value, value=v.value)
-            for v in values
-        ],
-        version=referral.version,
-    )
+    return {
+        **own_fields(RequestOut, referral, besides=_WORKED_OUT),
+        "forwarded_from": referral.forwarded_from.reference if referral.forwarded_from else None,
+        "overdue": timelines.is_overdue(referral),
+        "shared_groups": sorted(g.value for g in groups),
+        "withheld_groups": withheld,
+        "data": values,
+    }
 
 
 def _request(request: HttpRequest, public_id: PublicId, side: str) -> tuple[Actor, Referral]:
@@ -114,7 +97,7 @@ def _step(
     side: str,
     step: Callable[..., object],
     payload: VersionIn,
-) -> RequestOut:
+) -> dict[str, Any]:
     """Take ``step`` on the request from ``side``, with what the payload carries besides the
     version; the answer is the request as it is then."""
     actor, referral = _request(request, public_id, side)
