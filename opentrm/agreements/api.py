@@ -25,7 +25,7 @@ from opentrm.agreements.models import (
     SignatureKind,
 )
 from opentrm.agreements.selectors import agreement_list as list_agreements
-from opentrm.core.schemas import CASE_WORK_ERRORS, PatchSchema, Schema
+from opentrm.core.schemas import CASE_WORK_ERRORS, PatchSchema, Schema, own_fields
 from opentrm.directory.models import ContactPoint, Organisation
 
 router = Router(tags=["agreements"], auth=member_auth(Action.AGREEMENT_VIEW))
@@ -227,17 +227,17 @@ class MeetingOut(Schema):
 # --- conversion ----------------------------------------------------------------------------------
 
 
+# The summary's fields the agreement's state works out (``states.summary``).
+_FROM_STATE = frozenset({"status", "governing_version", "latest_version"})
+
+
 def _summary_out(agreement: Agreement, summary: states.Summary) -> dict[str, Any]:
+    """What ``AgreementSummaryOut`` reads: the agreement's fields, and its state's."""
     return {
-        "id": agreement.pk,
-        "version": agreement.version,
-        "title": agreement.title,
-        "type": agreement.type,
-        "scope": agreement.scope,
+        **own_fields(AgreementSummaryOut, agreement, besides=_FROM_STATE),
         "status": summary.status,
         "governing_version": summary.governing.number if summary.governing else None,
         "latest_version": summary.latest.number,
-        "terminated_on": agreement.terminated_on,
     }
 
 
