@@ -446,7 +446,8 @@ def test_the_api_covers_proceedings_no_contact_and_hearings(world: World, case: 
     entry_id = response.json()["id"]
     entry = response.json()
     assert set(entry) == {"id", "name", "description", "added_at", "removed_at"}
-    assert entry["added_at"] is not None and entry["removed_at"] is None
+    assert entry["added_at"] is not None
+    assert entry["removed_at"] is None
     hearing = {
         "kind": "court_hearing",
         "scheduled_at": _soon().isoformat(),
