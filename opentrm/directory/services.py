@@ -22,6 +22,7 @@ from opentrm.directory.models import (
     Function,
     Language,
     Organisation,
+    OrganisationType,
     Responsibility,
 )
 from opentrm.directory.validation import (
@@ -456,5 +457,38 @@ def node_bootstrap_organisation(*, country_code: str, name: str, type: str) -> O
         actor=None,
         target=organisation,
         detail={"via": "command"},
+    )
+    return organisation
+
+
+@transaction.atomic
+def organisation_placeholder_create(
+    *, actor: Actor, country_code: str, name: str, note: str, via: str
+) -> Organisation:
+    """An inactive organisation for a sender that is not in the directory yet, so a referral
+    that arrives from outside (``via``: ``node_exchange``) is not lost. Nothing can be sent to
+    it; the national coordinator completes it or merges it with the right entry (``note``
+    says so). Audited ORGANISATION_CREATED (and COUNTRY_CREATED for a country new here)."""
+    country, created = Country.objects.get_or_create(code=country_code)
+    if created:
+        record_event(
+            event_type=EventType.COUNTRY_CREATED,
+            actor=actor,
+            target=country,
+            detail={"via": via},
+        )
+    organisation = Organisation.objects.create(
+        country=country,
+        name=name.strip()[:300],
+        type=OrganisationType.OTHER,
+        is_active=False,
+        notes=note,
+    )
+    record_event(
+        event_type=EventType.ORGANISATION_CREATED,
+        actor=actor,
+        target=organisation,
+        changed_fields=["name", "type", "is_active", "notes"],
+        detail={"via": via, "placeholder": True},
     )
     return organisation
