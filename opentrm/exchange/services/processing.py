@@ -1,0 +1,146 @@
+"""Processing: the receiving side's counterpart of delivery (issue 10).
+
+The inbox stores a package and, after the commit, hands it to its type's handler
+(:func:`handle`). A handler that fails leaves the message stored and unprocessed; here the
+attempt is counted and the next one scheduled with the outbox's backoff
+(``delivery.backoff``: ``OPENTRM_EXCHANGE_RETRY_BASE_SECONDS`` doubled per attempt, at most
+``OPENTRM_EXCHANGE_RETRY_CAP_SECONDS``), audited ``EXCHANGE_FAILED`` with ``"stage":
+"handler"``. After ``OPENTRM_EXCHANGE_MAX_ATTEMPTS`` attempts the message is a dead letter
+(``dead_at``, audited ``EXCHANGE_DEAD``) and shown on the dead-letters page. The worker
+(``opentrm exchange_worker``) calls :func:`process_due` on every pass: it claims the due
+messages like ``delivery`` claims the outbox's (a conditional update that pushes
+``next_attempt_at`` to the end of a lease) and tries them again. A message whose first hand-over
+never ran (the process stopped right after the commit) is due once its lease has passed.
+``last_error`` is the exception's class name, never its text (it may quote the package).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from opentrm.accounts.policy import Action, Actor, require
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+from opentrm.exchange import clock, handlers
+from opentrm.exchange.models import InboxMessage
+from opentrm.exchange.services.delivery import backoff, lease_seconds, max_attempts
+
+logger = logging.getLogger("opentrm.exchange")
+
+
+@dataclass
+class Summary:
+    """What one pass did (counts only)."""
+
+    picked: int = 0
+    processed: int = 0
+    failed: int = 0
+    dead: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.picked} received picked, {self.processed} processed, {self.failed} failed "
+            f"(will retry), {self.dead} dead"
+        )
+
+
+def _detail(message: InboxMessage, **more: object) -> dict[str, object]:
+    return {
+        "message_id": str(message.message_id),
+        "peer_id": message.peer_id,
+        "type": message.type,
+        "attempts": message.attempts,
+        "stage": "handler",
+        **more,
+    }
+
+
+@transaction.atomic
+def _record_failure(message: InboxMessage, error: str) -> bool:
+    """Schedule the next try, or make the message a dead letter (True)."""
+    dead = message.attempts >= max_attempts()
+    now = clock.now()
+    InboxMessage.objects.filter(pk=message.pk, processed_at__isnull=True).update(
+        last_error=error[:200],
+        next_attempt_at=None if dead else now + backoff(message.attempts),
+        dead_at=now if dead else None,
+        updated_at=timezone.now(),
+    )
+    record_event(
+        event_type=EventType.EXCHANGE_DEAD if dead else EventType.EXCHANGE_FAILED,
+        actor=None,
+        target=message,
+        detail=_detail(message, error=error),
+    )
+    return dead
+
+
+def handle(message: InboxMessage) -> str:
+    """One attempt at ``message``'s handler: ``processed``, ``failed`` (tried again later),
+    ``dead`` (a dead letter now) or ``skipped`` (no handler for its type)."""
+    if handlers.handler_for(message.type) is None:
+        return "skipped"
+    InboxMessage.objects.filter(pk=message.pk).update(
+        attempts=F("attempts") + 1, updated_at=timezone.now()
+    )
+    message.attempts += 1
+    try:
+        handlers.dispatch(message)
+    except Exception as error:  # the handler's bug must not stop the inbox or the worker
+        logger.exception("exchange handler failed for message %s", message.message_id)
+        return "dead" if _record_failure(message, type(error).__name__) else "failed"
+    return "processed"
+
+
+def _claim(now: datetime, limit: int) -> list[InboxMessage]:
+    """Claim up to ``limit`` due messages (see the module's docstring)."""
+    never_handed = now - timedelta(seconds=lease_seconds())
+    due = InboxMessage.objects.filter(
+        Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, created_at__lte=never_handed),
+        processed_at__isnull=True,
+        dead_at__isnull=True,
+        type__in=handlers.registered_types(),
+    ).order_by("next_attempt_at", "id")
+    lease_until = now + timedelta(seconds=lease_seconds())
+    claimed: list[int] = []
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        for pk, next_attempt_at in due.values_list("pk", "next_attempt_at")[:limit]:
+            won = InboxMessage.objects.filter(pk=pk, next_attempt_at=next_attempt_at).update(
+                next_attempt_at=lease_until, updated_at=timezone.now()
+            )
+            if won:
+                claimed.append(pk)
+    return list(InboxMessage.objects.filter(pk__in=claimed).select_related("peer").order_by("id"))
+
+
+def process_due(now: datetime | None = None, limit: int = 100) -> Summary:
+    """Try the handlers of the due messages again (at most ``limit``); what happened."""
+    summary = Summary()
+    for message in _claim(now or clock.now(), limit):
+        summary.picked += 1
+        outcome = handle(message)
+        if outcome == "processed":
+            summary.processed += 1
+        elif outcome == "dead":
+            summary.dead += 1
+        else:
+            summary.failed += 1
+    return summary
+
+
+def dead_letters(actor: Actor) -> QuerySet[InboxMessage]:
+    """Received packages whose handler failed too often, newest first (never the body)."""
+    require(actor, Action.EXCHANGE_MANAGE)
+    return (
+        InboxMessage.objects.filter(dead_at__isnull=False, processed_at__isnull=True)
+        .select_related("peer")
+        .order_by("-dead_at", "-id")
+    )
