@@ -340,6 +340,12 @@ def test_an_unknown_sender_organisation_becomes_an_inactive_placeholder(world: W
     assert placeholder.country.code == "AL"
     assert not placeholder.is_active
     assert "node exchange" in placeholder.notes
+    # created through the directory's audited service, by the exchange's service user
+    event = AuditEvent.objects.get(
+        event_type=EventType.ORGANISATION_CREATED, target_id=str(placeholder.pk)
+    )
+    assert event.detail == {"via": "node_exchange", "placeholder": True}
+    assert event.actor_id == exchange_link.system_actor().user.pk
 
 
 @override_settings(OPENTRM_NODE_COUNTRY="MD")
