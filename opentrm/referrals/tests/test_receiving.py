@@ -127,3 +127,35 @@ def test_any_other_integrity_error_is_not_taken_for_a_copy(
     monkeypatch.setattr(core, "next_reference", lambda country: first.reference)
     with pytest.raises(IntegrityError):
         receive(world, origin_reference="AL-2026-000002")
+
+
+def test_the_migration_fills_the_origin_from_the_json_and_skips_a_repeated_origin(
+    world: World,
+) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("opentrm.referrals.migrations.0002_referral_origin")
+    remote = {"remote": {"node_id": "node-al", "reference": "AL-1", "public_id": None}}
+    exchange = receive(world, data=remote)
+    repeated = receive(world, data=remote, origin_node="node-md")
+    file = receive(
+        world,
+        delivery=Delivery.ON_NODE,
+        data={"imported": {"reference": "FILE-7", "node": ""}},
+        origin_reference="x",
+    )
+    local = receive(world, delivery=Delivery.ON_NODE, data={}, origin_reference="y")
+    Referral.objects.update(origin_node="", origin_reference="")  # as before the migration
+    migration.fill_origin(apps, None)
+    found = {
+        r.pk: (r.origin_node, r.origin_reference)
+        for r in Referral.objects.filter(pk__in=[exchange.pk, repeated.pk, file.pk, local.pk])
+    }
+    assert found == {
+        exchange.pk: ("node-al", "AL-1"),
+        repeated.pk: ("", ""),  # the same origin twice: the first keeps it
+        file.pk: ("", "FILE-7"),
+        local.pk: ("", ""),
+    }
