@@ -17,10 +17,11 @@ never ran (the process stopped right after the commit) is due once its lease has
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -29,36 +30,30 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.exchange import clock, handlers
 from opentrm.exchange.models import InboxMessage
-from opentrm.exchange.services.delivery import backoff, lease_seconds, max_attempts
+from opentrm.exchange.services.delivery import (
+    audit_detail,
+    backoff,
+    claim_rows,
+    lease_seconds,
+    max_attempts,
+)
 
 logger = logging.getLogger("opentrm.exchange")
 
 
 @dataclass
 class Summary:
-    """What one pass did (counts only)."""
+    """What one pass did: how many messages ended in each outcome (counts only)."""
 
-    picked: int = 0
-    processed: int = 0
-    failed: int = 0
-    dead: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def picked(self) -> int:
+        return sum(self.outcomes.values())
 
     def __str__(self) -> str:
-        return (
-            f"{self.picked} received picked, {self.processed} processed, {self.failed} failed "
-            f"(will retry), {self.dead} dead"
-        )
-
-
-def _detail(message: InboxMessage, **more: object) -> dict[str, object]:
-    return {
-        "message_id": str(message.message_id),
-        "peer_id": message.peer_id,
-        "type": message.type,
-        "attempts": message.attempts,
-        "stage": "handler",
-        **more,
-    }
+        counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(self.outcomes.items()))
+        return f"{self.picked} received picked ({counts})"
 
 
 @transaction.atomic
@@ -76,7 +71,7 @@ def _record_failure(message: InboxMessage, error: str) -> bool:
         event_type=EventType.EXCHANGE_DEAD if dead else EventType.EXCHANGE_FAILED,
         actor=None,
         target=message,
-        detail=_detail(message, error=error),
+        detail=audit_detail(message, stage="handler", error=error),
     )
     return dead
 
@@ -107,32 +102,22 @@ def _claim(now: datetime, limit: int) -> list[InboxMessage]:
         dead_at__isnull=True,
         type__in=handlers.registered_types(),
     ).order_by("next_attempt_at", "id")
-    lease_until = now + timedelta(seconds=lease_seconds())
-    claimed: list[int] = []
-    with transaction.atomic():
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True, of=("self",))
-        for pk, next_attempt_at in due.values_list("pk", "next_attempt_at")[:limit]:
-            won = InboxMessage.objects.filter(pk=pk, next_attempt_at=next_attempt_at).update(
-                next_attempt_at=lease_until, updated_at=timezone.now()
-            )
-            if won:
-                claimed.append(pk)
+    claimed = claim_rows(
+        due,
+        match=("next_attempt_at",),
+        limit=limit,
+        next_attempt_at=now + timedelta(seconds=lease_seconds()),
+        updated_at=timezone.now(),
+    )
     return list(InboxMessage.objects.filter(pk__in=claimed).select_related("peer").order_by("id"))
 
 
 def process_due(now: datetime | None = None, limit: int = 100) -> Summary:
-    """Try the handlers of the due messages again (at most ``limit``); what happened."""
+    """Try the handlers of the due messages again (at most ``limit``); what happened:
+    ``processed``, ``failed`` (tried again later) or ``dead``."""
     summary = Summary()
     for message in _claim(now or clock.now(), limit):
-        summary.picked += 1
-        outcome = handle(message)
-        if outcome == "processed":
-            summary.processed += 1
-        elif outcome == "dead":
-            summary.dead += 1
-        else:
-            summary.failed += 1
+        summary.outcomes[handle(message)] += 1
     return summary
 
 
