@@ -1,7 +1,7 @@
 """Referrals between OpenTRM nodes (issue 5 §4): the referrals' side of the node exchange.
 
 **Sending.** When a transnational referral or request is sent to a country that has an
-*active* exchange peer (``Peer.country_code``), ``referral_sent`` marks it
+*active* exchange peer (``Peer.country_code``), ``referral_sent`` (``exchange_packages``) marks it
 ``delivery = node_exchange`` and queues, in the sending transaction, a ``referral`` or
 ``request`` package with only what the gate let into the sent snapshot (never a withheld
 value), the template profile and version, the consent record reference and the governing
@@ -11,14 +11,16 @@ agreement id. Each later step of either side (``step_taken``), a follow-up repor
 package to the other node the same way.
 
 **Receiving.** The handlers registered at the bottom (``opentrm.exchange.handlers``) run after
-the inbox stored a package. A referral or request becomes an incoming ``Referral`` (status
-"sent") of the sending organisation (the directory's, or an inactive placeholder created for
+the inbox stored a package. A referral or request (read by ``exchange_incoming``) becomes an
+incoming ``Referral`` (status "sent", stored by ``receiving.referral_receive`` like a file
+import) of the sending organisation (the directory's, or an inactive placeholder created for
 it) to this node's focal point, its template snapshot stored as sent; accepting it opens a local
 case (``accepting``). Status updates and follow-ups are applied to the referral they name with
 the node's service user (``system_actor``); a consent withdrawal narrows the referral's shared
 groups at once and is acknowledged with a status update. Every package handled is audited
 ``EXCHANGE_PROCESSED`` with its message id; one that cannot be applied is marked processed with
-an error code (never retried, never half-applied).
+an error code (never retried, never half-applied). A handler that fails unexpectedly is tried
+again by the exchange worker (``opentrm.exchange.services.processing``).
 
 Packages name a referral by its reference on the node that created it (``reference``; the
 other node's own reference travels as ``receiver_reference``). On the creating node a
