@@ -127,10 +127,12 @@ def _create(actor: Actor, incoming: Incoming, country: str) -> Referral:
         raise AlreadyReceivedError(existing) from None
 
 
+@transaction.atomic
 def referral_receive(*, actor: Actor, incoming: Incoming) -> Referral:
     """Store ``incoming`` in the receiver's inbox; AlreadyReceivedError if its origin is here.
 
-    Call inside the caller's transaction (the package's handler, the import's ``_store``).
+    Runs inside the caller's transaction when there is one (the package's handler, the
+    import's ``_store``), so the referral exists only if the caller's own writes commit too.
     """
     from opentrm.referrals.services.transnational import country_language
 
