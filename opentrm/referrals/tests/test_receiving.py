@@ -1,12 +1,14 @@
 """The one receive service: what a received referral is made of, and the origin's identity
 that refuses a second copy (in the service, and in the database when two arrive at once)."""
 
+import os
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from conftest import World
@@ -159,3 +161,35 @@ def test_the_migration_fills_the_origin_from_the_json_and_skips_a_repeated_origi
         file.pk: ("", "FILE-7"),
         local.pk: ("", ""),
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_stores_one_referral_when_the_same_origin_arrives_four_times_at_once(
+    world: World,
+) -> None:
+    """On PostgreSQL the four transactions really overlap: the constraint keeps one."""
+    if connection.vendor != "postgresql" or not os.environ.get("DATABASE_URL"):
+        pytest.skip("needs PostgreSQL (DATABASE_URL): SQLite serialises every writer")
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def arrive() -> None:
+        try:
+            with transaction.atomic():
+                barrier.wait()
+                receive(world)
+            outcomes.append("stored")
+        except AlreadyReceivedError:
+            outcomes.append("refused")
+        except BaseException as error:  # reported below
+            outcomes.append(type(error).__name__)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=arrive) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["refused", "refused", "refused", "stored"]
+    assert Referral.objects.filter(origin_reference="AL-2026-000001").count() == 1
