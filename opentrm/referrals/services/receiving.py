@@ -159,18 +159,14 @@ def referral_receive(*, actor: Actor, incoming: Incoming) -> Referral:
         organisation=incoming.event_organisation,
         note=incoming.note[:300],
     )
+    origin = {"source_reference": incoming.origin_reference, "sender_id": incoming.sender.pk}
+    detail = {"referral": referral.reference, "kind": incoming.kind, **origin}
+    detail["groups"] = sorted(incoming.shared_groups)
     record_event(
         event_type=EventType.REFERRAL_CREATED,
         actor=actor,
         target=referral,
-        detail={
-            "referral": referral.reference,
-            "kind": incoming.kind,
-            "source_reference": incoming.origin_reference,
-            "sender_id": incoming.sender.pk,
-            "groups": sorted(incoming.shared_groups),
-            **incoming.audit,
-        },
+        detail={**detail, **incoming.audit},
     )
     return referral
 
