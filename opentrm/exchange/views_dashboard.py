@@ -49,11 +49,16 @@ def dead_letters(request: HttpRequest) -> HttpResponse:
 def dead_letter_retry(request: HttpRequest, message_id: uuid.UUID) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     try:
-        delivery.retry_dead_letter(actor=actor, message_id=message_id)
+        received = processing.retry_any_dead_letter(actor=actor, message_id=message_id)
     except DomainError as error:
         messages.error(request, error.message)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("The package is queued again; the worker sends it next."))
+        messages.success(
+            request,
+            _("The package is handed to its handler again on the worker's next pass.")
+            if received
+            else _("The package is queued again; the worker sends it next."),
+        )
     return redirect("exchange_dashboard:dead_letters")

@@ -196,3 +196,28 @@ def test_the_worker_retries_received_packages_on_each_pass(
     assert "1 received picked (1 processed)" in out.getvalue()
     message.refresh_from_db()
     assert message.processed_at is not None
+
+
+@override_settings(OPENTRM_EXCHANGE_MAX_ATTEMPTS=1)
+@pytest.mark.urls("tests.exchange.urls")
+def test_a_received_dead_letter_can_be_retried_once_the_cause_is_fixed(
+    world: World, peer: Peer, flaky: Callable[[int], Flaky], client: Client
+) -> None:
+    handler = flaky(1)
+    message = _stored(peer)
+    assert processing.handle(message) == "dead"
+    url = f"/exchange/dashboard/dead-letters/{message.message_id}/retry/"
+    client.force_login(world.user(Role.CASE_MANAGER))
+    assert client.post(url).status_code == 403
+    client.force_login(world.user(Role.SYSTEM_ADMINISTRATOR))
+    page = client.post(url, follow=True).content.decode()
+    assert "handed to its handler again" in page
+    message.refresh_from_db()
+    assert (message.dead_at, message.attempts) == (None, 0)
+    (retried,) = _events("EXCHANGE_RETRIED", message)
+    assert retried.detail["previous_error"] == "RuntimeError"
+    assert processing.process_due().outcomes == {"processed": 1}
+    assert handler.calls == 2
+    # nothing left to retry: the same answer as for an unknown package
+    page = client.post(url, follow=True).content.decode()
+    assert "No such package" in page

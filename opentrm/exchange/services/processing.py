@@ -17,6 +17,7 @@ never ran (the process stopped right after the commit) is due once its lease has
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,12 +25,15 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from opentrm.accounts.policy import Action, Actor, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
+from opentrm.core.errors import NotFoundError
 from opentrm.exchange import clock, handlers
 from opentrm.exchange.models import InboxMessage
+from opentrm.exchange.services import delivery
 from opentrm.exchange.services.delivery import (
     audit_detail,
     backoff,
@@ -129,3 +133,40 @@ def dead_letters(actor: Actor) -> QuerySet[InboxMessage]:
         .select_related("peer")
         .order_by("-dead_at", "-id")
     )
+
+
+@transaction.atomic
+def retry_dead_letter(*, actor: Actor, message_id: uuid.UUID | str) -> InboxMessage:
+    """Hand a received dead letter to its handler again on the worker's next pass (after the
+    cause was fixed): attempts from zero, due now. Audits EXCHANGE_RETRIED."""
+    require(actor, Action.EXCHANGE_MANAGE)
+    message = (
+        InboxMessage.objects.select_for_update()
+        .filter(message_id=message_id, dead_at__isnull=False, processed_at__isnull=True)
+        .first()
+    )
+    if message is None:
+        raise NotFoundError(_("No such package."))
+    previous_error = message.last_error
+    message.dead_at = None
+    message.attempts = 0
+    message.next_attempt_at = clock.now()
+    message.save(update_fields=["dead_at", "attempts", "next_attempt_at", "updated_at"])
+    record_event(
+        event_type=EventType.EXCHANGE_RETRIED,
+        actor=actor,
+        target=message,
+        detail=audit_detail(message, stage="handler", previous_error=previous_error),
+    )
+    return message
+
+
+def retry_any_dead_letter(*, actor: Actor, message_id: uuid.UUID | str) -> bool:
+    """Retry the dead letter of that id, one this node sends (``delivery``) or one it
+    received; True for a received one."""
+    try:
+        delivery.retry_dead_letter(actor=actor, message_id=message_id)
+    except NotFoundError:
+        retry_dead_letter(actor=actor, message_id=message_id)
+        return True
+    return False
