@@ -177,6 +177,8 @@ def test_a_referral_package_lands_in_the_focal_points_inbox(world: World) -> Non
     assert incoming.reference != original.reference
     remote = exchange_link.remote_of(incoming)
     assert remote == {"node_id": "node-al", "reference": original.reference, "public_id": None}
+    # the origin in indexed columns: later packages find the referral by them
+    assert (incoming.origin_node, incoming.origin_reference) == ("node-al", original.reference)
     sent = incoming.template.data["sent"]
     assert sent["values"]["s1_1.sex"] == "female"
     assert "s3_2.medical_history" in sent["withheld"]
