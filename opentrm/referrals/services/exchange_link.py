@@ -65,19 +65,19 @@ from opentrm.referrals.services.exchange_incoming import (
     incoming_from,
     node_country,
     system_actor,
-    text_of,
 )
+from opentrm.referrals.services.exchange_incoming import text_of as _text
 from opentrm.referrals.services.exchange_packages import (
     FIRST_TYPES,
     REQUEST_CODES,
     active_peer,
     consent_ref,
-    iso_utc,
     referral_body,
     referral_sent,
     request_body,
-    template_of,
 )
+from opentrm.referrals.services.exchange_packages import iso_utc as _iso
+from opentrm.referrals.services.exchange_packages import template_of as _instance
 
 logger = logging.getLogger("opentrm.exchange")
 
@@ -95,7 +95,7 @@ CONSENT_APPLIED = "consent_withdrawal_applied"
 
 def remote_of(referral: Referral) -> dict[str, Any] | None:
     """For a referral received from another node: ``{"node_id", "reference", "public_id"}``."""
-    instance = template_of(referral)
+    instance = _instance(referral)
     remote = ((instance.data if instance else None) or {}).get("remote")
     return dict(remote) if isinstance(remote, Mapping) else None
 
@@ -159,7 +159,7 @@ def step_taken(actor: Actor, referral: Referral, *, note: str = "") -> OutboxMes
     if link is None:
         return None
     peer, reference, receiver_reference = link
-    body: dict[str, Any] = {"reference": reference, "status": referral.status, "at": iso_utc()}
+    body: dict[str, Any] = {"reference": reference, "status": referral.status, "at": _iso()}
     if receiver_reference:
         body["receiver_reference"] = receiver_reference
     if note:
@@ -191,7 +191,7 @@ def follow_up_added(
     peer, reference, _receiver = link
     from opentrm.referrals.services.transnational import instance_definition
 
-    instance = template_of(referral)
+    instance = _instance(referral)
     allowed = set(referral.shared_groups or [])
     values: dict[str, Any] = {}
     if instance is not None:
@@ -245,7 +245,7 @@ def consent_withdrawn(consent: ConsentRecord, actor: Actor) -> list[OutboxMessag
         body = {
             "reference": referral.reference,
             "consent_ref": consent_ref(consent),
-            "withdrawn_at": iso_utc(consent.withdrawn_at),
+            "withdrawn_at": _iso(consent.withdrawn_at),
             "purposes": [consent.purpose],
             "shared_groups": still,
         }
@@ -277,12 +277,12 @@ def accepting(actor: Actor, referral: Referral) -> dict[str, object]:
 
     if referral.case_id is not None or not is_incoming(referral):
         return {}
-    instance = template_of(referral)
+    instance = _instance(referral)
     sent = ((instance.data if instance else None) or {}).get("sent") or {}
     values: dict[str, Any] = dict(sent.get("values") or {})
     names = [
         NameData(part.strip()[:200])
-        for part in text_of(values.get("s1_1.name")).split(";")
+        for part in _text(values.get("s1_1.name")).split(";")
         if part.strip()
     ]
     sex = str(values.get("s1_1.sex") or "")
@@ -412,7 +412,7 @@ def _apply_status(message: InboxMessage) -> None:
     fields: dict[str, object] = {}
     for key in ("answer", "decline_reason", "withdrawal_reason"):
         if body.get(key):
-            fields[key] = text_of(body[key])
+            fields[key] = _text(body[key])
     if to in (S.DECLINED, S.WITHDRAWN) and referral.participant_id is not None:
         from opentrm.cases.models import CaseParticipant
 
@@ -476,7 +476,7 @@ def _apply_follow_up(message: InboxMessage) -> None:
             "summary_lang": summary.get("lang", "en") if isinstance(summary, Mapping) else "en",
             "message_id": str(message.message_id),
         },
-        summary=text_of(summary),
+        summary=_text(summary),
         organisation=referral.receiver_organisation,
         reported_by=system.user,
     )
