@@ -138,7 +138,7 @@ def test_the_migration_fills_the_origin_from_the_json_and_skips_a_repeated_origi
 
     from django.apps import apps
 
-    migration = import_module("opentrm.referrals.migrations.0002_referral_origin")
+    migration = import_module("opentrm.referrals.migrations.0003_referral_origin")
     remote = {"remote": {"node_id": "node-al", "reference": "AL-1", "public_id": None}}
     exchange = receive(world, data=remote)
     repeated = receive(world, data=remote, origin_node="node-md")

@@ -42,7 +42,7 @@ def fill_origin(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("referrals", "0001_initial"),
+        ("referrals", "0002_referral_one_open_per_case_receiver"),
     ]
 
     operations = [
