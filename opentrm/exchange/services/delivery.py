@@ -493,15 +493,23 @@ def retry_dead_letter(*, actor: Actor, message_id: uuid.UUID | str) -> OutboxMes
         raise ValidationError(
             {"peer": _("The node is not active: resume or confirm it before retrying.")}
         )
-    previous_error = message.last_error
     message.status = OutboxStatus.QUEUED
+    requeue(message, actor=actor, fields=["status"])
+    return message
+
+
+def requeue(
+    message: OutboxMessage | InboxMessage, *, actor: Actor, fields: list[str], **detail: Any
+) -> None:
+    """A dead letter due again now, attempts from zero (``fields`` also changed by the caller);
+    audited EXCHANGE_RETRIED with the previous error."""
+    previous_error = message.last_error
     message.attempts = 0
     message.next_attempt_at = clock.now()
-    message.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
+    message.save(update_fields=[*fields, "attempts", "next_attempt_at", "updated_at"])
     record_event(
         event_type=EventType.EXCHANGE_RETRIED,
         actor=actor,
         target=message,
-        detail=audit_detail(message, previous_error=previous_error),
+        detail=audit_detail(message, previous_error=previous_error, **detail),
     )
-    return message

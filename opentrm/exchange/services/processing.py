@@ -147,17 +147,8 @@ def retry_dead_letter(*, actor: Actor, message_id: uuid.UUID | str) -> InboxMess
     )
     if message is None:
         raise NotFoundError(_("No such package."))
-    previous_error = message.last_error
     message.dead_at = None
-    message.attempts = 0
-    message.next_attempt_at = clock.now()
-    message.save(update_fields=["dead_at", "attempts", "next_attempt_at", "updated_at"])
-    record_event(
-        event_type=EventType.EXCHANGE_RETRIED,
-        actor=actor,
-        target=message,
-        detail=audit_detail(message, stage="handler", previous_error=previous_error),
-    )
+    delivery.requeue(message, actor=actor, fields=["dead_at"], stage="handler")
     return message
 
 
