@@ -23,6 +23,7 @@ from opentrm.accounts.forms import (
     MemberCreateForm,
     MembershipChangeForm,
 )
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.models import ApiToken, Membership, RoleGrant, RoleGrantStatus
 from opentrm.accounts.policy import Action, Actor, active_memberships
 from opentrm.accounts.roles import Role
@@ -92,8 +93,8 @@ def choose_organisation(request: HttpRequest) -> HttpResponse:
 
 @actor_required(Action.API_TOKENS_OWN)
 @require_http_methods(["GET", "POST"])
-def account(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def account(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     form = ApiTokenCreateForm(request.POST or None)
     new_secret = None
     if request.method == "POST" and form.is_valid():
@@ -122,8 +123,8 @@ def account(request: HttpRequest) -> HttpResponse:
 
 @actor_required(Action.API_TOKENS_OWN)
 @require_http_methods(["POST"])
-def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def api_token_revoke(request: AuthenticatedHttpRequest, token_id: int) -> HttpResponse:
+    actor = request.actor
     token = get_object_or_404(ApiToken, pk=token_id, membership__user=actor.user)
     services.api_token_revoke(actor=actor, token=token)
     messages.success(request, _("The token was revoked."))
@@ -132,8 +133,8 @@ def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 
 @actor_required(Action.MEMBERS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def member_list(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def member_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     form = MemberCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -154,14 +155,15 @@ def member_list(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("The member was added."))
             return redirect("accounts:member_list")
     members = (
-        Membership.objects.filter(organisation_id=actor.organisation_id)
+        Membership.objects.filter(organisation_id=request.membership.organisation_id)
         .select_related("user")
         .order_by("user__username")
     )
     grants = [
         (grant, actor.may_approve_role_grant(grant))
         for grant in RoleGrant.objects.filter(
-            membership__organisation_id=actor.organisation_id, status=RoleGrantStatus.PENDING
+            membership__organisation_id=request.membership.organisation_id,
+            status=RoleGrantStatus.PENDING,
         ).select_related("membership__user", "requested_by")
     ]
     return render(
@@ -179,8 +181,8 @@ GRANT_PENDING = gettext_lazy(
 
 @actor_required(Action.MEMBERS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def member_change(request: HttpRequest, membership_id: int) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def member_change(request: AuthenticatedHttpRequest, membership_id: int) -> HttpResponse:
+    actor = request.actor
     membership = get_object_or_404(
         Membership.objects.select_related("user"),
         pk=membership_id,
@@ -221,8 +223,8 @@ def _own_pending_grant(actor: Actor, grant_id: int) -> RoleGrant:
 
 @actor_required(Action.MEMBERS_MANAGE)
 @require_http_methods(["POST"])
-def role_grant_approve(request: HttpRequest, grant_id: int) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def role_grant_approve(request: AuthenticatedHttpRequest, grant_id: int) -> HttpResponse:
+    actor = request.actor
     grant = _own_pending_grant(actor, grant_id)
     if not actor.may_approve_role_grant(grant):
         raise PermissionDenied(_("A second administrator must approve a grant you requested."))
@@ -233,8 +235,8 @@ def role_grant_approve(request: HttpRequest, grant_id: int) -> HttpResponse:
 
 @actor_required(Action.MEMBERS_MANAGE)
 @require_http_methods(["POST"])
-def role_grant_refuse(request: HttpRequest, grant_id: int) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def role_grant_refuse(request: AuthenticatedHttpRequest, grant_id: int) -> HttpResponse:
+    actor = request.actor
     grant = _own_pending_grant(actor, grant_id)
     if not actor.may_manage_membership(grant.membership):
         raise PermissionDenied

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
-from opentrm.accounts.policy import Action, Actor
+from opentrm.accounts.http import AuthenticatedHttpRequest
+from opentrm.accounts.policy import Action
 from opentrm.agreements import documents, selectors, services, states
 from opentrm.agreements.access import access_agreement, may_edit_agreement
 from opentrm.agreements.forms import (
@@ -36,11 +37,6 @@ from opentrm.core.forms import add_service_errors
 from opentrm.core.pdf import PdfUnavailableError
 
 
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
-
-
 def _detail(agreement: Agreement, anchor: str = "") -> HttpResponse:
     url = reverse("agreements:agreement_detail", args=[agreement.pk])
     return redirect(url + (f"#{anchor}" if anchor else ""))
@@ -55,8 +51,8 @@ def _form_page(
 
 @require_http_methods(["GET"])
 @actor_required(Action.AGREEMENT_VIEW)
-def agreement_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+def agreement_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     today = timezone.localdate()
     visible = selectors.agreement_list(actor=actor, on=today)
     parties = sorted(
@@ -83,8 +79,8 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.AGREEMENT_EDIT)
-def agreement_create(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+def agreement_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     form = AgreementForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -101,8 +97,8 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @actor_required(Action.AGREEMENT_VIEW)
-def agreement_detail(request: HttpRequest, agreement_id: int) -> HttpResponse:
-    actor = _actor(request)
+def agreement_detail(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
+    actor = request.actor
     agreement = access_agreement(actor, agreement_id)
     today = timezone.localdate()
     summary = states.summary(agreement, today)
@@ -149,8 +145,8 @@ def agreement_detail(request: HttpRequest, agreement_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.AGREEMENT_EDIT)
-def agreement_edit(request: HttpRequest, agreement_id: int) -> HttpResponse:
-    actor = _actor(request)
+def agreement_edit(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
+    actor = request.actor
     agreement = access_agreement(actor, agreement_id, action="edit")
     draft = states.latest_version(agreement)
     form = AgreementForm(request.POST or None, agreement=agreement, draft=draft)
@@ -174,8 +170,8 @@ def agreement_edit(request: HttpRequest, agreement_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.AGREEMENT_EDIT)
-def party_add(request: HttpRequest, agreement_id: int) -> HttpResponse:
-    actor = _actor(request)
+def party_add(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
+    actor = request.actor
     agreement = access_agreement(actor, agreement_id, action="edit")
     form = PartyAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -198,8 +194,8 @@ def party_add(request: HttpRequest, agreement_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.AGREEMENT_EDIT)
-def party_edit(request: HttpRequest, agreement_id: int, party_id: int) -> HttpResponse:
-    actor = _actor(request)
+def party_edit(request: AuthenticatedHttpRequest, agreement_id: int, party_id: int) -> HttpResponse:
+    actor = request.actor
     agreement = access_agreement(actor, agreement_id, action="edit")
     draft = states.latest_version(agreement)
     party = next((p for p in draft.parties.all() if p.pk == party_id), None)
@@ -232,8 +228,8 @@ def party_edit(request: HttpRequest, agreement_id: int, party_id: int) -> HttpRe
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.AGREEMENT_EDIT)
-def flow_edit(request: HttpRequest, agreement_id: int) -> HttpResponse:
-    actor = _actor(request)
+def flow_edit(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
+    actor = request.actor
     agreement = access_agreement(actor, agreement_id, action="edit")
     form = FlowForm(request.POST or None, version=states.latest_version(agreement))
     if request.method == "POST" and form.is_valid():
@@ -255,9 +251,9 @@ def flow_edit(request: HttpRequest, agreement_id: int) -> HttpResponse:
 
 @require_http_methods(["POST"])
 @actor_required(Action.AGREEMENT_EDIT)
-def flow_approve(request: HttpRequest, agreement_id: int) -> HttpResponse:
+def flow_approve(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
     """The sender organisation approves a flow out of it (a button on the agreement page)."""
-    actor = _actor(request)
+    actor = request.actor
     agreement = access_agreement(actor, agreement_id, action="edit")
     form = FlowApproveForm(request.POST)
     if not form.is_valid():
@@ -281,8 +277,8 @@ def flow_approve(request: HttpRequest, agreement_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.AGREEMENT_EDIT)
-def signature_record(request: HttpRequest, agreement_id: int) -> HttpResponse:
-    actor = _actor(request)
+def signature_record(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
+    actor = request.actor
     agreement = access_agreement(actor, agreement_id, action="edit")
     form = SignatureForm(
         request.POST or None,
@@ -310,8 +306,8 @@ def signature_record(request: HttpRequest, agreement_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.AGREEMENT_EDIT)
-def agreement_amend(request: HttpRequest, agreement_id: int) -> HttpResponse:
-    actor = _actor(request)
+def agreement_amend(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
+    actor = request.actor
     agreement = access_agreement(actor, agreement_id, action="edit")
     form = AmendForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -337,8 +333,8 @@ def agreement_amend(request: HttpRequest, agreement_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.AGREEMENT_EDIT)
-def agreement_terminate(request: HttpRequest, agreement_id: int) -> HttpResponse:
-    actor = _actor(request)
+def agreement_terminate(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
+    actor = request.actor
     agreement = access_agreement(actor, agreement_id, action="edit")
     form = TerminateForm(request.POST or None, initial={"version": agreement.version})
     if request.method == "POST" and form.is_valid():
@@ -362,8 +358,8 @@ def agreement_terminate(request: HttpRequest, agreement_id: int) -> HttpResponse
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.AGREEMENT_EDIT)
-def meeting_add(request: HttpRequest, agreement_id: int) -> HttpResponse:
-    actor = _actor(request)
+def meeting_add(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
+    actor = request.actor
     agreement = access_agreement(actor, agreement_id, action="edit")
     form = MeetingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -384,8 +380,10 @@ def meeting_add(request: HttpRequest, agreement_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.AGREEMENT_EDIT)
-def meeting_cancel(request: HttpRequest, agreement_id: int, meeting_id: int) -> HttpResponse:
-    actor = _actor(request)
+def meeting_cancel(
+    request: AuthenticatedHttpRequest, agreement_id: int, meeting_id: int
+) -> HttpResponse:
+    actor = request.actor
     agreement = access_agreement(actor, agreement_id, action="edit")
     form = MeetingCancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -406,8 +404,8 @@ def meeting_cancel(request: HttpRequest, agreement_id: int, meeting_id: int) -> 
 
 @require_http_methods(["GET"])
 @actor_required(Action.AGREEMENT_VIEW)
-def agreement_pdf(request: HttpRequest, agreement_id: int) -> HttpResponse:
-    actor = _actor(request)
+def agreement_pdf(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
+    actor = request.actor
     agreement = access_agreement(actor, agreement_id)
     number = request.GET.get("version", "")
     try:

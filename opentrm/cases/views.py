@@ -4,13 +4,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
@@ -39,15 +40,10 @@ from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors
 
 
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
-
-
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_REGISTER)
-def case_register(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+def case_register(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     form = CaseRegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -73,8 +69,8 @@ def case_register(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @actor_required(Action.CASE_VIEW)
-def case_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     mine_only = request.GET.get("mine") == "1"
     cases = selectors.case_list(actor=actor, mine_only=mine_only)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
@@ -100,8 +96,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @actor_required(Action.CASE_VIEW)
-def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def case_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     view = selectors.case_view(
         actor=actor, case=case, is_child=states.is_child_case(case, timezone.localdate())
@@ -167,8 +163,8 @@ def _consent_state(consent: ConsentRecord, *, counted: bool = True, corrected: b
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CONSENT_RECORD)
-def consent_create(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def consent_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     # Before the form's transaction: a refusal is audited and nothing is written.
     require_widening(may_record_consent(actor, case), actor, case, action="consent.record")
@@ -245,8 +241,10 @@ def _attach_signed_form(actor: Actor, consent: ConsentRecord, upload: UploadedFi
 
 @require_http_methods(["POST"])
 @actor_required(Action.CONSENT_RECORD)
-def consent_withdraw(request: HttpRequest, public_id: str, consent_id: int) -> HttpResponse:
-    actor = _actor(request)
+def consent_withdraw(
+    request: AuthenticatedHttpRequest, public_id: str, consent_id: int
+) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     consent = get_object_or_404(ConsentRecord, pk=consent_id, case=case)
     try:
@@ -260,8 +258,8 @@ def consent_withdraw(request: HttpRequest, public_id: str, consent_id: int) -> H
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def case_delete(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def case_delete(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id, action="delete")
     form = CaseDeleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -273,9 +271,9 @@ def case_delete(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def person_edit(request: HttpRequest, public_id: str) -> HttpResponse:
+def person_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     """Edit what the actor's role may edit about the person (identity, contact)."""
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     editable = editable_groups(actor, case) & {FieldGroup.IDENTITY, FieldGroup.CONTACT}
     if not editable:

@@ -11,13 +11,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
@@ -37,11 +38,6 @@ from opentrm.cases.models import (
 from opentrm.cases.services import assessments as services
 from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors
-
-
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
 
 
 def _viewed(actor: Actor, case: Case, view: str) -> None:
@@ -158,9 +154,9 @@ def assessments_context(actor: Actor, case: Case) -> dict[str, Any]:
 
 @require_GET
 @actor_required(Action.CASE_VIEW)
-def assessment_list(request: HttpRequest, public_id: str) -> HttpResponse:
+def assessment_list(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     """Every assessment of the case, newest first, optionally of one kind."""
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     if not services.may_view_assistance(actor, case):
         raise PermissionDenied
@@ -186,8 +182,8 @@ def assessment_list(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def assessment_create(request: HttpRequest, public_id: str, kind: str) -> HttpResponse:
-    actor = _actor(request)
+def assessment_create(request: AuthenticatedHttpRequest, public_id: str, kind: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     if kind not in AssessmentKind.values:
         raise Http404
@@ -221,8 +217,10 @@ def _own_assessment(actor: Actor, case: Case, assessment_id: int) -> Assessment:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def assessment_edit(request: HttpRequest, public_id: str, assessment_id: int) -> HttpResponse:
-    actor = _actor(request)
+def assessment_edit(
+    request: AuthenticatedHttpRequest, public_id: str, assessment_id: int
+) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     assessment = _own_assessment(actor, case, assessment_id)
     form = AssessmentForm(request.POST or None, kind=assessment.kind, assessment=assessment)
@@ -257,8 +255,10 @@ def assessment_edit(request: HttpRequest, public_id: str, assessment_id: int) ->
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def assessment_delete(request: HttpRequest, public_id: str, assessment_id: int) -> HttpResponse:
-    actor = _actor(request)
+def assessment_delete(
+    request: AuthenticatedHttpRequest, public_id: str, assessment_id: int
+) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     assessment = _own_assessment(actor, case, assessment_id)
     form = AssessmentDeleteForm(request.POST or None, initial={"version": assessment.version})
@@ -289,8 +289,8 @@ def assessment_delete(request: HttpRequest, public_id: str, assessment_id: int) 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def health_edit(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def health_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     if not services.may_edit_health(actor, case):
         raise PermissionDenied

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
@@ -33,11 +34,6 @@ from opentrm.cases.services.child import (
 )
 from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors
-
-
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
 
 
 def _safeguards(case: Case) -> ChildSafeguards | None:
@@ -82,8 +78,8 @@ def child_context(actor: Actor, case: Case) -> dict[str, Any]:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def child_safeguards_edit(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def child_safeguards_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     if not may_edit_safeguards(actor, case):
         raise PermissionDenied
@@ -116,10 +112,10 @@ def child_safeguards_edit(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.TASK_MANAGE)
-def country_contact(request: HttpRequest, public_id: str) -> HttpResponse:
+def country_contact(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     """Plan a contact with a country's authorities; refused towards a child's country of
     origin once the child has requested or indicated asylum."""
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     form = CountryContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -11,13 +11,14 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
@@ -45,11 +46,6 @@ from opentrm.core.forms import add_service_errors
 
 SECTION_LIMIT = 50  # rows of each list on the case page
 TIMELINE_PAGE_SIZE = 100
-
-
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
 
 
 def _case_url(case: Case, anchor: str) -> str:
@@ -160,8 +156,8 @@ def _document(case: Case, document_id: str) -> CaseDocument:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.DOCUMENT_ADD)
-def document_create(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def document_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     if not document_services.may_add_documents(actor, case):
         raise PermissionDenied
@@ -197,9 +193,11 @@ def document_create(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_GET
 @actor_required(Action.CASE_VIEW)
-def document_download(request: HttpRequest, public_id: str, document_id: str) -> HttpResponse:
+def document_download(
+    request: AuthenticatedHttpRequest, public_id: str, document_id: str
+) -> HttpResponse:
     """The only way to a document's file: the case must be visible and its group too."""
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     document = _document(case, document_id)
     if not document_services.may_view_document(actor, case, document):
@@ -230,8 +228,10 @@ def document_response(handle: Any, document: CaseDocument) -> FileResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.DOCUMENT_ADD)
-def document_delete(request: HttpRequest, public_id: str, document_id: str) -> HttpResponse:
-    actor = _actor(request)
+def document_delete(
+    request: AuthenticatedHttpRequest, public_id: str, document_id: str
+) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     document = _document(case, document_id)
     if not document_services.may_delete_document(actor, case, document):
@@ -264,8 +264,8 @@ def document_delete(request: HttpRequest, public_id: str, document_id: str) -> H
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.NOTE_ADD)
-def note_create(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def note_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     form = NoteForm(request.POST or None, groups=note_services.note_groups(actor, case))
     if request.method == "POST" and form.is_valid():
@@ -287,8 +287,8 @@ def note_create(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.NOTE_ADD)
-def note_delete(request: HttpRequest, public_id: str, note_id: int) -> HttpResponse:
-    actor = _actor(request)
+def note_delete(request: AuthenticatedHttpRequest, public_id: str, note_id: int) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     note = get_object_or_404(note_services.visible_notes(actor, case), pk=note_id)
     if not note_services.may_delete_note(actor, note):
@@ -317,8 +317,8 @@ def note_delete(request: HttpRequest, public_id: str, note_id: int) -> HttpRespo
 
 @require_GET
 @actor_required(Action.CASE_VIEW)
-def case_timeline_view(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def case_timeline_view(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     entries = case_timeline(actor=actor, case=case)
     page = Paginator(entries, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -351,8 +351,8 @@ def _participant(case: Case, participant_id: int) -> CaseParticipant:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_PARTICIPANTS_MANAGE)
-def participant_add(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def participant_add(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     require_widening(
         participant_services.may_manage_participants(actor, case),
@@ -380,8 +380,10 @@ def participant_add(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_POST
 @actor_required(Action.CASE_PARTICIPANTS_MANAGE)
-def participant_remove(request: HttpRequest, public_id: str, participant_id: int) -> HttpResponse:
-    actor = _actor(request)
+def participant_remove(
+    request: AuthenticatedHttpRequest, public_id: str, participant_id: int
+) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     participant = _participant(case, participant_id)
     try:
@@ -400,10 +402,10 @@ def participant_remove(request: HttpRequest, public_id: str, participant_id: int
 @require_POST
 @actor_required(Action.CASE_PARTICIPANTS_MANAGE)
 def participant_consent_taker(
-    request: HttpRequest, public_id: str, participant_id: int
+    request: AuthenticatedHttpRequest, public_id: str, participant_id: int
 ) -> HttpResponse:
     """The owner names (``takes_consent=1``) or un-names (``0``) a consent-taker."""
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     participant = _participant(case, participant_id)
     takes_consent = request.POST.get("takes_consent")
@@ -431,9 +433,9 @@ def participant_consent_taker(
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_PARTICIPANTS_MANAGE)
 def participant_case_manager(
-    request: HttpRequest, public_id: str, participant_id: int
+    request: AuthenticatedHttpRequest, public_id: str, participant_id: int
 ) -> HttpResponse:
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     participant = _participant(case, participant_id)
     if not participant_services.may_set_case_manager(actor, participant):

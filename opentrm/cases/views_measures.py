@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor
 from opentrm.cases import services
 from opentrm.cases.access import access_case
@@ -39,11 +40,6 @@ from opentrm.cases.services.measures import may_see_measure_notes, may_see_sop, 
 from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors as add_service_error
 from opentrm.directory.models import Country
-
-
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
 
 
 def _home_country(actor: Actor) -> Country:
@@ -73,9 +69,9 @@ def _back_to(case: Case, anchor: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.MEASURE_EDIT)
-def measure_plan(request: HttpRequest, public_id: str, code: str) -> HttpResponse:
+def measure_plan(request: AuthenticatedHttpRequest, public_id: str, code: str) -> HttpResponse:
     """Put a measure on the case; the directory's responsible body is suggested."""
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     item = effective_measure(case_country(case), code)
     if item is None or not item.is_enabled or not may_see_sop(actor, case, item.sop_code):
@@ -119,9 +115,9 @@ def measure_plan(request: HttpRequest, public_id: str, code: str) -> HttpRespons
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.MEASURE_EDIT)
-def measure_edit(request: HttpRequest, public_id: str, code: str) -> HttpResponse:
+def measure_edit(request: AuthenticatedHttpRequest, public_id: str, code: str) -> HttpResponse:
     """Change a measure on the case: status, who, dates, notes. Guards explain any refusal."""
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     measure = get_object_or_404(
         CaseMeasure.objects.select_related("responsible_organisation", "responsible_person"),
@@ -186,9 +182,9 @@ def measure_edit(request: HttpRequest, public_id: str, code: str) -> HttpRespons
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.IDENTIFICATION_RECORD)
-def identification_create(request: HttpRequest, public_id: str) -> HttpResponse:
+def identification_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     """Record an identification decision; a formal one only by the roles the country names."""
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     home = _home_country(actor)
     form = IdentificationForm(
@@ -233,9 +229,9 @@ def identification_create(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.MEASURE_EDIT)
-def reflection_start(request: HttpRequest, public_id: str) -> HttpResponse:
+def reflection_start(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     """Start the recovery and reflection period (by default for the country's number of days)."""
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     home = _home_country(actor)
     form = ReflectionPeriodForm(request.POST or None, initial={"starts_on": timezone.localdate()})
@@ -267,9 +263,9 @@ def reflection_start(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_SETTINGS_EDIT)
-def case_settings(request: HttpRequest) -> HttpResponse:
+def case_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The national coordinator's page: reflection days, who identifies, the measure list."""
-    actor = _actor(request)
+    actor = request.actor
     country = _home_country(actor)
     settings = country_settings(country)
     form = CountrySettingsForm(
@@ -310,9 +306,9 @@ def case_settings(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_SETTINGS_EDIT)
-def measure_setting_edit(request: HttpRequest, code: str) -> HttpResponse:
+def measure_setting_edit(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """Rename, switch off or on, or set the default deadline of one measure in the country."""
-    actor = _actor(request)
+    actor = request.actor
     country = _home_country(actor)
     item = effective_measure(country, code)
     if item is None:
@@ -345,9 +341,9 @@ def measure_setting_edit(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_SETTINGS_EDIT)
-def measure_setting_create(request: HttpRequest) -> HttpResponse:
+def measure_setting_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Add a measure of the country's own to one of the five procedures."""
-    actor = _actor(request)
+    actor = request.actor
     country = _home_country(actor)
     form = CustomMeasureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

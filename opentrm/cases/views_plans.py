@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
@@ -48,11 +49,6 @@ from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors
 
 REVIEWS_SHOWN = 5
-
-
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
 
 
 def _viewed(actor: Actor, case: Case, view: str) -> None:
@@ -205,8 +201,8 @@ def _plan_form_page(
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def plan_create(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def plan_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     _require_edit(actor, case)
     return _plan_form_page(request, actor, case, None)
@@ -214,8 +210,8 @@ def plan_create(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def plan_edit(request: HttpRequest, public_id: str, plan_id: int) -> HttpResponse:
-    actor = _actor(request)
+def plan_edit(request: AuthenticatedHttpRequest, public_id: str, plan_id: int) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     _require_edit(actor, case)
     plan = _plan(case, plan_id)
@@ -227,9 +223,9 @@ def plan_edit(request: HttpRequest, public_id: str, plan_id: int) -> HttpRespons
 
 @require_GET
 @actor_required(Action.CASE_VIEW)
-def plan_detail(request: HttpRequest, public_id: str, plan_id: int) -> HttpResponse:
+def plan_detail(request: AuthenticatedHttpRequest, public_id: str, plan_id: int) -> HttpResponse:
     """One revision of the plan, as it was agreed."""
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     _require_view(actor, case)
     plan = _plan(case, plan_id)
@@ -243,8 +239,10 @@ def plan_detail(request: HttpRequest, public_id: str, plan_id: int) -> HttpRespo
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def plan_acknowledge(request: HttpRequest, public_id: str, plan_id: int) -> HttpResponse:
-    actor = _actor(request)
+def plan_acknowledge(
+    request: AuthenticatedHttpRequest, public_id: str, plan_id: int
+) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     _require_edit(actor, case)
     plan = _plan(case, plan_id)
@@ -290,10 +288,10 @@ def _version(request: HttpRequest) -> int | None:
 
 @require_POST
 @actor_required(Action.CASE_VIEW)
-def plan_activate(request: HttpRequest, public_id: str, plan_id: int) -> HttpResponse:
+def plan_activate(request: AuthenticatedHttpRequest, public_id: str, plan_id: int) -> HttpResponse:
     """Put the draft into force; refused, with every reason, until the person acknowledged it
     and consent to implement it is in force (SOP-P4)."""
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     _require_edit(actor, case)
     plan = _plan(case, plan_id)
@@ -316,9 +314,9 @@ def plan_activate(request: HttpRequest, public_id: str, plan_id: int) -> HttpRes
 
 @require_POST
 @actor_required(Action.CASE_VIEW)
-def plan_revise(request: HttpRequest, public_id: str, plan_id: int) -> HttpResponse:
+def plan_revise(request: AuthenticatedHttpRequest, public_id: str, plan_id: int) -> HttpResponse:
     """A new draft revision of the active plan, to change it with the person."""
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     _require_edit(actor, case)
     plan = _plan(case, plan_id)
@@ -337,8 +335,8 @@ def plan_revise(request: HttpRequest, public_id: str, plan_id: int) -> HttpRespo
 
 @require_POST
 @actor_required(Action.CASE_VIEW)
-def plan_close(request: HttpRequest, public_id: str, plan_id: int) -> HttpResponse:
-    actor = _actor(request)
+def plan_close(request: AuthenticatedHttpRequest, public_id: str, plan_id: int) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     _require_edit(actor, case)
     plan = _plan(case, plan_id)
@@ -361,8 +359,8 @@ def plan_close(request: HttpRequest, public_id: str, plan_id: int) -> HttpRespon
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def risk_plan_edit(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def risk_plan_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     _require_edit(actor, case)
     plan = RiskManagementPlan.objects.filter(case=case).first()
@@ -393,8 +391,8 @@ def risk_plan_edit(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def risk_plan_review(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def risk_plan_review(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     _require_edit(actor, case)
     plan = RiskManagementPlan.objects.filter(case=case).first()

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
@@ -43,11 +44,6 @@ from opentrm.cases.services.proceedings import (
 )
 from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors
-
-
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
 
 
 @dataclass(frozen=True)
@@ -100,8 +96,8 @@ def proceedings_context(actor: Actor, case: Case) -> dict[str, Any]:
     }
 
 
-def _editable_case(request: HttpRequest, public_id: str) -> tuple[Actor, Case]:
-    actor = _actor(request)
+def _editable_case(request: AuthenticatedHttpRequest, public_id: str) -> tuple[Actor, Case]:
+    actor = request.actor
     case = access_case(actor, public_id)
     if not may_edit_proceedings(actor, case):
         raise PermissionDenied
@@ -124,7 +120,7 @@ def _back(case: Case, anchor: str = "proceedings") -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def proceeding_create(request: HttpRequest, public_id: str) -> HttpResponse:
+def proceeding_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
     form = ProceedingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -151,7 +147,9 @@ def proceeding_create(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def proceeding_edit(request: HttpRequest, public_id: str, proceeding_id: int) -> HttpResponse:
+def proceeding_edit(
+    request: AuthenticatedHttpRequest, public_id: str, proceeding_id: int
+) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
     proceeding = get_object_or_404(Proceeding, pk=proceeding_id, case=case)
     proceeding.case = case
@@ -183,7 +181,7 @@ def proceeding_edit(request: HttpRequest, public_id: str, proceeding_id: int) ->
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def no_contact_create(request: HttpRequest, public_id: str) -> HttpResponse:
+def no_contact_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
     form = NoContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -204,7 +202,9 @@ def no_contact_create(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def no_contact_delete(request: HttpRequest, public_id: str, entry_id: int) -> HttpResponse:
+def no_contact_delete(
+    request: AuthenticatedHttpRequest, public_id: str, entry_id: int
+) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
     entry = get_object_or_404(NoContactPerson, pk=entry_id, case=case, removed_at__isnull=True)
     entry.case = case
@@ -229,7 +229,7 @@ def no_contact_delete(request: HttpRequest, public_id: str, entry_id: int) -> Ht
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def hearing_create(request: HttpRequest, public_id: str) -> HttpResponse:
+def hearing_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
     form = HearingForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
@@ -256,7 +256,9 @@ def _hearing(case: Case, hearing_id: int) -> Hearing:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def hearing_edit(request: HttpRequest, public_id: str, hearing_id: int) -> HttpResponse:
+def hearing_edit(
+    request: AuthenticatedHttpRequest, public_id: str, hearing_id: int
+) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
     hearing = _hearing(case, hearing_id)
     form = HearingForm(request.POST or None, case=case, hearing=hearing)
@@ -289,7 +291,9 @@ def hearing_edit(request: HttpRequest, public_id: str, hearing_id: int) -> HttpR
 
 @require_POST
 @actor_required(Action.CASE_VIEW)
-def hearing_cancel_view(request: HttpRequest, public_id: str, hearing_id: int) -> HttpResponse:
+def hearing_cancel_view(
+    request: AuthenticatedHttpRequest, public_id: str, hearing_id: int
+) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
     hearing = _hearing(case, hearing_id)
     try:

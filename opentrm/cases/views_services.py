@@ -10,13 +10,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
@@ -34,11 +35,6 @@ from opentrm.cases.services.service_delivery import (
 )
 from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors
-
-
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
 
 
 @dataclass(frozen=True)
@@ -81,8 +77,8 @@ def services_context(actor: Actor, case: Case) -> dict[str, Any]:
     return {"services_section": ServicesSection(groups=groups, may_edit=may_edit)}
 
 
-def _editable_case(request: HttpRequest, public_id: str) -> tuple[Actor, Case]:
-    actor = _actor(request)
+def _editable_case(request: AuthenticatedHttpRequest, public_id: str) -> tuple[Actor, Case]:
+    actor = request.actor
     case = access_case(actor, public_id)
     if not may_edit_services(actor, case):
         raise PermissionDenied
@@ -113,7 +109,7 @@ def _back(case: Case) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def service_create(request: HttpRequest, public_id: str) -> HttpResponse:
+def service_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
     form = ServiceForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
@@ -140,7 +136,9 @@ def service_create(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def service_edit(request: HttpRequest, public_id: str, service_id: int) -> HttpResponse:
+def service_edit(
+    request: AuthenticatedHttpRequest, public_id: str, service_id: int
+) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
     service = _service(case, service_id)
     form = ServiceForm(request.POST or None, case=case, service=service, correcting=True)
@@ -168,7 +166,9 @@ def service_edit(request: HttpRequest, public_id: str, service_id: int) -> HttpR
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def service_status(request: HttpRequest, public_id: str, service_id: int) -> HttpResponse:
+def service_status(
+    request: AuthenticatedHttpRequest, public_id: str, service_id: int
+) -> HttpResponse:
     """Move a service on: accepted, delivered or refused."""
     actor, case = _editable_case(request, public_id)
     service = _service(case, service_id)
@@ -199,7 +199,9 @@ def service_status(request: HttpRequest, public_id: str, service_id: int) -> Htt
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def service_remove(request: HttpRequest, public_id: str, service_id: int) -> HttpResponse:
+def service_remove(
+    request: AuthenticatedHttpRequest, public_id: str, service_id: int
+) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
     service = _service(case, service_id)
     form = ServiceDeleteForm(request.POST or None, initial={"version": service.version})

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
@@ -29,11 +30,6 @@ from opentrm.core.forms import add_service_errors
 PAGE_SIZE = 50
 
 
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
-
-
 def tasks_context(actor: Actor, case: Case) -> dict[str, Any]:
     """The case page's tasks section: the acting organisation's own tasks on the case."""
     open_tasks, done_tasks = services.case_tasks(actor=actor, case=case)
@@ -47,8 +43,8 @@ def tasks_context(actor: Actor, case: Case) -> dict[str, Any]:
 
 @require_GET
 @actor_required(Action.CASE_VIEW)
-def task_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+def task_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     try:
         view = TaskView(request.GET.get("show", TaskView.MINE))
     except ValueError:
@@ -90,8 +86,8 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.TASK_MANAGE)
-def task_create(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def task_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     form = TaskForm(request.POST or None, organisation_id=actor.organisation_id)
     if request.method == "POST" and form.is_valid():
@@ -122,9 +118,9 @@ def _back(request: HttpRequest, case: Case) -> HttpResponseRedirect:
 
 
 def _change_state(
-    request: HttpRequest, public_id: str, task_id: int, *, done: bool
+    request: AuthenticatedHttpRequest, public_id: str, task_id: int, *, done: bool
 ) -> HttpResponse:
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     # Another organisation's task on the same case is not there for this actor.
     task = get_object_or_404(Task, pk=task_id, case=case, organisation_id=actor.organisation_id)
@@ -147,11 +143,11 @@ def _change_state(
 
 @require_POST
 @actor_required(Action.TASK_MANAGE)
-def task_complete(request: HttpRequest, public_id: str, task_id: int) -> HttpResponse:
+def task_complete(request: AuthenticatedHttpRequest, public_id: str, task_id: int) -> HttpResponse:
     return _change_state(request, public_id, task_id, done=True)
 
 
 @require_POST
 @actor_required(Action.TASK_MANAGE)
-def task_reopen(request: HttpRequest, public_id: str, task_id: int) -> HttpResponse:
+def task_reopen(request: AuthenticatedHttpRequest, public_id: str, task_id: int) -> HttpResponse:
     return _change_state(request, public_id, task_id, done=False)

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from opentrm.accounts.decorators import actor_required
-from opentrm.accounts.policy import Action, Actor
+from opentrm.accounts.http import AuthenticatedHttpRequest
+from opentrm.accounts.policy import Action
 from opentrm.core.errors import ConflictError
 from opentrm.directory import services
 from opentrm.directory.access import (
@@ -34,11 +35,6 @@ from opentrm.directory.forms_edit import (
     channel_formset,
     new_channel_row,
 )
-
-
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
 
 
 def _back(request: HttpRequest, default: HttpResponseRedirect) -> HttpResponseRedirect:
@@ -71,8 +67,8 @@ def _channel_row(request: HttpRequest) -> HttpResponse:
 
 @actor_required(Action.DIRECTORY_EDIT)
 @require_http_methods(["GET", "POST"])
-def organisation_create(request: HttpRequest, country_code: str) -> HttpResponse:
-    actor = _actor(request)
+def organisation_create(request: AuthenticatedHttpRequest, country_code: str) -> HttpResponse:
+    actor = request.actor
     country = access_country(actor, country_code, action="change")
     form = OrganisationForm(request.POST if request.method == "POST" else None, country=country)
     if form.is_valid():
@@ -94,8 +90,8 @@ def organisation_create(request: HttpRequest, country_code: str) -> HttpResponse
 
 @actor_required(Action.DIRECTORY_EDIT)
 @require_http_methods(["GET", "POST"])
-def organisation_edit(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    actor = _actor(request)
+def organisation_edit(request: AuthenticatedHttpRequest, organisation_id: int) -> HttpResponse:
+    actor = request.actor
     organisation = access_organisation(actor, organisation_id, action="change")
     # The service writes the input onto the object; keep what the page is about.
     name = organisation.name
@@ -128,8 +124,8 @@ def organisation_edit(request: HttpRequest, organisation_id: int) -> HttpRespons
 
 @actor_required(Action.DIRECTORY_EDIT)
 @require_POST
-def organisation_verify(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    actor = _actor(request)
+def organisation_verify(request: AuthenticatedHttpRequest, organisation_id: int) -> HttpResponse:
+    actor = request.actor
     organisation = access_organisation(actor, organisation_id, action="change")
     services.organisation_verify(actor=actor, organisation=organisation)
     messages.success(
@@ -140,10 +136,10 @@ def organisation_verify(request: HttpRequest, organisation_id: int) -> HttpRespo
 
 @actor_required(Action.DIRECTORY_EDIT)
 @require_http_methods(["GET", "POST"])
-def contact_point_create(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    actor = _actor(request)
+def contact_point_create(request: AuthenticatedHttpRequest, organisation_id: int) -> HttpResponse:
+    actor = request.actor
     organisation = access_organisation(actor, organisation_id, action="change")
-    if request.htmx and ADD_CHANNEL in request.GET:  # type: ignore[attr-defined]
+    if request.htmx and ADD_CHANNEL in request.GET:
         return _channel_row(request)
     data = request.POST if request.method == "POST" else None
     form = ContactPointForm(data)
@@ -171,10 +167,10 @@ def contact_point_create(request: HttpRequest, organisation_id: int) -> HttpResp
 
 @actor_required(Action.DIRECTORY_EDIT)
 @require_http_methods(["GET", "POST"])
-def contact_point_edit(request: HttpRequest, contact_point_id: int) -> HttpResponse:
-    actor = _actor(request)
+def contact_point_edit(request: AuthenticatedHttpRequest, contact_point_id: int) -> HttpResponse:
+    actor = request.actor
     contact_point = access_contact_point(actor, contact_point_id, action="change")
-    if request.htmx and ADD_CHANNEL in request.GET:  # type: ignore[attr-defined]
+    if request.htmx and ADD_CHANNEL in request.GET:
         return _channel_row(request)
     position = contact_point.position
     data = request.POST if request.method == "POST" else None
@@ -212,8 +208,8 @@ def contact_point_edit(request: HttpRequest, contact_point_id: int) -> HttpRespo
 
 @actor_required(Action.DIRECTORY_EDIT)
 @require_POST
-def contact_point_verify(request: HttpRequest, contact_point_id: int) -> HttpResponse:
-    actor = _actor(request)
+def contact_point_verify(request: AuthenticatedHttpRequest, contact_point_id: int) -> HttpResponse:
+    actor = request.actor
     contact_point = access_contact_point(actor, contact_point_id, action="change")
     services.contact_point_verify(actor=actor, contact_point=contact_point)
     messages.success(request, _("The contact point was marked as verified today."))
@@ -222,8 +218,8 @@ def contact_point_verify(request: HttpRequest, contact_point_id: int) -> HttpRes
 
 @actor_required(Action.DIRECTORY_EDIT)
 @require_http_methods(["GET", "POST"])
-def responsibility_create(request: HttpRequest, country_code: str) -> HttpResponse:
-    actor = _actor(request)
+def responsibility_create(request: AuthenticatedHttpRequest, country_code: str) -> HttpResponse:
+    actor = request.actor
     country = access_country(actor, country_code, action="change")
     if request.method == "POST":
         form = ResponsibilityForm(request.POST, country=country)
@@ -244,15 +240,17 @@ def responsibility_create(request: HttpRequest, country_code: str) -> HttpRespon
             messages.success(request, _("The responsibility was assigned."))
             return redirect("directory:country_detail", country.code)
     template = "directory/responsibility_form.html"
-    if request.htmx and request.method == "GET":  # type: ignore[attr-defined]
+    if request.htmx and request.method == "GET":
         template += "#contact-point-field"
     return render(request, template, {"form": form, "country": country})
 
 
 @actor_required(Action.DIRECTORY_EDIT)
 @require_POST
-def responsibility_remove(request: HttpRequest, responsibility_id: int) -> HttpResponse:
-    actor = _actor(request)
+def responsibility_remove(
+    request: AuthenticatedHttpRequest, responsibility_id: int
+) -> HttpResponse:
+    actor = request.actor
     responsibility = access_responsibility(actor, responsibility_id, action="change")
     if not ResponsibilityRemoveForm(request.POST).is_valid():
         return render(request, "errors/400.html", status=400)

@@ -10,12 +10,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Access, Action, Actor, FieldGroup
 from opentrm.referrals.access import is_receiver
 from opentrm.referrals.forms_import import ImportForm
@@ -28,15 +29,10 @@ S = ReferralStatus
 _OFFER_ONLY = (S.DRAFT, S.SENT, S.DECLINED, S.WITHDRAWN)
 
 
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
-
-
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_RESPOND)
-def referral_import(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+def referral_import(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

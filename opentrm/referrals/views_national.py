@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
@@ -39,11 +40,6 @@ from opentrm.referrals.views_template import template_context
 PAGE_SIZE = 50
 
 
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
-
-
 def _detail_url(referral: Referral) -> str:
     return reverse("referrals:referral_detail", args=[referral.public_id])
 
@@ -53,8 +49,8 @@ def _detail_url(referral: Referral) -> str:
 
 @require_http_methods(["GET"])
 @actor_required(Action.CASE_VIEW)
-def referral_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+def referral_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     filters = selectors.Filters.parse(
         box=request.GET.get("box", ""),
         status=request.GET.get("status", ""),
@@ -107,10 +103,10 @@ def referral_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_SEND)
-def referral_create(request: HttpRequest, public_id: str) -> HttpResponse:
+def referral_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     """Refer a case within the country: pick the receiver and the details, see what the
     receiver will see (the preview), then send."""
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     # Only the owner refers its case (a participant does not refer it onward); audited.
     require_widening(may_refer_case(actor, case), actor, case, action="referral.send")
@@ -226,8 +222,8 @@ def referral_page_context(actor: Actor, referral: Referral) -> dict[str, Any]:
 
 @require_http_methods(["GET"])
 @actor_required(Action.CASE_VIEW)
-def referral_detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def referral_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     referral = access_referral(actor, public_id)
     record_event(
         event_type=EventType.REFERRAL_VIEWED,
@@ -268,8 +264,8 @@ def _sender_referral(actor: Actor, public_id: str) -> Referral:
     return referral
 
 
-def _simple_step(request: HttpRequest, public_id: str, which: str) -> HttpResponse:
-    actor = _actor(request)
+def _simple_step(request: AuthenticatedHttpRequest, public_id: str, which: str) -> HttpResponse:
+    actor = request.actor
     referral = _receiver_referral(actor, public_id)
     form = StepForm(request.POST)
     if not form.is_valid():
@@ -293,13 +289,13 @@ def _simple_step(request: HttpRequest, public_id: str, which: str) -> HttpRespon
 
 @require_http_methods(["POST"])
 @actor_required(Action.REFERRAL_RESPOND)
-def referral_acknowledge(request: HttpRequest, public_id: str) -> HttpResponse:
+def referral_acknowledge(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     return _simple_step(request, public_id, "acknowledge")
 
 
 @require_http_methods(["POST"])
 @actor_required(Action.REFERRAL_RESPOND)
-def referral_accept(request: HttpRequest, public_id: str) -> HttpResponse:
+def referral_accept(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     return _simple_step(request, public_id, "accept")
 
 
@@ -339,13 +335,13 @@ def _reason_step(
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_RESPOND)
-def referral_decline(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def referral_decline(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     return _reason_step(request, _receiver_referral(actor, public_id), actor, "decline")
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_SEND)
-def referral_withdraw(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def referral_withdraw(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     return _reason_step(request, _sender_referral(actor, public_id), actor, "withdraw")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup
 from opentrm.cases.access import access_case, may_refer_case, require_widening
 from opentrm.cases.services.child import OriginContactBlockedError
@@ -49,11 +50,6 @@ from opentrm.referrals.services import forwarding, national, requests, timelines
 from opentrm.referrals.services import settings as settings_service
 
 S = ReferralStatus
-
-
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
 
 
 def _detail_url(referral: Referral) -> str:
@@ -211,8 +207,8 @@ def _create(request: HttpRequest, actor: Actor, case: Any) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_SEND)
-def request_create_for_case(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def request_create_for_case(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     # A request about a person is the owner's to make; a participant is refused (audited).
     require_widening(may_refer_case(actor, case), actor, case, action="referral.send")
@@ -221,8 +217,8 @@ def request_create_for_case(request: HttpRequest, public_id: str) -> HttpRespons
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_SEND)
-def request_create_thematic(request: HttpRequest) -> HttpResponse:
-    return _create(request, _actor(request), None)
+def request_create_thematic(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return _create(request, request.actor, None)
 
 
 def _request(actor: Actor, public_id: str, *, side: str) -> Referral:
@@ -246,8 +242,8 @@ def _report(request: HttpRequest, error: Exception) -> None:
 
 @require_http_methods(["POST"])
 @actor_required(Action.REFERRAL_SEND)
-def request_send(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def request_send(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     referral = _request(actor, public_id, side="sender")
     form = SendForm(request.POST)
     if not form.is_valid():
@@ -269,8 +265,8 @@ def request_send(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["POST"])
 @actor_required(Action.REFERRAL_RESPOND)
-def request_acknowledge(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def request_acknowledge(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     referral = _request(actor, public_id, side="receiver")
     form = VersionForm(request.POST)
     if not form.is_valid():
@@ -289,8 +285,8 @@ def request_acknowledge(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["POST"])
 @actor_required(Action.REFERRAL_SEND)
-def request_close(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def request_close(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     referral = _request(actor, public_id, side="sender")
     form = VersionForm(request.POST)
     if not form.is_valid():
@@ -355,22 +351,22 @@ def _text_step(request: HttpRequest, referral: Referral, actor: Actor, which: st
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_RESPOND)
-def request_answer(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def request_answer(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     return _text_step(request, _request(actor, public_id, side="receiver"), actor, "answer")
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_RESPOND)
-def request_decline(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def request_decline(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     return _text_step(request, _request(actor, public_id, side="receiver"), actor, "decline")
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_SEND)
-def request_withdraw(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def request_withdraw(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     return _text_step(request, _request(actor, public_id, side="sender"), actor, "withdraw")
 
 
@@ -379,8 +375,8 @@ def request_withdraw(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_RESPOND)
-def referral_forward(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def referral_forward(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     referral = access_referral(actor, public_id)
     if not is_receiver(actor, referral):
         raise PermissionDenied
@@ -426,9 +422,9 @@ def _sender_referral(actor: Actor, public_id: str) -> Referral:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_SEND)
-def referral_export(request: HttpRequest, public_id: str) -> HttpResponse:
+def referral_export(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     """The password-protected PDF and the JSON file, in one ZIP download."""
-    actor = _actor(request)
+    actor = request.actor
     referral = _sender_referral(actor, public_id)
     form = ExportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -462,8 +458,8 @@ def referral_export(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_SEND)
-def dispatch_record(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def dispatch_record(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     referral = _sender_referral(actor, public_id)
     form = DispatchForm(
         request.POST or None,
@@ -499,8 +495,8 @@ def dispatch_record(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @actor_required(Action.CASE_SETTINGS_EDIT)
-def settings_overview(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+def settings_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     country = settings_service.settings_country(actor)
     calendar = settings_service.calendar_of(country)
     view = timelines.calendar_from(calendar)
@@ -522,8 +518,8 @@ def settings_overview(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_SETTINGS_EDIT)
-def settings_time_limit(request: HttpRequest, kind: str) -> HttpResponse:
-    actor = _actor(request)
+def settings_time_limit(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
+    actor = request.actor
     country = settings_service.settings_country(actor)
     if kind not in ReferralKind.values:
         raise Http404
@@ -561,8 +557,8 @@ def settings_time_limit(request: HttpRequest, kind: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_SETTINGS_EDIT)
-def settings_calendar(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+def settings_calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     country = settings_service.settings_country(actor)
     calendar = settings_service.calendar_of(country)
     view = timelines.calendar_from(calendar)

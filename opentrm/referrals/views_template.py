@@ -10,13 +10,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
@@ -40,11 +41,6 @@ from opentrm.referrals.models import Referral, ReferralKind
 from opentrm.referrals.services import documents, profiles
 from opentrm.referrals.services import transnational as tn
 from opentrm.referrals.template import loader
-
-
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
 
 
 def _template_referral(actor: Actor, public_id: str) -> Referral:
@@ -109,8 +105,8 @@ def _step_labels() -> dict[str, str]:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_SEND)
-def transnational_create(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def transnational_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     require_widening(may_refer_case(actor, case), actor, case, action="referral.send")
     assert actor.membership is not None
@@ -151,8 +147,8 @@ def _rename(error: ValidationError, names: dict[str, str]) -> ValidationError:
 
 @require_GET
 @actor_required(Action.CASE_VIEW)
-def template_editor(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def template_editor(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     referral = _template_referral(actor, public_id)
     view = tn.template_view(actor, referral)
     if view is None:
@@ -172,8 +168,10 @@ def template_editor(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def template_section_edit(request: HttpRequest, public_id: str, section: str) -> HttpResponse:
-    actor = _actor(request)
+def template_section_edit(
+    request: AuthenticatedHttpRequest, public_id: str, section: str
+) -> HttpResponse:
+    actor = request.actor
     referral = _template_referral(actor, public_id)
     view = tn.template_view(actor, referral)
     if view is None:
@@ -232,8 +230,8 @@ def _field_errors(form: TemplateFieldsForm, error: ValidationError) -> None:
 
 @require_POST
 @actor_required(Action.REFERRAL_SEND)
-def template_send(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def template_send(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     referral = _template_referral(actor, public_id)
     form = SendForm(request.POST)
     if not form.is_valid():
@@ -256,8 +254,8 @@ def template_send(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_POST
 @actor_required(Action.CASE_VIEW)
-def template_step(request: HttpRequest, public_id: str, step: str) -> HttpResponse:
-    actor = _actor(request)
+def template_step(request: AuthenticatedHttpRequest, public_id: str, step: str) -> HttpResponse:
+    actor = request.actor
     referral = _template_referral(actor, public_id)
     if step not in tn.STEPS:
         raise Http404
@@ -285,8 +283,8 @@ def template_step(request: HttpRequest, public_id: str, step: str) -> HttpRespon
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_RESPOND)
-def template_follow_up(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def template_follow_up(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     referral = _template_referral(actor, public_id)
     view = tn.template_view(actor, referral)
     if view is None or view.side != loader.ORIGIN:
@@ -329,8 +327,8 @@ def template_follow_up(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_GET
 @actor_required(Action.CASE_VIEW)
-def template_document(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def template_document(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     referral = _template_referral(actor, public_id)
     try:
         document = documents.referral_print(actor=actor, referral=referral)
@@ -352,8 +350,8 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
 
 @require_GET
 @actor_required(Action.CASE_VIEW)
-def template_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def template_pdf(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     referral = _template_referral(actor, public_id)
     try:
         content = documents.referral_pdf(actor=actor, referral=referral)
@@ -366,8 +364,8 @@ def template_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
 # Every member may print the blank template: it holds no personal data.
 @require_GET
 @actor_required(Action.DIRECTORY_VIEW)
-def template_blank(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+def template_blank(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     pair = request.GET.get("pair", "")
     fmt = "pdf" if request.GET.get("format") == "pdf" else "html"
     languages = tn.node_languages()
@@ -403,8 +401,8 @@ def _pairs(languages: list[str]) -> list[str]:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_SETTINGS_EDIT)
-def template_profile(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+def template_profile(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     assert actor.membership is not None
     country: Country = actor.membership.organisation.country
     profile = profiles.profile_of(country.pk)
