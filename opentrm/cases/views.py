@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -36,8 +37,8 @@ from opentrm.cases.views_plans import plans_context
 from opentrm.cases.views_proceedings import proceedings_context
 from opentrm.cases.views_services import services_context
 from opentrm.cases.views_tasks import tasks_context
-from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors
+from opentrm.core.views import form_view
 
 
 @require_http_methods(["GET", "POST"])
@@ -45,26 +46,27 @@ from opentrm.core.forms import add_service_errors
 def case_register(request: AuthenticatedHttpRequest) -> HttpResponse:
     actor = request.actor
     form = CaseRegisterForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            case = services.case_register(
-                actor=actor,
-                public_id=data["public_id"],
-                names=[services.NameData(value=data["name"])] if data["name"] else [],
-                sex=data["sex"],
-                age_band=data["age_band"],
-                date_of_birth=data["date_of_birth"],
-                languages=form.codes(data["languages"]),
-                citizenships=form.codes(data["citizenship"]),
-                at_risk_only=data["at_risk_only"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Case %(number)s was opened.") % {"number": case.number})
-            return redirect("cases:case_detail", case.public_id)
-    return render(request, "cases/case_register.html", {"form": form})
+    return form_view(
+        request,
+        form,
+        save=lambda: services.case_register(
+            actor=actor,
+            public_id=form.cleaned_data["public_id"],
+            names=[services.NameData(value=form.cleaned_data["name"])]
+            if form.cleaned_data["name"]
+            else [],
+            sex=form.cleaned_data["sex"],
+            age_band=form.cleaned_data["age_band"],
+            date_of_birth=form.cleaned_data["date_of_birth"],
+            languages=form.codes(form.cleaned_data["languages"]),
+            citizenships=form.codes(form.cleaned_data["citizenship"]),
+            at_risk_only=form.cleaned_data["at_risk_only"],
+        ),
+        success=lambda case: _("Case %(number)s was opened.") % {"number": case.number},
+        done=lambda case: redirect("cases:case_detail", case.public_id),
+        template="cases/case_register.html",
+        context={},
+    )
 
 
 @require_GET
@@ -262,11 +264,17 @@ def case_delete(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
     actor = request.actor
     case = access_case(actor, public_id, action="delete")
     form = CaseDeleteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.case_soft_delete(actor=actor, case=case, reason=form.cleaned_data["reason"])
-        messages.success(request, _("Case %(number)s was deleted.") % {"number": case.number})
-        return redirect("cases:case_list")
-    return render(request, "cases/case_delete.html", {"form": form, "case": case})
+    return form_view(
+        request,
+        form,
+        save=lambda: services.case_soft_delete(
+            actor=actor, case=case, reason=form.cleaned_data["reason"]
+        ),
+        success=_("Case %(number)s was deleted.") % {"number": case.number},
+        done="cases:case_list",
+        template="cases/case_delete.html",
+        context={"case": case},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -290,36 +298,30 @@ def person_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
         ],
     )
     show_names = FieldGroup.IDENTITY in editable
-    if request.method == "POST" and form.is_valid() and (not show_names or names.is_valid()):
+
+    def save() -> object:
         values = form.cleaned_data
-        try:
-            services.person_update(
-                actor=actor,
-                case=case,
-                expected_version=values["version"],
-                identity={name: values[name] for name in PersonForm.IDENTITY[:8]}
-                if show_names
-                else None,
-                contact={name: values[name] for name in PersonForm.CONTACT}
-                if FieldGroup.CONTACT in editable
-                else None,
-                names=[
-                    services.NameData(value=row["value"], kind=row["kind"], script=row["script"])
-                    for row in names.cleaned_data
-                    if row and not row.get("DELETE")
-                ]
-                if show_names
-                else None,
-                languages=form.codes(values["languages"]) if show_names else None,
-                citizenships=form.codes(values["citizenships"]) if show_names else None,
-            )
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The changes were saved."))
-            return redirect("cases:case_detail", case.public_id)
+        return services.person_update(
+            actor=actor,
+            case=case,
+            expected_version=values["version"],
+            identity={name: values[name] for name in PersonForm.IDENTITY[:8]}
+            if show_names
+            else None,
+            contact={name: values[name] for name in PersonForm.CONTACT}
+            if FieldGroup.CONTACT in editable
+            else None,
+            names=[
+                services.NameData(value=row["value"], kind=row["kind"], script=row["script"])
+                for row in names.cleaned_data
+                if row and not row.get("DELETE")
+            ]
+            if show_names
+            else None,
+            languages=form.codes(values["languages"]) if show_names else None,
+            citizenships=form.codes(values["citizenships"]) if show_names else None,
+        )
+
     if request.method == "GET":  # the form shows the person's data: an audited read
         record_event(
             event_type=EventType.CASE_VIEWED,
@@ -327,8 +329,13 @@ def person_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
             target=case,
             detail={"groups": sorted(editable), "view": "person_edit"},
         )
-    return render(
+    return form_view(
         request,
-        "cases/person_form.html",
-        {"form": form, "names": names, "show_names": show_names, "case": case},
+        form,
+        formsets=[names] if show_names else [],
+        save=save,
+        success=_("The changes were saved."),
+        done=reverse("cases:case_detail", args=[case.public_id]),
+        template="cases/person_form.html",
+        context={"names": names, "show_names": show_names, "case": case},
     )

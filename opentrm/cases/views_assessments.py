@@ -7,12 +7,11 @@ cases of other organisations), then the field group (403), then the services.
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -36,8 +35,7 @@ from opentrm.cases.models import (
     RiskLevel,
 )
 from opentrm.cases.services import assessments as services
-from opentrm.core.errors import ConflictError
-from opentrm.core.forms import add_service_errors
+from opentrm.core.views import form_view
 
 
 def _viewed(actor: Actor, case: Case, view: str) -> None:
@@ -190,18 +188,14 @@ def assessment_create(request: AuthenticatedHttpRequest, public_id: str, kind: s
     if not services.may_edit_assistance(actor, case):
         raise PermissionDenied
     form = AssessmentForm(request.POST or None, kind=kind)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.assessment_record(actor=actor, case=case, kind=kind, **form.values())
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The assessment was recorded."))
-            return redirect(_back(case))
-    return render(
+    return form_view(
         request,
-        "cases/assessment_form.html",
-        {"form": form, "case": case, "title": AssessmentKind(kind).label},
+        form,
+        save=lambda: services.assessment_record(actor=actor, case=case, kind=kind, **form.values()),
+        success=_("The assessment was recorded."),
+        done=_back(case),
+        template="cases/assessment_form.html",
+        context={"case": case, "title": AssessmentKind(kind).label},
     )
 
 
@@ -224,32 +218,21 @@ def assessment_edit(
     case = access_case(actor, public_id)
     assessment = _own_assessment(actor, case, assessment_id)
     form = AssessmentForm(request.POST or None, kind=assessment.kind, assessment=assessment)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.assessment_update(
-                actor=actor,
-                assessment=assessment,
-                expected_version=form.cleaned_data["version"],
-                changes=form.values(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The assessment was saved."))
-            return redirect(_back(case))
     if request.method == "GET":
         _viewed(actor, case, "assessment_edit")
-    return render(
+    return form_view(
         request,
-        "cases/assessment_form.html",
-        {
-            "form": form,
-            "case": case,
-            "title": assessment.get_kind_display(),
-            "assessment": assessment,
-        },
+        form,
+        save=lambda: services.assessment_update(
+            actor=actor,
+            assessment=assessment,
+            expected_version=form.cleaned_data["version"],
+            changes=form.values(),
+        ),
+        success=_("The assessment was saved."),
+        done=_back(case),
+        template="cases/assessment_form.html",
+        context={"case": case, "title": assessment.get_kind_display(), "assessment": assessment},
     )
 
 
@@ -262,25 +245,19 @@ def assessment_delete(
     case = access_case(actor, public_id)
     assessment = _own_assessment(actor, case, assessment_id)
     form = AssessmentDeleteForm(request.POST or None, initial={"version": assessment.version})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.assessment_soft_delete(
-                actor=actor,
-                assessment=assessment,
-                expected_version=form.cleaned_data["version"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The assessment was deleted."))
-            return redirect(_back(case))
-    return render(
+    return form_view(
         request,
-        "cases/assessment_delete.html",
-        {"form": form, "case": case, "assessment": assessment},
+        form,
+        save=lambda: services.assessment_soft_delete(
+            actor=actor,
+            assessment=assessment,
+            expected_version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+        ),
+        success=_("The assessment was deleted."),
+        done=_back(case),
+        template="cases/assessment_delete.html",
+        context={"case": case, "assessment": assessment},
     )
 
 
@@ -296,21 +273,19 @@ def health_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
         raise PermissionDenied
     record = HealthRecord.objects.filter(case=case).first()
     form = HealthForm(request.POST or None, record=record)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.health_update(
-                actor=actor,
-                case=case,
-                expected_version=form.cleaned_data["version"],
-                changes=form.changes(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The health record was saved."))
-            return redirect(_back(case, "health"))
     if request.method == "GET":
         services.health_record_viewed(actor=actor, case=case, record=record)
-    return render(request, "cases/health_form.html", {"form": form, "case": case})
+    return form_view(
+        request,
+        form,
+        save=lambda: services.health_update(
+            actor=actor,
+            case=case,
+            expected_version=form.cleaned_data["version"],
+            changes=form.changes(),
+        ),
+        success=_("The health record was saved."),
+        done=_back(case, "health"),
+        template="cases/health_form.html",
+        context={"case": case},
+    )

@@ -7,10 +7,8 @@ cases of other organisations), then the field group (403), then the services.
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,14 +24,12 @@ from opentrm.cases.access import access_case
 from opentrm.cases.forms_child import ChildSafeguardsForm, CountryContactForm
 from opentrm.cases.models import Case, ChildSafeguards
 from opentrm.cases.services.child import (
-    OriginContactBlockedError,
     child_safeguards_update,
     country_contact_plan,
     may_edit_safeguards,
     may_view_safeguards,
 )
-from opentrm.core.errors import ConflictError
-from opentrm.core.forms import add_service_errors
+from opentrm.core.views import form_view
 
 
 def _safeguards(case: Case) -> ChildSafeguards | None:
@@ -85,21 +81,6 @@ def child_safeguards_edit(request: AuthenticatedHttpRequest, public_id: str) -> 
         raise PermissionDenied
     safeguards = _safeguards(case)
     form = ChildSafeguardsForm(request.POST or None, case=case, safeguards=safeguards)
-    if request.method == "POST" and form.is_valid():
-        try:
-            child_safeguards_update(
-                actor=actor,
-                case=case,
-                expected_version=form.cleaned_data["version"],
-                changes=form.changes(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The child safeguards were saved."))
-            return redirect(reverse("cases:case_detail", args=[case.public_id]) + "#child")
     if request.method == "GET":
         record_event(
             event_type=EventType.CASE_VIEWED,
@@ -107,7 +88,20 @@ def child_safeguards_edit(request: AuthenticatedHttpRequest, public_id: str) -> 
             target=case,
             detail={"groups": [FieldGroup.CHILD_PROTECTION.value]},
         )
-    return render(request, "cases/child_safeguards_form.html", {"form": form, "case": case})
+    return form_view(
+        request,
+        form,
+        save=lambda: child_safeguards_update(
+            actor=actor,
+            case=case,
+            expected_version=form.cleaned_data["version"],
+            changes=form.changes(),
+        ),
+        success=_("The child safeguards were saved."),
+        done=reverse("cases:case_detail", args=[case.public_id]) + "#child",
+        template="cases/child_safeguards_form.html",
+        context={"case": case},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -118,19 +112,17 @@ def country_contact(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
     actor = request.actor
     case = access_case(actor, public_id)
     form = CountryContactForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            task = country_contact_plan(
-                actor=actor,
-                case=case,
-                country_code=form.cleaned_data["country_code"],
-                purpose=form.cleaned_data["purpose"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except OriginContactBlockedError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Added to your tasks: %(title)s") % {"title": task.title})
-            return redirect(reverse("cases:case_detail", args=[case.public_id]) + "#tasks")
-    return render(request, "cases/child_country_contact.html", {"form": form, "case": case})
+    return form_view(
+        request,
+        form,
+        save=lambda: country_contact_plan(
+            actor=actor,
+            case=case,
+            country_code=form.cleaned_data["country_code"],
+            purpose=form.cleaned_data["purpose"],
+        ),
+        success=lambda task: _("Added to your tasks: %(title)s") % {"title": task.title},
+        done=reverse("cases:case_detail", args=[case.public_id]) + "#tasks",
+        template="cases/child_country_contact.html",
+        context={"case": case},
+    )

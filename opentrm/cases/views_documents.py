@@ -42,7 +42,7 @@ from opentrm.cases.services import documents as document_services
 from opentrm.cases.services import notes as note_services
 from opentrm.cases.services import participants as participant_services
 from opentrm.cases.timeline import TimelineEntry, case_timeline
-from opentrm.core.forms import add_service_errors
+from opentrm.core.views import form_view
 
 SECTION_LIMIT = 50  # rows of each list on the case page
 TIMELINE_PAGE_SIZE = 100
@@ -168,26 +168,21 @@ def document_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
         actor=actor,
         case=case,
     )
-    if is_post and form.is_valid():
-        data = form.cleaned_data
-        try:
-            document_services.document_upload(
-                actor=actor,
-                case=case,
-                upload=data["file"] or None,
-                title=data["title"],
-                kind=data["kind"],
-                field_group=data["field_group"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The document was added."))
-            return redirect(_case_url(case, "#documents"))
-    return render(
+    return form_view(
         request,
-        "cases/document_form.html",
-        {"form": form, "case": case, "max_size": document_services.max_bytes()},
+        form,
+        save=lambda: document_services.document_upload(
+            actor=actor,
+            case=case,
+            upload=form.cleaned_data["file"] or None,
+            title=form.cleaned_data["title"],
+            kind=form.cleaned_data["kind"],
+            field_group=form.cleaned_data["field_group"],
+        ),
+        success=_("The document was added."),
+        done=_case_url(case, "#documents"),
+        template="cases/document_form.html",
+        context={"case": case, "max_size": document_services.max_bytes()},
     )
 
 
@@ -237,16 +232,6 @@ def document_delete(
     if not document_services.may_delete_document(actor, case, document):
         raise PermissionDenied
     form = DocumentDeleteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            document_services.document_delete(
-                actor=actor, document=document, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The document was deleted."))
-            return redirect(_case_url(case, "#documents"))
     if request.method == "GET":  # the page shows the document's title
         record_event(
             event_type=EventType.CASE_VIEWED,
@@ -254,8 +239,16 @@ def document_delete(
             target=case,
             detail={"groups": [document.field_group], "view": "document_delete"},
         )
-    return render(
-        request, "cases/document_delete.html", {"form": form, "case": case, "document": document}
+    return form_view(
+        request,
+        form,
+        save=lambda: document_services.document_delete(
+            actor=actor, document=document, reason=form.cleaned_data["reason"]
+        ),
+        success=_("The document was deleted."),
+        done=_case_url(case, "#documents"),
+        template="cases/document_delete.html",
+        context={"case": case, "document": document},
     )
 
 
@@ -268,21 +261,21 @@ def note_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
     actor = request.actor
     case = access_case(actor, public_id)
     form = NoteForm(request.POST or None, groups=note_services.note_groups(actor, case))
-    if request.method == "POST" and form.is_valid():
-        try:
-            note_services.note_add(
-                actor=actor,
-                case=case,
-                text=form.cleaned_data["text"],
-                visibility=form.cleaned_data["visibility"],
-                field_group=form.cleaned_data["field_group"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The note was added."))
-            return redirect(_case_url(case, "#notes"))
-    return render(request, "cases/note_form.html", {"form": form, "case": case})
+    return form_view(
+        request,
+        form,
+        save=lambda: note_services.note_add(
+            actor=actor,
+            case=case,
+            text=form.cleaned_data["text"],
+            visibility=form.cleaned_data["visibility"],
+            field_group=form.cleaned_data["field_group"],
+        ),
+        success=_("The note was added."),
+        done=_case_url(case, "#notes"),
+        template="cases/note_form.html",
+        context={"case": case},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -294,14 +287,6 @@ def note_delete(request: AuthenticatedHttpRequest, public_id: str, note_id: int)
     if not note_services.may_delete_note(actor, note):
         raise PermissionDenied
     form = NoteDeleteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            note_services.note_delete(actor=actor, note=note, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The note was deleted."))
-            return redirect(_case_url(case, "#notes"))
     if request.method == "GET":  # the page shows the note
         record_event(
             event_type=EventType.CASE_VIEWED,
@@ -309,7 +294,17 @@ def note_delete(request: AuthenticatedHttpRequest, public_id: str, note_id: int)
             target=case,
             detail={"view": "note_delete", "note_id": note.pk},
         )
-    return render(request, "cases/note_delete.html", {"form": form, "case": case, "note": note})
+    return form_view(
+        request,
+        form,
+        save=lambda: note_services.note_delete(
+            actor=actor, note=note, reason=form.cleaned_data["reason"]
+        ),
+        success=_("The note was deleted."),
+        done=_case_url(case, "#notes"),
+        template="cases/note_delete.html",
+        context={"case": case, "note": note},
+    )
 
 
 # --- The timeline ------------------------------------------------------------------------------
@@ -361,21 +356,20 @@ def participant_add(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
         action="participant.add",
     )
     form = ParticipantAddForm(request.POST or None, case=case)
-    if request.method == "POST" and form.is_valid():
-        try:
-            participant = participant_services.participant_add(
-                actor=actor, case=case, organisation=form.cleaned_data["organisation"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("%(organisation)s now takes part in the case.")
-                % {"organisation": participant.organisation.name},
-            )
-            return redirect(_case_url(case, "#participants"))
-    return render(request, "cases/participant_form.html", {"form": form, "case": case})
+    return form_view(
+        request,
+        form,
+        save=lambda: participant_services.participant_add(
+            actor=actor, case=case, organisation=form.cleaned_data["organisation"]
+        ),
+        success=lambda participant: (
+            _("%(organisation)s now takes part in the case.")
+            % {"organisation": participant.organisation.name}
+        ),
+        done=_case_url(case, "#participants"),
+        template="cases/participant_form.html",
+        context={"case": case},
+    )
 
 
 @require_POST
@@ -445,18 +439,14 @@ def participant_case_manager(
         organisation_id=participant.organisation_id,
         initial={"case_manager": participant.case_manager_id},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            participant_services.participant_set_case_manager(
-                actor=actor, participant=participant, case_manager=form.cleaned_data["case_manager"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The case manager was saved."))
-            return redirect(_case_url(case, "#participants"))
-    return render(
+    return form_view(
         request,
-        "cases/participant_case_manager.html",
-        {"form": form, "case": case, "participant": participant},
+        form,
+        save=lambda: participant_services.participant_set_case_manager(
+            actor=actor, participant=participant, case_manager=form.cleaned_data["case_manager"]
+        ),
+        success=_("The case manager was saved."),
+        done=_case_url(case, "#participants"),
+        template="cases/participant_case_manager.html",
+        context={"case": case, "participant": participant},
     )

@@ -37,8 +37,8 @@ from opentrm.cases.services.case_settings import (
 )
 from opentrm.cases.services.identification import may_formally_identify, reflection_countdown
 from opentrm.cases.services.measures import may_see_measure_notes, may_see_sop, measure_board
-from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors as add_service_error
+from opentrm.core.views import form_view
 from opentrm.directory.models import Country
 
 
@@ -60,8 +60,8 @@ def measures_context(actor: Actor, case: Case) -> dict[str, Any]:
     }
 
 
-def _back_to(case: Case, anchor: str) -> HttpResponse:
-    return redirect(f"{reverse('cases:case_detail', args=[case.public_id])}#{anchor}")
+def _back_to(case: Case, anchor: str) -> str:
+    return f"{reverse('cases:case_detail', args=[case.public_id])}#{anchor}"
 
 
 # --- Measures on a case ------------------------------------------------------------------------
@@ -89,27 +89,22 @@ def measure_plan(request: AuthenticatedHttpRequest, public_id: str, code: str) -
         planning=True,
         initial=initial,
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.measure_plan(
-                actor=actor,
-                case=case,
-                code=code,
-                responsible_organisation=form.organisation(),
-                responsible_person=form.person(),
-                due_on=data["due_on"],
-                notes=data.get("notes", ""),
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("The measure was planned."))
-            return _back_to(case, f"measure-{code}")
-    return render(
+    return form_view(
         request,
-        "cases/measure_form.html",
-        {"form": form, "case": case, "measure": item, "planning": True},
+        form,
+        save=lambda: services.measure_plan(
+            actor=actor,
+            case=case,
+            code=code,
+            responsible_organisation=form.organisation(),
+            responsible_person=form.person(),
+            due_on=form.cleaned_data["due_on"],
+            notes=form.cleaned_data.get("notes", ""),
+        ),
+        success=_("The measure was planned."),
+        done=_back_to(case, f"measure-{code}"),
+        template="cases/measure_form.html",
+        context={"case": case, "measure": item, "planning": True},
     )
 
 
@@ -146,7 +141,8 @@ def measure_edit(request: AuthenticatedHttpRequest, public_id: str, code: str) -
         planning=False,
         initial=initial,
     )
-    if request.method == "POST" and form.is_valid():
+
+    def save() -> None:
         data = form.cleaned_data
         try:
             services.measure_update(
@@ -162,18 +158,16 @@ def measure_edit(request: AuthenticatedHttpRequest, public_id: str, code: str) -
                 notes=data.get("notes"),  # None: the actor may not see them, kept
             )
         except services.GuardBlockedError as blocked:
-            form.add_error("status", blocked.reasons)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("The measure was saved."))
-            return _back_to(case, f"measure-{code}")
-    return render(
+            raise ValidationError({"status": blocked.reasons}) from blocked
+
+    return form_view(
         request,
-        "cases/measure_form.html",
-        {"form": form, "case": case, "measure": item, "planning": False},
+        form,
+        save=save,
+        success=_("The measure was saved."),
+        done=_back_to(case, f"measure-{code}"),
+        template="cases/measure_form.html",
+        context={"case": case, "measure": item, "planning": False},
     )
 
 
@@ -212,7 +206,7 @@ def identification_create(request: AuthenticatedHttpRequest, public_id: str) -> 
             add_service_error(form, error)
         else:
             messages.success(request, _("The identification decision was recorded."))
-            return _back_to(case, "identification")
+            return redirect(_back_to(case, "identification"))
     return render(
         request,
         "cases/identification_form.html",
@@ -235,26 +229,19 @@ def reflection_start(request: AuthenticatedHttpRequest, public_id: str) -> HttpR
     case = access_case(actor, public_id)
     home = _home_country(actor)
     form = ReflectionPeriodForm(request.POST or None, initial={"starts_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.reflection_period_start(
-                actor=actor, case=case, starts_on=data["starts_on"], ends_on=data["ends_on"]
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("The recovery and reflection period was started."))
-            return _back_to(case, "reflection")
-    return render(
+    return form_view(
         request,
-        "cases/reflection_form.html",
-        {
-            "form": form,
-            "case": case,
-            "country": home,
-            "days": country_settings(home).reflection_days,
-        },
+        form,
+        save=lambda: services.reflection_period_start(
+            actor=actor,
+            case=case,
+            starts_on=form.cleaned_data["starts_on"],
+            ends_on=form.cleaned_data["ends_on"],
+        ),
+        success=_("The recovery and reflection period was started."),
+        done=_back_to(case, "reflection"),
+        template="cases/reflection_form.html",
+        context={"case": case, "country": home, "days": country_settings(home).reflection_days},
     )
 
 
@@ -276,28 +263,20 @@ def case_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
             "identifying_roles": list(settings.identifying_roles or []),
         },
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.country_settings_update(
-                actor=actor,
-                country=country,
-                expected_version=data["version"],
-                reflection_days=data["reflection_days"],
-                identifying_roles=data["identifying_roles"],
-            )
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("Your changes were saved."))
-            return redirect("cases:case_settings")
-    return render(
+    return form_view(
         request,
-        "cases/measure_settings.html",
-        {
-            "form": form,
+        form,
+        save=lambda: services.country_settings_update(
+            actor=actor,
+            country=country,
+            expected_version=form.cleaned_data["version"],
+            reflection_days=form.cleaned_data["reflection_days"],
+            identifying_roles=form.cleaned_data["identifying_roles"],
+        ),
+        success=_("Your changes were saved."),
+        done=reverse("cases:case_settings"),
+        template="cases/measure_settings.html",
+        context=lambda: {
             "country": country,
             "measures": effective_measures(country, include_disabled=True),
         },
@@ -323,19 +302,16 @@ def measure_setting_edit(request: AuthenticatedHttpRequest, code: str) -> HttpRe
             "guidance": setting.guidance if setting else "",
         },
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.measure_setting_save(actor=actor, country=country, code=code, **data)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("Your changes were saved."))
-            return redirect("cases:case_settings")
-    return render(
+    return form_view(
         request,
-        "cases/measure_setting_form.html",
-        {"form": form, "country": country, "measure": item},
+        form,
+        save=lambda: services.measure_setting_save(
+            actor=actor, country=country, code=code, **form.cleaned_data
+        ),
+        success=_("Your changes were saved."),
+        done=reverse("cases:case_settings"),
+        template="cases/measure_setting_form.html",
+        context={"country": country, "measure": item},
     )
 
 
@@ -346,24 +322,19 @@ def measure_setting_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     actor = request.actor
     country = _home_country(actor)
     form = CustomMeasureForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.measure_setting_add(
-                actor=actor,
-                country=country,
-                sop_code=data["sop"],
-                label=data["label"],
-                default_deadline_days=data["default_deadline_days"],
-                guidance=data["guidance"],
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("The measure was added."))
-            return redirect("cases:case_settings")
-    return render(
+    return form_view(
         request,
-        "cases/measure_setting_form.html",
-        {"form": form, "country": country, "measure": None},
+        form,
+        save=lambda: services.measure_setting_add(
+            actor=actor,
+            country=country,
+            sop_code=form.cleaned_data["sop"],
+            label=form.cleaned_data["label"],
+            default_deadline_days=form.cleaned_data["default_deadline_days"],
+            guidance=form.cleaned_data["guidance"],
+        ),
+        success=_("The measure was added."),
+        done=reverse("cases:case_settings"),
+        template="cases/measure_setting_form.html",
+        context={"country": country, "measure": None},
     )

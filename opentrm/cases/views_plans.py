@@ -46,7 +46,7 @@ from opentrm.cases.services import plans as services
 from opentrm.cases.services.assessments import may_edit_assistance, may_view_assistance
 from opentrm.cases.services.measures import GuardBlockedError
 from opentrm.core.errors import ConflictError
-from opentrm.core.forms import add_service_errors
+from opentrm.core.views import form_view
 
 REVIEWS_SHOWN = 5
 
@@ -163,39 +163,37 @@ def _plan_form_page(
     data = request.POST or None
     form = PlanForm(data, plan=plan)
     activities = ActivityFormSet(data, prefix="activities", initial=activity_initial(plan))
-    if request.method == "POST" and form.is_valid() and activities.is_valid():
+
+    def save() -> AssistancePlan:
         values = form.cleaned_data
-        try:
-            if plan is None:
-                services.plan_draft(
-                    actor=actor,
-                    case=case,
-                    goals=values["goals"],
-                    activities=activities_from(activities),
-                    review_on=values["review_on"],
-                )
-            else:
-                services.plan_update(
-                    actor=actor,
-                    plan=plan,
-                    expected_version=values["version"],
-                    goals=values["goals"],
-                    activities=activities_from(activities),
-                    review_on=values["review_on"],
-                )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The draft plan was saved."))
-            return redirect(_back(case))
+        if plan is None:
+            return services.plan_draft(
+                actor=actor,
+                case=case,
+                goals=values["goals"],
+                activities=activities_from(activities),
+                review_on=values["review_on"],
+            )
+        return services.plan_update(
+            actor=actor,
+            plan=plan,
+            expected_version=values["version"],
+            goals=values["goals"],
+            activities=activities_from(activities),
+            review_on=values["review_on"],
+        )
+
     if request.method == "GET" and plan is not None:
         _viewed(actor, case, "plan_edit")
-    return render(
+    return form_view(
         request,
-        "cases/plan_form.html",
-        {"form": form, "activities": activities, "case": case, "plan": plan},
+        form,
+        formsets=[activities],
+        save=save,
+        success=_("The draft plan was saved."),
+        done=_back(case),
+        template="cases/plan_form.html",
+        context={"activities": activities, "case": case, "plan": plan},
     )
 
 
@@ -254,26 +252,22 @@ def plan_acknowledge(
             "acknowledged_how": plan.acknowledged_how,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.plan_acknowledge(
-                actor=actor,
-                plan=plan,
-                expected_version=form.cleaned_data["version"],
-                acknowledged_on=form.cleaned_data["acknowledged_on"],
-                how=form.cleaned_data["acknowledged_how"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The person's acknowledgement was recorded."))
-            return redirect(_back(case))
     if request.method == "GET":
         _viewed(actor, case, "plan_acknowledge")
-    return render(
-        request, "cases/plan_acknowledge.html", {"form": form, "case": case, "plan": plan}
+    return form_view(
+        request,
+        form,
+        save=lambda: services.plan_acknowledge(
+            actor=actor,
+            plan=plan,
+            expected_version=form.cleaned_data["version"],
+            acknowledged_on=form.cleaned_data["acknowledged_on"],
+            how=form.cleaned_data["acknowledged_how"],
+        ),
+        success=_("The person's acknowledgement was recorded."),
+        done=_back(case),
+        template="cases/plan_acknowledge.html",
+        context={"case": case, "plan": plan},
     )
 
 
@@ -365,28 +359,25 @@ def risk_plan_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpRes
     _require_edit(actor, case)
     plan = RiskManagementPlan.objects.filter(case=case).first()
     form = RiskPlanForm(request.POST or None, plan=plan)
-    if request.method == "POST" and form.is_valid():
-        values = form.cleaned_data
-        try:
-            services.risk_plan_save(
-                actor=actor,
-                case=case,
-                expected_version=values["version"],
-                risks=values["risks"],
-                measures=values["measures"],
-                review_every_days=values["review_every_days"],
-                next_review_on=values["next_review_on"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The risk management plan was saved."))
-            return redirect(_back(case, "risk-plan"))
     if request.method == "GET" and plan is not None:
         _viewed(actor, case, "risk_plan_edit")
-    return render(request, "cases/risk_plan_form.html", {"form": form, "case": case, "plan": plan})
+    return form_view(
+        request,
+        form,
+        save=lambda: services.risk_plan_save(
+            actor=actor,
+            case=case,
+            expected_version=form.cleaned_data["version"],
+            risks=form.cleaned_data["risks"],
+            measures=form.cleaned_data["measures"],
+            review_every_days=form.cleaned_data["review_every_days"],
+            next_review_on=form.cleaned_data["next_review_on"],
+        ),
+        success=_("The risk management plan was saved."),
+        done=_back(case, "risk-plan"),
+        template="cases/risk_plan_form.html",
+        context={"case": case, "plan": plan},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -403,30 +394,24 @@ def risk_plan_review(request: AuthenticatedHttpRequest, public_id: str) -> HttpR
         request.POST or None,
         initial={"version": plan.version, "reviewed_on": timezone.localdate()},
     )
-    if request.method == "POST" and form.is_valid():
-        values = form.cleaned_data
-        try:
-            services.risk_plan_review(
-                actor=actor,
-                plan=plan,
-                expected_version=values["version"],
-                reviewed_on=values["reviewed_on"],
-                with_person=values["with_person"],
-                notes=values["notes"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(
-                request,
-                _("The review was recorded. The next review is due on %(date)s.")
-                % {"date": formats.date_format(plan.next_review_on, "SHORT_DATE_FORMAT")},
-            )
-            return redirect(_back(case, "risk-plan"))
     if request.method == "GET":
         _viewed(actor, case, "risk_plan_review")
-    return render(
-        request, "cases/risk_plan_review_form.html", {"form": form, "case": case, "plan": plan}
+    return form_view(
+        request,
+        form,
+        save=lambda: services.risk_plan_review(
+            actor=actor,
+            plan=plan,
+            expected_version=form.cleaned_data["version"],
+            reviewed_on=form.cleaned_data["reviewed_on"],
+            with_person=form.cleaned_data["with_person"],
+            notes=form.cleaned_data["notes"],
+        ),
+        success=lambda _review: (
+            _("The review was recorded. The next review is due on %(date)s.")
+            % {"date": formats.date_format(plan.next_review_on, "SHORT_DATE_FORMAT")}
+        ),
+        done=_back(case, "risk-plan"),
+        template="cases/risk_plan_review_form.html",
+        context={"case": case, "plan": plan},
     )

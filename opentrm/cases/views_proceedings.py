@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,7 +43,7 @@ from opentrm.cases.services.proceedings import (
     proceeding_update,
 )
 from opentrm.core.errors import ConflictError
-from opentrm.core.forms import add_service_errors
+from opentrm.core.views import form_view
 
 
 @dataclass(frozen=True)
@@ -111,11 +111,11 @@ def _editable_case(request: AuthenticatedHttpRequest, public_id: str) -> tuple[A
     return actor, case
 
 
-def _back(case: Case, anchor: str = "proceedings") -> HttpResponse:
-    return redirect(reverse("cases:case_detail", args=[case.public_id]) + f"#{anchor}")
-
-
 # --- Proceedings ---------------------------------------------------------------------------------
+
+
+def _back_url(case: Case, anchor: str = "proceedings") -> str:
+    return reverse("cases:case_detail", args=[case.public_id]) + f"#{anchor}"
 
 
 @require_http_methods(["GET", "POST"])
@@ -123,25 +123,14 @@ def _back(case: Case, anchor: str = "proceedings") -> HttpResponse:
 def proceeding_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
     form = ProceedingForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        values = form.values()
-        try:
-            proceeding_record(
-                actor=actor,
-                case=case,
-                country_code=values.pop("country_code"),
-                kind=values.pop("kind"),
-                **values,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The proceedings were recorded."))
-            return _back(case)
-    return render(
+    return form_view(
         request,
-        "cases/proceeding_form.html",
-        {"form": form, "case": case, "title": _("Record proceedings")},
+        form,
+        save=lambda: proceeding_record(actor=actor, case=case, **form.values()),
+        success=_("The proceedings were recorded."),
+        done=_back_url(case),
+        template="cases/proceeding_form.html",
+        context={"case": case, "title": _("Record proceedings")},
     )
 
 
@@ -154,25 +143,19 @@ def proceeding_edit(
     proceeding = get_object_or_404(Proceeding, pk=proceeding_id, case=case)
     proceeding.case = case
     form = ProceedingForm(request.POST or None, proceeding=proceeding)
-    if request.method == "POST" and form.is_valid():
-        try:
-            proceeding_update(
-                actor=actor,
-                proceeding=proceeding,
-                expected_version=form.cleaned_data["version"],
-                changes=form.values(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The proceedings were saved."))
-            return _back(case)
-    return render(
+    return form_view(
         request,
-        "cases/proceeding_form.html",
-        {"form": form, "case": case, "title": _("Edit proceedings")},
+        form,
+        save=lambda: proceeding_update(
+            actor=actor,
+            proceeding=proceeding,
+            expected_version=form.cleaned_data["version"],
+            changes=form.values(),
+        ),
+        success=_("The proceedings were saved."),
+        done=_back_url(case),
+        template="cases/proceeding_form.html",
+        context={"case": case, "title": _("Edit proceedings")},
     )
 
 
@@ -184,20 +167,20 @@ def proceeding_edit(
 def no_contact_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
     form = NoContactForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            no_contact_add(
-                actor=actor,
-                case=case,
-                name=form.cleaned_data["name"],
-                description=form.cleaned_data["description"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The person was put on the no-contact list."))
-            return _back(case, "no-contact")
-    return render(request, "cases/no_contact_form.html", {"form": form, "case": case})
+    return form_view(
+        request,
+        form,
+        save=lambda: no_contact_add(
+            actor=actor,
+            case=case,
+            name=form.cleaned_data["name"],
+            description=form.cleaned_data["description"],
+        ),
+        success=_("The person was put on the no-contact list."),
+        done=_back_url(case, "no-contact"),
+        template="cases/no_contact_form.html",
+        context={"case": case},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -209,18 +192,16 @@ def no_contact_delete(
     entry = get_object_or_404(NoContactPerson, pk=entry_id, case=case, removed_at__isnull=True)
     entry.case = case
     form = NoContactRemoveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            no_contact_remove(actor=actor, entry=entry, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The person was taken off the no-contact list."))
-            return _back(case, "no-contact")
-    return render(
-        request, "cases/no_contact_remove.html", {"form": form, "case": case, "entry": entry}
+    return form_view(
+        request,
+        form,
+        save=lambda: no_contact_remove(
+            actor=actor, entry=entry, reason=form.cleaned_data["reason"]
+        ),
+        success=_("The person was taken off the no-contact list."),
+        done=_back_url(case, "no-contact"),
+        template="cases/no_contact_remove.html",
+        context={"case": case, "entry": entry},
     )
 
 
@@ -232,19 +213,14 @@ def no_contact_delete(
 def hearing_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
     form = HearingForm(request.POST or None, case=case)
-    if request.method == "POST" and form.is_valid():
-        values = form.values()
-        try:
-            hearing_schedule(actor=actor, case=case, **values)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The interview or hearing was scheduled."))
-            return _back(case, "hearings")
-    return render(
+    return form_view(
         request,
-        "cases/hearing_form.html",
-        {"form": form, "case": case, "title": _("Schedule an interview or hearing")},
+        form,
+        save=lambda: hearing_schedule(actor=actor, case=case, **form.values()),
+        success=_("The interview or hearing was scheduled."),
+        done=_back_url(case, "hearings"),
+        template="cases/hearing_form.html",
+        context={"case": case, "title": _("Schedule an interview or hearing")},
     )
 
 
@@ -262,26 +238,19 @@ def hearing_edit(
     actor, case = _editable_case(request, public_id)
     hearing = _hearing(case, hearing_id)
     form = HearingForm(request.POST or None, case=case, hearing=hearing)
-    if request.method == "POST" and form.is_valid():
-        try:
-            hearing_update(
-                actor=actor,
-                hearing=hearing,
-                expected_version=form.cleaned_data["version"],
-                changes=form.values(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The interview or hearing was saved."))
-            return _back(case, "hearings")
-    return render(
+    return form_view(
         request,
-        "cases/hearing_form.html",
-        {
-            "form": form,
+        form,
+        save=lambda: hearing_update(
+            actor=actor,
+            hearing=hearing,
+            expected_version=form.cleaned_data["version"],
+            changes=form.values(),
+        ),
+        success=_("The interview or hearing was saved."),
+        done=_back_url(case, "hearings"),
+        template="cases/hearing_form.html",
+        context={
             "case": case,
             "hearing": hearing,
             "title": _("Change an interview or hearing"),
@@ -300,11 +269,11 @@ def hearing_cancel_view(
         version = int(request.POST.get("version", ""))
     except ValueError:
         messages.error(request, _("The form was incomplete. Reload the page and try again."))
-        return _back(case, "hearings")
+        return redirect(_back_url(case, "hearings"))
     try:
         hearing_cancel(actor=actor, hearing=hearing, expected_version=version)
     except ConflictError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("The interview or hearing was cancelled."))
-    return _back(case, "hearings")
+    return redirect(_back_url(case, "hearings"))

@@ -8,10 +8,9 @@ organisations), the ASSISTANCE field group (403), then the services of
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -33,8 +32,7 @@ from opentrm.cases.services.service_delivery import (
     service_offer,
     service_update,
 )
-from opentrm.core.errors import ConflictError
-from opentrm.core.forms import add_service_errors
+from opentrm.core.views import form_view
 
 
 @dataclass(frozen=True)
@@ -103,8 +101,8 @@ def _service(case: Case, service_id: int) -> CaseService:
     return service
 
 
-def _back(case: Case) -> HttpResponse:
-    return redirect(reverse("cases:case_detail", args=[case.public_id]) + "#services")
+def _back_url(case: Case) -> str:
+    return reverse("cases:case_detail", args=[case.public_id]) + "#services"
 
 
 @require_http_methods(["GET", "POST"])
@@ -112,25 +110,14 @@ def _back(case: Case) -> HttpResponse:
 def service_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
     form = ServiceForm(request.POST or None, case=case)
-    if request.method == "POST" and form.is_valid():
-        values = form.values()
-        try:
-            service_offer(
-                actor=actor,
-                case=case,
-                service_type=values.pop("service_type"),
-                offered_on=values.pop("offered_on"),
-                **values,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The offer was recorded."))
-            return _back(case)
-    return render(
+    return form_view(
         request,
-        "cases/service_form.html",
-        {"form": form, "case": case, "title": _("Record a service offered")},
+        form,
+        save=lambda: service_offer(actor=actor, case=case, **form.values()),
+        success=_("The offer was recorded."),
+        done=_back_url(case),
+        template="cases/service_form.html",
+        context={"case": case, "title": _("Record a service offered")},
     )
 
 
@@ -142,25 +129,19 @@ def service_edit(
     actor, case = _editable_case(request, public_id)
     service = _service(case, service_id)
     form = ServiceForm(request.POST or None, case=case, service=service, correcting=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            service_update(
-                actor=actor,
-                service=service,
-                expected_version=form.cleaned_data["version"],
-                changes=form.values(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The service was saved."))
-            return _back(case)
-    return render(
+    return form_view(
         request,
-        "cases/service_form.html",
-        {"form": form, "case": case, "service": service, "title": _("Correct a service")},
+        form,
+        save=lambda: service_update(
+            actor=actor,
+            service=service,
+            expected_version=form.cleaned_data["version"],
+            changes=form.values(),
+        ),
+        success=_("The service was saved."),
+        done=_back_url(case),
+        template="cases/service_form.html",
+        context={"case": case, "service": service, "title": _("Correct a service")},
     )
 
 
@@ -173,27 +154,21 @@ def service_status(
     actor, case = _editable_case(request, public_id)
     service = _service(case, service_id)
     form = ServiceMoveForm(request.POST or None, service=service)
-    if request.method == "POST" and form.is_valid():
-        try:
-            service_move(
-                actor=actor,
-                service=service,
-                expected_version=form.cleaned_data["version"],
-                status=form.cleaned_data["status"],
-                on=form.cleaned_data["on"],
-                until=form.cleaned_data["until"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The service was updated."))
-            return _back(case)
-    return render(
+    return form_view(
         request,
-        "cases/service_status.html",
-        {"form": form, "case": case, "service": service, "final": not moves_from(service)},
+        form,
+        save=lambda: service_move(
+            actor=actor,
+            service=service,
+            expected_version=form.cleaned_data["version"],
+            status=form.cleaned_data["status"],
+            on=form.cleaned_data["on"],
+            until=form.cleaned_data["until"],
+        ),
+        success=_("The service was updated."),
+        done=_back_url(case),
+        template="cases/service_status.html",
+        context={"case": case, "service": service, "final": not moves_from(service)},
     )
 
 
@@ -205,21 +180,17 @@ def service_remove(
     actor, case = _editable_case(request, public_id)
     service = _service(case, service_id)
     form = ServiceDeleteForm(request.POST or None, initial={"version": service.version})
-    if request.method == "POST" and form.is_valid():
-        try:
-            service_delete(
-                actor=actor,
-                service=service,
-                expected_version=form.cleaned_data["version"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The service was deleted."))
-            return _back(case)
-    return render(
-        request, "cases/service_delete.html", {"form": form, "case": case, "service": service}
+    return form_view(
+        request,
+        form,
+        save=lambda: service_delete(
+            actor=actor,
+            service=service,
+            expected_version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+        ),
+        success=_("The service was deleted."),
+        done=_back_url(case),
+        template="cases/service_delete.html",
+        context={"case": case, "service": service},
     )

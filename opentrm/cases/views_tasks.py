@@ -3,10 +3,9 @@
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -25,7 +24,7 @@ from opentrm.cases.models import Case, Task
 from opentrm.cases.services import tasks as services
 from opentrm.cases.services.tasks import TaskView
 from opentrm.core.errors import ConflictError
-from opentrm.core.forms import add_service_errors
+from opentrm.core.views import form_view
 
 PAGE_SIZE = 50
 
@@ -90,21 +89,21 @@ def task_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
     actor = request.actor
     case = access_case(actor, public_id)
     form = TaskForm(request.POST or None, organisation_id=actor.organisation_id)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.task_create(
-                actor=actor,
-                case=case,
-                title=form.cleaned_data["title"],
-                due_on=form.cleaned_data["due_on"],
-                assignee=form.cleaned_data["assignee"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The task was added."))
-            return redirect(reverse("cases:case_detail", args=[case.public_id]) + "#tasks")
-    return render(request, "cases/task_form.html", {"form": form, "case": case})
+    return form_view(
+        request,
+        form,
+        save=lambda: services.task_create(
+            actor=actor,
+            case=case,
+            title=form.cleaned_data["title"],
+            due_on=form.cleaned_data["due_on"],
+            assignee=form.cleaned_data["assignee"],
+        ),
+        success=_("The task was added."),
+        done=reverse("cases:case_detail", args=[case.public_id]) + "#tasks",
+        template="cases/task_form.html",
+        context={"case": case},
+    )
 
 
 def _back(request: HttpRequest, case: Case) -> HttpResponseRedirect:

@@ -21,10 +21,10 @@ from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup
 from opentrm.cases.access import access_case, may_refer_case, require_widening
-from opentrm.cases.services.child import OriginContactBlockedError
 from opentrm.core.errors import ConflictError, DomainError
 from opentrm.core.forms import add_service_errors
 from opentrm.core.pdf import PdfUnavailableError
+from opentrm.core.views import form_view
 from opentrm.referrals.access import access_referral, is_receiver, is_sender
 from opentrm.referrals.forms_requests import (
     AnswerForm,
@@ -180,29 +180,24 @@ def _create(request: HttpRequest, actor: Actor, case: Any) -> HttpResponse:
     form = RequestCreateForm(
         request.POST or None, own_country_id=actor.country_id, thematic=case is None
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            referral = requests.request_create(
-                actor=actor,
-                case=case,
-                kind=data["kind"],
-                receiver_country=data["receiver_country"],
-                intended=data["intended"],
-                urgency=data["urgency"],
-                reason=data["reason"],
-                document_type=data["document_type"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except OriginContactBlockedError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(
-                request, _("The request is drafted: check what it shares, then send it.")
-            )
-            return redirect(_detail_url(referral))
-    return render(request, "referrals/request_form.html", {"form": form, "case": case})
+    return form_view(
+        request,
+        form,
+        save=lambda: requests.request_create(
+            actor=actor,
+            case=case,
+            kind=form.cleaned_data["kind"],
+            receiver_country=form.cleaned_data["receiver_country"],
+            intended=form.cleaned_data["intended"],
+            urgency=form.cleaned_data["urgency"],
+            reason=form.cleaned_data["reason"],
+            document_type=form.cleaned_data["document_type"],
+        ),
+        success=_("The request is drafted: check what it shares, then send it."),
+        done=lambda referral: redirect(_detail_url(referral)),
+        template="referrals/request_form.html",
+        context={"case": case},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -388,26 +383,21 @@ def referral_forward(request: AuthenticatedHttpRequest, public_id: str) -> HttpR
         candidates=forwarding.forward_candidates(referral),
         initial=initial,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            forward = forwarding.referral_forward(
-                actor=actor,
-                referral=referral,
-                expected_version=form.cleaned_data["version"],
-                to=form.cleaned_data["to"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except (ConflictError, OriginContactBlockedError) as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(
-                request,
-                _("Forwarded as %(reference)s.") % {"reference": forward.reference},
-            )
-            return redirect(_detail_url(referral))
-    return render(request, "referrals/request_forward.html", {"form": form, "referral": referral})
+    return form_view(
+        request,
+        form,
+        save=lambda: forwarding.referral_forward(
+            actor=actor,
+            referral=referral,
+            expected_version=form.cleaned_data["version"],
+            to=form.cleaned_data["to"],
+            note=form.cleaned_data["note"],
+        ),
+        success=lambda forward: _("Forwarded as %(reference)s.") % {"reference": forward.reference},
+        done=_detail_url(referral),
+        template="referrals/request_forward.html",
+        context={"referral": referral},
+    )
 
 
 # --- Export for a country not on OpenTRM --------------------------------------------------------
@@ -465,28 +455,24 @@ def dispatch_record(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
         request.POST or None,
         initial={"version": referral.version, "sent_on": timezone.localdate()},
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            export_service.dispatch_record(
-                actor=actor,
-                referral=referral,
-                expected_version=data["version"],
-                channel=data["channel"],
-                sent_on=data["sent_on"],
-                note=data["note"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Recorded how the files were sent."))
-            return redirect(_detail_url(referral))
-    return render(
+    return form_view(
         request,
-        "referrals/export_dispatch.html",
-        {"form": form, "referral": referral, "exports": export_service.exports_of(referral)[:1]},
+        form,
+        save=lambda: export_service.dispatch_record(
+            actor=actor,
+            referral=referral,
+            expected_version=form.cleaned_data["version"],
+            channel=form.cleaned_data["channel"],
+            sent_on=form.cleaned_data["sent_on"],
+            note=form.cleaned_data["note"],
+        ),
+        success=_("Recorded how the files were sent."),
+        done=_detail_url(referral),
+        template="referrals/export_dispatch.html",
+        context=lambda: {
+            "referral": referral,
+            "exports": export_service.exports_of(referral)[:1],
+        },
     )
 
 
@@ -533,21 +519,16 @@ def settings_time_limit(request: AuthenticatedHttpRequest, kind: str) -> HttpRes
             "answer_unit": current.answer_unit,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            settings_service.time_limit_set(
-                actor=actor, country=country, kind=kind, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The time limits were saved."))
-            return redirect("referrals:settings_overview")
-    return render(
+    return form_view(
         request,
-        "referrals/settings_time_limit.html",
-        {
-            "form": form,
+        form,
+        save=lambda: settings_service.time_limit_set(
+            actor=actor, country=country, kind=kind, **form.cleaned_data
+        ),
+        success=_("The time limits were saved."),
+        done="referrals:settings_overview",
+        template="referrals/settings_time_limit.html",
+        context={
             "country": country,
             "kind_label": ReferralKind(kind).label,
             "hours": TimeUnit.HOURS,

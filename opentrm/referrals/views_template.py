@@ -6,6 +6,7 @@ Views are thin: the action gate, the referral through ``access_referral`` (404 w
 the organisation's), then the services, which re-check who may do what.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -25,6 +26,7 @@ from opentrm.cases.access import access_case, may_refer_case, require_widening
 from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors
 from opentrm.core.pdf import PdfUnavailableError
+from opentrm.core.views import form_view
 from opentrm.directory.models import Country
 from opentrm.referrals.access import access_referral
 from opentrm.referrals.forms_template import (
@@ -112,9 +114,10 @@ def transnational_create(request: AuthenticatedHttpRequest, public_id: str) -> H
     assert actor.membership is not None
     own = actor.membership.organisation.country.code
     form = TransnationalCreateForm(request.POST or None, own_country=own)
-    if request.method == "POST" and form.is_valid():
+
+    def save() -> Referral:
         try:
-            referral = tn.transnational_create(
+            return tn.transnational_create(
                 actor=actor,
                 case=case,
                 country_code=form.cleaned_data["country"],
@@ -122,24 +125,31 @@ def transnational_create(request: AuthenticatedHttpRequest, public_id: str) -> H
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            add_service_errors(form, _rename(error, {"receiver_country": "country"}))
-        else:
-            messages.success(
-                request, _("The referral was drafted and its template pre-filled from the case.")
-            )
-            return redirect(_editor_url(referral))
-    status = 422 if request.method == "POST" else 200
-    return render(
-        request, "referrals/template_create.html", {"form": form, "case": case}, status=status
+            raise _renamed(error, lambda name: COUNTRY_NAMES.get(name, name)) from None
+
+    return form_view(
+        request,
+        form,
+        save=save,
+        success=_("The referral was drafted and its template pre-filled from the case."),
+        done=lambda referral: redirect(_editor_url(referral)),
+        template="referrals/template_create.html",
+        context={"case": case},
+        refused_status=422,
     )
 
 
-def _rename(error: ValidationError, names: dict[str, str]) -> ValidationError:
+COUNTRY_NAMES = {"receiver_country": "country"}  # the service's name -> the form's
+
+
+def _renamed(error: ValidationError, name_of: Callable[[str], str]) -> ValidationError:
+    """The service's error, on the form's names for the fields it names."""
     if not hasattr(error, "error_dict"):
         return error
-    return ValidationError(
-        {names.get(name, name): messages for name, messages in error.message_dict.items()}
-    )
+    renamed: dict[str, list[str]] = {}
+    for name, texts in error.message_dict.items():
+        renamed.setdefault(name_of(name), []).extend(texts)
+    return ValidationError(renamed)
 
 
 # --- the editor -------------------------------------------------------------------------------
@@ -188,7 +198,8 @@ def template_section_edit(
         values={cell.field.code: cell.value for cell in cells},
         initial={"version": view.instance.version},
     )
-    if request.method == "POST" and form.is_valid():
+
+    def save() -> None:
         try:
             tn.template_update(
                 actor=actor,
@@ -198,12 +209,8 @@ def template_section_edit(
                 lang=form.cleaned_data["lang"],
             )
         except ValidationError as error:
-            _field_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The section was saved."))
-            return redirect(_editor_url(referral) + f"#section-{section}")
+            raise _renamed(error, form.field_of) from None
+
     if request.method == "GET":
         record_event(
             event_type=EventType.REFERRAL_VIEWED,
@@ -211,21 +218,16 @@ def template_section_edit(
             target=referral,
             detail={"referral": referral.reference, "part": "template", "section": section},
         )
-    return render(
+    return form_view(
         request,
-        "referrals/template_section_form.html",
-        {"form": form, "referral": referral, "section": section_view},
-        status=422 if request.method == "POST" else 200,
+        form,
+        save=save,
+        success=_("The section was saved."),
+        done=_editor_url(referral) + f"#section-{section}",
+        template="referrals/template_section_form.html",
+        context={"referral": referral, "section": section_view},
+        refused_status=422,
     )
-
-
-def _field_errors(form: TemplateFieldsForm, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for code, texts in error.message_dict.items():
-        name = form.field_of(code)
-        form.add_error(None if name == "__all__" else name, texts)
 
 
 @require_POST
@@ -297,7 +299,8 @@ def template_follow_up(request: AuthenticatedHttpRequest, public_id: str) -> Htt
     if not items:
         raise PermissionDenied
     form = FollowUpForm(request.POST or None, items=items)
-    if request.method == "POST" and form.is_valid():
+
+    def save() -> None:
         try:
             tn.follow_up_add(
                 actor=actor,
@@ -308,17 +311,17 @@ def template_follow_up(request: AuthenticatedHttpRequest, public_id: str) -> Htt
                 lang=form.cleaned_data["lang"],
             )
         except ValidationError as error:
-            _field_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The follow-up report was added."))
-            return redirect(_editor_url(referral))
-    return render(
+            raise _renamed(error, form.field_of) from None
+
+    return form_view(
         request,
-        "referrals/template_follow_up.html",
-        {"form": form, "referral": referral},
-        status=422 if request.method == "POST" else 200,
+        form,
+        save=save,
+        success=_("The follow-up report was added."),
+        done=_editor_url(referral),
+        template="referrals/template_follow_up.html",
+        context={"referral": referral},
+        refused_status=422,
     )
 
 
