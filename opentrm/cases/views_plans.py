@@ -45,8 +45,8 @@ from opentrm.cases.models import (
 from opentrm.cases.services import plans as services
 from opentrm.cases.services.assessments import may_edit_assistance, may_view_assistance
 from opentrm.cases.services.measures import GuardBlockedError
-from opentrm.core.errors import ConflictError
-from opentrm.core.views import form_view
+from opentrm.core.errors import ConflictError, DomainError
+from opentrm.core.views import action_view, form_view
 
 REVIEWS_SHOWN = 5
 
@@ -271,15 +271,6 @@ def plan_acknowledge(
     )
 
 
-def _version(request: HttpRequest) -> int | None:
-    form = VersionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The page was out of date. Reload it and try again."))
-        return None
-    version: int = form.cleaned_data["version"]
-    return version
-
-
 @require_POST
 @actor_required(Action.CASE_VIEW)
 def plan_activate(request: AuthenticatedHttpRequest, public_id: str, plan_id: int) -> HttpResponse:
@@ -289,21 +280,27 @@ def plan_activate(request: AuthenticatedHttpRequest, public_id: str, plan_id: in
     case = access_case(actor, public_id)
     _require_edit(actor, case)
     plan = _plan(case, plan_id)
-    version = _version(request)
-    if version is not None:
+    form = VersionForm(request.POST)
+
+    def save() -> None:
         try:
-            services.plan_activate(actor=actor, plan=plan, expected_version=version)
-        except GuardBlockedError as blocked:
-            messages.error(
-                request,
-                _("The plan cannot be activated yet: %(reasons)s")
-                % {"reasons": " ".join(blocked.reasons)},
+            services.plan_activate(
+                actor=actor, plan=plan, expected_version=form.cleaned_data["version"]
             )
-        except ConflictError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("The plan is in force."))
-    return redirect(_back(case))
+        except GuardBlockedError as blocked:
+            message = _("The plan cannot be activated yet: %(reasons)s") % {
+                "reasons": " ".join(blocked.reasons)
+            }
+            raise DomainError(message) from blocked
+
+    return action_view(
+        request,
+        form,
+        save=save,
+        success=_("The plan is in force."),
+        done=_back(case),
+        incomplete=_("The page was out of date. Reload it and try again."),
+    )
 
 
 @require_POST
@@ -334,18 +331,17 @@ def plan_close(request: AuthenticatedHttpRequest, public_id: str, plan_id: int) 
     case = access_case(actor, public_id)
     _require_edit(actor, case)
     plan = _plan(case, plan_id)
-    version = _version(request)
-    if version is not None:
-        try:
-            services.plan_close(actor=actor, plan=plan, expected_version=version)
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        except ConflictError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("The plan was closed."))
-    return redirect(_back(case))
+    form = VersionForm(request.POST)
+    return action_view(
+        request,
+        form,
+        save=lambda: services.plan_close(
+            actor=actor, plan=plan, expected_version=form.cleaned_data["version"]
+        ),
+        success=_("The plan was closed."),
+        done=_back(case),
+        incomplete=_("The page was out of date. Reload it and try again."),
+    )
 
 
 # --- The risk management plan -----------------------------------------------------------------

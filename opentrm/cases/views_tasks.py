@@ -2,9 +2,8 @@
 
 from typing import Any
 
-from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,8 +22,7 @@ from opentrm.cases.forms_tasks import TaskForm, TaskVersionForm
 from opentrm.cases.models import Case, Task
 from opentrm.cases.services import tasks as services
 from opentrm.cases.services.tasks import TaskView
-from opentrm.core.errors import ConflictError
-from opentrm.core.views import form_view
+from opentrm.core.views import action_view, form_view
 
 PAGE_SIZE = 50
 
@@ -106,14 +104,14 @@ def task_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
     )
 
 
-def _back(request: HttpRequest, case: Case) -> HttpResponseRedirect:
+def _back_url(request: HttpRequest, case: Case) -> str:
     """Back to the page the button was on (a task list) when it is one of ours."""
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return HttpResponseRedirect(target)
-    return HttpResponseRedirect(reverse("cases:case_detail", args=[case.public_id]) + "#tasks")
+        return target
+    return reverse("cases:case_detail", args=[case.public_id]) + "#tasks"
 
 
 def _change_state(
@@ -124,20 +122,16 @@ def _change_state(
     # Another organisation's task on the same case is not there for this actor.
     task = get_object_or_404(Task, pk=task_id, case=case, organisation_id=actor.organisation_id)
     form = TaskVersionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The page was out of date. Reload it and try again."))
-        return _back(request, case)
     change = services.task_complete if done else services.task_reopen
-    try:
-        change(actor=actor, task=task, expected_version=form.cleaned_data["version"])
-    except ConflictError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            (_("Done: %(title)s") if done else _("Reopened: %(title)s")) % {"title": task.title},
-        )
-    return _back(request, case)
+    return action_view(
+        request,
+        form,
+        save=lambda: change(actor=actor, task=task, expected_version=form.cleaned_data["version"]),
+        success=(_("Done: %(title)s") if done else _("Reopened: %(title)s"))
+        % {"title": task.title},
+        done=_back_url(request, case),
+        incomplete=_("The page was out of date. Reload it and try again."),
+    )
 
 
 @require_POST

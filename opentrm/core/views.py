@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 
@@ -58,6 +58,35 @@ def form_view(
         context = context()
     status = refused_status if request.method == "POST" else 200
     return render(request, template, {"form": form, **(context or {})}, status=status)
+
+
+def action_view(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    *,
+    save: Callable[[], T],
+    done: str,
+    success: str | Callable[[T], str] | None = None,
+    incomplete: str | None = None,
+) -> HttpResponse:
+    """The shape of a button's POST (no page of its own): call ``save`` (a service) when the
+    form is valid, and go back to ``done`` (a URL) with the ``success`` message or every
+    refusal's messages as errors. An invalid form (a stale page, a missing version) says
+    ``incomplete``."""
+    if not form.is_valid():
+        messages.error(request, incomplete or gettext("Reload the page and try again."))
+        return HttpResponseRedirect(done)
+    try:
+        result = save()
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        if success is not None:
+            messages.success(request, success(result) if callable(success) else success)
+    return HttpResponseRedirect(done)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,6 +18,7 @@ from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action
 from opentrm.core.errors import ConflictError
+from opentrm.core.views import form_view
 from opentrm.directory import services
 from opentrm.directory.access import (
     access_contact_point,
@@ -71,20 +73,14 @@ def organisation_create(request: AuthenticatedHttpRequest, country_code: str) ->
     actor = request.actor
     country = access_country(actor, country_code, action="change")
     form = OrganisationForm(request.POST if request.method == "POST" else None, country=country)
-    if form.is_valid():
-        try:
-            organisation = services.organisation_create(
-                actor=actor, country=country, **form.values()
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("“%(name)s” was added.") % {"name": organisation.name})
-            return redirect("directory:organisation_detail", organisation.pk)
-    return render(
+    return form_view(
         request,
-        "directory/organisation_form.html",
-        {"form": form, "country": country, "organisation": None},
+        form,
+        save=lambda: services.organisation_create(actor=actor, country=country, **form.values()),
+        success=lambda organisation: _("“%(name)s” was added.") % {"name": organisation.name},
+        done=lambda organisation: redirect("directory:organisation_detail", organisation.pk),
+        template="directory/organisation_form.html",
+        context={"country": country, "organisation": None},
     )
 
 
@@ -100,25 +96,23 @@ def organisation_edit(request: AuthenticatedHttpRequest, organisation_id: int) -
         country=organisation.country,
         organisation=organisation,
     )
-    if form.is_valid():
-        try:
-            services.organisation_update(
-                actor=actor,
-                organisation=organisation,
-                expected_version=form.cleaned_data["version"],
-                **form.values(),
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Your changes were saved."))
-            return redirect("directory:organisation_detail", organisation.pk)
-    return render(
+    return form_view(
         request,
-        "directory/organisation_form.html",
-        {"form": form, "country": organisation.country, "organisation": organisation, "name": name},
+        form,
+        save=lambda: services.organisation_update(
+            actor=actor,
+            organisation=organisation,
+            expected_version=form.cleaned_data["version"],
+            **form.values(),
+        ),
+        success=_("Your changes were saved."),
+        done=reverse("directory:organisation_detail", args=[organisation.pk]),
+        template="directory/organisation_form.html",
+        context={
+            "country": organisation.country,
+            "organisation": organisation,
+            "name": name,
+        },
     )
 
 
@@ -231,18 +225,18 @@ def responsibility_create(request: AuthenticatedHttpRequest, country_code: str) 
                 key: request.GET[key] for key in ("function", "organisation") if key in request.GET
             },
         )
-    if form.is_valid():
-        try:
-            services.responsibility_add(actor=actor, country=country, **form.values())
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("The responsibility was assigned."))
-            return redirect("directory:country_detail", country.code)
     template = "directory/responsibility_form.html"
     if request.htmx and request.method == "GET":
-        template += "#contact-point-field"
-    return render(request, template, {"form": form, "country": country})
+        template += "#contact-point-field"  # the field the chosen organisation changes
+    return form_view(
+        request,
+        form,
+        save=lambda: services.responsibility_add(actor=actor, country=country, **form.values()),
+        success=_("The responsibility was assigned."),
+        done=reverse("directory:country_detail", args=[country.code]),
+        template=template,
+        context={"country": country},
+    )
 
 
 @actor_required(Action.DIRECTORY_EDIT)

@@ -12,6 +12,7 @@ from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action
 from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors
+from opentrm.core.views import form_view
 from opentrm.exchange import crypto, keys
 from opentrm.exchange.forms import PeerConfirmForm, PeerRefreshForm, PeerRegisterForm, VersionForm
 from opentrm.exchange.models import Peer
@@ -37,23 +38,20 @@ def peer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def peer_register(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PeerRegisterForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            peer = services.register_peer(
-                actor=request.actor,
-                name=form.cleaned_data["name"],
-                base_url=form.cleaned_data["base_url"],
-                document_json=form.cleaned_data["document"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request, _("Peer registered. Compare its fingerprint, then confirm it.")
-            )
-            return redirect("exchange:peer_detail", peer.pk)
-    status = 422 if request.method == "POST" else 200
-    return render(request, "exchange/peer_register.html", {"form": form}, status=status)
+    return form_view(
+        request,
+        form,
+        save=lambda: services.register_peer(
+            actor=request.actor,
+            name=form.cleaned_data["name"],
+            base_url=form.cleaned_data["base_url"],
+            document_json=form.cleaned_data["document"],
+        ),
+        success=_("Peer registered. Compare its fingerprint, then confirm it."),
+        done=lambda peer: redirect("exchange:peer_detail", peer.pk),
+        template="exchange/peer_register.html",
+        refused_status=422,
+    )
 
 
 def _detail(

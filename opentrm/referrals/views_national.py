@@ -26,8 +26,8 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case, may_refer_case, require_widening
 from opentrm.cases.models import CaseParticipant
-from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors
+from opentrm.core.views import action_view, form_view
 from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral, is_receiver, is_sender
 from opentrm.referrals.forms_national import NationalReferralForm, ReasonForm, StepForm
@@ -268,23 +268,18 @@ def _simple_step(request: AuthenticatedHttpRequest, public_id: str, which: str) 
     actor = request.actor
     referral = _receiver_referral(actor, public_id)
     form = StepForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Reload the page and try again."))
-        return redirect(_detail_url(referral))
     service = national.referral_acknowledge if which == "acknowledge" else national.referral_accept
-    try:
-        service(actor=actor, referral=referral, expected_version=form.cleaned_data["version"])
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    except ConflictError as error:
-        messages.error(request, error.message)
-    else:
-        if which == "acknowledge":
-            messages.success(request, _("You acknowledged the referral."))
-        else:
-            messages.success(request, _("You accepted the referral."))
-    return redirect(_detail_url(referral))
+    return action_view(
+        request,
+        form,
+        save=lambda: service(
+            actor=actor, referral=referral, expected_version=form.cleaned_data["version"]
+        ),
+        success=_("You acknowledged the referral.")
+        if which == "acknowledge"
+        else _("You accepted the referral."),
+        done=_detail_url(referral),
+    )
 
 
 @require_http_methods(["POST"])
@@ -306,30 +301,23 @@ def _reason_step(
         request.POST if request.method == "POST" else None,
         initial={"version": referral.version},
     )
-    if request.method == "POST" and form.is_valid():
-        service = national.referral_decline if which == "decline" else national.referral_withdraw
-        try:
-            service(
-                actor=actor,
-                referral=referral,
-                expected_version=form.cleaned_data["version"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            if which == "decline":
-                messages.success(request, _("You declined the referral."))
-            else:
-                messages.success(request, _("You withdrew the referral."))
-            return redirect(_detail_url(referral))
+    service = national.referral_decline if which == "decline" else national.referral_withdraw
     titles = {"decline": _("Decline the referral"), "withdraw": _("Withdraw the referral")}
-    return render(
+    return form_view(
         request,
-        "referrals/referral_reason.html",
-        {"form": form, "referral": referral, "title": titles[which], "which": which},
+        form,
+        save=lambda: service(
+            actor=actor,
+            referral=referral,
+            expected_version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+        ),
+        success=_("You declined the referral.")
+        if which == "decline"
+        else _("You withdrew the referral."),
+        done=_detail_url(referral),
+        template="referrals/referral_reason.html",
+        context={"referral": referral, "title": titles[which], "which": which},
     )
 
 

@@ -8,8 +8,7 @@ the actor's), the side check (403), then the services.
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,10 +20,7 @@ from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup
 from opentrm.cases.access import access_case, may_refer_case, require_widening
-from opentrm.core.errors import ConflictError, DomainError
-from opentrm.core.forms import add_service_errors
-from opentrm.core.pdf import PdfUnavailableError
-from opentrm.core.views import form_view
+from opentrm.core.views import action_view, form_view
 from opentrm.referrals.access import access_referral, is_receiver, is_sender
 from opentrm.referrals.forms_requests import (
     AnswerForm,
@@ -227,35 +223,24 @@ def _request(actor: Actor, public_id: str, *, side: str) -> Referral:
     return referral
 
 
-def _report(request: HttpRequest, error: Exception) -> None:
-    if isinstance(error, ValidationError):
-        for message in error.messages:
-            messages.error(request, message)
-    elif isinstance(error, DomainError):
-        messages.error(request, error.message)
-
-
 @require_http_methods(["POST"])
 @actor_required(Action.REFERRAL_SEND)
 def request_send(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     actor = request.actor
     referral = _request(actor, public_id, side="sender")
     form = SendForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Reload the page and try again."))
-        return redirect(_detail_url(referral))
-    try:
-        requests.request_send(
+    return action_view(
+        request,
+        form,
+        save=lambda: requests.request_send(
             actor=actor,
             referral=referral,
             expected_version=form.cleaned_data["version"],
             accept_partial=form.cleaned_data["accept_partial"],
-        )
-    except (ValidationError, DomainError) as error:
-        _report(request, error)
-    else:
-        messages.success(request, _("The request was sent."))
-    return redirect(_detail_url(referral))
+        ),
+        success=_("The request was sent."),
+        done=_detail_url(referral),
+    )
 
 
 @require_http_methods(["POST"])
@@ -264,18 +249,15 @@ def request_acknowledge(request: AuthenticatedHttpRequest, public_id: str) -> Ht
     actor = request.actor
     referral = _request(actor, public_id, side="receiver")
     form = VersionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Reload the page and try again."))
-        return redirect(_detail_url(referral))
-    try:
-        requests.request_acknowledge(
+    return action_view(
+        request,
+        form,
+        save=lambda: requests.request_acknowledge(
             actor=actor, referral=referral, expected_version=form.cleaned_data["version"]
-        )
-    except (ValidationError, DomainError) as error:
-        _report(request, error)
-    else:
-        messages.success(request, _("You acknowledged the request."))
-    return redirect(_detail_url(referral))
+        ),
+        success=_("You acknowledged the request."),
+        done=_detail_url(referral),
+    )
 
 
 @require_http_methods(["POST"])
@@ -284,63 +266,52 @@ def request_close(request: AuthenticatedHttpRequest, public_id: str) -> HttpResp
     actor = request.actor
     referral = _request(actor, public_id, side="sender")
     form = VersionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Reload the page and try again."))
-        return redirect(_detail_url(referral))
-    try:
-        requests.request_close(
+    return action_view(
+        request,
+        form,
+        save=lambda: requests.request_close(
             actor=actor, referral=referral, expected_version=form.cleaned_data["version"]
-        )
-    except (ValidationError, DomainError) as error:
-        _report(request, error)
-    else:
-        messages.success(request, _("The request is closed."))
-    return redirect(_detail_url(referral))
+        ),
+        success=_("The request is closed."),
+        done=_detail_url(referral),
+    )
 
 
 def _text_step(request: HttpRequest, referral: Referral, actor: Actor, which: str) -> HttpResponse:
     form_class = AnswerForm if which == "answer" else ReasonForm
     form = form_class(request.POST or None, initial={"version": referral.version})
-    if request.method == "POST" and form.is_valid():
+
+    def save() -> None:
         data = form.cleaned_data
-        try:
-            if which == "answer":
-                requests.request_answer(
-                    actor=actor,
-                    referral=referral,
-                    expected_version=data["version"],
-                    answer=data["answer"],
-                )
-            elif which == "decline":
-                requests.request_decline(
-                    actor=actor,
-                    referral=referral,
-                    expected_version=data["version"],
-                    reason=data["reason"],
-                )
-            else:
-                requests.request_withdraw(
-                    actor=actor,
-                    referral=referral,
-                    expected_version=data["version"],
-                    reason=data["reason"],
-                )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
+        if which == "answer":
+            requests.request_answer(
+                actor=actor,
+                referral=referral,
+                expected_version=data["version"],
+                answer=data["answer"],
+            )
         else:
-            messages.success(request, _("Saved."))
-            return redirect(_detail_url(referral))
+            step = requests.request_decline if which == "decline" else requests.request_withdraw
+            step(
+                actor=actor,
+                referral=referral,
+                expected_version=data["version"],
+                reason=data["reason"],
+            )
+
     titles = {
         "answer": _("Answer the request"),
         "decline": _("Decline the request"),
         "withdraw": _("Withdraw the request"),
     }
-    return render(
+    return form_view(
         request,
-        "referrals/request_step.html",
-        {"form": form, "referral": referral, "title": titles[which], "which": which},
+        form,
+        save=save,
+        success=_("Saved."),
+        done=_detail_url(referral),
+        template="referrals/request_step.html",
+        context={"referral": referral, "title": titles[which], "which": which},
     )
 
 
@@ -417,33 +388,30 @@ def referral_export(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
     actor = request.actor
     referral = _sender_referral(actor, public_id)
     form = ExportForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            files = export_service.referral_export(
-                actor=actor,
-                referral=referral,
-                password=form.cleaned_data["password"],
-                password_again=form.cleaned_data["password_again"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except PdfUnavailableError as error:
-            form.add_error(None, error.message)
-        else:
-            response = HttpResponse(files.zip(), content_type="application/zip")
-            response["Content-Disposition"] = f'attachment; filename="{files.zip_name}"'
-            response["Cache-Control"] = "no-store"
-            return response
-    return render(
+    return form_view(
         request,
-        "referrals/export_form.html",
-        {
-            "form": form,
+        form,
+        save=lambda: export_service.referral_export(
+            actor=actor,
+            referral=referral,
+            password=form.cleaned_data["password"],
+            password_again=form.cleaned_data["password_again"],
+        ),
+        done=_download,
+        template="referrals/export_form.html",
+        context=lambda: {
             "referral": referral,
             "groups": sorted(g.value for g in export_service.export_groups(actor, referral)),
             "exports": export_service.exports_of(referral),
         },
     )
+
+
+def _download(files: export_service.ExportFiles) -> HttpResponse:
+    response = HttpResponse(files.zip(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{files.zip_name}"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -552,23 +520,24 @@ def settings_calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
             "allow_direct_routes": bool(calendar and calendar.allow_direct_routes),
         },
     )
-    if request.method == "POST" and form.is_valid():
+
+    def save() -> None:
         data = form.cleaned_data
-        try:
-            holidays = settings_service.parse_holidays(data["holidays"].splitlines())
-            settings_service.calendar_update(
-                actor=actor,
-                country=country,
-                expected_version=data["version"],
-                weekend_days=data["weekend_days"],
-                holidays=holidays,
-                allow_direct_routes=data["allow_direct_routes"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The calendar was saved."))
-            return redirect("referrals:settings_overview")
-    return render(request, "referrals/settings_calendar.html", {"form": form, "country": country})
+        settings_service.calendar_update(
+            actor=actor,
+            country=country,
+            expected_version=data["version"],
+            weekend_days=data["weekend_days"],
+            holidays=settings_service.parse_holidays(data["holidays"].splitlines()),
+            allow_direct_routes=data["allow_direct_routes"],
+        )
+
+    return form_view(
+        request,
+        form,
+        save=save,
+        success=_("The calendar was saved."),
+        done="referrals:settings_overview",
+        template="referrals/settings_calendar.html",
+        context={"country": country},
+    )

@@ -26,7 +26,7 @@ from opentrm.cases.access import access_case, may_refer_case, require_widening
 from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors
 from opentrm.core.pdf import PdfUnavailableError
-from opentrm.core.views import form_view
+from opentrm.core.views import action_view, form_view
 from opentrm.directory.models import Country
 from opentrm.referrals.access import access_referral
 from opentrm.referrals.forms_template import (
@@ -236,22 +236,16 @@ def template_send(request: AuthenticatedHttpRequest, public_id: str) -> HttpResp
     actor = request.actor
     referral = _template_referral(actor, public_id)
     form = SendForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The form was incomplete. Reload the page and try again."))
-        return redirect(_editor_url(referral))
-    try:
-        tn.transnational_send(
+    return action_view(
+        request,
+        form,
+        save=lambda: tn.transnational_send(
             actor=actor, referral=referral, expected_version=form.cleaned_data["version"]
-        )
-    except ValidationError as error:
-        for text in error.messages:
-            messages.error(request, text)
-        return redirect(_editor_url(referral))
-    except ConflictError as error:
-        messages.error(request, error.message)
-        return redirect(_editor_url(referral))
-    messages.success(request, _("The referral was sent."))
-    return redirect(_editor_url(referral))
+        ),
+        success=_("The referral was sent."),
+        done=_editor_url(referral),
+        incomplete=_("The form was incomplete. Reload the page and try again."),
+    )
 
 
 @require_POST
