@@ -6,7 +6,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -31,6 +30,7 @@ from opentrm.cases.services.documents import consent_signed_form_attach, files_r
 from opentrm.cases.sharing import prime_sharing
 from opentrm.cases.views_assessments import assessments_context
 from opentrm.cases.views_child import child_context
+from opentrm.cases.views_common import case_url
 from opentrm.cases.views_documents import documents_context, notes_context, participants_context
 from opentrm.cases.views_measures import measures_context
 from opentrm.cases.views_plans import plans_context
@@ -335,7 +335,7 @@ def person_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
         formsets=[names] if show_names else [],
         save=save,
         success=_("The changes were saved."),
-        done=reverse("cases:case_detail", args=[case.public_id]),
+        done=case_url(case),
         template="cases/person_form.html",
         context={"names": names, "show_names": show_names, "case": case},
     )

@@ -12,15 +12,12 @@ from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case
 from opentrm.cases.forms_assessments import AssessmentDeleteForm, AssessmentForm, HealthForm
 from opentrm.cases.models import (
@@ -35,20 +32,12 @@ from opentrm.cases.models import (
     RiskLevel,
 )
 from opentrm.cases.services import assessments as services
+from opentrm.cases.views_common import case_url, case_viewed
 from opentrm.core.views import form_view
 
 
 def _viewed(actor: Actor, case: Case, view: str) -> None:
-    record_event(
-        event_type=EventType.CASE_VIEWED,
-        actor=actor,
-        target=case,
-        detail={"groups": [FieldGroup.ASSISTANCE.value], "view": view},
-    )
-
-
-def _back(case: Case, anchor: str = "assessments") -> str:
-    return reverse("cases:case_detail", args=[case.public_id]) + f"#{anchor}"
+    case_viewed(actor, case, [FieldGroup.ASSISTANCE.value], view)
 
 
 def _live(case: Case) -> QuerySet[Assessment]:
@@ -193,7 +182,7 @@ def assessment_create(request: AuthenticatedHttpRequest, public_id: str, kind: s
         form,
         save=lambda: services.assessment_record(actor=actor, case=case, kind=kind, **form.values()),
         success=_("The assessment was recorded."),
-        done=_back(case),
+        done=case_url(case, "assessments"),
         template="cases/assessment_form.html",
         context={"case": case, "title": AssessmentKind(kind).label},
     )
@@ -230,7 +219,7 @@ def assessment_edit(
             changes=form.values(),
         ),
         success=_("The assessment was saved."),
-        done=_back(case),
+        done=case_url(case, "assessments"),
         template="cases/assessment_form.html",
         context={"case": case, "title": assessment.get_kind_display(), "assessment": assessment},
     )
@@ -255,7 +244,7 @@ def assessment_delete(
             reason=form.cleaned_data["reason"],
         ),
         success=_("The assessment was deleted."),
-        done=_back(case),
+        done=case_url(case, "assessments"),
         template="cases/assessment_delete.html",
         context={"case": case, "assessment": assessment},
     )
@@ -285,7 +274,7 @@ def health_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
             changes=form.changes(),
         ),
         success=_("The health record was saved."),
-        done=_back(case, "health"),
+        done=case_url(case, "health"),
         template="cases/health_form.html",
         context={"case": case},
     )

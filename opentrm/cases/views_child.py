@@ -7,9 +7,7 @@ cases of other organisations), then the field group (403), then the services.
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -17,8 +15,6 @@ from django.views.decorators.http import require_http_methods
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
 from opentrm.cases import states
 from opentrm.cases.access import access_case
 from opentrm.cases.forms_child import ChildSafeguardsForm, CountryContactForm
@@ -29,6 +25,7 @@ from opentrm.cases.services.child import (
     may_edit_safeguards,
     may_view_safeguards,
 )
+from opentrm.cases.views_common import case_url, editable_case
 from opentrm.core.views import form_view
 
 
@@ -75,19 +72,11 @@ def child_context(actor: Actor, case: Case) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
 def child_safeguards_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
-    actor = request.actor
-    case = access_case(actor, public_id)
-    if not may_edit_safeguards(actor, case):
-        raise PermissionDenied
+    actor, case = editable_case(
+        request, public_id, may_edit=may_edit_safeguards, group=FieldGroup.CHILD_PROTECTION
+    )
     safeguards = _safeguards(case)
     form = ChildSafeguardsForm(request.POST or None, case=case, safeguards=safeguards)
-    if request.method == "GET":
-        record_event(
-            event_type=EventType.CASE_VIEWED,
-            actor=actor,
-            target=case,
-            detail={"groups": [FieldGroup.CHILD_PROTECTION.value]},
-        )
     return form_view(
         request,
         form,
@@ -98,7 +87,7 @@ def child_safeguards_edit(request: AuthenticatedHttpRequest, public_id: str) -> 
             changes=form.changes(),
         ),
         success=_("The child safeguards were saved."),
-        done=reverse("cases:case_detail", args=[case.public_id]) + "#child",
+        done=case_url(case, "child"),
         template="cases/child_safeguards_form.html",
         context={"case": case},
     )
@@ -122,7 +111,7 @@ def country_contact(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
             purpose=form.cleaned_data["purpose"],
         ),
         success=lambda task: _("Added to your tasks: %(title)s") % {"title": task.title},
-        done=reverse("cases:case_detail", args=[case.public_id]) + "#tasks",
+        done=case_url(case, "tasks"),
         template="cases/child_country_contact.html",
         context={"case": case},
     )

@@ -13,7 +13,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -42,14 +41,11 @@ from opentrm.cases.services import documents as document_services
 from opentrm.cases.services import notes as note_services
 from opentrm.cases.services import participants as participant_services
 from opentrm.cases.timeline import TimelineEntry, case_timeline
+from opentrm.cases.views_common import case_url, case_viewed
 from opentrm.core.views import form_view
 
 SECTION_LIMIT = 50  # rows of each list on the case page
 TIMELINE_PAGE_SIZE = 100
-
-
-def _case_url(case: Case, anchor: str) -> str:
-    return reverse("cases:case_detail", args=[case.public_id]) + anchor
 
 
 # --- The case page's sections ------------------------------------------------------------------
@@ -180,7 +176,7 @@ def document_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
             field_group=form.cleaned_data["field_group"],
         ),
         success=_("The document was added."),
-        done=_case_url(case, "#documents"),
+        done=case_url(case, "documents"),
         template="cases/document_form.html",
         context={"case": case, "max_size": document_services.max_bytes()},
     )
@@ -233,12 +229,7 @@ def document_delete(
         raise PermissionDenied
     form = DocumentDeleteForm(request.POST or None)
     if request.method == "GET":  # the page shows the document's title
-        record_event(
-            event_type=EventType.CASE_VIEWED,
-            actor=actor,
-            target=case,
-            detail={"groups": [document.field_group], "view": "document_delete"},
-        )
+        case_viewed(actor, case, [document.field_group], "document_delete")
     return form_view(
         request,
         form,
@@ -246,7 +237,7 @@ def document_delete(
             actor=actor, document=document, reason=form.cleaned_data["reason"]
         ),
         success=_("The document was deleted."),
-        done=_case_url(case, "#documents"),
+        done=case_url(case, "documents"),
         template="cases/document_delete.html",
         context={"case": case, "document": document},
     )
@@ -272,7 +263,7 @@ def note_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
             field_group=form.cleaned_data["field_group"],
         ),
         success=_("The note was added."),
-        done=_case_url(case, "#notes"),
+        done=case_url(case, "notes"),
         template="cases/note_form.html",
         context={"case": case},
     )
@@ -301,7 +292,7 @@ def note_delete(request: AuthenticatedHttpRequest, public_id: str, note_id: int)
             actor=actor, note=note, reason=form.cleaned_data["reason"]
         ),
         success=_("The note was deleted."),
-        done=_case_url(case, "#notes"),
+        done=case_url(case, "notes"),
         template="cases/note_delete.html",
         context={"case": case, "note": note},
     )
@@ -366,7 +357,7 @@ def participant_add(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
             _("%(organisation)s now takes part in the case.")
             % {"organisation": participant.organisation.name}
         ),
-        done=_case_url(case, "#participants"),
+        done=case_url(case, "participants"),
         template="cases/participant_form.html",
         context={"case": case},
     )
@@ -390,7 +381,7 @@ def participant_remove(
             _("%(organisation)s no longer takes part in the case.")
             % {"organisation": participant.organisation.name},
         )
-    return redirect(_case_url(case, "#participants"))
+    return redirect(case_url(case, "participants"))
 
 
 @require_POST
@@ -405,7 +396,7 @@ def participant_consent_taker(
     takes_consent = request.POST.get("takes_consent")
     if takes_consent not in ("0", "1"):
         messages.error(request, _("Say whether the organisation takes consent."))
-        return redirect(_case_url(case, "#participants"))
+        return redirect(case_url(case, "participants"))
     try:
         participant_services.participant_set_consent_taker(
             actor=actor, participant=participant, takes_consent=takes_consent == "1"
@@ -421,7 +412,7 @@ def participant_consent_taker(
             else _("%(organisation)s no longer records consent decisions on this case.")
             % {"organisation": participant.organisation.name},
         )
-    return redirect(_case_url(case, "#participants"))
+    return redirect(case_url(case, "participants"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -446,7 +437,7 @@ def participant_case_manager(
             actor=actor, participant=participant, case_manager=form.cleaned_data["case_manager"]
         ),
         success=_("The case manager was saved."),
-        done=_case_url(case, "#participants"),
+        done=case_url(case, "participants"),
         template="cases/participant_case_manager.html",
         context={"case": case, "participant": participant},
     )

@@ -37,6 +37,7 @@ from opentrm.cases.services.case_settings import (
 )
 from opentrm.cases.services.identification import may_formally_identify, reflection_countdown
 from opentrm.cases.services.measures import may_see_measure_notes, may_see_sop, measure_board
+from opentrm.cases.views_common import case_url
 from opentrm.core.forms import add_service_errors as add_service_error
 from opentrm.core.views import form_view
 from opentrm.directory.models import Country
@@ -58,10 +59,6 @@ def measures_context(actor: Actor, case: Case) -> dict[str, Any]:
             case.identification_decisions.select_related("decided_by", "organisation")
         ),
     }
-
-
-def _back_to(case: Case, anchor: str) -> str:
-    return f"{reverse('cases:case_detail', args=[case.public_id])}#{anchor}"
 
 
 # --- Measures on a case ------------------------------------------------------------------------
@@ -102,7 +99,7 @@ def measure_plan(request: AuthenticatedHttpRequest, public_id: str, code: str) -
             notes=form.cleaned_data.get("notes", ""),
         ),
         success=_("The measure was planned."),
-        done=_back_to(case, f"measure-{code}"),
+        done=case_url(case, f"measure-{code}"),
         template="cases/measure_form.html",
         context={"case": case, "measure": item, "planning": True},
     )
@@ -165,7 +162,7 @@ def measure_edit(request: AuthenticatedHttpRequest, public_id: str, code: str) -
         form,
         save=save,
         success=_("The measure was saved."),
-        done=_back_to(case, f"measure-{code}"),
+        done=case_url(case, f"measure-{code}"),
         template="cases/measure_form.html",
         context={"case": case, "measure": item, "planning": False},
     )
@@ -206,7 +203,7 @@ def identification_create(request: AuthenticatedHttpRequest, public_id: str) -> 
             add_service_error(form, error)
         else:
             messages.success(request, _("The identification decision was recorded."))
-            return redirect(_back_to(case, "identification"))
+            return redirect(case_url(case, "identification"))
     return render(
         request,
         "cases/identification_form.html",
@@ -239,7 +236,7 @@ def reflection_start(request: AuthenticatedHttpRequest, public_id: str) -> HttpR
             ends_on=form.cleaned_data["ends_on"],
         ),
         success=_("The recovery and reflection period was started."),
-        done=_back_to(case, "reflection"),
+        done=case_url(case, "reflection"),
         template="cases/reflection_form.html",
         context={"case": case, "country": home, "days": country_settings(home).reflection_days},
     )

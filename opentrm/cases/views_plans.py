@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,8 +19,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case
 from opentrm.cases.forms_plans import (
     AcknowledgeForm,
@@ -45,6 +42,7 @@ from opentrm.cases.models import (
 from opentrm.cases.services import plans as services
 from opentrm.cases.services.assessments import may_edit_assistance, may_view_assistance
 from opentrm.cases.services.measures import GuardBlockedError
+from opentrm.cases.views_common import case_url, case_viewed
 from opentrm.core.errors import ConflictError, DomainError
 from opentrm.core.views import action_view, form_view
 
@@ -52,16 +50,7 @@ REVIEWS_SHOWN = 5
 
 
 def _viewed(actor: Actor, case: Case, view: str) -> None:
-    record_event(
-        event_type=EventType.CASE_VIEWED,
-        actor=actor,
-        target=case,
-        detail={"groups": [FieldGroup.ASSISTANCE.value], "view": view},
-    )
-
-
-def _back(case: Case, anchor: str = "plan") -> str:
-    return reverse("cases:case_detail", args=[case.public_id]) + f"#{anchor}"
+    case_viewed(actor, case, [FieldGroup.ASSISTANCE.value], view)
 
 
 def _require_view(actor: Actor, case: Case) -> None:
@@ -191,7 +180,7 @@ def _plan_form_page(
         formsets=[activities],
         save=save,
         success=_("The draft plan was saved."),
-        done=_back(case),
+        done=case_url(case, "plan"),
         template="cases/plan_form.html",
         context={"activities": activities, "case": case, "plan": plan},
     )
@@ -265,7 +254,7 @@ def plan_acknowledge(
             how=form.cleaned_data["acknowledged_how"],
         ),
         success=_("The person's acknowledgement was recorded."),
-        done=_back(case),
+        done=case_url(case, "plan"),
         template="cases/plan_acknowledge.html",
         context={"case": case, "plan": plan},
     )
@@ -298,7 +287,7 @@ def plan_activate(request: AuthenticatedHttpRequest, public_id: str, plan_id: in
         form,
         save=save,
         success=_("The plan is in force."),
-        done=_back(case),
+        done=case_url(case, "plan"),
         incomplete=_("The page was out of date. Reload it and try again."),
     )
 
@@ -321,7 +310,7 @@ def plan_revise(request: AuthenticatedHttpRequest, public_id: str, plan_id: int)
     else:
         messages.success(request, _("A new revision was drafted from the plan in force."))
         return redirect("cases:plan_edit", case.public_id, draft.pk)
-    return redirect(_back(case))
+    return redirect(case_url(case, "plan"))
 
 
 @require_POST
@@ -339,7 +328,7 @@ def plan_close(request: AuthenticatedHttpRequest, public_id: str, plan_id: int) 
             actor=actor, plan=plan, expected_version=form.cleaned_data["version"]
         ),
         success=_("The plan was closed."),
-        done=_back(case),
+        done=case_url(case, "plan"),
         incomplete=_("The page was out of date. Reload it and try again."),
     )
 
@@ -370,7 +359,7 @@ def risk_plan_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpRes
             next_review_on=form.cleaned_data["next_review_on"],
         ),
         success=_("The risk management plan was saved."),
-        done=_back(case, "risk-plan"),
+        done=case_url(case, "risk-plan"),
         template="cases/risk_plan_form.html",
         context={"case": case, "plan": plan},
     )
@@ -407,7 +396,7 @@ def risk_plan_review(request: AuthenticatedHttpRequest, public_id: str) -> HttpR
             _("The review was recorded. The next review is due on %(date)s.")
             % {"date": formats.date_format(plan.next_review_on, "SHORT_DATE_FORMAT")}
         ),
-        done=_back(case, "risk-plan"),
+        done=case_url(case, "risk-plan"),
         template="cases/risk_plan_review_form.html",
         context={"case": case, "plan": plan},
     )

@@ -9,10 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,9 +18,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
-from opentrm.cases.access import access_case
 from opentrm.cases.forms_proceedings import (
     HearingForm,
     NoContactForm,
@@ -42,6 +37,7 @@ from opentrm.cases.services.proceedings import (
     proceeding_record,
     proceeding_update,
 )
+from opentrm.cases.views_common import case_url, editable_case
 from opentrm.core.errors import ConflictError
 from opentrm.core.views import form_view
 
@@ -97,25 +93,12 @@ def proceedings_context(actor: Actor, case: Case) -> dict[str, Any]:
 
 
 def _editable_case(request: AuthenticatedHttpRequest, public_id: str) -> tuple[Actor, Case]:
-    actor = request.actor
-    case = access_case(actor, public_id)
-    if not may_edit_proceedings(actor, case):
-        raise PermissionDenied
-    if request.method == "GET":
-        record_event(
-            event_type=EventType.CASE_VIEWED,
-            actor=actor,
-            target=case,
-            detail={"groups": [FieldGroup.PROCEEDINGS.value]},
-        )
-    return actor, case
+    return editable_case(
+        request, public_id, may_edit=may_edit_proceedings, group=FieldGroup.PROCEEDINGS
+    )
 
 
 # --- Proceedings ---------------------------------------------------------------------------------
-
-
-def _back_url(case: Case, anchor: str = "proceedings") -> str:
-    return reverse("cases:case_detail", args=[case.public_id]) + f"#{anchor}"
 
 
 @require_http_methods(["GET", "POST"])
@@ -128,7 +111,7 @@ def proceeding_create(request: AuthenticatedHttpRequest, public_id: str) -> Http
         form,
         save=lambda: proceeding_record(actor=actor, case=case, **form.values()),
         success=_("The proceedings were recorded."),
-        done=_back_url(case),
+        done=case_url(case, "proceedings"),
         template="cases/proceeding_form.html",
         context={"case": case, "title": _("Record proceedings")},
     )
@@ -153,7 +136,7 @@ def proceeding_edit(
             changes=form.values(),
         ),
         success=_("The proceedings were saved."),
-        done=_back_url(case),
+        done=case_url(case, "proceedings"),
         template="cases/proceeding_form.html",
         context={"case": case, "title": _("Edit proceedings")},
     )
@@ -177,7 +160,7 @@ def no_contact_create(request: AuthenticatedHttpRequest, public_id: str) -> Http
             description=form.cleaned_data["description"],
         ),
         success=_("The person was put on the no-contact list."),
-        done=_back_url(case, "no-contact"),
+        done=case_url(case, "no-contact"),
         template="cases/no_contact_form.html",
         context={"case": case},
     )
@@ -199,7 +182,7 @@ def no_contact_delete(
             actor=actor, entry=entry, reason=form.cleaned_data["reason"]
         ),
         success=_("The person was taken off the no-contact list."),
-        done=_back_url(case, "no-contact"),
+        done=case_url(case, "no-contact"),
         template="cases/no_contact_remove.html",
         context={"case": case, "entry": entry},
     )
@@ -218,7 +201,7 @@ def hearing_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpRes
         form,
         save=lambda: hearing_schedule(actor=actor, case=case, **form.values()),
         success=_("The interview or hearing was scheduled."),
-        done=_back_url(case, "hearings"),
+        done=case_url(case, "hearings"),
         template="cases/hearing_form.html",
         context={"case": case, "title": _("Schedule an interview or hearing")},
     )
@@ -248,7 +231,7 @@ def hearing_edit(
             changes=form.values(),
         ),
         success=_("The interview or hearing was saved."),
-        done=_back_url(case, "hearings"),
+        done=case_url(case, "hearings"),
         template="cases/hearing_form.html",
         context={
             "case": case,
@@ -269,11 +252,11 @@ def hearing_cancel_view(
         version = int(request.POST.get("version", ""))
     except ValueError:
         messages.error(request, _("The form was incomplete. Reload the page and try again."))
-        return redirect(_back_url(case, "hearings"))
+        return redirect(case_url(case, "hearings"))
     try:
         hearing_cancel(actor=actor, hearing=hearing, expected_version=version)
     except ConflictError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("The interview or hearing was cancelled."))
-    return redirect(_back_url(case, "hearings"))
+    return redirect(case_url(case, "hearings"))

@@ -8,19 +8,14 @@ organisations), the ASSISTANCE field group (403), then the services of
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
-from opentrm.cases.access import access_case
 from opentrm.cases.forms_services import ServiceDeleteForm, ServiceForm, ServiceMoveForm
 from opentrm.cases.models import Case, CaseService, ServiceCategory
 from opentrm.cases.services.service_delivery import (
@@ -32,6 +27,7 @@ from opentrm.cases.services.service_delivery import (
     service_offer,
     service_update,
 )
+from opentrm.cases.views_common import case_url, editable_case
 from opentrm.core.views import form_view
 
 
@@ -76,18 +72,9 @@ def services_context(actor: Actor, case: Case) -> dict[str, Any]:
 
 
 def _editable_case(request: AuthenticatedHttpRequest, public_id: str) -> tuple[Actor, Case]:
-    actor = request.actor
-    case = access_case(actor, public_id)
-    if not may_edit_services(actor, case):
-        raise PermissionDenied
-    if request.method == "GET":
-        record_event(
-            event_type=EventType.CASE_VIEWED,
-            actor=actor,
-            target=case,
-            detail={"groups": [FieldGroup.ASSISTANCE.value]},
-        )
-    return actor, case
+    return editable_case(
+        request, public_id, may_edit=may_edit_services, group=FieldGroup.ASSISTANCE
+    )
 
 
 def _service(case: Case, service_id: int) -> CaseService:
@@ -101,10 +88,6 @@ def _service(case: Case, service_id: int) -> CaseService:
     return service
 
 
-def _back_url(case: Case) -> str:
-    return reverse("cases:case_detail", args=[case.public_id]) + "#services"
-
-
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
 def service_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
@@ -115,7 +98,7 @@ def service_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpRes
         form,
         save=lambda: service_offer(actor=actor, case=case, **form.values()),
         success=_("The offer was recorded."),
-        done=_back_url(case),
+        done=case_url(case, "services"),
         template="cases/service_form.html",
         context={"case": case, "title": _("Record a service offered")},
     )
@@ -139,7 +122,7 @@ def service_edit(
             changes=form.values(),
         ),
         success=_("The service was saved."),
-        done=_back_url(case),
+        done=case_url(case, "services"),
         template="cases/service_form.html",
         context={"case": case, "service": service, "title": _("Correct a service")},
     )
@@ -166,7 +149,7 @@ def service_status(
             until=form.cleaned_data["until"],
         ),
         success=_("The service was updated."),
-        done=_back_url(case),
+        done=case_url(case, "services"),
         template="cases/service_status.html",
         context={"case": case, "service": service, "final": not moves_from(service)},
     )
@@ -190,7 +173,7 @@ def service_remove(
             reason=form.cleaned_data["reason"],
         ),
         success=_("The service was deleted."),
-        done=_back_url(case),
+        done=case_url(case, "services"),
         template="cases/service_delete.html",
         context={"case": case, "service": service},
     )

@@ -5,7 +5,6 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -22,6 +21,7 @@ from opentrm.cases.forms_tasks import TaskForm, TaskVersionForm
 from opentrm.cases.models import Case, Task
 from opentrm.cases.services import tasks as services
 from opentrm.cases.services.tasks import TaskView
+from opentrm.cases.views_common import case_url
 from opentrm.core.views import action_view, form_view
 
 PAGE_SIZE = 50
@@ -98,7 +98,7 @@ def task_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
             assignee=form.cleaned_data["assignee"],
         ),
         success=_("The task was added."),
-        done=reverse("cases:case_detail", args=[case.public_id]) + "#tasks",
+        done=case_url(case, "tasks"),
         template="cases/task_form.html",
         context={"case": case},
     )
@@ -111,7 +111,7 @@ def _back_url(request: HttpRequest, case: Case) -> str:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return reverse("cases:case_detail", args=[case.public_id]) + "#tasks"
+    return case_url(case, "tasks")
 
 
 def _change_state(
