@@ -31,6 +31,7 @@ from opentrm.accounts.session import current_actor, set_acting_membership
 from opentrm.accounts.throttle import login_wait_seconds
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
+from opentrm.core.views import form_view
 
 
 class LoginView(auth_views.LoginView):
@@ -136,41 +137,42 @@ def api_token_revoke(request: AuthenticatedHttpRequest, token_id: int) -> HttpRe
 def member_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     actor = request.actor
     form = MemberCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            membership = services.member_create(
-                actor=actor,
-                username=form.cleaned_data["username"],
-                full_name=form.cleaned_data["full_name"],
-                email=form.cleaned_data["email"],
-                role=Role(form.cleaned_data["role"]),
-                password=form.cleaned_data["password"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            if services.pending_grant(membership) is not None:
-                messages.success(request, GRANT_PENDING)
-            else:
-                messages.success(request, _("The member was added."))
-            return redirect("accounts:member_list")
+    return form_view(
+        request,
+        form,
+        save=lambda: services.member_create(
+            actor=actor,
+            username=form.cleaned_data["username"],
+            full_name=form.cleaned_data["full_name"],
+            email=form.cleaned_data["email"],
+            role=Role(form.cleaned_data["role"]),
+            password=form.cleaned_data["password"],
+        ),
+        success=lambda membership: (
+            str(GRANT_PENDING)
+            if services.pending_grant(membership) is not None
+            else _("The member was added.")
+        ),
+        done="accounts:member_list",
+        template="accounts/member_list.html",
+        context=lambda: _members_context(request),
+    )
+
+
+def _members_context(request: AuthenticatedHttpRequest) -> dict[str, object]:
+    organisation_id = request.membership.organisation_id
     members = (
-        Membership.objects.filter(organisation_id=request.membership.organisation_id)
+        Membership.objects.filter(organisation_id=organisation_id)
         .select_related("user")
         .order_by("user__username")
     )
     grants = [
-        (grant, actor.may_approve_role_grant(grant))
+        (grant, request.actor.may_approve_role_grant(grant))
         for grant in RoleGrant.objects.filter(
-            membership__organisation_id=request.membership.organisation_id,
-            status=RoleGrantStatus.PENDING,
+            membership__organisation_id=organisation_id, status=RoleGrantStatus.PENDING
         ).select_related("membership__user", "requested_by")
     ]
-    return render(
-        request,
-        "accounts/member_list.html",
-        {"form": form, "members": members, "grants": grants},
-    )
+    return {"members": members, "grants": grants}
 
 
 GRANT_PENDING = gettext_lazy(
@@ -194,21 +196,26 @@ def member_change(request: AuthenticatedHttpRequest, membership_id: int) -> Http
     form = MembershipChangeForm(
         request.POST or None, initial={"role": membership.role, "is_active": membership.is_active}
     )
-    if request.method == "POST" and form.is_valid():
-        role = Role(form.cleaned_data["role"])
-        membership = services.membership_change(
-            actor=actor, membership=membership, role=role, is_active=form.cleaned_data["is_active"]
-        )
-        pending = services.pending_grant(membership)
-        if pending is not None and pending.role == role.value:
-            messages.success(request, GRANT_PENDING)
-        else:
-            messages.success(request, _("The membership was changed."))
-        return redirect("accounts:member_list")
-    return render(
+
+    def granted(changed: Membership) -> str:
+        pending = services.pending_grant(changed)
+        if pending is not None and pending.role == Role(form.cleaned_data["role"]).value:
+            return str(GRANT_PENDING)
+        return _("The membership was changed.")
+
+    return form_view(
         request,
-        "accounts/member_change.html",
-        {"form": form, "membership": membership, "pending": services.pending_grant(membership)},
+        form,
+        save=lambda: services.membership_change(
+            actor=actor,
+            membership=membership,
+            role=Role(form.cleaned_data["role"]),
+            is_active=form.cleaned_data["is_active"],
+        ),
+        success=granted,
+        done="accounts:member_list",
+        template="accounts/member_change.html",
+        context=lambda: {"membership": membership, "pending": services.pending_grant(membership)},
     )
 
 

@@ -1,7 +1,7 @@
 """Case screens: register, my cases, the case file summary."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.http import HttpResponse, QueryDict
@@ -37,7 +37,7 @@ from opentrm.cases.views_plans import plans_context
 from opentrm.cases.views_proceedings import proceedings_context
 from opentrm.cases.views_services import services_context
 from opentrm.cases.views_tasks import tasks_context
-from opentrm.core.forms import add_service_errors
+from opentrm.core.forms import errors_renamed
 from opentrm.core.views import form_view
 
 
@@ -178,7 +178,8 @@ def consent_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpRes
         request.FILES if is_post else None,
         initial=_correction_initial(corrected) if corrected else None,
     )
-    if is_post and form.is_valid():
+
+    def save() -> None:
         data = form.cleaned_data
         try:
             with files_removed_on_rollback():  # a refused signature file records nothing
@@ -199,16 +200,23 @@ def consent_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpRes
                 if data["signed_form"]:
                     _attach_signed_form(actor, consent, data["signed_form"])
         except ValidationError as error:
-            for message in add_service_errors(form, error, handled_elsewhere=("supersedes",)).get(
-                "supersedes", []
-            ):
-                form.add_error(None, message)  # the field is hidden: say it above the form
-        else:
-            messages.success(request, _("The consent decision was recorded."))
-            return redirect("cases:case_detail", case.public_id)
-    return render(
-        request, "cases/consent_form.html", {"form": form, "case": case, "corrected": corrected}
+            # The record corrected is a hidden field: say what is wrong with it above the form.
+            raise errors_renamed(
+                error, lambda name: ABOVE if name == "supersedes" else name
+            ) from None
+
+    return form_view(
+        request,
+        form,
+        save=save,
+        success=_("The consent decision was recorded."),
+        done=case_url(case),
+        template="cases/consent_form.html",
+        context={"case": case, "corrected": corrected},
     )
+
+
+ABOVE = NON_FIELD_ERRORS
 
 
 def _corrected_consent(case: Case, data: QueryDict) -> ConsentRecord | None:

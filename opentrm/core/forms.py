@@ -1,6 +1,6 @@
 """Form helpers shared by the apps."""
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import date
 from typing import Any, ClassVar, cast
 
@@ -31,6 +31,17 @@ def add_service_errors(
             # NON_FIELD_ERRORS, or a field this form does not show (e.g. the country).
             form.add_error(None, messages)
     return returned
+
+
+def errors_renamed(error: ValidationError, name_of: Callable[[str], str]) -> ValidationError:
+    """A service's error on the form's names for the fields it names (``name_of`` maps a
+    service's name to the form's; ``"__all__"`` puts a message above the form)."""
+    if not hasattr(error, "error_dict"):
+        return error
+    renamed: dict[str, list[str]] = {}
+    for name, texts in error.message_dict.items():
+        renamed.setdefault(name_of(name), []).extend(texts)
+    return ValidationError(renamed)
 
 
 class InputRulesMixin:

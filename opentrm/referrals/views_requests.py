@@ -5,6 +5,7 @@ Views are thin: the action gate, the referral or case through ``access_*`` (404 
 the actor's), the side check (403), then the services.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -243,37 +244,50 @@ def request_send(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespo
     )
 
 
-@require_http_methods(["POST"])
-@actor_required(Action.REFERRAL_RESPOND)
-def request_acknowledge(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+def _version_step(
+    request: AuthenticatedHttpRequest,
+    public_id: str,
+    *,
+    side: str,
+    step: Callable[..., object],
+    success: str,
+) -> HttpResponse:
+    """A step that takes nothing but the version the page showed."""
     actor = request.actor
-    referral = _request(actor, public_id, side="receiver")
+    referral = _request(actor, public_id, side=side)
     form = VersionForm(request.POST)
     return action_view(
         request,
         form,
-        save=lambda: requests.request_acknowledge(
+        save=lambda: step(
             actor=actor, referral=referral, expected_version=form.cleaned_data["version"]
         ),
-        success=_("You acknowledged the request."),
+        success=success,
         done=_detail_url(referral),
+    )
+
+
+@require_http_methods(["POST"])
+@actor_required(Action.REFERRAL_RESPOND)
+def request_acknowledge(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    return _version_step(
+        request,
+        public_id,
+        side="receiver",
+        step=requests.request_acknowledge,
+        success=_("You acknowledged the request."),
     )
 
 
 @require_http_methods(["POST"])
 @actor_required(Action.REFERRAL_SEND)
 def request_close(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
-    actor = request.actor
-    referral = _request(actor, public_id, side="sender")
-    form = VersionForm(request.POST)
-    return action_view(
+    return _version_step(
         request,
-        form,
-        save=lambda: requests.request_close(
-            actor=actor, referral=referral, expected_version=form.cleaned_data["version"]
-        ),
+        public_id,
+        side="sender",
+        step=requests.request_close,
         success=_("The request is closed."),
-        done=_detail_url(referral),
     )
 
 

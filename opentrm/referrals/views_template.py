@@ -6,7 +6,6 @@ Views are thin: the action gate, the referral through ``access_referral`` (404 w
 the organisation's), then the services, which re-check who may do what.
 """
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -24,7 +23,7 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case, may_refer_case, require_widening
 from opentrm.core.errors import ConflictError
-from opentrm.core.forms import add_service_errors
+from opentrm.core.forms import add_service_errors, errors_renamed
 from opentrm.core.pdf import PdfUnavailableError
 from opentrm.core.views import action_view, form_view
 from opentrm.directory.models import Country
@@ -125,7 +124,7 @@ def transnational_create(request: AuthenticatedHttpRequest, public_id: str) -> H
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            raise _renamed(error, lambda name: COUNTRY_NAMES.get(name, name)) from None
+            raise errors_renamed(error, lambda name: COUNTRY_NAMES.get(name, name)) from None
 
     return form_view(
         request,
@@ -140,16 +139,6 @@ def transnational_create(request: AuthenticatedHttpRequest, public_id: str) -> H
 
 
 COUNTRY_NAMES = {"receiver_country": "country"}  # the service's name -> the form's
-
-
-def _renamed(error: ValidationError, name_of: Callable[[str], str]) -> ValidationError:
-    """The service's error, on the form's names for the fields it names."""
-    if not hasattr(error, "error_dict"):
-        return error
-    renamed: dict[str, list[str]] = {}
-    for name, texts in error.message_dict.items():
-        renamed.setdefault(name_of(name), []).extend(texts)
-    return ValidationError(renamed)
 
 
 # --- the editor -------------------------------------------------------------------------------
@@ -209,7 +198,7 @@ def template_section_edit(
                 lang=form.cleaned_data["lang"],
             )
         except ValidationError as error:
-            raise _renamed(error, form.field_of) from None
+            raise errors_renamed(error, form.field_of) from None
 
     if request.method == "GET":
         record_event(
@@ -305,7 +294,7 @@ def template_follow_up(request: AuthenticatedHttpRequest, public_id: str) -> Htt
                 lang=form.cleaned_data["lang"],
             )
         except ValidationError as error:
-            raise _renamed(error, form.field_of) from None
+            raise errors_renamed(error, form.field_of) from None
 
     return form_view(
         request,
