@@ -18,7 +18,7 @@ from django.forms.models import fields_for_model, model_to_dict
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from opentrm.core.forms import Form, add_service_errors
+from opentrm.core.forms import Form, add_service_errors, model_formfield
 from opentrm.directory import reference
 from opentrm.directory.models import (
     ChannelKind,
@@ -33,20 +33,8 @@ from opentrm.directory.validation import validate_channel_value, validate_langua
 MAX_CHANNELS = 20
 
 
-def _formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field:
-    if isinstance(field, models.URLField):
-        kwargs.setdefault("assume_scheme", "https")
-    if isinstance(field, models.TextField):
-        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3}))
-    if isinstance(field, models.DateField):
-        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    formfield = field.formfield(**kwargs)
-    assert formfield is not None  # only auto and generated fields have none
-    return formfield
-
-
 def _model_fields(model: type[models.Model], names: list[str]) -> dict[str, forms.Field]:
-    return dict(fields_for_model(model, fields=names, formfield_callback=_formfield))
+    return dict(fields_for_model(model, fields=names, formfield_callback=model_formfield))
 
 
 class VersionField(forms.IntegerField):
