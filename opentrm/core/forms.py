@@ -36,7 +36,7 @@ def add_service_errors(
     return returned
 
 
-def model_formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field:
+def model_formfield(field: "models.Field[Any, Any]", **kwargs: Any) -> forms.Field:
     """A model field's form field with the widgets the screens use: a three-row text area for
     long text, the browser's date-and-time picker for a moment, its date picker for a day, and
     https for an address typed without a scheme (``formfield_callback`` of ``fields_for_model``).
