@@ -43,9 +43,8 @@ from opentrm.core.views import form_view
 from opentrm.directory.models import Country
 
 
-def _home_country(actor: Actor) -> Country:
-    assert actor.membership is not None  # actor_required lets only members through
-    return actor.membership.organisation.country
+def _home_country(request: AuthenticatedHttpRequest) -> Country:
+    return request.membership.organisation.country
 
 
 def measures_context(actor: Actor, case: Case) -> dict[str, Any]:
@@ -177,7 +176,7 @@ def identification_create(request: AuthenticatedHttpRequest, public_id: str) -> 
     """Record an identification decision; a formal one only by the roles the country names."""
     actor = request.actor
     case = access_case(actor, public_id)
-    home = _home_country(actor)
+    home = _home_country(request)
     form = IdentificationForm(
         request.POST or None,
         initial={"decided_on": timezone.localdate(), "country_code": home.code},
@@ -224,7 +223,7 @@ def reflection_start(request: AuthenticatedHttpRequest, public_id: str) -> HttpR
     """Start the recovery and reflection period (by default for the country's number of days)."""
     actor = request.actor
     case = access_case(actor, public_id)
-    home = _home_country(actor)
+    home = _home_country(request)
     form = ReflectionPeriodForm(request.POST or None, initial={"starts_on": timezone.localdate()})
     return form_view(
         request,
@@ -250,7 +249,7 @@ def reflection_start(request: AuthenticatedHttpRequest, public_id: str) -> HttpR
 def case_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The national coordinator's page: reflection days, who identifies, the measure list."""
     actor = request.actor
-    country = _home_country(actor)
+    country = _home_country(request)
     settings = country_settings(country)
     form = CountrySettingsForm(
         request.POST or None,
@@ -285,7 +284,7 @@ def case_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
 def measure_setting_edit(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """Rename, switch off or on, or set the default deadline of one measure in the country."""
     actor = request.actor
-    country = _home_country(actor)
+    country = _home_country(request)
     item = effective_measure(country, code)
     if item is None:
         raise Http404
@@ -317,7 +316,7 @@ def measure_setting_edit(request: AuthenticatedHttpRequest, code: str) -> HttpRe
 def measure_setting_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Add a measure of the country's own to one of the five procedures."""
     actor = request.actor
-    country = _home_country(actor)
+    country = _home_country(request)
     form = CustomMeasureForm(request.POST or None)
     return form_view(
         request,

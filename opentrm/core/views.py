@@ -31,6 +31,7 @@ def form_view(
     success: str | Callable[[T], str] | None = None,
     formsets: Sequence["forms.BaseFormSet[Any]"] = (),
     refused_status: int = 200,
+    submitted: bool | None = None,
 ) -> HttpResponse:
     """The shape of every form page: GET shows the form; a valid POST calls ``save`` (a service).
 
@@ -42,8 +43,12 @@ def form_view(
     ``context`` is the page's other context, or a function giving it when it costs queries.
     ``formsets`` must be valid too before ``save`` is called (the page shows them from
     ``context``). ``refused_status`` is the status of a POST whose form is shown again.
+    ``submitted`` says whether the request submits the form (by default: it is a POST), for a
+    page whose other buttons post it too.
     """
-    if request.method == "POST" and all([form.is_valid(), *(f.is_valid() for f in formsets)]):
+    if submitted is None:
+        submitted = request.method == "POST"
+    if submitted and all([form.is_valid(), *(f.is_valid() for f in formsets)]):
         try:
             result = save()
         except ValidationError as error:

@@ -51,10 +51,7 @@ def add_service_error(
 ) -> None:
     """Put a service's ValidationError on the fields it names (channel errors on the channel
     rows); the rest above the form."""
-    handled = ("channels",) if channels is not None else ()
-    returned = add_service_errors(form, error, handled_elsewhere=handled)
-    if channels is not None and "channels" in returned:
-        channels.add_errors(returned["channels"])
+    add_service_errors(form, channels.take_errors(error) if channels is not None else error)
 
 
 class OrganisationForm(Form):
@@ -218,6 +215,14 @@ class BaseChannelFormSet(_ChannelFormSetBase):
     def add_errors(self, messages: list[str]) -> None:
         """Show errors that concern the channels as a whole (e.g. from the service)."""
         self.non_form_errors().extend(messages)
+
+    def take_errors(self, error: ValidationError) -> ValidationError:
+        """A service's error without what it says about the channels, shown on the rows."""
+        if not hasattr(error, "error_dict") or "channels" not in error.error_dict:
+            return error
+        rest = error.message_dict
+        self.add_errors(rest.pop("channels"))
+        return ValidationError(rest)
 
 
 ChannelFormSet = forms.formset_factory(

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action
-from opentrm.core.errors import ConflictError
 from opentrm.core.views import form_view
 from opentrm.directory import services
 from opentrm.directory.access import (
@@ -33,10 +32,10 @@ from opentrm.directory.forms_edit import (
     OrganisationForm,
     ResponsibilityForm,
     ResponsibilityRemoveForm,
-    add_service_error,
     channel_formset,
     new_channel_row,
 )
+from opentrm.directory.models import ContactPoint
 
 
 def _back(request: HttpRequest, default: HttpResponseRedirect) -> HttpResponseRedirect:
@@ -138,9 +137,10 @@ def contact_point_create(request: AuthenticatedHttpRequest, organisation_id: int
     data = request.POST if request.method == "POST" else None
     form = ContactPointForm(data)
     channels = channel_formset(data)
-    if _wants_save(data) and form.is_valid() and channels.is_valid():
+
+    def save() -> ContactPoint:
         try:
-            contact_point = services.contact_point_create(
+            return services.contact_point_create(
                 actor=actor,
                 organisation=organisation,
                 channels=channels.channel_data(),
@@ -148,14 +148,18 @@ def contact_point_create(request: AuthenticatedHttpRequest, organisation_id: int
                 **form.values(),
             )
         except ValidationError as error:
-            add_service_error(form, error, channels=channels)
-        else:
-            messages.success(request, _("The contact point was added."))
-            return redirect("directory:contact_point_detail", contact_point.pk)
-    return render(
+            raise channels.take_errors(error) from None
+
+    return form_view(
         request,
-        "directory/contact_point_form.html",
-        {"form": form, "channels": channels, "organisation": organisation, "contact_point": None},
+        form,
+        formsets=[channels],
+        submitted=_wants_save(data),
+        save=save,
+        success=_("The contact point was added."),
+        done=lambda contact_point: redirect("directory:contact_point_detail", contact_point.pk),
+        template="directory/contact_point_form.html",
+        context={"channels": channels, "organisation": organisation, "contact_point": None},
     )
 
 
@@ -170,7 +174,8 @@ def contact_point_edit(request: AuthenticatedHttpRequest, contact_point_id: int)
     data = request.POST if request.method == "POST" else None
     form = ContactPointForm(data, contact_point=contact_point)
     channels = channel_formset(data, contact_point=contact_point)
-    if _wants_save(data) and form.is_valid() and channels.is_valid():
+
+    def save() -> None:
         try:
             services.contact_point_update(
                 actor=actor,
@@ -181,17 +186,18 @@ def contact_point_edit(request: AuthenticatedHttpRequest, contact_point_id: int)
                 **form.values(),
             )
         except ValidationError as error:
-            add_service_error(form, error, channels=channels)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Your changes were saved."))
-            return redirect("directory:contact_point_detail", contact_point.pk)
-    return render(
+            raise channels.take_errors(error) from None
+
+    return form_view(
         request,
-        "directory/contact_point_form.html",
-        {
-            "form": form,
+        form,
+        formsets=[channels],
+        submitted=_wants_save(data),
+        save=save,
+        success=_("Your changes were saved."),
+        done=reverse("directory:contact_point_detail", args=[contact_point.pk]),
+        template="directory/contact_point_form.html",
+        context={
             "channels": channels,
             "organisation": contact_point.organisation,
             "contact_point": contact_point,

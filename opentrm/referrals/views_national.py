@@ -110,8 +110,7 @@ def referral_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
     case = access_case(actor, public_id)
     # Only the owner refers its case (a participant does not refer it onward); audited.
     require_widening(may_refer_case(actor, case), actor, case, action="referral.send")
-    assert actor.membership is not None
-    sender = actor.membership.organisation
+    sender = request.membership.organisation
     data = request.POST.copy() if request.method == "POST" else None
     form = NationalReferralForm(data, sender=sender)
     preview: national.Preview | None = None

@@ -110,8 +110,7 @@ def transnational_create(request: AuthenticatedHttpRequest, public_id: str) -> H
     actor = request.actor
     case = access_case(actor, public_id)
     require_widening(may_refer_case(actor, case), actor, case, action="referral.send")
-    assert actor.membership is not None
-    own = actor.membership.organisation.country.code
+    own = request.membership.organisation.country.code
     form = TransnationalCreateForm(request.POST or None, own_country=own)
 
     def save() -> Referral:
@@ -389,8 +388,7 @@ def _pairs(languages: list[str]) -> list[str]:
 @actor_required(Action.CASE_SETTINGS_EDIT)
 def template_profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     actor = request.actor
-    assert actor.membership is not None
-    country: Country = actor.membership.organisation.country
+    country: Country = request.membership.organisation.country
     profile = profiles.profile_of(country.pk)
     version = profile.version if profile else 0
     add_form = ProfileAddForm(

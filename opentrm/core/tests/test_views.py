@@ -170,3 +170,16 @@ def test_a_button_goes_back_with_the_success_message() -> None:
     )
     assert response["Location"] == "/case/"
     assert _messages(request) == [("success", "Ana: done.")]
+
+
+def test_a_post_that_does_not_submit_the_form_only_shows_it_again() -> None:
+    request = _request("POST", {"name": "Ana", "add-row": "1"})
+    response = form_view(
+        request,
+        NameForm(request.POST),
+        submitted=False,
+        save=_never,
+        done="/done/",
+        template=TEMPLATE,
+    )
+    assert response.status_code == 200
