@@ -17,7 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
-from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.accounts.policy import Action, Actor
+from opentrm.cases import selectors
 from opentrm.cases.access import access_case
 from opentrm.cases.forms_assessments import AssessmentDeleteForm, AssessmentForm, HealthForm
 from opentrm.cases.models import (
@@ -32,12 +33,12 @@ from opentrm.cases.models import (
     RiskLevel,
 )
 from opentrm.cases.services import assessments as services
-from opentrm.cases.views_common import case_url, case_viewed
+from opentrm.cases.views_common import case_url
 from opentrm.core.views import form_view
 
 
 def _viewed(actor: Actor, case: Case, view: str) -> None:
-    case_viewed(actor, case, [FieldGroup.ASSISTANCE.value], view)
+    selectors.assistance_read(actor=actor, case=case, via="web", view=view)
 
 
 def _live(case: Case) -> QuerySet[Assessment]:

@@ -1,5 +1,5 @@
-"""What the case's screens share: the way back to the case page, the audited read of a form
-page, and the gate of a section's edit screens."""
+"""What the case's screens share: the way back to the case page and the gate of a section's
+edit screens (its GET an audited read of that section)."""
 
 from collections.abc import Callable
 
@@ -8,8 +8,7 @@ from django.urls import reverse
 
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Actor, FieldGroup
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
+from opentrm.cases import selectors
 from opentrm.cases.access import access_case
 from opentrm.cases.models import Case
 
@@ -18,14 +17,6 @@ def case_url(case: Case, anchor: str = "") -> str:
     """The case page, at the section ``anchor`` (an id, without ``#``) if given."""
     url = reverse("cases:case_detail", args=[case.public_id])
     return f"{url}#{anchor}" if anchor else url
-
-
-def case_viewed(actor: Actor, case: Case, groups: list[str], view: str = "") -> None:
-    """Audit a screen that shows part of the case file (``groups``) outside the case page."""
-    detail: dict[str, object] = {"groups": groups}
-    if view:
-        detail["view"] = view
-    record_event(event_type=EventType.CASE_VIEWED, actor=actor, target=case, detail=detail)
 
 
 def editable_case(
@@ -42,5 +33,5 @@ def editable_case(
     if not may_edit(actor, case):
         raise PermissionDenied
     if request.method == "GET":
-        case_viewed(actor, case, [group.value])
+        selectors.case_read(actor=actor, case=case, via="web", groups=[group.value])
     return actor, case

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -19,13 +18,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
+from opentrm.cases import selectors
 from opentrm.cases.access import (
     access_case,
     may_name_consent_taker,
     require_widening,
-    visible_groups,
 )
 from opentrm.cases.forms_documents import (
     FIELD_GROUP_LABELS,
@@ -40,8 +37,8 @@ from opentrm.cases.models import Case, CaseDocument, CaseNote, CaseParticipant
 from opentrm.cases.services import documents as document_services
 from opentrm.cases.services import notes as note_services
 from opentrm.cases.services import participants as participant_services
-from opentrm.cases.timeline import TimelineEntry, case_timeline
-from opentrm.cases.views_common import case_url, case_viewed
+from opentrm.cases.timeline import TimelineEntry
+from opentrm.cases.views_common import case_url
 from opentrm.core.views import form_view
 
 SECTION_LIMIT = 50  # rows of each list on the case page
@@ -229,7 +226,9 @@ def document_delete(
         raise PermissionDenied
     form = DocumentDeleteForm(request.POST or None)
     if request.method == "GET":  # the page shows the document's title
-        case_viewed(actor, case, [document.field_group], "document_delete")
+        selectors.case_read(
+            actor=actor, case=case, via="web", groups=[document.field_group], view="document_delete"
+        )
     return form_view(
         request,
         form,
@@ -279,12 +278,7 @@ def note_delete(request: AuthenticatedHttpRequest, public_id: str, note_id: int)
         raise PermissionDenied
     form = NoteDeleteForm(request.POST or None)
     if request.method == "GET":  # the page shows the note
-        record_event(
-            event_type=EventType.CASE_VIEWED,
-            actor=actor,
-            target=case,
-            detail={"view": "note_delete", "note_id": note.pk},
-        )
+        selectors.case_read(actor=actor, case=case, via="web", view="note_delete", note_id=note.pk)
     return form_view(
         request,
         form,
@@ -306,18 +300,10 @@ def note_delete(request: AuthenticatedHttpRequest, public_id: str, note_id: int)
 def case_timeline_view(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     actor = request.actor
     case = access_case(actor, public_id)
-    entries = case_timeline(actor=actor, case=case)
-    page = Paginator(entries, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
-    shown: list[TimelineEntry] = list(page)
-    record_event(
-        event_type=EventType.CASE_TIMELINE_VIEWED,
-        actor=actor,
-        target=case,
-        detail={
-            "groups": sorted(group.value for group in visible_groups(actor, case)),
-            "count": len(shown),
-        },
+    page = selectors.case_timeline_page(
+        actor=actor, case=case, via="web", page=request.GET.get("page"), per_page=TIMELINE_PAGE_SIZE
     )
+    shown: list[TimelineEntry] = list(page)
     return render(
         request, "cases/case_timeline.html", {"case": case, "page": page, "entries": shown}
     )

@@ -18,7 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
-from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.accounts.policy import Action, Actor
+from opentrm.cases import selectors
 from opentrm.cases.access import access_case
 from opentrm.cases.forms_plans import (
     AcknowledgeForm,
@@ -42,7 +43,7 @@ from opentrm.cases.models import (
 from opentrm.cases.services import plans as services
 from opentrm.cases.services.assessments import may_edit_assistance, may_view_assistance
 from opentrm.cases.services.measures import GuardBlockedError
-from opentrm.cases.views_common import case_url, case_viewed
+from opentrm.cases.views_common import case_url
 from opentrm.core.errors import ConflictError, DomainError
 from opentrm.core.views import action_view, form_view
 
@@ -50,7 +51,7 @@ REVIEWS_SHOWN = 5
 
 
 def _viewed(actor: Actor, case: Case, view: str) -> None:
-    case_viewed(actor, case, [FieldGroup.ASSISTANCE.value], view)
+    selectors.assistance_read(actor=actor, case=case, via="web", view=view)
 
 
 def _require_view(actor: Actor, case: Case) -> None:

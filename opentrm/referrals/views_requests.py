@@ -22,6 +22,7 @@ from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup
 from opentrm.cases.access import access_case, may_refer_case, require_widening
 from opentrm.core.views import action_view, form_view
+from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral, is_receiver, is_sender
 from opentrm.referrals.forms_requests import (
     AnswerForm,
@@ -150,9 +151,9 @@ def request_context(actor: Actor, referral: Referral) -> dict[str, Any]:
         elif receiver and referral.case is not None:
             groups = requests.receiver_groups(actor, referral)
             section.values_hidden_until_acknowledged = referral.status == S.SENT
-            section.values = requests.shared_values(referral, groups)
-            if section.values:
-                requests.record_read(actor, referral, groups)
+            section.values = selectors.request_values(
+                actor=actor, referral=referral, groups=groups, via="web"
+            )
     if not (
         section.is_request
         or section.may_forward

@@ -19,14 +19,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case, may_refer_case, require_widening
 from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors, errors_renamed
 from opentrm.core.pdf import PdfUnavailableError
 from opentrm.core.views import action_view, form_view
 from opentrm.directory.models import Country
+from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral
 from opentrm.referrals.forms_template import (
     GROUP_LABELS,
@@ -148,15 +147,8 @@ COUNTRY_NAMES = {"receiver_country": "country"}  # the service's name -> the for
 def template_editor(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     actor = request.actor
     referral = _template_referral(actor, public_id)
-    view = tn.template_view(actor, referral)
-    if view is None:
+    if selectors.template_read(actor=actor, referral=referral, via="web") is None:
         raise Http404
-    record_event(
-        event_type=EventType.REFERRAL_VIEWED,
-        actor=actor,
-        target=referral,
-        detail={"referral": referral.reference, "part": "template", "side": view.side},
-    )
     return render(
         request,
         "referrals/template_editor.html",
@@ -200,12 +192,7 @@ def template_section_edit(
             raise errors_renamed(error, form.field_of) from None
 
     if request.method == "GET":
-        record_event(
-            event_type=EventType.REFERRAL_VIEWED,
-            actor=actor,
-            target=referral,
-            detail={"referral": referral.reference, "part": "template", "section": section},
-        )
+        selectors.template_read(actor=actor, referral=referral, via="web", section=section)
     return form_view(
         request,
         form,
