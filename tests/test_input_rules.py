@@ -457,6 +457,36 @@ def test_the_openapi_document_declares_the_limits(world: World) -> None:
     assert schemas["CaseIn"]["properties"]["date_of_birth"]["anyOf"][0]["format"] == "date"
 
 
+def test_the_openapi_document_bounds_integers_in_unnamed_properties_at_any_depth(
+    world: World,
+) -> None:
+    """The middleware refuses an integer beyond 64 bits anywhere in a body; a bound nested a
+    few levels deep let the fuzzing send one deeper (issue 9, fuzzing in CI)."""
+    document = _token_client(world).get("/api/v1/openapi.json").json()
+    ref = {"$ref": "#/components/schemas/BoundedJson"}
+    schemas = document["components"]["schemas"]
+    assert schemas["CaseIn"]["additionalProperties"] == ref
+    bounded = schemas["BoundedJson"]
+    assert (bounded["minimum"], bounded["maximum"]) == (-(2**63), 2**63 - 1)
+    assert bounded["items"] == bounded["additionalProperties"] == ref
+    assert "x-opentrm-bounded-json" not in json.dumps(document)
+
+
+def test_the_openapi_document_declares_what_the_input_layer_answers_before_authentication(
+    world: World,
+) -> None:
+    """400 / 413 / 422 come from the input middleware, before the token is read: to anonymous
+    callers too, so every operation declares them (422 for a query, all three for a body)."""
+    document = _token_client(world).get("/api/v1/openapi.json").json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            body = method in {"post", "put", "patch", "delete"}
+            expected = {"400", "413", "422"} if body else {"422"}
+            assert expected <= set(operation["responses"]), (method, path)
+    anonymous = _post_json(Client(), "/api/v1/cases/", '{"names": ' + "[" * 3000 + "]" * 3000 + "}")
+    assert anonymous.status_code == 400
+
+
 @pytest.mark.parametrize("name", ["q", "city"])
 def test_it_refuses_a_search_longer_than_declared_with_422_not_500(world: World, name: str) -> None:
     response = _token_client(world).get("/api/v1/directory/organisations", {name: "A" * 2**20})

@@ -32,6 +32,7 @@ from opentrm.accounts.api_auth import (
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.policy import Action
 from opentrm.core.errors import DomainError
+from opentrm.core.schemas import declare_bounded_json
 
 logger = logging.getLogger("opentrm")
 
@@ -60,7 +61,38 @@ def _docs_gate(view: View) -> View:
     return actor_required(Action.API_TOKENS_OWN)(api_docs)
 
 
-api = NinjaAPI(
+# What core.middleware.InputMiddleware answers before a route (and its authentication) runs,
+# so to anonymous callers too: 422 for a query breaking the text rule, on any operation; for a
+# body, 400 (not JSON, or nested too deep), 413 (too large) and 422 (a string or an integer
+# breaking the input rules).
+_INPUT_ANSWERS = {
+    400: "Bad Request",
+    413: "Content Too Large",
+    422: "Unprocessable Content",
+}
+_BODY_METHODS = {"post", "put", "patch", "delete"}
+
+
+class OpenTRMAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        """ninja's document, plus what the input middleware adds to every operation."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        declare_bounded_json(schema)
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for operations in schema.get("paths", {}).values():
+            for method, operation in operations.items():
+                statuses = [400, 413, 422] if method in _BODY_METHODS else [422]
+                responses = operation.setdefault("responses", {})
+                for status in statuses:
+                    responses.setdefault(
+                        status, {"description": _INPUT_ANSWERS[status], "content": error}
+                    )
+        return schema
+
+
+api = OpenTRMAPI(
     title="OpenTRM API",
     version="1",
     description=(

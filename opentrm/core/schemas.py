@@ -78,22 +78,45 @@ def _types(annotation: Any) -> set[Any]:
 
 
 # OpenAPI's numbers for keys a schema does not name: the request-wide integer rule
-# (core.middleware: every integer in a body fits 64 bits) holds for them too.
-def _bounded_json(depth: int) -> dict[str, Any]:
-    schema: dict[str, Any] = {"minimum": BIGINT_MIN, "maximum": BIGINT_MAX}
-    if depth:
-        schema["items"] = schema["additionalProperties"] = _bounded_json(depth - 1)
-    return schema
+# (core.middleware: every integer in a body fits 64 bits) holds for them too, at any depth. One
+# recursive component rather than a nested copy per schema: a copy stops at some depth, and
+# beyond it the fuzzing sent integers the server refuses. pydantic resolves every "$ref" it
+# meets while building a schema, so schemas carry a marker that ``declare_bounded_json`` (called
+# on the finished document, config/api.py) turns into the reference.
+BOUNDED_JSON = "BoundedJson"
+_EXTRA_VALUE: dict[str, Any] = {"x-opentrm-bounded-json": True}
+_BOUNDED_JSON_REF = {"$ref": f"#/components/schemas/{BOUNDED_JSON}"}
 
 
-_EXTRA_VALUE = _bounded_json(4)
+def declare_bounded_json(document: dict[str, Any]) -> None:
+    """Replace the markers by the reference and add the component to an OpenAPI document."""
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if value == _EXTRA_VALUE:
+                    node[key] = dict(_BOUNDED_JSON_REF)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(document)
+    document.setdefault("components", {}).setdefault("schemas", {})[BOUNDED_JSON] = {
+        "description": "Any JSON value; its integers, at any depth, fit 64 bits.",
+        "minimum": BIGINT_MIN,
+        "maximum": BIGINT_MAX,
+        "items": dict(_BOUNDED_JSON_REF),
+        "additionalProperties": dict(_BOUNDED_JSON_REF),
+    }
 
 
 def _declare_limits(schema: dict[str, Any], cls: Any) -> None:
     """Declare the integer and date rules in the OpenAPI document, as the checks below enforce
     them, and the integer rule for keys the schema does not name."""
     if "additionalProperties" not in schema:
-        schema["additionalProperties"] = _EXTRA_VALUE
+        schema["additionalProperties"] = dict(_EXTRA_VALUE)
     for name, prop in (schema.get("properties") or {}).items():
         is_id = name == "id" or name.endswith("_id") or name.endswith("_ids")
         low, high = (BIGINT_MIN, BIGINT_MAX) if is_id else (INT_MIN, INT_MAX)
@@ -229,4 +252,5 @@ __all__ = [
     "PersonName",
     "PublicId",
     "Schema",
+    "declare_bounded_json",
 ]
