@@ -5,21 +5,48 @@ from datetime import date, datetime
 
 from ninja import Field
 
-from opentrm.cases.models import AssessmentKind
+from opentrm.cases.models import (
+    AccommodationType,
+    AssessmentKind,
+    AssessmentPartner,
+    HarmSource,
+    Need,
+    RiskLevel,
+)
 from opentrm.core.schemas import Schema
 
 
 class AssessmentIn(Schema):
     kind: AssessmentKind
     assessed_on: date
-    risk_level: str = Field(default="", description="early_risk, retrafficking: RiskLevel code")
-    needs: list[str] = Field(default=[], description="needs: Need codes")
-    accommodation_type: str = Field(default="", description="needs: AccommodationType code")
-    harm_sources: list[str] = Field(default=[], description="safety: HarmSource codes")
+    # Codes typed as text (the service refuses any other with a 422 naming the field); the
+    # document lists them (issue 9: it declares what the server enforces).
+    risk_level: str = Field(
+        default="",
+        description="early_risk, retrafficking: RiskLevel code",
+        json_schema_extra={"enum": ["", *RiskLevel.values]},
+    )
+    needs: list[str] = Field(
+        default=[],
+        description="needs: Need codes",
+        json_schema_extra={"items": {"type": "string", "enum": Need.values}},
+    )
+    accommodation_type: str = Field(
+        default="",
+        description="needs: AccommodationType code",
+        json_schema_extra={"enum": ["", *AccommodationType.values]},
+    )
+    harm_sources: list[str] = Field(
+        default=[],
+        description="safety: HarmSource codes",
+        json_schema_extra={"items": {"type": "string", "enum": HarmSource.values}},
+    )
     harm_source_other: str = Field(default="", description="safety: when harm_sources has other")
     unsafe_locations: str = Field(default="", description="safety")
     partners: list[str] = Field(
-        default=[], description="early_risk, retrafficking: AssessmentPartner codes"
+        default=[],
+        description="early_risk, retrafficking: AssessmentPartner codes",
+        json_schema_extra={"items": {"type": "string", "enum": AssessmentPartner.values}},
     )
     summary: str = ""
 
