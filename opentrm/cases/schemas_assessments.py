@@ -12,6 +12,7 @@ from opentrm.cases.models import (
     HarmSource,
     Need,
     RiskLevel,
+    ServiceType,
 )
 from opentrm.core.schemas import Schema
 
@@ -87,7 +88,11 @@ class HealthOut(Schema):
 
 class ActivityIn(Schema):
     description: str = Field(min_length=1, max_length=300)
-    service_type: str = Field(default="", description="A ServiceType code, or empty")
+    service_type: str = Field(
+        default="",
+        description="A ServiceType code, or empty",
+        json_schema_extra={"enum": ["", *ServiceType.values]},
+    )
     provider_id: int | None = Field(default=None, description="An organisation of the directory")
     starts_on: date | None = None
     ends_on: date | None = None
