@@ -6,6 +6,7 @@ SQLite stored it silently. Run them on both.
 """
 
 import json
+import re
 import uuid
 from datetime import date
 from typing import Any
@@ -455,6 +456,11 @@ def test_the_openapi_document_declares_the_limits(world: World) -> None:
     days = schemas["RiskPlanIn"]["properties"]["review_every_days"]
     assert (days["minimum"], days["maximum"]) == (-(2**31), 2**31 - 1)
     assert schemas["CaseIn"]["properties"]["date_of_birth"]["anyOf"][0]["format"] == "date"
+    # A date-time is bounded by its date as well (the fuzzing sent hearings in year 1).
+    scheduled = schemas["HearingIn"]["properties"]["scheduled_at"]
+    assert scheduled["format"] == "date-time"
+    assert re.match(scheduled["pattern"], f"{timezone.localdate().isoformat()}T10:00:00Z")
+    assert not re.match(scheduled["pattern"], "0001-01-01T10:00:00Z")
 
 
 def test_the_openapi_document_bounds_integers_in_unnamed_properties_at_any_depth(

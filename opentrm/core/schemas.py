@@ -126,9 +126,13 @@ def _declare_limits(schema: dict[str, Any], cls: Any) -> None:
             if isinstance(candidate, dict) and candidate.get("type") == "integer":
                 candidate.setdefault("minimum", low)
                 candidate.setdefault("maximum", high)
-            if isinstance(candidate, dict) and candidate.get("format") == "date":
-                # The bounds as of the day the document is served (they move with today).
-                candidate.setdefault("pattern", date_pattern(bounds.earliest, bounds.latest()))
+            if isinstance(candidate, dict) and candidate.get("format") in ("date", "date-time"):
+                # The bounds as of the day the document is served (they move with today). A
+                # date-time is checked by its date: the same pattern, up to the "T".
+                pattern = date_pattern(bounds.earliest, bounds.latest())
+                if candidate["format"] == "date-time":
+                    pattern = pattern.removesuffix("$") + "T"
+                candidate.setdefault("pattern", pattern)
 
 
 class Schema(NinjaSchema):
