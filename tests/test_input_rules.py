@@ -456,6 +456,9 @@ def test_the_openapi_document_declares_the_limits(world: World) -> None:
     days = schemas["RiskPlanIn"]["properties"]["review_every_days"]
     assert (days["minimum"], days["maximum"]) == (-(2**31), 2**31 - 1)
     assert schemas["CaseIn"]["properties"]["date_of_birth"]["anyOf"][0]["format"] == "date"
+    # The server folds a language code's case: both cases are listed.
+    languages = schemas["CaseIn"]["properties"]["languages"]["items"]["enum"]
+    assert {"sq", "SQ", "rom", "ROM"} <= set(languages)
     # A date-time is bounded by its date as well (the fuzzing sent hearings in year 1).
     scheduled = schemas["HearingIn"]["properties"]["scheduled_at"]
     assert scheduled["format"] == "date-time"
