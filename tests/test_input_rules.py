@@ -496,6 +496,29 @@ def test_the_openapi_document_declares_what_the_input_layer_answers_before_authe
     assert anonymous.status_code == 400
 
 
+def test_no_two_api_schemas_of_different_shapes_share_a_name() -> None:
+    """The document names a component by its class name: two ``ReasonIn`` (referral decline,
+    request decline) made one of them documented with the other's rules (the fuzzing found a
+    declared-valid empty reason refused)."""
+    from pydantic import BaseModel
+
+    from opentrm.config.api import api
+
+    api.get_openapi_schema(path_prefix="/api/v1/")  # every API schema is imported by now
+    shapes: dict[str, dict[str, str]] = {}
+
+    def walk(cls: type[BaseModel]) -> None:
+        for sub in cls.__subclasses__():
+            if sub.__module__.startswith("opentrm.") and sub.__name__.endswith(("In", "Out")):
+                shape = json.dumps(sub.model_json_schema(), sort_keys=True)
+                shapes.setdefault(sub.__name__, {})[shape] = sub.__module__
+            walk(sub)
+
+    walk(BaseModel)
+    clashes = {name: sorted(found.values()) for name, found in shapes.items() if len(found) > 1}
+    assert clashes == {}
+
+
 @pytest.mark.parametrize("name", ["q", "city"])
 def test_it_refuses_a_search_longer_than_declared_with_422_not_500(world: World, name: str) -> None:
     response = _token_client(world).get("/api/v1/directory/organisations", {name: "A" * 2**20})

@@ -27,11 +27,11 @@ from opentrm.referrals.schemas_national import (
     MinimalOfferOut,
     NationalReferralIn,
     PreviewOut,
-    ReasonIn,
     ReferralOut,
     ReferralPageOut,
+    ReferralReasonIn,
+    ReferralStepIn,
     ReferralStepOut,
-    StepIn,
 )
 from opentrm.referrals.services import national
 
@@ -281,7 +281,9 @@ def _sender(actor: Actor, public_id: uuid.UUID) -> Referral:
     url_name="referrals_acknowledge",
     summary="The receiver acknowledges the referral",
 )
-def referral_acknowledge(request: HttpRequest, public_id: uuid.UUID, payload: StepIn) -> Any:
+def referral_acknowledge(
+    request: HttpRequest, public_id: uuid.UUID, payload: ReferralStepIn
+) -> Any:
     actor = acting(request)
     referral = _receiver(actor, public_id)
     national.referral_acknowledge(actor=actor, referral=referral, expected_version=payload.version)
@@ -295,7 +297,7 @@ def referral_acknowledge(request: HttpRequest, public_id: uuid.UUID, payload: St
     url_name="referrals_accept",
     summary="The receiver accepts; within the country it joins the case",
 )
-def referral_accept(request: HttpRequest, public_id: uuid.UUID, payload: StepIn) -> Any:
+def referral_accept(request: HttpRequest, public_id: uuid.UUID, payload: ReferralStepIn) -> Any:
     actor = acting(request)
     referral = _receiver(actor, public_id)
     national.referral_accept(actor=actor, referral=referral, expected_version=payload.version)
@@ -309,7 +311,7 @@ def referral_accept(request: HttpRequest, public_id: uuid.UUID, payload: StepIn)
     url_name="referrals_decline",
     summary="The receiver declines, with a reason",
 )
-def referral_decline(request: HttpRequest, public_id: uuid.UUID, payload: ReasonIn) -> Any:
+def referral_decline(request: HttpRequest, public_id: uuid.UUID, payload: ReferralReasonIn) -> Any:
     actor = acting(request)
     referral = _receiver(actor, public_id)
     national.referral_decline(
@@ -325,7 +327,7 @@ def referral_decline(request: HttpRequest, public_id: uuid.UUID, payload: Reason
     url_name="referrals_withdraw",
     summary="The sender withdraws, with a reason: the receiver loses the case at once",
 )
-def referral_withdraw(request: HttpRequest, public_id: uuid.UUID, payload: ReasonIn) -> Any:
+def referral_withdraw(request: HttpRequest, public_id: uuid.UUID, payload: ReferralReasonIn) -> Any:
     actor = acting(request)
     referral = _sender(actor, public_id)
     national.referral_withdraw(
