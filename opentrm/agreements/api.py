@@ -158,7 +158,10 @@ class PartyIn(Schema):
 class FlowIn(Schema):
     sender_id: int
     receiver_id: int
-    categories: list[str]
+    # Field groups (the service refuses any other code with a 422), listed in the document.
+    categories: list[str] = Field(
+        json_schema_extra={"items": {"type": "string", "enum": list(services.CATEGORY_VALUES)}}
+    )
 
 
 class FlowApproveIn(Schema):

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from ninja import Field
 
 from opentrm.core.schemas import Schema
+from opentrm.directory.reference import all_country_codes
 from opentrm.referrals.models import DispatchChannel, ReferralKind, Urgency
 
 
@@ -20,7 +21,10 @@ class RequestIn(Schema):
         description="identity_verification, family_check, safety_check, ...",
         json_schema_extra={"enum": [kind.value for kind in ReferralKind.requests()]},
     )
-    receiver_country: str = Field(description="ISO 3166-1 alpha-2 code of the country asked")
+    receiver_country: str = Field(
+        description="ISO 3166-1 alpha-2 code of the country asked, in upper or lower case",
+        json_schema_extra={"enum": [*all_country_codes(), *map(str.lower, all_country_codes())]},
+    )
     case_public_id: uuid.UUID | None = Field(
         None, description="The case; none for a thematic request (socio-economic, safety)"
     )
