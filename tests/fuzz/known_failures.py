@@ -93,8 +93,9 @@ KNOWN: dict[tuple[str, str], str] = {
     ),
     ("RejectedPositiveData", "POST /api/v1/referrals/requests/"): (
         "text that must not be blank after trimming (the request); a rule across fields (a "
-        "case for a kind about a person); an id or state that must exist in the stored data "
-        "(another country than the sender's)"
+        "case for a kind about a person, a document type only for a document issuance); an id "
+        "or state that must exist in the stored data (another country than the sender's, "
+        "with a national focal point in the directory)"
     ),
     ("RejectedPositiveData", "POST /api/v1/referrals/{public_id}/dispatches"): (
         "an id or state that must exist in the stored data (the files exported first; sent "

@@ -51,7 +51,18 @@ def sample_long_enums(node: Any) -> Any:
         for key, value in node.items():
             if key == "enum" and isinstance(value, list) and len(value) > ENUM_SAMPLE:
                 step = len(value) / ENUM_SAMPLE
-                node[key] = [value[int(index * step)] for index in range(ENUM_SAMPLE)]
+                picked = [value[int(index * step)] for index in range(ENUM_SAMPLE)]
+                # With its other case where the enum lists both (language codes): the coverage
+                # phase sends a sampled "aaa" in capitals as a value outside the enum.
+                listed = set(value)
+                cased = [
+                    other
+                    for item in picked
+                    if isinstance(item, str)
+                    for other in {item.upper(), item.lower()} - {item}
+                    if other in listed
+                ]
+                node[key] = list(dict.fromkeys([*picked, *cased]))
             else:
                 sample_long_enums(value)
     elif isinstance(node, list):
