@@ -9,11 +9,13 @@ from opentrm.cases.models import (
     AccommodationType,
     AssessmentKind,
     AssessmentPartner,
+    AssistancePlan,
     HarmSource,
     Need,
     RiskLevel,
     ServiceType,
 )
+from opentrm.cases.services.plans import plan_is_paused
 from opentrm.core.schemas import Schema
 
 
@@ -125,6 +127,10 @@ class PlanOut(Schema):
     review_on: date | None
     version: int
     activities: list[ActivityOut]
+
+    @staticmethod
+    def resolve_paused(plan: AssistancePlan) -> bool:
+        return plan_is_paused(plan)
 
 
 class AcknowledgeIn(Schema):
