@@ -16,7 +16,7 @@ from opentrm.cases.models import (
     ServiceType,
 )
 from opentrm.cases.services.plans import plan_is_paused
-from opentrm.core.schemas import Schema
+from opentrm.core.schemas import Schema, each_one_of, one_of
 
 
 class AssessmentIn(Schema):
@@ -27,29 +27,29 @@ class AssessmentIn(Schema):
     risk_level: str = Field(
         default="",
         description="early_risk, retrafficking: RiskLevel code",
-        json_schema_extra={"enum": ["", *RiskLevel.values]},
+        json_schema_extra=one_of(["", *RiskLevel.values]),
     )
     needs: list[str] = Field(
         default=[],
         description="needs: Need codes",
-        json_schema_extra={"items": {"type": "string", "enum": Need.values}},
+        json_schema_extra=each_one_of(Need.values),
     )
     accommodation_type: str = Field(
         default="",
         description="needs: AccommodationType code",
-        json_schema_extra={"enum": ["", *AccommodationType.values]},
+        json_schema_extra=one_of(["", *AccommodationType.values]),
     )
     harm_sources: list[str] = Field(
         default=[],
         description="safety: HarmSource codes",
-        json_schema_extra={"items": {"type": "string", "enum": HarmSource.values}},
+        json_schema_extra=each_one_of(HarmSource.values),
     )
     harm_source_other: str = Field(default="", description="safety: when harm_sources has other")
     unsafe_locations: str = Field(default="", description="safety")
     partners: list[str] = Field(
         default=[],
         description="early_risk, retrafficking: AssessmentPartner codes",
-        json_schema_extra={"items": {"type": "string", "enum": AssessmentPartner.values}},
+        json_schema_extra=each_one_of(AssessmentPartner.values),
     )
     summary: str = ""
 
@@ -93,7 +93,7 @@ class ActivityIn(Schema):
     service_type: str = Field(
         default="",
         description="A ServiceType code, or empty",
-        json_schema_extra={"enum": ["", *ServiceType.values]},
+        json_schema_extra=one_of(["", *ServiceType.values]),
     )
     provider_id: int | None = Field(default=None, description="An organisation of the directory")
     starts_on: date | None = None

@@ -7,7 +7,7 @@ The rules apply to what a request sends; answers built from stored data are not 
 Person names use the ``PersonName`` type.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
@@ -271,6 +271,16 @@ PersonName = Annotated[
 ]
 
 
+def one_of(values: Iterable[str]) -> dict[str, Any]:
+    """``json_schema_extra`` of text a service takes only from a list: the document lists it."""
+    return {"enum": list(values)}
+
+
+def each_one_of(values: Iterable[str]) -> dict[str, Any]:
+    """``json_schema_extra`` of a list of such texts."""
+    return {"items": {"type": "string", "enum": list(values)}}
+
+
 # A case's or a referral's public id in a path: the server looks it up as a UUID (anything else
 # is refused with 422), so the document says so.
 PublicId = Annotated[str, WithJsonSchema({"type": "string", "format": "uuid"})]
@@ -325,6 +335,8 @@ __all__ = [
     "PublicId",
     "Schema",
     "declare_bounded_json",
+    "each_one_of",
     "error_responses",
+    "one_of",
     "own_fields",
 ]

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from ninja import Field
 
-from opentrm.core.schemas import Schema
+from opentrm.core.schemas import Schema, one_of
 from opentrm.directory.reference import all_country_codes
 from opentrm.referrals.models import DispatchChannel, ReferralKind, Urgency
 
@@ -19,17 +19,17 @@ class RequestIn(Schema):
     # Codes typed as text (the service refuses others with a 422 naming the field), listed.
     kind: str = Field(
         description="identity_verification, family_check, safety_check, ...",
-        json_schema_extra={"enum": [kind.value for kind in ReferralKind.requests()]},
+        json_schema_extra=one_of([kind.value for kind in ReferralKind.requests()]),
     )
     receiver_country: str = Field(
         description="ISO 3166-1 alpha-2 code of the country asked, in upper or lower case",
-        json_schema_extra={"enum": [*all_country_codes(), *map(str.lower, all_country_codes())]},
+        json_schema_extra=one_of([*all_country_codes(), *map(str.lower, all_country_codes())]),
     )
     case_public_id: uuid.UUID | None = Field(
         None, description="The case; none for a thematic request (socio-economic, safety)"
     )
     intended_organisation_id: int | None = None
-    urgency: str = Field("routine", json_schema_extra={"enum": Urgency.values})
+    urgency: str = Field("routine", json_schema_extra=one_of(Urgency.values))
     reason: str = Field(max_length=4000)
     document_type: str = ""
 
@@ -119,7 +119,7 @@ class ExportOut(Schema):
 
 
 class DispatchIn(VersionIn):
-    channel: str = Field(json_schema_extra={"enum": DispatchChannel.values})
+    channel: str = Field(json_schema_extra=one_of(DispatchChannel.values))
     sent_on: date
     note: str = Field("", max_length=300)
 

@@ -22,6 +22,15 @@ from schemathesis.core.failures import Failure
 # schema-valid input refused with a declared 422 by a rule the document does not state: the
 # value names the rules the survey saw refuse it.
 KNOWN: dict[tuple[str, str], str] = {
+    # Not a rule of the server: the fuzzing samples 40 of the 16,214 listed language codes
+    # (ENUM_SAMPLE in test_openapi_fuzz.py); the coverage phase's "value outside the enum" is
+    # "AAA", which the full document lists.
+    ("AcceptedNegativeData", "GET /api/v1/directory/organisations"): (
+        "a listed language code outside the fuzzing's sample of the enum"
+    ),
+    ("AcceptedNegativeData", "POST /api/v1/cases/"): (
+        "a listed language code outside the fuzzing's sample of the enum"
+    ),
     ("RejectedPositiveData", "PATCH /api/v1/agreements/{agreement_id}"): (
         "text that must not be blank after trimming (the title); a rule across fields (the "
         "end not before the start); an id or state that must exist in the stored data "
