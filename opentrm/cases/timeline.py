@@ -26,7 +26,6 @@ from django.utils.translation import gettext as _
 
 from opentrm.accounts.policy import Actor, FieldGroup
 from opentrm.cases.access import visible_groups
-from opentrm.cases.catalogue import measure as catalogue_measure
 from opentrm.cases.models import Assessment as AssessmentModel
 from opentrm.cases.models import (
     AssessmentKind,
@@ -52,6 +51,7 @@ from opentrm.cases.models import (
 from opentrm.cases.models import AssistancePlan as PlanModel
 from opentrm.cases.services.measures import PROCEEDINGS_SOP
 from opentrm.cases.services.notes import readable_notes
+from opentrm.catalogue import measure as catalogue_measure
 from opentrm.directory.models import Organisation
 
 LIMIT = 500
@@ -297,7 +297,8 @@ def _notes(case: Case, out: _Collector, actor: Actor) -> None:
 
 def _assessments(case: Case, out: _Collector) -> None:
     rows = (
-        AssessmentModel.objects.filter(case=case, deleted_at__isnull=True)
+        AssessmentModel.objects.live()
+        .filter(case=case)
         .select_related("organisation")
         .order_by("-assessed_on", "-id")[:PER_SOURCE]
     )
@@ -342,7 +343,8 @@ def _plans(case: Case, out: _Collector) -> None:
 
 def _services(case: Case, out: _Collector) -> None:
     rows = (
-        CaseService.objects.filter(case=case, deleted_at__isnull=True)
+        CaseService.objects.live()
+        .filter(case=case)
         .select_related("organisation")
         .order_by("-offered_on", "-id")[:PER_SOURCE]
     )

@@ -36,7 +36,7 @@ _SOURCE = re.compile(r"S[0-9]+:[0-9]+(?:-[0-9]+)?")
 # A guard of trm-reference.md §2.10.
 _GUARD = re.compile(r"SOP-P[0-9]+")
 _FILE_NAME = re.compile(r"measures_v([0-9]+)\.json")
-_PACKAGE = "opentrm.cases.catalogue"
+_PACKAGE = "opentrm.catalogue"
 LINE_LENGTH = 100  # pyproject.toml [tool.ruff]
 
 
@@ -303,7 +303,7 @@ def render_strings_module() -> str:
         "",
         "Do not edit: change measures_v<N>.json, then regenerate this file with",
         "",
-        "    python -m opentrm.cases.catalogue",
+        "    python -m opentrm.catalogue",
         "",
         "opentrm/cases/tests/test_catalogue.py fails while this file is out of date.",
         '"""',

@@ -1,8 +1,8 @@
-"""Regenerate strings.py from the catalogue JSON: ``python -m opentrm.cases.catalogue``."""
+"""Regenerate strings.py from the catalogue JSON: ``python -m opentrm.catalogue``."""
 
 from pathlib import Path
 
-from opentrm.cases.catalogue.loader import render_strings_module
+from opentrm.catalogue.loader import render_strings_module
 
 
 def main() -> None:
