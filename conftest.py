@@ -122,7 +122,10 @@ class WorldRows:
 SHARED_WORLD_MODULES = {"tests.test_authorization_matrix"}
 
 
-@pytest.fixture(scope="module", autouse=True)
+# Not autouse: a module-scoped fixture is set up before the function-scoped ``db`` of the first
+# test that asks for the world (pytest orders a test's fixtures by scope), and a selection of
+# tests that need no database (``-k every_route``) does not create one.
+@pytest.fixture(scope="module")
 def _shared_world(
     request: pytest.FixtureRequest, django_db_blocker: DjangoDbBlocker
 ) -> Iterator[WorldRows | None]:
