@@ -17,7 +17,7 @@ from opentrm.directory.models import ContactPoint, Organisation
 
 
 def _draft(agreement: Agreement) -> AgreementVersion:
-    return AgreementVersion.objects.filter(agreement=agreement).order_by("-number").first()  # type: ignore[return-value]
+    return AgreementVersion.objects.filter(agreement=agreement).latest("number")
 
 
 def _update(world: World, agreement: Agreement, **changes: object) -> AgreementVersion:
