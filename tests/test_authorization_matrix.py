@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import Enum
@@ -1934,17 +1934,12 @@ def _pdf_laid_out_once_per_document() -> Iterator[None]:
     original = pdf_engine.write_pdf
     made: dict[tuple[str, str, str | None, tuple[str, ...]], bytes] = {}
 
-    def write_pdf(
-        template_name: str,
-        context: Mapping[str, Any],
-        *,
-        base_url: str | None = None,
-        stylesheets: Iterable[str] = (),
-    ) -> bytes:
-        sheets = tuple(stylesheets)
-        key = (template_name, render_to_string(template_name, dict(context)), base_url, sheets)
+    def write_pdf(template_name: str, context: Mapping[str, Any], **options: Any) -> bytes:
+        sheets = tuple(options.pop("stylesheets", ()))
+        html = render_to_string(template_name, dict(context))
+        key = (template_name, html, options.get("base_url"), sheets)
         if key not in made:
-            made[key] = original(template_name, context, base_url=base_url, stylesheets=sheets)
+            made[key] = original(template_name, context, stylesheets=sheets, **options)
         return made[key]
 
     with pytest.MonkeyPatch.context() as patch:

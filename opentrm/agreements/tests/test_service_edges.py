@@ -207,28 +207,25 @@ def test_it_refuses_changing_an_organisation_that_is_not_a_party(world: World) -
         )
 
 
-def test_it_refuses_a_flow_from_an_organisation_that_is_not_a_party(world: World) -> None:
+@pytest.mark.parametrize(
+    ("sender", "receiver", "field", "message"),
+    [
+        pytest.param("c", "b", "sender", "must be a party", id="sender not a party"),
+        pytest.param("a", "a", "receiver", "other than the sender", id="to itself"),
+    ],
+)
+def test_it_refuses_a_flow_from_a_non_party_or_to_the_sender_itself(
+    world: World, sender: str, receiver: str, field: str, message: str
+) -> None:
+    agency = {"a": world.agency_a, "b": world.agency_b, "c": world.agency_c}
     agreement = make_agreement(world)
 
-    with refused("sender", "must be a party"):
+    with refused(field, message):
         services.flow_set(
             actor=editor(world),
             agreement=agreement,
-            sender_id=world.agency_c.pk,
-            receiver_id=world.agency_b.pk,
-            categories=["identity"],
-        )
-
-
-def test_it_refuses_a_flow_from_a_party_to_itself(world: World) -> None:
-    agreement = make_agreement(world)
-
-    with refused("receiver", "other than the sender"):
-        services.flow_set(
-            actor=editor(world),
-            agreement=agreement,
-            sender_id=world.agency_a.pk,
-            receiver_id=world.agency_a.pk,
+            sender_id=agency[sender].pk,
+            receiver_id=agency[receiver].pk,
             categories=["identity"],
         )
 
