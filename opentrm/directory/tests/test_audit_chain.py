@@ -6,9 +6,11 @@ from django.db import connection, transaction
 
 from conftest import World
 from opentrm.accounts.roles import Role
+from opentrm.audit.chain import GENESIS_HASH
 from opentrm.audit.events import EventType
-from opentrm.audit.models import AuditEvent
+from opentrm.audit.models import AuditChainHead, AuditEvent
 from opentrm.audit.services import record_event
+from opentrm.audit.tests.tampering import disable_triggers, enable_triggers
 
 
 def _run_verify() -> tuple[int, str]:
@@ -153,3 +155,16 @@ def test_it_keeps_personal_data_out_of_events(world: World) -> None:
     )
     assert "Drita" not in dumped
     assert "director@shelter.example" not in dumped
+
+
+def test_it_starts_the_chain_at_the_genesis_hash_when_the_head_row_is_missing(db: None) -> None:
+    disable_triggers()
+    AuditEvent.objects.all().delete()
+    AuditChainHead.objects.all().delete()
+    enable_triggers()
+
+    event = record_event(event_type=EventType.ORGANISATION_CHANGED, actor=None)
+
+    assert (event.sequence, event.previous_hash) == (1, GENESIS_HASH)
+    head = AuditChainHead.objects.get()
+    assert (head.last_sequence, head.last_hash) == (1, event.hash)

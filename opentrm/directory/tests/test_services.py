@@ -549,6 +549,25 @@ def test_it_removes_a_responsibility_and_audits_it(world: World) -> None:
     }
 
 
+def test_it_bootstraps_the_nodes_country_and_first_organisation_once_and_audits_it(
+    db: None,
+) -> None:
+    first = services.node_bootstrap_organisation(
+        country_code="md", name=" Focal Point MD ", type="ngo"
+    )
+    again = services.node_bootstrap_organisation(
+        country_code="MD", name="focal point md", type="ngo"
+    )
+
+    assert again.pk == first.pk
+    assert (first.country.code, first.name) == ("MD", "Focal Point MD")
+    events = AuditEvent.objects.filter(detail__via="command").order_by("sequence")
+    assert [event.event_type for event in events] == [
+        EventType.COUNTRY_CREATED,
+        EventType.ORGANISATION_CREATED,
+    ]
+
+
 def test_a_placeholder_organisation_is_inactive_and_audited_with_its_new_country(
     world: World,
 ) -> None:
