@@ -23,7 +23,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 
 from conftest import World, WorldRows
@@ -45,7 +45,6 @@ from opentrm.cases.services import (
     proceeding_record,
     service_offer,
 )
-from opentrm.config.api import api
 from opentrm.directory.models import ContactPoint, Country, Function, Organisation, Responsibility
 from opentrm.exchange.models import OutboxMessage, OutboxStatus, Peer, PeerStatus
 from opentrm.referrals.models import Referral
@@ -1944,26 +1943,6 @@ def _pdf_laid_out_once_per_document() -> Iterator[None]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pdf_engine, "write_pdf", write_pdf)
-        yield
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _openapi_document_built_once_per_language() -> Iterator[None]:
-    """The OpenAPI document depends on the routes and the language only, not on who asks: it is
-    built once per language for the matrix (the API contract test checks its content)."""
-    original = api.get_openapi_schema
-    built: dict[tuple[str | None, str, str], Any] = {}
-
-    def get_openapi_schema(
-        *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
-    ) -> Any:
-        key = (path_prefix, json.dumps(path_params, sort_keys=True), translation.get_language())
-        if key not in built:
-            built[key] = original(path_prefix=path_prefix, path_params=path_params)
-        return copy.deepcopy(built[key])
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(api, "get_openapi_schema", get_openapi_schema)
         yield
 
 
