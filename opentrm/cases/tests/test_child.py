@@ -4,12 +4,12 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from conftest import World
 from opentrm.accounts.roles import Role
+from opentrm.accounts.tests.factories import browser
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases import states
@@ -27,12 +27,6 @@ from opentrm.core.errors import ConflictError
 from opentrm.directory.models import ContactPoint
 
 TODAY = timezone.localdate
-
-
-def _client(world: World, role: Role, org: str = "a") -> Client:
-    client = Client()
-    client.force_login(world.user(role, org=org))
-    return client
 
 
 @pytest.fixture
@@ -63,7 +57,7 @@ def _update(world: World, case: Case, role: Role = Role.CASE_MANAGER, **changes:
 
 
 def _page(world: World, case: Case, role: Role = Role.CASEWORKER) -> str:
-    response = _client(world, role).get(reverse("cases:case_detail", args=[case.public_id]))
+    response = browser(world, role).get(reverse("cases:case_detail", args=[case.public_id]))
     assert response.status_code == 200
     return response.content.decode()
 
@@ -94,7 +88,7 @@ def test_it_saves_the_safeguards_through_the_form_and_audits_field_names_only(
     world: World, child: Case, liaison: ContactPoint
 ) -> None:
     url = reverse("cases:child_safeguards_edit", args=[child.public_id])
-    guardian = _client(world, Role.GUARDIAN)
+    guardian = browser(world, Role.GUARDIAN)
     assert guardian.get(url).status_code == 200
     response = guardian.post(
         url,
@@ -125,10 +119,10 @@ def test_it_lets_only_the_guardian_and_the_case_manager_edit_the_safeguards(
     world: World, child: Case
 ) -> None:
     url = reverse("cases:child_safeguards_edit", args=[child.public_id])
-    assert _client(world, Role.CASE_MANAGER).get(url).status_code == 200
-    assert _client(world, Role.CASEWORKER).get(url).status_code == 403
-    assert _client(world, Role.INTERPRETER).get(url).status_code == 403
-    assert _client(world, Role.GUARDIAN, org="b").get(url).status_code == 404
+    assert browser(world, Role.CASE_MANAGER).get(url).status_code == 200
+    assert browser(world, Role.CASEWORKER).get(url).status_code == 403
+    assert browser(world, Role.INTERPRETER).get(url).status_code == 403
+    assert browser(world, Role.GUARDIAN, org="b").get(url).status_code == 404
     with pytest.raises(PermissionDenied):
         _update(world, child, Role.POLICE_INVESTIGATOR, guardian_name="X")
     assert not ChildSafeguards.objects.exists()
@@ -174,7 +168,7 @@ def test_it_refuses_a_guardian_who_is_both_a_user_and_a_name_or_not_on_the_case(
 
 def test_it_shows_a_future_date_on_the_field(world: World, child: Case) -> None:
     tomorrow = (TODAY() + timedelta(days=1)).isoformat()
-    response = _client(world, Role.CASE_MANAGER).post(
+    response = browser(world, Role.CASE_MANAGER).post(
         reverse("cases:child_safeguards_edit", args=[child.public_id]),
         {"version": "0", "asylum_indicated_on": tomorrow},
     )
@@ -218,7 +212,7 @@ def test_it_refuses_a_second_first_version(world: World, child: Case) -> None:
 def test_it_shows_a_conflict_on_the_form(world: World, child: Case) -> None:
     _update(world, child, guardian_name="First Guardian")
     _update(world, child, guardian_name="Changed Meanwhile")
-    response = _client(world, Role.CASE_MANAGER).post(
+    response = browser(world, Role.CASE_MANAGER).post(
         reverse("cases:child_safeguards_edit", args=[child.public_id]),
         {"version": "1", "guardian_name": "Stale"},
     )
@@ -333,7 +327,7 @@ def test_it_refuses_on_screen_to_plan_a_contact_with_the_country_of_origin(
     world: World, child: Case
 ) -> None:
     _asylum(world, child)
-    client = _client(world, Role.CASEWORKER)
+    client = browser(world, Role.CASEWORKER)
     url = reverse("cases:country_contact", args=[child.public_id])
     response = client.post(url, {"country_code": "md", "purpose": "family_tracing"})
     assert response.status_code == 200
@@ -358,7 +352,7 @@ def test_it_refuses_on_screen_to_plan_a_contact_with_the_country_of_origin(
 
 
 def test_it_refuses_an_unknown_country_code_on_the_field(world: World, child: Case) -> None:
-    response = _client(world, Role.CASEWORKER).post(
+    response = browser(world, Role.CASEWORKER).post(
         reverse("cases:country_contact", args=[child.public_id]),
         {"country_code": "XX", "purpose": "referral"},
     )
@@ -370,8 +364,8 @@ def test_it_refuses_an_unknown_country_code_on_the_field(world: World, child: Ca
 def test_it_lets_no_interpreter_or_outsider_plan_a_contact(world: World, child: Case) -> None:
     url = reverse("cases:country_contact", args=[child.public_id])
     data = {"country_code": "RO", "purpose": "referral"}
-    assert _client(world, Role.INTERPRETER).post(url, data).status_code == 403
-    assert _client(world, Role.CASEWORKER, org="b").post(url, data).status_code == 404
+    assert browser(world, Role.INTERPRETER).post(url, data).status_code == 403
+    assert browser(world, Role.CASEWORKER, org="b").post(url, data).status_code == 404
     assert not Task.objects.exists()
 
 

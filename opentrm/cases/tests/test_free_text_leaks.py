@@ -22,10 +22,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import World, make_member
-from opentrm.accounts.models import Membership
 from opentrm.accounts.policy import ROLE_FIELD_GROUPS, Access, Actor, FieldGroup
 from opentrm.accounts.roles import Role
 from opentrm.accounts.services import api_token_create
+from opentrm.accounts.tests.factories import member_actor
 from opentrm.agreements.tests.factories import make_agreement
 from opentrm.cases.models import Case, CaseNote, CaseParticipant, NoteVisibility
 from opentrm.cases.services import (
@@ -214,7 +214,7 @@ def test_it_shows_a_participant_with_nothing_shared_no_free_text(
     world: World, case: Case, role: Role
 ) -> None:
     reader = make_member(world.agency_c, role, f"c_{role.value}")
-    text = everything_read(_actor(reader), case)
+    text = everything_read(member_actor(reader), case)
     _assert_markers(text, expected_markers(frozenset(), owner=False))
 
 
@@ -224,12 +224,8 @@ def test_it_shows_a_participant_with_identity_shared_only_identity_free_text(
 ) -> None:
     _share_identity_with_c(world, case)
     reader = make_member(world.agency_c, role, f"c_{role.value}")
-    text = everything_read(_actor(reader), case)
+    text = everything_read(member_actor(reader), case)
     _assert_markers(text, expected_markers(frozenset({G.IDENTITY}), owner=False))
-
-
-def _actor(membership: Membership) -> Actor:
-    return Actor(user=membership.user, membership=membership)
 
 
 def test_it_keeps_a_note_of_a_group_from_the_timeline_of_a_role_denied_it(

@@ -5,12 +5,13 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import Client, override_settings
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from conftest import World
 from opentrm.accounts.roles import Role
+from opentrm.accounts.tests.factories import browser
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import (
@@ -61,12 +62,6 @@ def adult(world: World) -> Case:
 @pytest.fixture
 def child(world: World) -> Case:
     return case_register(actor=world.actor(Role.CASEWORKER), age_band=AgeBand.UNDER_18)
-
-
-def _client(world: World, role: Role, *, org: str = "a") -> Client:
-    client = Client()
-    client.force_login(world.user(role, org=org))
-    return client
 
 
 def _consent(world: World, case: Case, purpose: str) -> None:
@@ -160,7 +155,7 @@ def test_it_lists_every_reason_at_once(world: World, child: Case) -> None:
 def test_it_shows_every_reason_on_the_measure_form(world: World, child: Case) -> None:
     _reflection(world, child)
     measure = _plan(world, child, RETURN)
-    response = _client(world, Role.CASE_MANAGER).post(
+    response = browser(world, Role.CASE_MANAGER).post(
         reverse("cases:measure_edit", args=[child.public_id, RETURN]),
         {"version": measure.version, "status": "done", "notes": ""},
     )
@@ -341,8 +336,8 @@ def test_it_shows_the_conflict_on_the_form(world: World, adult: Case) -> None:
     measure = _plan(world, adult, "sop2.legal_information")
     url = reverse("cases:measure_edit", args=[adult.public_id, measure.code])
     data = {"version": measure.version, "status": "in_progress", "notes": ""}
-    assert _client(world, Role.CASE_MANAGER).post(url, data).status_code == 302
-    response = _client(world, Role.CASEWORKER).post(url, {**data, "status": "done"})
+    assert browser(world, Role.CASE_MANAGER).post(url, data).status_code == 302
+    response = browser(world, Role.CASEWORKER).post(url, {**data, "status": "done"})
     assert response.status_code == 200
     assert "Reload it and apply your changes again." in response.content.decode()
 
@@ -396,7 +391,7 @@ def test_it_suggests_the_body_responsible_for_the_procedure(world: World, adult:
     Responsibility.objects.create(
         country=world.country_a, function=Function.RETURN, organisation=world.agency_c
     )
-    response = _client(world, Role.CASEWORKER).get(
+    response = browser(world, Role.CASEWORKER).get(
         reverse("cases:measure_plan", args=[adult.public_id, RETURN])
     )
     assert response.status_code == 200
@@ -413,7 +408,7 @@ def test_it_suggests_the_body_responsible_for_the_procedure(world: World, adult:
 
 
 def test_it_plans_and_changes_a_measure_through_the_pages(world: World, adult: Case) -> None:
-    client = _client(world, Role.CASEWORKER)
+    client = browser(world, Role.CASEWORKER)
     response = client.post(
         reverse("cases:measure_plan", args=[adult.public_id, "sop2.legal_information"]),
         {
@@ -445,7 +440,7 @@ def test_it_shows_a_country_s_name_for_a_measure(world: World, adult: Case) -> N
     )
     assert added.code == "sop2.al_1"
     page = (
-        _client(world, Role.CASEWORKER)
+        browser(world, Role.CASEWORKER)
         .get(reverse("cases:case_detail", args=[adult.public_id]))
         .content.decode()
     )
@@ -465,7 +460,7 @@ def test_it_keeps_a_switched_off_measure_on_cases_that_have_it(world: World, adu
     codes = [m.code for m in effective_measures(world.country_a)]
     assert "sop2.legal_information" not in codes
     page = (
-        _client(world, Role.CASEWORKER)
+        browser(world, Role.CASEWORKER)
         .get(reverse("cases:case_detail", args=[adult.public_id]))
         .content.decode()
     )
@@ -476,7 +471,7 @@ def test_it_keeps_a_switched_off_measure_on_cases_that_have_it(world: World, adu
 def test_it_hides_proceedings_measures_from_an_interpreter(world: World, adult: Case) -> None:
     _plan(world, adult, "sop5.compensation_claims")
     page = (
-        _client(world, Role.INTERPRETER)
+        browser(world, Role.INTERPRETER)
         .get(reverse("cases:case_detail", args=[adult.public_id]))
         .content.decode()
     )
@@ -536,7 +531,7 @@ def test_it_refuses_a_formal_identification_by_a_role_not_configured(
 
 
 def test_it_answers_403_with_the_reason_on_the_page(world: World, adult: Case) -> None:
-    response = _client(world, Role.GUARDIAN).post(
+    response = browser(world, Role.GUARDIAN).post(
         reverse("cases:identification_create", args=[adult.public_id]),
         {
             "outcome": "identified",
@@ -610,7 +605,7 @@ def test_it_shows_the_countdown_on_the_case(world: World, adult: Case) -> None:
         ends_on=today() + timedelta(days=12),
     )
     page = (
-        _client(world, Role.CASEWORKER)
+        browser(world, Role.CASEWORKER)
         .get(reverse("cases:case_detail", args=[adult.public_id]))
         .content.decode()
     )
@@ -637,7 +632,7 @@ def test_it_refuses_impossible_reflection_dates(
 
 
 def test_it_shows_a_bad_end_date_on_the_field(world: World, adult: Case) -> None:
-    response = _client(world, Role.CASEWORKER).post(
+    response = browser(world, Role.CASEWORKER).post(
         reverse("cases:reflection_start", args=[adult.public_id]),
         {"starts_on": today().isoformat(), "ends_on": (today() - timedelta(days=1)).isoformat()},
     )
@@ -669,7 +664,7 @@ def test_it_gives_defaults_to_a_country_without_settings(world: World) -> None:
 
 
 def test_it_lets_a_coordinator_change_the_own_country_only(world: World) -> None:
-    client = _client(world, Role.NATIONAL_COORDINATOR)
+    client = browser(world, Role.NATIONAL_COORDINATOR)
     url = reverse("cases:case_settings")
     assert client.get(url).status_code == 200
     response = client.post(
@@ -686,11 +681,11 @@ def test_it_lets_a_coordinator_change_the_own_country_only(world: World) -> None
             reflection_days=60,
             identifying_roles=[],
         )
-    assert _client(world, Role.CASE_MANAGER).get(url).status_code == 403
+    assert browser(world, Role.CASE_MANAGER).get(url).status_code == 403
 
 
 def test_it_refuses_fewer_reflection_days_than_the_convention(world: World) -> None:
-    response = _client(world, Role.NATIONAL_COORDINATOR).post(
+    response = browser(world, Role.NATIONAL_COORDINATOR).post(
         reverse("cases:case_settings"), {"version": 1, "reflection_days": 10}
     )
     assert response.status_code == 200
@@ -716,7 +711,7 @@ def test_it_hides_the_case_from_an_organisation_not_on_it(
 ) -> None:
     _plan(world, adult, RETURN)
     args = [adult.public_id, RETURN] if name.startswith("measure") else [adult.public_id]
-    client = _client(world, Role.CASE_MANAGER, org="b")
+    client = browser(world, Role.CASE_MANAGER, org="b")
     response = getattr(client, method)(reverse(f"cases:{name}", args=args), {})
     assert response.status_code == 404
     assert not ReflectionPeriod.objects.exists()
@@ -724,7 +719,7 @@ def test_it_hides_the_case_from_an_organisation_not_on_it(
 
 
 def test_it_refuses_measure_changes_to_an_interpreter(world: World, adult: Case) -> None:
-    response = _client(world, Role.INTERPRETER).get(
+    response = browser(world, Role.INTERPRETER).get(
         reverse("cases:measure_plan", args=[adult.public_id, RETURN])
     )
     assert response.status_code == 403
@@ -732,7 +727,7 @@ def test_it_refuses_measure_changes_to_an_interpreter(world: World, adult: Case)
 
 def test_it_opens_every_page_for_a_permitted_role(world: World, adult: Case) -> None:
     _plan(world, adult, RETURN)
-    caseworker = _client(world, Role.CASEWORKER)
+    caseworker = browser(world, Role.CASEWORKER)
     for url in (
         reverse("cases:measure_edit", args=[adult.public_id, RETURN]),
         reverse("cases:measure_plan", args=[adult.public_id, "sop1.initial_referral"]),
@@ -740,7 +735,7 @@ def test_it_opens_every_page_for_a_permitted_role(world: World, adult: Case) -> 
         reverse("cases:reflection_start", args=[adult.public_id]),
     ):
         assert caseworker.get(url).status_code == 200, url
-    coordinator = _client(world, Role.NATIONAL_COORDINATOR)
+    coordinator = browser(world, Role.NATIONAL_COORDINATOR)
     for url in (
         reverse("cases:case_settings"),
         reverse("cases:measure_setting_create"),
@@ -750,7 +745,7 @@ def test_it_opens_every_page_for_a_permitted_role(world: World, adult: Case) -> 
 
 
 def test_it_lets_a_coordinator_add_and_rename_measures_through_the_pages(world: World) -> None:
-    client = _client(world, Role.NATIONAL_COORDINATOR)
+    client = browser(world, Role.NATIONAL_COORDINATOR)
     response = client.post(
         reverse("cases:measure_setting_create"),
         {"sop": "sop3", "label": "Vocational training voucher", "default_deadline_days": "60"},

@@ -8,9 +8,10 @@ from django.utils import timezone
 
 from conftest import World, make_member
 from opentrm.accounts.models import Membership
-from opentrm.accounts.policy import Actor, FieldGroup
+from opentrm.accounts.policy import FieldGroup
 from opentrm.accounts.roles import Role
 from opentrm.accounts.services import api_token_create
+from opentrm.accounts.tests.factories import browser, member_actor, user_browser
 from opentrm.agreements.tests.factories import make_agreement
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
@@ -62,16 +63,6 @@ def c_members(world: World) -> dict[Role, Membership]:
     }
 
 
-def _actor(membership: Membership) -> Actor:
-    return Actor(user=membership.user, membership=membership)
-
-
-def _client(user: object) -> Client:
-    client = Client()
-    client.force_login(user)  # type: ignore[arg-type]
-    return client
-
-
 def _detail(case: Case) -> str:
     return reverse("cases:case_detail", args=[case.public_id])
 
@@ -79,15 +70,15 @@ def _detail(case: Case) -> str:
 def test_an_added_organisation_sees_the_case_and_a_removed_one_no_longer(
     world: World, case: Case, c_members: dict[Role, Membership]
 ) -> None:
-    c_worker = _client(c_members[Role.CASEWORKER].user)
+    c_worker = user_browser(c_members[Role.CASEWORKER].user)
     assert c_worker.get(_detail(case)).status_code == 404
-    assert not Case.objects.visible_to(_actor(c_members[Role.CASEWORKER])).exists()
+    assert not Case.objects.visible_to(member_actor(c_members[Role.CASEWORKER])).exists()
 
     url = reverse("cases:participant_add", args=[case.public_id])
-    manager = _client(world.user(Role.CASE_MANAGER))
+    manager = browser(world, Role.CASE_MANAGER)
     assert manager.get(url).status_code == 200
     assert manager.post(url, {"organisation": world.agency_c.pk}).status_code == 302
-    assert Case.objects.visible_to(_actor(c_members[Role.CASEWORKER])).get() == case
+    assert Case.objects.visible_to(member_actor(c_members[Role.CASEWORKER])).get() == case
     # Agency C sees the case; the person's data only once the owner may share it with C.
     seen = c_worker.get(_detail(case))
     assert seen.status_code == 200
@@ -119,7 +110,7 @@ def test_only_organisations_of_the_owners_country_are_added(world: World, case: 
             actor=world.actor(Role.CASE_MANAGER), case=case, organisation=world.agency_b
         )
     assert "referral" in error.value.message_dict["organisation"][0]
-    response = _client(world.user(Role.CASE_MANAGER)).post(
+    response = browser(world, Role.CASE_MANAGER).post(
         reverse("cases:participant_add", args=[case.public_id]),
         {"organisation": world.agency_b.pk},
     )
@@ -136,13 +127,13 @@ def test_only_case_managers_of_the_owner_add_and_remove(
     world: World, case: Case, c_members: dict[Role, Membership]
 ) -> None:
     url = reverse("cases:participant_add", args=[case.public_id])
-    assert _client(world.user(Role.CASEWORKER)).get(url).status_code == 403
-    assert _client(world.user(Role.CASE_MANAGER, org="b")).get(url).status_code == 404
+    assert browser(world, Role.CASEWORKER).get(url).status_code == 403
+    assert browser(world, Role.CASE_MANAGER, org="b").get(url).status_code == 404
     participant = participant_add(
         actor=world.actor(Role.CASE_MANAGER), case=case, organisation=world.agency_c
     )
     # Agency C's case manager takes part but does not own the case.
-    c_manager = _client(c_members[Role.CASE_MANAGER].user)
+    c_manager = user_browser(c_members[Role.CASE_MANAGER].user)
     assert c_manager.get(url).status_code == 403
     remove = reverse("cases:participant_remove", args=[case.public_id, participant.pk])
     assert c_manager.post(remove).status_code == 403
@@ -162,7 +153,7 @@ def test_each_organisation_names_its_own_case_manager(
         actor=world.actor(Role.CASE_MANAGER), case=case, organisation=world.agency_c
     )
     url = reverse("cases:participant_case_manager", args=[case.public_id, participant.pk])
-    c_manager = _client(c_members[Role.CASE_MANAGER].user)
+    c_manager = user_browser(c_members[Role.CASE_MANAGER].user)
     assert c_manager.get(url).status_code == 200
     # A user of another organisation is refused on the field.
     response = c_manager.post(url, {"case_manager": world.user(Role.CASEWORKER).pk})
@@ -170,14 +161,14 @@ def test_each_organisation_names_its_own_case_manager(
     assert "case_manager" in response.context["form"].errors
     with pytest.raises(ValidationError):
         participant_set_case_manager(
-            actor=_actor(c_members[Role.CASE_MANAGER]),
+            actor=member_actor(c_members[Role.CASE_MANAGER]),
             participant=participant,
             case_manager=world.user(Role.CASEWORKER),
         )
     # The interpreter reads, and does not coordinate.
     with pytest.raises(ValidationError):
         participant_set_case_manager(
-            actor=_actor(c_members[Role.CASE_MANAGER]),
+            actor=member_actor(c_members[Role.CASE_MANAGER]),
             participant=participant,
             case_manager=c_members[Role.INTERPRETER].user,
         )
@@ -188,7 +179,7 @@ def test_each_organisation_names_its_own_case_manager(
     event = AuditEvent.objects.get(event_type=EventType.PARTICIPANT_CHANGED)
     assert event.changed_fields == ["case_manager"]
     # Agency A's case manager does not name agency C's.
-    assert _client(world.user(Role.CASE_MANAGER)).get(url).status_code == 403
+    assert browser(world, Role.CASE_MANAGER).get(url).status_code == 403
     with pytest.raises(PermissionDenied):
         participant_set_case_manager(
             actor=world.actor(Role.CASE_MANAGER), participant=participant, case_manager=None

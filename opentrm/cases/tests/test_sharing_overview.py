@@ -5,13 +5,13 @@ the person's consent, and what the organisation sees today. Nobody else sees thi
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from conftest import World, make_member
 from opentrm.accounts.policy import Actor, FieldGroup
 from opentrm.accounts.roles import Role
+from opentrm.accounts.tests.factories import browser, user_browser
 from opentrm.agreements import services as agreement_services
 from opentrm.agreements.tests.factories import make_agreement, sign_all
 from opentrm.cases.models import Case
@@ -40,12 +40,6 @@ def case(world: World) -> Case:
     return case
 
 
-def _client(user: object) -> Client:
-    client = Client()
-    client.force_login(user)  # type: ignore[arg-type]
-    return client
-
-
 def test_it_shows_the_owner_which_agreement_opens_which_groups(world: World, case: Case) -> None:
     a, c = world.agency_a, world.agency_c
     make_agreement(
@@ -56,7 +50,7 @@ def test_it_shows_the_owner_which_agreement_opens_which_groups(world: World, cas
         signed_on=YESTERDAY,
         title="Fictional protocol with the NGO",
     )
-    client = _client(world.user(Role.CASEWORKER))
+    client = browser(world, Role.CASEWORKER)
     page = client.get(reverse("cases:case_detail", args=[case.public_id])).content.decode()
     assert reverse("cases:case_sharing", args=[case.public_id]) in page
 
@@ -104,18 +98,18 @@ def test_it_lists_no_agreement_whose_flow_the_owner_did_not_approve(
         categories=[group.value for group in FieldGroup],
     )
     sign_all(world, agreement, on=YESTERDAY)
-    body = _client(world.user(Role.CASE_MANAGER)).get(f"/api/v1/cases/{case.public_id}/sharing")
+    body = browser(world, Role.CASE_MANAGER).get(f"/api/v1/cases/{case.public_id}/sharing")
     assert body.json()[0]["agreements"] == []
     assert body.json()[0]["visible_groups"] == []
 
 
 def test_only_the_owners_members_see_it(world: World, case: Case) -> None:
     c_worker = make_member(world.agency_c, Role.CASEWORKER, "c_worker")
-    client = _client(c_worker.user)  # takes part in the case, does not own it
+    client = user_browser(c_worker.user)  # takes part in the case, does not own it
     assert client.get(reverse("cases:case_sharing", args=[case.public_id])).status_code == 403
     assert client.get(f"/api/v1/cases/{case.public_id}/sharing").status_code == 403
     page = client.get(reverse("cases:case_detail", args=[case.public_id])).content.decode()
     assert reverse("cases:case_sharing", args=[case.public_id]) not in page
-    outsider = _client(world.user(Role.CASE_MANAGER, org="b"))
+    outsider = browser(world, Role.CASE_MANAGER, org="b")
     assert outsider.get(reverse("cases:case_sharing", args=[case.public_id])).status_code == 404
     assert outsider.get(f"/api/v1/cases/{case.public_id}/sharing").status_code == 404
