@@ -17,15 +17,14 @@ from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Assessment, Case, CaseParticipant, ConsentPurpose, HealthRecord
 from opentrm.cases.services import (
-    NameData,
     assessment_record,
     assessment_soft_delete,
     assessment_update,
-    case_register,
     consent_record,
     health_update,
 )
 from opentrm.cases.services.assessments import may_edit_assistance
+from opentrm.cases.tests.factories import case_page, new_case
 from opentrm.core.errors import ConflictError
 
 TODAY = timezone.localdate
@@ -33,13 +32,7 @@ TODAY = timezone.localdate
 
 @pytest.fixture
 def case(world: World) -> Case:
-    return case_register(actor=world.actor(Role.CASEWORKER), names=[NameData(value="Vera Fictiva")])
-
-
-def _page(world: World, case: Case, role: Role = Role.CASEWORKER) -> str:
-    response = browser(world, role).get(reverse("cases:case_detail", args=[case.public_id]))
-    assert response.status_code == 200
-    return response.content.decode()
+    return new_case(world, "Vera Fictiva")
 
 
 def _record(world: World, case: Case, kind: str = "retrafficking", **values: Any) -> Assessment:
@@ -76,7 +69,7 @@ def test_it_records_a_needs_assessment_through_the_form_and_shows_the_latest(
     assessment = Assessment.objects.get()
     assert assessment.needs == ["medical", "interpretation"]
     assert assessment.organisation == world.agency_a
-    page = _page(world, case)
+    page = case_page(world, case)
     assert "Language interpretation" in page
     assert "Needs an interpreter for Romanian." in page
     assert "1 assessment" in page
@@ -90,7 +83,7 @@ def test_the_case_page_shows_the_newest_of_each_kind_and_counts_the_history(
     _record(world, case, assessed_on=TODAY() - timedelta(days=30), risk_level="low")
     _record(world, case, assessed_on=TODAY() - timedelta(days=2), risk_level="very_high")
     _record(world, case, kind="safety", harm_sources=["partner"], unsafe_locations="Bus station")
-    page = _page(world, case)
+    page = case_page(world, case)
     row = page[page.index('id="assessment-retrafficking"') :]
     row = row[: row.index("</tr>")]
     assert "Very high" in row
@@ -186,7 +179,7 @@ def test_it_deletes_softly_with_a_reason(world: World, case: Case) -> None:
     kept = Assessment.objects.get()
     assert kept.deleted_at is not None
     assert kept.deletion_reason == "Wrong case"
-    assert "Recorded on the wrong case" not in _page(world, case)
+    assert "Recorded on the wrong case" not in case_page(world, case)
     event = AuditEvent.objects.get(event_type=EventType.ASSESSMENT_DELETED)
     assert "Wrong" not in json.dumps(event.detail)
     with pytest.raises(ConflictError):
@@ -241,11 +234,11 @@ def test_roles_without_assistance_data_neither_see_nor_record_assessments(
     assert browser(world, Role.INTERPRETER).get(url).status_code == 403
     assert browser(world, Role.CASEWORKER, org="b").get(url).status_code == 404
     # The police see the assessments without the buttons; prosecutor and interpreter see none.
-    police = _page(world, case, Role.POLICE_INVESTIGATOR)
+    police = case_page(world, case, Role.POLICE_INVESTIGATOR)
     assert "Threats from the recruiter" in police
     assert reverse("cases:assessment_create", args=[case.public_id, "needs"]) not in police
     for role in (Role.PROSECUTOR, Role.INTERPRETER):
-        page = _page(world, case, role)
+        page = case_page(world, case, role)
         assert 'id="assessments"' not in page
         assert "Threats from the recruiter" not in page
     with pytest.raises(PermissionDenied):
@@ -287,14 +280,14 @@ def test_health_is_shown_only_to_roles_that_see_it_and_each_view_is_audited(
         changes={"chronic_diseases": "Asthma"},
     )
     record = HealthRecord.objects.get()
-    page = _page(world, case, Role.CASEWORKER)
+    page = case_page(world, case, Role.CASEWORKER)
     assert 'id="health"' in page
     assert "Asthma" in page
     assert reverse("cases:health_edit", args=[case.public_id]) not in page  # view only
     event = AuditEvent.objects.get(event_type=EventType.HEALTH_VIEWED)
     assert event.detail == {"case_id": case.pk, "health_record_id": record.pk}
     for role in (Role.POLICE_INVESTIGATOR, Role.PROSECUTOR, Role.INTERPRETER):
-        page = _page(world, case, role)
+        page = case_page(world, case, role)
         assert 'id="health"' not in page
         assert "Asthma" not in page
     assert AuditEvent.objects.filter(event_type=EventType.HEALTH_VIEWED).count() == 1

@@ -15,7 +15,6 @@ from opentrm.audit.models import AuditEvent
 from opentrm.cases import states
 from opentrm.cases.models import Case, CaseCountry, ChildSafeguards, CountryRole, Task
 from opentrm.cases.services import (
-    NameData,
     OriginContactBlockedError,
     case_register,
     child_safeguards_update,
@@ -23,6 +22,7 @@ from opentrm.cases.services import (
     country_contact_plan,
 )
 from opentrm.cases.services import child as child_services
+from opentrm.cases.tests.factories import case_page, new_case
 from opentrm.core.errors import ConflictError
 from opentrm.directory.models import ContactPoint
 
@@ -32,11 +32,7 @@ TODAY = timezone.localdate
 @pytest.fixture
 def child(world: World) -> Case:
     """A girl of unknown age from Moldova, registered in Albania with little data."""
-    return case_register(
-        actor=world.actor(Role.CASEWORKER),
-        names=[NameData(value="Ana Fictiva")],
-        citizenships=["MD"],
-    )
+    return new_case(world, "Ana Fictiva", citizenships=["MD"])
 
 
 @pytest.fixture
@@ -56,30 +52,24 @@ def _update(world: World, case: Case, role: Role = Role.CASE_MANAGER, **changes:
     )
 
 
-def _page(world: World, case: Case, role: Role = Role.CASEWORKER) -> str:
-    response = browser(world, role).get(reverse("cases:case_detail", args=[case.public_id]))
-    assert response.status_code == 200
-    return response.content.decode()
-
-
 # --- The safeguards record -------------------------------------------------------------------
 
 
 def test_it_warns_on_a_child_case_until_guardian_and_liaison_officer_are_named(
     world: World, child: Case, liaison: ContactPoint
 ) -> None:
-    page = _page(world, child)
+    page = case_page(world, child)
     assert "No guardian has been appointed for the child." in page
     assert "No Interior-Ministry liaison officer is named for the child." in page
     assert page.index('id="child-warnings"') < page.index("<dt>Identification status</dt>")
 
     _update(world, child, guardian=world.user(Role.GUARDIAN), guardian_appointed_on=TODAY())
-    page = _page(world, child)
+    page = case_page(world, child)
     assert "No guardian has been appointed" not in page
     assert "No Interior-Ministry liaison officer" in page
 
     _update(world, child, liaison_officer=liaison)
-    page = _page(world, child)
+    page = case_page(world, child)
     assert 'id="child-warnings"' not in page
     assert "Liaison officer for children" in page
 
@@ -106,7 +96,7 @@ def test_it_saves_the_safeguards_through_the_form_and_audits_field_names_only(
     record = ChildSafeguards.objects.get(case=child)
     assert record.guardian_name == "Mira Imaginara"
     assert record.family_tracing_in_best_interests is False
-    page = _page(world, child)
+    page = case_page(world, child)
     assert "Mira Imaginara" in page
     assert "Stays in the shelter" in page
     event = AuditEvent.objects.get(event_type=EventType.CHILD_SAFEGUARDS_CHANGED)
@@ -127,10 +117,10 @@ def test_it_lets_only_the_guardian_and_the_case_manager_edit_the_safeguards(
         _update(world, child, Role.POLICE_INVESTIGATOR, guardian_name="X")
     assert not ChildSafeguards.objects.exists()
     # The caseworker sees the record, without the edit button; the interpreter sees nothing.
-    page = _page(world, child, Role.CASEWORKER)
+    page = case_page(world, child, Role.CASEWORKER)
     assert "Child safeguards" in page
     assert "Edit the child safeguards" not in page
-    page = _page(world, child, Role.INTERPRETER)
+    page = case_page(world, child, Role.INTERPRETER)
     assert "Child safeguards" not in page
     assert "No guardian has been appointed" not in page
 
@@ -228,7 +218,7 @@ def test_it_lifts_the_child_safeguards_after_an_adult_age_assessment(
     assert states.is_child_case(child, TODAY())
     _update(world, child, age_assessment_result="adult", age_assessed_on=TODAY())
     assert not states.is_child_case(child, TODAY())
-    page = _page(world, child)
+    page = case_page(world, child)
     assert "the child safeguards no longer apply" in page
     assert 'id="child-warnings"' not in page
     contact_country_of_origin_check(
@@ -238,7 +228,7 @@ def test_it_lifts_the_child_safeguards_after_an_adult_age_assessment(
 
 def test_it_shows_no_child_section_for_an_adult(world: World) -> None:
     adult = case_register(actor=world.actor(Role.CASEWORKER), date_of_birth=date(1990, 4, 2))
-    page = _page(world, adult)
+    page = case_page(world, adult)
     assert "Child safeguards" not in page
     assert 'id="child-warnings"' not in page
 
@@ -342,7 +332,7 @@ def test_it_refuses_on_screen_to_plan_a_contact_with_the_country_of_origin(
     task = Task.objects.get()
     assert task.assignee == world.user(Role.CASEWORKER)
     assert task.title == "Contact the authorities of RO: Request information"
-    assert task.title in _page(world, child)
+    assert task.title in case_page(world, child)
     event = AuditEvent.objects.get(event_type=EventType.COUNTRY_CONTACT_PLANNED)
     assert event.detail == {
         "case_id": child.pk,

@@ -12,12 +12,13 @@ from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, ConsentPurpose
 from opentrm.cases.selectors import consent_in_force
-from opentrm.cases.services import case_register, consent_record, consent_withdraw
+from opentrm.cases.services import consent_record, consent_withdraw
+from opentrm.cases.tests.factories import new_case
 
 
 @pytest.fixture
 def case(world: World) -> Case:
-    return case_register(actor=world.actor(Role.CASEWORKER))
+    return new_case(world)
 
 
 def _share(world: World, case: Case, **overrides: object) -> object:

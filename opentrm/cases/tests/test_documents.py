@@ -16,12 +16,11 @@ from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, CaseDocument, ConsentRecord
 from opentrm.cases.services import (
-    NameData,
-    case_register,
     document_delete,
     document_upload,
 )
 from opentrm.cases.services import documents as document_services
+from opentrm.cases.tests.factories import case_page, new_case
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 20
@@ -42,7 +41,7 @@ def _stored_files(root: Path) -> list[Path]:
 
 @pytest.fixture
 def case(world: World) -> Case:
-    return case_register(actor=world.actor(Role.CASEWORKER), names=[NameData(value="Ana Fictiva")])
+    return new_case(world, "Ana Fictiva")
 
 
 def _file(content: bytes = PDF, name: str = "scan.pdf") -> SimpleUploadedFile:
@@ -61,12 +60,6 @@ def _upload(
     }
     values.update(overrides)
     return document_upload(**values)
-
-
-def _page(world: World, case: Case, role: Role) -> str:
-    response = browser(world, role).get(reverse("cases:case_detail", args=[case.public_id]))
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 # --- Uploading -------------------------------------------------------------------------------
@@ -98,7 +91,7 @@ def test_it_stores_an_upload_under_a_random_path_with_its_checksum(
     assert len(stored) == 1
     assert stored[0].read_bytes() == PDF
     assert "Ana" not in str(stored[0])
-    assert "Passport copy" in _page(world, case, Role.CASEWORKER)
+    assert "Passport copy" in case_page(world, case, Role.CASEWORKER)
     event = AuditEvent.objects.get(event_type=EventType.DOCUMENT_UPLOADED)
     assert event.detail["sha256"] == document.sha256
     assert "Ana" not in str(event.detail)
@@ -194,10 +187,10 @@ def test_it_removes_the_file_when_the_transaction_fails(
 def test_it_lists_only_documents_of_field_groups_the_role_sees(world: World, case: Case) -> None:
     _upload(world, case, Role.CASE_MANAGER, kind="medical", title="Medical certificate")
     _upload(world, case, kind="identity_document", title="Passport copy")
-    caseworker = _page(world, case, Role.CASEWORKER)
+    caseworker = case_page(world, case, Role.CASEWORKER)
     assert "Medical certificate" in caseworker
     assert "Passport copy" in caseworker
-    interpreter = _page(world, case, Role.INTERPRETER)
+    interpreter = case_page(world, case, Role.INTERPRETER)
     assert "Medical certificate" not in interpreter
     assert "Passport copy" in interpreter
     assert "Add a document" not in interpreter
@@ -245,7 +238,7 @@ def test_it_deletes_a_document_softly_with_a_reason(world: World, case: Case, me
     assert document.deleted_at is not None
     assert document.deletion_reason == "Uploaded to the wrong case."
     assert len(_stored_files(media)) == 1  # the file is kept
-    assert "Wrong scan" not in _page(world, case, Role.CASEWORKER)
+    assert "Wrong scan" not in case_page(world, case, Role.CASEWORKER)
     download = reverse("cases:document_download", args=[case.public_id, document.public_id])
     assert client.get(download).status_code == 404
     event = AuditEvent.objects.get(event_type=EventType.DOCUMENT_DELETED)
@@ -291,7 +284,7 @@ def test_it_keeps_the_scanned_signature_with_the_consent(world: World, case: Cas
     assert consent.signed_form.kind == "consent_form"
     assert consent.signed_form.content_type == "image/jpeg"
     url = reverse("cases:document_download", args=[case.public_id, consent.signed_form.public_id])
-    assert url in _page(world, case, Role.CASEWORKER)
+    assert url in case_page(world, case, Role.CASEWORKER)
     assert client.get(url).status_code == 200
 
 

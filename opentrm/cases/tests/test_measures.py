@@ -43,6 +43,7 @@ from opentrm.cases.services import (
 )
 from opentrm.cases.services.case_settings import country_settings, effective_measures
 from opentrm.cases.services.identification import reflection_period_reminder_due
+from opentrm.cases.tests.factories import new_case
 from opentrm.core.errors import ConflictError
 from opentrm.directory.models import Function, Responsibility
 
@@ -56,12 +57,12 @@ def today() -> date:
 
 @pytest.fixture
 def adult(world: World) -> Case:
-    return case_register(actor=world.actor(Role.CASEWORKER), age_band=AgeBand.OVER_18)
+    return new_case(world, age_band=AgeBand.OVER_18)
 
 
 @pytest.fixture
 def child(world: World) -> Case:
-    return case_register(actor=world.actor(Role.CASEWORKER), age_band=AgeBand.UNDER_18)
+    return new_case(world, age_band=AgeBand.UNDER_18)
 
 
 def _consent(world: World, case: Case, purpose: str) -> None:

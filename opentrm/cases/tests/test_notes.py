@@ -26,6 +26,7 @@ from opentrm.cases.services import (
     note_add,
     note_delete,
 )
+from opentrm.cases.tests.factories import detail_page
 from opentrm.directory.models import Organisation
 
 
@@ -66,12 +67,6 @@ def other(world: World) -> Client:
     return client
 
 
-def _page(client: Client, case: Case) -> str:
-    response = client.get(reverse("cases:case_detail", args=[case.public_id]))
-    assert response.status_code == 200
-    return response.content.decode()
-
-
 def test_it_adds_a_note_through_the_form_and_audits_no_text(world: World, case: Case) -> None:
     url = reverse("cases:note_create", args=[case.public_id])
     client = browser(world, Role.CASEWORKER)
@@ -81,7 +76,7 @@ def test_it_adds_a_note_through_the_form_and_audits_no_text(world: World, case: 
     note = CaseNote.objects.get()
     assert note.organisation == world.agency_a
     assert note.author == world.user(Role.CASEWORKER)
-    assert "Met at the shelter; calm." in _page(client, case)
+    assert "Met at the shelter; calm." in detail_page(client, case)
     event = AuditEvent.objects.get(event_type=EventType.NOTE_ADDED)
     assert event.detail == {
         "case_id": case.pk,
@@ -113,9 +108,9 @@ def test_it_lists_notes_newest_first_and_hides_other_organisations_private_ones(
         actor=actor, case=case, text="Second note, ours only", visibility="organisation", **about
     )
     note_add(actor=actor, case=case, text="Third note for everyone", visibility="case", **about)
-    page = _page(browser(world, Role.CASE_MANAGER), case)
+    page = detail_page(browser(world, Role.CASE_MANAGER), case)
     assert page.index("Third note") < page.index("Second note") < page.index("First note")
-    page = _page(other, case)
+    page = detail_page(other, case)
     assert "First note for everyone" in page
     assert "Third note for everyone" in page
     assert "Second note" not in page
@@ -131,7 +126,7 @@ def test_the_interpreter_reads_identity_notes_only_and_adds_none(world: World, c
         field_group="identity",
     )
     note_add(actor=caseworker, case=case, text="About everything.", visibility="case")
-    page = _page(browser(world, Role.INTERPRETER), case)
+    page = detail_page(browser(world, Role.INTERPRETER), case)
     assert "Interview at 10." in page
     assert "About everything." not in page  # a whole-case note: for those who see it all
     assert "Add a note" not in page
@@ -162,7 +157,7 @@ def test_the_authors_organisation_deletes_a_note_softly_with_a_reason(
     note.refresh_from_db()
     assert note.deleted_at is not None
     assert note.deletion_reason == "Written on the wrong case."
-    assert "Wrong person." not in _page(client, case)
+    assert "Wrong person." not in detail_page(client, case)
     event = AuditEvent.objects.get(event_type=EventType.NOTE_DELETED)
     assert event.detail == {"case_id": case.pk, "note_id": note.pk}
 
@@ -261,6 +256,6 @@ def test_an_organisation_without_identity_shared_reads_only_its_own_notes(world:
     reader = make_member(world.agency_c, Role.CASEWORKER, "c_reader")
     client = Client()
     client.force_login(reader.user)
-    assert "Ariana Fiktiva" not in _page(client, case)
+    assert "Ariana Fiktiva" not in detail_page(client, case)
     _share_identity_with_c(world, case)
-    assert "Ariana Fiktiva" in _page(client, case)
+    assert "Ariana Fiktiva" in detail_page(client, case)

@@ -17,20 +17,19 @@ from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, CaseParticipant, ConsentPurpose
 from opentrm.cases.services import (
-    NameData,
-    case_register,
     consent_record,
     participant_add,
     participant_remove,
     participant_set_case_manager,
 )
+from opentrm.cases.tests.factories import new_case
 
 NAME = "Mira Fictiva"
 
 
 @pytest.fixture
 def case(world: World) -> Case:
-    return case_register(actor=world.actor(Role.CASE_MANAGER), names=[NameData(value=NAME)])
+    return new_case(world, NAME, role=Role.CASE_MANAGER)
 
 
 def _share_identity_with_c(world: World, case: Case) -> None:

@@ -7,12 +7,12 @@ from opentrm.accounts.tests.factories import browser
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case
-from opentrm.cases.services import NameData, case_register
+from opentrm.cases.tests.factories import new_case
 
 
 @pytest.fixture
 def case(world: World) -> Case:
-    return case_register(actor=world.actor(Role.CASEWORKER), names=[NameData(value="D. K.")])
+    return new_case(world, "D. K.")
 
 
 def _form(case: Case, **overrides: str) -> dict[str, str]:

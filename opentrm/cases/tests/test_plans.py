@@ -24,8 +24,6 @@ from opentrm.cases.models import (
 from opentrm.cases.services import (
     ActivityData,
     GuardBlockedError,
-    NameData,
-    case_register,
     consent_record,
     consent_withdraw,
     plan_acknowledge,
@@ -37,6 +35,7 @@ from opentrm.cases.services import (
     risk_plan_review,
     risk_plan_save,
 )
+from opentrm.cases.tests.factories import case_page, new_case
 from opentrm.core.errors import ConflictError
 
 TODAY = timezone.localdate
@@ -44,15 +43,7 @@ TODAY = timezone.localdate
 
 @pytest.fixture
 def case(world: World) -> Case:
-    return case_register(
-        actor=world.actor(Role.CASEWORKER), names=[NameData(value="Ilinca Fictiva")]
-    )
-
-
-def _page(world: World, case: Case, role: Role = Role.CASEWORKER) -> str:
-    response = browser(world, role).get(reverse("cases:case_detail", args=[case.public_id]))
-    assert response.status_code == 200
-    return response.content.decode()
+    return new_case(world, "Ilinca Fictiva")
 
 
 def _consent(world: World, case: Case) -> ConsentRecord:
@@ -125,7 +116,7 @@ def test_it_drafts_a_plan_through_the_form(world: World, case: Case) -> None:
     plan = AssistancePlan.objects.get()
     assert plan.status == PlanStatus.DRAFT
     assert [a.description for a in plan.activities.all()] == ["Vocational training as a cook"]
-    page = _page(world, case)
+    page = case_page(world, case)
     assert "Find work in the region." in page
     assert "Vocational training" in page
     assert "Agency C Outsider NGO" in page
@@ -182,7 +173,7 @@ def test_activation_waits_for_the_acknowledgement_and_the_consent(world: World, 
     assert plan.status == PlanStatus.ACTIVE
     assert plan.activated_at is not None
     assert AuditEvent.objects.filter(event_type=EventType.PLAN_ACTIVATED).count() == 1
-    assert "In force: revision 1" in _page(world, case)
+    assert "In force: revision 1" in case_page(world, case)
 
 
 def test_a_withdrawn_consent_pauses_the_active_plan(world: World, case: Case) -> None:
@@ -190,9 +181,9 @@ def test_a_withdrawn_consent_pauses_the_active_plan(world: World, case: Case) ->
     _acknowledge(world, plan)
     consent = _consent(world, case)
     _activate(world, plan)
-    assert 'id="plan-paused"' not in _page(world, case)
+    assert 'id="plan-paused"' not in case_page(world, case)
     consent_withdraw(actor=world.actor(Role.CASEWORKER), consent=consent)
-    page = _page(world, case)
+    page = case_page(world, case)
     assert 'id="plan-paused"' in page
     assert "Paused: consent withdrawn." in page
     plan.refresh_from_db()
@@ -246,7 +237,7 @@ def test_a_revision_copies_the_plan_and_supersedes_it_once_activated(
     assert tasks[f"assistance:{first.pk}"].done_at is not None
     assert tasks[f"assistance:{second.pk}"].done_at is None
     assert tasks[f"assistance:{second.pk}"].due_on == TODAY() + timedelta(days=40)
-    page = _page(world, case)
+    page = case_page(world, case)
     assert "Return home safely." in page
     assert "Earlier revisions" in page
     detail = browser(world, Role.POLICE_INVESTIGATOR).get(
@@ -317,11 +308,11 @@ def test_roles_without_assistance_data_neither_see_nor_change_plans(
     assert browser(world, Role.POLICE_INVESTIGATOR).get(edit).status_code == 403
     assert browser(world, Role.PROSECUTOR).get(create).status_code == 403
     assert browser(world, Role.CASEWORKER, org="b").get(edit).status_code == 404
-    police = _page(world, case, Role.POLICE_INVESTIGATOR)
+    police = case_page(world, case, Role.POLICE_INVESTIGATOR)
     assert "Safe accommodation and Romanian classes." in police
     assert edit not in police
     for role in (Role.PROSECUTOR, Role.INTERPRETER):
-        page = _page(world, case, role)
+        page = case_page(world, case, role)
         assert 'id="plan"' not in page
         assert 'id="risk-plan"' not in page
     with pytest.raises(PermissionDenied):
@@ -378,7 +369,7 @@ def test_the_risk_plan_review_date_makes_one_task_that_moves_with_each_review(
     reviewed = AuditEvent.objects.get(event_type=EventType.RISK_PLAN_REVIEWED)
     assert reviewed.detail["with_person"] is True
     assert "shelter" not in json.dumps(reviewed.detail)
-    page = _page(world, case)
+    page = case_page(world, case)
     assert "Moved to another shelter." in page
     assert "every 14 days" in page
 

@@ -17,9 +17,7 @@ from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, Hearing, NoContactPerson, Proceeding
 from opentrm.cases.services import (
-    NameData,
     NoContactConflictError,
-    case_register,
     consent_record,
     consent_withdraw,
     hearing_cancel,
@@ -31,6 +29,7 @@ from opentrm.cases.services import (
     proceeding_update,
 )
 from opentrm.cases.services.proceedings import normalise_name
+from opentrm.cases.tests.factories import case_page, new_case
 from opentrm.core.errors import ConflictError
 
 TODAY = timezone.localdate
@@ -38,7 +37,7 @@ TODAY = timezone.localdate
 
 @pytest.fixture
 def case(world: World) -> Case:
-    return case_register(actor=world.actor(Role.CASEWORKER), names=[NameData(value="Dora Fictiva")])
+    return new_case(world, "Dora Fictiva")
 
 
 @pytest.fixture
@@ -67,9 +66,7 @@ def _schedule(world: World, case: Case, **fields: Any) -> Hearing:
 
 
 def _page(world: World, case: Case, role: Role = Role.POLICE_INVESTIGATOR) -> str:
-    response = browser(world, role).get(reverse("cases:case_detail", args=[case.public_id]))
-    assert response.status_code == 200
-    return response.content.decode()
+    return case_page(world, case, role)
 
 
 def _video_consent(world: World, case: Case) -> Any:

@@ -17,13 +17,12 @@ from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, CaseService, ServiceCategory, ServiceStatus
 from opentrm.cases.services import (
-    NameData,
-    case_register,
     service_delete,
     service_move,
     service_offer,
     service_update,
 )
+from opentrm.cases.tests.factories import case_page, new_case
 from opentrm.core.errors import ConflictError
 
 TODAY = timezone.localdate
@@ -31,7 +30,7 @@ TODAY = timezone.localdate
 
 @pytest.fixture
 def case(world: World) -> Case:
-    return case_register(actor=world.actor(Role.CASEWORKER), names=[NameData(value="Lira Fictiva")])
+    return new_case(world, "Lira Fictiva")
 
 
 def _offer(world: World, case: Case, **fields: Any) -> CaseService:
@@ -40,12 +39,6 @@ def _offer(world: World, case: Case, **fields: Any) -> CaseService:
         "offered_on": TODAY() - timedelta(days=10),
     }
     return service_offer(actor=world.actor(Role.CASEWORKER), case=case, **(values | fields))
-
-
-def _page(world: World, case: Case, role: Role = Role.CASEWORKER) -> str:
-    response = browser(world, role).get(reverse("cases:case_detail", args=[case.public_id]))
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 # --- Offering -----------------------------------------------------------------------------------
@@ -74,7 +67,7 @@ def test_it_records_an_offer_through_the_form_with_its_category_and_cost(
     assert service.status == ServiceStatus.OFFERED
     assert service.currency == "EUR"
     assert service.organisation == world.agency_a
-    page = _page(world, case)
+    page = case_page(world, case)
     assert "Long-term assistance and social inclusion" in page
     assert "Vocational training" in page
     assert "120.50 EUR" in page
@@ -220,7 +213,7 @@ def test_the_status_form_moves_the_service_and_shows_errors_on_its_fields(
     service.refresh_from_db()
     assert service.status == ServiceStatus.REFUSED
     assert service.refused_on == TODAY()
-    assert "Refused by the person" in _page(world, case)
+    assert "Refused by the person" in case_page(world, case)
 
 
 def test_a_correction_keeps_the_record_possible_and_can_reopen_a_refusal(
@@ -297,7 +290,7 @@ def test_it_deletes_a_service_softly_with_a_reason(world: World, case: Case) -> 
     service.refresh_from_db()
     assert service.deleted_at is not None
     assert service.deletion_reason == "Recorded twice"
-    assert "Accommodation in shelter" not in _page(world, case)
+    assert "Accommodation in shelter" not in case_page(world, case)
     event = AuditEvent.objects.get(event_type=EventType.SERVICE_DELETED)
     assert event.detail == {"case_id": case.pk}
     assert client.get(url).status_code == 404
@@ -330,11 +323,11 @@ def test_only_roles_that_edit_assistance_change_services(world: World, case: Cas
         )
     # The police investigator sees the section without the buttons; the prosecutor and the
     # interpreter do not see it at all.
-    page = _page(world, case, Role.POLICE_INVESTIGATOR)
+    page = case_page(world, case, Role.POLICE_INVESTIGATOR)
     assert 'id="services"' in page
     assert "Record a service offered" not in page
     for role in (Role.PROSECUTOR, Role.INTERPRETER):
-        assert 'id="services"' not in _page(world, case, role)
+        assert 'id="services"' not in case_page(world, case, role)
 
 
 def test_the_case_page_runs_a_fixed_number_of_queries_whatever_the_services(

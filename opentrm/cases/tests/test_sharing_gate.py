@@ -43,6 +43,7 @@ from opentrm.cases.services import (
 )
 from opentrm.cases.services.assessments import may_edit_assistance
 from opentrm.cases.sharing import prime_sharing
+from opentrm.cases.tests.factories import detail_page
 
 G = FieldGroup
 NAME = "Dora Fictiva"
@@ -87,12 +88,6 @@ def case(world: World, settings: Any, tmp_path: Path) -> Case:
 @pytest.fixture
 def c_worker(world: World) -> Membership:
     return make_member(world.agency_c, Role.CASEWORKER, "c_caseworker")
-
-
-def _page(client: Client, case: Case) -> str:
-    response = client.get(reverse("cases:case_detail", args=[case.public_id]))
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def _timeline(client: Client, case: Case) -> str:
@@ -150,7 +145,7 @@ EDIT_FORMS: dict[str, Callable[[Case], str]] = {
 def _assert_nothing_shared(world: World, case: Case, c_worker: Membership) -> None:
     """The caseworker of C sees the case summary and none of the person's data."""
     client = user_browser(c_worker.user)
-    page = _page(client, case)
+    page = detail_page(client, case)
     assert case.number in page
     assert case.get_identification_status_display() in page
     for secret in (NAME, ADDRESS, ILLNESS, FINDINGS, PASSPORT, MEDICAL, LEGAL):
@@ -238,7 +233,7 @@ def test_with_consent_and_agreement_the_allowed_groups_and_no_others_are_shared(
     _agreement(world)
     _consent(world, case)
     client = user_browser(c_worker.user)
-    page = _page(client, case)
+    page = detail_page(client, case)
     assert NAME in page
     assert PASSPORT in page
     assert 'id="assessments"' in page
@@ -301,7 +296,7 @@ def test_a_withdrawn_consent_narrows_at_once(
     _agreement(world)
     consent = _consent(world, case)
     client = user_browser(c_worker.user)
-    assert NAME in _page(client, case)
+    assert NAME in detail_page(client, case)
     consent_withdraw(actor=world.actor(Role.CASE_MANAGER), consent=consent)
     _assert_nothing_shared(world, case, c_worker)
 
@@ -311,7 +306,7 @@ def test_a_terminated_agreement_narrows_at_once(
 ) -> None:
     agreement = _agreement(world)
     _consent(world, case)
-    assert NAME in _page(user_browser(c_worker.user), case)
+    assert NAME in detail_page(user_browser(c_worker.user), case)
     agreement.refresh_from_db()
     agreement_services.agreement_terminate(
         actor=editor(world),
@@ -329,7 +324,7 @@ def test_an_expired_agreement_narrows_the_next_day(
     today = timezone.localdate()
     _agreement(world, valid_until=today)
     _consent(world, case)
-    assert NAME in _page(user_browser(c_worker.user), case)
+    assert NAME in detail_page(user_browser(c_worker.user), case)
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: today + timedelta(days=1))
     _assert_nothing_shared(world, case, c_worker)
 
@@ -344,7 +339,7 @@ def test_the_owners_own_members_are_unaffected(world: World, case: Case) -> None
     worker = world.actor(Role.CASEWORKER)
     assert visible_groups(worker, case) == worker.visible_field_groups()
     assert may_edit_assistance(worker, case)
-    page = _page(browser(world, Role.CASEWORKER), case)
+    page = detail_page(browser(world, Role.CASEWORKER), case)
     for secret in (NAME, ADDRESS, ILLNESS, FINDINGS, PASSPORT, MEDICAL, LEGAL):
         assert secret in page
     assert "recorded (AL)" in _timeline(browser(world, Role.CASEWORKER), case)

@@ -24,7 +24,6 @@ from opentrm.cases.models import (
     TaskSource,
 )
 from opentrm.cases.services import (
-    NameData,
     case_register,
     case_soft_delete,
     consent_record,
@@ -35,6 +34,7 @@ from opentrm.cases.services import (
     task_reminders_send,
     task_reopen,
 )
+from opentrm.cases.tests.factories import new_case
 from opentrm.core.errors import ConflictError
 
 TODAY = timezone.localdate
@@ -42,9 +42,7 @@ TODAY = timezone.localdate
 
 @pytest.fixture
 def case(world: World) -> Case:
-    return case_register(
-        actor=world.actor(Role.CASE_MANAGER), names=[NameData(value="Ana Fictiva")]
-    )
+    return new_case(world, "Ana Fictiva", role=Role.CASE_MANAGER)
 
 
 def _task(world: World, case: Case, due_on: date, **values: Any) -> Task:
