@@ -1,15 +1,19 @@
 """Cases for tests, registered through the services, and the pages tests read."""
 
+from datetime import date
 from typing import Any
 
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import World
+from opentrm.accounts.policy import Actor
 from opentrm.accounts.roles import Role
 from opentrm.accounts.tests.factories import browser
-from opentrm.cases.models import Case
-from opentrm.cases.services import NameData, case_register
+from opentrm.cases.models import Case, ConsentRecord
+from opentrm.cases.services import NameData, case_register, consent_record
+from opentrm.directory.models import Organisation
 
 
 def new_case(
@@ -30,3 +34,30 @@ def detail_page(client: Client, case: Case) -> str:
 
 def case_page(world: World, case: Case, role: Role = Role.CASEWORKER, org: str = "a") -> str:
     return detail_page(browser(world, role, org), case)
+
+
+def record_consent(
+    actor: Actor,
+    case: Case,
+    purpose: str,
+    information_given: str,
+    *,
+    to: Organisation | None = None,
+    decision: str = "given",
+    on: date | None = None,
+    explained_in: str = "sq",
+    **values: Any,
+) -> ConsentRecord:
+    """The person's decision on ``purpose`` (sharing with ``to``), explained in
+    ``explained_in`` and recorded by ``actor`` on ``on`` (today by default)."""
+    return consent_record(
+        actor=actor,
+        case=case,
+        purpose=purpose,
+        decision=decision,
+        decided_on=on or timezone.localdate(),
+        explained_in=explained_in,
+        information_given=information_given,
+        recipient_organisation=to,
+        **values,
+    )

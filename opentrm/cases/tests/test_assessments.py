@@ -20,11 +20,10 @@ from opentrm.cases.services import (
     assessment_record,
     assessment_soft_delete,
     assessment_update,
-    consent_record,
     health_update,
 )
 from opentrm.cases.services.assessments import may_edit_assistance
-from opentrm.cases.tests.factories import case_page, new_case
+from opentrm.cases.tests.factories import case_page, new_case, record_consent
 from opentrm.core.errors import ConflictError
 
 TODAY = timezone.localdate
@@ -199,15 +198,12 @@ def test_only_the_organisation_that_made_it_changes_an_assessment(world: World, 
     make_agreement(
         world, sign=True, flows={(world.agency_a, world.agency_b): [FieldGroup.ASSISTANCE]}
     )
-    consent_record(
-        actor=world.actor(Role.CASE_MANAGER),
-        case=case,
-        purpose=ConsentPurpose.SHARE_DATA,
-        decision="given",
-        decided_on=TODAY(),
-        explained_in="sq",
-        information_given="Who will see which data, why, and the risks.",
-        recipient_organisation=world.agency_b,
+    record_consent(
+        world.actor(Role.CASE_MANAGER),
+        case,
+        ConsentPurpose.SHARE_DATA,
+        "Who will see which data, why, and the risks.",
+        to=world.agency_b,
     )
     b_worker = world.actor(Role.CASEWORKER, org="b")
     assert may_edit_assistance(b_worker, case)

@@ -31,7 +31,6 @@ from opentrm.cases.models import Case, CaseNote, CaseParticipant, NoteVisibility
 from opentrm.cases.services import (
     NameData,
     case_register,
-    consent_record,
     document_upload,
     hearing_schedule,
     identification_record,
@@ -40,6 +39,7 @@ from opentrm.cases.services import (
     note_add,
     task_create,
 )
+from opentrm.cases.tests.factories import record_consent
 
 G = FieldGroup
 EVERY = frozenset(FieldGroup)
@@ -132,15 +132,12 @@ def case(world: World, settings: Any, tmp_path: Path) -> Case:
 
 
 def _share_identity_with_c(world: World, case: Case) -> None:
-    consent_record(
-        actor=world.actor(Role.CASE_MANAGER),
-        case=case,
-        purpose="share_data",
-        decision="given",
-        decided_on=timezone.localdate(),
-        explained_in="sq",
-        information_given="Agency C sees who the person is.",
-        recipient_organisation=world.agency_c,
+    record_consent(
+        world.actor(Role.CASE_MANAGER),
+        case,
+        "share_data",
+        "Agency C sees who the person is.",
+        to=world.agency_c,
     )
     make_agreement(
         world,

@@ -32,7 +32,6 @@ from opentrm.cases.models import (
 from opentrm.cases.services import (
     GuardBlockedError,
     case_register,
-    consent_record,
     country_settings_update,
     identification_record,
     measure_plan,
@@ -43,7 +42,7 @@ from opentrm.cases.services import (
 )
 from opentrm.cases.services.case_settings import country_settings, effective_measures
 from opentrm.cases.services.identification import reflection_period_reminder_due
-from opentrm.cases.tests.factories import new_case
+from opentrm.cases.tests.factories import new_case, record_consent
 from opentrm.core.errors import ConflictError
 from opentrm.directory.models import Function, Responsibility
 
@@ -66,14 +65,13 @@ def child(world: World) -> Case:
 
 
 def _consent(world: World, case: Case, purpose: str) -> None:
-    consent_record(
-        actor=world.actor(Role.CASEWORKER),
-        case=case,
-        purpose=purpose,
-        decision="given",
-        decided_on=today(),
+    record_consent(
+        world.actor(Role.CASEWORKER),
+        case,
+        purpose,
+        "What return means, the risks, and that it is voluntary.",
+        on=today(),
         explained_in="ro",
-        information_given="What return means, the risks, and that it is voluntary.",
     )
 
 

@@ -9,7 +9,6 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from conftest import World, make_member
 from opentrm.accounts.policy import FieldGroup
@@ -21,26 +20,22 @@ from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, CaseNote, CaseParticipant
 from opentrm.cases.services import (
     case_register,
-    consent_record,
     document_upload,
     note_add,
     note_delete,
 )
-from opentrm.cases.tests.factories import detail_page
+from opentrm.cases.tests.factories import detail_page, record_consent
 from opentrm.directory.models import Organisation
 
 
 def _share_identity_with_c(world: World, case: Case) -> None:
     """The person's consent and an agreement in force let identity data flow from A to C."""
-    consent_record(
-        actor=world.actor(Role.CASEWORKER),
-        case=case,
-        purpose="share_data",
-        decision="given",
-        decided_on=timezone.localdate(),
-        explained_in="sq",
-        information_given="Agency C reads the case's notes.",
-        recipient_organisation=world.agency_c,
+    record_consent(
+        world.actor(Role.CASEWORKER),
+        case,
+        "share_data",
+        "Agency C reads the case's notes.",
+        to=world.agency_c,
     )
     make_agreement(
         world,

@@ -4,7 +4,6 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from conftest import World, make_member
 from opentrm.accounts.models import Membership
@@ -17,12 +16,11 @@ from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, CaseParticipant, ConsentPurpose
 from opentrm.cases.services import (
-    consent_record,
     participant_add,
     participant_remove,
     participant_set_case_manager,
 )
-from opentrm.cases.tests.factories import new_case
+from opentrm.cases.tests.factories import new_case, record_consent
 
 NAME = "Mira Fictiva"
 
@@ -41,15 +39,12 @@ def _share_identity_with_c(world: World, case: Case) -> None:
         flows={(world.agency_a, world.agency_c): [FieldGroup.IDENTITY]},
         sign=True,
     )
-    consent_record(
-        actor=world.actor(Role.CASE_MANAGER),
-        case=case,
-        purpose=ConsentPurpose.SHARE_DATA,
-        decision="given",
-        decided_on=timezone.localdate(),
-        explained_in="sq",
-        information_given="Who will see which data, why, and the risks.",
-        recipient_organisation=world.agency_c,
+    record_consent(
+        world.actor(Role.CASE_MANAGER),
+        case,
+        ConsentPurpose.SHARE_DATA,
+        "Who will see which data, why, and the risks.",
+        to=world.agency_c,
     )
 
 

@@ -24,7 +24,6 @@ from opentrm.cases.models import (
 from opentrm.cases.services import (
     ActivityData,
     GuardBlockedError,
-    consent_record,
     consent_withdraw,
     plan_acknowledge,
     plan_activate,
@@ -35,7 +34,7 @@ from opentrm.cases.services import (
     risk_plan_review,
     risk_plan_save,
 )
-from opentrm.cases.tests.factories import case_page, new_case
+from opentrm.cases.tests.factories import case_page, new_case, record_consent
 from opentrm.core.errors import ConflictError
 
 TODAY = timezone.localdate
@@ -47,14 +46,12 @@ def case(world: World) -> Case:
 
 
 def _consent(world: World, case: Case) -> ConsentRecord:
-    return consent_record(
-        actor=world.actor(Role.CASEWORKER),
-        case=case,
-        purpose="assistance_plan",
-        decision="given",
-        decided_on=TODAY(),
+    return record_consent(
+        world.actor(Role.CASEWORKER),
+        case,
+        "assistance_plan",
+        "What the plan means and that it can be withdrawn.",
         explained_in="ro",
-        information_given="What the plan means and that it can be withdrawn.",
     )
 
 

@@ -18,7 +18,6 @@ from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, Hearing, NoContactPerson, Proceeding
 from opentrm.cases.services import (
     NoContactConflictError,
-    consent_record,
     consent_withdraw,
     hearing_cancel,
     hearing_schedule,
@@ -29,7 +28,7 @@ from opentrm.cases.services import (
     proceeding_update,
 )
 from opentrm.cases.services.proceedings import normalise_name
-from opentrm.cases.tests.factories import case_page, new_case
+from opentrm.cases.tests.factories import case_page, new_case, record_consent
 from opentrm.core.errors import ConflictError
 
 TODAY = timezone.localdate
@@ -70,14 +69,11 @@ def _page(world: World, case: Case, role: Role = Role.POLICE_INVESTIGATOR) -> st
 
 
 def _video_consent(world: World, case: Case) -> Any:
-    return consent_record(
-        actor=world.actor(Role.CASEWORKER),
-        case=case,
-        purpose="video_interview",
-        decision="given",
-        decided_on=TODAY(),
-        explained_in="sq",
-        information_given="Why the interview is recorded and who sees it.",
+    return record_consent(
+        world.actor(Role.CASEWORKER),
+        case,
+        "video_interview",
+        "Why the interview is recorded and who sees it.",
     )
 
 

@@ -15,7 +15,8 @@ from opentrm.accounts.tests.factories import browser, user_browser
 from opentrm.agreements import services as agreement_services
 from opentrm.agreements.tests.factories import make_agreement, sign_all
 from opentrm.cases.models import Case
-from opentrm.cases.services import NameData, case_register, consent_record, participant_add
+from opentrm.cases.services import NameData, case_register, participant_add
+from opentrm.cases.tests.factories import record_consent
 
 YESTERDAY = timezone.localdate() - timedelta(days=1)
 NAME = "Dora Fictiva"
@@ -27,15 +28,13 @@ def case(world: World) -> Case:
     manager = world.actor(Role.CASE_MANAGER)
     case = case_register(actor=manager, names=[NameData(value=NAME)])
     participant_add(actor=manager, case=case, organisation=world.agency_c)
-    consent_record(
-        actor=manager,
-        case=case,
-        purpose="share_data",
-        decision="given",
-        decided_on=YESTERDAY,
-        explained_in="sq",
-        information_given="Who will see which data, why, and the risks.",
-        recipient_organisation=world.agency_c,
+    record_consent(
+        manager,
+        case,
+        "share_data",
+        "Who will see which data, why, and the risks.",
+        to=world.agency_c,
+        on=YESTERDAY,
     )
     return case
 

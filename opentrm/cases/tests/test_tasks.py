@@ -26,7 +26,6 @@ from opentrm.cases.models import (
 from opentrm.cases.services import (
     case_register,
     case_soft_delete,
-    consent_record,
     consent_withdraw,
     sync_generated_tasks,
     task_complete,
@@ -34,7 +33,7 @@ from opentrm.cases.services import (
     task_reminders_send,
     task_reopen,
 )
-from opentrm.cases.tests.factories import new_case
+from opentrm.cases.tests.factories import new_case, record_consent
 from opentrm.core.errors import ConflictError
 
 TODAY = timezone.localdate
@@ -308,16 +307,14 @@ def test_it_makes_a_task_before_a_consent_expires_and_drops_it_when_withdrawn(
     world: World, case: Case
 ) -> None:
     expires = TODAY() + timedelta(days=60)
-    consent = consent_record(
-        actor=world.actor(Role.CASEWORKER),
-        case=case,
-        purpose="share_data",
-        decision="given",
-        decided_on=TODAY(),
-        expires_on=expires,
+    consent = record_consent(
+        world.actor(Role.CASEWORKER),
+        case,
+        "share_data",
+        "Who sees what and why.",
+        to=world.agency_b,
         explained_in="ro",
-        information_given="Who sees what and why.",
-        recipient_organisation=world.agency_b,
+        expires_on=expires,
     )
     task = Task.objects.get(source=TaskSource.CONSENT_EXPIRY)
     assert (task.due_on, task.source_key) == (expires, str(consent.pk))

@@ -23,12 +23,12 @@ from opentrm.cases.models import (
 from opentrm.cases.services import (
     NameData,
     case_register,
-    consent_record,
     consent_withdraw,
     document_upload,
     note_add,
     reflection_period_start,
 )
+from opentrm.cases.tests.factories import record_consent
 from opentrm.cases.timeline import case_timeline
 
 TODAY = timezone.localdate
@@ -52,14 +52,8 @@ def _labels(world: World, case: Case, role: Role) -> list[str]:
 def _fill(world: World, case: Case) -> None:
     """One record of each kind, by agency A."""
     actor = world.actor(Role.CASE_MANAGER)
-    consent = consent_record(
-        actor=actor,
-        case=case,
-        purpose="video_interview",
-        decision="given",
-        decided_on=TODAY() - timedelta(days=2),
-        explained_in="sq",
-        information_given="How the recording is used.",
+    consent = record_consent(
+        actor, case, "video_interview", "How the recording is used.", on=TODAY() - timedelta(days=2)
     )
     consent_withdraw(actor=actor, consent=consent)
     reflection_period_start(actor=actor, case=case, starts_on=TODAY())

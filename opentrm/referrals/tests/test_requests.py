@@ -14,9 +14,10 @@ from opentrm.accounts.roles import Role
 from opentrm.agreements.tests.factories import make_agreement
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case
-from opentrm.cases.services import case_register, consent_record
+from opentrm.cases.services import case_register
 from opentrm.cases.services.child import OriginContactBlockedError, child_safeguards_update
 from opentrm.cases.services.registration import NameData
+from opentrm.cases.tests.factories import record_consent
 from opentrm.core.errors import ConflictError
 from opentrm.directory.models import Function, Organisation, Responsibility
 from opentrm.referrals.models import Referral, ReferralEvent, Routing, Urgency, WorkingCalendar
@@ -57,15 +58,8 @@ def child_case(world: World) -> Case:
 
 
 def consent_for(world: World, case: Case, organisation: Organisation) -> None:
-    consent_record(
-        actor=world.actor(Role.CASEWORKER),
-        case=case,
-        purpose="share_data",
-        decision="given",
-        decided_on=timezone.localdate(),
-        explained_in="sq",
-        information_given="Fictional explanation",
-        recipient_organisation=organisation,
+    record_consent(
+        world.actor(Role.CASEWORKER), case, "share_data", "Fictional explanation", to=organisation
     )
 
 
@@ -388,15 +382,13 @@ def test_a_withdrawn_consent_hides_the_data_from_that_moment(world: World) -> No
     requests.request_acknowledge(
         actor=receiver(world), referral=fresh(referral), expected_version=referral.version
     )
-    consent_record(
-        actor=world.actor(Role.CASEWORKER),
-        case=case,
-        purpose="share_data",
+    record_consent(
+        world.actor(Role.CASEWORKER),
+        case,
+        "share_data",
+        "Fictional withdrawal",
+        to=world.agency_b,
         decision="refused",
-        decided_on=timezone.localdate(),
-        explained_in="sq",
-        information_given="Fictional withdrawal",
-        recipient_organisation=world.agency_b,
     )
     assert requests.receiver_groups(receiver(world), fresh(referral)) == frozenset()
 
