@@ -12,7 +12,12 @@ from opentrm.accounts.policy import Actor
 from opentrm.accounts.roles import Role
 from opentrm.accounts.tests.factories import browser
 from opentrm.cases.models import Case, ConsentRecord
-from opentrm.cases.services import NameData, case_register, consent_record
+from opentrm.cases.services import (
+    NameData,
+    case_register,
+    child_safeguards_update,
+    consent_record,
+)
 from opentrm.directory.models import Organisation
 
 
@@ -60,4 +65,15 @@ def record_consent(
         information_given=information_given,
         recipient_organisation=to,
         **values,
+    )
+
+
+def indicate_asylum(world: World, case: Case) -> None:
+    """Agency A's case manager records today that the child has applied for asylum (which
+    blocks contact with the country of origin)."""
+    child_safeguards_update(
+        actor=world.actor(Role.CASE_MANAGER),
+        case=case,
+        expected_version=0,
+        changes={"asylum_indicated_on": timezone.localdate()},
     )

@@ -42,7 +42,7 @@ from opentrm.cases.services import (
 )
 from opentrm.cases.services.case_settings import country_settings, effective_measures
 from opentrm.cases.services.identification import reflection_period_reminder_due
-from opentrm.cases.tests.factories import new_case, record_consent
+from opentrm.cases.tests.factories import case_page, new_case, record_consent
 from opentrm.core.errors import ConflictError
 from opentrm.directory.models import Function, Responsibility
 
@@ -438,11 +438,7 @@ def test_it_shows_a_country_s_name_for_a_measure(world: World, adult: Case) -> N
         actor=coordinator, country=world.country_a, sop_code="sop2", label="Hotline follow-up"
     )
     assert added.code == "sop2.al_1"
-    page = (
-        browser(world, Role.CASEWORKER)
-        .get(reverse("cases:case_detail", args=[adult.public_id]))
-        .content.decode()
-    )
+    page = case_page(world, adult, Role.CASEWORKER)
     assert "Informim ligjor" in page
     assert "Hotline follow-up" in page
     assert _plan(world, adult, added.code).code == "sop2.al_1"
@@ -458,22 +454,14 @@ def test_it_keeps_a_switched_off_measure_on_cases_that_have_it(world: World, adu
     )
     codes = [m.code for m in effective_measures(world.country_a)]
     assert "sop2.legal_information" not in codes
-    page = (
-        browser(world, Role.CASEWORKER)
-        .get(reverse("cases:case_detail", args=[adult.public_id]))
-        .content.decode()
-    )
+    page = case_page(world, adult, Role.CASEWORKER)
     assert 'id="measure-sop2.legal_information"' in page
     assert "no longer in use in this country" in page
 
 
 def test_it_hides_proceedings_measures_from_an_interpreter(world: World, adult: Case) -> None:
     _plan(world, adult, "sop5.compensation_claims")
-    page = (
-        browser(world, Role.INTERPRETER)
-        .get(reverse("cases:case_detail", args=[adult.public_id]))
-        .content.decode()
-    )
+    page = case_page(world, adult, Role.INTERPRETER)
     assert 'id="sop1"' in page
     assert 'id="sop5"' not in page
     assert "measure-sop5.compensation_claims" not in page
@@ -603,11 +591,7 @@ def test_it_shows_the_countdown_on_the_case(world: World, adult: Case) -> None:
         starts_on=today() - timedelta(days=20),
         ends_on=today() + timedelta(days=12),
     )
-    page = (
-        browser(world, Role.CASEWORKER)
-        .get(reverse("cases:case_detail", args=[adult.public_id]))
-        .content.decode()
-    )
+    page = case_page(world, adult, Role.CASEWORKER)
     assert "12 days left." in page
     assert "No return or removal can be completed while it runs." in page
 

@@ -33,7 +33,7 @@ from opentrm.cases.services import (
     task_reminders_send,
     task_reopen,
 )
-from opentrm.cases.tests.factories import new_case, record_consent
+from opentrm.cases.tests.factories import case_page, new_case, record_consent
 from opentrm.core.errors import ConflictError
 
 TODAY = timezone.localdate
@@ -155,11 +155,7 @@ def test_it_completes_through_the_case_page_and_reports_a_stale_page(
 def test_it_keeps_each_organisations_tasks_to_itself(world: World, case: Case) -> None:
     CaseParticipant.objects.create(case=case, organisation=world.agency_b)
     theirs = _task(world, case, TODAY(), organisation=world.agency_b, title="Their own work")
-    page = (
-        browser(world, Role.CASEWORKER)
-        .get(reverse("cases:case_detail", args=[case.public_id]))
-        .content.decode()
-    )
+    page = case_page(world, case, Role.CASEWORKER)
     assert "Their own work" not in page
     url = reverse("cases:task_complete", args=[case.public_id, theirs.pk])
     assert browser(world, Role.CASEWORKER).post(url, {"version": "1"}).status_code == 404

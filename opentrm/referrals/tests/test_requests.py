@@ -15,9 +15,9 @@ from opentrm.agreements.tests.factories import make_agreement
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case
 from opentrm.cases.services import case_register
-from opentrm.cases.services.child import OriginContactBlockedError, child_safeguards_update
+from opentrm.cases.services.child import OriginContactBlockedError
 from opentrm.cases.services.registration import NameData
-from opentrm.cases.tests.factories import record_consent
+from opentrm.cases.tests.factories import indicate_asylum, record_consent
 from opentrm.core.errors import ConflictError
 from opentrm.directory.models import Function, Organisation, Responsibility
 from opentrm.referrals.models import Referral, ReferralEvent, Routing, Urgency, WorkingCalendar
@@ -260,12 +260,7 @@ def test_a_document_issuance_names_the_document(world: World) -> None:
 def test_no_request_goes_to_the_childs_country_of_origin_after_asylum(world: World) -> None:
     focal_point(world)
     case = child_case(world)
-    child_safeguards_update(
-        actor=world.actor(Role.CASE_MANAGER),
-        case=case,
-        expected_version=0,
-        changes={"asylum_indicated_on": timezone.localdate()},
-    )
+    indicate_asylum(world, case)
     for kind in ("identity_verification", "family_check", "immediate_danger"):
         with pytest.raises(OriginContactBlockedError):
             requests.request_create(
@@ -283,12 +278,7 @@ def test_asylum_indicated_after_the_draft_blocks_the_sending(world: World) -> No
     draft = requests.request_create(
         actor=sender(world), case=case, kind="family_check", receiver_country="RO", reason="x"
     )
-    child_safeguards_update(
-        actor=world.actor(Role.CASE_MANAGER),
-        case=case,
-        expected_version=0,
-        changes={"asylum_indicated_on": timezone.localdate()},
-    )
+    indicate_asylum(world, case)
     with pytest.raises(OriginContactBlockedError):
         requests.request_send(
             actor=sender(world), referral=draft, expected_version=draft.version, accept_partial=True
