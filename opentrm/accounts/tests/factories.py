@@ -5,12 +5,15 @@ import json
 from typing import Any
 
 from django.test import Client
+from django.urls import reverse
 
 from conftest import World
 from opentrm.accounts.models import Membership, User
 from opentrm.accounts.policy import Actor
 from opentrm.accounts.roles import Role
 from opentrm.accounts.services import api_token_create
+
+INITIAL_PASSWORD = "a fine long initial password"
 
 
 def member_actor(membership: Membership) -> Actor:
@@ -52,3 +55,25 @@ def member_api(membership: Membership) -> Client:
 def send_json(client: Client, url: str, payload: Any, method: str = "post") -> Any:
     """``payload`` sent as a JSON body with ``method``."""
     return getattr(client, method)(url, json.dumps(payload), content_type="application/json")
+
+
+def post_new_member(
+    client: Client,
+    username: str,
+    full_name: str,
+    email: str,
+    *,
+    role: Role = Role.CASEWORKER,
+    password: str = INITIAL_PASSWORD,
+) -> Any:
+    """The administrator's form that adds a member to her organisation, sent by ``client``."""
+    return client.post(
+        reverse("accounts:member_list"),
+        {
+            "username": username,
+            "full_name": full_name,
+            "email": email,
+            "role": role,
+            "password": password,
+        },
+    )
