@@ -53,6 +53,7 @@ from opentrm.cases.services import (
     participant_add,
 )
 from opentrm.cases.services.participants import participant_set_consent_taker
+from opentrm.core.tests.threads import run_at_once
 from opentrm.directory.models import Organisation, OrganisationType
 from opentrm.referrals.models import Referral
 
@@ -488,24 +489,14 @@ def test_it_withdraws_a_consent_once_under_concurrency(world: World) -> None:
     parties = Parties(world)
     consent = parties.consent(parties.owner, parties.police)
     barrier = threading.Barrier(5)
-    errors: list[BaseException] = []
 
     def withdraw() -> None:
-        try:
-            mine = ConsentRecord.objects.get(pk=consent.pk)
-            barrier.wait()
-            consent_withdraw(actor=parties.owner, consent=mine)
-        except BaseException as error:  # reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        mine = ConsentRecord.objects.get(pk=consent.pk)
+        barrier.wait()
+        consent_withdraw(actor=parties.owner, consent=mine)
 
-    threads = [threading.Thread(target=withdraw) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    outcomes = run_at_once(withdraw, 5)
+    assert [error for error in outcomes if isinstance(error, BaseException)] == []
     assert AuditEvent.objects.filter(event_type=EventType.CONSENT_WITHDRAWN).count() == 1
     consent.refresh_from_db()
     assert consent.withdrawn_at is not None
