@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import World
-from opentrm.accounts.policy import Actor
+from opentrm.accounts.policy import Actor, FieldGroup
 from opentrm.accounts.roles import Role
 from opentrm.accounts.tests.factories import browser
 from opentrm.cases.models import Case, ConsentRecord
@@ -76,4 +76,19 @@ def indicate_asylum(world: World, case: Case) -> None:
         case=case,
         expected_version=0,
         changes={"asylum_indicated_on": timezone.localdate()},
+    )
+
+
+def share_identity_with_c(world: World, case: Case, role: Role, information_given: str) -> None:
+    """What lets agency A show agency C the person's identity: the person's consent to share
+    with C (recorded by agency A's member with ``role``) and an agreement in force that allows
+    it."""
+    from opentrm.agreements.tests.factories import make_agreement
+
+    record_consent(world.actor(role), case, "share_data", information_given, to=world.agency_c)
+    make_agreement(
+        world,
+        others=[world.agency_c],
+        flows={(world.agency_a, world.agency_c): [FieldGroup.IDENTITY]},
+        sign=True,
     )

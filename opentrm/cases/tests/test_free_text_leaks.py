@@ -26,7 +26,6 @@ from opentrm.accounts.policy import ROLE_FIELD_GROUPS, Access, Actor, FieldGroup
 from opentrm.accounts.roles import Role
 from opentrm.accounts.services import api_token_create
 from opentrm.accounts.tests.factories import member_actor
-from opentrm.agreements.tests.factories import make_agreement
 from opentrm.cases.models import Case, CaseNote, CaseParticipant, NoteVisibility
 from opentrm.cases.services import (
     NameData,
@@ -39,7 +38,7 @@ from opentrm.cases.services import (
     note_add,
     task_create,
 )
-from opentrm.cases.tests.factories import record_consent
+from opentrm.cases.tests.factories import share_identity_with_c
 
 G = FieldGroup
 EVERY = frozenset(FieldGroup)
@@ -131,22 +130,6 @@ def case(world: World, settings: Any, tmp_path: Path) -> Case:
     return case
 
 
-def _share_identity_with_c(world: World, case: Case) -> None:
-    record_consent(
-        world.actor(Role.CASE_MANAGER),
-        case,
-        "share_data",
-        "Agency C sees who the person is.",
-        to=world.agency_c,
-    )
-    make_agreement(
-        world,
-        others=[world.agency_c],
-        flows={(world.agency_a, world.agency_c): [G.IDENTITY]},
-        sign=True,
-    )
-
-
 HTML_PAGES = ("cases:case_detail", "cases:case_timeline", "cases:assessment_list")
 API_READS = (
     "cases_detail",
@@ -219,7 +202,7 @@ def test_it_shows_a_participant_with_nothing_shared_no_free_text(
 def test_it_shows_a_participant_with_identity_shared_only_identity_free_text(
     world: World, case: Case, role: Role
 ) -> None:
-    _share_identity_with_c(world, case)
+    share_identity_with_c(world, case, Role.CASE_MANAGER, "Agency C sees who the person is.")
     reader = make_member(world.agency_c, role, f"c_{role.value}")
     text = everything_read(member_actor(reader), case)
     _assert_markers(text, expected_markers(frozenset({G.IDENTITY}), owner=False))

@@ -11,10 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from conftest import World, make_member
-from opentrm.accounts.policy import FieldGroup
 from opentrm.accounts.roles import Role
 from opentrm.accounts.tests.factories import api, browser
-from opentrm.agreements.tests.factories import make_agreement
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, CaseNote, CaseParticipant
@@ -24,25 +22,8 @@ from opentrm.cases.services import (
     note_add,
     note_delete,
 )
-from opentrm.cases.tests.factories import detail_page, record_consent
+from opentrm.cases.tests.factories import detail_page, share_identity_with_c
 from opentrm.directory.models import Organisation
-
-
-def _share_identity_with_c(world: World, case: Case) -> None:
-    """The person's consent and an agreement in force let identity data flow from A to C."""
-    record_consent(
-        world.actor(Role.CASEWORKER),
-        case,
-        "share_data",
-        "Agency C reads the case's notes.",
-        to=world.agency_c,
-    )
-    make_agreement(
-        world,
-        others=[world.agency_c],
-        flows={(world.agency_a, world.agency_c): [FieldGroup.IDENTITY]},
-        sign=True,
-    )
 
 
 @pytest.fixture
@@ -51,7 +32,7 @@ def case(world: World) -> Case:
     # Agency C (same country) takes part too, with a caseworker of its own, and identity data
     # (which a note may hold) is shared with it.
     CaseParticipant.objects.create(case=case, organisation=world.agency_c)
-    _share_identity_with_c(world, case)
+    share_identity_with_c(world, case, Role.CASEWORKER, "Agency C reads the case's notes.")
     return case
 
 
@@ -252,5 +233,5 @@ def test_an_organisation_without_identity_shared_reads_only_its_own_notes(world:
     client = Client()
     client.force_login(reader.user)
     assert "Ariana Fiktiva" not in detail_page(client, case)
-    _share_identity_with_c(world, case)
+    share_identity_with_c(world, case, Role.CASEWORKER, "Agency C reads the case's notes.")
     assert "Ariana Fiktiva" in detail_page(client, case)

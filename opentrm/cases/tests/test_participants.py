@@ -7,20 +7,18 @@ from django.urls import reverse
 
 from conftest import World, make_member
 from opentrm.accounts.models import Membership
-from opentrm.accounts.policy import FieldGroup
 from opentrm.accounts.roles import Role
 from opentrm.accounts.services import api_token_create
 from opentrm.accounts.tests.factories import browser, member_actor, user_browser
-from opentrm.agreements.tests.factories import make_agreement
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
-from opentrm.cases.models import Case, CaseParticipant, ConsentPurpose
+from opentrm.cases.models import Case, CaseParticipant
 from opentrm.cases.services import (
     participant_add,
     participant_remove,
     participant_set_case_manager,
 )
-from opentrm.cases.tests.factories import new_case, record_consent
+from opentrm.cases.tests.factories import new_case, share_identity_with_c
 
 NAME = "Mira Fictiva"
 
@@ -28,24 +26,6 @@ NAME = "Mira Fictiva"
 @pytest.fixture
 def case(world: World) -> Case:
     return new_case(world, NAME, role=Role.CASE_MANAGER)
-
-
-def _share_identity_with_c(world: World, case: Case) -> None:
-    """What lets agency A show agency C the person's identity: an agreement in force that
-    allows it and the person's consent to share with C."""
-    make_agreement(
-        world,
-        others=[world.agency_c],
-        flows={(world.agency_a, world.agency_c): [FieldGroup.IDENTITY]},
-        sign=True,
-    )
-    record_consent(
-        world.actor(Role.CASE_MANAGER),
-        case,
-        ConsentPurpose.SHARE_DATA,
-        "Who will see which data, why, and the risks.",
-        to=world.agency_c,
-    )
 
 
 @pytest.fixture
@@ -78,7 +58,9 @@ def test_an_added_organisation_sees_the_case_and_a_removed_one_no_longer(
     assert seen.status_code == 200
     assert case.number in seen.content.decode()
     assert NAME not in seen.content.decode()
-    _share_identity_with_c(world, case)
+    share_identity_with_c(
+        world, case, Role.CASE_MANAGER, "Who will see which data, why, and the risks."
+    )
     assert NAME in c_worker.get(_detail(case)).content.decode()
     event = AuditEvent.objects.get(event_type=EventType.PARTICIPANT_ADDED)
     assert event.detail == {"case_id": case.pk, "organisation_id": world.agency_c.pk}
