@@ -3,6 +3,7 @@
 from datetime import date
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -11,12 +12,13 @@ from conftest import World
 from opentrm.accounts.policy import Actor, FieldGroup
 from opentrm.accounts.roles import Role
 from opentrm.accounts.tests.factories import browser
-from opentrm.cases.models import Case, ConsentRecord
+from opentrm.cases.models import Case, CaseDocument, ConsentRecord
 from opentrm.cases.services import (
     NameData,
     case_register,
     child_safeguards_update,
     consent_record,
+    document_upload,
 )
 from opentrm.directory.models import Organisation
 
@@ -92,3 +94,16 @@ def share_identity_with_c(world: World, case: Case, role: Role, information_give
         flows={(world.agency_a, world.agency_c): [FieldGroup.IDENTITY]},
         sign=True,
     )
+
+
+def upload_pdf(
+    actor: Actor,
+    case: Case,
+    title: str,
+    kind: str,
+    content: bytes = b"%PDF-1.4 fictional",
+    **values: Any,
+) -> CaseDocument:
+    """A small fictional PDF uploaded to the case by ``actor``."""
+    upload = SimpleUploadedFile("scan.pdf", content)
+    return document_upload(actor=actor, case=case, upload=upload, title=title, kind=kind, **values)

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -30,7 +29,6 @@ from opentrm.cases.models import Case, CaseNote, CaseParticipant, NoteVisibility
 from opentrm.cases.services import (
     NameData,
     case_register,
-    document_upload,
     hearing_schedule,
     identification_record,
     measure_plan,
@@ -38,7 +36,7 @@ from opentrm.cases.services import (
     note_add,
     task_create,
 )
-from opentrm.cases.tests.factories import share_identity_with_c
+from opentrm.cases.tests.factories import share_identity_with_c, upload_pdf
 
 G = FieldGroup
 EVERY = frozenset(FieldGroup)
@@ -108,14 +106,7 @@ def case(world: World, settings: Any, tmp_path: Path) -> Case:
         participants=HEARING_PARTICIPANTS,
     )
     for group, title in TITLE.items():
-        document_upload(
-            actor=manager,
-            case=case,
-            upload=SimpleUploadedFile("scan.pdf", b"%PDF-1.4 fictional"),
-            title=title,
-            kind="other",
-            field_group=group.value,
-        )
+        upload_pdf(manager, case, title, "other", field_group=group.value)
     measure_plan(actor=manager, case=case, code=MEASURE, notes=MEASURE_NOTES)
     identification_record(
         actor=manager,

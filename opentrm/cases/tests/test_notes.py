@@ -4,7 +4,6 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -18,11 +17,10 @@ from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, CaseNote, CaseParticipant
 from opentrm.cases.services import (
     case_register,
-    document_upload,
     note_add,
     note_delete,
 )
-from opentrm.cases.tests.factories import detail_page, share_identity_with_c
+from opentrm.cases.tests.factories import detail_page, share_identity_with_c, upload_pdf
 from opentrm.directory.models import Organisation
 
 
@@ -193,13 +191,7 @@ def test_the_case_page_does_not_query_per_note_document_or_organisation(
     def add_rows() -> None:
         actor = world.actor(Role.CASE_MANAGER)
         note_add(actor=actor, case=case, text="A note.", visibility="case")
-        document_upload(
-            actor=actor,
-            case=case,
-            upload=SimpleUploadedFile("a.pdf", b"%PDF-1.4 a"),
-            title="A document",
-            kind="legal",
-        )
+        upload_pdf(actor, case, "A document", "legal", b"%PDF-1.4 a")
 
     add_rows()
     with CaptureQueriesContext(connection) as few:

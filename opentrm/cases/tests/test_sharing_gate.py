@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -34,7 +33,6 @@ from opentrm.cases.services import (
     case_register,
     consent_record,
     consent_withdraw,
-    document_upload,
     health_update,
     participant_add,
     person_update,
@@ -43,7 +41,7 @@ from opentrm.cases.services import (
 )
 from opentrm.cases.services.assessments import may_edit_assistance
 from opentrm.cases.sharing import prime_sharing
-from opentrm.cases.tests.factories import detail_page
+from opentrm.cases.tests.factories import detail_page, upload_pdf
 
 G = FieldGroup
 NAME = "Dora Fictiva"
@@ -74,13 +72,7 @@ def case(world: World, settings: Any, tmp_path: Path) -> Case:
     service_offer(actor=manager, case=case, service_type="shelter", offered_on=timezone.localdate())
     proceeding_record(actor=manager, case=case, country_code="AL", kind="criminal")
     for title, kind in ((PASSPORT, "identity_document"), (MEDICAL, "medical"), (LEGAL, "legal")):
-        document_upload(
-            actor=manager,
-            case=case,
-            upload=SimpleUploadedFile("scan.pdf", b"%PDF-1.4 fictional"),
-            title=title,
-            kind=kind,
-        )
+        upload_pdf(manager, case, title, kind)
     participant_add(actor=manager, case=case, organisation=world.agency_c)
     return case
 

@@ -3,7 +3,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -24,11 +23,10 @@ from opentrm.cases.services import (
     NameData,
     case_register,
     consent_withdraw,
-    document_upload,
     note_add,
     reflection_period_start,
 )
-from opentrm.cases.tests.factories import record_consent
+from opentrm.cases.tests.factories import record_consent, upload_pdf
 from opentrm.cases.timeline import case_timeline
 
 TODAY = timezone.localdate
@@ -57,20 +55,8 @@ def _fill(world: World, case: Case) -> None:
     )
     consent_withdraw(actor=actor, consent=consent)
     reflection_period_start(actor=actor, case=case, starts_on=TODAY())
-    document_upload(
-        actor=actor,
-        case=case,
-        upload=SimpleUploadedFile("x.pdf", b"%PDF-1.4 medical"),
-        title="Ana Fictiva medical certificate",
-        kind="medical",
-    )
-    document_upload(
-        actor=actor,
-        case=case,
-        upload=SimpleUploadedFile("x.pdf", b"%PDF-1.4 legal"),
-        title="Ana Fictiva indictment",
-        kind="legal",
-    )
+    upload_pdf(actor, case, "Ana Fictiva medical certificate", "medical", b"%PDF-1.4 medical")
+    upload_pdf(actor, case, "Ana Fictiva indictment", "legal", b"%PDF-1.4 legal")
     note_add(actor=actor, case=case, text="Ana was calm today.", visibility="case")
     Assessment.objects.create(
         case=case,
