@@ -164,5 +164,4 @@ def consent_withdraw(request: HttpRequest, public_id: PublicId, consent_id: int)
     actor = acting(request)
     case = access_case(actor, public_id)
     consent = get_object_or_404(ConsentRecord, pk=consent_id, case=case)
-    consent = services.consent_withdraw(actor=actor, consent=consent)
-    return consent
+    return services.consent_withdraw(actor=actor, consent=consent)

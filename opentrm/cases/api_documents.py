@@ -240,10 +240,9 @@ def participant_case_manager(
         if manager is None:
             raise ValidationError({"case_manager_id": _("There is no user with this id.")})
     with api_field_names(field="case_manager_id"):
-        participant = participant_services.participant_set_case_manager(
+        return participant_services.participant_set_case_manager(
             actor=actor, participant=participant, case_manager=manager
         )
-    return participant
 
 
 @router.post(
@@ -264,7 +263,6 @@ def participant_consent_taker(
         case=case,
         is_active=True,
     )
-    participant = participant_services.participant_set_consent_taker(
+    return participant_services.participant_set_consent_taker(
         actor=actor, participant=participant, takes_consent=payload.takes_consent
     )
-    return participant

@@ -27,7 +27,6 @@ from django.utils.translation import gettext as _
 
 from opentrm.accounts.policy import Actor, FieldGroup
 from opentrm.cases.access import visible_groups
-from opentrm.cases.catalogue import measure as catalogue_measure
 from opentrm.cases.models import Assessment as AssessmentModel
 from opentrm.cases.models import (
     AssessmentKind,
@@ -53,6 +52,7 @@ from opentrm.cases.models import (
 from opentrm.cases.models import AssistancePlan as PlanModel
 from opentrm.cases.services.measures import PROCEEDINGS_SOP
 from opentrm.cases.services.notes import readable_notes
+from opentrm.catalogue import measure as catalogue_measure
 from opentrm.directory.models import Organisation
 
 LIMIT = 500
@@ -292,9 +292,7 @@ def _notes(case: Case, out: _Collector, actor: Actor) -> None:
 
 
 def _assessments(case: Case, out: _Collector) -> None:
-    rows = _newest(
-        AssessmentModel.objects.filter(case=case, deleted_at__isnull=True), "-assessed_on", "-id"
-    )
+    rows = _newest(AssessmentModel.objects.live().filter(case=case), "-assessed_on", "-id")
     kinds = dict(AssessmentKind.choices)
     for row in rows:
         out.add(
@@ -331,9 +329,7 @@ def _plans(case: Case, out: _Collector) -> None:
 
 
 def _services(case: Case, out: _Collector) -> None:
-    rows = _newest(
-        CaseService.objects.filter(case=case, deleted_at__isnull=True), "-offered_on", "-id"
-    )
+    rows = _newest(CaseService.objects.live().filter(case=case), "-offered_on", "-id")
     for row in rows:
         name = {"service": row.get_service_type_display()}
         org = row.organisation

@@ -34,6 +34,7 @@ from opentrm.core.input import (
     date_bounds_for,
     date_pattern,
     integer_problem,
+    is_id_name,
     name_problem,
     text_problem,
 )
@@ -98,8 +99,7 @@ def _declare_limits(schema: dict[str, Any], cls: Any) -> None:
     if "additionalProperties" not in schema:
         schema["additionalProperties"] = _EXTRA_VALUE
     for name, prop in (schema.get("properties") or {}).items():
-        is_id = name == "id" or name.endswith("_id") or name.endswith("_ids")
-        low, high = (BIGINT_MIN, BIGINT_MAX) if is_id else (INT_MIN, INT_MAX)
+        low, high = (BIGINT_MIN, BIGINT_MAX) if is_id_name(name) else (INT_MIN, INT_MAX)
         candidates = [prop, prop.get("items") or {}, *(prop.get("anyOf") or [])]
         bounds = date_bounds_for(name)
         for candidate in candidates:

@@ -223,7 +223,7 @@ def test_it_lets_the_operator_create_an_administrator_at_once_and_audits_it(worl
         username="first_admin",
         full_name="First Admin",
         email="first.admin@example.test",
-        organisation=world.agency_c,
+        organisation_id=world.agency_c.pk,
         role=Role.SYSTEM_ADMINISTRATOR,
         password=SHADOW_PASSWORD,
     )

@@ -12,7 +12,7 @@ from django.db import DatabaseError, connection, transaction
 from joserfc import jws
 from joserfc.jwk import OctKey
 
-from opentrm.audit.checkpoints import CHECKPOINT_TYP, checkpoint_write, read_checkpoints
+from opentrm.audit.checkpoints import CHECKPOINT_TYP, checkpoint_write
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditChainHead, AuditEvent
 from opentrm.audit.services import record_event
@@ -173,38 +173,6 @@ def test_it_signs_with_an_hmac_key_of_its_own_while_the_node_has_no_keys(
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert not list(checkpoint_dirs.glob("*hmac*"))  # the secret is not beside the checkpoints
     assert run_command("verify_audit")[0] == 0
-
-
-def test_it_signs_with_the_node_signing_key_and_verifies_after_rotation(
-    checkpoint_dirs: Path,
-) -> None:
-    from opentrm.exchange import keys
-    from opentrm.exchange.models import KeyUse
-
-    keys.init_node()
-    signing_kid = keys.active_key(KeyUse.SIGNING).kid
-    _events(3)
-
-    code, output = run_command("audit_checkpoint")
-    keys.init_node(rotate=True)
-
-    assert code == 0
-    assert f"ES256 key {signing_kid}" in output
-    [checkpoint], bad = read_checkpoints(checkpoint_dirs)
-    assert bad == []
-    assert checkpoint.kid == signing_kid
-    _verify_says(0, "matches checkpoint")
-
-
-def test_it_says_so_when_the_node_signing_key_file_is_missing(tmp_path: Path) -> None:
-    from opentrm.exchange import keys
-    from opentrm.exchange.models import KeyUse
-
-    keys.init_node()
-    (tmp_path / "keys" / f"{keys.active_key(KeyUse.SIGNING).kid}.jwk.json").unlink()
-
-    with pytest.raises(CommandError, match="signing key file is missing"):
-        run_command("audit_checkpoint")
 
 
 def test_it_reports_a_checkpoint_whose_signature_fails(checkpoint_dirs: Path) -> None:

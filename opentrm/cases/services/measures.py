@@ -22,7 +22,6 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import states
 from opentrm.cases.access import group_access
-from opentrm.cases.catalogue.loader import CURRENT_VERSION, load_catalogue
 from opentrm.cases.models import (
     Case,
     CaseMeasure,
@@ -38,6 +37,7 @@ from opentrm.cases.services.case_settings import (
 )
 from opentrm.cases.services.registration import _record_status
 from opentrm.cases.services.tasks import sync_generated_tasks
+from opentrm.catalogue.loader import CURRENT_VERSION, load_catalogue
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.core.errors import DomainError
 from opentrm.directory.models import Organisation, Responsibility

@@ -10,11 +10,12 @@ from django.urls import reverse
 from pytest_django import Settings
 
 from opentrm.accounts.models import Membership, User
+from opentrm.accounts.passwords import DEMO_PASSWORD
 from opentrm.accounts.roles import Role
 from opentrm.audit.chain import find_first_problem
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
-from opentrm.directory.demo import DEMO_PASSWORD, KOSOVO_NOTE
+from opentrm.directory.demo import KOSOVO_NOTE
 from opentrm.directory.models import (
     ContactChannel,
     ContactPoint,

@@ -1,6 +1,6 @@
-"""Regenerate strings.py from the catalogue JSON: ``python -m opentrm.cases.catalogue``."""
+"""Regenerate strings.py from the catalogue JSON: ``python -m opentrm.catalogue``."""
 
-from opentrm.cases.catalogue.loader import render_strings_module
+from opentrm.catalogue.loader import render_strings_module
 from opentrm.core.strings_module import write_strings_module
 
 

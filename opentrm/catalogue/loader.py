@@ -38,7 +38,7 @@ _SOURCE = re.compile(r"S[0-9]+:[0-9]+(?:-[0-9]+)?")
 # A guard of trm-reference.md §2.10.
 _GUARD = re.compile(r"SOP-P[0-9]+")
 _FILE_NAME = re.compile(r"measures_v([0-9]+)\.json")
-_PACKAGE = "opentrm.cases.catalogue"
+_PACKAGE = "opentrm.catalogue"
 
 
 @dataclass(frozen=True)
@@ -298,7 +298,7 @@ def render_strings_module() -> str:
     return strings_module.render_strings_module(
         title="Every translatable text of the TRM measure catalogue, for makemessages.",
         source="measures_v<N>.json",
-        command="python -m opentrm.cases.catalogue",
+        command="python -m opentrm.catalogue",
         test="opentrm/cases/tests/test_catalogue.py",
         strings=catalogue_strings(),
     )
