@@ -61,25 +61,34 @@ def test_it_links_each_event_to_the_one_before(world: World) -> None:
         assert after.previous_hash == before.hash
 
 
-def test_it_names_the_first_edited_event(world: World) -> None:
+@pytest.mark.parametrize(
+    ("sql", "values", "index", "named"),
+    [
+        pytest.param(
+            "UPDATE audit_auditevent SET target_id = %s WHERE sequence = %s",
+            ["999"],
+            2,
+            "edited",
+            id="the-first-edited-event",
+        ),
+        pytest.param(
+            "DELETE FROM audit_auditevent WHERE sequence = %s",
+            [],
+            1,
+            "deleted",
+            id="a-deleted-event",
+        ),
+    ],
+)
+def test_it_names_the_tampered_event(
+    world: World, sql: str, values: list[str | int], index: int, named: str
+) -> None:
     events = _five_events(world)
-    _tamper(
-        "UPDATE audit_auditevent SET target_id = %s WHERE sequence = %s",
-        ["999", events[2].sequence],
-    )
+    _tamper(sql, [*values, events[index].sequence])
     code, output = _run_verify()
     assert code == 1
-    assert "event #3" in output
-    assert "edited" in output
-
-
-def test_it_names_a_deleted_event(world: World) -> None:
-    events = _five_events(world)
-    _tamper("DELETE FROM audit_auditevent WHERE sequence = %s", [events[1].sequence])
-    code, output = _run_verify()
-    assert code == 1
-    assert "event #2" in output
-    assert "deleted" in output
+    assert f"event #{index + 1}" in output
+    assert named in output
 
 
 def test_it_notices_the_newest_event_deleted(world: World) -> None:
