@@ -9,15 +9,15 @@ A country's own changes (renamed or switched-off measures, other deadlines) are 
 on top of this catalogue, not edits to it: a published version never changes meaning.
 """
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from django.utils.translation import gettext
+
+from opentrm.core import shipped_data
 
 CURRENT_VERSION = 1
 
@@ -37,7 +37,6 @@ _SOURCE = re.compile(r"S[0-9]+:[0-9]+(?:-[0-9]+)?")
 _GUARD = re.compile(r"SOP-P[0-9]+")
 _FILE_NAME = re.compile(r"measures_v([0-9]+)\.json")
 _PACKAGE = "opentrm.catalogue"
-LINE_LENGTH = 100  # pyproject.toml [tool.ruff]
 
 
 @dataclass(frozen=True)
@@ -134,9 +133,7 @@ class Catalogue:
 
 def available_versions() -> tuple[int, ...]:
     """The catalogue versions shipped with the code, oldest first."""
-    names = (entry.name for entry in resources.files(_PACKAGE).iterdir())
-    found = (_FILE_NAME.fullmatch(name) for name in names)
-    return tuple(sorted(int(match.group(1)) for match in found if match))
+    return shipped_data.shipped_versions(_PACKAGE, _FILE_NAME)
 
 
 def load_catalogue(version: int = CURRENT_VERSION) -> Catalogue:
@@ -151,8 +148,7 @@ def load_catalogue(version: int = CURRENT_VERSION) -> Catalogue:
 def _load(version: int) -> Catalogue:
     if version not in available_versions():
         raise ValueError(f"no measure catalogue version {version}")
-    path = resources.files(_PACKAGE) / f"measures_v{version}.json"
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = shipped_data.read_shipped_json(_PACKAGE, f"measures_v{version}.json")
     return parse_catalogue(data, version=version)
 
 
@@ -298,33 +294,10 @@ def render_strings_module() -> str:
 
     The output is already in `ruff format` style, so formatting the tree leaves it unchanged.
     """
-    lines = [
-        '"""Every translatable text of the TRM measure catalogue, for makemessages. GENERATED.',
-        "",
-        "Do not edit: change measures_v<N>.json, then regenerate this file with",
-        "",
-        "    python -m opentrm.catalogue",
-        "",
-        "opentrm/cases/tests/test_catalogue.py fails while this file is out of date.",
-        '"""',
-        "",
-        "# ruff: noqa: E501",
-        "",
-        "from django.utils.translation import gettext_noop",
-        "",
-        "STRINGS: tuple[str, ...] = (",
-    ]
-    for text, note in catalogue_strings():
-        lines.append(f"    # Translators: {note}.")
-        call = f"    gettext_noop({_python_string(text)}),"
-        if len(call) <= LINE_LENGTH:
-            lines.append(call)
-        else:  # the layout `ruff format` gives a call too long for one line
-            lines += ["    gettext_noop(", f"        {_python_string(text)}", "    ),"]
-    lines.append(")")
-    return "\n".join(lines) + "\n"
-
-
-def _python_string(text: str) -> str:
-    # json.dumps gives a valid double-quoted Python literal for any text without '%' escapes.
-    return json.dumps(text, ensure_ascii=False)
+    return shipped_data.render_strings_module(
+        what="the TRM measure catalogue, for makemessages",
+        source="measures_v<N>.json",
+        command="python -m opentrm.catalogue",
+        checked_by="opentrm/cases/tests/test_catalogue.py",
+        strings=catalogue_strings(),
+    )

@@ -10,21 +10,20 @@ uses; every instance stores the added fields' definitions, so a receiver that do
 them can still render them.
 """
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from django.utils.translation import gettext
+
+from opentrm.core import shipped_data
 
 CURRENT_VERSION = 1
 _PACKAGE = "opentrm.referrals.template"
 _FILE_NAME = re.compile(r"annex1_v([0-9]+)\.json")
 _CODE = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+")
-LINE_LENGTH = 100
 
 EXPLOITATION = "exploitation"
 ORIGIN = "origin"
@@ -171,9 +170,7 @@ class Template:
 
 
 def available_versions() -> tuple[int, ...]:
-    names = (entry.name for entry in resources.files(_PACKAGE).iterdir())
-    found = (_FILE_NAME.fullmatch(name) for name in names)
-    return tuple(sorted(int(match.group(1)) for match in found if match))
+    return shipped_data.shipped_versions(_PACKAGE, _FILE_NAME)
 
 
 def load_template(version: int = CURRENT_VERSION) -> Template:
@@ -185,8 +182,8 @@ def load_template(version: int = CURRENT_VERSION) -> Template:
 def _load(version: int) -> Template:
     if version not in available_versions():
         raise ValueError(f"no template version {version}")
-    path = resources.files(_PACKAGE) / f"annex1_v{version}.json"
-    return parse_template(json.loads(path.read_text(encoding="utf-8")), version=version)
+    data = shipped_data.read_shipped_json(_PACKAGE, f"annex1_v{version}.json")
+    return parse_template(data, version=version)
 
 
 def _text(where: str, data: Mapping[str, Any], key: str, *, empty: bool = False) -> str:
@@ -390,32 +387,10 @@ def template_strings() -> tuple[tuple[str, str], ...]:
 
 def render_strings_module() -> str:
     """The source of ``strings.py``: every template text inside gettext_noop, ruff-formatted."""
-    lines = [
-        '"""Every translatable text of the transnational referral template. GENERATED.',
-        "",
-        "Do not edit: change annex1_v<N>.json, then regenerate this file with",
-        "",
-        "    python -m opentrm.referrals.template",
-        "",
-        "opentrm/referrals/tests/test_template.py fails while this file is out of date.",
-        '"""',
-        "",
-        "# ruff: noqa: E501",
-        "",
-        "from django.utils.translation import gettext_noop",
-        "",
-        "STRINGS: tuple[str, ...] = (",
-    ]
-    for text, note in template_strings():
-        lines.append(f"    # Translators: {note}.")
-        call = f"    gettext_noop({json.dumps(text, ensure_ascii=False)}),"
-        if len(call) <= LINE_LENGTH:
-            lines.append(call)
-        else:
-            lines += [
-                "    gettext_noop(",
-                f"        {json.dumps(text, ensure_ascii=False)}",
-                "    ),",
-            ]
-    lines.append(")")
-    return "\n".join(lines) + "\n"
+    return shipped_data.render_strings_module(
+        what="the transnational referral template",
+        source="annex1_v<N>.json",
+        command="python -m opentrm.referrals.template",
+        checked_by="opentrm/referrals/tests/test_template.py",
+        strings=template_strings(),
+    )
