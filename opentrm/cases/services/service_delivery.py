@@ -30,7 +30,7 @@ from opentrm.cases.models import (
     ServiceStatus,
     ServiceType,
 )
-from opentrm.core.concurrency import save_if_unchanged
+from opentrm.core.concurrency import save_if_unchanged, soft_delete_if_unchanged
 from opentrm.core.errors import ConflictError
 from opentrm.directory.models import Organisation
 
@@ -399,14 +399,8 @@ def service_delete(
     if not reason:
         raise ValidationError({"reason": _("Say why the service is deleted.")})
     service = _locked(service)
-    service.deleted_at = timezone.now()
-    service.deleted_by = actor.user
-    service.deletion_reason = reason
-    save_if_unchanged(
-        service,
-        expected_version=expected_version,
-        fields=["deleted_at", "deleted_by", "deletion_reason"],
-        actor=actor.user,
+    soft_delete_if_unchanged(
+        service, expected_version=expected_version, reason=reason, actor=actor.user
     )
     record_event(
         event_type=EventType.SERVICE_DELETED,

@@ -133,23 +133,20 @@ def _set_done(actor: Actor, task: Task, *, done: bool, expected_version: int) ->
 @transaction.atomic
 def task_complete(*, actor: Actor, task: Task, expected_version: int) -> Task:
     """Done. Refused (ConflictError) if someone changed the task after the page was loaded."""
-    _require_own_task(actor, task)
-    if _set_done(actor, task, done=True, expected_version=expected_version):
-        record_event(
-            event_type=EventType.TASK_COMPLETED,
-            actor=actor,
-            target=task,
-            detail={"case_id": task.case_id},
-        )
-    return task
+    return _mark(actor, task, done=True, expected_version=expected_version)
 
 
 @transaction.atomic
 def task_reopen(*, actor: Actor, task: Task, expected_version: int) -> Task:
+    return _mark(actor, task, done=False, expected_version=expected_version)
+
+
+def _mark(actor: Actor, task: Task, *, done: bool, expected_version: int) -> Task:
+    """Mark the task done or open, and record it when that changed something."""
     _require_own_task(actor, task)
-    if _set_done(actor, task, done=False, expected_version=expected_version):
+    if _set_done(actor, task, done=done, expected_version=expected_version):
         record_event(
-            event_type=EventType.TASK_REOPENED,
+            event_type=EventType.TASK_COMPLETED if done else EventType.TASK_REOPENED,
             actor=actor,
             target=task,
             detail={"case_id": task.case_id},
