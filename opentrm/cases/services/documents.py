@@ -326,9 +326,7 @@ def document_delete(*, actor: Actor, document: CaseDocument, reason: str) -> Cas
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the document is deleted.")})
-    updated = CaseDocument.objects.filter(pk=document.pk).soft_delete(by=actor.user, reason=reason)
-    document.refresh_from_db(fields=["deleted_at", "deleted_by", "deletion_reason"])
-    if updated:
+    if document.mark_deleted(by=actor.user, reason=reason):
         record_event(
             event_type=EventType.DOCUMENT_DELETED,
             actor=actor,

@@ -118,9 +118,7 @@ def note_delete(*, actor: Actor, note: CaseNote, reason: str) -> CaseNote:
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the note is deleted.")})
-    updated = CaseNote.objects.filter(pk=note.pk).soft_delete(by=actor.user, reason=reason)
-    note.refresh_from_db(fields=["deleted_at", "deleted_by", "deletion_reason"])
-    if updated:
+    if note.mark_deleted(by=actor.user, reason=reason):
         record_event(
             event_type=EventType.NOTE_DELETED,
             actor=actor,
