@@ -33,6 +33,7 @@ from opentrm.agreements.forms import (
 )
 from opentrm.agreements.models import Agreement
 from opentrm.agreements.presentation import version_view
+from opentrm.core.forms import cleaned
 from opentrm.core.pdf import PdfUnavailableError
 from opentrm.core.views import form_view
 
@@ -200,10 +201,7 @@ def party_add(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpRespo
         save=lambda: services.party_add(
             actor=actor,
             agreement=agreement,
-            organisation=form.cleaned_data["organisation"],
-            procedures=form.cleaned_data["procedures"],
-            measures=form.cleaned_data["measures"],
-            responsibilities=form.cleaned_data["responsibilities"],
+            **cleaned(form, "organisation", "procedures", "measures", "responsibilities"),
         ),
         success=_("The party was added."),
         done=_detail_url(agreement, "parties"),
@@ -234,9 +232,7 @@ def party_edit(request: AuthenticatedHttpRequest, agreement_id: int, party_id: i
             actor=actor,
             agreement=agreement,
             party_id=party_id,
-            procedures=form.cleaned_data["procedures"],
-            measures=form.cleaned_data["measures"],
-            responsibilities=form.cleaned_data["responsibilities"],
+            **cleaned(form, "procedures", "measures", "responsibilities"),
         ),
         success=_("The responsibilities were saved."),
         done=_detail_url(agreement, "parties"),
@@ -312,9 +308,7 @@ def signature_record(request: AuthenticatedHttpRequest, agreement_id: int) -> Ht
             agreement=agreement,
             version_number=form.cleaned_data["version"],
             organisation_id=form.cleaned_data["party"],
-            signed_on=form.cleaned_data["signed_on"],
-            signed_by=form.cleaned_data["signed_by"],
-            kind=form.cleaned_data["kind"],
+            **cleaned(form, "signed_on", "signed_by", "kind"),
         ),
         success=_("The signature was recorded."),
         done=_detail_url(agreement, "signatures"),
@@ -358,8 +352,7 @@ def agreement_terminate(request: AuthenticatedHttpRequest, agreement_id: int) ->
             actor=actor,
             agreement=agreement,
             expected_version=form.cleaned_data["version"],
-            terminated_on=form.cleaned_data["terminated_on"],
-            reason=form.cleaned_data["reason"],
+            **cleaned(form, "terminated_on", "reason"),
         ),
         success=_("The termination was recorded."),
         done=_detail_url(agreement),
@@ -381,8 +374,7 @@ def meeting_add(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpRes
         save=lambda: services.meeting_schedule(
             actor=actor,
             agreement=agreement,
-            held_on=form.cleaned_data["held_on"],
-            subject=form.cleaned_data["subject"],
+            **cleaned(form, "held_on", "subject"),
         ),
         success=_("The meeting was scheduled."),
         done=_detail_url(agreement, "meetings"),

@@ -39,6 +39,7 @@ from opentrm.cases.services.proceedings import (
 )
 from opentrm.cases.views_common import case_url, editable_case
 from opentrm.core.errors import ConflictError
+from opentrm.core.forms import cleaned
 from opentrm.core.views import form_view
 
 
@@ -156,8 +157,7 @@ def no_contact_create(request: AuthenticatedHttpRequest, public_id: str) -> Http
         save=lambda: no_contact_add(
             actor=actor,
             case=case,
-            name=form.cleaned_data["name"],
-            description=form.cleaned_data["description"],
+            **cleaned(form, "name", "description"),
         ),
         success=_("The person was put on the no-contact list."),
         done=case_url(case, "no-contact"),
