@@ -35,6 +35,7 @@ from opentrm.core.concurrency import (
     soft_delete_if_unchanged,
 )
 from opentrm.core.errors import ConflictError
+from opentrm.core.input import required_reason
 
 # What each kind of assessment records, besides its date and findings (``summary``).
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
@@ -257,9 +258,7 @@ def assessment_soft_delete(
 ) -> Assessment:
     """Take an assessment off the case file; the row, who and why stay."""
     _require_own(actor, assessment)
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why the assessment is deleted.")})
+    reason = required_reason(reason, _("Say why the assessment is deleted."))
     soft_delete_if_unchanged(
         assessment, expected_version=expected_version, reason=reason, actor=actor.user
     )
