@@ -17,7 +17,7 @@ from typing import Any
 
 from django.utils.translation import gettext
 
-from opentrm.core import shipped_data
+from opentrm.core import shipped_data, strings_module
 
 CURRENT_VERSION = 1
 
@@ -65,8 +65,21 @@ class Guidance:
         return gettext(self.how_en)
 
 
+class _Named:
+    """A catalogue entry shown by its English name, translated."""
+
+    name_en: str
+
+    @property
+    def name(self) -> str:
+        return gettext(self.name_en)
+
+    def __str__(self) -> str:
+        return self.name
+
+
 @dataclass(frozen=True)
-class Measure:
+class Measure(_Named):
     """One measure of a SOP, e.g. ``sop1.reflection_period``. Codes are stored: never reuse one."""
 
     code: str
@@ -77,28 +90,14 @@ class Measure:
     sources: tuple[str, ...]
     guards: tuple[str, ...]
 
-    @property
-    def name(self) -> str:
-        return gettext(self.name_en)
-
-    def __str__(self) -> str:
-        return self.name
-
 
 @dataclass(frozen=True)
-class Sop:
+class Sop(_Named):
     """One of the five TRM standard operating procedures; its code is a directory ``Function``."""
 
     code: str
     name_en: str
     measures: tuple[Measure, ...]
-
-    @property
-    def name(self) -> str:
-        return gettext(self.name_en)
-
-    def __str__(self) -> str:
-        return self.name
 
 
 @dataclass(frozen=True)
@@ -290,14 +289,11 @@ def catalogue_strings() -> tuple[tuple[str, str], ...]:
 
 
 def render_strings_module() -> str:
-    """The source of ``strings.py``: every catalogue text inside gettext_noop, ruff-formatted.
-
-    The output is already in `ruff format` style, so formatting the tree leaves it unchanged.
-    """
-    return shipped_data.render_strings_module(
-        what="the TRM measure catalogue, for makemessages",
+    """The source of ``strings.py``: every catalogue text inside gettext_noop, ruff-formatted."""
+    return strings_module.render_strings_module(
+        title="Every translatable text of the TRM measure catalogue, for makemessages.",
         source="measures_v<N>.json",
         command="python -m opentrm.catalogue",
-        checked_by="opentrm/cases/tests/test_catalogue.py",
+        test="opentrm/cases/tests/test_catalogue.py",
         strings=catalogue_strings(),
     )

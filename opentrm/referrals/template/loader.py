@@ -18,7 +18,7 @@ from typing import Any
 
 from django.utils.translation import gettext
 
-from opentrm.core import shipped_data
+from opentrm.core import shipped_data, strings_module
 
 CURRENT_VERSION = 1
 _PACKAGE = "opentrm.referrals.template"
@@ -387,10 +387,10 @@ def template_strings() -> tuple[tuple[str, str], ...]:
 
 def render_strings_module() -> str:
     """The source of ``strings.py``: every template text inside gettext_noop, ruff-formatted."""
-    return shipped_data.render_strings_module(
-        what="the transnational referral template",
+    return strings_module.render_strings_module(
+        title="Every translatable text of the transnational referral template.",
         source="annex1_v<N>.json",
         command="python -m opentrm.referrals.template",
-        checked_by="opentrm/referrals/tests/test_template.py",
+        test="opentrm/referrals/tests/test_template.py",
         strings=template_strings(),
     )
