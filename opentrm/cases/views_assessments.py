@@ -21,17 +21,7 @@ from opentrm.accounts.policy import Action, Actor
 from opentrm.cases import selectors
 from opentrm.cases.access import access_case
 from opentrm.cases.forms_assessments import AssessmentDeleteForm, AssessmentForm, HealthForm
-from opentrm.cases.models import (
-    AccommodationType,
-    Assessment,
-    AssessmentKind,
-    AssessmentPartner,
-    Case,
-    HarmSource,
-    HealthRecord,
-    Need,
-    RiskLevel,
-)
+from opentrm.cases.models import Assessment, AssessmentKind, Case, HealthRecord
 from opentrm.cases.services import assessments as services
 from opentrm.cases.views_common import case_url
 from opentrm.core.views import form_view
@@ -48,15 +38,6 @@ def _live(case: Case) -> QuerySet[Assessment]:
 # --- The case page ----------------------------------------------------------------------------
 
 
-_LABELS: dict[str, type[models.TextChoices]] = {
-    "risk_level": RiskLevel,
-    "partners": AssessmentPartner,
-    "needs": Need,
-    "accommodation_type": AccommodationType,
-    "harm_sources": HarmSource,
-}
-
-
 def findings(assessment: Assessment) -> list[tuple[str, str]]:
     """What the assessment found, as (label, text) pairs for the screens: the codes of its
     kind's fields in words, then the findings."""
@@ -65,7 +46,7 @@ def findings(assessment: Assessment) -> list[tuple[str, str]]:
         value = getattr(assessment, name)
         if not value:
             continue
-        choices = _LABELS.get(name)
+        choices = services.CODED_FIELDS.get(name)
         if choices is not None:
             labels = dict(choices.choices)
             codes = value if isinstance(value, list) else [value]

@@ -64,6 +64,7 @@ _CODE_CHOICES: dict[str, type[models.TextChoices]] = {
     "risk_level": RiskLevel,
     "accommodation_type": AccommodationType,
 }
+CODED_FIELDS = {**_LIST_CHOICES, **_CODE_CHOICES}  # the fields holding codes, and their words
 _TEXT_FIELDS = ("harm_source_other", "unsafe_locations", "summary")
 
 HEALTH_FIELDS = ("medical_history", "chronic_diseases", "addiction", "medication", "comments")
