@@ -32,7 +32,9 @@ def _viewed(actor: Actor, case: Case, view: str) -> None:
 
 
 def _live(case: Case) -> QuerySet[Assessment]:
-    return Assessment.objects.filter(case=case, deleted_at__isnull=True)
+    # Through the case: each assessment's case is the same object (what is shared of it is
+    # worked out once).
+    return case.assessments.filter(deleted_at__isnull=True)
 
 
 # --- The case page ----------------------------------------------------------------------------
@@ -176,7 +178,6 @@ def _own_assessment(actor: Actor, case: Case, assessment_id: int) -> Assessment:
     assessment: Assessment = get_object_or_404(_live(case), pk=assessment_id)
     if assessment.organisation_id != actor.organisation_id:
         raise PermissionDenied  # signed by another organisation: only it changes it
-    assessment.case = case  # the same object: what is shared of it is worked out once
     return assessment
 
 

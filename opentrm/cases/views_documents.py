@@ -138,14 +138,13 @@ def participants_context(actor: Actor, case: Case) -> dict[str, Any]:
 
 
 def _document(case: Case, document_id: str) -> CaseDocument:
-    document = get_object_or_404(
-        CaseDocument.objects.select_related("organisation"),
+    # Through the case: the document's case is the same object (what is shared of it is worked
+    # out once).
+    return get_object_or_404(
+        case.documents.select_related("organisation"),
         public_id=document_id,
-        case=case,
         deleted_at__isnull=True,
     )
-    document.case = case  # the same object: what is shared of it is worked out once
-    return document
 
 
 @require_http_methods(["GET", "POST"])

@@ -208,9 +208,9 @@ def hearing_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpRes
 
 
 def _hearing(case: Case, hearing_id: int) -> Hearing:
-    hearing = get_object_or_404(Hearing, pk=hearing_id, case=case, cancelled_at__isnull=True)
-    hearing.case = case  # the same object: what is shared of it is worked out once
-    return hearing
+    # Through the case: the hearing's case is the same object (what is shared of it is worked
+    # out once).
+    return get_object_or_404(case.hearings, pk=hearing_id, cancelled_at__isnull=True)
 
 
 @require_http_methods(["GET", "POST"])

@@ -79,14 +79,11 @@ def _editable_case(request: AuthenticatedHttpRequest, public_id: str) -> tuple[A
 
 
 def _service(case: Case, service_id: int) -> CaseService:
-    service = get_object_or_404(
-        CaseService.objects.select_related("provider"),
-        pk=service_id,
-        case=case,
-        deleted_at__isnull=True,
+    # Through the case: the service's case is the same object (what is shared of it is worked
+    # out once).
+    return get_object_or_404(
+        case.services.select_related("provider"), pk=service_id, deleted_at__isnull=True
     )
-    service.case = case  # the same object: what is shared of it is worked out once
-    return service
 
 
 @require_http_methods(["GET", "POST"])
