@@ -22,25 +22,23 @@ from opentrm.cases.schemas import (
     ConsentOut,
 )
 from opentrm.cases.sharing import prime_sharing
+from opentrm.core.api import Routes
 from opentrm.core.schemas import CASE_WORK_ERRORS, MAX_PAGE, PublicId
 from opentrm.directory.models import Organisation
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
+_route = Routes(router, _ERRORS)
 
 
 PAGE_SIZE = 50
 
 
-@router.get(
-    "/",
-    response={200: CasePageOut, **_ERRORS},
-    url_name="cases_list",
-    summary="Cases the acting organisation takes part in, newest first, 50 a page",
-)
+@_route("GET", "/", CasePageOut, "cases_list")
 def case_list(
     request: HttpRequest, page: int = QueryParam(1, ge=1, le=MAX_PAGE), mine: bool = False
 ) -> Any:
+    """Cases the acting organisation takes part in, newest first, 50 a page"""
     actor = acting(request)
     cases = selectors.case_list(actor=actor, mine_only=mine).prefetch_related(
         "person__citizenships", "person__languages"
@@ -56,14 +54,17 @@ def case_list(
     }
 
 
-@router.post(
+@_route(
+    "POST",
     "/",
+    CaseOut,
+    "cases_register",
+    status=201,
+    also={200: CaseOut},
     auth=member_auth(Action.CASE_REGISTER),
-    response={201: CaseOut, 200: CaseOut, **_ERRORS},
-    url_name="cases_register",
-    summary="Register a presumed victim (idempotent with a client-generated public_id)",
 )
 def case_register(request: HttpRequest, payload: CaseIn) -> Any:
+    """Register a presumed victim (idempotent with a client-generated public_id)"""
     actor = acting(request)
     existed = (
         payload.public_id is not None and Case.objects.filter(public_id=payload.public_id).exists()
@@ -85,38 +86,32 @@ def case_register(request: HttpRequest, payload: CaseIn) -> Any:
     return Status(200 if existed else 201, view)
 
 
-@router.get(
-    "/{public_id}",
-    response={200: CaseOut, **_ERRORS},
-    url_name="cases_detail",
-    summary="One case, with the field groups the caller may see of it",
-)
+@_route("GET", "/{public_id}", CaseOut, "cases_detail")
 def case_detail(request: HttpRequest, public_id: PublicId) -> Any:
+    """One case, with the field groups the caller may see of it"""
     actor = acting(request)
     case = access_case(actor, public_id)
     return selectors.case_detail(actor=actor, case=case, via="api")
 
 
-@router.get(
-    "/{public_id}/consents",
-    response={200: list[ConsentOut], **_ERRORS},
-    url_name="cases_consents",
-    summary="The case's consent register",
-)
+@_route("GET", "/{public_id}/consents", list[ConsentOut], "cases_consents")
 def consent_list(request: HttpRequest, public_id: PublicId) -> Any:
+    """The case's consent register"""
     actor = acting(request)
     case = access_case(actor, public_id)
     return selectors.consent_register(actor=actor, case=case, via="api")
 
 
-@router.post(
+@_route(
+    "POST",
     "/{public_id}/consents",
+    ConsentOut,
+    "cases_consent_record",
+    status=201,
     auth=member_auth(Action.CONSENT_RECORD),
-    response={201: ConsentOut, **_ERRORS},
-    url_name="cases_consent_record",
-    summary="Record a consent decision",
 )
 def consent_record(request: HttpRequest, public_id: PublicId, payload: ConsentIn) -> Any:
+    """Record a consent decision"""
     actor = acting(request)
     case = access_case(actor, public_id)
     require_widening(may_record_consent(actor, case), actor, case, action="consent.record")
@@ -153,14 +148,15 @@ def consent_record(request: HttpRequest, public_id: PublicId, payload: ConsentIn
     return Status(201, consent)
 
 
-@router.post(
+@_route(
+    "POST",
     "/{public_id}/consents/{consent_id}/withdraw",
+    ConsentOut,
+    "cases_consent_withdraw",
     auth=member_auth(Action.CONSENT_RECORD),
-    response={200: ConsentOut, **_ERRORS},
-    url_name="cases_consent_withdraw",
-    summary="The person withdraws a consent: it stops counting at once",
 )
 def consent_withdraw(request: HttpRequest, public_id: PublicId, consent_id: int) -> Any:
+    """The person withdraws a consent: it stops counting at once"""
     actor = acting(request)
     case = access_case(actor, public_id)
     consent = get_object_or_404(ConsentRecord, pk=consent_id, case=case)

@@ -34,25 +34,22 @@ from opentrm.cases.services import notes as note_services
 from opentrm.cases.services import participants as participant_services
 from opentrm.cases.timeline import LIMIT as TIMELINE_LIMIT
 from opentrm.cases.views_documents import document_response
-from opentrm.core.api import api_field_names
+from opentrm.core.api import Routes, api_field_names
 from opentrm.core.schemas import CASE_WORK_ERRORS, PublicId
 from opentrm.directory.models import Organisation
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
+_route = Routes(router, _ERRORS)
 LIST_LIMIT = 500
 
 
 # --- Documents ---------------------------------------------------------------------------------
 
 
-@router.get(
-    "/{public_id}/documents",
-    response={200: list[DocumentOut], **_ERRORS},
-    url_name="cases_documents",
-    summary="The case's documents in the field groups the caller may see (metadata only)",
-)
+@_route("GET", "/{public_id}/documents", list[DocumentOut], "cases_documents")
 def document_list(request: HttpRequest, public_id: PublicId) -> Any:
+    """The case's documents in the field groups the caller may see (metadata only)"""
     actor = acting(request)
     case = access_case(actor, public_id)
     documents = list(
@@ -62,12 +59,13 @@ def document_list(request: HttpRequest, public_id: PublicId) -> Any:
     return documents
 
 
-@router.post(
+@_route(
+    "POST",
     "/{public_id}/documents",
+    DocumentOut,
+    "cases_document_upload",
+    status=201,
     auth=member_auth(Action.DOCUMENT_ADD),
-    response={201: DocumentOut, **_ERRORS},
-    url_name="cases_document_upload",
-    summary="Attach a file (multipart: file, title, kind, optional field_group)",
 )
 def document_upload(
     request: HttpRequest,
@@ -77,6 +75,7 @@ def document_upload(
     field_group: Form[str] = "",
     file: File[UploadedFile | None] = None,
 ) -> Any:
+    """Attach a file (multipart: file, title, kind, optional field_group)"""
     actor = acting(request)
     case = access_case(actor, public_id)
     if not document_services.may_add_documents(actor, case):
@@ -87,13 +86,9 @@ def document_upload(
     return Status(201, document)
 
 
-@router.get(
-    "/{public_id}/documents/{document_id}/file",
-    response={200: None, **_ERRORS},
-    url_name="cases_document_download",
-    summary="The document's file, as an attachment (audited)",
-)
+@_route("GET", "/{public_id}/documents/{document_id}/file", None, "cases_document_download")
 def document_download(request: HttpRequest, public_id: PublicId, document_id: str) -> Any:
+    """The document's file, as an attachment (audited)"""
     actor = acting(request)
     case = access_case(actor, public_id)
     try:
@@ -116,13 +111,9 @@ def document_download(request: HttpRequest, public_id: PublicId, document_id: st
 # --- Notes -------------------------------------------------------------------------------------
 
 
-@router.get(
-    "/{public_id}/notes",
-    response={200: list[NoteOut], **_ERRORS},
-    url_name="cases_notes",
-    summary="The notes the caller may read (their field group), newest first",
-)
+@_route("GET", "/{public_id}/notes", list[NoteOut], "cases_notes")
 def note_list(request: HttpRequest, public_id: PublicId) -> Any:
+    """The notes the caller may read (their field group), newest first"""
     actor = acting(request)
     case = access_case(actor, public_id)
     notes = list(note_services.visible_notes(actor, case)[:LIST_LIMIT])
@@ -130,14 +121,16 @@ def note_list(request: HttpRequest, public_id: PublicId) -> Any:
     return notes
 
 
-@router.post(
+@_route(
+    "POST",
     "/{public_id}/notes",
+    NoteOut,
+    "cases_note_add",
+    status=201,
     auth=member_auth(Action.NOTE_ADD),
-    response={201: NoteOut, **_ERRORS},
-    url_name="cases_note_add",
-    summary="Add a note, for every organisation on the case or for the caller's only",
 )
 def note_add(request: HttpRequest, public_id: PublicId, payload: NoteIn) -> Any:
+    """Add a note, for every organisation on the case or for the caller's only"""
     actor = acting(request)
     case = access_case(actor, public_id)
     note = note_services.note_add(
@@ -153,13 +146,9 @@ def note_add(request: HttpRequest, public_id: PublicId, payload: NoteIn) -> Any:
 # --- The timeline ------------------------------------------------------------------------------
 
 
-@router.get(
-    "/{public_id}/timeline",
-    response={200: list[TimelineEntryOut], **_ERRORS},
-    url_name="cases_timeline",
-    summary="What happened on the case, newest first (at most 500 entries)",
-)
+@_route("GET", "/{public_id}/timeline", list[TimelineEntryOut], "cases_timeline")
 def timeline(request: HttpRequest, public_id: PublicId) -> Any:
+    """What happened on the case, newest first (at most 500 entries)"""
     actor = acting(request)
     case = access_case(actor, public_id)
     # One page holds the whole timeline (``case_timeline`` stops at its limit).
@@ -172,26 +161,24 @@ def timeline(request: HttpRequest, public_id: PublicId) -> Any:
 # --- The organisations on the case -------------------------------------------------------------
 
 
-@router.get(
-    "/{public_id}/participants",
-    response={200: list[ParticipantOut], **_ERRORS},
-    url_name="cases_participants",
-    summary="The organisations taking part in the case, with their case managers",
-)
+@_route("GET", "/{public_id}/participants", list[ParticipantOut], "cases_participants")
 def participant_list(request: HttpRequest, public_id: PublicId) -> Any:
+    """The organisations taking part in the case, with their case managers"""
     actor = acting(request)
     case = access_case(actor, public_id)
     return list(participant_services.active_participants(case).select_related("case"))
 
 
-@router.post(
+@_route(
+    "POST",
     "/{public_id}/participants",
+    ParticipantOut,
+    "cases_participant_add",
+    status=201,
     auth=member_auth(Action.CASE_PARTICIPANTS_MANAGE),
-    response={201: ParticipantOut, **_ERRORS},
-    url_name="cases_participant_add",
-    summary="Add an organisation of the case's country (case managers of the owner only)",
 )
 def participant_add(request: HttpRequest, public_id: PublicId, payload: ParticipantIn) -> Any:
+    """Add an organisation of the case's country (case managers of the owner only)"""
     actor = acting(request)
     case = access_case(actor, public_id)
     require_widening(
@@ -214,16 +201,17 @@ def participant_add(request: HttpRequest, public_id: PublicId, payload: Particip
     return Status(201, participant)
 
 
-@router.post(
+@_route(
+    "POST",
     "/{public_id}/participants/{participant_id}/case-manager",
+    ParticipantOut,
+    "cases_participant_case_manager",
     auth=member_auth(Action.CASE_PARTICIPANTS_MANAGE),
-    response={200: ParticipantOut, **_ERRORS},
-    url_name="cases_participant_case_manager",
-    summary="Name the case manager of your own organisation on the case",
 )
 def participant_case_manager(
     request: HttpRequest, public_id: PublicId, participant_id: int, payload: CaseManagerIn
 ) -> Any:
+    """Name the case manager of your own organisation on the case"""
     actor = acting(request)
     case = access_case(actor, public_id)
     participant = get_object_or_404(
@@ -245,16 +233,17 @@ def participant_case_manager(
         )
 
 
-@router.post(
+@_route(
+    "POST",
     "/{public_id}/participants/{participant_id}/consent-taker",
+    ParticipantOut,
+    "cases_participant_consent_taker",
     auth=member_auth(Action.CASE_PARTICIPANTS_MANAGE),
-    response={200: ParticipantOut, **_ERRORS},
-    url_name="cases_participant_consent_taker",
-    summary="Name or un-name an organisation as consent-taker (case managers of the owner only)",
 )
 def participant_consent_taker(
     request: HttpRequest, public_id: PublicId, participant_id: int, payload: ConsentTakerIn
 ) -> Any:
+    """Name or un-name an organisation as consent-taker (case managers of the owner only)"""
     actor = acting(request)
     case = access_case(actor, public_id)
     participant = get_object_or_404(

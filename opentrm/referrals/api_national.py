@@ -17,6 +17,7 @@ from opentrm.cases import selectors as case_selectors
 from opentrm.cases.access import access_case
 from opentrm.cases.models import CaseParticipant
 from opentrm.cases.sharing import prime_sharing
+from opentrm.core.api import Routes
 from opentrm.core.schemas import CASE_WORK_ERRORS, MAX_PAGE, own_fields
 from opentrm.directory.models import Organisation
 from opentrm.referrals import selectors
@@ -34,6 +35,7 @@ from opentrm.referrals.services import national
 
 router = Router(tags=["referrals"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
+_route = Routes(router, _ERRORS)
 PAGE_SIZE = 50
 
 
@@ -75,12 +77,7 @@ def _cases_taken_part(actor: Actor, referrals: list[Referral]) -> set[int]:
     )
 
 
-@router.get(
-    "/",
-    response={200: ReferralPageOut, **_ERRORS},
-    url_name="referrals_list",
-    summary="The acting organisation's inbox or outbox, with filters, 50 a page",
-)
+@_route("GET", "/", ReferralPageOut, "referrals_list")
 def referral_list(
     request: HttpRequest,
     box: str = "inbox",
@@ -91,6 +88,7 @@ def referral_list(
     case: str = "",
     page: int = QueryParam(1, ge=1, le=MAX_PAGE),
 ) -> Any:
+    """The acting organisation's inbox or outbox, with filters, 50 a page"""
     actor = acting(request)
     filters = selectors.Filters.parse(
         box=box, status=status, kind=kind, urgency=urgency, overdue=overdue, case=case
@@ -119,15 +117,10 @@ def referral_list(
     }
 
 
-@router.get(
-    "/preview",
-    auth=member_auth(Action.REFERRAL_SEND),
-    response={200: PreviewOut, **_ERRORS},
-    url_name="referrals_preview",
-    summary="What a receiver would see of a case referred to it: the minimal offer, and after "
-    "acceptance the shared groups, or what is missing",
-)
+@_route("GET", "/preview", PreviewOut, "referrals_preview", auth=member_auth(Action.REFERRAL_SEND))
 def referral_preview(request: HttpRequest, case: uuid.UUID, receiver: int) -> Any:
+    """What a receiver would see of a case referred to it: the minimal offer, and after acceptance
+    the shared groups, or what is missing"""
     actor = acting(request)
     the_case = access_case(actor, str(case))
     assert actor.membership is not None
@@ -152,14 +145,11 @@ def referral_preview(request: HttpRequest, case: uuid.UUID, receiver: int) -> An
     }
 
 
-@router.post(
-    "/",
-    auth=member_auth(Action.REFERRAL_SEND),
-    response={201: ReferralOut, **_ERRORS},
-    url_name="referrals_create",
-    summary="Refer a case to an organisation of the same country, and send it",
+@_route(
+    "POST", "/", ReferralOut, "referrals_create", status=201, auth=member_auth(Action.REFERRAL_SEND)
 )
 def referral_create(request: HttpRequest, payload: NationalReferralIn) -> Any:
+    """Refer a case to an organisation of the same country, and send it"""
     actor = acting(request)
     case = access_case(actor, str(payload.case_public_id))
     receiver = (
@@ -180,13 +170,9 @@ def referral_create(request: HttpRequest, payload: NationalReferralIn) -> Any:
     return Status(201, _referral_out(actor, referral, on_case={case.pk}, steps=True))
 
 
-@router.get(
-    "/{uuid:public_id}",
-    response={200: ReferralOut, **_ERRORS},
-    url_name="referrals_detail",
-    summary="One referral: before acceptance a receiver sees only the minimal offer",
-)
+@_route("GET", "/{uuid:public_id}", ReferralOut, "referrals_detail")
 def referral_detail(request: HttpRequest, public_id: uuid.UUID) -> Any:
+    """One referral: before acceptance a receiver sees only the minimal offer"""
     actor = acting(request)
     referral = selectors.referral_detail(actor=actor, public_id=str(public_id), via="api")
     return _out(actor, referral)
@@ -227,47 +213,51 @@ def _sender(actor: Actor, public_id: uuid.UUID) -> Referral:
     return referral
 
 
-@router.post(
+@_route(
+    "POST",
     "/{uuid:public_id}/acknowledge",
+    ReferralOut,
+    "referrals_acknowledge",
     auth=member_auth(Action.REFERRAL_RESPOND),
-    response={200: ReferralOut, **_ERRORS},
-    url_name="referrals_acknowledge",
-    summary="The receiver acknowledges the referral",
 )
 def referral_acknowledge(
     request: HttpRequest, public_id: uuid.UUID, payload: ReferralStepIn
 ) -> Any:
+    """The receiver acknowledges the referral"""
     return _step(request, public_id, _receiver, national.referral_acknowledge, payload)
 
 
-@router.post(
+@_route(
+    "POST",
     "/{uuid:public_id}/accept",
+    ReferralOut,
+    "referrals_accept",
     auth=member_auth(Action.REFERRAL_RESPOND),
-    response={200: ReferralOut, **_ERRORS},
-    url_name="referrals_accept",
-    summary="The receiver accepts; within the country it joins the case",
 )
 def referral_accept(request: HttpRequest, public_id: uuid.UUID, payload: ReferralStepIn) -> Any:
+    """The receiver accepts; within the country it joins the case"""
     return _step(request, public_id, _receiver, national.referral_accept, payload)
 
 
-@router.post(
+@_route(
+    "POST",
     "/{uuid:public_id}/decline",
+    ReferralOut,
+    "referrals_decline",
     auth=member_auth(Action.REFERRAL_RESPOND),
-    response={200: ReferralOut, **_ERRORS},
-    url_name="referrals_decline",
-    summary="The receiver declines, with a reason",
 )
 def referral_decline(request: HttpRequest, public_id: uuid.UUID, payload: ReferralReasonIn) -> Any:
+    """The receiver declines, with a reason"""
     return _step(request, public_id, _receiver, national.referral_decline, payload)
 
 
-@router.post(
+@_route(
+    "POST",
     "/{uuid:public_id}/withdraw",
+    ReferralOut,
+    "referrals_withdraw",
     auth=member_auth(Action.REFERRAL_SEND),
-    response={200: ReferralOut, **_ERRORS},
-    url_name="referrals_withdraw",
-    summary="The sender withdraws, with a reason: the receiver loses the case at once",
 )
 def referral_withdraw(request: HttpRequest, public_id: uuid.UUID, payload: ReferralReasonIn) -> Any:
+    """The sender withdraws, with a reason: the receiver loses the case at once"""
     return _step(request, public_id, _sender, national.referral_withdraw, payload)

@@ -18,6 +18,7 @@ from ninja import Router, Status
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor
 from opentrm.cases.access import access_case
+from opentrm.core.api import Routes
 from opentrm.core.schemas import CASE_WORK_ERRORS, PublicId, own_fields
 from opentrm.directory.models import Organisation
 from opentrm.referrals import selectors
@@ -45,6 +46,7 @@ from opentrm.referrals.services import settings as settings_service
 
 router = Router(tags=["referrals"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
+_route = Routes(router, _ERRORS)
 
 
 # RequestOut's fields that depend on who asks.
@@ -106,14 +108,16 @@ def _step(
     return _request_out(actor, referral)
 
 
-@router.post(
+@_route(
+    "POST",
     "/requests/",
+    RequestOut,
+    "referrals_request_create",
+    status=201,
     auth=member_auth(Action.REFERRAL_SEND),
-    response={201: RequestOut, **_ERRORS},
-    url_name="referrals_request_create",
-    summary="Draft a transnational request (from a case, or thematic without one)",
 )
 def request_create(request: HttpRequest, payload: RequestIn) -> Any:
+    """Draft a transnational request (from a case, or thematic without one)"""
     actor = acting(request)
     case = access_case(actor, str(payload.case_public_id)) if payload.case_public_id else None
     intended = (
@@ -134,69 +138,71 @@ def request_create(request: HttpRequest, payload: RequestIn) -> Any:
     return Status(201, _request_out(actor, referral))
 
 
-@router.get(
-    "/{uuid:public_id}/request",
-    response={200: RequestOut, **_ERRORS},
-    url_name="referrals_request_detail",
-    summary="A request, with the person's fields the caller may see (audited)",
-)
+@_route("GET", "/{uuid:public_id}/request", RequestOut, "referrals_request_detail")
 def request_detail(request: HttpRequest, public_id: PublicId) -> Any:
+    """A request, with the person's fields the caller may see (audited)"""
     actor, referral = _request(request, public_id, "any")
     return _request_out(actor, referral)
 
 
-@router.post(
+@_route(
+    "POST",
     "/{uuid:public_id}/request/send",
+    RequestOut,
+    "referrals_request_send",
     auth=member_auth(Action.REFERRAL_SEND),
-    response={200: RequestOut, **_ERRORS},
-    url_name="referrals_request_send",
-    summary="Send a drafted request (the gate decides what travels)",
 )
 def request_send(request: HttpRequest, public_id: PublicId, payload: SendIn) -> Any:
+    """Send a drafted request (the gate decides what travels)"""
     return _step(request, public_id, "sender", requests.request_send, payload)
 
 
-@router.post(
+@_route(
+    "POST",
     "/{uuid:public_id}/request/acknowledge",
+    RequestOut,
+    "referrals_request_acknowledge",
     auth=member_auth(Action.REFERRAL_RESPOND),
-    response={200: RequestOut, **_ERRORS},
-    url_name="referrals_request_acknowledge",
-    summary="Acknowledge a request received",
 )
 def request_acknowledge(request: HttpRequest, public_id: PublicId, payload: VersionIn) -> Any:
+    """Acknowledge a request received"""
     return _step(request, public_id, "receiver", requests.request_acknowledge, payload)
 
 
-@router.post(
+@_route(
+    "POST",
     "/{uuid:public_id}/request/answer",
+    RequestOut,
+    "referrals_request_answer",
     auth=member_auth(Action.REFERRAL_RESPOND),
-    response={200: RequestOut, **_ERRORS},
-    url_name="referrals_request_answer",
-    summary="Answer a request received",
 )
 def request_answer(request: HttpRequest, public_id: PublicId, payload: AnswerIn) -> Any:
+    """Answer a request received"""
     return _step(request, public_id, "receiver", requests.request_answer, payload)
 
 
-@router.post(
+@_route(
+    "POST",
     "/{uuid:public_id}/request/decline",
+    RequestOut,
+    "referrals_request_decline",
     auth=member_auth(Action.REFERRAL_RESPOND),
-    response={200: RequestOut, **_ERRORS},
-    url_name="referrals_request_decline",
-    summary="Decline a request received, with the reason",
 )
 def request_decline(request: HttpRequest, public_id: PublicId, payload: ReasonIn) -> Any:
+    """Decline a request received, with the reason"""
     return _step(request, public_id, "receiver", requests.request_decline, payload)
 
 
-@router.post(
+@_route(
+    "POST",
     "/{uuid:public_id}/forward",
+    RequestOut,
+    "referrals_forward",
+    status=201,
     auth=member_auth(Action.REFERRAL_RESPOND),
-    response={201: RequestOut, **_ERRORS},
-    url_name="referrals_forward",
-    summary="Forward what reached the focal point to the competent body; returns the new one",
 )
 def referral_forward(request: HttpRequest, public_id: PublicId, payload: ForwardIn) -> Any:
+    """Forward what reached the focal point to the competent body; returns the new one"""
     actor = acting(request)
     referral = access_referral(actor, str(public_id))
     if not is_receiver(actor, referral):
@@ -217,26 +223,28 @@ def referral_forward(request: HttpRequest, public_id: PublicId, payload: Forward
 # --- settings ---------------------------------------------------------------------------------
 
 
-@router.get(
+@_route(
+    "GET",
     "/settings/time-limits",
+    list[TimeLimitOut],
+    "referrals_time_limits",
     auth=member_auth(Action.CASE_SETTINGS_EDIT),
-    response={200: list[TimeLimitOut], **_ERRORS},
-    url_name="referrals_time_limits",
-    summary="The time limits of the coordinator's country, per kind",
 )
 def time_limits(request: HttpRequest) -> Any:
+    """The time limits of the coordinator's country, per kind"""
     country = settings_service.settings_country(acting(request))
     return timelines.all_limits(country.code)
 
 
-@router.put(
+@_route(
+    "PUT",
     "/settings/time-limits/{kind}",
+    TimeLimitOut,
+    "referrals_time_limit_set",
     auth=member_auth(Action.CASE_SETTINGS_EDIT),
-    response={200: TimeLimitOut, **_ERRORS},
-    url_name="referrals_time_limit_set",
-    summary="Set the time limits of one kind in the coordinator's country",
 )
 def time_limit_set(request: HttpRequest, kind: str, payload: TimeLimitIn) -> Any:
+    """Set the time limits of one kind in the coordinator's country"""
     actor = acting(request)
     country = settings_service.settings_country(actor)
     if kind not in ReferralKind.values:
@@ -256,26 +264,28 @@ def _calendar_out(country_code: str, record: Any) -> CalendarOut:
     )
 
 
-@router.get(
+@_route(
+    "GET",
     "/settings/calendar",
+    CalendarOut,
+    "referrals_calendar",
     auth=member_auth(Action.CASE_SETTINGS_EDIT),
-    response={200: CalendarOut, **_ERRORS},
-    url_name="referrals_calendar",
-    summary="The working calendar and direct-route setting of the coordinator's country",
 )
 def calendar(request: HttpRequest) -> Any:
+    """The working calendar and direct-route setting of the coordinator's country"""
     country = settings_service.settings_country(acting(request))
     return _calendar_out(country.code, settings_service.calendar_of(country))
 
 
-@router.put(
+@_route(
+    "PUT",
     "/settings/calendar",
+    CalendarOut,
+    "referrals_calendar_set",
     auth=member_auth(Action.CASE_SETTINGS_EDIT),
-    response={200: CalendarOut, **_ERRORS},
-    url_name="referrals_calendar_set",
-    summary="Set the weekend days, public holidays and direct routes",
 )
 def calendar_set(request: HttpRequest, payload: CalendarIn) -> Any:
+    """Set the weekend days, public holidays and direct routes"""
     actor = acting(request)
     country = settings_service.settings_country(actor)
     record = settings_service.calendar_update(
@@ -300,15 +310,16 @@ def _sender_referral(request: HttpRequest, public_id: PublicId) -> tuple[Actor, 
     return actor, referral
 
 
-@router.get(
+@_route(
+    "GET",
     "/{uuid:public_id}/exports",
+    ExportsOut,
+    "referrals_exports",
     auth=member_auth(Action.REFERRAL_SEND),
-    response={200: ExportsOut, **_ERRORS},
-    url_name="referrals_exports",
-    summary="The exports of a referral (their SHA-256) and how they were sent; the files "
-    "are downloaded through the screens",
 )
 def exports(request: HttpRequest, public_id: PublicId) -> Any:
+    """The exports of a referral (their SHA-256) and how they were sent; the files are downloaded
+    through the screens"""
     actor, referral = _sender_referral(request, public_id)
     return {
         "exportable": export_service.may_export(actor, referral),
@@ -318,14 +329,16 @@ def exports(request: HttpRequest, public_id: PublicId) -> Any:
     }
 
 
-@router.post(
+@_route(
+    "POST",
     "/{uuid:public_id}/dispatches",
+    DispatchOut,
+    "referrals_dispatch_record",
+    status=201,
     auth=member_auth(Action.REFERRAL_SEND),
-    response={201: DispatchOut, **_ERRORS},
-    url_name="referrals_dispatch_record",
-    summary="Record how and when the latest exported files were sent",
 )
 def dispatch_record(request: HttpRequest, public_id: PublicId, payload: DispatchIn) -> Any:
+    """Record how and when the latest exported files were sent"""
     actor, referral = _sender_referral(request, public_id)
     dispatch = export_service.dispatch_record(
         actor=actor,

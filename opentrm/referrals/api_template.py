@@ -12,6 +12,7 @@ from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor
 from opentrm.cases.access import access_case
 from opentrm.cases.models import Case
+from opentrm.core.api import Routes
 from opentrm.core.schemas import PublicId, error_responses
 from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral
@@ -34,6 +35,7 @@ from opentrm.referrals.services import transnational as tn
 
 router = Router(tags=["referrals"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = error_responses(400, 401, 403, 404, 409, 422)
+_route = Routes(router, _ERRORS)
 
 
 def _referral(actor: Actor, public_id: PublicId) -> Referral:
@@ -85,14 +87,16 @@ def _out(actor: Actor, referral: Referral, view: tn.TemplateView | None = None) 
     )
 
 
-@router.post(
+@_route(
+    "POST",
     "/transnational",
+    TemplateOut,
+    "referrals_transnational_create",
+    status=201,
     auth=member_auth(Action.REFERRAL_SEND),
-    response={201: TemplateOut, **_ERRORS},
-    url_name="referrals_transnational_create",
-    summary="Draft a transnational referral of a case, its template pre-filled",
 )
 def transnational_create(request: HttpRequest, payload: TransnationalIn) -> Any:
+    """Draft a transnational referral of a case, its template pre-filled"""
     actor = acting(request)
     case: Case = access_case(actor, str(payload.case))
     referral = tn.transnational_create(
@@ -105,14 +109,15 @@ def transnational_create(request: HttpRequest, payload: TransnationalIn) -> Any:
     return Status(201, _out(actor, referral))
 
 
-@router.get(
+@_route(
+    "GET",
     "/template/profile",
+    ProfileOut,
+    "referrals_template_profile",
     auth=member_auth(Action.CASE_SETTINGS_EDIT),
-    response={200: ProfileOut, **_ERRORS},
-    url_name="referrals_template_profile",
-    summary="The acting organisation's country template profile",
 )
 def profile_get(request: HttpRequest) -> Any:
+    """The acting organisation's country template profile"""
     actor = acting(request)
     return _profile_out(actor)
 
@@ -130,14 +135,15 @@ def _profile_out(actor: Actor) -> ProfileOut:
     )
 
 
-@router.put(
+@_route(
+    "PUT",
     "/template/profile",
+    ProfileOut,
+    "referrals_template_profile_change",
     auth=member_auth(Action.CASE_SETTINGS_EDIT),
-    response={200: ProfileOut, **_ERRORS},
-    url_name="referrals_template_profile_change",
-    summary="Change the country's template profile: add, disable, enable or remove a field",
 )
 def profile_put(request: HttpRequest, payload: ProfileIn) -> Any:
+    """Change the country's template profile: add, disable, enable or remove a field"""
     actor = acting(request)
     if payload.op == "add":
         profiles.profile_add_field(
@@ -157,13 +163,9 @@ def profile_put(request: HttpRequest, payload: ProfileIn) -> Any:
     return _profile_out(actor)
 
 
-@router.get(
-    "/{public_id}/template",
-    response={200: TemplateOut, **_ERRORS},
-    url_name="referrals_template_get",
-    summary="The template as the acting organisation may see it (withheld fields listed)",
-)
+@_route("GET", "/{public_id}/template", TemplateOut, "referrals_template_get")
 def template_get(request: HttpRequest, public_id: PublicId) -> Any:
+    """The template as the acting organisation may see it (withheld fields listed)"""
     actor = acting(request)
     referral = _referral(actor, public_id)
     return _out(actor, referral, selectors.template_read(actor=actor, referral=referral, via="api"))
@@ -187,45 +189,40 @@ def _changed(
     return _out(actor, result if isinstance(result, Referral) else referral)
 
 
-@router.put(
-    "/{public_id}/template",
-    response={200: TemplateOut, **_ERRORS},
-    url_name="referrals_template_put",
-    summary="Write fields of the template (only those the acting side owns)",
-)
+@_route("PUT", "/{public_id}/template", TemplateOut, "referrals_template_put")
 def template_put(request: HttpRequest, public_id: PublicId, payload: TemplateIn) -> Any:
+    """Write fields of the template (only those the acting side owns)"""
     return _changed(request, public_id, tn.template_update, payload)
 
 
-@router.post(
+@_route(
+    "POST",
     "/{public_id}/template/send",
+    TemplateOut,
+    "referrals_template_send",
     auth=member_auth(Action.REFERRAL_SEND),
-    response={200: TemplateOut, **_ERRORS},
-    url_name="referrals_template_send",
-    summary="Send the draft: only the field groups consent and agreement allow",
 )
 def template_send(request: HttpRequest, public_id: PublicId, payload: VersionIn) -> Any:
+    """Send the draft: only the field groups consent and agreement allow"""
     return _changed(request, public_id, tn.transnational_send, payload)
 
 
-@router.post(
-    "/{public_id}/template/steps/{step}",
-    response={200: TemplateOut, **_ERRORS},
-    url_name="referrals_template_step",
-    summary="A step: acknowledge, accept, decline, return_arranged, arrival_confirmed, close",
-)
+@_route("POST", "/{public_id}/template/steps/{step}", TemplateOut, "referrals_template_step")
 def template_step(request: HttpRequest, public_id: PublicId, step: str, payload: StepIn) -> Any:
+    """A step: acknowledge, accept, decline, return_arranged, arrival_confirmed, close"""
     return _changed(request, public_id, tn.transnational_step, payload, step=step)
 
 
-@router.post(
+@_route(
+    "POST",
     "/{public_id}/template/follow-ups",
+    FollowUpOut,
+    "referrals_template_follow_up",
+    status=201,
     auth=member_auth(Action.REFERRAL_RESPOND),
-    response={201: FollowUpOut, **_ERRORS},
-    url_name="referrals_template_follow_up",
-    summary="A follow-up report from the receiving side (template sections 6 and 7)",
 )
 def template_follow_up(request: HttpRequest, public_id: PublicId, payload: FollowUpIn) -> Any:
+    """A follow-up report from the receiving side (template sections 6 and 7)"""
     actor = acting(request)
     referral = _referral(actor, public_id)
     report = tn.follow_up_add(
@@ -244,13 +241,9 @@ def template_follow_up(request: HttpRequest, public_id: PublicId, payload: Follo
     )
 
 
-@router.get(
-    "/{public_id}/template/pdf",
-    response={200: None, **_ERRORS},
-    url_name="referrals_template_pdf",
-    summary="The bilingual PDF of the template (audited as an export)",
-)
+@_route("GET", "/{public_id}/template/pdf", None, "referrals_template_pdf")
 def template_pdf(request: HttpRequest, public_id: PublicId) -> Any:
+    """The bilingual PDF of the template (audited as an export)"""
     actor = acting(request)
     referral = _referral(actor, public_id)
     content = documents.referral_pdf(actor=actor, referral=referral)
