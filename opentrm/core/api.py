@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from ninja import Router
 from pydantic import BaseModel
 
@@ -81,4 +82,33 @@ class Routes:
         return register
 
 
-__all__ = ["Routes", "api_field_names", "patch_changes"]
+def versioned_step(step: Callable[..., object], payload: Any, **objects: Any) -> None:
+    """``step(**objects, expected_version=payload.version, ...)`` with the rest of the payload."""
+    values = payload.model_dump(exclude={"version"})
+    step(**objects, expected_version=payload.version, **values)
+
+
+def payload_view(
+    name: str,
+    summary: str,
+    handle: Callable[..., Any],
+    *,
+    module: str,
+    public_id: Any,
+    payload: type[BaseModel],
+) -> Callable[..., Any]:
+    """The view ``module.name`` taking an object's ``public_id`` and a ``payload``, answered by
+    ``handle(request, public_id=, payload=)``: one for each row of a table of routes that differ
+    only in data. Its name and module make the OpenAPI operation id, as a ``def`` would."""
+
+    def view(request: HttpRequest, public_id: Any, payload: Any) -> Any:
+        return handle(request, public_id=public_id, payload=payload)
+
+    view.__name__ = view.__qualname__ = name
+    view.__module__ = module
+    view.__doc__ = summary
+    view.__annotations__ = {**view.__annotations__, "public_id": public_id, "payload": payload}
+    return view
+
+
+__all__ = ["Routes", "api_field_names", "patch_changes", "payload_view", "versioned_step"]

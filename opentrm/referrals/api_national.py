@@ -4,6 +4,7 @@ the screens."""
 
 import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -17,7 +18,7 @@ from opentrm.cases import selectors as case_selectors
 from opentrm.cases.access import access_case
 from opentrm.cases.models import CaseParticipant
 from opentrm.cases.sharing import prime_sharing
-from opentrm.core.api import Routes
+from opentrm.core.api import Routes, payload_view, versioned_step
 from opentrm.core.schemas import CASE_WORK_ERRORS, MAX_PAGE, own_fields
 from opentrm.directory.models import Organisation
 from opentrm.referrals import selectors
@@ -201,8 +202,7 @@ def _step(
     payload carries besides the version; the answer is the referral as it is then."""
     actor = acting(request)
     referral = side(actor, public_id)
-    values = payload.model_dump(exclude={"version"})
-    step(actor=actor, referral=referral, expected_version=payload.version, **values)
+    versioned_step(step, payload, actor=actor, referral=referral)
     return _out(actor, referral)
 
 
@@ -213,51 +213,39 @@ def _sender(actor: Actor, public_id: uuid.UUID) -> Referral:
     return referral
 
 
-@_route(
-    "POST",
-    "/{uuid:public_id}/acknowledge",
-    ReferralOut,
-    "referrals_acknowledge",
-    auth=member_auth(Action.REFERRAL_RESPOND),
+# The steps, which differ only in data: (name, who may, side, service, payload).
+_STEPS = (
+    (
+        "acknowledge",
+        Action.REFERRAL_RESPOND,
+        _receiver,
+        national.referral_acknowledge,
+        ReferralStepIn,
+    ),
+    ("accept", Action.REFERRAL_RESPOND, _receiver, national.referral_accept, ReferralStepIn),
+    ("decline", Action.REFERRAL_RESPOND, _receiver, national.referral_decline, ReferralReasonIn),
+    ("withdraw", Action.REFERRAL_SEND, _sender, national.referral_withdraw, ReferralReasonIn),
 )
-def referral_acknowledge(
-    request: HttpRequest, public_id: uuid.UUID, payload: ReferralStepIn
-) -> Any:
-    """The receiver acknowledges the referral"""
-    return _step(request, public_id, _receiver, national.referral_acknowledge, payload)
-
-
-@_route(
-    "POST",
-    "/{uuid:public_id}/accept",
-    ReferralOut,
-    "referrals_accept",
-    auth=member_auth(Action.REFERRAL_RESPOND),
-)
-def referral_accept(request: HttpRequest, public_id: uuid.UUID, payload: ReferralStepIn) -> Any:
-    """The receiver accepts; within the country it joins the case"""
-    return _step(request, public_id, _receiver, national.referral_accept, payload)
-
-
-@_route(
-    "POST",
-    "/{uuid:public_id}/decline",
-    ReferralOut,
-    "referrals_decline",
-    auth=member_auth(Action.REFERRAL_RESPOND),
-)
-def referral_decline(request: HttpRequest, public_id: uuid.UUID, payload: ReferralReasonIn) -> Any:
-    """The receiver declines, with a reason"""
-    return _step(request, public_id, _receiver, national.referral_decline, payload)
-
-
-@_route(
-    "POST",
-    "/{uuid:public_id}/withdraw",
-    ReferralOut,
-    "referrals_withdraw",
-    auth=member_auth(Action.REFERRAL_SEND),
-)
-def referral_withdraw(request: HttpRequest, public_id: uuid.UUID, payload: ReferralReasonIn) -> Any:
-    """The sender withdraws, with a reason: the receiver loses the case at once"""
-    return _step(request, public_id, _sender, national.referral_withdraw, payload)
+_STEP_SUMMARIES = {
+    "acknowledge": "The receiver acknowledges the referral",
+    "accept": "The receiver accepts; within the country it joins the case",
+    "decline": "The receiver declines, with a reason",
+    "withdraw": "The sender withdraws, with a reason: the receiver loses the case at once",
+}
+for _tail, _action, _side, _take, _schema in _STEPS:
+    _route(
+        "POST",
+        f"/{{uuid:public_id}}/{_tail}",
+        ReferralOut,
+        f"referrals_{_tail}",
+        auth=member_auth(_action),
+    )(
+        payload_view(
+            f"referral_{_tail}",
+            _STEP_SUMMARIES[_tail],
+            partial(_step, side=_side, step=_take),
+            module=__name__,
+            public_id=uuid.UUID,
+            payload=_schema,
+        )
+    )

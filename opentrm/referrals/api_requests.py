@@ -8,6 +8,7 @@ on a stale version, 422 naming the field.
 """
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -18,7 +19,7 @@ from ninja import Router, Status
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor
 from opentrm.cases.access import access_case
-from opentrm.core.api import Routes
+from opentrm.core.api import Routes, payload_view, versioned_step
 from opentrm.core.schemas import CASE_WORK_ERRORS, PublicId, own_fields
 from opentrm.directory.models import Organisation
 from opentrm.referrals import selectors
@@ -103,8 +104,7 @@ def _step(
     """Take ``step`` on the request from ``side``, with what the payload carries besides the
     version; the answer is the request as it is then."""
     actor, referral = _request(request, public_id, side)
-    values = payload.model_dump(exclude={"version"})
-    step(actor=actor, referral=referral, expected_version=payload.version, **values)
+    versioned_step(step, payload, actor=actor, referral=referral)
     return _request_out(actor, referral)
 
 
@@ -145,52 +145,36 @@ def request_detail(request: HttpRequest, public_id: PublicId) -> Any:
     return _request_out(actor, referral)
 
 
-@_route(
-    "POST",
-    "/{uuid:public_id}/request/send",
-    RequestOut,
-    "referrals_request_send",
-    auth=member_auth(Action.REFERRAL_SEND),
+# The steps, which differ only in data: (name, who may, side, service, payload).
+_STEPS = (
+    ("send", Action.REFERRAL_SEND, "sender", requests.request_send, SendIn),
+    ("acknowledge", Action.REFERRAL_RESPOND, "receiver", requests.request_acknowledge, VersionIn),
+    ("answer", Action.REFERRAL_RESPOND, "receiver", requests.request_answer, AnswerIn),
+    ("decline", Action.REFERRAL_RESPOND, "receiver", requests.request_decline, ReasonIn),
 )
-def request_send(request: HttpRequest, public_id: PublicId, payload: SendIn) -> Any:
-    """Send a drafted request (the gate decides what travels)"""
-    return _step(request, public_id, "sender", requests.request_send, payload)
-
-
-@_route(
-    "POST",
-    "/{uuid:public_id}/request/acknowledge",
-    RequestOut,
-    "referrals_request_acknowledge",
-    auth=member_auth(Action.REFERRAL_RESPOND),
-)
-def request_acknowledge(request: HttpRequest, public_id: PublicId, payload: VersionIn) -> Any:
-    """Acknowledge a request received"""
-    return _step(request, public_id, "receiver", requests.request_acknowledge, payload)
-
-
-@_route(
-    "POST",
-    "/{uuid:public_id}/request/answer",
-    RequestOut,
-    "referrals_request_answer",
-    auth=member_auth(Action.REFERRAL_RESPOND),
-)
-def request_answer(request: HttpRequest, public_id: PublicId, payload: AnswerIn) -> Any:
-    """Answer a request received"""
-    return _step(request, public_id, "receiver", requests.request_answer, payload)
-
-
-@_route(
-    "POST",
-    "/{uuid:public_id}/request/decline",
-    RequestOut,
-    "referrals_request_decline",
-    auth=member_auth(Action.REFERRAL_RESPOND),
-)
-def request_decline(request: HttpRequest, public_id: PublicId, payload: ReasonIn) -> Any:
-    """Decline a request received, with the reason"""
-    return _step(request, public_id, "receiver", requests.request_decline, payload)
+_STEP_SUMMARIES = {
+    "send": "Send a drafted request (the gate decides what travels)",
+    "acknowledge": "Acknowledge a request received",
+    "answer": "Answer a request received",
+    "decline": "Decline a request received, with the reason",
+}
+for _tail, _action, _side, _take, _schema in _STEPS:
+    _route(
+        "POST",
+        f"/{{uuid:public_id}}/request/{_tail}",
+        RequestOut,
+        f"referrals_request_{_tail}",
+        auth=member_auth(_action),
+    )(
+        payload_view(
+            f"request_{_tail}",
+            _STEP_SUMMARIES[_tail],
+            partial(_step, side=_side, step=_take),
+            module=__name__,
+            public_id=PublicId,
+            payload=_schema,
+        )
+    )
 
 
 @_route(
