@@ -11,16 +11,9 @@ from ninja.params.functions import Query as QueryParam
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action
-from opentrm.cases import selectors, services
+from opentrm.cases import schemas, selectors, services
 from opentrm.cases.access import access_case, may_record_consent, require_widening
 from opentrm.cases.models import Case, ConsentRecord
-from opentrm.cases.schemas import (
-    CaseIn,
-    CaseOut,
-    CasePageOut,
-    ConsentIn,
-    ConsentOut,
-)
 from opentrm.cases.sharing import prime_sharing
 from opentrm.core.api import Routes
 from opentrm.core.schemas import CASE_WORK_ERRORS, MAX_PAGE, PublicId
@@ -34,7 +27,7 @@ _route = Routes(router, _ERRORS)
 PAGE_SIZE = 50
 
 
-@_route("GET", "/", CasePageOut, "cases_list")
+@_route("GET", "/", schemas.CasePageOut, "cases_list")
 def case_list(
     request: HttpRequest, page: int = QueryParam(1, ge=1, le=MAX_PAGE), mine: bool = False
 ) -> Any:
@@ -57,13 +50,13 @@ def case_list(
 @_route(
     "POST",
     "/",
-    CaseOut,
+    schemas.CaseOut,
     "cases_register",
     status=201,
-    also={200: CaseOut},
+    also={200: schemas.CaseOut},
     auth=member_auth(Action.CASE_REGISTER),
 )
-def case_register(request: HttpRequest, payload: CaseIn) -> Any:
+def case_register(request: HttpRequest, payload: schemas.CaseIn) -> Any:
     """Register a presumed victim (idempotent with a client-generated public_id)"""
     actor = acting(request)
     existed = (
@@ -86,7 +79,7 @@ def case_register(request: HttpRequest, payload: CaseIn) -> Any:
     return Status(200 if existed else 201, view)
 
 
-@_route("GET", "/{public_id}", CaseOut, "cases_detail")
+@_route("GET", "/{public_id}", schemas.CaseOut, "cases_detail")
 def case_detail(request: HttpRequest, public_id: PublicId) -> Any:
     """One case, with the field groups the caller may see of it"""
     actor = acting(request)
@@ -94,7 +87,7 @@ def case_detail(request: HttpRequest, public_id: PublicId) -> Any:
     return selectors.case_detail(actor=actor, case=case, via="api")
 
 
-@_route("GET", "/{public_id}/consents", list[ConsentOut], "cases_consents")
+@_route("GET", "/{public_id}/consents", list[schemas.ConsentOut], "cases_consents")
 def consent_list(request: HttpRequest, public_id: PublicId) -> Any:
     """The case's consent register"""
     actor = acting(request)
@@ -105,12 +98,12 @@ def consent_list(request: HttpRequest, public_id: PublicId) -> Any:
 @_route(
     "POST",
     "/{public_id}/consents",
-    ConsentOut,
+    schemas.ConsentOut,
     "cases_consent_record",
     status=201,
     auth=member_auth(Action.CONSENT_RECORD),
 )
-def consent_record(request: HttpRequest, public_id: PublicId, payload: ConsentIn) -> Any:
+def consent_record(request: HttpRequest, public_id: PublicId, payload: schemas.ConsentIn) -> Any:
     """Record a consent decision"""
     actor = acting(request)
     case = access_case(actor, public_id)
@@ -151,7 +144,7 @@ def consent_record(request: HttpRequest, public_id: PublicId, payload: ConsentIn
 @_route(
     "POST",
     "/{public_id}/consents/{consent_id}/withdraw",
-    ConsentOut,
+    schemas.ConsentOut,
     "cases_consent_withdraw",
     auth=member_auth(Action.CONSENT_RECORD),
 )

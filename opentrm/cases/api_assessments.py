@@ -14,6 +14,7 @@ from ninja import Router, Status
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor
+from opentrm.cases import schemas_assessments as schemas
 from opentrm.cases import selectors
 from opentrm.cases.access import access_case
 from opentrm.cases.models import (
@@ -23,22 +24,6 @@ from opentrm.cases.models import (
     Case,
     HealthRecord,
     RiskManagementPlan,
-)
-from opentrm.cases.schemas_assessments import (
-    AcknowledgeIn,
-    ActivityIn,
-    AssessmentIn,
-    AssessmentOut,
-    HealthIn,
-    HealthOut,
-    PlanIn,
-    PlanOut,
-    RiskPlanIn,
-    RiskPlanOut,
-    RiskPlanPageOut,
-    RiskReviewIn,
-    RiskReviewOut,
-    VersionIn,
 )
 from opentrm.cases.services import assessments as assessment_services
 from opentrm.cases.services import plans as plan_services
@@ -80,7 +65,7 @@ def _viewed(actor: Actor, case: Case, view: str) -> None:
 # --- Assessments ------------------------------------------------------------------------------
 
 
-@_route("GET", "/{public_id}/assessments", list[AssessmentOut], "cases_assessments")
+@_route("GET", "/{public_id}/assessments", list[schemas.AssessmentOut], "cases_assessments")
 def assessment_list(
     request: HttpRequest, public_id: PublicId, kind: AssessmentKind | None = None
 ) -> Any:
@@ -93,8 +78,12 @@ def assessment_list(
     return list(assessments.order_by("-assessed_on", "-id"))
 
 
-@_route("POST", "/{public_id}/assessments", AssessmentOut, "cases_assessment_record", status=201)
-def assessment_record(request: HttpRequest, public_id: PublicId, payload: AssessmentIn) -> Any:
+@_route(
+    "POST", "/{public_id}/assessments", schemas.AssessmentOut, "cases_assessment_record", status=201
+)
+def assessment_record(
+    request: HttpRequest, public_id: PublicId, payload: schemas.AssessmentIn
+) -> Any:
     """Record an assessment (only the fields of its kind)"""
     case = _case(request, public_id, edit=True)
     assessment = assessment_services.assessment_record(
@@ -120,7 +109,7 @@ def assessment_record(request: HttpRequest, public_id: PublicId, payload: Assess
 _NO_HEALTH = dict.fromkeys(assessment_services.HEALTH_FIELDS, "") | {"version": 0}
 
 
-@_route("GET", "/{public_id}/health", HealthOut, "cases_health")
+@_route("GET", "/{public_id}/health", schemas.HealthOut, "cases_health")
 def health_detail(request: HttpRequest, public_id: PublicId) -> Any:
     """The health record (restricted; every read is audited)"""
     case = _case(request, public_id, health=True, edit=False)
@@ -129,8 +118,8 @@ def health_detail(request: HttpRequest, public_id: PublicId) -> Any:
     return record or _NO_HEALTH
 
 
-@_route("PUT", "/{public_id}/health", HealthOut, "cases_health_update")
-def health_update(request: HttpRequest, public_id: PublicId, payload: HealthIn) -> Any:
+@_route("PUT", "/{public_id}/health", schemas.HealthOut, "cases_health_update")
+def health_update(request: HttpRequest, public_id: PublicId, payload: schemas.HealthIn) -> Any:
     """Replace the health record (send the version you read; 0 when there was none)"""
     case = _case(request, public_id, health=True, edit=True)
     record = assessment_services.health_update(
@@ -145,7 +134,7 @@ def health_update(request: HttpRequest, public_id: PublicId, payload: HealthIn) 
 # --- The assistance plan ----------------------------------------------------------------------
 
 
-def _activities(rows: list[ActivityIn]) -> list[plan_services.ActivityData]:
+def _activities(rows: list[schemas.ActivityIn]) -> list[plan_services.ActivityData]:
     ids = {row.provider_id for row in rows if row.provider_id is not None}
     providers = Organisation.objects.in_bulk(ids)
     errors = [
@@ -175,7 +164,7 @@ def _plan(case: Case, plan_id: int) -> AssistancePlan:
     return plan
 
 
-@_route("GET", "/{public_id}/plans", list[PlanOut], "cases_plans")
+@_route("GET", "/{public_id}/plans", list[schemas.PlanOut], "cases_plans")
 def plan_list(request: HttpRequest, public_id: PublicId) -> Any:
     """The individual assistance plan's revisions, newest first"""
     case = _case(request, public_id, edit=False)
@@ -190,8 +179,8 @@ def plan_list(request: HttpRequest, public_id: PublicId) -> Any:
     return plans
 
 
-@_route("POST", "/{public_id}/plans", PlanOut, "cases_plan_draft", status=201)
-def plan_draft(request: HttpRequest, public_id: PublicId, payload: PlanIn) -> Any:
+@_route("POST", "/{public_id}/plans", schemas.PlanOut, "cases_plan_draft", status=201)
+def plan_draft(request: HttpRequest, public_id: PublicId, payload: schemas.PlanIn) -> Any:
     """Draft a plan (while one is active, revise it in the web interface)"""
     case = _case(request, public_id, edit=True)
     plan = plan_services.plan_draft(
@@ -204,9 +193,11 @@ def plan_draft(request: HttpRequest, public_id: PublicId, payload: PlanIn) -> An
     return Status(201, _plan(case, plan.pk))
 
 
-@_route("POST", "/{public_id}/plans/{plan_id}/acknowledge", PlanOut, "cases_plan_acknowledge")
+@_route(
+    "POST", "/{public_id}/plans/{plan_id}/acknowledge", schemas.PlanOut, "cases_plan_acknowledge"
+)
 def plan_acknowledge(
-    request: HttpRequest, public_id: PublicId, plan_id: int, payload: AcknowledgeIn
+    request: HttpRequest, public_id: PublicId, plan_id: int, payload: schemas.AcknowledgeIn
 ) -> Any:
     """Record that the person acknowledged the draft"""
     case = _case(request, public_id, edit=True)
@@ -221,9 +212,9 @@ def plan_acknowledge(
     return plan
 
 
-@_route("POST", "/{public_id}/plans/{plan_id}/activate", PlanOut, "cases_plan_activate")
+@_route("POST", "/{public_id}/plans/{plan_id}/activate", schemas.PlanOut, "cases_plan_activate")
 def plan_activate(
-    request: HttpRequest, public_id: PublicId, plan_id: int, payload: VersionIn
+    request: HttpRequest, public_id: PublicId, plan_id: int, payload: schemas.VersionIn
 ) -> Any:
     """Put the draft into force: refused (422, with every reason) until the person acknowledged
     it and consent to implement it is in force"""
@@ -242,7 +233,7 @@ def plan_activate(
 # --- The risk management plan -----------------------------------------------------------------
 
 
-@_route("GET", "/{public_id}/risk-plan", RiskPlanPageOut, "cases_risk_plan")
+@_route("GET", "/{public_id}/risk-plan", schemas.RiskPlanPageOut, "cases_risk_plan")
 def risk_plan_detail(request: HttpRequest, public_id: PublicId) -> Any:
     """The risk management plan and its reviews (plan is null when there is none)"""
     case = _case(request, public_id, edit=False)
@@ -251,8 +242,8 @@ def risk_plan_detail(request: HttpRequest, public_id: PublicId) -> Any:
     return {"plan": plan}
 
 
-@_route("PUT", "/{public_id}/risk-plan", RiskPlanOut, "cases_risk_plan_save")
-def risk_plan_save(request: HttpRequest, public_id: PublicId, payload: RiskPlanIn) -> Any:
+@_route("PUT", "/{public_id}/risk-plan", schemas.RiskPlanOut, "cases_risk_plan_save")
+def risk_plan_save(request: HttpRequest, public_id: PublicId, payload: schemas.RiskPlanIn) -> Any:
     """Write the risk management plan (send the version you read; 0 when there was none)"""
     case = _case(request, public_id, edit=True)
     return plan_services.risk_plan_save(
@@ -267,9 +258,15 @@ def risk_plan_save(request: HttpRequest, public_id: PublicId, payload: RiskPlanI
 
 
 @_route(
-    "POST", "/{public_id}/risk-plan/reviews", RiskReviewOut, "cases_risk_plan_review", status=201
+    "POST",
+    "/{public_id}/risk-plan/reviews",
+    schemas.RiskReviewOut,
+    "cases_risk_plan_review",
+    status=201,
 )
-def risk_plan_review(request: HttpRequest, public_id: PublicId, payload: RiskReviewIn) -> Any:
+def risk_plan_review(
+    request: HttpRequest, public_id: PublicId, payload: schemas.RiskReviewIn
+) -> Any:
     """Record a review; the next review falls review_every_days after it"""
     case = _case(request, public_id, edit=True)
     plan = RiskManagementPlan.objects.filter(case=case).first()
@@ -285,7 +282,7 @@ def risk_plan_review(request: HttpRequest, public_id: PublicId, payload: RiskRev
     )
     return Status(
         201,
-        RiskReviewOut(
+        schemas.RiskReviewOut(
             id=review.pk,
             reviewed_on=review.reviewed_on,
             with_person=review.with_person,

@@ -16,19 +16,10 @@ from ninja.files import UploadedFile
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.models import User
 from opentrm.accounts.policy import Action
+from opentrm.cases import schemas_documents as schemas
 from opentrm.cases import selectors
 from opentrm.cases.access import access_case, require_widening
 from opentrm.cases.models import CaseDocument, CaseParticipant
-from opentrm.cases.schemas_documents import (
-    CaseManagerIn,
-    ConsentTakerIn,
-    DocumentOut,
-    NoteIn,
-    NoteOut,
-    ParticipantIn,
-    ParticipantOut,
-    TimelineEntryOut,
-)
 from opentrm.cases.services import documents as document_services
 from opentrm.cases.services import notes as note_services
 from opentrm.cases.services import participants as participant_services
@@ -47,7 +38,7 @@ LIST_LIMIT = 500
 # --- Documents ---------------------------------------------------------------------------------
 
 
-@_route("GET", "/{public_id}/documents", list[DocumentOut], "cases_documents")
+@_route("GET", "/{public_id}/documents", list[schemas.DocumentOut], "cases_documents")
 def document_list(request: HttpRequest, public_id: PublicId) -> Any:
     """The case's documents in the field groups the caller may see (metadata only)"""
     actor = acting(request)
@@ -62,7 +53,7 @@ def document_list(request: HttpRequest, public_id: PublicId) -> Any:
 @_route(
     "POST",
     "/{public_id}/documents",
-    DocumentOut,
+    schemas.DocumentOut,
     "cases_document_upload",
     status=201,
     auth=member_auth(Action.DOCUMENT_ADD),
@@ -111,7 +102,7 @@ def document_download(request: HttpRequest, public_id: PublicId, document_id: st
 # --- Notes -------------------------------------------------------------------------------------
 
 
-@_route("GET", "/{public_id}/notes", list[NoteOut], "cases_notes")
+@_route("GET", "/{public_id}/notes", list[schemas.NoteOut], "cases_notes")
 def note_list(request: HttpRequest, public_id: PublicId) -> Any:
     """The notes the caller may read (their field group), newest first"""
     actor = acting(request)
@@ -124,12 +115,12 @@ def note_list(request: HttpRequest, public_id: PublicId) -> Any:
 @_route(
     "POST",
     "/{public_id}/notes",
-    NoteOut,
+    schemas.NoteOut,
     "cases_note_add",
     status=201,
     auth=member_auth(Action.NOTE_ADD),
 )
-def note_add(request: HttpRequest, public_id: PublicId, payload: NoteIn) -> Any:
+def note_add(request: HttpRequest, public_id: PublicId, payload: schemas.NoteIn) -> Any:
     """Add a note, for every organisation on the case or for the caller's only"""
     actor = acting(request)
     case = access_case(actor, public_id)
@@ -146,7 +137,7 @@ def note_add(request: HttpRequest, public_id: PublicId, payload: NoteIn) -> Any:
 # --- The timeline ------------------------------------------------------------------------------
 
 
-@_route("GET", "/{public_id}/timeline", list[TimelineEntryOut], "cases_timeline")
+@_route("GET", "/{public_id}/timeline", list[schemas.TimelineEntryOut], "cases_timeline")
 def timeline(request: HttpRequest, public_id: PublicId) -> Any:
     """What happened on the case, newest first (at most 500 entries)"""
     actor = acting(request)
@@ -161,7 +152,7 @@ def timeline(request: HttpRequest, public_id: PublicId) -> Any:
 # --- The organisations on the case -------------------------------------------------------------
 
 
-@_route("GET", "/{public_id}/participants", list[ParticipantOut], "cases_participants")
+@_route("GET", "/{public_id}/participants", list[schemas.ParticipantOut], "cases_participants")
 def participant_list(request: HttpRequest, public_id: PublicId) -> Any:
     """The organisations taking part in the case, with their case managers"""
     actor = acting(request)
@@ -172,12 +163,14 @@ def participant_list(request: HttpRequest, public_id: PublicId) -> Any:
 @_route(
     "POST",
     "/{public_id}/participants",
-    ParticipantOut,
+    schemas.ParticipantOut,
     "cases_participant_add",
     status=201,
     auth=member_auth(Action.CASE_PARTICIPANTS_MANAGE),
 )
-def participant_add(request: HttpRequest, public_id: PublicId, payload: ParticipantIn) -> Any:
+def participant_add(
+    request: HttpRequest, public_id: PublicId, payload: schemas.ParticipantIn
+) -> Any:
     """Add an organisation of the case's country (case managers of the owner only)"""
     actor = acting(request)
     case = access_case(actor, public_id)
@@ -204,12 +197,12 @@ def participant_add(request: HttpRequest, public_id: PublicId, payload: Particip
 @_route(
     "POST",
     "/{public_id}/participants/{participant_id}/case-manager",
-    ParticipantOut,
+    schemas.ParticipantOut,
     "cases_participant_case_manager",
     auth=member_auth(Action.CASE_PARTICIPANTS_MANAGE),
 )
 def participant_case_manager(
-    request: HttpRequest, public_id: PublicId, participant_id: int, payload: CaseManagerIn
+    request: HttpRequest, public_id: PublicId, participant_id: int, payload: schemas.CaseManagerIn
 ) -> Any:
     """Name the case manager of your own organisation on the case"""
     actor = acting(request)
@@ -236,12 +229,12 @@ def participant_case_manager(
 @_route(
     "POST",
     "/{public_id}/participants/{participant_id}/consent-taker",
-    ParticipantOut,
+    schemas.ParticipantOut,
     "cases_participant_consent_taker",
     auth=member_auth(Action.CASE_PARTICIPANTS_MANAGE),
 )
 def participant_consent_taker(
-    request: HttpRequest, public_id: PublicId, participant_id: int, payload: ConsentTakerIn
+    request: HttpRequest, public_id: PublicId, participant_id: int, payload: schemas.ConsentTakerIn
 ) -> Any:
     """Name or un-name an organisation as consent-taker (case managers of the owner only)"""
     actor = acting(request)

@@ -18,23 +18,10 @@ from ninja import Router, Status
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.cases import schemas_services as schemas
 from opentrm.cases import selectors
 from opentrm.cases.access import access_case
 from opentrm.cases.models import Case, CaseService, Hearing, NoContactPerson, Proceeding
-from opentrm.cases.schemas_services import (
-    HearingCancelIn,
-    HearingIn,
-    HearingOut,
-    NoContactIn,
-    NoContactOut,
-    NoContactRemoveIn,
-    ProceedingIn,
-    ProceedingOut,
-    ProceedingPatch,
-    ServiceIn,
-    ServiceOut,
-    ServicePatch,
-)
 from opentrm.cases.services import proceedings as proceeding_services
 from opentrm.cases.services import service_delivery
 from opentrm.core.api import Routes, api_field_names, patch_changes
@@ -124,7 +111,7 @@ def _service_objects(case: Case, fields: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-@_route("GET", "/{public_id}/services", list[ServiceOut], "cases_services")
+@_route("GET", "/{public_id}/services", list[schemas.ServiceOut], "cases_services")
 def service_list(request: HttpRequest, public_id: PublicId) -> Any:
     """The services offered to the person (ASSISTANCE field group)"""
     case = _case(request, public_id, FieldGroup.ASSISTANCE, edit=False)
@@ -132,8 +119,8 @@ def service_list(request: HttpRequest, public_id: PublicId) -> Any:
     return list(services.order_by("-offered_on", "-id"))
 
 
-@_route("POST", "/{public_id}/services", ServiceOut, "cases_service_create", status=201)
-def service_create(request: HttpRequest, public_id: PublicId, payload: ServiceIn) -> Any:
+@_route("POST", "/{public_id}/services", schemas.ServiceOut, "cases_service_create", status=201)
+def service_create(request: HttpRequest, public_id: PublicId, payload: schemas.ServiceIn) -> Any:
     """Record a service offered to the person"""
     actor, case = _acting_on(request, public_id, FieldGroup.ASSISTANCE)
     values = _service_objects(case, payload.model_dump())
@@ -148,9 +135,9 @@ def service_create(request: HttpRequest, public_id: PublicId, payload: ServiceIn
     return Status(201, service)
 
 
-@_route("PATCH", "/{public_id}/services/{service_id}", ServiceOut, "cases_service_update")
+@_route("PATCH", "/{public_id}/services/{service_id}", schemas.ServiceOut, "cases_service_update")
 def service_update(
-    request: HttpRequest, public_id: PublicId, service_id: int, payload: ServicePatch
+    request: HttpRequest, public_id: PublicId, service_id: int, payload: schemas.ServicePatch
 ) -> Any:
     """Change a service: correct it, or move it on (accepted, delivered, refused)"""
     actor, case, service = _child(
@@ -170,15 +157,19 @@ def service_update(
 # --- Proceedings ---------------------------------------------------------------------------------
 
 
-@_route("GET", "/{public_id}/proceedings", list[ProceedingOut], "cases_proceedings")
+@_route("GET", "/{public_id}/proceedings", list[schemas.ProceedingOut], "cases_proceedings")
 def proceeding_list(request: HttpRequest, public_id: PublicId) -> Any:
     """Civil and criminal proceedings per country (PROCEEDINGS field group)"""
     case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=False)
     return list(Proceeding.objects.filter(case=case))
 
 
-@_route("POST", "/{public_id}/proceedings", ProceedingOut, "cases_proceeding_create", status=201)
-def proceeding_create(request: HttpRequest, public_id: PublicId, payload: ProceedingIn) -> Any:
+@_route(
+    "POST", "/{public_id}/proceedings", schemas.ProceedingOut, "cases_proceeding_create", status=201
+)
+def proceeding_create(
+    request: HttpRequest, public_id: PublicId, payload: schemas.ProceedingIn
+) -> Any:
     """Record proceedings in a country (one per case, country and kind)"""
     actor, case = _acting_on(request, public_id, FieldGroup.PROCEEDINGS)
     values = payload.model_dump()
@@ -193,10 +184,13 @@ def proceeding_create(request: HttpRequest, public_id: PublicId, payload: Procee
 
 
 @_route(
-    "PATCH", "/{public_id}/proceedings/{proceeding_id}", ProceedingOut, "cases_proceeding_update"
+    "PATCH",
+    "/{public_id}/proceedings/{proceeding_id}",
+    schemas.ProceedingOut,
+    "cases_proceeding_update",
 )
 def proceeding_update(
-    request: HttpRequest, public_id: PublicId, proceeding_id: int, payload: ProceedingPatch
+    request: HttpRequest, public_id: PublicId, proceeding_id: int, payload: schemas.ProceedingPatch
 ) -> Any:
     """Change the answers about a set of proceedings"""
     actor, _case, proceeding = _child(
@@ -211,7 +205,7 @@ def proceeding_update(
 # --- The no-contact list -------------------------------------------------------------------------
 
 
-@_route("GET", "/{public_id}/no-contact", list[NoContactOut], "cases_no_contact")
+@_route("GET", "/{public_id}/no-contact", list[schemas.NoContactOut], "cases_no_contact")
 def no_contact_list(
     request: HttpRequest, public_id: PublicId, include_removed: bool = False
 ) -> Any:
@@ -223,8 +217,8 @@ def no_contact_list(
     return list(entries)
 
 
-@_route("POST", "/{public_id}/no-contact", NoContactOut, "cases_no_contact_add", status=201)
-def no_contact_add(request: HttpRequest, public_id: PublicId, payload: NoContactIn) -> Any:
+@_route("POST", "/{public_id}/no-contact", schemas.NoContactOut, "cases_no_contact_add", status=201)
+def no_contact_add(request: HttpRequest, public_id: PublicId, payload: schemas.NoContactIn) -> Any:
     """Put someone on the no-contact list"""
     actor, case = _acting_on(request, public_id, FieldGroup.PROCEEDINGS)
     entry = proceeding_services.no_contact_add(
@@ -234,10 +228,13 @@ def no_contact_add(request: HttpRequest, public_id: PublicId, payload: NoContact
 
 
 @_route(
-    "POST", "/{public_id}/no-contact/{entry_id}/remove", NoContactOut, "cases_no_contact_remove"
+    "POST",
+    "/{public_id}/no-contact/{entry_id}/remove",
+    schemas.NoContactOut,
+    "cases_no_contact_remove",
 )
 def no_contact_remove(
-    request: HttpRequest, public_id: PublicId, entry_id: int, payload: NoContactRemoveIn
+    request: HttpRequest, public_id: PublicId, entry_id: int, payload: schemas.NoContactRemoveIn
 ) -> Any:
     """Take someone off the no-contact list, with a reason"""
     actor, _case, entry = _child(
@@ -249,7 +246,7 @@ def no_contact_remove(
 # --- Interviews and hearings ---------------------------------------------------------------------
 
 
-@_route("GET", "/{public_id}/hearings", list[HearingOut], "cases_hearings")
+@_route("GET", "/{public_id}/hearings", list[schemas.HearingOut], "cases_hearings")
 def hearing_list(request: HttpRequest, public_id: PublicId) -> Any:
     """Interviews and hearings of the person, cancelled ones included (PROCEEDINGS)"""
     case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=False)
@@ -260,7 +257,7 @@ def hearing_list(request: HttpRequest, public_id: PublicId) -> Any:
 @_route(
     "POST",
     "/{public_id}/hearings",
-    HearingOut,
+    schemas.HearingOut,
     "cases_hearing_schedule",
     status=201,
     description=(
@@ -270,7 +267,7 @@ def hearing_list(request: HttpRequest, public_id: PublicId) -> Any:
         "consent to a video-recorded interview."
     ),
 )
-def hearing_schedule(request: HttpRequest, public_id: PublicId, payload: HearingIn) -> Any:
+def hearing_schedule(request: HttpRequest, public_id: PublicId, payload: schemas.HearingIn) -> Any:
     """Schedule an interview or hearing (no-contact and video-consent rules apply)"""
     actor, case = _acting_on(request, public_id, FieldGroup.PROCEEDINGS)
     errors: dict[str, str] = {}
@@ -304,9 +301,11 @@ def hearing_schedule(request: HttpRequest, public_id: PublicId, payload: Hearing
     return Status(201, hearing)
 
 
-@_route("POST", "/{public_id}/hearings/{hearing_id}/cancel", HearingOut, "cases_hearing_cancel")
+@_route(
+    "POST", "/{public_id}/hearings/{hearing_id}/cancel", schemas.HearingOut, "cases_hearing_cancel"
+)
 def hearing_cancel(
-    request: HttpRequest, public_id: PublicId, hearing_id: int, payload: HearingCancelIn
+    request: HttpRequest, public_id: PublicId, hearing_id: int, payload: schemas.HearingCancelIn
 ) -> Any:
     """Cancel an interview or hearing (it stays on record as cancelled)"""
     actor, _case, hearing = _child(request, public_id, FieldGroup.PROCEEDINGS, Hearing, hearing_id)

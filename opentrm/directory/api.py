@@ -17,21 +17,9 @@ from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor
 from opentrm.core.api import Routes
 from opentrm.core.schemas import ErrorOut, PageNumberPagination
-from opentrm.directory import selectors, services
+from opentrm.directory import schemas, selectors, services
 from opentrm.directory.access import access_contact_point, access_country, access_organisation
 from opentrm.directory.models import Country, Function, Organisation, Responsibility
-from opentrm.directory.schemas import (
-    ContactListRowOut,
-    ContactPointIn,
-    ContactPointOut,
-    ContactPointPatch,
-    CountryOut,
-    OrganisationDetailOut,
-    OrganisationFilters,
-    OrganisationIn,
-    OrganisationOut,
-    OrganisationPatch,
-)
 from opentrm.directory.selectors import ContactListRow
 
 router = Router(tags=["directory"], auth=member_auth(Action.DIRECTORY_VIEW))
@@ -81,14 +69,17 @@ def _country(code: str) -> Country:
 # --- reads -------------------------------------------------------------------------------------
 
 
-@_read_route("GET", "/countries", list[CountryOut], "directory_countries")
+@_read_route("GET", "/countries", list[schemas.CountryOut], "directory_countries")
 def country_list(request: HttpRequest) -> Any:
     """Countries, with the number of organisations in each"""
     return selectors.country_list(actor=acting(request))
 
 
 @_read_route(
-    "GET", "/countries/{code}/contact-list", list[ContactListRowOut], "directory_contact_list"
+    "GET",
+    "/countries/{code}/contact-list",
+    list[schemas.ContactListRowOut],
+    "directory_contact_list",
 )
 def contact_list(request: HttpRequest, code: str, function: Query[Function | None] = None) -> Any:
     """A country's contact list: who answers for each TRM procedure and function"""
@@ -100,9 +91,9 @@ def contact_list(request: HttpRequest, code: str, function: Query[Function | Non
     return rows
 
 
-@_read_route("GET", "/organisations", list[OrganisationOut], "directory_organisations")
+@_read_route("GET", "/organisations", list[schemas.OrganisationOut], "directory_organisations")
 @paginate(PageNumberPagination, max_page_size=200)
-def organisation_list(request: HttpRequest, filters: Query[OrganisationFilters]) -> Any:
+def organisation_list(request: HttpRequest, filters: Query[schemas.OrganisationFilters]) -> Any:
     """Search organisations"""
     return selectors.organisation_list(
         actor=acting(request),
@@ -116,7 +107,10 @@ def organisation_list(request: HttpRequest, filters: Query[OrganisationFilters])
 
 
 @_read_route(
-    "GET", "/organisations/{organisation_id}", OrganisationDetailOut, "directory_organisation"
+    "GET",
+    "/organisations/{organisation_id}",
+    schemas.OrganisationDetailOut,
+    "directory_organisation",
 )
 def organisation_detail(request: HttpRequest, organisation_id: int) -> Any:
     """One organisation with its contact points and responsibilities"""
@@ -125,7 +119,7 @@ def organisation_detail(request: HttpRequest, organisation_id: int) -> Any:
 
 
 @_read_route(
-    "GET", "/contact-points/{contact_point_id}", ContactPointOut, "directory_contact_point"
+    "GET", "/contact-points/{contact_point_id}", schemas.ContactPointOut, "directory_contact_point"
 )
 def contact_point_detail(request: HttpRequest, contact_point_id: int) -> Any:
     """One contact point with its channels and languages"""
@@ -138,12 +132,12 @@ def contact_point_detail(request: HttpRequest, contact_point_id: int) -> Any:
 @_write_route(
     "POST",
     "/organisations",
-    OrganisationDetailOut,
+    schemas.OrganisationDetailOut,
     "directory_organisation_create",
     status=201,
     auth=EDITORS,
 )
-def organisation_create(request: HttpRequest, payload: OrganisationIn) -> Any:
+def organisation_create(request: HttpRequest, payload: schemas.OrganisationIn) -> Any:
     """Add an organisation (editors of its country)"""
     actor = acting(request)
     values = payload.values(exclude={"country", "parent"})
@@ -159,12 +153,12 @@ def organisation_create(request: HttpRequest, payload: OrganisationIn) -> Any:
 @_write_route(
     "PATCH",
     "/organisations/{organisation_id}",
-    OrganisationDetailOut,
+    schemas.OrganisationDetailOut,
     "directory_organisation_update",
     auth=EDITORS,
 )
 def organisation_update(
-    request: HttpRequest, organisation_id: int, payload: OrganisationPatch
+    request: HttpRequest, organisation_id: int, payload: schemas.OrganisationPatch
 ) -> Any:
     """Change an organisation (send the version you read)"""
     actor = acting(request)
@@ -181,7 +175,7 @@ def organisation_update(
 @_write_route(
     "POST",
     "/organisations/{organisation_id}/verify",
-    OrganisationDetailOut,
+    schemas.OrganisationDetailOut,
     "directory_organisation_verify",
     auth=EDITORS,
 )
@@ -196,13 +190,13 @@ def organisation_verify(request: HttpRequest, organisation_id: int) -> Any:
 @_write_route(
     "POST",
     "/organisations/{organisation_id}/contact-points",
-    ContactPointOut,
+    schemas.ContactPointOut,
     "directory_contact_point_create",
     status=201,
     auth=EDITORS,
 )
 def contact_point_create(
-    request: HttpRequest, organisation_id: int, payload: ContactPointIn
+    request: HttpRequest, organisation_id: int, payload: schemas.ContactPointIn
 ) -> Any:
     """Add a contact point to an organisation"""
     actor = acting(request)
@@ -220,12 +214,12 @@ def contact_point_create(
 @_write_route(
     "PATCH",
     "/contact-points/{contact_point_id}",
-    ContactPointOut,
+    schemas.ContactPointOut,
     "directory_contact_point_update",
     auth=EDITORS,
 )
 def contact_point_update(
-    request: HttpRequest, contact_point_id: int, payload: ContactPointPatch
+    request: HttpRequest, contact_point_id: int, payload: schemas.ContactPointPatch
 ) -> Any:
     """Change a contact point (send the version you read)"""
     actor = acting(request)
@@ -244,7 +238,7 @@ def contact_point_update(
 @_write_route(
     "POST",
     "/contact-points/{contact_point_id}/verify",
-    ContactPointOut,
+    schemas.ContactPointOut,
     "directory_contact_point_verify",
     auth=EDITORS,
 )

@@ -21,17 +21,10 @@ from opentrm.cases.sharing import prime_sharing
 from opentrm.core.api import Routes, payload_view, versioned_step
 from opentrm.core.schemas import CASE_WORK_ERRORS, MAX_PAGE, own_fields
 from opentrm.directory.models import Organisation
+from opentrm.referrals import schemas_national as schemas
 from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral, is_sender
 from opentrm.referrals.models import Referral
-from opentrm.referrals.schemas_national import (
-    NationalReferralIn,
-    PreviewOut,
-    ReferralOut,
-    ReferralPageOut,
-    ReferralReasonIn,
-    ReferralStepIn,
-)
 from opentrm.referrals.services import national
 
 router = Router(tags=["referrals"], auth=member_auth(Action.CASE_VIEW))
@@ -50,7 +43,7 @@ def _referral_out(
     """What ``ReferralOut`` reads: the referral's own fields, and what the caller may see."""
     takes_part = referral.case_id in on_case
     return {
-        **own_fields(ReferralOut, referral, besides=_WORKED_OUT),
+        **own_fields(schemas.ReferralOut, referral, besides=_WORKED_OUT),
         "overdue": national.is_overdue(referral),
         "offer": national.minimal_offer(
             referral, shows_person=national.offer_shows_person(actor, referral, on_case=takes_part)
@@ -78,7 +71,7 @@ def _cases_taken_part(actor: Actor, referrals: list[Referral]) -> set[int]:
     )
 
 
-@_route("GET", "/", ReferralPageOut, "referrals_list")
+@_route("GET", "/", schemas.ReferralPageOut, "referrals_list")
 def referral_list(
     request: HttpRequest,
     box: str = "inbox",
@@ -118,7 +111,13 @@ def referral_list(
     }
 
 
-@_route("GET", "/preview", PreviewOut, "referrals_preview", auth=member_auth(Action.REFERRAL_SEND))
+@_route(
+    "GET",
+    "/preview",
+    schemas.PreviewOut,
+    "referrals_preview",
+    auth=member_auth(Action.REFERRAL_SEND),
+)
 def referral_preview(request: HttpRequest, case: uuid.UUID, receiver: int) -> Any:
     """What a receiver would see of a case referred to it: the minimal offer, and after acceptance
     the shared groups, or what is missing"""
@@ -147,9 +146,14 @@ def referral_preview(request: HttpRequest, case: uuid.UUID, receiver: int) -> An
 
 
 @_route(
-    "POST", "/", ReferralOut, "referrals_create", status=201, auth=member_auth(Action.REFERRAL_SEND)
+    "POST",
+    "/",
+    schemas.ReferralOut,
+    "referrals_create",
+    status=201,
+    auth=member_auth(Action.REFERRAL_SEND),
 )
-def referral_create(request: HttpRequest, payload: NationalReferralIn) -> Any:
+def referral_create(request: HttpRequest, payload: schemas.NationalReferralIn) -> Any:
     """Refer a case to an organisation of the same country, and send it"""
     actor = acting(request)
     case = access_case(actor, str(payload.case_public_id))
@@ -171,7 +175,7 @@ def referral_create(request: HttpRequest, payload: NationalReferralIn) -> Any:
     return Status(201, _referral_out(actor, referral, on_case={case.pk}, steps=True))
 
 
-@_route("GET", "/{uuid:public_id}", ReferralOut, "referrals_detail")
+@_route("GET", "/{uuid:public_id}", schemas.ReferralOut, "referrals_detail")
 def referral_detail(request: HttpRequest, public_id: uuid.UUID) -> Any:
     """One referral: before acceptance a receiver sees only the minimal offer"""
     actor = acting(request)
@@ -196,7 +200,7 @@ def _step(
     public_id: uuid.UUID,
     side: Callable[[Actor, uuid.UUID], Referral],
     step: Callable[..., object],
-    payload: ReferralStepIn | ReferralReasonIn,
+    payload: schemas.ReferralStepIn | schemas.ReferralReasonIn,
 ) -> dict[str, Any]:
     """Take ``step`` on the referral from ``side`` (``_receiver``, ``_sender``), with what the
     payload carries besides the version; the answer is the referral as it is then."""
@@ -220,11 +224,29 @@ _STEPS = (
         Action.REFERRAL_RESPOND,
         _receiver,
         national.referral_acknowledge,
-        ReferralStepIn,
+        schemas.ReferralStepIn,
     ),
-    ("accept", Action.REFERRAL_RESPOND, _receiver, national.referral_accept, ReferralStepIn),
-    ("decline", Action.REFERRAL_RESPOND, _receiver, national.referral_decline, ReferralReasonIn),
-    ("withdraw", Action.REFERRAL_SEND, _sender, national.referral_withdraw, ReferralReasonIn),
+    (
+        "accept",
+        Action.REFERRAL_RESPOND,
+        _receiver,
+        national.referral_accept,
+        schemas.ReferralStepIn,
+    ),
+    (
+        "decline",
+        Action.REFERRAL_RESPOND,
+        _receiver,
+        national.referral_decline,
+        schemas.ReferralReasonIn,
+    ),
+    (
+        "withdraw",
+        Action.REFERRAL_SEND,
+        _sender,
+        national.referral_withdraw,
+        schemas.ReferralReasonIn,
+    ),
 )
 _STEP_SUMMARIES = {
     "acknowledge": "The receiver acknowledges the referral",
@@ -236,7 +258,7 @@ for _tail, _action, _side, _take, _schema in _STEPS:
     _route(
         "POST",
         f"/{{uuid:public_id}}/{_tail}",
-        ReferralOut,
+        schemas.ReferralOut,
         f"referrals_{_tail}",
         auth=member_auth(_action),
     )(

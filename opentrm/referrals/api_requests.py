@@ -22,25 +22,10 @@ from opentrm.cases.access import access_case
 from opentrm.core.api import Routes, payload_view, versioned_step
 from opentrm.core.schemas import CASE_WORK_ERRORS, PublicId, own_fields
 from opentrm.directory.models import Organisation
+from opentrm.referrals import schemas_requests as schemas
 from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral, is_receiver, is_sender
 from opentrm.referrals.models import Referral, ReferralKind
-from opentrm.referrals.schemas_requests import (
-    AnswerIn,
-    CalendarIn,
-    CalendarOut,
-    DispatchIn,
-    DispatchOut,
-    ExportsOut,
-    ForwardIn,
-    ReasonIn,
-    RequestIn,
-    RequestOut,
-    SendIn,
-    TimeLimitIn,
-    TimeLimitOut,
-    VersionIn,
-)
 from opentrm.referrals.services import export as export_service
 from opentrm.referrals.services import forwarding, requests, timelines
 from opentrm.referrals.services import settings as settings_service
@@ -73,7 +58,7 @@ def _request_out(actor: Actor, referral: Referral) -> dict[str, Any]:
         else []
     )
     return {
-        **own_fields(RequestOut, referral, besides=_WORKED_OUT),
+        **own_fields(schemas.RequestOut, referral, besides=_WORKED_OUT),
         "forwarded_from": referral.forwarded_from.reference if referral.forwarded_from else None,
         "overdue": timelines.is_overdue(referral),
         "shared_groups": sorted(g.value for g in groups),
@@ -99,7 +84,7 @@ def _step(
     public_id: PublicId,
     side: str,
     step: Callable[..., object],
-    payload: VersionIn,
+    payload: schemas.VersionIn,
 ) -> dict[str, Any]:
     """Take ``step`` on the request from ``side``, with what the payload carries besides the
     version; the answer is the request as it is then."""
@@ -111,12 +96,12 @@ def _step(
 @_route(
     "POST",
     "/requests/",
-    RequestOut,
+    schemas.RequestOut,
     "referrals_request_create",
     status=201,
     auth=member_auth(Action.REFERRAL_SEND),
 )
-def request_create(request: HttpRequest, payload: RequestIn) -> Any:
+def request_create(request: HttpRequest, payload: schemas.RequestIn) -> Any:
     """Draft a transnational request (from a case, or thematic without one)"""
     actor = acting(request)
     case = access_case(actor, str(payload.case_public_id)) if payload.case_public_id else None
@@ -138,7 +123,7 @@ def request_create(request: HttpRequest, payload: RequestIn) -> Any:
     return Status(201, _request_out(actor, referral))
 
 
-@_route("GET", "/{uuid:public_id}/request", RequestOut, "referrals_request_detail")
+@_route("GET", "/{uuid:public_id}/request", schemas.RequestOut, "referrals_request_detail")
 def request_detail(request: HttpRequest, public_id: PublicId) -> Any:
     """A request, with the person's fields the caller may see (audited)"""
     actor, referral = _request(request, public_id, "any")
@@ -147,10 +132,16 @@ def request_detail(request: HttpRequest, public_id: PublicId) -> Any:
 
 # The steps, which differ only in data: (name, who may, side, service, payload).
 _STEPS = (
-    ("send", Action.REFERRAL_SEND, "sender", requests.request_send, SendIn),
-    ("acknowledge", Action.REFERRAL_RESPOND, "receiver", requests.request_acknowledge, VersionIn),
-    ("answer", Action.REFERRAL_RESPOND, "receiver", requests.request_answer, AnswerIn),
-    ("decline", Action.REFERRAL_RESPOND, "receiver", requests.request_decline, ReasonIn),
+    ("send", Action.REFERRAL_SEND, "sender", requests.request_send, schemas.SendIn),
+    (
+        "acknowledge",
+        Action.REFERRAL_RESPOND,
+        "receiver",
+        requests.request_acknowledge,
+        schemas.VersionIn,
+    ),
+    ("answer", Action.REFERRAL_RESPOND, "receiver", requests.request_answer, schemas.AnswerIn),
+    ("decline", Action.REFERRAL_RESPOND, "receiver", requests.request_decline, schemas.ReasonIn),
 )
 _STEP_SUMMARIES = {
     "send": "Send a drafted request (the gate decides what travels)",
@@ -162,7 +153,7 @@ for _tail, _action, _side, _take, _schema in _STEPS:
     _route(
         "POST",
         f"/{{uuid:public_id}}/request/{_tail}",
-        RequestOut,
+        schemas.RequestOut,
         f"referrals_request_{_tail}",
         auth=member_auth(_action),
     )(
@@ -180,12 +171,12 @@ for _tail, _action, _side, _take, _schema in _STEPS:
 @_route(
     "POST",
     "/{uuid:public_id}/forward",
-    RequestOut,
+    schemas.RequestOut,
     "referrals_forward",
     status=201,
     auth=member_auth(Action.REFERRAL_RESPOND),
 )
-def referral_forward(request: HttpRequest, public_id: PublicId, payload: ForwardIn) -> Any:
+def referral_forward(request: HttpRequest, public_id: PublicId, payload: schemas.ForwardIn) -> Any:
     """Forward what reached the focal point to the competent body; returns the new one"""
     actor = acting(request)
     referral = access_referral(actor, str(public_id))
@@ -210,7 +201,7 @@ def referral_forward(request: HttpRequest, public_id: PublicId, payload: Forward
 @_route(
     "GET",
     "/settings/time-limits",
-    list[TimeLimitOut],
+    list[schemas.TimeLimitOut],
     "referrals_time_limits",
     auth=member_auth(Action.CASE_SETTINGS_EDIT),
 )
@@ -223,11 +214,11 @@ def time_limits(request: HttpRequest) -> Any:
 @_route(
     "PUT",
     "/settings/time-limits/{kind}",
-    TimeLimitOut,
+    schemas.TimeLimitOut,
     "referrals_time_limit_set",
     auth=member_auth(Action.CASE_SETTINGS_EDIT),
 )
-def time_limit_set(request: HttpRequest, kind: str, payload: TimeLimitIn) -> Any:
+def time_limit_set(request: HttpRequest, kind: str, payload: schemas.TimeLimitIn) -> Any:
     """Set the time limits of one kind in the coordinator's country"""
     actor = acting(request)
     country = settings_service.settings_country(actor)
@@ -237,9 +228,9 @@ def time_limit_set(request: HttpRequest, kind: str, payload: TimeLimitIn) -> Any
     return timelines.limits_for(country.code, kind)
 
 
-def _calendar_out(country_code: str, record: Any) -> CalendarOut:
+def _calendar_out(country_code: str, record: Any) -> schemas.CalendarOut:
     view = timelines.calendar_from(record)
-    return CalendarOut(
+    return schemas.CalendarOut(
         country=country_code,
         version=record.version if record else 0,
         weekend_days=sorted(view.weekend_days),
@@ -251,7 +242,7 @@ def _calendar_out(country_code: str, record: Any) -> CalendarOut:
 @_route(
     "GET",
     "/settings/calendar",
-    CalendarOut,
+    schemas.CalendarOut,
     "referrals_calendar",
     auth=member_auth(Action.CASE_SETTINGS_EDIT),
 )
@@ -264,11 +255,11 @@ def calendar(request: HttpRequest) -> Any:
 @_route(
     "PUT",
     "/settings/calendar",
-    CalendarOut,
+    schemas.CalendarOut,
     "referrals_calendar_set",
     auth=member_auth(Action.CASE_SETTINGS_EDIT),
 )
-def calendar_set(request: HttpRequest, payload: CalendarIn) -> Any:
+def calendar_set(request: HttpRequest, payload: schemas.CalendarIn) -> Any:
     """Set the weekend days, public holidays and direct routes"""
     actor = acting(request)
     country = settings_service.settings_country(actor)
@@ -297,7 +288,7 @@ def _sender_referral(request: HttpRequest, public_id: PublicId) -> tuple[Actor, 
 @_route(
     "GET",
     "/{uuid:public_id}/exports",
-    ExportsOut,
+    schemas.ExportsOut,
     "referrals_exports",
     auth=member_auth(Action.REFERRAL_SEND),
 )
@@ -316,12 +307,12 @@ def exports(request: HttpRequest, public_id: PublicId) -> Any:
 @_route(
     "POST",
     "/{uuid:public_id}/dispatches",
-    DispatchOut,
+    schemas.DispatchOut,
     "referrals_dispatch_record",
     status=201,
     auth=member_auth(Action.REFERRAL_SEND),
 )
-def dispatch_record(request: HttpRequest, public_id: PublicId, payload: DispatchIn) -> Any:
+def dispatch_record(request: HttpRequest, public_id: PublicId, payload: schemas.DispatchIn) -> Any:
     """Record how and when the latest exported files were sent"""
     actor, referral = _sender_referral(request, public_id)
     dispatch = export_service.dispatch_record(

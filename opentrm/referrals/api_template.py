@@ -14,22 +14,10 @@ from opentrm.cases.access import access_case
 from opentrm.cases.models import Case
 from opentrm.core.api import Routes
 from opentrm.core.schemas import PublicId, error_responses
+from opentrm.referrals import schemas_template as schemas
 from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral
 from opentrm.referrals.models import Referral, ReferralKind
-from opentrm.referrals.schemas_template import (
-    FieldDefOut,
-    FollowUpIn,
-    FollowUpOut,
-    ProfileIn,
-    ProfileOut,
-    SectionOut,
-    StepIn,
-    TemplateIn,
-    TemplateOut,
-    TransnationalIn,
-    VersionIn,
-)
 from opentrm.referrals.services import documents, profiles
 from opentrm.referrals.services import transnational as tn
 
@@ -47,7 +35,9 @@ def _referral(actor: Actor, public_id: PublicId) -> Referral:
     return referral
 
 
-def _out(actor: Actor, referral: Referral, view: tn.TemplateView | None = None) -> TemplateOut:
+def _out(
+    actor: Actor, referral: Referral, view: tn.TemplateView | None = None
+) -> schemas.TemplateOut:
     view = view or tn.template_view(actor, referral)
     if view is None:
         from django.http import Http404
@@ -55,7 +45,7 @@ def _out(actor: Actor, referral: Referral, view: tn.TemplateView | None = None) 
         raise Http404
     instance = view.instance
     own = tn.own_definition(actor)
-    return TemplateOut(
+    return schemas.TemplateOut(
         referral=referral.public_id,
         reference=referral.reference,
         status=referral.status,
@@ -71,10 +61,12 @@ def _out(actor: Actor, referral: Referral, view: tn.TemplateView | None = None) 
         withheld=view.withheld_codes(),
         editable=[c.field.code for s in view.sections for c in s.cells if c.editable],
         unknown_fields=[
-            FieldDefOut(**f.as_dict()) for f in view.definition.fields if own.field(f.code) is None
+            schemas.FieldDefOut(**f.as_dict())
+            for f in view.definition.fields
+            if own.field(f.code) is None
         ],
         sections=[
-            SectionOut(
+            schemas.SectionOut(
                 code=s.section.code,
                 heading=s.section.heading,
                 filled=s.filled,
@@ -90,12 +82,12 @@ def _out(actor: Actor, referral: Referral, view: tn.TemplateView | None = None) 
 @_route(
     "POST",
     "/transnational",
-    TemplateOut,
+    schemas.TemplateOut,
     "referrals_transnational_create",
     status=201,
     auth=member_auth(Action.REFERRAL_SEND),
 )
-def transnational_create(request: HttpRequest, payload: TransnationalIn) -> Any:
+def transnational_create(request: HttpRequest, payload: schemas.TransnationalIn) -> Any:
     """Draft a transnational referral of a case, its template pre-filled"""
     actor = acting(request)
     case: Case = access_case(actor, str(payload.case))
@@ -112,7 +104,7 @@ def transnational_create(request: HttpRequest, payload: TransnationalIn) -> Any:
 @_route(
     "GET",
     "/template/profile",
-    ProfileOut,
+    schemas.ProfileOut,
     "referrals_template_profile",
     auth=member_auth(Action.CASE_SETTINGS_EDIT),
 )
@@ -122,15 +114,15 @@ def profile_get(request: HttpRequest) -> Any:
     return _profile_out(actor)
 
 
-def _profile_out(actor: Actor) -> ProfileOut:
+def _profile_out(actor: Actor) -> schemas.ProfileOut:
     assert actor.membership is not None
     country = actor.membership.organisation.country
     profile = profiles.profile_of(country.pk)
     definition = profiles.definition_for(profile)
-    return ProfileOut(
+    return schemas.ProfileOut(
         country=country.code,
         version=profile.version if profile else 0,
-        added_fields=[FieldDefOut(**f.as_dict()) for f in definition.fields if f.added],
+        added_fields=[schemas.FieldDefOut(**f.as_dict()) for f in definition.fields if f.added],
         disabled_fields=list(profile.disabled_fields) if profile else [],
     )
 
@@ -138,11 +130,11 @@ def _profile_out(actor: Actor) -> ProfileOut:
 @_route(
     "PUT",
     "/template/profile",
-    ProfileOut,
+    schemas.ProfileOut,
     "referrals_template_profile_change",
     auth=member_auth(Action.CASE_SETTINGS_EDIT),
 )
-def profile_put(request: HttpRequest, payload: ProfileIn) -> Any:
+def profile_put(request: HttpRequest, payload: schemas.ProfileIn) -> Any:
     """Change the country's template profile: add, disable, enable or remove a field"""
     actor = acting(request)
     if payload.op == "add":
@@ -163,7 +155,7 @@ def profile_put(request: HttpRequest, payload: ProfileIn) -> Any:
     return _profile_out(actor)
 
 
-@_route("GET", "/{public_id}/template", TemplateOut, "referrals_template_get")
+@_route("GET", "/{public_id}/template", schemas.TemplateOut, "referrals_template_get")
 def template_get(request: HttpRequest, public_id: PublicId) -> Any:
     """The template as the acting organisation may see it (withheld fields listed)"""
     actor = acting(request)
@@ -175,9 +167,9 @@ def _changed(
     request: HttpRequest,
     public_id: PublicId,
     change: Callable[..., object],
-    payload: TemplateIn | VersionIn | StepIn,
+    payload: schemas.TemplateIn | schemas.VersionIn | schemas.StepIn,
     **values: Any,
-) -> TemplateOut:
+) -> schemas.TemplateOut:
     """``change`` the template referral with what the payload carries besides the version; the
     answer is the template as it is then (of the referral ``change`` returns, if it does)."""
     actor = acting(request)
@@ -189,8 +181,8 @@ def _changed(
     return _out(actor, result if isinstance(result, Referral) else referral)
 
 
-@_route("PUT", "/{public_id}/template", TemplateOut, "referrals_template_put")
-def template_put(request: HttpRequest, public_id: PublicId, payload: TemplateIn) -> Any:
+@_route("PUT", "/{public_id}/template", schemas.TemplateOut, "referrals_template_put")
+def template_put(request: HttpRequest, public_id: PublicId, payload: schemas.TemplateIn) -> Any:
     """Write fields of the template (only those the acting side owns)"""
     return _changed(request, public_id, tn.template_update, payload)
 
@@ -198,17 +190,21 @@ def template_put(request: HttpRequest, public_id: PublicId, payload: TemplateIn)
 @_route(
     "POST",
     "/{public_id}/template/send",
-    TemplateOut,
+    schemas.TemplateOut,
     "referrals_template_send",
     auth=member_auth(Action.REFERRAL_SEND),
 )
-def template_send(request: HttpRequest, public_id: PublicId, payload: VersionIn) -> Any:
+def template_send(request: HttpRequest, public_id: PublicId, payload: schemas.VersionIn) -> Any:
     """Send the draft: only the field groups consent and agreement allow"""
     return _changed(request, public_id, tn.transnational_send, payload)
 
 
-@_route("POST", "/{public_id}/template/steps/{step}", TemplateOut, "referrals_template_step")
-def template_step(request: HttpRequest, public_id: PublicId, step: str, payload: StepIn) -> Any:
+@_route(
+    "POST", "/{public_id}/template/steps/{step}", schemas.TemplateOut, "referrals_template_step"
+)
+def template_step(
+    request: HttpRequest, public_id: PublicId, step: str, payload: schemas.StepIn
+) -> Any:
     """A step: acknowledge, accept, decline, return_arranged, arrival_confirmed, close"""
     return _changed(request, public_id, tn.transnational_step, payload, step=step)
 
@@ -216,12 +212,14 @@ def template_step(request: HttpRequest, public_id: PublicId, step: str, payload:
 @_route(
     "POST",
     "/{public_id}/template/follow-ups",
-    FollowUpOut,
+    schemas.FollowUpOut,
     "referrals_template_follow_up",
     status=201,
     auth=member_auth(Action.REFERRAL_RESPOND),
 )
-def template_follow_up(request: HttpRequest, public_id: PublicId, payload: FollowUpIn) -> Any:
+def template_follow_up(
+    request: HttpRequest, public_id: PublicId, payload: schemas.FollowUpIn
+) -> Any:
     """A follow-up report from the receiving side (template sections 6 and 7)"""
     actor = acting(request)
     referral = _referral(actor, public_id)
@@ -235,7 +233,7 @@ def template_follow_up(request: HttpRequest, public_id: PublicId, payload: Follo
     )
     return Status(
         201,
-        FollowUpOut(
+        schemas.FollowUpOut(
             id=report.pk, reported_on=report.reported_on, fields=sorted(report.data["values"])
         ),
     )
