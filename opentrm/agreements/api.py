@@ -33,6 +33,7 @@ router = Router(tags=["agreements"], auth=member_auth(Action.AGREEMENT_VIEW))
 EDITORS = member_auth(Action.AGREEMENT_EDIT)
 _ERRORS = CASE_WORK_ERRORS
 _route = Routes(router, _ERRORS)
+_editors_route = _route.having(auth=EDITORS)
 
 
 # --- shapes --------------------------------------------------------------------------------------
@@ -325,13 +326,12 @@ def agreement_update(request: HttpRequest, agreement_id: int, payload: Agreement
     return _detail_out(request, agreement_id)
 
 
-@_route(
+@_editors_route(
     "POST",
     "/{agreement_id}/parties",
     AgreementOut,
     "agreements_party_add",
     status=201,
-    auth=EDITORS,
 )
 def party_add(request: HttpRequest, agreement_id: int, payload: PartyIn) -> Any:
     """Add a party to the unsigned latest version"""
@@ -378,13 +378,12 @@ def flow_approve(request: HttpRequest, agreement_id: int, payload: FlowApproveIn
     )
 
 
-@_route(
+@_editors_route(
     "POST",
     "/{agreement_id}/signatures",
     AgreementOut,
     "agreements_signature_record",
     status=201,
-    auth=EDITORS,
 )
 def signature_record(request: HttpRequest, agreement_id: int, payload: SignatureIn) -> Any:
     """Record the acting organisation's own signature or acknowledgement of the latest version"""
@@ -421,13 +420,12 @@ def agreement_terminate(request: HttpRequest, agreement_id: int, payload: Termin
     )
 
 
-@_route(
+@_editors_route(
     "POST",
     "/{agreement_id}/meetings",
     MeetingOut,
     "agreements_meeting_schedule",
     status=201,
-    auth=EDITORS,
 )
 def meeting_schedule(request: HttpRequest, agreement_id: int, payload: MeetingIn) -> Any:
     """Schedule a meeting of the parties (its reminder goes out before it)"""

@@ -22,6 +22,10 @@ from opentrm.directory.models import Organisation
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
 _route = Routes(router, _ERRORS)
+_case_register_route = _route.having(auth=member_auth(Action.CASE_REGISTER))
+_consent_record_route = _route.having(auth=member_auth(Action.CONSENT_RECORD))
+_case_register_route = _route.having(auth=member_auth(Action.CASE_REGISTER))
+_consent_record_route = _route.having(auth=member_auth(Action.CONSENT_RECORD))
 
 
 PAGE_SIZE = 50
@@ -47,14 +51,13 @@ def case_list(
     }
 
 
-@_route(
+@_case_register_route(
     "POST",
     "/",
     schemas.CaseOut,
     "cases_register",
     status=201,
     also={200: schemas.CaseOut},
-    auth=member_auth(Action.CASE_REGISTER),
 )
 def case_register(request: HttpRequest, payload: schemas.CaseIn) -> Any:
     """Register a presumed victim (idempotent with a client-generated public_id)"""
@@ -95,13 +98,12 @@ def consent_list(request: HttpRequest, public_id: PublicId) -> Any:
     return selectors.consent_register(actor=actor, case=case, via="api")
 
 
-@_route(
+@_consent_record_route(
     "POST",
     "/{public_id}/consents",
     schemas.ConsentOut,
     "cases_consent_record",
     status=201,
-    auth=member_auth(Action.CONSENT_RECORD),
 )
 def consent_record(request: HttpRequest, public_id: PublicId, payload: schemas.ConsentIn) -> Any:
     """Record a consent decision"""
@@ -141,12 +143,11 @@ def consent_record(request: HttpRequest, public_id: PublicId, payload: schemas.C
     return Status(201, consent)
 
 
-@_route(
+@_consent_record_route(
     "POST",
     "/{public_id}/consents/{consent_id}/withdraw",
     schemas.ConsentOut,
     "cases_consent_withdraw",
-    auth=member_auth(Action.CONSENT_RECORD),
 )
 def consent_withdraw(request: HttpRequest, public_id: PublicId, consent_id: int) -> Any:
     """The person withdraws a consent: it stops counting at once"""

@@ -32,6 +32,15 @@ from opentrm.directory.models import Organisation
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
 _route = Routes(router, _ERRORS)
+_case_participants_manage_route = _route.having(auth=member_auth(Action.CASE_PARTICIPANTS_MANAGE))
+_document_add_route = _route.having(auth=member_auth(Action.DOCUMENT_ADD))
+_note_add_route = _route.having(auth=member_auth(Action.NOTE_ADD))
+_case_participants_manage_route = _route.having(auth=member_auth(Action.CASE_PARTICIPANTS_MANAGE))
+_document_add_route = _route.having(auth=member_auth(Action.DOCUMENT_ADD))
+_note_add_route = _route.having(auth=member_auth(Action.NOTE_ADD))
+_case_participants_manage_route = _route.having(auth=member_auth(Action.CASE_PARTICIPANTS_MANAGE))
+_document_add_route = _route.having(auth=member_auth(Action.DOCUMENT_ADD))
+_note_add_route = _route.having(auth=member_auth(Action.NOTE_ADD))
 LIST_LIMIT = 500
 
 
@@ -50,13 +59,12 @@ def document_list(request: HttpRequest, public_id: PublicId) -> Any:
     return documents
 
 
-@_route(
+@_document_add_route(
     "POST",
     "/{public_id}/documents",
     schemas.DocumentOut,
     "cases_document_upload",
     status=201,
-    auth=member_auth(Action.DOCUMENT_ADD),
 )
 def document_upload(
     request: HttpRequest,
@@ -112,13 +120,12 @@ def note_list(request: HttpRequest, public_id: PublicId) -> Any:
     return notes
 
 
-@_route(
+@_note_add_route(
     "POST",
     "/{public_id}/notes",
     schemas.NoteOut,
     "cases_note_add",
     status=201,
-    auth=member_auth(Action.NOTE_ADD),
 )
 def note_add(request: HttpRequest, public_id: PublicId, payload: schemas.NoteIn) -> Any:
     """Add a note, for every organisation on the case or for the caller's only"""
@@ -160,13 +167,12 @@ def participant_list(request: HttpRequest, public_id: PublicId) -> Any:
     return list(participant_services.active_participants(case).select_related("case"))
 
 
-@_route(
+@_case_participants_manage_route(
     "POST",
     "/{public_id}/participants",
     schemas.ParticipantOut,
     "cases_participant_add",
     status=201,
-    auth=member_auth(Action.CASE_PARTICIPANTS_MANAGE),
 )
 def participant_add(
     request: HttpRequest, public_id: PublicId, payload: schemas.ParticipantIn
@@ -194,12 +200,11 @@ def participant_add(
     return Status(201, participant)
 
 
-@_route(
+@_case_participants_manage_route(
     "POST",
     "/{public_id}/participants/{participant_id}/case-manager",
     schemas.ParticipantOut,
     "cases_participant_case_manager",
-    auth=member_auth(Action.CASE_PARTICIPANTS_MANAGE),
 )
 def participant_case_manager(
     request: HttpRequest, public_id: PublicId, participant_id: int, payload: schemas.CaseManagerIn
@@ -226,12 +231,11 @@ def participant_case_manager(
         )
 
 
-@_route(
+@_case_participants_manage_route(
     "POST",
     "/{public_id}/participants/{participant_id}/consent-taker",
     schemas.ParticipantOut,
     "cases_participant_consent_taker",
-    auth=member_auth(Action.CASE_PARTICIPANTS_MANAGE),
 )
 def participant_consent_taker(
     request: HttpRequest, public_id: PublicId, participant_id: int, payload: schemas.ConsentTakerIn

@@ -30,6 +30,7 @@ _READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422
 _WRITE_ERRORS: dict[int, Any] = {**_READ_ERRORS, 400: ErrorOut, 409: ErrorOut}
 _read_route = Routes(router, _READ_ERRORS)
 _write_route = Routes(router, _WRITE_ERRORS)
+_write_editors_route = _write_route.having(auth=EDITORS)
 
 
 def _with_details(actor: Actor, organisation: Organisation) -> Organisation:
@@ -129,13 +130,12 @@ def contact_point_detail(request: HttpRequest, contact_point_id: int) -> Any:
 # --- writes (directory editors of the country) -------------------------------------------------
 
 
-@_write_route(
+@_write_editors_route(
     "POST",
     "/organisations",
     schemas.OrganisationDetailOut,
     "directory_organisation_create",
     status=201,
-    auth=EDITORS,
 )
 def organisation_create(request: HttpRequest, payload: schemas.OrganisationIn) -> Any:
     """Add an organisation (editors of its country)"""
@@ -150,12 +150,11 @@ def organisation_create(request: HttpRequest, payload: schemas.OrganisationIn) -
     return Status(201, _with_details(actor, access_organisation(actor, organisation.pk)))
 
 
-@_write_route(
+@_write_editors_route(
     "PATCH",
     "/organisations/{organisation_id}",
     schemas.OrganisationDetailOut,
     "directory_organisation_update",
-    auth=EDITORS,
 )
 def organisation_update(
     request: HttpRequest, organisation_id: int, payload: schemas.OrganisationPatch
@@ -172,12 +171,11 @@ def organisation_update(
     return _with_details(actor, access_organisation(actor, organisation_id))
 
 
-@_write_route(
+@_write_editors_route(
     "POST",
     "/organisations/{organisation_id}/verify",
     schemas.OrganisationDetailOut,
     "directory_organisation_verify",
-    auth=EDITORS,
 )
 def organisation_verify(request: HttpRequest, organisation_id: int) -> Any:
     """Confirm today that the organisation's entry is correct"""
@@ -187,13 +185,12 @@ def organisation_verify(request: HttpRequest, organisation_id: int) -> Any:
     return _with_details(actor, access_organisation(actor, organisation_id))
 
 
-@_write_route(
+@_write_editors_route(
     "POST",
     "/organisations/{organisation_id}/contact-points",
     schemas.ContactPointOut,
     "directory_contact_point_create",
     status=201,
-    auth=EDITORS,
 )
 def contact_point_create(
     request: HttpRequest, organisation_id: int, payload: schemas.ContactPointIn
@@ -211,12 +208,11 @@ def contact_point_create(
     return Status(201, access_contact_point(actor, contact_point.pk))
 
 
-@_write_route(
+@_write_editors_route(
     "PATCH",
     "/contact-points/{contact_point_id}",
     schemas.ContactPointOut,
     "directory_contact_point_update",
-    auth=EDITORS,
 )
 def contact_point_update(
     request: HttpRequest, contact_point_id: int, payload: schemas.ContactPointPatch
@@ -235,12 +231,11 @@ def contact_point_update(
     return access_contact_point(actor, contact_point_id)  # fresh channels
 
 
-@_write_route(
+@_write_editors_route(
     "POST",
     "/contact-points/{contact_point_id}/verify",
     schemas.ContactPointOut,
     "directory_contact_point_verify",
-    auth=EDITORS,
 )
 def contact_point_verify(request: HttpRequest, contact_point_id: int) -> Any:
     """Confirm today that the contact point's entry is correct"""

@@ -30,6 +30,7 @@ from opentrm.referrals.services import national
 router = Router(tags=["referrals"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
 _route = Routes(router, _ERRORS)
+_referral_send_route = _route.having(auth=member_auth(Action.REFERRAL_SEND))
 PAGE_SIZE = 50
 
 
@@ -111,12 +112,11 @@ def referral_list(
     }
 
 
-@_route(
+@_referral_send_route(
     "GET",
     "/preview",
     schemas.PreviewOut,
     "referrals_preview",
-    auth=member_auth(Action.REFERRAL_SEND),
 )
 def referral_preview(request: HttpRequest, case: uuid.UUID, receiver: int) -> Any:
     """What a receiver would see of a case referred to it: the minimal offer, and after acceptance
@@ -145,13 +145,12 @@ def referral_preview(request: HttpRequest, case: uuid.UUID, receiver: int) -> An
     }
 
 
-@_route(
+@_referral_send_route(
     "POST",
     "/",
     schemas.ReferralOut,
     "referrals_create",
     status=201,
-    auth=member_auth(Action.REFERRAL_SEND),
 )
 def referral_create(request: HttpRequest, payload: schemas.NationalReferralIn) -> Any:
     """Refer a case to an organisation of the same country, and send it"""

@@ -33,6 +33,15 @@ from opentrm.referrals.services import settings as settings_service
 router = Router(tags=["referrals"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
 _route = Routes(router, _ERRORS)
+_case_settings_edit_route = _route.having(auth=member_auth(Action.CASE_SETTINGS_EDIT))
+_referral_respond_route = _route.having(auth=member_auth(Action.REFERRAL_RESPOND))
+_referral_send_route = _route.having(auth=member_auth(Action.REFERRAL_SEND))
+_case_settings_edit_route = _route.having(auth=member_auth(Action.CASE_SETTINGS_EDIT))
+_referral_respond_route = _route.having(auth=member_auth(Action.REFERRAL_RESPOND))
+_referral_send_route = _route.having(auth=member_auth(Action.REFERRAL_SEND))
+_case_settings_edit_route = _route.having(auth=member_auth(Action.CASE_SETTINGS_EDIT))
+_referral_respond_route = _route.having(auth=member_auth(Action.REFERRAL_RESPOND))
+_referral_send_route = _route.having(auth=member_auth(Action.REFERRAL_SEND))
 
 
 # RequestOut's fields that depend on who asks.
@@ -93,13 +102,12 @@ def _step(
     return _request_out(actor, referral)
 
 
-@_route(
+@_referral_send_route(
     "POST",
     "/requests/",
     schemas.RequestOut,
     "referrals_request_create",
     status=201,
-    auth=member_auth(Action.REFERRAL_SEND),
 )
 def request_create(request: HttpRequest, payload: schemas.RequestIn) -> Any:
     """Draft a transnational request (from a case, or thematic without one)"""
@@ -168,13 +176,12 @@ for _tail, _action, _side, _take, _schema in _STEPS:
     )
 
 
-@_route(
+@_referral_respond_route(
     "POST",
     "/{uuid:public_id}/forward",
     schemas.RequestOut,
     "referrals_forward",
     status=201,
-    auth=member_auth(Action.REFERRAL_RESPOND),
 )
 def referral_forward(request: HttpRequest, public_id: PublicId, payload: schemas.ForwardIn) -> Any:
     """Forward what reached the focal point to the competent body; returns the new one"""
@@ -198,12 +205,11 @@ def referral_forward(request: HttpRequest, public_id: PublicId, payload: schemas
 # --- settings ---------------------------------------------------------------------------------
 
 
-@_route(
+@_case_settings_edit_route(
     "GET",
     "/settings/time-limits",
     list[schemas.TimeLimitOut],
     "referrals_time_limits",
-    auth=member_auth(Action.CASE_SETTINGS_EDIT),
 )
 def time_limits(request: HttpRequest) -> Any:
     """The time limits of the coordinator's country, per kind"""
@@ -211,12 +217,11 @@ def time_limits(request: HttpRequest) -> Any:
     return timelines.all_limits(country.code)
 
 
-@_route(
+@_case_settings_edit_route(
     "PUT",
     "/settings/time-limits/{kind}",
     schemas.TimeLimitOut,
     "referrals_time_limit_set",
-    auth=member_auth(Action.CASE_SETTINGS_EDIT),
 )
 def time_limit_set(request: HttpRequest, kind: str, payload: schemas.TimeLimitIn) -> Any:
     """Set the time limits of one kind in the coordinator's country"""
@@ -239,12 +244,11 @@ def _calendar_out(country_code: str, record: Any) -> schemas.CalendarOut:
     )
 
 
-@_route(
+@_case_settings_edit_route(
     "GET",
     "/settings/calendar",
     schemas.CalendarOut,
     "referrals_calendar",
-    auth=member_auth(Action.CASE_SETTINGS_EDIT),
 )
 def calendar(request: HttpRequest) -> Any:
     """The working calendar and direct-route setting of the coordinator's country"""
@@ -252,12 +256,11 @@ def calendar(request: HttpRequest) -> Any:
     return _calendar_out(country.code, settings_service.calendar_of(country))
 
 
-@_route(
+@_case_settings_edit_route(
     "PUT",
     "/settings/calendar",
     schemas.CalendarOut,
     "referrals_calendar_set",
-    auth=member_auth(Action.CASE_SETTINGS_EDIT),
 )
 def calendar_set(request: HttpRequest, payload: schemas.CalendarIn) -> Any:
     """Set the weekend days, public holidays and direct routes"""
@@ -285,12 +288,11 @@ def _sender_referral(request: HttpRequest, public_id: PublicId) -> tuple[Actor, 
     return actor, referral
 
 
-@_route(
+@_referral_send_route(
     "GET",
     "/{uuid:public_id}/exports",
     schemas.ExportsOut,
     "referrals_exports",
-    auth=member_auth(Action.REFERRAL_SEND),
 )
 def exports(request: HttpRequest, public_id: PublicId) -> Any:
     """The exports of a referral (their SHA-256) and how they were sent; the files are downloaded
@@ -304,13 +306,12 @@ def exports(request: HttpRequest, public_id: PublicId) -> Any:
     }
 
 
-@_route(
+@_referral_send_route(
     "POST",
     "/{uuid:public_id}/dispatches",
     schemas.DispatchOut,
     "referrals_dispatch_record",
     status=201,
-    auth=member_auth(Action.REFERRAL_SEND),
 )
 def dispatch_record(request: HttpRequest, public_id: PublicId, payload: schemas.DispatchIn) -> Any:
     """Record how and when the latest exported files were sent"""

@@ -24,6 +24,15 @@ from opentrm.referrals.services import transnational as tn
 router = Router(tags=["referrals"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = error_responses(400, 401, 403, 404, 409, 422)
 _route = Routes(router, _ERRORS)
+_case_settings_edit_route = _route.having(auth=member_auth(Action.CASE_SETTINGS_EDIT))
+_referral_respond_route = _route.having(auth=member_auth(Action.REFERRAL_RESPOND))
+_referral_send_route = _route.having(auth=member_auth(Action.REFERRAL_SEND))
+_case_settings_edit_route = _route.having(auth=member_auth(Action.CASE_SETTINGS_EDIT))
+_referral_respond_route = _route.having(auth=member_auth(Action.REFERRAL_RESPOND))
+_referral_send_route = _route.having(auth=member_auth(Action.REFERRAL_SEND))
+_case_settings_edit_route = _route.having(auth=member_auth(Action.CASE_SETTINGS_EDIT))
+_referral_respond_route = _route.having(auth=member_auth(Action.REFERRAL_RESPOND))
+_referral_send_route = _route.having(auth=member_auth(Action.REFERRAL_SEND))
 
 
 def _referral(actor: Actor, public_id: PublicId) -> Referral:
@@ -79,13 +88,12 @@ def _out(
     )
 
 
-@_route(
+@_referral_send_route(
     "POST",
     "/transnational",
     schemas.TemplateOut,
     "referrals_transnational_create",
     status=201,
-    auth=member_auth(Action.REFERRAL_SEND),
 )
 def transnational_create(request: HttpRequest, payload: schemas.TransnationalIn) -> Any:
     """Draft a transnational referral of a case, its template pre-filled"""
@@ -101,12 +109,11 @@ def transnational_create(request: HttpRequest, payload: schemas.TransnationalIn)
     return Status(201, _out(actor, referral))
 
 
-@_route(
+@_case_settings_edit_route(
     "GET",
     "/template/profile",
     schemas.ProfileOut,
     "referrals_template_profile",
-    auth=member_auth(Action.CASE_SETTINGS_EDIT),
 )
 def profile_get(request: HttpRequest) -> Any:
     """The acting organisation's country template profile"""
@@ -127,12 +134,11 @@ def _profile_out(actor: Actor) -> schemas.ProfileOut:
     )
 
 
-@_route(
+@_case_settings_edit_route(
     "PUT",
     "/template/profile",
     schemas.ProfileOut,
     "referrals_template_profile_change",
-    auth=member_auth(Action.CASE_SETTINGS_EDIT),
 )
 def profile_put(request: HttpRequest, payload: schemas.ProfileIn) -> Any:
     """Change the country's template profile: add, disable, enable or remove a field"""
@@ -187,12 +193,11 @@ def template_put(request: HttpRequest, public_id: PublicId, payload: schemas.Tem
     return _changed(request, public_id, tn.template_update, payload)
 
 
-@_route(
+@_referral_send_route(
     "POST",
     "/{public_id}/template/send",
     schemas.TemplateOut,
     "referrals_template_send",
-    auth=member_auth(Action.REFERRAL_SEND),
 )
 def template_send(request: HttpRequest, public_id: PublicId, payload: schemas.VersionIn) -> Any:
     """Send the draft: only the field groups consent and agreement allow"""
@@ -209,13 +214,12 @@ def template_step(
     return _changed(request, public_id, tn.transnational_step, payload, step=step)
 
 
-@_route(
+@_referral_respond_route(
     "POST",
     "/{public_id}/template/follow-ups",
     schemas.FollowUpOut,
     "referrals_template_follow_up",
     status=201,
-    auth=member_auth(Action.REFERRAL_RESPOND),
 )
 def template_follow_up(
     request: HttpRequest, public_id: PublicId, payload: schemas.FollowUpIn
