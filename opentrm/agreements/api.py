@@ -32,7 +32,7 @@ from opentrm.directory.models import ContactPoint, Organisation
 router = Router(tags=["agreements"], auth=member_auth(Action.AGREEMENT_VIEW))
 EDITORS = member_auth(Action.AGREEMENT_EDIT)
 _ERRORS = CASE_WORK_ERRORS
-_route = Routes(router, _ERRORS)
+_route = Routes(router, _ERRORS, url_prefix="agreements_")
 _editors_route = _route.having(auth=EDITORS)
 
 
@@ -326,13 +326,7 @@ def agreement_update(request: HttpRequest, agreement_id: int, payload: Agreement
     return _detail_out(request, agreement_id)
 
 
-@_editors_route(
-    "POST",
-    "/{agreement_id}/parties",
-    AgreementOut,
-    "agreements_party_add",
-    status=201,
-)
+@_editors_route("POST", "/{agreement_id}/parties", AgreementOut, status=201)
 def party_add(request: HttpRequest, agreement_id: int, payload: PartyIn) -> Any:
     """Add a party to the unsigned latest version"""
     actor = acting(request)
@@ -361,15 +355,13 @@ def _edited(
     return _detail_out(request, agreement_id)
 
 
-@_route("PUT", "/{agreement_id}/flows", AgreementOut, "agreements_flow_set", auth=EDITORS)
+@_route("PUT", "/{agreement_id}/flows", AgreementOut, auth=EDITORS)
 def flow_set(request: HttpRequest, agreement_id: int, payload: FlowIn) -> Any:
     """Set the data categories one party may pass to another (unsigned latest version)"""
     return _edited(request, agreement_id, services.flow_set, **payload.model_dump())
 
 
-@_route(
-    "POST", "/{agreement_id}/flows/approval", AgreementOut, "agreements_flow_approve", auth=EDITORS
-)
+@_route("POST", "/{agreement_id}/flows/approval", AgreementOut, auth=EDITORS)
 def flow_approve(request: HttpRequest, agreement_id: int, payload: FlowApproveIn) -> Any:
     """Approve a data flow out of the acting organisation (only the sender approves)"""
     values = payload.model_dump(exclude={"version"})
@@ -378,13 +370,7 @@ def flow_approve(request: HttpRequest, agreement_id: int, payload: FlowApproveIn
     )
 
 
-@_editors_route(
-    "POST",
-    "/{agreement_id}/signatures",
-    AgreementOut,
-    "agreements_signature_record",
-    status=201,
-)
+@_editors_route("POST", "/{agreement_id}/signatures", AgreementOut, status=201)
 def signature_record(request: HttpRequest, agreement_id: int, payload: SignatureIn) -> Any:
     """Record the acting organisation's own signature or acknowledgement of the latest version"""
     values = payload.model_dump(exclude={"version", "kind"})
@@ -420,13 +406,7 @@ def agreement_terminate(request: HttpRequest, agreement_id: int, payload: Termin
     )
 
 
-@_editors_route(
-    "POST",
-    "/{agreement_id}/meetings",
-    MeetingOut,
-    "agreements_meeting_schedule",
-    status=201,
-)
+@_editors_route("POST", "/{agreement_id}/meetings", MeetingOut, status=201)
 def meeting_schedule(request: HttpRequest, agreement_id: int, payload: MeetingIn) -> Any:
     """Schedule a meeting of the parties (its reminder goes out before it)"""
     actor = acting(request)

@@ -21,9 +21,7 @@ from opentrm.directory.models import Organisation
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
-_route = Routes(router, _ERRORS)
-_case_register_route = _route.having(auth=member_auth(Action.CASE_REGISTER))
-_consent_record_route = _route.having(auth=member_auth(Action.CONSENT_RECORD))
+_route = Routes(router, _ERRORS, url_prefix="cases_")
 _case_register_route = _route.having(auth=member_auth(Action.CASE_REGISTER))
 _consent_record_route = _route.having(auth=member_auth(Action.CONSENT_RECORD))
 
@@ -98,13 +96,7 @@ def consent_list(request: HttpRequest, public_id: PublicId) -> Any:
     return selectors.consent_register(actor=actor, case=case, via="api")
 
 
-@_consent_record_route(
-    "POST",
-    "/{public_id}/consents",
-    schemas.ConsentOut,
-    "cases_consent_record",
-    status=201,
-)
+@_consent_record_route("POST", "/{public_id}/consents", schemas.ConsentOut, status=201)
 def consent_record(request: HttpRequest, public_id: PublicId, payload: schemas.ConsentIn) -> Any:
     """Record a consent decision"""
     actor = acting(request)
@@ -143,12 +135,7 @@ def consent_record(request: HttpRequest, public_id: PublicId, payload: schemas.C
     return Status(201, consent)
 
 
-@_consent_record_route(
-    "POST",
-    "/{public_id}/consents/{consent_id}/withdraw",
-    schemas.ConsentOut,
-    "cases_consent_withdraw",
-)
+@_consent_record_route("POST", "/{public_id}/consents/{consent_id}/withdraw", schemas.ConsentOut)
 def consent_withdraw(request: HttpRequest, public_id: PublicId, consent_id: int) -> Any:
     """The person withdraws a consent: it stops counting at once"""
     actor = acting(request)

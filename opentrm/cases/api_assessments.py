@@ -34,7 +34,7 @@ from opentrm.directory.models import Organisation
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
-_route = Routes(router, _ERRORS)
+_route = Routes(router, _ERRORS, url_prefix="cases_")
 
 
 def _case(request: HttpRequest, public_id: PublicId, *, health: bool = False, edit: bool) -> Case:
@@ -78,9 +78,7 @@ def assessment_list(
     return list(assessments.order_by("-assessed_on", "-id"))
 
 
-@_route(
-    "POST", "/{public_id}/assessments", schemas.AssessmentOut, "cases_assessment_record", status=201
-)
+@_route("POST", "/{public_id}/assessments", schemas.AssessmentOut, status=201)
 def assessment_record(
     request: HttpRequest, public_id: PublicId, payload: schemas.AssessmentIn
 ) -> Any:
@@ -118,7 +116,7 @@ def health_detail(request: HttpRequest, public_id: PublicId) -> Any:
     return record or _NO_HEALTH
 
 
-@_route("PUT", "/{public_id}/health", schemas.HealthOut, "cases_health_update")
+@_route("PUT", "/{public_id}/health", schemas.HealthOut)
 def health_update(request: HttpRequest, public_id: PublicId, payload: schemas.HealthIn) -> Any:
     """Replace the health record (send the version you read; 0 when there was none)"""
     case = _case(request, public_id, health=True, edit=True)
@@ -179,7 +177,7 @@ def plan_list(request: HttpRequest, public_id: PublicId) -> Any:
     return plans
 
 
-@_route("POST", "/{public_id}/plans", schemas.PlanOut, "cases_plan_draft", status=201)
+@_route("POST", "/{public_id}/plans", schemas.PlanOut, status=201)
 def plan_draft(request: HttpRequest, public_id: PublicId, payload: schemas.PlanIn) -> Any:
     """Draft a plan (while one is active, revise it in the web interface)"""
     case = _case(request, public_id, edit=True)
@@ -193,9 +191,7 @@ def plan_draft(request: HttpRequest, public_id: PublicId, payload: schemas.PlanI
     return Status(201, _plan(case, plan.pk))
 
 
-@_route(
-    "POST", "/{public_id}/plans/{plan_id}/acknowledge", schemas.PlanOut, "cases_plan_acknowledge"
-)
+@_route("POST", "/{public_id}/plans/{plan_id}/acknowledge", schemas.PlanOut)
 def plan_acknowledge(
     request: HttpRequest, public_id: PublicId, plan_id: int, payload: schemas.AcknowledgeIn
 ) -> Any:
@@ -212,7 +208,7 @@ def plan_acknowledge(
     return plan
 
 
-@_route("POST", "/{public_id}/plans/{plan_id}/activate", schemas.PlanOut, "cases_plan_activate")
+@_route("POST", "/{public_id}/plans/{plan_id}/activate", schemas.PlanOut)
 def plan_activate(
     request: HttpRequest, public_id: PublicId, plan_id: int, payload: schemas.VersionIn
 ) -> Any:
@@ -242,7 +238,7 @@ def risk_plan_detail(request: HttpRequest, public_id: PublicId) -> Any:
     return {"plan": plan}
 
 
-@_route("PUT", "/{public_id}/risk-plan", schemas.RiskPlanOut, "cases_risk_plan_save")
+@_route("PUT", "/{public_id}/risk-plan", schemas.RiskPlanOut)
 def risk_plan_save(request: HttpRequest, public_id: PublicId, payload: schemas.RiskPlanIn) -> Any:
     """Write the risk management plan (send the version you read; 0 when there was none)"""
     case = _case(request, public_id, edit=True)
@@ -257,13 +253,7 @@ def risk_plan_save(request: HttpRequest, public_id: PublicId, payload: schemas.R
     )
 
 
-@_route(
-    "POST",
-    "/{public_id}/risk-plan/reviews",
-    schemas.RiskReviewOut,
-    "cases_risk_plan_review",
-    status=201,
-)
+@_route("POST", "/{public_id}/risk-plan/reviews", schemas.RiskReviewOut, status=201)
 def risk_plan_review(
     request: HttpRequest, public_id: PublicId, payload: schemas.RiskReviewIn
 ) -> Any:

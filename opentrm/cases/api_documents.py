@@ -31,13 +31,7 @@ from opentrm.directory.models import Organisation
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
-_route = Routes(router, _ERRORS)
-_case_participants_manage_route = _route.having(auth=member_auth(Action.CASE_PARTICIPANTS_MANAGE))
-_document_add_route = _route.having(auth=member_auth(Action.DOCUMENT_ADD))
-_note_add_route = _route.having(auth=member_auth(Action.NOTE_ADD))
-_case_participants_manage_route = _route.having(auth=member_auth(Action.CASE_PARTICIPANTS_MANAGE))
-_document_add_route = _route.having(auth=member_auth(Action.DOCUMENT_ADD))
-_note_add_route = _route.having(auth=member_auth(Action.NOTE_ADD))
+_route = Routes(router, _ERRORS, url_prefix="cases_")
 _case_participants_manage_route = _route.having(auth=member_auth(Action.CASE_PARTICIPANTS_MANAGE))
 _document_add_route = _route.having(auth=member_auth(Action.DOCUMENT_ADD))
 _note_add_route = _route.having(auth=member_auth(Action.NOTE_ADD))
@@ -59,13 +53,7 @@ def document_list(request: HttpRequest, public_id: PublicId) -> Any:
     return documents
 
 
-@_document_add_route(
-    "POST",
-    "/{public_id}/documents",
-    schemas.DocumentOut,
-    "cases_document_upload",
-    status=201,
-)
+@_document_add_route("POST", "/{public_id}/documents", schemas.DocumentOut, status=201)
 def document_upload(
     request: HttpRequest,
     public_id: PublicId,
@@ -85,7 +73,7 @@ def document_upload(
     return Status(201, document)
 
 
-@_route("GET", "/{public_id}/documents/{document_id}/file", None, "cases_document_download")
+@_route("GET", "/{public_id}/documents/{document_id}/file", None)
 def document_download(request: HttpRequest, public_id: PublicId, document_id: str) -> Any:
     """The document's file, as an attachment (audited)"""
     actor = acting(request)
@@ -120,13 +108,7 @@ def note_list(request: HttpRequest, public_id: PublicId) -> Any:
     return notes
 
 
-@_note_add_route(
-    "POST",
-    "/{public_id}/notes",
-    schemas.NoteOut,
-    "cases_note_add",
-    status=201,
-)
+@_note_add_route("POST", "/{public_id}/notes", schemas.NoteOut, status=201)
 def note_add(request: HttpRequest, public_id: PublicId, payload: schemas.NoteIn) -> Any:
     """Add a note, for every organisation on the case or for the caller's only"""
     actor = acting(request)
@@ -144,7 +126,7 @@ def note_add(request: HttpRequest, public_id: PublicId, payload: schemas.NoteIn)
 # --- The timeline ------------------------------------------------------------------------------
 
 
-@_route("GET", "/{public_id}/timeline", list[schemas.TimelineEntryOut], "cases_timeline")
+@_route("GET", "/{public_id}/timeline", list[schemas.TimelineEntryOut])
 def timeline(request: HttpRequest, public_id: PublicId) -> Any:
     """What happened on the case, newest first (at most 500 entries)"""
     actor = acting(request)
@@ -168,11 +150,7 @@ def participant_list(request: HttpRequest, public_id: PublicId) -> Any:
 
 
 @_case_participants_manage_route(
-    "POST",
-    "/{public_id}/participants",
-    schemas.ParticipantOut,
-    "cases_participant_add",
-    status=201,
+    "POST", "/{public_id}/participants", schemas.ParticipantOut, status=201
 )
 def participant_add(
     request: HttpRequest, public_id: PublicId, payload: schemas.ParticipantIn
@@ -201,10 +179,7 @@ def participant_add(
 
 
 @_case_participants_manage_route(
-    "POST",
-    "/{public_id}/participants/{participant_id}/case-manager",
-    schemas.ParticipantOut,
-    "cases_participant_case_manager",
+    "POST", "/{public_id}/participants/{participant_id}/case-manager", schemas.ParticipantOut
 )
 def participant_case_manager(
     request: HttpRequest, public_id: PublicId, participant_id: int, payload: schemas.CaseManagerIn
@@ -232,10 +207,7 @@ def participant_case_manager(
 
 
 @_case_participants_manage_route(
-    "POST",
-    "/{public_id}/participants/{participant_id}/consent-taker",
-    schemas.ParticipantOut,
-    "cases_participant_consent_taker",
+    "POST", "/{public_id}/participants/{participant_id}/consent-taker", schemas.ParticipantOut
 )
 def participant_consent_taker(
     request: HttpRequest, public_id: PublicId, participant_id: int, payload: schemas.ConsentTakerIn

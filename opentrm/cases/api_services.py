@@ -30,7 +30,7 @@ from opentrm.directory.models import Organisation
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
-_route = Routes(router, _ERRORS)
+_route = Routes(router, _ERRORS, url_prefix="cases_")
 _Row = TypeVar("_Row", bound=Model)
 
 # The services name model fields; the API names the ids it takes.
@@ -119,7 +119,7 @@ def service_list(request: HttpRequest, public_id: PublicId) -> Any:
     return list(services.order_by("-offered_on", "-id"))
 
 
-@_route("POST", "/{public_id}/services", schemas.ServiceOut, "cases_service_create", status=201)
+@_route("POST", "/{public_id}/services", schemas.ServiceOut, status=201)
 def service_create(request: HttpRequest, public_id: PublicId, payload: schemas.ServiceIn) -> Any:
     """Record a service offered to the person"""
     actor, case = _acting_on(request, public_id, FieldGroup.ASSISTANCE)
@@ -135,7 +135,7 @@ def service_create(request: HttpRequest, public_id: PublicId, payload: schemas.S
     return Status(201, service)
 
 
-@_route("PATCH", "/{public_id}/services/{service_id}", schemas.ServiceOut, "cases_service_update")
+@_route("PATCH", "/{public_id}/services/{service_id}", schemas.ServiceOut)
 def service_update(
     request: HttpRequest, public_id: PublicId, service_id: int, payload: schemas.ServicePatch
 ) -> Any:
@@ -164,9 +164,7 @@ def proceeding_list(request: HttpRequest, public_id: PublicId) -> Any:
     return list(Proceeding.objects.filter(case=case))
 
 
-@_route(
-    "POST", "/{public_id}/proceedings", schemas.ProceedingOut, "cases_proceeding_create", status=201
-)
+@_route("POST", "/{public_id}/proceedings", schemas.ProceedingOut, status=201)
 def proceeding_create(
     request: HttpRequest, public_id: PublicId, payload: schemas.ProceedingIn
 ) -> Any:
@@ -183,12 +181,7 @@ def proceeding_create(
     return Status(201, proceeding)
 
 
-@_route(
-    "PATCH",
-    "/{public_id}/proceedings/{proceeding_id}",
-    schemas.ProceedingOut,
-    "cases_proceeding_update",
-)
+@_route("PATCH", "/{public_id}/proceedings/{proceeding_id}", schemas.ProceedingOut)
 def proceeding_update(
     request: HttpRequest, public_id: PublicId, proceeding_id: int, payload: schemas.ProceedingPatch
 ) -> Any:
@@ -217,7 +210,7 @@ def no_contact_list(
     return list(entries)
 
 
-@_route("POST", "/{public_id}/no-contact", schemas.NoContactOut, "cases_no_contact_add", status=201)
+@_route("POST", "/{public_id}/no-contact", schemas.NoContactOut, status=201)
 def no_contact_add(request: HttpRequest, public_id: PublicId, payload: schemas.NoContactIn) -> Any:
     """Put someone on the no-contact list"""
     actor, case = _acting_on(request, public_id, FieldGroup.PROCEEDINGS)
@@ -227,12 +220,7 @@ def no_contact_add(request: HttpRequest, public_id: PublicId, payload: schemas.N
     return Status(201, entry)
 
 
-@_route(
-    "POST",
-    "/{public_id}/no-contact/{entry_id}/remove",
-    schemas.NoContactOut,
-    "cases_no_contact_remove",
-)
+@_route("POST", "/{public_id}/no-contact/{entry_id}/remove", schemas.NoContactOut)
 def no_contact_remove(
     request: HttpRequest, public_id: PublicId, entry_id: int, payload: schemas.NoContactRemoveIn
 ) -> Any:
@@ -301,9 +289,7 @@ def hearing_schedule(request: HttpRequest, public_id: PublicId, payload: schemas
     return Status(201, hearing)
 
 
-@_route(
-    "POST", "/{public_id}/hearings/{hearing_id}/cancel", schemas.HearingOut, "cases_hearing_cancel"
-)
+@_route("POST", "/{public_id}/hearings/{hearing_id}/cancel", schemas.HearingOut)
 def hearing_cancel(
     request: HttpRequest, public_id: PublicId, hearing_id: int, payload: schemas.HearingCancelIn
 ) -> Any:

@@ -45,27 +45,35 @@ class Routes:
     """Declares the routes of one router: each answers its own shape or the shared errors.
 
     ``@routes("PATCH", "/{id}", ThingOut, "things_update")`` on a view whose docstring is the
-    route's one-line summary in the OpenAPI document. ``options`` go to django-ninja as they are
+    route's one-line summary in the OpenAPI document; without a url name, the route's is
+    ``url_prefix`` and the view's name. ``options`` go to django-ninja as they are
     (``auth``, ``description``); ``also`` adds answers besides ``status`` and the errors.
     """
 
     def __init__(
-        self, router: Router, errors: Mapping[int, Any] = CASE_WORK_ERRORS, **defaults: Any
+        self,
+        router: Router,
+        errors: Mapping[int, Any] = CASE_WORK_ERRORS,
+        *,
+        url_prefix: str = "",
+        **defaults: Any,
     ) -> None:
         self.router = router
         self.errors = errors
+        self.url_prefix = url_prefix
         self.defaults = defaults
 
     def having(self, **defaults: Any) -> "Routes":
         """The same routes with more options for each (``auth=`` for a group of routes)."""
-        return Routes(self.router, self.errors, **self.defaults, **defaults)
+        options = {**self.defaults, **defaults}
+        return Routes(self.router, self.errors, url_prefix=self.url_prefix, **options)
 
     def __call__(
         self,
         method: str,
         path: str,
         out: Any,
-        url_name: str,
+        url_name: str = "",
         *,
         status: int = 200,
         also: Mapping[int, Any] | None = None,
@@ -79,7 +87,7 @@ class Routes:
                 [method],
                 path,
                 response={status: out, **(also or {}), **self.errors},
-                url_name=url_name,
+                url_name=url_name or self.url_prefix + view.__name__,
                 summary=" ".join((docstring or "").split()),
                 **{**self.defaults, **options},
             )(view)

@@ -28,8 +28,8 @@ EDITORS = member_auth(Action.DIRECTORY_EDIT)
 _READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 # 400: a body that is not JSON at all, refused before the schema is looked at.
 _WRITE_ERRORS: dict[int, Any] = {**_READ_ERRORS, 400: ErrorOut, 409: ErrorOut}
-_read_route = Routes(router, _READ_ERRORS)
-_write_route = Routes(router, _WRITE_ERRORS)
+_read_route = Routes(router, _READ_ERRORS, url_prefix="directory_")
+_write_route = Routes(router, _WRITE_ERRORS, url_prefix="directory_")
 _write_editors_route = _write_route.having(auth=EDITORS)
 
 
@@ -76,12 +76,7 @@ def country_list(request: HttpRequest) -> Any:
     return selectors.country_list(actor=acting(request))
 
 
-@_read_route(
-    "GET",
-    "/countries/{code}/contact-list",
-    list[schemas.ContactListRowOut],
-    "directory_contact_list",
-)
+@_read_route("GET", "/countries/{code}/contact-list", list[schemas.ContactListRowOut])
 def contact_list(request: HttpRequest, code: str, function: Query[Function | None] = None) -> Any:
     """A country's contact list: who answers for each TRM procedure and function"""
     actor = acting(request)
@@ -130,13 +125,7 @@ def contact_point_detail(request: HttpRequest, contact_point_id: int) -> Any:
 # --- writes (directory editors of the country) -------------------------------------------------
 
 
-@_write_editors_route(
-    "POST",
-    "/organisations",
-    schemas.OrganisationDetailOut,
-    "directory_organisation_create",
-    status=201,
-)
+@_write_editors_route("POST", "/organisations", schemas.OrganisationDetailOut, status=201)
 def organisation_create(request: HttpRequest, payload: schemas.OrganisationIn) -> Any:
     """Add an organisation (editors of its country)"""
     actor = acting(request)
@@ -150,12 +139,7 @@ def organisation_create(request: HttpRequest, payload: schemas.OrganisationIn) -
     return Status(201, _with_details(actor, access_organisation(actor, organisation.pk)))
 
 
-@_write_editors_route(
-    "PATCH",
-    "/organisations/{organisation_id}",
-    schemas.OrganisationDetailOut,
-    "directory_organisation_update",
-)
+@_write_editors_route("PATCH", "/organisations/{organisation_id}", schemas.OrganisationDetailOut)
 def organisation_update(
     request: HttpRequest, organisation_id: int, payload: schemas.OrganisationPatch
 ) -> Any:
@@ -172,10 +156,7 @@ def organisation_update(
 
 
 @_write_editors_route(
-    "POST",
-    "/organisations/{organisation_id}/verify",
-    schemas.OrganisationDetailOut,
-    "directory_organisation_verify",
+    "POST", "/organisations/{organisation_id}/verify", schemas.OrganisationDetailOut
 )
 def organisation_verify(request: HttpRequest, organisation_id: int) -> Any:
     """Confirm today that the organisation's entry is correct"""
@@ -186,11 +167,7 @@ def organisation_verify(request: HttpRequest, organisation_id: int) -> Any:
 
 
 @_write_editors_route(
-    "POST",
-    "/organisations/{organisation_id}/contact-points",
-    schemas.ContactPointOut,
-    "directory_contact_point_create",
-    status=201,
+    "POST", "/organisations/{organisation_id}/contact-points", schemas.ContactPointOut, status=201
 )
 def contact_point_create(
     request: HttpRequest, organisation_id: int, payload: schemas.ContactPointIn
@@ -208,12 +185,7 @@ def contact_point_create(
     return Status(201, access_contact_point(actor, contact_point.pk))
 
 
-@_write_editors_route(
-    "PATCH",
-    "/contact-points/{contact_point_id}",
-    schemas.ContactPointOut,
-    "directory_contact_point_update",
-)
+@_write_editors_route("PATCH", "/contact-points/{contact_point_id}", schemas.ContactPointOut)
 def contact_point_update(
     request: HttpRequest, contact_point_id: int, payload: schemas.ContactPointPatch
 ) -> Any:
@@ -231,12 +203,7 @@ def contact_point_update(
     return access_contact_point(actor, contact_point_id)  # fresh channels
 
 
-@_write_editors_route(
-    "POST",
-    "/contact-points/{contact_point_id}/verify",
-    schemas.ContactPointOut,
-    "directory_contact_point_verify",
-)
+@_write_editors_route("POST", "/contact-points/{contact_point_id}/verify", schemas.ContactPointOut)
 def contact_point_verify(request: HttpRequest, contact_point_id: int) -> Any:
     """Confirm today that the contact point's entry is correct"""
     actor = acting(request)

@@ -20,7 +20,7 @@ from opentrm.exchange.services import delivery
 
 router = Router(tags=["exchange"], auth=member_auth(Action.EXCHANGE_MANAGE))
 _ERRORS = CASE_WORK_ERRORS
-_route = Routes(router, _ERRORS)
+_route = Routes(router, _ERRORS, url_prefix="exchange_")
 
 
 class PeerStatsOut(Schema):
@@ -61,20 +61,20 @@ class OutboxMessageOut(Schema):
     created_at: datetime
 
 
-@_route("GET", "/peers/stats", list[PeerStatsOut], "exchange_peer_stats")
+@_route("GET", "/peers/stats", list[PeerStatsOut])
 def peer_stats(request: HttpRequest) -> Any:
     """Per peer node: packages queued, delivered, failed, dead; last error; round trip"""
     return delivery.peer_stats(acting(request))
 
 
-@_route("GET", "/dead-letters", list[OutboxMessageOut], "exchange_dead_letters")
+@_route("GET", "/dead-letters", list[OutboxMessageOut])
 def dead_letters(request: HttpRequest, peer: int | None = None) -> Any:
     """Packages refused by their receiver or failed too often, newest first (max 500)"""
     messages = delivery.dead_letters(acting(request), peer_id=peer)[:500]
     return list(messages)
 
 
-@_route("POST", "/dead-letters/{message_id}/retry", OutboxMessageOut, "exchange_dead_letter_retry")
+@_route("POST", "/dead-letters/{message_id}/retry", OutboxMessageOut)
 def dead_letter_retry(request: HttpRequest, message_id: uuid.UUID) -> Any:
     """Queue a dead letter again (attempts start from zero; same message id)"""
     return delivery.retry_dead_letter(actor=acting(request), message_id=message_id)

@@ -32,13 +32,7 @@ from opentrm.referrals.services import settings as settings_service
 
 router = Router(tags=["referrals"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
-_route = Routes(router, _ERRORS)
-_case_settings_edit_route = _route.having(auth=member_auth(Action.CASE_SETTINGS_EDIT))
-_referral_respond_route = _route.having(auth=member_auth(Action.REFERRAL_RESPOND))
-_referral_send_route = _route.having(auth=member_auth(Action.REFERRAL_SEND))
-_case_settings_edit_route = _route.having(auth=member_auth(Action.CASE_SETTINGS_EDIT))
-_referral_respond_route = _route.having(auth=member_auth(Action.REFERRAL_RESPOND))
-_referral_send_route = _route.having(auth=member_auth(Action.REFERRAL_SEND))
+_route = Routes(router, _ERRORS, url_prefix="referrals_")
 _case_settings_edit_route = _route.having(auth=member_auth(Action.CASE_SETTINGS_EDIT))
 _referral_respond_route = _route.having(auth=member_auth(Action.REFERRAL_RESPOND))
 _referral_send_route = _route.having(auth=member_auth(Action.REFERRAL_SEND))
@@ -102,13 +96,7 @@ def _step(
     return _request_out(actor, referral)
 
 
-@_referral_send_route(
-    "POST",
-    "/requests/",
-    schemas.RequestOut,
-    "referrals_request_create",
-    status=201,
-)
+@_referral_send_route("POST", "/requests/", schemas.RequestOut, status=201)
 def request_create(request: HttpRequest, payload: schemas.RequestIn) -> Any:
     """Draft a transnational request (from a case, or thematic without one)"""
     actor = acting(request)
@@ -131,7 +119,7 @@ def request_create(request: HttpRequest, payload: schemas.RequestIn) -> Any:
     return Status(201, _request_out(actor, referral))
 
 
-@_route("GET", "/{uuid:public_id}/request", schemas.RequestOut, "referrals_request_detail")
+@_route("GET", "/{uuid:public_id}/request", schemas.RequestOut)
 def request_detail(request: HttpRequest, public_id: PublicId) -> Any:
     """A request, with the person's fields the caller may see (audited)"""
     actor, referral = _request(request, public_id, "any")
@@ -205,24 +193,14 @@ def referral_forward(request: HttpRequest, public_id: PublicId, payload: schemas
 # --- settings ---------------------------------------------------------------------------------
 
 
-@_case_settings_edit_route(
-    "GET",
-    "/settings/time-limits",
-    list[schemas.TimeLimitOut],
-    "referrals_time_limits",
-)
+@_case_settings_edit_route("GET", "/settings/time-limits", list[schemas.TimeLimitOut])
 def time_limits(request: HttpRequest) -> Any:
     """The time limits of the coordinator's country, per kind"""
     country = settings_service.settings_country(acting(request))
     return timelines.all_limits(country.code)
 
 
-@_case_settings_edit_route(
-    "PUT",
-    "/settings/time-limits/{kind}",
-    schemas.TimeLimitOut,
-    "referrals_time_limit_set",
-)
+@_case_settings_edit_route("PUT", "/settings/time-limits/{kind}", schemas.TimeLimitOut)
 def time_limit_set(request: HttpRequest, kind: str, payload: schemas.TimeLimitIn) -> Any:
     """Set the time limits of one kind in the coordinator's country"""
     actor = acting(request)
@@ -244,24 +222,14 @@ def _calendar_out(country_code: str, record: Any) -> schemas.CalendarOut:
     )
 
 
-@_case_settings_edit_route(
-    "GET",
-    "/settings/calendar",
-    schemas.CalendarOut,
-    "referrals_calendar",
-)
+@_case_settings_edit_route("GET", "/settings/calendar", schemas.CalendarOut)
 def calendar(request: HttpRequest) -> Any:
     """The working calendar and direct-route setting of the coordinator's country"""
     country = settings_service.settings_country(acting(request))
     return _calendar_out(country.code, settings_service.calendar_of(country))
 
 
-@_case_settings_edit_route(
-    "PUT",
-    "/settings/calendar",
-    schemas.CalendarOut,
-    "referrals_calendar_set",
-)
+@_case_settings_edit_route("PUT", "/settings/calendar", schemas.CalendarOut)
 def calendar_set(request: HttpRequest, payload: schemas.CalendarIn) -> Any:
     """Set the weekend days, public holidays and direct routes"""
     actor = acting(request)
@@ -288,12 +256,7 @@ def _sender_referral(request: HttpRequest, public_id: PublicId) -> tuple[Actor, 
     return actor, referral
 
 
-@_referral_send_route(
-    "GET",
-    "/{uuid:public_id}/exports",
-    schemas.ExportsOut,
-    "referrals_exports",
-)
+@_referral_send_route("GET", "/{uuid:public_id}/exports", schemas.ExportsOut)
 def exports(request: HttpRequest, public_id: PublicId) -> Any:
     """The exports of a referral (their SHA-256) and how they were sent; the files are downloaded
     through the screens"""
@@ -306,13 +269,7 @@ def exports(request: HttpRequest, public_id: PublicId) -> Any:
     }
 
 
-@_referral_send_route(
-    "POST",
-    "/{uuid:public_id}/dispatches",
-    schemas.DispatchOut,
-    "referrals_dispatch_record",
-    status=201,
-)
+@_referral_send_route("POST", "/{uuid:public_id}/dispatches", schemas.DispatchOut, status=201)
 def dispatch_record(request: HttpRequest, public_id: PublicId, payload: schemas.DispatchIn) -> Any:
     """Record how and when the latest exported files were sent"""
     actor, referral = _sender_referral(request, public_id)

@@ -23,13 +23,7 @@ from opentrm.referrals.services import transnational as tn
 
 router = Router(tags=["referrals"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = error_responses(400, 401, 403, 404, 409, 422)
-_route = Routes(router, _ERRORS)
-_case_settings_edit_route = _route.having(auth=member_auth(Action.CASE_SETTINGS_EDIT))
-_referral_respond_route = _route.having(auth=member_auth(Action.REFERRAL_RESPOND))
-_referral_send_route = _route.having(auth=member_auth(Action.REFERRAL_SEND))
-_case_settings_edit_route = _route.having(auth=member_auth(Action.CASE_SETTINGS_EDIT))
-_referral_respond_route = _route.having(auth=member_auth(Action.REFERRAL_RESPOND))
-_referral_send_route = _route.having(auth=member_auth(Action.REFERRAL_SEND))
+_route = Routes(router, _ERRORS, url_prefix="referrals_")
 _case_settings_edit_route = _route.having(auth=member_auth(Action.CASE_SETTINGS_EDIT))
 _referral_respond_route = _route.having(auth=member_auth(Action.REFERRAL_RESPOND))
 _referral_send_route = _route.having(auth=member_auth(Action.REFERRAL_SEND))
@@ -88,13 +82,7 @@ def _out(
     )
 
 
-@_referral_send_route(
-    "POST",
-    "/transnational",
-    schemas.TemplateOut,
-    "referrals_transnational_create",
-    status=201,
-)
+@_referral_send_route("POST", "/transnational", schemas.TemplateOut, status=201)
 def transnational_create(request: HttpRequest, payload: schemas.TransnationalIn) -> Any:
     """Draft a transnational referral of a case, its template pre-filled"""
     actor = acting(request)
@@ -161,7 +149,7 @@ def profile_put(request: HttpRequest, payload: schemas.ProfileIn) -> Any:
     return _profile_out(actor)
 
 
-@_route("GET", "/{public_id}/template", schemas.TemplateOut, "referrals_template_get")
+@_route("GET", "/{public_id}/template", schemas.TemplateOut)
 def template_get(request: HttpRequest, public_id: PublicId) -> Any:
     """The template as the acting organisation may see it (withheld fields listed)"""
     actor = acting(request)
@@ -187,26 +175,19 @@ def _changed(
     return _out(actor, result if isinstance(result, Referral) else referral)
 
 
-@_route("PUT", "/{public_id}/template", schemas.TemplateOut, "referrals_template_put")
+@_route("PUT", "/{public_id}/template", schemas.TemplateOut)
 def template_put(request: HttpRequest, public_id: PublicId, payload: schemas.TemplateIn) -> Any:
     """Write fields of the template (only those the acting side owns)"""
     return _changed(request, public_id, tn.template_update, payload)
 
 
-@_referral_send_route(
-    "POST",
-    "/{public_id}/template/send",
-    schemas.TemplateOut,
-    "referrals_template_send",
-)
+@_referral_send_route("POST", "/{public_id}/template/send", schemas.TemplateOut)
 def template_send(request: HttpRequest, public_id: PublicId, payload: schemas.VersionIn) -> Any:
     """Send the draft: only the field groups consent and agreement allow"""
     return _changed(request, public_id, tn.transnational_send, payload)
 
 
-@_route(
-    "POST", "/{public_id}/template/steps/{step}", schemas.TemplateOut, "referrals_template_step"
-)
+@_route("POST", "/{public_id}/template/steps/{step}", schemas.TemplateOut)
 def template_step(
     request: HttpRequest, public_id: PublicId, step: str, payload: schemas.StepIn
 ) -> Any:
@@ -215,11 +196,7 @@ def template_step(
 
 
 @_referral_respond_route(
-    "POST",
-    "/{public_id}/template/follow-ups",
-    schemas.FollowUpOut,
-    "referrals_template_follow_up",
-    status=201,
+    "POST", "/{public_id}/template/follow-ups", schemas.FollowUpOut, status=201
 )
 def template_follow_up(
     request: HttpRequest, public_id: PublicId, payload: schemas.FollowUpIn
@@ -243,7 +220,7 @@ def template_follow_up(
     )
 
 
-@_route("GET", "/{public_id}/template/pdf", None, "referrals_template_pdf")
+@_route("GET", "/{public_id}/template/pdf", None)
 def template_pdf(request: HttpRequest, public_id: PublicId) -> Any:
     """The bilingual PDF of the template (audited as an export)"""
     actor = acting(request)
