@@ -15,7 +15,7 @@ from ninja.files import UploadedFile
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.models import User
-from opentrm.accounts.policy import Action
+from opentrm.accounts.policy import Action, Actor
 from opentrm.cases import schemas_documents as schemas
 from opentrm.cases import selectors
 from opentrm.cases.access import access_case, require_widening
@@ -178,6 +178,16 @@ def participant_add(
     return Status(201, participant)
 
 
+def _participant(
+    request: HttpRequest, public_id: PublicId, participant_id: int, *related: str
+) -> tuple[Actor, CaseParticipant]:
+    """The caller and an active participant of a case it may see (404 for another case's)."""
+    actor = acting(request)
+    participants = CaseParticipant.objects.select_related("case", "organisation__country", *related)
+    case = access_case(actor, public_id)
+    return actor, get_object_or_404(participants, pk=participant_id, case=case, is_active=True)
+
+
 @_case_participants_manage_route(
     "POST", "/{public_id}/participants/{participant_id}/case-manager", schemas.ParticipantOut
 )
@@ -185,14 +195,7 @@ def participant_case_manager(
     request: HttpRequest, public_id: PublicId, participant_id: int, payload: schemas.CaseManagerIn
 ) -> Any:
     """Name the case manager of your own organisation on the case"""
-    actor = acting(request)
-    case = access_case(actor, public_id)
-    participant = get_object_or_404(
-        CaseParticipant.objects.select_related("case", "organisation__country"),
-        pk=participant_id,
-        case=case,
-        is_active=True,
-    )
+    actor, participant = _participant(request, public_id, participant_id)
     if not participant_services.may_set_case_manager(actor, participant):
         raise PermissionDenied
     manager = None
@@ -213,14 +216,7 @@ def participant_consent_taker(
     request: HttpRequest, public_id: PublicId, participant_id: int, payload: schemas.ConsentTakerIn
 ) -> Any:
     """Name or un-name an organisation as consent-taker (case managers of the owner only)"""
-    actor = acting(request)
-    case = access_case(actor, public_id)
-    participant = get_object_or_404(
-        CaseParticipant.objects.select_related("case", "organisation__country", "case_manager"),
-        pk=participant_id,
-        case=case,
-        is_active=True,
-    )
+    actor, participant = _participant(request, public_id, participant_id, "case_manager")
     return participant_services.participant_set_consent_taker(
         actor=actor, participant=participant, takes_consent=payload.takes_consent
     )

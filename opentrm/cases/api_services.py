@@ -125,13 +125,7 @@ def service_create(request: HttpRequest, public_id: PublicId, payload: schemas.S
     actor, case = _acting_on(request, public_id, FieldGroup.ASSISTANCE)
     values = _service_objects(case, payload.model_dump())
     with api_field_names(_API_NAMES):
-        service = service_delivery.service_offer(
-            actor=actor,
-            case=case,
-            service_type=values.pop("service_type"),
-            offered_on=values.pop("offered_on"),
-            **values,
-        )
+        service = service_delivery.service_offer(actor=actor, case=case, **values)
     return Status(201, service)
 
 
@@ -170,13 +164,8 @@ def proceeding_create(
 ) -> Any:
     """Record proceedings in a country (one per case, country and kind)"""
     actor, case = _acting_on(request, public_id, FieldGroup.PROCEEDINGS)
-    values = payload.model_dump()
     proceeding = proceeding_services.proceeding_record(
-        actor=actor,
-        case=case,
-        country_code=values.pop("country_code"),
-        kind=values.pop("kind"),
-        **values,
+        actor=actor, case=case, **payload.model_dump()
     )
     return Status(201, proceeding)
 
