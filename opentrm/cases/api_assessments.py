@@ -85,18 +85,7 @@ def assessment_record(
     """Record an assessment (only the fields of its kind)"""
     case = _case(request, public_id, edit=True)
     assessment = assessment_services.assessment_record(
-        actor=acting(request),
-        case=case,
-        kind=payload.kind,
-        assessed_on=payload.assessed_on,
-        risk_level=payload.risk_level,
-        needs=payload.needs,
-        accommodation_type=payload.accommodation_type,
-        harm_sources=payload.harm_sources,
-        harm_source_other=payload.harm_source_other,
-        unsafe_locations=payload.unsafe_locations,
-        partners=payload.partners,
-        summary=payload.summary,
+        actor=acting(request), case=case, **payload.model_dump()
     )
     return Status(201, assessment)
 
@@ -262,13 +251,9 @@ def risk_plan_review(
     plan = RiskManagementPlan.objects.filter(case=case).first()
     if plan is None:
         raise ValidationError({"__all__": _("Make the risk management plan first.")})
+    values = payload.model_dump(exclude={"version"})
     review = plan_services.risk_plan_review(
-        actor=acting(request),
-        plan=plan,
-        expected_version=payload.version,
-        reviewed_on=payload.reviewed_on,
-        with_person=payload.with_person,
-        notes=payload.notes,
+        actor=acting(request), plan=plan, expected_version=payload.version, **values
     )
     return Status(
         201,

@@ -234,13 +234,9 @@ def calendar_set(request: HttpRequest, payload: schemas.CalendarIn) -> Any:
     """Set the weekend days, public holidays and direct routes"""
     actor = acting(request)
     country = settings_service.settings_country(actor)
+    values = payload.model_dump(exclude={"version"})
     record = settings_service.calendar_update(
-        actor=actor,
-        country=country,
-        expected_version=payload.version,
-        weekend_days=payload.weekend_days,
-        holidays=payload.holidays,
-        allow_direct_routes=payload.allow_direct_routes,
+        actor=actor, country=country, expected_version=payload.version, **values
     )
     return _calendar_out(country.code, record)
 

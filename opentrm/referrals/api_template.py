@@ -204,14 +204,7 @@ def template_follow_up(
     """A follow-up report from the receiving side (template sections 6 and 7)"""
     actor = acting(request)
     referral = _referral(actor, public_id)
-    report = tn.follow_up_add(
-        actor=actor,
-        referral=referral,
-        reported_on=payload.reported_on,
-        values=payload.values,
-        summary=payload.summary,
-        lang=payload.lang,
-    )
+    report = tn.follow_up_add(actor=actor, referral=referral, **payload.model_dump())
     return Status(
         201,
         schemas.FollowUpOut(
