@@ -5,7 +5,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-
 from django.core.serializers.json import DjangoJSONEncoder
 from django.test import Client
 from django.utils import timezone
