@@ -39,6 +39,7 @@ from opentrm.cases.services import notes as note_services
 from opentrm.cases.services import participants as participant_services
 from opentrm.cases.timeline import TimelineEntry
 from opentrm.cases.views_common import case_url
+from opentrm.core.forms import cleaned
 from opentrm.core.views import form_view
 
 SECTION_LIMIT = 50  # rows of each list on the case page
@@ -137,14 +138,13 @@ def participants_context(actor: Actor, case: Case) -> dict[str, Any]:
 
 
 def _document(case: Case, document_id: str) -> CaseDocument:
-    document = get_object_or_404(
-        CaseDocument.objects.select_related("organisation"),
+    # Through the case: the document's case is the same object (what is shared of it is worked
+    # out once).
+    return get_object_or_404(
+        case.documents.select_related("organisation"),
         public_id=document_id,
-        case=case,
         deleted_at__isnull=True,
     )
-    document.case = case  # the same object: what is shared of it is worked out once
-    return document
 
 
 @require_http_methods(["GET", "POST"])
@@ -168,9 +168,7 @@ def document_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
             actor=actor,
             case=case,
             upload=form.cleaned_data["file"] or None,
-            title=form.cleaned_data["title"],
-            kind=form.cleaned_data["kind"],
-            field_group=form.cleaned_data["field_group"],
+            **cleaned(form, "title", "kind", "field_group"),
         ),
         success=_("The document was added."),
         done=case_url(case, "documents"),
@@ -257,9 +255,7 @@ def note_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
         save=lambda: note_services.note_add(
             actor=actor,
             case=case,
-            text=form.cleaned_data["text"],
-            visibility=form.cleaned_data["visibility"],
-            field_group=form.cleaned_data["field_group"],
+            **cleaned(form, "text", "visibility", "field_group"),
         ),
         success=_("The note was added."),
         done=case_url(case, "notes"),

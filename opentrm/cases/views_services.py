@@ -28,6 +28,7 @@ from opentrm.cases.services.service_delivery import (
     service_update,
 )
 from opentrm.cases.views_common import case_url, editable_case
+from opentrm.core.forms import cleaned
 from opentrm.core.views import form_view
 
 
@@ -78,14 +79,11 @@ def _editable_case(request: AuthenticatedHttpRequest, public_id: str) -> tuple[A
 
 
 def _service(case: Case, service_id: int) -> CaseService:
-    service = get_object_or_404(
-        CaseService.objects.select_related("provider"),
-        pk=service_id,
-        case=case,
-        deleted_at__isnull=True,
+    # Through the case: the service's case is the same object (what is shared of it is worked
+    # out once).
+    return get_object_or_404(
+        case.services.select_related("provider"), pk=service_id, deleted_at__isnull=True
     )
-    service.case = case  # the same object: what is shared of it is worked out once
-    return service
 
 
 @require_http_methods(["GET", "POST"])
@@ -144,9 +142,7 @@ def service_status(
             actor=actor,
             service=service,
             expected_version=form.cleaned_data["version"],
-            status=form.cleaned_data["status"],
-            on=form.cleaned_data["on"],
-            until=form.cleaned_data["until"],
+            **cleaned(form, "status", "on", "until"),
         ),
         success=_("The service was updated."),
         done=case_url(case, "services"),
