@@ -11,9 +11,9 @@ from ninja import Router, Status
 from pydantic import Field
 
 from opentrm.accounts.api_auth import acting, member_auth
-from opentrm.accounts.policy import Action
+from opentrm.accounts.policy import Action, can
 from opentrm.agreements import services, states
-from opentrm.agreements.access import access_agreement, may_edit_agreement
+from opentrm.agreements.access import access_agreement
 from opentrm.agreements.models import (
     Agreement,
     AgreementScope,
@@ -275,7 +275,7 @@ def _detail_out(request: HttpRequest, agreement_id: int) -> AgreementOut:
     return AgreementOut(
         **_summary_out(agreement, summary),
         termination_reason=agreement.termination_reason,
-        may_edit=may_edit_agreement(actor, agreement),
+        may_edit=can(actor, Action.AGREEMENT_EDIT, agreement),
         versions=[_version_out(version) for version in states.versions_of(agreement)],
     )
 

@@ -19,10 +19,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from opentrm.accounts.models import Membership, User
-from opentrm.accounts.policy import Action, Actor, FieldGroup, require
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can, require
 from opentrm.accounts.roles import Role
 from opentrm.agreements import selectors, states
-from opentrm.agreements.access import may_edit_agreement
 from opentrm.agreements.models import (
     Agreement,
     AgreementParty,
@@ -88,7 +87,7 @@ def measure_codes() -> tuple[str, ...]:
 
 def _require_editor(actor: Actor, agreement: Agreement) -> None:
     require(actor, Action.AGREEMENT_EDIT)
-    if not may_edit_agreement(actor, agreement):
+    if not can(actor, Action.AGREEMENT_EDIT, agreement):
         raise PermissionDenied
 
 

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
-from opentrm.accounts.policy import Action, Actor
+from opentrm.accounts.policy import Action, Actor, can
 from opentrm.agreements import documents, selectors, services, states
-from opentrm.agreements.access import access_agreement, may_edit_agreement
+from opentrm.agreements.access import access_agreement
 from opentrm.agreements.forms import (
     AgreementFilterForm,
     AgreementForm,
@@ -106,7 +106,7 @@ def agreement_detail(request: HttpRequest, agreement_id: int) -> HttpResponse:
     agreement = access_agreement(actor, agreement_id)
     today = timezone.localdate()
     summary = states.summary(agreement, today)
-    may_edit = may_edit_agreement(actor, agreement)
+    may_edit = can(actor, Action.AGREEMENT_EDIT, agreement)
     versions = [version_view(version) for version in reversed(states.versions_of(agreement))]
     own_party = next(
         (

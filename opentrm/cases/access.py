@@ -1,6 +1,8 @@
-"""Fetching one case for an actor: 404 when it does not exist or is not theirs, 403 when it
-is theirs but the action is not; and what of it an organisation that does not own it sees."""
+"""Fetching one case (or one thing in it) for an actor: 404 when it does not exist or is not
+theirs, 403 when it is theirs but the action is not; what of it an organisation that does not
+own it sees; and the case rules of ``accounts.policy`` (``@rule``): who may do what on a case."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal, NoReturn
@@ -10,21 +12,23 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.policy import Access, Action, Actor, FieldGroup
-from opentrm.accounts.roles import Role
+from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, can, rule
 from opentrm.agreements.selectors import allowed_categories
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.models import Case, CaseParticipant, ConsentPurpose, ConsentRecord
+from opentrm.cases.catalogue.loader import PROCEEDINGS_SOP
+from opentrm.cases.models import (
+    Case,
+    CaseDocument,
+    CaseNote,
+    CaseParticipant,
+    ConsentPurpose,
+    ConsentRecord,
+)
 from opentrm.cases.selectors import consent_in_force, consent_takers
 from opentrm.directory.models import Organisation
 
 Intent = Literal["view", "delete"]
-
-
-def may_delete_case(actor: Actor, case: Case) -> bool:
-    """Only a case manager of the organisation that owns the case deletes it (softly)."""
-    return actor.role == Role.CASE_MANAGER and case.owner_organisation_id == actor.organisation_id
 
 
 def access_case(actor: Actor, public_id: str, *, action: Intent = "view") -> Case:
@@ -37,7 +41,7 @@ def access_case(actor: Actor, public_id: str, *, action: Intent = "view") -> Cas
     )
     if case is None:
         raise Http404
-    if action == "delete" and not may_delete_case(actor, case):
+    if action == "delete" and not can(actor, Action.CASE_DELETE, case):
         raise PermissionDenied
     return case
 
@@ -47,8 +51,8 @@ def access_case(actor: Actor, public_id: str, *, action: Intent = "view") -> Cas
 # Every write that lets an organisation see more of a case (a consent, a consent-taker, a
 # participant, a referral and what it shares, a loosened child safeguard) belongs to the case's
 # owner organisation. A participant reads and works on what it was given; it never widens
-# access for itself or for anyone else. The services call these predicates, and
-# ``refuse_widening`` audits a refusal.
+# access for itself or for anyone else. The services ask ``can(actor, action, case)``, which
+# dispatches to the rules below, and ``refuse_widening`` audits a refusal.
 
 
 def acts_for_owner(actor: Actor, case: Case) -> bool:
@@ -56,7 +60,14 @@ def acts_for_owner(actor: Actor, case: Case) -> bool:
     return actor.is_member and actor.organisation_id == case.owner_organisation_id
 
 
-def may_record_consent(actor: Actor, case: Case) -> bool:
+@rule(Action.CASE_DELETE, Case)
+def _delete_case(actor: Actor, case: Case) -> bool:
+    """Only a case manager of the organisation that owns the case deletes it (softly)."""
+    return actor.may(Action.CASE_DELETE) and acts_for_owner(actor, case)
+
+
+@rule(Action.CONSENT_RECORD, Case)
+def _record_consent(actor: Actor, case: Case) -> bool:
     """Record, correct or withdraw the person's consent decisions: a member with
     ``consent.record`` of the owner organisation, or of an organisation the owner named as
     consent-taker for this case (``CaseParticipant.takes_consent``)."""
@@ -67,17 +78,25 @@ def may_record_consent(actor: Actor, case: Case) -> bool:
     )
 
 
-def may_name_consent_taker(actor: Actor, case: Case) -> bool:
-    """Name or un-name a consent-taker: a case manager of the owner organisation."""
+@rule(Action.CASE_PARTICIPANTS_MANAGE, Case)
+def _manage_participants(actor: Actor, case: Case) -> bool:
+    """Add and remove participating organisations, name or un-name a consent-taker: a case
+    manager of the owner organisation."""
     return actor.may(Action.CASE_PARTICIPANTS_MANAGE) and acts_for_owner(actor, case)
 
 
-def may_manage_participants(actor: Actor, case: Case) -> bool:
-    """Add and remove participating organisations: a case manager of the owner organisation."""
-    return actor.may(Action.CASE_PARTICIPANTS_MANAGE) and acts_for_owner(actor, case)
+@rule(Action.CASE_PARTICIPANTS_MANAGE, CaseParticipant)
+def _set_case_manager(actor: Actor, participant: CaseParticipant) -> bool:
+    """A case manager of the participating organisation names its case manager."""
+    return (
+        actor.may(Action.CASE_PARTICIPANTS_MANAGE)
+        and actor.organisation_id == participant.organisation_id
+        and participant.is_active
+    )
 
 
-def may_refer_case(actor: Actor, case: Case) -> bool:
+@rule(Action.REFERRAL_SEND, Case)
+def _refer_case(actor: Actor, case: Case) -> bool:
     """Refer the case to another organisation (and so choose what the referral shares): a
     member with ``referral.send`` of the owner organisation. A participant may take its own
     steps on a referral it received, and a focal point may route one addressed to it, but it
@@ -85,7 +104,8 @@ def may_refer_case(actor: Actor, case: Case) -> bool:
     return actor.may(Action.REFERRAL_SEND) and acts_for_owner(actor, case)
 
 
-def may_loosen_child_safeguards(actor: Actor, case: Case) -> bool:
+@rule(Action.CHILD_SAFEGUARDS_LOOSEN, Case)
+def _loosen_child_safeguards(actor: Actor, case: Case) -> bool:
     """Record a child safeguard that opens something (lifting an asylum indication, a welfare
     clearance or best-interests determination that lets a return go ahead, family tracing in
     the child's best interests, an age assessment finding an adult): the owner organisation,
@@ -211,7 +231,105 @@ def capped(groups: frozenset[FieldGroup], cap: list[str] | None) -> frozenset[Fi
     return groups & frozenset(group for group in FieldGroup if group.value in cap)
 
 
-def may_view_sharing(actor: Actor, case: Case) -> bool:
+@rule(Action.CASE_SHARING_VIEW, Case)
+def _view_sharing(actor: Actor, case: Case) -> bool:
     """Which agreements and consents widen access to a case is the owner's to see: members of
     the owner organisation whose role sees cases (issue 9)."""
-    return actor.may_view_cases() and case.owner_organisation_id == actor.organisation_id
+    return actor.may(Action.CASE_VIEW) and case.owner_organisation_id == actor.organisation_id
+
+
+# --- The field groups of a case: view and edit, as actions on the case ---------------------------
+
+GROUP_ACTIONS: dict[Action, tuple[FieldGroup, Access]] = {
+    Action.ASSISTANCE_VIEW: (FieldGroup.ASSISTANCE, Access.VIEW),
+    Action.ASSISTANCE_EDIT: (FieldGroup.ASSISTANCE, Access.EDIT),
+    Action.HEALTH_VIEW: (FieldGroup.HEALTH, Access.VIEW),
+    Action.HEALTH_EDIT: (FieldGroup.HEALTH, Access.EDIT),
+    Action.PROCEEDINGS_VIEW: (FieldGroup.PROCEEDINGS, Access.VIEW),
+    Action.PROCEEDINGS_EDIT: (FieldGroup.PROCEEDINGS, Access.EDIT),
+    Action.CHILD_PROTECTION_VIEW: (FieldGroup.CHILD_PROTECTION, Access.VIEW),
+    Action.CHILD_PROTECTION_EDIT: (FieldGroup.CHILD_PROTECTION, Access.EDIT),
+}
+
+
+def _group_rule(group: FieldGroup, level: Access) -> Callable[[Actor, Case], bool]:
+    def decide(actor: Actor, case: Case) -> bool:
+        return group_access(actor, case, group) >= level
+
+    return decide
+
+
+for _action, (_group, _level) in GROUP_ACTIONS.items():
+    rule(_action, Case)(_group_rule(_group, _level))
+
+
+# --- Documents and notes -------------------------------------------------------------------------
+
+
+@rule(Action.DOCUMENT_ADD, Case)
+def _add_documents(actor: Actor, case: Case) -> bool:
+    return actor.may(Action.DOCUMENT_ADD) and bool(editable_groups(actor, case))
+
+
+def _document_group_access(actor: Actor, document: CaseDocument) -> Access:
+    """What the actor may do with the document's field group of its case (``document.case``:
+    callers set it to the case they hold, so what is shared is worked out once)."""
+    try:
+        group = FieldGroup(document.field_group)
+    except ValueError:
+        return Access.NONE
+    return group_access(actor, document.case, group)
+
+
+@rule(Action.DOCUMENT_VIEW, CaseDocument)
+def _view_document(actor: Actor, document: CaseDocument) -> bool:
+    """Its field group decides, narrowed for an organisation that does not own the case by
+    what is shared with it."""
+    return _document_group_access(actor, document) >= Access.VIEW
+
+
+@rule(Action.DOCUMENT_DELETE, CaseDocument)
+def _delete_document(actor: Actor, document: CaseDocument) -> bool:
+    """The organisation that added a document deletes it, with edit rights on its group."""
+    return (
+        actor.may(Action.DOCUMENT_ADD)
+        and document.organisation_id == actor.organisation_id
+        and _document_group_access(actor, document) >= Access.EDIT
+    )
+
+
+@rule(Action.NOTE_DELETE, CaseNote)
+def _delete_note(actor: Actor, note: CaseNote) -> bool:
+    """A note is deleted by its author's organisation."""
+    return actor.may(Action.NOTE_ADD) and note.organisation_id == actor.organisation_id
+
+
+# --- Measures and identification -----------------------------------------------------------------
+
+
+def sop_visible(actor: Actor, case: Case, sop_code: str) -> bool:
+    """Proceedings measures are proceedings data: only actors who see that field group of the
+    case (the role, and for an organisation that does not own it, what is shared)."""
+    return sop_code != PROCEEDINGS_SOP or can(actor, Action.PROCEEDINGS_VIEW, case)
+
+
+def measure_notes_visible(actor: Actor, case: Case, sop_code: str) -> bool:
+    """A measure's notes are free text about the person's assistance: they belong to the
+    assistance group (the proceedings SOP's to proceedings), so a role or an organisation denied
+    that group sees the measure but not its notes, and cannot write them."""
+    if sop_code == PROCEEDINGS_SOP:
+        return can(actor, Action.PROCEEDINGS_VIEW, case)
+    return can(actor, Action.ASSISTANCE_VIEW, case)
+
+
+@rule(Action.IDENTIFICATION_FORMAL, Case)
+def _identify_formally(actor: Actor, case: Case) -> bool:
+    """Only roles configured for the actor's own country (default: reference ACT-53) formally
+    identify; the case does not change that."""
+    # The services import this module: import the country's settings reader when asked.
+    from opentrm.cases.services.case_settings import country_settings, identifying_roles
+
+    if actor.membership is None:
+        return False
+    configured = country_settings(actor.membership.organisation.country)
+    return actor.role in identifying_roles(configured)

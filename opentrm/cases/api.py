@@ -11,11 +11,11 @@ from ninja import Router, Status
 from ninja.params.functions import Query as QueryParam
 
 from opentrm.accounts.api_auth import acting, member_auth
-from opentrm.accounts.policy import Action, FieldGroup
+from opentrm.accounts.policy import Action, FieldGroup, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import selectors, services, states
-from opentrm.cases.access import access_case, may_record_consent, require_widening
+from opentrm.cases.access import access_case, require_widening
 from opentrm.cases.models import Case, ConsentRecord
 from opentrm.cases.schemas import (
     CaseIn,
@@ -203,7 +203,7 @@ def consent_list(request: HttpRequest, public_id: PublicId) -> Any:
 def consent_record(request: HttpRequest, public_id: PublicId, payload: ConsentIn) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
-    require_widening(may_record_consent(actor, case), actor, case, action="consent.record")
+    require_widening(can(actor, Action.CONSENT_RECORD, case), actor, case, action="consent.record")
     supersedes = None
     if payload.supersedes_id is not None:
         supersedes = ConsentRecord.objects.filter(pk=payload.supersedes_id, case=case).first()

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from opentrm.accounts.api_auth import acting, member_auth
-from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case
@@ -59,15 +59,13 @@ def _case(request: HttpRequest, public_id: PublicId, *, health: bool = False, ed
     case = access_case(actor, public_id)
     if health:
         allowed = (
-            assessment_services.may_edit_health(actor, case)
-            if edit
-            else assessment_services.may_view_health(actor, case)
+            can(actor, Action.HEALTH_EDIT, case) if edit else can(actor, Action.HEALTH_VIEW, case)
         )
     else:
         allowed = (
-            assessment_services.may_edit_assistance(actor, case)
+            can(actor, Action.ASSISTANCE_EDIT, case)
             if edit
-            else assessment_services.may_view_assistance(actor, case)
+            else can(actor, Action.ASSISTANCE_VIEW, case)
         )
     if not allowed:
         raise PermissionDenied

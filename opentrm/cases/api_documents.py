@@ -16,7 +16,7 @@ from ninja.files import UploadedFile
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.models import User
-from opentrm.accounts.policy import Action
+from opentrm.accounts.policy import Action, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case, require_widening, visible_groups
@@ -101,7 +101,7 @@ def document_upload(
 ) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
-    if not document_services.may_add_documents(actor, case):
+    if not can(actor, Action.DOCUMENT_ADD, case):
         raise PermissionDenied
     document = document_services.document_upload(
         actor=actor, case=case, upload=file, title=title, kind=kind, field_group=field_group
@@ -125,7 +125,7 @@ def document_download(request: HttpRequest, public_id: PublicId, document_id: st
     except (CaseDocument.DoesNotExist, ValidationError):  # ValidationError: not a UUID
         raise Http404 from None
     document.case = case  # the same object: what is shared of it is worked out once
-    if not document_services.may_view_document(actor, case, document):
+    if not can(actor, Action.DOCUMENT_VIEW, document):
         raise PermissionDenied
     try:
         handle = document.file.open("rb")
@@ -269,7 +269,7 @@ def participant_add(request: HttpRequest, public_id: PublicId, payload: Particip
     actor = acting(request)
     case = access_case(actor, public_id)
     require_widening(
-        participant_services.may_manage_participants(actor, case),
+        can(actor, Action.CASE_PARTICIPANTS_MANAGE, case),
         actor,
         case,
         action="participant.add",
@@ -308,7 +308,7 @@ def participant_case_manager(
         case=case,
         is_active=True,
     )
-    if not participant_services.may_set_case_manager(actor, participant):
+    if not can(actor, Action.CASE_PARTICIPANTS_MANAGE, participant):
         raise PermissionDenied
     manager = None
     if payload.case_manager_id is not None:

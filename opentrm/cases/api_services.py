@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from opentrm.accounts.api_auth import acting, member_auth
-from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case
@@ -64,16 +64,11 @@ def _renamed(error: ValidationError) -> ValidationError:
 def _case(request: HttpRequest, public_id: PublicId, group: FieldGroup, *, edit: bool) -> Case:
     actor = acting(request)
     case = access_case(actor, public_id)
-    allowed = (
-        (service_delivery.may_edit_services if edit else service_delivery.may_view_services)
-        if group == FieldGroup.ASSISTANCE
-        else (
-            proceeding_services.may_edit_proceedings
-            if edit
-            else proceeding_services.may_view_proceedings
-        )
-    )
-    if not allowed(actor, case):
+    if group == FieldGroup.ASSISTANCE:
+        action = Action.ASSISTANCE_EDIT if edit else Action.ASSISTANCE_VIEW
+    else:
+        action = Action.PROCEEDINGS_EDIT if edit else Action.PROCEEDINGS_VIEW
+    if not can(actor, action, case):
         raise PermissionDenied
     if not edit:
         record_event(

@@ -8,10 +8,10 @@ from django.http import HttpRequest
 from ninja import Router
 
 from opentrm.accounts.api_auth import acting, member_auth
-from opentrm.accounts.policy import Action, FieldGroup
+from opentrm.accounts.policy import Action, FieldGroup, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import access_case, may_view_sharing
+from opentrm.cases.access import access_case
 from opentrm.cases.sharing_overview import case_sharing_overview
 from opentrm.core.schemas import PublicId, Schema
 from opentrm.directory.schemas import CASE_WORK_ERRORS
@@ -51,7 +51,7 @@ def _ordered(groups: frozenset[FieldGroup]) -> list[FieldGroup]:
 def case_sharing(request: HttpRequest, public_id: PublicId) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
-    if not may_view_sharing(actor, case):
+    if not can(actor, Action.CASE_SHARING_VIEW, case):
         raise PermissionDenied
     rows = case_sharing_overview(case)
     record_event(

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from opentrm.accounts.policy import Actor, FieldGroup
 from opentrm.cases.access import visible_groups
 from opentrm.cases.catalogue import measure as catalogue_measure
+from opentrm.cases.catalogue.loader import PROCEEDINGS_SOP
 from opentrm.cases.models import Assessment as AssessmentModel
 from opentrm.cases.models import (
     AssessmentKind,
@@ -50,7 +51,6 @@ from opentrm.cases.models import (
     WitnessStatus,
 )
 from opentrm.cases.models import AssistancePlan as PlanModel
-from opentrm.cases.services.measures import PROCEEDINGS_SOP
 from opentrm.cases.services.notes import readable_notes
 from opentrm.directory.models import Organisation
 

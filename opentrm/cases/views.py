@@ -11,15 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from opentrm.accounts.decorators import actor_required
-from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import selectors, services, states
 from opentrm.cases.access import (
     access_case,
     editable_groups,
-    may_record_consent,
-    may_refer_case,
     require_widening,
 )
 from opentrm.cases.forms import CaseDeleteForm, CaseRegisterForm, ConsentForm
@@ -135,8 +133,8 @@ def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
                 )
                 for consent in consents
             ],
-            "may_record_consent": may_record_consent(actor, case),
-            "may_refer_case": may_refer_case(actor, case),
+            "may_record_consent": can(actor, Action.CONSENT_RECORD, case),
+            "may_refer_case": can(actor, Action.REFERRAL_SEND, case),
             **participants_context(actor, case),
             **measures_context(actor, case),
             **assessments_context(actor, case),
@@ -171,7 +169,7 @@ def consent_create(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
     # Before the form's transaction: a refusal is audited and nothing is written.
-    require_widening(may_record_consent(actor, case), actor, case, action="consent.record")
+    require_widening(can(actor, Action.CONSENT_RECORD, case), actor, case, action="consent.record")
     is_post = request.method == "POST"
     # ?supersedes=<id>: correct that record with a new one (the register is append-only).
     corrected = _corrected_consent(case, request.POST if is_post else request.GET)

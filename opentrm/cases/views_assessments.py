@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from opentrm.accounts.decorators import actor_required
-from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case
@@ -121,7 +121,7 @@ def assessments_context(actor: Actor, case: Case) -> dict[str, Any]:
     record (for those who see its health data; showing it is audited as HEALTH_VIEWED). At most
     four queries besides the audit, whatever the history."""
     section = None
-    if services.may_view_assistance(actor, case):
+    if can(actor, Action.ASSISTANCE_VIEW, case):
         counts = dict(_live(case).values_list("kind").annotate(n=Count("id")).order_by())
         newer = (
             _live(case)
@@ -142,14 +142,14 @@ def assessments_context(actor: Actor, case: Case) -> dict[str, Any]:
                 KindRow(kind, str(label), latest.get(kind), counts.get(kind, 0))
                 for kind, label in AssessmentKind.choices
             ],
-            may_edit=services.may_edit_assistance(actor, case),
+            may_edit=can(actor, Action.ASSISTANCE_EDIT, case),
         )
     health = None
-    if services.may_view_health(actor, case):
+    if can(actor, Action.HEALTH_VIEW, case):
         record = HealthRecord.objects.filter(case=case).first()
         if record is not None:
             services.health_record_viewed(actor=actor, case=case, record=record)
-        health = HealthSection(record=record, may_edit=services.may_edit_health(actor, case))
+        health = HealthSection(record=record, may_edit=can(actor, Action.HEALTH_EDIT, case))
     return {"assessments": section, "health": health}
 
 
@@ -162,7 +162,7 @@ def assessment_list(request: HttpRequest, public_id: str) -> HttpResponse:
     """Every assessment of the case, newest first, optionally of one kind."""
     actor = _actor(request)
     case = access_case(actor, public_id)
-    if not services.may_view_assistance(actor, case):
+    if not can(actor, Action.ASSISTANCE_VIEW, case):
         raise PermissionDenied
     kind = request.GET.get("kind", "")
     assessments = _live(case).select_related("organisation", "assessed_by")
@@ -179,7 +179,7 @@ def assessment_list(request: HttpRequest, public_id: str) -> HttpResponse:
             "assessments": [(a, findings(a)) for a in assessments],
             "kind": kind,
             "kinds": AssessmentKind.choices,
-            "may_edit": services.may_edit_assistance(actor, case),
+            "may_edit": can(actor, Action.ASSISTANCE_EDIT, case),
         },
     )
 
@@ -191,7 +191,7 @@ def assessment_create(request: HttpRequest, public_id: str, kind: str) -> HttpRe
     case = access_case(actor, public_id)
     if kind not in AssessmentKind.values:
         raise Http404
-    if not services.may_edit_assistance(actor, case):
+    if not can(actor, Action.ASSISTANCE_EDIT, case):
         raise PermissionDenied
     form = AssessmentForm(request.POST or None, kind=kind)
     if request.method == "POST" and form.is_valid():
@@ -210,7 +210,7 @@ def assessment_create(request: HttpRequest, public_id: str, kind: str) -> HttpRe
 
 
 def _own_assessment(actor: Actor, case: Case, assessment_id: int) -> Assessment:
-    if not services.may_edit_assistance(actor, case):
+    if not can(actor, Action.ASSISTANCE_EDIT, case):
         raise PermissionDenied
     assessment: Assessment = get_object_or_404(_live(case), pk=assessment_id)
     if assessment.organisation_id != actor.organisation_id:
@@ -292,7 +292,7 @@ def assessment_delete(request: HttpRequest, public_id: str, assessment_id: int) 
 def health_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    if not services.may_edit_health(actor, case):
+    if not can(actor, Action.HEALTH_EDIT, case):
         raise PermissionDenied
     record = HealthRecord.objects.filter(case=case).first()
     form = HealthForm(request.POST or None, record=record)

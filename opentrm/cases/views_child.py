@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
-from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import states
@@ -28,8 +28,6 @@ from opentrm.cases.services.child import (
     OriginContactBlockedError,
     child_safeguards_update,
     country_contact_plan,
-    may_edit_safeguards,
-    may_view_safeguards,
 )
 from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors
@@ -63,7 +61,7 @@ class ChildSection:
 def child_context(actor: Actor, case: Case) -> dict[str, Any]:
     """The case page's child section: for roles that see child-protection data, on a child's
     case (or one whose age was assessed)."""
-    if not may_view_safeguards(actor, case):
+    if not can(actor, Action.CHILD_PROTECTION_VIEW, case):
         return {"child": None}
     today = timezone.localdate()
     record = _safeguards(case)
@@ -75,7 +73,7 @@ def child_context(actor: Actor, case: Case) -> dict[str, Any]:
             is_child=is_child,
             record=record,
             warnings=states.child_case_warnings(case, today),
-            may_edit=may_edit_safeguards(actor, case),
+            may_edit=can(actor, Action.CHILD_PROTECTION_EDIT, case),
         )
     }
 
@@ -85,7 +83,7 @@ def child_context(actor: Actor, case: Case) -> dict[str, Any]:
 def child_safeguards_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    if not may_edit_safeguards(actor, case):
+    if not can(actor, Action.CHILD_PROTECTION_EDIT, case):
         raise PermissionDenied
     safeguards = _safeguards(case)
     form = ChildSafeguardsForm(request.POST or None, case=case, safeguards=safeguards)

@@ -18,12 +18,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opentrm.accounts.decorators import actor_required
-from opentrm.accounts.policy import Action, Actor
+from opentrm.accounts.policy import Action, Actor, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import (
     access_case,
-    may_name_consent_taker,
     require_widening,
     visible_groups,
 )
@@ -69,13 +68,15 @@ class DocumentsSection:
 def documents_context(actor: Actor, case: Case) -> dict[str, Any]:
     """The case page's documents: those in field groups the actor may see, newest first."""
     found = list(document_services.visible_documents(actor, case)[: SECTION_LIMIT + 1])
+    for document in found:
+        document.case = case  # the same object: what is shared of it is worked out once
     return {
         "documents_section": DocumentsSection(
             rows=[
-                (document, document_services.may_delete_document(actor, case, document))
+                (document, can(actor, Action.DOCUMENT_DELETE, document))
                 for document in found[:SECTION_LIMIT]
             ],
-            may_add=document_services.may_add_documents(actor, case),
+            may_add=can(actor, Action.DOCUMENT_ADD, case),
             more=len(found) > SECTION_LIMIT,
         )
     }
@@ -101,7 +102,7 @@ def notes_context(actor: Actor, case: Case) -> dict[str, Any]:
     return {
         "notes_section": NotesSection(
             rows=[
-                (note, note_services.may_delete_note(actor, note), _note_readers(note))
+                (note, can(actor, Action.NOTE_DELETE, note), _note_readers(note))
                 for note in found[:SECTION_LIMIT]
             ],
             may_add=actor.may(Action.NOTE_ADD),
@@ -127,8 +128,7 @@ class ParticipantsSection:
 
 def participants_context(actor: Actor, case: Case) -> dict[str, Any]:
     """The organisations on the case, with their country and case manager."""
-    may_manage = participant_services.may_manage_participants(actor, case)
-    may_name_takers = may_name_consent_taker(actor, case)  # rows are active participants
+    may_manage = can(actor, Action.CASE_PARTICIPANTS_MANAGE, case)
     rows = []
     for participant in participant_services.active_participants(case):
         is_owner = participant.organisation_id == case.owner_organisation_id
@@ -136,9 +136,9 @@ def participants_context(actor: Actor, case: Case) -> dict[str, Any]:
             ParticipantRow(
                 participant=participant,
                 is_owner=is_owner,
-                may_set_case_manager=participant_services.may_set_case_manager(actor, participant),
+                may_set_case_manager=can(actor, Action.CASE_PARTICIPANTS_MANAGE, participant),
                 may_remove=may_manage and not is_owner,
-                may_name_consent_taker=may_name_takers and not is_owner,
+                may_name_consent_taker=may_manage and not is_owner,
             )
         )
     return {"participants_section": ParticipantsSection(rows=rows, may_manage=may_manage)}
@@ -163,7 +163,7 @@ def _document(case: Case, document_id: str) -> CaseDocument:
 def document_create(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    if not document_services.may_add_documents(actor, case):
+    if not can(actor, Action.DOCUMENT_ADD, case):
         raise PermissionDenied
     is_post = request.method == "POST"
     form = DocumentForm(
@@ -202,7 +202,7 @@ def document_download(request: HttpRequest, public_id: str, document_id: str) ->
     actor = _actor(request)
     case = access_case(actor, public_id)
     document = _document(case, document_id)
-    if not document_services.may_view_document(actor, case, document):
+    if not can(actor, Action.DOCUMENT_VIEW, document):
         raise PermissionDenied
     try:
         handle = document.file.open("rb")
@@ -234,7 +234,7 @@ def document_delete(request: HttpRequest, public_id: str, document_id: str) -> H
     actor = _actor(request)
     case = access_case(actor, public_id)
     document = _document(case, document_id)
-    if not document_services.may_delete_document(actor, case, document):
+    if not can(actor, Action.DOCUMENT_DELETE, document):
         raise PermissionDenied
     form = DocumentDeleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -291,7 +291,7 @@ def note_delete(request: HttpRequest, public_id: str, note_id: int) -> HttpRespo
     actor = _actor(request)
     case = access_case(actor, public_id)
     note = get_object_or_404(note_services.visible_notes(actor, case), pk=note_id)
-    if not note_services.may_delete_note(actor, note):
+    if not can(actor, Action.NOTE_DELETE, note):
         raise PermissionDenied
     form = NoteDeleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -355,7 +355,7 @@ def participant_add(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
     require_widening(
-        participant_services.may_manage_participants(actor, case),
+        can(actor, Action.CASE_PARTICIPANTS_MANAGE, case),
         actor,
         case,
         action="participant.add",
@@ -436,7 +436,7 @@ def participant_case_manager(
     actor = _actor(request)
     case = access_case(actor, public_id)
     participant = _participant(case, participant_id)
-    if not participant_services.may_set_case_manager(actor, participant):
+    if not can(actor, Action.CASE_PARTICIPANTS_MANAGE, participant):
         raise PermissionDenied
     form = CaseManagerForm(
         request.POST or None,

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
-from opentrm.accounts.policy import Action, Actor
+from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases import services
-from opentrm.cases.access import access_case
+from opentrm.cases.access import access_case, measure_notes_visible, sop_visible
 from opentrm.cases.forms_measures import (
     CountrySettingsForm,
     CustomMeasureForm,
@@ -34,8 +34,8 @@ from opentrm.cases.services.case_settings import (
     identifying_roles,
     unknown_measure,
 )
-from opentrm.cases.services.identification import may_formally_identify, reflection_countdown
-from opentrm.cases.services.measures import may_see_measure_notes, may_see_sop, measure_board
+from opentrm.cases.services.identification import reflection_countdown
+from opentrm.cases.services.measures import measure_board
 from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors as add_service_error
 from opentrm.directory.models import Country
@@ -78,7 +78,7 @@ def measure_plan(request: HttpRequest, public_id: str, code: str) -> HttpRespons
     actor = _actor(request)
     case = access_case(actor, public_id)
     item = effective_measure(case_country(case), code)
-    if item is None or not item.is_enabled or not may_see_sop(actor, case, item.sop_code):
+    if item is None or not item.is_enabled or not sop_visible(actor, case, item.sop_code):
         raise Http404
     if case.measures.filter(code=code).exists():
         return redirect("cases:measure_edit", case.public_id, code)
@@ -129,7 +129,7 @@ def measure_edit(request: HttpRequest, public_id: str, code: str) -> HttpRespons
         code=code,
     )
     item = effective_measure(case_country(case), code) or unknown_measure(code)
-    if not may_see_sop(actor, case, item.sop_code):
+    if not sop_visible(actor, case, item.sop_code):
         raise Http404
     initial = {
         "version": measure.version,
@@ -140,7 +140,7 @@ def measure_edit(request: HttpRequest, public_id: str, code: str) -> HttpRespons
         "started_on": measure.started_on,
         "completed_on": measure.completed_on,
     }
-    if may_see_measure_notes(actor, case, item.sop_code):
+    if measure_notes_visible(actor, case, item.sop_code):
         initial["notes"] = measure.notes
     form = MeasureForm(
         request.POST or None,
@@ -223,7 +223,7 @@ def identification_create(request: HttpRequest, public_id: str) -> HttpResponse:
         {
             "form": form,
             "case": case,
-            "may_formally_identify": may_formally_identify(actor),
+            "may_formally_identify": can(actor, Action.IDENTIFICATION_FORMAL, case),
             "identifying_roles": identifying_roles(country_settings(home)),
             "country": home,
         },

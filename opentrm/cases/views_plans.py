@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opentrm.accounts.decorators import actor_required
-from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case
@@ -42,7 +42,6 @@ from opentrm.cases.models import (
     ServiceType,
 )
 from opentrm.cases.services import plans as services
-from opentrm.cases.services.assessments import may_edit_assistance, may_view_assistance
 from opentrm.cases.services.measures import GuardBlockedError
 from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors
@@ -69,12 +68,12 @@ def _back(case: Case, anchor: str = "plan") -> str:
 
 
 def _require_view(actor: Actor, case: Case) -> None:
-    if not may_view_assistance(actor, case):
+    if not can(actor, Action.ASSISTANCE_VIEW, case):
         raise PermissionDenied
 
 
 def _require_edit(actor: Actor, case: Case) -> None:
-    if not may_edit_assistance(actor, case):
+    if not can(actor, Action.ASSISTANCE_EDIT, case):
         raise PermissionDenied
 
 
@@ -120,14 +119,14 @@ class RiskPlanSection:
 def plans_context(actor: Actor, case: Case) -> dict[str, Any]:
     """The case page's assistance plan and risk management plan, for actors who see the case's
     assistance data. A fixed number of queries, whatever the number of revisions."""
-    if not may_view_assistance(actor, case):
+    if not can(actor, Action.ASSISTANCE_VIEW, case):
         return {"plans": None, "risk_plan": None}
     plans = [_with_service_labels(plan) for plan in _plans(case)]
     for plan in plans:
         plan.case = case  # the consent check reads it
     active = next((p for p in plans if p.status == PlanStatus.ACTIVE), None)
     draft = next((p for p in plans if p.status == PlanStatus.DRAFT), None)
-    may_edit = may_edit_assistance(actor, case)
+    may_edit = can(actor, Action.ASSISTANCE_EDIT, case)
     section = PlansSection(
         active=active,
         paused=active is not None and services.plan_is_paused(active),

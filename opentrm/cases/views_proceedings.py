@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from opentrm.accounts.decorators import actor_required
-from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case
@@ -33,8 +33,6 @@ from opentrm.cases.services.proceedings import (
     hearing_cancel,
     hearing_schedule,
     hearing_update,
-    may_edit_proceedings,
-    may_view_proceedings,
     named_in,
     no_contact_add,
     no_contact_remove,
@@ -67,7 +65,7 @@ class ProceedingsSection:
 def proceedings_context(actor: Actor, case: Case) -> dict[str, Any]:
     """The case page's proceedings, no-contact list and upcoming interviews and hearings, for
     roles that see proceedings. Four queries, whatever the case holds."""
-    if not may_view_proceedings(actor, case):
+    if not can(actor, Action.PROCEEDINGS_VIEW, case):
         return {"proceedings_section": None}
     now = timezone.now()
     proceedings = list(Proceeding.objects.filter(case=case))
@@ -95,7 +93,7 @@ def proceedings_context(actor: Actor, case: Case) -> dict[str, Any]:
             proceedings=proceedings,
             no_contact=active,
             hearings=rows,
-            may_edit=may_edit_proceedings(actor, case),
+            may_edit=can(actor, Action.PROCEEDINGS_EDIT, case),
         )
     }
 
@@ -103,7 +101,7 @@ def proceedings_context(actor: Actor, case: Case) -> dict[str, Any]:
 def _editable_case(request: HttpRequest, public_id: str) -> tuple[Actor, Case]:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    if not may_edit_proceedings(actor, case):
+    if not can(actor, Action.PROCEEDINGS_EDIT, case):
         raise PermissionDenied
     if request.method == "GET":
         record_event(

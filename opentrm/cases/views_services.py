@@ -17,15 +17,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
-from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case
 from opentrm.cases.forms_services import ServiceDeleteForm, ServiceForm, ServiceMoveForm
 from opentrm.cases.models import Case, CaseService, ServiceCategory
 from opentrm.cases.services.service_delivery import (
-    may_edit_services,
-    may_view_services,
     moves_from,
     service_delete,
     service_move,
@@ -61,9 +59,9 @@ class ServicesSection:
 
 def services_context(actor: Actor, case: Case) -> dict[str, Any]:
     """The case page's services, grouped by the template's sections (one query)."""
-    if not may_view_services(actor, case):
+    if not can(actor, Action.ASSISTANCE_VIEW, case):
         return {"services_section": None}
-    may_edit = may_edit_services(actor, case)
+    may_edit = can(actor, Action.ASSISTANCE_EDIT, case)
     services = list(
         CaseService.objects.filter(case=case, deleted_at__isnull=True)
         .select_related("provider", "provider__country")
@@ -84,7 +82,7 @@ def services_context(actor: Actor, case: Case) -> dict[str, Any]:
 def _editable_case(request: HttpRequest, public_id: str) -> tuple[Actor, Case]:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    if not may_edit_services(actor, case):
+    if not can(actor, Action.ASSISTANCE_EDIT, case):
         raise PermissionDenied
     if request.method == "GET":
         record_event(

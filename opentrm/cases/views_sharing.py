@@ -7,10 +7,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from opentrm.accounts.decorators import actor_required
-from opentrm.accounts.policy import Action, Actor
+from opentrm.accounts.policy import Action, Actor, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import access_case, may_view_sharing
+from opentrm.cases.access import access_case
 from opentrm.cases.sharing_overview import case_sharing_overview, group_labels
 
 
@@ -24,7 +24,7 @@ def _actor(request: HttpRequest) -> Actor:
 def case_sharing(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    if not may_view_sharing(actor, case):
+    if not can(actor, Action.CASE_SHARING_VIEW, case):
         raise PermissionDenied
     rows = case_sharing_overview(case)
     record_event(

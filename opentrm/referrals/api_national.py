@@ -11,7 +11,7 @@ from ninja import Router, Status
 from ninja.params.functions import Query as QueryParam
 
 from opentrm.accounts.api_auth import acting, member_auth
-from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case
@@ -262,14 +262,14 @@ def _out(actor: Actor, referral: Referral) -> ReferralOut:
 
 def _receiver(actor: Actor, public_id: uuid.UUID) -> Referral:
     referral = access_referral(actor, str(public_id))
-    if not national.may_respond(actor, referral):
+    if not can(actor, Action.REFERRAL_RESPOND, referral):
         raise PermissionDenied
     return referral
 
 
 def _sender(actor: Actor, public_id: uuid.UUID) -> Referral:
     referral = access_referral(actor, str(public_id))
-    if not national.may_withdraw(actor, referral):
+    if not can(actor, Action.REFERRAL_WITHDRAW, referral):
         raise PermissionDenied
     return referral
 

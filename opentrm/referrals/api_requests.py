@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 
 from opentrm.accounts.api_auth import acting, member_auth
-from opentrm.accounts.policy import Action, Actor
+from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases.access import access_case
 from opentrm.core.schemas import PublicId
 from opentrm.directory.models import Organisation
@@ -350,7 +350,7 @@ def _dispatch_out(dispatch: Any) -> DispatchOut:
 def exports(request: HttpRequest, public_id: PublicId) -> Any:
     actor, referral = _sender_referral(request, public_id)
     return ExportsOut(
-        exportable=export_service.may_export(actor, referral),
+        exportable=can(actor, Action.REFERRAL_EXPORT, referral),
         delivery=referral.delivery,
         exports=[
             ExportOut(at=e.at, by=e.by, pdf_sha256=e.pdf_sha256, json_sha256=e.json_sha256)

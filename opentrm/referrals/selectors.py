@@ -9,7 +9,7 @@ from enum import StrEnum
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from opentrm.accounts.policy import Actor
+from opentrm.accounts.policy import Action, Actor, can
 from opentrm.referrals.models import Referral, ReferralKind, ReferralStatus, Urgency
 from opentrm.referrals.services import timelines
 
@@ -118,7 +118,7 @@ def status_counts(actor: Actor, filters: Filters) -> dict[str, int]:
 
 def new_count(actor: Actor | None) -> int:
     """Referrals the organisation received and has not acknowledged yet: one query."""
-    if actor is None or actor.organisation_id is None or not actor.may_view_cases():
+    if actor is None or actor.organisation_id is None or not can(actor, Action.CASE_VIEW):
         return 0
     return Referral.objects.filter(
         receiver_organisation_id=actor.organisation_id, status=ReferralStatus.SENT

@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
-from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import access_case, may_refer_case, require_widening
+from opentrm.cases.access import access_case, require_widening
 from opentrm.cases.models import CaseParticipant
 from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors
@@ -113,7 +113,7 @@ def referral_create(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
     # Only the owner refers its case (a participant does not refer it onward); audited.
-    require_widening(may_refer_case(actor, case), actor, case, action="referral.send")
+    require_widening(can(actor, Action.REFERRAL_SEND, case), actor, case, action="referral.send")
     assert actor.membership is not None
     sender = actor.membership.organisation
     data = request.POST.copy() if request.method == "POST" else None
@@ -256,14 +256,14 @@ def referral_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 
 def _receiver_referral(actor: Actor, public_id: str) -> Referral:
     referral = access_referral(actor, public_id)
-    if not national.may_respond(actor, referral):
+    if not can(actor, Action.REFERRAL_RESPOND, referral):
         raise PermissionDenied
     return referral
 
 
 def _sender_referral(actor: Actor, public_id: str) -> Referral:
     referral = access_referral(actor, public_id)
-    if not national.may_withdraw(actor, referral):
+    if not can(actor, Action.REFERRAL_WITHDRAW, referral):
         raise PermissionDenied
     return referral
 

@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opentrm.accounts.decorators import actor_required
-from opentrm.accounts.policy import Action, Actor
+from opentrm.accounts.policy import Action, Actor, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import access_case, may_refer_case, require_widening
+from opentrm.cases.access import access_case, require_widening
 from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors
 from opentrm.core.pdf import PdfUnavailableError
@@ -112,7 +112,7 @@ def _step_labels() -> dict[str, str]:
 def transnational_create(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    require_widening(may_refer_case(actor, case), actor, case, action="referral.send")
+    require_widening(can(actor, Action.REFERRAL_SEND, case), actor, case, action="referral.send")
     assert actor.membership is not None
     own = actor.membership.organisation.country.code
     form = TransnationalCreateForm(request.POST or None, own_country=own)

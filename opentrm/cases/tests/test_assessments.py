@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import World
-from opentrm.accounts.policy import FieldGroup
+from opentrm.accounts.policy import Action, FieldGroup, can
 from opentrm.accounts.roles import Role
 from opentrm.accounts.services import api_token_create
 from opentrm.agreements.tests.factories import make_agreement
@@ -25,7 +25,6 @@ from opentrm.cases.services import (
     consent_record,
     health_update,
 )
-from opentrm.cases.services.assessments import may_edit_assistance
 from opentrm.core.errors import ConflictError
 
 TODAY = timezone.localdate
@@ -228,7 +227,7 @@ def test_only_the_organisation_that_made_it_changes_an_assessment(world: World, 
         recipient_organisation=world.agency_b,
     )
     b_worker = world.actor(Role.CASEWORKER, org="b")
-    assert may_edit_assistance(b_worker, case)
+    assert can(b_worker, Action.ASSISTANCE_EDIT, case)
     # ... but not an assessment signed by agency A.
     with pytest.raises(PermissionDenied):
         assessment_update(

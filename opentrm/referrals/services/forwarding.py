@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from opentrm.accounts.policy import Action, Actor, FieldGroup, require
 from opentrm.cases.access import sharing_with
 from opentrm.directory.models import Organisation
-from opentrm.referrals.access import is_receiver
+from opentrm.referrals.access import FORWARDABLE, is_receiver
 from opentrm.referrals.models import (
     Delivery,
     Referral,
@@ -33,19 +33,6 @@ from opentrm.referrals.services.requests import (
 )
 
 S = ReferralStatus
-FORWARDABLE = (S.SENT, S.ACKNOWLEDGED)
-
-
-def may_forward(actor: Actor, referral: Referral) -> bool:
-    """The receiving focal point may forward what reached it through the focal-point route
-    while it has not answered."""
-    return (
-        actor.may(Action.REFERRAL_RESPOND)
-        and is_receiver(actor, referral)
-        and referral.routing == Routing.FOCAL_POINT
-        and referral.status in FORWARDABLE
-        and referral.delivery == Delivery.ON_NODE
-    )
 
 
 def forward_candidates(referral: Referral) -> models.QuerySet[Organisation]:

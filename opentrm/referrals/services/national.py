@@ -20,7 +20,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, require
+from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, can, require
 from opentrm.agreements.models import Agreement
 from opentrm.agreements.selectors import agreement_in_force_between, flow_categories
 from opentrm.audit.events import EventType
@@ -28,7 +28,6 @@ from opentrm.audit.services import record_event
 from opentrm.cases.access import (
     Sharing,
     group_access,
-    may_refer_case,
     organisation_groups,
     require_widening,
     sharing_with,
@@ -349,7 +348,7 @@ def referral_send_national(
     receiver sees only the minimal offer until it accepts. Without consent or agreement the
     referral still goes, as the minimal offer only."""
     require(actor, Action.REFERRAL_SEND)
-    require_widening(may_refer_case(actor, case), actor, case, action="referral.send")
+    require_widening(can(actor, Action.REFERRAL_SEND, case), actor, case, action="referral.send")
     return _send_national(
         actor=actor,
         case=case,
@@ -433,14 +432,6 @@ def _send_national(
 # --- the receiver's and the sender's steps -------------------------------------------------------
 
 
-def may_respond(actor: Actor, referral: Referral) -> bool:
-    return actor.may(Action.REFERRAL_RESPOND) and is_receiver(actor, referral)
-
-
-def may_withdraw(actor: Actor, referral: Referral) -> bool:
-    return actor.may(Action.REFERRAL_SEND) and is_sender(actor, referral)
-
-
 def actions_for(actor: Actor, referral: Referral) -> list[str]:
     """The steps of this module the actor may take now: "acknowledge", "accept", "decline",
     "withdraw". None for the other transnational requests: their section has its own steps."""
@@ -448,14 +439,18 @@ def actions_for(actor: Actor, referral: Referral) -> list[str]:
         return []
     allowed = core.TRANSITIONS.get(referral.status, frozenset())
     found = []
-    if may_respond(actor, referral):
+    if can(actor, Action.REFERRAL_RESPOND, referral):
         if S.ACKNOWLEDGED in allowed:
             found.append("acknowledge")
         if S.ACCEPTED in allowed:
             found.append("accept")
         if S.DECLINED in allowed:
             found.append("decline")
-    if may_withdraw(actor, referral) and S.WITHDRAWN in allowed and referral.status != S.DRAFT:
+    if (
+        can(actor, Action.REFERRAL_WITHDRAW, referral)
+        and S.WITHDRAWN in allowed
+        and referral.status != S.DRAFT
+    ):
         found.append("withdraw")
     return found
 
