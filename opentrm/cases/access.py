@@ -5,30 +5,39 @@ own it sees; and the case rules of ``accounts.policy`` (``@rule``): who may do w
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal, NoReturn
+from functools import cached_property
+from typing import Literal, NoReturn, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, can, rule
+from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, can, require, rule
 from opentrm.agreements.selectors import allowed_categories
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.catalogue.loader import PROCEEDINGS_SOP
 from opentrm.cases.models import (
+    Assessment,
+    AssistancePlan,
     Case,
     CaseDocument,
     CaseNote,
     CaseParticipant,
+    CaseService,
     ConsentPurpose,
     ConsentRecord,
+    PlanActivity,
+    Proceeding,
+    Task,
 )
 from opentrm.cases.selectors import consent_in_force, consent_takers
 from opentrm.directory.models import Organisation
 
 Intent = Literal["view", "delete"]
+_M = TypeVar("_M", bound=Model)
 
 
 def access_case(actor: Actor, public_id: str, *, action: Intent = "view") -> Case:
@@ -44,6 +53,148 @@ def access_case(actor: Actor, public_id: str, *, action: Intent = "view") -> Cas
     if action == "delete" and not can(actor, Action.CASE_DELETE, case):
         raise PermissionDenied
     return case
+
+
+# --- One thing in a case (item of issue 10, §4): the HTML views and the API look it up here ------
+#
+# Each takes the case the actor already holds (``access_case``) and the child's id. 404 when the
+# child does not exist, is not in this case, or is not the actor's to see (another organisation's
+# task); 403 when it is there but the action is not the actor's, as the case itself answers.
+
+_Intent = Literal["view", "edit"]
+
+_GROUP_OF_CHILD: dict[str, tuple[Action, Action]] = {
+    "assistance": (Action.ASSISTANCE_VIEW, Action.ASSISTANCE_EDIT),
+    "proceedings": (Action.PROCEEDINGS_VIEW, Action.PROCEEDINGS_EDIT),
+}
+
+
+def _require_group(actor: Actor, case: Case, group: str, action: _Intent) -> None:
+    view, edit = _GROUP_OF_CHILD[group]
+    require(actor, edit if action == "edit" else view, case)
+
+
+def _one(queryset: QuerySet[_M], case: Case, **lookup: object) -> _M:
+    """The one row of ``queryset`` in ``case`` matching ``lookup``, else 404. The callers set
+    its ``case`` to their object, so what is shared of it is worked out once per request."""
+    try:
+        found = queryset.filter(case=case, **lookup).first()
+    except ValidationError:  # a malformed public id
+        found = None
+    if found is None:
+        raise Http404
+    return found
+
+
+def access_document(
+    actor: Actor, case: Case, document_id: str, *, action: Literal["view", "delete"] = "view"
+) -> CaseDocument:
+    """A live document of the case; 403 unless its field group is the actor's to view (to
+    delete: the adding organisation, with edit access to the group)."""
+    document = _one(
+        CaseDocument.objects.select_related("organisation", "uploaded_by"),
+        case,
+        public_id=document_id,
+        deleted_at__isnull=True,
+    )
+    document.case = case
+    require(actor, Action.DOCUMENT_DELETE if action == "delete" else Action.DOCUMENT_VIEW, document)
+    return document
+
+
+def access_participant(
+    actor: Actor,
+    case: Case,
+    participant_id: int,
+    *,
+    action: Literal["view", "set_case_manager"] = "view",
+) -> CaseParticipant:
+    """An active participant of the case; naming its case manager is its own case managers'."""
+    participant = _one(
+        CaseParticipant.objects.select_related("organisation__country", "case_manager"),
+        case,
+        pk=participant_id,
+        is_active=True,
+    )
+    participant.case = case
+    if action == "set_case_manager":
+        require(actor, Action.CASE_PARTICIPANTS_MANAGE, participant)
+    return participant
+
+
+def access_assessment(
+    actor: Actor, case: Case, assessment_id: int, *, action: _Intent = "view"
+) -> Assessment:
+    """A live assessment of the case; changing it is the signing organisation's alone."""
+    _require_group(actor, case, "assistance", action)
+    assessment = _one(
+        Assessment.objects.select_related("organisation", "assessed_by"),
+        case,
+        pk=assessment_id,
+        deleted_at__isnull=True,
+    )
+    assessment.case = case
+    if action == "edit":
+        require(actor, Action.ASSISTANCE_EDIT, assessment)
+    return assessment
+
+
+def access_plan(
+    actor: Actor, case: Case, plan_id: int, *, action: _Intent = "view"
+) -> AssistancePlan:
+    """A revision of the case's assistance plan, with its activities."""
+    _require_group(actor, case, "assistance", action)
+    activities = PlanActivity.objects.select_related("provider").order_by("order", "id")
+    plan = _one(
+        AssistancePlan.objects.select_related("organisation", "drafted_by").prefetch_related(
+            Prefetch("activities", queryset=activities)
+        ),
+        case,
+        pk=plan_id,
+    )
+    plan.case = case
+    return plan
+
+
+def access_service(
+    actor: Actor, case: Case, service_id: int, *, action: _Intent = "view"
+) -> CaseService:
+    """A live service of the case."""
+    _require_group(actor, case, "assistance", action)
+    service = _one(
+        CaseService.objects.select_related("provider"),
+        case,
+        pk=service_id,
+        deleted_at__isnull=True,
+    )
+    service.case = case
+    return service
+
+
+def access_proceeding(
+    actor: Actor, case: Case, proceeding_id: int, *, action: _Intent = "view"
+) -> Proceeding:
+    """A set of proceedings of the case."""
+    _require_group(actor, case, "proceedings", action)
+    proceeding = _one(Proceeding.objects.all(), case, pk=proceeding_id)
+    proceeding.case = case
+    return proceeding
+
+
+def access_consent(actor: Actor, case: Case, consent_id: int) -> ConsentRecord:
+    """A consent record of the case (the register is the case's; who may change it is
+    ``can(actor, Action.CONSENT_RECORD, case)``)."""
+    consent = _one(ConsentRecord.objects.all(), case, pk=consent_id)
+    consent.case = case
+    return consent
+
+
+def access_task(actor: Actor, case: Case, task_id: int) -> Task:
+    """A task of the case that belongs to the actor's organisation: another organisation's
+    task on the same case is not there for this actor (404)."""
+    task = _one(Task.objects.all(), case, pk=task_id, organisation_id=actor.organisation_id)
+    task.case = case
+    return task
 
 
 # --- Who may widen access to a case (docs/permissions.md, "Who may widen access to a case") -----
@@ -298,6 +449,21 @@ def _delete_document(actor: Actor, document: CaseDocument) -> bool:
     )
 
 
+@rule(Action.ASSISTANCE_EDIT, Assessment)
+def _edit_assessment(actor: Actor, assessment: Assessment) -> bool:
+    """An assessment is signed by the organisation that made it: only it changes it, with
+    edit access to the case's assistance data (``assessment.case``: set by the caller)."""
+    return assessment.organisation_id == actor.organisation_id and can(
+        actor, Action.ASSISTANCE_EDIT, assessment.case
+    )
+
+
+@rule(Action.TASK_MANAGE, Task)
+def _manage_task(actor: Actor, task: Task) -> bool:
+    """A task belongs to one organisation on the case: only it completes or reopens it."""
+    return actor.may(Action.TASK_MANAGE) and task.organisation_id == actor.organisation_id
+
+
 @rule(Action.NOTE_DELETE, CaseNote)
 def _delete_note(actor: Actor, note: CaseNote) -> bool:
     """A note is deleted by its author's organisation."""
@@ -333,3 +499,44 @@ def _identify_formally(actor: Actor, case: Case) -> bool:
         return False
     configured = country_settings(actor.membership.organisation.country)
     return actor.role in identifying_roles(configured)
+
+
+# --- Per-object permissions for templates: ``perms.can_x``, never an id comparison ---------------
+
+
+@dataclass(frozen=True)
+class CasePermissions:
+    """What the actor may do on one case; each answer is worked out when a template asks."""
+
+    actor: Actor
+    case: Case
+
+    @cached_property
+    def can_record_consent(self) -> bool:
+        return can(self.actor, Action.CONSENT_RECORD, self.case)
+
+    @cached_property
+    def can_refer(self) -> bool:
+        return can(self.actor, Action.REFERRAL_SEND, self.case)
+
+    @cached_property
+    def can_view_sharing(self) -> bool:
+        return can(self.actor, Action.CASE_SHARING_VIEW, self.case)
+
+
+def case_permissions(actor: Actor, case: Case) -> CasePermissions:
+    return CasePermissions(actor=actor, case=case)
+
+
+@dataclass(frozen=True)
+class AssessmentPermissions:
+    """What the actor may do with one assessment of a case."""
+
+    can_edit: bool
+
+
+def assessment_permissions(
+    actor: Actor, case: Case, assessment: Assessment
+) -> AssessmentPermissions:
+    assessment.case = case  # the same object: what is shared of it is worked out once
+    return AssessmentPermissions(can_edit=can(actor, Action.ASSISTANCE_EDIT, assessment))

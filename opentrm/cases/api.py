@@ -4,7 +4,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Status
@@ -15,7 +14,7 @@ from opentrm.accounts.policy import Action, FieldGroup, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import selectors, services, states
-from opentrm.cases.access import access_case, require_widening
+from opentrm.cases.access import access_case, access_consent, require_widening
 from opentrm.cases.models import Case, ConsentRecord
 from opentrm.cases.schemas import (
     CaseIn,
@@ -247,6 +246,6 @@ def consent_record(request: HttpRequest, public_id: PublicId, payload: ConsentIn
 def consent_withdraw(request: HttpRequest, public_id: PublicId, consent_id: int) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
-    consent = get_object_or_404(ConsentRecord, pk=consent_id, case=case)
+    consent = access_consent(actor, case, consent_id)
     consent = services.consent_withdraw(actor=actor, consent=consent)
     return _consent_out(consent, counted=_counts(consent))

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
@@ -16,7 +15,7 @@ from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import access_case
+from opentrm.cases.access import access_case, access_plan
 from opentrm.cases.models import (
     Assessment,
     AssessmentKind,
@@ -244,14 +243,6 @@ def _activities(rows: list[ActivityIn]) -> list[plan_services.ActivityData]:
     ]
 
 
-def _plan(case: Case, plan_id: int) -> AssistancePlan:
-    plan: AssistancePlan = get_object_or_404(
-        AssistancePlan.objects.prefetch_related("activities"), pk=plan_id, case=case
-    )
-    plan.case = case
-    return plan
-
-
 @router.get(
     "/{public_id}/plans",
     response={200: list[PlanOut], **_ERRORS},
@@ -286,7 +277,7 @@ def plan_draft(request: HttpRequest, public_id: PublicId, payload: PlanIn) -> An
         activities=_activities(payload.activities),
         review_on=payload.review_on,
     )
-    return Status(201, _plan_out(_plan(case, plan.pk)))
+    return Status(201, _plan_out(access_plan(acting(request), case, plan.pk)))
 
 
 @router.post(
@@ -299,7 +290,7 @@ def plan_acknowledge(
     request: HttpRequest, public_id: PublicId, plan_id: int, payload: AcknowledgeIn
 ) -> Any:
     case = _case(request, public_id, edit=True)
-    plan = _plan(case, plan_id)
+    plan = access_plan(acting(request), case, plan_id)
     plan_services.plan_acknowledge(
         actor=acting(request),
         plan=plan,
@@ -321,7 +312,7 @@ def plan_activate(
     request: HttpRequest, public_id: PublicId, plan_id: int, payload: VersionIn
 ) -> Any:
     case = _case(request, public_id, edit=True)
-    plan = _plan(case, plan_id)
+    plan = access_plan(acting(request), case, plan_id)
     try:
         plan_services.plan_activate(
             actor=acting(request), plan=plan, expected_version=payload.version

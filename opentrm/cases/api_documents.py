@@ -8,7 +8,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Status
@@ -19,7 +18,13 @@ from opentrm.accounts.models import User
 from opentrm.accounts.policy import Action, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import access_case, require_widening, visible_groups
+from opentrm.cases.access import (
+    access_case,
+    access_document,
+    access_participant,
+    require_widening,
+    visible_groups,
+)
 from opentrm.cases.models import Case, CaseDocument, CaseNote, CaseParticipant
 from opentrm.cases.schemas_documents import (
     CaseManagerIn,
@@ -118,15 +123,7 @@ def document_upload(
 def document_download(request: HttpRequest, public_id: PublicId, document_id: str) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
-    try:
-        document = CaseDocument.objects.get(
-            public_id=document_id, case=case, deleted_at__isnull=True
-        )
-    except (CaseDocument.DoesNotExist, ValidationError):  # ValidationError: not a UUID
-        raise Http404 from None
-    document.case = case  # the same object: what is shared of it is worked out once
-    if not can(actor, Action.DOCUMENT_VIEW, document):
-        raise PermissionDenied
+    document = access_document(actor, case, document_id)
     try:
         handle = document.file.open("rb")
     except FileNotFoundError:
@@ -302,14 +299,7 @@ def participant_case_manager(
 ) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
-    participant = get_object_or_404(
-        CaseParticipant.objects.select_related("case", "organisation__country"),
-        pk=participant_id,
-        case=case,
-        is_active=True,
-    )
-    if not can(actor, Action.CASE_PARTICIPANTS_MANAGE, participant):
-        raise PermissionDenied
+    participant = access_participant(actor, case, participant_id, action="set_case_manager")
     manager = None
     if payload.case_manager_id is not None:
         manager = User.objects.filter(pk=payload.case_manager_id).first()
@@ -336,12 +326,7 @@ def participant_consent_taker(
 ) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
-    participant = get_object_or_404(
-        CaseParticipant.objects.select_related("case", "organisation__country", "case_manager"),
-        pk=participant_id,
-        case=case,
-        is_active=True,
-    )
+    participant = access_participant(actor, case, participant_id)
     participant = participant_services.participant_set_consent_taker(
         actor=actor, participant=participant, takes_consent=payload.takes_consent
     )

@@ -19,7 +19,7 @@ from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import access_case
+from opentrm.cases.access import access_case, access_proceeding, access_service
 from opentrm.cases.models import Case, CaseService, Hearing, NoContactPerson, Proceeding
 from opentrm.cases.schemas_services import (
     HearingCancelIn,
@@ -179,7 +179,7 @@ def service_update(
 ) -> Any:
     actor = acting(request)
     case = _case(request, public_id, FieldGroup.ASSISTANCE, edit=True)
-    service = get_object_or_404(CaseService, pk=service_id, case=case, deleted_at__isnull=True)
+    service = access_service(actor, case, service_id)
     changes = payload.model_dump(exclude_unset=True)
     version = changes.pop("version")
     changes = _service_objects(case, changes)
@@ -261,7 +261,7 @@ def proceeding_update(
 ) -> Any:
     actor = acting(request)
     case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=True)
-    proceeding = get_object_or_404(Proceeding, pk=proceeding_id, case=case)
+    proceeding = access_proceeding(actor, case, proceeding_id)
     changes = payload.model_dump(exclude_unset=True)
     version = changes.pop("version")
     proceeding = proceeding_services.proceeding_update(

@@ -17,6 +17,8 @@ from opentrm.audit.services import record_event
 from opentrm.cases import selectors, services, states
 from opentrm.cases.access import (
     access_case,
+    access_consent,
+    case_permissions,
     editable_groups,
     require_widening,
 )
@@ -133,8 +135,7 @@ def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
                 )
                 for consent in consents
             ],
-            "may_record_consent": can(actor, Action.CONSENT_RECORD, case),
-            "may_refer_case": can(actor, Action.REFERRAL_SEND, case),
+            "perms": case_permissions(actor, case),
             **participants_context(actor, case),
             **measures_context(actor, case),
             **assessments_context(actor, case),
@@ -246,7 +247,7 @@ def _attach_signed_form(actor: Actor, consent: ConsentRecord, upload: UploadedFi
 def consent_withdraw(request: HttpRequest, public_id: str, consent_id: int) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    consent = get_object_or_404(ConsentRecord, pk=consent_id, case=case)
+    consent = access_consent(actor, case, consent_id)
     try:
         services.consent_withdraw(actor=actor, consent=consent)
     except ValidationError as error:

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -21,7 +21,7 @@ from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import access_case
+from opentrm.cases.access import access_assessment, access_case, assessment_permissions
 from opentrm.cases.forms_assessments import AssessmentDeleteForm, AssessmentForm, HealthForm
 from opentrm.cases.models import (
     AccommodationType,
@@ -176,10 +176,11 @@ def assessment_list(request: HttpRequest, public_id: str) -> HttpResponse:
         "cases/assessment_list.html",
         {
             "case": case,
-            "assessments": [(a, findings(a)) for a in assessments],
+            "assessments": [
+                (a, findings(a), assessment_permissions(actor, case, a)) for a in assessments
+            ],
             "kind": kind,
             "kinds": AssessmentKind.choices,
-            "may_edit": can(actor, Action.ASSISTANCE_EDIT, case),
         },
     )
 
@@ -209,22 +210,12 @@ def assessment_create(request: HttpRequest, public_id: str, kind: str) -> HttpRe
     )
 
 
-def _own_assessment(actor: Actor, case: Case, assessment_id: int) -> Assessment:
-    if not can(actor, Action.ASSISTANCE_EDIT, case):
-        raise PermissionDenied
-    assessment: Assessment = get_object_or_404(_live(case), pk=assessment_id)
-    if assessment.organisation_id != actor.organisation_id:
-        raise PermissionDenied  # signed by another organisation: only it changes it
-    assessment.case = case  # the same object: what is shared of it is worked out once
-    return assessment
-
-
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
 def assessment_edit(request: HttpRequest, public_id: str, assessment_id: int) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    assessment = _own_assessment(actor, case, assessment_id)
+    assessment = access_assessment(actor, case, assessment_id, action="edit")
     form = AssessmentForm(request.POST or None, kind=assessment.kind, assessment=assessment)
     if request.method == "POST" and form.is_valid():
         try:
@@ -260,7 +251,7 @@ def assessment_edit(request: HttpRequest, public_id: str, assessment_id: int) ->
 def assessment_delete(request: HttpRequest, public_id: str, assessment_id: int) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    assessment = _own_assessment(actor, case, assessment_id)
+    assessment = access_assessment(actor, case, assessment_id, action="edit")
     form = AssessmentDeleteForm(request.POST or None, initial={"version": assessment.version})
     if request.method == "POST" and form.is_valid():
         try:

@@ -23,6 +23,8 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import (
     access_case,
+    access_document,
+    access_participant,
     require_widening,
     visible_groups,
 )
@@ -147,17 +149,6 @@ def participants_context(actor: Actor, case: Case) -> dict[str, Any]:
 # --- Documents ---------------------------------------------------------------------------------
 
 
-def _document(case: Case, document_id: str) -> CaseDocument:
-    document = get_object_or_404(
-        CaseDocument.objects.select_related("organisation"),
-        public_id=document_id,
-        case=case,
-        deleted_at__isnull=True,
-    )
-    document.case = case  # the same object: what is shared of it is worked out once
-    return document
-
-
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.DOCUMENT_ADD)
 def document_create(request: HttpRequest, public_id: str) -> HttpResponse:
@@ -201,9 +192,7 @@ def document_download(request: HttpRequest, public_id: str, document_id: str) ->
     """The only way to a document's file: the case must be visible and its group too."""
     actor = _actor(request)
     case = access_case(actor, public_id)
-    document = _document(case, document_id)
-    if not can(actor, Action.DOCUMENT_VIEW, document):
-        raise PermissionDenied
+    document = access_document(actor, case, document_id)
     try:
         handle = document.file.open("rb")
     except FileNotFoundError:
@@ -233,9 +222,7 @@ def document_response(handle: Any, document: CaseDocument) -> FileResponse:
 def document_delete(request: HttpRequest, public_id: str, document_id: str) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    document = _document(case, document_id)
-    if not can(actor, Action.DOCUMENT_DELETE, document):
-        raise PermissionDenied
+    document = access_document(actor, case, document_id, action="delete")
     form = DocumentDeleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -340,15 +327,6 @@ def case_timeline_view(request: HttpRequest, public_id: str) -> HttpResponse:
 # --- The organisations on the case -------------------------------------------------------------
 
 
-def _participant(case: Case, participant_id: int) -> CaseParticipant:
-    return get_object_or_404(
-        CaseParticipant.objects.select_related("case__owner_organisation", "organisation"),
-        pk=participant_id,
-        case=case,
-        is_active=True,
-    )
-
-
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_PARTICIPANTS_MANAGE)
 def participant_add(request: HttpRequest, public_id: str) -> HttpResponse:
@@ -383,7 +361,7 @@ def participant_add(request: HttpRequest, public_id: str) -> HttpResponse:
 def participant_remove(request: HttpRequest, public_id: str, participant_id: int) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    participant = _participant(case, participant_id)
+    participant = access_participant(actor, case, participant_id)
     try:
         participant_services.participant_remove(actor=actor, participant=participant)
     except ValidationError as error:
@@ -405,7 +383,7 @@ def participant_consent_taker(
     """The owner names (``takes_consent=1``) or un-names (``0``) a consent-taker."""
     actor = _actor(request)
     case = access_case(actor, public_id)
-    participant = _participant(case, participant_id)
+    participant = access_participant(actor, case, participant_id)
     takes_consent = request.POST.get("takes_consent")
     if takes_consent not in ("0", "1"):
         messages.error(request, _("Say whether the organisation takes consent."))
@@ -435,9 +413,7 @@ def participant_case_manager(
 ) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    participant = _participant(case, participant_id)
-    if not can(actor, Action.CASE_PARTICIPANTS_MANAGE, participant):
-        raise PermissionDenied
+    participant = access_participant(actor, case, participant_id, action="set_case_manager")
     form = CaseManagerForm(
         request.POST or None,
         organisation_id=participant.organisation_id,

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import access_case
+from opentrm.cases.access import access_case, access_plan
 from opentrm.cases.forms_plans import (
     AcknowledgeForm,
     ActivityFormSet,
@@ -154,10 +154,8 @@ def plans_context(actor: Actor, case: Case) -> dict[str, Any]:
 # --- The assistance plan ----------------------------------------------------------------------
 
 
-def _plan(case: Case, plan_id: int) -> AssistancePlan:
-    plan: AssistancePlan = get_object_or_404(_plans(case), pk=plan_id)
-    plan.case = case
-    return _with_service_labels(plan)
+def _plan(actor: Actor, case: Case, plan_id: int) -> AssistancePlan:
+    return _with_service_labels(access_plan(actor, case, plan_id))
 
 
 def _plan_form_page(
@@ -217,7 +215,7 @@ def plan_edit(request: HttpRequest, public_id: str, plan_id: int) -> HttpRespons
     actor = _actor(request)
     case = access_case(actor, public_id)
     _require_edit(actor, case)
-    plan = _plan(case, plan_id)
+    plan = _plan(actor, case, plan_id)
     if plan.status != PlanStatus.DRAFT:
         messages.error(request, _("Only a draft can be changed: revise the active plan instead."))
         return redirect("cases:plan_detail", case.public_id, plan.pk)
@@ -231,7 +229,7 @@ def plan_detail(request: HttpRequest, public_id: str, plan_id: int) -> HttpRespo
     actor = _actor(request)
     case = access_case(actor, public_id)
     _require_view(actor, case)
-    plan = _plan(case, plan_id)
+    plan = _plan(actor, case, plan_id)
     _viewed(actor, case, "plan_detail")
     return render(
         request,
@@ -246,7 +244,7 @@ def plan_acknowledge(request: HttpRequest, public_id: str, plan_id: int) -> Http
     actor = _actor(request)
     case = access_case(actor, public_id)
     _require_edit(actor, case)
-    plan = _plan(case, plan_id)
+    plan = _plan(actor, case, plan_id)
     form = AcknowledgeForm(
         request.POST or None,
         initial={
@@ -295,7 +293,7 @@ def plan_activate(request: HttpRequest, public_id: str, plan_id: int) -> HttpRes
     actor = _actor(request)
     case = access_case(actor, public_id)
     _require_edit(actor, case)
-    plan = _plan(case, plan_id)
+    plan = _plan(actor, case, plan_id)
     version = _version(request)
     if version is not None:
         try:
@@ -320,7 +318,7 @@ def plan_revise(request: HttpRequest, public_id: str, plan_id: int) -> HttpRespo
     actor = _actor(request)
     case = access_case(actor, public_id)
     _require_edit(actor, case)
-    plan = _plan(case, plan_id)
+    plan = _plan(actor, case, plan_id)
     try:
         draft = services.plan_revise(actor=actor, plan=plan)
     except ValidationError as error:
@@ -340,7 +338,7 @@ def plan_close(request: HttpRequest, public_id: str, plan_id: int) -> HttpRespon
     actor = _actor(request)
     case = access_case(actor, public_id)
     _require_edit(actor, case)
-    plan = _plan(case, plan_id)
+    plan = _plan(actor, case, plan_id)
     version = _version(request)
     if version is not None:
         try:

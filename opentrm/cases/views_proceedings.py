@@ -21,7 +21,7 @@ from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import access_case
+from opentrm.cases.access import access_case, access_proceeding
 from opentrm.cases.forms_proceedings import (
     HearingForm,
     NoContactForm,
@@ -151,8 +151,7 @@ def proceeding_create(request: HttpRequest, public_id: str) -> HttpResponse:
 @actor_required(Action.CASE_VIEW)
 def proceeding_edit(request: HttpRequest, public_id: str, proceeding_id: int) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
-    proceeding = get_object_or_404(Proceeding, pk=proceeding_id, case=case)
-    proceeding.case = case
+    proceeding = access_proceeding(actor, case, proceeding_id)
     form = ProceedingForm(request.POST or None, proceeding=proceeding)
     if request.method == "POST" and form.is_valid():
         try:

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -20,7 +20,7 @@ from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import access_case
+from opentrm.cases.access import access_case, access_service
 from opentrm.cases.forms_services import ServiceDeleteForm, ServiceForm, ServiceMoveForm
 from opentrm.cases.models import Case, CaseService, ServiceCategory
 from opentrm.cases.services.service_delivery import (
@@ -94,17 +94,6 @@ def _editable_case(request: HttpRequest, public_id: str) -> tuple[Actor, Case]:
     return actor, case
 
 
-def _service(case: Case, service_id: int) -> CaseService:
-    service = get_object_or_404(
-        CaseService.objects.select_related("provider"),
-        pk=service_id,
-        case=case,
-        deleted_at__isnull=True,
-    )
-    service.case = case  # the same object: what is shared of it is worked out once
-    return service
-
-
 def _back(case: Case) -> HttpResponse:
     return redirect(reverse("cases:case_detail", args=[case.public_id]) + "#services")
 
@@ -140,7 +129,7 @@ def service_create(request: HttpRequest, public_id: str) -> HttpResponse:
 @actor_required(Action.CASE_VIEW)
 def service_edit(request: HttpRequest, public_id: str, service_id: int) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
-    service = _service(case, service_id)
+    service = access_service(actor, case, service_id)
     form = ServiceForm(request.POST or None, case=case, service=service, correcting=True)
     if request.method == "POST" and form.is_valid():
         try:
@@ -169,7 +158,7 @@ def service_edit(request: HttpRequest, public_id: str, service_id: int) -> HttpR
 def service_status(request: HttpRequest, public_id: str, service_id: int) -> HttpResponse:
     """Move a service on: accepted, delivered or refused."""
     actor, case = _editable_case(request, public_id)
-    service = _service(case, service_id)
+    service = access_service(actor, case, service_id)
     form = ServiceMoveForm(request.POST or None, service=service)
     if request.method == "POST" and form.is_valid():
         try:
@@ -199,7 +188,7 @@ def service_status(request: HttpRequest, public_id: str, service_id: int) -> Htt
 @actor_required(Action.CASE_VIEW)
 def service_remove(request: HttpRequest, public_id: str, service_id: int) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
-    service = _service(case, service_id)
+    service = access_service(actor, case, service_id)
     form = ServiceDeleteForm(request.POST or None, initial={"version": service.version})
     if request.method == "POST" and form.is_valid():
         try:

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,7 +17,7 @@ from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.policy import Action, Actor
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import access_case
+from opentrm.cases.access import access_case, access_task
 from opentrm.cases.forms_child import CountryContactForm
 from opentrm.cases.forms_tasks import TaskForm, TaskVersionForm
 from opentrm.cases.models import Case, Task
@@ -127,7 +127,7 @@ def _change_state(
     actor = _actor(request)
     case = access_case(actor, public_id)
     # Another organisation's task on the same case is not there for this actor.
-    task = get_object_or_404(Task, pk=task_id, case=case, organisation_id=actor.organisation_id)
+    task = access_task(actor, case, task_id)
     form = TaskVersionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The page was out of date. Reload it and try again."))

@@ -23,7 +23,7 @@ from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import access_case, require_widening
+from opentrm.cases.access import access_case, case_permissions, require_widening
 from opentrm.cases.models import CaseParticipant
 from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors
@@ -174,6 +174,7 @@ def referral_create(request: HttpRequest, public_id: str) -> HttpResponse:
         {
             "form": form,
             "case": case,
+            "perms": case_permissions(actor, case),
             "preview": preview,
             "offer": offer,
             "groups": [(g, national.group_label(g)) for g in preview.groups] if preview else [],

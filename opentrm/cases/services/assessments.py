@@ -186,9 +186,8 @@ def assessment_record(
 
 def _require_own(actor: Actor, assessment: Assessment) -> None:
     """An assessment is signed by the organisation that made it: only it changes it."""
-    _require_assistance_edit(actor, assessment.case)
-    if assessment.organisation_id != actor.organisation_id:
-        raise PermissionDenied
+    require(actor, Action.CASE_VIEW)
+    require(actor, Action.ASSISTANCE_EDIT, assessment)
     if assessment.deleted_at is not None:
         raise ConflictError(_("This assessment was deleted meanwhile. Reload the page."))
 
