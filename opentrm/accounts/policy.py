@@ -316,6 +316,35 @@ class Actor:
 
 
 @dataclass(frozen=True)
+class MembershipPermissions:
+    """What the actor may do with one membership of its organisation (the members page)."""
+
+    can_change: bool
+
+
+def membership_permissions(actor: Actor, membership: Membership) -> MembershipPermissions:
+    return MembershipPermissions(can_change=actor.may_manage_membership(membership))
+
+
+@dataclass(frozen=True)
+class RoleGrantPermissions:
+    """What the actor may do with one pending role grant: approve it (a second administrator),
+    refuse it, or -- when the actor asked for it -- withdraw it."""
+
+    can_approve: bool
+    can_refuse: bool
+    withdraws: bool
+
+
+def role_grant_permissions(actor: Actor, grant: RoleGrant) -> RoleGrantPermissions:
+    return RoleGrantPermissions(
+        can_approve=actor.may_approve_role_grant(grant),
+        can_refuse=actor.may_manage_membership(grant.membership),
+        withdraws=grant.requested_by_id == actor.user.pk,
+    )
+
+
+@dataclass(frozen=True)
 class AuditScope:
     """Which audit events a data-protection officer reads on a node shared by countries."""
 

@@ -24,7 +24,13 @@ from opentrm.accounts.forms import (
     MembershipChangeForm,
 )
 from opentrm.accounts.models import ApiToken, Membership, RoleGrant, RoleGrantStatus
-from opentrm.accounts.policy import Action, Actor, active_memberships
+from opentrm.accounts.policy import (
+    Action,
+    Actor,
+    active_memberships,
+    membership_permissions,
+    role_grant_permissions,
+)
 from opentrm.accounts.roles import Role
 from opentrm.accounts.session import current_actor, set_acting_membership
 from opentrm.accounts.throttle import login_wait_seconds
@@ -153,13 +159,14 @@ def member_list(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("The member was added."))
             return redirect("accounts:member_list")
-    members = (
-        Membership.objects.filter(organisation_id=actor.organisation_id)
+    members = [
+        (membership, membership_permissions(actor, membership))
+        for membership in Membership.objects.filter(organisation_id=actor.organisation_id)
         .select_related("user")
         .order_by("user__username")
-    )
+    ]
     grants = [
-        (grant, actor.may_approve_role_grant(grant))
+        (grant, role_grant_permissions(actor, grant))
         for grant in RoleGrant.objects.filter(
             membership__organisation_id=actor.organisation_id, status=RoleGrantStatus.PENDING
         ).select_related("membership__user", "requested_by")
