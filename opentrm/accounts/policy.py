@@ -277,9 +277,6 @@ class Actor:
     def visible_field_groups(self) -> frozenset[FieldGroup]:
         return frozenset(g for g in FieldGroup if self.field_group_access(g) >= Access.VIEW)
 
-    def editable_field_groups(self) -> frozenset[FieldGroup]:
-        return frozenset(g for g in FieldGroup if self.field_group_access(g) >= Access.EDIT)
-
     def may_sign_for(self, organisation_id: int) -> bool:
         """Record an agreement signature of ``organisation_id``: only a coordinator or case
         manager of that very organisation; nobody records another organisation's signature."""

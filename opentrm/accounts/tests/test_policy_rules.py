@@ -8,6 +8,7 @@ from conftest import World
 from opentrm.accounts.models import RoleGrant
 from opentrm.accounts.policy import (
     Action,
+    Actor,
     can,
     membership_permissions,
     registered_rules,
@@ -103,3 +104,8 @@ def test_it_lets_the_requester_withdraw_and_another_administrator_approve(world:
     assert (own.can_approve, own.can_refuse, own.withdraws) == (False, True, True)
     other = role_grant_permissions(world.actor(Role.CASE_MANAGER), grant)
     assert (other.can_approve, other.can_refuse, other.withdraws) == (False, False, False)
+
+
+def test_it_gives_no_field_group_to_someone_acting_for_no_organisation(world: World) -> None:
+    nobody = Actor(user=world.user(Role.CASE_MANAGER), membership=None)
+    assert nobody.visible_field_groups() == frozenset()

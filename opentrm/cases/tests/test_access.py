@@ -9,10 +9,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from conftest import World
-from opentrm.accounts.policy import Action, Actor, can
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.accounts.roles import Role
 from opentrm.cases.access import (
     access_assessment,
+    access_case,
     access_consent,
     access_document,
     access_participant,
@@ -22,6 +23,8 @@ from opentrm.cases.access import (
     access_task,
     assessment_permissions,
     case_permissions,
+    organisation_groups,
+    sharing_with,
 )
 from opentrm.cases.models import (
     Assessment,
@@ -194,3 +197,17 @@ def test_it_lets_nobody_without_a_membership_identify_formally(world: World, cas
     assert not can(nobody, Action.IDENTIFICATION_FORMAL, case)
     assert can(world.actor(Role.POLICE_INVESTIGATOR), Action.IDENTIFICATION_FORMAL, case)
     assert not can(world.actor(Role.GUARDIAN), Action.IDENTIFICATION_FORMAL, case)
+
+
+def test_it_refuses_deleting_a_visible_case_to_a_caseworker(world: World, case: Case) -> None:
+    with pytest.raises(PermissionDenied):
+        access_case(world.actor(Role.CASEWORKER), case.public_id, action="delete")
+    assert access_case(world.actor(Role.CASE_MANAGER), case.public_id, action="delete") == case
+
+
+def test_it_lets_the_owner_share_and_see_every_group_of_its_own_case(
+    world: World, case: Case
+) -> None:
+    every = frozenset(FieldGroup)
+    assert sharing_with(case, world.agency_a).groups == every
+    assert organisation_groups(case, world.agency_a) == every
