@@ -107,10 +107,11 @@ def role_literals_outside_roles(modules: Iterator[tuple[str, ast.Module]]) -> li
                 suspects.extend(_literals_in(node.value))
             elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
                 suspects.extend(_assigned_literals(node))
+            line = getattr(node, "lineno", 0)
             if name not in ROLE_FILES and any(_is_role_literal(s) for s in suspects):
-                found.append(f"{name}:{node.lineno} role code as a string")
+                found.append(f"{name}:{line} role code as a string")
             if name not in ROLE_COMPARISON_FILES and any(_is_role_member(m) for m in members):
-                found.append(f"{name}:{node.lineno} Role compared by name")
+                found.append(f"{name}:{line} Role compared by name")
     return found
 
 

@@ -201,8 +201,8 @@ def test_it_lets_nobody_without_a_membership_identify_formally(world: World, cas
 
 def test_it_refuses_deleting_a_visible_case_to_a_caseworker(world: World, case: Case) -> None:
     with pytest.raises(PermissionDenied):
-        access_case(world.actor(Role.CASEWORKER), case.public_id, action="delete")
-    assert access_case(world.actor(Role.CASE_MANAGER), case.public_id, action="delete") == case
+        access_case(world.actor(Role.CASEWORKER), str(case.public_id), action="delete")
+    assert access_case(world.actor(Role.CASE_MANAGER), str(case.public_id), action="delete") == case
 
 
 def test_it_lets_the_owner_share_and_see_every_group_of_its_own_case(
