@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from conftest import World
-from opentrm.accounts.policy import Action, Actor, FieldGroup, can
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can, registered_rules
 from opentrm.accounts.roles import Role
 from opentrm.cases.access import (
     access_assessment,
@@ -211,3 +211,14 @@ def test_it_lets_the_owner_share_and_see_every_group_of_its_own_case(
     every = frozenset(FieldGroup)
     assert sharing_with(case, world.agency_a).groups == every
     assert organisation_groups(case, world.agency_a) == every
+
+
+def test_it_knows_the_case_rules_once_django_has_started() -> None:
+    rules = registered_rules()
+    for key in [
+        (Action.CASE_DELETE, Case),
+        (Action.DOCUMENT_VIEW, CaseDocument),
+        (Action.TASK_MANAGE, Task),
+        (Action.HEALTH_EDIT, Case),
+    ]:
+        assert key in rules
