@@ -6,11 +6,11 @@ from django.http import Http404
 from opentrm.accounts.models import Membership
 from opentrm.accounts.policy import Action, Actor, rule
 from opentrm.directory.models import Organisation
-from opentrm.referrals.models import Delivery, Referral, ReferralStatus, Routing
+from opentrm.referrals import states
+from opentrm.referrals.models import Delivery, Referral, ReferralStatus
+from opentrm.referrals.states import Side, Step
 
 S = ReferralStatus
-# A focal point forwards what reached it while it has not answered.
-FORWARDABLE = (S.SENT, S.ACKNOWLEDGED)
 # A referral leaves as files once the receiver has it and until it is closed.
 EXPORTABLE = frozenset({S.SENT, S.ACKNOWLEDGED, S.ACCEPTED, S.ANSWERED, S.RETURN_ARRANGED})
 
@@ -79,13 +79,13 @@ def _withdraw(actor: Actor, referral: Referral) -> bool:
 @rule(Action.REFERRAL_FORWARD, Referral)
 def _forward(actor: Actor, referral: Referral) -> bool:
     """The receiving focal point may forward what reached it through the focal-point route
-    while it has not answered."""
+    from a sender on this node while it has not answered (the state machine's forward step and
+    its guards)."""
     return (
         actor.may(Action.REFERRAL_RESPOND)
         and is_receiver(actor, referral)
-        and referral.routing == Routing.FOCAL_POINT
-        and referral.status in FORWARDABLE
-        and referral.delivery == Delivery.ON_NODE
+        and Step.FORWARD in states.steps_from(referral.kind, referral.status, Side.RECEIVER)
+        and not states.failed_guards(referral, states.RULES[Step.FORWARD].guards)
     )
 
 

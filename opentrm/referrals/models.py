@@ -156,6 +156,27 @@ class Referral(VersionedModel):
             models.Index(fields=["sender_organisation", "status"], name="ref_outbox_idx"),
             models.Index(fields=["case", "status"], name="ref_case_idx"),
         ]
+        constraints = [
+            # One open referral within the country per case and receiver, also when two are
+            # sent at the same moment (the service checks first, to word the refusal). The
+            # open statuses are ``states.OPEN``; requests abroad may be several at a time.
+            models.UniqueConstraint(
+                fields=["case", "receiver_organisation"],
+                condition=models.Q(
+                    kind="national",
+                    case__isnull=False,
+                    status__in=[
+                        "sent",
+                        "acknowledged",
+                        "accepted",
+                        "answered",
+                        "return_arranged",
+                        "arrival_confirmed",
+                    ],
+                ),
+                name="referrals_referral_one_open_per_case_receiver",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.reference

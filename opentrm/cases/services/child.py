@@ -194,7 +194,7 @@ def child_safeguards_update(
 
     A participant with edit access to child protection records what protects the child; a
     change that opens something (``loosened_safeguards``) is the owner organisation's alone
-    (``access.may_loosen_child_safeguards``), and a refusal is audited.
+    (``can(actor, Action.CHILD_SAFEGUARDS_LOOSEN, case)``), and a refusal is audited.
 
     ``expected_version`` is the version the editor started from, 0 when there was no record
     yet; a save from a stale form is refused with a ConflictError.

@@ -1,7 +1,7 @@
 """The consent register's writes.
 
 Only the owner organisation of the case, or an organisation the owner named as consent-taker
-for it, records, corrects and withdraws the person's decisions (``access.may_record_consent``);
+for it, records, corrects and withdraws the person's decisions (``Action.CONSENT_RECORD``);
 anyone else is refused with an audited ACCESS_DENIED before anything is written. The register
 is append-only: a correction is a new record that supersedes the old one, and a withdrawal
 only adds when, by whom and for which organisation.

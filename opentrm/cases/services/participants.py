@@ -8,6 +8,7 @@ case managers name their own organisation's case manager.
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opentrm.accounts.models import User
@@ -84,34 +85,102 @@ def _add(*, actor: Actor, case: Case, organisation: Organisation) -> CasePartici
                 )
             }
         )
+    participant = _activate(
+        case=case, organisation_id=organisation.pk, added_by=actor.user, shared_cap=None
+    )
+    if participant is None:
+        raise ValidationError({"organisation": _("This organisation already takes part.")})
+    _audit_added(actor, participant, {})
+    return participant
+
+
+def _activate(
+    *, case: Case, organisation_id: int, added_by: User | None, shared_cap: list[str] | None
+) -> CaseParticipant | None:
+    """Put the organisation on the case (or back on it); None when it already takes part
+    (also when it joined by another path at the same moment). ``shared_cap``: the groups a
+    referral offered (None: no cap, as for an organisation the owner adds)."""
     participant = (
         CaseParticipant.objects.select_for_update()
-        .filter(case=case, organisation=organisation)
+        .filter(case=case, organisation_id=organisation_id)
         .first()
     )
     if participant is not None and participant.is_active:
-        raise ValidationError({"organisation": _("This organisation already takes part.")})
+        return None
+    extra = {} if shared_cap is None else {"shared_cap": shared_cap}
     if participant is not None:
         participant.is_active = True
-        participant.added_by = actor.user
-        participant.save(update_fields=["is_active", "added_by", "updated_at"])
-    else:
-        try:
-            with transaction.atomic():
-                participant = CaseParticipant.objects.create(
-                    case=case, organisation=organisation, added_by=actor.user
-                )
-        except IntegrityError:  # added by someone else at the same moment
-            raise ValidationError(
-                {"organisation": _("This organisation already takes part.")}
-            ) from None
+        participant.added_by = added_by
+        for name, value in extra.items():
+            setattr(participant, name, value)
+        participant.save(update_fields=["is_active", "added_by", *extra, "updated_at"])
+        return participant
+    try:
+        with transaction.atomic():
+            return CaseParticipant.objects.create(
+                case=case, organisation_id=organisation_id, added_by=added_by, **extra
+            )
+    except IntegrityError:  # joined by another path at the same moment
+        return None
+
+
+def _audit_added(actor: Actor, participant: CaseParticipant, detail: dict[str, object]) -> None:
     record_event(
         event_type=EventType.PARTICIPANT_ADDED,
         actor=actor,
         target=participant,
-        detail={"case_id": case.pk, "organisation_id": organisation.pk},
+        detail={
+            "case_id": participant.case_id,
+            "organisation_id": participant.organisation_id,
+            **detail,
+        },
     )
+
+
+def participant_join(
+    *,
+    actor: Actor,
+    case: Case,
+    organisation_id: int,
+    shared_cap: list[str],
+    referral_id: int,
+) -> CaseParticipant | None:
+    """The receiver of an accepted referral joins the case (or rejoins it), seeing at most
+    ``shared_cap`` (what the referral offered, even if more is allowed later); audited
+    ``PARTICIPANT_ADDED``. None when it already takes part (e.g. added by the owner
+    meanwhile): the referral then did not give it its place and will not take it away.
+    Call inside the step's transaction; the referral's step decided who may do this."""
+    participant = _activate(
+        case=case, organisation_id=organisation_id, added_by=actor.user, shared_cap=shared_cap
+    )
+    if participant is not None:
+        _audit_added(actor, participant, {"referral_id": referral_id})
     return participant
+
+
+def participant_leave(*, actor: Actor, participant_id: int, referral_id: int | None = None) -> bool:
+    """End an organisation's place on a case (softly): its members no longer see the case,
+    and a consent-taker stops being one. Audited ``PARTICIPANT_REMOVED`` whenever a place
+    ends, on every path (the owner's removal, a referral declined or withdrawn, here or on a
+    peer node); False when it had already ended. Call inside the caller's transaction."""
+    participant = CaseParticipant.objects.filter(pk=participant_id).first()
+    if participant is None:
+        return False
+    updated = CaseParticipant.objects.filter(pk=participant_id, is_active=True).update(
+        is_active=False, takes_consent=False, updated_at=timezone.now()
+    )
+    if not updated:
+        return False
+    detail: dict[str, object] = {
+        "case_id": participant.case_id,
+        "organisation_id": participant.organisation_id,
+    }
+    if referral_id is not None:
+        detail["referral_id"] = referral_id
+    record_event(
+        event_type=EventType.PARTICIPANT_REMOVED, actor=actor, target=participant, detail=detail
+    )
+    return True
 
 
 def participant_remove(*, actor: Actor, participant: CaseParticipant) -> CaseParticipant:
@@ -130,18 +199,9 @@ def _remove(*, actor: Actor, participant: CaseParticipant) -> CaseParticipant:
     case = participant.case
     if participant.organisation_id == case.owner_organisation_id:
         raise ValidationError(_("The organisation that owns the case cannot be removed."))
-    updated = CaseParticipant.objects.filter(pk=participant.pk, is_active=True).update(
-        is_active=False, takes_consent=False
-    )
+    participant_leave(actor=actor, participant_id=participant.pk)
     participant.is_active = False
     participant.takes_consent = False
-    if updated:
-        record_event(
-            event_type=EventType.PARTICIPANT_REMOVED,
-            actor=actor,
-            target=participant,
-            detail={"case_id": case.pk, "organisation_id": participant.organisation_id},
-        )
     return participant
 
 

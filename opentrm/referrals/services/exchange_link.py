@@ -51,6 +51,7 @@ from opentrm.exchange.models import (
     Peer,
     PeerStatus,
 )
+from opentrm.referrals import states
 from opentrm.referrals.models import (
     Delivery,
     FollowUpReport,
@@ -63,17 +64,14 @@ from opentrm.referrals.models import (
     Urgency,
 )
 from opentrm.referrals.services import core, routing
+from opentrm.referrals.services.transitions import referral_transition
+from opentrm.referrals.states import Side
 
 logger = logging.getLogger("opentrm.exchange")
 
 S = ReferralStatus
 SYSTEM_USERNAME = "opentrm-exchange"
 FIRST_TYPES = (MessageType.REFERRAL, MessageType.REQUEST)
-# Steps each side takes, i.e. the statuses a peer may report for it.
-RECEIVER_STEPS = frozenset(
-    {S.ACKNOWLEDGED, S.ACCEPTED, S.DECLINED, S.ANSWERED, S.ARRIVAL_CONFIRMED}
-)
-SENDER_STEPS = frozenset({S.RETURN_ARRANGED, S.CLOSED, S.WITHDRAWN})
 # Referrals whose receiver still reads what was shared (a withdrawal must reach them).
 NOT_READ = frozenset({S.DRAFT, S.DECLINED, S.WITHDRAWN, S.FORWARDED})
 CONSENT_APPLIED = "consent_withdrawal_applied"
@@ -702,20 +700,10 @@ def _apply_first(message: InboxMessage) -> None:
     _processed(message, referral, "created", reference=referral.reference)
 
 
-def _reachable(start: str, goal: str) -> bool:
-    seen, todo = {start}, [start]
-    while todo:
-        for nxt in core.TRANSITIONS.get(todo.pop(), frozenset()):
-            if nxt == goal:
-                return True
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return False
-
-
 def _apply_status(message: InboxMessage) -> None:
-    """A step the peer took: applied here through the status machine."""
+    """A step the peer took: applied here through the state machine (``referral_transition``,
+    reported by the peer's side: its node checked the actor and the guards, and it is not told
+    again)."""
     body = message.body
     referral = _find(message.peer, body["reference"])
     if referral is None:
@@ -727,51 +715,33 @@ def _apply_status(message: InboxMessage) -> None:
         ).exists()
     )
     # The peer reports only the steps its side takes.
-    if to not in (RECEIVER_STEPS if ours else SENDER_STEPS) and to != referral.status:
+    side = Side.RECEIVER if ours else Side.SENDER
+    if to not in states.peer_reports(referral.kind, side) and to != referral.status:
         raise RefusedError("not_their_step")
+    if to == referral.status or states.reachable(referral.kind, to, referral.status):
+        outcome = CONSENT_APPLIED if body.get("note") == CONSENT_APPLIED else "unchanged"
+        _processed(message, referral, outcome, status=to)
+        return
+    rule = states.rule_to(referral.kind, to)
+    if rule is None or states.transition(referral.kind, referral.status, to) is None:
+        raise RefusedError("transition_refused")
     note = _("On node %(node)s") % {"node": message.peer.node_id}
     if body.get("receiver_reference"):
         note = _("On node %(node)s as %(reference)s") % {
             "node": message.peer.node_id,
             "reference": body["receiver_reference"],
         }
-    if to == referral.status or _reachable(to, referral.status):
-        outcome = CONSENT_APPLIED if body.get("note") == CONSENT_APPLIED else "unchanged"
-        _processed(message, referral, outcome, status=to)
-        return
-    if to not in core.TRANSITIONS.get(referral.status, frozenset()):
-        raise RefusedError("transition_refused")
-    fields: dict[str, object] = {}
-    for key in ("answer", "decline_reason", "withdrawal_reason"):
-        if body.get(key):
-            fields[key] = _text(body[key])
-    if to in (S.DECLINED, S.WITHDRAWN) and referral.participant_id is not None:
-        from opentrm.cases.models import CaseParticipant
-
-        CaseParticipant.objects.filter(pk=referral.participant_id).update(
-            is_active=False, updated_at=timezone.now()
-        )
-    core.step(
+    referral_transition(
         actor=system_actor(),
         referral=referral,
         to=to,
         expected_version=referral.version,
-        fields=fields,
+        reason=_text(body.get(rule.reason_field)) if rule.reason_field else "",
         note=note[:300],
         detail={"exchange": True, "message_id": str(message.message_id)},
+        reported_by=side,
     )
-    _mark_event_organisation(referral, ours)
     _processed(message, referral, "applied", status=to)
-
-
-def _mark_event_organisation(referral: Referral, ours: bool) -> None:
-    """The step just recorded was taken by the other side's organisation."""
-    latest = ReferralEvent.objects.filter(referral=referral).order_by("-at", "-id").first()
-    if latest is not None:
-        organisation_id = (
-            referral.receiver_organisation_id if ours else referral.sender_organisation_id
-        )
-        ReferralEvent.objects.filter(pk=latest.pk).update(organisation_id=organisation_id)
 
 
 def _apply_follow_up(message: InboxMessage) -> None:

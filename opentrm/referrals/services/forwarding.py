@@ -7,15 +7,15 @@ receiver: the new receiver gets only the data categories that the owner may shar
 today, and never more than the focal point itself was given.
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.policy import Action, Actor, FieldGroup, require
+from opentrm.accounts.policy import Actor, FieldGroup
 from opentrm.cases.access import sharing_with
 from opentrm.directory.models import Organisation
-from opentrm.referrals.access import FORWARDABLE, is_receiver
+from opentrm.referrals import states
 from opentrm.referrals.models import (
     Delivery,
     Referral,
@@ -31,8 +31,10 @@ from opentrm.referrals.services.requests import (
     guard_origin,
     organisation_refusal,
 )
+from opentrm.referrals.services.transitions import guard_messages, referral_transition, require_side
 
 S = ReferralStatus
+FORWARDABLE = (S.SENT, S.ACKNOWLEDGED)
 
 
 def forward_candidates(referral: Referral) -> models.QuerySet[Organisation]:
@@ -57,14 +59,60 @@ def forward_groups(referral: Referral, to: Organisation) -> frozenset[FieldGroup
 def referral_forward(
     *, actor: Actor, referral: Referral, expected_version: int, to: Organisation, note: str = ""
 ) -> Referral:
-    """Forward ``referral`` to ``to``; returns the new referral, already sent."""
-    require(actor, Action.REFERRAL_RESPOND)
-    if not is_receiver(actor, referral):
-        raise PermissionDenied
-    if referral.routing != Routing.FOCAL_POINT:
-        raise ValidationError(
-            {"__all__": _("Only what reached you as the national focal point is forwarded.")}
+    """Forward ``referral`` to ``to``; returns the new referral, already sent.
+
+    Only on this node (the state machine's guard ``on_this_node``): a referral received from
+    another node is answered where it arrived, so its sender hears each step
+    (``opentrm.referrals.states``)."""
+    text = _check_forward(actor, referral, to, note)
+    guard_origin(actor, referral.case, referral.receiver_country)
+    assert actor.membership is not None
+    focal_point = actor.membership.organisation
+    with transaction.atomic():
+        Referral.objects.select_for_update().filter(pk=referral.pk).first()
+        groups = forward_groups(referral, to)
+        forward = _new_forward(actor, referral, focal_point, to, text)
+        shared = sorted(g.value for g in groups)
+        referral_transition(
+            actor=actor,
+            referral=forward,
+            to=S.SENT,
+            expected_version=forward.version,
+            fields={
+                "shared_groups": shared,
+                "consent": sharing_with(referral.case, to).consent if referral.case else None,
+                "agreement_id": (
+                    governing_agreement_id(
+                        referral.case.owner_organisation_id, to.pk, groups, timezone.localdate()
+                    )
+                    if referral.case is not None
+                    else None
+                ),
+            },
+            detail={
+                "case_id": referral.case_id,
+                "routing": Routing.DIRECT.value,
+                "receiver_id": to.pk,
+                "forwarded_from": referral.reference,
+                "groups": shared,
+            },
         )
+        referral_transition(
+            actor=actor,
+            referral=referral,
+            to=S.FORWARDED,
+            expected_version=expected_version,
+            detail={"forwarded_to": forward.reference, "receiver_id": to.pk, "groups": shared},
+        )
+    return forward
+
+
+def _check_forward(actor: Actor, referral: Referral, to: Organisation, note: str) -> str:
+    """Refuse a forward that cannot be taken, before anything is written; the cleaned note."""
+    rule = require_side(actor, referral, S.FORWARDED)
+    refused = states.failed_guards(referral, rule.guards)
+    if refused:
+        raise ValidationError({"__all__": guard_messages()[refused[0]]})
     if referral.status not in FORWARDABLE:
         raise ValidationError(
             {
@@ -82,80 +130,44 @@ def referral_forward(
     text = (note or "").strip()
     if len(text) > MAX_TEXT:
         raise ValidationError({"note": _("At most %(max)d characters.") % {"max": MAX_TEXT}})
-    guard_origin(actor, referral.case, referral.receiver_country)
-    assert actor.membership is not None
-    focal_point = actor.membership.organisation
-    with transaction.atomic():
-        Referral.objects.select_for_update().filter(pk=referral.pk).first()
-        groups = forward_groups(referral, to)
-        consent = sharing_with(referral.case, to).consent if referral.case else None
-        agreement_id = (
-            governing_agreement_id(
-                referral.case.owner_organisation_id, to.pk, groups, timezone.localdate()
-            )
-            if referral.case is not None
-            else None
-        )
-        reason = referral.reason
-        if text:
-            reason = f"{reason}\n\n{text}" if reason else text
-        forward = Referral.objects.create(
-            reference=core.next_reference(focal_point.country.code),
-            kind=referral.kind,
-            case=referral.case,
-            sender_organisation=focal_point,
-            receiver_country=referral.receiver_country,
-            receiver_organisation=to,
-            forwarded_from=referral,
-            routing=Routing.DIRECT,
-            delivery=Delivery.ON_NODE,
-            measure_code=referral.measure_code,
-            service_type=referral.service_type,
-            document_type=referral.document_type,
-            needs=list(referral.needs or []),
-            reason=reason,
-            urgency=referral.urgency,
-            updated_by=actor.user,
-        )
-        template = TemplateInstance.objects.filter(referral=referral).first()
-        if template is not None:
-            TemplateInstance.objects.create(
-                referral=forward,
-                template_version=template.template_version,
-                profile_country=template.profile_country,
-                profile_version=template.profile_version,
-                data=template.data,
-                sender_language=template.sender_language,
-                receiver_language=template.receiver_language,
-                updated_by=actor.user,
-            )
-        shared = sorted(g.value for g in groups)
-        core.send(
-            actor=actor,
+    return text
+
+
+def _new_forward(
+    actor: Actor, referral: Referral, focal_point: Organisation, to: Organisation, text: str
+) -> Referral:
+    """The draft of the forward, with a copy of the template if the referral has one."""
+    reason = referral.reason
+    if text:
+        reason = f"{reason}\n\n{text}" if reason else text
+    forward = Referral.objects.create(
+        reference=core.next_reference(focal_point.country.code),
+        kind=referral.kind,
+        case=referral.case,
+        sender_organisation=focal_point,
+        receiver_country=referral.receiver_country,
+        receiver_organisation=to,
+        forwarded_from=referral,
+        routing=Routing.DIRECT,
+        delivery=Delivery.ON_NODE,
+        measure_code=referral.measure_code,
+        service_type=referral.service_type,
+        document_type=referral.document_type,
+        needs=list(referral.needs or []),
+        reason=reason,
+        urgency=referral.urgency,
+        updated_by=actor.user,
+    )
+    template = TemplateInstance.objects.filter(referral=referral).first()
+    if template is not None:
+        TemplateInstance.objects.create(
             referral=forward,
-            expected_version=forward.version,
-            fields={
-                "shared_groups": shared,
-                "consent": consent,
-                "agreement_id": agreement_id,
-            },
-            detail={
-                "case_id": referral.case_id,
-                "routing": Routing.DIRECT.value,
-                "receiver_id": to.pk,
-                "forwarded_from": referral.reference,
-                "groups": shared,
-            },
-        )
-        core.step(
-            actor=actor,
-            referral=referral,
-            to=S.FORWARDED,
-            expected_version=expected_version,
-            detail={
-                "forwarded_to": forward.reference,
-                "receiver_id": to.pk,
-                "groups": shared,
-            },
+            template_version=template.template_version,
+            profile_country=template.profile_country,
+            profile_version=template.profile_version,
+            data=template.data,
+            sender_language=template.sender_language,
+            receiver_language=template.receiver_language,
+            updated_by=actor.user,
         )
     return forward

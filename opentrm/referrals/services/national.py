@@ -23,8 +23,6 @@ from django.utils.translation import gettext as _
 from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, can, require
 from opentrm.agreements.models import Agreement
 from opentrm.agreements.selectors import agreement_in_force_between, flow_categories
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
 from opentrm.cases.access import (
     Sharing,
     group_access,
@@ -35,9 +33,12 @@ from opentrm.cases.access import (
 from opentrm.cases.catalogue import loader
 from opentrm.cases.models import AgeBand, Case, CaseParticipant, Need, Person, ServiceType
 from opentrm.directory.models import AccreditationStatus, Organisation
-from opentrm.referrals.access import is_receiver, is_sender, originates_with_owner
+from opentrm.referrals import states
+from opentrm.referrals.access import is_sender
 from opentrm.referrals.models import Referral, ReferralKind, ReferralStatus, Routing, Urgency
-from opentrm.referrals.services import core, exchange_link, timelines
+from opentrm.referrals.services import core, timelines
+from opentrm.referrals.services.transitions import referral_transition, require_side
+from opentrm.referrals.states import Side, Step
 
 S = ReferralStatus
 
@@ -341,7 +342,7 @@ def referral_send_national(
 ) -> Referral:
     """Refer ``case`` to ``receiver`` in the sender's country and send it at once.
 
-    Only the owner organisation refers its case (``access.may_refer_case``): a participant
+    Only the owner organisation refers its case (``Action.REFERRAL_SEND``): a participant
     that received the case does not refer it onward; the refusal is audited.
 
     The gate is evaluated now and stored (consent, governing agreement, shared groups); the
@@ -387,15 +388,58 @@ def _send_national(
     )
     if CaseParticipant.objects.filter(case=case, organisation=receiver, is_active=True).exists():
         raise ValidationError({"receiver": _("This organisation already takes part in the case.")})
-    if (
-        Referral.objects.select_for_update()
-        .filter(case=case, receiver_organisation=receiver, status__in=core.OPEN)
-        .exists()
-    ):
-        raise ValidationError(
-            {"receiver": _("This case already has an open referral to this organisation.")}
-        )
+    if _open_referral_exists(case, receiver):
+        raise _already_open()
     gate = preview(case, receiver)
+    try:
+        with transaction.atomic():
+            return _create_and_send(
+                actor=actor,
+                case=case,
+                sender=sender,
+                receiver=receiver,
+                gate=gate,
+                reason=reason,
+                urgency=urgency,
+                measure_code=measure_code,
+                service_type=service_type,
+                needs=need_codes,
+            )
+    except IntegrityError:
+        # Sent by someone else at the same moment: the database's one-open-referral rule
+        # (``referrals_referral_one_open_per_case_receiver``) let only one of both through.
+        if _open_referral_exists(case, receiver):
+            raise _already_open() from None
+        raise
+
+
+def _open_referral_exists(case: Case, receiver: Organisation) -> bool:
+    return (
+        Referral.objects.select_for_update()
+        .filter(case=case, receiver_organisation=receiver, status__in=states.OPEN)
+        .exists()
+    )
+
+
+def _already_open() -> ValidationError:
+    return ValidationError(
+        {"receiver": _("This case already has an open referral to this organisation.")}
+    )
+
+
+def _create_and_send(
+    *,
+    actor: Actor,
+    case: Case,
+    sender: Organisation,
+    receiver: Organisation,
+    gate: Preview,
+    reason: str,
+    urgency: str,
+    measure_code: str,
+    service_type: str,
+    needs: list[str],
+) -> Referral:
     referral = Referral.objects.create(
         reference=core.next_reference(sender.country.code),
         kind=ReferralKind.NATIONAL,
@@ -406,7 +450,7 @@ def _send_national(
         routing=Routing.DIRECT,
         measure_code=measure_code,
         service_type=service_type,
-        needs=need_codes,
+        needs=needs,
         reason=reason.strip(),
         urgency=urgency,
         consent=gate.sharing.consent,
@@ -414,9 +458,10 @@ def _send_national(
         shared_groups=[g.value for g in gate.groups],
         updated_by=actor.user,
     )
-    return core.send(
+    return referral_transition(
         actor=actor,
         referral=referral,
+        to=S.SENT,
         expected_version=referral.version,
         detail={
             "case_id": case.pk,
@@ -437,187 +482,73 @@ def actions_for(actor: Actor, referral: Referral) -> list[str]:
     "withdraw". None for the other transnational requests: their section has its own steps."""
     if referral.kind in ReferralKind.requests():
         return []
-    allowed = core.TRANSITIONS.get(referral.status, frozenset())
-    found = []
+    found: list[str] = []
     if can(actor, Action.REFERRAL_RESPOND, referral):
-        if S.ACKNOWLEDGED in allowed:
-            found.append("acknowledge")
-        if S.ACCEPTED in allowed:
-            found.append("accept")
-        if S.DECLINED in allowed:
-            found.append("decline")
-    if (
-        can(actor, Action.REFERRAL_WITHDRAW, referral)
-        and S.WITHDRAWN in allowed
-        and referral.status != S.DRAFT
-    ):
-        found.append("withdraw")
-    return found
+        found += states.steps_from(referral.kind, referral.status, Side.RECEIVER)
+    if can(actor, Action.REFERRAL_WITHDRAW, referral):
+        found += states.steps_from(referral.kind, referral.status, Side.SENDER)
+    return [str(step) for step in PAGE_STEPS if step in found]
 
 
-def _require_respond(actor: Actor, referral: Referral) -> None:
-    require(actor, Action.REFERRAL_RESPOND)
-    if not is_receiver(actor, referral):
-        raise PermissionDenied
+PAGE_STEPS = (Step.ACKNOWLEDGE, Step.ACCEPT, Step.DECLINE, Step.WITHDRAW)
 
 
-@transaction.atomic
 def referral_acknowledge(*, actor: Actor, referral: Referral, expected_version: int) -> Referral:
     """The receiver confirms it got the referral (the clock to answer keeps running)."""
-    _require_respond(actor, referral)
-    done = core.step(
+    return referral_transition(
         actor=actor, referral=referral, to=S.ACKNOWLEDGED, expected_version=expected_version
     )
-    exchange_link.step_taken(actor, done)
-    return done
 
 
-@transaction.atomic
 def referral_accept(*, actor: Actor, referral: Referral, expected_version: int) -> Referral:
     """The receiver accepts; for a referral within the country it joins the case, and from
     then the consent + agreement gate decides what it sees."""
-    _require_respond(actor, referral)
-    if S.ACCEPTED not in core.TRANSITIONS.get(referral.status, frozenset()):
-        # Let the status machine word the refusal before anything is written.
-        return core.step(
-            actor=actor, referral=referral, to=S.ACCEPTED, expected_version=expected_version
-        )
-    fields: dict[str, object] = {}
-    if referral.kind == ReferralKind.NATIONAL and referral.case is not None:
-        participant = join_case(actor=actor, referral=referral)
-        if participant is not None:
-            fields["participant"] = participant
-    fields.update(exchange_link.accepting(actor, referral))  # from another node: a local case
-    done = core.step(
-        actor=actor,
-        referral=referral,
-        to=S.ACCEPTED,
-        expected_version=expected_version,
-        fields=fields,
-        detail={"case_id": referral.case_id, "joined_case": "participant" in fields},
+    return referral_transition(
+        actor=actor, referral=referral, to=S.ACCEPTED, expected_version=expected_version
     )
-    exchange_link.step_taken(actor, done)
-    return done
 
 
-def join_case(*, actor: Actor, referral: Referral) -> CaseParticipant | None:
-    """Put the receiver on the referral's case (or back on it); audited PARTICIPANT_ADDED.
-
-    None when the receiver already takes part (e.g. added by the owner meanwhile): the
-    referral then did not give it its place and will not take it away."""
-    case = referral.case
-    assert case is not None
-    if not originates_with_owner(referral):
-        return None  # sent by a participant, not the owner: it gives no place on the case
-    organisation_id = referral.receiver_organisation_id
-    participant = (
-        CaseParticipant.objects.select_for_update()
-        .filter(case=case, organisation_id=organisation_id)
-        .first()
-    )
-    if participant is not None and participant.is_active:
-        return None
-    # The receiver sees at most what the referral offered, even if more is allowed later.
-    cap = list(referral.shared_groups)
-    if participant is not None:
-        participant.is_active = True
-        participant.added_by = actor.user
-        participant.shared_cap = cap
-        participant.save(update_fields=["is_active", "added_by", "shared_cap", "updated_at"])
-    else:
-        try:
-            with transaction.atomic():
-                participant = CaseParticipant.objects.create(
-                    case=case, organisation_id=organisation_id, added_by=actor.user, shared_cap=cap
-                )
-        except IntegrityError:  # joined by another path at the same moment
-            return None
-    record_event(
-        event_type=EventType.PARTICIPANT_ADDED,
-        actor=actor,
-        target=participant,
-        detail={
-            "case_id": case.pk,
-            "organisation_id": organisation_id,
-            "referral_id": referral.pk,
-        },
-    )
-    return participant
-
-
-def _leave_case(actor: Actor, referral: Referral) -> None:
-    """End the place on the case the referral gave the receiver."""
-    if referral.participant_id is None:
-        return
-    updated = CaseParticipant.objects.filter(pk=referral.participant_id, is_active=True).update(
-        is_active=False, updated_at=timezone.now()
-    )
-    if updated:
-        record_event(
-            event_type=EventType.PARTICIPANT_REMOVED,
-            actor=actor,
-            target=referral.participant,
-            detail={
-                "case_id": referral.case_id,
-                "organisation_id": referral.receiver_organisation_id,
-                "referral_id": referral.pk,
-            },
-        )
-
-
-def _reason(value: str, field: str, message: str) -> str:
-    text = value.strip()
-    if not text:
-        raise ValidationError({field: message})
-    if len(text) > REASON_MAX:
-        raise ValidationError(
-            {field: _("Keep the reason under %(max)s characters.") % {"max": REASON_MAX}}
-        )
-    return text
-
-
-@transaction.atomic
 def referral_decline(
     *, actor: Actor, referral: Referral, expected_version: int, reason: str
 ) -> Referral:
     """The receiver declines, saying why; any place on the case the referral gave it ends."""
-    _require_respond(actor, referral)
-    text = _reason(reason, "reason", _("Say why you decline the referral."))
-    step = core.step(
-        actor=actor,
-        referral=referral,
-        to=S.DECLINED,
-        expected_version=expected_version,
-        fields={"decline_reason": text},
+    return _with_reason(
+        actor,
+        referral,
+        S.DECLINED,
+        expected_version,
+        reason,
+        _("Say why you decline the referral."),
     )
-    _leave_case(actor, referral)
-    exchange_link.step_taken(actor, step)
-    return step
 
 
-@transaction.atomic
 def referral_withdraw(
     *, actor: Actor, referral: Referral, expected_version: int, reason: str
 ) -> Referral:
     """The sender withdraws, saying why: the receiver loses the case at once."""
-    require(actor, Action.REFERRAL_SEND)
-    if not is_sender(actor, referral):
-        raise PermissionDenied
-    text = _reason(reason, "reason", _("Say why you withdraw the referral."))
-    if referral.status == S.DRAFT:
+    missing = _("Say why you withdraw the referral.")
+    return _with_reason(actor, referral, S.WITHDRAWN, expected_version, reason, missing)
+
+
+def _with_reason(
+    actor: Actor, referral: Referral, to: str, expected_version: int, reason: str, missing: str
+) -> Referral:
+    """A step that needs a reason: the side first, then the reason, then the step."""
+    require_side(actor, referral, to)
+    text = reason.strip()
+    if not text:
+        raise ValidationError({"reason": missing})
+    if len(text) > REASON_MAX:
+        raise ValidationError(
+            {"reason": _("Keep the reason under %(max)s characters.") % {"max": REASON_MAX}}
+        )
+    if to == S.WITHDRAWN and referral.status == S.DRAFT:
         raise ValidationError(
             {"__all__": _("A draft is not sent yet: there is nothing to withdraw.")}
         )
-    step = core.step(
-        actor=actor,
-        referral=referral,
-        to=S.WITHDRAWN,
-        expected_version=expected_version,
-        fields={"withdrawal_reason": text},
+    return referral_transition(
+        actor=actor, referral=referral, to=to, expected_version=expected_version, reason=text
     )
-    _leave_case(actor, referral)
-    exchange_link.step_taken(actor, step)
-    return step
 
 
 # --- overdue ---------------------------------------------------------------------------------

@@ -17,7 +17,8 @@ from opentrm.audit.models import AuditEvent
 from opentrm.directory.models import Function, Organisation, OrganisationType, Responsibility
 from opentrm.referrals import selectors
 from opentrm.referrals.models import Referral, ReferralStatus, Routing
-from opentrm.referrals.services import core, national
+from opentrm.referrals.services import national
+from opentrm.referrals.services.transitions import referral_transition
 from opentrm.referrals.tests.test_national import (
     Scene,
     assert_nothing_identifying,
@@ -138,7 +139,9 @@ def test_a_focal_point_sees_its_inbox_the_same_way(world: World) -> None:
         intended_organisation=world.agency_b,
         routing=Routing.FOCAL_POINT,
     )
-    core.send(actor=world.actor(Role.CASEWORKER), referral=referral, expected_version=1)
+    referral_transition(
+        actor=world.actor(Role.CASEWORKER), referral=referral, to="sent", expected_version=1
+    )
     client = client_for(Actor(user=member.user, membership=member))
     page = client.get(reverse(LIST)).content.decode()
     assert referral.reference in page

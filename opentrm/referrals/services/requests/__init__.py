@@ -25,226 +25,54 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, can, require
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can, require
 from opentrm.agreements.selectors import agreement_in_force_between, flow_categories
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import states
 from opentrm.cases.access import require_widening, sharing_with, visible_groups
-from opentrm.cases.models import Case, DocumentType
-from opentrm.cases.models.person import AgeBand, Person
+from opentrm.cases.models import Case
 from opentrm.cases.services.child import contact_country_of_origin_check
 from opentrm.directory.models import AccreditationStatus, Organisation
 from opentrm.directory.validation import validate_country_code
-from opentrm.referrals.access import is_receiver, is_sender, originates_with_owner
+from opentrm.referrals.access import is_sender
 from opentrm.referrals.models import (
     Referral,
     ReferralKind,
     ReferralStatus,
     Urgency,
 )
-from opentrm.referrals.services import core, exchange_link
+from opentrm.referrals.services import core
+from opentrm.referrals.services.requests.data import (
+    FIELDS,
+    KIND_FIELDS,
+    KIND_NOTES,
+    MAX_TEXT,
+    REQUEST_KINDS,
+    THEMATIC_KINDS,
+    MinimalOffer,
+    RequestedDocument,
+    RequestField,
+    SharedValue,
+    age_band_of,
+    effective_groups,
+    field_value,
+    is_request,
+    kind_groups,
+    minimal_offer,
+    receiver_groups,
+    shared_values,
+)
 from opentrm.referrals.services.routing import route
+from opentrm.referrals.services.transitions import referral_transition, require_side
 
 K = ReferralKind
 S = ReferralStatus
 G = FieldGroup
-
-REQUEST_KINDS = frozenset(kind.value for kind in ReferralKind.requests())
-THEMATIC_KINDS = frozenset({K.SOCIO_ECONOMIC_RISK.value, K.SAFETY_CHECK.value})
-MAX_TEXT = 4000
-
-
-class RequestedDocument(models.TextChoices):
-    """What a document-issuance request asks for (reference §11.4, "ISSUANCE OF")."""
-
-    PASSPORT = DocumentType.PASSPORT.value, gettext_lazy("Passport")
-    LAISSEZ_PASSER = DocumentType.LAISSEZ_PASSER.value, gettext_lazy("Laissez-passer")
-    IDENTITY_CARD = DocumentType.IDENTITY_CARD.value, gettext_lazy("Identity card")
-    BIRTH_CERTIFICATE = "birth_certificate", gettext_lazy("Birth certificate")
-    VISA = "visa", gettext_lazy("Visa")
-    CRIMINAL_RECORD = "criminal_record", gettext_lazy("Copy of the criminal record")
-    MEDICAL_RECORD = "medical_record", gettext_lazy("Copy of medical records")
-    SCHOOL_CERTIFICATE = "school_certificate", gettext_lazy("Copy of school certificates")
-    MARRIAGE_CERTIFICATE = "marriage_certificate", gettext_lazy("Marriage certificate")
-
-
-@dataclass(frozen=True)
-class RequestField:
-    code: str
-    label: Promise
-    group: FieldGroup
-
-
-FIELDS: dict[str, RequestField] = {
-    field.code: field
-    for field in (
-        RequestField("names", gettext_lazy("Names"), G.IDENTITY),
-        RequestField("date_of_birth", gettext_lazy("Date of birth"), G.IDENTITY),
-        RequestField("place_of_birth", gettext_lazy("Place of birth"), G.IDENTITY),
-        RequestField("citizenships", gettext_lazy("Citizenship"), G.IDENTITY),
-        RequestField("documents", gettext_lazy("Identity and travel documents"), G.TRAVEL),
-        RequestField("address", gettext_lazy("Address"), G.CONTACT),
-        RequestField("residence_country", gettext_lazy("Country of residence"), G.CONTACT),
-    )
-}
-
-# What each kind needs of the person: nothing more travels.
-KIND_FIELDS: dict[str, tuple[str, ...]] = {
-    K.IDENTITY_VERIFICATION: (
-        "names",
-        "date_of_birth",
-        "place_of_birth",
-        "citizenships",
-        "documents",
-    ),
-    K.FAMILY_CHECK: ("names", "date_of_birth", "place_of_birth", "address", "residence_country"),
-    K.SAFETY_CHECK: ("names", "address", "residence_country"),
-    K.DOCUMENT_ISSUANCE: ("names", "date_of_birth", "place_of_birth", "citizenships", "documents"),
-    K.IMMEDIATE_DANGER: ("names", "address", "residence_country"),
-    K.SOCIO_ECONOMIC_RISK: ("names", "address", "residence_country"),
-}
-
-# What the sender sees next to the kind when choosing it.
-KIND_NOTES: dict[str, Promise] = {
-    K.IDENTITY_VERIFICATION: gettext_lazy(
-        "The requested state verifies the nationality or identity without undue delay."
-    ),
-    K.IMMEDIATE_DANGER: gettext_lazy(
-        "Highest priority: the receiver acknowledges within hours, round the clock."
-    ),
-    K.SOCIO_ECONOMIC_RISK: gettext_lazy(
-        "May be thematic (a region or a community), without a case and without personal data."
-    ),
-    K.SAFETY_CHECK: gettext_lazy(
-        "May be thematic (the conditions for return to a place), without a case."
-    ),
-}
-
-
-def is_request(referral: Referral) -> bool:
-    return referral.kind in REQUEST_KINDS
-
-
-def kind_groups(kind: str) -> frozenset[FieldGroup]:
-    return frozenset(FIELDS[code].group for code in KIND_FIELDS.get(kind, ()))
-
-
-# --- What the receiver sees ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MinimalOffer:
-    """Everything a receiver sees before it takes the request in hand: never a name, a birth
-    date, a document number or an address."""
-
-    age_band: str
-    sex: str
-    languages: list[str]
-    needs: list[str]
-
-
-@dataclass(frozen=True)
-class SharedValue:
-    code: str
-    label: str
-    group: FieldGroup
-    value: str
-
-
-def age_band_of(person: Person, on: date) -> str:
-    age = person.age_on(on)
-    if age is not None:
-        return str(AgeBand.UNDER_18.label if age < 18 else AgeBand.OVER_18.label)
-    return str(person.get_age_band_display())
-
-
-def minimal_offer(referral: Referral, *, shows_person: bool) -> MinimalOffer:
-    """The request's minimal offer; the person's age band, sex and languages only when
-    ``shows_person`` (``national.offer_shows_person``: the viewer may see her identity)."""
-    needs = [str(need) for need in referral.needs or []]
-    if referral.case is None or not shows_person:
-        return MinimalOffer(age_band="", sex="", languages=[], needs=needs)
-    person = referral.case.person
-    return MinimalOffer(
-        age_band=age_band_of(person, timezone.localdate()),
-        sex=str(person.get_sex_display()),
-        languages=sorted(language.code for language in person.languages.all()),
-        needs=needs,
-    )
-
-
-def effective_groups(referral: Referral, *, on: date | None = None) -> frozenset[FieldGroup]:
-    """What the receiver may see today: the groups shared at sending that the gate still
-    allows (consent in force, agreement in force)."""
-    if referral.case is None or not referral.shared_groups:
-        return frozenset()
-    if not originates_with_owner(referral):  # a participant referred the owner's case onward
-        return frozenset()
-    known = {g.value for g in FieldGroup}
-    stored = frozenset(FieldGroup(g) for g in referral.shared_groups if g in known)
-    today = sharing_with(referral.case, referral.receiver_organisation, on=on).groups
-    return stored & today
-
-
-def field_value(person: Person, code: str) -> str:
-    """The value of a request field of the person, as text."""
-    if code == "names":
-        return "; ".join(name.value for name in person.names.all())
-    if code == "date_of_birth":
-        return person.date_of_birth.isoformat() if person.date_of_birth else ""
-    if code == "place_of_birth":
-        return person.place_of_birth
-    if code == "citizenships":
-        return ", ".join(sorted(c.country_code for c in person.citizenships.all()))
-    if code == "documents":
-        return "; ".join(
-            " ".join(
-                part
-                for part in (
-                    str(document.get_type_display()),
-                    document.number,
-                    f"({document.issuing_country})" if document.issuing_country else "",
-                )
-                if part
-            )
-            for document in person.documents.all()
-        )
-    if code == "address":
-        return person.address
-    if code == "residence_country":
-        return person.residence_country
-    raise ValueError(code)
-
-
-def shared_values(referral: Referral, groups: Iterable[FieldGroup]) -> list[SharedValue]:
-    """The kind's fields of the person in ``groups``, with their values."""
-    if referral.case is None:
-        return []
-    allowed = frozenset(groups)
-    person = referral.case.person
-    return [
-        SharedValue(code, str(FIELDS[code].label), FIELDS[code].group, field_value(person, code))
-        for code in KIND_FIELDS.get(referral.kind, ())
-        if FIELDS[code].group in allowed
-    ]
-
-
-def receiver_groups(actor: Actor, referral: Referral) -> frozenset[FieldGroup]:
-    """What a member of the receiving organisation sees of the person: nothing before the
-    request is acknowledged (the minimal offer only), then what the gate still allows and
-    the member's role may view."""
-    if referral.status in (S.DRAFT, S.SENT) or referral.status in (S.DECLINED, S.WITHDRAWN):
-        return frozenset()
-    return frozenset(
-        g for g in effective_groups(referral) if actor.field_group_access(g) >= Access.VIEW
-    )
 
 
 # --- Checks shared by the services -----------------------------------------------------------
@@ -271,12 +99,6 @@ def _require_request(referral: Referral) -> None:
 def _require_sender(actor: Actor, referral: Referral) -> None:
     require(actor, Action.REFERRAL_SEND)
     if not is_sender(actor, referral):
-        raise PermissionDenied
-
-
-def _require_receiver(actor: Actor, referral: Referral) -> None:
-    require(actor, Action.REFERRAL_RESPOND)
-    if not is_receiver(actor, referral) or referral.status == S.DRAFT:
         raise PermissionDenied
 
 
@@ -383,39 +205,65 @@ def request_create(
     if errors:
         raise ValidationError(errors)
     guard_origin(actor, case, code)
-    with transaction.atomic():
-        child = case is not None and states.is_child_case(case, timezone.localdate())
-        destination = route(sender=sender, country_code=code, intended=intended, child=child)
-        refusal = organisation_refusal(destination.receiver)
-        if refusal:
-            raise ValidationError({"receiver_country": refusal})
-        referral = Referral.objects.create(
-            reference=core.next_reference(sender.country.code),
-            kind=kind,
-            case=case,
-            sender_organisation=sender,
-            receiver_country=code,
-            receiver_organisation=destination.receiver,
-            intended_organisation=destination.intended,
-            routing=destination.routing,
-            urgency=urgency,
-            reason=reason,
-            document_type=document_type,
-            updated_by=actor.user,
-        )
-        record_event(
-            event_type=EventType.REFERRAL_CREATED,
-            actor=actor,
-            target=referral,
-            detail={
-                "referral": referral.reference,
-                "kind": kind,
-                "case_id": case.pk if case else None,
-                "receiver_country": code,
-                "receiver_id": destination.receiver.pk,
-                "routing": destination.routing,
-            },
-        )
+    return _create_request(
+        actor=actor,
+        sender=sender,
+        kind=kind,
+        case=case,
+        code=code,
+        intended=intended,
+        urgency=urgency,
+        reason=reason,
+        document_type=document_type,
+    )
+
+
+@transaction.atomic
+def _create_request(
+    *,
+    actor: Actor,
+    sender: Organisation,
+    kind: str,
+    case: Case | None,
+    code: str,
+    intended: Organisation | None,
+    urgency: str,
+    reason: str,
+    document_type: str,
+) -> Referral:
+    """The draft, routed (focal point, child authority or the body asked for) and audited."""
+    child = case is not None and states.is_child_case(case, timezone.localdate())
+    destination = route(sender=sender, country_code=code, intended=intended, child=child)
+    refusal = organisation_refusal(destination.receiver)
+    if refusal:
+        raise ValidationError({"receiver_country": refusal})
+    referral = Referral.objects.create(
+        reference=core.next_reference(sender.country.code),
+        kind=kind,
+        case=case,
+        sender_organisation=sender,
+        receiver_country=code,
+        receiver_organisation=destination.receiver,
+        intended_organisation=destination.intended,
+        routing=destination.routing,
+        urgency=urgency,
+        reason=reason,
+        document_type=document_type,
+        updated_by=actor.user,
+    )
+    record_event(
+        event_type=EventType.REFERRAL_CREATED,
+        actor=actor,
+        target=referral,
+        detail={
+            "referral": referral.reference,
+            "kind": kind,
+            "case_id": case.pk if case else None,
+            "receiver_country": code,
+            "receiver_id": destination.receiver.pk,
+            "routing": destination.routing,
+        },
+    )
     return referral
 
 
@@ -502,9 +350,10 @@ def request_send(
             else None
         )
         groups = sorted(g.value for g in preview.groups)
-        sent = core.send(
+        return referral_transition(
             actor=actor,
             referral=referral,
+            to=S.SENT,
             expected_version=expected_version,
             fields={
                 "shared_groups": groups,
@@ -519,88 +368,61 @@ def request_send(
                 "withheld": sorted(g.value for g in preview.withheld),
             },
         )
-        exchange_link.referral_sent(actor, sent)  # to another OpenTRM node, if it is one
-    return sent
 
 
-@transaction.atomic
 def request_acknowledge(*, actor: Actor, referral: Referral, expected_version: int) -> Referral:
     """The receiver takes the request in hand: from now on it sees the shared data."""
-    _require_request(referral)
-    _require_receiver(actor, referral)
-    done = core.step(
-        actor=actor, referral=referral, to=S.ACKNOWLEDGED, expected_version=expected_version
-    )
-    exchange_link.step_taken(actor, done)
-    return done
+    return _request_step(actor, referral, S.ACKNOWLEDGED, expected_version)
 
 
-@transaction.atomic
 def request_answer(
     *, actor: Actor, referral: Referral, expected_version: int, answer: str
 ) -> Referral:
     """The receiver's answer (text; attachments travel as case documents)."""
-    _require_request(referral)
-    _require_receiver(actor, referral)
-    text = _clean_text(answer, "answer", required=True, missing=_("Write the answer."))
-    done = core.step(
-        actor=actor,
-        referral=referral,
-        to=S.ANSWERED,
-        expected_version=expected_version,
-        fields={"answer": text},
+    return _request_step(
+        actor, referral, S.ANSWERED, expected_version, answer, _("Write the answer."), "answer"
     )
-    exchange_link.step_taken(actor, done)
-    return done
 
 
-@transaction.atomic
 def request_decline(
     *, actor: Actor, referral: Referral, expected_version: int, reason: str
 ) -> Referral:
-    _require_request(referral)
-    _require_receiver(actor, referral)
-    text = _clean_text(reason, "reason", required=True, missing=_("Give the reason for declining."))
-    done = core.step(
-        actor=actor,
-        referral=referral,
-        to=S.DECLINED,
-        expected_version=expected_version,
-        fields={"decline_reason": text},
+    return _request_step(
+        actor, referral, S.DECLINED, expected_version, reason, _("Give the reason for declining.")
     )
-    exchange_link.step_taken(actor, done)
-    return done
 
 
-@transaction.atomic
 def request_withdraw(
     *, actor: Actor, referral: Referral, expected_version: int, reason: str
 ) -> Referral:
     """The sender takes the request back (a draft or one not answered yet)."""
-    _require_request(referral)
-    _require_sender(actor, referral)
-    text = _clean_text(
-        reason, "reason", required=True, missing=_("Give the reason for withdrawing.")
-    )
-    done = core.step(
-        actor=actor,
-        referral=referral,
-        to=S.WITHDRAWN,
-        expected_version=expected_version,
-        fields={"withdrawal_reason": text},
-    )
-    exchange_link.step_taken(actor, done)
-    return done
+    missing = _("Give the reason for withdrawing.")
+    return _request_step(actor, referral, S.WITHDRAWN, expected_version, reason, missing)
 
 
-@transaction.atomic
 def request_close(*, actor: Actor, referral: Referral, expected_version: int) -> Referral:
     """The sender closes an answered request."""
+    return _request_step(actor, referral, S.CLOSED, expected_version)
+
+
+def _request_step(
+    actor: Actor,
+    referral: Referral,
+    to: str,
+    expected_version: int,
+    text: str | None = None,
+    missing: str = "",
+    field: str = "reason",
+) -> Referral:
+    """A step of a request: the side first, then the text (answer or reason) if it has one."""
     _require_request(referral)
-    _require_sender(actor, referral)
-    done = core.step(actor=actor, referral=referral, to=S.CLOSED, expected_version=expected_version)
-    exchange_link.step_taken(actor, done)
-    return done
+    require_side(actor, referral, to)
+    cleaned = ""
+    if text is not None:
+        cleaned = _clean_text(text, field, required=True, missing=missing)
+    return referral_transition(
+        actor=actor, referral=referral, to=to, expected_version=expected_version, reason=cleaned
+    )
 
 
 def record_read(actor: Actor, referral: Referral, groups: Iterable[FieldGroup]) -> None:
@@ -615,3 +437,38 @@ def record_read(actor: Actor, referral: Referral, groups: Iterable[FieldGroup]) 
             "groups": sorted(g.value for g in groups),
         },
     )
+
+
+__all__ = [
+    "FIELDS",
+    "KIND_FIELDS",
+    "KIND_NOTES",
+    "MAX_TEXT",
+    "REQUEST_KINDS",
+    "THEMATIC_KINDS",
+    "GatePreview",
+    "MinimalOffer",
+    "RequestField",
+    "RequestedDocument",
+    "SharedValue",
+    "age_band_of",
+    "effective_groups",
+    "field_value",
+    "gate_preview",
+    "governing_agreement_id",
+    "guard_origin",
+    "is_request",
+    "kind_groups",
+    "minimal_offer",
+    "organisation_refusal",
+    "receiver_groups",
+    "record_read",
+    "request_acknowledge",
+    "request_answer",
+    "request_close",
+    "request_create",
+    "request_decline",
+    "request_send",
+    "request_withdraw",
+    "shared_values",
+]
