@@ -14,8 +14,7 @@ from opentrm.accounts import services
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.models import ApiToken
 from opentrm.accounts.policy import Action, Actor
-from opentrm.core.schemas import Schema
-from opentrm.directory.schemas import ErrorOut
+from opentrm.core.schemas import ErrorOut, Schema
 
 router = Router(tags=["account"], auth=member_auth(Action.API_TOKENS_OWN))
 _ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}

@@ -1,5 +1,6 @@
 """Agreements API (/api/v1/agreements/): the same services and selectors as the pages."""
 
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, ClassVar
 
@@ -16,15 +17,16 @@ from opentrm.agreements import services, states
 from opentrm.agreements.access import access_agreement
 from opentrm.agreements.models import (
     Agreement,
+    AgreementParty,
     AgreementScope,
     AgreementType,
     AgreementVersion,
+    Signature,
     SignatureKind,
 )
 from opentrm.agreements.selectors import agreement_list as list_agreements
-from opentrm.core.schemas import PatchSchema, Schema
+from opentrm.core.schemas import CASE_WORK_ERRORS, PatchSchema, Schema, own_fields
 from opentrm.directory.models import ContactPoint, Organisation
-from opentrm.directory.schemas import CASE_WORK_ERRORS
 
 router = Router(tags=["agreements"], auth=member_auth(Action.AGREEMENT_VIEW))
 EDITORS = member_auth(Action.AGREEMENT_EDIT)
@@ -40,7 +42,14 @@ class SignatureOut(Schema):
     signed_by: str
 
 
+# The shapes below read the agreement's rows (``agreement_detail`` prefetches them).
+
+
 class PartyOut(Schema):
+    read_from: ClassVar[Mapping[str, str]] = {
+        "organisation_name": "organisation.name",
+        "country": "organisation.country.code",
+    }
     id: int
     organisation_id: int
     organisation_name: str
@@ -50,8 +59,17 @@ class PartyOut(Schema):
     responsibilities: str
     signature: SignatureOut | None
 
+    @staticmethod
+    def resolve_signature(party: AgreementParty) -> Signature | None:
+        return states.signature_of(party)
+
 
 class FlowOut(Schema):
+    read_from: ClassVar[Mapping[str, str]] = {
+        "sender_id": "sender.organisation_id",
+        "receiver_id": "receiver.organisation_id",
+        "approved_categories": "effective_categories",
+    }
     sender_id: int
     receiver_id: int
     categories: list[str]
@@ -80,6 +98,14 @@ class VersionOut(Schema):
     signed_on: date | None
     parties: list[PartyOut]
     flows: list[FlowOut]
+
+    @staticmethod
+    def resolve_designated_officer_ids(version: AgreementVersion) -> list[int]:
+        return [officer.pk for officer in version.designated_officers.all()]
+
+    @staticmethod
+    def resolve_signed_on(version: AgreementVersion) -> date | None:
+        return states.signed_on(version)
 
 
 class AgreementSummaryOut(Schema):
@@ -201,83 +227,31 @@ class MeetingOut(Schema):
 # --- conversion ----------------------------------------------------------------------------------
 
 
-def _version_out(version: AgreementVersion) -> VersionOut:
-    parties = list(version.parties.all())
-    org_by_party = {party.pk: party.organisation_id for party in parties}
-    return VersionOut(
-        number=version.number,
-        version=version.version,
-        is_binding=version.is_binding,
-        purpose=version.purpose,
-        principles=version.principles,
-        target_group=version.target_group,
-        data_protection=version.data_protection,
-        exchange_channel=version.exchange_channel,
-        designated_officer_ids=[officer.pk for officer in version.designated_officers.all()],
-        exchanges_personal_data=version.exchanges_personal_data,
-        exchanges_thematic=version.exchanges_thematic,
-        confidentiality_measures=version.confidentiality_measures,
-        dispute_resolution=version.dispute_resolution,
-        valid_from=version.valid_from,
-        valid_until=version.valid_until,
-        amendment_note=version.amendment_note,
-        signed_on=states.signed_on(version),
-        parties=[
-            PartyOut(
-                id=party.pk,
-                organisation_id=party.organisation_id,
-                organisation_name=party.organisation.name,
-                country=party.organisation.country.code,
-                procedures=party.procedures,
-                measures=party.measures,
-                responsibilities=party.responsibilities,
-                signature=SignatureOut(
-                    kind=signature.kind,
-                    signed_on=signature.signed_on,
-                    signed_by=signature.signed_by,
-                )
-                if (signature := states.signature_of(party))
-                else None,
-            )
-            for party in parties
-        ],
-        flows=[
-            FlowOut(
-                sender_id=org_by_party[flow.sender_id],
-                receiver_id=org_by_party[flow.receiver_id],
-                categories=flow.categories,
-                approved_categories=flow.effective_categories,
-                pending_categories=flow.pending_categories,
-            )
-            for flow in version.flows.all()
-        ],
-    )
+# The summary's fields the agreement's state works out (``states.summary``).
+_FROM_STATE = frozenset({"status", "governing_version", "latest_version"})
 
 
 def _summary_out(agreement: Agreement, summary: states.Summary) -> dict[str, Any]:
+    """What ``AgreementSummaryOut`` reads: the agreement's fields, and its state's."""
     return {
-        "id": agreement.pk,
-        "version": agreement.version,
-        "title": agreement.title,
-        "type": agreement.type,
-        "scope": agreement.scope,
+        **own_fields(AgreementSummaryOut, agreement, besides=_FROM_STATE),
         "status": summary.status,
         "governing_version": summary.governing.number if summary.governing else None,
         "latest_version": summary.latest.number,
-        "terminated_on": agreement.terminated_on,
     }
 
 
-def _detail_out(request: HttpRequest, agreement_id: int) -> AgreementOut:
+def _detail_out(request: HttpRequest, agreement_id: int) -> dict[str, Any]:
+    """What ``AgreementOut`` reads: the summary, and the versions as rows."""
     actor = acting(request)
     agreement = access_agreement(actor, agreement_id)
     summary = states.summary(agreement, timezone.localdate())
-    return AgreementOut(
+    return {
         **_summary_out(agreement, summary),
-        termination_reason=agreement.termination_reason,
-        may_edit=can(actor, Action.AGREEMENT_EDIT, agreement),
-        versions=[_version_out(version) for version in states.versions_of(agreement)],
-    )
+        "termination_reason": agreement.termination_reason,
+        "may_edit": can(actor, Action.AGREEMENT_EDIT, agreement),
+        "versions": states.versions_of(agreement),
+    }
 
 
 # --- routes --------------------------------------------------------------------------------------
@@ -390,6 +364,16 @@ def party_add(request: HttpRequest, agreement_id: int, payload: PartyIn) -> Any:
     return Status(201, _detail_out(request, agreement_id))
 
 
+def _edited(
+    request: HttpRequest, agreement_id: int, change: Callable[..., object], **values: Any
+) -> dict[str, Any]:
+    """``change(actor=, agreement=, **values)`` on an agreement the actor may edit; the answer is
+    the agreement as it is then."""
+    actor = acting(request)
+    change(actor=actor, agreement=access_agreement(actor, agreement_id, action="edit"), **values)
+    return _detail_out(request, agreement_id)
+
+
 @router.put(
     "/{agreement_id}/flows",
     auth=EDITORS,
@@ -398,16 +382,7 @@ def party_add(request: HttpRequest, agreement_id: int, payload: PartyIn) -> Any:
     summary="Set the data categories one party may pass to another (unsigned latest version)",
 )
 def flow_set(request: HttpRequest, agreement_id: int, payload: FlowIn) -> Any:
-    actor = acting(request)
-    agreement = access_agreement(actor, agreement_id, action="edit")
-    services.flow_set(
-        actor=actor,
-        agreement=agreement,
-        sender_id=payload.sender_id,
-        receiver_id=payload.receiver_id,
-        categories=payload.categories,
-    )
-    return _detail_out(request, agreement_id)
+    return _edited(request, agreement_id, services.flow_set, **payload.model_dump())
 
 
 @router.post(
@@ -418,17 +393,10 @@ def flow_set(request: HttpRequest, agreement_id: int, payload: FlowIn) -> Any:
     summary="Approve a data flow out of the acting organisation (only the sender approves)",
 )
 def flow_approve(request: HttpRequest, agreement_id: int, payload: FlowApproveIn) -> Any:
-    actor = acting(request)
-    agreement = access_agreement(actor, agreement_id, action="edit")
-    services.flow_approve(
-        actor=actor,
-        agreement=agreement,
-        version_number=payload.version,
-        sender_id=payload.sender_id,
-        receiver_id=payload.receiver_id,
-        categories=payload.categories,
+    values = payload.model_dump(exclude={"version"})
+    return _edited(
+        request, agreement_id, services.flow_approve, version_number=payload.version, **values
     )
-    return _detail_out(request, agreement_id)
 
 
 @router.post(
@@ -440,18 +408,16 @@ def flow_approve(request: HttpRequest, agreement_id: int, payload: FlowApproveIn
     "version",
 )
 def signature_record(request: HttpRequest, agreement_id: int, payload: SignatureIn) -> Any:
-    actor = acting(request)
-    agreement = access_agreement(actor, agreement_id, action="edit")
-    services.signature_record(
-        actor=actor,
-        agreement=agreement,
+    values = payload.model_dump(exclude={"version", "kind"})
+    detail = _edited(
+        request,
+        agreement_id,
+        services.signature_record,
         version_number=payload.version,
-        organisation_id=payload.organisation_id,
-        signed_on=payload.signed_on,
-        signed_by=payload.signed_by,
         kind=payload.kind.value,
+        **values,
     )
-    return Status(201, _detail_out(request, agreement_id))
+    return Status(201, detail)
 
 
 @router.post(
@@ -462,10 +428,7 @@ def signature_record(request: HttpRequest, agreement_id: int, payload: Signature
     summary="Draft the next version; the signed one governs until all parties sign the new one",
 )
 def agreement_amend(request: HttpRequest, agreement_id: int, payload: AmendIn) -> Any:
-    actor = acting(request)
-    agreement = access_agreement(actor, agreement_id, action="edit")
-    services.agreement_amend(actor=actor, agreement=agreement, note=payload.note)
-    return Status(201, _detail_out(request, agreement_id))
+    return Status(201, _edited(request, agreement_id, services.agreement_amend, note=payload.note))
 
 
 @router.post(
@@ -476,16 +439,14 @@ def agreement_amend(request: HttpRequest, agreement_id: int, payload: AmendIn) -
     summary="Record the termination of the agreement (send the agreement's version)",
 )
 def agreement_terminate(request: HttpRequest, agreement_id: int, payload: TerminateIn) -> Any:
-    actor = acting(request)
-    agreement = access_agreement(actor, agreement_id, action="edit")
-    services.agreement_terminate(
-        actor=actor,
-        agreement=agreement,
+    values = payload.model_dump(exclude={"version"})
+    return _edited(
+        request,
+        agreement_id,
+        services.agreement_terminate,
         expected_version=payload.version,
-        terminated_on=payload.terminated_on,
-        reason=payload.reason,
+        **values,
     )
-    return _detail_out(request, agreement_id)
 
 
 @router.post(
@@ -498,7 +459,5 @@ def agreement_terminate(request: HttpRequest, agreement_id: int, payload: Termin
 def meeting_schedule(request: HttpRequest, agreement_id: int, payload: MeetingIn) -> Any:
     actor = acting(request)
     agreement = access_agreement(actor, agreement_id, action="edit")
-    meeting = services.meeting_schedule(
-        actor=actor, agreement=agreement, held_on=payload.held_on, subject=payload.subject
-    )
-    return Status(201, MeetingOut(id=meeting.pk, held_on=meeting.held_on, subject=meeting.subject))
+    meeting = services.meeting_schedule(actor=actor, agreement=agreement, **payload.model_dump())
+    return Status(201, meeting)

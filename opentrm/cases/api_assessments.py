@@ -12,9 +12,8 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from opentrm.accounts.api_auth import acting, member_auth
-from opentrm.accounts.policy import Action, Actor, FieldGroup, can
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
+from opentrm.accounts.policy import Action, Actor, can
+from opentrm.cases import selectors
 from opentrm.cases.access import access_case, access_plan
 from opentrm.cases.models import (
     Assessment,
@@ -27,7 +26,6 @@ from opentrm.cases.models import (
 from opentrm.cases.schemas_assessments import (
     AcknowledgeIn,
     ActivityIn,
-    ActivityOut,
     AssessmentIn,
     AssessmentOut,
     HealthIn,
@@ -44,9 +42,8 @@ from opentrm.cases.schemas_assessments import (
 from opentrm.cases.services import assessments as assessment_services
 from opentrm.cases.services import plans as plan_services
 from opentrm.cases.services.measures import GuardBlockedError
-from opentrm.core.schemas import PublicId
+from opentrm.core.schemas import CASE_WORK_ERRORS, PublicId
 from opentrm.directory.models import Organisation
-from opentrm.directory.schemas import CASE_WORK_ERRORS
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
@@ -72,33 +69,10 @@ def _case(request: HttpRequest, public_id: PublicId, *, health: bool = False, ed
 
 
 def _viewed(actor: Actor, case: Case, view: str) -> None:
-    record_event(
-        event_type=EventType.CASE_VIEWED,
-        actor=actor,
-        target=case,
-        detail={"groups": [FieldGroup.ASSISTANCE.value], "view": view, "via": "api"},
-    )
+    selectors.assistance_read(actor=actor, case=case, via="api", view=view)
 
 
 # --- Assessments ------------------------------------------------------------------------------
-
-
-def _assessment_out(assessment: Assessment) -> AssessmentOut:
-    return AssessmentOut(
-        id=assessment.pk,
-        kind=assessment.kind,
-        assessed_on=assessment.assessed_on,
-        organisation_id=assessment.organisation_id,
-        risk_level=assessment.risk_level,
-        needs=assessment.needs,
-        accommodation_type=assessment.accommodation_type,
-        harm_sources=assessment.harm_sources,
-        harm_source_other=assessment.harm_source_other,
-        unsafe_locations=assessment.unsafe_locations,
-        partners=assessment.partners,
-        summary=assessment.summary,
-        version=assessment.version,
-    )
 
 
 @router.get(
@@ -114,8 +88,8 @@ def assessment_list(
     assessments = Assessment.objects.filter(case=case, deleted_at__isnull=True)
     if kind is not None:
         assessments = assessments.filter(kind=kind)
-    _viewed(acting(request), case, "assessments")
-    return [_assessment_out(a) for a in assessments.order_by("-assessed_on", "-id")]
+    _viewed(acting(request), case, "assessment_list")
+    return list(assessments.order_by("-assessed_on", "-id"))
 
 
 @router.post(
@@ -140,26 +114,13 @@ def assessment_record(request: HttpRequest, public_id: PublicId, payload: Assess
         partners=payload.partners,
         summary=payload.summary,
     )
-    return Status(201, _assessment_out(assessment))
+    return Status(201, assessment)
 
 
 # --- Health -----------------------------------------------------------------------------------
 
-
-def _health_out(record: HealthRecord | None) -> HealthOut:
-    if record is None:
-        return HealthOut(
-            version=0,
-            medical_history="",
-            chronic_diseases="",
-            addiction="",
-            medication="",
-            comments="",
-        )
-    return HealthOut(
-        version=record.version,
-        **{name: getattr(record, name) for name in assessment_services.HEALTH_FIELDS},
-    )
+# What a case without a health record answers.
+_NO_HEALTH = dict.fromkeys(assessment_services.HEALTH_FIELDS, "") | {"version": 0}
 
 
 @router.get(
@@ -172,7 +133,7 @@ def health_detail(request: HttpRequest, public_id: PublicId) -> Any:
     case = _case(request, public_id, health=True, edit=False)
     record = HealthRecord.objects.filter(case=case).first()
     assessment_services.health_record_viewed(actor=acting(request), case=case, record=record)
-    return _health_out(record)
+    return record or _NO_HEALTH
 
 
 @router.put(
@@ -189,36 +150,10 @@ def health_update(request: HttpRequest, public_id: PublicId, payload: HealthIn) 
         expected_version=payload.version,
         changes={name: getattr(payload, name) for name in assessment_services.HEALTH_FIELDS},
     )
-    return _health_out(record if record.pk else None)
+    return record if record.pk else _NO_HEALTH
 
 
 # --- The assistance plan ----------------------------------------------------------------------
-
-
-def _plan_out(plan: AssistancePlan) -> PlanOut:
-    return PlanOut(
-        id=plan.pk,
-        revision=plan.revision,
-        status=plan.status,
-        paused=plan_services.plan_is_paused(plan),
-        goals=plan.goals,
-        organisation_id=plan.organisation_id,
-        acknowledged_on=plan.acknowledged_on,
-        acknowledged_how=plan.acknowledged_how,
-        activated_at=plan.activated_at,
-        review_on=plan.review_on,
-        version=plan.version,
-        activities=[
-            ActivityOut(
-                description=a.description,
-                service_type=a.service_type,
-                provider_id=a.provider_id,
-                starts_on=a.starts_on,
-                ends_on=a.ends_on,
-            )
-            for a in plan.activities.all()
-        ],
-    )
 
 
 def _activities(rows: list[ActivityIn]) -> list[plan_services.ActivityData]:
@@ -259,7 +194,7 @@ def plan_list(request: HttpRequest, public_id: PublicId) -> Any:
     _viewed(acting(request), case, "plans")
     for plan in plans:
         plan.case = case
-    return [_plan_out(plan) for plan in plans]
+    return plans
 
 
 @router.post(
@@ -277,7 +212,7 @@ def plan_draft(request: HttpRequest, public_id: PublicId, payload: PlanIn) -> An
         activities=_activities(payload.activities),
         review_on=payload.review_on,
     )
-    return Status(201, _plan_out(access_plan(acting(request), case, plan.pk)))
+    return Status(201, access_plan(acting(request), case, plan.pk))
 
 
 @router.post(
@@ -298,7 +233,7 @@ def plan_acknowledge(
         acknowledged_on=payload.acknowledged_on,
         how=payload.how,
     )
-    return _plan_out(plan)
+    return plan
 
 
 @router.post(
@@ -320,30 +255,10 @@ def plan_activate(
     except GuardBlockedError as blocked:
         # Every reason, as messages of the request (422), like any other refused input.
         raise ValidationError({"__all__": blocked.reasons}) from None
-    return _plan_out(plan)
+    return plan
 
 
 # --- The risk management plan -----------------------------------------------------------------
-
-
-def _risk_plan_out(plan: RiskManagementPlan) -> RiskPlanOut:
-    return RiskPlanOut(
-        risks=plan.risks,
-        measures=plan.measures,
-        review_every_days=plan.review_every_days,
-        next_review_on=plan.next_review_on,
-        organisation_id=plan.organisation_id,
-        version=plan.version,
-        reviews=[
-            RiskReviewOut(
-                id=review.pk,
-                reviewed_on=review.reviewed_on,
-                with_person=review.with_person,
-                notes=review.notes,
-            )
-            for review in plan.reviews.all()
-        ],
-    )
 
 
 @router.get(
@@ -356,7 +271,7 @@ def risk_plan_detail(request: HttpRequest, public_id: PublicId) -> Any:
     case = _case(request, public_id, edit=False)
     plan = RiskManagementPlan.objects.filter(case=case).first()
     _viewed(acting(request), case, "risk_plan")
-    return RiskPlanPageOut(plan=_risk_plan_out(plan) if plan else None)
+    return {"plan": plan}
 
 
 @router.put(
@@ -376,7 +291,7 @@ def risk_plan_save(request: HttpRequest, public_id: PublicId, payload: RiskPlanI
         review_every_days=payload.review_every_days,
         next_review_on=payload.next_review_on,
     )
-    return _risk_plan_out(plan)
+    return plan
 
 
 @router.post(

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
@@ -16,16 +15,8 @@ from ninja.files import UploadedFile
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.models import User
 from opentrm.accounts.policy import Action, can
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
-from opentrm.cases.access import (
-    access_case,
-    access_document,
-    access_participant,
-    require_widening,
-    visible_groups,
-)
-from opentrm.cases.models import Case, CaseDocument, CaseNote, CaseParticipant
+from opentrm.cases import selectors
+from opentrm.cases.access import access_case, access_document, access_participant, require_widening
 from opentrm.cases.schemas_documents import (
     CaseManagerIn,
     ConsentTakerIn,
@@ -39,11 +30,11 @@ from opentrm.cases.schemas_documents import (
 from opentrm.cases.services import documents as document_services
 from opentrm.cases.services import notes as note_services
 from opentrm.cases.services import participants as participant_services
-from opentrm.cases.timeline import case_timeline
+from opentrm.cases.timeline import LIMIT as TIMELINE_LIMIT
 from opentrm.cases.views_documents import document_response
-from opentrm.core.schemas import PublicId
+from opentrm.core.api import api_field_names
+from opentrm.core.schemas import CASE_WORK_ERRORS, PublicId
 from opentrm.directory.models import Organisation
-from opentrm.directory.schemas import CASE_WORK_ERRORS
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
@@ -51,23 +42,6 @@ LIST_LIMIT = 500
 
 
 # --- Documents ---------------------------------------------------------------------------------
-
-
-def _document_out(case: Case, document: CaseDocument) -> DocumentOut:
-    return DocumentOut(
-        id=document.public_id,
-        kind=document.kind,
-        field_group=document.field_group,
-        title=document.title,
-        content_type=document.content_type,
-        size=document.size,
-        sha256=document.sha256,
-        organisation_id=document.organisation_id,
-        created_at=document.created_at,
-        download_url=reverse(
-            "api-1:cases_document_download", args=[case.public_id, document.public_id]
-        ),
-    )
 
 
 @router.get(
@@ -79,14 +53,11 @@ def _document_out(case: Case, document: CaseDocument) -> DocumentOut:
 def document_list(request: HttpRequest, public_id: PublicId) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
-    documents = list(document_services.visible_documents(actor, case)[:LIST_LIMIT])
-    record_event(
-        event_type=EventType.CASE_VIEWED,
-        actor=actor,
-        target=case,
-        detail={"view": "documents", "count": len(documents), "via": "api"},
+    documents = list(
+        document_services.visible_documents(actor, case).select_related("case")[:LIST_LIMIT]
     )
-    return [_document_out(case, document) for document in documents]
+    selectors.case_read(actor=actor, case=case, via="api", view="documents", count=len(documents))
+    return documents
 
 
 @router.post(
@@ -111,7 +82,7 @@ def document_upload(
     document = document_services.document_upload(
         actor=actor, case=case, upload=file, title=title, kind=kind, field_group=field_group
     )
-    return Status(201, _document_out(case, document))
+    return Status(201, document)
 
 
 @router.get(
@@ -135,18 +106,6 @@ def document_download(request: HttpRequest, public_id: PublicId, document_id: st
 # --- Notes -------------------------------------------------------------------------------------
 
 
-def _note_out(note: CaseNote) -> NoteOut:
-    return NoteOut(
-        id=note.pk,
-        text=note.text,
-        visibility=note.visibility,
-        field_group=note.field_group,
-        organisation_id=note.organisation_id,
-        author_id=note.author_id,
-        created_at=note.created_at,
-    )
-
-
 @router.get(
     "/{public_id}/notes",
     response={200: list[NoteOut], **_ERRORS},
@@ -157,13 +116,8 @@ def note_list(request: HttpRequest, public_id: PublicId) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
     notes = list(note_services.visible_notes(actor, case)[:LIST_LIMIT])
-    record_event(
-        event_type=EventType.CASE_VIEWED,
-        actor=actor,
-        target=case,
-        detail={"view": "notes", "count": len(notes), "via": "api"},
-    )
-    return [_note_out(note) for note in notes]
+    selectors.case_read(actor=actor, case=case, via="api", view="notes", count=len(notes))
+    return notes
 
 
 @router.post(
@@ -183,7 +137,7 @@ def note_add(request: HttpRequest, public_id: PublicId, payload: NoteIn) -> Any:
         visibility=payload.visibility,
         field_group=payload.field_group,
     )
-    return Status(201, _note_out(note))
+    return Status(201, note)
 
 
 # --- The timeline ------------------------------------------------------------------------------
@@ -198,46 +152,14 @@ def note_add(request: HttpRequest, public_id: PublicId, payload: NoteIn) -> Any:
 def timeline(request: HttpRequest, public_id: PublicId) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
-    entries = case_timeline(actor=actor, case=case)
-    record_event(
-        event_type=EventType.CASE_TIMELINE_VIEWED,
-        actor=actor,
-        target=case,
-        detail={
-            "groups": sorted(group.value for group in visible_groups(actor, case)),
-            "count": len(entries),
-            "via": "api",
-        },
+    # One page holds the whole timeline (``case_timeline`` stops at its limit).
+    entries = selectors.case_timeline_page(
+        actor=actor, case=case, via="api", page=1, per_page=TIMELINE_LIMIT
     )
-    return [
-        TimelineEntryOut(
-            at=entry.at,
-            date_only=entry.is_date_only,
-            kind=entry.kind,
-            label=entry.label,
-            organisation_id=entry.organisation_id,
-            organisation=entry.organisation,
-        )
-        for entry in entries
-    ]
+    return list(entries)
 
 
 # --- The organisations on the case -------------------------------------------------------------
-
-
-def _participant_out(case: Case, participant: CaseParticipant) -> ParticipantOut:
-    manager = participant.case_manager
-    return ParticipantOut(
-        id=participant.pk,
-        organisation_id=participant.organisation_id,
-        organisation=participant.organisation.name,
-        country=participant.organisation.country.code,
-        is_owner=participant.organisation_id == case.owner_organisation_id,
-        case_manager_id=participant.case_manager_id,
-        case_manager=(manager.get_full_name() or manager.get_username()) if manager else "",
-        takes_consent=participant.organisation_id == case.owner_organisation_id
-        or participant.takes_consent,
-    )
 
 
 @router.get(
@@ -249,10 +171,7 @@ def _participant_out(case: Case, participant: CaseParticipant) -> ParticipantOut
 def participant_list(request: HttpRequest, public_id: PublicId) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
-    return [
-        _participant_out(case, participant)
-        for participant in participant_services.active_participants(case)
-    ]
+    return list(participant_services.active_participants(case).select_related("case"))
 
 
 @router.post(
@@ -278,13 +197,11 @@ def participant_add(request: HttpRequest, public_id: PublicId, payload: Particip
         raise ValidationError(
             {"organisation_id": _("There is no organisation with this id in the directory.")}
         )
-    try:
+    with api_field_names(field="organisation_id"):
         participant = participant_services.participant_add(
             actor=actor, case=case, organisation=organisation
         )
-    except ValidationError as error:
-        raise ValidationError({"organisation_id": error.messages}) from None
-    return Status(201, _participant_out(case, participant))
+    return Status(201, participant)
 
 
 @router.post(
@@ -305,13 +222,11 @@ def participant_case_manager(
         manager = User.objects.filter(pk=payload.case_manager_id).first()
         if manager is None:
             raise ValidationError({"case_manager_id": _("There is no user with this id.")})
-    try:
+    with api_field_names(field="case_manager_id"):
         participant = participant_services.participant_set_case_manager(
             actor=actor, participant=participant, case_manager=manager
         )
-    except ValidationError as error:
-        raise ValidationError({"case_manager_id": error.messages}) from None
-    return _participant_out(case, participant)
+    return participant
 
 
 @router.post(
@@ -330,4 +245,4 @@ def participant_consent_taker(
     participant = participant_services.participant_set_consent_taker(
         actor=actor, participant=participant, takes_consent=payload.takes_consent
     )
-    return _participant_out(case, participant)
+    return participant

@@ -17,8 +17,7 @@ from ninja import Router, Status
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
+from opentrm.cases import selectors
 from opentrm.cases.access import access_case, access_proceeding, access_service
 from opentrm.cases.models import Case, CaseService, Hearing, NoContactPerson, Proceeding
 from opentrm.cases.schemas_services import (
@@ -37,9 +36,9 @@ from opentrm.cases.schemas_services import (
 )
 from opentrm.cases.services import proceedings as proceeding_services
 from opentrm.cases.services import service_delivery
-from opentrm.core.schemas import PublicId
+from opentrm.core.api import api_field_names
+from opentrm.core.schemas import CASE_WORK_ERRORS, PublicId
 from opentrm.directory.models import Organisation
-from opentrm.directory.schemas import CASE_WORK_ERRORS
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
@@ -53,14 +52,6 @@ _API_NAMES = {
 }
 
 
-def _renamed(error: ValidationError) -> ValidationError:
-    if not hasattr(error, "error_dict"):
-        return error
-    return ValidationError(
-        {_API_NAMES.get(name, name): messages for name, messages in error.message_dict.items()}
-    )
-
-
 def _case(request: HttpRequest, public_id: PublicId, group: FieldGroup, *, edit: bool) -> Case:
     actor = acting(request)
     case = access_case(actor, public_id)
@@ -71,39 +62,11 @@ def _case(request: HttpRequest, public_id: PublicId, group: FieldGroup, *, edit:
     if not can(actor, action, case):
         raise PermissionDenied
     if not edit:
-        record_event(
-            event_type=EventType.CASE_VIEWED,
-            actor=actor,
-            target=case,
-            detail={"groups": [group.value], "via": "api"},
-        )
+        selectors.case_read(actor=actor, case=case, via="api", groups=[group.value])
     return case
 
 
 # --- Services -----------------------------------------------------------------------------------
-
-
-def _service_out(service: CaseService) -> ServiceOut:
-    return ServiceOut(
-        id=service.pk,
-        service_type=service.service_type,
-        category=service.category,
-        description=service.description,
-        status=service.status,
-        provider_id=service.provider_id,
-        provider_name=service.provider_name,
-        offered_on=service.offered_on,
-        accepted_on=service.accepted_on,
-        started_on=service.started_on,
-        ended_on=service.ended_on,
-        refused_on=service.refused_on,
-        cost=service.cost,
-        currency=service.currency,
-        funding_source=service.funding_source,
-        comments=service.comments,
-        plan_activity_id=service.plan_activity_id,
-        version=service.version,
-    )
 
 
 def _service_objects(case: Case, fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -142,7 +105,7 @@ def _service_objects(case: Case, fields: Mapping[str, Any]) -> dict[str, Any]:
 def service_list(request: HttpRequest, public_id: PublicId) -> Any:
     case = _case(request, public_id, FieldGroup.ASSISTANCE, edit=False)
     services = CaseService.objects.filter(case=case, deleted_at__isnull=True)
-    return [_service_out(service) for service in services.order_by("-offered_on", "-id")]
+    return list(services.order_by("-offered_on", "-id"))
 
 
 @router.post(
@@ -155,7 +118,7 @@ def service_create(request: HttpRequest, public_id: PublicId, payload: ServiceIn
     actor: Actor = acting(request)
     case = _case(request, public_id, FieldGroup.ASSISTANCE, edit=True)
     values = _service_objects(case, payload.model_dump())
-    try:
+    with api_field_names(_API_NAMES):
         service = service_delivery.service_offer(
             actor=actor,
             case=case,
@@ -163,9 +126,7 @@ def service_create(request: HttpRequest, public_id: PublicId, payload: ServiceIn
             offered_on=values.pop("offered_on"),
             **values,
         )
-    except ValidationError as error:
-        raise _renamed(error) from None
-    return Status(201, _service_out(service))
+    return Status(201, service)
 
 
 @router.patch(
@@ -186,37 +147,14 @@ def service_update(
     for name in ("description", "provider_name", "currency", "funding_source", "comments"):
         if name in changes and changes[name] is None:
             changes[name] = ""
-    try:
+    with api_field_names(_API_NAMES):
         service = service_delivery.service_update(
             actor=actor, service=service, expected_version=version, changes=changes
         )
-    except ValidationError as error:
-        raise _renamed(error) from None
-    return _service_out(service)
+    return service
 
 
 # --- Proceedings ---------------------------------------------------------------------------------
-
-
-def _proceeding_out(proceeding: Proceeding) -> ProceedingOut:
-    return ProceedingOut(
-        id=proceeding.pk,
-        country_code=proceeding.country_code,
-        kind=proceeding.kind,
-        initiated=proceeding.initiated,
-        reference=proceeding.reference,
-        statement_taken=proceeding.statement_taken,
-        testified=proceeding.testified,
-        compensation_claimed=proceeding.compensation_claimed,
-        compensation_obtained=proceeding.compensation_obtained,
-        court_decision=proceeding.court_decision,
-        legal_status=proceeding.legal_status,
-        support_before_trial=proceeding.support_before_trial,
-        support_during_trial=proceeding.support_during_trial,
-        support_after_trial=proceeding.support_after_trial,
-        comments=proceeding.comments,
-        version=proceeding.version,
-    )
 
 
 @router.get(
@@ -227,7 +165,7 @@ def _proceeding_out(proceeding: Proceeding) -> ProceedingOut:
 )
 def proceeding_list(request: HttpRequest, public_id: PublicId) -> Any:
     case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=False)
-    return [_proceeding_out(p) for p in Proceeding.objects.filter(case=case)]
+    return list(Proceeding.objects.filter(case=case))
 
 
 @router.post(
@@ -247,7 +185,7 @@ def proceeding_create(request: HttpRequest, public_id: PublicId, payload: Procee
         kind=values.pop("kind"),
         **values,
     )
-    return Status(201, _proceeding_out(proceeding))
+    return Status(201, proceeding)
 
 
 @router.patch(
@@ -267,20 +205,10 @@ def proceeding_update(
     proceeding = proceeding_services.proceeding_update(
         actor=actor, proceeding=proceeding, expected_version=version, changes=changes
     )
-    return _proceeding_out(proceeding)
+    return proceeding
 
 
 # --- The no-contact list -------------------------------------------------------------------------
-
-
-def _no_contact_out(entry: NoContactPerson) -> NoContactOut:
-    return NoContactOut(
-        id=entry.pk,
-        name=entry.name,
-        description=entry.description,
-        added_at=entry.created_at,
-        removed_at=entry.removed_at,
-    )
 
 
 @router.get(
@@ -296,7 +224,7 @@ def no_contact_list(
     entries = NoContactPerson.objects.filter(case=case)
     if not include_removed:
         entries = entries.filter(removed_at__isnull=True)
-    return [_no_contact_out(entry) for entry in entries]
+    return list(entries)
 
 
 @router.post(
@@ -311,7 +239,7 @@ def no_contact_add(request: HttpRequest, public_id: PublicId, payload: NoContact
     entry = proceeding_services.no_contact_add(
         actor=actor, case=case, name=payload.name, description=payload.description
     )
-    return Status(201, _no_contact_out(entry))
+    return Status(201, entry)
 
 
 @router.post(
@@ -327,26 +255,10 @@ def no_contact_remove(
     case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=True)
     entry = get_object_or_404(NoContactPerson, pk=entry_id, case=case)
     entry = proceeding_services.no_contact_remove(actor=actor, entry=entry, reason=payload.reason)
-    return _no_contact_out(entry)
+    return entry
 
 
 # --- Interviews and hearings ---------------------------------------------------------------------
-
-
-def _hearing_out(hearing: Hearing) -> HearingOut:
-    return HearingOut(
-        id=hearing.pk,
-        kind=hearing.kind,
-        scheduled_at=hearing.scheduled_at,
-        place=hearing.place,
-        participants=hearing.participants,
-        involved_no_contact_ids=sorted(entry.pk for entry in hearing.involved_no_contact.all()),
-        separation_arrangements=hearing.separation_arrangements,
-        video_recorded=hearing.video_recorded,
-        proceeding_id=hearing.proceeding_id,
-        cancelled_at=hearing.cancelled_at,
-        version=hearing.version,
-    )
 
 
 @router.get(
@@ -358,7 +270,7 @@ def _hearing_out(hearing: Hearing) -> HearingOut:
 def hearing_list(request: HttpRequest, public_id: PublicId) -> Any:
     case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=False)
     hearings = Hearing.objects.filter(case=case).prefetch_related("involved_no_contact")
-    return [_hearing_out(hearing) for hearing in hearings]
+    return list(hearings)
 
 
 @router.post(
@@ -391,7 +303,7 @@ def hearing_schedule(request: HttpRequest, public_id: PublicId, payload: Hearing
     scheduled_at = payload.scheduled_at
     if timezone.is_naive(scheduled_at):
         scheduled_at = timezone.make_aware(scheduled_at)
-    try:
+    with api_field_names(_API_NAMES):
         hearing = proceeding_services.hearing_schedule(
             actor=actor,
             case=case,
@@ -404,9 +316,7 @@ def hearing_schedule(request: HttpRequest, public_id: PublicId, payload: Hearing
             video_recorded=payload.video_recorded,
             proceeding=proceeding,
         )
-    except ValidationError as error:
-        raise _renamed(error) from None
-    return Status(201, _hearing_out(hearing))
+    return Status(201, hearing)
 
 
 @router.post(
@@ -424,4 +334,4 @@ def hearing_cancel(
     hearing = proceeding_services.hearing_cancel(
         actor=actor, hearing=hearing, expected_version=payload.version
     )
-    return _hearing_out(hearing)
+    return hearing

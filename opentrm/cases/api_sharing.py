@@ -9,12 +9,9 @@ from ninja import Router
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, FieldGroup, can
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
+from opentrm.cases import selectors
 from opentrm.cases.access import access_case
-from opentrm.cases.sharing_overview import case_sharing_overview
-from opentrm.core.schemas import PublicId, Schema
-from opentrm.directory.schemas import CASE_WORK_ERRORS
+from opentrm.core.schemas import CASE_WORK_ERRORS, PublicId, Schema
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
 
@@ -53,13 +50,7 @@ def case_sharing(request: HttpRequest, public_id: PublicId) -> Any:
     case = access_case(actor, public_id)
     if not can(actor, Action.CASE_SHARING_VIEW, case):
         raise PermissionDenied
-    rows = case_sharing_overview(case)
-    record_event(
-        event_type=EventType.CASE_VIEWED,
-        actor=actor,
-        target=case,
-        detail={"groups": [], "view": "sharing", "via": "api"},
-    )
+    rows = selectors.case_sharing(actor=actor, case=case, via="api")
     return [
         SharingOut(
             organisation_id=row.participant.organisation_id,

@@ -2,20 +2,31 @@
 case: the role's, narrowed for an organisation that does not own it (``access.visible_groups``)."""
 
 import uuid
+from collections.abc import Mapping
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any, ClassVar
 
+from django.utils import timezone
 from ninja import Field
-from pydantic import AfterValidator
+from ninja.schema import DjangoGetter
+from pydantic import AfterValidator, model_validator
 
-from opentrm.cases.models import AgeBand, ConsentDecision, ConsentPurpose, NameKind, Sex
+from opentrm.accounts.policy import FieldGroup
+from opentrm.cases.models import (
+    AgeBand,
+    ConsentDecision,
+    ConsentPurpose,
+    ConsentRecord,
+    NameKind,
+    Person,
+    Sex,
+)
+from opentrm.cases.selectors import CaseView, consent_counts, decision_in_force
 from opentrm.core.schemas import PersonName, Schema
 from opentrm.directory.schemas import CountryCode, LanguageCode
 
 
 def _not_in_future(value: date | None) -> date | None:
-    from django.utils import timezone
-
     if value is not None and value > timezone.localdate():
         raise ValueError("the date is in the future")
     return value
@@ -49,7 +60,7 @@ class NameOut(Schema):
     script: str
 
 
-class IdentityOut(Schema):
+class IdentityOut(Schema):  # read from the person
     names: list[NameOut]
     sex: str
     date_of_birth: date | None
@@ -58,10 +69,21 @@ class IdentityOut(Schema):
     citizenships: list[str]
     languages: list[str]
 
+    @staticmethod
+    def resolve_citizenships(person: Person) -> list[str]:
+        return [citizenship.country_code for citizenship in person.citizenships.all()]
+
+    @staticmethod
+    def resolve_languages(person: Person) -> list[str]:
+        return [language.code for language in person.languages.all()]
+
 
 class ContactOut(Schema):
     address: str
     residence_country: str
+
+
+_FROM_VIEW = frozenset({"is_child", "visible_groups", "identity", "contact"})
 
 
 class CaseOut(Schema):
@@ -84,6 +106,22 @@ class CaseOut(Schema):
         description="Null unless the caller's role may see contact data and, for an "
         "organisation that does not own the case, the owner shares it (consent and agreement)."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_view(cls, value: Any) -> Any:
+        """A ``CaseView``: the case's fields, and the person's groups the view shows."""
+        value = value._obj if isinstance(value, DjangoGetter) else value  # ninja wraps objects
+        if not isinstance(value, CaseView):
+            return value
+        case, shown = value.case, value.groups
+        return {
+            **{name: getattr(case, name) for name in cls.model_fields if name not in _FROM_VIEW},
+            "is_child": value.is_child,
+            "visible_groups": sorted(shown),
+            "identity": case.person if FieldGroup.IDENTITY in shown else None,
+            "contact": case.person if FieldGroup.CONTACT in shown else None,
+        }
 
 
 class CasePageOut(Schema):
@@ -110,6 +148,11 @@ class ConsentIn(Schema):
 
 
 class ConsentOut(Schema):
+    read_from: ClassVar[Mapping[str, str]] = {
+        "recorded_for_organisation_id": "taken_for_id",
+        "recorded_by_user_id": "taken_by_id",
+        "withdrawn_for_organisation_id": "withdrawn_for_id",
+    }
     id: int
     purpose: str
     decision: str
@@ -128,3 +171,11 @@ class ConsentOut(Schema):
     recorded_by_user_id: int
     withdrawn_for_organisation_id: int | None = None
     supersedes_id: int | None = None
+
+    @staticmethod
+    def resolve_withdrawn_at(consent: ConsentRecord) -> str | None:
+        return consent.withdrawn_at.isoformat() if consent.withdrawn_at else None
+
+    @staticmethod
+    def resolve_in_force(consent: ConsentRecord) -> bool:
+        return consent_counts(consent) and decision_in_force(consent, timezone.localdate())

@@ -5,7 +5,8 @@ from datetime import date, datetime
 
 from ninja import Field
 
-from opentrm.cases.models import AssessmentKind
+from opentrm.cases.models import AssessmentKind, AssistancePlan
+from opentrm.cases.services.plans import plan_is_paused
 from opentrm.core.schemas import Schema
 
 
@@ -93,6 +94,10 @@ class PlanOut(Schema):
     review_on: date | None
     version: int
     activities: list[ActivityOut]
+
+    @staticmethod
+    def resolve_paused(plan: AssistancePlan) -> bool:
+        return plan_is_paused(plan)
 
 
 class AcknowledgeIn(Schema):

@@ -6,16 +6,24 @@ organisations that may read them.
 """
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
+from django.urls import reverse
 from ninja import Field
 
-from opentrm.cases.models import NoteVisibility
+from opentrm.cases.models import CaseDocument, CaseParticipant, NoteVisibility
 from opentrm.core.schemas import Schema
+
+if TYPE_CHECKING:
+    pass
 
 
 class DocumentOut(Schema):
+    read_from: ClassVar[Mapping[str, str]] = {
+        "id": "public_id",
+    }
     id: uuid.UUID
     kind: str
     field_group: str
@@ -26,6 +34,12 @@ class DocumentOut(Schema):
     organisation_id: int
     created_at: datetime
     download_url: str
+
+    @staticmethod
+    def resolve_download_url(document: CaseDocument) -> str:
+        return reverse(
+            "api-1:cases_document_download", args=[document.case.public_id, document.public_id]
+        )
 
 
 class NoteIn(Schema):
@@ -58,6 +72,9 @@ class NoteOut(Schema):
 
 
 class TimelineEntryOut(Schema):
+    read_from: ClassVar[Mapping[str, str]] = {
+        "date_only": "is_date_only",
+    }
     at: datetime
     date_only: bool = Field(description="The record holds a date, not a moment.")
     kind: str = Field(description="A stable code, e.g. consent.withdrawn.")
@@ -83,6 +100,10 @@ class ConsentTakerIn(Schema):
 
 
 class ParticipantOut(Schema):
+    read_from: ClassVar[Mapping[str, str]] = {
+        "organisation": "organisation.name",
+        "country": "organisation.country.code",
+    }
     id: int
     organisation_id: int
     organisation: str
@@ -94,3 +115,16 @@ class ParticipantOut(Schema):
         default=False,
         description="Records the person's consent decisions: the owner, or named by it.",
     )
+
+    @staticmethod
+    def resolve_is_owner(participant: CaseParticipant) -> bool:
+        return participant.organisation_id == participant.case.owner_organisation_id
+
+    @staticmethod
+    def resolve_case_manager(participant: CaseParticipant) -> str:
+        manager = participant.case_manager
+        return (manager.get_full_name() or manager.get_username()) if manager else ""
+
+    @staticmethod
+    def resolve_takes_consent(participant: CaseParticipant) -> bool:
+        return ParticipantOut.resolve_is_owner(participant) or participant.takes_consent

@@ -3,6 +3,7 @@
 Codes and the rules across fields (dates, currency, duplicates, the no-contact and video
 guards) are checked by the services, which name the field in a 422 answer."""
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar, Literal
@@ -12,6 +13,7 @@ from pydantic import ConfigDict
 
 from opentrm.cases.models import (
     CourtDecision,
+    Hearing,
     HearingKind,
     ProceedingKind,
     ServiceStatus,
@@ -172,6 +174,9 @@ class NoContactRemoveIn(_Input):
 
 
 class NoContactOut(Schema):
+    read_from: ClassVar[Mapping[str, str]] = {
+        "added_at": "created_at",
+    }
     id: int
     name: str
     description: str
@@ -215,3 +220,7 @@ class HearingOut(Schema):
     proceeding_id: int | None
     cancelled_at: datetime | None
     version: int
+
+    @staticmethod
+    def resolve_involved_no_contact_ids(hearing: Hearing) -> list[int]:
+        return sorted(entry.pk for entry in hearing.involved_no_contact.all())

@@ -1,13 +1,17 @@
 """Reads of cases, always from ``visible_to(actor)``, showing only the field groups allowed."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING, Any, Literal
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from opentrm.accounts.policy import Actor, FieldGroup
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
 from opentrm.cases.models import (
     Case,
     CaseParticipant,
@@ -17,6 +21,10 @@ from opentrm.cases.models import (
     PersonName,
 )
 from opentrm.directory.models import Organisation
+
+if TYPE_CHECKING:
+    from opentrm.cases.sharing_overview import ParticipantSharing
+    from opentrm.cases.timeline import TimelineEntry
 
 
 def case_list(*, actor: Actor, mine_only: bool = False) -> QuerySet[Case]:
@@ -177,3 +185,109 @@ def cases_consenting_to_share(
     for decision in decisions:
         latest.setdefault(decision.case_id, decision)
     return {case_id for case_id, decision in latest.items() if decision_in_force(decision, on)}
+
+
+# --- audited reads -------------------------------------------------------------------------------
+# A read of a case file's personal data is audited here, where the pages and the API both get
+# it, so what the two record cannot drift. ``via`` is the request's channel: the API's events
+# say ``"via": "api"``, the pages' events carry no ``via``.
+
+Via = Literal["web", "api"]
+
+
+def with_via(via: Via, detail: dict[str, Any]) -> dict[str, Any]:
+    return {**detail, "via": "api"} if via == "api" else detail
+
+
+def case_read(
+    *,
+    actor: Actor,
+    case: Case,
+    via: Via,
+    groups: Iterable[str] | None = None,
+    view: str = "",
+    **extra: Any,
+) -> None:
+    """Audit that ``actor`` was shown ``groups`` of ``case`` (on the page or route ``view``)."""
+    detail: dict[str, Any] = {} if groups is None else {"groups": list(groups)}
+    if view:
+        detail["view"] = view
+    record_event(
+        event_type=EventType.CASE_VIEWED,
+        actor=actor,
+        target=case,
+        detail=with_via(via, {**detail, **extra}),
+    )
+
+
+def assistance_read(*, actor: Actor, case: Case, via: Via, view: str) -> None:
+    """Audit a page or route showing the assistance group (assessments, plans)."""
+    case_read(actor=actor, case=case, via=via, groups=[FieldGroup.ASSISTANCE.value], view=view)
+
+
+def cases_listed(*, actor: Actor, cases: Sequence[Case], via: Via) -> None:
+    """Audit a page of the case list (which cases were shown)."""
+    record_event(
+        event_type=EventType.CASE_LISTED,
+        actor=actor,
+        detail=with_via(via, {"count": len(cases), "case_ids": [case.pk for case in cases]}),
+    )
+
+
+def case_detail(*, actor: Actor, case: Case, via: Via) -> CaseView:
+    """The case file as ``actor`` sees it, its reading audited."""
+    from opentrm.cases.states import is_child_case  # states imports us
+
+    view = case_view(actor=actor, case=case, is_child=is_child_case(case, timezone.localdate()))
+    case_read(actor=actor, case=case, via=via, groups=sorted(view.groups))
+    return view
+
+
+def consent_register(*, actor: Actor, case: Case, via: Via) -> list[ConsentRecord]:
+    """The case's consent records, each annotated with whether it counts (``counts``); the
+    reading audited."""
+    case_read(actor=actor, case=case, via=via, view="consents")
+    counted = counted_consents().filter(pk=OuterRef("pk"))
+    return list(case.consents.annotate(counts=Exists(counted)))
+
+
+def consent_counts(consent: ConsentRecord) -> bool:
+    """Whether ``consent`` counts (``counted_consents``); read from the ``counts`` annotation
+    of ``consent_register`` when there is one."""
+    counts = getattr(consent, "counts", None)
+    if counts is None:
+        counts = counted_consents().filter(pk=consent.pk).exists()
+    return bool(counts)
+
+
+def case_sharing(*, actor: Actor, case: Case, via: Via) -> "list[ParticipantSharing]":
+    """For the owner: what each organisation on the case is shared; the reading audited."""
+    from opentrm.cases.sharing_overview import case_sharing_overview  # it imports us
+
+    rows = case_sharing_overview(case)
+    case_read(actor=actor, case=case, via=via, groups=[], view="sharing")
+    return rows
+
+
+def case_timeline_page(
+    *, actor: Actor, case: Case, via: Via, page: int | str | None, per_page: int
+) -> "Page[TimelineEntry]":
+    """One page of the case's timeline as ``actor`` may see it; the reading audited (the
+    groups the actor sees, how many entries were shown)."""
+    from opentrm.cases.access import visible_groups  # access imports us
+    from opentrm.cases.timeline import case_timeline
+
+    shown = Paginator(case_timeline(actor=actor, case=case), per_page).get_page(page)
+    record_event(
+        event_type=EventType.CASE_TIMELINE_VIEWED,
+        actor=actor,
+        target=case,
+        detail=with_via(
+            via,
+            {
+                "groups": sorted(group.value for group in visible_groups(actor, case)),
+                "count": len(shown),
+            },
+        ),
+    )
+    return shown

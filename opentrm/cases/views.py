@@ -12,9 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
-from opentrm.cases import selectors, services, states
+from opentrm.cases import selectors, services
 from opentrm.cases.access import (
     access_case,
     access_consent,
@@ -81,11 +79,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     rows = list(page)
     prime_sharing(actor, rows)  # names of cases owned elsewhere only if identity is shared
     views = [selectors.case_view(actor=actor, case=case) for case in rows]
-    record_event(
-        event_type=EventType.CASE_LISTED,
-        actor=actor,
-        detail={"count": len(views), "case_ids": [view.case.pk for view in views]},
-    )
+    selectors.cases_listed(actor=actor, cases=rows, via="web")
     return render(
         request,
         "cases/case_list.html",
@@ -103,15 +97,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    view = selectors.case_view(
-        actor=actor, case=case, is_child=states.is_child_case(case, timezone.localdate())
-    )
-    record_event(
-        event_type=EventType.CASE_VIEWED,
-        actor=actor,
-        target=case,
-        detail={"groups": sorted(view.groups)},
-    )
+    view = selectors.case_detail(actor=actor, case=case, via="web")
     consents = case.consents.select_related(
         "recipient_organisation", "taken_by", "taken_for", "withdrawn_for", "signed_form"
     )
@@ -322,11 +308,8 @@ def person_edit(request: HttpRequest, public_id: str) -> HttpResponse:
             messages.success(request, _("The changes were saved."))
             return redirect("cases:case_detail", case.public_id)
     if request.method == "GET":  # the form shows the person's data: an audited read
-        record_event(
-            event_type=EventType.CASE_VIEWED,
-            actor=actor,
-            target=case,
-            detail={"groups": sorted(editable), "view": "person_edit"},
+        selectors.case_read(
+            actor=actor, case=case, via="web", groups=sorted(editable), view="person_edit"
         )
     return render(
         request,

@@ -18,9 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
-from opentrm.cases import states
+from opentrm.cases import selectors, states
 from opentrm.cases.access import access_case
 from opentrm.cases.forms_child import ChildSafeguardsForm, CountryContactForm
 from opentrm.cases.models import Case, ChildSafeguards
@@ -103,11 +101,8 @@ def child_safeguards_edit(request: HttpRequest, public_id: str) -> HttpResponse:
             messages.success(request, _("The child safeguards were saved."))
             return redirect(reverse("cases:case_detail", args=[case.public_id]) + "#child")
     if request.method == "GET":
-        record_event(
-            event_type=EventType.CASE_VIEWED,
-            actor=actor,
-            target=case,
-            detail={"groups": [FieldGroup.CHILD_PROTECTION.value]},
+        selectors.case_read(
+            actor=actor, case=case, via="web", groups=[FieldGroup.CHILD_PROTECTION.value]
         )
     return render(request, "cases/child_safeguards_form.html", {"form": form, "case": case})
 

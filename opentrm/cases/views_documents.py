@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,14 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.policy import Action, Actor, can
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
+from opentrm.cases import selectors
 from opentrm.cases.access import (
     access_case,
     access_document,
     access_participant,
     require_widening,
-    visible_groups,
 )
 from opentrm.cases.forms_documents import (
     FIELD_GROUP_LABELS,
@@ -41,7 +38,7 @@ from opentrm.cases.models import Case, CaseDocument, CaseNote, CaseParticipant
 from opentrm.cases.services import documents as document_services
 from opentrm.cases.services import notes as note_services
 from opentrm.cases.services import participants as participant_services
-from opentrm.cases.timeline import TimelineEntry, case_timeline
+from opentrm.cases.timeline import TimelineEntry
 from opentrm.core.forms import add_service_errors
 
 SECTION_LIMIT = 50  # rows of each list on the case page
@@ -235,11 +232,8 @@ def document_delete(request: HttpRequest, public_id: str, document_id: str) -> H
             messages.success(request, _("The document was deleted."))
             return redirect(_case_url(case, "#documents"))
     if request.method == "GET":  # the page shows the document's title
-        record_event(
-            event_type=EventType.CASE_VIEWED,
-            actor=actor,
-            target=case,
-            detail={"groups": [document.field_group], "view": "document_delete"},
+        selectors.case_read(
+            actor=actor, case=case, via="web", groups=[document.field_group], view="document_delete"
         )
     return render(
         request, "cases/document_delete.html", {"form": form, "case": case, "document": document}
@@ -290,12 +284,7 @@ def note_delete(request: HttpRequest, public_id: str, note_id: int) -> HttpRespo
             messages.success(request, _("The note was deleted."))
             return redirect(_case_url(case, "#notes"))
     if request.method == "GET":  # the page shows the note
-        record_event(
-            event_type=EventType.CASE_VIEWED,
-            actor=actor,
-            target=case,
-            detail={"view": "note_delete", "note_id": note.pk},
-        )
+        selectors.case_read(actor=actor, case=case, via="web", view="note_delete", note_id=note.pk)
     return render(request, "cases/note_delete.html", {"form": form, "case": case, "note": note})
 
 
@@ -307,18 +296,10 @@ def note_delete(request: HttpRequest, public_id: str, note_id: int) -> HttpRespo
 def case_timeline_view(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _actor(request)
     case = access_case(actor, public_id)
-    entries = case_timeline(actor=actor, case=case)
-    page = Paginator(entries, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
-    shown: list[TimelineEntry] = list(page)
-    record_event(
-        event_type=EventType.CASE_TIMELINE_VIEWED,
-        actor=actor,
-        target=case,
-        detail={
-            "groups": sorted(group.value for group in visible_groups(actor, case)),
-            "count": len(shown),
-        },
+    page = selectors.case_timeline_page(
+        actor=actor, case=case, via="web", page=request.GET.get("page"), per_page=TIMELINE_PAGE_SIZE
     )
+    shown: list[TimelineEntry] = list(page)
     return render(
         request, "cases/case_timeline.html", {"case": case, "page": page, "entries": shown}
     )

@@ -18,9 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opentrm.accounts.decorators import actor_required
-from opentrm.accounts.policy import Action, Actor, FieldGroup, can
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
+from opentrm.accounts.policy import Action, Actor, can
+from opentrm.cases import selectors
 from opentrm.cases.access import access_case, access_plan
 from opentrm.cases.forms_plans import (
     AcknowledgeForm,
@@ -55,12 +54,7 @@ def _actor(request: HttpRequest) -> Actor:
 
 
 def _viewed(actor: Actor, case: Case, view: str) -> None:
-    record_event(
-        event_type=EventType.CASE_VIEWED,
-        actor=actor,
-        target=case,
-        detail={"groups": [FieldGroup.ASSISTANCE.value], "view": view},
-    )
+    selectors.assistance_read(actor=actor, case=case, via="web", view=view)
 
 
 def _back(case: Case, anchor: str = "plan") -> str:

@@ -19,8 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
+from opentrm.cases import selectors
 from opentrm.cases.access import access_case, access_proceeding
 from opentrm.cases.forms_proceedings import (
     HearingForm,
@@ -104,11 +103,8 @@ def _editable_case(request: HttpRequest, public_id: str) -> tuple[Actor, Case]:
     if not can(actor, Action.PROCEEDINGS_EDIT, case):
         raise PermissionDenied
     if request.method == "GET":
-        record_event(
-            event_type=EventType.CASE_VIEWED,
-            actor=actor,
-            target=case,
-            detail={"groups": [FieldGroup.PROCEEDINGS.value]},
+        selectors.case_read(
+            actor=actor, case=case, via="web", groups=[FieldGroup.PROCEEDINGS.value]
         )
     return actor, case
 

@@ -18,8 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
+from opentrm.cases import selectors
 from opentrm.cases.access import access_case, access_service
 from opentrm.cases.forms_services import ServiceDeleteForm, ServiceForm, ServiceMoveForm
 from opentrm.cases.models import Case, CaseService, ServiceCategory
@@ -85,12 +84,7 @@ def _editable_case(request: HttpRequest, public_id: str) -> tuple[Actor, Case]:
     if not can(actor, Action.ASSISTANCE_EDIT, case):
         raise PermissionDenied
     if request.method == "GET":
-        record_event(
-            event_type=EventType.CASE_VIEWED,
-            actor=actor,
-            target=case,
-            detail={"groups": [FieldGroup.ASSISTANCE.value]},
-        )
+        selectors.case_read(actor=actor, case=case, via="web", groups=[FieldGroup.ASSISTANCE.value])
     return actor, case
 
 

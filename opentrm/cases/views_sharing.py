@@ -8,10 +8,9 @@ from django.views.decorators.http import require_GET
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.policy import Action, Actor, can
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
+from opentrm.cases import selectors
 from opentrm.cases.access import access_case
-from opentrm.cases.sharing_overview import case_sharing_overview, group_labels
+from opentrm.cases.sharing_overview import group_labels
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -26,13 +25,7 @@ def case_sharing(request: HttpRequest, public_id: str) -> HttpResponse:
     case = access_case(actor, public_id)
     if not can(actor, Action.CASE_SHARING_VIEW, case):
         raise PermissionDenied
-    rows = case_sharing_overview(case)
-    record_event(
-        event_type=EventType.CASE_VIEWED,
-        actor=actor,
-        target=case,
-        detail={"groups": [], "view": "sharing"},
-    )
+    rows = selectors.case_sharing(actor=actor, case=case, via="web")
     template = (
         "cases/_sharing_panel.html"
         if getattr(request, "htmx", False)

@@ -7,14 +7,17 @@ The rules apply to what a request sends; answers built from stored data are not 
 Person names use the ``PersonName`` type.
 """
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
 from django.utils.translation import gettext as _
 from ninja import Schema as NinjaSchema
 from ninja.pagination import PageNumberPagination as NinjaPageNumberPagination
+from ninja.schema import DjangoGetter
 from pydantic import (
     AfterValidator,
+    BaseModel,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -108,8 +111,39 @@ def _declare_limits(schema: dict[str, Any], cls: Any) -> None:
                 candidate.setdefault("pattern", date_pattern(bounds.earliest, bounds.latest()))
 
 
+def _attribute(obj: Any, path: str) -> Any:
+    for name in path.split("."):
+        obj = getattr(obj, name)
+    return obj
+
+
+# An answer is read from the object a route returns (a model row, a dataclass): each field from
+# the attribute of its name, or from the dotted path ``read_from`` names for it
+# (``{"country": "organisation.country.code"}``), or by a ninja ``resolve_<field>``.
 class Schema(NinjaSchema):
     model_config = ConfigDict(json_schema_extra=_declare_limits)
+    read_from: ClassVar[Mapping[str, str]] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_from(cls, value: Any) -> Any:
+        # ninja has wrapped the object in its DjangoGetter by now (it applies the resolvers).
+        if not cls.read_from or not isinstance(value, DjangoGetter):
+            return value
+        obj = value._obj
+        if isinstance(obj, dict | BaseModel):
+            return value
+        read: dict[str, Any] = {}
+        for name in cls.model_fields:
+            try:
+                read[name] = (
+                    _attribute(obj, cls.read_from[name])
+                    if name in cls.read_from
+                    else getattr(value, name)
+                )
+            except AttributeError:
+                continue  # a field with a default
+        return read
 
     @model_validator(mode="wrap")
     @classmethod
@@ -145,6 +179,12 @@ class Schema(NinjaSchema):
         if _is_request_input(info) and info.field_name is not None:
             _check(info.field_name, value)
         return value
+
+
+def own_fields(schema: type[BaseModel], obj: Any, *, besides: frozenset[str]) -> dict[str, Any]:
+    """The fields of ``schema`` read from the attributes of ``obj`` of the same names, all but
+    ``besides`` (the ones a route works out itself)."""
+    return {name: getattr(obj, name) for name in schema.model_fields if name not in besides}
 
 
 def _is_text(annotation: Any) -> bool:
@@ -209,6 +249,31 @@ PersonName = Annotated[
 PublicId = Annotated[str, WithJsonSchema({"type": "string", "format": "uuid"})]
 
 
+# --- errors (documented in the OpenAPI document; produced by config/api.py) --------------------
+
+
+class FieldError(Schema):
+    field: str = Field(description="Dotted path of the field, e.g. `channels.0.value`")
+    message: str
+
+
+class ErrorOut(Schema):
+    code: str = Field(description="Stable machine-readable code, e.g. `invalid`, `conflict`")
+    message: str = Field(description="Human-readable explanation in the request's language")
+    errors: list[FieldError] = []
+
+
+def error_responses(*statuses: int) -> dict[int, Any]:
+    """The error answers a route documents, for ``response={200: ..., **error_responses(...)}``."""
+    return dict.fromkeys(statuses, ErrorOut)
+
+
+# What a route on case work can answer: a body that is not JSON at all (400, before the
+# schema is looked at), not logged in, not allowed, not found (or not yours), changed by someone
+# else meanwhile, refused input.
+CASE_WORK_ERRORS = error_responses(400, 401, 403, 404, 409, 422)
+
+
 # --- numbers in queries: a page beyond the last is empty, but OFFSET must fit the database ----
 
 MAX_PAGE = 1_000_000
@@ -223,10 +288,15 @@ class PageNumberPagination(NinjaPageNumberPagination):
 
 
 __all__ = [
+    "CASE_WORK_ERRORS",
     "MAX_PAGE",
+    "ErrorOut",
+    "FieldError",
     "PageNumberPagination",
     "PatchSchema",
     "PersonName",
     "PublicId",
     "Schema",
+    "error_responses",
+    "own_fields",
 ]

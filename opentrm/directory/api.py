@@ -15,7 +15,7 @@ from ninja.pagination import paginate
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor
-from opentrm.core.schemas import PageNumberPagination
+from opentrm.core.schemas import ErrorOut, PageNumberPagination
 from opentrm.directory import selectors, services
 from opentrm.directory.access import access_contact_point, access_country, access_organisation
 from opentrm.directory.models import Country, Function, Organisation, Responsibility
@@ -25,7 +25,6 @@ from opentrm.directory.schemas import (
     ContactPointOut,
     ContactPointPatch,
     CountryOut,
-    ErrorOut,
     OrganisationDetailOut,
     OrganisationFilters,
     OrganisationIn,

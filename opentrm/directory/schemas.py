@@ -69,31 +69,6 @@ def _needs_review(last_verified_at: date | None) -> bool:
     return last_verified_at is None or last_verified_at < review_cutoff()
 
 
-# --- errors (documented in the OpenAPI document; produced by config/api.py) --------------------
-
-
-class FieldError(Schema):
-    field: str = Field(description="Dotted path of the field, e.g. `channels.0.value`")
-    message: str
-
-
-class ErrorOut(Schema):
-    code: str = Field(description="Stable machine-readable code, e.g. `invalid`, `conflict`")
-    message: str = Field(description="Human-readable explanation in the request's language")
-    errors: list[FieldError] = []
-
-
-def error_responses(*statuses: int) -> dict[int, Any]:
-    """The error answers a route documents, for ``response={200: ..., **error_responses(...)}``."""
-    return dict.fromkeys(statuses, ErrorOut)
-
-
-# What a route on case work can answer: a body that is not JSON at all (400, before the
-# schema is looked at), not logged in, not allowed, not found (or not yours), changed by someone
-# else meanwhile, refused input.
-CASE_WORK_ERRORS = error_responses(400, 401, 403, 404, 409, 422)
-
-
 # --- output ------------------------------------------------------------------------------------
 
 

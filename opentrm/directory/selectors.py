@@ -1,5 +1,6 @@
 """Reads of the directory, always starting from ``visible_to(actor)``."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -138,3 +139,36 @@ def national_focal_point(*, country: Country) -> Responsibility | None:
         .order_by("order", "id")
         .first()
     )
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"\s+", " ", name).strip().casefold()
+
+
+def organisation_by_name(*, name: str, country_code: str) -> Organisation | None:
+    """The directory's organisation of that name (case and spacing aside) in that country.
+
+    For referrals that arrive from outside (another node, a file): the sender names itself, and
+    who may act on the referral is decided afterwards, so this lookup is not limited to what an
+    actor may see (it returns the row, never shows it).
+    """
+    wanted = _normal(name)
+    candidates = Organisation.objects.filter(
+        country__code=country_code, name__iexact=name.strip()
+    ).select_related("country")
+    found = next((o for o in candidates if _normal(o.name) == wanted), None)
+    if found is not None:
+        return found
+    # spacing differs: compare in Python among the country's organisations of similar names
+    first = wanted.split(" ")[0] if wanted else ""
+    for organisation in Organisation.objects.filter(
+        country__code=country_code, name__icontains=first
+    ).select_related("country")[:200]:
+        if _normal(organisation.name) == wanted:
+            return organisation
+    return None
+
+
+def same_name(first: str, second: str) -> bool:
+    """Whether two organisation names are the same, case and spacing aside."""
+    return _normal(first) == _normal(second)

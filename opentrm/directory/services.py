@@ -22,6 +22,7 @@ from opentrm.directory.models import (
     Function,
     Language,
     Organisation,
+    OrganisationType,
     Responsibility,
 )
 from opentrm.directory.validation import (
@@ -429,6 +430,16 @@ def responsibility_remove(*, actor: Actor, responsibility: Responsibility) -> No
     responsibility.delete()
 
 
+def _country(code: str, *, actor: Actor | None, via: str) -> Country:
+    """The country of that code; created (and audited COUNTRY_CREATED) when new here."""
+    country, created = Country.objects.get_or_create(code=code)
+    if created:
+        record_event(
+            event_type=EventType.COUNTRY_CREATED, actor=actor, target=country, detail={"via": via}
+        )
+    return country
+
+
 @transaction.atomic
 def node_bootstrap_organisation(*, country_code: str, name: str, type: str) -> Organisation:
     """Create (or find) the node's country and first organisation from the command line.
@@ -436,15 +447,7 @@ def node_bootstrap_organisation(*, country_code: str, name: str, type: str) -> O
     Used once, before anyone can log in; whoever runs it controls the server already.
     The events record that it came that way.
     """
-    code = validate_country_code(country_code)
-    country, created = Country.objects.get_or_create(code=code)
-    if created:
-        record_event(
-            event_type=EventType.COUNTRY_CREATED,
-            actor=None,
-            target=country,
-            detail={"via": "command"},
-        )
+    country = _country(validate_country_code(country_code), actor=None, via="command")
     organisation = Organisation.objects.filter(country=country, name__iexact=name.strip()).first()
     if organisation is not None:
         return organisation
@@ -456,5 +459,30 @@ def node_bootstrap_organisation(*, country_code: str, name: str, type: str) -> O
         actor=None,
         target=organisation,
         detail={"via": "command"},
+    )
+    return organisation
+
+
+@transaction.atomic
+def organisation_placeholder_create(
+    *, actor: Actor, country_code: str, name: str, note: str, via: str
+) -> Organisation:
+    """An inactive organisation for a sender that is not in the directory yet, so a referral
+    that arrives from outside (``via``: ``node_exchange``) is not lost. Nothing can be sent to
+    it; the national coordinator completes it or merges it with the right entry (``note``
+    says so). Audited ORGANISATION_CREATED (and COUNTRY_CREATED for a country new here)."""
+    organisation = Organisation.objects.create(
+        country=_country(country_code, actor=actor, via=via),
+        name=name.strip()[:300],
+        type=OrganisationType.OTHER,
+        is_active=False,
+        notes=note,
+    )
+    record_event(
+        event_type=EventType.ORGANISATION_CREATED,
+        actor=actor,
+        target=organisation,
+        changed_fields=["name", "type", "is_active", "notes"],
+        detail={"via": via, "placeholder": True},
     )
     return organisation

@@ -5,17 +5,16 @@ only (Action.EXCHANGE_MANAGE). Package bodies are never returned: they are case 
 """
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from django.http import HttpRequest
 from ninja import Router
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action
-from opentrm.core.schemas import Schema
-from opentrm.directory.schemas import CASE_WORK_ERRORS
-from opentrm.exchange.models import OutboxMessage
+from opentrm.core.schemas import CASE_WORK_ERRORS, Schema
 from opentrm.exchange.services import delivery
 
 router = Router(tags=["exchange"], auth=member_auth(Action.EXCHANGE_MANAGE))
@@ -23,6 +22,13 @@ _ERRORS = CASE_WORK_ERRORS
 
 
 class PeerStatsOut(Schema):
+    read_from: ClassVar[Mapping[str, str]] = {
+        "peer_id": "peer.pk",
+        "node_id": "peer.node_id",
+        "name": "peer.name",
+        "country": "peer.country_code",
+        "status": "peer.status",
+    }
     peer_id: int
     node_id: str
     name: str
@@ -36,6 +42,8 @@ class PeerStatsOut(Schema):
     last_error_at: datetime | None
     median_round_trip_ms: float | None
     last_delivered_at: datetime | None
+
+    # A ``delivery.PeerStats``: its counts, and the peer's own fields.
 
 
 class OutboxMessageOut(Schema):
@@ -51,21 +59,6 @@ class OutboxMessageOut(Schema):
     created_at: datetime
 
 
-def _message_out(message: OutboxMessage) -> OutboxMessageOut:
-    return OutboxMessageOut(
-        message_id=message.message_id,
-        peer_id=message.peer_id,
-        type=message.type,
-        status=message.status,
-        attempts=message.attempts,
-        last_error=message.last_error,
-        next_attempt_at=message.next_attempt_at,
-        sent_at=message.sent_at,
-        delivered_at=message.delivered_at,
-        created_at=message.created_at,
-    )
-
-
 @router.get(
     "/peers/stats",
     response={200: list[PeerStatsOut], **_ERRORS},
@@ -73,24 +66,7 @@ def _message_out(message: OutboxMessage) -> OutboxMessageOut:
     summary="Per peer node: packages queued, delivered, failed, dead; last error; round trip",
 )
 def peer_stats(request: HttpRequest) -> Any:
-    return [
-        PeerStatsOut(
-            peer_id=line.peer.pk,
-            node_id=line.peer.node_id,
-            name=line.peer.name,
-            country=line.peer.country_code,
-            status=line.peer.status,
-            queued=line.queued,
-            delivered=line.delivered,
-            failed=line.failed,
-            dead=line.dead,
-            last_error=line.last_error,
-            last_error_at=line.last_error_at,
-            median_round_trip_ms=line.median_round_trip_ms,
-            last_delivered_at=line.last_delivered_at,
-        )
-        for line in delivery.peer_stats(acting(request))
-    ]
+    return delivery.peer_stats(acting(request))
 
 
 @router.get(
@@ -101,7 +77,7 @@ def peer_stats(request: HttpRequest) -> Any:
 )
 def dead_letters(request: HttpRequest, peer: int | None = None) -> Any:
     messages = delivery.dead_letters(acting(request), peer_id=peer)[:500]
-    return [_message_out(message) for message in messages]
+    return list(messages)
 
 
 @router.post(
@@ -112,4 +88,4 @@ def dead_letters(request: HttpRequest, peer: int | None = None) -> Any:
 )
 def dead_letter_retry(request: HttpRequest, message_id: uuid.UUID) -> Any:
     message = delivery.retry_dead_letter(actor=acting(request), message_id=message_id)
-    return _message_out(message)
+    return message

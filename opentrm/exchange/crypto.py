@@ -398,10 +398,8 @@ def _verify(
     return verified.payload
 
 
-def open_package(token: bytes | str, *, now: datetime | None = None) -> Opened:
-    """Decrypt, verify and check a package. Raises ``PackageRejected``; replay and size are
-    the inbox's to decide."""
-    now = now or clock.now()
+def _decrypt(token: bytes | str, now: datetime) -> bytes:
+    """The outer layer: a JWE compact of our algorithms, decrypted with one of our keys."""
     raw = token.encode("ascii", "replace") if isinstance(token, str) else token
     try:
         text = raw.decode("ascii").strip()
@@ -416,11 +414,14 @@ def open_package(token: bytes | str, *, now: datetime | None = None) -> Opened:
     private = _our_decryption_key(header.get("kid"), now)
     try:
         decrypted = jwe.decrypt_compact(text, private, registry=_jwe_registry())
-    except JoseError:
+    except (JoseError, ValueError):
         raise PackageRejected("decrypt_failed", "The package could not be decrypted.") from None
-    except ValueError:
-        raise PackageRejected("decrypt_failed", "The package could not be decrypted.") from None
-    inner = decrypted.plaintext or b""
+    return decrypted.plaintext or b""
+
+
+def _unverified(inner: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(header, claims) of the inner JWS before its signature is checked: only to learn who
+    claims to have sent it (whose key verifies it)."""
     inner_parts = inner.split(b".")
     if len(inner_parts) != 3:
         raise PackageRejected("malformed", "The content is not a JWS compact token.")
@@ -434,23 +435,13 @@ def open_package(token: bytes | str, *, now: datetime | None = None) -> Opened:
     unverified = _json(unverified_bytes, "The signed content")
     if inner_header.get("typ") != PACKAGE_TYP or not isinstance(unverified, dict):
         raise PackageRejected("malformed", "The signed content is not an OpenTRM package.")
-    claimed_id = _uuid(unverified.get("jti"))
-    peer = _sender(unverified.get("iss"), claimed_id)
-    payload_bytes = _verify(inner, peer=peer, use_header=inner_header, message_id=claimed_id)
-    payload = _json(payload_bytes, "The signed content", peer=peer, message_id=claimed_id)
-    problems = schema_errors("package", payload)
-    if problems:
-        raise PackageRejected(
-            "schema_invalid", "; ".join(problems), peer=peer, message_id=claimed_id
-        )
-    message_id = uuid.UUID(payload["jti"])
-    if payload["aud"] != node_id():
-        raise PackageRejected(
-            "wrong_audience",
-            "The package is addressed to another node.",
-            peer=peer,
-            message_id=message_id,
-        )
+    return inner_header, unverified
+
+
+def _issued_at(
+    payload: dict[str, Any], now: datetime, peer: Peer, message_id: uuid.UUID
+) -> datetime:
+    """The package's ``iat``, neither too old nor too far in the future."""
     try:
         issued_at = datetime.fromtimestamp(payload["iat"], tz=UTC)
     except (OverflowError, ValueError, OSError):  # e.g. 1e20: beyond any calendar
@@ -472,6 +463,33 @@ def open_package(token: bytes | str, *, now: datetime | None = None) -> Opened:
             peer=peer,
             message_id=message_id,
         )
+    return issued_at
+
+
+def open_package(token: bytes | str, *, now: datetime | None = None) -> Opened:
+    """Decrypt, verify and check a package. Raises ``PackageRejected``; replay and size are
+    the inbox's to decide."""
+    now = now or clock.now()
+    inner = _decrypt(token, now)
+    inner_header, unverified = _unverified(inner)
+    claimed_id = _uuid(unverified.get("jti"))
+    peer = _sender(unverified.get("iss"), claimed_id)
+    payload_bytes = _verify(inner, peer=peer, use_header=inner_header, message_id=claimed_id)
+    payload = _json(payload_bytes, "The signed content", peer=peer, message_id=claimed_id)
+    problems = schema_errors("package", payload)
+    if problems:
+        raise PackageRejected(
+            "schema_invalid", "; ".join(problems), peer=peer, message_id=claimed_id
+        )
+    message_id = uuid.UUID(payload["jti"])
+    if payload["aud"] != node_id():
+        raise PackageRejected(
+            "wrong_audience",
+            "The package is addressed to another node.",
+            peer=peer,
+            message_id=message_id,
+        )
+    issued_at = _issued_at(payload, now, peer, message_id)
     body_problems = schema_errors(payload["type"], payload["body"])
     if body_problems:
         raise PackageRejected(

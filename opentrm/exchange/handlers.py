@@ -2,7 +2,8 @@
 
 The inbox stores each package exactly once, then (after the commit) calls ``dispatch``. A type
 without a handler stays unprocessed (``processed_at`` empty) until one is registered; a handler
-that fails leaves the stored message as it is, to be processed again later.
+that fails leaves the stored message as it is, and the worker tries it again later
+(``services.processing``).
 
     @register(MessageType.REFERRAL)
     def receive_referral(message: InboxMessage) -> None: ...
@@ -25,6 +26,11 @@ def register(type: str) -> Callable[[Handler], Handler]:
         return func
 
     return decorator
+
+
+def registered_types() -> list[str]:
+    """The message types that have a handler."""
+    return sorted(_HANDLERS)
 
 
 def handler_for(type: str) -> Handler | None:

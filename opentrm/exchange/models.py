@@ -123,9 +123,22 @@ class InboxMessage(TimeStampedModel):
     issued_at = models.DateTimeField()
     processed_at = models.DateTimeField(null=True, blank=True)
     referral_id = models.BigIntegerField(null=True, blank=True)
+    # A handler that failed is tried again by the worker (services.processing), with the
+    # outbox's backoff; after the outbox's number of attempts the message is a dead letter.
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    dead_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(processed_at__isnull=True, dead_at__isnull=True),
+                name="exchange_inbox_due",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"inbox {self.message_id}"

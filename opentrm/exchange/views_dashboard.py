@@ -14,7 +14,7 @@ from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.policy import Action
 from opentrm.core.errors import DomainError
 from opentrm.exchange import clock
-from opentrm.exchange.services import delivery, rejections
+from opentrm.exchange.services import delivery, processing, rejections
 
 
 @require_GET
@@ -26,7 +26,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "exchange/dashboard.html",
         {
             "stats": delivery.peer_stats(actor),
-            "dead_count": delivery.dead_letters(actor).count(),
+            "dead_count": delivery.dead_letters(actor).count()
+            + processing.dead_letters(actor).count(),
             "rejections": rejections.rejection_summary(since=rejections.last_day(clock.now())),
         },
     )
@@ -37,7 +38,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def dead_letters(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     page = Paginator(delivery.dead_letters(actor), 50).get_page(request.GET.get("page"))
-    return render(request, "exchange/dead_letters.html", {"page": page, "query": ""})
+    received = processing.dead_letters(actor)[:50]
+    return render(
+        request, "exchange/dead_letters.html", {"page": page, "query": "", "received": received}
+    )
 
 
 @require_POST
@@ -45,11 +49,16 @@ def dead_letters(request: HttpRequest) -> HttpResponse:
 def dead_letter_retry(request: HttpRequest, message_id: uuid.UUID) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     try:
-        delivery.retry_dead_letter(actor=actor, message_id=message_id)
+        received = processing.retry_any_dead_letter(actor=actor, message_id=message_id)
     except DomainError as error:
         messages.error(request, error.message)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("The package is queued again; the worker sends it next."))
+        messages.success(
+            request,
+            _("The package is handed to its handler again on the worker's next pass.")
+            if received
+            else _("The package is queued again; the worker sends it next."),
+        )
     return redirect("exchange_dashboard:dead_letters")

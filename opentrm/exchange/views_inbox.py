@@ -17,10 +17,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.exchange import clock, crypto, handlers
+from opentrm.exchange import clock, crypto
 from opentrm.exchange.crypto import Opened, PackageRejected
 from opentrm.exchange.models import InboxMessage
-from opentrm.exchange.services import rejections
+from opentrm.exchange.services import processing, rejections
 
 logger = logging.getLogger("opentrm.exchange")
 
@@ -87,12 +87,9 @@ def _again(opened: Opened, existing: InboxMessage) -> HttpResponse:
 
 def _dispatch(message_id: uuid.UUID) -> None:
     """Run the type's handler after the commit; a failure leaves the message stored and
-    unprocessed (logged with its id only)."""
+    unprocessed, to be tried again by the worker (``processing``)."""
     message = InboxMessage.objects.select_related("peer").get(message_id=message_id)
-    try:
-        handlers.dispatch(message)
-    except Exception:
-        logger.exception("exchange handler failed for message %s", message_id)
+    processing.handle(message)
 
 
 def _store(opened: Opened) -> InboxMessage | None:

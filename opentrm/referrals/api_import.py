@@ -14,8 +14,7 @@ from ninja.files import UploadedFile
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action
-from opentrm.core.schemas import PublicId, Schema
-from opentrm.directory.schemas import ErrorOut
+from opentrm.core.schemas import ErrorOut, PublicId, Schema
 from opentrm.referrals.services import importing
 
 router = Router(tags=["referrals"])

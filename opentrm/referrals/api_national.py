@@ -3,6 +3,7 @@ the steps every referral shares (acknowledge, accept, decline, withdraw). The sa
 the screens."""
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -12,25 +13,21 @@ from ninja.params.functions import Query as QueryParam
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
+from opentrm.cases import selectors as case_selectors
 from opentrm.cases.access import access_case
 from opentrm.cases.models import CaseParticipant
 from opentrm.cases.sharing import prime_sharing
-from opentrm.core.schemas import MAX_PAGE
+from opentrm.core.schemas import CASE_WORK_ERRORS, MAX_PAGE, own_fields
 from opentrm.directory.models import Organisation
-from opentrm.directory.schemas import CASE_WORK_ERRORS
 from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral, is_sender
 from opentrm.referrals.models import Referral
 from opentrm.referrals.schemas_national import (
-    MinimalOfferOut,
     NationalReferralIn,
     PreviewOut,
     ReasonIn,
     ReferralOut,
     ReferralPageOut,
-    ReferralStepOut,
     StepIn,
 )
 from opentrm.referrals.services import national
@@ -40,64 +37,27 @@ _ERRORS = CASE_WORK_ERRORS
 PAGE_SIZE = 50
 
 
-def _offer_out(offer: national.MinimalOffer) -> MinimalOfferOut:
-    return MinimalOfferOut(
-        reference=offer.reference,
-        kind=offer.kind,
-        age_band=offer.age_band,
-        sex=offer.sex,
-        needs=offer.needs,
-        languages=offer.languages,
-        urgency=offer.urgency,
-        measure_code=offer.measure,
-        service_type=offer.service,
-        reason=offer.reason,
-    )
+# ReferralOut's fields that depend on who asks.
+_WORKED_OUT = frozenset({"overdue", "offer", "shared_groups", "case_public_id", "steps"})
 
 
 def _referral_out(
     actor: Actor, referral: Referral, *, on_case: set[int], steps: bool = False
-) -> ReferralOut:
-    return ReferralOut(
-        public_id=referral.public_id,
-        reference=referral.reference,
-        kind=referral.kind,
-        status=referral.status,
-        sender_organisation_id=referral.sender_organisation_id,
-        receiver_organisation_id=referral.receiver_organisation_id,
-        receiver_country=referral.receiver_country,
-        routing=referral.routing,
-        urgency=referral.urgency,
-        sent_at=referral.sent_at,
-        acknowledge_due_at=referral.acknowledge_due_at,
-        answer_due_at=referral.answer_due_at,
-        acknowledged_at=referral.acknowledged_at,
-        answered_at=referral.answered_at,
-        overdue=national.is_overdue(referral),
-        version=referral.version,
-        offer=_offer_out(
-            national.minimal_offer(
-                referral,
-                shows_person=national.offer_shows_person(
-                    actor, referral, on_case=referral.case_id in on_case
-                ),
-            )
+) -> dict[str, Any]:
+    """What ``ReferralOut`` reads: the referral's own fields, and what the caller may see."""
+    takes_part = referral.case_id in on_case
+    return {
+        **own_fields(ReferralOut, referral, besides=_WORKED_OUT),
+        "overdue": national.is_overdue(referral),
+        "offer": national.minimal_offer(
+            referral, shows_person=national.offer_shows_person(actor, referral, on_case=takes_part)
         ),
-        shared_groups=list(referral.shared_groups),
-        case_public_id=(
-            referral.case.public_id
-            if referral.case is not None and referral.case_id in on_case
-            else None
-        ),
-        decline_reason=referral.decline_reason,
-        withdrawal_reason=referral.withdrawal_reason,
-        steps=[
-            ReferralStepOut(status=e.status, at=e.at, organisation_id=e.organisation_id)
-            for e in referral.events.all()
-        ]
-        if steps
-        else [],
-    )
+        "shared_groups": list(referral.shared_groups),
+        "case_public_id": referral.case.public_id
+        if referral.case is not None and takes_part
+        else None,
+        "steps": list(referral.events.all()) if steps else [],
+    }
 
 
 def _cases_taken_part(actor: Actor, referrals: list[Referral]) -> set[int]:
@@ -139,16 +99,7 @@ def referral_list(
     start = (page - 1) * PAGE_SIZE
     served = list(referrals[start : start + PAGE_SIZE])
     counts = selectors.status_counts(actor, filters)
-    record_event(
-        event_type=EventType.REFERRAL_LISTED,
-        actor=actor,
-        detail={
-            "box": filters.box.value,
-            "count": len(served),
-            "referral_ids": [r.pk for r in served],
-            "via": "api",
-        },
-    )
+    selectors.referrals_listed(actor=actor, box=filters.box, referrals=served, via="api")
     on_case = _cases_taken_part(actor, served)
     # What each case shares with the caller's organisation, for all rows at once (the offer
     # shows the person only to those who may see her identity).
@@ -160,12 +111,12 @@ def referral_list(
             if r.case is not None and (r.case_id in on_case or is_sender(actor, r))
         ],
     )
-    return ReferralPageOut(
-        count=sum(counts.values()) if not filters.status else counts.get(filters.status, 0),
-        page=page,
-        counts=counts,
-        items=[_referral_out(actor, r, on_case=on_case) for r in served],
-    )
+    return {
+        "count": sum(counts.values()) if not filters.status else counts.get(filters.status, 0),
+        "page": page,
+        "counts": counts,
+        "items": [_referral_out(actor, r, on_case=on_case) for r in served],
+    }
 
 
 @router.get(
@@ -183,25 +134,22 @@ def referral_preview(request: HttpRequest, case: uuid.UUID, receiver: int) -> An
     organisation = Organisation.objects.select_related("country").filter(pk=receiver).first()
     target = national.check_receiver(actor.membership.organisation, organisation)
     gate = national.preview(the_case, target)
-    record_event(
-        event_type=EventType.CASE_VIEWED,
+    case_selectors.case_read(
         actor=actor,
-        target=the_case,
-        detail={"groups": [FieldGroup.IDENTITY.value], "view": "referral_preview", "via": "api"},
+        case=the_case,
+        via="api",
+        groups=[FieldGroup.IDENTITY.value],
+        view="referral_preview",
     )
-    return PreviewOut(
-        receiver_organisation_id=target.pk,
-        offer=_offer_out(
-            national.offer_for(
-                the_case,
-                shows_person=national.preview_shows_person(actor, the_case),
-                reference="",
-            )
+    return {
+        "receiver_organisation_id": target.pk,
+        "offer": national.offer_for(
+            the_case, shows_person=national.preview_shows_person(actor, the_case), reference=""
         ),
-        shared_groups=[g.value for g in gate.groups],
-        missing=gate.missing,
-        agreement_id=gate.agreement.pk if gate.agreement else None,
-    )
+        "shared_groups": [g.value for g in gate.groups],
+        "missing": gate.missing,
+        "agreement_id": gate.agreement.pk if gate.agreement else None,
+    }
 
 
 @router.post(
@@ -240,22 +188,11 @@ def referral_create(request: HttpRequest, payload: NationalReferralIn) -> Any:
 )
 def referral_detail(request: HttpRequest, public_id: uuid.UUID) -> Any:
     actor = acting(request)
-    referral = access_referral(actor, str(public_id))
-    record_event(
-        event_type=EventType.REFERRAL_VIEWED,
-        actor=actor,
-        target=referral,
-        detail={
-            "referral": referral.reference,
-            "kind": referral.kind,
-            "side": "sender" if is_sender(actor, referral) else "receiver",
-            "via": "api",
-        },
-    )
+    referral = selectors.referral_detail(actor=actor, public_id=str(public_id), via="api")
     return _out(actor, referral)
 
 
-def _out(actor: Actor, referral: Referral) -> ReferralOut:
+def _out(actor: Actor, referral: Referral) -> dict[str, Any]:
     fresh = access_referral(actor, str(referral.public_id))
     return _referral_out(actor, fresh, on_case=_cases_taken_part(actor, [fresh]), steps=True)
 
@@ -265,6 +202,22 @@ def _receiver(actor: Actor, public_id: uuid.UUID) -> Referral:
     if not can(actor, Action.REFERRAL_RESPOND, referral):
         raise PermissionDenied
     return referral
+
+
+def _step(
+    request: HttpRequest,
+    public_id: uuid.UUID,
+    side: Callable[[Actor, uuid.UUID], Referral],
+    step: Callable[..., object],
+    payload: StepIn | ReasonIn,
+) -> dict[str, Any]:
+    """Take ``step`` on the referral from ``side`` (``_receiver``, ``_sender``), with what the
+    payload carries besides the version; the answer is the referral as it is then."""
+    actor = acting(request)
+    referral = side(actor, public_id)
+    values = payload.model_dump(exclude={"version"})
+    step(actor=actor, referral=referral, expected_version=payload.version, **values)
+    return _out(actor, referral)
 
 
 def _sender(actor: Actor, public_id: uuid.UUID) -> Referral:
@@ -282,10 +235,7 @@ def _sender(actor: Actor, public_id: uuid.UUID) -> Referral:
     summary="The receiver acknowledges the referral",
 )
 def referral_acknowledge(request: HttpRequest, public_id: uuid.UUID, payload: StepIn) -> Any:
-    actor = acting(request)
-    referral = _receiver(actor, public_id)
-    national.referral_acknowledge(actor=actor, referral=referral, expected_version=payload.version)
-    return _out(actor, referral)
+    return _step(request, public_id, _receiver, national.referral_acknowledge, payload)
 
 
 @router.post(
@@ -296,10 +246,7 @@ def referral_acknowledge(request: HttpRequest, public_id: uuid.UUID, payload: St
     summary="The receiver accepts; within the country it joins the case",
 )
 def referral_accept(request: HttpRequest, public_id: uuid.UUID, payload: StepIn) -> Any:
-    actor = acting(request)
-    referral = _receiver(actor, public_id)
-    national.referral_accept(actor=actor, referral=referral, expected_version=payload.version)
-    return _out(actor, referral)
+    return _step(request, public_id, _receiver, national.referral_accept, payload)
 
 
 @router.post(
@@ -310,12 +257,7 @@ def referral_accept(request: HttpRequest, public_id: uuid.UUID, payload: StepIn)
     summary="The receiver declines, with a reason",
 )
 def referral_decline(request: HttpRequest, public_id: uuid.UUID, payload: ReasonIn) -> Any:
-    actor = acting(request)
-    referral = _receiver(actor, public_id)
-    national.referral_decline(
-        actor=actor, referral=referral, expected_version=payload.version, reason=payload.reason
-    )
-    return _out(actor, referral)
+    return _step(request, public_id, _receiver, national.referral_decline, payload)
 
 
 @router.post(
@@ -326,9 +268,4 @@ def referral_decline(request: HttpRequest, public_id: uuid.UUID, payload: Reason
     summary="The sender withdraws, with a reason: the receiver loses the case at once",
 )
 def referral_withdraw(request: HttpRequest, public_id: uuid.UUID, payload: ReasonIn) -> Any:
-    actor = acting(request)
-    referral = _sender(actor, public_id)
-    national.referral_withdraw(
-        actor=actor, referral=referral, expected_version=payload.version, reason=payload.reason
-    )
-    return _out(actor, referral)
+    return _step(request, public_id, _sender, national.referral_withdraw, payload)

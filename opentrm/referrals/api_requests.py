@@ -7,6 +7,7 @@ records dispatches. 404 for a referral not the caller's, 403 for the wrong side 
 on a stale version, 422 naming the field.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -17,9 +18,9 @@ from ninja import Router, Status
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases.access import access_case
-from opentrm.core.schemas import PublicId
+from opentrm.core.schemas import CASE_WORK_ERRORS, PublicId, own_fields
 from opentrm.directory.models import Organisation
-from opentrm.directory.schemas import CASE_WORK_ERRORS
+from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral, is_receiver, is_sender
 from opentrm.referrals.models import Referral, ReferralKind
 from opentrm.referrals.schemas_requests import (
@@ -28,9 +29,7 @@ from opentrm.referrals.schemas_requests import (
     CalendarOut,
     DispatchIn,
     DispatchOut,
-    ExportOut,
     ExportsOut,
-    FieldValueOut,
     ForwardIn,
     ReasonIn,
     RequestIn,
@@ -48,7 +47,11 @@ router = Router(tags=["referrals"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
 
 
-def _request_out(actor: Actor, referral: Referral) -> RequestOut:
+# RequestOut's fields that depend on who asks.
+_WORKED_OUT = frozenset({"forwarded_from", "overdue", "shared_groups", "withheld_groups", "data"})
+
+
+def _request_out(actor: Actor, referral: Referral) -> dict[str, Any]:
     groups: frozenset[Any] = frozenset()
     withheld: list[str] = []
     if referral.case is not None:
@@ -61,37 +64,19 @@ def _request_out(actor: Actor, referral: Referral) -> RequestOut:
             withheld = sorted(g.value for g in requests.kind_groups(referral.kind) - groups)
         elif is_receiver(actor, referral):
             groups = requests.receiver_groups(actor, referral)
-    values = requests.shared_values(referral, groups) if is_receiver(actor, referral) else []
-    if values:
-        requests.record_read(actor, referral, groups)
-    return RequestOut(
-        public_id=referral.public_id,
-        reference=referral.reference,
-        kind=referral.kind,
-        status=referral.status,
-        routing=referral.routing,
-        delivery=referral.delivery,
-        sender_organisation_id=referral.sender_organisation_id,
-        receiver_organisation_id=referral.receiver_organisation_id,
-        receiver_country=referral.receiver_country,
-        intended_organisation_id=referral.intended_organisation_id,
-        forwarded_from=referral.forwarded_from.reference if referral.forwarded_from else None,
-        urgency=referral.urgency,
-        document_type=referral.document_type,
-        reason=referral.reason,
-        answer=referral.answer,
-        sent_at=referral.sent_at,
-        acknowledge_due_at=referral.acknowledge_due_at,
-        answer_due_at=referral.answer_due_at,
-        overdue=timelines.is_overdue(referral),
-        shared_groups=sorted(g.value for g in groups),
-        withheld_groups=withheld,
-        data=[
-            FieldValueOut(code=v.code, label=v.label, group=v.group.value, value=v.value)
-            for v in values
-        ],
-        version=referral.version,
+    values = (
+        selectors.request_values(actor=actor, referral=referral, groups=groups, via="api")
+        if is_receiver(actor, referral)
+        else []
     )
+    return {
+        **own_fields(RequestOut, referral, besides=_WORKED_OUT),
+        "forwarded_from": referral.forwarded_from.reference if referral.forwarded_from else None,
+        "overdue": timelines.is_overdue(referral),
+        "shared_groups": sorted(g.value for g in groups),
+        "withheld_groups": withheld,
+        "data": values,
+    }
 
 
 def _request(request: HttpRequest, public_id: PublicId, side: str) -> tuple[Actor, Referral]:
@@ -104,6 +89,21 @@ def _request(request: HttpRequest, public_id: PublicId, side: str) -> tuple[Acto
     if side == "receiver" and not is_receiver(actor, referral):
         raise PermissionDenied
     return actor, referral
+
+
+def _step(
+    request: HttpRequest,
+    public_id: PublicId,
+    side: str,
+    step: Callable[..., object],
+    payload: VersionIn,
+) -> dict[str, Any]:
+    """Take ``step`` on the request from ``side``, with what the payload carries besides the
+    version; the answer is the request as it is then."""
+    actor, referral = _request(request, public_id, side)
+    values = payload.model_dump(exclude={"version"})
+    step(actor=actor, referral=referral, expected_version=payload.version, **values)
+    return _request_out(actor, referral)
 
 
 @router.post(
@@ -153,14 +153,7 @@ def request_detail(request: HttpRequest, public_id: PublicId) -> Any:
     summary="Send a drafted request (the gate decides what travels)",
 )
 def request_send(request: HttpRequest, public_id: PublicId, payload: SendIn) -> Any:
-    actor, referral = _request(request, public_id, "sender")
-    requests.request_send(
-        actor=actor,
-        referral=referral,
-        expected_version=payload.version,
-        accept_partial=payload.accept_partial,
-    )
-    return _request_out(actor, referral)
+    return _step(request, public_id, "sender", requests.request_send, payload)
 
 
 @router.post(
@@ -171,9 +164,7 @@ def request_send(request: HttpRequest, public_id: PublicId, payload: SendIn) -> 
     summary="Acknowledge a request received",
 )
 def request_acknowledge(request: HttpRequest, public_id: PublicId, payload: VersionIn) -> Any:
-    actor, referral = _request(request, public_id, "receiver")
-    requests.request_acknowledge(actor=actor, referral=referral, expected_version=payload.version)
-    return _request_out(actor, referral)
+    return _step(request, public_id, "receiver", requests.request_acknowledge, payload)
 
 
 @router.post(
@@ -184,11 +175,7 @@ def request_acknowledge(request: HttpRequest, public_id: PublicId, payload: Vers
     summary="Answer a request received",
 )
 def request_answer(request: HttpRequest, public_id: PublicId, payload: AnswerIn) -> Any:
-    actor, referral = _request(request, public_id, "receiver")
-    requests.request_answer(
-        actor=actor, referral=referral, expected_version=payload.version, answer=payload.answer
-    )
-    return _request_out(actor, referral)
+    return _step(request, public_id, "receiver", requests.request_answer, payload)
 
 
 @router.post(
@@ -199,11 +186,7 @@ def request_answer(request: HttpRequest, public_id: PublicId, payload: AnswerIn)
     summary="Decline a request received, with the reason",
 )
 def request_decline(request: HttpRequest, public_id: PublicId, payload: ReasonIn) -> Any:
-    actor, referral = _request(request, public_id, "receiver")
-    requests.request_decline(
-        actor=actor, referral=referral, expected_version=payload.version, reason=payload.reason
-    )
-    return _request_out(actor, referral)
+    return _step(request, public_id, "receiver", requests.request_decline, payload)
 
 
 @router.post(
@@ -234,17 +217,6 @@ def referral_forward(request: HttpRequest, public_id: PublicId, payload: Forward
 # --- settings ---------------------------------------------------------------------------------
 
 
-def _limit_out(limit: timelines.Limits) -> TimeLimitOut:
-    return TimeLimitOut(
-        kind=limit.kind,
-        is_default=limit.is_default,
-        acknowledge_within=limit.acknowledge_within,
-        acknowledge_unit=limit.acknowledge_unit,
-        answer_within=limit.answer_within,
-        answer_unit=limit.answer_unit,
-    )
-
-
 @router.get(
     "/settings/time-limits",
     auth=member_auth(Action.CASE_SETTINGS_EDIT),
@@ -254,7 +226,7 @@ def _limit_out(limit: timelines.Limits) -> TimeLimitOut:
 )
 def time_limits(request: HttpRequest) -> Any:
     country = settings_service.settings_country(acting(request))
-    return [_limit_out(limit) for limit in timelines.all_limits(country.code)]
+    return timelines.all_limits(country.code)
 
 
 @router.put(
@@ -270,7 +242,7 @@ def time_limit_set(request: HttpRequest, kind: str, payload: TimeLimitIn) -> Any
     if kind not in ReferralKind.values:
         raise Http404
     settings_service.time_limit_set(actor=actor, country=country, kind=kind, **payload.dict())
-    return _limit_out(timelines.limits_for(country.code, kind))
+    return timelines.limits_for(country.code, kind)
 
 
 def _calendar_out(country_code: str, record: Any) -> CalendarOut:
@@ -328,17 +300,6 @@ def _sender_referral(request: HttpRequest, public_id: PublicId) -> tuple[Actor, 
     return actor, referral
 
 
-def _dispatch_out(dispatch: Any) -> DispatchOut:
-    return DispatchOut(
-        id=dispatch.pk,
-        channel=dispatch.channel,
-        sent_on=dispatch.sent_on,
-        note=dispatch.note,
-        pdf_sha256=dispatch.pdf_sha256,
-        json_sha256=dispatch.json_sha256,
-    )
-
-
 @router.get(
     "/{uuid:public_id}/exports",
     auth=member_auth(Action.REFERRAL_SEND),
@@ -349,15 +310,12 @@ def _dispatch_out(dispatch: Any) -> DispatchOut:
 )
 def exports(request: HttpRequest, public_id: PublicId) -> Any:
     actor, referral = _sender_referral(request, public_id)
-    return ExportsOut(
-        exportable=can(actor, Action.REFERRAL_EXPORT, referral),
-        delivery=referral.delivery,
-        exports=[
-            ExportOut(at=e.at, by=e.by, pdf_sha256=e.pdf_sha256, json_sha256=e.json_sha256)
-            for e in export_service.exports_of(referral)
-        ],
-        dispatches=[_dispatch_out(d) for d in referral.dispatches.all()],
-    )
+    return {
+        "exportable": can(actor, Action.REFERRAL_EXPORT, referral),
+        "delivery": referral.delivery,
+        "exports": export_service.exports_of(referral),
+        "dispatches": list(referral.dispatches.all()),
+    }
 
 
 @router.post(
@@ -377,4 +335,4 @@ def dispatch_record(request: HttpRequest, public_id: PublicId, payload: Dispatch
         sent_on=payload.sent_on,
         note=payload.note,
     )
-    return Status(201, _dispatch_out(dispatch))
+    return Status(201, dispatch)

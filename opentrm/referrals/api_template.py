@@ -2,6 +2,7 @@
 services as the screens: the gate decides which fields a receiver gets, owner sides decide who
 writes which field."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -9,12 +10,10 @@ from ninja import Router, Status
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case
 from opentrm.cases.models import Case
-from opentrm.core.schemas import PublicId
-from opentrm.directory.schemas import error_responses
+from opentrm.core.schemas import PublicId, error_responses
+from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral
 from opentrm.referrals.models import Referral, ReferralKind
 from opentrm.referrals.schemas_template import (
@@ -46,8 +45,8 @@ def _referral(actor: Actor, public_id: PublicId) -> Referral:
     return referral
 
 
-def _out(actor: Actor, referral: Referral) -> TemplateOut:
-    view = tn.template_view(actor, referral)
+def _out(actor: Actor, referral: Referral, view: tn.TemplateView | None = None) -> TemplateOut:
+    view = view or tn.template_view(actor, referral)
     if view is None:
         from django.http import Http404
 
@@ -167,14 +166,25 @@ def profile_put(request: HttpRequest, payload: ProfileIn) -> Any:
 def template_get(request: HttpRequest, public_id: PublicId) -> Any:
     actor = acting(request)
     referral = _referral(actor, public_id)
-    out = _out(actor, referral)
-    record_event(
-        event_type=EventType.REFERRAL_VIEWED,
-        actor=actor,
-        target=referral,
-        detail={"referral": referral.reference, "part": "template", "via": "api"},
+    return _out(actor, referral, selectors.template_read(actor=actor, referral=referral, via="api"))
+
+
+def _changed(
+    request: HttpRequest,
+    public_id: PublicId,
+    change: Callable[..., object],
+    payload: TemplateIn | VersionIn | StepIn,
+    **values: Any,
+) -> TemplateOut:
+    """``change`` the template referral with what the payload carries besides the version; the
+    answer is the template as it is then (of the referral ``change`` returns, if it does)."""
+    actor = acting(request)
+    referral = _referral(actor, public_id)
+    sent = payload.model_dump(exclude={"version"})
+    result = change(
+        actor=actor, referral=referral, expected_version=payload.version, **sent, **values
     )
-    return out
+    return _out(actor, result if isinstance(result, Referral) else referral)
 
 
 @router.put(
@@ -184,16 +194,7 @@ def template_get(request: HttpRequest, public_id: PublicId) -> Any:
     summary="Write fields of the template (only those the acting side owns)",
 )
 def template_put(request: HttpRequest, public_id: PublicId, payload: TemplateIn) -> Any:
-    actor = acting(request)
-    referral = _referral(actor, public_id)
-    tn.template_update(
-        actor=actor,
-        referral=referral,
-        expected_version=payload.version,
-        values=payload.values,
-        lang=payload.lang,
-    )
-    return _out(actor, referral)
+    return _changed(request, public_id, tn.template_update, payload)
 
 
 @router.post(
@@ -204,12 +205,7 @@ def template_put(request: HttpRequest, public_id: PublicId, payload: TemplateIn)
     summary="Send the draft: only the field groups consent and agreement allow",
 )
 def template_send(request: HttpRequest, public_id: PublicId, payload: VersionIn) -> Any:
-    actor = acting(request)
-    referral = _referral(actor, public_id)
-    referral = tn.transnational_send(
-        actor=actor, referral=referral, expected_version=payload.version
-    )
-    return _out(actor, referral)
+    return _changed(request, public_id, tn.transnational_send, payload)
 
 
 @router.post(
@@ -219,16 +215,7 @@ def template_send(request: HttpRequest, public_id: PublicId, payload: VersionIn)
     summary="A step: acknowledge, accept, decline, return_arranged, arrival_confirmed, close",
 )
 def template_step(request: HttpRequest, public_id: PublicId, step: str, payload: StepIn) -> Any:
-    actor = acting(request)
-    referral = _referral(actor, public_id)
-    referral = tn.transnational_step(
-        actor=actor,
-        referral=referral,
-        step=step,
-        expected_version=payload.version,
-        reason=payload.reason,
-    )
-    return _out(actor, referral)
+    return _changed(request, public_id, tn.transnational_step, payload, step=step)
 
 
 @router.post(

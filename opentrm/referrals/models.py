@@ -144,6 +144,10 @@ class Referral(VersionedModel):
     answer = models.TextField(_("answer"), blank=True)
     decline_reason = models.TextField(_("reason for declining"), blank=True)
     withdrawal_reason = models.TextField(_("reason for withdrawing"), blank=True)
+    # A referral received from elsewhere (services.receiving): the node that created it (empty
+    # for a file from outside OpenTRM that names none) and its reference there.
+    origin_node = models.CharField(_("origin node"), max_length=200, blank=True)
+    origin_reference = models.CharField(_("origin reference"), max_length=64, blank=True)
 
     objects = ReferralQuerySet.as_manager()
 
@@ -175,7 +179,20 @@ class Referral(VersionedModel):
                     ],
                 ),
                 name="referrals_referral_one_open_per_case_receiver",
-            )
+            ),
+            # One referral per referral of another node (the exchange finds it by these).
+            models.UniqueConstraint(
+                fields=["origin_node", "origin_reference"],
+                condition=models.Q(delivery="node_exchange") & ~models.Q(origin_reference=""),
+                name="referrals_referral_unique_origin",
+            ),
+            # One import of a file's referral per sender and receiver (files of countries not
+            # on OpenTRM name no node, so their references are only unique per sender).
+            models.UniqueConstraint(
+                fields=["sender_organisation", "receiver_organisation", "origin_reference"],
+                condition=models.Q(delivery="on_node") & ~models.Q(origin_reference=""),
+                name="referrals_referral_unique_import",
+            ),
         ]
 
     def __str__(self) -> str:

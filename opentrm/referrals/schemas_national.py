@@ -5,7 +5,9 @@ accepts; ``case_public_id`` is null unless the caller's organisation takes part 
 """
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
+from typing import ClassVar
 
 from ninja import Field
 
@@ -16,6 +18,10 @@ from opentrm.referrals.services.national import REASON_MAX
 
 
 class MinimalOfferOut(Schema):
+    read_from: ClassVar[Mapping[str, str]] = {
+        "measure_code": "measure",
+        "service_type": "service",
+    }
     reference: str
     kind: str
     age_band: str
@@ -26,6 +32,8 @@ class MinimalOfferOut(Schema):
     measure_code: str
     service_type: str
     reason: str
+
+    # Read from a ``national.MinimalOffer``.
 
 
 class ReferralStepOut(Schema):

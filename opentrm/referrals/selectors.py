@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from opentrm.accounts.policy import Action, Actor, can
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+from opentrm.cases.selectors import Via, with_via
 from opentrm.referrals.models import Referral, ReferralKind, ReferralStatus, Urgency
 from opentrm.referrals.services import timelines
+
+if TYPE_CHECKING:
+    from opentrm.referrals.services.requests import SharedValue
+    from opentrm.referrals.services.transnational import TemplateView
 
 
 class Box(StrEnum):
@@ -123,3 +132,79 @@ def new_count(actor: Actor | None) -> int:
     return Referral.objects.filter(
         receiver_organisation_id=actor.organisation_id, status=ReferralStatus.SENT
     ).count()
+
+
+# --- audited reads -------------------------------------------------------------------------------
+# As for cases (``cases.selectors``): the pages and the API read referrals through these, so what
+# they audit cannot drift.
+
+
+def referrals_listed(*, actor: Actor, box: Box, referrals: Sequence[Referral], via: Via) -> None:
+    """Audit a page of the inbox or outbox (which referrals were shown)."""
+    record_event(
+        event_type=EventType.REFERRAL_LISTED,
+        actor=actor,
+        detail=with_via(
+            via,
+            {
+                "box": box.value,
+                "count": len(referrals),
+                "referral_ids": [referral.pk for referral in referrals],
+            },
+        ),
+    )
+
+
+def _viewed(actor: Actor, referral: Referral, via: Via, detail: dict[str, Any]) -> None:
+    record_event(
+        event_type=EventType.REFERRAL_VIEWED,
+        actor=actor,
+        target=referral,
+        detail=with_via(via, {"referral": referral.reference, **detail}),
+    )
+
+
+def referral_detail(*, actor: Actor, public_id: str, via: Via) -> Referral:
+    """The referral (404 if missing or not the actor's), its reading audited with the side the
+    actor reads it from."""
+    from opentrm.referrals.access import access_referral, is_sender
+
+    referral = access_referral(actor, public_id)
+    side = "sender" if is_sender(actor, referral) else "receiver"
+    _viewed(actor, referral, via, {"kind": referral.kind, "side": side})
+    return referral
+
+
+def template_read(
+    *, actor: Actor, referral: Referral, via: Via, section: str = ""
+) -> TemplateView | None:
+    """The referral's template as ``actor`` may see it (None: not at all), its reading audited
+    (with the section, for a page showing one)."""
+    from opentrm.referrals.services.transnational import template_view
+
+    view = template_view(actor, referral)
+    if view is not None:
+        part = {"section": section} if section else {}
+        _viewed(actor, referral, via, {"part": "template", "side": view.side, **part})
+    return view
+
+
+def request_read(
+    *, actor: Actor, referral: Referral, groups: Iterable[FieldGroup | str], via: Via
+) -> None:
+    """Audit a reading of a request by the receiving side (the groups it was shown)."""
+    codes = sorted(FieldGroup(group).value for group in groups)
+    _viewed(actor, referral, via, {"kind": referral.kind, "groups": codes})
+
+
+def request_values(
+    *, actor: Actor, referral: Referral, groups: Iterable[FieldGroup], via: Via
+) -> list[SharedValue]:
+    """The person's values a request shares in ``groups``; a reading of any is audited."""
+    from opentrm.referrals.services.requests import shared_values
+
+    groups = frozenset(groups)
+    values = shared_values(referral, groups)
+    if values:
+        request_read(actor=actor, referral=referral, groups=groups, via=via)
+    return values

@@ -17,10 +17,11 @@ from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.policy import Access, Action, Actor, FieldGroup
+from opentrm.referrals import selectors
 from opentrm.referrals.access import is_receiver
 from opentrm.referrals.forms_import import ImportForm
 from opentrm.referrals.models import Referral, ReferralStatus
-from opentrm.referrals.services import importing, requests
+from opentrm.referrals.services import importing
 from opentrm.referrals.services.requests import FIELDS
 
 S = ReferralStatus
@@ -131,5 +132,5 @@ def import_context(actor: Actor, referral: Referral) -> dict[str, Any]:
                     )
                 )
         if section.values:
-            requests.record_read(actor, referral, shown)
+            selectors.request_read(actor=actor, referral=referral, groups=shown, via="web")
     return {"imported": section}

@@ -21,8 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
+from opentrm.cases import selectors as case_selectors
 from opentrm.cases.access import access_case, case_permissions, require_widening
 from opentrm.cases.models import CaseParticipant
 from opentrm.core.errors import ConflictError
@@ -68,15 +67,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     )
     referrals: list[Referral] = list(page)
     counts = selectors.status_counts(actor, filters)
-    record_event(
-        event_type=EventType.REFERRAL_LISTED,
-        actor=actor,
-        detail={
-            "box": filters.box.value,
-            "count": len(referrals),
-            "referral_ids": [referral.pk for referral in referrals],
-        },
-    )
+    selectors.referrals_listed(actor=actor, box=filters.box, referrals=referrals, via="web")
     return render(
         request,
         "referrals/referral_list.html",
@@ -152,11 +143,12 @@ def referral_create(request: HttpRequest, public_id: str) -> HttpResponse:
                 data["previewed"] = str(receiver.pk)
                 form = NationalReferralForm(data, sender=sender)
                 form.is_valid()
-                record_event(
-                    event_type=EventType.CASE_VIEWED,
+                case_selectors.case_read(
                     actor=actor,
-                    target=case,
-                    detail={"groups": [FieldGroup.IDENTITY.value], "view": "referral_preview"},
+                    case=case,
+                    via="web",
+                    groups=[FieldGroup.IDENTITY.value],
+                    view="referral_preview",
                 )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -229,17 +221,7 @@ def referral_page_context(actor: Actor, referral: Referral) -> dict[str, Any]:
 @actor_required(Action.CASE_VIEW)
 def referral_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _actor(request)
-    referral = access_referral(actor, public_id)
-    record_event(
-        event_type=EventType.REFERRAL_VIEWED,
-        actor=actor,
-        target=referral,
-        detail={
-            "referral": referral.reference,
-            "kind": referral.kind,
-            "side": "sender" if is_sender(actor, referral) else "receiver",
-        },
-    )
+    referral = selectors.referral_detail(actor=actor, public_id=public_id, via="web")
     return render(
         request,
         "referrals/referral_detail.html",

@@ -24,6 +24,7 @@ from opentrm.cases.services.child import OriginContactBlockedError
 from opentrm.core.errors import ConflictError, DomainError
 from opentrm.core.forms import add_service_errors
 from opentrm.core.pdf import PdfUnavailableError
+from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral, is_receiver, is_sender
 from opentrm.referrals.forms_requests import (
     AnswerForm,
@@ -157,9 +158,9 @@ def request_context(actor: Actor, referral: Referral) -> dict[str, Any]:
         elif receiver and referral.case is not None:
             groups = requests.receiver_groups(actor, referral)
             section.values_hidden_until_acknowledged = referral.status == S.SENT
-            section.values = requests.shared_values(referral, groups)
-            if section.values:
-                requests.record_read(actor, referral, groups)
+            section.values = selectors.request_values(
+                actor=actor, referral=referral, groups=groups, via="web"
+            )
     if not (
         section.is_request
         or section.may_forward

@@ -18,13 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.policy import Action, Actor, can
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case, require_widening
 from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors
 from opentrm.core.pdf import PdfUnavailableError
 from opentrm.directory.models import Country
+from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral
 from opentrm.referrals.forms_template import (
     GROUP_LABELS,
@@ -154,15 +153,8 @@ def _rename(error: ValidationError, names: dict[str, str]) -> ValidationError:
 def template_editor(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _actor(request)
     referral = _template_referral(actor, public_id)
-    view = tn.template_view(actor, referral)
-    if view is None:
+    if selectors.template_read(actor=actor, referral=referral, via="web") is None:
         raise Http404
-    record_event(
-        event_type=EventType.REFERRAL_VIEWED,
-        actor=actor,
-        target=referral,
-        detail={"referral": referral.reference, "part": "template", "side": view.side},
-    )
     return render(
         request,
         "referrals/template_editor.html",
@@ -207,12 +199,7 @@ def template_section_edit(request: HttpRequest, public_id: str, section: str) ->
             messages.success(request, _("The section was saved."))
             return redirect(_editor_url(referral) + f"#section-{section}")
     if request.method == "GET":
-        record_event(
-            event_type=EventType.REFERRAL_VIEWED,
-            actor=actor,
-            target=referral,
-            detail={"referral": referral.reference, "part": "template", "section": section},
-        )
+        selectors.template_read(actor=actor, referral=referral, via="web", section=section)
     return render(
         request,
         "referrals/template_section_form.html",

@@ -20,7 +20,7 @@ from opentrm.audit.models import AuditEvent
 from opentrm.core.errors import ConflictError
 from opentrm.exchange import clock, outbox
 from opentrm.exchange.models import OutboxMessage, OutboxStatus, Peer, PeerStatus
-from opentrm.exchange.services import delivery
+from opentrm.exchange.services import delivery, processing
 from tests.exchange.fakes import FakeCrypto, FakeInbox, Reply, fake_inbox, rejection
 
 
@@ -418,6 +418,7 @@ def test_the_worker_loop_runs_passes_until_stopped_and_survives_a_database_error
         return delivery.Summary()
 
     monkeypatch.setattr(exchange_worker, "deliver_due", fake_pass)
+    monkeypatch.setattr(exchange_worker, "process_due", lambda limit: processing.Summary())
     monkeypatch.setattr(exchange_worker, "close_old_connections", lambda: None)
     out = io.StringIO()
     command = exchange_worker.Command(stdout=out)

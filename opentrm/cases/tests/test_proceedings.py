@@ -444,6 +444,10 @@ def test_the_api_covers_proceedings_no_contact_and_hearings(world: World, case: 
     response = _post(client, f"{base}/no-contact", {"name": "Viktor Nomen"})
     assert response.status_code == 201
     entry_id = response.json()["id"]
+    entry = response.json()
+    assert set(entry) == {"id", "name", "description", "added_at", "removed_at"}
+    assert entry["added_at"] is not None
+    assert entry["removed_at"] is None
     hearing = {
         "kind": "court_hearing",
         "scheduled_at": _soon().isoformat(),

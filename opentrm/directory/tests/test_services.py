@@ -547,3 +547,37 @@ def test_it_removes_a_responsibility_and_audits_it(world: World) -> None:
         "function": "national_focal_point",
         "organisation_id": world.agency_a.pk,
     }
+
+
+def test_a_placeholder_organisation_is_inactive_and_audited_with_its_new_country(
+    world: World,
+) -> None:
+    from opentrm.directory.selectors import organisation_by_name
+
+    actor = world.actor(Role.CASE_MANAGER)
+    placeholder = services.organisation_placeholder_create(
+        actor=actor,
+        country_code="MD",
+        name="  Fictional  Office ",
+        note="Created from the node exchange; complete or merge it.",
+        via="node_exchange",
+    )
+    assert placeholder.country.code == "MD"
+    assert not placeholder.is_active
+    (country_event,) = _events(EventType.COUNTRY_CREATED)
+    assert country_event.detail == {"via": "node_exchange"}
+    created = [
+        e for e in _events(EventType.ORGANISATION_CREATED) if e.target_id == str(placeholder.pk)
+    ]
+    assert len(created) == 1
+    assert created[0].actor_id == actor.user.pk
+    assert created[0].detail == {"via": "node_exchange", "placeholder": True}
+    # found again by name, case and spacing aside
+    assert organisation_by_name(name="fictional office", country_code="MD") == placeholder
+    assert organisation_by_name(name="Fictional   Office", country_code="MD") == placeholder
+    assert organisation_by_name(name="Fictional Office", country_code="AL") is None
+    # a second placeholder in a known country writes no country event
+    services.organisation_placeholder_create(
+        actor=actor, country_code="MD", name="Another", note="", via="node_exchange"
+    )
+    assert len(_events(EventType.COUNTRY_CREATED)) == 1

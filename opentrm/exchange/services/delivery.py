@@ -55,7 +55,7 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.core.errors import ConflictError, NotFoundError
 from opentrm.exchange import clock, crypto
-from opentrm.exchange.models import OutboxMessage, OutboxStatus, Peer, PeerStatus
+from opentrm.exchange.models import InboxMessage, OutboxMessage, OutboxStatus, Peer, PeerStatus
 
 logger = logging.getLogger("opentrm.exchange")
 
@@ -138,6 +138,22 @@ class _Answer:
 # --- claiming -----------------------------------------------------------------------------------
 
 
+def claim_rows(
+    due: QuerySet[Any], *, match: tuple[str, ...], limit: int, **update: Any
+) -> list[int]:
+    """Claim up to ``limit`` rows of ``due`` for this worker: read (on PostgreSQL skipping rows
+    another worker holds), then one conditional update per row that still has the ``match``
+    values read; the ids of the rows won."""
+    claimed: list[int] = []
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        for row in due.values("pk", *match)[:limit]:
+            if due.model._default_manager.filter(**row).update(**update):
+                claimed.append(row["pk"])
+    return claimed
+
+
 def _claim(now: datetime, limit: int) -> list[OutboxMessage]:
     """Claim up to ``limit`` due messages for this worker (see the module's docstring)."""
     due = OutboxMessage.objects.filter(
@@ -145,24 +161,15 @@ def _claim(now: datetime, limit: int) -> list[OutboxMessage]:
         next_attempt_at__lte=now,
         peer__status=PeerStatus.ACTIVE,
     ).order_by("next_attempt_at", "id")
-    lease_until = now + timedelta(seconds=lease_seconds())
-    claimed: list[int] = []
-    with transaction.atomic():
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True, of=("self",))
-        for pk, status, next_attempt_at in due.values_list("pk", "status", "next_attempt_at")[
-            :limit
-        ]:
-            won = OutboxMessage.objects.filter(
-                pk=pk, status=status, next_attempt_at=next_attempt_at
-            ).update(
-                next_attempt_at=lease_until,
-                attempts=F("attempts") + 1,
-                sent_at=now,
-                updated_at=timezone.now(),
-            )
-            if won:
-                claimed.append(pk)
+    claimed = claim_rows(
+        due,
+        match=("status", "next_attempt_at"),
+        limit=limit,
+        next_attempt_at=now + timedelta(seconds=lease_seconds()),
+        attempts=F("attempts") + 1,
+        sent_at=now,
+        updated_at=timezone.now(),
+    )
     return list(OutboxMessage.objects.filter(pk__in=claimed).select_related("peer"))
 
 
@@ -264,7 +271,7 @@ def _test_pause_after_post() -> None:
 # --- recording ----------------------------------------------------------------------------------
 
 
-def _detail(message: OutboxMessage, **more: Any) -> dict[str, Any]:
+def audit_detail(message: OutboxMessage | InboxMessage, **more: Any) -> dict[str, Any]:
     return {
         "message_id": str(message.message_id),
         "peer_id": message.peer_id,
@@ -296,7 +303,9 @@ def _record_delivered(
             event_type=EventType.EXCHANGE_DELIVERED,
             actor=None,
             target=message,
-            detail=_detail(message, receipt_status=receipt_status, round_trip_ms=round_trip_ms),
+            detail=audit_detail(
+                message, receipt_status=receipt_status, round_trip_ms=round_trip_ms
+            ),
         )
     return bool(updated)
 
@@ -317,7 +326,7 @@ def _record_failure(message: OutboxMessage, *, error: str, permanent: bool) -> s
         event_type=EventType.EXCHANGE_DEAD if dead else EventType.EXCHANGE_FAILED,
         actor=None,
         target=message,
-        detail=_detail(message, error=error, permanent=permanent),
+        detail=audit_detail(message, error=error, permanent=permanent),
     )
     logger.warning(
         "exchange: message %s to peer %s attempt %s failed: %s",
@@ -484,15 +493,23 @@ def retry_dead_letter(*, actor: Actor, message_id: uuid.UUID | str) -> OutboxMes
         raise ValidationError(
             {"peer": _("The node is not active: resume or confirm it before retrying.")}
         )
-    previous_error = message.last_error
     message.status = OutboxStatus.QUEUED
+    requeue(message, actor=actor, fields=["status"])
+    return message
+
+
+def requeue(
+    message: OutboxMessage | InboxMessage, *, actor: Actor, fields: list[str], **detail: Any
+) -> None:
+    """A dead letter due again now, attempts from zero (``fields`` also changed by the caller);
+    audited EXCHANGE_RETRIED with the previous error."""
+    previous_error = message.last_error
     message.attempts = 0
     message.next_attempt_at = clock.now()
-    message.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
+    message.save(update_fields=[*fields, "attempts", "next_attempt_at", "updated_at"])
     record_event(
         event_type=EventType.EXCHANGE_RETRIED,
         actor=actor,
         target=message,
-        detail=_detail(message, previous_error=previous_error),
+        detail=audit_detail(message, previous_error=previous_error, **detail),
     )
-    return message

@@ -179,7 +179,12 @@ def test_a_failing_handler_never_loses_the_stored_message(
         if previous is not None:
             handlers.register("status_update")(previous)
     assert response.status_code == 200
-    assert InboxMessage.objects.get().processed_at is None
+    stored = InboxMessage.objects.get()
+    assert stored.processed_at is None
+    # counted, and due again later for the worker (services.processing)
+    assert stored.attempts == 1
+    assert stored.last_error == "RuntimeError"
+    assert stored.next_attempt_at is not None
 
 
 def test_a_concurrent_delivery_of_the_same_id_stores_one_copy(

@@ -1,7 +1,7 @@
 """Referrals between OpenTRM nodes (issue 5 §4): the referrals' side of the node exchange.
 
 **Sending.** When a transnational referral or request is sent to a country that has an
-*active* exchange peer (``Peer.country_code``), ``referral_sent`` marks it
+*active* exchange peer (``Peer.country_code``), ``referral_sent`` (``exchange_packages``) marks it
 ``delivery = node_exchange`` and queues, in the sending transaction, a ``referral`` or
 ``request`` package with only what the gate let into the sent snapshot (never a withheld
 value), the template profile and version, the consent record reference and the governing
@@ -11,14 +11,16 @@ agreement id. Each later step of either side (``step_taken``), a follow-up repor
 package to the other node the same way.
 
 **Receiving.** The handlers registered at the bottom (``opentrm.exchange.handlers``) run after
-the inbox stored a package. A referral or request becomes an incoming ``Referral`` (status
-"sent") of the sending organisation (the directory's, or an inactive placeholder created for
+the inbox stored a package. A referral or request (read by ``exchange_incoming``) becomes an
+incoming ``Referral`` (status "sent", stored by ``receiving.referral_receive`` like a file
+import) of the sending organisation (the directory's, or an inactive placeholder created for
 it) to this node's focal point, its template snapshot stored as sent; accepting it opens a local
 case (``accepting``). Status updates and follow-ups are applied to the referral they name with
 the node's service user (``system_actor``); a consent withdrawal narrows the referral's shared
 groups at once and is acknowledged with a status update. Every package handled is audited
 ``EXCHANGE_PROCESSED`` with its message id; one that cannot be applied is marked processed with
-an error code (never retried, never half-applied).
+an error code (never retried, never half-applied). A handler that fails unexpectedly is tried
+again by the exchange worker (``opentrm.exchange.services.processing``).
 
 Packages name a referral by its reference on the node that created it (``reference``; the
 other node's own reference travels as ``receiver_reference``). On the creating node a
@@ -27,29 +29,25 @@ this peer sent it.
 """
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.models import User
-from opentrm.accounts.policy import Actor, FieldGroup
+from opentrm.accounts.policy import Actor
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.models import AgeBand, ConsentPurpose, ConsentRecord, Sex
 from opentrm.core.concurrency import save_if_unchanged
-from opentrm.directory.models import Country, Organisation, OrganisationType
 from opentrm.exchange import fieldnames, handlers, outbox
 from opentrm.exchange.models import (
     InboxMessage,
     MessageType,
     OutboxMessage,
     Peer,
-    PeerStatus,
 )
 from opentrm.referrals import states
 from opentrm.referrals.models import (
@@ -59,90 +57,38 @@ from opentrm.referrals.models import (
     ReferralEvent,
     ReferralKind,
     ReferralStatus,
-    Routing,
     TemplateInstance,
-    Urgency,
 )
-from opentrm.referrals.services import core, routing
+from opentrm.referrals.services import receiving
+from opentrm.referrals.services.exchange_incoming import (
+    SYSTEM_USERNAME,
+    RefusedError,
+    incoming_from,
+    node_country,
+    system_actor,
+)
+from opentrm.referrals.services.exchange_incoming import text_of as _text
+from opentrm.referrals.services.exchange_packages import (
+    FIRST_TYPES,
+    REQUEST_CODES,
+    active_peer,
+    consent_ref,
+    referral_body,
+    referral_sent,
+    request_body,
+)
+from opentrm.referrals.services.exchange_packages import iso_utc as _iso
+from opentrm.referrals.services.exchange_packages import template_of as _instance
 from opentrm.referrals.services.transitions import referral_transition
 from opentrm.referrals.states import Side
 
 logger = logging.getLogger("opentrm.exchange")
 
 S = ReferralStatus
-SYSTEM_USERNAME = "opentrm-exchange"
-FIRST_TYPES = (MessageType.REFERRAL, MessageType.REQUEST)
 # Referrals whose receiver still reads what was shared (a withdrawal must reach them).
 NOT_READ = frozenset({S.DRAFT, S.DECLINED, S.WITHDRAWN, S.FORWARDED})
 CONSENT_APPLIED = "consent_withdrawal_applied"
-# The fields of a request (services.requests.FIELDS) in package naming: under §1.1.
-REQUEST_CODES: dict[str, str] = {
-    "names": "s1_1.name",
-    "date_of_birth": "s1_1.date_of_birth",
-    "place_of_birth": "s1_1.place_of_birth",
-    "citizenships": "s1_1.citizenship",
-    "documents": "s1_1.travel_document_comments",
-    "address": "s1_1.address",
-    "residence_country": "s1_1.residence_country",
-}
-_REQUEST_FIELDS = {code: name for name, code in REQUEST_CODES.items()}
-
-
-class RefusedError(Exception):
-    """A package that cannot be applied; ``code`` is short and holds no personal data."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
-
-
-# --- who applies what arrives -------------------------------------------------------------------
-
-
-def system_actor() -> Actor:
-    """The node's own service user, for changes a peer's package makes. It cannot log in and
-    has no membership: it passes no permission check, so only this module's apply functions
-    (which check the package instead) act with it."""
-    user, created = User.objects.get_or_create(
-        username=SYSTEM_USERNAME,
-        defaults={"first_name": "OpenTRM", "last_name": "exchange", "is_active": False},
-    )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return Actor(user=user, membership=None)
-
-
 # --- small helpers ----------------------------------------------------------------------------
-
-
-def active_peer(country_code: str) -> Peer | None:
-    return (
-        Peer.objects.filter(country_code=country_code, status=PeerStatus.ACTIVE)
-        .order_by("pk")
-        .first()
-    )
-
-
-def consent_ref(consent: ConsentRecord | None) -> str | None:
-    """``CR-<id>-<date decided>``: which record the gate relied on, never its text."""
-    if consent is None:
-        return None
-    return f"CR-{consent.pk}-{consent.decided_on.isoformat()}"
-
-
-def _iso(moment: datetime | None = None) -> str:
-    return (moment or timezone.now()).astimezone(UTC).isoformat(timespec="seconds")
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return str(value.get("text") or "")
-    return str(value or "")
-
-
-def _instance(referral: Referral) -> TemplateInstance | None:
-    return TemplateInstance.objects.filter(referral=referral).first()
 
 
 def remote_of(referral: Referral) -> dict[str, Any] | None:
@@ -153,7 +99,7 @@ def remote_of(referral: Referral) -> dict[str, Any] | None:
 
 
 def is_incoming(referral: Referral) -> bool:
-    return referral.delivery == Delivery.NODE_EXCHANGE and remote_of(referral) is not None
+    return referral.delivery == Delivery.NODE_EXCHANGE and bool(referral.origin_node)
 
 
 def _link(referral: Referral) -> tuple[Peer, str, str] | None:
@@ -168,13 +114,12 @@ def _link(referral: Referral) -> tuple[Peer, str, str] | None:
     )
     if first is not None:
         return first.peer, referral.reference, ""
-    remote = remote_of(referral)
-    if remote is None:
+    if not referral.origin_node:
         return None
-    peer = Peer.objects.filter(node_id=remote.get("node_id")).first()
+    peer = Peer.objects.filter(node_id=referral.origin_node).first()
     if peer is None:
         return None
-    return peer, str(remote["reference"]), referral.reference
+    return peer, referral.origin_reference, referral.reference
 
 
 def _find(peer: Peer, reference: str) -> Referral | None:
@@ -191,113 +136,19 @@ def _find(peer: Peer, reference: str) -> Referral | None:
         and OutboxMessage.objects.filter(referral_id=own, peer=peer, type__in=FIRST_TYPES).exists()
     ):
         found = own
-    for type_, key in ((MessageType.REFERRAL, "referral"), (MessageType.REQUEST, "request")):
-        if found is not None:
-            break
+    if found is None:
         found = (
-            InboxMessage.objects.filter(
-                peer=peer,
-                type=type_,
-                referral_id__isnull=False,
-                **{f"body__{key}__reference": reference},
+            Referral.objects.filter(
+                delivery=Delivery.NODE_EXCHANGE,
+                origin_node=peer.node_id,
+                origin_reference=reference,
             )
-            .order_by("pk")
-            .values_list("referral_id", flat=True)
+            .values_list("pk", flat=True)
             .first()
         )
     if found is None:
         return None
     return Referral.objects.select_for_update().filter(pk=found).first()
-
-
-# --- sending ------------------------------------------------------------------------------------
-
-
-def referral_sent(actor: Actor, referral: Referral) -> OutboxMessage | None:
-    """Call inside the sending transaction, after the referral was sent. Towards a country
-    with an active peer: delivery becomes node-to-node and the package is queued."""
-    if referral.kind == ReferralKind.NATIONAL:
-        return None
-    peer = active_peer(referral.receiver_country)
-    if peer is None:
-        return None
-    Referral.objects.filter(pk=referral.pk).update(delivery=Delivery.NODE_EXCHANGE)
-    referral.delivery = Delivery.NODE_EXCHANGE
-    if referral.kind == ReferralKind.TRANSNATIONAL:
-        type_, body = MessageType.REFERRAL, referral_body(referral)
-    else:
-        type_, body = MessageType.REQUEST, request_body(referral)
-    return outbox.enqueue(peer=peer, type=type_, body=body, referral_id=referral.pk, actor=actor)
-
-
-def _head(referral: Referral) -> dict[str, Any]:
-    sender = referral.sender_organisation
-    return {
-        "reference": referral.reference,
-        "kind": referral.kind,
-        "urgency": referral.urgency,
-        "sender_organisation": sender.name,
-        "sender_country": sender.country.code,
-        "receiver_organisation": referral.receiver_organisation.name,
-        "receiver_country": referral.receiver_country,
-        "consent_ref": consent_ref(referral.consent),
-        "agreement_id": str(referral.agreement_id) if referral.agreement_id else None,
-        "shared_groups": sorted(set(referral.shared_groups or [])),
-    }
-
-
-def referral_body(referral: Referral) -> dict[str, Any]:
-    """The ``referral`` package: the snapshot the receiver's page shows, nothing withheld."""
-    instance = _instance(referral)
-    assert instance is not None
-    data = instance.data or {}
-    sent = data.get("sent") or {}
-    head = _head(referral)
-    profile: dict[str, Any] | None = None
-    if instance.profile_country:
-        profile = {
-            "country": instance.profile_country,
-            "version": instance.profile_version,
-            "added": list(data.get("fields") or []),
-            "disabled": list(data.get("disabled") or []),
-        }
-    head.update(
-        {
-            "template_profile": profile,
-            "template_version": instance.template_version,
-            "language": instance.sender_language,
-        }
-    )
-    return {
-        "referral": head,
-        "sections": fieldnames.to_sections(sent.get("values") or {}),
-        "withheld": sorted(set(fieldnames.withheld_names(list(sent.get("withheld") or [])))),
-    }
-
-
-def request_body(referral: Referral) -> dict[str, Any]:
-    """The ``request`` package: the kind's fields of the person in the shared groups only."""
-    from opentrm.referrals.services.requests import effective_groups, shared_values
-
-    head = _head(referral)
-    for key, value in (
-        ("measure_code", referral.measure_code),
-        ("service_type", referral.service_type),
-        ("document_type", referral.document_type),
-    ):
-        if value:
-            head[key] = value
-    head["needs"] = [str(need) for need in referral.needs or []]
-    if referral.reason:
-        head["reason"] = referral.reason
-    if referral.answer_due_at:
-        head["answer_due_at"] = _iso(referral.answer_due_at)
-    values = {
-        REQUEST_CODES[item.code]: item.value
-        for item in shared_values(referral, effective_groups(referral))
-        if item.value and item.code in REQUEST_CODES
-    }
-    return {"request": head, "sections": fieldnames.to_sections(values)}
 
 
 def step_taken(actor: Actor, referral: Referral, *, note: str = "") -> OutboxMessage | None:
@@ -498,205 +349,22 @@ def _handle(apply: Callable[[InboxMessage], None]) -> Callable[[InboxMessage], N
     return handler
 
 
-def _node_country() -> str:
-    return str(settings.OPENTRM_NODE_COUNTRY or "").upper()
-
-
-def _addressed(name: str, country_code: str) -> Organisation:
-    """The organisation of this node the package is for: the named one when it is this
-    country's focal point or child authority, else the national focal point."""
-    from opentrm.referrals.services.importing import find_organisation
-
-    named = find_organisation(name, country_code)
-    points = [routing.focal_point(country_code, child=True), routing.focal_point(country_code)]
-    for point in points:
-        if point is not None and named is not None and point.pk == named.pk:
-            return point
-    if points[1] is None:
-        raise RefusedError("no_focal_point")
-    return points[1]
-
-
-def _sender_organisation(name: str, country_code: str, peer: Peer) -> Organisation:
-    """The directory's organisation of that name and country; if there is none, an inactive
-    placeholder (nothing can be sent to it on this node) marked as made by the exchange."""
-    from opentrm.referrals.services.importing import find_organisation
-
-    found = find_organisation(name, country_code)
-    if found is not None:
-        return found
-    country, _created = Country.objects.get_or_create(code=country_code)
-    return Organisation.objects.create(
-        country=country,
-        name=name.strip()[:300],
-        type=OrganisationType.OTHER,
-        is_active=False,
-        notes=_("Created from the node exchange (peer %(node)s); complete or merge it.")
-        % {"node": peer.node_id},
-    )
-
-
-def _person_preview(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The minimal offer the package allows: age band, sex, languages (labels as text)."""
-    band, sex = str(values.get("s1_1.age") or ""), str(values.get("s1_1.sex") or "")
-    return {
-        "age_band": str(AgeBand(band).label) if band in AgeBand.values else "",
-        "sex": str(Sex(sex).label) if sex in Sex.values else "",
-        "languages": [str(code) for code in values.get("s1_1.languages") or []],
-    }
-
-
-def _template_values(
-    version: int, profile: Mapping[str, Any] | None, values: Mapping[str, Any], groups: set[str]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(definition data, values) of the snapshot: known fields in the shared groups only."""
-    from opentrm.referrals.template import loader
-
-    added = list((profile or {}).get("added") or [])
-    disabled = list((profile or {}).get("disabled") or [])
-    try:
-        definition = loader.definition(version, added=added, disabled=disabled)
-    except (KeyError, ValueError) as error:
-        raise RefusedError("unknown_template") from error
-    kept = {
-        code: value
-        for code, value in values.items()
-        if (item := definition.field(code)) is not None
-        and (item.group is None or item.group in groups)
-    }
-    return {"fields": added, "disabled": disabled}, kept
-
-
 def _apply_first(message: InboxMessage) -> None:
     """A referral or request from the peer: a new referral in this node's focal point's inbox."""
-    from opentrm.referrals.services.timelines import due_dates
-    from opentrm.referrals.services.transnational import country_language
-
     peer = message.peer
-    key = "referral" if message.type == MessageType.REFERRAL else "request"
-    head: dict[str, Any] = message.body[key]
-    country = _node_country()
+    head: dict[str, Any] = message.body[
+        "referral" if message.type == MessageType.REFERRAL else "request"
+    ]
+    country = node_country()
     if head["receiver_country"] != country or head["sender_country"] != peer.country_code:
         raise RefusedError("wrong_country")
     if _find(peer, head["reference"]) is not None:
         raise RefusedError("duplicate_reference")
-    receiver = _addressed(head["receiver_organisation"], country)
-    sender = _sender_organisation(head["sender_organisation"], head["sender_country"], peer)
-    system = system_actor()
-    known = {g.value for g in FieldGroup}
-    groups = {g for g in head.get("shared_groups") or [] if g in known}
-    values = fieldnames.from_sections(message.body.get("sections") or {})
-    now = timezone.now()
-    kind = head["kind"]
-    acknowledge_by, answer_by = due_dates(kind=kind, receiver_country=country, sent_at=now)
-    referral = Referral.objects.create(
-        reference=core.next_reference(country),
-        kind=kind,
-        sender_organisation=sender,
-        receiver_country=country,
-        receiver_organisation=receiver,
-        routing=Routing.FOCAL_POINT,
-        delivery=Delivery.NODE_EXCHANGE,
-        measure_code=str(head.get("measure_code") or ""),
-        service_type=str(head.get("service_type") or ""),
-        document_type=str(head.get("document_type") or ""),
-        needs=list(head.get("needs") or []),
-        reason=_text(head.get("reason")),
-        urgency=head.get("urgency") or Urgency.ROUTINE,
-        status=S.SENT,
-        shared_groups=sorted(groups),
-        sent_at=message.issued_at,
-        acknowledge_due_at=acknowledge_by,
-        answer_due_at=answer_by,
-        updated_by=system.user,
-    )
-    remote = {"node_id": peer.node_id, "reference": head["reference"], "public_id": None}
-    data: dict[str, Any] = {"remote": remote}
-    request_data: dict[str, dict[str, str]] = {}
-    if key == "request":
-        from opentrm.referrals.services.requests import FIELDS
-
-        for code, value in values.items():
-            field = FIELDS.get(_REQUEST_FIELDS.get(code, ""))
-            if field is not None and field.group.value in groups:
-                request_data[field.code] = {
-                    "label": str(field.label),
-                    "group": field.group.value,
-                    "value": _text(value) if not isinstance(value, list) else ", ".join(value),
-                }
-        version, profile_country, profile_version = 1, "", 0
-    else:
-        profile = head.get("template_profile")
-        version = int(head.get("template_version") or 1)
-        definition_data, kept = _template_values(version, profile, values, groups)
-        data.update(definition_data)
-        data["origin"] = {}
-        data["sent"] = {
-            "values": kept,
-            "withheld": sorted(fieldnames.withheld_codes(list(message.body.get("withheld") or []))),
-            "groups": sorted(groups),
-            "at": message.issued_at.isoformat(),
-        }
-        profile_country = str((profile or {}).get("country") or "")
-        profile_version = int((profile or {}).get("version") or 0)
-        values = kept
-    # The shape of a referral received from outside this node, so the referral page shows
-    # the preview (age band, sex, languages) before a case exists here.
-    data["imported"] = {
-        "reference": head["reference"],
-        "node": peer.node_id,
-        "via": "node_exchange",
-        "message_id": str(message.message_id),
-        "exported_at": None,
-        "sent_at": message.issued_at.isoformat(),
-        "status": S.SENT.value,
-        "sender": {"organisation": head["sender_organisation"], "country": head["sender_country"]},
-        "receiver": {
-            "organisation": head["receiver_organisation"],
-            "country": head["receiver_country"],
-        },
-        "person": _person_preview(values) if "identity" in groups else {},
-        "data": request_data,
-        "unknown": [],
-        "imported_at": now.isoformat(),
-    }
-    TemplateInstance.objects.create(
-        referral=referral,
-        template_version=version,
-        profile_country=profile_country,
-        profile_version=profile_version,
-        data=data,
-        sender_language=str(head.get("language") or country_language(head["sender_country"])),
-        receiver_language=country_language(country),
-        updated_by=system.user,
-    )
-    ReferralEvent.objects.create(
-        referral=referral,
-        status=S.SENT,
-        at=now,
-        by=system.user,
-        organisation=sender,
-        note=(
-            _("Received from node %(node)s as %(reference)s")
-            % {"node": peer.node_id, "reference": head["reference"]}
-        )[:300],
-    )
-    record_event(
-        event_type=EventType.REFERRAL_CREATED,
-        actor=system,
-        target=referral,
-        detail={
-            "referral": referral.reference,
-            "kind": kind,
-            "exchange": True,
-            "message_id": str(message.message_id),
-            "source_reference": head["reference"],
-            "sender_id": sender.pk,
-            "receiver_id": receiver.pk,
-            "groups": sorted(groups),
-            "fields": sorted(values) if key == "referral" else sorted(request_data),
-        },
-    )
+    incoming = incoming_from(message, head, country)
+    try:
+        referral = receiving.referral_receive(actor=system_actor(), incoming=incoming)
+    except receiving.AlreadyReceivedError as error:
+        raise RefusedError("duplicate_reference") from error
     _processed(message, referral, "created", reference=referral.reference)
 
 
@@ -855,27 +523,20 @@ def register_handlers() -> None:
     handlers.register(MessageType.CONSENT_WITHDRAWAL)(receive_consent_withdrawal)
 
 
-def process_pending(types: Iterable[str] = ()) -> int:
-    """Hand stored, unprocessed packages to their handlers again (e.g. after a handler
-    failed); how many were tried."""
-    pending = InboxMessage.objects.filter(processed_at__isnull=True).select_related("peer")
-    if types:
-        pending = pending.filter(type__in=list(types))
-    count = 0
-    for message in pending.order_by("created_at", "id"):
-        handlers.dispatch(message)
-        count += 1
-    return count
-
-
 __all__ = [
+    "REQUEST_CODES",
+    "SYSTEM_USERNAME",
+    "RefusedError",
     "accepting",
+    "active_peer",
+    "consent_ref",
     "consent_withdrawn",
     "follow_up_added",
     "is_incoming",
-    "process_pending",
+    "referral_body",
     "referral_sent",
     "register_handlers",
+    "request_body",
     "step_taken",
     "system_actor",
 ]

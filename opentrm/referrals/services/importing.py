@@ -22,256 +22,44 @@ the shape the template section reads.
 
 import hashlib
 import json
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from functools import cache
-from importlib import resources
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError as SchemaError
 
 from opentrm.accounts.policy import Action, Actor, FieldGroup, require
-from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
 from opentrm.directory import reference as directory_reference
 from opentrm.directory.models import Organisation
+from opentrm.directory.selectors import organisation_by_name, same_name
 from opentrm.referrals.models import (
     Delivery,
     Referral,
-    ReferralEvent,
     ReferralKind,
-    ReferralStatus,
     Routing,
     TemplateInstance,
     Urgency,
 )
-from opentrm.referrals.services import core, routing
+from opentrm.referrals.services import routing
 from opentrm.referrals.services.export import FORMAT, FORMAT_VERSION
+from opentrm.referrals.services.import_file import (
+    MAX_BYTES,
+    MAX_PROBLEMS,
+    Problems,
+    decode,
+    schema,
+    schema_problems,
+)
+from opentrm.referrals.services.receiving import AlreadyReceivedError, Incoming, referral_receive
 from opentrm.referrals.services.requests import FIELDS, RequestedDocument
-from opentrm.referrals.services.timelines import due_dates
 from opentrm.referrals.template import loader
 
-MAX_BYTES = 2 * 1024 * 1024
-MAX_PROBLEMS = 10
-SCHEMA_NAME = "referral-export-v1.schema.json"
 CLOCK_SKEW = timedelta(minutes=10)
-FILE = "file"  # the key of problems with the file as a whole
-_KEY_MAX = 40
-
-
-# --- problems --------------------------------------------------------------------------------
-
-
-def pointer(path: Iterable[Any]) -> str:
-    """The JSON pointer (RFC 6901) of a place in the file."""
-    parts = [str(part).replace("~", "~0").replace("/", "~1") for part in path]
-    return "/" + "/".join(parts) if parts else ""
-
-
-class Problems:
-    """What is wrong with a file, by place; at most MAX_PROBLEMS."""
-
-    def __init__(self) -> None:
-        self.items: list[tuple[str, str]] = []
-
-    def add(self, where: str, message: str) -> None:
-        if len(self.items) < MAX_PROBLEMS:
-            self.items.append((where, message))
-
-    def __bool__(self) -> bool:
-        return bool(self.items)
-
-    @property
-    def full(self) -> bool:
-        return len(self.items) >= MAX_PROBLEMS
-
-    def error(self) -> ValidationError:
-        """Keyed by JSON pointer (``file`` for the file as a whole); each message names it."""
-        found: dict[str, list[str]] = {}
-        for where, message in self.items:
-            key = where or FILE
-            text = f"{where}: {message}" if where else message
-            found.setdefault(key, []).append(text)
-        return ValidationError(found)
-
-
-def _refuse(message: str) -> ValidationError:
-    return ValidationError({FILE: [message]})
-
-
-# --- reading the file ------------------------------------------------------------------------
-
-
-class _DuplicateKeyError(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in found:
-            raise _DuplicateKeyError(key)
-        found[key] = value
-    return found
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(name)
-
-
-def decode(raw: bytes) -> Any:
-    """The parsed JSON of an uploaded file; ValidationError (key ``file``) when it is too large,
-    empty, not UTF-8 or not JSON."""
-    if len(raw) > MAX_BYTES:
-        raise _refuse(_("The file is larger than 2 MiB."))
-    if not raw.strip():
-        raise _refuse(_("The file is empty."))
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise _refuse(
-            _("The file is not UTF-8 text (invalid byte at position %(position)d).")
-            % {"position": error.start}
-        ) from None
-    try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
-    except json.JSONDecodeError as error:
-        raise _refuse(
-            _("The file is not valid JSON: line %(line)d, column %(column)d.")
-            % {"line": error.lineno, "column": error.colno}
-        ) from None
-    except _DuplicateKeyError as error:
-        raise _refuse(
-            _("The file is not valid JSON: the key “%(key)s” appears twice in one object.")
-            % {"key": error.key[:_KEY_MAX]}
-        ) from None
-    except ValueError:
-        raise _refuse(_("The file is not valid JSON: NaN and Infinity are not numbers.")) from None
-
-
-@cache
-def schema() -> dict[str, Any]:
-    path = resources.files("opentrm.referrals.schemas") / SCHEMA_NAME
-    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return loaded
-
-
-@cache
-def _validator() -> Draft202012Validator:
-    Draft202012Validator.check_schema(schema())
-    return Draft202012Validator(schema())
-
-
-_PATTERN_HINTS = {
-    "^[A-Z]{2}$": "country",
-    "^([A-Z]{2})?$": "country",
-}
-
-
-def _type_names(expected: Any) -> str:
-    names = {
-        "string": _("a text"),
-        "integer": _("a whole number"),
-        "number": _("a number"),
-        "object": _("an object"),
-        "array": _("a list"),
-        "boolean": _("true or false"),
-        "null": _("null"),
-    }
-    wanted = expected if isinstance(expected, list) else [expected]
-    return _(" or ").join(names.get(str(name), str(name)) for name in wanted)
-
-
-def _schema_message(error: SchemaError) -> str:
-    """What is wrong, in words, never repeating the value (it may be personal data)."""
-    kind = error.validator
-    expected: Any = error.validator_value
-    instance = error.instance
-    if kind == "required":
-        missing = [name for name in expected if isinstance(instance, dict) and name not in instance]
-        return _("the property “%(name)s” is missing.") % {"name": ", ".join(missing)}
-    if kind == "additionalProperties":
-        known = set((error.schema or {}).get("properties", {}))
-        extra = sorted(str(k)[:_KEY_MAX] for k in instance if k not in known)
-        return _("unexpected property “%(name)s”.") % {"name": ", ".join(extra)}
-    if kind == "type":
-        return _("expected %(type)s.") % {"type": _type_names(expected)}
-    if kind == "const":
-        return _("must be %(value)s.") % {"value": json.dumps(expected)}
-    if kind == "enum":
-        return _("must be one of: %(values)s.") % {
-            "values": ", ".join(json.dumps(value) for value in expected)
-        }
-    if kind == "pattern":
-        if _PATTERN_HINTS.get(str(expected)) == "country":
-            return _("expected a country code of two capital letters (ISO 3166-1 alpha-2).")
-        if "[0-9]{4}-" in str(expected):
-            return _("expected a date (YYYY-MM-DD) or a date and time (ISO 8601).")
-        return _("does not have the expected form.")
-    if kind == "minLength":
-        return _("must not be empty.")
-    if kind == "maxLength":
-        return _("at most %(max)d characters.") % {"max": expected}
-    if kind in ("maxItems", "maxProperties"):
-        return _("at most %(max)d entries.") % {"max": expected}
-    if kind == "uniqueItems":
-        return _("an entry appears twice.")
-    if kind == "minimum":
-        return _("must be at least %(min)s.") % {"min": expected}
-    if kind == "propertyNames":
-        bad = next(
-            (str(sub.instance)[:_KEY_MAX] for sub in error.context or [] if sub.instance),
-            "",
-        )
-        return _("the key “%(key)s” is not a field code (lower-case letters, digits, _).") % {
-            "key": bad
-        }
-    return _("is not valid.")
-
-
-def schema_problems(document: Any) -> Problems:
-    problems = Problems()
-    errors = sorted(
-        _validator().iter_errors(document),
-        key=lambda e: ([str(part) for part in e.absolute_path], str(e.validator)),
-    )
-    for error in errors[:MAX_PROBLEMS]:
-        problems.add(pointer(error.absolute_path), _schema_message(error))
-    return problems
 
 
 # --- the meaning -----------------------------------------------------------------------------
-
-
-def _normal(name: str) -> str:
-    return re.sub(r"\s+", " ", name).strip().casefold()
-
-
-def find_organisation(name: str, country_code: str) -> Organisation | None:
-    """The directory's organisation of that name (case and spacing aside) in that country."""
-    wanted = _normal(name)
-    candidates = Organisation.objects.filter(
-        country__code=country_code, name__iexact=name.strip()
-    ).select_related("country")
-    found = next((o for o in candidates if _normal(o.name) == wanted), None)
-    if found is not None:
-        return found
-    # spacing differs: compare in Python among the country's organisations of similar names
-    first = wanted.split(" ")[0] if wanted else ""
-    for organisation in Organisation.objects.filter(
-        country__code=country_code, name__icontains=first
-    ).select_related("country")[:200]:
-        if _normal(organisation.name) == wanted:
-            return organisation
-    return None
 
 
 def _moment(raw: Any) -> datetime | None:
@@ -283,15 +71,65 @@ def _moment(raw: Any) -> datetime | None:
     return moment
 
 
-def _receivers(importer: Organisation) -> dict[str, Organisation]:
+def _receivers(importer: Organisation) -> list[Organisation]:
     """Whom a file may name as its receiver: the importing organisation, or its country's
     national focal point (or single child authority)."""
-    found = {_normal(importer.name): importer}
+    found = [importer]
     for child in (False, True):
         point = routing.focal_point(importer.country.code, child=child)
         if point is not None:
-            found.setdefault(_normal(point.name), point)
+            found.append(point)
     return found
+
+
+def _check_sender(
+    document: Mapping[str, Any], importer: Organisation, problems: Problems
+) -> Organisation | None:
+    """The sending organisation the file names, found in the directory."""
+    sender_name, sender_country = document["sender"]["organisation"], document["sender"]["country"]
+    sender = organisation_by_name(name=sender_name, country_code=sender_country)
+    if sender is None:
+        problems.add(
+            "/sender/organisation",
+            _(
+                "“%(name)s” (%(country)s) is not in the directory. Ask your national coordinator "
+                "to add the organisation, then import the file again."
+            )
+            % {"name": sender_name[:200], "country": sender_country},
+        )
+    elif not sender.is_active:
+        problems.add("/sender/organisation", _("the organisation is no longer active."))
+    elif sender.pk == importer.pk:
+        problems.add("/sender/organisation", _("your own organisation sent this referral."))
+    return sender
+
+
+def _check_receiver(
+    document: Mapping[str, Any], importer: Organisation, problems: Problems
+) -> None:
+    receiver = document["receiver"]
+    if receiver["country"] != importer.country.code:
+        problems.add(
+            "/receiver/country",
+            _("the file is addressed to %(country)s, not to your country.")
+            % {"country": receiver["country"]},
+        )
+    elif not any(same_name(receiver["organisation"], o.name) for o in _receivers(importer)):
+        problems.add(
+            "/receiver/organisation",
+            _(
+                "the file is addressed to another organisation: only your organisation or your "
+                "country's national focal point may be named."
+            ),
+        )
+
+
+def _imported_already(problems: Problems, earlier: Referral) -> None:
+    problems.add(
+        "/reference",
+        _("this referral was imported already, as %(reference)s.")
+        % {"reference": earlier.reference},
+    )
 
 
 def _check_dates(document: Mapping[str, Any], problems: Problems) -> dict[str, datetime | None]:
@@ -472,9 +310,10 @@ def _check_template(
 def already_imported(sender: Organisation, receiver: Organisation, source: str) -> Referral | None:
     return (
         Referral.objects.filter(
+            delivery=Delivery.ON_NODE,
             sender_organisation=sender,
             receiver_organisation=receiver,
-            template__data__imported__reference=source,
+            origin_reference=source,
         )
         .order_by("pk")
         .first()
@@ -494,36 +333,8 @@ def referral_import(*, actor: Actor, raw: bytes) -> Referral:
     problems = schema_problems(document)
     if problems:
         raise problems.error()
-    sender_name, sender_country = document["sender"]["organisation"], document["sender"]["country"]
-    sender = find_organisation(sender_name, sender_country)
-    if sender is None:
-        problems.add(
-            "/sender/organisation",
-            _(
-                "“%(name)s” (%(country)s) is not in the directory. Ask your national coordinator "
-                "to add the organisation, then import the file again."
-            )
-            % {"name": sender_name[:200], "country": sender_country},
-        )
-    elif not sender.is_active:
-        problems.add("/sender/organisation", _("the organisation is no longer active."))
-    elif sender.pk == importer.pk:
-        problems.add("/sender/organisation", _("your own organisation sent this referral."))
-    receiver = document["receiver"]
-    if receiver["country"] != importer.country.code:
-        problems.add(
-            "/receiver/country",
-            _("the file is addressed to %(country)s, not to your country.")
-            % {"country": receiver["country"]},
-        )
-    elif _normal(receiver["organisation"]) not in _receivers(importer):
-        problems.add(
-            "/receiver/organisation",
-            _(
-                "the file is addressed to another organisation: only your organisation or your "
-                "country's national focal point may be named."
-            ),
-        )
+    sender = _check_sender(document, importer, problems)
+    _check_receiver(document, importer, problems)
     moments = _check_dates(document, problems)
     _check_kind(document, problems)
     _check_person(document, problems)
@@ -531,7 +342,7 @@ def referral_import(*, actor: Actor, raw: bytes) -> Referral:
     data, unknown = _check_data(document, groups, problems)
     from opentrm.referrals.services.transnational import country_language
 
-    sender_language = country_language(sender_country)
+    sender_language = country_language(document["sender"]["country"])
     template: dict[str, Any] = {}
     if document.get("template") is not None and not problems.full:
         lang = str(document["template"].get("language") or sender_language)
@@ -539,27 +350,48 @@ def referral_import(*, actor: Actor, raw: bytes) -> Referral:
     if sender is not None and not problems:
         earlier = already_imported(sender, importer, document["reference"])
         if earlier is not None:
-            problems.add(
-                "/reference",
-                _("this referral was imported already, as %(reference)s.")
-                % {"reference": earlier.reference},
-            )
+            _imported_already(problems, earlier)
     if problems:
         raise problems.error()
     assert sender is not None
-    return _store(
-        actor=actor,
-        importer=importer,
-        sender=sender,
-        document=document,
-        moments=moments,
-        groups=groups,
-        data=data,
-        unknown=unknown,
-        template=template,
-        sha256=hashlib.sha256(raw).hexdigest(),
-        sender_language=sender_language,
-    )
+    try:
+        return _store(
+            actor=actor,
+            importer=importer,
+            sender=sender,
+            document=document,
+            moments=moments,
+            groups=groups,
+            data=data,
+            unknown=unknown,
+            template=template,
+            sha256=hashlib.sha256(raw).hexdigest(),
+            sender_language=sender_language,
+        )
+    except AlreadyReceivedError as again:  # a concurrent import of the same file won
+        _imported_already(problems, again.existing)
+        raise problems.error() from None
+
+
+def _imported_data(
+    template: Mapping[str, Any],
+    *,
+    groups: frozenset[str],
+    sent_at: datetime,
+    imported: dict[str, Any],
+) -> dict[str, Any]:
+    """The template instance's data: what the file said, and the template as a sent snapshot."""
+    instance_data: dict[str, Any] = {"imported": imported}
+    if template:
+        instance_data["fields"] = template["fields"]
+        instance_data["disabled"] = template["disabled"]
+        instance_data["sent"] = {
+            "values": template["values"],
+            "withheld": template["withheld"],
+            "groups": sorted(groups),
+            "at": sent_at.isoformat(),
+        }
+    return instance_data
 
 
 @transaction.atomic
@@ -577,8 +409,6 @@ def _store(
     sha256: str,
     sender_language: str,
 ) -> Referral:
-    from opentrm.referrals.services.transnational import country_language
-
     now = timezone.now()
     kind = document["kind"]
     urgency = document.get("urgency") or Urgency.ROUTINE
@@ -588,86 +418,50 @@ def _store(
     default_routing = (
         Routing.FOCAL_POINT if point is not None and point.pk == importer.pk else Routing.DIRECT
     )
-    acknowledge_by, answer_by = due_dates(
-        kind=kind, receiver_country=importer.country.code, sent_at=now
-    )
-    # The time limits of the importing country count from the moment the file arrives here.
-    referral = Referral.objects.create(
-        reference=core.next_reference(importer.country.code),
+    imported = {
+        "reference": document["reference"],
+        "node": document.get("node") or "",
+        "exported_at": document.get("exported_at"),
+        "sent_at": document.get("sent_at"),
+        "status": document.get("status"),
+        "sender": dict(document["sender"]),
+        "receiver": dict(document["receiver"]),
+        "person": dict(document.get("person") or {}),
+        "data": data,
+        "unknown": unknown,
+        "json_sha256": sha256,
+        "imported_at": now.isoformat(),
+    }
+    incoming = Incoming(
         kind=kind,
-        case=None,
-        sender_organisation=sender,
-        receiver_country=importer.country.code,
-        receiver_organisation=importer,
-        routing=document.get("routing") or default_routing,
+        sender=sender,
+        receiver=importer,
+        origin_node=str(document.get("node") or "")[:200],
+        origin_reference=document["reference"],
         delivery=Delivery.ON_NODE,
+        routing=document.get("routing") or default_routing,
+        urgency=urgency,
+        sent_at=moments.get("sent_at") or moments.get("exported_at") or now,
+        shared_groups=sorted(groups),
+        data=_imported_data(
+            template,
+            groups=groups,
+            sent_at=moments.get("sent_at") or now,
+            imported=imported,
+        ),
+        sender_language=sender_language,
+        event_organisation=importer,
+        note=_("Imported from a file received from outside OpenTRM."),
         measure_code=document.get("measure") or "",
         service_type=document.get("service") or "",
         document_type=document.get("document_type") or "",
         needs=list(document.get("needs") or []),
         reason=document.get("reason") or "",
-        urgency=urgency,
-        status=ReferralStatus.SENT,
-        shared_groups=sorted(groups),
-        sent_at=moments.get("sent_at") or moments.get("exported_at") or now,
-        acknowledge_due_at=acknowledge_by,
-        answer_due_at=answer_by,
-        updated_by=actor.user,
-    )
-    instance_data: dict[str, Any] = {
-        "imported": {
-            "reference": document["reference"],
-            "node": document.get("node") or "",
-            "exported_at": document.get("exported_at"),
-            "sent_at": document.get("sent_at"),
-            "status": document.get("status"),
-            "sender": dict(document["sender"]),
-            "receiver": dict(document["receiver"]),
-            "person": dict(document.get("person") or {}),
-            "data": data,
-            "unknown": unknown,
-            "json_sha256": sha256,
-            "imported_at": now.isoformat(),
-        }
-    }
-    if template:
-        instance_data["fields"] = template["fields"]
-        instance_data["disabled"] = template["disabled"]
-        instance_data["sent"] = {
-            "values": template["values"],
-            "withheld": template["withheld"],
-            "groups": sorted(groups),
-            "at": (moments.get("sent_at") or now).isoformat(),
-        }
-    TemplateInstance.objects.create(
-        referral=referral,
         template_version=template.get("version", loader.CURRENT_VERSION),
         profile_country=template.get("profile_country", ""),
         profile_version=template.get("profile_version", 0),
-        data=instance_data,
-        sender_language=sender_language,
-        receiver_language=country_language(importer.country.code),
-        updated_by=actor.user,
-    )
-    ReferralEvent.objects.create(
-        referral=referral,
-        status=ReferralStatus.SENT,
-        at=now,
-        by=actor.user,
-        organisation=importer,
-        note=_("Imported from a file received from outside OpenTRM.")[:300],
-    )
-    record_event(
-        event_type=EventType.REFERRAL_CREATED,
-        actor=actor,
-        target=referral,
-        detail={
+        audit={
             "imported": True,
-            "referral": referral.reference,
-            "kind": kind,
-            "source_reference": document["reference"],
-            "sender_id": sender.pk,
-            "groups": sorted(groups),
             "fields": sorted(data),
             "template_fields": sorted(template.get("values", {})),
             "unknown_fields": len(unknown)
@@ -675,7 +469,7 @@ def _store(
             "json_sha256": sha256,
         },
     )
-    return referral
+    return referral_receive(actor=actor, incoming=incoming)
 
 
 # --- reading an imported referral -------------------------------------------------------------
@@ -716,6 +510,7 @@ __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
     "MAX_BYTES",
+    "MAX_PROBLEMS",
     "content_sections",
     "decode",
     "imported_of",

@@ -177,6 +177,8 @@ def test_a_referral_package_lands_in_the_focal_points_inbox(world: World) -> Non
     assert incoming.reference != original.reference
     remote = exchange_link.remote_of(incoming)
     assert remote == {"node_id": "node-al", "reference": original.reference, "public_id": None}
+    # the origin in indexed columns: later packages find the referral by them
+    assert (incoming.origin_node, incoming.origin_reference) == ("node-al", original.reference)
     sent = incoming.template.data["sent"]
     assert sent["values"]["s1_1.sex"] == "female"
     assert "s3_2.medical_history" in sent["withheld"]
@@ -340,6 +342,12 @@ def test_an_unknown_sender_organisation_becomes_an_inactive_placeholder(world: W
     assert placeholder.country.code == "AL"
     assert not placeholder.is_active
     assert "node exchange" in placeholder.notes
+    # created through the directory's audited service, by the exchange's service user
+    event = AuditEvent.objects.get(
+        event_type=EventType.ORGANISATION_CREATED, target_id=str(placeholder.pk)
+    )
+    assert event.detail == {"via": "node_exchange", "placeholder": True}
+    assert event.actor_id == exchange_link.system_actor().user.pk
 
 
 @override_settings(OPENTRM_NODE_COUNTRY="MD")

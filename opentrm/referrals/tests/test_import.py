@@ -20,7 +20,7 @@ from opentrm.accounts.roles import Role
 from opentrm.audit.models import AuditEvent
 from opentrm.directory.models import Country, Organisation
 from opentrm.referrals.models import Referral, ReferralStatus, TemplateInstance
-from opentrm.referrals.services import export, importing
+from opentrm.referrals.services import export, importing, receiving
 from opentrm.referrals.tests.test_export import exported_request
 from opentrm.referrals.tests.test_requests import NAME, sender
 from opentrm.referrals.views_import import import_context
@@ -160,6 +160,24 @@ def test_the_template_is_stored_as_a_sent_snapshot_and_unknown_fields_are_kept(
 
 def test_the_same_file_is_not_imported_twice(world: World, foreign: Organisation) -> None:
     first = importing.referral_import(actor=importer(world), raw=raw(hand_filled(world)))
+    errors = refused(importer(world), raw(hand_filled(world)))
+    assert first.reference in errors["/reference"][0]
+    assert first.origin_reference == hand_filled(world)["reference"]
+
+
+def test_two_imports_of_one_file_at_once_store_one(
+    world: World, foreign: Organisation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = importing.referral_import(actor=importer(world), raw=raw(hand_filled(world)))
+    # the second import checked before the first committed: the database decides
+    monkeypatch.setattr(importing, "already_imported", lambda *args: None)
+    real, calls = receiving.origin_match, []
+
+    def raced(incoming: receiving.Incoming) -> Referral | None:
+        calls.append(incoming)
+        return None if len(calls) == 1 else real(incoming)
+
+    monkeypatch.setattr(receiving, "origin_match", raced)
     errors = refused(importer(world), raw(hand_filled(world)))
     assert first.reference in errors["/reference"][0]
 

@@ -1,4 +1,5 @@
-"""``opentrm exchange_worker``: send the outbox to the peers (see docs/exchange.md, Delivery)."""
+"""``opentrm exchange_worker``: send the outbox to the peers (see docs/exchange.md, Delivery),
+and try again the received packages whose handler failed (``processing``)."""
 
 import logging
 import signal
@@ -10,13 +11,15 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError, close_old_connections
 
 from opentrm.exchange.services.delivery import deliver_due
+from opentrm.exchange.services.processing import process_due
 
 logger = logging.getLogger("opentrm.exchange")
 
 
 class Command(BaseCommand):
     help = (
-        "Send the queued exchange packages to the peer nodes and record their receipts. "
+        "Send the queued exchange packages to the peer nodes and record their receipts, and "
+        "hand received packages whose handling failed to their handlers again. "
         "With --once, one pass (for cron); otherwise a loop every --interval seconds, as a "
         "service, that stops cleanly on SIGTERM or Ctrl+C after the pass in progress."
     )
@@ -40,6 +43,9 @@ class Command(BaseCommand):
         if options["once"]:
             summary = deliver_due(limit=limit, threads=threads)
             self.stdout.write(f"Exchange: {summary}.")
+            received = process_due(limit=limit)
+            if received.picked:
+                self.stdout.write(f"Exchange: {received}.")
             return
         stop = threading.Event()
 
@@ -61,13 +67,16 @@ class Command(BaseCommand):
             close_old_connections()
             try:
                 summary = deliver_due(limit=limit, threads=threads)
+                received = process_due(limit=limit)
             except DatabaseError as error:  # the database is away: wait and try again
                 logger.error("exchange worker: database error %s", type(error).__name__)
                 stop.wait(interval)
                 continue
-            if summary.picked:
-                self.stdout.write(f"Exchange: {summary}.")
-                self.stdout.flush()
-            if summary.picked < limit:  # a full pass means more may be due right away
+            for line in (summary, received):
+                if line.picked:
+                    self.stdout.write(f"Exchange: {line}.")
+                    self.stdout.flush()
+            # a full pass means more may be due right away
+            if summary.picked < limit and received.picked < limit:
                 stop.wait(interval)
         self.stdout.write("Exchange worker stopped.")

@@ -20,7 +20,6 @@ indicated asylum: ``contact_country_of_origin_check`` refuses it and audits the 
 transaction of its own, so the services that call it are not one transaction as a whole.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -425,20 +424,6 @@ def _request_step(
     )
 
 
-def record_read(actor: Actor, referral: Referral, groups: Iterable[FieldGroup]) -> None:
-    """Audit a reading of the request by the receiving side (the groups it was shown)."""
-    record_event(
-        event_type=EventType.REFERRAL_VIEWED,
-        actor=actor,
-        target=referral,
-        detail={
-            "referral": referral.reference,
-            "kind": referral.kind,
-            "groups": sorted(g.value for g in groups),
-        },
-    )
-
-
 __all__ = [
     "FIELDS",
     "KIND_FIELDS",
@@ -462,7 +447,6 @@ __all__ = [
     "minimal_offer",
     "organisation_refusal",
     "receiver_groups",
-    "record_read",
     "request_acknowledge",
     "request_answer",
     "request_close",

@@ -1,0 +1,163 @@
+"""Processing: the receiving side's counterpart of delivery (issue 10).
+
+The inbox stores a package and, after the commit, hands it to its type's handler
+(:func:`handle`). A handler that fails leaves the message stored and unprocessed; here the
+attempt is counted and the next one scheduled with the outbox's backoff
+(``delivery.backoff``: ``OPENTRM_EXCHANGE_RETRY_BASE_SECONDS`` doubled per attempt, at most
+``OPENTRM_EXCHANGE_RETRY_CAP_SECONDS``), audited ``EXCHANGE_FAILED`` with ``"stage":
+"handler"``. After ``OPENTRM_EXCHANGE_MAX_ATTEMPTS`` attempts the message is a dead letter
+(``dead_at``, audited ``EXCHANGE_DEAD``) and shown on the dead-letters page. The worker
+(``opentrm exchange_worker``) calls :func:`process_due` on every pass: it claims the due
+messages like ``delivery`` claims the outbox's (a conditional update that pushes
+``next_attempt_at`` to the end of a lease) and tries them again. A message whose first hand-over
+never ran (the process stopped right after the commit) is due once its lease has passed.
+``last_error`` is the exception's class name, never its text (it may quote the package).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opentrm.accounts.policy import Action, Actor, require
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+from opentrm.core.errors import NotFoundError
+from opentrm.exchange import clock, handlers
+from opentrm.exchange.models import InboxMessage
+from opentrm.exchange.services import delivery
+from opentrm.exchange.services.delivery import (
+    audit_detail,
+    backoff,
+    claim_rows,
+    lease_seconds,
+    max_attempts,
+)
+
+logger = logging.getLogger("opentrm.exchange")
+
+
+@dataclass
+class Summary:
+    """What one pass did: how many messages ended in each outcome (counts only)."""
+
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def picked(self) -> int:
+        return sum(self.outcomes.values())
+
+    def __str__(self) -> str:
+        counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(self.outcomes.items()))
+        return f"{self.picked} received picked ({counts})"
+
+
+@transaction.atomic
+def _record_failure(message: InboxMessage, error: str) -> bool:
+    """Schedule the next try, or make the message a dead letter (True)."""
+    dead = message.attempts >= max_attempts()
+    now = clock.now()
+    InboxMessage.objects.filter(pk=message.pk, processed_at__isnull=True).update(
+        last_error=error[:200],
+        next_attempt_at=None if dead else now + backoff(message.attempts),
+        dead_at=now if dead else None,
+        updated_at=timezone.now(),
+    )
+    record_event(
+        event_type=EventType.EXCHANGE_DEAD if dead else EventType.EXCHANGE_FAILED,
+        actor=None,
+        target=message,
+        detail=audit_detail(message, stage="handler", error=error),
+    )
+    return dead
+
+
+def handle(message: InboxMessage) -> str:
+    """One attempt at ``message``'s handler: ``processed``, ``failed`` (tried again later),
+    ``dead`` (a dead letter now) or ``skipped`` (no handler for its type)."""
+    if handlers.handler_for(message.type) is None:
+        return "skipped"
+    InboxMessage.objects.filter(pk=message.pk).update(
+        attempts=F("attempts") + 1, updated_at=timezone.now()
+    )
+    message.attempts += 1
+    try:
+        handlers.dispatch(message)
+    except Exception as error:  # the handler's bug must not stop the inbox or the worker
+        logger.exception("exchange handler failed for message %s", message.message_id)
+        return "dead" if _record_failure(message, type(error).__name__) else "failed"
+    return "processed"
+
+
+def _claim(now: datetime, limit: int) -> list[InboxMessage]:
+    """Claim up to ``limit`` due messages (see the module's docstring)."""
+    never_handed = now - timedelta(seconds=lease_seconds())
+    due = InboxMessage.objects.filter(
+        Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, created_at__lte=never_handed),
+        processed_at__isnull=True,
+        dead_at__isnull=True,
+        type__in=handlers.registered_types(),
+    ).order_by("next_attempt_at", "id")
+    claimed = claim_rows(
+        due,
+        match=("next_attempt_at",),
+        limit=limit,
+        next_attempt_at=now + timedelta(seconds=lease_seconds()),
+        updated_at=timezone.now(),
+    )
+    return list(InboxMessage.objects.filter(pk__in=claimed).select_related("peer").order_by("id"))
+
+
+def process_due(now: datetime | None = None, limit: int = 100) -> Summary:
+    """Try the handlers of the due messages again (at most ``limit``); what happened:
+    ``processed``, ``failed`` (tried again later) or ``dead``."""
+    summary = Summary()
+    for message in _claim(now or clock.now(), limit):
+        summary.outcomes[handle(message)] += 1
+    return summary
+
+
+def dead_letters(actor: Actor) -> QuerySet[InboxMessage]:
+    """Received packages whose handler failed too often, newest first (never the body)."""
+    require(actor, Action.EXCHANGE_MANAGE)
+    return (
+        InboxMessage.objects.filter(dead_at__isnull=False, processed_at__isnull=True)
+        .select_related("peer")
+        .order_by("-dead_at", "-id")
+    )
+
+
+@transaction.atomic
+def retry_dead_letter(*, actor: Actor, message_id: uuid.UUID | str) -> InboxMessage:
+    """Hand a received dead letter to its handler again on the worker's next pass (after the
+    cause was fixed): attempts from zero, due now. Audits EXCHANGE_RETRIED."""
+    require(actor, Action.EXCHANGE_MANAGE)
+    message = (
+        InboxMessage.objects.select_for_update()
+        .filter(message_id=message_id, dead_at__isnull=False, processed_at__isnull=True)
+        .first()
+    )
+    if message is None:
+        raise NotFoundError(_("No such package."))
+    message.dead_at = None
+    delivery.requeue(message, actor=actor, fields=["dead_at"], stage="handler")
+    return message
+
+
+def retry_any_dead_letter(*, actor: Actor, message_id: uuid.UUID | str) -> bool:
+    """Retry the dead letter of that id, one this node sends (``delivery``) or one it
+    received; True for a received one."""
+    try:
+        delivery.retry_dead_letter(actor=actor, message_id=message_id)
+    except NotFoundError:
+        retry_dead_letter(actor=actor, message_id=message_id)
+        return True
+    return False
