@@ -6,6 +6,7 @@ as the outsider. Later issues add the agreement in force between A and B.
 """
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -122,7 +123,28 @@ class WorldRows:
 SHARED_WORLD_MODULES = {"tests.test_authorization_matrix"}
 
 
-@pytest.fixture(scope="module", autouse=True)
+@contextmanager
+def rolled_back_at_the_end(django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
+    """Database access for a module-scoped fixture, in a transaction rolled back at its end.
+
+    What the fixture writes stays visible to every test of the module; each test still runs in
+    a savepoint of its own inside this transaction and is rolled back as usual.
+    """
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+# Not autouse: a module-scoped fixture is set up before the function-scoped ``db`` of the first
+# test that asks for the world (pytest orders a test's fixtures by scope), and a selection of
+# tests that need no database (``-k every_route``) does not create one.
+@pytest.fixture(scope="module")
 def _shared_world(
     request: pytest.FixtureRequest, django_db_blocker: DjangoDbBlocker
 ) -> Iterator[WorldRows | None]:
@@ -131,21 +153,10 @@ def _shared_world(
         yield None
         return
     request.getfixturevalue("django_db_setup")
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            rows = WorldRows.of(build_world())
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    try:
-        yield rows
-    finally:
+    with rolled_back_at_the_end(django_db_blocker):
         with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+            rows = WorldRows.of(build_world())
+        yield rows
 
 
 @pytest.fixture

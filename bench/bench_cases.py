@@ -97,7 +97,6 @@ def generate(world: World, *, cases: int, seed: int) -> None:
     from django.utils import timezone
 
     from opentrm.accounts.models import User
-    from opentrm.cases.catalogue.loader import load_catalogue
     from opentrm.cases.models import (
         Case,
         CaseCountry,
@@ -113,6 +112,7 @@ def generate(world: World, *, cases: int, seed: int) -> None:
     from opentrm.cases.models.person import Sex
     from opentrm.cases.models.services import SERVICE_CATEGORY, ServiceStatus
     from opentrm.cases.models.tasks import TaskSource
+    from opentrm.catalogue.loader import load_catalogue
     from opentrm.directory.models import Organisation
 
     rng = random.Random(seed)

@@ -1,10 +1,13 @@
 """The API answers only what its OpenAPI document declares (issue 9, found by tests/fuzz)."""
 
 import json
+from datetime import timedelta
 from typing import Any
 
+import pytest
 from django.core.serializers.json import DjangoJSONEncoder
 from django.test import Client
+from django.utils import timezone
 
 from conftest import World
 from opentrm.accounts.roles import Role
@@ -29,6 +32,26 @@ def test_it_serves_the_document_the_fuzzing_reads(world: World) -> None:
         json.dumps(api.get_openapi_schema(path_prefix="/api/v1/"), cls=DjangoJSONEncoder)
     )
     assert served == generated
+
+
+def test_it_hands_out_a_fresh_copy_of_the_document_each_time() -> None:
+    first = api.get_openapi_schema(path_prefix="/api/v1/")
+    first["paths"].clear()
+
+    assert api.get_openapi_schema(path_prefix="/api/v1/")["paths"]
+
+
+def test_it_moves_the_documented_date_bounds_with_the_day(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    today = timezone.localdate()
+    before = _api(world).get("/api/v1/openapi.json").content
+
+    monkeypatch.setattr(timezone, "localdate", lambda *args: today + timedelta(days=400))
+    after = _api(world).get("/api/v1/openapi.json").content
+
+    assert str(today.year + 1).encode() in after
+    assert before != after
 
 
 def test_it_answers_json_for_an_api_path_no_route_matches(world: World) -> None:

@@ -7,21 +7,26 @@ what each principal must get. A route that has no row here fails ``test_every_ro
 
 from __future__ import annotations
 
+import copy
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import Enum
 from functools import cached_property
+from http.cookies import SimpleCookie
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from pytest_django import DjangoDbBlocker
 
-from conftest import World
+from conftest import World, WorldRows
 from opentrm.accounts.models import Membership, RoleGrant, User
 from opentrm.accounts.policy import Actor
 from opentrm.accounts.roles import Role
@@ -1912,15 +1917,57 @@ def test_every_route_has_a_row() -> None:
     assert declared - served == set(), "rows for routes that no longer exist"
 
 
-def _client_for(world: World, principal: Principal) -> Client:
-    client = Client()
-    if principal.role is not None:
-        membership = (world.members_a if principal.org == "a" else world.members_b)[principal.role]
-        client.force_login(membership.user)
-    return client
+@pytest.fixture(scope="module", autouse=True)
+def _pdf_laid_out_once_per_document() -> Iterator[None]:
+    """Many principals fetch the same document: WeasyPrint lays out each distinct one once.
+
+    The template is still rendered for every request, and a request whose HTML differs (another
+    gate, another language, another minute) gets its own PDF; the layout itself is tested in
+    the apps' PDF tests. An identical input is the only thing reused.
+    """
+    try:
+        from opentrm.core import pdf_engine
+    except OSError:  # no Pango: the routes answer without WeasyPrint
+        yield
+        return
+    original = pdf_engine.write_pdf
+    made: dict[tuple[str, str, str | None, tuple[str, ...]], bytes] = {}
+
+    def write_pdf(template_name: str, context: Mapping[str, Any], **options: Any) -> bytes:
+        sheets = tuple(options.pop("stylesheets", ()))
+        html = render_to_string(template_name, dict(context))
+        key = (template_name, html, options.get("base_url"), sheets)
+        if key not in made:
+            made[key] = original(template_name, context, stylesheets=sheets, **options)
+        return made[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pdf_engine, "write_pdf", write_pdf)
+        yield
 
 
-def _outcome(route: Route, status: int, location: str) -> Outcome:
+@pytest.fixture(scope="module")
+def session_cookies(
+    _shared_world: WorldRows, django_db_blocker: DjangoDbBlocker
+) -> dict[Principal, SimpleCookie]:
+    """Each principal logs in once per module; each request starts from a copy of its cookies.
+
+    The sessions (and the log-in audit events) are rows of the module's shared world, written in
+    its transaction and rolled back with it.
+    """
+    cookies: dict[Principal, SimpleCookie] = {}
+    with django_db_blocker.unblock():
+        world = _shared_world.load()
+        for principal in PRINCIPALS:
+            client = Client()
+            if principal.role is not None:
+                members = world.members_a if principal.org == "a" else world.members_b
+                client.force_login(members[principal.role].user)
+            cookies[principal] = client.cookies
+    return cookies
+
+
+def _outcome(route: Route, status: int, location: str) -> Outcome | str:
     login = reverse("accounts:login")
     if status == 401 or (
         status == 302 and location.startswith(login) and route.name != "accounts:logout"
@@ -1930,21 +1977,50 @@ def _outcome(route: Route, status: int, location: str) -> Outcome:
         return Outcome.DENY
     if status == 404:
         return Outcome.HIDDEN
-    assert status < 400 or status in (409, 422), f"{route} answered {status}"
+    if status >= 400 and status not in (409, 422):
+        return f"answered {status}"
     return Outcome.ALLOW
 
 
-@pytest.mark.parametrize("principal", PRINCIPALS, ids=str)
+def _request_as(
+    cookies: SimpleCookie, route: Route, url: str, data: dict[str, Any]
+) -> Outcome | str:
+    """One request with a fresh client; whatever it writes is rolled back afterwards."""
+    client = Client()
+    client.cookies = copy.deepcopy(cookies)
+    savepoint = transaction.atomic()
+    # Like the test's own block (django.test.TestCase): a durable block inside stays allowed.
+    savepoint._from_testcase = True  # type: ignore[attr-defined]
+    with savepoint:
+        try:
+            if route.json:
+                response = getattr(client, route.method)(
+                    url, json.dumps(data), content_type="application/json"
+                )
+            else:
+                response = getattr(client, route.method)(url, data)
+        except Exception as error:
+            return f"raised {error!r}"
+        finally:
+            transaction.set_rollback(True)
+    return _outcome(route, response.status_code, response.get("Location", ""))
+
+
 @pytest.mark.parametrize("route", ROUTES, ids=str)
-def test_authorization_matrix(world: World, route: Route, principal: Principal) -> None:
+def test_authorization_matrix(
+    world: World, session_cookies: dict[Principal, SimpleCookie], route: Route
+) -> None:
+    """The route's objects are made once; each principal's request runs in a savepoint rolled
+    back after it, so every principal meets the same state. Every mismatch is reported."""
     objects = make_objects(world)
-    client = _client_for(world, principal)
     url = reverse(route.name, args=route.args(objects))
-    if route.json:
-        response = getattr(client, route.method)(
-            url, json.dumps(route.data(objects)), content_type="application/json"
-        )
-    else:
-        response = getattr(client, route.method)(url, route.data(objects))
-    got = _outcome(route, response.status_code, response.get("Location", ""))
-    assert got == route.expect(principal), f"{route} as {principal}: {response.status_code}"
+    data = route.data(objects)
+    failures = []
+    for principal in PRINCIPALS:
+        got = _request_as(session_cookies[principal], route, url, data)
+        expected = route.expect(principal)
+        if got != expected:
+            shown = got if isinstance(got, str) else got.value
+            failures.append(f"{route} as {principal}: expected {expected.value}, got {shown}")
+    if failures:
+        pytest.fail("\n".join(failures), pytrace=False)

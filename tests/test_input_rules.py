@@ -6,6 +6,7 @@ SQLite stored it silently. Run them on both.
 """
 
 import json
+import re
 import uuid
 from datetime import date
 from typing import Any
@@ -455,6 +456,67 @@ def test_the_openapi_document_declares_the_limits(world: World) -> None:
     days = schemas["RiskPlanIn"]["properties"]["review_every_days"]
     assert (days["minimum"], days["maximum"]) == (-(2**31), 2**31 - 1)
     assert schemas["CaseIn"]["properties"]["date_of_birth"]["anyOf"][0]["format"] == "date"
+    # The server folds a language code's case: both cases are listed.
+    languages = schemas["CaseIn"]["properties"]["languages"]["items"]["enum"]
+    assert {"sq", "SQ", "rom", "ROM"} <= set(languages)
+    # A date-time is bounded by its date as well (the fuzzing sent hearings in year 1).
+    scheduled = schemas["HearingIn"]["properties"]["scheduled_at"]
+    assert scheduled["format"] == "date-time"
+    assert re.match(scheduled["pattern"], f"{timezone.localdate().isoformat()}T10:00:00Z")
+    assert not re.match(scheduled["pattern"], "0001-01-01T10:00:00Z")
+
+
+def test_the_openapi_document_bounds_integers_in_unnamed_properties_at_any_depth(
+    world: World,
+) -> None:
+    """The middleware refuses an integer beyond 64 bits anywhere in a body; a bound nested a
+    few levels deep let the fuzzing send one deeper (issue 9, fuzzing in CI)."""
+    document = _token_client(world).get("/api/v1/openapi.json").json()
+    ref = {"$ref": "#/components/schemas/BoundedJson"}
+    schemas = document["components"]["schemas"]
+    assert schemas["CaseIn"]["additionalProperties"] == ref
+    bounded = schemas["BoundedJson"]
+    assert (bounded["minimum"], bounded["maximum"]) == (-(2**63), 2**63 - 1)
+    assert bounded["items"] == bounded["additionalProperties"] == ref
+    assert "x-opentrm-bounded-json" not in json.dumps(document)
+
+
+def test_the_openapi_document_declares_what_the_input_layer_answers_before_authentication(
+    world: World,
+) -> None:
+    """400 / 413 / 422 come from the input middleware, before the token is read: to anonymous
+    callers too, so every operation declares them (422 for a query, all three for a body)."""
+    document = _token_client(world).get("/api/v1/openapi.json").json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            body = method in {"post", "put", "patch", "delete"}
+            expected = {"400", "413", "422"} if body else {"422"}
+            assert expected <= set(operation["responses"]), (method, path)
+    anonymous = _post_json(Client(), "/api/v1/cases/", '{"names": ' + "[" * 3000 + "]" * 3000 + "}")
+    assert anonymous.status_code == 400
+
+
+def test_no_two_api_schemas_of_different_shapes_share_a_name() -> None:
+    """The document names a component by its class name: two ``ReasonIn`` (referral decline,
+    request decline) made one of them documented with the other's rules (the fuzzing found a
+    declared-valid empty reason refused)."""
+    from pydantic import BaseModel
+
+    from opentrm.config.api import api
+
+    api.get_openapi_schema(path_prefix="/api/v1/")  # every API schema is imported by now
+    shapes: dict[str, dict[str, str]] = {}
+
+    def walk(cls: type[BaseModel]) -> None:
+        for sub in cls.__subclasses__():
+            if sub.__module__.startswith("opentrm.") and sub.__name__.endswith(("In", "Out")):
+                shape = json.dumps(sub.model_json_schema(), sort_keys=True)
+                shapes.setdefault(sub.__name__, {})[shape] = sub.__module__
+            walk(sub)
+
+    walk(BaseModel)
+    clashes = {name: sorted(found.values()) for name, found in shapes.items() if len(found) > 1}
+    assert clashes == {}
 
 
 @pytest.mark.parametrize("name", ["q", "city"])

@@ -13,6 +13,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
 
+from opentrm.accounts.http import admit
 from opentrm.accounts.policy import Action, Actor
 from opentrm.accounts.services import api_token_authenticate
 from opentrm.accounts.session import current_actor
@@ -40,7 +41,7 @@ def _admit(request: HttpRequest, actor: Actor, action: Action | None) -> Actor:
             detail={"action": action.value, "view": match.url_name if match else ""},
         )
         raise PermissionDenied
-    request.actor = actor  # type: ignore[attr-defined]
+    admit(request, actor)
     return actor
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from opentrm.accounts.http import admit
 from opentrm.accounts.policy import Action, active_memberships
 from opentrm.accounts.session import current_actor
 from opentrm.audit.events import EventType
@@ -43,8 +44,7 @@ def actor_required(action: Action) -> Callable[[View], View]:
                     detail={"action": action.value, "view": view.__name__},
                 )
                 raise PermissionDenied
-            request.actor = actor  # type: ignore[attr-defined]
-            return view(request, *args, **kwargs)
+            return view(admit(request, actor), *args, **kwargs)
 
         return wrapped
 

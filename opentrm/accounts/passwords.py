@@ -20,6 +20,9 @@ from django.contrib.auth.password_validation import CommonPasswordValidator
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+# The demo nodes' one password (``opentrm load_demo`` prints it): published, so refused as a
+# real password like any breached one.
+DEMO_PASSWORD = "opentrm-demo"  # noqa: S105 - printed on purpose; demo nodes only
 BREACHED_PASSWORDS = Path(__file__).resolve().parent / "data" / "breached-passwords.txt.gz"
 _REPEATED_UNIT = re.compile(r"(.{1,6}?)\1+", re.DOTALL)
 MIN_DISTINCT_CHARACTERS = 5

@@ -18,7 +18,6 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 
 from opentrm.accounts.models import Membership, RoleGrant, User
 from opentrm.accounts.roles import Role
-from opentrm.directory.models import Organisation
 
 
 class Action(StrEnum):
@@ -355,10 +354,11 @@ def audit_scope(actor: Actor) -> AuditScope:
     the operator's commands) only for the officers of the node's own country (every officer
     when OPENTRM_NODE_COUNTRY is unset)."""
     require(actor, Action.AUDIT_VIEW)
-    country_id = actor.country_id
+    # The organisations through the acting one's country, so the policy names no directory model.
+    organisation = actor.membership.organisation if actor.membership is not None else None
     ids = frozenset(
-        Organisation.objects.filter(country_id=country_id).values_list("pk", flat=True)
-        if country_id is not None
+        organisation.country.organisations.values_list("pk", flat=True)
+        if organisation is not None
         else ()
     )
     return AuditScope(organisation_ids=ids, include_unattributed=actor.in_node_country())

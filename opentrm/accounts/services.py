@@ -17,7 +17,6 @@ from opentrm.accounts.policy import Action, Actor, require
 from opentrm.accounts.roles import Role, needs_second_administrator
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.directory.models import Organisation
 
 TOKEN_PREFIX = "otrm"  # noqa: S105 (a label, not a secret)
 
@@ -32,7 +31,7 @@ def _member_create(
     username: str,
     full_name: str,
     email: str,
-    organisation: Organisation,
+    organisation_id: int,
     role: Role,
     password: str,
     detail: dict[str, str],
@@ -52,7 +51,7 @@ def _member_create(
     pending = four_eyes and needs_second_administrator(role)
     membership = Membership.objects.create(
         user=user,
-        organisation=organisation,
+        organisation_id=organisation_id,
         role=role,
         is_active=not pending,  # a role above a caseworker's waits for a second administrator
         created_by=actor.user if actor else None,
@@ -86,7 +85,7 @@ def member_create(
         username=username,
         full_name=full_name,
         email=email,
-        organisation=actor.membership.organisation,
+        organisation_id=actor.membership.organisation_id,
         role=role,
         password=password,
         detail={},
@@ -100,7 +99,7 @@ def member_create_by_operator(
     username: str,
     full_name: str,
     email: str,
-    organisation: Organisation,
+    organisation_id: int,
     role: Role,
     password: str,
 ) -> Membership:
@@ -114,7 +113,7 @@ def member_create_by_operator(
         username=username,
         full_name=full_name,
         email=email,
-        organisation=organisation,
+        organisation_id=organisation_id,
         role=role,
         password=password,
         detail={"via": "command"},

@@ -1,11 +1,17 @@
 """The actor of a browser request: the logged-in user and the membership chosen in the session."""
 
+from typing import cast
+
 from django.http import HttpRequest
 
 from opentrm.accounts.models import User
 from opentrm.accounts.policy import Actor, actor_for
 
 MEMBERSHIP_SESSION_KEY = "opentrm_membership_id"
+
+
+class _ActorCachingRequest(HttpRequest):
+    _opentrm_actor: Actor
 
 
 def current_actor(request: HttpRequest) -> Actor | None:
@@ -17,7 +23,7 @@ def current_actor(request: HttpRequest) -> Actor | None:
     if user is None or not user.is_authenticated or not isinstance(user, User):
         return None
     actor = actor_for(user, request.session.get(MEMBERSHIP_SESSION_KEY))
-    request._opentrm_actor = actor  # type: ignore[attr-defined]
+    cast(_ActorCachingRequest, request)._opentrm_actor = actor
     return actor
 
 

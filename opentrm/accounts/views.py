@@ -23,6 +23,7 @@ from opentrm.accounts.forms import (
     MemberCreateForm,
     MembershipChangeForm,
 )
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.models import ApiToken, Membership, RoleGrant, RoleGrantStatus
 from opentrm.accounts.policy import (
     Action,
@@ -36,6 +37,7 @@ from opentrm.accounts.session import current_actor, set_acting_membership
 from opentrm.accounts.throttle import login_wait_seconds
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
+from opentrm.core.views import form_view
 
 
 class LoginView(auth_views.LoginView):
@@ -98,8 +100,8 @@ def choose_organisation(request: HttpRequest) -> HttpResponse:
 
 @actor_required(Action.API_TOKENS_OWN)
 @require_http_methods(["GET", "POST"])
-def account(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def account(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     form = ApiTokenCreateForm(request.POST or None)
     new_secret = None
     if request.method == "POST" and form.is_valid():
@@ -128,8 +130,8 @@ def account(request: HttpRequest) -> HttpResponse:
 
 @actor_required(Action.API_TOKENS_OWN)
 @require_http_methods(["POST"])
-def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def api_token_revoke(request: AuthenticatedHttpRequest, token_id: int) -> HttpResponse:
+    actor = request.actor
     token = get_object_or_404(ApiToken, pk=token_id, membership__user=actor.user)
     services.api_token_revoke(actor=actor, token=token)
     messages.success(request, _("The token was revoked."))
@@ -138,44 +140,46 @@ def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 
 @actor_required(Action.MEMBERS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def member_list(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def member_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     form = MemberCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            membership = services.member_create(
-                actor=actor,
-                username=form.cleaned_data["username"],
-                full_name=form.cleaned_data["full_name"],
-                email=form.cleaned_data["email"],
-                role=Role(form.cleaned_data["role"]),
-                password=form.cleaned_data["password"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            if services.pending_grant(membership) is not None:
-                messages.success(request, GRANT_PENDING)
-            else:
-                messages.success(request, _("The member was added."))
-            return redirect("accounts:member_list")
+    return form_view(
+        request,
+        form,
+        save=lambda: services.member_create(
+            actor=actor,
+            username=form.cleaned_data["username"],
+            full_name=form.cleaned_data["full_name"],
+            email=form.cleaned_data["email"],
+            role=Role(form.cleaned_data["role"]),
+            password=form.cleaned_data["password"],
+        ),
+        success=lambda membership: (
+            str(GRANT_PENDING)
+            if services.pending_grant(membership) is not None
+            else _("The member was added.")
+        ),
+        done="accounts:member_list",
+        template="accounts/member_list.html",
+        context=lambda: _members_context(request),
+    )
+
+
+def _members_context(request: AuthenticatedHttpRequest) -> dict[str, object]:
+    organisation_id = request.membership.organisation_id
     members = [
-        (membership, membership_permissions(actor, membership))
-        for membership in Membership.objects.filter(organisation_id=actor.organisation_id)
+        (membership, membership_permissions(request.actor, membership))
+        for membership in Membership.objects.filter(organisation_id=organisation_id)
         .select_related("user")
         .order_by("user__username")
     ]
     grants = [
-        (grant, role_grant_permissions(actor, grant))
+        (grant, role_grant_permissions(request.actor, grant))
         for grant in RoleGrant.objects.filter(
-            membership__organisation_id=actor.organisation_id, status=RoleGrantStatus.PENDING
+            membership__organisation_id=organisation_id, status=RoleGrantStatus.PENDING
         ).select_related("membership__user", "requested_by")
     ]
-    return render(
-        request,
-        "accounts/member_list.html",
-        {"form": form, "members": members, "grants": grants},
-    )
+    return {"members": members, "grants": grants}
 
 
 GRANT_PENDING = gettext_lazy(
@@ -186,8 +190,8 @@ GRANT_PENDING = gettext_lazy(
 
 @actor_required(Action.MEMBERS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def member_change(request: HttpRequest, membership_id: int) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def member_change(request: AuthenticatedHttpRequest, membership_id: int) -> HttpResponse:
+    actor = request.actor
     membership = get_object_or_404(
         Membership.objects.select_related("user"),
         pk=membership_id,
@@ -199,21 +203,26 @@ def member_change(request: HttpRequest, membership_id: int) -> HttpResponse:
     form = MembershipChangeForm(
         request.POST or None, initial={"role": membership.role, "is_active": membership.is_active}
     )
-    if request.method == "POST" and form.is_valid():
-        role = Role(form.cleaned_data["role"])
-        membership = services.membership_change(
-            actor=actor, membership=membership, role=role, is_active=form.cleaned_data["is_active"]
-        )
-        pending = services.pending_grant(membership)
-        if pending is not None and pending.role == role.value:
-            messages.success(request, GRANT_PENDING)
-        else:
-            messages.success(request, _("The membership was changed."))
-        return redirect("accounts:member_list")
-    return render(
+
+    def granted(changed: Membership) -> str:
+        pending = services.pending_grant(changed)
+        if pending is not None and pending.role == Role(form.cleaned_data["role"]).value:
+            return str(GRANT_PENDING)
+        return _("The membership was changed.")
+
+    return form_view(
         request,
-        "accounts/member_change.html",
-        {"form": form, "membership": membership, "pending": services.pending_grant(membership)},
+        form,
+        save=lambda: services.membership_change(
+            actor=actor,
+            membership=membership,
+            role=Role(form.cleaned_data["role"]),
+            is_active=form.cleaned_data["is_active"],
+        ),
+        success=granted,
+        done="accounts:member_list",
+        template="accounts/member_change.html",
+        context=lambda: {"membership": membership, "pending": services.pending_grant(membership)},
     )
 
 
@@ -228,8 +237,8 @@ def _own_pending_grant(actor: Actor, grant_id: int) -> RoleGrant:
 
 @actor_required(Action.MEMBERS_MANAGE)
 @require_http_methods(["POST"])
-def role_grant_approve(request: HttpRequest, grant_id: int) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def role_grant_approve(request: AuthenticatedHttpRequest, grant_id: int) -> HttpResponse:
+    actor = request.actor
     grant = _own_pending_grant(actor, grant_id)
     if not actor.may_approve_role_grant(grant):
         raise PermissionDenied(_("A second administrator must approve a grant you requested."))
@@ -240,8 +249,8 @@ def role_grant_approve(request: HttpRequest, grant_id: int) -> HttpResponse:
 
 @actor_required(Action.MEMBERS_MANAGE)
 @require_http_methods(["POST"])
-def role_grant_refuse(request: HttpRequest, grant_id: int) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def role_grant_refuse(request: AuthenticatedHttpRequest, grant_id: int) -> HttpResponse:
+    actor = request.actor
     grant = _own_pending_grant(actor, grant_id)
     if not actor.may_manage_membership(grant.membership):
         raise PermissionDenied

@@ -25,7 +25,7 @@ from opentrm.agreements.models import (
     SignatureKind,
 )
 from opentrm.agreements.selectors import agreement_list as list_agreements
-from opentrm.core.schemas import CASE_WORK_ERRORS, PatchSchema, Schema, own_fields
+from opentrm.core.schemas import CASE_WORK_ERRORS, PatchSchema, Schema, each_one_of, own_fields
 from opentrm.directory.models import ContactPoint, Organisation
 
 router = Router(tags=["agreements"], auth=member_auth(Action.AGREEMENT_VIEW))
@@ -184,7 +184,8 @@ class PartyIn(Schema):
 class FlowIn(Schema):
     sender_id: int
     receiver_id: int
-    categories: list[str]
+    # Field groups (the service refuses any other code with a 422), listed in the document.
+    categories: list[str] = Field(json_schema_extra=each_one_of(services.CATEGORY_VALUES))
 
 
 class FlowApproveIn(Schema):

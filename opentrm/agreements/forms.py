@@ -18,20 +18,10 @@ from opentrm.agreements.models import (
     SignatureKind,
 )
 from opentrm.agreements.services import CONTENT_FIELDS
-from opentrm.core.forms import Form
+from opentrm.core.forms import Form, model_formfield
 from opentrm.directory.models import ContactPoint, Organisation
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def _formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field:
-    if isinstance(field, models.TextField):
-        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3}))
-    if isinstance(field, models.DateField):
-        kwargs.setdefault("widget", _DATE)
-    formfield = field.formfield(**kwargs)
-    assert formfield is not None
-    return formfield
 
 
 class _OfficerField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
@@ -82,7 +72,7 @@ class AgreementForm(Form):
         super().__init__(data, initial=initial)
         self.fields.update(
             fields_for_model(
-                AgreementVersion, fields=list(CONTENT_FIELDS), formfield_callback=_formfield
+                AgreementVersion, fields=list(CONTENT_FIELDS), formfield_callback=model_formfield
             )
         )
         self.header_fixed = draft is not None and draft.number > 1

@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from opentrm.agreements.querysets import AgreementQuerySet
-from opentrm.core.models import TimeStampedModel, VersionedModel
+from opentrm.core.models import SoftDeletable, TimeStampedModel, VersionedModel
 
 
 class AgreementType(models.TextChoices):
@@ -272,7 +272,7 @@ class DataFlow(TimeStampedModel):
         return [category for category in self.categories if category not in approved]
 
 
-class Meeting(TimeStampedModel):
+class Meeting(TimeStampedModel, SoftDeletable):
     """A scheduled meeting of the parties (MOU-30); its reminder goes out once."""
 
     agreement = models.ForeignKey(
@@ -288,6 +288,7 @@ class Meeting(TimeStampedModel):
         null=True,
         related_name="+",
     )
+    # SoftDeletable's fields, redeclared: a meeting is cancelled, and who cancelled it may leave
     deleted_at = models.DateTimeField(_("cancelled at"), null=True, blank=True, editable=False)
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from opentrm.accounts.policy import FieldGroup
 from opentrm.agreements import states
 from opentrm.agreements.models import AgreementParty, AgreementVersion, DataFlow, Signature
-from opentrm.cases.catalogue.loader import load_catalogue
+from opentrm.catalogue.loader import load_catalogue
 from opentrm.directory.models import ContactPoint
 
 CATEGORY_LABELS = {

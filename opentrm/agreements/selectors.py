@@ -215,7 +215,7 @@ def agreement_detail(agreement_id: int) -> Agreement:
             ),
             Prefetch(
                 "meetings",
-                queryset=Meeting.objects.filter(deleted_at__isnull=True).order_by("held_on"),
+                queryset=Meeting.objects.live().order_by("held_on"),
             ),
         )
         .get(pk=agreement_id)
@@ -233,9 +233,8 @@ def party_org_ids(agreement: Agreement) -> set[int]:
 
 def meetings_due(on: date, until: date) -> Iterable[Meeting]:
     return (
-        Meeting.objects.filter(
-            deleted_at__isnull=True, reminded_on__isnull=True, held_on__gte=on, held_on__lte=until
-        )
+        Meeting.objects.live()
+        .filter(reminded_on__isnull=True, held_on__gte=on, held_on__lte=until)
         .select_related("agreement")
         .order_by("held_on", "id")
     )

@@ -1,6 +1,7 @@
 """The agreements register's pages. Thin: the action gate, ``access_agreement`` (404 for
 agreements of others, 403 for viewers who may not change them), then a service."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -13,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
-from opentrm.accounts.policy import Action, Actor, can
+from opentrm.accounts.http import AuthenticatedHttpRequest
+from opentrm.accounts.policy import Action, can
 from opentrm.agreements import documents, selectors, services, states
 from opentrm.agreements.access import access_agreement
 from opentrm.agreements.forms import (
@@ -31,32 +33,46 @@ from opentrm.agreements.forms import (
 )
 from opentrm.agreements.models import Agreement
 from opentrm.agreements.presentation import version_view
-from opentrm.core.errors import ConflictError
-from opentrm.core.forms import add_service_errors
 from opentrm.core.pdf import PdfUnavailableError
+from opentrm.core.views import form_view
 
 
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
+def _detail_url(agreement: Agreement, anchor: str = "") -> str:
+    url = reverse("agreements:agreement_detail", args=[agreement.pk])
+    return url + (f"#{anchor}" if anchor else "")
 
 
 def _detail(agreement: Agreement, anchor: str = "") -> HttpResponse:
-    url = reverse("agreements:agreement_detail", args=[agreement.pk])
-    return redirect(url + (f"#{anchor}" if anchor else ""))
+    return redirect(_detail_url(agreement, anchor))
 
 
 def _form_page(
-    request: HttpRequest, agreement: Agreement | None, form: Any, title: str, **extra: Any
+    request: HttpRequest,
+    agreement: Agreement,
+    form: Any,
+    title: str,
+    *,
+    save: Callable[[], object],
+    success: str,
+    done: str,
+    **extra: Any,
 ) -> HttpResponse:
-    context = {"agreement": agreement, "form": form, "title": title, **extra}
-    return render(request, "agreements/agreement_form_page.html", context)
+    """A form on the agreement: the shared page, with its title."""
+    return form_view(
+        request,
+        form,
+        save=save,
+        success=success,
+        done=done,
+        template="agreements/agreement_form_page.html",
+        context={"agreement": agreement, "title": title, **extra},
+    )
 
 
 @require_http_methods(["GET"])
 @actor_required(Action.AGREEMENT_VIEW)
-def agreement_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+def agreement_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     today = timezone.localdate()
     visible = selectors.agreement_list(actor=actor, on=today)
     parties = sorted(
@@ -83,26 +99,26 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.AGREEMENT_EDIT)
-def agreement_create(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+def agreement_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     form = AgreementForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            agreement = services.agreement_create(
-                actor=actor, **form.header(), content=form.content()
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The draft agreement was registered."))
-            return _detail(agreement)
-    return render(request, "agreements/agreement_edit.html", {"form": form, "agreement": None})
+    return form_view(
+        request,
+        form,
+        save=lambda: services.agreement_create(
+            actor=actor, **form.header(), content=form.content()
+        ),
+        success=_("The draft agreement was registered."),
+        done=_detail,
+        template="agreements/agreement_edit.html",
+        context={"agreement": None},
+    )
 
 
 @require_http_methods(["GET"])
 @actor_required(Action.AGREEMENT_VIEW)
-def agreement_detail(request: HttpRequest, agreement_id: int) -> HttpResponse:
-    actor = _actor(request)
+def agreement_detail(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
+    actor = request.actor
     agreement = access_agreement(actor, agreement_id)
     today = timezone.localdate()
     summary = states.summary(agreement, today)
@@ -149,57 +165,55 @@ def agreement_detail(request: HttpRequest, agreement_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.AGREEMENT_EDIT)
-def agreement_edit(request: HttpRequest, agreement_id: int) -> HttpResponse:
-    actor = _actor(request)
+def agreement_edit(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
+    actor = request.actor
     agreement = access_agreement(actor, agreement_id, action="edit")
     draft = states.latest_version(agreement)
     form = AgreementForm(request.POST or None, agreement=agreement, draft=draft)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.agreement_update(
-                actor=actor,
-                agreement=agreement,
-                expected_version=form.cleaned_data["version"],
-                changes=form.header() | form.content(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The draft was saved."))
-            return _detail(agreement)
-    return render(request, "agreements/agreement_edit.html", {"form": form, "agreement": agreement})
+    return form_view(
+        request,
+        form,
+        save=lambda: services.agreement_update(
+            actor=actor,
+            agreement=agreement,
+            expected_version=form.cleaned_data["version"],
+            changes=form.header() | form.content(),
+        ),
+        success=_("The draft was saved."),
+        done=lambda _result: _detail(agreement),
+        template="agreements/agreement_edit.html",
+        context={"agreement": agreement},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.AGREEMENT_EDIT)
-def party_add(request: HttpRequest, agreement_id: int) -> HttpResponse:
-    actor = _actor(request)
+def party_add(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
+    actor = request.actor
     agreement = access_agreement(actor, agreement_id, action="edit")
     form = PartyAddForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.party_add(
-                actor=actor,
-                agreement=agreement,
-                organisation=form.cleaned_data["organisation"],
-                procedures=form.cleaned_data["procedures"],
-                measures=form.cleaned_data["measures"],
-                responsibilities=form.cleaned_data["responsibilities"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The party was added."))
-            return _detail(agreement, "parties")
-    return _form_page(request, agreement, form, _("Add a party"))
+    return _form_page(
+        request,
+        agreement,
+        form,
+        _("Add a party"),
+        save=lambda: services.party_add(
+            actor=actor,
+            agreement=agreement,
+            organisation=form.cleaned_data["organisation"],
+            procedures=form.cleaned_data["procedures"],
+            measures=form.cleaned_data["measures"],
+            responsibilities=form.cleaned_data["responsibilities"],
+        ),
+        success=_("The party was added."),
+        done=_detail_url(agreement, "parties"),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.AGREEMENT_EDIT)
-def party_edit(request: HttpRequest, agreement_id: int, party_id: int) -> HttpResponse:
-    actor = _actor(request)
+def party_edit(request: AuthenticatedHttpRequest, agreement_id: int, party_id: int) -> HttpResponse:
+    actor = request.actor
     agreement = access_agreement(actor, agreement_id, action="edit")
     draft = states.latest_version(agreement)
     party = next((p for p in draft.parties.all() if p.pk == party_id), None)
@@ -211,53 +225,52 @@ def party_edit(request: HttpRequest, agreement_id: int, party_id: int) -> HttpRe
         "responsibilities": party.responsibilities,
     }
     form = PartyEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.party_update(
-                actor=actor,
-                agreement=agreement,
-                party_id=party_id,
-                procedures=form.cleaned_data["procedures"],
-                measures=form.cleaned_data["measures"],
-                responsibilities=form.cleaned_data["responsibilities"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The responsibilities were saved."))
-            return _detail(agreement, "parties")
-    title = _("Responsibilities of %(party)s") % {"party": party.organisation.name}
-    return _form_page(request, agreement, form, title)
+    return _form_page(
+        request,
+        agreement,
+        form,
+        _("Responsibilities of %(party)s") % {"party": party.organisation.name},
+        save=lambda: services.party_update(
+            actor=actor,
+            agreement=agreement,
+            party_id=party_id,
+            procedures=form.cleaned_data["procedures"],
+            measures=form.cleaned_data["measures"],
+            responsibilities=form.cleaned_data["responsibilities"],
+        ),
+        success=_("The responsibilities were saved."),
+        done=_detail_url(agreement, "parties"),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.AGREEMENT_EDIT)
-def flow_edit(request: HttpRequest, agreement_id: int) -> HttpResponse:
-    actor = _actor(request)
+def flow_edit(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
+    actor = request.actor
     agreement = access_agreement(actor, agreement_id, action="edit")
     form = FlowForm(request.POST or None, version=states.latest_version(agreement))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.flow_set(
-                actor=actor,
-                agreement=agreement,
-                sender_id=form.cleaned_data["sender"],
-                receiver_id=form.cleaned_data["receiver"],
-                categories=form.cleaned_data["categories"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The data flow was saved."))
-            return _detail(agreement, "flows")
-    return _form_page(request, agreement, form, _("Data that may flow between parties"))
+    return _form_page(
+        request,
+        agreement,
+        form,
+        _("Data that may flow between parties"),
+        save=lambda: services.flow_set(
+            actor=actor,
+            agreement=agreement,
+            sender_id=form.cleaned_data["sender"],
+            receiver_id=form.cleaned_data["receiver"],
+            categories=form.cleaned_data["categories"],
+        ),
+        success=_("The data flow was saved."),
+        done=_detail_url(agreement, "flows"),
+    )
 
 
 @require_http_methods(["POST"])
 @actor_required(Action.AGREEMENT_EDIT)
-def flow_approve(request: HttpRequest, agreement_id: int) -> HttpResponse:
+def flow_approve(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
     """The sender organisation approves a flow out of it (a button on the agreement page)."""
-    actor = _actor(request)
+    actor = request.actor
     agreement = access_agreement(actor, agreement_id, action="edit")
     form = FlowApproveForm(request.POST)
     if not form.is_valid():
@@ -281,133 +294,130 @@ def flow_approve(request: HttpRequest, agreement_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.AGREEMENT_EDIT)
-def signature_record(request: HttpRequest, agreement_id: int) -> HttpResponse:
-    actor = _actor(request)
+def signature_record(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
+    actor = request.actor
     agreement = access_agreement(actor, agreement_id, action="edit")
     form = SignatureForm(
         request.POST or None,
         version=states.latest_version(agreement),
         own_organisation_id=actor.organisation_id,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.signature_record(
-                actor=actor,
-                agreement=agreement,
-                version_number=form.cleaned_data["version"],
-                organisation_id=form.cleaned_data["party"],
-                signed_on=form.cleaned_data["signed_on"],
-                signed_by=form.cleaned_data["signed_by"],
-                kind=form.cleaned_data["kind"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The signature was recorded."))
-            return _detail(agreement, "signatures")
-    return _form_page(request, agreement, form, _("Record a signature"))
+    return _form_page(
+        request,
+        agreement,
+        form,
+        _("Record a signature"),
+        save=lambda: services.signature_record(
+            actor=actor,
+            agreement=agreement,
+            version_number=form.cleaned_data["version"],
+            organisation_id=form.cleaned_data["party"],
+            signed_on=form.cleaned_data["signed_on"],
+            signed_by=form.cleaned_data["signed_by"],
+            kind=form.cleaned_data["kind"],
+        ),
+        success=_("The signature was recorded."),
+        done=_detail_url(agreement, "signatures"),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.AGREEMENT_EDIT)
-def agreement_amend(request: HttpRequest, agreement_id: int) -> HttpResponse:
-    actor = _actor(request)
+def agreement_amend(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
+    actor = request.actor
     agreement = access_agreement(actor, agreement_id, action="edit")
     form = AmendForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.agreement_amend(
-                actor=actor, agreement=agreement, note=form.cleaned_data["note"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(
-                request,
-                _(
-                    "The amendment was drafted. The signed version stays in force until every "
-                    "party has signed the amendment."
-                ),
-            )
-            return _detail(agreement)
-    return _form_page(request, agreement, form, _("Draft an amendment"))
+    return _form_page(
+        request,
+        agreement,
+        form,
+        _("Draft an amendment"),
+        save=lambda: services.agreement_amend(
+            actor=actor, agreement=agreement, note=form.cleaned_data["note"]
+        ),
+        success=_(
+            "The amendment was drafted. The signed version stays in force until every "
+            "party has signed the amendment."
+        ),
+        done=_detail_url(agreement),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.AGREEMENT_EDIT)
-def agreement_terminate(request: HttpRequest, agreement_id: int) -> HttpResponse:
-    actor = _actor(request)
+def agreement_terminate(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
+    actor = request.actor
     agreement = access_agreement(actor, agreement_id, action="edit")
     form = TerminateForm(request.POST or None, initial={"version": agreement.version})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.agreement_terminate(
-                actor=actor,
-                agreement=agreement,
-                expected_version=form.cleaned_data["version"],
-                terminated_on=form.cleaned_data["terminated_on"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The termination was recorded."))
-            return _detail(agreement)
-    return _form_page(request, agreement, form, _("Terminate the agreement"), destructive=True)
+    return _form_page(
+        request,
+        agreement,
+        form,
+        _("Terminate the agreement"),
+        save=lambda: services.agreement_terminate(
+            actor=actor,
+            agreement=agreement,
+            expected_version=form.cleaned_data["version"],
+            terminated_on=form.cleaned_data["terminated_on"],
+            reason=form.cleaned_data["reason"],
+        ),
+        success=_("The termination was recorded."),
+        done=_detail_url(agreement),
+        destructive=True,
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.AGREEMENT_EDIT)
-def meeting_add(request: HttpRequest, agreement_id: int) -> HttpResponse:
-    actor = _actor(request)
+def meeting_add(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
+    actor = request.actor
     agreement = access_agreement(actor, agreement_id, action="edit")
     form = MeetingForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.meeting_schedule(
-                actor=actor,
-                agreement=agreement,
-                held_on=form.cleaned_data["held_on"],
-                subject=form.cleaned_data["subject"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The meeting was scheduled."))
-            return _detail(agreement, "meetings")
-    return _form_page(request, agreement, form, _("Schedule a meeting"))
+    return _form_page(
+        request,
+        agreement,
+        form,
+        _("Schedule a meeting"),
+        save=lambda: services.meeting_schedule(
+            actor=actor,
+            agreement=agreement,
+            held_on=form.cleaned_data["held_on"],
+            subject=form.cleaned_data["subject"],
+        ),
+        success=_("The meeting was scheduled."),
+        done=_detail_url(agreement, "meetings"),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.AGREEMENT_EDIT)
-def meeting_cancel(request: HttpRequest, agreement_id: int, meeting_id: int) -> HttpResponse:
-    actor = _actor(request)
+def meeting_cancel(
+    request: AuthenticatedHttpRequest, agreement_id: int, meeting_id: int
+) -> HttpResponse:
+    actor = request.actor
     agreement = access_agreement(actor, agreement_id, action="edit")
     form = MeetingCancelForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.meeting_cancel(
-                actor=actor,
-                agreement=agreement,
-                meeting_id=meeting_id,
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The meeting was cancelled."))
-            return _detail(agreement, "meetings")
-    return _form_page(request, agreement, form, _("Cancel a meeting"), destructive=True)
+    return _form_page(
+        request,
+        agreement,
+        form,
+        _("Cancel a meeting"),
+        save=lambda: services.meeting_cancel(
+            actor=actor,
+            agreement=agreement,
+            meeting_id=meeting_id,
+            reason=form.cleaned_data["reason"],
+        ),
+        success=_("The meeting was cancelled."),
+        done=_detail_url(agreement, "meetings"),
+        destructive=True,
+    )
 
 
 @require_http_methods(["GET"])
 @actor_required(Action.AGREEMENT_VIEW)
-def agreement_pdf(request: HttpRequest, agreement_id: int) -> HttpResponse:
-    actor = _actor(request)
+def agreement_pdf(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
+    actor = request.actor
     agreement = access_agreement(actor, agreement_id)
     number = request.GET.get("version", "")
     try:

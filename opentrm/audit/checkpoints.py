@@ -247,29 +247,44 @@ def _b64_json(segment: str) -> Any:
     return json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
 
 
+class _RefusedError(Exception):
+    """A checkpoint file found faulty, with what is wrong with it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def read_checkpoint(path: Path) -> Checkpoint | BadCheckpoint:
     """Verify one checkpoint file: its signature, then the shape of what it says."""
+    try:
+        return _verified(path)
+    except _RefusedError as refused:
+        return BadCheckpoint(path, refused.reason)
+
+
+def _verified(path: Path) -> Checkpoint:
     try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
         token = raw.decode("ascii").strip()
     except (OSError, UnicodeDecodeError):
-        return BadCheckpoint(path, "cannot be read")
+        raise _RefusedError("cannot be read") from None
     parts = token.split(".")
     if len(raw) > MAX_FILE_BYTES or len(parts) != 3:
-        return BadCheckpoint(path, "is not a signed checkpoint")
+        raise _RefusedError("is not a signed checkpoint")
     try:
         header = _b64_json(parts[0])
     except (ValueError, binascii.Error):
-        return BadCheckpoint(path, "is not a signed checkpoint")
+        raise _RefusedError("is not a signed checkpoint") from None
     if not isinstance(header, dict) or header.get("typ") != CHECKPOINT_TYP:
-        return BadCheckpoint(path, "is not a signed checkpoint")
+        raise _RefusedError("is not a signed checkpoint")
     alg, kid = header.get("alg"), header.get("kid")
     if not isinstance(alg, str) or alg not in _ALG_OF_KEY.values() or not isinstance(kid, str):
-        return BadCheckpoint(path, "is signed with an algorithm checkpoints do not use")
+        raise _RefusedError("is signed with an algorithm checkpoints do not use")
     key = _verification_key(alg, kid)
     if key is None:
-        return BadCheckpoint(path, f"is signed with a key this node does not hold ({kid})")
+        raise _RefusedError(f"is signed with a key this node does not hold ({kid})")
     try:
         payload = jws.deserialize_compact(token, key, registry=_registry(alg)).payload
         claims = json.loads(payload)
@@ -284,11 +299,11 @@ def read_checkpoint(path: Path) -> Checkpoint | BadCheckpoint:
             path=path,
         )
     except JoseError:
-        return BadCheckpoint(path, "has a signature that does not verify (altered or forged)")
+        raise _RefusedError("has a signature that does not verify (altered or forged)") from None
     except (ValueError, KeyError, TypeError):
-        return BadCheckpoint(path, "is signed but does not say what a checkpoint says")
+        raise _RefusedError("is signed but does not say what a checkpoint says") from None
     if claims.get("v") != FORMAT_VERSION or checkpoint.created_at.tzinfo is None:
-        return BadCheckpoint(path, "is signed but does not say what a checkpoint says")
+        raise _RefusedError("is signed but does not say what a checkpoint says")
     return checkpoint
 
 

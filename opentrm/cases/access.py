@@ -18,7 +18,6 @@ from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, can, requ
 from opentrm.agreements.selectors import allowed_categories
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.catalogue.loader import PROCEEDINGS_SOP
 from opentrm.cases.models import (
     Assessment,
     AssistancePlan,
@@ -34,6 +33,7 @@ from opentrm.cases.models import (
     Task,
 )
 from opentrm.cases.selectors import consent_in_force, consent_takers
+from opentrm.catalogue.loader import PROCEEDINGS_SOP
 from opentrm.directory.models import Organisation
 
 Intent = Literal["view", "delete"]
@@ -92,10 +92,9 @@ def access_document(
     """A live document of the case; 403 unless its field group is the actor's to view (to
     delete: the adding organisation, with edit access to the group)."""
     document = _one(
-        CaseDocument.objects.select_related("organisation", "uploaded_by"),
+        CaseDocument.objects.live().select_related("organisation", "uploaded_by"),
         case,
         public_id=document_id,
-        deleted_at__isnull=True,
     )
     document.case = case
     require(actor, Action.DOCUMENT_DELETE if action == "delete" else Action.DOCUMENT_VIEW, document)
@@ -128,10 +127,9 @@ def access_assessment(
     """A live assessment of the case; changing it is the signing organisation's alone."""
     _require_group(actor, case, "assistance", action)
     assessment = _one(
-        Assessment.objects.select_related("organisation", "assessed_by"),
+        Assessment.objects.live().select_related("organisation", "assessed_by"),
         case,
         pk=assessment_id,
-        deleted_at__isnull=True,
     )
     assessment.case = case
     if action == "edit":
@@ -162,10 +160,9 @@ def access_service(
     """A live service of the case."""
     _require_group(actor, case, "assistance", action)
     service = _one(
-        CaseService.objects.select_related("provider"),
+        CaseService.objects.live().select_related("provider"),
         case,
         pk=service_id,
-        deleted_at__isnull=True,
     )
     service.case = case
     return service

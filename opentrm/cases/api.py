@@ -163,5 +163,4 @@ def consent_withdraw(request: HttpRequest, public_id: PublicId, consent_id: int)
     actor = acting(request)
     case = access_case(actor, public_id)
     consent = access_consent(actor, case, consent_id)
-    consent = services.consent_withdraw(actor=actor, consent=consent)
-    return consent
+    return services.consent_withdraw(actor=actor, consent=consent)

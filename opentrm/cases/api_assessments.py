@@ -282,7 +282,7 @@ def risk_plan_detail(request: HttpRequest, public_id: PublicId) -> Any:
 )
 def risk_plan_save(request: HttpRequest, public_id: PublicId, payload: RiskPlanIn) -> Any:
     case = _case(request, public_id, edit=True)
-    plan = plan_services.risk_plan_save(
+    return plan_services.risk_plan_save(
         actor=acting(request),
         case=case,
         expected_version=payload.version,
@@ -291,7 +291,6 @@ def risk_plan_save(request: HttpRequest, public_id: PublicId, payload: RiskPlanI
         review_every_days=payload.review_every_days,
         next_review_on=payload.next_review_on,
     )
-    return plan
 
 
 @router.post(

@@ -223,10 +223,9 @@ def participant_case_manager(
         if manager is None:
             raise ValidationError({"case_manager_id": _("There is no user with this id.")})
     with api_field_names(field="case_manager_id"):
-        participant = participant_services.participant_set_case_manager(
+        return participant_services.participant_set_case_manager(
             actor=actor, participant=participant, case_manager=manager
         )
-    return participant
 
 
 @router.post(
@@ -242,7 +241,6 @@ def participant_consent_taker(
     actor = acting(request)
     case = access_case(actor, public_id)
     participant = access_participant(actor, case, participant_id)
-    participant = participant_services.participant_set_consent_taker(
+    return participant_services.participant_set_consent_taker(
         actor=actor, participant=participant, takes_consent=payload.takes_consent
     )
-    return participant

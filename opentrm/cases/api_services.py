@@ -148,10 +148,9 @@ def service_update(
         if name in changes and changes[name] is None:
             changes[name] = ""
     with api_field_names(_API_NAMES):
-        service = service_delivery.service_update(
+        return service_delivery.service_update(
             actor=actor, service=service, expected_version=version, changes=changes
         )
-    return service
 
 
 # --- Proceedings ---------------------------------------------------------------------------------
@@ -202,10 +201,9 @@ def proceeding_update(
     proceeding = access_proceeding(actor, case, proceeding_id)
     changes = payload.model_dump(exclude_unset=True)
     version = changes.pop("version")
-    proceeding = proceeding_services.proceeding_update(
+    return proceeding_services.proceeding_update(
         actor=actor, proceeding=proceeding, expected_version=version, changes=changes
     )
-    return proceeding
 
 
 # --- The no-contact list -------------------------------------------------------------------------
@@ -254,8 +252,7 @@ def no_contact_remove(
     actor = acting(request)
     case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=True)
     entry = get_object_or_404(NoContactPerson, pk=entry_id, case=case)
-    entry = proceeding_services.no_contact_remove(actor=actor, entry=entry, reason=payload.reason)
-    return entry
+    return proceeding_services.no_contact_remove(actor=actor, entry=entry, reason=payload.reason)
 
 
 # --- Interviews and hearings ---------------------------------------------------------------------
@@ -331,7 +328,6 @@ def hearing_cancel(
     actor = acting(request)
     case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=True)
     hearing = get_object_or_404(Hearing, pk=hearing_id, case=case)
-    hearing = proceeding_services.hearing_cancel(
+    return proceeding_services.hearing_cancel(
         actor=actor, hearing=hearing, expected_version=payload.version
     )
-    return hearing

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db import models
 from django.forms.models import fields_for_model, model_to_dict
 from django.utils.translation import gettext_lazy as _
 
@@ -21,18 +20,8 @@ from opentrm.cases.services.child import (
     guardian_candidates,
     liaison_candidates,
 )
-from opentrm.core.forms import Form
+from opentrm.core.forms import Form, model_formfield
 from opentrm.directory.models import Organisation
-
-
-def _formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field:
-    if isinstance(field, models.TextField):
-        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3}))
-    if isinstance(field, models.DateField):
-        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    formfield = field.formfield(**kwargs)
-    assert formfield is not None
-    return formfield
 
 
 class ChildSafeguardsForm(Form):
@@ -58,7 +47,7 @@ class ChildSafeguardsForm(Form):
         super().__init__(data, initial=initial)
         self.fields.update(
             fields_for_model(
-                ChildSafeguards, fields=list(SAFEGUARD_FIELDS), formfield_callback=_formfield
+                ChildSafeguards, fields=list(SAFEGUARD_FIELDS), formfield_callback=model_formfield
             )
         )
         self.fields["guardian"] = MemberChoiceField(

@@ -9,13 +9,13 @@ from django.utils.translation import gettext_lazy as _
 from opentrm.accounts.models import User
 from opentrm.accounts.policy import Actor
 from opentrm.cases.access import measure_notes_visible
-from opentrm.cases.catalogue.loader import load_catalogue
 from opentrm.cases.models import Case, IdentificationOutcome, MeasureStatus
 from opentrm.cases.services.case_settings import roles_that_may_identify
 from opentrm.cases.services.measures import (
     responsible_bodies,
     responsible_people,
 )
+from opentrm.catalogue.loader import load_catalogue
 from opentrm.core.forms import Form
 from opentrm.directory.models import Organisation
 

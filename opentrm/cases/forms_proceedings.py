@@ -17,21 +17,7 @@ from opentrm.cases.services.proceedings import (
     PROCEEDING_FIELDS,
     active_no_contact,
 )
-from opentrm.core.forms import Form
-
-_DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-def _formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field:
-    if isinstance(field, models.TextField):
-        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3}))
-    if isinstance(field, models.DateTimeField):
-        kwargs.setdefault(
-            "widget", forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_DATETIME_FORMAT)
-        )
-    formfield = field.formfield(**kwargs)
-    assert formfield is not None
-    return formfield
+from opentrm.core.forms import DATETIME_INPUT, Form, model_formfield
 
 
 class ProceedingForm(Form):
@@ -61,7 +47,7 @@ class ProceedingForm(Form):
         super().__init__(data, initial=initial)
         self.fields.update(
             fields_for_model(
-                Proceeding, fields=list(PROCEEDING_FIELDS), formfield_callback=_formfield
+                Proceeding, fields=list(PROCEEDING_FIELDS), formfield_callback=model_formfield
             )
         )
         self.fields["country_code"].help_text = _("ISO 3166 country code, e.g. AL")
@@ -113,12 +99,14 @@ class HearingForm(Form):
         if hearing is not None:
             initial = model_to_dict(hearing, fields=list(HEARING_FIELDS))
             initial["scheduled_at"] = timezone.localtime(hearing.scheduled_at).strftime(
-                _DATETIME_FORMAT
+                DATETIME_INPUT
             )
             initial["version"] = hearing.version
         super().__init__(data, initial=initial)
         names = [name for name in HEARING_FIELDS if name not in ("involved_no_contact",)]
-        self.fields.update(fields_for_model(Hearing, fields=names, formfield_callback=_formfield))
+        self.fields.update(
+            fields_for_model(Hearing, fields=names, formfield_callback=model_formfield)
+        )
         self.fields["involved_no_contact"] = _NoContactChoice(
             queryset=active_no_contact(case),
             required=False,

@@ -26,18 +26,8 @@ from opentrm.cases.services.service_delivery import (
     plan_activity_candidates,
     provider_candidates,
 )
-from opentrm.core.forms import Form
+from opentrm.core.forms import Form, model_formfield
 from opentrm.directory.forms import OrganisationChoiceField
-
-
-def _formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field:
-    if isinstance(field, models.TextField):
-        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3}))
-    if isinstance(field, models.DateField):
-        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    formfield = field.formfield(**kwargs)
-    assert formfield is not None
-    return formfield
 
 
 def service_type_choices() -> list[tuple[str, list[tuple[str, str]]]]:
@@ -81,7 +71,7 @@ class ServiceForm(Form):
             initial = model_to_dict(service, fields=names) | {"version": service.version}
         super().__init__(data, initial=initial)
         self.fields.update(
-            fields_for_model(CaseService, fields=names, formfield_callback=_formfield)
+            fields_for_model(CaseService, fields=names, formfield_callback=model_formfield)
         )
         self.fields["service_type"] = forms.ChoiceField(
             label=_("Service"), choices=[("", "---------"), *service_type_choices()]

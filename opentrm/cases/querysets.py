@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from django.db import models
 from django.db.models import Exists, OuterRef
+
+from opentrm.core.models import SoftDeletableQuerySet
 
 if TYPE_CHECKING:
     from opentrm.cases.models import Case  # noqa: F401 (string annotations)
@@ -20,7 +21,7 @@ class CaseReader(Protocol):
     def may(self, action: Any) -> bool: ...
 
 
-class CaseQuerySet(models.QuerySet["Case"]):
+class CaseQuerySet(SoftDeletableQuerySet["Case"]):
     def visible_to(self, actor: CaseReader | None) -> CaseQuerySet:
         """Cases the actor's organisation takes part in, for roles that do case work.
 
@@ -37,4 +38,4 @@ class CaseQuerySet(models.QuerySet["Case"]):
         takes_part = CaseParticipant.objects.filter(
             case=OuterRef("pk"), organisation_id=actor.organisation_id, is_active=True
         )
-        return self.filter(Exists(takes_part), deleted_at__isnull=True)
+        return self.live().filter(Exists(takes_part))

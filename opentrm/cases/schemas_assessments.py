@@ -5,22 +5,51 @@ from datetime import date, datetime
 
 from ninja import Field
 
-from opentrm.cases.models import AssessmentKind, AssistancePlan
+from opentrm.cases.models import (
+    AccommodationType,
+    AssessmentKind,
+    AssessmentPartner,
+    AssistancePlan,
+    HarmSource,
+    Need,
+    RiskLevel,
+    ServiceType,
+)
 from opentrm.cases.services.plans import plan_is_paused
-from opentrm.core.schemas import Schema
+from opentrm.core.schemas import Schema, each_one_of, one_of
 
 
 class AssessmentIn(Schema):
     kind: AssessmentKind
     assessed_on: date
-    risk_level: str = Field(default="", description="early_risk, retrafficking: RiskLevel code")
-    needs: list[str] = Field(default=[], description="needs: Need codes")
-    accommodation_type: str = Field(default="", description="needs: AccommodationType code")
-    harm_sources: list[str] = Field(default=[], description="safety: HarmSource codes")
+    # Codes typed as text (the service refuses any other with a 422 naming the field); the
+    # document lists them (issue 9: it declares what the server enforces).
+    risk_level: str = Field(
+        default="",
+        description="early_risk, retrafficking: RiskLevel code",
+        json_schema_extra=one_of(["", *RiskLevel.values]),
+    )
+    needs: list[str] = Field(
+        default=[],
+        description="needs: Need codes",
+        json_schema_extra=each_one_of(Need.values),
+    )
+    accommodation_type: str = Field(
+        default="",
+        description="needs: AccommodationType code",
+        json_schema_extra=one_of(["", *AccommodationType.values]),
+    )
+    harm_sources: list[str] = Field(
+        default=[],
+        description="safety: HarmSource codes",
+        json_schema_extra=each_one_of(HarmSource.values),
+    )
     harm_source_other: str = Field(default="", description="safety: when harm_sources has other")
     unsafe_locations: str = Field(default="", description="safety")
     partners: list[str] = Field(
-        default=[], description="early_risk, retrafficking: AssessmentPartner codes"
+        default=[],
+        description="early_risk, retrafficking: AssessmentPartner codes",
+        json_schema_extra=each_one_of(AssessmentPartner.values),
     )
     summary: str = ""
 
@@ -61,7 +90,11 @@ class HealthOut(Schema):
 
 class ActivityIn(Schema):
     description: str = Field(min_length=1, max_length=300)
-    service_type: str = Field(default="", description="A ServiceType code, or empty")
+    service_type: str = Field(
+        default="",
+        description="A ServiceType code, or empty",
+        json_schema_extra=one_of(["", *ServiceType.values]),
+    )
     provider_id: int | None = Field(default=None, description="An organisation of the directory")
     starts_on: date | None = None
     ends_on: date | None = None

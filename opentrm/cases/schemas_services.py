@@ -6,10 +6,10 @@ guards) are checked by the services, which name the field in a 422 answer."""
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from ninja import Field
-from pydantic import ConfigDict
+from pydantic import ConfigDict, WithJsonSchema
 
 from opentrm.cases.models import (
     CourtDecision,
@@ -21,6 +21,21 @@ from opentrm.cases.models import (
 )
 from opentrm.core.schemas import PatchSchema, PersonName, Schema
 from opentrm.directory.schemas import CountryCode
+
+# A cost: at most 12 digits, 2 of them decimals, not negative; as a JSON number or as text.
+# pydantic's own schema types the text form as any string; the document says which.
+Cost = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=12, decimal_places=2),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 9_999_999_999.99},
+                {"type": "string", "pattern": r"^[0-9]{1,10}(\.[0-9]{1,2})?$"},
+            ]
+        }
+    ),
+]
 
 
 class _Input(Schema):
@@ -40,7 +55,7 @@ class ServiceIn(_Input):
     provider_id: int | None = Field(None, description="An active organisation of the directory.")
     provider_name: str = Field("", max_length=200, description="Or a provider not in it.")
     offered_on: date
-    cost: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
+    cost: Cost | None = None
     currency: str = Field("", max_length=3, description="ISO 4217, required with a cost.")
     funding_source: str = Field("", max_length=200)
     comments: str = ""
@@ -64,7 +79,7 @@ class ServicePatch(_Patch):
     provider_id: int | None = None
     provider_name: str | None = Field(None, max_length=200)
     offered_on: date | None = None
-    cost: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
+    cost: Cost | None = None
     currency: str | None = Field(None, max_length=3)
     funding_source: str | None = Field(None, max_length=200)
     comments: str | None = None

@@ -19,15 +19,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, TypeVar
 
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opentrm.accounts.policy import Actor, FieldGroup
 from opentrm.cases.access import visible_groups
-from opentrm.cases.catalogue import measure as catalogue_measure
-from opentrm.cases.catalogue.loader import PROCEEDINGS_SOP
 from opentrm.cases.models import Assessment as AssessmentModel
 from opentrm.cases.models import (
     AssessmentKind,
@@ -52,10 +51,19 @@ from opentrm.cases.models import (
 )
 from opentrm.cases.models import AssistancePlan as PlanModel
 from opentrm.cases.services.notes import readable_notes
+from opentrm.catalogue import measure as catalogue_measure
+from opentrm.catalogue.loader import PROCEEDINGS_SOP
 from opentrm.directory.models import Organisation
 
 LIMIT = 500
 PER_SOURCE = LIMIT
+
+_M = TypeVar("_M", bound=Model)
+
+
+def _newest(rows: QuerySet[_M], *order: str) -> QuerySet[_M]:
+    """The newest ``PER_SOURCE`` rows by ``order``, each with its organisation."""
+    return rows.select_related("organisation").order_by(*order)[:PER_SOURCE]
 
 
 @dataclass(frozen=True)
@@ -205,11 +213,7 @@ def _measures(case: Case, out: _Collector, *, proceedings: bool) -> None:
 
 
 def _identification(case: Case, out: _Collector) -> None:
-    rows = (
-        IdentificationDecision.objects.filter(case=case)
-        .select_related("organisation")
-        .order_by("-decided_on", "-id")[:PER_SOURCE]
-    )
+    rows = _newest(IdentificationDecision.objects.filter(case=case), "-decided_on", "-id")
     for row in rows:
         how = _("formal") if row.is_formal else _("informal")
         out.add(
@@ -222,11 +226,7 @@ def _identification(case: Case, out: _Collector) -> None:
 
 
 def _reflection(case: Case, out: _Collector, today: date) -> None:
-    rows = (
-        ReflectionPeriod.objects.filter(case=case)
-        .select_related("organisation")
-        .order_by("-starts_on", "-id")[:PER_SOURCE]
-    )
+    rows = _newest(ReflectionPeriod.objects.filter(case=case), "-starts_on", "-id")
     for row in rows:
         out.add(
             row.starts_on,
@@ -247,10 +247,12 @@ def _tasks(case: Case, out: _Collector, actor: Actor) -> None:
     # As on the case page: an organisation sees its own tasks.
     if actor.organisation_id is None:
         return
-    rows = (
-        Task.objects.filter(case=case, organisation_id=actor.organisation_id, done_at__isnull=False)
-        .select_related("organisation")
-        .order_by("-done_at", "-id")[:PER_SOURCE]
+    rows = _newest(
+        Task.objects.filter(
+            case=case, organisation_id=actor.organisation_id, done_at__isnull=False
+        ),
+        "-done_at",
+        "-id",
     )
     for row in rows:
         out.add(
@@ -262,10 +264,8 @@ def _tasks(case: Case, out: _Collector, actor: Actor) -> None:
 
 
 def _documents(case: Case, out: _Collector, groups: Iterable[str]) -> None:
-    rows = (
-        CaseDocument.objects.filter(case=case, field_group__in=list(groups))
-        .select_related("organisation")
-        .order_by("-created_at", "-id")[:PER_SOURCE]
+    rows = _newest(
+        CaseDocument.objects.filter(case=case, field_group__in=list(groups)), "-created_at", "-id"
     )
     for row in rows:
         kind = row.get_kind_display()
@@ -285,22 +285,14 @@ def _documents(case: Case, out: _Collector, groups: Iterable[str]) -> None:
 
 def _notes(case: Case, out: _Collector, actor: Actor) -> None:
     # The notes the actor may read (their field group, services.notes), no others.
-    rows = (
-        readable_notes(actor, case)
-        .select_related("organisation")
-        .order_by("-created_at", "-id")[:PER_SOURCE]
-    )
+    rows = _newest(readable_notes(actor, case), "-created_at", "-id")
     for row in rows:
         out.add(row.created_at, "note.added", _("Note added"), row.organisation)
         out.add(row.deleted_at, "note.deleted", _("Note deleted"), row.organisation)
 
 
 def _assessments(case: Case, out: _Collector) -> None:
-    rows = (
-        AssessmentModel.objects.filter(case=case, deleted_at__isnull=True)
-        .select_related("organisation")
-        .order_by("-assessed_on", "-id")[:PER_SOURCE]
-    )
+    rows = _newest(AssessmentModel.objects.live().filter(case=case), "-assessed_on", "-id")
     kinds = dict(AssessmentKind.choices)
     for row in rows:
         out.add(
@@ -312,11 +304,7 @@ def _assessments(case: Case, out: _Collector) -> None:
 
 
 def _plans(case: Case, out: _Collector) -> None:
-    rows = (
-        PlanModel.objects.filter(case=case)
-        .select_related("organisation")
-        .order_by("-revision")[:PER_SOURCE]
-    )
+    rows = _newest(PlanModel.objects.filter(case=case), "-revision")
     for row in rows:
         number = {"revision": row.revision}
         out.add(
@@ -341,11 +329,7 @@ def _plans(case: Case, out: _Collector) -> None:
 
 
 def _services(case: Case, out: _Collector) -> None:
-    rows = (
-        CaseService.objects.filter(case=case, deleted_at__isnull=True)
-        .select_related("organisation")
-        .order_by("-offered_on", "-id")[:PER_SOURCE]
-    )
+    rows = _newest(CaseService.objects.live().filter(case=case), "-offered_on", "-id")
     for row in rows:
         name = {"service": row.get_service_type_display()}
         org = row.organisation
@@ -363,11 +347,7 @@ def _services(case: Case, out: _Collector) -> None:
 
 
 def _proceedings(case: Case, out: _Collector) -> None:
-    rows = (
-        Proceeding.objects.filter(case=case)
-        .select_related("organisation")
-        .order_by("-created_at", "-id")[:PER_SOURCE]
-    )
+    rows = _newest(Proceeding.objects.filter(case=case), "-created_at", "-id")
     for row in rows:
         out.add(
             row.created_at,
@@ -376,11 +356,7 @@ def _proceedings(case: Case, out: _Collector) -> None:
             % {"kind": row.get_kind_display(), "country": row.country_code},
             row.organisation,
         )
-    hearings = (
-        Hearing.objects.filter(case=case)
-        .select_related("organisation")
-        .order_by("-scheduled_at", "-id")[:PER_SOURCE]
-    )
+    hearings = _newest(Hearing.objects.filter(case=case), "-scheduled_at", "-id")
     for hearing in hearings:
         kind = {"kind": hearing.get_kind_display()}
         if hearing.cancelled_at is None:

@@ -1,16 +1,17 @@
 """Case screens: register, my cases, the case file summary."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.cases import selectors, services
 from opentrm.cases.access import (
@@ -27,52 +28,49 @@ from opentrm.cases.services.documents import consent_signed_form_attach, files_r
 from opentrm.cases.sharing import prime_sharing
 from opentrm.cases.views_assessments import assessments_context
 from opentrm.cases.views_child import child_context
+from opentrm.cases.views_common import case_url
 from opentrm.cases.views_documents import documents_context, notes_context, participants_context
 from opentrm.cases.views_measures import measures_context
 from opentrm.cases.views_plans import plans_context
 from opentrm.cases.views_proceedings import proceedings_context
 from opentrm.cases.views_services import services_context
 from opentrm.cases.views_tasks import tasks_context
-from opentrm.core.errors import ConflictError
-from opentrm.core.forms import add_service_errors
-
-
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
+from opentrm.core.forms import errors_renamed
+from opentrm.core.views import form_view
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_REGISTER)
-def case_register(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+def case_register(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     form = CaseRegisterForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            case = services.case_register(
-                actor=actor,
-                public_id=data["public_id"],
-                names=[services.NameData(value=data["name"])] if data["name"] else [],
-                sex=data["sex"],
-                age_band=data["age_band"],
-                date_of_birth=data["date_of_birth"],
-                languages=form.codes(data["languages"]),
-                citizenships=form.codes(data["citizenship"]),
-                at_risk_only=data["at_risk_only"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Case %(number)s was opened.") % {"number": case.number})
-            return redirect("cases:case_detail", case.public_id)
-    return render(request, "cases/case_register.html", {"form": form})
+    return form_view(
+        request,
+        form,
+        save=lambda: services.case_register(
+            actor=actor,
+            public_id=form.cleaned_data["public_id"],
+            names=[services.NameData(value=form.cleaned_data["name"])]
+            if form.cleaned_data["name"]
+            else [],
+            sex=form.cleaned_data["sex"],
+            age_band=form.cleaned_data["age_band"],
+            date_of_birth=form.cleaned_data["date_of_birth"],
+            languages=form.codes(form.cleaned_data["languages"]),
+            citizenships=form.codes(form.cleaned_data["citizenship"]),
+            at_risk_only=form.cleaned_data["at_risk_only"],
+        ),
+        success=lambda case: _("Case %(number)s was opened.") % {"number": case.number},
+        done=lambda case: redirect("cases:case_detail", case.public_id),
+        template="cases/case_register.html",
+        context={},
+    )
 
 
 @require_GET
 @actor_required(Action.CASE_VIEW)
-def case_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     mine_only = request.GET.get("mine") == "1"
     cases = selectors.case_list(actor=actor, mine_only=mine_only)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
@@ -94,8 +92,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @actor_required(Action.CASE_VIEW)
-def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def case_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     view = selectors.case_detail(actor=actor, case=case, via="web")
     consents = case.consents.select_related(
@@ -152,8 +150,8 @@ def _consent_state(consent: ConsentRecord, *, counted: bool = True, corrected: b
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CONSENT_RECORD)
-def consent_create(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def consent_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     # Before the form's transaction: a refusal is audited and nothing is written.
     require_widening(can(actor, Action.CONSENT_RECORD, case), actor, case, action="consent.record")
@@ -165,7 +163,8 @@ def consent_create(request: HttpRequest, public_id: str) -> HttpResponse:
         request.FILES if is_post else None,
         initial=_correction_initial(corrected) if corrected else None,
     )
-    if is_post and form.is_valid():
+
+    def save() -> None:
         data = form.cleaned_data
         try:
             with files_removed_on_rollback():  # a refused signature file records nothing
@@ -186,16 +185,23 @@ def consent_create(request: HttpRequest, public_id: str) -> HttpResponse:
                 if data["signed_form"]:
                     _attach_signed_form(actor, consent, data["signed_form"])
         except ValidationError as error:
-            for message in add_service_errors(form, error, handled_elsewhere=("supersedes",)).get(
-                "supersedes", []
-            ):
-                form.add_error(None, message)  # the field is hidden: say it above the form
-        else:
-            messages.success(request, _("The consent decision was recorded."))
-            return redirect("cases:case_detail", case.public_id)
-    return render(
-        request, "cases/consent_form.html", {"form": form, "case": case, "corrected": corrected}
+            # The record corrected is a hidden field: say what is wrong with it above the form.
+            raise errors_renamed(
+                error, lambda name: ABOVE if name == "supersedes" else name
+            ) from None
+
+    return form_view(
+        request,
+        form,
+        save=save,
+        success=_("The consent decision was recorded."),
+        done=case_url(case),
+        template="cases/consent_form.html",
+        context={"case": case, "corrected": corrected},
     )
+
+
+ABOVE = NON_FIELD_ERRORS
 
 
 def _corrected_consent(case: Case, data: QueryDict) -> ConsentRecord | None:
@@ -230,8 +236,10 @@ def _attach_signed_form(actor: Actor, consent: ConsentRecord, upload: UploadedFi
 
 @require_http_methods(["POST"])
 @actor_required(Action.CONSENT_RECORD)
-def consent_withdraw(request: HttpRequest, public_id: str, consent_id: int) -> HttpResponse:
-    actor = _actor(request)
+def consent_withdraw(
+    request: AuthenticatedHttpRequest, public_id: str, consent_id: int
+) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     consent = access_consent(actor, case, consent_id)
     try:
@@ -245,22 +253,28 @@ def consent_withdraw(request: HttpRequest, public_id: str, consent_id: int) -> H
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def case_delete(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def case_delete(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id, action="delete")
     form = CaseDeleteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.case_soft_delete(actor=actor, case=case, reason=form.cleaned_data["reason"])
-        messages.success(request, _("Case %(number)s was deleted.") % {"number": case.number})
-        return redirect("cases:case_list")
-    return render(request, "cases/case_delete.html", {"form": form, "case": case})
+    return form_view(
+        request,
+        form,
+        save=lambda: services.case_soft_delete(
+            actor=actor, case=case, reason=form.cleaned_data["reason"]
+        ),
+        success=_("Case %(number)s was deleted.") % {"number": case.number},
+        done="cases:case_list",
+        template="cases/case_delete.html",
+        context={"case": case},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def person_edit(request: HttpRequest, public_id: str) -> HttpResponse:
+def person_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     """Edit what the actor's role may edit about the person (identity, contact)."""
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     editable = editable_groups(actor, case) & {FieldGroup.IDENTITY, FieldGroup.CONTACT}
     if not editable:
@@ -277,42 +291,41 @@ def person_edit(request: HttpRequest, public_id: str) -> HttpResponse:
         ],
     )
     show_names = FieldGroup.IDENTITY in editable
-    if request.method == "POST" and form.is_valid() and (not show_names or names.is_valid()):
+
+    def save() -> object:
         values = form.cleaned_data
-        try:
-            services.person_update(
-                actor=actor,
-                case=case,
-                expected_version=values["version"],
-                identity={name: values[name] for name in PersonForm.IDENTITY[:8]}
-                if show_names
-                else None,
-                contact={name: values[name] for name in PersonForm.CONTACT}
-                if FieldGroup.CONTACT in editable
-                else None,
-                names=[
-                    services.NameData(value=row["value"], kind=row["kind"], script=row["script"])
-                    for row in names.cleaned_data
-                    if row and not row.get("DELETE")
-                ]
-                if show_names
-                else None,
-                languages=form.codes(values["languages"]) if show_names else None,
-                citizenships=form.codes(values["citizenships"]) if show_names else None,
-            )
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The changes were saved."))
-            return redirect("cases:case_detail", case.public_id)
+        return services.person_update(
+            actor=actor,
+            case=case,
+            expected_version=values["version"],
+            identity={name: values[name] for name in PersonForm.IDENTITY[:8]}
+            if show_names
+            else None,
+            contact={name: values[name] for name in PersonForm.CONTACT}
+            if FieldGroup.CONTACT in editable
+            else None,
+            names=[
+                services.NameData(value=row["value"], kind=row["kind"], script=row["script"])
+                for row in names.cleaned_data
+                if row and not row.get("DELETE")
+            ]
+            if show_names
+            else None,
+            languages=form.codes(values["languages"]) if show_names else None,
+            citizenships=form.codes(values["citizenships"]) if show_names else None,
+        )
+
     if request.method == "GET":  # the form shows the person's data: an audited read
         selectors.case_read(
             actor=actor, case=case, via="web", groups=sorted(editable), view="person_edit"
         )
-    return render(
+    return form_view(
         request,
-        "cases/person_form.html",
-        {"form": form, "names": names, "show_names": show_names, "case": case},
+        form,
+        formsets=[names] if show_names else [],
+        save=save,
+        success=_("The changes were saved."),
+        done=case_url(case),
+        template="cases/person_form.html",
+        context={"names": names, "show_names": show_names, "case": case},
     )

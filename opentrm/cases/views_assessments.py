@@ -7,17 +7,16 @@ cases of other organisations), then the field group (403), then the services.
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases import selectors
 from opentrm.cases.access import access_assessment, access_case, assessment_permissions
@@ -34,21 +33,12 @@ from opentrm.cases.models import (
     RiskLevel,
 )
 from opentrm.cases.services import assessments as services
-from opentrm.core.errors import ConflictError
-from opentrm.core.forms import add_service_errors
-
-
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
+from opentrm.cases.views_common import case_url
+from opentrm.core.views import form_view
 
 
 def _viewed(actor: Actor, case: Case, view: str) -> None:
     selectors.assistance_read(actor=actor, case=case, via="web", view=view)
-
-
-def _back(case: Case, anchor: str = "assessments") -> str:
-    return reverse("cases:case_detail", args=[case.public_id]) + f"#{anchor}"
 
 
 def _live(case: Case) -> QuerySet[Assessment]:
@@ -152,9 +142,9 @@ def assessments_context(actor: Actor, case: Case) -> dict[str, Any]:
 
 @require_GET
 @actor_required(Action.CASE_VIEW)
-def assessment_list(request: HttpRequest, public_id: str) -> HttpResponse:
+def assessment_list(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     """Every assessment of the case, newest first, optionally of one kind."""
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     if not can(actor, Action.ASSISTANCE_VIEW, case):
         raise PermissionDenied
@@ -181,91 +171,74 @@ def assessment_list(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def assessment_create(request: HttpRequest, public_id: str, kind: str) -> HttpResponse:
-    actor = _actor(request)
+def assessment_create(request: AuthenticatedHttpRequest, public_id: str, kind: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     if kind not in AssessmentKind.values:
         raise Http404
     if not can(actor, Action.ASSISTANCE_EDIT, case):
         raise PermissionDenied
     form = AssessmentForm(request.POST or None, kind=kind)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.assessment_record(actor=actor, case=case, kind=kind, **form.values())
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The assessment was recorded."))
-            return redirect(_back(case))
-    return render(
+    return form_view(
         request,
-        "cases/assessment_form.html",
-        {"form": form, "case": case, "title": AssessmentKind(kind).label},
+        form,
+        save=lambda: services.assessment_record(actor=actor, case=case, kind=kind, **form.values()),
+        success=_("The assessment was recorded."),
+        done=case_url(case, "assessments"),
+        template="cases/assessment_form.html",
+        context={"case": case, "title": AssessmentKind(kind).label},
     )
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def assessment_edit(request: HttpRequest, public_id: str, assessment_id: int) -> HttpResponse:
-    actor = _actor(request)
+def assessment_edit(
+    request: AuthenticatedHttpRequest, public_id: str, assessment_id: int
+) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     assessment = access_assessment(actor, case, assessment_id, action="edit")
     form = AssessmentForm(request.POST or None, kind=assessment.kind, assessment=assessment)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.assessment_update(
-                actor=actor,
-                assessment=assessment,
-                expected_version=form.cleaned_data["version"],
-                changes=form.values(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The assessment was saved."))
-            return redirect(_back(case))
     if request.method == "GET":
         _viewed(actor, case, "assessment_edit")
-    return render(
+    return form_view(
         request,
-        "cases/assessment_form.html",
-        {
-            "form": form,
-            "case": case,
-            "title": assessment.get_kind_display(),
-            "assessment": assessment,
-        },
+        form,
+        save=lambda: services.assessment_update(
+            actor=actor,
+            assessment=assessment,
+            expected_version=form.cleaned_data["version"],
+            changes=form.values(),
+        ),
+        success=_("The assessment was saved."),
+        done=case_url(case, "assessments"),
+        template="cases/assessment_form.html",
+        context={"case": case, "title": assessment.get_kind_display(), "assessment": assessment},
     )
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def assessment_delete(request: HttpRequest, public_id: str, assessment_id: int) -> HttpResponse:
-    actor = _actor(request)
+def assessment_delete(
+    request: AuthenticatedHttpRequest, public_id: str, assessment_id: int
+) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     assessment = access_assessment(actor, case, assessment_id, action="edit")
     form = AssessmentDeleteForm(request.POST or None, initial={"version": assessment.version})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.assessment_soft_delete(
-                actor=actor,
-                assessment=assessment,
-                expected_version=form.cleaned_data["version"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The assessment was deleted."))
-            return redirect(_back(case))
-    return render(
+    return form_view(
         request,
-        "cases/assessment_delete.html",
-        {"form": form, "case": case, "assessment": assessment},
+        form,
+        save=lambda: services.assessment_soft_delete(
+            actor=actor,
+            assessment=assessment,
+            expected_version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+        ),
+        success=_("The assessment was deleted."),
+        done=case_url(case, "assessments"),
+        template="cases/assessment_delete.html",
+        context={"case": case, "assessment": assessment},
     )
 
 
@@ -274,28 +247,26 @@ def assessment_delete(request: HttpRequest, public_id: str, assessment_id: int) 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def health_edit(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def health_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     if not can(actor, Action.HEALTH_EDIT, case):
         raise PermissionDenied
     record = HealthRecord.objects.filter(case=case).first()
     form = HealthForm(request.POST or None, record=record)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.health_update(
-                actor=actor,
-                case=case,
-                expected_version=form.cleaned_data["version"],
-                changes=form.changes(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The health record was saved."))
-            return redirect(_back(case, "health"))
     if request.method == "GET":
         services.health_record_viewed(actor=actor, case=case, record=record)
-    return render(request, "cases/health_form.html", {"form": form, "case": case})
+    return form_view(
+        request,
+        form,
+        save=lambda: services.health_update(
+            actor=actor,
+            case=case,
+            expected_version=form.cleaned_data["version"],
+            changes=form.changes(),
+        ),
+        success=_("The health record was saved."),
+        done=case_url(case, "health"),
+        template="cases/health_form.html",
+        context={"case": case},
+    )

@@ -7,33 +7,24 @@ cases of other organisations), then the field group (403), then the services.
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
-from opentrm.cases import selectors, states
+from opentrm.cases import states
 from opentrm.cases.access import access_case
 from opentrm.cases.forms_child import ChildSafeguardsForm, CountryContactForm
 from opentrm.cases.models import Case, ChildSafeguards
 from opentrm.cases.services.child import (
-    OriginContactBlockedError,
     child_safeguards_update,
     country_contact_plan,
 )
-from opentrm.core.errors import ConflictError
-from opentrm.core.forms import add_service_errors
-
-
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
+from opentrm.cases.views_common import case_url, editable_case
+from opentrm.core.views import form_view
 
 
 def _safeguards(case: Case) -> ChildSafeguards | None:
@@ -78,56 +69,47 @@ def child_context(actor: Actor, case: Case) -> dict[str, Any]:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def child_safeguards_edit(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
-    case = access_case(actor, public_id)
-    if not can(actor, Action.CHILD_PROTECTION_EDIT, case):
-        raise PermissionDenied
+def child_safeguards_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor, case = editable_case(
+        request, public_id, action=Action.CHILD_PROTECTION_EDIT, group=FieldGroup.CHILD_PROTECTION
+    )
     safeguards = _safeguards(case)
     form = ChildSafeguardsForm(request.POST or None, case=case, safeguards=safeguards)
-    if request.method == "POST" and form.is_valid():
-        try:
-            child_safeguards_update(
-                actor=actor,
-                case=case,
-                expected_version=form.cleaned_data["version"],
-                changes=form.changes(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The child safeguards were saved."))
-            return redirect(reverse("cases:case_detail", args=[case.public_id]) + "#child")
-    if request.method == "GET":
-        selectors.case_read(
-            actor=actor, case=case, via="web", groups=[FieldGroup.CHILD_PROTECTION.value]
-        )
-    return render(request, "cases/child_safeguards_form.html", {"form": form, "case": case})
+    return form_view(
+        request,
+        form,
+        save=lambda: child_safeguards_update(
+            actor=actor,
+            case=case,
+            expected_version=form.cleaned_data["version"],
+            changes=form.changes(),
+        ),
+        success=_("The child safeguards were saved."),
+        done=case_url(case, "child"),
+        template="cases/child_safeguards_form.html",
+        context={"case": case},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.TASK_MANAGE)
-def country_contact(request: HttpRequest, public_id: str) -> HttpResponse:
+def country_contact(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     """Plan a contact with a country's authorities; refused towards a child's country of
     origin once the child has requested or indicated asylum."""
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     form = CountryContactForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            task = country_contact_plan(
-                actor=actor,
-                case=case,
-                country_code=form.cleaned_data["country_code"],
-                purpose=form.cleaned_data["purpose"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except OriginContactBlockedError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Added to your tasks: %(title)s") % {"title": task.title})
-            return redirect(reverse("cases:case_detail", args=[case.public_id]) + "#tasks")
-    return render(request, "cases/child_country_contact.html", {"form": form, "case": case})
+    return form_view(
+        request,
+        form,
+        save=lambda: country_contact_plan(
+            actor=actor,
+            case=case,
+            country_code=form.cleaned_data["country_code"],
+            purpose=form.cleaned_data["purpose"],
+        ),
+        success=lambda task: _("Added to your tasks: %(title)s") % {"title": task.title},
+        done=case_url(case, "tasks"),
+        template="cases/child_country_contact.html",
+        context={"case": case},
+    )

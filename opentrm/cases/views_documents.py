@@ -10,13 +10,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases import selectors
 from opentrm.cases.access import (
@@ -39,19 +39,11 @@ from opentrm.cases.services import documents as document_services
 from opentrm.cases.services import notes as note_services
 from opentrm.cases.services import participants as participant_services
 from opentrm.cases.timeline import TimelineEntry
-from opentrm.core.forms import add_service_errors
+from opentrm.cases.views_common import case_url
+from opentrm.core.views import form_view
 
 SECTION_LIMIT = 50  # rows of each list on the case page
 TIMELINE_PAGE_SIZE = 100
-
-
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
-
-
-def _case_url(case: Case, anchor: str) -> str:
-    return reverse("cases:case_detail", args=[case.public_id]) + anchor
 
 
 # --- The case page's sections ------------------------------------------------------------------
@@ -148,8 +140,8 @@ def participants_context(actor: Actor, case: Case) -> dict[str, Any]:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.DOCUMENT_ADD)
-def document_create(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def document_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     if not can(actor, Action.DOCUMENT_ADD, case):
         raise PermissionDenied
@@ -160,34 +152,31 @@ def document_create(request: HttpRequest, public_id: str) -> HttpResponse:
         actor=actor,
         case=case,
     )
-    if is_post and form.is_valid():
-        data = form.cleaned_data
-        try:
-            document_services.document_upload(
-                actor=actor,
-                case=case,
-                upload=data["file"] or None,
-                title=data["title"],
-                kind=data["kind"],
-                field_group=data["field_group"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The document was added."))
-            return redirect(_case_url(case, "#documents"))
-    return render(
+    return form_view(
         request,
-        "cases/document_form.html",
-        {"form": form, "case": case, "max_size": document_services.max_bytes()},
+        form,
+        save=lambda: document_services.document_upload(
+            actor=actor,
+            case=case,
+            upload=form.cleaned_data["file"] or None,
+            title=form.cleaned_data["title"],
+            kind=form.cleaned_data["kind"],
+            field_group=form.cleaned_data["field_group"],
+        ),
+        success=_("The document was added."),
+        done=case_url(case, "documents"),
+        template="cases/document_form.html",
+        context={"case": case, "max_size": document_services.max_bytes()},
     )
 
 
 @require_GET
 @actor_required(Action.CASE_VIEW)
-def document_download(request: HttpRequest, public_id: str, document_id: str) -> HttpResponse:
+def document_download(
+    request: AuthenticatedHttpRequest, public_id: str, document_id: str
+) -> HttpResponse:
     """The only way to a document's file: the case must be visible and its group too."""
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     document = access_document(actor, case, document_id)
     try:
@@ -216,27 +205,27 @@ def document_response(handle: Any, document: CaseDocument) -> FileResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.DOCUMENT_ADD)
-def document_delete(request: HttpRequest, public_id: str, document_id: str) -> HttpResponse:
-    actor = _actor(request)
+def document_delete(
+    request: AuthenticatedHttpRequest, public_id: str, document_id: str
+) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     document = access_document(actor, case, document_id, action="delete")
     form = DocumentDeleteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            document_services.document_delete(
-                actor=actor, document=document, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The document was deleted."))
-            return redirect(_case_url(case, "#documents"))
     if request.method == "GET":  # the page shows the document's title
         selectors.case_read(
             actor=actor, case=case, via="web", groups=[document.field_group], view="document_delete"
         )
-    return render(
-        request, "cases/document_delete.html", {"form": form, "case": case, "document": document}
+    return form_view(
+        request,
+        form,
+        save=lambda: document_services.document_delete(
+            actor=actor, document=document, reason=form.cleaned_data["reason"]
+        ),
+        success=_("The document was deleted."),
+        done=case_url(case, "documents"),
+        template="cases/document_delete.html",
+        context={"case": case, "document": document},
     )
 
 
@@ -245,47 +234,49 @@ def document_delete(request: HttpRequest, public_id: str, document_id: str) -> H
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.NOTE_ADD)
-def note_create(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def note_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     form = NoteForm(request.POST or None, groups=note_services.note_groups(actor, case))
-    if request.method == "POST" and form.is_valid():
-        try:
-            note_services.note_add(
-                actor=actor,
-                case=case,
-                text=form.cleaned_data["text"],
-                visibility=form.cleaned_data["visibility"],
-                field_group=form.cleaned_data["field_group"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The note was added."))
-            return redirect(_case_url(case, "#notes"))
-    return render(request, "cases/note_form.html", {"form": form, "case": case})
+    return form_view(
+        request,
+        form,
+        save=lambda: note_services.note_add(
+            actor=actor,
+            case=case,
+            text=form.cleaned_data["text"],
+            visibility=form.cleaned_data["visibility"],
+            field_group=form.cleaned_data["field_group"],
+        ),
+        success=_("The note was added."),
+        done=case_url(case, "notes"),
+        template="cases/note_form.html",
+        context={"case": case},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.NOTE_ADD)
-def note_delete(request: HttpRequest, public_id: str, note_id: int) -> HttpResponse:
-    actor = _actor(request)
+def note_delete(request: AuthenticatedHttpRequest, public_id: str, note_id: int) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     note = get_object_or_404(note_services.visible_notes(actor, case), pk=note_id)
     if not can(actor, Action.NOTE_DELETE, note):
         raise PermissionDenied
     form = NoteDeleteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            note_services.note_delete(actor=actor, note=note, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The note was deleted."))
-            return redirect(_case_url(case, "#notes"))
     if request.method == "GET":  # the page shows the note
         selectors.case_read(actor=actor, case=case, via="web", view="note_delete", note_id=note.pk)
-    return render(request, "cases/note_delete.html", {"form": form, "case": case, "note": note})
+    return form_view(
+        request,
+        form,
+        save=lambda: note_services.note_delete(
+            actor=actor, note=note, reason=form.cleaned_data["reason"]
+        ),
+        success=_("The note was deleted."),
+        done=case_url(case, "notes"),
+        template="cases/note_delete.html",
+        context={"case": case, "note": note},
+    )
 
 
 # --- The timeline ------------------------------------------------------------------------------
@@ -293,8 +284,8 @@ def note_delete(request: HttpRequest, public_id: str, note_id: int) -> HttpRespo
 
 @require_GET
 @actor_required(Action.CASE_VIEW)
-def case_timeline_view(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def case_timeline_view(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     page = selectors.case_timeline_page(
         actor=actor, case=case, via="web", page=request.GET.get("page"), per_page=TIMELINE_PAGE_SIZE
@@ -310,8 +301,8 @@ def case_timeline_view(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_PARTICIPANTS_MANAGE)
-def participant_add(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def participant_add(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     require_widening(
         can(actor, Action.CASE_PARTICIPANTS_MANAGE, case),
@@ -320,27 +311,28 @@ def participant_add(request: HttpRequest, public_id: str) -> HttpResponse:
         action="participant.add",
     )
     form = ParticipantAddForm(request.POST or None, case=case)
-    if request.method == "POST" and form.is_valid():
-        try:
-            participant = participant_services.participant_add(
-                actor=actor, case=case, organisation=form.cleaned_data["organisation"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("%(organisation)s now takes part in the case.")
-                % {"organisation": participant.organisation.name},
-            )
-            return redirect(_case_url(case, "#participants"))
-    return render(request, "cases/participant_form.html", {"form": form, "case": case})
+    return form_view(
+        request,
+        form,
+        save=lambda: participant_services.participant_add(
+            actor=actor, case=case, organisation=form.cleaned_data["organisation"]
+        ),
+        success=lambda participant: (
+            _("%(organisation)s now takes part in the case.")
+            % {"organisation": participant.organisation.name}
+        ),
+        done=case_url(case, "participants"),
+        template="cases/participant_form.html",
+        context={"case": case},
+    )
 
 
 @require_POST
 @actor_required(Action.CASE_PARTICIPANTS_MANAGE)
-def participant_remove(request: HttpRequest, public_id: str, participant_id: int) -> HttpResponse:
-    actor = _actor(request)
+def participant_remove(
+    request: AuthenticatedHttpRequest, public_id: str, participant_id: int
+) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     participant = access_participant(actor, case, participant_id)
     try:
@@ -353,22 +345,22 @@ def participant_remove(request: HttpRequest, public_id: str, participant_id: int
             _("%(organisation)s no longer takes part in the case.")
             % {"organisation": participant.organisation.name},
         )
-    return redirect(_case_url(case, "#participants"))
+    return redirect(case_url(case, "participants"))
 
 
 @require_POST
 @actor_required(Action.CASE_PARTICIPANTS_MANAGE)
 def participant_consent_taker(
-    request: HttpRequest, public_id: str, participant_id: int
+    request: AuthenticatedHttpRequest, public_id: str, participant_id: int
 ) -> HttpResponse:
     """The owner names (``takes_consent=1``) or un-names (``0``) a consent-taker."""
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     participant = access_participant(actor, case, participant_id)
     takes_consent = request.POST.get("takes_consent")
     if takes_consent not in ("0", "1"):
         messages.error(request, _("Say whether the organisation takes consent."))
-        return redirect(_case_url(case, "#participants"))
+        return redirect(case_url(case, "participants"))
     try:
         participant_services.participant_set_consent_taker(
             actor=actor, participant=participant, takes_consent=takes_consent == "1"
@@ -384,15 +376,15 @@ def participant_consent_taker(
             else _("%(organisation)s no longer records consent decisions on this case.")
             % {"organisation": participant.organisation.name},
         )
-    return redirect(_case_url(case, "#participants"))
+    return redirect(case_url(case, "participants"))
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_PARTICIPANTS_MANAGE)
 def participant_case_manager(
-    request: HttpRequest, public_id: str, participant_id: int
+    request: AuthenticatedHttpRequest, public_id: str, participant_id: int
 ) -> HttpResponse:
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     participant = access_participant(actor, case, participant_id, action="set_case_manager")
     form = CaseManagerForm(
@@ -400,18 +392,14 @@ def participant_case_manager(
         organisation_id=participant.organisation_id,
         initial={"case_manager": participant.case_manager_id},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            participant_services.participant_set_case_manager(
-                actor=actor, participant=participant, case_manager=form.cleaned_data["case_manager"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The case manager was saved."))
-            return redirect(_case_url(case, "#participants"))
-    return render(
+    return form_view(
         request,
-        "cases/participant_case_manager.html",
-        {"form": form, "case": case, "participant": participant},
+        form,
+        save=lambda: participant_services.participant_set_case_manager(
+            actor=actor, participant=participant, case_manager=form.cleaned_data["case_manager"]
+        ),
+        success=_("The case manager was saved."),
+        done=case_url(case, "participants"),
+        template="cases/participant_case_manager.html",
+        context={"case": case, "participant": participant},
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases import services
 from opentrm.cases.access import access_case, measure_notes_visible, sop_visible
@@ -36,19 +37,14 @@ from opentrm.cases.services.case_settings import (
 )
 from opentrm.cases.services.identification import reflection_countdown
 from opentrm.cases.services.measures import measure_board
-from opentrm.core.errors import ConflictError
+from opentrm.cases.views_common import case_url
 from opentrm.core.forms import add_service_errors as add_service_error
+from opentrm.core.views import form_view
 from opentrm.directory.models import Country
 
 
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
-
-
-def _home_country(actor: Actor) -> Country:
-    assert actor.membership is not None  # actor_required lets only members through
-    return actor.membership.organisation.country
+def _home_country(request: AuthenticatedHttpRequest) -> Country:
+    return request.membership.organisation.country
 
 
 def measures_context(actor: Actor, case: Case) -> dict[str, Any]:
@@ -64,18 +60,14 @@ def measures_context(actor: Actor, case: Case) -> dict[str, Any]:
     }
 
 
-def _back_to(case: Case, anchor: str) -> HttpResponse:
-    return redirect(f"{reverse('cases:case_detail', args=[case.public_id])}#{anchor}")
-
-
 # --- Measures on a case ------------------------------------------------------------------------
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.MEASURE_EDIT)
-def measure_plan(request: HttpRequest, public_id: str, code: str) -> HttpResponse:
+def measure_plan(request: AuthenticatedHttpRequest, public_id: str, code: str) -> HttpResponse:
     """Put a measure on the case; the directory's responsible body is suggested."""
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     item = effective_measure(case_country(case), code)
     if item is None or not item.is_enabled or not sop_visible(actor, case, item.sop_code):
@@ -93,35 +85,30 @@ def measure_plan(request: HttpRequest, public_id: str, code: str) -> HttpRespons
         planning=True,
         initial=initial,
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.measure_plan(
-                actor=actor,
-                case=case,
-                code=code,
-                responsible_organisation=form.organisation(),
-                responsible_person=form.person(),
-                due_on=data["due_on"],
-                notes=data.get("notes", ""),
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("The measure was planned."))
-            return _back_to(case, f"measure-{code}")
-    return render(
+    return form_view(
         request,
-        "cases/measure_form.html",
-        {"form": form, "case": case, "measure": item, "planning": True},
+        form,
+        save=lambda: services.measure_plan(
+            actor=actor,
+            case=case,
+            code=code,
+            responsible_organisation=form.organisation(),
+            responsible_person=form.person(),
+            due_on=form.cleaned_data["due_on"],
+            notes=form.cleaned_data.get("notes", ""),
+        ),
+        success=_("The measure was planned."),
+        done=case_url(case, f"measure-{code}"),
+        template="cases/measure_form.html",
+        context={"case": case, "measure": item, "planning": True},
     )
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.MEASURE_EDIT)
-def measure_edit(request: HttpRequest, public_id: str, code: str) -> HttpResponse:
+def measure_edit(request: AuthenticatedHttpRequest, public_id: str, code: str) -> HttpResponse:
     """Change a measure on the case: status, who, dates, notes. Guards explain any refusal."""
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     measure = get_object_or_404(
         CaseMeasure.objects.select_related("responsible_organisation", "responsible_person"),
@@ -150,7 +137,8 @@ def measure_edit(request: HttpRequest, public_id: str, code: str) -> HttpRespons
         planning=False,
         initial=initial,
     )
-    if request.method == "POST" and form.is_valid():
+
+    def save() -> None:
         data = form.cleaned_data
         try:
             services.measure_update(
@@ -166,18 +154,16 @@ def measure_edit(request: HttpRequest, public_id: str, code: str) -> HttpRespons
                 notes=data.get("notes"),  # None: the actor may not see them, kept
             )
         except services.GuardBlockedError as blocked:
-            form.add_error("status", blocked.reasons)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("The measure was saved."))
-            return _back_to(case, f"measure-{code}")
-    return render(
+            raise ValidationError({"status": blocked.reasons}) from blocked
+
+    return form_view(
         request,
-        "cases/measure_form.html",
-        {"form": form, "case": case, "measure": item, "planning": False},
+        form,
+        save=save,
+        success=_("The measure was saved."),
+        done=case_url(case, f"measure-{code}"),
+        template="cases/measure_form.html",
+        context={"case": case, "measure": item, "planning": False},
     )
 
 
@@ -186,11 +172,11 @@ def measure_edit(request: HttpRequest, public_id: str, code: str) -> HttpRespons
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.IDENTIFICATION_RECORD)
-def identification_create(request: HttpRequest, public_id: str) -> HttpResponse:
+def identification_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     """Record an identification decision; a formal one only by the roles the country names."""
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
-    home = _home_country(actor)
+    home = _home_country(request)
     form = IdentificationForm(
         request.POST or None,
         initial={"decided_on": timezone.localdate(), "country_code": home.code},
@@ -216,7 +202,7 @@ def identification_create(request: HttpRequest, public_id: str) -> HttpResponse:
             add_service_error(form, error)
         else:
             messages.success(request, _("The identification decision was recorded."))
-            return _back_to(case, "identification")
+            return redirect(case_url(case, "identification"))
     return render(
         request,
         "cases/identification_form.html",
@@ -233,32 +219,25 @@ def identification_create(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.MEASURE_EDIT)
-def reflection_start(request: HttpRequest, public_id: str) -> HttpResponse:
+def reflection_start(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     """Start the recovery and reflection period (by default for the country's number of days)."""
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
-    home = _home_country(actor)
+    home = _home_country(request)
     form = ReflectionPeriodForm(request.POST or None, initial={"starts_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.reflection_period_start(
-                actor=actor, case=case, starts_on=data["starts_on"], ends_on=data["ends_on"]
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("The recovery and reflection period was started."))
-            return _back_to(case, "reflection")
-    return render(
+    return form_view(
         request,
-        "cases/reflection_form.html",
-        {
-            "form": form,
-            "case": case,
-            "country": home,
-            "days": country_settings(home).reflection_days,
-        },
+        form,
+        save=lambda: services.reflection_period_start(
+            actor=actor,
+            case=case,
+            starts_on=form.cleaned_data["starts_on"],
+            ends_on=form.cleaned_data["ends_on"],
+        ),
+        success=_("The recovery and reflection period was started."),
+        done=case_url(case, "reflection"),
+        template="cases/reflection_form.html",
+        context={"case": case, "country": home, "days": country_settings(home).reflection_days},
     )
 
 
@@ -267,10 +246,10 @@ def reflection_start(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_SETTINGS_EDIT)
-def case_settings(request: HttpRequest) -> HttpResponse:
+def case_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The national coordinator's page: reflection days, who identifies, the measure list."""
-    actor = _actor(request)
-    country = _home_country(actor)
+    actor = request.actor
+    country = _home_country(request)
     settings = country_settings(country)
     form = CountrySettingsForm(
         request.POST or None,
@@ -280,28 +259,20 @@ def case_settings(request: HttpRequest) -> HttpResponse:
             "identifying_roles": list(settings.identifying_roles or []),
         },
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.country_settings_update(
-                actor=actor,
-                country=country,
-                expected_version=data["version"],
-                reflection_days=data["reflection_days"],
-                identifying_roles=data["identifying_roles"],
-            )
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("Your changes were saved."))
-            return redirect("cases:case_settings")
-    return render(
+    return form_view(
         request,
-        "cases/measure_settings.html",
-        {
-            "form": form,
+        form,
+        save=lambda: services.country_settings_update(
+            actor=actor,
+            country=country,
+            expected_version=form.cleaned_data["version"],
+            reflection_days=form.cleaned_data["reflection_days"],
+            identifying_roles=form.cleaned_data["identifying_roles"],
+        ),
+        success=_("Your changes were saved."),
+        done=reverse("cases:case_settings"),
+        template="cases/measure_settings.html",
+        context=lambda: {
             "country": country,
             "measures": effective_measures(country, include_disabled=True),
         },
@@ -310,10 +281,10 @@ def case_settings(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_SETTINGS_EDIT)
-def measure_setting_edit(request: HttpRequest, code: str) -> HttpResponse:
+def measure_setting_edit(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """Rename, switch off or on, or set the default deadline of one measure in the country."""
-    actor = _actor(request)
-    country = _home_country(actor)
+    actor = request.actor
+    country = _home_country(request)
     item = effective_measure(country, code)
     if item is None:
         raise Http404
@@ -327,47 +298,39 @@ def measure_setting_edit(request: HttpRequest, code: str) -> HttpResponse:
             "guidance": setting.guidance if setting else "",
         },
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.measure_setting_save(actor=actor, country=country, code=code, **data)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("Your changes were saved."))
-            return redirect("cases:case_settings")
-    return render(
+    return form_view(
         request,
-        "cases/measure_setting_form.html",
-        {"form": form, "country": country, "measure": item},
+        form,
+        save=lambda: services.measure_setting_save(
+            actor=actor, country=country, code=code, **form.cleaned_data
+        ),
+        success=_("Your changes were saved."),
+        done=reverse("cases:case_settings"),
+        template="cases/measure_setting_form.html",
+        context={"country": country, "measure": item},
     )
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_SETTINGS_EDIT)
-def measure_setting_create(request: HttpRequest) -> HttpResponse:
+def measure_setting_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Add a measure of the country's own to one of the five procedures."""
-    actor = _actor(request)
-    country = _home_country(actor)
+    actor = request.actor
+    country = _home_country(request)
     form = CustomMeasureForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.measure_setting_add(
-                actor=actor,
-                country=country,
-                sop_code=data["sop"],
-                label=data["label"],
-                default_deadline_days=data["default_deadline_days"],
-                guidance=data["guidance"],
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("The measure was added."))
-            return redirect("cases:case_settings")
-    return render(
+    return form_view(
         request,
-        "cases/measure_setting_form.html",
-        {"form": form, "country": country, "measure": None},
+        form,
+        save=lambda: services.measure_setting_add(
+            actor=actor,
+            country=country,
+            sop_code=form.cleaned_data["sop"],
+            label=form.cleaned_data["label"],
+            default_deadline_days=form.cleaned_data["default_deadline_days"],
+            guidance=form.cleaned_data["guidance"],
+        ),
+        success=_("The measure was added."),
+        done=reverse("cases:case_settings"),
+        template="cases/measure_setting_form.html",
+        context={"country": country, "measure": None},
     )

@@ -12,12 +12,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases import selectors
 from opentrm.cases.access import access_case, access_plan
@@ -42,23 +42,15 @@ from opentrm.cases.models import (
 )
 from opentrm.cases.services import plans as services
 from opentrm.cases.services.measures import GuardBlockedError
-from opentrm.core.errors import ConflictError
-from opentrm.core.forms import add_service_errors
+from opentrm.cases.views_common import case_url
+from opentrm.core.errors import ConflictError, DomainError
+from opentrm.core.views import action_view, form_view
 
 REVIEWS_SHOWN = 5
 
 
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
-
-
 def _viewed(actor: Actor, case: Case, view: str) -> None:
     selectors.assistance_read(actor=actor, case=case, via="web", view=view)
-
-
-def _back(case: Case, anchor: str = "plan") -> str:
-    return reverse("cases:case_detail", args=[case.public_id]) + f"#{anchor}"
 
 
 def _require_view(actor: Actor, case: Case) -> None:
@@ -158,46 +150,44 @@ def _plan_form_page(
     data = request.POST or None
     form = PlanForm(data, plan=plan)
     activities = ActivityFormSet(data, prefix="activities", initial=activity_initial(plan))
-    if request.method == "POST" and form.is_valid() and activities.is_valid():
+
+    def save() -> AssistancePlan:
         values = form.cleaned_data
-        try:
-            if plan is None:
-                services.plan_draft(
-                    actor=actor,
-                    case=case,
-                    goals=values["goals"],
-                    activities=activities_from(activities),
-                    review_on=values["review_on"],
-                )
-            else:
-                services.plan_update(
-                    actor=actor,
-                    plan=plan,
-                    expected_version=values["version"],
-                    goals=values["goals"],
-                    activities=activities_from(activities),
-                    review_on=values["review_on"],
-                )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The draft plan was saved."))
-            return redirect(_back(case))
+        if plan is None:
+            return services.plan_draft(
+                actor=actor,
+                case=case,
+                goals=values["goals"],
+                activities=activities_from(activities),
+                review_on=values["review_on"],
+            )
+        return services.plan_update(
+            actor=actor,
+            plan=plan,
+            expected_version=values["version"],
+            goals=values["goals"],
+            activities=activities_from(activities),
+            review_on=values["review_on"],
+        )
+
     if request.method == "GET" and plan is not None:
         _viewed(actor, case, "plan_edit")
-    return render(
+    return form_view(
         request,
-        "cases/plan_form.html",
-        {"form": form, "activities": activities, "case": case, "plan": plan},
+        form,
+        formsets=[activities],
+        save=save,
+        success=_("The draft plan was saved."),
+        done=case_url(case, "plan"),
+        template="cases/plan_form.html",
+        context={"activities": activities, "case": case, "plan": plan},
     )
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def plan_create(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def plan_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     _require_edit(actor, case)
     return _plan_form_page(request, actor, case, None)
@@ -205,8 +195,8 @@ def plan_create(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def plan_edit(request: HttpRequest, public_id: str, plan_id: int) -> HttpResponse:
-    actor = _actor(request)
+def plan_edit(request: AuthenticatedHttpRequest, public_id: str, plan_id: int) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     _require_edit(actor, case)
     plan = _plan(actor, case, plan_id)
@@ -218,9 +208,9 @@ def plan_edit(request: HttpRequest, public_id: str, plan_id: int) -> HttpRespons
 
 @require_GET
 @actor_required(Action.CASE_VIEW)
-def plan_detail(request: HttpRequest, public_id: str, plan_id: int) -> HttpResponse:
+def plan_detail(request: AuthenticatedHttpRequest, public_id: str, plan_id: int) -> HttpResponse:
     """One revision of the plan, as it was agreed."""
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     _require_view(actor, case)
     plan = _plan(actor, case, plan_id)
@@ -234,8 +224,10 @@ def plan_detail(request: HttpRequest, public_id: str, plan_id: int) -> HttpRespo
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def plan_acknowledge(request: HttpRequest, public_id: str, plan_id: int) -> HttpResponse:
-    actor = _actor(request)
+def plan_acknowledge(
+    request: AuthenticatedHttpRequest, public_id: str, plan_id: int
+) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     _require_edit(actor, case)
     plan = _plan(actor, case, plan_id)
@@ -247,69 +239,62 @@ def plan_acknowledge(request: HttpRequest, public_id: str, plan_id: int) -> Http
             "acknowledged_how": plan.acknowledged_how,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.plan_acknowledge(
-                actor=actor,
-                plan=plan,
-                expected_version=form.cleaned_data["version"],
-                acknowledged_on=form.cleaned_data["acknowledged_on"],
-                how=form.cleaned_data["acknowledged_how"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The person's acknowledgement was recorded."))
-            return redirect(_back(case))
     if request.method == "GET":
         _viewed(actor, case, "plan_acknowledge")
-    return render(
-        request, "cases/plan_acknowledge.html", {"form": form, "case": case, "plan": plan}
+    return form_view(
+        request,
+        form,
+        save=lambda: services.plan_acknowledge(
+            actor=actor,
+            plan=plan,
+            expected_version=form.cleaned_data["version"],
+            acknowledged_on=form.cleaned_data["acknowledged_on"],
+            how=form.cleaned_data["acknowledged_how"],
+        ),
+        success=_("The person's acknowledgement was recorded."),
+        done=case_url(case, "plan"),
+        template="cases/plan_acknowledge.html",
+        context={"case": case, "plan": plan},
     )
 
 
-def _version(request: HttpRequest) -> int | None:
-    form = VersionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The page was out of date. Reload it and try again."))
-        return None
-    version: int = form.cleaned_data["version"]
-    return version
-
-
 @require_POST
 @actor_required(Action.CASE_VIEW)
-def plan_activate(request: HttpRequest, public_id: str, plan_id: int) -> HttpResponse:
+def plan_activate(request: AuthenticatedHttpRequest, public_id: str, plan_id: int) -> HttpResponse:
     """Put the draft into force; refused, with every reason, until the person acknowledged it
     and consent to implement it is in force (SOP-P4)."""
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     _require_edit(actor, case)
     plan = _plan(actor, case, plan_id)
-    version = _version(request)
-    if version is not None:
+    form = VersionForm(request.POST)
+
+    def save() -> None:
         try:
-            services.plan_activate(actor=actor, plan=plan, expected_version=version)
-        except GuardBlockedError as blocked:
-            messages.error(
-                request,
-                _("The plan cannot be activated yet: %(reasons)s")
-                % {"reasons": " ".join(blocked.reasons)},
+            services.plan_activate(
+                actor=actor, plan=plan, expected_version=form.cleaned_data["version"]
             )
-        except ConflictError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("The plan is in force."))
-    return redirect(_back(case))
+        except GuardBlockedError as blocked:
+            message = _("The plan cannot be activated yet: %(reasons)s") % {
+                "reasons": " ".join(blocked.reasons)
+            }
+            raise DomainError(message) from blocked
+
+    return action_view(
+        request,
+        form,
+        save=save,
+        success=_("The plan is in force."),
+        done=case_url(case, "plan"),
+        incomplete=_("The page was out of date. Reload it and try again."),
+    )
 
 
 @require_POST
 @actor_required(Action.CASE_VIEW)
-def plan_revise(request: HttpRequest, public_id: str, plan_id: int) -> HttpResponse:
+def plan_revise(request: AuthenticatedHttpRequest, public_id: str, plan_id: int) -> HttpResponse:
     """A new draft revision of the active plan, to change it with the person."""
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     _require_edit(actor, case)
     plan = _plan(actor, case, plan_id)
@@ -323,28 +308,27 @@ def plan_revise(request: HttpRequest, public_id: str, plan_id: int) -> HttpRespo
     else:
         messages.success(request, _("A new revision was drafted from the plan in force."))
         return redirect("cases:plan_edit", case.public_id, draft.pk)
-    return redirect(_back(case))
+    return redirect(case_url(case, "plan"))
 
 
 @require_POST
 @actor_required(Action.CASE_VIEW)
-def plan_close(request: HttpRequest, public_id: str, plan_id: int) -> HttpResponse:
-    actor = _actor(request)
+def plan_close(request: AuthenticatedHttpRequest, public_id: str, plan_id: int) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     _require_edit(actor, case)
     plan = _plan(actor, case, plan_id)
-    version = _version(request)
-    if version is not None:
-        try:
-            services.plan_close(actor=actor, plan=plan, expected_version=version)
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        except ConflictError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("The plan was closed."))
-    return redirect(_back(case))
+    form = VersionForm(request.POST)
+    return action_view(
+        request,
+        form,
+        save=lambda: services.plan_close(
+            actor=actor, plan=plan, expected_version=form.cleaned_data["version"]
+        ),
+        success=_("The plan was closed."),
+        done=case_url(case, "plan"),
+        incomplete=_("The page was out of date. Reload it and try again."),
+    )
 
 
 # --- The risk management plan -----------------------------------------------------------------
@@ -352,40 +336,37 @@ def plan_close(request: HttpRequest, public_id: str, plan_id: int) -> HttpRespon
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def risk_plan_edit(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def risk_plan_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     _require_edit(actor, case)
     plan = RiskManagementPlan.objects.filter(case=case).first()
     form = RiskPlanForm(request.POST or None, plan=plan)
-    if request.method == "POST" and form.is_valid():
-        values = form.cleaned_data
-        try:
-            services.risk_plan_save(
-                actor=actor,
-                case=case,
-                expected_version=values["version"],
-                risks=values["risks"],
-                measures=values["measures"],
-                review_every_days=values["review_every_days"],
-                next_review_on=values["next_review_on"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The risk management plan was saved."))
-            return redirect(_back(case, "risk-plan"))
     if request.method == "GET" and plan is not None:
         _viewed(actor, case, "risk_plan_edit")
-    return render(request, "cases/risk_plan_form.html", {"form": form, "case": case, "plan": plan})
+    return form_view(
+        request,
+        form,
+        save=lambda: services.risk_plan_save(
+            actor=actor,
+            case=case,
+            expected_version=form.cleaned_data["version"],
+            risks=form.cleaned_data["risks"],
+            measures=form.cleaned_data["measures"],
+            review_every_days=form.cleaned_data["review_every_days"],
+            next_review_on=form.cleaned_data["next_review_on"],
+        ),
+        success=_("The risk management plan was saved."),
+        done=case_url(case, "risk-plan"),
+        template="cases/risk_plan_form.html",
+        context={"case": case, "plan": plan},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def risk_plan_review(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def risk_plan_review(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     _require_edit(actor, case)
     plan = RiskManagementPlan.objects.filter(case=case).first()
@@ -396,30 +377,24 @@ def risk_plan_review(request: HttpRequest, public_id: str) -> HttpResponse:
         request.POST or None,
         initial={"version": plan.version, "reviewed_on": timezone.localdate()},
     )
-    if request.method == "POST" and form.is_valid():
-        values = form.cleaned_data
-        try:
-            services.risk_plan_review(
-                actor=actor,
-                plan=plan,
-                expected_version=values["version"],
-                reviewed_on=values["reviewed_on"],
-                with_person=values["with_person"],
-                notes=values["notes"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(
-                request,
-                _("The review was recorded. The next review is due on %(date)s.")
-                % {"date": formats.date_format(plan.next_review_on, "SHORT_DATE_FORMAT")},
-            )
-            return redirect(_back(case, "risk-plan"))
     if request.method == "GET":
         _viewed(actor, case, "risk_plan_review")
-    return render(
-        request, "cases/risk_plan_review_form.html", {"form": form, "case": case, "plan": plan}
+    return form_view(
+        request,
+        form,
+        save=lambda: services.risk_plan_review(
+            actor=actor,
+            plan=plan,
+            expected_version=form.cleaned_data["version"],
+            reviewed_on=form.cleaned_data["reviewed_on"],
+            with_person=form.cleaned_data["with_person"],
+            notes=form.cleaned_data["notes"],
+        ),
+        success=lambda _review: (
+            _("The review was recorded. The next review is due on %(date)s.")
+            % {"date": formats.date_format(plan.next_review_on, "SHORT_DATE_FORMAT")}
+        ),
+        done=case_url(case, "risk-plan"),
+        template="cases/risk_plan_review_form.html",
+        context={"case": case, "plan": plan},
     )

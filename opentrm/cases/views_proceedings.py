@@ -9,18 +9,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
-from opentrm.cases import selectors
-from opentrm.cases.access import access_case, access_proceeding
+from opentrm.cases.access import access_proceeding
 from opentrm.cases.forms_proceedings import (
     HearingForm,
     NoContactForm,
@@ -38,13 +36,9 @@ from opentrm.cases.services.proceedings import (
     proceeding_record,
     proceeding_update,
 )
+from opentrm.cases.views_common import case_url, editable_case
 from opentrm.core.errors import ConflictError
-from opentrm.core.forms import add_service_errors
-
-
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
+from opentrm.core.views import form_view
 
 
 @dataclass(frozen=True)
@@ -97,20 +91,10 @@ def proceedings_context(actor: Actor, case: Case) -> dict[str, Any]:
     }
 
 
-def _editable_case(request: HttpRequest, public_id: str) -> tuple[Actor, Case]:
-    actor = _actor(request)
-    case = access_case(actor, public_id)
-    if not can(actor, Action.PROCEEDINGS_EDIT, case):
-        raise PermissionDenied
-    if request.method == "GET":
-        selectors.case_read(
-            actor=actor, case=case, via="web", groups=[FieldGroup.PROCEEDINGS.value]
-        )
-    return actor, case
-
-
-def _back(case: Case, anchor: str = "proceedings") -> HttpResponse:
-    return redirect(reverse("cases:case_detail", args=[case.public_id]) + f"#{anchor}")
+def _editable_case(request: AuthenticatedHttpRequest, public_id: str) -> tuple[Actor, Case]:
+    return editable_case(
+        request, public_id, action=Action.PROCEEDINGS_EDIT, group=FieldGroup.PROCEEDINGS
+    )
 
 
 # --- Proceedings ---------------------------------------------------------------------------------
@@ -118,56 +102,41 @@ def _back(case: Case, anchor: str = "proceedings") -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def proceeding_create(request: HttpRequest, public_id: str) -> HttpResponse:
+def proceeding_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
     form = ProceedingForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        values = form.values()
-        try:
-            proceeding_record(
-                actor=actor,
-                case=case,
-                country_code=values.pop("country_code"),
-                kind=values.pop("kind"),
-                **values,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The proceedings were recorded."))
-            return _back(case)
-    return render(
+    return form_view(
         request,
-        "cases/proceeding_form.html",
-        {"form": form, "case": case, "title": _("Record proceedings")},
+        form,
+        save=lambda: proceeding_record(actor=actor, case=case, **form.values()),
+        success=_("The proceedings were recorded."),
+        done=case_url(case, "proceedings"),
+        template="cases/proceeding_form.html",
+        context={"case": case, "title": _("Record proceedings")},
     )
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def proceeding_edit(request: HttpRequest, public_id: str, proceeding_id: int) -> HttpResponse:
+def proceeding_edit(
+    request: AuthenticatedHttpRequest, public_id: str, proceeding_id: int
+) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
     proceeding = access_proceeding(actor, case, proceeding_id)
     form = ProceedingForm(request.POST or None, proceeding=proceeding)
-    if request.method == "POST" and form.is_valid():
-        try:
-            proceeding_update(
-                actor=actor,
-                proceeding=proceeding,
-                expected_version=form.cleaned_data["version"],
-                changes=form.values(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The proceedings were saved."))
-            return _back(case)
-    return render(
+    return form_view(
         request,
-        "cases/proceeding_form.html",
-        {"form": form, "case": case, "title": _("Edit proceedings")},
+        form,
+        save=lambda: proceeding_update(
+            actor=actor,
+            proceeding=proceeding,
+            expected_version=form.cleaned_data["version"],
+            changes=form.values(),
+        ),
+        success=_("The proceedings were saved."),
+        done=case_url(case, "proceedings"),
+        template="cases/proceeding_form.html",
+        context={"case": case, "title": _("Edit proceedings")},
     )
 
 
@@ -176,44 +145,44 @@ def proceeding_edit(request: HttpRequest, public_id: str, proceeding_id: int) ->
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def no_contact_create(request: HttpRequest, public_id: str) -> HttpResponse:
+def no_contact_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
     form = NoContactForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            no_contact_add(
-                actor=actor,
-                case=case,
-                name=form.cleaned_data["name"],
-                description=form.cleaned_data["description"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The person was put on the no-contact list."))
-            return _back(case, "no-contact")
-    return render(request, "cases/no_contact_form.html", {"form": form, "case": case})
+    return form_view(
+        request,
+        form,
+        save=lambda: no_contact_add(
+            actor=actor,
+            case=case,
+            name=form.cleaned_data["name"],
+            description=form.cleaned_data["description"],
+        ),
+        success=_("The person was put on the no-contact list."),
+        done=case_url(case, "no-contact"),
+        template="cases/no_contact_form.html",
+        context={"case": case},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def no_contact_delete(request: HttpRequest, public_id: str, entry_id: int) -> HttpResponse:
+def no_contact_delete(
+    request: AuthenticatedHttpRequest, public_id: str, entry_id: int
+) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
     entry = get_object_or_404(NoContactPerson, pk=entry_id, case=case, removed_at__isnull=True)
     entry.case = case
     form = NoContactRemoveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            no_contact_remove(actor=actor, entry=entry, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The person was taken off the no-contact list."))
-            return _back(case, "no-contact")
-    return render(
-        request, "cases/no_contact_remove.html", {"form": form, "case": case, "entry": entry}
+    return form_view(
+        request,
+        form,
+        save=lambda: no_contact_remove(
+            actor=actor, entry=entry, reason=form.cleaned_data["reason"]
+        ),
+        success=_("The person was taken off the no-contact list."),
+        done=case_url(case, "no-contact"),
+        template="cases/no_contact_remove.html",
+        context={"case": case, "entry": entry},
     )
 
 
@@ -222,22 +191,17 @@ def no_contact_delete(request: HttpRequest, public_id: str, entry_id: int) -> Ht
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def hearing_create(request: HttpRequest, public_id: str) -> HttpResponse:
+def hearing_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
     form = HearingForm(request.POST or None, case=case)
-    if request.method == "POST" and form.is_valid():
-        values = form.values()
-        try:
-            hearing_schedule(actor=actor, case=case, **values)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The interview or hearing was scheduled."))
-            return _back(case, "hearings")
-    return render(
+    return form_view(
         request,
-        "cases/hearing_form.html",
-        {"form": form, "case": case, "title": _("Schedule an interview or hearing")},
+        form,
+        save=lambda: hearing_schedule(actor=actor, case=case, **form.values()),
+        success=_("The interview or hearing was scheduled."),
+        done=case_url(case, "hearings"),
+        template="cases/hearing_form.html",
+        context={"case": case, "title": _("Schedule an interview or hearing")},
     )
 
 
@@ -249,30 +213,25 @@ def _hearing(case: Case, hearing_id: int) -> Hearing:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def hearing_edit(request: HttpRequest, public_id: str, hearing_id: int) -> HttpResponse:
+def hearing_edit(
+    request: AuthenticatedHttpRequest, public_id: str, hearing_id: int
+) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
     hearing = _hearing(case, hearing_id)
     form = HearingForm(request.POST or None, case=case, hearing=hearing)
-    if request.method == "POST" and form.is_valid():
-        try:
-            hearing_update(
-                actor=actor,
-                hearing=hearing,
-                expected_version=form.cleaned_data["version"],
-                changes=form.values(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The interview or hearing was saved."))
-            return _back(case, "hearings")
-    return render(
+    return form_view(
         request,
-        "cases/hearing_form.html",
-        {
-            "form": form,
+        form,
+        save=lambda: hearing_update(
+            actor=actor,
+            hearing=hearing,
+            expected_version=form.cleaned_data["version"],
+            changes=form.values(),
+        ),
+        success=_("The interview or hearing was saved."),
+        done=case_url(case, "hearings"),
+        template="cases/hearing_form.html",
+        context={
             "case": case,
             "hearing": hearing,
             "title": _("Change an interview or hearing"),
@@ -282,18 +241,20 @@ def hearing_edit(request: HttpRequest, public_id: str, hearing_id: int) -> HttpR
 
 @require_POST
 @actor_required(Action.CASE_VIEW)
-def hearing_cancel_view(request: HttpRequest, public_id: str, hearing_id: int) -> HttpResponse:
+def hearing_cancel_view(
+    request: AuthenticatedHttpRequest, public_id: str, hearing_id: int
+) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
     hearing = _hearing(case, hearing_id)
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
         messages.error(request, _("The form was incomplete. Reload the page and try again."))
-        return _back(case, "hearings")
+        return redirect(case_url(case, "hearings"))
     try:
         hearing_cancel(actor=actor, hearing=hearing, expected_version=version)
     except ConflictError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("The interview or hearing was cancelled."))
-    return _back(case, "hearings")
+    return redirect(case_url(case, "hearings"))

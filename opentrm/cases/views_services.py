@@ -8,18 +8,14 @@ organisations), the ASSISTANCE field group (403), then the services of
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
-from opentrm.cases import selectors
-from opentrm.cases.access import access_case, access_service
+from opentrm.cases.access import access_service
 from opentrm.cases.forms_services import ServiceDeleteForm, ServiceForm, ServiceMoveForm
 from opentrm.cases.models import Case, CaseService, ServiceCategory
 from opentrm.cases.services.service_delivery import (
@@ -29,13 +25,8 @@ from opentrm.cases.services.service_delivery import (
     service_offer,
     service_update,
 )
-from opentrm.core.errors import ConflictError
-from opentrm.core.forms import add_service_errors
-
-
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
+from opentrm.cases.views_common import case_url, editable_case
+from opentrm.core.views import form_view
 
 
 @dataclass(frozen=True)
@@ -78,127 +69,98 @@ def services_context(actor: Actor, case: Case) -> dict[str, Any]:
     return {"services_section": ServicesSection(groups=groups, may_edit=may_edit)}
 
 
-def _editable_case(request: HttpRequest, public_id: str) -> tuple[Actor, Case]:
-    actor = _actor(request)
-    case = access_case(actor, public_id)
-    if not can(actor, Action.ASSISTANCE_EDIT, case):
-        raise PermissionDenied
-    if request.method == "GET":
-        selectors.case_read(actor=actor, case=case, via="web", groups=[FieldGroup.ASSISTANCE.value])
-    return actor, case
-
-
-def _back(case: Case) -> HttpResponse:
-    return redirect(reverse("cases:case_detail", args=[case.public_id]) + "#services")
-
-
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.CASE_VIEW)
-def service_create(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor, case = _editable_case(request, public_id)
-    form = ServiceForm(request.POST or None, case=case)
-    if request.method == "POST" and form.is_valid():
-        values = form.values()
-        try:
-            service_offer(
-                actor=actor,
-                case=case,
-                service_type=values.pop("service_type"),
-                offered_on=values.pop("offered_on"),
-                **values,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The offer was recorded."))
-            return _back(case)
-    return render(
-        request,
-        "cases/service_form.html",
-        {"form": form, "case": case, "title": _("Record a service offered")},
+def _editable_case(request: AuthenticatedHttpRequest, public_id: str) -> tuple[Actor, Case]:
+    return editable_case(
+        request, public_id, action=Action.ASSISTANCE_EDIT, group=FieldGroup.ASSISTANCE
     )
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def service_edit(request: HttpRequest, public_id: str, service_id: int) -> HttpResponse:
+def service_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor, case = _editable_case(request, public_id)
+    form = ServiceForm(request.POST or None, case=case)
+    return form_view(
+        request,
+        form,
+        save=lambda: service_offer(actor=actor, case=case, **form.values()),
+        success=_("The offer was recorded."),
+        done=case_url(case, "services"),
+        template="cases/service_form.html",
+        context={"case": case, "title": _("Record a service offered")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_VIEW)
+def service_edit(
+    request: AuthenticatedHttpRequest, public_id: str, service_id: int
+) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
     service = access_service(actor, case, service_id)
     form = ServiceForm(request.POST or None, case=case, service=service, correcting=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            service_update(
-                actor=actor,
-                service=service,
-                expected_version=form.cleaned_data["version"],
-                changes=form.values(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The service was saved."))
-            return _back(case)
-    return render(
+    return form_view(
         request,
-        "cases/service_form.html",
-        {"form": form, "case": case, "service": service, "title": _("Correct a service")},
+        form,
+        save=lambda: service_update(
+            actor=actor,
+            service=service,
+            expected_version=form.cleaned_data["version"],
+            changes=form.values(),
+        ),
+        success=_("The service was saved."),
+        done=case_url(case, "services"),
+        template="cases/service_form.html",
+        context={"case": case, "service": service, "title": _("Correct a service")},
     )
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def service_status(request: HttpRequest, public_id: str, service_id: int) -> HttpResponse:
+def service_status(
+    request: AuthenticatedHttpRequest, public_id: str, service_id: int
+) -> HttpResponse:
     """Move a service on: accepted, delivered or refused."""
     actor, case = _editable_case(request, public_id)
     service = access_service(actor, case, service_id)
     form = ServiceMoveForm(request.POST or None, service=service)
-    if request.method == "POST" and form.is_valid():
-        try:
-            service_move(
-                actor=actor,
-                service=service,
-                expected_version=form.cleaned_data["version"],
-                status=form.cleaned_data["status"],
-                on=form.cleaned_data["on"],
-                until=form.cleaned_data["until"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The service was updated."))
-            return _back(case)
-    return render(
+    return form_view(
         request,
-        "cases/service_status.html",
-        {"form": form, "case": case, "service": service, "final": not moves_from(service)},
+        form,
+        save=lambda: service_move(
+            actor=actor,
+            service=service,
+            expected_version=form.cleaned_data["version"],
+            status=form.cleaned_data["status"],
+            on=form.cleaned_data["on"],
+            until=form.cleaned_data["until"],
+        ),
+        success=_("The service was updated."),
+        done=case_url(case, "services"),
+        template="cases/service_status.html",
+        context={"case": case, "service": service, "final": not moves_from(service)},
     )
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def service_remove(request: HttpRequest, public_id: str, service_id: int) -> HttpResponse:
+def service_remove(
+    request: AuthenticatedHttpRequest, public_id: str, service_id: int
+) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
     service = access_service(actor, case, service_id)
     form = ServiceDeleteForm(request.POST or None, initial={"version": service.version})
-    if request.method == "POST" and form.is_valid():
-        try:
-            service_delete(
-                actor=actor,
-                service=service,
-                expected_version=form.cleaned_data["version"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The service was deleted."))
-            return _back(case)
-    return render(
-        request, "cases/service_delete.html", {"form": form, "case": case, "service": service}
+    return form_view(
+        request,
+        form,
+        save=lambda: service_delete(
+            actor=actor,
+            service=service,
+            expected_version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+        ),
+        success=_("The service was deleted."),
+        done=case_url(case, "services"),
+        template="cases/service_delete.html",
+        context={"case": case, "service": service},
     )

@@ -2,26 +2,22 @@
 that widen access to it (issue 9). A page of its own, also loaded into the case page."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from opentrm.accounts.decorators import actor_required
-from opentrm.accounts.policy import Action, Actor, can
+from opentrm.accounts.http import AuthenticatedHttpRequest
+from opentrm.accounts.policy import Action, can
 from opentrm.cases import selectors
 from opentrm.cases.access import access_case
 from opentrm.cases.sharing_overview import group_labels
 
 
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
-
-
 @require_GET
 @actor_required(Action.CASE_VIEW)
-def case_sharing(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def case_sharing(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     if not can(actor, Action.CASE_SHARING_VIEW, case):
         raise PermissionDenied

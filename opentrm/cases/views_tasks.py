@@ -2,18 +2,16 @@
 
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
@@ -23,15 +21,10 @@ from opentrm.cases.forms_tasks import TaskForm, TaskVersionForm
 from opentrm.cases.models import Case, Task
 from opentrm.cases.services import tasks as services
 from opentrm.cases.services.tasks import TaskView
-from opentrm.core.errors import ConflictError
-from opentrm.core.forms import add_service_errors
+from opentrm.cases.views_common import case_url
+from opentrm.core.views import action_view, form_view
 
 PAGE_SIZE = 50
-
-
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
 
 
 def tasks_context(actor: Actor, case: Case) -> dict[str, Any]:
@@ -47,8 +40,8 @@ def tasks_context(actor: Actor, case: Case) -> dict[str, Any]:
 
 @require_GET
 @actor_required(Action.CASE_VIEW)
-def task_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+def task_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     try:
         view = TaskView(request.GET.get("show", TaskView.MINE))
     except ValueError:
@@ -90,68 +83,64 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.TASK_MANAGE)
-def task_create(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def task_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     form = TaskForm(request.POST or None, organisation_id=actor.organisation_id)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.task_create(
-                actor=actor,
-                case=case,
-                title=form.cleaned_data["title"],
-                due_on=form.cleaned_data["due_on"],
-                assignee=form.cleaned_data["assignee"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The task was added."))
-            return redirect(reverse("cases:case_detail", args=[case.public_id]) + "#tasks")
-    return render(request, "cases/task_form.html", {"form": form, "case": case})
+    return form_view(
+        request,
+        form,
+        save=lambda: services.task_create(
+            actor=actor,
+            case=case,
+            title=form.cleaned_data["title"],
+            due_on=form.cleaned_data["due_on"],
+            assignee=form.cleaned_data["assignee"],
+        ),
+        success=_("The task was added."),
+        done=case_url(case, "tasks"),
+        template="cases/task_form.html",
+        context={"case": case},
+    )
 
 
-def _back(request: HttpRequest, case: Case) -> HttpResponseRedirect:
+def _back_url(request: HttpRequest, case: Case) -> str:
     """Back to the page the button was on (a task list) when it is one of ours."""
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return HttpResponseRedirect(target)
-    return HttpResponseRedirect(reverse("cases:case_detail", args=[case.public_id]) + "#tasks")
+        return target
+    return case_url(case, "tasks")
 
 
 def _change_state(
-    request: HttpRequest, public_id: str, task_id: int, *, done: bool
+    request: AuthenticatedHttpRequest, public_id: str, task_id: int, *, done: bool
 ) -> HttpResponse:
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     # Another organisation's task on the same case is not there for this actor.
     task = access_task(actor, case, task_id)
     form = TaskVersionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The page was out of date. Reload it and try again."))
-        return _back(request, case)
     change = services.task_complete if done else services.task_reopen
-    try:
-        change(actor=actor, task=task, expected_version=form.cleaned_data["version"])
-    except ConflictError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            (_("Done: %(title)s") if done else _("Reopened: %(title)s")) % {"title": task.title},
-        )
-    return _back(request, case)
+    return action_view(
+        request,
+        form,
+        save=lambda: change(actor=actor, task=task, expected_version=form.cleaned_data["version"]),
+        success=(_("Done: %(title)s") if done else _("Reopened: %(title)s"))
+        % {"title": task.title},
+        done=_back_url(request, case),
+        incomplete=_("The page was out of date. Reload it and try again."),
+    )
 
 
 @require_POST
 @actor_required(Action.TASK_MANAGE)
-def task_complete(request: HttpRequest, public_id: str, task_id: int) -> HttpResponse:
+def task_complete(request: AuthenticatedHttpRequest, public_id: str, task_id: int) -> HttpResponse:
     return _change_state(request, public_id, task_id, done=True)
 
 
 @require_POST
 @actor_required(Action.TASK_MANAGE)
-def task_reopen(request: HttpRequest, public_id: str, task_id: int) -> HttpResponse:
+def task_reopen(request: AuthenticatedHttpRequest, public_id: str, task_id: int) -> HttpResponse:
     return _change_state(request, public_id, task_id, done=False)

@@ -10,13 +10,17 @@ directory and its settings travel in a JSON data block read by a static script, 
 under the site's Content-Security-Policy without inline scripts or a CDN.
 """
 
+import json
 import logging
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Swagger
 from ninja.errors import AuthenticationError, HttpError
@@ -32,6 +36,7 @@ from opentrm.accounts.api_auth import (
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.policy import Action
 from opentrm.core.errors import DomainError
+from opentrm.core.schemas import declare_bounded_json
 
 logger = logging.getLogger("opentrm")
 
@@ -60,7 +65,58 @@ def _docs_gate(view: View) -> View:
     return actor_required(Action.API_TOKENS_OWN)(api_docs)
 
 
-api = NinjaAPI(
+# What core.middleware.InputMiddleware answers before a route (and its authentication) runs,
+# so to anonymous callers too: 422 for a query breaking the text rule, on any operation; for a
+# body, 400 (not JSON, or nested too deep), 413 (too large) and 422 (a string or an integer
+# breaking the input rules).
+_INPUT_ANSWERS = {
+    400: "Bad Request",
+    413: "Content Too Large",
+    422: "Unprocessable Content",
+}
+_BODY_METHODS = {"post", "put", "patch", "delete"}
+
+
+# The document costs about 2 s to build and depends only on the routes, the language and the
+# day (date bounds move with today): built once per key, handed out as a fresh copy.
+_DOCUMENTS: dict[tuple[str | None, str, str | None, date], str] = {}
+
+
+class OpenTRMAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        today = timezone.localdate()
+        params = json.dumps(path_params, sort_keys=True, cls=DjangoJSONEncoder)
+        key = (path_prefix, params, translation.get_language(), today)
+        text = _DOCUMENTS.get(key)
+        if text is None:
+            document = self._build_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+            text = json.dumps(document, cls=DjangoJSONEncoder)
+            for stale in [old for old in _DOCUMENTS if old[3] != today]:
+                _DOCUMENTS.pop(stale, None)
+            _DOCUMENTS[key] = text
+        return json.loads(text)
+
+    def _build_openapi_schema(
+        self, *, path_prefix: str | None, path_params: dict[str, Any] | None
+    ) -> Any:
+        """ninja's document, plus what the input middleware adds to every operation."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        declare_bounded_json(schema)
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for operations in schema.get("paths", {}).values():
+            for method, operation in operations.items():
+                statuses = [400, 413, 422] if method in _BODY_METHODS else [422]
+                responses = operation.setdefault("responses", {})
+                for status in statuses:
+                    responses.setdefault(
+                        status, {"description": _INPUT_ANSWERS[status], "content": error}
+                    )
+        return schema
+
+
+api = OpenTRMAPI(
     title="OpenTRM API",
     version="1",
     description=(

@@ -1,13 +1,16 @@
 """Form helpers shared by the apps."""
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import date
 from typing import Any, ClassVar, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 
 from opentrm.core.input import date_bounds_for, name_problem, text_problem
+
+DATETIME_INPUT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
 
 
 def add_service_errors(
@@ -31,6 +34,37 @@ def add_service_errors(
             # NON_FIELD_ERRORS, or a field this form does not show (e.g. the country).
             form.add_error(None, messages)
     return returned
+
+
+def model_formfield(field: "models.Field[Any, Any]", **kwargs: Any) -> forms.Field:
+    """A model field's form field with the widgets the screens use: a three-row text area for
+    long text, the browser's date-and-time picker for a moment, its date picker for a day, and
+    https for an address typed without a scheme (``formfield_callback`` of ``fields_for_model``).
+    """
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    if isinstance(field, models.TextField):
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3}))
+    if isinstance(field, models.DateTimeField):
+        kwargs.setdefault(
+            "widget", forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_INPUT)
+        )
+    elif isinstance(field, models.DateField):
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    formfield = field.formfield(**kwargs)
+    assert formfield is not None  # only auto and generated fields have none
+    return formfield
+
+
+def errors_renamed(error: ValidationError, name_of: Callable[[str], str]) -> ValidationError:
+    """A service's error on the form's names for the fields it names (``name_of`` maps a
+    service's name to the form's; ``"__all__"`` puts a message above the form)."""
+    if not hasattr(error, "error_dict"):
+        return error
+    renamed: dict[str, list[str]] = {}
+    for name, texts in error.message_dict.items():
+        renamed.setdefault(name_of(name), []).extend(texts)
+    return ValidationError(renamed)
 
 
 class InputRulesMixin:

@@ -169,10 +169,14 @@ def date_validator(bounds: DateBounds) -> Callable[[Any], None]:
 # --- integers -----------------------------------------------------------------------------------
 
 
+def is_id_name(field_name: str) -> bool:
+    """Whether a field holds ids (64-bit columns) by its name."""
+    return field_name == "id" or field_name.endswith(("_id", "_ids"))
+
+
 def integer_problem(field_name: str, value: int) -> str | None:
     """Ids are 64-bit columns; every other number a 32-bit one."""
-    is_id = field_name == "id" or field_name.endswith("_id") or field_name.endswith("_ids")
-    low, high = (BIGINT_MIN, BIGINT_MAX) if is_id else (INT_MIN, INT_MAX)
+    low, high = (BIGINT_MIN, BIGINT_MAX) if is_id_name(field_name) else (INT_MIN, INT_MAX)
     if low <= value <= high:
         return None
     return str(_("The number must be between %(low)s and %(high)s.") % {"low": low, "high": high})

@@ -7,7 +7,7 @@ The rules apply to what a request sends; answers built from stored data are not 
 Person names use the ``PersonName`` type.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
@@ -34,6 +34,7 @@ from opentrm.core.input import (
     date_bounds_for,
     date_pattern,
     integer_problem,
+    is_id_name,
     name_problem,
     text_problem,
 )
@@ -81,34 +82,60 @@ def _types(annotation: Any) -> set[Any]:
 
 
 # OpenAPI's numbers for keys a schema does not name: the request-wide integer rule
-# (core.middleware: every integer in a body fits 64 bits) holds for them too.
-def _bounded_json(depth: int) -> dict[str, Any]:
-    schema: dict[str, Any] = {"minimum": BIGINT_MIN, "maximum": BIGINT_MAX}
-    if depth:
-        schema["items"] = schema["additionalProperties"] = _bounded_json(depth - 1)
-    return schema
+# (core.middleware: every integer in a body fits 64 bits) holds for them too, at any depth. One
+# recursive component rather than a nested copy per schema: a copy stops at some depth, and
+# beyond it the fuzzing sent integers the server refuses. pydantic resolves every "$ref" it
+# meets while building a schema, so schemas carry a marker that ``declare_bounded_json`` (called
+# on the finished document, config/api.py) turns into the reference.
+BOUNDED_JSON = "BoundedJson"
+_EXTRA_VALUE: dict[str, Any] = {"x-opentrm-bounded-json": True}
+_BOUNDED_JSON_REF = {"$ref": f"#/components/schemas/{BOUNDED_JSON}"}
 
 
-_EXTRA_VALUE = _bounded_json(4)
+def declare_bounded_json(document: dict[str, Any]) -> None:
+    """Replace the markers by the reference and add the component to an OpenAPI document."""
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if value == _EXTRA_VALUE:
+                    node[key] = dict(_BOUNDED_JSON_REF)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(document)
+    document.setdefault("components", {}).setdefault("schemas", {})[BOUNDED_JSON] = {
+        "description": "Any JSON value; its integers, at any depth, fit 64 bits.",
+        "minimum": BIGINT_MIN,
+        "maximum": BIGINT_MAX,
+        "items": dict(_BOUNDED_JSON_REF),
+        "additionalProperties": dict(_BOUNDED_JSON_REF),
+    }
 
 
 def _declare_limits(schema: dict[str, Any], cls: Any) -> None:
     """Declare the integer and date rules in the OpenAPI document, as the checks below enforce
     them, and the integer rule for keys the schema does not name."""
     if "additionalProperties" not in schema:
-        schema["additionalProperties"] = _EXTRA_VALUE
+        schema["additionalProperties"] = dict(_EXTRA_VALUE)
     for name, prop in (schema.get("properties") or {}).items():
-        is_id = name == "id" or name.endswith("_id") or name.endswith("_ids")
-        low, high = (BIGINT_MIN, BIGINT_MAX) if is_id else (INT_MIN, INT_MAX)
+        low, high = (BIGINT_MIN, BIGINT_MAX) if is_id_name(name) else (INT_MIN, INT_MAX)
         candidates = [prop, prop.get("items") or {}, *(prop.get("anyOf") or [])]
         bounds = date_bounds_for(name)
         for candidate in candidates:
             if isinstance(candidate, dict) and candidate.get("type") == "integer":
                 candidate.setdefault("minimum", low)
                 candidate.setdefault("maximum", high)
-            if isinstance(candidate, dict) and candidate.get("format") == "date":
-                # The bounds as of the day the document is served (they move with today).
-                candidate.setdefault("pattern", date_pattern(bounds.earliest, bounds.latest()))
+            if isinstance(candidate, dict) and candidate.get("format") in ("date", "date-time"):
+                # The bounds as of the day the document is served (they move with today). A
+                # date-time is checked by its date: the same pattern, up to the "T".
+                pattern = date_pattern(bounds.earliest, bounds.latest())
+                if candidate["format"] == "date-time":
+                    pattern = pattern.removesuffix("$") + "T"
+                candidate.setdefault("pattern", pattern)
 
 
 def _attribute(obj: Any, path: str) -> Any:
@@ -244,6 +271,16 @@ PersonName = Annotated[
 ]
 
 
+def one_of(values: Iterable[str]) -> dict[str, Any]:
+    """``json_schema_extra`` of text a service takes only from a list: the document lists it."""
+    return {"enum": list(values)}
+
+
+def each_one_of(values: Iterable[str]) -> dict[str, Any]:
+    """``json_schema_extra`` of a list of such texts."""
+    return {"items": {"type": "string", "enum": list(values)}}
+
+
 # A case's or a referral's public id in a path: the server looks it up as a UUID (anything else
 # is refused with 422), so the document says so.
 PublicId = Annotated[str, WithJsonSchema({"type": "string", "format": "uuid"})]
@@ -297,6 +334,9 @@ __all__ = [
     "PersonName",
     "PublicId",
     "Schema",
+    "declare_bounded_json",
+    "each_one_of",
     "error_responses",
+    "one_of",
     "own_fields",
 ]

@@ -1,14 +1,97 @@
-"""Health check and plain error pages (never a traceback, never data)."""
+"""The form-view helper, the health check and plain error pages (never a traceback, never data)."""
 
 import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
-from django.core.exceptions import RequestDataTooBig
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 
+from opentrm.core.errors import DomainError
+from opentrm.core.forms import add_service_errors
+
 logger = logging.getLogger("opentrm")
+
+T = TypeVar("T")
+
+
+def form_view(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    *,
+    save: Callable[[], T],
+    done: str | Callable[[T], HttpResponse],
+    template: str,
+    context: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
+    success: str | Callable[[T], str] | None = None,
+    formsets: Sequence["forms.BaseFormSet[Any]"] = (),
+    refused_status: int = 200,
+    submitted: bool | None = None,
+) -> HttpResponse:
+    """The shape of every form page: GET shows the form; a valid POST calls ``save`` (a service).
+
+    A ``ValidationError`` from ``save`` goes to the fields it names (the rest above the form), any
+    other refusal (a ``DomainError``: a conflict, a blocked step) above the form, and the page is
+    shown again with the form. On success the
+    ``success`` message (a text, or a function of what ``save`` returned) is shown on the page
+    ``done`` leads to: a URL, or a function of what ``save`` returned giving the response.
+    ``context`` is the page's other context, or a function giving it when it costs queries.
+    ``formsets`` must be valid too before ``save`` is called (the page shows them from
+    ``context``). ``refused_status`` is the status of a POST whose form is shown again.
+    ``submitted`` says whether the request submits the form (by default: it is a POST), for a
+    page whose other buttons post it too.
+    """
+    if submitted is None:
+        submitted = request.method == "POST"
+    if submitted and all([form.is_valid(), *(f.is_valid() for f in formsets)]):
+        try:
+            result = save()
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except DomainError as error:  # a refusal with its message: a conflict, a blocked step
+            form.add_error(None, error.message)
+        else:
+            if success is not None:
+                messages.success(request, success(result) if callable(success) else success)
+            return redirect(done) if isinstance(done, str) else done(result)
+    if callable(context):  # worked out only when the page is shown
+        context = context()
+    status = refused_status if request.method == "POST" else 200
+    return render(request, template, {"form": form, **(context or {})}, status=status)
+
+
+def action_view(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    *,
+    save: Callable[[], T],
+    done: str,
+    success: str | Callable[[T], str] | None = None,
+    incomplete: str | None = None,
+) -> HttpResponse:
+    """The shape of a button's POST (no page of its own): call ``save`` (a service) when the
+    form is valid, and go back to ``done`` (a URL) with the ``success`` message or every
+    refusal's messages as errors. An invalid form (a stale page, a missing version) says
+    ``incomplete``."""
+    if not form.is_valid():
+        messages.error(request, incomplete or gettext("Reload the page and try again."))
+        return HttpResponseRedirect(done)
+    try:
+        result = save()
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        if success is not None:
+            messages.success(request, success(result) if callable(success) else success)
+    return HttpResponseRedirect(done)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from opentrm.accounts.models import Membership, User
+from opentrm.accounts.passwords import DEMO_PASSWORD
 from opentrm.accounts.roles import Role
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
@@ -35,7 +36,6 @@ from opentrm.directory.models import (
 )
 from opentrm.directory.validation import validate_channel_value
 
-DEMO_PASSWORD = "opentrm-demo"  # noqa: S105 - printed on purpose; demo nodes only
 DEMO_USER_COUNTRIES = ("AL", "RS")
 KOSOVO_NOTE = (
     "This designation is without prejudice to positions on status, and is in line with "

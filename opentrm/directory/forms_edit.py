@@ -18,7 +18,7 @@ from django.forms.models import fields_for_model, model_to_dict
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from opentrm.core.forms import Form, add_service_errors
+from opentrm.core.forms import Form, add_service_errors, model_formfield
 from opentrm.directory import reference
 from opentrm.directory.models import (
     ChannelKind,
@@ -33,20 +33,8 @@ from opentrm.directory.validation import validate_channel_value, validate_langua
 MAX_CHANNELS = 20
 
 
-def _formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field:
-    if isinstance(field, models.URLField):
-        kwargs.setdefault("assume_scheme", "https")
-    if isinstance(field, models.TextField):
-        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3}))
-    if isinstance(field, models.DateField):
-        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    formfield = field.formfield(**kwargs)
-    assert formfield is not None  # only auto and generated fields have none
-    return formfield
-
-
 def _model_fields(model: type[models.Model], names: list[str]) -> dict[str, forms.Field]:
-    return dict(fields_for_model(model, fields=names, formfield_callback=_formfield))
+    return dict(fields_for_model(model, fields=names, formfield_callback=model_formfield))
 
 
 class VersionField(forms.IntegerField):
@@ -63,10 +51,7 @@ def add_service_error(
 ) -> None:
     """Put a service's ValidationError on the fields it names (channel errors on the channel
     rows); the rest above the form."""
-    handled = ("channels",) if channels is not None else ()
-    returned = add_service_errors(form, error, handled_elsewhere=handled)
-    if channels is not None and "channels" in returned:
-        channels.add_errors(returned["channels"])
+    add_service_errors(form, channels.take_errors(error) if channels is not None else error)
 
 
 class OrganisationForm(Form):
@@ -230,6 +215,14 @@ class BaseChannelFormSet(_ChannelFormSetBase):
     def add_errors(self, messages: list[str]) -> None:
         """Show errors that concern the channels as a whole (e.g. from the service)."""
         self.non_form_errors().extend(messages)
+
+    def take_errors(self, error: ValidationError) -> ValidationError:
+        """A service's error without what it says about the channels, shown on the rows."""
+        if not hasattr(error, "error_dict") or "channels" not in error.error_dict:
+            return error
+        rest = error.message_dict
+        self.add_errors(rest.pop("channels"))
+        return ValidationError(rest)
 
 
 ChannelFormSet = forms.formset_factory(

@@ -58,10 +58,21 @@ CountryCode = Annotated[
     AfterValidator(_rule(validate_country_code)),
     WithJsonSchema({"type": "string", "enum": reference.all_country_codes()}),
 ]
+# The server folds a language code's case, so both cases are listed ("AAA" is "aaa"); the
+# fuzzing found the capitals missing.
 LanguageCode = Annotated[
     str,
     AfterValidator(_rule(validate_language_code)),
-    WithJsonSchema({"type": "string", "enum": reference.all_language_codes()}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": [
+                *reference.all_language_codes(),
+                *(code.upper() for code in reference.all_language_codes()),
+            ],
+            "description": "An ISO 639-1 or 639-3 code, in lower or upper case",
+        }
+    ),
 ]
 
 

@@ -1,11 +1,12 @@
 """Browsing the directory: countries, a country's contact list, search, details, review."""
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action
 from opentrm.directory import selectors
 from opentrm.directory.access import access_contact_point, access_country, access_organisation
@@ -17,16 +18,16 @@ PAGE_SIZE = 50
 
 @require_GET
 @actor_required(Action.DIRECTORY_VIEW)
-def home(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     countries = selectors.country_list(actor=actor)
     return render(request, "directory/home.html", {"countries": countries})
 
 
 @require_GET
 @actor_required(Action.DIRECTORY_VIEW)
-def country_detail(request: HttpRequest, country_code: str) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def country_detail(request: AuthenticatedHttpRequest, country_code: str) -> HttpResponse:
+    actor = request.actor
     country = access_country(actor, country_code)
     form = ProcedureFilterForm(request.GET or None)
     functions = None
@@ -48,8 +49,8 @@ def country_detail(request: HttpRequest, country_code: str) -> HttpResponse:
 
 @require_GET
 @actor_required(Action.DIRECTORY_VIEW)
-def search(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def search(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     countries = [(c.code, c.name) for c in Country.objects.order_by("code")]
     languages = sorted(
         ((lang.code, lang.name) for lang in Language.objects.all()), key=lambda p: p[1]
@@ -70,7 +71,7 @@ def search(request: HttpRequest) -> HttpResponse:
     page = Paginator(organisations, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    template = "directory/search.html#results" if request.htmx else "directory/search.html"  # type: ignore[attr-defined]
+    template = "directory/search.html#results" if request.htmx else "directory/search.html"
     return render(
         request,
         template,
@@ -85,8 +86,8 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @actor_required(Action.DIRECTORY_VIEW)
-def organisation_detail(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def organisation_detail(request: AuthenticatedHttpRequest, organisation_id: int) -> HttpResponse:
+    actor = request.actor
     organisation = access_organisation(actor, organisation_id)
     return render(
         request,
@@ -106,8 +107,8 @@ def organisation_detail(request: HttpRequest, organisation_id: int) -> HttpRespo
 
 @require_GET
 @actor_required(Action.DIRECTORY_VIEW)
-def contact_point_detail(request: HttpRequest, contact_point_id: int) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def contact_point_detail(request: AuthenticatedHttpRequest, contact_point_id: int) -> HttpResponse:
+    actor = request.actor
     contact_point = access_contact_point(actor, contact_point_id)
     return render(
         request,
@@ -122,15 +123,15 @@ def contact_point_detail(request: HttpRequest, contact_point_id: int) -> HttpRes
 
 @require_GET
 @actor_required(Action.DIRECTORY_EDIT)
-def review(request: HttpRequest) -> HttpResponse:
+def review(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Entries of the editor's country not verified within the review age."""
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = request.actor
     cutoff = selectors.review_cutoff()
     organisations = selectors.stale_organisations(actor=actor, cutoff=cutoff).filter(
-        country_id=actor.country_id
+        country_id=request.membership.organisation.country_id
     )
     contact_points = selectors.stale_contact_points(actor=actor, cutoff=cutoff).filter(
-        organisation__country_id=actor.country_id
+        organisation__country_id=request.membership.organisation.country_id
     )
     return render(
         request,

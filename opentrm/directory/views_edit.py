@@ -9,13 +9,15 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from opentrm.accounts.decorators import actor_required
-from opentrm.accounts.policy import Action, Actor
-from opentrm.core.errors import ConflictError
+from opentrm.accounts.http import AuthenticatedHttpRequest
+from opentrm.accounts.policy import Action
+from opentrm.core.views import form_view
 from opentrm.directory import services
 from opentrm.directory.access import (
     access_contact_point,
@@ -30,15 +32,10 @@ from opentrm.directory.forms_edit import (
     OrganisationForm,
     ResponsibilityForm,
     ResponsibilityRemoveForm,
-    add_service_error,
     channel_formset,
     new_channel_row,
 )
-
-
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
+from opentrm.directory.models import ContactPoint
 
 
 def _back(request: HttpRequest, default: HttpResponseRedirect) -> HttpResponseRedirect:
@@ -71,31 +68,25 @@ def _channel_row(request: HttpRequest) -> HttpResponse:
 
 @actor_required(Action.DIRECTORY_EDIT)
 @require_http_methods(["GET", "POST"])
-def organisation_create(request: HttpRequest, country_code: str) -> HttpResponse:
-    actor = _actor(request)
+def organisation_create(request: AuthenticatedHttpRequest, country_code: str) -> HttpResponse:
+    actor = request.actor
     country = access_country(actor, country_code, action="change")
     form = OrganisationForm(request.POST if request.method == "POST" else None, country=country)
-    if form.is_valid():
-        try:
-            organisation = services.organisation_create(
-                actor=actor, country=country, **form.values()
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("“%(name)s” was added.") % {"name": organisation.name})
-            return redirect("directory:organisation_detail", organisation.pk)
-    return render(
+    return form_view(
         request,
-        "directory/organisation_form.html",
-        {"form": form, "country": country, "organisation": None},
+        form,
+        save=lambda: services.organisation_create(actor=actor, country=country, **form.values()),
+        success=lambda organisation: _("“%(name)s” was added.") % {"name": organisation.name},
+        done=lambda organisation: redirect("directory:organisation_detail", organisation.pk),
+        template="directory/organisation_form.html",
+        context={"country": country, "organisation": None},
     )
 
 
 @actor_required(Action.DIRECTORY_EDIT)
 @require_http_methods(["GET", "POST"])
-def organisation_edit(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    actor = _actor(request)
+def organisation_edit(request: AuthenticatedHttpRequest, organisation_id: int) -> HttpResponse:
+    actor = request.actor
     organisation = access_organisation(actor, organisation_id, action="change")
     # The service writes the input onto the object; keep what the page is about.
     name = organisation.name
@@ -104,32 +95,30 @@ def organisation_edit(request: HttpRequest, organisation_id: int) -> HttpRespons
         country=organisation.country,
         organisation=organisation,
     )
-    if form.is_valid():
-        try:
-            services.organisation_update(
-                actor=actor,
-                organisation=organisation,
-                expected_version=form.cleaned_data["version"],
-                **form.values(),
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Your changes were saved."))
-            return redirect("directory:organisation_detail", organisation.pk)
-    return render(
+    return form_view(
         request,
-        "directory/organisation_form.html",
-        {"form": form, "country": organisation.country, "organisation": organisation, "name": name},
+        form,
+        save=lambda: services.organisation_update(
+            actor=actor,
+            organisation=organisation,
+            expected_version=form.cleaned_data["version"],
+            **form.values(),
+        ),
+        success=_("Your changes were saved."),
+        done=reverse("directory:organisation_detail", args=[organisation.pk]),
+        template="directory/organisation_form.html",
+        context={
+            "country": organisation.country,
+            "organisation": organisation,
+            "name": name,
+        },
     )
 
 
 @actor_required(Action.DIRECTORY_EDIT)
 @require_POST
-def organisation_verify(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    actor = _actor(request)
+def organisation_verify(request: AuthenticatedHttpRequest, organisation_id: int) -> HttpResponse:
+    actor = request.actor
     organisation = access_organisation(actor, organisation_id, action="change")
     services.organisation_verify(actor=actor, organisation=organisation)
     messages.success(
@@ -140,17 +129,18 @@ def organisation_verify(request: HttpRequest, organisation_id: int) -> HttpRespo
 
 @actor_required(Action.DIRECTORY_EDIT)
 @require_http_methods(["GET", "POST"])
-def contact_point_create(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    actor = _actor(request)
+def contact_point_create(request: AuthenticatedHttpRequest, organisation_id: int) -> HttpResponse:
+    actor = request.actor
     organisation = access_organisation(actor, organisation_id, action="change")
-    if request.htmx and ADD_CHANNEL in request.GET:  # type: ignore[attr-defined]
+    if request.htmx and ADD_CHANNEL in request.GET:
         return _channel_row(request)
     data = request.POST if request.method == "POST" else None
     form = ContactPointForm(data)
     channels = channel_formset(data)
-    if _wants_save(data) and form.is_valid() and channels.is_valid():
+
+    def save() -> ContactPoint:
         try:
-            contact_point = services.contact_point_create(
+            return services.contact_point_create(
                 actor=actor,
                 organisation=organisation,
                 channels=channels.channel_data(),
@@ -158,29 +148,34 @@ def contact_point_create(request: HttpRequest, organisation_id: int) -> HttpResp
                 **form.values(),
             )
         except ValidationError as error:
-            add_service_error(form, error, channels=channels)
-        else:
-            messages.success(request, _("The contact point was added."))
-            return redirect("directory:contact_point_detail", contact_point.pk)
-    return render(
+            raise channels.take_errors(error) from None
+
+    return form_view(
         request,
-        "directory/contact_point_form.html",
-        {"form": form, "channels": channels, "organisation": organisation, "contact_point": None},
+        form,
+        formsets=[channels],
+        submitted=_wants_save(data),
+        save=save,
+        success=_("The contact point was added."),
+        done=lambda contact_point: redirect("directory:contact_point_detail", contact_point.pk),
+        template="directory/contact_point_form.html",
+        context={"channels": channels, "organisation": organisation, "contact_point": None},
     )
 
 
 @actor_required(Action.DIRECTORY_EDIT)
 @require_http_methods(["GET", "POST"])
-def contact_point_edit(request: HttpRequest, contact_point_id: int) -> HttpResponse:
-    actor = _actor(request)
+def contact_point_edit(request: AuthenticatedHttpRequest, contact_point_id: int) -> HttpResponse:
+    actor = request.actor
     contact_point = access_contact_point(actor, contact_point_id, action="change")
-    if request.htmx and ADD_CHANNEL in request.GET:  # type: ignore[attr-defined]
+    if request.htmx and ADD_CHANNEL in request.GET:
         return _channel_row(request)
     position = contact_point.position
     data = request.POST if request.method == "POST" else None
     form = ContactPointForm(data, contact_point=contact_point)
     channels = channel_formset(data, contact_point=contact_point)
-    if _wants_save(data) and form.is_valid() and channels.is_valid():
+
+    def save() -> None:
         try:
             services.contact_point_update(
                 actor=actor,
@@ -191,17 +186,18 @@ def contact_point_edit(request: HttpRequest, contact_point_id: int) -> HttpRespo
                 **form.values(),
             )
         except ValidationError as error:
-            add_service_error(form, error, channels=channels)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Your changes were saved."))
-            return redirect("directory:contact_point_detail", contact_point.pk)
-    return render(
+            raise channels.take_errors(error) from None
+
+    return form_view(
         request,
-        "directory/contact_point_form.html",
-        {
-            "form": form,
+        form,
+        formsets=[channels],
+        submitted=_wants_save(data),
+        save=save,
+        success=_("Your changes were saved."),
+        done=reverse("directory:contact_point_detail", args=[contact_point.pk]),
+        template="directory/contact_point_form.html",
+        context={
             "channels": channels,
             "organisation": contact_point.organisation,
             "contact_point": contact_point,
@@ -212,8 +208,8 @@ def contact_point_edit(request: HttpRequest, contact_point_id: int) -> HttpRespo
 
 @actor_required(Action.DIRECTORY_EDIT)
 @require_POST
-def contact_point_verify(request: HttpRequest, contact_point_id: int) -> HttpResponse:
-    actor = _actor(request)
+def contact_point_verify(request: AuthenticatedHttpRequest, contact_point_id: int) -> HttpResponse:
+    actor = request.actor
     contact_point = access_contact_point(actor, contact_point_id, action="change")
     services.contact_point_verify(actor=actor, contact_point=contact_point)
     messages.success(request, _("The contact point was marked as verified today."))
@@ -222,8 +218,8 @@ def contact_point_verify(request: HttpRequest, contact_point_id: int) -> HttpRes
 
 @actor_required(Action.DIRECTORY_EDIT)
 @require_http_methods(["GET", "POST"])
-def responsibility_create(request: HttpRequest, country_code: str) -> HttpResponse:
-    actor = _actor(request)
+def responsibility_create(request: AuthenticatedHttpRequest, country_code: str) -> HttpResponse:
+    actor = request.actor
     country = access_country(actor, country_code, action="change")
     if request.method == "POST":
         form = ResponsibilityForm(request.POST, country=country)
@@ -235,24 +231,26 @@ def responsibility_create(request: HttpRequest, country_code: str) -> HttpRespon
                 key: request.GET[key] for key in ("function", "organisation") if key in request.GET
             },
         )
-    if form.is_valid():
-        try:
-            services.responsibility_add(actor=actor, country=country, **form.values())
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("The responsibility was assigned."))
-            return redirect("directory:country_detail", country.code)
     template = "directory/responsibility_form.html"
-    if request.htmx and request.method == "GET":  # type: ignore[attr-defined]
-        template += "#contact-point-field"
-    return render(request, template, {"form": form, "country": country})
+    if request.htmx and request.method == "GET":
+        template += "#contact-point-field"  # the field the chosen organisation changes
+    return form_view(
+        request,
+        form,
+        save=lambda: services.responsibility_add(actor=actor, country=country, **form.values()),
+        success=_("The responsibility was assigned."),
+        done=reverse("directory:country_detail", args=[country.code]),
+        template=template,
+        context={"country": country},
+    )
 
 
 @actor_required(Action.DIRECTORY_EDIT)
 @require_POST
-def responsibility_remove(request: HttpRequest, responsibility_id: int) -> HttpResponse:
-    actor = _actor(request)
+def responsibility_remove(
+    request: AuthenticatedHttpRequest, responsibility_id: int
+) -> HttpResponse:
+    actor = request.actor
     responsibility = access_responsibility(actor, responsibility_id, action="change")
     if not ResponsibilityRemoveForm(request.POST).is_valid():
         return render(request, "errors/400.html", status=400)

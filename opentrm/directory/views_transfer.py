@@ -3,12 +3,13 @@
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action
 from opentrm.core.pdf import PdfUnavailableError
 from opentrm.directory import exporting, importing
@@ -26,8 +27,8 @@ class ContactImportForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.DIRECTORY_IMPORT)
-def contacts_import(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def contacts_import(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     form = ContactImportForm(request.POST or None, request.FILES or None)
     errors: list[importing.RowError] = []
     if request.method == "POST" and form.is_valid():
@@ -37,7 +38,9 @@ def contacts_import(request: HttpRequest) -> HttpResponse:
             errors = refusal.errors
         else:
             messages.success(request, result.summary())
-            return redirect("directory:country_detail", actor.membership.organisation.country.code)
+            return redirect(
+                "directory:country_detail", request.membership.organisation.country.code
+            )
     return render(
         request,
         "directory/import.html",
@@ -49,7 +52,7 @@ def contacts_import(request: HttpRequest) -> HttpResponse:
             "types": OrganisationType.choices,
             "functions": Function.choices,
             "max_kb": settings.DIRECTORY_IMPORT_MAX_BYTES // 1024,
-            "country_code": actor.membership.organisation.country.code,
+            "country_code": request.membership.organisation.country.code,
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -57,8 +60,8 @@ def contacts_import(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @actor_required(Action.DIRECTORY_EXPORT)
-def contacts_export(request: HttpRequest, country_code: str) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def contacts_export(request: AuthenticatedHttpRequest, country_code: str) -> HttpResponse:
+    actor = request.actor
     country = access_country(actor, country_code)
     fmt = request.GET.get("format", exporting.ExportFormat.CSV)
     if fmt not in exporting.ExportFormat.values:

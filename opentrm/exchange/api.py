@@ -87,5 +87,4 @@ def dead_letters(request: HttpRequest, peer: int | None = None) -> Any:
     summary="Queue a dead letter again (attempts start from zero; same message id)",
 )
 def dead_letter_retry(request: HttpRequest, message_id: uuid.UUID) -> Any:
-    message = delivery.retry_dead_letter(actor=acting(request), message_id=message_id)
-    return message
+    return delivery.retry_dead_letter(actor=acting(request), message_id=message_id)

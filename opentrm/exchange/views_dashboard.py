@@ -5,12 +5,13 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action
 from opentrm.core.errors import DomainError
 from opentrm.exchange import clock
@@ -19,8 +20,8 @@ from opentrm.exchange.services import delivery, processing, rejections
 
 @require_GET
 @actor_required(Action.EXCHANGE_MANAGE)
-def dashboard(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     return render(
         request,
         "exchange/dashboard.html",
@@ -35,8 +36,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @actor_required(Action.EXCHANGE_MANAGE)
-def dead_letters(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def dead_letters(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     page = Paginator(delivery.dead_letters(actor), 50).get_page(request.GET.get("page"))
     received = processing.dead_letters(actor)[:50]
     return render(
@@ -46,8 +47,8 @@ def dead_letters(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @actor_required(Action.EXCHANGE_MANAGE)
-def dead_letter_retry(request: HttpRequest, message_id: uuid.UUID) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def dead_letter_retry(request: AuthenticatedHttpRequest, message_id: uuid.UUID) -> HttpResponse:
+    actor = request.actor
     try:
         received = processing.retry_any_dead_letter(actor=actor, message_id=message_id)
     except DomainError as error:

@@ -40,8 +40,7 @@ def _reject(error: PackageRejected) -> JsonResponse:
         code=error.code, peer=error.peer, message_id=error.message_id, now=clock.now()
     )
     logger.warning("exchange package rejected: %s (%s)", error.code, error.status)
-    response = JsonResponse({"code": error.code, "message": error.message}, status=error.status)
-    return response
+    return JsonResponse({"code": error.code, "message": error.message}, status=error.status)
 
 
 def _receipt(opened: Opened, status: str) -> HttpResponse:

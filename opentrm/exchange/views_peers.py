@@ -8,9 +8,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action
 from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors
+from opentrm.core.views import form_view
 from opentrm.exchange import crypto, keys
 from opentrm.exchange.forms import PeerConfirmForm, PeerRefreshForm, PeerRegisterForm, VersionForm
 from opentrm.exchange.models import Peer
@@ -27,32 +29,29 @@ def _own_node() -> dict[str, object]:
 
 @actor_required(Action.EXCHANGE_MANAGE)
 @require_http_methods(["GET"])
-def peer_list(request: HttpRequest) -> HttpResponse:
+def peer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     peers = Peer.objects.order_by("country_code", "name")
     return render(request, "exchange/peer_list.html", {"peers": peers, **_own_node()})
 
 
 @actor_required(Action.EXCHANGE_MANAGE)
 @require_http_methods(["GET", "POST"])
-def peer_register(request: HttpRequest) -> HttpResponse:
+def peer_register(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PeerRegisterForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            peer = services.register_peer(
-                actor=request.actor,  # type: ignore[attr-defined]
-                name=form.cleaned_data["name"],
-                base_url=form.cleaned_data["base_url"],
-                document_json=form.cleaned_data["document"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request, _("Peer registered. Compare its fingerprint, then confirm it.")
-            )
-            return redirect("exchange:peer_detail", peer.pk)
-    status = 422 if request.method == "POST" else 200
-    return render(request, "exchange/peer_register.html", {"form": form}, status=status)
+    return form_view(
+        request,
+        form,
+        save=lambda: services.register_peer(
+            actor=request.actor,
+            name=form.cleaned_data["name"],
+            base_url=form.cleaned_data["base_url"],
+            document_json=form.cleaned_data["document"],
+        ),
+        success=_("Peer registered. Compare its fingerprint, then confirm it."),
+        done=lambda peer: redirect("exchange:peer_detail", peer.pk),
+        template="exchange/peer_register.html",
+        refused_status=422,
+    )
 
 
 def _detail(
@@ -76,19 +75,19 @@ def _detail(
 
 @actor_required(Action.EXCHANGE_MANAGE)
 @require_http_methods(["GET"])
-def peer_detail(request: HttpRequest, peer_id: int) -> HttpResponse:
+def peer_detail(request: AuthenticatedHttpRequest, peer_id: int) -> HttpResponse:
     return _detail(request, get_object_or_404(Peer, pk=peer_id))
 
 
 @actor_required(Action.EXCHANGE_MANAGE)
 @require_http_methods(["POST"])
-def peer_confirm(request: HttpRequest, peer_id: int) -> HttpResponse:
+def peer_confirm(request: AuthenticatedHttpRequest, peer_id: int) -> HttpResponse:
     peer = get_object_or_404(Peer, pk=peer_id)
     form = PeerConfirmForm(request.POST)
     if form.is_valid():
         try:
             services.confirm_peer(
-                actor=request.actor,  # type: ignore[attr-defined]
+                actor=request.actor,
                 peer=peer,
                 expected_version=form.cleaned_data["version"],
                 fingerprint_compared=form.cleaned_data["fingerprint_compared"],
@@ -109,14 +108,16 @@ def _form_error(form: VersionForm, error: ValidationError | ConflictError) -> No
         form.add_error(None, str(error))
 
 
-def _status_change(request: HttpRequest, peer_id: int, *, resume: bool) -> HttpResponse:
+def _status_change(
+    request: AuthenticatedHttpRequest, peer_id: int, *, resume: bool
+) -> HttpResponse:
     peer = get_object_or_404(Peer, pk=peer_id)
     form = VersionForm(request.POST)
     if form.is_valid():
         change = services.resume_peer if resume else services.suspend_peer
         try:
             change(
-                actor=request.actor,  # type: ignore[attr-defined]
+                actor=request.actor,
                 peer=peer,
                 expected_version=form.cleaned_data["version"],
             )
@@ -139,25 +140,25 @@ def _messages(error: ValidationError | ConflictError) -> list[str]:
 
 @actor_required(Action.EXCHANGE_MANAGE)
 @require_http_methods(["POST"])
-def peer_suspend(request: HttpRequest, peer_id: int) -> HttpResponse:
+def peer_suspend(request: AuthenticatedHttpRequest, peer_id: int) -> HttpResponse:
     return _status_change(request, peer_id, resume=False)
 
 
 @actor_required(Action.EXCHANGE_MANAGE)
 @require_http_methods(["POST"])
-def peer_resume(request: HttpRequest, peer_id: int) -> HttpResponse:
+def peer_resume(request: AuthenticatedHttpRequest, peer_id: int) -> HttpResponse:
     return _status_change(request, peer_id, resume=True)
 
 
 @actor_required(Action.EXCHANGE_MANAGE)
 @require_http_methods(["POST"])
-def peer_refresh(request: HttpRequest, peer_id: int) -> HttpResponse:
+def peer_refresh(request: AuthenticatedHttpRequest, peer_id: int) -> HttpResponse:
     peer = get_object_or_404(Peer, pk=peer_id)
     form = PeerRefreshForm(request.POST)
     if form.is_valid():
         try:
             changed = services.refresh_keys(
-                actor=request.actor,  # type: ignore[attr-defined]
+                actor=request.actor,
                 peer=peer,
                 expected_version=form.cleaned_data["version"],
                 document_json=form.cleaned_data["document"],

@@ -25,10 +25,10 @@ from opentrm.referrals.models import Referral
 from opentrm.referrals.schemas_national import (
     NationalReferralIn,
     PreviewOut,
-    ReasonIn,
     ReferralOut,
     ReferralPageOut,
-    StepIn,
+    ReferralReasonIn,
+    ReferralStepIn,
 )
 from opentrm.referrals.services import national
 
@@ -209,7 +209,7 @@ def _step(
     public_id: uuid.UUID,
     side: Callable[[Actor, uuid.UUID], Referral],
     step: Callable[..., object],
-    payload: StepIn | ReasonIn,
+    payload: ReferralStepIn | ReferralReasonIn,
 ) -> dict[str, Any]:
     """Take ``step`` on the referral from ``side`` (``_receiver``, ``_sender``), with what the
     payload carries besides the version; the answer is the referral as it is then."""
@@ -234,7 +234,9 @@ def _sender(actor: Actor, public_id: uuid.UUID) -> Referral:
     url_name="referrals_acknowledge",
     summary="The receiver acknowledges the referral",
 )
-def referral_acknowledge(request: HttpRequest, public_id: uuid.UUID, payload: StepIn) -> Any:
+def referral_acknowledge(
+    request: HttpRequest, public_id: uuid.UUID, payload: ReferralStepIn
+) -> Any:
     return _step(request, public_id, _receiver, national.referral_acknowledge, payload)
 
 
@@ -245,7 +247,7 @@ def referral_acknowledge(request: HttpRequest, public_id: uuid.UUID, payload: St
     url_name="referrals_accept",
     summary="The receiver accepts; within the country it joins the case",
 )
-def referral_accept(request: HttpRequest, public_id: uuid.UUID, payload: StepIn) -> Any:
+def referral_accept(request: HttpRequest, public_id: uuid.UUID, payload: ReferralStepIn) -> Any:
     return _step(request, public_id, _receiver, national.referral_accept, payload)
 
 
@@ -256,7 +258,7 @@ def referral_accept(request: HttpRequest, public_id: uuid.UUID, payload: StepIn)
     url_name="referrals_decline",
     summary="The receiver declines, with a reason",
 )
-def referral_decline(request: HttpRequest, public_id: uuid.UUID, payload: ReasonIn) -> Any:
+def referral_decline(request: HttpRequest, public_id: uuid.UUID, payload: ReferralReasonIn) -> Any:
     return _step(request, public_id, _receiver, national.referral_decline, payload)
 
 
@@ -267,5 +269,5 @@ def referral_decline(request: HttpRequest, public_id: uuid.UUID, payload: Reason
     url_name="referrals_withdraw",
     summary="The sender withdraws, with a reason: the receiver loses the case at once",
 )
-def referral_withdraw(request: HttpRequest, public_id: uuid.UUID, payload: ReasonIn) -> Any:
+def referral_withdraw(request: HttpRequest, public_id: uuid.UUID, payload: ReferralReasonIn) -> Any:
     return _step(request, public_id, _sender, national.referral_withdraw, payload)

@@ -58,67 +58,7 @@ def _choices(form: forms.Form, name: str, choices: list[tuple[str, Any]]) -> Non
 
 def _form_field(item: Field) -> dict[str, forms.Field]:
     """The form fields of one template field, keyed by their names."""
-    label = item.label
-    code = item.code
-    kind = item.type
-    if kind == "text":
-        return {
-            code: forms.CharField(
-                label=label,
-                required=False,
-                max_length=tn.TEXT_MAX,
-                widget=forms.Textarea(attrs={"rows": 2}),
-            )
-        }
-    if kind == "date":
-        return {
-            code: forms.DateField(
-                label=label, required=False, widget=forms.DateInput(attrs={"type": "date"})
-            )
-        }
-    if kind == "datetime":
-        return {
-            code: forms.DateTimeField(
-                label=label,
-                required=False,
-                input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-                widget=forms.DateTimeInput(
-                    attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
-                ),
-            )
-        }
-    if kind == "yes_no":
-        return {code: forms.ChoiceField(label=label, required=False, choices=_YES_NO)}
-    if kind == "choice":
-        options = [("", "—"), *((o.code, o.label) for o in item.options)]
-        return {code: forms.ChoiceField(label=label, required=False, choices=options)}
-    if kind == "multi_choice":
-        found: dict[str, forms.Field] = {
-            code: forms.MultipleChoiceField(
-                label=label,
-                required=False,
-                choices=[(o.code, o.label) for o in item.options],
-                widget=forms.CheckboxSelectMultiple,
-            )
-        }
-        if "other" in item.option_codes:
-            found[code + SEP + "other"] = forms.CharField(
-                label=_("%(field)s: other (describe)") % {"field": label},
-                required=False,
-                max_length=tn.TEXT_MAX,
-            )
-        return found
-    if kind == "country":
-        return {
-            code: forms.CharField(
-                label=label, required=False, max_length=2, help_text=_("ISO code, e.g. RO")
-            )
-        }
-    if kind in ("country_list", "language_list"):
-        hint = _("ISO codes separated by commas, e.g. RO, MD")
-        if kind == "language_list":
-            hint = _("ISO 639 codes separated by commas, e.g. sq, en")
-        return {code: forms.CharField(label=label, required=False, help_text=hint)}
+    label, code, kind = item.label, item.code, item.type
     if kind == "contact":
         return {
             code + SEP + sub.code: forms.CharField(
@@ -137,7 +77,62 @@ def _form_field(item: Field) -> dict[str, forms.Field]:
                 required=False,
             ),
         }
-    return {}
+    field = _single_field(item)
+    if field is None:
+        return {}
+    found = {code: field}
+    if kind == "multi_choice" and "other" in item.option_codes:
+        found[code + SEP + "other"] = forms.CharField(
+            label=_("%(field)s: other (describe)") % {"field": label},
+            required=False,
+            max_length=tn.TEXT_MAX,
+        )
+    return found
+
+
+def _single_field(item: Field) -> forms.Field | None:
+    """The one form field of a template field of a simple type (None for an unknown type)."""
+    label, kind = item.label, item.type
+    if kind == "text":
+        return forms.CharField(
+            label=label,
+            required=False,
+            max_length=tn.TEXT_MAX,
+            widget=forms.Textarea(attrs={"rows": 2}),
+        )
+    if kind == "date":
+        return forms.DateField(
+            label=label, required=False, widget=forms.DateInput(attrs={"type": "date"})
+        )
+    if kind == "datetime":
+        return forms.DateTimeField(
+            label=label,
+            required=False,
+            input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+            widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        )
+    if kind == "yes_no":
+        return forms.ChoiceField(label=label, required=False, choices=_YES_NO)
+    if kind == "choice":
+        options = [("", "—"), *((o.code, o.label) for o in item.options)]
+        return forms.ChoiceField(label=label, required=False, choices=options)
+    if kind == "multi_choice":
+        return forms.MultipleChoiceField(
+            label=label,
+            required=False,
+            choices=[(o.code, o.label) for o in item.options],
+            widget=forms.CheckboxSelectMultiple,
+        )
+    if kind == "country":
+        return forms.CharField(
+            label=label, required=False, max_length=2, help_text=_("ISO code, e.g. RO")
+        )
+    if kind in ("country_list", "language_list"):
+        hint = _("ISO codes separated by commas, e.g. RO, MD")
+        if kind == "language_list":
+            hint = _("ISO 639 codes separated by commas, e.g. sq, en")
+        return forms.CharField(label=label, required=False, help_text=hint)
+    return None
 
 
 def _initial(item: Field, value: Any) -> dict[str, Any]:

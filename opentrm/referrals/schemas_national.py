@@ -98,10 +98,10 @@ class PreviewOut(Schema):
     agreement_id: int | None
 
 
-class StepIn(Schema):
+class ReferralStepIn(Schema):
     version: int
 
 
-class ReasonIn(Schema):
+class ReferralReasonIn(Schema):
     version: int
     reason: str = Field(min_length=1, max_length=REASON_MAX)

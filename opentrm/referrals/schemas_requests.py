@@ -10,17 +10,26 @@ from datetime import date, datetime
 
 from ninja import Field
 
-from opentrm.core.schemas import Schema
+from opentrm.core.schemas import Schema, one_of
+from opentrm.directory.reference import all_country_codes
+from opentrm.referrals.models import DispatchChannel, ReferralKind, Urgency
 
 
 class RequestIn(Schema):
-    kind: str = Field(description="identity_verification, family_check, safety_check, ...")
-    receiver_country: str = Field(description="ISO 3166-1 alpha-2 code of the country asked")
+    # Codes typed as text (the service refuses others with a 422 naming the field), listed.
+    kind: str = Field(
+        description="identity_verification, family_check, safety_check, ...",
+        json_schema_extra=one_of([kind.value for kind in ReferralKind.requests()]),
+    )
+    receiver_country: str = Field(
+        description="ISO 3166-1 alpha-2 code of the country asked, in upper or lower case",
+        json_schema_extra=one_of([*all_country_codes(), *map(str.lower, all_country_codes())]),
+    )
     case_public_id: uuid.UUID | None = Field(
         None, description="The case; none for a thematic request (socio-economic, safety)"
     )
     intended_organisation_id: int | None = None
-    urgency: str = "routine"
+    urgency: str = Field("routine", json_schema_extra=one_of(Urgency.values))
     reason: str = Field(max_length=4000)
     document_type: str = ""
 
@@ -110,7 +119,7 @@ class ExportOut(Schema):
 
 
 class DispatchIn(VersionIn):
-    channel: str
+    channel: str = Field(json_schema_extra=one_of(DispatchChannel.values))
     sent_on: date
     note: str = Field("", max_length=300)
 

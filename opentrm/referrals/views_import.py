@@ -8,15 +8,16 @@ validates the file and stores nothing when anything is wrong.
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Access, Action, Actor, FieldGroup
+from opentrm.core.views import form_view
 from opentrm.referrals import selectors
 from opentrm.referrals.access import is_receiver
 from opentrm.referrals.forms_import import ImportForm
@@ -29,36 +30,30 @@ S = ReferralStatus
 _OFFER_ONLY = (S.DRAFT, S.SENT, S.DECLINED, S.WITHDRAWN)
 
 
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
-
-
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_RESPOND)
-def referral_import(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+def referral_import(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        raw = upload.read(importing.MAX_BYTES + 1)
+
+    def save() -> Referral:
+        raw = form.cleaned_data["file"].read(importing.MAX_BYTES + 1)
         try:
-            referral = importing.referral_import(actor=actor, raw=raw)
-        except ValidationError as error:
-            for message_list in error.message_dict.values():
-                for message in message_list:
-                    form.add_error("file", message)
-        else:
-            messages.success(
-                request,
-                _("The referral was imported as %(reference)s: it is in your inbox.")
-                % {"reference": referral.reference},
-            )
-            return redirect("referrals:referral_detail", referral.public_id)
-    return render(
+            return importing.referral_import(actor=actor, raw=raw)
+        except ValidationError as error:  # every problem is one of the file's
+            raise ValidationError({"file": error.messages}) from None
+
+    return form_view(
         request,
-        "referrals/import_form.html",
-        {"form": form, "max_errors": importing.MAX_PROBLEMS},
+        form,
+        save=save,
+        success=lambda referral: (
+            _("The referral was imported as %(reference)s: it is in your inbox.")
+            % {"reference": referral.reference}
+        ),
+        done=lambda referral: redirect("referrals:referral_detail", referral.public_id),
+        template="referrals/import_form.html",
+        context={"max_errors": importing.MAX_PROBLEMS},
     )
 
 

@@ -20,12 +20,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.cases import selectors as case_selectors
 from opentrm.cases.access import access_case, case_permissions, require_widening
 from opentrm.cases.models import CaseParticipant
-from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors
+from opentrm.core.views import action_view, form_view
 from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral, is_receiver, is_sender
 from opentrm.referrals.forms_national import NationalReferralForm, ReasonForm, StepForm
@@ -38,11 +39,6 @@ from opentrm.referrals.views_template import template_context
 PAGE_SIZE = 50
 
 
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
-
-
 def _detail_url(referral: Referral) -> str:
     return reverse("referrals:referral_detail", args=[referral.public_id])
 
@@ -52,8 +48,8 @@ def _detail_url(referral: Referral) -> str:
 
 @require_http_methods(["GET"])
 @actor_required(Action.CASE_VIEW)
-def referral_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+def referral_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     filters = selectors.Filters.parse(
         box=request.GET.get("box", ""),
         status=request.GET.get("status", ""),
@@ -98,15 +94,14 @@ def referral_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_SEND)
-def referral_create(request: HttpRequest, public_id: str) -> HttpResponse:
+def referral_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     """Refer a case within the country: pick the receiver and the details, see what the
     receiver will see (the preview), then send."""
-    actor = _actor(request)
+    actor = request.actor
     case = access_case(actor, public_id)
     # Only the owner refers its case (a participant does not refer it onward); audited.
     require_widening(can(actor, Action.REFERRAL_SEND, case), actor, case, action="referral.send")
-    assert actor.membership is not None
-    sender = actor.membership.organisation
+    sender = request.membership.organisation
     data = request.POST.copy() if request.method == "POST" else None
     form = NationalReferralForm(data, sender=sender)
     preview: national.Preview | None = None
@@ -219,8 +214,8 @@ def referral_page_context(actor: Actor, referral: Referral) -> dict[str, Any]:
 
 @require_http_methods(["GET"])
 @actor_required(Action.CASE_VIEW)
-def referral_detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def referral_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     referral = selectors.referral_detail(actor=actor, public_id=public_id, via="web")
     return render(
         request,
@@ -251,38 +246,33 @@ def _sender_referral(actor: Actor, public_id: str) -> Referral:
     return referral
 
 
-def _simple_step(request: HttpRequest, public_id: str, which: str) -> HttpResponse:
-    actor = _actor(request)
+def _simple_step(request: AuthenticatedHttpRequest, public_id: str, which: str) -> HttpResponse:
+    actor = request.actor
     referral = _receiver_referral(actor, public_id)
     form = StepForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Reload the page and try again."))
-        return redirect(_detail_url(referral))
     service = national.referral_acknowledge if which == "acknowledge" else national.referral_accept
-    try:
-        service(actor=actor, referral=referral, expected_version=form.cleaned_data["version"])
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    except ConflictError as error:
-        messages.error(request, error.message)
-    else:
-        if which == "acknowledge":
-            messages.success(request, _("You acknowledged the referral."))
-        else:
-            messages.success(request, _("You accepted the referral."))
-    return redirect(_detail_url(referral))
+    return action_view(
+        request,
+        form,
+        save=lambda: service(
+            actor=actor, referral=referral, expected_version=form.cleaned_data["version"]
+        ),
+        success=_("You acknowledged the referral.")
+        if which == "acknowledge"
+        else _("You accepted the referral."),
+        done=_detail_url(referral),
+    )
 
 
 @require_http_methods(["POST"])
 @actor_required(Action.REFERRAL_RESPOND)
-def referral_acknowledge(request: HttpRequest, public_id: str) -> HttpResponse:
+def referral_acknowledge(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     return _simple_step(request, public_id, "acknowledge")
 
 
 @require_http_methods(["POST"])
 @actor_required(Action.REFERRAL_RESPOND)
-def referral_accept(request: HttpRequest, public_id: str) -> HttpResponse:
+def referral_accept(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     return _simple_step(request, public_id, "accept")
 
 
@@ -293,42 +283,35 @@ def _reason_step(
         request.POST if request.method == "POST" else None,
         initial={"version": referral.version},
     )
-    if request.method == "POST" and form.is_valid():
-        service = national.referral_decline if which == "decline" else national.referral_withdraw
-        try:
-            service(
-                actor=actor,
-                referral=referral,
-                expected_version=form.cleaned_data["version"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            if which == "decline":
-                messages.success(request, _("You declined the referral."))
-            else:
-                messages.success(request, _("You withdrew the referral."))
-            return redirect(_detail_url(referral))
+    service = national.referral_decline if which == "decline" else national.referral_withdraw
     titles = {"decline": _("Decline the referral"), "withdraw": _("Withdraw the referral")}
-    return render(
+    return form_view(
         request,
-        "referrals/referral_reason.html",
-        {"form": form, "referral": referral, "title": titles[which], "which": which},
+        form,
+        save=lambda: service(
+            actor=actor,
+            referral=referral,
+            expected_version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+        ),
+        success=_("You declined the referral.")
+        if which == "decline"
+        else _("You withdrew the referral."),
+        done=_detail_url(referral),
+        template="referrals/referral_reason.html",
+        context={"referral": referral, "title": titles[which], "which": which},
     )
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_RESPOND)
-def referral_decline(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def referral_decline(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     return _reason_step(request, _receiver_referral(actor, public_id), actor, "decline")
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_SEND)
-def referral_withdraw(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def referral_withdraw(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     return _reason_step(request, _sender_referral(actor, public_id), actor, "withdraw")

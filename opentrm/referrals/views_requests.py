@@ -5,11 +5,11 @@ Views are thin: the action gate, the referral or case through ``access_*`` (404 
 the actor's), the side check (403), then the services.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,12 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.cases.access import access_case, require_widening
-from opentrm.cases.services.child import OriginContactBlockedError
-from opentrm.core.errors import ConflictError, DomainError
-from opentrm.core.forms import add_service_errors
-from opentrm.core.pdf import PdfUnavailableError
+from opentrm.core.views import action_view, form_view
 from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral, is_receiver, is_sender
 from opentrm.referrals.forms_requests import (
@@ -50,11 +48,6 @@ from opentrm.referrals.services import forwarding, national, requests, timelines
 from opentrm.referrals.services import settings as settings_service
 
 S = ReferralStatus
-
-
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
 
 
 def _detail_url(referral: Referral) -> str:
@@ -185,35 +178,30 @@ def _create(request: HttpRequest, actor: Actor, case: Any) -> HttpResponse:
     form = RequestCreateForm(
         request.POST or None, own_country_id=actor.country_id, thematic=case is None
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            referral = requests.request_create(
-                actor=actor,
-                case=case,
-                kind=data["kind"],
-                receiver_country=data["receiver_country"],
-                intended=data["intended"],
-                urgency=data["urgency"],
-                reason=data["reason"],
-                document_type=data["document_type"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except OriginContactBlockedError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(
-                request, _("The request is drafted: check what it shares, then send it.")
-            )
-            return redirect(_detail_url(referral))
-    return render(request, "referrals/request_form.html", {"form": form, "case": case})
+    return form_view(
+        request,
+        form,
+        save=lambda: requests.request_create(
+            actor=actor,
+            case=case,
+            kind=form.cleaned_data["kind"],
+            receiver_country=form.cleaned_data["receiver_country"],
+            intended=form.cleaned_data["intended"],
+            urgency=form.cleaned_data["urgency"],
+            reason=form.cleaned_data["reason"],
+            document_type=form.cleaned_data["document_type"],
+        ),
+        success=_("The request is drafted: check what it shares, then send it."),
+        done=lambda referral: redirect(_detail_url(referral)),
+        template="referrals/request_form.html",
+        context={"case": case},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_SEND)
-def request_create_for_case(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def request_create_for_case(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     # A request about a person is the owner's to make; a participant is refused (audited).
     require_widening(can(actor, Action.REFERRAL_SEND, case), actor, case, action="referral.send")
@@ -222,8 +210,8 @@ def request_create_for_case(request: HttpRequest, public_id: str) -> HttpRespons
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_SEND)
-def request_create_thematic(request: HttpRequest) -> HttpResponse:
-    return _create(request, _actor(request), None)
+def request_create_thematic(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return _create(request, request.actor, None)
 
 
 def _request(actor: Actor, public_id: str, *, side: str) -> Referral:
@@ -237,141 +225,129 @@ def _request(actor: Actor, public_id: str, *, side: str) -> Referral:
     return referral
 
 
-def _report(request: HttpRequest, error: Exception) -> None:
-    if isinstance(error, ValidationError):
-        for message in error.messages:
-            messages.error(request, message)
-    elif isinstance(error, DomainError):
-        messages.error(request, error.message)
-
-
 @require_http_methods(["POST"])
 @actor_required(Action.REFERRAL_SEND)
-def request_send(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def request_send(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     referral = _request(actor, public_id, side="sender")
     form = SendForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Reload the page and try again."))
-        return redirect(_detail_url(referral))
-    try:
-        requests.request_send(
+    return action_view(
+        request,
+        form,
+        save=lambda: requests.request_send(
             actor=actor,
             referral=referral,
             expected_version=form.cleaned_data["version"],
             accept_partial=form.cleaned_data["accept_partial"],
-        )
-    except (ValidationError, DomainError) as error:
-        _report(request, error)
-    else:
-        messages.success(request, _("The request was sent."))
-    return redirect(_detail_url(referral))
+        ),
+        success=_("The request was sent."),
+        done=_detail_url(referral),
+    )
+
+
+def _version_step(
+    request: AuthenticatedHttpRequest,
+    public_id: str,
+    *,
+    side: str,
+    step: Callable[..., object],
+    success: str,
+) -> HttpResponse:
+    """A step that takes nothing but the version the page showed."""
+    actor = request.actor
+    referral = _request(actor, public_id, side=side)
+    form = VersionForm(request.POST)
+    return action_view(
+        request,
+        form,
+        save=lambda: step(
+            actor=actor, referral=referral, expected_version=form.cleaned_data["version"]
+        ),
+        success=success,
+        done=_detail_url(referral),
+    )
 
 
 @require_http_methods(["POST"])
 @actor_required(Action.REFERRAL_RESPOND)
-def request_acknowledge(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
-    referral = _request(actor, public_id, side="receiver")
-    form = VersionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Reload the page and try again."))
-        return redirect(_detail_url(referral))
-    try:
-        requests.request_acknowledge(
-            actor=actor, referral=referral, expected_version=form.cleaned_data["version"]
-        )
-    except (ValidationError, DomainError) as error:
-        _report(request, error)
-    else:
-        messages.success(request, _("You acknowledged the request."))
-    return redirect(_detail_url(referral))
+def request_acknowledge(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    return _version_step(
+        request,
+        public_id,
+        side="receiver",
+        step=requests.request_acknowledge,
+        success=_("You acknowledged the request."),
+    )
 
 
 @require_http_methods(["POST"])
 @actor_required(Action.REFERRAL_SEND)
-def request_close(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
-    referral = _request(actor, public_id, side="sender")
-    form = VersionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Reload the page and try again."))
-        return redirect(_detail_url(referral))
-    try:
-        requests.request_close(
-            actor=actor, referral=referral, expected_version=form.cleaned_data["version"]
-        )
-    except (ValidationError, DomainError) as error:
-        _report(request, error)
-    else:
-        messages.success(request, _("The request is closed."))
-    return redirect(_detail_url(referral))
+def request_close(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    return _version_step(
+        request,
+        public_id,
+        side="sender",
+        step=requests.request_close,
+        success=_("The request is closed."),
+    )
 
 
 def _text_step(request: HttpRequest, referral: Referral, actor: Actor, which: str) -> HttpResponse:
     form_class = AnswerForm if which == "answer" else ReasonForm
     form = form_class(request.POST or None, initial={"version": referral.version})
-    if request.method == "POST" and form.is_valid():
+
+    def save() -> None:
         data = form.cleaned_data
-        try:
-            if which == "answer":
-                requests.request_answer(
-                    actor=actor,
-                    referral=referral,
-                    expected_version=data["version"],
-                    answer=data["answer"],
-                )
-            elif which == "decline":
-                requests.request_decline(
-                    actor=actor,
-                    referral=referral,
-                    expected_version=data["version"],
-                    reason=data["reason"],
-                )
-            else:
-                requests.request_withdraw(
-                    actor=actor,
-                    referral=referral,
-                    expected_version=data["version"],
-                    reason=data["reason"],
-                )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
+        if which == "answer":
+            requests.request_answer(
+                actor=actor,
+                referral=referral,
+                expected_version=data["version"],
+                answer=data["answer"],
+            )
         else:
-            messages.success(request, _("Saved."))
-            return redirect(_detail_url(referral))
+            step = requests.request_decline if which == "decline" else requests.request_withdraw
+            step(
+                actor=actor,
+                referral=referral,
+                expected_version=data["version"],
+                reason=data["reason"],
+            )
+
     titles = {
         "answer": _("Answer the request"),
         "decline": _("Decline the request"),
         "withdraw": _("Withdraw the request"),
     }
-    return render(
+    return form_view(
         request,
-        "referrals/request_step.html",
-        {"form": form, "referral": referral, "title": titles[which], "which": which},
+        form,
+        save=save,
+        success=_("Saved."),
+        done=_detail_url(referral),
+        template="referrals/request_step.html",
+        context={"referral": referral, "title": titles[which], "which": which},
     )
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_RESPOND)
-def request_answer(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def request_answer(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     return _text_step(request, _request(actor, public_id, side="receiver"), actor, "answer")
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_RESPOND)
-def request_decline(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def request_decline(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     return _text_step(request, _request(actor, public_id, side="receiver"), actor, "decline")
 
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_SEND)
-def request_withdraw(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def request_withdraw(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     return _text_step(request, _request(actor, public_id, side="sender"), actor, "withdraw")
 
 
@@ -380,8 +356,8 @@ def request_withdraw(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_RESPOND)
-def referral_forward(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def referral_forward(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     referral = access_referral(actor, public_id)
     if not is_receiver(actor, referral):
         raise PermissionDenied
@@ -393,26 +369,21 @@ def referral_forward(request: HttpRequest, public_id: str) -> HttpResponse:
         candidates=forwarding.forward_candidates(referral),
         initial=initial,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            forward = forwarding.referral_forward(
-                actor=actor,
-                referral=referral,
-                expected_version=form.cleaned_data["version"],
-                to=form.cleaned_data["to"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except (ConflictError, OriginContactBlockedError) as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(
-                request,
-                _("Forwarded as %(reference)s.") % {"reference": forward.reference},
-            )
-            return redirect(_detail_url(referral))
-    return render(request, "referrals/request_forward.html", {"form": form, "referral": referral})
+    return form_view(
+        request,
+        form,
+        save=lambda: forwarding.referral_forward(
+            actor=actor,
+            referral=referral,
+            expected_version=form.cleaned_data["version"],
+            to=form.cleaned_data["to"],
+            note=form.cleaned_data["note"],
+        ),
+        success=lambda forward: _("Forwarded as %(reference)s.") % {"reference": forward.reference},
+        done=_detail_url(referral),
+        template="referrals/request_forward.html",
+        context={"referral": referral},
+    )
 
 
 # --- Export for a country not on OpenTRM --------------------------------------------------------
@@ -427,33 +398,23 @@ def _sender_referral(actor: Actor, public_id: str) -> Referral:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_SEND)
-def referral_export(request: HttpRequest, public_id: str) -> HttpResponse:
+def referral_export(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     """The password-protected PDF and the JSON file, in one ZIP download."""
-    actor = _actor(request)
+    actor = request.actor
     referral = _sender_referral(actor, public_id)
     form = ExportForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            files = export_service.referral_export(
-                actor=actor,
-                referral=referral,
-                password=form.cleaned_data["password"],
-                password_again=form.cleaned_data["password_again"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except PdfUnavailableError as error:
-            form.add_error(None, error.message)
-        else:
-            response = HttpResponse(files.zip(), content_type="application/zip")
-            response["Content-Disposition"] = f'attachment; filename="{files.zip_name}"'
-            response["Cache-Control"] = "no-store"
-            return response
-    return render(
+    return form_view(
         request,
-        "referrals/export_form.html",
-        {
-            "form": form,
+        form,
+        save=lambda: export_service.referral_export(
+            actor=actor,
+            referral=referral,
+            password=form.cleaned_data["password"],
+            password_again=form.cleaned_data["password_again"],
+        ),
+        done=_download,
+        template="referrals/export_form.html",
+        context=lambda: {
             "referral": referral,
             "groups": sorted(g.value for g in export_service.export_groups(actor, referral)),
             "exports": export_service.exports_of(referral),
@@ -461,37 +422,40 @@ def referral_export(request: HttpRequest, public_id: str) -> HttpResponse:
     )
 
 
+def _download(files: export_service.ExportFiles) -> HttpResponse:
+    response = HttpResponse(files.zip(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{files.zip_name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_SEND)
-def dispatch_record(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def dispatch_record(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     referral = _sender_referral(actor, public_id)
     form = DispatchForm(
         request.POST or None,
         initial={"version": referral.version, "sent_on": timezone.localdate()},
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            export_service.dispatch_record(
-                actor=actor,
-                referral=referral,
-                expected_version=data["version"],
-                channel=data["channel"],
-                sent_on=data["sent_on"],
-                note=data["note"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Recorded how the files were sent."))
-            return redirect(_detail_url(referral))
-    return render(
+    return form_view(
         request,
-        "referrals/export_dispatch.html",
-        {"form": form, "referral": referral, "exports": export_service.exports_of(referral)[:1]},
+        form,
+        save=lambda: export_service.dispatch_record(
+            actor=actor,
+            referral=referral,
+            expected_version=form.cleaned_data["version"],
+            channel=form.cleaned_data["channel"],
+            sent_on=form.cleaned_data["sent_on"],
+            note=form.cleaned_data["note"],
+        ),
+        success=_("Recorded how the files were sent."),
+        done=_detail_url(referral),
+        template="referrals/export_dispatch.html",
+        context=lambda: {
+            "referral": referral,
+            "exports": export_service.exports_of(referral)[:1],
+        },
     )
 
 
@@ -500,8 +464,8 @@ def dispatch_record(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @actor_required(Action.CASE_SETTINGS_EDIT)
-def settings_overview(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+def settings_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     country = settings_service.settings_country(actor)
     calendar = settings_service.calendar_of(country)
     view = timelines.calendar_from(calendar)
@@ -523,8 +487,8 @@ def settings_overview(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_SETTINGS_EDIT)
-def settings_time_limit(request: HttpRequest, kind: str) -> HttpResponse:
-    actor = _actor(request)
+def settings_time_limit(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
+    actor = request.actor
     country = settings_service.settings_country(actor)
     if kind not in ReferralKind.values:
         raise Http404
@@ -538,21 +502,16 @@ def settings_time_limit(request: HttpRequest, kind: str) -> HttpResponse:
             "answer_unit": current.answer_unit,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            settings_service.time_limit_set(
-                actor=actor, country=country, kind=kind, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The time limits were saved."))
-            return redirect("referrals:settings_overview")
-    return render(
+    return form_view(
         request,
-        "referrals/settings_time_limit.html",
-        {
-            "form": form,
+        form,
+        save=lambda: settings_service.time_limit_set(
+            actor=actor, country=country, kind=kind, **form.cleaned_data
+        ),
+        success=_("The time limits were saved."),
+        done="referrals:settings_overview",
+        template="referrals/settings_time_limit.html",
+        context={
             "country": country,
             "kind_label": ReferralKind(kind).label,
             "hours": TimeUnit.HOURS,
@@ -562,8 +521,8 @@ def settings_time_limit(request: HttpRequest, kind: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_SETTINGS_EDIT)
-def settings_calendar(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+def settings_calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     country = settings_service.settings_country(actor)
     calendar = settings_service.calendar_of(country)
     view = timelines.calendar_from(calendar)
@@ -576,23 +535,24 @@ def settings_calendar(request: HttpRequest) -> HttpResponse:
             "allow_direct_routes": bool(calendar and calendar.allow_direct_routes),
         },
     )
-    if request.method == "POST" and form.is_valid():
+
+    def save() -> None:
         data = form.cleaned_data
-        try:
-            holidays = settings_service.parse_holidays(data["holidays"].splitlines())
-            settings_service.calendar_update(
-                actor=actor,
-                country=country,
-                expected_version=data["version"],
-                weekend_days=data["weekend_days"],
-                holidays=holidays,
-                allow_direct_routes=data["allow_direct_routes"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The calendar was saved."))
-            return redirect("referrals:settings_overview")
-    return render(request, "referrals/settings_calendar.html", {"form": form, "country": country})
+        settings_service.calendar_update(
+            actor=actor,
+            country=country,
+            expected_version=data["version"],
+            weekend_days=data["weekend_days"],
+            holidays=settings_service.parse_holidays(data["holidays"].splitlines()),
+            allow_direct_routes=data["allow_direct_routes"],
+        )
+
+    return form_view(
+        request,
+        form,
+        save=save,
+        success=_("The calendar was saved."),
+        done="referrals:settings_overview",
+        template="referrals/settings_calendar.html",
+        context={"country": country},
+    )

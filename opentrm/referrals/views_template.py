@@ -10,18 +10,20 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases.access import access_case, require_widening
 from opentrm.core.errors import ConflictError
-from opentrm.core.forms import add_service_errors
+from opentrm.core.forms import add_service_errors, errors_renamed
 from opentrm.core.pdf import PdfUnavailableError
+from opentrm.core.views import action_view, form_view
 from opentrm.directory.models import Country
 from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral
@@ -39,11 +41,6 @@ from opentrm.referrals.models import Referral, ReferralKind
 from opentrm.referrals.services import documents, profiles
 from opentrm.referrals.services import transnational as tn
 from opentrm.referrals.template import loader
-
-
-def _actor(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
-    return actor
 
 
 def _template_referral(actor: Actor, public_id: str) -> Referral:
@@ -108,16 +105,16 @@ def _step_labels() -> dict[str, str]:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_SEND)
-def transnational_create(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def transnational_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     case = access_case(actor, public_id)
     require_widening(can(actor, Action.REFERRAL_SEND, case), actor, case, action="referral.send")
-    assert actor.membership is not None
-    own = actor.membership.organisation.country.code
+    own = request.membership.organisation.country.code
     form = TransnationalCreateForm(request.POST or None, own_country=own)
-    if request.method == "POST" and form.is_valid():
+
+    def save() -> Referral:
         try:
-            referral = tn.transnational_create(
+            return tn.transnational_create(
                 actor=actor,
                 case=case,
                 country_code=form.cleaned_data["country"],
@@ -125,24 +122,21 @@ def transnational_create(request: HttpRequest, public_id: str) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            add_service_errors(form, _rename(error, {"receiver_country": "country"}))
-        else:
-            messages.success(
-                request, _("The referral was drafted and its template pre-filled from the case.")
-            )
-            return redirect(_editor_url(referral))
-    status = 422 if request.method == "POST" else 200
-    return render(
-        request, "referrals/template_create.html", {"form": form, "case": case}, status=status
+            raise errors_renamed(error, lambda name: COUNTRY_NAMES.get(name, name)) from None
+
+    return form_view(
+        request,
+        form,
+        save=save,
+        success=_("The referral was drafted and its template pre-filled from the case."),
+        done=lambda referral: redirect(_editor_url(referral)),
+        template="referrals/template_create.html",
+        context={"case": case},
+        refused_status=422,
     )
 
 
-def _rename(error: ValidationError, names: dict[str, str]) -> ValidationError:
-    if not hasattr(error, "error_dict"):
-        return error
-    return ValidationError(
-        {names.get(name, name): messages for name, messages in error.message_dict.items()}
-    )
+COUNTRY_NAMES = {"receiver_country": "country"}  # the service's name -> the form's
 
 
 # --- the editor -------------------------------------------------------------------------------
@@ -150,8 +144,8 @@ def _rename(error: ValidationError, names: dict[str, str]) -> ValidationError:
 
 @require_GET
 @actor_required(Action.CASE_VIEW)
-def template_editor(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def template_editor(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     referral = _template_referral(actor, public_id)
     if selectors.template_read(actor=actor, referral=referral, via="web") is None:
         raise Http404
@@ -164,8 +158,10 @@ def template_editor(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
-def template_section_edit(request: HttpRequest, public_id: str, section: str) -> HttpResponse:
-    actor = _actor(request)
+def template_section_edit(
+    request: AuthenticatedHttpRequest, public_id: str, section: str
+) -> HttpResponse:
+    actor = request.actor
     referral = _template_referral(actor, public_id)
     view = tn.template_view(actor, referral)
     if view is None:
@@ -182,7 +178,8 @@ def template_section_edit(request: HttpRequest, public_id: str, section: str) ->
         values={cell.field.code: cell.value for cell in cells},
         initial={"version": view.instance.version},
     )
-    if request.method == "POST" and form.is_valid():
+
+    def save() -> None:
         try:
             tn.template_update(
                 actor=actor,
@@ -192,59 +189,44 @@ def template_section_edit(request: HttpRequest, public_id: str, section: str) ->
                 lang=form.cleaned_data["lang"],
             )
         except ValidationError as error:
-            _field_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The section was saved."))
-            return redirect(_editor_url(referral) + f"#section-{section}")
+            raise errors_renamed(error, form.field_of) from None
+
     if request.method == "GET":
         selectors.template_read(actor=actor, referral=referral, via="web", section=section)
-    return render(
+    return form_view(
         request,
-        "referrals/template_section_form.html",
-        {"form": form, "referral": referral, "section": section_view},
-        status=422 if request.method == "POST" else 200,
+        form,
+        save=save,
+        success=_("The section was saved."),
+        done=_editor_url(referral) + f"#section-{section}",
+        template="referrals/template_section_form.html",
+        context={"referral": referral, "section": section_view},
+        refused_status=422,
     )
-
-
-def _field_errors(form: TemplateFieldsForm, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for code, texts in error.message_dict.items():
-        name = form.field_of(code)
-        form.add_error(None if name == "__all__" else name, texts)
 
 
 @require_POST
 @actor_required(Action.REFERRAL_SEND)
-def template_send(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def template_send(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     referral = _template_referral(actor, public_id)
     form = SendForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The form was incomplete. Reload the page and try again."))
-        return redirect(_editor_url(referral))
-    try:
-        tn.transnational_send(
+    return action_view(
+        request,
+        form,
+        save=lambda: tn.transnational_send(
             actor=actor, referral=referral, expected_version=form.cleaned_data["version"]
-        )
-    except ValidationError as error:
-        for text in error.messages:
-            messages.error(request, text)
-        return redirect(_editor_url(referral))
-    except ConflictError as error:
-        messages.error(request, error.message)
-        return redirect(_editor_url(referral))
-    messages.success(request, _("The referral was sent."))
-    return redirect(_editor_url(referral))
+        ),
+        success=_("The referral was sent."),
+        done=_editor_url(referral),
+        incomplete=_("The form was incomplete. Reload the page and try again."),
+    )
 
 
 @require_POST
 @actor_required(Action.CASE_VIEW)
-def template_step(request: HttpRequest, public_id: str, step: str) -> HttpResponse:
-    actor = _actor(request)
+def template_step(request: AuthenticatedHttpRequest, public_id: str, step: str) -> HttpResponse:
+    actor = request.actor
     referral = _template_referral(actor, public_id)
     if step not in tn.STEPS:
         raise Http404
@@ -272,8 +254,8 @@ def template_step(request: HttpRequest, public_id: str, step: str) -> HttpRespon
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.REFERRAL_RESPOND)
-def template_follow_up(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def template_follow_up(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     referral = _template_referral(actor, public_id)
     view = tn.template_view(actor, referral)
     if view is None or view.side != loader.ORIGIN:
@@ -286,7 +268,8 @@ def template_follow_up(request: HttpRequest, public_id: str) -> HttpResponse:
     if not items:
         raise PermissionDenied
     form = FollowUpForm(request.POST or None, items=items)
-    if request.method == "POST" and form.is_valid():
+
+    def save() -> None:
         try:
             tn.follow_up_add(
                 actor=actor,
@@ -297,17 +280,17 @@ def template_follow_up(request: HttpRequest, public_id: str) -> HttpResponse:
                 lang=form.cleaned_data["lang"],
             )
         except ValidationError as error:
-            _field_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("The follow-up report was added."))
-            return redirect(_editor_url(referral))
-    return render(
+            raise errors_renamed(error, form.field_of) from None
+
+    return form_view(
         request,
-        "referrals/template_follow_up.html",
-        {"form": form, "referral": referral},
-        status=422 if request.method == "POST" else 200,
+        form,
+        save=save,
+        success=_("The follow-up report was added."),
+        done=_editor_url(referral),
+        template="referrals/template_follow_up.html",
+        context={"referral": referral},
+        refused_status=422,
     )
 
 
@@ -316,8 +299,8 @@ def template_follow_up(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_GET
 @actor_required(Action.CASE_VIEW)
-def template_document(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def template_document(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     referral = _template_referral(actor, public_id)
     try:
         document = documents.referral_print(actor=actor, referral=referral)
@@ -339,8 +322,8 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
 
 @require_GET
 @actor_required(Action.CASE_VIEW)
-def template_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
-    actor = _actor(request)
+def template_pdf(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    actor = request.actor
     referral = _template_referral(actor, public_id)
     try:
         content = documents.referral_pdf(actor=actor, referral=referral)
@@ -353,8 +336,8 @@ def template_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
 # Every member may print the blank template: it holds no personal data.
 @require_GET
 @actor_required(Action.DIRECTORY_VIEW)
-def template_blank(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+def template_blank(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     pair = request.GET.get("pair", "")
     fmt = "pdf" if request.GET.get("format") == "pdf" else "html"
     languages = tn.node_languages()
@@ -390,10 +373,9 @@ def _pairs(languages: list[str]) -> list[str]:
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_SETTINGS_EDIT)
-def template_profile(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
-    assert actor.membership is not None
-    country: Country = actor.membership.organisation.country
+def template_profile(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
+    country: Country = request.membership.organisation.country
     profile = profiles.profile_of(country.pk)
     version = profile.version if profile else 0
     add_form = ProfileAddForm(

@@ -102,22 +102,17 @@ def test_it_answers_an_expired_token_on_a_write_with_401_not_a_csrf_error(
     assert world.agency_a.last_verified_at is None
 
 
-def test_it_refuses_the_token_of_an_ended_membership(world: World, client: Client) -> None:
+@pytest.mark.parametrize(
+    "ended", ["membership", "user"], ids=["ended-membership", "deactivated-user"]
+)
+def test_it_refuses_the_token_of_an_ended_membership_or_user(
+    world: World, client: Client, ended: str
+) -> None:
     _token, secret = issue(world)
     membership = world.members_a[Role.CASEWORKER]
-    membership.is_active = False
-    membership.save()
-
-    response = get(client, COUNTRIES, f"Bearer {secret}")
-
-    assert response.status_code == 401
-
-
-def test_it_refuses_the_token_of_a_deactivated_user(world: World, client: Client) -> None:
-    _token, secret = issue(world)
-    user = world.user(Role.CASEWORKER)
-    user.is_active = False
-    user.save()
+    holder = membership if ended == "membership" else membership.user
+    holder.is_active = False
+    holder.save()
 
     response = get(client, COUNTRIES, f"Bearer {secret}")
 

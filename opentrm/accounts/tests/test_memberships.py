@@ -5,6 +5,7 @@ from conftest import World, make_member
 from opentrm.accounts.models import Membership, User
 from opentrm.accounts.policy import Action, actor_for
 from opentrm.accounts.roles import Role
+from opentrm.accounts.tests.factories import post_new_member
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 
@@ -81,16 +82,7 @@ def test_it_lets_an_administrator_add_a_member_to_her_own_organisation(
     world: World, client: Client
 ) -> None:
     client.force_login(world.user(Role.SYSTEM_ADMINISTRATOR))
-    response = client.post(
-        reverse("accounts:member_list"),
-        {
-            "username": "new_worker",
-            "full_name": "New Worker",
-            "email": "new.worker@example.test",
-            "role": Role.CASEWORKER,
-            "password": "a fine long initial password",
-        },
-    )
+    response = post_new_member(client, "new_worker", "New Worker", "new.worker@example.test")
     assert response.status_code == 302
     membership = Membership.objects.get(user__username="new_worker")
     assert membership.organisation == world.agency_a
@@ -102,16 +94,7 @@ def test_it_lets_an_administrator_add_a_member_to_her_own_organisation(
 
 def test_it_refuses_a_taken_user_name(world: World, client: Client) -> None:
     client.force_login(world.user(Role.SYSTEM_ADMINISTRATOR))
-    response = client.post(
-        reverse("accounts:member_list"),
-        {
-            "username": "A_CASEWORKER",
-            "full_name": "Someone",
-            "email": "someone@example.test",
-            "role": Role.CASEWORKER,
-            "password": "a fine long initial password",
-        },
-    )
+    response = post_new_member(client, "A_CASEWORKER", "Someone", "someone@example.test")
     assert response.status_code == 200
     assert "already taken" in response.content.decode()
 
@@ -179,30 +162,14 @@ def test_it_creates_a_member_only_in_the_administrators_organisation(world: Worl
     other_admin = make_member(world.agency_c, Role.SYSTEM_ADMINISTRATOR, "c_admin")
     client = Client()
     client.force_login(other_admin.user)
-    client.post(
-        reverse("accounts:member_list"),
-        {
-            "username": "c_worker",
-            "full_name": "C Worker",
-            "email": "c.worker@example.test",
-            "role": Role.CASEWORKER,
-            "password": "a fine long initial password",
-        },
-    )
+    post_new_member(client, "c_worker", "C Worker", "c.worker@example.test")
     assert Membership.objects.get(user__username="c_worker").organisation == world.agency_c
 
 
 def test_it_refuses_a_common_initial_password_on_the_field(world: World, client: Client) -> None:
     client.force_login(world.user(Role.SYSTEM_ADMINISTRATOR))
-    response = client.post(
-        reverse("accounts:member_list"),
-        {
-            "username": "weak_worker",
-            "full_name": "Weak Worker",
-            "email": "weak.worker@example.test",
-            "role": Role.CASEWORKER,
-            "password": "password1234",
-        },
+    response = post_new_member(
+        client, "weak_worker", "Weak Worker", "weak.worker@example.test", password="password1234"
     )
     assert response.status_code == 200
     assert 'id="id_password_error"' in response.content.decode()

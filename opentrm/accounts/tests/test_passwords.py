@@ -12,10 +12,10 @@ from django.utils import timezone
 from conftest import PASSWORD, World
 from opentrm.accounts import services
 from opentrm.accounts.models import ApiToken, User
+from opentrm.accounts.passwords import DEMO_PASSWORD
 from opentrm.accounts.roles import Role
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
-from opentrm.directory.demo import DEMO_PASSWORD
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse

@@ -10,6 +10,7 @@ from opentrm.accounts import services
 from opentrm.accounts.models import Membership, RoleGrant, RoleGrantStatus
 from opentrm.accounts.policy import Actor
 from opentrm.accounts.roles import ROLE_RANK, Role, needs_second_administrator
+from opentrm.accounts.tests.factories import member_browser, post_new_member
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 
@@ -21,22 +22,14 @@ def second_admin(world: World) -> Membership:
     return make_member(world.agency_a, Role.SYSTEM_ADMINISTRATOR, "a_admin_two")
 
 
-def _as(membership: Membership) -> Client:
-    client = Client()
-    client.force_login(membership.user)
-    return client
-
-
 def _create(client: Client, username: str, role: Role) -> None:
-    response = client.post(
-        reverse("accounts:member_list"),
-        {
-            "username": username,
-            "full_name": "Shadow Officer",
-            "email": f"{username}@example.test",
-            "role": role,
-            "password": SHADOW_PASSWORD,
-        },
+    response = post_new_member(
+        client,
+        username,
+        "Shadow Officer",
+        f"{username}@example.test",
+        role=role,
+        password=SHADOW_PASSWORD,
     )
     assert response.status_code == 302
 
@@ -44,7 +37,7 @@ def _create(client: Client, username: str, role: Role) -> None:
 def test_it_gives_a_shadow_case_manager_no_access_until_a_second_admin_approves(
     world: World, second_admin: Membership
 ) -> None:
-    admin = _as(world.members_a[Role.SYSTEM_ADMINISTRATOR])
+    admin = member_browser(world.members_a[Role.SYSTEM_ADMINISTRATOR])
     _create(admin, "shadow_cm", Role.CASE_MANAGER)
     # The administrator logs in as the account she just made: it opens nothing.
     shadow = Client()
@@ -59,14 +52,16 @@ def test_it_gives_a_shadow_case_manager_no_access_until_a_second_admin_approves(
     grant = RoleGrant.objects.get(membership__user__username="shadow_cm")
     assert grant.status == RoleGrantStatus.PENDING
     # The second administrator approves: now the case manager works.
-    response = _as(second_admin).post(reverse("accounts:role_grant_approve", args=[grant.pk]))
+    response = member_browser(second_admin).post(
+        reverse("accounts:role_grant_approve", args=[grant.pk])
+    )
     assert response.status_code == 302
     assert shadow.get(reverse("cases:case_list")).status_code == 200
 
 
 def test_it_refuses_an_administrator_approving_her_own_grant(world: World) -> None:
     admin_membership = world.members_a[Role.SYSTEM_ADMINISTRATOR]
-    admin = _as(admin_membership)
+    admin = member_browser(admin_membership)
     _create(admin, "shadow_cm", Role.CASE_MANAGER)
     grant = RoleGrant.objects.get()
     assert admin.post(reverse("accounts:role_grant_approve", args=[grant.pk])).status_code == 403
@@ -81,10 +76,12 @@ def test_it_refuses_an_administrator_approving_her_own_grant(world: World) -> No
 
 def test_it_records_both_administrators_on_approval(world: World, second_admin: Membership) -> None:
     _create(
-        _as(world.members_a[Role.SYSTEM_ADMINISTRATOR]), "new_dpo", Role.DATA_PROTECTION_OFFICER
+        member_browser(world.members_a[Role.SYSTEM_ADMINISTRATOR]),
+        "new_dpo",
+        Role.DATA_PROTECTION_OFFICER,
     )
     grant = RoleGrant.objects.get()
-    _as(second_admin).post(reverse("accounts:role_grant_approve", args=[grant.pk]))
+    member_browser(second_admin).post(reverse("accounts:role_grant_approve", args=[grant.pk]))
     requested = AuditEvent.objects.get(event_type=EventType.ROLE_GRANT_REQUESTED)
     assert requested.actor_label == "a_system_administrator"
     approved = AuditEvent.objects.get(event_type=EventType.ROLE_GRANT_APPROVED)
@@ -100,7 +97,7 @@ def test_it_keeps_the_old_role_until_a_raise_is_approved(
     world: World, second_admin: Membership
 ) -> None:
     target = world.members_a[Role.CASEWORKER]
-    admin = _as(world.members_a[Role.SYSTEM_ADMINISTRATOR])
+    admin = member_browser(world.members_a[Role.SYSTEM_ADMINISTRATOR])
     response = admin.post(
         reverse("accounts:member_change", args=[target.pk]),
         {"role": Role.CASE_MANAGER, "is_active": "on"},
@@ -110,14 +107,14 @@ def test_it_keeps_the_old_role_until_a_raise_is_approved(
     target.refresh_from_db()
     assert (target.role, target.is_active) == (Role.CASEWORKER, True)  # still a caseworker
     grant = RoleGrant.objects.get(membership=target)
-    _as(second_admin).post(reverse("accounts:role_grant_approve", args=[grant.pk]))
+    member_browser(second_admin).post(reverse("accounts:role_grant_approve", args=[grant.pk]))
     target.refresh_from_db()
     assert target.role == Role.CASE_MANAGER
 
 
 def test_it_needs_approval_to_reactivate_an_ended_case_manager(world: World) -> None:
     target = world.members_a[Role.CASE_MANAGER]
-    admin = _as(world.members_a[Role.SYSTEM_ADMINISTRATOR])
+    admin = member_browser(world.members_a[Role.SYSTEM_ADMINISTRATOR])
     admin.post(reverse("accounts:member_change", args=[target.pk]), {"role": Role.CASE_MANAGER})
     target.refresh_from_db()
     assert not target.is_active
@@ -131,7 +128,7 @@ def test_it_needs_approval_to_reactivate_an_ended_case_manager(world: World) -> 
 
 
 def test_it_grants_a_caseworker_and_lowering_or_ending_at_once(world: World) -> None:
-    admin = _as(world.members_a[Role.SYSTEM_ADMINISTRATOR])
+    admin = member_browser(world.members_a[Role.SYSTEM_ADMINISTRATOR])
     _create(admin, "new_worker", Role.CASEWORKER)
     assert Membership.objects.get(user__username="new_worker").is_active
     target = world.members_a[Role.PROSECUTOR]
@@ -146,7 +143,7 @@ def test_it_grants_a_caseworker_and_lowering_or_ending_at_once(world: World) -> 
 
 def test_it_withdraws_a_pending_raise_when_the_membership_ends(world: World) -> None:
     target = world.members_a[Role.CASEWORKER]
-    admin = _as(world.members_a[Role.SYSTEM_ADMINISTRATOR])
+    admin = member_browser(world.members_a[Role.SYSTEM_ADMINISTRATOR])
     url = reverse("accounts:member_change", args=[target.pk])
     admin.post(url, {"role": Role.CASE_MANAGER, "is_active": "on"})
     admin.post(url, {"role": Role.CASEWORKER})
@@ -156,12 +153,12 @@ def test_it_withdraws_a_pending_raise_when_the_membership_ends(world: World) -> 
 def test_it_lets_another_administrator_refuse_and_the_requester_withdraw(
     world: World, second_admin: Membership
 ) -> None:
-    admin = _as(world.members_a[Role.SYSTEM_ADMINISTRATOR])
+    admin = member_browser(world.members_a[Role.SYSTEM_ADMINISTRATOR])
     _create(admin, "shadow_one", Role.CASE_MANAGER)
     _create(admin, "shadow_two", Role.GUARDIAN)
     one = RoleGrant.objects.get(membership__user__username="shadow_one")
     two = RoleGrant.objects.get(membership__user__username="shadow_two")
-    _as(second_admin).post(reverse("accounts:role_grant_refuse", args=[one.pk]))
+    member_browser(second_admin).post(reverse("accounts:role_grant_refuse", args=[one.pk]))
     admin.post(reverse("accounts:role_grant_refuse", args=[two.pk]))
     one.refresh_from_db()
     two.refresh_from_db()
@@ -171,13 +168,18 @@ def test_it_lets_another_administrator_refuse_and_the_requester_withdraw(
 
 
 def test_it_hides_a_grant_from_administrators_of_other_organisations(world: World) -> None:
-    _create(_as(world.members_a[Role.SYSTEM_ADMINISTRATOR]), "shadow_cm", Role.CASE_MANAGER)
+    _create(
+        member_browser(world.members_a[Role.SYSTEM_ADMINISTRATOR]), "shadow_cm", Role.CASE_MANAGER
+    )
     grant = RoleGrant.objects.get()
     other = make_member(world.agency_c, Role.SYSTEM_ADMINISTRATOR, "c_admin")
     assert (
-        _as(other).post(reverse("accounts:role_grant_approve", args=[grant.pk])).status_code == 404
+        member_browser(other)
+        .post(reverse("accounts:role_grant_approve", args=[grant.pk]))
+        .status_code
+        == 404
     )
-    foreign = _as(world.members_b[Role.SYSTEM_ADMINISTRATOR])
+    foreign = member_browser(world.members_b[Role.SYSTEM_ADMINISTRATOR])
     assert foreign.post(reverse("accounts:role_grant_approve", args=[grant.pk])).status_code == 404
     assert RoleGrant.objects.get().status == RoleGrantStatus.PENDING
 
@@ -187,14 +189,17 @@ def test_it_never_lets_an_administrator_approve_a_raise_of_her_own_membership(
 ) -> None:
     # The second administrator asks to make the first one a data-protection officer as well...
     first = world.members_a[Role.SYSTEM_ADMINISTRATOR]
-    _as(second_admin).post(
+    member_browser(second_admin).post(
         reverse("accounts:member_change", args=[first.pk]),
         {"role": Role.DATA_PROTECTION_OFFICER, "is_active": "on"},
     )
     grant = RoleGrant.objects.get()
     # ...and the first may not approve what concerns herself.
     assert (
-        _as(first).post(reverse("accounts:role_grant_approve", args=[grant.pk])).status_code == 403
+        member_browser(first)
+        .post(reverse("accounts:role_grant_approve", args=[grant.pk]))
+        .status_code
+        == 403
     )
     first.refresh_from_db()
     assert first.role == Role.SYSTEM_ADMINISTRATOR
@@ -203,13 +208,13 @@ def test_it_never_lets_an_administrator_approve_a_raise_of_her_own_membership(
 def test_it_shows_pending_grants_on_the_members_page(
     world: World, second_admin: Membership
 ) -> None:
-    admin = _as(world.members_a[Role.SYSTEM_ADMINISTRATOR])
+    admin = member_browser(world.members_a[Role.SYSTEM_ADMINISTRATOR])
     _create(admin, "shadow_cm", Role.CASE_MANAGER)
     grant = RoleGrant.objects.get()
     own = admin.get(reverse("accounts:member_list")).content.decode()
     assert "shadow_cm" in own
     assert reverse("accounts:role_grant_approve", args=[grant.pk]) not in own
-    other = _as(second_admin).get(reverse("accounts:member_list")).content.decode()
+    other = member_browser(second_admin).get(reverse("accounts:member_list")).content.decode()
     assert reverse("accounts:role_grant_approve", args=[grant.pk]) in other
 
 
@@ -218,7 +223,7 @@ def test_it_lets_the_operator_create_an_administrator_at_once_and_audits_it(worl
         username="first_admin",
         full_name="First Admin",
         email="first.admin@example.test",
-        organisation=world.agency_c,
+        organisation_id=world.agency_c.pk,
         role=Role.SYSTEM_ADMINISTRATOR,
         password=SHADOW_PASSWORD,
     )

@@ -111,3 +111,45 @@ def sign_all(world: World, agreement: Agreement, *, on: date | None = None) -> N
                 signed_on=on or timezone.localdate() - timedelta(days=1),
                 signed_by="Director, fictional",
             )
+
+
+def sign_as(
+    world: World,
+    agreement: Agreement,
+    org: str = "a",
+    *,
+    organisation: Organisation | None = None,
+    version_number: int = 1,
+    on: date | None = None,
+    by: str = "Someone",
+) -> object:
+    """The signature of ``organisation`` (agency ``org`` by default), recorded by agency
+    ``org``'s case manager, on ``on`` (today by default)."""
+    party = organisation or (world.agency_a if org == "a" else world.agency_b)
+    return services.signature_record(
+        actor=editor(world, org),
+        agreement=agreement,
+        version_number=version_number,
+        organisation_id=party.pk,
+        signed_on=on or timezone.localdate(),
+        signed_by=by,
+    )
+
+
+def flow(
+    world: World,
+    agreement: Agreement,
+    receiver: Organisation,
+    categories: Iterable[str],
+    *,
+    sender: Organisation | None = None,
+) -> object:
+    """The data flow from ``sender`` (agency A by default) to ``receiver``, set by agency A's
+    case manager."""
+    return services.flow_set(
+        actor=editor(world),
+        agreement=agreement,
+        sender_id=(sender or world.agency_a).pk,
+        receiver_id=receiver.pk,
+        categories=list(categories),
+    )

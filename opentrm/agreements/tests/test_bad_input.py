@@ -1,6 +1,6 @@
 """Bad input gets a message on the field, and nothing is written."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -17,7 +17,7 @@ from opentrm.agreements.models import (
     DataFlow,
     Signature,
 )
-from opentrm.agreements.tests.factories import editor, make_agreement
+from opentrm.agreements.tests.factories import editor, flow, make_agreement, sign_as
 from opentrm.audit.models import AuditEvent
 
 
@@ -77,92 +77,44 @@ def test_unknown_procedure_or_measure(world: World) -> None:
 def test_a_flow_between_non_parties(world: World) -> None:
     agreement = make_agreement(world)
     with refused("receiver", "must be a party"):
-        services.flow_set(
-            actor=editor(world),
-            agreement=agreement,
-            sender_id=world.agency_a.pk,
-            receiver_id=world.agency_c.pk,
-            categories=["identity"],
-        )
+        flow(world, agreement, world.agency_c, ["identity"])
 
 
 def test_a_flow_with_an_unknown_category(world: World) -> None:
     agreement = make_agreement(world)
     with refused("categories", "data categories"):
-        services.flow_set(
-            actor=editor(world),
-            agreement=agreement,
-            sender_id=world.agency_a.pk,
-            receiver_id=world.agency_b.pk,
-            categories=["bank_details"],
-        )
+        flow(world, agreement, world.agency_b, ["bank_details"])
 
 
 def test_a_signature_for_a_non_party_is_refused(world: World) -> None:
     agreement = make_agreement(world)
     with pytest.raises(PermissionDenied):  # nobody signs for another organisation
-        services.signature_record(
-            actor=editor(world),
-            agreement=agreement,
-            version_number=1,
-            organisation_id=world.agency_c.pk,
-            signed_on=timezone.localdate(),
-            signed_by="Someone",
-        )
+        sign_as(world, agreement, organisation=world.agency_c)
 
 
 def test_a_signature_dated_in_the_future(world: World) -> None:
     agreement = make_agreement(world)
     with refused("signed_on", "future"):
-        services.signature_record(
-            actor=editor(world),
-            agreement=agreement,
-            version_number=1,
-            organisation_id=world.agency_a.pk,
-            signed_on=timezone.localdate() + timedelta(days=1),
-            signed_by="Someone",
-        )
+        sign_as(world, agreement, on=timezone.localdate() + timedelta(days=1))
 
 
 def test_signing_a_superseded_version(world: World) -> None:
     agreement = make_agreement(world, sign=True)
     services.agreement_amend(actor=editor(world), agreement=agreement)
     with refused("version", "superseded by version 2"):
-        services.signature_record(
-            actor=editor(world),
-            agreement=agreement,
-            version_number=1,
-            organisation_id=world.agency_a.pk,
-            signed_on=timezone.localdate(),
-            signed_by="Someone",
-        )
+        sign_as(world, agreement)
 
 
 def test_signing_twice(world: World) -> None:
     agreement = make_agreement(world)
-    sign: Callable[[], object] = lambda: services.signature_record(  # noqa: E731
-        actor=editor(world),
-        agreement=agreement,
-        version_number=1,
-        organisation_id=world.agency_a.pk,
-        signed_on=timezone.localdate(),
-        signed_by="Someone",
-    )
-    sign()
+    sign_as(world, agreement)
     with refused("party", "already signed"):
-        sign()
+        sign_as(world, agreement)
 
 
 def test_editing_a_version_that_has_signatures(world: World) -> None:
     agreement = make_agreement(world)
-    services.signature_record(
-        actor=editor(world),
-        agreement=agreement,
-        version_number=1,
-        organisation_id=world.agency_a.pk,
-        signed_on=timezone.localdate(),
-        signed_by="Someone",
-    )
+    sign_as(world, agreement)
     version = AgreementVersion.objects.get(agreement=agreement)
     with refused("__all__", "has signatures"):
         services.agreement_update(
@@ -174,13 +126,7 @@ def test_editing_a_version_that_has_signatures(world: World) -> None:
     with refused("__all__", "has signatures"):
         services.party_add(actor=editor(world), agreement=agreement, organisation=world.agency_c)
     with refused("__all__", "has signatures"):
-        services.flow_set(
-            actor=editor(world),
-            agreement=agreement,
-            sender_id=world.agency_a.pk,
-            receiver_id=world.agency_b.pk,
-            categories=["identity"],
-        )
+        flow(world, agreement, world.agency_b, ["identity"])
 
 
 def test_amending_a_draft(world: World) -> None:

@@ -8,7 +8,7 @@ from opentrm.accounts.policy import FieldGroup
 from opentrm.agreements import selectors, services, states
 from opentrm.agreements.models import AgreementVersion
 from opentrm.agreements.states import Status
-from opentrm.agreements.tests.factories import editor, make_agreement, sign_all
+from opentrm.agreements.tests.factories import editor, make_agreement, sign_all, sign_as
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 
@@ -21,24 +21,10 @@ def status_of(agreement_id: int, days: int = 0) -> Status:
 def test_it_is_a_draft_until_every_party_has_signed(world: World) -> None:
     agreement = make_agreement(world)
     assert status_of(agreement.pk) == Status.DRAFT
-    services.signature_record(
-        actor=editor(world),
-        agreement=agreement,
-        version_number=1,
-        organisation_id=world.agency_a.pk,
-        signed_on=timezone.localdate(),
-        signed_by="Director A",
-    )
+    sign_as(world, agreement, by="Director A")
     assert status_of(agreement.pk) == Status.DRAFT
 
-    services.signature_record(
-        actor=editor(world, "b"),
-        agreement=agreement,
-        version_number=1,
-        organisation_id=world.agency_b.pk,
-        signed_on=timezone.localdate(),
-        signed_by="Director B",
-    )
+    sign_as(world, agreement, "b", by="Director B")
     assert status_of(agreement.pk) == Status.IN_FORCE
     event = (
         AuditEvent.objects.filter(event_type=EventType.AGREEMENT_SIGNED).order_by("sequence").last()

@@ -8,7 +8,7 @@ from conftest import World
 from opentrm.accounts.policy import FieldGroup
 from opentrm.agreements import services
 from opentrm.agreements.selectors import agreement_in_force_between, allowed_categories
-from opentrm.agreements.tests.factories import editor, make_agreement, sign_all
+from opentrm.agreements.tests.factories import editor, flow, make_agreement, sign_all, sign_as
 
 G = FieldGroup
 
@@ -29,14 +29,7 @@ def test_a_signed_agreement_allows_its_flows_in_one_direction(world: World) -> N
 def test_nothing_while_a_party_has_not_signed(world: World) -> None:
     a, b = world.agency_a, world.agency_b
     agreement = make_agreement(world, flows={(a, b): [G.IDENTITY]})
-    services.signature_record(
-        actor=editor(world),
-        agreement=agreement,
-        version_number=1,
-        organisation_id=a.pk,
-        signed_on=timezone.localdate(),
-        signed_by="Director A",
-    )
+    sign_as(world, agreement, by="Director A")
     assert allowed_categories(a.pk, b.pk, timezone.localdate()) == frozenset()
     assert agreement_in_force_between(a.pk, b.pk, timezone.localdate()) == []
 
@@ -67,13 +60,7 @@ def test_the_old_version_counts_while_an_amendment_is_pending(world: World) -> N
     a, b = world.agency_a, world.agency_b
     agreement = make_agreement(world, sign=True, flows={(a, b): [G.IDENTITY]})
     services.agreement_amend(actor=editor(world), agreement=agreement)
-    services.flow_set(
-        actor=editor(world),
-        agreement=agreement,
-        sender_id=a.pk,
-        receiver_id=b.pk,
-        categories=[G.IDENTITY, G.HEALTH],
-    )
+    flow(world, agreement, b, [G.IDENTITY, G.HEALTH])
     today = timezone.localdate()
     assert allowed_categories(a.pk, b.pk, today) == {G.IDENTITY}
 
@@ -86,13 +73,7 @@ def test_a_party_added_by_a_pending_amendment_gets_nothing_yet(world: World) -> 
     agreement = make_agreement(world, sign=True)
     services.agreement_amend(actor=editor(world), agreement=agreement)
     services.party_add(actor=editor(world), agreement=agreement, organisation=c)
-    services.flow_set(
-        actor=editor(world),
-        agreement=agreement,
-        sender_id=a.pk,
-        receiver_id=c.pk,
-        categories=[G.IDENTITY],
-    )
+    flow(world, agreement, c, [G.IDENTITY])
     today = timezone.localdate()
     assert allowed_categories(a.pk, c.pk, today) == frozenset()
     sign_all(world, agreement, on=today)

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from opentrm.core.models import VersionedModel
+from opentrm.core.models import SoftDeletable, VersionedModel
 
 
 class AssessmentKind(models.TextChoices):
@@ -64,7 +64,7 @@ class AssessmentPartner(models.TextChoices):
     OTHER_AGENCIES = "other_agencies", _("Other agencies")
 
 
-class Assessment(VersionedModel):
+class Assessment(VersionedModel, SoftDeletable):
     """One assessment, dated and signed by the organisation that made it; a newer one of the
     same kind supersedes it on the case file, the older ones stay as history."""
 
@@ -92,16 +92,6 @@ class Assessment(VersionedModel):
     unsafe_locations = models.TextField(_("locations that may not be safe"), blank=True)
     partners = models.JSONField(_("in cooperation with"), default=list, blank=True)
     summary = models.TextField(_("findings"), blank=True)
-    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
-    deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
-    deletion_reason = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["case", "-assessed_on", "-id"]

@@ -1,13 +1,14 @@
 """A case: everything the agencies do for one person, coordinated by case managers."""
 
 import uuid
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from opentrm.cases.querysets import CaseQuerySet
-from opentrm.core.models import TimeStampedModel, VersionedModel
+from opentrm.core.models import SoftDeletable, TimeStampedModel, VersionedModel
 
 
 class IdentificationStatus(models.TextChoices):
@@ -61,7 +62,7 @@ class ExploitationType(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Case(VersionedModel):
+class Case(VersionedModel, SoftDeletable):
     """One person's case on this node. Deleting is soft, with a reason, and audited."""
 
     public_id = models.UUIDField(
@@ -111,18 +112,11 @@ class Case(VersionedModel):
         _("law-enforcement reference"), max_length=100, blank=True
     )
     court_reference = models.CharField(_("court reference"), max_length=100, blank=True)
+    # SoftDeletable's deleted_at and deletion_reason, redeclared for their labels
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
-    deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
     deletion_reason = models.TextField(_("reason for deletion"), blank=True, editable=False)
 
-    objects = CaseQuerySet.as_manager()
+    objects: ClassVar = CaseQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("case")
@@ -143,10 +137,6 @@ class Case(VersionedModel):
 
     def __str__(self) -> str:
         return self.number
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
 
 
 class CaseParticipant(TimeStampedModel):

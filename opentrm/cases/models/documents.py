@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from opentrm.core.models import TimeStampedModel
+from opentrm.core.models import SoftDeletable, TimeStampedModel
 
 
 class DocumentKind(models.TextChoices):
@@ -30,7 +30,7 @@ def document_path(instance: "CaseDocument", filename: str) -> str:
     return f"cases/{instance.case_id}/{instance.public_id.hex}"
 
 
-class CaseDocument(TimeStampedModel):
+class CaseDocument(TimeStampedModel, SoftDeletable):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(_("type"), max_length=20, choices=DocumentKind.choices)
@@ -47,16 +47,6 @@ class CaseDocument(TimeStampedModel):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
-    deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
-    deletion_reason = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["case", "-created_at", "-id"]
@@ -72,7 +62,7 @@ class NoteVisibility(models.TextChoices):
     ORGANISATION = "organisation", _("My organisation only")
 
 
-class CaseNote(TimeStampedModel):
+class CaseNote(TimeStampedModel, SoftDeletable):
     """Free text on a case. It belongs to the field group it was written under: only those who
     may view that group of the case read it. A note without a group (``field_group`` empty: the
     notes written before groups were asked for, or a writer who chose "the whole case") may
@@ -88,16 +78,6 @@ class CaseNote(TimeStampedModel):
         "directory.Organisation", on_delete=models.PROTECT, related_name="+"
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
-    deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
-    deletion_reason = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["case", "-created_at", "-id"]

@@ -1,7 +1,7 @@
 """The measures of the five TRM procedures on a case, and each country's settings for them.
 
 The catalogue itself (names, WHAT/WHEN/WHO/HOW guidance) is versioned data in
-``cases/catalogue``; these rows hold a country's adjustments and a case's progress.
+``opentrm/catalogue``; these rows hold a country's adjustments and a case's progress.
 """
 
 from django.conf import settings

@@ -3,11 +3,10 @@ legal/administrative items, each offered / accepted / delivered / refused, with 
 dates, cost and funding source for the reports that justify budgets.
 """
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from opentrm.core.models import VersionedModel
+from opentrm.core.models import SoftDeletable, VersionedModel
 
 
 class ServiceCategory(models.TextChoices):
@@ -101,7 +100,7 @@ class ServiceStatus(models.TextChoices):
     REFUSED = "refused", _("Refused by the person")
 
 
-class CaseService(VersionedModel):
+class CaseService(VersionedModel, SoftDeletable):
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="services")
     service_type = models.CharField(_("service"), max_length=32, choices=ServiceType.choices)
     category = models.CharField(
@@ -142,16 +141,6 @@ class CaseService(VersionedModel):
     organisation = models.ForeignKey(
         "directory.Organisation", on_delete=models.PROTECT, related_name="+"
     )
-    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
-    deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
-    deletion_reason = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["case", "-offered_on", "-id"]

@@ -88,17 +88,8 @@ def _codes(value: Any) -> list[str] | None:
     return codes
 
 
-def _clean(kind: str, values: dict[str, Any], today: date) -> dict[str, Any]:
-    """Validate an assessment's values; return them normalised. Raises ValidationError."""
-    errors: dict[str, str] = {}
-    assessed_on = values.get("assessed_on")
-    if not isinstance(assessed_on, date):
-        errors["assessed_on"] = _("Enter the date of the assessment.")
-    elif assessed_on > today:
-        errors["assessed_on"] = _("The date is in the future.")
-    relevant = KIND_FIELDS.get(kind, ())
-    for name in _TEXT_FIELDS:
-        values[name] = str(values.get(name) or "").strip()
+def _clean_choices(values: dict[str, Any], errors: dict[str, str]) -> None:
+    """Normalise the fields picked from lists (several codes, or one), noting wrong picks."""
     for name, choices in _LIST_CHOICES.items():
         codes = _codes(values.get(name) or [])
         if codes is None or any(code not in choices.values for code in codes):
@@ -110,6 +101,20 @@ def _clean(kind: str, values: dict[str, Any], today: date) -> dict[str, Any]:
         if code and code not in choices.values:
             errors[name] = _("Pick from the list.")
         values[name] = code
+
+
+def _clean(kind: str, values: dict[str, Any], today: date) -> dict[str, Any]:
+    """Validate an assessment's values; return them normalised. Raises ValidationError."""
+    errors: dict[str, str] = {}
+    assessed_on = values.get("assessed_on")
+    if not isinstance(assessed_on, date):
+        errors["assessed_on"] = _("Enter the date of the assessment.")
+    elif assessed_on > today:
+        errors["assessed_on"] = _("The date is in the future.")
+    relevant = KIND_FIELDS.get(kind, ())
+    for name in _TEXT_FIELDS:
+        values[name] = str(values.get(name) or "").strip()
+    _clean_choices(values, errors)
     for name in CONTENT_FIELDS:
         if name != "summary" and name not in relevant and values[name] and name not in errors:
             errors[name] = _("This is not part of this kind of assessment.")

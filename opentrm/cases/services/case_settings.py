@@ -16,12 +16,12 @@ from opentrm.accounts.roles import Role
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import states
-from opentrm.cases.catalogue.loader import Guidance, load_catalogue
 from opentrm.cases.models import (
     Case,
     CountryCaseSettings,
     MeasureSetting,
 )
+from opentrm.catalogue.loader import Guidance, load_catalogue
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.directory.models import Country
 

@@ -28,7 +28,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import models, transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, can, require
@@ -169,7 +169,8 @@ def visible_documents(actor: Actor, case: Case) -> models.QuerySet[CaseDocument]
     """The case's documents in the field groups the actor may see, newest first."""
     groups = [group.value for group in visible_groups(actor, case)]
     return (
-        CaseDocument.objects.filter(case=case, deleted_at__isnull=True, field_group__in=groups)
+        CaseDocument.objects.live()
+        .filter(case=case, field_group__in=groups)
         .select_related("organisation", "uploaded_by")
         .order_by("-created_at", "-id")
     )
@@ -296,9 +297,7 @@ def document_delete(*, actor: Actor, document: CaseDocument, reason: str) -> Cas
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the document is deleted.")})
-    updated = CaseDocument.objects.filter(pk=document.pk, deleted_at__isnull=True).update(
-        deleted_at=timezone.now(), deleted_by=actor.user, deletion_reason=reason
-    )
+    updated = CaseDocument.objects.filter(pk=document.pk).soft_delete(by=actor.user, reason=reason)
     document.refresh_from_db(fields=["deleted_at", "deleted_by", "deletion_reason"])
     if updated:
         record_event(

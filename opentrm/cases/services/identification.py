@@ -14,7 +14,6 @@ from opentrm.accounts.policy import Action, Actor, can, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import states
-from opentrm.cases.catalogue.loader import CURRENT_VERSION
 from opentrm.cases.models import (
     Case,
     CaseMeasure,
@@ -32,6 +31,8 @@ from opentrm.cases.services.case_settings import (
 )
 from opentrm.cases.services.measures import GuardBlockedError, audit_refusals, set_case_status
 from opentrm.cases.services.tasks import sync_generated_tasks
+from opentrm.catalogue.loader import CURRENT_VERSION
+from opentrm.directory.models import Country
 from opentrm.directory.validation import validate_country_code
 
 REFLECTION_MEASURE = "sop1.reflection_period"
@@ -76,6 +77,37 @@ _STATUS_OF_OUTCOME = {
 }
 
 
+def _decision_country_code(
+    *, case: Case, outcome: str, is_formal: bool, decided_on: date, country_code: str, home: Country
+) -> str:
+    """Validate an identification decision before it is written; the country code it is for
+    (the actor's own country when none is given)."""
+    errors: dict[str, str] = {}
+    if outcome not in IdentificationOutcome.values:
+        errors["outcome"] = _("Unknown outcome.")
+    if decided_on > timezone.localdate():
+        errors["decided_on"] = _("The date is in the future.")
+    code = country_code.strip().upper() or home.code
+    try:
+        code = validate_country_code(code)
+    except ValidationError as error:
+        errors["country_code"] = error.messages[0]
+    else:
+        if is_formal and code != home.code:
+            errors["country_code"] = _(
+                "A formal identification is recorded by an authority of the country where it "
+                "works (%(country)s)."
+            ) % {"country": home.code}
+    last_formal = case.identification_decisions.filter(is_formal=True).first()
+    if not is_formal and last_formal is not None:
+        errors["is_formal"] = _(
+            "A formal decision was recorded on %(date)s: only a new formal decision changes it."
+        ) % {"date": last_formal.decided_on.isoformat()}
+    if errors:
+        raise ValidationError(errors)
+    return code
+
+
 @audit_refusals
 @transaction.atomic
 def identification_record(
@@ -111,29 +143,14 @@ def identification_record(
                 % {"country": home.name, "roles": allowed}
             ],
         )
-    errors: dict[str, str] = {}
-    if outcome not in IdentificationOutcome.values:
-        errors["outcome"] = _("Unknown outcome.")
-    if decided_on > timezone.localdate():
-        errors["decided_on"] = _("The date is in the future.")
-    code = country_code.strip().upper() or home.code
-    try:
-        code = validate_country_code(code)
-    except ValidationError as error:
-        errors["country_code"] = error.messages[0]
-    else:
-        if is_formal and code != home.code:
-            errors["country_code"] = _(
-                "A formal identification is recorded by an authority of the country where it "
-                "works (%(country)s)."
-            ) % {"country": home.code}
-    last_formal = case.identification_decisions.filter(is_formal=True).first()
-    if not is_formal and last_formal is not None:
-        errors["is_formal"] = _(
-            "A formal decision was recorded on %(date)s: only a new formal decision changes it."
-        ) % {"date": last_formal.decided_on.isoformat()}
-    if errors:
-        raise ValidationError(errors)
+    code = _decision_country_code(
+        case=case,
+        outcome=outcome,
+        is_formal=is_formal,
+        decided_on=decided_on,
+        country_code=country_code,
+        home=home,
+    )
     decision = IdentificationDecision(
         case=case,
         outcome=outcome,

@@ -22,7 +22,6 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import states
 from opentrm.cases.access import measure_notes_visible, sop_visible
-from opentrm.cases.catalogue.loader import CURRENT_VERSION, load_catalogue
 from opentrm.cases.models import (
     Case,
     CaseMeasure,
@@ -38,6 +37,7 @@ from opentrm.cases.services.case_settings import (
 )
 from opentrm.cases.services.registration import _record_status
 from opentrm.cases.services.tasks import sync_generated_tasks
+from opentrm.catalogue.loader import CURRENT_VERSION, load_catalogue
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.core.errors import DomainError
 from opentrm.directory.models import Organisation, Responsibility
@@ -115,7 +115,7 @@ class BoardRow:
     measure: EffectiveMeasure
     on_case: CaseMeasure | None
     is_overdue: bool
-    shows_notes: bool = False  # may_see_measure_notes
+    shows_notes: bool = False  # measure_notes_visible
 
 
 @dataclass(frozen=True)

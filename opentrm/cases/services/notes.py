@@ -14,7 +14,6 @@ person, a reader also needs the identity group. The author always reads their ow
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can, require
@@ -114,9 +113,7 @@ def note_delete(*, actor: Actor, note: CaseNote, reason: str) -> CaseNote:
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the note is deleted.")})
-    updated = CaseNote.objects.filter(pk=note.pk, deleted_at__isnull=True).update(
-        deleted_at=timezone.now(), deleted_by=actor.user, deletion_reason=reason
-    )
+    updated = CaseNote.objects.filter(pk=note.pk).soft_delete(by=actor.user, reason=reason)
     note.refresh_from_db(fields=["deleted_at", "deleted_by", "deletion_reason"])
     if updated:
         record_event(

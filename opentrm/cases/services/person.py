@@ -37,33 +37,15 @@ def _require(actor: Actor, case: Case, group: FieldGroup) -> None:
         raise PermissionDenied
 
 
-@transaction.atomic
-def person_update(
-    *,
-    actor: Actor,
-    case: Case,
-    expected_version: int,
-    identity: dict[str, Any] | None = None,
-    contact: dict[str, Any] | None = None,
-    names: Sequence[NameData] | None = None,
-    languages: Iterable[str] | None = None,
-    citizenships: Iterable[str] | None = None,
-) -> Person:
-    """Change the person behind ``case``; each group needs the actor's edit right on it.
+_NameRow = tuple[str, str, str]
 
-    The person's version guards every group: a save from a stale form is refused whole.
-    """
-    person = case.person
+
+def _set_fields(
+    person: Person, *, identity: dict[str, Any] | None, contact: dict[str, Any] | None
+) -> list[str]:
+    """Set the given identity and contact fields on ``person`` and validate it; the names of
+    the fields whose value changed."""
     changed: list[str] = []
-    if (
-        identity is not None
-        or names is not None
-        or languages is not None
-        or citizenships is not None
-    ):
-        _require(actor, case, FieldGroup.IDENTITY)
-    if contact is not None:
-        _require(actor, case, FieldGroup.CONTACT)
     for fields, values in ((IDENTITY_FIELDS, identity), (CONTACT_FIELDS, contact)):
         for name, value in (values or {}).items():
             if name not in fields:
@@ -77,6 +59,19 @@ def person_update(
     if person.residence_country:
         person.residence_country = validate_country_code(person.residence_country)
     person.full_clean()
+    return changed
+
+
+def _list_changes(
+    person: Person,
+    changed: list[str],
+    *,
+    names: Sequence[NameData] | None,
+    languages: Iterable[str] | None,
+    citizenships: Iterable[str] | None,
+) -> tuple[list[_NameRow] | None, list[str] | None, list[str] | None]:
+    """Validate the names, languages and citizenships given; add those that differ from the
+    saved ones to ``changed``."""
     new_names = None
     if names is not None:
         new_names = [
@@ -101,14 +96,16 @@ def person_update(
         )
         if country_codes != sorted(person.citizenships.values_list("country_code", flat=True)):
             changed.append("citizenships")
-    if not changed:
-        return person
-    save_if_unchanged(
-        person,
-        expected_version=expected_version,
-        fields=[name for name in changed if name in IDENTITY_FIELDS + CONTACT_FIELDS],
-        actor=actor.user,
-    )
+    return new_names, language_codes, country_codes
+
+
+def _save_lists(
+    person: Person,
+    changed: list[str],
+    new_names: list[_NameRow] | None,
+    language_codes: list[str] | None,
+    country_codes: list[str] | None,
+) -> None:
     if new_names is not None and "names" in changed:
         person.names.all().delete()
         PersonName.objects.bulk_create(
@@ -125,6 +122,47 @@ def person_update(
         PersonCitizenship.objects.bulk_create(
             PersonCitizenship(person=person, country_code=code) for code in country_codes
         )
+
+
+@transaction.atomic
+def person_update(
+    *,
+    actor: Actor,
+    case: Case,
+    expected_version: int,
+    identity: dict[str, Any] | None = None,
+    contact: dict[str, Any] | None = None,
+    names: Sequence[NameData] | None = None,
+    languages: Iterable[str] | None = None,
+    citizenships: Iterable[str] | None = None,
+) -> Person:
+    """Change the person behind ``case``; each group needs the actor's edit right on it.
+
+    The person's version guards every group: a save from a stale form is refused whole.
+    """
+    person = case.person
+    if (
+        identity is not None
+        or names is not None
+        or languages is not None
+        or citizenships is not None
+    ):
+        _require(actor, case, FieldGroup.IDENTITY)
+    if contact is not None:
+        _require(actor, case, FieldGroup.CONTACT)
+    changed = _set_fields(person, identity=identity, contact=contact)
+    new_names, language_codes, country_codes = _list_changes(
+        person, changed, names=names, languages=languages, citizenships=citizenships
+    )
+    if not changed:
+        return person
+    save_if_unchanged(
+        person,
+        expected_version=expected_version,
+        fields=[name for name in changed if name in IDENTITY_FIELDS + CONTACT_FIELDS],
+        actor=actor.user,
+    )
+    _save_lists(person, changed, new_names, language_codes, country_codes)
     record_event(
         event_type=EventType.PERSON_CHANGED,
         actor=actor,

@@ -62,6 +62,35 @@ def _record_status(case: Case, attribute: str, old: str, new: str, actor: Actor)
     )
 
 
+def _person_save(
+    person: Person, names: Sequence[NameData], languages: Iterable[str], citizenships: Iterable[str]
+) -> tuple[list[str], list[str]]:
+    """Validate and save a new person with names, languages and citizenships; the codes saved.
+
+    Everything is validated before the first row is written."""
+    person.full_clean()
+    language_codes = sorted({validate_language_code(code) for code in languages if code.strip()})
+    citizenship_codes = sorted(
+        {validate_country_code(code) for code in citizenships if code.strip()}
+    )
+    person.save()
+    PersonName.objects.bulk_create(
+        PersonName(
+            person=person, kind=name.kind, value=name.value.strip(), script=name.script, order=index
+        )
+        for index, name in enumerate(names)
+        if name.value.strip()
+    )
+    Language.objects.bulk_create(
+        [Language(code=code) for code in language_codes], ignore_conflicts=True
+    )
+    person.languages.set(Language.objects.filter(code__in=language_codes))
+    PersonCitizenship.objects.bulk_create(
+        PersonCitizenship(person=person, country_code=code) for code in citizenship_codes
+    )
+    return language_codes, citizenship_codes
+
+
 @transaction.atomic
 def case_register(
     *,
@@ -100,26 +129,7 @@ def case_register(
         is_at_risk_only=at_risk_only,
         updated_by=actor.user,
     )
-    person.full_clean()
-    language_codes = sorted({validate_language_code(code) for code in languages if code.strip()})
-    citizenship_codes = sorted(
-        {validate_country_code(code) for code in citizenships if code.strip()}
-    )
-    person.save()
-    PersonName.objects.bulk_create(
-        PersonName(
-            person=person, kind=name.kind, value=name.value.strip(), script=name.script, order=index
-        )
-        for index, name in enumerate(names)
-        if name.value.strip()
-    )
-    Language.objects.bulk_create(
-        [Language(code=code) for code in language_codes], ignore_conflicts=True
-    )
-    person.languages.set(Language.objects.filter(code__in=language_codes))
-    PersonCitizenship.objects.bulk_create(
-        PersonCitizenship(person=person, country_code=code) for code in citizenship_codes
-    )
+    language_codes, citizenship_codes = _person_save(person, names, languages, citizenships)
     status = IdentificationStatus.AT_RISK if at_risk_only else IdentificationStatus.PRESUMED
     case = Case.objects.create(
         public_id=public_id or uuid.uuid4(),
@@ -167,9 +177,7 @@ def case_soft_delete(*, actor: Actor, case: Case, reason: str) -> Case:
         raise ValidationError({"reason": _("Say why the case is deleted.")})
     if case.is_deleted:
         return case
-    Case.objects.filter(pk=case.pk).update(
-        deleted_at=timezone.now(), deleted_by=actor.user, deletion_reason=reason.strip()
-    )
+    Case.objects.filter(pk=case.pk).soft_delete(by=actor.user, reason=reason.strip())
     case.refresh_from_db(fields=["deleted_at", "deleted_by", "deletion_reason"])
     record_event(event_type=EventType.CASE_DELETED, actor=actor, target=case)
     return case

@@ -99,10 +99,16 @@ def currency_is_known(code: str) -> bool:
 def _validate(case_id: int, values: Mapping[str, Any], today: date) -> dict[str, str]:
     """The errors of a service record with ``values``, by field (empty: the record is possible)."""
     errors: dict[str, str] = {}
+    _check_service(case_id, values, errors)
+    _check_dates(values, today, errors)
+    return errors
+
+
+def _check_service(case_id: int, values: Mapping[str, Any], errors: dict[str, str]) -> None:
+    """What the service is, who provides it, what it cost and which plan activity it serves."""
     service_type = values["service_type"]
     if service_type not in ServiceType.values:
         errors["service_type"] = _("Pick a service from the list.")
-        service_type = None
     elif service_type == ServiceType.OTHER and not values["description"]:
         errors["description"] = _("Describe the service: its type is “Other”.")
     provider = values["provider"]
@@ -131,6 +137,9 @@ def _validate(case_id: int, values: Mapping[str, Any], today: date) -> dict[str,
     ):
         errors["plan_activity"] = _("Pick an activity of this case's assistance plan.")
 
+
+def _check_dates(values: Mapping[str, Any], today: date, errors: dict[str, str]) -> None:
+    """The dates the status needs, allows, and their order."""
     offered_on: date | None = values["offered_on"]
     if offered_on is None:
         errors["offered_on"] = _("Enter the date the service was offered.")
@@ -139,7 +148,7 @@ def _validate(case_id: int, values: Mapping[str, Any], today: date) -> dict[str,
     status = values["status"]
     if status not in ServiceStatus.values:
         errors["status"] = _("Pick a status from the list.")
-        return errors
+        return
     status = ServiceStatus(status)
     required = _REQUIRED_DATE[status]
     if required is not None and values[required] is None:
@@ -174,7 +183,6 @@ def _validate(case_id: int, values: Mapping[str, Any], today: date) -> dict[str,
         and ended_on < started_on
     ):
         errors["ended_on"] = _("The delivery cannot end before it started.")
-    return errors
 
 
 def _clean(name: str, value: Any) -> Any:
@@ -240,7 +248,8 @@ def service_offer(
 def _locked(service: CaseService) -> CaseService:
     current = (
         CaseService.objects.select_for_update()
-        .filter(pk=service.pk, case_id=service.case_id, deleted_at__isnull=True)
+        .live()
+        .filter(pk=service.pk, case_id=service.case_id)
         .first()
     )
     if current is None:

@@ -27,7 +27,6 @@ from opentrm.accounts.models import Membership, User
 from opentrm.accounts.policy import ROLE_ACTIONS, Action, Actor, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.catalogue.loader import measure as catalogue_measure
 from opentrm.cases.models import (
     Case,
     CaseParticipant,
@@ -38,6 +37,7 @@ from opentrm.cases.models import (
     Task,
     TaskSource,
 )
+from opentrm.catalogue.loader import measure as catalogue_measure
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.core.errors import ConflictError
 

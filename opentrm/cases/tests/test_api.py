@@ -7,15 +7,10 @@ from django.test import Client
 
 from conftest import World
 from opentrm.accounts.roles import Role
-from opentrm.accounts.services import api_token_create
+from opentrm.accounts.tests.factories import api
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case
-
-
-def _token_client(world: World, role: Role, org: str = "a") -> Client:
-    _token, secret = api_token_create(actor=world.actor(role, org=org), name="test")
-    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
 
 
 def _register(client: Client, **payload: object) -> tuple[int, Any]:
@@ -24,7 +19,7 @@ def _register(client: Client, **payload: object) -> tuple[int, Any]:
 
 
 def test_it_registers_a_case_once_per_client_generated_id(world: World) -> None:
-    client = _token_client(world, Role.CASEWORKER)
+    client = api(world, Role.CASEWORKER)
     public_id = str(uuid.uuid4())
     status, body = _register(
         client, public_id=public_id, names=[{"value": "D. K."}], languages=["ro"]
@@ -51,7 +46,7 @@ def test_it_registers_a_case_once_per_client_generated_id(world: World) -> None:
 def test_it_names_the_field_of_bad_input_and_opens_nothing(
     world: World, payload: dict[str, object], field: str
 ) -> None:
-    status, body = _register(_token_client(world, Role.CASEWORKER), **payload)
+    status, body = _register(api(world, Role.CASEWORKER), **payload)
     assert status == 422
     assert field in [error["field"] for error in body["errors"]]
     assert not Case.objects.exists()
@@ -59,18 +54,18 @@ def test_it_names_the_field_of_bad_input_and_opens_nothing(
 
 @pytest.mark.parametrize("body", ["[null, null]", "0", "false", '"AAA"', "null"])
 def test_it_refuses_a_body_that_is_not_a_json_object(world: World, body: str) -> None:
-    client = _token_client(world, Role.CASEWORKER)
+    client = api(world, Role.CASEWORKER)
     response = client.post("/api/v1/cases/", body, content_type="application/json")
     assert response.status_code == 422
     assert not Case.objects.exists()
 
 
 def test_it_returns_only_the_field_groups_of_the_role(world: World) -> None:
-    _status, body = _register(_token_client(world, Role.CASEWORKER), names=[{"value": "Name"}])
+    _status, body = _register(api(world, Role.CASEWORKER), names=[{"value": "Name"}])
     case = Case.objects.get()
     case.person.address = "Secret Street 1"
     case.person.save()
-    interpreter = _token_client(world, Role.INTERPRETER).get(f"/api/v1/cases/{body['public_id']}")
+    interpreter = api(world, Role.INTERPRETER).get(f"/api/v1/cases/{body['public_id']}")
     data = interpreter.json()
     assert data["identity"]["names"][0]["value"] == "Name"
     assert data["contact"] is None
@@ -81,15 +76,15 @@ def test_it_returns_only_the_field_groups_of_the_role(world: World) -> None:
 
 
 def test_it_hides_a_case_from_another_organisation(world: World) -> None:
-    _status, body = _register(_token_client(world, Role.CASEWORKER))
-    other = _token_client(world, Role.CASEWORKER, org="b")
+    _status, body = _register(api(world, Role.CASEWORKER))
+    other = api(world, Role.CASEWORKER, org="b")
     assert other.get(f"/api/v1/cases/{body['public_id']}").status_code == 404
     listing = other.get("/api/v1/cases/").json()
     assert listing["count"] == 0
 
 
 def test_it_lists_cases_and_audits_the_page_served(world: World) -> None:
-    client = _token_client(world, Role.CASEWORKER)
+    client = api(world, Role.CASEWORKER)
     for _ in range(3):
         _register(client)
     listing = client.get("/api/v1/cases/").json()
@@ -100,7 +95,7 @@ def test_it_lists_cases_and_audits_the_page_served(world: World) -> None:
 
 
 def test_it_records_and_withdraws_a_consent(world: World) -> None:
-    client = _token_client(world, Role.CASEWORKER)
+    client = api(world, Role.CASEWORKER)
     _status, body = _register(client)
     url = f"/api/v1/cases/{body['public_id']}/consents"
     response = client.post(
@@ -126,4 +121,4 @@ def test_it_records_and_withdraws_a_consent(world: World) -> None:
 
 
 def test_it_refuses_case_data_to_a_statistician(world: World) -> None:
-    assert _token_client(world, Role.STATISTICIAN).get("/api/v1/cases/").status_code == 403
+    assert api(world, Role.STATISTICIAN).get("/api/v1/cases/").status_code == 403

@@ -11,45 +11,26 @@ from django.utils import timezone
 from conftest import World
 from opentrm.accounts.policy import Action, FieldGroup, can
 from opentrm.accounts.roles import Role
-from opentrm.accounts.services import api_token_create
+from opentrm.accounts.tests.factories import api, browser
 from opentrm.agreements.tests.factories import make_agreement
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Assessment, Case, CaseParticipant, ConsentPurpose, HealthRecord
 from opentrm.cases.services import (
-    NameData,
     assessment_record,
     assessment_soft_delete,
     assessment_update,
-    case_register,
-    consent_record,
     health_update,
 )
+from opentrm.cases.tests.factories import case_page, new_case, record_consent
 from opentrm.core.errors import ConflictError
 
 TODAY = timezone.localdate
 
 
-def _client(world: World, role: Role, org: str = "a") -> Client:
-    client = Client()
-    client.force_login(world.user(role, org=org))
-    return client
-
-
-def _api(world: World, role: Role, org: str = "a") -> Client:
-    _token, secret = api_token_create(actor=world.actor(role, org=org), name="test")
-    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
-
-
 @pytest.fixture
 def case(world: World) -> Case:
-    return case_register(actor=world.actor(Role.CASEWORKER), names=[NameData(value="Vera Fictiva")])
-
-
-def _page(world: World, case: Case, role: Role = Role.CASEWORKER) -> str:
-    response = _client(world, role).get(reverse("cases:case_detail", args=[case.public_id]))
-    assert response.status_code == 200
-    return response.content.decode()
+    return new_case(world, "Vera Fictiva")
 
 
 def _record(world: World, case: Case, kind: str = "retrafficking", **values: Any) -> Assessment:
@@ -68,7 +49,7 @@ def test_it_records_a_needs_assessment_through_the_form_and_shows_the_latest(
     world: World, case: Case
 ) -> None:
     url = reverse("cases:assessment_create", args=[case.public_id, "needs"])
-    client = _client(world, Role.CASEWORKER)
+    client = browser(world, Role.CASEWORKER)
     page = client.get(url).content.decode()
     assert 'name="needs"' in page
     assert 'name="harm_sources"' not in page  # only the fields of this kind
@@ -86,7 +67,7 @@ def test_it_records_a_needs_assessment_through_the_form_and_shows_the_latest(
     assessment = Assessment.objects.get()
     assert assessment.needs == ["medical", "interpretation"]
     assert assessment.organisation == world.agency_a
-    page = _page(world, case)
+    page = case_page(world, case)
     assert "Language interpretation" in page
     assert "Needs an interpreter for Romanian." in page
     assert "1 assessment" in page
@@ -100,14 +81,14 @@ def test_the_case_page_shows_the_newest_of_each_kind_and_counts_the_history(
     _record(world, case, assessed_on=TODAY() - timedelta(days=30), risk_level="low")
     _record(world, case, assessed_on=TODAY() - timedelta(days=2), risk_level="very_high")
     _record(world, case, kind="safety", harm_sources=["partner"], unsafe_locations="Bus station")
-    page = _page(world, case)
+    page = case_page(world, case)
     row = page[page.index('id="assessment-retrafficking"') :]
     row = row[: row.index("</tr>")]
     assert "Very high" in row
     assert "Low" not in row
     assert "2 assessments" in row
     assert "Bus station" in page
-    history = _client(world, Role.CASEWORKER).get(
+    history = browser(world, Role.CASEWORKER).get(
         reverse("cases:assessment_list", args=[case.public_id]) + "?kind=retrafficking"
     )
     assert history.status_code == 200
@@ -141,7 +122,7 @@ def test_it_refuses_unknown_codes_and_impossible_values_and_writes_nothing(
 
 
 def test_it_shows_a_future_date_on_the_field(world: World, case: Case) -> None:
-    response = _client(world, Role.CASEWORKER).post(
+    response = browser(world, Role.CASEWORKER).post(
         reverse("cases:assessment_create", args=[case.public_id, "early_risk"]),
         {
             "version": "0",
@@ -176,7 +157,7 @@ def test_it_edits_and_refuses_the_second_of_two_concurrent_edits(world: World, c
     assert "changed by A_Case_Manager" in refused.value.message
     assert Assessment.objects.get().risk_level == "medium"
     # The form shows the conflict.
-    response = _client(world, Role.CASEWORKER).post(
+    response = browser(world, Role.CASEWORKER).post(
         reverse("cases:assessment_edit", args=[case.public_id, assessment.pk]),
         {"version": stale, "assessed_on": TODAY().isoformat(), "risk_level": "low"},
     )
@@ -187,7 +168,7 @@ def test_it_edits_and_refuses_the_second_of_two_concurrent_edits(world: World, c
 def test_it_deletes_softly_with_a_reason(world: World, case: Case) -> None:
     assessment = _record(world, case, summary="Recorded on the wrong case")
     url = reverse("cases:assessment_delete", args=[case.public_id, assessment.pk])
-    client = _client(world, Role.CASEWORKER)
+    client = browser(world, Role.CASEWORKER)
     response = client.post(url, {"version": assessment.version, "reason": ""})
     assert response.status_code == 200
     assert Assessment.objects.get().deleted_at is None
@@ -196,7 +177,7 @@ def test_it_deletes_softly_with_a_reason(world: World, case: Case) -> None:
     kept = Assessment.objects.get()
     assert kept.deleted_at is not None
     assert kept.deletion_reason == "Wrong case"
-    assert "Recorded on the wrong case" not in _page(world, case)
+    assert "Recorded on the wrong case" not in case_page(world, case)
     event = AuditEvent.objects.get(event_type=EventType.ASSESSMENT_DELETED)
     assert "Wrong" not in json.dumps(event.detail)
     with pytest.raises(ConflictError):
@@ -216,15 +197,12 @@ def test_only_the_organisation_that_made_it_changes_an_assessment(world: World, 
     make_agreement(
         world, sign=True, flows={(world.agency_a, world.agency_b): [FieldGroup.ASSISTANCE]}
     )
-    consent_record(
-        actor=world.actor(Role.CASE_MANAGER),
-        case=case,
-        purpose=ConsentPurpose.SHARE_DATA,
-        decision="given",
-        decided_on=TODAY(),
-        explained_in="sq",
-        information_given="Who will see which data, why, and the risks.",
-        recipient_organisation=world.agency_b,
+    record_consent(
+        world.actor(Role.CASE_MANAGER),
+        case,
+        ConsentPurpose.SHARE_DATA,
+        "Who will see which data, why, and the risks.",
+        to=world.agency_b,
     )
     b_worker = world.actor(Role.CASEWORKER, org="b")
     assert can(b_worker, Action.ASSISTANCE_EDIT, case)
@@ -237,7 +215,7 @@ def test_only_the_organisation_that_made_it_changes_an_assessment(world: World, 
             changes={"risk_level": "low"},
         )
     url = reverse("cases:assessment_edit", args=[case.public_id, assessment.pk])
-    assert _client(world, Role.CASEWORKER, org="b").get(url).status_code == 403
+    assert browser(world, Role.CASEWORKER, org="b").get(url).status_code == 403
 
 
 def test_roles_without_assistance_data_neither_see_nor_record_assessments(
@@ -245,17 +223,17 @@ def test_roles_without_assistance_data_neither_see_nor_record_assessments(
 ) -> None:
     _record(world, case, summary="Threats from the recruiter")
     url = reverse("cases:assessment_create", args=[case.public_id, "needs"])
-    assert _client(world, Role.GUARDIAN).get(url).status_code == 200
-    assert _client(world, Role.POLICE_INVESTIGATOR).get(url).status_code == 403
-    assert _client(world, Role.PROSECUTOR).get(url).status_code == 403
-    assert _client(world, Role.INTERPRETER).get(url).status_code == 403
-    assert _client(world, Role.CASEWORKER, org="b").get(url).status_code == 404
+    assert browser(world, Role.GUARDIAN).get(url).status_code == 200
+    assert browser(world, Role.POLICE_INVESTIGATOR).get(url).status_code == 403
+    assert browser(world, Role.PROSECUTOR).get(url).status_code == 403
+    assert browser(world, Role.INTERPRETER).get(url).status_code == 403
+    assert browser(world, Role.CASEWORKER, org="b").get(url).status_code == 404
     # The police see the assessments without the buttons; prosecutor and interpreter see none.
-    police = _page(world, case, Role.POLICE_INVESTIGATOR)
+    police = case_page(world, case, Role.POLICE_INVESTIGATOR)
     assert "Threats from the recruiter" in police
     assert reverse("cases:assessment_create", args=[case.public_id, "needs"]) not in police
     for role in (Role.PROSECUTOR, Role.INTERPRETER):
-        page = _page(world, case, role)
+        page = case_page(world, case, role)
         assert 'id="assessments"' not in page
         assert "Threats from the recruiter" not in page
     with pytest.raises(PermissionDenied):
@@ -274,7 +252,7 @@ def test_the_case_manager_records_health_data_audited_by_field_name(
     world: World, case: Case
 ) -> None:
     url = reverse("cases:health_edit", args=[case.public_id])
-    client = _client(world, Role.CASE_MANAGER)
+    client = browser(world, Role.CASE_MANAGER)
     assert client.get(url).status_code == 200
     response = client.post(url, {"version": "0", "medication": "Insulin", "addiction": ""})
     assert response.status_code == 302
@@ -297,21 +275,21 @@ def test_health_is_shown_only_to_roles_that_see_it_and_each_view_is_audited(
         changes={"chronic_diseases": "Asthma"},
     )
     record = HealthRecord.objects.get()
-    page = _page(world, case, Role.CASEWORKER)
+    page = case_page(world, case, Role.CASEWORKER)
     assert 'id="health"' in page
     assert "Asthma" in page
     assert reverse("cases:health_edit", args=[case.public_id]) not in page  # view only
     event = AuditEvent.objects.get(event_type=EventType.HEALTH_VIEWED)
     assert event.detail == {"case_id": case.pk, "health_record_id": record.pk}
     for role in (Role.POLICE_INVESTIGATOR, Role.PROSECUTOR, Role.INTERPRETER):
-        page = _page(world, case, role)
+        page = case_page(world, case, role)
         assert 'id="health"' not in page
         assert "Asthma" not in page
     assert AuditEvent.objects.filter(event_type=EventType.HEALTH_VIEWED).count() == 1
     url = reverse("cases:health_edit", args=[case.public_id])
-    assert _client(world, Role.CASEWORKER).get(url).status_code == 403
-    assert _client(world, Role.POLICE_INVESTIGATOR).get(url).status_code == 403
-    assert _client(world, Role.CASE_MANAGER, org="b").get(url).status_code == 404
+    assert browser(world, Role.CASEWORKER).get(url).status_code == 403
+    assert browser(world, Role.POLICE_INVESTIGATOR).get(url).status_code == 403
+    assert browser(world, Role.CASE_MANAGER, org="b").get(url).status_code == 404
 
 
 def test_it_refuses_the_second_of_two_concurrent_health_edits(world: World, case: Case) -> None:
@@ -353,7 +331,7 @@ def _post(client: Client, url: str, payload: dict[str, Any], method: str = "post
 
 def test_the_api_records_and_lists_assessments(world: World, case: Case) -> None:
     url = f"/api/v1/cases/{case.public_id}/assessments"
-    client = _api(world, Role.CASEWORKER)
+    client = api(world, Role.CASEWORKER)
     response = _post(
         client,
         url,
@@ -376,10 +354,10 @@ def test_the_api_records_and_lists_assessments(world: World, case: Case) -> None
     assert bad.status_code == 422
     assert "needs" in [error["field"] for error in bad.json()["errors"]]
     assert Assessment.objects.count() == 1
-    assert _api(world, Role.PROSECUTOR).get(url).status_code == 403
-    assert _api(world, Role.CASEWORKER, org="b").get(url).status_code == 404
+    assert api(world, Role.PROSECUTOR).get(url).status_code == 403
+    assert api(world, Role.CASEWORKER, org="b").get(url).status_code == 404
     refused = _post(
-        _api(world, Role.POLICE_INVESTIGATOR),
+        api(world, Role.POLICE_INVESTIGATOR),
         url,
         {"kind": "needs", "assessed_on": TODAY().isoformat()},
     )
@@ -388,7 +366,7 @@ def test_the_api_records_and_lists_assessments(world: World, case: Case) -> None
 
 def test_the_api_reads_and_writes_health_with_optimistic_locking(world: World, case: Case) -> None:
     url = f"/api/v1/cases/{case.public_id}/health"
-    client = _api(world, Role.CASE_MANAGER)
+    client = api(world, Role.CASE_MANAGER)
     assert client.get(url).json()["version"] == 0
     written = _post(client, url, {"version": 0, "medical_history": "Fracture"}, "put")
     assert written.status_code == 200
@@ -397,6 +375,6 @@ def test_the_api_reads_and_writes_health_with_optimistic_locking(world: World, c
     assert stale.status_code == 409
     assert client.get(url).json()["medical_history"] == "Fracture"
     assert AuditEvent.objects.filter(event_type=EventType.HEALTH_VIEWED).count() == 2
-    assert _api(world, Role.POLICE_INVESTIGATOR).get(url).status_code == 403
-    assert _post(_api(world, Role.CASEWORKER), url, {"version": 1}, "put").status_code == 403
-    assert _api(world, Role.CASE_MANAGER, org="b").get(url).status_code == 404
+    assert api(world, Role.POLICE_INVESTIGATOR).get(url).status_code == 403
+    assert _post(api(world, Role.CASEWORKER), url, {"version": 1}, "put").status_code == 403
+    assert api(world, Role.CASE_MANAGER, org="b").get(url).status_code == 404

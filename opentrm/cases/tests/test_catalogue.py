@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.utils import translation
 
-from opentrm.cases import catalogue
-from opentrm.cases.catalogue import loader
+from opentrm import catalogue
+from opentrm.catalogue import loader
 from opentrm.directory.models import Function
 
 # Table 2 of seed 004 (trm-reference.md §2.3, S4:380-388), in order. One deliberate change:
@@ -61,7 +61,7 @@ GUARD_IDS = {f"SOP-P{n}" for n in range(1, 16)}  # trm-reference.md §2.10
 
 
 def shipped_json() -> dict[str, Any]:
-    path = resources.files("opentrm.cases.catalogue") / "measures_v1.json"
+    path = resources.files("opentrm.catalogue") / "measures_v1.json"
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
 
@@ -241,12 +241,12 @@ def test_it_keeps_strings_py_in_step_with_the_json() -> None:
     strings_py = Path(loader.__file__).with_name("strings.py")
 
     assert strings_py.read_text(encoding="utf-8") == loader.render_strings_module(), (
-        "strings.py is out of date: run `python -m opentrm.cases.catalogue`"
+        "strings.py is out of date: run `python -m opentrm.catalogue`"
     )
 
 
 def test_it_offers_every_catalogue_text_to_translators() -> None:
-    from opentrm.cases.catalogue.strings import STRINGS
+    from opentrm.catalogue.strings import STRINGS
 
     cat = catalogue.load_catalogue()
     texts = {sop.name_en for sop in cat.sops}

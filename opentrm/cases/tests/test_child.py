@@ -4,18 +4,17 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from conftest import World
 from opentrm.accounts.roles import Role
+from opentrm.accounts.tests.factories import browser
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases import states
 from opentrm.cases.models import Case, CaseCountry, ChildSafeguards, CountryRole, Task
 from opentrm.cases.services import (
-    NameData,
     OriginContactBlockedError,
     case_register,
     child_safeguards_update,
@@ -23,26 +22,17 @@ from opentrm.cases.services import (
     country_contact_plan,
 )
 from opentrm.cases.services import child as child_services
+from opentrm.cases.tests.factories import case_page, new_case
 from opentrm.core.errors import ConflictError
 from opentrm.directory.models import ContactPoint
 
 TODAY = timezone.localdate
 
 
-def _client(world: World, role: Role, org: str = "a") -> Client:
-    client = Client()
-    client.force_login(world.user(role, org=org))
-    return client
-
-
 @pytest.fixture
 def child(world: World) -> Case:
     """A girl of unknown age from Moldova, registered in Albania with little data."""
-    return case_register(
-        actor=world.actor(Role.CASEWORKER),
-        names=[NameData(value="Ana Fictiva")],
-        citizenships=["MD"],
-    )
+    return new_case(world, "Ana Fictiva", citizenships=["MD"])
 
 
 @pytest.fixture
@@ -62,30 +52,24 @@ def _update(world: World, case: Case, role: Role = Role.CASE_MANAGER, **changes:
     )
 
 
-def _page(world: World, case: Case, role: Role = Role.CASEWORKER) -> str:
-    response = _client(world, role).get(reverse("cases:case_detail", args=[case.public_id]))
-    assert response.status_code == 200
-    return response.content.decode()
-
-
 # --- The safeguards record -------------------------------------------------------------------
 
 
 def test_it_warns_on_a_child_case_until_guardian_and_liaison_officer_are_named(
     world: World, child: Case, liaison: ContactPoint
 ) -> None:
-    page = _page(world, child)
+    page = case_page(world, child)
     assert "No guardian has been appointed for the child." in page
     assert "No Interior-Ministry liaison officer is named for the child." in page
     assert page.index('id="child-warnings"') < page.index("<dt>Identification status</dt>")
 
     _update(world, child, guardian=world.user(Role.GUARDIAN), guardian_appointed_on=TODAY())
-    page = _page(world, child)
+    page = case_page(world, child)
     assert "No guardian has been appointed" not in page
     assert "No Interior-Ministry liaison officer" in page
 
     _update(world, child, liaison_officer=liaison)
-    page = _page(world, child)
+    page = case_page(world, child)
     assert 'id="child-warnings"' not in page
     assert "Liaison officer for children" in page
 
@@ -94,7 +78,7 @@ def test_it_saves_the_safeguards_through_the_form_and_audits_field_names_only(
     world: World, child: Case, liaison: ContactPoint
 ) -> None:
     url = reverse("cases:child_safeguards_edit", args=[child.public_id])
-    guardian = _client(world, Role.GUARDIAN)
+    guardian = browser(world, Role.GUARDIAN)
     assert guardian.get(url).status_code == 200
     response = guardian.post(
         url,
@@ -112,7 +96,7 @@ def test_it_saves_the_safeguards_through_the_form_and_audits_field_names_only(
     record = ChildSafeguards.objects.get(case=child)
     assert record.guardian_name == "Mira Imaginara"
     assert record.family_tracing_in_best_interests is False
-    page = _page(world, child)
+    page = case_page(world, child)
     assert "Mira Imaginara" in page
     assert "Stays in the shelter" in page
     event = AuditEvent.objects.get(event_type=EventType.CHILD_SAFEGUARDS_CHANGED)
@@ -125,18 +109,18 @@ def test_it_lets_only_the_guardian_and_the_case_manager_edit_the_safeguards(
     world: World, child: Case
 ) -> None:
     url = reverse("cases:child_safeguards_edit", args=[child.public_id])
-    assert _client(world, Role.CASE_MANAGER).get(url).status_code == 200
-    assert _client(world, Role.CASEWORKER).get(url).status_code == 403
-    assert _client(world, Role.INTERPRETER).get(url).status_code == 403
-    assert _client(world, Role.GUARDIAN, org="b").get(url).status_code == 404
+    assert browser(world, Role.CASE_MANAGER).get(url).status_code == 200
+    assert browser(world, Role.CASEWORKER).get(url).status_code == 403
+    assert browser(world, Role.INTERPRETER).get(url).status_code == 403
+    assert browser(world, Role.GUARDIAN, org="b").get(url).status_code == 404
     with pytest.raises(PermissionDenied):
         _update(world, child, Role.POLICE_INVESTIGATOR, guardian_name="X")
     assert not ChildSafeguards.objects.exists()
     # The caseworker sees the record, without the edit button; the interpreter sees nothing.
-    page = _page(world, child, Role.CASEWORKER)
+    page = case_page(world, child, Role.CASEWORKER)
     assert "Child safeguards" in page
     assert "Edit the child safeguards" not in page
-    page = _page(world, child, Role.INTERPRETER)
+    page = case_page(world, child, Role.INTERPRETER)
     assert "Child safeguards" not in page
     assert "No guardian has been appointed" not in page
 
@@ -174,7 +158,7 @@ def test_it_refuses_a_guardian_who_is_both_a_user_and_a_name_or_not_on_the_case(
 
 def test_it_shows_a_future_date_on_the_field(world: World, child: Case) -> None:
     tomorrow = (TODAY() + timedelta(days=1)).isoformat()
-    response = _client(world, Role.CASE_MANAGER).post(
+    response = browser(world, Role.CASE_MANAGER).post(
         reverse("cases:child_safeguards_edit", args=[child.public_id]),
         {"version": "0", "asylum_indicated_on": tomorrow},
     )
@@ -218,7 +202,7 @@ def test_it_refuses_a_second_first_version(world: World, child: Case) -> None:
 def test_it_shows_a_conflict_on_the_form(world: World, child: Case) -> None:
     _update(world, child, guardian_name="First Guardian")
     _update(world, child, guardian_name="Changed Meanwhile")
-    response = _client(world, Role.CASE_MANAGER).post(
+    response = browser(world, Role.CASE_MANAGER).post(
         reverse("cases:child_safeguards_edit", args=[child.public_id]),
         {"version": "1", "guardian_name": "Stale"},
     )
@@ -234,7 +218,7 @@ def test_it_lifts_the_child_safeguards_after_an_adult_age_assessment(
     assert states.is_child_case(child, TODAY())
     _update(world, child, age_assessment_result="adult", age_assessed_on=TODAY())
     assert not states.is_child_case(child, TODAY())
-    page = _page(world, child)
+    page = case_page(world, child)
     assert "the child safeguards no longer apply" in page
     assert 'id="child-warnings"' not in page
     contact_country_of_origin_check(
@@ -244,7 +228,7 @@ def test_it_lifts_the_child_safeguards_after_an_adult_age_assessment(
 
 def test_it_shows_no_child_section_for_an_adult(world: World) -> None:
     adult = case_register(actor=world.actor(Role.CASEWORKER), date_of_birth=date(1990, 4, 2))
-    page = _page(world, adult)
+    page = case_page(world, adult)
     assert "Child safeguards" not in page
     assert 'id="child-warnings"' not in page
 
@@ -333,7 +317,7 @@ def test_it_refuses_on_screen_to_plan_a_contact_with_the_country_of_origin(
     world: World, child: Case
 ) -> None:
     _asylum(world, child)
-    client = _client(world, Role.CASEWORKER)
+    client = browser(world, Role.CASEWORKER)
     url = reverse("cases:country_contact", args=[child.public_id])
     response = client.post(url, {"country_code": "md", "purpose": "family_tracing"})
     assert response.status_code == 200
@@ -348,7 +332,7 @@ def test_it_refuses_on_screen_to_plan_a_contact_with_the_country_of_origin(
     task = Task.objects.get()
     assert task.assignee == world.user(Role.CASEWORKER)
     assert task.title == "Contact the authorities of RO: Request information"
-    assert task.title in _page(world, child)
+    assert task.title in case_page(world, child)
     event = AuditEvent.objects.get(event_type=EventType.COUNTRY_CONTACT_PLANNED)
     assert event.detail == {
         "case_id": child.pk,
@@ -358,7 +342,7 @@ def test_it_refuses_on_screen_to_plan_a_contact_with_the_country_of_origin(
 
 
 def test_it_refuses_an_unknown_country_code_on_the_field(world: World, child: Case) -> None:
-    response = _client(world, Role.CASEWORKER).post(
+    response = browser(world, Role.CASEWORKER).post(
         reverse("cases:country_contact", args=[child.public_id]),
         {"country_code": "XX", "purpose": "referral"},
     )
@@ -370,8 +354,8 @@ def test_it_refuses_an_unknown_country_code_on_the_field(world: World, child: Ca
 def test_it_lets_no_interpreter_or_outsider_plan_a_contact(world: World, child: Case) -> None:
     url = reverse("cases:country_contact", args=[child.public_id])
     data = {"country_code": "RO", "purpose": "referral"}
-    assert _client(world, Role.INTERPRETER).post(url, data).status_code == 403
-    assert _client(world, Role.CASEWORKER, org="b").post(url, data).status_code == 404
+    assert browser(world, Role.INTERPRETER).post(url, data).status_code == 403
+    assert browser(world, Role.CASEWORKER, org="b").post(url, data).status_code == 404
     assert not Task.objects.exists()
 
 

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -8,16 +9,18 @@ from django.utils import timezone
 
 from conftest import World
 from opentrm.accounts.roles import Role
+from opentrm.accounts.tests.factories import browser
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, ConsentPurpose
 from opentrm.cases.selectors import consent_in_force
-from opentrm.cases.services import case_register, consent_record, consent_withdraw
+from opentrm.cases.services import consent_record, consent_withdraw
+from opentrm.cases.tests.factories import new_case
 
 
 @pytest.fixture
 def case(world: World) -> Case:
-    return case_register(actor=world.actor(Role.CASEWORKER))
+    return new_case(world)
 
 
 def _share(world: World, case: Case, **overrides: object) -> object:
@@ -116,19 +119,24 @@ def test_it_cannot_withdraw_a_refusal(world: World, case: Case) -> None:
         consent_withdraw(actor=world.actor(Role.CASEWORKER), consent=refusal)  # type: ignore[arg-type]
 
 
+def _post_share(client: Client, case: Case, **fields: object) -> Any:
+    """The consent form sent with a decision to share data, explained in Romanian."""
+    data = {
+        "purpose": "share_data",
+        "decision": "given",
+        "decided_on": timezone.localdate().isoformat(),
+        "explained_in": "ro",
+    }
+    return client.post(reverse("cases:consent_create", args=[case.public_id]), data | fields)
+
+
 def test_it_records_and_withdraws_through_the_case_file(world: World, case: Case) -> None:
-    client = Client()
-    client.force_login(world.user(Role.CASEWORKER))
-    response = client.post(
-        reverse("cases:consent_create", args=[case.public_id]),
-        {
-            "purpose": "share_data",
-            "decision": "given",
-            "decided_on": timezone.localdate().isoformat(),
-            "recipient_organisation": world.agency_b.pk,
-            "explained_in": "ro",
-            "information_given": "Explained with an interpreter; risks and options discussed.",
-        },
+    client = browser(world, Role.CASEWORKER)
+    response = _post_share(
+        client,
+        case,
+        recipient_organisation=world.agency_b.pk,
+        information_given="Explained with an interpreter; risks and options discussed.",
     )
     assert response.status_code == 302
     page = client.get(reverse("cases:case_detail", args=[case.public_id])).content.decode()
@@ -140,18 +148,7 @@ def test_it_records_and_withdraws_through_the_case_file(world: World, case: Case
 
 
 def test_it_shows_a_missing_recipient_on_the_form(world: World, case: Case) -> None:
-    client = Client()
-    client.force_login(world.user(Role.CASEWORKER))
-    response = client.post(
-        reverse("cases:consent_create", args=[case.public_id]),
-        {
-            "purpose": "share_data",
-            "decision": "given",
-            "decided_on": timezone.localdate().isoformat(),
-            "explained_in": "ro",
-            "information_given": "Told.",
-        },
-    )
+    response = _post_share(browser(world, Role.CASEWORKER), case, information_given="Told.")
     assert response.status_code == 200
     assert 'id="id_recipient_organisation_error"' in response.content.decode()
     assert not case.consents.exists()

@@ -11,17 +11,16 @@ from django.utils import timezone
 
 from conftest import World
 from opentrm.accounts.roles import Role
-from opentrm.accounts.services import api_token_create
+from opentrm.accounts.tests.factories import api, browser
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, CaseDocument, ConsentRecord
 from opentrm.cases.services import (
-    NameData,
-    case_register,
     document_delete,
     document_upload,
 )
 from opentrm.cases.services import documents as document_services
+from opentrm.cases.tests.factories import case_page, new_case
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 20
@@ -42,13 +41,7 @@ def _stored_files(root: Path) -> list[Path]:
 
 @pytest.fixture
 def case(world: World) -> Case:
-    return case_register(actor=world.actor(Role.CASEWORKER), names=[NameData(value="Ana Fictiva")])
-
-
-def _client(world: World, role: Role, org: str = "a") -> Client:
-    client = Client()
-    client.force_login(world.user(role, org=org))
-    return client
+    return new_case(world, "Ana Fictiva")
 
 
 def _file(content: bytes = PDF, name: str = "scan.pdf") -> SimpleUploadedFile:
@@ -69,12 +62,6 @@ def _upload(
     return document_upload(**values)
 
 
-def _page(world: World, case: Case, role: Role) -> str:
-    response = _client(world, role).get(reverse("cases:case_detail", args=[case.public_id]))
-    assert response.status_code == 200
-    return response.content.decode()
-
-
 # --- Uploading -------------------------------------------------------------------------------
 
 
@@ -82,7 +69,7 @@ def test_it_stores_an_upload_under_a_random_path_with_its_checksum(
     world: World, case: Case, media: Path
 ) -> None:
     url = reverse("cases:document_create", args=[case.public_id])
-    client = _client(world, Role.CASEWORKER)
+    client = browser(world, Role.CASEWORKER)
     assert client.get(url).status_code == 200
     response = client.post(
         url,
@@ -104,7 +91,7 @@ def test_it_stores_an_upload_under_a_random_path_with_its_checksum(
     assert len(stored) == 1
     assert stored[0].read_bytes() == PDF
     assert "Ana" not in str(stored[0])
-    assert "Passport copy" in _page(world, case, Role.CASEWORKER)
+    assert "Passport copy" in case_page(world, case, Role.CASEWORKER)
     event = AuditEvent.objects.get(event_type=EventType.DOCUMENT_UPLOADED)
     assert event.detail["sha256"] == document.sha256
     assert "Ana" not in str(event.detail)
@@ -138,7 +125,7 @@ def test_it_refuses_a_bad_file_on_the_field_and_stores_nothing(
     message: str,
 ) -> None:
     settings.OPENTRM_DOCUMENT_MAX_BYTES = len(PDF) + 50
-    response = _client(world, Role.CASEWORKER).post(
+    response = browser(world, Role.CASEWORKER).post(
         reverse("cases:document_create", args=[case.public_id]),
         {"title": "Scan", "kind": "other", "file": _file(content, "scan.pdf")},
     )
@@ -150,7 +137,7 @@ def test_it_refuses_a_bad_file_on_the_field_and_stores_nothing(
 
 
 def test_it_asks_for_a_file_and_a_title(world: World, case: Case) -> None:
-    response = _client(world, Role.CASEWORKER).post(
+    response = browser(world, Role.CASEWORKER).post(
         reverse("cases:document_create", args=[case.public_id]), {"kind": "other"}
     )
     assert response.status_code == 200
@@ -172,7 +159,7 @@ def test_it_needs_edit_rights_on_the_documents_field_group(world: World, case: C
     assert _upload(world, case, Role.PROSECUTOR, kind="legal").field_group == "proceedings"
     # The interpreter adds nothing.
     assert (
-        _client(world, Role.INTERPRETER)
+        browser(world, Role.INTERPRETER)
         .get(reverse("cases:document_create", args=[case.public_id]))
         .status_code
         == 403
@@ -200,10 +187,10 @@ def test_it_removes_the_file_when_the_transaction_fails(
 def test_it_lists_only_documents_of_field_groups_the_role_sees(world: World, case: Case) -> None:
     _upload(world, case, Role.CASE_MANAGER, kind="medical", title="Medical certificate")
     _upload(world, case, kind="identity_document", title="Passport copy")
-    caseworker = _page(world, case, Role.CASEWORKER)
+    caseworker = case_page(world, case, Role.CASEWORKER)
     assert "Medical certificate" in caseworker
     assert "Passport copy" in caseworker
-    interpreter = _page(world, case, Role.INTERPRETER)
+    interpreter = case_page(world, case, Role.INTERPRETER)
     assert "Medical certificate" not in interpreter
     assert "Passport copy" in interpreter
     assert "Add a document" not in interpreter
@@ -212,7 +199,7 @@ def test_it_lists_only_documents_of_field_groups_the_role_sees(world: World, cas
 def test_it_serves_a_file_only_through_the_checked_view(world: World, case: Case) -> None:
     document = _upload(world, case, Role.CASE_MANAGER, kind="medical", title="Medical certificate")
     url = reverse("cases:document_download", args=[case.public_id, document.public_id])
-    response = _client(world, Role.CASEWORKER).get(url)
+    response = browser(world, Role.CASEWORKER).get(url)
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF  # type: ignore[attr-defined]
     assert response["Content-Type"] == "application/pdf"
@@ -226,9 +213,9 @@ def test_it_serves_a_file_only_through_the_checked_view(world: World, case: Case
     assert event.detail["document_id"] == document.pk
     # Health is not the police investigator's nor the interpreter's; other organisations see
     # no case at all.
-    assert _client(world, Role.POLICE_INVESTIGATOR).get(url).status_code == 403
-    assert _client(world, Role.INTERPRETER).get(url).status_code == 403
-    assert _client(world, Role.CASE_MANAGER, org="b").get(url).status_code == 404
+    assert browser(world, Role.POLICE_INVESTIGATOR).get(url).status_code == 403
+    assert browser(world, Role.INTERPRETER).get(url).status_code == 403
+    assert browser(world, Role.CASE_MANAGER, org="b").get(url).status_code == 404
     assert AuditEvent.objects.filter(event_type=EventType.DOCUMENT_DOWNLOADED).count() == 1
     # No URL under MEDIA_URL serves it.
     assert Client().get("/" + document.file.name).status_code == 404
@@ -240,7 +227,7 @@ def test_it_serves_a_file_only_through_the_checked_view(world: World, case: Case
 def test_it_deletes_a_document_softly_with_a_reason(world: World, case: Case, media: Path) -> None:
     document = _upload(world, case, title="Wrong scan")
     url = reverse("cases:document_delete", args=[case.public_id, document.public_id])
-    client = _client(world, Role.CASE_MANAGER)
+    client = browser(world, Role.CASE_MANAGER)
     assert client.get(url).status_code == 200
     response = client.post(url, {"reason": ""})
     assert response.status_code == 200
@@ -251,7 +238,7 @@ def test_it_deletes_a_document_softly_with_a_reason(world: World, case: Case, me
     assert document.deleted_at is not None
     assert document.deletion_reason == "Uploaded to the wrong case."
     assert len(_stored_files(media)) == 1  # the file is kept
-    assert "Wrong scan" not in _page(world, case, Role.CASEWORKER)
+    assert "Wrong scan" not in case_page(world, case, Role.CASEWORKER)
     download = reverse("cases:document_download", args=[case.public_id, document.public_id])
     assert client.get(download).status_code == 404
     event = AuditEvent.objects.get(event_type=EventType.DOCUMENT_DELETED)
@@ -263,8 +250,8 @@ def test_it_lets_only_the_uploading_organisation_with_edit_rights_delete(
 ) -> None:
     document = _upload(world, case)
     url = reverse("cases:document_delete", args=[case.public_id, document.public_id])
-    assert _client(world, Role.PROSECUTOR).get(url).status_code == 403  # views identity only
-    assert _client(world, Role.CASE_MANAGER, org="b").get(url).status_code == 404
+    assert browser(world, Role.PROSECUTOR).get(url).status_code == 403  # views identity only
+    assert browser(world, Role.CASE_MANAGER, org="b").get(url).status_code == 404
     with pytest.raises(PermissionDenied):
         document_delete(actor=world.actor(Role.PROSECUTOR), document=document, reason="x")
     document.refresh_from_db()
@@ -286,7 +273,7 @@ def _consent_form(**extra: Any) -> dict[str, Any]:
 
 
 def test_it_keeps_the_scanned_signature_with_the_consent(world: World, case: Case) -> None:
-    client = _client(world, Role.CASEWORKER)
+    client = browser(world, Role.CASEWORKER)
     response = client.post(
         reverse("cases:consent_create", args=[case.public_id]),
         _consent_form(signed_form=_file(JPEG, "signature.jpg")),
@@ -297,14 +284,14 @@ def test_it_keeps_the_scanned_signature_with_the_consent(world: World, case: Cas
     assert consent.signed_form.kind == "consent_form"
     assert consent.signed_form.content_type == "image/jpeg"
     url = reverse("cases:document_download", args=[case.public_id, consent.signed_form.public_id])
-    assert url in _page(world, case, Role.CASEWORKER)
+    assert url in case_page(world, case, Role.CASEWORKER)
     assert client.get(url).status_code == 200
 
 
 def test_it_records_no_consent_when_the_signature_file_is_refused(
     world: World, case: Case, media: Path
 ) -> None:
-    response = _client(world, Role.CASEWORKER).post(
+    response = browser(world, Role.CASEWORKER).post(
         reverse("cases:consent_create", args=[case.public_id]),
         _consent_form(signed_form=_file(ZIP, "signature.pdf")),
     )
@@ -316,7 +303,7 @@ def test_it_records_no_consent_when_the_signature_file_is_refused(
 
 
 def test_it_records_a_consent_without_a_signature_file(world: World, case: Case) -> None:
-    response = _client(world, Role.CASEWORKER).post(
+    response = browser(world, Role.CASEWORKER).post(
         reverse("cases:consent_create", args=[case.public_id]), _consent_form()
     )
     assert response.status_code == 302
@@ -326,13 +313,8 @@ def test_it_records_a_consent_without_a_signature_file(world: World, case: Case)
 # --- API --------------------------------------------------------------------------------------
 
 
-def _token_client(world: World, role: Role, org: str = "a") -> Client:
-    _token, secret = api_token_create(actor=world.actor(role, org=org), name="test")
-    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
-
-
 def test_the_api_uploads_lists_and_serves_documents(world: World, case: Case) -> None:
-    client = _token_client(world, Role.CASE_MANAGER)
+    client = api(world, Role.CASE_MANAGER)
     base = f"/api/v1/cases/{case.public_id}/documents"
     response = client.post(
         base, {"title": "Medical certificate", "kind": "medical", "file": _file(PNG, "a.png")}
@@ -348,14 +330,14 @@ def test_the_api_uploads_lists_and_serves_documents(world: World, case: Case) ->
     assert download["X-Content-Type-Options"] == "nosniff"
     assert b"".join(download.streaming_content) == PNG  # type: ignore[attr-defined]
     # The interpreter sees neither the metadata nor the file of a health document.
-    interpreter = _token_client(world, Role.INTERPRETER)
+    interpreter = api(world, Role.INTERPRETER)
     assert interpreter.get(base).json() == []
     assert interpreter.get(body["download_url"]).status_code == 403
-    assert _token_client(world, Role.CASEWORKER, org="b").get(base).status_code == 404
+    assert api(world, Role.CASEWORKER, org="b").get(base).status_code == 404
 
 
 def test_the_api_names_the_field_of_a_refused_file(world: World, case: Case) -> None:
-    response = _token_client(world, Role.CASEWORKER).post(
+    response = api(world, Role.CASEWORKER).post(
         f"/api/v1/cases/{case.public_id}/documents",
         {"title": "Archive", "kind": "other", "file": _file(ZIP, "a.pdf")},
     )

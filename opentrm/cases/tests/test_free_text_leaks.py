@@ -16,23 +16,19 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from conftest import World, make_member
-from opentrm.accounts.models import Membership
 from opentrm.accounts.policy import ROLE_FIELD_GROUPS, Access, Actor, FieldGroup
 from opentrm.accounts.roles import Role
 from opentrm.accounts.services import api_token_create
-from opentrm.agreements.tests.factories import make_agreement
+from opentrm.accounts.tests.factories import member_actor
 from opentrm.cases.models import Case, CaseNote, CaseParticipant, NoteVisibility
 from opentrm.cases.services import (
     NameData,
     case_register,
-    consent_record,
-    document_upload,
     hearing_schedule,
     identification_record,
     measure_plan,
@@ -40,6 +36,7 @@ from opentrm.cases.services import (
     note_add,
     task_create,
 )
+from opentrm.cases.tests.factories import share_identity_with_c, upload_pdf
 
 G = FieldGroup
 EVERY = frozenset(FieldGroup)
@@ -109,14 +106,7 @@ def case(world: World, settings: Any, tmp_path: Path) -> Case:
         participants=HEARING_PARTICIPANTS,
     )
     for group, title in TITLE.items():
-        document_upload(
-            actor=manager,
-            case=case,
-            upload=SimpleUploadedFile("scan.pdf", b"%PDF-1.4 fictional"),
-            title=title,
-            kind="other",
-            field_group=group.value,
-        )
+        upload_pdf(manager, case, title, "other", field_group=group.value)
     measure_plan(actor=manager, case=case, code=MEASURE, notes=MEASURE_NOTES)
     identification_record(
         actor=manager,
@@ -129,25 +119,6 @@ def case(world: World, settings: Any, tmp_path: Path) -> Case:
     )
     CaseParticipant.objects.create(case=case, organisation=world.agency_c)
     return case
-
-
-def _share_identity_with_c(world: World, case: Case) -> None:
-    consent_record(
-        actor=world.actor(Role.CASE_MANAGER),
-        case=case,
-        purpose="share_data",
-        decision="given",
-        decided_on=timezone.localdate(),
-        explained_in="sq",
-        information_given="Agency C sees who the person is.",
-        recipient_organisation=world.agency_c,
-    )
-    make_agreement(
-        world,
-        others=[world.agency_c],
-        flows={(world.agency_a, world.agency_c): [G.IDENTITY]},
-        sign=True,
-    )
 
 
 HTML_PAGES = ("cases:case_detail", "cases:case_timeline", "cases:assessment_list")
@@ -214,7 +185,7 @@ def test_it_shows_a_participant_with_nothing_shared_no_free_text(
     world: World, case: Case, role: Role
 ) -> None:
     reader = make_member(world.agency_c, role, f"c_{role.value}")
-    text = everything_read(_actor(reader), case)
+    text = everything_read(member_actor(reader), case)
     _assert_markers(text, expected_markers(frozenset(), owner=False))
 
 
@@ -222,14 +193,10 @@ def test_it_shows_a_participant_with_nothing_shared_no_free_text(
 def test_it_shows_a_participant_with_identity_shared_only_identity_free_text(
     world: World, case: Case, role: Role
 ) -> None:
-    _share_identity_with_c(world, case)
+    share_identity_with_c(world, case, Role.CASE_MANAGER, "Agency C sees who the person is.")
     reader = make_member(world.agency_c, role, f"c_{role.value}")
-    text = everything_read(_actor(reader), case)
+    text = everything_read(member_actor(reader), case)
     _assert_markers(text, expected_markers(frozenset({G.IDENTITY}), owner=False))
-
-
-def _actor(membership: Membership) -> Actor:
-    return Actor(user=membership.user, membership=membership)
 
 
 def test_it_keeps_a_note_of_a_group_from_the_timeline_of_a_role_denied_it(

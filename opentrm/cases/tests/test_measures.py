@@ -5,12 +5,13 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import Client, override_settings
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from conftest import World
 from opentrm.accounts.roles import Role
+from opentrm.accounts.tests.factories import browser
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import (
@@ -31,7 +32,6 @@ from opentrm.cases.models import (
 from opentrm.cases.services import (
     GuardBlockedError,
     case_register,
-    consent_record,
     country_settings_update,
     identification_record,
     measure_plan,
@@ -42,6 +42,7 @@ from opentrm.cases.services import (
 )
 from opentrm.cases.services.case_settings import country_settings, effective_measures
 from opentrm.cases.services.identification import reflection_period_reminder_due
+from opentrm.cases.tests.factories import case_page, new_case, record_consent
 from opentrm.core.errors import ConflictError
 from opentrm.directory.models import Function, Responsibility
 
@@ -55,29 +56,22 @@ def today() -> date:
 
 @pytest.fixture
 def adult(world: World) -> Case:
-    return case_register(actor=world.actor(Role.CASEWORKER), age_band=AgeBand.OVER_18)
+    return new_case(world, age_band=AgeBand.OVER_18)
 
 
 @pytest.fixture
 def child(world: World) -> Case:
-    return case_register(actor=world.actor(Role.CASEWORKER), age_band=AgeBand.UNDER_18)
-
-
-def _client(world: World, role: Role, *, org: str = "a") -> Client:
-    client = Client()
-    client.force_login(world.user(role, org=org))
-    return client
+    return new_case(world, age_band=AgeBand.UNDER_18)
 
 
 def _consent(world: World, case: Case, purpose: str) -> None:
-    consent_record(
-        actor=world.actor(Role.CASEWORKER),
-        case=case,
-        purpose=purpose,
-        decision="given",
-        decided_on=today(),
+    record_consent(
+        world.actor(Role.CASEWORKER),
+        case,
+        purpose,
+        "What return means, the risks, and that it is voluntary.",
+        on=today(),
         explained_in="ro",
-        information_given="What return means, the risks, and that it is voluntary.",
     )
 
 
@@ -160,7 +154,7 @@ def test_it_lists_every_reason_at_once(world: World, child: Case) -> None:
 def test_it_shows_every_reason_on_the_measure_form(world: World, child: Case) -> None:
     _reflection(world, child)
     measure = _plan(world, child, RETURN)
-    response = _client(world, Role.CASE_MANAGER).post(
+    response = browser(world, Role.CASE_MANAGER).post(
         reverse("cases:measure_edit", args=[child.public_id, RETURN]),
         {"version": measure.version, "status": "done", "notes": ""},
     )
@@ -341,8 +335,8 @@ def test_it_shows_the_conflict_on_the_form(world: World, adult: Case) -> None:
     measure = _plan(world, adult, "sop2.legal_information")
     url = reverse("cases:measure_edit", args=[adult.public_id, measure.code])
     data = {"version": measure.version, "status": "in_progress", "notes": ""}
-    assert _client(world, Role.CASE_MANAGER).post(url, data).status_code == 302
-    response = _client(world, Role.CASEWORKER).post(url, {**data, "status": "done"})
+    assert browser(world, Role.CASE_MANAGER).post(url, data).status_code == 302
+    response = browser(world, Role.CASEWORKER).post(url, {**data, "status": "done"})
     assert response.status_code == 200
     assert "Reload it and apply your changes again." in response.content.decode()
 
@@ -396,7 +390,7 @@ def test_it_suggests_the_body_responsible_for_the_procedure(world: World, adult:
     Responsibility.objects.create(
         country=world.country_a, function=Function.RETURN, organisation=world.agency_c
     )
-    response = _client(world, Role.CASEWORKER).get(
+    response = browser(world, Role.CASEWORKER).get(
         reverse("cases:measure_plan", args=[adult.public_id, RETURN])
     )
     assert response.status_code == 200
@@ -413,7 +407,7 @@ def test_it_suggests_the_body_responsible_for_the_procedure(world: World, adult:
 
 
 def test_it_plans_and_changes_a_measure_through_the_pages(world: World, adult: Case) -> None:
-    client = _client(world, Role.CASEWORKER)
+    client = browser(world, Role.CASEWORKER)
     response = client.post(
         reverse("cases:measure_plan", args=[adult.public_id, "sop2.legal_information"]),
         {
@@ -444,11 +438,7 @@ def test_it_shows_a_country_s_name_for_a_measure(world: World, adult: Case) -> N
         actor=coordinator, country=world.country_a, sop_code="sop2", label="Hotline follow-up"
     )
     assert added.code == "sop2.al_1"
-    page = (
-        _client(world, Role.CASEWORKER)
-        .get(reverse("cases:case_detail", args=[adult.public_id]))
-        .content.decode()
-    )
+    page = case_page(world, adult, Role.CASEWORKER)
     assert "Informim ligjor" in page
     assert "Hotline follow-up" in page
     assert _plan(world, adult, added.code).code == "sop2.al_1"
@@ -464,22 +454,14 @@ def test_it_keeps_a_switched_off_measure_on_cases_that_have_it(world: World, adu
     )
     codes = [m.code for m in effective_measures(world.country_a)]
     assert "sop2.legal_information" not in codes
-    page = (
-        _client(world, Role.CASEWORKER)
-        .get(reverse("cases:case_detail", args=[adult.public_id]))
-        .content.decode()
-    )
+    page = case_page(world, adult, Role.CASEWORKER)
     assert 'id="measure-sop2.legal_information"' in page
     assert "no longer in use in this country" in page
 
 
 def test_it_hides_proceedings_measures_from_an_interpreter(world: World, adult: Case) -> None:
     _plan(world, adult, "sop5.compensation_claims")
-    page = (
-        _client(world, Role.INTERPRETER)
-        .get(reverse("cases:case_detail", args=[adult.public_id]))
-        .content.decode()
-    )
+    page = case_page(world, adult, Role.INTERPRETER)
     assert 'id="sop1"' in page
     assert 'id="sop5"' not in page
     assert "measure-sop5.compensation_claims" not in page
@@ -536,7 +518,7 @@ def test_it_refuses_a_formal_identification_by_a_role_not_configured(
 
 
 def test_it_answers_403_with_the_reason_on_the_page(world: World, adult: Case) -> None:
-    response = _client(world, Role.GUARDIAN).post(
+    response = browser(world, Role.GUARDIAN).post(
         reverse("cases:identification_create", args=[adult.public_id]),
         {
             "outcome": "identified",
@@ -609,11 +591,7 @@ def test_it_shows_the_countdown_on_the_case(world: World, adult: Case) -> None:
         starts_on=today() - timedelta(days=20),
         ends_on=today() + timedelta(days=12),
     )
-    page = (
-        _client(world, Role.CASEWORKER)
-        .get(reverse("cases:case_detail", args=[adult.public_id]))
-        .content.decode()
-    )
+    page = case_page(world, adult, Role.CASEWORKER)
     assert "12 days left." in page
     assert "No return or removal can be completed while it runs." in page
 
@@ -637,7 +615,7 @@ def test_it_refuses_impossible_reflection_dates(
 
 
 def test_it_shows_a_bad_end_date_on_the_field(world: World, adult: Case) -> None:
-    response = _client(world, Role.CASEWORKER).post(
+    response = browser(world, Role.CASEWORKER).post(
         reverse("cases:reflection_start", args=[adult.public_id]),
         {"starts_on": today().isoformat(), "ends_on": (today() - timedelta(days=1)).isoformat()},
     )
@@ -664,12 +642,12 @@ def test_it_makes_the_reminder_due_in_the_last_days(world: World, adult: Case) -
 
 def test_it_gives_defaults_to_a_country_without_settings(world: World) -> None:
     settings = country_settings(world.country_a)
-    assert settings.pk is None
+    assert settings._state.adding  # not saved: no row, the defaults
     assert settings.reflection_days == 30
 
 
 def test_it_lets_a_coordinator_change_the_own_country_only(world: World) -> None:
-    client = _client(world, Role.NATIONAL_COORDINATOR)
+    client = browser(world, Role.NATIONAL_COORDINATOR)
     url = reverse("cases:case_settings")
     assert client.get(url).status_code == 200
     response = client.post(
@@ -686,11 +664,11 @@ def test_it_lets_a_coordinator_change_the_own_country_only(world: World) -> None
             reflection_days=60,
             identifying_roles=[],
         )
-    assert _client(world, Role.CASE_MANAGER).get(url).status_code == 403
+    assert browser(world, Role.CASE_MANAGER).get(url).status_code == 403
 
 
 def test_it_refuses_fewer_reflection_days_than_the_convention(world: World) -> None:
-    response = _client(world, Role.NATIONAL_COORDINATOR).post(
+    response = browser(world, Role.NATIONAL_COORDINATOR).post(
         reverse("cases:case_settings"), {"version": 1, "reflection_days": 10}
     )
     assert response.status_code == 200
@@ -716,7 +694,7 @@ def test_it_hides_the_case_from_an_organisation_not_on_it(
 ) -> None:
     _plan(world, adult, RETURN)
     args = [adult.public_id, RETURN] if name.startswith("measure") else [adult.public_id]
-    client = _client(world, Role.CASE_MANAGER, org="b")
+    client = browser(world, Role.CASE_MANAGER, org="b")
     response = getattr(client, method)(reverse(f"cases:{name}", args=args), {})
     assert response.status_code == 404
     assert not ReflectionPeriod.objects.exists()
@@ -724,7 +702,7 @@ def test_it_hides_the_case_from_an_organisation_not_on_it(
 
 
 def test_it_refuses_measure_changes_to_an_interpreter(world: World, adult: Case) -> None:
-    response = _client(world, Role.INTERPRETER).get(
+    response = browser(world, Role.INTERPRETER).get(
         reverse("cases:measure_plan", args=[adult.public_id, RETURN])
     )
     assert response.status_code == 403
@@ -732,7 +710,7 @@ def test_it_refuses_measure_changes_to_an_interpreter(world: World, adult: Case)
 
 def test_it_opens_every_page_for_a_permitted_role(world: World, adult: Case) -> None:
     _plan(world, adult, RETURN)
-    caseworker = _client(world, Role.CASEWORKER)
+    caseworker = browser(world, Role.CASEWORKER)
     for url in (
         reverse("cases:measure_edit", args=[adult.public_id, RETURN]),
         reverse("cases:measure_plan", args=[adult.public_id, "sop1.initial_referral"]),
@@ -740,7 +718,7 @@ def test_it_opens_every_page_for_a_permitted_role(world: World, adult: Case) -> 
         reverse("cases:reflection_start", args=[adult.public_id]),
     ):
         assert caseworker.get(url).status_code == 200, url
-    coordinator = _client(world, Role.NATIONAL_COORDINATOR)
+    coordinator = browser(world, Role.NATIONAL_COORDINATOR)
     for url in (
         reverse("cases:case_settings"),
         reverse("cases:measure_setting_create"),
@@ -750,7 +728,7 @@ def test_it_opens_every_page_for_a_permitted_role(world: World, adult: Case) -> 
 
 
 def test_it_lets_a_coordinator_add_and_rename_measures_through_the_pages(world: World) -> None:
-    client = _client(world, Role.NATIONAL_COORDINATOR)
+    client = browser(world, Role.NATIONAL_COORDINATOR)
     response = client.post(
         reverse("cases:measure_setting_create"),
         {"sop": "sop3", "label": "Vocational training voucher", "default_deadline_days": "60"},

@@ -4,49 +4,24 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from conftest import World, make_member
-from opentrm.accounts.policy import FieldGroup
 from opentrm.accounts.roles import Role
-from opentrm.accounts.services import api_token_create
-from opentrm.agreements.tests.factories import make_agreement
+from opentrm.accounts.tests.factories import api, browser
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, CaseNote, CaseParticipant
 from opentrm.cases.services import (
     case_register,
-    consent_record,
-    document_upload,
     note_add,
     note_delete,
 )
+from opentrm.cases.tests.factories import detail_page, share_identity_with_c, upload_pdf
 from opentrm.directory.models import Organisation
-
-
-def _share_identity_with_c(world: World, case: Case) -> None:
-    """The person's consent and an agreement in force let identity data flow from A to C."""
-    consent_record(
-        actor=world.actor(Role.CASEWORKER),
-        case=case,
-        purpose="share_data",
-        decision="given",
-        decided_on=timezone.localdate(),
-        explained_in="sq",
-        information_given="Agency C reads the case's notes.",
-        recipient_organisation=world.agency_c,
-    )
-    make_agreement(
-        world,
-        others=[world.agency_c],
-        flows={(world.agency_a, world.agency_c): [FieldGroup.IDENTITY]},
-        sign=True,
-    )
 
 
 @pytest.fixture
@@ -55,7 +30,7 @@ def case(world: World) -> Case:
     # Agency C (same country) takes part too, with a caseworker of its own, and identity data
     # (which a note may hold) is shared with it.
     CaseParticipant.objects.create(case=case, organisation=world.agency_c)
-    _share_identity_with_c(world, case)
+    share_identity_with_c(world, case, Role.CASEWORKER, "Agency C reads the case's notes.")
     return case
 
 
@@ -66,28 +41,16 @@ def other(world: World) -> Client:
     return client
 
 
-def _client(world: World, role: Role, org: str = "a") -> Client:
-    client = Client()
-    client.force_login(world.user(role, org=org))
-    return client
-
-
-def _page(client: Client, case: Case) -> str:
-    response = client.get(reverse("cases:case_detail", args=[case.public_id]))
-    assert response.status_code == 200
-    return response.content.decode()
-
-
 def test_it_adds_a_note_through_the_form_and_audits_no_text(world: World, case: Case) -> None:
     url = reverse("cases:note_create", args=[case.public_id])
-    client = _client(world, Role.CASEWORKER)
+    client = browser(world, Role.CASEWORKER)
     assert client.get(url).status_code == 200
     response = client.post(url, {"text": "Met at the shelter; calm.", "visibility": "case"})
     assert response.status_code == 302
     note = CaseNote.objects.get()
     assert note.organisation == world.agency_a
     assert note.author == world.user(Role.CASEWORKER)
-    assert "Met at the shelter; calm." in _page(client, case)
+    assert "Met at the shelter; calm." in detail_page(client, case)
     event = AuditEvent.objects.get(event_type=EventType.NOTE_ADDED)
     assert event.detail == {
         "case_id": case.pk,
@@ -98,7 +61,7 @@ def test_it_adds_a_note_through_the_form_and_audits_no_text(world: World, case: 
 
 
 def test_it_refuses_an_empty_note_on_the_field(world: World, case: Case) -> None:
-    response = _client(world, Role.CASEWORKER).post(
+    response = browser(world, Role.CASEWORKER).post(
         reverse("cases:note_create", args=[case.public_id]), {"text": "   ", "visibility": "case"}
     )
     assert response.status_code == 200
@@ -119,9 +82,9 @@ def test_it_lists_notes_newest_first_and_hides_other_organisations_private_ones(
         actor=actor, case=case, text="Second note, ours only", visibility="organisation", **about
     )
     note_add(actor=actor, case=case, text="Third note for everyone", visibility="case", **about)
-    page = _page(_client(world, Role.CASE_MANAGER), case)
+    page = detail_page(browser(world, Role.CASE_MANAGER), case)
     assert page.index("Third note") < page.index("Second note") < page.index("First note")
-    page = _page(other, case)
+    page = detail_page(other, case)
     assert "First note for everyone" in page
     assert "Third note for everyone" in page
     assert "Second note" not in page
@@ -137,13 +100,13 @@ def test_the_interpreter_reads_identity_notes_only_and_adds_none(world: World, c
         field_group="identity",
     )
     note_add(actor=caseworker, case=case, text="About everything.", visibility="case")
-    page = _page(_client(world, Role.INTERPRETER), case)
+    page = detail_page(browser(world, Role.INTERPRETER), case)
     assert "Interview at 10." in page
     assert "About everything." not in page  # a whole-case note: for those who see it all
     assert "Add a note" not in page
     url = reverse("cases:note_create", args=[case.public_id])
-    assert _client(world, Role.INTERPRETER).get(url).status_code == 403
-    assert _client(world, Role.CASEWORKER, org="b").get(url).status_code == 404
+    assert browser(world, Role.INTERPRETER).get(url).status_code == 403
+    assert browser(world, Role.CASEWORKER, org="b").get(url).status_code == 404
     with pytest.raises(PermissionDenied):
         note_add(actor=world.actor(Role.INTERPRETER), case=case, text="x", visibility="case")
 
@@ -160,7 +123,7 @@ def test_the_authors_organisation_deletes_a_note_softly_with_a_reason(
     )
     url = reverse("cases:note_delete", args=[case.public_id, note.pk])
     assert other.get(url).status_code == 403  # agency C did not write it
-    client = _client(world, Role.GUARDIAN)  # same organisation as the author
+    client = browser(world, Role.GUARDIAN)  # same organisation as the author
     response = client.post(url, {"reason": ""})
     assert response.status_code == 200
     assert "reason" in response.context["form"].errors
@@ -168,7 +131,7 @@ def test_the_authors_organisation_deletes_a_note_softly_with_a_reason(
     note.refresh_from_db()
     assert note.deleted_at is not None
     assert note.deletion_reason == "Written on the wrong case."
-    assert "Wrong person." not in _page(client, case)
+    assert "Wrong person." not in detail_page(client, case)
     event = AuditEvent.objects.get(event_type=EventType.NOTE_DELETED)
     assert event.detail == {"case_id": case.pk, "note_id": note.pk}
 
@@ -186,13 +149,8 @@ def test_a_private_note_of_another_organisation_cannot_even_be_found(
         note_delete(actor=world.actor(Role.CASEWORKER), note=note, reason=" ")
 
 
-def _token_client(world: World, role: Role, org: str = "a") -> Client:
-    _token, secret = api_token_create(actor=world.actor(role, org=org), name="test")
-    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
-
-
 def test_the_api_adds_and_lists_notes(world: World, case: Case) -> None:
-    client = _token_client(world, Role.CASEWORKER)
+    client = api(world, Role.CASEWORKER)
     url = f"/api/v1/cases/{case.public_id}/notes"
     response = client.post(
         url,
@@ -206,7 +164,7 @@ def test_the_api_adds_and_lists_notes(world: World, case: Case) -> None:
         url, json.dumps({"text": "", "visibility": "case"}), content_type="application/json"
     )
     assert bad.status_code == 422
-    interpreter = _token_client(world, Role.INTERPRETER)  # of agency A: writes nothing
+    interpreter = api(world, Role.INTERPRETER)  # of agency A: writes nothing
     assert interpreter.get(url).json() == []  # a note about the whole case: not for it
     about = client.post(
         url,
@@ -220,26 +178,20 @@ def test_the_api_adds_and_lists_notes(world: World, case: Case) -> None:
         url, json.dumps({"text": "x", "visibility": "case"}), content_type="application/json"
     )
     assert refused.status_code == 403
-    assert _token_client(world, Role.CASEWORKER, org="b").get(url).status_code == 404
+    assert api(world, Role.CASEWORKER, org="b").get(url).status_code == 404
 
 
 def test_the_case_page_does_not_query_per_note_document_or_organisation(
     world: World, case: Case, settings: Any, tmp_path: Path
 ) -> None:
     settings.MEDIA_ROOT = tmp_path
-    client = _client(world, Role.CASE_MANAGER)
+    client = browser(world, Role.CASE_MANAGER)
     url = reverse("cases:case_detail", args=[case.public_id])
 
     def add_rows() -> None:
         actor = world.actor(Role.CASE_MANAGER)
         note_add(actor=actor, case=case, text="A note.", visibility="case")
-        document_upload(
-            actor=actor,
-            case=case,
-            upload=SimpleUploadedFile("a.pdf", b"%PDF-1.4 a"),
-            title="A document",
-            kind="legal",
-        )
+        upload_pdf(actor, case, "A document", "legal", b"%PDF-1.4 a")
 
     add_rows()
     with CaptureQueriesContext(connection) as few:
@@ -272,6 +224,6 @@ def test_an_organisation_without_identity_shared_reads_only_its_own_notes(world:
     reader = make_member(world.agency_c, Role.CASEWORKER, "c_reader")
     client = Client()
     client.force_login(reader.user)
-    assert "Ariana Fiktiva" not in _page(client, case)
-    _share_identity_with_c(world, case)
-    assert "Ariana Fiktiva" in _page(client, case)
+    assert "Ariana Fiktiva" not in detail_page(client, case)
+    share_identity_with_c(world, case, Role.CASEWORKER, "Agency C reads the case's notes.")
+    assert "Ariana Fiktiva" in detail_page(client, case)

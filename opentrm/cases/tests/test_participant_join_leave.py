@@ -11,17 +11,18 @@ from opentrm.accounts.roles import Role
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, CaseParticipant
-from opentrm.cases.services import NameData, case_register, participant_add
+from opentrm.cases.services import participant_add
 from opentrm.cases.services.participants import (
     participant_join,
     participant_leave,
     participant_set_case_manager,
 )
+from opentrm.cases.tests.factories import new_case
 
 
 @pytest.fixture
 def case(world: World) -> Case:
-    return case_register(actor=world.actor(Role.CASE_MANAGER), names=[NameData("Mira Fictiva")])
+    return new_case(world, "Mira Fictiva", role=Role.CASE_MANAGER)
 
 
 def _events(event_type: str, participant: CaseParticipant) -> list[AuditEvent]:

@@ -4,53 +4,28 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from conftest import World, make_member
 from opentrm.accounts.models import Membership
-from opentrm.accounts.policy import Actor, FieldGroup
 from opentrm.accounts.roles import Role
 from opentrm.accounts.services import api_token_create
-from opentrm.agreements.tests.factories import make_agreement
+from opentrm.accounts.tests.factories import browser, member_actor, user_browser
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
-from opentrm.cases.models import Case, CaseParticipant, ConsentPurpose
+from opentrm.cases.models import Case, CaseParticipant
 from opentrm.cases.services import (
-    NameData,
-    case_register,
-    consent_record,
     participant_add,
     participant_remove,
     participant_set_case_manager,
 )
+from opentrm.cases.tests.factories import new_case, share_identity_with_c
 
 NAME = "Mira Fictiva"
 
 
 @pytest.fixture
 def case(world: World) -> Case:
-    return case_register(actor=world.actor(Role.CASE_MANAGER), names=[NameData(value=NAME)])
-
-
-def _share_identity_with_c(world: World, case: Case) -> None:
-    """What lets agency A show agency C the person's identity: an agreement in force that
-    allows it and the person's consent to share with C."""
-    make_agreement(
-        world,
-        others=[world.agency_c],
-        flows={(world.agency_a, world.agency_c): [FieldGroup.IDENTITY]},
-        sign=True,
-    )
-    consent_record(
-        actor=world.actor(Role.CASE_MANAGER),
-        case=case,
-        purpose=ConsentPurpose.SHARE_DATA,
-        decision="given",
-        decided_on=timezone.localdate(),
-        explained_in="sq",
-        information_given="Who will see which data, why, and the risks.",
-        recipient_organisation=world.agency_c,
-    )
+    return new_case(world, NAME, role=Role.CASE_MANAGER)
 
 
 @pytest.fixture
@@ -62,16 +37,6 @@ def c_members(world: World) -> dict[Role, Membership]:
     }
 
 
-def _actor(membership: Membership) -> Actor:
-    return Actor(user=membership.user, membership=membership)
-
-
-def _client(user: object) -> Client:
-    client = Client()
-    client.force_login(user)  # type: ignore[arg-type]
-    return client
-
-
 def _detail(case: Case) -> str:
     return reverse("cases:case_detail", args=[case.public_id])
 
@@ -79,21 +44,23 @@ def _detail(case: Case) -> str:
 def test_an_added_organisation_sees_the_case_and_a_removed_one_no_longer(
     world: World, case: Case, c_members: dict[Role, Membership]
 ) -> None:
-    c_worker = _client(c_members[Role.CASEWORKER].user)
+    c_worker = user_browser(c_members[Role.CASEWORKER].user)
     assert c_worker.get(_detail(case)).status_code == 404
-    assert not Case.objects.visible_to(_actor(c_members[Role.CASEWORKER])).exists()
+    assert not Case.objects.visible_to(member_actor(c_members[Role.CASEWORKER])).exists()
 
     url = reverse("cases:participant_add", args=[case.public_id])
-    manager = _client(world.user(Role.CASE_MANAGER))
+    manager = browser(world, Role.CASE_MANAGER)
     assert manager.get(url).status_code == 200
     assert manager.post(url, {"organisation": world.agency_c.pk}).status_code == 302
-    assert Case.objects.visible_to(_actor(c_members[Role.CASEWORKER])).get() == case
+    assert Case.objects.visible_to(member_actor(c_members[Role.CASEWORKER])).get() == case
     # Agency C sees the case; the person's data only once the owner may share it with C.
     seen = c_worker.get(_detail(case))
     assert seen.status_code == 200
     assert case.number in seen.content.decode()
     assert NAME not in seen.content.decode()
-    _share_identity_with_c(world, case)
+    share_identity_with_c(
+        world, case, Role.CASE_MANAGER, "Who will see which data, why, and the risks."
+    )
     assert NAME in c_worker.get(_detail(case)).content.decode()
     event = AuditEvent.objects.get(event_type=EventType.PARTICIPANT_ADDED)
     assert event.detail == {"case_id": case.pk, "organisation_id": world.agency_c.pk}
@@ -119,7 +86,7 @@ def test_only_organisations_of_the_owners_country_are_added(world: World, case: 
             actor=world.actor(Role.CASE_MANAGER), case=case, organisation=world.agency_b
         )
     assert "referral" in error.value.message_dict["organisation"][0]
-    response = _client(world.user(Role.CASE_MANAGER)).post(
+    response = browser(world, Role.CASE_MANAGER).post(
         reverse("cases:participant_add", args=[case.public_id]),
         {"organisation": world.agency_b.pk},
     )
@@ -136,13 +103,13 @@ def test_only_case_managers_of_the_owner_add_and_remove(
     world: World, case: Case, c_members: dict[Role, Membership]
 ) -> None:
     url = reverse("cases:participant_add", args=[case.public_id])
-    assert _client(world.user(Role.CASEWORKER)).get(url).status_code == 403
-    assert _client(world.user(Role.CASE_MANAGER, org="b")).get(url).status_code == 404
+    assert browser(world, Role.CASEWORKER).get(url).status_code == 403
+    assert browser(world, Role.CASE_MANAGER, org="b").get(url).status_code == 404
     participant = participant_add(
         actor=world.actor(Role.CASE_MANAGER), case=case, organisation=world.agency_c
     )
     # Agency C's case manager takes part but does not own the case.
-    c_manager = _client(c_members[Role.CASE_MANAGER].user)
+    c_manager = user_browser(c_members[Role.CASE_MANAGER].user)
     assert c_manager.get(url).status_code == 403
     remove = reverse("cases:participant_remove", args=[case.public_id, participant.pk])
     assert c_manager.post(remove).status_code == 403
@@ -162,7 +129,7 @@ def test_each_organisation_names_its_own_case_manager(
         actor=world.actor(Role.CASE_MANAGER), case=case, organisation=world.agency_c
     )
     url = reverse("cases:participant_case_manager", args=[case.public_id, participant.pk])
-    c_manager = _client(c_members[Role.CASE_MANAGER].user)
+    c_manager = user_browser(c_members[Role.CASE_MANAGER].user)
     assert c_manager.get(url).status_code == 200
     # A user of another organisation is refused on the field.
     response = c_manager.post(url, {"case_manager": world.user(Role.CASEWORKER).pk})
@@ -170,14 +137,14 @@ def test_each_organisation_names_its_own_case_manager(
     assert "case_manager" in response.context["form"].errors
     with pytest.raises(ValidationError):
         participant_set_case_manager(
-            actor=_actor(c_members[Role.CASE_MANAGER]),
+            actor=member_actor(c_members[Role.CASE_MANAGER]),
             participant=participant,
             case_manager=world.user(Role.CASEWORKER),
         )
     # The interpreter reads, and does not coordinate.
     with pytest.raises(ValidationError):
         participant_set_case_manager(
-            actor=_actor(c_members[Role.CASE_MANAGER]),
+            actor=member_actor(c_members[Role.CASE_MANAGER]),
             participant=participant,
             case_manager=c_members[Role.INTERPRETER].user,
         )
@@ -188,7 +155,7 @@ def test_each_organisation_names_its_own_case_manager(
     event = AuditEvent.objects.get(event_type=EventType.PARTICIPANT_CHANGED)
     assert event.changed_fields == ["case_manager"]
     # Agency A's case manager does not name agency C's.
-    assert _client(world.user(Role.CASE_MANAGER)).get(url).status_code == 403
+    assert browser(world, Role.CASE_MANAGER).get(url).status_code == 403
     with pytest.raises(PermissionDenied):
         participant_set_case_manager(
             actor=world.actor(Role.CASE_MANAGER), participant=participant, case_manager=None

@@ -1,24 +1,18 @@
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from conftest import World
 from opentrm.accounts.roles import Role
+from opentrm.accounts.tests.factories import browser
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case
-from opentrm.cases.services import NameData, case_register
+from opentrm.cases.tests.factories import new_case
 
 
 @pytest.fixture
 def case(world: World) -> Case:
-    return case_register(actor=world.actor(Role.CASEWORKER), names=[NameData(value="D. K.")])
-
-
-def _client(world: World, role: Role) -> Client:
-    client = Client()
-    client.force_login(world.user(role))
-    return client
+    return new_case(world, "D. K.")
 
 
 def _form(case: Case, **overrides: str) -> dict[str, str]:
@@ -51,7 +45,7 @@ def _form(case: Case, **overrides: str) -> dict[str, str]:
 
 
 def test_it_keeps_every_name_with_its_script(world: World, case: Case) -> None:
-    response = _client(world, Role.CASEWORKER).post(
+    response = browser(world, Role.CASEWORKER).post(
         reverse("cases:person_edit", args=[case.public_id]), _form(case)
     )
     assert response.status_code == 302
@@ -65,7 +59,7 @@ def test_it_keeps_every_name_with_its_script(world: World, case: Case) -> None:
 
 
 def test_it_refuses_a_save_from_a_stale_form(world: World, case: Case) -> None:
-    client = _client(world, Role.CASEWORKER)
+    client = browser(world, Role.CASEWORKER)
     url = reverse("cases:person_edit", args=[case.public_id])
     stale = _form(case)
     assert client.post(url, _form(case, address="First save")).status_code == 302
@@ -78,13 +72,13 @@ def test_it_refuses_a_save_from_a_stale_form(world: World, case: Case) -> None:
 
 def test_it_offers_a_prosecutor_nothing_to_edit(world: World, case: Case) -> None:
     url = reverse("cases:person_edit", args=[case.public_id])
-    assert _client(world, Role.PROSECUTOR).get(url).status_code == 403
+    assert browser(world, Role.PROSECUTOR).get(url).status_code == 403
 
 
 def test_it_lets_a_police_investigator_edit_identity_but_not_contact(
     world: World, case: Case
 ) -> None:
-    client = _client(world, Role.POLICE_INVESTIGATOR)
+    client = browser(world, Role.POLICE_INVESTIGATOR)
     url = reverse("cases:person_edit", args=[case.public_id])
     page = client.get(url).content.decode()
     assert 'name="sex"' in page
@@ -96,7 +90,7 @@ def test_it_lets_a_police_investigator_edit_identity_but_not_contact(
 
 
 def test_it_refuses_a_birth_date_in_the_future(world: World, case: Case) -> None:
-    response = _client(world, Role.CASEWORKER).post(
+    response = browser(world, Role.CASEWORKER).post(
         reverse("cases:person_edit", args=[case.public_id]),
         _form(case, date_of_birth="2999-01-01"),
     )
@@ -107,6 +101,6 @@ def test_it_refuses_a_birth_date_in_the_future(world: World, case: Case) -> None
 
 
 def test_it_audits_opening_the_person_form(world: World, case: Case) -> None:
-    _client(world, Role.CASEWORKER).get(reverse("cases:person_edit", args=[case.public_id]))
+    browser(world, Role.CASEWORKER).get(reverse("cases:person_edit", args=[case.public_id]))
     event = AuditEvent.objects.get(event_type=EventType.CASE_VIEWED)
     assert event.detail == {"groups": ["contact", "identity"], "view": "person_edit"}

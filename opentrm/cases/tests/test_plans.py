@@ -4,13 +4,12 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from conftest import World
 from opentrm.accounts.roles import Role
-from opentrm.accounts.services import api_token_create
+from opentrm.accounts.tests.factories import api, browser, send_json
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import (
@@ -25,9 +24,6 @@ from opentrm.cases.models import (
 from opentrm.cases.services import (
     ActivityData,
     GuardBlockedError,
-    NameData,
-    case_register,
-    consent_record,
     consent_withdraw,
     plan_acknowledge,
     plan_activate,
@@ -38,48 +34,24 @@ from opentrm.cases.services import (
     risk_plan_review,
     risk_plan_save,
 )
+from opentrm.cases.tests.factories import case_page, new_case, record_consent
 from opentrm.core.errors import ConflictError
 
 TODAY = timezone.localdate
 
 
-def _client(world: World, role: Role, org: str = "a") -> Client:
-    client = Client()
-    client.force_login(world.user(role, org=org))
-    return client
-
-
-def _api(world: World, role: Role, org: str = "a") -> Client:
-    _token, secret = api_token_create(actor=world.actor(role, org=org), name="test")
-    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
-
-
-def _json(client: Client, url: str, payload: dict[str, Any], method: str = "post") -> Any:
-    return getattr(client, method)(url, json.dumps(payload), content_type="application/json")
-
-
 @pytest.fixture
 def case(world: World) -> Case:
-    return case_register(
-        actor=world.actor(Role.CASEWORKER), names=[NameData(value="Ilinca Fictiva")]
-    )
-
-
-def _page(world: World, case: Case, role: Role = Role.CASEWORKER) -> str:
-    response = _client(world, role).get(reverse("cases:case_detail", args=[case.public_id]))
-    assert response.status_code == 200
-    return response.content.decode()
+    return new_case(world, "Ilinca Fictiva")
 
 
 def _consent(world: World, case: Case) -> ConsentRecord:
-    return consent_record(
-        actor=world.actor(Role.CASEWORKER),
-        case=case,
-        purpose="assistance_plan",
-        decision="given",
-        decided_on=TODAY(),
+    return record_consent(
+        world.actor(Role.CASEWORKER),
+        case,
+        "assistance_plan",
+        "What the plan means and that it can be withdrawn.",
         explained_in="ro",
-        information_given="What the plan means and that it can be withdrawn.",
     )
 
 
@@ -123,7 +95,7 @@ def _activate(world: World, plan: AssistancePlan) -> AssistancePlan:
 
 def test_it_drafts_a_plan_through_the_form(world: World, case: Case) -> None:
     url = reverse("cases:plan_create", args=[case.public_id])
-    client = _client(world, Role.CASEWORKER)
+    client = browser(world, Role.CASEWORKER)
     assert client.get(url).status_code == 200
     form = {
         "version": "0",
@@ -141,7 +113,7 @@ def test_it_drafts_a_plan_through_the_form(world: World, case: Case) -> None:
     plan = AssistancePlan.objects.get()
     assert plan.status == PlanStatus.DRAFT
     assert [a.description for a in plan.activities.all()] == ["Vocational training as a cook"]
-    page = _page(world, case)
+    page = case_page(world, case)
     assert "Find work in the region." in page
     assert "Vocational training" in page
     assert "Agency C Outsider NGO" in page
@@ -178,7 +150,7 @@ def test_activation_waits_for_the_acknowledgement_and_the_consent(world: World, 
         _activate(world, plan)
     assert len(refused.value.reasons) == 2
     # Through the screen: the reasons are shown, nothing changes.
-    response = _client(world, Role.CASEWORKER).post(
+    response = browser(world, Role.CASEWORKER).post(
         reverse("cases:plan_activate", args=[case.public_id, plan.pk]),
         {"version": plan.version},
         follow=True,
@@ -198,7 +170,7 @@ def test_activation_waits_for_the_acknowledgement_and_the_consent(world: World, 
     assert plan.status == PlanStatus.ACTIVE
     assert plan.activated_at is not None
     assert AuditEvent.objects.filter(event_type=EventType.PLAN_ACTIVATED).count() == 1
-    assert "In force: revision 1" in _page(world, case)
+    assert "In force: revision 1" in case_page(world, case)
 
 
 def test_a_withdrawn_consent_pauses_the_active_plan(world: World, case: Case) -> None:
@@ -206,14 +178,14 @@ def test_a_withdrawn_consent_pauses_the_active_plan(world: World, case: Case) ->
     _acknowledge(world, plan)
     consent = _consent(world, case)
     _activate(world, plan)
-    assert 'id="plan-paused"' not in _page(world, case)
+    assert 'id="plan-paused"' not in case_page(world, case)
     consent_withdraw(actor=world.actor(Role.CASEWORKER), consent=consent)
-    page = _page(world, case)
+    page = case_page(world, case)
     assert 'id="plan-paused"' in page
     assert "Paused: consent withdrawn." in page
     plan.refresh_from_db()
     assert plan.status == PlanStatus.ACTIVE  # computed, not stored
-    listed = _api(world, Role.CASEWORKER).get(f"/api/v1/cases/{case.public_id}/plans").json()
+    listed = api(world, Role.CASEWORKER).get(f"/api/v1/cases/{case.public_id}/plans").json()
     assert listed[0]["paused"] is True
 
 
@@ -228,7 +200,7 @@ def test_a_revision_copies_the_plan_and_supersedes_it_once_activated(
     assert review.due_on == TODAY() + timedelta(days=20)
     assert review.source_key == f"assistance:{first.pk}"
 
-    response = _client(world, Role.CASEWORKER).post(
+    response = browser(world, Role.CASEWORKER).post(
         reverse("cases:plan_revise", args=[case.public_id, first.pk])
     )
     second = AssistancePlan.objects.get(revision=2)
@@ -262,10 +234,10 @@ def test_a_revision_copies_the_plan_and_supersedes_it_once_activated(
     assert tasks[f"assistance:{first.pk}"].done_at is not None
     assert tasks[f"assistance:{second.pk}"].done_at is None
     assert tasks[f"assistance:{second.pk}"].due_on == TODAY() + timedelta(days=40)
-    page = _page(world, case)
+    page = case_page(world, case)
     assert "Return home safely." in page
     assert "Earlier revisions" in page
-    detail = _client(world, Role.POLICE_INVESTIGATOR).get(
+    detail = browser(world, Role.POLICE_INVESTIGATOR).get(
         reverse("cases:plan_detail", args=[case.public_id, first.pk])
     )
     assert "Safe accommodation and Romanian classes." in detail.content.decode()
@@ -277,7 +249,7 @@ def test_closing_the_plan_closes_its_review_task(world: World, case: Case) -> No
     _consent(world, case)
     _activate(world, plan)
     plan.refresh_from_db()
-    response = _client(world, Role.CASE_MANAGER).post(
+    response = browser(world, Role.CASE_MANAGER).post(
         reverse("cases:plan_close", args=[case.public_id, plan.pk]), {"version": plan.version}
     )
     assert response.status_code == 302
@@ -329,15 +301,15 @@ def test_roles_without_assistance_data_neither_see_nor_change_plans(
     plan = _draft(world, case)
     create = reverse("cases:plan_create", args=[case.public_id])
     edit = reverse("cases:plan_edit", args=[case.public_id, plan.pk])
-    assert _client(world, Role.GUARDIAN).get(edit).status_code == 200
-    assert _client(world, Role.POLICE_INVESTIGATOR).get(edit).status_code == 403
-    assert _client(world, Role.PROSECUTOR).get(create).status_code == 403
-    assert _client(world, Role.CASEWORKER, org="b").get(edit).status_code == 404
-    police = _page(world, case, Role.POLICE_INVESTIGATOR)
+    assert browser(world, Role.GUARDIAN).get(edit).status_code == 200
+    assert browser(world, Role.POLICE_INVESTIGATOR).get(edit).status_code == 403
+    assert browser(world, Role.PROSECUTOR).get(create).status_code == 403
+    assert browser(world, Role.CASEWORKER, org="b").get(edit).status_code == 404
+    police = case_page(world, case, Role.POLICE_INVESTIGATOR)
     assert "Safe accommodation and Romanian classes." in police
     assert edit not in police
     for role in (Role.PROSECUTOR, Role.INTERPRETER):
-        page = _page(world, case, role)
+        page = case_page(world, case, role)
         assert 'id="plan"' not in page
         assert 'id="risk-plan"' not in page
     with pytest.raises(PermissionDenied):
@@ -353,7 +325,7 @@ def test_the_risk_plan_review_date_makes_one_task_that_moves_with_each_review(
     world: World, case: Case
 ) -> None:
     url = reverse("cases:risk_plan_edit", args=[case.public_id])
-    client = _client(world, Role.CASEWORKER)
+    client = browser(world, Role.CASEWORKER)
     assert client.get(url).status_code == 200
     first_review = TODAY() + timedelta(days=7)
     response = client.post(
@@ -394,7 +366,7 @@ def test_the_risk_plan_review_date_makes_one_task_that_moves_with_each_review(
     reviewed = AuditEvent.objects.get(event_type=EventType.RISK_PLAN_REVIEWED)
     assert reviewed.detail["with_person"] is True
     assert "shelter" not in json.dumps(reviewed.detail)
-    page = _page(world, case)
+    page = case_page(world, case)
     assert "Moved to another shelter." in page
     assert "every 14 days" in page
 
@@ -457,8 +429,8 @@ def test_a_review_in_the_future_or_a_stale_review_is_refused(world: World, case:
 
 def test_the_api_drafts_acknowledges_and_activates_a_plan(world: World, case: Case) -> None:
     base = f"/api/v1/cases/{case.public_id}/plans"
-    client = _api(world, Role.CASEWORKER)
-    bad = _json(
+    client = api(world, Role.CASEWORKER)
+    bad = send_json(
         client,
         base,
         {
@@ -468,7 +440,7 @@ def test_the_api_drafts_acknowledges_and_activates_a_plan(world: World, case: Ca
     )
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "activities"
-    response = _json(
+    response = send_json(
         client,
         base,
         {
@@ -487,36 +459,36 @@ def test_the_api_drafts_acknowledges_and_activates_a_plan(world: World, case: Ca
     plan = response.json()
     assert plan["status"] == "draft"
     assert plan["activities"][0]["provider_id"] == world.agency_a.pk
-    blocked = _json(client, f"{base}/{plan['id']}/activate", {"version": plan["version"]})
+    blocked = send_json(client, f"{base}/{plan['id']}/activate", {"version": plan["version"]})
     assert blocked.status_code == 422
     message = blocked.json()["errors"][0]["message"]
     assert "not acknowledged" in message
     assert "No consent to implement" in message
-    acknowledged = _json(
+    acknowledged = send_json(
         client,
         f"{base}/{plan['id']}/acknowledge",
         {"version": plan["version"], "acknowledged_on": TODAY().isoformat(), "how": "Signed"},
     )
     assert acknowledged.status_code == 200
-    stale = _json(client, f"{base}/{plan['id']}/activate", {"version": plan["version"]})
+    stale = send_json(client, f"{base}/{plan['id']}/activate", {"version": plan["version"]})
     assert stale.status_code == 409
     _consent(world, case)
-    active = _json(
+    active = send_json(
         client, f"{base}/{plan['id']}/activate", {"version": acknowledged.json()["version"]}
     )
     assert active.status_code == 200
     assert active.json()["status"] == "active"
-    assert _api(world, Role.PROSECUTOR).get(base).status_code == 403
-    assert _api(world, Role.CASEWORKER, org="b").get(base).status_code == 404
-    assert _json(_api(world, Role.POLICE_INVESTIGATOR), base, {"goals": "x"}).status_code == 403
+    assert api(world, Role.PROSECUTOR).get(base).status_code == 403
+    assert api(world, Role.CASEWORKER, org="b").get(base).status_code == 404
+    assert send_json(api(world, Role.POLICE_INVESTIGATOR), base, {"goals": "x"}).status_code == 403
 
 
 def test_the_api_writes_and_reviews_the_risk_plan(world: World, case: Case) -> None:
     url = f"/api/v1/cases/{case.public_id}/risk-plan"
-    client = _api(world, Role.CASE_MANAGER)
+    client = api(world, Role.CASE_MANAGER)
     assert client.get(url).json() == {"plan": None}
     assert (
-        _json(
+        send_json(
             client, url + "/reviews", {"version": 1, "reviewed_on": TODAY().isoformat()}
         ).status_code
         == 422
@@ -528,10 +500,10 @@ def test_the_api_writes_and_reviews_the_risk_plan(world: World, case: Case) -> N
         "review_every_days": 10,
         "next_review_on": (TODAY() + timedelta(days=10)).isoformat(),
     }
-    written = _json(client, url, payload, "put")
+    written = send_json(client, url, payload, "put")
     assert written.status_code == 200
-    assert _json(client, url, payload, "put").status_code == 409
-    review = _json(
+    assert send_json(client, url, payload, "put").status_code == 409
+    review = send_json(
         client,
         url + "/reviews",
         {"version": written.json()["version"], "reviewed_on": TODAY().isoformat()},
@@ -540,5 +512,5 @@ def test_the_api_writes_and_reviews_the_risk_plan(world: World, case: Case) -> N
     body = client.get(url).json()["plan"]
     assert body["next_review_on"] == (TODAY() + timedelta(days=10)).isoformat()
     assert len(body["reviews"]) == 1
-    assert _api(world, Role.INTERPRETER).get(url).status_code == 403
-    assert _api(world, Role.CASE_MANAGER, org="b").get(url).status_code == 404
+    assert api(world, Role.INTERPRETER).get(url).status_code == 403
+    assert api(world, Role.CASE_MANAGER, org="b").get(url).status_code == 404

@@ -12,15 +12,12 @@ from django.utils import timezone
 
 from conftest import World
 from opentrm.accounts.roles import Role
-from opentrm.accounts.services import api_token_create
+from opentrm.accounts.tests.factories import api, browser
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, Hearing, NoContactPerson, Proceeding
 from opentrm.cases.services import (
-    NameData,
     NoContactConflictError,
-    case_register,
-    consent_record,
     consent_withdraw,
     hearing_cancel,
     hearing_schedule,
@@ -31,25 +28,15 @@ from opentrm.cases.services import (
     proceeding_update,
 )
 from opentrm.cases.services.proceedings import normalise_name
+from opentrm.cases.tests.factories import case_page, new_case, record_consent
 from opentrm.core.errors import ConflictError
 
 TODAY = timezone.localdate
 
 
-def _client(world: World, role: Role, org: str = "a") -> Client:
-    client = Client()
-    client.force_login(world.user(role, org=org))
-    return client
-
-
-def _token_client(world: World, role: Role, org: str = "a") -> Client:
-    _token, secret = api_token_create(actor=world.actor(role, org=org), name="test")
-    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
-
-
 @pytest.fixture
 def case(world: World) -> Case:
-    return case_register(actor=world.actor(Role.CASEWORKER), names=[NameData(value="Dora Fictiva")])
+    return new_case(world, "Dora Fictiva")
 
 
 @pytest.fixture
@@ -78,20 +65,15 @@ def _schedule(world: World, case: Case, **fields: Any) -> Hearing:
 
 
 def _page(world: World, case: Case, role: Role = Role.POLICE_INVESTIGATOR) -> str:
-    response = _client(world, role).get(reverse("cases:case_detail", args=[case.public_id]))
-    assert response.status_code == 200
-    return response.content.decode()
+    return case_page(world, case, role)
 
 
 def _video_consent(world: World, case: Case) -> Any:
-    return consent_record(
-        actor=world.actor(Role.CASEWORKER),
-        case=case,
-        purpose="video_interview",
-        decision="given",
-        decided_on=TODAY(),
-        explained_in="sq",
-        information_given="Why the interview is recorded and who sees it.",
+    return record_consent(
+        world.actor(Role.CASEWORKER),
+        case,
+        "video_interview",
+        "Why the interview is recorded and who sees it.",
     )
 
 
@@ -100,7 +82,7 @@ def _video_consent(world: World, case: Case) -> Any:
 
 def test_it_records_proceedings_through_the_form_and_shows_them(world: World, case: Case) -> None:
     url = reverse("cases:proceeding_create", args=[case.public_id])
-    client = _client(world, Role.PROSECUTOR)
+    client = browser(world, Role.PROSECUTOR)
     assert client.get(url).status_code == 200
     response = client.post(
         url,
@@ -136,7 +118,7 @@ def test_it_refuses_a_second_record_for_the_same_country_and_kind_on_the_field(
     actor = world.actor(Role.PROSECUTOR)
     proceeding_record(actor=actor, case=case, country_code="AL", kind="criminal")
     url = reverse("cases:proceeding_create", args=[case.public_id])
-    response = _client(world, Role.PROSECUTOR).post(url, {"country_code": "AL", "kind": "criminal"})
+    response = browser(world, Role.PROSECUTOR).post(url, {"country_code": "AL", "kind": "criminal"})
     assert response.status_code == 200
     assert "Criminal proceedings in AL are already recorded on this case" in (
         response.content.decode()
@@ -183,7 +165,7 @@ def test_a_stale_edit_of_proceedings_is_refused(world: World, case: Case) -> Non
         changes={"statement_taken": True},
     )
     url = reverse("cases:proceeding_edit", args=[case.public_id, proceeding.pk])
-    response = _client(world, Role.PROSECUTOR).post(
+    response = browser(world, Role.PROSECUTOR).post(
         url, {"version": 1, "country_code": "AL", "kind": "criminal", "testified": "true"}
     )
     assert response.status_code == 200
@@ -198,10 +180,10 @@ def test_a_stale_edit_of_proceedings_is_refused(world: World, case: Case) -> Non
 def test_who_sees_and_edits_proceedings(world: World, case: Case) -> None:
     url = reverse("cases:proceeding_create", args=[case.public_id])
     for role in (Role.CASE_MANAGER, Role.POLICE_INVESTIGATOR, Role.PROSECUTOR):
-        assert _client(world, role).get(url).status_code == 200
+        assert browser(world, role).get(url).status_code == 200
     for role in (Role.CASEWORKER, Role.GUARDIAN, Role.INTERPRETER):
-        assert _client(world, role).get(url).status_code == 403
-    assert _client(world, Role.PROSECUTOR, org="b").get(url).status_code == 404
+        assert browser(world, role).get(url).status_code == 403
+    assert browser(world, Role.PROSECUTOR, org="b").get(url).status_code == 404
     with pytest.raises(PermissionDenied):
         proceeding_record(
             actor=world.actor(Role.CASEWORKER), case=case, country_code="AL", kind="civil"
@@ -223,7 +205,7 @@ def test_it_adds_and_removes_softly_auditing_ids_never_the_name(
     added = AuditEvent.objects.get(event_type=EventType.NO_CONTACT_ADDED)
     assert added.detail == {"case_id": case.pk, "no_contact_id": suspect.pk}
     url = reverse("cases:no_contact_remove", args=[case.public_id, suspect.pk])
-    client = _client(world, Role.PROSECUTOR)
+    client = browser(world, Role.PROSECUTOR)
     assert client.get(url).status_code == 200
     assert client.post(url, {"reason": ""}).status_code == 200
     assert client.post(url, {"reason": "Charges dropped"}).status_code == 302
@@ -241,12 +223,12 @@ def test_it_adds_and_removes_softly_auditing_ids_never_the_name(
 
 def test_the_no_contact_form_adds_someone(world: World, case: Case) -> None:
     url = reverse("cases:no_contact_add", args=[case.public_id])
-    client = _client(world, Role.CASE_MANAGER)
+    client = browser(world, Role.CASE_MANAGER)
     assert client.post(url, {"name": ""}).status_code == 200
     response = client.post(url, {"name": "Viktor Nomen", "description": "Driver"})
     assert response.status_code == 302
     assert NoContactPerson.objects.get(case=case).name == "Viktor Nomen"
-    assert _client(world, Role.CASEWORKER).get(url).status_code == 403
+    assert browser(world, Role.CASEWORKER).get(url).status_code == 403
 
 
 # --- Interviews and hearings: SOP-P13 ------------------------------------------------------------
@@ -310,7 +292,7 @@ def test_the_form_warns_naming_the_person_and_saves_with_arrangements(
     world: World, case: Case, suspect: NoContactPerson
 ) -> None:
     url = reverse("cases:hearing_schedule", args=[case.public_id])
-    client = _client(world, Role.POLICE_INVESTIGATOR)
+    client = browser(world, Role.POLICE_INVESTIGATOR)
     assert client.get(url).status_code == 200
     data = {
         "kind": "court_hearing",
@@ -389,19 +371,19 @@ def test_it_cancels_softly_and_refuses_stale_changes(world: World, case: Case) -
             actor=world.actor(Role.POLICE_INVESTIGATOR), hearing=hearing, expected_version=1
         )
     url = reverse("cases:hearing_cancel", args=[case.public_id, hearing.pk])
-    response = _client(world, Role.POLICE_INVESTIGATOR).post(url, {"version": 2})
+    response = browser(world, Role.POLICE_INVESTIGATOR).post(url, {"version": 2})
     assert response.status_code == 302
     hearing.refresh_from_db()
     assert hearing.cancelled_at is not None
     assert "Prosecutor&#x27;s office" not in _page(world, case)
     assert AuditEvent.objects.filter(event_type=EventType.HEARING_CANCELLED).count() == 1
-    assert _client(world, Role.CASEWORKER).post(url, {"version": 3}).status_code == 403
+    assert browser(world, Role.CASEWORKER).post(url, {"version": 3}).status_code == 403
 
 
 def test_the_section_runs_a_fixed_number_of_queries(
     world: World, case: Case, suspect: NoContactPerson
 ) -> None:
-    client = _client(world, Role.POLICE_INVESTIGATOR)
+    client = browser(world, Role.POLICE_INVESTIGATOR)
     url = reverse("cases:case_detail", args=[case.public_id])
     with CaptureQueriesContext(connection) as before:
         client.get(url)
@@ -425,7 +407,7 @@ def _post(client: Client, url: str, payload: dict[str, Any]) -> Any:
 
 
 def test_the_api_covers_proceedings_no_contact_and_hearings(world: World, case: Case) -> None:
-    client = _token_client(world, Role.PROSECUTOR)
+    client = api(world, Role.PROSECUTOR)
     base = f"/api/v1/cases/{case.public_id}"
     response = _post(client, f"{base}/proceedings", {"country_code": "AL", "kind": "criminal"})
     assert response.status_code == 201
@@ -483,11 +465,9 @@ def test_the_api_hides_proceedings_from_roles_without_the_field_group(
 ) -> None:
     base = f"/api/v1/cases/{case.public_id}"
     for path in ("proceedings", "no-contact", "hearings"):
-        assert _token_client(world, Role.INTERPRETER).get(f"{base}/{path}").status_code == 403
-        assert _token_client(world, Role.CASEWORKER).get(f"{base}/{path}").status_code == 200
-        assert (
-            _token_client(world, Role.PROSECUTOR, org="b").get(f"{base}/{path}").status_code == 404
-        )
-    response = _post(_token_client(world, Role.CASEWORKER), f"{base}/no-contact", {"name": "X Y"})
+        assert api(world, Role.INTERPRETER).get(f"{base}/{path}").status_code == 403
+        assert api(world, Role.CASEWORKER).get(f"{base}/{path}").status_code == 200
+        assert api(world, Role.PROSECUTOR, org="b").get(f"{base}/{path}").status_code == 404
+    response = _post(api(world, Role.CASEWORKER), f"{base}/no-contact", {"name": "X Y"})
     assert response.status_code == 403
     assert not NoContactPerson.objects.exists()

@@ -8,15 +8,10 @@ from django.utils import timezone
 
 from conftest import World, make_member
 from opentrm.accounts.roles import Role
+from opentrm.accounts.tests.factories import browser
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, CaseStatusChange, IdentificationStatus
-
-
-def _client(world: World, role: Role, org: str = "a") -> Client:
-    client = Client()
-    client.force_login(world.user(role, org=org))
-    return client
 
 
 def _register(client: Client, **data: str) -> Case:
@@ -28,7 +23,7 @@ def _register(client: Client, **data: str) -> Case:
 
 
 def test_it_opens_a_case_for_a_presumed_victim_with_little_data(world: World) -> None:
-    case = _register(_client(world, Role.CASEWORKER), name="D. K.", languages="ro, uk")
+    case = _register(browser(world, Role.CASEWORKER), name="D. K.", languages="ro, uk")
     year = timezone.localdate().year
     assert case.number == f"AL-{year}-000001"
     assert case.identification_status == IdentificationStatus.PRESUMED
@@ -42,13 +37,13 @@ def test_it_opens_a_case_for_a_presumed_victim_with_little_data(world: World) ->
 
 
 def test_it_numbers_cases_one_after_the_other(world: World) -> None:
-    client = _client(world, Role.CASEWORKER)
+    client = browser(world, Role.CASEWORKER)
     numbers = [_register(client).number for _ in range(3)]
     assert [number[-6:] for number in numbers] == ["000001", "000002", "000003"]
 
 
 def test_it_opens_one_case_when_the_form_is_sent_twice(world: World) -> None:
-    client = _client(world, Role.CASEWORKER)
+    client = browser(world, Role.CASEWORKER)
     public_id = str(uuid.uuid4())
     _register(client, public_id=public_id, name="Twice")
     _register(client, public_id=public_id, name="Twice")
@@ -57,7 +52,7 @@ def test_it_opens_one_case_when_the_form_is_sent_twice(world: World) -> None:
 
 def test_it_refuses_a_birth_date_in_the_future_on_the_field(world: World) -> None:
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
-    response = _client(world, Role.CASEWORKER).post(
+    response = browser(world, Role.CASEWORKER).post(
         reverse("cases:case_register"),
         {
             "public_id": str(uuid.uuid4()),
@@ -72,7 +67,7 @@ def test_it_refuses_a_birth_date_in_the_future_on_the_field(world: World) -> Non
 
 
 def test_it_refuses_an_unknown_language_code_and_opens_nothing(world: World) -> None:
-    response = _client(world, Role.CASEWORKER).post(
+    response = browser(world, Role.CASEWORKER).post(
         reverse("cases:case_register"),
         {
             "public_id": str(uuid.uuid4()),
@@ -87,14 +82,14 @@ def test_it_refuses_an_unknown_language_code_and_opens_nothing(world: World) -> 
 
 
 def test_it_treats_a_person_of_unknown_age_as_a_child(world: World) -> None:
-    client = _client(world, Role.CASEWORKER)
+    client = browser(world, Role.CASEWORKER)
     case = _register(client, age_band="unknown")
     page = client.get(reverse("cases:case_detail", args=[case.public_id])).content.decode()
     assert "the child safeguards apply" in page
 
 
 def test_it_hides_a_case_from_an_organisation_that_does_not_take_part(world: World) -> None:
-    case = _register(_client(world, Role.CASEWORKER), name="Hidden Name")
+    case = _register(browser(world, Role.CASEWORKER), name="Hidden Name")
     outsider = make_member(world.agency_c, Role.CASE_MANAGER, "c_case_manager")
     client = Client()
     client.force_login(outsider.user)
@@ -103,8 +98,8 @@ def test_it_hides_a_case_from_an_organisation_that_does_not_take_part(world: Wor
 
 
 def test_it_shows_no_case_to_a_statistician(world: World) -> None:
-    _register(_client(world, Role.CASEWORKER))
-    assert _client(world, Role.STATISTICIAN).get(reverse("cases:case_list")).status_code == 403
+    _register(browser(world, Role.CASEWORKER))
+    assert browser(world, Role.STATISTICIAN).get(reverse("cases:case_list")).status_code == 403
 
 
 @pytest.mark.parametrize(
@@ -119,11 +114,11 @@ def test_it_shows_no_case_to_a_statistician(world: World) -> None:
 def test_it_shows_each_role_only_its_field_groups(
     world: World, role: Role, sees_identity: bool, sees_contact: bool
 ) -> None:
-    case = _register(_client(world, Role.CASEWORKER), name="Visible Name")
+    case = _register(browser(world, Role.CASEWORKER), name="Visible Name")
     case.person.address = "Hidden Street 4"
     case.person.save()
     page = (
-        _client(world, role)
+        browser(world, role)
         .get(reverse("cases:case_detail", args=[case.public_id]))
         .content.decode()
     )
@@ -134,7 +129,7 @@ def test_it_shows_each_role_only_its_field_groups(
 
 
 def test_it_audits_every_opening_of_a_case_file_and_list(world: World) -> None:
-    client = _client(world, Role.CASEWORKER)
+    client = browser(world, Role.CASEWORKER)
     case = _register(client)
     client.get(reverse("cases:case_detail", args=[case.public_id]))
     client.get(reverse("cases:case_list"))
@@ -145,9 +140,9 @@ def test_it_audits_every_opening_of_a_case_file_and_list(world: World) -> None:
 
 
 def test_it_lists_my_cases_only_when_asked(world: World) -> None:
-    manager = _client(world, Role.CASE_MANAGER)
+    manager = browser(world, Role.CASE_MANAGER)
     mine = _register(manager, name="Managed By Me")
-    other = _register(_client(world, Role.CASEWORKER), name="Nobody Manages")
+    other = _register(browser(world, Role.CASEWORKER), name="Nobody Manages")
     page = manager.get(reverse("cases:case_list"), {"mine": "1"}).content.decode()
     assert mine.number in page
     assert other.number not in page
@@ -157,7 +152,7 @@ def test_it_lists_my_cases_only_when_asked(world: World) -> None:
 def test_it_lists_cases_with_a_fixed_number_of_queries(
     world: World, django_assert_max_num_queries: object
 ) -> None:
-    client = _client(world, Role.CASEWORKER)
+    client = browser(world, Role.CASEWORKER)
     for index in range(20):
         _register(client, name=f"Person {index}")
     client.get(reverse("cases:case_list"))
@@ -167,7 +162,7 @@ def test_it_lists_cases_with_a_fixed_number_of_queries(
 
 
 def test_it_deletes_a_case_softly_with_a_reason(world: World) -> None:
-    manager = _client(world, Role.CASE_MANAGER)
+    manager = browser(world, Role.CASE_MANAGER)
     case = _register(manager)
     url = reverse("cases:case_delete", args=[case.public_id])
     response = manager.post(url, {"reason": ""})
@@ -184,14 +179,14 @@ def test_it_deletes_a_case_softly_with_a_reason(world: World) -> None:
 
 
 def test_it_lets_only_the_owners_case_manager_delete(world: World) -> None:
-    case = _register(_client(world, Role.CASE_MANAGER))
+    case = _register(browser(world, Role.CASE_MANAGER))
     url = reverse("cases:case_delete", args=[case.public_id])
-    assert _client(world, Role.CASEWORKER).post(url, {"reason": "no"}).status_code == 403
+    assert browser(world, Role.CASEWORKER).post(url, {"reason": "no"}).status_code == 403
     assert Case.objects.get(pk=case.pk).deleted_at is None
 
 
 def test_it_titles_the_case_page_with_the_case_number_only(world: World) -> None:
-    client = _client(world, Role.CASEWORKER)
+    client = browser(world, Role.CASEWORKER)
     case = _register(client)
     page = client.get(reverse("cases:case_detail", args=[case.public_id])).content.decode()
     title = page.split("<title>", 1)[1].split("</title>", 1)[0]
@@ -205,7 +200,7 @@ def test_it_stops_treating_a_person_as_a_child_after_an_adult_age_assessment(
 ) -> None:
     from opentrm.cases.models import ChildSafeguards
 
-    client = _client(world, Role.CASEWORKER)
+    client = browser(world, Role.CASEWORKER)
     case = _register(client, age_band="unknown")
     ChildSafeguards.objects.create(
         case=case, age_assessed_on=timezone.localdate(), age_assessment_result="adult"

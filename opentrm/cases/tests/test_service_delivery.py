@@ -6,44 +6,31 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from conftest import World
 from opentrm.accounts.roles import Role
-from opentrm.accounts.services import api_token_create
+from opentrm.accounts.tests.factories import api, browser
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, CaseService, ServiceCategory, ServiceStatus
 from opentrm.cases.services import (
-    NameData,
-    case_register,
     service_delete,
     service_move,
     service_offer,
     service_update,
 )
+from opentrm.cases.tests.factories import case_page, new_case
 from opentrm.core.errors import ConflictError
 
 TODAY = timezone.localdate
 
 
-def _client(world: World, role: Role, org: str = "a") -> Client:
-    client = Client()
-    client.force_login(world.user(role, org=org))
-    return client
-
-
-def _token_client(world: World, role: Role, org: str = "a") -> Client:
-    _token, secret = api_token_create(actor=world.actor(role, org=org), name="test")
-    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
-
-
 @pytest.fixture
 def case(world: World) -> Case:
-    return case_register(actor=world.actor(Role.CASEWORKER), names=[NameData(value="Lira Fictiva")])
+    return new_case(world, "Lira Fictiva")
 
 
 def _offer(world: World, case: Case, **fields: Any) -> CaseService:
@@ -54,12 +41,6 @@ def _offer(world: World, case: Case, **fields: Any) -> CaseService:
     return service_offer(actor=world.actor(Role.CASEWORKER), case=case, **(values | fields))
 
 
-def _page(world: World, case: Case, role: Role = Role.CASEWORKER) -> str:
-    response = _client(world, role).get(reverse("cases:case_detail", args=[case.public_id]))
-    assert response.status_code == 200
-    return response.content.decode()
-
-
 # --- Offering -----------------------------------------------------------------------------------
 
 
@@ -67,7 +48,7 @@ def test_it_records_an_offer_through_the_form_with_its_category_and_cost(
     world: World, case: Case
 ) -> None:
     url = reverse("cases:service_create", args=[case.public_id])
-    client = _client(world, Role.CASEWORKER)
+    client = browser(world, Role.CASEWORKER)
     assert client.get(url).status_code == 200
     response = client.post(
         url,
@@ -86,7 +67,7 @@ def test_it_records_an_offer_through_the_form_with_its_category_and_cost(
     assert service.status == ServiceStatus.OFFERED
     assert service.currency == "EUR"
     assert service.organisation == world.agency_a
-    page = _page(world, case)
+    page = case_page(world, case)
     assert "Long-term assistance and social inclusion" in page
     assert "Vocational training" in page
     assert "120.50 EUR" in page
@@ -122,7 +103,7 @@ def test_it_refuses_an_impossible_offer_on_the_field_and_writes_nothing(
 
 def test_the_form_shows_the_message_on_the_field(world: World, case: Case) -> None:
     url = reverse("cases:service_create", args=[case.public_id])
-    response = _client(world, Role.CASEWORKER).post(
+    response = browser(world, Role.CASEWORKER).post(
         url, {"service_type": "other", "offered_on": TODAY().isoformat()}
     )
     assert response.status_code == 200
@@ -220,7 +201,7 @@ def test_the_status_form_moves_the_service_and_shows_errors_on_its_fields(
 ) -> None:
     service = _offer(world, case)
     url = reverse("cases:service_status", args=[case.public_id, service.pk])
-    client = _client(world, Role.GUARDIAN)
+    client = browser(world, Role.GUARDIAN)
     assert client.get(url).status_code == 200
     response = client.post(
         url, {"version": 1, "status": "refused", "on": (TODAY() + timedelta(days=3)).isoformat()}
@@ -232,7 +213,7 @@ def test_the_status_form_moves_the_service_and_shows_errors_on_its_fields(
     service.refresh_from_db()
     assert service.status == ServiceStatus.REFUSED
     assert service.refused_on == TODAY()
-    assert "Refused by the person" in _page(world, case)
+    assert "Refused by the person" in case_page(world, case)
 
 
 def test_a_correction_keeps_the_record_possible_and_can_reopen_a_refusal(
@@ -286,7 +267,7 @@ def test_a_stale_edit_is_refused_with_who_changed_it(world: World, case: Case) -
     service.refresh_from_db()
     assert service.funding_source == "Fund A"
     url = reverse("cases:service_edit", args=[case.public_id, service.pk])
-    response = _client(world, Role.CASEWORKER).post(
+    response = browser(world, Role.CASEWORKER).post(
         url,
         {
             "version": 1,
@@ -303,13 +284,13 @@ def test_a_stale_edit_is_refused_with_who_changed_it(world: World, case: Case) -
 def test_it_deletes_a_service_softly_with_a_reason(world: World, case: Case) -> None:
     service = _offer(world, case)
     url = reverse("cases:service_delete", args=[case.public_id, service.pk])
-    client = _client(world, Role.CASEWORKER)
+    client = browser(world, Role.CASEWORKER)
     assert client.post(url, {"version": 1, "reason": ""}).status_code == 200
     assert client.post(url, {"version": 1, "reason": "Recorded twice"}).status_code == 302
     service.refresh_from_db()
     assert service.deleted_at is not None
     assert service.deletion_reason == "Recorded twice"
-    assert "Accommodation in shelter" not in _page(world, case)
+    assert "Accommodation in shelter" not in case_page(world, case)
     event = AuditEvent.objects.get(event_type=EventType.SERVICE_DELETED)
     assert event.detail == {"case_id": case.pk}
     assert client.get(url).status_code == 404
@@ -328,11 +309,11 @@ def test_it_deletes_a_service_softly_with_a_reason(world: World, case: Case) -> 
 def test_only_roles_that_edit_assistance_change_services(world: World, case: Case) -> None:
     service = _offer(world, case)
     create = reverse("cases:service_create", args=[case.public_id])
-    assert _client(world, Role.GUARDIAN).get(create).status_code == 200
-    assert _client(world, Role.POLICE_INVESTIGATOR).get(create).status_code == 403
-    assert _client(world, Role.PROSECUTOR).get(create).status_code == 403
-    assert _client(world, Role.INTERPRETER).get(create).status_code == 403
-    assert _client(world, Role.CASEWORKER, org="b").get(create).status_code == 404
+    assert browser(world, Role.GUARDIAN).get(create).status_code == 200
+    assert browser(world, Role.POLICE_INVESTIGATOR).get(create).status_code == 403
+    assert browser(world, Role.PROSECUTOR).get(create).status_code == 403
+    assert browser(world, Role.INTERPRETER).get(create).status_code == 403
+    assert browser(world, Role.CASEWORKER, org="b").get(create).status_code == 404
     with pytest.raises(PermissionDenied):
         service_update(
             actor=world.actor(Role.POLICE_INVESTIGATOR),
@@ -342,17 +323,17 @@ def test_only_roles_that_edit_assistance_change_services(world: World, case: Cas
         )
     # The police investigator sees the section without the buttons; the prosecutor and the
     # interpreter do not see it at all.
-    page = _page(world, case, Role.POLICE_INVESTIGATOR)
+    page = case_page(world, case, Role.POLICE_INVESTIGATOR)
     assert 'id="services"' in page
     assert "Record a service offered" not in page
     for role in (Role.PROSECUTOR, Role.INTERPRETER):
-        assert 'id="services"' not in _page(world, case, role)
+        assert 'id="services"' not in case_page(world, case, role)
 
 
 def test_the_case_page_runs_a_fixed_number_of_queries_whatever_the_services(
     world: World, case: Case
 ) -> None:
-    client = _client(world, Role.CASEWORKER)
+    client = browser(world, Role.CASEWORKER)
     url = reverse("cases:case_detail", args=[case.public_id])
     with CaptureQueriesContext(connection) as empty:
         client.get(url)
@@ -369,7 +350,7 @@ def test_the_case_page_runs_a_fixed_number_of_queries_whatever_the_services(
 
 
 def test_the_api_records_moves_and_lists_services(world: World, case: Case) -> None:
-    client = _token_client(world, Role.CASEWORKER)
+    client = api(world, Role.CASEWORKER)
     base = f"/api/v1/cases/{case.public_id}/services"
     response = client.post(
         base,
@@ -414,7 +395,7 @@ def test_the_api_records_moves_and_lists_services(world: World, case: Case) -> N
 def test_the_api_names_the_field_of_bad_input(
     world: World, case: Case, payload: dict[str, Any], field: str
 ) -> None:
-    response = _token_client(world, Role.CASEWORKER).post(
+    response = api(world, Role.CASEWORKER).post(
         f"/api/v1/cases/{case.public_id}/services",
         json.dumps(payload),
         content_type="application/json",
@@ -428,11 +409,11 @@ def test_the_api_refuses_roles_without_assistance_and_hides_other_cases(
     world: World, case: Case
 ) -> None:
     url = f"/api/v1/cases/{case.public_id}/services"
-    assert _token_client(world, Role.PROSECUTOR).get(url).status_code == 403
-    assert _token_client(world, Role.POLICE_INVESTIGATOR).get(url).status_code == 200
-    assert _token_client(world, Role.CASEWORKER, org="b").get(url).status_code == 404
+    assert api(world, Role.PROSECUTOR).get(url).status_code == 403
+    assert api(world, Role.POLICE_INVESTIGATOR).get(url).status_code == 200
+    assert api(world, Role.CASEWORKER, org="b").get(url).status_code == 404
     payload = {"service_type": "shelter", "offered_on": TODAY().isoformat()}
-    response = _token_client(world, Role.POLICE_INVESTIGATOR).post(
+    response = api(world, Role.POLICE_INVESTIGATOR).post(
         url, json.dumps(payload), content_type="application/json"
     )
     assert response.status_code == 403

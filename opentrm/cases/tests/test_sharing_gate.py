@@ -13,16 +13,15 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from conftest import World, make_member
 from opentrm.accounts.models import Membership
-from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, can
+from opentrm.accounts.policy import Access, Action, FieldGroup, can
 from opentrm.accounts.roles import Role
-from opentrm.accounts.services import api_token_create
+from opentrm.accounts.tests.factories import actor_api, browser, member_actor, user_browser
 from opentrm.agreements import services as agreement_services
 from opentrm.agreements.models import Agreement
 from opentrm.agreements.tests.factories import editor, make_agreement
@@ -34,7 +33,6 @@ from opentrm.cases.services import (
     case_register,
     consent_record,
     consent_withdraw,
-    document_upload,
     health_update,
     participant_add,
     person_update,
@@ -42,6 +40,7 @@ from opentrm.cases.services import (
     service_offer,
 )
 from opentrm.cases.sharing import prime_sharing
+from opentrm.cases.tests.factories import detail_page, upload_pdf
 
 G = FieldGroup
 NAME = "Dora Fictiva"
@@ -72,13 +71,7 @@ def case(world: World, settings: Any, tmp_path: Path) -> Case:
     service_offer(actor=manager, case=case, service_type="shelter", offered_on=timezone.localdate())
     proceeding_record(actor=manager, case=case, country_code="AL", kind="criminal")
     for title, kind in ((PASSPORT, "identity_document"), (MEDICAL, "medical"), (LEGAL, "legal")):
-        document_upload(
-            actor=manager,
-            case=case,
-            upload=SimpleUploadedFile("scan.pdf", b"%PDF-1.4 fictional"),
-            title=title,
-            kind=kind,
-        )
+        upload_pdf(manager, case, title, kind)
     participant_add(actor=manager, case=case, organisation=world.agency_c)
     return case
 
@@ -86,27 +79,6 @@ def case(world: World, settings: Any, tmp_path: Path) -> Case:
 @pytest.fixture
 def c_worker(world: World) -> Membership:
     return make_member(world.agency_c, Role.CASEWORKER, "c_caseworker")
-
-
-def _actor(membership: Membership) -> Actor:
-    return Actor(user=membership.user, membership=membership)
-
-
-def _client(user: object) -> Client:
-    client = Client()
-    client.force_login(user)  # type: ignore[arg-type]
-    return client
-
-
-def _api(actor: Actor) -> Client:
-    _token, secret = api_token_create(actor=actor, name="test")
-    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
-
-
-def _page(client: Client, case: Case) -> str:
-    response = client.get(reverse("cases:case_detail", args=[case.public_id]))
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def _timeline(client: Client, case: Case) -> str:
@@ -163,8 +135,8 @@ EDIT_FORMS: dict[str, Callable[[Case], str]] = {
 
 def _assert_nothing_shared(world: World, case: Case, c_worker: Membership) -> None:
     """The caseworker of C sees the case summary and none of the person's data."""
-    client = _client(c_worker.user)
-    page = _page(client, case)
+    client = user_browser(c_worker.user)
+    page = detail_page(client, case)
     assert case.number in page
     assert case.get_identification_status_display() in page
     for secret in (NAME, ADDRESS, ILLNESS, FINDINGS, PASSPORT, MEDICAL, LEGAL):
@@ -182,7 +154,7 @@ def _assert_nothing_shared(world: World, case: Case, c_worker: Membership) -> No
     for entry in ("Document added", "Service offered", "needs assessment", "recorded (AL)"):
         assert entry not in timeline
 
-    api = _api(_actor(c_worker))
+    api = actor_api(member_actor(c_worker))
     body = api.get(f"/api/v1/cases/{case.public_id}").json()
     assert body["number"] == case.number
     assert (body["identity"], body["contact"], body["visible_groups"]) == (None, None, [])
@@ -202,10 +174,10 @@ def test_without_consent_or_agreement_an_added_organisation_sees_only_the_summar
     world: World, case: Case, c_worker: Membership
 ) -> None:
     _assert_nothing_shared(world, case, c_worker)
-    listing = _page_of_cases(_client(c_worker.user))
+    listing = _page_of_cases(user_browser(c_worker.user))
     assert case.number in listing
     assert NAME not in listing
-    actor = _actor(c_worker)
+    actor = member_actor(c_worker)
     with pytest.raises(PermissionDenied):
         assessment_record(
             actor=actor, case=case, kind="needs", assessed_on=timezone.localdate(), summary="x"
@@ -251,8 +223,8 @@ def test_with_consent_and_agreement_the_allowed_groups_and_no_others_are_shared(
 ) -> None:
     _agreement(world)
     _consent(world, case)
-    client = _client(c_worker.user)
-    page = _page(client, case)
+    client = user_browser(c_worker.user)
+    page = detail_page(client, case)
     assert NAME in page
     assert PASSPORT in page
     assert 'id="assessments"' in page
@@ -277,12 +249,12 @@ def test_with_consent_and_agreement_the_allowed_groups_and_no_others_are_shared(
     assert "Document added: Identity or travel document" in timeline
     assert "recorded (AL)" not in timeline
 
-    body = _api(_actor(c_worker)).get(f"/api/v1/cases/{case.public_id}").json()
+    body = actor_api(member_actor(c_worker)).get(f"/api/v1/cases/{case.public_id}").json()
     assert body["identity"]["names"][0]["value"] == NAME
     assert body["contact"] is None
     assert body["visible_groups"] == sorted([G.IDENTITY.value, G.ASSISTANCE.value])
     assert NAME in _page_of_cases(client)
-    api = _api(_actor(c_worker))
+    api = actor_api(member_actor(c_worker))
     assert api.get(f"/api/v1/cases/{case.public_id}/health").status_code == 403
     assert api.get(f"/api/v1/cases/{case.public_id}/assessments").status_code == 200
     titles = {d["title"] for d in api.get(f"/api/v1/cases/{case.public_id}/documents").json()}
@@ -294,14 +266,14 @@ def test_a_consent_for_the_organisations_country_counts_too(
 ) -> None:
     _agreement(world)
     _consent(world, case, recipient_organisation=None, recipient_country="AL")
-    assert visible_groups(_actor(c_worker), case) == {G.IDENTITY, G.ASSISTANCE}
+    assert visible_groups(member_actor(c_worker), case) == {G.IDENTITY, G.ASSISTANCE}
 
 
 def test_the_role_still_limits_what_is_shared(world: World, case: Case) -> None:
     """An interpreter of C sees identity only, even when assistance is shared too."""
     _agreement(world)
     _consent(world, case)
-    interpreter = _actor(make_member(world.agency_c, Role.INTERPRETER, "c_interpreter"))
+    interpreter = member_actor(make_member(world.agency_c, Role.INTERPRETER, "c_interpreter"))
     assert visible_groups(interpreter, case) == {G.IDENTITY}
     assert group_access(interpreter, case, G.IDENTITY) == Access.VIEW
 
@@ -314,8 +286,8 @@ def test_a_withdrawn_consent_narrows_at_once(
 ) -> None:
     _agreement(world)
     consent = _consent(world, case)
-    client = _client(c_worker.user)
-    assert NAME in _page(client, case)
+    client = user_browser(c_worker.user)
+    assert NAME in detail_page(client, case)
     consent_withdraw(actor=world.actor(Role.CASE_MANAGER), consent=consent)
     _assert_nothing_shared(world, case, c_worker)
 
@@ -325,7 +297,7 @@ def test_a_terminated_agreement_narrows_at_once(
 ) -> None:
     agreement = _agreement(world)
     _consent(world, case)
-    assert NAME in _page(_client(c_worker.user), case)
+    assert NAME in detail_page(user_browser(c_worker.user), case)
     agreement.refresh_from_db()
     agreement_services.agreement_terminate(
         actor=editor(world),
@@ -343,7 +315,7 @@ def test_an_expired_agreement_narrows_the_next_day(
     today = timezone.localdate()
     _agreement(world, valid_until=today)
     _consent(world, case)
-    assert NAME in _page(_client(c_worker.user), case)
+    assert NAME in detail_page(user_browser(c_worker.user), case)
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: today + timedelta(days=1))
     _assert_nothing_shared(world, case, c_worker)
 
@@ -358,11 +330,11 @@ def test_the_owners_own_members_are_unaffected(world: World, case: Case) -> None
     worker = world.actor(Role.CASEWORKER)
     assert visible_groups(worker, case) == worker.visible_field_groups()
     assert can(worker, Action.ASSISTANCE_EDIT, case)
-    page = _page(_client(world.user(Role.CASEWORKER)), case)
+    page = detail_page(browser(world, Role.CASEWORKER), case)
     for secret in (NAME, ADDRESS, ILLNESS, FINDINGS, PASSPORT, MEDICAL, LEGAL):
         assert secret in page
-    assert "recorded (AL)" in _timeline(_client(world.user(Role.CASEWORKER)), case)
-    body = _api(worker).get(f"/api/v1/cases/{case.public_id}").json()
+    assert "recorded (AL)" in _timeline(browser(world, Role.CASEWORKER), case)
+    body = actor_api(worker).get(f"/api/v1/cases/{case.public_id}").json()
     assert body["contact"]["address"] == ADDRESS
 
 
@@ -385,9 +357,9 @@ def test_lists_work_out_what_is_shared_in_a_fixed_number_of_queries(
             if consent:
                 _consent(world, case)
             bucket.append(case)
-    own = case_register(actor=_actor(c_worker), names=[NameData(value="Own Fictiva")])
+    own = case_register(actor=member_actor(c_worker), names=[NameData(value="Own Fictiva")])
     cases = list(Case.objects.filter(pk__in=[c.pk for c in [*shared, *hidden, own]]))
-    actor = _actor(c_worker)
+    actor = member_actor(c_worker)
     with django_assert_max_num_queries(10):
         prime_sharing(actor, cases)
     with django_assert_max_num_queries(0):
@@ -402,13 +374,13 @@ def test_lists_work_out_what_is_shared_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(0):  # the owner's lists pay nothing for the gate
         prime_sharing(manager, owned)
 
-    listing = _page_of_cases(_client(c_worker.user))
+    listing = _page_of_cases(user_browser(c_worker.user))
     assert "Own Fictiva" in listing
     assert all(f"Fictiva {index}True" in listing for index in range(3))
     assert not any(f"Fictiva {index}False" in listing for index in range(3))
     names = {
         item["number"]: item["identity"]
-        for item in _api(actor).get("/api/v1/cases/").json()["items"]
+        for item in actor_api(actor).get("/api/v1/cases/").json()["items"]
     }
     assert all(names[case.number] is not None for case in shared)
     assert all(names[case.number] is None for case in hidden)
@@ -436,6 +408,6 @@ def test_the_case_page_of_a_non_owner_pays_for_the_gate_once(
             if '"agreements_' in query["sql"] or '"recipient_country" = ' in query["sql"]
         ]
 
-    gate = gate_queries(_client(c_worker.user))
+    gate = gate_queries(user_browser(c_worker.user))
     assert 1 <= len(gate) <= 6
-    assert gate_queries(_client(world.user(Role.CASEWORKER))) == []
+    assert gate_queries(browser(world, Role.CASEWORKER)) == []

@@ -5,17 +5,18 @@ the person's consent, and what the organisation sees today. Nobody else sees thi
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from conftest import World, make_member
 from opentrm.accounts.policy import Actor, FieldGroup
 from opentrm.accounts.roles import Role
+from opentrm.accounts.tests.factories import browser, user_browser
 from opentrm.agreements import services as agreement_services
 from opentrm.agreements.tests.factories import make_agreement, sign_all
 from opentrm.cases.models import Case
-from opentrm.cases.services import NameData, case_register, consent_record, participant_add
+from opentrm.cases.services import NameData, case_register, participant_add
+from opentrm.cases.tests.factories import record_consent
 
 YESTERDAY = timezone.localdate() - timedelta(days=1)
 NAME = "Dora Fictiva"
@@ -27,23 +28,15 @@ def case(world: World) -> Case:
     manager = world.actor(Role.CASE_MANAGER)
     case = case_register(actor=manager, names=[NameData(value=NAME)])
     participant_add(actor=manager, case=case, organisation=world.agency_c)
-    consent_record(
-        actor=manager,
-        case=case,
-        purpose="share_data",
-        decision="given",
-        decided_on=YESTERDAY,
-        explained_in="sq",
-        information_given="Who will see which data, why, and the risks.",
-        recipient_organisation=world.agency_c,
+    record_consent(
+        manager,
+        case,
+        "share_data",
+        "Who will see which data, why, and the risks.",
+        to=world.agency_c,
+        on=YESTERDAY,
     )
     return case
-
-
-def _client(user: object) -> Client:
-    client = Client()
-    client.force_login(user)  # type: ignore[arg-type]
-    return client
 
 
 def test_it_shows_the_owner_which_agreement_opens_which_groups(world: World, case: Case) -> None:
@@ -56,7 +49,7 @@ def test_it_shows_the_owner_which_agreement_opens_which_groups(world: World, cas
         signed_on=YESTERDAY,
         title="Fictional protocol with the NGO",
     )
-    client = _client(world.user(Role.CASEWORKER))
+    client = browser(world, Role.CASEWORKER)
     page = client.get(reverse("cases:case_detail", args=[case.public_id])).content.decode()
     assert reverse("cases:case_sharing", args=[case.public_id]) in page
 
@@ -104,18 +97,18 @@ def test_it_lists_no_agreement_whose_flow_the_owner_did_not_approve(
         categories=[group.value for group in FieldGroup],
     )
     sign_all(world, agreement, on=YESTERDAY)
-    body = _client(world.user(Role.CASE_MANAGER)).get(f"/api/v1/cases/{case.public_id}/sharing")
+    body = browser(world, Role.CASE_MANAGER).get(f"/api/v1/cases/{case.public_id}/sharing")
     assert body.json()[0]["agreements"] == []
     assert body.json()[0]["visible_groups"] == []
 
 
 def test_only_the_owners_members_see_it(world: World, case: Case) -> None:
     c_worker = make_member(world.agency_c, Role.CASEWORKER, "c_worker")
-    client = _client(c_worker.user)  # takes part in the case, does not own it
+    client = user_browser(c_worker.user)  # takes part in the case, does not own it
     assert client.get(reverse("cases:case_sharing", args=[case.public_id])).status_code == 403
     assert client.get(f"/api/v1/cases/{case.public_id}/sharing").status_code == 403
     page = client.get(reverse("cases:case_detail", args=[case.public_id])).content.decode()
     assert reverse("cases:case_sharing", args=[case.public_id]) not in page
-    outsider = _client(world.user(Role.CASE_MANAGER, org="b"))
+    outsider = browser(world, Role.CASE_MANAGER, org="b")
     assert outsider.get(reverse("cases:case_sharing", args=[case.public_id])).status_code == 404
     assert outsider.get(f"/api/v1/cases/{case.public_id}/sharing").status_code == 404

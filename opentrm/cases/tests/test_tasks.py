@@ -6,12 +6,12 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from conftest import World
 from opentrm.accounts.roles import Role
+from opentrm.accounts.tests.factories import browser
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import (
@@ -24,10 +24,8 @@ from opentrm.cases.models import (
     TaskSource,
 )
 from opentrm.cases.services import (
-    NameData,
     case_register,
     case_soft_delete,
-    consent_record,
     consent_withdraw,
     sync_generated_tasks,
     task_complete,
@@ -35,22 +33,15 @@ from opentrm.cases.services import (
     task_reminders_send,
     task_reopen,
 )
+from opentrm.cases.tests.factories import case_page, new_case, record_consent
 from opentrm.core.errors import ConflictError
 
 TODAY = timezone.localdate
 
 
-def _client(world: World, role: Role, org: str = "a") -> Client:
-    client = Client()
-    client.force_login(world.user(role, org=org))
-    return client
-
-
 @pytest.fixture
 def case(world: World) -> Case:
-    return case_register(
-        actor=world.actor(Role.CASE_MANAGER), names=[NameData(value="Ana Fictiva")]
-    )
+    return new_case(world, "Ana Fictiva", role=Role.CASE_MANAGER)
 
 
 def _task(world: World, case: Case, due_on: date, **values: Any) -> Task:
@@ -66,7 +57,7 @@ def _task(world: World, case: Case, due_on: date, **values: Any) -> Task:
 def test_it_adds_a_task_for_a_colleague_and_shows_it_on_the_case_page(
     world: World, case: Case
 ) -> None:
-    client = _client(world, Role.CASEWORKER)
+    client = browser(world, Role.CASEWORKER)
     due = TODAY() + timedelta(days=2)
     response = client.post(
         reverse("cases:task_create", args=[case.public_id]),
@@ -115,7 +106,7 @@ def test_it_refuses_a_past_due_date_an_empty_title_and_an_assignee_from_elsewher
 
 
 def test_it_shows_a_past_due_date_on_the_field(world: World, case: Case) -> None:
-    response = _client(world, Role.CASEWORKER).post(
+    response = browser(world, Role.CASEWORKER).post(
         reverse("cases:task_create", args=[case.public_id]),
         {"title": "Late", "due_on": (TODAY() - timedelta(days=3)).isoformat()},
     )
@@ -150,7 +141,7 @@ def test_it_completes_through_the_case_page_and_reports_a_stale_page(
     world: World, case: Case
 ) -> None:
     task = task_create(actor=world.actor(Role.CASEWORKER), case=case, title="Visit", due_on=TODAY())
-    client = _client(world, Role.CASEWORKER)
+    client = browser(world, Role.CASEWORKER)
     url = reverse("cases:task_complete", args=[case.public_id, task.pk])
     assert client.post(url, {"version": "1"}).status_code == 302
     assert Task.objects.get(pk=task.pk).done_at is not None
@@ -164,24 +155,20 @@ def test_it_completes_through_the_case_page_and_reports_a_stale_page(
 def test_it_keeps_each_organisations_tasks_to_itself(world: World, case: Case) -> None:
     CaseParticipant.objects.create(case=case, organisation=world.agency_b)
     theirs = _task(world, case, TODAY(), organisation=world.agency_b, title="Their own work")
-    page = (
-        _client(world, Role.CASEWORKER)
-        .get(reverse("cases:case_detail", args=[case.public_id]))
-        .content.decode()
-    )
+    page = case_page(world, case, Role.CASEWORKER)
     assert "Their own work" not in page
     url = reverse("cases:task_complete", args=[case.public_id, theirs.pk])
-    assert _client(world, Role.CASEWORKER).post(url, {"version": "1"}).status_code == 404
-    assert _client(world, Role.CASEWORKER, org="b").post(url, {"version": "1"}).status_code == 302
+    assert browser(world, Role.CASEWORKER).post(url, {"version": "1"}).status_code == 404
+    assert browser(world, Role.CASEWORKER, org="b").post(url, {"version": "1"}).status_code == 302
     assert Task.objects.get(pk=theirs.pk).done_at is not None
 
 
 def test_it_lets_no_interpreter_or_outsider_change_tasks(world: World, case: Case) -> None:
     task = _task(world, case, TODAY())
     url = reverse("cases:task_complete", args=[case.public_id, task.pk])
-    assert _client(world, Role.INTERPRETER).post(url, {"version": "1"}).status_code == 403
+    assert browser(world, Role.INTERPRETER).post(url, {"version": "1"}).status_code == 403
     new = reverse("cases:task_create", args=[case.public_id])
-    assert _client(world, Role.CASEWORKER, org="b").get(new).status_code == 404
+    assert browser(world, Role.CASEWORKER, org="b").get(new).status_code == 404
     assert Task.objects.get(pk=task.pk).done_at is None
 
 
@@ -201,7 +188,7 @@ def test_it_lists_my_tasks_the_weeks_and_the_overdue_ones(world: World, case: Ca
     gone = case_register(actor=world.actor(Role.CASE_MANAGER))
     _task(world, gone, today, title="On a deleted case", assignee=me)
     case_soft_delete(actor=world.actor(Role.CASE_MANAGER), case=gone, reason="Twice")
-    client = _client(world, Role.CASEWORKER)
+    client = browser(world, Role.CASEWORKER)
     url = reverse("cases:task_list")
 
     def titles(show: str) -> set[str]:
@@ -220,7 +207,7 @@ def test_it_lists_my_tasks_the_weeks_and_the_overdue_ones(world: World, case: Ca
     assert titles("week") == {"Mine today", "Colleague by Sunday"}
     assert titles("overdue") == {"Forgotten"}
     # Another organisation's member sees none of them.
-    page = _client(world, Role.CASEWORKER, org="b").get(url, {"show": "week"}).content.decode()
+    page = browser(world, Role.CASEWORKER, org="b").get(url, {"show": "week"}).content.decode()
     assert "Mine today" not in page
     listed = [e.detail for e in AuditEvent.objects.filter(event_type=EventType.TASKS_LISTED)]
     assert {"show": "overdue", "count": 1, "case_ids": [case.pk]} in listed
@@ -233,7 +220,7 @@ def test_it_lists_tasks_with_a_fixed_number_of_queries(
     for index in range(30):
         case = case_register(actor=world.actor(Role.CASE_MANAGER))
         _task(world, case, TODAY() - timedelta(days=1), title=f"Task {index}", assignee=me)
-    client = _client(world, Role.CASEWORKER)
+    client = browser(world, Role.CASEWORKER)
     client.get(reverse("cases:task_list"))
     with django_assert_max_num_queries(14):
         page = client.get(reverse("cases:task_list"), {"show": "overdue"}).content.decode()
@@ -242,11 +229,11 @@ def test_it_lists_tasks_with_a_fixed_number_of_queries(
 
 def test_it_shows_my_tasks_in_the_navigation_only_to_case_workers(world: World) -> None:
     url = reverse("cases:task_list")
-    assert url in _client(world, Role.INTERPRETER).get(reverse("directory:home")).content.decode()
+    assert url in browser(world, Role.INTERPRETER).get(reverse("directory:home")).content.decode()
     assert url not in (
-        _client(world, Role.STATISTICIAN).get(reverse("directory:home")).content.decode()
+        browser(world, Role.STATISTICIAN).get(reverse("directory:home")).content.decode()
     )
-    assert _client(world, Role.STATISTICIAN).get(url).status_code == 403
+    assert browser(world, Role.STATISTICIAN).get(url).status_code == 403
 
 
 # --- Tasks made from deadlines ---------------------------------------------------------------
@@ -316,16 +303,14 @@ def test_it_makes_a_task_before_a_consent_expires_and_drops_it_when_withdrawn(
     world: World, case: Case
 ) -> None:
     expires = TODAY() + timedelta(days=60)
-    consent = consent_record(
-        actor=world.actor(Role.CASEWORKER),
-        case=case,
-        purpose="share_data",
-        decision="given",
-        decided_on=TODAY(),
-        expires_on=expires,
+    consent = record_consent(
+        world.actor(Role.CASEWORKER),
+        case,
+        "share_data",
+        "Who sees what and why.",
+        to=world.agency_b,
         explained_in="ro",
-        information_given="Who sees what and why.",
-        recipient_organisation=world.agency_b,
+        expires_on=expires,
     )
     task = Task.objects.get(source=TaskSource.CONSENT_EXPIRY)
     assert (task.due_on, task.source_key) == (expires, str(consent.pk))

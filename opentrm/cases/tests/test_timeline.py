@@ -3,7 +3,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -23,12 +22,11 @@ from opentrm.cases.models import (
 from opentrm.cases.services import (
     NameData,
     case_register,
-    consent_record,
     consent_withdraw,
-    document_upload,
     note_add,
     reflection_period_start,
 )
+from opentrm.cases.tests.factories import record_consent, upload_pdf
 from opentrm.cases.timeline import case_timeline
 
 TODAY = timezone.localdate
@@ -52,31 +50,13 @@ def _labels(world: World, case: Case, role: Role) -> list[str]:
 def _fill(world: World, case: Case) -> None:
     """One record of each kind, by agency A."""
     actor = world.actor(Role.CASE_MANAGER)
-    consent = consent_record(
-        actor=actor,
-        case=case,
-        purpose="video_interview",
-        decision="given",
-        decided_on=TODAY() - timedelta(days=2),
-        explained_in="sq",
-        information_given="How the recording is used.",
+    consent = record_consent(
+        actor, case, "video_interview", "How the recording is used.", on=TODAY() - timedelta(days=2)
     )
     consent_withdraw(actor=actor, consent=consent)
     reflection_period_start(actor=actor, case=case, starts_on=TODAY())
-    document_upload(
-        actor=actor,
-        case=case,
-        upload=SimpleUploadedFile("x.pdf", b"%PDF-1.4 medical"),
-        title="Ana Fictiva medical certificate",
-        kind="medical",
-    )
-    document_upload(
-        actor=actor,
-        case=case,
-        upload=SimpleUploadedFile("x.pdf", b"%PDF-1.4 legal"),
-        title="Ana Fictiva indictment",
-        kind="legal",
-    )
+    upload_pdf(actor, case, "Ana Fictiva medical certificate", "medical", b"%PDF-1.4 medical")
+    upload_pdf(actor, case, "Ana Fictiva indictment", "legal", b"%PDF-1.4 legal")
     note_add(actor=actor, case=case, text="Ana was calm today.", visibility="case")
     Assessment.objects.create(
         case=case,

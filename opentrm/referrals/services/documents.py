@@ -3,6 +3,7 @@ sender's language and the receiver's language side by side (``translation.overri
 each), free text marked with the language it was written in; and a blank printable template
 per language pair. Printing (HTML) and exporting (PDF) are audited."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -93,43 +94,55 @@ def _both(lang_a: str, lang_b: str, make: Any) -> Pair:
     return Pair(a, b)
 
 
+def _multi_choice_text(item: Field, value: Any) -> str:
+    labels = []
+    for code in value.get("codes", []):
+        option = item.option(code)
+        label = option.label if option else code
+        other = value.get("other")
+        if code == "other" and other:
+            label = f"{label}: {other.get('text', '')} [{other.get('lang', '')}]"
+        labels.append(label)
+    return "; ".join(labels)
+
+
+def _offered_accepted_text(item: Field, value: Any) -> str:
+    parts = []
+    if value.get("offered"):
+        parts.append(_("offered to trafficked person"))
+    if value.get("accepted"):
+        parts.append(_("accepted by trafficked person"))
+    return "; ".join(parts)
+
+
+def _choice_text(item: Field, value: Any) -> str:
+    option = item.option(value)
+    return option.label if option else str(value)
+
+
+# How each field type shows its value; a type not listed shows the value as it is.
+_TEXT_OF_TYPE: dict[str, Callable[[Field, Any], str]] = {
+    "text": lambda _item, v: str(v.get("text", "")) if isinstance(v, dict) else str(v),
+    "yes_no": lambda _item, v: _("Yes") if v else _("No"),
+    "date": lambda _item, v: date.fromisoformat(v).strftime("%d/%m/%Y"),
+    "datetime": lambda _item, v: datetime.fromisoformat(v).strftime("%d/%m/%Y %H:%M"),
+    "choice": _choice_text,
+    "multi_choice": _multi_choice_text,
+    "country": lambda _item, v: f"{reference.country_name(v)} ({v})",
+    "country_list": lambda _item, v: ", ".join(
+        f"{reference.country_name(code)} ({code})" for code in v
+    ),
+    "language_list": lambda _item, v: ", ".join(
+        f"{reference.language_name(code)} ({code})" for code in v
+    ),
+    "offered_accepted": _offered_accepted_text,
+}
+
+
 def _value_text(item: Field, value: Any) -> str:
     """The value in the active language (free text as written)."""
-    kind = item.type
-    if kind == "text":
-        return str(value.get("text", "")) if isinstance(value, dict) else str(value)
-    if kind == "yes_no":
-        return _("Yes") if value else _("No")
-    if kind == "date":
-        return date.fromisoformat(value).strftime("%d/%m/%Y")
-    if kind == "datetime":
-        return datetime.fromisoformat(value).strftime("%d/%m/%Y %H:%M")
-    if kind == "choice":
-        option = item.option(value)
-        return option.label if option else str(value)
-    if kind == "multi_choice":
-        labels = []
-        for code in value.get("codes", []):
-            option = item.option(code)
-            label = option.label if option else code
-            other = value.get("other")
-            if code == "other" and other:
-                label = f"{label}: {other.get('text', '')} [{other.get('lang', '')}]"
-            labels.append(label)
-        return "; ".join(labels)
-    if kind == "country":
-        return f"{reference.country_name(value)} ({value})"
-    if kind in ("country_list", "language_list"):
-        name = reference.country_name if kind == "country_list" else reference.language_name
-        return ", ".join(f"{name(code)} ({code})" for code in value)
-    if kind == "offered_accepted":
-        parts = []
-        if value.get("offered"):
-            parts.append(_("offered to trafficked person"))
-        if value.get("accepted"):
-            parts.append(_("accepted by trafficked person"))
-        return "; ".join(parts)
-    return str(value)
+    show = _TEXT_OF_TYPE.get(item.type)
+    return show(item, value) if show is not None else str(value)
 
 
 def _state_note(state: str) -> Any:

@@ -30,8 +30,8 @@ from opentrm.cases.access import (
     require_widening,
     sharing_with,
 )
-from opentrm.cases.catalogue import loader
 from opentrm.cases.models import AgeBand, Case, CaseParticipant, Need, Person, ServiceType
+from opentrm.catalogue import loader
 from opentrm.directory.models import AccreditationStatus, Organisation
 from opentrm.referrals import states
 from opentrm.referrals.access import is_sender

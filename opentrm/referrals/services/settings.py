@@ -43,19 +43,10 @@ def _in_hours(amount: int, unit: str) -> int:
     return amount if unit == TimeUnit.HOURS else amount * _HOURS_PER_WORKING_DAY
 
 
-@transaction.atomic
-def time_limit_set(
-    *,
-    actor: Actor,
-    country: Country,
-    kind: str,
-    acknowledge_within: int,
-    acknowledge_unit: str,
-    answer_within: int,
-    answer_unit: str,
-) -> ReferralTimeLimit:
-    """Set how soon the country's receivers acknowledge and answer one kind."""
-    _require_own(actor, country)
+def _time_limit_errors(
+    kind: str, acknowledge_within: int, acknowledge_unit: str, answer_within: int, answer_unit: str
+) -> dict[str, str]:
+    """What is wrong with a time limit, by field (empty: none)."""
     errors: dict[str, str] = {}
     if kind not in ReferralKind.values:
         errors["kind"] = _("Pick a kind of referral or request from the list.")
@@ -87,6 +78,25 @@ def time_limit_set(
         acknowledge_within, acknowledge_unit
     ):
         errors["answer_within"] = _("The time to answer cannot be shorter than to acknowledge.")
+    return errors
+
+
+@transaction.atomic
+def time_limit_set(
+    *,
+    actor: Actor,
+    country: Country,
+    kind: str,
+    acknowledge_within: int,
+    acknowledge_unit: str,
+    answer_within: int,
+    answer_unit: str,
+) -> ReferralTimeLimit:
+    """Set how soon the country's receivers acknowledge and answer one kind."""
+    _require_own(actor, country)
+    errors = _time_limit_errors(
+        kind, acknowledge_within, acknowledge_unit, answer_within, answer_unit
+    )
     if errors:
         raise ValidationError(errors)
     row, created = ReferralTimeLimit.objects.select_for_update().get_or_create(

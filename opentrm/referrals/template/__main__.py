@@ -1,14 +1,11 @@
 """Regenerate strings.py from the template JSON: ``python -m opentrm.referrals.template``."""
 
-from pathlib import Path
-
+from opentrm.core.strings_module import write_strings_module
 from opentrm.referrals.template.loader import render_strings_module
 
 
 def main() -> None:
-    target = Path(__file__).with_name("strings.py")
-    target.write_text(render_strings_module(), encoding="utf-8")
-    print(f"wrote {target}")
+    write_strings_module(__file__, render_strings_module())
 
 
 if __name__ == "__main__":

@@ -20,11 +20,12 @@ from typing import Any
 
 from django.utils.translation import gettext
 
+from opentrm.core import strings_module
+
 CURRENT_VERSION = 1
 _PACKAGE = "opentrm.referrals.template"
 _FILE_NAME = re.compile(r"annex1_v([0-9]+)\.json")
 _CODE = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+")
-LINE_LENGTH = 100
 
 EXPLOITATION = "exploitation"
 ORIGIN = "origin"
@@ -390,32 +391,10 @@ def template_strings() -> tuple[tuple[str, str], ...]:
 
 def render_strings_module() -> str:
     """The source of ``strings.py``: every template text inside gettext_noop, ruff-formatted."""
-    lines = [
-        '"""Every translatable text of the transnational referral template. GENERATED.',
-        "",
-        "Do not edit: change annex1_v<N>.json, then regenerate this file with",
-        "",
-        "    python -m opentrm.referrals.template",
-        "",
-        "opentrm/referrals/tests/test_template.py fails while this file is out of date.",
-        '"""',
-        "",
-        "# ruff: noqa: E501",
-        "",
-        "from django.utils.translation import gettext_noop",
-        "",
-        "STRINGS: tuple[str, ...] = (",
-    ]
-    for text, note in template_strings():
-        lines.append(f"    # Translators: {note}.")
-        call = f"    gettext_noop({json.dumps(text, ensure_ascii=False)}),"
-        if len(call) <= LINE_LENGTH:
-            lines.append(call)
-        else:
-            lines += [
-                "    gettext_noop(",
-                f"        {json.dumps(text, ensure_ascii=False)}",
-                "    ),",
-            ]
-    lines.append(")")
-    return "\n".join(lines) + "\n"
+    return strings_module.render_strings_module(
+        title="Every translatable text of the transnational referral template.",
+        source="annex1_v<N>.json",
+        command="python -m opentrm.referrals.template",
+        test="opentrm/referrals/tests/test_template.py",
+        strings=template_strings(),
+    )

@@ -6,15 +6,14 @@ from typing import Any
 
 import pytest
 from django.test import override_settings
-from django.utils import timezone
 
 from conftest import World
 from opentrm.accounts.policy import FieldGroup
-from opentrm.accounts.roles import Role
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, DocumentType, TravelDocument
-from opentrm.cases.services.child import OriginContactBlockedError, child_safeguards_update
+from opentrm.cases.services.child import OriginContactBlockedError
+from opentrm.cases.tests.factories import indicate_asylum
 from opentrm.exchange import crypto, handlers
 from opentrm.exchange.models import InboxMessage, OutboxMessage, Peer
 from opentrm.referrals.models import Delivery, Referral, ReferralStatus
@@ -119,12 +118,7 @@ def test_no_request_package_goes_to_the_childs_country_of_origin_after_asylum(
         receiver_country="RO",
         reason="Please verify the nationality.",
     )
-    child_safeguards_update(
-        actor=world.actor(Role.CASE_MANAGER),
-        case=case,
-        expected_version=0,
-        changes={"asylum_indicated_on": timezone.localdate()},
-    )
+    indicate_asylum(world, case)
     with pytest.raises(OriginContactBlockedError):
         requests.request_send(
             actor=sender(world), referral=draft, expected_version=draft.version, accept_partial=True

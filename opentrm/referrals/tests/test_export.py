@@ -18,6 +18,7 @@ from opentrm.accounts.roles import Role
 from opentrm.agreements.tests.factories import make_agreement
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case
+from opentrm.cases.tests.factories import record_consent
 from opentrm.directory.models import Country, Function, Organisation, Responsibility
 from opentrm.referrals.models import Delivery, ExternalDispatch, Referral
 from opentrm.referrals.services import export, requests
@@ -105,18 +106,15 @@ def test_the_pdf_opens_only_with_the_password_and_the_json_holds_only_shared_dat
 
 
 def test_a_withdrawn_consent_leaves_the_data_out_of_the_export(world: World) -> None:
-    from opentrm.cases.services import consent_record
 
     referral, case = exported_request(world)
-    consent_record(
-        actor=sender(world),
-        case=case,
-        purpose="share_data",
+    record_consent(
+        sender(world),
+        case,
+        "share_data",
+        "Fictional withdrawal",
+        to=referral.receiver_organisation,
         decision="refused",
-        decided_on=timezone.localdate(),
-        explained_in="sq",
-        information_given="Fictional withdrawal",
-        recipient_organisation=referral.receiver_organisation,
     )
     files = export.referral_export(
         actor=sender(world), referral=fresh(referral), password=PASSWORD, password_again=PASSWORD

@@ -25,10 +25,10 @@ from opentrm.cases.models import Case, CaseParticipant, ConsentRecord, TravelDoc
 from opentrm.cases.services import (
     NameData,
     case_register,
-    consent_record,
     consent_withdraw,
     person_update,
 )
+from opentrm.cases.tests.factories import record_consent
 from opentrm.core.errors import ConflictError
 from opentrm.directory.models import AccreditationStatus, Organisation, OrganisationType
 from opentrm.referrals.models import Referral, ReferralEvent, ReferralStatus
@@ -104,15 +104,12 @@ def make_scene(
     for number in DOCUMENT_NUMBERS:
         TravelDocument.objects.create(person=case.person, type="passport", number=number)
     if consent:
-        consent_record(
-            actor=manager,
-            case=case,
-            purpose="share_data",
-            decision="given",
-            decided_on=timezone.localdate(),
-            explained_in="sq",
-            information_given="What the shelter will see, explained in Albanian.",
-            recipient_organisation=shelter,
+        record_consent(
+            manager,
+            case,
+            "share_data",
+            "What the shelter will see, explained in Albanian.",
+            to=shelter,
         )
     if agreement:
         make_agreement(

@@ -19,6 +19,7 @@ from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, CaseParticipant
 from opentrm.cases.services import participant_add, participant_remove
+from opentrm.core.tests.threads import run_at_once
 from opentrm.directory.models import Organisation
 from opentrm.referrals.models import Referral, ReferralStatus
 from opentrm.referrals.services import national
@@ -179,21 +180,7 @@ def test_two_concurrent_sends_yield_one_open_referral(monkeypatch: pytest.Monkey
         return preview(case, receiver)
 
     monkeypatch.setattr(national, "preview", preview_after_both_checked)
-    outcomes: list[object] = []
-
-    def refer() -> None:
-        try:
-            outcomes.append(send(scene))
-        except BaseException as error:  # reported below
-            outcomes.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=refer) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = run_at_once(lambda: send(scene), 2)
     refused = [o for o in outcomes if isinstance(o, ValidationError)]
     assert len(outcomes) == 2
     assert len(refused) == 1, outcomes

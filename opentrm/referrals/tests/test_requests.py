@@ -14,9 +14,10 @@ from opentrm.accounts.roles import Role
 from opentrm.agreements.tests.factories import make_agreement
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case
-from opentrm.cases.services import case_register, consent_record
-from opentrm.cases.services.child import OriginContactBlockedError, child_safeguards_update
+from opentrm.cases.services import case_register
+from opentrm.cases.services.child import OriginContactBlockedError
 from opentrm.cases.services.registration import NameData
+from opentrm.cases.tests.factories import indicate_asylum, record_consent
 from opentrm.core.errors import ConflictError
 from opentrm.directory.models import Function, Organisation, Responsibility
 from opentrm.referrals.models import Referral, ReferralEvent, Routing, Urgency, WorkingCalendar
@@ -57,15 +58,8 @@ def child_case(world: World) -> Case:
 
 
 def consent_for(world: World, case: Case, organisation: Organisation) -> None:
-    consent_record(
-        actor=world.actor(Role.CASEWORKER),
-        case=case,
-        purpose="share_data",
-        decision="given",
-        decided_on=timezone.localdate(),
-        explained_in="sq",
-        information_given="Fictional explanation",
-        recipient_organisation=organisation,
+    record_consent(
+        world.actor(Role.CASEWORKER), case, "share_data", "Fictional explanation", to=organisation
     )
 
 
@@ -266,12 +260,7 @@ def test_a_document_issuance_names_the_document(world: World) -> None:
 def test_no_request_goes_to_the_childs_country_of_origin_after_asylum(world: World) -> None:
     focal_point(world)
     case = child_case(world)
-    child_safeguards_update(
-        actor=world.actor(Role.CASE_MANAGER),
-        case=case,
-        expected_version=0,
-        changes={"asylum_indicated_on": timezone.localdate()},
-    )
+    indicate_asylum(world, case)
     for kind in ("identity_verification", "family_check", "immediate_danger"):
         with pytest.raises(OriginContactBlockedError):
             requests.request_create(
@@ -289,12 +278,7 @@ def test_asylum_indicated_after_the_draft_blocks_the_sending(world: World) -> No
     draft = requests.request_create(
         actor=sender(world), case=case, kind="family_check", receiver_country="RO", reason="x"
     )
-    child_safeguards_update(
-        actor=world.actor(Role.CASE_MANAGER),
-        case=case,
-        expected_version=0,
-        changes={"asylum_indicated_on": timezone.localdate()},
-    )
+    indicate_asylum(world, case)
     with pytest.raises(OriginContactBlockedError):
         requests.request_send(
             actor=sender(world), referral=draft, expected_version=draft.version, accept_partial=True
@@ -388,15 +372,13 @@ def test_a_withdrawn_consent_hides_the_data_from_that_moment(world: World) -> No
     requests.request_acknowledge(
         actor=receiver(world), referral=fresh(referral), expected_version=referral.version
     )
-    consent_record(
-        actor=world.actor(Role.CASEWORKER),
-        case=case,
-        purpose="share_data",
+    record_consent(
+        world.actor(Role.CASEWORKER),
+        case,
+        "share_data",
+        "Fictional withdrawal",
+        to=world.agency_b,
         decision="refused",
-        decided_on=timezone.localdate(),
-        explained_in="sq",
-        information_given="Fictional withdrawal",
-        recipient_organisation=world.agency_b,
     )
     assert requests.receiver_groups(receiver(world), fresh(referral)) == frozenset()
 

@@ -9,7 +9,7 @@ from conftest import World, make_member
 from opentrm.accounts.policy import Action, FieldGroup, can
 from opentrm.accounts.roles import Role
 from opentrm.audit.models import AuditEvent
-from opentrm.cases.services.child import child_safeguards_update
+from opentrm.cases.tests.factories import indicate_asylum
 from opentrm.directory.models import Organisation
 from opentrm.referrals.models import Referral, Routing
 from opentrm.referrals.services import forwarding, requests
@@ -176,12 +176,7 @@ def test_asylum_blocks_the_forward_too(world: World) -> None:
         citizenships=["RO"],
     )
     original = sent_request(world, case)
-    child_safeguards_update(
-        actor=world.actor(Role.CASE_MANAGER),
-        case=case,
-        expected_version=0,
-        changes={"asylum_indicated_on": timezone.localdate()},
-    )
+    indicate_asylum(world, case)
     with pytest.raises(OriginContactBlockedError):
         forwarding.referral_forward(
             actor=receiver(world),

@@ -1,13 +1,11 @@
 """A receiver that joined by a referral sees at most what that referral offered."""
 
-from django.utils import timezone
-
 from conftest import World
 from opentrm.accounts.policy import Actor, FieldGroup
 from opentrm.agreements.tests.factories import make_agreement
 from opentrm.cases.access import visible_groups
 from opentrm.cases.models import Case
-from opentrm.cases.services import consent_record
+from opentrm.cases.tests.factories import record_consent
 from opentrm.referrals.models import Referral
 from opentrm.referrals.services import national
 from opentrm.referrals.tests.test_national import NAMES, case_url, client_for, make_scene, send
@@ -26,16 +24,7 @@ def test_a_minimal_offer_stays_minimal_when_consent_and_agreement_come_later(wor
     _accept(scene.receiver, referral)
 
     # Later the person consents and the two organisations sign an agreement covering identity.
-    consent_record(
-        actor=scene.sender,
-        case=scene.case,
-        purpose="share_data",
-        decision="given",
-        decided_on=timezone.localdate(),
-        explained_in="sq",
-        information_given="Later consent.",
-        recipient_organisation=scene.shelter,
-    )
+    record_consent(scene.sender, scene.case, "share_data", "Later consent.", to=scene.shelter)
     make_agreement(
         world,
         others=[scene.shelter],

@@ -18,7 +18,8 @@ from opentrm.agreements.tests.factories import make_agreement
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, ChildSafeguards, ConsentRecord, HealthRecord
-from opentrm.cases.services import NameData, case_register, consent_record, consent_withdraw
+from opentrm.cases.services import NameData, case_register, consent_withdraw
+from opentrm.cases.tests.factories import record_consent
 from opentrm.directory.models import Function, Responsibility
 from opentrm.referrals.models import Referral, ReferralStatus, TemplateInstance
 from opentrm.referrals.services import transnational as tn
@@ -59,27 +60,26 @@ def focal_point(world: World) -> None:
 
 
 def share_consent(world: World, case: Case) -> ConsentRecord:
-    return consent_record(
-        actor=world.actor(Role.CASE_MANAGER),
-        case=case,
-        purpose="share_data",
-        decision="given",
-        decided_on=timezone.localdate() - timedelta(days=1),
+    return record_consent(
+        world.actor(Role.CASE_MANAGER),
+        case,
+        "share_data",
+        "Explained with a fictional interpreter.",
+        to=world.agency_b,
+        on=timezone.localdate() - timedelta(days=1),
         explained_in="ro",
-        information_given="Explained with a fictional interpreter.",
-        recipient_organisation=world.agency_b,
     )
 
 
 def return_consent(world: World, case: Case, decision: str = "given") -> ConsentRecord:
-    return consent_record(
-        actor=world.actor(Role.CASE_MANAGER),
-        case=case,
-        purpose="return",
+    return record_consent(
+        world.actor(Role.CASE_MANAGER),
+        case,
+        "return",
+        "Explained.",
         decision=decision,
-        decided_on=timezone.localdate() - timedelta(days=1),
+        on=timezone.localdate() - timedelta(days=1),
         explained_in="ro",
-        information_given="Explained.",
     )
 
 

@@ -91,26 +91,21 @@ def test_each_country_sets_its_own_limits(world: World) -> None:
 
 
 def test_a_coordinator_sets_only_the_own_countrys_limits(world: World) -> None:
-    with pytest.raises(PermissionDenied):
-        settings_service.time_limit_set(
-            actor=world.actor(Role.NATIONAL_COORDINATOR),
-            country=world.country_b,
-            kind="family_check",
-            acknowledge_within=1,
-            acknowledge_unit="hours",
-            answer_within=2,
-            answer_unit="hours",
-        )
-    with pytest.raises(PermissionDenied):
-        settings_service.time_limit_set(
-            actor=world.actor(Role.CASE_MANAGER),
-            country=world.country_a,
-            kind="family_check",
-            acknowledge_within=1,
-            acknowledge_unit="hours",
-            answer_within=2,
-            answer_unit="hours",
-        )
+    # Agency A's coordinator for country B, and a case manager for country A: both refused.
+    for role, country in (
+        (Role.NATIONAL_COORDINATOR, world.country_b),
+        (Role.CASE_MANAGER, world.country_a),
+    ):
+        with pytest.raises(PermissionDenied):
+            settings_service.time_limit_set(
+                actor=world.actor(role),
+                country=country,
+                kind="family_check",
+                acknowledge_within=1,
+                acknowledge_unit="hours",
+                answer_within=2,
+                answer_unit="hours",
+            )
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from opentrm.directory.demo import DEMO_PASSWORD, DemoSummary, load_demo
+from opentrm.accounts.passwords import DEMO_PASSWORD
+from opentrm.directory.demo import DemoSummary, load_demo
 
 
 class Command(BaseCommand):

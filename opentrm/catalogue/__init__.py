@@ -4,7 +4,7 @@ Source: trm-reference.md §2 (Table 2 of the ICMPD 2012 report, S4:380-388). Use
 ``load_catalogue()`` for the whole catalogue and ``measure(code)`` for one measure.
 """
 
-from opentrm.cases.catalogue.loader import (
+from opentrm.catalogue.loader import (
     CURRENT_VERSION,
     NOT_SPECIFIED,
     Catalogue,

@@ -8,7 +8,6 @@ by the owner (or, for consent, by a consent-taker it names); a participant that 
 refused with 403, nothing is written, and the refusal is audited.
 """
 
-import json
 import os
 import threading
 from datetime import timedelta
@@ -18,7 +17,6 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, connection, transaction
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,7 +24,12 @@ from conftest import World, make_member
 from opentrm.accounts.models import Membership
 from opentrm.accounts.policy import Actor, FieldGroup
 from opentrm.accounts.roles import Role
-from opentrm.accounts.services import api_token_create
+from opentrm.accounts.tests.factories import (
+    member_actor,
+    member_api,
+    member_browser,
+    send_json,
+)
 from opentrm.agreements.tests.factories import make_agreement
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
@@ -50,6 +53,7 @@ from opentrm.cases.services import (
     participant_add,
 )
 from opentrm.cases.services.participants import participant_set_consent_taker
+from opentrm.core.tests.threads import run_at_once
 from opentrm.directory.models import Organisation, OrganisationType
 from opentrm.referrals.models import Referral
 
@@ -116,25 +120,6 @@ class Parties:
         return consent_record(**(values | overrides))
 
 
-def _actor(membership: Membership) -> Actor:
-    return Actor(user=membership.user, membership=membership)
-
-
-def _api(membership: Membership) -> Client:
-    _token, secret = api_token_create(actor=_actor(membership), name="test")
-    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
-
-
-def _client(membership: Membership) -> Client:
-    client = Client()
-    client.force_login(membership.user)
-    return client
-
-
-def _post_json(client: Client, url: str, body: dict[str, Any]) -> Any:
-    return client.post(url, data=json.dumps(body), content_type="application/json")
-
-
 def _denials(action: str) -> int:
     return AuditEvent.objects.filter(
         event_type=EventType.ACCESS_DENIED, detail__action=action
@@ -152,10 +137,10 @@ def parties(world: World) -> Parties:
 def test_it_refuses_a_participant_recording_a_consent_for_itself(parties: Parties) -> None:
     """The prosecutor's office takes part with nothing shared; it posts the person's consent
     to share with itself: 403, no record, an audited refusal, and it still sees nothing."""
-    api = _api(parties.prosecutor)
+    api = member_api(parties.prosecutor)
     case_url = f"/api/v1/cases/{parties.case.public_id}"
     assert api.get(case_url).json()["visible_groups"] == []
-    response = _post_json(
+    response = send_json(
         api,
         f"{case_url}/consents",
         {
@@ -178,7 +163,7 @@ def test_it_refuses_a_participant_recording_a_consent_for_itself(parties: Partie
 
 
 def test_it_refuses_the_consent_form_to_a_participant(parties: Parties) -> None:
-    client = _client(parties.prosecutor)
+    client = member_browser(parties.prosecutor)
     url = reverse("cases:consent_create", args=[parties.case.public_id])
     assert client.get(url).status_code == 403
     response = client.post(
@@ -195,7 +180,7 @@ def test_it_refuses_the_consent_form_to_a_participant(parties: Parties) -> None:
     assert response.status_code == 403
     assert not ConsentRecord.objects.filter(case=parties.case).exists()
     assert _denials("consent.record") == 2
-    page = _client(parties.prosecutor).get(
+    page = member_browser(parties.prosecutor).get(
         reverse("cases:case_detail", args=[parties.case.public_id])
     )
     assert url not in page.content.decode()
@@ -221,10 +206,10 @@ def test_it_lets_a_consent_recorded_by_a_non_owner_open_nothing(parties: Parties
         )
         is None
     )
-    assert visible_groups(_actor(parties.prosecutor), parties.case) == frozenset()
-    rows = _api(parties.prosecutor).get(f"/api/v1/cases/{parties.case.public_id}/consents")
+    assert visible_groups(member_actor(parties.prosecutor), parties.case) == frozenset()
+    rows = member_api(parties.prosecutor).get(f"/api/v1/cases/{parties.case.public_id}/consents")
     assert [row["in_force"] for row in rows.json()] == [False]
-    page = _client(parties.owner_membership()).get(
+    page = member_browser(parties.owner_membership()).get(
         reverse("cases:case_detail", args=[parties.case.public_id])
     )
     assert "not counted" in page.content.decode()
@@ -236,30 +221,30 @@ def test_it_lets_a_consent_recorded_by_a_non_owner_open_nothing(parties: Parties
 def test_it_refuses_a_participant_withdrawing_the_owners_consent(parties: Parties) -> None:
     """The guardian may not withdraw the consent the owner recorded for the police."""
     consent = parties.consent(parties.owner, parties.police)
-    police = _actor(parties.police_officer)
+    police = member_actor(parties.police_officer)
     assert visible_groups(police, parties.case) == frozenset(SHARED)
     url = f"/api/v1/cases/{parties.case.public_id}/consents/{consent.pk}/withdraw"
-    response = _api(parties.guardian).post(url)
+    response = member_api(parties.guardian).post(url)
     assert response.status_code == 403
     consent.refresh_from_db()
     assert consent.withdrawn_at is None
     assert _denials("consent.withdraw") == 1
     assert not AuditEvent.objects.filter(event_type=EventType.CONSENT_WITHDRAWN).exists()
-    html = _client(parties.guardian).post(
+    html = member_browser(parties.guardian).post(
         reverse("cases:consent_withdraw", args=[parties.case.public_id, consent.pk])
     )
     assert html.status_code == 403
     consent.refresh_from_db()
     assert consent.withdrawn_at is None
-    police = _actor(parties.police_officer)
+    police = member_actor(parties.police_officer)
     assert visible_groups(police, Case.objects.get(pk=parties.case.pk)) == frozenset(SHARED)
 
 
 def test_it_refuses_a_participant_recording_a_refusal_for_another(parties: Parties) -> None:
     """The police may not record that the person refused sharing with the guardian."""
     parties.consent(parties.owner, parties.guardianship)
-    response = _post_json(
-        _api(parties.police_officer),
+    response = send_json(
+        member_api(parties.police_officer),
         f"/api/v1/cases/{parties.case.public_id}/consents",
         {
             "purpose": "share_data",
@@ -272,7 +257,7 @@ def test_it_refuses_a_participant_recording_a_refusal_for_another(parties: Parti
     )
     assert response.status_code == 403
     assert ConsentRecord.objects.filter(case=parties.case).count() == 1
-    guardian = _actor(parties.guardian)
+    guardian = member_actor(parties.guardian)
     assert visible_groups(guardian, Case.objects.get(pk=parties.case.pk)) == frozenset(SHARED)
 
 
@@ -285,17 +270,17 @@ def test_it_lets_a_named_consent_taker_record_and_stops_counting_when_unnamed(
     """The guardianship service, named by the owner, records the person's consent to share
     with the police; un-named, what it recorded stops counting."""
     participant = parties.participant(parties.guardianship)
-    response = _post_json(
-        _api(parties.owner_membership()),
+    response = send_json(
+        member_api(parties.owner_membership()),
         f"/api/v1/cases/{parties.case.public_id}/participants/{participant.pk}/consent-taker",
         {"takes_consent": True},
     )
     assert response.status_code == 200
     assert response.json()["takes_consent"] is True
-    consent = parties.consent(_actor(parties.guardian), parties.police)
+    consent = parties.consent(member_actor(parties.guardian), parties.police)
     assert consent.taken_for == parties.guardianship
     assert consent.taken_by == parties.guardian.user
-    police = _actor(parties.police_officer)
+    police = member_actor(parties.police_officer)
     assert visible_groups(police, parties.case) == frozenset(SHARED)
     event = AuditEvent.objects.get(event_type=EventType.CONSENT_TAKER_NAMED)
     assert event.actor_id == parties.owner.user.pk
@@ -308,15 +293,15 @@ def test_it_lets_a_named_consent_taker_record_and_stops_counting_when_unnamed(
     assert AuditEvent.objects.filter(event_type=EventType.CONSENT_TAKER_UNNAMED).count() == 1
     assert visible_groups(police, Case.objects.get(pk=parties.case.pk)) == frozenset()
     with pytest.raises(PermissionDenied):
-        parties.consent(_actor(parties.guardian), parties.police)
+        parties.consent(member_actor(parties.guardian), parties.police)
 
 
 def test_it_refuses_a_participant_naming_a_consent_taker(parties: Parties) -> None:
     participant = parties.participant(parties.guardianship)
     url = f"/api/v1/cases/{parties.case.public_id}/participants/{participant.pk}/consent-taker"
-    response = _post_json(_api(parties.police_manager), url, {"takes_consent": True})
+    response = send_json(member_api(parties.police_manager), url, {"takes_consent": True})
     assert response.status_code == 403
-    html = _client(parties.guardian_manager).post(
+    html = member_browser(parties.guardian_manager).post(
         reverse("cases:participant_consent_taker", args=[parties.case.public_id, participant.pk]),
         {"takes_consent": "1"},
     )
@@ -328,7 +313,7 @@ def test_it_refuses_a_participant_naming_a_consent_taker(parties: Parties) -> No
 
 def test_it_names_a_consent_taker_from_the_case_page(parties: Parties) -> None:
     participant = parties.participant(parties.guardianship)
-    client = _client(parties.owner_membership())
+    client = member_browser(parties.owner_membership())
     url = reverse("cases:participant_consent_taker", args=[parties.case.public_id, participant.pk])
     assert (
         url
@@ -371,7 +356,9 @@ def test_it_attributes_a_withdrawal_to_the_organisation(parties: Parties) -> Non
     consent.refresh_from_db()
     assert consent.withdrawn_by == parties.owner.user
     assert consent.withdrawn_for == parties.world.agency_a
-    rows = _api(parties.owner_membership()).get(f"/api/v1/cases/{parties.case.public_id}/consents")
+    rows = member_api(parties.owner_membership()).get(
+        f"/api/v1/cases/{parties.case.public_id}/consents"
+    )
     row = rows.json()[0]
     assert row["recorded_for_organisation_id"] == parties.world.agency_a.pk
     assert row["withdrawn_for_organisation_id"] == parties.world.agency_a.pk
@@ -382,15 +369,15 @@ def test_it_attributes_a_withdrawal_to_the_organisation(parties: Parties) -> Non
 
 
 def test_it_refuses_a_participant_adding_or_removing_organisations(parties: Parties) -> None:
-    api = _api(parties.police_manager)
-    response = _post_json(
+    api = member_api(parties.police_manager)
+    response = send_json(
         api,
         f"/api/v1/cases/{parties.case.public_id}/participants",
         {"organisation_id": parties.world.agency_b.pk},
     )
     assert response.status_code == 403
     prosecution = parties.participant(parties.prosecution)
-    html = _client(parties.police_manager).post(
+    html = member_browser(parties.police_manager).post(
         reverse("cases:participant_remove", args=[parties.case.public_id, prosecution.pk])
     )
     assert html.status_code == 403
@@ -408,8 +395,8 @@ def test_it_refuses_a_participant_referring_the_case_onward(parties: Parties) ->
     other = Organisation.objects.create(
         country=parties.world.country_a, name="Another Shelter", type=OrganisationType.SHELTER
     )
-    response = _post_json(
-        _api(parties.police_officer),
+    response = send_json(
+        member_api(parties.police_officer),
         "/api/v1/referrals/",
         {
             "case_public_id": str(parties.case.public_id),
@@ -419,7 +406,7 @@ def test_it_refuses_a_participant_referring_the_case_onward(parties: Parties) ->
         },
     )
     assert response.status_code == 403
-    client = _client(parties.police_officer)
+    client = member_browser(parties.police_officer)
     assert (
         client.get(reverse("referrals:referral_create", args=[parties.case.public_id])).status_code
         == 403
@@ -439,8 +426,8 @@ def test_it_lets_the_owner_refer_the_case(parties: Parties) -> None:
     other = Organisation.objects.create(
         country=parties.world.country_a, name="Another Shelter", type=OrganisationType.SHELTER
     )
-    response = _post_json(
-        _api(parties.owner_membership()),
+    response = send_json(
+        member_api(parties.owner_membership()),
         "/api/v1/referrals/",
         {
             "case_public_id": str(parties.case.public_id),
@@ -456,7 +443,7 @@ def test_it_refuses_a_participant_loosening_a_child_safeguard(parties: Parties) 
     """The guardian records what protects the child, not what opens a return or contacts
     with the country of origin: that is the owner's."""
     parties.consent(parties.owner, parties.guardianship)
-    guardian = _actor(parties.guardian)
+    guardian = member_actor(parties.guardian)
     today = timezone.localdate()
     safeguards = child_safeguards_update(
         actor=guardian,
@@ -502,24 +489,14 @@ def test_it_withdraws_a_consent_once_under_concurrency(world: World) -> None:
     parties = Parties(world)
     consent = parties.consent(parties.owner, parties.police)
     barrier = threading.Barrier(5)
-    errors: list[BaseException] = []
 
     def withdraw() -> None:
-        try:
-            mine = ConsentRecord.objects.get(pk=consent.pk)
-            barrier.wait()
-            consent_withdraw(actor=parties.owner, consent=mine)
-        except BaseException as error:  # reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        mine = ConsentRecord.objects.get(pk=consent.pk)
+        barrier.wait()
+        consent_withdraw(actor=parties.owner, consent=mine)
 
-    threads = [threading.Thread(target=withdraw) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    outcomes = run_at_once(withdraw, 5)
+    assert [error for error in outcomes if isinstance(error, BaseException)] == []
     assert AuditEvent.objects.filter(event_type=EventType.CONSENT_WITHDRAWN).count() == 1
     consent.refresh_from_db()
     assert consent.withdrawn_at is not None
@@ -544,7 +521,7 @@ def test_it_lets_a_referral_a_participant_sent_open_nothing(parties: Parties) ->
         signed_on=timezone.localdate() - timedelta(days=5),
     )
     legacy = national._send_national(
-        actor=_actor(parties.police_officer),
+        actor=member_actor(parties.police_officer),
         case=parties.case,
         receiver=other,
         reason="onward",
@@ -554,12 +531,12 @@ def test_it_lets_a_referral_a_participant_sent_open_nothing(parties: Parties) ->
         needs=(),
     )
     national.referral_accept(
-        actor=_actor(receiver), referral=legacy, expected_version=legacy.version
+        actor=member_actor(receiver), referral=legacy, expected_version=legacy.version
     )
     assert not CaseParticipant.objects.filter(
         case=parties.case, organisation=other, is_active=True
     ).exists()
-    response = _api(receiver).get(f"/api/v1/cases/{parties.case.public_id}")
+    response = member_api(receiver).get(f"/api/v1/cases/{parties.case.public_id}")
     assert response.status_code == 404
 
 
@@ -586,7 +563,7 @@ def test_it_keeps_the_owner_a_consent_taker_and_refuses_a_bad_form(parties: Part
             actor=parties.owner, participant=owner_row, takes_consent=False
         )
     guardianship = parties.participant(parties.guardianship)
-    client = _client(parties.owner_membership())
+    client = member_browser(parties.owner_membership())
     url = reverse("cases:participant_consent_taker", args=[parties.case.public_id, guardianship.pk])
     assert client.post(url, {"takes_consent": "maybe"}).status_code == 302
     guardianship.refresh_from_db()
@@ -622,7 +599,7 @@ def test_it_rechecks_a_loosened_safeguard_inside_the_transaction(parties: Partie
     parties.consent(parties.owner, parties.guardianship)
     with pytest.raises(PermissionDenied):
         child._update(
-            actor=_actor(parties.guardian),
+            actor=member_actor(parties.guardian),
             case=parties.case,
             expected_version=0,
             changes={"family_tracing_in_best_interests": True},
@@ -632,7 +609,7 @@ def test_it_rechecks_a_loosened_safeguard_inside_the_transaction(parties: Partie
 
 def test_it_corrects_a_consent_from_the_case_page(parties: Parties) -> None:
     wrong = parties.consent(parties.owner, parties.police, information_given="Told too little.")
-    client = _client(parties.owner_membership())
+    client = member_browser(parties.owner_membership())
     page = client.get(reverse("cases:case_detail", args=[parties.case.public_id]))
     url = reverse("cases:consent_create", args=[parties.case.public_id])
     assert f"{url}?supersedes={wrong.pk}" in page.content.decode()
@@ -668,7 +645,7 @@ def test_it_refuses_a_participant_attaching_a_signed_form_to_the_owners_consent(
     upload = SimpleUploadedFile("form.txt", b"signed", content_type="text/plain")
     with pytest.raises(PermissionDenied):
         consent_signed_form_attach(
-            actor=_actor(parties.guardian_manager), consent=consent, upload=upload
+            actor=member_actor(parties.guardian_manager), consent=consent, upload=upload
         )
     consent.refresh_from_db()
     assert consent.signed_form_id is None

@@ -26,7 +26,8 @@ from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.access import sharing_with, visible_groups
 from opentrm.cases.models import Case
-from opentrm.cases.services import NameData, case_register, consent_record, participant_add
+from opentrm.cases.services import NameData, case_register, participant_add
+from opentrm.cases.tests.factories import record_consent
 from opentrm.directory.models import Country, Organisation, OrganisationType
 
 EVERY_GROUP = [group.value for group in FieldGroup]
@@ -56,15 +57,13 @@ def case(world: World, police: Organisation) -> Case:
     manager = world.actor(Role.CASE_MANAGER)
     case = case_register(actor=manager, names=[NameData(value="Dora Fictiva")])
     participant_add(actor=manager, case=case, organisation=police)
-    consent_record(
-        actor=manager,
-        case=case,
-        purpose="share_data",
-        decision="given",
-        decided_on=YESTERDAY,
-        explained_in="sq",
-        information_given="Who will see which data, why, and the risks.",
-        recipient_organisation=police,
+    record_consent(
+        manager,
+        case,
+        "share_data",
+        "Who will see which data, why, and the risks.",
+        to=police,
+        on=YESTERDAY,
     )
     return case
 

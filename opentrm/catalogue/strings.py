@@ -2,7 +2,7 @@
 
 Do not edit: change measures_v<N>.json, then regenerate this file with
 
-    python -m opentrm.cases.catalogue
+    python -m opentrm.catalogue
 
 opentrm/cases/tests/test_catalogue.py fails while this file is out of date.
 """

@@ -19,6 +19,8 @@ from typing import Any
 
 from django.utils.translation import gettext
 
+from opentrm.core import strings_module
+
 # The proceedings SOP: its measures (and their notes) are proceedings data.
 PROCEEDINGS_SOP = "sop5"
 
@@ -39,8 +41,7 @@ _SOURCE = re.compile(r"S[0-9]+:[0-9]+(?:-[0-9]+)?")
 # A guard of trm-reference.md §2.10.
 _GUARD = re.compile(r"SOP-P[0-9]+")
 _FILE_NAME = re.compile(r"measures_v([0-9]+)\.json")
-_PACKAGE = "opentrm.cases.catalogue"
-LINE_LENGTH = 100  # pyproject.toml [tool.ruff]
+_PACKAGE = "opentrm.catalogue"
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,21 @@ class Guidance:
         return gettext(self.how_en)
 
 
+class _Named:
+    """A catalogue entry shown by its English name, translated."""
+
+    name_en: str
+
+    @property
+    def name(self) -> str:
+        return gettext(self.name_en)
+
+    def __str__(self) -> str:
+        return self.name
+
+
 @dataclass(frozen=True)
-class Measure:
+class Measure(_Named):
     """One measure of a SOP, e.g. ``sop1.reflection_period``. Codes are stored: never reuse one."""
 
     code: str
@@ -81,28 +95,14 @@ class Measure:
     sources: tuple[str, ...]
     guards: tuple[str, ...]
 
-    @property
-    def name(self) -> str:
-        return gettext(self.name_en)
-
-    def __str__(self) -> str:
-        return self.name
-
 
 @dataclass(frozen=True)
-class Sop:
+class Sop(_Named):
     """One of the five TRM standard operating procedures; its code is a directory ``Function``."""
 
     code: str
     name_en: str
     measures: tuple[Measure, ...]
-
-    @property
-    def name(self) -> str:
-        return gettext(self.name_en)
-
-    def __str__(self) -> str:
-        return self.name
 
 
 @dataclass(frozen=True)
@@ -297,37 +297,11 @@ def catalogue_strings() -> tuple[tuple[str, str], ...]:
 
 
 def render_strings_module() -> str:
-    """The source of ``strings.py``: every catalogue text inside gettext_noop, ruff-formatted.
-
-    The output is already in `ruff format` style, so formatting the tree leaves it unchanged.
-    """
-    lines = [
-        '"""Every translatable text of the TRM measure catalogue, for makemessages. GENERATED.',
-        "",
-        "Do not edit: change measures_v<N>.json, then regenerate this file with",
-        "",
-        "    python -m opentrm.cases.catalogue",
-        "",
-        "opentrm/cases/tests/test_catalogue.py fails while this file is out of date.",
-        '"""',
-        "",
-        "# ruff: noqa: E501",
-        "",
-        "from django.utils.translation import gettext_noop",
-        "",
-        "STRINGS: tuple[str, ...] = (",
-    ]
-    for text, note in catalogue_strings():
-        lines.append(f"    # Translators: {note}.")
-        call = f"    gettext_noop({_python_string(text)}),"
-        if len(call) <= LINE_LENGTH:
-            lines.append(call)
-        else:  # the layout `ruff format` gives a call too long for one line
-            lines += ["    gettext_noop(", f"        {_python_string(text)}", "    ),"]
-    lines.append(")")
-    return "\n".join(lines) + "\n"
-
-
-def _python_string(text: str) -> str:
-    # json.dumps gives a valid double-quoted Python literal for any text without '%' escapes.
-    return json.dumps(text, ensure_ascii=False)
+    """The source of ``strings.py``: every catalogue text inside gettext_noop, ruff-formatted."""
+    return strings_module.render_strings_module(
+        title="Every translatable text of the TRM measure catalogue, for makemessages.",
+        source="measures_v<N>.json",
+        command="python -m opentrm.catalogue",
+        test="opentrm/cases/tests/test_catalogue.py",
+        strings=catalogue_strings(),
+    )

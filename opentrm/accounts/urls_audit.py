@@ -1,6 +1,6 @@
 from django.urls import path
 
-from opentrm.audit import views
+from opentrm.accounts import views_audit as views
 
 app_name = "audit"
 

@@ -6,9 +6,11 @@ from django.db import connection, transaction
 
 from conftest import World
 from opentrm.accounts.roles import Role
+from opentrm.audit.chain import GENESIS_HASH
 from opentrm.audit.events import EventType
-from opentrm.audit.models import AuditEvent
+from opentrm.audit.models import AuditChainHead, AuditEvent
 from opentrm.audit.services import record_event
+from opentrm.audit.tests.tampering import disable_triggers, enable_triggers
 
 
 def _run_verify() -> tuple[int, str]:
@@ -59,25 +61,34 @@ def test_it_links_each_event_to_the_one_before(world: World) -> None:
         assert after.previous_hash == before.hash
 
 
-def test_it_names_the_first_edited_event(world: World) -> None:
+@pytest.mark.parametrize(
+    ("sql", "values", "index", "named"),
+    [
+        pytest.param(
+            "UPDATE audit_auditevent SET target_id = %s WHERE sequence = %s",
+            ["999"],
+            2,
+            "edited",
+            id="the-first-edited-event",
+        ),
+        pytest.param(
+            "DELETE FROM audit_auditevent WHERE sequence = %s",
+            [],
+            1,
+            "deleted",
+            id="a-deleted-event",
+        ),
+    ],
+)
+def test_it_names_the_tampered_event(
+    world: World, sql: str, values: list[str | int], index: int, named: str
+) -> None:
     events = _five_events(world)
-    _tamper(
-        "UPDATE audit_auditevent SET target_id = %s WHERE sequence = %s",
-        ["999", events[2].sequence],
-    )
+    _tamper(sql, [*values, events[index].sequence])
     code, output = _run_verify()
     assert code == 1
-    assert "event #3" in output
-    assert "edited" in output
-
-
-def test_it_names_a_deleted_event(world: World) -> None:
-    events = _five_events(world)
-    _tamper("DELETE FROM audit_auditevent WHERE sequence = %s", [events[1].sequence])
-    code, output = _run_verify()
-    assert code == 1
-    assert "event #2" in output
-    assert "deleted" in output
+    assert f"event #{index + 1}" in output
+    assert named in output
 
 
 def test_it_notices_the_newest_event_deleted(world: World) -> None:
@@ -153,3 +164,16 @@ def test_it_keeps_personal_data_out_of_events(world: World) -> None:
     )
     assert "Drita" not in dumped
     assert "director@shelter.example" not in dumped
+
+
+def test_it_starts_the_chain_at_the_genesis_hash_when_the_head_row_is_missing(db: None) -> None:
+    disable_triggers()
+    AuditEvent.objects.all().delete()
+    AuditChainHead.objects.all().delete()
+    enable_triggers()
+
+    event = record_event(event_type=EventType.ORGANISATION_CHANGED, actor=None)
+
+    assert (event.sequence, event.previous_hash) == (1, GENESIS_HASH)
+    head = AuditChainHead.objects.get()
+    assert (head.last_sequence, head.last_hash) == (1, event.hash)

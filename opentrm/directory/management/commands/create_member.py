@@ -54,7 +54,7 @@ class Command(BaseCommand):
                     username=options["username"],
                     full_name=options["full_name"],
                     email=options["email"],
-                    organisation=organisation,
+                    organisation_id=organisation.pk,
                     role=Role(options["role"]),
                     password=password,
                 )

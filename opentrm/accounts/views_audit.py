@@ -1,11 +1,12 @@
 """The audit viewer for the data-protection officer."""
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, audit_scope
 from opentrm.audit.events import EventType
 from opentrm.audit.forms import AuditFilterForm
@@ -15,8 +16,8 @@ from opentrm.audit.services import record_event
 
 @require_GET
 @actor_required(Action.AUDIT_VIEW)
-def event_list(request: HttpRequest) -> HttpResponse:
-    actor = request.actor  # type: ignore[attr-defined]
+def event_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
     form = AuditFilterForm(request.GET or None)
     filters = {}
     if form.is_valid():

@@ -1,0 +1,109 @@
+"""Cases for tests, registered through the services, and the pages tests read."""
+
+from datetime import date
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from conftest import World
+from opentrm.accounts.policy import Actor, FieldGroup
+from opentrm.accounts.roles import Role
+from opentrm.accounts.tests.factories import browser
+from opentrm.cases.models import Case, CaseDocument, ConsentRecord
+from opentrm.cases.services import (
+    NameData,
+    case_register,
+    child_safeguards_update,
+    consent_record,
+    document_upload,
+)
+from opentrm.directory.models import Organisation
+
+
+def new_case(
+    world: World, name: str | None = None, *, role: Role = Role.CASEWORKER, **values: Any
+) -> Case:
+    """A case registered by agency A's member with ``role``, named ``name`` when given."""
+    if name is not None:
+        values["names"] = [NameData(value=name)]
+    return case_register(actor=world.actor(role), **values)
+
+
+def detail_page(client: Client, case: Case) -> str:
+    """The case's page as ``client`` sees it (which must be allowed)."""
+    response = client.get(reverse("cases:case_detail", args=[case.public_id]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def case_page(world: World, case: Case, role: Role = Role.CASEWORKER, org: str = "a") -> str:
+    return detail_page(browser(world, role, org), case)
+
+
+def record_consent(
+    actor: Actor,
+    case: Case,
+    purpose: str,
+    information_given: str,
+    *,
+    to: Organisation | None = None,
+    decision: str = "given",
+    on: date | None = None,
+    explained_in: str = "sq",
+    **values: Any,
+) -> ConsentRecord:
+    """The person's decision on ``purpose`` (sharing with ``to``), explained in
+    ``explained_in`` and recorded by ``actor`` on ``on`` (today by default)."""
+    return consent_record(
+        actor=actor,
+        case=case,
+        purpose=purpose,
+        decision=decision,
+        decided_on=on or timezone.localdate(),
+        explained_in=explained_in,
+        information_given=information_given,
+        recipient_organisation=to,
+        **values,
+    )
+
+
+def indicate_asylum(world: World, case: Case) -> None:
+    """Agency A's case manager records today that the child has applied for asylum (which
+    blocks contact with the country of origin)."""
+    child_safeguards_update(
+        actor=world.actor(Role.CASE_MANAGER),
+        case=case,
+        expected_version=0,
+        changes={"asylum_indicated_on": timezone.localdate()},
+    )
+
+
+def share_identity_with_c(world: World, case: Case, role: Role, information_given: str) -> None:
+    """What lets agency A show agency C the person's identity: the person's consent to share
+    with C (recorded by agency A's member with ``role``) and an agreement in force that allows
+    it."""
+    from opentrm.agreements.tests.factories import make_agreement
+
+    record_consent(world.actor(role), case, "share_data", information_given, to=world.agency_c)
+    make_agreement(
+        world,
+        others=[world.agency_c],
+        flows={(world.agency_a, world.agency_c): [FieldGroup.IDENTITY]},
+        sign=True,
+    )
+
+
+def upload_pdf(
+    actor: Actor,
+    case: Case,
+    title: str,
+    kind: str,
+    content: bytes = b"%PDF-1.4 fictional",
+    **values: Any,
+) -> CaseDocument:
+    """A small fictional PDF uploaded to the case by ``actor``."""
+    upload = SimpleUploadedFile("scan.pdf", content)
+    return document_upload(actor=actor, case=case, upload=upload, title=title, kind=kind, **values)
