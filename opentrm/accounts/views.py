@@ -37,6 +37,7 @@ from opentrm.accounts.session import current_actor, set_acting_membership
 from opentrm.accounts.throttle import login_wait_seconds
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
+from opentrm.core.forms import cleaned
 from opentrm.core.views import form_view
 
 
@@ -148,9 +149,7 @@ def member_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         form,
         save=lambda: services.member_create(
             actor=actor,
-            username=form.cleaned_data["username"],
-            full_name=form.cleaned_data["full_name"],
-            email=form.cleaned_data["email"],
+            **cleaned(form, "username", "full_name", "email"),
             role=Role(form.cleaned_data["role"]),
             password=form.cleaned_data["password"],
         ),

@@ -25,12 +25,15 @@ from opentrm.agreements.models import (
     SignatureKind,
 )
 from opentrm.agreements.selectors import agreement_list as list_agreements
+from opentrm.core.api import Routes
 from opentrm.core.schemas import CASE_WORK_ERRORS, PatchSchema, Schema, each_one_of, own_fields
 from opentrm.directory.models import ContactPoint, Organisation
 
 router = Router(tags=["agreements"], auth=member_auth(Action.AGREEMENT_VIEW))
 EDITORS = member_auth(Action.AGREEMENT_EDIT)
 _ERRORS = CASE_WORK_ERRORS
+_route = Routes(router, _ERRORS, url_prefix="agreements_")
+_editors_route = _route.having(auth=EDITORS)
 
 
 # --- shapes --------------------------------------------------------------------------------------
@@ -258,18 +261,14 @@ def _detail_out(request: HttpRequest, agreement_id: int) -> dict[str, Any]:
 # --- routes --------------------------------------------------------------------------------------
 
 
-@router.get(
-    "/",
-    response={200: list[AgreementSummaryOut], **_ERRORS},
-    url_name="agreements_list",
-    summary="Agreements the acting organisation may see, with their derived status",
-)
+@_route("GET", "/", list[AgreementSummaryOut], "agreements_list")
 def agreement_list(
     request: HttpRequest,
     status: states.Status | None = None,
     type: AgreementType | None = None,
     party: int | None = None,
 ) -> Any:
+    """Agreements the acting organisation may see, with their derived status"""
     rows = list_agreements(
         actor=acting(request),
         on=timezone.localdate(),
@@ -280,14 +279,9 @@ def agreement_list(
     return [AgreementSummaryOut(**_summary_out(agreement, summary)) for agreement, summary in rows]
 
 
-@router.post(
-    "/",
-    auth=EDITORS,
-    response={201: AgreementOut, **_ERRORS},
-    url_name="agreements_create",
-    summary="Register a draft agreement; the acting organisation is its first party",
-)
+@_route("POST", "/", AgreementOut, "agreements_create", status=201, auth=EDITORS)
 def agreement_create(request: HttpRequest, payload: AgreementIn) -> Any:
+    """Register a draft agreement; the acting organisation is its first party"""
     content = payload.dict(exclude={"title", "type", "scope"})
     agreement = services.agreement_create(
         actor=acting(request),
@@ -299,24 +293,15 @@ def agreement_create(request: HttpRequest, payload: AgreementIn) -> Any:
     return Status(201, _detail_out(request, agreement.pk))
 
 
-@router.get(
-    "/{agreement_id}",
-    response={200: AgreementOut, **_ERRORS},
-    url_name="agreements_detail",
-    summary="One agreement, every version with its parties, signatures and data flows",
-)
+@_route("GET", "/{agreement_id}", AgreementOut, "agreements_detail")
 def agreement_detail(request: HttpRequest, agreement_id: int) -> Any:
+    """One agreement, every version with its parties, signatures and data flows"""
     return _detail_out(request, agreement_id)
 
 
-@router.patch(
-    "/{agreement_id}",
-    auth=EDITORS,
-    response={200: AgreementOut, **_ERRORS},
-    url_name="agreements_update",
-    summary="Change the unsigned latest version (send the version you read)",
-)
+@_route("PATCH", "/{agreement_id}", AgreementOut, "agreements_update", auth=EDITORS)
 def agreement_update(request: HttpRequest, agreement_id: int, payload: AgreementPatch) -> Any:
+    """Change the unsigned latest version (send the version you read)"""
     actor = acting(request)
     agreement = access_agreement(actor, agreement_id, action="edit")
     changes: dict[str, Any] = {
@@ -341,14 +326,9 @@ def agreement_update(request: HttpRequest, agreement_id: int, payload: Agreement
     return _detail_out(request, agreement_id)
 
 
-@router.post(
-    "/{agreement_id}/parties",
-    auth=EDITORS,
-    response={201: AgreementOut, **_ERRORS},
-    url_name="agreements_party_add",
-    summary="Add a party to the unsigned latest version",
-)
+@_editors_route("POST", "/{agreement_id}/parties", AgreementOut, status=201)
 def party_add(request: HttpRequest, agreement_id: int, payload: PartyIn) -> Any:
+    """Add a party to the unsigned latest version"""
     actor = acting(request)
     agreement = access_agreement(actor, agreement_id, action="edit")
     organisation = Organisation.objects.filter(pk=payload.organisation_id).first()
@@ -375,40 +355,24 @@ def _edited(
     return _detail_out(request, agreement_id)
 
 
-@router.put(
-    "/{agreement_id}/flows",
-    auth=EDITORS,
-    response={200: AgreementOut, **_ERRORS},
-    url_name="agreements_flow_set",
-    summary="Set the data categories one party may pass to another (unsigned latest version)",
-)
+@_route("PUT", "/{agreement_id}/flows", AgreementOut, auth=EDITORS)
 def flow_set(request: HttpRequest, agreement_id: int, payload: FlowIn) -> Any:
+    """Set the data categories one party may pass to another (unsigned latest version)"""
     return _edited(request, agreement_id, services.flow_set, **payload.model_dump())
 
 
-@router.post(
-    "/{agreement_id}/flows/approval",
-    auth=EDITORS,
-    response={200: AgreementOut, **_ERRORS},
-    url_name="agreements_flow_approve",
-    summary="Approve a data flow out of the acting organisation (only the sender approves)",
-)
+@_route("POST", "/{agreement_id}/flows/approval", AgreementOut, auth=EDITORS)
 def flow_approve(request: HttpRequest, agreement_id: int, payload: FlowApproveIn) -> Any:
+    """Approve a data flow out of the acting organisation (only the sender approves)"""
     values = payload.model_dump(exclude={"version"})
     return _edited(
         request, agreement_id, services.flow_approve, version_number=payload.version, **values
     )
 
 
-@router.post(
-    "/{agreement_id}/signatures",
-    auth=EDITORS,
-    response={201: AgreementOut, **_ERRORS},
-    url_name="agreements_signature_record",
-    summary="Record the acting organisation's own signature or acknowledgement of the latest "
-    "version",
-)
+@_editors_route("POST", "/{agreement_id}/signatures", AgreementOut, status=201)
 def signature_record(request: HttpRequest, agreement_id: int, payload: SignatureIn) -> Any:
+    """Record the acting organisation's own signature or acknowledgement of the latest version"""
     values = payload.model_dump(exclude={"version", "kind"})
     detail = _edited(
         request,
@@ -421,25 +385,17 @@ def signature_record(request: HttpRequest, agreement_id: int, payload: Signature
     return Status(201, detail)
 
 
-@router.post(
-    "/{agreement_id}/amendments",
-    auth=EDITORS,
-    response={201: AgreementOut, **_ERRORS},
-    url_name="agreements_amend",
-    summary="Draft the next version; the signed one governs until all parties sign the new one",
+@_route(
+    "POST", "/{agreement_id}/amendments", AgreementOut, "agreements_amend", status=201, auth=EDITORS
 )
 def agreement_amend(request: HttpRequest, agreement_id: int, payload: AmendIn) -> Any:
+    """Draft the next version; the signed one governs until all parties sign the new one"""
     return Status(201, _edited(request, agreement_id, services.agreement_amend, note=payload.note))
 
 
-@router.post(
-    "/{agreement_id}/termination",
-    auth=EDITORS,
-    response={200: AgreementOut, **_ERRORS},
-    url_name="agreements_terminate",
-    summary="Record the termination of the agreement (send the agreement's version)",
-)
+@_route("POST", "/{agreement_id}/termination", AgreementOut, "agreements_terminate", auth=EDITORS)
 def agreement_terminate(request: HttpRequest, agreement_id: int, payload: TerminateIn) -> Any:
+    """Record the termination of the agreement (send the agreement's version)"""
     values = payload.model_dump(exclude={"version"})
     return _edited(
         request,
@@ -450,14 +406,9 @@ def agreement_terminate(request: HttpRequest, agreement_id: int, payload: Termin
     )
 
 
-@router.post(
-    "/{agreement_id}/meetings",
-    auth=EDITORS,
-    response={201: MeetingOut, **_ERRORS},
-    url_name="agreements_meeting_schedule",
-    summary="Schedule a meeting of the parties (its reminder goes out before it)",
-)
+@_editors_route("POST", "/{agreement_id}/meetings", MeetingOut, status=201)
 def meeting_schedule(request: HttpRequest, agreement_id: int, payload: MeetingIn) -> Any:
+    """Schedule a meeting of the parties (its reminder goes out before it)"""
     actor = acting(request)
     agreement = access_agreement(actor, agreement_id, action="edit")
     meeting = services.meeting_schedule(actor=actor, agreement=agreement, **payload.model_dump())

@@ -2,15 +2,18 @@
 agreements of others, 403 for viewers who may not change them), then a service."""
 
 from collections.abc import Callable
-from typing import Any
+from functools import wraps
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
@@ -31,8 +34,9 @@ from opentrm.agreements.forms import (
     SignatureForm,
     TerminateForm,
 )
-from opentrm.agreements.models import Agreement
+from opentrm.agreements.models import Agreement, AgreementParty
 from opentrm.agreements.presentation import version_view
+from opentrm.core.forms import cleaned
 from opentrm.core.pdf import PdfUnavailableError
 from opentrm.core.views import form_view
 
@@ -46,27 +50,48 @@ def _detail(agreement: Agreement, anchor: str = "") -> HttpResponse:
     return redirect(_detail_url(agreement, anchor))
 
 
-def _form_page(
-    request: HttpRequest,
-    agreement: Agreement,
-    form: Any,
-    title: str,
+_Page = tuple[forms.BaseForm, Callable[[], object]]
+_Build = Callable[..., _Page]
+
+
+def _agreement_form_page(
+    title: str | Promise | Callable[..., str],
+    success: str | Promise,
     *,
-    save: Callable[[], object],
-    success: str,
-    done: str,
-    **extra: Any,
-) -> HttpResponse:
-    """A form on the agreement: the shared page, with its title."""
-    return form_view(
-        request,
-        form,
-        save=save,
-        success=success,
-        done=done,
-        template="agreements/agreement_form_page.html",
-        context={"agreement": agreement, "title": title, **extra},
-    )
+    anchor: str = "",
+    destructive: bool = False,
+) -> Callable[[_Build], Callable[..., HttpResponse]]:
+    """A form on an agreement its viewer may change, on the shared page with its ``title`` (a
+    text, or a function of the agreement and the URL's other ids). The decorated function gets
+    the request, the agreement and those ids, and gives the form and the service call that
+    saves it; after a save the agreement page opens at ``anchor`` with the ``success``
+    message."""
+
+    def decorator(build: _Build) -> Callable[..., HttpResponse]:
+        @require_http_methods(["GET", "POST"])
+        @actor_required(Action.AGREEMENT_EDIT)
+        @wraps(build)
+        def view(request: AuthenticatedHttpRequest, agreement_id: int, **ids: int) -> HttpResponse:
+            agreement = access_agreement(request.actor, agreement_id, action="edit")
+            form, save = build(request, agreement, **ids)
+            extra = {"destructive": True} if destructive else {}
+            return form_view(
+                request,
+                form,
+                save=save,
+                success=str(success),
+                done=_detail_url(agreement, anchor),
+                template="agreements/agreement_form_page.html",
+                context={
+                    "agreement": agreement,
+                    "title": title(agreement, **ids) if callable(title) else str(title),
+                    **extra,
+                },
+            )
+
+        return view
+
+    return decorator
 
 
 @require_http_methods(["GET"])
@@ -186,83 +211,59 @@ def agreement_edit(request: AuthenticatedHttpRequest, agreement_id: int) -> Http
     )
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.AGREEMENT_EDIT)
-def party_add(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
-    actor = request.actor
-    agreement = access_agreement(actor, agreement_id, action="edit")
+@_agreement_form_page(
+    gettext_lazy("Add a party"), gettext_lazy("The party was added."), anchor="parties"
+)
+def party_add(request: AuthenticatedHttpRequest, agreement: Agreement) -> _Page:
     form = PartyAddForm(request.POST or None)
-    return _form_page(
-        request,
-        agreement,
-        form,
-        _("Add a party"),
-        save=lambda: services.party_add(
-            actor=actor,
-            agreement=agreement,
-            organisation=form.cleaned_data["organisation"],
-            procedures=form.cleaned_data["procedures"],
-            measures=form.cleaned_data["measures"],
-            responsibilities=form.cleaned_data["responsibilities"],
-        ),
-        success=_("The party was added."),
-        done=_detail_url(agreement, "parties"),
+    return form, lambda: services.party_add(
+        actor=request.actor,
+        agreement=agreement,
+        **cleaned(form, "organisation", "procedures", "measures", "responsibilities"),
     )
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.AGREEMENT_EDIT)
-def party_edit(request: AuthenticatedHttpRequest, agreement_id: int, party_id: int) -> HttpResponse:
-    actor = request.actor
-    agreement = access_agreement(actor, agreement_id, action="edit")
-    draft = states.latest_version(agreement)
-    party = next((p for p in draft.parties.all() if p.pk == party_id), None)
+def _draft_party(agreement: Agreement, party_id: int) -> AgreementParty:
+    party = next(
+        (p for p in states.latest_version(agreement).parties.all() if p.pk == party_id), None
+    )
     if party is None:  # a party of an earlier version, or of another agreement
         raise Http404
-    initial = {
-        "procedures": party.procedures,
-        "measures": party.measures,
-        "responsibilities": party.responsibilities,
-    }
-    form = PartyEditForm(request.POST or None, initial=initial)
-    return _form_page(
-        request,
-        agreement,
-        form,
-        _("Responsibilities of %(party)s") % {"party": party.organisation.name},
-        save=lambda: services.party_update(
-            actor=actor,
-            agreement=agreement,
-            party_id=party_id,
-            procedures=form.cleaned_data["procedures"],
-            measures=form.cleaned_data["measures"],
-            responsibilities=form.cleaned_data["responsibilities"],
-        ),
-        success=_("The responsibilities were saved."),
-        done=_detail_url(agreement, "parties"),
+    return party
+
+
+@_agreement_form_page(
+    lambda agreement, party_id: (
+        _("Responsibilities of %(party)s")
+        % {"party": _draft_party(agreement, party_id).organisation.name}
+    ),
+    gettext_lazy("The responsibilities were saved."),
+    anchor="parties",
+)
+def party_edit(request: AuthenticatedHttpRequest, agreement: Agreement, party_id: int) -> _Page:
+    party = _draft_party(agreement, party_id)
+    fields = ("procedures", "measures", "responsibilities")
+    form = PartyEditForm(
+        request.POST or None, initial={name: getattr(party, name) for name in fields}
+    )
+    return form, lambda: services.party_update(
+        actor=request.actor, agreement=agreement, party_id=party_id, **cleaned(form, *fields)
     )
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.AGREEMENT_EDIT)
-def flow_edit(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
-    actor = request.actor
-    agreement = access_agreement(actor, agreement_id, action="edit")
+@_agreement_form_page(
+    gettext_lazy("Data that may flow between parties"),
+    gettext_lazy("The data flow was saved."),
+    anchor="flows",
+)
+def flow_edit(request: AuthenticatedHttpRequest, agreement: Agreement) -> _Page:
     form = FlowForm(request.POST or None, version=states.latest_version(agreement))
-    return _form_page(
-        request,
-        agreement,
-        form,
-        _("Data that may flow between parties"),
-        save=lambda: services.flow_set(
-            actor=actor,
-            agreement=agreement,
-            sender_id=form.cleaned_data["sender"],
-            receiver_id=form.cleaned_data["receiver"],
-            categories=form.cleaned_data["categories"],
-        ),
-        success=_("The data flow was saved."),
-        done=_detail_url(agreement, "flows"),
+    return form, lambda: services.flow_set(
+        actor=request.actor,
+        agreement=agreement,
+        sender_id=form.cleaned_data["sender"],
+        receiver_id=form.cleaned_data["receiver"],
+        categories=form.cleaned_data["categories"],
     )
 
 
@@ -292,125 +293,82 @@ def flow_approve(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpRe
     return _detail(agreement, "flows")
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.AGREEMENT_EDIT)
-def signature_record(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
-    actor = request.actor
-    agreement = access_agreement(actor, agreement_id, action="edit")
+@_agreement_form_page(
+    gettext_lazy("Record a signature"),
+    gettext_lazy("The signature was recorded."),
+    anchor="signatures",
+)
+def signature_record(request: AuthenticatedHttpRequest, agreement: Agreement) -> _Page:
     form = SignatureForm(
         request.POST or None,
         version=states.latest_version(agreement),
-        own_organisation_id=actor.organisation_id,
+        own_organisation_id=request.actor.organisation_id,
     )
-    return _form_page(
-        request,
-        agreement,
-        form,
-        _("Record a signature"),
-        save=lambda: services.signature_record(
-            actor=actor,
-            agreement=agreement,
-            version_number=form.cleaned_data["version"],
-            organisation_id=form.cleaned_data["party"],
-            signed_on=form.cleaned_data["signed_on"],
-            signed_by=form.cleaned_data["signed_by"],
-            kind=form.cleaned_data["kind"],
-        ),
-        success=_("The signature was recorded."),
-        done=_detail_url(agreement, "signatures"),
+    return form, lambda: services.signature_record(
+        actor=request.actor,
+        agreement=agreement,
+        version_number=form.cleaned_data["version"],
+        organisation_id=form.cleaned_data["party"],
+        **cleaned(form, "signed_on", "signed_by", "kind"),
     )
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.AGREEMENT_EDIT)
-def agreement_amend(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
-    actor = request.actor
-    agreement = access_agreement(actor, agreement_id, action="edit")
+@_agreement_form_page(
+    gettext_lazy("Draft an amendment"),
+    gettext_lazy(
+        "The amendment was drafted. The signed version stays in force until every "
+        "party has signed the amendment."
+    ),
+)
+def agreement_amend(request: AuthenticatedHttpRequest, agreement: Agreement) -> _Page:
     form = AmendForm(request.POST or None)
-    return _form_page(
-        request,
-        agreement,
-        form,
-        _("Draft an amendment"),
-        save=lambda: services.agreement_amend(
-            actor=actor, agreement=agreement, note=form.cleaned_data["note"]
-        ),
-        success=_(
-            "The amendment was drafted. The signed version stays in force until every "
-            "party has signed the amendment."
-        ),
-        done=_detail_url(agreement),
+    return form, lambda: services.agreement_amend(
+        actor=request.actor, agreement=agreement, note=form.cleaned_data["note"]
     )
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.AGREEMENT_EDIT)
-def agreement_terminate(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
-    actor = request.actor
-    agreement = access_agreement(actor, agreement_id, action="edit")
+@_agreement_form_page(
+    gettext_lazy("Terminate the agreement"),
+    gettext_lazy("The termination was recorded."),
+    destructive=True,
+)
+def agreement_terminate(request: AuthenticatedHttpRequest, agreement: Agreement) -> _Page:
     form = TerminateForm(request.POST or None, initial={"version": agreement.version})
-    return _form_page(
-        request,
-        agreement,
-        form,
-        _("Terminate the agreement"),
-        save=lambda: services.agreement_terminate(
-            actor=actor,
-            agreement=agreement,
-            expected_version=form.cleaned_data["version"],
-            terminated_on=form.cleaned_data["terminated_on"],
-            reason=form.cleaned_data["reason"],
-        ),
-        success=_("The termination was recorded."),
-        done=_detail_url(agreement),
-        destructive=True,
+    return form, lambda: services.agreement_terminate(
+        actor=request.actor,
+        agreement=agreement,
+        expected_version=form.cleaned_data["version"],
+        **cleaned(form, "terminated_on", "reason"),
     )
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.AGREEMENT_EDIT)
-def meeting_add(request: AuthenticatedHttpRequest, agreement_id: int) -> HttpResponse:
-    actor = request.actor
-    agreement = access_agreement(actor, agreement_id, action="edit")
+@_agreement_form_page(
+    gettext_lazy("Schedule a meeting"),
+    gettext_lazy("The meeting was scheduled."),
+    anchor="meetings",
+)
+def meeting_add(request: AuthenticatedHttpRequest, agreement: Agreement) -> _Page:
     form = MeetingForm(request.POST or None)
-    return _form_page(
-        request,
-        agreement,
-        form,
-        _("Schedule a meeting"),
-        save=lambda: services.meeting_schedule(
-            actor=actor,
-            agreement=agreement,
-            held_on=form.cleaned_data["held_on"],
-            subject=form.cleaned_data["subject"],
-        ),
-        success=_("The meeting was scheduled."),
-        done=_detail_url(agreement, "meetings"),
+    return form, lambda: services.meeting_schedule(
+        actor=request.actor, agreement=agreement, **cleaned(form, "held_on", "subject")
     )
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.AGREEMENT_EDIT)
+@_agreement_form_page(
+    gettext_lazy("Cancel a meeting"),
+    gettext_lazy("The meeting was cancelled."),
+    anchor="meetings",
+    destructive=True,
+)
 def meeting_cancel(
-    request: AuthenticatedHttpRequest, agreement_id: int, meeting_id: int
-) -> HttpResponse:
-    actor = request.actor
-    agreement = access_agreement(actor, agreement_id, action="edit")
+    request: AuthenticatedHttpRequest, agreement: Agreement, meeting_id: int
+) -> _Page:
     form = MeetingCancelForm(request.POST or None)
-    return _form_page(
-        request,
-        agreement,
-        form,
-        _("Cancel a meeting"),
-        save=lambda: services.meeting_cancel(
-            actor=actor,
-            agreement=agreement,
-            meeting_id=meeting_id,
-            reason=form.cleaned_data["reason"],
-        ),
-        success=_("The meeting was cancelled."),
-        done=_detail_url(agreement, "meetings"),
-        destructive=True,
+    return form, lambda: services.meeting_cancel(
+        actor=request.actor,
+        agreement=agreement,
+        meeting_id=meeting_id,
+        reason=form.cleaned_data["reason"],
     )
 
 

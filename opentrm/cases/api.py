@@ -10,36 +10,29 @@ from ninja.params.functions import Query as QueryParam
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, can
-from opentrm.cases import selectors, services
+from opentrm.cases import schemas, selectors, services
 from opentrm.cases.access import access_case, access_consent, require_widening
 from opentrm.cases.models import Case, ConsentRecord
-from opentrm.cases.schemas import (
-    CaseIn,
-    CaseOut,
-    CasePageOut,
-    ConsentIn,
-    ConsentOut,
-)
 from opentrm.cases.sharing import prime_sharing
+from opentrm.core.api import Routes
 from opentrm.core.schemas import CASE_WORK_ERRORS, MAX_PAGE, PublicId
 from opentrm.directory.models import Organisation
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
+_route = Routes(router, _ERRORS, url_prefix="cases_")
+_case_register_route = _route.having(auth=member_auth(Action.CASE_REGISTER))
+_consent_record_route = _route.having(auth=member_auth(Action.CONSENT_RECORD))
 
 
 PAGE_SIZE = 50
 
 
-@router.get(
-    "/",
-    response={200: CasePageOut, **_ERRORS},
-    url_name="cases_list",
-    summary="Cases the acting organisation takes part in, newest first, 50 a page",
-)
+@_route("GET", "/", schemas.CasePageOut, "cases_list")
 def case_list(
     request: HttpRequest, page: int = QueryParam(1, ge=1, le=MAX_PAGE), mine: bool = False
 ) -> Any:
+    """Cases the acting organisation takes part in, newest first, 50 a page"""
     actor = acting(request)
     cases = selectors.case_list(actor=actor, mine_only=mine).prefetch_related(
         "person__citizenships", "person__languages"
@@ -55,14 +48,16 @@ def case_list(
     }
 
 
-@router.post(
+@_case_register_route(
+    "POST",
     "/",
-    auth=member_auth(Action.CASE_REGISTER),
-    response={201: CaseOut, 200: CaseOut, **_ERRORS},
-    url_name="cases_register",
-    summary="Register a presumed victim (idempotent with a client-generated public_id)",
+    schemas.CaseOut,
+    "cases_register",
+    status=201,
+    also={200: schemas.CaseOut},
 )
-def case_register(request: HttpRequest, payload: CaseIn) -> Any:
+def case_register(request: HttpRequest, payload: schemas.CaseIn) -> Any:
+    """Register a presumed victim (idempotent with a client-generated public_id)"""
     actor = acting(request)
     existed = (
         payload.public_id is not None and Case.objects.filter(public_id=payload.public_id).exists()
@@ -84,38 +79,25 @@ def case_register(request: HttpRequest, payload: CaseIn) -> Any:
     return Status(200 if existed else 201, view)
 
 
-@router.get(
-    "/{public_id}",
-    response={200: CaseOut, **_ERRORS},
-    url_name="cases_detail",
-    summary="One case, with the field groups the caller may see of it",
-)
+@_route("GET", "/{public_id}", schemas.CaseOut, "cases_detail")
 def case_detail(request: HttpRequest, public_id: PublicId) -> Any:
+    """One case, with the field groups the caller may see of it"""
     actor = acting(request)
     case = access_case(actor, public_id)
     return selectors.case_detail(actor=actor, case=case, via="api")
 
 
-@router.get(
-    "/{public_id}/consents",
-    response={200: list[ConsentOut], **_ERRORS},
-    url_name="cases_consents",
-    summary="The case's consent register",
-)
+@_route("GET", "/{public_id}/consents", list[schemas.ConsentOut], "cases_consents")
 def consent_list(request: HttpRequest, public_id: PublicId) -> Any:
+    """The case's consent register"""
     actor = acting(request)
     case = access_case(actor, public_id)
     return selectors.consent_register(actor=actor, case=case, via="api")
 
 
-@router.post(
-    "/{public_id}/consents",
-    auth=member_auth(Action.CONSENT_RECORD),
-    response={201: ConsentOut, **_ERRORS},
-    url_name="cases_consent_record",
-    summary="Record a consent decision",
-)
-def consent_record(request: HttpRequest, public_id: PublicId, payload: ConsentIn) -> Any:
+@_consent_record_route("POST", "/{public_id}/consents", schemas.ConsentOut, status=201)
+def consent_record(request: HttpRequest, public_id: PublicId, payload: schemas.ConsentIn) -> Any:
+    """Record a consent decision"""
     actor = acting(request)
     case = access_case(actor, public_id)
     require_widening(can(actor, Action.CONSENT_RECORD, case), actor, case, action="consent.record")
@@ -152,14 +134,9 @@ def consent_record(request: HttpRequest, public_id: PublicId, payload: ConsentIn
     return Status(201, consent)
 
 
-@router.post(
-    "/{public_id}/consents/{consent_id}/withdraw",
-    auth=member_auth(Action.CONSENT_RECORD),
-    response={200: ConsentOut, **_ERRORS},
-    url_name="cases_consent_withdraw",
-    summary="The person withdraws a consent: it stops counting at once",
-)
+@_consent_record_route("POST", "/{public_id}/consents/{consent_id}/withdraw", schemas.ConsentOut)
 def consent_withdraw(request: HttpRequest, public_id: PublicId, consent_id: int) -> Any:
+    """The person withdraws a consent: it stops counting at once"""
     actor = acting(request)
     case = access_case(actor, public_id)
     consent = access_consent(actor, case, consent_id)

@@ -13,6 +13,7 @@ from ninja import Router, Status
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor, can
+from opentrm.cases import schemas_assessments as schemas
 from opentrm.cases import selectors
 from opentrm.cases.access import access_case, access_plan
 from opentrm.cases.models import (
@@ -23,30 +24,16 @@ from opentrm.cases.models import (
     HealthRecord,
     RiskManagementPlan,
 )
-from opentrm.cases.schemas_assessments import (
-    AcknowledgeIn,
-    ActivityIn,
-    AssessmentIn,
-    AssessmentOut,
-    HealthIn,
-    HealthOut,
-    PlanIn,
-    PlanOut,
-    RiskPlanIn,
-    RiskPlanOut,
-    RiskPlanPageOut,
-    RiskReviewIn,
-    RiskReviewOut,
-    VersionIn,
-)
 from opentrm.cases.services import assessments as assessment_services
 from opentrm.cases.services import plans as plan_services
 from opentrm.cases.services.measures import GuardBlockedError
+from opentrm.core.api import Routes
 from opentrm.core.schemas import CASE_WORK_ERRORS, PublicId
 from opentrm.directory.models import Organisation
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
+_route = Routes(router, _ERRORS, url_prefix="cases_")
 
 
 def _case(request: HttpRequest, public_id: PublicId, *, health: bool = False, edit: bool) -> Case:
@@ -75,15 +62,11 @@ def _viewed(actor: Actor, case: Case, view: str) -> None:
 # --- Assessments ------------------------------------------------------------------------------
 
 
-@router.get(
-    "/{public_id}/assessments",
-    response={200: list[AssessmentOut], **_ERRORS},
-    url_name="cases_assessments",
-    summary="The case's assessments, newest first (optionally of one kind)",
-)
+@_route("GET", "/{public_id}/assessments", list[schemas.AssessmentOut], "cases_assessments")
 def assessment_list(
     request: HttpRequest, public_id: PublicId, kind: AssessmentKind | None = None
 ) -> Any:
+    """The case's assessments, newest first (optionally of one kind)"""
     case = _case(request, public_id, edit=False)
     assessments = Assessment.objects.filter(case=case, deleted_at__isnull=True)
     if kind is not None:
@@ -92,27 +75,14 @@ def assessment_list(
     return list(assessments.order_by("-assessed_on", "-id"))
 
 
-@router.post(
-    "/{public_id}/assessments",
-    response={201: AssessmentOut, **_ERRORS},
-    url_name="cases_assessment_record",
-    summary="Record an assessment (only the fields of its kind)",
-)
-def assessment_record(request: HttpRequest, public_id: PublicId, payload: AssessmentIn) -> Any:
+@_route("POST", "/{public_id}/assessments", schemas.AssessmentOut, status=201)
+def assessment_record(
+    request: HttpRequest, public_id: PublicId, payload: schemas.AssessmentIn
+) -> Any:
+    """Record an assessment (only the fields of its kind)"""
     case = _case(request, public_id, edit=True)
     assessment = assessment_services.assessment_record(
-        actor=acting(request),
-        case=case,
-        kind=payload.kind,
-        assessed_on=payload.assessed_on,
-        risk_level=payload.risk_level,
-        needs=payload.needs,
-        accommodation_type=payload.accommodation_type,
-        harm_sources=payload.harm_sources,
-        harm_source_other=payload.harm_source_other,
-        unsafe_locations=payload.unsafe_locations,
-        partners=payload.partners,
-        summary=payload.summary,
+        actor=acting(request), case=case, **payload.model_dump()
     )
     return Status(201, assessment)
 
@@ -123,26 +93,18 @@ def assessment_record(request: HttpRequest, public_id: PublicId, payload: Assess
 _NO_HEALTH = dict.fromkeys(assessment_services.HEALTH_FIELDS, "") | {"version": 0}
 
 
-@router.get(
-    "/{public_id}/health",
-    response={200: HealthOut, **_ERRORS},
-    url_name="cases_health",
-    summary="The health record (restricted; every read is audited)",
-)
+@_route("GET", "/{public_id}/health", schemas.HealthOut, "cases_health")
 def health_detail(request: HttpRequest, public_id: PublicId) -> Any:
+    """The health record (restricted; every read is audited)"""
     case = _case(request, public_id, health=True, edit=False)
     record = HealthRecord.objects.filter(case=case).first()
     assessment_services.health_record_viewed(actor=acting(request), case=case, record=record)
     return record or _NO_HEALTH
 
 
-@router.put(
-    "/{public_id}/health",
-    response={200: HealthOut, **_ERRORS},
-    url_name="cases_health_update",
-    summary="Replace the health record (send the version you read; 0 when there was none)",
-)
-def health_update(request: HttpRequest, public_id: PublicId, payload: HealthIn) -> Any:
+@_route("PUT", "/{public_id}/health", schemas.HealthOut)
+def health_update(request: HttpRequest, public_id: PublicId, payload: schemas.HealthIn) -> Any:
+    """Replace the health record (send the version you read; 0 when there was none)"""
     case = _case(request, public_id, health=True, edit=True)
     record = assessment_services.health_update(
         actor=acting(request),
@@ -156,7 +118,7 @@ def health_update(request: HttpRequest, public_id: PublicId, payload: HealthIn) 
 # --- The assistance plan ----------------------------------------------------------------------
 
 
-def _activities(rows: list[ActivityIn]) -> list[plan_services.ActivityData]:
+def _activities(rows: list[schemas.ActivityIn]) -> list[plan_services.ActivityData]:
     ids = {row.provider_id for row in rows if row.provider_id is not None}
     providers = Organisation.objects.in_bulk(ids)
     errors = [
@@ -178,13 +140,9 @@ def _activities(rows: list[ActivityIn]) -> list[plan_services.ActivityData]:
     ]
 
 
-@router.get(
-    "/{public_id}/plans",
-    response={200: list[PlanOut], **_ERRORS},
-    url_name="cases_plans",
-    summary="The individual assistance plan's revisions, newest first",
-)
+@_route("GET", "/{public_id}/plans", list[schemas.PlanOut], "cases_plans")
 def plan_list(request: HttpRequest, public_id: PublicId) -> Any:
+    """The individual assistance plan's revisions, newest first"""
     case = _case(request, public_id, edit=False)
     plans = list(
         AssistancePlan.objects.filter(case=case)
@@ -197,13 +155,9 @@ def plan_list(request: HttpRequest, public_id: PublicId) -> Any:
     return plans
 
 
-@router.post(
-    "/{public_id}/plans",
-    response={201: PlanOut, **_ERRORS},
-    url_name="cases_plan_draft",
-    summary="Draft a plan (while one is active, revise it in the web interface)",
-)
-def plan_draft(request: HttpRequest, public_id: PublicId, payload: PlanIn) -> Any:
+@_route("POST", "/{public_id}/plans", schemas.PlanOut, status=201)
+def plan_draft(request: HttpRequest, public_id: PublicId, payload: schemas.PlanIn) -> Any:
+    """Draft a plan (while one is active, revise it in the web interface)"""
     case = _case(request, public_id, edit=True)
     plan = plan_services.plan_draft(
         actor=acting(request),
@@ -215,15 +169,11 @@ def plan_draft(request: HttpRequest, public_id: PublicId, payload: PlanIn) -> An
     return Status(201, access_plan(acting(request), case, plan.pk))
 
 
-@router.post(
-    "/{public_id}/plans/{plan_id}/acknowledge",
-    response={200: PlanOut, **_ERRORS},
-    url_name="cases_plan_acknowledge",
-    summary="Record that the person acknowledged the draft",
-)
+@_route("POST", "/{public_id}/plans/{plan_id}/acknowledge", schemas.PlanOut)
 def plan_acknowledge(
-    request: HttpRequest, public_id: PublicId, plan_id: int, payload: AcknowledgeIn
+    request: HttpRequest, public_id: PublicId, plan_id: int, payload: schemas.AcknowledgeIn
 ) -> Any:
+    """Record that the person acknowledged the draft"""
     case = _case(request, public_id, edit=True)
     plan = access_plan(acting(request), case, plan_id)
     plan_services.plan_acknowledge(
@@ -236,16 +186,12 @@ def plan_acknowledge(
     return plan
 
 
-@router.post(
-    "/{public_id}/plans/{plan_id}/activate",
-    response={200: PlanOut, **_ERRORS},
-    url_name="cases_plan_activate",
-    summary="Put the draft into force: refused (422, with every reason) until the person "
-    "acknowledged it and consent to implement it is in force",
-)
+@_route("POST", "/{public_id}/plans/{plan_id}/activate", schemas.PlanOut)
 def plan_activate(
-    request: HttpRequest, public_id: PublicId, plan_id: int, payload: VersionIn
+    request: HttpRequest, public_id: PublicId, plan_id: int, payload: schemas.VersionIn
 ) -> Any:
+    """Put the draft into force: refused (422, with every reason) until the person acknowledged
+    it and consent to implement it is in force"""
     case = _case(request, public_id, edit=True)
     plan = access_plan(acting(request), case, plan_id)
     try:
@@ -261,26 +207,18 @@ def plan_activate(
 # --- The risk management plan -----------------------------------------------------------------
 
 
-@router.get(
-    "/{public_id}/risk-plan",
-    response={200: RiskPlanPageOut, **_ERRORS},
-    url_name="cases_risk_plan",
-    summary="The risk management plan and its reviews (plan is null when there is none)",
-)
+@_route("GET", "/{public_id}/risk-plan", schemas.RiskPlanPageOut, "cases_risk_plan")
 def risk_plan_detail(request: HttpRequest, public_id: PublicId) -> Any:
+    """The risk management plan and its reviews (plan is null when there is none)"""
     case = _case(request, public_id, edit=False)
     plan = RiskManagementPlan.objects.filter(case=case).first()
     _viewed(acting(request), case, "risk_plan")
     return {"plan": plan}
 
 
-@router.put(
-    "/{public_id}/risk-plan",
-    response={200: RiskPlanOut, **_ERRORS},
-    url_name="cases_risk_plan_save",
-    summary="Write the risk management plan (send the version you read; 0 when there was none)",
-)
-def risk_plan_save(request: HttpRequest, public_id: PublicId, payload: RiskPlanIn) -> Any:
+@_route("PUT", "/{public_id}/risk-plan", schemas.RiskPlanOut)
+def risk_plan_save(request: HttpRequest, public_id: PublicId, payload: schemas.RiskPlanIn) -> Any:
+    """Write the risk management plan (send the version you read; 0 when there was none)"""
     case = _case(request, public_id, edit=True)
     return plan_services.risk_plan_save(
         actor=acting(request),
@@ -293,28 +231,22 @@ def risk_plan_save(request: HttpRequest, public_id: PublicId, payload: RiskPlanI
     )
 
 
-@router.post(
-    "/{public_id}/risk-plan/reviews",
-    response={201: RiskReviewOut, **_ERRORS},
-    url_name="cases_risk_plan_review",
-    summary="Record a review; the next review falls review_every_days after it",
-)
-def risk_plan_review(request: HttpRequest, public_id: PublicId, payload: RiskReviewIn) -> Any:
+@_route("POST", "/{public_id}/risk-plan/reviews", schemas.RiskReviewOut, status=201)
+def risk_plan_review(
+    request: HttpRequest, public_id: PublicId, payload: schemas.RiskReviewIn
+) -> Any:
+    """Record a review; the next review falls review_every_days after it"""
     case = _case(request, public_id, edit=True)
     plan = RiskManagementPlan.objects.filter(case=case).first()
     if plan is None:
         raise ValidationError({"__all__": _("Make the risk management plan first.")})
+    values = payload.model_dump(exclude={"version"})
     review = plan_services.risk_plan_review(
-        actor=acting(request),
-        plan=plan,
-        expected_version=payload.version,
-        reviewed_on=payload.reviewed_on,
-        with_person=payload.with_person,
-        notes=payload.notes,
+        actor=acting(request), plan=plan, expected_version=payload.version, **values
     )
     return Status(
         201,
-        RiskReviewOut(
+        schemas.RiskReviewOut(
             id=review.pk,
             reviewed_on=review.reviewed_on,
             with_person=review.with_person,

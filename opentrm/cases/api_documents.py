@@ -15,42 +15,33 @@ from ninja.files import UploadedFile
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.models import User
 from opentrm.accounts.policy import Action, can
+from opentrm.cases import schemas_documents as schemas
 from opentrm.cases import selectors
 from opentrm.cases.access import access_case, access_document, access_participant, require_widening
-from opentrm.cases.schemas_documents import (
-    CaseManagerIn,
-    ConsentTakerIn,
-    DocumentOut,
-    NoteIn,
-    NoteOut,
-    ParticipantIn,
-    ParticipantOut,
-    TimelineEntryOut,
-)
 from opentrm.cases.services import documents as document_services
 from opentrm.cases.services import notes as note_services
 from opentrm.cases.services import participants as participant_services
 from opentrm.cases.timeline import LIMIT as TIMELINE_LIMIT
 from opentrm.cases.views_documents import document_response
-from opentrm.core.api import api_field_names
+from opentrm.core.api import Routes, api_field_names
 from opentrm.core.schemas import CASE_WORK_ERRORS, PublicId
 from opentrm.directory.models import Organisation
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
+_route = Routes(router, _ERRORS, url_prefix="cases_")
+_case_participants_manage_route = _route.having(auth=member_auth(Action.CASE_PARTICIPANTS_MANAGE))
+_document_add_route = _route.having(auth=member_auth(Action.DOCUMENT_ADD))
+_note_add_route = _route.having(auth=member_auth(Action.NOTE_ADD))
 LIST_LIMIT = 500
 
 
 # --- Documents ---------------------------------------------------------------------------------
 
 
-@router.get(
-    "/{public_id}/documents",
-    response={200: list[DocumentOut], **_ERRORS},
-    url_name="cases_documents",
-    summary="The case's documents in the field groups the caller may see (metadata only)",
-)
+@_route("GET", "/{public_id}/documents", list[schemas.DocumentOut], "cases_documents")
 def document_list(request: HttpRequest, public_id: PublicId) -> Any:
+    """The case's documents in the field groups the caller may see (metadata only)"""
     actor = acting(request)
     case = access_case(actor, public_id)
     documents = list(
@@ -60,13 +51,7 @@ def document_list(request: HttpRequest, public_id: PublicId) -> Any:
     return documents
 
 
-@router.post(
-    "/{public_id}/documents",
-    auth=member_auth(Action.DOCUMENT_ADD),
-    response={201: DocumentOut, **_ERRORS},
-    url_name="cases_document_upload",
-    summary="Attach a file (multipart: file, title, kind, optional field_group)",
-)
+@_document_add_route("POST", "/{public_id}/documents", schemas.DocumentOut, status=201)
 def document_upload(
     request: HttpRequest,
     public_id: PublicId,
@@ -75,6 +60,7 @@ def document_upload(
     field_group: Form[str] = "",
     file: File[UploadedFile | None] = None,
 ) -> Any:
+    """Attach a file (multipart: file, title, kind, optional field_group)"""
     actor = acting(request)
     case = access_case(actor, public_id)
     if not can(actor, Action.DOCUMENT_ADD, case):
@@ -85,13 +71,9 @@ def document_upload(
     return Status(201, document)
 
 
-@router.get(
-    "/{public_id}/documents/{document_id}/file",
-    response={200: None, **_ERRORS},
-    url_name="cases_document_download",
-    summary="The document's file, as an attachment (audited)",
-)
+@_route("GET", "/{public_id}/documents/{document_id}/file", None)
 def document_download(request: HttpRequest, public_id: PublicId, document_id: str) -> Any:
+    """The document's file, as an attachment (audited)"""
     actor = acting(request)
     case = access_case(actor, public_id)
     document = access_document(actor, case, document_id)
@@ -106,13 +88,9 @@ def document_download(request: HttpRequest, public_id: PublicId, document_id: st
 # --- Notes -------------------------------------------------------------------------------------
 
 
-@router.get(
-    "/{public_id}/notes",
-    response={200: list[NoteOut], **_ERRORS},
-    url_name="cases_notes",
-    summary="The notes the caller may read (their field group), newest first",
-)
+@_route("GET", "/{public_id}/notes", list[schemas.NoteOut], "cases_notes")
 def note_list(request: HttpRequest, public_id: PublicId) -> Any:
+    """The notes the caller may read (their field group), newest first"""
     actor = acting(request)
     case = access_case(actor, public_id)
     notes = list(note_services.visible_notes(actor, case)[:LIST_LIMIT])
@@ -120,14 +98,9 @@ def note_list(request: HttpRequest, public_id: PublicId) -> Any:
     return notes
 
 
-@router.post(
-    "/{public_id}/notes",
-    auth=member_auth(Action.NOTE_ADD),
-    response={201: NoteOut, **_ERRORS},
-    url_name="cases_note_add",
-    summary="Add a note, for every organisation on the case or for the caller's only",
-)
-def note_add(request: HttpRequest, public_id: PublicId, payload: NoteIn) -> Any:
+@_note_add_route("POST", "/{public_id}/notes", schemas.NoteOut, status=201)
+def note_add(request: HttpRequest, public_id: PublicId, payload: schemas.NoteIn) -> Any:
+    """Add a note, for every organisation on the case or for the caller's only"""
     actor = acting(request)
     case = access_case(actor, public_id)
     note = note_services.note_add(
@@ -143,13 +116,9 @@ def note_add(request: HttpRequest, public_id: PublicId, payload: NoteIn) -> Any:
 # --- The timeline ------------------------------------------------------------------------------
 
 
-@router.get(
-    "/{public_id}/timeline",
-    response={200: list[TimelineEntryOut], **_ERRORS},
-    url_name="cases_timeline",
-    summary="What happened on the case, newest first (at most 500 entries)",
-)
+@_route("GET", "/{public_id}/timeline", list[schemas.TimelineEntryOut])
 def timeline(request: HttpRequest, public_id: PublicId) -> Any:
+    """What happened on the case, newest first (at most 500 entries)"""
     actor = acting(request)
     case = access_case(actor, public_id)
     # One page holds the whole timeline (``case_timeline`` stops at its limit).
@@ -162,26 +131,21 @@ def timeline(request: HttpRequest, public_id: PublicId) -> Any:
 # --- The organisations on the case -------------------------------------------------------------
 
 
-@router.get(
-    "/{public_id}/participants",
-    response={200: list[ParticipantOut], **_ERRORS},
-    url_name="cases_participants",
-    summary="The organisations taking part in the case, with their case managers",
-)
+@_route("GET", "/{public_id}/participants", list[schemas.ParticipantOut], "cases_participants")
 def participant_list(request: HttpRequest, public_id: PublicId) -> Any:
+    """The organisations taking part in the case, with their case managers"""
     actor = acting(request)
     case = access_case(actor, public_id)
     return list(participant_services.active_participants(case).select_related("case"))
 
 
-@router.post(
-    "/{public_id}/participants",
-    auth=member_auth(Action.CASE_PARTICIPANTS_MANAGE),
-    response={201: ParticipantOut, **_ERRORS},
-    url_name="cases_participant_add",
-    summary="Add an organisation of the case's country (case managers of the owner only)",
+@_case_participants_manage_route(
+    "POST", "/{public_id}/participants", schemas.ParticipantOut, status=201
 )
-def participant_add(request: HttpRequest, public_id: PublicId, payload: ParticipantIn) -> Any:
+def participant_add(
+    request: HttpRequest, public_id: PublicId, payload: schemas.ParticipantIn
+) -> Any:
+    """Add an organisation of the case's country (case managers of the owner only)"""
     actor = acting(request)
     case = access_case(actor, public_id)
     require_widening(
@@ -204,16 +168,13 @@ def participant_add(request: HttpRequest, public_id: PublicId, payload: Particip
     return Status(201, participant)
 
 
-@router.post(
-    "/{public_id}/participants/{participant_id}/case-manager",
-    auth=member_auth(Action.CASE_PARTICIPANTS_MANAGE),
-    response={200: ParticipantOut, **_ERRORS},
-    url_name="cases_participant_case_manager",
-    summary="Name the case manager of your own organisation on the case",
+@_case_participants_manage_route(
+    "POST", "/{public_id}/participants/{participant_id}/case-manager", schemas.ParticipantOut
 )
 def participant_case_manager(
-    request: HttpRequest, public_id: PublicId, participant_id: int, payload: CaseManagerIn
+    request: HttpRequest, public_id: PublicId, participant_id: int, payload: schemas.CaseManagerIn
 ) -> Any:
+    """Name the case manager of your own organisation on the case"""
     actor = acting(request)
     case = access_case(actor, public_id)
     participant = access_participant(actor, case, participant_id, action="set_case_manager")
@@ -228,16 +189,13 @@ def participant_case_manager(
         )
 
 
-@router.post(
-    "/{public_id}/participants/{participant_id}/consent-taker",
-    auth=member_auth(Action.CASE_PARTICIPANTS_MANAGE),
-    response={200: ParticipantOut, **_ERRORS},
-    url_name="cases_participant_consent_taker",
-    summary="Name or un-name an organisation as consent-taker (case managers of the owner only)",
+@_case_participants_manage_route(
+    "POST", "/{public_id}/participants/{participant_id}/consent-taker", schemas.ParticipantOut
 )
 def participant_consent_taker(
-    request: HttpRequest, public_id: PublicId, participant_id: int, payload: ConsentTakerIn
+    request: HttpRequest, public_id: PublicId, participant_id: int, payload: schemas.ConsentTakerIn
 ) -> Any:
+    """Name or un-name an organisation as consent-taker (case managers of the owner only)"""
     actor = acting(request)
     case = access_case(actor, public_id)
     participant = access_participant(actor, case, participant_id)

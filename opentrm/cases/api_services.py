@@ -6,9 +6,10 @@ version 409, bad input 422 naming the field.
 """
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -17,31 +18,20 @@ from ninja import Router, Status
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
+from opentrm.cases import schemas_services as schemas
 from opentrm.cases import selectors
 from opentrm.cases.access import access_case, access_proceeding, access_service
 from opentrm.cases.models import Case, CaseService, Hearing, NoContactPerson, Proceeding
-from opentrm.cases.schemas_services import (
-    HearingCancelIn,
-    HearingIn,
-    HearingOut,
-    NoContactIn,
-    NoContactOut,
-    NoContactRemoveIn,
-    ProceedingIn,
-    ProceedingOut,
-    ProceedingPatch,
-    ServiceIn,
-    ServiceOut,
-    ServicePatch,
-)
 from opentrm.cases.services import proceedings as proceeding_services
 from opentrm.cases.services import service_delivery
-from opentrm.core.api import api_field_names
+from opentrm.core.api import Routes, api_field_names, patch_changes
 from opentrm.core.schemas import CASE_WORK_ERRORS, PublicId
 from opentrm.directory.models import Organisation
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
+_route = Routes(router, _ERRORS, url_prefix="cases_")
+_Row = TypeVar("_Row", bound=Model)
 
 # The services name model fields; the API names the ids it takes.
 _API_NAMES = {
@@ -53,6 +43,13 @@ _API_NAMES = {
 
 
 def _case(request: HttpRequest, public_id: PublicId, group: FieldGroup, *, edit: bool) -> Case:
+    return _acting_on(request, public_id, group, edit=edit)[1]
+
+
+def _acting_on(
+    request: HttpRequest, public_id: PublicId, group: FieldGroup, *, edit: bool = True
+) -> tuple[Actor, Case]:
+    """The caller and the case, once the caller may see (or change) the field group."""
     actor = acting(request)
     case = access_case(actor, public_id)
     if group == FieldGroup.ASSISTANCE:
@@ -63,7 +60,20 @@ def _case(request: HttpRequest, public_id: PublicId, group: FieldGroup, *, edit:
         raise PermissionDenied
     if not edit:
         selectors.case_read(actor=actor, case=case, via="api", groups=[group.value])
-    return case
+    return actor, case
+
+
+def _child(
+    request: HttpRequest,
+    public_id: PublicId,
+    group: FieldGroup,
+    model: type[_Row],
+    pk: int,
+    **lookup: Any,
+) -> tuple[Actor, Case, _Row]:
+    """The caller, the case and one of its rows the caller may change (404 for another case's)."""
+    actor, case = _acting_on(request, public_id, group)
+    return actor, case, get_object_or_404(model, pk=pk, case=case, **lookup)
 
 
 # --- Services -----------------------------------------------------------------------------------
@@ -96,53 +106,32 @@ def _service_objects(case: Case, fields: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-@router.get(
-    "/{public_id}/services",
-    response={200: list[ServiceOut], **_ERRORS},
-    url_name="cases_services",
-    summary="The services offered to the person (ASSISTANCE field group)",
-)
+@_route("GET", "/{public_id}/services", list[schemas.ServiceOut], "cases_services")
 def service_list(request: HttpRequest, public_id: PublicId) -> Any:
+    """The services offered to the person (ASSISTANCE field group)"""
     case = _case(request, public_id, FieldGroup.ASSISTANCE, edit=False)
     services = CaseService.objects.filter(case=case, deleted_at__isnull=True)
     return list(services.order_by("-offered_on", "-id"))
 
 
-@router.post(
-    "/{public_id}/services",
-    response={201: ServiceOut, **_ERRORS},
-    url_name="cases_service_create",
-    summary="Record a service offered to the person",
-)
-def service_create(request: HttpRequest, public_id: PublicId, payload: ServiceIn) -> Any:
-    actor: Actor = acting(request)
-    case = _case(request, public_id, FieldGroup.ASSISTANCE, edit=True)
+@_route("POST", "/{public_id}/services", schemas.ServiceOut, status=201)
+def service_create(request: HttpRequest, public_id: PublicId, payload: schemas.ServiceIn) -> Any:
+    """Record a service offered to the person"""
+    actor, case = _acting_on(request, public_id, FieldGroup.ASSISTANCE)
     values = _service_objects(case, payload.model_dump())
     with api_field_names(_API_NAMES):
-        service = service_delivery.service_offer(
-            actor=actor,
-            case=case,
-            service_type=values.pop("service_type"),
-            offered_on=values.pop("offered_on"),
-            **values,
-        )
+        service = service_delivery.service_offer(actor=actor, case=case, **values)
     return Status(201, service)
 
 
-@router.patch(
-    "/{public_id}/services/{service_id}",
-    response={200: ServiceOut, **_ERRORS},
-    url_name="cases_service_update",
-    summary="Change a service: correct it, or move it on (accepted, delivered, refused)",
-)
+@_route("PATCH", "/{public_id}/services/{service_id}", schemas.ServiceOut)
 def service_update(
-    request: HttpRequest, public_id: PublicId, service_id: int, payload: ServicePatch
+    request: HttpRequest, public_id: PublicId, service_id: int, payload: schemas.ServicePatch
 ) -> Any:
-    actor = acting(request)
-    case = _case(request, public_id, FieldGroup.ASSISTANCE, edit=True)
-    service = access_service(actor, case, service_id)
-    changes = payload.model_dump(exclude_unset=True)
-    version = changes.pop("version")
+    """Change a service: correct it, or move it on (accepted, delivered, refused)"""
+    actor, case = _acting_on(request, public_id, FieldGroup.ASSISTANCE)
+    service = access_service(actor, case, service_id, action="edit")
+    version, changes = patch_changes(payload)
     changes = _service_objects(case, changes)
     for name in ("description", "provider_name", "currency", "funding_source", "comments"):
         if name in changes and changes[name] is None:
@@ -156,51 +145,33 @@ def service_update(
 # --- Proceedings ---------------------------------------------------------------------------------
 
 
-@router.get(
-    "/{public_id}/proceedings",
-    response={200: list[ProceedingOut], **_ERRORS},
-    url_name="cases_proceedings",
-    summary="Civil and criminal proceedings per country (PROCEEDINGS field group)",
-)
+@_route("GET", "/{public_id}/proceedings", list[schemas.ProceedingOut], "cases_proceedings")
 def proceeding_list(request: HttpRequest, public_id: PublicId) -> Any:
+    """Civil and criminal proceedings per country (PROCEEDINGS field group)"""
     case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=False)
     return list(Proceeding.objects.filter(case=case))
 
 
-@router.post(
-    "/{public_id}/proceedings",
-    response={201: ProceedingOut, **_ERRORS},
-    url_name="cases_proceeding_create",
-    summary="Record proceedings in a country (one per case, country and kind)",
-)
-def proceeding_create(request: HttpRequest, public_id: PublicId, payload: ProceedingIn) -> Any:
-    actor = acting(request)
-    case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=True)
-    values = payload.model_dump()
+@_route("POST", "/{public_id}/proceedings", schemas.ProceedingOut, status=201)
+def proceeding_create(
+    request: HttpRequest, public_id: PublicId, payload: schemas.ProceedingIn
+) -> Any:
+    """Record proceedings in a country (one per case, country and kind)"""
+    actor, case = _acting_on(request, public_id, FieldGroup.PROCEEDINGS)
     proceeding = proceeding_services.proceeding_record(
-        actor=actor,
-        case=case,
-        country_code=values.pop("country_code"),
-        kind=values.pop("kind"),
-        **values,
+        actor=actor, case=case, **payload.model_dump()
     )
     return Status(201, proceeding)
 
 
-@router.patch(
-    "/{public_id}/proceedings/{proceeding_id}",
-    response={200: ProceedingOut, **_ERRORS},
-    url_name="cases_proceeding_update",
-    summary="Change the answers about a set of proceedings",
-)
+@_route("PATCH", "/{public_id}/proceedings/{proceeding_id}", schemas.ProceedingOut)
 def proceeding_update(
-    request: HttpRequest, public_id: PublicId, proceeding_id: int, payload: ProceedingPatch
+    request: HttpRequest, public_id: PublicId, proceeding_id: int, payload: schemas.ProceedingPatch
 ) -> Any:
-    actor = acting(request)
-    case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=True)
-    proceeding = access_proceeding(actor, case, proceeding_id)
-    changes = payload.model_dump(exclude_unset=True)
-    version = changes.pop("version")
+    """Change the answers about a set of proceedings"""
+    actor, case = _acting_on(request, public_id, FieldGroup.PROCEEDINGS)
+    proceeding = access_proceeding(actor, case, proceeding_id, action="edit")
+    version, changes = patch_changes(payload)
     return proceeding_services.proceeding_update(
         actor=actor, proceeding=proceeding, expected_version=version, changes=changes
     )
@@ -209,15 +180,11 @@ def proceeding_update(
 # --- The no-contact list -------------------------------------------------------------------------
 
 
-@router.get(
-    "/{public_id}/no-contact",
-    response={200: list[NoContactOut], **_ERRORS},
-    url_name="cases_no_contact",
-    summary="People the person must never meet (PROCEEDINGS field group)",
-)
+@_route("GET", "/{public_id}/no-contact", list[schemas.NoContactOut], "cases_no_contact")
 def no_contact_list(
     request: HttpRequest, public_id: PublicId, include_removed: bool = False
 ) -> Any:
+    """People the person must never meet (PROCEEDINGS field group)"""
     case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=False)
     entries = NoContactPerson.objects.filter(case=case)
     if not include_removed:
@@ -225,56 +192,44 @@ def no_contact_list(
     return list(entries)
 
 
-@router.post(
-    "/{public_id}/no-contact",
-    response={201: NoContactOut, **_ERRORS},
-    url_name="cases_no_contact_add",
-    summary="Put someone on the no-contact list",
-)
-def no_contact_add(request: HttpRequest, public_id: PublicId, payload: NoContactIn) -> Any:
-    actor = acting(request)
-    case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=True)
+@_route("POST", "/{public_id}/no-contact", schemas.NoContactOut, status=201)
+def no_contact_add(request: HttpRequest, public_id: PublicId, payload: schemas.NoContactIn) -> Any:
+    """Put someone on the no-contact list"""
+    actor, case = _acting_on(request, public_id, FieldGroup.PROCEEDINGS)
     entry = proceeding_services.no_contact_add(
         actor=actor, case=case, name=payload.name, description=payload.description
     )
     return Status(201, entry)
 
 
-@router.post(
-    "/{public_id}/no-contact/{entry_id}/remove",
-    response={200: NoContactOut, **_ERRORS},
-    url_name="cases_no_contact_remove",
-    summary="Take someone off the no-contact list, with a reason",
-)
+@_route("POST", "/{public_id}/no-contact/{entry_id}/remove", schemas.NoContactOut)
 def no_contact_remove(
-    request: HttpRequest, public_id: PublicId, entry_id: int, payload: NoContactRemoveIn
+    request: HttpRequest, public_id: PublicId, entry_id: int, payload: schemas.NoContactRemoveIn
 ) -> Any:
-    actor = acting(request)
-    case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=True)
-    entry = get_object_or_404(NoContactPerson, pk=entry_id, case=case)
+    """Take someone off the no-contact list, with a reason"""
+    actor, _case, entry = _child(
+        request, public_id, FieldGroup.PROCEEDINGS, NoContactPerson, entry_id
+    )
     return proceeding_services.no_contact_remove(actor=actor, entry=entry, reason=payload.reason)
 
 
 # --- Interviews and hearings ---------------------------------------------------------------------
 
 
-@router.get(
-    "/{public_id}/hearings",
-    response={200: list[HearingOut], **_ERRORS},
-    url_name="cases_hearings",
-    summary="Interviews and hearings of the person, cancelled ones included (PROCEEDINGS)",
-)
+@_route("GET", "/{public_id}/hearings", list[schemas.HearingOut], "cases_hearings")
 def hearing_list(request: HttpRequest, public_id: PublicId) -> Any:
+    """Interviews and hearings of the person, cancelled ones included (PROCEEDINGS)"""
     case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=False)
     hearings = Hearing.objects.filter(case=case).prefetch_related("involved_no_contact")
     return list(hearings)
 
 
-@router.post(
+@_route(
+    "POST",
     "/{public_id}/hearings",
-    response={201: HearingOut, **_ERRORS},
-    url_name="cases_hearing_schedule",
-    summary="Schedule an interview or hearing (no-contact and video-consent rules apply)",
+    schemas.HearingOut,
+    "cases_hearing_schedule",
+    status=201,
     description=(
         "Refused with 422 on `separation_arrangements` while someone on the no-contact list "
         "takes part (picked in `involved_no_contact_ids` or named in `participants`) and no "
@@ -282,9 +237,9 @@ def hearing_list(request: HttpRequest, public_id: PublicId) -> Any:
         "consent to a video-recorded interview."
     ),
 )
-def hearing_schedule(request: HttpRequest, public_id: PublicId, payload: HearingIn) -> Any:
-    actor = acting(request)
-    case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=True)
+def hearing_schedule(request: HttpRequest, public_id: PublicId, payload: schemas.HearingIn) -> Any:
+    """Schedule an interview or hearing (no-contact and video-consent rules apply)"""
+    actor, case = _acting_on(request, public_id, FieldGroup.PROCEEDINGS)
     errors: dict[str, str] = {}
     ids = set(payload.involved_no_contact_ids)
     involved = list(NoContactPerson.objects.filter(case=case, pk__in=ids))
@@ -316,18 +271,12 @@ def hearing_schedule(request: HttpRequest, public_id: PublicId, payload: Hearing
     return Status(201, hearing)
 
 
-@router.post(
-    "/{public_id}/hearings/{hearing_id}/cancel",
-    response={200: HearingOut, **_ERRORS},
-    url_name="cases_hearing_cancel",
-    summary="Cancel an interview or hearing (it stays on record as cancelled)",
-)
+@_route("POST", "/{public_id}/hearings/{hearing_id}/cancel", schemas.HearingOut)
 def hearing_cancel(
-    request: HttpRequest, public_id: PublicId, hearing_id: int, payload: HearingCancelIn
+    request: HttpRequest, public_id: PublicId, hearing_id: int, payload: schemas.HearingCancelIn
 ) -> Any:
-    actor = acting(request)
-    case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=True)
-    hearing = get_object_or_404(Hearing, pk=hearing_id, case=case)
+    """Cancel an interview or hearing (it stays on record as cancelled)"""
+    actor, _case, hearing = _child(request, public_id, FieldGroup.PROCEEDINGS, Hearing, hearing_id)
     return proceeding_services.hearing_cancel(
         actor=actor, hearing=hearing, expected_version=payload.version
     )

@@ -35,7 +35,7 @@ from opentrm.cases.views_plans import plans_context
 from opentrm.cases.views_proceedings import proceedings_context
 from opentrm.cases.views_services import services_context
 from opentrm.cases.views_tasks import tasks_context
-from opentrm.core.forms import errors_renamed
+from opentrm.core.forms import cleaned, errors_renamed
 from opentrm.core.views import form_view
 
 
@@ -53,9 +53,7 @@ def case_register(request: AuthenticatedHttpRequest) -> HttpResponse:
             names=[services.NameData(value=form.cleaned_data["name"])]
             if form.cleaned_data["name"]
             else [],
-            sex=form.cleaned_data["sex"],
-            age_band=form.cleaned_data["age_band"],
-            date_of_birth=form.cleaned_data["date_of_birth"],
+            **cleaned(form, "sex", "age_band", "date_of_birth"),
             languages=form.codes(form.cleaned_data["languages"]),
             citizenships=form.codes(form.cleaned_data["citizenship"]),
             at_risk_only=form.cleaned_data["at_risk_only"],

@@ -21,17 +21,7 @@ from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases import selectors
 from opentrm.cases.access import access_assessment, access_case, assessment_permissions
 from opentrm.cases.forms_assessments import AssessmentDeleteForm, AssessmentForm, HealthForm
-from opentrm.cases.models import (
-    AccommodationType,
-    Assessment,
-    AssessmentKind,
-    AssessmentPartner,
-    Case,
-    HarmSource,
-    HealthRecord,
-    Need,
-    RiskLevel,
-)
+from opentrm.cases.models import Assessment, AssessmentKind, Case, HealthRecord
 from opentrm.cases.services import assessments as services
 from opentrm.cases.views_common import case_url
 from opentrm.core.views import form_view
@@ -42,19 +32,12 @@ def _viewed(actor: Actor, case: Case, view: str) -> None:
 
 
 def _live(case: Case) -> QuerySet[Assessment]:
-    return Assessment.objects.filter(case=case, deleted_at__isnull=True)
+    # Through the case: each assessment's case is the same object (what is shared of it is
+    # worked out once).
+    return case.assessments.filter(deleted_at__isnull=True)
 
 
 # --- The case page ----------------------------------------------------------------------------
-
-
-_LABELS: dict[str, type[models.TextChoices]] = {
-    "risk_level": RiskLevel,
-    "partners": AssessmentPartner,
-    "needs": Need,
-    "accommodation_type": AccommodationType,
-    "harm_sources": HarmSource,
-}
 
 
 def findings(assessment: Assessment) -> list[tuple[str, str]]:
@@ -65,7 +48,7 @@ def findings(assessment: Assessment) -> list[tuple[str, str]]:
         value = getattr(assessment, name)
         if not value:
             continue
-        choices = _LABELS.get(name)
+        choices = services.CODED_FIELDS.get(name)
         if choices is not None:
             labels = dict(choices.choices)
             codes = value if isinstance(value, list) else [value]

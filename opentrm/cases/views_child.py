@@ -24,6 +24,7 @@ from opentrm.cases.services.child import (
     country_contact_plan,
 )
 from opentrm.cases.views_common import case_url, editable_case
+from opentrm.core.forms import cleaned
 from opentrm.core.views import form_view
 
 
@@ -105,8 +106,7 @@ def country_contact(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
         save=lambda: country_contact_plan(
             actor=actor,
             case=case,
-            country_code=form.cleaned_data["country_code"],
-            purpose=form.cleaned_data["purpose"],
+            **cleaned(form, "country_code", "purpose"),
         ),
         success=lambda task: _("Added to your tasks: %(title)s") % {"title": task.title},
         done=case_url(case, "tasks"),

@@ -40,6 +40,7 @@ from opentrm.cases.services import notes as note_services
 from opentrm.cases.services import participants as participant_services
 from opentrm.cases.timeline import TimelineEntry
 from opentrm.cases.views_common import case_url
+from opentrm.core.forms import cleaned
 from opentrm.core.views import form_view
 
 SECTION_LIMIT = 50  # rows of each list on the case page
@@ -159,9 +160,7 @@ def document_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
             actor=actor,
             case=case,
             upload=form.cleaned_data["file"] or None,
-            title=form.cleaned_data["title"],
-            kind=form.cleaned_data["kind"],
-            field_group=form.cleaned_data["field_group"],
+            **cleaned(form, "title", "kind", "field_group"),
         ),
         success=_("The document was added."),
         done=case_url(case, "documents"),
@@ -244,9 +243,7 @@ def note_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
         save=lambda: note_services.note_add(
             actor=actor,
             case=case,
-            text=form.cleaned_data["text"],
-            visibility=form.cleaned_data["visibility"],
-            field_group=form.cleaned_data["field_group"],
+            **cleaned(form, "text", "visibility", "field_group"),
         ),
         success=_("The note was added."),
         done=case_url(case, "notes"),

@@ -39,6 +39,7 @@ from opentrm.cases.services.identification import reflection_countdown
 from opentrm.cases.services.measures import measure_board
 from opentrm.cases.views_common import case_url
 from opentrm.core.forms import add_service_errors as add_service_error
+from opentrm.core.forms import cleaned
 from opentrm.core.views import form_view
 from opentrm.directory.models import Country
 
@@ -231,8 +232,7 @@ def reflection_start(request: AuthenticatedHttpRequest, public_id: str) -> HttpR
         save=lambda: services.reflection_period_start(
             actor=actor,
             case=case,
-            starts_on=form.cleaned_data["starts_on"],
-            ends_on=form.cleaned_data["ends_on"],
+            **cleaned(form, "starts_on", "ends_on"),
         ),
         success=_("The recovery and reflection period was started."),
         done=case_url(case, "reflection"),
@@ -266,8 +266,7 @@ def case_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
             actor=actor,
             country=country,
             expected_version=form.cleaned_data["version"],
-            reflection_days=form.cleaned_data["reflection_days"],
-            identifying_roles=form.cleaned_data["identifying_roles"],
+            **cleaned(form, "reflection_days", "identifying_roles"),
         ),
         success=_("Your changes were saved."),
         done=reverse("cases:case_settings"),
@@ -325,9 +324,7 @@ def measure_setting_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             actor=actor,
             country=country,
             sop_code=form.cleaned_data["sop"],
-            label=form.cleaned_data["label"],
-            default_deadline_days=form.cleaned_data["default_deadline_days"],
-            guidance=form.cleaned_data["guidance"],
+            **cleaned(form, "label", "default_deadline_days", "guidance"),
         ),
         success=_("The measure was added."),
         done=reverse("cases:case_settings"),

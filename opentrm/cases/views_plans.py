@@ -44,6 +44,7 @@ from opentrm.cases.services import plans as services
 from opentrm.cases.services.measures import GuardBlockedError
 from opentrm.cases.views_common import case_url
 from opentrm.core.errors import ConflictError, DomainError
+from opentrm.core.forms import cleaned
 from opentrm.core.views import action_view, form_view
 
 REVIEWS_SHOWN = 5
@@ -351,10 +352,7 @@ def risk_plan_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpRes
             actor=actor,
             case=case,
             expected_version=form.cleaned_data["version"],
-            risks=form.cleaned_data["risks"],
-            measures=form.cleaned_data["measures"],
-            review_every_days=form.cleaned_data["review_every_days"],
-            next_review_on=form.cleaned_data["next_review_on"],
+            **cleaned(form, "risks", "measures", "review_every_days", "next_review_on"),
         ),
         success=_("The risk management plan was saved."),
         done=case_url(case, "risk-plan"),
@@ -386,9 +384,7 @@ def risk_plan_review(request: AuthenticatedHttpRequest, public_id: str) -> HttpR
             actor=actor,
             plan=plan,
             expected_version=form.cleaned_data["version"],
-            reviewed_on=form.cleaned_data["reviewed_on"],
-            with_person=form.cleaned_data["with_person"],
-            notes=form.cleaned_data["notes"],
+            **cleaned(form, "reviewed_on", "with_person", "notes"),
         ),
         success=lambda _review: (
             _("The review was recorded. The next review is due on %(date)s.")

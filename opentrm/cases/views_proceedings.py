@@ -38,6 +38,7 @@ from opentrm.cases.services.proceedings import (
 )
 from opentrm.cases.views_common import case_url, editable_case
 from opentrm.core.errors import ConflictError
+from opentrm.core.forms import cleaned
 from opentrm.core.views import form_view
 
 
@@ -154,8 +155,7 @@ def no_contact_create(request: AuthenticatedHttpRequest, public_id: str) -> Http
         save=lambda: no_contact_add(
             actor=actor,
             case=case,
-            name=form.cleaned_data["name"],
-            description=form.cleaned_data["description"],
+            **cleaned(form, "name", "description"),
         ),
         success=_("The person was put on the no-contact list."),
         done=case_url(case, "no-contact"),
@@ -206,9 +206,9 @@ def hearing_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpRes
 
 
 def _hearing(case: Case, hearing_id: int) -> Hearing:
-    hearing = get_object_or_404(Hearing, pk=hearing_id, case=case, cancelled_at__isnull=True)
-    hearing.case = case  # the same object: what is shared of it is worked out once
-    return hearing
+    # Through the case: the hearing's case is the same object (what is shared of it is worked
+    # out once).
+    return get_object_or_404(case.hearings, pk=hearing_id, cancelled_at__isnull=True)
 
 
 @require_http_methods(["GET", "POST"])

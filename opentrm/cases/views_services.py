@@ -26,6 +26,7 @@ from opentrm.cases.services.service_delivery import (
     service_update,
 )
 from opentrm.cases.views_common import case_url, editable_case
+from opentrm.core.forms import cleaned
 from opentrm.core.views import form_view
 
 
@@ -131,9 +132,7 @@ def service_status(
             actor=actor,
             service=service,
             expected_version=form.cleaned_data["version"],
-            status=form.cleaned_data["status"],
-            on=form.cleaned_data["on"],
-            until=form.cleaned_data["until"],
+            **cleaned(form, "status", "on", "until"),
         ),
         success=_("The service was updated."),
         done=case_url(case, "services"),

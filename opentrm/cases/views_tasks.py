@@ -22,6 +22,7 @@ from opentrm.cases.models import Case, Task
 from opentrm.cases.services import tasks as services
 from opentrm.cases.services.tasks import TaskView
 from opentrm.cases.views_common import case_url
+from opentrm.core.forms import cleaned
 from opentrm.core.views import action_view, form_view
 
 PAGE_SIZE = 50
@@ -93,9 +94,7 @@ def task_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
         save=lambda: services.task_create(
             actor=actor,
             case=case,
-            title=form.cleaned_data["title"],
-            due_on=form.cleaned_data["due_on"],
-            assignee=form.cleaned_data["assignee"],
+            **cleaned(form, "title", "due_on", "assignee"),
         ),
         success=_("The task was added."),
         done=case_url(case, "tasks"),

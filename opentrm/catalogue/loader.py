@@ -9,17 +9,15 @@ A country's own changes (renamed or switched-off measures, other deadlines) are 
 on top of this catalogue, not edits to it: a published version never changes meaning.
 """
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from django.utils.translation import gettext
 
-from opentrm.core import strings_module
+from opentrm.core import shipped_data, strings_module
 
 # The proceedings SOP: its measures (and their notes) are proceedings data.
 PROCEEDINGS_SOP = "sop5"
@@ -137,9 +135,7 @@ class Catalogue:
 
 def available_versions() -> tuple[int, ...]:
     """The catalogue versions shipped with the code, oldest first."""
-    names = (entry.name for entry in resources.files(_PACKAGE).iterdir())
-    found = (_FILE_NAME.fullmatch(name) for name in names)
-    return tuple(sorted(int(match.group(1)) for match in found if match))
+    return shipped_data.shipped_versions(_PACKAGE, _FILE_NAME)
 
 
 def load_catalogue(version: int = CURRENT_VERSION) -> Catalogue:
@@ -154,8 +150,7 @@ def load_catalogue(version: int = CURRENT_VERSION) -> Catalogue:
 def _load(version: int) -> Catalogue:
     if version not in available_versions():
         raise ValueError(f"no measure catalogue version {version}")
-    path = resources.files(_PACKAGE) / f"measures_v{version}.json"
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = shipped_data.read_shipped_json(_PACKAGE, f"measures_v{version}.json")
     return parse_catalogue(data, version=version)
 
 

@@ -17,3 +17,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (  # noqa: F405
         "-c opentrm.allow_audit_truncate=on"
     )
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, as in production, never the in-memory default. With an in-memory database,
+    # pytest-django's live server hands the test thread's one connection to every request
+    # thread: two requests of one page (a link followed while htmx loads a section) then run
+    # their transactions on the same connection, and a session save fails. Django reports that
+    # as SessionInterrupted, a 400 "Bad request" page no user of a real node can get. With a
+    # file, each request has its own connection, WAL and the busy timeout, as in production.
+    # pytest-django appends the xdist worker's name (test_..._gw0) to the file's name.
+    _test_database = os.path.join(os.environ["OPENTRM_HOME"], "test.sqlite3")
+    DATABASES["default"]["TEST"] = {"NAME": _test_database}  # noqa: F405

@@ -2,6 +2,7 @@
 
 from typing import Any, TypeVar
 
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -45,3 +46,36 @@ def save_if_unchanged(obj: M, *, expected_version: int, fields: list[str], actor
         )
     obj.refresh_from_db(fields=["version", "updated_at", "updated_by"])
     return obj
+
+
+def save_first_or_if_unchanged(
+    obj: M, *, is_new: bool, expected_version: int, fields: list[str], actor: Any
+) -> M:
+    """Save a one-of-a-kind record (one per parent, held by a unique constraint): its first
+    version with an INSERT, refused (ConflictError) when someone else inserted it at the same
+    moment; a later version only if the row still has ``expected_version``. A stale form is
+    refused even when it would change nothing: its reader did not see what the other person
+    recorded."""
+    if is_new:
+        obj.updated_by = actor
+        obj.full_clean()
+        try:
+            with transaction.atomic():
+                obj.save()
+        except IntegrityError:
+            raise ConflictError(
+                _("This record was created by someone else meanwhile. Reload the page.")
+            ) from None
+    elif fields or expected_version != obj.version:
+        obj.full_clean()
+        save_if_unchanged(obj, expected_version=expected_version, fields=fields, actor=actor)
+    return obj
+
+
+def soft_delete_if_unchanged(obj: M, *, expected_version: int, reason: str, actor: Any) -> M:
+    """Mark ``obj`` (a ``SoftDeletable``) deleted by ``actor`` (a user) for ``reason``, only if
+    the row still has ``expected_version``."""
+    marks = {"deleted_at": timezone.now(), "deleted_by": actor, "deletion_reason": reason}
+    for name, value in marks.items():
+        setattr(obj, name, value)
+    return save_if_unchanged(obj, expected_version=expected_version, fields=[*marks], actor=actor)

@@ -105,3 +105,9 @@ class Form(InputRulesMixin, forms.Form):
 
 class ModelForm(InputRulesMixin, forms.ModelForm):  # type: ignore[type-arg]
     pass
+
+
+def cleaned(form: forms.BaseForm, *names: str) -> dict[str, Any]:
+    """The cleaned values of the fields ``names`` of a valid form, keyed by name: the keyword
+    arguments of a service whose parameters are named like the form's fields."""
+    return {name: form.cleaned_data[name] for name in names}

@@ -233,3 +233,12 @@ def bad_text_in(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, s
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from bad_text_in(item, (*path, str(index)))
+
+
+def required_reason(reason: str, missing: str) -> str:
+    """The reason given for a step (a deletion, a removal), trimmed; a ``ValidationError`` on
+    the field ``reason`` saying ``missing`` when there is none."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": missing})
+    return reason

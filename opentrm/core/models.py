@@ -73,3 +73,11 @@ class SoftDeletable(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    def mark_deleted(self, *, by: Any, reason: str) -> bool:
+        """Mark this row deleted by ``by`` (a user) for ``reason`` and read the marks back;
+        False when it already was (a concurrent deletion won)."""
+        rows: SoftDeletableQuerySet[SoftDeletable] = SoftDeletableQuerySet(model=type(self))
+        updated = rows.filter(pk=self.pk).soft_delete(by=by, reason=reason)
+        self.refresh_from_db(fields=["deleted_at", "deleted_by", "deletion_reason"])
+        return updated == 1

@@ -15,22 +15,11 @@ from ninja.pagination import paginate
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor
+from opentrm.core.api import Routes
 from opentrm.core.schemas import ErrorOut, PageNumberPagination
-from opentrm.directory import selectors, services
+from opentrm.directory import schemas, selectors, services
 from opentrm.directory.access import access_contact_point, access_country, access_organisation
 from opentrm.directory.models import Country, Function, Organisation, Responsibility
-from opentrm.directory.schemas import (
-    ContactListRowOut,
-    ContactPointIn,
-    ContactPointOut,
-    ContactPointPatch,
-    CountryOut,
-    OrganisationDetailOut,
-    OrganisationFilters,
-    OrganisationIn,
-    OrganisationOut,
-    OrganisationPatch,
-)
 from opentrm.directory.selectors import ContactListRow
 
 router = Router(tags=["directory"], auth=member_auth(Action.DIRECTORY_VIEW))
@@ -39,6 +28,9 @@ EDITORS = member_auth(Action.DIRECTORY_EDIT)
 _READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 # 400: a body that is not JSON at all, refused before the schema is looked at.
 _WRITE_ERRORS: dict[int, Any] = {**_READ_ERRORS, 400: ErrorOut, 409: ErrorOut}
+_read_route = Routes(router, _READ_ERRORS, url_prefix="directory_")
+_write_route = Routes(router, _WRITE_ERRORS, url_prefix="directory_")
+_write_editors_route = _write_route.having(auth=EDITORS)
 
 
 def _with_details(actor: Actor, organisation: Organisation) -> Organisation:
@@ -78,23 +70,15 @@ def _country(code: str) -> Country:
 # --- reads -------------------------------------------------------------------------------------
 
 
-@router.get(
-    "/countries",
-    response={200: list[CountryOut], **_READ_ERRORS},
-    url_name="directory_countries",
-    summary="Countries, with the number of organisations in each",
-)
+@_read_route("GET", "/countries", list[schemas.CountryOut], "directory_countries")
 def country_list(request: HttpRequest) -> Any:
+    """Countries, with the number of organisations in each"""
     return selectors.country_list(actor=acting(request))
 
 
-@router.get(
-    "/countries/{code}/contact-list",
-    response={200: list[ContactListRowOut], **_READ_ERRORS},
-    url_name="directory_contact_list",
-    summary="A country's contact list: who answers for each TRM procedure and function",
-)
+@_read_route("GET", "/countries/{code}/contact-list", list[schemas.ContactListRowOut])
 def contact_list(request: HttpRequest, code: str, function: Query[Function | None] = None) -> Any:
+    """A country's contact list: who answers for each TRM procedure and function"""
     actor = acting(request)
     country = access_country(actor, code)
     rows: list[ContactListRow] = selectors.contact_list(
@@ -103,14 +87,10 @@ def contact_list(request: HttpRequest, code: str, function: Query[Function | Non
     return rows
 
 
-@router.get(
-    "/organisations",
-    response={200: list[OrganisationOut], **_READ_ERRORS},
-    url_name="directory_organisations",
-    summary="Search organisations",
-)
+@_read_route("GET", "/organisations", list[schemas.OrganisationOut], "directory_organisations")
 @paginate(PageNumberPagination, max_page_size=200)
-def organisation_list(request: HttpRequest, filters: Query[OrganisationFilters]) -> Any:
+def organisation_list(request: HttpRequest, filters: Query[schemas.OrganisationFilters]) -> Any:
+    """Search organisations"""
     return selectors.organisation_list(
         actor=acting(request),
         text=filters.q,
@@ -122,38 +102,32 @@ def organisation_list(request: HttpRequest, filters: Query[OrganisationFilters])
     )
 
 
-@router.get(
+@_read_route(
+    "GET",
     "/organisations/{organisation_id}",
-    response={200: OrganisationDetailOut, **_READ_ERRORS},
-    url_name="directory_organisation",
-    summary="One organisation with its contact points and responsibilities",
+    schemas.OrganisationDetailOut,
+    "directory_organisation",
 )
 def organisation_detail(request: HttpRequest, organisation_id: int) -> Any:
+    """One organisation with its contact points and responsibilities"""
     actor = acting(request)
     return _with_details(actor, access_organisation(actor, organisation_id))
 
 
-@router.get(
-    "/contact-points/{contact_point_id}",
-    response={200: ContactPointOut, **_READ_ERRORS},
-    url_name="directory_contact_point",
-    summary="One contact point with its channels and languages",
+@_read_route(
+    "GET", "/contact-points/{contact_point_id}", schemas.ContactPointOut, "directory_contact_point"
 )
 def contact_point_detail(request: HttpRequest, contact_point_id: int) -> Any:
+    """One contact point with its channels and languages"""
     return access_contact_point(acting(request), contact_point_id)
 
 
 # --- writes (directory editors of the country) -------------------------------------------------
 
 
-@router.post(
-    "/organisations",
-    auth=EDITORS,
-    response={201: OrganisationDetailOut, **_WRITE_ERRORS},
-    url_name="directory_organisation_create",
-    summary="Add an organisation (editors of its country)",
-)
-def organisation_create(request: HttpRequest, payload: OrganisationIn) -> Any:
+@_write_editors_route("POST", "/organisations", schemas.OrganisationDetailOut, status=201)
+def organisation_create(request: HttpRequest, payload: schemas.OrganisationIn) -> Any:
+    """Add an organisation (editors of its country)"""
     actor = acting(request)
     values = payload.values(exclude={"country", "parent"})
     organisation = services.organisation_create(
@@ -165,16 +139,11 @@ def organisation_create(request: HttpRequest, payload: OrganisationIn) -> Any:
     return Status(201, _with_details(actor, access_organisation(actor, organisation.pk)))
 
 
-@router.patch(
-    "/organisations/{organisation_id}",
-    auth=EDITORS,
-    response={200: OrganisationDetailOut, **_WRITE_ERRORS},
-    url_name="directory_organisation_update",
-    summary="Change an organisation (send the version you read)",
-)
+@_write_editors_route("PATCH", "/organisations/{organisation_id}", schemas.OrganisationDetailOut)
 def organisation_update(
-    request: HttpRequest, organisation_id: int, payload: OrganisationPatch
+    request: HttpRequest, organisation_id: int, payload: schemas.OrganisationPatch
 ) -> Any:
+    """Change an organisation (send the version you read)"""
     actor = acting(request)
     organisation = access_organisation(actor, organisation_id, action="change")
     values = payload.values(exclude={"version", "parent"}, sent_only=True)
@@ -186,30 +155,24 @@ def organisation_update(
     return _with_details(actor, access_organisation(actor, organisation_id))
 
 
-@router.post(
-    "/organisations/{organisation_id}/verify",
-    auth=EDITORS,
-    response={200: OrganisationDetailOut, **_WRITE_ERRORS},
-    url_name="directory_organisation_verify",
-    summary="Confirm today that the organisation's entry is correct",
+@_write_editors_route(
+    "POST", "/organisations/{organisation_id}/verify", schemas.OrganisationDetailOut
 )
 def organisation_verify(request: HttpRequest, organisation_id: int) -> Any:
+    """Confirm today that the organisation's entry is correct"""
     actor = acting(request)
     organisation = access_organisation(actor, organisation_id, action="change")
     services.organisation_verify(actor=actor, organisation=organisation)
     return _with_details(actor, access_organisation(actor, organisation_id))
 
 
-@router.post(
-    "/organisations/{organisation_id}/contact-points",
-    auth=EDITORS,
-    response={201: ContactPointOut, **_WRITE_ERRORS},
-    url_name="directory_contact_point_create",
-    summary="Add a contact point to an organisation",
+@_write_editors_route(
+    "POST", "/organisations/{organisation_id}/contact-points", schemas.ContactPointOut, status=201
 )
 def contact_point_create(
-    request: HttpRequest, organisation_id: int, payload: ContactPointIn
+    request: HttpRequest, organisation_id: int, payload: schemas.ContactPointIn
 ) -> Any:
+    """Add a contact point to an organisation"""
     actor = acting(request)
     organisation = access_organisation(actor, organisation_id, action="change")
     contact_point = services.contact_point_create(
@@ -222,16 +185,11 @@ def contact_point_create(
     return Status(201, access_contact_point(actor, contact_point.pk))
 
 
-@router.patch(
-    "/contact-points/{contact_point_id}",
-    auth=EDITORS,
-    response={200: ContactPointOut, **_WRITE_ERRORS},
-    url_name="directory_contact_point_update",
-    summary="Change a contact point (send the version you read)",
-)
+@_write_editors_route("PATCH", "/contact-points/{contact_point_id}", schemas.ContactPointOut)
 def contact_point_update(
-    request: HttpRequest, contact_point_id: int, payload: ContactPointPatch
+    request: HttpRequest, contact_point_id: int, payload: schemas.ContactPointPatch
 ) -> Any:
+    """Change a contact point (send the version you read)"""
     actor = acting(request)
     contact_point = access_contact_point(actor, contact_point_id, action="change")
     services.contact_point_update(
@@ -245,14 +203,9 @@ def contact_point_update(
     return access_contact_point(actor, contact_point_id)  # fresh channels
 
 
-@router.post(
-    "/contact-points/{contact_point_id}/verify",
-    auth=EDITORS,
-    response={200: ContactPointOut, **_WRITE_ERRORS},
-    url_name="directory_contact_point_verify",
-    summary="Confirm today that the contact point's entry is correct",
-)
+@_write_editors_route("POST", "/contact-points/{contact_point_id}/verify", schemas.ContactPointOut)
 def contact_point_verify(request: HttpRequest, contact_point_id: int) -> Any:
+    """Confirm today that the contact point's entry is correct"""
     actor = acting(request)
     contact_point = access_contact_point(actor, contact_point_id, action="change")
     services.contact_point_verify(actor=actor, contact_point=contact_point)

@@ -5,6 +5,9 @@ Each view checks the action (``actor_required``), fetches through ``access.py`` 
 ``services.py``; the services validate, lock optimistically and audit.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
@@ -28,6 +31,7 @@ from opentrm.directory.access import (
 from opentrm.directory.forms_edit import (
     ADD_CHANNEL,
     CHANNELS_PREFIX,
+    BaseChannelFormSet,
     ContactPointForm,
     OrganisationForm,
     ResponsibilityForm,
@@ -35,7 +39,7 @@ from opentrm.directory.forms_edit import (
     channel_formset,
     new_channel_row,
 )
-from opentrm.directory.models import ContactPoint
+from opentrm.directory.models import ContactPoint, Organisation
 
 
 def _back(request: HttpRequest, default: HttpResponseRedirect) -> HttpResponseRedirect:
@@ -127,26 +131,27 @@ def organisation_verify(request: AuthenticatedHttpRequest, organisation_id: int)
     return _back(request, redirect("directory:organisation_detail", organisation.pk))
 
 
-@actor_required(Action.DIRECTORY_EDIT)
-@require_http_methods(["GET", "POST"])
-def contact_point_create(request: AuthenticatedHttpRequest, organisation_id: int) -> HttpResponse:
-    actor = request.actor
-    organisation = access_organisation(actor, organisation_id, action="change")
+def _contact_point_page(
+    request: AuthenticatedHttpRequest,
+    organisation: Organisation,
+    contact_point: ContactPoint | None,
+    *,
+    save_with: Callable[[ContactPointForm, BaseChannelFormSet], ContactPoint],
+    success: str,
+    **context: Any,
+) -> HttpResponse:
+    """The contact point form with its channel rows (a new one when ``contact_point`` is None):
+    ``save_with`` calls the service with the form and the channels; a channel's refusal goes
+    to its row. After a save the contact point's page opens."""
     if request.htmx and ADD_CHANNEL in request.GET:
         return _channel_row(request)
     data = request.POST if request.method == "POST" else None
-    form = ContactPointForm(data)
-    channels = channel_formset(data)
+    form = ContactPointForm(data, contact_point=contact_point)
+    channels = channel_formset(data, contact_point=contact_point)
 
     def save() -> ContactPoint:
         try:
-            return services.contact_point_create(
-                actor=actor,
-                organisation=organisation,
-                channels=channels.channel_data(),
-                languages=form.cleaned_data["languages"],
-                **form.values(),
-            )
+            return save_with(form, channels)
         except ValidationError as error:
             raise channels.take_errors(error) from None
 
@@ -156,10 +161,35 @@ def contact_point_create(request: AuthenticatedHttpRequest, organisation_id: int
         formsets=[channels],
         submitted=_wants_save(data),
         save=save,
-        success=_("The contact point was added."),
-        done=lambda contact_point: redirect("directory:contact_point_detail", contact_point.pk),
+        success=success,
+        done=lambda saved: redirect("directory:contact_point_detail", saved.pk),
         template="directory/contact_point_form.html",
-        context={"channels": channels, "organisation": organisation, "contact_point": None},
+        context={
+            "channels": channels,
+            "organisation": organisation,
+            "contact_point": contact_point,
+            **context,
+        },
+    )
+
+
+@actor_required(Action.DIRECTORY_EDIT)
+@require_http_methods(["GET", "POST"])
+def contact_point_create(request: AuthenticatedHttpRequest, organisation_id: int) -> HttpResponse:
+    actor = request.actor
+    organisation = access_organisation(actor, organisation_id, action="change")
+    return _contact_point_page(
+        request,
+        organisation,
+        None,
+        save_with=lambda form, channels: services.contact_point_create(
+            actor=actor,
+            organisation=organisation,
+            channels=channels.channel_data(),
+            languages=form.cleaned_data["languages"],
+            **form.values(),
+        ),
+        success=_("The contact point was added."),
     )
 
 
@@ -168,41 +198,25 @@ def contact_point_create(request: AuthenticatedHttpRequest, organisation_id: int
 def contact_point_edit(request: AuthenticatedHttpRequest, contact_point_id: int) -> HttpResponse:
     actor = request.actor
     contact_point = access_contact_point(actor, contact_point_id, action="change")
-    if request.htmx and ADD_CHANNEL in request.GET:
-        return _channel_row(request)
-    position = contact_point.position
-    data = request.POST if request.method == "POST" else None
-    form = ContactPointForm(data, contact_point=contact_point)
-    channels = channel_formset(data, contact_point=contact_point)
 
-    def save() -> None:
-        try:
-            services.contact_point_update(
-                actor=actor,
-                contact_point=contact_point,
-                expected_version=form.cleaned_data["version"],
-                channels=channels.channel_data(),
-                languages=form.cleaned_data["languages"],
-                **form.values(),
-            )
-        except ValidationError as error:
-            raise channels.take_errors(error) from None
+    def save_with(form: ContactPointForm, channels: BaseChannelFormSet) -> ContactPoint:
+        services.contact_point_update(
+            actor=actor,
+            contact_point=contact_point,
+            expected_version=form.cleaned_data["version"],
+            channels=channels.channel_data(),
+            languages=form.cleaned_data["languages"],
+            **form.values(),
+        )
+        return contact_point
 
-    return form_view(
+    return _contact_point_page(
         request,
-        form,
-        formsets=[channels],
-        submitted=_wants_save(data),
-        save=save,
+        contact_point.organisation,
+        contact_point,
+        save_with=save_with,
         success=_("Your changes were saved."),
-        done=reverse("directory:contact_point_detail", args=[contact_point.pk]),
-        template="directory/contact_point_form.html",
-        context={
-            "channels": channels,
-            "organisation": contact_point.organisation,
-            "contact_point": contact_point,
-            "position": position,
-        },
+        position=contact_point.position,
     )
 
 

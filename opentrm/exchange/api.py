@@ -14,11 +14,13 @@ from ninja import Router
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action
+from opentrm.core.api import Routes
 from opentrm.core.schemas import CASE_WORK_ERRORS, Schema
 from opentrm.exchange.services import delivery
 
 router = Router(tags=["exchange"], auth=member_auth(Action.EXCHANGE_MANAGE))
 _ERRORS = CASE_WORK_ERRORS
+_route = Routes(router, _ERRORS, url_prefix="exchange_")
 
 
 class PeerStatsOut(Schema):
@@ -59,32 +61,20 @@ class OutboxMessageOut(Schema):
     created_at: datetime
 
 
-@router.get(
-    "/peers/stats",
-    response={200: list[PeerStatsOut], **_ERRORS},
-    url_name="exchange_peer_stats",
-    summary="Per peer node: packages queued, delivered, failed, dead; last error; round trip",
-)
+@_route("GET", "/peers/stats", list[PeerStatsOut])
 def peer_stats(request: HttpRequest) -> Any:
+    """Per peer node: packages queued, delivered, failed, dead; last error; round trip"""
     return delivery.peer_stats(acting(request))
 
 
-@router.get(
-    "/dead-letters",
-    response={200: list[OutboxMessageOut], **_ERRORS},
-    url_name="exchange_dead_letters",
-    summary="Packages refused by their receiver or failed too often, newest first (max 500)",
-)
+@_route("GET", "/dead-letters", list[OutboxMessageOut])
 def dead_letters(request: HttpRequest, peer: int | None = None) -> Any:
+    """Packages refused by their receiver or failed too often, newest first (max 500)"""
     messages = delivery.dead_letters(acting(request), peer_id=peer)[:500]
     return list(messages)
 
 
-@router.post(
-    "/dead-letters/{message_id}/retry",
-    response={200: OutboxMessageOut, **_ERRORS},
-    url_name="exchange_dead_letter_retry",
-    summary="Queue a dead letter again (attempts start from zero; same message id)",
-)
+@_route("POST", "/dead-letters/{message_id}/retry", OutboxMessageOut)
 def dead_letter_retry(request: HttpRequest, message_id: uuid.UUID) -> Any:
+    """Queue a dead letter again (attempts start from zero; same message id)"""
     return delivery.retry_dead_letter(actor=acting(request), message_id=message_id)

@@ -70,18 +70,23 @@ def _again(opened: Opened, existing: InboxMessage) -> HttpResponse:
                 message_id=opened.message_id,
             )
         )
+    _record_received(opened, existing, "duplicate")
+    return _receipt(opened, "duplicate")
+
+
+def _record_received(opened: Opened, message: InboxMessage, status: str) -> None:
+    """Audit a package received from a peer: stored, or a duplicate of one stored before."""
     record_event(
         event_type=EventType.EXCHANGE_RECEIVED,
         actor=None,
-        target=existing,
+        target=message,
         detail={
             "message_id": str(opened.message_id),
             "peer_id": opened.peer.pk,
             "type": opened.type,
-            "status": "duplicate",
+            "status": status,
         },
     )
-    return _receipt(opened, "duplicate")
 
 
 def _dispatch(message_id: uuid.UUID) -> None:
@@ -102,17 +107,7 @@ def _store(opened: Opened) -> InboxMessage | None:
                 body=opened.body,
                 issued_at=opened.issued_at,
             )
-            record_event(
-                event_type=EventType.EXCHANGE_RECEIVED,
-                actor=None,
-                target=message,
-                detail={
-                    "message_id": str(opened.message_id),
-                    "peer_id": opened.peer.pk,
-                    "type": opened.type,
-                    "status": "stored",
-                },
-            )
+            _record_received(opened, message, "stored")
             message_id = message.message_id
             transaction.on_commit(lambda: _dispatch(message_id))
     except IntegrityError:

@@ -11,7 +11,7 @@ from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action
 from opentrm.core.errors import ConflictError
-from opentrm.core.forms import add_service_errors
+from opentrm.core.forms import add_service_errors, cleaned
 from opentrm.core.views import form_view
 from opentrm.exchange import crypto, keys
 from opentrm.exchange.forms import PeerConfirmForm, PeerRefreshForm, PeerRegisterForm, VersionForm
@@ -43,8 +43,7 @@ def peer_register(request: AuthenticatedHttpRequest) -> HttpResponse:
         form,
         save=lambda: services.register_peer(
             actor=request.actor,
-            name=form.cleaned_data["name"],
-            base_url=form.cleaned_data["base_url"],
+            **cleaned(form, "name", "base_url"),
             document_json=form.cleaned_data["document"],
         ),
         success=_("Peer registered. Compare its fingerprint, then confirm it."),

@@ -4,6 +4,7 @@ the screens."""
 
 import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -17,23 +18,19 @@ from opentrm.cases import selectors as case_selectors
 from opentrm.cases.access import access_case
 from opentrm.cases.models import CaseParticipant
 from opentrm.cases.sharing import prime_sharing
+from opentrm.core.api import Routes, payload_view, versioned_step
 from opentrm.core.schemas import CASE_WORK_ERRORS, MAX_PAGE, own_fields
 from opentrm.directory.models import Organisation
+from opentrm.referrals import schemas_national as schemas
 from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral, is_sender
 from opentrm.referrals.models import Referral
-from opentrm.referrals.schemas_national import (
-    NationalReferralIn,
-    PreviewOut,
-    ReferralOut,
-    ReferralPageOut,
-    ReferralReasonIn,
-    ReferralStepIn,
-)
 from opentrm.referrals.services import national
 
 router = Router(tags=["referrals"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
+_route = Routes(router, _ERRORS)
+_referral_send_route = _route.having(auth=member_auth(Action.REFERRAL_SEND))
 PAGE_SIZE = 50
 
 
@@ -47,7 +44,7 @@ def _referral_out(
     """What ``ReferralOut`` reads: the referral's own fields, and what the caller may see."""
     takes_part = referral.case_id in on_case
     return {
-        **own_fields(ReferralOut, referral, besides=_WORKED_OUT),
+        **own_fields(schemas.ReferralOut, referral, besides=_WORKED_OUT),
         "overdue": national.is_overdue(referral),
         "offer": national.minimal_offer(
             referral, shows_person=national.offer_shows_person(actor, referral, on_case=takes_part)
@@ -75,12 +72,7 @@ def _cases_taken_part(actor: Actor, referrals: list[Referral]) -> set[int]:
     )
 
 
-@router.get(
-    "/",
-    response={200: ReferralPageOut, **_ERRORS},
-    url_name="referrals_list",
-    summary="The acting organisation's inbox or outbox, with filters, 50 a page",
-)
+@_route("GET", "/", schemas.ReferralPageOut, "referrals_list")
 def referral_list(
     request: HttpRequest,
     box: str = "inbox",
@@ -91,6 +83,7 @@ def referral_list(
     case: str = "",
     page: int = QueryParam(1, ge=1, le=MAX_PAGE),
 ) -> Any:
+    """The acting organisation's inbox or outbox, with filters, 50 a page"""
     actor = acting(request)
     filters = selectors.Filters.parse(
         box=box, status=status, kind=kind, urgency=urgency, overdue=overdue, case=case
@@ -119,15 +112,15 @@ def referral_list(
     }
 
 
-@router.get(
+@_referral_send_route(
+    "GET",
     "/preview",
-    auth=member_auth(Action.REFERRAL_SEND),
-    response={200: PreviewOut, **_ERRORS},
-    url_name="referrals_preview",
-    summary="What a receiver would see of a case referred to it: the minimal offer, and after "
-    "acceptance the shared groups, or what is missing",
+    schemas.PreviewOut,
+    "referrals_preview",
 )
 def referral_preview(request: HttpRequest, case: uuid.UUID, receiver: int) -> Any:
+    """What a receiver would see of a case referred to it: the minimal offer, and after acceptance
+    the shared groups, or what is missing"""
     actor = acting(request)
     the_case = access_case(actor, str(case))
     assert actor.membership is not None
@@ -152,14 +145,15 @@ def referral_preview(request: HttpRequest, case: uuid.UUID, receiver: int) -> An
     }
 
 
-@router.post(
+@_referral_send_route(
+    "POST",
     "/",
-    auth=member_auth(Action.REFERRAL_SEND),
-    response={201: ReferralOut, **_ERRORS},
-    url_name="referrals_create",
-    summary="Refer a case to an organisation of the same country, and send it",
+    schemas.ReferralOut,
+    "referrals_create",
+    status=201,
 )
-def referral_create(request: HttpRequest, payload: NationalReferralIn) -> Any:
+def referral_create(request: HttpRequest, payload: schemas.NationalReferralIn) -> Any:
+    """Refer a case to an organisation of the same country, and send it"""
     actor = acting(request)
     case = access_case(actor, str(payload.case_public_id))
     receiver = (
@@ -180,13 +174,9 @@ def referral_create(request: HttpRequest, payload: NationalReferralIn) -> Any:
     return Status(201, _referral_out(actor, referral, on_case={case.pk}, steps=True))
 
 
-@router.get(
-    "/{uuid:public_id}",
-    response={200: ReferralOut, **_ERRORS},
-    url_name="referrals_detail",
-    summary="One referral: before acceptance a receiver sees only the minimal offer",
-)
+@_route("GET", "/{uuid:public_id}", schemas.ReferralOut, "referrals_detail")
 def referral_detail(request: HttpRequest, public_id: uuid.UUID) -> Any:
+    """One referral: before acceptance a receiver sees only the minimal offer"""
     actor = acting(request)
     referral = selectors.referral_detail(actor=actor, public_id=str(public_id), via="api")
     return _out(actor, referral)
@@ -209,14 +199,13 @@ def _step(
     public_id: uuid.UUID,
     side: Callable[[Actor, uuid.UUID], Referral],
     step: Callable[..., object],
-    payload: ReferralStepIn | ReferralReasonIn,
+    payload: schemas.ReferralStepIn | schemas.ReferralReasonIn,
 ) -> dict[str, Any]:
     """Take ``step`` on the referral from ``side`` (``_receiver``, ``_sender``), with what the
     payload carries besides the version; the answer is the referral as it is then."""
     actor = acting(request)
     referral = side(actor, public_id)
-    values = payload.model_dump(exclude={"version"})
-    step(actor=actor, referral=referral, expected_version=payload.version, **values)
+    versioned_step(step, payload, actor=actor, referral=referral)
     return _out(actor, referral)
 
 
@@ -227,47 +216,57 @@ def _sender(actor: Actor, public_id: uuid.UUID) -> Referral:
     return referral
 
 
-@router.post(
-    "/{uuid:public_id}/acknowledge",
-    auth=member_auth(Action.REFERRAL_RESPOND),
-    response={200: ReferralOut, **_ERRORS},
-    url_name="referrals_acknowledge",
-    summary="The receiver acknowledges the referral",
+# The steps, which differ only in data: (name, who may, side, service, payload).
+_STEPS = (
+    (
+        "acknowledge",
+        Action.REFERRAL_RESPOND,
+        _receiver,
+        national.referral_acknowledge,
+        schemas.ReferralStepIn,
+    ),
+    (
+        "accept",
+        Action.REFERRAL_RESPOND,
+        _receiver,
+        national.referral_accept,
+        schemas.ReferralStepIn,
+    ),
+    (
+        "decline",
+        Action.REFERRAL_RESPOND,
+        _receiver,
+        national.referral_decline,
+        schemas.ReferralReasonIn,
+    ),
+    (
+        "withdraw",
+        Action.REFERRAL_SEND,
+        _sender,
+        national.referral_withdraw,
+        schemas.ReferralReasonIn,
+    ),
 )
-def referral_acknowledge(
-    request: HttpRequest, public_id: uuid.UUID, payload: ReferralStepIn
-) -> Any:
-    return _step(request, public_id, _receiver, national.referral_acknowledge, payload)
-
-
-@router.post(
-    "/{uuid:public_id}/accept",
-    auth=member_auth(Action.REFERRAL_RESPOND),
-    response={200: ReferralOut, **_ERRORS},
-    url_name="referrals_accept",
-    summary="The receiver accepts; within the country it joins the case",
-)
-def referral_accept(request: HttpRequest, public_id: uuid.UUID, payload: ReferralStepIn) -> Any:
-    return _step(request, public_id, _receiver, national.referral_accept, payload)
-
-
-@router.post(
-    "/{uuid:public_id}/decline",
-    auth=member_auth(Action.REFERRAL_RESPOND),
-    response={200: ReferralOut, **_ERRORS},
-    url_name="referrals_decline",
-    summary="The receiver declines, with a reason",
-)
-def referral_decline(request: HttpRequest, public_id: uuid.UUID, payload: ReferralReasonIn) -> Any:
-    return _step(request, public_id, _receiver, national.referral_decline, payload)
-
-
-@router.post(
-    "/{uuid:public_id}/withdraw",
-    auth=member_auth(Action.REFERRAL_SEND),
-    response={200: ReferralOut, **_ERRORS},
-    url_name="referrals_withdraw",
-    summary="The sender withdraws, with a reason: the receiver loses the case at once",
-)
-def referral_withdraw(request: HttpRequest, public_id: uuid.UUID, payload: ReferralReasonIn) -> Any:
-    return _step(request, public_id, _sender, national.referral_withdraw, payload)
+_STEP_SUMMARIES = {
+    "acknowledge": "The receiver acknowledges the referral",
+    "accept": "The receiver accepts; within the country it joins the case",
+    "decline": "The receiver declines, with a reason",
+    "withdraw": "The sender withdraws, with a reason: the receiver loses the case at once",
+}
+for _tail, _action, _side, _take, _schema in _STEPS:
+    _route(
+        "POST",
+        f"/{{uuid:public_id}}/{_tail}",
+        schemas.ReferralOut,
+        f"referrals_{_tail}",
+        auth=member_auth(_action),
+    )(
+        payload_view(
+            f"referral_{_tail}",
+            _STEP_SUMMARIES[_tail],
+            partial(_step, side=_side, step=_take),
+            module=__name__,
+            public_id=uuid.UUID,
+            payload=_schema,
+        )
+    )

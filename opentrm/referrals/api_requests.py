@@ -8,6 +8,7 @@ on a stale version, 422 naming the field.
 """
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -18,33 +19,23 @@ from ninja import Router, Status
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases.access import access_case
+from opentrm.core.api import Routes, payload_view, versioned_step
 from opentrm.core.schemas import CASE_WORK_ERRORS, PublicId, own_fields
 from opentrm.directory.models import Organisation
+from opentrm.referrals import schemas_requests as schemas
 from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral, is_receiver, is_sender
 from opentrm.referrals.models import Referral, ReferralKind
-from opentrm.referrals.schemas_requests import (
-    AnswerIn,
-    CalendarIn,
-    CalendarOut,
-    DispatchIn,
-    DispatchOut,
-    ExportsOut,
-    ForwardIn,
-    ReasonIn,
-    RequestIn,
-    RequestOut,
-    SendIn,
-    TimeLimitIn,
-    TimeLimitOut,
-    VersionIn,
-)
 from opentrm.referrals.services import export as export_service
 from opentrm.referrals.services import forwarding, requests, timelines
 from opentrm.referrals.services import settings as settings_service
 
 router = Router(tags=["referrals"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
+_route = Routes(router, _ERRORS, url_prefix="referrals_")
+_case_settings_edit_route = _route.having(auth=member_auth(Action.CASE_SETTINGS_EDIT))
+_referral_respond_route = _route.having(auth=member_auth(Action.REFERRAL_RESPOND))
+_referral_send_route = _route.having(auth=member_auth(Action.REFERRAL_SEND))
 
 
 # RequestOut's fields that depend on who asks.
@@ -70,7 +61,7 @@ def _request_out(actor: Actor, referral: Referral) -> dict[str, Any]:
         else []
     )
     return {
-        **own_fields(RequestOut, referral, besides=_WORKED_OUT),
+        **own_fields(schemas.RequestOut, referral, besides=_WORKED_OUT),
         "forwarded_from": referral.forwarded_from.reference if referral.forwarded_from else None,
         "overdue": timelines.is_overdue(referral),
         "shared_groups": sorted(g.value for g in groups),
@@ -96,24 +87,18 @@ def _step(
     public_id: PublicId,
     side: str,
     step: Callable[..., object],
-    payload: VersionIn,
+    payload: schemas.VersionIn,
 ) -> dict[str, Any]:
     """Take ``step`` on the request from ``side``, with what the payload carries besides the
     version; the answer is the request as it is then."""
     actor, referral = _request(request, public_id, side)
-    values = payload.model_dump(exclude={"version"})
-    step(actor=actor, referral=referral, expected_version=payload.version, **values)
+    versioned_step(step, payload, actor=actor, referral=referral)
     return _request_out(actor, referral)
 
 
-@router.post(
-    "/requests/",
-    auth=member_auth(Action.REFERRAL_SEND),
-    response={201: RequestOut, **_ERRORS},
-    url_name="referrals_request_create",
-    summary="Draft a transnational request (from a case, or thematic without one)",
-)
-def request_create(request: HttpRequest, payload: RequestIn) -> Any:
+@_referral_send_route("POST", "/requests/", schemas.RequestOut, status=201)
+def request_create(request: HttpRequest, payload: schemas.RequestIn) -> Any:
+    """Draft a transnational request (from a case, or thematic without one)"""
     actor = acting(request)
     case = access_case(actor, str(payload.case_public_id)) if payload.case_public_id else None
     intended = (
@@ -134,69 +119,60 @@ def request_create(request: HttpRequest, payload: RequestIn) -> Any:
     return Status(201, _request_out(actor, referral))
 
 
-@router.get(
-    "/{uuid:public_id}/request",
-    response={200: RequestOut, **_ERRORS},
-    url_name="referrals_request_detail",
-    summary="A request, with the person's fields the caller may see (audited)",
-)
+@_route("GET", "/{uuid:public_id}/request", schemas.RequestOut)
 def request_detail(request: HttpRequest, public_id: PublicId) -> Any:
+    """A request, with the person's fields the caller may see (audited)"""
     actor, referral = _request(request, public_id, "any")
     return _request_out(actor, referral)
 
 
-@router.post(
-    "/{uuid:public_id}/request/send",
-    auth=member_auth(Action.REFERRAL_SEND),
-    response={200: RequestOut, **_ERRORS},
-    url_name="referrals_request_send",
-    summary="Send a drafted request (the gate decides what travels)",
+# The steps, which differ only in data: (name, who may, side, service, payload).
+_STEPS = (
+    ("send", Action.REFERRAL_SEND, "sender", requests.request_send, schemas.SendIn),
+    (
+        "acknowledge",
+        Action.REFERRAL_RESPOND,
+        "receiver",
+        requests.request_acknowledge,
+        schemas.VersionIn,
+    ),
+    ("answer", Action.REFERRAL_RESPOND, "receiver", requests.request_answer, schemas.AnswerIn),
+    ("decline", Action.REFERRAL_RESPOND, "receiver", requests.request_decline, schemas.ReasonIn),
 )
-def request_send(request: HttpRequest, public_id: PublicId, payload: SendIn) -> Any:
-    return _step(request, public_id, "sender", requests.request_send, payload)
+_STEP_SUMMARIES = {
+    "send": "Send a drafted request (the gate decides what travels)",
+    "acknowledge": "Acknowledge a request received",
+    "answer": "Answer a request received",
+    "decline": "Decline a request received, with the reason",
+}
+for _tail, _action, _side, _take, _schema in _STEPS:
+    _route(
+        "POST",
+        f"/{{uuid:public_id}}/request/{_tail}",
+        schemas.RequestOut,
+        f"referrals_request_{_tail}",
+        auth=member_auth(_action),
+    )(
+        payload_view(
+            f"request_{_tail}",
+            _STEP_SUMMARIES[_tail],
+            partial(_step, side=_side, step=_take),
+            module=__name__,
+            public_id=PublicId,
+            payload=_schema,
+        )
+    )
 
 
-@router.post(
-    "/{uuid:public_id}/request/acknowledge",
-    auth=member_auth(Action.REFERRAL_RESPOND),
-    response={200: RequestOut, **_ERRORS},
-    url_name="referrals_request_acknowledge",
-    summary="Acknowledge a request received",
-)
-def request_acknowledge(request: HttpRequest, public_id: PublicId, payload: VersionIn) -> Any:
-    return _step(request, public_id, "receiver", requests.request_acknowledge, payload)
-
-
-@router.post(
-    "/{uuid:public_id}/request/answer",
-    auth=member_auth(Action.REFERRAL_RESPOND),
-    response={200: RequestOut, **_ERRORS},
-    url_name="referrals_request_answer",
-    summary="Answer a request received",
-)
-def request_answer(request: HttpRequest, public_id: PublicId, payload: AnswerIn) -> Any:
-    return _step(request, public_id, "receiver", requests.request_answer, payload)
-
-
-@router.post(
-    "/{uuid:public_id}/request/decline",
-    auth=member_auth(Action.REFERRAL_RESPOND),
-    response={200: RequestOut, **_ERRORS},
-    url_name="referrals_request_decline",
-    summary="Decline a request received, with the reason",
-)
-def request_decline(request: HttpRequest, public_id: PublicId, payload: ReasonIn) -> Any:
-    return _step(request, public_id, "receiver", requests.request_decline, payload)
-
-
-@router.post(
+@_referral_respond_route(
+    "POST",
     "/{uuid:public_id}/forward",
-    auth=member_auth(Action.REFERRAL_RESPOND),
-    response={201: RequestOut, **_ERRORS},
-    url_name="referrals_forward",
-    summary="Forward what reached the focal point to the competent body; returns the new one",
+    schemas.RequestOut,
+    "referrals_forward",
+    status=201,
 )
-def referral_forward(request: HttpRequest, public_id: PublicId, payload: ForwardIn) -> Any:
+def referral_forward(request: HttpRequest, public_id: PublicId, payload: schemas.ForwardIn) -> Any:
+    """Forward what reached the focal point to the competent body; returns the new one"""
     actor = acting(request)
     referral = access_referral(actor, str(public_id))
     if not is_receiver(actor, referral):
@@ -217,26 +193,16 @@ def referral_forward(request: HttpRequest, public_id: PublicId, payload: Forward
 # --- settings ---------------------------------------------------------------------------------
 
 
-@router.get(
-    "/settings/time-limits",
-    auth=member_auth(Action.CASE_SETTINGS_EDIT),
-    response={200: list[TimeLimitOut], **_ERRORS},
-    url_name="referrals_time_limits",
-    summary="The time limits of the coordinator's country, per kind",
-)
+@_case_settings_edit_route("GET", "/settings/time-limits", list[schemas.TimeLimitOut])
 def time_limits(request: HttpRequest) -> Any:
+    """The time limits of the coordinator's country, per kind"""
     country = settings_service.settings_country(acting(request))
     return timelines.all_limits(country.code)
 
 
-@router.put(
-    "/settings/time-limits/{kind}",
-    auth=member_auth(Action.CASE_SETTINGS_EDIT),
-    response={200: TimeLimitOut, **_ERRORS},
-    url_name="referrals_time_limit_set",
-    summary="Set the time limits of one kind in the coordinator's country",
-)
-def time_limit_set(request: HttpRequest, kind: str, payload: TimeLimitIn) -> Any:
+@_case_settings_edit_route("PUT", "/settings/time-limits/{kind}", schemas.TimeLimitOut)
+def time_limit_set(request: HttpRequest, kind: str, payload: schemas.TimeLimitIn) -> Any:
+    """Set the time limits of one kind in the coordinator's country"""
     actor = acting(request)
     country = settings_service.settings_country(actor)
     if kind not in ReferralKind.values:
@@ -245,9 +211,9 @@ def time_limit_set(request: HttpRequest, kind: str, payload: TimeLimitIn) -> Any
     return timelines.limits_for(country.code, kind)
 
 
-def _calendar_out(country_code: str, record: Any) -> CalendarOut:
+def _calendar_out(country_code: str, record: Any) -> schemas.CalendarOut:
     view = timelines.calendar_from(record)
-    return CalendarOut(
+    return schemas.CalendarOut(
         country=country_code,
         version=record.version if record else 0,
         weekend_days=sorted(view.weekend_days),
@@ -256,35 +222,21 @@ def _calendar_out(country_code: str, record: Any) -> CalendarOut:
     )
 
 
-@router.get(
-    "/settings/calendar",
-    auth=member_auth(Action.CASE_SETTINGS_EDIT),
-    response={200: CalendarOut, **_ERRORS},
-    url_name="referrals_calendar",
-    summary="The working calendar and direct-route setting of the coordinator's country",
-)
+@_case_settings_edit_route("GET", "/settings/calendar", schemas.CalendarOut)
 def calendar(request: HttpRequest) -> Any:
+    """The working calendar and direct-route setting of the coordinator's country"""
     country = settings_service.settings_country(acting(request))
     return _calendar_out(country.code, settings_service.calendar_of(country))
 
 
-@router.put(
-    "/settings/calendar",
-    auth=member_auth(Action.CASE_SETTINGS_EDIT),
-    response={200: CalendarOut, **_ERRORS},
-    url_name="referrals_calendar_set",
-    summary="Set the weekend days, public holidays and direct routes",
-)
-def calendar_set(request: HttpRequest, payload: CalendarIn) -> Any:
+@_case_settings_edit_route("PUT", "/settings/calendar", schemas.CalendarOut)
+def calendar_set(request: HttpRequest, payload: schemas.CalendarIn) -> Any:
+    """Set the weekend days, public holidays and direct routes"""
     actor = acting(request)
     country = settings_service.settings_country(actor)
+    values = payload.model_dump(exclude={"version"})
     record = settings_service.calendar_update(
-        actor=actor,
-        country=country,
-        expected_version=payload.version,
-        weekend_days=payload.weekend_days,
-        holidays=payload.holidays,
-        allow_direct_routes=payload.allow_direct_routes,
+        actor=actor, country=country, expected_version=payload.version, **values
     )
     return _calendar_out(country.code, record)
 
@@ -300,15 +252,10 @@ def _sender_referral(request: HttpRequest, public_id: PublicId) -> tuple[Actor, 
     return actor, referral
 
 
-@router.get(
-    "/{uuid:public_id}/exports",
-    auth=member_auth(Action.REFERRAL_SEND),
-    response={200: ExportsOut, **_ERRORS},
-    url_name="referrals_exports",
-    summary="The exports of a referral (their SHA-256) and how they were sent; the files "
-    "are downloaded through the screens",
-)
+@_referral_send_route("GET", "/{uuid:public_id}/exports", schemas.ExportsOut)
 def exports(request: HttpRequest, public_id: PublicId) -> Any:
+    """The exports of a referral (their SHA-256) and how they were sent; the files are downloaded
+    through the screens"""
     actor, referral = _sender_referral(request, public_id)
     return {
         "exportable": can(actor, Action.REFERRAL_EXPORT, referral),
@@ -318,14 +265,9 @@ def exports(request: HttpRequest, public_id: PublicId) -> Any:
     }
 
 
-@router.post(
-    "/{uuid:public_id}/dispatches",
-    auth=member_auth(Action.REFERRAL_SEND),
-    response={201: DispatchOut, **_ERRORS},
-    url_name="referrals_dispatch_record",
-    summary="Record how and when the latest exported files were sent",
-)
-def dispatch_record(request: HttpRequest, public_id: PublicId, payload: DispatchIn) -> Any:
+@_referral_send_route("POST", "/{uuid:public_id}/dispatches", schemas.DispatchOut, status=201)
+def dispatch_record(request: HttpRequest, public_id: PublicId, payload: schemas.DispatchIn) -> Any:
+    """Record how and when the latest exported files were sent"""
     actor, referral = _sender_referral(request, public_id)
     dispatch = export_service.dispatch_record(
         actor=actor,

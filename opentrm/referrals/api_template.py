@@ -12,28 +12,21 @@ from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor
 from opentrm.cases.access import access_case
 from opentrm.cases.models import Case
+from opentrm.core.api import Routes
 from opentrm.core.schemas import PublicId, error_responses
+from opentrm.referrals import schemas_template as schemas
 from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral
 from opentrm.referrals.models import Referral, ReferralKind
-from opentrm.referrals.schemas_template import (
-    FieldDefOut,
-    FollowUpIn,
-    FollowUpOut,
-    ProfileIn,
-    ProfileOut,
-    SectionOut,
-    StepIn,
-    TemplateIn,
-    TemplateOut,
-    TransnationalIn,
-    VersionIn,
-)
 from opentrm.referrals.services import documents, profiles
 from opentrm.referrals.services import transnational as tn
 
 router = Router(tags=["referrals"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = error_responses(400, 401, 403, 404, 409, 422)
+_route = Routes(router, _ERRORS, url_prefix="referrals_")
+_case_settings_edit_route = _route.having(auth=member_auth(Action.CASE_SETTINGS_EDIT))
+_referral_respond_route = _route.having(auth=member_auth(Action.REFERRAL_RESPOND))
+_referral_send_route = _route.having(auth=member_auth(Action.REFERRAL_SEND))
 
 
 def _referral(actor: Actor, public_id: PublicId) -> Referral:
@@ -45,7 +38,9 @@ def _referral(actor: Actor, public_id: PublicId) -> Referral:
     return referral
 
 
-def _out(actor: Actor, referral: Referral, view: tn.TemplateView | None = None) -> TemplateOut:
+def _out(
+    actor: Actor, referral: Referral, view: tn.TemplateView | None = None
+) -> schemas.TemplateOut:
     view = view or tn.template_view(actor, referral)
     if view is None:
         from django.http import Http404
@@ -53,7 +48,7 @@ def _out(actor: Actor, referral: Referral, view: tn.TemplateView | None = None) 
         raise Http404
     instance = view.instance
     own = tn.own_definition(actor)
-    return TemplateOut(
+    return schemas.TemplateOut(
         referral=referral.public_id,
         reference=referral.reference,
         status=referral.status,
@@ -69,10 +64,12 @@ def _out(actor: Actor, referral: Referral, view: tn.TemplateView | None = None) 
         withheld=view.withheld_codes(),
         editable=[c.field.code for s in view.sections for c in s.cells if c.editable],
         unknown_fields=[
-            FieldDefOut(**f.as_dict()) for f in view.definition.fields if own.field(f.code) is None
+            schemas.FieldDefOut(**f.as_dict())
+            for f in view.definition.fields
+            if own.field(f.code) is None
         ],
         sections=[
-            SectionOut(
+            schemas.SectionOut(
                 code=s.section.code,
                 heading=s.section.heading,
                 filled=s.filled,
@@ -85,14 +82,9 @@ def _out(actor: Actor, referral: Referral, view: tn.TemplateView | None = None) 
     )
 
 
-@router.post(
-    "/transnational",
-    auth=member_auth(Action.REFERRAL_SEND),
-    response={201: TemplateOut, **_ERRORS},
-    url_name="referrals_transnational_create",
-    summary="Draft a transnational referral of a case, its template pre-filled",
-)
-def transnational_create(request: HttpRequest, payload: TransnationalIn) -> Any:
+@_referral_send_route("POST", "/transnational", schemas.TemplateOut, status=201)
+def transnational_create(request: HttpRequest, payload: schemas.TransnationalIn) -> Any:
+    """Draft a transnational referral of a case, its template pre-filled"""
     actor = acting(request)
     case: Case = access_case(actor, str(payload.case))
     referral = tn.transnational_create(
@@ -105,39 +97,39 @@ def transnational_create(request: HttpRequest, payload: TransnationalIn) -> Any:
     return Status(201, _out(actor, referral))
 
 
-@router.get(
+@_case_settings_edit_route(
+    "GET",
     "/template/profile",
-    auth=member_auth(Action.CASE_SETTINGS_EDIT),
-    response={200: ProfileOut, **_ERRORS},
-    url_name="referrals_template_profile",
-    summary="The acting organisation's country template profile",
+    schemas.ProfileOut,
+    "referrals_template_profile",
 )
 def profile_get(request: HttpRequest) -> Any:
+    """The acting organisation's country template profile"""
     actor = acting(request)
     return _profile_out(actor)
 
 
-def _profile_out(actor: Actor) -> ProfileOut:
+def _profile_out(actor: Actor) -> schemas.ProfileOut:
     assert actor.membership is not None
     country = actor.membership.organisation.country
     profile = profiles.profile_of(country.pk)
     definition = profiles.definition_for(profile)
-    return ProfileOut(
+    return schemas.ProfileOut(
         country=country.code,
         version=profile.version if profile else 0,
-        added_fields=[FieldDefOut(**f.as_dict()) for f in definition.fields if f.added],
+        added_fields=[schemas.FieldDefOut(**f.as_dict()) for f in definition.fields if f.added],
         disabled_fields=list(profile.disabled_fields) if profile else [],
     )
 
 
-@router.put(
+@_case_settings_edit_route(
+    "PUT",
     "/template/profile",
-    auth=member_auth(Action.CASE_SETTINGS_EDIT),
-    response={200: ProfileOut, **_ERRORS},
-    url_name="referrals_template_profile_change",
-    summary="Change the country's template profile: add, disable, enable or remove a field",
+    schemas.ProfileOut,
+    "referrals_template_profile_change",
 )
-def profile_put(request: HttpRequest, payload: ProfileIn) -> Any:
+def profile_put(request: HttpRequest, payload: schemas.ProfileIn) -> Any:
+    """Change the country's template profile: add, disable, enable or remove a field"""
     actor = acting(request)
     if payload.op == "add":
         profiles.profile_add_field(
@@ -157,13 +149,9 @@ def profile_put(request: HttpRequest, payload: ProfileIn) -> Any:
     return _profile_out(actor)
 
 
-@router.get(
-    "/{public_id}/template",
-    response={200: TemplateOut, **_ERRORS},
-    url_name="referrals_template_get",
-    summary="The template as the acting organisation may see it (withheld fields listed)",
-)
+@_route("GET", "/{public_id}/template", schemas.TemplateOut)
 def template_get(request: HttpRequest, public_id: PublicId) -> Any:
+    """The template as the acting organisation may see it (withheld fields listed)"""
     actor = acting(request)
     referral = _referral(actor, public_id)
     return _out(actor, referral, selectors.template_read(actor=actor, referral=referral, via="api"))
@@ -173,9 +161,9 @@ def _changed(
     request: HttpRequest,
     public_id: PublicId,
     change: Callable[..., object],
-    payload: TemplateIn | VersionIn | StepIn,
+    payload: schemas.TemplateIn | schemas.VersionIn | schemas.StepIn,
     **values: Any,
-) -> TemplateOut:
+) -> schemas.TemplateOut:
     """``change`` the template referral with what the payload carries besides the version; the
     answer is the template as it is then (of the referral ``change`` returns, if it does)."""
     actor = acting(request)
@@ -187,70 +175,47 @@ def _changed(
     return _out(actor, result if isinstance(result, Referral) else referral)
 
 
-@router.put(
-    "/{public_id}/template",
-    response={200: TemplateOut, **_ERRORS},
-    url_name="referrals_template_put",
-    summary="Write fields of the template (only those the acting side owns)",
-)
-def template_put(request: HttpRequest, public_id: PublicId, payload: TemplateIn) -> Any:
+@_route("PUT", "/{public_id}/template", schemas.TemplateOut)
+def template_put(request: HttpRequest, public_id: PublicId, payload: schemas.TemplateIn) -> Any:
+    """Write fields of the template (only those the acting side owns)"""
     return _changed(request, public_id, tn.template_update, payload)
 
 
-@router.post(
-    "/{public_id}/template/send",
-    auth=member_auth(Action.REFERRAL_SEND),
-    response={200: TemplateOut, **_ERRORS},
-    url_name="referrals_template_send",
-    summary="Send the draft: only the field groups consent and agreement allow",
-)
-def template_send(request: HttpRequest, public_id: PublicId, payload: VersionIn) -> Any:
+@_referral_send_route("POST", "/{public_id}/template/send", schemas.TemplateOut)
+def template_send(request: HttpRequest, public_id: PublicId, payload: schemas.VersionIn) -> Any:
+    """Send the draft: only the field groups consent and agreement allow"""
     return _changed(request, public_id, tn.transnational_send, payload)
 
 
-@router.post(
-    "/{public_id}/template/steps/{step}",
-    response={200: TemplateOut, **_ERRORS},
-    url_name="referrals_template_step",
-    summary="A step: acknowledge, accept, decline, return_arranged, arrival_confirmed, close",
-)
-def template_step(request: HttpRequest, public_id: PublicId, step: str, payload: StepIn) -> Any:
+@_route("POST", "/{public_id}/template/steps/{step}", schemas.TemplateOut)
+def template_step(
+    request: HttpRequest, public_id: PublicId, step: str, payload: schemas.StepIn
+) -> Any:
+    """A step: acknowledge, accept, decline, return_arranged, arrival_confirmed, close"""
     return _changed(request, public_id, tn.transnational_step, payload, step=step)
 
 
-@router.post(
-    "/{public_id}/template/follow-ups",
-    auth=member_auth(Action.REFERRAL_RESPOND),
-    response={201: FollowUpOut, **_ERRORS},
-    url_name="referrals_template_follow_up",
-    summary="A follow-up report from the receiving side (template sections 6 and 7)",
+@_referral_respond_route(
+    "POST", "/{public_id}/template/follow-ups", schemas.FollowUpOut, status=201
 )
-def template_follow_up(request: HttpRequest, public_id: PublicId, payload: FollowUpIn) -> Any:
+def template_follow_up(
+    request: HttpRequest, public_id: PublicId, payload: schemas.FollowUpIn
+) -> Any:
+    """A follow-up report from the receiving side (template sections 6 and 7)"""
     actor = acting(request)
     referral = _referral(actor, public_id)
-    report = tn.follow_up_add(
-        actor=actor,
-        referral=referral,
-        reported_on=payload.reported_on,
-        values=payload.values,
-        summary=payload.summary,
-        lang=payload.lang,
-    )
+    report = tn.follow_up_add(actor=actor, referral=referral, **payload.model_dump())
     return Status(
         201,
-        FollowUpOut(
+        schemas.FollowUpOut(
             id=report.pk, reported_on=report.reported_on, fields=sorted(report.data["values"])
         ),
     )
 
 
-@router.get(
-    "/{public_id}/template/pdf",
-    response={200: None, **_ERRORS},
-    url_name="referrals_template_pdf",
-    summary="The bilingual PDF of the template (audited as an export)",
-)
+@_route("GET", "/{public_id}/template/pdf", None)
 def template_pdf(request: HttpRequest, public_id: PublicId) -> Any:
+    """The bilingual PDF of the template (audited as an export)"""
     actor = acting(request)
     referral = _referral(actor, public_id)
     content = documents.referral_pdf(actor=actor, referral=referral)

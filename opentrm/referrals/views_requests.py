@@ -21,6 +21,7 @@ from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.cases.access import access_case, require_widening
+from opentrm.core.forms import cleaned
 from opentrm.core.views import action_view, form_view
 from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral, is_receiver, is_sender
@@ -184,12 +185,9 @@ def _create(request: HttpRequest, actor: Actor, case: Any) -> HttpResponse:
         save=lambda: requests.request_create(
             actor=actor,
             case=case,
-            kind=form.cleaned_data["kind"],
-            receiver_country=form.cleaned_data["receiver_country"],
-            intended=form.cleaned_data["intended"],
-            urgency=form.cleaned_data["urgency"],
-            reason=form.cleaned_data["reason"],
-            document_type=form.cleaned_data["document_type"],
+            **cleaned(
+                form, "kind", "receiver_country", "intended", "urgency", "reason", "document_type"
+            ),
         ),
         success=_("The request is drafted: check what it shares, then send it."),
         done=lambda referral: redirect(_detail_url(referral)),
@@ -376,8 +374,7 @@ def referral_forward(request: AuthenticatedHttpRequest, public_id: str) -> HttpR
             actor=actor,
             referral=referral,
             expected_version=form.cleaned_data["version"],
-            to=form.cleaned_data["to"],
-            note=form.cleaned_data["note"],
+            **cleaned(form, "to", "note"),
         ),
         success=lambda forward: _("Forwarded as %(reference)s.") % {"reference": forward.reference},
         done=_detail_url(referral),
@@ -409,8 +406,7 @@ def referral_export(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
         save=lambda: export_service.referral_export(
             actor=actor,
             referral=referral,
-            password=form.cleaned_data["password"],
-            password_again=form.cleaned_data["password_again"],
+            **cleaned(form, "password", "password_again"),
         ),
         done=_download,
         template="referrals/export_form.html",
@@ -445,9 +441,7 @@ def dispatch_record(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
             actor=actor,
             referral=referral,
             expected_version=form.cleaned_data["version"],
-            channel=form.cleaned_data["channel"],
-            sent_on=form.cleaned_data["sent_on"],
-            note=form.cleaned_data["note"],
+            **cleaned(form, "channel", "sent_on", "note"),
         ),
         success=_("Recorded how the files were sent."),
         done=_detail_url(referral),

@@ -21,7 +21,7 @@ from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases.access import access_case, require_widening
 from opentrm.core.errors import ConflictError
-from opentrm.core.forms import add_service_errors, errors_renamed
+from opentrm.core.forms import add_service_errors, cleaned, errors_renamed
 from opentrm.core.pdf import PdfUnavailableError
 from opentrm.core.views import action_view, form_view
 from opentrm.directory.models import Country
@@ -118,8 +118,7 @@ def transnational_create(request: AuthenticatedHttpRequest, public_id: str) -> H
                 actor=actor,
                 case=case,
                 country_code=form.cleaned_data["country"],
-                urgency=form.cleaned_data["urgency"],
-                reason=form.cleaned_data["reason"],
+                **cleaned(form, "urgency", "reason"),
             )
         except ValidationError as error:
             raise errors_renamed(error, lambda name: COUNTRY_NAMES.get(name, name)) from None
@@ -276,8 +275,7 @@ def template_follow_up(request: AuthenticatedHttpRequest, public_id: str) -> Htt
                 referral=referral,
                 reported_on=form.cleaned_data["reported_on"],
                 values=form.values(),
-                summary=form.cleaned_data["summary"],
-                lang=form.cleaned_data["lang"],
+                **cleaned(form, "summary", "lang"),
             )
         except ValidationError as error:
             raise errors_renamed(error, form.field_of) from None

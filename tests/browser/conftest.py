@@ -41,8 +41,8 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 
 # Per module, not per session: Playwright's sync API runs an asyncio loop in this thread while
-# it is open, so a test elsewhere that starts Playwright itself (the API docs test) would fail
-# if it came after a browser test in the same process, as it can under pytest-xdist.
+# it is open, and that loop must not outlive the browser tests that need it (the tests of other
+# modules in the same process run without it). No test starts Playwright other than here.
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,8 +28,13 @@ from opentrm.cases.models import (
     Need,
     RiskLevel,
 )
-from opentrm.core.concurrency import save_if_unchanged
+from opentrm.core.concurrency import (
+    save_first_or_if_unchanged,
+    save_if_unchanged,
+    soft_delete_if_unchanged,
+)
 from opentrm.core.errors import ConflictError
+from opentrm.core.input import required_reason
 
 # What each kind of assessment records, besides its date and findings (``summary``).
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
@@ -58,6 +63,7 @@ _CODE_CHOICES: dict[str, type[models.TextChoices]] = {
     "risk_level": RiskLevel,
     "accommodation_type": AccommodationType,
 }
+CODED_FIELDS = {**_LIST_CHOICES, **_CODE_CHOICES}  # the fields holding codes, and their words
 _TEXT_FIELDS = ("harm_source_other", "unsafe_locations", "summary")
 
 HEALTH_FIELDS = ("medical_history", "chronic_diseases", "addiction", "medication", "comments")
@@ -235,17 +241,9 @@ def assessment_soft_delete(
 ) -> Assessment:
     """Take an assessment off the case file; the row, who and why stay."""
     _require_own(actor, assessment)
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why the assessment is deleted.")})
-    assessment.deleted_at = timezone.now()
-    assessment.deleted_by = actor.user
-    assessment.deletion_reason = reason
-    save_if_unchanged(
-        assessment,
-        expected_version=expected_version,
-        fields=["deleted_at", "deleted_by", "deletion_reason"],
-        actor=actor.user,
+    reason = required_reason(reason, _("Say why the assessment is deleted."))
+    soft_delete_if_unchanged(
+        assessment, expected_version=expected_version, reason=reason, actor=actor.user
     )
     record_event(
         event_type=EventType.ASSESSMENT_DELETED,
@@ -293,23 +291,11 @@ def health_update(
         if value != getattr(record, name):
             setattr(record, name, value)
             changed.append(name)
-    if is_new:
-        if not changed:
-            return record  # an empty form: nothing to record
-        record.updated_by = actor.user
-        record.full_clean()
-        try:
-            with transaction.atomic():
-                record.save()
-        except IntegrityError:  # someone recorded the first version at the same moment
-            raise ConflictError(
-                _("This record was created by someone else meanwhile. Reload the page.")
-            ) from None
-    elif changed or expected_version != record.version:
-        record.full_clean()
-        save_if_unchanged(
-            record, expected_version=expected_version, fields=changed, actor=actor.user
-        )
+    if is_new and not changed:
+        return record  # an empty form: nothing to record
+    save_first_or_if_unchanged(
+        record, is_new=is_new, expected_version=expected_version, fields=changed, actor=actor.user
+    )
     if changed:
         record_event(
             event_type=EventType.HEALTH_CHANGED,

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,7 +21,7 @@ from opentrm.cases.access import refuse_widening
 from opentrm.cases.models import AgeAssessmentResult, Case, ChildSafeguards, Task
 from opentrm.cases.services.tasks import CASE_ROLES, task_create
 from opentrm.cases.states import origin_contact_blocked
-from opentrm.core.concurrency import save_if_unchanged
+from opentrm.core.concurrency import save_first_or_if_unchanged
 from opentrm.core.errors import ConflictError, DomainError
 from opentrm.directory.models import ContactPoint
 from opentrm.directory.validation import validate_country_code
@@ -240,23 +240,13 @@ def _update(
         setattr(safeguards, name, values[name])
     if is_new and not changed:
         return safeguards  # an empty form: nothing to record
-    if is_new:
-        safeguards.updated_by = actor.user
-        safeguards.full_clean()
-        try:
-            with transaction.atomic():
-                safeguards.save()
-        except IntegrityError:  # someone recorded the first version at the same moment
-            raise ConflictError(
-                _("This record was created by someone else meanwhile. Reload the page.")
-            ) from None
-    elif changed or expected_version != safeguards.version:
-        # A stale form is refused even when it would change nothing: its reader did not see
-        # what the other person recorded.
-        safeguards.full_clean()
-        save_if_unchanged(
-            safeguards, expected_version=expected_version, fields=changed, actor=actor.user
-        )
+    save_first_or_if_unchanged(
+        safeguards,
+        is_new=is_new,
+        expected_version=expected_version,
+        fields=changed,
+        actor=actor.user,
+    )
     if changed:
         record_event(
             event_type=EventType.CHILD_SAFEGUARDS_CHANGED,

@@ -41,6 +41,7 @@ from opentrm.cases.access import (
     visible_groups,
 )
 from opentrm.cases.models import Case, CaseDocument, ConsentRecord, DocumentKind
+from opentrm.core.input import required_reason
 
 logger = logging.getLogger(__name__)
 
@@ -294,12 +295,8 @@ def document_delete(*, actor: Actor, document: CaseDocument, reason: str) -> Cas
     require(actor, Action.DOCUMENT_ADD)
     if not can(actor, Action.DOCUMENT_DELETE, document):
         raise PermissionDenied
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why the document is deleted.")})
-    updated = CaseDocument.objects.filter(pk=document.pk).soft_delete(by=actor.user, reason=reason)
-    document.refresh_from_db(fields=["deleted_at", "deleted_by", "deletion_reason"])
-    if updated:
+    reason = required_reason(reason, _("Say why the document is deleted."))
+    if document.mark_deleted(by=actor.user, reason=reason):
         record_event(
             event_type=EventType.DOCUMENT_DELETED,
             actor=actor,

@@ -21,6 +21,7 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import visible_groups
 from opentrm.cases.models import Case, CaseNote, NoteVisibility
+from opentrm.core.input import required_reason
 
 MAX_NOTE_LENGTH = 10_000
 WHOLE_CASE = ""  # a note about the whole case: for those who see every group
@@ -110,12 +111,8 @@ def note_delete(*, actor: Actor, note: CaseNote, reason: str) -> CaseNote:
     require(actor, Action.NOTE_ADD)
     if not can(actor, Action.NOTE_DELETE, note):
         raise PermissionDenied
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why the note is deleted.")})
-    updated = CaseNote.objects.filter(pk=note.pk).soft_delete(by=actor.user, reason=reason)
-    note.refresh_from_db(fields=["deleted_at", "deleted_by", "deletion_reason"])
-    if updated:
+    reason = required_reason(reason, _("Say why the note is deleted."))
+    if note.mark_deleted(by=actor.user, reason=reason):
         record_event(
             event_type=EventType.NOTE_DELETED,
             actor=actor,

@@ -32,7 +32,7 @@ from opentrm.cases.models import (
 from opentrm.cases.selectors import consent_in_force
 from opentrm.cases.services.measures import GuardBlockedError
 from opentrm.cases.services.tasks import sync_generated_tasks
-from opentrm.core.concurrency import save_if_unchanged
+from opentrm.core.concurrency import save_first_or_if_unchanged, save_if_unchanged
 from opentrm.core.errors import ConflictError
 from opentrm.directory.models import Organisation
 
@@ -466,20 +466,11 @@ def risk_plan_save(
         "review_every_days": review_every_days,
         "next_review_on": next_review_on,
     }
+    is_new = plan is None
     if plan is None:
         if expected_version != 0:
             raise ConflictError(_("This record no longer exists. Reload the page."))
-        plan = RiskManagementPlan(
-            case=case, organisation=actor.membership.organisation, updated_by=actor.user, **values
-        )
-        plan.full_clean()
-        try:
-            with transaction.atomic():
-                plan.save()
-        except IntegrityError:
-            raise ConflictError(
-                _("This record was created by someone else meanwhile. Reload the page.")
-            ) from None
+        plan = RiskManagementPlan(case=case, organisation=actor.membership.organisation, **values)
         changed = list(RISK_PLAN_FIELDS)
     else:
         changed = [name for name, value in values.items() if getattr(plan, name) != value]
@@ -487,8 +478,9 @@ def risk_plan_save(
             return plan
         for name in changed:
             setattr(plan, name, values[name])
-        plan.full_clean()
-        save_if_unchanged(plan, expected_version=expected_version, fields=changed, actor=actor.user)
+    save_first_or_if_unchanged(
+        plan, is_new=is_new, expected_version=expected_version, fields=changed, actor=actor.user
+    )
     if changed:
         record_event(
             event_type=EventType.RISK_PLAN_CHANGED,

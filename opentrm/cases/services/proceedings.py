@@ -37,6 +37,7 @@ from opentrm.cases.models import (
 from opentrm.cases.selectors import consent_in_force
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.core.errors import ConflictError
+from opentrm.core.input import required_reason
 from opentrm.directory.validation import validate_country_code
 
 PROCEEDING_FIELDS = (
@@ -269,9 +270,7 @@ def no_contact_add(
 def no_contact_remove(*, actor: Actor, entry: NoContactPerson, reason: str) -> NoContactPerson:
     """Take someone off the list, softly and with a reason; the entry and its history stay."""
     _require_edit(actor, entry.case)
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why the person is taken off the list.")})
+    reason = required_reason(reason, _("Say why the person is taken off the list."))
     current = NoContactPerson.objects.select_for_update().filter(pk=entry.pk).first()
     if current is None or current.removed_at is not None:
         raise ConflictError(_("This person was already taken off the list. Reload the page."))

@@ -29,8 +29,9 @@ from opentrm.cases.models import (
     ServiceStatus,
     ServiceType,
 )
-from opentrm.core.concurrency import save_if_unchanged
+from opentrm.core.concurrency import save_if_unchanged, soft_delete_if_unchanged
 from opentrm.core.errors import ConflictError
+from opentrm.core.input import required_reason
 from opentrm.directory.models import Organisation
 
 # What a user may set on a service; ``category`` follows from the type, never from the user.
@@ -386,18 +387,10 @@ def service_delete(
 ) -> CaseService:
     """Delete a service softly, with a reason: it leaves the case file, its row stays."""
     _require_edit(actor, service.case)
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why the service is deleted.")})
+    reason = required_reason(reason, _("Say why the service is deleted."))
     service = _locked(service)
-    service.deleted_at = timezone.now()
-    service.deleted_by = actor.user
-    service.deletion_reason = reason
-    save_if_unchanged(
-        service,
-        expected_version=expected_version,
-        fields=["deleted_at", "deleted_by", "deletion_reason"],
-        actor=actor.user,
+    soft_delete_if_unchanged(
+        service, expected_version=expected_version, reason=reason, actor=actor.user
     )
     record_event(
         event_type=EventType.SERVICE_DELETED,

@@ -131,23 +131,20 @@ def _set_done(actor: Actor, task: Task, *, done: bool, expected_version: int) ->
 @transaction.atomic
 def task_complete(*, actor: Actor, task: Task, expected_version: int) -> Task:
     """Done. Refused (ConflictError) if someone changed the task after the page was loaded."""
-    _require_own_task(actor, task)
-    if _set_done(actor, task, done=True, expected_version=expected_version):
-        record_event(
-            event_type=EventType.TASK_COMPLETED,
-            actor=actor,
-            target=task,
-            detail={"case_id": task.case_id},
-        )
-    return task
+    return _mark(actor, task, done=True, expected_version=expected_version)
 
 
 @transaction.atomic
 def task_reopen(*, actor: Actor, task: Task, expected_version: int) -> Task:
+    return _mark(actor, task, done=False, expected_version=expected_version)
+
+
+def _mark(actor: Actor, task: Task, *, done: bool, expected_version: int) -> Task:
+    """Mark the task done or open, and record it when that changed something."""
     _require_own_task(actor, task)
-    if _set_done(actor, task, done=False, expected_version=expected_version):
+    if _set_done(actor, task, done=done, expected_version=expected_version):
         record_event(
-            event_type=EventType.TASK_REOPENED,
+            event_type=EventType.TASK_COMPLETED if done else EventType.TASK_REOPENED,
             actor=actor,
             target=task,
             detail={"case_id": task.case_id},
@@ -217,6 +214,28 @@ class _Sources:
                 return user_id
         return None
 
+    def want(
+        self,
+        source: TaskSource,
+        key: str,
+        *,
+        title: str,
+        due_on: date,
+        organisation_id: int | None,
+        person_id: int | None,
+    ) -> _Wanted:
+        """A task for the organisation (the case's owner if it no longer takes part), given to
+        the person named on the record or its case manager."""
+        organisation = self.organisation(organisation_id)
+        return _Wanted(
+            source=source,
+            key=key,
+            title=title,
+            due_on=due_on,
+            organisation_id=organisation,
+            assignee_id=self.assignee(organisation, person_id),
+        )
+
     def wanted(self) -> tuple[list[_Wanted], set[tuple[str, str]]]:
         """The tasks to make or keep up to date, and the keys whose tasks stay open."""
         wanted: list[_Wanted] = []
@@ -224,15 +243,14 @@ class _Sources:
         case = self.case
         for measure in case.measures.filter(status__in=_OPEN_MEASURE, due_on__isnull=False):
             assert measure.due_on is not None
-            organisation = self.organisation(measure.responsible_organisation_id)
             wanted.append(
-                _Wanted(
-                    source=TaskSource.MEASURE,
-                    key=measure.code,
-                    title=_("Measure due: %(measure)s") % {"measure": _measure_name(measure.code)},
+                self.want(
+                    TaskSource.MEASURE,
+                    measure.code,
                     due_on=measure.due_on,
-                    organisation_id=organisation,
-                    assignee_id=self.assignee(organisation, measure.responsible_person_id),
+                    organisation_id=measure.responsible_organisation_id,
+                    person_id=measure.responsible_person_id,
+                    title=_("Measure due: %(measure)s") % {"measure": _measure_name(measure.code)},
                 )
             )
         days = timedelta(days=settings.OPENTRM_REFLECTION_REMINDER_DAYS)
@@ -240,16 +258,15 @@ class _Sources:
             alive.add((TaskSource.REFLECTION, str(period.pk)))
             if period.ends_on < self.today:
                 continue
-            organisation = self.organisation(period.organisation_id)
             wanted.append(
-                _Wanted(
-                    source=TaskSource.REFLECTION,
-                    key=str(period.pk),
+                self.want(
+                    TaskSource.REFLECTION,
+                    str(period.pk),
+                    due_on=max(period.ends_on - days, period.starts_on),
+                    organisation_id=period.organisation_id,
+                    person_id=period.granted_by_id,
                     title=_("The reflection period ends on %(date)s: plan what follows")
                     % {"date": formats.date_format(period.ends_on, "SHORT_DATE_FORMAT")},
-                    due_on=max(period.ends_on - days, period.starts_on),
-                    organisation_id=organisation,
-                    assignee_id=self.assignee(organisation, period.granted_by_id),
                 )
             )
         consents = case.consents.filter(
@@ -260,19 +277,18 @@ class _Sources:
             alive.add((TaskSource.CONSENT_EXPIRY, str(consent.pk)))
             if consent.expires_on < self.today:
                 continue
-            organisation = self.organisation(consent.taken_for_id)
             wanted.append(
-                _Wanted(
-                    source=TaskSource.CONSENT_EXPIRY,
-                    key=str(consent.pk),
+                self.want(
+                    TaskSource.CONSENT_EXPIRY,
+                    str(consent.pk),
+                    due_on=consent.expires_on,
+                    organisation_id=consent.taken_for_id,
+                    person_id=consent.taken_by_id,
                     title=_("A consent (%(purpose)s) expires on %(date)s: ask the person again")
                     % {
                         "purpose": consent.get_purpose_display(),
                         "date": formats.date_format(consent.expires_on, "SHORT_DATE_FORMAT"),
                     },
-                    due_on=consent.expires_on,
-                    organisation_id=organisation,
-                    assignee_id=self.assignee(organisation, consent.taken_by_id),
                 )
             )
         wanted += self.plan_reviews()
@@ -286,29 +302,27 @@ class _Sources:
         case = self.case
         risk_plan = RiskManagementPlan.objects.filter(case=case).first()
         if risk_plan is not None:
-            organisation = self.organisation(risk_plan.organisation_id)
             wanted.append(
-                _Wanted(
-                    source=TaskSource.PLAN_REVIEW,
-                    key=f"risk:{risk_plan.pk}",
-                    title=_("Review the risk management plan with the person"),
+                self.want(
+                    TaskSource.PLAN_REVIEW,
+                    f"risk:{risk_plan.pk}",
                     due_on=risk_plan.next_review_on,
-                    organisation_id=organisation,
-                    assignee_id=self.assignee(organisation, None),
+                    organisation_id=risk_plan.organisation_id,
+                    person_id=None,
+                    title=_("Review the risk management plan with the person"),
                 )
             )
         plans = case.assistance_plans.filter(status=PlanStatus.ACTIVE, review_on__isnull=False)
         for plan in plans:
             assert plan.review_on is not None
-            organisation = self.organisation(plan.organisation_id)
             wanted.append(
-                _Wanted(
-                    source=TaskSource.PLAN_REVIEW,
-                    key=f"assistance:{plan.pk}",
-                    title=_("Review the individual assistance plan with the person"),
+                self.want(
+                    TaskSource.PLAN_REVIEW,
+                    f"assistance:{plan.pk}",
                     due_on=plan.review_on,
-                    organisation_id=organisation,
-                    assignee_id=self.assignee(organisation, plan.drafted_by_id),
+                    organisation_id=plan.organisation_id,
+                    person_id=plan.drafted_by_id,
+                    title=_("Review the individual assistance plan with the person"),
                 )
             )
         return wanted

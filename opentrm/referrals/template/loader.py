@@ -10,17 +10,15 @@ uses; every instance stores the added fields' definitions, so a receiver that do
 them can still render them.
 """
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from django.utils.translation import gettext
 
-from opentrm.core import strings_module
+from opentrm.core import shipped_data, strings_module
 
 CURRENT_VERSION = 1
 _PACKAGE = "opentrm.referrals.template"
@@ -172,9 +170,7 @@ class Template:
 
 
 def available_versions() -> tuple[int, ...]:
-    names = (entry.name for entry in resources.files(_PACKAGE).iterdir())
-    found = (_FILE_NAME.fullmatch(name) for name in names)
-    return tuple(sorted(int(match.group(1)) for match in found if match))
+    return shipped_data.shipped_versions(_PACKAGE, _FILE_NAME)
 
 
 def load_template(version: int = CURRENT_VERSION) -> Template:
@@ -186,8 +182,8 @@ def load_template(version: int = CURRENT_VERSION) -> Template:
 def _load(version: int) -> Template:
     if version not in available_versions():
         raise ValueError(f"no template version {version}")
-    path = resources.files(_PACKAGE) / f"annex1_v{version}.json"
-    return parse_template(json.loads(path.read_text(encoding="utf-8")), version=version)
+    data = shipped_data.read_shipped_json(_PACKAGE, f"annex1_v{version}.json")
+    return parse_template(data, version=version)
 
 
 def _text(where: str, data: Mapping[str, Any], key: str, *, empty: bool = False) -> str:
