@@ -8,11 +8,13 @@ it in one screen and the authorization-matrix test checks it route by route.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 
 from opentrm.accounts.models import Membership, RoleGrant, User
 from opentrm.accounts.roles import Role
@@ -49,6 +51,31 @@ class Action(StrEnum):
     # Widening access by agreement (issue 9): only for the actor's own organisation -- record its
     # signature, approve the data flows out of it (``may_sign_for``, ``may_approve_flows_from``).
     AGREEMENT_SIGN = "agreement.sign"
+    AGREEMENT_VIEW_COUNTRY = "agreement.view_country"  # those of every party of one's country
+    # What a role does when it acts on a case; the object rules (``*/access.py``) scope them.
+    CASE_DELETE = "case.delete"  # softly, the owner organisation's case managers
+    CASE_COORDINATE = "case.coordinate"  # opening a case makes the actor its case manager
+
+    # --- object-only actions: no role holds them as such; a rule in an app's access.py
+    # decides them for one object (``can(actor, action, obj)``), and ``can`` without an
+    # object answers False.
+    CASE_SHARING_VIEW = "case.sharing_view"  # which consents/agreements widen a case
+    ASSISTANCE_VIEW = "case.assistance_view"  # assessments, plans, services
+    ASSISTANCE_EDIT = "case.assistance_edit"
+    HEALTH_VIEW = "case.health_view"
+    HEALTH_EDIT = "case.health_edit"
+    PROCEEDINGS_VIEW = "case.proceedings_view"
+    PROCEEDINGS_EDIT = "case.proceedings_edit"
+    CHILD_PROTECTION_VIEW = "case.child_protection_view"
+    CHILD_PROTECTION_EDIT = "case.child_protection_edit"
+    CHILD_SAFEGUARDS_LOOSEN = "case.child_safeguards_loosen"
+    IDENTIFICATION_FORMAL = "identification.formal"  # by the country's configured roles
+    DOCUMENT_VIEW = "document.view"
+    DOCUMENT_DELETE = "document.delete"
+    NOTE_DELETE = "note.delete"
+    REFERRAL_WITHDRAW = "referral.withdraw"
+    REFERRAL_FORWARD = "referral.forward"
+    REFERRAL_EXPORT = "referral.export"
 
 
 class FieldGroup(StrEnum):
@@ -86,15 +113,27 @@ _CASE_WORK |= {
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.NATIONAL_COORDINATOR: _EVERY_MEMBER
-    | {Action.CASE_SETTINGS_EDIT, Action.AGREEMENT_EDIT, Action.AGREEMENT_SIGN},
+    | {
+        Action.CASE_SETTINGS_EDIT,
+        Action.AGREEMENT_EDIT,
+        Action.AGREEMENT_SIGN,
+        Action.AGREEMENT_VIEW_COUNTRY,
+    },
     Role.DIRECTORY_EDITOR: _EVERY_MEMBER | {Action.DIRECTORY_EDIT, Action.DIRECTORY_IMPORT},
     Role.CASE_MANAGER: _EVERY_MEMBER
     | _CASE_WORK
-    | {Action.CASE_PARTICIPANTS_MANAGE, Action.AGREEMENT_EDIT, Action.AGREEMENT_SIGN},
+    | {
+        Action.CASE_PARTICIPANTS_MANAGE,
+        Action.AGREEMENT_EDIT,
+        Action.AGREEMENT_SIGN,
+        Action.CASE_DELETE,
+        Action.CASE_COORDINATE,
+    },
     Role.CASEWORKER: _EVERY_MEMBER | _CASE_WORK,
     Role.POLICE_INVESTIGATOR: _EVERY_MEMBER | _CASE_WORK,
     Role.PROSECUTOR: _EVERY_MEMBER | _CASE_WORK,
-    Role.GUARDIAN: _EVERY_MEMBER | _CASE_WORK,
+    # For a child, the guardian acts as case manager (reference ACT-32/ACT-57).
+    Role.GUARDIAN: _EVERY_MEMBER | _CASE_WORK | {Action.CASE_COORDINATE},
     Role.INTERPRETER: _EVERY_MEMBER | {Action.CASE_VIEW},
     Role.STATISTICIAN: _EVERY_MEMBER,
     Role.DATA_PROTECTION_OFFICER: _EVERY_MEMBER | {Action.AUDIT_VIEW},
@@ -223,9 +262,6 @@ class Actor:
             self.membership.organisation.country.code.upper() == node
         )
 
-    def may_view_cases(self) -> bool:
-        return self.may(Action.CASE_VIEW)
-
     def field_group_access(self, group: FieldGroup) -> Access:
         """What the actor's role allows on ``group`` of a case its organisation takes part in.
 
@@ -239,9 +275,6 @@ class Actor:
 
     def visible_field_groups(self) -> frozenset[FieldGroup]:
         return frozenset(g for g in FieldGroup if self.field_group_access(g) >= Access.VIEW)
-
-    def editable_field_groups(self) -> frozenset[FieldGroup]:
-        return frozenset(g for g in FieldGroup if self.field_group_access(g) >= Access.EDIT)
 
     def may_sign_for(self, organisation_id: int) -> bool:
         """Record an agreement signature of ``organisation_id``: only a coordinator or case
@@ -276,6 +309,35 @@ class Actor:
         return self.may_manage_membership(grant.membership) and (
             grant.requested_by_id != self.user.pk
         )
+
+
+@dataclass(frozen=True)
+class MembershipPermissions:
+    """What the actor may do with one membership of its organisation (the members page)."""
+
+    can_change: bool
+
+
+def membership_permissions(actor: Actor, membership: Membership) -> MembershipPermissions:
+    return MembershipPermissions(can_change=actor.may_manage_membership(membership))
+
+
+@dataclass(frozen=True)
+class RoleGrantPermissions:
+    """What the actor may do with one pending role grant: approve it (a second administrator),
+    refuse it, or -- when the actor asked for it -- withdraw it."""
+
+    can_approve: bool
+    can_refuse: bool
+    withdraws: bool
+
+
+def role_grant_permissions(actor: Actor, grant: RoleGrant) -> RoleGrantPermissions:
+    return RoleGrantPermissions(
+        can_approve=actor.may_approve_role_grant(grant),
+        can_refuse=actor.may_manage_membership(grant.membership),
+        withdraws=grant.requested_by_id == actor.user.pk,
+    )
 
 
 @dataclass(frozen=True)
@@ -319,8 +381,58 @@ def actor_for(user: User, membership_id: int | None) -> Actor:
     return Actor(user=user, membership=chosen)
 
 
-def require(actor: Actor | None, action: Action) -> Actor:
-    """Raise PermissionDenied unless ``actor`` may perform ``action``; return the actor."""
-    if actor is None or not actor.may(action):
+# --- object rules -----------------------------------------------------------------------------
+#
+# ``can(actor, action)`` answers from the role matrix above. ``can(actor, action, obj)`` asks the
+# rule an app's ``access.py`` registered for ``action`` on ``obj``'s type, with ``@rule``. The
+# apps' access modules are imported when Django starts (``AccountsConfig.ready``), so every rule
+# is known before the first request. A rule decides the whole question (it checks the role's
+# action itself where one applies); an object without a rule is a programming error.
+
+T = TypeVar("T")
+Rule = Callable[[Actor, Any], bool]
+_RULES: dict[tuple[Action, type], Rule] = {}
+
+
+def rule(
+    action: Action, on: type[T]
+) -> Callable[[Callable[[Actor, T], bool]], Callable[[Actor, T], bool]]:
+    """Register the decorated ``(actor, obj) -> bool`` as the rule for ``action`` on ``on``."""
+
+    def register(decide: Callable[[Actor, T], bool]) -> Callable[[Actor, T], bool]:
+        key = (action, on)
+        if key in _RULES:
+            raise ImproperlyConfigured(f"Two rules for {action} on {on.__name__}.")
+        _RULES[key] = decide
+        return decide
+
+    return register
+
+
+def registered_rules() -> frozenset[tuple[Action, type]]:
+    """Which (action, type) pairs have an object rule (for docs and tests)."""
+    return frozenset(_RULES)
+
+
+def _rule_for(action: Action, obj: object) -> Rule:
+    for cls in type(obj).__mro__:
+        found = _RULES.get((action, cls))
+        if found is not None:
+            return found
+    raise LookupError(f"No rule for {action} on {type(obj).__name__}.")
+
+
+def can(actor: Actor | None, action: Action, obj: object = None) -> bool:
+    """May ``actor`` perform ``action`` (on ``obj``, when one is given)?"""
+    if actor is None:
+        return False
+    if obj is None:
+        return actor.may(action)
+    return _rule_for(action, obj)(actor, obj)
+
+
+def require(actor: Actor | None, action: Action, obj: object = None) -> Actor:
+    """Raise PermissionDenied unless ``can(actor, action, obj)``; return the actor."""
+    if actor is None or not can(actor, action, obj):
         raise PermissionDenied
     return actor

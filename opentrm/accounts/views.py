@@ -25,7 +25,13 @@ from opentrm.accounts.forms import (
 )
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.models import ApiToken, Membership, RoleGrant, RoleGrantStatus
-from opentrm.accounts.policy import Action, Actor, active_memberships
+from opentrm.accounts.policy import (
+    Action,
+    Actor,
+    active_memberships,
+    membership_permissions,
+    role_grant_permissions,
+)
 from opentrm.accounts.roles import Role
 from opentrm.accounts.session import current_actor, set_acting_membership
 from opentrm.accounts.throttle import login_wait_seconds
@@ -160,13 +166,14 @@ def member_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _members_context(request: AuthenticatedHttpRequest) -> dict[str, object]:
     organisation_id = request.membership.organisation_id
-    members = (
-        Membership.objects.filter(organisation_id=organisation_id)
+    members = [
+        (membership, membership_permissions(request.actor, membership))
+        for membership in Membership.objects.filter(organisation_id=organisation_id)
         .select_related("user")
         .order_by("user__username")
-    )
+    ]
     grants = [
-        (grant, request.actor.may_approve_role_grant(grant))
+        (grant, role_grant_permissions(request.actor, grant))
         for grant in RoleGrant.objects.filter(
             membership__organisation_id=organisation_id, status=RoleGrantStatus.PENDING
         ).select_related("membership__user", "requested_by")

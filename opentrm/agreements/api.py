@@ -12,9 +12,9 @@ from ninja import Router, Status
 from pydantic import Field
 
 from opentrm.accounts.api_auth import acting, member_auth
-from opentrm.accounts.policy import Action
+from opentrm.accounts.policy import Action, can
 from opentrm.agreements import services, states
-from opentrm.agreements.access import access_agreement, may_edit_agreement
+from opentrm.agreements.access import access_agreement
 from opentrm.agreements.models import (
     Agreement,
     AgreementParty,
@@ -253,7 +253,7 @@ def _detail_out(request: HttpRequest, agreement_id: int) -> dict[str, Any]:
     return {
         **_summary_out(agreement, summary),
         "termination_reason": agreement.termination_reason,
-        "may_edit": may_edit_agreement(actor, agreement),
+        "may_edit": can(actor, Action.AGREEMENT_EDIT, agreement),
         "versions": states.versions_of(agreement),
     }
 

@@ -10,9 +10,6 @@ from django.db.models import Exists, OuterRef, Q
 if TYPE_CHECKING:
     from opentrm.agreements.models import Agreement  # noqa: F401 (string annotations)
 
-# accounts.roles.Role.NATIONAL_COORDINATOR; a literal keeps the data layer free of accounts.
-NATIONAL_COORDINATOR = "national_coordinator"
-
 
 class AgreementReader(Protocol):
     """The part of ``accounts.policy.Actor`` that agreement lists need."""
@@ -22,9 +19,6 @@ class AgreementReader(Protocol):
 
     @property
     def country_id(self) -> int | None: ...
-
-    @property
-    def role(self) -> Any: ...
 
     def may(self, action: Any) -> bool: ...
 
@@ -43,6 +37,6 @@ class AgreementQuerySet(models.QuerySet["Agreement"]):
         scope = Q(Exists(parties.filter(organisation_id=actor.organisation_id))) | Q(
             registered_by_id=actor.organisation_id
         )
-        if actor.role == NATIONAL_COORDINATOR and actor.country_id is not None:
+        if actor.may(Action.AGREEMENT_VIEW_COUNTRY) and actor.country_id is not None:
             scope |= Q(Exists(parties.filter(organisation__country_id=actor.country_id)))
         return self.filter(scope)

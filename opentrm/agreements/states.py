@@ -142,7 +142,7 @@ class Summary:
         return self.signed_count == 0 and self.status != Status.TERMINATED
 
     @property
-    def may_amend(self) -> bool:
+    def amendable(self) -> bool:
         return (
             self.governing is not None
             and self.governing.pk == self.latest.pk

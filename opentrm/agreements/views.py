@@ -18,9 +18,9 @@ from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
-from opentrm.accounts.policy import Action
+from opentrm.accounts.policy import Action, can
 from opentrm.agreements import documents, selectors, services, states
-from opentrm.agreements.access import access_agreement, may_edit_agreement
+from opentrm.agreements.access import access_agreement
 from opentrm.agreements.forms import (
     AgreementFilterForm,
     AgreementForm,
@@ -147,7 +147,7 @@ def agreement_detail(request: AuthenticatedHttpRequest, agreement_id: int) -> Ht
     agreement = access_agreement(actor, agreement_id)
     today = timezone.localdate()
     summary = states.summary(agreement, today)
-    may_edit = may_edit_agreement(actor, agreement)
+    may_edit = can(actor, Action.AGREEMENT_EDIT, agreement)
     versions = [version_view(version) for version in reversed(states.versions_of(agreement))]
     own_party = next(
         (

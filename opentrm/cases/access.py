@@ -1,30 +1,43 @@
-"""Fetching one case for an actor: 404 when it does not exist or is not theirs, 403 when it
-is theirs but the action is not; and what of it an organisation that does not own it sees."""
+"""Fetching one case (or one thing in it) for an actor: 404 when it does not exist or is not
+theirs, 403 when it is theirs but the action is not; what of it an organisation that does not
+own it sees; and the case rules of ``accounts.policy`` (``@rule``): who may do what on a case."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal, NoReturn
+from functools import cached_property
+from typing import Literal, NoReturn, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.policy import Access, Action, Actor, FieldGroup
-from opentrm.accounts.roles import Role
+from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, can, require, rule
 from opentrm.agreements.selectors import allowed_categories
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.models import Case, CaseParticipant, ConsentPurpose, ConsentRecord
+from opentrm.cases.models import (
+    Assessment,
+    AssistancePlan,
+    Case,
+    CaseDocument,
+    CaseNote,
+    CaseParticipant,
+    CaseService,
+    ConsentPurpose,
+    ConsentRecord,
+    PlanActivity,
+    Proceeding,
+    Task,
+)
 from opentrm.cases.selectors import consent_in_force, consent_takers
+from opentrm.catalogue.loader import PROCEEDINGS_SOP
 from opentrm.directory.models import Organisation
 
 Intent = Literal["view", "delete"]
-
-
-def may_delete_case(actor: Actor, case: Case) -> bool:
-    """Only a case manager of the organisation that owns the case deletes it (softly)."""
-    return actor.role == Role.CASE_MANAGER and case.owner_organisation_id == actor.organisation_id
+_M = TypeVar("_M", bound=Model)
 
 
 def access_case(actor: Actor, public_id: str, *, action: Intent = "view") -> Case:
@@ -37,9 +50,148 @@ def access_case(actor: Actor, public_id: str, *, action: Intent = "view") -> Cas
     )
     if case is None:
         raise Http404
-    if action == "delete" and not may_delete_case(actor, case):
+    if action == "delete" and not can(actor, Action.CASE_DELETE, case):
         raise PermissionDenied
     return case
+
+
+# --- One thing in a case (item of issue 10, §4): the HTML views and the API look it up here ------
+#
+# Each takes the case the actor already holds (``access_case``) and the child's id. 404 when the
+# child does not exist, is not in this case, or is not the actor's to see (another organisation's
+# task); 403 when it is there but the action is not the actor's, as the case itself answers.
+
+_Intent = Literal["view", "edit"]
+
+_GROUP_OF_CHILD: dict[str, tuple[Action, Action]] = {
+    "assistance": (Action.ASSISTANCE_VIEW, Action.ASSISTANCE_EDIT),
+    "proceedings": (Action.PROCEEDINGS_VIEW, Action.PROCEEDINGS_EDIT),
+}
+
+
+def _require_group(actor: Actor, case: Case, group: str, action: _Intent) -> None:
+    view, edit = _GROUP_OF_CHILD[group]
+    require(actor, edit if action == "edit" else view, case)
+
+
+def _one(queryset: QuerySet[_M], case: Case, **lookup: object) -> _M:
+    """The one row of ``queryset`` in ``case`` matching ``lookup``, else 404. The callers set
+    its ``case`` to their object, so what is shared of it is worked out once per request."""
+    try:
+        found = queryset.filter(case=case, **lookup).first()
+    except ValidationError:  # a malformed public id
+        found = None
+    if found is None:
+        raise Http404
+    return found
+
+
+def access_document(
+    actor: Actor, case: Case, document_id: str, *, action: Literal["view", "delete"] = "view"
+) -> CaseDocument:
+    """A live document of the case; 403 unless its field group is the actor's to view (to
+    delete: the adding organisation, with edit access to the group)."""
+    document = _one(
+        CaseDocument.objects.live().select_related("organisation", "uploaded_by"),
+        case,
+        public_id=document_id,
+    )
+    document.case = case
+    require(actor, Action.DOCUMENT_DELETE if action == "delete" else Action.DOCUMENT_VIEW, document)
+    return document
+
+
+def access_participant(
+    actor: Actor,
+    case: Case,
+    participant_id: int,
+    *,
+    action: Literal["view", "set_case_manager"] = "view",
+) -> CaseParticipant:
+    """An active participant of the case; naming its case manager is its own case managers'."""
+    participant = _one(
+        CaseParticipant.objects.select_related("organisation__country", "case_manager"),
+        case,
+        pk=participant_id,
+        is_active=True,
+    )
+    participant.case = case
+    if action == "set_case_manager":
+        require(actor, Action.CASE_PARTICIPANTS_MANAGE, participant)
+    return participant
+
+
+def access_assessment(
+    actor: Actor, case: Case, assessment_id: int, *, action: _Intent = "view"
+) -> Assessment:
+    """A live assessment of the case; changing it is the signing organisation's alone."""
+    _require_group(actor, case, "assistance", action)
+    assessment = _one(
+        Assessment.objects.live().select_related("organisation", "assessed_by"),
+        case,
+        pk=assessment_id,
+    )
+    assessment.case = case
+    if action == "edit":
+        require(actor, Action.ASSISTANCE_EDIT, assessment)
+    return assessment
+
+
+def access_plan(
+    actor: Actor, case: Case, plan_id: int, *, action: _Intent = "view"
+) -> AssistancePlan:
+    """A revision of the case's assistance plan, with its activities."""
+    _require_group(actor, case, "assistance", action)
+    activities = PlanActivity.objects.select_related("provider").order_by("order", "id")
+    plan = _one(
+        AssistancePlan.objects.select_related("organisation", "drafted_by").prefetch_related(
+            Prefetch("activities", queryset=activities)
+        ),
+        case,
+        pk=plan_id,
+    )
+    plan.case = case
+    return plan
+
+
+def access_service(
+    actor: Actor, case: Case, service_id: int, *, action: _Intent = "view"
+) -> CaseService:
+    """A live service of the case."""
+    _require_group(actor, case, "assistance", action)
+    service = _one(
+        CaseService.objects.live().select_related("provider"),
+        case,
+        pk=service_id,
+    )
+    service.case = case
+    return service
+
+
+def access_proceeding(
+    actor: Actor, case: Case, proceeding_id: int, *, action: _Intent = "view"
+) -> Proceeding:
+    """A set of proceedings of the case."""
+    _require_group(actor, case, "proceedings", action)
+    proceeding = _one(Proceeding.objects.all(), case, pk=proceeding_id)
+    proceeding.case = case
+    return proceeding
+
+
+def access_consent(actor: Actor, case: Case, consent_id: int) -> ConsentRecord:
+    """A consent record of the case (the register is the case's; who may change it is
+    ``can(actor, Action.CONSENT_RECORD, case)``)."""
+    consent = _one(ConsentRecord.objects.all(), case, pk=consent_id)
+    consent.case = case
+    return consent
+
+
+def access_task(actor: Actor, case: Case, task_id: int) -> Task:
+    """A task of the case that belongs to the actor's organisation: another organisation's
+    task on the same case is not there for this actor (404)."""
+    task = _one(Task.objects.all(), case, pk=task_id, organisation_id=actor.organisation_id)
+    task.case = case
+    return task
 
 
 # --- Who may widen access to a case (docs/permissions.md, "Who may widen access to a case") -----
@@ -47,8 +199,8 @@ def access_case(actor: Actor, public_id: str, *, action: Intent = "view") -> Cas
 # Every write that lets an organisation see more of a case (a consent, a consent-taker, a
 # participant, a referral and what it shares, a loosened child safeguard) belongs to the case's
 # owner organisation. A participant reads and works on what it was given; it never widens
-# access for itself or for anyone else. The services call these predicates, and
-# ``refuse_widening`` audits a refusal.
+# access for itself or for anyone else. The services ask ``can(actor, action, case)``, which
+# dispatches to the rules below, and ``refuse_widening`` audits a refusal.
 
 
 def acts_for_owner(actor: Actor, case: Case) -> bool:
@@ -56,7 +208,14 @@ def acts_for_owner(actor: Actor, case: Case) -> bool:
     return actor.is_member and actor.organisation_id == case.owner_organisation_id
 
 
-def may_record_consent(actor: Actor, case: Case) -> bool:
+@rule(Action.CASE_DELETE, Case)
+def _delete_case(actor: Actor, case: Case) -> bool:
+    """Only a case manager of the organisation that owns the case deletes it (softly)."""
+    return actor.may(Action.CASE_DELETE) and acts_for_owner(actor, case)
+
+
+@rule(Action.CONSENT_RECORD, Case)
+def _record_consent(actor: Actor, case: Case) -> bool:
     """Record, correct or withdraw the person's consent decisions: a member with
     ``consent.record`` of the owner organisation, or of an organisation the owner named as
     consent-taker for this case (``CaseParticipant.takes_consent``)."""
@@ -67,17 +226,25 @@ def may_record_consent(actor: Actor, case: Case) -> bool:
     )
 
 
-def may_name_consent_taker(actor: Actor, case: Case) -> bool:
-    """Name or un-name a consent-taker: a case manager of the owner organisation."""
+@rule(Action.CASE_PARTICIPANTS_MANAGE, Case)
+def _manage_participants(actor: Actor, case: Case) -> bool:
+    """Add and remove participating organisations, name or un-name a consent-taker: a case
+    manager of the owner organisation."""
     return actor.may(Action.CASE_PARTICIPANTS_MANAGE) and acts_for_owner(actor, case)
 
 
-def may_manage_participants(actor: Actor, case: Case) -> bool:
-    """Add and remove participating organisations: a case manager of the owner organisation."""
-    return actor.may(Action.CASE_PARTICIPANTS_MANAGE) and acts_for_owner(actor, case)
+@rule(Action.CASE_PARTICIPANTS_MANAGE, CaseParticipant)
+def _set_case_manager(actor: Actor, participant: CaseParticipant) -> bool:
+    """A case manager of the participating organisation names its case manager."""
+    return (
+        actor.may(Action.CASE_PARTICIPANTS_MANAGE)
+        and actor.organisation_id == participant.organisation_id
+        and participant.is_active
+    )
 
 
-def may_refer_case(actor: Actor, case: Case) -> bool:
+@rule(Action.REFERRAL_SEND, Case)
+def _refer_case(actor: Actor, case: Case) -> bool:
     """Refer the case to another organisation (and so choose what the referral shares): a
     member with ``referral.send`` of the owner organisation. A participant may take its own
     steps on a referral it received, and a focal point may route one addressed to it, but it
@@ -85,7 +252,8 @@ def may_refer_case(actor: Actor, case: Case) -> bool:
     return actor.may(Action.REFERRAL_SEND) and acts_for_owner(actor, case)
 
 
-def may_loosen_child_safeguards(actor: Actor, case: Case) -> bool:
+@rule(Action.CHILD_SAFEGUARDS_LOOSEN, Case)
+def _loosen_child_safeguards(actor: Actor, case: Case) -> bool:
     """Record a child safeguard that opens something (lifting an asylum indication, a welfare
     clearance or best-interests determination that lets a return go ahead, family tracing in
     the child's best interests, an age assessment finding an adult): the owner organisation,
@@ -211,7 +379,161 @@ def capped(groups: frozenset[FieldGroup], cap: list[str] | None) -> frozenset[Fi
     return groups & frozenset(group for group in FieldGroup if group.value in cap)
 
 
-def may_view_sharing(actor: Actor, case: Case) -> bool:
+@rule(Action.CASE_SHARING_VIEW, Case)
+def _view_sharing(actor: Actor, case: Case) -> bool:
     """Which agreements and consents widen access to a case is the owner's to see: members of
     the owner organisation whose role sees cases (issue 9)."""
-    return actor.may_view_cases() and case.owner_organisation_id == actor.organisation_id
+    return actor.may(Action.CASE_VIEW) and case.owner_organisation_id == actor.organisation_id
+
+
+# --- The field groups of a case: view and edit, as actions on the case ---------------------------
+
+GROUP_ACTIONS: dict[Action, tuple[FieldGroup, Access]] = {
+    Action.ASSISTANCE_VIEW: (FieldGroup.ASSISTANCE, Access.VIEW),
+    Action.ASSISTANCE_EDIT: (FieldGroup.ASSISTANCE, Access.EDIT),
+    Action.HEALTH_VIEW: (FieldGroup.HEALTH, Access.VIEW),
+    Action.HEALTH_EDIT: (FieldGroup.HEALTH, Access.EDIT),
+    Action.PROCEEDINGS_VIEW: (FieldGroup.PROCEEDINGS, Access.VIEW),
+    Action.PROCEEDINGS_EDIT: (FieldGroup.PROCEEDINGS, Access.EDIT),
+    Action.CHILD_PROTECTION_VIEW: (FieldGroup.CHILD_PROTECTION, Access.VIEW),
+    Action.CHILD_PROTECTION_EDIT: (FieldGroup.CHILD_PROTECTION, Access.EDIT),
+}
+
+
+def _group_rule(group: FieldGroup, level: Access) -> Callable[[Actor, Case], bool]:
+    def decide(actor: Actor, case: Case) -> bool:
+        return group_access(actor, case, group) >= level
+
+    return decide
+
+
+for _action, (_group, _level) in GROUP_ACTIONS.items():
+    rule(_action, Case)(_group_rule(_group, _level))
+
+
+# --- Documents and notes -------------------------------------------------------------------------
+
+
+@rule(Action.DOCUMENT_ADD, Case)
+def _add_documents(actor: Actor, case: Case) -> bool:
+    return actor.may(Action.DOCUMENT_ADD) and bool(editable_groups(actor, case))
+
+
+def _document_group_access(actor: Actor, document: CaseDocument) -> Access:
+    """What the actor may do with the document's field group of its case (``document.case``:
+    callers set it to the case they hold, so what is shared is worked out once)."""
+    try:
+        group = FieldGroup(document.field_group)
+    except ValueError:
+        return Access.NONE
+    return group_access(actor, document.case, group)
+
+
+@rule(Action.DOCUMENT_VIEW, CaseDocument)
+def _view_document(actor: Actor, document: CaseDocument) -> bool:
+    """Its field group decides, narrowed for an organisation that does not own the case by
+    what is shared with it."""
+    return _document_group_access(actor, document) >= Access.VIEW
+
+
+@rule(Action.DOCUMENT_DELETE, CaseDocument)
+def _delete_document(actor: Actor, document: CaseDocument) -> bool:
+    """The organisation that added a document deletes it, with edit rights on its group."""
+    return (
+        actor.may(Action.DOCUMENT_ADD)
+        and document.organisation_id == actor.organisation_id
+        and _document_group_access(actor, document) >= Access.EDIT
+    )
+
+
+@rule(Action.ASSISTANCE_EDIT, Assessment)
+def _edit_assessment(actor: Actor, assessment: Assessment) -> bool:
+    """An assessment is signed by the organisation that made it: only it changes it, with
+    edit access to the case's assistance data (``assessment.case``: set by the caller)."""
+    return assessment.organisation_id == actor.organisation_id and can(
+        actor, Action.ASSISTANCE_EDIT, assessment.case
+    )
+
+
+@rule(Action.TASK_MANAGE, Task)
+def _manage_task(actor: Actor, task: Task) -> bool:
+    """A task belongs to one organisation on the case: only it completes or reopens it."""
+    return actor.may(Action.TASK_MANAGE) and task.organisation_id == actor.organisation_id
+
+
+@rule(Action.NOTE_DELETE, CaseNote)
+def _delete_note(actor: Actor, note: CaseNote) -> bool:
+    """A note is deleted by its author's organisation."""
+    return actor.may(Action.NOTE_ADD) and note.organisation_id == actor.organisation_id
+
+
+# --- Measures and identification -----------------------------------------------------------------
+
+
+def sop_visible(actor: Actor, case: Case, sop_code: str) -> bool:
+    """Proceedings measures are proceedings data: only actors who see that field group of the
+    case (the role, and for an organisation that does not own it, what is shared)."""
+    return sop_code != PROCEEDINGS_SOP or can(actor, Action.PROCEEDINGS_VIEW, case)
+
+
+def measure_notes_visible(actor: Actor, case: Case, sop_code: str) -> bool:
+    """A measure's notes are free text about the person's assistance: they belong to the
+    assistance group (the proceedings SOP's to proceedings), so a role or an organisation denied
+    that group sees the measure but not its notes, and cannot write them."""
+    if sop_code == PROCEEDINGS_SOP:
+        return can(actor, Action.PROCEEDINGS_VIEW, case)
+    return can(actor, Action.ASSISTANCE_VIEW, case)
+
+
+@rule(Action.IDENTIFICATION_FORMAL, Case)
+def _identify_formally(actor: Actor, case: Case) -> bool:
+    """Only roles configured for the actor's own country (default: reference ACT-53) formally
+    identify; the case does not change that."""
+    # The services import this module: import the country's settings reader when asked.
+    from opentrm.cases.services.case_settings import country_settings, identifying_roles
+
+    if actor.membership is None:
+        return False
+    configured = country_settings(actor.membership.organisation.country)
+    return actor.role in identifying_roles(configured)
+
+
+# --- Per-object permissions for templates: ``perms.can_x``, never an id comparison ---------------
+
+
+@dataclass(frozen=True)
+class CasePermissions:
+    """What the actor may do on one case; each answer is worked out when a template asks."""
+
+    actor: Actor
+    case: Case
+
+    @cached_property
+    def can_record_consent(self) -> bool:
+        return can(self.actor, Action.CONSENT_RECORD, self.case)
+
+    @cached_property
+    def can_refer(self) -> bool:
+        return can(self.actor, Action.REFERRAL_SEND, self.case)
+
+    @cached_property
+    def can_view_sharing(self) -> bool:
+        return can(self.actor, Action.CASE_SHARING_VIEW, self.case)
+
+
+def case_permissions(actor: Actor, case: Case) -> CasePermissions:
+    return CasePermissions(actor=actor, case=case)
+
+
+@dataclass(frozen=True)
+class AssessmentPermissions:
+    """What the actor may do with one assessment of a case."""
+
+    can_edit: bool
+
+
+def assessment_permissions(
+    actor: Actor, case: Case, assessment: Assessment
+) -> AssessmentPermissions:
+    assessment.case = case  # the same object: what is shared of it is worked out once
+    return AssessmentPermissions(can_edit=can(actor, Action.ASSISTANCE_EDIT, assessment))

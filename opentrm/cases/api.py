@@ -4,15 +4,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 from ninja.params.functions import Query as QueryParam
 
 from opentrm.accounts.api_auth import acting, member_auth
-from opentrm.accounts.policy import Action
+from opentrm.accounts.policy import Action, can
 from opentrm.cases import schemas, selectors, services
-from opentrm.cases.access import access_case, may_record_consent, require_widening
+from opentrm.cases.access import access_case, access_consent, require_widening
 from opentrm.cases.models import Case, ConsentRecord
 from opentrm.cases.sharing import prime_sharing
 from opentrm.core.api import Routes
@@ -101,7 +100,7 @@ def consent_record(request: HttpRequest, public_id: PublicId, payload: schemas.C
     """Record a consent decision"""
     actor = acting(request)
     case = access_case(actor, public_id)
-    require_widening(may_record_consent(actor, case), actor, case, action="consent.record")
+    require_widening(can(actor, Action.CONSENT_RECORD, case), actor, case, action="consent.record")
     supersedes = None
     if payload.supersedes_id is not None:
         supersedes = ConsentRecord.objects.filter(pk=payload.supersedes_id, case=case).first()
@@ -140,5 +139,5 @@ def consent_withdraw(request: HttpRequest, public_id: PublicId, consent_id: int)
     """The person withdraws a consent: it stops counting at once"""
     actor = acting(request)
     case = access_case(actor, public_id)
-    consent = get_object_or_404(ConsentRecord, pk=consent_id, case=case)
+    consent = access_consent(actor, case, consent_id)
     return services.consent_withdraw(actor=actor, consent=consent)

@@ -8,15 +8,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from opentrm.accounts.api_auth import acting, member_auth
-from opentrm.accounts.policy import Action, Actor
+from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases import schemas_assessments as schemas
 from opentrm.cases import selectors
-from opentrm.cases.access import access_case
+from opentrm.cases.access import access_case, access_plan
 from opentrm.cases.models import (
     Assessment,
     AssessmentKind,
@@ -43,15 +42,13 @@ def _case(request: HttpRequest, public_id: PublicId, *, health: bool = False, ed
     case = access_case(actor, public_id)
     if health:
         allowed = (
-            assessment_services.may_edit_health(actor, case)
-            if edit
-            else assessment_services.may_view_health(actor, case)
+            can(actor, Action.HEALTH_EDIT, case) if edit else can(actor, Action.HEALTH_VIEW, case)
         )
     else:
         allowed = (
-            assessment_services.may_edit_assistance(actor, case)
+            can(actor, Action.ASSISTANCE_EDIT, case)
             if edit
-            else assessment_services.may_view_assistance(actor, case)
+            else can(actor, Action.ASSISTANCE_VIEW, case)
         )
     if not allowed:
         raise PermissionDenied
@@ -143,14 +140,6 @@ def _activities(rows: list[schemas.ActivityIn]) -> list[plan_services.ActivityDa
     ]
 
 
-def _plan(case: Case, plan_id: int) -> AssistancePlan:
-    plan: AssistancePlan = get_object_or_404(
-        AssistancePlan.objects.prefetch_related("activities"), pk=plan_id, case=case
-    )
-    plan.case = case
-    return plan
-
-
 @_route("GET", "/{public_id}/plans", list[schemas.PlanOut], "cases_plans")
 def plan_list(request: HttpRequest, public_id: PublicId) -> Any:
     """The individual assistance plan's revisions, newest first"""
@@ -177,7 +166,7 @@ def plan_draft(request: HttpRequest, public_id: PublicId, payload: schemas.PlanI
         activities=_activities(payload.activities),
         review_on=payload.review_on,
     )
-    return Status(201, _plan(case, plan.pk))
+    return Status(201, access_plan(acting(request), case, plan.pk))
 
 
 @_route("POST", "/{public_id}/plans/{plan_id}/acknowledge", schemas.PlanOut)
@@ -186,7 +175,7 @@ def plan_acknowledge(
 ) -> Any:
     """Record that the person acknowledged the draft"""
     case = _case(request, public_id, edit=True)
-    plan = _plan(case, plan_id)
+    plan = access_plan(acting(request), case, plan_id)
     plan_services.plan_acknowledge(
         actor=acting(request),
         plan=plan,
@@ -204,7 +193,7 @@ def plan_activate(
     """Put the draft into force: refused (422, with every reason) until the person acknowledged
     it and consent to implement it is in force"""
     case = _case(request, public_id, edit=True)
-    plan = _plan(case, plan_id)
+    plan = access_plan(acting(request), case, plan_id)
     try:
         plan_services.plan_activate(
             actor=acting(request), plan=plan, expected_version=payload.version

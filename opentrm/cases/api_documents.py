@@ -8,18 +8,16 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.models import User
-from opentrm.accounts.policy import Action, Actor
+from opentrm.accounts.policy import Action, can
 from opentrm.cases import schemas_documents as schemas
 from opentrm.cases import selectors
-from opentrm.cases.access import access_case, require_widening
-from opentrm.cases.models import CaseDocument, CaseParticipant
+from opentrm.cases.access import access_case, access_document, access_participant, require_widening
 from opentrm.cases.services import documents as document_services
 from opentrm.cases.services import notes as note_services
 from opentrm.cases.services import participants as participant_services
@@ -65,7 +63,7 @@ def document_upload(
     """Attach a file (multipart: file, title, kind, optional field_group)"""
     actor = acting(request)
     case = access_case(actor, public_id)
-    if not document_services.may_add_documents(actor, case):
+    if not can(actor, Action.DOCUMENT_ADD, case):
         raise PermissionDenied
     document = document_services.document_upload(
         actor=actor, case=case, upload=file, title=title, kind=kind, field_group=field_group
@@ -78,15 +76,7 @@ def document_download(request: HttpRequest, public_id: PublicId, document_id: st
     """The document's file, as an attachment (audited)"""
     actor = acting(request)
     case = access_case(actor, public_id)
-    try:
-        document = CaseDocument.objects.get(
-            public_id=document_id, case=case, deleted_at__isnull=True
-        )
-    except (CaseDocument.DoesNotExist, ValidationError):  # ValidationError: not a UUID
-        raise Http404 from None
-    document.case = case  # the same object: what is shared of it is worked out once
-    if not document_services.may_view_document(actor, case, document):
-        raise PermissionDenied
+    document = access_document(actor, case, document_id)
     try:
         handle = document.file.open("rb")
     except FileNotFoundError:
@@ -159,7 +149,7 @@ def participant_add(
     actor = acting(request)
     case = access_case(actor, public_id)
     require_widening(
-        participant_services.may_manage_participants(actor, case),
+        can(actor, Action.CASE_PARTICIPANTS_MANAGE, case),
         actor,
         case,
         action="participant.add",
@@ -178,16 +168,6 @@ def participant_add(
     return Status(201, participant)
 
 
-def _participant(
-    request: HttpRequest, public_id: PublicId, participant_id: int, *related: str
-) -> tuple[Actor, CaseParticipant]:
-    """The caller and an active participant of a case it may see (404 for another case's)."""
-    actor = acting(request)
-    participants = CaseParticipant.objects.select_related("case", "organisation__country", *related)
-    case = access_case(actor, public_id)
-    return actor, get_object_or_404(participants, pk=participant_id, case=case, is_active=True)
-
-
 @_case_participants_manage_route(
     "POST", "/{public_id}/participants/{participant_id}/case-manager", schemas.ParticipantOut
 )
@@ -195,9 +175,9 @@ def participant_case_manager(
     request: HttpRequest, public_id: PublicId, participant_id: int, payload: schemas.CaseManagerIn
 ) -> Any:
     """Name the case manager of your own organisation on the case"""
-    actor, participant = _participant(request, public_id, participant_id)
-    if not participant_services.may_set_case_manager(actor, participant):
-        raise PermissionDenied
+    actor = acting(request)
+    case = access_case(actor, public_id)
+    participant = access_participant(actor, case, participant_id, action="set_case_manager")
     manager = None
     if payload.case_manager_id is not None:
         manager = User.objects.filter(pk=payload.case_manager_id).first()
@@ -216,7 +196,9 @@ def participant_consent_taker(
     request: HttpRequest, public_id: PublicId, participant_id: int, payload: schemas.ConsentTakerIn
 ) -> Any:
     """Name or un-name an organisation as consent-taker (case managers of the owner only)"""
-    actor, participant = _participant(request, public_id, participant_id, "case_manager")
+    actor = acting(request)
+    case = access_case(actor, public_id)
+    participant = access_participant(actor, case, participant_id)
     return participant_services.participant_set_consent_taker(
         actor=actor, participant=participant, takes_consent=payload.takes_consent
     )

@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from opentrm.accounts.api_auth import acting, member_auth
-from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.cases import schemas_services as schemas
 from opentrm.cases import selectors
-from opentrm.cases.access import access_case
+from opentrm.cases.access import access_case, access_proceeding, access_service
 from opentrm.cases.models import Case, CaseService, Hearing, NoContactPerson, Proceeding
 from opentrm.cases.services import proceedings as proceeding_services
 from opentrm.cases.services import service_delivery
@@ -52,16 +52,11 @@ def _acting_on(
     """The caller and the case, once the caller may see (or change) the field group."""
     actor = acting(request)
     case = access_case(actor, public_id)
-    allowed = (
-        (service_delivery.may_edit_services if edit else service_delivery.may_view_services)
-        if group == FieldGroup.ASSISTANCE
-        else (
-            proceeding_services.may_edit_proceedings
-            if edit
-            else proceeding_services.may_view_proceedings
-        )
-    )
-    if not allowed(actor, case):
+    if group == FieldGroup.ASSISTANCE:
+        action = Action.ASSISTANCE_EDIT if edit else Action.ASSISTANCE_VIEW
+    else:
+        action = Action.PROCEEDINGS_EDIT if edit else Action.PROCEEDINGS_VIEW
+    if not can(actor, action, case):
         raise PermissionDenied
     if not edit:
         selectors.case_read(actor=actor, case=case, via="api", groups=[group.value])
@@ -134,9 +129,8 @@ def service_update(
     request: HttpRequest, public_id: PublicId, service_id: int, payload: schemas.ServicePatch
 ) -> Any:
     """Change a service: correct it, or move it on (accepted, delivered, refused)"""
-    actor, case, service = _child(
-        request, public_id, FieldGroup.ASSISTANCE, CaseService, service_id, deleted_at__isnull=True
-    )
+    actor, case = _acting_on(request, public_id, FieldGroup.ASSISTANCE)
+    service = access_service(actor, case, service_id, action="edit")
     version, changes = patch_changes(payload)
     changes = _service_objects(case, changes)
     for name in ("description", "provider_name", "currency", "funding_source", "comments"):
@@ -175,9 +169,8 @@ def proceeding_update(
     request: HttpRequest, public_id: PublicId, proceeding_id: int, payload: schemas.ProceedingPatch
 ) -> Any:
     """Change the answers about a set of proceedings"""
-    actor, _case, proceeding = _child(
-        request, public_id, FieldGroup.PROCEEDINGS, Proceeding, proceeding_id
-    )
+    actor, case = _acting_on(request, public_id, FieldGroup.PROCEEDINGS)
+    proceeding = access_proceeding(actor, case, proceeding_id, action="edit")
     version, changes = patch_changes(payload)
     return proceeding_services.proceeding_update(
         actor=actor, proceeding=proceeding, expected_version=version, changes=changes

@@ -8,9 +8,9 @@ from django.http import HttpRequest
 from ninja import Router
 
 from opentrm.accounts.api_auth import acting, member_auth
-from opentrm.accounts.policy import Action, FieldGroup
+from opentrm.accounts.policy import Action, FieldGroup, can
 from opentrm.cases import selectors
-from opentrm.cases.access import access_case, may_view_sharing
+from opentrm.cases.access import access_case
 from opentrm.core.schemas import CASE_WORK_ERRORS, PublicId, Schema
 
 router = Router(tags=["cases"], auth=member_auth(Action.CASE_VIEW))
@@ -48,7 +48,7 @@ def _ordered(groups: frozenset[FieldGroup]) -> list[FieldGroup]:
 def case_sharing(request: HttpRequest, public_id: PublicId) -> Any:
     actor = acting(request)
     case = access_case(actor, public_id)
-    if not may_view_sharing(actor, case):
+    if not can(actor, Action.CASE_SHARING_VIEW, case):
         raise PermissionDenied
     rows = selectors.case_sharing(actor=actor, case=case, via="api")
     return [

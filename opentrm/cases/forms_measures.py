@@ -8,10 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from opentrm.accounts.models import User
 from opentrm.accounts.policy import Actor
+from opentrm.cases.access import measure_notes_visible
 from opentrm.cases.models import Case, IdentificationOutcome, MeasureStatus
 from opentrm.cases.services.case_settings import roles_that_may_identify
 from opentrm.cases.services.measures import (
-    may_see_measure_notes,
     responsible_bodies,
     responsible_people,
 )
@@ -74,7 +74,7 @@ class MeasureForm(Form):
         if planning:
             for name in ("version", "status", "started_on", "completed_on"):
                 del self.fields[name]
-        if not may_see_measure_notes(actor, case, sop_code):
+        if not measure_notes_visible(actor, case, sop_code):
             del self.fields["notes"]  # free text of a group the actor may not see
         suggested = responsible_bodies(case, [sop_code])[sop_code]
         on_case = [

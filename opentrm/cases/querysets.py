@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db.models import Exists, OuterRef
 
@@ -18,7 +18,7 @@ class CaseReader(Protocol):
     @property
     def organisation_id(self) -> int | None: ...
 
-    def may_view_cases(self) -> bool: ...
+    def may(self, action: Any) -> bool: ...
 
 
 class CaseQuerySet(SoftDeletableQuerySet["Case"]):
@@ -27,7 +27,9 @@ class CaseQuerySet(SoftDeletableQuerySet["Case"]):
 
         Deleted cases are hidden from everyone here; the audit trail keeps their history.
         """
-        if actor is None or not actor.may_view_cases() or actor.organisation_id is None:
+        from opentrm.accounts.policy import Action
+
+        if actor is None or not actor.may(Action.CASE_VIEW) or actor.organisation_id is None:
             return self.none()
         # EXISTS rather than a join: a join would need DISTINCT, which sorts every visible
         # case on a large node (bench/README.md, cases benchmark).

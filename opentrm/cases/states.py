@@ -133,7 +133,7 @@ def child_case_warnings(case: Case, on: date) -> list[str]:
     return warnings
 
 
-def may_formally_identify(role: Role | None, configured_roles: list[str]) -> bool:
+def role_identifies_formally(role: Role | None, configured_roles: list[str]) -> bool:
     """Only roles configured for the country (default: reference ACT-53) formally identify."""
     allowed = (
         {Role(code) for code in configured_roles} if configured_roles else DEFAULT_IDENTIFYING_ROLES

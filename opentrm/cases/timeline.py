@@ -50,9 +50,9 @@ from opentrm.cases.models import (
     WitnessStatus,
 )
 from opentrm.cases.models import AssistancePlan as PlanModel
-from opentrm.cases.services.measures import PROCEEDINGS_SOP
 from opentrm.cases.services.notes import readable_notes
 from opentrm.catalogue import measure as catalogue_measure
+from opentrm.catalogue.loader import PROCEEDINGS_SOP
 from opentrm.directory.models import Organisation
 
 LIMIT = 500

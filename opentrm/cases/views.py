@@ -12,13 +12,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
-from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.cases import selectors, services
 from opentrm.cases.access import (
     access_case,
+    access_consent,
+    case_permissions,
     editable_groups,
-    may_record_consent,
-    may_refer_case,
     require_widening,
 )
 from opentrm.cases.forms import CaseDeleteForm, CaseRegisterForm, ConsentForm
@@ -117,8 +117,7 @@ def case_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
                 )
                 for consent in consents
             ],
-            "may_record_consent": may_record_consent(actor, case),
-            "may_refer_case": may_refer_case(actor, case),
+            "perms": case_permissions(actor, case),
             **participants_context(actor, case),
             **measures_context(actor, case),
             **assessments_context(actor, case),
@@ -153,7 +152,7 @@ def consent_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpRes
     actor = request.actor
     case = access_case(actor, public_id)
     # Before the form's transaction: a refusal is audited and nothing is written.
-    require_widening(may_record_consent(actor, case), actor, case, action="consent.record")
+    require_widening(can(actor, Action.CONSENT_RECORD, case), actor, case, action="consent.record")
     is_post = request.method == "POST"
     # ?supersedes=<id>: correct that record with a new one (the register is append-only).
     corrected = _corrected_consent(case, request.POST if is_post else request.GET)
@@ -240,7 +239,7 @@ def consent_withdraw(
 ) -> HttpResponse:
     actor = request.actor
     case = access_case(actor, public_id)
-    consent = get_object_or_404(ConsentRecord, pk=consent_id, case=case)
+    consent = access_consent(actor, case, consent_id)
     try:
         services.consent_withdraw(actor=actor, consent=consent)
     except ValidationError as error:

@@ -11,15 +11,15 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
-from opentrm.accounts.policy import Action, Actor
+from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases import selectors
-from opentrm.cases.access import access_case
+from opentrm.cases.access import access_assessment, access_case, assessment_permissions
 from opentrm.cases.forms_assessments import AssessmentDeleteForm, AssessmentForm, HealthForm
 from opentrm.cases.models import Assessment, AssessmentKind, Case, HealthRecord
 from opentrm.cases.services import assessments as services
@@ -88,7 +88,7 @@ def assessments_context(actor: Actor, case: Case) -> dict[str, Any]:
     record (for those who see its health data; showing it is audited as HEALTH_VIEWED). At most
     four queries besides the audit, whatever the history."""
     section = None
-    if services.may_view_assistance(actor, case):
+    if can(actor, Action.ASSISTANCE_VIEW, case):
         counts = dict(_live(case).values_list("kind").annotate(n=Count("id")).order_by())
         newer = (
             _live(case)
@@ -109,14 +109,14 @@ def assessments_context(actor: Actor, case: Case) -> dict[str, Any]:
                 KindRow(kind, str(label), latest.get(kind), counts.get(kind, 0))
                 for kind, label in AssessmentKind.choices
             ],
-            may_edit=services.may_edit_assistance(actor, case),
+            may_edit=can(actor, Action.ASSISTANCE_EDIT, case),
         )
     health = None
-    if services.may_view_health(actor, case):
+    if can(actor, Action.HEALTH_VIEW, case):
         record = HealthRecord.objects.filter(case=case).first()
         if record is not None:
             services.health_record_viewed(actor=actor, case=case, record=record)
-        health = HealthSection(record=record, may_edit=services.may_edit_health(actor, case))
+        health = HealthSection(record=record, may_edit=can(actor, Action.HEALTH_EDIT, case))
     return {"assessments": section, "health": health}
 
 
@@ -129,7 +129,7 @@ def assessment_list(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
     """Every assessment of the case, newest first, optionally of one kind."""
     actor = request.actor
     case = access_case(actor, public_id)
-    if not services.may_view_assistance(actor, case):
+    if not can(actor, Action.ASSISTANCE_VIEW, case):
         raise PermissionDenied
     kind = request.GET.get("kind", "")
     assessments = _live(case).select_related("organisation", "assessed_by")
@@ -143,10 +143,11 @@ def assessment_list(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
         "cases/assessment_list.html",
         {
             "case": case,
-            "assessments": [(a, findings(a)) for a in assessments],
+            "assessments": [
+                (a, findings(a), assessment_permissions(actor, case, a)) for a in assessments
+            ],
             "kind": kind,
             "kinds": AssessmentKind.choices,
-            "may_edit": services.may_edit_assistance(actor, case),
         },
     )
 
@@ -158,7 +159,7 @@ def assessment_create(request: AuthenticatedHttpRequest, public_id: str, kind: s
     case = access_case(actor, public_id)
     if kind not in AssessmentKind.values:
         raise Http404
-    if not services.may_edit_assistance(actor, case):
+    if not can(actor, Action.ASSISTANCE_EDIT, case):
         raise PermissionDenied
     form = AssessmentForm(request.POST or None, kind=kind)
     return form_view(
@@ -172,15 +173,6 @@ def assessment_create(request: AuthenticatedHttpRequest, public_id: str, kind: s
     )
 
 
-def _own_assessment(actor: Actor, case: Case, assessment_id: int) -> Assessment:
-    if not services.may_edit_assistance(actor, case):
-        raise PermissionDenied
-    assessment: Assessment = get_object_or_404(_live(case), pk=assessment_id)
-    if assessment.organisation_id != actor.organisation_id:
-        raise PermissionDenied  # signed by another organisation: only it changes it
-    return assessment
-
-
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
 def assessment_edit(
@@ -188,7 +180,7 @@ def assessment_edit(
 ) -> HttpResponse:
     actor = request.actor
     case = access_case(actor, public_id)
-    assessment = _own_assessment(actor, case, assessment_id)
+    assessment = access_assessment(actor, case, assessment_id, action="edit")
     form = AssessmentForm(request.POST or None, kind=assessment.kind, assessment=assessment)
     if request.method == "GET":
         _viewed(actor, case, "assessment_edit")
@@ -215,7 +207,7 @@ def assessment_delete(
 ) -> HttpResponse:
     actor = request.actor
     case = access_case(actor, public_id)
-    assessment = _own_assessment(actor, case, assessment_id)
+    assessment = access_assessment(actor, case, assessment_id, action="edit")
     form = AssessmentDeleteForm(request.POST or None, initial={"version": assessment.version})
     return form_view(
         request,
@@ -241,7 +233,7 @@ def assessment_delete(
 def health_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     actor = request.actor
     case = access_case(actor, public_id)
-    if not services.may_edit_health(actor, case):
+    if not can(actor, Action.HEALTH_EDIT, case):
         raise PermissionDenied
     record = HealthRecord.objects.filter(case=case).first()
     form = HealthForm(request.POST or None, record=record)

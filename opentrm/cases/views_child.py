@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
-from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.cases import states
 from opentrm.cases.access import access_case
 from opentrm.cases.forms_child import ChildSafeguardsForm, CountryContactForm
@@ -22,8 +22,6 @@ from opentrm.cases.models import Case, ChildSafeguards
 from opentrm.cases.services.child import (
     child_safeguards_update,
     country_contact_plan,
-    may_edit_safeguards,
-    may_view_safeguards,
 )
 from opentrm.cases.views_common import case_url, editable_case
 from opentrm.core.forms import cleaned
@@ -53,7 +51,7 @@ class ChildSection:
 def child_context(actor: Actor, case: Case) -> dict[str, Any]:
     """The case page's child section: for roles that see child-protection data, on a child's
     case (or one whose age was assessed)."""
-    if not may_view_safeguards(actor, case):
+    if not can(actor, Action.CHILD_PROTECTION_VIEW, case):
         return {"child": None}
     today = timezone.localdate()
     record = _safeguards(case)
@@ -65,7 +63,7 @@ def child_context(actor: Actor, case: Case) -> dict[str, Any]:
             is_child=is_child,
             record=record,
             warnings=states.child_case_warnings(case, today),
-            may_edit=may_edit_safeguards(actor, case),
+            may_edit=can(actor, Action.CHILD_PROTECTION_EDIT, case),
         )
     }
 
@@ -74,7 +72,7 @@ def child_context(actor: Actor, case: Case) -> dict[str, Any]:
 @actor_required(Action.CASE_VIEW)
 def child_safeguards_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     actor, case = editable_case(
-        request, public_id, may_edit=may_edit_safeguards, group=FieldGroup.CHILD_PROTECTION
+        request, public_id, action=Action.CHILD_PROTECTION_EDIT, group=FieldGroup.CHILD_PROTECTION
     )
     safeguards = _safeguards(case)
     form = ChildSafeguardsForm(request.POST or None, case=case, safeguards=safeguards)

@@ -1,13 +1,11 @@
 """What the case's screens share: the way back to the case page and the gate of a section's
 edit screens (its GET an audited read of that section)."""
 
-from collections.abc import Callable
-
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from opentrm.accounts.http import AuthenticatedHttpRequest
-from opentrm.accounts.policy import Actor, FieldGroup
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.cases import selectors
 from opentrm.cases.access import access_case
 from opentrm.cases.models import Case
@@ -23,14 +21,14 @@ def editable_case(
     request: AuthenticatedHttpRequest,
     public_id: str,
     *,
-    may_edit: Callable[[Actor, Case], bool],
+    action: Action,
     group: FieldGroup,
 ) -> tuple[Actor, Case]:
-    """The case whose ``group`` the actor may edit (403 otherwise); the form's GET is an
-    audited read of that group."""
+    """The case on which the actor may take ``action`` (403 otherwise); the form's GET is an
+    audited read of ``group``."""
     actor = request.actor
     case = access_case(actor, public_id)
-    if not may_edit(actor, case):
+    if not can(actor, action, case):
         raise PermissionDenied
     if request.method == "GET":
         selectors.case_read(actor=actor, case=case, via="web", groups=[group.value])

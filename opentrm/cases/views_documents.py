@@ -17,11 +17,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
-from opentrm.accounts.policy import Action, Actor
+from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases import selectors
 from opentrm.cases.access import (
     access_case,
-    may_name_consent_taker,
+    access_document,
+    access_participant,
     require_widening,
 )
 from opentrm.cases.forms_documents import (
@@ -59,13 +60,15 @@ class DocumentsSection:
 def documents_context(actor: Actor, case: Case) -> dict[str, Any]:
     """The case page's documents: those in field groups the actor may see, newest first."""
     found = list(document_services.visible_documents(actor, case)[: SECTION_LIMIT + 1])
+    for document in found:
+        document.case = case  # the same object: what is shared of it is worked out once
     return {
         "documents_section": DocumentsSection(
             rows=[
-                (document, document_services.may_delete_document(actor, case, document))
+                (document, can(actor, Action.DOCUMENT_DELETE, document))
                 for document in found[:SECTION_LIMIT]
             ],
-            may_add=document_services.may_add_documents(actor, case),
+            may_add=can(actor, Action.DOCUMENT_ADD, case),
             more=len(found) > SECTION_LIMIT,
         )
     }
@@ -91,7 +94,7 @@ def notes_context(actor: Actor, case: Case) -> dict[str, Any]:
     return {
         "notes_section": NotesSection(
             rows=[
-                (note, note_services.may_delete_note(actor, note), _note_readers(note))
+                (note, can(actor, Action.NOTE_DELETE, note), _note_readers(note))
                 for note in found[:SECTION_LIMIT]
             ],
             may_add=actor.may(Action.NOTE_ADD),
@@ -117,8 +120,7 @@ class ParticipantsSection:
 
 def participants_context(actor: Actor, case: Case) -> dict[str, Any]:
     """The organisations on the case, with their country and case manager."""
-    may_manage = participant_services.may_manage_participants(actor, case)
-    may_name_takers = may_name_consent_taker(actor, case)  # rows are active participants
+    may_manage = can(actor, Action.CASE_PARTICIPANTS_MANAGE, case)
     rows = []
     for participant in participant_services.active_participants(case):
         is_owner = participant.organisation_id == case.owner_organisation_id
@@ -126,9 +128,9 @@ def participants_context(actor: Actor, case: Case) -> dict[str, Any]:
             ParticipantRow(
                 participant=participant,
                 is_owner=is_owner,
-                may_set_case_manager=participant_services.may_set_case_manager(actor, participant),
+                may_set_case_manager=can(actor, Action.CASE_PARTICIPANTS_MANAGE, participant),
                 may_remove=may_manage and not is_owner,
-                may_name_consent_taker=may_name_takers and not is_owner,
+                may_name_consent_taker=may_manage and not is_owner,
             )
         )
     return {"participants_section": ParticipantsSection(rows=rows, may_manage=may_manage)}
@@ -137,22 +139,12 @@ def participants_context(actor: Actor, case: Case) -> dict[str, Any]:
 # --- Documents ---------------------------------------------------------------------------------
 
 
-def _document(case: Case, document_id: str) -> CaseDocument:
-    # Through the case: the document's case is the same object (what is shared of it is worked
-    # out once).
-    return get_object_or_404(
-        case.documents.select_related("organisation"),
-        public_id=document_id,
-        deleted_at__isnull=True,
-    )
-
-
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.DOCUMENT_ADD)
 def document_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     actor = request.actor
     case = access_case(actor, public_id)
-    if not document_services.may_add_documents(actor, case):
+    if not can(actor, Action.DOCUMENT_ADD, case):
         raise PermissionDenied
     is_post = request.method == "POST"
     form = DocumentForm(
@@ -185,9 +177,7 @@ def document_download(
     """The only way to a document's file: the case must be visible and its group too."""
     actor = request.actor
     case = access_case(actor, public_id)
-    document = _document(case, document_id)
-    if not document_services.may_view_document(actor, case, document):
-        raise PermissionDenied
+    document = access_document(actor, case, document_id)
     try:
         handle = document.file.open("rb")
     except FileNotFoundError:
@@ -219,9 +209,7 @@ def document_delete(
 ) -> HttpResponse:
     actor = request.actor
     case = access_case(actor, public_id)
-    document = _document(case, document_id)
-    if not document_services.may_delete_document(actor, case, document):
-        raise PermissionDenied
+    document = access_document(actor, case, document_id, action="delete")
     form = DocumentDeleteForm(request.POST or None)
     if request.method == "GET":  # the page shows the document's title
         selectors.case_read(
@@ -270,7 +258,7 @@ def note_delete(request: AuthenticatedHttpRequest, public_id: str, note_id: int)
     actor = request.actor
     case = access_case(actor, public_id)
     note = get_object_or_404(note_services.visible_notes(actor, case), pk=note_id)
-    if not note_services.may_delete_note(actor, note):
+    if not can(actor, Action.NOTE_DELETE, note):
         raise PermissionDenied
     form = NoteDeleteForm(request.POST or None)
     if request.method == "GET":  # the page shows the note
@@ -308,22 +296,13 @@ def case_timeline_view(request: AuthenticatedHttpRequest, public_id: str) -> Htt
 # --- The organisations on the case -------------------------------------------------------------
 
 
-def _participant(case: Case, participant_id: int) -> CaseParticipant:
-    return get_object_or_404(
-        CaseParticipant.objects.select_related("case__owner_organisation", "organisation"),
-        pk=participant_id,
-        case=case,
-        is_active=True,
-    )
-
-
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_PARTICIPANTS_MANAGE)
 def participant_add(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     actor = request.actor
     case = access_case(actor, public_id)
     require_widening(
-        participant_services.may_manage_participants(actor, case),
+        can(actor, Action.CASE_PARTICIPANTS_MANAGE, case),
         actor,
         case,
         action="participant.add",
@@ -352,7 +331,7 @@ def participant_remove(
 ) -> HttpResponse:
     actor = request.actor
     case = access_case(actor, public_id)
-    participant = _participant(case, participant_id)
+    participant = access_participant(actor, case, participant_id)
     try:
         participant_services.participant_remove(actor=actor, participant=participant)
     except ValidationError as error:
@@ -374,7 +353,7 @@ def participant_consent_taker(
     """The owner names (``takes_consent=1``) or un-names (``0``) a consent-taker."""
     actor = request.actor
     case = access_case(actor, public_id)
-    participant = _participant(case, participant_id)
+    participant = access_participant(actor, case, participant_id)
     takes_consent = request.POST.get("takes_consent")
     if takes_consent not in ("0", "1"):
         messages.error(request, _("Say whether the organisation takes consent."))
@@ -404,9 +383,7 @@ def participant_case_manager(
 ) -> HttpResponse:
     actor = request.actor
     case = access_case(actor, public_id)
-    participant = _participant(case, participant_id)
-    if not participant_services.may_set_case_manager(actor, participant):
-        raise PermissionDenied
+    participant = access_participant(actor, case, participant_id, action="set_case_manager")
     form = CaseManagerForm(
         request.POST or None,
         organisation_id=participant.organisation_id,

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
-from opentrm.accounts.policy import Action, Actor
+from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases import services
-from opentrm.cases.access import access_case
+from opentrm.cases.access import access_case, measure_notes_visible, sop_visible
 from opentrm.cases.forms_measures import (
     CountrySettingsForm,
     CustomMeasureForm,
@@ -35,8 +35,8 @@ from opentrm.cases.services.case_settings import (
     identifying_roles,
     unknown_measure,
 )
-from opentrm.cases.services.identification import may_formally_identify, reflection_countdown
-from opentrm.cases.services.measures import may_see_measure_notes, may_see_sop, measure_board
+from opentrm.cases.services.identification import reflection_countdown
+from opentrm.cases.services.measures import measure_board
 from opentrm.cases.views_common import case_url
 from opentrm.core.forms import add_service_errors as add_service_error
 from opentrm.core.forms import cleaned
@@ -71,7 +71,7 @@ def measure_plan(request: AuthenticatedHttpRequest, public_id: str, code: str) -
     actor = request.actor
     case = access_case(actor, public_id)
     item = effective_measure(case_country(case), code)
-    if item is None or not item.is_enabled or not may_see_sop(actor, case, item.sop_code):
+    if item is None or not item.is_enabled or not sop_visible(actor, case, item.sop_code):
         raise Http404
     if case.measures.filter(code=code).exists():
         return redirect("cases:measure_edit", case.public_id, code)
@@ -117,7 +117,7 @@ def measure_edit(request: AuthenticatedHttpRequest, public_id: str, code: str) -
         code=code,
     )
     item = effective_measure(case_country(case), code) or unknown_measure(code)
-    if not may_see_sop(actor, case, item.sop_code):
+    if not sop_visible(actor, case, item.sop_code):
         raise Http404
     initial = {
         "version": measure.version,
@@ -128,7 +128,7 @@ def measure_edit(request: AuthenticatedHttpRequest, public_id: str, code: str) -
         "started_on": measure.started_on,
         "completed_on": measure.completed_on,
     }
-    if may_see_measure_notes(actor, case, item.sop_code):
+    if measure_notes_visible(actor, case, item.sop_code):
         initial["notes"] = measure.notes
     form = MeasureForm(
         request.POST or None,
@@ -210,7 +210,7 @@ def identification_create(request: AuthenticatedHttpRequest, public_id: str) -> 
         {
             "form": form,
             "case": case,
-            "may_formally_identify": may_formally_identify(actor),
+            "may_formally_identify": can(actor, Action.IDENTIFICATION_FORMAL, case),
             "identifying_roles": identifying_roles(country_settings(home)),
             "country": home,
         },

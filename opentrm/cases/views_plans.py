@@ -11,16 +11,16 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
-from opentrm.accounts.policy import Action, Actor
+from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases import selectors
-from opentrm.cases.access import access_case
+from opentrm.cases.access import access_case, access_plan
 from opentrm.cases.forms_plans import (
     AcknowledgeForm,
     ActivityFormSet,
@@ -41,7 +41,6 @@ from opentrm.cases.models import (
     ServiceType,
 )
 from opentrm.cases.services import plans as services
-from opentrm.cases.services.assessments import may_edit_assistance, may_view_assistance
 from opentrm.cases.services.measures import GuardBlockedError
 from opentrm.cases.views_common import case_url
 from opentrm.core.errors import ConflictError, DomainError
@@ -56,12 +55,12 @@ def _viewed(actor: Actor, case: Case, view: str) -> None:
 
 
 def _require_view(actor: Actor, case: Case) -> None:
-    if not may_view_assistance(actor, case):
+    if not can(actor, Action.ASSISTANCE_VIEW, case):
         raise PermissionDenied
 
 
 def _require_edit(actor: Actor, case: Case) -> None:
-    if not may_edit_assistance(actor, case):
+    if not can(actor, Action.ASSISTANCE_EDIT, case):
         raise PermissionDenied
 
 
@@ -107,14 +106,14 @@ class RiskPlanSection:
 def plans_context(actor: Actor, case: Case) -> dict[str, Any]:
     """The case page's assistance plan and risk management plan, for actors who see the case's
     assistance data. A fixed number of queries, whatever the number of revisions."""
-    if not may_view_assistance(actor, case):
+    if not can(actor, Action.ASSISTANCE_VIEW, case):
         return {"plans": None, "risk_plan": None}
     plans = [_with_service_labels(plan) for plan in _plans(case)]
     for plan in plans:
         plan.case = case  # the consent check reads it
     active = next((p for p in plans if p.status == PlanStatus.ACTIVE), None)
     draft = next((p for p in plans if p.status == PlanStatus.DRAFT), None)
-    may_edit = may_edit_assistance(actor, case)
+    may_edit = can(actor, Action.ASSISTANCE_EDIT, case)
     section = PlansSection(
         active=active,
         paused=active is not None and services.plan_is_paused(active),
@@ -142,10 +141,8 @@ def plans_context(actor: Actor, case: Case) -> dict[str, Any]:
 # --- The assistance plan ----------------------------------------------------------------------
 
 
-def _plan(case: Case, plan_id: int) -> AssistancePlan:
-    plan: AssistancePlan = get_object_or_404(_plans(case), pk=plan_id)
-    plan.case = case
-    return _with_service_labels(plan)
+def _plan(actor: Actor, case: Case, plan_id: int) -> AssistancePlan:
+    return _with_service_labels(access_plan(actor, case, plan_id))
 
 
 def _plan_form_page(
@@ -203,7 +200,7 @@ def plan_edit(request: AuthenticatedHttpRequest, public_id: str, plan_id: int) -
     actor = request.actor
     case = access_case(actor, public_id)
     _require_edit(actor, case)
-    plan = _plan(case, plan_id)
+    plan = _plan(actor, case, plan_id)
     if plan.status != PlanStatus.DRAFT:
         messages.error(request, _("Only a draft can be changed: revise the active plan instead."))
         return redirect("cases:plan_detail", case.public_id, plan.pk)
@@ -217,7 +214,7 @@ def plan_detail(request: AuthenticatedHttpRequest, public_id: str, plan_id: int)
     actor = request.actor
     case = access_case(actor, public_id)
     _require_view(actor, case)
-    plan = _plan(case, plan_id)
+    plan = _plan(actor, case, plan_id)
     _viewed(actor, case, "plan_detail")
     return render(
         request,
@@ -234,7 +231,7 @@ def plan_acknowledge(
     actor = request.actor
     case = access_case(actor, public_id)
     _require_edit(actor, case)
-    plan = _plan(case, plan_id)
+    plan = _plan(actor, case, plan_id)
     form = AcknowledgeForm(
         request.POST or None,
         initial={
@@ -270,7 +267,7 @@ def plan_activate(request: AuthenticatedHttpRequest, public_id: str, plan_id: in
     actor = request.actor
     case = access_case(actor, public_id)
     _require_edit(actor, case)
-    plan = _plan(case, plan_id)
+    plan = _plan(actor, case, plan_id)
     form = VersionForm(request.POST)
 
     def save() -> None:
@@ -301,7 +298,7 @@ def plan_revise(request: AuthenticatedHttpRequest, public_id: str, plan_id: int)
     actor = request.actor
     case = access_case(actor, public_id)
     _require_edit(actor, case)
-    plan = _plan(case, plan_id)
+    plan = _plan(actor, case, plan_id)
     try:
         draft = services.plan_revise(actor=actor, plan=plan)
     except ValidationError as error:
@@ -321,7 +318,7 @@ def plan_close(request: AuthenticatedHttpRequest, public_id: str, plan_id: int) 
     actor = request.actor
     case = access_case(actor, public_id)
     _require_edit(actor, case)
-    plan = _plan(case, plan_id)
+    plan = _plan(actor, case, plan_id)
     form = VersionForm(request.POST)
     return action_view(
         request,

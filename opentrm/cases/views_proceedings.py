@@ -17,7 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
-from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can
+from opentrm.cases.access import access_proceeding
 from opentrm.cases.forms_proceedings import (
     HearingForm,
     NoContactForm,
@@ -29,8 +30,6 @@ from opentrm.cases.services.proceedings import (
     hearing_cancel,
     hearing_schedule,
     hearing_update,
-    may_edit_proceedings,
-    may_view_proceedings,
     named_in,
     no_contact_add,
     no_contact_remove,
@@ -60,7 +59,7 @@ class ProceedingsSection:
 def proceedings_context(actor: Actor, case: Case) -> dict[str, Any]:
     """The case page's proceedings, no-contact list and upcoming interviews and hearings, for
     roles that see proceedings. Four queries, whatever the case holds."""
-    if not may_view_proceedings(actor, case):
+    if not can(actor, Action.PROCEEDINGS_VIEW, case):
         return {"proceedings_section": None}
     now = timezone.now()
     proceedings = list(Proceeding.objects.filter(case=case))
@@ -88,14 +87,14 @@ def proceedings_context(actor: Actor, case: Case) -> dict[str, Any]:
             proceedings=proceedings,
             no_contact=active,
             hearings=rows,
-            may_edit=may_edit_proceedings(actor, case),
+            may_edit=can(actor, Action.PROCEEDINGS_EDIT, case),
         )
     }
 
 
 def _editable_case(request: AuthenticatedHttpRequest, public_id: str) -> tuple[Actor, Case]:
     return editable_case(
-        request, public_id, may_edit=may_edit_proceedings, group=FieldGroup.PROCEEDINGS
+        request, public_id, action=Action.PROCEEDINGS_EDIT, group=FieldGroup.PROCEEDINGS
     )
 
 
@@ -124,8 +123,7 @@ def proceeding_edit(
     request: AuthenticatedHttpRequest, public_id: str, proceeding_id: int
 ) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
-    proceeding = get_object_or_404(Proceeding, pk=proceeding_id, case=case)
-    proceeding.case = case
+    proceeding = access_proceeding(actor, case, proceeding_id)
     form = ProceedingForm(request.POST or None, proceeding=proceeding)
     return form_view(
         request,

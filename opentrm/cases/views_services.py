@@ -9,18 +9,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
-from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can
+from opentrm.cases.access import access_service
 from opentrm.cases.forms_services import ServiceDeleteForm, ServiceForm, ServiceMoveForm
 from opentrm.cases.models import Case, CaseService, ServiceCategory
 from opentrm.cases.services.service_delivery import (
-    may_edit_services,
-    may_view_services,
     moves_from,
     service_delete,
     service_move,
@@ -52,9 +50,9 @@ class ServicesSection:
 
 def services_context(actor: Actor, case: Case) -> dict[str, Any]:
     """The case page's services, grouped by the template's sections (one query)."""
-    if not may_view_services(actor, case):
+    if not can(actor, Action.ASSISTANCE_VIEW, case):
         return {"services_section": None}
-    may_edit = may_edit_services(actor, case)
+    may_edit = can(actor, Action.ASSISTANCE_EDIT, case)
     services = list(
         CaseService.objects.filter(case=case, deleted_at__isnull=True)
         .select_related("provider", "provider__country")
@@ -74,15 +72,7 @@ def services_context(actor: Actor, case: Case) -> dict[str, Any]:
 
 def _editable_case(request: AuthenticatedHttpRequest, public_id: str) -> tuple[Actor, Case]:
     return editable_case(
-        request, public_id, may_edit=may_edit_services, group=FieldGroup.ASSISTANCE
-    )
-
-
-def _service(case: Case, service_id: int) -> CaseService:
-    # Through the case: the service's case is the same object (what is shared of it is worked
-    # out once).
-    return get_object_or_404(
-        case.services.select_related("provider"), pk=service_id, deleted_at__isnull=True
+        request, public_id, action=Action.ASSISTANCE_EDIT, group=FieldGroup.ASSISTANCE
     )
 
 
@@ -108,7 +98,7 @@ def service_edit(
     request: AuthenticatedHttpRequest, public_id: str, service_id: int
 ) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
-    service = _service(case, service_id)
+    service = access_service(actor, case, service_id)
     form = ServiceForm(request.POST or None, case=case, service=service, correcting=True)
     return form_view(
         request,
@@ -133,7 +123,7 @@ def service_status(
 ) -> HttpResponse:
     """Move a service on: accepted, delivered or refused."""
     actor, case = _editable_case(request, public_id)
-    service = _service(case, service_id)
+    service = access_service(actor, case, service_id)
     form = ServiceMoveForm(request.POST or None, service=service)
     return form_view(
         request,
@@ -157,7 +147,7 @@ def service_remove(
     request: AuthenticatedHttpRequest, public_id: str, service_id: int
 ) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
-    service = _service(case, service_id)
+    service = access_service(actor, case, service_id)
     form = ServiceDeleteForm(request.POST or None, initial={"version": service.version})
     return form_view(
         request,

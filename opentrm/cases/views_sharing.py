@@ -8,9 +8,9 @@ from django.views.decorators.http import require_GET
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
-from opentrm.accounts.policy import Action
+from opentrm.accounts.policy import Action, can
 from opentrm.cases import selectors
-from opentrm.cases.access import access_case, may_view_sharing
+from opentrm.cases.access import access_case
 from opentrm.cases.sharing_overview import group_labels
 
 
@@ -19,7 +19,7 @@ from opentrm.cases.sharing_overview import group_labels
 def case_sharing(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     actor = request.actor
     case = access_case(actor, public_id)
-    if not may_view_sharing(actor, case):
+    if not can(actor, Action.CASE_SHARING_VIEW, case):
         raise PermissionDenied
     rows = selectors.case_sharing(actor=actor, case=case, via="web")
     template = (

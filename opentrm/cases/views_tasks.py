@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import access_case
+from opentrm.cases.access import access_case, access_task
 from opentrm.cases.forms_child import CountryContactForm
 from opentrm.cases.forms_tasks import TaskForm, TaskVersionForm
 from opentrm.cases.models import Case, Task
@@ -119,7 +119,7 @@ def _change_state(
     actor = request.actor
     case = access_case(actor, public_id)
     # Another organisation's task on the same case is not there for this actor.
-    task = get_object_or_404(Task, pk=task_id, case=case, organisation_id=actor.organisation_id)
+    task = access_task(actor, case, task_id)
     form = TaskVersionForm(request.POST)
     change = services.task_complete if done else services.task_reopen
     return action_view(

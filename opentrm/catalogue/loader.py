@@ -19,6 +19,9 @@ from django.utils.translation import gettext
 
 from opentrm.core import shipped_data, strings_module
 
+# The proceedings SOP: its measures (and their notes) are proceedings data.
+PROCEEDINGS_SOP = "sop5"
+
 CURRENT_VERSION = 1
 
 # What a guidance field says when the TRM sources are silent (trm-reference.md, GAP-01).

@@ -1,9 +1,18 @@
-"""One referral for an actor: 404 when it does not exist or is not theirs."""
+"""One referral for an actor: 404 when it does not exist or is not theirs; and the referral
+rules of ``accounts.policy`` (``@rule``): which side may take which step."""
 
 from django.http import Http404
 
-from opentrm.accounts.policy import Actor
-from opentrm.referrals.models import Referral
+from opentrm.accounts.models import Membership
+from opentrm.accounts.policy import Action, Actor, rule
+from opentrm.directory.models import Organisation
+from opentrm.referrals import states
+from opentrm.referrals.models import Delivery, Referral, ReferralStatus
+from opentrm.referrals.states import Side, Step
+
+S = ReferralStatus
+# A referral leaves as files once the receiver has it and until it is closed.
+EXPORTABLE = frozenset({S.SENT, S.ACKNOWLEDGED, S.ACCEPTED, S.ANSWERED, S.RETURN_ARRANGED})
 
 
 def access_referral(actor: Actor, public_id: str) -> Referral:
@@ -36,7 +45,7 @@ def originates_with_owner(referral: Referral) -> bool:
     """The referral was sent by the organisation that owns its case, or forwarded (a focal
     point's routing step) from one that was. Only such a referral widens access to the case:
     one a participant sent about the owner's case (possible before the owner rule,
-    ``cases.access.may_refer_case``) shares nothing and joins nobody to the case."""
+    ``can(actor, Action.REFERRAL_SEND, case)``) shares nothing and joins nobody to the case."""
     if referral.case_id is None:
         return True
     root = referral
@@ -46,3 +55,47 @@ def originates_with_owner(referral: Referral) -> bool:
         root = root.forwarded_from  # type: ignore[assignment]
     assert referral.case is not None
     return root.sender_organisation_id == referral.case.owner_organisation_id
+
+
+def receiver_on_node(organisation: Organisation) -> bool:
+    """Does anyone of the organisation work on this node (then it reads referrals here)?"""
+    return Membership.objects.filter(
+        organisation=organisation, is_active=True, user__is_active=True
+    ).exists()
+
+
+@rule(Action.REFERRAL_RESPOND, Referral)
+def _respond(actor: Actor, referral: Referral) -> bool:
+    """The receiver acknowledges, accepts, declines or answers."""
+    return actor.may(Action.REFERRAL_RESPOND) and is_receiver(actor, referral)
+
+
+@rule(Action.REFERRAL_WITHDRAW, Referral)
+def _withdraw(actor: Actor, referral: Referral) -> bool:
+    """The sender withdraws."""
+    return actor.may(Action.REFERRAL_SEND) and is_sender(actor, referral)
+
+
+@rule(Action.REFERRAL_FORWARD, Referral)
+def _forward(actor: Actor, referral: Referral) -> bool:
+    """The receiving focal point may forward what reached it through the focal-point route
+    from a sender on this node while it has not answered (the state machine's forward step and
+    its guards)."""
+    return (
+        actor.may(Action.REFERRAL_RESPOND)
+        and is_receiver(actor, referral)
+        and Step.FORWARD in states.steps_from(referral.kind, referral.status, Side.RECEIVER)
+        and not states.failed_guards(referral, states.RULES[Step.FORWARD].guards)
+    )
+
+
+@rule(Action.REFERRAL_EXPORT, Referral)
+def _export(actor: Actor, referral: Referral) -> bool:
+    """The sender exports a referral as files for a receiver this node cannot reach."""
+    return (
+        actor.may(Action.REFERRAL_SEND)
+        and is_sender(actor, referral)
+        and referral.status in EXPORTABLE
+        and referral.delivery != Delivery.NODE_EXCHANGE
+        and not receiver_on_node(referral.receiver_organisation)
+    )

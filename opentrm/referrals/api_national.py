@@ -13,7 +13,7 @@ from ninja import Router, Status
 from ninja.params.functions import Query as QueryParam
 
 from opentrm.accounts.api_auth import acting, member_auth
-from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.cases import selectors as case_selectors
 from opentrm.cases.access import access_case
 from opentrm.cases.models import CaseParticipant
@@ -189,7 +189,7 @@ def _out(actor: Actor, referral: Referral) -> dict[str, Any]:
 
 def _receiver(actor: Actor, public_id: uuid.UUID) -> Referral:
     referral = access_referral(actor, str(public_id))
-    if not national.may_respond(actor, referral):
+    if not can(actor, Action.REFERRAL_RESPOND, referral):
         raise PermissionDenied
     return referral
 
@@ -211,7 +211,7 @@ def _step(
 
 def _sender(actor: Actor, public_id: uuid.UUID) -> Referral:
     referral = access_referral(actor, str(public_id))
-    if not national.may_withdraw(actor, referral):
+    if not can(actor, Action.REFERRAL_WITHDRAW, referral):
         raise PermissionDenied
     return referral
 

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 
 from opentrm.accounts.api_auth import acting, member_auth
-from opentrm.accounts.policy import Action, Actor
+from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases.access import access_case
 from opentrm.core.api import Routes, payload_view, versioned_step
 from opentrm.core.schemas import CASE_WORK_ERRORS, PublicId, own_fields
@@ -258,7 +258,7 @@ def exports(request: HttpRequest, public_id: PublicId) -> Any:
     through the screens"""
     actor, referral = _sender_referral(request, public_id)
     return {
-        "exportable": export_service.may_export(actor, referral),
+        "exportable": can(actor, Action.REFERRAL_EXPORT, referral),
         "delivery": referral.delivery,
         "exports": export_service.exports_of(referral),
         "dispatches": list(referral.dispatches.all()),

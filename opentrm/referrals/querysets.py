@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import models
 from django.db.models import Q
@@ -17,14 +17,16 @@ class ReferralReader(Protocol):
     @property
     def organisation_id(self) -> int | None: ...
 
-    def may_view_cases(self) -> bool: ...
+    def may(self, action: Any) -> bool: ...
 
 
 class ReferralQuerySet(models.QuerySet["Referral"]):
     def visible_to(self, actor: ReferralReader | None) -> ReferralQuerySet:
         """Referrals the actor's organisation sent or received (drafts only to the sender),
         for roles that do case work."""
-        if actor is None or not actor.may_view_cases() or actor.organisation_id is None:
+        from opentrm.accounts.policy import Action
+
+        if actor is None or not actor.may(Action.CASE_VIEW) or actor.organisation_id is None:
             return self.none()
         org = actor.organisation_id
         return self.filter(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from opentrm.accounts.policy import Actor, FieldGroup
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.selectors import Via, with_via
@@ -127,7 +127,7 @@ def status_counts(actor: Actor, filters: Filters) -> dict[str, int]:
 
 def new_count(actor: Actor | None) -> int:
     """Referrals the organisation received and has not acknowledged yet: one query."""
-    if actor is None or actor.organisation_id is None or not actor.may_view_cases():
+    if actor is None or actor.organisation_id is None or not can(actor, Action.CASE_VIEW):
         return 0
     return Referral.objects.filter(
         receiver_organisation_id=actor.organisation_id, status=ReferralStatus.SENT

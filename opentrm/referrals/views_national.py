@@ -21,9 +21,9 @@ from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
-from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.cases import selectors as case_selectors
-from opentrm.cases.access import access_case, may_refer_case, require_widening
+from opentrm.cases.access import access_case, case_permissions, require_widening
 from opentrm.cases.models import CaseParticipant
 from opentrm.core.forms import add_service_errors
 from opentrm.core.views import action_view, form_view
@@ -100,7 +100,7 @@ def referral_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
     actor = request.actor
     case = access_case(actor, public_id)
     # Only the owner refers its case (a participant does not refer it onward); audited.
-    require_widening(may_refer_case(actor, case), actor, case, action="referral.send")
+    require_widening(can(actor, Action.REFERRAL_SEND, case), actor, case, action="referral.send")
     sender = request.membership.organisation
     data = request.POST.copy() if request.method == "POST" else None
     form = NationalReferralForm(data, sender=sender)
@@ -161,6 +161,7 @@ def referral_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
         {
             "form": form,
             "case": case,
+            "perms": case_permissions(actor, case),
             "preview": preview,
             "offer": offer,
             "groups": [(g, national.group_label(g)) for g in preview.groups] if preview else [],
@@ -233,14 +234,14 @@ def referral_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
 
 def _receiver_referral(actor: Actor, public_id: str) -> Referral:
     referral = access_referral(actor, public_id)
-    if not national.may_respond(actor, referral):
+    if not can(actor, Action.REFERRAL_RESPOND, referral):
         raise PermissionDenied
     return referral
 
 
 def _sender_referral(actor: Actor, public_id: str) -> Referral:
     referral = access_referral(actor, public_id)
-    if not national.may_withdraw(actor, referral):
+    if not can(actor, Action.REFERRAL_WITHDRAW, referral):
         raise PermissionDenied
     return referral
 

@@ -19,8 +19,8 @@ from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
-from opentrm.accounts.policy import Action, Actor, FieldGroup
-from opentrm.cases.access import access_case, may_refer_case, require_widening
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can
+from opentrm.cases.access import access_case, require_widening
 from opentrm.core.forms import cleaned
 from opentrm.core.views import action_view, form_view
 from opentrm.referrals import selectors
@@ -125,9 +125,9 @@ def request_context(actor: Actor, referral: Referral) -> dict[str, Any]:
         section.forwards = list(
             referral.forwards.select_related("receiver_organisation").order_by("pk")
         )
-        section.may_export = export_service.may_export(actor, referral)
+        section.may_export = can(actor, Action.REFERRAL_EXPORT, referral)
         section.dispatches = list(referral.dispatches.select_related("recorded_by"))
-    section.may_forward = forwarding.may_forward(actor, referral)
+    section.may_forward = can(actor, Action.REFERRAL_FORWARD, referral)
     if section.is_request:
         section.kind_note = str(requests.KIND_NOTES.get(referral.kind, ""))
         if referral.document_type:
@@ -202,7 +202,7 @@ def request_create_for_case(request: AuthenticatedHttpRequest, public_id: str) -
     actor = request.actor
     case = access_case(actor, public_id)
     # A request about a person is the owner's to make; a participant is refused (audited).
-    require_widening(may_refer_case(actor, case), actor, case, action="referral.send")
+    require_widening(can(actor, Action.REFERRAL_SEND, case), actor, case, action="referral.send")
     return _create(request, actor, case)
 
 

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
-from opentrm.accounts.policy import Action, Actor
-from opentrm.cases.access import access_case, may_refer_case, require_widening
+from opentrm.accounts.policy import Action, Actor, can
+from opentrm.cases.access import access_case, require_widening
 from opentrm.core.errors import ConflictError
 from opentrm.core.forms import add_service_errors, cleaned, errors_renamed
 from opentrm.core.pdf import PdfUnavailableError
@@ -108,7 +108,7 @@ def _step_labels() -> dict[str, str]:
 def transnational_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     actor = request.actor
     case = access_case(actor, public_id)
-    require_widening(may_refer_case(actor, case), actor, case, action="referral.send")
+    require_widening(can(actor, Action.REFERRAL_SEND, case), actor, case, action="referral.send")
     own = request.membership.organisation.country.code
     form = TransnationalCreateForm(request.POST or None, own_country=own)
 

@@ -8,10 +8,9 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.db import models
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.policy import Action, Actor, FieldGroup, require
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can, require
 from opentrm.accounts.roles import Role
 from opentrm.agreements import selectors, states
-from opentrm.agreements.access import may_edit_agreement
 from opentrm.agreements.models import Agreement, AgreementScope, AgreementType, AgreementVersion
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
@@ -65,7 +64,7 @@ def measure_codes() -> tuple[str, ...]:
 
 def _require_editor(actor: Actor, agreement: Agreement) -> None:
     require(actor, Action.AGREEMENT_EDIT)
-    if not may_edit_agreement(actor, agreement):
+    if not can(actor, Action.AGREEMENT_EDIT, agreement):
         raise PermissionDenied
 
 

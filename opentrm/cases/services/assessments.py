@@ -14,10 +14,9 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, require
+from opentrm.accounts.policy import Action, Actor, can, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import group_access
 from opentrm.cases.models import (
     AccommodationType,
     Assessment,
@@ -73,25 +72,9 @@ HEALTH_FIELDS = ("medical_history", "chronic_diseases", "addiction", "medication
 # --- Who may --------------------------------------------------------------------------------
 
 
-def may_view_assistance(actor: Actor, case: Case) -> bool:
-    return group_access(actor, case, FieldGroup.ASSISTANCE) >= Access.VIEW
-
-
-def may_edit_assistance(actor: Actor, case: Case) -> bool:
-    return group_access(actor, case, FieldGroup.ASSISTANCE) >= Access.EDIT
-
-
-def may_view_health(actor: Actor, case: Case) -> bool:
-    return group_access(actor, case, FieldGroup.HEALTH) >= Access.VIEW
-
-
-def may_edit_health(actor: Actor, case: Case) -> bool:
-    return group_access(actor, case, FieldGroup.HEALTH) >= Access.EDIT
-
-
 def _require_assistance_edit(actor: Actor, case: Case) -> None:
     require(actor, Action.CASE_VIEW)
-    if not may_edit_assistance(actor, case):
+    if not can(actor, Action.ASSISTANCE_EDIT, case):
         raise PermissionDenied
 
 
@@ -214,9 +197,8 @@ def assessment_record(
 
 def _require_own(actor: Actor, assessment: Assessment) -> None:
     """An assessment is signed by the organisation that made it: only it changes it."""
-    _require_assistance_edit(actor, assessment.case)
-    if assessment.organisation_id != actor.organisation_id:
-        raise PermissionDenied
+    require(actor, Action.CASE_VIEW)
+    require(actor, Action.ASSISTANCE_EDIT, assessment)
     if assessment.deleted_at is not None:
         raise ConflictError(_("This assessment was deleted meanwhile. Reload the page."))
 
@@ -292,7 +274,7 @@ def health_update(
     """Record the health data; only the fields in ``changes`` change. ``expected_version`` is
     the version the editor started from, 0 when there was no record yet."""
     require(actor, Action.CASE_VIEW)
-    if not may_edit_health(actor, case):
+    if not can(actor, Action.HEALTH_EDIT, case):
         raise PermissionDenied
     unknown = set(changes) - set(HEALTH_FIELDS)
     if unknown:

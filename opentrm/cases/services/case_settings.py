@@ -44,7 +44,7 @@ def identifying_roles(settings: CountryCaseSettings) -> list[Role]:
     return [
         role
         for role in Role
-        if states.may_formally_identify(role, list(settings.identifying_roles or []))
+        if states.role_identifies_formally(role, list(settings.identifying_roles or []))
     ]
 
 

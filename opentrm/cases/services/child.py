@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from opentrm.accounts.models import User
-from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, require
+from opentrm.accounts.policy import Action, Actor, can, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import group_access, may_loosen_child_safeguards, refuse_widening
+from opentrm.cases.access import refuse_widening
 from opentrm.cases.models import AgeAssessmentResult, Case, ChildSafeguards, Task
 from opentrm.cases.services.tasks import CASE_ROLES, task_create
 from opentrm.cases.states import origin_contact_blocked
@@ -58,14 +58,6 @@ class OriginContactBlockedError(DomainError):
     def __init__(self, reasons: Sequence[str]) -> None:
         super().__init__(" ".join(reasons))
         self.reasons = list(reasons)
-
-
-def may_view_safeguards(actor: Actor, case: Case) -> bool:
-    return group_access(actor, case, FieldGroup.CHILD_PROTECTION) >= Access.VIEW
-
-
-def may_edit_safeguards(actor: Actor, case: Case) -> bool:
-    return group_access(actor, case, FieldGroup.CHILD_PROTECTION) >= Access.EDIT
 
 
 def guardian_candidates(case: Case) -> models.QuerySet[User]:
@@ -202,15 +194,15 @@ def child_safeguards_update(
 
     A participant with edit access to child protection records what protects the child; a
     change that opens something (``loosened_safeguards``) is the owner organisation's alone
-    (``access.may_loosen_child_safeguards``), and a refusal is audited.
+    (``can(actor, Action.CHILD_SAFEGUARDS_LOOSEN, case)``), and a refusal is audited.
 
     ``expected_version`` is the version the editor started from, 0 when there was no record
     yet; a save from a stale form is refused with a ConflictError.
     """
     require(actor, Action.CASE_VIEW)
-    if not may_edit_safeguards(actor, case):
+    if not can(actor, Action.CHILD_PROTECTION_EDIT, case):
         raise PermissionDenied
-    if not may_loosen_child_safeguards(actor, case) and _loosens(case, changes):
+    if not can(actor, Action.CHILD_SAFEGUARDS_LOOSEN, case) and _loosens(case, changes):
         refuse_widening(actor, case, action="child_safeguards.loosen")
     return _update(actor=actor, case=case, expected_version=expected_version, changes=changes)
 
@@ -240,7 +232,9 @@ def _update(
         values[name] = value.strip() if name in _TEXT_FIELDS else value
     _validate(case, values, timezone.localdate())
     changed = [name for name in SAFEGUARD_FIELDS if _key(values[name]) != _key(values_before[name])]
-    if not may_loosen_child_safeguards(actor, case) and loosened_safeguards(values_before, values):
+    if not can(actor, Action.CHILD_SAFEGUARDS_LOOSEN, case) and loosened_safeguards(
+        values_before, values
+    ):
         raise PermissionDenied  # loosened by someone else since the check above
     for name in changed:
         setattr(safeguards, name, values[name])

@@ -1,7 +1,7 @@
 """The consent register's writes.
 
 Only the owner organisation of the case, or an organisation the owner named as consent-taker
-for it, records, corrects and withdraws the person's decisions (``access.may_record_consent``);
+for it, records, corrects and withdraws the person's decisions (``Action.CONSENT_RECORD``);
 anyone else is refused with an audited ACCESS_DENIED before anything is written. The register
 is append-only: a correction is a new record that supersedes the old one, and a withdrawal
 only adds when, by whom and for which organisation.
@@ -14,10 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.policy import Action, Actor, require
+from opentrm.accounts.policy import Action, Actor, can, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import may_record_consent, require_widening
+from opentrm.cases.access import require_widening
 from opentrm.cases.models import Case, ConsentDecision, ConsentPurpose, ConsentRecord
 from opentrm.cases.services.tasks import sync_generated_tasks
 from opentrm.cases.signals import consent_withdrawn
@@ -45,7 +45,7 @@ def consent_record(
     ``supersedes``: the earlier record this one corrects (same case, purpose and recipient);
     the earlier record stays as it was and stops counting."""
     require(actor, Action.CONSENT_RECORD)
-    require_widening(may_record_consent(actor, case), actor, case, action="consent.record")
+    require_widening(can(actor, Action.CONSENT_RECORD, case), actor, case, action="consent.record")
     return _record(
         actor=actor,
         case=case,
@@ -157,7 +157,9 @@ def consent_withdraw(*, actor: Actor, consent: ConsentRecord) -> ConsentRecord:
     withdrawn, writing nothing."""
     require(actor, Action.CONSENT_RECORD)
     case = consent.case
-    require_widening(may_record_consent(actor, case), actor, case, action="consent.withdraw")
+    require_widening(
+        can(actor, Action.CONSENT_RECORD, case), actor, case, action="consent.withdraw"
+    )
     return _withdraw(actor=actor, consent=consent)
 
 

@@ -31,13 +31,12 @@ from django.db import models, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, require
+from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, can, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import (
     editable_groups,
     group_access,
-    may_record_consent,
     require_widening,
     visible_groups,
 )
@@ -167,34 +166,6 @@ def files_removed_on_rollback() -> Iterator[None]:
 # --- Who may do what ----------------------------------------------------------------------------
 
 
-def may_view_document(actor: Actor, case: Case, document: CaseDocument) -> bool:
-    """``document`` is one of ``case``'s: its field group decides, narrowed for an organisation
-    that does not own the case by what is shared with it."""
-    try:
-        group = FieldGroup(document.field_group)
-    except ValueError:
-        return False
-    return document.case_id == case.pk and group_access(actor, case, group) >= Access.VIEW
-
-
-def may_add_documents(actor: Actor, case: Case) -> bool:
-    return actor.may(Action.DOCUMENT_ADD) and bool(editable_groups(actor, case))
-
-
-def may_delete_document(actor: Actor, case: Case, document: CaseDocument) -> bool:
-    """The organisation that added a document deletes it, with edit rights on its group."""
-    try:
-        group = FieldGroup(document.field_group)
-    except ValueError:
-        return False
-    return (
-        actor.may(Action.DOCUMENT_ADD)
-        and document.case_id == case.pk
-        and document.organisation_id == actor.organisation_id
-        and group_access(actor, case, group) >= Access.EDIT
-    )
-
-
 def visible_documents(actor: Actor, case: Case) -> models.QuerySet[CaseDocument]:
     """The case's documents in the field groups the actor may see, newest first."""
     groups = [group.value for group in visible_groups(actor, case)]
@@ -322,7 +293,7 @@ def document_upload(
 def document_delete(*, actor: Actor, document: CaseDocument, reason: str) -> CaseDocument:
     """Delete a document softly, with a reason: it leaves every list; the file is kept."""
     require(actor, Action.DOCUMENT_ADD)
-    if not may_delete_document(actor, document.case, document):
+    if not can(actor, Action.DOCUMENT_DELETE, document):
         raise PermissionDenied
     reason = required_reason(reason, _("Say why the document is deleted."))
     if document.mark_deleted(by=actor.user, reason=reason):
@@ -337,7 +308,7 @@ def document_delete(*, actor: Actor, document: CaseDocument, reason: str) -> Cas
 
 def document_opened(*, actor: Actor, document: CaseDocument, via: str = "web") -> None:
     """Record that the actor opens (downloads) a document they may see."""
-    if not may_view_document(actor, document.case, document):
+    if not can(actor, Action.DOCUMENT_VIEW, document):
         raise PermissionDenied
     record_event(
         event_type=EventType.DOCUMENT_DOWNLOADED,
@@ -370,7 +341,10 @@ def consent_signed_form_attach(
     form that evidences it (docs/permissions.md, "Who may widen access")."""
     require(actor, Action.CONSENT_RECORD)
     require_widening(
-        may_record_consent(actor, consent.case), actor, consent.case, action="consent.signed_form"
+        can(actor, Action.CONSENT_RECORD, consent.case),
+        actor,
+        consent.case,
+        action="consent.signed_form",
     )
     group = default_group(DocumentKind.CONSENT_FORM)
     if group_access(actor, consent.case, group) < Access.EDIT:

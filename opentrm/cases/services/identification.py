@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.policy import Action, Actor, require
+from opentrm.accounts.policy import Action, Actor, can, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import states
@@ -77,14 +77,6 @@ _STATUS_OF_OUTCOME = {
 }
 
 
-def may_formally_identify(actor: Actor) -> bool:
-    """Whether the actor's role may formally identify in the actor's own country."""
-    if actor.membership is None:
-        return False
-    configured = country_settings(actor.membership.organisation.country)
-    return states.may_formally_identify(actor.role, list(configured.identifying_roles or []))
-
-
 def _decision_country_code(
     *, case: Case, outcome: str, is_formal: bool, decided_on: date, country_code: str, home: Country
 ) -> str:
@@ -139,7 +131,7 @@ def identification_record(
     assert actor.membership is not None
     organisation = actor.membership.organisation
     home = organisation.country
-    if is_formal and not may_formally_identify(actor):
+    if is_formal and not can(actor, Action.IDENTIFICATION_FORMAL, case):
         allowed = ", ".join(str(role.label) for role in identifying_roles(country_settings(home)))
         raise GuardBlockedError(
             "formal_identification",

@@ -17,11 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opentrm.accounts.models import User
-from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, require
+from opentrm.accounts.policy import Action, Actor, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import states
-from opentrm.cases.access import group_access
+from opentrm.cases.access import measure_notes_visible, sop_visible
 from opentrm.cases.models import (
     Case,
     CaseMeasure,
@@ -42,7 +42,6 @@ from opentrm.core.concurrency import save_if_unchanged
 from opentrm.core.errors import DomainError
 from opentrm.directory.models import Organisation, Responsibility
 
-PROCEEDINGS_SOP = "sop5"
 # A status a measure has once someone acts on it (family tracing is guarded from then on).
 _ACTING = frozenset({MeasureStatus.IN_PROGRESS, MeasureStatus.DONE})
 
@@ -62,22 +61,6 @@ class GuardBlockedError(DomainError):
 
 
 # --- Reads: the board of a case --------------------------------------------------------------
-
-
-def may_see_sop(actor: Actor, case: Case, sop_code: str) -> bool:
-    """Proceedings measures are proceedings data: only actors who see that field group of the
-    case (the role, and for an organisation that does not own it, what is shared)."""
-    if sop_code == PROCEEDINGS_SOP:
-        return group_access(actor, case, FieldGroup.PROCEEDINGS) >= Access.VIEW
-    return True
-
-
-def may_see_measure_notes(actor: Actor, case: Case, sop_code: str) -> bool:
-    """A measure's notes are free text about the person's assistance: they belong to the
-    assistance group (the proceedings SOP's to proceedings), so a role or an organisation denied
-    that group sees the measure but not its notes, and cannot write them."""
-    group = FieldGroup.PROCEEDINGS if sop_code == PROCEEDINGS_SOP else FieldGroup.ASSISTANCE
-    return group_access(actor, case, group) >= Access.VIEW
 
 
 def participating_country_ids(case: Case) -> list[int]:
@@ -132,7 +115,7 @@ class BoardRow:
     measure: EffectiveMeasure
     on_case: CaseMeasure | None
     is_overdue: bool
-    shows_notes: bool = False  # may_see_measure_notes
+    shows_notes: bool = False  # measure_notes_visible
 
 
 @dataclass(frozen=True)
@@ -159,12 +142,12 @@ def measure_board(*, actor: Actor, case: Case, today: date | None = None) -> lis
     listed = effective_measures(country, include_disabled=True)
     listed_codes = {m.code for m in listed}
     extra = [unknown_measure(code) for code in on_case if code not in listed_codes]
-    sops = [sop for sop in load_catalogue().sops if may_see_sop(actor, case, sop.code)]
+    sops = [sop for sop in load_catalogue().sops if sop_visible(actor, case, sop.code)]
     bodies = responsible_bodies(case, [sop.code for sop in sops])
     board: list[BoardSop] = []
     for sop in sops:
         rows = []
-        shows_notes = may_see_measure_notes(actor, case, sop.code)
+        shows_notes = measure_notes_visible(actor, case, sop.code)
         for item in [*listed, *extra]:
             if item.sop_code != sop.code:
                 continue
@@ -233,7 +216,7 @@ def audit_refusals(
 
 
 def _require_sop(actor: Actor, case: Case, sop_code: str) -> None:
-    if not may_see_sop(actor, case, sop_code):
+    if not sop_visible(actor, case, sop_code):
         raise PermissionDenied
 
 
@@ -299,7 +282,7 @@ def measure_plan(
     if item is None or not item.is_enabled:
         raise ValidationError({"code": _("This measure is not in use in this country.")})
     _require_sop(actor, case, item.sop_code)
-    if notes.strip() and not may_see_measure_notes(actor, case, item.sop_code):
+    if notes.strip() and not measure_notes_visible(actor, case, item.sop_code):
         raise PermissionDenied
     if CaseMeasure.objects.filter(case=case, code=code).exists():
         raise ValidationError({"code": _("This measure is already on the case: change it there.")})
@@ -369,7 +352,7 @@ def measure_update(
     case = measure.case
     sop_code = measure.code.partition(".")[0]
     _require_sop(actor, case, sop_code)
-    if notes is not None and not may_see_measure_notes(actor, case, sop_code):
+    if notes is not None and not measure_notes_visible(actor, case, sop_code):
         raise PermissionDenied
     today = timezone.localdate()
     errors: dict[str, str] = {}

@@ -16,7 +16,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.policy import Action, Actor, FieldGroup, require
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import visible_groups
@@ -59,11 +59,6 @@ def visible_notes(actor: Actor, case: Case) -> models.QuerySet[CaseNote]:
         .select_related("organisation", "author")
         .order_by("-created_at", "-id")
     )
-
-
-def may_delete_note(actor: Actor, note: CaseNote) -> bool:
-    """A note is deleted by its author's organisation."""
-    return actor.may(Action.NOTE_ADD) and note.organisation_id == actor.organisation_id
 
 
 @transaction.atomic
@@ -114,7 +109,7 @@ def note_add(
 def note_delete(*, actor: Actor, note: CaseNote, reason: str) -> CaseNote:
     """Delete a note softly, with a reason; only the author's organisation may."""
     require(actor, Action.NOTE_ADD)
-    if not may_delete_note(actor, note):
+    if not can(actor, Action.NOTE_DELETE, note):
         raise PermissionDenied
     reason = required_reason(reason, _("Say why the note is deleted."))
     if note.mark_deleted(by=actor.user, reason=reason):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opentrm.accounts.models import User
-from opentrm.accounts.policy import ROLE_ACTIONS, Action, Actor, require
+from opentrm.accounts.policy import ROLE_ACTIONS, Action, Actor, can, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import access
@@ -31,20 +31,6 @@ def active_participants(case: Case) -> models.QuerySet[CaseParticipant]:
         CaseParticipant.objects.filter(case=case, is_active=True)
         .select_related("organisation__country", "case_manager")
         .order_by("created_at", "id")
-    )
-
-
-def may_manage_participants(actor: Actor, case: Case) -> bool:
-    """A case manager of the owner organisation adds and removes organisations."""
-    return access.may_manage_participants(actor, case)
-
-
-def may_set_case_manager(actor: Actor, participant: CaseParticipant) -> bool:
-    """A case manager of the participating organisation names its case manager."""
-    return (
-        actor.may(Action.CASE_PARTICIPANTS_MANAGE)
-        and actor.organisation_id == participant.organisation_id
-        and participant.is_active
     )
 
 
@@ -81,7 +67,7 @@ def participant_add(*, actor: Actor, case: Case, organisation: Organisation) -> 
     consent and an agreement in force), as for an organisation that joined by referral."""
     require(actor, Action.CASE_PARTICIPANTS_MANAGE)
     access.require_widening(
-        may_manage_participants(actor, case), actor, case, action="participant.add"
+        can(actor, Action.CASE_PARTICIPANTS_MANAGE, case), actor, case, action="participant.add"
     )
     return _add(actor=actor, case=case, organisation=organisation)
 
@@ -203,7 +189,7 @@ def participant_remove(*, actor: Actor, participant: CaseParticipant) -> CasePar
     require(actor, Action.CASE_PARTICIPANTS_MANAGE)
     case = participant.case
     access.require_widening(
-        may_manage_participants(actor, case), actor, case, action="participant.remove"
+        can(actor, Action.CASE_PARTICIPANTS_MANAGE, case), actor, case, action="participant.remove"
     )
     return _remove(actor=actor, participant=participant)
 
@@ -225,7 +211,7 @@ def participant_set_case_manager(
 ) -> CaseParticipant:
     """Name (or clear) the case manager of the actor's own organisation on the case."""
     require(actor, Action.CASE_PARTICIPANTS_MANAGE)
-    if not may_set_case_manager(actor, participant):
+    if not can(actor, Action.CASE_PARTICIPANTS_MANAGE, participant):
         raise PermissionDenied
     if (
         case_manager is not None
@@ -265,7 +251,7 @@ def participant_set_consent_taker(
     require(actor, Action.CASE_PARTICIPANTS_MANAGE)
     case = participant.case
     access.require_widening(
-        access.may_name_consent_taker(actor, case), actor, case, action="consent_taker.name"
+        can(actor, Action.CASE_PARTICIPANTS_MANAGE, case), actor, case, action="consent_taker.name"
     )
     return _set_consent_taker(actor=actor, participant=participant, takes_consent=takes_consent)
 

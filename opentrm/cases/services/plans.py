@@ -16,7 +16,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.policy import Action, Actor, require
+from opentrm.accounts.policy import Action, Actor, can, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.models import (
@@ -30,7 +30,6 @@ from opentrm.cases.models import (
     ServiceType,
 )
 from opentrm.cases.selectors import consent_in_force
-from opentrm.cases.services.assessments import may_edit_assistance
 from opentrm.cases.services.measures import GuardBlockedError
 from opentrm.cases.services.tasks import sync_generated_tasks
 from opentrm.core.concurrency import save_first_or_if_unchanged, save_if_unchanged
@@ -54,7 +53,7 @@ class ActivityData:
 
 def _require_edit(actor: Actor, case: Case) -> None:
     require(actor, Action.CASE_VIEW)
-    if not may_edit_assistance(actor, case):
+    if not can(actor, Action.ASSISTANCE_EDIT, case):
         raise PermissionDenied
 
 

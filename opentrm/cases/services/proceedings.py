@@ -21,10 +21,9 @@ from django.db import IntegrityError, models, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, require
+from opentrm.accounts.policy import Action, Actor, can, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import group_access
 from opentrm.cases.models import (
     Case,
     ConsentPurpose,
@@ -89,17 +88,9 @@ HEARING_FIELDS = (
 _HEARING_TEXT = ("place", "participants", "separation_arrangements")
 
 
-def may_view_proceedings(actor: Actor, case: Case) -> bool:
-    return group_access(actor, case, FieldGroup.PROCEEDINGS) >= Access.VIEW
-
-
-def may_edit_proceedings(actor: Actor, case: Case) -> bool:
-    return group_access(actor, case, FieldGroup.PROCEEDINGS) >= Access.EDIT
-
-
 def _require_edit(actor: Actor, case: Case) -> None:
     require(actor, Action.CASE_VIEW)
-    if not may_edit_proceedings(actor, case):
+    if not can(actor, Action.PROCEEDINGS_EDIT, case):
         raise PermissionDenied
 
 

@@ -10,11 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.policy import Action, Actor, require
-from opentrm.accounts.roles import Role
+from opentrm.accounts.policy import Action, Actor, can, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import may_delete_case
 from opentrm.cases.models import (
     AgeBand,
     Case,
@@ -32,10 +30,6 @@ from opentrm.cases.models import (
 )
 from opentrm.directory.models import Language
 from opentrm.directory.validation import validate_country_code, validate_language_code
-
-# Roles that coordinate the case for their organisation when they open it (for a child, the
-# guardian acts as case manager: reference ACT-32/ACT-57).
-_COORDINATING_ROLES = {Role.CASE_MANAGER, Role.GUARDIAN}
 
 
 @dataclass(frozen=True)
@@ -149,7 +143,7 @@ def case_register(
     CaseParticipant.objects.create(
         case=case,
         organisation=organisation,
-        case_manager=actor.user if actor.role in _COORDINATING_ROLES else None,
+        case_manager=actor.user if can(actor, Action.CASE_COORDINATE) else None,
         added_by=actor.user,
     )
     CaseCountry.objects.create(
@@ -177,7 +171,7 @@ def case_soft_delete(*, actor: Actor, case: Case, reason: str) -> Case:
 
     Only a case manager of the organisation that owns the case may do it.
     """
-    if not may_delete_case(actor, case):
+    if not can(actor, Action.CASE_DELETE, case):
         raise PermissionDenied
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the case is deleted.")})

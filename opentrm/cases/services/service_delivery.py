@@ -18,10 +18,9 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, require
+from opentrm.accounts.policy import Action, Actor, can, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import group_access
 from opentrm.cases.models import (
     SERVICE_CATEGORY,
     Case,
@@ -72,17 +71,9 @@ _ALLOWED_DATES = {
 }
 
 
-def may_view_services(actor: Actor, case: Case) -> bool:
-    return group_access(actor, case, FieldGroup.ASSISTANCE) >= Access.VIEW
-
-
-def may_edit_services(actor: Actor, case: Case) -> bool:
-    return group_access(actor, case, FieldGroup.ASSISTANCE) >= Access.EDIT
-
-
 def _require_edit(actor: Actor, case: Case) -> None:
     require(actor, Action.CASE_VIEW)
-    if not may_edit_services(actor, case):
+    if not can(actor, Action.ASSISTANCE_EDIT, case):
         raise PermissionDenied
 
 

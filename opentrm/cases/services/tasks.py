@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
@@ -109,9 +109,7 @@ def task_create(
 
 
 def _require_own_task(actor: Actor, task: Task) -> None:
-    require(actor, Action.TASK_MANAGE)
-    if task.organisation_id != actor.organisation_id:
-        raise PermissionDenied
+    require(actor, Action.TASK_MANAGE, task)
 
 
 def _set_done(actor: Actor, task: Task, *, done: bool, expected_version: int) -> bool:

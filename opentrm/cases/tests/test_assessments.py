@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import World
-from opentrm.accounts.policy import FieldGroup
+from opentrm.accounts.policy import Action, FieldGroup, can
 from opentrm.accounts.roles import Role
 from opentrm.accounts.tests.factories import api, browser
 from opentrm.agreements.tests.factories import make_agreement
@@ -22,7 +22,6 @@ from opentrm.cases.services import (
     assessment_update,
     health_update,
 )
-from opentrm.cases.services.assessments import may_edit_assistance
 from opentrm.cases.tests.factories import case_page, new_case, record_consent
 from opentrm.core.errors import ConflictError
 
@@ -206,7 +205,7 @@ def test_only_the_organisation_that_made_it_changes_an_assessment(world: World, 
         to=world.agency_b,
     )
     b_worker = world.actor(Role.CASEWORKER, org="b")
-    assert may_edit_assistance(b_worker, case)
+    assert can(b_worker, Action.ASSISTANCE_EDIT, case)
     # ... but not an assessment signed by agency A.
     with pytest.raises(PermissionDenied):
         assessment_update(

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from conftest import World, make_member
 from opentrm.accounts.models import Membership
-from opentrm.accounts.policy import Access, FieldGroup
+from opentrm.accounts.policy import Access, Action, FieldGroup, can
 from opentrm.accounts.roles import Role
 from opentrm.accounts.tests.factories import actor_api, browser, member_actor, user_browser
 from opentrm.agreements import services as agreement_services
@@ -39,7 +39,6 @@ from opentrm.cases.services import (
     proceeding_record,
     service_offer,
 )
-from opentrm.cases.services.assessments import may_edit_assistance
 from opentrm.cases.sharing import prime_sharing
 from opentrm.cases.tests.factories import detail_page, upload_pdf
 
@@ -330,7 +329,7 @@ def test_the_owners_own_members_are_unaffected(world: World, case: Case) -> None
     assert visible_groups(manager, case) == frozenset(G)
     worker = world.actor(Role.CASEWORKER)
     assert visible_groups(worker, case) == worker.visible_field_groups()
-    assert may_edit_assistance(worker, case)
+    assert can(worker, Action.ASSISTANCE_EDIT, case)
     page = detail_page(browser(world, Role.CASEWORKER), case)
     for secret in (NAME, ADDRESS, ILLNESS, FINDINGS, PASSPORT, MEDICAL, LEGAL):
         assert secret in page

@@ -25,7 +25,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypdf import PdfReader, PdfWriter
 
-from opentrm.accounts.models import Membership
 from opentrm.accounts.policy import Action, Actor, FieldGroup, require
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
@@ -33,8 +32,7 @@ from opentrm.audit.services import record_event
 from opentrm.cases.access import visible_groups
 from opentrm.core import pdf
 from opentrm.core.concurrency import save_if_unchanged
-from opentrm.directory.models import Organisation
-from opentrm.referrals.access import is_sender
+from opentrm.referrals.access import EXPORTABLE, is_sender, receiver_on_node
 from opentrm.referrals.models import (
     Delivery,
     DispatchChannel,
@@ -56,15 +54,7 @@ S = ReferralStatus
 FORMAT = "opentrm.referral-export"
 FORMAT_VERSION = 1
 MIN_PASSWORD = 12
-EXPORTABLE = frozenset({S.SENT, S.ACKNOWLEDGED, S.ACCEPTED, S.ANSWERED, S.RETURN_ARRANGED})
 _REFERRAL_TYPE = "referrals.referral"
-
-
-def receiver_on_node(organisation: Organisation) -> bool:
-    """Does anyone of the organisation work on this node (then it reads referrals here)?"""
-    return Membership.objects.filter(
-        organisation=organisation, is_active=True, user__is_active=True
-    ).exists()
 
 
 def _fields_for(kind: str) -> tuple[str, ...]:
@@ -191,16 +181,6 @@ class ExportFiles:
             archive.writestr(f"{self.reference}.pdf", self.pdf)
             archive.writestr(f"{self.reference}.json", self.json)
         return out.getvalue()
-
-
-def may_export(actor: Actor, referral: Referral) -> bool:
-    return (
-        actor.may(Action.REFERRAL_SEND)
-        and is_sender(actor, referral)
-        and referral.status in EXPORTABLE
-        and referral.delivery != Delivery.NODE_EXCHANGE
-        and not receiver_on_node(referral.receiver_organisation)
-    )
 
 
 def _check_export(actor: Actor, referral: Referral) -> None:

@@ -12,11 +12,10 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.policy import Action, Actor, FieldGroup
+from opentrm.accounts.policy import Actor, FieldGroup
 from opentrm.cases.access import sharing_with
 from opentrm.directory.models import Organisation
 from opentrm.referrals import states
-from opentrm.referrals.access import is_receiver
 from opentrm.referrals.models import (
     Delivery,
     Referral,
@@ -33,21 +32,9 @@ from opentrm.referrals.services.requests import (
     organisation_refusal,
 )
 from opentrm.referrals.services.transitions import guard_messages, referral_transition, require_side
-from opentrm.referrals.states import Side, Step
 
 S = ReferralStatus
 FORWARDABLE = (S.SENT, S.ACKNOWLEDGED)
-
-
-def may_forward(actor: Actor, referral: Referral) -> bool:
-    """The receiving focal point may forward what reached it through the focal-point route
-    from a sender on this node while it has not answered."""
-    return (
-        actor.may(Action.REFERRAL_RESPOND)
-        and is_receiver(actor, referral)
-        and Step.FORWARD in states.steps_from(referral.kind, referral.status, Side.RECEIVER)
-        and not states.failed_guards(referral, states.RULES[Step.FORWARD].guards)
-    )
 
 
 def forward_candidates(referral: Referral) -> models.QuerySet[Organisation]:

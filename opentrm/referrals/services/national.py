@@ -20,13 +20,12 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, require
+from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, can, require
 from opentrm.agreements.models import Agreement
 from opentrm.agreements.selectors import agreement_in_force_between, flow_categories
 from opentrm.cases.access import (
     Sharing,
     group_access,
-    may_refer_case,
     organisation_groups,
     require_widening,
     sharing_with,
@@ -35,7 +34,7 @@ from opentrm.cases.models import AgeBand, Case, CaseParticipant, Need, Person, S
 from opentrm.catalogue import loader
 from opentrm.directory.models import AccreditationStatus, Organisation
 from opentrm.referrals import states
-from opentrm.referrals.access import is_receiver, is_sender
+from opentrm.referrals.access import is_sender
 from opentrm.referrals.models import Referral, ReferralKind, ReferralStatus, Routing, Urgency
 from opentrm.referrals.services import core, timelines
 from opentrm.referrals.services.transitions import referral_transition, require_side
@@ -343,14 +342,14 @@ def referral_send_national(
 ) -> Referral:
     """Refer ``case`` to ``receiver`` in the sender's country and send it at once.
 
-    Only the owner organisation refers its case (``access.may_refer_case``): a participant
+    Only the owner organisation refers its case (``Action.REFERRAL_SEND``): a participant
     that received the case does not refer it onward; the refusal is audited.
 
     The gate is evaluated now and stored (consent, governing agreement, shared groups); the
     receiver sees only the minimal offer until it accepts. Without consent or agreement the
     referral still goes, as the minimal offer only."""
     require(actor, Action.REFERRAL_SEND)
-    require_widening(may_refer_case(actor, case), actor, case, action="referral.send")
+    require_widening(can(actor, Action.REFERRAL_SEND, case), actor, case, action="referral.send")
     return _send_national(
         actor=actor,
         case=case,
@@ -478,23 +477,15 @@ def _create_and_send(
 # --- the receiver's and the sender's steps -------------------------------------------------------
 
 
-def may_respond(actor: Actor, referral: Referral) -> bool:
-    return actor.may(Action.REFERRAL_RESPOND) and is_receiver(actor, referral)
-
-
-def may_withdraw(actor: Actor, referral: Referral) -> bool:
-    return actor.may(Action.REFERRAL_SEND) and is_sender(actor, referral)
-
-
 def actions_for(actor: Actor, referral: Referral) -> list[str]:
     """The steps of this module the actor may take now: "acknowledge", "accept", "decline",
     "withdraw". None for the other transnational requests: their section has its own steps."""
     if referral.kind in ReferralKind.requests():
         return []
     found: list[str] = []
-    if may_respond(actor, referral):
+    if can(actor, Action.REFERRAL_RESPOND, referral):
         found += states.steps_from(referral.kind, referral.status, Side.RECEIVER)
-    if may_withdraw(actor, referral):
+    if can(actor, Action.REFERRAL_WITHDRAW, referral):
         found += states.steps_from(referral.kind, referral.status, Side.SENDER)
     return [str(step) for step in PAGE_STEPS if step in found]
 

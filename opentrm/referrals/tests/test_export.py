@@ -13,7 +13,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from conftest import World
-from opentrm.accounts.policy import FieldGroup
+from opentrm.accounts.policy import Action, FieldGroup, can
 from opentrm.accounts.roles import Role
 from opentrm.agreements.tests.factories import make_agreement
 from opentrm.audit.models import AuditEvent
@@ -146,7 +146,7 @@ def test_a_receiver_on_this_node_is_not_exported_to(world: World) -> None:
 
     focal_point(world)
     referral = fresh(sent_request(world, adult_case(world)))
-    assert not export.may_export(sender(world), referral)
+    assert not can(sender(world), Action.REFERRAL_EXPORT, referral)
     with pytest.raises(ValidationError):
         export.referral_export(
             actor=sender(world), referral=referral, password=PASSWORD, password_again=PASSWORD

@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from conftest import World, make_member
-from opentrm.accounts.policy import FieldGroup
+from opentrm.accounts.policy import Action, FieldGroup, can
 from opentrm.accounts.roles import Role
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.tests.factories import indicate_asylum
@@ -128,8 +128,8 @@ def test_only_the_receiving_focal_point_forwards(world: World) -> None:
             expected_version=original.version,
             to=body,
         )
-    assert not forwarding.may_forward(sender(world), fresh(original))
-    assert forwarding.may_forward(receiver(world), fresh(original))
+    assert not can(sender(world), Action.REFERRAL_FORWARD, fresh(original))
+    assert can(receiver(world), Action.REFERRAL_FORWARD, fresh(original))
 
 
 def test_a_direct_request_is_not_forwarded(world: World) -> None:

@@ -28,12 +28,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.policy import Action, Actor, FieldGroup, require
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can, require
 from opentrm.agreements.selectors import agreement_in_force_between, flow_categories
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import states
-from opentrm.cases.access import may_refer_case, require_widening, sharing_with, visible_groups
+from opentrm.cases.access import require_widening, sharing_with, visible_groups
 from opentrm.cases.models import Case
 from opentrm.cases.services.child import contact_country_of_origin_check
 from opentrm.directory.models import AccreditationStatus, Organisation
@@ -154,7 +154,9 @@ def request_create(
     """
     require(actor, Action.REFERRAL_SEND)
     if case is not None:  # about a person: only the owner of her case asks abroad about her
-        require_widening(may_refer_case(actor, case), actor, case, action="referral.send")
+        require_widening(
+            can(actor, Action.REFERRAL_SEND, case), actor, case, action="referral.send"
+        )
     assert actor.membership is not None
     sender = actor.membership.organisation
     errors: dict[str, str] = {}
@@ -308,7 +310,10 @@ def request_send(
     _require_sender(actor, referral)
     if referral.case is not None:  # a draft from before the owner rule, by a participant
         require_widening(
-            may_refer_case(actor, referral.case), actor, referral.case, action="referral.send"
+            can(actor, Action.REFERRAL_SEND, referral.case),
+            actor,
+            referral.case,
+            action="referral.send",
         )
     if referral.status != S.DRAFT:
         raise ValidationError({"__all__": _("This request has already been sent.")})

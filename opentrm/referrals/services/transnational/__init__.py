@@ -27,11 +27,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.policy import Action, Actor, require
+from opentrm.accounts.policy import Action, Actor, can, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import states
-from opentrm.cases.access import may_refer_case, require_widening, sharing_with
+from opentrm.cases.access import require_widening, sharing_with
 from opentrm.cases.models import (
     Case,
     ConsentPurpose,
@@ -126,7 +126,7 @@ def transnational_create(
     pre-filled. Refused towards a child's country of origin once asylum was indicated."""
     require(actor, Action.REFERRAL_SEND)
     assert actor.membership is not None
-    require_widening(may_refer_case(actor, case), actor, case, action="referral.send")
+    require_widening(can(actor, Action.REFERRAL_SEND, case), actor, case, action="referral.send")
     sender = actor.membership.organisation
     try:
         code = _country(country_code)
@@ -300,7 +300,10 @@ def transnational_send(*, actor: Actor, referral: Referral, expected_version: in
     if side_of(actor, referral) != EXPLOITATION or referral.case is None:
         raise PermissionDenied
     require_widening(
-        may_refer_case(actor, referral.case), actor, referral.case, action="referral.send"
+        can(actor, Action.REFERRAL_SEND, referral.case),
+        actor,
+        referral.case,
+        action="referral.send",
     )
     if referral.kind != ReferralKind.TRANSNATIONAL:
         raise ValidationError({"__all__": _("This referral has no template.")})
