@@ -134,31 +134,19 @@ def guard_origin(actor: Actor, case: Case | None, country_code: str) -> None:
 # --- Writing ----------------------------------------------------------------------------------
 
 
-def request_create(
+def _request_checked(
     *,
-    actor: Actor,
+    sender: Organisation,
     kind: str,
     receiver_country: str,
-    case: Case | None = None,
-    intended: Organisation | None = None,
-    urgency: str = Urgency.ROUTINE,
-    reason: str = "",
-    document_type: str = "",
-) -> Referral:
-    """Draft a request to another country. The caller got ``case`` through ``access_case``.
-
-    Refused (ValidationError on the field) for an unknown kind or country, a request within
-    the own country, a kind that needs a case without one, a missing document type, a country
-    without a focal point when no direct route applies; refused (OriginContactBlockedError,
-    audited) towards a child's country of origin after an asylum indication.
-    """
-    require(actor, Action.REFERRAL_SEND)
-    if case is not None:  # about a person: only the owner of her case asks abroad about her
-        require_widening(
-            can(actor, Action.REFERRAL_SEND, case), actor, case, action="referral.send"
-        )
-    assert actor.membership is not None
-    sender = actor.membership.organisation
+    case: Case | None,
+    intended: Organisation | None,
+    urgency: str,
+    reason: str,
+    document_type: str,
+) -> tuple[dict[str, str], str, str, str]:
+    """A draft request's fields checked: the errors by field, the receiving country's code, the
+    urgency (immediate for an immediate-danger alert) and the cleaned reason."""
     errors: dict[str, str] = {}
     code = ""
     if kind not in REQUEST_KINDS:
@@ -201,6 +189,44 @@ def request_create(
         )
     except ValidationError as error:
         errors.update({k: v[0] for k, v in error.message_dict.items()})
+    return errors, code, urgency, reason
+
+
+def request_create(
+    *,
+    actor: Actor,
+    kind: str,
+    receiver_country: str,
+    case: Case | None = None,
+    intended: Organisation | None = None,
+    urgency: str = Urgency.ROUTINE,
+    reason: str = "",
+    document_type: str = "",
+) -> Referral:
+    """Draft a request to another country. The caller got ``case`` through ``access_case``.
+
+    Refused (ValidationError on the field) for an unknown kind or country, a request within
+    the own country, a kind that needs a case without one, a missing document type, a country
+    without a focal point when no direct route applies; refused (OriginContactBlockedError,
+    audited) towards a child's country of origin after an asylum indication.
+    """
+    require(actor, Action.REFERRAL_SEND)
+    if case is not None:  # about a person: only the owner of her case asks abroad about her
+        require_widening(
+            can(actor, Action.REFERRAL_SEND, case), actor, case, action="referral.send"
+        )
+    assert actor.membership is not None
+    sender = actor.membership.organisation
+    errors, code, urgency, reason = _request_checked(
+        sender=sender,
+        kind=kind,
+        receiver_country=receiver_country,
+        case=case,
+        intended=intended,
+        urgency=urgency,
+        reason=reason,
+        document_type=document_type,
+    )
     if errors:
         raise ValidationError(errors)
     guard_origin(actor, case, code)
