@@ -28,13 +28,7 @@ ROLE_FILES = {"accounts/roles.py"}
 # Where ``Role.X`` may be compared: the role matrix itself.
 ROLE_COMPARISON_FILES = POLICY_FILES | ROLE_FILES
 
-# Predicates still defined in files another change is rewriting (issue 10 §1, the referral
-# state machine): they move into referrals/access.py with that rewrite. Each entry is
-# (file, function); the test fails if an entry is no longer needed, so the list only shrinks.
-PENDING: set[tuple[str, str]] = {
-    ("referrals/services/transnational/definition.py", "_may_view"),
-    ("referrals/services/transnational/definition.py", "may_edit_field"),
-}
+PENDING: set[tuple[str, str]] = set()
 
 PREDICATE = re.compile(r"^_*(may|can)_")
 ROLE_VALUES = frozenset(Role.values)

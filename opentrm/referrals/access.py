@@ -4,14 +4,19 @@ rules of ``accounts.policy`` (``@rule``): which side may take which step."""
 from django.http import Http404
 
 from opentrm.accounts.models import Membership
-from opentrm.accounts.policy import Action, Actor, rule
+from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, rule
+from opentrm.cases.access import group_access
+from opentrm.cases.models import Case
 from opentrm.directory.models import Organisation
 from opentrm.referrals import states
 from opentrm.referrals.models import Delivery, Referral, ReferralStatus
 from opentrm.referrals.states import Side, Step
+from opentrm.referrals.template import loader
+from opentrm.referrals.template.loader import EXPLOITATION, ORIGIN, Field
 
 S = ReferralStatus
 # A referral leaves as files once the receiver has it and until it is closed.
+AFTER_ACCEPTANCE = frozenset({S.ACCEPTED, S.RETURN_ARRANGED, S.ARRIVAL_CONFIRMED})
 EXPORTABLE = frozenset({S.SENT, S.ACKNOWLEDGED, S.ACCEPTED, S.ANSWERED, S.RETURN_ARRANGED})
 
 
@@ -99,3 +104,37 @@ def _export(actor: Actor, referral: Referral) -> bool:
         and referral.delivery != Delivery.NODE_EXCHANGE
         and not receiver_on_node(referral.receiver_organisation)
     )
+
+
+# --- the transnational template's fields ------------------------------------------------------
+
+
+def can_view_template_field(actor: Actor, case: Case, code: str) -> bool:
+    """A template field's value is shown with the role's view access to the field's group."""
+    item = loader.load_template().field(code)
+    if item is None or item.group is None:
+        return True
+    return group_access(actor, case, FieldGroup(item.group)) >= Access.VIEW
+
+
+def can_edit_template_field(actor: Actor, referral: Referral, item: Field) -> bool:
+    """Each field only by its owner side, at the time that side fills it, with the role's
+    edit access to the field's group."""
+    side = (
+        EXPLOITATION
+        if is_sender(actor, referral)
+        else ORIGIN
+        if is_receiver(actor, referral)
+        else None
+    )
+    if side is None or side != item.owner or referral.case is None:
+        return False
+    if side == EXPLOITATION:
+        if referral.status != S.DRAFT or not actor.may(Action.REFERRAL_SEND):
+            return False
+        if item.group is None:
+            return True
+        return group_access(actor, referral.case, FieldGroup(item.group)) >= Access.EDIT
+    if referral.status not in AFTER_ACCEPTANCE or not actor.may(Action.REFERRAL_RESPOND):
+        return False
+    return item.group is None or actor.field_group_access(FieldGroup(item.group)) >= Access.EDIT

@@ -26,7 +26,7 @@ from opentrm.core.pdf import PdfUnavailableError
 from opentrm.core.views import action_view, form_view
 from opentrm.directory.models import Country
 from opentrm.referrals import selectors
-from opentrm.referrals.access import access_referral
+from opentrm.referrals.access import access_referral, can_edit_template_field
 from opentrm.referrals.forms_template import (
     GROUP_LABELS,
     FollowUpForm,
@@ -262,7 +262,7 @@ def template_follow_up(request: AuthenticatedHttpRequest, public_id: str) -> Htt
     items = [
         item
         for item in tn.follow_up_fields(view.definition)
-        if tn.may_edit_field(actor, referral, item)
+        if can_edit_template_field(actor, referral, item)
     ]
     if not items:
         raise PermissionDenied

@@ -44,6 +44,7 @@ from opentrm.cases.services.child import (
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.directory.models import Organisation
 from opentrm.referrals import states as referral_states
+from opentrm.referrals.access import can_edit_template_field, can_view_template_field
 from opentrm.referrals.models import (
     FollowUpReport,
     Referral,
@@ -63,10 +64,8 @@ from opentrm.referrals.services.transnational.definition import (
     AFTER_ACCEPTANCE,
     FOLLOW_UP_SECTIONS,
     RETURN_SECTION,
-    _may_view,
     follow_up_fields,
     instance_definition,
-    may_edit_field,
     own_definition,
     receiver_groups,
     side_of,
@@ -183,7 +182,9 @@ def _create(
     lang = current_language()
     values = prefill(case=case, sender=sender, receiver=route.receiver, lang=lang)
     # Only what the author may see goes into the draft.
-    values = {code: value for code, value in values.items() if _may_view(actor, case, code)}
+    values = {
+        code: value for code, value in values.items() if can_view_template_field(actor, case, code)
+    }
     profile = profile_of(sender.country_id)
     TemplateInstance.objects.create(
         referral=referral,
@@ -248,7 +249,7 @@ def template_update(
         if item is None:
             errors.setdefault(code, []).append(_("The template has no such field."))
             continue
-        if not may_edit_field(actor, referral, item):
+        if not can_edit_template_field(actor, referral, item):
             errors.setdefault(code, []).append(_("You may not change this field."))
             continue
         try:
@@ -453,7 +454,7 @@ def follow_up_add(
     cleaned: dict[str, Any] = {}
     for code, raw in values.items():
         item = allowed.get(code)
-        if item is None or not may_edit_field(actor, referral, item):
+        if item is None or not can_edit_template_field(actor, referral, item):
             errors.setdefault(code, []).append(_("You may not report this field."))
             continue
         try:
@@ -518,7 +519,6 @@ __all__ = [
     "follow_up_fields",
     "has_value",
     "instance_definition",
-    "may_edit_field",
     "node_languages",
     "own_definition",
     "prefill",

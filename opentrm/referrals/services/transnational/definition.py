@@ -1,10 +1,8 @@
 """The definition a template instance uses, and which side sees and edits what."""
 
-from opentrm.accounts.policy import Access, Action, Actor, FieldGroup
-from opentrm.cases.access import group_access, sharing_with
-from opentrm.cases.models import (
-    Case,
-)
+from opentrm.accounts.policy import Actor
+from opentrm.cases.access import sharing_with
+from opentrm.referrals.access import AFTER_ACCEPTANCE as AFTER_ACCEPTANCE
 from opentrm.referrals.models import (
     Referral,
     ReferralStatus,
@@ -17,7 +15,6 @@ from opentrm.referrals.template.loader import EXPLOITATION, ORIGIN, Field, Templ
 S = ReferralStatus
 
 # Where the receiving side may write §6-§7 and follow-up reports.
-AFTER_ACCEPTANCE = frozenset({S.ACCEPTED, S.RETURN_ARRANGED, S.ARRIVAL_CONFIRMED})
 FOLLOW_UP_SECTIONS = ("s6_1", "s6_2", "s6_3", "s6_4", "s7_1", "s7_2")
 RETURN_SECTION = "s5"
 
@@ -58,30 +55,6 @@ def receiver_groups(referral: Referral) -> frozenset[str]:
         return frozenset(referral.shared_groups) if _is_imported(referral) else frozenset()
     today = sharing_with(referral.case, referral.receiver_organisation).groups
     return frozenset(referral.shared_groups) & frozenset(g.value for g in today)
-
-
-def _may_view(actor: Actor, case: Case, code: str) -> bool:
-    item = loader.load_template().field(code)
-    if item is None or item.group is None:
-        return True
-    return group_access(actor, case, FieldGroup(item.group)) >= Access.VIEW
-
-
-def may_edit_field(actor: Actor, referral: Referral, item: Field) -> bool:
-    """Each field only by its owner side, at the time that side fills it, with the role's
-    edit access to the field's group."""
-    side = side_of(actor, referral)
-    if side is None or side != item.owner or referral.case is None:
-        return False
-    if side == EXPLOITATION:
-        if referral.status != S.DRAFT or not actor.may(Action.REFERRAL_SEND):
-            return False
-        if item.group is None:
-            return True
-        return group_access(actor, referral.case, FieldGroup(item.group)) >= Access.EDIT
-    if referral.status not in AFTER_ACCEPTANCE or not actor.may(Action.REFERRAL_RESPOND):
-        return False
-    return item.group is None or actor.field_group_access(FieldGroup(item.group)) >= Access.EDIT
 
 
 # --- follow-up reports ------------------------------------------------------------------------

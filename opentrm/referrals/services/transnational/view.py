@@ -6,6 +6,7 @@ from typing import Any
 
 from opentrm.accounts.policy import Access, Actor, FieldGroup
 from opentrm.cases.access import group_access, sharing_with
+from opentrm.referrals.access import can_edit_template_field
 from opentrm.referrals.models import (
     Referral,
     ReferralStatus,
@@ -14,7 +15,6 @@ from opentrm.referrals.models import (
 from opentrm.referrals.services.transnational.definition import (
     AFTER_ACCEPTANCE,
     instance_definition,
-    may_edit_field,
     own_definition,
     receiver_groups,
     side_of,
@@ -152,7 +152,7 @@ def template_view(actor: Actor, referral: Referral) -> TemplateView | None:
                     field=item,
                     value=value if state in (VALUE, WITHHELD) else None,
                     state=state,
-                    editable=may_edit_field(actor, referral, item) and role >= Access.EDIT,
+                    editable=can_edit_template_field(actor, referral, item) and role >= Access.EDIT,
                     unknown=own.field(item.code) is None,
                 )
             )
