@@ -55,8 +55,12 @@ function pickerFilter(control) {
       for (const group of control.querySelectorAll("optgroup")) {
         group.hidden = ![...group.children].some((option) => !option.hidden);
       }
-      // One match is chosen at once; with several the list opens to show them.
-      if (words.length && shown.length === 1) shown[0].selected = true;
+      // One match (or one whose name starts with what was typed: "romanian", not
+      // "Macedo-Romanian") is chosen at once; with several the list opens to show them.
+      const typed = words.join(" ");
+      const starting = shown.filter((item) => folded(item.textContent).startsWith(typed));
+      const only = shown.length === 1 ? shown[0] : starting.length === 1 ? starting[0] : null;
+      if (words.length && only) only.selected = true;
       else if (control.selectedOptions[0]?.hidden) control.value = "";
       control.size = words.length && shown.length > 1 ? Math.min(shown.length + 1, 8) : 0;
     }
