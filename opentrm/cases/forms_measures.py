@@ -19,6 +19,7 @@ from opentrm.catalogue.loader import load_catalogue
 from opentrm.core.forms import Form
 from opentrm.directory.models import Organisation
 from opentrm.directory.pickers import (
+    ORGANISATION_HINT,
     CountryField,
     PickerSelect,
     by_country,
@@ -50,7 +51,7 @@ class MeasureForm(Form):
         required=False,
         coerce=int,
         empty_value=None,
-        widget=PickerSelect,
+        widget=PickerSelect(attrs={"data-picker-hint": ORGANISATION_HINT}),
         help_text=_("The bodies the directory names for this procedure are listed first."),
     )
     responsible_person = forms.TypedChoiceField(

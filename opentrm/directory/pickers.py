@@ -28,8 +28,10 @@ from django.utils.translation import gettext_lazy as _
 from opentrm.directory import reference
 from opentrm.directory.models import Organisation
 
-FILTER_LABEL = _("Type to narrow the list: part of a name, a country or a type")
-MULTIPLE_FILTER_LABEL = _("Type to narrow the list, then tick")
+# The filter box's accessible name, and the hint shown in it.
+FILTER_LABEL = _("Type to narrow the list")
+NAME_HINT = _("Part of the name")
+ORGANISATION_HINT = _("Part of a name, a country or a type")
 
 # A zero-argument callable, so the country is looked up only when a picker is drawn.
 _reader_country: ContextVar[Callable[[], str] | None] = ContextVar(
@@ -108,7 +110,8 @@ class PickerSelect(forms.Select):
     """A ``<select>`` the page's script gives a filter box."""
 
     def __init__(self, attrs: dict[str, Any] | None = None, choices: Any = ()) -> None:
-        super().__init__({"data-picker": FILTER_LABEL, **(attrs or {})}, choices)
+        attrs = {"data-picker": FILTER_LABEL, "data-picker-hint": NAME_HINT, **(attrs or {})}
+        super().__init__(attrs, choices)
 
 
 class PickerCheckboxes(forms.CheckboxSelectMultiple):
@@ -119,7 +122,12 @@ class PickerCheckboxes(forms.CheckboxSelectMultiple):
         # Django puts the class on the box and on each check box, other attributes only on
         # the check boxes: the script reads the filter's label from the first one.
         super().__init__(
-            {"class": "picker-list", "data-picker": MULTIPLE_FILTER_LABEL, **(attrs or {})},
+            {
+                "class": "picker-list",
+                "data-picker": FILTER_LABEL,
+                "data-picker-hint": NAME_HINT,
+                **(attrs or {}),
+            },
             choices,
         )
 
@@ -138,6 +146,10 @@ class OrganisationChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
     iterator = _ByCountryIterator
     widget = PickerSelect
+
+    def __init__(self, queryset: Any, **kwargs: Any) -> None:
+        super().__init__(queryset, **kwargs)
+        self.widget.attrs["data-picker-hint"] = ORGANISATION_HINT
 
     def label_from_instance(self, obj: Model) -> str:
         assert isinstance(obj, Organisation)
@@ -187,7 +199,8 @@ class CountryField(forms.ChoiceField):
         super().__init__(choices=_with_empty(country_choices), **kwargs)
 
     def to_python(self, value: Any) -> str:
-        return super().to_python(value).strip().upper()  # "md", as once typed, is Moldova
+        text: str = super().to_python(value)
+        return text.strip().upper()  # "md", as once typed, is Moldova
 
 
 class CountriesField(forms.MultipleChoiceField):

@@ -19,7 +19,7 @@ from opentrm.cases.services.child import OriginContactBlockedError
 from opentrm.cases.services.registration import NameData
 from opentrm.cases.tests.factories import indicate_asylum, record_consent
 from opentrm.core.errors import ConflictError
-from opentrm.directory.models import Function, Organisation, Responsibility
+from opentrm.directory.models import Country, Function, Organisation, Responsibility
 from opentrm.referrals.models import Referral, ReferralEvent, Routing, Urgency, WorkingCalendar
 from opentrm.referrals.services import requests
 
@@ -158,6 +158,27 @@ def test_a_direct_route_is_taken_only_where_the_country_allows_it_and_is_logged(
     )
     sent = AuditEvent.objects.filter(event_type="REFERRAL_SENT", target_id=str(direct.pk)).get()
     assert sent.detail["routing"] == "direct"
+
+
+def test_it_refuses_a_competent_body_outside_the_country_asked(world: World) -> None:
+    focal_point(world)
+    moldovan = Organisation.objects.create(
+        country=Country.objects.create(code="MD"), name="Fictional shelter MD"
+    )
+    case = adult_case(world)
+    with pytest.raises(ValidationError) as refused:
+        requests.request_create(
+            actor=sender(world),
+            case=case,
+            kind="family_check",
+            receiver_country="RO",
+            intended=moldovan,
+            reason="Check.",
+        )
+    assert refused.value.message_dict["intended"] == [
+        "Pick an organisation in the receiving country."
+    ]
+    assert not Referral.objects.exists()
 
 
 def test_a_child_case_goes_to_the_child_authority(world: World) -> None:

@@ -30,7 +30,7 @@ function pickerFilter(control) {
   box.autocomplete = "off";
   box.className = "picker-filter";
   box.setAttribute("aria-label", first.dataset.picker);
-  box.placeholder = first.dataset.picker;
+  box.placeholder = first.dataset.pickerHint || "";
   box.setAttribute("aria-controls", control.id);
   control.before(box);
   const items = isSelect
