@@ -119,6 +119,13 @@ def _create(spec: AgreementSpec, actor_of: Callable[[str], Actor]) -> Agreement:
         scope=spec.scope,
         content={
             "purpose": spec.purpose,
+            "principles": "Human rights first; the person's informed consent; need to know.",
+            "target_group": "Presumed and identified victims of trafficking, adults and children.",
+            "data_protection": "Each party processes the data only for the referral and deletes "
+            "it when the purpose is met (fictional).",
+            "exchange_channel": "OpenTRM referrals",
+            "exchanges_personal_data": True,
+            "exchanges_thematic": True,
             "valid_from": today - timedelta(days=90),
             "valid_until": today + timedelta(days=3 * 365),
         },

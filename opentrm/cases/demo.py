@@ -19,7 +19,7 @@ from opentrm.accounts.models import Membership
 from opentrm.accounts.policy import Actor
 from opentrm.cases import services
 from opentrm.cases.models import Case, CaseParticipant, ConsentPurpose
-from opentrm.directory.models import Organisation
+from opentrm.directory.models import ContactPoint, Organisation
 
 _NAMESPACE = uuid.UUID("6b1d4c52-58a7-4c1e-9d0e-0c2f7b6f1a10")
 
@@ -86,7 +86,7 @@ CASES: tuple[CaseSpec, ...] = (
         "female",
     ),
     CaseSpec(
-        "child", "AL", "child, guardian named", "al.case_manager", "N.", "unknown", ("uk",), ("UA",)
+        "child", "AL", "child, guardian named", "al.case_manager", "N.", "unknown", ("ro",), ("MD",)
     ),
     CaseSpec(
         "at-work",
@@ -244,8 +244,9 @@ def _adult(case: Case) -> None:
 
 
 def _child(case: Case) -> None:
-    """A child who indicated asylum; the Child Protection Agency joined and its guardian is
-    named."""
+    """A Moldovan child who indicated asylum (so nothing goes to Moldova); the Child
+    Protection Agency joined and its guardian is named, as is the Interior-Ministry liaison
+    officer."""
     manager = demo_actor("al.case_manager")
     guardian = demo_actor("al.guardian")
     assert guardian.membership is not None
@@ -260,6 +261,9 @@ def _child(case: Case) -> None:
             "asylum_indicated_on": _days_ago(1),
             "guardian": guardian.user,
             "guardian_appointed_on": _days_ago(1),
+            "liaison_officer": ContactPoint.objects.filter(
+                organisation=_organisation("AL", "Ministry of Interior — Anti-Trafficking Unit")
+            ).first(),
         },
     )
 

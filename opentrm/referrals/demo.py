@@ -195,49 +195,65 @@ def walk(data: DemoData) -> list[str]:
     login for each step."""
     pending = data.referrals["to-moldova"]
     waiting = pending.status == ReferralStatus.SENT
+    case = data.cases.cases
     lines = [
         _("Try this (every login's password is printed above):"),
         "",
-        _("1. A referral from abroad, in a national focal point's inbox"),
+        _("1. A referral from abroad, waiting in a national focal point's inbox"),
         _(
             "   md.focal_point: Referrals → %(reference)s (from Albania, %(status)s) → "
-            "Acknowledge → Accept; the case's identity and contact sections are shared "
-            "(consent and an agreement in force)."
+            "Acknowledge → Accept, then open the case: what the person's consent and the "
+            "Albania-Moldova protocol (in force) let through (identity, contact, travel, "
+            "assistance)."
         )
         % {"reference": pending.reference, "status": pending.get_status_display()},
-        _("   al.case_manager: Referrals → Sent: the referral's steps as Moldova takes them."),
+        _(
+            "   al.case_manager: Referrals → Outbox → %(reference)s: the steps Moldova took; "
+            "the case %(number)s."
+        )
+        % {"reference": pending.reference, "number": case["to-moldova"].number},
         "",
         _("2. A case in Albania, from registration to a referral"),
         _(
-            "   al.caseworker: Cases → Register a case; record a consent to share data with the "
-            "state shelter; Refer this case → State Shelter for Victims of Trafficking."
+            "   al.caseworker: Cases → Register a presumed victim; on the case, Record a consent "
+            "decision (sharing data with the State Shelter for Victims of Trafficking); Refer "
+            "this case → that shelter."
         ),
         _(
-            "   al.shelter: Referrals → Acknowledge → Accept; the case opens with what the "
-            "consent and the Tirana shelter agreement (in force) allow."
-        ),
+            "   al.shelter: Referrals → the new referral → Acknowledge → Accept; the case opens "
+            "with what the consent and the Tirana shelter agreement (in force) allow, like "
+            "%(number)s before it."
+        )
+        % {"number": case["adult"].number},
         _(
-            "   al.case_manager: the child case N. (guardian al.guardian, asylum indicated): a "
-            "referral to Ukraine is refused."
-        ),
+            "   al.case_manager: the child %(number)s (guardian: al.guardian) indicated asylum: "
+            "Refer the person to another country → Moldova, the child's country of origin, is "
+            "refused."
+        )
+        % {"number": case["child"].number},
         "",
-        _("3. An agreement that is not in force yet"),
+        _("3. An agreement not in force yet, and Serbia's cases"),
         _(
-            "   al.case_manager: Agreements → Transnational referral protocol Albania-Serbia: "
-            "signed by Albania only, so a referral to Serbia shares the minimal offer only."
+            "   al.case_manager: Agreements → Transnational referral protocol Albania-Serbia "
+            "(fictional): signed by Albania only, so a referral to Serbia carries the minimal "
+            "offer only."
         ),
         _(
-            "   rs.focal_point: Agreements → the same protocol → record Serbia's signature; it is "
-            "in force from today."
+            "   rs.focal_point: Agreements → the same protocol → Record our signature: in force "
+            "from that day."
         ),
         _(
-            "   rs.caseworker / rs.ngo: Serbia's cases (Ana Demo identified and referred to the "
-            "NGO without an agreement, Besa Demo returned)."
+            "   rs.caseworker: Cases: Ana Demo (identified; referred to the NGO without an "
+            "agreement) and Besa Demo (returned). rs.ngo: Referrals → the minimal offer only."
         ),
     ]
     if not waiting:
         lines.insert(
-            3, _("   (Its referral was already answered on this node: reload with a fresh one.)")
+            4,
+            _(
+                "   (This node already answered it: for a fresh demo, delete the database, "
+                "var/opentrm.sqlite3, and run make demo again.)"
+            ),
         )
     return lines
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from io import StringIO
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import Client
@@ -24,11 +25,14 @@ from opentrm.agreements import states as agreement_states
 from opentrm.agreements.models import Agreement
 from opentrm.audit.chain import find_first_problem
 from opentrm.audit.models import AuditEvent
-from opentrm.cases.demo import demo_public_id
+from opentrm.cases.demo import demo_actor, demo_public_id
 from opentrm.cases.models import Case, ChildSafeguards, IdentificationStatus, ReturnStatus
 from opentrm.cases.states import reflection_period_running
 from opentrm.directory.models import OrganisationType
+from opentrm.referrals.demo import load_demo_cases
+from opentrm.referrals.demo import walk as demo_walk
 from opentrm.referrals.models import Referral, ReferralKind, ReferralStatus
+from opentrm.referrals.services import national, transnational
 from opentrm.referrals.services.routing import focal_point
 
 pytestmark = pytest.mark.django_db
@@ -185,12 +189,41 @@ def test_the_pending_referral_waits_in_moldovas_focal_point_inbox_only(
 
 def test_the_walk_names_existing_logins_and_the_waiting_referral(demo: str) -> None:
     walk = demo[demo.index("Try this") :]
-    named = set(re.findall(r"\b([a-z]{2}\.[a-z_]+):", walk))
-    named |= set(re.findall(r"\b([a-z]{2}\.[a-z_]+) /", walk))
-    assert {"md.focal_point", "al.caseworker", "al.shelter", "rs.focal_point"} <= named
+    named = set(re.findall(r"\b(?:al|rs|md)\.[a-z_]+", walk))
+    assert {
+        "md.focal_point",
+        "al.caseworker",
+        "al.shelter",
+        "rs.focal_point",
+        "al.guardian",
+    } <= named
     assert set(User.objects.filter(username__in=named).values_list("username", flat=True)) == named
     assert pending_referral().reference in walk
+    assert "already answered" not in walk
     assert DEMO_PASSWORD in demo
+
+
+def test_the_walk_says_when_the_waiting_referral_was_already_answered(demo: str) -> None:
+    referral = pending_referral()
+    national.referral_acknowledge(
+        actor=demo_actor("md.focal_point"), referral=referral, expected_version=referral.version
+    )
+
+    walk = "\n".join(demo_walk(load_demo_cases()))
+
+    assert f"{referral.reference} (from Albania, Acknowledged)" in walk
+    assert "already answered" in walk
+
+
+def test_the_childs_referral_to_its_country_of_origin_is_refused(demo: str) -> None:
+    child = Case.objects.get(public_id=demo_public_id("child"))
+
+    with pytest.raises(ValidationError, match="asylum"):
+        transnational.transnational_create(
+            actor=demo_actor("al.case_manager"), case=child, country_code="MD"
+        )
+
+    assert not Referral.objects.filter(case=child).exists()
 
 
 def test_loading_again_changes_nothing_and_the_trail_is_intact(demo: str) -> None:
