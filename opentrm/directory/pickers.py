@@ -26,7 +26,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from opentrm.directory import reference
-from opentrm.directory.models import Organisation
+from opentrm.directory.models import Language, Organisation
 
 # The filter box's accessible name, and the hint shown in it.
 FILTER_LABEL = _("Type to narrow the list")
@@ -181,7 +181,9 @@ def country_choices(*, first: str | None = None) -> list[tuple[str, str]]:
 
 
 def language_choices() -> list[tuple[str, str]]:
-    codes = [*reference.two_letter_language_codes(), *_EXTRA_LANGUAGES]
+    # And every language already recorded (Language rows), so no stored choice is ever lost.
+    stored = Language.objects.values_list("code", flat=True)
+    codes = {*reference.two_letter_language_codes(), *_EXTRA_LANGUAGES, *stored}
     names = [(code, reference.language_name(code)) for code in codes]
     return sorted(names, key=lambda pair: folded(pair[1]))
 
@@ -212,7 +214,7 @@ class CountriesField(forms.MultipleChoiceField):
         super().__init__(choices=country_choices, **kwargs)
 
     def to_python(self, value: Any) -> list[str]:
-        return [code.strip().upper() for code in super().to_python(value)]
+        return [code.strip().upper() for code in super().to_python(value) if code.strip()]
 
 
 class LanguageField(forms.ChoiceField):
@@ -235,6 +237,10 @@ class LanguagesField(forms.MultipleChoiceField):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(choices=language_choices, **kwargs)
+
+    def to_python(self, value: Any) -> list[str]:
+        codes = [code.strip().lower() for code in super().to_python(value) if code.strip()]
+        return list(dict.fromkeys(codes))  # each once, in the order given
 
     def valid_value(self, value: str) -> bool:
         return super().valid_value(value) or reference.is_language_code(value)

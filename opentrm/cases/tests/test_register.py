@@ -16,7 +16,7 @@ from opentrm.cases.models import Case, CaseStatusChange, IdentificationStatus
 
 
 def _register(client: Client, **data: str | list[str]) -> Case:
-    public_id = data.pop("public_id", str(uuid.uuid4()))
+    public_id = str(data.pop("public_id", str(uuid.uuid4())))
     form = {"public_id": public_id, "sex": "female", "age_band": "over_18", **data}
     response = client.post(reverse("cases:case_register"), form)
     assert response.status_code == 302, response.content.decode()[:2000]
