@@ -100,7 +100,7 @@ class FormPage:
 
 def case_form_page(
     template: str,
-    success: str | Promise,
+    success: str | Promise | None,
     *,
     anchor: str,
     gate: Action = Action.CASE_VIEW,
@@ -110,7 +110,7 @@ def case_form_page(
     """A form page of one case (see ``case_view`` for the gate), shown with ``template``; the
     decorated function gets the request, the case and the URL's other ids and gives the
     ``FormPage`` (or a response of its own, a redirect). After a save the case page opens at
-    ``anchor`` with the ``success`` message."""
+    ``anchor`` with the ``success`` message (or the page's own)."""
 
     def decorator(build: Callable[..., FormPage | HttpResponse]) -> CaseView:
         @case_view("GET", "POST", gate=gate, needs=needs, read=read)
@@ -124,7 +124,7 @@ def case_form_page(
                 request,
                 page.form,
                 save=page.save,
-                success=message if callable(message) else str(message),
+                success=message if callable(message) or message is None else str(message),
                 done=case_url(case, page.anchor or anchor),
                 template=template,
                 context={"case": case, **page.context},
