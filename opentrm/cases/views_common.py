@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
-from opentrm.accounts.policy import Action, Actor, FieldGroup, can
+from opentrm.accounts.policy import Action, FieldGroup, can
 from opentrm.cases import selectors
 from opentrm.cases.access import access_case
 from opentrm.cases.models import Case
@@ -27,19 +27,6 @@ def case_url(case: Case, anchor: str = "") -> str:
     """The case page, at the section ``anchor`` (an id, without ``#``) if given."""
     url = reverse("cases:case_detail", args=[case.public_id])
     return f"{url}#{anchor}" if anchor else url
-
-
-def editable_case(
-    request: AuthenticatedHttpRequest,
-    public_id: str,
-    *,
-    action: Action,
-    group: FieldGroup,
-) -> tuple[Actor, Case]:
-    """The case on which the actor may take ``action`` (403 otherwise); the form's GET is an
-    audited read of ``group``."""
-    case = _gated_case(request, public_id, needs=action, read=group)
-    return request.actor, case
 
 
 def _gated_case(
