@@ -41,7 +41,7 @@ from opentrm.cases.access import (
     visible_groups,
 )
 from opentrm.cases.models import Case, CaseDocument, ConsentRecord, DocumentKind
-from opentrm.core.input import required_reason
+from opentrm.cases.services.soft_delete import soft_delete_audited
 
 logger = logging.getLogger(__name__)
 
@@ -292,17 +292,16 @@ def document_upload(
 @transaction.atomic
 def document_delete(*, actor: Actor, document: CaseDocument, reason: str) -> CaseDocument:
     """Delete a document softly, with a reason: it leaves every list; the file is kept."""
-    require(actor, Action.DOCUMENT_ADD)
-    if not can(actor, Action.DOCUMENT_DELETE, document):
-        raise PermissionDenied
-    reason = required_reason(reason, _("Say why the document is deleted."))
-    if document.mark_deleted(by=actor.user, reason=reason):
-        record_event(
-            event_type=EventType.DOCUMENT_DELETED,
-            actor=actor,
-            target=document,
-            detail={"case_id": document.case_id, "document_id": document.pk},
-        )
+    soft_delete_audited(
+        document,
+        actor=actor,
+        reason=reason,
+        gate=Action.DOCUMENT_ADD,
+        action=Action.DOCUMENT_DELETE,
+        missing_reason=_("Say why the document is deleted."),
+        event_type=EventType.DOCUMENT_DELETED,
+        detail={"case_id": document.case_id, "document_id": document.pk},
+    )
     return document
 
 
