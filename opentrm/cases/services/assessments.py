@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opentrm.accounts.policy import Action, Actor, can, require
+from opentrm.audit.changes import save_audited
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.models import (
@@ -29,8 +30,6 @@ from opentrm.cases.models import (
     RiskLevel,
 )
 from opentrm.core.concurrency import (
-    save_first_or_if_unchanged,
-    save_if_unchanged,
     soft_delete_if_unchanged,
 )
 from opentrm.core.errors import ConflictError
@@ -221,18 +220,14 @@ def assessment_update(
     for name in changed:
         setattr(assessment, name, values[name])
     assessment.full_clean()
-    save_if_unchanged(
-        assessment, expected_version=expected_version, fields=changed, actor=actor.user
+    return save_audited(
+        assessment,
+        actor=actor,
+        expected_version=expected_version,
+        fields=changed,
+        event_type=EventType.ASSESSMENT_CHANGED,
+        detail={"case_id": assessment.case_id, "kind": assessment.kind},
     )
-    if changed:
-        record_event(
-            event_type=EventType.ASSESSMENT_CHANGED,
-            actor=actor,
-            target=assessment,
-            changed_fields=changed,
-            detail={"case_id": assessment.case_id, "kind": assessment.kind},
-        )
-    return assessment
 
 
 @transaction.atomic
@@ -293,15 +288,12 @@ def health_update(
             changed.append(name)
     if is_new and not changed:
         return record  # an empty form: nothing to record
-    save_first_or_if_unchanged(
-        record, is_new=is_new, expected_version=expected_version, fields=changed, actor=actor.user
+    return save_audited(
+        record,
+        actor=actor,
+        is_new=is_new,
+        expected_version=expected_version,
+        fields=changed,
+        event_type=EventType.HEALTH_CHANGED,
+        detail={"case_id": case.pk},
     )
-    if changed:
-        record_event(
-            event_type=EventType.HEALTH_CHANGED,
-            actor=actor,
-            target=record,
-            changed_fields=changed,
-            detail={"case_id": case.pk},
-        )
-    return record
