@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can, require
@@ -144,6 +145,14 @@ def _open_draft(agreement: Agreement, today: date) -> AgreementVersion:
             % {"number": latest.number}
         )
     return latest
+
+
+def _editable_draft(actor: Actor, agreement: Agreement) -> tuple[Agreement, AgreementVersion]:
+    """For an editor of the agreement: the agreement locked and read again (``_fresh``) and its
+    latest version, if it may still change (``_open_draft``)."""
+    _require_editor(actor, agreement)
+    agreement = _fresh(agreement)
+    return agreement, _open_draft(agreement, timezone.localdate())
 
 
 def _validate_content(values: Mapping[str, Any]) -> dict[str, str]:
