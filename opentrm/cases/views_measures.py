@@ -1,10 +1,12 @@
 """Case screens for the measures board, the identification decision, the recovery and reflection
 period, and a country's case settings. Thin: the services decide, the forms collect."""
 
+from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -233,6 +235,27 @@ def reflection_start(request: AuthenticatedHttpRequest, case: Case) -> FormPage:
 # --- A country's settings ----------------------------------------------------------------------
 
 
+def _settings_form(
+    request: AuthenticatedHttpRequest,
+    form: forms.BaseForm,
+    save: Callable[[], object],
+    template: str,
+    context: dict[str, Any] | Callable[[], dict[str, Any]],
+    *,
+    success: str | None = None,
+) -> HttpResponse:
+    """A form of the country's case settings; back to the settings page once saved."""
+    return form_view(
+        request,
+        form,
+        save=save,
+        success=success or _("Your changes were saved."),
+        done=reverse("cases:case_settings"),
+        template=template,
+        context=context,
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_SETTINGS_EDIT)
 def case_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -248,19 +271,17 @@ def case_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
             "identifying_roles": list(settings.identifying_roles or []),
         },
     )
-    return form_view(
+    return _settings_form(
         request,
         form,
-        save=lambda: services.country_settings_update(
+        lambda: services.country_settings_update(
             actor=actor,
             country=country,
             expected_version=form.cleaned_data["version"],
             **cleaned(form, "reflection_days", "identifying_roles"),
         ),
-        success=_("Your changes were saved."),
-        done=reverse("cases:case_settings"),
-        template="cases/measure_settings.html",
-        context=lambda: {
+        "cases/measure_settings.html",
+        lambda: {
             "country": country,
             "measures": effective_measures(country, include_disabled=True),
         },
@@ -286,16 +307,14 @@ def measure_setting_edit(request: AuthenticatedHttpRequest, code: str) -> HttpRe
             "guidance": setting.guidance if setting else "",
         },
     )
-    return form_view(
+    return _settings_form(
         request,
         form,
-        save=lambda: services.measure_setting_save(
+        lambda: services.measure_setting_save(
             actor=actor, country=country, code=code, **form.cleaned_data
         ),
-        success=_("Your changes were saved."),
-        done=reverse("cases:case_settings"),
-        template="cases/measure_setting_form.html",
-        context={"country": country, "measure": item},
+        "cases/measure_setting_form.html",
+        {"country": country, "measure": item},
     )
 
 
@@ -306,17 +325,16 @@ def measure_setting_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     actor = request.actor
     country = _home_country(request)
     form = CustomMeasureForm(request.POST or None)
-    return form_view(
+    return _settings_form(
         request,
         form,
-        save=lambda: services.measure_setting_add(
+        lambda: services.measure_setting_add(
             actor=actor,
             country=country,
             sop_code=form.cleaned_data["sop"],
             **cleaned(form, "label", "default_deadline_days", "guidance"),
         ),
+        "cases/measure_setting_form.html",
+        {"country": country, "measure": None},
         success=_("The measure was added."),
-        done=reverse("cases:case_settings"),
-        template="cases/measure_setting_form.html",
-        context={"country": country, "measure": None},
     )
