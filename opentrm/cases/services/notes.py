@@ -15,16 +15,23 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from opentrm.accounts.policy import Action, Actor, FieldGroup, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import visible_groups
 from opentrm.cases.models import Case, CaseNote, NoteVisibility
-from opentrm.cases.services.soft_delete import soft_delete_audited
+from opentrm.cases.services.soft_delete import SoftDeletion
 
 MAX_NOTE_LENGTH = 10_000
 WHOLE_CASE = ""  # a note about the whole case: for those who see every group
+_DELETION = SoftDeletion(
+    Action.NOTE_ADD,
+    Action.NOTE_DELETE,
+    EventType.NOTE_DELETED,
+    gettext_lazy("Say why the note is deleted."),
+)
 
 
 def note_groups(actor: Actor, case: Case) -> list[FieldGroup]:
@@ -105,17 +112,7 @@ def note_add(
     return note
 
 
-@transaction.atomic
 def note_delete(*, actor: Actor, note: CaseNote, reason: str) -> CaseNote:
     """Delete a note softly, with a reason; only the author's organisation may."""
-    soft_delete_audited(
-        note,
-        actor=actor,
-        reason=reason,
-        gate=Action.NOTE_ADD,
-        action=Action.NOTE_DELETE,
-        missing_reason=_("Say why the note is deleted."),
-        event_type=EventType.NOTE_DELETED,
-        detail={"case_id": note.case_id, "note_id": note.pk},
-    )
+    _DELETION(note, actor, reason, {"case_id": note.case_id, "note_id": note.pk})
     return note
