@@ -16,6 +16,7 @@ from opentrm.agreements.models import Agreement, AgreementScope, AgreementType, 
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.catalogue.loader import load_catalogue
+from opentrm.core.input import require_known_fields
 from opentrm.directory.models import ContactPoint
 
 # The text of a version, as forms and the API send it.
@@ -198,9 +199,9 @@ def _validate_responsibilities(procedures: Sequence[str], measures: Sequence[str
 
 
 def _clean_content(changes: Mapping[str, Any]) -> dict[str, Any]:
-    unknown = set(changes) - set(CONTENT_FIELDS) - set(HEADER_FIELDS) - {"designated_officers"}
-    if unknown:
-        raise ValueError(f"not an agreement field: {sorted(unknown)}")
+    require_known_fields(
+        changes, {*CONTENT_FIELDS, *HEADER_FIELDS, "designated_officers"}, "an agreement"
+    )
     return {
         name: value.strip() if name in _TEXT_FIELDS or name == "title" else value
         for name, value in changes.items()

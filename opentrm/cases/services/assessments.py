@@ -33,7 +33,7 @@ from opentrm.core.concurrency import (
     soft_delete_if_unchanged,
 )
 from opentrm.core.errors import ConflictError
-from opentrm.core.input import required_reason
+from opentrm.core.input import require_known_fields, required_reason
 
 # What each kind of assessment records, besides its date and findings (``summary``).
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
@@ -209,9 +209,7 @@ def assessment_update(
     """Change an assessment; refused (ConflictError) when someone changed it since the
     editor opened it."""
     _require_own(actor, assessment)
-    unknown = set(changes) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValueError(f"not an assessment field: {sorted(unknown)}")
+    require_known_fields(changes, EDITABLE_FIELDS, "an assessment")
     before = {name: getattr(assessment, name) for name in EDITABLE_FIELDS}
     values = _clean(assessment.kind, {**before, **changes}, timezone.localdate())
     changed = [name for name in EDITABLE_FIELDS if values[name] != before[name]]
@@ -271,9 +269,7 @@ def health_update(
     require(actor, Action.CASE_VIEW)
     if not can(actor, Action.HEALTH_EDIT, case):
         raise PermissionDenied
-    unknown = set(changes) - set(HEALTH_FIELDS)
-    if unknown:
-        raise ValueError(f"not a health field: {sorted(unknown)}")
+    require_known_fields(changes, HEALTH_FIELDS, "a health")
     record = HealthRecord.objects.filter(case=case).first()
     is_new = record is None
     if record is None:

@@ -23,6 +23,7 @@ from opentrm.cases.models import AgeAssessmentResult, Case, ChildSafeguards, Tas
 from opentrm.cases.services.tasks import CASE_ROLES, task_create
 from opentrm.cases.states import origin_contact_blocked
 from opentrm.core.errors import ConflictError, DomainError
+from opentrm.core.input import require_known_fields
 from opentrm.directory.models import ContactPoint
 from opentrm.directory.validation import validate_country_code
 
@@ -211,9 +212,7 @@ def child_safeguards_update(
 def _update(
     *, actor: Actor, case: Case, expected_version: int, changes: Mapping[str, Any]
 ) -> ChildSafeguards:
-    unknown = set(changes) - set(SAFEGUARD_FIELDS)
-    if unknown:
-        raise ValueError(f"not a child-safeguards field: {sorted(unknown)}")
+    require_known_fields(changes, SAFEGUARD_FIELDS, "a child-safeguards")
     safeguards = (
         ChildSafeguards.objects.select_related(
             "guardian", "liaison_officer", "welfare_clearance_by"
