@@ -23,8 +23,8 @@ Checks (they query, so they live with the service; ``services.transitions.CHECKS
 
 Effects (``Effect``), run by the service in this order:
 
-- ``join_case`` (before the write): the receiver of a referral within the country joins the
-  case (``cases.services.participants.participant_join``, audited), if the referral was sent by
+- ``join_case`` (before the write): the receiver of a referral within the country, or of a
+  transnational referral whose receiver works on this node, joins the case (``cases.services.participants.participant_join``, audited), if the referral was sent by
   the case's owner;
 - ``open_local_case`` (before the write): accepting a referral received from another node opens
   the receiver's local case;
@@ -152,6 +152,8 @@ SOURCES: dict[Flow, dict[Step, tuple[str, ...]]] = {
     # Drafted with the template, then the return is arranged and the arrival confirmed.
     Flow.TRANSNATIONAL: {
         **_REFERRAL_RESPONSES,
+        # A focal point that accepted may still hand the case on to the competent body.
+        Step.FORWARD: (*_RESPONDABLE, S.ACCEPTED),
         Step.RETURN_ARRANGED: (S.ACCEPTED,),
         Step.ARRIVAL_CONFIRMED: (S.RETURN_ARRANGED,),
         Step.CLOSE: (S.ACCEPTED, S.RETURN_ARRANGED, S.ARRIVAL_CONFIRMED),
