@@ -173,6 +173,21 @@ SOURCES: dict[Flow, dict[Step, tuple[str, ...]]] = {
 }
 
 
+# A step that keeps the status: the sender changes which field groups the receiver is shared
+# (more after an agreement came into force or a new consent, fewer when it so decides), on a
+# referral whose receiver took its place on the case. Taken by ``services.sharing``.
+SHARING_SIDE = Side.SENDER
+SHARING_SOURCES: dict[Flow, tuple[str, ...]] = {
+    Flow.NATIONAL: (S.ACCEPTED,),
+    Flow.TRANSNATIONAL: (S.ACCEPTED, S.RETURN_ARRANGED, S.ARRIVAL_CONFIRMED),
+}
+
+
+def sharing_changeable(kind: str, status: str) -> bool:
+    """May the sender change what the receiver is shared, in this status?"""
+    return status in SHARING_SOURCES.get(flow_of(kind), ())
+
+
 @dataclass(frozen=True)
 class Transition:
     flow: Flow
