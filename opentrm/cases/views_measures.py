@@ -36,7 +36,7 @@ from opentrm.cases.services.case_settings import (
     unknown_measure,
 )
 from opentrm.cases.services.identification import reflection_countdown
-from opentrm.cases.services.measures import measure_board
+from opentrm.cases.services.measures import measure_board, measure_plan_warnings
 from opentrm.cases.views_common import case_url
 from opentrm.core.forms import add_service_errors as add_service_error
 from opentrm.core.forms import cleaned
@@ -86,10 +86,10 @@ def measure_plan(request: AuthenticatedHttpRequest, public_id: str, code: str) -
         planning=True,
         initial=initial,
     )
-    return form_view(
-        request,
-        form,
-        save=lambda: services.measure_plan(
+    warnings = measure_plan_warnings(case, code)
+
+    def save() -> CaseMeasure:
+        measure = services.measure_plan(
             actor=actor,
             case=case,
             code=code,
@@ -97,11 +97,19 @@ def measure_plan(request: AuthenticatedHttpRequest, public_id: str, code: str) -
             responsible_person=form.person(),
             due_on=form.cleaned_data["due_on"],
             notes=form.cleaned_data.get("notes", ""),
-        ),
+        )
+        for warning in warnings:
+            messages.warning(request, warning)
+        return measure
+
+    return form_view(
+        request,
+        form,
+        save=save,
         success=_("The measure was planned."),
         done=case_url(case, f"measure-{code}"),
         template="cases/measure_form.html",
-        context={"case": case, "measure": item, "planning": True},
+        context={"case": case, "measure": item, "planning": True, "warnings": warnings},
     )
 
 
