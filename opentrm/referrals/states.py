@@ -24,8 +24,9 @@ Checks (they query, so they live with the service; ``services.transitions.CHECKS
 Effects (``Effect``), run by the service in this order:
 
 - ``join_case`` (before the write): the receiver of a referral within the country, or of a
-  transnational referral whose receiver works on this node, joins the case (``cases.services.participants.participant_join``, audited), if the referral was sent by
-  the case's owner;
+  transnational referral sent on this node, joins the case
+  (``cases.services.participants.participant_join``, audited), capped at what the referral
+  shares, if the referral was sent by the case's owner;
 - ``open_local_case`` (before the write): accepting a referral received from another node opens
   the receiver's local case;
 - ``leave_case`` (after the write): the place on the case the referral gave the receiver ends

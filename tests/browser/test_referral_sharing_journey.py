@@ -122,7 +122,9 @@ def _draft_agreement(office: Organisation, focal_point: Organisation, manager: U
     agreement = make_agreement(
         world,
         others=[focal_point],
-        flows={(office, focal_point): [FieldGroup.IDENTITY, FieldGroup.CONTACT, FieldGroup.ASSISTANCE]},
+        flows={
+            (office, focal_point): [FieldGroup.IDENTITY, FieldGroup.CONTACT, FieldGroup.ASSISTANCE]
+        },
         title=AGREEMENT,
     )
     sign_as(world, agreement, organisation=office)

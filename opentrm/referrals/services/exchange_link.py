@@ -468,9 +468,11 @@ def _apply_sharing(message: InboxMessage, referral: Referral) -> None:
 
     added = sorted(set(after) - set(before))
     removed = sorted(set(before) - set(after))
-    note = sharing_note(added, removed) + " · " + _("On node %(node)s") % {
-        "node": message.peer.node_id
-    }
+    note = (
+        sharing_note(added, removed)
+        + " · "
+        + _("On node %(node)s") % {"node": message.peer.node_id}
+    )
     ReferralEvent.objects.create(
         referral=referral,
         status=referral.status,
@@ -618,8 +620,8 @@ __all__ = [
     "referral_body",
     "referral_sent",
     "register_handlers",
-    "sharing_changed",
     "request_body",
+    "sharing_changed",
     "step_taken",
     "system_actor",
 ]

@@ -74,11 +74,7 @@ def referral_sharing_change(
     )
     if not states.sharing_changeable(referral.kind, referral.status):
         raise ValidationError(
-            {
-                "__all__": _(
-                    "What a referral shares changes only once the receiver has accepted it."
-                )
-            }
+            {"__all__": _("What a referral shares changes only once the receiver has accepted it.")}
         )
     try:
         wanted = frozenset(FieldGroup(g) for g in groups)
@@ -114,7 +110,9 @@ def _change(
     assert case is not None
     receiver = referral.receiver_organisation
     sharing = sharing_with(case, receiver)
-    governing = agreement_in_force_between(case.owner_organisation_id, receiver.pk, timezone.localdate())
+    governing = agreement_in_force_between(
+        case.owner_organisation_id, receiver.pk, timezone.localdate()
+    )
     shared = sorted(g.value for g in after)
     referral.shared_groups = shared
     referral.consent = sharing.consent if after else referral.consent

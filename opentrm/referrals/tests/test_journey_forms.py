@@ -44,12 +44,12 @@ def test_the_country_list_starts_empty_and_a_country_must_be_chosen(world: World
 def test_the_bilingual_document_never_runs_the_two_languages_together(world: World) -> None:
     s = setup(world)
     referral = create(s)
-    page = client_of(world).get(
-        reverse("referrals:template_document", args=[referral.public_id])
-    )
+    page = client_of(world).get(reverse("referrals:template_document", args=[referral.public_id]))
     html = page.content.decode()
     assert '</span><span class="b"' not in html
-    assert re.search(r'<h3 class="pair"[^>]*><span class="a"[^>]*>[^<]+</span> <span class="b"', html)
+    assert re.search(
+        r'<h3 class="pair"[^>]*><span class="a"[^>]*>[^<]+</span> <span class="b"', html
+    )
 
 
 def test_the_request_form_describes_each_kind_apart(world: World) -> None:
