@@ -199,6 +199,28 @@ def test_the_referral_page_offers_the_step_and_the_form_changes_it(world: World)
     assert refused.status_code == 422
 
 
+def test_the_api_takes_the_sharing_step(world: World) -> None:
+    s = setup(world, groups=(FieldGroup.IDENTITY, FieldGroup.TRAVEL))
+    referral = accepted(world, s)
+    client = Client()
+    client.force_login(world.user(Role.CASEWORKER))
+    url = f"/api/v1/referrals/{referral.public_id}/sharing"
+    response = client.post(
+        url, {"version": referral.version, "groups": ["travel"]}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["shared_groups"] == ["travel"]
+    stale = client.post(
+        url, {"version": referral.version, "groups": ["identity"]}, content_type="application/json"
+    )
+    assert stale.status_code == 409
+    client.force_login(world.user(Role.CASE_MANAGER, org="b"))
+    refused = client.post(
+        url, {"version": referral.version + 1, "groups": []}, content_type="application/json"
+    )
+    assert refused.status_code == 403
+
+
 def test_a_referral_within_the_country_shares_more_later_and_a_second_one_is_pointed_there(
     world: World,
 ) -> None:
