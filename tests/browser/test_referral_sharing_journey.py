@@ -1,35 +1,35 @@
-"""Issue 11's journey, in the browser: the referral works for the people on both ends.
+"""Issue 11's journey, in the browser, on the demo data (``opentrm load_demo`` and
+``opentrm load_demo_cases``, as ``make demo`` loads them): the referral works for the people on
+both ends.
 
-A caseworker in Albania registers a person, records the consent to share with Serbia and
-drafts the Annex I referral to Serbia's national focal point: the draft shows the caseworker's
-own data, pre-filled from the case, and marks what stays behind because no agreement is in
-force yet. Serbia's focal point acknowledges and accepts: its organisation now finds the case in
-its case list and opens it, seeing exactly what was shared (nothing of the person), and may
-still forward it to the competent body. Serbia signs the Albania-Serbia agreement, which comes
+al.caseworker (Albania) registers a person, records the consent to share with Serbia and drafts
+the Annex I referral to Serbia's national focal point: the draft shows the caseworker's own
+data, pre-filled from the case, and marks what stays behind, because the demo's Albania-Serbia
+protocol waits for Serbia's signature. rs.focal_point acknowledges and accepts: its organisation
+now finds the case in its case list and opens it, seeing exactly what was shared (nothing of the
+person), and may still forward it to the competent body. It signs the protocol, which comes
 into force; the caseworker shares the identity as a new step of the same referral; the focal
-point sees it on the referral's steps and the person's name on the case; it reports back with a
-follow-up, which the caseworker reads. A national coordinator finds Referrals in the navigation.
+point sees the step and the person's name on the case, and reports back with a follow-up that
+the caseworker reads. al.national_coordinator finds Referrals in the navigation.
 """
 
 import re
+from io import StringIO
 from uuid import UUID
 
 import pytest
+from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from conftest import World
-from opentrm.accounts.models import Membership, User
-from opentrm.accounts.policy import FieldGroup
-from opentrm.accounts.roles import Role
-from opentrm.agreements.models import Agreement
-from opentrm.agreements.tests.factories import make_agreement, sign_as
+from opentrm.accounts.passwords import DEMO_PASSWORD
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, CaseParticipant
-from opentrm.directory.models import Function, Organisation, OrganisationType, Responsibility
+from opentrm.directory.models import Function, Organisation, Responsibility
 from opentrm.referrals.models import FollowUpReport, Referral, ReferralKind, ReferralStatus
-from tests.browser.support import PASSWORD, ConsoleLog, FictionalDirectory, log_in
+from tests.browser.support import ConsoleLog
 
 pytestmark = pytest.mark.browser
 
@@ -40,16 +40,23 @@ EDITOR_URL = re.compile(r"/referrals/([0-9a-f-]{36})/template/(#.*)?$")
 PERSON = "Vesna Tarrowmere"  # fictional
 SHARE = "Sharing data with a named recipient or country"
 NAME_LABEL = "Name of the trafficked person (incl. any previous names, nicknames etc.)"
-FOLLOW_UP = "Met her family in Imaginara; she attends a fictional language course."
-AGREEMENT = "Fictional Albania-Serbia referral protocol"
+FOLLOW_UP = "Met her family in Niš; she attends a fictional language course."
+AGREEMENT = "Transnational referral protocol Albania-Serbia (fictional)"
 
 
-def _member(organisation: Organisation, role: Role, username: str, first: str, last: str) -> User:
-    user = User.objects.create_user(
-        username=username, password=PASSWORD, first_name=first, last_name=last
-    )
-    Membership.objects.create(user=user, organisation=organisation, role=role)
-    return user
+@pytest.fixture
+def demo(transactional_db: None) -> None:
+    """The demo node's data, loaded by the commands ``make demo`` runs."""
+    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo_cases", stdout=StringIO())
+
+
+def _login(page: Page, base_url: str, username: str) -> None:
+    page.goto(f"{base_url}/account/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base_url}/")
 
 
 def _messages(page: Page) -> Locator:
@@ -60,10 +67,10 @@ def _header(page: Page, term: str) -> Locator:
     return page.locator(f"#referral-header dt:text-is('{term}') + dd")
 
 
-def _switch_user(page: Page, base_url: str, user: User) -> None:
+def _switch_user(page: Page, base_url: str, username: str) -> None:
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_label("Username")).to_be_visible()
-    log_in(page, base_url, user)
+    _login(page, base_url, username)
 
 
 def _nav(page: Page, name: str) -> None:
@@ -80,55 +87,6 @@ def _open_referral(page: Page, referral: Referral, box: str) -> None:
         page.get_by_role("link", name="Outbox").click()
     page.get_by_role("link", name=referral.reference, exact=True).click()
     expect(page).to_have_url(REFERRAL_URL)
-
-
-def _world(office: Organisation, focal_point: Organisation, manager: User) -> World:
-    """The shape ``make_agreement`` expects: the office as agency A, its case manager."""
-    return World(
-        country_a=office.country,
-        country_b=focal_point.country,
-        agency_a=office,
-        agency_b=focal_point,
-        agency_c=focal_point,
-        members_a={Role.CASE_MANAGER: Membership.objects.get(user=manager)},
-        members_b={},
-    )
-
-
-def _serbia(directory: FictionalDirectory) -> tuple[Organisation, Organisation]:
-    """Serbia's national focal point and a competent body it may forward to."""
-    focal_point = Organisation.objects.create(
-        country=directory.serbia,
-        name="Fictional Serbian Referral Office",
-        type=OrganisationType.NATIONAL_COORDINATION,
-        city="Imaginara",
-    )
-    Responsibility.objects.create(
-        country=directory.serbia, function=Function.NATIONAL_FOCAL_POINT, organisation=focal_point
-    )
-    body = Organisation.objects.create(
-        country=directory.serbia,
-        name="Fictional Imaginara Reintegration NGO",
-        type=OrganisationType.NGO,
-        city="Imaginara",
-    )
-    return focal_point, body
-
-
-def _draft_agreement(office: Organisation, focal_point: Organisation, manager: User) -> Agreement:
-    """Identity, contact and assistance may flow from the office to Serbia's focal point once
-    both have signed; only Albania has signed yet: not in force."""
-    world = _world(office, focal_point, manager)
-    agreement = make_agreement(
-        world,
-        others=[focal_point],
-        flows={
-            (office, focal_point): [FieldGroup.IDENTITY, FieldGroup.CONTACT, FieldGroup.ASSISTANCE]
-        },
-        title=AGREEMENT,
-    )
-    sign_as(world, agreement, organisation=office)
-    return agreement
 
 
 def _register(page: Page) -> Case:
@@ -159,19 +117,20 @@ def _record_consent_for_serbia(page: Page) -> None:
     expect(_messages(page)).to_contain_text("The consent decision was recorded.")
 
 
+def _serbian_focal_point() -> Organisation:
+    return Responsibility.objects.get(
+        country__code="RS", function=Function.NATIONAL_FOCAL_POINT
+    ).organisation
+
+
 def test_a_referral_to_serbia_shares_more_once_the_agreement_is_in_force(
-    page: Page, live_server: LiveServer, directory: FictionalDirectory, console: ConsoleLog
+    page: Page, live_server: LiveServer, demo: None, console: ConsoleLog
 ) -> None:
     base = live_server.url
-    office = directory.by_function[Function.LONGER_TERM_ASSISTANCE]
-    focal_point, competent_body = _serbia(directory)
-    manager = _member(office, Role.CASE_MANAGER, "orin.manager", "Orin", "Vale")
-    caseworker = _member(office, Role.CASEWORKER, "lira.caseworker", "Lira", "Shoal")
-    officer = _member(focal_point, Role.CASE_MANAGER, "dusan.officer", "Dusan", "Morrow")
-    agreement = _draft_agreement(office, focal_point, manager)
+    focal_point = _serbian_focal_point()
 
     # Albania: register, consent, draft the Annex I referral to Serbia.
-    log_in(page, base, caseworker)
+    _login(page, base, "al.caseworker")
     case = _register(page)
     _record_consent_for_serbia(page)
     page.locator("#referrals").get_by_role("link", name="Refer this case").click()
@@ -182,7 +141,7 @@ def test_a_referral_to_serbia_shares_more_once_the_agreement_is_in_force(
     page.get_by_label("Reason").fill("Wishes to return home; needs assistance after the return.")
     page.get_by_role("button", name="Draft the referral").click()
     expect(page).to_have_url(EDITOR_URL)
-    referral = Referral.objects.get(kind=ReferralKind.TRANSNATIONAL)
+    referral = Referral.objects.get(kind=ReferralKind.TRANSNATIONAL, case=case)
     assert referral.receiver_organisation == focal_point
 
     # The sender's own data is there, and what will not leave is marked as such.
@@ -190,8 +149,7 @@ def test_a_referral_to_serbia_shares_more_once_the_agreement_is_in_force(
         "Data categories the receiver may see: none (only data about organisations)"
     )
     person = page.locator("#section-s1_1")
-    filled = person.locator("td[data-label='Filled']")
-    expect(filled).not_to_have_text(re.compile(r"^0 /"))
+    expect(person.locator("td[data-label='Filled']")).not_to_have_text(re.compile(r"^0 /"))
     expect(person).to_contain_text("stays with you")
     expect(page.locator("#template-progress")).not_to_contain_text("withheld by the gate")
     person.get_by_role("link", name="Edit").click()
@@ -207,7 +165,7 @@ def test_a_referral_to_serbia_shares_more_once_the_agreement_is_in_force(
     assert referral.shared_groups == []
 
     # Serbia's focal point acknowledges and accepts; its organisation now has the case.
-    _switch_user(page, base, officer)
+    _switch_user(page, base, "rs.focal_point")
     _open_referral(page, referral, "inbox")
     expect(page.locator("main")).not_to_contain_text(PERSON)
     page.locator("#referral-actions").get_by_role("button", name="Acknowledge").click()
@@ -229,17 +187,17 @@ def test_a_referral_to_serbia_shares_more_once_the_agreement_is_in_force(
     assert participant.is_active
     assert participant.shared_cap == []
 
-    # Serbia signs the agreement: it comes into force.
+    # Serbia signs the protocol (Albania signed it already): it comes into force.
     _nav(page, "Agreements")
     page.get_by_role("link", name=AGREEMENT).click()
     page.get_by_role("link", name="Record our signature").click()
-    page.get_by_label("Signed on").fill(str(agreement.created_at.date()))
-    page.get_by_label("Signed by").fill("Head of the referral office, fictional")
+    page.get_by_label("Signed on").fill(timezone.localdate().isoformat())
+    page.get_by_label("Signed by").fill("Head of the anti-trafficking unit, fictional")
     page.locator("main form").get_by_role("button").click()
     expect(_messages(page)).to_be_visible()
 
     # Albania shares the identity as a new step of the same referral.
-    _switch_user(page, base, caseworker)
+    _switch_user(page, base, "al.caseworker")
     _open_referral(page, referral, "outbox")
     page.get_by_role("link", name="Change what is shared").click()
     expect(page.locator("#sharing-current")).to_contain_text("only the minimal offer")
@@ -253,7 +211,7 @@ def test_a_referral_to_serbia_shares_more_once_the_agreement_is_in_force(
     assert AuditEvent.objects.filter(event_type=EventType.REFERRAL_SHARING_CHANGED).count() == 1
 
     # Serbia sees the step and the person's identity, nothing more.
-    _switch_user(page, base, officer)
+    _switch_user(page, base, "rs.focal_point")
     _open_referral(page, referral, "inbox")
     expect(page.locator("#steps")).to_contain_text("Now shared: identity")
     _header(page, "Case").get_by_role("link", name=case.number).click()
@@ -270,27 +228,19 @@ def test_a_referral_to_serbia_shares_more_once_the_agreement_is_in_force(
     page.get_by_role("button", name="Add the report").click()
     expect(_messages(page)).to_contain_text("The follow-up report was added.")
     assert FollowUpReport.objects.get(referral=referral).organisation == focal_point
-    _switch_user(page, base, caseworker)
+    _switch_user(page, base, "al.caseworker")
     _open_referral(page, referral, "outbox")
     reports = page.locator("#template table tbody tr")
     expect(reports).to_have_count(1)
     expect(reports.locator("td[data-label='Summary']")).to_contain_text(FOLLOW_UP)
     assert console.csp_violations() == []
     assert console.script_errors() == []
-    assert competent_body.is_active
 
 
 def test_a_national_coordinator_finds_the_referral_settings_in_the_navigation(
-    page: Page, live_server: LiveServer, directory: FictionalDirectory
+    page: Page, live_server: LiveServer, demo: None
 ) -> None:
-    coordinator = _member(
-        directory.by_function[Function.NATIONAL_COORDINATOR],
-        Role.NATIONAL_COORDINATOR,
-        "nadia.coordinator",
-        "Nadia",
-        "Fell",
-    )
-    log_in(page, live_server.url, coordinator)
+    _login(page, live_server.url, "al.national_coordinator")
     _nav(page, "Referrals")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Referral settings")
     page.get_by_role("link", name="The country's referral template").click()
