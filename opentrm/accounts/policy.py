@@ -55,6 +55,9 @@ class Action(StrEnum):
     # What a role does when it acts on a case; the object rules (``*/access.py``) scope them.
     CASE_DELETE = "case.delete"  # softly, the owner organisation's case managers
     CASE_COORDINATE = "case.coordinate"  # opening a case makes the actor its case manager
+    # the portal (issue 19): country profiles, library items; scoped to the actor's own country
+    # and organisation in opentrm/portal/access.py
+    PORTAL_EDIT = "portal.edit"
 
     # --- object-only actions: no role holds them as such; a rule in an app's access.py
     # decides them for one object (``can(actor, action, obj)``), and ``can`` without an
@@ -76,6 +79,7 @@ class Action(StrEnum):
     REFERRAL_WITHDRAW = "referral.withdraw"
     REFERRAL_FORWARD = "referral.forward"
     REFERRAL_EXPORT = "referral.export"
+    RESOURCE_VIEW = "portal.resource_view"  # a library item: public, members, or named orgs
 
 
 class FieldGroup(StrEnum):
@@ -118,8 +122,10 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.AGREEMENT_EDIT,
         Action.AGREEMENT_SIGN,
         Action.AGREEMENT_VIEW_COUNTRY,
+        Action.PORTAL_EDIT,
     },
-    Role.DIRECTORY_EDITOR: _EVERY_MEMBER | {Action.DIRECTORY_EDIT, Action.DIRECTORY_IMPORT},
+    Role.DIRECTORY_EDITOR: _EVERY_MEMBER
+    | {Action.DIRECTORY_EDIT, Action.DIRECTORY_IMPORT, Action.PORTAL_EDIT},
     Role.CASE_MANAGER: _EVERY_MEMBER
     | _CASE_WORK
     | {

@@ -150,5 +150,11 @@ class EventType(models.TextChoices):
     EXCHANGE_RECEIVED = "EXCHANGE_RECEIVED", _("Package received")
     EXCHANGE_REJECTED = "EXCHANGE_REJECTED", _("Package rejected")
     EXCHANGE_PROCESSED = "EXCHANGE_PROCESSED", _("Package processed")
+    # portal (issue 19)
+    GLOSSARY_TERM_CHANGED = "GLOSSARY_TERM_CHANGED", _("Glossary term changed")
+    COUNTRY_PROFILE_CHANGED = "COUNTRY_PROFILE_CHANGED", _("Country profile changed")
+    COUNTRY_CONTACTS_VIEWED = "COUNTRY_CONTACTS_VIEWED", _("Country's focal contacts viewed")
+    RESOURCE_ADDED = "RESOURCE_ADDED", _("Library item added")
+    RESOURCE_DOWNLOADED = "RESOURCE_DOWNLOADED", _("Restricted library item downloaded")
     # audit
     AUDIT_VIEWED = "AUDIT_VIEWED", _("Audit trail viewed")

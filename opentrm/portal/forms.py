@@ -1,0 +1,126 @@
+"""HTML input of the portal; the services validate again and save."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from opentrm.core.forms import Form
+from opentrm.directory.models import Country, Organisation
+from opentrm.portal.models import ResourceKind, Visibility
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return [(code, name) for code, name in settings.LANGUAGES]
+
+
+class ProfileForm(Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    language = forms.ChoiceField(label=_("Language of the text"), choices=language_choices)
+    legislation = forms.CharField(
+        label=_("Anti-trafficking legislation"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    criminal_code_articles = forms.CharField(
+        label=_("Criminal-code articles"), required=False, max_length=300
+    )
+    national_action_plan = forms.CharField(
+        label=_("National action plan"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    nrm_status = forms.CharField(
+        label=_("National referral mechanism (NRM)"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    sop_status = forms.CharField(
+        label=_("SOP status"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    sop_adopted_on = forms.DateField(
+        label=_("SOPs adopted on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    instruments = forms.CharField(
+        label=_("Ratified instruments"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    social_protection = forms.CharField(
+        label=_("Social-protection programmes"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    labour_regulations = forms.CharField(
+        label=_("Labour regulations relevant to labour exploitation"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    request_routes = forms.CharField(
+        label=_("How to send each request type to this country"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    visibility = forms.ChoiceField(
+        label=_("Who may read the profile"),
+        choices=[
+            (Visibility.PUBLIC.value, Visibility.PUBLIC.label),
+            (Visibility.MEMBERS.value, Visibility.MEMBERS.label),
+        ],
+        help_text=_("The contacts are never public, whatever is chosen here."),
+    )
+
+
+class ResourceForm(Form):
+    title = forms.CharField(label=_("Title"), max_length=300)
+    kind = forms.ChoiceField(label=_("Type"), choices=ResourceKind.choices)
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=language_choices)
+    country = forms.ModelChoiceField(
+        label=_("Country"),
+        queryset=Country.objects.order_by("code"),
+        required=False,
+        to_field_name="code",
+        help_text=_("Empty for an international or regional item."),
+    )
+    file = forms.FileField(
+        label=_("File"),
+        required=False,
+        allow_empty_file=True,
+        help_text=_("PDF, PNG, JPEG or plain text."),
+    )
+    url = forms.URLField(label=_("Or a link"), required=False, assume_scheme="https")
+    visibility = forms.ChoiceField(label=_("Who may read it"), choices=Visibility.choices)
+    organisations = forms.ModelMultipleChoiceField(
+        label=_("Organisations that may read it"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        help_text=_("Only when the item is for named organisations."),
+    )
+    reviewed_on = forms.DateField(
+        label=_("Last reviewed"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisations"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = Organisation.objects.filter(is_active=True).order_by("country", "name")

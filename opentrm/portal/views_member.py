@@ -1,0 +1,152 @@
+"""The portal's pages for logged-in members: the library with restricted items, adding an
+item, a country's focal contacts (from the directory, never public) and editing the profile."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
+from opentrm.accounts.policy import Action
+from opentrm.audit.events import EventType
+from opentrm.audit.services import record_event
+from opentrm.core.forms import cleaned
+from opentrm.core.views import form_view
+from opentrm.portal import access, selectors, services
+from opentrm.portal.forms import ProfileForm, ResourceForm
+from opentrm.portal.models import CountryProfile, ResourceKind
+from opentrm.portal.search import portal_search
+
+
+def _language() -> str:
+    return (get_language() or "en").split("-")[0]
+
+
+def _pairs() -> list[str]:
+    codes = [code for code, _name in settings.LANGUAGES]
+    return [f"{a}-{b}" for a in codes for b in codes if a != b]
+
+
+@require_GET
+@actor_required(Action.DIRECTORY_VIEW)
+def member_library(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
+    return render(
+        request,
+        "portal/member_library.html",
+        {
+            "items": selectors.resource_list(actor=actor, filters=request.GET),
+            "kinds": ResourceKind.choices,
+            "kind": request.GET.get("kind", ""),
+            "may_add": access.may_add_resource(actor),
+            "pairs": _pairs(),
+            "language": _language(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_GET
+@actor_required(Action.DIRECTORY_VIEW)
+def member_search(request: AuthenticatedHttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:200]
+    hits = portal_search(query, _language(), request.actor) if query else []
+    return render(request, "portal/member_search.html", {"query": query, "hits": hits})
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.PORTAL_EDIT)
+def resource_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
+    form = ResourceForm(request.POST or None, request.FILES or None)
+
+    def save() -> object:
+        return services.resource_add(
+            actor=actor,
+            upload=form.cleaned_data["file"],
+            **cleaned(
+                form,
+                "kind",
+                "title",
+                "language",
+                "description",
+                "country",
+                "url",
+                "visibility",
+                "organisations",
+                "reviewed_on",
+            ),
+        )
+
+    return form_view(
+        request,
+        form,
+        save=save,
+        done=reverse("portal:member_library"),
+        template="portal/resource_form.html",
+        success=_("The item was added to the library."),
+    )
+
+
+@require_GET
+@actor_required(Action.DIRECTORY_VIEW)
+def country_contacts(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+    """The whole profile for members, with the focal point and coordinator (audited read)."""
+    actor = request.actor
+    profile = access.access_profile(actor, code)
+    contacts = selectors.country_contacts(profile.country)
+    record_event(
+        event_type=EventType.COUNTRY_CONTACTS_VIEWED,
+        actor=actor,
+        target=profile.country,
+        detail={"responsibilities": [r.pk for r in contacts]},
+    )
+    return render(
+        request,
+        "portal/country_contacts.html",
+        {
+            "profile": profile,
+            "contacts": contacts,
+            "name": selectors.country_names(_language()).get(profile.country.code),
+            "may_edit": access.may_edit_profile(actor, profile),
+            "language": _language(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.PORTAL_EDIT)
+def profile_edit(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+    actor = request.actor
+    profile = access.access_profile(actor, code, action="change")
+    initial = {name: getattr(profile, name) for name in services.PROFILE_FIELDS}
+    form = ProfileForm(request.POST or None, initial={**initial, "version": profile.version})
+
+    def save() -> CountryProfile:
+        values = {name: form.cleaned_data[name] for name in services.PROFILE_FIELDS}
+        return services.profile_update(
+            actor=actor,
+            profile=profile,
+            values=values,
+            expected_version=form.cleaned_data["version"],
+        )
+
+    return form_view(
+        request,
+        form,
+        save=save,
+        done=reverse("portal:country_contacts", args=[profile.country.code]),
+        template="portal/profile_form.html",
+        context={"profile": profile, "name": profile.country.code},
+        success=_("The profile was saved; its review date is today."),
+    )
+
+
