@@ -37,7 +37,8 @@ def _view_resource(actor: Actor, resource: Resource) -> bool:
         return False
     if resource.visibility == Visibility.MEMBERS or actor.organisation_id == resource.owner_id:
         return True
-    return resource.organisations.filter(pk=actor.organisation_id).exists()
+    org = actor.organisation_id
+    return org is not None and resource.organisations.filter(pk=org).exists()
 
 
 def is_public(visibility: str) -> bool:
@@ -47,9 +48,7 @@ def is_public(visibility: str) -> bool:
 
 def public_resource(resource_id: int) -> Resource | None:
     """The live public item, or None: what a visitor without a session may fetch."""
-    return (
-        Resource.objects.live().filter(pk=resource_id, visibility=Visibility.PUBLIC).first()
-    )
+    return Resource.objects.live().filter(pk=resource_id, visibility=Visibility.PUBLIC).first()
 
 
 def access_resource(actor: Actor, resource_id: int, *, action: Intent = "view") -> Resource:

@@ -8,6 +8,7 @@ from the directory and are shown to logged-in members only.
 
 import uuid
 from datetime import date, timedelta
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -126,7 +127,9 @@ class CountryProfile(VersionedModel, Reviewed):
     )
     language = models.CharField(_("language of the text"), max_length=8, default="en")
     legislation = models.TextField(_("anti-trafficking legislation"), blank=True)
-    criminal_code_articles = models.CharField(_("criminal-code articles"), max_length=300, blank=True)
+    criminal_code_articles = models.CharField(
+        _("criminal-code articles"), max_length=300, blank=True
+    )
     national_action_plan = models.TextField(_("national action plan"), blank=True)
     nrm_status = models.TextField(_("national referral mechanism (NRM)"), blank=True)
     sop_status = models.TextField(_("SOP status"), blank=True)
@@ -204,7 +207,7 @@ class Resource(VersionedModel, SoftDeletable, Reviewed):
         related_name="+",
     )
 
-    objects = ResourceQuerySet.as_manager()
+    objects: ClassVar = ResourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["kind", "title", "id"]

@@ -35,5 +35,3 @@ class ResourceQuerySet(SoftDeletableQuerySet["Resource"]):
             | Q(visibility="organisations", organisations=org)
             | Q(owner_id=org)
         ).distinct()
-
-

@@ -15,6 +15,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
@@ -58,7 +59,7 @@ def _words(query: str) -> list[str]:
     return [word for word in query.split() if word][:10]
 
 
-def _contains_all(queryset: QuerySet, fields: tuple[str, ...], query: str) -> QuerySet:  # type: ignore[type-arg]
+def _contains_all(queryset: QuerySet[Any], fields: tuple[str, ...], query: str) -> QuerySet[Any]:
     for word in _words(query):
         match = Q()
         for name in fields:
@@ -67,17 +68,22 @@ def _contains_all(queryset: QuerySet, fields: tuple[str, ...], query: str) -> Qu
     return queryset
 
 
-def _full_text(queryset: QuerySet, fields: tuple[str, ...], query: str, config: str) -> QuerySet:  # type: ignore[type-arg]
+def _full_text(
+    queryset: QuerySet[Any], fields: tuple[str, ...], query: str, config: str
+) -> QuerySet[Any]:
     vector = SearchVector(*fields, config=config)
     search = SearchQuery(query, config=config, search_type="websearch")
-    return (
+    matched: QuerySet[Any] = (
         queryset.annotate(search=vector, rank=SearchRank(vector, search))
         .filter(search=search)
         .order_by("-rank")
     )
+    return matched
 
 
-def _matching(queryset: QuerySet, fields: tuple[str, ...], query: str, config: str) -> QuerySet:  # type: ignore[type-arg]
+def _matching(
+    queryset: QuerySet[Any], fields: tuple[str, ...], query: str, config: str
+) -> QuerySet[Any]:
     if on_postgresql():
         return _full_text(queryset, fields, query, config)
     return _contains_all(queryset, fields, query)
@@ -106,7 +112,9 @@ def sop_matches(query: str, language: str) -> list[Hit]:
             text = _folded(" ".join([measure.name, g.what, g.when, g.who, g.how]))
             if words and all(word in text for word in words):
                 url = reverse("portal:sop_guide", args=[language, sop.code])
-                hits.append(Hit("sop", f"{sop.name}: {measure.name}", g.what, f"{url}#{measure.code}"))
+                hits.append(
+                    Hit("sop", f"{sop.name}: {measure.name}", g.what, f"{url}#{measure.code}")
+                )
     return hits
 
 

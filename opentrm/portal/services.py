@@ -89,7 +89,12 @@ def profile_update(
 
 
 def _resource_errors(
-    *, title: str, kind: str, language: str, url: str, upload: File | None  # type: ignore[type-arg]
+    *,
+    title: str,
+    kind: str,
+    language: str,
+    url: str,
+    upload: File | None,  # type: ignore[type-arg]
 ) -> tuple[Any, dict[str, str]]:
     errors: dict[str, str] = {}
     if not title.strip():
@@ -155,9 +160,7 @@ def resource_add(
             updated_by=actor.user,
         )
         if upload is not None and inspected is not None and inspected.file_type is not None:
-            resource.original_name = (upload.name or "").replace("\\", "/").rsplit("/", 1)[-1][
-                :200
-            ]
+            resource.original_name = (upload.name or "").replace("\\", "/").rsplit("/", 1)[-1][:200]
             resource.content_type = inspected.file_type.content_type
             resource.size = inspected.size
             resource.sha256 = inspected.sha256

@@ -12,14 +12,15 @@ from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
 from opentrm.accounts.session import current_actor
-from opentrm.catalogue.loader import load_catalogue
 from opentrm.cases.services.case_settings import effective_measures
+from opentrm.catalogue.loader import load_catalogue
 from opentrm.directory.models import Country
 from opentrm.directory.reference import country_name
 from opentrm.portal import access, selectors, services
@@ -126,9 +127,7 @@ def sop_guide(request: HttpRequest, language: str, sop: str) -> HttpResponse:
 
 @require_GET
 def country_list(request: HttpRequest, language: str) -> HttpResponse:
-    profiles = CountryProfile.objects.filter(visibility=Visibility.PUBLIC).select_related(
-        "country"
-    )
+    profiles = CountryProfile.objects.filter(visibility=Visibility.PUBLIC).select_related("country")
     return public_page(
         request,
         language,
@@ -174,7 +173,7 @@ def search(request: HttpRequest, language: str) -> HttpResponse:
 
 
 @require_GET
-def resource_file(request: HttpRequest, resource_id: int) -> HttpResponse:
+def resource_file(request: HttpRequest, resource_id: int) -> HttpResponseBase:
     """A library item's file or link. A public one is served to anyone without reading the
     session (and may be cached); any other only to those who may see it, audited."""
     resource = access.public_resource(resource_id)
@@ -185,6 +184,7 @@ def resource_file(request: HttpRequest, resource_id: int) -> HttpResponse:
             raise Http404
         resource = access.access_resource(actor, resource_id)
         services.resource_download_record(actor=actor, resource=resource)
+    response: HttpResponseBase
     if not resource.file:
         if resource.url:
             response = HttpResponse(status=302)
@@ -207,5 +207,3 @@ def resource_file(request: HttpRequest, resource_id: int) -> HttpResponse:
 
 def home_url(language: str) -> str:
     return reverse("portal:home", args=[language])
-
-

@@ -148,5 +148,3 @@ def profile_edit(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
         context={"profile": profile, "name": profile.country.code},
         success=_("The profile was saved; its review date is today."),
     )
-
-
