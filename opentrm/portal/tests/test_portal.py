@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -20,9 +21,10 @@ from opentrm.core.errors import ConflictError
 from opentrm.directory.models import ContactPoint, Function, Responsibility
 from opentrm.portal import glossary_index
 from opentrm.portal.models import CountryProfile, GlossaryTerm, Resource, Visibility
-from opentrm.portal.search import portal_search
+from opentrm.portal.search import config_for, glossary_matches, portal_search
 from opentrm.portal.services import (
     GLOSSARY_FILE,
+    PROFILE_FIELDS,
     glossary_load,
     profile_update,
     profiles_load,
@@ -45,8 +47,6 @@ def portal(world: World) -> World:
 
 
 def _values(profile: CountryProfile, **changes: object) -> dict[str, object]:
-    from opentrm.portal.services import PROFILE_FIELDS
-
     return {name: changes.get(name, getattr(profile, name)) for name in PROFILE_FIELDS}
 
 
@@ -334,3 +334,15 @@ def test_the_case_register_form_shows_the_presumed_victim_tooltip(
     client.force_login(portal.user(Role.CASEWORKER))
     page = client.get(reverse("cases:case_register")).text
     assert reverse("portal:glossary_term", args=["en", "presumed-victim"]) in page
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL full-text search (the SQLite fallback matches words as written)",
+)
+def test_postgresql_stems_english_and_ignores_albanian_accents(portal: World) -> None:
+    assert config_for("sq") == "opentrm_sq"
+    english = [text.term.slug for text in glossary_matches("exploited victims", "en")]
+    assert "potential-victim" in english  # "exploited" ~ "exploitation", "victims" ~ "victim"
+    albanian = [text.term.slug for text in glossary_matches("perfshirje", "sq")]
+    assert "social-inclusion" in albanian  # "Përfshirje sociale" without its accent
