@@ -47,7 +47,13 @@ from opentrm.cases.services import (
 )
 from opentrm.directory.models import ContactPoint, Country, Function, Organisation, Responsibility
 from opentrm.exchange.models import OutboxMessage, OutboxStatus, Peer, PeerStatus
-from opentrm.portal.models import CountryProfile, GlossaryTerm, GlossaryText, Resource
+from opentrm.portal.models import (
+    CountryProfile,
+    GlossaryTerm,
+    GlossaryText,
+    NationalTerm,
+    Resource,
+)
 from opentrm.referrals.models import Referral
 from opentrm.referrals.services import requests as request_services
 from opentrm.referrals.services import transnational as tn
@@ -1927,6 +1933,14 @@ def _portal_public_item(o: Objects) -> list[Any]:
     return [item.pk]
 
 
+def _portal_national_term(o: Objects) -> list[Any]:
+    term = GlossaryTerm.objects.get(slug=_portal_term(o)[1])
+    national, _made = NationalTerm.objects.get_or_create(
+        term=term, country=o.world.country_a, name="Termi i ligjit", defaults={"language": "sq"}
+    )
+    return [national.pk]
+
+
 PORTAL_ROUTES: list[Route] = [
     Route("portal:home", public, args=lambda o: ["sq"]),
     Route("portal:glossary", public, args=lambda o: ["sq"]),
@@ -1939,6 +1953,20 @@ PORTAL_ROUTES: list[Route] = [
     Route("portal:search", public, args=lambda o: ["sq"], data=lambda o: {"q": "viktimë"}),
     Route("portal:resource_file", public, args=_portal_public_item),
     Route("portal:member_library", any_member),
+    Route("portal:national_terms", roles(*PORTAL_EDITORS), args=lambda o: _portal_term(o)[1:]),
+    Route(
+        "portal:national_terms",
+        roles(*PORTAL_EDITORS),
+        method="post",
+        args=lambda o: _portal_term(o)[1:],
+        data=lambda o: {"name": "Termi kombëtar", "language": "sq"},
+    ),
+    Route(
+        "portal:national_term_remove",
+        roles(*PORTAL_EDITORS, own_only=True),
+        method="post",
+        args=_portal_national_term,
+    ),
     Route("portal:member_search", any_member, data=lambda o: {"q": "victim"}),
     Route("portal:resource_create", roles(*PORTAL_EDITORS)),
     Route("portal:resource_create", roles(*PORTAL_EDITORS), method="post"),

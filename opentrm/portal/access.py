@@ -11,7 +11,7 @@ from django.http import Http404
 
 from opentrm.accounts.policy import Action, Actor, can, rule
 from opentrm.directory.models import Country
-from opentrm.portal.models import CountryProfile, Resource, Visibility
+from opentrm.portal.models import CountryProfile, GlossaryTerm, NationalTerm, Resource, Visibility
 
 Intent = Literal["view", "change"]
 
@@ -20,6 +20,12 @@ Intent = Literal["view", "change"]
 def _edit_profile(actor: Actor, profile: CountryProfile) -> bool:
     """The country's own editors: its directory editors and national coordinators."""
     return actor.may(Action.PORTAL_EDIT) and actor.country_id == profile.country_id
+
+
+@rule(Action.PORTAL_EDIT, NationalTerm)
+def _edit_national_term(actor: Actor, national: NationalTerm) -> bool:
+    """What a country's law calls a term: that country's editors."""
+    return actor.may(Action.PORTAL_EDIT) and actor.country_id == national.country_id
 
 
 @rule(Action.PORTAL_EDIT, Resource)
@@ -82,3 +88,24 @@ def may_edit_profile(actor: Actor | None, profile: CountryProfile) -> bool:
 
 def may_add_resource(actor: Actor | None) -> bool:
     return actor is not None and actor.may(Action.PORTAL_EDIT)
+
+
+def access_term(actor: Actor, slug: str) -> GlossaryTerm:
+    """A glossary term for a member (any visibility: members read every term)."""
+    if not actor.may(Action.DIRECTORY_VIEW):
+        raise Http404
+    term = GlossaryTerm.objects.filter(slug=slug).first()
+    if term is None:
+        raise Http404
+    return term
+
+
+def access_national_term(actor: Actor, national_id: int) -> NationalTerm:
+    """A national term the actor may change: 404 when missing, 403 for another country's."""
+    national = NationalTerm.objects.select_related("country", "term").filter(pk=national_id)
+    found = national.first()
+    if found is None:
+        raise Http404
+    if not can(actor, Action.PORTAL_EDIT, found):
+        raise PermissionDenied
+    return found

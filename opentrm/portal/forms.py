@@ -124,3 +124,15 @@ class ResourceForm(Form):
         field = self.fields["organisations"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = Organisation.objects.filter(is_active=True).order_by("country", "name")
+
+
+class NationalTermForm(Form):
+    name = forms.CharField(label=_("Your country's term"), max_length=300)
+    language = forms.ChoiceField(label=_("Language"), choices=language_choices)
+    is_legal_term = forms.BooleanField(label=_("It is the term of the law"), required=False)
+    legal_reference = forms.CharField(
+        label=_("Legal reference"),
+        required=False,
+        max_length=200,
+        help_text=_("e.g. Criminal Code, Art. 110/a"),
+    )

@@ -9,10 +9,17 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import translation
 
-from opentrm.accounts.policy import Actor
+from opentrm.accounts.policy import Action, Actor, can
 from opentrm.directory.models import Country, Function, Responsibility
 from opentrm.directory.reference import country_name
-from opentrm.portal.models import GlossaryTerm, GlossaryText, Resource, ResourceKind, Visibility
+from opentrm.portal.models import (
+    GlossaryTerm,
+    GlossaryText,
+    NationalTerm,
+    Resource,
+    ResourceKind,
+    Visibility,
+)
 
 
 def glossary_texts(language: str) -> QuerySet[GlossaryText]:
@@ -77,3 +84,11 @@ def country_contacts(country: Country) -> list[Responsibility]:
         .prefetch_related("contact_point__channels")
         .order_by("function", "pk")
     )
+
+
+def national_rows(actor: Actor, term: GlossaryTerm) -> list[tuple[NationalTerm, bool]]:
+    """The term's national terms, each with whether the actor may remove it."""
+    return [
+        (item, can(actor, Action.PORTAL_EDIT, item))
+        for item in term.national.select_related("country").order_by("country__code", "name")
+    ]

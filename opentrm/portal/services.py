@@ -85,6 +85,59 @@ def profile_update(
     return profile
 
 
+# --- national terms: what each country's law and practice call a term ---------------------------
+
+
+@transaction.atomic
+def national_term_add(
+    *,
+    actor: Actor,
+    term: GlossaryTerm,
+    name: str,
+    language: str,
+    is_legal_term: bool = False,
+    legal_reference: str = "",
+) -> NationalTerm:
+    """Record the actor's country's own word for ``term``; only that country's editors."""
+    require(actor, Action.PORTAL_EDIT)
+    assert actor.membership is not None
+    national = NationalTerm(
+        term=term,
+        country=actor.membership.organisation.country,
+        name=name.strip(),
+        language=language,
+        is_legal_term=is_legal_term,
+        legal_reference=legal_reference.strip(),
+    )
+    if not can(actor, Action.PORTAL_EDIT, national):
+        raise PermissionDenied
+    if not national.name:
+        raise ValidationError({"name": _("Give the country's term.")})
+    national.full_clean()
+    national.save()
+    record_event(
+        event_type=EventType.GLOSSARY_TERM_CHANGED,
+        actor=actor,
+        target=term,
+        detail={"national_term_added": national.pk, "country": national.country.code},
+    )
+    return national
+
+
+@transaction.atomic
+def national_term_remove(*, actor: Actor, national: NationalTerm) -> None:
+    if not can(actor, Action.PORTAL_EDIT, national):
+        raise PermissionDenied
+    term, pk = national.term, national.pk
+    national.delete()
+    record_event(
+        event_type=EventType.GLOSSARY_TERM_CHANGED,
+        actor=actor,
+        target=term,
+        detail={"national_term_removed": pk},
+    )
+
+
 # --- the library -------------------------------------------------------------------------------
 
 

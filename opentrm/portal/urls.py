@@ -34,6 +34,12 @@ urlpatterns = [
     # members
     path("members/library/", views_member.member_library, name="member_library"),
     path("members/library/new/", views_member.resource_create, name="resource_create"),
+    path("members/glossary/<slug:slug>/", views_member.national_terms, name="national_terms"),
+    path(
+        "members/glossary/national/<int:national_id>/remove/",
+        views_member.national_term_remove,
+        name="national_term_remove",
+    ),
     path("members/search/", views_member.member_search, name="member_search"),
     path("members/countries/<str:code>/", views_member.country_contacts, name="country_contacts"),
     path("members/countries/<str:code>/edit/", views_member.profile_edit, name="profile_edit"),

@@ -17,10 +17,10 @@ from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.core.forms import cleaned
-from opentrm.core.views import form_view
+from opentrm.core.forms import Form, cleaned
+from opentrm.core.views import action_view, form_view
 from opentrm.portal import access, selectors, services
-from opentrm.portal.forms import ProfileForm, ResourceForm
+from opentrm.portal.forms import NationalTermForm, ProfileForm, ResourceForm
 from opentrm.portal.models import CountryProfile, ResourceKind
 from opentrm.portal.search import portal_search
 
@@ -147,4 +147,49 @@ def profile_edit(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
         template="portal/profile_form.html",
         context={"profile": profile, "name": profile.country.code},
         success=_("The profile was saved; its review date is today."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.PORTAL_EDIT)
+def national_terms(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """The national terms of one glossary term; editors add their own country's."""
+    actor = request.actor
+    term = access.access_term(actor, slug)
+    form = NationalTermForm(request.POST or None, initial={"language": _language()})
+
+    def save() -> object:
+        return services.national_term_add(
+            actor=actor,
+            term=term,
+            **cleaned(form, "name", "language", "is_legal_term", "legal_reference"),
+        )
+
+    url = reverse("portal:national_terms", args=[term.slug])
+    return form_view(
+        request,
+        form,
+        save=save,
+        done=url,
+        template="portal/national_terms.html",
+        context=lambda: {
+            "term": term,
+            "text": term.texts.filter(language=_language()).first(),
+            "rows": selectors.national_rows(actor, term),
+        },
+        success=_("The national term was added."),
+    )
+
+
+@require_http_methods(["POST"])
+@actor_required(Action.PORTAL_EDIT)
+def national_term_remove(request: AuthenticatedHttpRequest, national_id: int) -> HttpResponse:
+    actor = request.actor
+    national = access.access_national_term(actor, national_id)
+    return action_view(
+        request,
+        Form(request.POST),
+        save=lambda: services.national_term_remove(actor=actor, national=national),
+        done=reverse("portal:national_terms", args=[national.term.slug]),
+        success=_("The national term was removed."),
     )

@@ -20,7 +20,7 @@ from opentrm.catalogue.loader import load_catalogue
 from opentrm.core.errors import ConflictError
 from opentrm.directory.models import ContactPoint, Function, Responsibility
 from opentrm.portal import glossary_index
-from opentrm.portal.models import CountryProfile, GlossaryTerm, Resource, Visibility
+from opentrm.portal.models import CountryProfile, GlossaryTerm, NationalTerm, Resource, Visibility
 from opentrm.portal.search import config_for, glossary_matches, portal_search
 from opentrm.portal.services import (
     GLOSSARY_FILE,
@@ -346,3 +346,44 @@ def test_postgresql_stems_english_and_ignores_albanian_accents(portal: World) ->
     assert "potential-victim" in english  # "exploited" ~ "exploitation", "victims" ~ "victim"
     albanian = [text.term.slug for text in glossary_matches("perfshirje", "sq")]
     assert "social-inclusion" in albanian  # "Përfshirje sociale" without its accent
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "budget"),
+    [
+        ("portal:glossary", ["sq"], 1),
+        ("portal:glossary_term", ["sq", "trafficking-in-human-beings"], 5),
+        ("portal:sop_guide", ["sq", "sop1"], 2),
+        ("portal:country_list", ["sq"], 2),
+        ("portal:country_profile", ["sq", "AL"], 2),
+        ("portal:library", ["sq"], 1),
+    ],
+)
+def test_public_pages_keep_to_a_query_budget(
+    portal: World, django_assert_max_num_queries: object, name: str, args: list[str], budget: int
+) -> None:
+    client = Client()
+    with django_assert_max_num_queries(budget):  # type: ignore[operator]
+        assert client.get(reverse(name, args=args)).status_code == 200
+
+
+def test_a_country_editor_adds_and_removes_the_countrys_own_term(
+    portal: World, client: Client
+) -> None:
+    client.force_login(portal.user(Role.NATIONAL_COORDINATOR))
+    url = reverse("portal:national_terms", args=["presumed-victim"])
+    response = client.post(url, {"name": "viktimë e dyshuar", "language": "sq"})
+    assert response.status_code == 302
+    added = NationalTerm.objects.get(name="viktimë e dyshuar")
+    assert added.country == portal.country_a  # always the editor's own country
+    page = Client().get(reverse("portal:glossary_term", args=["en", "presumed-victim"])).text
+    assert "viktimë e dyshuar" in page
+    # Romania's editor may not remove Albania's term.
+    other = Client()
+    other.force_login(portal.user(Role.DIRECTORY_EDITOR, org="b"))
+    remove = reverse("portal:national_term_remove", args=[added.pk])
+    assert other.post(remove).status_code == 403
+    assert client.post(remove).status_code == 302
+    assert not NationalTerm.objects.filter(pk=added.pk).exists()
+    events = AuditEvent.objects.filter(event_type="GLOSSARY_TERM_CHANGED", actor_id__isnull=False)
+    assert events.count() == 2
