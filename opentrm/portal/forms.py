@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -12,68 +12,37 @@ from opentrm.core.forms import Form
 from opentrm.directory.models import Country, Organisation
 from opentrm.portal.models import ResourceKind, Visibility
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 def language_choices() -> list[tuple[str, str]]:
     return [(code, name) for code, name in settings.LANGUAGES]
 
 
+def _long_text(label: StrOrPromise, rows: int = 3) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": rows})
+    )
+
+
 class ProfileForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     language = forms.ChoiceField(label=_("Language of the text"), choices=language_choices)
-    legislation = forms.CharField(
-        label=_("Anti-trafficking legislation"),
-        required=False,
-        max_length=10_000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
+    legislation = _long_text(_("Anti-trafficking legislation"), rows=4)
     criminal_code_articles = forms.CharField(
         label=_("Criminal-code articles"), required=False, max_length=300
     )
-    national_action_plan = forms.CharField(
-        label=_("National action plan"),
-        required=False,
-        max_length=10_000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    nrm_status = forms.CharField(
-        label=_("National referral mechanism (NRM)"),
-        required=False,
-        max_length=10_000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    sop_status = forms.CharField(
-        label=_("SOP status"),
-        required=False,
-        max_length=10_000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    national_action_plan = _long_text(_("National action plan"))
+    nrm_status = _long_text(_("National referral mechanism (NRM)"))
+    sop_status = _long_text(_("SOP status"))
     sop_adopted_on = forms.DateField(
         label=_("SOPs adopted on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    instruments = forms.CharField(
-        label=_("Ratified instruments"),
-        required=False,
-        max_length=10_000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-    social_protection = forms.CharField(
-        label=_("Social-protection programmes"),
-        required=False,
-        max_length=10_000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    labour_regulations = forms.CharField(
-        label=_("Labour regulations relevant to labour exploitation"),
-        required=False,
-        max_length=10_000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    request_routes = forms.CharField(
-        label=_("How to send each request type to this country"),
-        required=False,
-        max_length=10_000,
-        widget=forms.Textarea(attrs={"rows": 5}),
-    )
+    instruments = _long_text(_("Ratified instruments"), rows=4)
+    social_protection = _long_text(_("Social-protection programmes"))
+    labour_regulations = _long_text(_("Labour regulations relevant to labour exploitation"))
+    request_routes = _long_text(_("How to send each request type to this country"), rows=5)
     visibility = forms.ChoiceField(
         label=_("Who may read the profile"),
         choices=[
