@@ -155,6 +155,8 @@ class EventType(models.TextChoices):
     COUNTRY_PROFILE_CHANGED = "COUNTRY_PROFILE_CHANGED", _("Country profile changed")
     COUNTRY_CONTACTS_VIEWED = "COUNTRY_CONTACTS_VIEWED", _("Country's focal contacts viewed")
     RESOURCE_ADDED = "RESOURCE_ADDED", _("Library item added")
+    RESOURCE_REVIEWED = "RESOURCE_REVIEWED", _("Library item reviewed")
+    RESOURCE_DELETED = "RESOURCE_DELETED", _("Library item deleted")
     RESOURCE_DOWNLOADED = "RESOURCE_DOWNLOADED", _("Restricted library item downloaded")
     # audit
     AUDIT_VIEWED = "AUDIT_VIEWED", _("Audit trail viewed")

@@ -109,3 +109,7 @@ def access_national_term(actor: Actor, national_id: int) -> NationalTerm:
     if not can(actor, Action.PORTAL_EDIT, found):
         raise PermissionDenied
     return found
+
+
+def may_edit_resource(actor: Actor, resource: Resource) -> bool:
+    return can(actor, Action.PORTAL_EDIT, resource)

@@ -105,3 +105,11 @@ class NationalTermForm(Form):
         max_length=200,
         help_text=_("e.g. Criminal Code, Art. 110/a"),
     )
+
+
+class VersionForm(Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class ResourceDeleteForm(VersionForm):
+    reason = forms.CharField(label=_("Reason"), max_length=2000)

@@ -21,7 +21,12 @@ from opentrm.accounts.policy import Action, Actor, can, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.services.documents import files_removed_on_rollback, inspect_file, max_bytes
-from opentrm.core.concurrency import save_first_or_if_unchanged
+from opentrm.core.concurrency import (
+    save_first_or_if_unchanged,
+    save_if_unchanged,
+    soft_delete_if_unchanged,
+)
+from opentrm.core.input import required_reason
 from opentrm.directory.models import Country, Organisation
 from opentrm.portal import glossary_index
 from opentrm.portal.models import (
@@ -226,6 +231,41 @@ def resource_add(
             target=resource,
             detail={"kind": kind, "visibility": visibility, "size": resource.size},
         )
+    return resource
+
+
+@transaction.atomic
+def resource_review(*, actor: Actor, resource: Resource, expected_version: int) -> Resource:
+    """The owner's editor confirms the item is still right: its review date becomes today."""
+    if not can(actor, Action.PORTAL_EDIT, resource):
+        raise PermissionDenied
+    resource.reviewed_on = timezone.localdate()
+    save_if_unchanged(
+        resource, expected_version=expected_version, fields=["reviewed_on"], actor=actor.user
+    )
+    record_event(
+        event_type=EventType.RESOURCE_REVIEWED,
+        actor=actor,
+        target=resource,
+        changed_fields=["reviewed_on"],
+    )
+    return resource
+
+
+@transaction.atomic
+def resource_delete(
+    *, actor: Actor, resource: Resource, expected_version: int, reason: str
+) -> Resource:
+    """Take an item out of the library: marked deleted (who, when, why), its file kept."""
+    if not can(actor, Action.PORTAL_EDIT, resource):
+        raise PermissionDenied
+    soft_delete_if_unchanged(
+        resource,
+        expected_version=expected_version,
+        reason=required_reason(reason, _("Say why the item is taken out of the library.")),
+        actor=actor.user,
+    )
+    record_event(event_type=EventType.RESOURCE_DELETED, actor=actor, target=resource)
     return resource
 
 

@@ -40,6 +40,16 @@ urlpatterns = [
         views_member.national_term_remove,
         name="national_term_remove",
     ),
+    path(
+        "members/library/<int:resource_id>/reviewed/",
+        views_member.resource_review,
+        name="resource_review",
+    ),
+    path(
+        "members/library/<int:resource_id>/delete/",
+        views_member.resource_delete,
+        name="resource_delete",
+    ),
     path("members/search/", views_member.member_search, name="member_search"),
     path("members/countries/<str:code>/", views_member.country_contacts, name="country_contacts"),
     path("members/countries/<str:code>/edit/", views_member.profile_edit, name="profile_edit"),

@@ -20,7 +20,13 @@ from opentrm.audit.services import record_event
 from opentrm.core.forms import Form, cleaned
 from opentrm.core.views import action_view, form_view
 from opentrm.portal import access, selectors, services
-from opentrm.portal.forms import NationalTermForm, ProfileForm, ResourceForm
+from opentrm.portal.forms import (
+    NationalTermForm,
+    ProfileForm,
+    ResourceDeleteForm,
+    ResourceForm,
+    VersionForm,
+)
 from opentrm.portal.models import CountryProfile, ResourceKind
 from opentrm.portal.search import portal_search
 
@@ -42,7 +48,8 @@ def member_library(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         "portal/member_library.html",
         {
-            "items": selectors.resource_list(actor=actor, filters=request.GET),
+            "items": (items := selectors.resource_list(actor=actor, filters=request.GET)),
+            "editable": {item.pk for item in items if access.may_edit_resource(actor, item)},
             "kinds": ResourceKind.choices,
             "kind": request.GET.get("kind", ""),
             "may_add": access.may_add_resource(actor),
@@ -192,4 +199,42 @@ def national_term_remove(request: AuthenticatedHttpRequest, national_id: int) ->
         save=lambda: services.national_term_remove(actor=actor, national=national),
         done=reverse("portal:national_terms", args=[national.term.slug]),
         success=_("The national term was removed."),
+    )
+
+
+@require_http_methods(["POST"])
+@actor_required(Action.PORTAL_EDIT)
+def resource_review(request: AuthenticatedHttpRequest, resource_id: int) -> HttpResponse:
+    actor = request.actor
+    resource = access.access_resource(actor, resource_id, action="change")
+    form = VersionForm(request.POST)
+    return action_view(
+        request,
+        form,
+        save=lambda: services.resource_review(
+            actor=actor, resource=resource, expected_version=form.cleaned_data["version"]
+        ),
+        done=reverse("portal:member_library"),
+        success=_("The item's review date is today."),
+    )
+
+
+@require_http_methods(["POST"])
+@actor_required(Action.PORTAL_EDIT)
+def resource_delete(request: AuthenticatedHttpRequest, resource_id: int) -> HttpResponse:
+    actor = request.actor
+    resource = access.access_resource(actor, resource_id, action="change")
+    form = ResourceDeleteForm(request.POST)
+    return action_view(
+        request,
+        form,
+        save=lambda: services.resource_delete(
+            actor=actor,
+            resource=resource,
+            expected_version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+        ),
+        done=reverse("portal:member_library"),
+        success=_("The item was taken out of the library."),
+        incomplete=_("Say why the item is taken out of the library."),
     )

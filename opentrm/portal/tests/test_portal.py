@@ -387,3 +387,31 @@ def test_a_country_editor_adds_and_removes_the_countrys_own_term(
     assert not NationalTerm.objects.filter(pk=added.pk).exists()
     events = AuditEvent.objects.filter(event_type="GLOSSARY_TERM_CHANGED", actor_id__isnull=False)
     assert events.count() == 2
+
+
+def test_the_owner_reviews_and_takes_an_item_out_of_the_library(
+    portal: World, client: Client
+) -> None:
+    item = resource_add(
+        actor=portal.actor(Role.DIRECTORY_EDITOR),
+        kind="awareness",
+        title="Fictional leaflet",
+        language="sq",
+        url="https://example.test/leaflet",
+        reviewed_on=timezone.localdate() - timedelta(days=500),
+    )
+    client.force_login(portal.user(Role.NATIONAL_COORDINATOR))
+    library = client.get(reverse("portal:member_library")).text
+    assert 'class="stale"' in library
+    client.post(reverse("portal:resource_review", args=[item.pk]), {"version": item.version})
+    item.refresh_from_db()
+    assert item.reviewed_on == timezone.localdate()
+    # A page opened before the review is stale: its deletion is refused.
+    delete = reverse("portal:resource_delete", args=[item.pk])
+    client.post(delete, {"version": item.version - 1, "reason": "outdated"})
+    assert Resource.objects.live().filter(pk=item.pk).exists()
+    client.post(delete, {"version": item.version, "reason": "outdated"})
+    assert not Resource.objects.live().filter(pk=item.pk).exists()
+    assert Resource.objects.get(pk=item.pk).deletion_reason == "outdated"
+    assert AuditEvent.objects.filter(event_type="RESOURCE_DELETED").exists()
+    assert "Fictional leaflet" not in client.get(reverse("portal:member_library")).text
