@@ -1919,15 +1919,15 @@ def _portal_profile(o: Objects) -> list[Any]:
     return ["sq", o.world.country_a.code]
 
 
-def _portal_public_item(o: Objects) -> list[Any]:
+def _portal_item(o: Objects, visibility: str) -> list[Any]:
     item, _made = Resource.objects.get_or_create(
-        title="Matrix public link",
+        title=f"Matrix {visibility} link",
         defaults={
             "kind": "law",
             "language": "en",
             "owner": o.world.agency_a,
             "url": "https://example.test/law",
-            "visibility": "public",
+            "visibility": visibility,
         },
     )
     return [item.pk]
@@ -1941,20 +1941,6 @@ def _portal_national_term(o: Objects) -> list[Any]:
     return [national.pk]
 
 
-def _portal_members_item(o: Objects) -> list[Any]:
-    item, _made = Resource.objects.get_or_create(
-        title="Matrix members handbook",
-        defaults={
-            "kind": "handbook",
-            "language": "en",
-            "owner": o.world.agency_a,
-            "url": "https://example.test/handbook",
-            "visibility": "members",
-        },
-    )
-    return [item.pk]
-
-
 PORTAL_ROUTES: list[Route] = [
     Route("portal:home", public, args=lambda o: ["sq"]),
     Route("portal:glossary", public, args=lambda o: ["sq"]),
@@ -1965,20 +1951,20 @@ PORTAL_ROUTES: list[Route] = [
     Route("portal:country_profile", public, args=_portal_profile),
     Route("portal:library", public, args=lambda o: ["sq"]),
     Route("portal:search", public, args=lambda o: ["sq"], data=lambda o: {"q": "viktimë"}),
-    Route("portal:resource_file", public, args=_portal_public_item),
+    Route("portal:resource_file", public, args=lambda o: _portal_item(o, "public")),
     Route("portal:member_library", any_member),
     Route(
         "portal:resource_review",
         roles(*PORTAL_EDITORS, own_only=True),
         method="post",
-        args=_portal_members_item,
+        args=lambda o: _portal_item(o, "members"),
         data=lambda o: {"version": 1},
     ),
     Route(
         "portal:resource_delete",
         roles(*PORTAL_EDITORS, own_only=True),
         method="post",
-        args=_portal_members_item,
+        args=lambda o: _portal_item(o, "members"),
         data=lambda o: {"version": 1, "reason": "outdated"},
     ),
     Route("portal:national_terms", roles(*PORTAL_EDITORS), args=lambda o: _portal_term(o)[1:]),
