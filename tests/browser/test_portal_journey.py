@@ -15,7 +15,7 @@ from opentrm.accounts.roles import Role
 from opentrm.catalogue.loader import load_catalogue
 from opentrm.portal.models import CountryProfile
 from opentrm.portal.services import glossary_load, profiles_load
-from tests.browser.support import FictionalDirectory, log_in
+from tests.browser.support import ConsoleLog, FictionalDirectory, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,7 @@ def portal(directory: FictionalDirectory) -> FictionalDirectory:
 
 
 def test_a_visitor_reads_the_glossary_and_an_sop_guide_in_albanian(
-    no_script_page: Page, live_server: LiveServer, portal: FictionalDirectory
+    no_script_page: Page, live_server: LiveServer, portal: FictionalDirectory, console: ConsoleLog
 ) -> None:
     page = no_script_page
     page.goto(f"{live_server.url}/portal/en/")
@@ -52,10 +52,11 @@ def test_a_visitor_reads_the_glossary_and_an_sop_guide_in_albanian(
     expect(guide).to_contain_text(how)
     # The public pages never start a session.
     assert [c for c in page.context.cookies() if c["name"] == settings.SESSION_COOKIE_NAME] == []
+    assert console.csp_violations() == []
 
 
 def test_a_country_editor_updates_the_profile_and_the_review_date_moves(
-    page: Page, live_server: LiveServer, portal: FictionalDirectory
+    page: Page, live_server: LiveServer, portal: FictionalDirectory, console: ConsoleLog
 ) -> None:
     Membership.objects.filter(user=portal.member).update(role=Role.DIRECTORY_EDITOR)
     old = timezone.localdate() - timedelta(days=400)
@@ -79,3 +80,5 @@ def test_a_country_editor_updates_the_profile_and_the_review_date_moves(
     # ... and visitors read the new text on the public profile.
     page.goto(f"{live_server.url}/portal/en/countries/AL/")
     expect(page.get_by_text("Fictional action plan 2025-2028")).to_be_visible()
+    assert console.csp_violations() == []
+    assert console.script_errors() == []
