@@ -42,6 +42,16 @@ def _switcher(request: HttpRequest, language: str) -> list[dict[str, str]]:
     return links
 
 
+def public_cache_control(request: HttpRequest) -> str:
+    """Shared caches may keep a public page, unless the request carries a session cookie: the
+    session middleware then refreshes that cookie on the answer (SESSION_SAVE_EVERY_REQUEST),
+    and an answer with someone's Set-Cookie must never sit in a shared cache. The page is the
+    same either way; only the cookie's presence is looked at, the session is not read."""
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return f"private, max-age={PUBLIC_MAX_AGE}"
+    return f"public, max-age={PUBLIC_MAX_AGE}"
+
+
 def public_page(
     request: HttpRequest, language: str, template: str, context: dict[str, Any]
 ) -> HttpResponse:
@@ -58,7 +68,7 @@ def public_page(
             },
         )
     response = HttpResponse(html)
-    response["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
+    response["Cache-Control"] = public_cache_control(request)
     response["Content-Language"] = language
     return response
 
@@ -200,7 +210,7 @@ def resource_file(request: HttpRequest, resource_id: int) -> HttpResponseBase:
         )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = (
-        f"public, max-age={PUBLIC_MAX_AGE}" if actor is None else "no-store, private"
+        public_cache_control(request) if actor is None else "no-store, private"
     )
     return response
 

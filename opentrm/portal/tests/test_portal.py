@@ -415,3 +415,13 @@ def test_the_owner_reviews_and_takes_an_item_out_of_the_library(
     assert Resource.objects.get(pk=item.pk).deletion_reason == "outdated"
     assert AuditEvent.objects.filter(event_type="RESOURCE_DELETED").exists()
     assert "Fictional leaflet" not in client.get(reverse("portal:member_library")).text
+
+
+def test_a_public_page_fetched_with_a_session_is_kept_out_of_shared_caches(
+    portal: World, client: Client
+) -> None:
+    client.force_login(portal.user(Role.CASEWORKER))
+    response = client.get(reverse("portal:glossary", args=["sq"]))
+    assert response.status_code == 200
+    assert response["Cache-Control"].startswith("private")
+    assert "Viktimë e supozuar" in response.text
