@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import translation
@@ -71,6 +72,15 @@ def resource_list(*, actor: Actor | None, filters: Mapping[str, str]) -> list[Re
     if country:
         items = items.filter(country__code=country.upper())
     return list(items.order_by("kind", "title", "id")[:500])
+
+
+def library_filters(query: Mapping[str, str]) -> dict[str, Any]:
+    """What the library's filter form shows: the choices and the reader's current filters."""
+    return {
+        "kinds": ResourceKind.choices,
+        "item_languages": settings.LANGUAGES,
+        "filters": {name: query.get(name, "") for name in ("kind", "language", "country")},
+    }
 
 
 CONTACT_FUNCTIONS = (Function.NATIONAL_COORDINATOR, Function.NATIONAL_FOCAL_POINT)

@@ -24,7 +24,7 @@ from opentrm.catalogue.loader import load_catalogue
 from opentrm.directory.models import Country
 from opentrm.directory.reference import country_name
 from opentrm.portal import access, selectors, services
-from opentrm.portal.models import CountryProfile, ResourceKind, Visibility
+from opentrm.portal.models import CountryProfile, Visibility
 from opentrm.portal.search import glossary_matches, portal_search
 
 PUBLIC_MAX_AGE = 300  # seconds a browser or a shared cache may keep a public page
@@ -171,7 +171,7 @@ def library(request: HttpRequest, language: str) -> HttpResponse:
         request,
         language,
         "portal/library.html",
-        {"items": items, "kinds": ResourceKind.choices, "kind": request.GET.get("kind", "")},
+        {"items": items, **selectors.library_filters(request.GET)},
     )
 
 

@@ -27,7 +27,7 @@ from opentrm.portal.forms import (
     ResourceForm,
     VersionForm,
 )
-from opentrm.portal.models import CountryProfile, ResourceKind
+from opentrm.portal.models import CountryProfile
 from opentrm.portal.search import portal_search
 
 
@@ -50,8 +50,7 @@ def member_library(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "items": (items := selectors.resource_list(actor=actor, filters=request.GET)),
             "editable": {item.pk for item in items if access.may_edit_resource(actor, item)},
-            "kinds": ResourceKind.choices,
-            "kind": request.GET.get("kind", ""),
+            **selectors.library_filters(request.GET),
             "may_add": access.may_add_resource(actor),
             "pairs": _pairs(),
             "language": _language(),

@@ -50,6 +50,11 @@ def test_a_visitor_reads_the_glossary_and_an_sop_guide_in_albanian(
     guide = page.locator(f'section[id="{first.code}"]')
     expect(guide.get_by_role("heading", name=measure_name)).to_be_visible()
     expect(guide).to_contain_text(how)
+    # The guide prints without the site's navigation.
+    page.emulate_media(media="print")
+    expect(page.locator(".portal-nav")).to_be_hidden()
+    expect(guide).to_be_visible()
+    page.emulate_media(media="screen")
     # The public pages never start a session.
     assert [c for c in page.context.cookies() if c["name"] == settings.SESSION_COOKIE_NAME] == []
     assert console.csp_violations() == []

@@ -425,3 +425,26 @@ def test_a_public_page_fetched_with_a_session_is_kept_out_of_shared_caches(
     assert response.status_code == 200
     assert response["Cache-Control"].startswith("private")
     assert "Viktimë e supozuar" in response.text
+
+
+def test_the_public_library_filters_by_type_language_and_country(portal: World) -> None:
+    for title, kind, language, country in [
+        ("Fictional law of Albania", "law", "sq", portal.country_a),
+        ("Fictional regional instrument", "instrument", "en", None),
+    ]:
+        resource_add(
+            actor=portal.actor(Role.DIRECTORY_EDITOR),
+            kind=kind,
+            title=title,
+            language=language,
+            country=country,
+            url="https://example.test/item",
+            visibility=Visibility.PUBLIC,
+        )
+    url = reverse("portal:library", args=["en"])
+    by_country = Client().get(url, {"country": "al"}).text
+    assert "Fictional law of Albania" in by_country
+    assert "Fictional regional instrument" not in by_country
+    by_kind = Client().get(url, {"kind": "instrument", "language": "en"}).text
+    assert "Fictional regional instrument" in by_kind
+    assert "Fictional law of Albania" not in by_kind
