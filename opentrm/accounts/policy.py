@@ -78,6 +78,7 @@ class Action(StrEnum):
     NOTE_DELETE = "note.delete"
     REFERRAL_WITHDRAW = "referral.withdraw"
     REFERRAL_FORWARD = "referral.forward"
+    REFERRAL_SHARE = "referral.share"  # change what the receiver of an accepted referral sees
     REFERRAL_EXPORT = "referral.export"
     RESOURCE_VIEW = "portal.resource_view"  # a library item: public, members, or named orgs
 
