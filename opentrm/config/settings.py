@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "opentrm.agreements",
     "opentrm.referrals",
     "opentrm.exchange",
+    "opentrm.training",
+    "opentrm.meetings",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ from opentrm.directory import selectors
 from opentrm.directory.access import access_contact_point, access_country, access_organisation
 from opentrm.directory.forms import ProcedureFilterForm, SearchForm
 from opentrm.directory.models import Country, Function, Language
+from opentrm.directory.panels import contact_panels
 
 PAGE_SIZE = 50
 
@@ -117,6 +118,7 @@ def contact_point_detail(request: AuthenticatedHttpRequest, contact_point_id: in
             "contact_point": contact_point,
             "may_edit": actor.may_edit_directory_of(contact_point.organisation.country_id),
             "review_cutoff": selectors.review_cutoff(),
+            "panels": contact_panels(actor, contact_point),
         },
     )
 

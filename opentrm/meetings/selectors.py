@@ -1,0 +1,65 @@
+"""Reads of meetings, always from ``Meeting.objects.visible_to``; a meeting on a case is shown
+only where the case's field-group rule lets the reader see it."""
+
+from opentrm.accounts.policy import Action, Actor, can
+from opentrm.agreements.models import Agreement
+from opentrm.agreements.models import Meeting as ScheduledAgreementMeeting
+from opentrm.meetings.models import ActionItem, Decision, Meeting, Participant
+
+
+def meeting_list(*, actor: Actor, kind: str = "") -> list[Meeting]:
+    meetings = Meeting.objects.visible_to(actor).select_related("country", "organiser", "case")
+    if kind:
+        meetings = meetings.filter(kind=kind)
+    return [
+        meeting
+        for meeting in meetings.order_by("-held_on", "-id")[:500]
+        if meeting.case_id is None or can(actor, Action.MEETING_VIEW, meeting)
+    ]
+
+
+def scheduled_without_record(*, actor: Actor) -> list[ScheduledAgreementMeeting]:
+    """Meetings scheduled on agreements the actor may change, not cancelled, with no record
+    yet: the meetings page offers to record their minutes."""
+    agreements = [
+        agreement
+        for agreement in Agreement.objects.visible_to(actor)
+        if can(actor, Action.AGREEMENT_EDIT, agreement)
+    ]
+    return list(
+        ScheduledAgreementMeeting.objects.live()
+        .filter(agreement__in=agreements, record__isnull=True)
+        .select_related("agreement")
+        .order_by("held_on", "id")
+    )
+
+
+def meeting_detail_parts(
+    meeting: Meeting,
+) -> tuple[list[Participant], list[Decision], list[ActionItem]]:
+    return (
+        list(meeting.participants.select_related("organisation", "organisation__country")),
+        list(meeting.decisions.all()),
+        list(meeting.action_items.select_related("owner", "done_by")),
+    )
+
+
+def my_action_items(
+    *, actor: Actor, done_shown: int = 20
+) -> tuple[list[ActionItem], list[ActionItem]]:
+    """The actor's open action items (soonest first) and the last ones done, of meetings the
+    actor may still see."""
+    mine = ActionItem.objects.filter(owner=actor.user).select_related(
+        "meeting", "meeting__case", "meeting__agreement"
+    )
+    open_items = [
+        item
+        for item in mine.filter(done_at__isnull=True).order_by("due_on", "id")
+        if can(actor, Action.MEETING_VIEW, item.meeting)
+    ]
+    done = [
+        item
+        for item in mine.filter(done_at__isnull=False).order_by("-done_at", "-id")[:done_shown]
+        if can(actor, Action.MEETING_VIEW, item.meeting)
+    ]
+    return open_items, done
