@@ -143,7 +143,9 @@ def test_it_reminds_owners_of_items_due_once_a_day(world: World) -> None:
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [world.user(Role.CASE_MANAGER).email]
     body = mail.outbox[0].body
-    assert "Due soon" in body and "Overdue" in body and "Far ahead" not in body
+    assert "Due soon" in body
+    assert "Overdue" in body
+    assert "Far ahead" not in body
     assert "Referral statistics" not in body  # never the agenda or minutes
     assert services.action_item_reminders_send(days=3, today=today + timedelta(days=1)).emails == 1
 
@@ -338,7 +340,8 @@ def test_it_records_minutes_of_a_scheduled_agreement_meeting_once(world: World) 
         world.agency_b.pk,
     }
     scheduled.refresh_from_db()
-    assert scheduled.subject == "Annual review" and scheduled.reminded_on is None
+    assert scheduled.subject == "Annual review"
+    assert scheduled.reminded_on is None
     # The other party's case manager may record decisions on it too.
     services.decision_add(
         actor=world.actor(Role.CASE_MANAGER, org="b"), meeting=record, text="Renew"
