@@ -1,8 +1,6 @@
 """The contact page's panel registry: higher apps add panels without the directory importing
 them; a panel shows only when its function gives it something for this reader."""
 
-from collections.abc import Iterator
-
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
@@ -15,9 +13,9 @@ from opentrm.directory.models import ContactPoint
 
 
 @pytest.fixture
-def registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A copy of the registry for the test, put back afterwards."""
     monkeypatch.setattr(panels, "_PANELS", dict(panels._PANELS))
-    yield
 
 
 def test_it_shows_a_registered_panel_only_to_readers_it_answers_for(
