@@ -118,7 +118,7 @@ def contact_point_detail(request: AuthenticatedHttpRequest, contact_point_id: in
             "contact_point": contact_point,
             "may_edit": actor.may_edit_directory_of(contact_point.organisation.country_id),
             "review_cutoff": selectors.review_cutoff(),
-            "panels": contact_panels(actor, contact_point),
+            "panels": contact_panels.render(actor, contact_point),
         },
     )
 

@@ -30,6 +30,9 @@ def case_group(kind: str) -> FieldGroup:
     )
 
 
+_GROUPS = (FieldGroup.ASSISTANCE, FieldGroup.CHILD_PROTECTION)
+
+
 def _group_action(group: FieldGroup, *, edit: bool) -> Action:
     level = Access.EDIT if edit else Access.VIEW
     return next(a for a, (g, lvl) in GROUP_ACTIONS.items() if g == group and lvl == level)
@@ -41,6 +44,13 @@ def case_meeting_allowed(actor: Actor, case: Case, kind: str, *, edit: bool) -> 
     if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
         return False
     return can(actor, _group_action(case_group(kind), edit=edit), case)
+
+
+def case_meeting_kinds(actor: Actor, case: Case, *, edit: bool) -> list[str]:
+    """The kinds of meeting the actor may read (or write) on ``case``, a case the actor already
+    holds from ``access_case`` (so its visibility is not asked again)."""
+    groups = {group: can(actor, _group_action(group, edit=edit), case) for group in _GROUPS}
+    return [kind.value for kind in CASE_KINDS if groups[case_group(kind)]]
 
 
 @rule(Action.MEETING_VIEW, Meeting)
@@ -96,7 +106,7 @@ def access_case_for_meeting(actor: Actor, public_id: str) -> Case:
     """A case to record a meeting on: 404 when the actor does not see the case, 403 when the
     actor may write no kind of meeting on it."""
     case = access_case(actor, public_id)
-    if not any(case_meeting_allowed(actor, case, kind, edit=True) for kind in CASE_KINDS):
+    if not case_meeting_kinds(actor, case, edit=True):
         raise PermissionDenied
     return case
 

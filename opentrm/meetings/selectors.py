@@ -1,9 +1,14 @@
 """Reads of meetings, always from ``Meeting.objects.visible_to``; a meeting on a case is shown
 only where the case's field-group rule lets the reader see it."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from opentrm.accounts.policy import Action, Actor, can
 from opentrm.agreements.models import Agreement
 from opentrm.agreements.models import Meeting as ScheduledAgreementMeeting
+from opentrm.cases.models import Case
+from opentrm.meetings.access import case_meeting_kinds
 from opentrm.meetings.models import ActionItem, Decision, Meeting, Participant
 
 
@@ -63,3 +68,16 @@ def my_action_items(
         if can(actor, Action.MEETING_VIEW, item.meeting)
     ]
     return open_items, done
+
+
+def case_meetings_panel(actor: Actor, case: Case) -> Mapping[str, Any] | None:
+    """The case page's meetings panel (``cases.panels``): the meetings on the case of the kinds
+    the reader may read, and whether the reader may record one; nothing when neither."""
+    readable = case_meeting_kinds(actor, case, edit=False)
+    may_record = bool(case_meeting_kinds(actor, case, edit=True))
+    if not readable:
+        return None
+    meetings = list(
+        Meeting.objects.filter(case=case, kind__in=readable).order_by("-held_on", "-id")
+    )
+    return {"case": case, "meetings": meetings, "may_record": may_record}

@@ -346,3 +346,25 @@ def test_it_records_minutes_of_a_scheduled_agreement_meeting_once(world: World) 
     services.decision_add(
         actor=world.actor(Role.CASE_MANAGER, org="b"), meeting=record, text="Renew"
     )
+
+
+def test_the_case_page_lists_its_meetings_to_those_who_may_read_them(world: World) -> None:
+    case = _case(world)
+    _conference(world, case)
+    url = reverse("cases:case_detail", args=[case.public_id])
+    record = reverse("meetings:case_meeting_create", args=[case.public_id])
+
+    caseworker = _client(world, Role.CASEWORKER).get(url).content.decode()
+    police = _client(world, Role.POLICE_INVESTIGATOR).get(url).content.decode()
+    prosecutor = _client(world, Role.PROSECUTOR).get(url).content.decode()
+
+    assert "Placement review" in caseworker
+    assert record in caseworker
+    assert "Placement review" in police  # reads the assistance group, may not write it
+    assert record not in police
+    # The prosecutor reads child protection (the child roundtable), not assistance.
+    assert "Meetings on this case" in prosecutor
+    assert "Placement review" not in prosecutor
+    assert record not in prosecutor
+    interpreter = _client(world, Role.INTERPRETER).get(url).content.decode()
+    assert "Meetings on this case" not in interpreter
