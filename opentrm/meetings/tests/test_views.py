@@ -1,0 +1,87 @@
+"""The meeting pages drive the services: a recorder's POSTs become the meeting's record."""
+
+from datetime import timedelta
+
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from conftest import World
+from opentrm.accounts.roles import Role
+from opentrm.cases.services import case_register
+from opentrm.meetings.models import Meeting, MeetingKind
+
+
+def _client(world: World, role: Role, org: str = "a") -> Client:
+    client = Client()
+    client.force_login(world.user(role, org=org))
+    return client
+
+
+def test_a_coordinator_records_a_roundtable_with_its_decisions_and_actions(world: World) -> None:
+    client = _client(world, Role.NATIONAL_COORDINATOR)
+    today = timezone.localdate()
+    response = client.post(
+        reverse("meetings:meeting_create"),
+        {
+            "kind": MeetingKind.WORKING_GROUP,
+            "title": "Working group on SOP 4",
+            "held_on": today.isoformat(),
+            "agenda": "Return procedures",
+        },
+    )
+    meeting = Meeting.objects.get(title="Working group on SOP 4")
+    assert response["Location"] == reverse("meetings:meeting_detail", args=[meeting.pk])
+    assert (meeting.country_id, meeting.organiser_id) == (world.country_a.pk, world.agency_a.pk)
+
+    client.post(
+        reverse("meetings:participant_add", args=[meeting.pk]),
+        {"organisation": world.agency_b.pk, "person": "Liaison officer", "role": "expert"},
+    )
+    client.post(reverse("meetings:decision_add", args=[meeting.pk]), {"text": "Adopt the form"})
+    client.post(
+        reverse("meetings:meeting_edit", args=[meeting.pk]),
+        {
+            "title": meeting.title,
+            "held_on": today.isoformat(),
+            "agenda": meeting.agenda,
+            "minutes": "The group met.",
+            "version": meeting.version,
+        },
+    )
+    client.post(
+        reverse("meetings:action_item_add", args=[meeting.pk]),
+        {
+            "title": "Send the form to the focal points",
+            "owner": world.user(Role.CASE_MANAGER, org="b").pk,
+            "due_on": (today + timedelta(days=7)).isoformat(),
+        },
+    )
+
+    page = client.get(reverse("meetings:meeting_detail", args=[meeting.pk])).content.decode()
+    assert "Liaison officer" in page
+    assert "Adopt the form" in page
+    assert "The group met." in page
+    assert "Send the form to the focal points" in page
+    # The owner, in the participating organisation abroad, finds it on their page.
+    mine = _client(world, Role.CASE_MANAGER, org="b").get(reverse("meetings:my_action_items"))
+    assert "Send the form to the focal points" in mine.content.decode()
+
+
+def test_it_offers_as_owners_only_people_who_may_read_the_case_meeting(world: World) -> None:
+    case = case_register(actor=world.actor(Role.CASEWORKER))
+    client = _client(world, Role.CASE_MANAGER)
+    client.post(
+        reverse("meetings:case_meeting_create", args=[case.public_id]),
+        {
+            "kind": MeetingKind.CASE_CONFERENCE,
+            "title": "Conference",
+            "held_on": timezone.localdate().isoformat(),
+        },
+    )
+    meeting = Meeting.objects.get(case=case)
+    page = client.get(reverse("meetings:meeting_detail", args=[meeting.pk])).content.decode()
+    owners = page.split('name="owner"')[1].split("</select>")[0]
+    assert world.user(Role.CASEWORKER).first_name in owners
+    assert world.user(Role.PROSECUTOR).first_name not in owners  # no access to assistance
+    assert world.user(Role.NATIONAL_COORDINATOR).first_name not in owners  # sees no case
