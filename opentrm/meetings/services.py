@@ -285,7 +285,7 @@ def _claim(item_ids: list[int], today: date) -> list[ActionItem]:
     not an edit: the version stays."""
     with transaction.atomic():
         claimed = list(
-            ActionItem.objects.select_for_update()
+            ActionItem.objects.select_for_update(of=("self",))
             .filter(pk__in=item_ids, done_at__isnull=True)
             .filter(Q(last_reminded_on__isnull=True) | Q(last_reminded_on__lt=today))
             .select_related("meeting", "meeting__case")
