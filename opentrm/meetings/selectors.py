@@ -26,11 +26,15 @@ def meeting_list(*, actor: Actor, kind: str = "") -> list[Meeting]:
 def scheduled_without_record(*, actor: Actor) -> list[ScheduledAgreementMeeting]:
     """Meetings scheduled on agreements the actor may change, not cancelled, with no record
     yet: the meetings page offers to record their minutes."""
-    agreements = [
-        agreement
-        for agreement in Agreement.objects.visible_to(actor)
-        if can(actor, Action.AGREEMENT_EDIT, agreement)
-    ]
+    if not actor.may(Action.AGREEMENT_EDIT):
+        return []
+    with_open_meetings = (
+        Agreement.objects.visible_to(actor)
+        .filter(meetings__deleted_at__isnull=True, meetings__record__isnull=True)
+        .distinct()
+        .prefetch_related("versions__parties")  # what the agreement rule reads
+    )
+    agreements = [a for a in with_open_meetings if can(actor, Action.AGREEMENT_EDIT, a)]
     return list(
         ScheduledAgreementMeeting.objects.live()
         .filter(agreement__in=agreements, record__isnull=True)

@@ -1,6 +1,7 @@
 """The meeting pages drive the services: a recorder's POSTs become the meeting's record."""
 
 from datetime import timedelta
+from typing import Any
 
 from django.test import Client
 from django.urls import reverse
@@ -8,6 +9,8 @@ from django.utils import timezone
 
 from conftest import World
 from opentrm.accounts.roles import Role
+from opentrm.agreements import services as agreement_services
+from opentrm.agreements.tests.factories import editor, make_agreement
 from opentrm.cases.services import case_register
 from opentrm.meetings.models import Meeting, MeetingKind
 
@@ -85,3 +88,21 @@ def test_it_offers_as_owners_only_people_who_may_read_the_case_meeting(world: Wo
     assert world.user(Role.CASEWORKER).first_name in owners
     assert world.user(Role.PROSECUTOR).first_name not in owners  # no access to assistance
     assert world.user(Role.NATIONAL_COORDINATOR).first_name not in owners  # sees no case
+
+
+def test_the_meetings_page_costs_the_same_for_many_agreements(
+    world: World, django_assert_max_num_queries: Any
+) -> None:
+    for number in range(5):
+        agreement = make_agreement(world, sign=True)
+        agreement_services.meeting_schedule(
+            actor=editor(world),
+            agreement=agreement,
+            held_on=timezone.localdate() + timedelta(days=number),
+            subject=f"Review {number}",
+        )
+    client = _client(world, Role.CASE_MANAGER)
+    client.get(reverse("meetings:meeting_list"))  # the session and the actor, loaded once
+    with django_assert_max_num_queries(11):
+        page = client.get(reverse("meetings:meeting_list")).content.decode()
+    assert all(f"Review {number}" in page for number in range(5))
