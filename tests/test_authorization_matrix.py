@@ -2077,6 +2077,10 @@ TRAINING_MEETING_ROUTES: list[Route] = [
         args=lambda o: [o.meeting_id],
     ),
 ]
+TRAINING_MEETING_ROUTES += [
+    Route("api-1:training_events", any_member),
+    Route("api-1:meetings_action_items", any_member),
+]
 ROUTES += TRAINING_MEETING_ROUTES
 
 # Routes served by a library, not by our views: named here so the completeness check knows them.

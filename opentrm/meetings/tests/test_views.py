@@ -106,3 +106,30 @@ def test_the_meetings_page_costs_the_same_for_many_agreements(
     with django_assert_max_num_queries(11):
         page = client.get(reverse("meetings:meeting_list")).content.decode()
     assert all(f"Review {number}" in page for number in range(5))
+
+
+def test_the_api_lists_the_callers_own_action_items(world: World) -> None:
+    from opentrm.meetings import services
+
+    meeting = services.meeting_record(
+        actor=world.actor(Role.NATIONAL_COORDINATOR),
+        kind=MeetingKind.NATIONAL_ROUNDTABLE,
+        title="Roundtable",
+        held_on=timezone.localdate(),
+    )
+    item = services.action_item_add(
+        actor=world.actor(Role.NATIONAL_COORDINATOR),
+        meeting=meeting,
+        title="Draft the annual report",
+        owner=world.user(Role.CASE_MANAGER),
+        due_on=timezone.localdate(),
+    )
+    url = "/api/v1/meetings/action-items"
+
+    mine = _client(world, Role.CASE_MANAGER).get(url).json()
+    others = _client(world, Role.NATIONAL_COORDINATOR).get(url).json()
+
+    assert [(row["id"], row["title"], row["meeting_title"]) for row in mine] == [
+        (item.pk, "Draft the annual report", "Roundtable")
+    ]
+    assert others == []

@@ -153,3 +153,18 @@ def test_it_lists_who_is_trained_on_each_procedure(world: World) -> None:
     return_section = page.split("Return and Social Inclusion")[1].split("<section>")[0]
     assert "Return officer" in return_section
     assert "Return officer" not in page.split("Return and Social Inclusion")[0]
+
+
+def test_the_api_lists_the_events_a_member_may_see(world: World) -> None:
+    _event(world, title="Regional workshop", sop_codes=["sop1", "sop5"])
+    own = _client(world, Role.CASEWORKER).get("/api/v1/training/events?sop=sop5").json()
+    other = _client(world, Role.CASEWORKER, org="b").get("/api/v1/training/events").json()
+    assert [(row["title"], row["country"], row["sop_codes"]) for row in own] == [
+        ("Regional workshop", "AL", ["sop1", "sop5"])
+    ]
+    assert other == []
+
+
+def test_the_api_refuses_a_filter_longer_than_declared(world: World) -> None:
+    response = _client(world, Role.CASEWORKER).get("/api/v1/training/events", {"sop": "s" * 500})
+    assert response.status_code == 422
