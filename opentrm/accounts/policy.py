@@ -80,6 +80,7 @@ class Action(StrEnum):
     NOTE_DELETE = "note.delete"
     REFERRAL_WITHDRAW = "referral.withdraw"
     REFERRAL_FORWARD = "referral.forward"
+    REFERRAL_SHARE = "referral.share"  # change what the receiver of an accepted referral sees
     REFERRAL_EXPORT = "referral.export"
     ACTION_ITEM_COMPLETE = "meeting.action_item_complete"  # its owner, or the meeting's recorders
 
