@@ -13,7 +13,16 @@ from typing import Literal
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, can, rule
+from opentrm.accounts.models import User
+from opentrm.accounts.policy import (
+    Access,
+    Action,
+    Actor,
+    FieldGroup,
+    active_memberships,
+    can,
+    rule,
+)
 from opentrm.cases.access import GROUP_ACTIONS, access_case
 from opentrm.cases.models import Case
 from opentrm.meetings.models import CASE_KINDS, ActionItem, Meeting, MeetingKind
@@ -83,6 +92,15 @@ def _complete_action_item(actor: Actor, item: ActionItem) -> bool:
     if item.owner_id == actor.user.pk and can(actor, Action.MEETING_VIEW, item.meeting):
         return True
     return can(actor, Action.MEETING_RECORD, item.meeting)
+
+
+def user_sees_meeting(user: User, meeting: Meeting) -> bool:
+    """Does ``user`` see ``meeting`` through any of their active memberships? (An action item's
+    owner, who may act for another organisation at the moment.)"""
+    return any(
+        can(Actor(user=user, membership=membership), Action.MEETING_VIEW, meeting)
+        for membership in active_memberships(user)
+    )
 
 
 def access_meeting(actor: Actor, meeting_id: int, *, action: Intent = "view") -> Meeting:

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from opentrm.accounts.models import Membership, User
+from opentrm.accounts.models import User
 from opentrm.accounts.policy import Action, Actor, can, require
 from opentrm.agreements.models import Meeting as ScheduledAgreementMeeting
 from opentrm.audit.events import EventType
@@ -28,7 +28,7 @@ from opentrm.audit.services import record_event
 from opentrm.cases.models import Case
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.directory.models import Organisation
-from opentrm.meetings.access import case_meeting_allowed
+from opentrm.meetings.access import case_meeting_allowed, user_sees_meeting
 from opentrm.meetings.models import (
     CASE_KINDS,
     ActionItem,
@@ -210,23 +210,17 @@ def owner_candidates(meeting: Meeting) -> list[User]:
         meeting.organiser_id,
         *meeting.participants.values_list("organisation_id", flat=True),
     }
-    memberships = (
-        Membership.objects.filter(
+    users = (
+        User.objects.filter(
             is_active=True,
-            user__is_active=True,
-            organisation_id__in=org_ids,
-            organisation__is_active=True,
+            memberships__is_active=True,
+            memberships__organisation_id__in=org_ids,
+            memberships__organisation__is_active=True,
         )
-        .select_related("user", "organisation", "organisation__country")
-        .order_by("user__last_name", "user__first_name", "user__username", "pk")
+        .distinct()
+        .order_by("last_name", "first_name", "username", "pk")
     )
-    users: dict[int, User] = {}
-    for membership in memberships:
-        if membership.user_id in users:
-            continue
-        if can(Actor(user=membership.user, membership=membership), Action.MEETING_VIEW, meeting):
-            users[membership.user_id] = membership.user
-    return list(users.values())
+    return [user for user in users if user_sees_meeting(user, meeting)]
 
 
 @transaction.atomic
@@ -325,12 +319,15 @@ def action_item_reminders_send(
             done_at__isnull=True, owner__is_active=True, due_on__lte=day + timedelta(days=horizon)
         )
         .filter(Q(last_reminded_on__isnull=True) | Q(last_reminded_on__lt=day))
-        .select_related("owner")
+        .select_related("owner", "meeting", "meeting__case")
         .order_by("owner_id", "due_on", "id")
     )
     by_owner: dict[int, list[ActionItem]] = defaultdict(list)
     for item in due:
-        by_owner[item.owner_id].append(item)
+        # An owner who no longer sees the meeting (left the case, the organisation) is not
+        # mailed about it: the e-mail would tell them of a case they may not see.
+        if user_sees_meeting(item.owner, item.meeting):
+            by_owner[item.owner_id].append(item)
     emails = reminded = no_address = failed = 0
     for items in by_owner.values():
         owner = items[0].owner

@@ -150,6 +150,30 @@ def test_it_reminds_owners_of_items_due_once_a_day(world: World) -> None:
     assert services.action_item_reminders_send(days=3, today=today + timedelta(days=1)).emails == 1
 
 
+def test_it_does_not_remind_an_owner_who_may_no_longer_see_the_case_meeting(
+    world: World,
+) -> None:
+    case = _case(world)
+    meeting = _conference(world, case)
+    services.action_item_add(
+        actor=world.actor(Role.CASE_MANAGER),
+        meeting=meeting,
+        title="Call the shelter",
+        owner=world.user(Role.CASEWORKER),
+        due_on=timezone.localdate(),
+    )
+    membership = world.members_a[Role.CASEWORKER]
+    membership.role = Role.PROSECUTOR  # no access to the case's assistance records any more
+    membership.save()
+
+    result = services.action_item_reminders_send(days=3)
+
+    assert result.emails == 0
+    assert mail.outbox == []
+    page = _client(world, Role.CASEWORKER).get(reverse("meetings:my_action_items"))
+    assert "Call the shelter" not in page.content.decode()
+
+
 # --- meetings on a case follow the case --------------------------------------------------------
 
 
