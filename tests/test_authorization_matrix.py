@@ -47,6 +47,8 @@ from opentrm.cases.services import (
 )
 from opentrm.directory.models import ContactPoint, Country, Function, Organisation, Responsibility
 from opentrm.exchange.models import OutboxMessage, OutboxStatus, Peer, PeerStatus
+from opentrm.meetings import services as meeting_services
+from opentrm.meetings.models import MeetingKind
 from opentrm.portal.models import (
     CountryProfile,
     GlossaryTerm,
@@ -58,6 +60,7 @@ from opentrm.referrals.models import Referral
 from opentrm.referrals.services import requests as request_services
 from opentrm.referrals.services import transnational as tn
 from opentrm.referrals.services.national import referral_send_national
+from opentrm.training.services import training_event_record
 
 
 class Outcome(Enum):
@@ -442,6 +445,46 @@ class Objects:
             last_error="http_404",
         )
         return str(dead.message_id)
+
+    # Training and meetings (issue 19): a national training event and a roundtable of country A,
+    # a case conference on the matrix case, an action item of agency A's case manager.
+    @cached_property
+    def training_event_id(self) -> int:
+        return training_event_record(
+            actor=self.world.actor(Role.NATIONAL_COORDINATOR),
+            title="Matrix training",
+            scope="national",
+            starts_on=timezone.localdate(),
+        ).pk
+
+    @cached_property
+    def roundtable(self) -> Any:
+        return meeting_services.meeting_record(
+            actor=self.world.actor(Role.NATIONAL_COORDINATOR),
+            kind=MeetingKind.NATIONAL_ROUNDTABLE,
+            title="Matrix roundtable",
+            held_on=timezone.localdate(),
+        )
+
+    @cached_property
+    def case_conference_id(self) -> int:
+        return meeting_services.case_meeting_record(
+            actor=self.world.actor(Role.CASE_MANAGER),
+            case=self.case,
+            kind=MeetingKind.CASE_CONFERENCE,
+            title="Matrix case conference",
+            held_on=timezone.localdate(),
+        ).pk
+
+    @cached_property
+    def action_item_id(self) -> int:
+        return meeting_services.action_item_add(
+            actor=self.world.actor(Role.NATIONAL_COORDINATOR),
+            meeting=self.roundtable,
+            title="Matrix action",
+            owner=self.world.user(Role.CASE_MANAGER),
+            due_on=timezone.localdate(),
+        ).pk
 
 
 def make_objects(world: World) -> Objects:
@@ -2018,6 +2061,155 @@ PORTAL_ROUTES: list[Route] = [
     ),
 ]
 ROUTES += PORTAL_ROUTES
+
+
+# --- issue 19: the training register and meetings ---------------------------------------------
+
+TRAINING_RECORDERS = (Role.NATIONAL_COORDINATOR, Role.DIRECTORY_EDITOR)
+MEETING_RECORDERS = (Role.NATIONAL_COORDINATOR, Role.CASE_MANAGER)
+
+
+def country_a(*allowed: Role) -> Expect:
+    """An object of country A that no organisation of B takes part in: hidden from B; in A,
+    ``allowed`` roles are served and the others refused."""
+
+    def expect(p: Principal) -> Outcome:
+        if p.role is None:
+            return Outcome.LOGIN
+        if p.org != "a":
+            return Outcome.HIDDEN
+        return Outcome.ALLOW if p.role in allowed else Outcome.DENY
+
+    return expect
+
+
+def case_meeting(*allowed: Role) -> Expect:
+    """A meeting on the matrix case: hidden from whoever does not see the case (B, and roles
+    without case work); in A, ``allowed`` roles (by their access to its field group) served."""
+
+    def expect(p: Principal) -> Outcome:
+        if p.role is None:
+            return Outcome.LOGIN
+        if p.org != "a" or p.role not in CASE_ROLES:
+            return Outcome.HIDDEN
+        return Outcome.ALLOW if p.role in allowed else Outcome.DENY
+
+    return expect
+
+
+def _training(o: Objects) -> list[Any]:
+    return [o.training_event_id]
+
+
+def _roundtable(o: Objects) -> list[Any]:
+    return [o.roundtable.pk]
+
+
+def _conference(o: Objects) -> list[Any]:
+    return [o.case_conference_id]
+
+
+ASSISTANCE_READERS = (
+    Role.CASE_MANAGER,
+    Role.CASEWORKER,
+    Role.POLICE_INVESTIGATOR,
+    Role.GUARDIAN,
+)
+ASSISTANCE_WRITERS = (Role.CASE_MANAGER, Role.CASEWORKER, Role.GUARDIAN)
+
+TRAINING_MEETING_ROUTES: list[Route] = [
+    Route("training:event_list", any_member),
+    Route("training:trained", any_member),
+    Route("training:event_create", roles(*TRAINING_RECORDERS)),
+    Route("training:event_create", roles(*TRAINING_RECORDERS), method="post"),
+    Route("training:event_detail", country_a(*Role), args=_training),
+    Route(
+        "training:event_edit",
+        roles(*TRAINING_RECORDERS, own_only=True, other=Outcome.HIDDEN),
+        args=_training,
+    ),
+    Route(
+        "training:event_edit",
+        roles(*TRAINING_RECORDERS, own_only=True, other=Outcome.HIDDEN),
+        method="post",
+        args=_training,
+    ),
+    Route(
+        "training:attendance_add",
+        roles(*TRAINING_RECORDERS, own_only=True, other=Outcome.HIDDEN),
+        method="post",
+        args=_training,
+    ),
+    Route(
+        "training:attendance_remove",
+        roles(*TRAINING_RECORDERS, own_only=True, other=Outcome.HIDDEN),
+        method="post",
+        args=_training,
+    ),
+    # meetings of a country
+    Route("meetings:meeting_list", any_member),
+    Route("meetings:my_action_items", any_member),
+    Route("meetings:meeting_create", roles(*MEETING_RECORDERS)),
+    Route("meetings:meeting_create", roles(*MEETING_RECORDERS), method="post"),
+    Route("meetings:meeting_detail", country_a(*Role), args=_roundtable),
+    Route("meetings:meeting_edit", country_a(*MEETING_RECORDERS), args=_roundtable),
+    Route("meetings:meeting_edit", country_a(*MEETING_RECORDERS), method="post", args=_roundtable),
+    Route(
+        "meetings:participant_add",
+        country_a(*MEETING_RECORDERS),
+        method="post",
+        args=_roundtable,
+    ),
+    Route("meetings:decision_add", country_a(*MEETING_RECORDERS), method="post", args=_roundtable),
+    Route(
+        "meetings:action_item_add",
+        country_a(*MEETING_RECORDERS),
+        method="post",
+        args=_roundtable,
+    ),
+    # its owner (agency A's case manager) or the roundtable's recorders
+    Route(
+        "meetings:action_item_done",
+        country_a(*MEETING_RECORDERS),
+        method="post",
+        args=lambda o: [o.action_item_id],
+    ),
+    # a meeting on a case: the case's assistance field group decides
+    Route("meetings:meeting_detail", case_meeting(*ASSISTANCE_READERS), args=_conference),
+    Route("meetings:meeting_edit", case_meeting(*ASSISTANCE_WRITERS), args=_conference),
+    Route(
+        "meetings:meeting_edit",
+        case_meeting(*ASSISTANCE_WRITERS),
+        method="post",
+        args=_conference,
+    ),
+    Route(
+        "meetings:decision_add", case_meeting(*ASSISTANCE_WRITERS), method="post", args=_conference
+    ),
+    Route(
+        "meetings:case_meeting_create",
+        case_participants(*ASSISTANCE_WRITERS),
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "meetings:case_meeting_create",
+        case_participants(*ASSISTANCE_WRITERS),
+        method="post",
+        args=lambda o: [o.case_id],
+    ),
+    # the minutes of a meeting scheduled on an agreement: those who may change the agreement
+    Route(
+        "meetings:agreement_meeting_record",
+        AGREEMENT_EDIT,
+        method="post",
+        args=lambda o: [o.meeting_id],
+    ),
+]
+TRAINING_MEETING_ROUTES += [
+    Route("api-1:training_events", any_member),
+    Route("api-1:meetings_action_items", any_member),
+]
+ROUTES += TRAINING_MEETING_ROUTES
 
 # Routes served by a library, not by our views: named here so the completeness check knows them.
 LIBRARY_ROUTES = {"api-1:api-root"}

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "opentrm.referrals",
     "opentrm.exchange",
     "opentrm.portal",
+    "opentrm.training",
+    "opentrm.meetings",
 ]
 
 MIDDLEWARE = [
