@@ -17,6 +17,7 @@ from opentrm.agreements import selectors, services
 from opentrm.agreements.models import Agreement, DataFlow, Meeting
 from opentrm.agreements.tests.factories import editor, flow, make_agreement, sign_as
 from opentrm.agreements.tests.test_bad_input import refused
+from opentrm.agreements.tests.test_service_edges import _update as update_draft
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.directory.models import Country, Organisation, OrganisationType
@@ -81,28 +82,16 @@ def test_a_multilateral_agreement_is_not_signed_with_parties_in_two_countries(
 
 def test_the_scope_of_a_draft_cannot_become_national_across_two_countries(world: World) -> None:
     agreement = make_agreement(world)
-    draft = selectors.agreement_detail(agreement.pk).versions.get()
 
     with refused("scope", "all in one country"):
-        services.agreement_update(
-            actor=editor(world),
-            agreement=agreement,
-            expected_version=draft.version,
-            changes={"scope": "national"},
-        )
+        update_draft(world, agreement, scope="national")
     assert Agreement.objects.get(pk=agreement.pk).scope == "bilateral"
 
 
 def test_the_scope_of_a_first_draft_changes_when_it_still_fits_the_parties(world: World) -> None:
     agreement = make_agreement(world)  # agencies A and B: two countries
-    draft = selectors.agreement_detail(agreement.pk).versions.get()
 
-    services.agreement_update(
-        actor=editor(world),
-        agreement=agreement,
-        expected_version=draft.version,
-        changes={"scope": "multilateral"},  # a third country may still join
-    )
+    update_draft(world, agreement, scope="multilateral")  # a third country may still join
 
     assert Agreement.objects.get(pk=agreement.pk).scope == "multilateral"
     assert "scope" in _last(EventType.AGREEMENT_CHANGED).changed_fields
