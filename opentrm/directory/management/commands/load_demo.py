@@ -11,8 +11,9 @@ from opentrm.directory.demo import DemoSummary, load_demo
 
 class Command(BaseCommand):
     help = (
-        "Load fictional demo data: TRM contact lists for ten countries and one login per role "
-        "in two of them. Idempotent: existing entries are left as they are."
+        "Load fictional demo data: TRM contact lists for ten countries and, in Albania, Serbia "
+        "and Moldova, one login per role plus one at the national focal point, the shelter and "
+        "the NGO. Idempotent: existing entries are left as they are."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
