@@ -156,6 +156,22 @@ class OrganisationChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return organisation_label(obj)
 
 
+class OrganisationsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """Several organisations of the directory: check boxes grouped by country, each with its
+    type and country."""
+
+    iterator = _ByCountryIterator
+    widget = PickerCheckboxes
+
+    def __init__(self, queryset: Any, **kwargs: Any) -> None:
+        super().__init__(queryset, **kwargs)
+        self.widget.attrs["data-picker-hint"] = ORGANISATION_HINT
+
+    def label_from_instance(self, obj: Model) -> str:
+        assert isinstance(obj, Organisation)
+        return organisation_label(obj)
+
+
 def organisation_choices(
     groups: Iterable[tuple[str, Iterable[Organisation]]],
 ) -> list[tuple[str, list[tuple[int, str]]]]:
