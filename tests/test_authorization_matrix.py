@@ -49,6 +49,13 @@ from opentrm.directory.models import ContactPoint, Country, Function, Organisati
 from opentrm.exchange.models import OutboxMessage, OutboxStatus, Peer, PeerStatus
 from opentrm.meetings import services as meeting_services
 from opentrm.meetings.models import MeetingKind
+from opentrm.portal.models import (
+    CountryProfile,
+    GlossaryTerm,
+    GlossaryText,
+    NationalTerm,
+    Resource,
+)
 from opentrm.referrals.models import Referral
 from opentrm.referrals.services import requests as request_services
 from opentrm.referrals.services import transnational as tn
@@ -1954,6 +1961,107 @@ EXCHANGE_ROUTES: list[Route] = [
 
 ROUTES += REFERRAL_NATIONAL_ROUTES + TEMPLATE_ROUTES + REFERRAL_REQUEST_ROUTES
 ROUTES += REFERRAL_IMPORT_ROUTES + EXCHANGE_ROUTES
+
+# --- issue 19: the portal ------------------------------------------------------------------------
+# Public pages answer everyone the same, without reading the session; members' pages need a login;
+# a profile is edited by the editors (directory editors, national coordinators) of its country.
+
+PORTAL_EDITORS = (Role.NATIONAL_COORDINATOR, Role.DIRECTORY_EDITOR)
+
+
+def _portal_term(o: Objects) -> list[Any]:
+    term, _made = GlossaryTerm.objects.get_or_create(slug="matrix-term")
+    GlossaryText.objects.get_or_create(
+        term=term, language="sq", defaults={"name": "Termi", "definition": "Përkufizimi."}
+    )
+    return ["sq", term.slug]
+
+
+def _portal_profile(o: Objects) -> list[Any]:
+    CountryProfile.objects.get_or_create(country=o.world.country_a)
+    return ["sq", o.world.country_a.code]
+
+
+def _portal_item(o: Objects, visibility: str) -> list[Any]:
+    item, _made = Resource.objects.get_or_create(
+        title=f"Matrix {visibility} link",
+        defaults={
+            "kind": "law",
+            "language": "en",
+            "owner": o.world.agency_a,
+            "url": "https://example.test/law",
+            "visibility": visibility,
+        },
+    )
+    return [item.pk]
+
+
+def _portal_national_term(o: Objects) -> list[Any]:
+    term = GlossaryTerm.objects.get(slug=_portal_term(o)[1])
+    national, _made = NationalTerm.objects.get_or_create(
+        term=term, country=o.world.country_a, name="Termi i ligjit", defaults={"language": "sq"}
+    )
+    return [national.pk]
+
+
+PORTAL_ROUTES: list[Route] = [
+    Route("portal:home", public, args=lambda o: ["sq"]),
+    Route("portal:glossary", public, args=lambda o: ["sq"]),
+    Route("portal:glossary_term", public, args=_portal_term),
+    Route("portal:sop_list", public, args=lambda o: ["sq"]),
+    Route("portal:sop_guide", public, args=lambda o: ["sq", "sop1"]),
+    Route("portal:country_list", public, args=lambda o: ["sq"]),
+    Route("portal:country_profile", public, args=_portal_profile),
+    Route("portal:library", public, args=lambda o: ["sq"]),
+    Route("portal:search", public, args=lambda o: ["sq"], data=lambda o: {"q": "viktimë"}),
+    Route("portal:resource_file", public, args=lambda o: _portal_item(o, "public")),
+    Route("portal:member_library", any_member),
+    Route(
+        "portal:resource_review",
+        roles(*PORTAL_EDITORS, own_only=True),
+        method="post",
+        args=lambda o: _portal_item(o, "members"),
+        data=lambda o: {"version": 1},
+    ),
+    Route(
+        "portal:resource_delete",
+        roles(*PORTAL_EDITORS, own_only=True),
+        method="post",
+        args=lambda o: _portal_item(o, "members"),
+        data=lambda o: {"version": 1, "reason": "outdated"},
+    ),
+    Route("portal:national_terms", roles(*PORTAL_EDITORS), args=lambda o: _portal_term(o)[1:]),
+    Route(
+        "portal:national_terms",
+        roles(*PORTAL_EDITORS),
+        method="post",
+        args=lambda o: _portal_term(o)[1:],
+        data=lambda o: {"name": "Termi kombëtar", "language": "sq"},
+    ),
+    Route(
+        "portal:national_term_remove",
+        roles(*PORTAL_EDITORS, own_only=True),
+        method="post",
+        args=_portal_national_term,
+    ),
+    Route("portal:member_search", any_member, data=lambda o: {"q": "victim"}),
+    Route("portal:resource_create", roles(*PORTAL_EDITORS)),
+    Route("portal:resource_create", roles(*PORTAL_EDITORS), method="post"),
+    Route("portal:country_contacts", any_member, args=lambda o: [o.world.country_a.code]),
+    Route(
+        "portal:profile_edit",
+        roles(*PORTAL_EDITORS, own_only=True),
+        args=lambda o: [o.world.country_a.code],
+    ),
+    Route(
+        "portal:profile_edit",
+        roles(*PORTAL_EDITORS, own_only=True),
+        method="post",
+        args=lambda o: [o.world.country_a.code],
+    ),
+]
+ROUTES += PORTAL_ROUTES
+
 
 # --- issue 19: the training register and meetings ---------------------------------------------
 

@@ -55,6 +55,9 @@ class Action(StrEnum):
     # What a role does when it acts on a case; the object rules (``*/access.py``) scope them.
     CASE_DELETE = "case.delete"  # softly, the owner organisation's case managers
     CASE_COORDINATE = "case.coordinate"  # opening a case makes the actor its case manager
+    # the portal (issue 19): country profiles, library items; scoped to the actor's own country
+    # and organisation in opentrm/portal/access.py
+    PORTAL_EDIT = "portal.edit"
     # training register and meetings (issue 19 §5-§6); scoped in training/ and meetings/access.py
     TRAINING_VIEW = "training.view"  # events of one's country, or attended by one's organisation
     TRAINING_RECORD = "training.record"  # events of the actor's own country
@@ -82,6 +85,7 @@ class Action(StrEnum):
     REFERRAL_FORWARD = "referral.forward"
     REFERRAL_SHARE = "referral.share"  # change what the receiver of an accepted referral sees
     REFERRAL_EXPORT = "referral.export"
+    RESOURCE_VIEW = "portal.resource_view"  # a library item: public, members, or named orgs
     ACTION_ITEM_COMPLETE = "meeting.action_item_complete"  # its owner, or the meeting's recorders
 
 
@@ -125,11 +129,17 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.AGREEMENT_EDIT,
         Action.AGREEMENT_SIGN,
         Action.AGREEMENT_VIEW_COUNTRY,
+        Action.PORTAL_EDIT,
         Action.TRAINING_RECORD,
         Action.MEETING_RECORD,
     },
     Role.DIRECTORY_EDITOR: _EVERY_MEMBER
-    | {Action.DIRECTORY_EDIT, Action.DIRECTORY_IMPORT, Action.TRAINING_RECORD},
+    | {
+        Action.DIRECTORY_EDIT,
+        Action.DIRECTORY_IMPORT,
+        Action.PORTAL_EDIT,
+        Action.TRAINING_RECORD,
+    },
     Role.CASE_MANAGER: _EVERY_MEMBER
     | _CASE_WORK
     | {
