@@ -478,18 +478,19 @@ def risk_plan_save(
             return plan
         for name in changed:
             setattr(plan, name, values[name])
+    # Something changed here: a new plan has every field, and a save of nothing from another
+    # version than the one just read is refused by the save.
     save_first_or_if_unchanged(
         plan, is_new=is_new, expected_version=expected_version, fields=changed, actor=actor.user
     )
-    if changed:
-        record_event(
-            event_type=EventType.RISK_PLAN_CHANGED,
-            actor=actor,
-            target=plan,
-            changed_fields=changed,
-            detail={"case_id": case.pk},
-        )
-        sync_generated_tasks(case, actor=actor)
+    record_event(
+        event_type=EventType.RISK_PLAN_CHANGED,
+        actor=actor,
+        target=plan,
+        changed_fields=changed,
+        detail={"case_id": case.pk},
+    )
+    sync_generated_tasks(case, actor=actor)
     return plan
 
 

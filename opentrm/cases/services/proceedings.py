@@ -221,18 +221,19 @@ def proceeding_update(
         raise ValidationError(
             {"kind": _duplicate_message(values["country_code"], values["kind"])}
         ) from None
-    if changed:
-        record_event(
-            event_type=EventType.PROCEEDING_CHANGED,
-            actor=actor,
-            target=proceeding,
-            changed_fields=changed,
-            detail={
-                "case_id": proceeding.case_id,
-                "country_code": proceeding.country_code,
-                "kind": proceeding.kind,
-            },
-        )
+    # Something changed here: the row was read locked, so a save of nothing from another
+    # version than the one read was refused just now.
+    record_event(
+        event_type=EventType.PROCEEDING_CHANGED,
+        actor=actor,
+        target=proceeding,
+        changed_fields=changed,
+        detail={
+            "case_id": proceeding.case_id,
+            "country_code": proceeding.country_code,
+            "kind": proceeding.kind,
+        },
+    )
     return proceeding
 
 
@@ -511,14 +512,14 @@ def hearing_update(
     save_if_unchanged(hearing, expected_version=expected_version, fields=plain, actor=actor.user)
     if "involved_no_contact" in changed:
         hearing.involved_no_contact.set(values["involved_no_contact"])
-    if changed:
-        record_event(
-            event_type=EventType.HEARING_CHANGED,
-            actor=actor,
-            target=hearing,
-            changed_fields=changed,
-            detail=_hearing_detail(hearing, involved),
-        )
+    # Something changed here (see ``proceeding_update``).
+    record_event(
+        event_type=EventType.HEARING_CHANGED,
+        actor=actor,
+        target=hearing,
+        changed_fields=changed,
+        detail=_hearing_detail(hearing, involved),
+    )
     return hearing
 
 
