@@ -39,7 +39,11 @@ def _events(event_type: str) -> int:
         ("needs", {"needs": "food"}, "needs"),  # one string, not a list of codes
         ("needs", {"needs": ["food", 3]}, "needs"),
         ("needs", {"assessed_on": None}, "assessed_on"),
-        ("safety", {"harm_sources": ["other"], "harm_source_other": "x" * 201}, "harm_source_other"),
+        (
+            "safety",
+            {"harm_sources": ["other"], "harm_source_other": "x" * 201},
+            "harm_source_other",
+        ),
     ],
 )
 def test_it_refuses_values_a_form_cannot_send_and_records_nothing(
@@ -58,9 +62,7 @@ def test_it_keeps_each_need_once_when_it_is_ticked_twice(world: World, case: Cas
     assert Assessment.objects.get(pk=assessment.pk).needs == ["accommodation", "medical"]
 
 
-def test_it_refuses_to_change_a_field_an_assessment_does_not_have(
-    world: World, case: Case
-) -> None:
+def test_it_refuses_to_change_a_field_an_assessment_does_not_have(world: World, case: Case) -> None:
     assessment = _record(world, case, "needs", needs=["accommodation"])
     with pytest.raises(ValueError, match="not an assessment field"):
         assessment_update(

@@ -96,7 +96,9 @@ def test_it_names_each_change_that_opens_something_for_the_child(
     assert loosened_safeguards(before, after) == loosened
 
 
-def test_a_partner_records_what_protects_the_child(world: World, child: Case, partner: Actor) -> None:
+def test_a_partner_records_what_protects_the_child(
+    world: World, child: Case, partner: Actor
+) -> None:
     safeguards = _update(partner, child, guardian_name="Gina Fictiva")
     assert ChildSafeguards.objects.get(pk=safeguards.pk).guardian_name == "Gina Fictiva"
     assert _changed_events() == 1

@@ -112,9 +112,7 @@ def test_it_measures_the_file_itself_not_the_size_it_claims(
     assert _stored(media) == []
 
 
-def test_a_partner_shown_nothing_may_add_no_document(
-    world: World, case: Case, media: Path
-) -> None:
+def test_a_partner_shown_nothing_may_add_no_document(world: World, case: Case, media: Path) -> None:
     CaseParticipant.objects.create(case=case, organisation=world.agency_b)
     with pytest.raises(PermissionDenied):
         document_upload(

@@ -107,7 +107,10 @@ def test_a_measure_of_the_country_s_own_keeps_a_name(world: World) -> None:
     [
         ({"sop_code": "sop9", "label": "Teleportation"}, "sop"),
         ({"sop_code": "sop3", "label": "  "}, "label"),
-        ({"sop_code": "sop3", "label": "Lessons", "default_deadline_days": -1}, "default_deadline_days"),
+        (
+            {"sop_code": "sop3", "label": "Lessons", "default_deadline_days": -1},
+            "default_deadline_days",
+        ),
     ],
 )
 def test_it_refuses_an_impossible_new_measure_and_adds_nothing(
@@ -248,9 +251,7 @@ def test_it_refuses_an_unknown_status(world: World, adult: Case) -> None:
 
 
 def test_a_completed_return_taken_back_is_planned_again(world: World, adult: Case) -> None:
-    record_consent(
-        world.actor(Role.CASEWORKER), adult, ConsentPurpose.RETURN, "What return means."
-    )
+    record_consent(world.actor(Role.CASEWORKER), adult, ConsentPurpose.RETURN, "What return means.")
     manager = world.actor(Role.CASE_MANAGER)
     measure = measure_plan(actor=manager, case=adult, code=RETURN)
     measure = measure_update(
@@ -313,9 +314,7 @@ def test_it_refuses_an_impossible_identification_and_keeps_the_status(
     assert adult.identification_status == status
 
 
-def test_a_second_decision_to_the_same_effect_changes_no_status(
-    world: World, adult: Case
-) -> None:
+def test_a_second_decision_to_the_same_effect_changes_no_status(world: World, adult: Case) -> None:
     changes = adult.status_changes.filter(attribute="identification_status")
     before = changes.count()
     for _ in range(2):

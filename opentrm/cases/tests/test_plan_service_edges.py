@@ -57,7 +57,9 @@ def _active(world: World, case: Case) -> AssistancePlan:
         acknowledged_on=TODAY(),
         how="Signed the printed plan",
     )
-    return plan_activate(actor=world.actor(Role.CASEWORKER), plan=plan, expected_version=plan.version)
+    return plan_activate(
+        actor=world.actor(Role.CASEWORKER), plan=plan, expected_version=plan.version
+    )
 
 
 def _events(event_type: str) -> int:
@@ -241,9 +243,7 @@ def _risk_plan(world: World, case: Case, **values: Any) -> RiskManagementPlan:
         "review_every_days": 30,
         "next_review_on": TODAY() + timedelta(days=30),
     }
-    return risk_plan_save(
-        actor=world.actor(Role.CASEWORKER), case=case, **(arguments | values)
-    )
+    return risk_plan_save(actor=world.actor(Role.CASEWORKER), case=case, **(arguments | values))
 
 
 def test_it_refuses_a_risk_plan_without_measures_or_review_date(world: World, case: Case) -> None:

@@ -40,9 +40,7 @@ def _changed() -> int:
     return AuditEvent.objects.filter(event_type=EventType.SERVICE_CHANGED).count()
 
 
-def test_it_refuses_an_offer_it_cannot_record_and_records_nothing(
-    world: World, case: Case
-) -> None:
+def test_it_refuses_an_offer_it_cannot_record_and_records_nothing(world: World, case: Case) -> None:
     world.agency_c.is_active = False
     world.agency_c.save()
     other = new_case(world, "Other Fictiva")
