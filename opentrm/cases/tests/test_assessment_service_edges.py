@@ -157,7 +157,7 @@ def test_an_empty_health_form_records_nothing(world: World, case: Case) -> None:
         expected_version=0,
         changes={"medication": "  ", "comments": ""},
     )
-    assert record.pk is None
+    assert record._state.adding  # not saved
     assert not HealthRecord.objects.exists()
     assert _events(EventType.HEALTH_CHANGED) == 0
 

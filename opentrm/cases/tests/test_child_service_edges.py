@@ -195,7 +195,7 @@ def test_it_refuses_a_form_opened_on_a_record_that_is_gone(world: World, child: 
 
 def test_an_empty_form_records_nothing(world: World, child: Case) -> None:
     safeguards = _update(world.actor(Role.CASE_MANAGER), child, guardian_name="  ")
-    assert safeguards.pk is None
+    assert safeguards._state.adding  # not saved
     assert not ChildSafeguards.objects.exists()
     assert _changed_events() == 0
 

@@ -78,26 +78,21 @@ def test_it_refuses_more_activities_than_a_plan_holds(world: World, case: Case) 
 
 
 @pytest.mark.parametrize(
-    ("activity", "message"),
+    ("description", "inactive_provider", "message"),
     [
-        (ActivityData(description="   "), "Activity 1: describe the activity."),
-        (
-            ActivityData(description="x" * 301),
-            "Activity 1: keep the description under 300 characters.",
-        ),
-        (
-            ActivityData(description="Shelter", provider="inactive"),  # type: ignore[arg-type]
-            "Activity 1: pick an active organisation from the directory.",
-        ),
+        ("   ", False, "Activity 1: describe the activity."),
+        ("x" * 301, False, "Activity 1: keep the description under 300 characters."),
+        ("Shelter", True, "Activity 1: pick an active organisation from the directory."),
     ],
 )
 def test_it_names_the_activity_that_is_wrong_and_drafts_nothing(
-    world: World, case: Case, activity: ActivityData, message: str
+    world: World, case: Case, description: str, inactive_provider: bool, message: str
 ) -> None:
-    if activity.provider == "inactive":
+    activity = ActivityData(description=description)
+    if inactive_provider:
         world.agency_c.is_active = False
         world.agency_c.save()
-        activity = ActivityData(description=activity.description, provider=world.agency_c)
+        activity = ActivityData(description=description, provider=world.agency_c)
     with pytest.raises(ValidationError) as refused:
         _draft(world, case, activities=[activity])
     assert refused.value.message_dict["activities"] == [message]
