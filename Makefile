@@ -36,6 +36,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e ".[dev]"
 	touch $@ $(VENV)/.installed
 
+# The node's public address (links in e-mails, published to peer nodes) follows the port the
+# demo serves on, unless OPENTRM_BASE_URL is set.
+demo: export OPENTRM_BASE_URL ?= http://$(HOST):$(PORT)
 demo: $(VENV)/.installed
 	$(BIN)/opentrm migrate --noinput
 	$(BIN)/opentrm load_demo

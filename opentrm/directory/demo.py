@@ -1,4 +1,4 @@
-"""Fictional demo data: ten countries' TRM contact lists and one login per role.
+"""Fictional demo data: ten countries' TRM contact lists and the demo logins.
 
 Everything here is invented. Bodies have generic names, phone numbers use the ``000`` exchange,
 e-mail addresses and websites the reserved ``example.org`` domain, and nobody is named. Nothing
@@ -12,9 +12,11 @@ second time and an editor's later changes are never overwritten.
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from opentrm.accounts.models import Membership, User
 from opentrm.accounts.passwords import DEMO_PASSWORD
@@ -36,7 +38,10 @@ from opentrm.directory.models import (
 )
 from opentrm.directory.validation import validate_channel_value
 
-DEMO_USER_COUNTRIES = ("AL", "RS")
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # dev-only package: types only
+
+DEMO_USER_COUNTRIES = ("AL", "RS", "MD")
 KOSOVO_NOTE = (
     "This designation is without prejudice to positions on status, and is in line with "
     "UNSC 1244 and the ICJ Opinion on the Kosovo Declaration of Independence."
@@ -305,11 +310,31 @@ ROLE_ORGANISATION: dict[Role, str] = {
 
 
 @dataclass(frozen=True)
+class ExtraLogin:
+    """A login at a body the role logins above leave out: the national focal point (which
+    receives the requests and referrals from abroad), a shelter and an NGO."""
+
+    name: str  # the username is "<country>.<name>"
+    role: Role
+    organisation: str  # key of the demo body
+    label: str  # the user's last name, before the country code
+    note: "StrOrPromise" = ""  # printed after the login
+
+
+EXTRA_LOGINS: tuple[ExtraLogin, ...] = (
+    ExtraLogin("focal_point", Role.CASE_MANAGER, "moi", "Focal point", _("national focal point")),
+    ExtraLogin("shelter", Role.CASE_MANAGER, "shelter", "Shelter"),
+    ExtraLogin("ngo", Role.CASEWORKER, "ngo", "NGO"),
+)
+
+
+@dataclass(frozen=True)
 class DemoLogin:
     username: str
     role: Role
     organisation: str
     country_code: str
+    note: "StrOrPromise" = ""
 
 
 @dataclass
@@ -328,8 +353,9 @@ class DemoSummary:
         return any(self.created.values())
 
 
-def demo_username(country_code: str, role: Role) -> str:
-    return f"{country_code.lower()}.{role.value}"
+def demo_username(country_code: str, role: Role | str) -> str:
+    """``al.caseworker`` for a role, ``al.focal_point`` for an extra login's name."""
+    return f"{country_code.lower()}.{role}"
 
 
 class _Loader:
@@ -495,27 +521,47 @@ class _Loader:
     def users(self, country: Country, organisations: dict[str, Organisation]) -> dict[Role, User]:
         users = {}
         for role in Role:
-            username = demo_username(country.code, role)
             organisation = organisations[ROLE_ORGANISATION[role]]
-            user = User.objects.filter(username=username).first()
-            if user is None:
-                user = User(
-                    username=username,
-                    first_name="Demo",
-                    last_name=f"{role.label} {country.code}",
-                    email=f"{username}@demo.{EMAIL_DOMAIN}",
-                    preferred_language="",
-                )
-                user.set_password(DEMO_PASSWORD)
-                user.save()
-                self.summary.count("users", created=True)
-            _membership, created = Membership.objects.get_or_create(
-                user=user, organisation=organisation, defaults={"role": role}
+            username = demo_username(country.code, role)
+            users[role] = self.login(country, username, role, organisation, str(role.label))
+        for extra in EXTRA_LOGINS:
+            self.login(
+                country,
+                demo_username(country.code, extra.name),
+                extra.role,
+                organisations[extra.organisation],
+                extra.label,
+                extra.note,
             )
-            self.summary.count("memberships", created)
-            users[role] = user
-            self.summary.logins.append(DemoLogin(username, role, organisation.name, country.code))
         return users
+
+    def login(
+        self,
+        country: Country,
+        username: str,
+        role: Role,
+        organisation: Organisation,
+        label: str,
+        note: "StrOrPromise" = "",
+    ) -> User:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(
+                username=username,
+                first_name="Demo",
+                last_name=f"{label} {country.code}",
+                email=f"{username}@demo.{EMAIL_DOMAIN}",
+                preferred_language="",
+            )
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            self.summary.count("users", created=True)
+        _membership, created = Membership.objects.get_or_create(
+            user=user, organisation=organisation, defaults={"role": role}
+        )
+        self.summary.count("memberships", created)
+        self.summary.logins.append(DemoLogin(username, role, organisation.name, country.code, note))
+        return user
 
     def load_country(self, spec: CountrySpec) -> None:
         country = self.country(spec)

@@ -11,8 +11,9 @@ from opentrm.directory.demo import DemoSummary, load_demo
 
 class Command(BaseCommand):
     help = (
-        "Load fictional demo data: TRM contact lists for ten countries and one login per role "
-        "in two of them. Idempotent: existing entries are left as they are."
+        "Load fictional demo data: TRM contact lists for ten countries and, in Albania, Serbia "
+        "and Moldova, one login per role plus one at the national focal point, the shelter and "
+        "the NGO. Idempotent: existing entries are left as they are."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -45,6 +46,13 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         width = max(len(login.username) for login in summary.logins)
+        country = ""
         for login in summary.logins:
+            if country and login.country_code != country:
+                self.stdout.write("")
+            country = login.country_code
             where = f"{login.organisation} ({login.country_code})"
-            self.stdout.write(f"  {login.username.ljust(width)}  {login.role.label} · {where}")
+            note = f" · {login.note}" if login.note else ""
+            self.stdout.write(
+                f"  {login.username.ljust(width)}  {login.role.label} · {where}{note}"
+            )

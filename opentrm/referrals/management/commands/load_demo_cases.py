@@ -1,13 +1,18 @@
+"""``opentrm load_demo_cases``: the demo's agreements, cases and referrals, then its walk."""
+
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from opentrm.cases.demo import load_demo_cases
+from opentrm.referrals.demo import load_demo_cases, walk
 
 
 class Command(BaseCommand):
-    help = "Load three fictional demo cases (after load_demo). Refuses on a production node."
+    help = (
+        "Load fictional demo agreements, cases and referrals (after load_demo) and print a "
+        "short walk through them. Refuses on a production node."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--force", action="store_true", help="run even on a production node")
@@ -16,10 +21,16 @@ class Command(BaseCommand):
         if settings.PRODUCTION and not options["force"]:
             raise CommandError("This is a production node: demo cases are not loaded.")
         try:
-            result = load_demo_cases()
+            data = load_demo_cases()
         except LookupError as error:
             raise CommandError(str(error)) from error
-        if result.created:
-            self.stdout.write(f"Demo cases loaded: {result.created} new.")
+        if data.created:
+            self.stdout.write(
+                f"Demo cases loaded: {data.cases.created} new cases, "
+                f"{data.created_referrals} new referrals."
+            )
         else:
             self.stdout.write("Demo cases already loaded: nothing changed.")
+        self.stdout.write("")
+        for line in walk(data):
+            self.stdout.write(line)
