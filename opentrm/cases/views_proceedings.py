@@ -63,7 +63,7 @@ def proceedings_context(actor: Actor, case: Case) -> dict[str, Any]:
         return {"proceedings_section": None}
     now = timezone.now()
     proceedings = list(Proceeding.objects.filter(case=case))
-    active = list(NoContactPerson.objects.filter(case=case, removed_at__isnull=True))
+    active = list(NoContactPerson.objects.live().filter(case=case))
     upcoming = list(
         Hearing.objects.filter(case=case, cancelled_at__isnull=True, scheduled_at__gte=now)
         .select_related("proceeding")
@@ -170,7 +170,7 @@ def no_contact_delete(
     request: AuthenticatedHttpRequest, public_id: str, entry_id: int
 ) -> HttpResponse:
     actor, case = _editable_case(request, public_id)
-    entry = get_object_or_404(NoContactPerson, pk=entry_id, case=case, removed_at__isnull=True)
+    entry = get_object_or_404(NoContactPerson.objects.live(), pk=entry_id, case=case)
     entry.case = case
     form = NoContactRemoveForm(request.POST or None)
     return form_view(

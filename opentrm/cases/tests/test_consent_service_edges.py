@@ -5,7 +5,6 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from conftest import World
 from opentrm.accounts.roles import Role
@@ -13,28 +12,15 @@ from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, CaseParticipant, ConsentPurpose, ConsentRecord
 from opentrm.cases.selectors import consent_in_force
-from opentrm.cases.services import consent_record, consent_withdraw
+from opentrm.cases.services import consent_withdraw
 from opentrm.cases.services.participants import participant_set_consent_taker
 from opentrm.cases.tests.factories import new_case
+from opentrm.cases.tests.test_consents import _share
 
 
 @pytest.fixture
 def case(world: World) -> Case:
     return new_case(world, "Ana Fictiva")
-
-
-def _share(world: World, case: Case, **overrides: Any) -> ConsentRecord:
-    values: dict[str, Any] = {
-        "actor": world.actor(Role.CASEWORKER),
-        "case": case,
-        "purpose": ConsentPurpose.SHARE_DATA,
-        "decision": "given",
-        "decided_on": timezone.localdate(),
-        "explained_in": "ro",
-        "information_given": "Who will see which data, why, and the risks.",
-        "recipient_organisation": world.agency_b,
-    }
-    return consent_record(**(values | overrides))
 
 
 def _events(event_type: str) -> int:

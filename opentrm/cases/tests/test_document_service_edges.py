@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.core.files.uploadedfile import InMemoryUploadedFile, SimpleUploadedFile
+from django.core.files.uploadedfile import InMemoryUploadedFile
 
 from conftest import World
 from opentrm.accounts.roles import Role
@@ -22,8 +22,8 @@ from opentrm.cases.services import (
 )
 from opentrm.cases.services.documents import TEXT, document_opened, inspect_file
 from opentrm.cases.tests.factories import new_case, record_consent
+from opentrm.cases.tests.test_documents import PDF, _file
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 CHUNK = File.DEFAULT_CHUNK_SIZE
 
 
@@ -36,10 +36,6 @@ def media(settings: Any, tmp_path: Path) -> Path:
 @pytest.fixture
 def case(world: World) -> Case:
     return new_case(world, "Ana Fictiva")
-
-
-def _file(content: bytes = PDF, name: str = "scan.pdf") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
 
 
 def _upload(world: World, case: Case, role: Role = Role.CASEWORKER, **values: Any) -> CaseDocument:

@@ -18,10 +18,12 @@ from opentrm.cases.services import (
     hearing_schedule,
     hearing_update,
     no_contact_add,
+    no_contact_remove,
     proceeding_record,
     proceeding_update,
 )
 from opentrm.cases.services import proceedings as proceeding_services
+from opentrm.cases.services.proceedings import active_no_contact
 from opentrm.cases.tests.factories import new_case, record_consent
 from opentrm.core.errors import ConflictError
 
@@ -252,3 +254,25 @@ def test_a_hearing_moved_to_other_proceedings_and_people_records_both(
         proceeding.pk,
         [suspect],
     )
+
+
+def test_an_entry_taken_off_the_list_is_soft_deleted_and_kept(world: World, case: Case) -> None:
+    """The no-contact list is on the one soft-delete base (core.models.SoftDeletable)."""
+    investigator = world.actor(Role.POLICE_INVESTIGATOR)
+    kept = no_contact_add(actor=investigator, case=case, name="Someone Kept")
+    gone = no_contact_add(actor=investigator, case=case, name="Someone Cleared")
+    no_contact_remove(actor=investigator, entry=gone, reason="Charges dropped.")
+
+    assert list(NoContactPerson.objects.filter(case=case).live()) == [kept]
+    assert list(active_no_contact(case)) == [kept]
+    gone.refresh_from_db()
+    assert gone.is_deleted
+    assert (gone.deleted_by, gone.deletion_reason) == (investigator.user, "Charges dropped.")
+    # A second removal (a concurrent one) finds nothing left to mark.
+    assert (
+        NoContactPerson.objects.filter(pk=gone.pk).soft_delete(by=investigator.user, reason="x")
+        == 0
+    )
+    with pytest.raises(ConflictError, match="already taken off the list"):
+        no_contact_remove(actor=investigator, entry=gone, reason="Again.")
+    assert AuditEvent.objects.filter(event_type=EventType.NO_CONTACT_REMOVED).count() == 1

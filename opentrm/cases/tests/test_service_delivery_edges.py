@@ -2,7 +2,6 @@
 save of nothing."""
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -17,10 +16,10 @@ from opentrm.cases.services import (
     ActivityData,
     plan_draft,
     service_move,
-    service_offer,
     service_update,
 )
 from opentrm.cases.tests.factories import new_case
+from opentrm.cases.tests.test_service_delivery import _offer
 from opentrm.core.errors import ConflictError
 
 TODAY = timezone.localdate
@@ -29,11 +28,6 @@ TODAY = timezone.localdate
 @pytest.fixture
 def case(world: World) -> Case:
     return new_case(world, "Lira Fictiva")
-
-
-def _offer(world: World, case: Case, **fields: Any) -> CaseService:
-    values: dict[str, Any] = {"service_type": "shelter", "offered_on": TODAY() - timedelta(days=10)}
-    return service_offer(actor=world.actor(Role.CASEWORKER), case=case, **(values | fields))
 
 
 def _changed() -> int:

@@ -3,7 +3,6 @@ reminder runs at the same moment."""
 
 from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Any
 
 import pytest
 from django.core import mail
@@ -20,6 +19,7 @@ from opentrm.cases.services import task_complete, task_reminders_send
 from opentrm.cases.services import tasks as task_services
 from opentrm.cases.services.tasks import TaskView, assignable_users, case_tasks, task_list
 from opentrm.cases.tests.factories import new_case
+from opentrm.cases.tests.test_tasks import _task
 
 TODAY = timezone.localdate
 
@@ -27,12 +27,6 @@ TODAY = timezone.localdate
 @pytest.fixture
 def case(world: World) -> Case:
     return new_case(world, "Ana Fictiva", role=Role.CASE_MANAGER)
-
-
-def _task(world: World, case: Case, due_on: date, **values: Any) -> Task:
-    values.setdefault("organisation", world.agency_a)
-    values.setdefault("title", "Call the shelter")
-    return Task.objects.create(case=case, due_on=due_on, **values)
 
 
 def test_completing_a_completed_task_again_records_nothing(world: World, case: Case) -> None:
