@@ -1620,6 +1620,26 @@ TEMPLATE_ROUTES = [
         method="post",
         args=_accepted,
     ),
+    # sharing more or less later (issue 11): the case owner's senders only; the receiver 403
+    Route(
+        "referrals:referral_sharing",
+        referral_side("sender", *CONSENT_ROLES, gate=CONSENT_ROLES),
+        args=_accepted,
+    ),
+    Route(
+        "referrals:referral_sharing",
+        referral_side("sender", *CONSENT_ROLES, gate=CONSENT_ROLES),
+        method="post",
+        args=_accepted,
+    ),
+    Route(
+        "api-1:referrals_sharing",
+        referral_side("sender", *CONSENT_ROLES, gate=CONSENT_ROLES),
+        method="post",
+        json=True,
+        args=_accepted,
+        data=lambda o: {"version": 0, "groups": []},  # a stale version: 409, nothing written
+    ),
     # documents (audited print / export); the gate decides the content, not the access
     Route("referrals:template_document", roles(*CASE_ROLES), args=_accepted),
     Route("referrals:template_pdf", roles(*CASE_ROLES), args=_accepted),

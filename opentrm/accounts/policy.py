@@ -75,6 +75,7 @@ class Action(StrEnum):
     NOTE_DELETE = "note.delete"
     REFERRAL_WITHDRAW = "referral.withdraw"
     REFERRAL_FORWARD = "referral.forward"
+    REFERRAL_SHARE = "referral.share"  # change what the receiver of an accepted referral sees
     REFERRAL_EXPORT = "referral.export"
 
 

@@ -129,6 +129,7 @@ class EventType(models.TextChoices):
     REFERRAL_FOLLOW_UP = "REFERRAL_FOLLOW_UP", _("Follow-up report added")
     REFERRAL_WITHDRAWN = "REFERRAL_WITHDRAWN", _("Referral withdrawn")
     REFERRAL_CLOSED = "REFERRAL_CLOSED", _("Referral closed")
+    REFERRAL_SHARING_CHANGED = "REFERRAL_SHARING_CHANGED", _("What a referral shares changed")
     REFERRAL_BLOCKED = "REFERRAL_BLOCKED", _("Referral refused by a safeguard")
     REFERRAL_EXPORTED = "REFERRAL_EXPORTED", _("Referral exported")
     REFERRAL_PRINTED = "REFERRAL_PRINTED", _("Referral printed")

@@ -40,7 +40,7 @@ from opentrm.cases.services.case_settings import (
     unknown_measure,
 )
 from opentrm.cases.services.identification import reflection_countdown
-from opentrm.cases.services.measures import measure_board
+from opentrm.cases.services.measures import measure_board, measure_plan_warnings
 from opentrm.cases.views_common import FormPage, case_form_page, case_url, case_view
 from opentrm.core.forms import add_service_errors as add_service_error
 from opentrm.core.forms import cleaned
@@ -96,9 +96,10 @@ def measure_plan(
         planning=True,
         initial=initial,
     )
-    return FormPage(
-        form,
-        lambda: services.measure_plan(
+    warnings = measure_plan_warnings(case, code)
+
+    def save() -> CaseMeasure:
+        measure = services.measure_plan(
             actor=actor,
             case=case,
             code=code,
@@ -106,8 +107,15 @@ def measure_plan(
             responsible_person=form.person(),
             due_on=form.cleaned_data["due_on"],
             notes=form.cleaned_data.get("notes", ""),
-        ),
-        {"measure": item, "planning": True},
+        )
+        for warning in warnings:
+            messages.warning(request, warning)
+        return measure
+
+    return FormPage(
+        form,
+        save,
+        {"measure": item, "planning": True, "warnings": warnings},
         anchor=f"measure-{code}",
     )
 
