@@ -17,6 +17,7 @@ from opentrm.cases.models import Case, CaseParticipant, ChildSafeguards, Task
 from opentrm.cases.services import child as child_services
 from opentrm.cases.services import child_safeguards_update, country_contact_plan
 from opentrm.cases.services.child import loosened_safeguards
+from opentrm.cases.services.measures import measure_plan_warnings
 from opentrm.cases.tests.factories import new_case, record_consent
 from opentrm.core.errors import ConflictError
 from opentrm.directory.models import ContactPoint
@@ -216,3 +217,17 @@ def test_it_refuses_a_contact_for_a_purpose_not_on_the_list(world: World, child:
         )
     assert "purpose" in refused.value.message_dict
     assert Task.objects.count() == tasks
+
+
+def test_planning_the_safe_transport_of_a_child_who_indicated_asylum_warns(
+    world: World, child: Case
+) -> None:
+    assert measure_plan_warnings(child, "sop4.safe_transport") == []
+    _update(world.actor(Role.CASE_MANAGER), child, asylum_indicated_on=TODAY())
+    assert measure_plan_warnings(child, "sop4.safe_transport") == [
+        "The child has requested or indicated asylum: this measure must not involve the "
+        "country of origin (no transport, contact or message towards it)."
+    ]
+    assert measure_plan_warnings(child, "sop2.legal_information") == []  # not towards origin
+    # A country's own measure has no catalogue guard.
+    assert measure_plan_warnings(child, "sop4.al_1") == []
