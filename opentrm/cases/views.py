@@ -25,6 +25,7 @@ from opentrm.cases.access import (
 from opentrm.cases.forms import CaseDeleteForm, CaseRegisterForm, ConsentForm
 from opentrm.cases.forms_person import NameFormSet, PersonForm
 from opentrm.cases.models import Case, ConsentRecord
+from opentrm.cases.panels import case_panels
 from opentrm.cases.services.documents import consent_signed_form_attach, files_removed_on_rollback
 from opentrm.cases.sharing import prime_sharing
 from opentrm.cases.views_assessments import assessments_context
@@ -129,6 +130,7 @@ def case_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
             **tasks_context(actor, case),
             **documents_context(actor, case),
             **notes_context(actor, case),
+            "panels": case_panels.render(actor, case),
         },
     )
 

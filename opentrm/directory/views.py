@@ -14,6 +14,7 @@ from opentrm.directory import selectors
 from opentrm.directory.access import access_contact_point, access_country, access_organisation
 from opentrm.directory.forms import ProcedureFilterForm, SearchForm
 from opentrm.directory.models import Country, Function, Language
+from opentrm.directory.panels import contact_panels
 
 PAGE_SIZE = 50
 
@@ -126,6 +127,7 @@ def contact_point_detail(request: AuthenticatedHttpRequest, contact_point_id: in
         "directory/contact_point_detail.html",
         contact_point.organisation.country_id,
         contact_point=contact_point,
+        panels=contact_panels.render(request.actor, contact_point),
     )
 
 

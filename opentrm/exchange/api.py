@@ -1,7 +1,7 @@
 """Exchange operations API (/api/v1/exchange/): the dashboard and the dead-letter queue.
 
-The same services as the pages (opentrm.exchange.services.delivery and .processing); system administrators
-only (Action.EXCHANGE_MANAGE). Package bodies are never returned: they are case data.
+The same services as the pages (opentrm.exchange.services.delivery and .processing); system
+administrators only (Action.EXCHANGE_MANAGE). Package bodies are never returned: they are case data.
 """
 
 import uuid

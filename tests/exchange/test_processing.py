@@ -254,7 +254,7 @@ def test_the_api_lists_dead_letters_both_ways_and_retries_a_received_one(
         1,
         "RuntimeError",
     )
-    assert incoming["sent_at"] is None and incoming["delivered_at"] is None
+    assert (incoming["sent_at"], incoming["delivered_at"]) == (None, None)
     assert "body" not in incoming
     assert client.get(f"/api/v1/exchange/dead-letters?peer={other.pk}").json() == []
     assert len(client.get(f"/api/v1/exchange/dead-letters?peer={peer.pk}").json()) == 2

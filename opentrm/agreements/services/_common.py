@@ -1,12 +1,10 @@
 """What the agreements services share: the fields of a version, validation, refusals."""
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can, require
@@ -132,9 +130,9 @@ def _countries(version: AgreementVersion) -> set[int]:
     return {party.organisation.country_id for party in version.parties.all()}
 
 
-def _open_draft(agreement: Agreement, today: date) -> AgreementVersion:
+def _open_draft(agreement: Agreement) -> AgreementVersion:
     """The latest version, if it may still change; otherwise a message that says why not."""
-    if states.is_terminated(agreement, today) or agreement.terminated_on is not None:
+    if agreement.terminated_on is not None:  # from its date on, or a date still to come
         raise _refuse(_("This agreement has been terminated; it can no longer change."))
     latest = states.latest_version(agreement)
     if states.has_signatures(latest):
@@ -153,7 +151,7 @@ def _editable_draft(actor: Actor, agreement: Agreement) -> tuple[Agreement, Agre
     latest version, if it may still change (``_open_draft``)."""
     _require_editor(actor, agreement)
     agreement = _fresh(agreement)
-    return agreement, _open_draft(agreement, timezone.localdate())
+    return agreement, _open_draft(agreement)
 
 
 def _validate_content(values: Mapping[str, Any]) -> dict[str, str]:

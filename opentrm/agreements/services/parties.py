@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,11 +55,7 @@ def party_add(
         measures=sorted(set(measures)),
         responsibilities=responsibilities.strip(),
     )
-    try:
-        with transaction.atomic():
-            party.save()
-    except IntegrityError:
-        raise _refuse(_("This organisation is already a party."), "organisation") from None
+    party.save()  # no race: _fresh holds the agreement's row lock (the constraint stays)
     audit(
         EventType.AGREEMENT_PARTY_ADDED,
         actor=actor,

@@ -148,7 +148,8 @@ def all_dead_letters(
             return message.dead_at
         return message.updated_at
 
-    return sorted([*sent, *received], key=died, reverse=True)[:limit]
+    both: list[OutboxMessage | InboxMessage] = [*sent, *received]
+    return sorted(both, key=died, reverse=True)[:limit]
 
 
 @transaction.atomic
