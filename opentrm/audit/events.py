@@ -152,3 +152,10 @@ class EventType(models.TextChoices):
     EXCHANGE_PROCESSED = "EXCHANGE_PROCESSED", _("Package processed")
     # audit
     AUDIT_VIEWED = "AUDIT_VIEWED", _("Audit trail viewed")
+    # the home page and notifications (issue 12)
+    HOME_VIEWED = "HOME_VIEWED", _("Home page viewed")
+    NOTIFICATION_EMAILED = "NOTIFICATION_EMAILED", _("Notification e-mailed")
+    NOTIFICATION_PREFERENCE_CHANGED = (
+        "NOTIFICATION_PREFERENCE_CHANGED",
+        _("Notification preference changed"),
+    )

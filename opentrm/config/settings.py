@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "opentrm.agreements",
     "opentrm.referrals",
     "opentrm.exchange",
+    "opentrm.notifications",
 ]
 
 MIDDLEWARE = [
@@ -88,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "opentrm.accounts.context_processors.actor",
                 "opentrm.core.context_processors.node",
+                "opentrm.notifications.context_processors.notifications",
             ],
         },
     },
@@ -142,7 +144,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "directory:home"
+LOGIN_REDIRECT_URL = "notifications:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Log-in throttling (opentrm/accounts/throttle.py): per user name and real client address. After
@@ -318,4 +320,6 @@ OPENTRM_EXCHANGE_WORKER_THREADS = env_int("OPENTRM_EXCHANGE_WORKER_THREADS", 4)
 
 NINJA_PAGINATION_PER_PAGE = 50
 OPENTRM_NODE_NAME = env("OPENTRM_NODE_NAME", "OpenTRM") or "OpenTRM"
+# The home page shows what falls due within this many days (issue 12).
+OPENTRM_HOME_HORIZON_DAYS = env_int("OPENTRM_HOME_HORIZON_DAYS", 7)
 CSRF_FAILURE_VIEW = "opentrm.core.views.csrf_failure"

@@ -22,5 +22,6 @@ urlpatterns = [
     path("exchange/dashboard/", include("opentrm.exchange.urls_dashboard")),
     path("exchange/", include("opentrm.exchange.urls")),
     path("api/v1/", api.urls),
+    path("", include("opentrm.notifications.urls")),
     path("", include("opentrm.directory.urls")),
 ]
