@@ -2025,6 +2025,7 @@ def test_authorization_matrix(
     if failures:
         pytest.fail("\n".join(failures), pytrace=False)
 
+
 # --- issue 12: the home page and notifications ------------------------------------------------
 
 

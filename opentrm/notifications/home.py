@@ -37,6 +37,7 @@ class Section:
     rows: list[Any] = field(default_factory=list)
     total: int = 0
     overdue: int = 0
+    overdue_ids: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -81,22 +82,30 @@ def _referrals(actor: Actor) -> Section:
         total=Count("id"), overdue=Count("id", timelines.overdue_q(now))
     )
     rows = list(
-        waiting.select_related("sender_organisation")
-        .order_by("answer_due_at", "acknowledge_due_at", "id")[:SHOWN]
+        waiting.select_related("sender_organisation").order_by(
+            "answer_due_at", "acknowledge_due_at", "id"
+        )[:SHOWN]
     )
-    for row in rows:
-        row.is_overdue = _late(row, now)
-    return Section(rows=rows, total=counts["total"], overdue=counts["overdue"])
+    return Section(
+        rows=rows,
+        total=counts["total"],
+        overdue=counts["overdue"],
+        overdue_ids={row.pk for row in rows if _late(row, now)},
+    )
 
 
 def _late(referral: Referral, now: Any) -> bool:
-    if referral.status in timelines.AWAITING_ACKNOWLEDGEMENT and referral.acknowledge_due_at:
-        if referral.acknowledge_due_at < now:
-            return True
+    acknowledge_by = referral.acknowledge_due_at
+    if (
+        referral.status in timelines.AWAITING_ACKNOWLEDGEMENT
+        and acknowledge_by
+        and acknowledge_by < now
+    ):
+        return True
     return bool(referral.answer_due_at and referral.answer_due_at < now)
 
 
-def _visible_cases(actor: Actor) -> QuerySet[Case, dict[str, Any]]:
+def _visible_cases(actor: Actor) -> QuerySet[Case, Any]:
     return Case.objects.visible_to(actor).values("pk")
 
 
@@ -126,6 +135,8 @@ def _consents(actor: Actor, today: date, horizon: date) -> Section:
 
 
 def _follow_ups(actor: Actor, today: date) -> Section:
+    if actor.organisation_id is None:
+        return Section()
     received = FollowUpReport.objects.filter(
         referral__in=box(actor, Box.OUTBOX).values("pk"),
         reported_on__gte=today - timedelta(days=horizon_days()),

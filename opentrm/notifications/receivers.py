@@ -29,7 +29,7 @@ E = EventType
 _REFERRAL = "referrals.referral"
 
 
-def _members_who(action: Action, organisation_id: int | None) -> list[User]:
+def _members_who(action: Action, organisation_id: int) -> list[User]:
     """Active members of the organisation whose role may ``action`` (the policy's matrix)."""
     roles = [role.value for role, actions in ROLE_ACTIONS.items() if action in actions]
     return list(

@@ -53,9 +53,7 @@ def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @actor_required(EVERY_MEMBER)
 def notification_open(request: AuthenticatedHttpRequest, notification_id: int) -> HttpResponse:
     """Mark the notification read and go where it is handled (the page checks access)."""
-    notification = services.notification_open(
-        actor=request.actor, notification_id=notification_id
-    )
+    notification = services.notification_open(actor=request.actor, notification_id=notification_id)
     path = notification.path
     if not url_has_allowed_host_and_scheme(path, allowed_hosts=None):
         path = reverse("notifications:notification_list")
@@ -77,9 +75,7 @@ def preference_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     return form_view(
         request,
         form,
-        save=lambda: services.preference_set(
-            actor=request.actor, email=form.cleaned_data["email"]
-        ),
+        save=lambda: services.preference_set(actor=request.actor, email=form.cleaned_data["email"]),
         done=reverse("notifications:preference_edit"),
         template="notifications/preference_edit.html",
         success=_("Your notification preference is saved."),

@@ -80,9 +80,7 @@ def test_an_immediate_danger_alert_is_emailed_at_once_without_personal_data(
         assert NAME not in message.body
         assert referral.reference not in message.body  # a link only
         assert "/notifications/" in message.body
-    assert AuditEvent.objects.filter(event_type="NOTIFICATION_EMAILED").count() == len(
-        mail.outbox
-    )
+    assert AuditEvent.objects.filter(event_type="NOTIFICATION_EMAILED").count() == len(mail.outbox)
 
 
 def test_other_notifications_are_emailed_only_to_who_asked(

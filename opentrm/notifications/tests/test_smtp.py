@@ -31,7 +31,9 @@ class Inbox:
         self.arrived = threading.Event()
         self.first_at = 0.0
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+    async def handle_DATA(  # noqa: N802 (aiosmtpd's hook name)
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
         self.envelopes.append(envelope)
         if not self.arrived.is_set():
             self.first_at = time.monotonic()
@@ -77,7 +79,9 @@ def test_the_immediate_danger_email_arrives_within_seconds_of_the_step(
     assert recipients == {world.user(role, org="b").email for role in responders}
     for envelope in inbox.envelopes:
         message = message_from_bytes(envelope.original_content or b"")
-        body = message.get_payload(decode=True).decode()
+        payload = message.get_payload(decode=True)
+        assert isinstance(payload, bytes)
+        body = payload.decode()
         assert NAME not in body
         assert "/notifications/" in body
         assert "Immediate-danger alert" in message["Subject"]
