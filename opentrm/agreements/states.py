@@ -97,12 +97,6 @@ def is_terminated(agreement: Agreement, on: date) -> bool:
     return agreement.terminated_on is not None and agreement.terminated_on <= on
 
 
-def within_validity(version: AgreementVersion, on: date) -> bool:
-    if version.valid_from is not None and on < version.valid_from:
-        return False
-    return version.valid_until is None or on <= version.valid_until
-
-
 def status(agreement: Agreement, on: date) -> Status:
     if is_terminated(agreement, on):
         return Status.TERMINATED
@@ -131,10 +125,6 @@ class Summary:
     latest: AgreementVersion
     signed_count: int
     party_count: int
-
-    @property
-    def in_force(self) -> bool:
-        return self.status in IN_FORCE_STATUSES
 
     @property
     def editable(self) -> bool:

@@ -1,13 +1,13 @@
 """Exchange operations API (/api/v1/exchange/): the dashboard and the dead-letter queue.
 
-The same services as the pages (opentrm.exchange.services.delivery); system administrators
-only (Action.EXCHANGE_MANAGE). Package bodies are never returned: they are case data.
+The same services as the pages (opentrm.exchange.services.delivery and .processing); system
+administrators only (Action.EXCHANGE_MANAGE). Package bodies are never returned: they are case data.
 """
 
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from django.http import HttpRequest
 from ninja import Router
@@ -16,7 +16,8 @@ from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action
 from opentrm.core.api import Routes
 from opentrm.core.schemas import CASE_WORK_ERRORS, Schema
-from opentrm.exchange.services import delivery
+from opentrm.exchange.models import InboxMessage, OutboxMessage, OutboxStatus
+from opentrm.exchange.services import delivery, processing
 
 router = Router(tags=["exchange"], auth=member_auth(Action.EXCHANGE_MANAGE))
 _ERRORS = CASE_WORK_ERRORS
@@ -48,17 +49,32 @@ class PeerStatsOut(Schema):
     # A ``delivery.PeerStats``: its counts, and the peer's own fields.
 
 
-class OutboxMessageOut(Schema):
+class DeadLetterOut(Schema):
+    """A dead letter: one this node could not send (``outgoing``) or one it received whose
+    handler failed for good (``incoming``; it has no send or delivery times)."""
+
     message_id: uuid.UUID
+    direction: Literal["outgoing", "incoming"]
     peer_id: int
     type: str
     status: str
     attempts: int
     last_error: str
     next_attempt_at: datetime | None
-    sent_at: datetime | None
-    delivered_at: datetime | None
+    sent_at: datetime | None = None
+    delivered_at: datetime | None = None
     created_at: datetime
+
+    @staticmethod
+    def resolve_direction(message: OutboxMessage | InboxMessage) -> str:
+        return "incoming" if isinstance(message, InboxMessage) else "outgoing"
+
+    @staticmethod
+    def resolve_status(message: OutboxMessage | InboxMessage) -> str:
+        """An incoming one is ``dead`` until retried, then ``queued`` for its handler."""
+        if isinstance(message, OutboxMessage):
+            return message.status
+        return OutboxStatus.DEAD if message.dead_at else OutboxStatus.QUEUED
 
 
 @_route("GET", "/peers/stats", list[PeerStatsOut])
@@ -67,14 +83,16 @@ def peer_stats(request: HttpRequest) -> Any:
     return delivery.peer_stats(acting(request))
 
 
-@_route("GET", "/dead-letters", list[OutboxMessageOut])
+@_route("GET", "/dead-letters", list[DeadLetterOut])
 def dead_letters(request: HttpRequest, peer: int | None = None) -> Any:
-    """Packages refused by their receiver or failed too often, newest first (max 500)"""
-    messages = delivery.dead_letters(acting(request), peer_id=peer)[:500]
-    return list(messages)
+    """Dead letters both ways, newest first (max 500): packages refused by their receiver or
+    failed too often (``outgoing``), received packages whose handler failed for good
+    (``incoming``)"""
+    return processing.all_dead_letters(acting(request), peer_id=peer)
 
 
-@_route("POST", "/dead-letters/{message_id}/retry", OutboxMessageOut)
+@_route("POST", "/dead-letters/{message_id}/retry", DeadLetterOut)
 def dead_letter_retry(request: HttpRequest, message_id: uuid.UUID) -> Any:
-    """Queue a dead letter again (attempts start from zero; same message id)"""
-    return delivery.retry_dead_letter(actor=acting(request), message_id=message_id)
+    """Queue a dead letter again (attempts start from zero; same message id): an outgoing one
+    is sent again, an incoming one handed to its handler again"""
+    return processing.retry_any_dead_letter(actor=acting(request), message_id=message_id)

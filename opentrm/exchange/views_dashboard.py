@@ -15,6 +15,7 @@ from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action
 from opentrm.core.errors import DomainError
 from opentrm.exchange import clock
+from opentrm.exchange.models import InboxMessage
 from opentrm.exchange.services import delivery, processing, rejections
 
 
@@ -50,7 +51,7 @@ def dead_letters(request: AuthenticatedHttpRequest) -> HttpResponse:
 def dead_letter_retry(request: AuthenticatedHttpRequest, message_id: uuid.UUID) -> HttpResponse:
     actor = request.actor
     try:
-        received = processing.retry_any_dead_letter(actor=actor, message_id=message_id)
+        retried = processing.retry_any_dead_letter(actor=actor, message_id=message_id)
     except DomainError as error:
         messages.error(request, error.message)
     except ValidationError as error:
@@ -59,7 +60,7 @@ def dead_letter_retry(request: AuthenticatedHttpRequest, message_id: uuid.UUID) 
         messages.success(
             request,
             _("The package is handed to its handler again on the worker's next pass.")
-            if received
+            if isinstance(retried, InboxMessage)
             else _("The package is queued again; the worker sends it next."),
         )
     return redirect("exchange_dashboard:dead_letters")

@@ -15,8 +15,8 @@ from django.utils import timezone
 from conftest import World
 from opentrm.accounts.roles import Role
 from opentrm.audit.models import AuditEvent
-from opentrm.exchange import clock, handlers
-from opentrm.exchange.models import InboxMessage, Peer, PeerStatus
+from opentrm.exchange import clock, handlers, outbox
+from opentrm.exchange.models import InboxMessage, OutboxMessage, OutboxStatus, Peer, PeerStatus
 from opentrm.exchange.services import processing
 
 TYPE = "ping"  # no handler in production: each test registers its own
@@ -221,3 +221,52 @@ def test_a_received_dead_letter_can_be_retried_once_the_cause_is_fixed(
     # nothing left to retry: the same answer as for an unknown package
     page = client.post(url, follow=True).content.decode()
     assert "No such package" in page
+
+
+@override_settings(OPENTRM_EXCHANGE_MAX_ATTEMPTS=1)
+def test_the_api_lists_dead_letters_both_ways_and_retries_a_received_one(
+    world: World, peer: Peer, flaky: Callable[[int], Flaky], client: Client
+) -> None:
+    handler = flaky(1)
+    sent = outbox.enqueue(peer=peer, type=TYPE, body={})
+    OutboxMessage.objects.filter(pk=sent.pk).update(
+        status=OutboxStatus.DEAD, attempts=12, last_error="http_410", next_attempt_at=None
+    )
+    received = _stored(peer)
+    assert processing.handle(received) == "dead"  # dead after the outgoing one: listed first
+    other = Peer.objects.create(
+        node_id="node-bg",
+        country_code="BG",
+        name="Fictional node C",
+        base_url="https://bg.example.test/",
+        fingerprint="CCCC / DDDD",
+        status=PeerStatus.ACTIVE,
+    )
+    client.force_login(world.user(Role.SYSTEM_ADMINISTRATOR))
+    listed = client.get("/api/v1/exchange/dead-letters").json()
+    assert [(d["message_id"], d["direction"], d["status"]) for d in listed] == [
+        (str(received.message_id), "incoming", "dead"),
+        (str(sent.message_id), "outgoing", "dead"),
+    ]
+    incoming = listed[0]
+    assert (incoming["type"], incoming["attempts"], incoming["last_error"]) == (
+        TYPE,
+        1,
+        "RuntimeError",
+    )
+    assert (incoming["sent_at"], incoming["delivered_at"]) == (None, None)
+    assert "body" not in incoming
+    assert client.get(f"/api/v1/exchange/dead-letters?peer={other.pk}").json() == []
+    assert len(client.get(f"/api/v1/exchange/dead-letters?peer={peer.pk}").json()) == 2
+
+    response = client.post(f"/api/v1/exchange/dead-letters/{received.message_id}/retry")
+    assert response.status_code == 200, response.content
+    assert (response.json()["direction"], response.json()["status"]) == ("incoming", "queued")
+    (retried,) = _events("EXCHANGE_RETRIED", received)
+    assert retried.detail["previous_error"] == "RuntimeError"
+    listed = client.get("/api/v1/exchange/dead-letters").json()
+    assert [d["direction"] for d in listed] == ["outgoing"]
+    assert processing.process_due().outcomes == {"processed": 1}
+    assert handler.calls == 2
+    missing = client.post(f"/api/v1/exchange/dead-letters/{received.message_id}/retry")
+    assert missing.status_code == 404

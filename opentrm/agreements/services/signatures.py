@@ -3,7 +3,7 @@
 from datetime import date
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,7 +29,6 @@ from opentrm.agreements.services._common import (
 )
 from opentrm.audit.events import EventType
 from opentrm.core.concurrency import save_if_unchanged
-from opentrm.core.errors import ConflictError
 
 
 def signature_record(
@@ -86,11 +85,11 @@ def _signature_record(
             % {"number": version_number, "latest": latest.number},
             "version",
         )
-    party = next((p for p in latest.parties.all() if p.organisation_id == organisation_id), None)
+    # The signer's organisation is a party of the latest version: only an organisation that is
+    # a party may edit (access.py), and no version drops a party (an amendment copies them all).
+    party = next(p for p in latest.parties.all() if p.organisation_id == organisation_id)
     errors: dict[str, str] = {}
-    if party is None:
-        errors["party"] = _("Only a party to the agreement can sign it.")
-    elif states.signature_of(party) is not None:
+    if states.signature_of(party) is not None:
         errors["party"] = _("This party has already signed this version.")
     if len(list(latest.parties.all())) < states.MIN_PARTIES:
         errors[NON_FIELD_ERRORS] = _("Name at least two parties before recording signatures.")
@@ -104,7 +103,6 @@ def _signature_record(
         errors["kind"] = _("Pick signature or acknowledgement.")
     if errors:
         raise ValidationError(errors)
-    assert party is not None
     signature = Signature(
         party=party,
         kind=kind,
@@ -113,11 +111,7 @@ def _signature_record(
         recorded_by=actor.user,
     )
     signature.full_clean()
-    try:
-        with transaction.atomic():
-            signature.save()
-    except IntegrityError:
-        raise _refuse(_("This party has already signed this version."), "party") from None
+    signature.save()  # no race: _fresh holds the agreement's row lock (the constraint stays)
     refreshed = selectors.agreement_detail(agreement.pk)
     complete = states.signed_on(states.latest_version(refreshed)) is not None
     audit(
@@ -157,11 +151,7 @@ def agreement_amend(*, actor: Actor, agreement: Agreement, note: str = "") -> Ag
         **{name: getattr(latest, name) for name in CONTENT_FIELDS},
     )
     new.amendment_note = note.strip()
-    try:
-        with transaction.atomic():
-            new.save()
-    except IntegrityError:
-        raise ConflictError(_("Someone drafted an amendment meanwhile. Reload the page.")) from None
+    new.save()  # no race: _fresh holds the agreement's row lock (the constraint stays)
     new.designated_officers.set(list(latest.designated_officers.all()))
     copies: dict[int, AgreementParty] = {}
     for party in latest.parties.all():

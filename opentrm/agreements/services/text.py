@@ -5,7 +5,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opentrm.accounts.policy import Action, Actor, require
@@ -74,8 +73,7 @@ def agreement_update(
     type and scope. ``expected_version`` is the version row's lock number from the form."""
     _require_editor(actor, agreement)
     agreement = _fresh(agreement)
-    today = timezone.localdate()
-    draft = _open_draft(agreement, today)
+    draft = _open_draft(agreement)
     values = _clean_content(changes)
     officers = values.pop("designated_officers", None)
     header_changes = {

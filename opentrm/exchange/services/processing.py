@@ -32,7 +32,7 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.core.errors import NotFoundError
 from opentrm.exchange import clock, handlers
-from opentrm.exchange.models import InboxMessage
+from opentrm.exchange.models import InboxMessage, OutboxMessage
 from opentrm.exchange.services import delivery
 from opentrm.exchange.services.delivery import (
     audit_detail,
@@ -125,14 +125,31 @@ def process_due(now: datetime | None = None, limit: int = 100) -> Summary:
     return summary
 
 
-def dead_letters(actor: Actor) -> QuerySet[InboxMessage]:
+def dead_letters(actor: Actor, *, peer_id: int | None = None) -> QuerySet[InboxMessage]:
     """Received packages whose handler failed too often, newest first (never the body)."""
     require(actor, Action.EXCHANGE_MANAGE)
-    return (
-        InboxMessage.objects.filter(dead_at__isnull=False, processed_at__isnull=True)
-        .select_related("peer")
-        .order_by("-dead_at", "-id")
-    )
+    messages = InboxMessage.objects.filter(dead_at__isnull=False, processed_at__isnull=True)
+    if peer_id is not None:
+        messages = messages.filter(peer_id=peer_id)
+    return messages.select_related("peer").order_by("-dead_at", "-id")
+
+
+def all_dead_letters(
+    actor: Actor, *, peer_id: int | None = None, limit: int = 500
+) -> list[OutboxMessage | InboxMessage]:
+    """The dead letters both ways, newest first, at most ``limit``: the packages this node
+    could not send (an :class:`OutboxMessage`, dead since its last update) and those it
+    received whose handler failed for good (an :class:`InboxMessage`, dead since ``dead_at``)."""
+    sent = list(delivery.dead_letters(actor, peer_id=peer_id)[:limit])
+    received = list(dead_letters(actor, peer_id=peer_id)[:limit])
+
+    def died(message: OutboxMessage | InboxMessage) -> datetime:
+        if isinstance(message, InboxMessage) and message.dead_at is not None:
+            return message.dead_at
+        return message.updated_at
+
+    both: list[OutboxMessage | InboxMessage] = [*sent, *received]
+    return sorted(both, key=died, reverse=True)[:limit]
 
 
 @transaction.atomic
@@ -152,12 +169,12 @@ def retry_dead_letter(*, actor: Actor, message_id: uuid.UUID | str) -> InboxMess
     return message
 
 
-def retry_any_dead_letter(*, actor: Actor, message_id: uuid.UUID | str) -> bool:
+def retry_any_dead_letter(
+    *, actor: Actor, message_id: uuid.UUID | str
+) -> OutboxMessage | InboxMessage:
     """Retry the dead letter of that id, one this node sends (``delivery``) or one it
-    received; True for a received one."""
+    received (an :class:`InboxMessage`)."""
     try:
-        delivery.retry_dead_letter(actor=actor, message_id=message_id)
+        return delivery.retry_dead_letter(actor=actor, message_id=message_id)
     except NotFoundError:
-        retry_dead_letter(actor=actor, message_id=message_id)
-        return True
-    return False
+        return retry_dead_letter(actor=actor, message_id=message_id)

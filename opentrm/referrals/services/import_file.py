@@ -149,6 +149,11 @@ def _schema_message(error: SchemaError) -> str:
     kind = error.validator
     expected: Any = error.validator_value
     instance = error.instance
+    if "propertyNames" in error.absolute_schema_path:
+        # The key itself failed (its pattern): ``instance`` is the key, not a value.
+        return _("the key “%(key)s” is not a field code (lower-case letters, digits, _).") % {
+            "key": str(instance)[:_KEY_MAX]
+        }
     if kind == "required":
         missing = [name for name in expected if isinstance(instance, dict) and name not in instance]
         return _("the property “%(name)s” is missing.") % {"name": ", ".join(missing)}
@@ -178,17 +183,8 @@ def _schema_message(error: SchemaError) -> str:
         return _("at most %(max)d entries.") % {"max": expected}
     if kind == "uniqueItems":
         return _("an entry appears twice.")
-    if kind == "minimum":
-        return _("must be at least %(min)s.") % {"min": expected}
-    if kind == "propertyNames":
-        bad = next(
-            (str(sub.instance)[:_KEY_MAX] for sub in error.context or [] if sub.instance),
-            "",
-        )
-        return _("the key “%(key)s” is not a field code (lower-case letters, digits, _).") % {
-            "key": bad
-        }
-    return _("is not valid.")
+    # "minimum", the last keyword the schema uses (a test keeps this list complete)
+    return _("must be at least %(min)s.") % {"min": expected}
 
 
 def schema_problems(document: Any) -> Problems:

@@ -145,17 +145,16 @@ def clean_value(item: Field, raw: Any, *, lang: str, today: date | None = None) 
         if any(len(v) > CONTACT_MAX for v in block.values()):
             raise ValueError(_("At most %(max)s characters.") % {"max": CONTACT_MAX})
         return block or None
-    if kind == "offered_accepted":
-        if raw in (None, ""):
-            return None
-        if not isinstance(raw, Mapping):
-            raise ValueError(_("Expected offered and accepted."))
-        pair = {
-            "offered": bool(_bool(raw.get("offered"))),
-            "accepted": bool(_bool(raw.get("accepted"))),
-        }
-        return pair if pair["offered"] or pair["accepted"] else None
-    raise ValueError(_("Unknown type of field."))
+    # "offered_accepted", the last of loader.TYPES (the loader refuses any other type)
+    if raw in (None, ""):
+        return None
+    if not isinstance(raw, Mapping):
+        raise ValueError(_("Expected offered and accepted."))
+    pair = {
+        "offered": bool(_bool(raw.get("offered"))),
+        "accepted": bool(_bool(raw.get("accepted"))),
+    }
+    return pair if pair["offered"] or pair["accepted"] else None
 
 
 def _multi_choice(item: Field, raw: Any, lang: str) -> Any:
