@@ -23,7 +23,7 @@ from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import CaseParticipant, ConsentRecord, Task
 from opentrm.notifications.models import Kind
 from opentrm.notifications.services import notify
-from opentrm.referrals.models import Referral, ReferralKind
+from opentrm.referrals.models import Referral, ReferralKind, ReferralStatus
 
 E = EventType
 _REFERRAL = "referrals.referral"
@@ -66,6 +66,13 @@ def _referral_sent(event: AuditEvent) -> None:
         path=_referral_path(referral),
         actor_id=event.actor_id,
     )
+
+
+def _referral_created(event: AuditEvent) -> None:
+    """A referral is created as already sent only when it is received (from a peer node or a
+    file, ``referrals.services.receiving``); a draft is told of when it is sent."""
+    if Referral.objects.filter(pk=event.target_id, status=ReferralStatus.SENT).exists():
+        _referral_sent(event)
 
 
 def _to_sender(kind: Kind) -> Callable[[AuditEvent], None]:
@@ -118,6 +125,7 @@ def _task_created(event: AuditEvent) -> None:
 
 HANDLERS: dict[str, tuple[str, Callable[[AuditEvent], None]]] = {
     E.REFERRAL_SENT: (_REFERRAL, _referral_sent),
+    E.REFERRAL_CREATED: (_REFERRAL, _referral_created),
     E.REFERRAL_ACCEPTED: (_REFERRAL, _to_sender(Kind.REFERRAL_ACCEPTED)),
     E.REFERRAL_DECLINED: (_REFERRAL, _to_sender(Kind.REFERRAL_DECLINED)),
     E.REFERRAL_FOLLOW_UP: (_REFERRAL, _to_sender(Kind.FOLLOW_UP_RECEIVED)),

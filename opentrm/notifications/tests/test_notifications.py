@@ -21,6 +21,7 @@ from opentrm.notifications.models import Kind, Notification
 from opentrm.notifications.services import preference_set
 from opentrm.referrals.services import national
 from opentrm.referrals.tests.test_national import NAMES, make_scene, send
+from opentrm.referrals.tests.test_receiving import receive
 from opentrm.referrals.tests.test_requests import NAME, adult_case, focal_point, sent_request
 
 
@@ -45,6 +46,22 @@ def test_it_tells_the_receiving_organisation_of_a_new_referral_and_not_the_sende
     for name in NAMES:
         assert name not in text
     assert 'data-unread="1"' in text
+
+
+def test_a_referral_received_from_another_node_is_told_to_the_receivers(world: World) -> None:
+    referral = receive(world)
+    told = Notification.objects.filter(kind=Kind.REFERRAL_RECEIVED, reference=referral.reference)
+    assert {n.recipient for n in told} == {
+        world.user(role, org="b")
+        for role in (Role.CASEWORKER, Role.POLICE_INVESTIGATOR, Role.PROSECUTOR, Role.GUARDIAN)
+    }  # every member who may answer it, but the case manager who received it
+
+
+def test_a_draft_is_told_of_only_when_sent(world: World) -> None:
+    scene = make_scene(world)
+    assert not Notification.objects.exists()
+    send(scene)
+    assert Notification.objects.count() == 1
 
 
 def test_it_tells_the_sender_of_an_accept_and_of_a_decline(world: World) -> None:
