@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.http import Http404
 from django.template.loader import render_to_string
@@ -58,28 +59,50 @@ def email_notifications(notification_ids: list[int]) -> int:
     """E-mail each notification whose recipient wants it; returns how many were sent. A
     transport error is logged (ids only) and does not undo the step that caused it."""
     sent = 0
-    for notification in Notification.objects.filter(pk__in=notification_ids).select_related(
-        "recipient"
-    ):
-        user = notification.recipient
-        if not wants_email(user, notification.kind):
-            continue
-        try:
-            _message(notification).send()
-        except Exception:  # any transport error: the in-app notification stays
-            logger.exception("notification e-mail failed", extra={"notification": notification.pk})
-            continue
-        sent += 1
-        record_event(
-            event_type=EventType.NOTIFICATION_EMAILED,
-            actor=None,
-            target=notification,
-            detail={"kind": notification.kind, "user_id": user.pk},
+    wanted = [
+        notification
+        for notification in Notification.objects.filter(pk__in=notification_ids).select_related(
+            "recipient"
         )
+        if wants_email(notification.recipient, notification.kind)
+    ]
+    if not wanted:
+        return 0
+    connection = get_connection()  # one SMTP session for all the recipients of one step
+    try:
+        connection.open()
+    except Exception as error:  # the server is down: the in-app notifications stay
+        _failed(error, wanted[0])
+        return 0
+    try:
+        for notification in wanted:
+            try:
+                _message(notification, connection).send()
+            except Exception as error:  # any transport error: go on with the others
+                _failed(error, notification)
+                continue
+            sent += 1
+            record_event(
+                event_type=EventType.NOTIFICATION_EMAILED,
+                actor=None,
+                target=notification,
+                detail={"kind": notification.kind, "user_id": notification.recipient_id},
+            )
+    finally:
+        connection.close()
     return sent
 
 
-def _message(notification: Notification) -> EmailMessage:
+def _failed(error: Exception, notification: Notification) -> None:
+    """Log the failure by type and ids: an SMTP error's text may hold the address."""
+    logger.error(
+        "notification e-mail failed: %s",
+        type(error).__name__,
+        extra={"notification": notification.pk},
+    )
+
+
+def _message(notification: Notification, connection: Any) -> EmailMessage:
     user = notification.recipient
     link = settings.OPENTRM_BASE_URL + reverse(
         "notifications:notification_open", args=[notification.pk]
@@ -91,7 +114,7 @@ def _message(notification: Notification) -> EmailMessage:
             "notifications/notification_email.txt",
             {"kind": kind, "link": link, "node": settings.OPENTRM_NODE_NAME},
         )
-    return EmailMessage(subject=subject, body=body, to=[user.email])
+    return EmailMessage(subject=subject, body=body, to=[user.email], connection=connection)
 
 
 def notification_open(*, actor: Actor, notification_id: int) -> Notification:

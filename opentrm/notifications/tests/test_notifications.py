@@ -165,3 +165,19 @@ def test_the_preference_page_saves_the_choice(world: World) -> None:
     page = client.get(url).content.decode()
     assert re.search(r'value="every"[^>]*checked', page)
     assert not re.search(r'value="danger"[^>]*checked', page)
+
+
+def test_a_mail_server_that_is_down_loses_no_notification_and_logs_no_address(
+    world: World, django_capture_on_commit_callbacks: Any, caplog: Any, settings: Any
+) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = 9  # discard: nothing listens
+    settings.EMAIL_TIMEOUT = 2
+    focal_point(world)
+    case = adult_case(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent_request(world, case, kind="immediate_danger")
+    assert Notification.objects.filter(kind=Kind.IMMEDIATE_DANGER).exists()
+    assert "notification e-mail failed" in caplog.text
+    assert "@" not in caplog.text
