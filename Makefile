@@ -43,6 +43,7 @@ demo: $(VENV)/.installed
 	$(BIN)/opentrm migrate --noinput
 	$(BIN)/opentrm load_demo
 	$(BIN)/opentrm load_demo_cases
+	$(BIN)/opentrm load_portal
 	@echo
 	@echo "OpenTRM demo: open http://$(HOST):$(PORT)/ and log in with one of the logins above. Ctrl+C stops it."
 	$(BIN)/opentrm runserver $(HOST):$(PORT)

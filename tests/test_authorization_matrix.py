@@ -47,10 +47,20 @@ from opentrm.cases.services import (
 )
 from opentrm.directory.models import ContactPoint, Country, Function, Organisation, Responsibility
 from opentrm.exchange.models import OutboxMessage, OutboxStatus, Peer, PeerStatus
+from opentrm.meetings import services as meeting_services
+from opentrm.meetings.models import MeetingKind
+from opentrm.portal.models import (
+    CountryProfile,
+    GlossaryTerm,
+    GlossaryText,
+    NationalTerm,
+    Resource,
+)
 from opentrm.referrals.models import Referral
 from opentrm.referrals.services import requests as request_services
 from opentrm.referrals.services import transnational as tn
 from opentrm.referrals.services.national import referral_send_national
+from opentrm.training.services import training_event_record
 
 
 class Outcome(Enum):
@@ -435,6 +445,46 @@ class Objects:
             last_error="http_404",
         )
         return str(dead.message_id)
+
+    # Training and meetings (issue 19): a national training event and a roundtable of country A,
+    # a case conference on the matrix case, an action item of agency A's case manager.
+    @cached_property
+    def training_event_id(self) -> int:
+        return training_event_record(
+            actor=self.world.actor(Role.NATIONAL_COORDINATOR),
+            title="Matrix training",
+            scope="national",
+            starts_on=timezone.localdate(),
+        ).pk
+
+    @cached_property
+    def roundtable(self) -> Any:
+        return meeting_services.meeting_record(
+            actor=self.world.actor(Role.NATIONAL_COORDINATOR),
+            kind=MeetingKind.NATIONAL_ROUNDTABLE,
+            title="Matrix roundtable",
+            held_on=timezone.localdate(),
+        )
+
+    @cached_property
+    def case_conference_id(self) -> int:
+        return meeting_services.case_meeting_record(
+            actor=self.world.actor(Role.CASE_MANAGER),
+            case=self.case,
+            kind=MeetingKind.CASE_CONFERENCE,
+            title="Matrix case conference",
+            held_on=timezone.localdate(),
+        ).pk
+
+    @cached_property
+    def action_item_id(self) -> int:
+        return meeting_services.action_item_add(
+            actor=self.world.actor(Role.NATIONAL_COORDINATOR),
+            meeting=self.roundtable,
+            title="Matrix action",
+            owner=self.world.user(Role.CASE_MANAGER),
+            due_on=timezone.localdate(),
+        ).pk
 
 
 def make_objects(world: World) -> Objects:
@@ -1620,6 +1670,26 @@ TEMPLATE_ROUTES = [
         method="post",
         args=_accepted,
     ),
+    # sharing more or less later (issue 11): the case owner's senders only; the receiver 403
+    Route(
+        "referrals:referral_sharing",
+        referral_side("sender", *CONSENT_ROLES, gate=CONSENT_ROLES),
+        args=_accepted,
+    ),
+    Route(
+        "referrals:referral_sharing",
+        referral_side("sender", *CONSENT_ROLES, gate=CONSENT_ROLES),
+        method="post",
+        args=_accepted,
+    ),
+    Route(
+        "api-1:referrals_sharing",
+        referral_side("sender", *CONSENT_ROLES, gate=CONSENT_ROLES),
+        method="post",
+        json=True,
+        args=_accepted,
+        data=lambda o: {"version": 0, "groups": []},  # a stale version: 409, nothing written
+    ),
     # documents (audited print / export); the gate decides the content, not the access
     Route("referrals:template_document", roles(*CASE_ROLES), args=_accepted),
     Route("referrals:template_pdf", roles(*CASE_ROLES), args=_accepted),
@@ -1891,6 +1961,255 @@ EXCHANGE_ROUTES: list[Route] = [
 
 ROUTES += REFERRAL_NATIONAL_ROUTES + TEMPLATE_ROUTES + REFERRAL_REQUEST_ROUTES
 ROUTES += REFERRAL_IMPORT_ROUTES + EXCHANGE_ROUTES
+
+# --- issue 19: the portal ------------------------------------------------------------------------
+# Public pages answer everyone the same, without reading the session; members' pages need a login;
+# a profile is edited by the editors (directory editors, national coordinators) of its country.
+
+PORTAL_EDITORS = (Role.NATIONAL_COORDINATOR, Role.DIRECTORY_EDITOR)
+
+
+def _portal_term(o: Objects) -> list[Any]:
+    term, _made = GlossaryTerm.objects.get_or_create(slug="matrix-term")
+    GlossaryText.objects.get_or_create(
+        term=term, language="sq", defaults={"name": "Termi", "definition": "Përkufizimi."}
+    )
+    return ["sq", term.slug]
+
+
+def _portal_profile(o: Objects) -> list[Any]:
+    CountryProfile.objects.get_or_create(country=o.world.country_a)
+    return ["sq", o.world.country_a.code]
+
+
+def _portal_item(o: Objects, visibility: str) -> list[Any]:
+    item, _made = Resource.objects.get_or_create(
+        title=f"Matrix {visibility} link",
+        defaults={
+            "kind": "law",
+            "language": "en",
+            "owner": o.world.agency_a,
+            "url": "https://example.test/law",
+            "visibility": visibility,
+        },
+    )
+    return [item.pk]
+
+
+def _portal_national_term(o: Objects) -> list[Any]:
+    term = GlossaryTerm.objects.get(slug=_portal_term(o)[1])
+    national, _made = NationalTerm.objects.get_or_create(
+        term=term, country=o.world.country_a, name="Termi i ligjit", defaults={"language": "sq"}
+    )
+    return [national.pk]
+
+
+PORTAL_ROUTES: list[Route] = [
+    Route("portal:home", public, args=lambda o: ["sq"]),
+    Route("portal:glossary", public, args=lambda o: ["sq"]),
+    Route("portal:glossary_term", public, args=_portal_term),
+    Route("portal:sop_list", public, args=lambda o: ["sq"]),
+    Route("portal:sop_guide", public, args=lambda o: ["sq", "sop1"]),
+    Route("portal:country_list", public, args=lambda o: ["sq"]),
+    Route("portal:country_profile", public, args=_portal_profile),
+    Route("portal:library", public, args=lambda o: ["sq"]),
+    Route("portal:search", public, args=lambda o: ["sq"], data=lambda o: {"q": "viktimë"}),
+    Route("portal:resource_file", public, args=lambda o: _portal_item(o, "public")),
+    Route("portal:member_library", any_member),
+    Route(
+        "portal:resource_review",
+        roles(*PORTAL_EDITORS, own_only=True),
+        method="post",
+        args=lambda o: _portal_item(o, "members"),
+        data=lambda o: {"version": 1},
+    ),
+    Route(
+        "portal:resource_delete",
+        roles(*PORTAL_EDITORS, own_only=True),
+        method="post",
+        args=lambda o: _portal_item(o, "members"),
+        data=lambda o: {"version": 1, "reason": "outdated"},
+    ),
+    Route("portal:national_terms", roles(*PORTAL_EDITORS), args=lambda o: _portal_term(o)[1:]),
+    Route(
+        "portal:national_terms",
+        roles(*PORTAL_EDITORS),
+        method="post",
+        args=lambda o: _portal_term(o)[1:],
+        data=lambda o: {"name": "Termi kombëtar", "language": "sq"},
+    ),
+    Route(
+        "portal:national_term_remove",
+        roles(*PORTAL_EDITORS, own_only=True),
+        method="post",
+        args=_portal_national_term,
+    ),
+    Route("portal:member_search", any_member, data=lambda o: {"q": "victim"}),
+    Route("portal:resource_create", roles(*PORTAL_EDITORS)),
+    Route("portal:resource_create", roles(*PORTAL_EDITORS), method="post"),
+    Route("portal:country_contacts", any_member, args=lambda o: [o.world.country_a.code]),
+    Route(
+        "portal:profile_edit",
+        roles(*PORTAL_EDITORS, own_only=True),
+        args=lambda o: [o.world.country_a.code],
+    ),
+    Route(
+        "portal:profile_edit",
+        roles(*PORTAL_EDITORS, own_only=True),
+        method="post",
+        args=lambda o: [o.world.country_a.code],
+    ),
+]
+ROUTES += PORTAL_ROUTES
+
+
+# --- issue 19: the training register and meetings ---------------------------------------------
+
+TRAINING_RECORDERS = (Role.NATIONAL_COORDINATOR, Role.DIRECTORY_EDITOR)
+MEETING_RECORDERS = (Role.NATIONAL_COORDINATOR, Role.CASE_MANAGER)
+
+
+def country_a(*allowed: Role) -> Expect:
+    """An object of country A that no organisation of B takes part in: hidden from B; in A,
+    ``allowed`` roles are served and the others refused."""
+
+    def expect(p: Principal) -> Outcome:
+        if p.role is None:
+            return Outcome.LOGIN
+        if p.org != "a":
+            return Outcome.HIDDEN
+        return Outcome.ALLOW if p.role in allowed else Outcome.DENY
+
+    return expect
+
+
+def case_meeting(*allowed: Role) -> Expect:
+    """A meeting on the matrix case: hidden from whoever does not see the case (B, and roles
+    without case work); in A, ``allowed`` roles (by their access to its field group) served."""
+
+    def expect(p: Principal) -> Outcome:
+        if p.role is None:
+            return Outcome.LOGIN
+        if p.org != "a" or p.role not in CASE_ROLES:
+            return Outcome.HIDDEN
+        return Outcome.ALLOW if p.role in allowed else Outcome.DENY
+
+    return expect
+
+
+def _training(o: Objects) -> list[Any]:
+    return [o.training_event_id]
+
+
+def _roundtable(o: Objects) -> list[Any]:
+    return [o.roundtable.pk]
+
+
+def _conference(o: Objects) -> list[Any]:
+    return [o.case_conference_id]
+
+
+ASSISTANCE_READERS = (
+    Role.CASE_MANAGER,
+    Role.CASEWORKER,
+    Role.POLICE_INVESTIGATOR,
+    Role.GUARDIAN,
+)
+ASSISTANCE_WRITERS = (Role.CASE_MANAGER, Role.CASEWORKER, Role.GUARDIAN)
+
+TRAINING_MEETING_ROUTES: list[Route] = [
+    Route("training:event_list", any_member),
+    Route("training:trained", any_member),
+    Route("training:event_create", roles(*TRAINING_RECORDERS)),
+    Route("training:event_create", roles(*TRAINING_RECORDERS), method="post"),
+    Route("training:event_detail", country_a(*Role), args=_training),
+    Route(
+        "training:event_edit",
+        roles(*TRAINING_RECORDERS, own_only=True, other=Outcome.HIDDEN),
+        args=_training,
+    ),
+    Route(
+        "training:event_edit",
+        roles(*TRAINING_RECORDERS, own_only=True, other=Outcome.HIDDEN),
+        method="post",
+        args=_training,
+    ),
+    Route(
+        "training:attendance_add",
+        roles(*TRAINING_RECORDERS, own_only=True, other=Outcome.HIDDEN),
+        method="post",
+        args=_training,
+    ),
+    Route(
+        "training:attendance_remove",
+        roles(*TRAINING_RECORDERS, own_only=True, other=Outcome.HIDDEN),
+        method="post",
+        args=_training,
+    ),
+    # meetings of a country
+    Route("meetings:meeting_list", any_member),
+    Route("meetings:my_action_items", any_member),
+    Route("meetings:meeting_create", roles(*MEETING_RECORDERS)),
+    Route("meetings:meeting_create", roles(*MEETING_RECORDERS), method="post"),
+    Route("meetings:meeting_detail", country_a(*Role), args=_roundtable),
+    Route("meetings:meeting_edit", country_a(*MEETING_RECORDERS), args=_roundtable),
+    Route("meetings:meeting_edit", country_a(*MEETING_RECORDERS), method="post", args=_roundtable),
+    Route(
+        "meetings:participant_add",
+        country_a(*MEETING_RECORDERS),
+        method="post",
+        args=_roundtable,
+    ),
+    Route("meetings:decision_add", country_a(*MEETING_RECORDERS), method="post", args=_roundtable),
+    Route(
+        "meetings:action_item_add",
+        country_a(*MEETING_RECORDERS),
+        method="post",
+        args=_roundtable,
+    ),
+    # its owner (agency A's case manager) or the roundtable's recorders
+    Route(
+        "meetings:action_item_done",
+        country_a(*MEETING_RECORDERS),
+        method="post",
+        args=lambda o: [o.action_item_id],
+    ),
+    # a meeting on a case: the case's assistance field group decides
+    Route("meetings:meeting_detail", case_meeting(*ASSISTANCE_READERS), args=_conference),
+    Route("meetings:meeting_edit", case_meeting(*ASSISTANCE_WRITERS), args=_conference),
+    Route(
+        "meetings:meeting_edit",
+        case_meeting(*ASSISTANCE_WRITERS),
+        method="post",
+        args=_conference,
+    ),
+    Route(
+        "meetings:decision_add", case_meeting(*ASSISTANCE_WRITERS), method="post", args=_conference
+    ),
+    Route(
+        "meetings:case_meeting_create",
+        case_participants(*ASSISTANCE_WRITERS),
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "meetings:case_meeting_create",
+        case_participants(*ASSISTANCE_WRITERS),
+        method="post",
+        args=lambda o: [o.case_id],
+    ),
+    # the minutes of a meeting scheduled on an agreement: those who may change the agreement
+    Route(
+        "meetings:agreement_meeting_record",
+        AGREEMENT_EDIT,
+        method="post",
+        args=lambda o: [o.meeting_id],
+    ),
+]
+TRAINING_MEETING_ROUTES += [
+    Route("api-1:training_events", any_member),
+    Route("api-1:meetings_action_items", any_member),
+]
+ROUTES += TRAINING_MEETING_ROUTES
 
 # Routes served by a library, not by our views: named here so the completeness check knows them.
 LIBRARY_ROUTES = {"api-1:api-root"}

@@ -34,13 +34,14 @@ def run_demo(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> l
     return [line for line in result.stdout.splitlines() if line.startswith("opentrm ")]
 
 
-def test_it_loads_both_demo_loaders_and_publishes_the_port_it_serves_on(tmp_path: Path) -> None:
+def test_it_loads_the_demo_loaders_and_publishes_the_port_it_serves_on(tmp_path: Path) -> None:
     lines = run_demo(tmp_path, "PORT=8123")
 
     assert lines == [
         "opentrm migrate --noinput -> http://127.0.0.1:8123",
         "opentrm load_demo -> http://127.0.0.1:8123",
         "opentrm load_demo_cases -> http://127.0.0.1:8123",
+        "opentrm load_portal -> http://127.0.0.1:8123",
         "opentrm runserver 127.0.0.1:8123 -> http://127.0.0.1:8123",
     ]
 

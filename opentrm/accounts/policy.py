@@ -55,6 +55,14 @@ class Action(StrEnum):
     # What a role does when it acts on a case; the object rules (``*/access.py``) scope them.
     CASE_DELETE = "case.delete"  # softly, the owner organisation's case managers
     CASE_COORDINATE = "case.coordinate"  # opening a case makes the actor its case manager
+    # the portal (issue 19): country profiles, library items; scoped to the actor's own country
+    # and organisation in opentrm/portal/access.py
+    PORTAL_EDIT = "portal.edit"
+    # training register and meetings (issue 19 §5-§6); scoped in training/ and meetings/access.py
+    TRAINING_VIEW = "training.view"  # events of one's country, or attended by one's organisation
+    TRAINING_RECORD = "training.record"  # events of the actor's own country
+    MEETING_VIEW = "meeting.view"  # meetings of one's country or organisation; own action items
+    MEETING_RECORD = "meeting.record"  # roundtables, working groups, bilateral, own country
 
     # --- object-only actions: no role holds them as such; a rule in an app's access.py
     # decides them for one object (``can(actor, action, obj)``), and ``can`` without an
@@ -75,7 +83,10 @@ class Action(StrEnum):
     NOTE_DELETE = "note.delete"
     REFERRAL_WITHDRAW = "referral.withdraw"
     REFERRAL_FORWARD = "referral.forward"
+    REFERRAL_SHARE = "referral.share"  # change what the receiver of an accepted referral sees
     REFERRAL_EXPORT = "referral.export"
+    RESOURCE_VIEW = "portal.resource_view"  # a library item: public, members, or named orgs
+    ACTION_ITEM_COMPLETE = "meeting.action_item_complete"  # its owner, or the meeting's recorders
 
 
 class FieldGroup(StrEnum):
@@ -97,7 +108,7 @@ class Access(IntEnum):
 
 
 _EVERY_MEMBER = frozenset({Action.DIRECTORY_VIEW, Action.DIRECTORY_EXPORT, Action.API_TOKENS_OWN})
-_EVERY_MEMBER |= {Action.AGREEMENT_VIEW}
+_EVERY_MEMBER |= {Action.AGREEMENT_VIEW, Action.TRAINING_VIEW, Action.MEETING_VIEW}
 
 _CASE_WORK = frozenset(
     {Action.CASE_REGISTER, Action.CASE_VIEW, Action.CONSENT_RECORD, Action.TASK_MANAGE}
@@ -118,8 +129,17 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.AGREEMENT_EDIT,
         Action.AGREEMENT_SIGN,
         Action.AGREEMENT_VIEW_COUNTRY,
+        Action.PORTAL_EDIT,
+        Action.TRAINING_RECORD,
+        Action.MEETING_RECORD,
     },
-    Role.DIRECTORY_EDITOR: _EVERY_MEMBER | {Action.DIRECTORY_EDIT, Action.DIRECTORY_IMPORT},
+    Role.DIRECTORY_EDITOR: _EVERY_MEMBER
+    | {
+        Action.DIRECTORY_EDIT,
+        Action.DIRECTORY_IMPORT,
+        Action.PORTAL_EDIT,
+        Action.TRAINING_RECORD,
+    },
     Role.CASE_MANAGER: _EVERY_MEMBER
     | _CASE_WORK
     | {
@@ -128,6 +148,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.AGREEMENT_SIGN,
         Action.CASE_DELETE,
         Action.CASE_COORDINATE,
+        Action.MEETING_RECORD,
     },
     Role.CASEWORKER: _EVERY_MEMBER | _CASE_WORK,
     Role.POLICE_INVESTIGATOR: _EVERY_MEMBER | _CASE_WORK,

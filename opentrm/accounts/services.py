@@ -3,7 +3,9 @@
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -125,22 +127,43 @@ def pending_grant(membership: Membership) -> RoleGrant | None:
     return membership.grants.filter(status=RoleGrantStatus.PENDING).first()
 
 
-def _grant_close(*, actor: Actor, grant: RoleGrant, status: RoleGrantStatus) -> None:
+def _grant_decide(*, actor: Actor, grant: RoleGrant, status: RoleGrantStatus) -> None:
+    """Mark the grant decided (``status``) by the actor, now."""
     grant.status = status
     grant.decided_by = actor.user
     grant.decided_at = timezone.now()
     grant.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+
+
+def _grant_event(
+    event_type: EventType,
+    *,
+    actor: Actor,
+    grant: RoleGrant,
+    role: str,
+    changed_fields: Sequence[str] = (),
+    **detail: Any,
+) -> None:
+    """Audit a step of the grant of ``role`` (ids and names of accounts only)."""
     record_event(
-        event_type=EventType.ROLE_GRANT_REFUSED,
+        event_type=event_type,
         actor=actor,
         target=grant,
-        detail={
-            "membership_id": grant.membership_id,
-            "role": grant.role,
-            "status": status.value,
-            "requested_by": grant.requested_by.get_username(),
-            "decided_by": actor.user_label,
-        },
+        changed_fields=changed_fields,
+        detail={"membership_id": grant.membership_id, "role": role, **detail},
+    )
+
+
+def _grant_close(*, actor: Actor, grant: RoleGrant, status: RoleGrantStatus) -> None:
+    _grant_decide(actor=actor, grant=grant, status=status)
+    _grant_event(
+        EventType.ROLE_GRANT_REFUSED,
+        actor=actor,
+        grant=grant,
+        role=grant.role,
+        status=status.value,
+        requested_by=grant.requested_by.get_username(),
+        decided_by=actor.user_label,
     )
 
 
@@ -150,15 +173,12 @@ def _grant_request(*, actor: Actor, membership: Membership, role: Role) -> RoleG
     ):
         _grant_close(actor=actor, grant=stale, status=RoleGrantStatus.WITHDRAWN)
     grant = RoleGrant.objects.create(membership=membership, role=role, requested_by=actor.user)
-    record_event(
-        event_type=EventType.ROLE_GRANT_REQUESTED,
+    _grant_event(
+        EventType.ROLE_GRANT_REQUESTED,
         actor=actor,
-        target=grant,
-        detail={
-            "membership_id": membership.pk,
-            "role": role.value,
-            "requested_by": actor.user_label,
-        },
+        grant=grant,
+        role=role.value,
+        requested_by=actor.user_label,
     )
     return grant
 
@@ -206,7 +226,10 @@ def membership_change(
     return membership
 
 
-def _locked_pending(grant: RoleGrant) -> RoleGrant:
+def _locked_pending(actor: Actor, grant: RoleGrant) -> RoleGrant:
+    """The pending grant, locked, when the actor may manage its membership (403 otherwise)."""
+    if not actor.may_manage_membership(grant.membership):
+        raise PermissionDenied
     locked = (
         RoleGrant.objects.select_for_update()
         .select_related("membership", "requested_by")
@@ -220,9 +243,7 @@ def _locked_pending(grant: RoleGrant) -> RoleGrant:
 @transaction.atomic
 def role_grant_approve(*, actor: Actor, grant: RoleGrant) -> RoleGrant:
     """A second administrator approves a role grant: the membership gets the role, active."""
-    if not actor.may_manage_membership(grant.membership):
-        raise PermissionDenied
-    grant = _locked_pending(grant)
+    grant = _locked_pending(actor, grant)
     if not actor.may_approve_role_grant(grant):
         raise PermissionDenied(_("A second administrator must approve a grant you requested."))
     membership = Membership.objects.select_for_update().get(pk=grant.membership_id)
@@ -237,22 +258,16 @@ def role_grant_approve(*, actor: Actor, grant: RoleGrant) -> RoleGrant:
     membership.role = grant.role
     membership.is_active = True
     membership.save(update_fields=["role", "is_active", "updated_at"])
-    grant.status = RoleGrantStatus.APPROVED
-    grant.decided_by = actor.user
-    grant.decided_at = timezone.now()
-    grant.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
-    record_event(
-        event_type=EventType.ROLE_GRANT_APPROVED,
+    _grant_decide(actor=actor, grant=grant, status=RoleGrantStatus.APPROVED)
+    _grant_event(
+        EventType.ROLE_GRANT_APPROVED,
         actor=actor,
-        target=grant,
+        grant=grant,
+        role=grant.role,
         changed_fields=changed,
-        detail={
-            "membership_id": membership.pk,
-            "role": grant.role,
-            "requested_by": grant.requested_by.get_username(),
-            "requested_by_id": grant.requested_by_id,
-            "approved_by": actor.user_label,
-        },
+        requested_by=grant.requested_by.get_username(),
+        requested_by_id=grant.requested_by_id,
+        approved_by=actor.user_label,
     )
     return grant
 
@@ -260,9 +275,7 @@ def role_grant_approve(*, actor: Actor, grant: RoleGrant) -> RoleGrant:
 @transaction.atomic
 def role_grant_refuse(*, actor: Actor, grant: RoleGrant) -> RoleGrant:
     """Refuse a pending grant (another administrator), or withdraw it (its requester)."""
-    if not actor.may_manage_membership(grant.membership):
-        raise PermissionDenied
-    grant = _locked_pending(grant)
+    grant = _locked_pending(actor, grant)
     status = (
         RoleGrantStatus.WITHDRAWN
         if grant.requested_by_id == actor.user.pk

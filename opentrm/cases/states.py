@@ -72,6 +72,26 @@ def origin_contact_blocked(case: Case, country_code: str, on: date) -> list[str]
     return []
 
 
+def measure_warnings(case: Case, guards: tuple[str, ...], on: date) -> list[str]:
+    """What planning a measure with these catalogue ``guards`` should make the user stop and
+    check (a warning, not a refusal): a child who requested or indicated asylum and a measure
+    that may reach the country of origin (SOP-P9), such as the safe transport."""
+    safeguards = child_safeguards(case)
+    if (
+        "SOP-P9" in guards
+        and safeguards is not None
+        and safeguards.asylum_indicated_on is not None
+        and is_child_case(case, on)
+    ):
+        return [
+            _(
+                "The child has requested or indicated asylum: this measure must not involve the "
+                "country of origin (no transport, contact or message towards it)."
+            )
+        ]
+    return []
+
+
 def return_completion_blocked(case: Case, on: date) -> list[str]:
     """Why the return (or removal) of the person cannot be completed on ``on``."""
     reasons = []

@@ -8,6 +8,7 @@ from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from opentrm.accounts.decorators import actor_required
@@ -24,11 +25,12 @@ from opentrm.cases.access import (
 from opentrm.cases.forms import CaseDeleteForm, CaseRegisterForm, ConsentForm
 from opentrm.cases.forms_person import NameFormSet, PersonForm
 from opentrm.cases.models import Case, ConsentRecord
+from opentrm.cases.panels import case_panels
 from opentrm.cases.services.documents import consent_signed_form_attach, files_removed_on_rollback
 from opentrm.cases.sharing import prime_sharing
 from opentrm.cases.views_assessments import assessments_context
 from opentrm.cases.views_child import child_context
-from opentrm.cases.views_common import case_url
+from opentrm.cases.views_common import FormPage, case_form_page, case_view
 from opentrm.cases.views_documents import documents_context, notes_context, participants_context
 from opentrm.cases.views_measures import measures_context
 from opentrm.cases.views_plans import plans_context
@@ -128,6 +130,7 @@ def case_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
             **tasks_context(actor, case),
             **documents_context(actor, case),
             **notes_context(actor, case),
+            "panels": case_panels.render(actor, case),
         },
     )
 
@@ -146,11 +149,14 @@ def _consent_state(consent: ConsentRecord, *, counted: bool = True, corrected: b
     return _("given")
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.CONSENT_RECORD)
-def consent_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+@case_form_page(
+    "cases/consent_form.html",
+    gettext_lazy("The consent decision was recorded."),
+    anchor="",
+    gate=Action.CONSENT_RECORD,
+)
+def consent_create(request: AuthenticatedHttpRequest, case: Case) -> FormPage:
     actor = request.actor
-    case = access_case(actor, public_id)
     # Before the form's transaction: a refusal is audited and nothing is written.
     require_widening(can(actor, Action.CONSENT_RECORD, case), actor, case, action="consent.record")
     is_post = request.method == "POST"
@@ -188,15 +194,7 @@ def consent_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpRes
                 error, lambda name: ABOVE if name == "supersedes" else name
             ) from None
 
-    return form_view(
-        request,
-        form,
-        save=save,
-        success=_("The consent decision was recorded."),
-        done=case_url(case),
-        template="cases/consent_form.html",
-        context={"case": case, "corrected": corrected},
-    )
+    return FormPage(form, save, {"corrected": corrected})
 
 
 ABOVE = NON_FIELD_ERRORS
@@ -232,13 +230,11 @@ def _attach_signed_form(actor: Actor, consent: ConsentRecord, upload: UploadedFi
         raise ValidationError({"signed_form": error.messages}) from None
 
 
-@require_http_methods(["POST"])
-@actor_required(Action.CONSENT_RECORD)
+@case_view("POST", gate=Action.CONSENT_RECORD)
 def consent_withdraw(
-    request: AuthenticatedHttpRequest, public_id: str, consent_id: int
+    request: AuthenticatedHttpRequest, case: Case, consent_id: int
 ) -> HttpResponse:
     actor = request.actor
-    case = access_case(actor, public_id)
     consent = access_consent(actor, case, consent_id)
     try:
         services.consent_withdraw(actor=actor, consent=consent)
@@ -268,12 +264,10 @@ def case_delete(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
     )
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.CASE_VIEW)
-def person_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+@case_form_page("cases/person_form.html", gettext_lazy("The changes were saved."), anchor="")
+def person_edit(request: AuthenticatedHttpRequest, case: Case) -> FormPage:
     """Edit what the actor's role may edit about the person (identity, contact)."""
     actor = request.actor
-    case = access_case(actor, public_id)
     editable = editable_groups(actor, case) & {FieldGroup.IDENTITY, FieldGroup.CONTACT}
     if not editable:
         raise PermissionDenied
@@ -317,13 +311,9 @@ def person_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
         selectors.case_read(
             actor=actor, case=case, via="web", groups=sorted(editable), view="person_edit"
         )
-    return form_view(
-        request,
+    return FormPage(
         form,
+        save,
+        {"names": names, "show_names": show_names},
         formsets=[names] if show_names else [],
-        save=save,
-        success=_("The changes were saved."),
-        done=case_url(case),
-        template="cases/person_form.html",
-        context={"names": names, "show_names": show_names, "case": case},
     )

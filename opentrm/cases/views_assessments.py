@@ -5,6 +5,7 @@ cases of other organisations), then the field group (403), then the services.
 """
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -12,19 +13,16 @@ from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.translation import gettext_lazy
 
-from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases import selectors
-from opentrm.cases.access import access_assessment, access_case, assessment_permissions
+from opentrm.cases.access import access_assessment, assessment_permissions
 from opentrm.cases.forms_assessments import AssessmentDeleteForm, AssessmentForm, HealthForm
 from opentrm.cases.models import Assessment, AssessmentKind, Case, HealthRecord
 from opentrm.cases.services import assessments as services
-from opentrm.cases.views_common import case_url
-from opentrm.core.views import form_view
+from opentrm.cases.views_common import FormPage, case_form_page, case_view
 
 
 def _viewed(actor: Actor, case: Case, view: str) -> None:
@@ -123,14 +121,10 @@ def assessments_context(actor: Actor, case: Case) -> dict[str, Any]:
 # --- Assessments ------------------------------------------------------------------------------
 
 
-@require_GET
-@actor_required(Action.CASE_VIEW)
-def assessment_list(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+@case_view("GET", needs=Action.ASSISTANCE_VIEW)
+def assessment_list(request: AuthenticatedHttpRequest, case: Case) -> HttpResponse:
     """Every assessment of the case, newest first, optionally of one kind."""
     actor = request.actor
-    case = access_case(actor, public_id)
-    if not can(actor, Action.ASSISTANCE_VIEW, case):
-        raise PermissionDenied
     kind = request.GET.get("kind", "")
     assessments = _live(case).select_related("organisation", "assessed_by")
     if kind in AssessmentKind.values:
@@ -152,104 +146,83 @@ def assessment_list(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
     )
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.CASE_VIEW)
-def assessment_create(request: AuthenticatedHttpRequest, public_id: str, kind: str) -> HttpResponse:
+_assessment_page = partial(case_form_page, anchor="assessments")
+
+
+@_assessment_page("cases/assessment_form.html", gettext_lazy("The assessment was recorded."))
+def assessment_create(request: AuthenticatedHttpRequest, case: Case, kind: str) -> FormPage:
     actor = request.actor
-    case = access_case(actor, public_id)
     if kind not in AssessmentKind.values:
         raise Http404
     if not can(actor, Action.ASSISTANCE_EDIT, case):
         raise PermissionDenied
     form = AssessmentForm(request.POST or None, kind=kind)
-    return form_view(
-        request,
+    return FormPage(
         form,
-        save=lambda: services.assessment_record(actor=actor, case=case, kind=kind, **form.values()),
-        success=_("The assessment was recorded."),
-        done=case_url(case, "assessments"),
-        template="cases/assessment_form.html",
-        context={"case": case, "title": AssessmentKind(kind).label},
+        lambda: services.assessment_record(actor=actor, case=case, kind=kind, **form.values()),
+        {"title": AssessmentKind(kind).label},
     )
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.CASE_VIEW)
-def assessment_edit(
-    request: AuthenticatedHttpRequest, public_id: str, assessment_id: int
-) -> HttpResponse:
+@_assessment_page("cases/assessment_form.html", gettext_lazy("The assessment was saved."))
+def assessment_edit(request: AuthenticatedHttpRequest, case: Case, assessment_id: int) -> FormPage:
     actor = request.actor
-    case = access_case(actor, public_id)
     assessment = access_assessment(actor, case, assessment_id, action="edit")
     form = AssessmentForm(request.POST or None, kind=assessment.kind, assessment=assessment)
     if request.method == "GET":
         _viewed(actor, case, "assessment_edit")
-    return form_view(
-        request,
+    return FormPage(
         form,
-        save=lambda: services.assessment_update(
+        lambda: services.assessment_update(
             actor=actor,
             assessment=assessment,
             expected_version=form.cleaned_data["version"],
             changes=form.values(),
         ),
-        success=_("The assessment was saved."),
-        done=case_url(case, "assessments"),
-        template="cases/assessment_form.html",
-        context={"case": case, "title": assessment.get_kind_display(), "assessment": assessment},
+        {"title": assessment.get_kind_display(), "assessment": assessment},
     )
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.CASE_VIEW)
+@_assessment_page("cases/assessment_delete.html", gettext_lazy("The assessment was deleted."))
 def assessment_delete(
-    request: AuthenticatedHttpRequest, public_id: str, assessment_id: int
-) -> HttpResponse:
+    request: AuthenticatedHttpRequest, case: Case, assessment_id: int
+) -> FormPage:
     actor = request.actor
-    case = access_case(actor, public_id)
     assessment = access_assessment(actor, case, assessment_id, action="edit")
     form = AssessmentDeleteForm(request.POST or None, initial={"version": assessment.version})
-    return form_view(
-        request,
+    return FormPage(
         form,
-        save=lambda: services.assessment_soft_delete(
+        lambda: services.assessment_soft_delete(
             actor=actor,
             assessment=assessment,
             expected_version=form.cleaned_data["version"],
             reason=form.cleaned_data["reason"],
         ),
-        success=_("The assessment was deleted."),
-        done=case_url(case, "assessments"),
-        template="cases/assessment_delete.html",
-        context={"case": case, "assessment": assessment},
+        {"assessment": assessment},
     )
 
 
 # --- Health -----------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.CASE_VIEW)
-def health_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+@case_form_page(
+    "cases/health_form.html",
+    gettext_lazy("The health record was saved."),
+    anchor="health",
+    needs=Action.HEALTH_EDIT,
+)
+def health_edit(request: AuthenticatedHttpRequest, case: Case) -> FormPage:
     actor = request.actor
-    case = access_case(actor, public_id)
-    if not can(actor, Action.HEALTH_EDIT, case):
-        raise PermissionDenied
     record = HealthRecord.objects.filter(case=case).first()
     form = HealthForm(request.POST or None, record=record)
     if request.method == "GET":
         services.health_record_viewed(actor=actor, case=case, record=record)
-    return form_view(
-        request,
+    return FormPage(
         form,
-        save=lambda: services.health_update(
+        lambda: services.health_update(
             actor=actor,
             case=case,
             expected_version=form.cleaned_data["version"],
             changes=form.changes(),
         ),
-        success=_("The health record was saved."),
-        done=case_url(case, "health"),
-        template="cases/health_form.html",
-        context={"case": case},
     )

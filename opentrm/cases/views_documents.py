@@ -5,6 +5,7 @@ cases of other organisations), then the field group or the organisation (403), t
 services. Files are only ever served by ``document_download``.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,14 +14,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.utils.translation import gettext_lazy
 
-from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases import selectors
 from opentrm.cases.access import (
-    access_case,
     access_document,
     access_participant,
     require_widening,
@@ -39,9 +38,8 @@ from opentrm.cases.services import documents as document_services
 from opentrm.cases.services import notes as note_services
 from opentrm.cases.services import participants as participant_services
 from opentrm.cases.timeline import TimelineEntry
-from opentrm.cases.views_common import case_url
+from opentrm.cases.views_common import FormPage, case_form_page, case_url, case_view
 from opentrm.core.forms import cleaned
-from opentrm.core.views import form_view
 
 SECTION_LIMIT = 50  # rows of each list on the case page
 TIMELINE_PAGE_SIZE = 100
@@ -139,44 +137,39 @@ def participants_context(actor: Actor, case: Case) -> dict[str, Any]:
 # --- Documents ---------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.DOCUMENT_ADD)
-def document_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
-    actor = request.actor
-    case = access_case(actor, public_id)
-    if not can(actor, Action.DOCUMENT_ADD, case):
-        raise PermissionDenied
+@case_form_page(
+    "cases/document_form.html",
+    gettext_lazy("The document was added."),
+    anchor="documents",
+    gate=Action.DOCUMENT_ADD,
+    needs=Action.DOCUMENT_ADD,
+)
+def document_create(request: AuthenticatedHttpRequest, case: Case) -> FormPage:
     is_post = request.method == "POST"
     form = DocumentForm(
         request.POST if is_post else None,
         request.FILES if is_post else None,
-        actor=actor,
+        actor=request.actor,
         case=case,
     )
-    return form_view(
-        request,
+    return FormPage(
         form,
-        save=lambda: document_services.document_upload(
-            actor=actor,
+        lambda: document_services.document_upload(
+            actor=request.actor,
             case=case,
             upload=form.cleaned_data["file"] or None,
             **cleaned(form, "title", "kind", "field_group"),
         ),
-        success=_("The document was added."),
-        done=case_url(case, "documents"),
-        template="cases/document_form.html",
-        context={"case": case, "max_size": document_services.max_bytes()},
+        {"max_size": document_services.max_bytes()},
     )
 
 
-@require_GET
-@actor_required(Action.CASE_VIEW)
+@case_view("GET")
 def document_download(
-    request: AuthenticatedHttpRequest, public_id: str, document_id: str
+    request: AuthenticatedHttpRequest, case: Case, document_id: str
 ) -> HttpResponse:
     """The only way to a document's file: the case must be visible and its group too."""
     actor = request.actor
-    case = access_case(actor, public_id)
     document = access_document(actor, case, document_id)
     try:
         handle = document.file.open("rb")
@@ -202,90 +195,83 @@ def document_response(handle: Any, document: CaseDocument) -> FileResponse:
     return response
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.DOCUMENT_ADD)
-def document_delete(
-    request: AuthenticatedHttpRequest, public_id: str, document_id: str
-) -> HttpResponse:
+@case_form_page(
+    "cases/document_delete.html",
+    gettext_lazy("The document was deleted."),
+    anchor="documents",
+    gate=Action.DOCUMENT_ADD,
+)
+def document_delete(request: AuthenticatedHttpRequest, case: Case, document_id: str) -> FormPage:
     actor = request.actor
-    case = access_case(actor, public_id)
     document = access_document(actor, case, document_id, action="delete")
     form = DocumentDeleteForm(request.POST or None)
     if request.method == "GET":  # the page shows the document's title
         selectors.case_read(
             actor=actor, case=case, via="web", groups=[document.field_group], view="document_delete"
         )
-    return form_view(
-        request,
+    return FormPage(
         form,
-        save=lambda: document_services.document_delete(
+        lambda: document_services.document_delete(
             actor=actor, document=document, reason=form.cleaned_data["reason"]
         ),
-        success=_("The document was deleted."),
-        done=case_url(case, "documents"),
-        template="cases/document_delete.html",
-        context={"case": case, "document": document},
+        {"document": document},
     )
 
 
 # --- Notes -------------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.NOTE_ADD)
-def note_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+@case_form_page(
+    "cases/note_form.html",
+    gettext_lazy("The note was added."),
+    anchor="notes",
+    gate=Action.NOTE_ADD,
+)
+def note_create(request: AuthenticatedHttpRequest, case: Case) -> FormPage:
     actor = request.actor
-    case = access_case(actor, public_id)
     form = NoteForm(request.POST or None, groups=note_services.note_groups(actor, case))
-    return form_view(
-        request,
+    return FormPage(
         form,
-        save=lambda: note_services.note_add(
-            actor=actor,
-            case=case,
-            **cleaned(form, "text", "visibility", "field_group"),
+        lambda: note_services.note_add(
+            actor=actor, case=case, **cleaned(form, "text", "visibility", "field_group")
         ),
-        success=_("The note was added."),
-        done=case_url(case, "notes"),
-        template="cases/note_form.html",
-        context={"case": case},
     )
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.NOTE_ADD)
-def note_delete(request: AuthenticatedHttpRequest, public_id: str, note_id: int) -> HttpResponse:
+@case_form_page(
+    "cases/note_delete.html",
+    gettext_lazy("The note was deleted."),
+    anchor="notes",
+    gate=Action.NOTE_ADD,
+)
+def note_delete(request: AuthenticatedHttpRequest, case: Case, note_id: int) -> FormPage:
     actor = request.actor
-    case = access_case(actor, public_id)
     note = get_object_or_404(note_services.visible_notes(actor, case), pk=note_id)
     if not can(actor, Action.NOTE_DELETE, note):
         raise PermissionDenied
     form = NoteDeleteForm(request.POST or None)
     if request.method == "GET":  # the page shows the note
         selectors.case_read(actor=actor, case=case, via="web", view="note_delete", note_id=note.pk)
-    return form_view(
-        request,
+    return FormPage(
         form,
-        save=lambda: note_services.note_delete(
+        lambda: note_services.note_delete(
             actor=actor, note=note, reason=form.cleaned_data["reason"]
         ),
-        success=_("The note was deleted."),
-        done=case_url(case, "notes"),
-        template="cases/note_delete.html",
-        context={"case": case, "note": note},
+        {"note": note},
     )
 
 
 # --- The timeline ------------------------------------------------------------------------------
 
 
-@require_GET
-@actor_required(Action.CASE_VIEW)
-def case_timeline_view(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
-    actor = request.actor
-    case = access_case(actor, public_id)
+@case_view("GET")
+def case_timeline_view(request: AuthenticatedHttpRequest, case: Case) -> HttpResponse:
     page = selectors.case_timeline_page(
-        actor=actor, case=case, via="web", page=request.GET.get("page"), per_page=TIMELINE_PAGE_SIZE
+        actor=request.actor,
+        case=case,
+        via="web",
+        page=request.GET.get("page"),
+        per_page=TIMELINE_PAGE_SIZE,
     )
     shown: list[TimelineEntry] = list(page)
     return render(
@@ -296,11 +282,14 @@ def case_timeline_view(request: AuthenticatedHttpRequest, public_id: str) -> Htt
 # --- The organisations on the case -------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.CASE_PARTICIPANTS_MANAGE)
-def participant_add(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+@case_form_page(
+    "cases/participant_form.html",
+    None,  # the page's own: it names the organisation
+    anchor="participants",
+    gate=Action.CASE_PARTICIPANTS_MANAGE,
+)
+def participant_add(request: AuthenticatedHttpRequest, case: Case) -> FormPage:
     actor = request.actor
-    case = access_case(actor, public_id)
     require_widening(
         can(actor, Action.CASE_PARTICIPANTS_MANAGE, case),
         actor,
@@ -308,95 +297,94 @@ def participant_add(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
         action="participant.add",
     )
     form = ParticipantAddForm(request.POST or None, case=case)
-    return form_view(
-        request,
+    return FormPage(
         form,
-        save=lambda: participant_services.participant_add(
+        lambda: participant_services.participant_add(
             actor=actor, case=case, organisation=form.cleaned_data["organisation"]
         ),
         success=lambda participant: (
             _("%(organisation)s now takes part in the case.")
             % {"organisation": participant.organisation.name}
         ),
-        done=case_url(case, "participants"),
-        template="cases/participant_form.html",
-        context={"case": case},
     )
 
 
-@require_POST
-@actor_required(Action.CASE_PARTICIPANTS_MANAGE)
-def participant_remove(
-    request: AuthenticatedHttpRequest, public_id: str, participant_id: int
+def _participant_change(
+    request: AuthenticatedHttpRequest,
+    case: Case,
+    change: Callable[[], object],
+    success: str,
 ) -> HttpResponse:
-    actor = request.actor
-    case = access_case(actor, public_id)
-    participant = access_participant(actor, case, participant_id)
+    """Call ``change`` (a service); back to the case's organisations with ``success`` or every
+    refusal."""
     try:
-        participant_services.participant_remove(actor=actor, participant=participant)
+        change()
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(
-            request,
-            _("%(organisation)s no longer takes part in the case.")
-            % {"organisation": participant.organisation.name},
-        )
+        messages.success(request, success)
     return redirect(case_url(case, "participants"))
 
 
-@require_POST
-@actor_required(Action.CASE_PARTICIPANTS_MANAGE)
+@case_view("POST", gate=Action.CASE_PARTICIPANTS_MANAGE)
+def participant_remove(
+    request: AuthenticatedHttpRequest, case: Case, participant_id: int
+) -> HttpResponse:
+    participant = access_participant(request.actor, case, participant_id)
+    return _participant_change(
+        request,
+        case,
+        lambda: participant_services.participant_remove(
+            actor=request.actor, participant=participant
+        ),
+        _("%(organisation)s no longer takes part in the case.")
+        % {"organisation": participant.organisation.name},
+    )
+
+
+@case_view("POST", gate=Action.CASE_PARTICIPANTS_MANAGE)
 def participant_consent_taker(
-    request: AuthenticatedHttpRequest, public_id: str, participant_id: int
+    request: AuthenticatedHttpRequest, case: Case, participant_id: int
 ) -> HttpResponse:
     """The owner names (``takes_consent=1``) or un-names (``0``) a consent-taker."""
-    actor = request.actor
-    case = access_case(actor, public_id)
-    participant = access_participant(actor, case, participant_id)
+    participant = access_participant(request.actor, case, participant_id)
     takes_consent = request.POST.get("takes_consent")
     if takes_consent not in ("0", "1"):
         messages.error(request, _("Say whether the organisation takes consent."))
         return redirect(case_url(case, "participants"))
-    try:
-        participant_services.participant_set_consent_taker(
-            actor=actor, participant=participant, takes_consent=takes_consent == "1"
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request,
-            _("%(organisation)s now records the person's consent decisions on this case.")
-            % {"organisation": participant.organisation.name}
-            if takes_consent == "1"
-            else _("%(organisation)s no longer records consent decisions on this case.")
-            % {"organisation": participant.organisation.name},
-        )
-    return redirect(case_url(case, "participants"))
+    names = {"organisation": participant.organisation.name}
+    return _participant_change(
+        request,
+        case,
+        lambda: participant_services.participant_set_consent_taker(
+            actor=request.actor, participant=participant, takes_consent=takes_consent == "1"
+        ),
+        _("%(organisation)s now records the person's consent decisions on this case.") % names
+        if takes_consent == "1"
+        else _("%(organisation)s no longer records consent decisions on this case.") % names,
+    )
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.CASE_PARTICIPANTS_MANAGE)
+@case_form_page(
+    "cases/participant_case_manager.html",
+    gettext_lazy("The case manager was saved."),
+    anchor="participants",
+    gate=Action.CASE_PARTICIPANTS_MANAGE,
+)
 def participant_case_manager(
-    request: AuthenticatedHttpRequest, public_id: str, participant_id: int
-) -> HttpResponse:
+    request: AuthenticatedHttpRequest, case: Case, participant_id: int
+) -> FormPage:
     actor = request.actor
-    case = access_case(actor, public_id)
     participant = access_participant(actor, case, participant_id, action="set_case_manager")
     form = CaseManagerForm(
         request.POST or None,
         organisation_id=participant.organisation_id,
         initial={"case_manager": participant.case_manager_id},
     )
-    return form_view(
-        request,
+    return FormPage(
         form,
-        save=lambda: participant_services.participant_set_case_manager(
+        lambda: participant_services.participant_set_case_manager(
             actor=actor, participant=participant, case_manager=form.cleaned_data["case_manager"]
         ),
-        success=_("The case manager was saved."),
-        done=case_url(case, "participants"),
-        template="cases/participant_case_manager.html",
-        context={"case": case, "participant": participant},
+        {"participant": participant},
     )

@@ -1,9 +1,12 @@
 """Case screens for the measures board, the identification decision, the recovery and reflection
 period, and a country's case settings. Thin: the services decide, the forms collect."""
 
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -11,13 +14,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases import services
-from opentrm.cases.access import access_case, measure_notes_visible, sop_visible
+from opentrm.cases.access import measure_notes_visible, sop_visible
 from opentrm.cases.forms_measures import (
     CountrySettingsForm,
     CustomMeasureForm,
@@ -36,8 +40,8 @@ from opentrm.cases.services.case_settings import (
     unknown_measure,
 )
 from opentrm.cases.services.identification import reflection_countdown
-from opentrm.cases.services.measures import measure_board
-from opentrm.cases.views_common import case_url
+from opentrm.cases.services.measures import measure_board, measure_plan_warnings
+from opentrm.cases.views_common import FormPage, case_form_page, case_url, case_view
 from opentrm.core.forms import add_service_errors as add_service_error
 from opentrm.core.forms import cleaned
 from opentrm.core.views import form_view
@@ -64,12 +68,18 @@ def measures_context(actor: Actor, case: Case) -> dict[str, Any]:
 # --- Measures on a case ------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.MEASURE_EDIT)
-def measure_plan(request: AuthenticatedHttpRequest, public_id: str, code: str) -> HttpResponse:
+# A measure's page: the case page opens at the measure after a save.
+_measure_page = partial(
+    case_form_page, "cases/measure_form.html", anchor="", gate=Action.MEASURE_EDIT
+)
+
+
+@_measure_page(gettext_lazy("The measure was planned."))
+def measure_plan(
+    request: AuthenticatedHttpRequest, case: Case, code: str
+) -> FormPage | HttpResponse:
     """Put a measure on the case; the directory's responsible body is suggested."""
     actor = request.actor
-    case = access_case(actor, public_id)
     item = effective_measure(case_country(case), code)
     if item is None or not item.is_enabled or not sop_visible(actor, case, item.sop_code):
         raise Http404
@@ -86,10 +96,10 @@ def measure_plan(request: AuthenticatedHttpRequest, public_id: str, code: str) -
         planning=True,
         initial=initial,
     )
-    return form_view(
-        request,
-        form,
-        save=lambda: services.measure_plan(
+    warnings = measure_plan_warnings(case, code)
+
+    def save() -> CaseMeasure:
+        measure = services.measure_plan(
             actor=actor,
             case=case,
             code=code,
@@ -97,20 +107,23 @@ def measure_plan(request: AuthenticatedHttpRequest, public_id: str, code: str) -
             responsible_person=form.person(),
             due_on=form.cleaned_data["due_on"],
             notes=form.cleaned_data.get("notes", ""),
-        ),
-        success=_("The measure was planned."),
-        done=case_url(case, f"measure-{code}"),
-        template="cases/measure_form.html",
-        context={"case": case, "measure": item, "planning": True},
+        )
+        for warning in warnings:
+            messages.warning(request, warning)
+        return measure
+
+    return FormPage(
+        form,
+        save,
+        {"measure": item, "planning": True, "warnings": warnings},
+        anchor=f"measure-{code}",
     )
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.MEASURE_EDIT)
-def measure_edit(request: AuthenticatedHttpRequest, public_id: str, code: str) -> HttpResponse:
+@_measure_page(gettext_lazy("The measure was saved."))
+def measure_edit(request: AuthenticatedHttpRequest, case: Case, code: str) -> FormPage:
     """Change a measure on the case: status, who, dates, notes. Guards explain any refusal."""
     actor = request.actor
-    case = access_case(actor, public_id)
     measure = get_object_or_404(
         CaseMeasure.objects.select_related("responsible_organisation", "responsible_person"),
         case=case,
@@ -157,26 +170,16 @@ def measure_edit(request: AuthenticatedHttpRequest, public_id: str, code: str) -
         except services.GuardBlockedError as blocked:
             raise ValidationError({"status": blocked.reasons}) from blocked
 
-    return form_view(
-        request,
-        form,
-        save=save,
-        success=_("The measure was saved."),
-        done=case_url(case, f"measure-{code}"),
-        template="cases/measure_form.html",
-        context={"case": case, "measure": item, "planning": False},
-    )
+    return FormPage(form, save, {"measure": item, "planning": False}, anchor=f"measure-{code}")
 
 
 # --- Identification and the reflection period ------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.IDENTIFICATION_RECORD)
-def identification_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+@case_view("GET", "POST", gate=Action.IDENTIFICATION_RECORD)
+def identification_create(request: AuthenticatedHttpRequest, case: Case) -> HttpResponse:
     """Record an identification decision; a formal one only by the roles the country names."""
     actor = request.actor
-    case = access_case(actor, public_id)
     home = _home_country(request)
     form = IdentificationForm(
         request.POST or None,
@@ -218,30 +221,47 @@ def identification_create(request: AuthenticatedHttpRequest, public_id: str) -> 
     )
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.MEASURE_EDIT)
-def reflection_start(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+@case_form_page(
+    "cases/reflection_form.html",
+    gettext_lazy("The recovery and reflection period was started."),
+    anchor="reflection",
+    gate=Action.MEASURE_EDIT,
+)
+def reflection_start(request: AuthenticatedHttpRequest, case: Case) -> FormPage:
     """Start the recovery and reflection period (by default for the country's number of days)."""
-    actor = request.actor
-    case = access_case(actor, public_id)
     home = _home_country(request)
     form = ReflectionPeriodForm(request.POST or None, initial={"starts_on": timezone.localdate()})
-    return form_view(
-        request,
+    return FormPage(
         form,
-        save=lambda: services.reflection_period_start(
-            actor=actor,
-            case=case,
-            **cleaned(form, "starts_on", "ends_on"),
+        lambda: services.reflection_period_start(
+            actor=request.actor, case=case, **cleaned(form, "starts_on", "ends_on")
         ),
-        success=_("The recovery and reflection period was started."),
-        done=case_url(case, "reflection"),
-        template="cases/reflection_form.html",
-        context={"case": case, "country": home, "days": country_settings(home).reflection_days},
+        {"country": home, "days": country_settings(home).reflection_days},
     )
 
 
 # --- A country's settings ----------------------------------------------------------------------
+
+
+def _settings_form(
+    request: AuthenticatedHttpRequest,
+    form: forms.BaseForm,
+    save: Callable[[], object],
+    template: str,
+    context: dict[str, Any] | Callable[[], dict[str, Any]],
+    *,
+    success: str | None = None,
+) -> HttpResponse:
+    """A form of the country's case settings; back to the settings page once saved."""
+    return form_view(
+        request,
+        form,
+        save=save,
+        success=success or _("Your changes were saved."),
+        done=reverse("cases:case_settings"),
+        template=template,
+        context=context,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -259,19 +279,17 @@ def case_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
             "identifying_roles": list(settings.identifying_roles or []),
         },
     )
-    return form_view(
+    return _settings_form(
         request,
         form,
-        save=lambda: services.country_settings_update(
+        lambda: services.country_settings_update(
             actor=actor,
             country=country,
             expected_version=form.cleaned_data["version"],
             **cleaned(form, "reflection_days", "identifying_roles"),
         ),
-        success=_("Your changes were saved."),
-        done=reverse("cases:case_settings"),
-        template="cases/measure_settings.html",
-        context=lambda: {
+        "cases/measure_settings.html",
+        lambda: {
             "country": country,
             "measures": effective_measures(country, include_disabled=True),
         },
@@ -297,16 +315,14 @@ def measure_setting_edit(request: AuthenticatedHttpRequest, code: str) -> HttpRe
             "guidance": setting.guidance if setting else "",
         },
     )
-    return form_view(
+    return _settings_form(
         request,
         form,
-        save=lambda: services.measure_setting_save(
+        lambda: services.measure_setting_save(
             actor=actor, country=country, code=code, **form.cleaned_data
         ),
-        success=_("Your changes were saved."),
-        done=reverse("cases:case_settings"),
-        template="cases/measure_setting_form.html",
-        context={"country": country, "measure": item},
+        "cases/measure_setting_form.html",
+        {"country": country, "measure": item},
     )
 
 
@@ -317,17 +333,16 @@ def measure_setting_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     actor = request.actor
     country = _home_country(request)
     form = CustomMeasureForm(request.POST or None)
-    return form_view(
+    return _settings_form(
         request,
         form,
-        save=lambda: services.measure_setting_add(
+        lambda: services.measure_setting_add(
             actor=actor,
             country=country,
             sop_code=form.cleaned_data["sop"],
             **cleaned(form, "label", "default_deadline_days", "guidance"),
         ),
+        "cases/measure_setting_form.html",
+        {"country": country, "measure": None},
         success=_("The measure was added."),
-        done=reverse("cases:case_settings"),
-        template="cases/measure_setting_form.html",
-        context={"country": country, "measure": None},
     )

@@ -5,22 +5,22 @@ cases of other organisations), then the field group (403), then the services.
 """
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.utils.translation import gettext_lazy
 
-from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases import selectors
-from opentrm.cases.access import access_case, access_plan
+from opentrm.cases.access import access_plan
 from opentrm.cases.forms_plans import (
     AcknowledgeForm,
     ActivityFormSet,
@@ -42,26 +42,16 @@ from opentrm.cases.models import (
 )
 from opentrm.cases.services import plans as services
 from opentrm.cases.services.measures import GuardBlockedError
-from opentrm.cases.views_common import case_url
+from opentrm.cases.views_common import FormPage, case_form_page, case_url, case_view
 from opentrm.core.errors import ConflictError, DomainError
 from opentrm.core.forms import cleaned
-from opentrm.core.views import action_view, form_view
+from opentrm.core.views import action_view
 
 REVIEWS_SHOWN = 5
 
 
 def _viewed(actor: Actor, case: Case, view: str) -> None:
     selectors.assistance_read(actor=actor, case=case, via="web", view=view)
-
-
-def _require_view(actor: Actor, case: Case) -> None:
-    if not can(actor, Action.ASSISTANCE_VIEW, case):
-        raise PermissionDenied
-
-
-def _require_edit(actor: Actor, case: Case) -> None:
-    if not can(actor, Action.ASSISTANCE_EDIT, case):
-        raise PermissionDenied
 
 
 def _with_service_labels(plan: AssistancePlan) -> AssistancePlan:
@@ -145,9 +135,10 @@ def _plan(actor: Actor, case: Case, plan_id: int) -> AssistancePlan:
     return _with_service_labels(access_plan(actor, case, plan_id))
 
 
-def _plan_form_page(
-    request: HttpRequest, actor: Actor, case: Case, plan: AssistancePlan | None
-) -> HttpResponse:
+def _plan_form(
+    request: AuthenticatedHttpRequest, case: Case, plan: AssistancePlan | None
+) -> FormPage:
+    actor = request.actor
     data = request.POST or None
     form = PlanForm(data, plan=plan)
     activities = ActivityFormSet(data, prefix="activities", initial=activity_initial(plan))
@@ -173,49 +164,37 @@ def _plan_form_page(
 
     if request.method == "GET" and plan is not None:
         _viewed(actor, case, "plan_edit")
-    return form_view(
-        request,
-        form,
-        formsets=[activities],
-        save=save,
-        success=_("The draft plan was saved."),
-        done=case_url(case, "plan"),
-        template="cases/plan_form.html",
-        context={"activities": activities, "case": case, "plan": plan},
-    )
+    return FormPage(form, save, {"activities": activities, "plan": plan}, formsets=[activities])
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.CASE_VIEW)
-def plan_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
-    actor = request.actor
-    case = access_case(actor, public_id)
-    _require_edit(actor, case)
-    return _plan_form_page(request, actor, case, None)
+# The pages of the assistance plan: for those who may change the case's assistance data.
+_plan_page = partial(case_form_page, anchor="plan", needs=Action.ASSISTANCE_EDIT)
+_risk_page = partial(case_form_page, anchor="risk-plan", needs=Action.ASSISTANCE_EDIT)
+_plan_action = partial(case_view, "POST", needs=Action.ASSISTANCE_EDIT)
+_OUT_OF_DATE = gettext_lazy("The page was out of date. Reload it and try again.")
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.CASE_VIEW)
-def plan_edit(request: AuthenticatedHttpRequest, public_id: str, plan_id: int) -> HttpResponse:
-    actor = request.actor
-    case = access_case(actor, public_id)
-    _require_edit(actor, case)
-    plan = _plan(actor, case, plan_id)
+@_plan_page("cases/plan_form.html", gettext_lazy("The draft plan was saved."))
+def plan_create(request: AuthenticatedHttpRequest, case: Case) -> FormPage:
+    return _plan_form(request, case, None)
+
+
+@_plan_page("cases/plan_form.html", gettext_lazy("The draft plan was saved."))
+def plan_edit(
+    request: AuthenticatedHttpRequest, case: Case, plan_id: int
+) -> FormPage | HttpResponse:
+    plan = _plan(request.actor, case, plan_id)
     if plan.status != PlanStatus.DRAFT:
         messages.error(request, _("Only a draft can be changed: revise the active plan instead."))
         return redirect("cases:plan_detail", case.public_id, plan.pk)
-    return _plan_form_page(request, actor, case, plan)
+    return _plan_form(request, case, plan)
 
 
-@require_GET
-@actor_required(Action.CASE_VIEW)
-def plan_detail(request: AuthenticatedHttpRequest, public_id: str, plan_id: int) -> HttpResponse:
+@case_view("GET", needs=Action.ASSISTANCE_VIEW)
+def plan_detail(request: AuthenticatedHttpRequest, case: Case, plan_id: int) -> HttpResponse:
     """One revision of the plan, as it was agreed."""
-    actor = request.actor
-    case = access_case(actor, public_id)
-    _require_view(actor, case)
-    plan = _plan(actor, case, plan_id)
-    _viewed(actor, case, "plan_detail")
+    plan = _plan(request.actor, case, plan_id)
+    _viewed(request.actor, case, "plan_detail")
     return render(
         request,
         "cases/plan_detail.html",
@@ -223,14 +202,11 @@ def plan_detail(request: AuthenticatedHttpRequest, public_id: str, plan_id: int)
     )
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.CASE_VIEW)
-def plan_acknowledge(
-    request: AuthenticatedHttpRequest, public_id: str, plan_id: int
-) -> HttpResponse:
+@_plan_page(
+    "cases/plan_acknowledge.html", gettext_lazy("The person's acknowledgement was recorded.")
+)
+def plan_acknowledge(request: AuthenticatedHttpRequest, case: Case, plan_id: int) -> FormPage:
     actor = request.actor
-    case = access_case(actor, public_id)
-    _require_edit(actor, case)
     plan = _plan(actor, case, plan_id)
     form = AcknowledgeForm(
         request.POST or None,
@@ -242,38 +218,30 @@ def plan_acknowledge(
     )
     if request.method == "GET":
         _viewed(actor, case, "plan_acknowledge")
-    return form_view(
-        request,
+    return FormPage(
         form,
-        save=lambda: services.plan_acknowledge(
+        lambda: services.plan_acknowledge(
             actor=actor,
             plan=plan,
             expected_version=form.cleaned_data["version"],
             acknowledged_on=form.cleaned_data["acknowledged_on"],
             how=form.cleaned_data["acknowledged_how"],
         ),
-        success=_("The person's acknowledgement was recorded."),
-        done=case_url(case, "plan"),
-        template="cases/plan_acknowledge.html",
-        context={"case": case, "plan": plan},
+        {"plan": plan},
     )
 
 
-@require_POST
-@actor_required(Action.CASE_VIEW)
-def plan_activate(request: AuthenticatedHttpRequest, public_id: str, plan_id: int) -> HttpResponse:
+@_plan_action()
+def plan_activate(request: AuthenticatedHttpRequest, case: Case, plan_id: int) -> HttpResponse:
     """Put the draft into force; refused, with every reason, until the person acknowledged it
     and consent to implement it is in force (SOP-P4)."""
-    actor = request.actor
-    case = access_case(actor, public_id)
-    _require_edit(actor, case)
-    plan = _plan(actor, case, plan_id)
+    plan = _plan(request.actor, case, plan_id)
     form = VersionForm(request.POST)
 
     def save() -> None:
         try:
             services.plan_activate(
-                actor=actor, plan=plan, expected_version=form.cleaned_data["version"]
+                actor=request.actor, plan=plan, expected_version=form.cleaned_data["version"]
             )
         except GuardBlockedError as blocked:
             message = _("The plan cannot be activated yet: %(reasons)s") % {
@@ -287,20 +255,16 @@ def plan_activate(request: AuthenticatedHttpRequest, public_id: str, plan_id: in
         save=save,
         success=_("The plan is in force."),
         done=case_url(case, "plan"),
-        incomplete=_("The page was out of date. Reload it and try again."),
+        incomplete=str(_OUT_OF_DATE),
     )
 
 
-@require_POST
-@actor_required(Action.CASE_VIEW)
-def plan_revise(request: AuthenticatedHttpRequest, public_id: str, plan_id: int) -> HttpResponse:
+@_plan_action()
+def plan_revise(request: AuthenticatedHttpRequest, case: Case, plan_id: int) -> HttpResponse:
     """A new draft revision of the active plan, to change it with the person."""
-    actor = request.actor
-    case = access_case(actor, public_id)
-    _require_edit(actor, case)
-    plan = _plan(actor, case, plan_id)
+    plan = _plan(request.actor, case, plan_id)
     try:
-        draft = services.plan_revise(actor=actor, plan=plan)
+        draft = services.plan_revise(actor=request.actor, plan=plan)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -312,61 +276,47 @@ def plan_revise(request: AuthenticatedHttpRequest, public_id: str, plan_id: int)
     return redirect(case_url(case, "plan"))
 
 
-@require_POST
-@actor_required(Action.CASE_VIEW)
-def plan_close(request: AuthenticatedHttpRequest, public_id: str, plan_id: int) -> HttpResponse:
-    actor = request.actor
-    case = access_case(actor, public_id)
-    _require_edit(actor, case)
-    plan = _plan(actor, case, plan_id)
+@_plan_action()
+def plan_close(request: AuthenticatedHttpRequest, case: Case, plan_id: int) -> HttpResponse:
+    plan = _plan(request.actor, case, plan_id)
     form = VersionForm(request.POST)
     return action_view(
         request,
         form,
         save=lambda: services.plan_close(
-            actor=actor, plan=plan, expected_version=form.cleaned_data["version"]
+            actor=request.actor, plan=plan, expected_version=form.cleaned_data["version"]
         ),
         success=_("The plan was closed."),
         done=case_url(case, "plan"),
-        incomplete=_("The page was out of date. Reload it and try again."),
+        incomplete=str(_OUT_OF_DATE),
     )
 
 
 # --- The risk management plan -----------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.CASE_VIEW)
-def risk_plan_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+@_risk_page("cases/risk_plan_form.html", gettext_lazy("The risk management plan was saved."))
+def risk_plan_edit(request: AuthenticatedHttpRequest, case: Case) -> FormPage:
     actor = request.actor
-    case = access_case(actor, public_id)
-    _require_edit(actor, case)
     plan = RiskManagementPlan.objects.filter(case=case).first()
     form = RiskPlanForm(request.POST or None, plan=plan)
     if request.method == "GET" and plan is not None:
         _viewed(actor, case, "risk_plan_edit")
-    return form_view(
-        request,
+    return FormPage(
         form,
-        save=lambda: services.risk_plan_save(
+        lambda: services.risk_plan_save(
             actor=actor,
             case=case,
             expected_version=form.cleaned_data["version"],
             **cleaned(form, "risks", "measures", "review_every_days", "next_review_on"),
         ),
-        success=_("The risk management plan was saved."),
-        done=case_url(case, "risk-plan"),
-        template="cases/risk_plan_form.html",
-        context={"case": case, "plan": plan},
+        {"plan": plan},
     )
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.CASE_VIEW)
-def risk_plan_review(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+@_risk_page("cases/risk_plan_review_form.html", None)  # the message names the next review
+def risk_plan_review(request: AuthenticatedHttpRequest, case: Case) -> FormPage | HttpResponse:
     actor = request.actor
-    case = access_case(actor, public_id)
-    _require_edit(actor, case)
     plan = RiskManagementPlan.objects.filter(case=case).first()
     if plan is None:
         messages.error(request, _("Make the risk management plan first."))
@@ -377,20 +327,17 @@ def risk_plan_review(request: AuthenticatedHttpRequest, public_id: str) -> HttpR
     )
     if request.method == "GET":
         _viewed(actor, case, "risk_plan_review")
-    return form_view(
-        request,
+    return FormPage(
         form,
-        save=lambda: services.risk_plan_review(
+        lambda: services.risk_plan_review(
             actor=actor,
             plan=plan,
             expected_version=form.cleaned_data["version"],
             **cleaned(form, "reviewed_on", "with_person", "notes"),
         ),
+        {"plan": plan},
         success=lambda _review: (
             _("The review was recorded. The next review is due on %(date)s.")
             % {"date": formats.date_format(plan.next_review_on, "SHORT_DATE_FORMAT")}
         ),
-        done=case_url(case, "risk-plan"),
-        template="cases/risk_plan_review_form.html",
-        context={"case": case, "plan": plan},
     )

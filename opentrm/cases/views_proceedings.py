@@ -6,6 +6,7 @@ organisations), the PROCEEDINGS field group (403), then ``services/proceedings.p
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -13,9 +14,8 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.translation import gettext_lazy
 
-from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.cases.access import access_proceeding
@@ -36,10 +36,9 @@ from opentrm.cases.services.proceedings import (
     proceeding_record,
     proceeding_update,
 )
-from opentrm.cases.views_common import case_url, editable_case
+from opentrm.cases.views_common import FormPage, case_form_page, case_url, case_view
 from opentrm.core.errors import ConflictError
 from opentrm.core.forms import cleaned
-from opentrm.core.views import form_view
 
 
 @dataclass(frozen=True)
@@ -92,116 +91,95 @@ def proceedings_context(actor: Actor, case: Case) -> dict[str, Any]:
     }
 
 
-def _editable_case(request: AuthenticatedHttpRequest, public_id: str) -> tuple[Actor, Case]:
-    return editable_case(
-        request, public_id, action=Action.PROCEEDINGS_EDIT, group=FieldGroup.PROCEEDINGS
-    )
+# A form page of the case's proceedings: for those who may change them, the GET an audited read.
+_page = partial(case_form_page, needs=Action.PROCEEDINGS_EDIT, read=FieldGroup.PROCEEDINGS)
 
 
 # --- Proceedings ---------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.CASE_VIEW)
-def proceeding_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
-    actor, case = _editable_case(request, public_id)
+@_page(
+    "cases/proceeding_form.html",
+    gettext_lazy("The proceedings were recorded."),
+    anchor="proceedings",
+)
+def proceeding_create(request: AuthenticatedHttpRequest, case: Case) -> FormPage:
     form = ProceedingForm(request.POST or None)
-    return form_view(
-        request,
+    return FormPage(
         form,
-        save=lambda: proceeding_record(actor=actor, case=case, **form.values()),
-        success=_("The proceedings were recorded."),
-        done=case_url(case, "proceedings"),
-        template="cases/proceeding_form.html",
-        context={"case": case, "title": _("Record proceedings")},
+        lambda: proceeding_record(actor=request.actor, case=case, **form.values()),
+        {"title": _("Record proceedings")},
     )
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.CASE_VIEW)
-def proceeding_edit(
-    request: AuthenticatedHttpRequest, public_id: str, proceeding_id: int
-) -> HttpResponse:
-    actor, case = _editable_case(request, public_id)
-    proceeding = access_proceeding(actor, case, proceeding_id)
+@_page(
+    "cases/proceeding_form.html", gettext_lazy("The proceedings were saved."), anchor="proceedings"
+)
+def proceeding_edit(request: AuthenticatedHttpRequest, case: Case, proceeding_id: int) -> FormPage:
+    proceeding = access_proceeding(request.actor, case, proceeding_id)
     form = ProceedingForm(request.POST or None, proceeding=proceeding)
-    return form_view(
-        request,
+    return FormPage(
         form,
-        save=lambda: proceeding_update(
-            actor=actor,
+        lambda: proceeding_update(
+            actor=request.actor,
             proceeding=proceeding,
             expected_version=form.cleaned_data["version"],
             changes=form.values(),
         ),
-        success=_("The proceedings were saved."),
-        done=case_url(case, "proceedings"),
-        template="cases/proceeding_form.html",
-        context={"case": case, "title": _("Edit proceedings")},
+        {"title": _("Edit proceedings")},
     )
 
 
 # --- The no-contact list -------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.CASE_VIEW)
-def no_contact_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
-    actor, case = _editable_case(request, public_id)
+@_page(
+    "cases/no_contact_form.html",
+    gettext_lazy("The person was put on the no-contact list."),
+    anchor="no-contact",
+)
+def no_contact_create(request: AuthenticatedHttpRequest, case: Case) -> FormPage:
     form = NoContactForm(request.POST or None)
-    return form_view(
-        request,
+    return FormPage(
         form,
-        save=lambda: no_contact_add(
-            actor=actor,
-            case=case,
-            **cleaned(form, "name", "description"),
+        lambda: no_contact_add(
+            actor=request.actor, case=case, **cleaned(form, "name", "description")
         ),
-        success=_("The person was put on the no-contact list."),
-        done=case_url(case, "no-contact"),
-        template="cases/no_contact_form.html",
-        context={"case": case},
     )
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.CASE_VIEW)
-def no_contact_delete(
-    request: AuthenticatedHttpRequest, public_id: str, entry_id: int
-) -> HttpResponse:
-    actor, case = _editable_case(request, public_id)
+@_page(
+    "cases/no_contact_remove.html",
+    gettext_lazy("The person was taken off the no-contact list."),
+    anchor="no-contact",
+)
+def no_contact_delete(request: AuthenticatedHttpRequest, case: Case, entry_id: int) -> FormPage:
     entry = get_object_or_404(NoContactPerson, pk=entry_id, case=case, removed_at__isnull=True)
     entry.case = case
     form = NoContactRemoveForm(request.POST or None)
-    return form_view(
-        request,
+    return FormPage(
         form,
-        save=lambda: no_contact_remove(
-            actor=actor, entry=entry, reason=form.cleaned_data["reason"]
+        lambda: no_contact_remove(
+            actor=request.actor, entry=entry, reason=form.cleaned_data["reason"]
         ),
-        success=_("The person was taken off the no-contact list."),
-        done=case_url(case, "no-contact"),
-        template="cases/no_contact_remove.html",
-        context={"case": case, "entry": entry},
+        {"entry": entry},
     )
 
 
 # --- Interviews and hearings ---------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.CASE_VIEW)
-def hearing_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
-    actor, case = _editable_case(request, public_id)
+@_page(
+    "cases/hearing_form.html",
+    gettext_lazy("The interview or hearing was scheduled."),
+    anchor="hearings",
+)
+def hearing_create(request: AuthenticatedHttpRequest, case: Case) -> FormPage:
     form = HearingForm(request.POST or None, case=case)
-    return form_view(
-        request,
+    return FormPage(
         form,
-        save=lambda: hearing_schedule(actor=actor, case=case, **form.values()),
-        success=_("The interview or hearing was scheduled."),
-        done=case_url(case, "hearings"),
-        template="cases/hearing_form.html",
-        context={"case": case, "title": _("Schedule an interview or hearing")},
+        lambda: hearing_schedule(actor=request.actor, case=case, **form.values()),
+        {"title": _("Schedule an interview or hearing")},
     )
 
 
@@ -211,40 +189,31 @@ def _hearing(case: Case, hearing_id: int) -> Hearing:
     return get_object_or_404(case.hearings, pk=hearing_id, cancelled_at__isnull=True)
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.CASE_VIEW)
-def hearing_edit(
-    request: AuthenticatedHttpRequest, public_id: str, hearing_id: int
-) -> HttpResponse:
-    actor, case = _editable_case(request, public_id)
+@_page(
+    "cases/hearing_form.html",
+    gettext_lazy("The interview or hearing was saved."),
+    anchor="hearings",
+)
+def hearing_edit(request: AuthenticatedHttpRequest, case: Case, hearing_id: int) -> FormPage:
     hearing = _hearing(case, hearing_id)
     form = HearingForm(request.POST or None, case=case, hearing=hearing)
-    return form_view(
-        request,
+    return FormPage(
         form,
-        save=lambda: hearing_update(
-            actor=actor,
+        lambda: hearing_update(
+            actor=request.actor,
             hearing=hearing,
             expected_version=form.cleaned_data["version"],
             changes=form.values(),
         ),
-        success=_("The interview or hearing was saved."),
-        done=case_url(case, "hearings"),
-        template="cases/hearing_form.html",
-        context={
-            "case": case,
-            "hearing": hearing,
-            "title": _("Change an interview or hearing"),
-        },
+        {"hearing": hearing, "title": _("Change an interview or hearing")},
     )
 
 
-@require_POST
-@actor_required(Action.CASE_VIEW)
+@case_view("POST", needs=Action.PROCEEDINGS_EDIT)
 def hearing_cancel_view(
-    request: AuthenticatedHttpRequest, public_id: str, hearing_id: int
+    request: AuthenticatedHttpRequest, case: Case, hearing_id: int
 ) -> HttpResponse:
-    actor, case = _editable_case(request, public_id)
+    actor = request.actor
     hearing = _hearing(case, hearing_id)
     try:
         version = int(request.POST.get("version", ""))

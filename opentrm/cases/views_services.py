@@ -5,14 +5,14 @@ organisations), the ASSISTANCE field group (403), then the services of
 ``services/service_delivery.py``.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.http import HttpResponse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext_lazy
 
-from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.cases.access import access_service
@@ -25,9 +25,8 @@ from opentrm.cases.services.service_delivery import (
     service_offer,
     service_update,
 )
-from opentrm.cases.views_common import case_url, editable_case
+from opentrm.cases.views_common import FormPage, case_form_page
 from opentrm.core.forms import cleaned
-from opentrm.core.views import form_view
 
 
 @dataclass(frozen=True)
@@ -70,96 +69,72 @@ def services_context(actor: Actor, case: Case) -> dict[str, Any]:
     return {"services_section": ServicesSection(groups=groups, may_edit=may_edit)}
 
 
-def _editable_case(request: AuthenticatedHttpRequest, public_id: str) -> tuple[Actor, Case]:
-    return editable_case(
-        request, public_id, action=Action.ASSISTANCE_EDIT, group=FieldGroup.ASSISTANCE
+def _service_page(template: str, success: str | Promise) -> Callable[..., Any]:
+    """A form page of the case's services: for those who may change its assistance data, the
+    GET an audited read of it."""
+    return case_form_page(
+        template,
+        success,
+        anchor="services",
+        needs=Action.ASSISTANCE_EDIT,
+        read=FieldGroup.ASSISTANCE,
     )
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.CASE_VIEW)
-def service_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
-    actor, case = _editable_case(request, public_id)
+@_service_page("cases/service_form.html", gettext_lazy("The offer was recorded."))
+def service_create(request: AuthenticatedHttpRequest, case: Case) -> FormPage:
     form = ServiceForm(request.POST or None, case=case)
-    return form_view(
-        request,
+    return FormPage(
         form,
-        save=lambda: service_offer(actor=actor, case=case, **form.values()),
-        success=_("The offer was recorded."),
-        done=case_url(case, "services"),
-        template="cases/service_form.html",
-        context={"case": case, "title": _("Record a service offered")},
+        lambda: service_offer(actor=request.actor, case=case, **form.values()),
+        {"title": _("Record a service offered")},
     )
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.CASE_VIEW)
-def service_edit(
-    request: AuthenticatedHttpRequest, public_id: str, service_id: int
-) -> HttpResponse:
-    actor, case = _editable_case(request, public_id)
-    service = access_service(actor, case, service_id)
+@_service_page("cases/service_form.html", gettext_lazy("The service was saved."))
+def service_edit(request: AuthenticatedHttpRequest, case: Case, service_id: int) -> FormPage:
+    service = access_service(request.actor, case, service_id)
     form = ServiceForm(request.POST or None, case=case, service=service, correcting=True)
-    return form_view(
-        request,
+    return FormPage(
         form,
-        save=lambda: service_update(
-            actor=actor,
+        lambda: service_update(
+            actor=request.actor,
             service=service,
             expected_version=form.cleaned_data["version"],
             changes=form.values(),
         ),
-        success=_("The service was saved."),
-        done=case_url(case, "services"),
-        template="cases/service_form.html",
-        context={"case": case, "service": service, "title": _("Correct a service")},
+        {"service": service, "title": _("Correct a service")},
     )
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.CASE_VIEW)
-def service_status(
-    request: AuthenticatedHttpRequest, public_id: str, service_id: int
-) -> HttpResponse:
+@_service_page("cases/service_status.html", gettext_lazy("The service was updated."))
+def service_status(request: AuthenticatedHttpRequest, case: Case, service_id: int) -> FormPage:
     """Move a service on: accepted, delivered or refused."""
-    actor, case = _editable_case(request, public_id)
-    service = access_service(actor, case, service_id)
+    service = access_service(request.actor, case, service_id)
     form = ServiceMoveForm(request.POST or None, service=service)
-    return form_view(
-        request,
+    return FormPage(
         form,
-        save=lambda: service_move(
-            actor=actor,
+        lambda: service_move(
+            actor=request.actor,
             service=service,
             expected_version=form.cleaned_data["version"],
             **cleaned(form, "status", "on", "until"),
         ),
-        success=_("The service was updated."),
-        done=case_url(case, "services"),
-        template="cases/service_status.html",
-        context={"case": case, "service": service, "final": not moves_from(service)},
+        {"service": service, "final": not moves_from(service)},
     )
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.CASE_VIEW)
-def service_remove(
-    request: AuthenticatedHttpRequest, public_id: str, service_id: int
-) -> HttpResponse:
-    actor, case = _editable_case(request, public_id)
-    service = access_service(actor, case, service_id)
+@_service_page("cases/service_delete.html", gettext_lazy("The service was deleted."))
+def service_remove(request: AuthenticatedHttpRequest, case: Case, service_id: int) -> FormPage:
+    service = access_service(request.actor, case, service_id)
     form = ServiceDeleteForm(request.POST or None, initial={"version": service.version})
-    return form_view(
-        request,
+    return FormPage(
         form,
-        save=lambda: service_delete(
-            actor=actor,
+        lambda: service_delete(
+            actor=request.actor,
             service=service,
             expected_version=form.cleaned_data["version"],
             reason=form.cleaned_data["reason"],
         ),
-        success=_("The service was deleted."),
-        done=case_url(case, "services"),
-        template="cases/service_delete.html",
-        context={"case": case, "service": service},
+        {"service": service},
     )

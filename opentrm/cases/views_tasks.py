@@ -8,22 +8,23 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import access_case, access_task
+from opentrm.cases.access import access_task
 from opentrm.cases.forms_child import CountryContactForm
 from opentrm.cases.forms_tasks import TaskForm, TaskVersionForm
 from opentrm.cases.models import Case, Task
 from opentrm.cases.services import tasks as services
 from opentrm.cases.services.tasks import TaskView
-from opentrm.cases.views_common import case_url
+from opentrm.cases.views_common import FormPage, case_form_page, case_url, case_view
 from opentrm.core.forms import cleaned
-from opentrm.core.views import action_view, form_view
+from opentrm.core.views import action_view
 
 PAGE_SIZE = 50
 
@@ -82,24 +83,20 @@ def task_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.TASK_MANAGE)
-def task_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+@case_form_page(
+    "cases/task_form.html",
+    gettext_lazy("The task was added."),
+    anchor="tasks",
+    gate=Action.TASK_MANAGE,
+)
+def task_create(request: AuthenticatedHttpRequest, case: Case) -> FormPage:
     actor = request.actor
-    case = access_case(actor, public_id)
     form = TaskForm(request.POST or None, organisation_id=actor.organisation_id)
-    return form_view(
-        request,
+    return FormPage(
         form,
-        save=lambda: services.task_create(
-            actor=actor,
-            case=case,
-            **cleaned(form, "title", "due_on", "assignee"),
+        lambda: services.task_create(
+            actor=actor, case=case, **cleaned(form, "title", "due_on", "assignee")
         ),
-        success=_("The task was added."),
-        done=case_url(case, "tasks"),
-        template="cases/task_form.html",
-        context={"case": case},
     )
 
 
@@ -114,10 +111,9 @@ def _back_url(request: HttpRequest, case: Case) -> str:
 
 
 def _change_state(
-    request: AuthenticatedHttpRequest, public_id: str, task_id: int, *, done: bool
+    request: AuthenticatedHttpRequest, case: Case, task_id: int, *, done: bool
 ) -> HttpResponse:
     actor = request.actor
-    case = access_case(actor, public_id)
     # Another organisation's task on the same case is not there for this actor.
     task = access_task(actor, case, task_id)
     form = TaskVersionForm(request.POST)
@@ -133,13 +129,11 @@ def _change_state(
     )
 
 
-@require_POST
-@actor_required(Action.TASK_MANAGE)
-def task_complete(request: AuthenticatedHttpRequest, public_id: str, task_id: int) -> HttpResponse:
-    return _change_state(request, public_id, task_id, done=True)
+@case_view("POST", gate=Action.TASK_MANAGE)
+def task_complete(request: AuthenticatedHttpRequest, case: Case, task_id: int) -> HttpResponse:
+    return _change_state(request, case, task_id, done=True)
 
 
-@require_POST
-@actor_required(Action.TASK_MANAGE)
-def task_reopen(request: AuthenticatedHttpRequest, public_id: str, task_id: int) -> HttpResponse:
-    return _change_state(request, public_id, task_id, done=False)
+@case_view("POST", gate=Action.TASK_MANAGE)
+def task_reopen(request: AuthenticatedHttpRequest, case: Case, task_id: int) -> HttpResponse:
+    return _change_state(request, case, task_id, done=False)

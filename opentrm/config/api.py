@@ -266,10 +266,12 @@ def _register_routers() -> None:
     from opentrm.cases.api_sharing import router as sharing_router
     from opentrm.directory.api import router as directory_router
     from opentrm.exchange.api import router as exchange_router
+    from opentrm.meetings.api import router as meetings_router
     from opentrm.referrals.api_import import router as referrals_import
     from opentrm.referrals.api_national import router as referrals_national
     from opentrm.referrals.api_requests import router as referrals_requests
     from opentrm.referrals.api_template import router as referrals_template
+    from opentrm.training.api import router as training_router
 
     api.add_router("/directory/", directory_router)
     api.add_router("/account/", account_router)
@@ -282,6 +284,8 @@ def _register_routers() -> None:
         referrals_router.add_router("", part)
     api.add_router("/referrals/", referrals_router)
     api.add_router("/exchange/", exchange_router)
+    api.add_router("/training/", training_router)
+    api.add_router("/meetings/", meetings_router)
 
 
 _register_routers()

@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "opentrm.agreements",
     "opentrm.referrals",
     "opentrm.exchange",
+    "opentrm.portal",
+    "opentrm.training",
+    "opentrm.meetings",
 ]
 
 MIDDLEWARE = [

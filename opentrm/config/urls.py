@@ -21,6 +21,9 @@ urlpatterns = [
     path("referrals/", include("opentrm.referrals.urls")),
     path("exchange/dashboard/", include("opentrm.exchange.urls_dashboard")),
     path("exchange/", include("opentrm.exchange.urls")),
+    path("portal/", include("opentrm.portal.urls")),
+    path("training/", include("opentrm.training.urls")),
+    path("meetings/", include("opentrm.meetings.urls")),
     path("api/v1/", api.urls),
     path("", include("opentrm.directory.urls")),
 ]

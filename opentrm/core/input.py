@@ -17,7 +17,7 @@ Messages name the rule, never the value.
 
 import calendar
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -242,3 +242,11 @@ def required_reason(reason: str, missing: str) -> str:
     if not reason:
         raise ValidationError({"reason": missing})
     return reason
+
+
+def require_known_fields(changes: Iterable[str], known: Iterable[str], what: str) -> None:
+    """Refuse ``changes`` that name a field not ``known`` (a ValueError: the caller's mistake,
+    never the user's); ``what`` names the record, with its article ("a hearing")."""
+    unknown = set(changes) - set(known)
+    if unknown:
+        raise ValueError(f"not {what} field: {sorted(unknown)}")

@@ -12,9 +12,11 @@ second time and an editor's later changes are never overwritten.
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from opentrm.accounts.models import Membership, User
 from opentrm.accounts.passwords import DEMO_PASSWORD
@@ -35,6 +37,9 @@ from opentrm.directory.models import (
     Responsibility,
 )
 from opentrm.directory.validation import validate_channel_value
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # dev-only package: types only
 
 DEMO_USER_COUNTRIES = ("AL", "RS", "MD")
 KOSOVO_NOTE = (
@@ -313,10 +318,11 @@ class ExtraLogin:
     role: Role
     organisation: str  # key of the demo body
     label: str  # the user's last name, before the country code
+    note: "StrOrPromise" = ""  # printed after the login
 
 
 EXTRA_LOGINS: tuple[ExtraLogin, ...] = (
-    ExtraLogin("focal_point", Role.CASE_MANAGER, "moi", "Focal point"),
+    ExtraLogin("focal_point", Role.CASE_MANAGER, "moi", "Focal point", _("national focal point")),
     ExtraLogin("shelter", Role.CASE_MANAGER, "shelter", "Shelter"),
     ExtraLogin("ngo", Role.CASEWORKER, "ngo", "NGO"),
 )
@@ -328,6 +334,7 @@ class DemoLogin:
     role: Role
     organisation: str
     country_code: str
+    note: "StrOrPromise" = ""
 
 
 @dataclass
@@ -524,6 +531,7 @@ class _Loader:
                 extra.role,
                 organisations[extra.organisation],
                 extra.label,
+                extra.note,
             )
         return users
 
@@ -534,6 +542,7 @@ class _Loader:
         role: Role,
         organisation: Organisation,
         label: str,
+        note: "StrOrPromise" = "",
     ) -> User:
         user = User.objects.filter(username=username).first()
         if user is None:
@@ -551,7 +560,7 @@ class _Loader:
             user=user, organisation=organisation, defaults={"role": role}
         )
         self.summary.count("memberships", created)
-        self.summary.logins.append(DemoLogin(username, role, organisation.name, country.code))
+        self.summary.logins.append(DemoLogin(username, role, organisation.name, country.code, note))
         return user
 
     def load_country(self, spec: CountrySpec) -> None:

@@ -1,5 +1,7 @@
 """Browsing the directory: countries, a country's contact list, search, details, review."""
 
+from typing import Any
+
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -12,6 +14,7 @@ from opentrm.directory import selectors
 from opentrm.directory.access import access_contact_point, access_country, access_organisation
 from opentrm.directory.forms import ProcedureFilterForm, SearchForm
 from opentrm.directory.models import Country, Function, Language
+from opentrm.directory.panels import contact_panels
 
 PAGE_SIZE = 50
 
@@ -24,6 +27,22 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "directory/home.html", {"countries": countries})
 
 
+def _entry_page(
+    request: AuthenticatedHttpRequest, template: str, country_id: int, **context: Any
+) -> HttpResponse:
+    """A page of the directory's entries in one country: whether the actor may edit them and
+    when an entry counts as unreviewed come with the page's own ``context``."""
+    return render(
+        request,
+        template,
+        {
+            **context,
+            "may_edit": request.actor.may_edit_directory_of(country_id),
+            "review_cutoff": selectors.review_cutoff(),
+        },
+    )
+
+
 @require_GET
 @actor_required(Action.DIRECTORY_VIEW)
 def country_detail(request: AuthenticatedHttpRequest, country_code: str) -> HttpResponse:
@@ -34,16 +53,13 @@ def country_detail(request: AuthenticatedHttpRequest, country_code: str) -> Http
     if form.is_valid() and form.cleaned_data["function"]:
         functions = [Function(form.cleaned_data["function"])]
     rows = selectors.contact_list(actor=actor, country=country, functions=functions)
-    return render(
+    return _entry_page(
         request,
         "directory/country_detail.html",
-        {
-            "country": country,
-            "rows": rows,
-            "form": form,
-            "may_edit": actor.may_edit_directory_of(country.pk),
-            "review_cutoff": selectors.review_cutoff(),
-        },
+        country.pk,
+        country=country,
+        rows=rows,
+        form=form,
     )
 
 
@@ -89,35 +105,29 @@ def search(request: AuthenticatedHttpRequest) -> HttpResponse:
 def organisation_detail(request: AuthenticatedHttpRequest, organisation_id: int) -> HttpResponse:
     actor = request.actor
     organisation = access_organisation(actor, organisation_id)
-    return render(
+    return _entry_page(
         request,
         "directory/organisation_detail.html",
-        {
-            "organisation": organisation,
-            "contact_points": selectors.contact_point_list(actor=actor, organisation=organisation),
-            "responsibilities": organisation.responsibilities.select_related(
-                "contact_point"
-            ).order_by("function", "order"),
-            "units": organisation.units.visible_to(actor).order_by("name"),
-            "may_edit": actor.may_edit_directory_of(organisation.country_id),
-            "review_cutoff": selectors.review_cutoff(),
-        },
+        organisation.country_id,
+        organisation=organisation,
+        contact_points=selectors.contact_point_list(actor=actor, organisation=organisation),
+        responsibilities=organisation.responsibilities.select_related("contact_point").order_by(
+            "function", "order"
+        ),
+        units=organisation.units.visible_to(actor).order_by("name"),
     )
 
 
 @require_GET
 @actor_required(Action.DIRECTORY_VIEW)
 def contact_point_detail(request: AuthenticatedHttpRequest, contact_point_id: int) -> HttpResponse:
-    actor = request.actor
-    contact_point = access_contact_point(actor, contact_point_id)
-    return render(
+    contact_point = access_contact_point(request.actor, contact_point_id)
+    return _entry_page(
         request,
         "directory/contact_point_detail.html",
-        {
-            "contact_point": contact_point,
-            "may_edit": actor.may_edit_directory_of(contact_point.organisation.country_id),
-            "review_cutoff": selectors.review_cutoff(),
-        },
+        contact_point.organisation.country_id,
+        contact_point=contact_point,
+        panels=contact_panels.render(request.actor, contact_point),
     )
 
 

@@ -94,6 +94,21 @@ def _forward(actor: Actor, referral: Referral) -> bool:
     )
 
 
+@rule(Action.REFERRAL_SHARE, Referral)
+def _share(actor: Actor, referral: Referral) -> bool:
+    """The case's owner, as the referral's sender, changes what the receiver is shared once it
+    took its place (the state machine's ``SHARING_SOURCES``): a widening write with one owner
+    (docs/adr/0006). A referral a participant sent about the owner's case shares nothing."""
+    return (
+        referral.case is not None
+        and actor.may(Action.REFERRAL_SEND)
+        and is_sender(actor, referral)
+        and actor.organisation_id == referral.case.owner_organisation_id
+        and states.sharing_changeable(referral.kind, referral.status)
+        and originates_with_owner(referral)
+    )
+
+
 @rule(Action.REFERRAL_EXPORT, Referral)
 def _export(actor: Actor, referral: Referral) -> bool:
     """The sender exports a referral as files for a receiver this node cannot reach."""

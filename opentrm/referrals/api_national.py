@@ -25,7 +25,7 @@ from opentrm.referrals import schemas_national as schemas
 from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral, is_sender
 from opentrm.referrals.models import Referral
-from opentrm.referrals.services import national
+from opentrm.referrals.services import national, sharing
 
 router = Router(tags=["referrals"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
@@ -199,7 +199,7 @@ def _step(
     public_id: uuid.UUID,
     side: Callable[[Actor, uuid.UUID], Referral],
     step: Callable[..., object],
-    payload: schemas.ReferralStepIn | schemas.ReferralReasonIn,
+    payload: schemas.ReferralStepIn | schemas.ReferralReasonIn | schemas.ReferralSharingIn,
 ) -> dict[str, Any]:
     """Take ``step`` on the referral from ``side`` (``_receiver``, ``_sender``), with what the
     payload carries besides the version; the answer is the referral as it is then."""
@@ -212,6 +212,13 @@ def _step(
 def _sender(actor: Actor, public_id: uuid.UUID) -> Referral:
     referral = access_referral(actor, str(public_id))
     if not can(actor, Action.REFERRAL_WITHDRAW, referral):
+        raise PermissionDenied
+    return referral
+
+
+def _sharer(actor: Actor, public_id: uuid.UUID) -> Referral:
+    referral = access_referral(actor, str(public_id))
+    if not can(actor, Action.REFERRAL_SHARE, referral):
         raise PermissionDenied
     return referral
 
@@ -246,12 +253,20 @@ _STEPS = (
         national.referral_withdraw,
         schemas.ReferralReasonIn,
     ),
+    (
+        "sharing",
+        Action.REFERRAL_SEND,
+        _sharer,
+        sharing.referral_sharing_change,
+        schemas.ReferralSharingIn,
+    ),
 )
 _STEP_SUMMARIES = {
     "acknowledge": "The receiver acknowledges the referral",
     "accept": "The receiver accepts; within the country it joins the case",
     "decline": "The receiver declines, with a reason",
     "withdraw": "The sender withdraws, with a reason: the receiver loses the case at once",
+    "sharing": "The case owner changes what the receiver of an accepted referral is shared",
 }
 for _tail, _action, _side, _take, _schema in _STEPS:
     _route(

@@ -93,3 +93,18 @@ class ReasonForm(StepForm):
         max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class SharingForm(StepForm):
+    """Share more or less with the receiver of an accepted referral: the data categories the
+    gate allows today (``choices``), those shared now ticked."""
+
+    groups = forms.MultipleChoiceField(
+        label=_("Data categories to share from now on"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["groups"].choices = choices  # type: ignore[attr-defined]

@@ -71,7 +71,11 @@ class RequestCreateForm(Form):
         kind = self.fields["kind"]
         assert isinstance(kind, forms.ChoiceField)
         kind.choices = _kind_choices(frozenset(kinds))
-        kind.help_text = " ".join(str(note) for code, note in KIND_NOTES.items() if code in kinds)
+        kind.help_text = _("Each kind is described below the form.")
+        # (label, description) of each kind offered: listed apart, never one merged text
+        self.kind_notes = [
+            (label, str(KIND_NOTES[code])) for code, label in kind.choices if code in KIND_NOTES
+        ]
         countries = Country.objects.exclude(pk=own_country_id).order_by("code")
         country = self.fields["receiver_country"]
         assert isinstance(country, forms.ChoiceField)

@@ -47,7 +47,8 @@ class TransnationalCreateForm(Form):
 
         codes = Country.objects.exclude(code=own_country).values_list("code", flat=True)
         choices = sorted(((c, reference.country_name(c)) for c in codes), key=lambda p: p[1])
-        _choices(self, "country", choices)
+        # An empty first choice: the form must not silently pick the first country.
+        _choices(self, "country", [("", "---------"), *choices])
 
 
 def _choices(form: forms.Form, name: str, choices: list[tuple[str, Any]]) -> None:

@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from ninja import Field
 
+from opentrm.accounts.policy import FieldGroup
 from opentrm.cases.models import Need, ServiceType
 from opentrm.core.schemas import Schema
 from opentrm.referrals.models import Urgency
@@ -60,7 +61,9 @@ class ReferralOut(Schema):
     overdue: bool
     version: int
     offer: MinimalOfferOut
-    shared_groups: list[str] = Field(description="What the gate allowed when it was sent.")
+    shared_groups: list[str] = Field(
+        description="What the gate allowed when it was sent, or since the sender changed it."
+    )
     case_public_id: uuid.UUID | None = Field(
         description="Null unless the caller's organisation takes part in the case."
     )
@@ -105,3 +108,10 @@ class ReferralStepIn(Schema):
 class ReferralReasonIn(Schema):
     version: int
     reason: str = Field(min_length=1, max_length=REASON_MAX)
+
+
+class ReferralSharingIn(Schema):
+    version: int
+    groups: list[FieldGroup] = Field(
+        description="The data categories the receiver is shared from now on (more or fewer)."
+    )

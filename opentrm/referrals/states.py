@@ -23,9 +23,10 @@ Checks (they query, so they live with the service; ``services.transitions.CHECKS
 
 Effects (``Effect``), run by the service in this order:
 
-- ``join_case`` (before the write): the receiver of a referral within the country joins the
-  case (``cases.services.participants.participant_join``, audited), if the referral was sent by
-  the case's owner;
+- ``join_case`` (before the write): the receiver of a referral within the country, or of a
+  transnational referral sent on this node, joins the case
+  (``cases.services.participants.participant_join``, audited), capped at what the referral
+  shares, if the referral was sent by the case's owner;
 - ``open_local_case`` (before the write): accepting a referral received from another node opens
   the receiver's local case;
 - ``leave_case`` (after the write): the place on the case the referral gave the receiver ends
@@ -152,6 +153,8 @@ SOURCES: dict[Flow, dict[Step, tuple[str, ...]]] = {
     # Drafted with the template, then the return is arranged and the arrival confirmed.
     Flow.TRANSNATIONAL: {
         **_REFERRAL_RESPONSES,
+        # A focal point that accepted may still hand the case on to the competent body.
+        Step.FORWARD: (*_RESPONDABLE, S.ACCEPTED),
         Step.RETURN_ARRANGED: (S.ACCEPTED,),
         Step.ARRIVAL_CONFIRMED: (S.RETURN_ARRANGED,),
         Step.CLOSE: (S.ACCEPTED, S.RETURN_ARRANGED, S.ARRIVAL_CONFIRMED),
@@ -169,6 +172,21 @@ SOURCES: dict[Flow, dict[Step, tuple[str, ...]]] = {
         Step.WITHDRAW: (S.DRAFT, S.SENT, S.ACKNOWLEDGED),
     },
 }
+
+
+# A step that keeps the status: the sender changes which field groups the receiver is shared
+# (more after an agreement came into force or a new consent, fewer when it so decides), on a
+# referral whose receiver took its place on the case. Taken by ``services.sharing``.
+SHARING_SIDE = Side.SENDER
+SHARING_SOURCES: dict[Flow, tuple[str, ...]] = {
+    Flow.NATIONAL: (S.ACCEPTED,),
+    Flow.TRANSNATIONAL: (S.ACCEPTED, S.RETURN_ARRANGED, S.ARRIVAL_CONFIRMED),
+}
+
+
+def sharing_changeable(kind: str, status: str) -> bool:
+    """May the sender change what the receiver is shared, in this status?"""
+    return status in SHARING_SOURCES.get(flow_of(kind), ())
 
 
 @dataclass(frozen=True)

@@ -14,4 +14,5 @@ urlpatterns = [
     path("<uuid:public_id>/accept/", views_national.referral_accept, name="referral_accept"),
     path("<uuid:public_id>/decline/", views_national.referral_decline, name="referral_decline"),
     path("<uuid:public_id>/withdraw/", views_national.referral_withdraw, name="referral_withdraw"),
+    path("<uuid:public_id>/sharing/", views_national.referral_sharing, name="referral_sharing"),
 ]

@@ -29,9 +29,14 @@ from opentrm.core.forms import add_service_errors
 from opentrm.core.views import action_view, form_view
 from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral, is_receiver, is_sender
-from opentrm.referrals.forms_national import NationalReferralForm, ReasonForm, StepForm
+from opentrm.referrals.forms_national import (
+    NationalReferralForm,
+    ReasonForm,
+    SharingForm,
+    StepForm,
+)
 from opentrm.referrals.models import Referral, ReferralKind, ReferralStatus, Urgency
-from opentrm.referrals.services import national
+from opentrm.referrals.services import national, sharing
 from opentrm.referrals.views_import import import_context
 from opentrm.referrals.views_requests import request_context
 from opentrm.referrals.views_template import template_context
@@ -209,6 +214,7 @@ def referral_page_context(actor: Actor, referral: Referral) -> dict[str, Any]:
         "shared_now": shared_now,
         "missing": missing,
         "reason_form": ReasonForm(initial={"version": referral.version}),
+        "may_share": can(actor, Action.REFERRAL_SHARE, referral),
     }
 
 
@@ -315,3 +321,43 @@ def referral_decline(request: AuthenticatedHttpRequest, public_id: str) -> HttpR
 def referral_withdraw(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     actor = request.actor
     return _reason_step(request, _sender_referral(actor, public_id), actor, "withdraw")
+
+
+# --- sharing more (or less) later ----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.REFERRAL_SEND)
+def referral_sharing(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    """The case owner changes what the receiver of an accepted referral is shared."""
+    actor = request.actor
+    referral = access_referral(actor, public_id)
+    if not can(actor, Action.REFERRAL_SHARE, referral):
+        raise PermissionDenied
+    choice = sharing.sharing_choice(referral)
+    offered = sorted(choice.allowed | choice.current)
+    form = SharingForm(
+        request.POST or None,
+        choices=[(g.value, national.group_label(g)) for g in offered],
+        initial={"version": referral.version, "groups": sorted(g.value for g in choice.current)},
+    )
+    return form_view(
+        request,
+        form,
+        save=lambda: sharing.referral_sharing_change(
+            actor=actor,
+            referral=referral,
+            expected_version=form.cleaned_data["version"],
+            groups=form.cleaned_data["groups"],
+        ),
+        success=_("What the receiver is shared was changed; it sees the change at once."),
+        done=_detail_url(referral),
+        template="referrals/referral_sharing.html",
+        context={
+            "referral": referral,
+            "title": _("Change what is shared"),
+            "current": [national.group_label(g) for g in sorted(choice.current)],
+            "missing": choice.missing,
+        },
+        refused_status=422,
+    )

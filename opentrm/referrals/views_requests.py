@@ -7,6 +7,7 @@ the actor's), the side check (403), then the services.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -20,7 +21,9 @@ from django.views.decorators.http import require_http_methods
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
-from opentrm.cases.access import access_case, require_widening
+from opentrm.cases.access import require_widening
+from opentrm.cases.models import Case
+from opentrm.cases.views_common import case_view
 from opentrm.core.forms import cleaned
 from opentrm.core.views import action_view, form_view
 from opentrm.referrals import selectors
@@ -196,11 +199,9 @@ def _create(request: HttpRequest, actor: Actor, case: Any) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.REFERRAL_SEND)
-def request_create_for_case(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+@case_view("GET", "POST", gate=Action.REFERRAL_SEND)
+def request_create_for_case(request: AuthenticatedHttpRequest, case: Case) -> HttpResponse:
     actor = request.actor
-    case = access_case(actor, public_id)
     # A request about a person is the owner's to make; a participant is refused (audited).
     require_widening(can(actor, Action.REFERRAL_SEND, case), actor, case, action="referral.send")
     return _create(request, actor, case)
@@ -212,9 +213,11 @@ def request_create_thematic(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _create(request, request.actor, None)
 
 
-def _request(actor: Actor, public_id: str, *, side: str) -> Referral:
+def _referral(actor: Actor, public_id: str, *, side: str, requests_only: bool) -> Referral:
+    """The referral (404 when not the actor's, or not a request when ``requests_only``) on
+    whose ``side`` ("sender" or "receiver") the actor is (403 otherwise)."""
     referral = access_referral(actor, public_id)
-    if not requests.is_request(referral):
+    if requests_only and not requests.is_request(referral):
         raise Http404
     if side == "sender" and not is_sender(actor, referral):
         raise PermissionDenied
@@ -223,17 +226,40 @@ def _request(actor: Actor, public_id: str, *, side: str) -> Referral:
     return referral
 
 
-@require_http_methods(["POST"])
-@actor_required(Action.REFERRAL_SEND)
-def request_send(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
-    actor = request.actor
-    referral = _request(actor, public_id, side="sender")
+ReferralView = Callable[[AuthenticatedHttpRequest, Referral], HttpResponse]
+
+
+def _referral_view(
+    gate: Action,
+    side: str,
+    *,
+    methods: tuple[str, ...] = ("GET", "POST"),
+    requests_only: bool = True,
+) -> Callable[[ReferralView], Callable[..., HttpResponse]]:
+    """A page or button of one referral: the HTTP ``methods``, the role's ``gate``, then the
+    referral through ``_referral``. The decorated function gets the request and the referral."""
+
+    def decorator(view: ReferralView) -> Callable[..., HttpResponse]:
+        @require_http_methods(list(methods))
+        @actor_required(gate)
+        @wraps(view)
+        def wrapped(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+            referral = _referral(request.actor, public_id, side=side, requests_only=requests_only)
+            return view(request, referral)
+
+        return wrapped
+
+    return decorator
+
+
+@_referral_view(Action.REFERRAL_SEND, "sender", methods=("POST",))
+def request_send(request: AuthenticatedHttpRequest, referral: Referral) -> HttpResponse:
     form = SendForm(request.POST)
     return action_view(
         request,
         form,
         save=lambda: requests.request_send(
-            actor=actor,
+            actor=request.actor,
             referral=referral,
             expected_version=form.cleaned_data["version"],
             accept_partial=form.cleaned_data["accept_partial"],
@@ -245,52 +271,37 @@ def request_send(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespo
 
 def _version_step(
     request: AuthenticatedHttpRequest,
-    public_id: str,
-    *,
-    side: str,
+    referral: Referral,
     step: Callable[..., object],
     success: str,
 ) -> HttpResponse:
     """A step that takes nothing but the version the page showed."""
-    actor = request.actor
-    referral = _request(actor, public_id, side=side)
     form = VersionForm(request.POST)
     return action_view(
         request,
         form,
         save=lambda: step(
-            actor=actor, referral=referral, expected_version=form.cleaned_data["version"]
+            actor=request.actor, referral=referral, expected_version=form.cleaned_data["version"]
         ),
         success=success,
         done=_detail_url(referral),
     )
 
 
-@require_http_methods(["POST"])
-@actor_required(Action.REFERRAL_RESPOND)
-def request_acknowledge(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+@_referral_view(Action.REFERRAL_RESPOND, "receiver", methods=("POST",))
+def request_acknowledge(request: AuthenticatedHttpRequest, referral: Referral) -> HttpResponse:
     return _version_step(
-        request,
-        public_id,
-        side="receiver",
-        step=requests.request_acknowledge,
-        success=_("You acknowledged the request."),
+        request, referral, requests.request_acknowledge, _("You acknowledged the request.")
     )
 
 
-@require_http_methods(["POST"])
-@actor_required(Action.REFERRAL_SEND)
-def request_close(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
-    return _version_step(
-        request,
-        public_id,
-        side="sender",
-        step=requests.request_close,
-        success=_("The request is closed."),
-    )
+@_referral_view(Action.REFERRAL_SEND, "sender", methods=("POST",))
+def request_close(request: AuthenticatedHttpRequest, referral: Referral) -> HttpResponse:
+    return _version_step(request, referral, requests.request_close, _("The request is closed."))
 
 
-def _text_step(request: HttpRequest, referral: Referral, actor: Actor, which: str) -> HttpResponse:
+def _text_step(request: AuthenticatedHttpRequest, referral: Referral, which: str) -> HttpResponse:
+    actor = request.actor
     form_class = AnswerForm if which == "answer" else ReasonForm
     form = form_class(request.POST or None, initial={"version": referral.version})
 
@@ -328,37 +339,27 @@ def _text_step(request: HttpRequest, referral: Referral, actor: Actor, which: st
     )
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.REFERRAL_RESPOND)
-def request_answer(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
-    actor = request.actor
-    return _text_step(request, _request(actor, public_id, side="receiver"), actor, "answer")
+@_referral_view(Action.REFERRAL_RESPOND, "receiver")
+def request_answer(request: AuthenticatedHttpRequest, referral: Referral) -> HttpResponse:
+    return _text_step(request, referral, "answer")
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.REFERRAL_RESPOND)
-def request_decline(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
-    actor = request.actor
-    return _text_step(request, _request(actor, public_id, side="receiver"), actor, "decline")
+@_referral_view(Action.REFERRAL_RESPOND, "receiver")
+def request_decline(request: AuthenticatedHttpRequest, referral: Referral) -> HttpResponse:
+    return _text_step(request, referral, "decline")
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.REFERRAL_SEND)
-def request_withdraw(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
-    actor = request.actor
-    return _text_step(request, _request(actor, public_id, side="sender"), actor, "withdraw")
+@_referral_view(Action.REFERRAL_SEND, "sender")
+def request_withdraw(request: AuthenticatedHttpRequest, referral: Referral) -> HttpResponse:
+    return _text_step(request, referral, "withdraw")
 
 
 # --- Forwarding -----------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.REFERRAL_RESPOND)
-def referral_forward(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+@_referral_view(Action.REFERRAL_RESPOND, "receiver", requests_only=False)
+def referral_forward(request: AuthenticatedHttpRequest, referral: Referral) -> HttpResponse:
     actor = request.actor
-    referral = access_referral(actor, public_id)
-    if not is_receiver(actor, referral):
-        raise PermissionDenied
     initial: dict[str, Any] = {"version": referral.version}
     if referral.intended_organisation_id:
         initial["to"] = referral.intended_organisation_id
@@ -386,19 +387,10 @@ def referral_forward(request: AuthenticatedHttpRequest, public_id: str) -> HttpR
 # --- Export for a country not on OpenTRM --------------------------------------------------------
 
 
-def _sender_referral(actor: Actor, public_id: str) -> Referral:
-    referral = access_referral(actor, public_id)
-    if not is_sender(actor, referral):
-        raise PermissionDenied
-    return referral
-
-
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.REFERRAL_SEND)
-def referral_export(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+@_referral_view(Action.REFERRAL_SEND, "sender", requests_only=False)
+def referral_export(request: AuthenticatedHttpRequest, referral: Referral) -> HttpResponse:
     """The password-protected PDF and the JSON file, in one ZIP download."""
     actor = request.actor
-    referral = _sender_referral(actor, public_id)
     form = ExportForm(request.POST or None)
     return form_view(
         request,
@@ -425,11 +417,9 @@ def _download(files: export_service.ExportFiles) -> HttpResponse:
     return response
 
 
-@require_http_methods(["GET", "POST"])
-@actor_required(Action.REFERRAL_SEND)
-def dispatch_record(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+@_referral_view(Action.REFERRAL_SEND, "sender", requests_only=False)
+def dispatch_record(request: AuthenticatedHttpRequest, referral: Referral) -> HttpResponse:
     actor = request.actor
-    referral = _sender_referral(actor, public_id)
     form = DispatchForm(
         request.POST or None,
         initial={"version": referral.version, "sent_on": timezone.localdate()},

@@ -308,7 +308,10 @@ def test_it_walks_an_adult_from_registration_to_a_refused_return(
             "The person's consent to return is not recorded: return is voluntary.",
         ]
     )
-    expect(page.get_by_role("alert")).to_contain_text("Please correct the fields marked below.")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Not saved:")
+    expect(alert).to_contain_text("The person's consent to return is not recorded")
+    expect(alert).not_to_contain_text("Please correct")
     assert CaseMeasure.objects.get(case=case, code=RETURN).status == MeasureStatus.PLANNED
     case.refresh_from_db()
     assert case.return_status != ReturnStatus.COMPLETED

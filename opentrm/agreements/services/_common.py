@@ -14,6 +14,7 @@ from opentrm.agreements.models import Agreement, AgreementScope, AgreementType, 
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.catalogue.loader import load_catalogue
+from opentrm.core.input import require_known_fields
 from opentrm.directory.models import ContactPoint
 
 # The text of a version, as forms and the API send it.
@@ -145,6 +146,14 @@ def _open_draft(agreement: Agreement) -> AgreementVersion:
     return latest
 
 
+def _editable_draft(actor: Actor, agreement: Agreement) -> tuple[Agreement, AgreementVersion]:
+    """For an editor of the agreement: the agreement locked and read again (``_fresh``) and its
+    latest version, if it may still change (``_open_draft``)."""
+    _require_editor(actor, agreement)
+    agreement = _fresh(agreement)
+    return agreement, _open_draft(agreement)
+
+
 def _validate_content(values: Mapping[str, Any]) -> dict[str, str]:
     errors: dict[str, str] = {}
     start, end = values.get("valid_from"), values.get("valid_until")
@@ -188,9 +197,9 @@ def _validate_responsibilities(procedures: Sequence[str], measures: Sequence[str
 
 
 def _clean_content(changes: Mapping[str, Any]) -> dict[str, Any]:
-    unknown = set(changes) - set(CONTENT_FIELDS) - set(HEADER_FIELDS) - {"designated_officers"}
-    if unknown:
-        raise ValueError(f"not an agreement field: {sorted(unknown)}")
+    require_known_fields(
+        changes, {*CONTENT_FIELDS, *HEADER_FIELDS, "designated_officers"}, "an agreement"
+    )
     return {
         name: value.strip() if name in _TEXT_FIELDS or name == "title" else value
         for name, value in changes.items()

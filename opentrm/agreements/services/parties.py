@@ -14,8 +14,8 @@ from opentrm.agreements.services._common import (
     CATEGORY_VALUES,
     _countries,
     _deny,
+    _editable_draft,
     _fresh,
-    _open_draft,
     _refuse,
     _require_editor,
     _scope_error,
@@ -37,9 +37,7 @@ def party_add(
     responsibilities: str = "",
 ) -> AgreementParty:
     """Name another organisation as a party of the unsigned latest version."""
-    _require_editor(actor, agreement)
-    agreement = _fresh(agreement)
-    draft = _open_draft(agreement)
+    agreement, draft = _editable_draft(actor, agreement)
     if not organisation.is_active:
         raise _refuse(_("Pick an active organisation from the directory."), "organisation")
     if organisation.pk in {party.organisation_id for party in draft.parties.all()}:
@@ -79,9 +77,7 @@ def party_update(
     responsibilities: str,
 ) -> AgreementParty:
     """Change a party's responsibilities in the unsigned latest version."""
-    _require_editor(actor, agreement)
-    agreement = _fresh(agreement)
-    draft = _open_draft(agreement)
+    agreement, draft = _editable_draft(actor, agreement)
     party = next((p for p in draft.parties.all() if p.pk == party_id), None)
     if party is None:
         raise _refuse(_("This organisation is not a party to the current version."))
@@ -124,9 +120,7 @@ def flow_set(
     the sender, the categories are approved at once; set by anyone else, they are a proposal
     that opens nothing until the sender approves it (``flow_approve``). Narrowing keeps the
     approval of what remains; widening never carries an approval over."""
-    _require_editor(actor, agreement)
-    agreement = _fresh(agreement)
-    draft = _open_draft(agreement)
+    agreement, draft = _editable_draft(actor, agreement)
     parties = {party.organisation_id: party for party in draft.parties.all()}
     wanted = sorted(set(categories))
     errors: dict[str, str] = {}

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opentrm.accounts.policy import Action, Actor, can, require
+from opentrm.audit.changes import save_audited
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.models import (
@@ -29,12 +30,10 @@ from opentrm.cases.models import (
     RiskLevel,
 )
 from opentrm.core.concurrency import (
-    save_first_or_if_unchanged,
-    save_if_unchanged,
     soft_delete_if_unchanged,
 )
 from opentrm.core.errors import ConflictError
-from opentrm.core.input import required_reason
+from opentrm.core.input import require_known_fields, required_reason
 
 # What each kind of assessment records, besides its date and findings (``summary``).
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
@@ -210,9 +209,7 @@ def assessment_update(
     """Change an assessment; refused (ConflictError) when someone changed it since the
     editor opened it."""
     _require_own(actor, assessment)
-    unknown = set(changes) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValueError(f"not an assessment field: {sorted(unknown)}")
+    require_known_fields(changes, EDITABLE_FIELDS, "an assessment")
     before = {name: getattr(assessment, name) for name in EDITABLE_FIELDS}
     values = _clean(assessment.kind, {**before, **changes}, timezone.localdate())
     changed = [name for name in EDITABLE_FIELDS if values[name] != before[name]]
@@ -221,18 +218,14 @@ def assessment_update(
     for name in changed:
         setattr(assessment, name, values[name])
     assessment.full_clean()
-    save_if_unchanged(
-        assessment, expected_version=expected_version, fields=changed, actor=actor.user
+    return save_audited(
+        assessment,
+        actor=actor,
+        expected_version=expected_version,
+        fields=changed,
+        event_type=EventType.ASSESSMENT_CHANGED,
+        detail={"case_id": assessment.case_id, "kind": assessment.kind},
     )
-    if changed:
-        record_event(
-            event_type=EventType.ASSESSMENT_CHANGED,
-            actor=actor,
-            target=assessment,
-            changed_fields=changed,
-            detail={"case_id": assessment.case_id, "kind": assessment.kind},
-        )
-    return assessment
 
 
 @transaction.atomic
@@ -276,9 +269,7 @@ def health_update(
     require(actor, Action.CASE_VIEW)
     if not can(actor, Action.HEALTH_EDIT, case):
         raise PermissionDenied
-    unknown = set(changes) - set(HEALTH_FIELDS)
-    if unknown:
-        raise ValueError(f"not a health field: {sorted(unknown)}")
+    require_known_fields(changes, HEALTH_FIELDS, "a health")
     record = HealthRecord.objects.filter(case=case).first()
     is_new = record is None
     if record is None:
@@ -293,15 +284,12 @@ def health_update(
             changed.append(name)
     if is_new and not changed:
         return record  # an empty form: nothing to record
-    save_first_or_if_unchanged(
-        record, is_new=is_new, expected_version=expected_version, fields=changed, actor=actor.user
+    return save_audited(
+        record,
+        actor=actor,
+        is_new=is_new,
+        expected_version=expected_version,
+        fields=changed,
+        event_type=EventType.HEALTH_CHANGED,
+        detail={"case_id": case.pk},
     )
-    if changed:
-        record_event(
-            event_type=EventType.HEALTH_CHANGED,
-            actor=actor,
-            target=record,
-            changed_fields=changed,
-            detail={"case_id": case.pk},
-        )
-    return record

@@ -15,14 +15,15 @@ from django.utils.translation import gettext_lazy
 
 from opentrm.accounts.models import User
 from opentrm.accounts.policy import Action, Actor, can, require
+from opentrm.audit.changes import save_audited
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import refuse_widening
 from opentrm.cases.models import AgeAssessmentResult, Case, ChildSafeguards, Task
 from opentrm.cases.services.tasks import CASE_ROLES, task_create
 from opentrm.cases.states import origin_contact_blocked
-from opentrm.core.concurrency import save_first_or_if_unchanged
 from opentrm.core.errors import ConflictError, DomainError
+from opentrm.core.input import require_known_fields
 from opentrm.directory.models import ContactPoint
 from opentrm.directory.validation import validate_country_code
 
@@ -211,9 +212,7 @@ def child_safeguards_update(
 def _update(
     *, actor: Actor, case: Case, expected_version: int, changes: Mapping[str, Any]
 ) -> ChildSafeguards:
-    unknown = set(changes) - set(SAFEGUARD_FIELDS)
-    if unknown:
-        raise ValueError(f"not a child-safeguards field: {sorted(unknown)}")
+    require_known_fields(changes, SAFEGUARD_FIELDS, "a child-safeguards")
     safeguards = (
         ChildSafeguards.objects.select_related(
             "guardian", "liaison_officer", "welfare_clearance_by"
@@ -240,22 +239,15 @@ def _update(
         setattr(safeguards, name, values[name])
     if is_new and not changed:
         return safeguards  # an empty form: nothing to record
-    save_first_or_if_unchanged(
+    return save_audited(
         safeguards,
+        actor=actor,
         is_new=is_new,
         expected_version=expected_version,
         fields=changed,
-        actor=actor.user,
+        event_type=EventType.CHILD_SAFEGUARDS_CHANGED,
+        detail={"case_id": case.pk},
     )
-    if changed:
-        record_event(
-            event_type=EventType.CHILD_SAFEGUARDS_CHANGED,
-            actor=actor,
-            target=safeguards,
-            changed_fields=changed,
-            detail={"case_id": case.pk},
-        )
-    return safeguards
 
 
 # --- The guard on contacts with a country -----------------------------------------------------

@@ -46,20 +46,60 @@ def consent_record(
     the earlier record stays as it was and stops counting."""
     require(actor, Action.CONSENT_RECORD)
     require_widening(can(actor, Action.CONSENT_RECORD, case), actor, case, action="consent.record")
-    return _record(
-        actor=actor,
-        case=case,
-        purpose=purpose,
-        decision=decision,
-        decided_on=decided_on,
-        explained_in=explained_in,
-        information_given=information_given,
-        recipient_organisation=recipient_organisation,
-        recipient_country=recipient_country,
-        expires_on=expires_on,
-        interpreter=interpreter,
-        supersedes=supersedes,
-    )
+    # The gate above stands outside the transaction: a refusal's audit row stays.
+    with transaction.atomic():
+        assert actor.membership is not None
+        errors: dict[str, str] = {}
+        if decided_on > timezone.localdate():
+            errors["decided_on"] = _("The date is in the future.")
+        if expires_on is not None and expires_on < decided_on:
+            errors["expires_on"] = _("A consent cannot expire before it was given.")
+        if purpose == ConsentPurpose.SHARE_DATA and not (
+            recipient_organisation or recipient_country
+        ):
+            errors["recipient_organisation"] = _(
+                "Name the organisation or the country the data may be shared with."
+            )
+        if not information_given.strip():
+            errors["information_given"] = _("Record what the person was told.")
+        if errors:
+            raise ValidationError(errors)
+        consent = ConsentRecord(
+            case=case,
+            purpose=purpose,
+            decision=decision,
+            decided_on=decided_on,
+            expires_on=expires_on,
+            explained_in=validate_language_code(explained_in),
+            interpreter=interpreter.strip(),
+            information_given=information_given.strip(),
+            recipient_organisation=recipient_organisation,
+            recipient_country=validate_country_code(recipient_country) if recipient_country else "",
+            taken_by=actor.user,
+            taken_for=actor.membership.organisation,
+            supersedes=supersedes,
+        )
+        if supersedes is not None:
+            ConsentRecord.objects.select_for_update().filter(pk=supersedes.pk).first()
+            _check_correction(case, consent, supersedes)
+        consent.full_clean()
+        consent.save()
+        detail: dict[str, object] = {
+            "case_id": case.pk,
+            "purpose": purpose,
+            "decision": decision,
+            "recorded_for": consent.taken_for_id,
+        }
+        if supersedes is not None:
+            detail["supersedes"] = supersedes.pk
+        record_event(
+            event_type=EventType.CONSENT_CORRECTED if supersedes else EventType.CONSENT_RECORDED,
+            actor=actor,
+            target=consent,
+            detail=detail,
+        )
+        sync_generated_tasks(case, actor=actor)  # a task before the consent expires
+        return consent
 
 
 def _check_correction(case: Case, consent: ConsentRecord, supersedes: ConsentRecord) -> None:
@@ -78,74 +118,6 @@ def _check_correction(case: Case, consent: ConsentRecord, supersedes: ConsentRec
         )
     if ConsentRecord.objects.filter(supersedes=supersedes).exists():
         raise ValidationError({"supersedes": _("This record has already been corrected.")})
-
-
-@transaction.atomic
-def _record(
-    *,
-    actor: Actor,
-    case: Case,
-    purpose: str,
-    decision: str,
-    decided_on: date,
-    explained_in: str,
-    information_given: str,
-    recipient_organisation: Organisation | None,
-    recipient_country: str,
-    expires_on: date | None,
-    interpreter: str,
-    supersedes: ConsentRecord | None,
-) -> ConsentRecord:
-    assert actor.membership is not None
-    errors: dict[str, str] = {}
-    if decided_on > timezone.localdate():
-        errors["decided_on"] = _("The date is in the future.")
-    if expires_on is not None and expires_on < decided_on:
-        errors["expires_on"] = _("A consent cannot expire before it was given.")
-    if purpose == ConsentPurpose.SHARE_DATA and not (recipient_organisation or recipient_country):
-        errors["recipient_organisation"] = _(
-            "Name the organisation or the country the data may be shared with."
-        )
-    if not information_given.strip():
-        errors["information_given"] = _("Record what the person was told.")
-    if errors:
-        raise ValidationError(errors)
-    consent = ConsentRecord(
-        case=case,
-        purpose=purpose,
-        decision=decision,
-        decided_on=decided_on,
-        expires_on=expires_on,
-        explained_in=validate_language_code(explained_in),
-        interpreter=interpreter.strip(),
-        information_given=information_given.strip(),
-        recipient_organisation=recipient_organisation,
-        recipient_country=validate_country_code(recipient_country) if recipient_country else "",
-        taken_by=actor.user,
-        taken_for=actor.membership.organisation,
-        supersedes=supersedes,
-    )
-    if supersedes is not None:
-        ConsentRecord.objects.select_for_update().filter(pk=supersedes.pk).first()
-        _check_correction(case, consent, supersedes)
-    consent.full_clean()
-    consent.save()
-    detail: dict[str, object] = {
-        "case_id": case.pk,
-        "purpose": purpose,
-        "decision": decision,
-        "recorded_for": consent.taken_for_id,
-    }
-    if supersedes is not None:
-        detail["supersedes"] = supersedes.pk
-    record_event(
-        event_type=EventType.CONSENT_CORRECTED if supersedes else EventType.CONSENT_RECORDED,
-        actor=actor,
-        target=consent,
-        detail=detail,
-    )
-    sync_generated_tasks(case, actor=actor)  # a task before the consent expires
-    return consent
 
 
 def consent_withdraw(*, actor: Actor, consent: ConsentRecord) -> ConsentRecord:

@@ -30,6 +30,7 @@ from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, can, require
 from opentrm.audit.events import EventType
@@ -41,7 +42,7 @@ from opentrm.cases.access import (
     visible_groups,
 )
 from opentrm.cases.models import Case, CaseDocument, ConsentRecord, DocumentKind
-from opentrm.core.input import required_reason
+from opentrm.cases.services.soft_delete import SoftDeletion
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,14 @@ DEFAULT_GROUP: dict[str, FieldGroup] = {
     DocumentKind.CONSENT_FORM: FieldGroup.IDENTITY,
     DocumentKind.ASSESSMENT: FieldGroup.ASSISTANCE,
 }
+
+
+_DELETION = SoftDeletion(
+    Action.DOCUMENT_ADD,
+    Action.DOCUMENT_DELETE,
+    EventType.DOCUMENT_DELETED,
+    gettext_lazy("Say why the document is deleted."),
+)
 
 
 def default_group(kind: str) -> FieldGroup:
@@ -289,20 +298,9 @@ def document_upload(
     return document
 
 
-@transaction.atomic
 def document_delete(*, actor: Actor, document: CaseDocument, reason: str) -> CaseDocument:
     """Delete a document softly, with a reason: it leaves every list; the file is kept."""
-    require(actor, Action.DOCUMENT_ADD)
-    if not can(actor, Action.DOCUMENT_DELETE, document):
-        raise PermissionDenied
-    reason = required_reason(reason, _("Say why the document is deleted."))
-    if document.mark_deleted(by=actor.user, reason=reason):
-        record_event(
-            event_type=EventType.DOCUMENT_DELETED,
-            actor=actor,
-            target=document,
-            detail={"case_id": document.case_id, "document_id": document.pk},
-        )
+    _DELETION(document, actor, reason, {"case_id": document.case_id, "document_id": document.pk})
     return document
 
 

@@ -177,6 +177,15 @@ def _overdue(measure: CaseMeasure | None, day: date) -> bool:
     )
 
 
+def measure_plan_warnings(case: Case, code: str) -> list[str]:
+    """What the user should check before planning measure ``code`` (``states.measure_warnings``):
+    shown on the planning page and again once it is planned; never a refusal."""
+    found = next((m for m in load_catalogue().measures if m.code == code), None)
+    if found is None:  # a country's own measure: no catalogue guard
+        return []
+    return states.measure_warnings(case, found.guards, timezone.localdate())
+
+
 # --- Writes: guards --------------------------------------------------------------------------
 
 

@@ -11,20 +11,27 @@ groups) is read only by those who may view every group. And because a note may n
 person, a reader also needs the identity group. The author always reads their own note.
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from opentrm.accounts.policy import Action, Actor, FieldGroup, can, require
+from opentrm.accounts.policy import Action, Actor, FieldGroup, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import visible_groups
 from opentrm.cases.models import Case, CaseNote, NoteVisibility
-from opentrm.core.input import required_reason
+from opentrm.cases.services.soft_delete import SoftDeletion
 
 MAX_NOTE_LENGTH = 10_000
 WHOLE_CASE = ""  # a note about the whole case: for those who see every group
+_DELETION = SoftDeletion(
+    Action.NOTE_ADD,
+    Action.NOTE_DELETE,
+    EventType.NOTE_DELETED,
+    gettext_lazy("Say why the note is deleted."),
+)
 
 
 def note_groups(actor: Actor, case: Case) -> list[FieldGroup]:
@@ -105,18 +112,7 @@ def note_add(
     return note
 
 
-@transaction.atomic
 def note_delete(*, actor: Actor, note: CaseNote, reason: str) -> CaseNote:
     """Delete a note softly, with a reason; only the author's organisation may."""
-    require(actor, Action.NOTE_ADD)
-    if not can(actor, Action.NOTE_DELETE, note):
-        raise PermissionDenied
-    reason = required_reason(reason, _("Say why the note is deleted."))
-    if note.mark_deleted(by=actor.user, reason=reason):
-        record_event(
-            event_type=EventType.NOTE_DELETED,
-            actor=actor,
-            target=note,
-            detail={"case_id": note.case_id, "note_id": note.pk},
-        )
+    _DELETION(note, actor, reason, {"case_id": note.case_id, "note_id": note.pk})
     return note

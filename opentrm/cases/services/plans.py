@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opentrm.accounts.policy import Action, Actor, can, require
+from opentrm.audit.changes import save_audited
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.models import (
@@ -32,7 +33,7 @@ from opentrm.cases.models import (
 from opentrm.cases.selectors import consent_in_force
 from opentrm.cases.services.measures import GuardBlockedError
 from opentrm.cases.services.tasks import sync_generated_tasks
-from opentrm.core.concurrency import save_first_or_if_unchanged, save_if_unchanged
+from opentrm.core.concurrency import save_if_unchanged
 from opentrm.core.errors import ConflictError
 from opentrm.directory.models import Organisation
 
@@ -478,17 +479,16 @@ def risk_plan_save(
             return plan
         for name in changed:
             setattr(plan, name, values[name])
-    save_first_or_if_unchanged(
-        plan, is_new=is_new, expected_version=expected_version, fields=changed, actor=actor.user
+    save_audited(
+        plan,
+        actor=actor,
+        is_new=is_new,
+        expected_version=expected_version,
+        fields=changed,
+        event_type=EventType.RISK_PLAN_CHANGED,
+        detail={"case_id": case.pk},
     )
     if changed:
-        record_event(
-            event_type=EventType.RISK_PLAN_CHANGED,
-            actor=actor,
-            target=plan,
-            changed_fields=changed,
-            detail={"case_id": case.pk},
-        )
         sync_generated_tasks(case, actor=actor)
     return plan
 

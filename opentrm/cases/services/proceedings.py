@@ -37,7 +37,7 @@ from opentrm.cases.models import (
 from opentrm.cases.selectors import consent_in_force
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.core.errors import ConflictError
-from opentrm.core.input import required_reason
+from opentrm.core.input import require_known_fields, required_reason
 from opentrm.directory.validation import validate_country_code
 
 PROCEEDING_FIELDS = (
@@ -106,9 +106,7 @@ def _key(value: Any) -> Any:
 
 
 def _proceeding_values(values: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
-    unknown = set(changes) - set(PROCEEDING_FIELDS)
-    if unknown:
-        raise ValueError(f"not a proceedings field: {sorted(unknown)}")
+    require_known_fields(changes, PROCEEDING_FIELDS, "a proceedings")
     for name, value in changes.items():
         if name in _PROCEEDING_TEXT or name == "court_decision":
             value = str(value or "").strip()
@@ -389,9 +387,7 @@ def _validate_hearing(
 
 
 def _hearing_values(values: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
-    unknown = set(changes) - set(HEARING_FIELDS)
-    if unknown:
-        raise ValueError(f"not a hearing field: {sorted(unknown)}")
+    require_known_fields(changes, HEARING_FIELDS, "a hearing")
     for name, value in changes.items():
         if name in _HEARING_TEXT:
             value = str(value or "").strip()

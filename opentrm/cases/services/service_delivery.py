@@ -31,7 +31,7 @@ from opentrm.cases.models import (
 )
 from opentrm.core.concurrency import save_if_unchanged, soft_delete_if_unchanged
 from opentrm.core.errors import ConflictError
-from opentrm.core.input import required_reason
+from opentrm.core.input import require_known_fields, required_reason
 from opentrm.directory.models import Organisation
 
 # What a user may set on a service; ``category`` follows from the type, never from the user.
@@ -293,9 +293,7 @@ def service_update(
     how a delivered or refused service is reopened). Only the fields in ``changes`` change; the
     whole record must still be possible."""
     _require_edit(actor, service.case)
-    unknown = set(changes) - set(SERVICE_FIELDS)
-    if unknown:
-        raise ValueError(f"not a service field: {sorted(unknown)}")
+    require_known_fields(changes, SERVICE_FIELDS, "a service")
     service = _locked(service)
     values = _current(service) | {name: _clean(name, value) for name, value in changes.items()}
     errors = _validate(service.case_id, values, timezone.localdate())

@@ -23,9 +23,9 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from opentrm.accounts.policy import Action, Actor, require
+from opentrm.audit.changes import save_audited
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.core.concurrency import save_if_unchanged
 from opentrm.exchange import crypto
 from opentrm.exchange.models import KeyUse, Peer, PeerStatus
 
@@ -205,12 +205,12 @@ def refresh_keys(
         peer.confirmed_at = None
         peer.confirmed_by = None
         fields += ["status", "confirmed_at", "confirmed_by"]
-    save_if_unchanged(peer, expected_version=expected_version, fields=fields, actor=actor.user)
-    record_event(
-        event_type=EventType.EXCHANGE_PEER_REGISTERED,
+    save_audited(
+        peer,
         actor=actor,
-        target=peer,
-        changed_fields=fields,
+        expected_version=expected_version,
+        fields=fields,  # never empty: the event is always recorded
+        event_type=EventType.EXCHANGE_PEER_REGISTERED,
         detail={"peer_id": peer.pk, "node_id": peer.node_id, "keys_changed": changed},
     )
     return changed
@@ -235,15 +235,14 @@ def _set_status(
         peer.confirmed_at = timezone.now()
         peer.confirmed_by = actor.user
         fields += ["confirmed_at", "confirmed_by"]
-    save_if_unchanged(peer, expected_version=expected_version, fields=fields, actor=actor.user)
-    record_event(
-        event_type=event,
+    return save_audited(
+        peer,
         actor=actor,
-        target=peer,
-        changed_fields=fields,
+        expected_version=expected_version,
+        fields=fields,  # never empty: the event is always recorded
+        event_type=event,
         detail={"peer_id": peer.pk, "node_id": peer.node_id, "status": status},
     )
-    return peer
 
 
 @transaction.atomic

@@ -43,6 +43,7 @@ class DocRow:
     text_lang: str = ""  # free text: the language it was written in
     state: str = tn.EMPTY
     unknown: bool = False
+    kept: bool = False  # the sender's own value that the gate keeps back
     parts: list[tuple[Pair, str]] = field(default_factory=list)  # contact details
     options: list[Pair] = field(default_factory=list)  # blank template: the choices
 
@@ -153,12 +154,15 @@ def _state_note(state: str) -> Any:
     }.get(state)
 
 
-def _row(item: Field, value: Any, state: str, unknown: bool, a: str, b: str) -> DocRow:
+def _row(
+    item: Field, value: Any, state: str, unknown: bool, a: str, b: str, kept: bool = False
+) -> DocRow:
     row = DocRow(
         code=item.code,
         label=_both(a, b, lambda: item.label),
         state=state,
         unknown=unknown,
+        kept=kept,
     )
     note = _state_note(state)
     if note is not None:
@@ -207,6 +211,7 @@ def _notes(a: str, b: str) -> dict[str, Pair]:
         "unknown": _both(a, b, lambda: _("Field of the sender's country profile")),
         "missing": _both(a, b, lambda: _("Expected by your template but not received")),
         "withheld": _both(a, b, lambda: _("Section withheld")),
+        "kept": _both(a, b, lambda: _("not sent")),
         "written_in": _both(a, b, lambda: _("written in")),
         "field": _both(a, b, lambda: _("Field")),
         "value": _both(a, b, lambda: _("Entry")),
@@ -225,7 +230,7 @@ def referral_document(view: tn.TemplateView) -> Document:
     def rows_of(section: Any) -> tuple[list[DocRow], list[Pair], bool]:
         section_view = by_section[section.code]
         rows = [
-            _row(cell.field, cell.value, cell.state, cell.unknown, a, b)
+            _row(cell.field, cell.value, cell.state, cell.unknown, a, b, cell.kept)
             for cell in section_view.cells
         ]
         missing = [_both(a, b, lambda f=f: f.label) for f in section_view.missing]

@@ -178,6 +178,30 @@ def step_taken(actor: Actor, referral: Referral, *, note: str = "") -> OutboxMes
     )
 
 
+def sharing_changed(actor: Actor, referral: Referral) -> OutboxMessage | None:
+    """Call inside the sharing step's transaction (``services.sharing``): a status update that
+    keeps the status and carries the groups shared from now on, with the snapshot's values of
+    those groups (never a withheld value), so the other node's receiver sees more or less."""
+    link = _link(referral)
+    if link is None or link[2]:  # only the node that created the referral shares its case
+        return None
+    peer, reference, _receiver = link
+    body: dict[str, Any] = {
+        "reference": reference,
+        "status": referral.status,
+        "at": _iso(),
+        "shared_groups": sorted(set(referral.shared_groups or [])),
+    }
+    instance = _instance(referral)
+    if referral.kind == ReferralKind.TRANSNATIONAL and instance is not None:
+        sent = (instance.data or {}).get("sent") or {}
+        body["sections"] = fieldnames.to_sections(sent.get("values") or {})
+        body["withheld"] = sorted(set(fieldnames.withheld_names(list(sent.get("withheld") or []))))
+    return outbox.enqueue(
+        peer=peer, type=MessageType.STATUS_UPDATE, body=body, referral_id=referral.pk, actor=actor
+    )
+
+
 def follow_up_added(
     actor: Actor, referral: Referral, report: FollowUpReport
 ) -> OutboxMessage | None:
@@ -386,6 +410,11 @@ def _apply_status(message: InboxMessage) -> None:
     side = Side.RECEIVER if ours else Side.SENDER
     if to not in states.peer_reports(referral.kind, side) and to != referral.status:
         raise RefusedError("not_their_step")
+    if "shared_groups" in body:
+        if side != Side.SENDER or to != referral.status:
+            raise RefusedError("not_their_step")
+        _apply_sharing(message, referral)
+        return
     if to == referral.status or states.reachable(referral.kind, to, referral.status):
         outcome = CONSENT_APPLIED if body.get("note") == CONSENT_APPLIED else "unchanged"
         _processed(message, referral, outcome, status=to)
@@ -410,6 +439,61 @@ def _apply_status(message: InboxMessage) -> None:
         reported_by=side,
     )
     _processed(message, referral, "applied", status=to)
+
+
+def _apply_sharing(message: InboxMessage, referral: Referral) -> None:
+    """The sender's node changed what it shares (``sharing_changed``): the referral's groups
+    and its template snapshot follow, recorded as a step on its timeline and audited."""
+    body = message.body
+    system = system_actor()
+    before = sorted(set(referral.shared_groups or []))
+    after = sorted(set(body.get("shared_groups") or []))
+    referral.shared_groups = after
+    save_if_unchanged(
+        referral, expected_version=referral.version, fields=["shared_groups"], actor=system.user
+    )
+    instance = TemplateInstance.objects.select_for_update().filter(referral=referral).first()
+    if instance is not None and "sections" in body:
+        data = dict(instance.data or {})
+        sent = dict(data.get("sent") or {})
+        sent["values"] = fieldnames.from_sections(body.get("sections") or {})
+        sent["withheld"] = sorted(fieldnames.withheld_codes(list(body.get("withheld") or [])))
+        sent["groups"] = after
+        data["sent"] = sent
+        instance.data = data
+        save_if_unchanged(
+            instance, expected_version=instance.version, fields=["data"], actor=system.user
+        )
+    from opentrm.referrals.services.sharing import sharing_note
+
+    added = sorted(set(after) - set(before))
+    removed = sorted(set(before) - set(after))
+    note = (
+        sharing_note(added, removed)
+        + " · "
+        + _("On node %(node)s") % {"node": message.peer.node_id}
+    )
+    ReferralEvent.objects.create(
+        referral=referral,
+        status=referral.status,
+        at=timezone.now(),
+        by=system.user,
+        organisation=referral.sender_organisation,
+        note=note[:300],
+    )
+    record_event(
+        event_type=EventType.REFERRAL_SHARING_CHANGED,
+        actor=system,
+        target=referral,
+        detail={
+            "referral": referral.reference,
+            "groups_before": before,
+            "groups_after": after,
+            "exchange": True,
+            "message_id": str(message.message_id),
+        },
+    )
+    _processed(message, referral, "sharing_changed", groups_before=before, groups_after=after)
 
 
 def _apply_follow_up(message: InboxMessage) -> None:
@@ -537,6 +621,7 @@ __all__ = [
     "referral_sent",
     "register_handlers",
     "request_body",
+    "sharing_changed",
     "step_taken",
     "system_actor",
 ]

@@ -34,7 +34,6 @@ from opentrm.referrals.services.requests import (
 from opentrm.referrals.services.transitions import guard_messages, referral_transition, require_side
 
 S = ReferralStatus
-FORWARDABLE = (S.SENT, S.ACKNOWLEDGED)
 
 
 def forward_candidates(referral: Referral) -> models.QuerySet[Organisation]:
@@ -113,7 +112,7 @@ def _check_forward(actor: Actor, referral: Referral, to: Organisation, note: str
     refused = states.failed_guards(referral, rule.guards)
     if refused:
         raise ValidationError({"__all__": guard_messages()[refused[0]]})
-    if referral.status not in FORWARDABLE:
+    if states.transition(referral.kind, referral.status, S.FORWARDED) is None:
         raise ValidationError(
             {
                 "__all__": _("A referral that is “%(status)s” cannot be forwarded.")

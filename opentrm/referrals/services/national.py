@@ -387,7 +387,14 @@ def _send_national(
         urgency=urgency,
     )
     if CaseParticipant.objects.filter(case=case, organisation=receiver, is_active=True).exists():
-        raise ValidationError({"receiver": _("This organisation already takes part in the case.")})
+        raise ValidationError(
+            {
+                "receiver": _(
+                    "This organisation already takes part in the case. To share more (or less) "
+                    "with it, open its accepted referral and choose “Change what is shared”."
+                )
+            }
+        )
     if _open_referral_exists(case, receiver):
         raise _already_open()
     gate = preview(case, receiver)

@@ -27,7 +27,13 @@ from opentrm.cases.services.participants import participant_join, participant_le
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.referrals import states
 from opentrm.referrals.access import originates_with_owner
-from opentrm.referrals.models import Referral, ReferralEvent, ReferralKind, ReferralStatus
+from opentrm.referrals.models import (
+    Delivery,
+    Referral,
+    ReferralEvent,
+    ReferralKind,
+    ReferralStatus,
+)
 from opentrm.referrals.states import Effect, Side, StepRule
 
 S = ReferralStatus
@@ -199,7 +205,7 @@ def _take(
         raise _refusal(referral, rule.target)
     if rule.reason_field and reason:
         fields[rule.reason_field] = reason
-    if Effect.JOIN_CASE in rule.effects and referral.kind == ReferralKind.NATIONAL:
+    if Effect.JOIN_CASE in rule.effects and joins_case(referral):
         detail.update(_join_case(actor, referral, fields))
     if Effect.OPEN_LOCAL_CASE in rule.effects:
         from opentrm.referrals.services import exchange_link
@@ -268,8 +274,17 @@ def _write(
 # --- effects -------------------------------------------------------------------------------
 
 
+def joins_case(referral: Referral) -> bool:
+    """Accepting puts the receiver on the sender's case when both work on this node: a
+    referral within the country, or a transnational referral to a focal point of this node
+    (one from another node opens a local case instead, one exported is answered elsewhere)."""
+    if referral.kind == ReferralKind.NATIONAL:
+        return True
+    return referral.kind == ReferralKind.TRANSNATIONAL and referral.delivery == Delivery.ON_NODE
+
+
 def _join_case(actor: Actor, referral: Referral, fields: dict[str, object]) -> dict[str, object]:
-    """A referral within the country sent by the case's owner puts the receiver on the case,
+    """A referral on this node sent by the case's owner puts the receiver on the case,
     capped at what the referral offered (``CaseParticipant.shared_cap``)."""
     joined = False
     if referral.case is not None and originates_with_owner(referral):

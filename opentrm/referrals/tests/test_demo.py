@@ -15,7 +15,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from pytest_django import DjangoDbBlocker
+from pytest_django import DjangoDbBlocker, Settings
 
 from opentrm.accounts.models import Membership, User
 from opentrm.accounts.passwords import DEMO_PASSWORD
@@ -68,6 +68,13 @@ def demo(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[
 def test_the_cases_need_the_demo_logins_first(db: None) -> None:
     # First in the module: the module's demo fixture is not loaded yet.
     with pytest.raises(CommandError, match="load_demo"):
+        call_command("load_demo_cases")
+
+
+def test_the_cases_are_refused_on_a_production_node(db: None, settings: Settings) -> None:
+    settings.PRODUCTION = True
+
+    with pytest.raises(CommandError, match="production"):
         call_command("load_demo_cases")
 
 

@@ -46,6 +46,13 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         width = max(len(login.username) for login in summary.logins)
+        country = ""
         for login in summary.logins:
+            if country and login.country_code != country:
+                self.stdout.write("")
+            country = login.country_code
             where = f"{login.organisation} ({login.country_code})"
-            self.stdout.write(f"  {login.username.ljust(width)}  {login.role.label} · {where}")
+            note = f" · {login.note}" if login.note else ""
+            self.stdout.write(
+                f"  {login.username.ljust(width)}  {login.role.label} · {where}{note}"
+            )

@@ -37,6 +37,8 @@ class Cell:
     state: str  # VALUE, EMPTY, WITHHELD (the gate), PENDING (before accepting), HIDDEN (role)
     editable: bool
     unknown: bool  # added by the sender's profile; not in the viewer's own template
+    # The sender's own value that the gate keeps back: shown to the owner, never sent.
+    kept: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,16 @@ class SectionView:
     @property
     def withheld_count(self) -> int:
         return sum(1 for cell in self.cells if cell.state in (WITHHELD, PENDING))
+
+    @property
+    def kept_count(self) -> int:
+        """The sender's fields of the section that the gate keeps back (they stay here)."""
+        return sum(1 for cell in self.cells if cell.kept)
+
+    @property
+    def kept(self) -> bool:
+        """Nothing of the section leaves: the gate keeps back every field (the sender's view)."""
+        return bool(self.cells) and self.kept_count == len(self.cells)
 
     @property
     def editable(self) -> bool:
@@ -98,14 +110,16 @@ class TemplateView:
             cell.field.code
             for section in self.sections
             for cell in section.cells
-            if cell.state in (WITHHELD, PENDING)
+            if cell.state in (WITHHELD, PENDING) or cell.kept
         ]
 
 
 def template_view(actor: Actor, referral: Referral) -> TemplateView | None:
-    """The template as ``actor`` may see it. The sender sees its working copy (and, before
-    sending, which groups the gate would withhold); the receiver sees the sent snapshot
-    narrowed by today's consent and agreements, nothing personal before accepting."""
+    """The template as ``actor`` may see it. The sender sees its working copy, every value of
+    it: the gate decides what leaves, never what the owner sees of its own case, so a field
+    the gate keeps back (before sending: would keep back) is shown and marked ``kept``. The
+    receiver sees the sent snapshot narrowed by today's consent and agreements, nothing
+    personal before accepting."""
     side = side_of(actor, referral)
     case = referral.case
     instance = TemplateInstance.objects.filter(referral=referral).first()
@@ -123,6 +137,7 @@ def template_view(actor: Actor, referral: Referral) -> TemplateView | None:
     for section in definition.sections:
         cells: list[Cell] = []
         for item in section.fields:
+            kept = False
             group = FieldGroup(item.group) if item.group else None
             if group is not None:
                 role = (
@@ -138,10 +153,13 @@ def template_view(actor: Actor, referral: Referral) -> TemplateView | None:
                 value, state = None, EMPTY
             elif group is not None and side == ORIGIN and not accepted:
                 value, state = None, PENDING
+            elif group is not None and side == EXPLOITATION and item.group not in gate:
+                # the owner sees its own value; the gate only keeps it from leaving
+                value = source.get(item.code)
+                state = VALUE if has_value(value) else EMPTY
+                kept = True
             elif group is not None and (item.code in withheld_codes or item.group not in gate):
-                # the sender still sees its own draft value, marked as what the gate keeps back
-                value = source.get(item.code) if side == EXPLOITATION else None
-                state = WITHHELD
+                value, state = None, WITHHELD
             else:
                 value = source.get(item.code)
                 state = VALUE if has_value(value) else EMPTY
@@ -150,10 +168,11 @@ def template_view(actor: Actor, referral: Referral) -> TemplateView | None:
             cells.append(
                 Cell(
                     field=item,
-                    value=value if state in (VALUE, WITHHELD) else None,
+                    value=value if state == VALUE else None,
                     state=state,
                     editable=can_edit_template_field(actor, referral, item) and role >= Access.EDIT,
                     unknown=own.field(item.code) is None,
+                    kept=kept and state != HIDDEN,
                 )
             )
         own_section = own.section(section.code)
