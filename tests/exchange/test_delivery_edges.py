@@ -12,14 +12,18 @@ import time
 import urllib.error
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.test import override_settings
 
 from conftest import World
 from opentrm.accounts.roles import Role
 from opentrm.audit.models import AuditEvent
+from opentrm.exchange import clock
 from opentrm.exchange.models import OutboxMessage, OutboxStatus, Peer, PeerStatus
 from opentrm.exchange.services import delivery, peers
 from tests.exchange.fakes import FakeCrypto, FakeInbox
@@ -194,3 +198,26 @@ def test_registering_a_node_whose_address_answers_badly_is_refused_on_the_field(
         )
     assert message in refused.value.message_dict["base_url"][0]
     assert not Peer.objects.exists()
+
+
+def test_a_message_another_worker_claims_between_our_read_and_our_claim_is_left_to_it(
+    peer: Peer, crypto: FakeCrypto, inbox: FakeInbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    message = _queue(peer)
+    manager = OutboxMessage._default_manager
+    find = manager.filter
+
+    def the_other_worker_first(*args: Any, **lookup: Any) -> Any:
+        if {"pk", "status", "next_attempt_at"} <= set(lookup):  # our conditional claim
+            monkeypatch.setattr(manager, "filter", find)
+            find(pk=lookup["pk"]).update(
+                next_attempt_at=clock.now() + timedelta(minutes=5), attempts=F("attempts") + 1
+            )
+        return find(*args, **lookup)
+
+    monkeypatch.setattr(manager, "filter", the_other_worker_first)
+
+    assert delivery.deliver_due().picked == 0
+    assert inbox.requests == []
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (OutboxStatus.QUEUED, 1)  # the other's try
