@@ -324,6 +324,30 @@ def _b64_json(segment: str) -> dict[str, Any]:
     return value
 
 
+STRING_HEADERS = ("alg", "enc", "kid", "typ", "cty", "zip", "apu", "apv", "iv", "tag")
+JOSE_ERRORS = (
+    JoseError,
+    ValueError,
+    TypeError,
+    KeyError,
+    AttributeError,
+    IndexError,
+    OverflowError,
+)
+
+
+def _check_header(header: dict[str, Any], **known: Any) -> None:
+    """Refuse a header whose registered fields have the wrong JSON type, or that asks for
+    critical extensions (the protocol defines none), before a JOSE library reads it."""
+    if "crit" in header:
+        raise PackageRejected("malformed", "Critical header extensions are not supported.", **known)
+    for name in STRING_HEADERS:
+        if name in header and not isinstance(header[name], str):
+            raise PackageRejected("malformed", f"The header field {name} is not a string.", **known)
+    if "epk" in header and not isinstance(header["epk"], dict):
+        raise PackageRejected("malformed", "The header field epk is not an object.", **known)
+
+
 def _our_decryption_key(kid: Any, now: datetime) -> ECKey:
     if not isinstance(kid, str):
         raise PackageRejected("decrypt_failed", "The package names no encryption key.")
@@ -373,6 +397,7 @@ def _verify(
 ) -> bytes:
     """Verify the JWS ``token`` with the peer's key named in its header; the payload."""
     kid = use_header.get("kid")
+    _check_header(use_header, peer=peer, message_id=message_id)
     if use_header.get("alg") not in SIGNING_ALGS:
         raise PackageRejected(
             "malformed", "Unsupported signature algorithm.", peer=peer, message_id=message_id
@@ -391,7 +416,7 @@ def _verify(
         raise PackageRejected(
             "bad_signature", "The signature does not verify.", peer=peer, message_id=message_id
         ) from None
-    except JoseError:
+    except JOSE_ERRORS:
         raise PackageRejected(
             "bad_signature", "The signature does not verify.", peer=peer, message_id=message_id
         ) from None
@@ -409,12 +434,13 @@ def _decrypt(token: bytes | str, now: datetime) -> bytes:
     if len(parts) != 5:
         raise PackageRejected("malformed", "The package is not a JWE compact token.")
     header = _b64_json(parts[0])
+    _check_header(header)
     if header.get("alg") != KEY_WRAP_ALG or header.get("enc") != CONTENT_ENC:
         raise PackageRejected("malformed", "Unsupported encryption algorithms.")
     private = _our_decryption_key(header.get("kid"), now)
     try:
         decrypted = jwe.decrypt_compact(text, private, registry=_jwe_registry())
-    except (JoseError, ValueError):
+    except JOSE_ERRORS:  # a JOSE library's complaint about hostile input, whatever its class
         raise PackageRejected("decrypt_failed", "The package could not be decrypted.") from None
     return decrypted.plaintext or b""
 
