@@ -21,7 +21,14 @@ from opentrm.core.errors import ConflictError
 from opentrm.exchange import clock, outbox
 from opentrm.exchange.models import OutboxMessage, OutboxStatus, Peer, PeerStatus
 from opentrm.exchange.services import delivery, processing
-from tests.exchange.fakes import FakeCrypto, FakeInbox, Reply, fake_inbox, rejection
+from tests.exchange.fakes import (
+    FakeCrypto,
+    FakeInbox,
+    Reply,
+    fake_inbox,
+    fictional_peer,
+    rejection,
+)
 
 
 @pytest.fixture
@@ -39,14 +46,8 @@ def inbox() -> Iterator[FakeInbox]:
 
 @pytest.fixture
 def peer(db: None, inbox: FakeInbox) -> Peer:
-    return Peer.objects.create(
-        node_id="node-ro",
-        country_code="RO",
-        name="Fictional node B",
-        base_url=inbox.url + "/",
-        fingerprint="AAAA / BBBB",
-        status=PeerStatus.ACTIVE,
-    )
+    made: Peer = fictional_peer(inbox.url + "/")
+    return made
 
 
 def _queue(peer: Peer, **body: str) -> OutboxMessage:
@@ -444,14 +445,10 @@ def test_the_worker_loop_runs_passes_until_stopped_and_survives_a_database_error
 
 
 def _other_peer() -> Peer:
-    return Peer.objects.create(
-        node_id="node-md",
-        country_code="MD",
-        name="Fictional node C",
-        base_url="https://trm.example.md/",
-        fingerprint="CCCC / DDDD",
-        status=PeerStatus.ACTIVE,
+    other: Peer = fictional_peer(
+        "https://trm.example.md/", node_id="node-md", country="MD", name="Fictional node C"
     )
+    return other
 
 
 def test_bulk_retry_of_one_peer_or_a_selection_is_audited_per_package(
