@@ -112,22 +112,22 @@ def node_document() -> dict[str, Any]:
 
 
 def jwks_fingerprint(jwks: dict[str, Any]) -> str:
-    """The fingerprint of a JWKS: thumbprints of its first signing and first encryption key,
-    in blocks of four characters ("" when either is missing)."""
-    parts = []
+    """The fingerprint of a JWKS (``keys.human_fingerprint`` of its first signing and first
+    encryption key; "" when either is missing)."""
+    kids = []
     for use in (KeyUse.SIGNING, KeyUse.ENCRYPTION):
         jwk = _first_key_of_use(jwks, use)
         if jwk is None:
             return ""
-        parts.append(keys.blocks(str(jwk["kid"])))
-    return " / ".join(parts)
+        kids.append(str(jwk["kid"]))
+    return keys.human_fingerprint(*kids)
 
 
 def fingerprint() -> str:
     """This node's fingerprint, to read out to a peer's administrator."""
     sig = keys.active_key(KeyUse.SIGNING)
     enc = keys.active_key(KeyUse.ENCRYPTION)
-    return f"{keys.blocks(sig.kid)} / {keys.blocks(enc.kid)}"
+    return keys.human_fingerprint(sig.kid, enc.kid)
 
 
 def _first_key_of_use(jwks: dict[str, Any], use: str) -> dict[str, Any] | None:
