@@ -86,6 +86,7 @@ class Opened:
     body: dict[str, Any]
     issued_at: datetime
     digest: str
+    signed: str = ""  # the sender's JWS compact, kept to re-check its signature later
 
 
 # --- identity and published keys ------------------------------------------------------------
@@ -534,6 +535,7 @@ def open_package(token: bytes | str, *, now: datetime | None = None) -> Opened:
             type=payload["type"],
             body=payload["body"],
         ),
+        signed=inner.decode("ascii", "replace"),
     )
 
 

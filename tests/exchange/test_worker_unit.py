@@ -167,6 +167,8 @@ def test_a_server_error_is_retried_later_with_backoff(
     assert summary.delivered == 1
     message.refresh_from_db()
     assert (message.status, message.attempts, message.last_error) == ("delivered", 2, "")
+    # Retention: after the receipt only the sealed package and metadata stay, not the body.
+    assert (message.body, message.sealed) == ({}, f"sealed.{message.message_id}")
 
 
 @pytest.mark.parametrize(

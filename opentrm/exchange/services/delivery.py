@@ -302,13 +302,17 @@ def audit_detail(message: OutboxMessage | InboxMessage, **more: Any) -> dict[str
 
 @transaction.atomic
 def _record_delivered(
-    message: OutboxMessage, *, receipt: str, receipt_status: str, round_trip_ms: int
+    message: OutboxMessage, *, receipt: str, receipt_status: str, round_trip_ms: int, sealed: str
 ) -> bool:
+    """Delivered: keep the receipt and the sealed package the peer receipted, and remove the
+    plaintext body (retention, docs/exchange.md)."""
     updated = (
         OutboxMessage.objects.filter(pk=message.pk)
         .exclude(status=OutboxStatus.DELIVERED)
         .update(
             status=OutboxStatus.DELIVERED,
+            sealed=sealed,
+            body={},
             delivered_at=clock.now(),
             round_trip_ms=round_trip_ms,
             receipt=receipt,
@@ -357,7 +361,9 @@ def _record_failure(message: OutboxMessage, *, error: str, permanent: bool) -> s
     return status
 
 
-def _settle(message: OutboxMessage, answer: _Answer, started: float, summary: Summary) -> None:
+def _settle(
+    message: OutboxMessage, answer: _Answer, started: float, summary: Summary, sealed: str = ""
+) -> None:
     """Check the receipt and record the outcome of one attempt."""
     error, permanent = answer.error, answer.permanent
     if not error:
@@ -377,6 +383,7 @@ def _settle(message: OutboxMessage, answer: _Answer, started: float, summary: Su
             receipt=answer.receipt,
             receipt_status=receipt_status,
             round_trip_ms=round_trip_ms,
+            sealed=sealed,
         ):
             summary.delivered += 1
             summary.round_trips_ms.append(round_trip_ms)
@@ -431,10 +438,10 @@ def deliver_due(
                 permanent = code == "schema_invalid"
                 _settle(message, _Answer(error=failure[:60], permanent=permanent), started, summary)
                 continue
-            pending[pool.submit(_post, url, token)] = (message, started)
+            pending[pool.submit(_post, url, token)] = (message, started, token)
         for future in as_completed(pending):
-            message, started = pending[future]
-            _settle(message, future.result(), started, summary)
+            message, started, token = pending[future]
+            _settle(message, future.result(), started, summary, sealed=token)
     return summary
 
 

@@ -71,6 +71,13 @@ def test_a_package_is_stored_once_and_receipted(
     assert event.detail["message_id"] == str(message_id)
     assert set(event.detail) == {"message_id", "peer_id", "type", "status"}
     assert calls == [message_id]  # handed to the handler after the commit
+    # Retention: the sender's signed package is kept, and its signature re-checks later.
+    verified = jws.deserialize_compact(stored.signed, foreign.sig)
+    assert json.loads(verified.payload)["jti"] == str(message_id)
+    # Once the body is removed (a refused package), a retry is still a duplicate, not a replay.
+    InboxMessage.objects.filter(pk=stored.pk).update(body={}, signed="")
+    again = post(foreign.seal(foreign.payload(message_id=message_id)))
+    assert receipt_claims(again)["status"] == "duplicate"
 
 
 def test_the_same_package_again_is_a_duplicate_with_a_receipt(
