@@ -106,7 +106,7 @@ class OutboxMessage(TimeStampedModel):
     receipt = models.TextField(blank=True, help_text="The peer's signed receipt (JWS).")
     sealed = models.TextField(
         blank=True,
-        help_text="The sealed package (JWE) the peer receipted; the plaintext body is emptied then.",
+        help_text="The sealed package (JWE) the peer receipted; the body is emptied then.",
     )
 
     class Meta:

@@ -23,6 +23,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='outboxmessage',
             name='sealed',
-            field=models.TextField(blank=True, help_text='The sealed package (JWE) the peer receipted; the plaintext body is emptied then.'),
+            field=models.TextField(blank=True, help_text='The sealed package (JWE) the peer receipted; the body is emptied then.'),
         ),
     ]
