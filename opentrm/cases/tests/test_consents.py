@@ -12,7 +12,7 @@ from opentrm.accounts.roles import Role
 from opentrm.accounts.tests.factories import browser
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
-from opentrm.cases.models import Case, ConsentPurpose
+from opentrm.cases.models import Case, ConsentPurpose, ConsentRecord
 from opentrm.cases.selectors import consent_in_force
 from opentrm.cases.services import consent_record, consent_withdraw
 from opentrm.cases.tests.factories import new_case
@@ -23,8 +23,8 @@ def case(world: World) -> Case:
     return new_case(world)
 
 
-def _share(world: World, case: Case, **overrides: object) -> object:
-    values: dict[str, object] = {
+def _share(world: World, case: Case, **overrides: Any) -> ConsentRecord:
+    values: dict[str, Any] = {
         "actor": world.actor(Role.CASEWORKER),
         "case": case,
         "purpose": ConsentPurpose.SHARE_DATA,
@@ -35,7 +35,7 @@ def _share(world: World, case: Case, **overrides: object) -> object:
         "recipient_organisation": world.agency_b,
     }
     values.update(overrides)
-    return consent_record(**values)  # type: ignore[arg-type]
+    return consent_record(**values)
 
 
 def test_it_finds_a_consent_given_for_the_recipient(world: World, case: Case) -> None:
@@ -61,7 +61,7 @@ def test_it_lets_a_consent_for_a_country_cover_its_organisations(world: World, c
 
 def test_it_ends_a_consent_at_once_when_withdrawn(world: World, case: Case) -> None:
     consent = _share(world, case)
-    consent_withdraw(actor=world.actor(Role.CASE_MANAGER), consent=consent)  # type: ignore[arg-type]
+    consent_withdraw(actor=world.actor(Role.CASE_MANAGER), consent=consent)
     assert not consent_in_force(
         case=case, purpose=ConsentPurpose.SHARE_DATA, organisation=world.agency_b
     )
@@ -116,7 +116,7 @@ def test_it_refuses_an_incomplete_or_impossible_record(
 def test_it_cannot_withdraw_a_refusal(world: World, case: Case) -> None:
     refusal = _share(world, case, decision="refused")
     with pytest.raises(ValidationError):
-        consent_withdraw(actor=world.actor(Role.CASEWORKER), consent=refusal)  # type: ignore[arg-type]
+        consent_withdraw(actor=world.actor(Role.CASEWORKER), consent=refusal)
 
 
 def _post_share(client: Client, case: Case, **fields: object) -> Any:
@@ -152,3 +152,50 @@ def test_it_shows_a_missing_recipient_on_the_form(world: World, case: Case) -> N
     assert response.status_code == 200
     assert 'id="id_recipient_organisation_error"' in response.content.decode()
     assert not case.consents.exists()
+
+
+def test_it_refuses_a_recipient_from_another_country_than_the_one_agreed(
+    world: World, case: Case
+) -> None:
+    # Agency B is in Romania; the person agreed to sharing with Moldova.
+    with pytest.raises(ValidationError) as refused:
+        _share(world, case, recipient_organisation=world.agency_b, recipient_country="MD")
+    message = " ".join(refused.value.message_dict["recipient_organisation"])
+    assert "Agency B Partner Shelter is in Romania, not in Moldova" in message
+    assert not case.consents.exists()
+    assert not AuditEvent.objects.filter(event_type=EventType.CONSENT_RECORDED).exists()
+
+
+def test_it_accepts_a_recipient_in_the_country_agreed(world: World, case: Case) -> None:
+    consent = _share(world, case, recipient_organisation=world.agency_b, recipient_country="ro")
+    assert consent.recipient_country == "RO"  # type: ignore[attr-defined]
+
+
+def test_it_shows_the_wrong_country_on_the_form_and_records_nothing(
+    world: World, case: Case
+) -> None:
+    response = _post_share(
+        browser(world, Role.CASEWORKER),
+        case,
+        recipient_organisation=world.agency_b.pk,
+        recipient_country="MD",
+        information_given="Told.",
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'id="id_recipient_organisation_error"' in page
+    assert "is in Romania, not in Moldova" in page
+    assert not case.consents.exists()
+
+
+def test_it_names_each_recipient_with_its_type_and_country_own_country_first(
+    world: World, case: Case
+) -> None:
+    page = browser(world, Role.CASEWORKER).get(
+        reverse("cases:consent_create", args=[case.public_id])
+    )
+    text = page.content.decode()
+    # The caseworker acts for Agency A in Albania: Albania's group comes before Romania's.
+    assert text.index('<optgroup label="Albania">') < text.index('<optgroup label="Romania">')
+    assert "Agency B Partner Shelter — Shelter, Romania" in text
+    assert 'data-picker="' in text
