@@ -211,3 +211,25 @@ def test_without_a_handler_the_message_stays_unprocessed(node: OwnNode) -> None:
     message = InboxMessage(type="ping")
     handlers.dispatch(message)
     assert message.processed_at is None
+
+
+def test_a_stored_package_is_verified_again_from_the_senders_published_key(
+    node: OwnNode, foreign: ForeignNode
+) -> None:
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    message_id = uuid.uuid4()
+    assert post(foreign.seal(foreign.payload(message_id=message_id))).status_code == 200
+    out = io.StringIO()
+    call_command("exchange_verify", stdout=out)
+    assert f"{message_id}\topentrm-ro\tok" in out.getvalue()
+    # A stored token altered afterwards no longer verifies, and the command says so.
+    stored = InboxMessage.objects.get()
+    header, payload, signature = stored.signed.split(".")
+    stored.signed = f"{header}.{payload}.{signature[::-1]}"
+    stored.save(update_fields=["signed"])
+    with pytest.raises(CommandError, match="1 stored package"):
+        call_command("exchange_verify", str(message_id), stdout=io.StringIO())
