@@ -5,7 +5,7 @@ up a node): each change names the system administrator it is done as (``--as``),
 audited as theirs.
 
     opentrm exchange_peer add "Romania" --url https://trm.example.ro --as admin
-    opentrm exchange_peer confirm ro-node --fingerprint "abcd efgh … / …" --as admin
+    opentrm exchange_peer confirm ro-node --fingerprint "K7QW M2XD …" --as admin
     opentrm exchange_peer ping ro-node --as admin     # queue a connection test
     opentrm exchange_peer list
 """
