@@ -1948,8 +1948,21 @@ EXCHANGE_ROUTES: list[Route] = [
     Route("exchange_dashboard:dashboard", EXCHANGE_ADMIN),
     Route("exchange_dashboard:dead_letters", EXCHANGE_ADMIN),
     Route("exchange_dashboard:dead_letter_retry", EXCHANGE_ADMIN, method="post", args=_dead_letter),
+    Route(
+        "exchange_dashboard:dead_letters_retry",
+        EXCHANGE_ADMIN,
+        method="post",
+        data=lambda o: {"scope": "selected", "message_id": o.exchange_message_id},
+    ),
     Route("api-1:exchange_peer_stats", EXCHANGE_ADMIN),
     Route("api-1:exchange_dead_letters", EXCHANGE_ADMIN),
+    Route(
+        "api-1:exchange_dead_letters_retry",
+        EXCHANGE_ADMIN,
+        method="post",
+        data=lambda o: {"message_ids": [o.exchange_message_id]},
+        json=True,
+    ),
     Route(
         "api-1:exchange_dead_letter_retry",
         EXCHANGE_ADMIN,
