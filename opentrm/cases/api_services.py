@@ -188,7 +188,7 @@ def no_contact_list(
     case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=False)
     entries = NoContactPerson.objects.filter(case=case)
     if not include_removed:
-        entries = entries.filter(removed_at__isnull=True)
+        entries = entries.live()
     return list(entries)
 
 

@@ -191,6 +191,7 @@ class NoContactRemoveIn(_Input):
 class NoContactOut(Schema):
     read_from: ClassVar[Mapping[str, str]] = {
         "added_at": "created_at",
+        "removed_at": "deleted_at",
     }
     id: int
     name: str

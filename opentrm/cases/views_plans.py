@@ -4,6 +4,7 @@ Views are thin: the action gate (``actor_required``), the case through ``access_
 cases of other organisations), then the field group (403), then the services.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -171,7 +172,6 @@ def _plan_form(
 _plan_page = partial(case_form_page, anchor="plan", needs=Action.ASSISTANCE_EDIT)
 _risk_page = partial(case_form_page, anchor="risk-plan", needs=Action.ASSISTANCE_EDIT)
 _plan_action = partial(case_view, "POST", needs=Action.ASSISTANCE_EDIT)
-_OUT_OF_DATE = gettext_lazy("The page was out of date. Reload it and try again.")
 
 
 @_plan_page("cases/plan_form.html", gettext_lazy("The draft plan was saved."))
@@ -231,32 +231,41 @@ def plan_acknowledge(request: AuthenticatedHttpRequest, case: Case, plan_id: int
     )
 
 
+def _plan_step(
+    request: AuthenticatedHttpRequest,
+    case: Case,
+    plan_id: int,
+    step: Callable[[Actor, AssistancePlan, int], object],
+    success: str,
+) -> HttpResponse:
+    """A button on a plan that posts nothing but the version the page showed."""
+    plan = _plan(request.actor, case, plan_id)
+    form = VersionForm(request.POST)
+    return action_view(
+        request,
+        form,
+        save=lambda: step(request.actor, plan, form.cleaned_data["version"]),
+        success=success,
+        done=case_url(case, "plan"),
+        incomplete=_("The page was out of date. Reload it and try again."),
+    )
+
+
+def _activate(actor: Actor, plan: AssistancePlan, version: int) -> None:
+    try:
+        services.plan_activate(actor=actor, plan=plan, expected_version=version)
+    except GuardBlockedError as blocked:
+        message = _("The plan cannot be activated yet: %(reasons)s") % {
+            "reasons": " ".join(blocked.reasons)
+        }
+        raise DomainError(message) from blocked
+
+
 @_plan_action()
 def plan_activate(request: AuthenticatedHttpRequest, case: Case, plan_id: int) -> HttpResponse:
     """Put the draft into force; refused, with every reason, until the person acknowledged it
     and consent to implement it is in force (SOP-P4)."""
-    plan = _plan(request.actor, case, plan_id)
-    form = VersionForm(request.POST)
-
-    def save() -> None:
-        try:
-            services.plan_activate(
-                actor=request.actor, plan=plan, expected_version=form.cleaned_data["version"]
-            )
-        except GuardBlockedError as blocked:
-            message = _("The plan cannot be activated yet: %(reasons)s") % {
-                "reasons": " ".join(blocked.reasons)
-            }
-            raise DomainError(message) from blocked
-
-    return action_view(
-        request,
-        form,
-        save=save,
-        success=_("The plan is in force."),
-        done=case_url(case, "plan"),
-        incomplete=str(_OUT_OF_DATE),
-    )
+    return _plan_step(request, case, plan_id, _activate, _("The plan is in force."))
 
 
 @_plan_action()
@@ -278,17 +287,14 @@ def plan_revise(request: AuthenticatedHttpRequest, case: Case, plan_id: int) -> 
 
 @_plan_action()
 def plan_close(request: AuthenticatedHttpRequest, case: Case, plan_id: int) -> HttpResponse:
-    plan = _plan(request.actor, case, plan_id)
-    form = VersionForm(request.POST)
-    return action_view(
+    return _plan_step(
         request,
-        form,
-        save=lambda: services.plan_close(
-            actor=request.actor, plan=plan, expected_version=form.cleaned_data["version"]
+        case,
+        plan_id,
+        lambda actor, plan, version: services.plan_close(
+            actor=actor, plan=plan, expected_version=version
         ),
-        success=_("The plan was closed."),
-        done=case_url(case, "plan"),
-        incomplete=str(_OUT_OF_DATE),
+        _("The plan was closed."),
     )
 
 

@@ -62,7 +62,7 @@ def proceedings_context(actor: Actor, case: Case) -> dict[str, Any]:
         return {"proceedings_section": None}
     now = timezone.now()
     proceedings = list(Proceeding.objects.filter(case=case))
-    active = list(NoContactPerson.objects.filter(case=case, removed_at__isnull=True))
+    active = list(NoContactPerson.objects.live().filter(case=case))
     upcoming = list(
         Hearing.objects.filter(case=case, cancelled_at__isnull=True, scheduled_at__gte=now)
         .select_related("proceeding")
@@ -154,7 +154,7 @@ def no_contact_create(request: AuthenticatedHttpRequest, case: Case) -> FormPage
     anchor="no-contact",
 )
 def no_contact_delete(request: AuthenticatedHttpRequest, case: Case, entry_id: int) -> FormPage:
-    entry = get_object_or_404(NoContactPerson, pk=entry_id, case=case, removed_at__isnull=True)
+    entry = get_object_or_404(NoContactPerson.objects.live(), pk=entry_id, case=case)
     entry.case = case
     form = NoContactRemoveForm(request.POST or None)
     return FormPage(

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from opentrm.core.models import TimeStampedModel, VersionedModel
+from opentrm.core.models import SoftDeletable, TimeStampedModel, VersionedModel
 
 
 class ProceedingKind(models.TextChoices):
@@ -63,7 +63,7 @@ class Proceeding(VersionedModel):
         return f"{self.kind} proceedings {self.pk} on {self.case}"
 
 
-class NoContactPerson(TimeStampedModel):
+class NoContactPerson(TimeStampedModel, SoftDeletable):
     """Someone the person must never meet (a suspect, usually). Removal is soft and audited."""
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="no_contact")
@@ -72,16 +72,20 @@ class NoContactPerson(TimeStampedModel):
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    removed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    removed_by = models.ForeignKey(
+    # SoftDeletable's fields, redeclared: a person is taken off the list.
+    deleted_at = models.DateTimeField(
+        _("taken off the list at"), null=True, blank=True, editable=False
+    )
+    deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("taken off the list by"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         editable=False,
         related_name="+",
     )
-    removal_reason = models.TextField(blank=True, editable=False)
+    deletion_reason = models.TextField(_("why taken off the list"), blank=True, editable=False)
 
     class Meta:
         ordering = ["case", "name", "id"]

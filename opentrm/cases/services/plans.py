@@ -488,8 +488,9 @@ def risk_plan_save(
         event_type=EventType.RISK_PLAN_CHANGED,
         detail={"case_id": case.pk},
     )
-    if changed:
-        sync_generated_tasks(case, actor=actor)
+    # Something changed here: a new plan has every field, and a save of nothing from another
+    # version than the one just read is refused by the save.
+    sync_generated_tasks(case, actor=actor)
     return plan
 
 

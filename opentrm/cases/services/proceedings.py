@@ -219,18 +219,19 @@ def proceeding_update(
         raise ValidationError(
             {"kind": _duplicate_message(values["country_code"], values["kind"])}
         ) from None
-    if changed:
-        record_event(
-            event_type=EventType.PROCEEDING_CHANGED,
-            actor=actor,
-            target=proceeding,
-            changed_fields=changed,
-            detail={
-                "case_id": proceeding.case_id,
-                "country_code": proceeding.country_code,
-                "kind": proceeding.kind,
-            },
-        )
+    # Something changed here: the row was read locked, so a save of nothing from another
+    # version than the one read was refused just now.
+    record_event(
+        event_type=EventType.PROCEEDING_CHANGED,
+        actor=actor,
+        target=proceeding,
+        changed_fields=changed,
+        detail={
+            "case_id": proceeding.case_id,
+            "country_code": proceeding.country_code,
+            "kind": proceeding.kind,
+        },
+    )
     return proceeding
 
 
@@ -239,7 +240,7 @@ def proceeding_update(
 
 def active_no_contact(case: Case) -> models.QuerySet[NoContactPerson]:
     """The people the person must not meet: those on the list and not removed from it."""
-    return NoContactPerson.objects.filter(case=case, removed_at__isnull=True)
+    return NoContactPerson.objects.live().filter(case=case)
 
 
 @transaction.atomic
@@ -270,12 +271,12 @@ def no_contact_remove(*, actor: Actor, entry: NoContactPerson, reason: str) -> N
     _require_edit(actor, entry.case)
     reason = required_reason(reason, _("Say why the person is taken off the list."))
     current = NoContactPerson.objects.select_for_update().filter(pk=entry.pk).first()
-    if current is None or current.removed_at is not None:
+    if current is None or current.is_deleted:
         raise ConflictError(_("This person was already taken off the list. Reload the page."))
-    current.removed_at = timezone.now()
-    current.removed_by = actor.user
-    current.removal_reason = reason
-    current.save(update_fields=["removed_at", "removed_by", "removal_reason", "updated_at"])
+    current.deleted_at = timezone.now()
+    current.deleted_by = actor.user
+    current.deletion_reason = reason
+    current.save(update_fields=["deleted_at", "deleted_by", "deletion_reason", "updated_at"])
     record_event(
         event_type=EventType.NO_CONTACT_REMOVED,
         actor=actor,
@@ -489,7 +490,7 @@ def hearing_update(
     before["involved_no_contact"] = list(hearing.involved_no_contact.all())
     values = _hearing_values(dict(before), changes)
     # Entries taken off the list since scheduling stay recorded as they were, unchecked.
-    kept = [entry for entry in before["involved_no_contact"] if entry.removed_at is not None]
+    kept = [entry for entry in before["involved_no_contact"] if entry.is_deleted]
     kept_ids = {entry.pk for entry in kept}
     values["involved_no_contact"] = [
         entry for entry in values["involved_no_contact"] if entry.pk not in kept_ids
@@ -507,14 +508,14 @@ def hearing_update(
     save_if_unchanged(hearing, expected_version=expected_version, fields=plain, actor=actor.user)
     if "involved_no_contact" in changed:
         hearing.involved_no_contact.set(values["involved_no_contact"])
-    if changed:
-        record_event(
-            event_type=EventType.HEARING_CHANGED,
-            actor=actor,
-            target=hearing,
-            changed_fields=changed,
-            detail=_hearing_detail(hearing, involved),
-        )
+    # Something changed here (see ``proceeding_update``).
+    record_event(
+        event_type=EventType.HEARING_CHANGED,
+        actor=actor,
+        target=hearing,
+        changed_fields=changed,
+        detail=_hearing_detail(hearing, involved),
+    )
     return hearing
 
 

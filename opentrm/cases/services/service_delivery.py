@@ -273,15 +273,16 @@ def _save(
         fields.append("category")
     # A stale form is refused even when it would change nothing: its reader did not see the
     # other person's change.
+    # Something changed here: ``service`` was read locked, so a save of nothing from another
+    # version than the one read was refused just now.
     save_if_unchanged(service, expected_version=expected_version, fields=fields, actor=actor.user)
-    if changed:
-        record_event(
-            event_type=EventType.SERVICE_CHANGED,
-            actor=actor,
-            target=service,
-            changed_fields=changed,
-            detail={"case_id": service.case_id},
-        )
+    record_event(
+        event_type=EventType.SERVICE_CHANGED,
+        actor=actor,
+        target=service,
+        changed_fields=changed,
+        detail={"case_id": service.case_id},
+    )
     return service
 
 

@@ -12,7 +12,7 @@ from opentrm.accounts.roles import Role
 from opentrm.accounts.tests.factories import browser
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
-from opentrm.cases.models import Case, ConsentPurpose
+from opentrm.cases.models import Case, ConsentPurpose, ConsentRecord
 from opentrm.cases.selectors import consent_in_force
 from opentrm.cases.services import consent_record, consent_withdraw
 from opentrm.cases.tests.factories import new_case
@@ -23,8 +23,8 @@ def case(world: World) -> Case:
     return new_case(world)
 
 
-def _share(world: World, case: Case, **overrides: object) -> object:
-    values: dict[str, object] = {
+def _share(world: World, case: Case, **overrides: Any) -> ConsentRecord:
+    values: dict[str, Any] = {
         "actor": world.actor(Role.CASEWORKER),
         "case": case,
         "purpose": ConsentPurpose.SHARE_DATA,
@@ -35,7 +35,7 @@ def _share(world: World, case: Case, **overrides: object) -> object:
         "recipient_organisation": world.agency_b,
     }
     values.update(overrides)
-    return consent_record(**values)  # type: ignore[arg-type]
+    return consent_record(**values)
 
 
 def test_it_finds_a_consent_given_for_the_recipient(world: World, case: Case) -> None:
@@ -61,7 +61,7 @@ def test_it_lets_a_consent_for_a_country_cover_its_organisations(world: World, c
 
 def test_it_ends_a_consent_at_once_when_withdrawn(world: World, case: Case) -> None:
     consent = _share(world, case)
-    consent_withdraw(actor=world.actor(Role.CASE_MANAGER), consent=consent)  # type: ignore[arg-type]
+    consent_withdraw(actor=world.actor(Role.CASE_MANAGER), consent=consent)
     assert not consent_in_force(
         case=case, purpose=ConsentPurpose.SHARE_DATA, organisation=world.agency_b
     )
@@ -116,7 +116,7 @@ def test_it_refuses_an_incomplete_or_impossible_record(
 def test_it_cannot_withdraw_a_refusal(world: World, case: Case) -> None:
     refusal = _share(world, case, decision="refused")
     with pytest.raises(ValidationError):
-        consent_withdraw(actor=world.actor(Role.CASEWORKER), consent=refusal)  # type: ignore[arg-type]
+        consent_withdraw(actor=world.actor(Role.CASEWORKER), consent=refusal)
 
 
 def _post_share(client: Client, case: Case, **fields: object) -> Any:

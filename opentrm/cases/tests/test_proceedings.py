@@ -210,8 +210,8 @@ def test_it_adds_and_removes_softly_auditing_ids_never_the_name(
     assert client.post(url, {"reason": ""}).status_code == 200
     assert client.post(url, {"reason": "Charges dropped"}).status_code == 302
     suspect.refresh_from_db()
-    assert suspect.removed_at is not None
-    assert suspect.removal_reason == "Charges dropped"
+    assert suspect.deleted_at is not None
+    assert suspect.deletion_reason == "Charges dropped"
     assert "Imaginari" not in _page(world, case)
     removed = AuditEvent.objects.get(event_type=EventType.NO_CONTACT_REMOVED)
     assert removed.detail == {"case_id": case.pk, "no_contact_id": suspect.pk}

@@ -19,7 +19,7 @@ from opentrm.cases.models import Case
 from opentrm.cases.services import case_register
 from opentrm.core.errors import ConflictError
 from opentrm.meetings import services
-from opentrm.meetings.models import Meeting, MeetingKind
+from opentrm.meetings.models import ActionItem, Meeting, MeetingKind
 
 
 def _roundtable(world: World) -> Meeting:
@@ -52,6 +52,25 @@ def _conference(world: World, case: Case, kind: str = MeetingKind.CASE_CONFERENC
     )
 
 
+def _item(
+    world: World,
+    meeting: Meeting,
+    title: str,
+    owner: Role,
+    *,
+    by: Role = Role.NATIONAL_COORDINATOR,
+    days: int = 0,
+) -> ActionItem:
+    """An action item of ``meeting`` for agency A's ``owner``, due in ``days``, added by ``by``."""
+    return services.action_item_add(
+        actor=world.actor(by),
+        meeting=meeting,
+        title=title,
+        owner=world.user(owner),
+        due_on=timezone.localdate() + timedelta(days=days),
+    )
+
+
 def _client(world: World, role: Role, org: str = "a") -> Client:
     client = Client()
     client.force_login(world.user(role, org=org))
@@ -63,13 +82,7 @@ def _client(world: World, role: Role, org: str = "a") -> Client:
 
 def test_it_shows_an_action_item_on_its_owners_page_and_nobody_elses(world: World) -> None:
     meeting = _roundtable(world)
-    services.action_item_add(
-        actor=world.actor(Role.NATIONAL_COORDINATOR),
-        meeting=meeting,
-        title="Circulate the draft SOP summary",
-        owner=world.user(Role.CASE_MANAGER),
-        due_on=timezone.localdate() + timedelta(days=5),
-    )
+    _item(world, meeting, "Circulate the draft SOP summary", Role.CASE_MANAGER, days=5)
     url = reverse("meetings:my_action_items")
 
     owners_page = _client(world, Role.CASE_MANAGER).get(url)
@@ -83,13 +96,7 @@ def test_it_shows_an_action_item_on_its_owners_page_and_nobody_elses(world: Worl
 
 def test_the_owner_marks_an_item_done_from_their_page(world: World) -> None:
     meeting = _roundtable(world)
-    item = services.action_item_add(
-        actor=world.actor(Role.NATIONAL_COORDINATOR),
-        meeting=meeting,
-        title="Book the room",
-        owner=world.user(Role.CASE_MANAGER),
-        due_on=timezone.localdate(),
-    )
+    item = _item(world, meeting, "Book the room", Role.CASE_MANAGER)
     client = _client(world, Role.CASE_MANAGER)
 
     response = client.post(
@@ -110,13 +117,7 @@ def test_the_owner_marks_an_item_done_from_their_page(world: World) -> None:
 
 def test_a_stranger_cannot_complete_someone_elses_item(world: World) -> None:
     meeting = _roundtable(world)
-    item = services.action_item_add(
-        actor=world.actor(Role.NATIONAL_COORDINATOR),
-        meeting=meeting,
-        title="Book the room",
-        owner=world.user(Role.CASE_MANAGER),
-        due_on=timezone.localdate(),
-    )
+    item = _item(world, meeting, "Book the room", Role.CASE_MANAGER)
     with pytest.raises(PermissionDenied):
         services.action_item_complete(
             actor=world.actor(Role.CASEWORKER), item=item, expected_version=item.version
@@ -127,13 +128,7 @@ def test_it_reminds_owners_of_items_due_once_a_day(world: World) -> None:
     today = timezone.localdate()
     meeting = _roundtable(world)
     for title, days in (("Due soon", 2), ("Overdue", -1), ("Far ahead", 30)):
-        services.action_item_add(
-            actor=world.actor(Role.NATIONAL_COORDINATOR),
-            meeting=meeting,
-            title=title,
-            owner=world.user(Role.CASE_MANAGER),
-            due_on=today + timedelta(days=days),
-        )
+        _item(world, meeting, title, Role.CASE_MANAGER, days=days)
 
     first = services.action_item_reminders_send(days=3, today=today)
     again = services.action_item_reminders_send(days=3, today=today)
@@ -155,13 +150,7 @@ def test_it_does_not_remind_an_owner_who_may_no_longer_see_the_case_meeting(
 ) -> None:
     case = _case(world)
     meeting = _conference(world, case)
-    services.action_item_add(
-        actor=world.actor(Role.CASE_MANAGER),
-        meeting=meeting,
-        title="Call the shelter",
-        owner=world.user(Role.CASEWORKER),
-        due_on=timezone.localdate(),
-    )
+    _item(world, meeting, "Call the shelter", Role.CASEWORKER, by=Role.CASE_MANAGER)
     membership = world.members_a[Role.CASEWORKER]
     membership.role = Role.PROSECUTOR  # no access to the case's assistance records any more
     membership.save()
@@ -266,13 +255,7 @@ def test_it_refuses_an_action_owner_who_may_not_read_the_case_meeting(world: Wor
     case = _case(world)
     meeting = _conference(world, case)
     with pytest.raises(ValidationError) as refused:
-        services.action_item_add(
-            actor=world.actor(Role.CASE_MANAGER),
-            meeting=meeting,
-            title="Ask the prosecutor",
-            owner=world.user(Role.PROSECUTOR),
-            due_on=timezone.localdate(),
-        )
+        _item(world, meeting, "Ask the prosecutor", Role.PROSECUTOR, by=Role.CASE_MANAGER)
     assert "owner" in refused.value.message_dict
 
 
