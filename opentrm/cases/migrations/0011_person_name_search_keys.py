@@ -25,7 +25,7 @@ def fill_keys(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0009_consent_register_append_only'),
+        ('cases', '0010_nocontactperson_soft_deletable'),
     ]
 
     operations = [
