@@ -112,6 +112,7 @@ def generate(world: World, *, cases: int, seed: int) -> None:
     from opentrm.cases.models.person import Sex
     from opentrm.cases.models.services import SERVICE_CATEGORY, ServiceStatus
     from opentrm.cases.models.tasks import TaskSource
+    from opentrm.cases.services.registration import names_create
     from opentrm.catalogue.loader import load_catalogue
     from opentrm.directory.models import Organisation
 
@@ -141,16 +142,13 @@ def generate(world: World, *, cases: int, seed: int) -> None:
                 ],
                 batch_size=BATCH,
             )
-            PersonName.objects.bulk_create(
-                [
-                    PersonName(
-                        person=person,
-                        value=f"{rng.choice(NAME_PARTS)} {rng.choice(NAME_PARTS)}ska",
-                        script="Latn",
-                    )
-                    for person in persons
-                ],
-                batch_size=BATCH,
+            names_create(  # with their search keys, as the services write them
+                PersonName(
+                    person=person,
+                    value=f"{rng.choice(NAME_PARTS)} {rng.choice(NAME_PARTS)}ska",
+                    script="Latn",
+                )
+                for person in persons
             )
             case_rows = []
             for n, person in enumerate(persons):
@@ -254,7 +252,7 @@ def generate(world: World, *, cases: int, seed: int) -> None:
     enrich(big, world, rows=8)
     world.big_case = str(big.public_id)
     person = Person.objects.create(date_of_birth=date(1985, 5, 1))
-    PersonName.objects.create(person=person, value="Mira Zanaska", script="Latn")
+    names_create([PersonName(person=person, value="Mira Zanaska", script="Latn")])
     small = Case.objects.create(
         number="AL-B-SMALL",
         person=person,
