@@ -13,7 +13,7 @@ from opentrm.accounts.tests.factories import browser
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases import services
-from opentrm.cases.models import AgeBand, AssistanceStatus, Case, NameKind
+from opentrm.cases.models import AgeBand, AssistanceStatus, Case, CaseParticipant, NameKind
 from opentrm.cases.services import NameData
 from opentrm.core.text import search_words
 
@@ -81,6 +81,11 @@ def test_a_user_never_finds_a_case_she_may_not_see(world: World) -> None:
     assert _link(elsewhere) not in _found(client, name="jovanovic")
     page = client.get(URL, {"number": elsewhere.number}).content.decode()
     assert _link(elsewhere) not in page
+    # once agency A takes part in it, it is found by its number, never by the name its owner
+    # may or may not share with A
+    CaseParticipant.objects.create(case=elsewhere, organisation=world.agency_a)
+    assert _link(elsewhere) in client.get(URL, {"number": elsewhere.number}).content.decode()
+    assert _link(elsewhere) not in _found(client, name="jovanovic")
     # a role that does no case work gets no list at all
     assert browser(world, Role.DIRECTORY_EDITOR).post(URL, {"name": "jovanovic"}).status_code in {
         403,
