@@ -39,6 +39,8 @@ from opentrm.meetings.models import (
 )
 
 MEETING_FIELDS = ("title", "held_on", "place", "agenda", "minutes")
+# What a new meeting is recorded with (its minutes come later).
+RECORD_FIELDS = ("kind", "title", "held_on", "place", "agenda")
 # Kinds recorded from the meetings page; case kinds start on a case, agreement meetings from the
 # agreement's scheduled meeting.
 GENERAL_KINDS = tuple(

@@ -25,8 +25,9 @@ from opentrm.training.forms import (
 from opentrm.training.models import TrainingEvent
 
 
-def _detail_url(event: TrainingEvent) -> str:
-    return reverse("training:event_detail", args=[event.pk])
+def _detail_url(event: TrainingEvent, anchor: str = "") -> str:
+    url = reverse("training:event_detail", args=[event.pk])
+    return url + (f"#{anchor}" if anchor else "")
 
 
 def _contacts(request: AuthenticatedHttpRequest) -> QuerySet[ContactPoint]:
@@ -122,7 +123,7 @@ def attendance_add(request: AuthenticatedHttpRequest, event_id: int) -> HttpResp
         save=lambda: services.attendance_add(
             actor=request.actor, event=event, contact_point=form.cleaned_data["contact_point"]
         ),
-        done=_detail_url(event) + "#attendance",
+        done=_detail_url(event, "attendance"),
         success=_("Attendance recorded."),
         incomplete=_("Choose a contact."),
     )
@@ -139,6 +140,6 @@ def attendance_remove(request: AuthenticatedHttpRequest, event_id: int) -> HttpR
         save=lambda: services.attendance_remove(
             actor=request.actor, event=event, attendance_id=form.cleaned_data["attendance"]
         ),
-        done=_detail_url(event) + "#attendance",
+        done=_detail_url(event, "attendance"),
         success=_("Attendance removed."),
     )
