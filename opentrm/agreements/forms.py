@@ -20,6 +20,7 @@ from opentrm.agreements.models import (
 from opentrm.agreements.services import CONTENT_FIELDS
 from opentrm.core.forms import Form, model_formfield
 from opentrm.directory.models import ContactPoint, Organisation
+from opentrm.directory.pickers import OrganisationChoiceField, organisation_label
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -138,11 +139,8 @@ class _ResponsibilityFields(Form):
 
 
 class PartyAddForm(_ResponsibilityFields):
-    organisation = forms.ModelChoiceField(
-        label=_("Organisation"),
-        queryset=Organisation.objects.filter(is_active=True)
-        .select_related("country")
-        .order_by("country__code", "name"),
+    organisation = OrganisationChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.filter(is_active=True)
     )
     field_order = ["organisation", "procedures", "measures", "responsibilities"]
 
@@ -152,7 +150,9 @@ class PartyEditForm(_ResponsibilityFields):
 
 
 def _party_choices(version: AgreementVersion) -> list[tuple[int, str]]:
-    return [(party.organisation_id, party.organisation.name) for party in version.parties.all()]
+    # With type and country: two parties may bear the same name in two countries.
+    parties = version.parties.select_related("organisation__country")
+    return [(party.organisation_id, organisation_label(party.organisation)) for party in parties]
 
 
 class FlowForm(Form):

@@ -7,6 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from opentrm.cases.models import AgeBand, ConsentDecision, ConsentPurpose, Sex
 from opentrm.core.forms import Form
 from opentrm.directory.models import Organisation
+from opentrm.directory.pickers import (
+    CountriesField,
+    CountryField,
+    LanguageField,
+    LanguagesField,
+    OrganisationChoiceField,
+    codes,
+)
 
 
 class CaseRegisterForm(Form):
@@ -31,18 +39,8 @@ class CaseRegisterForm(Form):
     date_of_birth = forms.DateField(
         label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    languages = forms.CharField(
-        label=_("Languages spoken"),
-        required=False,
-        max_length=200,
-        help_text=_("ISO 639 codes separated by commas, e.g. ro, sq, uk"),
-    )
-    citizenship = forms.CharField(
-        label=_("Citizenship"),
-        required=False,
-        max_length=60,
-        help_text=_("ISO 3166 country codes separated by commas, e.g. MD"),
-    )
+    languages = LanguagesField(label=_("Languages spoken"), required=False)
+    citizenship = CountriesField(label=_("Citizenship"), required=False)
     at_risk_only = forms.BooleanField(
         label=_("Person at risk (prevention record), not a presumed victim"), required=False
     )
@@ -53,9 +51,7 @@ class CaseRegisterForm(Form):
             raise forms.ValidationError(_("The date of birth is in the future."))
         return born
 
-    @staticmethod
-    def codes(value: str) -> list[str]:
-        return [code.strip() for code in value.replace(";", ",").split(",") if code.strip()]
+    codes = staticmethod(codes)
 
 
 class CaseDeleteForm(Form):
@@ -72,24 +68,21 @@ class ConsentForm(Form):
     decided_on = forms.DateField(
         label=_("Date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
     )
-    recipient_organisation = forms.ModelChoiceField(
+    recipient_organisation = OrganisationChoiceField(
         label=_("Recipient organisation"),
-        queryset=Organisation.objects.filter(is_active=True).select_related("country"),
+        queryset=Organisation.objects.filter(is_active=True),
         required=False,
         help_text=_("For sharing data: the organisation the person agreed to."),
     )
-    recipient_country = forms.CharField(
+    recipient_country = CountryField(
         label=_("Recipient country"),
         required=False,
-        max_length=2,
-        help_text=_("Or a whole country (ISO 3166 code, e.g. MD)."),
+        help_text=_("Or a whole country. With an organisation: the country it is in, as a check."),
     )
     expires_on = forms.DateField(
         label=_("Expires"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    explained_in = forms.CharField(
-        label=_("Explained in (language)"), max_length=3, help_text=_("ISO 639 code, e.g. ro")
-    )
+    explained_in = LanguageField(label=_("Explained in (language)"))
     interpreter = forms.CharField(label=_("Interpreter"), required=False, max_length=200)
     information_given = forms.CharField(
         label=_("What the person was told"), widget=forms.Textarea(attrs={"rows": 4})

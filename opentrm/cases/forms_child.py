@@ -22,6 +22,7 @@ from opentrm.cases.services.child import (
 )
 from opentrm.core.forms import Form, model_formfield
 from opentrm.directory.models import Organisation
+from opentrm.directory.pickers import CountryField, OrganisationChoiceField
 
 
 class ChildSafeguardsForm(Form):
@@ -61,14 +62,14 @@ class ChildSafeguardsForm(Form):
         assert isinstance(liaison, forms.ModelChoiceField)
         liaison.queryset = liaison_candidates(case)
         liaison.help_text = _("A contact point in the directory of the case's country.")
-        clearance = self.fields["welfare_clearance_by"]
-        assert isinstance(clearance, forms.ModelChoiceField)
-        clearance.queryset = (
-            Organisation.objects.filter(is_active=True)
-            .select_related("country")
-            .order_by("country__code", "name")
+        self.fields["welfare_clearance_by"] = OrganisationChoiceField(
+            queryset=Organisation.objects.filter(is_active=True),
+            required=False,
+            label=_("Child-welfare authority"),
+            help_text=_(
+                "A child-protection or social-services body, or another body of the case's country."
+            ),
         )
-        clearance.label = _("Child-welfare authority")
 
     def groups(self) -> list[tuple[str, list[forms.BoundField]]]:
         return [(str(title), [self[name] for name in names]) for title, names in self.GROUPS]
@@ -78,9 +79,5 @@ class ChildSafeguardsForm(Form):
 
 
 class CountryContactForm(Form):
-    country_code = forms.CharField(
-        label=_("Country"),
-        max_length=2,
-        help_text=_("ISO 3166 country code, e.g. MD"),
-    )
+    country_code = CountryField(label=_("Country"))
     purpose = forms.ChoiceField(label=_("Purpose"), choices=ContactPurpose.choices)

@@ -20,6 +20,7 @@ from opentrm.cases.models import Case, DocumentKind, NoteVisibility
 from opentrm.cases.services.participants import addable_organisations, case_manager_candidates
 from opentrm.core.forms import Form
 from opentrm.directory.models import Organisation
+from opentrm.directory.pickers import OrganisationChoiceField
 
 FIELD_GROUP_LABELS: dict[str, Any] = {
     FieldGroup.IDENTITY: _("Those who see the person's identity"),
@@ -108,7 +109,7 @@ class NoteDeleteForm(DocumentDeleteForm):
 
 
 class ParticipantAddForm(Form):
-    organisation = forms.ModelChoiceField(
+    organisation = OrganisationChoiceField(
         label=_("Organisation"),
         queryset=Organisation.objects.none(),
         help_text=_(

@@ -18,6 +18,13 @@ from opentrm.cases.services.measures import (
 from opentrm.catalogue.loader import load_catalogue
 from opentrm.core.forms import Form
 from opentrm.directory.models import Organisation
+from opentrm.directory.pickers import (
+    ORGANISATION_HINT,
+    CountryField,
+    PickerSelect,
+    by_country,
+    organisation_choices,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise  # dev-only package: types only
@@ -44,6 +51,7 @@ class MeasureForm(Form):
         required=False,
         coerce=int,
         empty_value=None,
+        widget=PickerSelect(attrs={"data-picker-hint": ORGANISATION_HINT}),
         help_text=_("The bodies the directory names for this procedure are listed first."),
     )
     responsible_person = forms.TypedChoiceField(
@@ -81,24 +89,31 @@ class MeasureForm(Form):
             p.organisation
             for p in case.participants.filter(is_active=True).select_related("organisation")
         ]
-        others = Organisation.objects.visible_to(actor).filter(is_active=True).order_by("name")
+        others = (
+            Organisation.objects.visible_to(actor).filter(is_active=True).select_related("country")
+        )
         self._organisations: dict[int, Organisation] = {}
-        groups: list[tuple[str, list[tuple[int, str]]]] = []
-        for label, organisations in (
+        groups: list[tuple[str, list[Organisation]]] = []
+        first_groups = (
             (_("Responsible for this procedure"), suggested),
             (_("On this case"), on_case),
-            (_("Other organisations"), others),
-        ):
-            options = []
+        )
+        # The rest by country, the reader's first: never ten "Child Protection Agency" alike.
+        other_groups = [
+            (_("Other organisations: %(country)s") % {"country": country}, members)
+            for country, members in by_country(others)
+        ]
+        for label, organisations in (*first_groups, *other_groups):
+            members = []
             for organisation in organisations:
                 if organisation.pk not in self._organisations:
                     self._organisations[organisation.pk] = organisation
-                    options.append((organisation.pk, str(organisation)))
-            if options:
-                groups.append((str(label), options))
+                    members.append(organisation)
+            if members:
+                groups.append((str(label), members))
         organisation_field = self.fields["responsible_organisation"]
         assert isinstance(organisation_field, forms.ChoiceField)
-        organisation_field.choices = [("", "—"), *groups]
+        organisation_field.choices = [("", "—"), *organisation_choices(groups)]
         if planning and suggested and "responsible_organisation" not in self.initial:
             self.initial["responsible_organisation"] = suggested[0].pk
         self._people: dict[int, User] = {user.pk: user for user in responsible_people(case)}
@@ -131,9 +146,7 @@ class IdentificationForm(Form):
         help_text=_("Only the roles your country names may formally identify."),
     )
     decided_on = _date_field(_("Date of the decision"), required=True)
-    country_code = forms.CharField(
-        label=_("Country"), max_length=2, help_text=_("ISO 3166 code of the deciding country.")
-    )
+    country_code = CountryField(label=_("Country"), help_text=_("The deciding country."))
     legal_basis = forms.CharField(label=_("Legal basis"), required=False, max_length=300)
     indicators_used = forms.CharField(
         label=_("Indicators or questionnaire used"),

@@ -15,6 +15,7 @@ from opentrm.cases.models import (
     Sex,
 )
 from opentrm.core.forms import Form
+from opentrm.directory.pickers import CountriesField, CountryField, LanguagesField, codes
 
 MAX_NAMES = 12
 
@@ -38,25 +39,13 @@ class PersonForm(Form):
     identity_note = forms.CharField(
         label=_("Identity comments"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    languages = forms.CharField(
-        label=_("Languages spoken"),
-        required=False,
-        max_length=200,
-        help_text=_("ISO 639 codes separated by commas, e.g. ro, sq, uk"),
-    )
-    citizenships = forms.CharField(
-        label=_("Citizenship"),
-        required=False,
-        max_length=60,
-        help_text=_("ISO 3166 country codes separated by commas, e.g. MD"),
-    )
+    languages = LanguagesField(label=_("Languages spoken"), required=False)
+    citizenships = CountriesField(label=_("Citizenship"), required=False)
     # contact
     address = forms.CharField(
         label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    residence_country = forms.CharField(
-        label=_("Country of residence"), required=False, max_length=2
-    )
+    residence_country = CountryField(label=_("Country of residence"), required=False)
 
     IDENTITY = (
         "sex",
@@ -88,14 +77,12 @@ class PersonForm(Form):
             version=person.version,
             address=person.address,
             residence_country=person.residence_country,
-            languages=", ".join(person.languages.values_list("code", flat=True)),
-            citizenships=", ".join(person.citizenships.values_list("country_code", flat=True)),
+            languages=list(person.languages.values_list("code", flat=True)),
+            citizenships=list(person.citizenships.values_list("country_code", flat=True)),
         )
         return initial
 
-    @staticmethod
-    def codes(value: str) -> list[str]:
-        return [code.strip() for code in value.replace(";", ",").split(",") if code.strip()]
+    codes = staticmethod(codes)
 
 
 class NameForm(Form):

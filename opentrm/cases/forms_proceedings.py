@@ -18,6 +18,7 @@ from opentrm.cases.services.proceedings import (
     active_no_contact,
 )
 from opentrm.core.forms import DATETIME_INPUT, Form, model_formfield
+from opentrm.directory.pickers import CountryField
 
 
 class ProceedingForm(Form):
@@ -50,7 +51,10 @@ class ProceedingForm(Form):
                 Proceeding, fields=list(PROCEEDING_FIELDS), formfield_callback=model_formfield
             )
         )
-        self.fields["country_code"].help_text = _("ISO 3166 country code, e.g. AL")
+        self.fields["country_code"] = CountryField(
+            label=self.fields["country_code"].label,
+            required=self.fields["country_code"].required,
+        )
         self.fields["version"].required = proceeding is not None
 
     def groups(self) -> list[tuple[str, list[forms.BoundField]]]:

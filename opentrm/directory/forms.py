@@ -1,11 +1,13 @@
 """HTML input for browsing the directory. (Editing forms: forms_edit.py.)"""
 
 from django import forms
-from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
 from opentrm.core.forms import Form
-from opentrm.directory.models import Function, Organisation, OrganisationType
+from opentrm.directory.models import Function, OrganisationType
+from opentrm.directory.pickers import OrganisationChoiceField
+
+__all__ = ["OrganisationChoiceField", "ProcedureFilterForm", "SearchForm"]
 
 
 class SearchForm(Form):
@@ -40,11 +42,3 @@ class ProcedureFilterForm(Form):
         required=False,
         choices=[("", _("All procedures and functions")), *Function.choices],
     )
-
-
-class OrganisationChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    """A choice of organisations shown with their country: "Name (AL)"."""
-
-    def label_from_instance(self, obj: Model) -> str:
-        assert isinstance(obj, Organisation)
-        return f"{obj.name} ({obj.country.code})"

@@ -8,7 +8,6 @@ itself: a ModelForm would copy the input onto the row before the service could s
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -19,7 +18,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from opentrm.core.forms import Form, add_service_errors, model_formfield
-from opentrm.directory import reference
 from opentrm.directory.models import (
     ChannelKind,
     ContactPoint,
@@ -27,8 +25,9 @@ from opentrm.directory.models import (
     Organisation,
     Responsibility,
 )
+from opentrm.directory.pickers import LanguagesField
 from opentrm.directory.services import CONTACT_POINT_FIELDS, ORGANISATION_FIELDS, ChannelData
-from opentrm.directory.validation import validate_channel_value, validate_language_code
+from opentrm.directory.validation import validate_channel_value
 
 MAX_CHANNELS = 20
 
@@ -83,57 +82,10 @@ class OrganisationForm(Form):
         return {name: self.cleaned_data[name] for name in ORGANISATION_FIELDS}
 
 
-class LanguageCodesField(forms.CharField):
-    """ISO 639 codes typed as a list ("sq, en, ro"); cleans to a list of known codes."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("max_length", 400)
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, list | tuple):
-            return ", ".join(value)
-        return value
-
-    def clean(self, value: Any) -> list[str]:
-        text: str = super().clean(value)
-        codes: list[str] = []
-        errors: list[ValidationError] = []
-        for raw in re.split(r"[\s,;]+", text):
-            if not raw:
-                continue
-            try:
-                code = validate_language_code(raw)
-            except ValidationError as error:
-                errors.append(error)
-                continue
-            if code not in codes:
-                codes.append(code)
-        if errors:
-            raise ValidationError(errors)
-        return codes
-
-
-def language_names(codes: list[str]) -> list[tuple[str, str]]:
-    """(code, name in the UI language) for the known codes among ``codes``."""
-    named = []
-    for code in codes:
-        try:
-            clean = validate_language_code(code)
-        except ValidationError:
-            continue
-        named.append((clean, reference.language_name(clean)))
-    return named
-
-
 class ContactPointForm(Form):
     person_name_fields = ("person_name",)
     version = VersionField()
-    languages = LanguageCodesField(
-        label=_("Languages spoken"),
-        help_text=_("ISO 639 language codes separated by commas, e.g. sq, en, ro."),
-    )
+    languages = LanguagesField(label=_("Languages spoken"), required=False)
 
     def __init__(self, data: Any = None, *, contact_point: ContactPoint | None = None) -> None:
         initial: dict[str, Any] = {}
@@ -153,13 +105,6 @@ class ContactPointForm(Form):
 
     def values(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in CONTACT_POINT_FIELDS}
-
-    def chosen_languages(self) -> list[tuple[str, str]]:
-        """The languages currently in the field, with their names, to show under it."""
-        if self.is_bound:
-            raw = self.data.get(self.add_prefix("languages"), "")
-            return language_names([c for c in re.split(r"[\s,;]+", raw) if c])
-        return language_names(self.initial.get("languages", []))
 
 
 class ChannelForm(Form):

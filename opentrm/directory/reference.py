@@ -70,3 +70,9 @@ def language_name(code: str) -> str:
         return code
     english: str = record.name  # type: ignore[attr-defined]
     return _catalogue("iso639-3", get_language() or "en").gettext(english)
+
+
+@cache
+def two_letter_language_codes() -> list[str]:
+    """The ISO 639-1 codes: the languages most people can name."""
+    return sorted(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opentrm.core.forms import Form
 from opentrm.directory.models import Country, Organisation
+from opentrm.directory.pickers import OrganisationsField
 from opentrm.portal.models import ResourceKind, Visibility
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ class ResourceForm(Form):
     )
     url = forms.URLField(label=_("Or a link"), required=False, assume_scheme="https")
     visibility = forms.ChoiceField(label=_("Who may read it"), choices=Visibility.choices)
-    organisations = forms.ModelMultipleChoiceField(
+    organisations = OrganisationsField(
         label=_("Organisations that may read it"),
         queryset=Organisation.objects.none(),
         required=False,
@@ -92,7 +93,7 @@ class ResourceForm(Form):
         super().__init__(*args, **kwargs)
         field = self.fields["organisations"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
-        field.queryset = Organisation.objects.filter(is_active=True).order_by("country", "name")
+        field.queryset = Organisation.objects.filter(is_active=True)
 
 
 class NationalTermForm(Form):

@@ -14,6 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from opentrm.cases.models import Need, ServiceType
 from opentrm.core.forms import Form
 from opentrm.directory.models import Organisation
+from opentrm.directory.pickers import (
+    ORGANISATION_HINT,
+    PickerSelect,
+    by_country,
+    organisation_choices,
+)
 from opentrm.referrals.models import Urgency
 from opentrm.referrals.services.national import (
     REASON_MAX,
@@ -27,7 +33,7 @@ class NationalReferralForm(Form):
     previewed = forms.CharField(widget=forms.HiddenInput, required=False)
     receiver = forms.IntegerField(
         label=_("Refer to"),
-        widget=forms.Select,
+        widget=PickerSelect(attrs={"data-picker-hint": ORGANISATION_HINT}),
         help_text=_("Active organisations of your country's directory."),
     )
     measure_code = forms.ChoiceField(label=_("For the measure"), required=False)
@@ -53,8 +59,9 @@ class NationalReferralForm(Form):
     def __init__(self, data: Any = None, *, sender: Organisation) -> None:
         super().__init__(data)
         receiver = self.fields["receiver"]
-        receiver.widget.choices = [("", "---------")] + [
-            (organisation.pk, str(organisation)) for organisation in receiver_candidates(sender)
+        receiver.widget.choices = [
+            ("", "---------"),
+            *organisation_choices(by_country(receiver_candidates(sender))),
         ]
         measure = self.fields["measure_code"]
         assert isinstance(measure, forms.ChoiceField)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opentrm.core.forms import Form
 from opentrm.directory.models import Country, Organisation
+from opentrm.directory.pickers import OrganisationChoiceField
 from opentrm.referrals.models import DispatchChannel, ReferralKind, TimeUnit, Urgency
 from opentrm.referrals.services.export import MIN_PASSWORD
 from opentrm.referrals.services.requests import (
@@ -32,7 +33,7 @@ def _kind_choices(kinds: frozenset[str]) -> list[tuple[str, str]]:
 class RequestCreateForm(Form):
     kind = forms.ChoiceField(label=_("Kind of request"))
     receiver_country = forms.ChoiceField(label=_("Country asked"))
-    intended = forms.ModelChoiceField(
+    intended = OrganisationChoiceField(
         queryset=Organisation.objects.none(),
         required=False,
         label=_("Competent body (optional)"),
@@ -82,11 +83,8 @@ class RequestCreateForm(Form):
         country.choices = [("", "---------")] + [(c.code, str(c)) for c in countries]
         intended = self.fields["intended"]
         assert isinstance(intended, forms.ModelChoiceField)
-        intended.queryset = (
-            Organisation.objects.filter(is_active=True)
-            .exclude(country_id=own_country_id)
-            .select_related("country")
-            .order_by("country__code", "name")
+        intended.queryset = Organisation.objects.filter(is_active=True).exclude(
+            country_id=own_country_id
         )
 
 
@@ -109,7 +107,7 @@ class ReasonForm(VersionForm):
 
 
 class ForwardForm(VersionForm):
-    to = forms.ModelChoiceField(queryset=Organisation.objects.none(), label=_("Competent body"))
+    to = OrganisationChoiceField(queryset=Organisation.objects.none(), label=_("Competent body"))
     note = forms.CharField(
         label=_("Note for the competent body"),
         required=False,

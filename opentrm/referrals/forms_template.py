@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from opentrm.accounts.policy import FieldGroup
 from opentrm.core.forms import Form
 from opentrm.directory import reference
+from opentrm.directory.pickers import CountriesField, CountryField, LanguagesField
 from opentrm.referrals.models import Urgency
 from opentrm.referrals.services import transnational as tn
 from opentrm.referrals.template import loader
@@ -124,15 +125,13 @@ def _single_field(item: Field) -> forms.Field | None:
             choices=[(o.code, o.label) for o in item.options],
             widget=forms.CheckboxSelectMultiple,
         )
+    # Countries and languages by name (directory/pickers.py); the values stay ISO codes.
     if kind == "country":
-        return forms.CharField(
-            label=label, required=False, max_length=2, help_text=_("ISO code, e.g. RO")
-        )
-    if kind in ("country_list", "language_list"):
-        hint = _("ISO codes separated by commas, e.g. RO, MD")
-        if kind == "language_list":
-            hint = _("ISO 639 codes separated by commas, e.g. sq, en")
-        return forms.CharField(label=label, required=False, help_text=hint)
+        return CountryField(label=label, required=False)
+    if kind == "country_list":
+        return CountriesField(label=label, required=False)
+    if kind == "language_list":
+        return LanguagesField(label=label, required=False)
     return None
 
 
@@ -148,7 +147,7 @@ def _initial(item: Field, value: Any) -> dict[str, Any]:
         other = value.get("other") or {}
         return {code: value.get("codes", []), code + SEP + "other": other.get("text", "")}
     if kind in ("country_list", "language_list"):
-        return {code: ", ".join(value)}
+        return {code: list(value)}
     if kind == "contact":
         return {code + SEP + k: v for k, v in value.items()}
     if kind == "offered_accepted":

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.utils import translation
-from playwright.sync_api import ConsoleMessage, Page, WebError
+from playwright.sync_api import ConsoleMessage, Locator, Page, WebError, expect
 
 from opentrm.accounts.models import Membership, User
 from opentrm.accounts.roles import Role
@@ -188,3 +188,16 @@ def has_horizontal_scroll(page: Page) -> bool:
             }"""
         )
     )
+
+
+def pick(control: Locator, typed: str, *, choice: str | None = None) -> None:
+    """Choose in a picker (opentrm/directory/pickers.py) as a user does: type part of the name
+    in the filter box over the list. ``control`` is the ``<select>`` (the one option left, or
+    the one whose name starts with what was typed, is chosen) or the group of check boxes (the
+    box named ``choice``, by default what was typed, is then ticked)."""
+    if control.evaluate("element => element.tagName") == "SELECT":
+        control.locator("xpath=preceding-sibling::input[@type='search'][1]").fill(typed)
+        expect(control.locator("option:checked")).to_contain_text(choice or typed)
+    else:
+        control.locator("input.picker-filter").fill(typed)
+        control.get_by_label(choice or typed, exact=True).check()

@@ -36,7 +36,8 @@ from opentrm.cases.models import (
     ServiceStatus,
 )
 from opentrm.directory.models import Function, Organisation
-from tests.browser.support import PASSWORD, ConsoleLog, FictionalDirectory, log_in
+from opentrm.directory.pickers import organisation_label
+from tests.browser.support import PASSWORD, ConsoleLog, FictionalDirectory, log_in, pick
 
 pytestmark = pytest.mark.browser
 
@@ -78,7 +79,9 @@ def _cell(row: Locator, column: str) -> Locator:
     return row.locator(f"td[data-label='{column}']")
 
 
-def _register(page: Page, *, name: str, age: str, languages: str, citizenship: str = "") -> Case:
+def _register(
+    page: Page, *, name: str, age: str, languages: list[str], citizenship: str = ""
+) -> Case:
     """From the Cases page, register a presumed victim and land on the case file."""
     page.get_by_role("navigation").get_by_role("link", name="Cases", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Cases of my organisation")
@@ -86,9 +89,10 @@ def _register(page: Page, *, name: str, age: str, languages: str, citizenship: s
     expect(page.get_by_role("heading", level=1)).to_have_text("Register a presumed victim")
     page.get_by_label("Name or initials").fill(name)
     page.get_by_label("Age (estimate)").select_option(label=age)
-    page.get_by_label("Languages spoken").fill(languages)
+    for language in languages:  # by name, typed in the filter over the list
+        pick(page.get_by_role("group", name="Languages spoken"), language)
     if citizenship:
-        page.get_by_label("Citizenship").fill(citizenship)
+        pick(page.get_by_role("group", name="Citizenship"), citizenship)
     page.get_by_role("button", name="Open the case").click()
     expect(page).to_have_url(CASE_URL)
     match = CASE_URL.search(page.url)
@@ -122,15 +126,15 @@ def _change_status(page: Page, label: str, status: str) -> None:
 
 
 def _record_consent(
-    page: Page, purpose: str, told: str, recipient: str = "", language: str = "ro"
+    page: Page, purpose: str, told: str, recipient: str = "", language: str = "Romanian"
 ) -> None:
     page.get_by_role("link", name="Record a consent decision").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Record a consent decision")
     page.get_by_label("Purpose").select_option(label=purpose)
     page.get_by_label("Given", exact=True).check()
     if recipient:
-        page.get_by_label("Recipient organisation").select_option(label=recipient)
-    page.get_by_label("Explained in (language)").fill(language)
+        pick(page.get_by_label("Recipient organisation"), recipient)
+    pick(page.get_by_label("Explained in (language)"), language)
     page.get_by_label("What the person was told").fill(told)
     page.get_by_role("button", name="Record", exact=True).click()
     expect(_messages(page)).to_contain_text("The consent decision was recorded.")
@@ -153,7 +157,7 @@ def test_it_walks_an_adult_from_registration_to_a_refused_return(
     # A caseworker of the shelter logs in through the login form and registers a presumed
     # victim with little data: initials, an age estimate and a language.
     log_in(page, live_server.url, caseworker)
-    case = _register(page, name="A. K.", age="18 or over", languages="ro")
+    case = _register(page, name="A. K.", age="18 or over", languages=["Romanian"])
     assert case.owner_organisation == shelter
     expect(page.locator("#child-warnings")).to_have_count(0)
     expect(page.locator("#child")).to_have_count(0)
@@ -242,7 +246,7 @@ def test_it_walks_an_adult_from_registration_to_a_refused_return(
 
     # The individual assistance plan: drafted, acknowledged by the person, and refused
     # activation until the person consents to its implementation (SOP-P4).
-    provider = f"{shelter.name} ({shelter.country.code})"
+    provider = organisation_label(shelter)
     plan_section = page.locator("#plan")
     plan_section.get_by_role("link", name="Draft a plan").click()
     page.get_by_label("Goals").fill("Safety and rest; a health check; legal information.")
@@ -339,7 +343,9 @@ def test_it_protects_a_child_who_indicated_asylum_and_waits_for_the_welfare_clea
 
     # A person of unknown age, a citizen of Moldova, is treated as a child.
     log_in(page, live_server.url, manager)
-    case = _register(page, name="M. T.", age="Unknown", languages="ro, ru", citizenship="MD")
+    case = _register(
+        page, name="M. T.", age="Unknown", languages=["Romanian", "Russian"], citizenship="Moldova"
+    )
     expect(page.locator("main")).to_contain_text("Child: the child safeguards apply")
     warnings = page.locator("#child-warnings")
     expect(warnings).to_contain_text("This child's case is missing safeguards:")
@@ -364,7 +370,7 @@ def test_it_protects_a_child_who_indicated_asylum_and_waits_for_the_welfare_clea
     # A contact with the authorities of the child's country of origin is refused, explained,
     # and the attempt is audited.
     contact = page.locator("form[action$='/country-contact/']")
-    contact.get_by_label("Country").fill("MD")
+    contact.get_by_label("Country").select_option(label="Moldova")
     contact.get_by_label("Purpose").select_option(label="Verify identity or nationality")
     contact.get_by_role("button", name="Plan the contact").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Contact a country's authorities")
@@ -382,7 +388,7 @@ def test_it_protects_a_child_who_indicated_asylum_and_waits_for_the_welfare_clea
     assert not case.tasks.exists()
 
     # A contact with another country is allowed: it becomes a task for the case manager.
-    page.get_by_label("Country").fill("IT")
+    pick(page.get_by_label("Country"), "Italy")
     page.get_by_label("Purpose").select_option(label="Request information")
     page.get_by_role("button", name="Plan the contact").click()
     expect(_messages(page)).to_contain_text(
@@ -417,7 +423,7 @@ def test_it_protects_a_child_who_indicated_asylum_and_waits_for_the_welfare_clea
     page.get_by_label("Best-interests determination").fill(today.isoformat())
     page.get_by_label("Best-interests summary").fill("Return to the family is safe and wished.")
     page.get_by_label("Child-welfare safety clearance for return").fill(today.isoformat())
-    page.get_by_label("Child-welfare authority").select_option(label=social_office.name)
+    pick(page.get_by_label("Child-welfare authority"), social_office.name)
     page.get_by_role("button", name="Save", exact=True).click()
     expect(_messages(page)).to_contain_text("The child safeguards were saved.")
     expect(page.locator("#child-warnings")).to_have_count(0)

@@ -45,7 +45,7 @@ from opentrm.referrals.models import (
     TemplateInstance,
 )
 from opentrm.referrals.template import loader
-from tests.browser.support import PASSWORD, ConsoleLog, FictionalDirectory, log_in
+from tests.browser.support import PASSWORD, ConsoleLog, FictionalDirectory, log_in, pick
 
 pytestmark = pytest.mark.browser
 
@@ -105,8 +105,8 @@ def _register(page: Page) -> Case:
     page.get_by_role("link", name="Register a presumed victim").click()
     page.get_by_label("Name or initials").fill(PERSON)
     page.get_by_label("Age (estimate)").select_option(label="18 or over")
-    page.get_by_label("Languages spoken").fill("ro")
-    page.get_by_label("Citizenship").fill("RO")
+    pick(page.get_by_role("group", name="Languages spoken"), "Romanian")
+    pick(page.get_by_role("group", name="Citizenship"), "Romania")
     page.get_by_role("button", name="Open the case").click()
     expect(page).to_have_url(CASE_URL)
     match = CASE_URL.search(page.url)
@@ -125,10 +125,10 @@ def _record_consent(
     page.get_by_label("Purpose").select_option(label=purpose)
     page.get_by_label("Given", exact=True).check()
     if organisation:
-        page.get_by_label("Recipient organisation").select_option(label=organisation)
+        pick(page.get_by_label("Recipient organisation"), organisation)
     if country:
-        page.get_by_label("Recipient country").fill(country)
-    page.get_by_label("Explained in (language)").fill("ro")
+        pick(page.get_by_label("Recipient country"), country)
+    pick(page.get_by_label("Explained in (language)"), "Romanian")
     page.get_by_label("What the person was told").fill(told)
     page.get_by_role("button", name="Record", exact=True).click()
     expect(_messages(page)).to_contain_text("The consent decision was recorded.")
@@ -257,7 +257,7 @@ def test_a_case_is_referred_to_a_shelter_then_to_the_country_of_origin(
     # From the case page: refer the case to the shelter, and see first what it will see.
     page.locator("#referrals").get_by_role("link", name="Refer this case").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Refer this case within the country")
-    page.get_by_label("Refer to").select_option(label=shelter.name)
+    pick(page.get_by_label("Refer to"), shelter.name)
     page.get_by_label("Or for the service").select_option(label="Accommodation in shelter")
     page.get_by_role("checkbox", name="Accommodation", exact=True).check()
     page.get_by_label("Urgency").select_option(label="Urgent")
@@ -333,7 +333,7 @@ def test_a_case_is_referred_to_a_shelter_then_to_the_country_of_origin(
         page,
         SHARE,
         "That Romania's referral office will see who she is and how she travels.",
-        country="RO",
+        country="Romania",
     )
     _record_consent(page, RETURN, "What return means, and that it is voluntary.")
     page.locator("#referrals").get_by_role("link", name="Refer this case").click()

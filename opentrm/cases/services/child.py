@@ -24,7 +24,7 @@ from opentrm.cases.services.tasks import CASE_ROLES, task_create
 from opentrm.cases.states import origin_contact_blocked
 from opentrm.core.errors import ConflictError, DomainError
 from opentrm.core.input import require_known_fields
-from opentrm.directory.models import ContactPoint
+from opentrm.directory.models import ContactPoint, Organisation, OrganisationType
 from opentrm.directory.validation import validate_country_code
 
 SAFEGUARD_FIELDS = (
@@ -93,6 +93,20 @@ def liaison_candidates(case: Case) -> models.QuerySet[ContactPoint]:
 # --- Writing the record -----------------------------------------------------------------------
 
 
+WELFARE_AUTHORITY_TYPES = frozenset(
+    {OrganisationType.CHILD_PROTECTION, OrganisationType.SOCIAL_SERVICES}
+)
+
+
+def _may_clear_welfare(case: Case, organisation: Organisation) -> bool:
+    """A child-welfare clearance comes from a child-protection or social-services body (of any
+    country: the country of return clears too), or from an authority of the case's country."""
+    return (
+        organisation.type in WELFARE_AUTHORITY_TYPES
+        or organisation.country_id == case.owner_organisation.country_id
+    )
+
+
 def _validate(case: Case, values: Mapping[str, Any], today: date) -> None:
     errors: dict[str, str] = {}
     for name in _DATE_FIELDS:
@@ -144,6 +158,12 @@ def _validate(case: Case, values: Mapping[str, Any], today: date) -> None:
     clearance_by = values["welfare_clearance_by"]
     if clearance_by is not None and not clearance_by.is_active:
         errors["welfare_clearance_by"] = _("Pick an active organisation from the directory.")
+    elif clearance_by is not None and not _may_clear_welfare(case, clearance_by):
+        errors["welfare_clearance_by"] = _(
+            "%(organisation)s is neither a child-protection or social-services body nor an "
+            "authority of the case's country: pick the child-welfare authority that cleared "
+            "the return."
+        ) % {"organisation": clearance_by.name}
     if errors:
         raise ValidationError(errors)
 

@@ -22,6 +22,7 @@ from opentrm.cases.models import Case, ConsentDecision, ConsentPurpose, ConsentR
 from opentrm.cases.services.tasks import sync_generated_tasks
 from opentrm.cases.signals import consent_withdrawn
 from opentrm.directory.models import Organisation
+from opentrm.directory.reference import country_name
 from opentrm.directory.validation import validate_country_code, validate_language_code
 
 
@@ -60,6 +61,19 @@ def consent_record(
             errors["recipient_organisation"] = _(
                 "Name the organisation or the country the data may be shared with."
             )
+        if (
+            recipient_organisation is not None
+            and recipient_country
+            and recipient_organisation.country.code != recipient_country.strip().upper()
+        ):
+            errors["recipient_organisation"] = _(
+                "%(organisation)s is in %(its_country)s, not in %(country)s: pick an "
+                "organisation of the country the person agreed to, or leave the country empty."
+            ) % {
+                "organisation": recipient_organisation.name,
+                "its_country": country_name(recipient_organisation.country.code),
+                "country": country_name(recipient_country.strip().upper()),
+            }
         if not information_given.strip():
             errors["information_given"] = _("Record what the person was told.")
         if errors:

@@ -24,7 +24,7 @@ from opentrm.cases.services import (
 from opentrm.cases.services import child as child_services
 from opentrm.cases.tests.factories import case_page, new_case
 from opentrm.core.errors import ConflictError
-from opentrm.directory.models import ContactPoint
+from opentrm.directory.models import ContactPoint, Organisation
 
 TODAY = timezone.localdate
 
@@ -143,6 +143,31 @@ def test_it_refuses_impossible_or_half_records_and_saves_nothing(
         _update(world, child, **changes)
     assert field in refused.value.message_dict
     assert not ChildSafeguards.objects.exists()
+
+
+def test_it_refuses_a_welfare_authority_that_is_no_child_welfare_body_abroad(
+    world: World, child: Case
+) -> None:
+    # Agency B is a shelter in Romania: neither a child-welfare body nor of the case's country.
+    with pytest.raises(ValidationError) as refused:
+        _update(
+            world, child, welfare_clearance_on=date(2025, 1, 5), welfare_clearance_by=world.agency_b
+        )
+    message = " ".join(refused.value.message_dict["welfare_clearance_by"])
+    assert "Agency B Partner Shelter is neither a child-protection" in message
+    assert not ChildSafeguards.objects.exists()
+
+
+def test_it_accepts_a_child_protection_body_abroad_or_a_body_of_the_case_country(
+    world: World, child: Case
+) -> None:
+    abroad = Organisation.objects.create(
+        country=world.country_b, name="Fictional Child Protection Agency", type="child_protection"
+    )
+    _update(world, child, welfare_clearance_on=date(2025, 1, 5), welfare_clearance_by=abroad)
+    assert ChildSafeguards.objects.get(case=child).welfare_clearance_by == abroad
+    _update(world, child, welfare_clearance_by=world.agency_c)  # an NGO of the case's country
+    assert ChildSafeguards.objects.get(case=child).welfare_clearance_by == world.agency_c
 
 
 def test_it_refuses_a_guardian_who_is_both_a_user_and_a_name_or_not_on_the_case(

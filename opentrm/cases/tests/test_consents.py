@@ -152,3 +152,50 @@ def test_it_shows_a_missing_recipient_on_the_form(world: World, case: Case) -> N
     assert response.status_code == 200
     assert 'id="id_recipient_organisation_error"' in response.content.decode()
     assert not case.consents.exists()
+
+
+def test_it_refuses_a_recipient_from_another_country_than_the_one_agreed(
+    world: World, case: Case
+) -> None:
+    # Agency B is in Romania; the person agreed to sharing with Moldova.
+    with pytest.raises(ValidationError) as refused:
+        _share(world, case, recipient_organisation=world.agency_b, recipient_country="MD")
+    message = " ".join(refused.value.message_dict["recipient_organisation"])
+    assert "Agency B Partner Shelter is in Romania, not in Moldova" in message
+    assert not case.consents.exists()
+    assert not AuditEvent.objects.filter(event_type=EventType.CONSENT_RECORDED).exists()
+
+
+def test_it_accepts_a_recipient_in_the_country_agreed(world: World, case: Case) -> None:
+    consent = _share(world, case, recipient_organisation=world.agency_b, recipient_country="ro")
+    assert consent.recipient_country == "RO"  # type: ignore[attr-defined]
+
+
+def test_it_shows_the_wrong_country_on_the_form_and_records_nothing(
+    world: World, case: Case
+) -> None:
+    response = _post_share(
+        browser(world, Role.CASEWORKER),
+        case,
+        recipient_organisation=world.agency_b.pk,
+        recipient_country="MD",
+        information_given="Told.",
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'id="id_recipient_organisation_error"' in page
+    assert "is in Romania, not in Moldova" in page
+    assert not case.consents.exists()
+
+
+def test_it_names_each_recipient_with_its_type_and_country_own_country_first(
+    world: World, case: Case
+) -> None:
+    page = browser(world, Role.CASEWORKER).get(
+        reverse("cases:consent_create", args=[case.public_id])
+    )
+    text = page.content.decode()
+    # The caseworker acts for Agency A in Albania: Albania's group comes before Romania's.
+    assert text.index('<optgroup label="Albania">') < text.index('<optgroup label="Romania">')
+    assert "Agency B Partner Shelter — Shelter, Romania" in text
+    assert 'data-picker="' in text

@@ -45,6 +45,7 @@ from opentrm.cases.services.identification import reflection_period_reminder_due
 from opentrm.cases.tests.factories import case_page, new_case, record_consent
 from opentrm.core.errors import ConflictError
 from opentrm.directory.models import Function, Responsibility
+from opentrm.directory.pickers import organisation_label
 
 RETURN = "sop4.safe_transport"
 TRACING = "sop4.family_tracing"
@@ -399,7 +400,7 @@ def test_it_suggests_the_body_responsible_for_the_procedure(world: World, adult:
     first_group = form.fields["responsible_organisation"].choices[1]
     assert first_group == (
         "Responsible for this procedure",
-        [(world.agency_c.pk, str(world.agency_c))],
+        [(world.agency_c.pk, organisation_label(world.agency_c))],
     )
     text = response.content.decode()
     assert "Safe transport" in text or "safe" in text.lower()

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -56,6 +58,21 @@ def test_it_keeps_every_name_with_its_script(world: World, case: Case) -> None:
     event = AuditEvent.objects.get(event_type=EventType.PERSON_CHANGED)
     assert {"names", "address", "citizenships", "age_band"} <= set(event.changed_fields)
     assert "Doina" not in str(event.detail)
+
+
+def test_it_shows_countries_and_languages_back_by_name(world: World, case: Case) -> None:
+    client = browser(world, Role.CASEWORKER)
+    form = _form(case) | {"languages": ["ro", "uk"], "citizenships": ["MD", "UA"]}
+    assert client.post(reverse("cases:person_edit", args=[case.public_id]), form).status_code == 302
+    page = client.get(reverse("cases:case_detail", args=[case.public_id])).content.decode()
+    assert "<dd>Moldova, Ukraine</dd>" in page  # citizenship, and the country of residence
+    assert "Romanian, Ukrainian" in page
+    assert "<dd>MD" not in page
+    # The form shows them back ticked and chosen, by name.
+    edit = client.get(reverse("cases:person_edit", args=[case.public_id])).content.decode()
+    assert 'value="MD" selected>Moldova</option>' in edit
+    assert re.search(r'name="citizenships" value="UA"[^>]*checked', edit)
+    assert not re.search(r'name="citizenships" value="AL"[^>]*checked', edit)
 
 
 def test_it_refuses_a_save_from_a_stale_form(world: World, case: Case) -> None:

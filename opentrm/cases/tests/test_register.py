@@ -1,3 +1,4 @@
+import re
 import uuid
 from datetime import timedelta
 
@@ -14,8 +15,8 @@ from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, CaseStatusChange, IdentificationStatus
 
 
-def _register(client: Client, **data: str) -> Case:
-    public_id = data.pop("public_id", str(uuid.uuid4()))
+def _register(client: Client, **data: str | list[str]) -> Case:
+    public_id = str(data.pop("public_id", str(uuid.uuid4())))
     form = {"public_id": public_id, "sex": "female", "age_band": "over_18", **data}
     response = client.post(reverse("cases:case_register"), form)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -23,7 +24,7 @@ def _register(client: Client, **data: str) -> Case:
 
 
 def test_it_opens_a_case_for_a_presumed_victim_with_little_data(world: World) -> None:
-    case = _register(browser(world, Role.CASEWORKER), name="D. K.", languages="ro, uk")
+    case = _register(browser(world, Role.CASEWORKER), name="D. K.", languages=["ro", "uk"])
     year = timezone.localdate().year
     assert case.number == f"AL-{year}-000001"
     assert case.identification_status == IdentificationStatus.PRESUMED
@@ -66,7 +67,7 @@ def test_it_refuses_a_birth_date_in_the_future_on_the_field(world: World) -> Non
     assert not Case.objects.exists()
 
 
-def test_it_refuses_an_unknown_language_code_and_opens_nothing(world: World) -> None:
+def test_it_refuses_a_language_not_on_the_list_and_opens_nothing(world: World) -> None:
     response = browser(world, Role.CASEWORKER).post(
         reverse("cases:case_register"),
         {
@@ -77,8 +78,14 @@ def test_it_refuses_an_unknown_language_code_and_opens_nothing(world: World) -> 
         },
     )
     assert response.status_code == 200
-    assert "is not a known language code" in response.content.decode()
+    assert 'id="id_languages_error"' in response.content.decode()
     assert not Case.objects.exists()
+
+
+def test_it_offers_languages_and_countries_by_name(world: World) -> None:
+    page = browser(world, Role.CASEWORKER).get(reverse("cases:case_register")).content.decode()
+    assert re.search(r'name="languages" value="ro"[^>]*>\s*Romanian</label>', page)
+    assert re.search(r'name="citizenship" value="MD"[^>]*>\s*Moldova</label>', page)
 
 
 def test_it_treats_a_person_of_unknown_age_as_a_child(world: World) -> None:

@@ -1,5 +1,6 @@
 """Editing the directory in the browser, as agency A's directory editor (country AL)."""
 
+import re
 from typing import Any
 
 import pytest
@@ -345,7 +346,7 @@ def test_it_adds_a_contact_point_with_channels_and_languages(editor: Client, wor
             {"kind": "phone", "value": ""},  # an untouched blank row
             position="Duty officer",
             person_name="Vera Invented",
-            languages="sq, EN; ita",
+            languages=["sq", "en", "it"],  # ticked by name in the picker
         ),
     )
 
@@ -413,12 +414,12 @@ def test_it_refuses_an_unknown_language_code_on_the_languages_field(
 ) -> None:
     response = editor.post(
         reverse("directory:contact_point_create", args=[world.agency_a.pk]),
-        _contact_point_data(languages="sq, xx"),
+        _contact_point_data(languages=["sq", "xx"]),
     )
 
     assert response.status_code == 200
     assert response.context["form"].errors["languages"] == [
-        "“xx” is not a known language code (ISO 639)."
+        "Select a valid choice. xx is not one of the available choices."
     ]
     assert not ContactPoint.objects.exists()
 
@@ -429,8 +430,11 @@ def test_it_shows_the_names_of_the_languages_on_the_form(editor: Client, world: 
     response = editor.get(reverse("directory:contact_point_edit", args=[contact_point.pk]))
 
     content = response.content.decode()
-    assert 'value="ro, sq"' in content
-    assert "Romanian (ro), Albanian (sq)" in content
+    for code, name in (("ro", "Romanian"), ("sq", "Albanian")):
+        assert re.search(
+            rf'name="languages" value="{code}"[^>]*checked[^>]*>\s*{name}</label>', content
+        )
+    assert not re.search(r'name="languages" value="en"[^>]*checked', content)
 
 
 def test_it_edits_a_contact_point_replacing_channels_and_languages(
@@ -456,7 +460,7 @@ def test_it_edits_a_contact_point_replacing_channels_and_languages(
             {"kind": "hotline", "value": "0800 100 100", "available_24_7": "on"},
             {"kind": "phone", "value": ""},
             initial=2,
-            languages="sq, en",
+            languages=["sq", "en"],
             version=1,
         ),
     )
@@ -711,3 +715,17 @@ def test_it_places_service_errors_it_cannot_tie_to_a_field_above_the_form(world:
 
     assert form.non_field_errors() == ["Body trouble.", "General trouble."]
     assert channels.non_form_errors() == ["Channel trouble."]
+
+
+def test_it_keeps_a_stored_language_that_has_no_two_letter_code(
+    editor: Client, world: World
+) -> None:
+    contact_point = _contact_point(world, languages=["sq", "aln"])  # Gheg Albanian
+
+    content = editor.get(
+        reverse("directory:contact_point_edit", args=[contact_point.pk])
+    ).content.decode()
+
+    assert re.search(
+        r'name="languages" value="aln"[^>]*checked[^>]*>\s*Gheg Albanian</label>', content
+    )

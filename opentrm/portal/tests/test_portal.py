@@ -279,6 +279,19 @@ def test_only_editors_add_library_items(portal: World) -> None:
         )
 
 
+def test_the_library_form_names_each_organisation_with_its_type_and_country(
+    portal: World,
+) -> None:
+    client = Client()
+    client.force_login(portal.user(Role.DIRECTORY_EDITOR, org="b"))
+    page = client.get(reverse("portal:resource_create")).content.decode()
+    # Check boxes grouped by country, the editor's own first: Romania before Albania.
+    assert page.index("Agency B Partner Shelter — Shelter, Romania") < page.index(
+        "Agency A Centre for Social Work — Social services, Albania"
+    )
+    assert 'name="organisations"' in page
+
+
 # --- search, glossary versions, tooltips -------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from opentrm.cases.services.child import OriginContactBlockedError
 from opentrm.cases.services.registration import NameData
 from opentrm.cases.tests.factories import indicate_asylum, record_consent
 from opentrm.core.errors import ConflictError
-from opentrm.directory.models import Function, Organisation, Responsibility
+from opentrm.directory.models import Country, Function, Organisation, Responsibility
 from opentrm.referrals.models import Referral, ReferralEvent, Routing, Urgency, WorkingCalendar
 from opentrm.referrals.services import requests
 
@@ -126,31 +126,29 @@ def test_a_request_goes_to_the_focal_point_by_default(world: World) -> None:
     assert event.detail["routing"] == "focal_point"
 
 
+def _family_check(world: World, case: Case, intended: Organisation) -> Referral:
+    """A request to Romania to check the family, meant for ``intended``."""
+    return requests.request_create(
+        actor=sender(world),
+        case=case,
+        kind="family_check",
+        receiver_country="RO",
+        intended=intended,
+        reason="Check.",
+    )
+
+
 def test_a_direct_route_is_taken_only_where_the_country_allows_it_and_is_logged(
     world: World,
 ) -> None:
     focal_point(world)
     shelter = Organisation.objects.create(country=world.country_b, name="Fictional shelter RO")
     case = adult_case(world)
-    routed = requests.request_create(
-        actor=sender(world),
-        case=case,
-        kind="family_check",
-        receiver_country="RO",
-        intended=shelter,
-        reason="Check.",
-    )
+    routed = _family_check(world, case, shelter)
     assert routed.receiver_organisation == world.agency_b
     assert routed.intended_organisation == shelter
     WorkingCalendar.objects.create(country=world.country_a, allow_direct_routes=True)
-    direct = requests.request_create(
-        actor=sender(world),
-        case=case,
-        kind="family_check",
-        receiver_country="RO",
-        intended=shelter,
-        reason="Check.",
-    )
+    direct = _family_check(world, case, shelter)
     assert direct.receiver_organisation == shelter
     assert direct.routing == Routing.DIRECT
     requests.request_send(
@@ -158,6 +156,20 @@ def test_a_direct_route_is_taken_only_where_the_country_allows_it_and_is_logged(
     )
     sent = AuditEvent.objects.filter(event_type="REFERRAL_SENT", target_id=str(direct.pk)).get()
     assert sent.detail["routing"] == "direct"
+
+
+def test_it_refuses_a_competent_body_outside_the_country_asked(world: World) -> None:
+    focal_point(world)
+    moldovan = Organisation.objects.create(
+        country=Country.objects.create(code="MD"), name="Fictional shelter MD"
+    )
+    case = adult_case(world)
+    with pytest.raises(ValidationError) as refused:
+        _family_check(world, case, moldovan)
+    assert refused.value.message_dict["intended"] == [
+        "Pick an organisation in the receiving country."
+    ]
+    assert not Referral.objects.exists()
 
 
 def test_a_child_case_goes_to_the_child_authority(world: World) -> None:

@@ -1,6 +1,7 @@
 """The transnational referral with the Annex I template: the definition, pre-filling, the gate
 on fields, the asylum and return-consent guards, owner-side editing and the status flow."""
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -622,3 +623,26 @@ def test_the_referral_page_shows_the_template_section(world: World, client: Clie
     assert response.status_code == 200
     assert 'id="template"' in response.content.decode()
     assert NAME not in response.content.decode()
+
+
+def test_the_editor_offers_countries_and_languages_by_name(world: World, client: Client) -> None:
+    s = setup(world)
+    referral = create(s)
+    client.force_login(world.user(Role.CASEWORKER))
+    section_url = reverse("referrals:template_section_edit", args=[referral.public_id, "s1_1"])
+    page = client.get(section_url).content.decode()
+    # The citizenship pre-filled from the case is ticked, by its name.
+    assert re.search(r'value="RO"[^>]*checked[^>]*>\s*Romania</label>', page)
+    response = client.post(
+        section_url,
+        {
+            "version": instance(referral).version,
+            "lang": "en",
+            "s1_1.citizenship": ["RO", "MD"],
+            "s1_1.languages": ["ro"],
+        },
+    )
+    assert response.status_code == 302
+    values = instance(referral).data["values"]
+    assert values["s1_1.citizenship"] == ["MD", "RO"]
+    assert values["s1_1.languages"] == ["ro"]
