@@ -117,6 +117,30 @@ def test_it_records_a_contact_once_per_event(world: World) -> None:
     assert event.attendances.count() == 1
 
 
+def test_the_event_page_adds_and_removes_attendance(world: World) -> None:
+    event = _event(world)
+    contact = ContactPoint.objects.create(organisation=world.agency_a, position="Duty officer")
+    client = _client(world, Role.NATIONAL_COORDINATOR)
+    detail = reverse("training:event_detail", args=[event.pk])
+
+    added = client.post(
+        reverse("training:attendance_add", args=[event.pk]),
+        {"contact_point": contact.pk},
+        follow=True,
+    )
+    assert added.redirect_chain == [(detail + "#attendance", 302)]
+    assert "Attendance recorded." in added.content.decode()
+    attendance = event.attendances.get()
+
+    removed = client.post(
+        reverse("training:attendance_remove", args=[event.pk]),
+        {"attendance": attendance.pk},
+        follow=True,
+    )
+    assert "Attendance removed." in removed.content.decode()
+    assert not event.attendances.exists()
+
+
 def test_the_contacts_directory_entry_shows_the_training_they_attended(world: World) -> None:
     event = _event(world, title="Interviewing children", sop_codes=["sop1", "sop2"])
     contact = ContactPoint.objects.create(organisation=world.agency_a, position="Duty officer")
