@@ -2343,3 +2343,39 @@ def test_authorization_matrix(
             failures.append(f"{route} as {principal}: expected {expected.value}, got {shown}")
     if failures:
         pytest.fail("\n".join(failures), pytrace=False)
+
+
+# --- issue 12: the home page and notifications ------------------------------------------------
+
+
+def _notification_of_caseworker_a(o: Objects) -> list[Any]:
+    """A notification of agency A's caseworker: hers to open, missing to everyone else."""
+    from opentrm.notifications.models import Kind, Notification
+
+    notification = Notification.objects.create(
+        recipient=o.world.user(Role.CASEWORKER),
+        kind=Kind.TASK_ASSIGNED,
+        reference="2026-MATRIX",
+        path=reverse("notifications:home"),
+    )
+    return [notification.pk]
+
+
+NOTIFICATION_ROUTES = [
+    Route("notifications:home", any_member),
+    Route("notifications:notification_list", any_member),
+    Route("notifications:notifications_read", any_member, method="post"),
+    Route("notifications:preference_edit", any_member),
+    Route(
+        "notifications:preference_edit",
+        any_member,
+        method="post",
+        data=lambda o: {"email": "every"},
+    ),
+    Route(
+        "notifications:notification_open",
+        owner(Role.CASEWORKER),
+        args=_notification_of_caseworker_a,
+    ),
+]
+ROUTES += NOTIFICATION_ROUTES

@@ -174,3 +174,10 @@ class EventType(models.TextChoices):
     ACTION_ITEM_REMINDERS_SENT = "ACTION_ITEM_REMINDERS_SENT", _("Action item reminders sent")
     # audit
     AUDIT_VIEWED = "AUDIT_VIEWED", _("Audit trail viewed")
+    # the home page and notifications (issue 12)
+    HOME_VIEWED = "HOME_VIEWED", _("Home page viewed")
+    NOTIFICATION_EMAILED = "NOTIFICATION_EMAILED", _("Notification e-mailed")
+    NOTIFICATION_PREFERENCE_CHANGED = (
+        "NOTIFICATION_PREFERENCE_CHANGED",
+        _("Notification preference changed"),
+    )

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "opentrm.portal",
     "opentrm.training",
     "opentrm.meetings",
+    "opentrm.notifications",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "opentrm.accounts.context_processors.actor",
                 "opentrm.core.context_processors.node",
+                "opentrm.notifications.context_processors.notifications",
             ],
         },
     },
@@ -146,7 +148,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "directory:home"
+LOGIN_REDIRECT_URL = "notifications:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Log-in throttling (opentrm/accounts/throttle.py): per user name and real client address. After
@@ -322,4 +324,6 @@ OPENTRM_EXCHANGE_WORKER_THREADS = env_int("OPENTRM_EXCHANGE_WORKER_THREADS", 4)
 
 NINJA_PAGINATION_PER_PAGE = 50
 OPENTRM_NODE_NAME = env("OPENTRM_NODE_NAME", "OpenTRM") or "OpenTRM"
+# The home page shows what falls due within this many days (issue 12).
+OPENTRM_HOME_HORIZON_DAYS = env_int("OPENTRM_HOME_HORIZON_DAYS", 7)
 CSRF_FAILURE_VIEW = "opentrm.core.views.csrf_failure"

@@ -25,5 +25,6 @@ urlpatterns = [
     path("training/", include("opentrm.training.urls")),
     path("meetings/", include("opentrm.meetings.urls")),
     path("api/v1/", api.urls),
+    path("", include("opentrm.notifications.urls")),
     path("", include("opentrm.directory.urls")),
 ]

@@ -169,12 +169,12 @@ def in_english(function: Function) -> str:
 
 
 def log_in(page: Page, base_url: str, user: User) -> None:
-    """Log in through the real login form and wait for the directory home page."""
+    """Log in through the real login form and wait for the home page (issue 12)."""
     page.goto(f"{base_url}/account/login/")
     page.get_by_label("Username").fill(user.get_username())
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base_url}/")
+    page.wait_for_url(f"{base_url}/home/")
 
 
 def has_horizontal_scroll(page: Page) -> bool:

@@ -18,7 +18,7 @@ def test_it_fits_the_contact_list_on_a_phone_screen(
     assert not has_horizontal_scroll(page), "the login page scrolls sideways"
 
     log_in(page, live_server.url, directory.member)
-    assert not has_horizontal_scroll(page), "the directory home scrolls sideways"
+    assert not has_horizontal_scroll(page), "the home page scrolls sideways"
 
     page.goto(f"{live_server.url}/directory/{directory.albania.code}/")
     assert not has_horizontal_scroll(page), "the contact list scrolls sideways"

@@ -26,7 +26,7 @@ def _log_in(page: Page, base_url: str, world: World) -> None:
     page.get_by_label("Username").fill(world.user(Role.CASEWORKER).username)
     page.get_by_label("Password").fill(WORLD_PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base_url}/")
+    page.wait_for_url(f"{base_url}/home/")
 
 
 def test_it_picks_a_consent_recipient_by_typing_part_of_its_name_and_country(

@@ -56,7 +56,7 @@ def _login(page: Page, base_url: str, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base_url}/")
+    page.wait_for_url(f"{base_url}/home/")
 
 
 def _messages(page: Page) -> Locator:

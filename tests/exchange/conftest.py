@@ -1,4 +1,5 @@
-"""Fixtures of the exchange tests: two real nodes (see nodes.py), started once per module."""
+"""Fixtures of the exchange tests: two real nodes (see nodes.py), started once per module; and
+for the sender worker alone, a fake sealer and a scripted loopback inbox (fakes.py) as its peer."""
 
 import os
 from collections.abc import Iterator
@@ -6,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from opentrm.exchange.models import Peer, PeerStatus
+from opentrm.exchange.services import delivery
+from tests.exchange.fakes import FakeCrypto, FakeInbox, fake_inbox
 from tests.exchange.nodes import Pair, start_pair
 
 
@@ -18,3 +22,28 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
         yield pair
     finally:
         pair.close()
+
+
+@pytest.fixture
+def crypto(monkeypatch: pytest.MonkeyPatch) -> FakeCrypto:
+    fake = FakeCrypto()
+    monkeypatch.setattr(delivery, "crypto", fake)
+    return fake
+
+
+@pytest.fixture
+def inbox() -> Iterator[FakeInbox]:
+    with fake_inbox() as server:
+        yield server
+
+
+@pytest.fixture
+def peer(db: None, inbox: FakeInbox) -> Peer:
+    return Peer.objects.create(
+        node_id="node-ro",
+        country_code="RO",
+        name="Fictional node B",
+        base_url=inbox.url + "/",
+        fingerprint="AAAA / BBBB",
+        status=PeerStatus.ACTIVE,
+    )

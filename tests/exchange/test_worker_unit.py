@@ -5,7 +5,6 @@ The same behaviour between two real nodes is in test_delivery.py.
 
 import io
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -21,32 +20,7 @@ from opentrm.core.errors import ConflictError
 from opentrm.exchange import clock, outbox
 from opentrm.exchange.models import OutboxMessage, OutboxStatus, Peer, PeerStatus
 from opentrm.exchange.services import delivery, processing
-from tests.exchange.fakes import FakeCrypto, FakeInbox, Reply, fake_inbox, rejection
-
-
-@pytest.fixture
-def crypto(monkeypatch: pytest.MonkeyPatch) -> FakeCrypto:
-    fake = FakeCrypto()
-    monkeypatch.setattr(delivery, "crypto", fake)
-    return fake
-
-
-@pytest.fixture
-def inbox() -> Iterator[FakeInbox]:
-    with fake_inbox() as server:
-        yield server
-
-
-@pytest.fixture
-def peer(db: None, inbox: FakeInbox) -> Peer:
-    return Peer.objects.create(
-        node_id="node-ro",
-        country_code="RO",
-        name="Fictional node B",
-        base_url=inbox.url + "/",
-        fingerprint="AAAA / BBBB",
-        status=PeerStatus.ACTIVE,
-    )
+from tests.exchange.fakes import FakeCrypto, FakeInbox, Reply, rejection
 
 
 def _queue(peer: Peer, **body: str) -> OutboxMessage:

@@ -25,6 +25,7 @@ a short code, never a response body: ``http_503``, ``timeout``, ``connection_ref
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import os
@@ -70,10 +71,8 @@ _random = secrets.SystemRandom()
 
 
 def _setting(name: str, default: float) -> float:
-    """A number from the settings module, else from the environment, else ``default``."""
+    """A number from the settings module (which reads the environment), else ``default``."""
     value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name, "").strip() or None
     return float(value) if value is not None else float(default)
 
 
@@ -255,6 +254,8 @@ def _post(url: str, token: str) -> _Answer:
         error.close()
     except (urllib.error.URLError, OSError) as error:
         answer = _Answer(error=_network_error(error))
+    except http.client.HTTPException:  # an answer that is not HTTP, or cut short
+        answer = _Answer(error="bad_answer")
     _test_pause_after_post()
     return answer
 
@@ -446,10 +447,8 @@ def peer_stats(actor: Actor) -> list[PeerStats]:
         peer.pk: PeerStats(peer=peer) for peer in Peer.objects.order_by("country_code", "name")
     }
     counts = OutboxMessage.objects.values("peer_id", "status").annotate(n=Count("id"))
-    for row in counts:
-        line = stats.get(row["peer_id"])
-        if line is not None and row["status"] in OutboxStatus.values:
-            setattr(line, row["status"], row["n"])
+    for row in counts:  # every message has a peer (PROTECT) and one of the statuses
+        setattr(stats[row["peer_id"]], row["status"], row["n"])
     for line in stats.values():
         outbox = OutboxMessage.objects.filter(peer=line.peer)
         failing = outbox.exclude(last_error="").order_by("-updated_at", "-id").first()

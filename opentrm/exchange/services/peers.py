@@ -6,6 +6,7 @@ other administrator read out, and can then be suspended and resumed. Only active
 to this node or be sent to.
 """
 
+import http.client
 import json
 import re
 import urllib.error
@@ -63,7 +64,7 @@ def fetch_document(base_url: str) -> dict[str, Any]:
     try:
         with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:  # noqa: S310
             raw = response.read(DOCUMENT_MAX_BYTES + 1)
-    except (urllib.error.URLError, TimeoutError, OSError):
+    except (urllib.error.URLError, TimeoutError, OSError, http.client.HTTPException):
         raise _invalid(
             "base_url",
             _(

@@ -28,8 +28,7 @@ _HOURS_PER_WORKING_DAY = 24
 def settings_country(actor: Actor) -> Country:
     """The country whose settings the actor edits: its own, for a national coordinator."""
     require(actor, Action.CASE_SETTINGS_EDIT)
-    if actor.country_id is None:
-        raise PermissionDenied
+    assert actor.country_id is not None  # require() let a member through: its org's country
     return Country.objects.get(pk=actor.country_id)
 
 

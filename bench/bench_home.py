@@ -1,0 +1,176 @@
+"""Home page benchmark: "What needs you today" over a node of N cases (200,000 by default).
+
+Builds the cases benchmark's scratch database (``bench_cases.make_world`` and ``generate``:
+one organisation owns every case, 2 tasks per case, 5 % of the cases managed by the benchmark
+user), then adds what the home page looks for: reflection periods and consents of 1 case in
+50 ending over the next 30 days, and 1 referral per 100 cases received by the owner
+organisation (a fifth acknowledged, the rest to acknowledge, some overdue), each with a
+follow-up report for 1 in 10 of those the owner sent. Times ``/home/`` through Django's test
+client, logged in as the case manager, and prints median, p95 and the number of queries.
+Exits 1 if the median is 100 ms or more (the issue's target) or if the number of queries
+differs from the one on a node of 1 case in 100 of the size (``--compare``).
+
+    .venv/bin/python bench/bench_home.py --cases 200000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/opentrm .venv/bin/python bench/bench_home.py
+
+Not part of the test suite; results are recorded in bench/README.md. All data is generated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bench_cases import analyse, generate, make_world, measure
+from scratch import configure, create_scratch_database
+
+TARGET_MEDIAN_MS = 100.0
+
+
+def add_home_items(world: Any, *, seed: int) -> dict[str, int]:
+    """Reflection periods, consents and referrals for the home page's sections."""
+    from django.utils import timezone
+
+    from opentrm.cases.models import Case, ConsentRecord, ReflectionPeriod
+    from opentrm.directory.models import Organisation
+    from opentrm.referrals.models import FollowUpReport, Referral
+
+    rng = random.Random(seed)
+    today = timezone.localdate()
+    now = timezone.now()
+    other = Organisation.objects.exclude(pk=world.owner_id).order_by("pk").first()
+    assert other is not None
+    case_ids = list(Case.objects.order_by("pk").values_list("pk", flat=True))
+    periods, consents, referrals = [], [], []
+    for n, case_id in enumerate(case_ids):
+        if n % 50 == 0:
+            ends = today + timedelta(days=rng.randint(-10, 30))
+            periods.append(
+                ReflectionPeriod(
+                    case_id=case_id, starts_on=ends - timedelta(days=30), ends_on=ends,
+                    granted_by=world.user, organisation_id=world.owner_id,
+                )
+            )  # fmt: skip
+            consents.append(
+                ConsentRecord(
+                    case_id=case_id, purpose="share_data", recipient_organisation=other,
+                    decision="given", decided_on=today - timedelta(days=60),
+                    expires_on=today + timedelta(days=rng.randint(0, 60)), explained_in="sq",
+                    information_given="Generated.", taken_by=world.user,
+                    taken_for_id=world.owner_id,
+                )
+            )  # fmt: skip
+        if n % 100 == 0:
+            received = n % 200 == 0
+            sent_at = now - timedelta(days=rng.randint(0, 20))
+            referrals.append(
+                Referral(
+                    reference=f"BENCH-{n}", kind="national", case_id=case_id,
+                    sender_organisation=other if received else Organisation(pk=world.owner_id),
+                    receiver_organisation_id=world.owner_id if received else other.pk,
+                    receiver_country="AL", sent_by=world.user if not received else None,
+                    status=rng.choice(["sent", "sent", "sent", "sent", "acknowledged"])
+                    if received else "accepted",
+                    sent_at=sent_at, acknowledge_due_at=sent_at + timedelta(days=2),
+                    answer_due_at=sent_at + timedelta(days=10), updated_by=world.user,
+                )
+            )  # fmt: skip
+    ReflectionPeriod.objects.bulk_create(periods, batch_size=5000)
+    ConsentRecord.objects.bulk_create(consents, batch_size=5000)
+    Referral.objects.bulk_create(referrals, batch_size=5000)
+    sent = Referral.objects.filter(sender_organisation_id=world.owner_id)
+    reports = [
+        FollowUpReport(
+            referral=referral, reported_on=today - timedelta(days=rng.randint(0, 10)),
+            organisation=other, reported_by=world.user,
+        )
+        for referral in sent[: max(1, sent.count() // 10)]
+    ]  # fmt: skip
+    FollowUpReport.objects.bulk_create(reports, batch_size=5000)
+    return {
+        "reflection periods": len(periods),
+        "consents": len(consents),
+        "referrals": len(referrals),
+        "follow-ups": len(reports),
+    }
+
+
+def run(cases: int, *, seed: int, runs: int, warmup: int, keep: bool) -> tuple[Any, str]:
+    from django.db import connection
+    from django.test import Client
+
+    workdir = Path(tempfile.mkdtemp(prefix="opentrm-bench-home-"))
+    old_name = create_scratch_database(workdir, label="bench_home")
+    try:
+        started = time.perf_counter()
+        world = make_world()
+        generate(world, cases=cases, seed=seed)
+        extra = add_home_items(world, seed=seed)
+        analyse()
+        summary = (
+            f"{cases:,} cases generated in {time.perf_counter() - started:.1f} s on "
+            f"{connection.vendor}: {world.tasks:,} tasks, "
+            + ", ".join(f"{value:,} {name}" for name, value in extra.items())
+        )
+        client = Client()
+        client.force_login(world.user)
+        home = measure(client, "/home/", runs=runs, warmup=warmup)
+        account = measure(client, "/account/", runs=runs, warmup=warmup)
+        summary += (
+            f"\n/account/ (a trivial page, same run) median {account.median:.1f} ms"
+            f"  p95 {account.p95:.1f} ms  queries {account.queries}"
+        )
+        return home, summary
+    finally:
+        if not keep:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=200_000)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--compare", action="store_true", help="also run at 1/100 of the size (query count)"
+    )
+    args = parser.parse_args()
+    configure(Path(tempfile.mkdtemp(prefix="opentrm-bench-home-cfg-")))
+
+    result, summary = run(
+        args.cases, seed=args.seed, runs=args.runs, warmup=args.warmup, keep=args.keep
+    )
+    print(summary)
+    print(f"/home/  median {result.median:.1f} ms  p95 {result.p95:.1f} ms  "
+          f"queries {result.queries}  ({args.runs} runs after {args.warmup} warm-up)")  # fmt: skip
+    for ms, sql in result.slowest:
+        print(f"  {ms:7.1f} ms  {sql[:200]}")
+    problems = []
+    if args.compare:
+        small, small_summary = run(
+            max(100, args.cases // 100), seed=args.seed, runs=5, warmup=1, keep=False
+        )
+        print(f"{small_summary}\n/home/ at that size: {small.queries} queries")
+        if small.queries != result.queries:
+            problems.append(f"{result.queries} queries, {small.queries} on the small node")
+    if result.median >= TARGET_MEDIAN_MS:
+        problems.append(f"median {result.median:.1f} ms")
+    if problems:
+        print("FAIL: " + "; ".join(problems))
+        return 1
+    print(f"OK: median under {TARGET_MEDIAN_MS:.0f} ms.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

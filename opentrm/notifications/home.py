@@ -1,0 +1,174 @@
+"""What needs the actor today: the sections of the home page, each from the owning app's
+selectors and querysets, so the user sees only what she may see (the policy decides through
+``visible_to`` and ``Actor.may``).
+
+Each section costs a fixed number of queries (a few rows and a count), whatever the size of
+the node: the home page is everyone's first page after login.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from opentrm.accounts.policy import Action, Actor
+from opentrm.cases.models import Case, ConsentDecision, ConsentRecord, ReflectionPeriod
+from opentrm.cases.services.tasks import TaskView, task_list
+from opentrm.directory import selectors as directory_selectors
+from opentrm.exchange.models import OutboxMessage, OutboxStatus
+from opentrm.referrals.models import FollowUpReport, Referral
+from opentrm.referrals.selectors import Box, box
+from opentrm.referrals.services import timelines
+
+SHOWN = 10  # rows per section; the section links to the full list beyond
+
+
+def horizon_days() -> int:
+    return int(getattr(settings, "OPENTRM_HOME_HORIZON_DAYS", 7))
+
+
+@dataclass
+class Section:
+    rows: list[Any] = field(default_factory=list)
+    total: int = 0
+    overdue: int = 0
+    overdue_ids: set[int] = field(default_factory=set)
+
+
+@dataclass
+class Home:
+    today: date
+    horizon: date
+    tasks: Section | None = None
+    referrals: Section | None = None
+    reflection: Section | None = None
+    consents: Section | None = None
+    follow_ups: Section | None = None
+    directory_organisations: int | None = None
+    directory_contact_points: int | None = None
+    dead_letters: int | None = None
+
+    def case_ids(self) -> list[int]:
+        ids: set[int] = set()
+        for section in (self.tasks, self.reflection, self.consents):
+            if section is not None:
+                ids.update(row.case_id for row in section.rows)
+        return sorted(ids)
+
+    def referral_ids(self) -> list[int]:
+        ids: set[int] = set()
+        if self.referrals is not None:
+            ids.update(row.pk for row in self.referrals.rows)
+        if self.follow_ups is not None:
+            ids.update(row.referral_id for row in self.follow_ups.rows)
+        return sorted(ids)
+
+
+def _tasks(actor: Actor, today: date, horizon: date) -> Section:
+    mine = task_list(actor=actor, view=TaskView.MINE, today=today).filter(due_on__lte=horizon)
+    counts = mine.order_by().aggregate(total=Count("id"), overdue=Count("id", Q(due_on__lt=today)))
+    return Section(rows=list(mine[:SHOWN]), total=counts["total"], overdue=counts["overdue"])
+
+
+def _referrals(actor: Actor) -> Section:
+    now = timezone.now()
+    waiting = box(actor, Box.INBOX).filter(status__in=timelines.AWAITING_ANSWER)
+    counts = waiting.order_by().aggregate(
+        total=Count("id"), overdue=Count("id", timelines.overdue_q(now))
+    )
+    rows = list(
+        waiting.select_related("sender_organisation").order_by(
+            "answer_due_at", "acknowledge_due_at", "id"
+        )[:SHOWN]
+    )
+    return Section(
+        rows=rows,
+        total=counts["total"],
+        overdue=counts["overdue"],
+        overdue_ids={row.pk for row in rows if _late(row, now)},
+    )
+
+
+def _late(referral: Referral, now: Any) -> bool:
+    acknowledge_by = referral.acknowledge_due_at
+    if (
+        referral.status in timelines.AWAITING_ACKNOWLEDGEMENT
+        and acknowledge_by
+        and acknowledge_by < now
+    ):
+        return True
+    return bool(referral.answer_due_at and referral.answer_due_at < now)
+
+
+def _visible_cases(actor: Actor) -> QuerySet[Case, Any]:
+    return Case.objects.visible_to(actor).values("pk")
+
+
+def _reflection(actor: Actor, today: date, horizon: date) -> Section:
+    periods = ReflectionPeriod.objects.filter(
+        case__in=_visible_cases(actor), ends_on__gte=today, ends_on__lte=horizon
+    )
+    return Section(
+        rows=list(periods.select_related("case").order_by("ends_on", "id")[:SHOWN]),
+        total=periods.count(),
+    )
+
+
+def _consents(actor: Actor, today: date, horizon: date) -> Section:
+    expiring = ConsentRecord.objects.filter(
+        case__in=_visible_cases(actor),
+        decision=ConsentDecision.GIVEN,
+        withdrawn_at__isnull=True,
+        superseded_by__isnull=True,
+        expires_on__gte=today,
+        expires_on__lte=horizon,
+    )
+    return Section(
+        rows=list(expiring.select_related("case").order_by("expires_on", "id")[:SHOWN]),
+        total=expiring.count(),
+    )
+
+
+def _follow_ups(actor: Actor, today: date) -> Section:
+    if actor.organisation_id is None:
+        return Section()
+    received = FollowUpReport.objects.filter(
+        referral__in=box(actor, Box.OUTBOX).values("pk"),
+        reported_on__gte=today - timedelta(days=horizon_days()),
+    ).exclude(organisation_id=actor.organisation_id)
+    return Section(
+        rows=list(received.select_related("referral").order_by("-reported_on", "-id")[:SHOWN]),
+        total=received.count(),
+    )
+
+
+def home_for(*, actor: Actor, today: date | None = None) -> Home:
+    day = today or timezone.localdate()
+    home = Home(today=day, horizon=day + timedelta(days=horizon_days()))
+    if actor.may(Action.CASE_VIEW):
+        home.tasks = _tasks(actor, day, home.horizon)
+        home.reflection = _reflection(actor, day, home.horizon)
+        home.consents = _consents(actor, day, home.horizon)
+        home.follow_ups = _follow_ups(actor, day)
+    if actor.may(Action.REFERRAL_RESPOND):
+        home.referrals = _referrals(actor)
+    if actor.may(Action.DIRECTORY_EDIT) and actor.country_id is not None:
+        cutoff = directory_selectors.review_cutoff(day)
+        home.directory_organisations = (
+            directory_selectors.stale_organisations(actor=actor, cutoff=cutoff)
+            .filter(country_id=actor.country_id)
+            .count()
+        )
+        home.directory_contact_points = (
+            directory_selectors.stale_contact_points(actor=actor, cutoff=cutoff)
+            .filter(organisation__country_id=actor.country_id)
+            .count()
+        )
+    if actor.may(Action.EXCHANGE_MANAGE):
+        home.dead_letters = OutboxMessage.objects.filter(status=OutboxStatus.DEAD).count()
+    return home
