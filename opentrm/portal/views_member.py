@@ -29,6 +29,7 @@ from opentrm.portal.forms import (
 )
 from opentrm.portal.models import CountryProfile
 from opentrm.portal.search import portal_search
+from opentrm.referrals.models import ReferralKind
 
 
 def _language() -> str:
@@ -53,6 +54,7 @@ def member_library(request: AuthenticatedHttpRequest) -> HttpResponse:
             **selectors.library_filters(request.GET),
             "may_add": access.may_add_resource(actor),
             "pairs": _pairs(),
+            "request_kinds": [(kind.value, kind.label) for kind in ReferralKind.requests()],
             "language": _language(),
             "today": timezone.localdate(),
         },
