@@ -537,3 +537,9 @@ def assessment_permissions(
 ) -> AssessmentPermissions:
     assessment.case = case  # the same object: what is shared of it is worked out once
     return AssessmentPermissions(can_edit=can(actor, Action.ASSISTANCE_EDIT, assessment))
+
+
+def may_search_names(actor: Actor) -> bool:
+    """Whether the case list offers a search by name: only to roles that see identity data (the
+    search reaches only the cases the actor's own organisation owns, ``cases.search``)."""
+    return actor.field_group_access(FieldGroup.IDENTITY) >= Access.VIEW

@@ -6,8 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from opentrm.accounts.policy import Actor
+from opentrm.cases.access import may_search_names
 from opentrm.cases.models import AssistanceStatus, IdentificationStatus
-from opentrm.cases.search import SORTS, CaseSearch, may_search_names
+from opentrm.cases.search import SORTS, CaseSearch
 from opentrm.cases.services.participants import case_manager_candidates
 from opentrm.core.forms import Form
 

@@ -16,7 +16,8 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from opentrm.accounts.policy import Access, Actor, FieldGroup
+from opentrm.accounts.policy import Actor
+from opentrm.cases.access import may_search_names
 from opentrm.cases.models import AgeBand, Case, CaseParticipant, PersonNameKey
 from opentrm.core.text import search_words
 
@@ -26,10 +27,6 @@ SORTS: dict[str, tuple[str, ...]] = {
     "number": ("number",),
     "-number": ("-number",),
 }
-
-
-def may_search_names(actor: Actor) -> bool:
-    return actor.field_group_access(FieldGroup.IDENTITY) >= Access.VIEW
 
 
 def _eighteen_years_before(day: date) -> date:

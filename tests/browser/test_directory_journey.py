@@ -122,6 +122,7 @@ def test_it_switches_language_with_the_button_when_javascript_is_off(
 ) -> None:
     page = no_script_page
     log_in(page, live_server.url, directory.member)
+    page.goto(f"{live_server.url}/")  # the directory: country names to read in Serbian
     button = page.get_by_role("button", name="Change")
     expect(button).to_be_visible()
     page.get_by_label("Language", exact=True).select_option("sr")

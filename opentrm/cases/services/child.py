@@ -98,7 +98,7 @@ WELFARE_AUTHORITY_TYPES = frozenset(
 )
 
 
-def _may_clear_welfare(case: Case, organisation: Organisation) -> bool:
+def _is_welfare_authority_for(case: Case, organisation: Organisation) -> bool:
     """A child-welfare clearance comes from a child-protection or social-services body (of any
     country: the country of return clears too), or from an authority of the case's country."""
     return (
@@ -158,7 +158,7 @@ def _validate(case: Case, values: Mapping[str, Any], today: date) -> None:
     clearance_by = values["welfare_clearance_by"]
     if clearance_by is not None and not clearance_by.is_active:
         errors["welfare_clearance_by"] = _("Pick an active organisation from the directory.")
-    elif clearance_by is not None and not _may_clear_welfare(case, clearance_by):
+    elif clearance_by is not None and not _is_welfare_authority_for(case, clearance_by):
         errors["welfare_clearance_by"] = _(
             "%(organisation)s is neither a child-protection or social-services body nor an "
             "authority of the case's country: pick the child-welfare authority that cleared "
