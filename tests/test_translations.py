@@ -41,10 +41,21 @@ MAKEMESSAGES_OPTIONS = {
 GETTEXT_TOOLS = ("xgettext", "msguniq", "msgmerge", "msgattrib")
 
 # Translations that may equal the English text: codes, and words the language shares.
-SAME_AS_ENGLISH = {"24/7", "CSV", "PDF"}
+SAME_AS_ENGLISH = {"24/7", "CSV", "PDF", "OpenTRM: %(kind)s"}
 SAME_AS_ENGLISH_IN = {
     "sq": set(),
-    "ro": {"E-mail", "Fax", "Kosovo", "Romani", "Statistician", "prefix"},
+    "ro": {
+        "E-mail",
+        "Expert",
+        "Fax",
+        "Kosovo",
+        "Portal",
+        "Romani",
+        "Statistician",
+        "link",
+        "participant",
+        "prefix",
+    },
     "sr": set(),
 }
 # Latin-script words a Serbian (Cyrillic) text may contain: names, codes and technical terms.
