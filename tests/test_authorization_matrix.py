@@ -552,6 +552,17 @@ ROUTES: list[Route] = [
     ),
     # audit
     Route("audit:event_list", roles(Role.DATA_PROTECTION_OFFICER)),
+    Route(
+        "case_audit:trail",
+        roles(Role.DATA_PROTECTION_OFFICER),
+        data=lambda o: {"number": o.case.number},
+    ),
+    Route(
+        "case_audit:trail_csv",
+        # an officer of another country: the case is not in her scope
+        roles(Role.DATA_PROTECTION_OFFICER, own_only=True, other=Outcome.HIDDEN),
+        data=lambda o: {"number": o.case.number},
+    ),
     # directory: reading and exporting, every member
     Route("directory:home", any_member),
     Route("directory:search", any_member),
@@ -596,6 +607,12 @@ ROUTES: list[Route] = [
     ),
     # cases
     Route("cases:case_list", roles(*CASE_ROLES)),
+    Route(
+        "cases:case_list",
+        roles(*CASE_ROLES),
+        method="post",
+        data=lambda o: {"name": "Fiktiva", "status": "accepted"},
+    ),
     Route("cases:case_register", roles(*[r for r in CASE_ROLES if r != Role.INTERPRETER])),
     Route("cases:case_detail", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
     Route(
@@ -1948,8 +1965,21 @@ EXCHANGE_ROUTES: list[Route] = [
     Route("exchange_dashboard:dashboard", EXCHANGE_ADMIN),
     Route("exchange_dashboard:dead_letters", EXCHANGE_ADMIN),
     Route("exchange_dashboard:dead_letter_retry", EXCHANGE_ADMIN, method="post", args=_dead_letter),
+    Route(
+        "exchange_dashboard:dead_letters_retry",
+        EXCHANGE_ADMIN,
+        method="post",
+        data=lambda o: {"scope": "selected", "message_id": o.exchange_message_id},
+    ),
     Route("api-1:exchange_peer_stats", EXCHANGE_ADMIN),
     Route("api-1:exchange_dead_letters", EXCHANGE_ADMIN),
+    Route(
+        "api-1:exchange_dead_letters_retry",
+        EXCHANGE_ADMIN,
+        method="post",
+        data=lambda o: {"message_ids": [o.exchange_message_id]},
+        json=True,
+    ),
     Route(
         "api-1:exchange_dead_letter_retry",
         EXCHANGE_ADMIN,

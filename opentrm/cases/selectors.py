@@ -23,12 +23,17 @@ from opentrm.cases.models import (
 from opentrm.directory.models import Organisation
 
 if TYPE_CHECKING:
+    from opentrm.cases.search import CaseSearch
     from opentrm.cases.sharing_overview import ParticipantSharing
     from opentrm.cases.timeline import TimelineEntry
 
 
-def case_list(*, actor: Actor, mine_only: bool = False) -> QuerySet[Case]:
-    cases = Case.objects.visible_to(actor)
+def case_list(
+    *, actor: Actor, mine_only: bool = False, search: "CaseSearch | None" = None
+) -> QuerySet[Case]:
+    """The cases the actor may see, newest first, or narrowed and sorted by ``search``
+    (``cases.search``)."""
+    cases: QuerySet[Case] = Case.objects.visible_to(actor)
     if actor.organisation_id is None:
         return cases.none()
     if mine_only:
@@ -36,12 +41,16 @@ def case_list(*, actor: Actor, mine_only: bool = False) -> QuerySet[Case]:
             case=OuterRef("pk"), organisation_id=actor.organisation_id, case_manager=actor.user
         )
         cases = cases.filter(Exists(managed))
+    order: tuple[str, ...] = ("-opened_on", "-id")
+    if search is not None:
+        cases = search.apply(cases, actor=actor)
+        order = search.ordering()
     return (
         cases.select_related("person", "owner_organisation")
         .prefetch_related(
             Prefetch("person__names", queryset=PersonName.objects.order_by("order", "id"))
         )
-        .order_by("-opened_on", "-id")
+        .order_by(*order)
     )
 
 
@@ -225,13 +234,16 @@ def assistance_read(*, actor: Actor, case: Case, via: Via, view: str) -> None:
     case_read(actor=actor, case=case, via=via, groups=[FieldGroup.ASSISTANCE.value], view=view)
 
 
-def cases_listed(*, actor: Actor, cases: Sequence[Case], via: Via) -> None:
-    """Audit a page of the case list (which cases were shown)."""
-    record_event(
-        event_type=EventType.CASE_LISTED,
-        actor=actor,
-        detail=with_via(via, {"count": len(cases), "case_ids": [case.pk for case in cases]}),
-    )
+def cases_listed(
+    *, actor: Actor, cases: Sequence[Case], via: Via, search: dict[str, Any] | None = None
+) -> None:
+    """Audit a page of the case list (which cases were shown) and the search that chose them:
+    ``search`` holds codes, dates and ids only; a name search is recorded as ``"name": true``,
+    never the name typed (``CaseSearch.audit_detail``)."""
+    detail: dict[str, Any] = {"count": len(cases), "case_ids": [case.pk for case in cases]}
+    if search:
+        detail["search"] = search
+    record_event(event_type=EventType.CASE_LISTED, actor=actor, detail=with_via(via, detail))
 
 
 def case_detail(*, actor: Actor, case: Case, via: Via) -> CaseView:

@@ -1,11 +1,11 @@
 from django.urls import include, path
 
-from opentrm.cases import views
+from opentrm.cases import views, views_search
 
 app_name = "cases"
 
 urlpatterns = [
-    path("", views.case_list, name="case_list"),
+    path("", views_search.case_list, name="case_list"),
     path("new/", views.case_register, name="case_register"),
     path("<uuid:public_id>/", views.case_detail, name="case_detail"),
     path("<uuid:public_id>/delete/", views.case_delete, name="case_delete"),

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.paginator import Paginator
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -27,7 +26,6 @@ from opentrm.cases.forms_person import NameFormSet, PersonForm
 from opentrm.cases.models import Case, ConsentRecord
 from opentrm.cases.panels import case_panels
 from opentrm.cases.services.documents import consent_signed_form_attach, files_removed_on_rollback
-from opentrm.cases.sharing import prime_sharing
 from opentrm.cases.views_assessments import assessments_context
 from opentrm.cases.views_child import child_context
 from opentrm.cases.views_common import FormPage, case_form_page, case_view
@@ -64,29 +62,6 @@ def case_register(request: AuthenticatedHttpRequest) -> HttpResponse:
         done=lambda case: redirect("cases:case_detail", case.public_id),
         template="cases/case_register.html",
         context={},
-    )
-
-
-@require_GET
-@actor_required(Action.CASE_VIEW)
-def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    actor = request.actor
-    mine_only = request.GET.get("mine") == "1"
-    cases = selectors.case_list(actor=actor, mine_only=mine_only)
-    page = Paginator(cases, 50).get_page(request.GET.get("page"))
-    rows = list(page)
-    prime_sharing(actor, rows)  # names of cases owned elsewhere only if identity is shared
-    views = [selectors.case_view(actor=actor, case=case) for case in rows]
-    selectors.cases_listed(actor=actor, cases=rows, via="web")
-    return render(
-        request,
-        "cases/case_list.html",
-        {
-            "page": page,
-            "views": views,
-            "mine_only": mine_only,
-            "query": "mine=1" if mine_only else "",
-        },
     )
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path(".well-known/opentrm-node.json", exchange_views.node_document, name="node_document"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("account/", include("opentrm.accounts.urls")),
+    path("audit/case/", include("opentrm.cases.urls_audit")),
     path("audit/", include("opentrm.accounts.urls_audit")),
     path("cases/", include("opentrm.cases.urls")),
     path("agreements/", include("opentrm.agreements.urls")),

@@ -1,5 +1,6 @@
 """Optimistic locking: a save made from a stale form is refused, never silently applied."""
 
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
@@ -46,6 +47,25 @@ def save_if_unchanged(obj: M, *, expected_version: int, fields: list[str], actor
         )
     obj.refresh_from_db(fields=["version", "updated_at", "updated_by"])
     return obj
+
+
+def change_if_unchanged(
+    obj: M,
+    values: Mapping[str, Any],
+    *,
+    fields: Iterable[str],
+    expected_version: int,
+    actor: Any,
+) -> list[str]:
+    """Apply the ``values`` named in ``fields`` that differ from ``obj``, validate, and write them
+    only if the row still has ``expected_version`` (see ``save_if_unchanged``); the names of
+    the fields changed, for the audit event."""
+    changed = [name for name in fields if name in values and getattr(obj, name) != values[name]]
+    for name in changed:
+        setattr(obj, name, values[name])
+    obj.full_clean()
+    save_if_unchanged(obj, expected_version=expected_version, fields=changed, actor=actor)
+    return changed
 
 
 def save_first_or_if_unchanged(

@@ -34,6 +34,18 @@ class VersionedModel(TimeStampedModel):
         abstract = True
 
 
+def recorded_by_field() -> "models.ForeignKey[Any, Any]":
+    """The user who recorded a row: kept (as NULL) when the account goes, never edited in forms."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+
+
 _M = TypeVar("_M", bound=models.Model)
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Field, Router
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action
@@ -89,6 +89,28 @@ def dead_letters(request: HttpRequest, peer: int | None = None) -> Any:
     failed too often (``outgoing``), received packages whose handler failed for good
     (``incoming``)"""
     return processing.all_dead_letters(acting(request), peer_id=peer)
+
+
+class BulkRetryIn(Schema):
+    """Either ``message_ids`` (a selection, at most 500) or every dead letter of ``peer`` (all
+    peers when it is omitted)."""
+
+    peer: int | None = None
+    message_ids: list[uuid.UUID] | None = Field(default=None, max_length=500)
+
+
+class BulkRetryOut(Schema):
+    retried: int
+    skipped: int
+
+
+@_route("POST", "/dead-letters/retry", BulkRetryOut)
+def dead_letters_retry(request: HttpRequest, payload: BulkRetryIn) -> Any:
+    """Queue dead letters again in bulk: a selection, all of one peer, or all; each one is
+    audited like a single retry. Those of a node that is not active are skipped"""
+    return processing.retry_dead_letters(
+        actor=acting(request), peer_id=payload.peer, message_ids=payload.message_ids
+    )
 
 
 @_route("POST", "/dead-letters/{message_id}/retry", DeadLetterOut)

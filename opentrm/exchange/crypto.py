@@ -86,6 +86,7 @@ class Opened:
     body: dict[str, Any]
     issued_at: datetime
     digest: str
+    signed: str = ""  # the sender's JWS compact, kept to re-check its signature later
 
 
 # --- identity and published keys ------------------------------------------------------------
@@ -112,22 +113,22 @@ def node_document() -> dict[str, Any]:
 
 
 def jwks_fingerprint(jwks: dict[str, Any]) -> str:
-    """The fingerprint of a JWKS: thumbprints of its first signing and first encryption key,
-    in blocks of four characters ("" when either is missing)."""
-    parts = []
+    """The fingerprint of a JWKS (``keys.human_fingerprint`` of its first signing and first
+    encryption key; "" when either is missing)."""
+    kids = []
     for use in (KeyUse.SIGNING, KeyUse.ENCRYPTION):
         jwk = _first_key_of_use(jwks, use)
         if jwk is None:
             return ""
-        parts.append(keys.blocks(str(jwk["kid"])))
-    return " / ".join(parts)
+        kids.append(str(jwk["kid"]))
+    return keys.human_fingerprint(*kids)
 
 
 def fingerprint() -> str:
     """This node's fingerprint, to read out to a peer's administrator."""
     sig = keys.active_key(KeyUse.SIGNING)
     enc = keys.active_key(KeyUse.ENCRYPTION)
-    return f"{keys.blocks(sig.kid)} / {keys.blocks(enc.kid)}"
+    return keys.human_fingerprint(sig.kid, enc.kid)
 
 
 def _first_key_of_use(jwks: dict[str, Any], use: str) -> dict[str, Any] | None:
@@ -324,6 +325,30 @@ def _b64_json(segment: str) -> dict[str, Any]:
     return value
 
 
+STRING_HEADERS = ("alg", "enc", "kid", "typ", "cty", "zip", "apu", "apv", "iv", "tag")
+JOSE_ERRORS = (
+    JoseError,
+    ValueError,
+    TypeError,
+    KeyError,
+    AttributeError,
+    IndexError,
+    OverflowError,
+)
+
+
+def _check_header(header: dict[str, Any], **known: Any) -> None:
+    """Refuse a header whose registered fields have the wrong JSON type, or that asks for
+    critical extensions (the protocol defines none), before a JOSE library reads it."""
+    if "crit" in header:
+        raise PackageRejected("malformed", "Critical header extensions are not supported.", **known)
+    for name in STRING_HEADERS:
+        if name in header and not isinstance(header[name], str):
+            raise PackageRejected("malformed", f"The header field {name} is not a string.", **known)
+    if "epk" in header and not isinstance(header["epk"], dict):
+        raise PackageRejected("malformed", "The header field epk is not an object.", **known)
+
+
 def _our_decryption_key(kid: Any, now: datetime) -> ECKey:
     if not isinstance(kid, str):
         raise PackageRejected("decrypt_failed", "The package names no encryption key.")
@@ -373,6 +398,7 @@ def _verify(
 ) -> bytes:
     """Verify the JWS ``token`` with the peer's key named in its header; the payload."""
     kid = use_header.get("kid")
+    _check_header(use_header, peer=peer, message_id=message_id)
     if use_header.get("alg") not in SIGNING_ALGS:
         raise PackageRejected(
             "malformed", "Unsupported signature algorithm.", peer=peer, message_id=message_id
@@ -391,7 +417,7 @@ def _verify(
         raise PackageRejected(
             "bad_signature", "The signature does not verify.", peer=peer, message_id=message_id
         ) from None
-    except JoseError:
+    except JOSE_ERRORS:
         raise PackageRejected(
             "bad_signature", "The signature does not verify.", peer=peer, message_id=message_id
         ) from None
@@ -409,12 +435,13 @@ def _decrypt(token: bytes | str, now: datetime) -> bytes:
     if len(parts) != 5:
         raise PackageRejected("malformed", "The package is not a JWE compact token.")
     header = _b64_json(parts[0])
+    _check_header(header)
     if header.get("alg") != KEY_WRAP_ALG or header.get("enc") != CONTENT_ENC:
         raise PackageRejected("malformed", "Unsupported encryption algorithms.")
     private = _our_decryption_key(header.get("kid"), now)
     try:
         decrypted = jwe.decrypt_compact(text, private, registry=_jwe_registry())
-    except (JoseError, ValueError):
+    except JOSE_ERRORS:  # a JOSE library's complaint about hostile input, whatever its class
         raise PackageRejected("decrypt_failed", "The package could not be decrypted.") from None
     return decrypted.plaintext or b""
 
@@ -508,6 +535,7 @@ def open_package(token: bytes | str, *, now: datetime | None = None) -> Opened:
             type=payload["type"],
             body=payload["body"],
         ),
+        signed=inner.decode("ascii", "replace"),
     )
 
 
@@ -570,3 +598,31 @@ def verify_receipt(*, peer: Peer, token: str, message_id: uuid.UUID) -> dict[str
 def own_keys() -> list[NodeKey]:
     """This node's published keys (for pages and commands)."""
     return list(keys.published())
+
+
+def reverify_stored(*, peer: Peer, signed: str, digest_expected: str) -> str:
+    """Check again a stored package's signature (``InboxMessage.signed``) with the sender's
+    published keys this node holds: "ok", "no_token" (removed, e.g. refused), or the protocol
+    code of the failure ("unknown_key", "bad_signature", "malformed"; "mismatch" when the
+    signed payload is not the package stored)."""
+    if not signed:
+        return "no_token"
+    parts = signed.split(".")
+    if len(parts) != 3:
+        return "malformed"
+    try:
+        header = _b64_json(parts[0])
+        payload = _verify(signed.encode("ascii"), peer=peer, use_header=header, message_id=None)
+        claims = _json(payload, "The signed content")
+    except PackageRejected as error:
+        return error.code
+    if not isinstance(claims, dict) or not isinstance(claims.get("body"), dict):
+        return "malformed"
+    again = digest(
+        message_id=uuid.UUID(str(claims.get("jti"))),
+        sender=str(claims.get("iss")),
+        receiver=str(claims.get("aud")),
+        type=str(claims.get("type")),
+        body=claims["body"],
+    )
+    return "ok" if not digest_expected or again == digest_expected else "mismatch"

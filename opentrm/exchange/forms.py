@@ -33,12 +33,14 @@ class VersionForm(Form):
 
 
 class PeerConfirmForm(VersionForm):
-    fingerprint_compared = forms.BooleanField(
-        label=_(
-            "I compared this fingerprint with the one the other node's administrator read out, "
-            "and they match."
+    fingerprint = forms.CharField(
+        label=_("Fingerprint read out by the other node's administrator"),
+        max_length=200,
+        help_text=_(
+            "Type it as you hear it, group by group (e.g. ABCD EFGH …); spaces and letter case "
+            "do not matter."
         ),
-        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
 

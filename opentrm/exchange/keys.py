@@ -7,6 +7,9 @@ its RFC 7638 thumbprint. After a rotation the old keys stay published and accept
 ``retire_after`` (now + ``OPENTRM_EXCHANGE_KEY_OVERLAP_DAYS``), then they vanish from the JWKS.
 """
 
+import base64
+import hashlib
+import hmac
 import json
 import os
 from dataclasses import dataclass
@@ -43,6 +46,32 @@ class NodeAlreadyInitialised(Exception):  # noqa: N818
 def blocks(thumbprint: str) -> str:
     """A thumbprint as a human reads it out: blocks of four characters."""
     return " ".join(thumbprint[i : i + 4] for i in range(0, len(thumbprint), 4))
+
+
+FINGERPRINT_CHARS = 32  # base32 characters: 160 bits of a SHA-256
+_LOOK_ALIKE = str.maketrans({"0": "O", "1": "I", "8": "B"})  # not in the base32 alphabet
+
+
+def human_fingerprint(signing_kid: str, encryption_kid: str) -> str:
+    """A node's fingerprint to read out and type back: the SHA-256 of its signing and its
+    encryption key's thumbprints, the first 160 bits in base32 (A-Z, 2-7), in 8 groups of 4."""
+    digest = hashlib.sha256(f"{signing_kid}.{encryption_kid}".encode("ascii")).digest()
+    text = base64.b32encode(digest).decode("ascii")[:FINGERPRINT_CHARS]
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def normalised_fingerprint(value: str) -> str:
+    """As typed from what was heard: spaces, dashes, slashes and letter case do not matter, and
+    0, 1, 8 are read as O, I, B."""
+    return "".join(ch for ch in value.upper() if ch.isascii() and ch.isalnum()).translate(
+        _LOOK_ALIKE
+    )
+
+
+def same_fingerprint(typed: str, expected: str) -> bool:
+    """Whether ``typed`` is ``expected`` (compared in constant time; never an empty match)."""
+    a, b = normalised_fingerprint(typed), normalised_fingerprint(expected)
+    return bool(a) and bool(b) and hmac.compare_digest(a.encode(), b.encode())
 
 
 def key_dir() -> Path:

@@ -104,6 +104,10 @@ class OutboxMessage(TimeStampedModel):
     delivered_at = models.DateTimeField(null=True, blank=True)
     round_trip_ms = models.PositiveIntegerField(null=True, blank=True)
     receipt = models.TextField(blank=True, help_text="The peer's signed receipt (JWS).")
+    sealed = models.TextField(
+        blank=True,
+        help_text="The sealed package (JWE) the peer receipted; the body is emptied then.",
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -120,6 +124,17 @@ class InboxMessage(TimeStampedModel):
     peer = models.ForeignKey(Peer, on_delete=models.PROTECT, related_name="inbox")
     type = models.CharField(max_length=20, choices=MessageType.choices)
     body = models.JSONField()
+    signed = models.TextField(
+        blank=True,
+        help_text="The sender's signed package (JWS compact), to re-check its signature later; "
+        "emptied with the body when the package is refused.",
+    )
+    digest = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="SHA-256 of the canonical payload without iat: a retry is a duplicate even "
+        "after the body was removed.",
+    )
     issued_at = models.DateTimeField()
     processed_at = models.DateTimeField(null=True, blank=True)
     referral_id = models.BigIntegerField(null=True, blank=True)

@@ -41,9 +41,45 @@ def dead_letters(request: AuthenticatedHttpRequest) -> HttpResponse:
     actor = request.actor
     page = Paginator(delivery.dead_letters(actor), 50).get_page(request.GET.get("page"))
     received = processing.dead_letters(actor)[:50]
+    peers = processing.dead_letter_peers(actor)
     return render(
-        request, "exchange/dead_letters.html", {"page": page, "query": "", "received": received}
+        request,
+        "exchange/dead_letters.html",
+        {"page": page, "query": "", "received": received, "peers": peers},
     )
+
+
+def _selected_ids(values: list[str]) -> list[uuid.UUID]:
+    chosen = []
+    for value in values:
+        try:
+            chosen.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return chosen
+
+
+@require_POST
+@actor_required(Action.EXCHANGE_MANAGE)
+def dead_letters_retry(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Retry in bulk: the rows ticked (``message_id``), or all of one node (``peer``)."""
+    actor = request.actor
+    selected = _selected_ids(request.POST.getlist("message_id"))
+    peer = request.POST.get("peer", "")
+    if request.POST.get("scope") == "selected":
+        if not selected:
+            messages.error(request, _("Select the packages to queue again."))
+            return redirect("exchange_dashboard:dead_letters")
+        result = processing.retry_dead_letters(actor=actor, message_ids=selected)
+    else:
+        peer_id = int(peer) if peer.isdigit() else None
+        result = processing.retry_dead_letters(actor=actor, peer_id=peer_id)
+    messages.success(
+        request,
+        _("%(retried)d packages queued again, %(skipped)d left (their node is not active).")
+        % {"retried": result.retried, "skipped": result.skipped},
+    )
+    return redirect("exchange_dashboard:dead_letters")
 
 
 @require_POST

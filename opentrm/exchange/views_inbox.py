@@ -49,6 +49,8 @@ def _receipt(opened: Opened, status: str) -> HttpResponse:
 
 
 def _stored_digest(message: InboxMessage) -> str:
+    if message.digest:  # kept when the body is removed (retention)
+        return message.digest
     return crypto.digest(
         message_id=message.message_id,
         sender=message.peer.node_id,
@@ -105,6 +107,8 @@ def _store(opened: Opened) -> InboxMessage | None:
                 peer=opened.peer,
                 type=opened.type,
                 body=opened.body,
+                signed=opened.signed,
+                digest=opened.digest,
                 issued_at=opened.issued_at,
             )
             _record_received(opened, message, "stored")

@@ -46,7 +46,7 @@ def peer_register(request: AuthenticatedHttpRequest) -> HttpResponse:
             **cleaned(form, "name", "base_url"),
             document_json=form.cleaned_data["document"],
         ),
-        success=_("Peer registered. Compare its fingerprint, then confirm it."),
+        success=_("Peer registered. Ask its administrator to read out the fingerprint; type it."),
         done=lambda peer: redirect("exchange:peer_detail", peer.pk),
         template="exchange/peer_register.html",
         refused_status=422,
@@ -89,7 +89,7 @@ def peer_confirm(request: AuthenticatedHttpRequest, peer_id: int) -> HttpRespons
                 actor=request.actor,
                 peer=peer,
                 expected_version=form.cleaned_data["version"],
-                fingerprint_compared=form.cleaned_data["fingerprint_compared"],
+                fingerprint=form.cleaned_data["fingerprint"],
             )
         except (ValidationError, ConflictError) as error:
             _form_error(form, error)

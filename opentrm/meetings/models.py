@@ -7,6 +7,8 @@ rule (``meetings/access.py``). An agreement meeting records the minutes of a mee
 an agreement (``agreements.Meeting``, which keeps its date, subject and reminder).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -15,9 +17,12 @@ from django.utils.translation import gettext_lazy as _
 from opentrm.agreements.models import Agreement
 from opentrm.agreements.models import Meeting as ScheduledAgreementMeeting
 from opentrm.cases.models import Case
-from opentrm.core.models import TimeStampedModel, VersionedModel
+from opentrm.core.models import TimeStampedModel, VersionedModel, recorded_by_field
 from opentrm.directory.models import Country, Organisation
 from opentrm.meetings.querysets import MeetingQuerySet
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # dev-only package: types only
 
 
 class MeetingKind(models.TextChoices):
@@ -47,6 +52,13 @@ class ParticipantRole(models.TextChoices):
     OBSERVER = "observer", _("Observer")
 
 
+def _optional_link(to: type[models.Model], label: "StrOrPromise") -> "models.ForeignKey[Any, Any]":
+    """A link the meeting may have (its case, its agreement); the linked row cannot be deleted."""
+    return models.ForeignKey(
+        to, verbose_name=label, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+
 class Meeting(VersionedModel):
     """One meeting and its record, organised by an organisation of ``country``."""
 
@@ -62,22 +74,8 @@ class Meeting(VersionedModel):
     place = models.CharField(_("place"), max_length=200, blank=True)
     agenda = models.TextField(_("agenda"), blank=True)
     minutes = models.TextField(_("minutes"), blank=True)
-    case = models.ForeignKey(
-        Case,
-        verbose_name=_("case"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    agreement = models.ForeignKey(
-        Agreement,
-        verbose_name=_("agreement"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    case = _optional_link(Case, _("case"))
+    agreement = _optional_link(Agreement, _("agreement"))
     scheduled_meeting = models.OneToOneField(
         ScheduledAgreementMeeting,
         verbose_name=_("scheduled agreement meeting"),
@@ -86,14 +84,7 @@ class Meeting(VersionedModel):
         blank=True,
         related_name="record",
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        editable=False,
-        related_name="+",
-    )
+    recorded_by = recorded_by_field()
 
     objects = MeetingQuerySet.as_manager()
 
@@ -122,12 +113,17 @@ class Meeting(VersionedModel):
         return self.kind in CASE_KINDS
 
 
+def _of_meeting(related_name: str) -> "models.ForeignKey[Any, Any]":
+    """The meeting a row of its record belongs to; it goes with the meeting."""
+    return models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name=related_name
+    )
+
+
 class Participant(TimeStampedModel):
     """Who took part, for which organisation, in which role."""
 
-    meeting = models.ForeignKey(
-        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="participants"
-    )
+    meeting = _of_meeting("participants")
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="+"
     )
@@ -146,18 +142,9 @@ class Participant(TimeStampedModel):
 
 
 class Decision(TimeStampedModel):
-    meeting = models.ForeignKey(
-        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="decisions"
-    )
+    meeting = _of_meeting("decisions")
     text = models.TextField(_("decision"))
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        editable=False,
-        related_name="+",
-    )
+    recorded_by = recorded_by_field()
 
     class Meta:
         ordering = ["id"]
@@ -172,9 +159,7 @@ class ActionItem(VersionedModel):
     """Something a named person does by a date; it shows on their "My action items" page and
     the daily reminder mails them when it is due."""
 
-    meeting = models.ForeignKey(
-        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="action_items"
-    )
+    meeting = _of_meeting("action_items")
     title = models.CharField(_("action"), max_length=300)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -26,7 +26,7 @@ from opentrm.agreements.models import Meeting as ScheduledAgreementMeeting
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.models import Case
-from opentrm.core.concurrency import save_if_unchanged
+from opentrm.core.concurrency import change_if_unchanged, save_if_unchanged
 from opentrm.directory.models import Organisation
 from opentrm.meetings.access import case_meeting_allowed, user_sees_meeting
 from opentrm.meetings.models import (
@@ -39,6 +39,8 @@ from opentrm.meetings.models import (
 )
 
 MEETING_FIELDS = ("title", "held_on", "place", "agenda", "minutes")
+# What a new meeting is recorded with (its minutes come later).
+RECORD_FIELDS = ("kind", "title", "held_on", "place", "agenda")
 # Kinds recorded from the meetings page; case kinds start on a case, agreement meetings from the
 # agreement's scheduled meeting.
 GENERAL_KINDS = tuple(
@@ -163,13 +165,13 @@ def meeting_change(
     """Change the agenda, minutes and the rest of ``MEETING_FIELDS``; refused when the meeting
     was changed since the form was opened."""
     _require_recorder(actor, meeting)
-    changed = [
-        name for name in MEETING_FIELDS if name in values and getattr(meeting, name) != values[name]
-    ]
-    for name in changed:
-        setattr(meeting, name, values[name])
-    meeting.full_clean()
-    save_if_unchanged(meeting, expected_version=expected_version, fields=changed, actor=actor.user)
+    changed = change_if_unchanged(
+        meeting,
+        values,
+        fields=MEETING_FIELDS,
+        expected_version=expected_version,
+        actor=actor.user,
+    )
     _audit(EventType.MEETING_CHANGED, actor=actor, meeting=meeting, fields=changed)
     return meeting
 

@@ -2,8 +2,10 @@
 not see, 403 for a case meeting whose field group is not theirs, or a change not theirs), then a
 service."""
 
+from collections.abc import Callable
 from uuid import UUID
 
+from django.forms import BaseForm
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -67,7 +69,7 @@ def meeting_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         form,
         save=lambda: services.meeting_record(
-            actor=request.actor, **cleaned(form, "kind", "title", "held_on", "place", "agenda")
+            actor=request.actor, **cleaned(form, *services.RECORD_FIELDS)
         ),
         done=lambda meeting: redirect(_detail_url(meeting)),
         success=_("Meeting recorded."),
@@ -87,7 +89,7 @@ def case_meeting_create(request: AuthenticatedHttpRequest, case_id: UUID) -> Htt
         save=lambda: services.case_meeting_record(
             actor=request.actor,
             case=case,
-            **cleaned(form, "kind", "title", "held_on", "place", "agenda"),
+            **cleaned(form, *services.RECORD_FIELDS),
         ),
         done=lambda meeting: redirect(_detail_url(meeting)),
         success=_("Meeting recorded."),
@@ -154,18 +156,41 @@ def meeting_edit(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResp
     )
 
 
+def _add_to_meeting(
+    request: AuthenticatedHttpRequest,
+    meeting_id: int,
+    form: Callable[[Meeting], BaseForm],
+    save: Callable[[Meeting, BaseForm], object],
+    *,
+    anchor: str,
+    success: str,
+    incomplete: str | None = None,
+) -> HttpResponse:
+    """A row added to a meeting's record by those who may change the meeting, then back to its
+    section of the meeting's page."""
+    meeting = access_meeting(request.actor, meeting_id, action="change")
+    bound = form(meeting)
+    return action_view(
+        request,
+        bound,
+        save=lambda: save(meeting, bound),
+        done=_detail_url(meeting, anchor),
+        success=success,
+        incomplete=incomplete,
+    )
+
+
 @require_POST
 @actor_required(Action.MEETING_VIEW)
 def participant_add(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
-    meeting = access_meeting(request.actor, meeting_id, action="change")
-    form = ParticipantForm(request.POST)
-    return action_view(
+    return _add_to_meeting(
         request,
-        form,
-        save=lambda: services.participant_add(
+        meeting_id,
+        lambda _meeting: ParticipantForm(request.POST),
+        lambda meeting, form: services.participant_add(
             actor=request.actor, meeting=meeting, **cleaned(form, "organisation", "person", "role")
         ),
-        done=_detail_url(meeting, "participants"),
+        anchor="participants",
         success=_("Participant added."),
     )
 
@@ -173,15 +198,14 @@ def participant_add(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpR
 @require_POST
 @actor_required(Action.MEETING_VIEW)
 def decision_add(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
-    meeting = access_meeting(request.actor, meeting_id, action="change")
-    form = DecisionForm(request.POST)
-    return action_view(
+    return _add_to_meeting(
         request,
-        form,
-        save=lambda: services.decision_add(
+        meeting_id,
+        lambda _meeting: DecisionForm(request.POST),
+        lambda meeting, form: services.decision_add(
             actor=request.actor, meeting=meeting, text=form.cleaned_data["text"]
         ),
-        done=_detail_url(meeting, "decisions"),
+        anchor="decisions",
         success=_("Decision recorded."),
         incomplete=_("Write the decision."),
     )
@@ -190,15 +214,14 @@ def decision_add(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResp
 @require_POST
 @actor_required(Action.MEETING_VIEW)
 def action_item_add(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
-    meeting = access_meeting(request.actor, meeting_id, action="change")
-    form = ActionItemForm(request.POST, owners=services.owner_candidates(meeting))
-    return action_view(
+    return _add_to_meeting(
         request,
-        form,
-        save=lambda: services.action_item_add(
+        meeting_id,
+        lambda meeting: ActionItemForm(request.POST, owners=services.owner_candidates(meeting)),
+        lambda meeting, form: services.action_item_add(
             actor=request.actor, meeting=meeting, **cleaned(form, "title", "owner", "due_on")
         ),
-        done=_detail_url(meeting, "action-items"),
+        anchor="action-items",
         success=_("Action item added."),
         incomplete=_("Give the action, its owner and its due date."),
     )

@@ -3,7 +3,10 @@ item, a country's focal contacts (from the directory, never public) and editing 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
+from django.forms import BaseForm
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -27,7 +30,7 @@ from opentrm.portal.forms import (
     ResourceForm,
     VersionForm,
 )
-from opentrm.portal.models import CountryProfile
+from opentrm.portal.models import CountryProfile, Resource
 from opentrm.portal.search import portal_search
 
 
@@ -201,19 +204,38 @@ def national_term_remove(request: AuthenticatedHttpRequest, national_id: int) ->
     )
 
 
-@require_http_methods(["POST"])
-@actor_required(Action.PORTAL_EDIT)
-def resource_review(request: AuthenticatedHttpRequest, resource_id: int) -> HttpResponse:
-    actor = request.actor
-    resource = access.access_resource(actor, resource_id, action="change")
-    form = VersionForm(request.POST)
+def _resource_action(
+    request: AuthenticatedHttpRequest,
+    resource_id: int,
+    form: BaseForm,
+    save: Callable[[Resource], object],
+    *,
+    success: str,
+    incomplete: str | None = None,
+) -> HttpResponse:
+    """A button on a library item its editors may change, then back to the library."""
+    resource = access.access_resource(request.actor, resource_id, action="change")
     return action_view(
         request,
         form,
-        save=lambda: services.resource_review(
-            actor=actor, resource=resource, expected_version=form.cleaned_data["version"]
-        ),
+        save=lambda: save(resource),
         done=reverse("portal:member_library"),
+        success=success,
+        incomplete=incomplete,
+    )
+
+
+@require_http_methods(["POST"])
+@actor_required(Action.PORTAL_EDIT)
+def resource_review(request: AuthenticatedHttpRequest, resource_id: int) -> HttpResponse:
+    form = VersionForm(request.POST)
+    return _resource_action(
+        request,
+        resource_id,
+        form,
+        lambda resource: services.resource_review(
+            actor=request.actor, resource=resource, expected_version=form.cleaned_data["version"]
+        ),
         success=_("The item's review date is today."),
     )
 
@@ -221,19 +243,17 @@ def resource_review(request: AuthenticatedHttpRequest, resource_id: int) -> Http
 @require_http_methods(["POST"])
 @actor_required(Action.PORTAL_EDIT)
 def resource_delete(request: AuthenticatedHttpRequest, resource_id: int) -> HttpResponse:
-    actor = request.actor
-    resource = access.access_resource(actor, resource_id, action="change")
     form = ResourceDeleteForm(request.POST)
-    return action_view(
+    return _resource_action(
         request,
+        resource_id,
         form,
-        save=lambda: services.resource_delete(
-            actor=actor,
+        lambda resource: services.resource_delete(
+            actor=request.actor,
             resource=resource,
             expected_version=form.cleaned_data["version"],
             reason=form.cleaned_data["reason"],
         ),
-        done=reverse("portal:member_library"),
         success=_("The item was taken out of the library."),
         incomplete=_("Say why the item is taken out of the library."),
     )

@@ -1,11 +1,10 @@
 """The training register (issue 19 §5): training events, their curriculum by SOP, attendance."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from opentrm.core.models import TimeStampedModel, VersionedModel
+from opentrm.core.models import TimeStampedModel, VersionedModel, recorded_by_field
 from opentrm.directory.models import ContactPoint, Country, Organisation
 from opentrm.training.querysets import TrainingEventQuerySet
 
@@ -35,14 +34,7 @@ class TrainingEvent(VersionedModel):
     sop_codes = models.JSONField(_("procedures covered"), default=list, blank=True)
     curriculum = models.TextField(_("curriculum"), blank=True)
     trainers = models.CharField(_("trainers"), max_length=300, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        editable=False,
-        related_name="+",
-    )
+    recorded_by = recorded_by_field()
 
     objects = TrainingEventQuerySet.as_manager()
 
@@ -73,14 +65,7 @@ class Attendance(TimeStampedModel):
     contact_point = models.ForeignKey(
         ContactPoint, verbose_name=_("contact"), on_delete=models.PROTECT, related_name="+"
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        editable=False,
-        related_name="+",
-    )
+    recorded_by = recorded_by_field()
 
     class Meta:
         ordering = ["id"]

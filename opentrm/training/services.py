@@ -14,7 +14,7 @@ from opentrm.accounts.policy import Action, Actor, can, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.catalogue.loader import load_catalogue
-from opentrm.core.concurrency import save_if_unchanged
+from opentrm.core.concurrency import change_if_unchanged
 from opentrm.directory.models import ContactPoint
 from opentrm.training.models import Attendance, TrainingEvent
 
@@ -94,13 +94,9 @@ def training_event_change(
     _require_recorder(actor, event)
     if "sop_codes" in values:
         values["sop_codes"] = _check_sops(list(values["sop_codes"] or []))
-    changed = [
-        name for name in EVENT_FIELDS if name in values and getattr(event, name) != values[name]
-    ]
-    for name in changed:
-        setattr(event, name, values[name])
-    event.full_clean()
-    save_if_unchanged(event, expected_version=expected_version, fields=changed, actor=actor.user)
+    changed = change_if_unchanged(
+        event, values, fields=EVENT_FIELDS, expected_version=expected_version, actor=actor.user
+    )
     record_event(
         event_type=EventType.TRAINING_EVENT_CHANGED,
         actor=actor,

@@ -1,7 +1,10 @@
 """The training register's pages. Thin: the action gate, ``access_training_event`` (404 for
 events the reader may not see, 403 for changes that are not theirs), then a service."""
 
+from collections.abc import Callable
+
 from django.db.models import QuerySet
+from django.forms import BaseForm
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,8 +28,9 @@ from opentrm.training.forms import (
 from opentrm.training.models import TrainingEvent
 
 
-def _detail_url(event: TrainingEvent) -> str:
-    return reverse("training:event_detail", args=[event.pk])
+def _detail_url(event: TrainingEvent, anchor: str = "") -> str:
+    url = reverse("training:event_detail", args=[event.pk])
+    return url + (f"#{anchor}" if anchor else "")
 
 
 def _contacts(request: AuthenticatedHttpRequest) -> QuerySet[ContactPoint]:
@@ -111,18 +115,39 @@ def event_edit(request: AuthenticatedHttpRequest, event_id: int) -> HttpResponse
     )
 
 
-@require_POST
-@actor_required(Action.TRAINING_RECORD)
-def attendance_add(request: AuthenticatedHttpRequest, event_id: int) -> HttpResponse:
+def _attendance_action(
+    request: AuthenticatedHttpRequest,
+    event_id: int,
+    form: BaseForm,
+    save: Callable[[TrainingEvent], object],
+    *,
+    success: str,
+    incomplete: str | None = None,
+) -> HttpResponse:
+    """A change to an event's attendance by those who may change the event, then back to the
+    attendance of its page."""
     event = access_training_event(request.actor, event_id, action="change")
-    form = AttendanceForm(request.POST, contacts=_contacts(request))
     return action_view(
         request,
         form,
-        save=lambda: services.attendance_add(
+        save=lambda: save(event),
+        done=_detail_url(event, "attendance"),
+        success=success,
+        incomplete=incomplete,
+    )
+
+
+@require_POST
+@actor_required(Action.TRAINING_RECORD)
+def attendance_add(request: AuthenticatedHttpRequest, event_id: int) -> HttpResponse:
+    form = AttendanceForm(request.POST, contacts=_contacts(request))
+    return _attendance_action(
+        request,
+        event_id,
+        form,
+        lambda event: services.attendance_add(
             actor=request.actor, event=event, contact_point=form.cleaned_data["contact_point"]
         ),
-        done=_detail_url(event) + "#attendance",
         success=_("Attendance recorded."),
         incomplete=_("Choose a contact."),
     )
@@ -131,14 +156,13 @@ def attendance_add(request: AuthenticatedHttpRequest, event_id: int) -> HttpResp
 @require_POST
 @actor_required(Action.TRAINING_RECORD)
 def attendance_remove(request: AuthenticatedHttpRequest, event_id: int) -> HttpResponse:
-    event = access_training_event(request.actor, event_id, action="change")
     form = AttendanceRemoveForm(request.POST)
-    return action_view(
+    return _attendance_action(
         request,
+        event_id,
         form,
-        save=lambda: services.attendance_remove(
+        lambda event: services.attendance_remove(
             actor=request.actor, event=event, attendance_id=form.cleaned_data["attendance"]
         ),
-        done=_detail_url(event) + "#attendance",
         success=_("Attendance removed."),
     )

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from opentrm.exchange.models import Peer, PeerStatus
+from opentrm.exchange.models import Peer
 from opentrm.exchange.services import delivery
-from tests.exchange.fakes import FakeCrypto, FakeInbox, fake_inbox
+from tests.exchange.fakes import FakeCrypto, FakeInbox, fake_inbox, fictional_peer
 from tests.exchange.nodes import Pair, start_pair
 
 
@@ -39,11 +39,5 @@ def inbox() -> Iterator[FakeInbox]:
 
 @pytest.fixture
 def peer(db: None, inbox: FakeInbox) -> Peer:
-    return Peer.objects.create(
-        node_id="node-ro",
-        country_code="RO",
-        name="Fictional node B",
-        base_url=inbox.url + "/",
-        fingerprint="AAAA / BBBB",
-        status=PeerStatus.ACTIVE,
-    )
+    made: Peer = fictional_peer(inbox.url + "/")
+    return made

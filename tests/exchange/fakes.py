@@ -113,3 +113,19 @@ def fake_inbox() -> Iterator[FakeInbox]:
 def rejection(status: int, code: str) -> Reply:
     body = json.dumps({"code": code, "message": "Personal Name Fictiva said no"})
     return Reply(status=status, body=body, content_type="application/json")
+
+
+def fictional_peer(
+    base_url: str, *, node_id: str = "node-ro", country: str = "RO", name: str = "Fictional node B"
+) -> Any:
+    """A confirmed peer of fictional country ``country`` at ``base_url``."""
+    from opentrm.exchange.models import Peer, PeerStatus
+
+    return Peer.objects.create(
+        node_id=node_id,
+        country_code=country,
+        name=name,
+        base_url=base_url,
+        fingerprint="AAAA / BBBB",
+        status=PeerStatus.ACTIVE,
+    )

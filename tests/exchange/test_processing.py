@@ -18,20 +18,15 @@ from opentrm.audit.models import AuditEvent
 from opentrm.exchange import clock, handlers, outbox
 from opentrm.exchange.models import InboxMessage, OutboxMessage, OutboxStatus, Peer, PeerStatus
 from opentrm.exchange.services import processing
+from tests.exchange.fakes import fictional_peer
 
 TYPE = "ping"  # no handler in production: each test registers its own
 
 
 @pytest.fixture
 def peer(db: None) -> Peer:
-    return Peer.objects.create(
-        node_id="node-ro",
-        country_code="RO",
-        name="Fictional node B",
-        base_url="https://ro.example.test/",
-        fingerprint="AAAA / BBBB",
-        status=PeerStatus.ACTIVE,
-    )
+    peer: Peer = fictional_peer("https://ro.example.test/")
+    return peer
 
 
 class Flaky:

@@ -20,7 +20,7 @@ from opentrm.core.errors import ConflictError
 from opentrm.exchange import clock, outbox
 from opentrm.exchange.models import OutboxMessage, OutboxStatus, Peer, PeerStatus
 from opentrm.exchange.services import delivery, processing
-from tests.exchange.fakes import FakeCrypto, FakeInbox, Reply, rejection
+from tests.exchange.fakes import FakeCrypto, FakeInbox, Reply, fictional_peer, rejection
 
 
 def _queue(peer: Peer, **body: str) -> OutboxMessage:
@@ -140,6 +140,8 @@ def test_a_server_error_is_retried_later_with_backoff(
     assert summary.delivered == 1
     message.refresh_from_db()
     assert (message.status, message.attempts, message.last_error) == ("delivered", 2, "")
+    # Retention: after the receipt only the sealed package and metadata stay, not the body.
+    assert (message.body, message.sealed) == ({}, f"sealed.{message.message_id}")
 
 
 @pytest.mark.parametrize(
@@ -150,6 +152,15 @@ def test_a_server_error_is_retried_later_with_backoff(
         (Reply(status=404, body="<html>Not found</html>", content_type="text/html"), "http_404",
          OutboxStatus.DEAD),
         (rejection(409, "replayed"), "rejected:replayed", OutboxStatus.FAILED),
+        (rejection(400, "wrong_audience"), "rejected:wrong_audience", OutboxStatus.DEAD),
+        (rejection(400, "malformed"), "rejected:malformed", OutboxStatus.DEAD),
+        # the peer has not confirmed this node yet, suspended it, or lacks its current key
+        (rejection(401, "unknown_sender"), "rejected:unknown_sender", OutboxStatus.FAILED),
+        (rejection(403, "sender_suspended"), "rejected:sender_suspended", OutboxStatus.FAILED),
+        (rejection(401, "unknown_key"), "rejected:unknown_key", OutboxStatus.FAILED),
+        (rejection(400, "decrypt_failed"), "rejected:decrypt_failed", OutboxStatus.FAILED),
+        (rejection(429, "too_many"), "rejected:too_many", OutboxStatus.FAILED),
+        (Reply(status=500, body="", content_type="text/plain"), "http_500", OutboxStatus.FAILED),
         (Reply(status=429, body="slow down", content_type="text/plain"), "http_429",
          OutboxStatus.FAILED),
         (Reply(body="not a receipt"), "bad_receipt", OutboxStatus.FAILED),
@@ -157,7 +168,7 @@ def test_a_server_error_is_retried_later_with_backoff(
         (Reply(status=302, body="", content_type="text/plain"), "http_302", OutboxStatus.FAILED),
     ],
 )  # fmt: skip
-def test_rejections_are_recorded_as_codes_and_only_409_and_429_retried(
+def test_rejections_are_recorded_as_codes_and_only_permanent_ones_dead_letter_at_once(
     peer: Peer, crypto: FakeCrypto, inbox: FakeInbox, reply: Reply, error: str, status: str
 ) -> None:
     message = _queue(peer)
@@ -169,6 +180,9 @@ def test_rejections_are_recorded_as_codes_and_only_409_and_429_retried(
     if status == OutboxStatus.DEAD:
         assert message.next_attempt_at is None
         assert _events("EXCHANGE_DEAD")[0].detail["permanent"] is True
+    else:
+        assert message.next_attempt_at is not None  # retried with backoff
+        assert _events("EXCHANGE_FAILED")[0].detail["permanent"] is False
 
 
 def test_a_node_that_does_not_answer_is_a_connection_error(peer: Peer, crypto: FakeCrypto) -> None:
@@ -400,3 +414,85 @@ def test_the_worker_loop_runs_passes_until_stopped_and_survives_a_database_error
     assert calls == [2, 2, 2]
     assert "2 picked, 2 delivered" in out.getvalue()
     assert "stopped" in out.getvalue()
+
+
+# --- bulk retry (issue 13, item 5) ---------------------------------------------------------------
+
+
+def _other_peer() -> Peer:
+    other: Peer = fictional_peer(
+        "https://trm.example.md/", node_id="node-md", country="MD", name="Fictional node C"
+    )
+    return other
+
+
+def test_bulk_retry_of_one_peer_or_a_selection_is_audited_per_package(
+    world: World, peer: Peer
+) -> None:
+    admin = world.actor(Role.SYSTEM_ADMINISTRATOR)
+    mine = [_dead(peer) for _ in range(3)]
+    other = _other_peer()
+    theirs = _dead(other)
+    result = processing.retry_dead_letters(actor=admin, peer_id=peer.pk)
+    assert (result.retried, result.skipped) == (3, 0)
+    assert {m.status for m in OutboxMessage.objects.filter(peer=peer)} == {"queued"}
+    theirs.refresh_from_db()
+    assert theirs.status == "dead"  # another peer's dead letter is left
+    events = _events("EXCHANGE_RETRIED")
+    assert sorted(e.detail["message_id"] for e in events) == sorted(str(m.message_id) for m in mine)
+    assert all(e.detail["bulk"] is True and e.actor_id == admin.user.pk for e in events)
+
+    again = [_dead(peer) for _ in range(2)]
+    result = processing.retry_dead_letters(
+        actor=admin, message_ids=[again[0].message_id, theirs.message_id]
+    )
+    assert (result.retried, result.skipped) == (2, 0)
+    again[1].refresh_from_db()
+    assert again[1].status == "dead"  # not selected
+
+
+def test_bulk_retry_skips_a_node_that_is_not_active_and_needs_the_permission(
+    world: World, peer: Peer
+) -> None:
+    message = _dead(peer)
+    peer.status = PeerStatus.SUSPENDED
+    peer.save()
+    with pytest.raises(PermissionDenied):
+        processing.retry_dead_letters(actor=world.actor(Role.NATIONAL_COORDINATOR))
+    result = processing.retry_dead_letters(actor=world.actor(Role.SYSTEM_ADMINISTRATOR))
+    assert (result.retried, result.skipped) == (0, 1)
+    message.refresh_from_db()
+    assert message.status == "dead"
+    assert _events("EXCHANGE_RETRIED") == []
+
+
+@pytest.mark.urls("tests.exchange.urls")
+def test_bulk_retry_on_the_page_and_in_the_api(world: World, peer: Peer, client: Client) -> None:
+    first, second, third = _dead(peer), _dead(peer), _dead(peer)
+    client.force_login(world.user(Role.CASE_MANAGER))
+    assert client.post("/exchange/dashboard/dead-letters/retry/").status_code == 403
+    assert (
+        client.post("/api/v1/exchange/dead-letters/retry", {}, "application/json").status_code
+        == 403
+    )
+    client.force_login(world.user(Role.SYSTEM_ADMINISTRATOR))
+    page = client.get("/exchange/dashboard/dead-letters/").content.decode()
+    assert 'id="bulk-retry"' in page
+    assert f'value="{peer.pk}">Fictional node B (RO)</option>' in page
+    response = client.post(
+        "/exchange/dashboard/dead-letters/retry/",
+        {"scope": "selected", "message_id": [str(first.message_id)]},
+        follow=True,
+    )
+    assert "1 packages queued again, 0 left" in response.content.decode()
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == ("queued", "dead")
+    response = client.post(
+        "/api/v1/exchange/dead-letters/retry", {"peer": peer.pk}, "application/json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json() == {"retried": 2, "skipped": 0}
+    third.refresh_from_db()
+    assert third.status == "queued"
+    assert len(_events("EXCHANGE_RETRIED")) == 3

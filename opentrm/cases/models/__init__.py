@@ -43,6 +43,7 @@ from opentrm.cases.models.person import (
     Person,
     PersonCitizenship,
     PersonName,
+    PersonNameKey,
     Sex,
     TravelDocument,
 )
@@ -118,6 +119,7 @@ __all__ = [
     "Person",
     "PersonCitizenship",
     "PersonName",
+    "PersonNameKey",
     "PlanActivity",
     "PlanStatus",
     "Proceeding",

@@ -146,6 +146,21 @@ class PersonName(models.Model):
         return f"{self.get_kind_display()} of {self.person}"
 
 
+class PersonNameKey(models.Model):
+    """One word of a name as a search key (``core.text.search_words``): lower case, Latin
+    script, no diacritics. Written with the name by the services (``services.person``), so the
+    case search finds a person by an index lookup (``key`` prefix), never by reading names."""
+
+    name = models.ForeignKey(PersonName, on_delete=models.CASCADE, related_name="keys")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    # db_index on a CharField also gives PostgreSQL the varchar_pattern_ops index that a
+    # prefix LIKE needs.
+    key = models.CharField(max_length=100, db_index=True)
+
+    def __str__(self) -> str:
+        return f"search key of {self.name_id}"
+
+
 class PersonCitizenship(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="citizenships")
     country_code = models.CharField(_("citizenship"), max_length=2)

@@ -14,7 +14,7 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import group_access
 from opentrm.cases.models import Case, Person, PersonCitizenship, PersonName
-from opentrm.cases.services.registration import NameData
+from opentrm.cases.services.registration import NameData, names_create
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.directory.models import Language
 from opentrm.directory.validation import validate_country_code, validate_language_code
@@ -108,7 +108,7 @@ def _save_lists(
 ) -> None:
     if new_names is not None and "names" in changed:
         person.names.all().delete()
-        PersonName.objects.bulk_create(
+        names_create(
             PersonName(person=person, kind=kind, value=value, script=script, order=index)
             for index, (kind, value, script) in enumerate(new_names)
         )

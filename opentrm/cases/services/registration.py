@@ -26,8 +26,10 @@ from opentrm.cases.models import (
     Person,
     PersonCitizenship,
     PersonName,
+    PersonNameKey,
     Sex,
 )
+from opentrm.core.text import search_words
 from opentrm.directory.models import Language
 from opentrm.directory.validation import validate_country_code, validate_language_code
 
@@ -62,6 +64,18 @@ def _record_status(case: Case, attribute: str, old: str, new: str, actor: Actor)
     )
 
 
+def names_create(names: Iterable[PersonName]) -> list[PersonName]:
+    """Save a person's names with their search keys (``PersonNameKey``): the only way names
+    are written, so the case search finds every name."""
+    created = PersonName.objects.bulk_create(list(names))
+    PersonNameKey.objects.bulk_create(
+        PersonNameKey(name=name, person_id=name.person_id, key=word)
+        for name in created
+        for word in search_words(name.value)
+    )
+    return created
+
+
 def _person_save(
     person: Person, names: Sequence[NameData], languages: Iterable[str], citizenships: Iterable[str]
 ) -> tuple[list[str], list[str]]:
@@ -74,7 +88,7 @@ def _person_save(
         {validate_country_code(code) for code in citizenships if code.strip()}
     )
     person.save()
-    PersonName.objects.bulk_create(
+    names_create(
         PersonName(
             person=person, kind=name.kind, value=name.value.strip(), script=name.script, order=index
         )

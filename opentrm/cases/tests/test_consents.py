@@ -168,7 +168,7 @@ def test_it_refuses_a_recipient_from_another_country_than_the_one_agreed(
 
 def test_it_accepts_a_recipient_in_the_country_agreed(world: World, case: Case) -> None:
     consent = _share(world, case, recipient_organisation=world.agency_b, recipient_country="ro")
-    assert consent.recipient_country == "RO"  # type: ignore[attr-defined]
+    assert consent.recipient_country == "RO"
 
 
 def test_it_shows_the_wrong_country_on_the_form_and_records_nothing(

@@ -17,10 +17,15 @@ end of the lease and counts the attempt. Nothing is held open while the network 
 Failures: ``attempts`` + 1 and the next try after an exponential backoff with jitter
 (``OPENTRM_EXCHANGE_RETRY_BASE_SECONDS`` 30 s doubled per attempt, at most
 ``OPENTRM_EXCHANGE_RETRY_CAP_SECONDS`` 1 h, each delay drawn between half and all of it); after
-``OPENTRM_EXCHANGE_MAX_ATTEMPTS`` (12) attempts the message is a dead letter. A rejection the
-peer will repeat (any 4xx except 409 and 429) makes it a dead letter at once. ``last_error`` is
-a short code, never a response body: ``http_503``, ``timeout``, ``connection_refused``,
-``connection_failed``, ``rejected:<code>``, ``bad_receipt``, ``seal_failed``.
+``OPENTRM_EXCHANGE_MAX_ATTEMPTS`` (12) attempts the message is a dead letter. Only a rejection
+the peer will repeat whatever happens (``PERMANENT_CODES``: the package itself is wrong, or a
+4xx without a code other than 408, 409, 425 and 429) makes it a dead letter at once; a peer
+that does not know or trust this node yet, has suspended it, does not know its current key or
+has rotated its own (``unknown_sender``, ``sender_suspended``, ``unknown_key``,
+``decrypt_failed``), is busy (429) or failing (5xx, network) is tried again with backoff.
+``last_error`` is a short code, never a response body: ``http_503``, ``timeout``,
+``connection_refused``, ``connection_failed``, ``rejected:<code>``, ``bad_receipt``,
+``seal_failed``.
 """
 
 from __future__ import annotations
@@ -66,6 +71,13 @@ MAX_RESPONSE_BYTES = 256 * 1024
 PAUSE_AFTER_POST_VARIABLE = "OPENTRM_EXCHANGE_TEST_PAUSE_AFTER_POST"
 # Rejections that may succeed later: a replay check racing a retry (409), a busy peer (429).
 RETRIED_CLIENT_ERRORS = frozenset({408, 409, 425, 429})
+# Refusals that sending the same message again can never turn into a receipt: the package is
+# malformed, badly signed, for another node, against its schema, too large, or dated by a clock
+# beyond the allowed difference. Every other coded refusal is transient (the other node's
+# administrator may confirm, resume or update this node's keys): retried with backoff.
+PERMANENT_CODES = frozenset(
+    {"malformed", "bad_signature", "wrong_audience", "schema_invalid", "too_large", "expired"}
+)
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _random = secrets.SystemRandom()
 
@@ -248,7 +260,7 @@ def _post(url: str, token: str) -> _Answer:
         if 400 <= status < 500:
             code = _rejection_code(error)
             answer.error = f"rejected:{code}" if code else f"http_{status}"
-            answer.permanent = status not in RETRIED_CLIENT_ERRORS
+            answer.permanent = is_permanent(status, code)
         else:
             answer.error = f"http_{status}"
         error.close()
@@ -258,6 +270,13 @@ def _post(url: str, token: str) -> _Answer:
         answer = _Answer(error="bad_answer")
     _test_pause_after_post()
     return answer
+
+
+def is_permanent(status: int, code: str) -> bool:
+    """Whether a 4xx refusal (``code`` from its JSON, "" when none) dead-letters at once."""
+    if status in RETRIED_CLIENT_ERRORS:
+        return False
+    return code in PERMANENT_CODES if code else True
 
 
 def _test_pause_after_post() -> None:
@@ -284,13 +303,17 @@ def audit_detail(message: OutboxMessage | InboxMessage, **more: Any) -> dict[str
 
 @transaction.atomic
 def _record_delivered(
-    message: OutboxMessage, *, receipt: str, receipt_status: str, round_trip_ms: int
+    message: OutboxMessage, *, receipt: str, receipt_status: str, round_trip_ms: int, sealed: str
 ) -> bool:
+    """Delivered: keep the receipt and the sealed package the peer receipted, and remove the
+    plaintext body (retention, docs/exchange.md)."""
     updated = (
         OutboxMessage.objects.filter(pk=message.pk)
         .exclude(status=OutboxStatus.DELIVERED)
         .update(
             status=OutboxStatus.DELIVERED,
+            sealed=sealed,
+            body={},
             delivered_at=clock.now(),
             round_trip_ms=round_trip_ms,
             receipt=receipt,
@@ -339,7 +362,9 @@ def _record_failure(message: OutboxMessage, *, error: str, permanent: bool) -> s
     return status
 
 
-def _settle(message: OutboxMessage, answer: _Answer, started: float, summary: Summary) -> None:
+def _settle(
+    message: OutboxMessage, answer: _Answer, started: float, summary: Summary, sealed: str = ""
+) -> None:
     """Check the receipt and record the outcome of one attempt."""
     error, permanent = answer.error, answer.permanent
     if not error:
@@ -359,6 +384,7 @@ def _settle(message: OutboxMessage, answer: _Answer, started: float, summary: Su
             receipt=answer.receipt,
             receipt_status=receipt_status,
             round_trip_ms=round_trip_ms,
+            sealed=sealed,
         ):
             summary.delivered += 1
             summary.round_trips_ms.append(round_trip_ms)
@@ -413,10 +439,10 @@ def deliver_due(
                 permanent = code == "schema_invalid"
                 _settle(message, _Answer(error=failure[:60], permanent=permanent), started, summary)
                 continue
-            pending[pool.submit(_post, url, token)] = (message, started)
+            pending[pool.submit(_post, url, token)] = (message, started, token)
         for future in as_completed(pending):
-            message, started = pending[future]
-            _settle(message, future.result(), started, summary)
+            message, started, token = pending[future]
+            _settle(message, future.result(), started, summary, sealed=token)
     return summary
 
 
@@ -475,7 +501,9 @@ def dead_letters(actor: Actor, *, peer_id: int | None = None) -> QuerySet[Outbox
 
 
 @transaction.atomic
-def retry_dead_letter(*, actor: Actor, message_id: uuid.UUID | str) -> OutboxMessage:
+def retry_dead_letter(
+    *, actor: Actor, message_id: uuid.UUID | str, bulk: bool = False
+) -> OutboxMessage:
     """Queue a dead letter again: attempts start from zero, due now. Audits EXCHANGE_RETRIED."""
     require(actor, Action.EXCHANGE_MANAGE)
     message = (
@@ -493,7 +521,7 @@ def retry_dead_letter(*, actor: Actor, message_id: uuid.UUID | str) -> OutboxMes
             {"peer": _("The node is not active: resume or confirm it before retrying.")}
         )
     message.status = OutboxStatus.QUEUED
-    requeue(message, actor=actor, fields=["status"])
+    requeue(message, actor=actor, fields=["status"], **({"bulk": True} if bulk else {}))
     return message
 
 

@@ -26,7 +26,7 @@ from opentrm.accounts.policy import Action, Actor, require
 from opentrm.audit.changes import save_audited
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.exchange import crypto
+from opentrm.exchange import crypto, keys
 from opentrm.exchange.models import KeyUse, Peer, PeerStatus
 
 WELL_KNOWN_PATH = "/.well-known/opentrm-node.json"
@@ -246,15 +246,19 @@ def _set_status(
 
 
 @transaction.atomic
-def confirm_peer(
-    *, actor: Actor, peer: Peer, expected_version: int, fingerprint_compared: bool
-) -> Peer:
-    """The administrator compared the fingerprint out of band: the peer becomes active."""
-    if not fingerprint_compared:
-        require(actor, Action.EXCHANGE_MANAGE)
+def confirm_peer(*, actor: Actor, peer: Peer, expected_version: int, fingerprint: str) -> Peer:
+    """The administrator typed the fingerprint the other node's administrator read out; when it
+    is the one of the peer's keys, the peer becomes active. A mismatch never says what was
+    expected (it would invite copying instead of comparing)."""
+    require(actor, Action.EXCHANGE_MANAGE)
+    if not keys.same_fingerprint(fingerprint, crypto.jwks_fingerprint(peer.public_jwks)):
         raise _invalid(
-            "fingerprint_compared",
-            _("Confirm that you compared the fingerprint with the other node's administrator."),
+            "fingerprint",
+            _(
+                "This is not the fingerprint of the keys this node holds for the peer: NOT "
+                "confirmed. Ask the other administrator to read it out again; if it still "
+                "differs, do not confirm (the keys may not be theirs)."
+            ),
         )
     return _set_status(
         actor=actor,

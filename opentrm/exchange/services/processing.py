@@ -22,6 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -30,9 +31,9 @@ from django.utils.translation import gettext as _
 from opentrm.accounts.policy import Action, Actor, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.core.errors import NotFoundError
+from opentrm.core.errors import DomainError, NotFoundError
 from opentrm.exchange import clock, handlers
-from opentrm.exchange.models import InboxMessage, OutboxMessage
+from opentrm.exchange.models import InboxMessage, OutboxMessage, OutboxStatus, Peer
 from opentrm.exchange.services import delivery
 from opentrm.exchange.services.delivery import (
     audit_detail,
@@ -153,7 +154,9 @@ def all_dead_letters(
 
 
 @transaction.atomic
-def retry_dead_letter(*, actor: Actor, message_id: uuid.UUID | str) -> InboxMessage:
+def retry_dead_letter(
+    *, actor: Actor, message_id: uuid.UUID | str, bulk: bool = False
+) -> InboxMessage:
     """Hand a received dead letter to its handler again on the worker's next pass (after the
     cause was fixed): attempts from zero, due now. Audits EXCHANGE_RETRIED."""
     require(actor, Action.EXCHANGE_MANAGE)
@@ -165,16 +168,66 @@ def retry_dead_letter(*, actor: Actor, message_id: uuid.UUID | str) -> InboxMess
     if message is None:
         raise NotFoundError(_("No such package."))
     message.dead_at = None
-    delivery.requeue(message, actor=actor, fields=["dead_at"], stage="handler")
+    extra = {"bulk": True} if bulk else {}
+    delivery.requeue(message, actor=actor, fields=["dead_at"], stage="handler", **extra)
     return message
 
 
 def retry_any_dead_letter(
-    *, actor: Actor, message_id: uuid.UUID | str
+    *, actor: Actor, message_id: uuid.UUID | str, bulk: bool = False
 ) -> OutboxMessage | InboxMessage:
     """Retry the dead letter of that id, one this node sends (``delivery``) or one it
     received (an :class:`InboxMessage`)."""
     try:
-        return delivery.retry_dead_letter(actor=actor, message_id=message_id)
+        return delivery.retry_dead_letter(actor=actor, message_id=message_id, bulk=bulk)
     except NotFoundError:
-        return retry_dead_letter(actor=actor, message_id=message_id)
+        return retry_dead_letter(actor=actor, message_id=message_id, bulk=bulk)
+
+
+BULK_RETRY_LIMIT = 500
+
+
+def dead_letter_peers(actor: Actor) -> QuerySet[Peer]:
+    """The peers with dead letters either way (for "retry all of one node")."""
+    require(actor, Action.EXCHANGE_MANAGE)
+    sent = OutboxMessage.objects.filter(status=OutboxStatus.DEAD).values("peer_id")
+    received = InboxMessage.objects.filter(dead_at__isnull=False, processed_at__isnull=True).values(
+        "peer_id"
+    )
+    return Peer.objects.filter(Q(pk__in=sent) | Q(pk__in=received)).order_by("country_code", "name")
+
+
+@dataclass
+class BulkRetry:
+    """What a bulk retry did: dead letters queued again, and those left (their node is not
+    active, or another administrator retried them first)."""
+
+    retried: int = 0
+    skipped: int = 0
+
+
+def retry_dead_letters(
+    *,
+    actor: Actor,
+    peer_id: int | None = None,
+    message_ids: list[uuid.UUID] | None = None,
+) -> BulkRetry:
+    """Queue again every dead letter (both ways) of one peer, or all, or the ``message_ids``
+    selected (at most ``BULK_RETRY_LIMIT``). Each is audited ``EXCHANGE_RETRIED`` like a single
+    retry (with ``bulk: true``); a dead letter whose node is not active is left, counted as
+    skipped. Each retry commits on its own: one that cannot be retried never undoes another."""
+    require(actor, Action.EXCHANGE_MANAGE)
+    if message_ids is not None:
+        chosen = list(dict.fromkeys(message_ids))[:BULK_RETRY_LIMIT]
+    else:
+        letters = all_dead_letters(actor, peer_id=peer_id, limit=BULK_RETRY_LIMIT)
+        chosen = [message.message_id for message in letters]
+    result = BulkRetry()
+    for message_id in chosen:
+        try:
+            retry_any_dead_letter(actor=actor, message_id=message_id, bulk=True)
+        except (DomainError, ValidationError):
+            result.skipped += 1
+        else:
+            result.retried += 1
+    return result

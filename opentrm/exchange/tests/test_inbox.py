@@ -71,6 +71,13 @@ def test_a_package_is_stored_once_and_receipted(
     assert event.detail["message_id"] == str(message_id)
     assert set(event.detail) == {"message_id", "peer_id", "type", "status"}
     assert calls == [message_id]  # handed to the handler after the commit
+    # Retention: the sender's signed package is kept, and its signature re-checks later.
+    verified = jws.deserialize_compact(stored.signed, foreign.sig)
+    assert json.loads(verified.payload)["jti"] == str(message_id)
+    # Once the body is removed (a refused package), a retry is still a duplicate, not a replay.
+    InboxMessage.objects.filter(pk=stored.pk).update(body={}, signed="")
+    again = post(foreign.seal(foreign.payload(message_id=message_id)))
+    assert receipt_claims(again)["status"] == "duplicate"
 
 
 def test_the_same_package_again_is_a_duplicate_with_a_receipt(
@@ -204,3 +211,25 @@ def test_without_a_handler_the_message_stays_unprocessed(node: OwnNode) -> None:
     message = InboxMessage(type="ping")
     handlers.dispatch(message)
     assert message.processed_at is None
+
+
+def test_a_stored_package_is_verified_again_from_the_senders_published_key(
+    node: OwnNode, foreign: ForeignNode
+) -> None:
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    message_id = uuid.uuid4()
+    assert post(foreign.seal(foreign.payload(message_id=message_id))).status_code == 200
+    out = io.StringIO()
+    call_command("exchange_verify", stdout=out)
+    assert f"{message_id}\topentrm-ro\tok" in out.getvalue()
+    # A stored token altered afterwards no longer verifies, and the command says so.
+    stored = InboxMessage.objects.get()
+    header, payload, signature = stored.signed.split(".")
+    stored.signed = f"{header}.{payload}.{signature[::-1]}"
+    stored.save(update_fields=["signed"])
+    with pytest.raises(CommandError, match="1 stored package"):
+        call_command("exchange_verify", str(message_id), stdout=io.StringIO())

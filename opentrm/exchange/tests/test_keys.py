@@ -1,7 +1,13 @@
 """Node keys: init_node, files outside the database, rotation with an overlap, the node document."""
 
+import base64
+import hashlib
+import os
 import stat
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -54,7 +60,43 @@ def test_the_command_prints_what_to_read_out_to_a_peer(
     assert "AL" in out
     assert crypto.fingerprint() in out
     sig = NodeKey.objects.get(use="sig")
-    assert crypto.fingerprint().startswith(sig.kid[:4] + " " + sig.kid[4:8])
+    enc = NodeKey.objects.get(use="enc")
+    # Short and human-friendly: 8 groups of 4 base32 characters (160 bits of a SHA-256 over
+    # both keys' thumbprints), not the 86 base64url characters of the thumbprints.
+    groups = crypto.fingerprint().split(" ")
+    assert len(groups) == 8
+    assert all(len(g) == 4 for g in groups)
+    assert all(set(g) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for g in groups)
+    digest = hashlib.sha256(f"{sig.kid}.{enc.kid}".encode()).digest()
+    assert "".join(groups) == base64.b32encode(digest).decode()[:32]
+
+
+def test_init_node_on_a_database_not_migrated_says_to_migrate_first(tmp_path: Path) -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "OPENTRM_HOME", "OPENTRM_KEY_DIR")
+    }
+    env.update(
+        OPENTRM_ENV="development",
+        OPENTRM_HOME=str(tmp_path),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+        OPENTRM_NODE_ID="opentrm-al",
+        OPENTRM_NODE_COUNTRY="AL",
+        PYTHONPATH=str(Path(__file__).resolve().parents[3]),
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "opentrm", "init_node"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "run `opentrm migrate` first" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert not (tmp_path / "keys").exists() or not any((tmp_path / "keys").iterdir())
 
 
 def test_rotation_keeps_the_old_keys_published_for_the_overlap(

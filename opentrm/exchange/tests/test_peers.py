@@ -13,6 +13,7 @@ from django.urls import reverse
 from conftest import World
 from opentrm.accounts.roles import Role
 from opentrm.audit.models import AuditEvent
+from opentrm.exchange import crypto
 from opentrm.exchange.models import Peer, PeerStatus
 from opentrm.exchange.tests.nodes import ForeignNode, OwnNode, foreign, node
 
@@ -67,9 +68,12 @@ def test_register_by_address_fetches_the_document(
     assert response["Location"] == reverse("exchange:peer_detail", args=[peer.pk])
     assert (peer.node_id, peer.country_code, peer.status) == ("opentrm-ro", "RO", "pending")
     assert peer.public_jwks == other.jwks()
-    page = admin(world).get(response["Location"])
-    assert peer.fingerprint in page.content.decode()
-    assert other.sig.thumbprint()[:4] in peer.fingerprint
+    page = admin(world).get(response["Location"]).content.decode()
+    assert peer.fingerprint == crypto.jwks_fingerprint(other.jwks())
+    # Pending: the fingerprint is typed from what the other administrator reads out, not shown.
+    assert peer.fingerprint not in page
+    assert 'name="fingerprint"' in page
+    assert 'type="checkbox"' not in page
     event = AuditEvent.objects.get(event_type="EXCHANGE_PEER_REGISTERED")
     assert event.detail == {"peer_id": peer.pk, "node_id": "opentrm-ro", "country": "RO"}
 
@@ -132,19 +136,36 @@ def _pending(world: World) -> Peer:
     return Peer.objects.get()
 
 
-def test_confirming_needs_the_fingerprint_compared(node: OwnNode, world: World) -> None:
+def test_confirming_needs_the_fingerprint_typed_and_a_mismatch_does_not_reveal_it(
+    node: OwnNode, world: World
+) -> None:
     peer = _pending(world)
     url = reverse("exchange:peer_confirm", args=[peer.pk])
+    expected = crypto.jwks_fingerprint(peer.public_jwks)
     refused = admin(world).post(url, {"version": peer.version})
     assert refused.status_code == 422
+    wrong = "AAAA " + expected[5:] if not expected.startswith("AAAA") else "BBBB " + expected[5:]
+    refused = admin(world).post(url, {"version": peer.version, "fingerprint": wrong})
+    assert refused.status_code == 422
+    page = refused.content.decode()
+    assert "NOT confirmed" in page
+    assert expected not in page
+    assert expected.replace(" ", "") not in page
+    assert "fingerprint_compared" not in page
     peer.refresh_from_db()
     assert peer.status == PeerStatus.PENDING
-    done = admin(world).post(url, {"version": peer.version, "fingerprint_compared": "on"})
+    # As heard: lower case, no spaces, a zero for an O or a one for an I.
+    typed = expected.replace(" ", "").lower().replace("o", "0").replace("i", "1")
+    done = admin(world).post(url, {"version": peer.version, "fingerprint": typed})
     assert done.status_code == 302
     peer.refresh_from_db()
     assert peer.status == PeerStatus.ACTIVE
     assert peer.confirmed_by == world.user(Role.SYSTEM_ADMINISTRATOR)
     assert AuditEvent.objects.filter(event_type="EXCHANGE_PEER_CONFIRMED").count() == 1
+    assert (
+        expected
+        in admin(world).get(reverse("exchange:peer_detail", args=[peer.pk])).content.decode()
+    )
 
 
 def test_suspend_and_resume(node: OwnNode, world: World, foreign: ForeignNode) -> None:

@@ -331,9 +331,13 @@ def _processed(
     message: InboxMessage, referral: Referral | None, outcome: str, **detail: Any
 ) -> None:
     message.processed_at = timezone.now()
+    fields = ["processed_at", "referral_id", "updated_at"]
     if referral is not None:
         message.referral_id = referral.pk
-    message.save(update_fields=["processed_at", "referral_id", "updated_at"])
+    if outcome == "refused":  # retention: nothing of a refused package's content is kept
+        message.body, message.signed = {}, ""
+        fields += ["body", "signed"]
+    message.save(update_fields=fields)
     record_event(
         event_type=EventType.EXCHANGE_PROCESSED,
         actor=None,

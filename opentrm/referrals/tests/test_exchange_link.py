@@ -356,3 +356,5 @@ def test_a_referral_for_another_country_is_refused(world: World) -> None:
     message = arrive(peer("AL"), "referral", body)
     assert message.referral_id is None
     assert processed(message)["error"] == "wrong_country"
+    # Retention: nothing of a refused package's content stays (body and signed token).
+    assert (message.body, message.signed) == ({}, "")

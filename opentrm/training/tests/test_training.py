@@ -87,8 +87,13 @@ def test_it_refuses_a_stale_change_and_an_unknown_procedure(world: World) -> Non
         actor=world.actor(Role.NATIONAL_COORDINATOR),
         event=event,
         expected_version=stale,
+        title=event.title,
         trainers="A. Trainer",
     )
+    changed = AuditEvent.objects.get(
+        event_type=EventType.TRAINING_EVENT_CHANGED, target_id=str(event.pk)
+    )
+    assert changed.changed_fields == ["trainers"]  # only the fields that differ
     with pytest.raises(ConflictError):
         services.training_event_change(
             actor=world.actor(Role.DIRECTORY_EDITOR),
@@ -110,6 +115,30 @@ def test_it_records_a_contact_once_per_event(world: World) -> None:
     with pytest.raises(ValidationError):
         services.attendance_add(actor=coordinator, event=event, contact_point=contact)
     assert event.attendances.count() == 1
+
+
+def test_the_event_page_adds_and_removes_attendance(world: World) -> None:
+    event = _event(world)
+    contact = ContactPoint.objects.create(organisation=world.agency_a, position="Duty officer")
+    client = _client(world, Role.NATIONAL_COORDINATOR)
+    detail = reverse("training:event_detail", args=[event.pk])
+
+    added = client.post(
+        reverse("training:attendance_add", args=[event.pk]),
+        {"contact_point": contact.pk},
+        follow=True,
+    )
+    assert added.redirect_chain == [(detail + "#attendance", 302)]
+    assert "Attendance recorded." in added.content.decode()
+    attendance = event.attendances.get()
+
+    removed = client.post(
+        reverse("training:attendance_remove", args=[event.pk]),
+        {"attendance": attendance.pk},
+        follow=True,
+    )
+    assert "Attendance removed." in removed.content.decode()
+    assert not event.attendances.exists()
 
 
 def test_the_contacts_directory_entry_shows_the_training_they_attended(world: World) -> None:

@@ -4,8 +4,26 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db.migrations.executor import MigrationExecutor
 
 from opentrm.exchange import crypto, keys
+
+
+def _require_migrated() -> None:
+    """A clear message, not a traceback, on a database not (fully) migrated yet."""
+    try:
+        executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+        unapplied = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as error:
+        raise CommandError(
+            f"The database cannot be read ({type(error).__name__}): check DATABASE_URL."
+        ) from None
+    if unapplied:
+        raise CommandError(
+            "The database is not migrated yet: run `opentrm migrate` first, then "
+            '`opentrm init_node` (docs/exchange.md, "How a country joins").'
+        )
 
 
 class Command(BaseCommand):
@@ -24,6 +42,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        _require_migrated()
         try:
             result = keys.init_node(rotate=options["rotate"])
         except keys.NodeAlreadyInitialised as error:

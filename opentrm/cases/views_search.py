@@ -1,0 +1,86 @@
+"""The case list with its search (docs/cases.md, "Finding a case").
+
+Filters other than the name live in the URL (a GET form, so a search can be bookmarked and
+shared). A name never does: the form is posted; posted without a name it redirects to the URL
+of its filters, posted with a name it answers with the results directly, and its pages are
+posted too. So no name reaches the address bar, the browser history, a proxy's or the server's
+access log, or a Referer header.
+"""
+
+from datetime import date
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.http import AuthenticatedHttpRequest
+from opentrm.accounts.policy import Action
+from opentrm.cases import selectors
+from opentrm.cases.forms_search import URL_FIELDS, CaseSearchForm
+from opentrm.cases.sharing import prime_sharing
+
+PAGE_SIZE = 50
+
+
+def _url_query(form: CaseSearchForm) -> str:
+    """The filters as a query string, empty ones left out, the name never in."""
+    pairs: list[tuple[str, str]] = []
+    for name in URL_FIELDS:
+        value = form.cleaned_data.get(name)
+        if value in (None, "", False):
+            continue
+        if value is True:
+            pairs.append((name, "1"))
+        elif isinstance(value, date):
+            pairs.append((name, value.isoformat()))
+        else:
+            pairs.append((name, str(value)))
+    return urlencode(pairs)
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.CASE_VIEW)
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    actor = request.actor
+    if request.method == "POST":
+        form = CaseSearchForm(request.POST, actor=actor)
+        if form.is_valid() and not form.cleaned_data.get("name"):
+            query = _url_query(form)
+            return HttpResponseRedirect(
+                reverse("cases:case_list") + (f"?{query}" if query else ""), status=303
+            )
+        page_number = request.POST.get("page")
+    else:
+        data = request.GET.copy()
+        data.pop("name", None)  # a name in a URL is never used, nor shown back
+        form = CaseSearchForm(data, actor=actor)
+        page_number = request.GET.get("page")
+    valid = form.is_valid()
+    search = form.search() if valid else None
+    mine_only = valid and bool(form.cleaned_data.get("mine"))
+    cases = selectors.case_list(actor=actor, mine_only=mine_only, search=search)
+    if not valid:
+        cases = cases.none()
+    page = Paginator(cases, PAGE_SIZE).get_page(page_number)
+    rows = list(page)
+    prime_sharing(actor, rows)  # names of cases owned elsewhere only if identity is shared
+    views = [selectors.case_view(actor=actor, case=case) for case in rows]
+    selectors.cases_listed(
+        actor=actor, cases=rows, via="web", search=search.audit_detail() if search else None
+    )
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "page": page,
+            "views": views,
+            "form": form,
+            "mine_only": mine_only,
+            "by_name": valid and bool(form.cleaned_data.get("name")),
+            "query": _url_query(form) if valid else "",
+        },
+    )
