@@ -1712,6 +1712,8 @@ TEMPLATE_ROUTES = [
     Route("referrals:template_pdf", roles(*CASE_ROLES), args=_accepted),
     # the blank template holds no personal data: every member
     Route("referrals:template_blank", any_member),
+    # a request kind's blank form holds no personal data either: every member
+    Route("referrals:request_blank", any_member, args=lambda o: ["family_check"]),
     # the country's profile: national coordinators, each for its own country
     Route("referrals:template_profile", roles(Role.NATIONAL_COORDINATOR)),
     Route("referrals:template_profile", roles(Role.NATIONAL_COORDINATOR), method="post"),

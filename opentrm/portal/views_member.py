@@ -32,6 +32,7 @@ from opentrm.portal.forms import (
 )
 from opentrm.portal.models import CountryProfile, Resource
 from opentrm.portal.search import portal_search
+from opentrm.referrals.models import ReferralKind
 
 
 def _language() -> str:
@@ -56,6 +57,7 @@ def member_library(request: AuthenticatedHttpRequest) -> HttpResponse:
             **selectors.library_filters(request.GET),
             "may_add": access.may_add_resource(actor),
             "pairs": _pairs(),
+            "request_kinds": [(kind.value, kind.label) for kind in ReferralKind.requests()],
             "language": _language(),
             "today": timezone.localdate(),
         },

@@ -3,7 +3,7 @@ settings. The forms collect and pre-check; the services validate again, lock and
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -13,6 +13,7 @@ from opentrm.core.forms import Form
 from opentrm.directory.models import Country, Organisation
 from opentrm.directory.pickers import OrganisationChoiceField
 from opentrm.referrals.models import DispatchChannel, ReferralKind, TimeUnit, Urgency
+from opentrm.referrals.services.documents import BlankField
 from opentrm.referrals.services.export import MIN_PASSWORD
 from opentrm.referrals.services.requests import (
     KIND_NOTES,
@@ -86,6 +87,35 @@ class RequestCreateForm(Form):
         intended.queryset = Organisation.objects.filter(is_active=True).exclude(
             country_id=own_country_id
         )
+
+
+def _options(name: str) -> tuple[Any, ...]:
+    field = RequestCreateForm.base_fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    choices = cast("list[tuple[str, Any]]", field.choices)  # flat (value, label) pairs here
+    return tuple(label for value, label in choices if value)
+
+
+def blank_fields(kind: str) -> list[BlankField]:
+    """The lines the request form asks for ``kind``, with the form's own labels and choices:
+    the blank printable form of the kind asks the same."""
+    fields = RequestCreateForm.base_fields
+    immediate = kind == ReferralKind.IMMEDIATE_DANGER
+    asked = [
+        BlankField("receiver_country", fields["receiver_country"].label),
+        BlankField("intended", fields["intended"].label),
+        BlankField(
+            "urgency",
+            fields["urgency"].label,
+            (Urgency.IMMEDIATE.label,) if immediate else _options("urgency"),
+        ),
+    ]
+    if kind == ReferralKind.DOCUMENT_ISSUANCE:
+        asked.append(
+            BlankField("document_type", fields["document_type"].label, _options("document_type"))
+        )
+    asked.append(BlankField("reason", fields["reason"].label))
+    return asked
 
 
 class SendForm(VersionForm):

@@ -9,6 +9,7 @@ urlpatterns = [
         name="transnational_create",
     ),
     path("template/blank/", views.template_blank, name="template_blank"),
+    path("requests/blank/<str:kind>/", views.request_blank, name="request_blank"),
     path("template/profile/", views.template_profile, name="template_profile"),
     path("<uuid:public_id>/template/", views.template_editor, name="template_editor"),
     path("<uuid:public_id>/template/send/", views.template_send, name="template_send"),

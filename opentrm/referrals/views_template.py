@@ -27,6 +27,7 @@ from opentrm.core.views import action_view, form_view
 from opentrm.directory.models import Country
 from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral, can_edit_template_field
+from opentrm.referrals.forms_requests import blank_fields
 from opentrm.referrals.forms_template import (
     GROUP_LABELS,
     FollowUpForm,
@@ -40,6 +41,7 @@ from opentrm.referrals.forms_template import (
 from opentrm.referrals.models import Referral, ReferralKind
 from opentrm.referrals.services import documents, profiles
 from opentrm.referrals.services import transnational as tn
+from opentrm.referrals.services.requests import REQUEST_KINDS
 from opentrm.referrals.template import loader
 
 
@@ -340,7 +342,7 @@ def template_blank(request: AuthenticatedHttpRequest) -> HttpResponse:
     fmt = "pdf" if request.GET.get("format") == "pdf" else "html"
     languages = tn.node_languages()
     if not pair:
-        pair = f"{tn.current_language()}-{'en' if tn.current_language() != 'en' else languages[1]}"
+        pair = _default_pair(languages)
     try:
         document, content = documents.blank_print(actor=actor, pair=pair, fmt=fmt)
     except ValidationError as error:
@@ -360,6 +362,45 @@ def template_blank(request: AuthenticatedHttpRequest) -> HttpResponse:
         "referrals/template_document.html",
         {**documents.document_context(document), "pair": pair, "pairs": _pairs(languages)},
     )
+
+
+# Every member may print a request kind's blank form: it holds no personal data.
+@require_GET
+@actor_required(Action.DIRECTORY_VIEW)
+def request_blank(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
+    if kind not in REQUEST_KINDS:
+        raise Http404
+    languages = tn.node_languages()
+    pair = request.GET.get("pair", "") or _default_pair(languages)
+    fmt = "pdf" if request.GET.get("format") == "pdf" else "html"
+    action = reverse("referrals:request_blank", args=[kind])
+    context = {"pairs": _pairs(languages), "pair_action": action}
+    try:
+        document, content = documents.blank_request_print(
+            actor=request.actor, kind=kind, asked=blank_fields(kind), pair=pair, fmt=fmt
+        )
+    except ValidationError as error:
+        return render(
+            request,
+            "referrals/template_document.html",
+            {**context, "errors": error.messages},
+            status=400,
+        )
+    except PdfUnavailableError as error:
+        messages.error(request, error.message)
+        return redirect(f"{action}?pair={pair}")
+    if content is not None:
+        return _pdf_response(content, f"{kind.replace('_', '-')}-request-{pair}.pdf")
+    return render(
+        request,
+        "referrals/template_document.html",
+        {**documents.document_context(document), **context, "pair": pair},
+    )
+
+
+def _default_pair(languages: list[str]) -> str:
+    current = tn.current_language()
+    return f"{current}-{'en' if current != 'en' else languages[1]}"
 
 
 def _pairs(languages: list[str]) -> list[str]:

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 
 from conftest import World
 from opentrm.accounts.roles import Role
@@ -32,6 +33,7 @@ from opentrm.portal.services import (
     shipped,
 )
 from opentrm.portal.templatetags.portal import glossary_tip
+from opentrm.referrals.models import ReferralKind
 
 pytestmark = pytest.mark.django_db
 
@@ -253,6 +255,10 @@ def test_a_members_item_is_hidden_from_visitors(
     page = member.get(reverse("portal:member_library")).text
     assert "Fictional members handbook" in page
     assert "pair=sq-en" in page  # the blank template per language pair
+    for kind in ReferralKind.requests():  # and every request kind's blank form
+        assert reverse("referrals:request_blank", args=[kind.value]) in page
+        assert escape(str(kind.label)) in page
+    assert page.count('<option value="sq-sr">') == len(ReferralKind.requests())
 
 
 def test_the_library_refuses_files_of_another_type(portal: World) -> None:

@@ -3,7 +3,7 @@ sender's language and the receiver's language side by side (``translation.overri
 each), free text marked with the language it was written in; and a blank printable template
 per language pair. Printing (HTML) and exporting (PDF) are audited."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -12,14 +12,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from opentrm.accounts.policy import Actor
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.core import pdf
 from opentrm.directory import reference
-from opentrm.referrals.models import Referral
+from opentrm.referrals.models import Referral, ReferralKind
 from opentrm.referrals.services import transnational as tn
+from opentrm.referrals.services.requests.data import FIELDS, KIND_FIELDS, KIND_NOTES, REQUEST_KINDS
 from opentrm.referrals.template.loader import Field, Template
 
 
@@ -77,6 +79,7 @@ class Document:
     profile: str = ""
     blank: bool = False
     notes: dict[str, Pair] = field(default_factory=dict)
+    description: Pair | None = None
 
     def headings(self) -> list[Pair]:
         """Every chapter and section heading (the PDF test looks for each)."""
@@ -275,6 +278,74 @@ def blank_document(definition: Template, a: str, b: str) -> Document:
     )
 
 
+@dataclass(frozen=True)
+class BlankField:
+    """A line of a blank request form: its label and, for a choice, the options (lazy texts,
+    rendered in both languages)."""
+
+    code: str
+    label: Any
+    options: tuple[Any, ...] = ()
+
+
+def _blank_section(
+    code: str, heading: Any, fields: Sequence[BlankField], a: str, b: str
+) -> DocSection:
+    rows = [
+        DocRow(
+            code=item.code,
+            label=_both(a, b, lambda i=item: i.label),
+            options=[_both(a, b, lambda o=o: o) for o in item.options],
+        )
+        for item in fields
+    ]
+    return DocSection(
+        code=code, heading=_both(a, b, lambda: heading), rows=rows, missing=[], withheld=False
+    )
+
+
+def blank_request_document(kind: str, asked: Sequence[BlankField], a: str, b: str) -> Document:
+    """The blank form of a request kind: who sends it to whom, the fields the request form
+    asks (``asked``) and the lines of the person this kind carries, in two languages."""
+    label = ReferralKind(kind).label
+    note = KIND_NOTES.get(kind)
+    header = [
+        BlankField("from", gettext_lazy("From")),
+        BlankField("sender_contact", gettext_lazy("Contact person")),
+        BlankField("to", gettext_lazy("To")),
+        BlankField("date", gettext_lazy("Date")),
+        BlankField("reference", gettext_lazy("Reference")),
+    ]
+    person = [BlankField(code, FIELDS[code].label) for code in KIND_FIELDS.get(kind, ())]
+    sections = [
+        _blank_section("header", gettext_lazy("Sender and receiver"), header, a, b),
+        _blank_section("request", gettext_lazy("The request"), asked, a, b),
+        _blank_section(
+            "person",
+            gettext_lazy("The person: only what this kind of request carries"),
+            person,
+            a,
+            b,
+        ),
+    ]
+    return Document(
+        title=_both(a, b, lambda: label),
+        lang_a=a,
+        lang_b=b,
+        language_names=Pair(reference.language_name(a), reference.language_name(b)),
+        chapters=[
+            DocChapter(
+                code="request",
+                heading=_both(a, b, lambda: _("Request to another country")),
+                sections=sections,
+            )
+        ],
+        blank=True,
+        notes=_notes(a, b),
+        description=_both(a, b, lambda: note) if note is not None else None,
+    )
+
+
 def parse_pair(pair: str) -> tuple[str, str]:
     """``sq-en`` -> ("sq", "en"): two of the node's languages."""
     languages = tn.node_languages()
@@ -338,19 +409,41 @@ def referral_pdf(*, actor: Actor, referral: Referral) -> bytes:
     return content
 
 
-def blank_print(*, actor: Actor, pair: str, fmt: str = "html") -> tuple[Document, bytes | None]:
-    """A blank template for a language pair, with the actor's country profile applied."""
-    a, b = parse_pair(pair)
-    document = blank_document(tn.own_definition(actor), a, b)
+def _blank_output(
+    actor: Actor, document: Document, fmt: str, detail: dict[str, Any]
+) -> tuple[Document, bytes | None]:
+    """A blank document for the browser, or as PDF (``fmt == "pdf"``); audited either way."""
     content = None
     if fmt == "pdf":
         content = pdf.render("referrals/template_pdf.html", _context(document))
     record_event(
         event_type=EventType.REFERRAL_PRINTED if fmt != "pdf" else EventType.REFERRAL_EXPORTED,
         actor=actor,
-        detail={"blank": True, "format": fmt, "languages": [a, b]},
+        detail={
+            "blank": True,
+            "format": fmt,
+            "languages": [document.lang_a, document.lang_b],
+            **detail,
+        },
     )
     return document, content
+
+
+def blank_print(*, actor: Actor, pair: str, fmt: str = "html") -> tuple[Document, bytes | None]:
+    """A blank template for a language pair, with the actor's country profile applied."""
+    a, b = parse_pair(pair)
+    return _blank_output(actor, blank_document(tn.own_definition(actor), a, b), fmt, {})
+
+
+def blank_request_print(
+    *, actor: Actor, kind: str, asked: Sequence[BlankField], pair: str, fmt: str = "html"
+) -> tuple[Document, bytes | None]:
+    """The blank form of a request kind for a language pair (it holds no personal data)."""
+    if kind not in REQUEST_KINDS:
+        raise ValidationError({"kind": _("Pick a kind of request from the list.")})
+    a, b = parse_pair(pair)
+    document = blank_request_document(kind, asked, a, b)
+    return _blank_output(actor, document, fmt, {"kind": kind})
 
 
 def document_context(document: Document) -> dict[str, Any]:

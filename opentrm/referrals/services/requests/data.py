@@ -84,6 +84,13 @@ KIND_NOTES: dict[str, Promise] = {
     K.IDENTITY_VERIFICATION: gettext_lazy(
         "The requested state verifies the nationality or identity without undue delay."
     ),
+    K.FAMILY_CHECK: gettext_lazy(
+        "The requested state checks the family situation before a return or a placement."
+    ),
+    K.DOCUMENT_ISSUANCE: gettext_lazy(
+        "The requested state issues or copies a document the person needs (passport, "
+        "certificates, records)."
+    ),
     K.IMMEDIATE_DANGER: gettext_lazy(
         "Highest priority: the receiver acknowledges within hours, round the clock."
     ),
