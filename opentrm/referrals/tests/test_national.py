@@ -315,6 +315,8 @@ def test_a_receiver_abroad_or_the_sender_itself_is_refused(world: World) -> None
         ({"needs": ["accommodation", "pony"]}, "needs"),
         ({"urgency": "whenever"}, "urgency"),
         ({"reason": "   "}, "reason"),
+        ({"reason": "x" * (national.REASON_MAX + 1)}, "reason"),
+        ({"receiver": None}, "receiver"),
     ],
 )
 def test_bad_input_is_refused_on_the_field(
@@ -496,6 +498,15 @@ def test_the_service_refuses_a_decline_without_reason(world: World) -> None:
             actor=scene.receiver, referral=referral, expected_version=referral.version, reason=""
         )
     assert "reason" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        national.referral_decline(
+            actor=scene.receiver,
+            referral=referral,
+            expected_version=referral.version,
+            reason="x" * (national.REASON_MAX + 1),
+        )
+    assert error.value.message_dict["reason"] == ["Keep the reason under 2000 characters."]
+    assert fresh(referral).status == ReferralStatus.SENT
 
 
 def test_withdrawing_the_referral_removes_the_receivers_access_at_once(world: World) -> None:

@@ -197,6 +197,9 @@ def test_a_child_case_goes_to_the_child_authority(world: World) -> None:
         ({"reason": "  "}, "reason"),
         ({"kind": "document_issuance"}, "document_type"),
         ({"urgency": "immediate"}, "urgency"),
+        ({"document_type": "passport"}, "document_type"),
+        ({"urgency": "whenever"}, "urgency"),
+        ({"reason": "x" * 4001}, "reason"),
     ],
 )
 def test_bad_input_is_refused_on_the_field_and_nothing_is_written(
