@@ -50,34 +50,14 @@ def consent_record(
     # The gate above stands outside the transaction: a refusal's audit row stays.
     with transaction.atomic():
         assert actor.membership is not None
-        errors: dict[str, str] = {}
-        if decided_on > timezone.localdate():
-            errors["decided_on"] = _("The date is in the future.")
-        if expires_on is not None and expires_on < decided_on:
-            errors["expires_on"] = _("A consent cannot expire before it was given.")
-        if purpose == ConsentPurpose.SHARE_DATA and not (
-            recipient_organisation or recipient_country
-        ):
-            errors["recipient_organisation"] = _(
-                "Name the organisation or the country the data may be shared with."
-            )
-        if (
-            recipient_organisation is not None
-            and recipient_country
-            and recipient_organisation.country.code != recipient_country.strip().upper()
-        ):
-            errors["recipient_organisation"] = _(
-                "%(organisation)s is in %(its_country)s, not in %(country)s: pick an "
-                "organisation of the country the person agreed to, or leave the country empty."
-            ) % {
-                "organisation": recipient_organisation.name,
-                "its_country": country_name(recipient_organisation.country.code),
-                "country": country_name(recipient_country.strip().upper()),
-            }
-        if not information_given.strip():
-            errors["information_given"] = _("Record what the person was told.")
-        if errors:
-            raise ValidationError(errors)
+        _validate_decision(
+            purpose=purpose,
+            decided_on=decided_on,
+            expires_on=expires_on,
+            recipient_organisation=recipient_organisation,
+            recipient_country=recipient_country,
+            information_given=information_given,
+        )
         consent = ConsentRecord(
             case=case,
             purpose=purpose,
@@ -114,6 +94,44 @@ def consent_record(
         )
         sync_generated_tasks(case, actor=actor)  # a task before the consent expires
         return consent
+
+
+def _validate_decision(
+    *,
+    purpose: str,
+    decided_on: date,
+    expires_on: date | None,
+    recipient_organisation: Organisation | None,
+    recipient_country: str,
+    information_given: str,
+) -> None:
+    """Refuse a decision that cannot be right, naming every field at once."""
+    errors: dict[str, str] = {}
+    if decided_on > timezone.localdate():
+        errors["decided_on"] = _("The date is in the future.")
+    if expires_on is not None and expires_on < decided_on:
+        errors["expires_on"] = _("A consent cannot expire before it was given.")
+    if purpose == ConsentPurpose.SHARE_DATA and not (recipient_organisation or recipient_country):
+        errors["recipient_organisation"] = _(
+            "Name the organisation or the country the data may be shared with."
+        )
+    if (
+        recipient_organisation is not None
+        and recipient_country
+        and recipient_organisation.country.code != recipient_country.strip().upper()
+    ):
+        errors["recipient_organisation"] = _(
+            "%(organisation)s is in %(its_country)s, not in %(country)s: pick an "
+            "organisation of the country the person agreed to, or leave the country empty."
+        ) % {
+            "organisation": recipient_organisation.name,
+            "its_country": country_name(recipient_organisation.country.code),
+            "country": country_name(recipient_country.strip().upper()),
+        }
+    if not information_given.strip():
+        errors["information_given"] = _("Record what the person was told.")
+    if errors:
+        raise ValidationError(errors)
 
 
 def _check_correction(case: Case, consent: ConsentRecord, supersedes: ConsentRecord) -> None:

@@ -17,7 +17,7 @@ from opentrm.accounts.roles import Role
 from opentrm.audit.chain import find_first_problem
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
-from opentrm.directory.demo import KOSOVO_NOTE
+from opentrm.directory.demo_data import KOSOVO_NOTE
 from opentrm.directory.models import (
     ContactChannel,
     ContactPoint,

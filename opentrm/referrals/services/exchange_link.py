@@ -13,14 +13,14 @@ package to the other node the same way.
 **Receiving.** The handlers registered at the bottom (``opentrm.exchange.handlers``) run after
 the inbox stored a package. A referral or request (read by ``exchange_incoming``) becomes an
 incoming ``Referral`` (status "sent", stored by ``receiving.referral_receive`` like a file
-import) of the sending organisation (the directory's, or an inactive placeholder created for
-it) to this node's focal point, its template snapshot stored as sent; accepting it opens a local
-case (``accepting``). Status updates and follow-ups are applied to the referral they name with
-the node's service user (``system_actor``); a consent withdrawal narrows the referral's shared
-groups at once and is acknowledged with a status update. Every package handled is audited
-``EXCHANGE_PROCESSED`` with its message id; one that cannot be applied is marked processed with
-an error code (never retried, never half-applied). A handler that fails unexpectedly is tried
-again by the exchange worker (``opentrm.exchange.services.processing``).
+import) of the sending organisation (the directory's, or an inactive placeholder created for it)
+to this node's focal point, its template snapshot stored as sent; accepting it opens a local
+case (``services.accepting``). Status updates and follow-ups are applied to the referral they
+name with the node's service user (``system_actor``); a consent withdrawal narrows the
+referral's shared groups at once and is acknowledged with a status update. Every package handled
+is audited ``EXCHANGE_PROCESSED`` with its message id; one that cannot be applied is marked
+processed with an error code (never retried, never half-applied). A handler that fails
+unexpectedly is tried again by the exchange worker (``opentrm.exchange.services.processing``).
 
 Packages name a referral by its reference on the node that created it (``reference``; the
 other node's own reference travels as ``receiver_reference``). On the creating node a
@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 from opentrm.accounts.policy import Actor
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.models import AgeBand, ConsentPurpose, ConsentRecord, Sex
+from opentrm.cases.models import ConsentPurpose, ConsentRecord
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.exchange import fieldnames, handlers, outbox
 from opentrm.exchange.models import (
@@ -286,42 +286,6 @@ def consent_withdrawn(consent: ConsentRecord, actor: Actor) -> list[OutboxMessag
 def on_consent_withdrawn(sender: Any, consent: ConsentRecord, actor: Actor, **kwargs: Any) -> None:
     """Receiver of ``opentrm.cases.signals.consent_withdrawn`` (connected in apps.py)."""
     consent_withdrawn(consent, actor)
-
-
-# --- accepting an incoming referral --------------------------------------------------------
-
-
-def accepting(actor: Actor, referral: Referral) -> dict[str, object]:
-    """Fields for the acceptance of a referral received from another node: a local case of the
-    accepting organisation for the person the package describes (``Referral.case``). There is
-    no duplicate check against existing persons yet (the matching issue does not exist)."""
-    from opentrm.cases.services import NameData, case_register
-
-    if referral.case_id is not None or not is_incoming(referral):
-        return {}
-    instance = _instance(referral)
-    sent = ((instance.data if instance else None) or {}).get("sent") or {}
-    values: dict[str, Any] = dict(sent.get("values") or {})
-    names = [
-        NameData(part.strip()[:200])
-        for part in _text(values.get("s1_1.name")).split(";")
-        if part.strip()
-    ]
-    sex = str(values.get("s1_1.sex") or "")
-    birth = None
-    if values.get("s1_1.date_of_birth"):
-        birth = datetime.fromisoformat(str(values["s1_1.date_of_birth"])).date()
-    band = str(values.get("s1_1.age") or "")
-    case = case_register(
-        actor=actor,
-        names=names,
-        sex=sex if sex in Sex.values else Sex.UNKNOWN,
-        date_of_birth=birth,
-        age_band=band if band in AgeBand.values else AgeBand.UNKNOWN,
-        languages=[str(code) for code in values.get("s1_1.languages") or []],
-        citizenships=[str(code) for code in values.get("s1_1.citizenship") or []],
-    )
-    return {"case": case}
 
 
 # --- receiving ----------------------------------------------------------------------------
@@ -615,7 +579,6 @@ __all__ = [
     "REQUEST_CODES",
     "SYSTEM_USERNAME",
     "RefusedError",
-    "accepting",
     "active_peer",
     "consent_ref",
     "consent_withdrawn",

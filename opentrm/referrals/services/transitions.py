@@ -208,9 +208,9 @@ def _take(
     if Effect.JOIN_CASE in rule.effects and joins_case(referral):
         detail.update(_join_case(actor, referral, fields))
     if Effect.OPEN_LOCAL_CASE in rule.effects:
-        from opentrm.referrals.services import exchange_link
+        from opentrm.referrals.services.accepting import accepting
 
-        fields.update(exchange_link.accepting(actor, referral))  # from another node: a case
+        fields.update(accepting(actor, referral))  # from another node: a case
     _write(actor, referral, rule.target, expected_version, fields)
     organisation_id = actor.organisation_id
     if reported_by is not None:

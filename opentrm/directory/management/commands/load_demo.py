@@ -6,7 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from opentrm.accounts.passwords import DEMO_PASSWORD
-from opentrm.directory.demo import DemoSummary, load_demo
+from opentrm.directory.demo import load_demo
+from opentrm.directory.demo_data import DemoSummary
 
 
 class Command(BaseCommand):

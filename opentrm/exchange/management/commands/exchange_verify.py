@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from opentrm.exchange import crypto
 from opentrm.exchange.models import InboxMessage
+from opentrm.exchange.reverify import reverify_stored
 
 
 class Command(BaseCommand):
@@ -24,7 +24,7 @@ class Command(BaseCommand):
             messages = messages.filter(message_id__in=options["message_ids"])
         failed = 0
         for message in messages.iterator():
-            code = crypto.reverify_stored(
+            code = reverify_stored(
                 peer=message.peer, signed=message.signed, digest_expected=message.digest
             )
             self.stdout.write(f"{message.message_id}\t{message.peer.node_id}\t{code}")
