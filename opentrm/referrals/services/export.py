@@ -40,6 +40,7 @@ from opentrm.referrals.models import (
     Referral,
     ReferralKind,
     ReferralStatus,
+    TemplateInstance,
 )
 from opentrm.referrals.services.national import offer_shows_person
 from opentrm.referrals.services.requests import (
@@ -71,14 +72,40 @@ def export_groups(actor: Actor, referral: Referral) -> frozenset[FieldGroup]:
 
 
 def _template_section(referral: Referral, groups: frozenset[FieldGroup]) -> Any:
-    """The filled reporting template, when the template part provides its export (a
-    ``services.template.export_data(referral, groups)`` returning JSON-ready data)."""
-    try:
-        from opentrm.referrals.services import template as template_service  # type: ignore[attr-defined]
-    except ImportError:
+    """The filled reporting template of a transnational referral as it was sent, narrowed to
+    ``groups``: a value of a group the receiver may not see today is left out and listed as
+    withheld (the importer reads this part, ``importing._check_template``)."""
+    from opentrm.referrals.template import loader
+
+    instance = TemplateInstance.objects.filter(referral=referral).first()
+    data = (instance.data if instance is not None else None) or {}
+    sent = data.get("sent")
+    if instance is None or not sent:
         return None
-    export_data = getattr(template_service, "export_data", None)
-    return export_data(referral, groups) if callable(export_data) else None
+    fields = list(data.get("fields") or [])
+    disabled = list(data.get("disabled") or [])
+    definition = loader.definition(instance.template_version, added=fields, disabled=disabled)
+    shared = {group.value for group in groups}
+    values: dict[str, Any] = {}
+    withheld = set(sent.get("withheld") or [])
+    for code, value in (sent.get("values") or {}).items():
+        item = definition.field(code)
+        if item is None:
+            continue
+        if item.group is not None and item.group not in shared:
+            withheld.add(code)
+            continue
+        values[code] = value
+    return {
+        "template_version": instance.template_version,
+        "profile_country": instance.profile_country or "",
+        "profile_version": instance.profile_version,
+        "language": instance.sender_language,
+        "fields": fields,
+        "disabled": disabled,
+        "withheld": sorted(withheld),
+        "values": values,
+    }
 
 
 def _iso(value: datetime | date | None) -> str | None:

@@ -217,3 +217,29 @@ def test_the_export_page_downloads_a_zip_and_forgets_the_password(
     assert api.json()["dispatches"][0]["channel"] == "post"
     client.force_login(world.user(Role.CASEWORKER, org="b"))
     assert client.get(url).status_code == 404
+
+
+def test_a_transnational_export_carries_the_sent_template_narrowed_to_the_shared_groups(
+    world: World,
+) -> None:
+    from opentrm.referrals.services import importing
+    from opentrm.referrals.services.import_file import Problems, schema_problems
+    from opentrm.referrals.tests.test_template import HEALTH, NAME, create, send, setup
+
+    s = setup(world)  # the agreement lets identity flow, never health
+    referral = send(s, create(s))
+
+    content = export.export_content(sender(world), referral, now=timezone.now())
+
+    template = content["template"]
+    names = [value for code, value in template["values"].items() if code.startswith("s1_1.name")]
+    assert names, "the person's name (identity) travels in the template"
+    assert NAME in json.dumps(names, ensure_ascii=False)
+    assert HEALTH not in json.dumps(content, ensure_ascii=False)  # health is not shared
+    assert schema_problems(content).items == []  # the importer reads it
+    problems = Problems()
+    stored = importing._check_template(
+        template, frozenset(content["shared_groups"]), template["language"], problems
+    )
+    assert problems.items == []
+    assert any(NAME in json.dumps(v, ensure_ascii=False) for v in stored["values"].values())
