@@ -21,6 +21,7 @@ from opentrm.cases.models import Case, ConsentDecision, ConsentRecord, Reflectio
 from opentrm.cases.services.tasks import TaskView, task_list
 from opentrm.directory import selectors as directory_selectors
 from opentrm.exchange.models import OutboxMessage, OutboxStatus
+from opentrm.meetings.selectors import my_action_items
 from opentrm.referrals.models import FollowUpReport, Referral
 from opentrm.referrals.selectors import Box, box
 from opentrm.referrals.services import timelines
@@ -49,6 +50,7 @@ class Home:
     reflection: Section | None = None
     consents: Section | None = None
     follow_ups: Section | None = None
+    action_items: Section | None = None
     directory_organisations: int | None = None
     directory_contact_points: int | None = None
     dead_letters: int | None = None
@@ -147,6 +149,17 @@ def _follow_ups(actor: Actor, today: date) -> Section:
     )
 
 
+def _action_items(actor: Actor, today: date, horizon: date) -> Section:
+    """The actor's open action items of meetings (issue 19 §6) due by ``horizon``, or undated."""
+    due = [
+        item
+        for item in my_action_items(actor=actor, done_shown=0)[0]
+        if item.due_on is None or item.due_on <= horizon
+    ]
+    overdue = [item.pk for item in due if item.due_on is not None and item.due_on < today]
+    return Section(rows=due[:SHOWN], total=len(due), overdue=len(overdue))
+
+
 def home_for(*, actor: Actor, today: date | None = None) -> Home:
     day = today or timezone.localdate()
     home = Home(today=day, horizon=day + timedelta(days=horizon_days()))
@@ -157,6 +170,8 @@ def home_for(*, actor: Actor, today: date | None = None) -> Home:
         home.follow_ups = _follow_ups(actor, day)
     if actor.may(Action.REFERRAL_RESPOND):
         home.referrals = _referrals(actor)
+    if actor.may(Action.MEETING_VIEW):
+        home.action_items = _action_items(actor, day, home.horizon)
     if actor.may(Action.DIRECTORY_EDIT) and actor.country_id is not None:
         cutoff = directory_selectors.review_cutoff(day)
         home.directory_organisations = (

@@ -90,3 +90,21 @@ def test_the_home_page_costs_a_fixed_number_of_queries(
         )
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(reverse("notifications:home"))
+
+
+def test_an_action_item_of_a_meeting_is_on_its_owners_home_page_only(world: World) -> None:
+    from opentrm.meetings.tests.test_meetings import _item, _roundtable
+
+    meeting = _roundtable(world)
+    _item(world, meeting, "Circulate the draft SOP summary", Role.CASE_MANAGER, days=-1)
+    _item(world, meeting, "Book the hall for next year", Role.CASE_MANAGER, days=60)
+
+    owners = _page(world, Role.CASE_MANAGER)
+    others = _page(world, Role.NATIONAL_COORDINATOR)
+
+    assert "Circulate the draft SOP summary" in owners
+    assert "1 action item due" in owners
+    assert "overdue: 1" in owners
+    assert "Book the hall for next year" not in owners  # beyond the horizon: on its own page
+    assert reverse("meetings:my_action_items") in owners
+    assert "Circulate the draft SOP summary" not in others
