@@ -68,18 +68,35 @@ def _newest(rows: QuerySet[_M], *order: str) -> QuerySet[_M]:
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    at: datetime  # for ordering; for a dated event, the start of that day
+    at: datetime  # for a dated event, the start of that day (shown as the date alone)
     is_date_only: bool  # the record holds a date, not a moment
     kind: str  # a stable code, e.g. "consent.withdrawn"
     label: str  # translated, without personal data
     organisation: str  # the organisation's name, or "" when the record does not say
     organisation_id: int | None
+    # The moment the entry sorts by, newest first. A timed event: its moment. A dated event:
+    # when it was recorded if that was on the same day (so the consent recorded after this
+    # morning's hearing comes above it), else the end of its day: entered afterwards, it sorts
+    # above that day's timed events rather than below them all (issue 12 §4).
+    sort_at: datetime | None = None
 
 
 def _moment(value: date | datetime) -> tuple[datetime, bool]:
     if isinstance(value, datetime):
         return value, False
     return timezone.make_aware(datetime.combine(value, time.min)), True
+
+
+def _sort_moment(value: date | datetime, recorded: datetime | None) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if recorded is not None and timezone.localdate(recorded) == value:
+        return recorded
+    return timezone.make_aware(datetime.combine(value, time.max))
+
+
+def sort_key(entry: TimelineEntry) -> datetime:
+    return entry.sort_at or entry.at
 
 
 def _org_name(organisation: Organisation | None) -> str:
@@ -96,7 +113,10 @@ class _Collector:
         kind: str,
         label: str,
         organisation: Organisation | None = None,
+        *,
+        recorded: datetime | None = None,
     ) -> None:
+        """``recorded``: when a dated record was written, to order it within its day."""
         if when is None:
             return
         at, date_only = _moment(when)
@@ -108,6 +128,7 @@ class _Collector:
                 label=label,
                 organisation=_org_name(organisation),
                 organisation_id=organisation.pk if organisation is not None else None,
+                sort_at=_sort_moment(when, recorded),
             )
         )
 
@@ -136,7 +157,13 @@ def _measure_name(code: str) -> str:
 
 
 def _case_events(case: Case, out: _Collector) -> None:
-    out.add(case.opened_on, "case.opened", _("Case opened"), case.owner_organisation)
+    out.add(
+        case.opened_on,
+        "case.opened",
+        _("Case opened"),
+        case.owner_organisation,
+        recorded=case.created_at,
+    )
 
 
 def _status_changes(case: Case, out: _Collector) -> None:
@@ -180,7 +207,9 @@ def _consents(case: Case, out: _Collector) -> None:
             label = _("Consent given: %(purpose)s") % {"purpose": purpose}
         else:
             label = _("Consent refused: %(purpose)s") % {"purpose": purpose}
-        out.add(row.decided_on, f"consent.{row.decision}", label, row.taken_for)
+        out.add(
+            row.decided_on, f"consent.{row.decision}", label, row.taken_for, recorded=row.created_at
+        )
         out.add(
             row.withdrawn_at,
             "consent.withdrawn",
@@ -222,6 +251,7 @@ def _identification(case: Case, out: _Collector) -> None:
             _("Identification decision (%(how)s): %(outcome)s")
             % {"how": how, "outcome": row.get_outcome_display()},
             row.organisation,
+            recorded=row.created_at,
         )
 
 
@@ -233,6 +263,7 @@ def _reflection(case: Case, out: _Collector, today: date) -> None:
             "reflection.started",
             _("Recovery and reflection period started"),
             row.organisation,
+            recorded=row.created_at,
         )
         if row.ends_on <= today:
             out.add(
@@ -300,6 +331,7 @@ def _assessments(case: Case, out: _Collector) -> None:
             "assessment.recorded",
             str(kinds.get(row.kind, row.kind)),
             row.organisation,
+            recorded=row.created_at,
         )
 
 
@@ -333,7 +365,13 @@ def _services(case: Case, out: _Collector) -> None:
     for row in rows:
         name = {"service": row.get_service_type_display()}
         org = row.organisation
-        out.add(row.offered_on, "service.offered", _("Service offered: %(service)s") % name, org)
+        out.add(
+            row.offered_on,
+            "service.offered",
+            _("Service offered: %(service)s") % name,
+            org,
+            recorded=row.created_at,
+        )
         out.add(row.accepted_on, "service.accepted", _("Service accepted: %(service)s") % name, org)
         out.add(
             row.started_on, "service.delivered", _("Service delivered: %(service)s") % name, org
@@ -427,5 +465,5 @@ def case_timeline(*, actor: Actor, case: Case, limit: int = LIMIT) -> list[Timel
         _proceedings(case, out)
     if sees(FieldGroup.CHILD_PROTECTION):
         _child(case, out)
-    out.entries.sort(key=lambda entry: entry.at, reverse=True)
+    out.entries.sort(key=sort_key, reverse=True)
     return out.entries[:limit]

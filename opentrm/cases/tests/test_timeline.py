@@ -27,7 +27,7 @@ from opentrm.cases.services import (
     reflection_period_start,
 )
 from opentrm.cases.tests.factories import record_consent, upload_pdf
-from opentrm.cases.timeline import case_timeline
+from opentrm.cases.timeline import case_timeline, sort_key
 
 TODAY = timezone.localdate
 
@@ -96,7 +96,7 @@ def test_it_shows_what_happened_newest_first_without_personal_data(
     assert "Intake and needs assessment" in labels
     assert "Interview or hearing: Court hearing" in labels
     assert "Asylum requested or indicated" in labels
-    assert [entry.at for entry in entries] == sorted((e.at for e in entries), reverse=True)
+    assert entries == sorted(entries, key=sort_key, reverse=True)
     assert "Ana" not in " ".join(labels)
     assert all(entry.organisation in ("", world.agency_a.name) for entry in entries)
 
@@ -155,3 +155,35 @@ def test_the_api_returns_the_timeline(world: World, case: Case) -> None:
     assert "document.added" not in kinds
     assert "hearing.scheduled" not in kinds
     assert AuditEvent.objects.filter(event_type=EventType.CASE_TIMELINE_VIEWED).exists()
+
+
+def test_it_puts_a_dated_entry_recorded_today_above_the_earlier_timed_ones(
+    world: World, case: Case
+) -> None:
+    """Issue 12 §4: a date-only entry (a consent decided today) recorded after a timed one (a
+    note) comes first, newest first; the case opened today, recorded before both, comes last;
+    a consent dated yesterday sorts below all of today and above yesterday's timed entries."""
+    actor = world.actor(Role.CASE_MANAGER)
+    Hearing.objects.create(
+        case=case,
+        proceeding=Proceeding.objects.create(
+            case=case, country_code="AL", kind="criminal", organisation=world.agency_a
+        ),
+        kind="court_hearing",
+        scheduled_at=timezone.now() - timedelta(days=1, hours=1),
+        place="Court of Fictiva",
+        organisation=world.agency_a,
+    )
+    note_add(actor=actor, case=case, text="Ana was calm today.", visibility="case")
+    record_consent(actor, case, "video_interview", "How the recording is used.", on=TODAY())
+    record_consent(actor, case, "family_tracing", "Tracing.", on=TODAY() - timedelta(days=1))
+    labels = _labels(world, case, Role.CASE_MANAGER)
+    assert labels[:3] == [
+        "Consent given: Video-recorded interview",
+        "Note added",
+        "Criminal proceedings recorded (AL)",
+    ]
+    assert labels.index("Case opened") < labels.index("Consent given: Family tracing")
+    assert labels.index("Consent given: Family tracing") < labels.index(
+        "Interview or hearing: Court hearing"
+    )
