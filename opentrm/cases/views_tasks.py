@@ -123,7 +123,7 @@ def _change_state(
         form,
         save=lambda: change(actor=actor, task=task, expected_version=form.cleaned_data["version"]),
         success=(_("Done: %(title)s") if done else _("Reopened: %(title)s"))
-        % {"title": task.title},
+        % {"title": task.shown_title},
         done=_back_url(request, case),
         incomplete=_("The page was out of date. Reload it and try again."),
     )

@@ -192,6 +192,8 @@ LANGUAGES = [
     ("sr", "Српски"),
 ]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# English dates day-first ("4 Dec 2026", 04/12/2026), never Django's US default (issue 12 §5).
+FORMAT_MODULE_PATH = ["opentrm.core.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env("TIME_ZONE", "UTC") or "UTC"

@@ -40,6 +40,10 @@ class Task(VersionedModel):
         help_text="What made it (e.g. a measure code), so it is made once.",
     )
     last_reminded_on = models.DateField(null=True, blank=True)
+    # A task the system made: its title as a key + parameters, rendered in the reader's
+    # language (``cases.task_titles``); ``title`` holds the node-language text as a fallback.
+    title_key = models.CharField(max_length=40, blank=True, default="")
+    title_params = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["due_on", "id"]
@@ -58,6 +62,17 @@ class Task(VersionedModel):
             models.Index(fields=["assignee", "done_at", "due_on"], name="cases_task_assignee_idx"),
             models.Index(fields=["organisation", "done_at", "due_on"], name="cases_task_org_idx"),
         ]
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's (active) language."""
+        if self.title_key:
+            from opentrm.cases.task_titles import render_title
+
+            rendered = render_title(self.title_key, self.title_params)
+            if rendered is not None:
+                return rendered
+        return self.title
 
     def __str__(self) -> str:
         return f"task {self.pk} on {self.case}"

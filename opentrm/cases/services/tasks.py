@@ -19,7 +19,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -27,6 +27,7 @@ from opentrm.accounts.models import Membership, User
 from opentrm.accounts.policy import ROLE_ACTIONS, Action, Actor, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
+from opentrm.cases import task_titles as titles
 from opentrm.cases.models import (
     Case,
     CaseParticipant,
@@ -37,7 +38,7 @@ from opentrm.cases.models import (
     Task,
     TaskSource,
 )
-from opentrm.catalogue.loader import measure as catalogue_measure
+from opentrm.cases.task_titles import render_title
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.core.errors import ConflictError
 
@@ -159,10 +160,16 @@ def _mark(actor: Actor, task: Task, *, done: bool, expected_version: int) -> Tas
 class _Wanted:
     source: TaskSource
     key: str
-    title: str
+    title_key: str
+    title_params: dict[str, str]
     due_on: date
     organisation_id: int
     assignee_id: int | None
+
+    @property
+    def title(self) -> str:
+        """The title in the active language (the node's when stored)."""
+        return render_title(self.title_key, self.title_params) or self.title_key
 
 
 @dataclass(frozen=True)
@@ -174,13 +181,6 @@ class SyncResult:
     @property
     def changed(self) -> bool:
         return bool(self.created or self.moved or self.closed)
-
-
-def _measure_name(code: str) -> str:
-    try:
-        return catalogue_measure(code).name
-    except KeyError:  # a measure a country added: its code is all we know here
-        return code
 
 
 class _Sources:
@@ -219,7 +219,7 @@ class _Sources:
         source: TaskSource,
         key: str,
         *,
-        title: str,
+        title: tuple[str, dict[str, str]],
         due_on: date,
         organisation_id: int | None,
         person_id: int | None,
@@ -230,7 +230,8 @@ class _Sources:
         return _Wanted(
             source=source,
             key=key,
-            title=title,
+            title_key=title[0],
+            title_params=title[1],
             due_on=due_on,
             organisation_id=organisation,
             assignee_id=self.assignee(organisation, person_id),
@@ -250,7 +251,7 @@ class _Sources:
                     due_on=measure.due_on,
                     organisation_id=measure.responsible_organisation_id,
                     person_id=measure.responsible_person_id,
-                    title=_("Measure due: %(measure)s") % {"measure": _measure_name(measure.code)},
+                    title=(titles.MEASURE_DUE, {"measure": measure.code}),
                 )
             )
         days = timedelta(days=settings.OPENTRM_REFLECTION_REMINDER_DAYS)
@@ -265,8 +266,7 @@ class _Sources:
                     due_on=max(period.ends_on - days, period.starts_on),
                     organisation_id=period.organisation_id,
                     person_id=period.granted_by_id,
-                    title=_("The reflection period ends on %(date)s: plan what follows")
-                    % {"date": formats.date_format(period.ends_on, "SHORT_DATE_FORMAT")},
+                    title=(titles.REFLECTION_ENDS, {"date": period.ends_on.isoformat()}),
                 )
             )
         consents = case.consents.filter(
@@ -284,11 +284,10 @@ class _Sources:
                     due_on=consent.expires_on,
                     organisation_id=consent.taken_for_id,
                     person_id=consent.taken_by_id,
-                    title=_("A consent (%(purpose)s) expires on %(date)s: ask the person again")
-                    % {
-                        "purpose": consent.get_purpose_display(),
-                        "date": formats.date_format(consent.expires_on, "SHORT_DATE_FORMAT"),
-                    },
+                    title=(
+                        titles.CONSENT_EXPIRES,
+                        {"purpose": consent.purpose, "date": consent.expires_on.isoformat()},
+                    ),
                 )
             )
         wanted += self.plan_reviews()
@@ -309,7 +308,7 @@ class _Sources:
                     due_on=risk_plan.next_review_on,
                     organisation_id=risk_plan.organisation_id,
                     person_id=None,
-                    title=_("Review the risk management plan with the person"),
+                    title=(titles.RISK_PLAN_REVIEW, {}),
                 )
             )
         plans = case.assistance_plans.filter(status=PlanStatus.ACTIVE, review_on__isnull=False)
@@ -322,7 +321,7 @@ class _Sources:
                     due_on=plan.review_on,
                     organisation_id=plan.organisation_id,
                     person_id=plan.drafted_by_id,
-                    title=_("Review the individual assistance plan with the person"),
+                    title=(titles.ASSISTANCE_PLAN_REVIEW, {}),
                 )
             )
         return wanted
@@ -339,9 +338,11 @@ def sync_generated_tasks(case: Case, *, actor: Actor | None = None) -> SyncResul
     periods or consents; it is cheap when nothing changed.
     """
     today = timezone.localdate()
-    # Titles are stored: write them in the node's language, whoever triggered the sync.
+    wanted, alive = _Sources(case, today).wanted()
+    # The stored text is the fallback: the node's language, whoever triggered the sync. Readers
+    # see the title rendered from its key in their own language (``Task.shown_title``).
     with translation.override(settings.LANGUAGE_CODE):
-        wanted, alive = _Sources(case, today).wanted()
+        stored = {(item.source, item.key): item.title for item in wanted}
     existing = {
         (task.source, task.source_key): task
         for task in Task.objects.filter(case=case).exclude(source=TaskSource.MANUAL)
@@ -351,7 +352,9 @@ def sync_generated_tasks(case: Case, *, actor: Actor | None = None) -> SyncResul
             case=case,
             source=item.source,
             source_key=item.key,
-            title=item.title,
+            title=stored[item.source, item.key],
+            title_key=item.title_key,
+            title_params=item.title_params,
             due_on=item.due_on,
             organisation_id=item.organisation_id,
             assignee_id=item.assignee_id,
@@ -366,10 +369,21 @@ def sync_generated_tasks(case: Case, *, actor: Actor | None = None) -> SyncResul
         task = existing.get((item.source, item.key))
         if task is None or task.done_at is not None:
             continue
-        if (task.due_on, task.title) != (item.due_on, item.title):
+        title = stored[item.source, item.key]
+        if (task.due_on, task.title, task.title_key, task.title_params) != (
+            item.due_on,
+            title,
+            item.title_key,
+            item.title_params,
+        ):
             # Only if nobody changed the task meanwhile: a person's edit wins over the sync.
             moved += Task.objects.filter(pk=task.pk, version=task.version).update(
-                due_on=item.due_on, title=item.title, version=F("version") + 1, updated_at=now
+                due_on=item.due_on,
+                title=title,
+                title_key=item.title_key,
+                title_params=item.title_params,
+                version=F("version") + 1,
+                updated_at=now,
             )
     gone = [task.pk for key, task in existing.items() if key not in alive and not task.done_at]
     closed = (
