@@ -615,6 +615,14 @@ ROUTES: list[Route] = [
     ),
     Route("cases:case_register", roles(*[r for r in CASE_ROLES if r != Role.INTERPRETER])),
     Route("cases:case_detail", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
+    # issue 12 §4: a section of the case file (htmx, or a plain link to the page at it), and
+    # the printable summary
+    Route(
+        "cases:case_section",
+        case_participants(*CASE_ROLES),
+        args=lambda o: [o.case_id, "tasks"],
+    ),
+    Route("cases:case_summary_pdf", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
     Route(
         "cases:case_delete",
         case_participants(Role.CASE_MANAGER),

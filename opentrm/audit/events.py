@@ -95,6 +95,7 @@ class EventType(models.TextChoices):
     NOTE_ADDED = "NOTE_ADDED", _("Note added")
     NOTE_DELETED = "NOTE_DELETED", _("Note deleted")
     CASE_TIMELINE_VIEWED = "CASE_TIMELINE_VIEWED", _("Case timeline viewed")
+    CASE_SUMMARY_EXPORTED = "CASE_SUMMARY_EXPORTED", _("Case summary printed (PDF)")
     PARTICIPANT_ADDED = "PARTICIPANT_ADDED", _("Organisation added to a case")
     PARTICIPANT_CHANGED = "PARTICIPANT_CHANGED", _("Case manager of an organisation changed")
     PARTICIPANT_REMOVED = "PARTICIPANT_REMOVED", _("Organisation removed from a case")

@@ -1,13 +1,19 @@
 from django.urls import include, path
 
-from opentrm.cases import views, views_search
+from opentrm.cases import views, views_casefile, views_search
 
 app_name = "cases"
 
 urlpatterns = [
     path("", views_search.case_list, name="case_list"),
     path("new/", views.case_register, name="case_register"),
-    path("<uuid:public_id>/", views.case_detail, name="case_detail"),
+    path("<uuid:public_id>/", views_casefile.case_detail, name="case_detail"),
+    path(
+        "<uuid:public_id>/sections/<slug:section>/",
+        views_casefile.case_section,
+        name="case_section",
+    ),
+    path("<uuid:public_id>/summary.pdf", views_casefile.case_summary_pdf, name="case_summary_pdf"),
     path("<uuid:public_id>/delete/", views.case_delete, name="case_delete"),
     path("<uuid:public_id>/person/", views.person_edit, name="person_edit"),
     path("<uuid:public_id>/consents/new/", views.consent_create, name="consent_create"),

@@ -1,14 +1,14 @@
-"""Case screens: register, my cases, the case file summary."""
+"""Case screens: register, consents, delete, the person's data (the case file page itself:
+``views_casefile``)."""
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
@@ -17,24 +17,14 @@ from opentrm.cases import selectors, services
 from opentrm.cases.access import (
     access_case,
     access_consent,
-    case_permissions,
     editable_groups,
     require_widening,
 )
 from opentrm.cases.forms import CaseDeleteForm, CaseRegisterForm, ConsentForm
 from opentrm.cases.forms_person import NameFormSet, PersonForm
 from opentrm.cases.models import Case, ConsentRecord
-from opentrm.cases.panels import case_panels
 from opentrm.cases.services.documents import consent_signed_form_attach, files_removed_on_rollback
-from opentrm.cases.views_assessments import assessments_context
-from opentrm.cases.views_child import child_context
 from opentrm.cases.views_common import FormPage, case_form_page, case_view
-from opentrm.cases.views_documents import documents_context, notes_context, participants_context
-from opentrm.cases.views_measures import measures_context
-from opentrm.cases.views_plans import plans_context
-from opentrm.cases.views_proceedings import proceedings_context
-from opentrm.cases.views_services import services_context
-from opentrm.cases.views_tasks import tasks_context
 from opentrm.core.forms import cleaned, errors_renamed
 from opentrm.core.views import form_view
 
@@ -63,65 +53,6 @@ def case_register(request: AuthenticatedHttpRequest) -> HttpResponse:
         template="cases/case_register.html",
         context={},
     )
-
-
-@require_GET
-@actor_required(Action.CASE_VIEW)
-def case_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
-    actor = request.actor
-    case = access_case(actor, public_id)
-    view = selectors.case_detail(actor=actor, case=case, via="web")
-    consents = case.consents.select_related(
-        "recipient_organisation", "taken_by", "taken_for", "withdrawn_for", "signed_form"
-    )
-    counted = set(selectors.counted_consents().filter(case=case).values_list("pk", flat=True))
-    corrected = set(
-        case.consents.filter(supersedes__isnull=False).values_list("supersedes_id", flat=True)
-    )
-    return render(
-        request,
-        "cases/case_detail.html",
-        {
-            "view": view,
-            "case": case,
-            "consents": [
-                (
-                    consent,
-                    _consent_state(
-                        consent, counted=consent.pk in counted, corrected=consent.pk in corrected
-                    ),
-                    consent.pk in corrected,
-                )
-                for consent in consents
-            ],
-            "perms": case_permissions(actor, case),
-            **participants_context(actor, case),
-            **measures_context(actor, case),
-            **assessments_context(actor, case),
-            **plans_context(actor, case),
-            **services_context(actor, case),
-            **proceedings_context(actor, case),
-            **child_context(actor, case),
-            **tasks_context(actor, case),
-            **documents_context(actor, case),
-            **notes_context(actor, case),
-            "panels": case_panels.render(actor, case),
-        },
-    )
-
-
-def _consent_state(consent: ConsentRecord, *, counted: bool = True, corrected: bool = False) -> str:
-    if corrected:
-        return _("corrected by a later record")
-    if not counted:
-        return _("not counted: not recorded by the owner or a consent-taker")
-    if consent.decision != "given":
-        return _("refused")
-    if consent.withdrawn_at is not None:
-        return _("withdrawn")
-    if consent.expires_on is not None and consent.expires_on < timezone.localdate():
-        return _("expired")
-    return _("given")
 
 
 @case_form_page(

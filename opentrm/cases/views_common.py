@@ -24,9 +24,15 @@ from opentrm.core.views import form_view
 
 
 def case_url(case: Case, anchor: str = "") -> str:
-    """The case page, at the section ``anchor`` (an id, without ``#``) if given."""
+    """The case page, at the section ``anchor`` (an id, without ``#``) if given: the page shows
+    the section that holds it (``?section=``), scrolled to it."""
+    from opentrm.cases.casefile import section_for_anchor  # it imports the section views
+
     url = reverse("cases:case_detail", args=[case.public_id])
-    return f"{url}#{anchor}" if anchor else url
+    if not anchor:
+        return url
+    section = section_for_anchor(anchor)
+    return f"{url}?section={section}#{anchor}" if section else f"{url}#{anchor}"
 
 
 def _gated_case(

@@ -125,6 +125,16 @@ class BoardSop:
     rows: list[BoardRow]
     responsible: list[Organisation]
 
+    @property
+    def on_case(self) -> list[BoardRow]:
+        """The measures the case has: the only ones the case file lists (issue 12 §4)."""
+        return [row for row in self.rows if row.on_case is not None]
+
+    @property
+    def addable(self) -> list[BoardRow]:
+        """The country's measures in use that are not on the case, behind "Add a measure"."""
+        return [row for row in self.rows if row.on_case is None and row.measure.is_enabled]
+
 
 def measure_board(*, actor: Actor, case: Case, today: date | None = None) -> list[BoardSop]:
     """The five SOPs with the country's measures and what the case has of them.

@@ -33,8 +33,8 @@ def new_case(
 
 
 def detail_page(client: Client, case: Case) -> str:
-    """The case's page as ``client`` sees it (which must be allowed)."""
-    response = client.get(reverse("cases:case_detail", args=[case.public_id]))
+    """The case's page as ``client`` sees it (which must be allowed), every section on it."""
+    response = client.get(reverse("cases:case_detail", args=[case.public_id]), {"section": "all"})
     assert response.status_code == 200
     return response.content.decode()
 

@@ -61,7 +61,13 @@ def test_it_warns_on_a_child_case_until_guardian_and_liaison_officer_are_named(
     page = case_page(world, child)
     assert "No guardian has been appointed for the child." in page
     assert "No Interior-Ministry liaison officer is named for the child." in page
-    assert page.index('id="child-warnings"') < page.index("<dt>Identification status</dt>")
+    assert page.index('id="case-warnings"') < page.index("<dt>Identification status</dt>")
+    # Issue 12 §4: each warning links to where it is fixed; the caseworker may not record the
+    # safeguards, so the link leads to the organisations on the case and who may.
+    assert "Ask your organisation&#x27;s case manager or the child&#x27;s guardian" in page
+    manager_page = case_page(world, child, Role.CASE_MANAGER)
+    edit = reverse("cases:child_safeguards_edit", args=[child.public_id])
+    assert f'{edit}">Record them now</a>' in manager_page
 
     _update(world, child, guardian=world.user(Role.GUARDIAN), guardian_appointed_on=TODAY())
     page = case_page(world, child)
@@ -70,7 +76,7 @@ def test_it_warns_on_a_child_case_until_guardian_and_liaison_officer_are_named(
 
     _update(world, child, liaison_officer=liaison)
     page = case_page(world, child)
-    assert 'id="child-warnings"' not in page
+    assert 'id="case-warnings"' not in page
     assert "Liaison officer for children" in page
 
 
@@ -245,7 +251,7 @@ def test_it_lifts_the_child_safeguards_after_an_adult_age_assessment(
     assert not states.is_child_case(child, TODAY())
     page = case_page(world, child)
     assert "the child safeguards no longer apply" in page
-    assert 'id="child-warnings"' not in page
+    assert 'id="case-warnings"' not in page
     contact_country_of_origin_check(
         actor=world.actor(Role.CASEWORKER), case=child, country_code="MD", purpose="referral"
     )
@@ -255,7 +261,7 @@ def test_it_shows_no_child_section_for_an_adult(world: World) -> None:
     adult = case_register(actor=world.actor(Role.CASEWORKER), date_of_birth=date(1990, 4, 2))
     page = case_page(world, adult)
     assert "Child safeguards" not in page
-    assert 'id="child-warnings"' not in page
+    assert 'id="case-warnings"' not in page
 
 
 # --- The guard on contacts with the country of origin ----------------------------------------

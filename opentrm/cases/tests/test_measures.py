@@ -421,7 +421,9 @@ def test_it_plans_and_changes_a_measure_through_the_pages(world: World, adult: C
     assert response.status_code == 302
     measure = CaseMeasure.objects.get(case=adult, code="sop2.legal_information")
     assert measure.responsible_person == world.user(Role.CASEWORKER)
-    page = client.get(reverse("cases:case_detail", args=[adult.public_id])).content.decode()
+    page = client.get(
+        reverse("cases:case_detail", args=[adult.public_id]), {"section": "measures"}
+    ).content.decode()
     assert "Legal information" in page or "legal" in page.lower()
     assert reverse("cases:measure_edit", args=[adult.public_id, measure.code]) in page
     assert "<summary>Guidance</summary>" in page
@@ -462,6 +464,7 @@ def test_it_keeps_a_switched_off_measure_on_cases_that_have_it(world: World, adu
 
 def test_it_hides_proceedings_measures_from_an_interpreter(world: World, adult: Case) -> None:
     _plan(world, adult, "sop5.compensation_claims")
+    _plan(world, adult, "sop1.initial_referral")
     page = case_page(world, adult, Role.INTERPRETER)
     assert 'id="sop1"' in page
     assert 'id="sop5"' not in page
@@ -765,3 +768,18 @@ def test_it_makes_deadline_tasks_for_measures_and_the_reflection_period(
     )
     task = Task.objects.get(case=adult, source_key="sop2.legal_information")
     assert task.done_at is not None  # a measure no longer needed closes its task
+
+
+def test_it_lists_only_the_measures_on_the_case_and_offers_the_others_to_add(
+    world: World, adult: Case
+) -> None:
+    """Issue 12 §4: not the whole catalogue; the others behind "Add a measure"."""
+    _plan(world, adult, "sop1.initial_referral")
+    page = case_page(world, adult, Role.CASEWORKER)
+    assert page.count('<td data-label="Status">') == 1
+    assert "not on the case" not in page
+    assert "<summary>Add a measure" in page
+    plan = reverse("cases:measure_plan", args=[adult.public_id, "sop2.legal_information"])
+    assert plan in page.split("<summary>Add a measure", 1)[1]
+    # A role that may not plan measures sees no offer to add them.
+    assert "Add a measure" not in case_page(world, adult, Role.INTERPRETER)

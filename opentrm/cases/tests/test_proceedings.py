@@ -384,7 +384,7 @@ def test_the_section_runs_a_fixed_number_of_queries(
     world: World, case: Case, suspect: NoContactPerson
 ) -> None:
     client = browser(world, Role.POLICE_INVESTIGATOR)
-    url = reverse("cases:case_detail", args=[case.public_id])
+    url = reverse("cases:case_detail", args=[case.public_id]) + "?section=proceedings"
     with CaptureQueriesContext(connection) as before:
         client.get(url)
     proceeding_record(

@@ -334,7 +334,7 @@ def test_the_case_page_runs_a_fixed_number_of_queries_whatever_the_services(
     world: World, case: Case
 ) -> None:
     client = browser(world, Role.CASEWORKER)
-    url = reverse("cases:case_detail", args=[case.public_id])
+    url = reverse("cases:case_detail", args=[case.public_id]) + "?section=services"
     with CaptureQueriesContext(connection) as empty:
         client.get(url)
     for index in range(5):

@@ -50,7 +50,9 @@ def test_it_shows_the_owner_which_agreement_opens_which_groups(world: World, cas
         title="Fictional protocol with the NGO",
     )
     client = browser(world, Role.CASEWORKER)
-    page = client.get(reverse("cases:case_detail", args=[case.public_id])).content.decode()
+    page = client.get(
+        reverse("cases:case_detail", args=[case.public_id]), {"section": "participants"}
+    ).content.decode()
     assert reverse("cases:case_sharing", args=[case.public_id]) in page
 
     page = client.get(reverse("cases:case_sharing", args=[case.public_id])).content.decode()
@@ -107,7 +109,9 @@ def test_only_the_owners_members_see_it(world: World, case: Case) -> None:
     client = user_browser(c_worker.user)  # takes part in the case, does not own it
     assert client.get(reverse("cases:case_sharing", args=[case.public_id])).status_code == 403
     assert client.get(f"/api/v1/cases/{case.public_id}/sharing").status_code == 403
-    page = client.get(reverse("cases:case_detail", args=[case.public_id])).content.decode()
+    page = client.get(
+        reverse("cases:case_detail", args=[case.public_id]), {"section": "participants"}
+    ).content.decode()
     assert reverse("cases:case_sharing", args=[case.public_id]) not in page
     outsider = browser(world, Role.CASE_MANAGER, org="b")
     assert outsider.get(reverse("cases:case_sharing", args=[case.public_id])).status_code == 404

@@ -2,6 +2,7 @@
 with the reader's date format (issue 12 §5); tasks from before keep their stored text."""
 
 from datetime import date, timedelta
+
 import pytest
 from django.conf import settings
 from django.utils import timezone, translation
@@ -59,9 +60,7 @@ def test_it_shows_the_title_in_the_readers_language_and_date_format(
     assert english == f"The reflection period ends on 04/12/{ends.year}: plan what follows"
 
 
-def test_a_consent_task_names_the_purpose_in_the_readers_language(
-    world: World, case: Case
-) -> None:
+def test_a_consent_task_names_the_purpose_in_the_readers_language(world: World, case: Case) -> None:
     record_consent(
         world.actor(Role.CASEWORKER),
         case,
@@ -77,9 +76,7 @@ def test_a_consent_task_names_the_purpose_in_the_readers_language(
     assert "Video-recorded interview" not in serbian
 
 
-def test_the_case_page_shows_the_title_in_the_readers_language(
-    world: World, case: Case
-) -> None:
+def test_the_case_page_shows_the_title_in_the_readers_language(world: World, case: Case) -> None:
     _period(world, case, TODAY() + timedelta(days=40))
     client = browser(world, Role.CASE_MANAGER)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "sq"
