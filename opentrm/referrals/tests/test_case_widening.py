@@ -181,7 +181,7 @@ def test_it_refuses_the_consent_form_to_a_participant(parties: Parties) -> None:
     assert not ConsentRecord.objects.filter(case=parties.case).exists()
     assert _denials("consent.record") == 2
     page = member_browser(parties.prosecutor).get(
-        reverse("cases:case_detail", args=[parties.case.public_id])
+        reverse("cases:case_detail", args=[parties.case.public_id]) + "?section=all"
     )
     assert url not in page.content.decode()
 
@@ -210,7 +210,7 @@ def test_it_lets_a_consent_recorded_by_a_non_owner_open_nothing(parties: Parties
     rows = member_api(parties.prosecutor).get(f"/api/v1/cases/{parties.case.public_id}/consents")
     assert [row["in_force"] for row in rows.json()] == [False]
     page = member_browser(parties.owner_membership()).get(
-        reverse("cases:case_detail", args=[parties.case.public_id])
+        reverse("cases:case_detail", args=[parties.case.public_id]) + "?section=all"
     )
     assert "not counted" in page.content.decode()
 
@@ -317,7 +317,9 @@ def test_it_names_a_consent_taker_from_the_case_page(parties: Parties) -> None:
     url = reverse("cases:participant_consent_taker", args=[parties.case.public_id, participant.pk])
     assert (
         url
-        in client.get(reverse("cases:case_detail", args=[parties.case.public_id])).content.decode()
+        in client.get(
+            reverse("cases:case_detail", args=[parties.case.public_id]) + "?section=all"
+        ).content.decode()
     )
     assert client.post(url, {"takes_consent": "1"}).status_code == 302
     participant.refresh_from_db()
@@ -416,7 +418,7 @@ def test_it_refuses_a_participant_referring_the_case_onward(parties: Parties) ->
         assert client.get(url).status_code == 403, name
     assert not Referral.objects.exists()
     assert _denials("referral.send") == 4
-    page = client.get(reverse("cases:case_detail", args=[parties.case.public_id]))
+    page = client.get(reverse("cases:case_detail", args=[parties.case.public_id]) + "?section=all")
     assert reverse("referrals:referral_create", args=[parties.case.public_id]) not in (
         page.content.decode()
     )
@@ -610,7 +612,7 @@ def test_it_rechecks_a_loosened_safeguard_inside_the_transaction(parties: Partie
 def test_it_corrects_a_consent_from_the_case_page(parties: Parties) -> None:
     wrong = parties.consent(parties.owner, parties.police, information_given="Told too little.")
     client = member_browser(parties.owner_membership())
-    page = client.get(reverse("cases:case_detail", args=[parties.case.public_id]))
+    page = client.get(reverse("cases:case_detail", args=[parties.case.public_id]) + "?section=all")
     url = reverse("cases:consent_create", args=[parties.case.public_id])
     assert f"{url}?supersedes={wrong.pk}" in page.content.decode()
     form = client.get(url, {"supersedes": wrong.pk})
@@ -632,7 +634,7 @@ def test_it_corrects_a_consent_from_the_case_page(parties: Parties) -> None:
     again = client.post(url, fields)  # a record is corrected once: said above the form
     assert again.status_code == 200
     assert "already been corrected" in again.content.decode()
-    page = client.get(reverse("cases:case_detail", args=[parties.case.public_id]))
+    page = client.get(reverse("cases:case_detail", args=[parties.case.public_id]) + "?section=all")
     assert "corrected by a later record" in page.content.decode()
     assert f"{url}?supersedes={wrong.pk}" not in page.content.decode()
 

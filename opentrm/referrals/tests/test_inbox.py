@@ -193,7 +193,7 @@ def test_listing_is_audited_with_ids_only(world: World) -> None:
 
 def test_the_case_page_links_to_the_referrals_and_offers_to_refer(world: World) -> None:
     scene = make_scene(world)
-    case_url = reverse("cases:case_detail", args=[scene.case.public_id])
+    case_url = reverse("cases:case_detail", args=[scene.case.public_id]) + "?section=all"
     create_url = reverse("referrals:referral_create", args=[scene.case.public_id])
     page = client_for(scene.sender).get(case_url).content.decode()
     assert f"{reverse(LIST)}?box=outbox&amp;case={scene.case.public_id}" in page

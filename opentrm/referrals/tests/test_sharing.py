@@ -76,7 +76,7 @@ def test_accepting_on_this_node_puts_the_focal_point_on_the_case_capped(world: W
     client = Client()
     client.force_login(world.user(Role.CASE_MANAGER, org="b"))
     assert s.case.number in client.get(reverse("cases:case_list")).content.decode()
-    page = client.get(reverse("cases:case_detail", args=[s.case.public_id]))
+    page = client.get(reverse("cases:case_detail", args=[s.case.public_id]), {"section": "all"})
     assert page.status_code == 200
     assert NAME in page.content.decode()
     assert 'id="health"' not in page.content.decode()
