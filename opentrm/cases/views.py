@@ -23,6 +23,7 @@ from opentrm.cases.access import (
 from opentrm.cases.forms import CaseDeleteForm, CaseRegisterForm, ConsentForm
 from opentrm.cases.forms_person import NameFormSet, PersonForm
 from opentrm.cases.models import Case, ConsentRecord
+from opentrm.cases.services.consent import validate_decision
 from opentrm.cases.services.documents import consent_signed_form_attach, files_removed_on_rollback
 from opentrm.cases.views_common import FormPage, case_form_page, case_view
 from opentrm.core.forms import cleaned, errors_renamed
@@ -100,7 +101,18 @@ def consent_create(request: AuthenticatedHttpRequest, case: Case) -> FormPage:
                 error, lambda name: ABOVE if name == "supersedes" else name
             ) from None
 
-    return FormPage(form, save, {"corrected": corrected})
+    def precheck() -> None:  # with the form's own errors, not on the next submit
+        data = form.cleaned_data
+        validate_decision(
+            purpose=data["purpose"],
+            decided_on=data["decided_on"],
+            expires_on=data.get("expires_on"),
+            recipient_organisation=data.get("recipient_organisation"),
+            recipient_country=data.get("recipient_country") or "",
+            information_given=data.get("information_given") or "-",
+        )
+
+    return FormPage(form, save, {"corrected": corrected}, precheck=precheck)
 
 
 ABOVE = NON_FIELD_ERRORS

@@ -89,6 +89,7 @@ class FormPage:
     success: str | Promise | Callable[[Any], str] | None = None
     anchor: str | None = None
     formsets: Sequence["forms.BaseFormSet[Any]"] = ()
+    precheck: Callable[[], None] | None = None  # the service's checks, run on an invalid form
 
 
 def case_form_page(
@@ -122,6 +123,7 @@ def case_form_page(
                 template=template,
                 context={"case": case, **page.context},
                 formsets=page.formsets,
+                precheck=page.precheck,
             )
 
         return view

@@ -36,6 +36,23 @@ def add_service_errors(
     return returned
 
 
+def add_precheck_errors(form: forms.BaseForm, precheck: Callable[[], None]) -> None:
+    """On a form that is invalid already, run the service's own checks (``precheck``) on what
+    could be read, and show what they say about the fields that have no error yet: every error
+    at once, not one more on each submit (issue 12 §5). A check that cannot run on the partial
+    data (a field missing) says nothing."""
+    try:
+        precheck()
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            return
+        for name, messages in error.message_dict.items():
+            if name in form.fields and name not in form.errors:
+                form.add_error(name, messages)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return
+
+
 def model_formfield(field: "models.Field[Any, Any]", **kwargs: Any) -> forms.Field:
     """A model field's form field with the widgets the screens use: a three-row text area for
     long text, the browser's date-and-time picker for a moment, its date picker for a day, and

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 
 from opentrm.core.errors import DomainError
-from opentrm.core.forms import add_service_errors
+from opentrm.core.forms import add_precheck_errors, add_service_errors
 
 logger = logging.getLogger("opentrm")
 
@@ -32,6 +32,7 @@ def form_view(
     formsets: Sequence["forms.BaseFormSet[Any]"] = (),
     refused_status: int = 200,
     submitted: bool | None = None,
+    precheck: Callable[[], None] | None = None,
 ) -> HttpResponse:
     """The shape of every form page: GET shows the form; a valid POST calls ``save`` (a service).
 
@@ -44,11 +45,15 @@ def form_view(
     ``formsets`` must be valid too before ``save`` is called (the page shows them from
     ``context``). ``refused_status`` is the status of a POST whose form is shown again.
     ``submitted`` says whether the request submits the form (by default: it is a POST), for a
-    page whose other buttons post it too.
+    page whose other buttons post it too. ``precheck`` runs the service's own checks when the
+    form is invalid, so that their errors show with the form's (``add_precheck_errors``).
     """
     if submitted is None:
         submitted = request.method == "POST"
-    if submitted and all([form.is_valid(), *(f.is_valid() for f in formsets)]):
+    valid = submitted and all([form.is_valid(), *(f.is_valid() for f in formsets)])
+    if submitted and not valid and precheck is not None:
+        add_precheck_errors(form, precheck)
+    if valid:
         try:
             result = save()
         except ValidationError as error:

@@ -41,7 +41,8 @@ from tests.browser.support import PASSWORD, ConsoleLog, FictionalDirectory, log_
 
 pytestmark = pytest.mark.browser
 
-CASE_URL = re.compile(r"/cases/([0-9a-f-]{36})/(#.*)?$")
+CASE_URL = re.compile(r"/cases/([0-9a-f-]{36})/(\?section=[a-z]+)?(#.*)?$")
+MEASURES = "Identification and measures"
 INTAKE = "sop2.intake_needs_assessment"
 INTAKE_LABEL = "Intake and needs assessment"
 RETURN = "sop4.safe_transport"
@@ -104,6 +105,15 @@ def _register(
     return case
 
 
+def _section(page: Page, name: str) -> None:
+    """Open one section of the case file from its navigation (htmx swaps it in)."""
+    link = page.get_by_role("navigation", name="Sections of the case file").get_by_role(
+        "link", name=name, exact=True
+    )
+    link.click()
+    expect(link).to_have_attribute("aria-current", "page")
+
+
 def _measure_link(page: Page, verb: str, label: str) -> Locator:
     """The board's "Plan" or "Change" link of one measure (its name says which measure)."""
     # Playwright hands the pattern to the browser between slashes: a "/" must be escaped.
@@ -112,13 +122,18 @@ def _measure_link(page: Page, verb: str, label: str) -> Locator:
 
 
 def _plan(page: Page, label: str) -> None:
-    _measure_link(page, "Plan", label).click()
+    """Plan a measure not yet on the case: offered behind "Add a measure" (issue 12 §4)."""
+    _section(page, MEASURES)
+    link = _measure_link(page, "Plan", label)
+    page.locator("details.add-measure", has=link).locator("summary").click()
+    link.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Plan a measure: {label}")
     page.get_by_role("button", name="Plan", exact=True).click()
     expect(_messages(page)).to_contain_text("The measure was planned.")
 
 
 def _change_status(page: Page, label: str, status: str) -> None:
+    _section(page, MEASURES)
     _measure_link(page, "Change", label).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Change a measure: {label}")
     page.get_by_label("Status").select_option(label=status)
@@ -128,6 +143,7 @@ def _change_status(page: Page, label: str, status: str) -> None:
 def _record_consent(
     page: Page, purpose: str, told: str, recipient: str = "", language: str = "Romanian"
 ) -> None:
+    _section(page, "Consents")
     page.get_by_role("link", name="Record a consent decision").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Record a consent decision")
     page.get_by_label("Purpose").select_option(label=purpose)
@@ -159,11 +175,12 @@ def test_it_walks_an_adult_from_registration_to_a_refused_return(
     log_in(page, live_server.url, caseworker)
     case = _register(page, name="A. K.", age="18 or over", languages=["Romanian"])
     assert case.owner_organisation == shelter
-    expect(page.locator("#child-warnings")).to_have_count(0)
-    expect(page.locator("#child")).to_have_count(0)
+    expect(page.locator("#case-warnings")).to_have_count(0)
+    expect(page.get_by_role("link", name="Child safeguards", exact=True)).to_have_count(0)
 
     # The recovery and reflection period starts from the measures section; the case file
     # counts down the country's default 30 days.
+    _section(page, MEASURES)
     reflection = page.locator("#reflection")
     expect(reflection).to_contain_text("No recovery and reflection period runs today.")
     reflection.get_by_role("link", name="Start the reflection period").click()
@@ -177,7 +194,10 @@ def test_it_walks_an_adult_from_registration_to_a_refused_return(
         start, end = (date_format(day, "SHORT_DATE_FORMAT") for day in (today, period_end))
     expect(reflection).to_contain_text(f"Runs from {start} to {end}.")
     expect(reflection).to_contain_text("30 days left.")
-    expect(reflection).to_contain_text("No return or removal can be completed while it runs.")
+    # Said once, in the summary at the top (not a banner repeated after every save).
+    summary = page.locator("#summary")
+    expect(summary).to_contain_text(f"Ends on {end} (30 days left).")
+    expect(summary).to_contain_text("No return or removal can be completed while it runs.")
     period = case.reflection_periods.get()
     assert (period.starts_on, period.ends_on) == (today, period_end)
     expect(_cell(_measure_row(page, "sop1.reflection_period"), "Status")).to_have_text(
@@ -201,6 +221,7 @@ def test_it_walks_an_adult_from_registration_to_a_refused_return(
     assert consent.taken_by == caseworker
 
     # A caseworker may formally identify by default (reference ACT-53).
+    _section(page, MEASURES)
     page.get_by_role("link", name="Record an identification decision").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Record an identification decision")
     expect(page.locator("main")).to_contain_text("Caseworker")
@@ -233,6 +254,7 @@ def test_it_walks_an_adult_from_registration_to_a_refused_return(
     assert (measure.status, measure.completed_on) == (MeasureStatus.DONE, today)
 
     # The intake and needs assessment itself: what the person needs.
+    _section(page, "Assessments")
     page.locator("#assessment-needs").get_by_role("link", name="Record").click()
     page.get_by_label("Date of the assessment").fill(today.isoformat())
     page.get_by_role("checkbox", name="Accommodation").check()
@@ -248,6 +270,7 @@ def test_it_walks_an_adult_from_registration_to_a_refused_return(
     # activation until the person consents to its implementation (SOP-P4).
     provider = organisation_label(shelter)
     plan_section = page.locator("#plan")
+    _section(page, "Plans")
     plan_section.get_by_role("link", name="Draft a plan").click()
     page.get_by_label("Goals").fill("Safety and rest; a health check; legal information.")
     page.get_by_label("Activity").first.fill("Shelter place")
@@ -260,14 +283,17 @@ def test_it_walks_an_adult_from_registration_to_a_refused_return(
     page.get_by_label("How the person acknowledged it").fill("Signed, read out in Romanian")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(_messages(page)).to_contain_text("The person's acknowledgement was recorded.")
-    plan_section.get_by_role("button", name="Activate the plan").click()
-    expect(_messages(page)).to_contain_text("consent")
+    # Not a live button that fails after the click: disabled, with what is missing.
+    activate = plan_section.get_by_role("button", name="Activate the plan")
+    expect(activate).to_be_disabled()
+    expect(page.locator("#plan-blockers")).to_contain_text("consent")
     assert AssistancePlan.objects.get(case=case).status == PlanStatus.DRAFT
     _record_consent(
         page,
         "Implementing the individual assistance plan",
         "What the plan holds, who provides each service, and that it can be stopped.",
     )
+    _section(page, "Plans")
     plan_section.get_by_role("button", name="Activate the plan").click()
     expect(_messages(page)).to_contain_text("The plan is in force.")
     expect(plan_section).to_contain_text("In force: revision 1")
@@ -275,6 +301,7 @@ def test_it_walks_an_adult_from_registration_to_a_refused_return(
 
     # A shelter place: offered, then delivered, with its provider.
     services_section = page.locator("#services")
+    _section(page, "Services")
     services_section.get_by_role("link", name="Record a service offered").click()
     page.get_by_role("combobox", name=SERVICE).select_option(label="Accommodation in shelter")
     page.get_by_label("Provider (from the directory)").select_option(label=provider)
@@ -330,6 +357,7 @@ def test_it_walks_an_adult_from_registration_to_a_refused_return(
 
     # The case file still shows the return as planned.
     page.get_by_role("link", name=case.number).click()
+    _section(page, MEASURES)
     expect(_cell(_measure_row(page, RETURN), "Status")).to_have_text("Planned")
     _no_console_trouble(console)
 
@@ -347,15 +375,17 @@ def test_it_protects_a_child_who_indicated_asylum_and_waits_for_the_welfare_clea
         page, name="M. T.", age="Unknown", languages=["Romanian", "Russian"], citizenship="Moldova"
     )
     expect(page.locator("main")).to_contain_text("Child: the child safeguards apply")
-    warnings = page.locator("#child-warnings")
-    expect(warnings).to_contain_text("This child's case is missing safeguards:")
+    # Each warning in the summary with the link that fixes it (issue 12 §4).
+    warnings = page.locator("#case-warnings")
+    expect(warnings).to_contain_text("Needs attention:")
     expect(warnings.locator("li")).to_have_text(
         [
-            "No guardian has been appointed for the child.",
-            "No Interior-Ministry liaison officer is named for the child.",
+            "No guardian has been appointed for the child. Record them now",
+            "No Interior-Ministry liaison officer is named for the child. Record them now",
         ]
     )
     child = page.locator("#child")
+    _section(page, "Child safeguards")
     expect(child).to_contain_text("None appointed")
     expect(child).to_contain_text("None named")
 
@@ -369,6 +399,7 @@ def test_it_protects_a_child_who_indicated_asylum_and_waits_for_the_welfare_clea
 
     # A contact with the authorities of the child's country of origin is refused, explained,
     # and the attempt is audited.
+    _section(page, "Tasks")
     contact = page.locator("form[action$='/country-contact/']")
     contact.get_by_label("Country").select_option(label="Moldova")
     contact.get_by_label("Purpose").select_option(label="Verify identity or nationality")
@@ -416,6 +447,7 @@ def test_it_protects_a_child_who_indicated_asylum_and_waits_for_the_welfare_clea
     # The guardian, the liaison officer, the best-interests determination and the
     # child-welfare authority's clearance are recorded: the warnings go.
     page.get_by_role("link", name=case.number).click()
+    _section(page, "Child safeguards")
     page.locator("#child").get_by_role("link", name="Edit the child safeguards").click()
     page.get_by_label("Guardian (if not a user)").fill("Sela Marrow")
     page.get_by_label("Guardian appointed").fill(today.isoformat())
@@ -426,7 +458,7 @@ def test_it_protects_a_child_who_indicated_asylum_and_waits_for_the_welfare_clea
     pick(page.get_by_label("Child-welfare authority"), social_office.name)
     page.get_by_role("button", name="Save", exact=True).click()
     expect(_messages(page)).to_contain_text("The child safeguards were saved.")
-    expect(page.locator("#child-warnings")).to_have_count(0)
+    expect(page.locator("#case-warnings")).to_have_count(0)
     expect(child).to_contain_text("Sela Marrow")
     expect(child).to_contain_text(social_office.name)
 
@@ -452,6 +484,7 @@ def test_it_protects_a_child_who_indicated_asylum_and_waits_for_the_welfare_clea
     # The child withdraws the asylum request: the case manager clears the indication, and with
     # no reflection period running the return is completed.
     page.get_by_role("link", name=case.number).click()
+    _section(page, "Child safeguards")
     page.locator("#child").get_by_role("link", name="Edit the child safeguards").click()
     page.get_by_label("Asylum requested or indicated").fill("")
     page.get_by_role("button", name="Save", exact=True).click()

@@ -56,7 +56,8 @@ def test_each_role_lands_on_its_home_and_reaches_each_item_in_one_click(
     tasks = page.locator("#tasks")
     expect(tasks).to_contain_text("Book the interpreter")
     tasks.get_by_role("link", name=case.number).click()
-    expect(page).to_have_url(re.compile(rf"/cases/{case.public_id}/#tasks$"))
+    expect(page).to_have_url(re.compile(rf"/cases/{case.public_id}/\?section=tasks#tasks$"))
+    expect(page.get_by_role("heading", name="Tasks and deadlines")).to_be_visible()
     _log_out(page)
 
     # the focal point abroad: the request to answer, one click to it

@@ -50,7 +50,7 @@ def consent_record(
     # The gate above stands outside the transaction: a refusal's audit row stays.
     with transaction.atomic():
         assert actor.membership is not None
-        _validate_decision(
+        validate_decision(
             purpose=purpose,
             decided_on=decided_on,
             expires_on=expires_on,
@@ -96,7 +96,7 @@ def consent_record(
         return consent
 
 
-def _validate_decision(
+def validate_decision(
     *,
     purpose: str,
     decided_on: date,

@@ -199,3 +199,22 @@ def test_it_names_each_recipient_with_its_type_and_country_own_country_first(
     assert text.index('<optgroup label="Albania">') < text.index('<optgroup label="Romania">')
     assert "Agency B Partner Shelter — Shelter, Romania" in text
     assert 'data-picker="' in text
+
+
+def test_it_shows_every_error_of_the_form_at_once(world: World, case: Case) -> None:
+    """Issue 12 §5: the service's checks (a future date, an expiry before it, no recipient)
+    come with the form's own (nothing said to the person), not one more on each submit."""
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    response = _post_share(
+        browser(world, Role.CASEWORKER),
+        case,
+        decided_on=tomorrow.isoformat(),
+        expires_on=timezone.localdate().isoformat(),
+        information_given="",
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    for field in ("information_given", "decided_on", "expires_on", "recipient_organisation"):
+        assert f'id="id_{field}_error"' in page, field
+    assert "The date is in the future." in page
+    assert not case.consents.exists()

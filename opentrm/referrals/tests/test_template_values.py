@@ -132,3 +132,11 @@ def test_languages_fall_back_to_the_nodes_default_when_the_node_does_not_speak_t
         assert current_language() == "sq"
     with translation.override("ro"):
         assert current_language() == "en"
+
+
+def test_it_names_every_unknown_code_of_a_list_at_once() -> None:
+    """Issue 12 §5: all the errors of one submit, not the first one each time."""
+    with pytest.raises(ValueError, match="xyzw") as refused:
+        _clean("s1_1.languages", "ro, xyzw, qqqq")
+    assert "qqqq" in str(refused.value)
+    assert _clean("s1_1.languages", "RO, sq") == ["ro", "sq"]

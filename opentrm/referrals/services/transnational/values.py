@@ -89,6 +89,33 @@ def _country(raw: Any) -> str:
     return code
 
 
+def _all_refused(problems: list[str]) -> None:
+    """Every unknown code of a list at once, not the first one per submit (issue 12 §5)."""
+    if problems:
+        raise ValueError(" ".join(problems))
+
+
+def _country_list(codes: list[str]) -> list[str] | None:
+    countries, problems = set(), []
+    for code in codes:
+        try:
+            countries.add(_country(code))
+        except ValueError as error:
+            problems.append(str(error))
+    _all_refused(problems)
+    return sorted(countries) or None
+
+
+def _language_list(codes: list[str]) -> list[str] | None:
+    problems = [
+        _("“%(code)s” is not a known language code.") % {"code": code}
+        for code in codes
+        if not reference.is_language_code(code.lower())
+    ]
+    _all_refused(problems)
+    return sorted({code.lower() for code in codes}) or None
+
+
 def clean_value(item: Field, raw: Any, *, lang: str, today: date | None = None) -> Any:
     """The stored form of ``raw`` for ``item`` (None when empty); ValueError with a message."""
     today = today or timezone.localdate()
@@ -122,15 +149,9 @@ def clean_value(item: Field, raw: Any, *, lang: str, today: date | None = None) 
     if kind == "country":
         return _country(raw) if raw not in (None, "") else None
     if kind == "country_list":
-        countries = sorted({_country(code) for code in _codes(raw)})
-        return countries or None
+        return _country_list(_codes(raw))
     if kind == "language_list":
-        languages = []
-        for code in _codes(raw):
-            if not reference.is_language_code(code.lower()):
-                raise ValueError(_("“%(code)s” is not a known language code.") % {"code": code})
-            languages.append(code.lower())
-        return sorted(set(languages)) or None
+        return _language_list(_codes(raw))
     if kind == "contact":
         if raw in (None, ""):
             return None
