@@ -30,7 +30,7 @@ def _world() -> tuple[World, Case]:
         actor=world.actor(Role.CASEWORKER),
         names=[NameData(value="Mira Fictiva")],
         sex="female",
-        age_band="adult",
+        age_band="over_18",
     )
     task_create(
         actor=world.actor(Role.CASEWORKER),

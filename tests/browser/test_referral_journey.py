@@ -49,7 +49,7 @@ from tests.browser.support import PASSWORD, ConsoleLog, FictionalDirectory, log_
 
 pytestmark = pytest.mark.browser
 
-CASE_URL = re.compile(r"/cases/([0-9a-f-]{36})/(#.*)?$")
+CASE_URL = re.compile(r"/cases/([0-9a-f-]{36})/(\?section=[a-z]+)?(#.*)?$")
 REFERRAL_URL = re.compile(r"/referrals/([0-9a-f-]{36})/$")
 EDITOR_URL = re.compile(r"/referrals/([0-9a-f-]{36})/template/(#.*)?$")
 PDFTOTEXT = shutil.which("pdftotext") or "/usr/bin/pdftotext"
@@ -115,6 +115,24 @@ def _register(page: Page) -> Case:
     expect(_messages(page)).to_contain_text(f"Case {case.number} was opened.")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"{case.number} · {PERSON}")
     return case
+
+
+def _case_section(page: Page, name: str) -> None:
+    """Open one section of the case file from its navigation (issue 12 §4)."""
+    _sections(page).get_by_role("link", name=name, exact=True).click()
+    expect(_sections(page).get_by_role("link", name=name, exact=True)).to_have_attribute(
+        "aria-current", "page"
+    )
+
+
+def _sections(page: Page) -> Locator:
+    return page.get_by_role("navigation", name="Sections of the case file")
+
+
+def _no_section(page: Page, *names: str) -> None:
+    """The role is not offered these sections of the case file at all."""
+    for name in names:
+        expect(_sections(page).get_by_role("link", name=name, exact=True)).to_have_count(0)
 
 
 def _record_consent(
@@ -255,6 +273,7 @@ def test_a_case_is_referred_to_a_shelter_then_to_the_country_of_origin(
     )
 
     # From the case page: refer the case to the shelter, and see first what it will see.
+    _case_section(page, "Referrals")
     page.locator("#referrals").get_by_role("link", name="Refer this case").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Refer this case within the country")
     pick(page.get_by_label("Refer to"), shelter.name)
@@ -316,6 +335,7 @@ def test_a_case_is_referred_to_a_shelter_then_to_the_country_of_origin(
     expect(page.get_by_role("heading", name="Identity", exact=True)).to_be_visible()
     for hidden in ("#health", "#assessments", "#plan", "#services"):
         expect(page.locator(hidden)).to_have_count(0)
+    _no_section(page, "Assessments", "Plans", "Services")
     expect(page.get_by_role("heading", name="Contact", exact=True)).to_have_count(0)
     participant = CaseParticipant.objects.get(case=case, organisation=shelter)
     assert participant.is_active
@@ -336,6 +356,7 @@ def test_a_case_is_referred_to_a_shelter_then_to_the_country_of_origin(
         country="Romania",
     )
     _record_consent(page, RETURN, "What return means, and that it is voluntary.")
+    _case_section(page, "Referrals")
     page.locator("#referrals").get_by_role("link", name="Refer this case").click()
     page.get_by_role("link", name="Refer the person to another country").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Refer the person to another country")

@@ -33,7 +33,7 @@ from tests.browser.support import ConsoleLog, pick
 
 pytestmark = pytest.mark.browser
 
-CASE_URL = re.compile(r"/cases/([0-9a-f-]{36})/(#.*)?$")
+CASE_URL = re.compile(r"/cases/([0-9a-f-]{36})/(\?section=[a-z]+)?(#.*)?$")
 REFERRAL_URL = re.compile(r"/referrals/([0-9a-f-]{36})/$")
 EDITOR_URL = re.compile(r"/referrals/([0-9a-f-]{36})/template/(#.*)?$")
 
@@ -104,6 +104,24 @@ def _register(page: Page) -> Case:
     return Case.objects.get(public_id=UUID(match[1]))
 
 
+def _case_section(page: Page, name: str) -> None:
+    """Open one section of the case file from its navigation (issue 12 §4)."""
+    _sections(page).get_by_role("link", name=name, exact=True).click()
+    expect(_sections(page).get_by_role("link", name=name, exact=True)).to_have_attribute(
+        "aria-current", "page"
+    )
+
+
+def _sections(page: Page) -> Locator:
+    return page.get_by_role("navigation", name="Sections of the case file")
+
+
+def _no_section(page: Page, *names: str) -> None:
+    """The role is not offered these sections of the case file at all."""
+    for name in names:
+        expect(_sections(page).get_by_role("link", name=name, exact=True)).to_have_count(0)
+
+
 def _record_consent_for_serbia(page: Page) -> None:
     page.get_by_role("link", name="Record a consent decision").click()
     page.get_by_label("Purpose").select_option(label=SHARE)
@@ -133,6 +151,7 @@ def test_a_referral_to_serbia_shares_more_once_the_agreement_is_in_force(
     _login(page, base, "al.caseworker")
     case = _register(page)
     _record_consent_for_serbia(page)
+    _case_section(page, "Referrals")
     page.locator("#referrals").get_by_role("link", name="Refer this case").click()
     page.get_by_role("link", name="Refer the person to another country").click()
     country = page.get_by_label("Country to refer to")
@@ -184,6 +203,7 @@ def test_a_referral_to_serbia_shares_more_once_the_agreement_is_in_force(
     expect(page.get_by_role("heading", name="Identity", exact=True)).to_have_count(0)
     for hidden in ("#health", "#assessments", "#plan", "#services"):
         expect(page.locator(hidden)).to_have_count(0)
+    _no_section(page, "Assessments", "Plans", "Services")
     participant = CaseParticipant.objects.get(case=case, organisation=focal_point)
     assert participant.is_active
     assert participant.shared_cap == []
@@ -220,6 +240,7 @@ def test_a_referral_to_serbia_shares_more_once_the_agreement_is_in_force(
     expect(page.get_by_role("heading", name="Identity", exact=True)).to_be_visible()
     for hidden in ("#health", "#assessments", "#plan", "#services"):
         expect(page.locator(hidden)).to_have_count(0)
+    _no_section(page, "Assessments", "Plans", "Services")
     expect(page.get_by_role("heading", name="Contact", exact=True)).to_have_count(0)
 
     # It reports back; Albania reads the report.
