@@ -1,9 +1,11 @@
 """Generated task titles are stored as a key + parameters and shown in the reader's language
 with the reader's date format (issue 12 §5); tasks from before keep their stored text."""
 
+import importlib
 from datetime import date, timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.utils import timezone, translation
 
@@ -100,3 +102,26 @@ def test_a_task_from_before_keys_or_an_unknown_key_shows_its_stored_text(
     assert old.shown_title == "Measure due: shelter"
     old.title_key, old.title_params = "reflection_ends", {"date": "not a date"}
     assert old.shown_title == "Measure due: shelter"
+
+
+def test_the_migration_keys_the_generated_tasks_made_before(world: World, case: Case) -> None:
+    """Existing rows (English text with the date baked in) get their key from their source."""
+    migration = importlib.import_module("opentrm.cases.migrations.0012_task_title_key")
+    expires = TODAY() + timedelta(days=30)
+    consent = record_consent(
+        world.actor(Role.CASEWORKER), case, "video_interview", "Told.", expires_on=expires
+    )
+    Task.objects.update(title_key="", title_params={})
+    manual = Task.objects.create(
+        case=case, organisation=world.agency_a, due_on=TODAY(), title="Call the shelter"
+    )
+    migration.keys_from_sources(django_apps, None)
+    task = Task.objects.get(source=TaskSource.CONSENT_EXPIRY)
+    assert (task.title_key, task.title_params) == (
+        "consent_expires",
+        {"purpose": consent.purpose, "date": expires.isoformat()},
+    )
+    manual.refresh_from_db()
+    assert manual.title_key == ""
+    with translation.override("ro"):
+        assert task.shown_title.startswith("Un consimțământ")
