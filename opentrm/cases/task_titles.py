@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from opentrm.cases.models import ConsentPurpose
 from opentrm.catalogue.loader import measure as catalogue_measure
+from opentrm.directory.reference import country_name
 
 Params = Mapping[str, str]
 
@@ -35,11 +36,21 @@ def _purpose(value: str) -> str:
         return value
 
 
+def _contact_purpose(value: str) -> str:
+    from opentrm.cases.services.child import ContactPurpose  # it imports the tasks' service
+
+    try:
+        return str(ContactPurpose(value).label)
+    except ValueError:
+        return value
+
+
 MEASURE_DUE = "measure_due"
 REFLECTION_ENDS = "reflection_ends"
 CONSENT_EXPIRES = "consent_expires"
 RISK_PLAN_REVIEW = "risk_plan_review"
 ASSISTANCE_PLAN_REVIEW = "assistance_plan_review"
+COUNTRY_CONTACT = "country_contact"
 
 TITLES: dict[str, Callable[[Params], str]] = {
     MEASURE_DUE: lambda p: _("Measure due: %(measure)s") % {"measure": measure_name(p["measure"])},
@@ -52,6 +63,10 @@ TITLES: dict[str, Callable[[Params], str]] = {
     ),
     RISK_PLAN_REVIEW: lambda p: _("Review the risk management plan with the person"),
     ASSISTANCE_PLAN_REVIEW: lambda p: _("Review the individual assistance plan with the person"),
+    COUNTRY_CONTACT: lambda p: (
+        _("Contact the authorities of %(country)s: %(purpose)s")
+        % {"country": country_name(p["country"]), "purpose": _contact_purpose(p["purpose"])}
+    ),
 }
 
 

@@ -99,5 +99,5 @@ def country_contact(request: AuthenticatedHttpRequest, case: Case) -> FormPage:
         lambda: country_contact_plan(
             actor=request.actor, case=case, **cleaned(form, "country_code", "purpose")
         ),
-        success=lambda task: _("Added to your tasks: %(title)s") % {"title": task.title},
+        success=lambda task: _("Added to your tasks: %(title)s") % {"title": task.shown_title},
     )

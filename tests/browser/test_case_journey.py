@@ -84,7 +84,9 @@ def _register(
     page: Page, *, name: str, age: str, languages: list[str], citizenship: str = ""
 ) -> Case:
     """From the Cases page, register a presumed victim and land on the case file."""
-    page.get_by_role("navigation").get_by_role("link", name="Cases", exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Cases", exact=True
+    ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Cases of my organisation")
     page.get_by_role("link", name="Register a presumed victim").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Register a presumed victim")
@@ -423,9 +425,9 @@ def test_it_protects_a_child_who_indicated_asylum_and_waits_for_the_welfare_clea
     page.get_by_label("Purpose").select_option(label="Request information")
     page.get_by_role("button", name="Plan the contact").click()
     expect(_messages(page)).to_contain_text(
-        "Added to your tasks: Contact the authorities of IT: Request information"
+        "Added to your tasks: Contact the authorities of Italy: Request information"
     )
-    expect(page.locator("#tasks")).to_contain_text("Contact the authorities of IT")
+    expect(page.locator("#tasks")).to_contain_text("Contact the authorities of Italy")
     assert AuditEvent.objects.filter(event_type=EventType.COUNTRY_CONTACT_PLANNED).count() == 1
 
     # The return cannot be completed: no welfare clearance, no best-interests determination,

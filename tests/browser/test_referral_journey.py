@@ -101,7 +101,9 @@ def _switch_user(page: Page, base_url: str, user: User) -> None:
 
 
 def _register(page: Page) -> Case:
-    page.get_by_role("navigation").get_by_role("link", name="Cases", exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Cases", exact=True
+    ).click()
     page.get_by_role("link", name="Register a presumed victim").click()
     page.get_by_label("Name or initials").fill(PERSON)
     page.get_by_label("Age (estimate)").select_option(label="18 or over")
@@ -153,7 +155,9 @@ def _record_consent(
 
 
 def _open_from_inbox(page: Page, referral: Referral) -> None:
-    page.get_by_role("navigation").get_by_role("link", name="Referrals", exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Referrals", exact=True
+    ).click()
     expect(page.get_by_role("link", name="Inbox")).to_have_attribute("aria-current", "page")
     page.get_by_role("link", name=referral.reference, exact=True).click()
     expect(page).to_have_url(REFERRAL_URL)
@@ -161,7 +165,9 @@ def _open_from_inbox(page: Page, referral: Referral) -> None:
 
 
 def _open_from_outbox(page: Page, referral: Referral) -> None:
-    page.get_by_role("navigation").get_by_role("link", name="Referrals", exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Referrals", exact=True
+    ).click()
     page.get_by_role("link", name="Outbox").click()
     page.get_by_role("link", name=referral.reference, exact=True).click()
     expect(page).to_have_url(REFERRAL_URL)
@@ -263,8 +269,10 @@ def test_a_case_is_referred_to_a_shelter_then_to_the_country_of_origin(
     # the shelter. The owner sees the health and assistance sections of its case.
     log_in(page, base, caseworker)
     case = _register(page)
+    _case_section(page, "Assessments")
     expect(page.locator("#health")).to_be_visible()
     expect(page.locator("#assessments")).to_be_visible()
+    _case_section(page, "Consents")
     _record_consent(
         page,
         SHARE,
@@ -347,7 +355,9 @@ def test_a_case_is_referred_to_a_shelter_then_to_the_country_of_origin(
     # The caseworker (the owner) prepares the transnational referral: the person consents to
     # share data with Romania and to return; the focal point receives it.
     _switch_user(page, base, caseworker)
-    page.get_by_role("navigation").get_by_role("link", name="Cases", exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Cases", exact=True
+    ).click()
     page.get_by_role("link", name=case.number).click()
     _record_consent(
         page,

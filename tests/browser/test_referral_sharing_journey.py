@@ -74,7 +74,7 @@ def _switch_user(page: Page, base_url: str, username: str) -> None:
 
 
 def _nav(page: Page, name: str) -> None:
-    page.get_by_role("navigation").get_by_role("link", name=name, exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
 
 
 def _confirm_next_dialog(page: Page) -> None:

@@ -22,6 +22,7 @@ from opentrm.cases.access import refuse_widening
 from opentrm.cases.models import AgeAssessmentResult, Case, ChildSafeguards, Task
 from opentrm.cases.services.tasks import CASE_ROLES, task_create
 from opentrm.cases.states import origin_contact_blocked
+from opentrm.cases.task_titles import COUNTRY_CONTACT, render_title
 from opentrm.core.errors import ConflictError, DomainError
 from opentrm.core.input import require_known_fields
 from opentrm.directory.models import ContactPoint, Organisation, OrganisationType
@@ -335,13 +336,18 @@ def _country_contact_task(
     reasons = origin_contact_blocked(case, country_code, timezone.localdate())
     if reasons:
         raise OriginContactBlockedError(reasons)
+    # Worded per reader from its key (the country by name); stored in the node's language.
+    params = {"country": country_code, "purpose": purpose.value}
     with translation.override(settings.LANGUAGE_CODE):
-        title = _("Contact the authorities of %(country)s: %(purpose)s") % {
-            "country": country_code,
-            "purpose": purpose.label,
-        }
+        title = render_title(COUNTRY_CONTACT, params) or country_code
     task = task_create(
-        actor=actor, case=case, title=title, due_on=timezone.localdate(), assignee=actor.user
+        actor=actor,
+        case=case,
+        title=title,
+        due_on=timezone.localdate(),
+        assignee=actor.user,
+        title_key=COUNTRY_CONTACT,
+        title_params=params,
     )
     record_event(
         event_type=EventType.COUNTRY_CONTACT_PLANNED,

@@ -70,9 +70,18 @@ def assignable_users(organisation_id: int | None) -> QuerySet[User]:
 
 @transaction.atomic
 def task_create(
-    *, actor: Actor, case: Case, title: str, due_on: date, assignee: User | None = None
+    *,
+    actor: Actor,
+    case: Case,
+    title: str,
+    due_on: date,
+    assignee: User | None = None,
+    title_key: str = "",
+    title_params: dict[str, str] | None = None,
 ) -> Task:
-    """A task for the actor's organisation on ``case``, optionally assigned to a colleague."""
+    """A task for the actor's organisation on ``case``, optionally assigned to a colleague.
+    A task the system words gives ``title_key`` and ``title_params`` (``task_titles``): it is
+    shown in each reader's language, ``title`` being the stored fallback."""
     require(actor, Action.TASK_MANAGE)
     assert actor.membership is not None
     errors: dict[str, str] = {}
@@ -93,6 +102,8 @@ def task_create(
     task = Task(
         case=case,
         title=title,
+        title_key=title_key,
+        title_params=title_params or {},
         due_on=due_on,
         assignee=assignee,
         organisation=actor.membership.organisation,

@@ -362,7 +362,12 @@ def test_it_refuses_on_screen_to_plan_a_contact_with_the_country_of_origin(
     assert response.status_code == 302
     task = Task.objects.get()
     assert task.assignee == world.user(Role.CASEWORKER)
-    assert task.title == "Contact the authorities of RO: Request information"
+    # Issue 12 §5: the country by name, the title kept as a key to word it per reader.
+    assert task.title == "Contact the authorities of Romania: Request information"
+    assert (task.title_key, task.title_params) == (
+        "country_contact",
+        {"country": "RO", "purpose": "information_request"},
+    )
     assert task.title in case_page(world, child)
     event = AuditEvent.objects.get(event_type=EventType.COUNTRY_CONTACT_PLANNED)
     assert event.detail == {
