@@ -98,6 +98,18 @@ class EventType(models.TextChoices):
     PARTICIPANT_ADDED = "PARTICIPANT_ADDED", _("Organisation added to a case")
     PARTICIPANT_CHANGED = "PARTICIPANT_CHANGED", _("Case manager of an organisation changed")
     PARTICIPANT_REMOVED = "PARTICIPANT_REMOVED", _("Organisation removed from a case")
+    # cases: the case's data, statuses, closure, registration (issue 14 part A)
+    CASE_DATA_CHANGED = "CASE_DATA_CHANGED", _("Countries, exploitation or references changed")
+    CASE_STATUS_DERIVED = "CASE_STATUS_DERIVED", _("Status changed by what happened")
+    CASE_STATUS_OVERRIDDEN = "CASE_STATUS_OVERRIDDEN", _("Status set by hand")
+    CASE_STATUS_OVERRIDE_ENDED = "CASE_STATUS_OVERRIDE_ENDED", _("Status derived again")
+    CASE_CLOSED = "CASE_CLOSED", _("Case closed")
+    CASE_REOPENED = "CASE_REOPENED", _("Case reopened")
+    CASE_ROUTED = "CASE_ROUTED", _("New case routed to the first point of notification")
+    INFORMATION_GIVEN_RECORDED = (
+        "INFORMATION_GIVEN_RECORDED",
+        _("Information to the person recorded"),
+    )
     # agreements (issue 4 §1)
     AGREEMENT_CREATED = "AGREEMENT_CREATED", _("Agreement registered")
     AGREEMENT_CHANGED = "AGREEMENT_CHANGED", _("Agreement draft changed")

@@ -27,6 +27,7 @@ from opentrm.accounts.models import Membership, User
 from opentrm.accounts.policy import ROLE_ACTIONS, Action, Actor, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
+from opentrm.cases.access import require_open
 from opentrm.cases.models import (
     Case,
     CaseParticipant,
@@ -73,6 +74,7 @@ def task_create(
 ) -> Task:
     """A task for the actor's organisation on ``case``, optionally assigned to a colleague."""
     require(actor, Action.TASK_MANAGE)
+    require_open(case)
     assert actor.membership is not None
     errors: dict[str, str] = {}
     title = " ".join(title.split())
@@ -110,6 +112,7 @@ def task_create(
 
 def _require_own_task(actor: Actor, task: Task) -> None:
     require(actor, Action.TASK_MANAGE, task)
+    require_open(task.case)
 
 
 def _set_done(actor: Actor, task: Task, *, done: bool, expected_version: int) -> bool:
