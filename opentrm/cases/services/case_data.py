@@ -7,6 +7,7 @@ exploitation is assistance data, references are proceedings data."""
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -133,7 +134,7 @@ def case_data_update(
     actor: Actor,
     case: Case,
     expected_version: int,
-    countries: Mapping[str, Sequence[str]] | None = None,
+    countries: Mapping[Any, Sequence[str]] | None = None,
     exploitation: Exploitation | None = None,
     references: Mapping[str, str] | None = None,
 ) -> Case:

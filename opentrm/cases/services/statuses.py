@@ -3,7 +3,9 @@ on the case -- a service offered, accepted, delivered or refused; a statement gi
 testimony, an interview or hearing held -- unless someone set it by hand, with a reason. Every
 change, derived or by hand, is a ``CaseStatusChange`` row: the status's history."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -68,7 +70,7 @@ def derive_assistance(case: Case) -> Derived:
     return Derived(AssistanceStatus.NOT_OFFERED, "nothing_offered")
 
 
-def derive_witness(case: Case, *, now: object = None) -> Derived:
+def derive_witness(case: Case, *, now: datetime | None = None) -> Derived:
     """A victim-witness once a statement was taken, the person testified, or an interview or
     hearing of the person took place (its time passed and it was not cancelled); considering
     cooperation while proceedings are initiated without any of these."""
@@ -88,7 +90,18 @@ def derive_witness(case: Case, *, now: object = None) -> Derived:
     return Derived(WitnessStatus.NONE, "no_proceedings")
 
 
-_DERIVE = {ASSISTANCE: derive_assistance, WITNESS: derive_witness}
+_DERIVE: dict[str, Callable[[Case], Derived]] = {
+    ASSISTANCE: derive_assistance,
+    WITNESS: derive_witness,
+}
+
+
+_STORED = [
+    ASSISTANCE,
+    WITNESS,
+    f"{ASSISTANCE}_overridden",
+    f"{WITNESS}_overridden",
+]
 
 
 def _change(
@@ -112,6 +125,10 @@ def statuses_refresh(*, case: Case, actor: Actor | None) -> list[str]:
     the attributes that changed. A status set by hand stays until its override is ended.
     Called inside the caller's transaction."""
     changed = []
+    # The caller's object may be older than the row (an override since): read the row, locked.
+    current = Case.objects.select_for_update().values(*_STORED).get(pk=case.pk)
+    for name, value in current.items():
+        setattr(case, name, value)
     for attribute, derive in _DERIVE.items():
         if getattr(case, f"{attribute}_overridden"):
             continue
@@ -129,6 +146,30 @@ def statuses_refresh(*, case: Case, actor: Actor | None) -> list[str]:
         )
     if changed:
         Case.objects.filter(pk=case.pk).update(**{name: getattr(case, name) for name in changed})
+    return changed
+
+
+def statuses_refresh_after_hearings(*, now: datetime | None = None) -> int:
+    """Derive again the witness status of the cases with an interview or hearing whose time
+    has passed since the last run (daily, ``opentrm refresh_statuses``): a hearing counts as
+    attended once it took place and was not cancelled. The number of cases changed."""
+    now = now or timezone.now()
+    case_ids = (
+        Hearing.objects.filter(
+            cancelled_at__isnull=True,
+            kind__in=_EVIDENCE_HEARINGS,
+            scheduled_at__lte=now,
+            case__witness_status_overridden=False,
+            case__deleted_at__isnull=True,
+        )
+        .exclude(case__witness_status=WitnessStatus.WITNESS)
+        .values_list("case_id", flat=True)
+        .distinct()
+    )
+    changed = 0
+    for case in Case.objects.filter(pk__in=list(case_ids)):
+        with transaction.atomic():
+            changed += bool(statuses_refresh(case=case, actor=None))
     return changed
 
 
