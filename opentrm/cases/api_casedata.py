@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
@@ -197,7 +197,7 @@ def information_record(
 ) -> Any:
     """Record that the caller informed the person (SOP-II-1/2, DP-29)"""
     actor, case = _information_case(request, public_id, Action.ASSISTANCE_EDIT)
-    return services.information_given_record(
+    record = services.information_given_record(
         actor=actor,
         case=case,
         given_on=payload.given_on,
@@ -205,3 +205,4 @@ def information_record(
         format=payload.format,
         topics=payload.topics,
     )
+    return Status(201, record)
