@@ -1,7 +1,8 @@
 """The case's countries by role, exploitation (HTCDS 2.0 types) and references: the form, the
-service, the API, the audit, the case page and the Annex I template pre-fill (issue 14 A)."""
+service, the API, the audit, the case page (issue 14 A)."""
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,10 +19,9 @@ from opentrm.cases.services import Exploitation, case_data_update
 from opentrm.cases.services.case_data import case_countries
 from opentrm.cases.tests.factories import case_page, new_case
 from opentrm.core.errors import ConflictError
-from opentrm.referrals.services.transnational.prefill import prefill
 
 
-def _update(world: World, case: Case, role: Role = Role.CASE_MANAGER, **parts: object) -> Case:
+def _update(world: World, case: Case, role: Role = Role.CASE_MANAGER, **parts: Any) -> Case:
     case.refresh_from_db()
     return case_data_update(
         actor=world.actor(role), case=case, expected_version=case.version, **parts
@@ -161,31 +161,3 @@ def test_the_api_reads_and_writes_each_part_by_its_group(world: World) -> None:
         method="put",
     )
     assert bad.status_code == 422
-
-
-def test_the_annex_template_is_prefilled_with_htcds_types_mapped_and_the_references(
-    world: World,
-) -> None:
-    case = new_case(world)
-    _update(
-        world,
-        case,
-        countries={"recruitment": ["MD"], "previous_exploitation": ["XK"]},
-        exploitation=Exploitation(
-            types=["SexualExploitation", "ChildLabour", "ForcedMarriage"],
-            previously_trafficked=True,
-        ),
-        references={"law_enforcement_reference": "POL-77", "court_reference": "K-12"},
-    )
-    case.refresh_from_db()
-    values = prefill(case=case, sender=world.agency_a, receiver=world.agency_b, lang="en")
-    assert values["s1_2.exploitation_type"] == {
-        "codes": ["sexual", "labour", "other"],
-        "other": {"text": "Forced marriage", "lang": "en"},
-    }
-    assert values["s1_2.country_recruitment"] == "MD"
-    assert values["s1_2.countries_previous"] == ["XK"]
-    assert values["s1_2.previously_trafficked"] is True
-    assert values["s7_1.comments"]["text"] == (
-        "Law-enforcement reference: POL-77; Court reference: K-12"
-    )

@@ -97,7 +97,7 @@ def test_only_a_case_manager_of_the_owner_closes_or_reopens(
 def test_a_closed_case_refuses_every_write_but_reopening(world: World) -> None:
     case = _closed(world)
     manager = world.actor(Role.CASE_MANAGER)
-    refused = [
+    refused: list[Callable[[], object]] = [
         lambda: note_add(actor=manager, case=case, text="x", visibility="case"),
         lambda: task_create(actor=manager, case=case, title="x", due_on=timezone.localdate()),
         lambda: service_offer(
