@@ -14,7 +14,7 @@ from opentrm.accounts.roles import Role
 from opentrm.accounts.tests.factories import api, browser, send_json
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
-from opentrm.cases.models import Case, CaseStatusChange, Hearing
+from opentrm.cases.models import Case, CaseService, CaseStatusChange, Hearing
 from opentrm.cases.services import (
     proceeding_record,
     service_offer,
@@ -25,7 +25,17 @@ from opentrm.cases.services.service_delivery import service_move
 from opentrm.cases.tests.factories import case_page, new_case
 
 
-def _offer(world: World, case: Case, service_type: str = "shelter") -> object:
+def _move(world: World, service: CaseService, status: str) -> None:
+    service_move(
+        actor=world.actor(Role.CASEWORKER),
+        service=service,
+        expected_version=service.version,
+        status=status,
+        on=timezone.localdate(),
+    )
+
+
+def _offer(world: World, case: Case, service_type: str = "shelter") -> CaseService:
     return service_offer(
         actor=world.actor(Role.CASEWORKER),
         case=case,
@@ -43,22 +53,10 @@ def test_assistance_follows_the_services_offered_accepted_and_refused(world: Wor
     assert case.assistance_status == "not_offered"
     shelter = _offer(world, case)
     assert _fresh(case).assistance_status == "offered"
-    service_move(
-        actor=world.actor(Role.CASEWORKER),
-        service=shelter,  # type: ignore[arg-type]
-        expected_version=1,
-        status="refused",
-        on=timezone.localdate(),
-    )
+    _move(world, shelter, "refused")
     assert _fresh(case).assistance_status == "declined"
     medical = _offer(world, case, "medical")
-    service_move(
-        actor=world.actor(Role.CASEWORKER),
-        service=medical,  # type: ignore[arg-type]
-        expected_version=1,
-        status="accepted",
-        on=timezone.localdate(),
-    )
+    _move(world, medical, "accepted")
     assert _fresh(case).assistance_status == "accepted"
     history = CaseStatusChange.objects.filter(case=case, attribute="assistance_status")
     assert [(c.new_value, c.source) for c in history] == [
