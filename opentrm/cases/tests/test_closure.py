@@ -131,6 +131,8 @@ def test_the_screens_close_show_read_only_and_reopen(world: World) -> None:
     assert response.status_code == 302
     page = case_page(world, case, Role.CASE_MANAGER)
     assert "this case is read-only" in page
+    timeline = manager.get(reverse("cases:case_timeline", args=[case.public_id]))
+    assert "Case status: Closed" in timeline.content.decode()
     assert "Contact with the person was lost" in page
     note = manager.post(
         reverse("cases:note_create", args=[case.public_id]), {"text": "x", "visibility": "case"}
