@@ -243,13 +243,14 @@ ANNEX1_EXPLOITATION = {
 def _exploitation_value(case: Case, lang: str) -> Any:
     codes: list[str] = []
     described: list[str] = []
-    for row in case.exploitation_types.all():
+    for row in case.exploitation_types.order_by("pk"):
         code = ANNEX1_EXPLOITATION.get(ExploitationType(row.type), "other")
         if code not in codes:
             codes.append(code)
         if code == "other":
             described.append(row.other if row.type == _X.OTHER else str(_X(row.type).label))
     allowed = [o.code for o in _options("s1_2.exploitation_type")]
+    codes.sort(key=lambda code: allowed.index(code) if code in allowed else len(allowed))
     return _choices(codes, allowed, "; ".join(d for d in described if d), lang)
 
 
