@@ -88,11 +88,11 @@ def test_a_request_to_a_country_with_an_active_peer_travels_with_only_the_allowe
     assert head["consent_ref"] == exchange_link.consent_ref(referral.consent)
     assert head["agreement_id"] == str(referral.agreement_id)
     person = body["sections"]["s1_1"]
-    assert person["name"] == NAME
-    assert person["dateOfBirth"] == BORN.isoformat()
-    assert person["citizenship"] == "RO"
+    assert person["opentrm_name"] == NAME
+    assert person["prs_Birthdate"] == BORN.isoformat()
+    assert person["prs_Citizenship"] == "RO"
     # documents are in the travel group, which the agreement does not cover
-    assert "travel_document_comments" not in person
+    assert "opentrm_travel_document_comments" not in person
     assert DOCUMENT_NUMBER not in str(body)
     assert AuditEvent.objects.filter(
         event_type=EventType.EXCHANGE_SENT, detail__message_id=str(message.message_id)
