@@ -18,6 +18,7 @@ RO_POINT = "Fictional Romanian National Focal Point"
 NAME = "Fictiva Journeyperson"
 HEALTH = "Fictional asthma since childhood"
 BIRTH = date(1996, 5, 17)
+REASON = "Fictional: she asks to return to her family in Romania."
 
 
 # --- run inside a node (``opentrm shell -c``) -------------------------------------------------
@@ -188,7 +189,7 @@ def test_the_transnational_journey_between_two_nodes(nodes: Pair) -> None:
         at_a["worker"],
         "POST",
         "/referrals/transnational",
-        {"case": at_a["case"], "country": "RO"},
+        {"case": at_a["case"], "country": "RO", "reason": REASON},
     )
     public_a = str(draft["referral"])
     api(
@@ -208,6 +209,13 @@ def test_the_transnational_journey_between_two_nodes(nodes: Pair) -> None:
     public_b = str(incoming["public_id"])
     assert incoming["status"] == "sent"
     assert incoming["case_public_id"] is None
+    # ... which names her sex, age band and languages, and the reason (HTCDS in the package)
+    offer = incoming["offer"]
+    assert (offer["sex"], offer["age_band"], offer["languages"]) == ("female", "over_18", ["ro"])
+    assert offer["reason"] == REASON
+    (stored,) = b.query("SELECT body FROM exchange_inboxmessage WHERE type = 'referral'")
+    stored_text = stored[0] if isinstance(stored[0], str) else json.dumps(stored[0])
+    assert '"prs_Gender": "Feminine"' in stored_text.replace('":"', '": "')
     template_b = api(b, at_b["manager"], "GET", f"/referrals/{public_b}/template")
     assert NAME not in json.dumps(template_b)
 
@@ -274,6 +282,16 @@ def test_the_transnational_journey_between_two_nodes(nodes: Pair) -> None:
     assert NAME not in json.dumps(template_b)
     assert referral(b, at_b["manager"], public_b)["shared_groups"] == []
     deliver(b)
+    # ... and B's stored copies lose the withdrawn groups: the packages' plaintext and signed
+    # tokens, the referral's snapshot; audited on both sides.
+    stored_b = b.query("SELECT body, signed FROM exchange_inboxmessage WHERE type = 'referral'")
+    assert NAME not in str(stored_b[0][0])
+    assert stored_b[0][1] == ""
+    assert all(
+        NAME not in str(data) for (data,) in b.query("SELECT data FROM referrals_templateinstance")
+    )
+    assert len(audit_ids(b, "REFERRAL_COPIES_NARROWED")) == 1
+    assert audit_ids(a, "REFERRAL_NARROWING_SENT") == audit_ids(b, "REFERRAL_COPIES_NARROWED")
 
     # Withheld categories never reached B, not even in its stored packages.
     bodies = [body for (body,) in b.query("SELECT body FROM exchange_inboxmessage")]
