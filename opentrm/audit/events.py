@@ -138,6 +138,10 @@ class EventType(models.TextChoices):
         "REFERRAL_COPIES_NARROWED",
         _("Stored copies of a received referral narrowed after a consent withdrawal"),
     )
+    REFERRAL_DOCUMENTS_SENT = (
+        "REFERRAL_DOCUMENTS_SENT",
+        _("Case documents attached to a referral sent to another node"),
+    )
     REFERRAL_BLOCKED = "REFERRAL_BLOCKED", _("Referral refused by a safeguard")
     REFERRAL_EXPORTED = "REFERRAL_EXPORTED", _("Referral exported")
     REFERRAL_PRINTED = "REFERRAL_PRINTED", _("Referral printed")

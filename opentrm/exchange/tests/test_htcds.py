@@ -103,7 +103,7 @@ def test_names_outside_the_standard_carry_the_opentrm_prefix() -> None:
 
 
 def test_a_value_the_template_cannot_hold_is_read_to_the_nearest_code_or_left_out() -> None:
-    sections = {
+    sections: dict[str, dict[str, Any]] = {
         "s1_1": {"prs_Gender": "NonSpecifiedUnknown", "prs_MaritalStatus": "Separated"},
         "s1_2": {"vic_TypeOfExploitation": {"codes": ["ChildLabour", "ForcedLabour"]}},
     }

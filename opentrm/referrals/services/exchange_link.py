@@ -60,6 +60,7 @@ from opentrm.referrals.models import (
     TemplateInstance,
 )
 from opentrm.referrals.services import receiving
+from opentrm.referrals.services.exchange_attachments import attachments_check
 from opentrm.referrals.services.exchange_incoming import (
     SYSTEM_USERNAME,
     RefusedError,
@@ -347,6 +348,7 @@ def _apply_first(message: InboxMessage) -> None:
         raise RefusedError("wrong_country")
     if _find(peer, head["reference"]) is not None:
         raise RefusedError("duplicate_reference")
+    attachments_check(message.body, set(head.get("shared_groups") or []))
     incoming = incoming_from(message, head, country)
     try:
         referral = receiving.referral_receive(actor=system_actor(), incoming=incoming)

@@ -111,9 +111,18 @@ def _narrow_sections(
                 removed.append(code)
         if kept:
             sections[section] = kept
+    attachments = []
+    for item in body.get("attachments") or []:
+        if str(item.get("field_group") or "") in allowed:
+            attachments.append(item)
+        else:
+            removed.append(f"attachment.{item.get('field_group')}")
     if not removed:
         return dict(body), []
-    return {**body, "sections": sections}, removed
+    narrowed = {**body, "sections": sections}
+    if "attachments" in body:
+        narrowed["attachments"] = attachments
+    return narrowed, removed
 
 
 def _narrow_instance(

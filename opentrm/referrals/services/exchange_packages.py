@@ -66,6 +66,9 @@ def referral_sent(actor: Actor, referral: Referral) -> OutboxMessage | None:
         type_, body = MessageType.REFERRAL, referral_body(referral)
     else:
         type_, body = MessageType.REQUEST, request_body(referral)
+    from opentrm.referrals.services.exchange_attachments import attachments_add
+
+    attachments_add(actor, referral, body)
     return outbox.enqueue(peer=peer, type=type_, body=body, referral_id=referral.pk, actor=actor)
 
 
