@@ -18,6 +18,7 @@ RO_POINT = "Fictional Romanian National Focal Point"
 NAME = "Fictiva Journeyperson"
 HEALTH = "Fictional asthma since childhood"
 BIRTH = date(1996, 5, 17)
+DOCUMENT = b"%PDF-1.4\n% fictional passport copy\n%%EOF\n"
 REASON = "Fictional: she asks to return to her family in Romania."
 
 
@@ -53,6 +54,7 @@ def setup_node_a() -> None:
     """Node A: agency A with a case manager and a caseworker; RO's focal point in A's
     directory; a case with consent to share with it and to return; an agreement in force
     letting identity, assistance and travel flow from agency A to it (never health)."""
+    from django.core.files.base import ContentFile
     from django.utils import timezone
 
     from conftest import World
@@ -61,6 +63,7 @@ def setup_node_a() -> None:
     from opentrm.agreements.tests.factories import make_agreement
     from opentrm.cases.models import HealthRecord
     from opentrm.cases.services import NameData, case_register, consent_record
+    from opentrm.cases.services.documents import document_upload
     from opentrm.directory.models import Country, Organisation, OrganisationType
 
     al, _ = Country.objects.get_or_create(code="AL")
@@ -80,6 +83,18 @@ def setup_node_a() -> None:
         languages=["ro"],
     )
     HealthRecord.objects.create(case=case, medical_history=HEALTH)
+    for content, name, kind, group in (
+        (DOCUMENT, "passport.pdf", "identity_document", "identity"),
+        (HEALTH.encode(), "letter.txt", "medical", "health"),
+    ):
+        document_upload(
+            actor=manager,
+            case=case,
+            upload=ContentFile(content, name=name),
+            title="Fictional " + name,
+            kind=kind,
+            field_group=group,
+        )
     yesterday = timezone.localdate() - timedelta(days=1)
     share = consent_record(
         actor=manager,
@@ -233,6 +248,11 @@ def test_the_transnational_journey_between_two_nodes(nodes: Pair) -> None:
     assert accepted["status"] == "accepted"
     assert accepted["case_public_id"] is not None
     assert b.query("SELECT COUNT(*) FROM cases_case") == [(1,)]
+    # the identity document travelled inside the package and is now a document of B's case
+    # (the health letter is not in the agreement: it never left A)
+    assert b.query("SELECT field_group, content_type FROM cases_casedocument") == [
+        ("identity", "application/pdf")
+    ]
     template_b = api(b, at_b["manager"], "GET", f"/referrals/{public_b}/template")
     assert NAME in json.dumps(template_b)
     deliver(b)

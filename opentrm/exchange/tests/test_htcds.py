@@ -156,3 +156,11 @@ def test_the_offer_travels_in_htcds_names_and_comes_back() -> None:
         reason="Fictional: return to her family.",
     )
     assert offers.from_package(None) is None
+
+
+def test_the_mapping_table_in_the_docs_names_every_mapped_field() -> None:
+    text = (Path(__file__).parents[3] / "docs" / "exchange.md").read_text(encoding="utf-8")
+    for code, mapped in fieldnames.HTCDS.items():
+        assert f"| `{code}` | `{mapped.name}`" in text, code
+        for name in mapped.values.values():
+            assert f"`{name}`" in text, name
