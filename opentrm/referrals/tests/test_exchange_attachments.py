@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.test import override_settings
+from django.urls import reverse
 
 from conftest import World
 from opentrm.accounts.policy import FieldGroup
@@ -15,16 +16,18 @@ from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import CaseDocument
 from opentrm.cases.services import documents
-from opentrm.exchange import crypto
+from opentrm.exchange import crypto, fieldnames
 from opentrm.referrals.models import Referral
 from opentrm.referrals.services import national
 from opentrm.referrals.tests.test_exchange_link import (
+    REASON,
     arrive,
     created,
     outbox,
     peer,
     processed,
 )
+from opentrm.referrals.tests.test_national import client_for
 from opentrm.referrals.tests.test_template import create, send, setup
 
 PDF = b"%PDF-1.4\n% fictional identity document\n%%EOF\n"
@@ -51,8 +54,10 @@ def _sent_with_documents(world: World) -> tuple[Referral, dict[str, Any], dict[s
         "health": _document(world, s.case, HEALTH_TEXT, "letter.txt", "medical", "health"),
         "large": _document(world, s.case, b"x" * 2048, "big.txt", "correspondence", "assistance"),
     }
+    draft = create(s)
+    Referral.objects.filter(pk=draft.pk).update(reason=REASON)
     with override_settings(OPENTRM_EXCHANGE_ATTACHMENT_MAX_BYTES=1024):
-        referral = send(s, create(s))
+        referral = send(s, draft)
     (message,) = outbox("referral")
     return referral, message.body, ids
 
@@ -123,3 +128,21 @@ def test_an_attachment_that_breaks_the_rules_refuses_the_package(world: World) -
         assert message.referral_id is None
         assert processed(message)["error"] == "attachment_invalid"
         assert message.body == {}
+
+
+@override_settings(OPENTRM_NODE_COUNTRY="RO")
+def test_the_focal_point_reads_the_offer_and_reason_before_acknowledging(world: World) -> None:
+    _referral, body, _ids = _sent_with_documents(world)
+    incoming = created(arrive(peer("AL"), "referral", body))
+    assert incoming.status == "sent"
+    client = client_for(world.actor(Role.CASE_MANAGER, org="b"))
+    page = client.get(reverse("referrals:referral_detail", args=[incoming.public_id]))
+    offer = page.context["offer"]
+    assert (offer["sex"], offer["reason"]) == ("Female", REASON)
+    assert REASON in page.content.decode()
+    api = client.get(reverse("api-1:referrals_detail", args=[incoming.public_id])).json()
+    assert api["offer"]["sex"] == "female"
+    assert api["offer"]["reason"] == REASON
+    assert api["offer"]["languages"] == fieldnames.languages_in(body["offer"])
+    # nothing of the documents shows before acceptance
+    assert "passport.pdf" not in page.content.decode()
