@@ -164,3 +164,17 @@ def test_the_mapping_table_in_the_docs_names_every_mapped_field() -> None:
         assert f"| `{code}` | `{mapped.name}`" in text, code
         for name in mapped.values.values():
             assert f"`{name}`" in text, name
+
+
+def test_a_format_2_body_names_every_field_by_htcds_or_opentrm() -> None:
+    body: dict[str, Any] = {
+        "format": 2,
+        "reference": "R-1",
+        "reported_on": "2026-01-01",
+        "sections": {"s6_1": {"opentrm_accommodation": "shelter"}, "s1_1": {"prs_Gender": "x"}},
+    }
+    assert crypto.schema_errors("follow_up", body) == []
+    body["sections"]["s1_1"] = {"gender": "Feminine"}  # a name of format 1 in a format 2 body
+    assert crypto.schema_errors("follow_up", body) != []
+    del body["format"]  # format 1 bodies keep their names
+    assert crypto.schema_errors("follow_up", body) == []
