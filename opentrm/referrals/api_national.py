@@ -94,6 +94,7 @@ def referral_list(
     counts = selectors.status_counts(actor, filters)
     selectors.referrals_listed(actor=actor, box=filters.box, referrals=served, via="api")
     on_case = _cases_taken_part(actor, served)
+    national.prime_received_offers(served)
     # What each case shares with the caller's organisation, for all rows at once (the offer
     # shows the person only to those who may see her identity).
     prime_sharing(

@@ -166,10 +166,28 @@ def minimal_offer(referral: Referral, *, shows_person: bool) -> MinimalOffer:
     )
 
 
+def prime_received_offers(referrals: Iterable[Referral]) -> None:
+    """The received offers of a page of referrals in one query (the lists' query budget)."""
+    from opentrm.referrals.models import TemplateInstance
+
+    pending = {r.pk: r for r in referrals if r.case_id is None and r.origin_reference}
+    if not pending:
+        return
+    rows = TemplateInstance.objects.filter(referral_id__in=list(pending)).values_list(
+        "referral_id", "data__imported__person__offer"
+    )
+    found = dict(rows)
+    for pk, referral in pending.items():
+        offer = found.get(pk)
+        referral._received_person = offer if isinstance(offer, dict) else {}  # type: ignore[attr-defined]
+
+
 def _received_offer(referral: Referral) -> MinimalOffer:
     from opentrm.referrals.services.importing import imported_of
 
-    person = ((imported_of(referral) or {}).get("person") or {}).get("offer") or {}
+    person = getattr(referral, "_received_person", None)
+    if person is None:
+        person = ((imported_of(referral) or {}).get("person") or {}).get("offer") or {}
     return MinimalOffer(
         reference=referral.reference,
         kind=referral.kind,

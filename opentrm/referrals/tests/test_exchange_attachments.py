@@ -1,12 +1,15 @@
 """Case documents travel with a referral to another node, inside the encrypted package, only in
 the groups the referral shares and within the size and type limits; the receiver stores them
-as documents of its local case when it accepts (issue 13 §6). Both nodes in one database."""
+as documents of its local case when it accepts; the minimal offer and the reason show before
+it acknowledges (issue 13 §6). Both nodes in one database."""
 
 import base64
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from conftest import World
@@ -146,3 +149,34 @@ def test_the_focal_point_reads_the_offer_and_reason_before_acknowledging(world: 
     assert api["offer"]["languages"] == fieldnames.languages_in(body["offer"])
     # nothing of the documents shows before acceptance
     assert "passport.pdf" not in page.content.decode()
+
+
+@override_settings(OPENTRM_NODE_COUNTRY="RO")
+def test_the_inbox_api_reads_the_received_offers_in_a_fixed_number_of_queries(
+    world: World,
+) -> None:
+    original, body, _ids = _sent_with_documents(world)  # also in B's inbox: one database
+    al = peer("AL")
+    client = client_for(world.actor(Role.CASE_MANAGER, org="b"))
+    url = reverse("api-1:referrals_list")
+
+    def receive(numbers: range) -> None:
+        for number in numbers:
+            head = {**body["referral"], "reference": f"AL-Q-{number}"}
+            arrive(al, "referral", {**body, "referral": head})
+
+    def listed() -> tuple[int, list[dict[str, Any]]]:
+        with CaptureQueriesContext(connection) as queries:
+            items = client.get(url).json()["items"]
+        return len(queries), [i for i in items if i["reference"] != original.reference]
+
+    receive(range(1))
+    client.get(url)
+    one, _items = listed()
+    receive(range(1, 5))
+    five, items = listed()
+    assert len(items) == 5
+    assert five == one
+    assert {(item["offer"]["sex"], item["offer"]["reason"]) for item in items} == {
+        ("female", REASON)
+    }

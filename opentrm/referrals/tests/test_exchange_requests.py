@@ -170,6 +170,12 @@ def test_a_request_package_lands_in_the_focal_points_inbox_as_a_minimal_offer(
     assert section.hidden_until_acknowledged
     assert section.values == []
     assert requests.receiver_groups(member, incoming) == frozenset()
+    # ... the reason, needs and the person's age band and sex, as the sender's offer named them
+    assert incoming.reason == original.reason
+    assert body["offer"]["cas_ReasonForOutgoingReferral"] == "AdditionalServicesRequired"
+    offer = requests.minimal_offer(incoming, shows_person=False)
+    assert offer.sex == "Female"
+    assert offer.age_band in {"Under 18", "18 or over"}
     # the same package handled again, or delivered again, makes no second request
     handlers.dispatch(message)
     again = arrive(al, "request", body)
