@@ -152,7 +152,9 @@ def minimal_offer(referral: Referral, *, shows_person: bool) -> MinimalOffer:
     ``offer_labels``. A referral received from another node or a file has no case here
     before it is accepted: its person is the one the package's (or file's) offer named."""
     if referral.case is None and referral.origin_reference:
-        return _received_offer(referral)
+        from opentrm.referrals.services.received import received_offer
+
+        return received_offer(referral)
     return offer_for(
         referral.case,
         shows_person=shows_person,
@@ -162,42 +164,6 @@ def minimal_offer(referral: Referral, *, shows_person: bool) -> MinimalOffer:
         urgency=referral.urgency,
         measure_code=referral.measure_code,
         service_type=referral.service_type,
-        reason=referral.reason,
-    )
-
-
-def prime_received_offers(referrals: Iterable[Referral]) -> None:
-    """The received offers of a page of referrals in one query (the lists' query budget)."""
-    from opentrm.referrals.models import TemplateInstance
-
-    pending = {r.pk: r for r in referrals if r.case_id is None and r.origin_reference}
-    if not pending:
-        return
-    rows = TemplateInstance.objects.filter(referral_id__in=list(pending)).values_list(
-        "referral_id", "data__imported__person__offer"
-    )
-    found = dict(rows)
-    for pk, referral in pending.items():
-        offer = found.get(pk)
-        referral._received_person = offer if isinstance(offer, dict) else {}  # type: ignore[attr-defined]
-
-
-def _received_offer(referral: Referral) -> MinimalOffer:
-    from opentrm.referrals.services.importing import imported_of
-
-    person = getattr(referral, "_received_person", None)
-    if person is None:
-        person = ((imported_of(referral) or {}).get("person") or {}).get("offer") or {}
-    return MinimalOffer(
-        reference=referral.reference,
-        kind=referral.kind,
-        age_band=str(person.get("age_band") or AgeBand.UNKNOWN),
-        sex=str(person.get("sex") or "unknown"),
-        needs=list(referral.needs or []),
-        languages=[str(code) for code in person.get("languages") or []],
-        urgency=referral.urgency,
-        measure=referral.measure_code,
-        service=referral.service_type,
         reason=referral.reason,
     )
 
