@@ -227,13 +227,13 @@ def _person_values(case: Case, lang: str, today: date) -> dict[str, Any]:
 
 
 # The case records HTCDS 2.0's types of exploitation; the Annex I template has fewer. A type
-# with no option of its own goes under "other", named in the description.
+# with no option of its own goes under "other", named in the description (as the exchange's
+# HTCDS mapping reads them back, ``exchange/fieldnames.py``).
 _X = ExploitationType
 ANNEX1_EXPLOITATION = {
     _X.SEXUAL_EXPLOITATION: "sexual",
     _X.FORCED_LABOUR: "labour",
     _X.CHILD_LABOUR: "labour",
-    _X.SERVITUDE: "labour",
     _X.FORCED_BEGGING: "begging",
     _X.ORGAN_REMOVAL: "organ_removal",
     _X.FORCED_ADOPTION: "adoption",
