@@ -2419,3 +2419,131 @@ NOTIFICATION_ROUTES = [
     ),
 ]
 ROUTES += NOTIFICATION_ROUTES
+
+
+# --- issue 14 part A: the case's data, statuses, closure, information given ------------------
+
+_PROCEEDINGS_EDIT = (Role.CASE_MANAGER, Role.POLICE_INVESTIGATOR, Role.PROSECUTOR)
+_DATA_EDIT = tuple(role for role in CASE_ROLES if role != Role.INTERPRETER)
+
+
+def _closed_case(o: Objects) -> list[Any]:
+    """A case of agency A closed by its case manager: only reopening writes to it."""
+    from opentrm.cases.services import case_close
+
+    case = case_register(actor=o.world.actor(Role.CASEWORKER))
+    case_close(actor=o.world.actor(Role.CASE_MANAGER), case=case, reason="completed")
+    return [str(case.public_id)]
+
+
+def _case_and(word: str) -> Callable[[Objects], list[Any]]:
+    return lambda o: [o.case_id, word]
+
+
+CASE_DATA_ROUTES = [
+    Route("cases:case_data_edit", case_participants(*_DATA_EDIT), args=lambda o: [o.case_id]),
+    Route(
+        "cases:status_override",
+        case_participants(*ASSISTANCE_EDIT),
+        args=_case_and("assistance"),
+    ),
+    Route(
+        "cases:status_override",
+        case_participants(*_PROCEEDINGS_EDIT),
+        method="post",
+        args=_case_and("witness"),
+        data=lambda o: {"value": "witness", "reason": "Matrix"},
+    ),
+    Route(
+        "cases:status_override_end",
+        case_participants(*_PROCEEDINGS_EDIT),
+        method="post",
+        args=_case_and("witness"),
+    ),
+    # Closing and reopening: a case manager of the owner only; everyone else is refused.
+    Route("cases:case_close", case_participants(Role.CASE_MANAGER), args=lambda o: [o.case_id]),
+    Route(
+        "cases:case_close",
+        case_participants(Role.CASE_MANAGER),
+        method="post",
+        args=lambda o: [o.case_id],
+        data=lambda o: {"reason": "completed"},
+    ),
+    Route("cases:case_reopen", case_participants(Role.CASE_MANAGER), args=_closed_case),
+    Route(
+        "cases:case_reopen",
+        case_participants(Role.CASE_MANAGER),
+        method="post",
+        args=_closed_case,
+        data=lambda o: {"reason": "Matrix"},
+    ),
+    Route(
+        "cases:information_create",
+        case_participants(*ASSISTANCE_EDIT),
+        args=lambda o: [o.case_id],
+    ),
+    Route("api-1:cases_case_data", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
+    Route(
+        "api-1:cases_case_data_update",
+        case_participants(*_PROCEEDINGS_EDIT),
+        method="put",
+        json=True,
+        args=lambda o: [o.case_id],
+        data=lambda o: {"version": 1, "references": {"court_reference": "K-1"}},
+    ),
+    Route("api-1:cases_case_statuses", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
+    Route(
+        "api-1:cases_case_status_override",
+        case_participants(*_PROCEEDINGS_EDIT),
+        method="post",
+        json=True,
+        args=_case_and("witness"),
+        data=lambda o: {"value": "witness", "reason": "Matrix"},
+    ),
+    Route(
+        "api-1:cases_case_status_derive",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        args=_case_and("assistance"),
+    ),
+    Route(
+        "api-1:cases_case_closure_list",
+        case_participants(*CASE_ROLES),
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "api-1:cases_case_close",
+        case_participants(Role.CASE_MANAGER),
+        method="post",
+        json=True,
+        args=lambda o: [o.case_id],
+        data=lambda o: {"reason": "completed"},
+    ),
+    Route(
+        "api-1:cases_case_reopen",
+        case_participants(Role.CASE_MANAGER),
+        method="post",
+        json=True,
+        args=_closed_case,
+        data=lambda o: {"reason": "Matrix"},
+    ),
+    Route(
+        "api-1:cases_information_list",
+        case_participants(*ASSISTANCE_VIEW),
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "api-1:cases_information_record",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        json=True,
+        args=lambda o: [o.case_id],
+        data=lambda o: {
+            "given_on": timezone.localdate().isoformat(),
+            "language": "sq",
+            "format": "oral",
+            "topics": ["assistance"],
+        },
+    ),
+]
+ROUTES += CASE_DATA_ROUTES

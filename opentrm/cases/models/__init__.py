@@ -15,14 +15,24 @@ from opentrm.cases.models.case import (
     CaseExploitation,
     CaseNumberSequence,
     CaseParticipant,
+    CaseStatus,
     CaseStatusChange,
     CountryRole,
     ExploitationType,
     IdentificationStatus,
+    ReferralChannel,
+    ReferrerType,
     ReturnStatus,
     WitnessStatus,
 )
 from opentrm.cases.models.child import AgeAssessmentResult, ChildSafeguards
+from opentrm.cases.models.closure import (
+    CaseClosure,
+    ClosureReason,
+    InformationFormat,
+    InformationGiven,
+    InformationTopic,
+)
 from opentrm.cases.models.consent import ConsentDecision, ConsentPurpose, ConsentRecord
 from opentrm.cases.models.documents import CaseDocument, CaseNote, DocumentKind, NoteVisibility
 from opentrm.cases.models.measures import (
@@ -82,6 +92,7 @@ __all__ = [
     "AssistancePlan",
     "AssistanceStatus",
     "Case",
+    "CaseClosure",
     "CaseCountry",
     "CaseDocument",
     "CaseExploitation",
@@ -90,8 +101,10 @@ __all__ = [
     "CaseNumberSequence",
     "CaseParticipant",
     "CaseService",
+    "CaseStatus",
     "CaseStatusChange",
     "ChildSafeguards",
+    "ClosureReason",
     "ConsentDecision",
     "ConsentPurpose",
     "ConsentRecord",
@@ -109,6 +122,9 @@ __all__ = [
     "IdentificationOutcome",
     "IdentificationStatus",
     "IdentityConfirmedBy",
+    "InformationFormat",
+    "InformationGiven",
+    "InformationTopic",
     "MaritalStatus",
     "MeasureSetting",
     "MeasureStatus",
@@ -124,6 +140,8 @@ __all__ = [
     "PlanStatus",
     "Proceeding",
     "ProceedingKind",
+    "ReferralChannel",
+    "ReferrerType",
     "ReflectionPeriod",
     "ReturnStatus",
     "RiskLevel",

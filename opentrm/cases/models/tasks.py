@@ -13,6 +13,7 @@ class TaskSource(models.TextChoices):
     REFLECTION = "reflection", _("Reflection period ending")
     PLAN_REVIEW = "plan_review", _("Plan review")
     CONSENT_EXPIRY = "consent_expiry", _("Consent expiring")
+    NOMINATION = "nomination", _("Case manager to nominate")
 
 
 class Task(VersionedModel):

@@ -28,6 +28,7 @@ from opentrm.accounts.policy import ROLE_ACTIONS, Action, Actor, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import task_titles as titles
+from opentrm.cases.access import require_open
 from opentrm.cases.models import (
     Case,
     CaseParticipant,
@@ -83,6 +84,7 @@ def task_create(
     A task the system words gives ``title_key`` and ``title_params`` (``task_titles``): it is
     shown in each reader's language, ``title`` being the stored fallback."""
     require(actor, Action.TASK_MANAGE)
+    require_open(case)
     assert actor.membership is not None
     errors: dict[str, str] = {}
     title = " ".join(title.split())
@@ -122,6 +124,7 @@ def task_create(
 
 def _require_own_task(actor: Actor, task: Task) -> None:
     require(actor, Action.TASK_MANAGE, task)
+    require_open(task.case)
 
 
 def _set_done(actor: Actor, task: Task, *, done: bool, expected_version: int) -> bool:
