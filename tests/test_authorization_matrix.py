@@ -2411,3 +2411,86 @@ NOTIFICATION_ROUTES = [
     ),
 ]
 ROUTES += NOTIFICATION_ROUTES
+
+
+# --- issue 14 part C: measures, identification, reflection, tasks, child safeguards by API ---
+
+CHILD_VIEWERS = tuple(role for role in CASE_ROLES if role != Role.INTERPRETER)
+
+
+def _today(o: Objects) -> str:
+    return timezone.localdate().isoformat()
+
+
+CASEWORK_API_ROUTES = [
+    *[
+        Route(name, case_participants(*CASE_ROLES), args=_case)
+        for name in (
+            "api-1:cases_measures",
+            "api-1:cases_identification",
+            "api-1:cases_reflection_periods",
+            "api-1:cases_tasks",
+        )
+    ],
+    Route(
+        "api-1:cases_measure_plan",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        method="post",
+        args=_case,
+        json=True,
+        data=lambda o: {"code": UNPLANNED_MEASURE},
+    ),
+    Route(
+        "api-1:cases_measure_update",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        method="patch",
+        args=lambda o: [o.case_id, PLANNED_MEASURE],
+        json=True,
+        data=lambda o: {"version": 1, "status": "in_progress"},
+    ),
+    Route(
+        "api-1:cases_identification_record",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        method="post",
+        args=_case,
+        json=True,
+        data=lambda o: {"outcome": "identified", "decided_on": _today(o)},
+    ),
+    Route(
+        "api-1:cases_reflection_start",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        method="post",
+        args=_case,
+        json=True,
+        data=lambda o: {},
+    ),
+    Route(
+        "api-1:cases_task_create",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        method="post",
+        args=_case,
+        json=True,
+        data=lambda o: {"title": "matrix", "due_on": _today(o)},
+    ),
+    *[
+        Route(
+            name,
+            case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+            method="post",
+            args=lambda o: [o.case_id, o.task_id],
+            json=True,
+            data=lambda o: {"version": 1},
+        )
+        for name in ("api-1:cases_task_complete", "api-1:cases_task_reopen")
+    ],
+    Route("api-1:cases_child", case_participants(*CHILD_VIEWERS), args=_case),
+    Route(
+        "api-1:cases_child_update",
+        case_participants(Role.CASE_MANAGER, Role.GUARDIAN),
+        method="patch",
+        args=_case,
+        json=True,
+        data=lambda o: {"version": 0, "guardian_name": "Matrix guardian"},
+    ),
+]
+ROUTES += CASEWORK_API_ROUTES
