@@ -2494,3 +2494,26 @@ CASEWORK_API_ROUTES = [
     ),
 ]
 ROUTES += CASEWORK_API_ROUTES
+
+# --- issue 14 part C: request kinds as data, escalation of an informal request ---------------
+
+ESCALATION_ROUTES = [
+    Route("api-1:referrals_request_kinds", roles(*CASE_ROLES)),
+    Route("referrals:request_escalate", REQUEST_SENDERS, args=_req_out),
+    Route(
+        "referrals:request_escalate",
+        REQUEST_SENDERS,
+        method="post",
+        args=_req_out,
+        data=lambda o: {"formality": "formal", "channel": "central_authority", "reason": "m"},
+    ),
+    Route(
+        "api-1:referrals_request_escalate",
+        REQUEST_SENDERS,
+        method="post",
+        args=_req_out,
+        json=True,
+        data=lambda o: {"formality": "formal", "reason": "matrix"},
+    ),
+]
+ROUTES += ESCALATION_ROUTES

@@ -68,7 +68,8 @@ def _row(model: type[Model], pk: int | None, field: str, queryset: Any = None) -
     """The row an id names, or None; 422 on ``field`` for an id that names none."""
     if pk is None:
         return None
-    found = (queryset if queryset is not None else model.objects.all()).filter(pk=pk).first()
+    rows = queryset if queryset is not None else model._default_manager.all()
+    found = rows.filter(pk=pk).first()
     if found is None:
         raise ValidationError({field: _("There is no such record to pick with this id.")})
     return found

@@ -270,6 +270,7 @@ def _register_routers() -> None:
     from opentrm.meetings.api import router as meetings_router
     from opentrm.referrals.api_import import router as referrals_import
     from opentrm.referrals.api_national import router as referrals_national
+    from opentrm.referrals.api_request_kinds import router as referrals_kinds
     from opentrm.referrals.api_requests import router as referrals_requests
     from opentrm.referrals.api_template import router as referrals_template
     from opentrm.training.api import router as training_router
@@ -287,7 +288,13 @@ def _register_routers() -> None:
     api.add_router("/cases/", cases_router)
     api.add_router("/agreements/", agreements_router)
     referrals_router = Router(tags=["referrals"])
-    for part in (referrals_national, referrals_template, referrals_requests, referrals_import):
+    for part in (
+        referrals_national,
+        referrals_template,
+        referrals_requests,
+        referrals_import,
+        referrals_kinds,
+    ):
         referrals_router.add_router("", part)
     api.add_router("/referrals/", referrals_router)
     api.add_router("/exchange/", exchange_router)
