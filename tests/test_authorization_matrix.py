@@ -2517,3 +2517,103 @@ ESCALATION_ROUTES = [
     ),
 ]
 ROUTES += ESCALATION_ROUTES
+
+# --- issue 14 part C: follow-up visits after return, labour inspections ----------------------
+
+
+def _visit(o: Objects) -> list[Any]:
+    from opentrm.cases.models import FollowUpVisit
+
+    visit = FollowUpVisit.objects.create(
+        case=o.case,
+        organisation=o.world.agency_a,
+        due_on=timezone.localdate(),
+        scheduled_by=o.world.user(Role.CASEWORKER),
+    )
+    return [o.case_id, visit.pk]
+
+
+def _inspectorate(o: Objects) -> list[Any]:
+    """Agency A acts as a labour inspectorate for these routes (B does not)."""
+    Organisation.objects.filter(pk=o.world.agency_a.pk).update(type="labour_inspectorate")
+    return []
+
+
+def _inspection(o: Objects) -> list[Any]:
+    from opentrm.cases.models import LabourInspection
+
+    _inspectorate(o)
+    inspection = LabourInspection.objects.create(
+        organisation=o.world.agency_a,
+        inspected_on=timezone.localdate(),
+        trigger="complaint",
+        classification="forced_labour",
+        recorded_by=o.world.user(Role.CASEWORKER),
+    )
+    return [inspection.pk]
+
+
+INSPECTORS = roles(*CONSENT_ROLES, own_only=True)
+_VISIT_RECORD = {"version": 1, "visited_on": "2026-01-05", "outcome": "no_risk"}
+
+AFTERCARE_ROUTES = [
+    Route("cases:visit_schedule", case_participants(*ASSISTANCE_EDIT), args=_case),
+    Route(
+        "cases:visit_schedule",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        args=_case,
+        data=lambda o: {"first_on": _today(o), "every_days": 30, "count": 2},
+    ),
+    Route("cases:visit_record", case_participants(*ASSISTANCE_EDIT), args=_visit),
+    Route(
+        "cases:visit_record",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        args=_visit,
+        data=lambda o: _VISIT_RECORD,
+    ),
+    Route("api-1:cases_visits", case_participants(*ASSISTANCE_VIEW), args=_case),
+    Route(
+        "api-1:cases_visit_schedule",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        args=_case,
+        json=True,
+        data=lambda o: {"first_on": _today(o)},
+    ),
+    Route(
+        "api-1:cases_visit_record",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        args=_visit,
+        json=True,
+        data=lambda o: _VISIT_RECORD,
+    ),
+    Route("cases:labour_list", INSPECTORS, args=_inspectorate),
+    Route("cases:labour_create", INSPECTORS, args=_inspectorate),
+    Route(
+        "cases:labour_create",
+        INSPECTORS,
+        method="post",
+        args=_inspectorate,
+        data=lambda o: {
+            "inspected_on": _today(o),
+            "trigger": "complaint",
+            "classification": "none",
+        },
+    ),
+    Route("cases:labour_detail", INSPECTORS, args=_inspection),
+    Route("cases:labour_register_case", INSPECTORS, method="post", args=_inspection),
+    Route("api-1:labour_inspections", INSPECTORS, args=_inspectorate),
+    Route(
+        "api-1:labour_inspection_record",
+        INSPECTORS,
+        method="post",
+        args=_inspectorate,
+        json=True,
+        data=lambda o: {"inspected_on": _today(o), "trigger": "planned", "classification": "none"},
+    ),
+    Route("api-1:labour_inspection_case", INSPECTORS, method="post", args=_inspection),
+]
+ROUTES += AFTERCARE_ROUTES

@@ -260,6 +260,8 @@ def _register_routers() -> None:
     from opentrm.accounts.api import router as account_router
     from opentrm.agreements.api import router as agreements_router
     from opentrm.cases.api import router as cases_router
+    from opentrm.cases.api_aftercare import labour_router
+    from opentrm.cases.api_aftercare import router as aftercare_router
     from opentrm.cases.api_assessments import router as assessments_router
     from opentrm.cases.api_casework import router as casework_router
     from opentrm.cases.api_documents import router as documents_router
@@ -283,9 +285,11 @@ def _register_routers() -> None:
         documents_router,
         sharing_router,
         casework_router,
+        aftercare_router,
     ):
         cases_router.add_router("", part)
     api.add_router("/cases/", cases_router)
+    api.add_router("/labour/", labour_router)
     api.add_router("/agreements/", agreements_router)
     referrals_router = Router(tags=["referrals"])
     for part in (

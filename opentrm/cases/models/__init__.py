@@ -1,3 +1,10 @@
+from opentrm.cases.models.aftercare import (
+    FollowUpVisit,
+    InspectionTrigger,
+    LabourClassification,
+    LabourInspection,
+    VisitOutcome,
+)
 from opentrm.cases.models.assessments import (
     AccommodationType,
     Assessment,
@@ -101,6 +108,7 @@ __all__ = [
     "DocumentKind",
     "DocumentType",
     "ExploitationType",
+    "FollowUpVisit",
     "HarmSource",
     "HealthRecord",
     "Hearing",
@@ -109,6 +117,9 @@ __all__ = [
     "IdentificationOutcome",
     "IdentificationStatus",
     "IdentityConfirmedBy",
+    "InspectionTrigger",
+    "LabourClassification",
+    "LabourInspection",
     "MaritalStatus",
     "MeasureSetting",
     "MeasureStatus",
@@ -136,5 +147,6 @@ __all__ = [
     "Task",
     "TaskSource",
     "TravelDocument",
+    "VisitOutcome",
     "WitnessStatus",
 ]
