@@ -121,7 +121,10 @@ class RequestCreateForm(Form):
         help_text=_("Leave empty for the kind's usual legal basis (listed below)."),
     )
     channel = forms.ChoiceField(
-        label=_("Channel"), choices=RequestChannel.choices, initial=RequestChannel.NODE
+        label=_("Channel"),
+        choices=RequestChannel.choices,
+        initial=RequestChannel.NODE,
+        required=False,
     )
     reason = forms.CharField(
         label=_("What you ask"),
@@ -132,6 +135,9 @@ class RequestCreateForm(Form):
             "travel in the fields the consent and the agreement allow."
         ),
     )
+
+    def clean_channel(self) -> str:
+        return str(self.cleaned_data.get("channel") or RequestChannel.NODE)
 
     def __init__(self, data: Any = None, *, own_country_id: int, thematic: bool) -> None:
         super().__init__(data)
