@@ -194,7 +194,15 @@ def _identification_out(actor: Actor, case: Case, row: IdentificationDecision) -
 )
 def identification_list(request: HttpRequest, public_id: PublicId) -> Any:
     """The identification decisions, newest first (legal basis for who sees proceedings)"""
-    actor, case = _case(request, public_id, read="identification")
+    actor, case = _case(request, public_id)
+    shows_basis = can(actor, Action.PROCEEDINGS_VIEW, case)
+    selectors.case_read(
+        actor=actor,
+        case=case,
+        via="api",
+        groups=[FieldGroup.PROCEEDINGS.value] if shows_basis else [],
+        view="identification",
+    )
     decisions = IdentificationDecision.objects.filter(case=case)
     return [_identification_out(actor, case, row) for row in decisions]
 
