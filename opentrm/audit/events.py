@@ -162,6 +162,12 @@ class EventType(models.TextChoices):
     REFERRAL_LISTED = "REFERRAL_LISTED", _("Referral list viewed")
     REFERRAL_SETTINGS_CHANGED = "REFERRAL_SETTINGS_CHANGED", _("Referral settings changed")
     REFERRAL_REMINDERS_SENT = "REFERRAL_REMINDERS_SENT", _("Referral reminders sent")
+    # issue 14 part C: escalation, labour inspections, follow-up visits after return
+    REQUEST_ESCALATED = "REQUEST_ESCALATED", _("Informal request escalated to a formal one")
+    LABOUR_INSPECTION_RECORDED = "LABOUR_INSPECTION_RECORDED", _("Labour inspection recorded")
+    LABOUR_INSPECTION_CHANGED = "LABOUR_INSPECTION_CHANGED", _("Labour inspection changed")
+    FOLLOW_UP_VISIT_SCHEDULED = "FOLLOW_UP_VISIT_SCHEDULED", _("Follow-up visit scheduled")
+    FOLLOW_UP_VISIT_RECORDED = "FOLLOW_UP_VISIT_RECORDED", _("Follow-up visit recorded")
     # node exchange (issue 5); detail carries "message_id" so both nodes' trails match
     EXCHANGE_PEER_REGISTERED = "EXCHANGE_PEER_REGISTERED", _("Peer node registered")
     EXCHANGE_PEER_CONFIRMED = "EXCHANGE_PEER_CONFIRMED", _("Peer node confirmed")

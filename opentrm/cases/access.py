@@ -28,13 +28,14 @@ from opentrm.cases.models import (
     CaseService,
     ConsentPurpose,
     ConsentRecord,
+    LabourInspection,
     PlanActivity,
     Proceeding,
     Task,
 )
 from opentrm.cases.selectors import consent_in_force, consent_takers
 from opentrm.catalogue.loader import PROCEEDINGS_SOP
-from opentrm.directory.models import Organisation
+from opentrm.directory.models import Organisation, OrganisationType
 
 Intent = Literal["view", "delete"]
 _M = TypeVar("_M", bound=Model)
@@ -576,3 +577,29 @@ def may_search_names(actor: Actor) -> bool:
     """Whether the case list offers a search by name: only to roles that see identity data (the
     search reaches only the cases the actor's own organisation owns, ``cases.search``)."""
     return actor.field_group_access(FieldGroup.IDENTITY) >= Access.VIEW
+
+
+# --- Labour inspections (issue 14 part C, LAB-03) ----------------------------------------------
+
+
+def may_record_labour_inspection(actor: Actor) -> bool:
+    """A member of a labour inspectorate whose role registers cases records inspections."""
+    return (
+        actor.may(Action.CASE_REGISTER)
+        and actor.membership is not None
+        and actor.membership.organisation.type == OrganisationType.LABOUR_INSPECTORATE
+    )
+
+
+def access_labour_inspection(actor: Actor, inspection_id: int) -> LabourInspection:
+    """An inspection of the actor's own inspectorate (404 for any other)."""
+    if not may_record_labour_inspection(actor) or actor.membership is None:
+        raise PermissionDenied
+    inspection = (
+        LabourInspection.objects.select_related("notified_to", "case")
+        .filter(pk=inspection_id, organisation=actor.membership.organisation)
+        .first()
+    )
+    if inspection is None:
+        raise Http404
+    return inspection

@@ -7,10 +7,10 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self) -> None:
-        # The case's own data (issue 14): a panel of the case page, so the page's template
-        # stays as it is.
+        # Panels of the case page (issue 14), so the page's template stays as it is.
         from opentrm.cases.casedata_panel import case_data_panel
         from opentrm.cases.panels import CasePanel, case_panels
+        from opentrm.cases.views_aftercare import visits_panel
 
         case_panels.register(
             CasePanel(
@@ -18,5 +18,13 @@ class CasesConfig(AppConfig):
                 template="cases/_casedata_panel.html",
                 context=case_data_panel,
                 order=10,
+            )
+        )
+        case_panels.register(
+            CasePanel(
+                name="visits",
+                template="cases/_visits_panel.html",
+                context=visits_panel,
+                order=50,
             )
         )

@@ -33,4 +33,5 @@ urlpatterns = [
     path("", include("opentrm.cases.urls_documents")),
     path("", include("opentrm.cases.urls_sharing")),
     path("", include("opentrm.cases.urls_casedata")),
+    path("", include("opentrm.cases.urls_aftercare")),
 ]

@@ -1,3 +1,10 @@
+from opentrm.cases.models.aftercare import (
+    FollowUpVisit,
+    InspectionTrigger,
+    LabourClassification,
+    LabourInspection,
+    VisitOutcome,
+)
 from opentrm.cases.models.assessments import (
     AccommodationType,
     Assessment,
@@ -114,6 +121,7 @@ __all__ = [
     "DocumentKind",
     "DocumentType",
     "ExploitationType",
+    "FollowUpVisit",
     "HarmSource",
     "HealthRecord",
     "Hearing",
@@ -125,6 +133,9 @@ __all__ = [
     "InformationFormat",
     "InformationGiven",
     "InformationTopic",
+    "InspectionTrigger",
+    "LabourClassification",
+    "LabourInspection",
     "MaritalStatus",
     "MeasureSetting",
     "MeasureStatus",
@@ -154,5 +165,6 @@ __all__ = [
     "Task",
     "TaskSource",
     "TravelDocument",
+    "VisitOutcome",
     "WitnessStatus",
 ]

@@ -304,9 +304,23 @@ class _Sources:
                     ),
                 )
             )
-        wanted += self.plan_reviews()
+        wanted += self.plan_reviews() + self.follow_up_visits()
         alive |= {(item.source, item.key) for item in wanted}
         return wanted, alive
+
+    def follow_up_visits(self) -> list[_Wanted]:
+        """A task per follow-up visit after return not yet made (SOP-T13), due on its day."""
+        return [
+            self.want(
+                TaskSource.FOLLOW_UP_VISIT,
+                str(visit.pk),
+                due_on=visit.due_on,
+                organisation_id=visit.organisation_id,
+                person_id=visit.scheduled_by_id,
+                title=_("Follow-up visit after return: check for risks of re-trafficking"),
+            )
+            for visit in self.case.visits.filter(visited_on__isnull=True)
+        ]
 
     def plan_reviews(self) -> list[_Wanted]:
         """The next review of the risk management plan and of the assistance plan in force
