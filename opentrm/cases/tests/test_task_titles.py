@@ -106,7 +106,7 @@ def test_a_task_from_before_keys_or_an_unknown_key_shows_its_stored_text(
 
 def test_the_migration_keys_the_generated_tasks_made_before(world: World, case: Case) -> None:
     """Existing rows (English text with the date baked in) get their key from their source."""
-    migration = importlib.import_module("opentrm.cases.migrations.0013_task_title_key")
+    migration = importlib.import_module("opentrm.cases.migrations.0014_task_title_key")
     expires = TODAY() + timedelta(days=30)
     consent = record_consent(
         world.actor(Role.CASEWORKER), case, "video_interview", "Told.", expires_on=expires

@@ -47,7 +47,7 @@ def keys_from_sources(apps: Any, schema_editor: Any) -> None:
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0012_case_data_closure_information'),
+        ('cases', '0013_followup_visits_labour_inspections'),
     ]
 
     operations = [
