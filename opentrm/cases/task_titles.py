@@ -51,6 +51,7 @@ CONSENT_EXPIRES = "consent_expires"
 RISK_PLAN_REVIEW = "risk_plan_review"
 ASSISTANCE_PLAN_REVIEW = "assistance_plan_review"
 COUNTRY_CONTACT = "country_contact"
+FOLLOW_UP_VISIT = "follow_up_visit"
 
 TITLES: dict[str, Callable[[Params], str]] = {
     MEASURE_DUE: lambda p: _("Measure due: %(measure)s") % {"measure": measure_name(p["measure"])},
@@ -63,6 +64,7 @@ TITLES: dict[str, Callable[[Params], str]] = {
     ),
     RISK_PLAN_REVIEW: lambda p: _("Review the risk management plan with the person"),
     ASSISTANCE_PLAN_REVIEW: lambda p: _("Review the individual assistance plan with the person"),
+    FOLLOW_UP_VISIT: lambda p: _("Follow-up visit after return: check for risks of re-trafficking"),
     COUNTRY_CONTACT: lambda p: (
         _("Contact the authorities of %(country)s: %(purpose)s")
         % {"country": country_name(p["country"]), "purpose": _contact_purpose(p["purpose"])}

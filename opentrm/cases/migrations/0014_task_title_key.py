@@ -11,6 +11,8 @@ _PLAN_KEYS = {"risk": "risk_plan_review", "assistance": "assistance_plan_review"
 
 
 def _key_for(apps: Any, task: Any) -> tuple[str, dict[str, str]] | None:
+    if task.source == "follow_up_visit":
+        return "follow_up_visit", {}
     if task.source == "measure":
         return "measure_due", {"measure": task.source_key}
     if task.source == "plan_review":

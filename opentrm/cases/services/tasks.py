@@ -317,7 +317,7 @@ class _Sources:
                 due_on=visit.due_on,
                 organisation_id=visit.organisation_id,
                 person_id=visit.scheduled_by_id,
-                title=_("Follow-up visit after return: check for risks of re-trafficking"),
+                title=(titles.FOLLOW_UP_VISIT, {}),
             )
             for visit in self.case.visits.filter(visited_on__isnull=True)
         ]
