@@ -293,6 +293,26 @@ def test_it_prints_the_contact_list_as_pdf(
 
 
 @needs_pdf
+def test_the_pdf_is_tagged_for_screen_readers_as_pdf_ua(
+    world: World, contact_list: Organisation
+) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    export = contacts_export(
+        actor=world.actor(Role.CASEWORKER), country=world.country_a, fmt=ExportFormat.PDF
+    )
+
+    catalog = PdfReader(io.BytesIO(export.content)).trailer["/Root"]
+    assert "/StructTreeRoot" in catalog  # headings, tables, reading order
+    assert bool(catalog["/MarkInfo"]["/Marked"])
+    assert catalog["/Lang"] == "en"
+    metadata = catalog["/Metadata"].get_object().get_data()
+    assert b"pdfuaid:part" in metadata
+
+
+@needs_pdf
 def test_the_pdf_renderer_fetches_no_remote_or_private_resources() -> None:
     fetcher = pdf_engine.LocalOnlyFetcher(pdf_engine._roots(None))
 
