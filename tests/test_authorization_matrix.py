@@ -584,6 +584,7 @@ ROUTES: list[Route] = [
     Route("directory:organisation_detail", any_member, args=_org),
     Route("directory:contact_point_detail", any_member, args=_contact),
     Route("directory:export", any_member, args=_country, data=lambda o: {"format": "csv"}),
+    Route("directory:search_export", any_member, data=lambda o: {"q": "agency", "format": "csv"}),
     # directory: editing, directory editors of the country only
     Route("directory:review", roles(Role.DIRECTORY_EDITOR)),
     Route("directory:import", roles(Role.DIRECTORY_EDITOR)),

@@ -7,6 +7,7 @@ import subprocess
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -304,7 +305,7 @@ def test_the_pdf_is_tagged_for_screen_readers_as_pdf_ua(
         actor=world.actor(Role.CASEWORKER), country=world.country_a, fmt=ExportFormat.PDF
     )
 
-    catalog = PdfReader(io.BytesIO(export.content)).trailer["/Root"]
+    catalog: Any = PdfReader(io.BytesIO(export.content)).trailer["/Root"]
     assert "/StructTreeRoot" in catalog  # headings, tables, reading order
     assert bool(catalog["/MarkInfo"]["/Marked"])
     assert catalog["/Lang"] == "en"
