@@ -55,6 +55,7 @@ def _world_with_cases() -> tuple[World, dict[str, str]]:
         "referral": reverse("referrals:referral_detail", args=[referral.public_id]),
         "organisation": reverse("directory:organisation_detail", args=[world.agency_a.pk]),
         "country": reverse("directory:country_detail", args=[world.country_a.code]),
+        "search results": f"{reverse('directory:search')}?q=agency",
     }
     return world, pages
 
@@ -70,6 +71,7 @@ BY_ROLE: dict[Role, list[str]] = {
         "referral",
         "organisation",
         "country",
+        "search results",
         "notifications:notification_list",
         "portal:member_library",
     ],
@@ -139,7 +141,7 @@ def test_a_refused_form_ties_each_error_to_its_field_and_focuses_the_summary(
     log_in(page, live_server.url, world.user(Role.CASEWORKER))
     page.goto(f"{live_server.url}{reverse('accounts:password_change')}")
     page.get_by_label("Old password").fill("not the password")
-    page.get_by_role("button", name="Change").last.click()
+    page.get_by_role("button", name="Change password").click()
     summary = page.locator("#form-errors")
     expect(summary).to_be_focused()
     field = page.get_by_label("Old password")
