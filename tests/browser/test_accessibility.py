@@ -60,6 +60,7 @@ def _world_with_cases() -> tuple[World, dict[str, str]]:
     return world, pages
 
 
+PUBLIC = ["portal:home", "portal:sop_list", "portal:glossary", "portal:country_list"]
 EVERY_MEMBER = ["notifications:home", "directory:home", "directory:search", "accounts:account"]
 BY_ROLE: dict[Role, list[str]] = {
     Role.CASEWORKER: [
@@ -76,7 +77,14 @@ BY_ROLE: dict[Role, list[str]] = {
         "portal:member_library",
     ],
     Role.DIRECTORY_EDITOR: ["directory:review", "directory:import"],
-    Role.NATIONAL_COORDINATOR: ["agreements:agreement_list", "cases:case_settings"],
+    Role.NATIONAL_COORDINATOR: [
+        "agreements:agreement_list",
+        "cases:case_settings",
+        "training:event_list",
+        "meetings:meeting_list",
+        "meetings:my_action_items",
+        "referrals:settings_overview",
+    ],
     Role.DATA_PROTECTION_OFFICER: ["audit:event_list"],
     Role.SYSTEM_ADMINISTRATOR: [
         "accounts:member_list",
@@ -93,6 +101,8 @@ def test_axe_finds_no_violation_on_the_main_pages_in_each_role(
     world, pages = _world_with_cases()
     base = live_server.url
     found = _violations(page, f"{base}{reverse('accounts:login')}")
+    for name in PUBLIC:
+        found += _violations(page, f"{base}{reverse(name, args=['en'])}")
     for role, names in BY_ROLE.items():
         log_in(page, base, world.user(role))
         for name in EVERY_MEMBER + names:
