@@ -71,8 +71,8 @@ def test_the_city_filter_ignores_accents(world: World) -> None:
 
 def test_the_search_page_shows_contact_persons_the_viewer_may_see(
     world: World,
-    contact_list: Organisation,
-    login: Login,  # noqa: F811
+    contact_list: Organisation,  # noqa: F811 (the fixture imported above)
+    login: Login,
 ) -> None:
     hidden = services.contact_point_create(
         actor=world.actor(Role.DIRECTORY_EDITOR, org="b"),
@@ -97,8 +97,8 @@ def test_the_search_page_shows_contact_persons_the_viewer_may_see(
 
 def test_the_country_export_holds_only_the_procedure_shown(
     world: World,
-    contact_list: Organisation,
-    login: Login,  # noqa: F811
+    contact_list: Organisation,  # noqa: F811 (the fixture imported above)
+    login: Login,
 ) -> None:
     client = login(world.user(Role.CASEWORKER))
     shown = client.get(
@@ -118,8 +118,8 @@ def test_the_country_export_holds_only_the_procedure_shown(
 
 def test_the_export_shows_labels_not_codes_and_keeps_codes_for_import(
     world: World,
-    contact_list: Organisation,
-    login: Login,  # noqa: F811
+    contact_list: Organisation,  # noqa: F811 (the fixture imported above)
+    login: Login,
 ) -> None:
     client = login(world.user(Role.CASEWORKER))
     url = reverse("directory:export", args=["AL"])
@@ -141,9 +141,9 @@ def test_the_export_shows_labels_not_codes_and_keeps_codes_for_import(
 
 def test_the_search_results_export_as_on_the_screen(
     world: World,
-    contact_list: Organisation,
+    contact_list: Organisation,  # noqa: F811 (the fixture imported above)
     local_names: Organisation,
-    login: Login,  # noqa: F811
+    login: Login,
 ) -> None:
     client = login(world.user(Role.CASEWORKER))
     page = client.get(reverse("directory:search"), {"q": "Qendra"}).content.decode()
@@ -162,8 +162,8 @@ def test_the_search_results_export_as_on_the_screen(
 
 def test_the_search_export_includes_contact_persons_found_by_name(
     world: World,
-    contact_list: Organisation,
-    login: Login,  # noqa: F811
+    contact_list: Organisation,  # noqa: F811 (the fixture imported above)
+    login: Login,
 ) -> None:
     client = login(world.user(Role.CASEWORKER))
 
