@@ -21,7 +21,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from pytest_django import DjangoDbBlocker
@@ -29,7 +29,7 @@ from pytest_django import DjangoDbBlocker
 from conftest import World, WorldRows
 from opentrm.accounts.models import Membership, RoleGrant, User
 from opentrm.accounts.policy import Actor
-from opentrm.accounts.roles import Role
+from opentrm.accounts.roles import DEFAULT_API_TOKEN_ROLES, Role
 from opentrm.accounts.services import api_token_create
 from opentrm.agreements import services as agreement_services
 from opentrm.cases.models import Case, CaseMeasure, CaseParticipant, Task
@@ -152,6 +152,18 @@ def owner(role: Role) -> Expect:
     return expect
 
 
+def token_holder(role: Role) -> Expect:
+    """A token of one user: refused (403) to roles without machine access, missing (404) to
+    every other holder; the node's default API_TOKEN_ROLES apply (``_production_token_roles``)."""
+
+    def expect(p: Principal) -> Outcome:
+        if p.role is not None and p.role not in DEFAULT_API_TOKEN_ROLES:
+            return Outcome.DENY
+        return owner(role)(p)
+
+    return expect
+
+
 class Objects:
     """What the routes point at, all in agency A / country A, made on first use.
 
@@ -178,7 +190,8 @@ class Objects:
 
     @cached_property
     def token_id(self) -> int:
-        token, _secret = api_token_create(actor=self.world.actor(Role.CASEWORKER), name="matrix")
+        actor = self.world.actor(Role.SYSTEM_ADMINISTRATOR)
+        token, _secret = api_token_create(actor=actor, name="matrix")
         return token.pk
 
     @cached_property
@@ -526,9 +539,10 @@ ROUTES: list[Route] = [
     Route("accounts:password_change", any_member),
     Route("accounts:choose_organisation", any_member),
     Route("accounts:account", any_member),
+    Route("accounts:api_tokens", roles(*DEFAULT_API_TOKEN_ROLES)),
     Route(
         "accounts:api_token_revoke",
-        owner(Role.CASEWORKER),
+        token_holder(Role.SYSTEM_ADMINISTRATOR),
         method="post",
         args=lambda o: [o.token_id],
     ),
@@ -570,6 +584,7 @@ ROUTES: list[Route] = [
     Route("directory:organisation_detail", any_member, args=_org),
     Route("directory:contact_point_detail", any_member, args=_contact),
     Route("directory:export", any_member, args=_country, data=lambda o: {"format": "csv"}),
+    Route("directory:search_export", any_member, data=lambda o: {"q": "agency", "format": "csv"}),
     # directory: editing, directory editors of the country only
     Route("directory:review", roles(Role.DIRECTORY_EDITOR)),
     Route("directory:import", roles(Role.DIRECTORY_EDITOR)),
@@ -793,10 +808,10 @@ ROUTES: list[Route] = [
         args=lambda o: [o.case_id, o.consent_id],
     ),
     # API: the member's own tokens
-    Route("api-1:account_tokens", any_member),
+    Route("api-1:account_tokens", roles(*DEFAULT_API_TOKEN_ROLES)),
     Route(
         "api-1:account_token_revoke",
-        owner(Role.CASEWORKER),
+        token_holder(Role.SYSTEM_ADMINISTRATOR),
         method="post",
         args=lambda o: [o.token_id],
     ),
@@ -2274,6 +2289,15 @@ def test_every_route_has_a_row() -> None:
     served = _route_names(get_resolver().url_patterns)
     assert served - declared == set(), "routes without a row in the authorization matrix"
     assert declared - served == set(), "rows for routes that no longer exist"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _production_token_roles() -> Iterator[None]:
+    """The matrix checks the node's default: API tokens only for the roles that need them (the
+    rest of the suite lets every role hold one, settings_test.py)."""
+    roles = [role.value for role in DEFAULT_API_TOKEN_ROLES]
+    with override_settings(API_TOKEN_ROLES=roles):
+        yield
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -56,7 +56,9 @@ class TokenAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
         actor = api_token_authenticate(token.strip())
-        if actor is None:
+        # A token of a role that no longer holds machine access (OPENTRM_API_TOKEN_ROLES)
+        # authenticates nobody, as if it had been revoked.
+        if actor is None or not actor.may(Action.API_TOKENS_OWN):
             return None
         return _admit(request, actor, self.action)
 

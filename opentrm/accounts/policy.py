@@ -27,7 +27,8 @@ class Action(StrEnum):
     DIRECTORY_IMPORT = "directory.import"  # scoped to the actor's own country
     AUDIT_VIEW = "audit.view"
     MEMBERS_MANAGE = "members.manage"  # scoped to the actor's own organisation
-    API_TOKENS_OWN = "api_tokens.own"
+    ACCOUNT_OWN = "account.own"  # one's own account page, password, memberships
+    API_TOKENS_OWN = "api_tokens.own"  # only the roles in settings.API_TOKEN_ROLES
     CASE_REGISTER = "case.register"  # open a case for a (presumed) trafficked person
     CASE_VIEW = "case.view"  # scoped to cases the actor's organisation takes part in
     CONSENT_RECORD = "consent.record"  # record or withdraw a consent on a visible case
@@ -109,7 +110,7 @@ class Access(IntEnum):
     EDIT = 2
 
 
-_EVERY_MEMBER = frozenset({Action.DIRECTORY_VIEW, Action.DIRECTORY_EXPORT, Action.API_TOKENS_OWN})
+_EVERY_MEMBER = frozenset({Action.DIRECTORY_VIEW, Action.DIRECTORY_EXPORT, Action.ACCOUNT_OWN})
 _EVERY_MEMBER |= {Action.AGREEMENT_VIEW, Action.TRAINING_VIEW, Action.MEETING_VIEW}
 
 _CASE_WORK = frozenset(
@@ -168,6 +169,22 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
 # act on the node as a whole, so only members of an organisation of the node's country may do
 # them: the node's peers, keys and dead letters belong to the country that runs the node.
 NODE_COUNTRY_ACTIONS = frozenset({Action.EXCHANGE_MANAGE})
+
+# Machine access is configured per node (OPENTRM_API_TOKEN_ROLES), not fixed in ROLE_ACTIONS.
+CONFIGURED_ACTIONS = frozenset({Action.API_TOKENS_OWN})
+
+
+def api_token_roles() -> frozenset[Role]:
+    """The roles that may hold personal API tokens on this node (settings.API_TOKEN_ROLES)."""
+    codes = getattr(settings, "API_TOKEN_ROLES", None)
+    if codes is None:
+        from opentrm.accounts.roles import DEFAULT_API_TOKEN_ROLES
+
+        return frozenset(DEFAULT_API_TOKEN_ROLES)
+    try:
+        return frozenset(Role(code) for code in codes)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"OPENTRM_API_TOKEN_ROLES: {error}") from error
 
 
 def node_country_code() -> str:
@@ -273,6 +290,8 @@ class Actor:
     def may(self, action: Action) -> bool:
         """May this actor perform ``action`` at all (before any object scope)?"""
         role = self.role
+        if action in CONFIGURED_ACTIONS:
+            return self.is_member and role in api_token_roles()
         if not (self.is_member and role is not None and action in ROLE_ACTIONS[role]):
             return False
         return action not in NODE_COUNTRY_ACTIONS or self.in_node_country()

@@ -46,3 +46,15 @@ ROLE_RANK: dict[Role, int] = {
 def needs_second_administrator(role: Role) -> bool:
     """Granting ``role`` needs a second administrator's approval (above a caseworker)."""
     return ROLE_RANK[role] > ROLE_RANK[Role.CASEWORKER]
+
+
+# Who may hold personal API tokens (OPENTRM_API_TOKEN_ROLES, comma-separated codes), by default
+# the roles that connect other systems: the administrator (node scripts, monitoring), the
+# national coordinator (the country's focal point, national statistics and reporting tools) and
+# the directory editor (keeping the directory in step with a national register). Case work is
+# done in the browser; a token there is one more secret to lose (docs/permissions.md).
+DEFAULT_API_TOKEN_ROLES: tuple[Role, ...] = (
+    Role.SYSTEM_ADMINISTRATOR,
+    Role.NATIONAL_COORDINATOR,
+    Role.DIRECTORY_EDITOR,
+)

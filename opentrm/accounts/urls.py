@@ -10,6 +10,7 @@ urlpatterns = [
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("organisation/", views.choose_organisation, name="choose_organisation"),
     path("", views.account, name="account"),
+    path("tokens/", views.api_tokens, name="api_tokens"),
     path("tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("members/", views.member_list, name="member_list"),
     path("members/<int:membership_id>/", views.member_change, name="member_change"),

@@ -99,9 +99,20 @@ def choose_organisation(request: HttpRequest) -> HttpResponse:
     )
 
 
+@actor_required(Action.ACCOUNT_OWN)
+@require_http_methods(["GET"])
+def account(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "accounts/account.html",
+        {"memberships": active_memberships(request.actor.user)},
+    )
+
+
 @actor_required(Action.API_TOKENS_OWN)
 @require_http_methods(["GET", "POST"])
-def account(request: AuthenticatedHttpRequest) -> HttpResponse:
+def api_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The member's personal API tokens: only for the roles configured for machine access."""
     actor = request.actor
     form = ApiTokenCreateForm(request.POST or None)
     new_secret = None
@@ -119,13 +130,8 @@ def account(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "accounts/account.html",
-        {
-            "form": form,
-            "tokens": tokens,
-            "new_secret": new_secret,
-            "memberships": active_memberships(actor.user),
-        },
+        "accounts/api_tokens.html",
+        {"form": form, "tokens": tokens, "new_secret": new_secret},
     )
 
 
@@ -136,7 +142,7 @@ def api_token_revoke(request: AuthenticatedHttpRequest, token_id: int) -> HttpRe
     token = get_object_or_404(ApiToken, pk=token_id, membership__user=actor.user)
     services.api_token_revoke(actor=actor, token=token)
     messages.success(request, _("The token was revoked."))
-    return HttpResponseRedirect(reverse("accounts:account"))
+    return HttpResponseRedirect(reverse("accounts:api_tokens"))
 
 
 @actor_required(Action.MEMBERS_MANAGE)

@@ -49,7 +49,9 @@ def _docs_gate(view: View) -> View:
     if getattr(view, "func", None) is openapi_json:
 
         def api_schema(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-            for auth in (TokenAuth(Action.API_TOKENS_OWN), SessionAuth(Action.API_TOKENS_OWN)):
+            # Every member (the API also answers the browser session); a token only while its
+            # role holds machine access (TokenAuth).
+            for auth in (TokenAuth(Action.ACCOUNT_OWN), SessionAuth(Action.ACCOUNT_OWN)):
                 try:
                     if auth(request):
                         return view(request, **kwargs)
@@ -62,7 +64,7 @@ def _docs_gate(view: View) -> View:
     def api_docs(request: HttpRequest, **kwargs: Any) -> HttpResponse:
         return view(request, **kwargs)
 
-    return actor_required(Action.API_TOKENS_OWN)(api_docs)
+    return actor_required(Action.ACCOUNT_OWN)(api_docs)
 
 
 # What core.middleware.InputMiddleware answers before a route (and its authentication) runs,

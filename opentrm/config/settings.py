@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from opentrm.accounts.roles import DEFAULT_API_TOKEN_ROLES
 from opentrm.config.env import env, env_bool, env_int, env_list, env_required
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -175,6 +176,11 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
 API_TOKEN_DEFAULT_DAYS = env_int("OPENTRM_API_TOKEN_DAYS", 90)
+# The roles offered personal API tokens (accounts/roles.py DEFAULT_API_TOKEN_ROLES); an unknown
+# code stops the start-up (accounts/checks.py).
+API_TOKEN_ROLES = env_list(
+    "OPENTRM_API_TOKEN_ROLES", ",".join(role.value for role in DEFAULT_API_TOKEN_ROLES)
+)
 
 # --- Directory ------------------------------------------------------------------------------
 DIRECTORY_REVIEW_AGE_DAYS = env_int("OPENTRM_DIRECTORY_REVIEW_AGE_DAYS", 183)

@@ -5,11 +5,15 @@ import tempfile
 
 os.environ.setdefault("OPENTRM_HOME", tempfile.mkdtemp(prefix="opentrm-test-"))
 
+from opentrm.accounts.roles import Role
 from opentrm.config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only in tests
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 WHITENOISE_AUTOREFRESH = True
+# The suite calls the API in every role; the tests of the role limit itself set the production
+# default explicitly (accounts/tests/test_api_token_roles.py, the authorization matrix).
+API_TOKEN_ROLES = [role.value for role in Role]
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
     # Tests that commit (live_server) are cleaned up with TRUNCATE, which the audit tables

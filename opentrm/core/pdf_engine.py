@@ -37,6 +37,10 @@ html {
 """
 
 
+# The accessible variant: structure tags plus the PDF/UA identification in the metadata.
+PDF_VARIANT = "pdf/ua-1"
+
+
 class ResourceRefusedError(ValueError):
     """A document asked for a resource that is not a local file under an allowed folder."""
 
@@ -90,5 +94,7 @@ def write_pdf(
     document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
     css = [CSS(string=BASE_CSS, url_fetcher=fetcher)]
     css += [CSS(string=text, base_url=base_url, url_fetcher=fetcher) for text in stylesheets]
-    pdf: bytes = document.write_pdf(stylesheets=css)
+    # Tagged, PDF/UA-1: a screen reader follows headings, tables and reading order, and the
+    # document declares its title and language (WeasyPrint takes both from the HTML).
+    pdf: bytes = document.write_pdf(stylesheets=css, pdf_variant=PDF_VARIANT)
     return pdf

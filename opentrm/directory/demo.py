@@ -38,10 +38,13 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise  # dev-only package: types only
 
 from opentrm.directory.demo_data import (
+    ALBANIAN_NAMES,
+    ALBANIAN_SPEAKING,
     COUNTRIES,
     DEMO_USER_COUNTRIES,
     EMAIL_DOMAIN,
     EXTRA_LOGINS,
+    LOCAL_CITY_NAMES,
     ORGANISATIONS,
     RESPONSIBILITIES,
     ROLE_ORGANISATION,
@@ -98,10 +101,15 @@ class _Loader:
             self.today + timedelta(days=730) if org.clearance != ClearanceLevel.NONE else None
         )
         city = spec.second_city if org.in_second_city else spec.capital
+        local = [ALBANIAN_NAMES.get(org.key, "")] if spec.code in ALBANIAN_SPEAKING else []
+        local.append(LOCAL_CITY_NAMES.get(city, ""))
         organisation = Organisation.objects.create(
             country=country,
             name=name,
             acronym=org.acronym,
+            alternate_names="\n".join(
+                n.format(capital=spec.capital, second_city=spec.second_city) for n in local if n
+            ),
             type=org.type,
             parent=parents.get(org.parent),
             city=city,

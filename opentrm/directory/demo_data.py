@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 (local names in Cyrillic: the letters are meant)
 """The fictional demo directory as data: the countries, organisations, contacts, national
 responsibilities and demo logins that ``demo.load_demo`` creates (everything invented: see
 ``demo``)."""
@@ -53,6 +54,27 @@ COUNTRIES: tuple[CountrySpec, ...] = (
     CountrySpec("RO", "40", "21", "Bucharest", "Cluj-Napoca", ("ro", "en", "fr")),
     CountrySpec("RS", "381", "11", "Belgrade", "Novi Sad", ("sr", "en", "hu")),
 )
+
+# Local names the directory search finds (issue 12 §7): the cities as written locally, and the
+# bodies' names in the local language where the demo has them (Albanian-speaking countries).
+LOCAL_CITY_NAMES = {
+    "Tirana": "Tiranë",
+    "Shkodër": "Shkodra",
+    "Pristina": "Prishtinë\nПриштина",
+    "Skopje": "Скопје",
+    "Sofia": "София",
+    "Bucharest": "București",
+    "Belgrade": "Beograd\nБеоград",
+    "Novi Sad": "Нови Сад",
+}
+ALBANIAN_NAMES = {
+    "coordination": "Zyra e Koordinatorit Kombëtar kundër Trafikimit",
+    "social": "Qendra e Punës Sociale — {capital}",
+    "social_regional": "Qendra e Punës Sociale — {second_city}",
+    "shelter": "Qendra Shtetërore e Pritjes për Viktimat e Trafikimit",
+    "child": "Agjencia për Mbrojtjen e të Drejtave të Fëmijëve",
+}
+ALBANIAN_SPEAKING = ("AL", "XK")
 
 INTERPRETER_LANGUAGES = ("en", "de", "fr", "it", "tr", "ru", "uk", "ar", "rom")
 

@@ -1,9 +1,14 @@
-"""Exporting a country's contact list as CSV, XLSX (the import layout) or a printable PDF.
+"""Exporting a country's contact list as CSV, XLSX or a printable PDF.
 
-CSV and XLSX use the columns of ``importing.COLUMNS``, so an exported file can be edited and
-imported again (docs/directory-import.md). Every text cell that a spreadsheet could read as a
-formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) gets a leading single
-quote, which the importer removes again. Phone numbers starting with ``+`` get it too.
+CSV and XLSX come in two layouts. ``readable`` (what the export buttons give) has headings and
+values in the reader's language: "Anti-trafficking police", not ``anti_trafficking_police``,
+"Identification", not ``sop1``. ``import`` uses the columns and codes of ``importing.COLUMNS``,
+so the file can be edited and imported again (docs/directory-import.md). Both hold the same
+rows, narrowed to the procedure chosen on the screen.
+
+Every text cell that a spreadsheet could read as a formula (starting with ``=``, ``+``, ``-``,
+``@``, tab or carriage return) gets a leading single quote, which the importer removes again.
+Phone numbers starting with ``+`` get it too.
 """
 
 import csv
@@ -22,20 +27,57 @@ from opentrm.accounts.policy import Action, Actor
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.core import pdf
-from opentrm.directory import selectors
+from opentrm.directory import reference, selectors
 from opentrm.directory.importing import (
     CHANNEL_COLUMNS,
     COLUMNS,
     LINE_SEPARATED,
     NEUTRALISED_PREFIXES,
 )
-from opentrm.directory.models import ChannelKind, ContactPoint, Country, Organisation
+from opentrm.directory.models import (
+    ChannelKind,
+    ContactPoint,
+    Country,
+    Function,
+    Organisation,
+    OrganisationType,
+)
 
 
 class ExportFormat(TextChoices):
     CSV = "csv", _("CSV")
     XLSX = "xlsx", _("Excel workbook (XLSX)")
     PDF = "pdf", _("PDF")
+
+
+class ExportLayout(TextChoices):
+    READABLE = "readable", _("Names and labels, to read")
+    IMPORT = "import", _("Codes in the import layout, to edit and import again")
+
+
+# The headings of the readable layout; a channel column is headed by its kind's label.
+HEADINGS = {
+    "country": _("Country"),
+    "organisation": _("Organisation"),
+    "acronym": _("Acronym"),
+    "type": _("Type"),
+    "parent": _("Parent body"),
+    "city": _("City"),
+    "region": _("Region"),
+    "address": _("Address"),
+    "website": _("Website"),
+    "function": _("Procedure or function"),
+    "row_label": _("Label of the row"),
+    "note": _("Note"),
+    "position": _("Position or function"),
+    "person_name": _("Named person"),
+    "unit": _("Unit or department"),
+    **{column: kind.label for column, kind in CHANNEL_COLUMNS.items()},
+    "hotline_hours": _("Hotline hours"),
+    "available_24_7": _("Available 24/7"),
+    "languages": _("Languages spoken"),
+    "last_verified": _("Last verified"),
+}
 
 
 CONTENT_TYPES = {
@@ -80,7 +122,7 @@ def _channel_cells(contact_point: ContactPoint | None) -> dict[str, str]:
     return cells
 
 
-def _row(
+def flat_row(
     country: Country,
     organisation: Organisation,
     contact_point: ContactPoint | None,
@@ -111,23 +153,43 @@ def _row(
     }
 
 
-def contact_rows(*, actor: Actor, country: Country) -> list[dict[str, str]]:
+def _label(choices: type[TextChoices], code: str) -> str:
+    return str(choices(code).label) if code in choices.values else code
+
+
+def readable(row: dict[str, str]) -> dict[str, str]:
+    """``row`` with names and labels in the active language instead of codes."""
+    codes = [code for code in row["languages"].split(", ") if code]
+    return {
+        **row,
+        "country": reference.country_name(row["country"]) if row["country"] else "",
+        "type": _label(OrganisationType, row["type"]),
+        "function": _label(Function, row["function"]),
+        "available_24_7": str(_("yes")) if row["available_24_7"] else "",
+        "languages": ", ".join(reference.language_name(code) for code in codes),
+    }
+
+
+def contact_rows(
+    *, actor: Actor, country: Country, functions: list[Function] | None = None
+) -> list[dict[str, str]]:
     """The country's contact list in the flat layout.
 
     First one row per responsibility, in the order of the contact list. Then, with an empty
     function, the active contact points of those bodies that no row names yet (the contact
     list shows them under a body listed without a contact point), and the parent bodies, so
-    that the file can be imported into an empty directory.
+    that the file can be imported into an empty directory. Narrowed to ``functions`` (the
+    procedure chosen on the screen), the file holds those rows only, as the screen does.
     """
     rows: list[dict[str, str]] = []
     done: set[tuple[int, int | None]] = set()
     organisations: dict[int, Organisation] = {}
-    for list_row in selectors.contact_list(actor=actor, country=country):
+    for list_row in selectors.contact_list(actor=actor, country=country, functions=functions):
         for responsibility in list_row.responsibilities:
             organisation = responsibility.organisation
             contact_point = responsibility.contact_point
             rows.append(
-                _row(
+                flat_row(
                     country,
                     organisation,
                     contact_point,
@@ -138,6 +200,8 @@ def contact_rows(*, actor: Actor, country: Country) -> list[dict[str, str]]:
             )
             organisations.setdefault(organisation.pk, organisation)
             done.add((organisation.pk, contact_point.pk if contact_point else None))
+    if functions:
+        return rows
     for contact_point in (
         ContactPoint.objects.visible_to(actor)
         .filter(organisation_id__in=organisations, is_active=True)
@@ -146,9 +210,9 @@ def contact_rows(*, actor: Actor, country: Country) -> list[dict[str, str]]:
         .order_by("organisation__name", "position", "person_name", "id")
     ):
         if (contact_point.organisation_id, contact_point.pk) not in done:
-            rows.append(_row(country, contact_point.organisation, contact_point))
+            rows.append(flat_row(country, contact_point.organisation, contact_point))
             done.add((contact_point.organisation_id, contact_point.pk))
-    rows += [_row(country, parent, None) for parent in _missing_parents(actor, organisations)]
+    rows += [flat_row(country, parent, None) for parent in _missing_parents(actor, organisations)]
     return rows
 
 
@@ -169,17 +233,27 @@ def _missing_parents(actor: Actor, organisations: dict[int, Organisation]) -> li
 # --- the formats --------------------------------------------------------------------------------
 
 
-def to_csv(rows: Iterable[dict[str, str]]) -> bytes:
+def _laid_out(
+    rows: Iterable[dict[str, str]], layout: ExportLayout
+) -> tuple[list[str], Iterable[dict[str, str]]]:
+    """The heading row and the rows of ``layout``."""
+    if layout == ExportLayout.IMPORT:
+        return list(COLUMNS), rows
+    return [str(HEADINGS[column]) for column in COLUMNS], (readable(row) for row in rows)
+
+
+def to_csv(rows: Iterable[dict[str, str]], layout: ExportLayout = ExportLayout.IMPORT) -> bytes:
     """UTF-8 with a byte-order mark, so spreadsheet programs detect the encoding."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
+    heading, rows = _laid_out(rows, layout)
+    writer.writerow(heading)
     for row in rows:
         writer.writerow([neutralise(row[column]) for column in COLUMNS])
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def to_xlsx(rows: Iterable[dict[str, str]]) -> bytes:
+def to_xlsx(rows: Iterable[dict[str, str]], layout: ExportLayout = ExportLayout.IMPORT) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
@@ -188,7 +262,8 @@ def to_xlsx(rows: Iterable[dict[str, str]]) -> bytes:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = "contacts"
-    sheet.append(list(COLUMNS))
+    heading, rows = _laid_out(rows, layout)
+    sheet.append(heading)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
@@ -200,9 +275,15 @@ def to_xlsx(rows: Iterable[dict[str, str]]) -> bytes:
     return buffer.getvalue()
 
 
-def to_pdf(*, actor: Actor, country: Country, generated_on: date) -> tuple[bytes, int]:
+def to_pdf(
+    *,
+    actor: Actor,
+    country: Country,
+    generated_on: date,
+    functions: list[Function] | None = None,
+) -> tuple[bytes, int]:
     """The printable contact list (as Annex II): TRM measures | responsible body | contacts."""
-    rows = selectors.contact_list(actor=actor, country=country)
+    rows = selectors.contact_list(actor=actor, country=country, functions=functions)
     content = pdf.render(
         "directory/contact_list_pdf.html",
         {
@@ -218,8 +299,16 @@ def to_pdf(*, actor: Actor, country: Country, generated_on: date) -> tuple[bytes
 # --- the service ---------------------------------------------------------------------------------
 
 
-def contacts_export(*, actor: Actor, country: Country, fmt: ExportFormat) -> ExportFile:
-    """Export the country's contact list as the actor sees it, and audit the export.
+def contacts_export(
+    *,
+    actor: Actor,
+    country: Country,
+    fmt: ExportFormat,
+    layout: ExportLayout = ExportLayout.IMPORT,
+    functions: list[Function] | None = None,
+) -> ExportFile:
+    """Export the country's contact list as the actor sees it (narrowed to ``functions``, as
+    on the screen), and audit the export.
 
     The file is built first and handed out only after the audit event is written.
     """
@@ -227,17 +316,17 @@ def contacts_export(*, actor: Actor, country: Country, fmt: ExportFormat) -> Exp
         raise PermissionDenied
     today = timezone.localdate()
     if fmt == ExportFormat.PDF:
-        content, count = to_pdf(actor=actor, country=country, generated_on=today)
+        content, count = to_pdf(
+            actor=actor, country=country, generated_on=today, functions=functions
+        )
     else:
-        rows = contact_rows(actor=actor, country=country)
-        content = to_csv(rows) if fmt == ExportFormat.CSV else to_xlsx(rows)
+        rows = contact_rows(actor=actor, country=country, functions=functions)
+        content = to_csv(rows, layout) if fmt == ExportFormat.CSV else to_xlsx(rows, layout)
         count = len(rows)
-    record_event(
-        event_type=EventType.CONTACTS_EXPORTED,
-        actor=actor,
-        target=country,
-        detail={"country": country.code, "format": fmt.value, "rows": count},
-    )
+    detail: dict[str, object] = {"country": country.code, "format": fmt.value, "rows": count}
+    if functions:
+        detail["functions"] = [function.value for function in functions]
+    record_event(event_type=EventType.CONTACTS_EXPORTED, actor=actor, target=country, detail=detail)
     # The name holds the country code and the date only, never personal data.
     filename = f"contacts-{country.code}-{today.isoformat()}.{fmt.value}"
     return ExportFile(content, CONTENT_TYPES[fmt], filename, count)

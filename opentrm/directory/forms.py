@@ -11,7 +11,15 @@ __all__ = ["OrganisationChoiceField", "ProcedureFilterForm", "SearchForm"]
 
 
 class SearchForm(Form):
-    q = forms.CharField(label=_("Name"), required=False, max_length=200)
+    q = forms.CharField(
+        label=_("Name or contact person"),
+        required=False,
+        max_length=200,
+        help_text=_(
+            "Any name of the body, also in the local language (accents optional), or a "
+            "contact person's name or position."
+        ),
+    )
     country = forms.ChoiceField(label=_("Country"), required=False)
     type = forms.ChoiceField(
         label=_("Type"), required=False, choices=[("", _("Any type")), *OrganisationType.choices]

@@ -178,6 +178,17 @@ class Organisation(Verifiable):
     )
     name = models.CharField(_("name"), max_length=300)
     acronym = models.CharField(_("acronym"), max_length=40, blank=True)
+    # Found by the directory search, case and accents aside (issue 12 §7): a body is often
+    # looked up by its name in the local language ("Qendra ..."), a former name, or the local
+    # name of its city ("Beograd").
+    alternate_names = models.TextField(
+        _("other names"),
+        blank=True,
+        help_text=_(
+            "One per line: the name in the local language(s), former or commonly used names, "
+            "the local name of the city. The search finds the body under any of them."
+        ),
+    )
     type = models.CharField(_("type"), max_length=40, choices=OrganisationType.choices)
     parent = models.ForeignKey(
         "self",

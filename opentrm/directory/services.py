@@ -34,6 +34,7 @@ from opentrm.directory.validation import (
 ORGANISATION_FIELDS = [
     "name",
     "acronym",
+    "alternate_names",
     "type",
     "parent",
     "city",

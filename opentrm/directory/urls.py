@@ -7,6 +7,7 @@ app_name = "directory"
 urlpatterns = [
     path("", views.home, name="home"),
     path("directory/search/", views.search, name="search"),
+    path("directory/search/export/", views_transfer.search_export, name="search_export"),
     path("directory/review/", views.review, name="review"),
     path("directory/import/", views_transfer.contacts_import, name="import"),
     path(

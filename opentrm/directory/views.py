@@ -1,5 +1,6 @@
 """Browsing the directory: countries, a country's contact list, search, details, review."""
 
+from dataclasses import asdict
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -15,6 +16,7 @@ from opentrm.directory.access import access_contact_point, access_country, acces
 from opentrm.directory.forms import ProcedureFilterForm, SearchForm
 from opentrm.directory.models import Country, Function, Language
 from opentrm.directory.panels import contact_panels
+from opentrm.directory.selectors import SearchFilters
 
 PAGE_SIZE = 50
 
@@ -60,6 +62,28 @@ def country_detail(request: AuthenticatedHttpRequest, country_code: str) -> Http
         country=country,
         rows=rows,
         form=form,
+        function=functions[0].value if functions else "",
+    )
+
+
+def search_filters(request: AuthenticatedHttpRequest) -> tuple[SearchForm, SearchFilters]:
+    """The search form from the query string and the filters it gives (none when invalid);
+    the search page and its export read the same ones."""
+    countries = [(c.code, c.name) for c in Country.objects.order_by("code")]
+    languages = sorted(
+        ((lang.code, lang.name) for lang in Language.objects.all()), key=lambda p: p[1]
+    )
+    form = SearchForm(request.GET or None, countries=countries, languages=languages)
+    if not form.is_valid():
+        return form, SearchFilters()
+    data = form.cleaned_data
+    return form, SearchFilters(
+        text=data["q"],
+        country_code=data["country"],
+        organisation_type=data["type"],
+        city=data["city"],
+        language=data["language"],
+        function=data["function"],
     )
 
 
@@ -67,24 +91,11 @@ def country_detail(request: AuthenticatedHttpRequest, country_code: str) -> Http
 @actor_required(Action.DIRECTORY_VIEW)
 def search(request: AuthenticatedHttpRequest) -> HttpResponse:
     actor = request.actor
-    countries = [(c.code, c.name) for c in Country.objects.order_by("code")]
-    languages = sorted(
-        ((lang.code, lang.name) for lang in Language.objects.all()), key=lambda p: p[1]
-    )
-    form = SearchForm(request.GET or None, countries=countries, languages=languages)
-    organisations = selectors.organisation_list(actor=actor)
-    if form.is_valid():
-        data = form.cleaned_data
-        organisations = selectors.organisation_list(
-            actor=actor,
-            text=data["q"],
-            country_code=data["country"],
-            organisation_type=data["type"],
-            city=data["city"],
-            language=data["language"],
-            function=data["function"],
-        )
+    form, filters = search_filters(request)
+    values = asdict(filters)
+    organisations = selectors.organisation_list(actor=actor, **values)
     page = Paginator(organisations, PAGE_SIZE).get_page(request.GET.get("page"))
+    contact_points = selectors.contact_point_search(actor=actor, **values)[:PAGE_SIZE]
     query = request.GET.copy()
     query.pop("page", None)
     template = "directory/search.html#results" if request.htmx else "directory/search.html"
@@ -94,6 +105,7 @@ def search(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
+            "contact_points": contact_points,
             "query": query.urlencode(),
             "review_cutoff": selectors.review_cutoff(),
         },

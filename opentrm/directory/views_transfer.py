@@ -12,9 +12,10 @@ from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action
 from opentrm.core.pdf import PdfUnavailableError
-from opentrm.directory import exporting, importing
+from opentrm.directory import export_search, exporting, importing
 from opentrm.directory.access import access_country
 from opentrm.directory.models import Function, OrganisationType
+from opentrm.directory.views import search_filters
 
 
 class ContactImportForm(forms.Form):
@@ -64,15 +65,43 @@ def contacts_export(request: AuthenticatedHttpRequest, country_code: str) -> Htt
     actor = request.actor
     country = access_country(actor, country_code)
     fmt = request.GET.get("format", exporting.ExportFormat.CSV)
-    if fmt not in exporting.ExportFormat.values:
+    layout = request.GET.get("layout", exporting.ExportLayout.READABLE)
+    function = request.GET.get("function", "")
+    if (
+        fmt not in exporting.ExportFormat.values
+        or layout not in exporting.ExportLayout.values
+        or (function and function not in Function.values)
+    ):
         return render(request, "errors/400.html", status=400)
     try:
         export = exporting.contacts_export(
-            actor=actor, country=country, fmt=exporting.ExportFormat(fmt)
+            actor=actor,
+            country=country,
+            fmt=exporting.ExportFormat(fmt),
+            layout=exporting.ExportLayout(layout),
+            functions=[Function(function)] if function else None,
         )
     except PdfUnavailableError as error:
         messages.error(request, error.message)
         return redirect("directory:country_detail", country.code)
+    return _download(export)
+
+
+@require_GET
+@actor_required(Action.DIRECTORY_EXPORT)
+def search_export(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The results of the search in the query string, as the search page shows them."""
+    form, filters = search_filters(request)
+    fmt = request.GET.get("format", exporting.ExportFormat.CSV)
+    if fmt not in (exporting.ExportFormat.CSV, exporting.ExportFormat.XLSX) or form.errors:
+        return render(request, "errors/400.html", status=400)
+    export = export_search.search_export(
+        actor=request.actor, filters=filters, fmt=exporting.ExportFormat(fmt)
+    )
+    return _download(export)
+
+
+def _download(export: exporting.ExportFile) -> HttpResponse:
     response = HttpResponse(export.content, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     response["Cache-Control"] = "no-store"

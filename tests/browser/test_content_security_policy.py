@@ -48,8 +48,10 @@ def test_it_shows_every_main_page_without_a_csp_violation(
     expect(page.locator("#results tbody tr")).to_have_count(1)
     expect(page.locator("#results")).to_contain_text(organisation.name)
 
-    # The language switcher's script (app.js) runs: it hides the fallback button.
-    expect(page.get_by_role("button", name="Change")).to_have_class(re.compile("visually-hidden"))
+    # The page's script (app.js) runs: after a refused submit it focuses the error summary.
+    page.goto(f"{live_server.url}/account/password/")
+    page.locator("main form").get_by_role("button").click()
+    expect(page.locator("#form-errors")).to_be_focused()
 
     assert console.csp_violations() == []
     assert console.script_errors() == []

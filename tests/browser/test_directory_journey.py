@@ -53,8 +53,10 @@ def test_it_takes_a_member_from_login_to_an_exported_serbian_contact_list(
     expect(contact_list).not_to_contain_text(directory.name(Function.IDENTIFICATION))
     expect(contact_list).not_to_contain_text(directory.name(Function.PROCEEDINGS))
 
-    # The language switcher in the header submits on change and keeps the page and its filter.
+    # The language switcher in the header changes the language with its button (never on a
+    # mere change of the selection, WCAG 3.2.2) and keeps the page and its filter.
     page.get_by_label("Language", exact=True).select_option("sr")
+    page.get_by_role("button", name="Change").click()
     expect(page.locator("html")).to_have_attribute("lang", "sr")
     expect(page).to_have_url(re.compile(rf"/directory/{directory.albania.code}/\?function=sop4$"))
     heading = page.get_by_role("heading", level=1)
@@ -66,19 +68,20 @@ def test_it_takes_a_member_from_login_to_an_exported_serbian_contact_list(
     expect(contact_list).to_contain_text(directory.name(Function.RETURN))
     expect(contact_list).not_to_contain_text(directory.name(Function.IDENTIFICATION))
 
-    # The contact list is exported as CSV, in the Serbian interface, and the export is audited.
+    # The contact list is exported as CSV, in the Serbian interface, with the procedure shown on
+    # the screen (issue 12 §7), and the export is audited.
     exports_before = AuditEvent.objects.filter(event_type=EventType.CONTACTS_EXPORTED).count()
     with page.expect_download() as download_info:
-        page.locator("a[href$='/export/?format=csv']").click()
+        page.locator("a[href$='/export/?format=csv&function=sop4']").click()
     download = download_info.value
     assert download.suggested_filename.endswith(".csv")
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
     exported = saved.read_text(encoding="utf-8-sig")
-    for function in Function.procedures():
-        assert directory.name(function) in exported
+    assert directory.name(Function.RETURN) in exported
+    assert directory.name(Function.IDENTIFICATION) not in exported
     assert "Reintegration coordinator" in exported
-    assert "+355 4 000 1001" in exported
+    assert "+355 69 000 1004" in exported
     assert "Imaginara City Police Directorate" not in exported
     assert AuditEvent.objects.filter(event_type=EventType.CONTACTS_EXPORTED).count() == (
         exports_before + 1

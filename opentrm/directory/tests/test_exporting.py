@@ -7,6 +7,7 @@ import subprocess
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -290,6 +291,26 @@ def test_it_prints_the_contact_list_as_pdf(
     assert "A fictional footnote about this country." in flat
     assert "Nobody listed for this procedure." in flat  # longer-term assistance has no body
     assert timezone.localdate().strftime("%Y") in flat
+
+
+@needs_pdf
+def test_the_pdf_is_tagged_for_screen_readers_as_pdf_ua(
+    world: World, contact_list: Organisation
+) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    export = contacts_export(
+        actor=world.actor(Role.CASEWORKER), country=world.country_a, fmt=ExportFormat.PDF
+    )
+
+    catalog: Any = PdfReader(io.BytesIO(export.content)).trailer["/Root"]
+    assert "/StructTreeRoot" in catalog  # headings, tables, reading order
+    assert bool(catalog["/MarkInfo"]["/Marked"])
+    assert catalog["/Lang"] == "en"
+    metadata = catalog["/Metadata"].get_object().get_data()
+    assert b"pdfuaid:part" in metadata
 
 
 @needs_pdf

@@ -153,6 +153,17 @@ def test_it_lets_a_demo_user_log_in_and_see_the_directory(demo: str, client: Cli
     assert KOSOVO_NOTE in page.content.decode()
 
 
+def test_its_local_names_are_found_by_the_search(demo: str, client: Client) -> None:
+    client.force_login(User.objects.get(username="rs.caseworker"))
+
+    belgrade = client.get(reverse("directory:search"), {"q": "Beograd"}).context["page"]
+    qendra = client.get(reverse("directory:search"), {"q": "qendra e punes"}).context["page"]
+
+    assert belgrade.paginator.count > 0
+    assert {o.country.code for o in belgrade} == {"RS"}
+    assert {o.country.code for o in qendra} == {"AL", "XK"}
+
+
 def test_it_changes_nothing_when_run_twice(demo: str) -> None:
     before = snapshot()
 
