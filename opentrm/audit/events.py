@@ -63,6 +63,7 @@ class EventType(models.TextChoices):
     MEASURE_PLANNED = "MEASURE_PLANNED", _("Measure planned")
     MEASURE_CHANGED = "MEASURE_CHANGED", _("Measure changed")
     GUARD_BLOCKED = "GUARD_BLOCKED", _("Action blocked by a safeguard")
+    GUARD_OVERRIDDEN = "GUARD_OVERRIDDEN", _("Safeguard overridden, with a reason")
     IDENTIFICATION_RECORDED = "IDENTIFICATION_RECORDED", _("Identification decision recorded")
     REFLECTION_PERIOD_STARTED = "REFLECTION_PERIOD_STARTED", _("Reflection period started")
     CASE_SETTINGS_CHANGED = "CASE_SETTINGS_CHANGED", _("Country case settings changed")
@@ -131,6 +132,10 @@ class EventType(models.TextChoices):
     REFERRAL_CLOSED = "REFERRAL_CLOSED", _("Referral closed")
     REFERRAL_SHARING_CHANGED = "REFERRAL_SHARING_CHANGED", _("What a referral shares changed")
     REFERRAL_BLOCKED = "REFERRAL_BLOCKED", _("Referral refused by a safeguard")
+    REFERRAL_CONFIDENTIALITY_CHANGED = (
+        "REFERRAL_CONFIDENTIALITY_CHANGED",
+        _("Referral marked confidential or no longer confidential"),
+    )
     REFERRAL_EXPORTED = "REFERRAL_EXPORTED", _("Referral exported")
     REFERRAL_PRINTED = "REFERRAL_PRINTED", _("Referral printed")
     REFERRAL_DISPATCH_RECORDED = "REFERRAL_DISPATCH_RECORDED", _("Dispatch of a referral recorded")

@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 
 from opentrm.accounts.roles import Role
 from opentrm.cases.models import (
+    AssessmentKind,
     Case,
+    MeasureStatus,
     ChildSafeguards,
     ConsentPurpose,
     CountryRole,
@@ -138,6 +140,24 @@ def family_tracing_blocked(case: Case, on: date) -> list[str]:
     if consent_in_force(case=case, purpose=ConsentPurpose.FAMILY_TRACING, on=on) is None:
         return [_("The person's consent to family tracing is not recorded.")]
     return []
+
+
+# The assessments of SOP IV that assess the risks of a return or a reunification (template §3.4).
+REUNIFICATION_RISK_KINDS = frozenset({AssessmentKind.SAFETY, AssessmentKind.RETRAFFICKING})
+RISK_ASSESSMENT_MEASURE = "sop4.risk_assessment"
+
+
+def reunification_risk_assessed(case: Case) -> bool:
+    """SOP-P7: a thorough risk assessment is on record: a safety or re-trafficking assessment
+    with its risk level, or the risk-assessment measure completed."""
+    return (
+        case.assessments.filter(
+            kind__in=REUNIFICATION_RISK_KINDS, deleted_at__isnull=True
+        )
+        .exclude(risk_level="")
+        .exists()
+        or case.measures.filter(code=RISK_ASSESSMENT_MEASURE, status=MeasureStatus.DONE).exists()
+    )
 
 
 def child_case_warnings(case: Case, on: date) -> list[str]:

@@ -20,6 +20,11 @@ urlpatterns = [
     path("<uuid:public_id>/request/withdraw/", views.request_withdraw, name="request_withdraw"),
     path("<uuid:public_id>/request/close/", views.request_close, name="request_close"),
     path("<uuid:public_id>/forward/", views.referral_forward, name="referral_forward"),
+    path(
+        "<uuid:public_id>/confidential/",
+        views.referral_confidential,
+        name="referral_confidential",
+    ),
     path("<uuid:public_id>/export/", views.referral_export, name="referral_export"),
     path("<uuid:public_id>/dispatch/", views.dispatch_record, name="dispatch_record"),
     path("settings/", views.settings_overview, name="settings_overview"),

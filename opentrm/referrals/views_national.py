@@ -27,7 +27,7 @@ from opentrm.cases.access import access_case, case_permissions, require_widening
 from opentrm.cases.models import CaseParticipant
 from opentrm.core.forms import add_service_errors
 from opentrm.core.views import action_view, form_view
-from opentrm.referrals import selectors
+from opentrm.referrals import selectors, states
 from opentrm.referrals.access import access_referral, is_receiver, is_sender
 from opentrm.referrals.forms_national import (
     NationalReferralForm,
@@ -215,6 +215,7 @@ def referral_page_context(actor: Actor, referral: Referral) -> dict[str, Any]:
         "missing": missing,
         "reason_form": ReasonForm(initial={"version": referral.version}),
         "may_share": can(actor, Action.REFERRAL_SHARE, referral),
+        "referral_final": referral.status in states.FINAL,
     }
 
 

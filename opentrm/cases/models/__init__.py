@@ -22,9 +22,16 @@ from opentrm.cases.models.case import (
     ReturnStatus,
     WitnessStatus,
 )
-from opentrm.cases.models.child import AgeAssessmentResult, ChildSafeguards
+from opentrm.cases.models.child import (
+    AgeAssessmentResult,
+    BestInterestsAssessment,
+    ChildSafeguards,
+    DurableSolution,
+    SignificantAction,
+)
 from opentrm.cases.models.consent import ConsentDecision, ConsentPurpose, ConsentRecord
 from opentrm.cases.models.documents import CaseDocument, CaseNote, DocumentKind, NoteVisibility
+from opentrm.cases.models.interpreters import CaseInterpreter
 from opentrm.cases.models.measures import (
     CaseMeasure,
     CountryCaseSettings,
@@ -81,10 +88,12 @@ __all__ = [
     "AssessmentPartner",
     "AssistancePlan",
     "AssistanceStatus",
+    "BestInterestsAssessment",
     "Case",
     "CaseCountry",
     "CaseDocument",
     "CaseExploitation",
+    "CaseInterpreter",
     "CaseMeasure",
     "CaseNote",
     "CaseNumberSequence",
@@ -100,6 +109,7 @@ __all__ = [
     "CourtDecision",
     "DocumentKind",
     "DocumentType",
+    "DurableSolution",
     "ExploitationType",
     "HarmSource",
     "HealthRecord",
@@ -133,6 +143,7 @@ __all__ = [
     "ServiceStatus",
     "ServiceType",
     "Sex",
+    "SignificantAction",
     "Task",
     "TaskSource",
     "TravelDocument",
