@@ -12,10 +12,10 @@ from opentrm.accounts.roles import Role
 from opentrm.cases.models import (
     AssessmentKind,
     Case,
-    MeasureStatus,
     ChildSafeguards,
     ConsentPurpose,
     CountryRole,
+    MeasureStatus,
     ReflectionPeriod,
 )
 from opentrm.cases.selectors import consent_in_force
@@ -151,9 +151,7 @@ def reunification_risk_assessed(case: Case) -> bool:
     """SOP-P7: a thorough risk assessment is on record: a safety or re-trafficking assessment
     with its risk level, or the risk-assessment measure completed."""
     return (
-        case.assessments.filter(
-            kind__in=REUNIFICATION_RISK_KINDS, deleted_at__isnull=True
-        )
+        case.assessments.filter(kind__in=REUNIFICATION_RISK_KINDS, deleted_at__isnull=True)
         .exclude(risk_level="")
         .exists()
         or case.measures.filter(code=RISK_ASSESSMENT_MEASURE, status=MeasureStatus.DONE).exists()
@@ -170,6 +168,20 @@ def child_case_warnings(case: Case, on: date) -> list[str]:
         warnings.append(_("No guardian has been appointed for the child."))
     if safeguards is None or safeguards.liaison_officer_id is None:
         warnings.append(_("No Interior-Ministry liaison officer is named for the child."))
+    if (
+        safeguards is not None
+        and safeguards.age_assessed_on
+        and not (safeguards.age_assessment_participants)
+    ):
+        warnings.append(
+            _("The age assessment names no participants: it must be multi-disciplinary.")
+        )
+    if (
+        safeguards is not None
+        and safeguards.best_interests_determined_on
+        and not (safeguards.best_interests_participants)
+    ):
+        warnings.append(_("The best-interests determination names no participants."))
     return warnings
 
 

@@ -95,7 +95,9 @@ GUARD_MEASURES: dict[str, tuple[str, ...]] = {
 }
 
 
-def applies(guard_id: str, measure_code: str | None = None, *, version: int = CURRENT_VERSION) -> bool:
+def applies(
+    guard_id: str, measure_code: str | None = None, *, version: int = CURRENT_VERSION
+) -> bool:
     """Does the catalogue make ``guard_id`` protect this action? A guard bound to measures
     applies when ``measure_code`` (or, with None, any of its measures) lists it."""
     guard = ENFORCED[guard_id]

@@ -31,9 +31,9 @@ from opentrm.referrals.access import access_referral, is_receiver, is_sender
 from opentrm.referrals.forms_requests import (
     AnswerForm,
     CalendarForm,
+    ConfidentialForm,
     DispatchForm,
     ExportForm,
-    ConfidentialForm,
     ForwardForm,
     ReasonForm,
     RequestCreateForm,
@@ -48,8 +48,8 @@ from opentrm.referrals.models import (
     ReferralStatus,
     TimeUnit,
 )
-from opentrm.referrals.services import export as export_service
 from opentrm.referrals.services import confidentiality, forwarding, national, requests, timelines
+from opentrm.referrals.services import export as export_service
 from opentrm.referrals.services import settings as settings_service
 
 S = ReferralStatus

@@ -412,9 +412,7 @@ def _check_child_interview(case: Case, values: dict[str, Any]) -> None:
         case, values["kind"], values["scheduled_at"]
     ):
         return
-    raise GuardBlockedError(
-        "SOP-P11", [guards.refusal("SOP-P11")], detail={"kind": values["kind"]}
-    )
+    raise GuardBlockedError("SOP-P11", [guards.refusal("SOP-P11")], detail={"kind": values["kind"]})
 
 
 def _hearing_values(values: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
