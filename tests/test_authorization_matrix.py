@@ -33,6 +33,7 @@ from opentrm.accounts.roles import Role
 from opentrm.accounts.services import api_token_create
 from opentrm.agreements import services as agreement_services
 from opentrm.cases.models import Case, CaseMeasure, CaseParticipant, Task
+from opentrm.cases.services.interpreters import interpreter_assign
 from opentrm.cases.services import (
     assessment_record,
     case_register,
@@ -199,6 +200,13 @@ class Objects:
     def case(self) -> Case:
         case = case_register(actor=self.world.actor(Role.CASEWORKER))
         CaseMeasure.objects.create(case=case, code=PLANNED_MEASURE)
+        # An interpreter sees only the cases assigned (issue 14); agency A's is assigned here.
+        interpreter_assign(
+            actor=self.world.actor(Role.CASE_MANAGER),
+            case=case,
+            interpreter=self.world.user(Role.INTERPRETER),
+            undertaking_signed_on=timezone.localdate(),
+        )
         return case
 
     @cached_property
@@ -673,6 +681,17 @@ ROUTES: list[Route] = [
     Route(
         "cases:child_safeguards_edit",
         case_participants(Role.CASE_MANAGER, Role.GUARDIAN),
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "cases:best_interests_assessment_create",
+        case_participants(Role.CASE_MANAGER, Role.GUARDIAN),
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "cases:best_interests_assessment_create",
+        case_participants(Role.CASE_MANAGER, Role.GUARDIAN),
+        method="post",
         args=lambda o: [o.case_id],
     ),
     Route(
@@ -1229,6 +1248,24 @@ ROUTES_DOCUMENTS = [
         "cases:participant_add",
         case_participants(Role.CASE_MANAGER, gate=(Role.CASE_MANAGER,)),
         args=lambda o: [o.case_id],
+    ),
+    # issue 14: interpreters assigned per case, by the owner's case managers
+    Route(
+        "cases:interpreter_create",
+        case_participants(Role.CASE_MANAGER, gate=(Role.CASE_MANAGER,)),
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "cases:interpreter_create",
+        case_participants(Role.CASE_MANAGER, gate=(Role.CASE_MANAGER,)),
+        method="post",
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "cases:interpreter_end",  # POST only; ends agency A's interpreter's assignment (302)
+        case_participants(Role.CASE_MANAGER, gate=(Role.CASE_MANAGER,)),
+        method="post",
+        args=lambda o: [o.case_id, _matrix_case(o).interpreters.get().pk],
     ),
     Route(
         "cases:participant_remove",  # POST only; removes agency C, redirects (302)
@@ -1804,6 +1841,8 @@ REFERRAL_REQUEST_ROUTES: list[Route] = [
     Route("referrals:request_withdraw", REQUEST_SENDERS, args=_req_out),
     Route("referrals:request_withdraw", REQUEST_SENDERS, method="post", args=_req_out),
     Route("referrals:request_close", REQUEST_SENDERS, method="post", args=_req_out),
+    # issue 14: the sender marks it confidential (SOP-P14)
+    Route("referrals:referral_confidential", REQUEST_SENDERS, method="post", args=_req_out),
     # the receiver's steps
     Route("referrals:request_acknowledge", REQUEST_SENDERS, method="post", args=_req_in),
     Route("referrals:request_answer", REQUEST_SENDERS, args=_req_in),

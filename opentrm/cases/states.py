@@ -149,11 +149,9 @@ RISK_ASSESSMENT_MEASURE = "sop4.risk_assessment"
 
 def reunification_risk_assessed(case: Case) -> bool:
     """SOP-P7: a thorough risk assessment is on record: a safety or re-trafficking assessment
-    with its risk level, or the risk-assessment measure completed."""
+    (template §3.4), or the risk-assessment measure completed."""
     return (
-        case.assessments.filter(kind__in=REUNIFICATION_RISK_KINDS, deleted_at__isnull=True)
-        .exclude(risk_level="")
-        .exists()
+        case.assessments.filter(kind__in=REUNIFICATION_RISK_KINDS, deleted_at__isnull=True).exists()
         or case.measures.filter(code=RISK_ASSESSMENT_MEASURE, status=MeasureStatus.DONE).exists()
     )
 

@@ -43,7 +43,7 @@ def interpreters_panel(actor: Actor, case: Case) -> Mapping[str, Any] | None:
     "cases/interpreter_form.html",
     gettext_lazy("The interpreter was assigned to the case."),
     anchor="interpreters",
-    gate=Action.CASE_VIEW,
+    gate=Action.CASE_PARTICIPANTS_MANAGE,
     needs=Action.CASE_PARTICIPANTS_MANAGE,
 )
 def interpreter_create(request: AuthenticatedHttpRequest, case: Case) -> FormPage:
@@ -59,7 +59,7 @@ def interpreter_create(request: AuthenticatedHttpRequest, case: Case) -> FormPag
     )
 
 
-@case_view("POST", needs=Action.CASE_PARTICIPANTS_MANAGE)
+@case_view("POST", gate=Action.CASE_PARTICIPANTS_MANAGE, needs=Action.CASE_PARTICIPANTS_MANAGE)
 def interpreter_end(
     request: AuthenticatedHttpRequest, case: Case, assignment_id: int
 ) -> HttpResponse:
