@@ -33,7 +33,6 @@ from opentrm.accounts.roles import Role
 from opentrm.accounts.services import api_token_create
 from opentrm.agreements import services as agreement_services
 from opentrm.cases.models import Case, CaseMeasure, CaseParticipant, Task
-from opentrm.cases.services.interpreters import interpreter_assign
 from opentrm.cases.services import (
     assessment_record,
     case_register,
@@ -46,6 +45,7 @@ from opentrm.cases.services import (
     proceeding_record,
     service_offer,
 )
+from opentrm.cases.services.interpreters import interpreter_assign
 from opentrm.directory.models import ContactPoint, Country, Function, Organisation, Responsibility
 from opentrm.exchange.models import OutboxMessage, OutboxStatus, Peer, PeerStatus
 from opentrm.meetings import services as meeting_services

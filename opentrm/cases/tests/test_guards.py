@@ -180,10 +180,8 @@ def test_the_form_suggests_the_appointed_guardian_and_shows_the_refusal(
 
 
 def _tracing_done(world: World, case: Case) -> Any:
-    measure = measure_plan(
-        actor=world.actor(Role.CASEWORKER), case=case, code="sop4.family_tracing"
-    )
-    return measure
+    actor = world.actor(Role.CASEWORKER)
+    return measure_plan(actor=actor, case=case, code="sop4.family_tracing")
 
 
 def _complete(world: World, measure: Any) -> Any:

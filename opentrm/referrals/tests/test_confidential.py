@@ -32,7 +32,9 @@ def _body(world: World) -> Organisation:
     return Organisation.objects.create(country=world.country_b, name="Fictional registry RO")
 
 
-def _confidential_request(world: World, kind: str = "identity_verification", **extra: str) -> Referral:
+def _confidential_request(
+    world: World, kind: str = "identity_verification", **extra: str
+) -> Referral:
     focal_point(world)
     request = sent_request(world, adult_case(world), kind=kind, **extra)
     return referral_mark_confidential(
