@@ -1310,6 +1310,44 @@ ROUTES_DOCUMENTS = [
     Route("api-1:cases_timeline", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
     Route("api-1:cases_sharing", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
     Route("api-1:cases_participants", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
+    # issue 14: interpreters and best-interests assessments
+    Route("api-1:cases_interpreters", case_participants(*CONSENT_ROLES), args=lambda o: [o.case_id]),
+    Route(
+        "api-1:cases_interpreter_create",
+        case_participants(Role.CASE_MANAGER, gate=(Role.CASE_MANAGER,)),
+        method="post",
+        args=lambda o: [o.case_id],
+        json=True,
+        data=lambda o: {
+            "interpreter_id": o.world.user(Role.INTERPRETER).pk,
+            "undertaking_signed_on": timezone.localdate().isoformat(),
+        },
+    ),
+    Route(
+        "api-1:cases_interpreter_end",
+        case_participants(Role.CASE_MANAGER, gate=(Role.CASE_MANAGER,)),
+        method="post",
+        args=lambda o: [o.case_id, _matrix_case(o).interpreters.get().pk],
+        json=True,
+    ),
+    Route(
+        "api-1:cases_best_interests_assessments",
+        case_participants(*[r for r in CASE_ROLES if r != Role.INTERPRETER]),
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "api-1:cases_best_interests_create",
+        case_participants(Role.CASE_MANAGER, Role.GUARDIAN),
+        method="post",
+        args=lambda o: [o.case_id],
+        json=True,
+        data=lambda o: {
+            "action": "interview",
+            "assessed_on": timezone.localdate().isoformat(),
+            "child_participated": True,
+            "conclusion": "matrix",
+        },
+    ),
     Route(
         "api-1:cases_participant_add",
         case_participants(Role.CASE_MANAGER, gate=(Role.CASE_MANAGER,)),
@@ -1943,6 +1981,14 @@ REFERRAL_REQUEST_ROUTES: list[Route] = [
         },
     ),
     Route("api-1:referrals_exports", REQUEST_SENDERS, args=_req_out),
+    Route(
+        "api-1:referrals_confidential",
+        REQUEST_SENDERS,
+        method="post",
+        json=True,
+        args=_req_out,
+        data=lambda o: {"version": 0, "confidential": True},
+    ),
     Route(
         "api-1:referrals_dispatch_record",
         REQUEST_SENDERS,

@@ -261,6 +261,7 @@ def _register_routers() -> None:
     from opentrm.agreements.api import router as agreements_router
     from opentrm.cases.api import router as cases_router
     from opentrm.cases.api_assessments import router as assessments_router
+    from opentrm.cases.api_child import router as child_router
     from opentrm.cases.api_documents import router as documents_router
     from opentrm.cases.api_services import router as services_router
     from opentrm.cases.api_sharing import router as sharing_router
@@ -275,7 +276,13 @@ def _register_routers() -> None:
 
     api.add_router("/directory/", directory_router)
     api.add_router("/account/", account_router)
-    for part in (assessments_router, services_router, documents_router, sharing_router):
+    for part in (
+        assessments_router,
+        services_router,
+        documents_router,
+        sharing_router,
+        child_router,
+    ):
         cases_router.add_router("", part)
     api.add_router("/cases/", cases_router)
     api.add_router("/agreements/", agreements_router)

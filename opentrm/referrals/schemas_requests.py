@@ -53,6 +53,15 @@ class ReasonIn(VersionIn):
 class ForwardIn(VersionIn):
     to_organisation_id: int
     note: str = Field("", max_length=4000)
+    danger_reason: str = Field(
+        "",
+        max_length=2000,
+        description="Only to forward a confidential immediate-danger referral (SOP-P14): why",
+    )
+
+
+class ConfidentialIn(VersionIn):
+    confidential: bool
 
 
 class FieldValueOut(Schema):
@@ -75,6 +84,7 @@ class RequestOut(Schema):
     intended_organisation_id: int | None
     forwarded_from: str | None = Field(description="Reference of the referral forwarded")
     urgency: str
+    confidential: bool = Field(description="The sender asked: no forwarding, no other use")
     document_type: str
     reason: str
     answer: str

@@ -31,7 +31,7 @@ def _ngo(world: World, **clearance: object) -> Organisation:
         country=world.country_a,
         name="Fictional NGO Helping Hands",
         type=OrganisationType.NGO,
-        **clearance,  # type: ignore[arg-type]
+        **clearance,
     )
 
 

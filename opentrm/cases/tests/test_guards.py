@@ -28,6 +28,7 @@ from opentrm.cases.services.assessments import assessment_record
 from opentrm.cases.services.proceedings import hearing_schedule
 from opentrm.cases.tests.factories import new_case, record_consent
 from opentrm.catalogue import guards, loader
+from opentrm.core import shipped_data
 
 P7_REFUSAL = "Family reunification only after a thorough risk assessment"
 P11_REFUSAL = "The police must wait for a guardian or a parent before talking to a child"
@@ -75,7 +76,7 @@ def test_every_enforced_guard_on_a_measure_is_listed_by_the_catalogue() -> None:
 
 
 def test_the_loader_refuses_a_guard_the_reference_does_not_know() -> None:
-    data = loader.shipped_data.read_shipped_json("opentrm.catalogue", "measures_v1.json")
+    data = shipped_data.read_shipped_json("opentrm.catalogue", "measures_v1.json")
     data["sops"][0]["measures"][0]["guards"] = ["SOP-P99"]
     with pytest.raises(ValueError, match="unknown guard"):
         loader.parse_catalogue(data, version=1)

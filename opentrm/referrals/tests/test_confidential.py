@@ -33,10 +33,10 @@ def _body(world: World) -> Organisation:
 
 
 def _confidential_request(
-    world: World, kind: str = "identity_verification", **extra: str
+    world: World, kind: str = "identity_verification", urgency: str = "routine"
 ) -> Referral:
     focal_point(world)
-    request = sent_request(world, adult_case(world), kind=kind, **extra)
+    request = sent_request(world, adult_case(world), kind=kind, urgency=urgency)
     return referral_mark_confidential(
         actor=sender(world),
         referral=fresh(request),
