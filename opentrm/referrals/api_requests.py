@@ -26,8 +26,8 @@ from opentrm.referrals import schemas_requests as schemas
 from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral, is_receiver, is_sender
 from opentrm.referrals.models import Referral, ReferralKind
-from opentrm.referrals.services import export as export_service
 from opentrm.referrals.services import confidentiality, forwarding, requests, timelines
+from opentrm.referrals.services import export as export_service
 from opentrm.referrals.services import settings as settings_service
 
 router = Router(tags=["referrals"], auth=member_auth(Action.CASE_VIEW))

@@ -290,7 +290,8 @@ def measure_plan(
 ) -> CaseMeasure:
     """Put a measure of the country's list on the case, planned. Measures come in any order.
 
-    Without a due date the country's default deadline (from today) applies, if it has one.
+    Without a due date the country's default deadline (from today) applies, if it has one;
+    half of it, at least a day, on a child's case (SOP-T4).
     """
     require(actor, Action.MEASURE_EDIT)
     item = effective_measure(case_country(case), code)
@@ -306,7 +307,10 @@ def measure_plan(
     if errors:
         raise ValidationError(errors)
     if due_on is None and item.default_deadline_days:
-        due_on = timezone.localdate() + timedelta(days=item.default_deadline_days)
+        days = item.default_deadline_days
+        if states.is_child_case(case, timezone.localdate()):
+            days = states.child_default_deadline(days)  # SOP-T4, REC-102
+        due_on = timezone.localdate() + timedelta(days=days)
     measure = CaseMeasure(
         case=case,
         code=code,
