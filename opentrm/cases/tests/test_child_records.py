@@ -13,7 +13,8 @@ from opentrm.accounts.roles import Role
 from opentrm.accounts.tests.factories import browser
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
-from opentrm.cases.models import AgeBand, BestInterestsAssessment, Case
+from opentrm.cases.models import AgeBand, BestInterestsAssessment, Case, MeasureSetting
+from opentrm.cases.services import measure_plan, task_create
 from opentrm.cases.services.child import child_safeguards_update
 from opentrm.cases.services.child_records import best_interests_assessment_record
 from opentrm.cases.tests.factories import case_page, new_case
@@ -135,3 +136,34 @@ def test_an_age_assessment_without_participants_is_flagged(world: World, child: 
     assert warning in case_page(world, child, Role.CASE_MANAGER)
     _safeguards(world, child, age_assessment_participants="Paediatrician, psychologist.")
     assert warning not in case_page(world, child, Role.CASE_MANAGER)
+
+
+# --- Shorter time limits and a priority marker (SOP-T4, REC-102) --------------------------------
+
+
+def test_a_childs_case_gets_half_the_default_deadline(world: World, child: Case) -> None:
+    MeasureSetting.objects.create(
+        country=world.country_a, code="sop4.documentation", sop="sop4", default_deadline_days=14
+    )
+    adult = new_case(world, "Dora Fictiva", age_band=AgeBand.OVER_18)
+    actor = world.actor(Role.CASEWORKER)
+    planned = measure_plan(actor=actor, case=child, code="sop4.documentation")
+    assert planned.due_on == TODAY() + timedelta(days=7)
+    planned = measure_plan(actor=actor, case=adult, code="sop4.documentation")
+    assert planned.due_on == TODAY() + timedelta(days=14)
+
+
+def test_my_tasks_mark_a_childs_case_first_to_act_on(world: World, child: Case) -> None:
+    adult = new_case(world, "Dora Fictiva", age_band=AgeBand.OVER_18)
+    for case in (child, adult):
+        task_create(
+            actor=world.actor(Role.CASEWORKER),
+            case=case,
+            title="Call the shelter",
+            due_on=TODAY(),
+            assignee=world.user(Role.CASEWORKER),
+        )
+    page = browser(world, Role.CASEWORKER).get(reverse("cases:task_list")).content.decode()
+    assert page.count("child · priority") == 1
+    row = page.split(child.number)[1].split("</tr>")[0]
+    assert "child · priority" in row

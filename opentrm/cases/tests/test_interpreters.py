@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from conftest import World
 from opentrm.accounts.roles import Role
-from opentrm.accounts.tests.factories import browser
+from opentrm.accounts.tests.factories import api, browser, send_json
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, CaseInterpreter
@@ -109,3 +109,57 @@ def test_the_case_page_lists_and_the_form_assigns(world: World, case: Case) -> N
     assert 'id="interpreters"' in page
     assert "Romanian" in page
     assert _status(world, case) == 200
+
+
+def test_the_api_assigns_lists_and_ends(world: World, case: Case) -> None:
+    base = f"/api/v1/cases/{case.public_id}/interpreters"
+    manager = api(world, Role.CASE_MANAGER)
+    created = send_json(
+        manager,
+        base,
+        {
+            "interpreter_id": world.user(Role.INTERPRETER).pk,
+            "undertaking_signed_on": timezone.localdate().isoformat(),
+            "languages": "Romanian",
+        },
+    )
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["undertaking_signed_on"] == timezone.localdate().isoformat()
+    assert [row["id"] for row in manager.get(base).json()] == [body["id"]]
+    interpreter = api(world, Role.INTERPRETER)
+    assert interpreter.get(f"/api/v1/cases/{case.public_id}").status_code == 200
+    assert interpreter.get(base).status_code == 403  # not who else interprets
+    refused = send_json(
+        api(world, Role.CASEWORKER),
+        base,
+        {"interpreter_id": world.user(Role.INTERPRETER).pk, "undertaking_signed_on": "2026-01-01"},
+    )
+    assert refused.status_code == 403
+    ended = manager.post(f"{base}/{body['id']}/end")
+    assert ended.status_code == 200
+    assert ended.json()["ended_at"] is not None
+    assert interpreter.get(f"/api/v1/cases/{case.public_id}").status_code == 404
+
+
+def test_the_api_records_a_best_interests_assessment(world: World) -> None:
+    from opentrm.cases.models import AgeBand
+
+    child = new_case(world, "Mira Fictiva", age_band=AgeBand.UNDER_18)
+    url = f"/api/v1/cases/{child.public_id}/best-interests-assessments"
+    payload = {
+        "action": "return",
+        "assessed_on": timezone.localdate().isoformat(),
+        "child_participated": False,
+        "conclusion": "Return only after the family assessment.",
+    }
+    refused = send_json(api(world, Role.GUARDIAN), url, payload)
+    assert refused.status_code == 422  # without the child: say why
+    payload["child_views"] = "In hospital; heard through the guardian."
+    assert send_json(api(world, Role.GUARDIAN), url, payload).status_code == 201
+    assert send_json(api(world, Role.CASEWORKER), url, payload).status_code == 403
+    listed = api(world, Role.CASEWORKER).get(url)
+    assert [row["action"] for row in listed.json()] == ["return"]
+    assert AuditEvent.objects.filter(
+        event_type=EventType.CASE_VIEWED, detail__view="best_interests_assessments"
+    ).exists()
