@@ -281,6 +281,7 @@ class Objects:
             kind="police_interview",
             scheduled_at=timezone.now() + timedelta(days=7),
             place="Matrix room",
+            guardian_present="Matrix guardian",  # the matrix's person is of unknown age
         ).pk
 
     # A draft agreement between agency A and agency C (same country): B's members must not see it.
@@ -1143,6 +1144,7 @@ ROUTES_SERVICES: list[Route] = [
             "kind": "police_interview",
             "scheduled_at": (timezone.now() + timedelta(days=3)).isoformat(),
             "place": "Matrix room",
+            "guardian_present": "Matrix guardian",
         },
     ),
     Route(
@@ -1311,7 +1313,9 @@ ROUTES_DOCUMENTS = [
     Route("api-1:cases_sharing", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
     Route("api-1:cases_participants", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
     # issue 14: interpreters and best-interests assessments
-    Route("api-1:cases_interpreters", case_participants(*CONSENT_ROLES), args=lambda o: [o.case_id]),
+    Route(
+        "api-1:cases_interpreters", case_participants(*CONSENT_ROLES), args=lambda o: [o.case_id]
+    ),
     Route(
         "api-1:cases_interpreter_create",
         case_participants(Role.CASE_MANAGER, gate=(Role.CASE_MANAGER,)),
