@@ -134,6 +134,18 @@ class EventType(models.TextChoices):
     REFERRAL_WITHDRAWN = "REFERRAL_WITHDRAWN", _("Referral withdrawn")
     REFERRAL_CLOSED = "REFERRAL_CLOSED", _("Referral closed")
     REFERRAL_SHARING_CHANGED = "REFERRAL_SHARING_CHANGED", _("What a referral shares changed")
+    REFERRAL_NARROWING_SENT = (
+        "REFERRAL_NARROWING_SENT",
+        _("Consent withdrawal sent to the node holding a referral's copies"),
+    )
+    REFERRAL_COPIES_NARROWED = (
+        "REFERRAL_COPIES_NARROWED",
+        _("Stored copies of a received referral narrowed after a consent withdrawal"),
+    )
+    REFERRAL_DOCUMENTS_SENT = (
+        "REFERRAL_DOCUMENTS_SENT",
+        _("Case documents attached to a referral sent to another node"),
+    )
     REFERRAL_BLOCKED = "REFERRAL_BLOCKED", _("Referral refused by a safeguard")
     REFERRAL_CONFIDENTIALITY_CHANGED = (
         "REFERRAL_CONFIDENTIALITY_CHANGED",

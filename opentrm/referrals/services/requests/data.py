@@ -144,6 +144,17 @@ def minimal_offer(referral: Referral, *, shows_person: bool) -> MinimalOffer:
     """The request's minimal offer; the person's age band, sex and languages only when
     ``shows_person`` (``national.offer_shows_person``: the viewer may see her identity)."""
     needs = [str(need) for need in referral.needs or []]
+    if referral.case is None and referral.origin_reference:  # received: the package's offer
+        from opentrm.cases.models import Sex
+        from opentrm.referrals.services.national import minimal_offer as received
+
+        offer = received(referral, shows_person=False)
+        return MinimalOffer(
+            age_band=str(AgeBand(offer.age_band).label),
+            sex=str(Sex(offer.sex).label),
+            languages=offer.languages,
+            needs=needs,
+        )
     if referral.case is None or not shows_person:
         return MinimalOffer(age_band="", sex="", languages=[], needs=needs)
     person = referral.case.person
