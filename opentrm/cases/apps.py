@@ -7,15 +7,33 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self) -> None:
-        # The interpreters on a case show as a panel of the case page (issue 14).
+        # Panels of the case page (issue 14), so the page's template stays as it is.
+        from opentrm.cases.casedata_panel import case_data_panel
         from opentrm.cases.panels import CasePanel, case_panels
+        from opentrm.cases.views_aftercare import visits_panel
         from opentrm.cases.views_interpreters import interpreters_panel
 
+        case_panels.register(
+            CasePanel(
+                name="case_data",
+                template="cases/_casedata_panel.html",
+                context=case_data_panel,
+                order=10,
+            )
+        )
+        case_panels.register(
+            CasePanel(
+                name="visits",
+                template="cases/_visits_panel.html",
+                context=visits_panel,
+                order=50,
+            )
+        )
         case_panels.register(
             CasePanel(
                 name="interpreters",
                 template="cases/_interpreters_panel.html",
                 context=interpreters_panel,
-                order=10,
+                order=20,
             )
         )

@@ -26,5 +26,7 @@ urlpatterns = [
     path("", include("opentrm.cases.urls_proceedings")),
     path("", include("opentrm.cases.urls_documents")),
     path("", include("opentrm.cases.urls_sharing")),
+    path("", include("opentrm.cases.urls_casedata")),
+    path("", include("opentrm.cases.urls_aftercare")),
     path("", include("opentrm.cases.urls_interpreters")),
 ]

@@ -1,3 +1,10 @@
+from opentrm.cases.models.aftercare import (
+    FollowUpVisit,
+    InspectionTrigger,
+    LabourClassification,
+    LabourInspection,
+    VisitOutcome,
+)
 from opentrm.cases.models.assessments import (
     AccommodationType,
     Assessment,
@@ -15,10 +22,13 @@ from opentrm.cases.models.case import (
     CaseExploitation,
     CaseNumberSequence,
     CaseParticipant,
+    CaseStatus,
     CaseStatusChange,
     CountryRole,
     ExploitationType,
     IdentificationStatus,
+    ReferralChannel,
+    ReferrerType,
     ReturnStatus,
     WitnessStatus,
 )
@@ -28,6 +38,13 @@ from opentrm.cases.models.child import (
     ChildSafeguards,
     DurableSolution,
     SignificantAction,
+)
+from opentrm.cases.models.closure import (
+    CaseClosure,
+    ClosureReason,
+    InformationFormat,
+    InformationGiven,
+    InformationTopic,
 )
 from opentrm.cases.models.consent import ConsentDecision, ConsentPurpose, ConsentRecord
 from opentrm.cases.models.documents import CaseDocument, CaseNote, DocumentKind, NoteVisibility
@@ -90,6 +107,7 @@ __all__ = [
     "AssistanceStatus",
     "BestInterestsAssessment",
     "Case",
+    "CaseClosure",
     "CaseCountry",
     "CaseDocument",
     "CaseExploitation",
@@ -99,8 +117,10 @@ __all__ = [
     "CaseNumberSequence",
     "CaseParticipant",
     "CaseService",
+    "CaseStatus",
     "CaseStatusChange",
     "ChildSafeguards",
+    "ClosureReason",
     "ConsentDecision",
     "ConsentPurpose",
     "ConsentRecord",
@@ -111,6 +131,7 @@ __all__ = [
     "DocumentType",
     "DurableSolution",
     "ExploitationType",
+    "FollowUpVisit",
     "HarmSource",
     "HealthRecord",
     "Hearing",
@@ -119,6 +140,12 @@ __all__ = [
     "IdentificationOutcome",
     "IdentificationStatus",
     "IdentityConfirmedBy",
+    "InformationFormat",
+    "InformationGiven",
+    "InformationTopic",
+    "InspectionTrigger",
+    "LabourClassification",
+    "LabourInspection",
     "MaritalStatus",
     "MeasureSetting",
     "MeasureStatus",
@@ -134,6 +161,8 @@ __all__ = [
     "PlanStatus",
     "Proceeding",
     "ProceedingKind",
+    "ReferralChannel",
+    "ReferrerType",
     "ReflectionPeriod",
     "ReturnStatus",
     "RiskLevel",
@@ -147,5 +176,6 @@ __all__ = [
     "Task",
     "TaskSource",
     "TravelDocument",
+    "VisitOutcome",
     "WitnessStatus",
 ]

@@ -40,6 +40,7 @@ from opentrm.cases.models import (
 )
 from opentrm.cases.selectors import consent_in_force
 from opentrm.cases.services.measures import GuardBlockedError, audit_refusals
+from opentrm.cases.services.statuses import statuses_refresh
 from opentrm.cases.states import is_child_case
 from opentrm.catalogue import guards
 from opentrm.core.concurrency import save_if_unchanged
@@ -199,6 +200,7 @@ def proceeding_record(
             "kind": proceeding.kind,
         },
     )
+    statuses_refresh(case=case, actor=actor)
     return proceeding
 
 
@@ -242,6 +244,7 @@ def proceeding_update(
             "kind": proceeding.kind,
         },
     )
+    statuses_refresh(case=proceeding.case, actor=actor)
     return proceeding
 
 
@@ -498,6 +501,7 @@ def hearing_schedule(
         target=hearing,
         detail=_hearing_detail(hearing, involved),
     )
+    statuses_refresh(case=case, actor=actor)
     return hearing
 
 
@@ -550,6 +554,7 @@ def hearing_update(
         changed_fields=changed,
         detail=_hearing_detail(hearing, involved),
     )
+    statuses_refresh(case=hearing.case, actor=actor)
     return hearing
 
 
@@ -568,4 +573,5 @@ def hearing_cancel(*, actor: Actor, hearing: Hearing, expected_version: int) -> 
         target=hearing,
         detail={"case_id": hearing.case_id},
     )
+    statuses_refresh(case=hearing.case, actor=actor)
     return hearing

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('referrals', '0003_referral_origin'),
+        ('referrals', '0004_request_kinds_formality_escalation'),
     ]
 
     operations = [
