@@ -45,6 +45,7 @@ from opentrm.cases.services import (
     proceeding_record,
     service_offer,
 )
+from opentrm.cases.services.interpreters import interpreter_assign
 from opentrm.directory.models import ContactPoint, Country, Function, Organisation, Responsibility
 from opentrm.exchange.models import OutboxMessage, OutboxStatus, Peer, PeerStatus
 from opentrm.meetings import services as meeting_services
@@ -212,6 +213,13 @@ class Objects:
     def case(self) -> Case:
         case = case_register(actor=self.world.actor(Role.CASEWORKER))
         CaseMeasure.objects.create(case=case, code=PLANNED_MEASURE)
+        # An interpreter sees only the cases assigned (issue 14); agency A's is assigned here.
+        interpreter_assign(
+            actor=self.world.actor(Role.CASE_MANAGER),
+            case=case,
+            interpreter=self.world.user(Role.INTERPRETER),
+            undertaking_signed_on=timezone.localdate(),
+        )
         return case
 
     @cached_property
@@ -286,6 +294,7 @@ class Objects:
             kind="police_interview",
             scheduled_at=timezone.now() + timedelta(days=7),
             place="Matrix room",
+            guardian_present="Matrix guardian",  # the matrix's person is of unknown age
         ).pk
 
     # A draft agreement between agency A and agency C (same country): B's members must not see it.
@@ -696,6 +705,17 @@ ROUTES: list[Route] = [
     Route(
         "cases:child_safeguards_edit",
         case_participants(Role.CASE_MANAGER, Role.GUARDIAN),
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "cases:best_interests_assessment_create",
+        case_participants(Role.CASE_MANAGER, Role.GUARDIAN),
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "cases:best_interests_assessment_create",
+        case_participants(Role.CASE_MANAGER, Role.GUARDIAN),
+        method="post",
         args=lambda o: [o.case_id],
     ),
     Route(
@@ -1147,6 +1167,7 @@ ROUTES_SERVICES: list[Route] = [
             "kind": "police_interview",
             "scheduled_at": (timezone.now() + timedelta(days=3)).isoformat(),
             "place": "Matrix room",
+            "guardian_present": "Matrix guardian",
         },
     ),
     Route(
@@ -1253,6 +1274,24 @@ ROUTES_DOCUMENTS = [
         case_participants(Role.CASE_MANAGER, gate=(Role.CASE_MANAGER,)),
         args=lambda o: [o.case_id],
     ),
+    # issue 14: interpreters assigned per case, by the owner's case managers
+    Route(
+        "cases:interpreter_create",
+        case_participants(Role.CASE_MANAGER, gate=(Role.CASE_MANAGER,)),
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "cases:interpreter_create",
+        case_participants(Role.CASE_MANAGER, gate=(Role.CASE_MANAGER,)),
+        method="post",
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "cases:interpreter_end",  # POST only; ends agency A's interpreter's assignment (302)
+        case_participants(Role.CASE_MANAGER, gate=(Role.CASE_MANAGER,)),
+        method="post",
+        args=lambda o: [o.case_id, _matrix_case(o).interpreters.get().pk],
+    ),
     Route(
         "cases:participant_remove",  # POST only; removes agency C, redirects (302)
         case_participants(Role.CASE_MANAGER, gate=(Role.CASE_MANAGER,)),
@@ -1296,6 +1335,46 @@ ROUTES_DOCUMENTS = [
     Route("api-1:cases_timeline", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
     Route("api-1:cases_sharing", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
     Route("api-1:cases_participants", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
+    # issue 14: interpreters and best-interests assessments
+    Route(
+        "api-1:cases_interpreters", case_participants(*CONSENT_ROLES), args=lambda o: [o.case_id]
+    ),
+    Route(
+        "api-1:cases_interpreter_create",
+        case_participants(Role.CASE_MANAGER, gate=(Role.CASE_MANAGER,)),
+        method="post",
+        args=lambda o: [o.case_id],
+        json=True,
+        data=lambda o: {
+            "interpreter_id": o.world.user(Role.INTERPRETER).pk,
+            "undertaking_signed_on": timezone.localdate().isoformat(),
+        },
+    ),
+    Route(
+        "api-1:cases_interpreter_end",
+        case_participants(Role.CASE_MANAGER, gate=(Role.CASE_MANAGER,)),
+        method="post",
+        args=lambda o: [o.case_id, _matrix_case(o).interpreters.get().pk],
+        json=True,
+    ),
+    Route(
+        "api-1:cases_best_interests_assessments",
+        case_participants(*[r for r in CASE_ROLES if r != Role.INTERPRETER]),
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "api-1:cases_best_interests_create",
+        case_participants(Role.CASE_MANAGER, Role.GUARDIAN),
+        method="post",
+        args=lambda o: [o.case_id],
+        json=True,
+        data=lambda o: {
+            "action": "interview",
+            "assessed_on": timezone.localdate().isoformat(),
+            "child_participated": True,
+            "conclusion": "matrix",
+        },
+    ),
     Route(
         "api-1:cases_participant_add",
         case_participants(Role.CASE_MANAGER, gate=(Role.CASE_MANAGER,)),
@@ -1827,6 +1906,8 @@ REFERRAL_REQUEST_ROUTES: list[Route] = [
     Route("referrals:request_withdraw", REQUEST_SENDERS, args=_req_out),
     Route("referrals:request_withdraw", REQUEST_SENDERS, method="post", args=_req_out),
     Route("referrals:request_close", REQUEST_SENDERS, method="post", args=_req_out),
+    # issue 14: the sender marks it confidential (SOP-P14)
+    Route("referrals:referral_confidential", REQUEST_SENDERS, method="post", args=_req_out),
     # the receiver's steps
     Route("referrals:request_acknowledge", REQUEST_SENDERS, method="post", args=_req_in),
     Route("referrals:request_answer", REQUEST_SENDERS, args=_req_in),
@@ -1927,6 +2008,14 @@ REFERRAL_REQUEST_ROUTES: list[Route] = [
         },
     ),
     Route("api-1:referrals_exports", REQUEST_SENDERS, args=_req_out),
+    Route(
+        "api-1:referrals_confidential",
+        REQUEST_SENDERS,
+        method="post",
+        json=True,
+        args=_req_out,
+        data=lambda o: {"version": 0, "confidential": True},
+    ),
     Route(
         "api-1:referrals_dispatch_record",
         REQUEST_SENDERS,

@@ -165,6 +165,11 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.SYSTEM_ADMINISTRATOR: _EVERY_MEMBER | {Action.MEMBERS_MANAGE, Action.EXCHANGE_MANAGE},
 }
 
+# Roles that see a case only while personally assigned to it, after signing a confidentiality
+# undertaking (an interpreter or cultural mediator: SOP-I-4, REC-44, DP-26). ``visible_to``
+# applies it on top of the organisation's participation.
+ASSIGNED_CASES_ONLY = frozenset({Role.INTERPRETER})
+
 # On a node that serves several countries (OPENTRM_NODE_COUNTRY names the node's own), these
 # act on the node as a whole, so only members of an organisation of the node's country may do
 # them: the node's peers, keys and dead letters belong to the country that runs the node.
@@ -281,6 +286,11 @@ class Actor:
     @property
     def role(self) -> Role | None:
         return Role(self.membership.role) if self.membership else None
+
+    @property
+    def sees_assigned_cases_only(self) -> bool:
+        """Sees a case only while personally assigned to it (``ASSIGNED_CASES_ONLY``)."""
+        return self.role in ASSIGNED_CASES_ONLY
 
     @property
     def country_id(self) -> int | None:

@@ -53,6 +53,9 @@ class EventType(models.TextChoices):
     CHILD_SAFEGUARDS_CHANGED = "CHILD_SAFEGUARDS_CHANGED", _("Child safeguards changed")
     ORIGIN_CONTACT_BLOCKED = "ORIGIN_CONTACT_BLOCKED", _("Contact with origin country refused")
     COUNTRY_CONTACT_PLANNED = "COUNTRY_CONTACT_PLANNED", _("Contact with a country planned")
+    BEST_INTERESTS_ASSESSED = "BEST_INTERESTS_ASSESSED", _("Best-interests assessment recorded")
+    INTERPRETER_ASSIGNED = "INTERPRETER_ASSIGNED", _("Interpreter assigned to a case")
+    INTERPRETER_UNASSIGNED = "INTERPRETER_UNASSIGNED", _("Interpreter's assignment ended")
     TASK_CREATED = "TASK_CREATED", _("Task created")
     TASK_COMPLETED = "TASK_COMPLETED", _("Task completed")
     TASK_REOPENED = "TASK_REOPENED", _("Task reopened")
@@ -63,6 +66,7 @@ class EventType(models.TextChoices):
     MEASURE_PLANNED = "MEASURE_PLANNED", _("Measure planned")
     MEASURE_CHANGED = "MEASURE_CHANGED", _("Measure changed")
     GUARD_BLOCKED = "GUARD_BLOCKED", _("Action blocked by a safeguard")
+    GUARD_OVERRIDDEN = "GUARD_OVERRIDDEN", _("Safeguard overridden, with a reason")
     IDENTIFICATION_RECORDED = "IDENTIFICATION_RECORDED", _("Identification decision recorded")
     REFLECTION_PERIOD_STARTED = "REFLECTION_PERIOD_STARTED", _("Reflection period started")
     CASE_SETTINGS_CHANGED = "CASE_SETTINGS_CHANGED", _("Country case settings changed")
@@ -156,6 +160,10 @@ class EventType(models.TextChoices):
         _("Case documents attached to a referral sent to another node"),
     )
     REFERRAL_BLOCKED = "REFERRAL_BLOCKED", _("Referral refused by a safeguard")
+    REFERRAL_CONFIDENTIALITY_CHANGED = (
+        "REFERRAL_CONFIDENTIALITY_CHANGED",
+        _("Referral marked confidential or no longer confidential"),
+    )
     REFERRAL_EXPORTED = "REFERRAL_EXPORTED", _("Referral exported")
     REFERRAL_PRINTED = "REFERRAL_PRINTED", _("Referral printed")
     REFERRAL_DISPATCH_RECORDED = "REFERRAL_DISPATCH_RECORDED", _("Dispatch of a referral recorded")

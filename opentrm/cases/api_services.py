@@ -267,6 +267,7 @@ def hearing_schedule(request: HttpRequest, public_id: PublicId, payload: schemas
             separation_arrangements=payload.separation_arrangements,
             video_recorded=payload.video_recorded,
             proceeding=proceeding,
+            guardian_present=payload.guardian_present,
         )
     return Status(201, hearing)
 

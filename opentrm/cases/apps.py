@@ -11,6 +11,7 @@ class CasesConfig(AppConfig):
         from opentrm.cases.casedata_panel import case_data_panel
         from opentrm.cases.panels import CasePanel, case_panels
         from opentrm.cases.views_aftercare import visits_panel
+        from opentrm.cases.views_interpreters import interpreters_panel
 
         case_panels.register(
             CasePanel(
@@ -26,5 +27,13 @@ class CasesConfig(AppConfig):
                 template="cases/_visits_panel.html",
                 context=visits_panel,
                 order=50,
+            )
+        )
+        case_panels.register(
+            CasePanel(
+                name="interpreters",
+                template="cases/_interpreters_panel.html",
+                context=interpreters_panel,
+                order=20,
             )
         )

@@ -13,7 +13,7 @@ from django.forms.models import fields_for_model, model_to_dict
 from django.utils.translation import gettext_lazy as _
 
 from opentrm.accounts.forms import MemberChoiceField
-from opentrm.cases.models import Case, ChildSafeguards
+from opentrm.cases.models import Case, ChildSafeguards, SignificantAction
 from opentrm.cases.services.child import (
     SAFEGUARD_FIELDS,
     ContactPurpose,
@@ -34,11 +34,23 @@ class ChildSafeguardsForm(Form):
     GROUPS = (
         (_("Guardian"), ("guardian", "guardian_name", "guardian_appointed_on")),
         (_("Interior-Ministry liaison officer"), ("liaison_officer",)),
-        (_("Best interests"), ("best_interests_determined_on", "best_interests_summary")),
+        (
+            _("Best interests"),
+            (
+                "best_interests_determined_on",
+                "best_interests_summary",
+                "best_interests_participants",
+            ),
+        ),
         (_("Family tracing"), ("family_tracing_in_best_interests",)),
         (_("Asylum"), ("asylum_indicated_on",)),
         (_("Return"), ("welfare_clearance_on", "welfare_clearance_by")),
-        (_("Age assessment"), ("age_assessment_result", "age_assessed_on")),
+        (
+            _("Age assessment"),
+            ("age_assessment_result", "age_assessed_on", "age_assessment_participants"),
+        ),
+        (_("The child's situation"), ("separated", "unaccompanied", "street_child")),
+        (_("Durable solution"), ("durable_solution", "durable_solution_decided_on")),
     )
 
     def __init__(self, data: Any = None, *, case: Case, safeguards: ChildSafeguards | None) -> None:
@@ -81,3 +93,30 @@ class ChildSafeguardsForm(Form):
 class CountryContactForm(Form):
     country_code = CountryField(label=_("Country"))
     purpose = forms.ChoiceField(label=_("Purpose"), choices=ContactPurpose.choices)
+
+
+class BestInterestsAssessmentForm(Form):
+    """A best-interests assessment for one significant action (CH-06)."""
+
+    action = forms.ChoiceField(label=_("Significant action"), choices=SignificantAction.choices)
+    action_detail = forms.CharField(
+        label=_("The action in a few words"), required=False, max_length=200
+    )
+    assessed_on = forms.DateField(label=_("Date"))
+    child_participated = forms.BooleanField(label=_("The child took part"), required=False)
+    child_views = forms.CharField(
+        label=_("The child's views"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What the child said; if the child did not take part, why not."),
+    )
+    participants = forms.CharField(
+        label=_("Who else took part"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Professions and organisations."),
+    )
+    conclusion = forms.CharField(
+        label=_("Conclusion: what is in the child's best interests"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )

@@ -11,7 +11,7 @@ from django.forms.models import fields_for_model, model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from opentrm.cases.models import Case, Hearing, NoContactPerson, Proceeding
+from opentrm.cases.models import Case, ChildSafeguards, Hearing, NoContactPerson, Proceeding
 from opentrm.cases.services.proceedings import (
     HEARING_FIELDS,
     PROCEEDING_FIELDS,
@@ -95,6 +95,16 @@ class _ProceedingChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
         return f"{obj.get_kind_display()} · {obj.country_code}"
 
 
+def _appointed_guardian(case: Case) -> str:
+    """The child's appointed guardian, as the form's suggestion of who will be present."""
+    safeguards = ChildSafeguards.objects.select_related("guardian").filter(case=case).first()
+    if safeguards is None:
+        return ""
+    if safeguards.guardian is not None:
+        return safeguards.guardian.get_full_name() or safeguards.guardian.username
+    return safeguards.guardian_name
+
+
 class HearingForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
@@ -106,6 +116,8 @@ class HearingForm(Form):
                 DATETIME_INPUT
             )
             initial["version"] = hearing.version
+        else:
+            initial["guardian_present"] = _appointed_guardian(case)
         super().__init__(data, initial=initial)
         names = [name for name in HEARING_FIELDS if name not in ("involved_no_contact",)]
         self.fields.update(
@@ -132,6 +144,11 @@ class HearingForm(Form):
         )
         order = ["version", "kind", "scheduled_at", "place", "proceeding", "participants"]
         order += ["involved_no_contact", "separation_arrangements", "video_recorded"]
+        order += ["guardian_present"]
+        self.fields["guardian_present"].help_text = _(
+            "For an interview of a child by the police or the prosecutor: the guardian or "
+            "parent who will be present. The police must wait for them (SOP-P11)."
+        )
         self.order_fields(order)
         self.fields["version"].required = hearing is not None
 

@@ -18,12 +18,19 @@ class CaseReader(Protocol):
     @property
     def organisation_id(self) -> int | None: ...
 
+    @property
+    def user_id(self) -> int | None: ...
+
+    @property
+    def sees_assigned_cases_only(self) -> bool: ...
+
     def may(self, action: Any) -> bool: ...
 
 
 class CaseQuerySet(SoftDeletableQuerySet["Case"]):
     def visible_to(self, actor: CaseReader | None) -> CaseQuerySet:
-        """Cases the actor's organisation takes part in, for roles that do case work.
+        """Cases the actor's organisation takes part in, for roles that do case work; for a
+        role that sees assigned cases only (an interpreter), those of them it is assigned to.
 
         Deleted cases are hidden from everyone here; the audit trail keeps their history.
         """
@@ -38,4 +45,13 @@ class CaseQuerySet(SoftDeletableQuerySet["Case"]):
         takes_part = CaseParticipant.objects.filter(
             case=OuterRef("pk"), organisation_id=actor.organisation_id, is_active=True
         )
-        return self.live().filter(Exists(takes_part))
+        visible = self.live().filter(Exists(takes_part))
+        if actor.sees_assigned_cases_only:
+            # An interpreter: only the cases they are assigned to, undertaking signed.
+            from opentrm.cases.models.interpreters import CaseInterpreter
+
+            assigned = CaseInterpreter.objects.filter(
+                case=OuterRef("pk"), interpreter_id=actor.user_id, ended_at__isnull=True
+            )
+            visible = visible.filter(Exists(assigned))
+        return visible

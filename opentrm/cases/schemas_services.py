@@ -218,6 +218,12 @@ class HearingIn(_Input):
         False, description="Needs the person's consent to a video-recorded interview"
     )
     proceeding_id: int | None = None
+    guardian_present: str = Field(
+        "",
+        max_length=200,
+        description="The guardian or parent present: required for a police or prosecutor "
+        "interview of a child (SOP-P11; refused with 400 `blocked` without)",
+    )
 
 
 class HearingCancelIn(_Input):
@@ -234,6 +240,7 @@ class HearingOut(Schema):
     separation_arrangements: str
     video_recorded: bool
     proceeding_id: int | None
+    guardian_present: str
     cancelled_at: datetime | None
     version: int
 

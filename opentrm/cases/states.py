@@ -4,16 +4,19 @@ Pure questions about a case, asked by services before they act: each returns the
 action is blocked (empty when it is allowed), worded for the person who tried.
 """
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.utils.translation import gettext as _
 
 from opentrm.accounts.roles import Role
 from opentrm.cases.models import (
+    AssessmentKind,
     Case,
     ChildSafeguards,
     ConsentPurpose,
     CountryRole,
+    MeasureStatus,
     ReflectionPeriod,
 )
 from opentrm.cases.selectors import consent_in_force
@@ -43,6 +46,27 @@ def is_child_case(case: Case, on: date) -> bool:
     if safeguards is not None and safeguards.age_assessment_result:
         return safeguards.age_assessment_result == "child"
     return case.person.is_child_on(on)
+
+
+def child_case_ids(case_ids: Iterable[int], on: date) -> set[int]:
+    """Which of these cases are children's (``is_child_case``), in one query: for the priority
+    marker of the inboxes (SOP-T4, REC-102)."""
+    rows = Case.objects.filter(pk__in=set(case_ids)).select_related("person", "child_safeguards")
+    found = set()
+    for case in rows:
+        safeguards = getattr(case, "child_safeguards", None)
+        if safeguards is not None and safeguards.age_assessment_result:
+            if safeguards.age_assessment_result == "child":
+                found.add(case.pk)
+        elif case.person.is_child_on(on):
+            found.add(case.pk)
+    return found
+
+
+def child_default_deadline(days: int) -> int:
+    """A child's case gets half the country's default deadline, at least one day (SOP-T4:
+    child victims are referred expeditiously; REC-102)."""
+    return max(1, (days + 1) // 2)
 
 
 def origin_country_codes(case: Case) -> set[str]:
@@ -140,6 +164,20 @@ def family_tracing_blocked(case: Case, on: date) -> list[str]:
     return []
 
 
+# The assessments of SOP IV that assess the risks of a return or a reunification (template §3.4).
+REUNIFICATION_RISK_KINDS = frozenset({AssessmentKind.SAFETY, AssessmentKind.RETRAFFICKING})
+RISK_ASSESSMENT_MEASURE = "sop4.risk_assessment"
+
+
+def reunification_risk_assessed(case: Case) -> bool:
+    """SOP-P7: a thorough risk assessment is on record: a safety or re-trafficking assessment
+    (template §3.4), or the risk-assessment measure completed."""
+    return (
+        case.assessments.filter(kind__in=REUNIFICATION_RISK_KINDS, deleted_at__isnull=True).exists()
+        or case.measures.filter(code=RISK_ASSESSMENT_MEASURE, status=MeasureStatus.DONE).exists()
+    )
+
+
 def child_case_warnings(case: Case, on: date) -> list[str]:
     """What a child case still lacks (warnings, not blocks)."""
     if not is_child_case(case, on):
@@ -150,6 +188,20 @@ def child_case_warnings(case: Case, on: date) -> list[str]:
         warnings.append(_("No guardian has been appointed for the child."))
     if safeguards is None or safeguards.liaison_officer_id is None:
         warnings.append(_("No Interior-Ministry liaison officer is named for the child."))
+    if (
+        safeguards is not None
+        and safeguards.age_assessed_on
+        and not (safeguards.age_assessment_participants)
+    ):
+        warnings.append(
+            _("The age assessment names no participants: it must be multi-disciplinary.")
+        )
+    if (
+        safeguards is not None
+        and safeguards.best_interests_determined_on
+        and not (safeguards.best_interests_participants)
+    ):
+        warnings.append(_("The best-interests determination names no participants."))
     return warnings
 
 

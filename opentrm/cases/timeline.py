@@ -435,6 +435,11 @@ def _child(case: Case, out: _Collector) -> None:
         record.welfare_clearance_by,
     )
     out.add(record.age_assessed_on, "child.age_assessed", _("Age assessed"))
+    out.add(
+        record.durable_solution_decided_on,
+        "child.durable_solution",
+        _("Durable solution decided"),
+    )
 
 
 def case_timeline(*, actor: Actor, case: Case, limit: int = LIMIT) -> list[TimelineEntry]:

@@ -34,4 +34,5 @@ urlpatterns = [
     path("", include("opentrm.cases.urls_sharing")),
     path("", include("opentrm.cases.urls_casedata")),
     path("", include("opentrm.cases.urls_aftercare")),
+    path("", include("opentrm.cases.urls_interpreters")),
 ]

@@ -14,12 +14,17 @@ from django.utils.translation import gettext_lazy
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.cases import states
-from opentrm.cases.forms_child import ChildSafeguardsForm, CountryContactForm
-from opentrm.cases.models import Case, ChildSafeguards
+from opentrm.cases.forms_child import (
+    BestInterestsAssessmentForm,
+    ChildSafeguardsForm,
+    CountryContactForm,
+)
+from opentrm.cases.models import BestInterestsAssessment, Case, ChildSafeguards
 from opentrm.cases.services.child import (
     child_safeguards_update,
     country_contact_plan,
 )
+from opentrm.cases.services.child_records import best_interests_assessment_record
 from opentrm.cases.views_common import FormPage, case_form_page
 from opentrm.core.forms import cleaned
 
@@ -42,6 +47,7 @@ class ChildSection:
     record: ChildSafeguards | None
     warnings: list[str]
     may_edit: bool
+    assessments: list[BestInterestsAssessment]
 
 
 def child_context(actor: Actor, case: Case) -> dict[str, Any]:
@@ -60,6 +66,7 @@ def child_context(actor: Actor, case: Case) -> dict[str, Any]:
             record=record,
             warnings=states.child_case_warnings(case, today),
             may_edit=can(actor, Action.CHILD_PROTECTION_EDIT, case),
+            assessments=list(case.best_interests_assessments.all()),
         )
     }
 
@@ -80,6 +87,37 @@ def child_safeguards_edit(request: AuthenticatedHttpRequest, case: Case) -> Form
             case=case,
             expected_version=form.cleaned_data["version"],
             changes=form.changes(),
+        ),
+    )
+
+
+@case_form_page(
+    "cases/best_interests_form.html",
+    gettext_lazy("The best-interests assessment was recorded."),
+    anchor="best-interests",
+    needs=Action.CHILD_PROTECTION_EDIT,
+    read=FieldGroup.CHILD_PROTECTION,
+)
+def best_interests_assessment_create(request: AuthenticatedHttpRequest, case: Case) -> FormPage:
+    """Record a best-interests assessment for a significant action (CH-06, CH-D1)."""
+    form = BestInterestsAssessmentForm(
+        request.POST or None, initial={"assessed_on": timezone.localdate()}
+    )
+    return FormPage(
+        form,
+        lambda: best_interests_assessment_record(
+            actor=request.actor,
+            case=case,
+            **cleaned(
+                form,
+                "action",
+                "action_detail",
+                "assessed_on",
+                "child_participated",
+                "child_views",
+                "participants",
+                "conclusion",
+            ),
         ),
     )
 

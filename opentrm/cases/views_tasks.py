@@ -16,6 +16,7 @@ from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
+from opentrm.cases import states
 from opentrm.cases.access import access_task
 from opentrm.cases.forms_child import CountryContactForm
 from opentrm.cases.forms_tasks import TaskForm, TaskVersionForm
@@ -73,6 +74,7 @@ def task_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "page": page,
             "tasks": tasks,
+            "child_cases": states.child_case_ids((task.case_id for task in tasks), today),
             "show": view.value,
             "title": titles[view],
             "views": [(item.value, titles[item]) for item in TaskView],

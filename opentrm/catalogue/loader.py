@@ -38,6 +38,8 @@ _MEASURE_SUFFIX = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 _SOURCE = re.compile(r"S[0-9]+:[0-9]+(?:-[0-9]+)?")
 # A guard of trm-reference.md §2.10.
 _GUARD = re.compile(r"SOP-P[0-9]+")
+# trm-reference.md §2.10 has fifteen guards; a catalogue lists no other.
+KNOWN_GUARDS = frozenset(f"SOP-P{n}" for n in range(1, 16))
 _FILE_NAME = re.compile(r"measures_v([0-9]+)\.json")
 _PACKAGE = "opentrm.catalogue"
 
@@ -218,6 +220,9 @@ def _parse_measure(where: str, sop_code: str, data: dict[str, Any]) -> Measure:
     if not sources:
         raise ValueError(f"{where}: sources must cite at least one seed passage")
     guards = _codes(where, data, "guards", _GUARD, "a guard id such as SOP-P3")
+    unknown = sorted(set(guards) - KNOWN_GUARDS)
+    if unknown:
+        raise ValueError(f"{where}: unknown guard(s) {', '.join(unknown)} (SOP-P1 to SOP-P15)")
     return Measure(
         code=code,
         sop_code=sop_code,

@@ -267,6 +267,7 @@ def _register_routers() -> None:
     from opentrm.cases.api_assessments import router as assessments_router
     from opentrm.cases.api_casedata import router as casedata_router
     from opentrm.cases.api_casework import router as casework_router
+    from opentrm.cases.api_child import router as child_router
     from opentrm.cases.api_documents import router as documents_router
     from opentrm.cases.api_services import router as services_router
     from opentrm.cases.api_sharing import router as sharing_router
@@ -290,6 +291,7 @@ def _register_routers() -> None:
         casedata_router,
         casework_router,
         aftercare_router,
+        child_router,
     ):
         cases_router.add_router("", part)
     api.add_router("/cases/", cases_router)

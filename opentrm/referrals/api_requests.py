@@ -26,8 +26,8 @@ from opentrm.referrals import schemas_requests as schemas
 from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral, is_receiver, is_sender
 from opentrm.referrals.models import Referral, ReferralKind
+from opentrm.referrals.services import confidentiality, forwarding, requests, timelines
 from opentrm.referrals.services import export as export_service
-from opentrm.referrals.services import forwarding, requests, timelines
 from opentrm.referrals.services import settings as settings_service
 
 router = Router(tags=["referrals"], auth=member_auth(Action.CASE_VIEW))
@@ -201,8 +201,26 @@ def referral_forward(request: HttpRequest, public_id: PublicId, payload: schemas
         expected_version=payload.version,
         to=to,
         note=payload.note,
+        danger_reason=payload.danger_reason,
     )
     return Status(201, _request_out(actor, forward))
+
+
+@_referral_send_route(
+    "POST", "/{uuid:public_id}/confidential", schemas.RequestOut, "referrals_confidential"
+)
+def referral_confidential(
+    request: HttpRequest, public_id: PublicId, payload: schemas.ConfidentialIn
+) -> Any:
+    """The sender marks the referral confidential (no forwarding, no other use), or lifts it"""
+    actor, referral = _sender_referral(request, public_id)
+    referral = confidentiality.referral_mark_confidential(
+        actor=actor,
+        referral=referral,
+        expected_version=payload.version,
+        confidential=payload.confidential,
+    )
+    return _request_out(actor, referral)
 
 
 # --- settings ---------------------------------------------------------------------------------

@@ -225,6 +225,16 @@ class ForwardForm(VersionForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=4000,
     )
+    danger_reason = forms.CharField(
+        label=_("Why forward a confidential referral (immediate danger)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text=_(
+            "Only for a confidential immediate-danger referral: the sender asked that it not be "
+            "forwarded; write why a person's life, freedom or safety needs it forwarded."
+        ),
+    )
 
     def __init__(
         self, data: Any = None, *, candidates: QuerySet[Organisation], initial: dict[str, Any]
@@ -297,4 +307,11 @@ class CalendarForm(VersionForm):
         label=_("Organisations may send requests abroad directly"),
         required=False,
         help_text=_("Otherwise every request goes through the other country's focal point."),
+    )
+
+
+class ConfidentialForm(VersionForm):
+    confidential = forms.BooleanField(
+        label=_("Confidential: not to be forwarded or used beyond the purpose it was sent for"),
+        required=False,
     )

@@ -179,6 +179,12 @@ class Referral(VersionedModel):
     urgency = models.CharField(
         _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE
     )
+    # SOP-P14 / DP-21: the sender asks the receiver to keep it confidential.
+    confidential = models.BooleanField(
+        _("confidential"),
+        default=False,
+        help_text=_("Not to be forwarded or used beyond the purpose it was sent for."),
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.DRAFT
     )

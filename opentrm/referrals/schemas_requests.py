@@ -95,6 +95,15 @@ class ReasonIn(VersionIn):
 class ForwardIn(VersionIn):
     to_organisation_id: int
     note: str = Field("", max_length=4000)
+    danger_reason: str = Field(
+        "",
+        max_length=2000,
+        description="Only to forward a confidential immediate-danger referral (SOP-P14): why",
+    )
+
+
+class ConfidentialIn(VersionIn):
+    confidential: bool
 
 
 class FieldValueOut(Schema):
@@ -122,6 +131,7 @@ class RequestOut(Schema):
     channel: str
     escalated_from: str | None = Field(description="Reference of the informal request followed up")
     escalations: list[str] = Field(description="References of the formal requests following it up")
+    confidential: bool = Field(description="The sender asked: no forwarding, no other use")
     document_type: str
     reason: str
     answer: str

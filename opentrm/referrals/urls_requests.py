@@ -26,6 +26,11 @@ urlpatterns = [
         name="request_escalate",
     ),
     path("<uuid:public_id>/forward/", views.referral_forward, name="referral_forward"),
+    path(
+        "<uuid:public_id>/confidential/",
+        views.referral_confidential,
+        name="referral_confidential",
+    ),
     path("<uuid:public_id>/export/", views.referral_export, name="referral_export"),
     path("<uuid:public_id>/dispatch/", views.dispatch_record, name="dispatch_record"),
     path("settings/", views.settings_overview, name="settings_overview"),

@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -25,9 +26,10 @@ from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.cases import selectors as case_selectors
 from opentrm.cases.access import access_case, case_permissions, require_widening
 from opentrm.cases.models import CaseParticipant
+from opentrm.cases.states import child_case_ids
 from opentrm.core.forms import add_service_errors
 from opentrm.core.views import action_view, form_view
-from opentrm.referrals import selectors
+from opentrm.referrals import selectors, states
 from opentrm.referrals.access import access_referral, is_receiver, is_sender
 from opentrm.referrals.forms_national import (
     NationalReferralForm,
@@ -75,6 +77,16 @@ def referral_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "page": page,
             "rows": [(referral, national.is_overdue(referral)) for referral in referrals],
+            # The priority marker of a child's case (SOP-T4, REC-102), in the outbox: the
+            # sender owns the case; a receiver learns it with the person's data.
+            "child_cases": (
+                child_case_ids(
+                    (r.case_id for r in referrals if r.case_id is not None),
+                    timezone.localdate(),
+                )
+                if filters.box == selectors.Box.OUTBOX
+                else set()
+            ),
             "filters": filters,
             "boxes": [
                 (selectors.Box.INBOX.value, _("Inbox")),
@@ -216,6 +228,7 @@ def referral_page_context(actor: Actor, referral: Referral) -> dict[str, Any]:
         "missing": missing,
         "reason_form": ReasonForm(initial={"version": referral.version}),
         "may_share": can(actor, Action.REFERRAL_SHARE, referral),
+        "referral_final": referral.status in states.FINAL,
     }
 
 

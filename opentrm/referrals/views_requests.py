@@ -32,6 +32,7 @@ from opentrm.referrals.access import access_referral, is_receiver, is_sender
 from opentrm.referrals.forms_requests import (
     AnswerForm,
     CalendarForm,
+    ConfidentialForm,
     DispatchForm,
     ExportForm,
     ForwardForm,
@@ -48,8 +49,8 @@ from opentrm.referrals.models import (
     ReferralStatus,
     TimeUnit,
 )
+from opentrm.referrals.services import confidentiality, forwarding, national, requests, timelines
 from opentrm.referrals.services import export as export_service
-from opentrm.referrals.services import forwarding, national, requests, timelines
 from opentrm.referrals.services import settings as settings_service
 
 S = ReferralStatus
@@ -389,12 +390,30 @@ def referral_forward(request: AuthenticatedHttpRequest, referral: Referral) -> H
             actor=actor,
             referral=referral,
             expected_version=form.cleaned_data["version"],
-            **cleaned(form, "to", "note"),
+            **cleaned(form, "to", "note", "danger_reason"),
         ),
         success=lambda forward: _("Forwarded as %(reference)s.") % {"reference": forward.reference},
         done=_detail_url(referral),
         template="referrals/request_forward.html",
         context={"referral": referral},
+    )
+
+
+@_referral_view(Action.REFERRAL_SEND, "sender", methods=("POST",), requests_only=False)
+def referral_confidential(request: AuthenticatedHttpRequest, referral: Referral) -> HttpResponse:
+    """The sender marks the referral confidential, or lifts the mark (SOP-P14)."""
+    form = ConfidentialForm(request.POST)
+    return action_view(
+        request,
+        form,
+        save=lambda: confidentiality.referral_mark_confidential(
+            actor=request.actor,
+            referral=referral,
+            expected_version=form.cleaned_data["version"],
+            confidential=form.cleaned_data["confidential"],
+        ),
+        success=_("The referral's confidentiality was saved."),
+        done=_detail_url(referral),
     )
 
 

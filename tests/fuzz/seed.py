@@ -147,6 +147,7 @@ def _seed_side(world: World, role: str, organisation: Organisation, third: Organ
         scheduled_at=timezone.now() + timedelta(days=7),
         place=m("HearingPlace"),
         participants=m("HearingParticipants"),
+        guardian_present="Vera Guardiana",  # the person is of unknown age: a child
     )
     document = document_upload(
         actor=actor,

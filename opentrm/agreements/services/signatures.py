@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from opentrm.accounts.policy import Action, Actor
 from opentrm.agreements import selectors, states
+from opentrm.agreements.clearance import uncleared_parties
 from opentrm.agreements.models import (
     Agreement,
     AgreementParty,
@@ -28,6 +29,7 @@ from opentrm.agreements.services._common import (
     audit,
 )
 from opentrm.audit.events import EventType
+from opentrm.catalogue import guards
 from opentrm.core.concurrency import save_if_unchanged
 
 
@@ -49,6 +51,7 @@ def signature_record(
     _require_editor(actor, agreement)
     if not actor.may_sign_for(organisation_id):
         _deny(actor, agreement, Action.AGREEMENT_SIGN, organisation_id)
+    _check_clearance(actor, agreement, signed_on)
     return _signature_record(
         actor=actor,
         agreement=agreement,
@@ -58,6 +61,26 @@ def signature_record(
         signed_by=signed_by,
         kind=kind,
     )
+
+
+def _check_clearance(actor: Actor, agreement: Agreement, signed_on: date) -> None:
+    """SOP-P12: refuse, audited in a transaction of its own, a signature of a version where law
+    enforcement is a party and a support organisation has no valid security clearance."""
+    latest = states.latest_version(selectors.agreement_detail(agreement.pk))
+    missing = uncleared_parties((p.organisation for p in latest.parties.all()), signed_on)
+    if not missing:
+        return
+    with transaction.atomic(durable=True):
+        audit(
+            EventType.GUARD_BLOCKED,
+            actor=actor,
+            agreement=agreement,
+            guard="SOP-P12",
+            version=latest.number,
+            organisation_ids=sorted(org.pk for org in missing),
+        )
+    names = ", ".join(sorted(org.name for org in missing))
+    raise _refuse(guards.refusal("SOP-P12", organisations=names))
 
 
 @transaction.atomic

@@ -32,7 +32,13 @@ from opentrm.cases.models.case import (
     ReturnStatus,
     WitnessStatus,
 )
-from opentrm.cases.models.child import AgeAssessmentResult, ChildSafeguards
+from opentrm.cases.models.child import (
+    AgeAssessmentResult,
+    BestInterestsAssessment,
+    ChildSafeguards,
+    DurableSolution,
+    SignificantAction,
+)
 from opentrm.cases.models.closure import (
     CaseClosure,
     ClosureReason,
@@ -42,6 +48,7 @@ from opentrm.cases.models.closure import (
 )
 from opentrm.cases.models.consent import ConsentDecision, ConsentPurpose, ConsentRecord
 from opentrm.cases.models.documents import CaseDocument, CaseNote, DocumentKind, NoteVisibility
+from opentrm.cases.models.interpreters import CaseInterpreter
 from opentrm.cases.models.measures import (
     CaseMeasure,
     CountryCaseSettings,
@@ -98,11 +105,13 @@ __all__ = [
     "AssessmentPartner",
     "AssistancePlan",
     "AssistanceStatus",
+    "BestInterestsAssessment",
     "Case",
     "CaseClosure",
     "CaseCountry",
     "CaseDocument",
     "CaseExploitation",
+    "CaseInterpreter",
     "CaseMeasure",
     "CaseNote",
     "CaseNumberSequence",
@@ -120,6 +129,7 @@ __all__ = [
     "CourtDecision",
     "DocumentKind",
     "DocumentType",
+    "DurableSolution",
     "ExploitationType",
     "FollowUpVisit",
     "HarmSource",
@@ -162,6 +172,7 @@ __all__ = [
     "ServiceStatus",
     "ServiceType",
     "Sex",
+    "SignificantAction",
     "Task",
     "TaskSource",
     "TravelDocument",

@@ -123,6 +123,12 @@ class Hearing(VersionedModel):
         _("arrangements that keep the person apart from them"), blank=True
     )
     video_recorded = models.BooleanField(_("video-recorded"), default=False)
+    guardian_present = models.CharField(
+        _("guardian or parent present"),
+        max_length=200,
+        blank=True,
+        help_text=_("Required for an interview of a child (SOP-P11)."),
+    )
     organisation = models.ForeignKey(
         "directory.Organisation", on_delete=models.PROTECT, related_name="+"
     )

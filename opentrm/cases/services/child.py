@@ -19,7 +19,7 @@ from opentrm.audit.changes import save_audited
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import refuse_widening, require_open
-from opentrm.cases.models import AgeAssessmentResult, Case, ChildSafeguards, Task
+from opentrm.cases.models import AgeAssessmentResult, Case, ChildSafeguards, DurableSolution, Task
 from opentrm.cases.services.tasks import CASE_ROLES, task_create
 from opentrm.cases.states import origin_contact_blocked
 from opentrm.cases.task_titles import COUNTRY_CONTACT, render_title
@@ -41,6 +41,13 @@ SAFEGUARD_FIELDS = (
     "welfare_clearance_by",
     "age_assessed_on",
     "age_assessment_result",
+    "age_assessment_participants",
+    "best_interests_participants",
+    "separated",
+    "unaccompanied",
+    "street_child",
+    "durable_solution",
+    "durable_solution_decided_on",
 )
 _DATE_FIELDS = (
     "guardian_appointed_on",
@@ -48,8 +55,14 @@ _DATE_FIELDS = (
     "asylum_indicated_on",
     "welfare_clearance_on",
     "age_assessed_on",
+    "durable_solution_decided_on",
 )
-_TEXT_FIELDS = ("guardian_name", "best_interests_summary")
+_TEXT_FIELDS = (
+    "guardian_name",
+    "best_interests_summary",
+    "age_assessment_participants",
+    "best_interests_participants",
+)
 
 
 class OriginContactBlockedError(DomainError):
@@ -147,12 +160,19 @@ def _validate(case: Case, values: Mapping[str, Any], today: date) -> None:
             _("Record the date of the age assessment."),
             _("Record the result of the age assessment."),
         ),
+        (
+            "durable_solution_decided_on",
+            "durable_solution",
+            _("Record the date of the decision."),
+            _("Pick the durable solution decided."),
+        ),
     ]
     for first, second, first_missing, second_missing in pairs:
         if values[second] and values[first] is None:
             errors.setdefault(first, first_missing)
         if values[first] is not None and not values[second]:
             errors.setdefault(second, second_missing)
+    _validate_situation(values, errors)
     result = values["age_assessment_result"]
     if result and result not in AgeAssessmentResult.values:
         errors["age_assessment_result"] = _("Unknown result.")
@@ -167,6 +187,21 @@ def _validate(case: Case, values: Mapping[str, Any], today: date) -> None:
         ) % {"organisation": clearance_by.name}
     if errors:
         raise ValidationError(errors)
+
+
+def _validate_situation(values: Mapping[str, Any], errors: dict[str, str]) -> None:
+    """The child's situation and the durable solution (CH-03, CH-04, CH-35, CH-D1)."""
+    solution = values["durable_solution"]
+    if solution and solution not in DurableSolution.values:
+        errors["durable_solution"] = _("Pick a durable solution from the list.")
+    elif solution and values["best_interests_determined_on"] is None:
+        # CH-D1: a durable solution is decided only after a best-interests determination.
+        errors.setdefault(
+            "durable_solution",
+            _("Record the best-interests determination before the durable solution."),
+        )
+    if values["unaccompanied"] is True and values["separated"] is False:
+        errors["separated"] = _("An unaccompanied child is also separated from the parents.")
 
 
 def _current(safeguards: ChildSafeguards) -> dict[str, Any]:

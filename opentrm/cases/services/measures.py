@@ -37,6 +37,7 @@ from opentrm.cases.services.case_settings import (
 )
 from opentrm.cases.services.registration import _record_status
 from opentrm.cases.services.tasks import sync_generated_tasks
+from opentrm.catalogue import guards
 from opentrm.catalogue.loader import CURRENT_VERSION, load_catalogue
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.core.errors import DomainError
@@ -54,10 +55,13 @@ class GuardBlockedError(DomainError):
 
     code = "blocked"
 
-    def __init__(self, guard: str, reasons: Sequence[str]) -> None:
+    def __init__(
+        self, guard: str, reasons: Sequence[str], detail: dict[str, object] | None = None
+    ) -> None:
         super().__init__(" ".join(reasons))
         self.guard = guard
         self.reasons = list(reasons)
+        self.detail = dict(detail or {})  # ids and codes for the audit row, never text
 
 
 # --- Reads: the board of a case --------------------------------------------------------------
@@ -215,14 +219,16 @@ def audit_refusals(
             actor = kwargs.get("actor")
             case = kwargs.get("case")
             measure = kwargs.get("measure")
-            if case is None and isinstance(measure, CaseMeasure):
-                case = measure.case
+            if case is None:
+                # The record the write is about (a measure, a hearing) knows its case.
+                case = getattr(measure or kwargs.get("hearing"), "case", None)
             assert isinstance(actor, Actor)
             assert isinstance(case, Case)
             detail: dict[str, object] = {"guard": blocked.guard, "case_id": case.pk}
             if isinstance(measure, CaseMeasure):
                 detail["measure"] = measure.code
             detail["reasons"] = len(blocked.reasons)
+            detail.update(blocked.detail)
             with transaction.atomic():
                 record_event(
                     event_type=EventType.GUARD_BLOCKED, actor=actor, target=case, detail=detail
@@ -295,7 +301,8 @@ def measure_plan(
 ) -> CaseMeasure:
     """Put a measure of the country's list on the case, planned. Measures come in any order.
 
-    Without a due date the country's default deadline (from today) applies, if it has one.
+    Without a due date the country's default deadline (from today) applies, if it has one;
+    half of it, at least a day, on a child's case (SOP-T4).
     """
     require(actor, Action.MEASURE_EDIT)
     item = effective_measure(case_country(case), code)
@@ -311,7 +318,10 @@ def measure_plan(
     if errors:
         raise ValidationError(errors)
     if due_on is None and item.default_deadline_days:
-        due_on = timezone.localdate() + timedelta(days=item.default_deadline_days)
+        days = item.default_deadline_days
+        if states.is_child_case(case, timezone.localdate()):
+            days = states.child_default_deadline(days)  # SOP-T4, REC-102
+        due_on = timezone.localdate() + timedelta(days=days)
     measure = CaseMeasure(
         case=case,
         code=code,
@@ -441,3 +451,12 @@ def _check_guards(
         reasons = states.family_tracing_blocked(case, today)
         if reasons:
             raise GuardBlockedError("family_tracing", reasons)
+    # SOP-P7 wherever the catalogue lists it on the measure: the family is reached (the
+    # measure completed) only after a thorough risk assessment.
+    if (
+        status == MeasureStatus.DONE
+        and code in guards.GUARD_MEASURES["SOP-P7"]
+        and guards.applies("SOP-P7", code)
+        and not states.reunification_risk_assessed(case)
+    ):
+        raise GuardBlockedError("SOP-P7", [guards.refusal("SOP-P7")])

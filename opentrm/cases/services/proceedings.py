@@ -8,6 +8,10 @@ Two guards live here:
   other people attending) is refused until the arrangements that keep them apart are written
   down. The refusal names the people, on the form only: the audit trail holds ids.
 - SOP-P5, a video-recorded interview needs the person's consent (the consent register).
+- SOP-P11 / CH-25, the police wait for a guardian or parent before talking to a child: an
+  interview of a child is refused (``GuardBlockedError``, audited ``GUARD_BLOCKED``) until the
+  guardian or parent who will be present is named, wherever the catalogue lists the guard on
+  the interview's measures (``opentrm.catalogue.guards``). The seeds allow no override.
 """
 
 import re
@@ -35,7 +39,10 @@ from opentrm.cases.models import (
     ProceedingKind,
 )
 from opentrm.cases.selectors import consent_in_force
+from opentrm.cases.services.measures import GuardBlockedError, audit_refusals
 from opentrm.cases.services.statuses import statuses_refresh
+from opentrm.cases.states import is_child_case
+from opentrm.catalogue import guards
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.core.errors import ConflictError
 from opentrm.core.input import require_known_fields, required_reason
@@ -85,8 +92,11 @@ HEARING_FIELDS = (
     "separation_arrangements",
     "video_recorded",
     "proceeding",
+    "guardian_present",
 )
-_HEARING_TEXT = ("place", "participants", "separation_arrangements")
+_HEARING_TEXT = ("place", "participants", "separation_arrangements", "guardian_present")
+# Interviews by law enforcement (the police, the prosecutor): SOP-P11 / CH-25, ACT-68.
+CHILD_INTERVIEW_KINDS = frozenset({HearingKind.POLICE_INTERVIEW, HearingKind.PROSECUTOR_INTERVIEW})
 
 
 def _require_edit(actor: Actor, case: Case) -> None:
@@ -384,10 +394,28 @@ def _validate_hearing(
             ) % {"date": formats.date_format(consent.expires_on, "SHORT_DATE_FORMAT")}
     if errors:
         raise ValidationError(errors)
+    _check_child_interview(case, values)
     conflicts = no_contact_conflicts(active, values["involved_no_contact"], values["participants"])
     if conflicts and not values["separation_arrangements"]:
         raise NoContactConflictError(conflicts)
     return conflicts
+
+
+def child_interview_needs_guardian(case: Case, kind: str, scheduled_at: datetime) -> bool:
+    """SOP-P11: is this an interview by law enforcement of a child, with the guard in force?"""
+    return (
+        kind in CHILD_INTERVIEW_KINDS
+        and guards.applies("SOP-P11")
+        and is_child_case(case, timezone.localdate(scheduled_at))
+    )
+
+
+def _check_child_interview(case: Case, values: dict[str, Any]) -> None:
+    if values["guardian_present"] or not child_interview_needs_guardian(
+        case, values["kind"], values["scheduled_at"]
+    ):
+        return
+    raise GuardBlockedError("SOP-P11", [guards.refusal("SOP-P11")], detail={"kind": values["kind"]})
 
 
 def _hearing_values(values: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -414,6 +442,7 @@ def _hearing_detail(hearing: Hearing, involved: Sequence[NoContactPerson]) -> di
     }
 
 
+@audit_refusals
 @transaction.atomic
 def hearing_schedule(
     *,
@@ -427,12 +456,15 @@ def hearing_schedule(
     separation_arrangements: str = "",
     video_recorded: bool = False,
     proceeding: Proceeding | None = None,
+    guardian_present: str = "",
 ) -> Hearing:
     """Schedule an interview or hearing of the person.
 
     Refused (NoContactConflictError) while someone on the no-contact list takes part and no
     separation arrangements are written; refused when it is to be video-recorded without the
-    person's consent (SOP-P5). People on the list named among those attending are recorded as
+    person's consent (SOP-P5); refused (GuardBlockedError, audited) when it is an interview of a
+    child by law enforcement and no guardian or parent is named present (SOP-P11). People on
+    the list named among those attending are recorded as
     involved too.
     """
     _require_edit(actor, case)
@@ -448,6 +480,7 @@ def hearing_schedule(
             "separation_arrangements": separation_arrangements,
             "video_recorded": video_recorded,
             "proceeding": proceeding,
+            "guardian_present": guardian_present,
         },
     )
     # Locked: nobody adds to the list between the check and the save.
@@ -481,6 +514,7 @@ def _locked_hearing(hearing: Hearing) -> Hearing:
     return current
 
 
+@audit_refusals
 @transaction.atomic
 def hearing_update(
     *, actor: Actor, hearing: Hearing, expected_version: int, changes: Mapping[str, Any]

@@ -20,16 +20,39 @@ from opentrm.cases.services import (
     consent_record,
     document_upload,
 )
+from opentrm.cases.services.interpreters import interpreter_assign
 from opentrm.directory.models import Organisation
 
 
 def new_case(
-    world: World, name: str | None = None, *, role: Role = Role.CASEWORKER, **values: Any
+    world: World,
+    name: str | None = None,
+    *,
+    role: Role = Role.CASEWORKER,
+    interpreter: bool = True,
+    **values: Any,
 ) -> Case:
-    """A case registered by agency A's member with ``role``, named ``name`` when given."""
+    """A case registered by agency A's member with ``role``, named ``name`` when given.
+
+    Agency A's interpreter is assigned to it (undertaking signed today) unless ``interpreter``
+    is false: an interpreter sees only the cases assigned (tests of what an interpreter sees of
+    a case need one it may open)."""
     if name is not None:
         values["names"] = [NameData(value=name)]
-    return case_register(actor=world.actor(role), **values)
+    case = case_register(actor=world.actor(role), **values)
+    if interpreter:
+        assign_interpreter(world, case)
+    return case
+
+
+def assign_interpreter(world: World, case: Case, org: str = "a") -> None:
+    """Agency A's case manager assigns the interpreter of ``org`` (taking part) to ``case``."""
+    interpreter_assign(
+        actor=world.actor(Role.CASE_MANAGER),
+        case=case,
+        interpreter=world.user(Role.INTERPRETER, org=org),
+        undertaking_signed_on=timezone.localdate(),
+    )
 
 
 def detail_page(client: Client, case: Case) -> str:

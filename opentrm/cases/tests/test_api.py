@@ -11,6 +11,7 @@ from opentrm.accounts.tests.factories import api
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case
+from opentrm.cases.tests.factories import assign_interpreter
 
 
 def _register(client: Client, **payload: object) -> tuple[int, Any]:
@@ -63,6 +64,7 @@ def test_it_refuses_a_body_that_is_not_a_json_object(world: World, body: str) ->
 def test_it_returns_only_the_field_groups_of_the_role(world: World) -> None:
     _status, body = _register(api(world, Role.CASEWORKER), names=[{"value": "Name"}])
     case = Case.objects.get()
+    assign_interpreter(world, case)
     case.person.address = "Secret Street 1"
     case.person.save()
     interpreter = api(world, Role.INTERPRETER).get(f"/api/v1/cases/{body['public_id']}")

@@ -36,7 +36,8 @@ from opentrm.cases.services import (
     note_add,
     task_create,
 )
-from opentrm.cases.tests.factories import share_identity_with_c, upload_pdf
+from opentrm.cases.services.interpreters import interpreter_assign
+from opentrm.cases.tests.factories import assign_interpreter, share_identity_with_c, upload_pdf
 
 G = FieldGroup
 EVERY = frozenset(FieldGroup)
@@ -77,6 +78,7 @@ def case(world: World, settings: Any, tmp_path: Path) -> Case:
     settings.MEDIA_ROOT = tmp_path
     manager = world.actor(Role.CASE_MANAGER)
     case = case_register(actor=manager, names=[NameData(value="Dora Fictiva")])
+    assign_interpreter(world, case)
     author = world.user(Role.CASE_MANAGER)
     for group, marker in NOTE.items():
         CaseNote.objects.create(
@@ -195,6 +197,13 @@ def test_it_shows_a_participant_with_identity_shared_only_identity_free_text(
 ) -> None:
     share_identity_with_c(world, case, Role.CASE_MANAGER, "Agency C sees who the person is.")
     reader = make_member(world.agency_c, role, f"c_{role.value}")
+    if role == Role.INTERPRETER:  # sees the case only once assigned to it
+        interpreter_assign(
+            actor=world.actor(Role.CASE_MANAGER),
+            case=case,
+            interpreter=reader.user,
+            undertaking_signed_on=timezone.localdate(),
+        )
     text = everything_read(member_actor(reader), case)
     _assert_markers(text, expected_markers(frozenset({G.IDENTITY}), owner=False))
 

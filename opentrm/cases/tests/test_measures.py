@@ -40,6 +40,7 @@ from opentrm.cases.services import (
     measure_update,
     reflection_period_start,
 )
+from opentrm.cases.services.assessments import assessment_record
 from opentrm.cases.services.case_settings import country_settings, effective_measures
 from opentrm.cases.services.identification import reflection_period_reminder_due
 from opentrm.cases.tests.factories import case_page, new_case, record_consent
@@ -92,6 +93,17 @@ def _complete(world: World, measure: CaseMeasure) -> CaseMeasure:
 
 def _plan(world: World, case: Case, code: str, **kwargs: object) -> CaseMeasure:
     return measure_plan(actor=world.actor(Role.CASEWORKER), case=case, code=code, **kwargs)  # type: ignore[arg-type]
+
+
+def _risk_assessed(world: World, case: Case) -> None:
+    """A re-trafficking risk assessment: family reunification may follow (SOP-P7)."""
+    assessment_record(
+        actor=world.actor(Role.CASEWORKER),
+        case=case,
+        kind="retrafficking",
+        assessed_on=today(),
+        risk_level="low",
+    )
 
 
 def _blocked_reasons(world: World, measure: CaseMeasure) -> list[str]:
@@ -234,6 +246,7 @@ def test_it_refuses_family_tracing_for_an_adult_without_consent(world: World, ad
         "The person's consent to family tracing is not recorded."
     ]
     _consent(world, adult, ConsentPurpose.FAMILY_TRACING)
+    _risk_assessed(world, adult)
     assert _complete(world, measure).status == MeasureStatus.DONE
 
 
@@ -254,6 +267,7 @@ def test_it_refuses_family_tracing_for_a_child_unless_in_the_best_interests(
     event = AuditEvent.objects.get(event_type=EventType.GUARD_BLOCKED)
     assert event.detail["guard"] == "family_tracing"
     ChildSafeguards.objects.create(case=child, family_tracing_in_best_interests=True)
+    _risk_assessed(world, child)
     assert _complete(world, measure).status == MeasureStatus.DONE
 
 

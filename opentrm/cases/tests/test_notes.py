@@ -20,13 +20,19 @@ from opentrm.cases.services import (
     note_add,
     note_delete,
 )
-from opentrm.cases.tests.factories import detail_page, share_identity_with_c, upload_pdf
+from opentrm.cases.tests.factories import (
+    assign_interpreter,
+    detail_page,
+    share_identity_with_c,
+    upload_pdf,
+)
 from opentrm.directory.models import Organisation
 
 
 @pytest.fixture
 def case(world: World) -> Case:
     case = case_register(actor=world.actor(Role.CASEWORKER))
+    assign_interpreter(world, case)
     # Agency C (same country) takes part too, with a caseworker of its own, and identity data
     # (which a note may hold) is shared with it.
     CaseParticipant.objects.create(case=case, organisation=world.agency_c)

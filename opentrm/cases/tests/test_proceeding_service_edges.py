@@ -32,7 +32,8 @@ TODAY = timezone.localdate
 
 @pytest.fixture
 def case(world: World) -> Case:
-    return new_case(world, "Dora Fictiva")
+    # An adult: a child's police interview needs a guardian present (test_guards.py).
+    return new_case(world, "Dora Fictiva", age_band="over_18")
 
 
 def _soon(days: int = 3) -> datetime:
@@ -144,7 +145,7 @@ def test_it_refuses_a_no_contact_entry_without_a_name(world: World, case: Case) 
 def test_it_refuses_a_hearing_it_cannot_place_and_schedules_nothing(
     world: World, case: Case
 ) -> None:
-    other_case = new_case(world, "Other Fictiva")
+    other_case = new_case(world, "Other Fictiva", age_band="over_18")
     elsewhere = no_contact_add(
         actor=world.actor(Role.POLICE_INVESTIGATOR), case=other_case, name="Someone Else"
     )

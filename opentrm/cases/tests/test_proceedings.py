@@ -36,7 +36,8 @@ TODAY = timezone.localdate
 
 @pytest.fixture
 def case(world: World) -> Case:
-    return new_case(world, "Dora Fictiva")
+    # An adult: a child's police interview needs a guardian present (test_guards.py).
+    return new_case(world, "Dora Fictiva", age_band="over_18")
 
 
 @pytest.fixture

@@ -13,11 +13,14 @@ from opentrm.accounts.services import api_token_create
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case
 from opentrm.cases.services import NameData, case_register
+from opentrm.cases.tests.factories import assign_interpreter
 
 
 @pytest.fixture
 def case(world: World) -> Case:
-    return case_register(actor=world.actor(Role.CASEWORKER), names=[NameData(value="Ana Fictiva")])
+    case = case_register(actor=world.actor(Role.CASEWORKER), names=[NameData(value="Ana Fictiva")])
+    assign_interpreter(world, case)  # an interpreter reads only the cases assigned
+    return case
 
 
 def read_event(client: Client, url: str) -> dict[str, Any]:

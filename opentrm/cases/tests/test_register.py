@@ -13,6 +13,7 @@ from opentrm.accounts.tests.factories import browser
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, CaseStatusChange, IdentificationStatus
+from opentrm.cases.tests.factories import assign_interpreter
 
 
 def _register(client: Client, **data: str | list[str]) -> Case:
@@ -122,6 +123,7 @@ def test_it_shows_each_role_only_its_field_groups(
     world: World, role: Role, sees_identity: bool, sees_contact: bool
 ) -> None:
     case = _register(browser(world, Role.CASEWORKER), name="Visible Name")
+    assign_interpreter(world, case)
     case.person.address = "Hidden Street 4"
     case.person.save()
     page = (

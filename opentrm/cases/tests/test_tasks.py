@@ -222,7 +222,8 @@ def test_it_lists_tasks_with_a_fixed_number_of_queries(
         _task(world, case, TODAY() - timedelta(days=1), title=f"Task {index}", assignee=me)
     client = browser(world, Role.CASEWORKER)
     client.get(reverse("cases:task_list"))
-    with django_assert_max_num_queries(14):
+    # 15: one of them marks the children's cases (the priority marker, issue 14).
+    with django_assert_max_num_queries(15):
         page = client.get(reverse("cases:task_list"), {"show": "overdue"}).content.decode()
     assert "Task 29" in page
 

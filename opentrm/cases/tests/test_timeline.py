@@ -26,7 +26,7 @@ from opentrm.cases.services import (
     note_add,
     reflection_period_start,
 )
-from opentrm.cases.tests.factories import record_consent, upload_pdf
+from opentrm.cases.tests.factories import assign_interpreter, record_consent, upload_pdf
 from opentrm.cases.timeline import case_timeline, sort_key
 
 TODAY = timezone.localdate
@@ -40,7 +40,9 @@ def media(settings: Any, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def case(world: World) -> Case:
-    return case_register(actor=world.actor(Role.CASEWORKER), names=[NameData(value="Ana Fictiva")])
+    case = case_register(actor=world.actor(Role.CASEWORKER), names=[NameData(value="Ana Fictiva")])
+    assign_interpreter(world, case)
+    return case
 
 
 def _labels(world: World, case: Case, role: Role) -> list[str]:

@@ -23,7 +23,7 @@ from opentrm.referrals.models import (
     Routing,
     TemplateInstance,
 )
-from opentrm.referrals.services import core
+from opentrm.referrals.services import confidentiality, core
 from opentrm.referrals.services.requests import (
     MAX_TEXT,
     effective_groups,
@@ -56,14 +56,26 @@ def forward_groups(referral: Referral, to: Organisation) -> frozenset[FieldGroup
 
 
 def referral_forward(
-    *, actor: Actor, referral: Referral, expected_version: int, to: Organisation, note: str = ""
+    *,
+    actor: Actor,
+    referral: Referral,
+    expected_version: int,
+    to: Organisation,
+    note: str = "",
+    danger_reason: str = "",
 ) -> Referral:
     """Forward ``referral`` to ``to``; returns the new referral, already sent.
 
     Only on this node (the state machine's guard ``on_this_node``): a referral received from
     another node is answered where it arrived, so its sender hears each step
-    (``opentrm.referrals.states``)."""
+    (``opentrm.referrals.states``). A referral its sender marked confidential is not forwarded
+    (SOP-P14, audited), unless it is an immediate-danger one and ``danger_reason`` says why."""
     text = _check_forward(actor, referral, to, note)
+    override = confidentiality.forward_check(
+        actor=actor, referral=referral, danger_reason=danger_reason
+    )
+    if override:
+        text = f"{text}\n\n{override}" if text else override
     guard_origin(actor, referral.case, referral.receiver_country)
     assert actor.membership is not None
     focal_point = actor.membership.organisation
@@ -103,6 +115,8 @@ def referral_forward(
             expected_version=expected_version,
             detail={"forwarded_to": forward.reference, "receiver_id": to.pk, "groups": shared},
         )
+        if override:
+            confidentiality.record_override(actor=actor, referral=referral, forward=forward)
     return forward
 
 
@@ -155,6 +169,7 @@ def _new_forward(
         needs=list(referral.needs or []),
         reason=reason,
         urgency=referral.urgency,
+        confidential=referral.confidential,
         updated_by=actor.user,
     )
     template = TemplateInstance.objects.filter(referral=referral).first()

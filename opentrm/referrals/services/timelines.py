@@ -10,7 +10,7 @@ node's time zone: sent on Friday at 15:00 with two working days, it is due on Tu
 (Monday if Tuesday were the limit of one day, and later when a holiday falls in between).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -144,10 +144,27 @@ def add_time(start: datetime, amount: int, unit: str, calendar: Calendar) -> dat
     return timezone.make_aware(naive, local.tzinfo)
 
 
-def due_dates(*, kind: str, receiver_country: str, sent_at: datetime) -> tuple[datetime, datetime]:
+def child_limits(limits: Limits) -> Limits:
+    """A child's case with the default limits: half of each, at least one unit (SOP-T4, child
+    victims are referred expeditiously; REC-102). A country's own setting counts as it is."""
+    if not limits.is_default:
+        return limits
+    return replace(
+        limits,
+        acknowledge_within=max(1, limits.acknowledge_within // 2),
+        answer_within=max(1, limits.answer_within // 2),
+    )
+
+
+def due_dates(
+    *, kind: str, receiver_country: str, sent_at: datetime, child: bool = False
+) -> tuple[datetime, datetime]:
     """(acknowledge by, answer by) for a referral of ``kind`` sent at ``sent_at`` to an
-    organisation in ``receiver_country``: that country's limits and working days."""
+    organisation in ``receiver_country``: that country's limits and working days; shorter
+    defaults for a child's case (``child_limits``)."""
     limits = limits_for(receiver_country, kind)
+    if child:
+        limits = child_limits(limits)
     calendar = calendar_for(receiver_country)
     return (
         add_time(sent_at, limits.acknowledge_within, limits.acknowledge_unit, calendar),

@@ -24,6 +24,7 @@ from opentrm.accounts.policy import Action, Actor, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.services.participants import participant_join, participant_leave
+from opentrm.cases.states import is_child_case
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.referrals import states
 from opentrm.referrals.access import originates_with_owner
@@ -250,7 +251,11 @@ def _write(
         from opentrm.referrals.services.timelines import due_dates
 
         acknowledge_by, answer_by = due_dates(
-            kind=referral.kind, receiver_country=referral.receiver_country, sent_at=now
+            kind=referral.kind,
+            receiver_country=referral.receiver_country,
+            sent_at=now,
+            child=referral.case is not None
+            and is_child_case(referral.case, timezone.localdate(now)),
         )
         changes.setdefault("sent_at", now)
         changes.setdefault("acknowledge_due_at", acknowledge_by)
