@@ -288,6 +288,7 @@ LOGGING = {
 # --- Cases: deadlines and reminders -----------------------------------------------------------
 # The task that warns of the end of a reflection period falls due this many days before it.
 OPENTRM_REFLECTION_REMINDER_DAYS = env_int("OPENTRM_REFLECTION_REMINDER_DAYS", 5)
+OPENTRM_FEEDBACK_DAYS = env_int("OPENTRM_FEEDBACK_DAYS", 30)
 # send_reminders e-mails the tasks due within this many days (and the overdue ones).
 OPENTRM_TASK_REMINDER_DAYS = env_int("OPENTRM_TASK_REMINDER_DAYS", 3)
 # The node's public address, for links in e-mails sent by commands (no request to ask).
