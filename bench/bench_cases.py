@@ -91,8 +91,18 @@ def make_world() -> World:
     return World(user=user, owner_id=owner.pk)
 
 
-def generate(world: World, *, cases: int, seed: int) -> None:
-    """Fill the database with bulk_create in chunks of BATCH cases; update ``world``."""
+def generate(
+    world: World,
+    *,
+    cases: int,
+    seed: int,
+    measures: int = MEASURES_PER_CASE,
+    services: int = SERVICES_PER_CASE,
+) -> None:
+    """Fill the database with bulk_create in chunks of BATCH cases; update ``world``.
+
+    ``measures`` and ``services``: rows per case (0 for the benchmarks that do not read them,
+    which then generate 200,000 cases in a few minutes)."""
     from django.db import transaction
     from django.utils import timezone
 
@@ -192,7 +202,7 @@ def generate(world: World, *, cases: int, seed: int) -> None:
             task_rows = []
             service_rows = []
             for case, is_mine in zip(chunk, mine, strict=True):
-                for code in rng.sample(codes, MEASURES_PER_CASE):
+                for code in rng.sample(codes, measures):
                     status = rng.choice(statuses)
                     started = case.opened_on if status != MeasureStatus.PLANNED else None
                     measure_rows.append(
@@ -220,7 +230,7 @@ def generate(world: World, *, cases: int, seed: int) -> None:
                             source_key=str(t),
                         )
                     )
-                for service_type in rng.sample(service_types, SERVICES_PER_CASE):
+                for service_type in rng.sample(service_types, services):
                     status = rng.choice(ServiceStatus.values)
                     offered = case.opened_on + timedelta(days=rng.randint(0, 30))
                     service_rows.append(

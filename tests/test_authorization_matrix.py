@@ -799,6 +799,13 @@ ROUTES: list[Route] = [
     # API: cases
     Route("api-1:cases_list", roles(*CASE_ROLES)),
     Route(
+        "api-1:cases_search",
+        roles(*CASE_ROLES),
+        method="post",
+        json=True,
+        data=lambda o: {"name": "Matrix"},
+    ),
+    Route(
         "api-1:cases_register",
         roles(*CONSENT_ROLES),
         method="post",

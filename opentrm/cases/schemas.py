@@ -24,7 +24,7 @@ from opentrm.cases.models import (
     Sex,
 )
 from opentrm.cases.selectors import CaseView, consent_counts, decision_in_force
-from opentrm.core.schemas import PersonName, Schema
+from opentrm.core.schemas import MAX_PAGE, PersonName, Schema
 from opentrm.directory.schemas import CountryCode, LanguageCode
 
 
@@ -193,3 +193,20 @@ class ConsentOut(Schema):
     @staticmethod
     def resolve_in_force(consent: ConsentRecord) -> bool:
         return consent_counts(consent) and decision_in_force(consent, timezone.localdate())
+
+
+class CaseSearchIn(Schema):
+    """The case search of the API, the fields of the case list's search form
+    (``forms_search.CaseSearchForm``): posted, so a name never goes in a URL."""
+
+    number: str = Field("", max_length=32)
+    name: str = Field("", max_length=200)
+    status: str = ""
+    identification: str = ""
+    child: str = Field("", description="child, adult, or empty for both")
+    manager: int | None = Field(None, description="user id of a case manager")
+    opened_from: date | None = None
+    opened_to: date | None = None
+    sort: str = Field("", description="-opened (default), opened, number, -number")
+    mine: bool = False
+    page: int = Field(1, ge=1, le=MAX_PAGE)
