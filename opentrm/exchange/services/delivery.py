@@ -61,7 +61,14 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.core.errors import ConflictError, NotFoundError
 from opentrm.exchange import clock, crypto
-from opentrm.exchange.models import InboxMessage, OutboxMessage, OutboxStatus, Peer, PeerStatus
+from opentrm.exchange.models import (
+    InboxMessage,
+    MessageType,
+    OutboxMessage,
+    OutboxStatus,
+    Peer,
+    PeerStatus,
+)
 
 logger = logging.getLogger("opentrm.exchange")
 
@@ -386,6 +393,10 @@ def _settle(
             round_trip_ms=round_trip_ms,
             sealed=sealed,
         ):
+            if message.type == MessageType.KEY_ANNOUNCEMENT:
+                from opentrm.exchange import continuity
+
+                continuity.announcement_delivered(message)
             summary.delivered += 1
             summary.round_trips_ms.append(round_trip_ms)
         return
@@ -393,6 +404,17 @@ def _settle(
         summary.dead += 1
     else:
         summary.failed += 1
+
+
+def order_claims(message: OutboxMessage) -> dict[str, Any]:
+    """``{"order": …}``: the ``seq`` and ``prev`` claims of a package in a referral's chain
+    (an empty dict for a package in none)."""
+    order: dict[str, Any] = {}
+    if message.sequence is not None:
+        order["seq"] = message.sequence
+    if message.previous_id is not None:
+        order["prev"] = str(message.previous_id)
+    return {"order": order} if order else {}
 
 
 def deliver_due(
@@ -424,6 +446,7 @@ def deliver_due(
                     body=message.body,
                     now=clock.now(),
                     validate=False,  # checked when it was queued (outbox.enqueue)
+                    **order_claims(message),
                 )
             except Exception as error:  # a peer without usable keys, a body the sealer refuses
                 # The class name and code only: an exception's text may quote the body.

@@ -42,7 +42,7 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.models import ConsentPurpose, ConsentRecord
 from opentrm.core.concurrency import save_if_unchanged
-from opentrm.exchange import fieldnames, handlers, outbox
+from opentrm.exchange import fieldnames, handlers, outbox, outcomes
 from opentrm.exchange.models import (
     InboxMessage,
     MessageType,
@@ -302,6 +302,7 @@ def _processed(
         message.body, message.signed = {}, ""
         fields += ["body", "signed"]
     message.save(update_fields=fields)
+    outcomes.record(message, outcome=outcome, code=str(detail.get("error") or outcome))
     record_event(
         event_type=EventType.EXCHANGE_PROCESSED,
         actor=None,
