@@ -483,6 +483,7 @@ class PeerStats:
     delivered: int = 0
     failed: int = 0
     dead: int = 0
+    refused: int = 0  # delivered, then refused by the peer's processing (its outcome answer)
     last_error: str = ""
     last_error_at: datetime | None = None
     median_round_trip_ms: float | None = None
@@ -498,6 +499,9 @@ def peer_stats(actor: Actor) -> list[PeerStats]:
     counts = OutboxMessage.objects.values("peer_id", "status").annotate(n=Count("id"))
     for row in counts:  # every message has a peer (PROTECT) and one of the statuses
         setattr(stats[row["peer_id"]], row["status"], row["n"])
+    refused = OutboxMessage.objects.filter(outcome="refused").order_by().values("peer_id")
+    for row in refused.annotate(n=Count("id")):
+        stats[row["peer_id"]].refused = row["n"]
     for line in stats.values():
         outbox = OutboxMessage.objects.filter(peer=line.peer)
         failing = outbox.exclude(last_error="").order_by("-updated_at", "-id").first()

@@ -161,3 +161,41 @@ def test_a_step_whose_earlier_one_never_comes_is_applied_after_the_wait(
     assert AuditEvent.objects.filter(
         event_type=EventType.EXCHANGE_FAILED, detail__error="previous_never_came"
     ).exists()
+
+
+def test_the_refusal_shows_on_the_referral_and_the_dashboard(world: World, client: Any) -> None:
+    ro = peer("RO")
+    _s, referral = sent_referral(world)
+    (sent,) = outbox("referral")
+    # Before the answer: delivered is all the sender can say.
+    OutboxMessage.objects.filter(pk=sent.pk).update(status="delivered", delivered_at=timezone.now())
+    client.force_login(world.user(Role.CASEWORKER))
+    url = f"/referrals/{referral.public_id}/"
+    page = client.get(url).content.decode()
+    assert "Delivered, not yet applied by the receiving node" in page
+    # The receiving node answers: refused, wrong country.
+    arrive(
+        ro,
+        "outcome",
+        {
+            "message_id": str(sent.message_id),
+            "outcome": "refused",
+            "code": "wrong_country",
+            "reason": "Another country.",
+        },
+    )
+    page = client.get(url).content.decode()
+    assert "Refused by the receiving node" in page
+    assert "addressed to another country" in page  # this node's own words for the code
+    # The dashboard: the refusal, and the incoming traffic (the answer was applied here).
+    arrive(
+        ro,
+        "status_update",
+        {"reference": "REF-NONE", "status": "accepted", "at": "2026-01-01T10:00:00Z"},
+    )
+    client.force_login(world.user(Role.SYSTEM_ADMINISTRATOR))
+    page = client.get("/exchange/dashboard/").content.decode()
+    assert 'id="refused-by-peers"' in page
+    assert str(sent.message_id) in page
+    assert "unknown_referral" in page  # a processing failure of this node, shown too
+    assert 'id="incoming"' in page
