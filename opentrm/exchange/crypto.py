@@ -29,7 +29,7 @@ from opentrm.exchange import clock, keys
 from opentrm.exchange.keys import CONTENT_ENC, KEY_WRAP_ALG, SIGNING_ALG
 from opentrm.exchange.models import KeyUse, MessageType, NodeKey, Peer, PeerStatus
 from opentrm.exchange.package_schemas import schema as schema  # re-exported
-from opentrm.exchange.package_schemas import schema_errors
+from opentrm.exchange.package_schemas import schema_errors as schema_errors
 
 PROTOCOL_VERSION = 1
 PACKAGE_TYP = "opentrm-package+jws"

@@ -55,9 +55,9 @@ def _place_in_chain(
         .values_list("sequence", "message_id")
         .first()
     )
-    if last is None:
+    if last is None or last[0] is None:
         return 1, None
-    return int(last[0]) + 1, last[1]
+    return last[0] + 1, last[1]
 
 
 def enqueue(

@@ -128,9 +128,9 @@ def test_a_peers_announcement_replaces_its_keys_with_no_new_confirmation(
     # Both keys are accepted during the overlap; this node encrypts to the new one.
     assert _ping(foreign, new_sig, capture).status_code == 200
     assert _ping(foreign, old_sig, capture).status_code == 200
-    assert crypto._first_key_of_use(peer.public_jwks, KeyUse.ENCRYPTION)["kid"] == (
-        new_enc.thumbprint()
-    )
+    current = crypto._first_key_of_use(peer.public_jwks, KeyUse.ENCRYPTION)
+    assert current is not None
+    assert current["kid"] == new_enc.thumbprint()
     # After its expiry the retired key is refused.
     peer.key_expiry = {old_sig.thumbprint(): (timezone.now() - timedelta(seconds=1)).isoformat()}
     peer.save(update_fields=["key_expiry"])

@@ -122,7 +122,7 @@ def test_accepted_delivered_before_acknowledged_waits_and_both_are_applied_in_or
         sequence=1,
     )
     assert processing.handle(first) == "processed"
-    late_first.refresh_from_db()
+    late_first = InboxMessage.objects.get(pk=late_first.pk)
     first.refresh_from_db()
     assert late_first.processed_at is not None
     assert (first.outcome_code, late_first.outcome_code) == ("applied", "applied")
