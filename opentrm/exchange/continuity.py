@@ -206,10 +206,11 @@ def receive_announcement(message: InboxMessage) -> None:
         except ValidationError:
             _processed(locked, "refused", error="bad_keys")
             return
-        jwks = {"keys": [jwk for jwk in jwks["keys"] if jwk["kid"] not in revoked]}
         self_revoked = signer in revoked
         old_fingerprint = peer.fingerprint
         peer.revoked_kids = sorted(set(peer.revoked_kids or []) | set(revoked))
+        # A key revoked once is never taken back, whatever a later announcement lists.
+        jwks = {"keys": [jwk for jwk in jwks["keys"] if jwk["kid"] not in peer.revoked_kids]}
         expiry = dict(peer.key_expiry or {})
         for item in body.get("retired") or []:
             expiry[str(item["kid"])] = str(item["until"])

@@ -1,7 +1,10 @@
-"""Key rotation in the middle of traffic, between two real nodes (separate server processes,
-databases and workers, real HTTP): node A rotates its keys while packages flow both ways; its
-announcement reaches B signed with the key B holds, and everything is delivered with no manual
-step: no dead letter, no "update the keys", no new fingerprint comparison."""
+"""Between two real nodes (separate server processes, databases and workers, real HTTP):
+
+- key rotation in the middle of traffic: node A rotates its keys while packages flow both ways;
+  its announcement reaches B signed with the key B holds, and everything is delivered with no
+  manual step (no dead letter, no "update the keys", no new fingerprint comparison);
+- the answer: a referral addressed to another country is refused by B, which keeps none of its
+  personal data, and A's dashboard shows the refusal instead of "delivered"."""
 
 import base64
 import json
@@ -104,3 +107,96 @@ def test_a_rotation_in_the_middle_of_traffic_delivers_everything_with_no_manual_
         assert node.query("SELECT COUNT(*) FROM audit_auditevent WHERE event_type = ?", [event])[0][
             0
         ], event
+
+
+MARK = "ROTATION:"
+
+
+def queue_misaddressed_referral() -> None:
+    """Run inside node A (``opentrm shell -c``): a referral package for B (RO) that names
+    Moldova as the receiving country; every value fictional."""
+    from django.db import transaction
+
+    from opentrm.exchange import outbox
+    from opentrm.exchange.models import Peer
+
+    peer = Peer.objects.get(country_code="RO")
+    body = {
+        "referral": {
+            "reference": "AL-MISADDRESSED-1",
+            "kind": "transnational",
+            "urgency": "normal",
+            "sender_organisation": "Fictional National Referral Office",
+            "sender_country": "AL",
+            "receiver_organisation": "Imaginary Moldovan Shelter",
+            "receiver_country": "MD",
+            "template_profile": {"country": "AL", "version": 1},
+            "template_version": 1,
+            "consent_ref": "consent-misaddressed",
+            "agreement_id": "agreement-fictional-1",
+        },
+        "sections": {"s1_1": {"givenName": "Fictiva", "familyName": "Misaddressed"}},
+        "withheld": [],
+    }
+    with transaction.atomic():
+        message = outbox.enqueue(peer=peer, type="referral", body=body)
+    print(MARK + str(message.message_id))
+
+
+def _login(node: Node) -> Any:
+    """An HTTP opener logged in as the node's exchange administrator."""
+    import http.cookiejar
+    import urllib.parse
+    import urllib.request
+
+    from tests.exchange.nodes import ADMIN, ADMIN_PASSWORD
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{node.base_url}/account/login/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token, page[:500]
+    data = urllib.parse.urlencode(
+        {"username": ADMIN, "password": ADMIN_PASSWORD, "csrfmiddlewaretoken": token.group(1)}
+    ).encode()
+    request = urllib.request.Request(
+        f"{node.base_url}/account/login/", data=data, headers={"Referer": node.base_url + "/"}
+    )
+    opener.open(request).read()
+    return opener
+
+
+def test_a_referral_for_another_country_is_refused_and_the_sender_shows_why(
+    nodes: Pair,
+) -> None:
+    a, b = nodes.a, nodes.b
+    out = a.run(
+        "shell",
+        "-c",
+        "from tests.exchange.test_key_rotation import queue_misaddressed_referral as q; q()",
+    )
+    found = re.search(re.escape(MARK) + r"(\S+)", out)
+    assert found, out
+    message_id = found.group(1)
+    a.run("exchange_worker", "--once")  # A -> B: delivered, B refuses it while storing
+    b.run("exchange_worker", "--once")  # B -> A: the outcome
+    ((outcome, code, reason),) = a.query(
+        "SELECT outcome, outcome_code, outcome_reason FROM exchange_outboxmessage "
+        "WHERE message_id = ?",
+        [a.database.uuid_param(message_id)],
+    )
+    assert (outcome, code) == ("refused", "wrong_country")
+    assert "another country" in reason
+    # B kept nothing of the package's content.
+    ((body, signed),) = b.query(
+        "SELECT body, signed FROM exchange_inboxmessage WHERE message_id = ?",
+        [b.database.uuid_param(message_id)],
+    )
+    stored = json.loads(body) if isinstance(body, str) else body
+    assert stored == {}
+    assert "Misaddressed" not in str(body)
+    assert signed == ""
+    # A's dashboard shows the refusal and why.
+    page = _login(a).open(f"{a.base_url}/exchange/dashboard/").read().decode()
+    assert message_id in page
+    assert "wrong_country" in page
