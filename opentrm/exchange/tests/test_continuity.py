@@ -209,3 +209,26 @@ def test_revoking_the_active_key_rotates_and_never_publishes_it_again(
     assert AuditEvent.objects.filter(
         event_type=EventType.EXCHANGE_KEY_REVOKED, target_id=compromised
     ).exists()
+
+
+def test_the_keys_command_lists_announces_and_revokes(node: OwnNode, foreign: ForeignNode) -> None:
+    from io import StringIO
+
+    import pytest
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("exchange_keys", "announce", stdout=out)
+    assert "queued for 1 peer" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("exchange_keys", "revoke", "no-such-kid", stdout=StringIO())
+    compromised = active_signing()
+    out = StringIO()
+    call_command("exchange_keys", "revoke", compromised, stdout=out)
+    assert "new keys were made first" in out.getvalue()
+    out = StringIO()
+    call_command("exchange_keys", "list", stdout=out)
+    listed = out.getvalue()
+    assert f"sig  {compromised}  revoked" in listed
+    assert f"sig  {active_signing()}  active" in listed
+    assert OutboxMessage.objects.filter(type=MessageType.KEY_ANNOUNCEMENT).count() == 2
