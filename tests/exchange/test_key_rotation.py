@@ -125,7 +125,7 @@ def queue_misaddressed_referral() -> None:
         "referral": {
             "reference": "AL-MISADDRESSED-1",
             "kind": "transnational",
-            "urgency": "normal",
+            "urgency": "urgent",
             "sender_organisation": "Fictional National Referral Office",
             "sender_country": "AL",
             "receiver_organisation": "Imaginary Moldovan Shelter",
