@@ -68,13 +68,14 @@ def reason(code: str) -> str:
     return str(text) if text is not None else code
 
 
+RECORDED_FIELDS = ["outcome", "outcome_code"]
+
+
 def record(message: InboxMessage, *, outcome: str, code: str) -> None:
-    """Call in the handler's transaction, when ``message`` is marked processed: keep the outcome
-    on the inbox row and queue the answer to its sender (when it is still an active peer)."""
+    """Call in the handler's transaction, when ``message`` is marked processed: set the outcome
+    on the inbox row (the caller saves ``RECORDED_FIELDS`` with ``processed_at``) and queue the
+    answer to its sender (when it is still an active peer)."""
     applied = Outcome.REFUSED if outcome == "refused" else Outcome.APPLIED
-    InboxMessage.objects.filter(pk=message.pk).update(
-        outcome=applied, outcome_code=code[:40], updated_at=timezone.now()
-    )
     message.outcome, message.outcome_code = applied, code[:40]
     if message.type not in ANSWERED_TYPES or message.peer.status != PeerStatus.ACTIVE:
         return

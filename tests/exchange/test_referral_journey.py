@@ -298,7 +298,8 @@ def test_the_transnational_journey_between_two_nodes(nodes: Pair) -> None:
     # Every package of the referral was applied, and the sender heard it.
     for node in (a, b):
         answers = node.query("SELECT outcome FROM exchange_outboxmessage WHERE type != 'outcome'")
-        assert answers and {outcome for (outcome,) in answers} == {"applied"}
+        assert answers
+        assert {outcome for (outcome,) in answers} == {"applied"}
     # Nothing duplicated: one referral on each node, one case on B.
     assert b.query("SELECT COUNT(*) FROM referrals_referral") == [(1,)]
     assert a.query("SELECT COUNT(*) FROM referrals_referral") == [(1,)]

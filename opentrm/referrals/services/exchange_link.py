@@ -301,8 +301,8 @@ def _processed(
     if outcome == "refused":  # retention: nothing of a refused package's content is kept
         message.body, message.signed = {}, ""
         fields += ["body", "signed"]
-    message.save(update_fields=fields)
     outcomes.record(message, outcome=outcome, code=str(detail.get("error") or outcome))
+    message.save(update_fields=[*fields, *outcomes.RECORDED_FIELDS])
     record_event(
         event_type=EventType.EXCHANGE_PROCESSED,
         actor=None,
