@@ -36,12 +36,8 @@ from opentrm.referrals.forms_national import (
     StepForm,
 )
 from opentrm.referrals.models import Referral, ReferralKind, ReferralStatus, Urgency
-<<<<<<< HEAD
-from opentrm.referrals.services import national, sharing
-from opentrm.referrals.services.exchange_status import referral_packages
-=======
 from opentrm.referrals.services import feedback, national, sharing
->>>>>>> main
+from opentrm.referrals.services.exchange_status import referral_packages
 from opentrm.referrals.views_import import import_context
 from opentrm.referrals.views_requests import request_context
 from opentrm.referrals.views_template import template_context
