@@ -41,6 +41,7 @@ class PeerStatsOut(Schema):
     delivered: int
     failed: int
     dead: int
+    refused: int  # delivered, then refused by the peer's processing (its outcome answer)
     last_error: str
     last_error_at: datetime | None
     median_round_trip_ms: float | None
@@ -79,7 +80,8 @@ class DeadLetterOut(Schema):
 
 @_route("GET", "/peers/stats", list[PeerStatsOut])
 def peer_stats(request: HttpRequest) -> Any:
-    """Per peer node: packages queued, delivered, failed, dead; last error; round trip"""
+    """Per peer node: packages queued, delivered, failed, dead, refused after delivery; last
+    error; round trip"""
     return delivery.peer_stats(acting(request))
 
 

@@ -13,3 +13,9 @@ class ExchangeConfig(AppConfig):
         from opentrm.exchange.checkpoint_keys import NodeCheckpointKeys
 
         register_node_keys(NodeCheckpointKeys())
+        # The exchange's own packages: key announcements and processing outcomes.
+        from opentrm.exchange import continuity, handlers, outcomes
+        from opentrm.exchange.models import MessageType
+
+        handlers.register(MessageType.KEY_ANNOUNCEMENT)(continuity.receive_announcement)
+        handlers.register(MessageType.OUTCOME)(outcomes.receive_outcome)

@@ -15,7 +15,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from django.conf import settings
@@ -24,12 +23,13 @@ from joserfc.errors import BadSignatureError, JoseError
 from joserfc.jwe import JWERegistry
 from joserfc.jwk import ECKey, KeySet, OKPKey
 from joserfc.jws import JWSRegistry
-from jsonschema import Draft202012Validator
 
 from opentrm.core.input import json_too_deep
 from opentrm.exchange import clock, keys
 from opentrm.exchange.keys import CONTENT_ENC, KEY_WRAP_ALG, SIGNING_ALG
 from opentrm.exchange.models import KeyUse, MessageType, NodeKey, Peer, PeerStatus
+from opentrm.exchange.package_schemas import schema as schema  # re-exported
+from opentrm.exchange.package_schemas import schema_errors as schema_errors
 
 PROTOCOL_VERSION = 1
 PACKAGE_TYP = "opentrm-package+jws"
@@ -41,6 +41,8 @@ STATUS_OF_CODE: dict[str, int] = {
     "too_large": 413,
     "malformed": 400,
     "unknown_key": 401,
+    "revoked_key": 401,
+    "expired_key": 401,
     "unknown_sender": 401,
     "sender_suspended": 403,
     "bad_signature": 401,
@@ -87,6 +89,8 @@ class Opened:
     issued_at: datetime
     digest: str
     signed: str = ""  # the sender's JWS compact, kept to re-check its signature later
+    sequence: int | None = None
+    previous_id: uuid.UUID | None = None
 
 
 # --- identity and published keys ------------------------------------------------------------
@@ -171,38 +175,6 @@ def _jwe_registry() -> JWERegistry:
     return registry
 
 
-# --- schemas ----------------------------------------------------------------------------------
-
-
-@cache
-def schema(name: str) -> dict[str, Any]:
-    """A JSON Schema of the protocol (``package`` or a message type), from
-    opentrm/exchange/schemas/ (the files published in docs/exchange/)."""
-    text = (
-        resources.files("opentrm.exchange")
-        .joinpath("schemas", f"{name}-v1.schema.json")
-        .read_text(encoding="utf-8")
-    )
-    document: dict[str, Any] = json.loads(text)
-    return document
-
-
-@cache
-def _validator(name: str) -> Draft202012Validator:
-    return Draft202012Validator(schema(name))
-
-
-def schema_errors(name: str, instance: Any) -> list[str]:
-    """Where ``instance`` breaks the schema: JSON paths and the rule broken, never values."""
-    errors = sorted(_validator(name).iter_errors(instance), key=lambda e: list(e.absolute_path))
-    return [f"{e.json_path}: {e.validator} {_rule(e.validator_value)}" for e in errors[:5]]
-
-
-def _rule(value: Any) -> str:
-    text = json.dumps(value) if isinstance(value, str | int | bool) or value is None else ""
-    return text[:60]
-
-
 # --- canonical form and digest ----------------------------------------------------------------
 
 
@@ -211,10 +183,17 @@ def canonical(value: Any) -> bytes:
 
 
 def digest(
-    *, message_id: uuid.UUID, sender: str, receiver: str, type: str, body: dict[str, Any]
+    *,
+    message_id: uuid.UUID,
+    sender: str,
+    receiver: str,
+    type: str,
+    body: dict[str, Any],
+    order: dict[str, Any] | None = None,
 ) -> str:
     """SHA-256 of the canonical payload without ``iat``: a package re-sealed for a retry (new
-    ``iat``, same message) has the same digest, so the receiver answers "duplicate"."""
+    ``iat``, same message) has the same digest, so the receiver answers "duplicate".
+    ``order``: the package's ``seq`` and ``prev`` claims, when it has them."""
     payload = {
         "v": PROTOCOL_VERSION,
         "jti": str(message_id),
@@ -222,6 +201,7 @@ def digest(
         "aud": receiver,
         "type": type,
         "body": body,
+        **(order or {}),
     }
     return hashlib.sha256(canonical(payload)).hexdigest()
 
@@ -229,9 +209,12 @@ def digest(
 # --- sealing ------------------------------------------------------------------------------------
 
 
-def _own_signing_key() -> tuple[str, ECKey]:
+def _own_signing_key(peer: Peer | None = None, *, announcing: bool = False) -> tuple[str, ECKey]:
     try:
-        key = keys.active_key(KeyUse.SIGNING)
+        if peer is None:
+            key = keys.active_key(KeyUse.SIGNING)
+        else:
+            key = keys.signing_key_for(peer, announcing=announcing)
     except keys.NodeNotInitialised as error:
         raise ExchangeNotReady(str(error)) from error
     return key.kid, keys.private_key(key.kid)
@@ -269,10 +252,13 @@ def seal(
     body: dict[str, Any],
     now: datetime | None = None,
     validate: bool = True,
+    order: dict[str, Any] | None = None,
 ) -> str:
-    """The package for ``peer``: signed with this node's active signing key, encrypted to the
-    peer's current encryption key (the first of its JWKS). Raises ``PackageRejected``
-    (schema_invalid) when ``body`` breaks its type's schema, ``ExchangeNotReady`` without keys.
+    """The package for ``peer``: signed with this node's signing key the peer holds
+    (``keys.signing_key_for``), encrypted to the peer's current encryption key (the first of its
+    JWKS); ``order`` adds the ``seq`` and ``prev`` claims (docs/exchange.md, "Order").
+    Raises ``PackageRejected`` (schema_invalid) when ``body`` breaks its type's schema,
+    ``ExchangeNotReady`` without keys.
     ``validate=False`` skips the schema check for a body checked already (the outbox checks
     every body when it is queued)."""
     now = now or clock.now()
@@ -284,7 +270,7 @@ def seal(
     encryption_jwk = _first_key_of_use(peer.public_jwks, KeyUse.ENCRYPTION)
     if encryption_jwk is None:
         raise ExchangeNotReady("The peer published no encryption key.")
-    kid, signing_key = _own_signing_key()
+    kid, signing_key = _own_signing_key(peer, announcing=type == MessageType.KEY_ANNOUNCEMENT)
     payload = {
         "v": PROTOCOL_VERSION,
         "jti": str(message_id),
@@ -293,6 +279,7 @@ def seal(
         "iat": int(now.timestamp()),
         "type": type,
         "body": body,
+        **(order or {}),
     }
     return seal_payload(
         payload, signing_kid=kid, signing_key=signing_key, encryption_jwk=encryption_jwk
@@ -402,6 +389,14 @@ def _verify(
     if use_header.get("alg") not in SIGNING_ALGS:
         raise PackageRejected(
             "malformed", "Unsupported signature algorithm.", peer=peer, message_id=message_id
+        )
+    refusal = keys.peer_key_refusal(peer, kid, clock.now()) if isinstance(kid, str) else ""
+    if refusal:
+        raise PackageRejected(
+            refusal,
+            "The signing key was revoked or retired by the sender.",
+            peer=peer,
+            message_id=message_id,
         )
     key = _peer_key(peer, kid, KeyUse.SIGNING) if isinstance(kid, str) else None
     if key is None:
@@ -522,6 +517,7 @@ def open_package(token: bytes | str, *, now: datetime | None = None) -> Opened:
         raise PackageRejected(
             "schema_invalid", "; ".join(body_problems), peer=peer, message_id=message_id
         )
+    order = {name: payload[name] for name in ("seq", "prev") if name in payload}
     return Opened(
         peer=peer,
         message_id=message_id,
@@ -534,8 +530,11 @@ def open_package(token: bytes | str, *, now: datetime | None = None) -> Opened:
             receiver=payload["aud"],
             type=payload["type"],
             body=payload["body"],
+            order=order,
         ),
         signed=inner.decode("ascii", "replace"),
+        sequence=order.get("seq"),
+        previous_id=uuid.UUID(order["prev"]) if "prev" in order else None,
     )
 
 
@@ -549,7 +548,7 @@ def sign_receipt(
     if status not in RECEIPT_STATUSES:
         raise ValueError(f"Unknown receipt status {status!r}.")
     now = now or clock.now()
-    kid, key = _own_signing_key()
+    kid, key = _own_signing_key(peer)
     claims = {
         "jti": str(message_id),
         "iss": node_id(),

@@ -114,8 +114,10 @@ def published(now: datetime | None = None) -> QuerySet[NodeKey]:
     """The keys peers may still use: active ones, and rotated ones until ``retire_after``.
     Active keys come first (a peer takes the first key of each use as the current one)."""
     now = now or timezone.now()
-    return NodeKey.objects.filter(Q(retire_after__isnull=True) | Q(retire_after__gt=now)).order_by(
-        "-active", "use", "-created_at", "-id"
+    return (
+        NodeKey.objects.filter(Q(retire_after__isnull=True) | Q(retire_after__gt=now))
+        .filter(revoked_at__isnull=True)
+        .order_by("-active", "use", "-created_at", "-id")
     )
 
 
@@ -124,6 +126,36 @@ def active_key(use: KeyUse) -> NodeKey:
     if key is None:
         raise NodeNotInitialised("This node has no keys yet: run `opentrm init_node`.")
     return key
+
+
+def signing_key_for(peer: Any, *, announcing: bool = False) -> NodeKey:
+    """The signing key to use towards ``peer`` (a package or a receipt): the one it is known to
+    hold (``Peer.our_signing_kid``, set when it receipted this node's key announcement), while
+    that key is still published; else the active one. A key announcement that revokes the only
+    key the peer holds is signed by that key itself (``announcing``): a self-revocation."""
+    kid = str(getattr(peer, "our_signing_kid", "") or "")
+    if kid:
+        rows = NodeKey.objects if announcing else published()
+        row = rows.filter(kid=kid, use=KeyUse.SIGNING).first()
+        if row is not None and _key_file(row.kid).exists():
+            return row
+    return active_key(KeyUse.SIGNING)
+
+
+def peer_key_refusal(peer: Any, kid: str, now: datetime) -> str:
+    """Why ``peer``'s key ``kid`` may not be used any more: "revoked_key", "expired_key", or ""
+    when it may (the peer announced it revoked, or retired until a moment now past)."""
+    if kid in (peer.revoked_kids or []):
+        return "revoked_key"
+    until = (peer.key_expiry or {}).get(kid)
+    if isinstance(until, str):
+        try:
+            expiry = datetime.fromisoformat(until)
+        except ValueError:
+            return "expired_key"
+        if expiry <= now:
+            return "expired_key"
+    return ""
 
 
 def public_jwk(key: NodeKey) -> dict[str, Any]:

@@ -32,6 +32,9 @@ class NodeKey(TimeStampedModel):
     fingerprint = models.CharField(max_length=64)
     active = models.BooleanField(default=True, help_text="Used for new packages.")
     retire_after = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(
+        null=True, blank=True, help_text="Revoked (compromised): never used or published again."
+    )
 
     class Meta:
         ordering = ["use", "-created_at"]
@@ -62,6 +65,15 @@ class Peer(VersionedModel):
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Key continuity (docs/exchange.md, "Keys and rotation"): the peer's retired keys with the
+    # moment they stop being accepted, and the keys it revoked (refused at once).
+    key_expiry = models.JSONField(default=dict, blank=True, help_text="kid -> ISO time.")
+    revoked_kids = models.JSONField(default=list, blank=True)
+    our_signing_kid = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="This node's signing key the peer is known to hold (empty: the active one).",
+    )
 
     class Meta:
         ordering = ["country_code", "name"]
@@ -77,6 +89,15 @@ class MessageType(models.TextChoices):
     FOLLOW_UP = "follow_up", _("Follow-up report")
     CONSENT_WITHDRAWAL = "consent_withdrawal", _("Consent withdrawal")
     PING = "ping", _("Connection test")
+    KEY_ANNOUNCEMENT = "key_announcement", _("Key announcement")
+    OUTCOME = "outcome", _("Processing outcome")
+
+
+class Outcome(models.TextChoices):
+    """What the receiving node did with a package it stored (reported back as a package)."""
+
+    APPLIED = "applied", _("Applied")
+    REFUSED = "refused", _("Refused")
 
 
 class OutboxStatus(models.TextChoices):
@@ -108,6 +129,15 @@ class OutboxMessage(TimeStampedModel):
         blank=True,
         help_text="The sealed package (JWE) the peer receipted; the body is emptied then.",
     )
+    # Order (docs/exchange.md, "Order"): the packages about one referral to one peer form a
+    # chain; the receiver applies one only after the one before it.
+    sequence = models.PositiveIntegerField(null=True, blank=True)
+    previous_id = models.UUIDField(null=True, blank=True)
+    # What the peer reported it did with the package (an "outcome" package).
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    outcome_code = models.CharField(max_length=40, blank=True)
+    outcome_reason = models.CharField(max_length=300, blank=True)
+    outcome_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -144,6 +174,12 @@ class InboxMessage(TimeStampedModel):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=200, blank=True)
     dead_at = models.DateTimeField(null=True, blank=True)
+    sequence = models.PositiveIntegerField(null=True, blank=True)
+    previous_id = models.UUIDField(
+        null=True, blank=True, help_text="Applied only after this message of the same sender."
+    )
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    outcome_code = models.CharField(max_length=40, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

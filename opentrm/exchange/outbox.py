@@ -7,6 +7,7 @@ exists if and only if the change was committed. It never talks to the network; t
 later, and retries until the peer has answered with a signed receipt.
 """
 
+import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -24,6 +25,39 @@ from opentrm.exchange.models import (
     Peer,
     PeerStatus,
 )
+
+# Packages about a referral, applied by the receiver in the order they were queued.
+CHAINED_TYPES = frozenset(
+    {
+        MessageType.REFERRAL,
+        MessageType.REQUEST,
+        MessageType.STATUS_UPDATE,
+        MessageType.FOLLOW_UP,
+        MessageType.CONSENT_WITHDRAWAL,
+    }
+)
+
+
+def _place_in_chain(
+    peer: Peer, type: str, referral_id: int | None
+) -> tuple[int | None, uuid.UUID | None]:
+    """(sequence, previous message id) of a new package about ``referral_id`` to ``peer``: the
+    next number after the last one queued for the same referral and peer (docs/exchange.md,
+    "Order"). The caller's transaction holds the referral's row, so two steps of one referral
+    do not take the same number."""
+    if referral_id is None or type not in CHAINED_TYPES:
+        return None, None
+    last = (
+        OutboxMessage.objects.filter(
+            peer=peer, referral_id=referral_id, type__in=CHAINED_TYPES, sequence__isnull=False
+        )
+        .order_by("-sequence", "-id")
+        .values_list("sequence", "message_id")
+        .first()
+    )
+    if last is None or last[0] is None:
+        return 1, None
+    return last[0] + 1, last[1]
 
 
 def enqueue(
@@ -64,6 +98,7 @@ def enqueue(
                 % {"problems": "; ".join(problems)}
             }
         )
+    sequence, previous_id = _place_in_chain(peer, type, referral_id)
     message = OutboxMessage.objects.create(
         peer=peer,
         type=type,
@@ -71,6 +106,8 @@ def enqueue(
         referral_id=referral_id,
         status=OutboxStatus.QUEUED,
         next_attempt_at=clock.now(),
+        sequence=sequence,
+        previous_id=previous_id,
     )
     record_event(
         event_type=EventType.EXCHANGE_SENT,

@@ -16,7 +16,7 @@ from opentrm.accounts.policy import Action
 from opentrm.core.errors import DomainError
 from opentrm.exchange import clock
 from opentrm.exchange.models import InboxMessage
-from opentrm.exchange.services import delivery, processing, rejections
+from opentrm.exchange.services import delivery, processing, rejections, traffic
 
 
 @require_GET
@@ -31,6 +31,9 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "dead_count": delivery.dead_letters(actor).count()
             + processing.dead_letters(actor).count(),
             "rejections": rejections.rejection_summary(since=rejections.last_day(clock.now())),
+            "incoming": traffic.incoming_stats(actor),
+            "refused_by_peers": traffic.refused_by_peers(actor),
+            "failures": traffic.processing_failures(actor),
         },
     )
 

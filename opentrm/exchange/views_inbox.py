@@ -110,6 +110,8 @@ def _store(opened: Opened) -> InboxMessage | None:
                 signed=opened.signed,
                 digest=opened.digest,
                 issued_at=opened.issued_at,
+                sequence=opened.sequence,
+                previous_id=opened.previous_id,
             )
             _record_received(opened, message, "stored")
             message_id = message.message_id

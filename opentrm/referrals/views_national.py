@@ -39,6 +39,7 @@ from opentrm.referrals.forms_national import (
 )
 from opentrm.referrals.models import Referral, ReferralKind, ReferralStatus, Urgency
 from opentrm.referrals.services import feedback, national, sharing
+from opentrm.referrals.services.exchange_status import referral_packages
 from opentrm.referrals.views_import import import_context
 from opentrm.referrals.views_requests import request_context
 from opentrm.referrals.views_template import template_context
@@ -229,6 +230,7 @@ def referral_page_context(actor: Actor, referral: Referral) -> dict[str, Any]:
         "reason_form": ReasonForm(initial={"version": referral.version}),
         "may_share": can(actor, Action.REFERRAL_SHARE, referral),
         "referral_final": referral.status in states.FINAL,
+        "exchange_packages": referral_packages(referral) if sender_side or receiver_side else [],
     }
 
 

@@ -312,6 +312,7 @@ def test_the_transnational_journey_between_two_nodes(nodes: Pair) -> None:
     )
     assert len(audit_ids(b, "REFERRAL_COPIES_NARROWED")) == 1
     assert audit_ids(a, "REFERRAL_NARROWING_SENT") == audit_ids(b, "REFERRAL_COPIES_NARROWED")
+    deliver(a)  # the outcome of B's last package (issue 13: every package is answered)
 
     # Withheld categories never reached B, not even in its stored packages.
     bodies = [body for (body,) in b.query("SELECT body FROM exchange_inboxmessage")]
@@ -326,11 +327,17 @@ def test_the_transnational_journey_between_two_nodes(nodes: Pair) -> None:
         assert sent == audit_ids(sender, "EXCHANGE_DELIVERED")
         assert sent == audit_ids(receiver, "EXCHANGE_RECEIVED")
         assert sent == audit_ids(receiver, "EXCHANGE_PROCESSED")
-    assert len(audit_ids(a, "EXCHANGE_SENT")) == 3  # the referral, the return, the withdrawal
+    # A: the referral, the return, the withdrawal, and the outcomes of B's five packages.
+    assert len(audit_ids(a, "EXCHANGE_SENT")) == 3 + 5
     types_b = sorted(t for (t,) in b.query("SELECT type FROM exchange_inboxmessage"))
-    assert types_b == ["consent_withdrawal", "referral", "status_update"]
+    assert types_b == ["consent_withdrawal"] + ["outcome"] * 5 + ["referral", "status_update"]
     types_a = sorted(t for (t,) in a.query("SELECT type FROM exchange_inboxmessage"))
-    assert types_a == ["follow_up"] + ["status_update"] * 4
+    assert types_a == ["follow_up"] + ["outcome"] * 3 + ["status_update"] * 4
+    # Every package of the referral was applied, and the sender heard it.
+    for node in (a, b):
+        answers = node.query("SELECT outcome FROM exchange_outboxmessage WHERE type != 'outcome'")
+        assert answers
+        assert {outcome for (outcome,) in answers} == {"applied"}
     # Nothing duplicated: one referral on each node, one case on B.
     assert b.query("SELECT COUNT(*) FROM referrals_referral") == [(1,)]
     assert a.query("SELECT COUNT(*) FROM referrals_referral") == [(1,)]

@@ -61,7 +61,14 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.core.errors import ConflictError, NotFoundError
 from opentrm.exchange import clock, crypto
-from opentrm.exchange.models import InboxMessage, OutboxMessage, OutboxStatus, Peer, PeerStatus
+from opentrm.exchange.models import (
+    InboxMessage,
+    MessageType,
+    OutboxMessage,
+    OutboxStatus,
+    Peer,
+    PeerStatus,
+)
 
 logger = logging.getLogger("opentrm.exchange")
 
@@ -386,6 +393,10 @@ def _settle(
             round_trip_ms=round_trip_ms,
             sealed=sealed,
         ):
+            if message.type == MessageType.KEY_ANNOUNCEMENT:
+                from opentrm.exchange import continuity
+
+                continuity.announcement_delivered(message)
             summary.delivered += 1
             summary.round_trips_ms.append(round_trip_ms)
         return
@@ -393,6 +404,17 @@ def _settle(
         summary.dead += 1
     else:
         summary.failed += 1
+
+
+def order_claims(message: OutboxMessage) -> dict[str, Any]:
+    """``{"order": …}``: the ``seq`` and ``prev`` claims of a package in a referral's chain
+    (an empty dict for a package in none)."""
+    order: dict[str, Any] = {}
+    if message.sequence is not None:
+        order["seq"] = message.sequence
+    if message.previous_id is not None:
+        order["prev"] = str(message.previous_id)
+    return {"order": order} if order else {}
 
 
 def deliver_due(
@@ -424,6 +446,7 @@ def deliver_due(
                     body=message.body,
                     now=clock.now(),
                     validate=False,  # checked when it was queued (outbox.enqueue)
+                    **order_claims(message),
                 )
             except Exception as error:  # a peer without usable keys, a body the sealer refuses
                 # The class name and code only: an exception's text may quote the body.
@@ -460,6 +483,7 @@ class PeerStats:
     delivered: int = 0
     failed: int = 0
     dead: int = 0
+    refused: int = 0  # delivered, then refused by the peer's processing (its outcome answer)
     last_error: str = ""
     last_error_at: datetime | None = None
     median_round_trip_ms: float | None = None
@@ -475,6 +499,9 @@ def peer_stats(actor: Actor) -> list[PeerStats]:
     counts = OutboxMessage.objects.values("peer_id", "status").annotate(n=Count("id"))
     for row in counts:  # every message has a peer (PROTECT) and one of the statuses
         setattr(stats[row["peer_id"]], row["status"], row["n"])
+    refused = OutboxMessage.objects.filter(outcome="refused").order_by().values("peer_id")
+    for row in refused.annotate(n=Count("id")):
+        stats[row["peer_id"]].refused = row["n"]
     for line in stats.values():
         outbox = OutboxMessage.objects.filter(peer=line.peer)
         failing = outbox.exclude(last_error="").order_by("-updated_at", "-id").first()

@@ -118,6 +118,9 @@ def _check_keys(jwks: Any, field: str) -> dict[str, Any]:
     return result
 
 
+check_keys = _check_keys  # for key announcements (``continuity``)
+
+
 def parse_document(document: dict[str, Any], *, field: str = "document") -> NodeDocument:
     """Check a node document; ValidationError on ``field`` with what is wrong."""
     if document.get("protocol") != crypto.PROTOCOL_VERSION:

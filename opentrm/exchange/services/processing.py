@@ -81,11 +81,76 @@ def _record_failure(message: InboxMessage, error: str) -> bool:
     return dead
 
 
+def order_wait_seconds() -> float:
+    return delivery._setting("OPENTRM_EXCHANGE_ORDER_WAIT_SECONDS", 86400)
+
+
+ORDER_RECHECK_SECONDS = 60
+
+
+def _waits_for_previous(message: InboxMessage) -> bool:
+    """Whether ``message`` must wait: the sender's package before it about the same referral
+    (``previous_id``) is not processed here yet. After ``OPENTRM_EXCHANGE_ORDER_WAIT_SECONDS``
+    (a day) it waits no more (the earlier package may never come: the sender gave up on it)."""
+    if message.previous_id is None:
+        return False
+    if InboxMessage.objects.filter(
+        message_id=message.previous_id, peer_id=message.peer_id, processed_at__isnull=False
+    ).exists():
+        return False
+    waited = (clock.now() - message.created_at).total_seconds()
+    if waited < order_wait_seconds():
+        return True
+    record_event(
+        event_type=EventType.EXCHANGE_FAILED,
+        actor=None,
+        target=message,
+        detail=audit_detail(message, stage="order", error="previous_never_came"),
+    )
+    return False
+
+
+def _wait(message: InboxMessage) -> str:
+    """Leave ``message`` for later (not an attempt): the earlier one applies it when processed,
+    else the worker looks again after ``ORDER_RECHECK_SECONDS``."""
+    InboxMessage.objects.filter(pk=message.pk, processed_at__isnull=True).update(
+        last_error="waiting_for_previous",
+        next_attempt_at=clock.now() + timedelta(seconds=ORDER_RECHECK_SECONDS),
+        updated_at=timezone.now(),
+    )
+    return "waiting"
+
+
+def _successors(message: InboxMessage) -> list[InboxMessage]:
+    return list(
+        InboxMessage.objects.filter(
+            previous_id=message.message_id,
+            peer_id=message.peer_id,
+            processed_at__isnull=True,
+            dead_at__isnull=True,
+        ).select_related("peer")
+    )
+
+
 def handle(message: InboxMessage) -> str:
     """One attempt at ``message``'s handler: ``processed``, ``failed`` (tried again later),
-    ``dead`` (a dead letter now) or ``skipped`` (no handler for its type)."""
+    ``dead`` (a dead letter now), ``waiting`` (an earlier package about the same referral is
+    not applied yet) or ``skipped`` (no handler for its type). Once processed, the packages
+    that waited for it are handled in turn."""
+    outcome = _handle_one(message)
+    pending = _successors(message) if outcome == "processed" else []
+    while pending:
+        following = pending.pop(0)
+        if _handle_one(following) == "processed":
+            pending.extend(_successors(following))
+    return outcome
+
+
+def _handle_one(message: InboxMessage) -> str:
     if handlers.handler_for(message.type) is None:
         return "skipped"
+    if _waits_for_previous(message):
+        return _wait(message)
     InboxMessage.objects.filter(pk=message.pk).update(
         attempts=F("attempts") + 1, updated_at=timezone.now()
     )

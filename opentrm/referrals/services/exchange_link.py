@@ -42,7 +42,7 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.models import ConsentPurpose, ConsentRecord
 from opentrm.core.concurrency import save_if_unchanged
-from opentrm.exchange import fieldnames, handlers, outbox
+from opentrm.exchange import fieldnames, handlers, outbox, outcomes
 from opentrm.exchange.models import (
     InboxMessage,
     MessageType,
@@ -297,7 +297,8 @@ def _processed(
     if outcome == "refused":  # retention: nothing of a refused package's content is kept
         message.body, message.signed = {}, ""
         fields += ["body", "signed"]
-    message.save(update_fields=fields)
+    outcomes.record(message, outcome=outcome, code=str(detail.get("error") or outcome))
+    message.save(update_fields=[*fields, *outcomes.RECORDED_FIELDS])
     record_event(
         event_type=EventType.EXCHANGE_PROCESSED,
         actor=None,

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
 
-from opentrm.exchange import crypto, keys
+from opentrm.exchange import continuity, crypto, keys
 
 
 def _require_migrated() -> None:
@@ -31,7 +31,8 @@ class Command(BaseCommand):
         "Generate this node's signing and encryption keys (private keys as files in "
         "OPENTRM_KEY_DIR, public keys published at /.well-known/opentrm-node.json) and print "
         "the fingerprint to read out to a peer's administrator. --rotate replaces the keys; "
-        "the old ones stay accepted for OPENTRM_EXCHANGE_KEY_OVERLAP_DAYS."
+        "the old ones stay accepted for OPENTRM_EXCHANGE_KEY_OVERLAP_DAYS, and the new ones are "
+        "announced to the active peers."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -44,7 +45,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         _require_migrated()
         try:
-            result = keys.init_node(rotate=options["rotate"])
+            result = continuity.rotate() if options["rotate"] else keys.init_node()
         except keys.NodeAlreadyInitialised as error:
             raise CommandError(str(error)) from None
         write = self.stdout.write
@@ -58,8 +59,8 @@ class Command(BaseCommand):
             assert retire_after is not None
             write(
                 f"Rotated: the old keys stay published and accepted until "
-                f"{retire_after.isoformat(timespec='minutes')}. Ask each peer's administrator "
-                "to update this node's keys and compare the new fingerprint."
+                f"{retire_after.isoformat(timespec='minutes')}. The new keys are announced to "
+                "every active peer, signed with the key it holds: nothing to compare again."
             )
         write(
             self.style.SUCCESS(
