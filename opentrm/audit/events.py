@@ -151,6 +151,9 @@ class EventType(models.TextChoices):
     EXCHANGE_RECEIVED = "EXCHANGE_RECEIVED", _("Package received")
     EXCHANGE_REJECTED = "EXCHANGE_REJECTED", _("Package rejected")
     EXCHANGE_PROCESSED = "EXCHANGE_PROCESSED", _("Package processed")
+    # directory federation (issue 13): ids and counts only
+    DIRECTORY_PUBLISHED = "DIRECTORY_PUBLISHED", _("Directory published to a peer node")
+    DIRECTORY_SYNCED = "DIRECTORY_SYNCED", _("Peer node's directory applied")
     # portal (issue 19)
     GLOSSARY_TERM_CHANGED = "GLOSSARY_TERM_CHANGED", _("Glossary term changed")
     COUNTRY_PROFILE_CHANGED = "COUNTRY_PROFILE_CHANGED", _("Country profile changed")

@@ -13,3 +13,12 @@ class ExchangeConfig(AppConfig):
         from opentrm.exchange.checkpoint_keys import NodeCheckpointKeys
 
         register_node_keys(NodeCheckpointKeys())
+
+        # Directory federation: changes are noted in the directory write's transaction, and
+        # importing the module registers the handler of ``directory`` packages.
+        from opentrm.directory.signals import organisations_changed
+        from opentrm.exchange.services import directory_sync
+
+        organisations_changed.connect(
+            directory_sync.on_changed, dispatch_uid="exchange.directory_changes"
+        )
