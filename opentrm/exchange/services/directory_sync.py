@@ -181,10 +181,12 @@ def _refusal(peer: Peer, body: dict[str, Any]) -> str:
 def receive_directory(message: InboxMessage) -> None:
     """A peer's directory entries, applied once as read-only copies marked with the peer."""
     with transaction.atomic():
-        locked = InboxMessage.objects.select_for_update().select_related("peer").get(pk=message.pk)
+        # Lock the message row only: a lock on the peer's row too would make every package
+        # the inbox stores meanwhile (its foreign key to the peer) wait for this one.
+        locked = InboxMessage.objects.select_for_update().get(pk=message.pk)
         if locked.processed_at is not None:
             return
-        body, peer = locked.body, locked.peer
+        body, peer = locked.body, Peer.objects.get(pk=locked.peer_id)
         refusal, as_of = _refusal(peer, body), timezone.now()
         try:
             as_of = datetime.fromisoformat(str(body.get("as_of")))
