@@ -68,14 +68,14 @@ def _iso(value: date | None) -> str | None:
 def _contacts_of(organisations: "QuerySet[Organisation]") -> dict[int, list[dict[str, Any]]]:
     """The shared contact points of ``organisations`` as records, by organisation id. Plain
     ``values()`` reads: a snapshot of ten thousand organisations must not build model objects."""
-    rows = list(
-        ContactPoint.objects.filter(
-            organisation_id__in=organisations.values("pk"), is_active=True, share_abroad=True
-        )
-        .order_by("pk")
-        .values("pk", "organisation_id", "uuid", *CONTACT_TEXT, "last_verified_at")
+    shared = ContactPoint.objects.filter(
+        organisation_id__in=organisations.values("pk"), is_active=True, share_abroad=True
     )
-    shared = ContactPoint.objects.filter(pk__in=[row["pk"] for row in rows])
+    rows = list(
+        shared.order_by("pk").values(
+            "pk", "organisation_id", "uuid", *CONTACT_TEXT, "last_verified_at"
+        )
+    )
     channels: dict[int, list[dict[str, Any]]] = {}
     for channel in (
         ContactChannel.objects.filter(contact_point__in=shared.values("pk"))
@@ -113,7 +113,8 @@ def _functions_of(organisations: "QuerySet[Organisation]") -> dict[int, list[dic
         .order_by("pk")
         .values("organisation_id", "function", "label", "note", "order", "contact_point_id")
     ):
-        found.setdefault(row.pop("organisation_id"), []).append(row)
+        item: dict[str, Any] = dict(row)
+        found.setdefault(item.pop("organisation_id"), []).append(item)
     return found
 
 
