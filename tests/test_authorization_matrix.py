@@ -2411,3 +2411,335 @@ NOTIFICATION_ROUTES = [
     ),
 ]
 ROUTES += NOTIFICATION_ROUTES
+
+
+# --- issue 14 part A: the case's data, statuses, closure, information given ------------------
+
+_PROCEEDINGS_EDIT = (Role.CASE_MANAGER, Role.POLICE_INVESTIGATOR, Role.PROSECUTOR)
+_DATA_EDIT = tuple(role for role in CASE_ROLES if role != Role.INTERPRETER)
+
+
+def _closed_case(o: Objects) -> list[Any]:
+    """A case of agency A closed by its case manager: only reopening writes to it."""
+    from opentrm.cases.services import case_close
+
+    case = case_register(actor=o.world.actor(Role.CASEWORKER))
+    case_close(actor=o.world.actor(Role.CASE_MANAGER), case=case, reason="completed")
+    return [str(case.public_id)]
+
+
+def _case_and(word: str) -> Callable[[Objects], list[Any]]:
+    return lambda o: [o.case_id, word]
+
+
+CASE_DATA_ROUTES = [
+    Route("cases:case_data_edit", case_participants(*_DATA_EDIT), args=lambda o: [o.case_id]),
+    Route(
+        "cases:status_override",
+        case_participants(*ASSISTANCE_EDIT),
+        args=_case_and("assistance"),
+    ),
+    Route(
+        "cases:status_override",
+        case_participants(*_PROCEEDINGS_EDIT),
+        method="post",
+        args=_case_and("witness"),
+        data=lambda o: {"value": "witness", "reason": "Matrix"},
+    ),
+    Route(
+        "cases:status_override_end",
+        case_participants(*_PROCEEDINGS_EDIT),
+        method="post",
+        args=_case_and("witness"),
+    ),
+    # Closing and reopening: a case manager of the owner only; everyone else is refused.
+    Route("cases:case_close", case_participants(Role.CASE_MANAGER), args=lambda o: [o.case_id]),
+    Route(
+        "cases:case_close",
+        case_participants(Role.CASE_MANAGER),
+        method="post",
+        args=lambda o: [o.case_id],
+        data=lambda o: {"reason": "completed"},
+    ),
+    Route("cases:case_reopen", case_participants(Role.CASE_MANAGER), args=_closed_case),
+    Route(
+        "cases:case_reopen",
+        case_participants(Role.CASE_MANAGER),
+        method="post",
+        args=_closed_case,
+        data=lambda o: {"reason": "Matrix"},
+    ),
+    Route(
+        "cases:information_create",
+        case_participants(*ASSISTANCE_EDIT),
+        args=lambda o: [o.case_id],
+    ),
+    Route("api-1:cases_case_data", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
+    Route(
+        "api-1:cases_case_data_update",
+        case_participants(*_PROCEEDINGS_EDIT),
+        method="put",
+        json=True,
+        args=lambda o: [o.case_id],
+        data=lambda o: {"version": 1, "references": {"court_reference": "K-1"}},
+    ),
+    Route("api-1:cases_case_statuses", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
+    Route(
+        "api-1:cases_case_status_override",
+        case_participants(*_PROCEEDINGS_EDIT),
+        method="post",
+        json=True,
+        args=_case_and("witness"),
+        data=lambda o: {"value": "witness", "reason": "Matrix"},
+    ),
+    Route(
+        "api-1:cases_case_status_derive",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        args=_case_and("assistance"),
+    ),
+    Route(
+        "api-1:cases_case_closure_list",
+        case_participants(*CASE_ROLES),
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "api-1:cases_case_close",
+        case_participants(Role.CASE_MANAGER),
+        method="post",
+        json=True,
+        args=lambda o: [o.case_id],
+        data=lambda o: {"reason": "completed"},
+    ),
+    Route(
+        "api-1:cases_case_reopen",
+        case_participants(Role.CASE_MANAGER),
+        method="post",
+        json=True,
+        args=_closed_case,
+        data=lambda o: {"reason": "Matrix"},
+    ),
+    Route(
+        "api-1:cases_information_list",
+        case_participants(*ASSISTANCE_VIEW),
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "api-1:cases_information_record",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        json=True,
+        args=lambda o: [o.case_id],
+        data=lambda o: {
+            "given_on": timezone.localdate().isoformat(),
+            "language": "sq",
+            "format": "oral",
+            "topics": ["assistance"],
+        },
+    ),
+]
+ROUTES += CASE_DATA_ROUTES
+# --- issue 14 part C: measures, identification, reflection, tasks, child safeguards by API ---
+
+CHILD_VIEWERS = tuple(role for role in CASE_ROLES if role != Role.INTERPRETER)
+
+
+def _today(o: Objects) -> str:
+    return timezone.localdate().isoformat()
+
+
+CASEWORK_API_ROUTES = [
+    *[
+        Route(name, case_participants(*CASE_ROLES), args=_case)
+        for name in (
+            "api-1:cases_measures",
+            "api-1:cases_identification",
+            "api-1:cases_reflection_periods",
+            "api-1:cases_tasks",
+        )
+    ],
+    Route(
+        "api-1:cases_measure_plan",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        method="post",
+        args=_case,
+        json=True,
+        data=lambda o: {"code": UNPLANNED_MEASURE},
+    ),
+    Route(
+        "api-1:cases_measure_update",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        method="patch",
+        args=lambda o: [o.case_id, PLANNED_MEASURE],
+        json=True,
+        data=lambda o: {"version": 1, "status": "in_progress"},
+    ),
+    Route(
+        "api-1:cases_identification_record",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        method="post",
+        args=_case,
+        json=True,
+        data=lambda o: {"outcome": "identified", "decided_on": _today(o)},
+    ),
+    Route(
+        "api-1:cases_reflection_start",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        method="post",
+        args=_case,
+        json=True,
+        data=lambda o: {},
+    ),
+    Route(
+        "api-1:cases_task_create",
+        case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+        method="post",
+        args=_case,
+        json=True,
+        data=lambda o: {"title": "matrix", "due_on": _today(o)},
+    ),
+    *[
+        Route(
+            name,
+            case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
+            method="post",
+            args=lambda o: [o.case_id, o.task_id],
+            json=True,
+            data=lambda o: {"version": 1},
+        )
+        for name in ("api-1:cases_task_complete", "api-1:cases_task_reopen")
+    ],
+    Route("api-1:cases_child", case_participants(*CHILD_VIEWERS), args=_case),
+    Route(
+        "api-1:cases_child_update",
+        case_participants(Role.CASE_MANAGER, Role.GUARDIAN),
+        method="patch",
+        args=_case,
+        json=True,
+        data=lambda o: {"version": 0, "guardian_name": "Matrix guardian"},
+    ),
+]
+ROUTES += CASEWORK_API_ROUTES
+
+# --- issue 14 part C: request kinds as data, escalation of an informal request ---------------
+
+ESCALATION_ROUTES = [
+    Route("api-1:referrals_request_kinds", roles(*CASE_ROLES)),
+    Route("referrals:request_escalate", REQUEST_SENDERS, args=_req_out),
+    Route(
+        "referrals:request_escalate",
+        REQUEST_SENDERS,
+        method="post",
+        args=_req_out,
+        data=lambda o: {"formality": "formal", "channel": "central_authority", "reason": "m"},
+    ),
+    Route(
+        "api-1:referrals_request_escalate",
+        REQUEST_SENDERS,
+        method="post",
+        args=_req_out,
+        json=True,
+        data=lambda o: {"formality": "formal", "reason": "matrix"},
+    ),
+]
+ROUTES += ESCALATION_ROUTES
+
+# --- issue 14 part C: follow-up visits after return, labour inspections ----------------------
+
+
+def _visit(o: Objects) -> list[Any]:
+    from opentrm.cases.models import FollowUpVisit
+
+    visit = FollowUpVisit.objects.create(
+        case=o.case,
+        organisation=o.world.agency_a,
+        due_on=timezone.localdate(),
+        scheduled_by=o.world.user(Role.CASEWORKER),
+    )
+    return [o.case_id, visit.pk]
+
+
+def _inspectorate(o: Objects) -> list[Any]:
+    """Agency A acts as a labour inspectorate for these routes (B does not)."""
+    Organisation.objects.filter(pk=o.world.agency_a.pk).update(type="labour_inspectorate")
+    return []
+
+
+def _inspection(o: Objects) -> list[Any]:
+    from opentrm.cases.models import LabourInspection
+
+    _inspectorate(o)
+    inspection = LabourInspection.objects.create(
+        organisation=o.world.agency_a,
+        inspected_on=timezone.localdate(),
+        trigger="complaint",
+        classification="forced_labour",
+        recorded_by=o.world.user(Role.CASEWORKER),
+    )
+    return [inspection.pk]
+
+
+INSPECTORS = roles(*CONSENT_ROLES, own_only=True)
+_VISIT_RECORD = {"version": 1, "visited_on": "2026-01-05", "outcome": "no_risk"}
+
+AFTERCARE_ROUTES = [
+    Route("cases:visit_schedule", case_participants(*ASSISTANCE_EDIT), args=_case),
+    Route(
+        "cases:visit_schedule",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        args=_case,
+        data=lambda o: {"first_on": _today(o), "every_days": 30, "count": 2},
+    ),
+    Route("cases:visit_record", case_participants(*ASSISTANCE_EDIT), args=_visit),
+    Route(
+        "cases:visit_record",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        args=_visit,
+        data=lambda o: _VISIT_RECORD,
+    ),
+    Route("api-1:cases_visits", case_participants(*ASSISTANCE_VIEW), args=_case),
+    Route(
+        "api-1:cases_visit_schedule",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        args=_case,
+        json=True,
+        data=lambda o: {"first_on": _today(o)},
+    ),
+    Route(
+        "api-1:cases_visit_record",
+        case_participants(*ASSISTANCE_EDIT),
+        method="post",
+        args=_visit,
+        json=True,
+        data=lambda o: _VISIT_RECORD,
+    ),
+    Route("cases:labour_list", INSPECTORS, args=_inspectorate),
+    Route("cases:labour_create", INSPECTORS, args=_inspectorate),
+    Route(
+        "cases:labour_create",
+        INSPECTORS,
+        method="post",
+        args=_inspectorate,
+        data=lambda o: {
+            "inspected_on": _today(o),
+            "trigger": "complaint",
+            "classification": "none",
+        },
+    ),
+    Route("cases:labour_detail", INSPECTORS, args=_inspection),
+    Route("cases:labour_register_case", INSPECTORS, method="post", args=_inspection),
+    Route("api-1:labour_inspections", INSPECTORS, args=_inspectorate),
+    Route(
+        "api-1:labour_inspection_record",
+        INSPECTORS,
+        method="post",
+        args=_inspectorate,
+        json=True,
+        data=lambda o: {"inspected_on": _today(o), "trigger": "planned", "classification": "none"},
+    ),
+    Route("api-1:labour_inspection_case", INSPECTORS, method="post", args=_inspection),
+]
+ROUTES += AFTERCARE_ROUTES

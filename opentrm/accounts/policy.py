@@ -55,6 +55,7 @@ class Action(StrEnum):
     # What a role does when it acts on a case; the object rules (``*/access.py``) scope them.
     CASE_DELETE = "case.delete"  # softly, the owner organisation's case managers
     CASE_COORDINATE = "case.coordinate"  # opening a case makes the actor its case manager
+    CASE_CLOSE = "case.close"  # close and reopen; the owner organisation's case managers
     # the portal (issue 19): country profiles, library items; scoped to the actor's own country
     # and organisation in opentrm/portal/access.py
     PORTAL_EDIT = "portal.edit"
@@ -87,6 +88,7 @@ class Action(StrEnum):
     REFERRAL_EXPORT = "referral.export"
     RESOURCE_VIEW = "portal.resource_view"  # a library item: public, members, or named orgs
     ACTION_ITEM_COMPLETE = "meeting.action_item_complete"  # its owner, or the meeting's recorders
+    CASE_REOPEN = "case.reopen"  # a closed case: those who may close it (``case.close``)
 
 
 class FieldGroup(StrEnum):
@@ -147,6 +149,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.AGREEMENT_EDIT,
         Action.AGREEMENT_SIGN,
         Action.CASE_DELETE,
+        Action.CASE_CLOSE,
         Action.CASE_COORDINATE,
         Action.MEETING_RECORD,
     },

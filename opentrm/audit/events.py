@@ -98,6 +98,18 @@ class EventType(models.TextChoices):
     PARTICIPANT_ADDED = "PARTICIPANT_ADDED", _("Organisation added to a case")
     PARTICIPANT_CHANGED = "PARTICIPANT_CHANGED", _("Case manager of an organisation changed")
     PARTICIPANT_REMOVED = "PARTICIPANT_REMOVED", _("Organisation removed from a case")
+    # cases: the case's data, statuses, closure, registration (issue 14 part A)
+    CASE_DATA_CHANGED = "CASE_DATA_CHANGED", _("Countries, exploitation or references changed")
+    CASE_STATUS_DERIVED = "CASE_STATUS_DERIVED", _("Status changed by what happened")
+    CASE_STATUS_OVERRIDDEN = "CASE_STATUS_OVERRIDDEN", _("Status set by hand")
+    CASE_STATUS_OVERRIDE_ENDED = "CASE_STATUS_OVERRIDE_ENDED", _("Status derived again")
+    CASE_CLOSED = "CASE_CLOSED", _("Case closed")
+    CASE_REOPENED = "CASE_REOPENED", _("Case reopened")
+    CASE_ROUTED = "CASE_ROUTED", _("New case routed to the first point of notification")
+    INFORMATION_GIVEN_RECORDED = (
+        "INFORMATION_GIVEN_RECORDED",
+        _("Information to the person recorded"),
+    )
     # agreements (issue 4 §1)
     AGREEMENT_CREATED = "AGREEMENT_CREATED", _("Agreement registered")
     AGREEMENT_CHANGED = "AGREEMENT_CHANGED", _("Agreement draft changed")
@@ -130,6 +142,18 @@ class EventType(models.TextChoices):
     REFERRAL_WITHDRAWN = "REFERRAL_WITHDRAWN", _("Referral withdrawn")
     REFERRAL_CLOSED = "REFERRAL_CLOSED", _("Referral closed")
     REFERRAL_SHARING_CHANGED = "REFERRAL_SHARING_CHANGED", _("What a referral shares changed")
+    REFERRAL_NARROWING_SENT = (
+        "REFERRAL_NARROWING_SENT",
+        _("Consent withdrawal sent to the node holding a referral's copies"),
+    )
+    REFERRAL_COPIES_NARROWED = (
+        "REFERRAL_COPIES_NARROWED",
+        _("Stored copies of a received referral narrowed after a consent withdrawal"),
+    )
+    REFERRAL_DOCUMENTS_SENT = (
+        "REFERRAL_DOCUMENTS_SENT",
+        _("Case documents attached to a referral sent to another node"),
+    )
     REFERRAL_BLOCKED = "REFERRAL_BLOCKED", _("Referral refused by a safeguard")
     REFERRAL_EXPORTED = "REFERRAL_EXPORTED", _("Referral exported")
     REFERRAL_PRINTED = "REFERRAL_PRINTED", _("Referral printed")
@@ -137,6 +161,12 @@ class EventType(models.TextChoices):
     REFERRAL_LISTED = "REFERRAL_LISTED", _("Referral list viewed")
     REFERRAL_SETTINGS_CHANGED = "REFERRAL_SETTINGS_CHANGED", _("Referral settings changed")
     REFERRAL_REMINDERS_SENT = "REFERRAL_REMINDERS_SENT", _("Referral reminders sent")
+    # issue 14 part C: escalation, labour inspections, follow-up visits after return
+    REQUEST_ESCALATED = "REQUEST_ESCALATED", _("Informal request escalated to a formal one")
+    LABOUR_INSPECTION_RECORDED = "LABOUR_INSPECTION_RECORDED", _("Labour inspection recorded")
+    LABOUR_INSPECTION_CHANGED = "LABOUR_INSPECTION_CHANGED", _("Labour inspection changed")
+    FOLLOW_UP_VISIT_SCHEDULED = "FOLLOW_UP_VISIT_SCHEDULED", _("Follow-up visit scheduled")
+    FOLLOW_UP_VISIT_RECORDED = "FOLLOW_UP_VISIT_RECORDED", _("Follow-up visit recorded")
     # node exchange (issue 5); detail carries "message_id" so both nodes' trails match
     EXCHANGE_PEER_REGISTERED = "EXCHANGE_PEER_REGISTERED", _("Peer node registered")
     EXCHANGE_PEER_CONFIRMED = "EXCHANGE_PEER_CONFIRMED", _("Peer node confirmed")

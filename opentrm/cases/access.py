@@ -28,13 +28,14 @@ from opentrm.cases.models import (
     CaseService,
     ConsentPurpose,
     ConsentRecord,
+    LabourInspection,
     PlanActivity,
     Proceeding,
     Task,
 )
 from opentrm.cases.selectors import consent_in_force, consent_takers
 from opentrm.catalogue.loader import PROCEEDINGS_SOP
-from opentrm.directory.models import Organisation
+from opentrm.directory.models import Organisation, OrganisationType
 
 Intent = Literal["view", "delete"]
 _M = TypeVar("_M", bound=Model)
@@ -208,10 +209,28 @@ def acts_for_owner(actor: Actor, case: Case) -> bool:
     return actor.is_member and actor.organisation_id == case.owner_organisation_id
 
 
+def require_open(case: Case) -> None:
+    """A closed case is read-only until it is reopened (SOP-T8): every write refuses it."""
+    if case.is_closed:
+        raise PermissionDenied(_("The case is closed. Reopen it to change it."))
+
+
 @rule(Action.CASE_DELETE, Case)
 def _delete_case(actor: Actor, case: Case) -> bool:
     """Only a case manager of the organisation that owns the case deletes it (softly)."""
-    return actor.may(Action.CASE_DELETE) and acts_for_owner(actor, case)
+    return actor.may(Action.CASE_DELETE) and acts_for_owner(actor, case) and not case.is_closed
+
+
+@rule(Action.CASE_CLOSE, Case)
+def _close_case(actor: Actor, case: Case) -> bool:
+    """Closing an open case ends everyone's work on it: a case manager of the owner."""
+    return actor.may(Action.CASE_CLOSE) and acts_for_owner(actor, case) and not case.is_closed
+
+
+@rule(Action.CASE_REOPEN, Case)
+def _reopen_case(actor: Actor, case: Case) -> bool:
+    """A closed case is reopened by those who may close it: a case manager of the owner."""
+    return actor.may(Action.CASE_CLOSE) and acts_for_owner(actor, case) and case.is_closed
 
 
 @rule(Action.CONSENT_RECORD, Case)
@@ -221,6 +240,7 @@ def _record_consent(actor: Actor, case: Case) -> bool:
     consent-taker for this case (``CaseParticipant.takes_consent``)."""
     return (
         actor.may(Action.CONSENT_RECORD)
+        and not case.is_closed
         and actor.organisation_id is not None
         and actor.organisation_id in consent_takers(case)
     )
@@ -230,7 +250,11 @@ def _record_consent(actor: Actor, case: Case) -> bool:
 def _manage_participants(actor: Actor, case: Case) -> bool:
     """Add and remove participating organisations, name or un-name a consent-taker: a case
     manager of the owner organisation."""
-    return actor.may(Action.CASE_PARTICIPANTS_MANAGE) and acts_for_owner(actor, case)
+    return (
+        actor.may(Action.CASE_PARTICIPANTS_MANAGE)
+        and acts_for_owner(actor, case)
+        and not case.is_closed
+    )
 
 
 @rule(Action.CASE_PARTICIPANTS_MANAGE, CaseParticipant)
@@ -249,7 +273,7 @@ def _refer_case(actor: Actor, case: Case) -> bool:
     member with ``referral.send`` of the owner organisation. A participant may take its own
     steps on a referral it received, and a focal point may route one addressed to it, but it
     never refers the owner's case onward."""
-    return actor.may(Action.REFERRAL_SEND) and acts_for_owner(actor, case)
+    return actor.may(Action.REFERRAL_SEND) and acts_for_owner(actor, case) and not case.is_closed
 
 
 @rule(Action.CHILD_SAFEGUARDS_LOOSEN, Case)
@@ -332,6 +356,8 @@ def group_access(actor: Actor, case: Case, group: FieldGroup) -> Access:
     """What the actor may do with ``group`` of this case: the role's access, narrowed for an
     organisation that does not own the case by what the owner may share with it today."""
     role_access = actor.field_group_access(group)
+    if case.is_closed:  # read-only until reopened
+        role_access = min(role_access, Access.VIEW)
     if role_access == Access.NONE or actor.organisation_id == case.owner_organisation_id:
         return role_access
     return role_access if group in _shared_groups(actor, case) else Access.NONE
@@ -520,6 +546,14 @@ class CasePermissions:
     def can_view_sharing(self) -> bool:
         return can(self.actor, Action.CASE_SHARING_VIEW, self.case)
 
+    @cached_property
+    def can_close(self) -> bool:
+        return can(self.actor, Action.CASE_CLOSE, self.case)
+
+    @cached_property
+    def can_reopen(self) -> bool:
+        return can(self.actor, Action.CASE_REOPEN, self.case)
+
 
 def case_permissions(actor: Actor, case: Case) -> CasePermissions:
     return CasePermissions(actor=actor, case=case)
@@ -543,3 +577,29 @@ def may_search_names(actor: Actor) -> bool:
     """Whether the case list offers a search by name: only to roles that see identity data (the
     search reaches only the cases the actor's own organisation owns, ``cases.search``)."""
     return actor.field_group_access(FieldGroup.IDENTITY) >= Access.VIEW
+
+
+# --- Labour inspections (issue 14 part C, LAB-03) ----------------------------------------------
+
+
+def may_record_labour_inspection(actor: Actor) -> bool:
+    """A member of a labour inspectorate whose role registers cases records inspections."""
+    return (
+        actor.may(Action.CASE_REGISTER)
+        and actor.membership is not None
+        and actor.membership.organisation.type == OrganisationType.LABOUR_INSPECTORATE
+    )
+
+
+def access_labour_inspection(actor: Actor, inspection_id: int) -> LabourInspection:
+    """An inspection of the actor's own inspectorate (404 for any other)."""
+    if not may_record_labour_inspection(actor) or actor.membership is None:
+        raise PermissionDenied
+    inspection = (
+        LabourInspection.objects.select_related("notified_to", "case")
+        .filter(pk=inspection_id, organisation=actor.membership.organisation)
+        .first()
+    )
+    if inspection is None:
+        raise Http404
+    return inspection

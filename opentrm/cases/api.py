@@ -28,6 +28,17 @@ _consent_record_route = _route.having(auth=member_auth(Action.CONSENT_RECORD))
 PAGE_SIZE = 50
 
 
+def _organisation(organisation_id: int | None) -> Organisation | None:
+    if organisation_id is None:
+        return None
+    found = Organisation.objects.filter(pk=organisation_id, is_active=True).first()
+    if found is None:
+        raise ValidationError(
+            {"referrer_organisation_id": _("There is no active organisation with this id.")}
+        )
+    return found
+
+
 @_route("GET", "/", schemas.CasePageOut, "cases_list")
 def case_list(
     request: HttpRequest, page: int = QueryParam(1, ge=1, le=MAX_PAGE), mine: bool = False
@@ -74,6 +85,12 @@ def case_register(request: HttpRequest, payload: schemas.CaseIn) -> Any:
         languages=payload.languages,
         citizenships=payload.citizenships,
         at_risk_only=payload.at_risk_only,
+        notification=services.Notification(
+            referrer_type=payload.referrer_type,
+            referrer_organisation=_organisation(payload.referrer_organisation_id),
+            channel=payload.referral_channel,
+            notified_at=payload.notified_at,
+        ),
     )
     view = selectors.case_view(actor=actor, case=access_case(actor, str(case.public_id)))
     return Status(200 if existed else 201, view)

@@ -4,7 +4,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from opentrm.cases.models import AgeBand, ConsentDecision, ConsentPurpose, Sex
+from opentrm.cases.models import (
+    AgeBand,
+    ConsentDecision,
+    ConsentPurpose,
+    ReferralChannel,
+    ReferrerType,
+    Sex,
+)
 from opentrm.core.forms import Form
 from opentrm.directory.models import Organisation
 from opentrm.directory.pickers import (
@@ -43,6 +50,25 @@ class CaseRegisterForm(Form):
     citizenship = CountriesField(label=_("Citizenship"), required=False)
     at_risk_only = forms.BooleanField(
         label=_("Person at risk (prevention record), not a presumed victim"), required=False
+    )
+    referrer_type = forms.ChoiceField(
+        label=_("Referred by"),
+        choices=[("", "—"), *ReferrerType.choices],
+        required=False,
+    )
+    referrer_organisation = OrganisationChoiceField(
+        queryset=Organisation.objects.filter(is_active=True),
+        label=_("Referring organisation"),
+        required=False,
+    )
+    referral_channel = forms.ChoiceField(
+        label=_("Channel"), choices=[("", "—"), *ReferralChannel.choices], required=False
+    )
+    notified_at = forms.DateTimeField(
+        label=_("Notified at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("When the person came to notice; now if left empty."),
     )
 
     def clean_date_of_birth(self) -> object:

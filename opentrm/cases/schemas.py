@@ -3,8 +3,8 @@ case: the role's, narrowed for an organisation that does not own it (``access.vi
 
 import uuid
 from collections.abc import Mapping
-from datetime import date
-from typing import Annotated, Any, ClassVar
+from datetime import date, datetime
+from typing import Annotated, Any, ClassVar, Literal
 
 from django.utils import timezone
 from ninja import Field
@@ -19,6 +19,8 @@ from opentrm.cases.models import (
     ConsentRecord,
     NameKind,
     Person,
+    ReferralChannel,
+    ReferrerType,
     Sex,
 )
 from opentrm.cases.selectors import CaseView, consent_counts, decision_in_force
@@ -52,6 +54,10 @@ class CaseIn(Schema):
     languages: list[LanguageCode] = []
     citizenships: list[CountryCode] = []
     at_risk_only: bool = False
+    referrer_type: ReferrerType | Literal[""] = ""
+    referrer_organisation_id: int | None = None
+    referral_channel: ReferralChannel | Literal[""] = ""
+    notified_at: datetime | None = Field(default=None, description="Now when not given.")
 
 
 class NameOut(Schema):
@@ -95,6 +101,14 @@ class CaseOut(Schema):
     assistance_status: str
     witness_status: str
     return_status: str
+    assistance_status_overridden: bool
+    witness_status_overridden: bool
+    case_status: str = Field(description="active, closed or closed_referred (HTCDS cas_Status)")
+    referrer_type: str
+    referrer_organisation_id: int | None
+    referral_channel: str
+    notified_at: datetime | None
+    first_point_of_notification_id: int | None
     is_child: bool
     version: int
     visible_groups: list[str]

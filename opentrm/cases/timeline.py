@@ -36,6 +36,7 @@ from opentrm.cases.models import (
     CaseMeasure,
     CaseParticipant,
     CaseService,
+    CaseStatus,
     CaseStatusChange,
     ChildSafeguards,
     ConsentDecision,
@@ -125,6 +126,7 @@ _STATUS_ATTRIBUTES: dict[str, tuple[Callable[[], str], dict[str, Any]]] = {
     "assistance_status": (lambda: _("Assistance status"), _labels(AssistanceStatus.choices)),
     "witness_status": (lambda: _("Witness status"), _labels(WitnessStatus.choices)),
     "return_status": (lambda: _("Return status"), _labels(ReturnStatus.choices)),
+    "case_status": (lambda: _("Case status"), _labels(CaseStatus.choices)),
 }
 
 

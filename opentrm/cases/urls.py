@@ -26,4 +26,6 @@ urlpatterns = [
     path("", include("opentrm.cases.urls_proceedings")),
     path("", include("opentrm.cases.urls_documents")),
     path("", include("opentrm.cases.urls_sharing")),
+    path("", include("opentrm.cases.urls_casedata")),
+    path("", include("opentrm.cases.urls_aftercare")),
 ]

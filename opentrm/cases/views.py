@@ -57,6 +57,12 @@ def case_register(request: AuthenticatedHttpRequest) -> HttpResponse:
             languages=form.codes(form.cleaned_data["languages"]),
             citizenships=form.codes(form.cleaned_data["citizenship"]),
             at_risk_only=form.cleaned_data["at_risk_only"],
+            notification=services.Notification(
+                referrer_type=form.cleaned_data["referrer_type"],
+                referrer_organisation=form.cleaned_data["referrer_organisation"],
+                channel=form.cleaned_data["referral_channel"],
+                notified_at=form.cleaned_data["notified_at"],
+            ),
         ),
         success=lambda case: _("Case %(number)s was opened.") % {"number": case.number},
         done=lambda case: redirect("cases:case_detail", case.public_id),

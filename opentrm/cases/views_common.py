@@ -18,7 +18,7 @@ from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, FieldGroup, can
 from opentrm.cases import selectors
-from opentrm.cases.access import access_case
+from opentrm.cases.access import access_case, require_open
 from opentrm.cases.models import Case
 from opentrm.core.views import form_view
 
@@ -35,11 +35,14 @@ def _gated_case(
     *,
     needs: Action | None,
     read: FieldGroup | None,
+    when_closed: bool = False,
 ) -> Case:
     actor = request.actor
     case = access_case(actor, public_id)
     if needs is not None and not can(actor, needs, case):
         raise PermissionDenied
+    if request.method == "POST" and not when_closed:
+        require_open(case)  # a closed case is read-only; only reopening writes
     if read is not None and request.method == "GET":
         selectors.case_read(actor=actor, case=case, via="web", groups=[read.value])
     return case
@@ -53,18 +56,21 @@ def case_view(
     gate: Action = Action.CASE_VIEW,
     needs: Action | None = None,
     read: FieldGroup | None = None,
+    when_closed: bool = False,
 ) -> Callable[[CaseView], CaseView]:
     """A screen of one case, answering the HTTP ``methods``: the actor's role must allow
     ``gate``, the case must be visible (404 otherwise) and, if given, the actor may take
-    ``needs`` on it (403 otherwise); a GET is an audited read of the field group ``read`` if
-    given. The decorated function gets the request, the case and the URL's other ids."""
+    ``needs`` on it (403 otherwise); a POST on a closed case is refused (403) unless
+    ``when_closed``; a GET is an audited read of the field group ``read`` if given. The
+    decorated function gets the request, the case and the URL's other ids."""
 
     def decorator(view: CaseView) -> CaseView:
         @require_http_methods(list(methods))
         @actor_required(gate)
         @wraps(view)
         def wrapped(request: AuthenticatedHttpRequest, public_id: str, **ids: Any) -> HttpResponse:
-            return view(request, _gated_case(request, public_id, needs=needs, read=read), **ids)
+            case = _gated_case(request, public_id, needs=needs, read=read, when_closed=when_closed)
+            return view(request, case, **ids)
 
         return wrapped
 
@@ -93,6 +99,7 @@ def case_form_page(
     gate: Action = Action.CASE_VIEW,
     needs: Action | None = None,
     read: FieldGroup | None = None,
+    when_closed: bool = False,
 ) -> Callable[[Callable[..., FormPage | HttpResponse]], CaseView]:
     """A form page of one case (see ``case_view`` for the gate), shown with ``template``; the
     decorated function gets the request, the case and the URL's other ids and gives the
@@ -100,7 +107,7 @@ def case_form_page(
     ``anchor`` with the ``success`` message (or the page's own)."""
 
     def decorator(build: Callable[..., FormPage | HttpResponse]) -> CaseView:
-        @case_view("GET", "POST", gate=gate, needs=needs, read=read)
+        @case_view("GET", "POST", gate=gate, needs=needs, read=read, when_closed=when_closed)
         @wraps(build)
         def view(request: AuthenticatedHttpRequest, case: Case, **ids: Any) -> HttpResponse:
             page = build(request, case, **ids)

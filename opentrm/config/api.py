@@ -260,7 +260,11 @@ def _register_routers() -> None:
     from opentrm.accounts.api import router as account_router
     from opentrm.agreements.api import router as agreements_router
     from opentrm.cases.api import router as cases_router
+    from opentrm.cases.api_aftercare import labour_router
+    from opentrm.cases.api_aftercare import router as aftercare_router
     from opentrm.cases.api_assessments import router as assessments_router
+    from opentrm.cases.api_casedata import router as casedata_router
+    from opentrm.cases.api_casework import router as casework_router
     from opentrm.cases.api_documents import router as documents_router
     from opentrm.cases.api_services import router as services_router
     from opentrm.cases.api_sharing import router as sharing_router
@@ -269,18 +273,34 @@ def _register_routers() -> None:
     from opentrm.meetings.api import router as meetings_router
     from opentrm.referrals.api_import import router as referrals_import
     from opentrm.referrals.api_national import router as referrals_national
+    from opentrm.referrals.api_request_kinds import router as referrals_kinds
     from opentrm.referrals.api_requests import router as referrals_requests
     from opentrm.referrals.api_template import router as referrals_template
     from opentrm.training.api import router as training_router
 
     api.add_router("/directory/", directory_router)
     api.add_router("/account/", account_router)
-    for part in (assessments_router, services_router, documents_router, sharing_router):
+    for part in (
+        assessments_router,
+        services_router,
+        documents_router,
+        sharing_router,
+        casedata_router,
+        casework_router,
+        aftercare_router,
+    ):
         cases_router.add_router("", part)
     api.add_router("/cases/", cases_router)
+    api.add_router("/labour/", labour_router)
     api.add_router("/agreements/", agreements_router)
     referrals_router = Router(tags=["referrals"])
-    for part in (referrals_national, referrals_template, referrals_requests, referrals_import):
+    for part in (
+        referrals_national,
+        referrals_template,
+        referrals_requests,
+        referrals_import,
+        referrals_kinds,
+    ):
         referrals_router.add_router("", part)
     api.add_router("/referrals/", referrals_router)
     api.add_router("/exchange/", exchange_router)

@@ -288,6 +288,7 @@ LOGGING = {
 # --- Cases: deadlines and reminders -----------------------------------------------------------
 # The task that warns of the end of a reflection period falls due this many days before it.
 OPENTRM_REFLECTION_REMINDER_DAYS = env_int("OPENTRM_REFLECTION_REMINDER_DAYS", 5)
+OPENTRM_FEEDBACK_DAYS = env_int("OPENTRM_FEEDBACK_DAYS", 30)
 # send_reminders e-mails the tasks due within this many days (and the overdue ones).
 OPENTRM_TASK_REMINDER_DAYS = env_int("OPENTRM_TASK_REMINDER_DAYS", 3)
 # The node's public address, for links in e-mails sent by commands (no request to ask).
@@ -314,6 +315,14 @@ OPENTRM_EXCHANGE_MAX_BYTES = env_int("OPENTRM_EXCHANGE_MAX_BYTES", 5 * 1024 * 10
 OPENTRM_EXCHANGE_MAX_AGE_SECONDS = env_int("OPENTRM_EXCHANGE_MAX_AGE_SECONDS", 600)
 OPENTRM_EXCHANGE_CLOCK_SKEW_SECONDS = env_int("OPENTRM_EXCHANGE_CLOCK_SKEW_SECONDS", 300)
 OPENTRM_EXCHANGE_KEY_OVERLAP_DAYS = env_int("OPENTRM_EXCHANGE_KEY_OVERLAP_DAYS", 30)
+# Case documents that travel inside a referral's package (issue 13 §6): the largest one, and
+# all of one package together (base64 in a JWS in a JWE grows about 2.4 times).
+OPENTRM_EXCHANGE_ATTACHMENT_MAX_BYTES = env_int(
+    "OPENTRM_EXCHANGE_ATTACHMENT_MAX_BYTES", 1024 * 1024
+)
+OPENTRM_EXCHANGE_ATTACHMENTS_MAX_BYTES = env_int(
+    "OPENTRM_EXCHANGE_ATTACHMENTS_MAX_BYTES", 2 * 1024 * 1024 - 256 * 1024
+)
 # Delivery by `opentrm exchange_worker`: exponential backoff with jitter between attempts.
 OPENTRM_EXCHANGE_RETRY_BASE_SECONDS = env_int("OPENTRM_EXCHANGE_RETRY_BASE_SECONDS", 30)
 OPENTRM_EXCHANGE_RETRY_CAP_SECONDS = env_int("OPENTRM_EXCHANGE_RETRY_CAP_SECONDS", 3600)

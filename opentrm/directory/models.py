@@ -81,6 +81,9 @@ class Function(models.TextChoices):
     PROCEEDINGS = "sop5", _("Criminal and Civil Proceedings")
     NATIONAL_COORDINATOR = "national_coordinator", _("National coordinator")
     NATIONAL_FOCAL_POINT = "national_focal_point", _("National focal point")
+    # ACT-31: the central point of information, referral and initial support for presumed
+    # victims, which nominates the case manager; new registrations are routed to it.
+    FIRST_POINT_OF_NOTIFICATION = "first_notification", _("First point of notification")
     CHILD_AUTHORITY = "child_authority", _("Single authority for child cases")
     REGIONAL_CONTACT = "regional_contact", _("Regional contact point")
     INTERPRETATION = "interpretation", _("Interpretation and cultural mediation")

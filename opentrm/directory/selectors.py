@@ -141,6 +141,20 @@ def national_focal_point(*, country: Country) -> Responsibility | None:
     )
 
 
+def first_points_of_notification(*, country: Country) -> list[Organisation]:
+    """The organisations that hold the country's First Point of Notification function (ACT-31):
+    new registrations are routed to them for the nomination of a case manager."""
+    return list(
+        Organisation.objects.filter(
+            country=country,
+            is_active=True,
+            responsibilities__function=Function.FIRST_POINT_OF_NOTIFICATION,
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
 def _normal(name: str) -> str:
     return re.sub(r"\s+", " ", name).strip().casefold()
 

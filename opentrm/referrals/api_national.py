@@ -25,7 +25,7 @@ from opentrm.referrals import schemas_national as schemas
 from opentrm.referrals import selectors
 from opentrm.referrals.access import access_referral, is_sender
 from opentrm.referrals.models import Referral
-from opentrm.referrals.services import national, sharing
+from opentrm.referrals.services import national, received, sharing
 
 router = Router(tags=["referrals"], auth=member_auth(Action.CASE_VIEW))
 _ERRORS = CASE_WORK_ERRORS
@@ -94,6 +94,7 @@ def referral_list(
     counts = selectors.status_counts(actor, filters)
     selectors.referrals_listed(actor=actor, box=filters.box, referrals=served, via="api")
     on_case = _cases_taken_part(actor, served)
+    received.prime_received_offers(served)
     # What each case shares with the caller's organisation, for all rows at once (the offer
     # shows the person only to those who may see her identity).
     prime_sharing(

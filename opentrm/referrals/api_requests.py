@@ -39,7 +39,17 @@ _referral_send_route = _route.having(auth=member_auth(Action.REFERRAL_SEND))
 
 
 # RequestOut's fields that depend on who asks.
-_WORKED_OUT = frozenset({"forwarded_from", "overdue", "shared_groups", "withheld_groups", "data"})
+_WORKED_OUT = frozenset(
+    {
+        "forwarded_from",
+        "overdue",
+        "shared_groups",
+        "withheld_groups",
+        "data",
+        "escalated_from",
+        "escalations",
+    }
+)
 
 
 def _request_out(actor: Actor, referral: Referral) -> dict[str, Any]:
@@ -63,6 +73,8 @@ def _request_out(actor: Actor, referral: Referral) -> dict[str, Any]:
     return {
         **own_fields(schemas.RequestOut, referral, besides=_WORKED_OUT),
         "forwarded_from": referral.forwarded_from.reference if referral.forwarded_from else None,
+        "escalated_from": referral.escalated_from.reference if referral.escalated_from else None,
+        "escalations": [formal.reference for formal in referral.escalations.order_by("pk")],
         "overdue": timelines.is_overdue(referral),
         "shared_groups": sorted(g.value for g in groups),
         "withheld_groups": withheld,
@@ -115,6 +127,9 @@ def request_create(request: HttpRequest, payload: schemas.RequestIn) -> Any:
         urgency=payload.urgency,
         reason=payload.reason,
         document_type=payload.document_type,
+        formality=payload.formality,
+        legal_basis=payload.legal_basis,
+        channel=payload.channel,
     )
     return Status(201, _request_out(actor, referral))
 

@@ -3,6 +3,7 @@ settings. The forms collect and pre-check; the services validate again, lock and
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django import forms
@@ -12,7 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from opentrm.core.forms import Form
 from opentrm.directory.models import Country, Organisation
 from opentrm.directory.pickers import OrganisationChoiceField
-from opentrm.referrals.models import DispatchChannel, ReferralKind, TimeUnit, Urgency
+from opentrm.referrals.models import (
+    DispatchChannel,
+    Formality,
+    ReferralKind,
+    RequestChannel,
+    TimeUnit,
+    Urgency,
+)
 from opentrm.referrals.services.documents import BlankField
 from opentrm.referrals.services.export import MIN_PASSWORD
 from opentrm.referrals.services.requests import (
@@ -21,6 +29,45 @@ from opentrm.referrals.services.requests import (
     THEMATIC_KINDS,
     RequestedDocument,
 )
+from opentrm.referrals.services.requests.kinds import KINDS, body_type_labels
+
+
+@dataclass(frozen=True)
+class KindNote:
+    label: str
+    note: str
+    legal_basis: str
+    formalities: list[str]
+    bodies: list[str]
+
+
+class EscalateForm(Form):
+    """The formal request that follows an informal one up (REC-22)."""
+
+    formality = forms.ChoiceField(label=_("Formal request"))
+    legal_basis = forms.CharField(
+        label=_("Legal basis"),
+        required=False,
+        max_length=300,
+        help_text=_("Leave empty for the kind's usual legal basis."),
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=RequestChannel.choices,
+        initial=RequestChannel.CENTRAL_AUTHORITY,
+    )
+    reason = forms.CharField(
+        label=_("What you ask formally"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        help_text=_("Write no name, birth date, document number or address here."),
+    )
+
+    def __init__(self, data: Any = None, *, formalities: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        field = self.fields["formality"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(f, Formality(f).label) for f in formalities]
 
 
 class VersionForm(Form):
@@ -57,6 +104,28 @@ class RequestCreateForm(Form):
         required=False,
         choices=[("", "---------"), *RequestedDocument.choices],
     )
+    formality = forms.ChoiceField(
+        label=_("Formality"),
+        required=False,
+        choices=[("", _("The kind's usual formality")), *Formality.choices],
+        help_text=_(
+            "Informal first (liaison officer, police to police) is faster; a formal request, "
+            "MLA or letter rogatory lets the answer be used as evidence. An informal request "
+            "can be escalated later, keeping the link."
+        ),
+    )
+    legal_basis = forms.CharField(
+        label=_("Legal basis"),
+        required=False,
+        max_length=300,
+        help_text=_("Leave empty for the kind's usual legal basis (listed below)."),
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=RequestChannel.choices,
+        initial=RequestChannel.NODE,
+        required=False,
+    )
     reason = forms.CharField(
         label=_("What you ask"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -67,6 +136,9 @@ class RequestCreateForm(Form):
         ),
     )
 
+    def clean_channel(self) -> str:
+        return str(self.cleaned_data.get("channel") or RequestChannel.NODE)
+
     def __init__(self, data: Any = None, *, own_country_id: int, thematic: bool) -> None:
         super().__init__(data)
         kinds = THEMATIC_KINDS if thematic else REQUEST_KINDS
@@ -74,9 +146,18 @@ class RequestCreateForm(Form):
         assert isinstance(kind, forms.ChoiceField)
         kind.choices = _kind_choices(frozenset(kinds))
         kind.help_text = _("Each kind is described below the form.")
-        # (label, description) of each kind offered: listed apart, never one merged text
+        # each kind offered with its description, legal basis, formalities and competent
+        # bodies: listed apart, never one merged text
         self.kind_notes = [
-            (label, str(KIND_NOTES[code])) for code, label in kind.choices if code in KIND_NOTES
+            KindNote(
+                label=label,
+                note=str(KIND_NOTES[code]),
+                legal_basis=KINDS[code].legal_basis,
+                formalities=[str(Formality(f).label) for f in KINDS[code].formalities],
+                bodies=body_type_labels(KINDS[code]),
+            )
+            for code, label in kind.choices
+            if code in KINDS
         ]
         countries = Country.objects.exclude(pk=own_country_id).order_by("code")
         country = self.fields["receiver_country"]

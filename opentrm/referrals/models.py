@@ -27,6 +27,31 @@ class ReferralKind(models.TextChoices):
     DOCUMENT_ISSUANCE = "document_issuance", _("Document issuance")
     IMMEDIATE_DANGER = "immediate_danger", _("Immediate-danger alert")
     SOCIO_ECONOMIC_RISK = "socio_economic_risk", _("Socio-economic risk analysis")
+    # The rest of Table 9 and OTH-21 (issue 14): their data in services/requests/kinds.py
+    INFO_PERSON = "info_person", _("Information on a presumed or identified trafficked person")
+    INFO_SUSPECTS = "info_suspects", _("Information on traffickers, suspects or accomplices")
+    INFO_SERVICES = "info_services", _("Information on available social and protection services")
+    INFO_PROTECTION_HISTORY = (
+        "info_protection_history",
+        _("Social protection history of the person assisted"),
+    )
+    INFO_LEGISLATION = "info_legislation", _("Information on anti-trafficking legislation")
+    INFO_CONTACTS = "info_contacts", _("Contact details of agencies")
+    INFO_RELIABILITY = "info_reliability", _("Reliability of an anti-trafficking agency")
+    EVIDENCE_CHECK = "evidence_check", _("Check of evidence gathered for police or court")
+    EVIDENCE_TAKING = "evidence_taking", _("Execution: evidence taking")
+    STATEMENT_TAKING = "statement_taking", _("Execution: statement taking")
+    SEARCH_EXAMINATION = "search_examination", _("Execution: searches, objects and sites")
+    PROCEEDS_TRACING = "proceeds_tracing", _("Execution: tracing of proceeds of crime")
+    AVR_NATIONAL = "avr_national", _("Assisted voluntary return of a national")
+    AVR_FOREIGN = "avr_foreign", _("Assisted voluntary return of a foreign national")
+    OFFENDER_TRANSFER = "offender_transfer", _("Transfer of offenders")
+    MISSING_PERSON = "missing_person", _("Search for a missing person")
+    RESIDENCE_INFO = "residence_info", _("Information for a reflection period, permit or return")
+    JUDICIAL_DOCUMENTS = "judicial_documents", _("Service of judicial documents")
+    EXTRADITION = "extradition", _("Extradition")
+    CONFISCATION = "confiscation", _("Freezing, seizure or confiscation")
+    PROCEEDINGS_TRANSFER = "proceedings_transfer", _("Transfer of proceedings")
 
     @classmethod
     def requests(cls) -> list["ReferralKind"]:
@@ -54,6 +79,28 @@ class ReferralStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class Formality(models.TextChoices):
+    """How formal a request is (OTH-22, OTH-30): an informal one is often escalated (REC-22)."""
+
+    INFORMAL = "informal", _("Informal (liaison officer, police-to-police, secure message)")
+    FORMAL = "formal", _("Formal request")
+    MLA = "mla", _("Mutual legal assistance request")
+    ROGATORY = "rogatory", _("Letter rogatory")
+
+
+class RequestChannel(models.TextChoices):
+    """The channel a request travels by besides this node (OTH-31)."""
+
+    NODE = "node", _("OpenTRM (this node or a peer node)")
+    LIAISON_OFFICER = "liaison_officer", _("Liaison officer")
+    INTERPOL = "interpol", _("Interpol")
+    EUROPOL = "europol", _("Europol")
+    DIPLOMATIC = "diplomatic", _("Diplomatic channels or consulate")
+    CENTRAL_AUTHORITY = "central_authority", _("Central authority (Ministry of Justice)")
+    EMAIL_PHONE = "email_phone", _("E-mail, phone or fax")
+    VIDEO = "video", _("Video-conference")
+
+
 class Routing(models.TextChoices):
     DIRECT = "direct", _("Directly to the organisation")
     FOCAL_POINT = "focal_point", _("Through the national focal point")
@@ -69,6 +116,22 @@ class Referral(VersionedModel):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     reference = models.CharField(_("reference"), max_length=32, unique=True)
     kind = models.CharField(_("kind"), max_length=24, choices=ReferralKind.choices)
+    formality = models.CharField(
+        _("formality"), max_length=10, choices=Formality.choices, default=Formality.INFORMAL
+    )
+    legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True)
+    channel = models.CharField(
+        _("channel"), max_length=20, choices=RequestChannel.choices, default=RequestChannel.NODE
+    )
+    escalated_from = models.ForeignKey(
+        "self",
+        verbose_name=_("escalation of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="escalations",
+        help_text=_("The informal request this formal one follows up (REC-22)."),
+    )
     case = models.ForeignKey(
         "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
     )

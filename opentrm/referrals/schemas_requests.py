@@ -12,7 +12,13 @@ from ninja import Field
 
 from opentrm.core.schemas import Schema, one_of
 from opentrm.directory.reference import all_country_codes
-from opentrm.referrals.models import DispatchChannel, ReferralKind, Urgency
+from opentrm.referrals.models import (
+    DispatchChannel,
+    Formality,
+    ReferralKind,
+    RequestChannel,
+    Urgency,
+)
 
 
 class RequestIn(Schema):
@@ -32,6 +38,42 @@ class RequestIn(Schema):
     urgency: str = Field("routine", json_schema_extra=one_of(Urgency.values))
     reason: str = Field(max_length=4000)
     document_type: str = ""
+    formality: str = Field(
+        "",
+        description="informal, formal, mla or rogatory; empty: the kind's default "
+        "(GET /referrals/request-kinds lists what each kind takes)",
+        json_schema_extra=one_of(["", *Formality.values]),
+    )
+    legal_basis: str = Field("", max_length=300, description="Empty: the kind's usual basis")
+    channel: str = Field(RequestChannel.NODE, json_schema_extra=one_of(RequestChannel.values))
+
+
+class EscalateIn(Schema):
+    formality: str = Field(
+        json_schema_extra=one_of([Formality.FORMAL, Formality.MLA, Formality.ROGATORY])
+    )
+    reason: str = Field(max_length=4000)
+    legal_basis: str = Field("", max_length=300, description="Empty: the kind's usual basis")
+    channel: str = Field(
+        RequestChannel.CENTRAL_AUTHORITY, json_schema_extra=one_of(RequestChannel.values)
+    )
+
+
+class RequestKindOut(Schema):
+    code: str
+    label: str
+    category: str
+    note: str
+    legal_basis: str
+    formalities: list[str] = Field(description="The first is the one a new request starts with")
+    escalates_to: list[str] = Field(description="What an informal request may be escalated into")
+    competent_body_types: list[str] = Field(description="Directory organisation types")
+    acknowledge_within: int
+    acknowledge_unit: str
+    answer_within: int
+    answer_unit: str
+    thematic: bool = Field(description="May be sent without a case (and without personal data)")
+    person_fields: list[str]
 
 
 class VersionIn(Schema):
@@ -75,6 +117,11 @@ class RequestOut(Schema):
     intended_organisation_id: int | None
     forwarded_from: str | None = Field(description="Reference of the referral forwarded")
     urgency: str
+    formality: str
+    legal_basis: str
+    channel: str
+    escalated_from: str | None = Field(description="Reference of the informal request followed up")
+    escalations: list[str] = Field(description="References of the formal requests following it up")
     document_type: str
     reason: str
     answer: str

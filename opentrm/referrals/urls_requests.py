@@ -1,5 +1,6 @@
 from django.urls import path
 
+from opentrm.referrals import views_escalation
 from opentrm.referrals import views_requests as views
 
 urlpatterns = [
@@ -19,6 +20,11 @@ urlpatterns = [
     path("<uuid:public_id>/request/decline/", views.request_decline, name="request_decline"),
     path("<uuid:public_id>/request/withdraw/", views.request_withdraw, name="request_withdraw"),
     path("<uuid:public_id>/request/close/", views.request_close, name="request_close"),
+    path(
+        "<uuid:public_id>/request/escalate/",
+        views_escalation.request_escalate_view,
+        name="request_escalate",
+    ),
     path("<uuid:public_id>/forward/", views.referral_forward, name="referral_forward"),
     path("<uuid:public_id>/export/", views.referral_export, name="referral_export"),
     path("<uuid:public_id>/dispatch/", views.dispatch_record, name="dispatch_record"),

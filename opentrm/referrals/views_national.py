@@ -36,7 +36,7 @@ from opentrm.referrals.forms_national import (
     StepForm,
 )
 from opentrm.referrals.models import Referral, ReferralKind, ReferralStatus, Urgency
-from opentrm.referrals.services import national, sharing
+from opentrm.referrals.services import feedback, national, sharing
 from opentrm.referrals.views_import import import_context
 from opentrm.referrals.views_requests import request_context
 from opentrm.referrals.views_template import template_context
@@ -208,6 +208,7 @@ def referral_page_context(actor: Actor, referral: Referral) -> dict[str, Any]:
         "is_receiver": receiver_side,
         "shows_case": on_case,
         "overdue": national.is_overdue(referral),
+        "feedback_overdue": feedback.feedback_overdue(referral),
         "events": list(referral.events.select_related("by", "organisation")),
         "actions": national.actions_for(actor, referral),
         "shared_at_sending": [national.group_label(g) for g in referral.shared_groups],

@@ -27,6 +27,7 @@ from opentrm.cases.views_common import case_view
 from opentrm.core.forms import cleaned
 from opentrm.core.views import action_view, form_view
 from opentrm.referrals import selectors
+from opentrm.referrals import views_escalation as escalation
 from opentrm.referrals.access import access_referral, is_receiver, is_sender
 from opentrm.referrals.forms_requests import (
     AnswerForm,
@@ -83,6 +84,9 @@ class RequestSection:
     forwarded_from: Referral | None = None
     may_export: bool = False
     dispatches: list[ExternalDispatch] = field(default_factory=list)
+    bodies: list[str] = field(default_factory=list)
+    escalations: list[Referral] = field(default_factory=list)
+    may_escalate: bool = False
 
 
 def _field_labels(kind: str, groups: frozenset[FieldGroup]) -> tuple[list[str], list[str]]:
@@ -145,6 +149,7 @@ def request_context(actor: Actor, referral: Referral) -> dict[str, Any]:
         )
         section.overdue = timelines.is_overdue(referral)
         section.actions = request_actions(actor, referral)
+        escalation.add_to_section(section, actor, referral)
         if sender and referral.case is not None:
             if referral.status == S.DRAFT:
                 section.preview = requests.gate_preview(actor, referral)
@@ -189,7 +194,16 @@ def _create(request: HttpRequest, actor: Actor, case: Any) -> HttpResponse:
             actor=actor,
             case=case,
             **cleaned(
-                form, "kind", "receiver_country", "intended", "urgency", "reason", "document_type"
+                form,
+                "kind",
+                "receiver_country",
+                "intended",
+                "urgency",
+                "reason",
+                "document_type",
+                "formality",
+                "legal_basis",
+                "channel",
             ),
         ),
         success=_("The request is drafted: check what it shares, then send it."),

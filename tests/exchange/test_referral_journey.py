@@ -18,6 +18,8 @@ RO_POINT = "Fictional Romanian National Focal Point"
 NAME = "Fictiva Journeyperson"
 HEALTH = "Fictional asthma since childhood"
 BIRTH = date(1996, 5, 17)
+DOCUMENT = b"%PDF-1.4\n% fictional passport copy\n%%EOF\n"
+REASON = "Fictional: she asks to return to her family in Romania."
 
 
 # --- run inside a node (``opentrm shell -c``) -------------------------------------------------
@@ -52,6 +54,7 @@ def setup_node_a() -> None:
     """Node A: agency A with a case manager and a caseworker; RO's focal point in A's
     directory; a case with consent to share with it and to return; an agreement in force
     letting identity, assistance and travel flow from agency A to it (never health)."""
+    from django.core.files.base import ContentFile
     from django.utils import timezone
 
     from conftest import World
@@ -60,6 +63,7 @@ def setup_node_a() -> None:
     from opentrm.agreements.tests.factories import make_agreement
     from opentrm.cases.models import HealthRecord
     from opentrm.cases.services import NameData, case_register, consent_record
+    from opentrm.cases.services.documents import document_upload
     from opentrm.directory.models import Country, Organisation, OrganisationType
 
     al, _ = Country.objects.get_or_create(code="AL")
@@ -79,6 +83,18 @@ def setup_node_a() -> None:
         languages=["ro"],
     )
     HealthRecord.objects.create(case=case, medical_history=HEALTH)
+    for content, name, kind, group in (
+        (DOCUMENT, "passport.pdf", "identity_document", "identity"),
+        (HEALTH.encode(), "letter.txt", "medical", "health"),
+    ):
+        document_upload(
+            actor=manager,
+            case=case,
+            upload=ContentFile(content, name=name),
+            title="Fictional " + name,
+            kind=kind,
+            field_group=group,
+        )
     yesterday = timezone.localdate() - timedelta(days=1)
     share = consent_record(
         actor=manager,
@@ -191,7 +207,7 @@ def test_the_transnational_journey_between_two_nodes(nodes: Pair) -> None:
         at_a["worker"],
         "POST",
         "/referrals/transnational",
-        {"case": at_a["case"], "country": "RO"},
+        {"case": at_a["case"], "country": "RO", "reason": REASON},
     )
     public_a = str(draft["referral"])
     api(
@@ -211,6 +227,13 @@ def test_the_transnational_journey_between_two_nodes(nodes: Pair) -> None:
     public_b = str(incoming["public_id"])
     assert incoming["status"] == "sent"
     assert incoming["case_public_id"] is None
+    # ... which names her sex, age band and languages, and the reason (HTCDS in the package)
+    offer = incoming["offer"]
+    assert (offer["sex"], offer["age_band"], offer["languages"]) == ("female", "over_18", ["ro"])
+    assert offer["reason"] == REASON
+    (stored,) = b.query("SELECT body FROM exchange_inboxmessage WHERE type = 'referral'")
+    stored_text = stored[0] if isinstance(stored[0], str) else json.dumps(stored[0])
+    assert '"prs_Gender": "Feminine"' in stored_text.replace('":"', '": "')
     template_b = api(b, at_b["manager"], "GET", f"/referrals/{public_b}/template")
     assert NAME not in json.dumps(template_b)
 
@@ -228,6 +251,11 @@ def test_the_transnational_journey_between_two_nodes(nodes: Pair) -> None:
     assert accepted["status"] == "accepted"
     assert accepted["case_public_id"] is not None
     assert b.query("SELECT COUNT(*) FROM cases_case") == [(1,)]
+    # the identity document travelled inside the package and is now a document of B's case
+    # (the health letter is not in the agreement: it never left A)
+    assert b.query("SELECT field_group, content_type FROM cases_casedocument") == [
+        ("identity", "application/pdf")
+    ]
     template_b = api(b, at_b["manager"], "GET", f"/referrals/{public_b}/template")
     assert NAME in json.dumps(template_b)
     deliver(b)
@@ -277,6 +305,16 @@ def test_the_transnational_journey_between_two_nodes(nodes: Pair) -> None:
     assert NAME not in json.dumps(template_b)
     assert referral(b, at_b["manager"], public_b)["shared_groups"] == []
     deliver(b)
+    # ... and B's stored copies lose the withdrawn groups: the packages' plaintext and signed
+    # tokens, the referral's snapshot; audited on both sides.
+    stored_b = b.query("SELECT body, signed FROM exchange_inboxmessage WHERE type = 'referral'")
+    assert NAME not in str(stored_b[0][0])
+    assert stored_b[0][1] == ""
+    assert all(
+        NAME not in str(data) for (data,) in b.query("SELECT data FROM referrals_templateinstance")
+    )
+    assert len(audit_ids(b, "REFERRAL_COPIES_NARROWED")) == 1
+    assert audit_ids(a, "REFERRAL_NARROWING_SENT") == audit_ids(b, "REFERRAL_COPIES_NARROWED")
 
     # Withheld categories never reached B, not even in its stored packages.
     bodies = [body for (body,) in b.query("SELECT body FROM exchange_inboxmessage")]

@@ -1,3 +1,10 @@
+from opentrm.cases.models.aftercare import (
+    FollowUpVisit,
+    InspectionTrigger,
+    LabourClassification,
+    LabourInspection,
+    VisitOutcome,
+)
 from opentrm.cases.models.assessments import (
     AccommodationType,
     Assessment,
@@ -15,14 +22,24 @@ from opentrm.cases.models.case import (
     CaseExploitation,
     CaseNumberSequence,
     CaseParticipant,
+    CaseStatus,
     CaseStatusChange,
     CountryRole,
     ExploitationType,
     IdentificationStatus,
+    ReferralChannel,
+    ReferrerType,
     ReturnStatus,
     WitnessStatus,
 )
 from opentrm.cases.models.child import AgeAssessmentResult, ChildSafeguards
+from opentrm.cases.models.closure import (
+    CaseClosure,
+    ClosureReason,
+    InformationFormat,
+    InformationGiven,
+    InformationTopic,
+)
 from opentrm.cases.models.consent import ConsentDecision, ConsentPurpose, ConsentRecord
 from opentrm.cases.models.documents import CaseDocument, CaseNote, DocumentKind, NoteVisibility
 from opentrm.cases.models.measures import (
@@ -82,6 +99,7 @@ __all__ = [
     "AssistancePlan",
     "AssistanceStatus",
     "Case",
+    "CaseClosure",
     "CaseCountry",
     "CaseDocument",
     "CaseExploitation",
@@ -90,8 +108,10 @@ __all__ = [
     "CaseNumberSequence",
     "CaseParticipant",
     "CaseService",
+    "CaseStatus",
     "CaseStatusChange",
     "ChildSafeguards",
+    "ClosureReason",
     "ConsentDecision",
     "ConsentPurpose",
     "ConsentRecord",
@@ -101,6 +121,7 @@ __all__ = [
     "DocumentKind",
     "DocumentType",
     "ExploitationType",
+    "FollowUpVisit",
     "HarmSource",
     "HealthRecord",
     "Hearing",
@@ -109,6 +130,12 @@ __all__ = [
     "IdentificationOutcome",
     "IdentificationStatus",
     "IdentityConfirmedBy",
+    "InformationFormat",
+    "InformationGiven",
+    "InformationTopic",
+    "InspectionTrigger",
+    "LabourClassification",
+    "LabourInspection",
     "MaritalStatus",
     "MeasureSetting",
     "MeasureStatus",
@@ -124,6 +151,8 @@ __all__ = [
     "PlanStatus",
     "Proceeding",
     "ProceedingKind",
+    "ReferralChannel",
+    "ReferrerType",
     "ReflectionPeriod",
     "ReturnStatus",
     "RiskLevel",
@@ -136,5 +165,6 @@ __all__ = [
     "Task",
     "TaskSource",
     "TravelDocument",
+    "VisitOutcome",
     "WitnessStatus",
 ]

@@ -53,12 +53,52 @@ class CountryRole(models.TextChoices):
 
 
 class ExploitationType(models.TextChoices):
-    SEXUAL = "sexual", _("Sexual exploitation")
-    LABOUR = "labour", _("Labour exploitation")
-    BEGGING = "begging", _("Begging")
-    ORGAN_REMOVAL = "organ_removal", _("Removal of organs")
-    ADOPTION = "adoption", _("Adoption")
-    DELINQUENCY = "delinquency", _("Delinquency")
+    """HTCDS 2.0 ``vic_TypeOfExploitation``: the standard's value names and labels."""
+
+    FORCED_LABOUR = "ForcedLabour", _("Forced labour")
+    SEXUAL_EXPLOITATION = "SexualExploitation", _("Sexual exploitation")
+    CHILD_LABOUR = "ChildLabour", _("Child labour")
+    FORCED_MARRIAGE = "ForcedMarriage", _("Forced marriage")
+    SERVITUDE = "Servitude", _("Servitude")
+    FORCED_MILITARY = "ForcedMilitaryByNonStateActors", _("Forced military (by non-state actors)")
+    ORGAN_REMOVAL = "OrganRemoval", _("Organ removal")
+    FORCED_BEGGING = "ForcedBegging", _("Forced begging")
+    FORCED_ADOPTION = "ForcedAdoption", _("Forced adoption")
+    SURROGACY = "Surrogacy", _("Surrogacy")
+    OTHER = "Other", _("Other")
+
+
+class CaseStatus(models.TextChoices):
+    """Where the case stands as a whole: HTCDS 2.0 ``cas_Status`` (Active, Closed, Closed
+    Referred; its Follow Up is the return's follow-up, not a status of its own here)."""
+
+    ACTIVE = "active", _("Active")
+    CLOSED = "closed", _("Closed")
+    CLOSED_REFERRED = "closed_referred", _("Closed (referred)")
+
+
+class ReferrerType(models.TextChoices):
+    """Who brought the person to notice (SOP-I-1: institutions, law enforcement, NGOs, citizens)."""
+
+    GOVERNMENT = "government", _("Government institution")
+    LAW_ENFORCEMENT = "law_enforcement", _("Law enforcement")
+    NGO = "ngo", _("Non-governmental organisation")
+    INTERNATIONAL = "international", _("International organisation")
+    CITIZEN = "citizen", _("Citizen")
+    SELF = "self", _("The person themselves")
+    OTHER = "other", _("Other")
+
+
+class ReferralChannel(models.TextChoices):
+    """How the notification arrived (SOP-I-1)."""
+
+    HOTLINE = "hotline", _("Hotline or telephone")
+    IN_PERSON = "in_person", _("In person")
+    WRITTEN = "written", _("E-mail or letter")
+    POLICE_OPERATION = "police_operation", _("Police or border operation")
+    OUTREACH = "outreach", _("Outreach work")
+    LABOUR_INSPECTION = "labour_inspection", _("Labour inspection")
+    TRANSNATIONAL = "transnational", _("Referral from abroad")
     OTHER = "other", _("Other")
 
 
@@ -112,6 +152,36 @@ class Case(VersionedModel, SoftDeletable):
         _("law-enforcement reference"), max_length=100, blank=True
     )
     court_reference = models.CharField(_("court reference"), max_length=100, blank=True)
+    # Derived from what happens unless someone overrode it (with a reason, in the history).
+    assistance_status_overridden = models.BooleanField(default=False, editable=False)
+    witness_status_overridden = models.BooleanField(default=False, editable=False)
+    case_status = models.CharField(
+        _("case status"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.ACTIVE
+    )
+    # Registration (SOP-I-1, ACT-31)
+    referrer_type = models.CharField(
+        _("referred by"), max_length=16, choices=ReferrerType.choices, blank=True
+    )
+    referrer_organisation = models.ForeignKey(
+        "directory.Organisation",
+        verbose_name=_("referring organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referred_cases",
+    )
+    referral_channel = models.CharField(
+        _("channel"), max_length=20, choices=ReferralChannel.choices, blank=True
+    )
+    notified_at = models.DateTimeField(_("notified"), null=True, blank=True)
+    first_point_of_notification = models.ForeignKey(
+        "directory.Organisation",
+        verbose_name=_("first point of notification"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notified_cases",
+    )
     # SoftDeletable's deleted_at and deletion_reason, redeclared for their labels
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
     deletion_reason = models.TextField(_("reason for deletion"), blank=True, editable=False)
@@ -137,6 +207,10 @@ class Case(VersionedModel, SoftDeletable):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def is_closed(self) -> bool:
+        return self.case_status != CaseStatus.ACTIVE
 
 
 class CaseParticipant(TimeStampedModel):
@@ -208,7 +282,7 @@ class CaseCountry(models.Model):
 class CaseExploitation(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="exploitation_types")
     type = models.CharField(
-        _("type of exploitation"), max_length=16, choices=ExploitationType.choices
+        _("type of exploitation"), max_length=32, choices=ExploitationType.choices
     )
     other = models.CharField(_("other (describe)"), max_length=200, blank=True)
 
@@ -232,6 +306,10 @@ class CaseStatusChange(models.Model):
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
+    # "derived" (from a service, a statement, a hearing), "manual" (an override), or "" (a step)
+    source = models.CharField(max_length=16, blank=True)
+    because = models.CharField(max_length=48, blank=True, help_text="What it was derived from.")
+    reason = models.TextField(_("reason"), blank=True)
 
     class Meta:
         ordering = ["case", "changed_at"]

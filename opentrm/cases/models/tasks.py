@@ -13,6 +13,8 @@ class TaskSource(models.TextChoices):
     REFLECTION = "reflection", _("Reflection period ending")
     PLAN_REVIEW = "plan_review", _("Plan review")
     CONSENT_EXPIRY = "consent_expiry", _("Consent expiring")
+    NOMINATION = "nomination", _("Case manager to nominate")
+    FOLLOW_UP_VISIT = "follow_up_visit", _("Follow-up visit after return")
 
 
 class Task(VersionedModel):

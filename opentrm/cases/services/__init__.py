@@ -3,6 +3,11 @@
 One module per part of the case file; import from here.
 """
 
+from opentrm.cases.services.case_data import (
+    Exploitation,
+    case_data_update,
+    information_given_record,
+)
 from opentrm.cases.services.case_settings import (
     country_settings_update,
     measure_setting_add,
@@ -14,6 +19,7 @@ from opentrm.cases.services.child import (
     contact_country_of_origin_check,
     country_contact_plan,
 )
+from opentrm.cases.services.closure import case_close, case_reopen
 from opentrm.cases.services.consent import consent_record, consent_withdraw
 from opentrm.cases.services.documents import (
     consent_signed_form_attach,
@@ -29,7 +35,13 @@ from opentrm.cases.services.participants import (
     participant_set_case_manager,
 )
 from opentrm.cases.services.person import person_update
-from opentrm.cases.services.registration import NameData, case_register, case_soft_delete
+from opentrm.cases.services.registration import (
+    NameData,
+    Notification,
+    case_register,
+    case_soft_delete,
+)
+from opentrm.cases.services.statuses import status_override, status_override_end
 from opentrm.cases.services.tasks import (
     sync_generated_tasks,
     task_complete,
@@ -39,10 +51,15 @@ from opentrm.cases.services.tasks import (
 )
 
 __all__ = [
+    "Exploitation",
     "GuardBlockedError",
     "NameData",
+    "Notification",
     "OriginContactBlockedError",
+    "case_close",
+    "case_data_update",
     "case_register",
+    "case_reopen",
     "case_soft_delete",
     "child_safeguards_update",
     "consent_record",
@@ -54,6 +71,7 @@ __all__ = [
     "document_delete",
     "document_upload",
     "identification_record",
+    "information_given_record",
     "measure_plan",
     "measure_setting_add",
     "measure_setting_save",
@@ -65,6 +83,8 @@ __all__ = [
     "participant_set_case_manager",
     "person_update",
     "reflection_period_start",
+    "status_override",
+    "status_override_end",
     "sync_generated_tasks",
     "task_complete",
     "task_create",

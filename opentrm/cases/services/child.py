@@ -18,7 +18,7 @@ from opentrm.accounts.policy import Action, Actor, can, require
 from opentrm.audit.changes import save_audited
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import refuse_widening
+from opentrm.cases.access import refuse_widening, require_open
 from opentrm.cases.models import AgeAssessmentResult, Case, ChildSafeguards, Task
 from opentrm.cases.services.tasks import CASE_ROLES, task_create
 from opentrm.cases.states import origin_contact_blocked
@@ -360,6 +360,7 @@ def country_contact_plan(*, actor: Actor, case: Case, country_code: str, purpose
     Not one transaction on purpose: the guard's audit of a refusal must survive the rollback.
     """
     require(actor, Action.TASK_MANAGE)
+    require_open(case)
     errors: dict[str, str] = {}
     try:
         code = validate_country_code(country_code)

@@ -14,6 +14,7 @@ from opentrm.accounts.policy import Action, Actor, can, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import states
+from opentrm.cases.access import require_open
 from opentrm.cases.models import (
     Case,
     CaseMeasure,
@@ -128,6 +129,7 @@ def identification_record(
     after a formal decision, only another formal decision changes the status.
     """
     require(actor, Action.IDENTIFICATION_RECORD)
+    require_open(case)
     assert actor.membership is not None
     organisation = actor.membership.organisation
     home = organisation.country
@@ -198,6 +200,7 @@ def reflection_period_start(
     The case's ``sop1.reflection_period`` measure is started with it.
     """
     require(actor, Action.MEASURE_EDIT)
+    require_open(case)
     assert actor.membership is not None
     organisation = actor.membership.organisation
     today = timezone.localdate()

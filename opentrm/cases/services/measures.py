@@ -21,7 +21,7 @@ from opentrm.accounts.policy import Action, Actor, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import states
-from opentrm.cases.access import measure_notes_visible, sop_visible
+from opentrm.cases.access import measure_notes_visible, require_open, sop_visible
 from opentrm.cases.models import (
     Case,
     CaseMeasure,
@@ -225,6 +225,7 @@ def audit_refusals(
 
 
 def _require_sop(actor: Actor, case: Case, sop_code: str) -> None:
+    require_open(case)
     if not sop_visible(actor, case, sop_code):
         raise PermissionDenied
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from opentrm.accounts.policy import Action, Actor, FieldGroup, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import visible_groups
+from opentrm.cases.access import require_open, visible_groups
 from opentrm.cases.models import Case, CaseNote, NoteVisibility
 from opentrm.cases.services.soft_delete import SoftDeletion
 
@@ -75,6 +75,7 @@ def note_add(
     """Add a note under ``field_group`` (a group the actor may view of the case; empty: the
     whole case, read only by those who see every group)."""
     require(actor, Action.NOTE_ADD)
+    require_open(case)
     assert actor.membership is not None
     text = text.strip()
     errors: dict[str, str] = {}

@@ -32,6 +32,7 @@ from opentrm.cases.models import (
 )
 from opentrm.cases.selectors import consent_in_force
 from opentrm.cases.services.measures import GuardBlockedError
+from opentrm.cases.services.statuses import statuses_refresh
 from opentrm.cases.services.tasks import sync_generated_tasks
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.core.errors import ConflictError
@@ -376,6 +377,7 @@ def plan_activate(*, actor: Actor, plan: AssistancePlan, expected_version: int) 
         detail["superseded_plan_id"] = superseded[0].pk
     record_event(event_type=EventType.PLAN_ACTIVATED, actor=actor, target=plan, detail=detail)
     sync_generated_tasks(plan.case, actor=actor)  # the review date of the plan now in force
+    statuses_refresh(case=plan.case, actor=actor)
     return plan
 
 

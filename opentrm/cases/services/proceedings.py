@@ -35,6 +35,7 @@ from opentrm.cases.models import (
     ProceedingKind,
 )
 from opentrm.cases.selectors import consent_in_force
+from opentrm.cases.services.statuses import statuses_refresh
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.core.errors import ConflictError
 from opentrm.core.input import require_known_fields, required_reason
@@ -189,6 +190,7 @@ def proceeding_record(
             "kind": proceeding.kind,
         },
     )
+    statuses_refresh(case=case, actor=actor)
     return proceeding
 
 
@@ -232,6 +234,7 @@ def proceeding_update(
             "kind": proceeding.kind,
         },
     )
+    statuses_refresh(case=proceeding.case, actor=actor)
     return proceeding
 
 
@@ -465,6 +468,7 @@ def hearing_schedule(
         target=hearing,
         detail=_hearing_detail(hearing, involved),
     )
+    statuses_refresh(case=case, actor=actor)
     return hearing
 
 
@@ -516,6 +520,7 @@ def hearing_update(
         changed_fields=changed,
         detail=_hearing_detail(hearing, involved),
     )
+    statuses_refresh(case=hearing.case, actor=actor)
     return hearing
 
 
@@ -534,4 +539,5 @@ def hearing_cancel(*, actor: Actor, hearing: Hearing, expected_version: int) -> 
         target=hearing,
         detail={"case_id": hearing.case_id},
     )
+    statuses_refresh(case=hearing.case, actor=actor)
     return hearing

@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -27,10 +27,15 @@ from opentrm.cases.models import (
     PersonCitizenship,
     PersonName,
     PersonNameKey,
+    ReferralChannel,
+    ReferrerType,
     Sex,
+    Task,
+    TaskSource,
 )
 from opentrm.core.text import search_words
-from opentrm.directory.models import Language
+from opentrm.directory.models import Language, Organisation
+from opentrm.directory.selectors import first_points_of_notification
 from opentrm.directory.validation import validate_country_code, validate_language_code
 
 
@@ -39,6 +44,61 @@ class NameData:
     value: str
     kind: str = NameKind.NAME
     script: str = ""
+
+
+@dataclass(frozen=True)
+class Notification:
+    """How the person came to notice (SOP-I-1): who referred, through which channel, when."""
+
+    referrer_type: str = ""
+    referrer_organisation: Organisation | None = None
+    channel: str = ""
+    notified_at: datetime | None = None
+
+
+def _check_notification(notification: Notification) -> None:
+    errors = {}
+    if notification.referrer_type and notification.referrer_type not in ReferrerType.values:
+        errors["referrer_type"] = _("Choose who referred the person from the list.")
+    if notification.channel and notification.channel not in ReferralChannel.values:
+        errors["channel"] = _("Choose the channel from the list.")
+    if notification.notified_at is not None and notification.notified_at > timezone.now():
+        errors["notified_at"] = _("The time of the notification is in the future.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _route_for_nomination(case: Case, organisation: Organisation, actor: Actor) -> None:
+    """ACT-31: the country's First Point of Notification (a directory function) nominates the
+    case manager. A registration elsewhere is routed to it: it joins the case (seeing what the
+    sharing gate lets it see) with a task to nominate. Where the registering organisation is
+    itself the first point, the task is its own -- unless the registering member already
+    became the case manager. A country that named no first point keeps the owner's own
+    nomination (``participant_set_case_manager``) without a task."""
+    points = first_points_of_notification(country=organisation.country)
+    first = organisation if organisation in points else (points[0] if points else None)
+    if first is None:
+        return
+    Case.objects.filter(pk=case.pk).update(first_point_of_notification=first)
+    case.first_point_of_notification = first
+    if first != organisation:
+        CaseParticipant.objects.create(case=case, organisation=first, added_by=actor.user)
+        record_event(
+            event_type=EventType.CASE_ROUTED,
+            actor=actor,
+            target=case,
+            detail={"organisation_id": first.pk},
+        )
+    elif case.participants.filter(case_manager__isnull=False).exists():
+        return
+    Task.objects.create(
+        case=case,
+        title=_("Nominate the case manager"),
+        organisation=first,
+        due_on=timezone.localdate() + timedelta(days=1),
+        source=TaskSource.NOMINATION,
+        source_key="first_point",
+    )
 
 
 def _next_case_number(country_code: str, year: int) -> str:
@@ -117,6 +177,7 @@ def case_register(
     languages: Iterable[str] = (),
     citizenships: Iterable[str] = (),
     at_risk_only: bool = False,
+    notification: Notification | None = None,
 ) -> Case:
     """Open a case for a presumed trafficked person (or a person at risk) with little data.
 
@@ -134,6 +195,8 @@ def case_register(
             return existing
     today = timezone.localdate()
     _check_birth_date(date_of_birth, today)
+    notification = notification or Notification()
+    _check_notification(notification)
     if date_of_birth is not None:
         age_band = AgeBand.UNDER_18 if _years(date_of_birth, today) < 18 else AgeBand.OVER_18
     person = Person(
@@ -153,6 +216,10 @@ def case_register(
         opened_on=today,
         identification_status=status,
         updated_by=actor.user,
+        referrer_type=notification.referrer_type,
+        referrer_organisation=notification.referrer_organisation,
+        referral_channel=notification.channel,
+        notified_at=notification.notified_at or timezone.now(),
     )
     CaseParticipant.objects.create(
         case=case,
@@ -164,11 +231,15 @@ def case_register(
         case=case, country_code=organisation.country.code, role=CountryRole.IDENTIFICATION
     )
     _record_status(case, "identification_status", "", status, actor)
+    _route_for_nomination(case, organisation, actor)
     provided = ["sex", "age_band"]
     provided += ["names"] if names else []
     provided += ["date_of_birth"] if date_of_birth else []
     provided += ["languages"] if language_codes else []
     provided += ["citizenships"] if citizenship_codes else []
+    provided += ["referrer_type"] if notification.referrer_type else []
+    provided += ["referrer_organisation"] if notification.referrer_organisation else []
+    provided += ["referral_channel"] if notification.channel else []
     record_event(
         event_type=EventType.CASE_REGISTERED, actor=actor, target=case, changed_fields=provided
     )

@@ -29,6 +29,7 @@ from opentrm.cases.models import (
     ServiceStatus,
     ServiceType,
 )
+from opentrm.cases.services.statuses import statuses_refresh
 from opentrm.core.concurrency import save_if_unchanged, soft_delete_if_unchanged
 from opentrm.core.errors import ConflictError
 from opentrm.core.input import require_known_fields, required_reason
@@ -243,6 +244,7 @@ def service_offer(
         target=service,
         detail={"case_id": case.pk},
     )
+    statuses_refresh(case=case, actor=actor)
     return service
 
 
@@ -283,6 +285,7 @@ def _save(
         changed_fields=changed,
         detail={"case_id": service.case_id},
     )
+    statuses_refresh(case=service.case, actor=actor)
     return service
 
 
@@ -397,4 +400,5 @@ def service_delete(
         target=service,
         detail={"case_id": service.case_id},
     )
+    statuses_refresh(case=service.case, actor=actor)
     return service

@@ -27,6 +27,7 @@ from opentrm.accounts.models import Membership, User
 from opentrm.accounts.policy import ROLE_ACTIONS, Action, Actor, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
+from opentrm.cases.access import require_open
 from opentrm.cases.models import (
     Case,
     CaseParticipant,
@@ -73,6 +74,7 @@ def task_create(
 ) -> Task:
     """A task for the actor's organisation on ``case``, optionally assigned to a colleague."""
     require(actor, Action.TASK_MANAGE)
+    require_open(case)
     assert actor.membership is not None
     errors: dict[str, str] = {}
     title = " ".join(title.split())
@@ -110,6 +112,7 @@ def task_create(
 
 def _require_own_task(actor: Actor, task: Task) -> None:
     require(actor, Action.TASK_MANAGE, task)
+    require_open(task.case)
 
 
 def _set_done(actor: Actor, task: Task, *, done: bool, expected_version: int) -> bool:
@@ -291,9 +294,23 @@ class _Sources:
                     },
                 )
             )
-        wanted += self.plan_reviews()
+        wanted += self.plan_reviews() + self.follow_up_visits()
         alive |= {(item.source, item.key) for item in wanted}
         return wanted, alive
+
+    def follow_up_visits(self) -> list[_Wanted]:
+        """A task per follow-up visit after return not yet made (SOP-T13), due on its day."""
+        return [
+            self.want(
+                TaskSource.FOLLOW_UP_VISIT,
+                str(visit.pk),
+                due_on=visit.due_on,
+                organisation_id=visit.organisation_id,
+                person_id=visit.scheduled_by_id,
+                title=_("Follow-up visit after return: check for risks of re-trafficking"),
+            )
+            for visit in self.case.visits.filter(visited_on__isnull=True)
+        ]
 
     def plan_reviews(self) -> list[_Wanted]:
         """The next review of the risk management plan and of the assistance plan in force

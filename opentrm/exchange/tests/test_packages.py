@@ -37,18 +37,19 @@ REFERRAL_BODY: dict[str, Any] = {
         "consent_ref": "consent-17",
         "agreement_id": "42",
     },
+    "format": 2,
     "sections": {
         "s1_1": {
-            "gender": "female",
-            "dateOfBirth": "1999-04-01",
-            "citizenship": ["RO"],
-            "name": {"text": "Ana Exemplu", "lang": "ro"},
+            "prs_Gender": "Feminine",
+            "prs_Birthdate": "1999-04-01",
+            "prs_Citizenship": ["RO"],
+            "opentrm_name": {"text": "Ana Exemplu", "lang": "ro"},
         },
-        "s1_2": {"exploitationType": {"codes": ["labour"], "other": None}},
-        "s6_2": {"housing": {"offered": True, "accepted": False}},
-        "s8": {"return.origin": {"institution": "Fictional Agency"}},
+        "s1_2": {"vic_TypeOfExploitation": {"codes": ["ForcedLabour"], "other": None}},
+        "s6_2": {"opentrm_housing": {"offered": True, "accepted": False}},
+        "s8": {"opentrm_return.origin": {"institution": "Fictional Agency"}},
     },
-    "withheld": ["s3_2.medical_history"],
+    "withheld": ["s3_2.opentrm_medical_history"],
 }
 
 
@@ -232,7 +233,7 @@ def test_the_published_schemas_are_the_ones_the_code_uses() -> None:
 def test_a_referral_body_validates_and_a_wrong_one_does_not() -> None:
     assert crypto.schema_errors("referral", REFERRAL_BODY) == []
     wrong = json.loads(json.dumps(REFERRAL_BODY))
-    wrong["sections"]["s1_1"]["gender"] = 3
+    wrong["sections"]["s1_1"]["prs_Gender"] = 3
     wrong["referral"]["receiver_country"] = "Romania"
     errors = crypto.schema_errors("referral", wrong)
     assert len(errors) == 2

@@ -42,4 +42,7 @@ def accepting(actor: Actor, referral: Referral) -> dict[str, object]:
         languages=[str(code) for code in values.get("s1_1.languages") or []],
         citizenships=[str(code) for code in values.get("s1_1.citizenship") or []],
     )
+    from opentrm.referrals.services.exchange_attachments import attachments_store
+
+    attachments_store(actor, referral, case)
     return {"case": case}

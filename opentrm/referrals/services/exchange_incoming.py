@@ -18,7 +18,7 @@ from opentrm.directory import federation
 from opentrm.directory.models import Organisation
 from opentrm.directory.selectors import organisation_by_name
 from opentrm.directory.services import organisation_placeholder_create
-from opentrm.exchange import fieldnames
+from opentrm.exchange import fieldnames, offers
 from opentrm.exchange.models import InboxMessage, MessageType, Peer
 from opentrm.referrals.models import Delivery, ReferralStatus, Routing, Urgency
 from opentrm.referrals.services import receiving, routing
@@ -102,13 +102,27 @@ def _sender_organisation(head: Mapping[str, Any], peer: Peer) -> Organisation:
     )
 
 
-def _person_preview(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The minimal offer the package allows: age band, sex, languages (labels as text)."""
-    band, sex = str(values.get("s1_1.age") or ""), str(values.get("s1_1.sex") or "")
+def _person_preview(
+    values: Mapping[str, Any], offer: offers.Offer | None, groups: set[str]
+) -> dict[str, Any]:
+    """The person in the minimal offer: age band, sex (labels as text), languages; from the
+    package's offer, or for a package of format 1 (no offer) from the identity it shared."""
+    if offer is None:
+        if "identity" not in groups:
+            return {}
+        band, sex = str(values.get("s1_1.age") or ""), str(values.get("s1_1.sex") or "")
+        languages = [str(code) for code in values.get("s1_1.languages") or []]
+    else:
+        band, sex, languages = offer.age_band, offer.sex, offer.languages
     return {
         "age_band": str(AgeBand(band).label) if band in AgeBand.values else "",
         "sex": str(Sex(sex).label) if sex in Sex.values else "",
-        "languages": [str(code) for code in values.get("s1_1.languages") or []],
+        "languages": languages,
+        "offer": {
+            "age_band": band if band in AgeBand.values else AgeBand.UNKNOWN.value,
+            "sex": sex if sex in Sex.values else Sex.UNKNOWN.value,
+            "languages": languages,
+        },
     }
 
 
@@ -159,7 +173,7 @@ def _snapshot(
     data: dict[str, Any] = {**definition_data, "origin": {}}
     data["sent"] = {
         "values": kept,
-        "withheld": sorted(fieldnames.withheld_codes(list(message.body.get("withheld") or []))),
+        "withheld": sorted(fieldnames.body_withheld(message.body)),
         "groups": sorted(groups),
         "at": message.issued_at.isoformat(),
     }
@@ -209,14 +223,15 @@ def incoming_from(
     receiver = _addressed(head, country)
     sender = _sender_organisation(head, peer)
     groups = {g for g in head.get("shared_groups") or [] if g in {g.value for g in FieldGroup}}
-    values = fieldnames.from_sections(message.body.get("sections") or {})
+    values = fieldnames.body_values(message.body)
     template: dict[str, Any] = {"data": {}}
     request_data: dict[str, dict[str, str]] = {}
     if key == "request":
         request_data = _request_data(values, groups)
     else:
         template, values = _snapshot(message, head, values, groups)
-    person = _person_preview(values) if "identity" in groups else {}
+    offer = offers.from_package(message.body.get("offer"))
+    person = _person_preview(values, offer, groups)
     remote = {"node_id": peer.node_id, "reference": head["reference"], "public_id": None}
     data = {"remote": remote, **template.pop("data")}
     data["imported"] = _imported(message, head, person, request_data)
@@ -239,8 +254,8 @@ def incoming_from(
         measure_code=str(head.get("measure_code") or ""),
         service_type=str(head.get("service_type") or ""),
         document_type=str(head.get("document_type") or ""),
-        needs=list(head.get("needs") or []),
-        reason=text_of(head.get("reason")),
+        needs=offer.needs if offer is not None else list(head.get("needs") or []),
+        reason=offer.reason if offer is not None else text_of(head.get("reason")),
         audit={
             "exchange": True,
             "message_id": str(message.message_id),

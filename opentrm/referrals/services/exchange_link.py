@@ -60,6 +60,7 @@ from opentrm.referrals.models import (
     TemplateInstance,
 )
 from opentrm.referrals.services import receiving
+from opentrm.referrals.services.exchange_attachments import attachments_check
 from opentrm.referrals.services.exchange_incoming import (
     SYSTEM_USERNAME,
     RefusedError,
@@ -68,6 +69,10 @@ from opentrm.referrals.services.exchange_incoming import (
     system_actor,
 )
 from opentrm.referrals.services.exchange_incoming import text_of as _text
+from opentrm.referrals.services.exchange_narrowing import (
+    narrowing_queued,
+    received_copies_narrow,
+)
 from opentrm.referrals.services.exchange_packages import (
     FIRST_TYPES,
     REQUEST_CODES,
@@ -187,6 +192,7 @@ def sharing_changed(actor: Actor, referral: Referral) -> OutboxMessage | None:
         return None
     peer, reference, _receiver = link
     body: dict[str, Any] = {
+        "format": fieldnames.FORMAT,
         "reference": reference,
         "status": referral.status,
         "at": _iso(),
@@ -223,6 +229,7 @@ def follow_up_added(
             if item is not None and (item.group is None or item.group in allowed):
                 values[code] = value
     body: dict[str, Any] = {
+        "format": fieldnames.FORMAT,
         "reference": reference,
         "reported_on": report.reported_on.isoformat(),
         "organisation": report.organisation.name,
@@ -264,20 +271,9 @@ def consent_withdrawn(consent: ConsentRecord, actor: Actor) -> list[OutboxMessag
             and referral.consent_id != consent.pk
         ):
             continue  # this consent was not what the referral relied on, and nothing narrows
-        body = {
-            "reference": referral.reference,
-            "consent_ref": consent_ref(consent),
-            "withdrawn_at": _iso(consent.withdrawn_at),
-            "purposes": [consent.purpose],
-            "shared_groups": still,
-        }
         queued.append(
-            outbox.enqueue(
-                peer=link[0],
-                type=MessageType.CONSENT_WITHDRAWAL,
-                body=body,
-                referral_id=referral.pk,
-                actor=actor,
+            narrowing_queued(
+                actor=actor, referral=referral, consent=consent, peer=link[0], groups=still
             )
         )
     return queued
@@ -352,6 +348,7 @@ def _apply_first(message: InboxMessage) -> None:
         raise RefusedError("wrong_country")
     if _find(peer, head["reference"]) is not None:
         raise RefusedError("duplicate_reference")
+    attachments_check(message.body, set(head.get("shared_groups") or []))
     incoming = incoming_from(message, head, country)
     try:
         referral = receiving.referral_receive(actor=system_actor(), incoming=incoming)
@@ -424,8 +421,8 @@ def _apply_sharing(message: InboxMessage, referral: Referral) -> None:
     if instance is not None and "sections" in body:
         data = dict(instance.data or {})
         sent = dict(data.get("sent") or {})
-        sent["values"] = fieldnames.from_sections(body.get("sections") or {})
-        sent["withheld"] = sorted(fieldnames.withheld_codes(list(body.get("withheld") or [])))
+        sent["values"] = fieldnames.body_values(body)
+        sent["withheld"] = sorted(fieldnames.body_withheld(body))
         sent["groups"] = after
         data["sent"] = sent
         instance.data = data
@@ -483,7 +480,7 @@ def _apply_follow_up(message: InboxMessage) -> None:
     definition = instance_definition(instance)
     values = {
         code: value
-        for code, value in fieldnames.from_sections(body.get("sections") or {}).items()
+        for code, value in fieldnames.body_values(body).items()
         if (item := definition.field(code)) is not None
         and item.section in FOLLOW_UP_SECTIONS
         and item.owner == "origin"
@@ -549,6 +546,7 @@ def _apply_consent_withdrawal(message: InboxMessage) -> None:
             % {"node": message.peer.node_id}
         )[:300],
     )
+    received_copies_narrow(actor=system, referral=referral, groups=after, message=message)
     _processed(
         message,
         referral,

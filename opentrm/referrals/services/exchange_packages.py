@@ -10,7 +10,7 @@ from django.utils import timezone
 from opentrm.accounts.policy import Actor
 from opentrm.cases.models import ConsentRecord
 from opentrm.directory import federation
-from opentrm.exchange import fieldnames, outbox
+from opentrm.exchange import fieldnames, offers, outbox
 from opentrm.exchange.models import MessageType, OutboxMessage, Peer, PeerStatus
 from opentrm.referrals.models import Delivery, Referral, ReferralKind, TemplateInstance
 
@@ -67,6 +67,9 @@ def referral_sent(actor: Actor, referral: Referral) -> OutboxMessage | None:
         type_, body = MessageType.REFERRAL, referral_body(referral)
     else:
         type_, body = MessageType.REQUEST, request_body(referral)
+    from opentrm.referrals.services.exchange_attachments import attachments_add
+
+    attachments_add(actor, referral, body)
     return outbox.enqueue(peer=peer, type=type_, body=body, referral_id=referral.pk, actor=actor)
 
 
@@ -111,10 +114,29 @@ def referral_body(referral: Referral) -> dict[str, Any]:
         }
     )
     return {
+        "format": fieldnames.FORMAT,
         "referral": head,
+        "offer": offer_of(referral),
         "sections": fieldnames.to_sections(sent.get("values") or {}),
         "withheld": sorted(set(fieldnames.withheld_names(list(sent.get("withheld") or [])))),
     }
+
+
+def offer_of(referral: Referral) -> dict[str, Any]:
+    """The minimal offer the receiver reads before it acknowledges (as the referral page of a
+    referral on this node shows it): age band, sex and languages when the sending organisation
+    may see the person's identity, the needs and the reason; in package naming."""
+    from opentrm.referrals.services import national
+
+    offer = national.minimal_offer(referral, shows_person=national.offer_may_show_person(referral))
+    return offers.to_package(
+        age_band=offer.age_band,
+        sex=offer.sex,
+        languages=offer.languages,
+        needs=offer.needs,
+        reason=offer.reason,
+        transnational=referral.kind == ReferralKind.TRANSNATIONAL,
+    )
 
 
 def request_body(referral: Referral) -> dict[str, Any]:
@@ -129,9 +151,6 @@ def request_body(referral: Referral) -> dict[str, Any]:
     ):
         if value:
             head[key] = value
-    head["needs"] = [str(need) for need in referral.needs or []]
-    if referral.reason:
-        head["reason"] = referral.reason
     if referral.answer_due_at:
         head["answer_due_at"] = iso_utc(referral.answer_due_at)
     values = {
@@ -139,4 +158,9 @@ def request_body(referral: Referral) -> dict[str, Any]:
         for item in shared_values(referral, effective_groups(referral))
         if item.value and item.code in REQUEST_CODES
     }
-    return {"request": head, "sections": fieldnames.to_sections(values)}
+    return {
+        "format": fieldnames.FORMAT,
+        "request": head,
+        "offer": offer_of(referral),
+        "sections": fieldnames.to_sections(values),
+    }

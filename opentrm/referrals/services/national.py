@@ -121,15 +121,23 @@ def offer_shows_person(actor: Actor, referral: Referral, *, on_case: bool) -> bo
     sender, the receiver once it accepted) sees there only what it may see of the case itself.
     The receiver before it accepts sees the minimal offer."""
     case = referral.case
-    if case is None:
-        return False
-    if referral.sender_organisation_id != case.owner_organisation_id and (
-        FieldGroup.IDENTITY not in organisation_groups(case, referral.sender_organisation)
-    ):
+    if case is None or not offer_may_show_person(referral):
         return False
     if on_case or is_sender(actor, referral):
         return group_access(actor, case, FieldGroup.IDENTITY) >= Access.VIEW
     return True
+
+
+def offer_may_show_person(referral: Referral) -> bool:
+    """Whether the minimal offer of ``referral`` may name the person's sex, age band and
+    languages at all: never more than the sending organisation may see of the case (also what
+    a package to another node carries)."""
+    case = referral.case
+    if case is None:
+        return False
+    return referral.sender_organisation_id == case.owner_organisation_id or (
+        FieldGroup.IDENTITY in organisation_groups(case, referral.sender_organisation)
+    )
 
 
 def preview_shows_person(actor: Actor, case: Case) -> bool:
@@ -141,7 +149,12 @@ def preview_shows_person(actor: Actor, case: Case) -> bool:
 def minimal_offer(referral: Referral, *, shows_person: bool) -> MinimalOffer:
     """The minimal offer of ``referral``, with the person's sex, age band and languages only
     when ``shows_person`` (``offer_shows_person``). Codes, labelled for display:
-    ``offer_labels``."""
+    ``offer_labels``. A referral received from another node or a file has no case here
+    before it is accepted: its person is the one the package's (or file's) offer named."""
+    if referral.case is None and referral.origin_reference:
+        from opentrm.referrals.services.received import received_offer
+
+        return received_offer(referral)
     return offer_for(
         referral.case,
         shows_person=shows_person,

@@ -36,13 +36,13 @@ from opentrm.referrals.models import (
     TimeUnit,
     WorkingCalendar,
 )
+from opentrm.referrals.services.requests.kinds import KINDS
 
 S = ReferralStatus
 
-# kind -> (acknowledge within, unit, answer within, unit)
-DEFAULTS: dict[str, tuple[int, str, int, str]] = {
-    ReferralKind.IMMEDIATE_DANGER: (2, TimeUnit.HOURS, 24, TimeUnit.HOURS),
-}
+# kind -> (acknowledge within, unit, answer within, unit): each request kind's own
+# (``requests.kinds``), the national and transnational referral the common default.
+DEFAULTS: dict[str, tuple[int, str, int, str]] = {code: kind.limits for code, kind in KINDS.items()}
 DEFAULT = (2, TimeUnit.WORKING_DAYS, 10, TimeUnit.WORKING_DAYS)
 DEFAULT_WEEKEND = (6, 7)
 

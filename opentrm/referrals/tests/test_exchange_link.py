@@ -25,6 +25,7 @@ from opentrm.referrals.services import transnational as tn
 from opentrm.referrals.tests.test_template import HEALTH, NAME, Setup, create, send, setup
 
 S = ReferralStatus
+REASON = "Fictional: she asks to go home to her family."
 
 
 def peer(country: str, status: str = PeerStatus.ACTIVE) -> Peer:
@@ -41,6 +42,7 @@ def peer(country: str, status: str = PeerStatus.ACTIVE) -> Peer:
 def sent_referral(world: World) -> tuple[Setup, Referral]:
     s = setup(world, groups=(FieldGroup.IDENTITY, FieldGroup.ASSISTANCE))
     referral = create(s)
+    Referral.objects.filter(pk=referral.pk).update(reason=REASON)
     return s, send(s, referral)
 
 
@@ -100,11 +102,12 @@ def test_a_referral_to_a_country_with_an_active_peer_travels_with_only_what_the_
     assert head["agreement_id"] == str(referral.agreement_id)
     assert head["template_version"] == 1
     assert sorted(head["shared_groups"]) == ["assistance", "identity"]
-    assert body["sections"]["s1_1"]["gender"] == "female"
-    assert body["sections"]["s1_1"]["name"]["text"] == NAME
+    assert body["format"] == 2
+    assert body["sections"]["s1_1"]["prs_Gender"] == "Feminine"  # HTCDS 2.0 name and value
+    assert body["sections"]["s1_1"]["opentrm_name"]["text"] == NAME
     # health is not in the agreement: withheld by name, never its value
     assert HEALTH not in str(body)
-    assert "s3_2.medical_history" in body["withheld"]
+    assert "s3_2.opentrm_medical_history" in body["withheld"]
     # the same message id in the sender's audit trail
     assert AuditEvent.objects.filter(
         event_type=EventType.EXCHANGE_SENT, detail__message_id=str(message.message_id)
@@ -134,6 +137,9 @@ def test_the_withdrawal_of_the_consent_tells_the_other_node_what_may_still_be_sh
     assert message.body["purposes"] == ["share_data"]
     assert message.body["shared_groups"] == []
     assert message.body["consent_ref"].startswith(f"CR-{s.consent.pk}-")
+    sent = AuditEvent.objects.get(event_type=EventType.REFERRAL_NARROWING_SENT)
+    assert sent.detail["message_id"] == str(message.message_id)
+    assert sent.detail["groups_after"] == []
 
 
 def test_a_step_of_the_sender_travels_as_a_status_update(world: World) -> None:
@@ -185,6 +191,12 @@ def test_a_referral_package_lands_in_the_focal_points_inbox(world: World) -> Non
     assert sent["values"]["s1_1.sex"] == "female"
     assert "s3_2.medical_history" in sent["withheld"]
     assert incoming.template.data["imported"]["person"]["sex"] == "Female"
+    # the minimal offer (HTCDS names in the package) is what the focal point reads first
+    assert body["offer"]["prs_Gender"] == "Feminine"
+    assert body["offer"]["cas_OutgoingReferralDetails"] == REASON
+    offer = national.minimal_offer(incoming, shows_person=False)
+    assert (offer.sex, offer.reason) == ("female", REASON)
+    assert offer.age_band in {"over_18", "under_18"}
     detail = processed(message)
     assert detail["outcome"] == "created"
     # the receiver sees nothing personal before accepting
@@ -304,13 +316,16 @@ def test_a_consent_withdrawal_narrows_the_incoming_referral_at_once_and_is_ackno
 ) -> None:
     _original, body = _referral_package(world)
     al = peer("AL")
-    incoming = created(arrive(al, "referral", body))
+    first = arrive(al, "referral", body)
+    InboxMessage.objects.filter(pk=first.pk).update(signed="fictional.signed.token")
+    incoming = created(first)
     member = world.actor(Role.CASE_MANAGER, org="b")
     national.referral_accept(actor=member, referral=incoming, expected_version=incoming.version)
     incoming.refresh_from_db()
     view = tn.template_view(member, incoming)
     assert view is not None
     assert "s1_1.name" in view.visible_values()
+    assert NAME in str(InboxMessage.objects.get(pk=first.pk).body)
     message = arrive(
         al,
         "consent_withdrawal",
@@ -332,6 +347,22 @@ def test_a_consent_withdrawal_narrows_the_incoming_referral_at_once_and_is_ackno
     assert ack is not None
     assert ack.body["note"] == exchange_link.CONSENT_APPLIED
     assert ack.body["status"] == "accepted"
+    # the stored copies lose the withdrawn groups too: the package's plaintext and its signed
+    # token (which cannot be narrowed), the template's snapshot; the offer stays
+    first.refresh_from_db()
+    assert NAME not in str(first.body)
+    assert first.signed == ""
+    assert "prs_Gender" not in first.body["sections"].get("s1_1", {})
+    assert first.body["offer"]["prs_Gender"] == "Feminine"
+    incoming.template.refresh_from_db()
+    sent = incoming.template.data["sent"]
+    assert "s1_1.name" not in sent["values"]
+    assert "s1_1.name" in sent["withheld"]
+    assert NAME not in str(incoming.template.data)
+    narrowed = AuditEvent.objects.get(event_type=EventType.REFERRAL_COPIES_NARROWED)
+    assert "s1_1.name" in narrowed.detail["fields_removed"]
+    assert narrowed.detail["packages_narrowed"] == [str(first.message_id)]
+    assert NAME not in str(narrowed.detail)
 
 
 @override_settings(OPENTRM_NODE_COUNTRY="RO")

@@ -67,7 +67,7 @@ def test_a_follow_up_report_written_here_travels_to_the_sending_node(world: Worl
     assert message.body["summary"] == {"text": "Fictional visit went well.", "lang": "ro"}
     # §7.2 belongs to a group the referral does not share: kept here, never sent
     assert FollowUpReport.objects.get().data["values"]["s7_2.case_initiated"] is True
-    assert message.body["sections"] == {"s6_1": {"accommodation": "shelter"}}
+    assert message.body["sections"] == {"s6_1": {"opentrm_accommodation": "shelter"}}
 
 
 def test_a_step_the_peer_may_not_report_or_cannot_take_is_refused(world: World) -> None:

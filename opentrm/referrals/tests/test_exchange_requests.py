@@ -88,11 +88,11 @@ def test_a_request_to_a_country_with_an_active_peer_travels_with_only_the_allowe
     assert head["consent_ref"] == exchange_link.consent_ref(referral.consent)
     assert head["agreement_id"] == str(referral.agreement_id)
     person = body["sections"]["s1_1"]
-    assert person["name"] == NAME
-    assert person["dateOfBirth"] == BORN.isoformat()
-    assert person["citizenship"] == "RO"
+    assert person["opentrm_name"] == NAME
+    assert person["prs_Birthdate"] == BORN.isoformat()
+    assert person["prs_Citizenship"] == "RO"
     # documents are in the travel group, which the agreement does not cover
-    assert "travel_document_comments" not in person
+    assert "opentrm_travel_document_comments" not in person
     assert DOCUMENT_NUMBER not in str(body)
     assert AuditEvent.objects.filter(
         event_type=EventType.EXCHANGE_SENT, detail__message_id=str(message.message_id)
@@ -170,6 +170,12 @@ def test_a_request_package_lands_in_the_focal_points_inbox_as_a_minimal_offer(
     assert section.hidden_until_acknowledged
     assert section.values == []
     assert requests.receiver_groups(member, incoming) == frozenset()
+    # ... the reason, needs and the person's age band and sex, as the sender's offer named them
+    assert incoming.reason == original.reason
+    assert body["offer"]["cas_ReasonForOutgoingReferral"] == "AdditionalServicesRequired"
+    offer = requests.minimal_offer(incoming, shows_person=False)
+    assert offer.sex == "Female"
+    assert offer.age_band in {"Under 18", "18 or over"}
     # the same package handled again, or delivered again, makes no second request
     handlers.dispatch(message)
     again = arrive(al, "request", body)

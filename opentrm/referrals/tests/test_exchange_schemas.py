@@ -15,16 +15,27 @@ def test_the_schemas_list_the_codes_of_the_models() -> None:
     assert crypto.schema("package")["properties"]["type"]["enum"] == list(MessageType.values)
 
 
-def test_the_htcds_names_map_template_fields_both_ways() -> None:
-    codes = {field.code for field in loader.definition(1).fields}
-    assert set(fieldnames.HTCDS_NAMES) <= codes
-    values = {"s1_1.sex": "female", "s1_1.address": {"text": "x"}, "s8.return.origin": {}}
+def test_the_htcds_names_map_template_fields_and_their_choices() -> None:
+    """Every template code in the HTCDS table is a field of the template, and every choice
+    code it names one of that field's options (the value names are checked against the
+    standard in opentrm/exchange/tests/test_htcds.py)."""
+    definition = loader.definition(1)
+    for code, mapped in fieldnames.HTCDS.items():
+        field = definition.field(code)
+        assert field is not None, code
+        codes = set(mapped.values) | set(mapped.received.values())
+        assert codes <= field.option_codes, code
+        if mapped.yes:
+            assert field.type == "yes_no"
+    assert set(fieldnames.LEGACY_NAMES) <= {field.code for field in definition.fields}
+
+
+def test_every_template_field_travels_and_comes_back() -> None:
+    definition = loader.definition(1)
+    values = {field.code: {"text": "x"} for field in definition.fields if field.type == "text"}
     sections = fieldnames.to_sections(values)
-    assert sections == {
-        "s1_1": {"gender": "female", "address": {"text": "x"}},
-        "s8": {"return.origin": {}},
-    }
+    assert all(name.startswith("opentrm_") for fields in sections.values() for name in fields)
     assert fieldnames.from_sections(sections) == values
     names = fieldnames.withheld_names(["s1_1.date_of_birth", "s3_2.addiction"])
-    assert names == ["s1_1.dateOfBirth", "s3_2.addiction"]
+    assert names == ["s1_1.prs_Birthdate", "s3_2.opentrm_addiction"]
     assert fieldnames.withheld_codes(names) == ["s1_1.date_of_birth", "s3_2.addiction"]

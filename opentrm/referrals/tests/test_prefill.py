@@ -157,8 +157,8 @@ def _rich_case(world: World) -> Case:
         granted_by=world.user(Role.CASE_MANAGER),
         organisation=world.agency_a,
     )
-    CaseExploitation.objects.create(case=case, type="labour")
-    CaseExploitation.objects.create(case=case, type="other", other="Fictional forced chores")
+    CaseExploitation.objects.create(case=case, type="ForcedLabour")
+    CaseExploitation.objects.create(case=case, type="Other", other="Fictional forced chores")
     for role, code in [
         ("recruitment", "RO"),
         ("transit", "RS"),

@@ -290,6 +290,7 @@ def test_a_sharing_step_from_the_sender_node_widens_the_incoming_referral(world:
         al,
         "status_update",
         {
+            "format": 2,
             "reference": body["referral"]["reference"],
             "status": "accepted",
             "at": "2026-01-02T10:00:00Z",

@@ -40,9 +40,11 @@ from opentrm.directory.models import AccreditationStatus, Organisation
 from opentrm.directory.validation import validate_country_code
 from opentrm.referrals.access import is_sender
 from opentrm.referrals.models import (
+    Formality,
     Referral,
     ReferralKind,
     ReferralStatus,
+    RequestChannel,
     Urgency,
 )
 from opentrm.referrals.services import core
@@ -66,11 +68,13 @@ from opentrm.referrals.services.requests.data import (
     receiver_groups,
     shared_values,
 )
+from opentrm.referrals.services.requests.kinds import KINDS
 from opentrm.referrals.services.routing import route
 from opentrm.referrals.services.transitions import referral_transition, require_side
 
 K = ReferralKind
 S = ReferralStatus
+MAX_LEGAL_BASIS = 300
 G = FieldGroup
 
 
@@ -144,6 +148,7 @@ def _request_checked(
     urgency: str,
     reason: str,
     document_type: str,
+    formality: Formality | str = "",
 ) -> tuple[dict[str, str], str, str, str]:
     """A draft request's fields checked: the errors by field, the receiving country's code, the
     urgency (immediate for an immediate-danger alert) and the cleaned reason."""
@@ -151,6 +156,8 @@ def _request_checked(
     code = ""
     if kind not in REQUEST_KINDS:
         errors["kind"] = _("Pick a kind of request from the list.")
+    elif formality and formality not in KINDS[kind].formalities:
+        errors["formality"] = _("This kind of request cannot be made with this formality.")
     try:
         code = validate_country_code(receiver_country or "")
     except ValidationError as error:
@@ -202,8 +209,15 @@ def request_create(
     urgency: str = Urgency.ROUTINE,
     reason: str = "",
     document_type: str = "",
+    formality: str = "",
+    legal_basis: str = "",
+    channel: str = RequestChannel.NODE,
+    escalated_from: Referral | None = None,
 ) -> Referral:
     """Draft a request to another country. The caller got ``case`` through ``access_case``.
+
+    ``formality`` and ``legal_basis`` default to the kind's (``requests.kinds``); a formality
+    the kind cannot take is refused on ``formality``, an unknown ``channel`` on ``channel``.
 
     Refused (ValidationError on the field) for an unknown kind or country, a request within
     the own country, a kind that needs a case without one, a missing document type, a country
@@ -226,9 +240,16 @@ def request_create(
         urgency=urgency,
         reason=reason,
         document_type=document_type,
+        formality=formality,
     )
+    if channel not in RequestChannel.values:
+        errors["channel"] = _("Pick a channel from the list.")
+    legal_basis = " ".join((legal_basis or "").split())
+    if len(legal_basis) > MAX_LEGAL_BASIS:
+        errors["legal_basis"] = _("At most %(max)d characters.") % {"max": MAX_LEGAL_BASIS}
     if errors:
         raise ValidationError(errors)
+    spec = KINDS[kind]
     guard_origin(actor, case, code)
     return _create_request(
         actor=actor,
@@ -240,7 +261,23 @@ def request_create(
         urgency=urgency,
         reason=reason,
         document_type=document_type,
+        formal=Formal(
+            formality=formality or spec.default_formality,
+            legal_basis=legal_basis or spec.legal_basis,
+            channel=channel,
+            escalated_from=escalated_from,
+        ),
     )
+
+
+@dataclass(frozen=True)
+class Formal:
+    """How formal a new request is, on what legal basis, by which channel, following which."""
+
+    formality: str
+    legal_basis: str
+    channel: str
+    escalated_from: Referral | None = None
 
 
 @transaction.atomic
@@ -255,8 +292,11 @@ def _create_request(
     urgency: str,
     reason: str,
     document_type: str,
+    formal: Formal,
 ) -> Referral:
     """The draft, routed (focal point, child authority or the body asked for) and audited."""
+    if formal.escalated_from is not None:
+        _lock_escalated(formal.escalated_from)
     child = case is not None and states.is_child_case(case, timezone.localdate())
     destination = route(sender=sender, country_code=code, intended=intended, child=child)
     refusal = organisation_refusal(destination.receiver)
@@ -274,6 +314,10 @@ def _create_request(
         urgency=urgency,
         reason=reason,
         document_type=document_type,
+        formality=formal.formality,
+        legal_basis=formal.legal_basis,
+        channel=formal.channel,
+        escalated_from=formal.escalated_from,
         updated_by=actor.user,
     )
     record_event(
@@ -283,13 +327,34 @@ def _create_request(
         detail={
             "referral": referral.reference,
             "kind": kind,
+            "formality": formal.formality,
             "case_id": case.pk if case else None,
             "receiver_country": code,
             "receiver_id": destination.receiver.pk,
             "routing": destination.routing,
         },
     )
+    if formal.escalated_from is not None:
+        record_event(
+            event_type=EventType.REQUEST_ESCALATED,
+            actor=actor,
+            target=referral,
+            detail={
+                "referral": referral.reference,
+                "escalated_from": formal.escalated_from.reference,
+                "escalated_from_id": formal.escalated_from.pk,
+                "formality": formal.formality,
+                "case_id": case.pk if case else None,
+            },
+        )
     return referral
+
+
+def _lock_escalated(informal: Referral) -> None:
+    """Lock the informal request; refused if a colleague escalated it meanwhile."""
+    Referral.objects.select_for_update().filter(pk=informal.pk).first()
+    if informal.escalations.exclude(status=S.WITHDRAWN).exists():
+        raise ValidationError({"__all__": _("This request has already been escalated.")})
 
 
 @dataclass(frozen=True)

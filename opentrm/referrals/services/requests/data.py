@@ -19,13 +19,14 @@ from opentrm.referrals.models import (
     ReferralKind,
     ReferralStatus,
 )
+from opentrm.referrals.services.requests.kinds import KINDS
 
 K = ReferralKind
 S = ReferralStatus
 G = FieldGroup
 
 REQUEST_KINDS = frozenset(kind.value for kind in ReferralKind.requests())
-THEMATIC_KINDS = frozenset({K.SOCIO_ECONOMIC_RISK.value, K.SAFETY_CHECK.value})
+THEMATIC_KINDS = frozenset(code for code, kind in KINDS.items() if kind.thematic)
 MAX_TEXT = 4000
 
 
@@ -63,44 +64,9 @@ FIELDS: dict[str, RequestField] = {
     )
 }
 
-# What each kind needs of the person: nothing more travels.
-KIND_FIELDS: dict[str, tuple[str, ...]] = {
-    K.IDENTITY_VERIFICATION: (
-        "names",
-        "date_of_birth",
-        "place_of_birth",
-        "citizenships",
-        "documents",
-    ),
-    K.FAMILY_CHECK: ("names", "date_of_birth", "place_of_birth", "address", "residence_country"),
-    K.SAFETY_CHECK: ("names", "address", "residence_country"),
-    K.DOCUMENT_ISSUANCE: ("names", "date_of_birth", "place_of_birth", "citizenships", "documents"),
-    K.IMMEDIATE_DANGER: ("names", "address", "residence_country"),
-    K.SOCIO_ECONOMIC_RISK: ("names", "address", "residence_country"),
-}
-
-# What the sender sees next to the kind when choosing it.
-KIND_NOTES: dict[str, Promise] = {
-    K.IDENTITY_VERIFICATION: gettext_lazy(
-        "The requested state verifies the nationality or identity without undue delay."
-    ),
-    K.FAMILY_CHECK: gettext_lazy(
-        "The requested state checks the family situation before a return or a placement."
-    ),
-    K.DOCUMENT_ISSUANCE: gettext_lazy(
-        "The requested state issues or copies a document the person needs (passport, "
-        "certificates, records)."
-    ),
-    K.IMMEDIATE_DANGER: gettext_lazy(
-        "Highest priority: the receiver acknowledges within hours, round the clock."
-    ),
-    K.SOCIO_ECONOMIC_RISK: gettext_lazy(
-        "May be thematic (a region or a community), without a case and without personal data."
-    ),
-    K.SAFETY_CHECK: gettext_lazy(
-        "May be thematic (the conditions for return to a place), without a case."
-    ),
-}
+# What each kind needs of the person: nothing more travels. Its note for the sender.
+KIND_FIELDS: dict[str, tuple[str, ...]] = {code: kind.fields for code, kind in KINDS.items()}
+KIND_NOTES: dict[str, Promise] = {code: kind.note for code, kind in KINDS.items()}
 
 
 def is_request(referral: Referral) -> bool:
@@ -144,6 +110,17 @@ def minimal_offer(referral: Referral, *, shows_person: bool) -> MinimalOffer:
     """The request's minimal offer; the person's age band, sex and languages only when
     ``shows_person`` (``national.offer_shows_person``: the viewer may see her identity)."""
     needs = [str(need) for need in referral.needs or []]
+    if referral.case is None and referral.origin_reference:  # received: the package's offer
+        from opentrm.cases.models import Sex
+        from opentrm.referrals.services.national import minimal_offer as received
+
+        offer = received(referral, shows_person=False)
+        return MinimalOffer(
+            age_band=str(AgeBand(offer.age_band).label),
+            sex=str(Sex(offer.sex).label),
+            languages=offer.languages,
+            needs=needs,
+        )
     if referral.case is None or not shows_person:
         return MinimalOffer(age_band="", sex="", languages=[], needs=needs)
     person = referral.case.person

@@ -5,6 +5,7 @@ from datetime import date
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from opentrm.cases import states
 from opentrm.cases.models import (
@@ -14,6 +15,7 @@ from opentrm.cases.models import (
     ConsentDecision,
     ConsentPurpose,
     CountryRole,
+    ExploitationType,
     HealthRecord,
     IdentificationDecision,
     IdentificationOutcome,
@@ -224,17 +226,38 @@ def _person_values(case: Case, lang: str, today: date) -> dict[str, Any]:
     return v
 
 
+# The case records HTCDS 2.0's types of exploitation; the Annex I template has fewer. A type
+# with no option of its own goes under "other", named in the description (as the exchange's
+# HTCDS mapping reads them back, ``exchange/fieldnames.py``).
+_X = ExploitationType
+ANNEX1_EXPLOITATION = {
+    _X.SEXUAL_EXPLOITATION: "sexual",
+    _X.FORCED_LABOUR: "labour",
+    _X.CHILD_LABOUR: "labour",
+    _X.FORCED_BEGGING: "begging",
+    _X.ORGAN_REMOVAL: "organ_removal",
+    _X.FORCED_ADOPTION: "adoption",
+}
+
+
+def _exploitation_value(case: Case, lang: str) -> Any:
+    codes: list[str] = []
+    described: list[str] = []
+    for row in case.exploitation_types.order_by("pk"):
+        code = ANNEX1_EXPLOITATION.get(ExploitationType(row.type), "other")
+        if code not in codes:
+            codes.append(code)
+        if code == "other":
+            described.append(row.other if row.type == _X.OTHER else str(_X(row.type).label))
+    allowed = [o.code for o in _options("s1_2.exploitation_type")]
+    codes.sort(key=lambda code: allowed.index(code) if code in allowed else len(allowed))
+    return _choices(codes, allowed, "; ".join(d for d in described if d), lang)
+
+
 def _trafficking_values(case: Case, lang: str) -> dict[str, Any]:
     """§1.2: the trafficking, the countries and the identification."""
     v: dict[str, Any] = {}
-    exploitation = list(case.exploitation_types.all())
-    other = next((e.other for e in exploitation if e.type == "other"), "")
-    v["s1_2.exploitation_type"] = _choices(
-        [e.type for e in exploitation],
-        [o.code for o in _options("s1_2.exploitation_type")],
-        other,
-        lang,
-    )
+    v["s1_2.exploitation_type"] = _exploitation_value(case, lang)
     countries: dict[str, list[str]] = {}
     for row in case.countries.all():
         countries.setdefault(row.role, []).append(row.country_code)
@@ -364,7 +387,20 @@ def _proceeding_values(
             v["s7_1.proceeding_types"] = {"codes": sorted({r.kind for r in rows}), "other": None}
             status = next((r.legal_status for r in rows if r.legal_status), "")
             v["s7_1.legal_status"] = _text(status, lang)
+    v["s7_1.comments"] = _text(_references(case), lang)
     return v
+
+
+def _references(case: Case) -> str:
+    """The case's law-enforcement and court references (OTH-10, GAP-13): the template has no
+    field of its own for them, so they open the comments on the proceedings."""
+    parts = []
+    if case.law_enforcement_reference:
+        reference = case.law_enforcement_reference
+        parts.append(_("Law-enforcement reference: %(ref)s") % {"ref": reference})
+    if case.court_reference:
+        parts.append(_("Court reference: %(ref)s") % {"ref": case.court_reference})
+    return "; ".join(parts)
 
 
 def _child_values(case: Case, lang: str) -> dict[str, Any]:

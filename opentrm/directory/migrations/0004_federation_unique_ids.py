@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("directory", "0002_federation")]
+    dependencies = [("directory", "0003_federation")]
 
     operations = [
         migrations.AlterField(

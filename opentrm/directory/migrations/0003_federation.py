@@ -1,6 +1,6 @@
 """Directory federation: stable ids, the shareable flag, the source node and freshness of a
 mirrored entry, and the nodes this node holds directories of. The stable ids of existing rows
-are filled here; 0003 makes them unique (a separate transaction, as PostgreSQL wants)."""
+are filled here; 0004 makes them unique (a separate transaction, as PostgreSQL wants)."""
 
 import uuid
 
@@ -18,7 +18,7 @@ def fill_ids(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-    dependencies = [("directory", "0001_initial")]
+    dependencies = [("directory", "0002_first_point_of_notification")]
 
     operations = [
         migrations.AddField(
