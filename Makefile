@@ -75,6 +75,7 @@ lint: $(VENV)/.installed-dev
 bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_directory.py $(BENCH_ARGS)
 	$(BIN)/python bench/bench_exchange.py
+	$(BIN)/python bench/bench_directory_sync.py
 
 messages: $(VENV)/.installed-dev
 	cd opentrm && DJANGO_SETTINGS_MODULE=opentrm.config.settings_test ../$(BIN)/django-admin makemessages \

@@ -194,6 +194,9 @@ class EventType(models.TextChoices):
     EXCHANGE_KEY_REVOKED = "EXCHANGE_KEY_REVOKED", _("Node key revoked")
     EXCHANGE_PEER_KEYS_UPDATED = "EXCHANGE_PEER_KEYS_UPDATED", _("Peer node's keys updated")
     EXCHANGE_OUTCOME = "EXCHANGE_OUTCOME", _("Processing outcome received")
+    # directory federation (issue 13): ids and counts only
+    DIRECTORY_PUBLISHED = "DIRECTORY_PUBLISHED", _("Directory published to a peer node")
+    DIRECTORY_SYNCED = "DIRECTORY_SYNCED", _("Peer node's directory applied")
     # portal (issue 19)
     GLOSSARY_TERM_CHANGED = "GLOSSARY_TERM_CHANGED", _("Glossary term changed")
     COUNTRY_PROFILE_CHANGED = "COUNTRY_PROFILE_CHANGED", _("Country profile changed")

@@ -34,8 +34,10 @@ def access_organisation(
     )
     if organisation is None:
         raise Http404
-    if action == "change" and not actor.may_edit_directory_of(organisation.country_id):
-        raise PermissionDenied
+    if action == "change" and (
+        organisation.is_mirrored or not actor.may_edit_directory_of(organisation.country_id)
+    ):
+        raise PermissionDenied  # another node's entry is a read-only copy
     return organisation
 
 
@@ -47,8 +49,9 @@ def access_contact_point(
     )
     if contact_point is None:
         raise Http404
-    if action == "change" and not actor.may_edit_directory_of(
-        contact_point.organisation.country_id
+    if action == "change" and (
+        contact_point.organisation.is_mirrored
+        or not actor.may_edit_directory_of(contact_point.organisation.country_id)
     ):
         raise PermissionDenied
     return contact_point
@@ -65,6 +68,9 @@ def access_responsibility(
     )
     if responsibility is None:
         raise Http404
-    if action == "change" and not actor.may_edit_directory_of(responsibility.country_id):
+    if action == "change" and (
+        responsibility.organisation.is_mirrored
+        or not actor.may_edit_directory_of(responsibility.country_id)
+    ):
         raise PermissionDenied
     return responsibility

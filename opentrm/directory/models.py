@@ -1,5 +1,7 @@
 """The TRM directory: who answers for which procedure in which country, and how to reach them."""
 
+import uuid as uuid_lib
+
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -218,6 +220,19 @@ class Organisation(Verifiable):
     clearance_expires_on = models.DateField(_("clearance expires"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     notes = models.TextField(_("notes"), blank=True)
+    # Directory federation (docs/directory-federation.md): the stable id across nodes is
+    # (origin node, uuid); an entry of this node has an empty origin_node.
+    uuid = models.UUIDField(_("stable id"), default=uuid_lib.uuid4, unique=True, editable=False)
+    share_abroad = models.BooleanField(
+        _("shared with other countries"),
+        default=True,
+        help_text=_("Published to the other countries' nodes (never the notes or clearance)."),
+    )
+    origin_node = models.CharField(
+        _("published by node"), max_length=100, blank=True, default="", editable=False
+    )
+    synced_at = models.DateTimeField(_("last synchronised"), null=True, blank=True, editable=False)
+    source_as_of = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -237,10 +252,16 @@ class Organisation(Verifiable):
             models.Index(fields=["type"], name="directory_org_type_idx"),
             models.Index(fields=["city"], name="directory_org_city_idx"),
             models.Index(fields=["last_verified_at"], name="directory_org_verified_idx"),
+            models.Index(fields=["origin_node"], name="directory_org_origin_idx"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_mirrored(self) -> bool:
+        """A read-only copy of another node's entry (that node is its authority)."""
+        return bool(self.origin_node)
 
 
 class ContactPoint(Verifiable):
@@ -264,6 +285,12 @@ class ContactPoint(Verifiable):
     )
     is_active = models.BooleanField(_("active"), default=True)
     notes = models.TextField(_("notes"), blank=True)
+    uuid = models.UUIDField(_("stable id"), default=uuid_lib.uuid4, unique=True, editable=False)
+    share_abroad = models.BooleanField(
+        _("shared with other countries"),
+        default=True,
+        help_text=_("Published to the other countries' nodes (never the notes)."),
+    )
 
     objects = ContactPointQuerySet.as_manager()
 
@@ -388,3 +415,22 @@ class Responsibility(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.country.code} {self.get_function_display()}: {self.organisation}"
+
+
+class DirectorySource(TimeStampedModel):
+    """Another node whose country's directory this node holds as a read-only copy."""
+
+    node_id = models.CharField(_("node id"), max_length=100, unique=True)
+    country = models.ForeignKey(
+        Country, verbose_name=_("country"), on_delete=models.PROTECT, related_name="sources"
+    )
+    last_synced_at = models.DateTimeField(_("last synchronised"), null=True, blank=True)
+    last_snapshot_at = models.DateTimeField(_("last full copy"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["node_id"]
+        verbose_name = _("directory source")
+        verbose_name_plural = _("directory sources")
+
+    def __str__(self) -> str:
+        return self.node_id

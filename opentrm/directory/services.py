@@ -25,6 +25,7 @@ from opentrm.directory.models import (
     OrganisationType,
     Responsibility,
 )
+from opentrm.directory.signals import announce
 from opentrm.directory.validation import (
     validate_channel_value,
     validate_country_code,
@@ -46,9 +47,10 @@ ORGANISATION_FIELDS = [
     "clearance_issuer",
     "clearance_expires_on",
     "is_active",
+    "share_abroad",
     "notes",
 ]
-CONTACT_POINT_FIELDS = ["position", "person_name", "unit", "is_active", "notes"]
+CONTACT_POINT_FIELDS = ["position", "person_name", "unit", "is_active", "share_abroad", "notes"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,12 @@ class ChannelData:
 
 def _require_editor(actor: Actor, country_id: int) -> None:
     if not actor.may_edit_directory_of(country_id):
+        raise PermissionDenied
+
+
+def _require_own(organisation: Organisation | None) -> None:
+    """Another node's entry is a read-only copy: only its own node changes it."""
+    if organisation is not None and organisation.origin_node:
         raise PermissionDenied
 
 
@@ -151,6 +159,7 @@ def organisation_create(*, actor: Actor, country: Country, **values: Any) -> Org
             _snapshot(Organisation(), ORGANISATION_FIELDS), organisation, ORGANISATION_FIELDS
         ),
     )
+    announce(organisation.pk)
     return organisation
 
 
@@ -161,6 +170,7 @@ def organisation_update(
     """Change an organisation; refused with ConflictError if the row moved past
     ``expected_version`` since the editor loaded it."""
     _require_editor(actor, organisation.country_id)
+    _require_own(organisation)
     _reject_unknown(values, ORGANISATION_FIELDS)
     before = _snapshot(organisation, ORGANISATION_FIELDS)
     for name, value in values.items():
@@ -184,6 +194,7 @@ def organisation_update(
         target=organisation,
         changed_fields=changed,
     )
+    announce(organisation.pk, *([before["parent"].pk] if before.get("parent") else []))
     return organisation
 
 
@@ -193,11 +204,13 @@ def organisation_verify(
 ) -> Organisation:
     """Record that an editor confirmed the organisation's entry is correct today."""
     _require_editor(actor, organisation.country_id)
+    _require_own(organisation)
     Organisation.objects.filter(pk=organisation.pk).update(
         last_verified_at=on or timezone.localdate(), last_verified_by=actor.user
     )
     organisation.refresh_from_db(fields=["last_verified_at", "last_verified_by"])
     record_event(event_type=EventType.ORGANISATION_VERIFIED, actor=actor, target=organisation)
+    announce(organisation.pk)
     return organisation
 
 
@@ -260,6 +273,7 @@ def contact_point_create(
     **values: Any,
 ) -> ContactPoint:
     _require_editor(actor, organisation.country_id)
+    _require_own(organisation)
     _reject_unknown(values, CONTACT_POINT_FIELDS)
     contact_point = ContactPoint(organisation=organisation, updated_by=actor.user, **values)
     _duplicate_contact_point(contact_point)
@@ -287,6 +301,7 @@ def contact_point_create(
         changed_fields=changed,
         detail={"organisation_id": organisation.pk},
     )
+    announce(organisation.pk)
     return contact_point
 
 
@@ -305,6 +320,7 @@ def contact_point_update(
     The version guards channels and languages too: it moves even if only they changed.
     """
     _require_editor(actor, contact_point.organisation.country_id)
+    _require_own(contact_point.organisation)
     _reject_unknown(values, CONTACT_POINT_FIELDS)
     before = _snapshot(contact_point, CONTACT_POINT_FIELDS)
     for name, value in values.items():
@@ -349,6 +365,7 @@ def contact_point_update(
         target=contact_point,
         changed_fields=changed,
     )
+    announce(contact_point.organisation_id)
     return contact_point
 
 
@@ -357,11 +374,13 @@ def contact_point_verify(
     *, actor: Actor, contact_point: ContactPoint, on: date | None = None
 ) -> ContactPoint:
     _require_editor(actor, contact_point.organisation.country_id)
+    _require_own(contact_point.organisation)
     ContactPoint.objects.filter(pk=contact_point.pk).update(
         last_verified_at=on or timezone.localdate(), last_verified_by=actor.user
     )
     contact_point.refresh_from_db(fields=["last_verified_at", "last_verified_by"])
     record_event(event_type=EventType.CONTACT_POINT_VERIFIED, actor=actor, target=contact_point)
+    announce(contact_point.organisation_id)
     return contact_point
 
 
@@ -378,6 +397,7 @@ def responsibility_add(
     order: int = 0,
 ) -> Responsibility:
     _require_editor(actor, country.pk)
+    _require_own(organisation)
     if function not in Function.values:
         raise ValidationError({"function": _("Choose a procedure or function from the list.")})
     if organisation.country_id != country.pk:
@@ -413,12 +433,14 @@ def responsibility_add(
         target=responsibility,
         detail={"function": Function(function).value, "organisation_id": organisation.pk},
     )
+    announce(organisation.pk)
     return responsibility
 
 
 @transaction.atomic
 def responsibility_remove(*, actor: Actor, responsibility: Responsibility) -> None:
     _require_editor(actor, responsibility.country_id)
+    _require_own(responsibility.organisation)
     record_event(
         event_type=EventType.RESPONSIBILITY_REMOVED,
         actor=actor,
@@ -429,6 +451,7 @@ def responsibility_remove(*, actor: Actor, responsibility: Responsibility) -> No
         },
     )
     responsibility.delete()
+    announce(responsibility.organisation_id)
 
 
 def _country(code: str, *, actor: Actor | None, via: str) -> Country:
@@ -461,6 +484,7 @@ def node_bootstrap_organisation(*, country_code: str, name: str, type: str) -> O
         target=organisation,
         detail={"via": "command"},
     )
+    announce(organisation.pk)
     return organisation
 
 

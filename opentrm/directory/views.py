@@ -11,10 +11,10 @@ from django.views.decorators.http import require_GET
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action
-from opentrm.directory import selectors
+from opentrm.directory import federation, selectors
 from opentrm.directory.access import access_contact_point, access_country, access_organisation
 from opentrm.directory.forms import ProcedureFilterForm, SearchForm
-from opentrm.directory.models import Country, Function, Language
+from opentrm.directory.models import Country, DirectorySource, Function, Language
 from opentrm.directory.panels import contact_panels
 from opentrm.directory.selectors import SearchFilters
 
@@ -30,16 +30,22 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _entry_page(
-    request: AuthenticatedHttpRequest, template: str, country_id: int, **context: Any
+    request: AuthenticatedHttpRequest,
+    template: str,
+    country_id: int,
+    *,
+    read_only: bool = False,
+    **context: Any,
 ) -> HttpResponse:
     """A page of the directory's entries in one country: whether the actor may edit them and
-    when an entry counts as unreviewed come with the page's own ``context``."""
+    when an entry counts as unreviewed come with the page's own ``context``. Another node's
+    entry (``read_only``) is edited by nobody here."""
     return render(
         request,
         template,
         {
             **context,
-            "may_edit": request.actor.may_edit_directory_of(country_id),
+            "may_edit": not read_only and request.actor.may_edit_directory_of(country_id),
             "review_cutoff": selectors.review_cutoff(),
         },
     )
@@ -63,6 +69,7 @@ def country_detail(request: AuthenticatedHttpRequest, country_code: str) -> Http
         rows=rows,
         form=form,
         function=functions[0].value if functions else "",
+        sources=DirectorySource.objects.filter(country=country).order_by("node_id"),
     )
 
 
@@ -121,6 +128,8 @@ def organisation_detail(request: AuthenticatedHttpRequest, organisation_id: int)
         request,
         "directory/organisation_detail.html",
         organisation.country_id,
+        read_only=organisation.is_mirrored,
+        source=federation.source_of(organisation),
         organisation=organisation,
         contact_points=selectors.contact_point_list(actor=actor, organisation=organisation),
         responsibilities=organisation.responsibilities.select_related("contact_point").order_by(
@@ -138,6 +147,7 @@ def contact_point_detail(request: AuthenticatedHttpRequest, contact_point_id: in
         request,
         "directory/contact_point_detail.html",
         contact_point.organisation.country_id,
+        read_only=contact_point.organisation.is_mirrored,
         contact_point=contact_point,
         panels=contact_panels.render(request.actor, contact_point),
     )

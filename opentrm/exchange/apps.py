@@ -19,3 +19,12 @@ class ExchangeConfig(AppConfig):
 
         handlers.register(MessageType.KEY_ANNOUNCEMENT)(continuity.receive_announcement)
         handlers.register(MessageType.OUTCOME)(outcomes.receive_outcome)
+
+        # Directory federation: changes are noted in the directory write's transaction, and
+        # importing the module registers the handler of ``directory`` packages.
+        from opentrm.directory.signals import organisations_changed
+        from opentrm.exchange.services import directory_sync
+
+        organisations_changed.connect(
+            directory_sync.on_changed, dispatch_uid="exchange.directory_changes"
+        )

@@ -91,6 +91,7 @@ class MessageType(models.TextChoices):
     PING = "ping", _("Connection test")
     KEY_ANNOUNCEMENT = "key_announcement", _("Key announcement")
     OUTCOME = "outcome", _("Processing outcome")
+    DIRECTORY = "directory", _("Directory entries")
 
 
 class Outcome(models.TextChoices):
@@ -222,3 +223,30 @@ class RejectionCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.count} x {self.code} from {self.sender_key or 'unknown'} at {self.hour}"
+
+
+class DirectoryFeed(TimeStampedModel):
+    """This node's directory as published to one peer: the full snapshot is queued once, when
+    the worker first finds the peer active; the changes follow (``DirectoryChange``)."""
+
+    peer = models.OneToOneField(Peer, on_delete=models.CASCADE, related_name="directory_feed")
+    snapshot_queued_at = models.DateTimeField(null=True, blank=True)
+    last_published_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"directory feed to {self.peer_id}"
+
+
+class DirectoryChange(models.Model):
+    """An organisation of this node whose published entry changed and is not yet queued for a
+    peer. Written in the transaction of the directory change, one row per peer and change (no
+    unique constraint: a change committed while the worker packs the earlier ones stays)."""
+
+    peer = models.ForeignKey(Peer, on_delete=models.CASCADE, related_name="directory_changes")
+    organisation_id = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"directory change {self.organisation_id} for {self.peer_id}"

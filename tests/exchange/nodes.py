@@ -298,6 +298,80 @@ def _parallel(*calls: Any) -> list[Any]:
 
 def start_pair(workdir: Path, database_url: str | None) -> Pair:
     """Two migrated, keyed, serving nodes (AL and RO) that are confirmed peers of each other."""
+    network = start_network(
+        workdir, database_url, [("node_a", "test-node-al", "AL"), ("node_b", "test-node-ro", "RO")]
+    )
+    a, b = network.nodes
+    return Pair(a, b, network.database, workdir)
+
+
+@dataclass
+class Network:
+    """Any number of nodes; :func:`start_network` makes them peers of each other (or not)."""
+
+    nodes: list[Node]
+    database: Database
+    workdir: Path
+
+    def node(self, country: str) -> Node:
+        return next(node for node in self.nodes if node.country == country)
+
+    def close(self) -> None:
+        for node in self.nodes:
+            node.stop()
+        self.database.drop_all()
+
+
+def prepare(node: Node) -> None:
+    """The node's administrator (of an organisation of the node's own country: only those
+    manage a node's exchange, docs/permissions.md), its keys, and its server."""
+    node.run(
+        "create_member",
+        ADMIN,
+        "--new-organisation",
+        "Fictional national referral office",
+        "--country",
+        node.country,
+        "--role",
+        "system_administrator",
+        OPENTRM_NEW_PASSWORD=ADMIN_PASSWORD,
+    )
+    out = node.run("init_node")
+    match = re.search(r"Fingerprint:\s*(.+)", out)
+    assert match, out
+    node.fingerprint = match.group(1).strip()
+    node.start()
+
+
+def register(node: Node, peer: Node) -> None:
+    """``node``'s administrator registers ``peer`` and types the fingerprint read out."""
+    node.run(
+        "exchange_peer",
+        "add",
+        f"Test node {peer.country}",
+        "--url",
+        peer.base_url,
+        "--fingerprint",
+        peer.fingerprint,
+        "--as",
+        ADMIN,
+    )
+
+
+def link(*nodes: Node) -> None:
+    """Make every two of ``nodes`` confirmed peers of each other."""
+    _parallel(*(lambda n=n, p=p: register(n, p) for n in nodes for p in nodes if n is not p))
+
+
+def start_network(
+    workdir: Path,
+    database_url: str | None,
+    specs: Sequence[tuple[str, str, str]],
+    *,
+    linked: bool = True,
+) -> Network:
+    """Migrated, keyed, serving nodes, one per ``(label, node id, country)``; with ``linked``
+    every two are confirmed peers of each other."""
     database = Database(workdir, database_url)
     template = Node(
         "template",
@@ -308,59 +382,27 @@ def start_pair(workdir: Path, database_url: str | None) -> Pair:
         database.name_for("exchange_tpl"),
     )
     template.home.mkdir(parents=True)
-    a = Node("node_a", "test-node-al", "AL", workdir / "a", database, database.name_for("node_a"))
-    b = Node("node_b", "test-node-ro", "RO", workdir / "b", database, database.name_for("node_b"))
-    pair = Pair(a, b, database, workdir)
+    nodes = [
+        Node(label, node_id, country, workdir / label, database, database.name_for(label))
+        for label, node_id, country in specs
+    ]
+    network = Network(nodes, database, workdir)
     try:
         # One migration, copied: each node then differs only by its keys and its peers.
         database.create_empty(template.db_name)
         template.run("migrate", "--noinput", "--skip-checks", "-v", "0")
-        for node in (a, b):
+        for node in nodes:
             node.home.mkdir(parents=True)
             database.copy(template.db_name, node.db_name)
         database.drop(template.db_name)  # its work is done
         shutil.rmtree(template.home, ignore_errors=True)
-
-        def prepare(node: Node) -> None:
-            # Each node's administrator belongs to an organisation of the node's own country:
-            # only those manage a node's exchange (OPENTRM_NODE_COUNTRY, docs/permissions.md).
-            node.run(
-                "create_member",
-                ADMIN,
-                "--new-organisation",
-                "Fictional national referral office",
-                "--country",
-                node.country,
-                "--role",
-                "system_administrator",
-                OPENTRM_NEW_PASSWORD=ADMIN_PASSWORD,
-            )
-            out = node.run("init_node")
-            match = re.search(r"Fingerprint:\s*(.+)", out)
-            assert match, out
-            node.fingerprint = match.group(1).strip()
-            node.start()
-
-        _parallel(lambda: prepare(a), lambda: prepare(b))
-
-        def register(node: Node, peer: Node) -> None:
-            node.run(
-                "exchange_peer",
-                "add",
-                f"Test node {peer.country}",
-                "--url",
-                peer.base_url,
-                "--fingerprint",
-                peer.fingerprint,
-                "--as",
-                ADMIN,
-            )
-
-        _parallel(lambda: register(a, b), lambda: register(b, a))
+        _parallel(*(lambda n=n: prepare(n) for n in nodes))
+        if linked:
+            link(*nodes)
     except BaseException:
-        pair.close()
+        network.close()
         raise
-    return pair
+    return network
 
 
 def wait_for(check: Any, *, seconds: float = 30, every: float = 0.1) -> Any:

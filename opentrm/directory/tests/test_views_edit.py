@@ -51,6 +51,7 @@ def _organisation_data(**overrides: Any) -> dict[str, Any]:
         "clearance_issuer": "",
         "clearance_expires_on": "",
         "is_active": "on",
+        "share_abroad": "on",  # the box is ticked by default, so a browser sends it
         "notes": "",
     }
     data.update(overrides)
@@ -91,6 +92,7 @@ def _contact_point_data(
         "unit": "",
         "languages": "",
         "is_active": "on",
+        "share_abroad": "on",  # the box is ticked by default, so a browser sends it
         "notes": "",
     }
     data.update(fields)

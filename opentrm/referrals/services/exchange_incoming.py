@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from opentrm.accounts.models import User
 from opentrm.accounts.policy import Actor, FieldGroup
 from opentrm.cases.models import AgeBand, Sex
+from opentrm.directory import federation
 from opentrm.directory.models import Organisation
 from opentrm.directory.selectors import organisation_by_name
 from opentrm.directory.services import organisation_placeholder_create
@@ -62,10 +63,15 @@ def node_country() -> str:
     return str(settings.OPENTRM_NODE_COUNTRY or "").upper()
 
 
-def _addressed(name: str, country_code: str) -> Organisation:
-    """The organisation of this node the package is for: the named one when it is this
+def _addressed(head: Mapping[str, Any], country_code: str) -> Organisation:
+    """The organisation of this node the package is for: the one it names (by the stable id
+    this node published, else, from a node that sends no id, by name) when it is this
     country's focal point or child authority, else the national focal point."""
-    named = organisation_by_name(name=name, country_code=country_code)
+    own, wanted = str(settings.OPENTRM_NODE_ID), str(head.get("receiver_organisation_id") or "")
+    named = federation.by_stable_id(wanted, node_id=own)
+    if named is None and not wanted.startswith(f"{own}/"):
+        # the sender holds no copy of this node's entry (typed in by hand there): by name
+        named = organisation_by_name(name=head["receiver_organisation"], country_code=country_code)
     points = [routing.focal_point(country_code, child=True), routing.focal_point(country_code)]
     for point in points:
         if point is not None and named is not None and point.pk == named.pk:
@@ -75,10 +81,15 @@ def _addressed(name: str, country_code: str) -> Organisation:
     return points[1]
 
 
-def _sender_organisation(name: str, country_code: str, peer: Peer) -> Organisation:
-    """The directory's organisation of that name and country; if there is none, an inactive
-    placeholder (nothing can be sent to it on this node) marked as made by the exchange."""
-    found = organisation_by_name(name=name, country_code=country_code)
+def _sender_organisation(head: Mapping[str, Any], peer: Peer) -> Organisation:
+    """The peer's organisation by the stable id it published (the copy of its directory held
+    here); else the directory's organisation of that name and country; if there is none, an
+    inactive placeholder (nothing can be sent to it on this node) marked as made by the
+    exchange."""
+    name, country_code = head["sender_organisation"], head["sender_country"]
+    found = federation.by_stable_id(
+        str(head.get("sender_organisation_id") or ""), node_id=peer.node_id
+    ) or organisation_by_name(name=name, country_code=country_code)
     if found is not None:
         return found
     return organisation_placeholder_create(
@@ -209,8 +220,8 @@ def incoming_from(
 
     peer = message.peer
     key = "referral" if message.type == MessageType.REFERRAL else "request"
-    receiver = _addressed(head["receiver_organisation"], country)
-    sender = _sender_organisation(head["sender_organisation"], head["sender_country"], peer)
+    receiver = _addressed(head, country)
+    sender = _sender_organisation(head, peer)
     groups = {g for g in head.get("shared_groups") or [] if g in {g.value for g in FieldGroup}}
     values = fieldnames.body_values(message.body)
     template: dict[str, Any] = {"data": {}}

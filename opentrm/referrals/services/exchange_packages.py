@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from opentrm.accounts.policy import Actor
 from opentrm.cases.models import ConsentRecord
+from opentrm.directory import federation
 from opentrm.exchange import fieldnames, offers, outbox
 from opentrm.exchange.models import MessageType, OutboxMessage, Peer, PeerStatus
 from opentrm.referrals.models import Delivery, Referral, ReferralKind, TemplateInstance
@@ -79,8 +80,10 @@ def _head(referral: Referral) -> dict[str, Any]:
         "kind": referral.kind,
         "urgency": referral.urgency,
         "sender_organisation": sender.name,
+        "sender_organisation_id": federation.stable_id(sender),
         "sender_country": sender.country.code,
         "receiver_organisation": referral.receiver_organisation.name,
+        "receiver_organisation_id": federation.stable_id(referral.receiver_organisation),
         "receiver_country": referral.receiver_country,
         "consent_ref": consent_ref(referral.consent),
         "agreement_id": str(referral.agreement_id) if referral.agreement_id else None,

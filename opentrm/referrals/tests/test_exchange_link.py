@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from opentrm.accounts.roles import Role
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.services import consent_withdraw
+from opentrm.directory.models import Function, Organisation, Responsibility
 from opentrm.exchange import crypto, handlers
 from opentrm.exchange.models import InboxMessage, OutboxMessage, Peer, PeerStatus
 from opentrm.referrals.models import Delivery, Referral, ReferralStatus
@@ -389,3 +391,44 @@ def test_a_referral_for_another_country_is_refused(world: World) -> None:
     assert processed(message)["error"] == "wrong_country"
     # Retention: nothing of a refused package's content stays (body and signed token).
     assert (message.body, message.signed) == ({}, "")
+
+
+# --- stable organisation ids (issue 13) -------------------------------------------------------
+
+
+def test_the_package_names_both_organisations_by_their_stable_ids(world: World) -> None:
+    _referral, body = _referral_package(world)
+    head = body["referral"]
+    node = settings.OPENTRM_NODE_ID
+    assert head["sender_organisation_id"] == f"{node}/{world.agency_a.uuid}"
+    assert head["receiver_organisation_id"] == f"{node}/{world.agency_b.uuid}"
+
+
+@override_settings(OPENTRM_NODE_COUNTRY="RO")
+def test_the_receiver_is_the_organisation_of_the_id_not_of_the_name(world: World) -> None:
+    _original, body = _referral_package(world)
+    child = Organisation.objects.create(
+        country=world.country_b, name="Fictional RO child authority", type="child_protection"
+    )
+    Responsibility.objects.create(
+        country=world.country_b, function=Function.CHILD_AUTHORITY, organisation=child
+    )
+    body["referral"]["receiver_organisation"] = child.name  # the id still names agency B
+    incoming = created(arrive(peer("AL"), "referral", body))
+    assert incoming.receiver_organisation == world.agency_b
+
+
+@override_settings(OPENTRM_NODE_COUNTRY="RO")
+def test_the_sender_is_the_copy_of_the_peers_entry_whatever_its_name(world: World) -> None:
+    _original, body = _referral_package(world)
+    copy = Organisation.objects.create(
+        country=world.country_a,
+        name="Fictional AL agency (copy)",
+        type="ngo",
+        origin_node="node-al",
+    )
+    body["referral"]["sender_organisation"] = "A name this node never saw"
+    body["referral"]["sender_organisation_id"] = f"node-al/{copy.uuid}"
+    incoming = created(arrive(peer("AL"), "referral", body))
+    assert incoming.sender_organisation == copy
+    assert not Organisation.objects.filter(name="A name this node never saw").exists()

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError, close_old_connections
 
 from opentrm.exchange.services.delivery import deliver_due
+from opentrm.exchange.services.directory_sync import publish_due
 from opentrm.exchange.services.processing import process_due
 
 logger = logging.getLogger("opentrm.exchange")
@@ -41,6 +42,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         limit, threads = options["limit"], options["threads"]
         if options["once"]:
+            publish_due()
             summary = deliver_due(limit=limit, threads=threads)
             self.stdout.write(f"Exchange: {summary}.")
             received = process_due(limit=limit)
@@ -66,6 +68,7 @@ class Command(BaseCommand):
         while not stop.is_set():
             close_old_connections()
             try:
+                publish_due()  # directory packages first: they go out in this same pass
                 summary = deliver_due(limit=limit, threads=threads)
                 received = process_due(limit=limit)
             except DatabaseError as error:  # the database is away: wait and try again
