@@ -111,10 +111,43 @@ SEARCHES: list[tuple[str, dict[str, str] | None]] = [
 ]
 
 
+def time_pages(user: Any, *, runs: int, warmup: int) -> tuple[list[Any], Any]:
+    """Time /home/ and the case searches (in that order) as ``user``, then /account/."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    results = [measure(client, "/home/", runs=runs, warmup=warmup)]
+    results += [measure(client, url, data=data, runs=runs, warmup=warmup) for url, data in SEARCHES]
+    return results, measure(client, "/account/", runs=runs, warmup=warmup)
+
+
+def rerun(name: str, *, runs: int, warmup: int) -> tuple[list[Any], str]:
+    """Time again on a database kept by ``--keep`` (migrated first: new indexes apply)."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from opentrm.accounts.models import User
+    from opentrm.cases.models import Case
+
+    connection.close()
+    connection.settings_dict["NAME"] = name
+    call_command("migrate", verbosity=0)
+    analyse()
+    results, account = time_pages(
+        User.objects.get(username="bench.manager"), runs=runs, warmup=warmup
+    )
+    summary = (
+        f"kept database {name}: {Case.objects.count():,} cases on {connection.vendor}"
+        f"\n/account/ (a trivial page, same run) median {account.median:.1f} ms"
+        f"  p95 {account.p95:.1f} ms  queries {account.queries}"
+    )
+    return results, summary
+
+
 def run(cases: int, *, seed: int, runs: int, warmup: int, keep: bool) -> tuple[list[Any], str]:
     """Generate a node of ``cases`` cases; time /home/ and the case searches (in that order)."""
     from django.db import connection
-    from django.test import Client
 
     workdir = Path(tempfile.mkdtemp(prefix="opentrm-bench-home-"))
     old_name = create_scratch_database(workdir, label="bench_home")
@@ -130,13 +163,7 @@ def run(cases: int, *, seed: int, runs: int, warmup: int, keep: bool) -> tuple[l
             f"{connection.vendor}: {world.tasks:,} tasks, "
             + ", ".join(f"{value:,} {name}" for name, value in extra.items())
         )
-        client = Client()
-        client.force_login(world.user)
-        results = [measure(client, "/home/", runs=runs, warmup=warmup)]
-        results += [
-            measure(client, url, data=data, runs=runs, warmup=warmup) for url, data in SEARCHES
-        ]
-        account = measure(client, "/account/", runs=runs, warmup=warmup)
+        results, account = time_pages(world.user, runs=runs, warmup=warmup)
         summary += (
             f"\n/account/ (a trivial page, same run) median {account.median:.1f} ms"
             f"  p95 {account.p95:.1f} ms  queries {account.queries}"
@@ -156,14 +183,20 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument(
+        "--reuse", metavar="DATABASE", help="time again on a database kept by --keep"
+    )
+    parser.add_argument(
         "--compare", action="store_true", help="also run at 1/100 of the size (query count)"
     )
     args = parser.parse_args()
     configure(Path(tempfile.mkdtemp(prefix="opentrm-bench-home-cfg-")))
 
-    results, summary = run(
-        args.cases, seed=args.seed, runs=args.runs, warmup=args.warmup, keep=args.keep
-    )
+    if args.reuse:
+        results, summary = rerun(args.reuse, runs=args.runs, warmup=args.warmup)
+    else:
+        results, summary = run(
+            args.cases, seed=args.seed, runs=args.runs, warmup=args.warmup, keep=args.keep
+        )
     print(f"{summary}\n{args.runs} runs after {args.warmup} warm-up, load average "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")  # fmt: skip
     for result in results:

@@ -21,6 +21,7 @@ from opentrm.cases.forms_search import CaseSearchForm
 from opentrm.cases.models import Case, ConsentRecord
 from opentrm.cases.sharing import prime_sharing
 from opentrm.core.api import Routes
+from opentrm.core.pagination import capped_count
 from opentrm.core.schemas import CASE_WORK_ERRORS, MAX_PAGE, PublicId
 from opentrm.directory.models import Organisation
 
@@ -58,8 +59,10 @@ def case_list(
     served = list(cases[start : start + PAGE_SIZE])
     prime_sharing(actor, served)  # what is shared of cases owned elsewhere, for every row
     selectors.cases_listed(actor=actor, cases=served, via="api")
+    count, capped = capped_count(cases, offset=start)
     return {
-        "count": cases.count(),
+        "count": count,
+        "count_capped": capped,
         "page": page,
         "items": [selectors.case_view(actor=actor, case=case) for case in served],
     }
@@ -86,8 +89,10 @@ def case_search(request: HttpRequest, payload: schemas.CaseSearchIn) -> Any:
     served = list(cases[start : start + PAGE_SIZE])
     prime_sharing(actor, served)
     selectors.cases_listed(actor=actor, cases=served, via="api", search=search.audit_detail())
+    count, capped = capped_count(cases, offset=start)
     return {
-        "count": cases.count(),
+        "count": count,
+        "count_capped": capped,
         "page": payload.page,
         "items": [selectors.case_view(actor=actor, case=case) for case in served],
     }

@@ -139,7 +139,13 @@ class CaseOut(Schema):
 
 
 class CasePageOut(Schema):
-    count: int
+    count: int = Field(
+        description="Cases found; counted up to 1,000 past the page asked for "
+        "(count_capped tells when there are more)"
+    )
+    count_capped: bool = Field(
+        False, description="True when more cases match than count: count is then a lower bound"
+    )
     page: int
     items: list[CaseOut]
 

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from opentrm.accounts.policy import Action, Actor
@@ -27,6 +27,10 @@ from opentrm.referrals.selectors import Box, box
 from opentrm.referrals.services import timelines
 
 SHOWN = 10  # rows per section; the section links to the full list beyond
+# A count on the home page stops here and says "more than": a case manager may hold thousands
+# of open tasks, each checked against the cases she may see (bench/README.md, "Home page and
+# case search"); the task list has them all.
+COUNT_CAP = 100
 
 
 def horizon_days() -> int:
@@ -38,6 +42,8 @@ class Section:
     rows: list[Any] = field(default_factory=list)
     total: int = 0
     overdue: int = 0
+    capped: bool = False  # more than ``total`` (COUNT_CAP)
+    overdue_capped: bool = False
     overdue_ids: set[int] = field(default_factory=set)
 
 
@@ -73,8 +79,18 @@ class Home:
 
 def _tasks(actor: Actor, today: date, horizon: date) -> Section:
     mine = task_list(actor=actor, view=TaskView.MINE, today=today).filter(due_on__lte=horizon)
-    counts = mine.order_by().aggregate(total=Count("id"), overdue=Count("id", Q(due_on__lt=today)))
-    return Section(rows=list(mine[:SHOWN]), total=counts["total"], overdue=counts["overdue"])
+    # Counted up to the cap, soonest due first: the overdue ones come first, so they are
+    # counted exactly up to the cap too (a case manager may hold thousands of tasks).
+    cap = COUNT_CAP
+    first = mine.order_by("due_on").values("due_on")[: cap + 1]
+    counts = first.aggregate(total=Count("due_on"), overdue=Count("due_on", Q(due_on__lt=today)))
+    return Section(
+        rows=list(mine[:SHOWN]),
+        total=min(counts["total"], cap),
+        overdue=min(counts["overdue"], cap),
+        capped=counts["total"] > cap,
+        overdue_capped=counts["overdue"] > cap,
+    )
 
 
 def _referrals(actor: Actor) -> Section:
@@ -107,6 +123,12 @@ def _late(referral: Referral, now: Any) -> bool:
     return bool(referral.answer_due_at and referral.answer_due_at < now)
 
 
+def _section(rows: list[Any], matches: QuerySet[Any, Any]) -> Section:
+    """``rows`` shown of ``matches``, counted up to COUNT_CAP."""
+    found = matches.order_by().values("pk")[: COUNT_CAP + 1].count()
+    return Section(rows=rows, total=min(found, COUNT_CAP), capped=found > COUNT_CAP)
+
+
 def _visible_cases(actor: Actor) -> QuerySet[Case, Any]:
     return Case.objects.visible_to(actor).values("pk")
 
@@ -115,24 +137,23 @@ def _reflection(actor: Actor, today: date, horizon: date) -> Section:
     periods = ReflectionPeriod.objects.filter(
         case__in=_visible_cases(actor), ends_on__gte=today, ends_on__lte=horizon
     )
-    return Section(
-        rows=list(periods.select_related("case").order_by("ends_on", "id")[:SHOWN]),
-        total=periods.count(),
-    )
+    return _section(list(periods.select_related("case").order_by("ends_on", "id")[:SHOWN]), periods)
 
 
 def _consents(actor: Actor, today: date, horizon: date) -> Section:
+    # NOT EXISTS rather than ``superseded_by__isnull`` (a LEFT JOIN): the planner then walks
+    # the expiry index in order and stops at the rows shown.
+    replaced = ConsentRecord.objects.filter(supersedes=OuterRef("pk"))
     expiring = ConsentRecord.objects.filter(
+        ~Exists(replaced),
         case__in=_visible_cases(actor),
         decision=ConsentDecision.GIVEN,
         withdrawn_at__isnull=True,
-        superseded_by__isnull=True,
         expires_on__gte=today,
         expires_on__lte=horizon,
     )
-    return Section(
-        rows=list(expiring.select_related("case").order_by("expires_on", "id")[:SHOWN]),
-        total=expiring.count(),
+    return _section(
+        list(expiring.select_related("case").order_by("expires_on", "id")[:SHOWN]), expiring
     )
 
 
@@ -143,10 +164,8 @@ def _follow_ups(actor: Actor, today: date) -> Section:
         referral__in=box(actor, Box.OUTBOX).values("pk"),
         reported_on__gte=today - timedelta(days=horizon_days()),
     ).exclude(organisation_id=actor.organisation_id)
-    return Section(
-        rows=list(received.select_related("referral").order_by("-reported_on", "-id")[:SHOWN]),
-        total=received.count(),
-    )
+    rows = list(received.select_related("referral").order_by("-reported_on", "-id")[:SHOWN])
+    return _section(rows, received)
 
 
 def _action_items(actor: Actor, today: date, horizon: date) -> Section:

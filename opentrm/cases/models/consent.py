@@ -107,6 +107,8 @@ class ConsentRecord(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["case", "purpose"], name="cases_consent_case_purpose_idx"),
+            # "Expiring soon" on the home page, soonest first without sorting them all.
+            models.Index(fields=["expires_on", "id"], name="cases_consent_expires_idx"),
         ]
 
     def __str__(self) -> str:

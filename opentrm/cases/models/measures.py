@@ -182,6 +182,8 @@ class ReflectionPeriod(TimeStampedModel):
                 name="cases_reflectionperiod_ends_after_start",
             )
         ]
+        # "Ending soon" on the home page, soonest first without sorting them all.
+        indexes = [models.Index(fields=["ends_on", "id"], name="cases_reflection_ends_idx")]
 
     def __str__(self) -> str:
         return f"reflection {self.starts_on}..{self.ends_on} on {self.case}"

@@ -63,6 +63,14 @@ class Task(VersionedModel):
         indexes = [
             models.Index(fields=["assignee", "done_at", "due_on"], name="cases_task_assignee_idx"),
             models.Index(fields=["organisation", "done_at", "due_on"], name="cases_task_org_idx"),
+            # "My tasks" (the home page, the task list): the open ones in due order, the case
+            # at hand for the visibility check (bench/README.md, "Home page and case search").
+            models.Index(
+                fields=["assignee", "organisation", "due_on", "id"],
+                include=["case"],
+                condition=models.Q(done_at__isnull=True),
+                name="cases_task_mine_open_idx",
+            ),
         ]
 
     @property

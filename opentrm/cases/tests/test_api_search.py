@@ -73,3 +73,21 @@ def test_it_names_the_field_of_a_bad_filter(world: World) -> None:
     assert status == 422
     assert "status" in json.dumps(body)
     assert not AuditEvent.objects.filter(event_type=EventType.CASE_LISTED).exists()
+
+
+def test_past_the_count_cap_the_count_says_it_is_a_lower_bound(
+    world: World, monkeypatch: Any
+) -> None:
+    from opentrm.core import pagination
+
+    for index in range(3):
+        _case(world, f"Ana Jovanović {index}")
+    client = api(world, Role.CASEWORKER)
+    status, body = _search(client, name="jovanovic")
+    assert status == 200, body
+    assert (body["count"], body["count_capped"]) == (3, False)
+    monkeypatch.setattr(pagination, "COUNT_CAP", 2)
+    status, body = _search(client, name="jovanovic")
+    assert (body["count"], body["count_capped"], len(body["items"])) == (2, True, 3)
+    listing = client.get("/api/v1/cases/").json()
+    assert (listing["count"], listing["count_capped"]) == (2, True)

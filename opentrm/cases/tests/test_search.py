@@ -3,6 +3,7 @@
 import json
 from datetime import date, timedelta
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -153,3 +154,28 @@ def test_a_name_search_takes_a_fixed_number_of_queries(
     with django_assert_max_num_queries(16):  # type: ignore[operator]
         page = _found(client, name="jovanovic", child="adult", sort="number")
     assert page.count("Ana Jovanović") == 20
+
+
+def test_past_the_count_cap_the_list_says_more_than_and_keeps_the_next_page(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opentrm.cases import views_search
+    from opentrm.core import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 2)
+    monkeypatch.setattr(views_search, "PAGE_SIZE", 2)
+    for index in range(5):
+        _case(world, f"Ana Jovanović {index}")
+    client = browser(world, Role.CASEWORKER)
+    first = client.get(URL).content.decode()
+    assert "More than 2 cases" in first
+    assert "Page 1 of" not in first  # no total of pages that was never counted
+    assert "page=2" in first
+    third = client.get(URL, {"page": "3"}).content.decode()  # counted from its own start
+    assert "5 cases" in third
+    assert "More than" not in third
+    assert "Page 3 of 3" in third
+    by_name = _found(client, name="jovanovic")
+    assert "More than 2 cases" in by_name
+    monkeypatch.setattr(pagination, "COUNT_CAP", 5)
+    assert "5 cases" in client.get(URL).content.decode()

@@ -13,6 +13,7 @@ from django.utils import timezone
 from conftest import PASSWORD, World
 from opentrm.accounts.roles import Role
 from opentrm.audit.models import AuditEvent
+from opentrm.cases.models import Task
 from opentrm.cases.services.tasks import task_create
 from opentrm.referrals.tests.test_national import NAMES, make_scene, send
 
@@ -90,6 +91,29 @@ def test_the_home_page_costs_a_fixed_number_of_queries(
         )
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(reverse("notifications:home"))
+
+
+def test_past_the_count_cap_the_home_page_says_more_than(world: World, monkeypatch: Any) -> None:
+    from opentrm.notifications import home
+
+    scene = make_scene(world)
+    today = timezone.localdate()
+    for day in (-2, -1, 1, 2):
+        task = task_create(
+            actor=world.actor(Role.CASE_MANAGER),
+            case=scene.case,
+            title=f"Task {day}",
+            due_on=today + timedelta(days=2),
+            assignee=scene.sender.user,
+        )
+        Task.objects.filter(pk=task.pk).update(due_on=today + timedelta(days=day))  # now late
+    assert "4 tasks due within the next days, 2 overdue." in _page(world, Role.CASEWORKER)
+    monkeypatch.setattr(home, "COUNT_CAP", 3)
+    page = _page(world, Role.CASEWORKER)
+    assert "More than 3 tasks due within the next days, 2 overdue." in page
+    monkeypatch.setattr(home, "COUNT_CAP", 1)
+    page = _page(world, Role.CASEWORKER)
+    assert "More than 1 tasks due within the next days, more than 1 overdue." in page
 
 
 def test_an_action_item_of_a_meeting_is_on_its_owners_home_page_only(world: World) -> None:
