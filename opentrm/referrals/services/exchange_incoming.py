@@ -214,6 +214,8 @@ def _imported(
         },
         "person": person,
         "data": request_data,
+        # SOP-T4: the inbox's "priority" marker (services.priority), never the age.
+        "priority": head.get("opentrm_priority") is True,
         "unknown": [],
         "imported_at": timezone.now().isoformat(),
     }

@@ -13,6 +13,7 @@ from opentrm.directory import federation
 from opentrm.exchange import fieldnames, offers, outbox
 from opentrm.exchange.models import MessageType, OutboxMessage, Peer, PeerStatus
 from opentrm.referrals.models import Delivery, Referral, ReferralKind, TemplateInstance
+from opentrm.referrals.services.priority import is_priority
 
 FIRST_TYPES = (MessageType.REFERRAL, MessageType.REQUEST)
 # The fields of a request (services.requests.FIELDS) in package naming: under §1.1.
@@ -90,6 +91,8 @@ def _head(referral: Referral) -> dict[str, Any]:
         "shared_groups": sorted(set(referral.shared_groups or [])),
         # SOP-P14 / DP-21: the receiver's copy is confidential too (not forwarded there either).
         "opentrm_confidential": bool(referral.confidential),
+        # SOP-T4 / REC-102: a child's case, to be dealt with first; never the age (priority).
+        "opentrm_priority": is_priority(referral, timezone.localdate()),
     }
 
 

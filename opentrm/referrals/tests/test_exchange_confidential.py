@@ -1,7 +1,8 @@
 """What the sender decided about a referral or request travels with its package (issue 14):
 the confidential mark (SOP-P14 / DP-21: the receiver's copy is not forwarded either) and a
 request's formality, legal basis, channel and the informal request a formal one follows up
-(REC-22). Both nodes simulated in one database, as in test_exchange_link.py."""
+(REC-22); and whether it is a child's case, marked "priority" only in the receiver's inbox
+(SOP-T4, REC-102). Both nodes simulated in one database, as in test_exchange_link.py."""
 
 from typing import Any
 
@@ -24,7 +25,15 @@ from opentrm.referrals.services.requests.escalation import request_escalate
 from opentrm.referrals.tests import test_template as tpl
 from opentrm.referrals.tests.test_exchange_link import arrive, created, outbox, peer
 from opentrm.referrals.tests.test_exchange_requests import identity_case
-from opentrm.referrals.tests.test_requests import adult_case, focal_point, fresh, receiver, sender
+from opentrm.referrals.tests.test_requests import (
+    adult_case,
+    child_case,
+    focal_point,
+    fresh,
+    receiver,
+    sender,
+    sent_request,
+)
 
 LEGAL_BASIS = "Fictional bilateral police cooperation agreement, Art. 7"
 
@@ -70,6 +79,7 @@ def test_a_confidential_request_is_confidential_on_the_receiving_node_and_not_fo
     (message,) = outbox("request")
     assert crypto.schema_errors("request", message.body) == []
     assert message.body["request"]["opentrm_confidential"] is True
+    assert message.body["request"]["opentrm_priority"] is False  # an adult
 
     copy = created(arrive(peer("AL"), "request", message.body))
     assert copy.confidential is True
@@ -153,3 +163,23 @@ def test_formality_legal_basis_channel_and_escalation_reach_the_receivers_reques
     assert "Central authority (Ministry of Justice)" in text
     assert informal_copy.reference in text
     assert informal.reference not in text.replace(informal_copy.reference, "")
+
+
+@override_settings(OPENTRM_NODE_COUNTRY="RO")
+def test_a_childs_request_arrives_marked_priority_in_the_receivers_inbox_never_child(
+    world: World, client: Client
+) -> None:
+    peer("RO")
+    focal_point(world)
+    sent_request(world, child_case(world))
+    (message,) = outbox("request")
+    assert crypto.schema_errors("request", message.body) == []
+    assert message.body["request"]["opentrm_priority"] is True
+    copy = created(arrive(peer("AL"), "request", message.body))
+    assert copy.case is None  # nothing of the person here before acknowledgement
+
+    client.force_login(receiver(world).user)
+    page = client.get(reverse("referrals:referral_list"), {"box": "inbox"}).content.decode()
+    row = next(r for r in page.split("<tr>") if copy.reference in r)
+    assert ">priority</span>" in row
+    assert "child" not in row.lower()
