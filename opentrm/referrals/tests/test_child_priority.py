@@ -67,7 +67,8 @@ def test_the_inbox_marks_a_childs_referral_priority_without_saying_child_or_the_
     (row,) = _inbox_rows(client)
     assert ">priority</span>" in row
     assert "child" not in row.lower()
-    assert "under_18" not in row.lower() and "under 18" not in row.lower()
+    assert "under_18" not in row.lower()
+    assert "under 18" not in row.lower()
 
 
 def test_the_inbox_does_not_mark_an_adults_referral(world: World) -> None:
