@@ -153,7 +153,7 @@ def request_formality(referral: Referral) -> dict[str, Any]:
     }
     if referral.legal_basis:
         head["opentrm_legal_basis"] = referral.legal_basis
-    if referral.escalated_from_id is not None:
+    if referral.escalated_from is not None:
         head["opentrm_escalation_of"] = referral.escalated_from.reference
     return head
 
