@@ -37,6 +37,8 @@ _MEASURE_NAMES = {
     "responsible_organisation": "responsible_organisation_id",
     "responsible_person": "responsible_person_id",
 }
+# Choices stored as "" when none is picked: null in a PATCH clears them.
+_CHILD_BLANKABLE = frozenset({"age_assessment_result", "durable_solution"})
 _CHILD_NAMES = {
     "guardian": "guardian_id",
     "liaison_officer": "liaison_officer_id",
@@ -351,6 +353,13 @@ def _child_out(case: Case) -> dict[str, Any]:
             welfare_clearance_by_id=record.welfare_clearance_by_id,
             age_assessed_on=record.age_assessed_on,
             age_assessment_result=record.age_assessment_result,
+            age_assessment_participants=record.age_assessment_participants,
+            best_interests_participants=record.best_interests_participants,
+            separated=record.separated,
+            unaccompanied=record.unaccompanied,
+            street_child=record.street_child,
+            durable_solution=record.durable_solution,
+            durable_solution_decided_on=record.durable_solution_decided_on,
         )
     return out
 
@@ -379,7 +388,7 @@ def child_safeguards(request: HttpRequest, public_id: PublicId) -> Any:
 def child_safeguards_update(
     request: HttpRequest, public_id: PublicId, payload: schemas.ChildSafeguardsPatch
 ) -> Any:
-    """Record the child's safeguards: guardian, best interests, asylum, clearance, age"""
+    """Record the child's safeguards: guardian, best interests, age, situation, solution"""
     actor, case = _case(request, public_id, needs=Action.CHILD_PROTECTION_EDIT)
     version, sent = patch_changes(payload)
     changes: dict[str, Any] = {}
@@ -391,7 +400,7 @@ def child_safeguards_update(
         elif name == "welfare_clearance_by_id":
             changes["welfare_clearance_by"] = _organisation(value, name)
         else:
-            changes[name] = "" if value is None and name == "age_assessment_result" else value
+            changes[name] = "" if value is None and name in _CHILD_BLANKABLE else value
     with api_field_names(_CHILD_NAMES):
         services.child_safeguards_update(
             actor=actor, case=case, expected_version=version, changes=changes

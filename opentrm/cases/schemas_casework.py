@@ -6,7 +6,12 @@ from typing import ClassVar
 
 from ninja import Field
 
-from opentrm.cases.models import AgeAssessmentResult, IdentificationOutcome, MeasureStatus
+from opentrm.cases.models import (
+    AgeAssessmentResult,
+    DurableSolution,
+    IdentificationOutcome,
+    MeasureStatus,
+)
 from opentrm.core.schemas import PatchSchema, Schema
 
 
@@ -127,6 +132,15 @@ class ChildSafeguardsOut(Schema):
     welfare_clearance_by_id: int | None = None
     age_assessed_on: date | None = None
     age_assessment_result: str = ""
+    age_assessment_participants: str = ""
+    best_interests_participants: str = ""
+    separated: bool | None = Field(default=None, description="None: not known yet (CH-03).")
+    unaccompanied: bool | None = Field(default=None, description="None: not known yet (CH-04).")
+    street_child: bool | None = Field(default=None, description="None: not known yet (CH-53).")
+    durable_solution: str = Field(
+        default="", description="One of DurableSolution; only after the BID (CH-35, CH-D1)."
+    )
+    durable_solution_decided_on: date | None = None
     warnings: list[str] = []
 
 
@@ -143,6 +157,11 @@ class ChildSafeguardsPatch(PatchSchema):
             "welfare_clearance_by_id",
             "age_assessed_on",
             "age_assessment_result",
+            "separated",
+            "unaccompanied",
+            "street_child",
+            "durable_solution",
+            "durable_solution_decided_on",
         }
     )
     version: int = Field(description="The version read; 0 when nothing was recorded yet.")
@@ -158,3 +177,10 @@ class ChildSafeguardsPatch(PatchSchema):
     welfare_clearance_by_id: int | None = None
     age_assessed_on: date | None = None
     age_assessment_result: AgeAssessmentResult | None = None
+    age_assessment_participants: str | None = Field(default=None, max_length=4000)
+    best_interests_participants: str | None = Field(default=None, max_length=4000)
+    separated: bool | None = None
+    unaccompanied: bool | None = None
+    street_child: bool | None = None
+    durable_solution: DurableSolution | None = None
+    durable_solution_decided_on: date | None = None

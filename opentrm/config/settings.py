@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "opentrm.accounts.context_processors.actor",
+                "opentrm.cases.context_processors.navigation",
                 "opentrm.core.context_processors.node",
                 "opentrm.notifications.context_processors.notifications",
             ],

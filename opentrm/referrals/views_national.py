@@ -26,7 +26,6 @@ from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.cases import selectors as case_selectors
 from opentrm.cases.access import access_case, case_permissions, require_widening
 from opentrm.cases.models import CaseParticipant
-from opentrm.cases.states import child_case_ids
 from opentrm.core.forms import add_service_errors
 from opentrm.core.views import action_view, form_view
 from opentrm.referrals import selectors, states
@@ -38,7 +37,7 @@ from opentrm.referrals.forms_national import (
     StepForm,
 )
 from opentrm.referrals.models import Referral, ReferralKind, ReferralStatus, Urgency
-from opentrm.referrals.services import feedback, national, sharing
+from opentrm.referrals.services import feedback, national, priority, sharing
 from opentrm.referrals.services.exchange_status import referral_packages
 from opentrm.referrals.views_import import import_context
 from opentrm.referrals.views_requests import request_context
@@ -78,16 +77,10 @@ def referral_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "page": page,
             "rows": [(referral, national.is_overdue(referral)) for referral in referrals],
-            # The priority marker of a child's case (SOP-T4, REC-102), in the outbox: the
-            # sender owns the case; a receiver learns it with the person's data.
-            "child_cases": (
-                child_case_ids(
-                    (r.case_id for r in referrals if r.case_id is not None),
-                    timezone.localdate(),
-                )
-                if filters.box == selectors.Box.OUTBOX
-                else set()
-            ),
+            # The priority marker of a child's case (SOP-T4, REC-102): "child · priority" in
+            # the outbox, whose sender owns the case; "priority" alone in the inbox, where the
+            # age is identity data the receiver may not see yet (services.priority).
+            "priority": priority.priority_ids(referrals, timezone.localdate()),
             "filters": filters,
             "boxes": [
                 (selectors.Box.INBOX.value, _("Inbox")),

@@ -171,3 +171,84 @@ def test_a_case_of_another_organisation_is_not_found(world: World) -> None:
     case = _case(world)
     for tail in ("measures", "identification", "reflection-periods", "tasks", "child-safeguards"):
         assert api(world, Role.CASEWORKER, org="b").get(_url(case, tail)).status_code == 404
+
+
+def test_the_childs_situation_participants_and_durable_solution_go_through_the_api(
+    world: World,
+) -> None:
+    case = _case(world)
+    client = api(world, Role.GUARDIAN)
+    today = timezone.localdate().isoformat()
+
+    early = _send(
+        client,
+        "patch",
+        _url(case, "child-safeguards"),
+        {
+            "version": 0,
+            "durable_solution": "local_integration",
+            "durable_solution_decided_on": today,
+        },
+    )
+    contradicting = _send(
+        client,
+        "patch",
+        _url(case, "child-safeguards"),
+        {"version": 0, "unaccompanied": True, "separated": False},
+    )
+    unknown = _send(
+        client, "patch", _url(case, "child-safeguards"), {"version": 0, "durable_solution": "x"}
+    )
+    # the same rules as the form, by the service: refused on the field, nothing written
+    assert early.status_code == 422
+    assert [e["field"] for e in early.json()["errors"]] == ["durable_solution"]
+    assert contradicting.status_code == 422
+    assert [e["field"] for e in contradicting.json()["errors"]] == ["separated"]
+    assert unknown.status_code == 422
+    assert not ChildSafeguards.objects.filter(case=case).exists()
+
+    written = _send(
+        client,
+        "patch",
+        _url(case, "child-safeguards"),
+        {
+            "version": 0,
+            "separated": True,
+            "unaccompanied": True,
+            "street_child": False,
+            "best_interests_determined_on": today,
+            "best_interests_summary": "Fictional: stays with the foster family.",
+            "best_interests_participants": "Social worker, guardian, psychologist; the child.",
+            "age_assessed_on": today,
+            "age_assessment_result": "child",
+            "age_assessment_participants": "Paediatrician, social worker (multi-disciplinary)",
+            "durable_solution": "local_integration",
+            "durable_solution_decided_on": today,
+        },
+    )
+    assert written.status_code == 200
+    body = written.json()
+    assert (body["separated"], body["unaccompanied"], body["street_child"]) == (True, True, False)
+    assert body["durable_solution"] == "local_integration"
+    assert body["durable_solution_decided_on"] == today
+    assert body["age_assessment_participants"].startswith("Paediatrician")
+    assert body["best_interests_participants"].startswith("Social worker")
+    record = ChildSafeguards.objects.get(case=case)
+    assert (record.unaccompanied, record.durable_solution) == (True, "local_integration")
+
+    cleared = _send(
+        client,
+        "patch",
+        _url(case, "child-safeguards"),
+        {
+            "version": body["version"],
+            "street_child": None,
+            "durable_solution": None,
+            "durable_solution_decided_on": None,
+        },
+    )
+    assert cleared.status_code == 200
+    assert cleared.json()["street_child"] is None  # not known
+    assert cleared.json()["durable_solution"] == ""
+    read = api(world, Role.CASEWORKER).get(_url(case, "child-safeguards")).json()
+    assert (read["unaccompanied"], read["durable_solution"]) == (True, "")

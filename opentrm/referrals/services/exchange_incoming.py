@@ -20,7 +20,15 @@ from opentrm.directory.selectors import organisation_by_name
 from opentrm.directory.services import organisation_placeholder_create
 from opentrm.exchange import fieldnames, offers
 from opentrm.exchange.models import InboxMessage, MessageType, Peer
-from opentrm.referrals.models import Delivery, ReferralStatus, Routing, Urgency
+from opentrm.referrals.models import (
+    Delivery,
+    Formality,
+    Referral,
+    ReferralStatus,
+    RequestChannel,
+    Routing,
+    Urgency,
+)
 from opentrm.referrals.services import receiving, routing
 from opentrm.referrals.services.exchange_packages import REQUEST_CODES
 
@@ -206,8 +214,35 @@ def _imported(
         },
         "person": person,
         "data": request_data,
+        # SOP-T4: the inbox's "priority" marker (services.priority), never the age.
+        "priority": head.get("opentrm_priority") is True,
         "unknown": [],
         "imported_at": timezone.now().isoformat(),
+    }
+
+
+def _request_formality(head: Mapping[str, Any], peer: Peer) -> dict[str, Any]:
+    """A request's formality, legal basis and channel as the sender set them, and this node's
+    copy of the informal request a formal one follows up (when that one came here too)."""
+    formality = str(head.get("opentrm_formality") or "")
+    channel = str(head.get("opentrm_channel") or "")
+    escalation_of = str(head.get("opentrm_escalation_of") or "")
+    informal = None
+    if escalation_of:
+        informal = (
+            Referral.objects.filter(
+                delivery=Delivery.NODE_EXCHANGE,
+                origin_node=peer.node_id,
+                origin_reference=escalation_of,
+            )
+            .order_by("pk")
+            .first()
+        )
+    return {
+        "formality": formality if formality in Formality.values else Formality.INFORMAL,
+        "legal_basis": text_of(head.get("opentrm_legal_basis"))[:300],
+        "channel": channel if channel in RequestChannel.values else RequestChannel.NODE,
+        "escalated_from": informal,
     }
 
 
@@ -226,8 +261,10 @@ def incoming_from(
     values = fieldnames.body_values(message.body)
     template: dict[str, Any] = {"data": {}}
     request_data: dict[str, dict[str, str]] = {}
+    formality: dict[str, Any] = {}
     if key == "request":
         request_data = _request_data(values, groups)
+        formality = _request_formality(head, peer)
     else:
         template, values = _snapshot(message, head, values, groups)
     offer = offers.from_package(message.body.get("offer"))
@@ -256,11 +293,13 @@ def incoming_from(
         document_type=str(head.get("document_type") or ""),
         needs=offer.needs if offer is not None else list(head.get("needs") or []),
         reason=offer.reason if offer is not None else text_of(head.get("reason")),
+        confidential=head.get("opentrm_confidential") is True,
         audit={
             "exchange": True,
             "message_id": str(message.message_id),
             "receiver_id": receiver.pk,
             "fields": sorted(values) if key == "referral" else sorted(request_data),
         },
+        **formality,
         **template,
     )

@@ -13,6 +13,7 @@ from opentrm.directory import federation
 from opentrm.exchange import fieldnames, offers, outbox
 from opentrm.exchange.models import MessageType, OutboxMessage, Peer, PeerStatus
 from opentrm.referrals.models import Delivery, Referral, ReferralKind, TemplateInstance
+from opentrm.referrals.services.priority import is_priority
 
 FIRST_TYPES = (MessageType.REFERRAL, MessageType.REQUEST)
 # The fields of a request (services.requests.FIELDS) in package naming: under §1.1.
@@ -88,6 +89,10 @@ def _head(referral: Referral) -> dict[str, Any]:
         "consent_ref": consent_ref(referral.consent),
         "agreement_id": str(referral.agreement_id) if referral.agreement_id else None,
         "shared_groups": sorted(set(referral.shared_groups or [])),
+        # SOP-P14 / DP-21: the receiver's copy is confidential too (not forwarded there either).
+        "opentrm_confidential": bool(referral.confidential),
+        # SOP-T4 / REC-102: a child's case, to be dealt with first; never the age (priority).
+        "opentrm_priority": is_priority(referral, timezone.localdate()),
     }
 
 
@@ -139,6 +144,20 @@ def offer_of(referral: Referral) -> dict[str, Any]:
     )
 
 
+def request_formality(referral: Referral) -> dict[str, Any]:
+    """How formal the request is, on what legal basis, by which channel besides the node, and
+    the informal request (its reference on the sending node) a formal one follows up (REC-22)."""
+    head: dict[str, Any] = {
+        "opentrm_formality": referral.formality,
+        "opentrm_channel": referral.channel,
+    }
+    if referral.legal_basis:
+        head["opentrm_legal_basis"] = referral.legal_basis
+    if referral.escalated_from is not None:
+        head["opentrm_escalation_of"] = referral.escalated_from.reference
+    return head
+
+
 def request_body(referral: Referral) -> dict[str, Any]:
     """The ``request`` package: the kind's fields of the person in the shared groups only."""
     from opentrm.referrals.services.requests import effective_groups, shared_values
@@ -153,6 +172,7 @@ def request_body(referral: Referral) -> dict[str, Any]:
             head[key] = value
     if referral.answer_due_at:
         head["answer_due_at"] = iso_utc(referral.answer_due_at)
+    head.update(request_formality(referral))
     values = {
         REQUEST_CODES[item.code]: item.value
         for item in shared_values(referral, effective_groups(referral))

@@ -123,6 +123,10 @@ def referral_forward(
 def _check_forward(actor: Actor, referral: Referral, to: Organisation, note: str) -> str:
     """Refuse a forward that cannot be taken, before anything is written; the cleaned note."""
     rule = require_side(actor, referral, S.FORWARDED)
+    if referral.confidential and referral.delivery == Delivery.NODE_EXCHANGE:
+        # The sender on another node marked it confidential (SOP-P14): refused and audited as
+        # such, whatever else this node allows; the sender's node alone may override it.
+        confidentiality.forward_check(actor=actor, referral=referral)
     refused = states.failed_guards(referral, rule.guards)
     if refused:
         raise ValidationError({"__all__": guard_messages()[refused[0]]})

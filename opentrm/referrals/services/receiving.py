@@ -23,9 +23,11 @@ from opentrm.audit.services import record_event
 from opentrm.directory.models import Organisation
 from opentrm.referrals.models import (
     Delivery,
+    Formality,
     Referral,
     ReferralEvent,
     ReferralStatus,
+    RequestChannel,
     TemplateInstance,
 )
 from opentrm.referrals.services import core
@@ -64,6 +66,13 @@ class Incoming:
     document_type: str = ""
     needs: Sequence[str] = ()
     reason: str = ""
+    # SOP-P14: the sender asked that its copy here be kept confidential (never forwarded).
+    confidential: bool = False
+    # A request's formality, legal basis, channel and the informal request it follows up.
+    formality: str = Formality.INFORMAL
+    legal_basis: str = ""
+    channel: str = RequestChannel.NODE
+    escalated_from: Referral | None = None
     template_version: int = 1
     profile_country: str = ""
     profile_version: int = 0
@@ -112,6 +121,11 @@ def _create(actor: Actor, incoming: Incoming, country: str) -> Referral:
                 needs=list(incoming.needs),
                 reason=incoming.reason,
                 urgency=incoming.urgency,
+                confidential=incoming.confidential,
+                formality=incoming.formality,
+                legal_basis=incoming.legal_basis,
+                channel=incoming.channel,
+                escalated_from=incoming.escalated_from,
                 status=ReferralStatus.SENT,
                 shared_groups=sorted(incoming.shared_groups),
                 sent_at=incoming.sent_at,

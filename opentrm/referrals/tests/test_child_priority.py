@@ -1,5 +1,5 @@
-"""A child's referral is answered sooner and marked first in the outbox (issue 14: SOP-T4,
-REC-102)."""
+"""A child's referral is answered sooner and marked first: "child · priority" in the outbox,
+"priority" alone in the inbox (issue 14: SOP-T4, REC-102; services/priority.py)."""
 
 from datetime import date
 
@@ -46,3 +46,35 @@ def test_the_outbox_marks_a_childs_referral(world: World) -> None:
     client.force_login(world.user(Role.CASEWORKER))
     outbox = client.get(reverse("referrals:referral_list"), {"box": "outbox"}).content.decode()
     assert "child · priority" in outbox
+
+
+def _inbox_rows(client: Client) -> list[str]:
+    page = client.get(reverse("referrals:referral_list"), {"box": "inbox"}).content.decode()
+    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [row for row in body.split("<tr>") if "referral_detail" in row or "/referrals/" in row]
+
+
+def test_the_inbox_marks_a_childs_referral_priority_without_saying_child_or_the_age(
+    world: World,
+) -> None:
+    scene = make_scene(world)
+    person = scene.case.person
+    person.date_of_birth = timezone.localdate().replace(year=timezone.localdate().year - 15)
+    person.save()
+    send(scene)
+    client = Client()
+    client.force_login(scene.receiver.user)  # has not accepted: sees the minimal offer only
+    (row,) = _inbox_rows(client)
+    assert ">priority</span>" in row
+    assert "child" not in row.lower()
+    assert "under_18" not in row.lower()
+    assert "under 18" not in row.lower()
+
+
+def test_the_inbox_does_not_mark_an_adults_referral(world: World) -> None:
+    scene = make_scene(world)
+    send(scene)
+    client = Client()
+    client.force_login(scene.receiver.user)
+    (row,) = _inbox_rows(client)
+    assert "priority" not in row
