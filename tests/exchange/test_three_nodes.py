@@ -6,14 +6,15 @@ Each node is a separate server process with its own database and keys (nodes.py)
 import json
 import os
 import re
-from datetime import UTC, datetime, timedelta
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.exchange.nodes import Network, Node, link, start_network
+from tests.exchange.test_referral_journey import api, deliver, referral
 
 MARK = "FEDERATION:"
 
@@ -202,10 +203,11 @@ def setup_journey() -> None:
     agency = Organisation.objects.create(
         country=al, name=AGENCY, type=OrganisationType.SOCIAL_SERVICES
     )
-    manager, manager_token = _member(agency, Role.CASE_MANAGER, "al_manager")
+    manager, _token = _member(agency, Role.CASE_MANAGER, "al_manager")
     _worker, worker_token = _member(agency, Role.CASEWORKER, "al_worker")
     rs_point, md_point = routing.focal_point("RS"), routing.focal_point("MD")
-    assert rs_point is not None and md_point is not None
+    assert rs_point is not None
+    assert md_point is not None
     case = case_register(
         actor=manager,
         names=[NameData(PERSON)],
@@ -328,20 +330,12 @@ def _referral_id(node: Node, public_id: str) -> int:
     return int(pk)
 
 
-def test_the_journey_across_three_nodes_with_a_rotation_misaddressing_and_a_late_step(
-    network: Network,
-) -> None:
-    from tests.exchange.test_referral_journey import api, deliver, referral
+Journey = tuple[str, str]  # (AL's, RS's): the caseworker's token and the manager's
 
-    al, md, rs = network.node("AL"), network.node("MD"), network.node("RS")
-    rs_point = _in_node(rs, "setup_directory('Fictional Serbian Focal Point', 'Vesna Fiktivna')")
-    _worker_pass(rs)  # RS's directory reaches AL and MD
-    at_al = _in_node(al, "setup_journey()")
-    # AL addresses RS's focal point by the copy RS published: the same stable organisation
-    assert (at_al["rs_point"], at_al["rs_origin"]) == (rs_point["uuid"], "test-node-rs")
-    at_rs = _in_node(rs, "setup_receiver('Fictional Serbian Focal Point')")
-    worker, manager = at_al["worker"], at_rs["manager"]
 
+def _refer(al: Node, rs: Node, at_al: dict[str, Any], manager: str, point: str) -> Journey:
+    """AL's caseworker sends the referral; RS's focal point (the one RS published) has it."""
+    worker = at_al["worker"]
     draft = api(
         al,
         worker,
@@ -361,11 +355,22 @@ def test_the_journey_across_three_nodes_with_a_rotation_misaddressing_and_a_late
         "ON o.id = r.receiver_organisation_id WHERE r.public_id = ?",
         [rs.database.uuid_param(public_rs)],
     )
-    assert str(receiver_uuid).replace("-", "") == rs_point["uuid"].replace("-", "")
+    assert str(receiver_uuid).replace("-", "") == point.replace("-", "")
 
+    return public_al, public_rs
+
+
+def _steps_out_of_order(al: Node, rs: Node, tokens: Journey, ids: Journey) -> dict[str, Any]:
+    """RS acknowledges and accepts; the first step arrives late and is applied first."""
+    (worker, manager), (public_al, public_rs) = tokens, ids
+    ((incoming_version,),) = [
+        (item["version"],)
+        for item in api(rs, manager, "GET", "/referrals/?box=inbox")["items"]
+        if str(item["public_id"]) == public_rs
+    ]
     # RS acknowledges and accepts; "acknowledged" is held back, so "accepted" arrives first.
     step = api(
-        rs, manager, "POST", f"/referrals/{public_rs}/acknowledge", {"version": incoming["version"]}
+        rs, manager, "POST", f"/referrals/{public_rs}/acknowledge", {"version": incoming_version}
     )
     accepted = api(
         rs, manager, "POST", f"/referrals/{public_rs}/accept", {"version": step["version"]}
@@ -389,6 +394,12 @@ def test_the_journey_across_three_nodes_with_a_rotation_misaddressing_and_a_late
     )
     assert acknowledged_at is not None
 
+    return seen_al
+
+
+def _rotate_mid_journey(al: Node, rs: Node, tokens: Journey, ids: Journey, version: int) -> None:
+    """AL rotates its keys; the return, the arrival and the follow-up go on as before."""
+    (worker, manager), (public_al, public_rs) = tokens, ids
     # AL rotates its keys in the middle of the journey; nothing is done by hand anywhere.
     old_kid = al.query("SELECT kid FROM exchange_nodekey WHERE use = 'sig' AND active")[0][0]
     assert "announced" in al.run("init_node", "--rotate")
@@ -399,7 +410,7 @@ def test_the_journey_across_three_nodes_with_a_rotation_misaddressing_and_a_late
         worker,
         "POST",
         f"/referrals/{public_al}/template/steps/return_arranged",
-        {"version": seen_al["version"]},
+        {"version": version},
     )
     deliver(al)  # the announcement, the outcomes, the step
     seen_rs = referral(rs, manager, public_rs)
@@ -432,7 +443,7 @@ def test_the_journey_across_three_nodes_with_a_rotation_misaddressing_and_a_late
         "SELECT public_jwks FROM exchange_peer WHERE node_id = ?", [al.node_id]
     )
     keys_of_al = json.loads(keys_of_al) if isinstance(keys_of_al, str) else keys_of_al
-    assert [k["kid"] for k in keys_of_al["keys"] if k["use"] == "sig"][0] == new_kid
+    assert next(k["kid"] for k in keys_of_al["keys"] if k["use"] == "sig") == new_kid
     for node in (al, rs):
         assert node.query("SELECT COUNT(*) FROM exchange_rejectioncount")[0][0] == 0
         answers = node.query(
@@ -441,11 +452,15 @@ def test_the_journey_across_three_nodes_with_a_rotation_misaddressing_and_a_late
         )
         assert answers == [("applied",)], answers
 
+
+def _misaddressed(al: Node, md: Node, rs: Node, at_al: dict[str, Any], manager: str) -> None:
+    """A referral for Moldova that reaches RS is refused there; AL's page shows why."""
+    worker = at_al["worker"]
     # A referral for Moldova that reaches RS is refused there; AL's page shows why.
     _in_node(al, "misconfigure_moldova()")
     draft = api(
         al,
-        worker,
+        at_al["worker"],
         "POST",
         "/referrals/transnational",
         {"case": at_al["case"], "country": "MD", "reason": "Fictional: misaddressed."},
@@ -464,3 +479,66 @@ def test_the_journey_across_three_nodes_with_a_rotation_misaddressing_and_a_late
     assert "Refused by the receiving node" in page
     assert "another country" in page
     assert md.query("SELECT COUNT(*) FROM referrals_referral") == [(0,)]
+
+
+def test_the_journey_across_three_nodes_with_a_rotation_misaddressing_and_a_late_step(
+    network: Network,
+) -> None:
+    al, md, rs = network.node("AL"), network.node("MD"), network.node("RS")
+    rs_point = _in_node(rs, "setup_directory('Fictional Serbian Focal Point', 'Vesna Fiktivna')")
+    _worker_pass(rs)  # RS's directory reaches AL and MD
+    at_al = _in_node(al, "setup_journey()")
+    # AL addresses RS's focal point by the copy RS published: the same stable organisation
+    assert (at_al["rs_point"], at_al["rs_origin"]) == (rs_point["uuid"], "test-node-rs")
+    at_rs = _in_node(rs, "setup_receiver('Fictional Serbian Focal Point')")
+    worker, manager = at_al["worker"], at_rs["manager"]
+
+    public_al, public_rs = _refer(al, rs, at_al, manager, rs_point["uuid"])
+    seen_al = _steps_out_of_order(al, rs, (worker, manager), (public_al, public_rs))
+    _rotate_mid_journey(al, rs, (worker, manager), (public_al, public_rs), seen_al["version"])
+    _misaddressed(al, md, rs, at_al, manager)
+
+
+def test_stored_tokens_verify_independently_against_the_senders_published_keys(
+    network: Network,
+) -> None:
+    """Issue 13: a package RS stored is re-checked later, outside OpenTRM's own crypto (with
+    jwcrypto, not joserfc), against the keys AL publishes at /.well-known/opentrm-node.json:
+    the ones AL signed before its rotation (old key, still published until its expiry) and
+    after it (new key); a single changed byte fails."""
+    import urllib.request
+
+    from jwcrypto import jwk, jws
+    from jwcrypto.common import JWException, json_decode
+
+    al, rs = network.node("AL"), network.node("RS")
+    with urllib.request.urlopen(f"{al.base_url}/.well-known/opentrm-node.json") as response:
+        document = json.loads(response.read())
+    assert document["node_id"] == al.node_id
+    published = {key["kid"]: key for key in document["keys"]["keys"] if key["use"] == "sig"}
+    stored = rs.query(
+        "SELECT m.message_id, m.type, m.signed FROM exchange_inboxmessage m "
+        "JOIN exchange_peer p ON p.id = m.peer_id WHERE p.node_id = ? AND m.signed <> ''",
+        [al.node_id],
+    )
+    kids_used = set()
+    for message_id, type_, token in stored:
+        check = jws.JWS()
+        check.deserialize(token)
+        kid = check.jose_header["kid"]
+        kids_used.add(kid)
+        check.verify(jwk.JWK(**published[kid]))  # raises when the signature does not hold
+        payload = json_decode(check.payload)
+        assert payload["iss"] == al.node_id
+        assert payload["jti"].replace("-", "") == str(message_id).replace("-", "")
+        assert payload["type"] == type_
+    assert len(kids_used) == 2  # before and after the rotation
+    assert {"referral", "status_update"} <= {type_ for _, type_, _ in stored}
+
+    # The check can fail: the same token with one character of its payload changed.
+    header, payload_b64, signature = stored[0][2].split(".")
+    flipped = payload_b64[:10] + ("A" if payload_b64[10] != "A" else "B") + payload_b64[11:]
+    forged = jws.JWS()
+    forged.deserialize(".".join((header, flipped, signature)))
+    with pytest.raises(JWException):
+        forged.verify(jwk.JWK(**published[forged.jose_header["kid"]]))
