@@ -38,6 +38,9 @@ FAST_RETRIES = {
     "OPENTRM_EXCHANGE_LEASE_SECONDS": "3",
     "OPENTRM_EXCHANGE_TIMEOUT_SECONDS": "10",
 }
+# The members of the tests' nodes take their steps through the API with personal tokens: the
+# test nodes offer tokens to these roles too (a node's own choice, OPENTRM_API_TOKEN_ROLES).
+TOKEN_ROLES = "system_administrator,national_coordinator,directory_editor,case_manager,caseworker"
 # The variables of the process running the tests that must not leak into a node.
 _NOT_INHERITED = ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "OPENTRM_HOME", "OPENTRM_KEY_DIR")
 
@@ -179,6 +182,7 @@ class Node:
                 "NO_PROXY": "127.0.0.1,localhost",
                 "no_proxy": "127.0.0.1,localhost",
                 "PYTHONPATH": str(ROOT),
+                "OPENTRM_API_TOKEN_ROLES": TOKEN_ROLES,
                 **FAST_RETRIES,
                 **self.extra_env,
                 **extra,
