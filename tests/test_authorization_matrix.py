@@ -2550,8 +2550,10 @@ _DATA_EDIT = tuple(role for role in CASE_ROLES if role != Role.INTERPRETER)
 def _closed_case(o: Objects) -> list[Any]:
     """A case of agency A closed by its case manager: only reopening writes to it."""
     from opentrm.cases.services import case_close
+    from opentrm.cases.tests.factories import assign_interpreter
 
     case = case_register(actor=o.world.actor(Role.CASEWORKER))
+    assign_interpreter(o.world, case)  # an interpreter sees only the cases assigned
     case_close(actor=o.world.actor(Role.CASE_MANAGER), case=case, reason="completed")
     return [str(case.public_id)]
 

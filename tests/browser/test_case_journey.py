@@ -446,15 +446,16 @@ def test_it_protects_a_child_who_indicated_asylum_and_waits_for_the_welfare_clea
     )
     assert CaseMeasure.objects.get(case=case, code=RETURN).status == MeasureStatus.PLANNED
 
-    # The guardian, the liaison officer, the best-interests determination and the
-    # child-welfare authority's clearance are recorded: the warnings go.
+    # The guardian, the liaison officer, the best-interests determination (with who took part)
+    # and the child-welfare authority's clearance are recorded: the warnings go.
     page.get_by_role("link", name=case.number).click()
     _section(page, "Child safeguards")
     page.locator("#child").get_by_role("link", name="Edit the child safeguards").click()
     page.get_by_label("Guardian (if not a user)").fill("Sela Marrow")
     page.get_by_label("Guardian appointed").fill(today.isoformat())
     page.get_by_label("Interior-Ministry liaison officer").select_option(label="Duty officer")
-    page.get_by_label("Best-interests determination").fill(today.isoformat())
+    page.locator("#id_best_interests_determined_on").fill(today.isoformat())
+    page.locator("#id_best_interests_participants").fill("The child\nThe guardian")
     page.get_by_label("Best-interests summary").fill("Return to the family is safe and wished.")
     page.get_by_label("Child-welfare safety clearance for return").fill(today.isoformat())
     pick(page.get_by_label("Child-welfare authority"), social_office.name)

@@ -17,18 +17,19 @@ from opentrm.accounts.roles import Role
 from opentrm.accounts.tests.factories import api
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, LabourInspection, Task, TaskSource
-from opentrm.cases.services import case_register, task_reminders_send
+from opentrm.cases.services import task_reminders_send
 from opentrm.cases.services.aftercare import follow_up_visit_record, follow_up_visits_schedule
 from opentrm.cases.services.labour import (
     InspectionData,
     labour_inspection_record,
     labour_inspection_register_case,
 )
+from opentrm.cases.tests.factories import new_case
 from opentrm.directory.models import Organisation, OrganisationType
 
 
 def _case(world: World) -> Case:
-    return case_register(actor=world.actor(Role.CASEWORKER))
+    return new_case(world)  # agency A's interpreter assigned: they see only such cases
 
 
 def test_scheduled_visits_become_tasks_that_remind_and_go_overdue(world: World) -> None:

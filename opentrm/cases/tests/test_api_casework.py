@@ -13,7 +13,8 @@ from opentrm.accounts.roles import Role
 from opentrm.accounts.tests.factories import api
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, CaseMeasure, ChildSafeguards, Task
-from opentrm.cases.services import case_register, reflection_period_start
+from opentrm.cases.services import reflection_period_start
+from opentrm.cases.tests.factories import new_case
 
 
 def _url(case: Case, tail: str) -> str:
@@ -25,7 +26,7 @@ def _send(client: Client, method: str, url: str, body: dict[str, Any]) -> Any:
 
 
 def _case(world: World) -> Case:
-    return case_register(actor=world.actor(Role.CASEWORKER))
+    return new_case(world)  # agency A's interpreter assigned: they see only such cases
 
 
 def test_it_plans_and_changes_a_measure_and_lists_it(world: World) -> None:

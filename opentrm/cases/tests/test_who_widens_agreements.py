@@ -28,7 +28,7 @@ from opentrm.cases.access import sharing_with, visible_groups
 from opentrm.cases.models import Case
 from opentrm.cases.services import NameData, case_register, participant_add
 from opentrm.cases.tests.factories import record_consent
-from opentrm.directory.models import Country, Organisation, OrganisationType
+from opentrm.directory.models import ClearanceLevel, Country, Organisation, OrganisationType
 
 EVERY_GROUP = [group.value for group in FieldGroup]
 YESTERDAY = timezone.localdate() - timedelta(days=1)
@@ -112,6 +112,12 @@ def test_it_opens_nothing_when_a_third_organisation_forges_an_agreement(
     world: World, case: Case, police: Organisation, investigator: Actor, attacker: str
 ) -> None:
     if attacker == "case_manager_of_c":
+        # Agency C holds a security clearance (SOP-P12), so only the permission layer stands
+        # between the forger and the police.
+        Organisation.objects.filter(pk=world.agency_c.pk).update(
+            clearance_level=ClearanceLevel.CONFIDENTIAL
+        )
+        world.agency_c.refresh_from_db()
         forger, scope = _actor(world.agency_c, Role.CASE_MANAGER, "c_manager"), "national"
     else:
         serbia = Country.objects.create(code="RS")

@@ -16,7 +16,7 @@ from opentrm.agreements.tests.factories import editor, make_agreement
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case
-from opentrm.cases.services import case_register
+from opentrm.cases.tests.factories import new_case
 from opentrm.core.errors import ConflictError
 from opentrm.meetings import services
 from opentrm.meetings.models import ActionItem, Meeting, MeetingKind
@@ -33,7 +33,7 @@ def _roundtable(world: World) -> Meeting:
 
 
 def _case(world: World) -> Case:
-    return case_register(actor=world.actor(Role.CASEWORKER))
+    return new_case(world)  # agency A's interpreter assigned: they see only such cases
 
 
 def _conference(world: World, case: Case, kind: str = MeetingKind.CASE_CONFERENCE) -> Meeting:
