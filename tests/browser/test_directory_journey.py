@@ -62,7 +62,7 @@ def test_it_takes_a_member_from_login_to_an_exported_serbian_contact_list(
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_contain_text("Албанија")
     expect(
-        page.get_by_role("navigation", name="Main").get_by_role("link", name="Именик")
+        page.get_by_role("navigation", name="Главна навигација").get_by_role("link", name="Именик")
     ).to_be_visible()
     assert CYRILLIC.search(heading.inner_text())
     expect(contact_list).to_contain_text(directory.name(Function.RETURN))

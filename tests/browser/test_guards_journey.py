@@ -48,7 +48,7 @@ def test_a_police_interview_of_a_child_waits_for_a_guardian(
     when = timezone.localtime() + timedelta(days=2)
 
     log_in(page, live_server.url, user)
-    page.goto(f"{live_server.url}/cases/{case.public_id}/")
+    page.goto(f"{live_server.url}/cases/{case.public_id}/?section=proceedings")
     page.get_by_role("link", name="Schedule an interview or hearing").click()
     page.get_by_label("Type").select_option(label="Police interview")
     page.get_by_label("Date and time").fill(when.strftime("%Y-%m-%dT%H:%M"))
