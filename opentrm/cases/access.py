@@ -28,7 +28,6 @@ from opentrm.cases.models import (
     CaseService,
     ConsentPurpose,
     ConsentRecord,
-    LabourInspection,
     PlanActivity,
     Proceeding,
     Task,
@@ -589,17 +588,3 @@ def may_record_labour_inspection(actor: Actor) -> bool:
         and actor.membership is not None
         and actor.membership.organisation.type == OrganisationType.LABOUR_INSPECTORATE
     )
-
-
-def access_labour_inspection(actor: Actor, inspection_id: int) -> LabourInspection:
-    """An inspection of the actor's own inspectorate (404 for any other)."""
-    if not may_record_labour_inspection(actor) or actor.membership is None:
-        raise PermissionDenied
-    inspection = (
-        LabourInspection.objects.select_related("notified_to", "case")
-        .filter(pk=inspection_id, organisation=actor.membership.organisation)
-        .first()
-    )
-    if inspection is None:
-        raise Http404
-    return inspection

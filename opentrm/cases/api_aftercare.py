@@ -12,9 +12,10 @@ from ninja import Field, Router, Status
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.cases import selectors
-from opentrm.cases.access import access_case, access_labour_inspection
+from opentrm.cases.access import access_case
 from opentrm.cases.models import Case, FollowUpVisit, InspectionTrigger, LabourClassification
 from opentrm.cases.services import aftercare, labour
+from opentrm.cases.services.labour import access_labour_inspection
 from opentrm.core.api import Routes, api_field_names
 from opentrm.core.schemas import CASE_WORK_ERRORS, PublicId, Schema, one_of
 from opentrm.directory.models import Organisation

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, can
-from opentrm.cases.access import access_labour_inspection, may_record_labour_inspection
+from opentrm.cases.access import may_record_labour_inspection
 from opentrm.cases.forms_aftercare import (
     LabourInspectionForm,
     VisitRecordForm,
@@ -24,6 +24,7 @@ from opentrm.cases.forms_aftercare import (
 from opentrm.cases.models import Case, FollowUpVisit
 from opentrm.cases.models.aftercare import SUSPECTED_TRAFFICKING
 from opentrm.cases.services import aftercare, labour
+from opentrm.cases.services.labour import access_labour_inspection
 from opentrm.cases.views_common import FormPage, case_form_page
 from opentrm.core.forms import cleaned
 from opentrm.core.views import form_view

@@ -42,11 +42,11 @@ from opentrm.cases.services.registration import (
     case_soft_delete,
 )
 from opentrm.cases.services.statuses import status_override, status_override_end
+from opentrm.cases.services.task_reminders import task_reminders_send
 from opentrm.cases.services.tasks import (
     sync_generated_tasks,
     task_complete,
     task_create,
-    task_reminders_send,
     task_reopen,
 )
 

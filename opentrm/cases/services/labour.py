@@ -14,6 +14,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -158,3 +159,17 @@ def labour_inspections(actor: Actor) -> list[LabourInspection]:
             "notified_to", "case"
         )[:200]
     )
+
+
+def access_labour_inspection(actor: Actor, inspection_id: int) -> LabourInspection:
+    """An inspection of the actor's own inspectorate (404 for any other)."""
+    if not may_record_labour_inspection(actor) or actor.membership is None:
+        raise PermissionDenied
+    inspection = (
+        LabourInspection.objects.select_related("notified_to", "case")
+        .filter(pk=inspection_id, organisation=actor.membership.organisation)
+        .first()
+    )
+    if inspection is None:
+        raise Http404
+    return inspection

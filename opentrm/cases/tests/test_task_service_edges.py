@@ -16,7 +16,7 @@ from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, Task
 from opentrm.cases.services import task_complete, task_reminders_send
-from opentrm.cases.services import tasks as task_services
+from opentrm.cases.services import task_reminders as task_services
 from opentrm.cases.services.tasks import TaskView, assignable_users, case_tasks, task_list
 from opentrm.cases.tests.factories import new_case
 from opentrm.cases.tests.test_tasks import _task

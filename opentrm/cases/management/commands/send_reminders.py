@@ -3,7 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from opentrm.cases.services.tasks import task_reminders_send
+from opentrm.cases.services.task_reminders import task_reminders_send
 
 
 class Command(BaseCommand):
