@@ -125,6 +125,60 @@ KNOWN: dict[tuple[str, str], str] = {
         "after trimming (the risks, the measures); a review interval of 1 to 365 days "
         "(declared as a 32-bit integer)"
     ),
+    # Added from the survey of 2026-12-06 (PostgreSQL), after the case data, guards, child
+    # records, interpreters, request kinds, labour, visits and case-file API of issue 14 and the
+    # case search of issue 12: again schema-valid input refused with a declared 422 by a rule the
+    # document does not state; no server error and no leak was found.
+    ("RejectedPositiveData", "POST /api/v1/cases/"): (
+        "an id or state that must exist in the stored data (the referring organisation)"
+    ),
+    ("RejectedPositiveData", "POST /api/v1/cases/search"): (
+        "a code from a list the schema does not enumerate (the sort order); to declare"
+    ),
+    ("RejectedPositiveData", "POST /api/v1/cases/{public_id}/measures"): (
+        "an id or state that must exist in the stored data (a measure in use in the country, a "
+        "record picked by id)"
+    ),
+    ("RejectedPositiveData", "POST /api/v1/cases/{public_id}/identification"): (
+        "a code from a list (ISO 3166-1 country codes); a state in the stored data (a formal "
+        "decision is changed only by a new formal decision)"
+    ),
+    ("RejectedPositiveData", "POST /api/v1/cases/{public_id}/reflection-periods"): (
+        "a rule across fields (the end not before the start); a state in the stored data (a "
+        "period already recorded)"
+    ),
+    ("RejectedPositiveData", "POST /api/v1/cases/{public_id}/tasks"): (
+        "a date relative to today (a new task not due in the past); an id that must exist in the "
+        "stored data (the assignee)"
+    ),
+    ("RejectedPositiveData", "PATCH /api/v1/cases/{public_id}/child-safeguards"): (
+        "a rule across fields (a determination or an age assessment needs its summary or "
+        "result); an id that must exist in the stored data (the guardian)"
+    ),
+    ("RejectedPositiveData", "POST /api/v1/cases/{public_id}/visits"): (
+        "a date relative to today (the first visit not in the past)"
+    ),
+    ("RejectedPositiveData", "POST /api/v1/cases/{public_id}/best-interests-assessments"): (
+        "a rule across fields (without the child's participation, the reason why); text that "
+        "must not be blank after trimming"
+    ),
+    ("RejectedPositiveData", "POST /api/v1/cases/{public_id}/statuses/{status}"): (
+        "a code from a list that depends on the path (the statuses of assistance or witness)"
+    ),
+    ("RejectedPositiveData", "POST /api/v1/cases/{public_id}/interpreters"): (
+        "a date relative to today (the undertaking not signed in the future); an id that must "
+        "exist in the stored data (an interpreter of an organisation taking part)"
+    ),
+    ("RejectedPositiveData", "POST /api/v1/cases/{public_id}/close"): (
+        'a rule across fields (the reason "other" needs its description)'
+    ),
+    ("RejectedPositiveData", "POST /api/v1/labour/inspections"): (
+        "an id that must exist in the stored data (the police unit notified)"
+    ),
+    ("AcceptedNegativeData", "PUT /api/v1/cases/{public_id}/data"): (
+        "a JSON boolean as the integer version (pydantic's lax mode reads false as 0); with "
+        "nothing to change the request writes nothing"
+    ),
 }
 
 

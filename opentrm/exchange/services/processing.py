@@ -85,7 +85,10 @@ def order_wait_seconds() -> float:
     return delivery._setting("OPENTRM_EXCHANGE_ORDER_WAIT_SECONDS", 86400)
 
 
-ORDER_RECHECK_SECONDS = 60
+# How soon the worker looks again at a package waiting for an earlier one. Short, because the
+# earlier one's handler may miss a successor stored in a transaction not yet committed (two
+# deliveries at once on PostgreSQL): then the worker's next pass applies it.
+ORDER_RECHECK_SECONDS = 5
 
 
 def _waits_for_previous(message: InboxMessage) -> bool:
