@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from opentrm.audit.events import EventType
 from opentrm.audit.services import AuditActor, record_event
-from opentrm.exchange import clock, crypto, keys, outbox
+from opentrm.exchange import clock, crypto, keys, outbox, outcomes
 from opentrm.exchange.models import (
     InboxMessage,
     KeyUse,
@@ -173,18 +173,7 @@ def _processed(message: InboxMessage, outcome: str, **detail: Any) -> None:
     InboxMessage.objects.filter(pk=message.pk).update(
         processed_at=timezone.now(), outcome=outcome, updated_at=timezone.now()
     )
-    record_event(
-        event_type=EventType.EXCHANGE_PROCESSED,
-        actor=None,
-        target=message,
-        detail={
-            "message_id": str(message.message_id),
-            "peer_id": message.peer_id,
-            "type": message.type,
-            "outcome": outcome,
-            **detail,
-        },
-    )
+    outcomes.audit_processed(message, outcome, **detail)
 
 
 def receive_announcement(message: InboxMessage) -> None:

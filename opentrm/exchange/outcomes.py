@@ -149,3 +149,19 @@ def receive_outcome(message: InboxMessage) -> None:
                 "outcome": "applied" if found else "refused",
             },
         )
+
+
+def audit_processed(message: InboxMessage, outcome: str, **detail: Any) -> None:
+    """The audit event of a package processed here: ids, type and outcome, never its content."""
+    record_event(
+        event_type=EventType.EXCHANGE_PROCESSED,
+        actor=None,
+        target=message,
+        detail={
+            "message_id": str(message.message_id),
+            "peer_id": message.peer_id,
+            "type": message.type,
+            "outcome": outcome,
+            **detail,
+        },
+    )

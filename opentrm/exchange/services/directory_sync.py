@@ -24,7 +24,7 @@ from django.utils import timezone
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.directory import federation
-from opentrm.exchange import handlers, outbox
+from opentrm.exchange import handlers, outbox, outcomes
 from opentrm.exchange.models import (
     DirectoryChange,
     DirectoryFeed,
@@ -154,18 +154,7 @@ def _processed(message: InboxMessage, outcome: str, **detail: Any) -> None:
     # The entries now live in the directory; the signed package keeps the sender's proof.
     message.body = {}
     message.save(update_fields=["processed_at", "body", "updated_at"])
-    record_event(
-        event_type=EventType.EXCHANGE_PROCESSED,
-        actor=None,
-        target=message,
-        detail={
-            "message_id": str(message.message_id),
-            "peer_id": message.peer_id,
-            "type": message.type,
-            "outcome": outcome,
-            **detail,
-        },
-    )
+    outcomes.audit_processed(message, outcome, **detail)
 
 
 def _refusal(peer: Peer, body: dict[str, Any]) -> str:

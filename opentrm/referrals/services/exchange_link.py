@@ -299,18 +299,8 @@ def _processed(
         fields += ["body", "signed"]
     outcomes.record(message, outcome=outcome, code=str(detail.get("error") or outcome))
     message.save(update_fields=[*fields, *outcomes.RECORDED_FIELDS])
-    record_event(
-        event_type=EventType.EXCHANGE_PROCESSED,
-        actor=None,
-        target=message,
-        detail={
-            "message_id": str(message.message_id),
-            "peer_id": message.peer_id,
-            "type": message.type,
-            "referral_id": referral.pk if referral is not None else None,
-            "outcome": outcome,
-            **detail,
-        },
+    outcomes.audit_processed(
+        message, outcome, referral_id=referral.pk if referral is not None else None, **detail
     )
 
 
