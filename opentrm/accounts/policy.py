@@ -65,6 +65,8 @@ class Action(StrEnum):
     TRAINING_RECORD = "training.record"  # events of the actor's own country
     MEETING_VIEW = "meeting.view"  # meetings of one's country or organisation; own action items
     MEETING_RECORD = "meeting.record"  # roundtables, working groups, bilateral, own country
+    # research datasets (issue 15 §6): anonymised record-level data of the actor's own country
+    RESEARCH_EXPORT = "research.export"
 
     # --- object-only actions: no role holds them as such; a rule in an app's access.py
     # decides them for one object (``can(actor, action, obj)``), and ``can`` without an
@@ -135,6 +137,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.PORTAL_EDIT,
         Action.TRAINING_RECORD,
         Action.MEETING_RECORD,
+        Action.RESEARCH_EXPORT,
     },
     Role.DIRECTORY_EDITOR: _EVERY_MEMBER
     | {
@@ -160,7 +163,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     # For a child, the guardian acts as case manager (reference ACT-32/ACT-57).
     Role.GUARDIAN: _EVERY_MEMBER | _CASE_WORK | {Action.CASE_COORDINATE},
     Role.INTERPRETER: _EVERY_MEMBER | {Action.CASE_VIEW},
-    Role.STATISTICIAN: _EVERY_MEMBER,
+    Role.STATISTICIAN: _EVERY_MEMBER | {Action.RESEARCH_EXPORT},
     Role.DATA_PROTECTION_OFFICER: _EVERY_MEMBER | {Action.AUDIT_VIEW},
     Role.SYSTEM_ADMINISTRATOR: _EVERY_MEMBER | {Action.MEMBERS_MANAGE, Action.EXCHANGE_MANAGE},
 }

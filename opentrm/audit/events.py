@@ -218,6 +218,9 @@ class EventType(models.TextChoices):
     ACTION_ITEM_CREATED = "ACTION_ITEM_CREATED", _("Action item created")
     ACTION_ITEM_COMPLETED = "ACTION_ITEM_COMPLETED", _("Action item completed")
     ACTION_ITEM_REMINDERS_SENT = "ACTION_ITEM_REMINDERS_SENT", _("Action item reminders sent")
+    # research datasets (issue 15 §6)
+    RESEARCH_DATASET_GENERATED = "RESEARCH_DATASET_GENERATED", _("Research dataset generated")
+    RESEARCH_DATASET_DOWNLOADED = "RESEARCH_DATASET_DOWNLOADED", _("Research dataset downloaded")
     # audit
     AUDIT_VIEWED = "AUDIT_VIEWED", _("Audit trail viewed")
     # the home page and notifications (issue 12)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "opentrm.training",
     "opentrm.meetings",
     "opentrm.notifications",
+    "opentrm.research",
 ]
 
 MIDDLEWARE = [
