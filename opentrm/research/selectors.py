@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from opentrm.cases.models import Case, CaseCountry, CaseExploitation, PersonCitizenship
 from opentrm.cases.models.case import CountryRole, IdentificationStatus
+from opentrm.cases.querysets import CaseQuerySet
 from opentrm.research.kanon import Counts, Key
 from opentrm.research.layout import Reduced, ctdc_row, qi_key, reduce_parts
 from opentrm.research.models import ResearchDataset
@@ -14,7 +15,7 @@ from opentrm.research.models import ResearchDataset
 CHUNK = 50_000  # cases per pass: four queries each, memory bounded by the chunk
 
 
-def research_cases(country_id: int):  # type: ignore[no-untyped-def]
+def research_cases(country_id: int) -> CaseQuerySet:
     """The cases a research dataset counts: live cases owned by an organisation of the
     country, of a (presumed) victim; not persons found not to be victims, nor prevention
     records of persons at risk."""

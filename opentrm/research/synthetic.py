@@ -87,7 +87,7 @@ def synthesize(
     threads: int | None = None,
 ) -> Counts:
     """Synthetic records (counted like ``counts``), about as many as the real ones."""
-    import pacsynth  # imported here: only this path needs the native library
+    import pacsynth  # type: ignore[import-untyped]  # only this path needs the native library
 
     total = sum(counts.values())
     if total < MIN_RECORDS:
