@@ -67,13 +67,17 @@ EXPLOIT_FLAGS = (
     "isOrganRemoval",
 )
 
-COLUMNS: tuple[str, ...] = (
+_REGISTRATION = (
     "yearOfRegistration",
     "Datasource",
     "gender",
     "ageBroad",
     "majorityStatus",
     "majorityStatusAtExploit",
+)
+
+COLUMNS: tuple[str, ...] = (
+    *_REGISTRATION,
     "majorityEntry",
     "citizenship",
     *(f"meansOfControl{name}" for name in MEANS_OF_CONTROL),
@@ -93,12 +97,7 @@ COLUMNS: tuple[str, ...] = (
 # The columns OpenTRM fills; every other column of the layout stays empty, because a case here
 # does not record it (means of control, recruiter, abduction, sub-types of sexual exploitation).
 FILLED: tuple[str, ...] = (
-    "yearOfRegistration",
-    "Datasource",
-    "gender",
-    "ageBroad",
-    "majorityStatus",
-    "majorityStatusAtExploit",
+    *_REGISTRATION,
     "citizenship",
     *EXPLOIT_FLAGS,
     "typeOfExploitConcatenated",

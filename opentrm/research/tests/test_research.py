@@ -41,7 +41,7 @@ def register(world: World) -> int:
 
 
 def test_the_synthetic_dataset_holds_no_record_unique_in_the_real_data(
-    world: World, register: int
+    world: World, register: int, login: Login
 ) -> None:
     real = case_counts(world.country_a.pk)
     assert sum(real.values()) == register
@@ -58,6 +58,9 @@ def test_the_synthetic_dataset_holds_no_record_unique_in_the_real_data(
     columns = [row["column"] for row in dataset.utility]
     assert columns == list(synthetic.SYNTH_COLUMNS)
     assert all(0 <= row["total_variation"] <= 1 for row in dataset.utility)
+    page = login(world.user(Role.STATISTICIAN)).get(reverse("research:dataset_list"))
+    assert "Total variation distance" in page.content.decode()
+    assert "citizenship" in page.content.decode()
 
 
 def test_a_synthetic_copy_of_a_real_unique_record_is_dropped_and_counted() -> None:
