@@ -125,6 +125,8 @@ AGE_BANDS: tuple[tuple[str, int, int], ...] = (
     ("48+", 48, 200),
 )
 
+_BAND_LOW = {label: low for label, low, _high in AGE_BANDS}
+
 GENDERS = {"female": "Female", "male": "Male"}  # "other" and "unknown" are left empty
 
 # HTCDS 2.0 type of exploitation (cases.ExploitationType values) -> CTDC's main types.
@@ -145,6 +147,12 @@ def age_band(age: int) -> str:
 
 def majority(age: int) -> str:
     return "Minor" if age < 18 else "Adult"
+
+
+def band_majority(band: str) -> str:
+    """``Minor`` or ``Adult`` for a CTDC age band (the bands split at 18); "" for another."""
+    low = _BAND_LOW.get(band)
+    return "" if low is None else majority(low)
 
 
 @dataclass(frozen=True)
@@ -205,14 +213,14 @@ def exploit_columns(concatenated: str) -> dict[str, str]:
 
 
 class Reduced(NamedTuple):
-    """What of a case's facts decides its CTDC row (dates reduced to a year and ages); many
-    cases share one, so readers of a million cases work a row out once per ``Reduced``."""
+    """What of a case's facts decides its CTDC row (dates reduced to a year and an age band);
+    many cases share one, so a reader of a million cases works a row out once per ``Reduced``."""
 
     year: int
     sex: str
-    age: int | None  # on the day the case was opened, when the birth date is known
+    band: str  # CTDC age band on the day the case was opened; "" when the birth date is unknown
     minor_at_exploit: bool | None
-    age_band: str  # the estimate, used only when ``age`` is None
+    age_band: str  # the estimate (cases.AgeBand), used only when ``band`` is ""
     citizenship: str
     exploitation_country: str
     types: frozenset[str]
@@ -242,17 +250,17 @@ def reduce_parts(
     types: Iterable[str],
 ) -> Reduced:
     """``reduce`` without building a ``CaseFacts`` (the reader of a million cases calls it)."""
-    age = minor = None
+    ctdc_band, minor = "", None
     if born is not None and born <= opened:
-        age = age_on(born, opened)
+        ctdc_band = age_band(age_on(born, opened))
         if began is not None and began >= born:
             minor = age_on(born, began) < 18
     return Reduced(
         opened.year,
         sex,
-        age,
+        ctdc_band,
         minor,
-        band if age is None else "",
+        "" if ctdc_band else band,
         # One country each, as in CTDC: the first in alphabetical order of the ISO code.
         min(citizenships, default="").upper(),
         min(countries, default="").upper(),
@@ -266,9 +274,9 @@ def ctdc_row(facts: Reduced) -> dict[str, str]:
     row["yearOfRegistration"] = str(facts.year)
     row["Datasource"] = DATASOURCE
     row["gender"] = GENDERS.get(facts.sex, "")
-    if facts.age is not None:
-        row["ageBroad"] = age_band(facts.age)
-        row["majorityStatus"] = majority(facts.age)
+    if facts.band:
+        row["ageBroad"] = facts.band
+        row["majorityStatus"] = band_majority(facts.band)
         if facts.minor_at_exploit is not None:
             row["majorityStatusAtExploit"] = "Minor" if facts.minor_at_exploit else "Adult"
     elif facts.age_band in ("under_18", "over_18"):

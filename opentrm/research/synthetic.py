@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from opentrm.core.errors import DomainError
 from opentrm.research.kanon import Counts, Key
-from opentrm.research.layout import AGE_BANDS, QUASI_IDENTIFIERS, exploit_columns, majority
+from opentrm.research.layout import QUASI_IDENTIFIERS, band_majority, exploit_columns
 
 DEFAULT_EPSILON = 4.0
 DEFAULT_REPORTING_LENGTH = 3
@@ -44,7 +44,6 @@ SYNTH_COLUMNS: tuple[str, ...] = (
 # Columns where "0" is a value, not "nothing recorded" (pac-synth drops zeros otherwise).
 _ZEROS = ["typeOfLabourBegging"]
 _AT = {name: i for i, name in enumerate(QUASI_IDENTIFIERS)}
-_BAND_LOW = {label: low for label, low, _high in AGE_BANDS}
 
 
 class TooFewRecordsError(DomainError):
@@ -69,9 +68,8 @@ def _complete(values: Mapping[str, str]) -> Key:
     worked out from the synthetic ones."""
     row = dict.fromkeys(QUASI_IDENTIFIERS, "")
     row.update({c: values.get(c, "") for c in SYNTH_COLUMNS})
-    band = row["ageBroad"]
-    if band in _BAND_LOW:
-        row["majorityStatus"] = majority(_BAND_LOW[band])
+    if row["ageBroad"]:
+        row["majorityStatus"] = band_majority(row["ageBroad"])
     row.update(exploit_columns(row["typeOfExploitConcatenated"]))
     if row["typeOfLabourBegging"] and row["isForcedLabour"] != "1":
         row["typeOfLabourBegging"] = ""
