@@ -227,3 +227,6 @@ class EventType(models.TextChoices):
         "NOTIFICATION_PREFERENCE_CHANGED",
         _("Notification preference changed"),
     )
+    # data protection (issue 17 items 4-9): ids, counts and codes only
+    BACKUP_CREATED = "BACKUP_CREATED", _("Backup archive created")
+    BACKUP_RESTORED = "BACKUP_RESTORED", _("Backup archive restored into this node")

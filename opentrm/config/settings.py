@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "opentrm.training",
     "opentrm.meetings",
     "opentrm.notifications",
+    "opentrm.dataprotection",
 ]
 
 MIDDLEWARE = [
@@ -320,6 +321,11 @@ OPENTRM_NODE_ID = env("OPENTRM_NODE_ID", "opentrm-node") or "opentrm-node"
 OPENTRM_NODE_COUNTRY = (env("OPENTRM_NODE_COUNTRY", "") or "").upper()
 # Private keys (JWK files) live here, outside the database: directory 0700, files 0600.
 OPENTRM_KEY_DIR = Path(env("OPENTRM_KEY_DIR") or OPENTRM_HOME / "keys").resolve()
+# The key that seals `opentrm backup` archives (issue 17 §7). Keep a copy OFF the machine and
+# away from the archives: an archive without its key is noise, a key beside it protects nothing.
+OPENTRM_BACKUP_KEY_FILE = Path(
+    env("OPENTRM_BACKUP_KEY_FILE") or OPENTRM_KEY_DIR / "backup.key"
+).resolve()
 OPENTRM_EXCHANGE_MAX_BYTES = env_int("OPENTRM_EXCHANGE_MAX_BYTES", 5 * 1024 * 1024)
 OPENTRM_EXCHANGE_MAX_AGE_SECONDS = env_int("OPENTRM_EXCHANGE_MAX_AGE_SECONDS", 600)
 OPENTRM_EXCHANGE_CLOCK_SKEW_SECONDS = env_int("OPENTRM_EXCHANGE_CLOCK_SKEW_SECONDS", 300)
