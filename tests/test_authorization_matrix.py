@@ -647,6 +647,18 @@ ROUTES: list[Route] = [
         args=lambda o: [o.case_id, "tasks"],
     ),
     Route("cases:case_summary_pdf", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
+    # data-subject rights (issue 17 §5): the owner organisation answers the person
+    Route(
+        "dataprotection:subject_access_report",
+        roles(
+            Role.CASE_MANAGER,
+            Role.DATA_PROTECTION_OFFICER,
+            own_only=True,
+            other=Outcome.HIDDEN,
+        ),
+        args=lambda o: [o.case_id],
+    ),
+    Route("dataprotection:survivor_notice", any_member),
     Route(
         "cases:case_delete",
         case_participants(Role.CASE_MANAGER),

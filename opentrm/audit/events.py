@@ -230,3 +230,7 @@ class EventType(models.TextChoices):
     # data protection (issue 17 items 4-9): ids, counts and codes only
     BACKUP_CREATED = "BACKUP_CREATED", _("Backup archive created")
     BACKUP_RESTORED = "BACKUP_RESTORED", _("Backup archive restored into this node")
+    SUBJECT_ACCESS_REPORT_EXPORTED = (
+        "SUBJECT_ACCESS_REPORT_EXPORTED",
+        _("Subject-access report printed for the person"),
+    )

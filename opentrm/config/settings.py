@@ -350,6 +350,9 @@ OPENTRM_EXCHANGE_ORDER_WAIT_SECONDS = env_int("OPENTRM_EXCHANGE_ORDER_WAIT_SECON
 
 NINJA_PAGINATION_PER_PAGE = 50
 OPENTRM_NODE_NAME = env("OPENTRM_NODE_NAME", "OpenTRM") or "OpenTRM"
+# Years each data category is kept after a case is closed (issue 17 §5; `opentrm apply_retention`):
+# "default=5,health=2,proceedings=10"; a category not named keeps the default.
+OPENTRM_RETENTION_YEARS = env("OPENTRM_RETENTION_YEARS", "") or ""
 # The home page shows what falls due within this many days (issue 12).
 OPENTRM_HOME_HORIZON_DAYS = env_int("OPENTRM_HOME_HORIZON_DAYS", 7)
 CSRF_FAILURE_VIEW = "opentrm.core.views.csrf_failure"

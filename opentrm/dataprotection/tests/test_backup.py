@@ -87,7 +87,9 @@ def empty_database(tmp_path: Path) -> Iterator[str]:
     with psycopg.connect(dbname="postgres", autocommit=True, **admin) as server:
         server.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield f"postgres://{params.get('user', 'postgres')}@{params.get('host', '127.0.0.1')}:{params.get('port', 5432)}/{name}"
+        user, host = params.get("user", "postgres"), params.get("host", "127.0.0.1")
+        user, host = params.get("user", "postgres"), params.get("host", "127.0.0.1")
+        yield f"postgres://{user}@{host}:{params.get('port', 5432)}/{name}"
     finally:
         with psycopg.connect(dbname="postgres", autocommit=True, **admin) as server:
             server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -165,7 +167,8 @@ def test_it_records_the_backup_in_the_audit_trail_and_the_archive_holds_that_eve
     from opentrm.dataprotection.sealing import read_key_file
 
     event = AuditEvent.objects.order_by("-sequence").first()
-    assert event is not None and event.event_type == "BACKUP_CREATED"
+    assert event is not None
+    assert event.event_type == "BACKUP_CREATED"
     manifest = verify_backup(archive, key=read_key_file(key_file))
     assert manifest.tables["audit.auditevent"]["rows"] == AuditEvent.objects.count()
     assert manifest.file_count == 1
