@@ -234,3 +234,5 @@ class EventType(models.TextChoices):
         "SUBJECT_ACCESS_REPORT_EXPORTED",
         _("Subject-access report printed for the person"),
     )
+    RETENTION_ERASED = "RETENTION_ERASED", _("Data erased at the end of its retention period")
+    RETENTION_HELD_BACK = "RETENTION_HELD_BACK", _("Erasure held back (still needed)")
