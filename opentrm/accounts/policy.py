@@ -68,6 +68,8 @@ class Action(StrEnum):
     # data-subject rights (issue 17 §5): answering the person as the controller, i.e. for cases
     # the actor's own organisation owns (opentrm/dataprotection/access.py)
     SUBJECT_ACCESS = "dataprotection.subject_access"
+    # records of processing (art. 30) and personal-data breaches (art. 33) of one's organisation
+    DATA_PROTECTION_MANAGE = "dataprotection.manage"
 
     # --- object-only actions: no role holds them as such; a rule in an app's access.py
     # decides them for one object (``can(actor, action, obj)``), and ``can`` without an
@@ -165,7 +167,11 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.GUARDIAN: _EVERY_MEMBER | _CASE_WORK | {Action.CASE_COORDINATE},
     Role.INTERPRETER: _EVERY_MEMBER | {Action.CASE_VIEW},
     Role.STATISTICIAN: _EVERY_MEMBER,
-    Role.DATA_PROTECTION_OFFICER: _EVERY_MEMBER | {Action.AUDIT_VIEW, Action.SUBJECT_ACCESS},
+    Role.DATA_PROTECTION_OFFICER: _EVERY_MEMBER | {
+        Action.AUDIT_VIEW,
+        Action.SUBJECT_ACCESS,
+        Action.DATA_PROTECTION_MANAGE,
+    },
     Role.SYSTEM_ADMINISTRATOR: _EVERY_MEMBER | {Action.MEMBERS_MANAGE, Action.EXCHANGE_MANAGE},
 }
 

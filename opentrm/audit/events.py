@@ -236,3 +236,9 @@ class EventType(models.TextChoices):
     )
     RETENTION_ERASED = "RETENTION_ERASED", _("Data erased at the end of its retention period")
     RETENTION_HELD_BACK = "RETENTION_HELD_BACK", _("Erasure held back (still needed)")
+    BREACH_RECORDED = "BREACH_RECORDED", _("Personal-data breach recorded")
+    BREACH_VIEWED = "BREACH_VIEWED", _("Personal-data breach and its affected cases viewed")
+    BREACH_AUTHORITY_NOTIFIED = (
+        "BREACH_AUTHORITY_NOTIFIED",
+        _("Supervisory authority notified of a breach"),
+    )

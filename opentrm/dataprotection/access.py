@@ -6,11 +6,15 @@ node; it does not answer for the owner's record, so it is told the case does not
 """
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.http import Http404
 
 from opentrm.accounts.policy import Action, Actor, can, require, rule
 from opentrm.cases.models import Case
+
+if TYPE_CHECKING:
+    from opentrm.dataprotection.models import Breach
 
 
 @rule(Action.SUBJECT_ACCESS, Case)
@@ -38,3 +42,21 @@ def access_case_as_controller(actor: Actor, public_id: str) -> Case:
     if case is None or not can(actor, Action.SUBJECT_ACCESS, case):
         raise Http404
     return case
+
+
+def access_breach(actor: Actor, public_id: str) -> "Breach":
+    """A breach of the actor's own organisation; 404 for missing and not-ours alike."""
+    from opentrm.dataprotection.models import Breach
+
+    require(actor, Action.DATA_PROTECTION_MANAGE)
+    assert actor.membership is not None
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError as bad:
+        raise Http404 from bad
+    breach = Breach.objects.filter(
+        public_id=key, organisation_id=actor.membership.organisation_id
+    ).first()
+    if breach is None:
+        raise Http404
+    return breach

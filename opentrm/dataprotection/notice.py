@@ -31,15 +31,17 @@ PLAIN_WORDS: dict[FieldGroup, Promise] = {
 }
 
 
+def readers(group: FieldGroup) -> list[str]:
+    """The roles that may read ``group`` of a case, as the one policy says."""
+    return [
+        str(role.label)
+        for role, groups in ROLE_FIELD_GROUPS.items()
+        if groups.get(group, Access.NONE) >= Access.VIEW
+    ]
+
+
 def notice_context() -> dict[str, Any]:
-    parts = []
-    for group in FieldGroup:
-        readers = [
-            str(role.label)
-            for role, groups in ROLE_FIELD_GROUPS.items()
-            if groups.get(group, Access.NONE) >= Access.VIEW
-        ]
-        parts.append({"what": PLAIN_WORDS[group], "readers": readers})
+    parts = [{"what": PLAIN_WORDS[group], "readers": readers(group)} for group in FieldGroup]
     return {
         "parts": parts,
         "retention_years": retention_years(),

@@ -1,16 +1,23 @@
-"""Data-subject rights pages: thin views over ``subject_access`` and ``notice``."""
+"""Data-protection pages: thin views over the services of this app."""
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import redirect
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action
+from opentrm.core.forms import cleaned
 from opentrm.core.pdf import PdfUnavailableError
-from opentrm.dataprotection.access import access_case_as_controller
+from opentrm.core.views import form_view
+from opentrm.dataprotection import breaches as breaches_service
+from opentrm.dataprotection.access import access_breach, access_case_as_controller
+from opentrm.dataprotection.forms import BreachForm, NotifiedForm
+from opentrm.dataprotection.models import Breach
 from opentrm.dataprotection.notice import survivor_notice_pdf
+from opentrm.dataprotection.processing import processing_record
 from opentrm.dataprotection.subject_access import report_language, subject_access_pdf
 
 
@@ -47,3 +54,73 @@ def survivor_notice(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.error(request, error.message)
         return redirect("home")
     return _pdf(content, f"your-information-{language}.pdf")
+
+
+@require_GET
+@actor_required(Action.DATA_PROTECTION_MANAGE)
+def processing_records(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The record of processing activities (art. 30), from the policy and the settings."""
+    return render(request, "dataprotection/processing.html", processing_record())
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required(Action.DATA_PROTECTION_MANAGE)
+def breach_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The organisation's breaches with their 72-hour clocks, and the form to record one."""
+    actor = request.actor
+    assert actor.membership is not None
+    organisation_id = actor.membership.organisation_id
+    form = BreachForm(request.POST or None, organisation_id=organisation_id)
+    breaches = Breach.objects.filter(organisation_id=organisation_id)
+    return form_view(
+        request,
+        form,
+        save=lambda: breaches_service.breach_record(
+            actor=actor, **cleaned(form, *breaches_service.RECORD_FIELDS)
+        ),
+        done=lambda breach: redirect("dataprotection:breach_detail", breach.public_id),
+        success=_("Breach recorded. The 72-hour clock runs from when you became aware."),
+        template="dataprotection/breach_list.html",
+        context=lambda: {
+            "breaches": [(breach, breaches_service.clock(breach)) for breach in breaches[:100]]
+        },
+    )
+
+
+@require_GET
+@actor_required(Action.DATA_PROTECTION_MANAGE)
+def breach_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    breach = access_breach(request.actor, public_id)
+    cases = breaches_service.breach_view(actor=request.actor, breach=breach)
+    return render(
+        request,
+        "dataprotection/breach_detail.html",
+        {
+            "breach": breach,
+            "clock": breaches_service.clock(breach),
+            "cases": cases,
+            "form": NotifiedForm(initial={"version": breach.version}),
+        },
+    )
+
+
+@require_POST
+@actor_required(Action.DATA_PROTECTION_MANAGE)
+def breach_notified(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    breach = access_breach(request.actor, public_id)
+    form = NotifiedForm(request.POST)
+    return form_view(
+        request,
+        form,
+        save=lambda: breaches_service.breach_authority_notified(
+            actor=request.actor,
+            breach=breach,
+            version=form.cleaned_data["version"],
+            reference=form.cleaned_data["reference"],
+        ),
+        done=lambda saved: redirect("dataprotection:breach_detail", saved.public_id),
+        success=_("Notification of the authority recorded."),
+        template="dataprotection/breach_notified.html",
+        context={"breach": breach, "title": _("Record the authority's notification")},
+        refused_status=400,
+    )
