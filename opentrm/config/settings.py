@@ -213,7 +213,8 @@ STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing directory
 # opentrm/static is not inside an app, so the finders are told where it is.
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Every stored file is encrypted at rest, keys outside the database (issue 17 §4).
+    "default": {"BACKEND": "opentrm.dataprotection.storage.EncryptedFileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -323,6 +324,11 @@ OPENTRM_NODE_COUNTRY = (env("OPENTRM_NODE_COUNTRY", "") or "").upper()
 OPENTRM_KEY_DIR = Path(env("OPENTRM_KEY_DIR") or OPENTRM_HOME / "keys").resolve()
 # The key that seals `opentrm backup` archives (issue 17 §7). Keep a copy OFF the machine and
 # away from the archives: an archive without its key is noise, a key beside it protects nothing.
+# The key ring that wraps the data keys of stored files (`opentrm rotate_data_keys`). Back it up
+# with the other keys: without it no document can be read.
+OPENTRM_DATA_KEYS_FILE = Path(
+    env("OPENTRM_DATA_KEYS_FILE") or OPENTRM_KEY_DIR / "data-keys.json"
+).resolve()
 OPENTRM_BACKUP_KEY_FILE = Path(
     env("OPENTRM_BACKUP_KEY_FILE") or OPENTRM_KEY_DIR / "backup.key"
 ).resolve()

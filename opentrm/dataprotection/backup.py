@@ -20,6 +20,7 @@ import datetime
 import hashlib
 import io
 import json
+import os
 import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,7 +30,6 @@ from typing import Any, BinaryIO
 from django.apps import apps
 from django.conf import settings
 from django.core import serializers
-from django.core.files.storage import default_storage
 from django.core.management.color import no_style
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
@@ -327,7 +327,7 @@ def restore_backup(source_path: Path, *, key: bytes) -> RestoreResult:
             )
     except BaseException:
         for name in written:
-            default_storage.delete(name)
+            (Path(settings.MEDIA_ROOT) / name).unlink(missing_ok=True)
         raise
     return RestoreResult(manifest=manifest, audit_events=AuditEvent.objects.count())
 
@@ -386,11 +386,17 @@ def _load_rows(data: bytes) -> None:
 
 
 def _write_file(relative: str, data: bytes) -> str:
-    saved = default_storage.save(relative, io.BytesIO(data))
-    if saved != relative:  # the storage renamed it: a file of that name appeared meanwhile
-        default_storage.delete(saved)
-        raise BackupError(f"MEDIA_ROOT changed during the restore ({relative})")
-    return saved
+    """The stored bytes as they were (files are encrypted at rest: they stay sealed)."""
+    root = Path(settings.MEDIA_ROOT)
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError as exists:
+        raise BackupError(f"MEDIA_ROOT changed during the restore ({relative})") from exists
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+    return relative
 
 
 def _check_restored(manifest: Manifest) -> None:
