@@ -365,7 +365,7 @@ def _load_rows(data: bytes) -> None:
         # The append-only audit tables are left alone: the event table is empty (checked), and
         # the chain head row is overwritten forward by the archive's.
         if model not in (AuditEvent, AuditChainHead):
-            model._base_manager.all()._raw_delete(connection.alias)  # type: ignore[attr-defined]
+            model._base_manager.all()._raw_delete(connection.alias)
     try:
         deferred = []
         for item in serializers.deserialize(

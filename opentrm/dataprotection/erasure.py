@@ -68,8 +68,13 @@ def _free_text(case: Case, group: str) -> int:
     )
     names = [name for name in documents.values_list("file", flat=True) if name]
     changed += documents.update(title=ERASED, original_name="", file="")
-    transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
+    transaction.on_commit(lambda: _delete_files(names))
     return changed
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
 
 
 def _identity(case: Case) -> int:

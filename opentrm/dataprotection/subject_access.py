@@ -103,9 +103,13 @@ def held_tables(case: Case) -> list[HeldTable]:
         if depth >= MAX_DEPTH:
             continue
         for relation in obj._meta.related_objects:
-            if relation.many_to_many or relation.related_model._meta.label_lower in NOT_FOLLOWED:
+            related_model = relation.related_model
+            if (
+                relation.many_to_many
+                or isinstance(related_model, str)
+                or related_model._meta.label_lower in NOT_FOLLOWED
+            ):
                 continue
-            related_model: type[models.Model] = relation.related_model  # type: ignore[assignment]
             children = related_model._base_manager.filter(**{relation.field.name: obj})
             for child in children.order_by("pk"):
                 queue.append((child, relation.field.name, depth + 1))

@@ -50,9 +50,9 @@ class Command(BaseCommand):
                 partial.replace(path)
                 rewrapped += 1
                 data = changed
-            kid = key_in_use(data)
-            if kid:
-                used.add(kid)
+            in_use = key_in_use(data)
+            if in_use:
+                used.add(in_use)
         self.stdout.write(f"{rewrapped} file(s) rewrapped under {ring.active}.")
         if options["retire"]:
             retired = sorted(set(ring.keys) - used - {ring.active})
