@@ -42,7 +42,15 @@ def header_faults(response: Any) -> list[str]:
         faults.append(f"Strict-Transport-Security={hsts!r}")
     policy = response.get("Content-Security-Policy", "")
     directives = {part.split()[0]: part.split()[1:] for part in policy.split(";") if part.strip()}
-    for directive in ("default-src", "script-src", "style-src", "object-src", "base-uri"):
+    # A download is sandboxed with nothing allowed at all ("default-src 'none'; sandbox"):
+    # scripts, styles, objects and a base element have nowhere to come from.
+    sandboxed = directives.get("default-src") == ["'none'"] and "sandbox" in directives
+    required = (
+        ("default-src",)
+        if sandboxed
+        else ("default-src", "script-src", "style-src", "object-src", "base-uri")
+    )
+    for directive in required:
         if directive not in directives:
             faults.append(f"CSP without {directive}")
     for directive in ("script-src", "style-src", "default-src"):
@@ -88,3 +96,5 @@ def test_the_check_catches_an_inline_script_policy() -> None:
         }
     )
     assert header_faults(response) == ["CSP script-src [\"'self'\", \"'unsafe-inline'\"]"]
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    assert header_faults(response) == ["CSP frame-ancestors None"]

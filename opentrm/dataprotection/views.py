@@ -1,5 +1,7 @@
 """Data-protection pages: thin views over the services of this app."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -21,7 +23,15 @@ from opentrm.dataprotection.processing import processing_record
 from opentrm.dataprotection.subject_access import report_language, subject_access_pdf
 
 
-def _pdf(content: bytes, filename: str) -> HttpResponse:
+def _pdf(
+    request: AuthenticatedHttpRequest, make: Callable[[], bytes], filename: str
+) -> HttpResponse:
+    """The PDF ``make`` renders, as a download never cached; back home if PDFs are unavailable."""
+    try:
+        content = make()
+    except PdfUnavailableError as error:
+        messages.error(request, error.message)
+        return redirect("home")
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
@@ -34,13 +44,12 @@ def subject_access_report(request: AuthenticatedHttpRequest, public_id: str) -> 
     """Everything held on the case's person and who received it, in the language asked for."""
     case = access_case_as_controller(request.actor, public_id)
     language = report_language(request.GET.get("language"))
-    try:
-        content = subject_access_pdf(actor=request.actor, case=case, language=language)
-    except PdfUnavailableError as error:
-        messages.error(request, error.message)
-        return redirect("home")
-    # The case number, not a name: no personal data in the file name either.
-    return _pdf(content, f"case-{case.number}-subject-access-{language}.pdf")
+    return _pdf(
+        request,
+        lambda: subject_access_pdf(actor=request.actor, case=case, language=language),
+        # The case number, not a name: no personal data in the file name either.
+        f"case-{case.number}-subject-access-{language}.pdf",
+    )
 
 
 @require_GET
@@ -48,12 +57,11 @@ def subject_access_report(request: AuthenticatedHttpRequest, public_id: str) -> 
 def survivor_notice(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The plain-language leaflet for a person: no personal data, any member may print it."""
     language = report_language(request.GET.get("language"))
-    try:
-        content = survivor_notice_pdf(language=language)
-    except PdfUnavailableError as error:
-        messages.error(request, error.message)
-        return redirect("home")
-    return _pdf(content, f"your-information-{language}.pdf")
+    return _pdf(
+        request,
+        lambda: survivor_notice_pdf(language=language),
+        f"your-information-{language}.pdf",
+    )
 
 
 @require_GET
