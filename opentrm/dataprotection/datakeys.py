@@ -52,31 +52,22 @@ def key_ring_path() -> Path:
     return Path(configured or Path(settings.OPENTRM_KEY_DIR) / "data-keys.json")
 
 
-def _write_ring(ring: KeyRing, path: Path) -> None:
+def _write_partial(ring: KeyRing, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     document = {
         "active": ring.active,
         "keys": {kid: base64.urlsafe_b64encode(key).decode() for kid, key in ring.keys.items()},
     }
-    partial = path.with_name(path.name + ".partial")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    partial = path.with_name(f"{path.name}.{secrets.token_hex(4)}.partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         json.dump(document, handle, indent=1)
         handle.flush()
         os.fsync(handle.fileno())
-    partial.replace(path)
+    return partial
 
 
-def load_ring(*, create: bool = True) -> KeyRing:
-    """The key ring; a first one is made on first use (back it up with the other keys)."""
-    path = key_ring_path()
-    if not path.exists():
-        if not create:
-            raise SealError(f"the data key ring {path} does not exist")
-        ring = KeyRing(active="", keys={})
-        add_key(ring)
-        _write_ring(ring, path)
-        return ring
+def _read_ring(path: Path) -> KeyRing:
     document = json.loads(path.read_text(encoding="utf-8"))
     return KeyRing(
         active=str(document["active"]),
@@ -84,6 +75,28 @@ def load_ring(*, create: bool = True) -> KeyRing:
             kid: base64.urlsafe_b64decode(value.encode()) for kid, value in document["keys"].items()
         },
     )
+
+
+def load_ring(*, create: bool = True) -> KeyRing:
+    """The key ring; a first one is made on first use (back it up with the other keys).
+
+    Two processes (or threads) storing their first file at once must not each make a ring: the
+    new ring is linked into place only if none is there yet, else the one there is used."""
+    path = key_ring_path()
+    if path.exists():
+        return _read_ring(path)
+    if not create:
+        raise SealError(f"the data key ring {path} does not exist")
+    ring = KeyRing(active="", keys={})
+    add_key(ring)
+    partial = _write_partial(ring, path)
+    try:
+        os.link(partial, path)
+    except FileExistsError:
+        return _read_ring(path)
+    finally:
+        partial.unlink()
+    return ring
 
 
 def add_key(ring: KeyRing) -> str:
@@ -95,7 +108,9 @@ def add_key(ring: KeyRing) -> str:
 
 
 def save_ring(ring: KeyRing) -> None:
-    _write_ring(ring, key_ring_path())
+    """Replace the ring (by ``rotate_data_keys``, one operator at a time)."""
+    path = key_ring_path()
+    _write_partial(ring, path).replace(path)
 
 
 # --- files ------------------------------------------------------------------------------------

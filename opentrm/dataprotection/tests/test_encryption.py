@@ -88,3 +88,16 @@ def test_an_altered_file_or_a_lost_key_ring_is_refused(media: Path, settings: An
     Path(settings.OPENTRM_DATA_KEYS_FILE).unlink()
     with pytest.raises(SealError, match="does not exist"):
         default_storage.open(name)
+
+
+def test_processes_storing_their_first_file_at_once_share_one_key_ring(settings: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from opentrm.dataprotection.datakeys import load_ring
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        rings = list(pool.map(lambda _n: load_ring().active, range(16)))
+    assert set(rings) == {ring(settings)["active"]}
+    assert [p.name for p in Path(settings.OPENTRM_DATA_KEYS_FILE).parent.iterdir()] == [
+        "data-keys.json"
+    ]
