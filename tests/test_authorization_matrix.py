@@ -328,6 +328,21 @@ class Objects:
             ).pk
         )
 
+    @cached_property
+    def breach_id(self) -> str:
+        from opentrm.dataprotection.breaches import breach_record
+
+        now = timezone.now()
+        breach = breach_record(
+            actor=self.world.actor(Role.DATA_PROTECTION_OFFICER),
+            summary="Matrix breach",
+            discovered_at=now,
+            window_start=now - timedelta(hours=1),
+            window_end=now,
+            account=None,
+        )
+        return str(breach.public_id)
+
     # Referrals within the country: one agency A sent to agency C, one C sent to A.
     @cached_property
     def referral_out_id(self) -> str:
@@ -647,6 +662,44 @@ ROUTES: list[Route] = [
         args=lambda o: [o.case_id, "tasks"],
     ),
     Route("cases:case_summary_pdf", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
+    # data-subject rights (issue 17 §5): the owner organisation answers the person
+    Route(
+        "dataprotection:subject_access_report",
+        roles(
+            Role.CASE_MANAGER,
+            Role.DATA_PROTECTION_OFFICER,
+            own_only=True,
+            other=Outcome.HIDDEN,
+        ),
+        args=lambda o: [o.case_id],
+    ),
+    Route("dataprotection:survivor_notice", any_member),
+    # records of processing and breaches (issue 17 §6): the organisation's DPO only
+    Route("dataprotection:processing_records", roles(Role.DATA_PROTECTION_OFFICER)),
+    Route("dataprotection:breach_list", roles(Role.DATA_PROTECTION_OFFICER)),
+    Route(
+        "dataprotection:breach_list",
+        roles(Role.DATA_PROTECTION_OFFICER),
+        method="post",
+        data=lambda o: {
+            "summary": "Matrix",
+            "discovered_at": "2026-12-01T10:00",
+            "window_start": "2026-12-01T08:00",
+            "window_end": "2026-12-01T09:00",
+        },
+    ),
+    Route(
+        "dataprotection:breach_detail",
+        roles(Role.DATA_PROTECTION_OFFICER, own_only=True, other=Outcome.HIDDEN),
+        args=lambda o: [o.breach_id],
+    ),
+    Route(
+        "dataprotection:breach_notified",
+        roles(Role.DATA_PROTECTION_OFFICER, own_only=True, other=Outcome.HIDDEN),
+        method="post",
+        args=lambda o: [o.breach_id],
+        data=lambda o: {"version": 1, "reference": "matrix"},
+    ),
     Route(
         "cases:case_delete",
         case_participants(Role.CASE_MANAGER),

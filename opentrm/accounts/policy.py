@@ -67,6 +67,11 @@ class Action(StrEnum):
     MEETING_RECORD = "meeting.record"  # roundtables, working groups, bilateral, own country
     # research datasets (issue 15 §6): anonymised record-level data of the actor's own country
     RESEARCH_EXPORT = "research.export"
+    # data-subject rights (issue 17 §5): answering the person as the controller, i.e. for cases
+    # the actor's own organisation owns (opentrm/dataprotection/access.py)
+    SUBJECT_ACCESS = "dataprotection.subject_access"
+    # records of processing (art. 30) and personal-data breaches (art. 33) of one's organisation
+    DATA_PROTECTION_MANAGE = "dataprotection.manage"
 
     # --- object-only actions: no role holds them as such; a rule in an app's access.py
     # decides them for one object (``can(actor, action, obj)``), and ``can`` without an
@@ -156,6 +161,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.CASE_CLOSE,
         Action.CASE_COORDINATE,
         Action.MEETING_RECORD,
+        Action.SUBJECT_ACCESS,
     },
     Role.CASEWORKER: _EVERY_MEMBER | _CASE_WORK,
     Role.POLICE_INVESTIGATOR: _EVERY_MEMBER | _CASE_WORK,
@@ -164,7 +170,12 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.GUARDIAN: _EVERY_MEMBER | _CASE_WORK | {Action.CASE_COORDINATE},
     Role.INTERPRETER: _EVERY_MEMBER | {Action.CASE_VIEW},
     Role.STATISTICIAN: _EVERY_MEMBER | {Action.RESEARCH_EXPORT},
-    Role.DATA_PROTECTION_OFFICER: _EVERY_MEMBER | {Action.AUDIT_VIEW},
+    Role.DATA_PROTECTION_OFFICER: _EVERY_MEMBER
+    | {
+        Action.AUDIT_VIEW,
+        Action.SUBJECT_ACCESS,
+        Action.DATA_PROTECTION_MANAGE,
+    },
     Role.SYSTEM_ADMINISTRATOR: _EVERY_MEMBER | {Action.MEMBERS_MANAGE, Action.EXCHANGE_MANAGE},
 }
 

@@ -230,3 +230,18 @@ class EventType(models.TextChoices):
         "NOTIFICATION_PREFERENCE_CHANGED",
         _("Notification preference changed"),
     )
+    # data protection (issue 17 items 4-9): ids, counts and codes only
+    BACKUP_CREATED = "BACKUP_CREATED", _("Backup archive created")
+    BACKUP_RESTORED = "BACKUP_RESTORED", _("Backup archive restored into this node")
+    SUBJECT_ACCESS_REPORT_EXPORTED = (
+        "SUBJECT_ACCESS_REPORT_EXPORTED",
+        _("Subject-access report printed for the person"),
+    )
+    RETENTION_ERASED = "RETENTION_ERASED", _("Data erased at the end of its retention period")
+    RETENTION_HELD_BACK = "RETENTION_HELD_BACK", _("Erasure held back (still needed)")
+    BREACH_RECORDED = "BREACH_RECORDED", _("Personal-data breach recorded")
+    BREACH_VIEWED = "BREACH_VIEWED", _("Personal-data breach and its affected cases viewed")
+    BREACH_AUTHORITY_NOTIFIED = (
+        "BREACH_AUTHORITY_NOTIFIED",
+        _("Supervisory authority notified of a breach"),
+    )
