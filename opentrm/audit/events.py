@@ -218,6 +218,17 @@ class EventType(models.TextChoices):
     ACTION_ITEM_CREATED = "ACTION_ITEM_CREATED", _("Action item created")
     ACTION_ITEM_COMPLETED = "ACTION_ITEM_COMPLETED", _("Action item completed")
     ACTION_ITEM_REMINDERS_SENT = "ACTION_ITEM_REMINDERS_SENT", _("Action item reminders sent")
+    # monitoring the mechanism (issue 15 §8): the national action plan, feedback codes and reports;
+    # a feedback answer itself is never an event (it would date and place an assisted person)
+    ACTION_PLAN_CREATED = "ACTION_PLAN_CREATED", _("National action plan created")
+    ACTION_PLAN_CHANGED = "ACTION_PLAN_CHANGED", _("National action plan changed")
+    ACTION_PLAN_EXPORTED = "ACTION_PLAN_EXPORTED", _("National action plan exported")
+    PLAN_OBJECTIVE_ADDED = "PLAN_OBJECTIVE_ADDED", _("Action plan objective added")
+    PLAN_OBJECTIVE_CHANGED = "PLAN_OBJECTIVE_CHANGED", _("Action plan objective changed")
+    PLAN_ACTION_ADDED = "PLAN_ACTION_ADDED", _("Action plan action added")
+    PLAN_ACTION_CHANGED = "PLAN_ACTION_CHANGED", _("Action plan action changed")
+    FEEDBACK_CODE_ISSUED = "FEEDBACK_CODE_ISSUED", _("Feedback code issued")
+    FEEDBACK_REPORT_VIEWED = "FEEDBACK_REPORT_VIEWED", _("Feedback report viewed")
     # audit
     AUDIT_VIEWED = "AUDIT_VIEWED", _("Audit trail viewed")
     # the home page and notifications (issue 12)
