@@ -163,7 +163,7 @@ def feedback_report(request: HttpRequest, filters: Query[FeedbackFilters]) -> An
                 {
                     "question": question.question,
                     "counts": [
-                        {"answer": value if value != "" else "none", "count": cell.value}
+                        {"answer": str(value) if value != "" else "none", "count": cell.value}
                         for (value, _label), (_l, cell) in zip(
                             feedback.question_choices(question.question),
                             question.cells,

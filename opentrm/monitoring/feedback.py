@@ -159,7 +159,9 @@ def feedback_submit(
     if not _within(f"code:{code.code}", settings.OPENTRM_FEEDBACK_PER_CODE_PER_HOUR) or (
         not _within("node", settings.OPENTRM_FEEDBACK_PER_NODE_PER_HOUR)
     ):
-        raise TooManyAnswersError(_("Too many answers were sent just now. Please try again in an hour."))
+        raise TooManyAnswersError(
+            _("Too many answers were sent just now. Please try again in an hour.")
+        )
     response = FeedbackResponse(
         organisation_id=code.organisation_id,
         month=timezone.localdate().replace(day=1),

@@ -40,7 +40,7 @@ def answer(request: HttpRequest, code: str) -> HttpResponse:
     found = feedback.code_for_answering(code)
     if found is None:
         return _unknown(request, CodeForm({"code": code}))
-    form = FeedbackForm(request.POST or None)
+    form = FeedbackForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         status = 400
