@@ -155,7 +155,8 @@ def test_overdue_actions_are_flagged_until_done_or_cancelled(world: World) -> No
         world, objective, code="1.4", due_on=today - timedelta(days=9), status="cancelled"
     )
     assert late.is_overdue(today)
-    assert not done.is_overdue(today) and not cancelled.is_overdue(today)
+    assert not done.is_overdue(today)
+    assert not cancelled.is_overdue(today)
     assert list(PlanAction.objects.overdue(today)) == [late]
 
     page = _client(world, Role.CASEWORKER).get(
@@ -195,7 +196,8 @@ def test_a_change_of_status_is_kept_in_the_history(world: World) -> None:
         .order_by("sequence")
         .first()
     )
-    assert event is not None and event.detail["to_status"] == "in_progress"
+    assert event is not None
+    assert event.detail["to_status"] == "in_progress"
 
     page = _client(world, Role.STATISTICIAN).get(
         reverse("monitoring:action_detail", args=[action.pk])

@@ -64,7 +64,8 @@ def test_only_the_roles_that_assist_persons_hand_out_a_code(world: World, role: 
 def test_a_new_code_replaces_the_old_one(world: World) -> None:
     old = _code(world)
     new = _code(world)
-    assert len(new.code) == feedback.CODE_LENGTH and set(new.code) <= set(feedback.ALPHABET)
+    assert len(new.code) == feedback.CODE_LENGTH
+    assert set(new.code) <= set(feedback.ALPHABET)
     assert feedback.code_for_answering(old.code) is None
     assert feedback.code_for_answering(new.code.lower()) == new  # typed in small letters
     shown = feedback.display_code(new.code)
@@ -215,7 +216,8 @@ def test_aggregates_by_period_and_organisation_never_show_a_small_count(world: W
     assert q1.answers.value == 20
     satisfaction = dict(q1.questions[0].cells)
     # 14 very happy and 6 unhappy: the 6 is hidden, and with it the 14 (else 20 - 14 = 6).
-    assert satisfaction["Very happy"].value is None and satisfaction["Unhappy"].value is None
+    assert satisfaction["Very happy"].value is None
+    assert satisfaction["Unhappy"].value is None
     assert satisfaction["Happy"].value == 0
     assert by_key[("2026-Q2", world.agency_a.pk)].answers.value is None
     assert by_key[("2026-Q1", world.agency_c.pk)].answers.value is None
@@ -235,7 +237,8 @@ def test_aggregates_of_all_organisations_together_by_year(world: World) -> None:
     )
     assert (row.period, row.organisation_id, row.answers.value) == ("2026", None, 16)
     recommend = dict(row.questions[3].cells)
-    assert recommend["Yes"].value == 16 and recommend["No"].value == 0
+    assert recommend["Yes"].value == 16
+    assert recommend["No"].value == 0
     assert row.questions[0].cells[-1][1].value == 16  # nobody answered the first question
     assert feedback_aggregates(organisations=[world.agency_a], threshold=5)[0].answers.value == 8
 
@@ -267,7 +270,8 @@ def test_the_report_and_its_export_hold_no_small_count(world: World) -> None:
     client = Client()
     client.force_login(world.user(Role.STATISTICIAN))
     page = client.get(reverse("monitoring:feedback_report"), {"period": "month"})
-    assert b"2026-05" in page.content and world.agency_b.name.encode() not in page.content
+    assert b"2026-05" in page.content
+    assert world.agency_b.name.encode() not in page.content
     exported = client.get(
         reverse("monitoring:feedback_report"), {"period": "month", "format": "csv"}
     )
@@ -280,4 +284,5 @@ def test_the_report_and_its_export_hold_no_small_count(world: World) -> None:
     api = client.get("/api/v1/monitoring/feedback", {"period": "month"}).json()
     assert api[0]["answers"] == 15
     values = [c["count"] for q in api[0]["questions"] for c in q["counts"]]
-    assert None in values and not [v for v in values if v is not None and 0 < v <= 10]
+    assert None in values
+    assert not [v for v in values if v is not None and 0 < v <= 10]
