@@ -14,7 +14,6 @@ from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action
 from opentrm.core.api import Routes
 from opentrm.core.schemas import ErrorOut, Schema
-from opentrm.directory.models import Organisation
 from opentrm.monitoring import feedback
 from opentrm.monitoring.access import access_plan
 from opentrm.monitoring.models import ActionPlan, Objective, PlanAction
@@ -151,7 +150,7 @@ def feedback_report(request: HttpRequest, filters: Query[FeedbackFilters]) -> An
     """The feedback of assisted persons in your country, by period (and organisation): counts
     from 1 to OPENTRM_FEEDBACK_MIN_COUNT (10) and one more of the same question are null"""
     actor = acting(request)
-    organisations = Organisation.objects.filter(country_id=actor.country_id)
+    organisations = feedback.report_organisations(actor)
     rows = feedback.feedback_aggregates(organisations=organisations, **filters.model_dump())
     feedback.record_report_viewed(actor=actor, kind="api")
     return [

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,6 +32,7 @@ from opentrm.accounts.policy import Action, Actor, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.core.errors import DomainError
+from opentrm.directory.models import Organisation
 from opentrm.monitoring.models import (
     Answer,
     FeedbackCode,
@@ -69,6 +70,7 @@ def _new_code() -> str:
 def feedback_code_current(*, actor: Actor) -> FeedbackCode | None:
     """The active code of the actor's organisation, if one was issued."""
     require(actor, Action.FEEDBACK_CODE)
+    assert actor.organisation_id is not None  # a member, by the action
     return FeedbackCode.objects.filter(
         organisation_id=actor.organisation_id, is_active=True
     ).first()
@@ -187,14 +189,17 @@ QUESTION_LABELS = {
 }
 
 
+_CHOICES: dict[str, list[tuple[Any, Any]]] = {
+    "satisfaction": list(Satisfaction.choices),
+    "felt_safe": list(Answer.choices),
+    "understood": list(Answer.choices),
+    "would_recommend": list(Recommend.choices),
+}
+
+
 def question_choices(question: str) -> list[tuple[Any, str]]:
     """The answers of ``question``, then "no answer" (``NO_ANSWER``)."""
-    choices: list[tuple[Any, Any]] = {
-        "satisfaction": Satisfaction.choices,
-        "felt_safe": Answer.choices,
-        "understood": Answer.choices,
-        "would_recommend": Recommend.choices,
-    }[question]
+    choices: list[tuple[Any, Any]] = list(_CHOICES[question])
     return [(value, str(label)) for value, label in choices] + [(NO_ANSWER, _("No answer"))]
 
 
@@ -307,6 +312,13 @@ def feedback_aggregates(
             )
         report.append(row)
     return report
+
+
+def report_organisations(actor: Actor) -> QuerySet[Organisation]:
+    """The organisations whose feedback the actor's report covers: those of its country."""
+    require(actor, Action.FEEDBACK_REPORT)
+    assert actor.country_id is not None  # a member, by the action
+    return Organisation.objects.filter(country_id=actor.country_id)
 
 
 def record_report_viewed(*, actor: Actor, kind: str) -> None:

@@ -19,7 +19,6 @@ from opentrm.accounts.policy import Action
 from opentrm.core.forms import cleaned
 from opentrm.core.views import form_view
 from opentrm.directory.exporting import neutralise
-from opentrm.directory.models import Organisation
 from opentrm.monitoring import feedback, selectors, services
 from opentrm.monitoring.access import (
     access_action,
@@ -262,7 +261,7 @@ CSV_NOTE = _("Counts from 1 to %(n)s are not shown (—), nor one other count of
 def feedback_report(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The feedback of the organisations of the actor's country, as aggregates only."""
     filters = FeedbackReportFilters(request.GET or None)
-    organisations = Organisation.objects.filter(country_id=request.actor.country_id)
+    organisations = feedback.report_organisations(request.actor)
     rows = feedback.feedback_aggregates(organisations=organisations, **filters.values())
     as_csv = request.GET.get("format") == "csv"
     feedback.record_report_viewed(actor=request.actor, kind="csv" if as_csv else "html")

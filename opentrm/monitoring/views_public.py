@@ -2,6 +2,7 @@
 the sender (see ``feedback.py``). A person types the code of the slip they were given, or opens
 the link printed with it, answers, and sees a thank-you page."""
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -47,7 +48,7 @@ def answer(request: HttpRequest, code: str) -> HttpResponse:
         if form.is_valid():
             try:
                 feedback.feedback_submit(code=found, **form.cleaned_data)
-            except feedback.ValidationError as error:
+            except ValidationError as error:
                 add_service_errors(form, error)
             except DomainError as error:
                 form.add_error(None, error.message)
