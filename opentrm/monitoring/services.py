@@ -51,6 +51,20 @@ def _saved(obj: Any) -> None:
         raise ValidationError(_CODE_TAKEN) from None
 
 
+def _changed(
+    obj: Any, values: Any, *, fields: tuple[str, ...], expected_version: int, actor: Actor
+) -> list[str]:
+    """``change_if_unchanged`` for a row of the plan; a number already used under the same parent
+    is a field error, not a crash."""
+    try:
+        with transaction.atomic():
+            return change_if_unchanged(
+                obj, values, fields=fields, expected_version=expected_version, actor=actor.user
+            )
+    except IntegrityError:
+        raise ValidationError(_CODE_TAKEN) from None
+
+
 @transaction.atomic
 def plan_create(*, actor: Actor, title: str, starts_on: date, ends_on: date) -> ActionPlan:
     """A new plan of the coordinator's own country."""
@@ -74,8 +88,8 @@ def plan_change(
     *, actor: Actor, plan: ActionPlan, expected_version: int, **values: Any
 ) -> ActionPlan:
     require(actor, Action.ACTION_PLAN_EDIT, plan)
-    changed = change_if_unchanged(
-        plan, values, fields=PLAN_FIELDS, expected_version=expected_version, actor=actor.user
+    changed = _changed(
+        plan, values, fields=PLAN_FIELDS, expected_version=expected_version, actor=actor
     )
     record_event(
         event_type=EventType.ACTION_PLAN_CHANGED,
@@ -113,17 +127,9 @@ def objective_change(
     *, actor: Actor, objective: Objective, expected_version: int, **values: Any
 ) -> Objective:
     require(actor, Action.ACTION_PLAN_EDIT, objective.plan)
-    try:
-        with transaction.atomic():
-            changed = change_if_unchanged(
-                objective,
-                values,
-                fields=OBJECTIVE_FIELDS,
-                expected_version=expected_version,
-                actor=actor.user,
-            )
-    except IntegrityError:
-        raise ValidationError(_CODE_TAKEN) from None
+    changed = _changed(
+        objective, values, fields=OBJECTIVE_FIELDS, expected_version=expected_version, actor=actor
+    )
     record_event(
         event_type=EventType.PLAN_OBJECTIVE_CHANGED,
         actor=actor,
@@ -185,17 +191,9 @@ def action_change(
     if "owner" in values and values["owner"] is not None:
         _check_owner(plan, values["owner"])
     before = action.status
-    try:
-        with transaction.atomic():
-            changed = change_if_unchanged(
-                action,
-                values,
-                fields=ACTION_FIELDS,
-                expected_version=expected_version,
-                actor=actor.user,
-            )
-    except IntegrityError:
-        raise ValidationError(_CODE_TAKEN) from None
+    changed = _changed(
+        action, values, fields=ACTION_FIELDS, expected_version=expected_version, actor=actor
+    )
     detail: dict[str, Any] = {"plan_id": plan.pk}
     if "status" in changed:
         StatusChange.objects.create(

@@ -4,8 +4,11 @@ actor's), then a service."""
 
 import csv
 import io
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
+from django.forms import BaseForm
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,8 +37,6 @@ from opentrm.monitoring.forms import (
 )
 from opentrm.monitoring.models import ActionPlan, PlanAction
 
-FORM = "monitoring/form.html"
-
 
 def _plan_url(plan: ActionPlan, anchor: str = "") -> str:
     return reverse("monitoring:plan_detail", args=[plan.pk]) + (f"#{anchor}" if anchor else "")
@@ -52,11 +53,39 @@ def plan_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "monitoring/plan_list.html", {"rows": rows})
 
 
+def _plan_form(
+    request: AuthenticatedHttpRequest,
+    form: BaseForm,
+    *,
+    save: Callable[[], Any],
+    done: str | Callable[[Any], HttpResponse],
+    success: str,
+    title: str,
+    back: str,
+    plan: ActionPlan | None = None,
+) -> HttpResponse:
+    """A page of one form of the plan: a service call on a valid POST, back to ``back``."""
+    return form_view(
+        request,
+        form,
+        save=save,
+        done=done,
+        success=success,
+        template="monitoring/form.html",
+        context={"title": title, "back": back, "plan": plan},
+    )
+
+
+def _edited(form: BaseForm, fields: tuple[str, ...]) -> dict[str, Any]:
+    """A change service's arguments from a form opened at ``version``."""
+    return {"expected_version": form.cleaned_data["version"], **cleaned(form, *fields)}
+
+
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.ACTION_PLAN_EDIT)
 def plan_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PlanForm(request.POST or None)
-    return form_view(
+    return _plan_form(
         request,
         form,
         save=lambda: services.plan_create(
@@ -64,8 +93,8 @@ def plan_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         ),
         done=lambda plan: redirect(_plan_url(plan)),
         success=_("Action plan created."),
-        template=FORM,
-        context={"title": _("New national action plan"), "back": reverse("monitoring:plan_list")},
+        title=_("New national action plan"),
+        back=reverse("monitoring:plan_list"),
     )
 
 
@@ -91,19 +120,17 @@ def plan_detail(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse
 def plan_edit(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     plan = access_plan(request.actor, plan_id, action="change")
     form = PlanForm(request.POST or None, instance=plan)
-    return form_view(
+    return _plan_form(
         request,
         form,
         save=lambda: services.plan_change(
-            actor=request.actor,
-            plan=plan,
-            expected_version=form.cleaned_data["version"],
-            **cleaned(form, *services.PLAN_FIELDS),
+            actor=request.actor, plan=plan, **_edited(form, services.PLAN_FIELDS)
         ),
         done=_plan_url(plan),
         success=_("Action plan saved."),
-        template=FORM,
-        context={"title": _("Change the action plan"), "back": _plan_url(plan)},
+        title=_("Change the action plan"),
+        back=_plan_url(plan),
+        plan=plan,
     )
 
 
@@ -125,7 +152,7 @@ def plan_export(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse
 def objective_create(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
     plan = access_plan(request.actor, plan_id, action="change")
     form = ObjectiveForm(request.POST or None)
-    return form_view(
+    return _plan_form(
         request,
         form,
         save=lambda: services.objective_add(
@@ -133,8 +160,9 @@ def objective_create(request: AuthenticatedHttpRequest, plan_id: int) -> HttpRes
         ),
         done=lambda objective: redirect(_plan_url(plan, f"objective-{objective.pk}")),
         success=_("Objective added."),
-        template=FORM,
-        context={"title": _("Add an objective"), "back": _plan_url(plan), "plan": plan},
+        title=_("Add an objective"),
+        back=_plan_url(plan),
+        plan=plan,
     )
 
 
@@ -143,23 +171,17 @@ def objective_create(request: AuthenticatedHttpRequest, plan_id: int) -> HttpRes
 def objective_edit(request: AuthenticatedHttpRequest, objective_id: int) -> HttpResponse:
     objective = access_objective(request.actor, objective_id, action="change")
     form = ObjectiveForm(request.POST or None, instance=objective)
-    return form_view(
+    return _plan_form(
         request,
         form,
         save=lambda: services.objective_change(
-            actor=request.actor,
-            objective=objective,
-            expected_version=form.cleaned_data["version"],
-            **cleaned(form, *services.OBJECTIVE_FIELDS),
+            actor=request.actor, objective=objective, **_edited(form, services.OBJECTIVE_FIELDS)
         ),
         done=_plan_url(objective.plan, f"objective-{objective.pk}"),
         success=_("Objective saved."),
-        template=FORM,
-        context={
-            "title": _("Change the objective"),
-            "back": _plan_url(objective.plan),
-            "plan": objective.plan,
-        },
+        title=_("Change the objective"),
+        back=_plan_url(objective.plan),
+        plan=objective.plan,
     )
 
 
@@ -170,7 +192,7 @@ def action_create(request: AuthenticatedHttpRequest, objective_id: int) -> HttpR
     form = PlanActionForm(
         request.POST or None, organisations=selectors.owner_choices(objective.plan)
     )
-    return form_view(
+    return _plan_form(
         request,
         form,
         save=lambda: services.action_add(
@@ -178,12 +200,9 @@ def action_create(request: AuthenticatedHttpRequest, objective_id: int) -> HttpR
         ),
         done=lambda action: redirect(_action_url(action)),
         success=_("Action added."),
-        template=FORM,
-        context={
-            "title": _("Add an action to objective %(code)s") % {"code": objective.code},
-            "back": _plan_url(objective.plan),
-            "plan": objective.plan,
-        },
+        title=_("Add an action to objective %(code)s") % {"code": objective.code},
+        back=_plan_url(objective.plan),
+        plan=objective.plan,
     )
 
 
@@ -213,20 +232,20 @@ def action_edit(request: AuthenticatedHttpRequest, action_id: int) -> HttpRespon
     form = PlanActionForm(
         request.POST or None, organisations=selectors.owner_choices(plan), instance=action
     )
-    return form_view(
+    return _plan_form(
         request,
         form,
         save=lambda: services.action_change(
             actor=request.actor,
             action=action,
-            expected_version=form.cleaned_data["version"],
             status_note=form.cleaned_data.get("status_note", ""),
-            **cleaned(form, *services.ACTION_FIELDS),
+            **_edited(form, services.ACTION_FIELDS),
         ),
         done=_action_url(action),
         success=_("Action saved."),
-        template=FORM,
-        context={"title": _("Change the action"), "back": _action_url(action), "plan": plan},
+        title=_("Change the action"),
+        back=_action_url(action),
+        plan=plan,
     )
 
 
