@@ -263,3 +263,18 @@ def test_the_api_reads_the_plans_of_the_callers_country(world: World) -> None:
     other = _client(world, Role.STATISTICIAN, org="b")
     assert other.get("/api/v1/monitoring/plans").json() == []
     assert other.get(f"/api/v1/monitoring/plans/{plan.pk}").status_code == 404
+
+
+def test_the_plans_page_costs_the_same_queries_for_a_larger_plan(
+    world: World, django_assert_max_num_queries: object
+) -> None:
+    plan = make_plan(world)
+    for number in range(1, 4):
+        objective = make_objective(world, plan, code=str(number))
+        for sub in range(1, 5):
+            make_action(world, objective, code=f"{number}.{sub}")
+    client = _client(world, Role.STATISTICIAN)
+    url = reverse("monitoring:plan_detail", args=[plan.pk])
+    client.get(url)  # the session and the actor are loaded once
+    with django_assert_max_num_queries(12):  # type: ignore[operator]
+        assert client.get(url).status_code == 200
