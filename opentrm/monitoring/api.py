@@ -23,7 +23,7 @@ _ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: Err
 _route = Routes(router, _ERRORS, url_prefix="monitoring_")
 
 
-class PlanOut(Schema):
+class ActionPlanOut(Schema):
     read_from: ClassVar[Mapping[str, str]] = {"country": "country.code"}
     id: int
     country: str
@@ -33,7 +33,7 @@ class PlanOut(Schema):
     version: int
 
 
-class ActionOut(Schema):
+class PlanActionOut(Schema):
     id: int
     code: str
     title: str
@@ -47,25 +47,25 @@ class ActionOut(Schema):
     version: int
 
 
-class ObjectiveOut(Schema):
+class PlanObjectiveOut(Schema):
     id: int
     code: str
     title: str
     description: str
-    actions: list[ActionOut]
+    actions: list[PlanActionOut]
 
 
-class PlanDetailOut(PlanOut):
-    objectives: list[ObjectiveOut]
+class ActionPlanDetailOut(ActionPlanOut):
+    objectives: list[PlanObjectiveOut]
 
 
-@_route("GET", "/plans", list[PlanOut], "monitoring_plans")
+@_route("GET", "/plans", list[ActionPlanOut], "monitoring_plans")
 def plan_list(request: HttpRequest) -> Any:
     """The national action plans of your country"""
     return ActionPlan.objects.visible_to(acting(request)).select_related("country")
 
 
-@_route("GET", "/plans/{plan_id}", PlanDetailOut, "monitoring_plan")
+@_route("GET", "/plans/{plan_id}", ActionPlanDetailOut, "monitoring_plan")
 def plan_detail(request: HttpRequest, plan_id: int) -> Any:
     """One plan with its objectives and actions; ``overdue``: past due, neither done nor
     cancelled"""
