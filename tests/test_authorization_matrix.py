@@ -2954,3 +2954,31 @@ AFTERCARE_ROUTES = [
     Route("api-1:labour_inspection_case", INSPECTORS, method="post", args=_inspection),
 ]
 ROUTES += AFTERCARE_ROUTES
+
+# --- issue 15 §6: research datasets --------------------------------------------------------
+
+RESEARCHERS = (Role.NATIONAL_COORDINATOR, Role.STATISTICIAN)
+
+
+def _research_dataset(o: Objects) -> list[Any]:
+    """A k-anonymous export of country A (of no case: what is checked is who reaches it)."""
+    from opentrm.research.services import kanon_generate
+
+    return [kanon_generate(actor=o.world.actor(Role.STATISTICIAN)).pk]
+
+
+RESEARCH_ROUTES = [
+    Route("research:dataset_list", roles(*RESEARCHERS)),
+    Route(
+        "research:dataset_list",
+        roles(*RESEARCHERS),
+        method="post",
+        data=lambda o: {"kind": "kanon", "k": "11"},
+    ),
+    Route(
+        "research:dataset_download",
+        roles(*RESEARCHERS, own_only=True, other=Outcome.HIDDEN),
+        args=_research_dataset,
+    ),
+]
+ROUTES += RESEARCH_ROUTES

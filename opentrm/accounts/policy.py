@@ -70,6 +70,8 @@ class Action(StrEnum):
     ACTION_PLAN_EDIT = "action_plan.edit"  # plans, objectives, actions of one's own country
     FEEDBACK_CODE = "feedback.code"  # the feedback code of one's own organisation, to hand over
     FEEDBACK_REPORT = "feedback.report"  # aggregates of the feedback of one's own country
+    # research datasets (issue 15 §6): anonymised record-level data of the actor's own country
+    RESEARCH_EXPORT = "research.export"
 
     # --- object-only actions: no role holds them as such; a rule in an app's access.py
     # decides them for one object (``can(actor, action, obj)``), and ``can`` without an
@@ -144,6 +146,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.MEETING_RECORD,
         Action.ACTION_PLAN_EDIT,
         Action.FEEDBACK_REPORT,
+        Action.RESEARCH_EXPORT,
     },
     Role.DIRECTORY_EDITOR: _EVERY_MEMBER
     | {
@@ -169,7 +172,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     # For a child, the guardian acts as case manager (reference ACT-32/ACT-57).
     Role.GUARDIAN: _EVERY_MEMBER | _CASE_WORK | {Action.CASE_COORDINATE},
     Role.INTERPRETER: _EVERY_MEMBER | {Action.CASE_VIEW},
-    Role.STATISTICIAN: _EVERY_MEMBER | {Action.FEEDBACK_REPORT},
+    Role.STATISTICIAN: _EVERY_MEMBER | {Action.FEEDBACK_REPORT, Action.RESEARCH_EXPORT},
     Role.DATA_PROTECTION_OFFICER: _EVERY_MEMBER | {Action.AUDIT_VIEW},
     Role.SYSTEM_ADMINISTRATOR: _EVERY_MEMBER | {Action.MEMBERS_MANAGE, Action.EXCHANGE_MANAGE},
 }

@@ -229,6 +229,9 @@ class EventType(models.TextChoices):
     PLAN_ACTION_CHANGED = "PLAN_ACTION_CHANGED", _("Action plan action changed")
     FEEDBACK_CODE_ISSUED = "FEEDBACK_CODE_ISSUED", _("Feedback code issued")
     FEEDBACK_REPORT_VIEWED = "FEEDBACK_REPORT_VIEWED", _("Feedback report viewed")
+    # research datasets (issue 15 §6)
+    RESEARCH_DATASET_GENERATED = "RESEARCH_DATASET_GENERATED", _("Research dataset generated")
+    RESEARCH_DATASET_DOWNLOADED = "RESEARCH_DATASET_DOWNLOADED", _("Research dataset downloaded")
     # audit
     AUDIT_VIEWED = "AUDIT_VIEWED", _("Audit trail viewed")
     # the home page and notifications (issue 12)

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "opentrm.meetings",
     "opentrm.monitoring",
     "opentrm.notifications",
+    "opentrm.research",
 ]
 
 MIDDLEWARE = [

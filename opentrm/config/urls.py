@@ -27,6 +27,7 @@ urlpatterns = [
     path("meetings/", include("opentrm.meetings.urls")),
     path("monitoring/", include("opentrm.monitoring.urls")),
     path("feedback/", include("opentrm.monitoring.urls_public")),
+    path("research/", include("opentrm.research.urls")),
     path("api/v1/", api.urls),
     path("", include("opentrm.notifications.urls")),
     path("", include("opentrm.directory.urls")),
