@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "opentrm.portal",
     "opentrm.training",
     "opentrm.meetings",
+    "opentrm.monitoring",
     "opentrm.notifications",
     "opentrm.research",
     "opentrm.dataprotection",
@@ -164,6 +165,14 @@ OPENTRM_LOGIN_FAILURE_LIMIT = env_int("OPENTRM_LOGIN_FAILURE_LIMIT", 5)
 OPENTRM_LOGIN_DELAY_SECONDS = env_int("OPENTRM_LOGIN_DELAY_SECONDS", 30)
 OPENTRM_LOGIN_LOCKOUT_MINUTES = env_int("OPENTRM_LOGIN_LOCKOUT_MINUTES", 15)
 OPENTRM_LOGIN_FORGET_HOURS = env_int("OPENTRM_LOGIN_FORGET_HOURS", 24)
+# The anonymous feedback form of assisted persons (opentrm/monitoring/feedback.py) is limited
+# without knowing who sends it (no address is kept, not even for a moment): at most
+# OPENTRM_FEEDBACK_PER_CODE_PER_HOUR answers per organisation's code and
+# OPENTRM_FEEDBACK_PER_NODE_PER_HOUR answers and as many unknown codes per node, in each hour.
+# Reports show no count from 1 to OPENTRM_FEEDBACK_MIN_COUNT.
+OPENTRM_FEEDBACK_PER_CODE_PER_HOUR = env_int("OPENTRM_FEEDBACK_PER_CODE_PER_HOUR", 30)
+OPENTRM_FEEDBACK_PER_NODE_PER_HOUR = env_int("OPENTRM_FEEDBACK_PER_NODE_PER_HOUR", 600)
+OPENTRM_FEEDBACK_MIN_COUNT = env_int("OPENTRM_FEEDBACK_MIN_COUNT", 10)
 # The reverse proxies (addresses or CIDR networks) whose X-Forwarded-For is believed. Only a
 # request that arrives from one of them has its client address read from that header (the
 # right-most address that is not itself a trusted proxy); for any other request the header is

@@ -26,6 +26,8 @@ urlpatterns = [
     path("portal/", include("opentrm.portal.urls")),
     path("training/", include("opentrm.training.urls")),
     path("meetings/", include("opentrm.meetings.urls")),
+    path("monitoring/", include("opentrm.monitoring.urls")),
+    path("feedback/", include("opentrm.monitoring.urls_public")),
     path("research/", include("opentrm.research.urls")),
     path("api/v1/", api.urls),
     path("", include("opentrm.notifications.urls")),
