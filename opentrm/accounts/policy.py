@@ -65,6 +65,9 @@ class Action(StrEnum):
     TRAINING_RECORD = "training.record"  # events of the actor's own country
     MEETING_VIEW = "meeting.view"  # meetings of one's country or organisation; own action items
     MEETING_RECORD = "meeting.record"  # roundtables, working groups, bilateral, own country
+    # identity resolution (issue 16 §4, §6); scoped to two records in opentrm/linkage/access.py
+    PERSON_LINK = "person.link"  # link two person records as one person, or mark them not so
+    HOLDER_QUERY = "person.holder_query"  # ask a peer node "do you hold this person?"
 
     # --- object-only actions: no role holds them as such; a rule in an app's access.py
     # decides them for one object (``can(actor, action, obj)``), and ``can`` without an
@@ -153,12 +156,16 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.CASE_CLOSE,
         Action.CASE_COORDINATE,
         Action.MEETING_RECORD,
+        Action.PERSON_LINK,
+        Action.HOLDER_QUERY,
     },
     Role.CASEWORKER: _EVERY_MEMBER | _CASE_WORK,
     Role.POLICE_INVESTIGATOR: _EVERY_MEMBER | _CASE_WORK,
     Role.PROSECUTOR: _EVERY_MEMBER | _CASE_WORK,
     # For a child, the guardian acts as case manager (reference ACT-32/ACT-57).
-    Role.GUARDIAN: _EVERY_MEMBER | _CASE_WORK | {Action.CASE_COORDINATE},
+    Role.GUARDIAN: _EVERY_MEMBER
+    | _CASE_WORK
+    | {Action.CASE_COORDINATE, Action.PERSON_LINK, Action.HOLDER_QUERY},
     Role.INTERPRETER: _EVERY_MEMBER | {Action.CASE_VIEW},
     Role.STATISTICIAN: _EVERY_MEMBER,
     Role.DATA_PROTECTION_OFFICER: _EVERY_MEMBER | {Action.AUDIT_VIEW},

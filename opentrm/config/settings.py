@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "opentrm.portal",
     "opentrm.training",
     "opentrm.meetings",
+    "opentrm.linkage",
     "opentrm.notifications",
 ]
 
