@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from bitarray import bitarray
 
 BITS = 1024
-# Bits per token of each feature (clkhash's "num_bits" per field): names weigh most.
-K_NAME = 20
-K_YEAR = 30
-K_CITIZENSHIP = 15
+# Bits per token of each feature (clkhash's "num_bits" per field), chosen so that a name
+# born years apart, or another person of the same year and citizenship, falls below THRESHOLD.
+K_NAME = 15
+K_YEAR = 50
+K_CITIZENSHIP = 30
 # The Dice coefficient at or above which two encodings are taken for the same person.
 THRESHOLD = 0.8
 
