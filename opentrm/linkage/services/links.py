@@ -70,6 +70,8 @@ def link_decide(
     same (``not_same``), or undo the decision (``undone``). ``expected_version``: the pair's
     version the reviewer saw, 0 when there was no decision yet."""
     require(actor, Action.PERSON_LINK, RecordPair(case, other))
+    assert actor.organisation_id is not None  # a member: the rule checked it
+    organisation_id: int = actor.organisation_id
     status = LinkStatus(decision)
     low, high = _ordered(case.person_id, other.person_id)
     with transaction.atomic():
@@ -89,7 +91,7 @@ def link_decide(
                 person_high_id=high,
                 status=status,
                 decided_by=actor.user,
-                decided_for_id=actor.organisation_id,
+                decided_for_id=organisation_id,
                 decided_at=now,
                 updated_by=actor.user,
             )
@@ -111,7 +113,7 @@ def link_decide(
             return link
         link.status = status
         link.decided_by = actor.user
-        link.decided_for_id = actor.organisation_id
+        link.decided_for_id = organisation_id
         link.decided_at = now
         save_if_unchanged(
             link,

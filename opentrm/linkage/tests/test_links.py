@@ -5,6 +5,7 @@ together, and a record the reader may not open only by its holder's name."""
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -51,7 +52,7 @@ def _outsider_case(world: World) -> Case:
     )
 
 
-def _decide(client: Client, case: Case, other: Case, decision: str, version: int) -> object:
+def _decide(client: Client, case: Case, other: Case, decision: str, version: int) -> Any:
     return client.post(
         reverse("linkage:decide", args=[case.public_id, other.public_id]),
         {"decision": decision, "version": version},
