@@ -217,3 +217,51 @@ def test_a_linked_record_the_reader_may_not_open_shows_only_its_holder(
     assert history.count("Case opened") == 1  # only the reader's own record's history
     reads = _events(theirs, EventType.CASE_VIEWED)
     assert reads == []  # nothing of the other record was read
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_deciding_at_the_same_moment_one_is_refused() -> None:
+    """Real concurrency (two connections): both start from "nobody decided yet"."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from django.db import connection, connections
+
+    from conftest import build_world
+    from opentrm.core.errors import ConflictError
+    from opentrm.linkage.services.links import link_decide
+
+    if connection.vendor != "postgresql":
+        pytest.skip("two connections writing at once: run with DATABASE_URL on PostgreSQL")
+    world = build_world()
+    first = _register(world, LATIN)
+    second = _register(world, CYRILLIC)
+    start = Barrier(2)
+
+    def decide(role: Role, decision: str) -> str:
+        try:
+            start.wait(timeout=10)
+            link_decide(
+                actor=world.actor(role),
+                case=first,
+                other=second,
+                decision=decision,
+                expected_version=0,
+            )
+            return decision
+        except ConflictError:
+            return "refused"
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = sorted(
+            pool.map(
+                lambda args: decide(*args),
+                [(Role.CASE_MANAGER, "linked"), (Role.GUARDIAN, "not_same")],
+            )
+        )
+    assert results.count("refused") == 1
+    (link,) = PersonLink.objects.all()
+    assert link.status in results
+    assert AuditEvent.objects.filter(target_type="linkage.personlink").count() == 1
