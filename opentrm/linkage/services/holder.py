@@ -157,6 +157,19 @@ def _answer(message: InboxMessage, secret: bytes | None) -> tuple[dict[str, Any]
     return {**reply, "outcome": "match", "matches": matches}, cases
 
 
+def _mark_processed(message: InboxMessage, *, refused: bool, code: str, **changes: Any) -> None:
+    """Record ``message`` as processed (applied or refused, with ``code``) and audit it."""
+    now = timezone.now()
+    InboxMessage.objects.filter(pk=message.pk).update(
+        processed_at=now,
+        outcome=Outcome.REFUSED if refused else Outcome.APPLIED,
+        outcome_code=code[:40],
+        updated_at=now,
+        **changes,
+    )
+    audit_processed(message, "refused" if refused else "applied")
+
+
 def receive_holder_query(message: InboxMessage) -> None:
     """The handler of ``holder_query`` packages: compare, answer, forget the question."""
     with transaction.atomic():
@@ -172,12 +185,8 @@ def receive_holder_query(message: InboxMessage) -> None:
             outbox.enqueue(peer=locked.peer, type=MessageType.HOLDER_ANSWER, body=reply)
         refused = reply["outcome"] == "refused"
         # The encoding is not kept: a non-match leaves nothing of the question on this node.
-        InboxMessage.objects.filter(pk=locked.pk).update(
-            body={},
-            processed_at=timezone.now(),
-            outcome=Outcome.REFUSED if refused else Outcome.APPLIED,
-            outcome_code=str(reply.get("code") or reply["outcome"])[:40],
-            updated_at=timezone.now(),
+        _mark_processed(
+            locked, refused=refused, code=str(reply.get("code") or reply["outcome"]), body={}
         )
         record_event(
             event_type=EventType.HOLDER_QUERY_ANSWERED,
@@ -201,7 +210,6 @@ def receive_holder_query(message: InboxMessage) -> None:
                     "peer_id": locked.peer_id,
                 },
             )
-        audit_processed(locked, "refused" if refused else "applied")
 
 
 def receive_holder_answer(message: InboxMessage) -> None:
@@ -237,10 +245,4 @@ def receive_holder_answer(message: InboxMessage) -> None:
                     "matches": len(query.answers),
                 },
             )
-        InboxMessage.objects.filter(pk=locked.pk).update(
-            processed_at=timezone.now(),
-            outcome=Outcome.APPLIED if query is not None else Outcome.REFUSED,
-            outcome_code="" if query is not None else "unknown_message",
-            updated_at=timezone.now(),
-        )
-        audit_processed(locked, "applied" if query is not None else "refused")
+        _mark_processed(locked, refused=query is None, code="" if query else "unknown_message")

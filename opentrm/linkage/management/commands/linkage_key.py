@@ -13,8 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from opentrm.accounts.models import User
-from opentrm.accounts.policy import Action, Actor, active_memberships
+from opentrm.exchange.management.commands.exchange_peer import node_administrator
 from opentrm.exchange.models import Peer
 from opentrm.linkage.models import LinkageKey
 from opentrm.linkage.services import keys
@@ -41,7 +40,7 @@ class Command(BaseCommand):
             for key in LinkageKey.objects.select_related("peer").order_by("peer__node_id"):
                 self.stdout.write(f"{key.peer.node_id}\t{key.key_id}")
             return
-        actor = self._actor(options["username"])
+        actor = node_administrator(options["username"])
         peer = Peer.objects.filter(node_id=options["node_id"]).first()
         if peer is None:
             raise CommandError(f"No peer node {options['node_id']!r}.")
@@ -57,13 +56,3 @@ class Command(BaseCommand):
         if options["action"] == "generate":
             self.stdout.write(f"Key: {secret}")
         self.stdout.write(f"Key id: {key.key_id}")
-
-    def _actor(self, username: str) -> Actor:
-        user = User.objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise CommandError(f"No active user {username!r}.")
-        for membership in active_memberships(user):
-            actor = Actor(user=user, membership=membership)
-            if actor.may(Action.EXCHANGE_MANAGE):
-                return actor
-        raise CommandError(f"{username!r} is not a system administrator of any organisation.")
