@@ -48,6 +48,7 @@ from opentrm.cases.services import (
 from opentrm.cases.services.interpreters import interpreter_assign
 from opentrm.directory.models import ContactPoint, Country, Function, Organisation, Responsibility
 from opentrm.exchange.models import OutboxMessage, OutboxStatus, Peer, PeerStatus
+from opentrm.linkage.models import LinkStatus, PersonLink
 from opentrm.meetings import services as meeting_services
 from opentrm.meetings.models import MeetingKind
 from opentrm.portal.models import (
@@ -136,6 +137,8 @@ def case_participants(*allowed: Role, gate: tuple[Role, ...] = CASE_ROLES) -> Ex
 
 
 CONSENT_ROLES = tuple(role for role in CASE_ROLES if role != Role.INTERPRETER)
+# Who decides that two person records are one person, and asks other nodes (linkage.access).
+LINK_ROLES = (Role.CASE_MANAGER, Role.GUARDIAN)
 
 
 PLANNED_MEASURE = "sop2.intake_needs_assessment"
@@ -225,6 +228,25 @@ class Objects:
     @cached_property
     def case_id(self) -> str:
         return str(self.case.public_id)
+
+    @cached_property
+    def other_case(self) -> Case:
+        """A second case of agency A, whose person a reviewer compares with the case's."""
+        return case_register(actor=self.world.actor(Role.CASEWORKER))
+
+    @cached_property
+    def person_link_id(self) -> str:
+        low, high = sorted([self.case.person_id, self.other_case.person_id])
+        return str(
+            PersonLink.objects.create(
+                person_low_id=low,
+                person_high_id=high,
+                status=LinkStatus.LINKED,
+                decided_by=self.world.user(Role.CASE_MANAGER),
+                decided_for=self.world.agency_a,
+                decided_at=timezone.now(),
+            ).public_id
+        )
 
     @cached_property
     def consent_id(self) -> int:
@@ -746,6 +768,45 @@ ROUTES: list[Route] = [
         "cases:reflection_start",
         case_participants(*CONSENT_ROLES, gate=CONSENT_ROLES),
         args=lambda o: [o.case_id],
+    ),
+    # identity resolution (issue 16 §4-§6): the linked records of a case, the decision on two
+    # records (a case manager or guardian who may open both), the question to another node
+    Route("linkage:case_links", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
+    Route("linkage:case_queries", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
+    Route(
+        "linkage:compare",
+        case_participants(*LINK_ROLES, gate=LINK_ROLES),
+        args=lambda o: [o.case_id],
+        data=lambda o: {"number": o.other_case.number},
+    ),
+    Route(
+        "linkage:decide",
+        case_participants(*LINK_ROLES, gate=LINK_ROLES),
+        args=lambda o: [o.case_id, o.other_case.public_id],
+    ),
+    Route(
+        "linkage:decide",
+        case_participants(*LINK_ROLES, gate=LINK_ROLES),
+        method="post",
+        args=lambda o: [o.case_id, o.other_case.public_id],
+        data=lambda o: {"decision": "not_same", "version": 0},
+    ),
+    Route(
+        "linkage:undo",
+        case_participants(*LINK_ROLES, gate=LINK_ROLES),
+        method="post",
+        args=lambda o: [o.case_id, o.person_link_id],
+        data=lambda o: {"version": 1},
+    ),
+    Route(
+        "linkage:ask", case_participants(*LINK_ROLES, gate=LINK_ROLES), args=lambda o: [o.case_id]
+    ),
+    Route(
+        "linkage:ask",
+        case_participants(*LINK_ROLES, gate=LINK_ROLES),
+        method="post",
+        args=lambda o: [o.case_id],
+        data=lambda o: {"peer": ""},
     ),
     Route("cases:case_settings", roles(Role.NATIONAL_COORDINATOR)),
     Route("cases:measure_setting_create", roles(Role.NATIONAL_COORDINATOR)),

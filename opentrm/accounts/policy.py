@@ -77,6 +77,9 @@ class Action(StrEnum):
     SUBJECT_ACCESS = "dataprotection.subject_access"
     # records of processing (art. 30) and personal-data breaches (art. 33) of one's organisation
     DATA_PROTECTION_MANAGE = "dataprotection.manage"
+    # identity resolution (issue 16 §4, §6); scoped to two records in opentrm/linkage/access.py
+    PERSON_LINK = "person.link"  # link two person records as one person, or mark them not so
+    HOLDER_QUERY = "person.holder_query"  # ask a peer node "do you hold this person?"
 
     # --- object-only actions: no role holds them as such; a rule in an app's access.py
     # decides them for one object (``can(actor, action, obj)``), and ``can`` without an
@@ -171,12 +174,16 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.CASE_COORDINATE,
         Action.MEETING_RECORD,
         Action.SUBJECT_ACCESS,
+        Action.PERSON_LINK,
+        Action.HOLDER_QUERY,
     },
     Role.CASEWORKER: _EVERY_MEMBER | _CASE_WORK,
     Role.POLICE_INVESTIGATOR: _EVERY_MEMBER | _CASE_WORK,
     Role.PROSECUTOR: _EVERY_MEMBER | _CASE_WORK,
     # For a child, the guardian acts as case manager (reference ACT-32/ACT-57).
-    Role.GUARDIAN: _EVERY_MEMBER | _CASE_WORK | {Action.CASE_COORDINATE},
+    Role.GUARDIAN: _EVERY_MEMBER
+    | _CASE_WORK
+    | {Action.CASE_COORDINATE, Action.PERSON_LINK, Action.HOLDER_QUERY},
     Role.INTERPRETER: _EVERY_MEMBER | {Action.CASE_VIEW},
     Role.STATISTICIAN: _EVERY_MEMBER | {Action.FEEDBACK_REPORT, Action.RESEARCH_EXPORT},
     Role.DATA_PROTECTION_OFFICER: _EVERY_MEMBER

@@ -115,6 +115,15 @@ class EventType(models.TextChoices):
         "INFORMATION_GIVEN_RECORDED",
         _("Information to the person recorded"),
     )
+    # identity resolution (issue 16 §4-§6): ids and codes only
+    PERSON_LINKED = "PERSON_LINKED", _("Two person records linked as the same person")
+    PERSON_MARKED_NOT_SAME = "PERSON_MARKED_NOT_SAME", _("Two person records marked not the same")
+    PERSON_LINK_UNDONE = "PERSON_LINK_UNDONE", _("Decision on two person records undone")
+    HOLDER_QUERY_SENT = "HOLDER_QUERY_SENT", _("Asked another node whether it holds a person")
+    HOLDER_QUERY_ANSWERED = "HOLDER_QUERY_ANSWERED", _("Answered another node's holder query")
+    HOLDER_ANSWER_RECEIVED = "HOLDER_ANSWER_RECEIVED", _("Another node's holder answer received")
+    LINKAGE_KEY_SET = "LINKAGE_KEY_SET", _("Linkage key shared with a peer node set")
+    LINKAGE_KEY_REMOVED = "LINKAGE_KEY_REMOVED", _("Linkage key shared with a peer node removed")
     # agreements (issue 4 §1)
     AGREEMENT_CREATED = "AGREEMENT_CREATED", _("Agreement registered")
     AGREEMENT_CHANGED = "AGREEMENT_CHANGED", _("Agreement draft changed")

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "opentrm.training",
     "opentrm.meetings",
     "opentrm.monitoring",
+    "opentrm.linkage",
     "opentrm.notifications",
     "opentrm.research",
     "opentrm.dataprotection",

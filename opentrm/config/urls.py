@@ -29,6 +29,7 @@ urlpatterns = [
     path("monitoring/", include("opentrm.monitoring.urls")),
     path("feedback/", include("opentrm.monitoring.urls_public")),
     path("research/", include("opentrm.research.urls")),
+    path("linkage/", include("opentrm.linkage.urls")),
     path("api/v1/", api.urls),
     path("", include("opentrm.notifications.urls")),
     path("", include("opentrm.directory.urls")),

@@ -92,6 +92,8 @@ class MessageType(models.TextChoices):
     KEY_ANNOUNCEMENT = "key_announcement", _("Key announcement")
     OUTCOME = "outcome", _("Processing outcome")
     DIRECTORY = "directory", _("Directory entries")
+    HOLDER_QUERY = "holder_query", _("Do you hold this person? (encoded)")
+    HOLDER_ANSWER = "holder_answer", _("Answer to a holder query")
 
 
 class Outcome(models.TextChoices):

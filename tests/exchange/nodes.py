@@ -181,7 +181,10 @@ class Node:
                 "OPENTRM_LOG_LEVEL": "ERROR",
                 "NO_PROXY": "127.0.0.1,localhost",
                 "no_proxy": "127.0.0.1,localhost",
-                "PYTHONPATH": str(ROOT),
+                # The project first, then what the test process itself can import.
+                "PYTHONPATH": os.pathsep.join(
+                    [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH", "")])]
+                ),
                 "OPENTRM_API_TOKEN_ROLES": TOKEN_ROLES,
                 **FAST_RETRIES,
                 **self.extra_env,

@@ -25,6 +25,19 @@ from opentrm.exchange.models import MessageType, OutboxMessage, OutboxStatus, Pe
 from opentrm.exchange.services import peers
 
 
+def node_administrator(username: str) -> Actor:
+    """The actor a console command acts as: ``username`` as a system administrator who manages
+    the node's exchange (the commands of other apps about peers use it too)."""
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise CommandError(f"No active user {username!r}.")
+    for membership in active_memberships(user):
+        actor = Actor(user=user, membership=membership)
+        if actor.may(Action.EXCHANGE_MANAGE):
+            return actor
+    raise CommandError(f"{username!r} is not a system administrator of any organisation.")
+
+
 class Command(BaseCommand):
     help = "Manage the peer nodes this node exchanges packages with."
     requires_system_checks: list[str] = []
@@ -70,14 +83,7 @@ class Command(BaseCommand):
     # --- helpers ---------------------------------------------------------------------------------
 
     def _actor(self, username: str) -> Actor:
-        user = User.objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise CommandError(f"No active user {username!r}.")
-        for membership in active_memberships(user):
-            actor = Actor(user=user, membership=membership)
-            if actor.may(Action.EXCHANGE_MANAGE):
-                return actor
-        raise CommandError(f"{username!r} is not a system administrator of any organisation.")
+        return node_administrator(username)
 
     def _peer(self, node_id: str) -> Peer:
         peer = Peer.objects.filter(node_id=node_id).first()
