@@ -18,6 +18,7 @@ urlpatterns = [
     path("audit/case/", include("opentrm.cases.urls_audit")),
     path("audit/", include("opentrm.accounts.urls_audit")),
     path("cases/", include("opentrm.cases.urls")),
+    path("matching/", include("opentrm.matching.urls")),
     path("agreements/", include("opentrm.agreements.urls")),
     path("referrals/", include("opentrm.referrals.urls")),
     path("exchange/dashboard/", include("opentrm.exchange.urls_dashboard")),

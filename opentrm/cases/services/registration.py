@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from opentrm.accounts.policy import Action, Actor, can, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
+from opentrm.cases.signals import person_changed
 from opentrm.cases.models import (
     AgeBand,
     Case,
@@ -162,6 +163,7 @@ def _person_save(
     PersonCitizenship.objects.bulk_create(
         PersonCitizenship(person=person, country_code=code) for code in citizenship_codes
     )
+    person_changed.send(sender=Person, person=person)
     return language_codes, citizenship_codes
 
 
