@@ -46,9 +46,10 @@ def _birth(evidence: Evidence) -> str:
         "swapped": _("The dates of birth agree with day and month swapped (%(query)s and %(candidate)s)."),
         "typo": _("The dates of birth differ by one digit or in the order of digits (%(query)s and %(candidate)s)."),
         "year": _("The years of birth agree (%(query)s and %(candidate)s)."),
+        "same_year": _("The dates of birth differ in the same year (%(query)s and %(candidate)s)."),
         "estimate": _("The years of birth fit an estimated age (%(query)s and %(candidate)s)."),
         "different": _("The dates of birth differ (%(query)s and %(candidate)s)."),
-    }[evidence.detail] % dates  # fmt: skip
+    }[evidence.detail if evidence.verdict != Verdict.DISAGREE or evidence.detail != "year" else "same_year"] % dates  # fmt: skip
 
 
 def _other(evidence: Evidence) -> str:

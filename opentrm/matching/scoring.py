@@ -28,6 +28,7 @@ from opentrm.matching.normalise import (
 THRESHOLD = 8.0  # a candidate at or above it is shown as a possible match
 STRONG = 13.0  # "very likely the same person": e.g. two names and the date of birth agree
 MAX_NAME_WORDS = 5
+NAME_CAP = 10.0  # a third agreeing word adds little: compound names are common
 YEAR_TOLERANCE = 2  # an estimated age: born within this many years of the estimate
 
 _DOCUMENT = re.compile(r"[^0-9A-Z]")
@@ -154,9 +155,11 @@ def blocking_keys(person: Prepared) -> set[str]:
         codes = sorted({phonetic(formal(w)) for w in words})
         for a, b in combinations(codes, 2):
             keys.add(f"nn:{a}:{b}")
+        bands = {year // 5 for year in years}
         for code in codes:
             if len(years) <= 1:  # an estimated age would multiply the keys, a pair is enough
                 keys.update(f"ny:{code}:{year}" for year in years)
+            keys.update(f"n5:{code}:{band}" for band in bands)  # one name right, five years
         if len(codes) == 1 and not years:
             keys.add(f"n:{codes[0]}")
     if person.dob:
@@ -250,6 +253,7 @@ def _name_match(q: Sequence[str], c: Sequence[str]) -> tuple[float, str, int]:
         details.append(detail)
     if len(short) == 1:
         weight -= 1.5  # one word is weak evidence
+    weight = min(weight, NAME_CAP)
     detail = next((d for d in ("different", "typo", "sound", "nickname", "spelling") if d in details), "exact")
     if positions != sorted(positions) and detail != "different":
         detail = f"{detail}+order"
@@ -298,9 +302,9 @@ def _compare_birth(q: Prepared, c: Prepared, result: Comparison) -> None:
             return
         qy, cy = _date_parts(q.dob)[0], _date_parts(c.dob)[0]
         if qy == cy:
-            result.add(Evidence("birth", Verdict.SIMILAR, 0.5, "year", q.dob, c.dob))
+            result.add(Evidence("birth", Verdict.DISAGREE, -2.0, "year", q.dob, c.dob))
             return
-        result.add(Evidence("birth", Verdict.DISAGREE, -4.0, "different", q.dob, c.dob))
+        result.add(Evidence("birth", Verdict.DISAGREE, -5.0, "different", q.dob, c.dob))
         return
     if None in (q.year_low, q.year_high, c.year_low, c.year_high):
         return
