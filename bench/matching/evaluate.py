@@ -7,11 +7,11 @@ and F1 of the links, pair completeness and reduction ratio of the blocking, time
 """
 
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from opentrm.matching.scoring import THRESHOLD, PersonData, Prepared, blocking_keys, compare, prepare
+from opentrm.matching.scoring import MAX_CANDIDATES, THRESHOLD, PersonData, Prepared, blocking_keys, compare, prepare
 
 
 @dataclass
@@ -66,10 +66,11 @@ class MemoryIndex:
             self.blocks[block].append(key)
 
     def candidates(self, person: Prepared) -> set[str]:
-        found: set[str] = set()
+        """As ``index.candidates``: those sharing most keys first, at most MAX_CANDIDATES."""
+        hits: Counter[str] = Counter()
         for block in blocking_keys(person):
-            found.update(self.blocks.get(block, ()))
-        return found
+            hits.update(self.blocks.get(block, ()))
+        return {key for key, _count in hits.most_common(MAX_CANDIDATES)}
 
 
 def link(

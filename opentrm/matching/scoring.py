@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
@@ -28,6 +29,7 @@ from opentrm.matching.normalise import (
 THRESHOLD = 8.0  # a candidate at or above it is shown as a possible match
 STRONG = 13.0  # "very likely the same person": e.g. two names and the date of birth agree
 MAX_NAME_WORDS = 5
+MAX_CANDIDATES = 60  # the persons sharing the most blocking keys with a query are scored
 NAME_CAP = 10.0  # a third agreeing word adds little: compound names are common
 YEAR_TOLERANCE = 2  # an estimated age: born within this many years of the estimate
 
@@ -202,6 +204,7 @@ class Comparison:
         self.score += evidence.weight
 
 
+@lru_cache(maxsize=262144)
 def _word_similarity(a: str, b: str) -> tuple[float, str]:
     if a == b:
         return 1.0, "exact"
