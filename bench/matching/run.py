@@ -48,7 +48,11 @@ def _frame(records: Mapping[str, PersonData]) -> pd.DataFrame:
 
 
 def _recordlinkage(
-    name: str, a: pd.DataFrame, b: pd.DataFrame, truth: set[tuple[str, str]], columns: dict[str, str]
+    name: str,
+    a: pd.DataFrame,
+    b: pd.DataFrame,
+    truth: set[tuple[str, str]],
+    columns: dict[str, str],
 ) -> list[Result]:
     started = time.perf_counter()
     indexer = recordlinkage.Index()
@@ -57,8 +61,12 @@ def _recordlinkage(
     indexer.block(columns["birth"])
     pairs = indexer.index(a, b)
     compare = recordlinkage.Compare()
-    compare.string(columns["given"], columns["given"], method="jarowinkler", threshold=0.85, label="given")
-    compare.string(columns["family"], columns["family"], method="jarowinkler", threshold=0.85, label="family")
+    compare.string(
+        columns["given"], columns["given"], method="jarowinkler", threshold=0.85, label="given"
+    )
+    compare.string(
+        columns["family"], columns["family"], method="jarowinkler", threshold=0.85, label="family"
+    )
     compare.exact(columns["birth"], columns["birth"], label="birth")
     compare.string(columns["address"], columns["address"], threshold=0.85, label="address")
     compare.exact(columns["document"], columns["document"], label="document")
@@ -66,7 +74,7 @@ def _recordlinkage(
     found = sum(1 for pair in pairs if (str(pair[0]), str(pair[1])) in truth)
     results = []
     for rule, links in (
-        ("sum>3", features[features.sum(axis=1) > 3].index),  # noqa: PLR2004
+        ("sum>3", features[features.sum(axis=1) > 3].index),
         ("ECM", recordlinkage.ECMClassifier().fit_predict(features)),
     ):
         predicted = {(str(x), str(y)) for x, y in links}

@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/ for scratch
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository
 
-from scratch import configure, create_scratch_database  # noqa: E402
+from scratch import configure, create_scratch_database
 
 BATCH = 5000
 
@@ -54,7 +54,10 @@ def _fill(count: int, seed: int) -> list:  # type: ignore[type-arg]
             ]
         )
         PersonName.objects.bulk_create(
-            [PersonName(person=row, value=p.data.names[0]) for row, p in zip(rows, people, strict=True)]
+            [
+                PersonName(person=row, value=p.data.names[0])
+                for row, p in zip(rows, people, strict=True)
+            ]
         )
         PersonCitizenship.objects.bulk_create(
             [

@@ -22,12 +22,18 @@ def _name(evidence: Evidence) -> str:
         )
     elif base == "nickname":
         text = (
-            _("The names agree, one given as a short form (nickname): “%(query)s” and “%(candidate)s”.")
+            _(
+                "The names agree, one given as a short form (nickname): “%(query)s” and "
+                "“%(candidate)s”."
+            )
             % names
         )
     else:
         text = (
-            _("The names are similar (a spelling or typing difference): “%(query)s” and “%(candidate)s”.")
+            _(
+                "The names are similar (a spelling or typing difference): “%(query)s” and "
+                "“%(candidate)s”."
+            )
             % names
         )
     if "+order" in evidence.detail:
@@ -41,15 +47,27 @@ def _name(evidence: Evidence) -> str:
 
 def _birth(evidence: Evidence) -> str:
     dates = {"query": evidence.query, "candidate": evidence.candidate}
-    return {
-        "exact": _("The dates of birth agree (%(query)s)."),
-        "swapped": _("The dates of birth agree with day and month swapped (%(query)s and %(candidate)s)."),
-        "typo": _("The dates of birth differ by one digit or in the order of digits (%(query)s and %(candidate)s)."),
-        "year": _("The years of birth agree (%(query)s and %(candidate)s)."),
-        "same_year": _("The dates of birth differ in the same year (%(query)s and %(candidate)s)."),
-        "estimate": _("The years of birth fit an estimated age (%(query)s and %(candidate)s)."),
-        "different": _("The dates of birth differ (%(query)s and %(candidate)s)."),
-    }[evidence.detail if evidence.verdict != Verdict.DISAGREE or evidence.detail != "year" else "same_year"] % dates  # fmt: skip
+    detail = evidence.detail
+    if detail == "exact":
+        return _("The dates of birth agree (%(query)s).") % dates
+    if detail == "swapped":
+        text = _(
+            "The dates of birth agree with day and month swapped (%(query)s and %(candidate)s)."
+        )
+    elif detail == "typo":
+        text = _(
+            "The dates of birth differ by one digit or in the order of digits (%(query)s and "
+            "%(candidate)s)."
+        )
+    elif detail == "year" and evidence.verdict == Verdict.DISAGREE:
+        text = _("The dates of birth differ within the same year (%(query)s and %(candidate)s).")
+    elif detail == "year":
+        text = _("The years of birth agree (%(query)s and %(candidate)s).")
+    elif detail == "estimate":
+        text = _("The years of birth fit an estimated age (%(query)s and %(candidate)s).")
+    else:
+        text = _("The dates of birth differ (%(query)s and %(candidate)s).")
+    return text % dates
 
 
 def _other(evidence: Evidence) -> str:

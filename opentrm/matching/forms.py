@@ -46,9 +46,7 @@ class PersonCheckForm(Form):
         help_text=_("Two-letter country codes, separated by commas, e.g. RS, MK."),
     )
     place_of_birth = forms.CharField(label=_("Place of birth"), required=False, max_length=200)
-    document_number = forms.CharField(
-        label=_("Document number"), required=False, max_length=60
-    )
+    document_number = forms.CharField(label=_("Document number"), required=False, max_length=60)
 
     def clean_birth_year(self) -> int | None:
         year: int | None = self.cleaned_data.get("birth_year")
@@ -68,7 +66,7 @@ class PersonCheckForm(Form):
             for code in self.cleaned_data.get("citizenship", "").split(",")
             if code.strip()
         )
-        if any(len(code) != 2 or not code.isalpha() for code in codes):  # noqa: PLR2004
+        if any(len(code) != 2 or not code.isalpha() for code in codes):
             raise forms.ValidationError(_("Give two-letter country codes, e.g. RS, MK."))
         return codes
 

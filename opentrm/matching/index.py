@@ -8,11 +8,10 @@ saved or deleted re-files its person too. ``matching_reindex`` rebuilds everythi
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from django.db import connection, transaction
-from django.utils import timezone
 from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
 
 from opentrm.cases.models import Person, PersonCitizenship, PersonName, TravelDocument
 from opentrm.cases.signals import person_changed

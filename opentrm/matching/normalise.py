@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001 (Cyrillic and Greek letters that look like Latin ones are the point here)
+# ruff: noqa: RUF001, RUF002, RUF003 (Cyrillic and Greek letters that look like Latin ones are the point here)
 """Names in a common Latin form, whatever script and language they were written in.
 
 Three forms of every name, from the most to the least faithful (docs/matching.md):
@@ -123,9 +123,7 @@ def _ukrainian(text: str) -> str:
 
 def greek_latin(text: str) -> str:
     """ELOT 743 romanisation of Greek (accents dropped first)."""
-    plain = "".join(
-        c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)
-    )
+    plain = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
     out: list[str] = []
     i = 0
     while i < len(plain):

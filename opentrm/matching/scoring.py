@@ -8,7 +8,7 @@ the threshold are in docs/matching.md with the figures that chose them (bench/ma
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from functools import lru_cache
 from itertools import combinations
@@ -107,7 +107,8 @@ def _years(data: PersonData) -> tuple[int | None, int | None]:
     if data.birth_year is not None:
         return data.birth_year, data.birth_year
     if data.estimated_age is not None:
-        year = (data.age_on or date.today()).year - data.estimated_age
+        on = data.age_on or datetime.now(UTC).date()
+        year = on.year - data.estimated_age
         return year - 1 - YEAR_TOLERANCE, year + YEAR_TOLERANCE
     return None, None
 
@@ -243,12 +244,12 @@ def _name_match(q: Sequence[str], c: Sequence[str]) -> tuple[float, str, int]:
     for i in range(len(short)):
         similarity, detail, j = best[i]
         positions.append(j)
-        if similarity >= 0.95:  # noqa: PLR2004
+        if similarity >= 0.95:
             weight += 4.5
-        elif similarity >= 0.88:  # noqa: PLR2004
+        elif similarity >= 0.88:
             weight += 2.5
             detail = detail if detail != "exact" else "typo"
-        elif similarity >= 0.8:  # noqa: PLR2004
+        elif similarity >= 0.8:
             weight += 0.5
         else:
             weight -= 3.0
@@ -257,7 +258,9 @@ def _name_match(q: Sequence[str], c: Sequence[str]) -> tuple[float, str, int]:
     if len(short) == 1:
         weight -= 1.5  # one word is weak evidence
     weight = min(weight, NAME_CAP)
-    detail = next((d for d in ("different", "typo", "sound", "nickname", "spelling") if d in details), "exact")
+    detail = next(
+        (d for d in ("different", "typo", "sound", "nickname", "spelling") if d in details), "exact"
+    )
     if positions != sorted(positions) and detail != "different":
         detail = f"{detail}+order"
     return weight, detail, len(long_) - len(short)
@@ -276,13 +279,7 @@ def _compare_names(q: Prepared, c: Prepared, result: Comparison) -> None:
     weight, detail, extra, i, j = best
     if extra:
         detail = f"{detail}+extra"
-    verdict = (
-        Verdict.AGREE
-        if weight >= 8  # noqa: PLR2004
-        else Verdict.SIMILAR
-        if weight > 0
-        else Verdict.DISAGREE
-    )
+    verdict = Verdict.AGREE if weight >= 8 else Verdict.SIMILAR if weight > 0 else Verdict.DISAGREE
     result.add(Evidence("name", verdict, weight, detail, q.entered[i], c.entered[j]))
 
 
@@ -311,14 +308,12 @@ def _compare_birth(q: Prepared, c: Prepared, result: Comparison) -> None:
         return
     if None in (q.year_low, q.year_high, c.year_low, c.year_high):
         return
-    assert q.year_low is not None and q.year_high is not None
-    assert c.year_low is not None and c.year_high is not None
-    shown = (
-        q.dob or str(q.year_low) if q.year_low == q.year_high else f"{q.year_low}-{q.year_high}"
-    )
-    other = (
-        c.dob or str(c.year_low) if c.year_low == c.year_high else f"{c.year_low}-{c.year_high}"
-    )
+    assert q.year_low is not None
+    assert q.year_high is not None
+    assert c.year_low is not None
+    assert c.year_high is not None
+    shown = q.dob or str(q.year_low) if q.year_low == q.year_high else f"{q.year_low}-{q.year_high}"
+    other = c.dob or str(c.year_low) if c.year_low == c.year_high else f"{c.year_low}-{c.year_high}"
     if q.year_low <= c.year_high and c.year_low <= q.year_high:
         exact_years = q.year_low == q.year_high and c.year_low == c.year_high
         weight, detail = (2.5, "year") if exact_years else (1.0, "estimate")
@@ -344,17 +339,20 @@ def _compare_rest(q: Prepared, c: Prepared, result: Comparison) -> None:
             result.add(Evidence("citizenship", Verdict.AGREE, 1.0, ",".join(sorted(shared))))
         else:
             result.add(Evidence("citizenship", Verdict.DISAGREE, -1.0))
+
+
+def _compare_places(q: Prepared, c: Prepared, result: Comparison) -> None:
     if q.place and c.place:
         similarity = JaroWinkler.normalized_similarity(q.place, c.place)
-        if similarity >= 0.9:  # noqa: PLR2004
+        if similarity >= 0.9:
             result.add(Evidence("place", Verdict.AGREE, 2.0, "", q.place, c.place))
         else:
             result.add(Evidence("place", Verdict.DISAGREE, -1.0, "", q.place, c.place))
     if q.address and c.address:
         ratio = token_set_ratio(q.address, c.address)
-        if ratio >= 90:  # noqa: PLR2004
+        if ratio >= 90:
             result.add(Evidence("address", Verdict.AGREE, 3.0))
-        elif ratio >= 70:  # noqa: PLR2004
+        elif ratio >= 70:
             result.add(Evidence("address", Verdict.SIMILAR, 1.0))
         else:
             result.add(Evidence("address", Verdict.DISAGREE, -1.5))
@@ -365,6 +363,7 @@ def compare(q: Prepared, c: Prepared) -> Comparison:
     _compare_names(q, c, result)
     _compare_birth(q, c, result)
     _compare_rest(q, c, result)
+    _compare_places(q, c, result)
     return result
 
 

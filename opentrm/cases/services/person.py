@@ -14,8 +14,8 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import group_access
 from opentrm.cases.models import Case, Person, PersonCitizenship, PersonName
-from opentrm.cases.signals import person_changed
 from opentrm.cases.services.registration import NameData, names_create
+from opentrm.cases.signals import person_changed
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.directory.models import Language
 from opentrm.directory.validation import validate_country_code, validate_language_code

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from opentrm.accounts.policy import Action, Actor, can, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.signals import person_changed
 from opentrm.cases.models import (
     AgeBand,
     Case,
@@ -34,6 +33,7 @@ from opentrm.cases.models import (
     Task,
     TaskSource,
 )
+from opentrm.cases.signals import person_changed
 from opentrm.core.text import search_words
 from opentrm.directory.models import Language, Organisation
 from opentrm.directory.selectors import first_points_of_notification
