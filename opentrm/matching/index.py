@@ -123,14 +123,12 @@ def index_prepared(people: Iterable[tuple[int, Prepared]]) -> None:
     if connection.vendor == "postgresql":
         now = timezone.now()
         with connection.cursor() as cursor:
-            with cursor.copy(  # type: ignore[attr-defined]
+            with cursor.copy(
                 f"COPY {MatchProfile._meta.db_table} (person_id, data, indexed_at) FROM STDIN"
             ) as copy:
                 for person_id, data in profiles:
                     copy.write_row((person_id, data, now))
-            with cursor.copy(  # type: ignore[attr-defined]
-                f"COPY {MatchKey._meta.db_table} (person_id, key) FROM STDIN"
-            ) as copy:
+            with cursor.copy(f"COPY {MatchKey._meta.db_table} (person_id, key) FROM STDIN") as copy:
                 for row in keys:
                     copy.write_row(row)
         return
