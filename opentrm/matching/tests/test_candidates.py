@@ -14,8 +14,8 @@ from opentrm.accounts.tests.factories import browser
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases import services
-from opentrm.cases.models import Case, NameKind, Sex, TravelDocument
-from opentrm.cases.services import NameData
+from opentrm.cases.models import Case, Sex, TravelDocument
+from opentrm.cases.tests.factories import new_case
 from opentrm.matching.explain import explain
 from opentrm.matching.models import MatchKey, MatchProfile
 from opentrm.matching.scoring import PersonData, compare, prepare
@@ -24,13 +24,8 @@ from opentrm.matching.services import find_candidates
 CHECK = reverse("matching:person_check")
 
 
-def _case(world: World, *names: str, org: str = "a", **fields: object) -> Case:
-    return services.case_register(
-        actor=world.actor(Role.CASE_MANAGER, org=org),
-        names=[NameData(value=names[0])]
-        + [NameData(value=alias, kind=NameKind.ALIAS) for alias in names[1:]],
-        **fields,  # type: ignore[arg-type]
-    )
+def _case(world: World, name: str, **fields: object) -> Case:
+    return new_case(world, name, role=Role.CASE_MANAGER, interpreter=False, **fields)
 
 
 def _explained(query: PersonData, candidate: PersonData) -> list[str]:
@@ -110,7 +105,7 @@ def test_own_candidate_is_shown_with_its_case_and_explanation(world: World) -> N
 
 
 def test_an_outsider_learns_only_the_holders_name_and_both_sides_are_audited(world: World) -> None:
-    held = _case(world, "Ana Jovanović", date_of_birth=date(1995, 1, 2), org="a")
+    held = _case(world, "Ana Jovanović", date_of_birth=date(1995, 1, 2))
     client = browser(world, Role.CASEWORKER, org="b")
     page = client.post(
         CHECK, {"names": "Ана Јовановић", "sex": "unknown", "date_of_birth": "1995-01-02"}
