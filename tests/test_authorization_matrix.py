@@ -675,6 +675,14 @@ ROUTES: list[Route] = [
         data=lambda o: {"name": "Fiktiva", "status": "accepted"},
     ),
     Route("cases:case_register", roles(*[r for r in CASE_ROLES if r != Role.INTERPRETER])),
+    # matching (issue 16): checking whether a person is already registered
+    Route("matching:person_check", roles(*[r for r in CASE_ROLES if r != Role.INTERPRETER])),
+    Route(
+        "matching:person_check",
+        roles(*[r for r in CASE_ROLES if r != Role.INTERPRETER]),
+        method="post",
+        data=lambda o: {"names": "Fiktiva Testova", "sex": "unknown"},
+    ),
     Route("cases:case_detail", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
     # issue 12 §4: a section of the case file (htmx, or a plain link to the page at it), and
     # the printable summary

@@ -44,6 +44,12 @@ class EventType(models.TextChoices):
     CASE_CHANGED = "CASE_CHANGED", _("Case changed")
     CASE_DELETED = "CASE_DELETED", _("Case deleted")
     PERSON_CHANGED = "PERSON_CHANGED", _("Person changed")
+    # matching (issue 16)
+    MATCH_SEARCHED = "MATCH_SEARCHED", _("Possible matches of a person searched")
+    MATCH_REPORTED = (
+        "MATCH_REPORTED",
+        _("Possible match with this case reported to another organisation"),
+    )
     CONSENT_RECORDED = "CONSENT_RECORDED", _("Consent recorded")
     CONSENT_WITHDRAWN = "CONSENT_WITHDRAWN", _("Consent withdrawn")
     CONSENT_CORRECTED = "CONSENT_CORRECTED", _("Consent record corrected by a new record")

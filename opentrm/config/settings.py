@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "opentrm.directory",
     "opentrm.accounts",
     "opentrm.cases",
+    "opentrm.matching",
     "opentrm.agreements",
     "opentrm.referrals",
     "opentrm.exchange",

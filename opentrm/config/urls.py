@@ -19,6 +19,7 @@ urlpatterns = [
     path("audit/", include("opentrm.accounts.urls_audit")),
     path("data-protection/", include("opentrm.dataprotection.urls")),
     path("cases/", include("opentrm.cases.urls")),
+    path("matching/", include("opentrm.matching.urls")),
     path("agreements/", include("opentrm.agreements.urls")),
     path("referrals/", include("opentrm.referrals.urls")),
     path("exchange/dashboard/", include("opentrm.exchange.urls_dashboard")),

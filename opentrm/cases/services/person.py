@@ -15,6 +15,7 @@ from opentrm.audit.services import record_event
 from opentrm.cases.access import group_access
 from opentrm.cases.models import Case, Person, PersonCitizenship, PersonName
 from opentrm.cases.services.registration import NameData, names_create
+from opentrm.cases.signals import person_changed
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.directory.models import Language
 from opentrm.directory.validation import validate_country_code, validate_language_code
@@ -163,6 +164,7 @@ def person_update(
         actor=actor.user,
     )
     _save_lists(person, changed, new_names, language_codes, country_codes)
+    person_changed.send(sender=Person, person=person)
     record_event(
         event_type=EventType.PERSON_CHANGED,
         actor=actor,

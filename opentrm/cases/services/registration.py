@@ -33,6 +33,7 @@ from opentrm.cases.models import (
     Task,
     TaskSource,
 )
+from opentrm.cases.signals import person_changed
 from opentrm.core.text import search_words
 from opentrm.directory.models import Language, Organisation
 from opentrm.directory.selectors import first_points_of_notification
@@ -162,6 +163,7 @@ def _person_save(
     PersonCitizenship.objects.bulk_create(
         PersonCitizenship(person=person, country_code=code) for code in citizenship_codes
     )
+    person_changed.send(sender=Person, person=person)
     return language_codes, citizenship_codes
 
 

@@ -1,0 +1,36 @@
+"""The matching index: a person's normalised forms and blocking keys, derived from the case
+data by ``matching.index`` whenever a person is written (never edited by hand)."""
+
+from django.db import models
+
+from opentrm.cases.models import Person
+
+
+class MatchProfile(models.Model):
+    """A person's names in every normalised reading, and the other fields the scorer compares
+    (``scoring.Prepared``). Derived data: rebuilt from the person with ``matching_reindex``."""
+
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, primary_key=True, related_name="match_profile"
+    )
+    data = models.JSONField()
+    indexed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"match profile of {self.person_id}"
+
+
+class MatchKey(models.Model):
+    """One blocking key of a person (``scoring.blocking_keys``): persons sharing a key are
+    compared; a lookup is an index scan on ``key``."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("person", "key", name="matching_matchkey_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"match key of {self.person_id}"

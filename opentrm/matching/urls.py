@@ -1,0 +1,9 @@
+from django.urls import path
+
+from opentrm.matching import views
+
+app_name = "matching"
+
+urlpatterns = [
+    path("check/", views.person_check, name="person_check"),
+]
