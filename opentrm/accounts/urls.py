@@ -1,12 +1,19 @@
 from django.urls import path
 
-from opentrm.accounts import views
+from opentrm.accounts import views, views_mfa
 
 app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("second-factor/", views_mfa.mfa_verify, name="mfa_verify"),
+    path("second-factor/setup/", views_mfa.mfa_setup, name="mfa_setup"),
+    path(
+        "second-factor/recovery-codes/",
+        views_mfa.mfa_recovery_renew,
+        name="mfa_recovery_renew",
+    ),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("organisation/", views.choose_organisation, name="choose_organisation"),
     path("", views.account, name="account"),

@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "ninja",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "opentrm.core",
     "opentrm.audit",
     "opentrm.directory",
@@ -70,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "opentrm.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "opentrm.directory.pickers.ReaderCountryMiddleware",
     "opentrm.core.middleware.InputMiddleware",
@@ -167,6 +172,17 @@ OPENTRM_LOGIN_FORGET_HOURS = env_int("OPENTRM_LOGIN_FORGET_HOURS", 24)
 # right-most address that is not itself a trusted proxy); for any other request the header is
 # ignored. Empty: X-Forwarded-For is never read.
 OPENTRM_TRUSTED_PROXIES = env_list("OPENTRM_TRUSTED_PROXIES")
+
+# Two-factor authentication (docs/security-authentication.md): every member whose role can open
+# personal data (case work, the audit trail, members, the node's exchange) must pass a second
+# factor (an authenticator app's TOTP code, or a one-time recovery code) before any page. On by
+# default in production; a development or demo node turns it on with OPENTRM_MFA_REQUIRED=1.
+OPENTRM_MFA_REQUIRED = env_bool("OPENTRM_MFA_REQUIRED", default=PRODUCTION)
+OTP_TOTP_ISSUER = env("OPENTRM_MFA_ISSUER", "OpenTRM") or "OpenTRM"  # shown in the app
+OPENTRM_MFA_RECOVERY_CODES = 10
+# django-otp's own throttling of wrong codes: each failure doubles the wait (1 s, 2 s, 4 s...).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # Sessions end after a period of inactivity: the cookie is renewed on every request.
 SESSION_COOKIE_AGE = env_int("OPENTRM_SESSION_IDLE_MINUTES", 30) * 60

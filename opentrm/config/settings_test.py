@@ -14,6 +14,9 @@ WHITENOISE_AUTOREFRESH = True
 # The suite calls the API in every role; the tests of the role limit itself set the production
 # default explicitly (accounts/tests/test_api_token_roles.py, the authorization matrix).
 API_TOKEN_ROLES = [role.value for role in Role]
+# The suite logs in with the form or force_login; the tests of the second factor turn it on
+# (accounts/tests/test_mfa.py), as production does by default.
+OPENTRM_MFA_REQUIRED = False
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
     # Tests that commit (live_server) are cleaned up with TRUNCATE, which the audit tables
