@@ -57,3 +57,9 @@ class SecondFactorForm(Form):
         help_text=_("The six digits your authenticator app shows, or one of your recovery codes."),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
     )
+
+
+class AlertCloseForm(Form):
+    note = forms.CharField(
+        label=_("What you found"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )

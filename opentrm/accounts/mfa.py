@@ -125,7 +125,9 @@ def confirm_enrolment(request: HttpRequest, user: User, token: str) -> list[str]
 @transaction.atomic
 def renew_recovery_codes(request: HttpRequest, user: User) -> list[str]:
     codes = _new_recovery_codes(user)
-    record_event(event_type=EventType.MFA_RECOVERY_RENEWED, actor=current_actor(request), target=user)
+    record_event(
+        event_type=EventType.MFA_RECOVERY_RENEWED, actor=current_actor(request), target=user
+    )
     return codes
 
 

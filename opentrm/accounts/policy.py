@@ -65,6 +65,12 @@ class Action(StrEnum):
     TRAINING_RECORD = "training.record"  # events of the actor's own country
     MEETING_VIEW = "meeting.view"  # meetings of one's country or organisation; own action items
     MEETING_RECORD = "meeting.record"  # roundtables, working groups, bilateral, own country
+    # break-the-glass (issue 17 §2): open a case one's organisation is not on, in an emergency,
+    # with a reason, for a limited time, read-only, reviewed by the data-protection officer;
+    # scoped to cases of the actor's own country in opentrm/cases/emergency.py
+    CASE_EMERGENCY_OPEN = "case.emergency_open"
+    # who opened a case file and why (issue 17 §3); the owner's case managers, in cases/access.py
+    CASE_ACCESS_REVIEW = "case.access_review"
 
     # --- object-only actions: no role holds them as such; a rule in an app's access.py
     # decides them for one object (``can(actor, action, obj)``), and ``can`` without an
@@ -123,6 +129,7 @@ _CASE_WORK |= {
     Action.DOCUMENT_ADD,
     Action.REFERRAL_SEND,
     Action.REFERRAL_RESPOND,
+    Action.CASE_EMERGENCY_OPEN,
 }
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -153,12 +160,15 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.CASE_CLOSE,
         Action.CASE_COORDINATE,
         Action.MEETING_RECORD,
+        Action.CASE_ACCESS_REVIEW,
     },
     Role.CASEWORKER: _EVERY_MEMBER | _CASE_WORK,
     Role.POLICE_INVESTIGATOR: _EVERY_MEMBER | _CASE_WORK,
     Role.PROSECUTOR: _EVERY_MEMBER | _CASE_WORK,
     # For a child, the guardian acts as case manager (reference ACT-32/ACT-57).
-    Role.GUARDIAN: _EVERY_MEMBER | _CASE_WORK | {Action.CASE_COORDINATE},
+    Role.GUARDIAN: _EVERY_MEMBER
+    | _CASE_WORK
+    | {Action.CASE_COORDINATE, Action.CASE_ACCESS_REVIEW},
     Role.INTERPRETER: _EVERY_MEMBER | {Action.CASE_VIEW},
     Role.STATISTICIAN: _EVERY_MEMBER,
     Role.DATA_PROTECTION_OFFICER: _EVERY_MEMBER | {Action.AUDIT_VIEW},

@@ -45,7 +45,9 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
         codes = mfa.confirm_enrolment(request, user, form.cleaned_data["code"])
         if codes is not None:
             return render(
-                request, "accounts/mfa_recovery_codes.html", {"codes": codes, "next": _next(request)}
+                request,
+                "accounts/mfa_recovery_codes.html",
+                {"codes": codes, "next": _next(request)},
             )
         form.add_error("code", _("This code is not right. Check the time on your phone."))
     if device is None or request.method == "GET":
@@ -74,7 +76,9 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if mfa.check_code(request, user, form.cleaned_data["code"]):
             return redirect(_next(request))
-        form.add_error("code", _("This code is not right, or it was tried too often. Wait a moment."))
+        form.add_error(
+            "code", _("This code is not right, or it was tried too often. Wait a moment.")
+        )
     status = 422 if request.method == "POST" else 200
     return render(
         request, "accounts/mfa_verify.html", {"form": form, "next": _next(request)}, status=status
@@ -89,4 +93,6 @@ def mfa_recovery_renew(request: HttpRequest) -> HttpResponse:
     if not (mfa.has_app(user) and mfa.is_verified(request)):
         raise PermissionDenied
     codes = mfa.renew_recovery_codes(request, user)
-    return render(request, "accounts/mfa_recovery_codes.html", {"codes": codes, "next": "/account/"})
+    return render(
+        request, "accounts/mfa_recovery_codes.html", {"codes": codes, "next": "/account/"}
+    )

@@ -363,3 +363,17 @@ OPENTRM_NODE_NAME = env("OPENTRM_NODE_NAME", "OpenTRM") or "OpenTRM"
 # The home page shows what falls due within this many days (issue 12).
 OPENTRM_HOME_HORIZON_DAYS = env_int("OPENTRM_HOME_HORIZON_DAYS", 7)
 CSRF_FAILURE_VIEW = "opentrm.core.views.csrf_failure"
+
+# --- Break-the-glass and access review (issue 17 §2-§3, docs/security-authentication.md) ------
+# How long a case opened in an emergency stays open to the user who opened it.
+OPENTRM_EMERGENCY_ACCESS_MINUTES = env_int("OPENTRM_EMERGENCY_ACCESS_MINUTES", 240)
+# The shortest reason accepted (a sentence, not "x").
+OPENTRM_EMERGENCY_REASON_MIN_LENGTH = 20
+# detect_unusual_access (run from cron, e.g. hourly) flags for the data-protection officer:
+# one user opening more than ..._CASES distinct case files within ..._WINDOW_MINUTES; any case
+# file opened outside working hours (..._WORKING_HOURS "start-end" in TIME_ZONE, Monday to
+# Friday); more than ..._EXPORTS exports or prints by one user within the window.
+OPENTRM_ALERT_WINDOW_MINUTES = env_int("OPENTRM_ALERT_WINDOW_MINUTES", 60)
+OPENTRM_ALERT_CASES = env_int("OPENTRM_ALERT_CASES", 20)
+OPENTRM_ALERT_EXPORTS = env_int("OPENTRM_ALERT_EXPORTS", 10)
+OPENTRM_ALERT_WORKING_HOURS = env("OPENTRM_ALERT_WORKING_HOURS", "7-20") or "7-20"

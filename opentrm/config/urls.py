@@ -17,6 +17,7 @@ urlpatterns = [
     path("account/", include("opentrm.accounts.urls")),
     path("audit/case/", include("opentrm.cases.urls_audit")),
     path("audit/", include("opentrm.accounts.urls_audit")),
+    path("emergency/", include("opentrm.cases.urls_emergency")),
     path("cases/", include("opentrm.cases.urls")),
     path("agreements/", include("opentrm.agreements.urls")),
     path("referrals/", include("opentrm.referrals.urls")),

@@ -100,7 +100,8 @@ def test_next_log_in_asks_for_the_code_and_a_recovery_code_works_once(
     # setting up a new phone needs the second factor first
     assert client.get(reverse("accounts:mfa_setup"))["Location"] == reverse("accounts:mfa_verify")
     ok = client.post(reverse("accounts:mfa_verify"), {"code": codes[0], "next": "/cases/"})
-    assert ok.status_code == 302 and ok["Location"] == "/cases/"
+    assert ok.status_code == 302
+    assert ok["Location"] == "/cases/"
     assert client.get(reverse("cases:case_list")).status_code == 200
     assert AuditEvent.objects.filter(event_type="MFA_RECOVERY_USED").count() == 1
     assert mfa.recovery_codes_left(device.user) == 9
