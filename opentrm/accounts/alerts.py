@@ -5,8 +5,8 @@ of the last hours and raises an ``AccessAlert`` for:
 
 - one user opening more than OPENTRM_ALERT_CASES distinct case files within one window of
   OPENTRM_ALERT_WINDOW_MINUTES (windows aligned on the clock, so two runs agree);
-- any case file opened outside working hours (OPENTRM_ALERT_WORKING_HOURS, Monday to Friday,
-  in the node's TIME_ZONE): one alert per user and day;
+- any case file opened outside working hours (OPENTRM_ALERT_WORKING_HOURS on
+  OPENTRM_ALERT_WORKING_DAYS, in the node's TIME_ZONE): one alert per user and day;
 - more than OPENTRM_ALERT_EXPORTS exports, prints or downloads by one user within one window.
 
 Each alert is audited (``ACCESS_ALERT_RAISED``); the notifications app tells the officers of
@@ -55,19 +55,22 @@ def is_export(event_type: str) -> bool:
     }
 
 
-def working_hours() -> tuple[int, int]:
-    text = str(settings.OPENTRM_ALERT_WORKING_HOURS)
+def _range(name: str) -> tuple[int, int]:
+    text = str(getattr(settings, name))
     try:
         start, end = (int(part) for part in text.split("-", 1))
     except ValueError as error:
-        raise ImproperlyConfigured(f"OPENTRM_ALERT_WORKING_HOURS: {text!r}") from error
+        raise ImproperlyConfigured(f"{name}: {text!r}") from error
     return start, end
 
 
 def outside_working_hours(moment: datetime) -> bool:
+    """Outside OPENTRM_ALERT_WORKING_HOURS (start hour included, end hour not) or on a day
+    outside OPENTRM_ALERT_WORKING_DAYS (ISO: 1 Monday ... 7 Sunday), in the node's time."""
     local = timezone.localtime(moment)
-    start, end = working_hours()
-    return local.weekday() >= 5 or not start <= local.hour < end
+    start, end = _range("OPENTRM_ALERT_WORKING_HOURS")
+    first_day, last_day = _range("OPENTRM_ALERT_WORKING_DAYS")
+    return not (first_day <= local.isoweekday() <= last_day and start <= local.hour < end)
 
 
 @dataclass

@@ -371,9 +371,10 @@ OPENTRM_EMERGENCY_ACCESS_MINUTES = env_int("OPENTRM_EMERGENCY_ACCESS_MINUTES", 2
 OPENTRM_EMERGENCY_REASON_MIN_LENGTH = 20
 # detect_unusual_access (run from cron, e.g. hourly) flags for the data-protection officer:
 # one user opening more than ..._CASES distinct case files within ..._WINDOW_MINUTES; any case
-# file opened outside working hours (..._WORKING_HOURS "start-end" in TIME_ZONE, Monday to
-# Friday); more than ..._EXPORTS exports or prints by one user within the window.
+# file opened outside working hours (..._WORKING_HOURS "start-end" in TIME_ZONE, on
+# ..._WORKING_DAYS, ISO weekdays "1-5": Monday to Friday); more than ..._EXPORTS exports or prints by one user within the window.
 OPENTRM_ALERT_WINDOW_MINUTES = env_int("OPENTRM_ALERT_WINDOW_MINUTES", 60)
 OPENTRM_ALERT_CASES = env_int("OPENTRM_ALERT_CASES", 20)
 OPENTRM_ALERT_EXPORTS = env_int("OPENTRM_ALERT_EXPORTS", 10)
 OPENTRM_ALERT_WORKING_HOURS = env("OPENTRM_ALERT_WORKING_HOURS", "7-20") or "7-20"
+OPENTRM_ALERT_WORKING_DAYS = env("OPENTRM_ALERT_WORKING_DAYS", "1-5") or "1-5"
