@@ -167,6 +167,10 @@ OPENTRM_LOGIN_FAILURE_LIMIT = env_int("OPENTRM_LOGIN_FAILURE_LIMIT", 5)
 OPENTRM_LOGIN_DELAY_SECONDS = env_int("OPENTRM_LOGIN_DELAY_SECONDS", 30)
 OPENTRM_LOGIN_LOCKOUT_MINUTES = env_int("OPENTRM_LOGIN_LOCKOUT_MINUTES", 15)
 OPENTRM_LOGIN_FORGET_HOURS = env_int("OPENTRM_LOGIN_FORGET_HOURS", 24)
+# The same delays, per client address, after wrong API tokens and after packages the exchange
+# inbox rejects (a peer's good deliveries never count), with these free failures first.
+OPENTRM_API_TOKEN_FAILURE_LIMIT = env_int("OPENTRM_API_TOKEN_FAILURE_LIMIT", 10)
+OPENTRM_EXCHANGE_FAILURE_LIMIT = env_int("OPENTRM_EXCHANGE_FAILURE_LIMIT", 20)
 # The reverse proxies (addresses or CIDR networks) whose X-Forwarded-For is believed. Only a
 # request that arrives from one of them has its client address read from that header (the
 # right-most address that is not itself a trusted proxy); for any other request the header is
@@ -372,7 +376,8 @@ OPENTRM_EMERGENCY_REASON_MIN_LENGTH = 20
 # detect_unusual_access (run from cron, e.g. hourly) flags for the data-protection officer:
 # one user opening more than ..._CASES distinct case files within ..._WINDOW_MINUTES; any case
 # file opened outside working hours (..._WORKING_HOURS "start-end" in TIME_ZONE, on
-# ..._WORKING_DAYS, ISO weekdays "1-5": Monday to Friday); more than ..._EXPORTS exports or prints by one user within the window.
+# ..._WORKING_DAYS, ISO weekdays "1-5": Monday to Friday); more than ..._EXPORTS exports or
+# prints by one user within the window.
 OPENTRM_ALERT_WINDOW_MINUTES = env_int("OPENTRM_ALERT_WINDOW_MINUTES", 60)
 OPENTRM_ALERT_CASES = env_int("OPENTRM_ALERT_CASES", 20)
 OPENTRM_ALERT_EXPORTS = env_int("OPENTRM_ALERT_EXPORTS", 10)
