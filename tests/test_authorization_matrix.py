@@ -154,6 +154,11 @@ def owner(role: Role) -> Expect:
     return expect
 
 
+def _no_second_factor_yet(p: Principal) -> Outcome:
+    """Routes of a second factor the user must hold: the matrix's users hold none."""
+    return Outcome.LOGIN if p.role is None else Outcome.DENY
+
+
 def token_holder(role: Role) -> Expect:
     """A token of one user: refused (403) to roles without machine access, missing (404) to
     every other holder; the node's default API_TOKEN_ROLES apply (``_production_token_roles``)."""
@@ -601,11 +606,13 @@ ROUTES: list[Route] = [
     # matrix's users have no authenticator app, so renewing recovery codes is refused to all
     Route("accounts:mfa_verify", any_member),
     Route("accounts:mfa_setup", any_member),
-    Route(
-        "accounts:mfa_recovery_renew",
-        lambda p: Outcome.LOGIN if p.role is None else Outcome.DENY,
-        method="post",
-    ),
+    Route("accounts:mfa_recovery_renew", _no_second_factor_yet, method="post"),
+    # security keys: a first key may be added by anyone without a second factor; a key can
+    # only be used by its holder (nobody in the matrix holds one)
+    Route("accounts:security_key_register_options", any_member, method="post"),
+    Route("accounts:security_key_register", any_member, method="post"),
+    Route("accounts:security_key_options", _no_second_factor_yet, method="post"),
+    Route("accounts:security_key_verify", _no_second_factor_yet, method="post"),
     # break-the-glass and access review (issue 17 §2-§3)
     Route(
         "emergency:open",

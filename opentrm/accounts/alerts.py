@@ -15,7 +15,6 @@ the user's country from that event. Running twice over the same events raises no
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -96,7 +95,16 @@ def _case_of(target_type: str, target_id: str, detail: dict[str, object] | None)
 def _tallies(events: Iterable[tuple]) -> dict[tuple[str, int, int, str], _Tally]:  # type: ignore[type-arg]
     minutes = settings.OPENTRM_ALERT_WINDOW_MINUTES
     tallies: dict[tuple[str, int, int, str], _Tally] = {}
-    for sequence, occurred_at, event_type, user_id, org_id, target_type, target_id, detail in events:
+    for (
+        sequence,
+        occurred_at,
+        event_type,
+        user_id,
+        org_id,
+        target_type,
+        target_id,
+        detail,
+    ) in events:
         found: list[tuple[AlertKind, str, datetime, datetime]] = []
         start = _window_start(occurred_at, minutes)
         window = (start, start + timedelta(minutes=minutes))

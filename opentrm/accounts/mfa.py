@@ -17,10 +17,11 @@ from django.db import transaction
 from django.http import HttpRequest
 from django_otp import DEVICE_ID_SESSION_KEY, verify_token
 from django_otp import login as otp_login
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from opentrm.accounts.models import Membership, User
+from opentrm.accounts.models import Membership, SecurityKey, User
 from opentrm.accounts.policy import ROLE_ACTIONS, ROLE_FIELD_GROUPS, Action
 from opentrm.accounts.roles import Role
 from opentrm.accounts.session import current_actor
@@ -64,6 +65,15 @@ def second_factor_required(user: User) -> bool:
 
 def has_app(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def has_security_key(user: User) -> bool:
+    return SecurityKey.objects.filter(user=user, confirmed=True).exists()
+
+
+def has_second_factor(user: User) -> bool:
+    """An authenticator app or a security key: the log-in asks for it, not for a set-up."""
+    return has_app(user) or has_security_key(user)
 
 
 def recovery_codes_left(user: User) -> int:
@@ -118,7 +128,7 @@ def confirm_enrolment(request: HttpRequest, user: User, token: str) -> list[str]
         device.save(update_fields=["confirmed"])
         codes = _new_recovery_codes(user)
         record_event(event_type=EventType.MFA_ENROLLED, actor=current_actor(request), target=user)
-    _verified(request, device)
+    mark_verified(request, device)
     return codes
 
 
@@ -152,12 +162,13 @@ def check_code(request: HttpRequest, user: User, token: str) -> bool:
             target=user,
             detail={"left": recovery_codes_left(user)},
         )
-    _verified(request, device)
+    mark_verified(request, device)
     record_event(event_type=EventType.MFA_VERIFIED, actor=current_actor(request), target=user)
     return True
 
 
-def _verified(request: HttpRequest, device: TOTPDevice | StaticDevice) -> None:
+def mark_verified(request: HttpRequest, device: Device) -> None:
+    """The session passed the second factor with ``device``: a new session key (step-up)."""
     request.session.cycle_key()
     otp_login(request, device)
     request.session[PRIVILEGES_SESSION_KEY] = privileges_fingerprint(device.user)
@@ -173,5 +184,6 @@ def reset(user: User) -> int:
     new app. Run by the operator after checking who asks (``opentrm reset_mfa``)."""
     removed = TOTPDevice.objects.filter(user=user).delete()[0]
     removed += StaticDevice.objects.filter(user=user).delete()[0]
+    removed += SecurityKey.objects.filter(user=user).delete()[0]
     record_event(event_type=EventType.MFA_RESET, actor=None, target=user)
     return removed

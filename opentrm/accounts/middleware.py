@@ -30,6 +30,10 @@ def _open_paths() -> tuple[str, ...]:
     return (
         reverse("accounts:mfa_verify"),
         reverse("accounts:mfa_setup"),
+        reverse("accounts:security_key_options"),
+        reverse("accounts:security_key_register_options"),
+        reverse("accounts:security_key_register"),
+        reverse("accounts:security_key_verify"),
         reverse("accounts:logout"),
         reverse("accounts:login"),
         reverse("set_language"),
@@ -78,7 +82,7 @@ class SecondFactorMiddleware:
                 {"code": "second_factor_required", "detail": "Pass the second factor first."},
                 status=403,
             )
-        target = "accounts:mfa_verify" if mfa.has_app(user) else "accounts:mfa_setup"
+        target = "accounts:mfa_verify" if mfa.has_second_factor(user) else "accounts:mfa_setup"
         if request.method == "GET":
             return redirect_to_login(request.get_full_path(), login_url=reverse(target))
         return redirect(target)

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 
 from opentrm.accounts.roles import Role
 from opentrm.core.models import TimeStampedModel
@@ -227,3 +228,22 @@ class AccessAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} alert {self.pk} for user {self.user_id}"
+
+
+class SecurityKey(Device):
+    """A WebAuthn security key (or a platform authenticator) as a second factor. A django-otp
+    device, so that passing it marks the session verified like an app's code does; the key
+    is checked by ``accounts/security_keys.py`` (py_webauthn), not by ``verify_token``."""
+
+    credential_id = models.CharField(max_length=1400, unique=True)  # base64url
+    public_key = models.BinaryField()
+    sign_count = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta(Device.Meta):
+        verbose_name = _("security key")
+        verbose_name_plural = _("security keys")
+
+    def verify_token(self, token: object) -> bool:
+        return False  # a key answers a challenge, never a typed code

@@ -166,9 +166,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.POLICE_INVESTIGATOR: _EVERY_MEMBER | _CASE_WORK,
     Role.PROSECUTOR: _EVERY_MEMBER | _CASE_WORK,
     # For a child, the guardian acts as case manager (reference ACT-32/ACT-57).
-    Role.GUARDIAN: _EVERY_MEMBER
-    | _CASE_WORK
-    | {Action.CASE_COORDINATE, Action.CASE_ACCESS_REVIEW},
+    Role.GUARDIAN: _EVERY_MEMBER | _CASE_WORK | {Action.CASE_COORDINATE, Action.CASE_ACCESS_REVIEW},
     Role.INTERPRETER: _EVERY_MEMBER | {Action.CASE_VIEW},
     Role.STATISTICIAN: _EVERY_MEMBER,
     Role.DATA_PROTECTION_OFFICER: _EVERY_MEMBER | {Action.AUDIT_VIEW},

@@ -14,6 +14,18 @@ urlpatterns = [
         views_mfa.mfa_recovery_renew,
         name="mfa_recovery_renew",
     ),
+    path(
+        "second-factor/keys/new/options/",
+        views_mfa.security_key_register_options,
+        name="security_key_register_options",
+    ),
+    path("second-factor/keys/new/", views_mfa.security_key_register, name="security_key_register"),
+    path(
+        "second-factor/keys/options/",
+        views_mfa.security_key_options,
+        name="security_key_options",
+    ),
+    path("second-factor/keys/verify/", views_mfa.security_key_verify, name="security_key_verify"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("organisation/", views.choose_organisation, name="choose_organisation"),
     path("", views.account, name="account"),

@@ -10,11 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from opentrm.accounts.alerts import alert_close, alerts_for
-from opentrm.accounts.forms import AlertCloseForm
-from opentrm.accounts.models import AccessAlert
-
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.forms import AlertCloseForm
 from opentrm.accounts.http import AuthenticatedHttpRequest
+from opentrm.accounts.models import AccessAlert
 from opentrm.accounts.policy import Action, audit_scope
 from opentrm.audit.events import EventType
 from opentrm.audit.forms import AuditFilterForm

@@ -4,14 +4,14 @@ has not passed the second factor yet, and to nobody else (``SecondFactorMiddlewa
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from opentrm.accounts import mfa
+from opentrm.accounts import mfa, security_keys
 from opentrm.accounts.forms import SecondFactorForm
 from opentrm.accounts.models import User
 
@@ -36,7 +36,7 @@ def _next(request: HttpRequest) -> str:
 def mfa_setup(request: HttpRequest) -> HttpResponse:
     """Scan the QR code (or type the secret), then confirm with the first code."""
     user = _user(request)
-    if mfa.has_app(user) and not mfa.is_verified(request):
+    if mfa.has_second_factor(user) and not mfa.is_verified(request):
         # Replacing an app needs the second factor first: a stolen password is not enough.
         return redirect("accounts:mfa_verify")
     form = SecondFactorForm(request.POST or None)
@@ -70,7 +70,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def mfa_verify(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if not mfa.has_app(user):
+    if not mfa.has_second_factor(user):
         return redirect("accounts:mfa_setup")
     form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -80,9 +80,8 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
             "code", _("This code is not right, or it was tried too often. Wait a moment.")
         )
     status = 422 if request.method == "POST" else 200
-    return render(
-        request, "accounts/mfa_verify.html", {"form": form, "next": _next(request)}, status=status
-    )
+    context = {"form": form, "next": _next(request), "has_key": mfa.has_security_key(user)}
+    return render(request, "accounts/mfa_verify.html", context, status=status)
 
 
 @login_required
@@ -96,3 +95,61 @@ def mfa_recovery_renew(request: HttpRequest) -> HttpResponse:
     return render(
         request, "accounts/mfa_recovery_codes.html", {"codes": codes, "next": "/account/"}
     )
+
+
+# --- security keys (WebAuthn): JSON for static/opentrm/webauthn.js ----------------------------
+
+
+def _may_add_key(request: HttpRequest, user: User) -> bool:
+    """In a verified session, or as the first second factor of a user who has none."""
+    return mfa.is_verified(request) or not mfa.has_second_factor(user)
+
+
+def _json(body: str) -> HttpResponse:
+    return HttpResponse(body, content_type="application/json")
+
+
+@login_required
+@require_POST
+def security_key_register_options(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not _may_add_key(request, user):
+        raise PermissionDenied
+    return _json(security_keys.registration_options(request, user))
+
+
+@login_required
+@require_POST
+def security_key_register(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not _may_add_key(request, user):
+        raise PermissionDenied
+    try:
+        credential, name = security_keys.credential_from(request.body)
+        security_keys.register(request, user, credential, name)
+    except security_keys.KeyRefused:
+        return JsonResponse({"message": _("The security key was not accepted.")}, status=422)
+    return JsonResponse({"next": _next(request)})
+
+
+@login_required
+@require_POST
+def security_key_options(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not mfa.has_security_key(user):
+        raise PermissionDenied
+    return _json(security_keys.authentication_options(request, user))
+
+
+@login_required
+@require_POST
+def security_key_verify(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not mfa.has_security_key(user):
+        raise PermissionDenied
+    try:
+        credential, _name = security_keys.credential_from(request.body)
+        security_keys.authenticate(request, user, credential)
+    except security_keys.KeyRefused:
+        return JsonResponse({"message": _("The security key was not accepted.")}, status=422)
+    return JsonResponse({"next": _next(request)})

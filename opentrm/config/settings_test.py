@@ -18,7 +18,7 @@ API_TOKEN_ROLES = [role.value for role in Role]
 # (accounts/tests/test_mfa.py), as production does by default.
 OPENTRM_MFA_REQUIRED = False
 # The fuzzers and the hostile-inbox tests send thousands of bad tokens and packages from one
-# address; the tests of these delays set the production limits (accounts/tests/test_door_throttle.py).
+# address; the tests of these delays set small limits (exchange/tests/test_door_throttle.py).
 OPENTRM_API_TOKEN_FAILURE_LIMIT = 10**9
 OPENTRM_EXCHANGE_FAILURE_LIMIT = 10**9
 

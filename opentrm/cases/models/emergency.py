@@ -1,4 +1,5 @@
-"""Break-the-glass: a member not on a case opens it in an emergency (docs/security-authentication.md).
+"""Break-the-glass: a member not on a case opens it in an emergency
+(docs/security-authentication.md).
 
 The access is personal (the user, acting for one organisation), limited in time
 (OPENTRM_EMERGENCY_ACCESS_MINUTES), read-only, and needs a reason. The data-protection officer
