@@ -87,9 +87,12 @@ def test_a_case_of_another_country_or_an_unknown_number_is_refused_alike(
     assert b"No case with this number can be opened" in refused.content
     assert b"No case with this number can be opened" in unknown.content
     assert not EmergencyAccess.objects.exists()
-    assert AuditEvent.objects.filter(
-        event_type="ACCESS_DENIED", detail__action="case.emergency_open"
-    ).count() == 2
+    assert (
+        AuditEvent.objects.filter(
+            event_type="ACCESS_DENIED", detail__action="case.emergency_open"
+        ).count()
+        == 2
+    )
 
 
 @pytest.mark.parametrize(
