@@ -64,11 +64,11 @@ def second_factor_required(user: User) -> bool:
 
 
 def has_app(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 def has_security_key(user: User) -> bool:
-    return SecurityKey.objects.filter(user=user, confirmed=True).exists()
+    return bool(SecurityKey.objects.filter(user=user, confirmed=True).exists())
 
 
 def has_second_factor(user: User) -> bool:
@@ -77,14 +77,17 @@ def has_second_factor(user: User) -> bool:
 
 
 def recovery_codes_left(user: User) -> int:
-    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    return int(StaticToken.objects.filter(device__user=user, device__confirmed=True).count())
 
 
 @transaction.atomic
 def start_enrolment(user: User) -> TOTPDevice:
     """A new, unconfirmed authenticator device (an earlier unfinished one is dropped)."""
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    return TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
+    device: TOTPDevice = TOTPDevice.objects.create(
+        user=user, name=APP_DEVICE_NAME, confirmed=False
+    )
+    return device
 
 
 def pending_device(user: User) -> TOTPDevice | None:
@@ -182,7 +185,7 @@ def is_verified(request: HttpRequest) -> bool:
 def reset(user: User) -> int:
     """Remove every device of ``user`` (a lost phone and lost codes): the next log-in sets up a
     new app. Run by the operator after checking who asks (``opentrm reset_mfa``)."""
-    removed = TOTPDevice.objects.filter(user=user).delete()[0]
+    removed: int = TOTPDevice.objects.filter(user=user).delete()[0]
     removed += StaticDevice.objects.filter(user=user).delete()[0]
     removed += SecurityKey.objects.filter(user=user).delete()[0]
     record_event(event_type=EventType.MFA_RESET, actor=None, target=user)

@@ -95,7 +95,7 @@ def register(
     except (InvalidRegistrationResponse, ValueError, KeyError, TypeError) as error:
         raise KeyRefused from error
     with transaction.atomic():
-        key = SecurityKey.objects.create(
+        key: SecurityKey = SecurityKey.objects.create(
             user=user,
             name=(name or "security key")[:64],
             confirmed=True,
@@ -127,7 +127,7 @@ def authentication_options(request: HttpRequest, user: User) -> str:
 def authenticate(request: HttpRequest, user: User, credential: dict[str, Any]) -> SecurityKey:
     """Check the key's answer; on success the session is verified and gets a new key."""
     challenge = _challenge(request)
-    key = SecurityKey.objects.filter(
+    key: SecurityKey | None = SecurityKey.objects.filter(
         user=user, confirmed=True, credential_id=str(credential.get("id", ""))
     ).first()
     try:

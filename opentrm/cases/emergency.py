@@ -19,6 +19,8 @@ def active_emergency_access(actor: Actor, case: Case) -> EmergencyAccess | None:
         "_emergency_cache", {}
     )
     key = (actor.user_id, actor.organisation_id)
+    if actor.user_id is None or actor.organisation_id is None:
+        return None
     if key not in cache:
         cache[key] = (
             EmergencyAccess.objects.filter(
@@ -38,7 +40,7 @@ def _open_in_emergency(actor: Actor, case: Case) -> bool:
     """A case-work role of an organisation of the case's country that is not on the case."""
     if not actor.may(Action.CASE_EMERGENCY_OPEN) or case.is_deleted:
         return False
-    if actor.country_id != case.owner_organisation.country_id:
+    if actor.organisation_id is None or actor.country_id != case.owner_organisation.country_id:
         return False
     return not CaseParticipant.objects.filter(
         case=case, organisation_id=actor.organisation_id, is_active=True

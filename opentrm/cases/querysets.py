@@ -52,7 +52,7 @@ class CaseQuerySet(SoftDeletableQuerySet["Case"]):
         # for, until it expires (opentrm/cases/emergency.py).
         emergency = EmergencyAccess.objects.filter(
             case=OuterRef("pk"),
-            user_id=actor.user_id,
+            user_id=actor.user_id or 0,
             organisation_id=actor.organisation_id,
             expires_at__gt=timezone.now(),
         )

@@ -66,11 +66,12 @@ def emergency_open(*, actor: Actor, number: str, reason: str) -> EmergencyAccess
 
 
 def _open(actor: Actor, case: Case, reason: str) -> EmergencyAccess:
+    assert actor.membership is not None  # the rule admits members only
     now = timezone.now()
     access = EmergencyAccess.objects.create(
         case=case,
         user=actor.user,
-        organisation_id=actor.organisation_id,
+        organisation=actor.membership.organisation,
         role=actor.role.value if actor.role else "",
         reason=reason,
         opened_at=now,
