@@ -84,9 +84,7 @@ def recovery_codes_left(user: User) -> int:
 def start_enrolment(user: User) -> TOTPDevice:
     """A new, unconfirmed authenticator device (an earlier unfinished one is dropped)."""
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    device: TOTPDevice = TOTPDevice.objects.create(
-        user=user, name=APP_DEVICE_NAME, confirmed=False
-    )
+    device: TOTPDevice = TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
     return device
 
 
