@@ -2,6 +2,9 @@
 renew recovery codes (docs/security-authentication.md). They are open to a logged-in user who
 has not passed the second factor yet, and to nobody else (``SecondFactorMiddleware``)."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -105,51 +108,53 @@ def _may_add_key(request: HttpRequest, user: User) -> bool:
     return mfa.is_verified(request) or not mfa.has_second_factor(user)
 
 
-def _json(body: str) -> HttpResponse:
-    return HttpResponse(body, content_type="application/json")
+def _may_use_key(request: HttpRequest, user: User) -> bool:
+    return mfa.has_security_key(user)
 
 
-@login_required
-@require_POST
-def security_key_register_options(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    if not _may_add_key(request, user):
-        raise PermissionDenied
-    return _json(security_keys.registration_options(request, user))
+def _key_options(
+    allowed: Callable[[HttpRequest, User], bool],
+    make: Callable[[HttpRequest, User], str],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """A view answering the options of one WebAuthn ceremony (a fresh challenge)."""
+
+    @login_required
+    @require_POST
+    def view(request: HttpRequest) -> HttpResponse:
+        user = _user(request)
+        if not allowed(request, user):
+            raise PermissionDenied
+        return HttpResponse(make(request, user), content_type="application/json")
+
+    return view
 
 
-@login_required
-@require_POST
-def security_key_register(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    if not _may_add_key(request, user):
-        raise PermissionDenied
-    try:
-        credential, name = security_keys.credential_from(request.body)
-        security_keys.register(request, user, credential, name)
-    except security_keys.KeyRefused:
-        return JsonResponse({"message": _("The security key was not accepted.")}, status=422)
-    return JsonResponse({"next": _next(request)})
+def _key_answer(
+    allowed: Callable[[HttpRequest, User], bool],
+    check: Callable[[HttpRequest, User, dict[str, Any], str], object],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """A view checking the browser's answer to the ceremony; where to go next, or 422."""
+
+    @login_required
+    @require_POST
+    def view(request: HttpRequest) -> HttpResponse:
+        user = _user(request)
+        if not allowed(request, user):
+            raise PermissionDenied
+        try:
+            credential, name = security_keys.credential_from(request.body)
+            check(request, user, credential, name)
+        except security_keys.KeyRefused:
+            return JsonResponse({"message": _("The security key was not accepted.")}, status=422)
+        return JsonResponse({"next": _next(request)})
+
+    return view
 
 
-@login_required
-@require_POST
-def security_key_options(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    if not mfa.has_security_key(user):
-        raise PermissionDenied
-    return _json(security_keys.authentication_options(request, user))
-
-
-@login_required
-@require_POST
-def security_key_verify(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    if not mfa.has_security_key(user):
-        raise PermissionDenied
-    try:
-        credential, _name = security_keys.credential_from(request.body)
-        security_keys.authenticate(request, user, credential)
-    except security_keys.KeyRefused:
-        return JsonResponse({"message": _("The security key was not accepted.")}, status=422)
-    return JsonResponse({"next": _next(request)})
+security_key_register_options = _key_options(_may_add_key, security_keys.registration_options)
+security_key_register = _key_answer(_may_add_key, security_keys.register)
+security_key_options = _key_options(_may_use_key, security_keys.authentication_options)
+security_key_verify = _key_answer(
+    _may_use_key,
+    lambda request, user, credential, _name: security_keys.authenticate(request, user, credential),
+)

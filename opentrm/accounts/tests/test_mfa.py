@@ -47,6 +47,15 @@ def _enrol(client: Client) -> tuple[TOTPDevice, list[str]]:
     return device, codes
 
 
+def _enrolled_and_back(client: Client, username: str) -> tuple[TOTPDevice, list[str]]:
+    """Log in, set up the app, log out and log in again: the second factor is now asked."""
+    _log_in(client, username)
+    device, codes = _enrol(client)
+    client.post(reverse("accounts:logout"))
+    _log_in(client, username)
+    return device, codes
+
+
 def test_a_caseworker_without_an_app_is_sent_to_set_one_up_before_any_page(
     world: World, client: Client
 ) -> None:
@@ -90,11 +99,7 @@ def test_a_wrong_code_at_setup_keeps_the_app_unconfirmed(world: World, client: C
 def test_next_log_in_asks_for_the_code_and_a_recovery_code_works_once(
     world: World, client: Client
 ) -> None:
-    _log_in(client, "a_case_manager")
-    device, codes = _enrol(client)
-    client.post(reverse("accounts:logout"))
-
-    _log_in(client, "a_case_manager")
+    device, codes = _enrolled_and_back(client, "a_case_manager")
     response = client.get(reverse("cases:case_list"))
     assert response["Location"].startswith(reverse("accounts:mfa_verify"))
     # setting up a new phone needs the second factor first
@@ -116,10 +121,7 @@ def test_next_log_in_asks_for_the_code_and_a_recovery_code_works_once(
 def test_wrong_codes_are_throttled_even_the_right_one_right_after(
     world: World, client: Client
 ) -> None:
-    _log_in(client, "a_prosecutor")
-    device, _codes = _enrol(client)
-    client.post(reverse("accounts:logout"))
-    _log_in(client, "a_prosecutor")
+    device, _codes = _enrolled_and_back(client, "a_prosecutor")
     wrong = f"{(int(_code(device)) + 500_000) % 1_000_000:06d}"
     for _ in range(3):
         assert client.post(reverse("accounts:mfa_verify"), {"code": wrong}).status_code == 422
@@ -132,10 +134,7 @@ def test_wrong_codes_are_throttled_even_the_right_one_right_after(
 def test_passing_the_second_factor_gives_the_session_a_new_key(
     world: World, client: Client
 ) -> None:
-    _log_in(client, "a_guardian")
-    device, _codes = _enrol(client)
-    client.post(reverse("accounts:logout"))
-    _log_in(client, "a_guardian")
+    device, _codes = _enrolled_and_back(client, "a_guardian")
     before = client.session.session_key
     client.post(reverse("accounts:mfa_verify"), {"code": _code(device, offset=30)})
     assert client.session.session_key != before
