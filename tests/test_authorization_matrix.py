@@ -613,6 +613,10 @@ ROUTES: list[Route] = [
     Route("accounts:security_key_register", any_member, method="post"),
     Route("accounts:security_key_options", _no_second_factor_yet, method="post"),
     Route("accounts:security_key_verify", _no_second_factor_yet, method="post"),
+    # OpenID Connect log-in: off on this node (OPENTRM_OIDC_ENABLED), so the routes do not
+    # exist for anyone (accounts/tests/test_oidc.py tests them switched on)
+    Route("accounts:oidc_start", lambda p: Outcome.HIDDEN),
+    Route("accounts:oidc_callback", lambda p: Outcome.HIDDEN),
     # break-the-glass and access review (issue 17 §2-§3)
     Route(
         "emergency:open",

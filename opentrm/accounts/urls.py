@@ -1,6 +1,6 @@
 from django.urls import path
 
-from opentrm.accounts import views, views_mfa
+from opentrm.accounts import oidc, views, views_mfa
 
 app_name = "accounts"
 
@@ -26,6 +26,8 @@ urlpatterns = [
         name="security_key_options",
     ),
     path("second-factor/keys/verify/", views_mfa.security_key_verify, name="security_key_verify"),
+    path("oidc/start/", oidc.oidc_start, name="oidc_start"),
+    path("oidc/callback/", oidc.oidc_callback, name="oidc_callback"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("organisation/", views.choose_organisation, name="choose_organisation"),
     path("", views.account, name="account"),

@@ -130,6 +130,26 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Accounts and authentication --------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Optional log-in through a national identity provider (OpenID Connect, accounts/oidc.py): only
+# existing active users whose user name equals the claim OPENTRM_OIDC_USERNAME_CLAIM; no account
+# is created from a claim; the second factor is still asked.
+OPENTRM_OIDC_ENABLED = env_bool("OPENTRM_OIDC_ENABLED", default=False)
+OPENTRM_OIDC_NAME = env("OPENTRM_OIDC_NAME", "") or "the national identity service"
+OPENTRM_OIDC_USERNAME_CLAIM = env("OPENTRM_OIDC_USERNAME_CLAIM", "") or "preferred_username"
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
+OIDC_CREATE_USER = False
+OIDC_USE_PKCE = True
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", "") or "RS256"
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", "") or "openid profile"
+LOGIN_REDIRECT_URL_FAILURE = "/account/login/?oidc=failed"
+if OPENTRM_OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("opentrm.accounts.oidc.NationalIdentityBackend")
+    OIDC_RP_CLIENT_ID = env_required("OIDC_RP_CLIENT_ID")
+    OIDC_RP_CLIENT_SECRET = env_required("OIDC_RP_CLIENT_SECRET")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = env_required("OIDC_OP_AUTHORIZATION_ENDPOINT")
+    OIDC_OP_TOKEN_ENDPOINT = env_required("OIDC_OP_TOKEN_ENDPOINT")
+    OIDC_OP_USER_ENDPOINT = env_required("OIDC_OP_USER_ENDPOINT")
+    OIDC_OP_JWKS_ENDPOINT = env_required("OIDC_OP_JWKS_ENDPOINT")
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
