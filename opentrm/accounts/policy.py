@@ -66,7 +66,7 @@ class Action(StrEnum):
     MEETING_VIEW = "meeting.view"  # meetings of one's country or organisation; own action items
     MEETING_RECORD = "meeting.record"  # roundtables, working groups, bilateral, own country
     # break-the-glass (issue 17 §2): open a case one's organisation is not on, in an emergency,
-    # with a reason, for a limited time, read-only, reviewed by the data-protection officer;
+    # with a reason, for a limited time, no data edited, reviewed by the data-protection officer;
     # scoped to cases of the actor's own country in opentrm/cases/emergency.py
     CASE_EMERGENCY_OPEN = "case.emergency_open"
     # who opened a case file and why (issue 17 §3); the owner's case managers, in cases/access.py

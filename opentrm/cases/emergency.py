@@ -3,8 +3,8 @@ holds such an access now. The writes are in ``services/emergency.py``.
 
 A member whose role does case work (``case.emergency_open``) may open a case of her own
 country that her organisation is not on. The access is hers alone, for the organisation she
-acted for, until it expires; it shows the case read-only, with the field groups her role may
-see (``access.group_access``).
+acted for, until it expires; it shows the field groups her role may see and makes none
+editable (``access.group_access``).
 """
 
 from django.utils import timezone
