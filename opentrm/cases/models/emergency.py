@@ -2,8 +2,8 @@
 (docs/security-authentication.md).
 
 The access is personal (the user, acting for one organisation), limited in time
-(OPENTRM_EMERGENCY_ACCESS_MINUTES), edits none of the case's data, and needs a reason. The data-protection officer
-of the case's country reviews each one and records a conclusion.
+(OPENTRM_EMERGENCY_ACCESS_MINUTES), edits none of the case's data, and needs a reason. The
+data-protection officer of the case's country reviews each one and records a conclusion.
 """
 
 from django.conf import settings
