@@ -26,8 +26,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 
-from conftest import World, WorldRows
-from opentrm.accounts.models import Membership, RoleGrant, User
+from conftest import World, WorldRows, make_member
+from opentrm.accounts.models import AccessAlert, AlertKind, Membership, RoleGrant, User
 from opentrm.accounts.policy import Actor
 from opentrm.accounts.roles import DEFAULT_API_TOKEN_ROLES, Role
 from opentrm.accounts.services import api_token_create
@@ -45,6 +45,7 @@ from opentrm.cases.services import (
     proceeding_record,
     service_offer,
 )
+from opentrm.cases.services.emergency import emergency_open
 from opentrm.cases.services.interpreters import interpreter_assign
 from opentrm.directory.models import ContactPoint, Country, Function, Organisation, Responsibility
 from opentrm.exchange.models import OutboxMessage, OutboxStatus, Peer, PeerStatus
@@ -154,6 +155,11 @@ def owner(role: Role) -> Expect:
         return Outcome.ALLOW if (p.role, p.org) == (role, "a") else Outcome.HIDDEN
 
     return expect
+
+
+def _no_second_factor_yet(p: Principal) -> Outcome:
+    """Routes of a second factor the user must hold: the matrix's users hold none."""
+    return Outcome.LOGIN if p.role is None else Outcome.DENY
 
 
 def token_holder(role: Role) -> Expect:
@@ -276,6 +282,29 @@ class Objects:
             case=self.case,
             kind="needs",
             assessed_on=timezone.localdate(),
+        ).pk
+
+    @cached_property
+    def emergency_access_id(self) -> int:
+        """Agency C (country A, not on the case) opened the case in an emergency."""
+        member = make_member(self.world.agency_c, Role.CASEWORKER, "c_emergency")
+        actor = Actor(user=member.user, membership=member)
+        reason = "The person is in danger and agency A cannot be reached tonight."
+        return emergency_open(actor=actor, number=self.case.number, reason=reason).pk
+
+    @cached_property
+    def access_alert_id(self) -> int:
+        now = timezone.now()
+        return AccessAlert.objects.create(
+            key="matrix",
+            kind=AlertKind.MANY_CASES,
+            user=self.world.user(Role.CASEWORKER),
+            organisation=self.world.agency_a,
+            window_start=now,
+            window_end=now,
+            count=30,
+            first_sequence=1,
+            last_sequence=2,
         ).pk
 
     @cached_property
@@ -609,6 +638,56 @@ ROUTES: list[Route] = [
         roles(Role.SYSTEM_ADMINISTRATOR, own_only=True, other=Outcome.HIDDEN),
         method="post",
         args=lambda o: [o.role_grant_id],
+    ),
+    # the second factor (issue 17 §1): open to every logged-in user before it is passed; the
+    # matrix's users have no authenticator app, so renewing recovery codes is refused to all
+    Route("accounts:mfa_verify", any_member),
+    Route("accounts:mfa_setup", any_member),
+    Route("accounts:mfa_recovery_renew", _no_second_factor_yet, method="post"),
+    # security keys: a first key may be added by anyone without a second factor; a key can
+    # only be used by its holder (nobody in the matrix holds one)
+    Route("accounts:security_key_register_options", any_member, method="post"),
+    Route("accounts:security_key_register", any_member, method="post"),
+    Route("accounts:security_key_options", _no_second_factor_yet, method="post"),
+    Route("accounts:security_key_verify", _no_second_factor_yet, method="post"),
+    # OpenID Connect log-in: off on this node (OPENTRM_OIDC_ENABLED), so the routes do not
+    # exist for anyone (accounts/tests/test_oidc.py tests them switched on)
+    Route("accounts:oidc_start", lambda p: Outcome.HIDDEN),
+    Route("accounts:oidc_callback", lambda p: Outcome.HIDDEN),
+    # break-the-glass and access review (issue 17 §2-§3)
+    Route(
+        "emergency:open",
+        roles(
+            Role.CASE_MANAGER,
+            Role.CASEWORKER,
+            Role.POLICE_INVESTIGATOR,
+            Role.PROSECUTOR,
+            Role.GUARDIAN,
+        ),
+    ),
+    Route("emergency:reviews", roles(Role.DATA_PROTECTION_OFFICER)),
+    Route(
+        "emergency:review",
+        # an officer of another country: the case is not in her scope
+        roles(Role.DATA_PROTECTION_OFFICER, own_only=True),
+        method="post",
+        args=lambda o: [o.emergency_access_id],
+        data=lambda o: {"conclusion": "justified"},
+    ),
+    Route(
+        "cases:case_access_log",
+        case_participants(
+            Role.CASE_MANAGER, Role.GUARDIAN, gate=(Role.CASE_MANAGER, Role.GUARDIAN)
+        ),
+        args=lambda o: [o.case_id],
+    ),
+    Route("audit:alert_list", roles(Role.DATA_PROTECTION_OFFICER)),
+    Route(
+        "audit:alert_close",
+        roles(Role.DATA_PROTECTION_OFFICER, own_only=True),
+        method="post",
+        args=lambda o: [o.access_alert_id],
+        data=lambda o: {"note": "Looked into it."},
     ),
     # audit
     Route("audit:event_list", roles(Role.DATA_PROTECTION_OFFICER)),

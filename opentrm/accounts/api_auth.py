@@ -9,14 +9,22 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
 
+from opentrm.accounts.client_address import client_address
 from opentrm.accounts.http import admit
 from opentrm.accounts.policy import Action, Actor
 from opentrm.accounts.services import api_token_authenticate
 from opentrm.accounts.session import current_actor
+from opentrm.accounts.throttle import (
+    API_TOKEN_DOOR,
+    login_failure_record,
+    login_success_record,
+    login_wait_seconds,
+)
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 
@@ -45,6 +53,14 @@ def _admit(request: HttpRequest, actor: Actor, action: Action | None) -> Actor:
     return actor
 
 
+class TokenThrottledError(HttpError):
+    """Too many wrong tokens from this address: answered 429 with Retry-After."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(429, f"Too many wrong tokens from this address. Wait {seconds} seconds.")
+        self.seconds = seconds
+
+
 class TokenAuth(HttpBearer):
     """``Authorization: Bearer otrm_…``: a personal token, acting as its membership."""
 
@@ -55,11 +71,19 @@ class TokenAuth(HttpBearer):
         super().__init__()
 
     def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
+        # After wrong tokens from this address, a wait during which no token is even looked at
+        # (accounts/throttle.py): guessing a token gains nothing.
+        address = client_address(request)
+        wait = login_wait_seconds(username=API_TOKEN_DOOR, address=address)
+        if wait:
+            raise TokenThrottledError(wait)
         actor = api_token_authenticate(token.strip())
         # A token of a role that no longer holds machine access (OPENTRM_API_TOKEN_ROLES)
         # authenticates nobody, as if it had been revoked.
         if actor is None or not actor.may(Action.API_TOKENS_OWN):
+            login_failure_record(username=API_TOKEN_DOOR, address=address)
             return None
+        login_success_record(username=API_TOKEN_DOOR, address=address)
         return _admit(request, actor, self.action)
 
 

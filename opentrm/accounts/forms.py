@@ -48,3 +48,18 @@ class MemberChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Model) -> str:
         assert isinstance(obj, User)
         return obj.get_full_name() or obj.get_username()
+
+
+class SecondFactorForm(Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        help_text=_("The six digits your authenticator app shows, or one of your recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )
+
+
+class AlertCloseForm(Form):
+    note = forms.CharField(
+        label=_("What you found"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 
 from opentrm.accounts.roles import Role
 from opentrm.core.models import TimeStampedModel
@@ -183,3 +184,66 @@ class RoleGrant(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.membership_id} → {self.role} ({self.status})"
+
+
+class AlertKind(models.TextChoices):
+    MANY_CASES = "many_cases", _("Many case files opened in a short time")
+    OFF_HOURS = "off_hours", _("Case files opened outside working hours")
+    MASS_EXPORT = "mass_export", _("Many exports or prints in a short time")
+
+
+class AccessAlert(models.Model):
+    """An unusual pattern of access found in the audit trail by ``detect_unusual_access``, for
+    the data-protection officer of the user's country to look into (issue 17 §3). ``key`` makes
+    a second run over the same events find the same alert instead of a new one."""
+
+    key = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=AlertKind.choices)
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="access_alerts"
+    )
+    organisation = models.ForeignKey(
+        "directory.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    window_start = models.DateTimeField(_("from"))
+    window_end = models.DateTimeField(_("to"))
+    count = models.PositiveIntegerField(_("count"))
+    first_sequence = models.PositiveBigIntegerField(_("first audit event"))
+    last_sequence = models.PositiveBigIntegerField(_("last audit event"))
+    created_at = models.DateTimeField(_("raised"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    review_note = models.TextField(_("review note"), blank=True)
+
+    class Meta:
+        ordering = ["-window_start", "-pk"]
+        verbose_name = _("access alert")
+        verbose_name_plural = _("access alerts")
+        indexes = [models.Index(fields=["closed_at", "window_start"], name="access_alert_open_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} alert {self.pk} for user {self.user_id}"
+
+
+class SecurityKey(Device):
+    """A WebAuthn security key (or a platform authenticator) as a second factor. A django-otp
+    device, so that passing it marks the session verified like an app's code does; the key
+    is checked by ``accounts/security_keys.py`` (py_webauthn), not by ``verify_token``."""
+
+    credential_id = models.CharField(max_length=1400, unique=True)  # base64url
+    public_key = models.BinaryField()
+    sign_count = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta(Device.Meta):
+        verbose_name = _("security key")
+        verbose_name_plural = _("security keys")
+
+    def verify_token(self, token: object) -> bool:
+        return False  # a key answers a challenge, never a typed code

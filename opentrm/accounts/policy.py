@@ -80,6 +80,12 @@ class Action(StrEnum):
     # identity resolution (issue 16 §4, §6); scoped to two records in opentrm/linkage/access.py
     PERSON_LINK = "person.link"  # link two person records as one person, or mark them not so
     HOLDER_QUERY = "person.holder_query"  # ask a peer node "do you hold this person?"
+    # break-the-glass (issue 17 §2): open a case one's organisation is not on, in an emergency,
+    # with a reason, for a limited time, no data edited, reviewed by the data-protection officer;
+    # scoped to cases of the actor's own country in opentrm/cases/emergency.py
+    CASE_EMERGENCY_OPEN = "case.emergency_open"
+    # who opened a case file and why (issue 17 §3); the owner's case managers, in cases/access.py
+    CASE_ACCESS_REVIEW = "case.access_review"
 
     # --- object-only actions: no role holds them as such; a rule in an app's access.py
     # decides them for one object (``can(actor, action, obj)``), and ``can`` without an
@@ -140,6 +146,7 @@ _CASE_WORK |= {
     Action.REFERRAL_SEND,
     Action.REFERRAL_RESPOND,
     Action.FEEDBACK_CODE,
+    Action.CASE_EMERGENCY_OPEN,
 }
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -176,6 +183,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.SUBJECT_ACCESS,
         Action.PERSON_LINK,
         Action.HOLDER_QUERY,
+        Action.CASE_ACCESS_REVIEW,
     },
     Role.CASEWORKER: _EVERY_MEMBER | _CASE_WORK,
     Role.POLICE_INVESTIGATOR: _EVERY_MEMBER | _CASE_WORK,
@@ -183,7 +191,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     # For a child, the guardian acts as case manager (reference ACT-32/ACT-57).
     Role.GUARDIAN: _EVERY_MEMBER
     | _CASE_WORK
-    | {Action.CASE_COORDINATE, Action.PERSON_LINK, Action.HOLDER_QUERY},
+    | {Action.CASE_COORDINATE, Action.CASE_ACCESS_REVIEW, Action.PERSON_LINK, Action.HOLDER_QUERY},
     Role.INTERPRETER: _EVERY_MEMBER | {Action.CASE_VIEW},
     Role.STATISTICIAN: _EVERY_MEMBER | {Action.FEEDBACK_REPORT, Action.RESEARCH_EXPORT},
     Role.DATA_PROTECTION_OFFICER: _EVERY_MEMBER

@@ -21,15 +21,31 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 
 USERNAME_MAX = 150
+# The same delays guard the other doors a guesser knocks at, each under a name no user can
+# have ('#' is not allowed in user names): API tokens (accounts/api_auth.py) and the node's
+# exchange inbox (exchange/views_inbox.py), per client address.
+API_TOKEN_DOOR = "#api-token"  # noqa: S105 (a name, not a secret)
+EXCHANGE_INBOX_DOOR = "#exchange-inbox"
+# Each door's free failures before the delays start (settings named here).
+_LIMIT_SETTING = {
+    API_TOKEN_DOOR: "OPENTRM_API_TOKEN_FAILURE_LIMIT",
+    EXCHANGE_INBOX_DOOR: "OPENTRM_EXCHANGE_FAILURE_LIMIT",
+}
+
+
+def _limit(key: str) -> int:
+    return int(getattr(settings, _LIMIT_SETTING.get(key, "OPENTRM_LOGIN_FAILURE_LIMIT")))
 
 
 def _key(username: str) -> str:
     return (username or "").strip().casefold()[:USERNAME_MAX]
 
 
-def delay_after(failures: int) -> timedelta:
-    """How long an address must wait after ``failures`` failures in a row for one user name."""
-    limit = settings.OPENTRM_LOGIN_FAILURE_LIMIT
+def delay_after(failures: int, limit: int | None = None) -> timedelta:
+    """How long an address must wait after ``failures`` failures in a row for one user name
+    (``limit`` free failures first; by default OPENTRM_LOGIN_FAILURE_LIMIT)."""
+    if limit is None:
+        limit = settings.OPENTRM_LOGIN_FAILURE_LIMIT
     if failures < limit:
         return timedelta(0)
     cap = settings.OPENTRM_LOGIN_LOCKOUT_MINUTES * 60
@@ -47,7 +63,9 @@ def login_wait_seconds(*, username: str, address: str) -> int:
     row = LoginThrottle.objects.filter(username=_key(username), address=address).first()
     if row is None or _forgotten(row):
         return 0
-    remaining = row.last_failure_at + delay_after(row.failures) - timezone.now()
+    remaining = (
+        row.last_failure_at + delay_after(row.failures, _limit(row.username)) - timezone.now()
+    )
     return max(0, math.ceil(remaining.total_seconds()))
 
 
@@ -81,7 +99,7 @@ def login_failure_record(*, username: str, address: str) -> int:
             failures=F("failures") + 1, last_failure_at=now
         )
         row.refresh_from_db()
-    if row.failures >= settings.OPENTRM_LOGIN_FAILURE_LIMIT:
+    if row.failures >= _limit(key):
         # The targeted account (if the name exists) is the event's target; the actor is unknown.
         # The client address is not recorded in the audit trail (it is personal data).
         user = User.objects.filter(username__iexact=key).only("pk").first()
@@ -91,7 +109,7 @@ def login_failure_record(*, username: str, address: str) -> int:
             target=user,
             detail={
                 "failures": row.failures,
-                "delay_seconds": int(delay_after(row.failures).total_seconds()),
+                "delay_seconds": int(delay_after(row.failures, _limit(key)).total_seconds()),
                 "known_user": user is not None,
             },
         )

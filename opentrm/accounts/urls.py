@@ -1,12 +1,33 @@
 from django.urls import path
 
-from opentrm.accounts import views
+from opentrm.accounts import oidc, views, views_mfa
 
 app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("second-factor/", views_mfa.mfa_verify, name="mfa_verify"),
+    path("second-factor/setup/", views_mfa.mfa_setup, name="mfa_setup"),
+    path(
+        "second-factor/recovery-codes/",
+        views_mfa.mfa_recovery_renew,
+        name="mfa_recovery_renew",
+    ),
+    path(
+        "second-factor/keys/new/options/",
+        views_mfa.security_key_register_options,
+        name="security_key_register_options",
+    ),
+    path("second-factor/keys/new/", views_mfa.security_key_register, name="security_key_register"),
+    path(
+        "second-factor/keys/options/",
+        views_mfa.security_key_options,
+        name="security_key_options",
+    ),
+    path("second-factor/keys/verify/", views_mfa.security_key_verify, name="security_key_verify"),
+    path("oidc/start/", oidc.oidc_start, name="oidc_start"),
+    path("oidc/callback/", oidc.oidc_callback, name="oidc_callback"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("organisation/", views.choose_organisation, name="choose_organisation"),
     path("", views.account, name="account"),

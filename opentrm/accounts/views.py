@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from opentrm.accounts import services
+from opentrm.accounts import mfa, services
 from opentrm.accounts.client_address import client_address
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.forms import (
@@ -44,6 +45,12 @@ from opentrm.core.views import form_view
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if settings.OPENTRM_OIDC_ENABLED:
+            context["oidc_name"] = settings.OPENTRM_OIDC_NAME
+        return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         # During a delay the password is not checked at all: guessing gains nothing.
@@ -83,6 +90,7 @@ def choose_organisation(request: HttpRequest) -> HttpResponse:
     form = ChooseOrganisationForm(request.POST or None, memberships=memberships)
     if request.method == "POST" and form.is_valid():
         membership = form.cleaned_data["membership"]
+        request.session.cycle_key()  # another organisation's powers: a new session key
         set_acting_membership(request, membership.pk)
         record_event(
             event_type=EventType.ORGANISATION_SWITCHED,
@@ -105,7 +113,13 @@ def account(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/account.html",
-        {"memberships": active_memberships(request.actor.user)},
+        {
+            "memberships": active_memberships(request.actor.user),
+            "second_factor": {
+                "has_app": mfa.has_app(request.actor.user),
+                "recovery_left": mfa.recovery_codes_left(request.actor.user),
+            },
+        },
     )
 
 

@@ -1,17 +1,25 @@
 """The audit viewer for the data-protection officer."""
 
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
+from opentrm.accounts.alerts import alert_close, alerts_for
 from opentrm.accounts.decorators import actor_required
+from opentrm.accounts.forms import AlertCloseForm
 from opentrm.accounts.http import AuthenticatedHttpRequest
+from opentrm.accounts.models import AccessAlert
 from opentrm.accounts.policy import Action, audit_scope
 from opentrm.audit.events import EventType
 from opentrm.audit.forms import AuditFilterForm
 from opentrm.audit.selectors import audit_event_list
 from opentrm.audit.services import record_event
+from opentrm.core.views import form_view
 
 
 @require_GET
@@ -52,4 +60,38 @@ def event_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(
         request, "audit/event_list.html", {"form": form, "page": page, "query": query.urlencode()}
+    )
+
+
+@require_GET
+@actor_required(Action.AUDIT_VIEW)
+def alert_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Unusual access found by ``detect_unusual_access``: open ones first."""
+    record_event(
+        event_type=EventType.AUDIT_VIEWED, actor=request.actor, detail={"view": "access_alerts"}
+    )
+    alerts = alerts_for(request.actor).order_by(F("closed_at").asc(nulls_first=True), "-pk")
+    page = Paginator(alerts, 100).get_page(request.GET.get("page"))
+    return render(request, "audit/alert_list.html", {"page": page, "form": AlertCloseForm()})
+
+
+@require_POST
+@actor_required(Action.AUDIT_VIEW)
+def alert_close_view(request: AuthenticatedHttpRequest, alert_id: int) -> HttpResponse:
+    if not alerts_for(request.actor).filter(pk=alert_id).exists():
+        raise PermissionDenied
+    form = AlertCloseForm(request.POST)
+
+    def save() -> AccessAlert:
+        return alert_close(actor=request.actor, alert_id=alert_id, note=form.cleaned_data["note"])
+
+    return form_view(
+        request,
+        form,
+        save=save,
+        done=reverse("audit:alert_list"),
+        template="audit/alert_close.html",
+        context={"alert_id": alert_id},
+        success=_("Alert reviewed."),
+        refused_status=422,
     )

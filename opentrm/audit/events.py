@@ -271,3 +271,16 @@ class EventType(models.TextChoices):
         "BREACH_AUTHORITY_NOTIFIED",
         _("Supervisory authority notified of a breach"),
     )
+    # security (issue 17 §1-§3): second factor, session rotation, break-the-glass, access review
+    MFA_ENROLLED = "MFA_ENROLLED", _("Authenticator app set up")
+    MFA_VERIFIED = "MFA_VERIFIED", _("Second factor passed")
+    MFA_FAILED = "MFA_FAILED", _("Second factor refused")
+    MFA_RECOVERY_USED = "MFA_RECOVERY_USED", _("Recovery code used")
+    MFA_RECOVERY_RENEWED = "MFA_RECOVERY_RENEWED", _("Recovery codes renewed")
+    MFA_RESET = "MFA_RESET", _("Second factor reset by the operator")
+    SESSION_ROTATED = "SESSION_ROTATED", _("Session renewed after a change of privileges")
+    EMERGENCY_ACCESS_OPENED = "EMERGENCY_ACCESS_OPENED", _("Case opened in an emergency")
+    EMERGENCY_ACCESS_REVIEWED = "EMERGENCY_ACCESS_REVIEWED", _("Emergency access reviewed")
+    ACCESS_ALERT_RAISED = "ACCESS_ALERT_RAISED", _("Unusual access pattern flagged")
+    ACCESS_ALERT_CLOSED = "ACCESS_ALERT_CLOSED", _("Access alert reviewed")
+    CASE_ACCESS_REVIEWED = "CASE_ACCESS_REVIEWED", _("Who opened a case file viewed")

@@ -18,6 +18,7 @@ from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, can, requ
 from opentrm.agreements.selectors import allowed_categories
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
+from opentrm.cases.emergency import active_emergency_access
 from opentrm.cases.models import (
     Assessment,
     AssistancePlan,
@@ -220,6 +221,13 @@ def _delete_case(actor: Actor, case: Case) -> bool:
     return actor.may(Action.CASE_DELETE) and acts_for_owner(actor, case) and not case.is_closed
 
 
+@rule(Action.CASE_ACCESS_REVIEW, Case)
+def _review_access(actor: Actor, case: Case) -> bool:
+    """Who opened the case file and why: the owner organisation's case managers (and a child's
+    guardian there, who acts as case manager)."""
+    return actor.may(Action.CASE_ACCESS_REVIEW) and acts_for_owner(actor, case)
+
+
 @rule(Action.CASE_CLOSE, Case)
 def _close_case(actor: Actor, case: Case) -> bool:
     """Closing an open case ends everyone's work on it: a case manager of the owner."""
@@ -359,7 +367,12 @@ def group_access(actor: Actor, case: Case, group: FieldGroup) -> Access:
         role_access = min(role_access, Access.VIEW)
     if role_access == Access.NONE or actor.organisation_id == case.owner_organisation_id:
         return role_access
-    return role_access if group in _shared_groups(actor, case) else Access.NONE
+    if group in _shared_groups(actor, case):
+        return role_access
+    # Break-the-glass: what the role may read, nothing to edit, while the access lasts.
+    if active_emergency_access(actor, case) is not None:
+        return min(role_access, Access.VIEW)
+    return Access.NONE
 
 
 def visible_groups(actor: Actor, case: Case) -> frozenset[FieldGroup]:

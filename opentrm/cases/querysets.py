@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
 from opentrm.core.models import SoftDeletableQuerySet
 
@@ -45,7 +46,17 @@ class CaseQuerySet(SoftDeletableQuerySet["Case"]):
         takes_part = CaseParticipant.objects.filter(
             case=OuterRef("pk"), organisation_id=actor.organisation_id, is_active=True
         )
-        visible = self.live().filter(Exists(takes_part))
+        from opentrm.cases.models.emergency import EmergencyAccess
+
+        # Break-the-glass: the user's own emergency access, for the organisation she opened it
+        # for, until it expires (opentrm/cases/emergency.py).
+        emergency = EmergencyAccess.objects.filter(
+            case=OuterRef("pk"),
+            user_id=actor.user_id or 0,
+            organisation_id=actor.organisation_id,
+            expires_at__gt=timezone.now(),
+        )
+        visible = self.live().filter(Exists(takes_part) | Exists(emergency))
         if actor.sees_assigned_cases_only:
             # An interpreter: only the cases they are assigned to, undertaking signed.
             from opentrm.cases.models.interpreters import CaseInterpreter

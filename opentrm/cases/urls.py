@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from opentrm.cases import views, views_casefile, views_search
+from opentrm.cases import views, views_casefile, views_emergency, views_search
 
 app_name = "cases"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     ),
     path("<uuid:public_id>/summary.pdf", views_casefile.case_summary_pdf, name="case_summary_pdf"),
     path("<uuid:public_id>/delete/", views.case_delete, name="case_delete"),
+    path("<uuid:public_id>/access/", views_emergency.case_access_log, name="case_access_log"),
     path("<uuid:public_id>/person/", views.person_edit, name="person_edit"),
     path("<uuid:public_id>/consents/new/", views.consent_create, name="consent_create"),
     path(

@@ -16,9 +16,10 @@ from django.views.decorators.http import require_GET
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
-from opentrm.accounts.policy import Action, Actor
+from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases import casefile, selectors, states
 from opentrm.cases.access import access_case, case_permissions
+from opentrm.cases.emergency import active_emergency_access
 from opentrm.cases.models import Case
 from opentrm.cases.panels import case_panels
 from opentrm.cases.selectors import CaseView
@@ -73,6 +74,8 @@ def case_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
             "reflection_line": casefile.reflection_line(summary),
             "today": timezone.localdate(),
             "panels": case_panels.render(actor, case),
+            "emergency": active_emergency_access(actor, case),
+            "may_review_access": can(actor, Action.CASE_ACCESS_REVIEW, case),
         },
     )
 

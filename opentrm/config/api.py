@@ -226,7 +226,11 @@ def on_refused(request: HttpRequest, exc: DomainError) -> HttpResponse:
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     codes = {400: "bad_request", 405: "method_not_allowed", 429: "throttled"}
-    return _error(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+    response = _error(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+    wait = getattr(exc, "seconds", None)  # accounts.api_auth.TokenThrottledError
+    if isinstance(wait, int):
+        response["Retry-After"] = str(wait)
+    return response
 
 
 @api.exception_handler(RequestDataTooBig)

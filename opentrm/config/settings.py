@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "ninja",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "opentrm.core",
     "opentrm.audit",
     "opentrm.directory",
@@ -75,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "opentrm.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "opentrm.directory.pickers.ReaderCountryMiddleware",
     "opentrm.core.middleware.InputMiddleware",
@@ -130,6 +135,26 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Accounts and authentication --------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Optional log-in through a national identity provider (OpenID Connect, accounts/oidc.py): only
+# existing active users whose user name equals the claim OPENTRM_OIDC_USERNAME_CLAIM; no account
+# is created from a claim; the second factor is still asked.
+OPENTRM_OIDC_ENABLED = env_bool("OPENTRM_OIDC_ENABLED", default=False)
+OPENTRM_OIDC_NAME = env("OPENTRM_OIDC_NAME", "") or "the national identity service"
+OPENTRM_OIDC_USERNAME_CLAIM = env("OPENTRM_OIDC_USERNAME_CLAIM", "") or "preferred_username"
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
+OIDC_CREATE_USER = False
+OIDC_USE_PKCE = True
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", "") or "RS256"
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", "") or "openid profile"
+LOGIN_REDIRECT_URL_FAILURE = "/account/login/?oidc=failed"
+if OPENTRM_OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("opentrm.accounts.oidc.NationalIdentityBackend")
+    OIDC_RP_CLIENT_ID = env_required("OIDC_RP_CLIENT_ID")
+    OIDC_RP_CLIENT_SECRET = env_required("OIDC_RP_CLIENT_SECRET")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = env_required("OIDC_OP_AUTHORIZATION_ENDPOINT")
+    OIDC_OP_TOKEN_ENDPOINT = env_required("OIDC_OP_TOKEN_ENDPOINT")
+    OIDC_OP_USER_ENDPOINT = env_required("OIDC_OP_USER_ENDPOINT")
+    OIDC_OP_JWKS_ENDPOINT = env_required("OIDC_OP_JWKS_ENDPOINT")
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -175,11 +200,26 @@ OPENTRM_LOGIN_FORGET_HOURS = env_int("OPENTRM_LOGIN_FORGET_HOURS", 24)
 OPENTRM_FEEDBACK_PER_CODE_PER_HOUR = env_int("OPENTRM_FEEDBACK_PER_CODE_PER_HOUR", 30)
 OPENTRM_FEEDBACK_PER_NODE_PER_HOUR = env_int("OPENTRM_FEEDBACK_PER_NODE_PER_HOUR", 600)
 OPENTRM_FEEDBACK_MIN_COUNT = env_int("OPENTRM_FEEDBACK_MIN_COUNT", 10)
+# The same delays, per client address, after wrong API tokens and after packages the exchange
+# inbox rejects (a peer's good deliveries never count), with these free failures first.
+OPENTRM_API_TOKEN_FAILURE_LIMIT = env_int("OPENTRM_API_TOKEN_FAILURE_LIMIT", 10)
+OPENTRM_EXCHANGE_FAILURE_LIMIT = env_int("OPENTRM_EXCHANGE_FAILURE_LIMIT", 20)
 # The reverse proxies (addresses or CIDR networks) whose X-Forwarded-For is believed. Only a
 # request that arrives from one of them has its client address read from that header (the
 # right-most address that is not itself a trusted proxy); for any other request the header is
 # ignored. Empty: X-Forwarded-For is never read.
 OPENTRM_TRUSTED_PROXIES = env_list("OPENTRM_TRUSTED_PROXIES")
+
+# Two-factor authentication (docs/security-authentication.md): every member whose role can open
+# personal data (case work, the audit trail, members, the node's exchange) must pass a second
+# factor (an authenticator app's TOTP code, or a one-time recovery code) before any page. On by
+# default in production; a development or demo node turns it on with OPENTRM_MFA_REQUIRED=1.
+OPENTRM_MFA_REQUIRED = env_bool("OPENTRM_MFA_REQUIRED", default=PRODUCTION)
+OTP_TOTP_ISSUER = env("OPENTRM_MFA_ISSUER", "OpenTRM") or "OpenTRM"  # shown in the app
+OPENTRM_MFA_RECOVERY_CODES = 10
+# django-otp's own throttling of wrong codes: each failure doubles the wait (1 s, 2 s, 4 s...).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # Sessions end after a period of inactivity: the cookie is renewed on every request.
 SESSION_COOKIE_AGE = env_int("OPENTRM_SESSION_IDLE_MINUTES", 30) * 60
@@ -374,3 +414,19 @@ OPENTRM_RETENTION_YEARS = env("OPENTRM_RETENTION_YEARS", "") or ""
 # The home page shows what falls due within this many days (issue 12).
 OPENTRM_HOME_HORIZON_DAYS = env_int("OPENTRM_HOME_HORIZON_DAYS", 7)
 CSRF_FAILURE_VIEW = "opentrm.core.views.csrf_failure"
+
+# --- Break-the-glass and access review (issue 17 §2-§3, docs/security-authentication.md) ------
+# How long a case opened in an emergency stays open to the user who opened it.
+OPENTRM_EMERGENCY_ACCESS_MINUTES = env_int("OPENTRM_EMERGENCY_ACCESS_MINUTES", 240)
+# The shortest reason accepted (a sentence, not "x").
+OPENTRM_EMERGENCY_REASON_MIN_LENGTH = 20
+# detect_unusual_access (run from cron, e.g. hourly) flags for the data-protection officer:
+# one user opening more than ..._CASES distinct case files within ..._WINDOW_MINUTES; any case
+# file opened outside working hours (..._WORKING_HOURS "start-end" in TIME_ZONE, on
+# ..._WORKING_DAYS, ISO weekdays "1-5": Monday to Friday); more than ..._EXPORTS exports or
+# prints by one user within the window.
+OPENTRM_ALERT_WINDOW_MINUTES = env_int("OPENTRM_ALERT_WINDOW_MINUTES", 60)
+OPENTRM_ALERT_CASES = env_int("OPENTRM_ALERT_CASES", 20)
+OPENTRM_ALERT_EXPORTS = env_int("OPENTRM_ALERT_EXPORTS", 10)
+OPENTRM_ALERT_WORKING_HOURS = env("OPENTRM_ALERT_WORKING_HOURS", "7-20") or "7-20"
+OPENTRM_ALERT_WORKING_DAYS = env("OPENTRM_ALERT_WORKING_DAYS", "1-5") or "1-5"

@@ -14,6 +14,13 @@ WHITENOISE_AUTOREFRESH = True
 # The suite calls the API in every role; the tests of the role limit itself set the production
 # default explicitly (accounts/tests/test_api_token_roles.py, the authorization matrix).
 API_TOKEN_ROLES = [role.value for role in Role]
+# The suite logs in with the form or force_login; the tests of the second factor turn it on
+# (accounts/tests/test_mfa.py), as production does by default.
+OPENTRM_MFA_REQUIRED = False
+# The fuzzers and the hostile-inbox tests send thousands of bad tokens and packages from one
+# address; the tests of these delays set small limits (exchange/tests/test_door_throttle.py).
+OPENTRM_API_TOKEN_FAILURE_LIMIT = 10**9
+OPENTRM_EXCHANGE_FAILURE_LIMIT = 10**9
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
     # Tests that commit (live_server) are cleaned up with TRUNCATE, which the audit tables

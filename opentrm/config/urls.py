@@ -18,6 +18,7 @@ urlpatterns = [
     path("audit/case/", include("opentrm.cases.urls_audit")),
     path("audit/", include("opentrm.accounts.urls_audit")),
     path("data-protection/", include("opentrm.dataprotection.urls")),
+    path("emergency/", include("opentrm.cases.urls_emergency")),
     path("cases/", include("opentrm.cases.urls")),
     path("matching/", include("opentrm.matching.urls")),
     path("agreements/", include("opentrm.agreements.urls")),

@@ -15,6 +15,12 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from opentrm.accounts.client_address import client_address
+from opentrm.accounts.throttle import (
+    EXCHANGE_INBOX_DOOR,
+    login_failure_record,
+    login_wait_seconds,
+)
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.exchange import clock, crypto
@@ -134,6 +140,15 @@ def _read_body(request: HttpRequest, limit: int) -> bytes | None:
 @require_POST
 def inbox(request: HttpRequest) -> HttpResponse:
     """POST /exchange/v1/inbox: a sealed package in, a signed receipt (JWS) out."""
+    # An address whose packages keep being rejected (bad signatures, unknown peers) waits
+    # before its next package is even opened (accounts/throttle.py); a peer's good deliveries
+    # are never slowed, and a delivering node retries a 429 after Retry-After.
+    address = client_address(request)
+    wait = login_wait_seconds(username=EXCHANGE_INBOX_DOOR, address=address)
+    if wait:
+        response = _reject(PackageRejected("throttled", "Too many rejected packages.", 429))
+        response["Retry-After"] = str(wait)
+        return response
     limit = settings.OPENTRM_EXCHANGE_MAX_BYTES
     body = _read_body(request, limit)
     if body is None:
@@ -141,6 +156,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     try:
         opened = crypto.open_package(body, now=clock.now())
     except PackageRejected as error:
+        login_failure_record(username=EXCHANGE_INBOX_DOOR, address=address)
         return _reject(error)
     existing = (
         InboxMessage.objects.select_related("peer").filter(message_id=opened.message_id).first()

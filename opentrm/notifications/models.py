@@ -19,6 +19,8 @@ class Kind(models.TextChoices):
     CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn")
     TASK_ASSIGNED = "task_assigned", _("Task assigned to you")
     FOLLOW_UP_RECEIVED = "follow_up_received", _("Follow-up report received")
+    EMERGENCY_ACCESS = "emergency_access", _("Case opened in an emergency")
+    ACCESS_ALERT = "access_alert", _("Unusual access to look into")
 
 
 class EmailChoice(models.TextChoices):

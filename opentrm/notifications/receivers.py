@@ -16,11 +16,12 @@ from typing import Any
 from django.db.models.signals import post_save
 from django.urls import reverse
 
-from opentrm.accounts.models import Membership, User
+from opentrm.accounts.models import AccessAlert, Membership, User
 from opentrm.accounts.policy import ROLE_ACTIONS, Action
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
-from opentrm.cases.models import CaseParticipant, ConsentRecord, Task
+from opentrm.cases.models import CaseParticipant, ConsentRecord, EmergencyAccess, Task
+from opentrm.directory.models import Organisation
 from opentrm.notifications.models import Kind
 from opentrm.notifications.services import notify
 from opentrm.referrals.models import Referral, ReferralKind, ReferralStatus
@@ -123,7 +124,57 @@ def _task_created(event: AuditEvent) -> None:
     )
 
 
+def _officers_of_country(organisation_id: int) -> list[User]:
+    """The data-protection officers (``audit.view``) of every organisation of the country of
+    ``organisation_id``: they review what happens in their country (``policy.audit_scope``)."""
+    country = Organisation.objects.filter(pk=organisation_id).values_list("country_id", flat=True)
+    officers: list[User] = []
+    for org_id in Organisation.objects.filter(country_id__in=country).values_list("pk", flat=True):
+        officers.extend(_members_who(Action.AUDIT_VIEW, org_id))
+    return officers
+
+
+def _emergency_opened(event: AuditEvent) -> None:
+    access = EmergencyAccess.objects.filter(pk=event.target_id).select_related("case").first()
+    if access is None:
+        return
+    case = access.case
+    notify(
+        recipients=_officers_of_country(case.owner_organisation_id),
+        kind=Kind.EMERGENCY_ACCESS,
+        reference=case.number,
+        path=reverse("emergency:reviews"),
+        actor_id=event.actor_id,
+    )
+    notify(
+        recipients=_members_who(Action.CASE_ACCESS_REVIEW, case.owner_organisation_id),
+        kind=Kind.EMERGENCY_ACCESS,
+        reference=case.number,
+        path=reverse("cases:case_access_log", args=[case.public_id]),
+        actor_id=event.actor_id,
+    )
+
+
+def _access_alert(event: AuditEvent) -> None:
+    alert = AccessAlert.objects.filter(pk=event.target_id).first()
+    if alert is None:
+        return
+    notify(
+        recipients=[
+            user
+            for user in _officers_of_country(alert.organisation_id)
+            if user.pk != alert.user_id  # an officer is not told of her own alert
+        ],
+        kind=Kind.ACCESS_ALERT,
+        reference=f"A-{alert.pk}",
+        path=reverse("audit:alert_list"),
+        actor_id=None,
+    )
+
+
 HANDLERS: dict[str, tuple[str, Callable[[AuditEvent], None]]] = {
+    E.EMERGENCY_ACCESS_OPENED: ("cases.emergencyaccess", _emergency_opened),
+    E.ACCESS_ALERT_RAISED: ("accounts.accessalert", _access_alert),
     E.REFERRAL_SENT: (_REFERRAL, _referral_sent),
     E.REFERRAL_CREATED: (_REFERRAL, _referral_created),
     E.REFERRAL_ACCEPTED: (_REFERRAL, _to_sender(Kind.REFERRAL_ACCEPTED)),

@@ -48,6 +48,7 @@ from opentrm.cases.models.closure import (
 )
 from opentrm.cases.models.consent import ConsentDecision, ConsentPurpose, ConsentRecord
 from opentrm.cases.models.documents import CaseDocument, CaseNote, DocumentKind, NoteVisibility
+from opentrm.cases.models.emergency import EmergencyAccess, ReviewConclusion
 from opentrm.cases.models.interpreters import CaseInterpreter
 from opentrm.cases.models.measures import (
     CaseMeasure,
@@ -130,6 +131,7 @@ __all__ = [
     "DocumentKind",
     "DocumentType",
     "DurableSolution",
+    "EmergencyAccess",
     "ExploitationType",
     "FollowUpVisit",
     "HarmSource",
@@ -165,6 +167,7 @@ __all__ = [
     "ReferrerType",
     "ReflectionPeriod",
     "ReturnStatus",
+    "ReviewConclusion",
     "RiskLevel",
     "RiskManagementPlan",
     "RiskPlanReview",

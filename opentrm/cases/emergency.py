@@ -1,0 +1,47 @@
+"""Break-the-glass (issue 17 §2): who may open a case in an emergency, and whether an actor
+holds such an access now. The writes are in ``services/emergency.py``.
+
+A member whose role does case work (``case.emergency_open``) may open a case of her own
+country that her organisation is not on. The access is hers alone, for the organisation she
+acted for, until it expires; it shows the field groups her role may see and makes none
+editable (``access.group_access``).
+"""
+
+from django.utils import timezone
+
+from opentrm.accounts.policy import Action, Actor, rule
+from opentrm.cases.models import Case, CaseParticipant, EmergencyAccess
+
+
+def active_emergency_access(actor: Actor, case: Case) -> EmergencyAccess | None:
+    """The actor's emergency access to ``case`` in force now (cached on the case object)."""
+    cache: dict[tuple[int | None, int | None], EmergencyAccess | None] = case.__dict__.setdefault(
+        "_emergency_cache", {}
+    )
+    key = (actor.user_id, actor.organisation_id)
+    if actor.user_id is None or actor.organisation_id is None:
+        return None
+    if key not in cache:
+        cache[key] = (
+            EmergencyAccess.objects.filter(
+                case=case,
+                user_id=actor.user_id,
+                organisation_id=actor.organisation_id,
+                expires_at__gt=timezone.now(),
+            )
+            .order_by("-expires_at")
+            .first()
+        )
+    return cache[key]
+
+
+@rule(Action.CASE_EMERGENCY_OPEN, Case)
+def _open_in_emergency(actor: Actor, case: Case) -> bool:
+    """A case-work role of an organisation of the case's country that is not on the case."""
+    if not actor.may(Action.CASE_EMERGENCY_OPEN) or case.is_deleted:
+        return False
+    if actor.organisation_id is None or actor.country_id != case.owner_organisation.country_id:
+        return False
+    return not CaseParticipant.objects.filter(
+        case=case, organisation_id=actor.organisation_id, is_active=True
+    ).exists()
