@@ -17,6 +17,8 @@ class LinkageConfig(AppConfig):
         from opentrm.exchange.models import MessageType
         from opentrm.linkage.selectors import case_panel
         from opentrm.linkage.services import holder
+        from opentrm.linkage.services.links import not_same_persons
+        from opentrm.matching.services import register_exclusion
 
         case_panels.register(
             CasePanel(
@@ -26,5 +28,7 @@ class LinkageConfig(AppConfig):
                 order=15,
             )
         )
+        # Two records a reviewer marked "not the same" are never proposed again.
+        register_exclusion(not_same_persons)
         handlers.register(MessageType.HOLDER_QUERY)(holder.receive_holder_query)
         handlers.register(MessageType.HOLDER_ANSWER)(holder.receive_holder_answer)

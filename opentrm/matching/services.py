@@ -10,6 +10,7 @@ sees in that case's audit trail. The audit holds ids and counts, never a name.
 """
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -27,6 +28,22 @@ from opentrm.matching.scoring import STRONG, THRESHOLD, PersonData, prepare, ran
 
 LIMIT = 10
 Via = Literal["check", "registration", "case", "referral", "service"]
+
+# Persons never to propose for a person, from apps above this one (the linkage app: pairs a
+# reviewer marked "not the same"), registered in their AppConfig.ready().
+ExclusionProvider = Callable[[int], Iterable[int]]
+_exclusions: list[ExclusionProvider] = []
+
+
+def register_exclusion(provider: ExclusionProvider) -> None:
+    if provider not in _exclusions:
+        _exclusions.append(provider)
+
+
+def _excluded(person_id: int | None) -> set[int]:
+    if person_id is None:
+        return set()
+    return {other for provider in _exclusions for other in provider(person_id)}
 
 
 @dataclass(frozen=True)
@@ -97,6 +114,8 @@ def find_candidates(
     """Ranked possible matches of ``person_data`` in this node's register, best first."""
     query = prepare(person_data)
     ranked = rank(query, index.candidates(query, exclude=exclude_person_id), threshold=threshold)
+    never = _excluded(exclude_person_id)
+    ranked = [(person_id, comparison) for person_id, comparison in ranked if person_id not in never]
     ranked = ranked[: limit * 2]  # some may have no live case left
     ids = [person_id for person_id, _comparison in ranked]
     visible = _visible_cases(actor, ids)

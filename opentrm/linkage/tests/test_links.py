@@ -265,3 +265,24 @@ def test_two_reviewers_deciding_at_the_same_moment_one_is_refused() -> None:
     (link,) = PersonLink.objects.all()
     assert link.status in results
     assert AuditEvent.objects.filter(target_type="linkage.personlink").count() == 1
+
+
+def test_the_candidate_search_never_proposes_a_record_marked_not_the_same(
+    world: World, login: Login
+) -> None:
+    from opentrm.matching.index import person_data
+    from opentrm.matching.services import find_candidates
+
+    first = _register(world, LATIN)
+    second = _register(world, CYRILLIC)
+    manager = world.actor(Role.CASE_MANAGER)
+
+    def proposed() -> list[Case | None]:
+        found = find_candidates(
+            person_data(first.person), manager, exclude_person_id=first.person_id
+        )
+        return [candidate.case for candidate in found]
+
+    assert second in proposed()  # the same name in another script is a candidate
+    _decide(login(world.user(Role.CASE_MANAGER)), first, second, "not_same", 0)
+    assert second not in proposed()
