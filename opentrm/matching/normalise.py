@@ -153,7 +153,7 @@ def cyrillic_latin(text: str, language: str) -> str:
         return _table_latin(text, _RU, {})
     if language == "uk":
         return _ukrainian(text)
-    return str(cyrtranslit.to_latin(text, "mk" if language == "mk" else "sr"))  # type: ignore[no-untyped-call]
+    return str(cyrtranslit.to_latin(text, "mk" if language == "mk" else "sr"))
 
 
 def _has(text: str, first: int, last: int) -> bool:

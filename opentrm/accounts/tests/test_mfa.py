@@ -26,9 +26,9 @@ def mfa_on():  # type: ignore[no-untyped-def]
 
 
 def _code(device: TOTPDevice, *, offset: int = 0) -> str:
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits)  # type: ignore[no-untyped-call]
     totp.time = time.time() + offset
-    return f"{totp.token():06d}"
+    return f"{totp.token():06d}"  # type: ignore[no-untyped-call]
 
 
 def _log_in(client: Client, username: str) -> None:
