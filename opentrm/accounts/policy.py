@@ -65,6 +65,8 @@ class Action(StrEnum):
     TRAINING_RECORD = "training.record"  # events of the actor's own country
     MEETING_VIEW = "meeting.view"  # meetings of one's country or organisation; own action items
     MEETING_RECORD = "meeting.record"  # roundtables, working groups, bilateral, own country
+    # statistics (issue 15): aggregates only, through opentrm/stats/disclosure.py
+    STATS_VIEW = "stats.view"  # dashboards, exports and the aggregate API of one's country
 
     # --- object-only actions: no role holds them as such; a rule in an app's access.py
     # decides them for one object (``can(actor, action, obj)``), and ``can`` without an
@@ -128,6 +130,7 @@ _CASE_WORK |= {
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.NATIONAL_COORDINATOR: _EVERY_MEMBER
     | {
+        Action.STATS_VIEW,
         Action.CASE_SETTINGS_EDIT,
         Action.AGREEMENT_EDIT,
         Action.AGREEMENT_SIGN,
@@ -160,9 +163,18 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     # For a child, the guardian acts as case manager (reference ACT-32/ACT-57).
     Role.GUARDIAN: _EVERY_MEMBER | _CASE_WORK | {Action.CASE_COORDINATE},
     Role.INTERPRETER: _EVERY_MEMBER | {Action.CASE_VIEW},
-    Role.STATISTICIAN: _EVERY_MEMBER,
+    Role.STATISTICIAN: _EVERY_MEMBER | {Action.STATS_VIEW},
+    # An independent evaluator (issue 15): the aggregates, read only, and nothing of a case.
+    Role.EVALUATOR: _EVERY_MEMBER | {Action.STATS_VIEW},
     Role.DATA_PROTECTION_OFFICER: _EVERY_MEMBER | {Action.AUDIT_VIEW},
     Role.SYSTEM_ADMINISTRATOR: _EVERY_MEMBER | {Action.MEMBERS_MANAGE, Action.EXCHANGE_MANAGE},
+}
+
+# Where a role lands after logging in, when not on the home page (URL names): the roles whose
+# work is the aggregates (issue 15).
+LANDING_PAGES: dict[Role, str] = {
+    Role.STATISTICIAN: "stats:dashboard",
+    Role.EVALUATOR: "stats:dashboard",
 }
 
 # Roles that see a case only while personally assigned to it, after signing a confidentiality

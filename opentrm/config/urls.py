@@ -25,6 +25,7 @@ urlpatterns = [
     path("portal/", include("opentrm.portal.urls")),
     path("training/", include("opentrm.training.urls")),
     path("meetings/", include("opentrm.meetings.urls")),
+    path("statistics/", include("opentrm.stats.urls")),
     path("api/v1/", api.urls),
     path("", include("opentrm.notifications.urls")),
     path("", include("opentrm.directory.urls")),
