@@ -92,8 +92,8 @@ class Filters:
 
 
 def default_filters(actor: Actor, today: date) -> Filters:
-    """The last twelve whole months and the actor's own country."""
-    end = month_start(month_start(today) - ONE_DAY)
+    """The twelve months up to and including the current one, and the actor's own country."""
+    end = month_start(today)
     start = end
     for _n in range(11):
         start = month_start(start - ONE_DAY)
