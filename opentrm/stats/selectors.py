@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from opentrm.accounts.policy import Action, Actor, require
 from opentrm.cases.models.case import ExploitationType, ReferrerType
 from opentrm.cases.models.person import Sex
-from opentrm.directory.models import Organisation
+from opentrm.directory.models import Country, Organisation
 from opentrm.exchange.models import OutboxStatus
 from opentrm.referrals.models import ReferralKind
 from opentrm.stats.disclosure import Protected, protect
@@ -31,6 +32,8 @@ from opentrm.stats.models import StatsCell, StatsFill
 from opentrm.stats.services.fill import month_start, next_month
 
 ONE_DAY = timedelta(days=1)
+# Figures of the node or the directory, not of an organisation's cases.
+NODE_WIDE = frozenset({"directory_overdue", "exchange_packages"})
 _VALUE_LABELS: dict[str, dict[str, Promise | str]] = {
     "sex": dict(Sex.choices),
     "exploitation_type": dict(ExploitationType.choices),
@@ -101,19 +104,49 @@ def default_filters(actor: Actor, today: date) -> Filters:
     return Filters(start=start, end=end, country=country)
 
 
-def _sums(indicator: Indicator, dimension: str, filters: Filters) -> dict[str, tuple[int, float]]:
-    cells = StatsCell.objects.filter(indicator=indicator.code, dimension=dimension)
-    if indicator.source != "snapshot":
-        cells = cells.filter(period__gte=filters.start, period__lt=next_month(filters.end))
-    if filters.country and indicator.code not in ("exchange_packages",):
+Sums = dict[str, tuple[int, float]]
+
+
+def _cells(
+    indicator_codes: list[str], dimension: str, filters: Filters, *, snapshot: bool
+) -> QuerySet[StatsCell]:
+    cells = StatsCell.objects.filter(indicator__in=indicator_codes, dimension=dimension)
+    if not snapshot:
+        cells = cells.filter(
+            period__gte=filters.previous().start, period__lt=next_month(filters.end)
+        )
+    if filters.country and indicator_codes != ["exchange_packages"]:
         cells = cells.filter(country_code=filters.country)
-    if filters.organisation_id is not None and indicator.code not in (
-        "directory_overdue",
-        "exchange_packages",
-    ):
+    if filters.organisation_id is not None and not set(indicator_codes) & NODE_WIDE:
         cells = cells.filter(organisation_id=filters.organisation_id)
-    rows = cells.order_by().values("value").annotate(n=Sum("count"), t=Sum("total"))
-    return {row["value"]: (int(row["n"] or 0), float(row["t"] or 0.0)) for row in rows}
+    return cells.order_by()
+
+
+def _two_periods(rows: Any, key: str) -> dict[str, tuple[Sums, Sums]]:
+    found: dict[str, tuple[Sums, Sums]] = {}
+    for row in rows:
+        current, previous = found.setdefault(row[key], ({}, {}))
+        current[row.get("value", "")] = (int(row["n"] or 0), float(row["t"] or 0.0))
+        previous[row.get("value", "")] = (int(row.get("pn") or 0), float(row.get("pt") or 0.0))
+    return found
+
+
+def _sums(indicator: Indicator, dimension: str, filters: Filters) -> tuple[Sums, Sums]:
+    """The cells of ``indicator`` by ``dimension`` summed over the period and over the
+    previous one (one query; the figures as of the fill have no previous period)."""
+    snapshot = indicator.source == "snapshot"
+    cells = _cells([indicator.code], dimension, filters, snapshot=snapshot)
+    if snapshot:
+        rows = cells.values("indicator", "value").annotate(n=Sum("count"), t=Sum("total"))
+    else:
+        now = Q(period__gte=filters.start)
+        rows = cells.values("indicator", "value").annotate(
+            n=Sum("count", filter=now),
+            t=Sum("total", filter=now),
+            pn=Sum("count", filter=~now),
+            pt=Sum("total", filter=~now),
+        )
+    return _two_periods(rows, "indicator").get(indicator.code, ({}, {}))
 
 
 @dataclass(frozen=True)
@@ -163,15 +196,13 @@ def table(actor: Actor, filters: Filters, code: str, dimension: str) -> Table:
     if dimension not in indicator.dimensions:
         dimension = TOTAL
     compares = indicator.source != "snapshot"
-    current = _sums(indicator, dimension, filters)
-    previous = _sums(indicator, dimension, filters.previous()) if compares else {}
+    current, previous = _sums(indicator, dimension, filters)
     values = sorted(set(current) | set(previous), key=lambda v: (-current.get(v, (0, 0))[0], v))
     counts = [[current.get(v, (0, 0.0))[0], previous.get(v, (0, 0.0))[0]] for v in values]
     multi = dimension in MULTI_VALUED
     protected = protect(counts, row_totals=False, column_totals=not multi)
     if multi:
-        totals = _sums(indicator, TOTAL, filters)
-        before = _sums(indicator, TOTAL, filters.previous()) if compares else {}
+        totals, before = _sums(indicator, TOTAL, filters)
         guard = protect(
             [[totals.get("", (0, 0.0))[0], before.get("", (0, 0.0))[0]]],
             row_totals=False,
@@ -213,12 +244,17 @@ def headline(actor: Actor, filters: Filters, *, only_headline: bool = False) -> 
     indicator; no totals across them, they are different things)."""
     require(actor, Action.STATS_VIEW)
     chosen = [i for i in INDICATORS if i.headline or not only_headline]
-    previous = filters.previous()
-    current_sums = [_sums(i, TOTAL, filters).get("", (0, 0.0)) for i in chosen]
-    previous_sums = [
-        _sums(i, TOTAL, previous).get("", (0, 0.0)) if i.source != "snapshot" else (0, 0.0)
-        for i in chosen
-    ]
+    found: dict[str, tuple[Sums, Sums]] = {}
+    for snapshot in (False, True):
+        codes = [i.code for i in chosen if (i.source == "snapshot") == snapshot]
+        for code in codes:  # a node-wide figure ignores the organisation filter on its own
+            if code in NODE_WIDE:
+                found.update(_two_periods(_headline_rows([code], filters, snapshot), "indicator"))
+        codes = [code for code in codes if code not in NODE_WIDE]
+        if codes:
+            found.update(_two_periods(_headline_rows(codes, filters, snapshot), "indicator"))
+    current_sums = [found.get(i.code, ({}, {}))[0].get("", (0, 0.0)) for i in chosen]
+    previous_sums = [found.get(i.code, ({}, {}))[1].get("", (0, 0.0)) for i in chosen]
     protected = protect(
         [[c[0], p[0]] for c, p in zip(current_sums, previous_sums, strict=True)],
         row_totals=False,
@@ -238,16 +274,22 @@ def headline(actor: Actor, filters: Filters, *, only_headline: bool = False) -> 
     return Table(BY_CODE["new_cases"], TOTAL, filters, rows, None, None, protected, True)
 
 
-def country_choices() -> list[str]:
-    """Countries with statistics (of the organisations that own the cases)."""
-    return sorted(
-        code
-        for code in StatsCell.objects.order_by()
-        .filter(dimension=TOTAL, indicator="new_cases")
-        .values_list("country_code", flat=True)
-        .distinct()
-        if code
+def _headline_rows(codes: list[str], filters: Filters, snapshot: bool) -> Any:
+    cells = _cells(codes, TOTAL, filters, snapshot=snapshot)
+    if snapshot:
+        return cells.values("indicator").annotate(n=Sum("count"), t=Sum("total"))
+    now = Q(period__gte=filters.start)
+    return cells.values("indicator").annotate(
+        n=Sum("count", filter=now),
+        t=Sum("total", filter=now),
+        pn=Sum("count", filter=~now),
+        pt=Sum("total", filter=~now),
     )
+
+
+def country_choices() -> list[str]:
+    """The directory's countries (the owners of the cases are its organisations)."""
+    return list(Country.objects.order_by("code").values_list("code", flat=True))
 
 
 def organisation_choices(country: str) -> list[tuple[int, str]]:

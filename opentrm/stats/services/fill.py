@@ -567,10 +567,14 @@ def fill(
     *,
     full: bool = False,
     now: datetime | None = None,
+    overlap: timedelta = OVERLAP,
     progress: Callable[[str], None] | None = None,
 ) -> FillResult:
     """Bring the cells up to date: every month with ``full`` (or on the first fill), else the
-    months changed since the last fill and those an interrupted fill left pending."""
+    months changed since the last fill and those an interrupted fill left pending.
+
+    ``overlap``: how far before the last fill's start changes are looked at again (saved
+    before it, committed after it looked)."""
     moment = now or timezone.now()
     today = timezone.localdate(moment)
     result = FillResult()
@@ -585,7 +589,7 @@ def fill(
             StatsCell.objects.exclude(period__in=months).delete()
             StatsCaseMonth.objects.exclude(period__in=months).delete()
         else:
-            months = changed_months(state.changes_until - OVERLAP)
+            months = changed_months(state.changes_until - overlap)
         months |= resumed
         state.pending = sorted(day.isoformat() for day in months)
         state.started_at = moment
