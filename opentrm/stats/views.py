@@ -26,7 +26,7 @@ from opentrm.stats.services.htcds import htcds_rows
 def _filters(request: AuthenticatedHttpRequest) -> tuple[DashboardForm, Filters]:
     actor = request.actor
     defaults = selectors.default_filters(actor, timezone.localdate())
-    data = {
+    data: dict[str, str] = {
         "start": f"{defaults.start:%Y-%m}",
         "end": f"{defaults.end:%Y-%m}",
         "country": defaults.country,
@@ -34,7 +34,7 @@ def _filters(request: AuthenticatedHttpRequest) -> tuple[DashboardForm, Filters]
         "breakdown": defaults.breakdown,
     }
     data.update(
-        {key: value for key, value in request.GET.items() if key in DashboardForm.base_fields}
+        {key: str(value) for key, value in request.GET.items() if key in DashboardForm.base_fields}
     )
     country = data.get("country") or ""
     countries = sorted(set(selectors.country_choices()) | ({defaults.country} - {""}))

@@ -74,7 +74,7 @@ ACCEPTED = (
     ReferralStatus.ARRIVAL_CONFIRMED,
 )
 SNAPSHOT_CODES = tuple(code for code, i in BY_CODE.items() if i.source == "snapshot")
-IDENTIFIED = {
+IDENTIFIED: dict[str, str] = {
     IdentificationStatus.IDENTIFIED_FORMALLY: "identified",
     IdentificationStatus.IDENTIFIED_INFORMALLY: "identified",
     IdentificationStatus.PRESUMED: "presumed",
@@ -138,7 +138,8 @@ def _chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
         yield batch
 
 
-def _month_of(moment: datetime | date) -> date:
+def _month_of(moment: datetime | date | None) -> date:
+    assert moment is not None  # the callers filter the empty dates out
     if isinstance(moment, datetime):
         return month_start(timezone.localdate(moment))
     return month_start(moment)
@@ -271,7 +272,7 @@ def profiles(case_ids: Iterable[int]) -> dict[int, Profile]:
             person_id__in=list(person_of)
         ).values_list("person_id", "country_code"):
             found[person_of[person_id]].values["citizenship"].append(code.upper())
-        roles = {
+        roles: dict[str, str] = {
             CountryRole.ORIGIN: "origin",
             CountryRole.EXPLOITATION: "exploitation_country",
             CountryRole.RECRUITMENT: "recruitment_country",
@@ -413,8 +414,12 @@ def _case_cells(tally: Tally, start: date, end: date) -> set[int]:
     return events["new_cases"]
 
 
-def _hours(later: datetime | None, earlier: datetime) -> float | None:
-    return None if later is None else max((later - earlier).total_seconds() / 3600, 0.0)
+def _hours(later: datetime | None, earlier: datetime | None) -> float | None:
+    return (
+        None
+        if later is None or earlier is None
+        else max((later - earlier).total_seconds() / 3600, 0.0)
+    )
 
 
 def _referral_cells(tally: Tally, start: date, end: date) -> None:
@@ -478,7 +483,7 @@ def _referral_cells(tally: Tally, start: date, end: date) -> None:
                 "hours_to_acceptance",
                 *who,
                 breakdown,
-                amount=_hours(r["answered_at"], r["sent_at"]),
+                amount=_hours(r["answered_at"], r["sent_at"]) or 0.0,
             )
         served = first_service.get((r["case_id"], r["receiver_organisation_id"]))
         sent_on = timezone.localdate(r["sent_at"])

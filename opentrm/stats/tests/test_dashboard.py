@@ -59,7 +59,7 @@ def test_the_statistician_sees_the_breakdown_with_small_counts_hidden(world: Wor
 def test_an_organisation_filter_narrows_the_figures(world: World) -> None:
     _scene(world)
     page = _client(world, Role.NATIONAL_COORDINATOR).get(
-        DASHBOARD, {"organisation": world.agency_c.pk, "breakdown": "total"}
+        DASHBOARD, {"organisation": str(world.agency_c.pk), "breakdown": "total"}
     )
     body = page.content.decode()
     table = body[body.index('id="breakdown-table"') :]
@@ -81,7 +81,9 @@ def test_exports_hold_only_protected_figures_and_the_rule(world: World) -> None:
     workbook = load_workbook(
         io.BytesIO(client.get(DASHBOARD, {"breakdown": "sex", "export": "xlsx"}).content)
     )
-    values = [c for row in workbook.active.iter_rows(values_only=True) for c in row]
+    sheet = workbook.active
+    assert sheet is not None
+    values = [c for row in sheet.iter_rows(values_only=True) for c in row]
     assert all(v == 0 or v > 10 for v in values if isinstance(v, int))
     assert any(isinstance(v, str) and "Disclosure control" in v for v in values)
 
