@@ -27,6 +27,7 @@ class StatsCell(models.Model):
                 "indicator",
                 "period",
                 "organisation_id",
+                "country_code",
                 "dimension",
                 "value",
                 name="stats_cell_unique",
