@@ -220,6 +220,18 @@ def main() -> int:
         analyse()
         cells = StatsCell.objects.count()
         print(f"Full fill: {full_s:.1f} s ({full.months} months, {cells} cells).")
+        if args.profile:
+            import cProfile
+            import pstats
+
+            from django.utils import timezone
+
+            from opentrm.stats.services.fill import month_start, recompute_month
+
+            profiler = cProfile.Profile()
+            month = month_start(timezone.localdate() - timedelta(days=400))
+            profiler.runcall(recompute_month, month)
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats("opentrm/stats", 25)
 
         touched = one_days_changes(world, cases=args.cases, seed=args.seed)
         started = time.perf_counter()

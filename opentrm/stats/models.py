@@ -48,7 +48,7 @@ class StatsCaseMonth(models.Model):
     out of its old month too (an incremental fill recomputes both)."""
 
     case_id = models.BigIntegerField(primary_key=True)
-    period = models.DateField()
+    period = models.DateField(db_index=True)
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.period:%Y-%m}"

@@ -4,20 +4,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_login_throttle_password_history_role_grants'),
+        ("accounts", "0003_login_throttle_password_history_role_grants"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='membership',
-            name='role',
-            field=models.CharField(choices=[('national_coordinator', 'National coordinator'), ('directory_editor', 'Directory editor'), ('case_manager', 'Case manager'), ('caseworker', 'Caseworker'), ('police_investigator', 'Police investigator'), ('prosecutor', 'Prosecutor'), ('guardian', 'Guardian'), ('interpreter', 'Interpreter / cultural mediator'), ('statistician', 'Statistician'), ('evaluator', 'Evaluator (read-only aggregates)'), ('data_protection_officer', 'Data-protection officer'), ('system_administrator', 'System administrator')], max_length=40, verbose_name='role'),
+            model_name="membership",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("national_coordinator", "National coordinator"),
+                    ("directory_editor", "Directory editor"),
+                    ("case_manager", "Case manager"),
+                    ("caseworker", "Caseworker"),
+                    ("police_investigator", "Police investigator"),
+                    ("prosecutor", "Prosecutor"),
+                    ("guardian", "Guardian"),
+                    ("interpreter", "Interpreter / cultural mediator"),
+                    ("statistician", "Statistician"),
+                    ("evaluator", "Evaluator (read-only aggregates)"),
+                    ("data_protection_officer", "Data-protection officer"),
+                    ("system_administrator", "System administrator"),
+                ],
+                max_length=40,
+                verbose_name="role",
+            ),
         ),
         migrations.AlterField(
-            model_name='rolegrant',
-            name='role',
-            field=models.CharField(choices=[('national_coordinator', 'National coordinator'), ('directory_editor', 'Directory editor'), ('case_manager', 'Case manager'), ('caseworker', 'Caseworker'), ('police_investigator', 'Police investigator'), ('prosecutor', 'Prosecutor'), ('guardian', 'Guardian'), ('interpreter', 'Interpreter / cultural mediator'), ('statistician', 'Statistician'), ('evaluator', 'Evaluator (read-only aggregates)'), ('data_protection_officer', 'Data-protection officer'), ('system_administrator', 'System administrator')], max_length=40, verbose_name='role'),
+            model_name="rolegrant",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("national_coordinator", "National coordinator"),
+                    ("directory_editor", "Directory editor"),
+                    ("case_manager", "Case manager"),
+                    ("caseworker", "Caseworker"),
+                    ("police_investigator", "Police investigator"),
+                    ("prosecutor", "Prosecutor"),
+                    ("guardian", "Guardian"),
+                    ("interpreter", "Interpreter / cultural mediator"),
+                    ("statistician", "Statistician"),
+                    ("evaluator", "Evaluator (read-only aggregates)"),
+                    ("data_protection_officer", "Data-protection officer"),
+                    ("system_administrator", "System administrator"),
+                ],
+                max_length=40,
+                verbose_name="role",
+            ),
         ),
     ]
