@@ -3183,3 +3183,40 @@ RESEARCH_ROUTES = [
     ),
 ]
 ROUTES += RESEARCH_ROUTES
+# --- issue 15: statistics (aggregates only) ----------------------------------------------------
+
+STATS_ROLES = (Role.NATIONAL_COORDINATOR, Role.STATISTICIAN, Role.EVALUATOR)
+STATS_ROUTES = [
+    Route("stats:dashboard", roles(*STATS_ROLES)),
+    Route("stats:dashboard", roles(*STATS_ROLES), data=lambda o: {"export": "csv"}),
+    Route("stats:dashboard", roles(*STATS_ROLES), data=lambda o: {"export": "xlsx"}),
+    Route("stats:htcds_export", roles(*STATS_ROLES)),
+    Route("api-1:stats_indicators", roles(*STATS_ROLES)),
+    Route("api-1:stats_table", roles(*STATS_ROLES), data=lambda o: {"breakdown": "sex"}),
+    Route("api-1:stats_htcds", roles(*STATS_ROLES)),
+]
+ROUTES += STATS_ROUTES
+
+# A case, a person or a referral: every route that opens one, by name.
+_RECORD_ROUTES = ("cases:", "referrals:", "api-1:cases_", "api-1:referrals_", "api-1:labour_")
+# Blank paper forms (the referral template, a request form): no record in them.
+_BLANK_FORMS = {"referrals:template_blank", "referrals:request_blank"}
+
+
+@pytest.mark.parametrize("role", [Role.STATISTICIAN, Role.EVALUATOR])
+def test_statistician_and_evaluator_open_no_case_person_or_referral_route(role: Role) -> None:
+    """The rows above are checked request by request in ``test_authorization_matrix``; here:
+    none of them lets the aggregate roles in, in their own organisation or abroad."""
+    record_routes = [
+        route
+        for route in ROUTES
+        if route.name.startswith(_RECORD_ROUTES) and route.name not in _BLANK_FORMS
+    ]
+    assert len(record_routes) > 100
+    let_in = [
+        f"{route} as {principal}"
+        for route in record_routes
+        for principal in (Principal(role, "a"), Principal(role, "b"))
+        if route.expect(principal) == Outcome.ALLOW
+    ]
+    assert let_in == []

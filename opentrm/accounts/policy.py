@@ -86,6 +86,8 @@ class Action(StrEnum):
     CASE_EMERGENCY_OPEN = "case.emergency_open"
     # who opened a case file and why (issue 17 §3); the owner's case managers, in cases/access.py
     CASE_ACCESS_REVIEW = "case.access_review"
+    # statistics (issue 15): aggregates only, through opentrm/stats/disclosure.py
+    STATS_VIEW = "stats.view"  # dashboards, exports and the aggregate API of one's country
 
     # --- object-only actions: no role holds them as such; a rule in an app's access.py
     # decides them for one object (``can(actor, action, obj)``), and ``can`` without an
@@ -152,6 +154,7 @@ _CASE_WORK |= {
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.NATIONAL_COORDINATOR: _EVERY_MEMBER
     | {
+        Action.STATS_VIEW,
         Action.CASE_SETTINGS_EDIT,
         Action.AGREEMENT_EDIT,
         Action.AGREEMENT_SIGN,
@@ -193,7 +196,10 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     | _CASE_WORK
     | {Action.CASE_COORDINATE, Action.CASE_ACCESS_REVIEW, Action.PERSON_LINK, Action.HOLDER_QUERY},
     Role.INTERPRETER: _EVERY_MEMBER | {Action.CASE_VIEW},
-    Role.STATISTICIAN: _EVERY_MEMBER | {Action.FEEDBACK_REPORT, Action.RESEARCH_EXPORT},
+    Role.STATISTICIAN: _EVERY_MEMBER
+    | {Action.STATS_VIEW, Action.FEEDBACK_REPORT, Action.RESEARCH_EXPORT},
+    # An independent evaluator (issue 15): the aggregates, read only, and nothing of a case.
+    Role.EVALUATOR: _EVERY_MEMBER | {Action.STATS_VIEW, Action.FEEDBACK_REPORT},
     Role.DATA_PROTECTION_OFFICER: _EVERY_MEMBER
     | {
         Action.AUDIT_VIEW,
@@ -201,6 +207,13 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.DATA_PROTECTION_MANAGE,
     },
     Role.SYSTEM_ADMINISTRATOR: _EVERY_MEMBER | {Action.MEMBERS_MANAGE, Action.EXCHANGE_MANAGE},
+}
+
+# Where a role lands after logging in, when not on the home page (URL names): the roles whose
+# work is the aggregates (issue 15).
+LANDING_PAGES: dict[Role, str] = {
+    Role.STATISTICIAN: "stats:dashboard",
+    Role.EVALUATOR: "stats:dashboard",
 }
 
 # Roles that see a case only while personally assigned to it, after signing a confidentiality

@@ -14,6 +14,7 @@ class Role(models.TextChoices):
     GUARDIAN = "guardian", _("Guardian")
     INTERPRETER = "interpreter", _("Interpreter / cultural mediator")
     STATISTICIAN = "statistician", _("Statistician")
+    EVALUATOR = "evaluator", _("Evaluator (read-only aggregates)")
     DATA_PROTECTION_OFFICER = "data_protection_officer", _("Data-protection officer")
     SYSTEM_ADMINISTRATOR = "system_administrator", _("System administrator")
 
@@ -21,7 +22,8 @@ class Role(models.TextChoices):
 # How far each role reaches, lowest first. A system administrator alone may grant a role up to
 # and including a caseworker's; anything above needs a second administrator of the same
 # organisation (four-eyes, docs/permissions.md "Role grants (four-eyes)").
-#   1  no personal data of cases, or only what an interview needs: statistician, interpreter
+#   1  no personal data of cases, or only what an interview needs: statistician, evaluator,
+#      interpreter
 #   2  everyday case work with the caseworker's field groups: caseworker
 #   3  case work that edits more than a caseworker may (health, proceedings, child protection,
 #      participants, agreements): case manager, police investigator, prosecutor, guardian
@@ -30,6 +32,7 @@ class Role(models.TextChoices):
 #      whole audit trail), system administrator (members, node exchange)
 ROLE_RANK: dict[Role, int] = {
     Role.STATISTICIAN: 1,
+    Role.EVALUATOR: 1,
     Role.INTERPRETER: 1,
     Role.CASEWORKER: 2,
     Role.CASE_MANAGER: 3,

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,11 +25,13 @@ from opentrm.accounts.forms import (
     MembershipChangeForm,
 )
 from opentrm.accounts.http import AuthenticatedHttpRequest
-from opentrm.accounts.models import ApiToken, Membership, RoleGrant, RoleGrantStatus
+from opentrm.accounts.models import ApiToken, Membership, RoleGrant, RoleGrantStatus, User
 from opentrm.accounts.policy import (
+    LANDING_PAGES,
     Action,
     Actor,
     active_memberships,
+    actor_for,
     membership_permissions,
     role_grant_permissions,
 )
@@ -62,6 +64,13 @@ class LoginView(auth_views.LoginView):
             response["Retry-After"] = str(wait)
             return response
         return super().post(request, *args, **kwargs)
+
+    def get_default_redirect_url(self) -> str:
+        """The role's landing page (``policy.LANDING_PAGES``), else the home page."""
+        user = self.request.user
+        role = actor_for(user, None).role if isinstance(user, User) else None
+        landing = LANDING_PAGES.get(role) if role is not None else None
+        return resolve_url(landing) if landing else super().get_default_redirect_url()
 
 
 class LogoutView(auth_views.LogoutView):

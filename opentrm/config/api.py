@@ -284,6 +284,7 @@ def _register_routers() -> None:
     from opentrm.referrals.api_request_kinds import router as referrals_kinds
     from opentrm.referrals.api_requests import router as referrals_requests
     from opentrm.referrals.api_template import router as referrals_template
+    from opentrm.stats.api import router as stats_router
     from opentrm.training.api import router as training_router
 
     api.add_router("/directory/", directory_router)
@@ -316,6 +317,7 @@ def _register_routers() -> None:
     api.add_router("/training/", training_router)
     api.add_router("/meetings/", meetings_router)
     api.add_router("/monitoring/", monitoring_router)
+    api.add_router("/stats/", stats_router)
 
 
 _register_routers()

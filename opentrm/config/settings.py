@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "opentrm.meetings",
     "opentrm.monitoring",
     "opentrm.linkage",
+    "opentrm.stats",
     "opentrm.notifications",
     "opentrm.research",
     "opentrm.dataprotection",
@@ -413,6 +414,12 @@ OPENTRM_NODE_NAME = env("OPENTRM_NODE_NAME", "OpenTRM") or "OpenTRM"
 OPENTRM_RETENTION_YEARS = env("OPENTRM_RETENTION_YEARS", "") or ""
 # The home page shows what falls due within this many days (issue 12).
 OPENTRM_HOME_HORIZON_DAYS = env_int("OPENTRM_HOME_HORIZON_DAYS", 7)
+
+# Statistical disclosure control (issue 15, docs/statistics.md): counts from 1 to the threshold
+# are suppressed in every dashboard, export and API answer (zero is shown); a rounding base
+# above 1 also rounds every figure shown to a multiple of it.
+OPENTRM_STATS_THRESHOLD = env_int("OPENTRM_STATS_THRESHOLD", 10)
+OPENTRM_STATS_ROUNDING = env_int("OPENTRM_STATS_ROUNDING", 0)
 CSRF_FAILURE_VIEW = "opentrm.core.views.csrf_failure"
 
 # --- Break-the-glass and access review (issue 17 §2-§3, docs/security-authentication.md) ------

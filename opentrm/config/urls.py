@@ -32,6 +32,7 @@ urlpatterns = [
     path("feedback/", include("opentrm.monitoring.urls_public")),
     path("research/", include("opentrm.research.urls")),
     path("linkage/", include("opentrm.linkage.urls")),
+    path("statistics/", include("opentrm.stats.urls")),
     path("api/v1/", api.urls),
     path("", include("opentrm.notifications.urls")),
     path("", include("opentrm.directory.urls")),

@@ -303,6 +303,7 @@ ROLE_ORGANISATION: dict[Role, str] = {
     Role.GUARDIAN: "child",
     Role.INTERPRETER: "interpreters",
     Role.STATISTICIAN: "coordination",
+    Role.EVALUATOR: "coordination",
     Role.DATA_PROTECTION_OFFICER: "coordination",
     Role.SYSTEM_ADMINISTRATOR: "coordination",
 }

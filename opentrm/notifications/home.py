@@ -25,6 +25,8 @@ from opentrm.meetings.selectors import my_action_items
 from opentrm.referrals.models import FollowUpReport, Referral
 from opentrm.referrals.selectors import Box, box
 from opentrm.referrals.services import timelines
+from opentrm.stats import selectors as stats_selectors
+from opentrm.stats.selectors import Table
 
 SHOWN = 10  # rows per section; the section links to the full list beyond
 # A count on the home page stops here and says "more than": a case manager may hold thousands
@@ -60,6 +62,7 @@ class Home:
     directory_organisations: int | None = None
     directory_contact_points: int | None = None
     dead_letters: int | None = None
+    statistics: Table | None = None  # headline figures (coordinators), disclosure-controlled
 
     def case_ids(self) -> list[int]:
         ids: set[int] = set()
@@ -205,4 +208,8 @@ def home_for(*, actor: Actor, today: date | None = None) -> Home:
         )
     if actor.may(Action.EXCHANGE_MANAGE):
         home.dead_letters = OutboxMessage.objects.filter(status=OutboxStatus.DEAD).count()
+    if actor.may(Action.STATS_VIEW) and actor.may(Action.CASE_SETTINGS_EDIT):
+        # The national coordinator: the headline figures of the last twelve months.
+        filters = stats_selectors.default_filters(actor, day)
+        home.statistics = stats_selectors.headline(actor, filters, only_headline=True)
     return home

@@ -113,7 +113,11 @@ class CaseMeasure(VersionedModel):
                 name="cases_casemeasure_completed_after_started",
             ),
         ]
-        indexes = [models.Index(fields=["case", "status"], name="cases_measure_case_status_idx")]
+        indexes = [
+            models.Index(fields=["case", "status"], name="cases_measure_case_status_idx"),
+            # The statistics count measures by the month they started (opentrm/stats).
+            models.Index(fields=["started_on"], name="cases_measure_started_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} on {self.case}"

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from opentrm.referrals.demo import load_demo_cases, walk
@@ -31,6 +32,8 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Demo cases already loaded: nothing changed.")
+        # The dashboards read only the pre-aggregated statistics (opentrm/stats).
+        call_command("fill_stats", stdout=self.stdout)
         self.stdout.write("")
         for line in walk(data):
             self.stdout.write(line)
