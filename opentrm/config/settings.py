@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "opentrm.core.middleware.RequestIdMiddleware",
     "opentrm.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "opentrm.core.middleware.SessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -168,9 +169,13 @@ OPENTRM_LOGIN_FORGET_HOURS = env_int("OPENTRM_LOGIN_FORGET_HOURS", 24)
 # ignored. Empty: X-Forwarded-For is never read.
 OPENTRM_TRUSTED_PROXIES = env_list("OPENTRM_TRUSTED_PROXIES")
 
-# Sessions end after a period of inactivity: the cookie is renewed on every request.
+# Sessions end after a period of inactivity. The session is written when it changes, or when
+# it was last written more than SESSION_RENEW_SECONDS ago (core.middleware.
+# SessionRenewalMiddleware), not on every request: the idle time-out ends a session between
+# SESSION_COOKIE_AGE - SESSION_RENEW_SECONDS and SESSION_COOKIE_AGE after the last request.
 SESSION_COOKIE_AGE = env_int("OPENTRM_SESSION_IDLE_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEW_SECONDS = env_int("OPENTRM_SESSION_RENEW_SECONDS", SESSION_COOKIE_AGE // 10)
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
