@@ -89,6 +89,12 @@ def public(p: Principal) -> Outcome:
     return Outcome.ALLOW
 
 
+def metrics_token_only(p: Principal) -> Outcome:
+    """No member's session opens it: only the monitoring server's bearer token
+    (OPENTRM_METRICS_TOKEN, tests/test_metrics.py); without it the route is not there."""
+    return Outcome.HIDDEN
+
+
 def any_member(p: Principal) -> Outcome:
     return Outcome.LOGIN if p.role is None else Outcome.ALLOW
 
@@ -541,6 +547,7 @@ def _contact(o: Objects) -> list[Any]:
 ROUTES: list[Route] = [
     # core
     Route("healthz", public),
+    Route("metrics", metrics_token_only),
     Route("set_language", public, method="post", data=lambda o: {"language": "sq"}),
     # accounts
     Route("accounts:login", public),

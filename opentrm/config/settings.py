@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "opentrm.core.metrics.MetricsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "opentrm.core.middleware.RequestIdMiddleware",
     "opentrm.core.middleware.NoStoreMiddleware",
@@ -173,6 +174,9 @@ OPENTRM_TRUSTED_PROXIES = env_list("OPENTRM_TRUSTED_PROXIES")
 # it was last written more than SESSION_RENEW_SECONDS ago (core.middleware.
 # SessionRenewalMiddleware), not on every request: the idle time-out ends a session between
 # SESSION_COOKIE_AGE - SESSION_RENEW_SECONDS and SESSION_COOKIE_AGE after the last request.
+# Prometheus figures at /metrics for whoever sends "Authorization: Bearer <this>"; empty: off.
+OPENTRM_METRICS_TOKEN = env("OPENTRM_METRICS_TOKEN") or ""
+
 SESSION_COOKIE_AGE = env_int("OPENTRM_SESSION_IDLE_MINUTES", 30) * 60
 SESSION_RENEW_SECONDS = env_int("OPENTRM_SESSION_RENEW_SECONDS", SESSION_COOKIE_AGE // 10)
 SESSION_SAVE_EVERY_REQUEST = False
@@ -280,12 +284,14 @@ LOGGING = {
         "plain": {
             "()": "opentrm.core.logging.NoValuesFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
-        }
+        },
+        "json": {"()": "opentrm.core.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            # "json" under `opentrm serve` (one object a line for a log collector)
+            "formatter": env("OPENTRM_LOG_FORMAT") or "plain",
             "filters": ["request_id"],
         }
     },
