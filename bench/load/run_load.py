@@ -94,7 +94,10 @@ def prepare() -> Who:
 
 
 def run_phase(
-    base: str, users: int, seconds: float, pick: Callable[[random.Random], tuple[str, dict[str, str]]]
+    base: str,
+    users: int,
+    seconds: float,
+    pick: Callable[[random.Random], tuple[str, dict[str, str]]],
 ) -> dict[str, Result]:
     """``users`` threads requesting what ``pick`` chooses for ``seconds``; results by label."""
     parts = urlsplit(base)

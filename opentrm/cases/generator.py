@@ -29,7 +29,11 @@ from django.utils import timezone
 
 COUNTRIES = ["AL", "RS", "MK", "XK", "GR", "RO", "BG", "UA", "MD", "TR"]
 COUNTRY_WEIGHTS = [9, 8, 6, 5, 4, 6, 4, 7, 5, 3]
-ORGANISATION_KINDS = [("First Point", "ministry"), ("Shelter", "shelter"), ("Police Unit", "police")]
+ORGANISATION_KINDS = [
+    ("First Point", "ministry"),
+    ("Shelter", "shelter"),
+    ("Police Unit", "police"),
+]
 MEMBERS_PER_ORGANISATION = 5  # one case manager, four caseworkers
 
 # Fictional syllables per script: names are two or three of them, never a real person's.
@@ -174,12 +178,12 @@ def _chunk(rng: random.Random, node: _Node, first: int, size: int, done: Generat
         CaseMeasure,
         CaseParticipant,
         ConsentRecord,
+        Person,
         Task,
     )
     from opentrm.cases.models.case import CountryRole
     from opentrm.cases.models.measures import MeasureStatus
     from opentrm.cases.models.tasks import TaskSource
-    from opentrm.cases.models import Person
     from opentrm.cases.services.registration import names_create
 
     today = timezone.localdate()

@@ -21,8 +21,8 @@ from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action
 from opentrm.cases import selectors
 from opentrm.cases.forms_search import URL_FIELDS, CaseSearchForm
-from opentrm.cases.sharing import prime_sharing
 from opentrm.cases.models import Case
+from opentrm.cases.sharing import prime_sharing
 from opentrm.core.pagination import CappedPaginator, ProbePaginator
 
 PAGE_SIZE = 50
