@@ -75,16 +75,17 @@ class ProbePaginator(Paginator):  # type: ignore[type-arg]
 
     def __init__(self, object_list: QuerySet[Any], per_page: int) -> None:
         super().__init__(object_list, per_page)
+        self.rows = object_list
         self.capped = False
         self._count = 0
         self._asked = 1
 
     @property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         return self._count
 
     @property
-    def num_pages(self) -> int:  # type: ignore[override]
+    def num_pages(self) -> int:
         """The pages proven to exist: up to the one asked for, and the next one when probed."""
         pages = max(ceil(self._count / self.per_page), self._asked - 1, 1)
         return pages + 1 if self.capped else pages
@@ -96,11 +97,11 @@ class ProbePaginator(Paginator):  # type: ignore[type-arg]
             asked = 1
         self._asked = asked
         offset = (asked - 1) * self.per_page
-        rows = list(self.object_list[offset : offset + self.per_page + 1])
+        rows = list(self.rows[offset : offset + self.per_page + 1])
         self.capped = len(rows) > self.per_page
         shown = rows[: self.per_page]
         if shown or not offset:
             self._count = offset + len(shown)
         else:  # past the end (a stale link): how many there are, at most ``offset``
-            self._count = self.object_list.order_by()[:offset].count()
+            self._count = self.rows.order_by()[:offset].count()
         return Page(shown, asked, self)

@@ -130,8 +130,9 @@ class Command(BaseCommand):
         if options["pid"]:
             config["pidfile"] = options["pid"]
 
-        class Node(BaseApplication):  # type: ignore[misc]
+        class Node(BaseApplication):
             def load_config(self) -> None:
+                assert self.cfg is not None
                 for key, value in config.items():
                     self.cfg.set(key, value)
 
@@ -140,4 +141,4 @@ class Command(BaseCommand):
 
                 return get_wsgi_application()
 
-        Node().run()
+        Node().run()  # type: ignore[no-untyped-call]
