@@ -334,6 +334,21 @@ class Objects:
             ).pk
         )
 
+    @cached_property
+    def breach_id(self) -> str:
+        from opentrm.dataprotection.breaches import breach_record
+
+        now = timezone.now()
+        breach = breach_record(
+            actor=self.world.actor(Role.DATA_PROTECTION_OFFICER),
+            summary="Matrix breach",
+            discovered_at=now,
+            window_start=now - timedelta(hours=1),
+            window_end=now,
+            account=None,
+        )
+        return str(breach.public_id)
+
     # Referrals within the country: one agency A sent to agency C, one C sent to A.
     @cached_property
     def referral_out_id(self) -> str:
@@ -654,6 +669,44 @@ ROUTES: list[Route] = [
         args=lambda o: [o.case_id, "tasks"],
     ),
     Route("cases:case_summary_pdf", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
+    # data-subject rights (issue 17 §5): the owner organisation answers the person
+    Route(
+        "dataprotection:subject_access_report",
+        roles(
+            Role.CASE_MANAGER,
+            Role.DATA_PROTECTION_OFFICER,
+            own_only=True,
+            other=Outcome.HIDDEN,
+        ),
+        args=lambda o: [o.case_id],
+    ),
+    Route("dataprotection:survivor_notice", any_member),
+    # records of processing and breaches (issue 17 §6): the organisation's DPO only
+    Route("dataprotection:processing_records", roles(Role.DATA_PROTECTION_OFFICER)),
+    Route("dataprotection:breach_list", roles(Role.DATA_PROTECTION_OFFICER)),
+    Route(
+        "dataprotection:breach_list",
+        roles(Role.DATA_PROTECTION_OFFICER),
+        method="post",
+        data=lambda o: {
+            "summary": "Matrix",
+            "discovered_at": "2026-12-01T10:00",
+            "window_start": "2026-12-01T08:00",
+            "window_end": "2026-12-01T09:00",
+        },
+    ),
+    Route(
+        "dataprotection:breach_detail",
+        roles(Role.DATA_PROTECTION_OFFICER, own_only=True, other=Outcome.HIDDEN),
+        args=lambda o: [o.breach_id],
+    ),
+    Route(
+        "dataprotection:breach_notified",
+        roles(Role.DATA_PROTECTION_OFFICER, own_only=True, other=Outcome.HIDDEN),
+        method="post",
+        args=lambda o: [o.breach_id],
+        data=lambda o: {"version": 1, "reference": "matrix"},
+    ),
     Route(
         "cases:case_delete",
         case_participants(Role.CASE_MANAGER),
@@ -2369,6 +2422,87 @@ TRAINING_MEETING_ROUTES += [
 ]
 ROUTES += TRAINING_MEETING_ROUTES
 
+# --- issue 15 §8: monitoring the mechanism (action plan, anonymous feedback) -------------------
+
+PLAN_WRITERS = roles(Role.NATIONAL_COORDINATOR, own_only=True, other=Outcome.HIDDEN)
+FEEDBACK_CODE_HOLDERS = (
+    Role.CASE_MANAGER,
+    Role.CASEWORKER,
+    Role.POLICE_INVESTIGATOR,
+    Role.PROSECUTOR,
+    Role.GUARDIAN,
+)
+FEEDBACK_READERS = (Role.NATIONAL_COORDINATOR, Role.STATISTICIAN)
+
+
+def _plan_action(o: Objects) -> Any:
+    """An action under objective 1 of a plan of country A, by A's national coordinator."""
+    from opentrm.monitoring.tests.factories import make_action, make_objective, make_plan
+
+    return make_action(o.world, make_objective(o.world, make_plan(o.world)))
+
+
+def _plan(o: Objects) -> list[Any]:
+    return [_plan_action(o).objective.plan_id]
+
+
+def _objective(o: Objects) -> list[Any]:
+    return [_plan_action(o).objective_id]
+
+
+def _action(o: Objects) -> list[Any]:
+    return [_plan_action(o).pk]
+
+
+def _feedback_code(o: Objects) -> list[Any]:
+    from opentrm.monitoring.feedback import feedback_code_issue
+
+    return [feedback_code_issue(actor=o.world.actor(Role.CASEWORKER)).code]
+
+
+def _plan_form(o: Objects) -> dict[str, Any]:
+    return {"title": "Matrix plan", "starts_on": "2026-01-01", "ends_on": "2026-12-31"}
+
+
+MONITORING_ROUTES: list[Route] = [
+    Route("monitoring:plan_list", any_member),
+    Route("monitoring:plan_create", roles(Role.NATIONAL_COORDINATOR)),
+    Route("monitoring:plan_create", roles(Role.NATIONAL_COORDINATOR), "post", data=_plan_form),
+    Route("monitoring:plan_detail", country_a(*Role), args=_plan),
+    Route("monitoring:plan_export", country_a(*Role), args=_plan),
+    Route("monitoring:action_detail", country_a(*Role), args=_action),
+    Route("monitoring:feedback_code", roles(*FEEDBACK_CODE_HOLDERS)),
+    Route("monitoring:feedback_code", roles(*FEEDBACK_CODE_HOLDERS), method="post"),
+    Route("monitoring:feedback_report", roles(*FEEDBACK_READERS)),
+    # the public feedback form: no login, for everyone
+    Route("feedback:start", public),
+    Route("feedback:thanks", public),
+    Route("feedback:answer", public, args=_feedback_code),
+    Route(
+        "feedback:answer",
+        public,
+        method="post",
+        args=_feedback_code,
+        data=lambda o: {"satisfaction": "5", "felt_safe": "yes"},
+    ),
+    Route("api-1:monitoring_plans", any_member),
+    Route("api-1:monitoring_plan", country_a(*Role), args=_plan),
+    Route("api-1:monitoring_feedback", roles(*FEEDBACK_READERS)),
+]
+# Writing the plan: only the national coordinator of the plan's country; everyone else refused.
+for _name, _args in (
+    ("monitoring:plan_edit", _plan),
+    ("monitoring:objective_create", _plan),
+    ("monitoring:objective_edit", _objective),
+    ("monitoring:action_create", _objective),
+    ("monitoring:action_edit", _action),
+):
+    MONITORING_ROUTES += [
+        Route(_name, PLAN_WRITERS, args=_args),
+        Route(_name, PLAN_WRITERS, method="post", args=_args),
+    ]
+ROUTES += MONITORING_ROUTES
+
 # Routes served by a library, not by our views: named here so the completeness check knows them.
 LIBRARY_ROUTES = {"api-1:api-root"}
 # Authenticated by the package's signature, not by a session: every principal gets 400 for an
@@ -2885,3 +3019,31 @@ AFTERCARE_ROUTES = [
     Route("api-1:labour_inspection_case", INSPECTORS, method="post", args=_inspection),
 ]
 ROUTES += AFTERCARE_ROUTES
+
+# --- issue 15 §6: research datasets --------------------------------------------------------
+
+RESEARCHERS = (Role.NATIONAL_COORDINATOR, Role.STATISTICIAN)
+
+
+def _research_dataset(o: Objects) -> list[Any]:
+    """A k-anonymous export of country A (of no case: what is checked is who reaches it)."""
+    from opentrm.research.services import kanon_generate
+
+    return [kanon_generate(actor=o.world.actor(Role.STATISTICIAN)).pk]
+
+
+RESEARCH_ROUTES = [
+    Route("research:dataset_list", roles(*RESEARCHERS)),
+    Route(
+        "research:dataset_list",
+        roles(*RESEARCHERS),
+        method="post",
+        data=lambda o: {"kind": "kanon", "k": "11"},
+    ),
+    Route(
+        "research:dataset_download",
+        roles(*RESEARCHERS, own_only=True, other=Outcome.HIDDEN),
+        args=_research_dataset,
+    ),
+]
+ROUTES += RESEARCH_ROUTES

@@ -33,7 +33,7 @@ def test_it_parses_the_rows_of_an_endpoint_table() -> None:
     assert ROW.findall(text) == [("GET", "/api/v1/cases/{public_id}/tasks")]
 
 
-@pytest.mark.parametrize("page", ["cases.md", "referrals.md"])
+@pytest.mark.parametrize("page", ["cases.md", "referrals.md", "monitoring.md"])
 def test_every_documented_endpoint_is_in_the_openapi_document(page: str) -> None:
     rows = documented(page)
 

@@ -65,6 +65,18 @@ class Action(StrEnum):
     TRAINING_RECORD = "training.record"  # events of the actor's own country
     MEETING_VIEW = "meeting.view"  # meetings of one's country or organisation; own action items
     MEETING_RECORD = "meeting.record"  # roundtables, working groups, bilateral, own country
+    # monitoring the mechanism (issue 15 §8); scoped to the actor's country in monitoring/access.py
+    ACTION_PLAN_VIEW = "action_plan.view"  # the national action plans of one's own country
+    ACTION_PLAN_EDIT = "action_plan.edit"  # plans, objectives, actions of one's own country
+    FEEDBACK_CODE = "feedback.code"  # the feedback code of one's own organisation, to hand over
+    FEEDBACK_REPORT = "feedback.report"  # aggregates of the feedback of one's own country
+    # research datasets (issue 15 §6): anonymised record-level data of the actor's own country
+    RESEARCH_EXPORT = "research.export"
+    # data-subject rights (issue 17 §5): answering the person as the controller, i.e. for cases
+    # the actor's own organisation owns (opentrm/dataprotection/access.py)
+    SUBJECT_ACCESS = "dataprotection.subject_access"
+    # records of processing (art. 30) and personal-data breaches (art. 33) of one's organisation
+    DATA_PROTECTION_MANAGE = "dataprotection.manage"
 
     # --- object-only actions: no role holds them as such; a rule in an app's access.py
     # decides them for one object (``can(actor, action, obj)``), and ``can`` without an
@@ -112,6 +124,7 @@ class Access(IntEnum):
 
 _EVERY_MEMBER = frozenset({Action.DIRECTORY_VIEW, Action.DIRECTORY_EXPORT, Action.ACCOUNT_OWN})
 _EVERY_MEMBER |= {Action.AGREEMENT_VIEW, Action.TRAINING_VIEW, Action.MEETING_VIEW}
+_EVERY_MEMBER |= {Action.ACTION_PLAN_VIEW}
 
 _CASE_WORK = frozenset(
     {Action.CASE_REGISTER, Action.CASE_VIEW, Action.CONSENT_RECORD, Action.TASK_MANAGE}
@@ -123,6 +136,7 @@ _CASE_WORK |= {
     Action.DOCUMENT_ADD,
     Action.REFERRAL_SEND,
     Action.REFERRAL_RESPOND,
+    Action.FEEDBACK_CODE,
 }
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -135,6 +149,9 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.PORTAL_EDIT,
         Action.TRAINING_RECORD,
         Action.MEETING_RECORD,
+        Action.ACTION_PLAN_EDIT,
+        Action.FEEDBACK_REPORT,
+        Action.RESEARCH_EXPORT,
     },
     Role.DIRECTORY_EDITOR: _EVERY_MEMBER
     | {
@@ -153,6 +170,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.CASE_CLOSE,
         Action.CASE_COORDINATE,
         Action.MEETING_RECORD,
+        Action.SUBJECT_ACCESS,
     },
     Role.CASEWORKER: _EVERY_MEMBER | _CASE_WORK,
     Role.POLICE_INVESTIGATOR: _EVERY_MEMBER | _CASE_WORK,
@@ -160,8 +178,13 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     # For a child, the guardian acts as case manager (reference ACT-32/ACT-57).
     Role.GUARDIAN: _EVERY_MEMBER | _CASE_WORK | {Action.CASE_COORDINATE},
     Role.INTERPRETER: _EVERY_MEMBER | {Action.CASE_VIEW},
-    Role.STATISTICIAN: _EVERY_MEMBER,
-    Role.DATA_PROTECTION_OFFICER: _EVERY_MEMBER | {Action.AUDIT_VIEW},
+    Role.STATISTICIAN: _EVERY_MEMBER | {Action.FEEDBACK_REPORT, Action.RESEARCH_EXPORT},
+    Role.DATA_PROTECTION_OFFICER: _EVERY_MEMBER
+    | {
+        Action.AUDIT_VIEW,
+        Action.SUBJECT_ACCESS,
+        Action.DATA_PROTECTION_MANAGE,
+    },
     Role.SYSTEM_ADMINISTRATOR: _EVERY_MEMBER | {Action.MEMBERS_MANAGE, Action.EXCHANGE_MANAGE},
 }
 

@@ -218,6 +218,20 @@ class EventType(models.TextChoices):
     ACTION_ITEM_CREATED = "ACTION_ITEM_CREATED", _("Action item created")
     ACTION_ITEM_COMPLETED = "ACTION_ITEM_COMPLETED", _("Action item completed")
     ACTION_ITEM_REMINDERS_SENT = "ACTION_ITEM_REMINDERS_SENT", _("Action item reminders sent")
+    # monitoring the mechanism (issue 15 §8): the national action plan, feedback codes and reports;
+    # a feedback answer itself is never an event (it would date and place an assisted person)
+    ACTION_PLAN_CREATED = "ACTION_PLAN_CREATED", _("National action plan created")
+    ACTION_PLAN_CHANGED = "ACTION_PLAN_CHANGED", _("National action plan changed")
+    ACTION_PLAN_EXPORTED = "ACTION_PLAN_EXPORTED", _("National action plan exported")
+    PLAN_OBJECTIVE_ADDED = "PLAN_OBJECTIVE_ADDED", _("Action plan objective added")
+    PLAN_OBJECTIVE_CHANGED = "PLAN_OBJECTIVE_CHANGED", _("Action plan objective changed")
+    PLAN_ACTION_ADDED = "PLAN_ACTION_ADDED", _("Action plan action added")
+    PLAN_ACTION_CHANGED = "PLAN_ACTION_CHANGED", _("Action plan action changed")
+    FEEDBACK_CODE_ISSUED = "FEEDBACK_CODE_ISSUED", _("Feedback code issued")
+    FEEDBACK_REPORT_VIEWED = "FEEDBACK_REPORT_VIEWED", _("Feedback report viewed")
+    # research datasets (issue 15 §6)
+    RESEARCH_DATASET_GENERATED = "RESEARCH_DATASET_GENERATED", _("Research dataset generated")
+    RESEARCH_DATASET_DOWNLOADED = "RESEARCH_DATASET_DOWNLOADED", _("Research dataset downloaded")
     # audit
     AUDIT_VIEWED = "AUDIT_VIEWED", _("Audit trail viewed")
     # the home page and notifications (issue 12)
@@ -226,4 +240,19 @@ class EventType(models.TextChoices):
     NOTIFICATION_PREFERENCE_CHANGED = (
         "NOTIFICATION_PREFERENCE_CHANGED",
         _("Notification preference changed"),
+    )
+    # data protection (issue 17 items 4-9): ids, counts and codes only
+    BACKUP_CREATED = "BACKUP_CREATED", _("Backup archive created")
+    BACKUP_RESTORED = "BACKUP_RESTORED", _("Backup archive restored into this node")
+    SUBJECT_ACCESS_REPORT_EXPORTED = (
+        "SUBJECT_ACCESS_REPORT_EXPORTED",
+        _("Subject-access report printed for the person"),
+    )
+    RETENTION_ERASED = "RETENTION_ERASED", _("Data erased at the end of its retention period")
+    RETENTION_HELD_BACK = "RETENTION_HELD_BACK", _("Erasure held back (still needed)")
+    BREACH_RECORDED = "BREACH_RECORDED", _("Personal-data breach recorded")
+    BREACH_VIEWED = "BREACH_VIEWED", _("Personal-data breach and its affected cases viewed")
+    BREACH_AUTHORITY_NOTIFIED = (
+        "BREACH_AUTHORITY_NOTIFIED",
+        _("Supervisory authority notified of a breach"),
     )

@@ -274,6 +274,7 @@ def _register_routers() -> None:
     from opentrm.directory.api import router as directory_router
     from opentrm.exchange.api import router as exchange_router
     from opentrm.meetings.api import router as meetings_router
+    from opentrm.monitoring.api import router as monitoring_router
     from opentrm.referrals.api_import import router as referrals_import
     from opentrm.referrals.api_national import router as referrals_national
     from opentrm.referrals.api_request_kinds import router as referrals_kinds
@@ -310,6 +311,7 @@ def _register_routers() -> None:
     api.add_router("/exchange/", exchange_router)
     api.add_router("/training/", training_router)
     api.add_router("/meetings/", meetings_router)
+    api.add_router("/monitoring/", monitoring_router)
 
 
 _register_routers()

@@ -57,7 +57,10 @@ INSTALLED_APPS = [
     "opentrm.portal",
     "opentrm.training",
     "opentrm.meetings",
+    "opentrm.monitoring",
     "opentrm.notifications",
+    "opentrm.research",
+    "opentrm.dataprotection",
 ]
 
 MIDDLEWARE = [
@@ -164,6 +167,14 @@ OPENTRM_LOGIN_FAILURE_LIMIT = env_int("OPENTRM_LOGIN_FAILURE_LIMIT", 5)
 OPENTRM_LOGIN_DELAY_SECONDS = env_int("OPENTRM_LOGIN_DELAY_SECONDS", 30)
 OPENTRM_LOGIN_LOCKOUT_MINUTES = env_int("OPENTRM_LOGIN_LOCKOUT_MINUTES", 15)
 OPENTRM_LOGIN_FORGET_HOURS = env_int("OPENTRM_LOGIN_FORGET_HOURS", 24)
+# The anonymous feedback form of assisted persons (opentrm/monitoring/feedback.py) is limited
+# without knowing who sends it (no address is kept, not even for a moment): at most
+# OPENTRM_FEEDBACK_PER_CODE_PER_HOUR answers per organisation's code and
+# OPENTRM_FEEDBACK_PER_NODE_PER_HOUR answers and as many unknown codes per node, in each hour.
+# Reports show no count from 1 to OPENTRM_FEEDBACK_MIN_COUNT.
+OPENTRM_FEEDBACK_PER_CODE_PER_HOUR = env_int("OPENTRM_FEEDBACK_PER_CODE_PER_HOUR", 30)
+OPENTRM_FEEDBACK_PER_NODE_PER_HOUR = env_int("OPENTRM_FEEDBACK_PER_NODE_PER_HOUR", 600)
+OPENTRM_FEEDBACK_MIN_COUNT = env_int("OPENTRM_FEEDBACK_MIN_COUNT", 10)
 # The reverse proxies (addresses or CIDR networks) whose X-Forwarded-For is believed. Only a
 # request that arrives from one of them has its client address read from that header (the
 # right-most address that is not itself a trusted proxy); for any other request the header is
@@ -221,7 +232,8 @@ STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing directory
 # opentrm/static is not inside an app, so the finders are told where it is.
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Every stored file is encrypted at rest, keys outside the database (issue 17 §4).
+    "default": {"BACKEND": "opentrm.dataprotection.storage.EncryptedFileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -331,6 +343,16 @@ OPENTRM_NODE_ID = env("OPENTRM_NODE_ID", "opentrm-node") or "opentrm-node"
 OPENTRM_NODE_COUNTRY = (env("OPENTRM_NODE_COUNTRY", "") or "").upper()
 # Private keys (JWK files) live here, outside the database: directory 0700, files 0600.
 OPENTRM_KEY_DIR = Path(env("OPENTRM_KEY_DIR") or OPENTRM_HOME / "keys").resolve()
+# The key that seals `opentrm backup` archives (issue 17 §7). Keep a copy OFF the machine and
+# away from the archives: an archive without its key is noise, a key beside it protects nothing.
+# The key ring that wraps the data keys of stored files (`opentrm rotate_data_keys`). Back it up
+# with the other keys: without it no document can be read.
+OPENTRM_DATA_KEYS_FILE = Path(
+    env("OPENTRM_DATA_KEYS_FILE") or OPENTRM_KEY_DIR / "data-keys.json"
+).resolve()
+OPENTRM_BACKUP_KEY_FILE = Path(
+    env("OPENTRM_BACKUP_KEY_FILE") or OPENTRM_KEY_DIR / "backup.key"
+).resolve()
 OPENTRM_EXCHANGE_MAX_BYTES = env_int("OPENTRM_EXCHANGE_MAX_BYTES", 5 * 1024 * 1024)
 OPENTRM_EXCHANGE_MAX_AGE_SECONDS = env_int("OPENTRM_EXCHANGE_MAX_AGE_SECONDS", 600)
 OPENTRM_EXCHANGE_CLOCK_SKEW_SECONDS = env_int("OPENTRM_EXCHANGE_CLOCK_SKEW_SECONDS", 300)
@@ -355,6 +377,9 @@ OPENTRM_EXCHANGE_ORDER_WAIT_SECONDS = env_int("OPENTRM_EXCHANGE_ORDER_WAIT_SECON
 
 NINJA_PAGINATION_PER_PAGE = 50
 OPENTRM_NODE_NAME = env("OPENTRM_NODE_NAME", "OpenTRM") or "OpenTRM"
+# Years each data category is kept after a case is closed (issue 17 §5; `opentrm apply_retention`):
+# "default=5,health=2,proceedings=10"; a category not named keeps the default.
+OPENTRM_RETENTION_YEARS = env("OPENTRM_RETENTION_YEARS", "") or ""
 # The home page shows what falls due within this many days (issue 12).
 OPENTRM_HOME_HORIZON_DAYS = env_int("OPENTRM_HOME_HORIZON_DAYS", 7)
 CSRF_FAILURE_VIEW = "opentrm.core.views.csrf_failure"

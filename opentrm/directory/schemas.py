@@ -5,9 +5,10 @@ forms and the importer refuse, and names the field that is wrong.
 """
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 from typing import Annotated, Any
+from uuid import UUID
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from ninja import Field
@@ -156,6 +157,17 @@ class OrganisationOut(Schema):
     last_verified_at: date | None
     needs_review: bool
     version: int = Field(description="Send it back with a change (optimistic locking)")
+    uuid: UUID = Field(description="Stable id; with origin_node, the same entry on every node")
+    origin_node: str = Field(
+        description="Empty for this node's own entries; otherwise the node that publishes this "
+        "read-only copy (the authority for its country's directory)"
+    )
+    synced_at: datetime | None = Field(
+        description="When this node last applied the publishing node's copy (null for own entries)"
+    )
+    source_as_of: datetime | None = Field(
+        description="The publishing node's time of the copy applied (its freshness)"
+    )
 
     @staticmethod
     def resolve_country(obj: Organisation) -> str:

@@ -2,7 +2,8 @@
 the peers as a ``key_announcement`` package, with no new fingerprint comparison.
 
 **Announcing.** ``rotate`` makes new key pairs (``keys.init_node(rotate=True)``) and, in the
-same transaction, queues an announcement to every active peer: this node's published keys (the
+same transaction, queues an announcement to every peer (one pending or suspended receives it
+when it is active again): this node's published keys (the
 new ones first), the retired ones with the moment they stop being accepted, and the revoked
 ones. Each announcement is signed with the key that peer is known to hold
 (``Peer.our_signing_kid``, ``keys.signing_key_for``); once the peer has receipted it, this node
@@ -66,10 +67,12 @@ def announcement_body(now: datetime | None = None) -> dict[str, Any]:
 
 
 def announce(*, actor: AuditActor | None = None, reason: str = "rotation") -> list[OutboxMessage]:
-    """Queue a key announcement to every active peer (inside the caller's transaction)."""
+    """Queue a key announcement to every peer (inside the caller's transaction). One pending or
+    suspended now gets it when it is active again, first of all its packages (delivery posts
+    announcements before the rest), so it never meets a key it was not told about."""
     body = announcement_body()
     queued = []
-    for peer in Peer.objects.filter(status=PeerStatus.ACTIVE).order_by("pk"):
+    for peer in Peer.objects.order_by("pk"):
         message = outbox.enqueue(
             peer=peer, type=MessageType.KEY_ANNOUNCEMENT, body=body, actor=actor
         )
@@ -100,7 +103,7 @@ def _remember_current_key() -> None:
 
 @transaction.atomic
 def rotate(*, actor: AuditActor | None = None, now: datetime | None = None) -> keys.InitResult:
-    """New key pairs, announced to every active peer in the same transaction."""
+    """New key pairs, announced to every peer in the same transaction."""
     _remember_current_key()
     result = keys.init_node(rotate=True, now=now)
     announce(actor=actor, reason="rotation")

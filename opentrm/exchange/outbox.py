@@ -71,7 +71,8 @@ def enqueue(
     """Queue ``body`` as a package of ``type`` for ``peer``; return the outbox row.
 
     Must run inside the caller's transaction (raises ``TransactionManagementError`` otherwise).
-    Refuses a peer that is not active (pending confirmation, or suspended), an unknown type and
+    Refuses a peer that is not active (pending confirmation, or suspended) except for a key
+    announcement (it waits there until the peer is active again), an unknown type and
     a body that breaks its type's schema with a ``ValidationError``; nothing is written then
     (so the caller's change fails with it rather than leaving a dead letter behind). Audits
     ``EXCHANGE_SENT`` with the message id (the id the receiver's trail records too).
@@ -80,7 +81,7 @@ def enqueue(
         raise TransactionManagementError(
             "enqueue() must be called inside the transaction of the change it reports."
         )
-    if peer.status != PeerStatus.ACTIVE:
+    if peer.status != PeerStatus.ACTIVE and type != MessageType.KEY_ANNOUNCEMENT:
         if peer.status == PeerStatus.SUSPENDED:
             refusal = _("This node is suspended: nothing can be sent to it.")
         else:

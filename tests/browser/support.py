@@ -201,3 +201,19 @@ def pick(control: Locator, typed: str, *, choice: str | None = None) -> None:
     else:
         control.locator("input.picker-filter").fill(typed)
         control.get_by_label(choice or typed, exact=True).check()
+
+
+def case_sections(page: Page) -> Locator:
+    """The case file's navigation between its sections."""
+    return page.get_by_role("navigation", name="Sections of the case file")
+
+
+def open_case_section(page: Page, name: str) -> None:
+    """Open one section of the case file from its navigation and wait until htmx has swapped it
+    in: clicking the section already shown loads it again, and a click that lands before the
+    swap acts on the copy about to be replaced (a ``<details>`` opened there closes again)."""
+    link = case_sections(page).get_by_role("link", name=name, exact=True)
+    with page.expect_response(lambda answer: answer.request.headers.get("hx-request") == "true"):
+        link.click()
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
+    expect(link).to_have_attribute("aria-current", "page")

@@ -17,6 +17,8 @@ from pytest_django.live_server_helper import LiveServer
 
 from conftest import World
 from opentrm.accounts.roles import Role
+from opentrm.cases.models import Case
+from opentrm.cases.tests.factories import assign_interpreter
 from opentrm.referrals.tests.test_requests import adult_case, focal_point, sent_request
 from tests.browser.support import log_in
 
@@ -108,6 +110,36 @@ def test_axe_finds_no_violation_on_the_main_pages_in_each_role(
         for name in EVERY_MEMBER + names:
             path = pages.get(name) or reverse(name)
             found += _violations(page, f"{base}{path}")
+        page.get_by_role("button", name="Log out").click()
+    assert found == [], "\n".join(found)
+
+
+CASE_ROLES = [
+    Role.CASEWORKER,
+    Role.CASE_MANAGER,
+    Role.POLICE_INVESTIGATOR,
+    Role.PROSECUTOR,
+    Role.GUARDIAN,
+    Role.INTERPRETER,
+]
+
+
+def test_axe_finds_no_violation_on_the_whole_case_file_on_a_phone_in_each_case_role(
+    transactional_db: None, live_server: LiveServer, page: Page
+) -> None:
+    """Each role that works on a case sees its own cut of the file (field groups, sections):
+    every one of them, on a 390 px wide phone, with every section on one page."""
+    world, pages = _world_with_cases()
+    case_path = pages["case"]
+    case = Case.objects.get(public_id=case_path.rstrip("/").rsplit("/", 1)[-1])
+    assign_interpreter(world, case)
+    page.set_viewport_size({"width": 390, "height": 844})
+    found: list[str] = []
+    for role in CASE_ROLES:
+        log_in(page, live_server.url, world.user(role))
+        found += _violations(page, f"{live_server.url}{case_path}?section=all")
+        # The case file itself, not a refusal: every section this role may see is there.
+        expect(page.get_by_role("heading", level=1)).to_contain_text(case.number)
         page.get_by_role("button", name="Log out").click()
     assert found == [], "\n".join(found)
 

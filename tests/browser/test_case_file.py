@@ -55,8 +55,11 @@ def test_sections_load_on_demand_and_activation_is_disabled_with_its_reason(
 
     # A mark on the window survives only if htmx swapped the section in (no page load).
     page.evaluate("() => { window.notReloaded = true; }")
-    nav.get_by_role("link", name="Tasks", exact=True).click()
+    nav.get_by_role("link", name="Tasks", exact=True).focus()
+    page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Tasks and deadlines")).to_be_visible()
+    # The keyboard user goes on at the section loaded, not on the navigation's link.
+    expect(page.get_by_role("heading", name="Tasks and deadlines")).to_be_focused()
     expect(page).to_have_url(re.compile(r"\?section=tasks$"))
     assert page.evaluate("() => window.notReloaded === true")
     expect(page.get_by_role("heading", name="Consents", exact=True)).to_have_count(0)

@@ -37,7 +37,14 @@ from opentrm.cases.models import (
 )
 from opentrm.directory.models import Function, Organisation
 from opentrm.directory.pickers import organisation_label
-from tests.browser.support import PASSWORD, ConsoleLog, FictionalDirectory, log_in, pick
+from tests.browser.support import (
+    PASSWORD,
+    ConsoleLog,
+    FictionalDirectory,
+    log_in,
+    open_case_section,
+    pick,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -107,15 +114,6 @@ def _register(
     return case
 
 
-def _section(page: Page, name: str) -> None:
-    """Open one section of the case file from its navigation (htmx swaps it in)."""
-    link = page.get_by_role("navigation", name="Sections of the case file").get_by_role(
-        "link", name=name, exact=True
-    )
-    link.click()
-    expect(link).to_have_attribute("aria-current", "page")
-
-
 def _measure_link(page: Page, verb: str, label: str) -> Locator:
     """The board's "Plan" or "Change" link of one measure (its name says which measure)."""
     # Playwright hands the pattern to the browser between slashes: a "/" must be escaped.
@@ -125,7 +123,7 @@ def _measure_link(page: Page, verb: str, label: str) -> Locator:
 
 def _plan(page: Page, label: str) -> None:
     """Plan a measure not yet on the case: offered behind "Add a measure" (issue 12 §4)."""
-    _section(page, MEASURES)
+    open_case_section(page, MEASURES)
     # Closed, the list is out of the accessibility tree: the procedure's list by its text.
     page.locator("details.add-measure").filter(has_text=label).locator("summary").click()
     _measure_link(page, "Plan", label).click()
@@ -135,7 +133,7 @@ def _plan(page: Page, label: str) -> None:
 
 
 def _change_status(page: Page, label: str, status: str) -> None:
-    _section(page, MEASURES)
+    open_case_section(page, MEASURES)
     _measure_link(page, "Change", label).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Change a measure: {label}")
     page.get_by_label("Status").select_option(label=status)
@@ -145,7 +143,7 @@ def _change_status(page: Page, label: str, status: str) -> None:
 def _record_consent(
     page: Page, purpose: str, told: str, recipient: str = "", language: str = "Romanian"
 ) -> None:
-    _section(page, "Consents")
+    open_case_section(page, "Consents")
     page.get_by_role("link", name="Record a consent decision").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Record a consent decision")
     page.get_by_label("Purpose").select_option(label=purpose)
@@ -182,7 +180,7 @@ def test_it_walks_an_adult_from_registration_to_a_refused_return(
 
     # The recovery and reflection period starts from the measures section; the case file
     # counts down the country's default 30 days.
-    _section(page, MEASURES)
+    open_case_section(page, MEASURES)
     reflection = page.locator("#reflection")
     expect(reflection).to_contain_text("No recovery and reflection period runs today.")
     reflection.get_by_role("link", name="Start the reflection period").click()
@@ -223,7 +221,7 @@ def test_it_walks_an_adult_from_registration_to_a_refused_return(
     assert consent.taken_by == caseworker
 
     # A caseworker may formally identify by default (reference ACT-53).
-    _section(page, MEASURES)
+    open_case_section(page, MEASURES)
     page.get_by_role("link", name="Record an identification decision").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Record an identification decision")
     expect(page.locator("main")).to_contain_text("Caseworker")
@@ -256,7 +254,7 @@ def test_it_walks_an_adult_from_registration_to_a_refused_return(
     assert (measure.status, measure.completed_on) == (MeasureStatus.DONE, today)
 
     # The intake and needs assessment itself: what the person needs.
-    _section(page, "Assessments")
+    open_case_section(page, "Assessments")
     page.locator("#assessment-needs").get_by_role("link", name="Record").click()
     page.get_by_label("Date of the assessment").fill(today.isoformat())
     page.get_by_role("checkbox", name="Accommodation").check()
@@ -272,7 +270,7 @@ def test_it_walks_an_adult_from_registration_to_a_refused_return(
     # activation until the person consents to its implementation (SOP-P4).
     provider = organisation_label(shelter)
     plan_section = page.locator("#plan")
-    _section(page, "Plans")
+    open_case_section(page, "Plans")
     plan_section.get_by_role("link", name="Draft a plan").click()
     page.get_by_label("Goals").fill("Safety and rest; a health check; legal information.")
     page.get_by_label("Activity").first.fill("Shelter place")
@@ -295,7 +293,7 @@ def test_it_walks_an_adult_from_registration_to_a_refused_return(
         "Implementing the individual assistance plan",
         "What the plan holds, who provides each service, and that it can be stopped.",
     )
-    _section(page, "Plans")
+    open_case_section(page, "Plans")
     plan_section.get_by_role("button", name="Activate the plan").click()
     expect(_messages(page)).to_contain_text("The plan is in force.")
     expect(plan_section).to_contain_text("In force: revision 1")
@@ -303,7 +301,7 @@ def test_it_walks_an_adult_from_registration_to_a_refused_return(
 
     # A shelter place: offered, then delivered, with its provider.
     services_section = page.locator("#services")
-    _section(page, "Services")
+    open_case_section(page, "Services")
     services_section.get_by_role("link", name="Record a service offered").click()
     page.get_by_role("combobox", name=SERVICE).select_option(label="Accommodation in shelter")
     page.get_by_label("Provider (from the directory)").select_option(label=provider)
@@ -359,7 +357,7 @@ def test_it_walks_an_adult_from_registration_to_a_refused_return(
 
     # The case file still shows the return as planned.
     page.get_by_role("link", name=case.number).click()
-    _section(page, MEASURES)
+    open_case_section(page, MEASURES)
     expect(_cell(_measure_row(page, RETURN), "Status")).to_have_text("Planned")
     _no_console_trouble(console)
 
@@ -387,7 +385,7 @@ def test_it_protects_a_child_who_indicated_asylum_and_waits_for_the_welfare_clea
         ]
     )
     child = page.locator("#child")
-    _section(page, "Child safeguards")
+    open_case_section(page, "Child safeguards")
     expect(child).to_contain_text("None appointed")
     expect(child).to_contain_text("None named")
 
@@ -401,7 +399,7 @@ def test_it_protects_a_child_who_indicated_asylum_and_waits_for_the_welfare_clea
 
     # A contact with the authorities of the child's country of origin is refused, explained,
     # and the attempt is audited.
-    _section(page, "Tasks")
+    open_case_section(page, "Tasks")
     contact = page.locator("form[action$='/country-contact/']")
     contact.get_by_label("Country").select_option(label="Moldova")
     contact.get_by_label("Purpose").select_option(label="Verify identity or nationality")
@@ -449,7 +447,7 @@ def test_it_protects_a_child_who_indicated_asylum_and_waits_for_the_welfare_clea
     # The guardian, the liaison officer, the best-interests determination (with who took part)
     # and the child-welfare authority's clearance are recorded: the warnings go.
     page.get_by_role("link", name=case.number).click()
-    _section(page, "Child safeguards")
+    open_case_section(page, "Child safeguards")
     page.locator("#child").get_by_role("link", name="Edit the child safeguards").click()
     page.get_by_label("Guardian (if not a user)").fill("Sela Marrow")
     page.get_by_label("Guardian appointed").fill(today.isoformat())
@@ -487,7 +485,7 @@ def test_it_protects_a_child_who_indicated_asylum_and_waits_for_the_welfare_clea
     # The child withdraws the asylum request: the case manager clears the indication, and with
     # no reflection period running the return is completed.
     page.get_by_role("link", name=case.number).click()
-    _section(page, "Child safeguards")
+    open_case_section(page, "Child safeguards")
     page.locator("#child").get_by_role("link", name="Edit the child safeguards").click()
     page.get_by_label("Asylum requested or indicated").fill("")
     page.get_by_role("button", name="Save", exact=True).click()

@@ -45,7 +45,15 @@ from opentrm.referrals.models import (
     TemplateInstance,
 )
 from opentrm.referrals.template import loader
-from tests.browser.support import PASSWORD, ConsoleLog, FictionalDirectory, log_in, pick
+from tests.browser.support import (
+    PASSWORD,
+    ConsoleLog,
+    FictionalDirectory,
+    case_sections,
+    log_in,
+    open_case_section,
+    pick,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -119,22 +127,10 @@ def _register(page: Page) -> Case:
     return case
 
 
-def _case_section(page: Page, name: str) -> None:
-    """Open one section of the case file from its navigation (issue 12 §4)."""
-    _sections(page).get_by_role("link", name=name, exact=True).click()
-    expect(_sections(page).get_by_role("link", name=name, exact=True)).to_have_attribute(
-        "aria-current", "page"
-    )
-
-
-def _sections(page: Page) -> Locator:
-    return page.get_by_role("navigation", name="Sections of the case file")
-
-
 def _no_section(page: Page, *names: str) -> None:
     """The role is not offered these sections of the case file at all."""
     for name in names:
-        expect(_sections(page).get_by_role("link", name=name, exact=True)).to_have_count(0)
+        expect(case_sections(page).get_by_role("link", name=name, exact=True)).to_have_count(0)
 
 
 def _record_consent(
@@ -269,10 +265,10 @@ def test_a_case_is_referred_to_a_shelter_then_to_the_country_of_origin(
     # the shelter. The owner sees the health and assistance sections of its case.
     log_in(page, base, caseworker)
     case = _register(page)
-    _case_section(page, "Assessments")
+    open_case_section(page, "Assessments")
     expect(page.locator("#health")).to_be_visible()
     expect(page.locator("#assessments")).to_be_visible()
-    _case_section(page, "Consents")
+    open_case_section(page, "Consents")
     _record_consent(
         page,
         SHARE,
@@ -281,7 +277,7 @@ def test_a_case_is_referred_to_a_shelter_then_to_the_country_of_origin(
     )
 
     # From the case page: refer the case to the shelter, and see first what it will see.
-    _case_section(page, "Referrals")
+    open_case_section(page, "Referrals")
     page.locator("#referrals").get_by_role("link", name="Refer this case").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Refer this case within the country")
     pick(page.get_by_label("Refer to"), shelter.name)
@@ -366,7 +362,7 @@ def test_a_case_is_referred_to_a_shelter_then_to_the_country_of_origin(
         country="Romania",
     )
     _record_consent(page, RETURN, "What return means, and that it is voluntary.")
-    _case_section(page, "Referrals")
+    open_case_section(page, "Referrals")
     page.locator("#referrals").get_by_role("link", name="Refer this case").click()
     page.get_by_role("link", name="Refer the person to another country").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Refer the person to another country")

@@ -29,7 +29,7 @@ from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, CaseParticipant
 from opentrm.directory.models import Function, Organisation, Responsibility
 from opentrm.referrals.models import FollowUpReport, Referral, ReferralKind, ReferralStatus
-from tests.browser.support import ConsoleLog, pick
+from tests.browser.support import ConsoleLog, case_sections, open_case_section, pick
 
 pytestmark = pytest.mark.browser
 
@@ -104,22 +104,10 @@ def _register(page: Page) -> Case:
     return Case.objects.get(public_id=UUID(match[1]))
 
 
-def _case_section(page: Page, name: str) -> None:
-    """Open one section of the case file from its navigation (issue 12 §4)."""
-    _sections(page).get_by_role("link", name=name, exact=True).click()
-    expect(_sections(page).get_by_role("link", name=name, exact=True)).to_have_attribute(
-        "aria-current", "page"
-    )
-
-
-def _sections(page: Page) -> Locator:
-    return page.get_by_role("navigation", name="Sections of the case file")
-
-
 def _no_section(page: Page, *names: str) -> None:
     """The role is not offered these sections of the case file at all."""
     for name in names:
-        expect(_sections(page).get_by_role("link", name=name, exact=True)).to_have_count(0)
+        expect(case_sections(page).get_by_role("link", name=name, exact=True)).to_have_count(0)
 
 
 def _record_consent_for_serbia(page: Page) -> None:
@@ -151,7 +139,7 @@ def test_a_referral_to_serbia_shares_more_once_the_agreement_is_in_force(
     _login(page, base, "al.caseworker")
     case = _register(page)
     _record_consent_for_serbia(page)
-    _case_section(page, "Referrals")
+    open_case_section(page, "Referrals")
     page.locator("#referrals").get_by_role("link", name="Refer this case").click()
     page.get_by_role("link", name="Refer the person to another country").click()
     country = page.get_by_label("Country to refer to")

@@ -17,7 +17,7 @@ from conftest import World
 from opentrm.accounts.roles import Role
 from opentrm.audit.models import AuditEvent
 from opentrm.core.errors import ConflictError
-from opentrm.exchange import clock, outbox
+from opentrm.exchange import clock, continuity, keys, outbox
 from opentrm.exchange.models import OutboxMessage, OutboxStatus, Peer, PeerStatus
 from opentrm.exchange.services import delivery, processing
 from tests.exchange.fakes import FakeCrypto, FakeInbox, Reply, fictional_peer, rejection
@@ -268,6 +268,29 @@ def test_messages_to_a_suspended_peer_wait(peer: Peer, crypto: FakeCrypto) -> No
     _queue(peer)
     Peer.objects.filter(pk=peer.pk).update(status=PeerStatus.SUSPENDED)
     assert delivery.deliver_due().picked == 0
+
+
+def test_a_key_announcement_waits_for_a_suspended_peer_and_is_answered_before_the_rest(
+    peer: Peer, crypto: FakeCrypto, inbox: FakeInbox
+) -> None:
+    earlier = [_queue(peer, nonce=f"n{number}") for number in range(3)]
+    Peer.objects.filter(pk=peer.pk).update(status=PeerStatus.SUSPENDED)
+    peer.refresh_from_db()
+    # A rotation while the peer is suspended: its announcement is queued all the same.
+    keys.init_node()
+    announcement = outbox.enqueue(
+        peer=peer, type="key_announcement", body=continuity.announcement_body()
+    )
+    with pytest.raises(ValidationError):
+        _queue(peer, nonce="later")  # anything else still waits for the peer to be resumed
+    assert delivery.deliver_due().picked == 0
+    Peer.objects.filter(pk=peer.pk).update(status=PeerStatus.ACTIVE)
+    inbox.default = Reply(delay=0.2)
+    assert delivery.deliver_due().delivered == 4
+    # The announcement was queued last but is posted, and answered, first.
+    tokens = [request["token"] for request in inbox.requests]
+    assert tokens[0] == f"sealed.{announcement.message_id}"
+    assert sorted(tokens[1:]) == sorted(f"sealed.{m.message_id}" for m in earlier)
 
 
 def test_the_worker_command_makes_one_pass(

@@ -89,7 +89,9 @@ def test_it_stores_an_upload_under_a_random_path_with_its_checksum(
     assert document.original_name == "Ana Fictiva passport.pdf"
     stored = _stored_files(media)
     assert len(stored) == 1
-    assert stored[0].read_bytes() == PDF
+    # Encrypted at rest (issue 17 §4): the bytes on disk are not the file.
+    assert PDF not in stored[0].read_bytes()
+    assert document.file.open("rb").read() == PDF
     assert "Ana" not in str(stored[0])
     assert "Passport copy" in case_page(world, case, Role.CASEWORKER)
     event = AuditEvent.objects.get(event_type=EventType.DOCUMENT_UPLOADED)

@@ -223,3 +223,23 @@ def test_the_page_of_a_copy_shows_its_node_and_freshness_and_no_edit(
     assert reverse("directory:organisation_edit", args=[copy.pk]) not in html
     assert f'data-source-node="{PEER}"' in country_page.content.decode()
     assert edit.status_code == 403
+
+
+def test_the_api_marks_a_copy_with_its_node_and_freshness(world: World, client: Client) -> None:
+    as_of = timezone.now() - timedelta(minutes=5)
+    federation.mirror_apply(
+        node_id=PEER, country_code="MD", as_of=as_of, records=[_focal_point_record()], actor=None
+    )
+    copy = Organisation.objects.get(origin_node=PEER)
+    own = Organisation.objects.filter(origin_node="").first()
+    assert own is not None
+    client.force_login(world.user(Role.DIRECTORY_EDITOR))
+
+    mirrored = client.get(f"/api/v1/directory/organisations/{copy.pk}").json()
+    local = client.get(f"/api/v1/directory/organisations/{own.pk}").json()
+
+    assert mirrored["uuid"] == str(copy.uuid)
+    assert mirrored["origin_node"] == PEER
+    assert mirrored["synced_at"] is not None
+    assert mirrored["source_as_of"][:16] == as_of.isoformat()[:16]
+    assert (local["origin_node"], local["synced_at"], local["source_as_of"]) == ("", None, None)

@@ -43,7 +43,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -430,43 +430,53 @@ def deliver_due(
     summary.picked = len(messages)
     if not messages:
         return summary
+    # A key announcement is posted, and answered, before anything signed with the new key:
+    # posted side by side, the peer could open the step before it knows the key (unknown_key).
+    announcements = [m for m in messages if m.type == MessageType.KEY_ANNOUNCEMENT]
+    others = [m for m in messages if m.type != MessageType.KEY_ANNOUNCEMENT]
     with ThreadPoolExecutor(max_workers=threads or worker_threads()) as pool:
-        pending = {}
-        for message in messages:
-            started = time.monotonic()
-            url = _inbox_url(message.peer.base_url)
-            if url is None:
-                _settle(message, _Answer(error="bad_address", permanent=True), started, summary)
-                continue
-            try:
-                token = crypto.seal(
-                    peer=message.peer,
-                    message_id=message.message_id,
-                    type=message.type,
-                    body=message.body,
-                    now=clock.now(),
-                    validate=False,  # checked when it was queued (outbox.enqueue)
-                    **order_claims(message),
-                )
-            except Exception as error:  # a peer without usable keys, a body the sealer refuses
-                # The class name and code only: an exception's text may quote the body.
-                code = getattr(error, "code", "")
-                logger.error(
-                    "exchange: sealing message %s failed: %s %s",
-                    message.message_id,
-                    type(error).__name__,
-                    code,
-                )
-                failure = f"seal_failed:{code}" if isinstance(code, str) and code else "seal_failed"
-                # A body its schema refuses is refused again next time: a dead letter at once.
-                permanent = code == "schema_invalid"
-                _settle(message, _Answer(error=failure[:60], permanent=permanent), started, summary)
-                continue
-            pending[pool.submit(_post, url, token)] = (message, started, token)
-        for future in as_completed(pending):
-            message, started, token = pending[future]
-            _settle(message, future.result(), started, summary, sealed=token)
+        for batch in (announcements, others):
+            _post_batch(pool, batch, summary)
     return summary
+
+
+def _post_batch(pool: ThreadPoolExecutor, messages: list[OutboxMessage], summary: Summary) -> None:
+    """Seal each message, post them side by side, and record every answer."""
+    pending: dict[Future[_Answer], tuple[OutboxMessage, float, str]] = {}
+    for message in messages:
+        started = time.monotonic()
+        url = _inbox_url(message.peer.base_url)
+        if url is None:
+            _settle(message, _Answer(error="bad_address", permanent=True), started, summary)
+            continue
+        try:
+            token = crypto.seal(
+                peer=message.peer,
+                message_id=message.message_id,
+                type=message.type,
+                body=message.body,
+                now=clock.now(),
+                validate=False,  # checked when it was queued (outbox.enqueue)
+                **order_claims(message),
+            )
+        except Exception as error:  # a peer without usable keys, a body the sealer refuses
+            # The class name and code only: an exception's text may quote the body.
+            code = getattr(error, "code", "")
+            logger.error(
+                "exchange: sealing message %s failed: %s %s",
+                message.message_id,
+                type(error).__name__,
+                code,
+            )
+            failure = f"seal_failed:{code}" if isinstance(code, str) and code else "seal_failed"
+            # A body its schema refuses is refused again next time: a dead letter at once.
+            permanent = code == "schema_invalid"
+            _settle(message, _Answer(error=failure[:60], permanent=permanent), started, summary)
+            continue
+        pending[pool.submit(_post, url, token)] = (message, started, token)
+    for future in as_completed(pending):
+        message, started, token = pending[future]
+        _settle(message, future.result(), started, summary, sealed=token)
 
 
 # --- operations: the dashboard and the dead-letter queue -----------------------------------------

@@ -45,7 +45,7 @@ def active_signing() -> str:
     return keys.active_key(KeyUse.SIGNING).kid
 
 
-def test_a_rotation_is_announced_to_active_peers_signed_with_the_key_they_hold(
+def test_a_rotation_is_announced_to_every_peer_signed_with_the_key_they_hold(
     node: OwnNode, foreign: ForeignNode
 ) -> None:
     pending = ForeignNode(node_id="opentrm-md", country="MD", base_url="https://md.example")
@@ -54,9 +54,13 @@ def test_a_rotation_is_announced_to_active_peers_signed_with_the_key_they_hold(
     continuity.rotate()
     new = active_signing()
     assert new != old
-    (announcement,) = OutboxMessage.objects.filter(type=MessageType.KEY_ANNOUNCEMENT)
     peer = Peer.objects.get(node_id=foreign.node_id)
-    assert announcement.peer == peer  # the pending peer is not told (it will be confirmed)
+    announcement = OutboxMessage.objects.get(type=MessageType.KEY_ANNOUNCEMENT, peer=peer)
+    # The pending peer is told too: the announcement waits until it is confirmed.
+    waiting = OutboxMessage.objects.get(
+        type=MessageType.KEY_ANNOUNCEMENT, peer__node_id=pending.node_id
+    )
+    assert waiting.body == announcement.body
     kids = [jwk["kid"] for jwk in announcement.body["keys"]["keys"]]
     assert new in kids
     assert old in kids

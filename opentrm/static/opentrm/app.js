@@ -68,3 +68,15 @@ function pickerFilter(control) {
     if (event.key === "Enter") event.preventDefault();
   });
 }
+
+// A section of the case file swapped in by htmx (cases/_case_sections.html): the focus goes to
+// its first heading, so keyboard and screen-reader users go on where the new content starts
+// instead of on a link of the navigation the page no longer shows beside it.
+document.addEventListener("htmx:afterSettle", (event) => {
+  const target = event.detail.target;
+  if (!target || target.id !== "case-file") return;
+  const heading = target.querySelector("#case-section h2");
+  if (!heading) return;
+  heading.setAttribute("tabindex", "-1");
+  heading.focus();
+});

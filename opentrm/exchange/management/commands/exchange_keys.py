@@ -13,14 +13,14 @@ from opentrm.exchange.models import NodeKey
 class Command(BaseCommand):
     help = (
         "list: this node's keys (active, retired until, revoked). announce: queue this node's "
-        "current keys to every active peer again. revoke KID...: a compromised key is never "
+        "current keys to every peer again. revoke KID...: a compromised key is never "
         "used or accepted again (an active one is rotated first); the peers are told at once."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         sub.add_parser("list", help="This node's keys.")
-        sub.add_parser("announce", help="Announce the current keys to every active peer.")
+        sub.add_parser("announce", help="Announce the current keys to every peer.")
         revoke = sub.add_parser("revoke", help="Revoke compromised keys and announce it.")
         revoke.add_argument("kids", nargs="+", help="The key ids (kid) to revoke.")
 

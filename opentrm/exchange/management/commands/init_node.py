@@ -60,7 +60,7 @@ class Command(BaseCommand):
             write(
                 f"Rotated: the old keys stay published and accepted until "
                 f"{retire_after.isoformat(timespec='minutes')}. The new keys are announced to "
-                "every active peer, signed with the key it holds: nothing to compare again."
+                "every peer, signed with the key it holds: nothing to compare again."
             )
         write(
             self.style.SUCCESS(
