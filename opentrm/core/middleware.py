@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -217,5 +218,10 @@ class SessionRenewalMiddleware:
         renewed = session.get(SESSION_RENEWED_KEY)
         stale = not isinstance(renewed, int) or now - renewed >= settings.SESSION_RENEW_SECONDS
         if session.modified or stale:
-            session[SESSION_RENEWED_KEY] = now  # marks it modified: SessionMiddleware saves it
+            mark_session_written(session)  # marks it modified: SessionMiddleware saves it
         return response
+
+
+def mark_session_written(session: SessionBase) -> None:
+    """Note in ``session`` that it is being written now (at log-in, or renewed above)."""
+    session[SESSION_RENEWED_KEY] = int(time.time())
