@@ -1,9 +1,10 @@
 """The live server the browser tests drive serves concurrent requests as a real node does.
 
 A page makes several requests at once (htmx loads a section while the user follows a link), and
-every request saves the session (SESSION_SAVE_EVERY_REQUEST). On a node each request thread has
-its own database connection; the test server must too, or concurrent session saves break and
-Django answers 400 "Bad request" (SessionInterrupted), failing browser tests now and then.
+any request may save the session (core.middleware.SessionRenewalMiddleware). On a node each
+request thread has its own database connection; the test server must too, or concurrent
+session saves break and Django answers 400 "Bad request" (SessionInterrupted), failing browser
+tests now and then.
 """
 
 from concurrent.futures import ThreadPoolExecutor

@@ -12,6 +12,7 @@ from opentrm.accounts.policy import actor_for
 from opentrm.accounts.throttle import login_failure_record, login_success_record
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
+from opentrm.core.middleware import mark_session_written
 
 
 @receiver(user_logged_in)
@@ -19,6 +20,8 @@ def audit_login(sender: Any, request: HttpRequest | None, user: User, **kwargs: 
     record_event(event_type=EventType.USER_LOGGED_IN, actor=actor_for(user, None))
     if request is not None:
         login_success_record(username=user.get_username(), address=client_address(request))
+        # the log-in writes the session: the renewal clock starts now (SessionRenewalMiddleware)
+        mark_session_written(request.session)
 
 
 @receiver(user_logged_out)

@@ -11,10 +11,49 @@ from opentrm.audit.models import AuditChainHead, AuditEvent
 GENESIS_HASH = "0" * 64
 
 
-def event_hash(event: AuditEvent) -> str:
-    """SHA-256 over every recorded field of the event and the hash of the event before it."""
-    payload: dict[str, Any] = {
-        "sequence": event.sequence,
+# The hashed fields in the order ``json.dumps(sort_keys=True)`` writes them, split around the two
+# that are known only under the chain's lock (``previous_hash`` and ``sequence``).
+_BEFORE_PREVIOUS = (
+    "actor_id",
+    "actor_label",
+    "changed_fields",
+    "detail",
+    "event_type",
+    "occurred_at",
+    "organisation_id",
+    "organisation_label",
+)
+_BEFORE_SEQUENCE = ("request_id",)
+_AFTER_SEQUENCE = ("target_id", "target_type")
+
+
+def _members(fields: dict[str, Any], names: tuple[str, ...]) -> str:
+    """``"a":1,"b":2``: the canonical JSON of those fields without its braces."""
+    chosen = {name: fields[name] for name in names}
+    return json.dumps(chosen, sort_keys=True, separators=(",", ":"), ensure_ascii=False)[1:-1]
+
+
+@dataclass(frozen=True)
+class PreparedHash:
+    """An event's canonical JSON with its place in the chain left open: everything that is
+    slow (serialising ``detail``) is done before the chain's lock is taken (``prepare_hash``);
+    under the lock only ``seal`` runs."""
+
+    before_previous: str
+    before_sequence: str
+    after_sequence: str
+
+    def seal(self, *, sequence: int, previous_hash: str) -> str:
+        canonical = (
+            f"{{{self.before_previous},"
+            f'"previous_hash":{json.dumps(previous_hash)},{self.before_sequence},'
+            f'"sequence":{int(sequence)},{self.after_sequence}}}'
+        )
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def prepare_hash(event: AuditEvent) -> PreparedHash:
+    fields: dict[str, Any] = {
         "occurred_at": event.occurred_at.isoformat(),
         "event_type": event.event_type,
         "actor_id": event.actor_id,
@@ -26,10 +65,20 @@ def event_hash(event: AuditEvent) -> str:
         "request_id": event.request_id,
         "changed_fields": event.changed_fields,
         "detail": event.detail,
-        "previous_hash": event.previous_hash,
     }
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return PreparedHash(
+        _members(fields, _BEFORE_PREVIOUS),
+        _members(fields, _BEFORE_SEQUENCE),
+        _members(fields, _AFTER_SEQUENCE),
+    )
+
+
+def event_hash(event: AuditEvent) -> str:
+    """SHA-256 over every recorded field of the event and the hash of the event before it: the
+    canonical JSON (sorted keys, no spaces) of sequence, occurred_at, event_type, actor_id,
+    actor_label, organisation_id, organisation_label, target_type, target_id, request_id,
+    changed_fields, detail and previous_hash."""
+    return prepare_hash(event).seal(sequence=event.sequence, previous_hash=event.previous_hash)
 
 
 MISSING = "missing (deleted)"

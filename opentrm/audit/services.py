@@ -6,7 +6,7 @@ from typing import Any, Protocol
 from django.db import models, transaction
 from django.utils import timezone
 
-from opentrm.audit.chain import GENESIS_HASH, event_hash
+from opentrm.audit.chain import GENESIS_HASH, prepare_hash
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditChainHead, AuditEvent
 from opentrm.core.request_context import current_request_id
@@ -45,26 +45,29 @@ def record_event(
     if target is not None:
         target_type = target._meta.label_lower
         target_id = str(target.pk)
+    event = AuditEvent(
+        occurred_at=timezone.now(),
+        event_type=event_type.value,
+        actor_id=actor.user_id if actor else None,
+        actor_label=actor.user_label if actor else "",
+        organisation_id=actor.organisation_id if actor else None,
+        organisation_label=actor.organisation_label if actor else "",
+        target_type=target_type,
+        target_id=str(target_id),
+        request_id=current_request_id(),
+        changed_fields=sorted(set(changed_fields)),
+        detail=detail or {},
+    )
+    prepared = prepare_hash(event)  # all but the place in the chain, before the lock
     with transaction.atomic():
+        # The chain's one lock: held from here to the end of the caller's transaction, so
+        # only the sequence, the previous hash and two writes happen after it is taken.
         head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
         if head is None:
             head = AuditChainHead.objects.create(pk=1, last_sequence=0, last_hash=GENESIS_HASH)
-        event = AuditEvent(
-            sequence=head.last_sequence + 1,
-            occurred_at=timezone.now(),
-            event_type=event_type.value,
-            actor_id=actor.user_id if actor else None,
-            actor_label=actor.user_label if actor else "",
-            organisation_id=actor.organisation_id if actor else None,
-            organisation_label=actor.organisation_label if actor else "",
-            target_type=target_type,
-            target_id=str(target_id),
-            request_id=current_request_id(),
-            changed_fields=sorted(set(changed_fields)),
-            detail=detail or {},
-            previous_hash=head.last_hash,
-        )
-        event.hash = event_hash(event)
+        event.sequence = head.last_sequence + 1
+        event.previous_hash = head.last_hash
+        event.hash = prepared.seal(sequence=event.sequence, previous_hash=event.previous_hash)
         event.save(force_insert=True)
         head.last_sequence = event.sequence
         head.last_hash = event.hash

@@ -21,7 +21,7 @@ from opentrm.cases.forms_search import CaseSearchForm
 from opentrm.cases.models import Case, ConsentRecord
 from opentrm.cases.sharing import prime_sharing
 from opentrm.core.api import Routes
-from opentrm.core.pagination import capped_count
+from opentrm.core.pagination import ProbePaginator, capped_count
 from opentrm.core.schemas import CASE_WORK_ERRORS, MAX_PAGE, PublicId
 from opentrm.directory.models import Organisation
 
@@ -55,15 +55,16 @@ def case_list(
     cases = selectors.case_list(actor=actor, mine_only=mine).prefetch_related(
         "person__citizenships", "person__languages"
     )
-    start = (page - 1) * PAGE_SIZE
-    served = list(cases[start : start + PAGE_SIZE])
+    # Never counted: one row past the page tells whether there is a next (core.pagination).
+    paginator = ProbePaginator(cases, PAGE_SIZE)
+    shown = paginator.get_page(page)
+    served = list(shown)
     prime_sharing(actor, served)  # what is shared of cases owned elsewhere, for every row
     selectors.cases_listed(actor=actor, cases=served, via="api")
-    count, capped = capped_count(cases, offset=start)
     return {
-        "count": count,
-        "count_capped": capped,
-        "page": page,
+        "count": paginator.count,
+        "count_capped": paginator.capped,
+        "page": shown.number,
         "items": [selectors.case_view(actor=actor, case=case) for case in served],
     }
 

@@ -140,11 +140,14 @@ class CaseOut(Schema):
 
 class CasePageOut(Schema):
     count: int = Field(
-        description="Cases found; counted up to 1,000 past the page asked for "
-        "(count_capped tells when there are more)"
+        description="Cases found, counted no further than needed: the search counts up to "
+        "1,000 past the page asked for, the list (GET) up to the end of the page it returns; "
+        "count_capped tells when there are more"
     )
     count_capped: bool = Field(
-        False, description="True when more cases match than count: count is then a lower bound"
+        False,
+        description="True when more cases match than count: count is then a lower bound and "
+        "there is a next page",
     )
     page: int
     items: list[CaseOut]

@@ -9,7 +9,7 @@ agreements evaluated per case (``access.organisation_groups``), and a name searc
 such a case would tell its name to an organisation not allowed to read it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -59,6 +59,10 @@ class CaseSearch:
     opened_from: date | None = None
     opened_to: date | None = None
     sort: str = "-opened"
+
+    def narrows(self) -> bool:
+        """Whether anything but the order was asked for (the plain list is not counted)."""
+        return replace(self, sort="-opened") != CaseSearch()
 
     def apply(self, cases: QuerySet[Case], *, actor: Actor) -> QuerySet[Case]:
         """``cases`` narrowed to what was asked."""

@@ -10,6 +10,7 @@ access log, or a Referer header.
 from datetime import date
 from urllib.parse import urlencode
 
+from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,8 +21,9 @@ from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action
 from opentrm.cases import selectors
 from opentrm.cases.forms_search import URL_FIELDS, CaseSearchForm
+from opentrm.cases.models import Case
 from opentrm.cases.sharing import prime_sharing
-from opentrm.core.pagination import CappedPaginator
+from opentrm.core.pagination import CappedPaginator, ProbePaginator
 
 PAGE_SIZE = 50
 
@@ -65,8 +67,14 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     cases = selectors.case_list(actor=actor, mine_only=mine_only, search=search)
     if not valid:
         cases = cases.none()
-    # The count stops 1,000 cases past this page: "more than …" (core.pagination).
-    page = CappedPaginator(cases, PAGE_SIZE, number=page_number).get_page(page_number)
+    # The plain list and "my cases" never count (a next-page probe); a narrowing search
+    # counts up to 1,000 cases past this page: "more than …" (core.pagination).
+    paginator: Paginator[Case] = (
+        CappedPaginator(cases, PAGE_SIZE, number=page_number)
+        if search is not None and search.narrows()
+        else ProbePaginator(cases, PAGE_SIZE)
+    )
+    page = paginator.get_page(page_number)
     rows = list(page)
     prime_sharing(actor, rows)  # names of cases owned elsewhere only if identity is shared
     views = [selectors.case_view(actor=actor, case=case) for case in rows]

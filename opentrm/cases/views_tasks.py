@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -25,6 +24,7 @@ from opentrm.cases.services import tasks as services
 from opentrm.cases.services.tasks import TaskView
 from opentrm.cases.views_common import FormPage, case_form_page, case_url, case_view
 from opentrm.core.forms import cleaned
+from opentrm.core.pagination import ProbePaginator
 from opentrm.core.views import action_view
 
 PAGE_SIZE = 50
@@ -50,9 +50,9 @@ def task_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     except ValueError:
         view = TaskView.MINE
     today = timezone.localdate()
-    page = Paginator(services.task_list(actor=actor, view=view, today=today), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    # No count of the open tasks: a next-page probe (core.pagination.ProbePaginator).
+    tasks_found = services.task_list(actor=actor, view=view, today=today)
+    page = ProbePaginator(tasks_found, PAGE_SIZE).get_page(request.GET.get("page"))
     tasks: list[Task] = list(page)
     record_event(
         event_type=EventType.TASKS_LISTED,

@@ -71,10 +71,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "opentrm.core.metrics.MetricsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "opentrm.core.middleware.RequestIdMiddleware",
     "opentrm.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "opentrm.core.middleware.SessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -157,7 +159,7 @@ if OPENTRM_OIDC_ENABLED:
     OIDC_OP_USER_ENDPOINT = env_required("OIDC_OP_USER_ENDPOINT")
     OIDC_OP_JWKS_ENDPOINT = env_required("OIDC_OP_JWKS_ENDPOINT")
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "opentrm.accounts.hashers.NodeArgon2PasswordHasher",  # parameters: accounts/hashers.py
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -222,9 +224,16 @@ OPENTRM_MFA_RECOVERY_CODES = 10
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 
-# Sessions end after a period of inactivity: the cookie is renewed on every request.
+# Prometheus figures at /metrics for whoever sends "Authorization: Bearer <this>"; empty: off.
+OPENTRM_METRICS_TOKEN = env("OPENTRM_METRICS_TOKEN") or ""
+
+# Sessions end after a period of inactivity. The session is written when it changes, or when
+# it was last written more than SESSION_RENEW_SECONDS ago (core.middleware.
+# SessionRenewalMiddleware), not on every request: the idle time-out ends a session between
+# SESSION_COOKIE_AGE - SESSION_RENEW_SECONDS and SESSION_COOKIE_AGE after the last request.
 SESSION_COOKIE_AGE = env_int("OPENTRM_SESSION_IDLE_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEW_SECONDS = env_int("OPENTRM_SESSION_RENEW_SECONDS", SESSION_COOKIE_AGE // 10)
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -330,12 +339,14 @@ LOGGING = {
         "plain": {
             "()": "opentrm.core.logging.NoValuesFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
-        }
+        },
+        "json": {"()": "opentrm.core.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            # "json" under `opentrm serve` (one object a line for a log collector)
+            "formatter": env("OPENTRM_LOG_FORMAT") or "plain",
             "filters": ["request_id"],
         }
     },

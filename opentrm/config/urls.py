@@ -2,6 +2,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from opentrm.config.api import api
+from opentrm.config.metrics import metrics
 from opentrm.core import views as core_views
 from opentrm.exchange import views_inbox as exchange_views
 
@@ -12,6 +13,7 @@ handler500 = "opentrm.core.views.server_error"
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path(".well-known/opentrm-node.json", exchange_views.node_document, name="node_document"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("account/", include("opentrm.accounts.urls")),

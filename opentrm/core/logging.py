@@ -1,5 +1,6 @@
 """Log records carry the request id and never personal data."""
 
+import json
 import logging
 import traceback
 from types import TracebackType
@@ -29,3 +30,21 @@ class NoValuesFormatter(logging.Formatter):
         frames = "".join(traceback.format_tb(tb)) if tb else ""
         name = exc_type.__qualname__ if exc_type else "Exception"
         return f"Traceback (most recent call last):\n{frames}{name} (message withheld)"
+
+
+class JsonFormatter(NoValuesFormatter):
+    """One JSON object a line (time, level, logger, request id, message), for a log
+    collector. The message is ours (ids and codes, never personal data); exceptions as
+    ``NoValuesFormatter`` prints them, without their message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", ""),
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from math import ceil
 from typing import Any
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
@@ -59,3 +59,49 @@ class CappedPaginator(Paginator):  # type: ignore[type-arg]
         if self.capped:
             return ceil((counted + 1) / self.per_page)
         return super().num_pages
+
+
+class ProbePaginator(Paginator):  # type: ignore[type-arg]
+    """A paginator that never counts: the page asked for is read with one row more than it
+    shows (``LIMIT per_page + 1``), and that extra row is the only sign of a next page. The
+    page costs the same on a node of 1,000 cases as on one of 1,000,000 (bench/README.md,
+    "Pages that do not grow with the register").
+
+    ``count`` is what the rows read so far prove: exact when there is no next page (the rows
+    before this page and on it), a lower bound flagged by ``capped`` when there is one, so the
+    templates written for ``CappedPaginator`` ("More than …", "Page N") show it truthfully.
+    A page past the end is empty, its count exact (counted no further than its start).
+    """
+
+    def __init__(self, object_list: QuerySet[Any], per_page: int) -> None:
+        super().__init__(object_list, per_page)
+        self.rows = object_list
+        self.capped = False
+        self._count = 0
+        self._asked = 1
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    @property
+    def num_pages(self) -> int:
+        """The pages proven to exist: up to the one asked for, and the next one when probed."""
+        pages = max(ceil(self._count / self.per_page), self._asked - 1, 1)
+        return pages + 1 if self.capped else pages
+
+    def get_page(self, number: object) -> Page:  # type: ignore[type-arg]
+        try:
+            asked = max(int(str(number)), 1)
+        except ValueError:
+            asked = 1
+        self._asked = asked
+        offset = (asked - 1) * self.per_page
+        rows = list(self.rows[offset : offset + self.per_page + 1])
+        self.capped = len(rows) > self.per_page
+        shown = rows[: self.per_page]
+        if shown or not offset:
+            self._count = offset + len(shown)
+        else:  # past the end (a stale link): how many there are, at most ``offset``
+            self._count = self.rows.order_by()[:offset].count()
+        return Page(shown, asked, self)

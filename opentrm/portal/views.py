@@ -44,8 +44,8 @@ def _switcher(request: HttpRequest, language: str) -> list[dict[str, str]]:
 
 def public_cache_control(request: HttpRequest) -> str:
     """Shared caches may keep a public page, unless the request carries a session cookie: the
-    session middleware then refreshes that cookie on the answer (SESSION_SAVE_EVERY_REQUEST),
-    and an answer with someone's Set-Cookie must never sit in a shared cache. The page is the
+    session middleware may refresh that cookie on the answer (SessionRenewalMiddleware), and
+    an answer with someone's Set-Cookie must never sit in a shared cache. The page is the
     same either way; only the cookie's presence is looked at, the session is not read."""
     if settings.SESSION_COOKIE_NAME in request.COOKIES:
         return f"private, max-age={PUBLIC_MAX_AGE}"

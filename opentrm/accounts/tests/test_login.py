@@ -168,9 +168,26 @@ def test_it_ends_a_session_after_inactivity(world: World, client: Client) -> Non
     assert reverse("accounts:login") in response["Location"]
 
 
-def test_it_renews_the_session_on_each_request() -> None:
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+def test_it_writes_the_session_only_when_its_idle_period_runs_out(
+    world: World, client: Client
+) -> None:
+    from django.contrib.sessions.models import Session
+
+    from opentrm.core.middleware import SESSION_RENEWED_KEY
+
     assert settings.SESSION_COOKIE_AGE == 30 * 60
+    _log_in(client, "a_caseworker", PASSWORD)
+    key = client.session.session_key
+    written = Session.objects.get(session_key=key).expire_date
+    assert client.get(reverse("directory:home")).status_code == 200
+    assert Session.objects.get(session_key=key).expire_date == written  # not written again
+    # last written longer ago than the renewal period: the next request renews it
+    session = client.session
+    session[SESSION_RENEWED_KEY] -= settings.SESSION_RENEW_SECONDS + 1
+    session.save()
+    before = Session.objects.get(session_key=key).expire_date
+    assert client.get(reverse("directory:home")).status_code == 200
+    assert Session.objects.get(session_key=key).expire_date > before
 
 
 def test_it_logs_out_only_by_post(world: World, client: Client) -> None:

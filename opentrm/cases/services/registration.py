@@ -210,9 +210,12 @@ def case_register(
     )
     language_codes, citizenship_codes = _person_save(person, names, languages, citizenships)
     status = IdentificationStatus.AT_RISK if at_risk_only else IdentificationStatus.PRESUMED
+    public_id = public_id or uuid.uuid4()
     case = Case.objects.create(
-        public_id=public_id or uuid.uuid4(),
-        number=_next_case_number(organisation.country.code, today.year),
+        public_id=public_id,
+        # The number is taken last, just before the registration's audit event: the counter's
+        # row lock is held until commit, so it must not be held while the rest is written.
+        number=f"~{public_id.hex[:31]}",
         person=person,
         owner_organisation=organisation,
         opened_on=today,
@@ -242,6 +245,8 @@ def case_register(
     provided += ["referrer_type"] if notification.referrer_type else []
     provided += ["referrer_organisation"] if notification.referrer_organisation else []
     provided += ["referral_channel"] if notification.channel else []
+    case.number = _next_case_number(organisation.country.code, today.year)
+    Case.objects.filter(pk=case.pk).update(number=case.number)
     record_event(
         event_type=EventType.CASE_REGISTERED, actor=actor, target=case, changed_fields=provided
     )

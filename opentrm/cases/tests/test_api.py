@@ -124,3 +124,22 @@ def test_it_records_and_withdraws_a_consent(world: World) -> None:
 
 def test_it_refuses_case_data_to_a_statistician(world: World) -> None:
     assert api(world, Role.STATISTICIAN).get("/api/v1/cases/").status_code == 403
+
+
+def test_the_list_pages_without_counting_and_says_when_there_is_a_next_page(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opentrm.cases import api as cases_api
+
+    monkeypatch.setattr(cases_api, "PAGE_SIZE", 2)
+    client = api(world, Role.CASEWORKER)
+    for _ in range(3):
+        _register(client)
+    first = client.get("/api/v1/cases/").json()
+    assert (first["count"], first["count_capped"], len(first["items"])) == (2, True, 2)
+    second = client.get("/api/v1/cases/?page=2").json()
+    assert (second["count"], second["count_capped"], len(second["items"])) == (3, False, 1)
+    past = client.get("/api/v1/cases/?page=5").json()  # past the end: empty, never page 1
+    assert (past["count"], past["count_capped"], past["items"], past["page"]) == (3, False, [], 5)
+    seen = {item["public_id"] for item in first["items"] + second["items"]}
+    assert len(seen) == 3

@@ -61,3 +61,29 @@ def test_it_deletes_a_case_once_and_audits_it_once(world: World) -> None:
 
     assert again.deletion_reason == "Duplicate"
     assert AuditEvent.objects.filter(event_type=EventType.CASE_DELETED).count() == 1
+
+
+def test_the_case_number_is_taken_last_and_numbers_stay_consecutive(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from opentrm.cases.models import Case
+    from opentrm.cases.services.registration import case_register
+
+    actor = world.actor(Role.CASEWORKER)
+    with CaptureQueriesContext(connection) as queries:
+        first = case_register(actor=actor)
+    second = case_register(actor=actor)
+    sql = [entry["sql"] for entry in queries.captured_queries]
+    counter = next(i for i, text in enumerate(sql) if "cases_casenumbersequence" in text)
+    # after the counter: its own update, the number written, and the audit event's queries
+    writes = [
+        text
+        for text in sql[counter:]
+        if text.lstrip().upper().startswith("INSERT") and "casenumbersequence" not in text
+    ]
+    assert writes
+    assert all("audit" in text for text in writes)
+    assert Case.objects.get(pk=first.pk).number == first.number
+    assert not first.number.startswith("~")
+    assert int(second.number.rsplit("-", 1)[1]) == int(first.number.rsplit("-", 1)[1]) + 1

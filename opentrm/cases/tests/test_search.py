@@ -178,4 +178,29 @@ def test_past_the_count_cap_the_list_says_more_than_and_keeps_the_next_page(
     by_name = _found(client, name="jovanovic")
     assert "More than 2 cases" in by_name
     monkeypatch.setattr(pagination, "COUNT_CAP", 5)
-    assert "5 cases" in client.get(URL).content.decode()
+    # a narrowing search is counted (up to the cap); the plain list never is
+    assert "5 cases" in _found(client, name="jovanovic")
+    assert "More than 2 cases" in client.get(URL).content.decode()
+    past = client.get(URL, {"page": "9"}).content.decode()  # a stale link: empty, counted
+    assert "No cases." in past
+    assert "5 cases" in past
+
+
+def test_the_plain_list_reads_one_row_past_the_page_and_never_counts(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from opentrm.cases import views_search
+
+    monkeypatch.setattr(views_search, "PAGE_SIZE", 2)
+    for index in range(3):
+        _case(world, f"Ana Jovanović {index}")
+    client = browser(world, Role.CASEWORKER)
+    for query in ("", "?mine=1"):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(URL + query).status_code == 200
+        sql = [entry["sql"] for entry in queries.captured_queries]
+        assert not [text for text in sql if "COUNT(" in text.upper() and "cases_case" in text]
+        assert [text for text in sql if '"cases_case"' in text and "LIMIT 3" in text]

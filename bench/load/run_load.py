@@ -1,0 +1,197 @@
+"""Load test against a running ``opentrm serve`` (issue 18): per endpoint throughput, p50,
+p95, p99 and errors, and each endpoint's share of the ``/healthz`` ceiling measured in the same
+run with the same number of users.
+
+A small threaded HTTP client (no dependency beyond Django, whose settings it loads to make the
+users' sessions and API tokens in the node's own database -- point ``DATABASE_URL`` and
+``OPENTRM_HOME`` at the node's). Each phase runs ``--users`` concurrent users for
+``--seconds``, one keep-alive connection each:
+
+1. ``/healthz`` alone: the ceiling (the whole middleware stack, no session, no query);
+2. each page alone, as the member of the organisation owning most cases (``generate_data``);
+3. the mix: caseworkers (70 % reads: case list, my cases, a case file, my tasks, referrals),
+   15 % search (the case list's filtered GET), 15 % API list; writes are left to
+   ``bench_cases.py`` (registration needs a form round trip).
+
+    OPENTRM_HOME=... DATABASE_URL=... python bench/load/run_load.py --base http://127.0.0.1:8000
+
+The load generator runs on the same machine as the node: it takes CPU from it, so figures are
+ratios to the ceiling of the same run, and the load average is printed with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+
+@dataclass
+class Result:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    seconds: float = 0.0
+
+    def row(self, name: str, ceiling: float | None) -> str:
+        done = len(self.latencies)
+        rate = done / self.seconds if self.seconds else 0.0
+        if not done:
+            return f"| {name} | 0 | - | - | - | {self.errors} | - |"
+        ordered = sorted(self.latencies)
+
+        def pct(q: float) -> float:
+            return ordered[min(int(q * done), done - 1)] * 1000
+
+        share = f"{100 * rate / ceiling:.0f} %" if ceiling else "100 %"
+        return (
+            f"| {name} | {rate:.1f} | {statistics.median(ordered) * 1000:.0f} | {pct(0.95):.0f}"
+            f" | {pct(0.99):.0f} | {self.errors} | {share} |"
+        )
+
+
+@dataclass(frozen=True)
+class Who:
+    cookie: str
+    token: str
+    case_ids: list[str]
+
+
+def prepare() -> Who:
+    """Sessions and a token for the case manager of the organisation owning most cases."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opentrm.config.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db.models import Count
+    from django.test import Client
+
+    from opentrm.accounts.models import Membership
+    from opentrm.accounts.policy import Actor
+    from opentrm.accounts.services import api_token_create
+    from opentrm.cases.models import Case
+    from opentrm.directory.models import Organisation
+
+    owner = Organisation.objects.annotate(n=Count("owned_cases")).order_by("-n").first()
+    membership = Membership.objects.filter(organisation=owner, role="case_manager").first()
+    assert membership is not None, "run `opentrm generate_data` first"
+    client = Client()
+    client.force_login(membership.user)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    _token, secret = api_token_create(
+        actor=Actor(user=membership.user, membership=membership), name="load test"
+    )
+    cases = Case.objects.filter(owner_organisation=owner).order_by("-opened_on")
+    ids = [str(public_id) for public_id in cases.values_list("public_id", flat=True)[:200]]
+    return Who(cookie=cookie, token=secret, case_ids=ids)
+
+
+def run_phase(
+    base: str,
+    users: int,
+    seconds: float,
+    pick: Callable[[random.Random], tuple[str, dict[str, str]]],
+) -> dict[str, Result]:
+    """``users`` threads requesting what ``pick`` chooses for ``seconds``; results by label."""
+    parts = urlsplit(base)
+    results: dict[str, Result] = {}
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def user(n: int) -> None:
+        rng = random.Random(n)
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        mine: dict[str, Result] = {}
+        while time.monotonic() < stop:
+            path, headers = pick(rng)
+            label = headers.pop("X-Label", path)
+            started = time.perf_counter()
+            try:
+                connection.request("GET", path, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                ok = response.status < 400
+            except (OSError, http.client.HTTPException):
+                ok = False
+                connection.close()
+                connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+            result = mine.setdefault(label, Result())
+            if ok:
+                result.latencies.append(time.perf_counter() - started)
+            else:
+                result.errors += 1
+        with lock:
+            for label, result in mine.items():
+                total = results.setdefault(label, Result())
+                total.latencies += result.latencies
+                total.errors += result.errors
+
+    threads = [threading.Thread(target=user, args=(n,)) for n in range(users)]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for result in results.values():
+        result.seconds = time.monotonic() - began
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base", default="http://127.0.0.1:8000")
+    parser.add_argument("--users", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=20)
+    args = parser.parse_args()
+    who = prepare()
+    session = {"Cookie": who.cookie}
+    pages = {
+        "/cases/": lambda rng: ("/cases/", dict(session)),
+        "/cases/?mine=1": lambda rng: ("/cases/?mine=1", dict(session)),
+        "/cases/tasks/": lambda rng: ("/cases/tasks/", dict(session)),
+        "case file": lambda rng: (
+            f"/cases/{rng.choice(who.case_ids)}/",
+            {**session, "X-Label": "case file"},
+        ),
+        "/referrals/": lambda rng: ("/referrals/", dict(session)),
+        "/api/v1/cases/": lambda rng: (
+            "/api/v1/cases/",
+            {"Authorization": f"Bearer {who.token}"},
+        ),
+    }
+    print(f"load average before: {os.getloadavg()}")
+    ceiling = run_phase(args.base, args.users, args.seconds, lambda rng: ("/healthz", {}))
+    top = ceiling["/healthz"]
+    top_rate = len(top.latencies) / top.seconds
+    print(f"\n{args.users} users, {args.seconds:.0f} s a phase\n")
+    print("| page | req/s | p50 ms | p95 ms | p99 ms | errors | share of ceiling |")
+    print("|---|---|---|---|---|---|---|")
+    print(top.row("/healthz (ceiling)", None))
+    for name, pick in pages.items():
+        print(run_phase(args.base, args.users, args.seconds, pick)[name].row(name, top_rate))
+
+    def mix(rng: random.Random) -> tuple[str, dict[str, str]]:
+        roll = rng.random()
+        if roll < 0.70:
+            path, headers = rng.choice([pages[p] for p in pages if p != "/api/v1/cases/"])(rng)
+            return path, {**headers, "X-Label": "mix: reads"}
+        if roll < 0.85:
+            status = rng.choice(["presumed", "identified_formally", "at_risk"])
+            return f"/cases/?status={status}", {**session, "X-Label": "mix: search"}
+        return "/api/v1/cases/", {"Authorization": f"Bearer {who.token}", "X-Label": "mix: API"}
+
+    mixed = run_phase(args.base, args.users, args.seconds, mix)
+    for name in sorted(mixed):
+        print(mixed[name].row(name, top_rate))
+    print(f"\nload average after: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
