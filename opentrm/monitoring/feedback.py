@@ -40,6 +40,7 @@ from opentrm.monitoring.models import (
     Recommend,
     Satisfaction,
 )
+from opentrm.stats.disclosure import protect
 
 # No 0/O, 1/I/L: read aloud and typed from paper without mistakes.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -240,24 +241,25 @@ def _period_of(month: date, period: Period) -> str:
 
 
 def suppress(cells: Sequence[Cell], total: Cell, threshold: int) -> None:
-    """Hide every count from 1 to ``threshold``; when the total is shown and exactly one count
-    of the group is hidden, hide the smallest other non-zero count too, so that the hidden one
-    cannot be had by subtraction. (The lead routes this through the stats app's one disclosure
-    function when both are merged.)"""
-    if total.suppressed:
-        for cell in cells:
-            cell.suppressed = cell.count > 0
-        return
-    for cell in cells:
-        if 0 < cell.count <= threshold:
-            cell.suppressed = True
-    hidden = [cell for cell in cells if cell.suppressed]
-    if len(hidden) == 1:
-        shown = sorted(
-            (c for c in cells if c.count > 0 and not c.suppressed), key=lambda c: c.count
-        )
-        if shown:
-            shown[0].suppressed = True
+    """Pass one question's counts and the row's total through the node's one disclosure
+    function (``stats.disclosure.protect``): every count from 1 to ``threshold`` hidden, and
+    further ones until none hidden can be had by subtraction from the total; the figures shown
+    are rounded as the statistics are. A total hidden for one question is hidden for all."""
+    protected = protect(
+        [[cell.count for cell in cells]],
+        row_totals=True,
+        column_totals=False,
+        threshold=threshold,
+    )
+    for cell, shown in zip(cells, protected.cells[0], strict=True):
+        cell.suppressed = shown is None
+        cell.count = cell.count if shown is None else shown
+    assert protected.row_totals is not None
+    shown_total = protected.row_totals[0]
+    if shown_total is None:
+        total.suppressed = True
+    else:
+        total.count = shown_total
 
 
 def feedback_aggregates(

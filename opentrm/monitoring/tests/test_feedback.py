@@ -256,10 +256,13 @@ def test_aggregates_within_dates(world: World) -> None:
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_only_coordinators_and_statisticians_see_the_report(world: World, role: Role) -> None:
+def test_only_coordinators_statisticians_and_evaluators_see_the_report(
+    world: World, role: Role
+) -> None:
     client = Client()
     client.force_login(world.user(role))
-    expected = 200 if role in {Role.NATIONAL_COORDINATOR, Role.STATISTICIAN} else 403
+    readers = {Role.NATIONAL_COORDINATOR, Role.STATISTICIAN, Role.EVALUATOR}
+    expected = 200 if role in readers else 403
     assert client.get(reverse("monitoring:feedback_report")).status_code == expected
 
 
