@@ -34,8 +34,18 @@ PRIVILEGES_SESSION_KEY = "opentrm_privileges"
 
 # Roles whose members can open personal data: case work (every role with field groups), the
 # audit trail (it names who opened which case), members and role grants (an administrator can
-# grant herself access), the node's exchange (keys that decrypt referrals).
-_POWERFUL_ACTIONS = frozenset({Action.AUDIT_VIEW, Action.MEMBERS_MANAGE, Action.EXCHANGE_MANAGE})
+# grant herself access), the node's exchange (keys that decrypt referrals), agreements (a
+# signature widens who receives case data) and record-level research datasets (anonymised, but
+# drawn from every case of the country).
+_POWERFUL_ACTIONS = frozenset(
+    {
+        Action.AUDIT_VIEW,
+        Action.MEMBERS_MANAGE,
+        Action.EXCHANGE_MANAGE,
+        Action.AGREEMENT_SIGN,
+        Action.RESEARCH_EXPORT,
+    }
+)
 MFA_ROLES: frozenset[Role] = frozenset(ROLE_FIELD_GROUPS) | frozenset(
     role for role, actions in ROLE_ACTIONS.items() if actions & _POWERFUL_ACTIONS
 )

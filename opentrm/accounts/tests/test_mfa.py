@@ -140,14 +140,15 @@ def test_passing_the_second_factor_gives_the_session_a_new_key(
     assert client.session.session_key != before
 
 
-def test_a_statistician_needs_no_second_factor(world: World, client: Client) -> None:
-    _log_in(client, "a_statistician")
+def test_an_evaluator_needs_no_second_factor(world: World, client: Client) -> None:
+    _log_in(client, "a_evaluator")
     assert client.get(reverse("accounts:account")).status_code == 200
 
 
 def test_every_role_that_opens_personal_data_needs_it() -> None:
-    # the three roles that see no case, no audit trail, no member and no node key
-    spared = {Role.STATISTICIAN, Role.NATIONAL_COORDINATOR, Role.DIRECTORY_EDITOR}
+    # the two roles that see no case, no audit trail, no member, no node key, sign no agreement
+    # and draw no record-level dataset
+    spared = {Role.EVALUATOR, Role.DIRECTORY_EDITOR}
     assert set(Role) - mfa.MFA_ROLES == spared
 
 
@@ -160,10 +161,10 @@ def test_off_by_setting_nobody_is_asked(world: World, client: Client) -> None:
 def test_a_role_change_renews_the_session_and_asks_for_the_second_factor_again(
     world: World, client: Client
 ) -> None:
-    _log_in(client, "a_statistician")
+    _log_in(client, "a_evaluator")
     assert client.get(reverse("accounts:account")).status_code == 200
     before = client.session.session_key
-    Membership.objects.filter(user__username="a_statistician").update(role=Role.CASEWORKER)
+    Membership.objects.filter(user__username="a_evaluator").update(role=Role.CASEWORKER)
     response = client.get(reverse("accounts:account"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:mfa_setup"))
