@@ -7,5 +7,17 @@ class DataProtectionConfig(AppConfig):
     verbose_name = "OpenTRM data protection"
 
     def ready(self) -> None:
-        # Registers the object rules with the one policy.
+        # Registers the object rules with the one policy, and the case page's panel (cases may
+        # not import this app: docs/adr/0009-import-layers.md).
+        from opentrm.cases.panels import CasePanel, case_panels
         from opentrm.dataprotection import access  # noqa: F401
+        from opentrm.dataprotection.panels import rights_panel
+
+        case_panels.register(
+            CasePanel(
+                name="data_subject_rights",
+                template="dataprotection/_case_panel.html",
+                context=rights_panel,
+                order=90,
+            )
+        )

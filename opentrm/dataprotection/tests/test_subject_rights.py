@@ -145,3 +145,29 @@ def test_the_survivor_notice_says_who_may_read_each_part_from_the_policy(
 def test_the_survivor_notice_needs_a_login(client: Client, db: None) -> None:
     response = client.get(reverse("dataprotection:survivor_notice"))
     assert response.status_code == 302
+
+
+def test_the_case_page_offers_the_report_and_the_leaflet_to_the_controller_only(
+    world: World, case: Case, login: Any
+) -> None:
+    page = reverse("cases:case_detail", args=[case.public_id])
+    report_url = reverse("dataprotection:subject_access_report", args=[case.public_id])
+
+    manager = login(world.user(Role.CASE_MANAGER)).get(page).content.decode()
+    assert f"{report_url}?language=sq" in manager
+    assert f"{reverse('dataprotection:survivor_notice')}?language=sr" in manager
+
+    caseworker = login(world.user(Role.CASEWORKER)).get(page).content.decode()
+    assert "data-subject-rights" not in caseworker
+    assert report_url not in caseworker
+
+
+def test_the_data_protection_officer_finds_breaches_and_processing_in_the_menu(
+    world: World, login: Any
+) -> None:
+    menu = login(world.user(Role.DATA_PROTECTION_OFFICER)).get(reverse("accounts:account"))
+    html = menu.content.decode()
+    assert reverse("dataprotection:breach_list") in html
+    assert reverse("dataprotection:processing_records") in html
+    caseworker = login(world.user(Role.CASEWORKER)).get(reverse("accounts:account"))
+    assert reverse("dataprotection:breach_list") not in caseworker.content.decode()
