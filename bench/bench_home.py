@@ -115,8 +115,11 @@ def time_pages(user: Any, *, runs: int, warmup: int) -> tuple[list[Any], Any]:
     """Time /home/ and the case searches (in that order) as ``user``, then /account/."""
     from django.test import Client
 
+    from opentrm.core.warmup import warm_and_freeze
+
     client = Client()
     client.force_login(user)
+    warm_and_freeze()  # as every `opentrm serve` worker does once loaded (docs/deployment.md)
     results = [measure(client, "/home/", runs=runs, warmup=warmup)]
     results += [measure(client, url, data=data, runs=runs, warmup=warmup) for url, data in SEARCHES]
     return results, measure(client, "/account/", runs=runs, warmup=warmup)
