@@ -226,7 +226,8 @@ def main() -> int:
 
             from django.utils import timezone
 
-            from opentrm.stats.services.fill import month_start, recompute_month
+            from opentrm.stats.services.fill import recompute_month
+            from opentrm.stats.services.months import month_start
 
             profiler = cProfile.Profile()
             month = month_start(timezone.localdate() - timedelta(days=400))

@@ -76,14 +76,15 @@ def _require_group(actor: Actor, case: Case, group: str, action: _Intent) -> Non
 
 
 def _one(queryset: QuerySet[_M], case: Case, **lookup: object) -> _M:
-    """The one row of ``queryset`` in ``case`` matching ``lookup``, else 404. The callers set
-    its ``case`` to their object, so what is shared of it is worked out once per request."""
+    """The one row of ``queryset`` in ``case`` matching ``lookup``, else 404; its ``case`` is
+    the caller's object, so what is shared of it is worked out once per request."""
     try:
         found = queryset.filter(case=case, **lookup).first()
     except ValidationError:  # a malformed public id
         found = None
     if found is None:
         raise Http404
+    found.case = case  # type: ignore[attr-defined]  # every model looked up here has one
     return found
 
 
@@ -97,7 +98,6 @@ def access_document(
         case,
         public_id=document_id,
     )
-    document.case = case
     require(actor, Action.DOCUMENT_DELETE if action == "delete" else Action.DOCUMENT_VIEW, document)
     return document
 
@@ -116,7 +116,6 @@ def access_participant(
         pk=participant_id,
         is_active=True,
     )
-    participant.case = case
     if action == "set_case_manager":
         require(actor, Action.CASE_PARTICIPANTS_MANAGE, participant)
     return participant
@@ -132,7 +131,6 @@ def access_assessment(
         case,
         pk=assessment_id,
     )
-    assessment.case = case
     if action == "edit":
         require(actor, Action.ASSISTANCE_EDIT, assessment)
     return assessment
@@ -144,15 +142,13 @@ def access_plan(
     """A revision of the case's assistance plan, with its activities."""
     _require_group(actor, case, "assistance", action)
     activities = PlanActivity.objects.select_related("provider").order_by("order", "id")
-    plan = _one(
+    return _one(
         AssistancePlan.objects.select_related("organisation", "drafted_by").prefetch_related(
             Prefetch("activities", queryset=activities)
         ),
         case,
         pk=plan_id,
     )
-    plan.case = case
-    return plan
 
 
 def access_service(
@@ -160,13 +156,11 @@ def access_service(
 ) -> CaseService:
     """A live service of the case."""
     _require_group(actor, case, "assistance", action)
-    service = _one(
+    return _one(
         CaseService.objects.live().select_related("provider"),
         case,
         pk=service_id,
     )
-    service.case = case
-    return service
 
 
 def access_proceeding(
@@ -174,25 +168,19 @@ def access_proceeding(
 ) -> Proceeding:
     """A set of proceedings of the case."""
     _require_group(actor, case, "proceedings", action)
-    proceeding = _one(Proceeding.objects.all(), case, pk=proceeding_id)
-    proceeding.case = case
-    return proceeding
+    return _one(Proceeding.objects.all(), case, pk=proceeding_id)
 
 
 def access_consent(actor: Actor, case: Case, consent_id: int) -> ConsentRecord:
     """A consent record of the case (the register is the case's; who may change it is
     ``can(actor, Action.CONSENT_RECORD, case)``)."""
-    consent = _one(ConsentRecord.objects.all(), case, pk=consent_id)
-    consent.case = case
-    return consent
+    return _one(ConsentRecord.objects.all(), case, pk=consent_id)
 
 
 def access_task(actor: Actor, case: Case, task_id: int) -> Task:
     """A task of the case that belongs to the actor's organisation: another organisation's
     task on the same case is not there for this actor (404)."""
-    task = _one(Task.objects.all(), case, pk=task_id, organisation_id=actor.organisation_id)
-    task.case = case
-    return task
+    return _one(Task.objects.all(), case, pk=task_id, organisation_id=actor.organisation_id)
 
 
 # --- Who may widen access to a case (docs/permissions.md, "Who may widen access to a case") -----

@@ -29,7 +29,7 @@ from opentrm.stats.indicators import (
     Indicator,
 )
 from opentrm.stats.models import StatsCell, StatsFill
-from opentrm.stats.services.fill import month_start, next_month
+from opentrm.stats.services.months import month_start, next_month
 
 ONE_DAY = timedelta(days=1)
 # Figures of the node or the directory, not of an organisation's cases.

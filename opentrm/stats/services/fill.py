@@ -14,13 +14,12 @@ shown passes ``opentrm.stats.disclosure.protect``.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from typing import Any, TypeVar
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Min, Q
+from django.db.models import Min
 from django.utils import timezone
 
 from opentrm.cases.models import (
@@ -30,7 +29,6 @@ from opentrm.cases.models import (
     CaseMeasure,
     CaseService,
     CaseStatusChange,
-    Person,
     PersonCitizenship,
     Proceeding,
     ReflectionPeriod,
@@ -55,8 +53,17 @@ from opentrm.stats.indicators import (
     age_band,
 )
 from opentrm.stats.models import StatsCaseMonth, StatsCell, StatsFill
+from opentrm.stats.services.months import (
+    CHUNK,
+    aware,
+    changed_months,
+    chunks,
+    first_month,
+    month_start,
+    months_between,
+    next_month,
+)
 
-CHUNK = 5000
 # Changes saved just before a fill but committed after it looked are caught by the next one.
 OVERLAP = timedelta(minutes=10)
 STATUS_EVENTS: dict[str, tuple[str, str]] = {
@@ -81,7 +88,6 @@ IDENTIFIED: dict[str, str] = {
     IdentificationStatus.NOT_A_VICTIM: "not_a_victim",
 }
 
-T = TypeVar("T")
 Key = tuple[str, int | None, str, str, str]  # indicator, organisation, country, dimension, value
 
 
@@ -103,116 +109,6 @@ class Profile:
     retrafficked: bool = False
 
 
-# --- helpers ------------------------------------------------------------------------------
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
-def months_between(first: date, last: date) -> list[date]:
-    months = []
-    current = month_start(first)
-    while current <= last:
-        months.append(current)
-        current = next_month(current)
-    return months
-
-
-def _aware(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def _chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
-    batch: list[T] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _month_of(moment: datetime | date | None) -> date:
-    assert moment is not None  # the callers filter the empty dates out
-    if isinstance(moment, datetime):
-        return month_start(timezone.localdate(moment))
-    return month_start(moment)
-
-
-# --- which months changed ------------------------------------------------------------------
-
-
-def _first_month() -> date | None:
-    candidates = [
-        Case.objects.aggregate(m=Min("opened_on"))["m"],
-        Referral.objects.aggregate(m=Min("sent_at"))["m"],
-        CaseStatusChange.objects.aggregate(m=Min("changed_at"))["m"],
-        ReflectionPeriod.objects.aggregate(m=Min("starts_on"))["m"],
-        CaseMeasure.objects.aggregate(m=Min("started_on"))["m"],
-    ]
-    months = [_month_of(c) for c in candidates if c is not None]
-    return min(months) if months else None
-
-
-def _changed_case_ids(since: datetime) -> set[int]:
-    ids: set[int] = set(
-        Case.objects.filter(Q(updated_at__gt=since) | Q(deleted_at__gt=since)).values_list(
-            "pk", flat=True
-        )
-    )
-    persons = Person.objects.filter(updated_at__gt=since).values("pk")
-    ids.update(Case.objects.filter(person__in=persons).values_list("pk", flat=True))
-    for model, moment in (
-        (CaseStatusChange, "changed_at"),
-        (Proceeding, "updated_at"),
-        (ReflectionPeriod, "updated_at"),
-        (CaseMeasure, "updated_at"),
-        (CaseService, "updated_at"),
-    ):
-        ids.update(
-            model.objects.filter(**{f"{moment}__gt": since}).values_list("case_id", flat=True)
-        )
-    return ids
-
-
-def _months_of_cases(case_ids: set[int]) -> set[date]:
-    months: set[date] = set()
-    for batch in _chunks(sorted(case_ids)):
-        sources: list[Iterable[Any]] = [
-            Case.objects.filter(pk__in=batch).values_list("opened_on", flat=True),
-            StatsCaseMonth.objects.filter(case_id__in=batch).values_list("period", flat=True),
-            CaseStatusChange.objects.filter(case_id__in=batch).values_list("changed_at", flat=True),
-            ReflectionPeriod.objects.filter(case_id__in=batch).values_list("starts_on", flat=True),
-            CaseMeasure.objects.filter(case_id__in=batch, started_on__isnull=False).values_list(
-                "started_on", flat=True
-            ),
-            Referral.objects.filter(case_id__in=batch, sent_at__isnull=False).values_list(
-                "sent_at", flat=True
-            ),
-        ]
-        for source in sources:
-            months.update(_month_of(moment) for moment in source)
-    return months
-
-
-def changed_months(since: datetime) -> set[date]:
-    """The months whose cells may differ from what changed after ``since``."""
-    months = _months_of_cases(_changed_case_ids(since))
-    months.update(
-        _month_of(moment)
-        for moment in Referral.objects.filter(
-            updated_at__gt=since, sent_at__isnull=False
-        ).values_list("sent_at", flat=True)
-    )
-    return months
-
-
 # --- one month's cells -----------------------------------------------------------------------
 
 
@@ -231,7 +127,7 @@ def _child(dob: date | None, opened: date, estimate: str) -> tuple[str, str]:
 def profiles(case_ids: Iterable[int]) -> dict[int, Profile]:
     """Breakdown values of the live cases among ``case_ids``."""
     found: dict[int, Profile] = {}
-    for batch in _chunks(sorted(set(case_ids))):
+    for batch in chunks(sorted(set(case_ids))):
         person_of: dict[int, int] = {}
         rows = Case.objects.live().filter(pk__in=batch)
         for row in rows.values(
@@ -341,7 +237,7 @@ class Tally:
 
 def _case_events(start: date, end: date) -> dict[str, set[int]]:
     """Case ids per case indicator for the month [start, end)."""
-    since, until = _aware(start), _aware(end)
+    since, until = aware(start), aware(end)
     opened = set(
         Case.objects.live()
         .filter(opened_on__gte=start, opened_on__lt=end)
@@ -358,7 +254,7 @@ def _case_events(start: date, end: date) -> dict[str, set[int]]:
             ).values_list("case_id", flat=True)
         )
     cohort: dict[str, set[int]] = {"in_proceedings": set(), "compensation_obtained": set()}
-    for batch in _chunks(sorted(opened)):
+    for batch in chunks(sorted(opened)):
         proceedings = Proceeding.objects.filter(case_id__in=batch)
         cohort["in_proceedings"].update(
             proceedings.filter(initiated=True).values_list("case_id", flat=True)
@@ -427,7 +323,7 @@ def _referral_cells(tally: Tally, start: date, end: date) -> None:
 
     The counts on time come from ``referrals.services.timelines.timeliness`` (the limits the
     referrals themselves carry); the durations from the same dates."""
-    since, until = _aware(start), _aware(end)
+    since, until = aware(start), aware(end)
     sent = Referral.objects.filter(sent_at__gte=since, sent_at__lt=until)
     senders = dict(
         sent.order_by()
@@ -465,7 +361,7 @@ def _referral_cells(tally: Tally, start: date, end: date) -> None:
     )
     first_service: dict[tuple[int, int], date] = {}
     case_ids = sorted({r["case_id"] for r in referrals if r["case_id"]})
-    for batch in _chunks(case_ids):
+    for batch in chunks(case_ids):
         for case_id, provider_id, first in (
             CaseService.objects.filter(case_id__in=batch, provider_id__isnull=False)
             .values_list("case_id", "provider_id")
@@ -589,7 +485,7 @@ def fill(
         result.resumed = len(resumed)
         if full or state.changes_until is None:
             result.full = True
-            first = _first_month()
+            first = first_month()
             months = set(months_between(first, today)) if first else set()
             StatsCell.objects.exclude(period__in=months).delete()
             StatsCaseMonth.objects.exclude(period__in=months).delete()

@@ -16,7 +16,8 @@ from opentrm.cases.services import case_register
 from opentrm.cases.services.identification import identification_record
 from opentrm.stats import selectors
 from opentrm.stats.models import StatsCell, StatsFill
-from opentrm.stats.services.fill import fill, month_start
+from opentrm.stats.services.fill import fill
+from opentrm.stats.services.months import month_start
 
 
 def _register(world: World, n: int, sex: str, *, born: date | None = None) -> list[Case]:
