@@ -20,7 +20,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -181,9 +181,6 @@ def _chunk(rng: random.Random, node: _Node, first: int, size: int, done: Generat
         Person,
         Task,
     )
-    from opentrm.cases.models.case import CountryRole
-    from opentrm.cases.models.measures import MeasureStatus
-    from opentrm.cases.models.tasks import TaskSource
     from opentrm.cases.services.registration import names_create
 
     today = timezone.localdate()
@@ -209,67 +206,11 @@ def _chunk(rng: random.Random, node: _Node, first: int, size: int, done: Generat
         )
         for n, (owner, person) in enumerate(zip(owners, persons, strict=True))
     )
-    participants, countries, measures, tasks, consents = [], [], [], [], []
+    rows = _Rows()
     for case, owner in zip(cases, owners, strict=True):
-        staff = node.members[owner.pk]
-        participants.append(
-            CaseParticipant(
-                case=case,
-                organisation=owner,
-                case_manager=rng.choice(node.managers[owner.pk] + [None]),
-                is_active=True,
-            )
-        )
-        if rng.random() < 0.2:
-            other = rng.choice([o for o in node.owners if o.pk != owner.pk])
-            participants.append(CaseParticipant(case=case, organisation=other, is_active=True))
-        countries.append(
-            CaseCountry(
-                case=case,
-                country_code=rng.choices(COUNTRIES, weights=COUNTRY_WEIGHTS)[0],
-                role=CountryRole.ORIGIN,
-            )
-        )
-        for code in rng.sample(node.measure_codes, min(rng.randint(0, 8), len(node.measure_codes))):
-            status = rng.choice(MeasureStatus.values)
-            measures.append(
-                CaseMeasure(
-                    case=case,
-                    code=code,
-                    status=status,
-                    responsible_organisation=owner,
-                    due_on=case.opened_on + timedelta(days=rng.randint(7, 90)),
-                )
-            )
-        for t in range(rng.randint(0, 4)):
-            tasks.append(
-                Task(
-                    case=case,
-                    title=rng.choice(TASK_TITLES),
-                    assignee=rng.choice(staff),
-                    organisation=owner,
-                    due_on=today + timedelta(days=rng.randint(-60, 60)),
-                    done_at=now - timedelta(days=rng.randint(0, 60))
-                    if rng.random() < 0.6
-                    else None,
-                    source=TaskSource.MANUAL,
-                    source_key=str(t),
-                )
-            )
-        for _consent in range(rng.randint(1, 2)):
-            consents.append(
-                ConsentRecord(
-                    case=case,
-                    purpose="share_data",
-                    recipient_country=rng.choice(COUNTRIES),
-                    decision=rng.choices(["given", "refused"], weights=[85, 15])[0],
-                    decided_on=case.opened_on,
-                    explained_in="en",
-                    information_given="Generated.",
-                    taken_by=staff[0],
-                    taken_for=owner,
-                )
-            )
+        _case_rows(rng, node, case, owner, rows)
+    participants, countries, measures = rows.participants, rows.countries, rows.measures
+    tasks, consents = rows.tasks, rows.consents
     CaseParticipant.objects.bulk_create(participants)
     CaseCountry.objects.bulk_create(countries)
     done.measures += len(CaseMeasure.objects.bulk_create(measures))
@@ -278,6 +219,87 @@ def _chunk(rng: random.Random, node: _Node, first: int, size: int, done: Generat
     done.events += _audit_registrations(cases, owners, node)
     done.cases += len(cases)
     done.persons += len(persons)
+
+
+@dataclass
+class _Rows:
+    """What one chunk's cases bring beside themselves, written in bulk."""
+
+    participants: list[Any] = field(default_factory=list)
+    countries: list[Any] = field(default_factory=list)
+    measures: list[Any] = field(default_factory=list)
+    tasks: list[Any] = field(default_factory=list)
+    consents: list[Any] = field(default_factory=list)
+
+
+def _case_rows(rng: random.Random, node: _Node, case: Any, owner: Any, rows: _Rows) -> None:
+    """One case's participants, country of origin, measures, tasks and consents."""
+    from opentrm.cases.models import CaseCountry, CaseMeasure, CaseParticipant, ConsentRecord, Task
+    from opentrm.cases.models.case import CountryRole
+    from opentrm.cases.models.measures import MeasureStatus
+    from opentrm.cases.models.tasks import TaskSource
+
+    today = timezone.localdate()
+    now = timezone.now()
+    participants, countries, measures = rows.participants, rows.countries, rows.measures
+    tasks, consents = rows.tasks, rows.consents
+    staff = node.members[owner.pk]
+    participants.append(
+        CaseParticipant(
+            case=case,
+            organisation=owner,
+            case_manager=rng.choice(node.managers[owner.pk] + [None]),
+            is_active=True,
+        )
+    )
+    if rng.random() < 0.2:
+        other = rng.choice([o for o in node.owners if o.pk != owner.pk])
+        participants.append(CaseParticipant(case=case, organisation=other, is_active=True))
+    countries.append(
+        CaseCountry(
+            case=case,
+            country_code=rng.choices(COUNTRIES, weights=COUNTRY_WEIGHTS)[0],
+            role=CountryRole.ORIGIN,
+        )
+    )
+    for code in rng.sample(node.measure_codes, min(rng.randint(0, 8), len(node.measure_codes))):
+        status = rng.choice(MeasureStatus.values)
+        measures.append(
+            CaseMeasure(
+                case=case,
+                code=code,
+                status=status,
+                responsible_organisation=owner,
+                due_on=case.opened_on + timedelta(days=rng.randint(7, 90)),
+            )
+        )
+    for t in range(rng.randint(0, 4)):
+        tasks.append(
+            Task(
+                case=case,
+                title=rng.choice(TASK_TITLES),
+                assignee=rng.choice(staff),
+                organisation=owner,
+                due_on=today + timedelta(days=rng.randint(-60, 60)),
+                done_at=now - timedelta(days=rng.randint(0, 60)) if rng.random() < 0.6 else None,
+                source=TaskSource.MANUAL,
+                source_key=str(t),
+            )
+        )
+    for _consent in range(rng.randint(1, 2)):
+        consents.append(
+            ConsentRecord(
+                case=case,
+                purpose="share_data",
+                recipient_country=rng.choice(COUNTRIES),
+                decision=rng.choices(["given", "refused"], weights=[85, 15])[0],
+                decided_on=case.opened_on,
+                explained_in="en",
+                information_given="Generated.",
+                taken_by=staff[0],
+                taken_for=owner,
+            )
+        )
 
 
 def _audit_registrations(cases: list[Any], owners: list[Any], node: _Node) -> int:

@@ -237,20 +237,33 @@ def case_register(
     )
     _record_status(case, "identification_status", "", status, actor)
     _route_for_nomination(case, organisation, actor)
-    provided = ["sex", "age_band"]
-    provided += ["names"] if names else []
-    provided += ["date_of_birth"] if date_of_birth else []
-    provided += ["languages"] if language_codes else []
-    provided += ["citizenships"] if citizenship_codes else []
-    provided += ["referrer_type"] if notification.referrer_type else []
-    provided += ["referrer_organisation"] if notification.referrer_organisation else []
-    provided += ["referral_channel"] if notification.channel else []
+    provided = _provided(names, date_of_birth, language_codes, citizenship_codes, notification)
     case.number = _next_case_number(organisation.country.code, today.year)
     Case.objects.filter(pk=case.pk).update(number=case.number)
     record_event(
         event_type=EventType.CASE_REGISTERED, actor=actor, target=case, changed_fields=provided
     )
     return case
+
+
+def _provided(
+    names: Sequence[NameData],
+    date_of_birth: date | None,
+    languages: Sequence[str],
+    citizenships: Sequence[str],
+    notification: Notification,
+) -> list[str]:
+    """The fields a registration filled in, for its audit event (names, never values)."""
+    given = {
+        "names": names,
+        "date_of_birth": date_of_birth,
+        "languages": languages,
+        "citizenships": citizenships,
+        "referrer_type": notification.referrer_type,
+        "referrer_organisation": notification.referrer_organisation,
+        "referral_channel": notification.channel,
+    }
+    return ["sex", "age_band", *(name for name, value in given.items() if value)]
 
 
 def _years(born: date, today: date) -> int:
