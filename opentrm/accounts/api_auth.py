@@ -23,7 +23,7 @@ from opentrm.accounts.throttle import (
     API_TOKEN_DOOR,
     login_failure_record,
     login_success_record,
-    login_wait_seconds,
+    login_wait,
 )
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
@@ -74,7 +74,7 @@ class TokenAuth(HttpBearer):
         # After wrong tokens from this address, a wait during which no token is even looked at
         # (accounts/throttle.py): guessing a token gains nothing.
         address = client_address(request)
-        wait = login_wait_seconds(username=API_TOKEN_DOOR, address=address)
+        wait, failures_on_record = login_wait(username=API_TOKEN_DOOR, address=address)
         if wait:
             raise TokenThrottledError(wait)
         actor = api_token_authenticate(token.strip())
@@ -83,7 +83,8 @@ class TokenAuth(HttpBearer):
         if actor is None or not actor.may(Action.API_TOKENS_OWN):
             login_failure_record(username=API_TOKEN_DOOR, address=address)
             return None
-        login_success_record(username=API_TOKEN_DOOR, address=address)
+        if failures_on_record:
+            login_success_record(username=API_TOKEN_DOOR, address=address)
         return _admit(request, actor, self.action)
 
 

@@ -47,6 +47,10 @@ class SecondFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            # No session, so nobody logged in: the session is not even opened (a public page
+            # stays free of "Vary: Cookie" and cacheable).
+            return self.get_response(request)
         user = getattr(request, "user", None)
         if isinstance(user, User) and user.is_authenticated:
             self._rotate_on_privilege_change(request, user)

@@ -6,6 +6,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from opentrm.accounts import mfa
 from opentrm.accounts.client_address import client_address
 from opentrm.accounts.models import User
 from opentrm.accounts.policy import actor_for
@@ -20,7 +21,10 @@ def audit_login(sender: Any, request: HttpRequest | None, user: User, **kwargs: 
     record_event(event_type=EventType.USER_LOGGED_IN, actor=actor_for(user, None))
     if request is not None:
         login_success_record(username=user.get_username(), address=client_address(request))
-        # the log-in writes the session: the renewal clock starts now (SessionRenewalMiddleware)
+        # The log-in writes the session: the privileges it is opened with go in now (so the
+        # next request has nothing to write; mfa, session rotation), and the renewal clock
+        # starts (SessionRenewalMiddleware).
+        request.session[mfa.PRIVILEGES_SESSION_KEY] = mfa.privileges_fingerprint(user)
         mark_session_written(request.session)
 
 

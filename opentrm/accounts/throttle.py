@@ -60,13 +60,21 @@ def _forgotten(row: LoginThrottle) -> bool:
 
 def login_wait_seconds(*, username: str, address: str) -> int:
     """Seconds this address must still wait before it may try this user name again (0: now)."""
+    return login_wait(username=username, address=address)[0]
+
+
+def login_wait(*, username: str, address: str) -> tuple[int, bool]:
+    """``login_wait_seconds``, and whether failures are on record (a success then clears them;
+    without any, a success has nothing to write)."""
     row = LoginThrottle.objects.filter(username=_key(username), address=address).first()
-    if row is None or _forgotten(row):
-        return 0
+    if row is None:
+        return 0, False
+    if _forgotten(row):
+        return 0, True
     remaining = (
         row.last_failure_at + delay_after(row.failures, _limit(row.username)) - timezone.now()
     )
-    return max(0, math.ceil(remaining.total_seconds()))
+    return max(0, math.ceil(remaining.total_seconds())), True
 
 
 @transaction.atomic

@@ -103,12 +103,12 @@ def mfa_recovery_renew(request: HttpRequest) -> HttpResponse:
 # --- security keys (WebAuthn): JSON for static/opentrm/webauthn.js ----------------------------
 
 
-def _may_add_key(request: HttpRequest, user: User) -> bool:
+def _verified_or_new(request: HttpRequest, user: User) -> bool:
     """In a verified session, or as the first second factor of a user who has none."""
     return mfa.is_verified(request) or not mfa.has_second_factor(user)
 
 
-def _may_use_key(request: HttpRequest, user: User) -> bool:
+def _holds_security_key(request: HttpRequest, user: User) -> bool:
     return mfa.has_security_key(user)
 
 
@@ -151,10 +151,10 @@ def _key_answer(
     return view
 
 
-security_key_register_options = _key_options(_may_add_key, security_keys.registration_options)
-security_key_register = _key_answer(_may_add_key, security_keys.register)
-security_key_options = _key_options(_may_use_key, security_keys.authentication_options)
+security_key_register_options = _key_options(_verified_or_new, security_keys.registration_options)
+security_key_register = _key_answer(_verified_or_new, security_keys.register)
+security_key_options = _key_options(_holds_security_key, security_keys.authentication_options)
 security_key_verify = _key_answer(
-    _may_use_key,
+    _holds_security_key,
     lambda request, user, credential, _name: security_keys.authenticate(request, user, credential),
 )

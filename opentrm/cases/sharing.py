@@ -18,6 +18,7 @@ from opentrm.agreements import states as agreement_states
 from opentrm.agreements.models import Agreement, AgreementParty, DataFlow
 from opentrm.agreements.selectors import flow_categories
 from opentrm.cases.access import capped
+from opentrm.cases.emergency import prime_emergency_access
 from opentrm.cases.models import Case, CaseParticipant
 from opentrm.cases.selectors import cases_consenting_to_share
 
@@ -27,9 +28,9 @@ CACHE = "_shared_cache"  # the attribute of a case object where access._shared_g
 def prime_sharing(actor: Actor, cases: Iterable[Case], *, on: date | None = None) -> None:
     """Work out what is shared with the actor's organisation of each case it does not own,
     and cache it on the case objects, so that ``group_access`` / ``visible_groups`` on every
-    row cost no query. One query for the consents and a few for the agreements, however many
-    cases and owners; none when the organisation owns every case. The same rules as
-    ``access.sharing_with``: ``consent_in_force`` and ``allowed_categories``."""
+    row cost no query. One query for the consents, one for emergency accesses and a few for the
+    agreements, however many cases and owners; none when the organisation owns every case. The
+    same rules as ``access.sharing_with``: ``consent_in_force`` and ``allowed_categories``."""
     key = actor.organisation_id
     if key is None or actor.membership is None:
         return
@@ -40,6 +41,7 @@ def prime_sharing(actor: Actor, cases: Iterable[Case], *, on: date | None = None
     ]
     if not others:
         return
+    prime_emergency_access(actor, others)  # the break-the-glass check of group_access, too
     organisation = actor.membership.organisation
     day = on or timezone.localdate()
     consenting = cases_consenting_to_share([case.pk for case in others], organisation, on=day)
