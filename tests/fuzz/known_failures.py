@@ -48,6 +48,15 @@ KNOWN: dict[tuple[str, str], str] = {
     ("AcceptedNegativeData", "POST /api/v1/cases/{public_id}/visits"): (
         "a body key the schema does not declare (additionalProperties false), which the API ignores"
     ),
+    ("RejectedPositiveData", "GET /api/v1/agreements/"): (
+        "a party id beyond 64 bits in the filter (refused with 422, as a number the database "
+        "cannot hold)"
+    ),
+    ("JsonSchemaError", "POST /api/v1/cases/{public_id}/visits"): (
+        "a planned visit dated after the years the response schema's date pattern allows (a "
+        "first visit decades ahead, as the request allowed): the date pattern or the request "
+        "limit to be aligned"
+    ),
     ("AcceptedNegativeData", "GET /api/v1/agreements/"): (
         "a party id beyond 64 bits in the filter, which matches nothing (200, empty) instead of 422"
     ),
