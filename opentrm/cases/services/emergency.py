@@ -15,6 +15,7 @@ from opentrm.accounts.policy import Action, Actor, audit_scope, can
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.models import Case, EmergencyAccess, ReviewConclusion
+from opentrm.cases.querysets import EMERGENCY_CASES_CACHE
 from opentrm.core.errors import ConflictError
 from opentrm.core.input import text_problem
 
@@ -77,6 +78,7 @@ def _open(actor: Actor, case: Case, reason: str) -> EmergencyAccess:
         opened_at=now,
         expires_at=now + timedelta(minutes=settings.OPENTRM_EMERGENCY_ACCESS_MINUTES),
     )
+    vars(actor).pop(EMERGENCY_CASES_CACHE, None)  # the actor's case lists now include it
     record_event(
         event_type=EventType.EMERGENCY_ACCESS_OPENED,
         actor=actor,
