@@ -139,9 +139,10 @@ class Command(BaseCommand):
             def load(self) -> Any:
                 from django.core.wsgi import get_wsgi_application
 
-                from opentrm.core.warmup import warm_and_freeze
+                from opentrm.core.warmup import bound_database_waits, warm_and_freeze
 
                 application = get_wsgi_application()
+                bound_database_waits()
                 warm_and_freeze()  # in each worker: what it loaded is never collected again
                 return application
 
