@@ -11,16 +11,23 @@ with 20 kills and a 60-second outage is bench/faults/run_faults.py).
 """
 
 import json
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import pytest
 from django.db import connection
 
-from tests.throwaway_node import Cluster, Member, Serve, binaries, node_env, seed, status
+from tests.throwaway_node import (
+    Cluster,
+    Node,
+    Writers,
+    binaries,
+    register,
+    running_nodes,
+    status,
+    wait_for_a_write,
+)
 
 pytestmark = [
     pytest.mark.django_db,  # so the run's database is made: its schema is copied
@@ -31,94 +38,11 @@ pytestmark = [
 ]
 
 
-@dataclass
-class Node:
-    cluster: Cluster
-    serve: Serve
-    member: Member
-
-
 @pytest.fixture(scope="module")
 def node(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
-    bin_dir = binaries()
-    assert bin_dir is not None
-    cluster = Cluster(bin_dir)
     home = tmp_path_factory.mktemp("faults-home")
-    serve = None
-    try:
-        cluster.init()
-        cluster.start()
-        cluster.load_schema_of(connection.settings_dict)
-        env = node_env(cluster, home)
-        member = seed(env)
-        serve = Serve(env, home, workers=2)
-        serve.wait_ready()
+    with running_nodes(connection.settings_dict, home) as (cluster, (serve,), member):
         yield Node(cluster, serve, member)
-    finally:
-        if serve is not None:
-            serve.close()
-        cluster.destroy()
-
-
-def register(node: Node, public_id: str, timeout: float = 10) -> tuple[int, float]:
-    """POST /api/v1/cases/ with a client-chosen id: (status, seconds)."""
-    began = time.monotonic()
-    answer, _body = status(
-        f"{node.serve.base}/api/v1/cases/",
-        timeout=timeout,
-        data=json.dumps({"public_id": public_id, "names": [{"value": "F. K."}]}).encode(),
-        headers={
-            "Authorization": f"Bearer {node.member.token}",
-            "Content-Type": "application/json",
-        },
-        method="POST",
-    )
-    return answer, time.monotonic() - began
-
-
-@dataclass
-class Writers:
-    """Clients registering cases without pause until stopped."""
-
-    node: Node
-    acknowledged: set[str] = field(default_factory=set)
-    statuses: list[int] = field(default_factory=list)
-    slowest: float = 0.0
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def run(self, clients: int) -> list[threading.Thread]:
-        threads = [threading.Thread(target=self._write) for _ in range(clients)]
-        for thread in threads:
-            thread.start()
-        return threads
-
-    def _write(self) -> None:
-        while not self._stop.is_set():
-            public_id = str(uuid.uuid4())
-            answer, seconds = register(self.node, public_id)
-            with self._lock:
-                self.statuses.append(answer)
-                self.slowest = max(self.slowest, seconds)
-                if 200 <= answer < 300:
-                    self.acknowledged.add(public_id)
-            if answer != 201:
-                time.sleep(0.05)
-
-    def stop(self, threads: list[threading.Thread]) -> None:
-        self._stop.set()
-        for thread in threads:
-            thread.join()
-
-
-def wait_for_a_write(node: Node, seconds: float = 60) -> float:
-    """Seconds until a registration is acknowledged again."""
-    began = time.monotonic()
-    while time.monotonic() - began < seconds:
-        if register(node, str(uuid.uuid4()))[0] == 201:
-            return time.monotonic() - began
-        time.sleep(0.2)
-    raise AssertionError(f"no write acknowledged within {seconds} s")
 
 
 def stored_ids(cluster: Cluster) -> set[str]:

@@ -25,11 +25,14 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
-from dataclasses import dataclass
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -232,3 +235,97 @@ def status(url: str, timeout: float = 10, **kwargs: Any) -> tuple[int, bytes]:
         return int(error.code), error.read()
     except (OSError, TimeoutError):
         return 0, b""
+
+
+@dataclass
+class Node:
+    cluster: Cluster
+    serve: Serve
+    member: Member
+
+
+def register(node: Node, public_id: str, timeout: float = 10) -> tuple[int, float]:
+    """POST /api/v1/cases/ with a client-chosen id: (status, seconds)."""
+    began = time.monotonic()
+    answer, _body = status(
+        f"{node.serve.base}/api/v1/cases/",
+        timeout=timeout,
+        data=json.dumps({"public_id": public_id, "names": [{"value": "F. K."}]}).encode(),
+        headers={
+            "Authorization": f"Bearer {node.member.token}",
+            "Content-Type": "application/json",
+        },
+        method="POST",
+    )
+    return answer, time.monotonic() - began
+
+
+@dataclass
+class Writers:
+    """Clients registering cases without pause until stopped."""
+
+    node: Node
+    acknowledged: set[str] = field(default_factory=set)
+    statuses: list[int] = field(default_factory=list)
+    slowest: float = 0.0
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def run(self, clients: int) -> list[threading.Thread]:
+        threads = [threading.Thread(target=self._write) for _ in range(clients)]
+        for thread in threads:
+            thread.start()
+        return threads
+
+    def _write(self) -> None:
+        while not self._stop.is_set():
+            public_id = str(uuid.uuid4())
+            answer, seconds = register(self.node, public_id)
+            with self._lock:
+                self.statuses.append(answer)
+                self.slowest = max(self.slowest, seconds)
+                if 200 <= answer < 300:
+                    self.acknowledged.add(public_id)
+            if answer != 201:
+                time.sleep(0.05)
+
+    def stop(self, threads: list[threading.Thread]) -> None:
+        self._stop.set()
+        for thread in threads:
+            thread.join()
+
+
+def wait_for_a_write(node: Node, seconds: float = 60) -> float:
+    """Seconds until a registration is acknowledged again."""
+    began = time.monotonic()
+    while time.monotonic() - began < seconds:
+        if register(node, str(uuid.uuid4()))[0] == 201:
+            return time.monotonic() - began
+        time.sleep(0.2)
+    raise AssertionError(f"no write acknowledged within {seconds} s")
+
+
+@contextmanager
+def running_nodes(
+    schema: Mapping[str, Any], home: Path, processes: int = 1, **extra: str
+) -> Iterator[tuple[Cluster, list[Serve], Member]]:
+    """A throwaway cluster with ``schema``'s database (a settings_dict), seeded, and
+    ``processes`` ``opentrm serve`` processes on it; everything stopped and removed after."""
+    bin_dir = binaries()
+    assert bin_dir is not None
+    cluster = Cluster(bin_dir)
+    serves: list[Serve] = []
+    try:
+        cluster.init()
+        cluster.start()
+        cluster.load_schema_of(schema)
+        env = node_env(cluster, home, **extra)
+        member = seed(env)
+        serves = [Serve(env, home, workers=2) for _ in range(processes)]
+        for serve in serves:
+            serve.wait_ready()
+        yield cluster, serves, member
+    finally:
+        for serve in serves:
+            serve.close()
+        cluster.destroy()

@@ -150,6 +150,18 @@ else:
 OPENTRM_DB_STATEMENT_TIMEOUT = env_int("OPENTRM_DB_STATEMENT_TIMEOUT", 60)
 OPENTRM_DB_LOCK_TIMEOUT = env_int("OPENTRM_DB_LOCK_TIMEOUT", 10)
 OPENTRM_DB_IDLE_TIMEOUT = env_int("OPENTRM_DB_IDLE_TIMEOUT", 60)
+# Django's cache holds only derived data and the feedback form's hourly counts. Per process by
+# default; with several serving processes (docs/deployment.md, "Several processes") set
+# OPENTRM_CACHE=database so they share one, in the table opentrm_cache (`opentrm serve` makes
+# it; `opentrm createcachetable` otherwise).
+OPENTRM_CACHE = env("OPENTRM_CACHE", "") or "local"
+if OPENTRM_CACHE == "database":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "opentrm_cache",
+        }
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and authentication --------------------------------------------------------------

@@ -97,6 +97,8 @@ class Command(BaseCommand):
 
         if not options["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
+        if settings.OPENTRM_CACHE == "database":
+            call_command("createcachetable", verbosity=0)  # shared by every serving process
         metrics_dir = Path(
             os.environ.get("PROMETHEUS_MULTIPROC_DIR")
             or tempfile.mkdtemp(prefix="metrics-", dir=settings.OPENTRM_HOME)
