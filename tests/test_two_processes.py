@@ -15,6 +15,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from http.cookiejar import CookieJar
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -113,7 +114,7 @@ def test_the_feedback_form_s_hourly_limit_counts_on_both_processes(
 
 def _api(
     node: Serve, member: Member, method: str, path: str, body: object = None
-) -> tuple[int, dict]:
+) -> tuple[int, dict[str, Any]]:
     answer, raw = status(
         f"{node.base}/api/v1{path}",
         data=None if body is None else json.dumps(body).encode(),

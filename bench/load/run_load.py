@@ -246,7 +246,9 @@ def steady(base: str, who: Who, rate: float, writes: float, seconds: float) -> N
 
     def act(rng: random.Random) -> tuple[str, bool]:
         if not hasattr(local, "connection"):
-            local.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+            local.connection = http.client.HTTPConnection(
+                parts.hostname or "127.0.0.1", parts.port, timeout=30
+            )
         if rng.random() < writes:
             label, method, path = "write: register a case (API)", "POST", "/api/v1/cases/"
             body = json.dumps({"public_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
