@@ -165,7 +165,8 @@ def database_failed(failure: BaseException | None) -> bool:
     connection has broken (a model check that swallowed the database's error, say)."""
     if isinstance(failure, (OperationalError, InterfaceError)):
         return True
-    return connection.connection is not None and not connection.is_usable()
+    # psycopg marks a connection the server dropped as broken (no query needed to tell).
+    return bool(getattr(connection.connection, "broken", False))
 
 
 def unavailable_response(request: HttpRequest) -> HttpResponse:
