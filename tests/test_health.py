@@ -87,7 +87,7 @@ def test_it_says_so_when_the_database_is_down(node_without_database: str) -> Non
     assert json.loads(body) == {"status": "error", "database": "unavailable"}
 
 
-def test_it_shows_a_plain_error_page_without_traceback_when_the_database_is_down(
+def test_it_answers_a_plain_unavailable_page_without_traceback_when_the_database_is_down(
     node_without_database: str,
 ) -> None:
     login_url = f"{node_without_database}/account/login/"
@@ -105,8 +105,8 @@ def test_it_shows_a_plain_error_page_without_traceback_when_the_database_is_down
         status, body = 200, ""
     except urllib.error.HTTPError as error:
         status, body = error.code, error.read().decode()
-    assert status == 500
-    assert "Something went wrong" in body
+    assert status == 503
+    assert "Temporarily unavailable" in body
     assert "Traceback" not in body
     assert "OperationalError" not in body
     assert "127.0.0.1" not in body

@@ -13,6 +13,14 @@ users' sessions and API tokens in the node's own database -- point ``DATABASE_UR
    15 % search (the case list's filtered GET), 15 % API list; writes are left to
    ``bench_cases.py`` (registration needs a form round trip).
 
+``--logins R`` instead runs a log-in storm: R log-ins a second (the log-in form, then its POST
+with a password, each as a new browser) for ``--seconds``, while ``--users`` members read the
+list pages; ``--steady R --writes F`` runs an open-loop mix of R requests a second, a share F of
+them case registrations through the API (the SQLite default's 10-minute run):
+
+    python bench/load/run_load.py --base ... --logins 20 --users 4 --seconds 60
+    python bench/load/run_load.py --base ... --steady 30 --writes 0.1 --seconds 600
+
     OPENTRM_HOME=... DATABASE_URL=... python bench/load/run_load.py --base http://127.0.0.1:8000
 
 The load generator runs on the same machine as the node: it takes CPU from it, so figures are
@@ -23,13 +31,20 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import random
+import re
 import statistics
 import threading
 import time
+import urllib.parse
+import urllib.request
+import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar
 from urllib.parse import urlsplit
 
 Pick = Callable[[random.Random], tuple[str, dict[str, str]]]
@@ -63,6 +78,10 @@ class Who:
     cookie: str
     token: str
     case_ids: list[str]
+    logins: list[str]  # user names whose password is PASSWORD
+
+
+PASSWORD = "load-test-Password-2026"  # set on generated (fictional) members only
 
 
 def prepare() -> Who:
@@ -92,7 +111,12 @@ def prepare() -> Who:
     )
     cases = Case.objects.filter(owner_organisation=owner).order_by("-opened_on")
     ids = [str(public_id) for public_id in cases.values_list("public_id", flat=True)[:200]]
-    return Who(cookie=cookie, token=secret, case_ids=ids)
+    logins = []
+    for other in Membership.objects.filter(user__username__startswith="gen.")[:20]:
+        other.user.set_password(PASSWORD)
+        other.user.save(update_fields=["password"])
+        logins.append(other.user.username)
+    return Who(cookie=cookie, token=secret, case_ids=ids, logins=logins)
 
 
 def run_phase(
@@ -147,13 +171,132 @@ def run_phase(
     return results
 
 
+def log_in(base: str, username: str) -> bool:
+    """A new browser logs in: the form (its CSRF cookie and token), then the POST."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+    with opener.open(f"{base}/account/login/", timeout=30) as page:
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.read().decode())
+    assert token is not None
+    form = {"csrfmiddlewaretoken": token.group(1), "username": username, "password": PASSWORD}
+    data = urllib.parse.urlencode(form).encode()
+    request = urllib.request.Request(f"{base}/account/login/", data=data)  # noqa: S310 - http(s)
+    with opener.open(request, timeout=30) as answer:
+        answer.read()
+        return "/account/login/" not in answer.geturl()
+
+
+def open_loop(
+    rate: float, seconds: float, act: Callable[[random.Random], tuple[str, bool]]
+) -> dict[str, Result]:
+    """``rate`` calls of ``act`` a second for ``seconds``, whatever the answers' speed (open
+    loop); each latency counts from the moment the call was due, so queueing shows."""
+    results: dict[str, Result] = {}
+    lock = threading.Lock()
+    rng = random.Random(7)
+
+    def one(due: float, seed: int) -> None:
+        try:
+            label, ok = act(random.Random(seed))
+        except (OSError, http.client.HTTPException, AssertionError):
+            label, ok = "error", False
+        took = time.monotonic() - due
+        with lock:
+            result = results.setdefault(label, Result(seconds=seconds))
+            if ok:
+                result.latencies.append(took)
+            else:
+                result.errors += 1
+
+    began = time.monotonic()
+    with ThreadPoolExecutor(max_workers=64) as pool:
+        for n in range(int(rate * seconds)):
+            due = began + n / rate
+            time.sleep(max(0.0, due - time.monotonic()))
+            pool.submit(one, due, rng.randrange(2**32))
+    for result in results.values():  # what was served, over the time it took to serve it
+        result.seconds = time.monotonic() - began
+    return results
+
+
+def storm(base: str, who: Who, rate: float, users: int, seconds: float) -> None:
+    """Log-ins at ``rate`` a second while ``users`` members read the list pages."""
+    session = {"Cookie": who.cookie}
+    readers: dict[str, Result] = {}
+
+    def read(rng: random.Random) -> tuple[str, dict[str, str]]:
+        path = rng.choice(["/cases/", "/cases/?mine=1", "/cases/tasks/", "/referrals/"])
+        return path, {**session, "X-Label": f"reads during the storm: {path}"}
+
+    reading = threading.Thread(target=lambda: readers.update(run_phase(base, users, seconds, read)))
+    reading.start()
+    logins = open_loop(
+        rate, seconds, lambda rng: ("log-in (form + POST)", log_in(base, rng.choice(who.logins)))
+    )
+    reading.join()
+    print(f"\nLog-in storm: {rate:.0f} a second for {seconds:.0f} s, {users} readers\n")
+    print("| what | req/s | p50 ms | p95 ms | p99 ms | errors | share of ceiling |")
+    print("|---|---|---|---|---|---|---|")
+    for name, result in sorted({**logins, **readers}.items()):
+        print(result.row(name, None))
+
+
+def steady(base: str, who: Who, rate: float, writes: float, seconds: float) -> None:
+    """An open-loop mix at ``rate`` a second, ``writes`` of it case registrations (API)."""
+    parts = urlsplit(base)
+    pages = ["/cases/", "/cases/?mine=1", "/cases/tasks/", "/referrals/"]
+    local = threading.local()
+
+    def act(rng: random.Random) -> tuple[str, bool]:
+        if not hasattr(local, "connection"):
+            local.connection = http.client.HTTPConnection(
+                parts.hostname or "127.0.0.1", parts.port, timeout=30
+            )
+        if rng.random() < writes:
+            label, method, path = "write: register a case (API)", "POST", "/api/v1/cases/"
+            body = json.dumps({"public_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                               "names": [{"value": "L. T."}]})  # fmt: skip
+            headers = {"Authorization": f"Bearer {who.token}", "Content-Type": "application/json"}
+        else:
+            path = rng.choice([*pages, f"/cases/{rng.choice(who.case_ids)}/"])
+            label, method, body = "read: " + ("case file" if path.count("/") > 2 and
+                                             path not in pages else path), "GET", None  # fmt: skip
+            headers = {"Cookie": who.cookie}
+        try:
+            local.connection.request(method, path, body=body, headers=headers)
+            answer = local.connection.getresponse()
+            answer.read()
+        except (OSError, http.client.HTTPException):
+            local.connection.close()
+            del local.connection
+            raise
+        return label, answer.status < 400
+
+    results = open_loop(rate, seconds, act)
+    print(f"\nSteady mix: {rate:.0f} req/s for {seconds:.0f} s, {writes:.0%} writes\n")
+    print("| what | req/s | p50 ms | p95 ms | p99 ms | errors | share of ceiling |")
+    print("|---|---|---|---|---|---|---|")
+    for name, result in sorted(results.items()):
+        print(result.row(name, None))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", default="http://127.0.0.1:8000")
     parser.add_argument("--users", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--logins", type=float, default=0, help="log-ins a second (storm)")
+    parser.add_argument("--steady", type=float, default=0, help="requests a second (open loop)")
+    parser.add_argument("--writes", type=float, default=0.1, help="share of writes (--steady)")
     args = parser.parse_args()
     who = prepare()
+    if args.logins or args.steady:
+        print(f"load average before: {os.getloadavg()}")
+        if args.logins:
+            storm(args.base, who, args.logins, args.users, args.seconds)
+        else:
+            steady(args.base, who, args.steady, args.writes, args.seconds)
+        print(f"\nload average after: {os.getloadavg()}")
+        return
     session = {"Cookie": who.cookie}
     pages: dict[str, Pick] = {
         "/cases/": lambda rng: ("/cases/", dict(session)),

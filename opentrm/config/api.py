@@ -37,6 +37,7 @@ from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.policy import Action
 from opentrm.core.errors import DomainError
 from opentrm.core.schemas import declare_bounded_json
+from opentrm.core.views import database_failed, unavailable_response
 
 logger = logging.getLogger("opentrm")
 
@@ -243,6 +244,8 @@ def on_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     if settings.DEBUG:
         raise exc
+    if database_failed(exc):  # the database is away: try again
+        return unavailable_response(request)
     # Ids only: an exception's text can carry the data that caused it.
     match = request.resolver_match
     logger.error(

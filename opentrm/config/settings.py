@@ -133,6 +133,35 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A connection attempt gives up after OPENTRM_DB_CONNECT_TIMEOUT s, and keepalives with the
+    # TCP user timeout notice a database host that has gone away (docs/deployment.md, "Faults").
+    DATABASES["default"]["OPTIONS"] = {
+        "connect_timeout": env_int("OPENTRM_DB_CONNECT_TIMEOUT", 3),
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 1000 * env_int("OPENTRM_DB_TCP_TIMEOUT", 15),
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
+# A serving process's connections (not the commands'): the server cancels a statement after
+# this many seconds, a wait for a lock, and ends a session left idle inside a transaction
+# (0: no limit; opentrm.core.warmup.bound_database_waits).
+OPENTRM_DB_STATEMENT_TIMEOUT = env_int("OPENTRM_DB_STATEMENT_TIMEOUT", 60)
+OPENTRM_DB_LOCK_TIMEOUT = env_int("OPENTRM_DB_LOCK_TIMEOUT", 10)
+OPENTRM_DB_IDLE_TIMEOUT = env_int("OPENTRM_DB_IDLE_TIMEOUT", 60)
+# Django's cache holds only derived data and the feedback form's hourly counts. Per process by
+# default; with several serving processes (docs/deployment.md, "Several processes") set
+# OPENTRM_CACHE=database so they share one, in the table opentrm_cache (`opentrm serve` makes
+# it; `opentrm createcachetable` otherwise).
+OPENTRM_CACHE = env("OPENTRM_CACHE", "") or "local"
+if OPENTRM_CACHE == "database":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "opentrm_cache",
+        }
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and authentication --------------------------------------------------------------

@@ -25,9 +25,7 @@ OPENTRM_EXCHANGE_FAILURE_LIMIT = 10**9
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
     # Tests that commit (live_server) are cleaned up with TRUNCATE, which the audit tables
     # refuse in production (audit migration 0004).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (  # noqa: F405
-        "-c opentrm.allow_audit_truncate=on"
-    )
+    DATABASES["default"]["OPTIONS"]["options"] = "-c opentrm.allow_audit_truncate=on"  # noqa: F405
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, as in production, never the in-memory default. With an in-memory database,

@@ -1,13 +1,14 @@
 """The form-view helper, the health check and plain error pages (never a traceback, never data)."""
 
 import logging
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, ValidationError
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
@@ -141,16 +142,55 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     # Rendered without context processors' database work: the database may be the fault.
+    unavailable = database_failed(sys.exc_info()[1])
     logger.error(
-        "server error on %s %s",
+        "%s on %s %s",
+        "database unavailable" if unavailable else "server error",
         request.method,
         request.resolver_match.view_name if request.resolver_match else "-",
     )
+    if unavailable:
+        # The database is away, restarting or over a time limit: 503 with Retry-After, which
+        # load balancers and API clients understand as "try again" (docs/deployment.md, "Faults").
+        return unavailable_response(request)
     return HttpResponse(
         render_plain_error(),
         status=500,
         content_type="text/html; charset=utf-8",
     )
+
+
+def database_failed(failure: BaseException | None) -> bool:
+    """Whether a request failed because of the database: its error, or any error once the
+    connection has broken (a model check that swallowed the database's error, say)."""
+    if isinstance(failure, (OperationalError, InterfaceError)):
+        return True
+    # psycopg marks a connection the server dropped as broken (no query needed to tell).
+    return bool(getattr(connection.connection, "broken", False))
+
+
+def unavailable_response(request: HttpRequest) -> HttpResponse:
+    """503: the database cannot be reached now; JSON under /api/, a plain page otherwise."""
+    response: HttpResponse
+    if request.path.startswith("/api/"):
+        response = JsonResponse(
+            {
+                "code": "unavailable",
+                "message": gettext("The service is not available right now. Try again shortly."),
+                "errors": [],
+            },
+            status=503,
+        )
+    else:
+        from django.template.loader import get_template
+
+        response = HttpResponse(
+            get_template("errors/503.html").render({}),
+            status=503,
+            content_type="text/html; charset=utf-8",
+        )
+    response["Retry-After"] = "30"
+    return response
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -12,6 +12,7 @@ as the process anyway. What requests make is collected as before.
 import gc
 
 from django.conf import settings
+from django.db import connections
 from django.urls import get_resolver
 from django.utils import translation
 
@@ -25,3 +26,24 @@ def warm_and_freeze() -> None:
             translation.gettext("Cases")
     gc.collect()
     gc.freeze()
+
+
+def bound_database_waits() -> None:
+    """On PostgreSQL, the serving process's connections carry the server-side limits of
+    ``OPENTRM_DB_STATEMENT_TIMEOUT``, ``OPENTRM_DB_LOCK_TIMEOUT`` and ``OPENTRM_DB_IDLE_TIMEOUT``
+    (seconds, 0: none), so no request holds a worker for longer on a slow statement, a lock or
+    a transaction its worker abandoned. Commands (migrate, generate_data) keep no limit."""
+    database = connections["default"]
+    if database.vendor != "postgresql":
+        return
+    limits = " ".join(
+        f"-c {name}={1000 * seconds}"
+        for name, seconds in (
+            ("statement_timeout", settings.OPENTRM_DB_STATEMENT_TIMEOUT),
+            ("lock_timeout", settings.OPENTRM_DB_LOCK_TIMEOUT),
+            ("idle_in_transaction_session_timeout", settings.OPENTRM_DB_IDLE_TIMEOUT),
+        )
+    )
+    database.close()  # the next connection is made with the limits
+    options = database.settings_dict.setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} {limits}".strip()

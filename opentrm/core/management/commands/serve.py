@@ -97,6 +97,8 @@ class Command(BaseCommand):
 
         if not options["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
+        if settings.OPENTRM_CACHE == "database":
+            call_command("createcachetable", verbosity=0)  # shared by every serving process
         metrics_dir = Path(
             os.environ.get("PROMETHEUS_MULTIPROC_DIR")
             or tempfile.mkdtemp(prefix="metrics-", dir=settings.OPENTRM_HOME)
@@ -139,9 +141,10 @@ class Command(BaseCommand):
             def load(self) -> Any:
                 from django.core.wsgi import get_wsgi_application
 
-                from opentrm.core.warmup import warm_and_freeze
+                from opentrm.core.warmup import bound_database_waits, warm_and_freeze
 
                 application = get_wsgi_application()
+                bound_database_waits()
                 warm_and_freeze()  # in each worker: what it loaded is never collected again
                 return application
 
