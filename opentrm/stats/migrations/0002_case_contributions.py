@@ -3,6 +3,12 @@
 from django.db import migrations, models
 
 
+def next_fill_is_full(apps, schema_editor):
+    """The cells were written without contributions: an incremental fill would add a changed
+    case on top of what it already counts. Forget the watermark, so the next fill is full."""
+    apps.get_model("stats", "StatsFill").objects.update(changes_until=None, pending=[])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -30,4 +36,5 @@ class Migration(migrations.Migration):
             name='pending_cases',
             field=models.JSONField(default=list),
         ),
+        migrations.RunPython(next_fill_is_full, migrations.RunPython.noop),
     ]
