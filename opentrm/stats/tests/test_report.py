@@ -25,6 +25,7 @@ from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case
 from opentrm.cases.services import case_register
 from opentrm.stats.services.fill import fill
+from opentrm.stats.tests.test_dashboard import _scene as dashboard_scene
 
 REPORT = reverse("stats:annual_report")
 DASHBOARD = reverse("stats:dashboard")
@@ -35,16 +36,11 @@ ROW = re.compile(
 
 
 def _scene(world: World) -> int:
-    """This year: 23 women, 4 men, 1 of unknown sex (agency A) and 12 men (agency C, same
-    country); last year: 14 women. Returns this year."""
+    """This year: the dashboard's scene (23 women, 4 men, 1 of unknown sex in agency A; 12 men
+    in agency C, same country); last year: 14 women. Returns this year."""
+    dashboard_scene(world)
     actor = world.actor(Role.CASEWORKER)
     year = timezone.localdate().year
-    for sex, n in (("female", 23), ("male", 4), ("unknown", 1)):
-        for _ in range(n):
-            case_register(actor=actor, sex=sex, citizenships=["RO"])
-    for _ in range(12):
-        case = case_register(actor=actor, sex="male")
-        Case.objects.filter(pk=case.pk).update(owner_organisation=world.agency_c)
     for _ in range(14):
         case = case_register(actor=actor, sex="female", citizenships=["MD"])
         Case.objects.filter(pk=case.pk).update(opened_on=date(year - 1, 3, 2))
