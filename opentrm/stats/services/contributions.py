@@ -20,10 +20,12 @@ from django.db.models import F
 
 from opentrm.cases.models import CaseMeasure, CaseStatusChange, Proceeding, ReflectionPeriod
 from opentrm.cases.models.case import AssistanceStatus, IdentificationStatus, ReturnStatus
+from opentrm.stats.indicators import BY_CODE
 from opentrm.stats.models import StatsCaseContribution, StatsCell
 from opentrm.stats.services.months import CHUNK, month_of
 from opentrm.stats.services.tally import Key, Profile, Tally, profiles
 
+CASE_SOURCES = ("case", "reflection", "measure")
 STATUS_EVENTS: dict[tuple[str, str], str] = {
     ("identification_status", IdentificationStatus.IDENTIFIED_FORMALLY): "identified_formally",
     ("identification_status", IdentificationStatus.IDENTIFIED_INFORMALLY): (
@@ -33,6 +35,8 @@ STATUS_EVENTS: dict[tuple[str, str], str] = {
     ("return_status", ReturnStatus.COMPLETED): "returned",
 }
 Event = list[Any]  # [indicator, "YYYY-MM-01", amount or None, breakdown or None]
+# The indicators counted from contributions (the rest: referrals by month, snapshots).
+CASE_CODES = tuple(code for code, i in BY_CODE.items() if i.source in CASE_SOURCES)
 
 
 def _events(profile: Profile) -> list[Event]:
@@ -139,6 +143,43 @@ def _upsert_postgresql(rows: list[tuple[Key, int, float]]) -> None:
         cursor.executemany(_UPSERT, [(*key, n, t) for key, n, t in rows])
 
 
+def _store(contributions: dict[int, dict[str, Any]]) -> None:
+    StatsCaseContribution.objects.bulk_create(
+        [StatsCaseContribution(case_id=pk, data=data) for pk, data in contributions.items()],
+        batch_size=CHUNK,
+        update_conflicts=True,
+        unique_fields=["case_id"],
+        update_fields=["data"],
+    )
+
+
+def store_batch(case_ids: list[int], tally: Tally) -> int:
+    """A full fill's batch: store the cases' contributions and add them to ``tally`` (the
+    cells are written once, at the end: ``replace_case_cells``); the cases stored."""
+    found = contributions(case_ids)
+    for data in found.values():
+        expand(tally, data, 1)
+    _store(found)
+    return len(found)
+
+
+def stored_tally(up_to: int) -> Tally:
+    """What the contributions stored so far add up to (a full fill resumed after case
+    ``up_to``)."""
+    tally = Tally()
+    rows = StatsCaseContribution.objects.filter(case_id__lte=up_to).values_list("data", flat=True)
+    for data in rows.iterator(chunk_size=CHUNK):
+        expand(tally, data, 1)
+    return tally
+
+
+def replace_case_cells(tally: Tally) -> int:
+    """The full fill's swap: the case cells replaced by ``tally``'s, in the caller's
+    transaction (a reader sees the old figures or the new ones)."""
+    StatsCell.objects.filter(indicator__in=CASE_CODES).delete()
+    return len(StatsCell.objects.bulk_create(tally.cells(), batch_size=CHUNK))
+
+
 def apply_cases(case_ids: list[int]) -> int:
     """Take the stored contribution of each case out of the cells and put its present one in,
     in one transaction (run twice, the second changes nothing); the cases changed."""
@@ -162,11 +203,5 @@ def apply_cases(case_ids: list[int]) -> int:
         StatsCaseContribution.objects.filter(
             case_id__in=[pk for pk in changed if pk not in new]
         ).delete()
-        StatsCaseContribution.objects.bulk_create(
-            [StatsCaseContribution(case_id=pk, data=new[pk]) for pk in changed if pk in new],
-            batch_size=CHUNK,
-            update_conflicts=True,
-            unique_fields=["case_id"],
-            update_fields=["data"],
-        )
+        _store({pk: new[pk] for pk in changed if pk in new})
     return len(changed)

@@ -34,7 +34,12 @@ from opentrm.referrals.models import Referral, ReferralStatus
 from opentrm.referrals.services import timelines
 from opentrm.stats.indicators import BY_CODE
 from opentrm.stats.models import StatsCaseContribution, StatsCell, StatsFill
-from opentrm.stats.services.contributions import apply_cases
+from opentrm.stats.services.contributions import (
+    apply_cases,
+    replace_case_cells,
+    store_batch,
+    stored_tally,
+)
 from opentrm.stats.services.months import (
     CHUNK,
     aware,
@@ -223,7 +228,8 @@ def _start(full: bool, moment: datetime, overlap: timedelta, result: FillResult)
             result.full = True
             first = referral_first_month()
             months = set(months_between(first, today)) if first else set()
-            StatsCell.objects.exclude(indicator__in=SNAPSHOT_CODES).delete()
+            # The case cells stay until the full fill swaps them (``replace_case_cells``).
+            StatsCell.objects.filter(indicator__in=REFERRAL_CODES).delete()
             StatsCaseContribution.objects.all().delete()
             state.case_cursor, state.pending_cases = 0, []
         else:
@@ -240,23 +246,32 @@ def _start(full: bool, moment: datetime, overlap: timedelta, result: FillResult)
 
 
 def _apply_all_cases(result: FillResult, progress: Callable[[str], None] | None) -> None:
-    """A full fill's cases, in batches of ids after ``case_cursor``."""
+    """A full fill's cases, in batches of ids after ``case_cursor``: each batch's
+    contributions stored in its own transaction, their sum kept in memory (a resumed fill
+    adds up what was stored), the case cells swapped for it at the end."""
+    with transaction.atomic():
+        cursor = _state().case_cursor
+    if cursor is None:
+        return
+    tally = stored_tally(cursor) if cursor else Tally()
     while True:
+        batch = list(
+            Case.objects.live()
+            .filter(pk__gt=cursor)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:CHUNK]
+        )
+        if not batch:
+            break
         with transaction.atomic():
-            state = _state()
-            if state.case_cursor is None:
-                return
-            batch = list(
-                Case.objects.live()
-                .filter(pk__gt=state.case_cursor)
-                .order_by("pk")
-                .values_list("pk", flat=True)[:CHUNK]
-            )
-            result.cases += apply_cases(batch)
-            state.case_cursor = batch[-1] if batch else None
-            state.save(update_fields=["case_cursor"])
-        if progress is not None and batch:
-            progress(f"cases up to {batch[-1]}")
+            result.cases += store_batch(batch, tally)
+            cursor = batch[-1]
+            StatsFill.objects.filter(pk=_state().pk).update(case_cursor=cursor)
+        if progress is not None:
+            progress(f"cases up to {cursor}")
+    with transaction.atomic():
+        replace_case_cells(tally)
+        StatsFill.objects.filter(pk=_state().pk).update(case_cursor=None)
 
 
 def _apply_pending_cases(result: FillResult) -> None:
