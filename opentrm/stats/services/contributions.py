@@ -11,6 +11,7 @@ incremental fill after any changes leaves the cells a full fill would write.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -157,11 +158,25 @@ def _store(contributions: dict[int, dict[str, Any]]) -> None:
 
 def store_batch(case_ids: list[int], tally: Tally) -> int:
     """A full fill's batch: store the cases' contributions and add them to ``tally`` (the
-    cells are written once, at the end: ``replace_case_cells``); the cases stored."""
+    cells are written once, at the end: ``replace_case_cells``); the cases stored.
+
+    The full fill emptied the contributions and a batch commits with its cursor, so these
+    cases have none stored: on PostgreSQL they go in by ``COPY`` (no client-side quoting of
+    each JSON text, the largest single cost in the profile of the full fill)."""
     found = contributions(case_ids)
     for data in found.values():
         expand(tally, data, 1)
-    _store(found)
+    if connection.vendor != "postgresql":
+        _store(found)
+        return len(found)
+    with (
+        connection.cursor() as cursor,
+        cursor.connection.cursor().copy(
+            "COPY stats_statscasecontribution (case_id, data) FROM STDIN"
+        ) as copy,
+    ):
+        for pk, data in found.items():
+            copy.write_row((pk, json.dumps(data, separators=(",", ":"))))
     return len(found)
 
 
