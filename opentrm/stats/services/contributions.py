@@ -171,9 +171,7 @@ def store_batch(case_ids: list[int], tally: Tally) -> int:
         return len(found)
     with (
         connection.cursor() as cursor,
-        cursor.connection.cursor().copy(
-            "COPY stats_statscasecontribution (case_id, data) FROM STDIN"
-        ) as copy,
+        cursor.copy("COPY stats_statscasecontribution (case_id, data) FROM STDIN") as copy,
     ):
         for pk, data in found.items():
             copy.write_row((pk, json.dumps(data, separators=(",", ":"))))
