@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from scratch import configure, create_scratch_database
 
@@ -73,6 +74,47 @@ def _report(label: str, size: int, timer: Timer, target: tuple[int, float]) -> b
     return ok
 
 
+def _generate(args: argparse.Namespace, owner: Any) -> tuple[Any, Any]:
+    """Fictional cases: the synthetic dataset's size first (``owner`` None: a new country and
+    organisation), then (given the owner) the rest up to the export's size."""
+    from opentrm.directory.models import Country, Organisation
+    from opentrm.research.fictional import fictional_cases
+
+    first = min(args.synthetic_cases, args.kanon_cases)
+    started = time.perf_counter()
+    if owner is None:
+        country = Country.objects.create(code="AL")
+        owner = Organisation.objects.create(country=country, name="Bench Office", type="ministry")
+        fictional_cases(owner, first, seed=args.seed)
+        print(f"generated {first:,} cases in {time.perf_counter() - started:.1f} s", flush=True)
+    elif args.kanon_cases > first:
+        fictional_cases(owner, args.kanon_cases - first, seed=args.seed + 1, first_number=first)
+        print(
+            f"generated {args.kanon_cases - first:,} more cases in "
+            f"{time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
+    return owner.country, owner
+
+
+def _time_synthetic(country: Any, epsilon: float) -> bool:
+    """The synthetic dataset of every case of the country (generate with --synthetic-cases
+    = --kanon-cases, or time it on a database of that size)."""
+    from opentrm.research import services
+
+    timer = Timer()
+    made = services.synthetic_generate(actor=None, country=country, epsilon=epsilon)
+    ok = _report("synthetic", made.records_in, timer, SYNTHETIC_TARGET)
+    print(
+        f"  epsilon {made.epsilon}, {made.records_out:,} synthetic records, "
+        f"{made.suppressed} dropped (equal to a unique real record)"
+    )
+    print("  utility, marginal error per column (total variation / largest difference):")
+    for row in made.utility:
+        print(f"    {row['column']:<26} {row['total_variation']:.4f}  {row['max_difference']:.4f}")
+    return ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kanon-cases", type=int, default=1_000_000)
@@ -81,55 +123,48 @@ def main() -> int:
     parser.add_argument("--epsilon", type=float, default=4.0)
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory/database")
+    parser.add_argument(
+        "--reuse",
+        metavar="DATABASE",
+        help="time again on a database kept by --keep (migrated first), no generation",
+    )
+    parser.add_argument(
+        "--no-synthetic", action="store_true", help="time the k-anonymous export only"
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="opentrm-bench-research-"))
     configure(workdir)
     from django.db import connection
 
-    from opentrm.directory.models import Country, Organisation
+    from opentrm.directory.models import Country
     from opentrm.research import services
-    from opentrm.research.fictional import fictional_cases
 
-    old_name = create_scratch_database(workdir, label="bench_research")
+    if args.reuse:
+        from django.core.management import call_command
+
+        old_name = connection.settings_dict["NAME"]
+        connection.close()
+        connection.settings_dict["NAME"] = args.reuse
+        args.keep = True  # never drop a database this run did not make
+        call_command("migrate", verbosity=0)
+    else:
+        old_name = create_scratch_database(workdir, label="bench_research")
     ok = True
     try:
         print(
             f"load average before: {_load()} ({os.cpu_count()} CPUs), {connection.vendor}",
             flush=True,
         )
-        country = Country.objects.create(code="AL")
-        owner = Organisation.objects.create(country=country, name="Bench Office", type="ministry")
-        started = time.perf_counter()
-        synthetic_size = min(args.synthetic_cases, args.kanon_cases)
-        fictional_cases(owner, synthetic_size, seed=args.seed)
-        print(f"generated {synthetic_size:,} cases in {time.perf_counter() - started:.1f} s")
-
-        timer = Timer()
-        made = services.synthetic_generate(actor=None, country=country, epsilon=args.epsilon)
-        ok &= _report("synthetic", made.records_in, timer, SYNTHETIC_TARGET)
-        print(
-            f"  epsilon {made.epsilon}, {made.records_out:,} synthetic records, "
-            f"{made.suppressed} dropped (equal to a unique real record)"
-        )
-        print("  utility, marginal error per column (total variation / largest difference):")
-        for row in made.utility:
-            print(
-                f"    {row['column']:<26} {row['total_variation']:.4f}  {row['max_difference']:.4f}"
-            )
-
-        if args.kanon_cases > synthetic_size:
-            started = time.perf_counter()
-            fictional_cases(
-                owner,
-                args.kanon_cases - synthetic_size,
-                seed=args.seed + 1,
-                first_number=synthetic_size,
-            )
-            print(
-                f"generated {args.kanon_cases - synthetic_size:,} more cases in "
-                f"{time.perf_counter() - started:.1f} s"
-            )
+        if args.reuse:  # the synthetic dataset, if timed, of every case kept
+            country = Country.objects.get(code="AL")
+            if not args.no_synthetic:
+                ok &= _time_synthetic(country, args.epsilon)
+        else:
+            country, owner = _generate(args, None)
+            if not args.no_synthetic:
+                ok &= _time_synthetic(country, args.epsilon)
+            _generate(args, owner)
         timer = Timer()
         export = services.kanon_generate(actor=None, country=country, k=args.k)
         ok &= _report("kanon", export.records_in, timer, KANON_TARGET)

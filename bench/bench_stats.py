@@ -141,7 +141,7 @@ def one_days_changes(world: Any, *, cases: int, seed: int) -> int:
     Case.objects.bulk_create(
         [
             Case(
-                number=f"AL-D-{n:07d}",
+                number=f"AL-D{seed}-{os.getpid()}-{n:06d}",  # a --reuse run adds its own
                 person=person,
                 owner_organisation_id=world.owner_id,
                 opened_on=today,
@@ -183,6 +183,34 @@ def raw_cross_tab_ms() -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def _world(args: argparse.Namespace) -> Any:
+    """Generate the cases, or (``--reuse``) migrate the kept database and find its owner."""
+    from types import SimpleNamespace
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    started = time.perf_counter()
+    if args.reuse:
+        from opentrm.cases.models import Case
+
+        call_command("migrate", verbosity=0)
+        analyse()
+        first = Case.objects.order_by("pk").values_list("owner_organisation_id", flat=True)[0]
+        world = SimpleNamespace(owner_id=first, cases=Case.objects.count())
+        print(f"Reusing {args.reuse}: {world.cases} cases on {connection.vendor}.")
+        return world
+    world = make_world()
+    generate(world, cases=args.cases, seed=args.seed, measures=1, services=0)
+    made = enrich_for_statistics(world, seed=args.seed)
+    analyse()
+    print(
+        f"Generated in {time.perf_counter() - started:.1f} s on {connection.vendor}: "
+        f"{world.cases} cases, {made}."
+    )
+    return world
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=100_000)
@@ -191,6 +219,11 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory/database")
     parser.add_argument("--profile", action="store_true", help="profile one dashboard request")
+    parser.add_argument(
+        "--reuse",
+        metavar="DATABASE",
+        help="time again on a database kept by --keep (migrated first), no generation",
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="opentrm-bench-stats-"))
@@ -203,35 +236,36 @@ def main() -> int:
     from opentrm.stats.models import StatsCell
     from opentrm.stats.services.fill import fill
 
-    old_name = create_scratch_database(workdir, label="bench_stats")
+    if args.reuse:
+        old_name = connection.settings_dict["NAME"]
+        connection.close()
+        connection.settings_dict["NAME"] = args.reuse
+        args.keep = True  # never drop a database this run did not make
+    else:
+        old_name = create_scratch_database(workdir, label="bench_stats")
     try:
-        started = time.perf_counter()
-        world = make_world()
-        generate(world, cases=args.cases, seed=args.seed, measures=1, services=0)
-        made = enrich_for_statistics(world, seed=args.seed)
-        analyse()
-        print(
-            f"Generated in {time.perf_counter() - started:.1f} s on {connection.vendor}: "
-            f"{world.cases} cases, {made}."
-        )
+        world = _world(args)
         started = time.perf_counter()
         full = fill(full=True)
         full_s = time.perf_counter() - started
         analyse()
         cells = StatsCell.objects.count()
-        print(f"Full fill: {full_s:.1f} s ({full.months} months, {cells} cells).")
+        print(
+            f"Full fill: {full_s:.1f} s ({full.cases} cases applied, {full.months} referral "
+            f"months, {cells} cells)."
+        )
         if args.profile:
             import cProfile
             import pstats
 
-            from django.utils import timezone
+            from opentrm.cases.models import Case
+            from opentrm.stats.models import StatsCaseContribution
+            from opentrm.stats.services.contributions import apply_cases
 
-            from opentrm.stats.services.fill import recompute_month
-            from opentrm.stats.services.months import month_start
-
+            batch = list(Case.objects.order_by("pk").values_list("pk", flat=True)[:5000])
+            StatsCaseContribution.objects.filter(case_id__in=batch).update(data={"e": []})
             profiler = cProfile.Profile()
-            month = month_start(timezone.localdate() - timedelta(days=400))
-            profiler.runcall(recompute_month, month)
+            profiler.runcall(apply_cases, batch)  # what a full fill does per batch
             pstats.Stats(profiler).sort_stats("cumulative").print_stats("opentrm/stats", 25)
 
         touched = one_days_changes(world, cases=args.cases, seed=args.seed)
@@ -241,15 +275,15 @@ def main() -> int:
         incremental_s = time.perf_counter() - started
         print(
             f"Incremental fill after one day's changes ({touched} cases new or edited): "
-            f"{incremental_s:.1f} s ({incremental.months} months recomputed)."
+            f"{incremental_s:.1f} s ({incremental.cases} contributions changed, "
+            f"{incremental.months} referral months recomputed)."
         )
 
-        statistician = User.objects.create_user(username="bench.statistician", password=None)
-        Membership.objects.create(
-            user=statistician,
-            organisation_id=world.owner_id,
-            role=Role.STATISTICIAN,
-        )
+        statistician, created = User.objects.get_or_create(username="bench.statistician")
+        if created:
+            Membership.objects.create(
+                user=statistician, organisation_id=world.owner_id, role=Role.STATISTICIAN
+            )
         client = Client()
         client.force_login(statistician)
         pages = [

@@ -3206,6 +3206,13 @@ STATS_ROUTES = [
     Route("api-1:stats_indicators", roles(*STATS_ROLES)),
     Route("api-1:stats_table", roles(*STATS_ROLES), data=lambda o: {"breakdown": "sex"}),
     Route("api-1:stats_htcds", roles(*STATS_ROLES)),
+    # the annual report for the national rapporteur (the evaluator account of the rapporteur's
+    # office) and the coordinator; a PDF of aggregates, audited
+    Route(
+        "stats:annual_report",
+        roles(Role.NATIONAL_COORDINATOR, Role.EVALUATOR),
+        data=lambda o: {"year": "2025"},
+    ),
 ]
 ROUTES += STATS_ROUTES
 

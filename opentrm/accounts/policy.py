@@ -88,6 +88,9 @@ class Action(StrEnum):
     CASE_ACCESS_REVIEW = "case.access_review"
     # statistics (issue 15): aggregates only, through opentrm/stats/disclosure.py
     STATS_VIEW = "stats.view"  # dashboards, exports and the aggregate API of one's country
+    # the annual report for the national rapporteur (issue 15 §5): the coordinator, and the
+    # evaluator account the rapporteur's independent office holds; aggregates of one's country
+    STATS_REPORT = "stats.report"
 
     # --- object-only actions: no role holds them as such; a rule in an app's access.py
     # decides them for one object (``can(actor, action, obj)``), and ``can`` without an
@@ -155,6 +158,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.NATIONAL_COORDINATOR: _EVERY_MEMBER
     | {
         Action.STATS_VIEW,
+        Action.STATS_REPORT,
         Action.CASE_SETTINGS_EDIT,
         Action.AGREEMENT_EDIT,
         Action.AGREEMENT_SIGN,
@@ -199,7 +203,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.STATISTICIAN: _EVERY_MEMBER
     | {Action.STATS_VIEW, Action.FEEDBACK_REPORT, Action.RESEARCH_EXPORT},
     # An independent evaluator (issue 15): the aggregates, read only, and nothing of a case.
-    Role.EVALUATOR: _EVERY_MEMBER | {Action.STATS_VIEW, Action.FEEDBACK_REPORT},
+    Role.EVALUATOR: _EVERY_MEMBER
+    | {Action.STATS_VIEW, Action.STATS_REPORT, Action.FEEDBACK_REPORT},
     Role.DATA_PROTECTION_OFFICER: _EVERY_MEMBER
     | {
         Action.AUDIT_VIEW,

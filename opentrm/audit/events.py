@@ -244,6 +244,8 @@ class EventType(models.TextChoices):
     PLAN_ACTION_CHANGED = "PLAN_ACTION_CHANGED", _("Action plan action changed")
     FEEDBACK_CODE_ISSUED = "FEEDBACK_CODE_ISSUED", _("Feedback code issued")
     FEEDBACK_REPORT_VIEWED = "FEEDBACK_REPORT_VIEWED", _("Feedback report viewed")
+    # the rapporteur's annual report (issue 15 §5): year, country and counts only
+    STATS_REPORT_EXPORTED = "STATS_REPORT_EXPORTED", _("Annual statistics report exported")
     # research datasets (issue 15 §6)
     RESEARCH_DATASET_GENERATED = "RESEARCH_DATASET_GENERATED", _("Research dataset generated")
     RESEARCH_DATASET_DOWNLOADED = "RESEARCH_DATASET_DOWNLOADED", _("Research dataset downloaded")

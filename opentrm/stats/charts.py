@@ -8,6 +8,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from opentrm.stats.disclosure import SUPPRESSED_MARK
+from opentrm.stats.selectors import Table
 
 BAR = 14
 GAP = 6
@@ -16,10 +17,21 @@ PLOT_WIDTH = 360
 VALUE_WIDTH = 60
 
 
+def table_chart(table: Table, title: str, *, style: str = "") -> SafeString:
+    """The chart of a dashboard table: this period and, where compared, the previous one.
+    ``style``: a ``<style>`` element carried inside the SVG (the PDF has no page CSS for it)."""
+    series = [(table.filters.label(), [row.current for row in table.rows])]
+    if table.compares:
+        series.append((table.filters.previous().label(), [row.previous for row in table.rows]))
+    return bar_chart(title, [row.label for row in table.rows], series, style=style)
+
+
 def bar_chart(
     title: str,
     labels: list[str],
     series: list[tuple[str, list[int | None]]],
+    *,
+    style: str = "",
 ) -> SafeString:
     """Horizontal bars: one group per label, one bar per series (this period, the previous).
 
@@ -33,6 +45,7 @@ def bar_chart(
         f'<svg class="stats-chart" xmlns="http://www.w3.org/2000/svg" role="img" '
         f'viewBox="0 0 {width} {height}" width="100%" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
+        style,
     ]
     for n, label in enumerate(labels):
         top = n * group

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from opentrm.stats.indicators import DIMENSION_LABELS, INDICATORS
 from opentrm.stats.selectors import Filters
+from opentrm.stats.services.report import ReportYearError, check_year
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 MAX_MONTHS = 120
@@ -74,3 +76,27 @@ class DashboardForm(forms.Form):
             breakdown=data["breakdown"],
             indicator=data["indicator"],
         )
+
+
+class ReportForm(forms.Form):
+    """The year of the annual report (GET): from the first year statistics may hold to this
+    one; the default is the last whole year."""
+
+    year = forms.IntegerField(
+        label=_("Year"),
+        error_messages={
+            "invalid": _("Enter a year as four digits."),
+            "required": _("Enter a year as four digits."),
+        },
+    )
+
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["year"].initial = today.year - 1
+
+    def clean_year(self) -> int:
+        try:
+            return check_year(int(self.cleaned_data["year"]), self.today)
+        except ReportYearError as error:
+            raise forms.ValidationError(error.message) from error

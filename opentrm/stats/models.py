@@ -43,23 +43,28 @@ class StatsCell(models.Model):
         return f"{self.indicator} {self.period:%Y-%m} {self.dimension}={self.value}: {self.count}"
 
 
-class StatsCaseMonth(models.Model):
-    """The month each case was last counted in, so a case whose opening date moved is taken
-    out of its old month too (an incremental fill recomputes both)."""
+class StatsCaseContribution(models.Model):
+    """What a case last added to the cells (``stats.services.contributions``): its breakdown
+    values and dated events, so an incremental fill takes exactly that out again when the case
+    changes. No personal data beyond the breakdown values the cells hold anyway."""
 
     case_id = models.BigIntegerField(primary_key=True)
-    period = models.DateField(db_index=True)
+    data = models.JSONField()
 
     def __str__(self) -> str:
-        return f"{self.case_id}: {self.period:%Y-%m}"
+        return f"contribution of case {self.case_id}"
 
 
 class StatsFill(models.Model):
     """Where the last fill got to: one row. ``changes_until`` is the watermark (changes up to it
-    are counted); ``pending`` the months still to recompute when a fill was interrupted."""
+    are counted); what an interrupted fill left: ``pending`` the months of referral figures
+    still to recompute, ``pending_cases`` the changed cases still to apply, ``case_cursor``
+    the last case a full fill applied (None: no full fill under way)."""
 
     changes_until = models.DateTimeField(null=True)
     pending = models.JSONField(default=list)
+    pending_cases = models.JSONField(default=list)
+    case_cursor = models.BigIntegerField(null=True)
     started_at = models.DateTimeField(null=True)
     finished_at = models.DateTimeField(null=True)
     snapshot_on = models.DateField(null=True)

@@ -6,21 +6,24 @@ from __future__ import annotations
 import csv
 import io
 
+from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
-from opentrm.accounts.policy import Action
+from opentrm.accounts.policy import Action, can
+from opentrm.core.pdf import PdfUnavailableError
 from opentrm.directory.exporting import neutralise
 from opentrm.stats import charts, exporting, selectors
 from opentrm.stats.disclosure import SUPPRESSED_MARK
-from opentrm.stats.forms import DashboardForm
-from opentrm.stats.selectors import Filters, Table
+from opentrm.stats.forms import DashboardForm, ReportForm
+from opentrm.stats.selectors import Filters
 from opentrm.stats.services.htcds import htcds_rows
+from opentrm.stats.services.report import annual_report_pdf
 
 
 def _filters(request: AuthenticatedHttpRequest) -> tuple[DashboardForm, Filters]:
@@ -44,13 +47,6 @@ def _filters(request: AuthenticatedHttpRequest) -> tuple[DashboardForm, Filters]
         organisations=selectors.organisation_choices(country) if country else [],
     )
     return form, (form.filters() if form.is_valid() else defaults)
-
-
-def _chart(table: Table, title: str) -> str:
-    series = [(table.filters.label(), [row.current for row in table.rows])]
-    if table.compares:
-        series.append((table.filters.previous().label(), [row.previous for row in table.rows]))
-    return charts.bar_chart(title, [row.label for row in table.rows], series)
 
 
 @require_GET
@@ -85,16 +81,41 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "filters": filters,
             "previous": filters.previous(),
             "breakdown": breakdown,
-            "breakdown_chart": _chart(
+            "breakdown_chart": charts.table_chart(
                 breakdown, f"{breakdown.indicator.label}: {breakdown.dimension_label}"
             ),
             "overview": overview,
-            "overview_chart": _chart(overview, _("All indicators")),
+            "overview_chart": charts.table_chart(overview, _("All indicators")),
             "mark": SUPPRESSED_MARK,
             "query": query.urlencode(),
             "last_fill": selectors.last_fill(),
+            "report_form": ReportForm(today=timezone.localdate())
+            if can(actor, Action.STATS_REPORT)
+            else None,
         },
     )
+
+
+@require_GET
+@actor_required(Action.STATS_REPORT)
+def annual_report(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The annual report of the actor's country (PDF), in the reader's language."""
+    form = ReportForm(request.GET, today=timezone.localdate())
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("stats:dashboard")
+    year: int = form.cleaned_data["year"]
+    try:
+        content = annual_report_pdf(actor=request.actor, year=year)
+    except PdfUnavailableError as error:
+        messages.error(request, error.message)
+        return redirect("stats:dashboard")
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="opentrm-annual-report-{year}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_GET

@@ -1,11 +1,15 @@
 """``fill_stats``: write the pre-aggregated cells from the case and referral tables (issue 15 §2).
 
-The unit of work is a month: recomputing a month deletes its cells and writes them again from
-the source tables, in one transaction, so running it twice changes nothing (idempotent). A fill
-first works out which months changed since the last one (the watermark ``changes_until``) and
-stores them as ``pending``; each month done leaves the list, so an interrupted fill resumes
-where it stopped. The figures "as of now" (overdue tasks and referrals, directory entries due
-for review, exchange packages) are replaced as a whole at the end of every fill.
+Case figures are kept by **contribution** (``contributions``): each case's share of the cells
+is stored; a fill takes a changed case's old share out and puts its new one in, so an
+incremental fill costs the changed cases, whatever months they touch. A full fill applies
+every live case the same way onto empty cells, in batches of case ids (``case_cursor``).
+Referral figures (timeliness per sending organisation) are recomputed by month, the months of
+the referrals changed. Each batch of cases and each month is one transaction, and what is left
+to do is stored first (``pending_cases``, ``pending``, ``case_cursor``), so a second run changes
+nothing and an interrupted fill resumes where it stopped. The figures "as of now" (overdue
+tasks and referrals, directory entries due for review, exchange packages) are replaced as a
+whole at the end of every fill.
 
 Only counts and sums leave the source tables here; the cells hold true counts and every figure
 shown passes ``opentrm.stats.disclosure.protect``.
@@ -13,301 +17,60 @@ shown passes ``opentrm.stats.disclosure.protect``.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from opentrm.cases.models import (
-    Case,
-    CaseCountry,
-    CaseExploitation,
-    CaseMeasure,
-    CaseService,
-    CaseStatusChange,
-    PersonCitizenship,
-    Proceeding,
-    ReflectionPeriod,
-    Task,
-)
-from opentrm.cases.models.case import (
-    AssistanceStatus,
-    CountryRole,
-    IdentificationStatus,
-    ReturnStatus,
-)
+from opentrm.cases.models import Case, CaseService, Task
 from opentrm.directory.models import ContactPoint, Organisation
 from opentrm.directory.selectors import review_cutoff
 from opentrm.exchange.models import OutboxMessage
 from opentrm.referrals.models import Referral, ReferralStatus
 from opentrm.referrals.services import timelines
-from opentrm.stats.indicators import (
-    BY_CODE,
-    CASE_INDICATORS,
-    TOTAL,
-    UNKNOWN,
-    age_band,
+from opentrm.stats.indicators import BY_CODE
+from opentrm.stats.models import StatsCaseContribution, StatsCell, StatsFill
+from opentrm.stats.services.contributions import (
+    apply_cases,
+    replace_case_cells,
+    store_batch,
+    stored_tally,
 )
-from opentrm.stats.models import StatsCaseMonth, StatsCell, StatsFill
 from opentrm.stats.services.months import (
     CHUNK,
     aware,
-    changed_months,
+    changed_case_ids,
     chunks,
-    first_month,
     month_start,
     months_between,
     next_month,
+    referral_first_month,
+    referral_months,
 )
+from opentrm.stats.services.tally import Tally
 
 # Changes saved just before a fill but committed after it looked are caught by the next one.
 OVERLAP = timedelta(minutes=10)
-STATUS_EVENTS: dict[str, tuple[str, str]] = {
-    "identified_formally": ("identification_status", IdentificationStatus.IDENTIFIED_FORMALLY),
-    "identified_informally": (
-        "identification_status",
-        IdentificationStatus.IDENTIFIED_INFORMALLY,
-    ),
-    "assisted": ("assistance_status", AssistanceStatus.ACCEPTED),
-    "returned": ("return_status", ReturnStatus.COMPLETED),
-}
 ACCEPTED = (
     ReferralStatus.ACCEPTED,
     ReferralStatus.RETURN_ARRANGED,
     ReferralStatus.ARRIVAL_CONFIRMED,
 )
 SNAPSHOT_CODES = tuple(code for code, i in BY_CODE.items() if i.source == "snapshot")
-IDENTIFIED: dict[str, str] = {
-    IdentificationStatus.IDENTIFIED_FORMALLY: "identified",
-    IdentificationStatus.IDENTIFIED_INFORMALLY: "identified",
-    IdentificationStatus.PRESUMED: "presumed",
-    IdentificationStatus.NOT_A_VICTIM: "not_a_victim",
-}
-
-Key = tuple[str, int | None, str, str, str]  # indicator, organisation, country, dimension, value
+REFERRAL_CODES = tuple(code for code, i in BY_CODE.items() if i.source == "referral")
 
 
 @dataclass
 class FillResult:
-    months: int = 0
-    cells: int = 0
+    months: int = 0  # referral months recomputed
+    cases: int = 0  # cases whose contribution changed
+    cells: int = 0  # referral and snapshot cells written
     resumed: int = 0
     full: bool = False
-
-
-@dataclass
-class Profile:
-    """What a case contributes to the breakdowns (no identifier beyond the case id)."""
-
-    organisation_id: int
-    country: str
-    values: dict[str, list[str]] = field(default_factory=dict)
-    retrafficked: bool = False
-
-
-# --- one month's cells -----------------------------------------------------------------------
-
-
-def _child(dob: date | None, opened: date, estimate: str) -> tuple[str, str]:
-    """(age band, child/adult) at the opening of the case."""
-    if dob is not None:
-        age = opened.year - dob.year - ((opened.month, opened.day) < (dob.month, dob.day))
-        return age_band(age), "child" if age < 18 else "adult"
-    if estimate == "under_18":
-        return UNKNOWN, "child"
-    if estimate == "over_18":
-        return UNKNOWN, "adult"
-    return UNKNOWN, UNKNOWN
-
-
-def profiles(case_ids: Iterable[int]) -> dict[int, Profile]:
-    """Breakdown values of the live cases among ``case_ids``."""
-    found: dict[int, Profile] = {}
-    for batch in chunks(sorted(set(case_ids))):
-        person_of: dict[int, int] = {}
-        rows = Case.objects.live().filter(pk__in=batch)
-        for row in rows.values(
-            "pk",
-            "person_id",
-            "owner_organisation_id",
-            "owner_organisation__country__code",
-            "opened_on",
-            "identification_status",
-            "referrer_type",
-            "previously_trafficked",
-            "person__sex",
-            "person__date_of_birth",
-            "person__age_band",
-        ):
-            band, child = _child(
-                row["person__date_of_birth"], row["opened_on"], row["person__age_band"]
-            )
-            found[row["pk"]] = Profile(
-                organisation_id=row["owner_organisation_id"],
-                country=row["owner_organisation__country__code"] or "",
-                retrafficked=bool(row["previously_trafficked"]),
-                values={
-                    "sex": [row["person__sex"] or UNKNOWN],
-                    "age_band": [band],
-                    "child": [child],
-                    "referrer_type": [row["referrer_type"] or UNKNOWN],
-                    "identification": [IDENTIFIED.get(row["identification_status"], "other")],
-                    "citizenship": [],
-                    "origin": [],
-                    "exploitation_country": [],
-                    "recruitment_country": [],
-                    "exploitation_type": [],
-                },
-            )
-            person_of[row["person_id"]] = row["pk"]
-        for person_id, code in PersonCitizenship.objects.filter(
-            person_id__in=list(person_of)
-        ).values_list("person_id", "country_code"):
-            found[person_of[person_id]].values["citizenship"].append(code.upper())
-        roles: dict[str, str] = {
-            CountryRole.ORIGIN: "origin",
-            CountryRole.EXPLOITATION: "exploitation_country",
-            CountryRole.RECRUITMENT: "recruitment_country",
-        }
-        for case_id, code, role in CaseCountry.objects.filter(
-            case_id__in=batch, role__in=list(roles)
-        ).values_list("case_id", "country_code", "role"):
-            if case_id in found:
-                found[case_id].values[roles[role]].append(code.upper())
-        for case_id, kind in CaseExploitation.objects.filter(case_id__in=batch).values_list(
-            "case_id", "type"
-        ):
-            if case_id in found:
-                found[case_id].values["exploitation_type"].append(kind)
-    for profile in found.values():
-        for values in profile.values.values():
-            if not values:
-                values.append(UNKNOWN)
-    return found
-
-
-class Tally:
-    """Counts and sums by cell key."""
-
-    def __init__(self) -> None:
-        self.count: Counter[Key] = Counter()
-        self.total: defaultdict[Key, float] = defaultdict(float)
-
-    def add(
-        self,
-        code: str,
-        organisation_id: int | None,
-        country: str,
-        breakdown: dict[str, list[str]],
-        amount: float | None = None,
-        *,
-        times: int = 1,
-    ) -> None:
-        """Count ``times`` events (each of ``amount``, for a duration) under every breakdown
-        of the indicator ``code``."""
-        for dimension in BY_CODE[code].dimensions:
-            values = (
-                [""] if dimension == TOTAL else sorted(set(breakdown.get(dimension, [UNKNOWN])))
-            )
-            for value in values:
-                key = (code, organisation_id, country, dimension, value)
-                self.count[key] += times
-                if amount is not None:
-                    self.total[key] += amount * times
-
-    def cells(self, period: date) -> list[StatsCell]:
-        return [
-            StatsCell(
-                indicator=code,
-                period=period,
-                organisation_id=organisation_id,
-                country_code=country,
-                dimension=dimension,
-                value=value[:64],
-                count=count,
-                total=self.total.get((code, organisation_id, country, dimension, value), 0.0),
-            )
-            for (code, organisation_id, country, dimension, value), count in self.count.items()
-        ]
-
-
-def _case_events(start: date, end: date) -> dict[str, set[int]]:
-    """Case ids per case indicator for the month [start, end)."""
-    since, until = aware(start), aware(end)
-    opened = set(
-        Case.objects.live()
-        .filter(opened_on__gte=start, opened_on__lt=end)
-        .values_list("pk", flat=True)
-    )
-    events: dict[str, set[int]] = {"new_cases": opened}
-    for code, (attribute, new_value) in STATUS_EVENTS.items():
-        events[code] = set(
-            CaseStatusChange.objects.filter(
-                attribute=attribute,
-                new_value=new_value,
-                changed_at__gte=since,
-                changed_at__lt=until,
-            ).values_list("case_id", flat=True)
-        )
-    cohort: dict[str, set[int]] = {"in_proceedings": set(), "compensation_obtained": set()}
-    for batch in chunks(sorted(opened)):
-        proceedings = Proceeding.objects.filter(case_id__in=batch)
-        cohort["in_proceedings"].update(
-            proceedings.filter(initiated=True).values_list("case_id", flat=True)
-        )
-        cohort["compensation_obtained"].update(
-            proceedings.filter(compensation_obtained=True).values_list("case_id", flat=True)
-        )
-    events.update(cohort)
-    return events
-
-
-def _case_cells(tally: Tally, start: date, end: date) -> set[int]:
-    events = _case_events(start, end)
-    reflections = list(
-        ReflectionPeriod.objects.filter(starts_on__gte=start, starts_on__lt=end).values_list(
-            "case_id", "starts_on", "ends_on"
-        )
-    )
-    measures = list(
-        CaseMeasure.objects.filter(started_on__gte=start, started_on__lt=end).values_list(
-            "case_id", "code"
-        )
-    )
-    ids = set().union(*events.values(), (r[0] for r in reflections), (m[0] for m in measures))
-    known = profiles(ids)
-    for indicator in CASE_INDICATORS:
-        if indicator.code == "retrafficked":
-            continue
-        for case_id in events[indicator.code]:
-            profile = known.get(case_id)
-            if profile is not None:
-                tally.add(indicator.code, profile.organisation_id, profile.country, profile.values)
-    for case_id in events["new_cases"]:
-        profile = known.get(case_id)
-        if profile is not None and profile.retrafficked:
-            tally.add("retrafficked", profile.organisation_id, profile.country, profile.values)
-    for case_id, starts_on, ends_on in reflections:
-        profile = known.get(case_id)
-        if profile is not None:
-            days = float((ends_on - starts_on).days + 1)
-            tally.add(
-                "reflection_periods",
-                profile.organisation_id,
-                profile.country,
-                profile.values,
-                amount=days,
-            )
-    for case_id, code in measures:
-        profile = known.get(case_id)
-        if profile is not None:
-            breakdown = {"sop": [code.split(".", 1)[0]], "measure": [code]}
-            tally.add("measures_started", profile.organisation_id, profile.country, breakdown)
-    return events["new_cases"]
 
 
 def _hours(later: datetime | None, earlier: datetime | None) -> float | None:
@@ -389,24 +152,14 @@ def _referral_cells(tally: Tally, start: date, end: date) -> None:
             )
 
 
-def recompute_month(period: date) -> int:
-    """Replace the cells of one month (every indicator except the snapshots); the number
-    written. One transaction: a month is either the old figures or the new ones."""
-    end = next_month(period)
-    tally = Tally()
+def recompute_referral_month(period: date) -> int:
+    """Replace the referral figures of one month; the number of cells written. One
+    transaction: a month is either the old figures or the new ones."""
+    tally = Tally(period)
     with transaction.atomic():
-        opened = _case_cells(tally, period, end)
-        _referral_cells(tally, period, end)
-        StatsCell.objects.filter(period=period).exclude(indicator__in=SNAPSHOT_CODES).delete()
-        written = StatsCell.objects.bulk_create(tally.cells(period), batch_size=CHUNK)
-        StatsCaseMonth.objects.filter(period=period).exclude(case_id__in=opened).delete()
-        StatsCaseMonth.objects.bulk_create(
-            [StatsCaseMonth(case_id=pk, period=period) for pk in opened],
-            batch_size=CHUNK,
-            update_conflicts=True,
-            unique_fields=["case_id"],
-            update_fields=["period"],
-        )
+        _referral_cells(tally, period, next_month(period))
+        StatsCell.objects.filter(period=period, indicator__in=REFERRAL_CODES).delete()
+        written = StatsCell.objects.bulk_create(tally.cells(), batch_size=CHUNK)
     return len(written)
 
 
@@ -418,7 +171,7 @@ def _organisation_countries() -> dict[int, str]:
 
 
 def snapshot_cells(today: date) -> list[StatsCell]:
-    tally = Tally()
+    tally = Tally(month_start(today))
     countries = _organisation_countries()
     overdue_tasks = (
         Task.objects.filter(done_at__isnull=True, due_on__lt=today, case__deleted_at__isnull=True)
@@ -453,7 +206,7 @@ def snapshot_cells(today: date) -> list[StatsCell]:
             tally.add("directory_overdue", None, country or "", {"entry": [entry]})
     for status in OutboxMessage.objects.values_list("status", flat=True):
         tally.add("exchange_packages", None, "", {"status": [status]})
-    return tally.cells(month_start(today))
+    return tally.cells()
 
 
 # --- the fill ---------------------------------------------------------------------------------
@@ -464,6 +217,75 @@ def _state() -> StatsFill:
     return state if state is not None else StatsFill.objects.create()
 
 
+def _start(full: bool, moment: datetime, overlap: timedelta, result: FillResult) -> list[date]:
+    """Store what this fill has to do (resumable); the referral months, in order."""
+    today = timezone.localdate(moment)
+    with transaction.atomic():
+        state = _state()
+        resumed = {date.fromisoformat(day) for day in state.pending}
+        result.resumed = len(resumed) + len(state.pending_cases)
+        if full or state.changes_until is None:
+            result.full = True
+            first = referral_first_month()
+            months = set(months_between(first, today)) if first else set()
+            # The case cells stay until the full fill swaps them (``replace_case_cells``).
+            StatsCell.objects.filter(indicator__in=REFERRAL_CODES).delete()
+            StatsCaseContribution.objects.all().delete()
+            state.case_cursor, state.pending_cases = 0, []
+        else:
+            since = state.changes_until - overlap
+            changed = changed_case_ids(since)
+            months = referral_months(since, changed)
+            state.pending_cases = sorted(set(state.pending_cases) | changed)
+        months |= resumed
+        state.pending = sorted(day.isoformat() for day in months)
+        state.started_at = moment
+        state.save()
+    result.full = result.full or state.case_cursor is not None
+    return sorted(months)
+
+
+def _apply_all_cases(result: FillResult, progress: Callable[[str], None] | None) -> None:
+    """A full fill's cases, in batches of ids after ``case_cursor``: each batch's
+    contributions stored in its own transaction, their sum kept in memory (a resumed fill
+    adds up what was stored), the case cells swapped for it at the end."""
+    with transaction.atomic():
+        cursor = _state().case_cursor
+    if cursor is None:
+        return
+    tally = stored_tally(cursor) if cursor else Tally()
+    while True:
+        batch = list(
+            Case.objects.live()
+            .filter(pk__gt=cursor)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:CHUNK]
+        )
+        if not batch:
+            break
+        with transaction.atomic():
+            result.cases += store_batch(batch, tally)
+            cursor = batch[-1]
+            StatsFill.objects.filter(pk=_state().pk).update(case_cursor=cursor)
+        if progress is not None:
+            progress(f"cases up to {cursor}")
+    with transaction.atomic():
+        replace_case_cells(tally)
+        StatsFill.objects.filter(pk=_state().pk).update(case_cursor=None)
+
+
+def _apply_pending_cases(result: FillResult) -> None:
+    while True:
+        with transaction.atomic():
+            state = _state()
+            batch = list(state.pending_cases[:CHUNK])
+            if not batch:
+                return
+            result.cases += apply_cases(batch)
+            state.pending_cases = state.pending_cases[CHUNK:]
+            state.save(update_fields=["pending_cases"])
+
+
 def fill(
     *,
     full: bool = False,
@@ -471,39 +293,27 @@ def fill(
     overlap: timedelta = OVERLAP,
     progress: Callable[[str], None] | None = None,
 ) -> FillResult:
-    """Bring the cells up to date: every month with ``full`` (or on the first fill), else the
-    months changed since the last fill and those an interrupted fill left pending.
+    """Bring the cells up to date: every case and month with ``full`` (or on the first fill),
+    else the cases and referral months changed since the last fill and what an interrupted
+    fill left.
 
     ``overlap``: how far before the last fill's start changes are looked at again (saved
     before it, committed after it looked)."""
     moment = now or timezone.now()
-    today = timezone.localdate(moment)
     result = FillResult()
-    with transaction.atomic():
-        state = _state()
-        resumed = {date.fromisoformat(day) for day in state.pending}
-        result.resumed = len(resumed)
-        if full or state.changes_until is None:
-            result.full = True
-            first = first_month()
-            months = set(months_between(first, today)) if first else set()
-            StatsCell.objects.exclude(period__in=months).delete()
-            StatsCaseMonth.objects.exclude(period__in=months).delete()
-        else:
-            months = changed_months(state.changes_until - overlap)
-        months |= resumed
-        state.pending = sorted(day.isoformat() for day in months)
-        state.started_at = moment
-        state.save()
-    for period in sorted(months):
-        result.cells += recompute_month(period)
+    months = _start(full, moment, overlap, result)
+    _apply_all_cases(result, progress)
+    _apply_pending_cases(result)
+    for period in months:
+        result.cells += recompute_referral_month(period)
         result.months += 1
         with transaction.atomic():
             state = _state()
             state.pending = [day for day in state.pending if day != period.isoformat()]
             state.save(update_fields=["pending"])
         if progress is not None:
-            progress(f"{period:%Y-%m}")
+            progress(f"referrals {period:%Y-%m}")
+    today = timezone.localdate(moment)
     with transaction.atomic():
         StatsCell.objects.filter(indicator__in=SNAPSHOT_CODES).delete()
         result.cells += len(StatsCell.objects.bulk_create(snapshot_cells(today), batch_size=CHUNK))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.db.models import Min, Q
 from django.utils import timezone
@@ -20,7 +20,6 @@ from opentrm.cases.models import (
     ReflectionPeriod,
 )
 from opentrm.referrals.models import Referral
-from opentrm.stats.models import StatsCaseMonth
 
 CHUNK = 5000
 T = TypeVar("T")
@@ -71,19 +70,8 @@ def month_of(moment: datetime | date | None) -> date:
 # --- which months changed ------------------------------------------------------------------
 
 
-def first_month() -> date | None:
-    candidates = [
-        Case.objects.aggregate(m=Min("opened_on"))["m"],
-        Referral.objects.aggregate(m=Min("sent_at"))["m"],
-        CaseStatusChange.objects.aggregate(m=Min("changed_at"))["m"],
-        ReflectionPeriod.objects.aggregate(m=Min("starts_on"))["m"],
-        CaseMeasure.objects.aggregate(m=Min("started_on"))["m"],
-    ]
-    months = [month_of(c) for c in candidates if c is not None]
-    return min(months) if months else None
-
-
-def _changed_case_ids(since: datetime) -> set[int]:
+def changed_case_ids(since: datetime) -> set[int]:
+    """The cases whose contribution may differ from what changed after ``since``."""
     ids: set[int] = set(
         Case.objects.filter(Q(updated_at__gt=since) | Q(deleted_at__gt=since)).values_list(
             "pk", flat=True
@@ -104,33 +92,25 @@ def _changed_case_ids(since: datetime) -> set[int]:
     return ids
 
 
-def _months_of_cases(case_ids: set[int]) -> set[date]:
-    months: set[date] = set()
-    for batch in chunks(sorted(case_ids)):
-        sources: list[Iterable[Any]] = [
-            Case.objects.filter(pk__in=batch).values_list("opened_on", flat=True),
-            StatsCaseMonth.objects.filter(case_id__in=batch).values_list("period", flat=True),
-            CaseStatusChange.objects.filter(case_id__in=batch).values_list("changed_at", flat=True),
-            ReflectionPeriod.objects.filter(case_id__in=batch).values_list("starts_on", flat=True),
-            CaseMeasure.objects.filter(case_id__in=batch, started_on__isnull=False).values_list(
-                "started_on", flat=True
-            ),
-            Referral.objects.filter(case_id__in=batch, sent_at__isnull=False).values_list(
-                "sent_at", flat=True
-            ),
-        ]
-        for source in sources:
-            months.update(month_of(moment) for moment in source)
-    return months
-
-
-def changed_months(since: datetime) -> set[date]:
-    """The months whose cells may differ from what changed after ``since``."""
-    months = _months_of_cases(_changed_case_ids(since))
-    months.update(
+def referral_months(since: datetime, case_ids: set[int]) -> set[date]:
+    """The months (sent) of the referrals changed after ``since`` or of the changed cases
+    (their first service counts in the referral's figures)."""
+    months = {
         month_of(moment)
         for moment in Referral.objects.filter(
             updated_at__gt=since, sent_at__isnull=False
         ).values_list("sent_at", flat=True)
-    )
+    }
+    for batch in chunks(sorted(case_ids)):
+        months.update(
+            month_of(moment)
+            for moment in Referral.objects.filter(
+                case_id__in=batch, sent_at__isnull=False
+            ).values_list("sent_at", flat=True)
+        )
     return months
+
+
+def referral_first_month() -> date | None:
+    first = Referral.objects.aggregate(m=Min("sent_at"))["m"]
+    return None if first is None else month_of(first)

@@ -15,7 +15,8 @@ from opentrm.cases.models import Case, CaseExploitation
 from opentrm.cases.services import case_register
 from opentrm.cases.services.identification import identification_record
 from opentrm.stats import selectors
-from opentrm.stats.models import StatsCell, StatsFill
+from opentrm.stats.models import StatsCaseContribution, StatsCell, StatsFill
+from opentrm.stats.services.contributions import apply_cases
 from opentrm.stats.services.fill import fill
 from opentrm.stats.services.months import month_start
 
@@ -89,7 +90,7 @@ def test_an_incremental_run_follows_new_changed_and_deleted_cases(world: World) 
     )
     result = fill()
 
-    assert result.months == 1
+    assert result.cases == 3  # the two new ones and the one identified
     assert _table(world, "new_cases", "total").total_current == 14
     types = {row.value: row.current for row in _table(world, "new_cases", "exploitation_type").rows}
     assert types == {"ForcedLabour": None, "unknown": 13}
@@ -108,22 +109,40 @@ def test_an_incremental_run_follows_new_changed_and_deleted_cases(world: World) 
     assert _table(world, "new_cases", "total").total_current == 13
 
 
-def test_an_interrupted_fill_resumes_the_months_it_left(world: World) -> None:
+def test_an_interrupted_fill_resumes_the_cases_it_left(world: World) -> None:
     _register(world, 12, "female")
     fill()
-    before = _cells()
-    this_month = month_start(timezone.localdate())
-    # As if a fill stopped after listing the month and deleting its cells:
-    StatsCell.objects.filter(period=this_month, indicator="new_cases").delete()
+    more = _register(world, 3, "male")
+    # As if a fill had listed the three new cases and stopped before applying them:
     state = StatsFill.objects.get()
-    state.pending = [this_month.isoformat()]
+    state.pending_cases = [case.pk for case in more]
+    state.changes_until = timezone.now() + timedelta(hours=1)
     state.save()
+
+    result = fill(now=timezone.now() + timedelta(hours=2))
+
+    assert result.resumed == 3
+    assert StatsFill.objects.get().pending_cases == []
+    resumed = _cells()
+    fill(full=True)
+    assert resumed == _cells()
+
+
+def test_an_interrupted_full_fill_goes_on_from_the_last_case_it_applied(world: World) -> None:
+    cases = _register(world, 12, "female") + _register(world, 12, "male")
+    fill(full=True)
+    whole = _cells()
+    # As if a full fill had stopped after the first twelve cases:
+    StatsCell.objects.all().delete()
+    StatsCaseContribution.objects.all().delete()
+    apply_cases([case.pk for case in cases[:12]])
+    StatsFill.objects.update(case_cursor=cases[11].pk, changes_until=timezone.now())
 
     result = fill()
 
-    assert result.resumed == 1
-    assert _cells() == before
-    assert StatsFill.objects.get().pending == []
+    assert result.full
+    assert _cells() == whole
+    assert StatsFill.objects.get().case_cursor is None
 
 
 def test_a_case_moved_to_another_month_leaves_the_old_one(world: World) -> None:

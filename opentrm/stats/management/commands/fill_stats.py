@@ -9,18 +9,20 @@ from opentrm.stats.services.fill import fill
 
 class Command(BaseCommand):
     help = (
-        "Fill the statistics tables from the cases and referrals: the months changed since the "
-        "last run (or all of them with --full). Safe to run again or after an interruption."
+        "Fill the statistics tables from the cases and referrals: the cases and referral months "
+        "changed since the last run (or all of them with --full). Safe to run again or after "
+        "an interruption."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--full", action="store_true", help="recompute every month")
+        parser.add_argument("--full", action="store_true", help="recompute every case and month")
 
     def handle(self, *args: Any, **options: Any) -> None:
         verbose = int(options.get("verbosity", 1)) > 1
         result = fill(full=options["full"], progress=self.stdout.write if verbose else None)
         kind = "full" if result.full else "incremental"
         self.stdout.write(
-            f"Statistics filled ({kind}): {result.months} months, {result.cells} cells"
-            + (f", {result.resumed} months resumed." if result.resumed else ".")
+            f"Statistics filled ({kind}): {result.cases} cases applied, {result.months} months of "
+            f"referrals, {result.cells} cells"
+            + (f", {result.resumed} resumed." if result.resumed else ".")
         )
