@@ -212,6 +212,11 @@ class Case(VersionedModel, SoftDeletable):
     def is_closed(self) -> bool:
         return self.case_status != CaseStatus.ACTIVE
 
+    @property
+    def is_restricted(self) -> bool:
+        """The person's data is under a restriction of processing (GDPR art. 18)."""
+        return self.person.processing_restricted_at is not None
+
 
 class CaseParticipant(TimeStampedModel):
     """An organisation taking part in a case: the owner, or one added or accepted later."""
