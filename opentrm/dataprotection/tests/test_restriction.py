@@ -22,7 +22,6 @@ from opentrm.dataprotection.restriction import restriction_lift, restriction_set
 from opentrm.matching.scoring import PersonData
 from opentrm.matching.services import find_candidates
 from opentrm.referrals.services.national import referral_send_national
-from opentrm.research.selectors import research_cases
 
 CONTROLLERS = (Role.CASE_MANAGER, Role.DATA_PROTECTION_OFFICER)
 
@@ -190,13 +189,6 @@ def test_no_identity_resolution_proposal_either_way(world: World, case: Case) ->
     _restrict(world, case)
     assert [c.case for c in find_candidates(query, manager)] == [other]
     assert find_candidates(query, manager, exclude_person_id=case.person_id) == []
-
-
-def test_not_in_a_research_dataset(world: World, case: Case) -> None:
-    country = world.country_a.pk
-    assert research_cases(country).filter(pk=case.pk).exists()
-    _restrict(world, case)
-    assert not research_cases(country).filter(pk=case.pk).exists()
 
 
 # --- what stays --------------------------------------------------------------------------------
