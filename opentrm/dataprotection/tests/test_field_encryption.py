@@ -158,7 +158,9 @@ def test_no_search_filter_or_sort_reads_an_encrypted_field() -> None:
     ``= ""`` (the code is read, as a reviewer would)."""
     names = {field.name for _model, field in encrypted_fields()}
     lookups = re.compile(
-        r"\b(" + "|".join(sorted(names)) + r")__(?!isnull\b)\w+|order_by\([^)]*\b("
+        r"\b("
+        + "|".join(sorted(names))
+        + r")__(?!isnull\b)\w+|order_by\([^)]*\b("
         + "|".join(sorted(names))
         + r")\b"
     )
