@@ -30,6 +30,7 @@ from opentrm.cases.models import (
     CaseService,
     ConsentPurpose,
     ConsentRecord,
+    Hearing,
     PlanActivity,
     Proceeding,
     Task,
@@ -519,6 +520,25 @@ def _manage_task(actor: Actor, task: Task) -> bool:
 def _delete_note(actor: Actor, note: CaseNote) -> bool:
     """A note is deleted by its author's organisation."""
     return actor.may(Action.NOTE_ADD) and note.organisation_id == actor.organisation_id
+
+
+def hearing_participants_hidden(actor: Actor, case: Case, hearing: Hearing) -> bool:
+    """The people attending a hearing are read only by those who may view the field group the
+    writer filed them under (issue 17 §8; default proceedings)."""
+    try:
+        group = FieldGroup(hearing.participants_group)
+    except ValueError:
+        return True
+    return group_access(actor, case, group) < Access.VIEW
+
+
+def hide_hearing_participants(actor: Actor, case: Case, hearings: list[Hearing]) -> list[Hearing]:
+    """The hearings as the actor may read them: the people attending emptied (in memory,
+    never saved) where their group is not the actor's to view."""
+    for hearing in hearings:
+        if hearing_participants_hidden(actor, case, hearing):
+            hearing.participants = ""
+    return hearings
 
 
 # --- Measures and identification -----------------------------------------------------------------

@@ -17,7 +17,7 @@ person's ``processing_restricted_at`` (docs/security-data.md, "Restriction"):
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -39,6 +39,19 @@ def _require_controller(actor: Actor, case: Case) -> None:
 
 def _locked_person(case: Case) -> Person:
     return Person.objects.select_for_update().get(pk=case.person_id)
+
+
+def _mark(case: Case, person_id: int, since: datetime | None) -> None:
+    """The person and every case of the person (soft-deleted ones too)."""
+    Person.objects.filter(pk=person_id).update(
+        processing_restricted_at=since, version=F("version") + 1
+    )
+    Case._base_manager.filter(person_id=person_id).update(
+        processing_restricted=since is not None, version=F("version") + 1
+    )
+    case.person.processing_restricted_at = since
+    case.processing_restricted = since is not None
+    case.version += 1
 
 
 def in_force(case: Case) -> ProcessingRestriction | None:
@@ -95,10 +108,7 @@ def restriction_set(*, actor: Actor, case: Case, ground: str, reason: str) -> Pr
         restricted_at=now,
         restricted_by=actor.user,
     )
-    Person.objects.filter(pk=person.pk).update(
-        processing_restricted_at=now, version=F("version") + 1
-    )
-    case.person.processing_restricted_at = now
+    _mark(case, person.pk, now)
     record_event(
         event_type=EventType.PROCESSING_RESTRICTED,
         actor=actor,
@@ -138,10 +148,7 @@ def restriction_lift(
     restriction.lift_reason = reason.strip()
     restriction.person_informed_on = person_informed_on
     restriction.save(update_fields=["lifted_at", "lifted_by", "lift_reason", "person_informed_on"])
-    Person.objects.filter(pk=case.person_id).update(
-        processing_restricted_at=None, version=F("version") + 1
-    )
-    case.person.processing_restricted_at = None
+    _mark(case, case.person_id, None)
     record_event(
         event_type=EventType.PROCESSING_RESTRICTION_LIFTED,
         actor=actor,

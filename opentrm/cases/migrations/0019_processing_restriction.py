@@ -11,6 +11,11 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
+            model_name='case',
+            name='processing_restricted',
+            field=models.BooleanField(default=False, editable=False, verbose_name='processing restricted'),
+        ),
+        migrations.AddField(
             model_name='person',
             name='processing_restricted_at',
             field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='processing restricted since'),

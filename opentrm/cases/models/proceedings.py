@@ -117,6 +117,13 @@ class Hearing(VersionedModel):
     scheduled_at = models.DateTimeField(_("date and time"))
     place = models.CharField(_("place"), max_length=200)
     participants = EncryptedTextField(_("other people attending"), blank=True)
+    # Who may read ``participants`` (issue 17 §8): the field group the writer chose among those
+    # she may view of the case, as for notes and documents; the hearing itself is proceedings.
+    participants_group = models.CharField(
+        _("people attending visible to those who see"),
+        max_length=20,
+        default="proceedings",
+    )
     involved_no_contact = models.ManyToManyField(
         NoContactPerson, verbose_name=_("people on the no-contact list involved"), blank=True
     )

@@ -40,7 +40,7 @@ def _restrict(world: World, case: Case, role: Role = Role.DATA_PROTECTION_OFFICE
 
 
 def _restricted(case: Case) -> bool:
-    case.person.refresh_from_db()
+    case.refresh_from_db()
     return case.is_restricted
 
 
