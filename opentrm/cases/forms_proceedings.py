@@ -172,8 +172,12 @@ class HearingForm(Form):
                 (group.value, FIELD_GROUP_LABELS[group]) for group in note_groups(actor, case)
             ],
             initial=FieldGroup.PROCEEDINGS.value,
+            required=False,  # a form posted without it (an older page) files them as before
             help_text=_("Name a doctor or a therapist under health, for example."),
         )
 
     def values(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in HEARING_FIELDS if name in self.fields}
+        values = {name: self.cleaned_data[name] for name in HEARING_FIELDS if name in self.fields}
+        if "participants_group" in values and not values["participants_group"]:
+            values["participants_group"] = FieldGroup.PROCEEDINGS.value
+        return values

@@ -33,6 +33,7 @@ REPO = Path(__file__).resolve().parents[3]
 
 @pytest.fixture(autouse=True)
 def key_ring(settings: Any, tmp_path: Path) -> Path:
+    settings.MEDIA_ROOT = tmp_path / "files"  # rotation also walks the stored files
     path = tmp_path / "keys" / "data-keys.json"
     settings.OPENTRM_DATA_KEYS_FILE = path
     return path
