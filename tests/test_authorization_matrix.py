@@ -242,6 +242,20 @@ class Objects:
         return str(self.case.public_id)
 
     @cached_property
+    def restricted_case_id(self) -> str:
+        """A case of agency A whose person's processing is restricted (GDPR art. 18)."""
+        from opentrm.dataprotection.restriction import restriction_set
+
+        case = case_register(actor=self.world.actor(Role.CASEWORKER))
+        restriction_set(
+            actor=self.world.actor(Role.DATA_PROTECTION_OFFICER),
+            case=case,
+            ground="accuracy",
+            reason="Matrix",
+        )
+        return str(case.public_id)
+
+    @cached_property
     def other_case(self) -> Case:
         """A second case of agency A, whose person a reviewer compares with the case's."""
         return case_register(actor=self.world.actor(Role.CASEWORKER))
@@ -815,6 +829,41 @@ ROUTES: list[Route] = [
         method="post",
         args=lambda o: [o.breach_id],
         data=lambda o: {"version": 1, "reference": "matrix"},
+    ),
+    # restriction of processing (issue 17 §5, GDPR art. 18): the controller only
+    Route(
+        "dataprotection:restriction",
+        roles(
+            Role.CASE_MANAGER,
+            Role.DATA_PROTECTION_OFFICER,
+            own_only=True,
+            other=Outcome.HIDDEN,
+        ),
+        args=lambda o: [o.case_id],
+    ),
+    Route(
+        "dataprotection:restriction",
+        roles(
+            Role.CASE_MANAGER,
+            Role.DATA_PROTECTION_OFFICER,
+            own_only=True,
+            other=Outcome.HIDDEN,
+        ),
+        method="post",
+        args=lambda o: [o.case_id],
+        data=lambda o: {"ground": "accuracy", "reason": "Matrix"},
+    ),
+    Route(
+        "dataprotection:restriction_lift",
+        roles(
+            Role.CASE_MANAGER,
+            Role.DATA_PROTECTION_OFFICER,
+            own_only=True,
+            other=Outcome.HIDDEN,
+        ),
+        method="post",
+        args=lambda o: [o.restricted_case_id],
+        data=lambda o: {"reason": "Matrix", "person_informed_on": "2026-01-05"},
     ),
     Route(
         "cases:case_delete",

@@ -265,6 +265,15 @@ class EventType(models.TextChoices):
         "SUBJECT_ACCESS_REPORT_EXPORTED",
         _("Subject-access report printed for the person"),
     )
+    PROCESSING_RESTRICTED = "PROCESSING_RESTRICTED", _("Processing of a person's data restricted")
+    PROCESSING_RESTRICTION_LIFTED = (
+        "PROCESSING_RESTRICTION_LIFTED",
+        _("Restriction of processing lifted"),
+    )
+    PROCESSING_RESTRICTION_VIEWED = (
+        "PROCESSING_RESTRICTION_VIEWED",
+        _("Restriction of processing and its history viewed"),
+    )
     RETENTION_ERASED = "RETENTION_ERASED", _("Data erased at the end of its retention period")
     RETENTION_HELD_BACK = "RETENTION_HELD_BACK", _("Erasure held back (still needed)")
     BREACH_RECORDED = "BREACH_RECORDED", _("Personal-data breach recorded")

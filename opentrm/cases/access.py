@@ -13,6 +13,7 @@ from django.db.models import Model, Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, can, require, rule
 from opentrm.agreements.selectors import allowed_categories
@@ -29,6 +30,7 @@ from opentrm.cases.models import (
     CaseService,
     ConsentPurpose,
     ConsentRecord,
+    Hearing,
     PlanActivity,
     Proceeding,
     Task,
@@ -198,15 +200,35 @@ def acts_for_owner(actor: Actor, case: Case) -> bool:
 
 
 def require_open(case: Case) -> None:
-    """A closed case is read-only until it is reopened (SOP-T8): every write refuses it."""
+    """A closed case is read-only until it is reopened (SOP-T8), and so is every case of a
+    person whose data is under a restriction of processing (GDPR art. 18): every write
+    refuses it."""
     if case.is_closed:
         raise PermissionDenied(_("The case is closed. Reopen it to change it."))
+    if case.is_restricted:
+        raise PermissionDenied(RESTRICTED)
+
+
+RESTRICTED = _lazy(
+    "Processing of this person's data is restricted (GDPR art. 18): it is kept, not changed, "
+    "shared, referred, sent or exported until the restriction is lifted."
+)
+
+# While a restriction lasts, an organisation that does not own the case (is not the controller)
+# keeps reading only what the establishment, exercise or defence of legal claims needs (art.
+# 18(2)): who the person is and the proceedings.
+_LEGAL_CLAIMS = frozenset({FieldGroup.IDENTITY, FieldGroup.PROCEEDINGS})
+
+
+def writable(case: Case) -> bool:
+    """Neither closed nor under a restriction of processing."""
+    return not case.is_closed and not case.is_restricted
 
 
 @rule(Action.CASE_DELETE, Case)
 def _delete_case(actor: Actor, case: Case) -> bool:
     """Only a case manager of the organisation that owns the case deletes it (softly)."""
-    return actor.may(Action.CASE_DELETE) and acts_for_owner(actor, case) and not case.is_closed
+    return actor.may(Action.CASE_DELETE) and acts_for_owner(actor, case) and writable(case)
 
 
 @rule(Action.CASE_ACCESS_REVIEW, Case)
@@ -219,13 +241,18 @@ def _review_access(actor: Actor, case: Case) -> bool:
 @rule(Action.CASE_CLOSE, Case)
 def _close_case(actor: Actor, case: Case) -> bool:
     """Closing an open case ends everyone's work on it: a case manager of the owner."""
-    return actor.may(Action.CASE_CLOSE) and acts_for_owner(actor, case) and not case.is_closed
+    return actor.may(Action.CASE_CLOSE) and acts_for_owner(actor, case) and writable(case)
 
 
 @rule(Action.CASE_REOPEN, Case)
 def _reopen_case(actor: Actor, case: Case) -> bool:
     """A closed case is reopened by those who may close it: a case manager of the owner."""
-    return actor.may(Action.CASE_CLOSE) and acts_for_owner(actor, case) and case.is_closed
+    return (
+        actor.may(Action.CASE_CLOSE)
+        and acts_for_owner(actor, case)
+        and case.is_closed
+        and not case.is_restricted
+    )
 
 
 @rule(Action.CONSENT_RECORD, Case)
@@ -248,7 +275,7 @@ def _manage_participants(actor: Actor, case: Case) -> bool:
     return (
         actor.may(Action.CASE_PARTICIPANTS_MANAGE)
         and acts_for_owner(actor, case)
-        and not case.is_closed
+        and writable(case)
     )
 
 
@@ -268,7 +295,7 @@ def _refer_case(actor: Actor, case: Case) -> bool:
     member with ``referral.send`` of the owner organisation. A participant may take its own
     steps on a referral it received, and a focal point may route one addressed to it, but it
     never refers the owner's case onward."""
-    return actor.may(Action.REFERRAL_SEND) and acts_for_owner(actor, case) and not case.is_closed
+    return actor.may(Action.REFERRAL_SEND) and acts_for_owner(actor, case) and writable(case)
 
 
 @rule(Action.CHILD_SAFEGUARDS_LOOSEN, Case)
@@ -351,10 +378,12 @@ def group_access(actor: Actor, case: Case, group: FieldGroup) -> Access:
     """What the actor may do with ``group`` of this case: the role's access, narrowed for an
     organisation that does not own the case by what the owner may share with it today."""
     role_access = actor.field_group_access(group)
-    if case.is_closed:  # read-only until reopened
+    if not writable(case):  # read-only until reopened or the restriction is lifted
         role_access = min(role_access, Access.VIEW)
     if role_access == Access.NONE or actor.organisation_id == case.owner_organisation_id:
         return role_access
+    if case.is_restricted and group not in _LEGAL_CLAIMS:
+        return Access.NONE
     if group in _shared_groups(actor, case):
         return role_access
     # Break-the-glass: what the role may read, nothing to edit, while the access lasts.
@@ -491,6 +520,25 @@ def _manage_task(actor: Actor, task: Task) -> bool:
 def _delete_note(actor: Actor, note: CaseNote) -> bool:
     """A note is deleted by its author's organisation."""
     return actor.may(Action.NOTE_ADD) and note.organisation_id == actor.organisation_id
+
+
+def hearing_participants_hidden(actor: Actor, case: Case, hearing: Hearing) -> bool:
+    """The people attending a hearing are read only by those who may view the field group the
+    writer filed them under (issue 17 §8; default proceedings)."""
+    try:
+        group = FieldGroup(hearing.participants_group)
+    except ValueError:
+        return True
+    return group_access(actor, case, group) < Access.VIEW
+
+
+def hide_hearing_participants(actor: Actor, case: Case, hearings: list[Hearing]) -> list[Hearing]:
+    """The hearings as the actor may read them: the people attending emptied (in memory,
+    never saved) where their group is not the actor's to view."""
+    for hearing in hearings:
+        if hearing_participants_hidden(actor, case, hearing):
+            hearing.participants = ""
+    return hearings
 
 
 # --- Measures and identification -----------------------------------------------------------------

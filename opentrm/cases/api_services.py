@@ -20,7 +20,12 @@ from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.cases import schemas_services as schemas
 from opentrm.cases import selectors
-from opentrm.cases.access import access_case, access_proceeding, access_service
+from opentrm.cases.access import (
+    access_case,
+    access_proceeding,
+    access_service,
+    hide_hearing_participants,
+)
 from opentrm.cases.models import Case, CaseService, Hearing, NoContactPerson, Proceeding
 from opentrm.cases.services import proceedings as proceeding_services
 from opentrm.cases.services import service_delivery
@@ -221,7 +226,7 @@ def hearing_list(request: HttpRequest, public_id: PublicId) -> Any:
     """Interviews and hearings of the person, cancelled ones included (PROCEEDINGS)"""
     case = _case(request, public_id, FieldGroup.PROCEEDINGS, edit=False)
     hearings = Hearing.objects.filter(case=case).prefetch_related("involved_no_contact")
-    return list(hearings)
+    return hide_hearing_participants(acting(request), case, list(hearings))
 
 
 @_route(
@@ -263,6 +268,7 @@ def hearing_schedule(request: HttpRequest, public_id: PublicId, payload: schemas
             scheduled_at=scheduled_at,
             place=payload.place,
             participants=payload.participants,
+            participants_group=payload.participants_group,
             involved_no_contact=involved,
             separation_arrangements=payload.separation_arrangements,
             video_recorded=payload.video_recorded,
@@ -277,7 +283,8 @@ def hearing_cancel(
     request: HttpRequest, public_id: PublicId, hearing_id: int, payload: schemas.HearingCancelIn
 ) -> Any:
     """Cancel an interview or hearing (it stays on record as cancelled)"""
-    actor, _case, hearing = _child(request, public_id, FieldGroup.PROCEEDINGS, Hearing, hearing_id)
-    return proceeding_services.hearing_cancel(
+    actor, case, hearing = _child(request, public_id, FieldGroup.PROCEEDINGS, Hearing, hearing_id)
+    cancelled = proceeding_services.hearing_cancel(
         actor=actor, hearing=hearing, expected_version=payload.version
     )
+    return hide_hearing_participants(actor, case, [cancelled])[0]

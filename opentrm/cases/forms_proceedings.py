@@ -11,7 +11,11 @@ from django.forms.models import fields_for_model, model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opentrm.accounts.policy import Actor, FieldGroup
+from opentrm.cases.access import hearing_participants_hidden
+from opentrm.cases.forms_documents import FIELD_GROUP_LABELS
 from opentrm.cases.models import Case, ChildSafeguards, Hearing, NoContactPerson, Proceeding
+from opentrm.cases.services.notes import note_groups
 from opentrm.cases.services.proceedings import (
     HEARING_FIELDS,
     PROCEEDING_FIELDS,
@@ -108,7 +112,9 @@ def _appointed_guardian(case: Case) -> str:
 class HearingForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
-    def __init__(self, data: Any = None, *, case: Case, hearing: Hearing | None = None) -> None:
+    def __init__(
+        self, data: Any = None, *, case: Case, actor: Actor, hearing: Hearing | None = None
+    ) -> None:
         initial: dict[str, Any] = {}
         if hearing is not None:
             initial = model_to_dict(hearing, fields=list(HEARING_FIELDS))
@@ -143,14 +149,35 @@ class HearingForm(Form):
             label=_("Proceedings"),
         )
         order = ["version", "kind", "scheduled_at", "place", "proceeding", "participants"]
+        order += ["participants_group"]
         order += ["involved_no_contact", "separation_arrangements", "video_recorded"]
         order += ["guardian_present"]
         self.fields["guardian_present"].help_text = _(
             "For an interview of a child by the police or the prosecutor: the guardian or "
             "parent who will be present. The police must wait for them (SOP-P11)."
         )
+        self._participants_group(case, actor, hearing)
         self.order_fields(order)
         self.fields["version"].required = hearing is not None
 
+    def _participants_group(self, case: Case, actor: Actor, hearing: Hearing | None) -> None:
+        """Who may read the people attending: a group the writer may view (issue 17 §8). A
+        writer who may not read them of this hearing neither sees nor changes them."""
+        if hearing is not None and hearing_participants_hidden(actor, case, hearing):
+            del self.fields["participants"], self.fields["participants_group"]
+            return
+        self.fields["participants_group"] = forms.ChoiceField(
+            label=_("People attending visible to those who see"),
+            choices=[
+                (group.value, FIELD_GROUP_LABELS[group]) for group in note_groups(actor, case)
+            ],
+            initial=FieldGroup.PROCEEDINGS.value,
+            required=False,  # a form posted without it (an older page) files them as before
+            help_text=_("Name a doctor or a therapist under health, for example."),
+        )
+
     def values(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in HEARING_FIELDS}
+        values = {name: self.cleaned_data[name] for name in HEARING_FIELDS if name in self.fields}
+        if "participants_group" in values and not values["participants_group"]:
+            values["participants_group"] = FieldGroup.PROCEEDINGS.value
+        return values

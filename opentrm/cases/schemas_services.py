@@ -203,11 +203,21 @@ class NoContactOut(Schema):
 # --- Interviews and hearings ---------------------------------------------------------------------
 
 
+FieldGroupCode = Literal[
+    "identity", "contact", "health", "proceedings", "child_protection", "travel", "assistance"
+]
+
+
 class HearingIn(_Input):
     kind: HearingKind
     scheduled_at: datetime
     place: str = Field(min_length=1, max_length=200)
     participants: str = Field("", description="Other people attending, with their roles")
+    participants_group: FieldGroupCode = Field(
+        "proceedings",
+        description="Who may read `participants`: those who see this field group of the case "
+        "(one you see; default proceedings)",
+    )
     involved_no_contact_ids: list[int] = Field(
         [], description="Ids of people on the case's no-contact list who take part"
     )
@@ -235,7 +245,8 @@ class HearingOut(Schema):
     kind: str
     scheduled_at: datetime
     place: str
-    participants: str
+    participants: str = Field(description="Empty when you may not read its field group")
+    participants_group: str
     involved_no_contact_ids: list[int]
     separation_arrangements: str
     video_recorded: bool

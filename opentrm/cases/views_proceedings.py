@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
-from opentrm.cases.access import access_proceeding
+from opentrm.cases.access import access_proceeding, hide_hearing_participants
 from opentrm.cases.forms_proceedings import (
     HearingForm,
     NoContactForm,
@@ -81,6 +81,7 @@ def proceedings_context(actor: Actor, case: Case) -> dict[str, Any]:
         # Someone put on the list after the hearing was scheduled is flagged too.
         ids = involved[hearing.pk] | {entry.pk for entry in named_in(active, hearing.participants)}
         rows.append(HearingRow(hearing, [entry for entry in active if entry.pk in ids]))
+    hide_hearing_participants(actor, case, upcoming)
     return {
         "proceedings_section": ProceedingsSection(
             proceedings=proceedings,
@@ -175,7 +176,7 @@ def no_contact_delete(request: AuthenticatedHttpRequest, case: Case, entry_id: i
     anchor="hearings",
 )
 def hearing_create(request: AuthenticatedHttpRequest, case: Case) -> FormPage:
-    form = HearingForm(request.POST or None, case=case)
+    form = HearingForm(request.POST or None, case=case, actor=request.actor)
     return FormPage(
         form,
         lambda: hearing_schedule(actor=request.actor, case=case, **form.values()),
@@ -196,7 +197,7 @@ def _hearing(case: Case, hearing_id: int) -> Hearing:
 )
 def hearing_edit(request: AuthenticatedHttpRequest, case: Case, hearing_id: int) -> FormPage:
     hearing = _hearing(case, hearing_id)
-    form = HearingForm(request.POST or None, case=case, hearing=hearing)
+    form = HearingForm(request.POST or None, case=case, hearing=hearing, actor=request.actor)
     return FormPage(
         form,
         lambda: hearing_update(

@@ -40,6 +40,13 @@ from opentrm.cases.models import (
     TravelDocument,
 )
 from opentrm.cases.models.case import CaseStatus
+from opentrm.dataprotection.erasure_records import (
+    Changed,
+    erase_assistance,
+    erase_child_protection,
+    erase_health,
+    erase_match_index,
+)
 from opentrm.dataprotection.retention import retention_years
 
 ERASED = "[erased]"
@@ -53,12 +60,13 @@ PERSON_HOLD = frozenset({FieldGroup.IDENTITY.value, FieldGroup.CONTACT.value})
 class CaseOutcome:
     case: Case
     erased: dict[str, int] = field(default_factory=dict)  # category -> rows changed
+    records: dict[str, Changed] = field(default_factory=dict)  # category -> model -> rows
     held: dict[str, str] = field(default_factory=dict)  # category -> reason code
 
 
-def _free_text(case: Case, group: str) -> int:
+def _free_text(case: Case, group: str) -> Changed:
     """Notes and documents the writer filed under ``group``; document files are deleted."""
-    changed = (
+    notes = (
         CaseNote._base_manager.filter(case=case, field_group=group)
         .exclude(text=ERASED)
         .update(text=ERASED)
@@ -67,9 +75,12 @@ def _free_text(case: Case, group: str) -> int:
         title=ERASED
     )
     names = [name for name in documents.values_list("file", flat=True) if name]
-    changed += documents.update(title=ERASED, original_name="", file="")
+    changed = {
+        "cases.casenote": notes,
+        "cases.casedocument": documents.update(title=ERASED, original_name="", file=""),
+    }
     transaction.on_commit(lambda: _delete_files(names))
-    return changed
+    return {label: rows for label, rows in changed.items() if rows}
 
 
 def _delete_files(names: list[str]) -> None:
@@ -77,59 +88,61 @@ def _delete_files(names: list[str]) -> None:
         default_storage.delete(name)
 
 
-def _identity(case: Case) -> int:
+def _rows(**changed: int) -> Changed:
+    """``cases_person=1`` -> ``{"cases.person": 1}``, without the models left unchanged."""
+    return {label.replace("_", ".", 1): rows for label, rows in changed.items() if rows}
+
+
+def _identity(case: Case) -> Changed:
     person = case.person
-    changed = PersonNameKey.objects.filter(person=person).delete()[0]
-    changed += PersonName.objects.filter(person=person).delete()[0]
-    changed += (
-        Person.objects.filter(pk=person.pk)
+    return _rows(
+        cases_personnamekey=PersonNameKey.objects.filter(person=person).delete()[0],
+        cases_personname=PersonName.objects.filter(person=person).delete()[0],
+        cases_person=Person.objects.filter(pk=person.pk)
         .exclude(date_of_birth=None, place_of_birth="", identity_note="")
-        .update(date_of_birth=None, place_of_birth="", identity_note="", version=F("version") + 1)
-    )
-    return changed
+        .update(date_of_birth=None, place_of_birth="", identity_note="", version=F("version") + 1),
+    ) | erase_match_index(case)
 
 
-def _contact(case: Case) -> int:
-    return (
-        Person.objects.filter(pk=case.person_id)
+def _contact(case: Case) -> Changed:
+    return _rows(
+        cases_person=Person.objects.filter(pk=case.person_id)
         .exclude(address="")
         .update(address="", version=F("version") + 1)
     )
 
 
-def _travel(case: Case) -> int:
-    return (
-        TravelDocument.objects.filter(person=case.person_id)
+def _travel(case: Case) -> Changed:
+    return _rows(
+        cases_traveldocument=TravelDocument.objects.filter(person=case.person_id)
         .exclude(number="", note="")
         .update(number="", note="")
     )
 
 
-def _proceedings(case: Case) -> int:
-    changed = (
-        Proceeding.objects.filter(case=case)
+def _proceedings(case: Case) -> Changed:
+    return _rows(
+        cases_proceeding=Proceeding.objects.filter(case=case)
         .exclude(reference="", comments="")
-        .update(reference="", comments="", version=F("version") + 1)
-    )
-    changed += (
-        Hearing.objects.filter(case=case)
+        .update(reference="", comments="", version=F("version") + 1),
+        cases_hearing=Hearing.objects.filter(case=case)
         .exclude(participants="", separation_arrangements="")
-        .update(participants="", separation_arrangements="", version=F("version") + 1)
-    )
-    changed += (
-        Case._base_manager.filter(pk=case.pk)
+        .update(participants="", separation_arrangements="", version=F("version") + 1),
+        cases_case=Case._base_manager.filter(pk=case.pk)
         .exclude(law_enforcement_reference="", court_reference="")
-        .update(law_enforcement_reference="", court_reference="", version=F("version") + 1)
+        .update(law_enforcement_reference="", court_reference="", version=F("version") + 1),
     )
-    return changed
 
 
 # Structured data erased per category, on top of the category's notes and documents.
-STRUCTURED: dict[str, Callable[[Case], int]] = {
+STRUCTURED: dict[str, Callable[[Case], Changed]] = {
     FieldGroup.IDENTITY.value: _identity,
     FieldGroup.CONTACT.value: _contact,
     FieldGroup.TRAVEL.value: _travel,
     FieldGroup.PROCEEDINGS.value: _proceedings,
+    FieldGroup.HEALTH.value: erase_health,
+    FieldGroup.ASSISTANCE.value: erase_assistance,
+    FieldGroup.CHILD_PROTECTION.value: erase_child_protection,
 }
 
 
@@ -186,9 +199,10 @@ def apply_to_case(
             group = WHOLE_CASE if category == "default" else category
             changed = _free_text(case, group)
             if category in STRUCTURED:
-                changed += STRUCTURED[category](case)
+                changed |= STRUCTURED[category](case)
             if changed:
-                outcome.erased[category] = changed
+                outcome.erased[category] = sum(changed.values())
+                outcome.records[category] = dict(sorted(changed.items()))
         if dry_run:
             transaction.set_rollback(True)
             return outcome
@@ -197,7 +211,11 @@ def apply_to_case(
                 event_type=EventType.RETENTION_ERASED,
                 actor=None,
                 target=case,
-                detail={"case_id": case.pk, "categories": sorted(outcome.erased)},
+                detail={
+                    "case_id": case.pk,
+                    "categories": sorted(outcome.erased),
+                    "records": dict(sorted(outcome.records.items())),
+                },
             )
         if held:
             record_event(

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from opentrm.accounts.models import User
-from opentrm.dataprotection.models import Breach
+from opentrm.dataprotection.models import Breach, RestrictionGround
 
 
 class BreachForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -29,3 +29,28 @@ class BreachForm(forms.ModelForm):  # type: ignore[type-arg]
 class NotifiedForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reference = forms.CharField(label=_("Authority's reference"), max_length=100, required=False)
+
+
+class RestrictForm(forms.Form):
+    ground = forms.ChoiceField(
+        label=_("Ground (GDPR art. 18(1))"), choices=RestrictionGround.choices
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text=_("What the person asked or contested, and what is being verified."),
+    )
+
+
+class LiftForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the restriction is lifted"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+    person_informed_on = forms.DateField(
+        label=_("The person was informed on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The person must be told before the restriction is lifted (art. 18(3))."),
+    )

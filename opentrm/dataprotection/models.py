@@ -58,3 +58,65 @@ class Breach(VersionedModel):
     @property
     def notify_by(self) -> datetime:
         return self.discovered_at + NOTIFY_WITHIN
+
+
+class RestrictionGround(models.TextChoices):
+    """GDPR art. 18(1) (a) to (d)."""
+
+    ACCURACY_CONTESTED = "accuracy", _("18(1)(a): the person contests the accuracy of the data")
+    UNLAWFUL = "unlawful", _("18(1)(b): the processing is unlawful and the person opposes erasure")
+    LEGAL_CLAIMS = (
+        "legal_claims",
+        _("18(1)(c): no longer needed by us, but the person needs it for legal claims"),
+    )
+    OBJECTION = (
+        "objection",
+        _("18(1)(d): the person objected (art. 21(1)); pending whether our grounds override"),
+    )
+
+
+class ProcessingRestriction(models.Model):
+    """One restriction of processing of a person's data (GDPR art. 18), from when the controller
+    set it to when it was lifted; the person's ``processing_restricted_at`` says one is in force.
+    Rows are never deleted: they are the history the subject-access report and the DPO read."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, related_name="+", help_text=_("set through")
+    )
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    ground = models.CharField(_("ground"), max_length=16, choices=RestrictionGround.choices)
+    reason = models.TextField(_("reason"))
+    restricted_at = models.DateTimeField(_("restricted at"))
+    restricted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    lift_reason = models.TextField(_("why it was lifted"), blank=True)
+    # Art. 18(3): the person is informed before the restriction is lifted.
+    person_informed_on = models.DateField(_("person informed on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-restricted_at", "-id"]
+        verbose_name = _("restriction of processing")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="dataprotection_processingrestriction_one_in_force",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(lifted_at__isnull=True)
+                | models.Q(person_informed_on__isnull=False),
+                name="dataprotection_processingrestriction_informed_before_lifting",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.restricted_at:%Y-%m-%d} · {self.ground}"

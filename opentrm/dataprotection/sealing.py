@@ -22,16 +22,15 @@ from typing import BinaryIO
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from opentrm.core.keyring import KEY_BYTES, SealError
+
+__all__ = ["KEY_BYTES", "SealError", "SealedReader", "SealedWriter"]
+
 CHUNK_BYTES = 1024 * 1024
-KEY_BYTES = 32
 _PREFIX_BYTES = 7
 _KEY_ID_BYTES = 8
 _TAG_BYTES = 16
 _LENGTH = struct.Struct(">I")
-
-
-class SealError(Exception):
-    """The stream cannot be opened: wrong key, not a sealed stream, damaged or cut off."""
 
 
 # --- key files --------------------------------------------------------------------------------

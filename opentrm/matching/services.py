@@ -20,7 +20,7 @@ from opentrm.accounts.policy import Access, Actor, FieldGroup
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import group_access
-from opentrm.cases.models import Case
+from opentrm.cases.models import Case, Person
 from opentrm.directory.models import Organisation
 from opentrm.matching import index
 from opentrm.matching.explain import explain
@@ -38,6 +38,17 @@ _exclusions: list[ExclusionProvider] = []
 def register_exclusion(provider: ExclusionProvider) -> None:
     if provider not in _exclusions:
         _exclusions.append(provider)
+
+
+def _restricted(person_ids: list[int | None]) -> set[int]:
+    """Persons whose data is under a restriction of processing (GDPR art. 18): never proposed
+    as a match, and no match is proposed for them."""
+    return set(
+        Person.objects.filter(
+            pk__in=[pk for pk in person_ids if pk is not None],
+            processing_restricted_at__isnull=False,
+        ).values_list("pk", flat=True)
+    )
 
 
 def _excluded(person_id: int | None) -> set[int]:
@@ -114,7 +125,11 @@ def find_candidates(
     """Ranked possible matches of ``person_data`` in this node's register, best first."""
     query = prepare(person_data)
     ranked = rank(query, index.candidates(query, exclude=exclude_person_id), threshold=threshold)
-    never = _excluded(exclude_person_id)
+    never = _excluded(exclude_person_id) | _restricted(
+        [exclude_person_id, *(person_id for person_id, _comparison in ranked)]
+    )
+    if exclude_person_id in never:  # no proposals about a person under restriction
+        ranked = []
     ranked = [(person_id, comparison) for person_id, comparison in ranked if person_id not in never]
     ranked = ranked[: limit * 2]  # some may have no live case left
     ids = [person_id for person_id, _comparison in ranked]

@@ -104,6 +104,7 @@ def _share(actor: Actor, referral: Referral) -> bool:
         and actor.may(Action.REFERRAL_SEND)
         and is_sender(actor, referral)
         and actor.organisation_id == referral.case.owner_organisation_id
+        and not referral.case.is_restricted
         and states.sharing_changeable(referral.kind, referral.status)
         and originates_with_owner(referral)
     )
@@ -116,6 +117,7 @@ def _export(actor: Actor, referral: Referral) -> bool:
         actor.may(Action.REFERRAL_SEND)
         and is_sender(actor, referral)
         and referral.status in EXPORTABLE
+        and not (referral.case is not None and referral.case.is_restricted)
         and referral.delivery != Delivery.NODE_EXCHANGE
         and not receiver_on_node(referral.receiver_organisation)
     )

@@ -29,6 +29,8 @@ def research_cases(country_id: int) -> CaseQuerySet:
             ]
         )
         .exclude(person__is_at_risk_only=True)
+        # a person under a restriction of processing (GDPR art. 18) is not in a dataset
+        .exclude(processing_restricted=True)
     )
 
 

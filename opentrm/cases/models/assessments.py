@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from opentrm.core.encrypted import EncryptedTextField
 from opentrm.core.models import SoftDeletable, VersionedModel
 
 
@@ -107,11 +108,11 @@ class HealthRecord(VersionedModel):
     """Template §3.2: special-category data, in the restricted health field group."""
 
     case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="health")
-    medical_history = models.TextField(_("medical history"), blank=True)
-    chronic_diseases = models.TextField(_("chronic diseases"), blank=True)
-    addiction = models.TextField(_("addiction"), blank=True)
-    medication = models.TextField(_("prescription medication"), blank=True)
-    comments = models.TextField(_("comments"), blank=True)
+    medical_history = EncryptedTextField(_("medical history"), blank=True)
+    chronic_diseases = EncryptedTextField(_("chronic diseases"), blank=True)
+    addiction = EncryptedTextField(_("addiction"), blank=True)
+    medication = EncryptedTextField(_("prescription medication"), blank=True)
+    comments = EncryptedTextField(_("comments"), blank=True)
 
     class Meta:
         verbose_name = _("health record")

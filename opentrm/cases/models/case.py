@@ -182,6 +182,12 @@ class Case(VersionedModel, SoftDeletable):
         blank=True,
         related_name="notified_cases",
     )
+    # The person's data is under a restriction of processing (GDPR art. 18): a copy, on every
+    # case of the person, of ``Person.processing_restricted_at`` (set and cleared with it by
+    # ``dataprotection.restriction``), so that every access check reads it from the case row.
+    processing_restricted = models.BooleanField(
+        _("processing restricted"), default=False, editable=False
+    )
     # SoftDeletable's deleted_at and deletion_reason, redeclared for their labels
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
     deletion_reason = models.TextField(_("reason for deletion"), blank=True, editable=False)
@@ -211,6 +217,11 @@ class Case(VersionedModel, SoftDeletable):
     @property
     def is_closed(self) -> bool:
         return self.case_status != CaseStatus.ACTIVE
+
+    @property
+    def is_restricted(self) -> bool:
+        """The person's data is under a restriction of processing (GDPR art. 18)."""
+        return self.processing_restricted
 
 
 class CaseParticipant(TimeStampedModel):

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from opentrm.core.encrypted import EncryptedTextField
 from opentrm.core.models import TimeStampedModel, VersionedModel
 
 
@@ -52,7 +53,7 @@ class ChildSafeguards(VersionedModel):
     best_interests_determined_on = models.DateField(
         _("best-interests determination"), null=True, blank=True
     )
-    best_interests_summary = models.TextField(_("best-interests summary"), blank=True)
+    best_interests_summary = EncryptedTextField(_("best-interests summary"), blank=True)
     family_tracing_in_best_interests = models.BooleanField(
         _("family tracing is in the child's best interests"), null=True, blank=True
     )
@@ -72,12 +73,12 @@ class ChildSafeguards(VersionedModel):
         _("age assessment"), max_length=8, choices=AgeAssessmentResult.choices, blank=True
     )
     # CH-41: identification and age assessment are multi-disciplinary; CH-05: so is the BID.
-    age_assessment_participants = models.TextField(
+    age_assessment_participants = EncryptedTextField(
         _("who took part in the age assessment"),
         blank=True,
         help_text=_("Professions and organisations (multi-disciplinary), not only names."),
     )
-    best_interests_participants = models.TextField(
+    best_interests_participants = EncryptedTextField(
         _("who took part in the best-interests determination"),
         blank=True,
         help_text=_("The decision-makers and their expertise, and how the child took part."),
@@ -150,13 +151,13 @@ class BestInterestsAssessment(TimeStampedModel):
     action_detail = models.CharField(_("the action in a few words"), max_length=200, blank=True)
     assessed_on = models.DateField(_("date"))
     child_participated = models.BooleanField(_("the child took part"))
-    child_views = models.TextField(
+    child_views = EncryptedTextField(
         _("the child's views"),
         blank=True,
         help_text=_("What the child said; if the child did not take part, why not."),
     )
-    participants = models.TextField(_("who else took part"), blank=True)
-    conclusion = models.TextField(_("conclusion: what is in the child's best interests"))
+    participants = EncryptedTextField(_("who else took part"), blank=True)
+    conclusion = EncryptedTextField(_("conclusion: what is in the child's best interests"))
     organisation = models.ForeignKey(
         "directory.Organisation", on_delete=models.PROTECT, related_name="+"
     )

@@ -93,6 +93,12 @@ class Person(VersionedModel):
     residence_country = models.CharField(_("country of residence"), max_length=2, blank=True)
     # prevention: a person at risk rather than a victim
     is_at_risk_only = models.BooleanField(_("person at risk (prevention record)"), default=False)
+    # Restriction of processing (GDPR art. 18): set and lifted only by
+    # ``dataprotection.restriction`` (its history is ``ProcessingRestriction``); while set, the
+    # person's data is stored and read by the controller, not changed, shared, sent or matched.
+    processing_restricted_at = models.DateTimeField(
+        _("processing restricted since"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("person")

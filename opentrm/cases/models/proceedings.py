@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from opentrm.core.encrypted import EncryptedTextField
 from opentrm.core.models import SoftDeletable, TimeStampedModel, VersionedModel
 
 
@@ -44,7 +45,7 @@ class Proceeding(VersionedModel):
     support_after_trial = models.BooleanField(
         _("victim-witness support after the trial"), default=False
     )
-    comments = models.TextField(_("comments"), blank=True)
+    comments = EncryptedTextField(_("comments"), blank=True)
     organisation = models.ForeignKey(
         "directory.Organisation", on_delete=models.PROTECT, related_name="+"
     )
@@ -115,11 +116,18 @@ class Hearing(VersionedModel):
     kind = models.CharField(_("type"), max_length=24, choices=HearingKind.choices)
     scheduled_at = models.DateTimeField(_("date and time"))
     place = models.CharField(_("place"), max_length=200)
-    participants = models.TextField(_("other people attending"), blank=True)
+    participants = EncryptedTextField(_("other people attending"), blank=True)
+    # Who may read ``participants`` (issue 17 §8): the field group the writer chose among those
+    # she may view of the case, as for notes and documents; the hearing itself is proceedings.
+    participants_group = models.CharField(
+        _("people attending visible to those who see"),
+        max_length=20,
+        default="proceedings",
+    )
     involved_no_contact = models.ManyToManyField(
         NoContactPerson, verbose_name=_("people on the no-contact list involved"), blank=True
     )
-    separation_arrangements = models.TextField(
+    separation_arrangements = EncryptedTextField(
         _("arrangements that keep the person apart from them"), blank=True
     )
     video_recorded = models.BooleanField(_("video-recorded"), default=False)

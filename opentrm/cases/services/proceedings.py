@@ -25,9 +25,10 @@ from django.db import IntegrityError, models, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.policy import Action, Actor, can, require
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
+from opentrm.cases.access import visible_groups
 from opentrm.cases.models import (
     Case,
     ConsentPurpose,
@@ -88,6 +89,7 @@ HEARING_FIELDS = (
     "scheduled_at",
     "place",
     "participants",
+    "participants_group",
     "involved_no_contact",
     "separation_arrangements",
     "video_recorded",
@@ -457,6 +459,7 @@ def hearing_schedule(
     video_recorded: bool = False,
     proceeding: Proceeding | None = None,
     guardian_present: str = "",
+    participants_group: str = FieldGroup.PROCEEDINGS.value,
 ) -> Hearing:
     """Schedule an interview or hearing of the person.
 
@@ -476,6 +479,7 @@ def hearing_schedule(
             "scheduled_at": scheduled_at,
             "place": place,
             "participants": participants,
+            "participants_group": participants_group,
             "involved_no_contact": involved_no_contact,
             "separation_arrangements": separation_arrangements,
             "video_recorded": video_recorded,
@@ -483,6 +487,7 @@ def hearing_schedule(
             "guardian_present": guardian_present,
         },
     )
+    _require_participants_group(actor, case, values["participants_group"])
     # Locked: nobody adds to the list between the check and the save.
     active = list(active_no_contact(case).select_for_update())
     involved = _validate_hearing(case, values, check_time=True, active=active)
@@ -503,6 +508,14 @@ def hearing_schedule(
     )
     statuses_refresh(case=case, actor=actor)
     return hearing
+
+
+def _require_participants_group(actor: Actor, case: Case, group: str) -> None:
+    """The people attending are filed under a group the writer may view of the case."""
+    if group not in {g.value for g in visible_groups(actor, case)}:
+        raise ValidationError(
+            {"participants_group": _("Pick from the list who may read the people attending.")}
+        )
 
 
 def _locked_hearing(hearing: Hearing) -> Hearing:
@@ -538,6 +551,8 @@ def hearing_update(
     involved = _validate_hearing(hearing.case, values, check_time=moved, active=active)
     values["involved_no_contact"] = involved + kept
     changed = [name for name in HEARING_FIELDS if _key(values[name]) != _key(before[name])]
+    if "participants_group" in changed:
+        _require_participants_group(actor, hearing.case, values["participants_group"])
     if not changed and expected_version == hearing.version:
         return hearing
     plain = [name for name in changed if name != "involved_no_contact"]

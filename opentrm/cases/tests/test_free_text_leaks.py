@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -287,3 +287,43 @@ def test_an_interpreter_sees_only_the_tasks_given_to_it(world: World, case: Case
     assert "Interpret at the interview" in seen
     guardian = _logged_in(world, Role.GUARDIAN)
     assert "LEAKTASKCLINICVISIT" in guardian.get(pages[0]).content.decode()
+
+
+HEALTH_ATTENDING = "LEAKHEARINGDOCTORFICTIVA"
+
+
+def test_hearing_participants_carry_the_group_their_writer_chose(world: World, case: Case) -> None:
+    """Filed under health, the people attending a hearing are read only by those who see
+    health: the police investigator (proceedings, not health) reads the hearing without them,
+    and can neither file them under health nor change them."""
+    manager = world.actor(Role.CASE_MANAGER)
+    hearing = hearing_schedule(
+        actor=manager,
+        case=case,
+        kind="court_hearing",
+        scheduled_at=timezone.now() + timedelta(days=4),
+        place="Court of Fictiva",
+        participants=HEALTH_ATTENDING,
+        participants_group="health",
+    )
+    assert HEALTH_ATTENDING in everything_read(manager, case)
+    police = world.actor(Role.POLICE_INVESTIGATOR)
+    text = everything_read(police, case)
+    assert HEALTH_ATTENDING not in text
+    assert HEARING_PARTICIPANTS in text  # the default: proceedings
+    client = _logged_in(world, Role.POLICE_INVESTIGATOR)
+    edit = client.get(reverse("cases:hearing_edit", args=[case.public_id, hearing.pk]))
+    assert 'name="participants"' not in edit.content.decode()
+    form = client.get(reverse("cases:hearing_schedule", args=[case.public_id])).content.decode()
+    assert 'value="proceedings"' in form
+    assert 'value="health"' not in form
+    with pytest.raises(ValidationError):
+        hearing_schedule(
+            actor=police,
+            case=case,
+            kind="court_hearing",
+            scheduled_at=timezone.now() + timedelta(days=5),
+            place="Court of Fictiva",
+            participants="Dr Fictiva",
+            participants_group="health",
+        )

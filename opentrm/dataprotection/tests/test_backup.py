@@ -18,6 +18,7 @@ from django.db import connection
 from conftest import World
 from opentrm.accounts.roles import Role
 from opentrm.audit.models import AuditEvent
+from opentrm.cases.services import health_update
 from opentrm.cases.tests.factories import new_case, upload_pdf
 from opentrm.dataprotection.backup import BackupError, backed_up_models, verify_backup
 from opentrm.dataprotection.sealing import write_key_file
@@ -65,6 +66,13 @@ def key_file(tmp_path: Path) -> Path:
 @pytest.fixture
 def archive(world: World, media: Path, key_file: Path, tmp_path: Path) -> Path:
     case = new_case(world, "Fictional Person Backup")
+    # an encrypted field (core.encrypted): the restored node encrypts it under its own key ring
+    health_update(
+        actor=world.actor(Role.CASE_MANAGER),
+        case=case,
+        expected_version=0,
+        changes={"medical_history": "Fictional asthma"},
+    )
     upload_pdf(
         world.actor(Role.CASEWORKER), case, "Medical certificate", "correspondence", content=PDF
     )
@@ -122,6 +130,7 @@ def test_it_restores_every_row_every_file_and_the_audit_chain_into_an_empty_data
     archive: Path, media: Path, key_file: Path, empty_database: str, tmp_path: Path
 ) -> None:
     source_rows = all_rows()
+    assert "Fictional asthma" in json.dumps(source_rows["cases.healthrecord"])
     source_files = {p.relative_to(media): p.read_bytes() for p in media.rglob("*") if p.is_file()}
     assert source_files, "the case document is a file under MEDIA_ROOT"
     home = tmp_path / "restored-node"

@@ -10,11 +10,23 @@ from django.utils import timezone
 from conftest import World
 from opentrm.accounts.roles import Role
 from opentrm.audit.models import AuditEvent
-from opentrm.cases.models import Case, CaseClosure, CaseNote, PersonName, Proceeding
+from opentrm.cases.models import (
+    Assessment,
+    BestInterestsAssessment,
+    Case,
+    CaseClosure,
+    CaseNote,
+    CaseService,
+    ChildSafeguards,
+    HealthRecord,
+    PersonName,
+    Proceeding,
+)
 from opentrm.cases.services import note_add, proceeding_record
 from opentrm.cases.services.closure import case_close
 from opentrm.cases.tests.factories import new_case
 from opentrm.dataprotection.erasure import ERASED, apply_retention
+from opentrm.matching.models import MatchKey, MatchProfile
 
 
 def closed_case(world: World, years_ago: float, *, decision: str = "sentenced") -> Case:
@@ -114,3 +126,93 @@ def test_a_dry_run_says_what_it_would_erase_and_changes_nothing(
     assert "Fictiva" not in out
     assert PersonName.objects.filter(person=case.person).exists()
     assert not AuditEvent.objects.filter(event_type="RETENTION_ERASED").exists()
+
+
+def _structured_records(world: World, case: Case) -> None:
+    """Fictional health, assistance and child-protection records of ``case``."""
+    organisation, user = world.agency_a, world.user(Role.CASE_MANAGER)
+    today = timezone.localdate()
+    HealthRecord.objects.create(case=case, medical_history="Fictional asthma", medication="X")
+    Assessment.objects.create(
+        case=case,
+        kind="needs",
+        assessed_on=today,
+        organisation=organisation,
+        assessed_by=user,
+        risk_level="high",
+        harm_sources=["family"],
+        unsafe_locations="Fictional street 4",
+        summary="Fictional findings",
+    )
+    CaseService.objects.create(
+        case=case,
+        service_type="shelter",
+        offered_on=today,
+        organisation=organisation,
+        description="Fictional shelter room",
+        comments="Fictional comment",
+    )
+    ChildSafeguards.objects.update_or_create(
+        case=case, defaults={"best_interests_summary": "Fictional BID", "guardian_name": "F. G."}
+    )
+    BestInterestsAssessment.objects.create(
+        case=case,
+        action="accommodation",
+        assessed_on=today,
+        child_participated=True,
+        child_views="Fictional wish to stay",
+        conclusion="Fictional conclusion",
+        organisation=organisation,
+        assessed_by=user,
+    )
+
+
+def test_health_assistance_and_child_protection_records_are_erased_field_by_field(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case = closed_case(world, years_ago=6)
+    _structured_records(world, case)
+    call_command("apply_retention", dry_run=True)
+    out = capsys.readouterr().out
+    assert f"{case.number}: would erase health (cases.casenote 1, cases.healthrecord 1)" in out
+    assert "cases.assessment 1" in out
+    assert "child_protection (cases.bestinterestsassessment 1, cases.childsafeguards 1)" in out
+    assert HealthRecord.objects.get(case=case).medical_history == "Fictional asthma"
+
+    apply_retention()
+    health = HealthRecord.objects.get(case=case)
+    assert (health.medical_history, health.medication) == ("", "")
+    assessment = Assessment.objects.get(case=case)
+    assert (assessment.summary, assessment.unsafe_locations, assessment.harm_sources) == (
+        "",
+        "",
+        [],
+    )
+    assert (assessment.kind, assessment.risk_level) == ("needs", "high")  # codes stay
+    service = CaseService.objects.get(case=case)
+    assert (service.description, service.comments, service.service_type) == ("", "", "shelter")
+    safeguards = ChildSafeguards.objects.get(case=case)
+    assert (safeguards.best_interests_summary, safeguards.guardian_name) == ("", "")
+    assessment_for_child = BestInterestsAssessment.objects.get(case=case)
+    assert (assessment_for_child.child_views, assessment_for_child.conclusion) == ("", "")
+    event = AuditEvent.objects.get(event_type="RETENTION_ERASED")
+    assert event.detail["records"]["health"]["cases.healthrecord"] == 1
+    assert event.detail["records"]["assistance"]["cases.caseservice"] == 1
+    assert "Fictional" not in str(event.detail)
+    assert apply_retention() == []  # nothing left to erase, nothing audited again
+
+
+def test_the_identity_resolution_index_goes_with_the_identity_unless_held(
+    world: World,
+) -> None:
+    held = closed_case(world, years_ago=6, decision="underway")
+    erased = closed_case(world, years_ago=6)
+    assert MatchProfile.objects.filter(person=erased.person).exists()
+    assert MatchKey.objects.filter(person=erased.person).exists()
+    outcomes = {outcome.case: outcome for outcome in apply_retention()}
+    assert not MatchProfile.objects.filter(person=erased.person).exists()
+    assert not MatchKey.objects.filter(person=erased.person).exists()
+    assert outcomes[erased].records["identity"]["matching.matchprofile"] == 1
+    assert MatchProfile.objects.filter(person=held.person).exists()
+    assert MatchKey.objects.filter(person=held.person).exists()
+    assert outcomes[held].held["identity"] == "proceedings_pending"

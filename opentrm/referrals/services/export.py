@@ -29,7 +29,7 @@ from opentrm.accounts.policy import Action, Actor, FieldGroup, require
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.audit.services import record_event
-from opentrm.cases.access import visible_groups
+from opentrm.cases.access import RESTRICTED, visible_groups
 from opentrm.core import pdf
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.referrals.access import EXPORTABLE, is_sender, receiver_on_node
@@ -214,6 +214,8 @@ def _check_export(actor: Actor, referral: Referral) -> None:
     require(actor, Action.REFERRAL_SEND)
     if not is_sender(actor, referral):
         raise PermissionDenied
+    if referral.case is not None and referral.case.is_restricted:
+        raise PermissionDenied(RESTRICTED)
     if referral.status not in EXPORTABLE:
         raise ValidationError(
             {"__all__": _("Send the referral first; a closed one is not exported.")}

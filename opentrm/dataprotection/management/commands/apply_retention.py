@@ -26,9 +26,9 @@ class Command(BaseCommand):
         outcomes = apply_retention(dry_run=options["dry_run"])
         verb = "would erase" if options["dry_run"] else "erased"
         for outcome in outcomes:
-            if outcome.erased:
-                categories = ", ".join(sorted(outcome.erased))
-                self.stdout.write(f"{outcome.case.number}: {verb} {categories}")
+            for category, records in sorted(outcome.records.items()):
+                rows = ", ".join(f"{label} {count}" for label, count in records.items())
+                self.stdout.write(f"{outcome.case.number}: {verb} {category} ({rows})")
             for category, reason in sorted(outcome.held.items()):
                 self.stdout.write(
                     f"{outcome.case.number}: kept {category}: {REASONS.get(reason, reason)}"
