@@ -9,7 +9,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from opentrm.accounts.policy import Actor, FieldGroup
+from opentrm.accounts.policy import Access, Actor, FieldGroup
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.models import (
@@ -91,12 +91,13 @@ def case_view(*, actor: Actor, case: Case, is_child: bool | None = None) -> Case
 
     ``is_child``: pass ``states.is_child_case`` (which knows about age assessments) for one
     case; lists use the person's age alone, to stay at a fixed number of queries."""
-    from opentrm.cases.access import editable_groups, visible_groups  # access imports us
+    from opentrm.cases.access import group_accesses  # access imports us
 
+    accesses = group_accesses(actor, case)
     return CaseView(
         case=case,
-        groups=visible_groups(actor, case),
-        editable=editable_groups(actor, case),
+        groups=frozenset(g for g, a in accesses.items() if a >= Access.VIEW),
+        editable=frozenset(g for g, a in accesses.items() if a >= Access.EDIT),
         is_child=case.person.is_child_on(timezone.localdate()) if is_child is None else is_child,
     )
 
