@@ -73,6 +73,17 @@ def request(web: Any, api: Any, ids: list[str], page: str, n: int) -> None:
     assert response.status_code == 200, (page, response.status_code)
 
 
+def calls(web: Any, api: Any, ids: list[str], page: str, runs: int = 3) -> float:
+    """Python function calls per request (cProfile): a figure the neighbours' load does not
+    move, to compare two versions on a shared machine."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for n in range(runs):
+        request(web, api, ids, page, n)
+    profiler.disable()
+    return sum(entry.callcount for entry in profiler.getstats()) / runs
+
+
 def measure(web: Any, api: Any, ids: list[str], page: str, runs: int) -> tuple[float, float]:
     for n in range(3):
         request(web, api, ids, page, n)
@@ -106,13 +117,16 @@ def main() -> None:
         stats.sort_stats(args.sort).print_stats(args.top)
         return
     print(f"load average before: {os.getloadavg()}")
-    print("| page | Python CPU ms | wall ms | CPU vs /healthz |")
-    print("|---|---|---|---|")
+    print("| page | Python CPU ms | wall ms | CPU vs /healthz | function calls |")
+    print("|---|---|---|---|---|")
     base = None
     for page in PAGES:
         cpu, wall = measure(web, api, ids, page, args.runs)
         base = base or cpu
-        print(f"| {page} | {cpu:.1f} | {wall:.1f} | {cpu / base:.1f}x |")
+        print(
+            f"| {page} | {cpu:.1f} | {wall:.1f} | {cpu / base:.1f}x"
+            f" | {calls(web, api, ids, page):,.0f} |"
+        )
     print(f"load average after: {os.getloadavg()}")
 
 
