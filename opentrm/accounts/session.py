@@ -12,17 +12,18 @@ MEMBERSHIP_SESSION_KEY = "opentrm_membership_id"
 
 class _ActorCachingRequest(HttpRequest):
     _opentrm_actor: Actor
-    _opentrm_memberships: list[Membership]
+    _opentrm_memberships: tuple[int, list[Membership]]
 
 
 def request_memberships(request: HttpRequest, user: User) -> list[Membership]:
     """The user's active memberships, read once per request: the second-factor middleware's
-    privileges check and the actor share the one query (``policy.active_memberships``)."""
-    cached: list[Membership] | None = getattr(request, "_opentrm_memberships", None)
-    if cached is None:
-        cached = active_memberships(user) if user.is_active else []
+    privileges check and the actor share the one query (``policy.active_memberships``).
+    Kept with the user's id: a log-in during the request changes the user."""
+    cached: tuple[int, list[Membership]] | None = getattr(request, "_opentrm_memberships", None)
+    if cached is None or cached[0] != user.pk:
+        cached = (user.pk, active_memberships(user) if user.is_active else [])
         cast(_ActorCachingRequest, request)._opentrm_memberships = cached
-    return cached
+    return cached[1]
 
 
 def current_actor(request: HttpRequest) -> Actor | None:
