@@ -51,7 +51,11 @@ MFA_ROLES: frozenset[Role] = frozenset(ROLE_FIELD_GROUPS) | frozenset(
 )
 
 
-def _roles(user: User) -> list[tuple[int, str]]:
+def _roles(user: User, memberships: list[Membership] | None = None) -> list[tuple[int, str]]:
+    """(pk, role) of the user's active memberships, from ``memberships`` when the caller read
+    them already (``session.request_memberships``: the same filter), else from the database."""
+    if memberships is not None:
+        return sorted((membership.pk, membership.role) for membership in memberships)
     return list(
         Membership.objects.filter(user=user, is_active=True, organisation__is_active=True)
         .order_by("pk")
@@ -59,18 +63,18 @@ def _roles(user: User) -> list[tuple[int, str]]:
     )
 
 
-def privileges_fingerprint(user: User) -> str:
+def privileges_fingerprint(user: User, memberships: list[Membership] | None = None) -> str:
     """A digest of the user's active memberships and roles: it changes with any of them."""
-    text = ";".join(f"{pk}:{role}" for pk, role in _roles(user))
+    text = ";".join(f"{pk}:{role}" for pk, role in _roles(user, memberships))
     return hashlib.sha256(f"{user.pk}|{user.is_active}|{text}".encode()).hexdigest()[:32]
 
 
-def second_factor_required(user: User) -> bool:
+def second_factor_required(user: User, memberships: list[Membership] | None = None) -> bool:
     """Must this user pass a second factor before any page (OPENTRM_MFA_REQUIRED and a role
     in ``MFA_ROLES``)?"""
     if not settings.OPENTRM_MFA_REQUIRED:
         return False
-    return any(Role(role) in MFA_ROLES for _pk, role in _roles(user))
+    return any(Role(role) in MFA_ROLES for _pk, role in _roles(user, memberships))
 
 
 def has_app(user: User) -> bool:

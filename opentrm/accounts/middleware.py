@@ -20,8 +20,8 @@ from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from opentrm.accounts import mfa
-from opentrm.accounts.models import User
-from opentrm.accounts.session import current_actor
+from opentrm.accounts.models import Membership, User
+from opentrm.accounts.session import current_actor, request_memberships
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 
@@ -40,6 +40,12 @@ def _open_paths() -> tuple[str, ...]:
         reverse("healthz"),
         settings.STATIC_URL,
     )
+
+
+def _memberships(request: HttpRequest, user: User) -> list[Membership] | None:
+    """The request's memberships (shared with its actor); an inactive user's from the
+    database as before (``mfa._roles`` does not filter on the user's own flag)."""
+    return request_memberships(request, user) if user.is_active else None
 
 
 class SecondFactorMiddleware:
@@ -61,7 +67,8 @@ class SecondFactorMiddleware:
 
     @staticmethod
     def _rotate_on_privilege_change(request: HttpRequest, user: User) -> None:
-        current = mfa.privileges_fingerprint(user)
+        # The memberships the actor of this request is made from: no query of its own.
+        current = mfa.privileges_fingerprint(user, _memberships(request, user))
         seen = request.session.get(mfa.PRIVILEGES_SESSION_KEY)
         if seen is not None and seen != current:
             request.session.cycle_key()
@@ -77,7 +84,9 @@ class SecondFactorMiddleware:
 
     @staticmethod
     def _second_factor_refusal(request: HttpRequest, user: User) -> HttpResponse | None:
-        if mfa.is_verified(request) or not mfa.second_factor_required(user):
+        if mfa.is_verified(request) or not mfa.second_factor_required(
+            user, _memberships(request, user)
+        ):
             return None
         if request.path.startswith(_open_paths()):
             return None

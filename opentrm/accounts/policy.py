@@ -481,9 +481,15 @@ def active_memberships(user: User) -> list[Membership]:
     )
 
 
-def actor_for(user: User, membership_id: int | None) -> Actor:
-    """The actor for ``user`` acting through ``membership_id`` (or their only membership)."""
-    memberships = active_memberships(user) if user.is_active else []
+def actor_for(
+    user: User, membership_id: int | None, *, memberships: list[Membership] | None = None
+) -> Actor:
+    """The actor for ``user`` acting through ``membership_id`` (or their only membership).
+
+    ``memberships``: the user's ``active_memberships`` when the caller already read them (a
+    browser request reads them once for the second-factor check and the actor)."""
+    if memberships is None:
+        memberships = active_memberships(user) if user.is_active else []
     chosen = next((m for m in memberships if m.pk == membership_id), None)
     if chosen is None and len(memberships) == 1:
         chosen = memberships[0]

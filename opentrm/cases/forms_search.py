@@ -10,7 +10,7 @@ from opentrm.cases.access import may_search_names
 from opentrm.cases.models import AssistanceStatus, IdentificationStatus
 from opentrm.cases.search import SORTS, CaseSearch
 from opentrm.cases.services.participants import case_manager_candidates
-from opentrm.core.forms import Form
+from opentrm.core.forms import Form, quick_selects
 
 #: The fields kept in the list's URL; the name is never one of them (docs/cases.md).
 URL_FIELDS = (
@@ -83,6 +83,7 @@ class CaseSearchForm(Form):
         ]
         if not may_search_names(actor):
             del self.fields["name"]  # a role that never sees names does not search by them
+        quick_selects(self)  # on every list page: its options without a template each
 
     def search(self) -> CaseSearch:
         data = self.cleaned_data

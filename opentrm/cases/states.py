@@ -36,7 +36,32 @@ def reflection_period_running(case: Case, on: date) -> ReflectionPeriod | None:
     return case.reflection_periods.filter(starts_on__lte=on, ends_on__gte=on).first()
 
 
+_SAFEGUARDS_READ = "_child_safeguards_read"  # where a read-only page keeps the row
+
+
+def remember_child_safeguards(case: Case) -> None:
+    """Read the case's child safeguards once for the rest of a read-only request (the case
+    file asks ``child_safeguards`` from half a dozen rules and sections). Not for a request
+    that writes them: the row kept would be the one before the write."""
+    if _SAFEGUARDS_READ not in case.__dict__:
+        found = (
+            ChildSafeguards.objects.select_related(
+                "guardian", "liaison_officer__organisation", "welfare_clearance_by"
+            )
+            .filter(case=case)
+            .first()
+        )
+        case.__dict__[_SAFEGUARDS_READ] = (found,)
+
+
+def remembers_child_safeguards(case: Case) -> bool:
+    return _SAFEGUARDS_READ in case.__dict__
+
+
 def child_safeguards(case: Case) -> ChildSafeguards | None:
+    remembered: tuple[ChildSafeguards | None] | None = case.__dict__.get(_SAFEGUARDS_READ)
+    if remembered is not None:
+        return remembered[0]
     return ChildSafeguards.objects.filter(case=case).first()
 
 

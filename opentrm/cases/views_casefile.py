@@ -27,9 +27,8 @@ from opentrm.cases.summary_pdf import case_summary_pdf as render_summary_pdf
 from opentrm.core.pdf import PdfUnavailableError
 
 
-def _chosen(actor: Actor, case: Case, slug: str) -> tuple[list[casefile.Section], str]:
-    """The sections the actor's role shows, and the one(s) asked for (the first if none)."""
-    sections = casefile.shown_sections(actor, case)
+def _chosen(sections: list[casefile.Section], slug: str) -> tuple[list[casefile.Section], str]:
+    """Of the sections the actor's role shows, the one(s) asked for (the first if none)."""
     if slug == casefile.ALL:
         return sections, casefile.ALL
     chosen = [section for section in sections if section.slug == slug]
@@ -41,12 +40,13 @@ def _chosen(actor: Actor, case: Case, slug: str) -> tuple[list[casefile.Section]
 def _sections_context(
     actor: Actor, case: Case, view: CaseView, slug: str
 ) -> tuple[dict[str, Any], str]:
-    shown, current = _chosen(actor, case, slug)
+    sections = casefile.shown_sections(actor, case)
+    shown, current = _chosen(sections, slug)
     return {
         "view": view,
         "case": case,
         "perms": case_permissions(actor, case),
-        "sections": casefile.shown_sections(actor, case),
+        "sections": sections,
         "shown": shown,
         "current": current,
         **casefile.section_context(actor, case, shown),
@@ -58,6 +58,7 @@ def _sections_context(
 def case_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     actor = request.actor
     case = access_case(actor, public_id)
+    states.remember_child_safeguards(case)  # read-only: the row once, not once per rule
     view = selectors.case_view(
         actor=actor, case=case, is_child=states.is_child_case(case, timezone.localdate())
     )
@@ -90,6 +91,7 @@ def case_section(request: AuthenticatedHttpRequest, public_id: str, section: str
         raise Http404
     if not getattr(request, "htmx", False):
         return redirect(casefile.section_url(case, section))
+    states.remember_child_safeguards(case)  # read-only: the row once, not once per rule
     view = selectors.case_view(
         actor=actor, case=case, is_child=states.is_child_case(case, timezone.localdate())
     )

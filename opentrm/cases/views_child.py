@@ -30,6 +30,8 @@ from opentrm.core.forms import cleaned
 
 
 def _safeguards(case: Case) -> ChildSafeguards | None:
+    if states.remembers_child_safeguards(case):
+        return states.child_safeguards(case)
     return (
         ChildSafeguards.objects.select_related(
             "guardian", "liaison_officer__organisation", "welfare_clearance_by"

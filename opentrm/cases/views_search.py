@@ -77,7 +77,6 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = paginator.get_page(page_number)
     rows = list(page)
     prime_sharing(actor, rows)  # names of cases owned elsewhere only if identity is shared
-    views = [selectors.case_view(actor=actor, case=case) for case in rows]
     selectors.cases_listed(
         actor=actor, cases=rows, via="web", search=search.audit_detail() if search else None
     )
@@ -86,7 +85,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "cases/case_list.html",
         {
             "page": page,
-            "views": views,
+            "rows": selectors.case_rows(actor=actor, cases=rows),
             "form": form,
             "mine_only": mine_only,
             "by_name": valid and bool(form.cleaned_data.get("name")),

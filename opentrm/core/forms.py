@@ -7,6 +7,8 @@ from typing import Any, ClassVar, cast
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from opentrm.core.input import date_bounds_for, name_problem, text_problem
 
@@ -122,6 +124,58 @@ class Form(InputRulesMixin, forms.Form):
 
 class ModelForm(InputRulesMixin, forms.ModelForm):  # type: ignore[type-arg]
     pass
+
+
+def _attrs(attrs: dict[str, Any]) -> SafeString:
+    """Django's ``widgets/attrs.html``: ``True`` a bare attribute, ``False`` none."""
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
+            for name, value in attrs.items()
+            if value is not False
+        ),
+    )
+
+
+class QuickSelect(forms.Select):
+    """A ``<select>`` written in Python: the same markup as Django's ``select.html``, without
+    a template include per option (a list page's filter form renders dozens of options on
+    every request; issue 18)."""
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: Any = None,
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [format_html('<select name="{}"{}>', widget["name"], _attrs(widget["attrs"]))]
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(format_html('<optgroup label="{}">', group_name))
+            parts.extend(
+                format_html(
+                    '<option value="{}"{}>{}</option>',
+                    str(option["value"]),
+                    _attrs(option["attrs"]),
+                    option["label"],
+                )
+                for option in options
+            )
+            if group_name:
+                parts.append(SafeString("</optgroup>"))
+        parts.append(SafeString("</select>"))
+        return format_html_join("\n", "{}", ((part,) for part in parts))
+
+
+def quick_selects(form: forms.BaseForm) -> None:
+    """Render the form's plain ``Select`` widgets with ``QuickSelect`` (same markup)."""
+    for field in form.fields.values():
+        if type(field.widget) is forms.Select:
+            field.widget.__class__ = QuickSelect
 
 
 def cleaned(form: forms.BaseForm, *names: str) -> dict[str, Any]:

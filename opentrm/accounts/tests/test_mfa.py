@@ -181,3 +181,19 @@ def test_switching_organisation_renews_the_session(world: World, client: Client)
     before = client.session.session_key
     client.post(reverse("accounts:choose_organisation"), {"membership": second.pk})
     assert client.session.session_key != before
+
+
+def test_the_privileges_check_and_the_actor_read_the_memberships_once_a_request(
+    world: World, client: Client
+) -> None:
+    """The second-factor middleware's privileges check costs no query of its own: it and the
+    page's actor share one read of the memberships (issue 18)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _log_in(client, "a_evaluator")  # needs no second factor, so the page answers
+    client.get(reverse("directory:search"))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("directory:search")).status_code == 200
+    reads = [q for q in queries.captured_queries if 'FROM "accounts_membership"' in q["sql"]]
+    assert len(reads) == 1
