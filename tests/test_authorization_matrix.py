@@ -936,7 +936,7 @@ ROUTES: list[Route] = [
         method="post",
         args=lambda o: [o.case_id],
         json=True,
-        data=lambda o: {"peer_id": 999_999},  # 422 for those admitted: no such node
+        data=lambda o: {"peer_id": o.peer_id},  # 422 for those admitted: no key with it
     ),
     Route("api-1:linkage_queries", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
     Route("cases:case_settings", roles(Role.NATIONAL_COORDINATOR)),

@@ -7,10 +7,9 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest
-from django.utils.translation import gettext as _
+from django.http import Http404, HttpRequest
 from ninja import Field, Router
+from pydantic import ConfigDict
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, require
@@ -35,6 +34,8 @@ _read_route = _route.having(auth=member_auth(Action.CASE_VIEW))
 
 
 class DecisionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     other_case_id: uuid.UUID = Field(description="The public id of the other person's case.")
     decision: Literal["linked", "not_same"]
     version: int = Field(
@@ -43,6 +44,8 @@ class DecisionIn(Schema):
 
 
 class VersionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     version: int = Field(ge=0, description="The decision's version as last read.")
 
 
@@ -55,6 +58,8 @@ class LinkOut(Schema):
 
 
 class AskIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     peer_id: int = Field(ge=1, description="A peer node this node shares a linkage key with.")
 
 
@@ -141,7 +146,7 @@ def ask(request: HttpRequest, public_id: PublicId, payload: AskIn) -> Any:
     require(actor, Action.HOLDER_QUERY, case)
     peer = Peer.objects.filter(pk=payload.peer_id).first()
     if peer is None:
-        raise ValidationError({"peer_id": _("No such node.")})
+        raise Http404
     with api_field_names({"peer": "peer_id"}):
         query = holder.holder_query_send(actor=actor, case=case, peer=peer)
     return 201, _query(query)

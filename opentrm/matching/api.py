@@ -3,11 +3,13 @@
 input and the same service (``find_candidates``) decides what the caller may see and audits."""
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Router
+from pydantic import ConfigDict
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action
@@ -26,17 +28,30 @@ _route = Routes(router, error_responses(400, 401, 403, 422))
 _FIELDS = {"citizenship": "citizenships", "document_number": "document_number"}
 
 
-class PersonCheckIn(Schema):
-    """What is known of the person; any field may be left out but the names."""
+def _up_to_this_year(schema: dict[str, Any]) -> None:
+    # Declared in the document (built afresh each day); the form refuses a later year (422).
+    schema["maximum"] = timezone.localdate().year
 
-    names: list[PersonNameText] = Field(
+
+class PersonCheckIn(Schema):
+    """What is known of the person; any field may be left out but the names. As on the page:
+    the names together fit its field (600 characters), hence at most three of 199."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    names: list[Annotated[PersonNameText, Field(max_length=199, pattern=r"\S")]] = Field(
         min_length=1,
-        max_length=20,
+        max_length=3,
         description="Names and aliases as written, in any alphabet, in any order.",
     )
     sex: Sex = Sex.UNKNOWN
     date_of_birth: date | None = None
-    birth_year: int | None = Field(None, ge=1900, description="When only the year is known.")
+    birth_year: int | None = Field(
+        None,
+        ge=1900,
+        description="When only the year is known.",
+        json_schema_extra=_up_to_this_year,
+    )
     estimated_age: int | None = Field(None, ge=0, le=MAX_AGE, description="When neither is.")
     citizenships: list[CountryCode] = Field([], max_length=10)
     place_of_birth: str = Field("", max_length=200)

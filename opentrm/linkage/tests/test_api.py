@@ -16,6 +16,7 @@ from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case
 from opentrm.cases.services import NameData, case_register
+from opentrm.exchange.models import OutboxMessage, Peer, PeerStatus
 from opentrm.linkage.models import LinkStatus, PersonLink
 
 OUTSIDER_NAME = "Zorica Fiktivna"
@@ -130,11 +131,22 @@ def test_a_partner_organisation_is_told_the_case_does_not_exist(world: World) ->
 
 def test_asking_a_node_without_a_key_is_refused_and_nothing_is_sent(world: World) -> None:
     case = _register(world, "Marija Petrović")
+    peer = Peer.objects.create(
+        node_id="api-peer",
+        country_code="RO",
+        name="Fictional peer node",
+        base_url="https://peer.example.test",
+        public_jwks={"keys": []},
+        fingerprint="AAAA / BBBB",
+        status=PeerStatus.ACTIVE,
+    )
     client = api(world, Role.CASE_MANAGER)
     url = f"/api/v1/linkage/cases/{case.public_id}/holder-queries"
-    response = _send(client, url, {"peer_id": 999_999})
+    response = _send(client, url, {"peer_id": peer.pk})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "peer_id"
+    assert _send(client, url, {"peer_id": peer.pk + 1000}).status_code == 404
+    assert not OutboxMessage.objects.exists()
     listed = client.get(url)
     assert listed.status_code == 200
     assert listed.json() == []
