@@ -33,13 +33,18 @@ def _up_to_this_year(schema: dict[str, Any]) -> None:
     schema["maximum"] = timezone.localdate().year
 
 
+# A letter at least (the form drops blank lines); declared by hand: pydantic leaves a pattern
+# after the name's own validator out of the document.
+_ONE_NAME = Field(max_length=199, pattern=r"\S", json_schema_extra={"pattern": r"\S"})
+
+
 class PersonCheckIn(Schema):
     """What is known of the person; any field may be left out but the names. As on the page:
     the names together fit its field (600 characters), hence at most three of 199."""
 
     model_config = ConfigDict(extra="forbid")
 
-    names: list[Annotated[PersonNameText, Field(max_length=199, pattern=r"\S")]] = Field(
+    names: list[Annotated[PersonNameText, _ONE_NAME]] = Field(
         min_length=1,
         max_length=3,
         description="Names and aliases as written, in any alphabet, in any order.",

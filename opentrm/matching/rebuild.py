@@ -14,8 +14,10 @@ On PostgreSQL the rebuild is one transaction:
    definitions: one sort per index instead of a B-tree insertion per key. The foreign keys
    stay (checked row by row): dropping one would lock the persons against every reader.
 
-Searches wait for the rebuild (they see the old index until it commits: never a half-built
-one); so does registering or changing a person. If the rebuild fails, nothing changed.
+Outside a transaction the tables are vacuumed afterwards, so that a search reads the key
+index alone at once. Searches wait for the rebuild (they see the old index until it commits:
+never a half-built one); so does registering or changing a person. If the rebuild fails,
+nothing changed.
 
 Elsewhere (SQLite: development and tests) the rebuild files batch after batch with
 ``bulk_create``. Both paths file exactly what ``index.index_person`` files for each person
@@ -246,5 +248,11 @@ def index_all(*, batch: int = BATCH, workers: int | None = None) -> int:
         large = Person.objects.count() >= PARALLEL_FROM
         workers = (os.cpu_count() or 1) if large else 1
     if connection.in_atomic_block:
-        workers = 1
-    return _index_all_postgresql(batch=batch, workers=workers)
+        return _index_all_postgresql(batch=batch, workers=1)
+    count = _index_all_postgresql(batch=batch, workers=workers)
+    # Marks the new rows visible to all (the visibility map): a search then reads the key
+    # index alone (index-only scan), without a heap page per key; autovacuum would, later.
+    with connection.cursor() as cursor:
+        tables = f"{quote_table(MatchKey)}, {quote_table(MatchProfile)}"
+        cursor.execute(f"VACUUM (ANALYZE) {tables}")
+    return count
