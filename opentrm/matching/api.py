@@ -54,10 +54,13 @@ class PersonCheckIn(Schema):
     birth_year: int | None = Field(
         None,
         ge=1900,
+        strict=True,  # not true or false for 1 or 0
         description="When only the year is known.",
         json_schema_extra=_up_to_this_year,
     )
-    estimated_age: int | None = Field(None, ge=0, le=MAX_AGE, description="When neither is.")
+    estimated_age: int | None = Field(
+        None, ge=0, le=MAX_AGE, strict=True, description="When neither is."
+    )
     citizenships: list[CountryCode] = Field([], max_length=10)
     place_of_birth: str = Field("", max_length=200)
     document_number: str = Field("", max_length=60)
