@@ -39,14 +39,14 @@ class DecisionIn(Schema):
     other_case_id: uuid.UUID = Field(description="The public id of the other person's case.")
     decision: Literal["linked", "not_same"]
     version: int = Field(
-        ge=0, strict=True, description="The pair's version as last read; 0 when nobody decided yet."
+        ge=0, description="The pair's version as last read; 0 when nobody decided yet."
     )
 
 
 class VersionIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    version: int = Field(ge=0, strict=True, description="The decision's version as last read.")
+    version: int = Field(ge=0, description="The decision's version as last read.")
 
 
 class LinkOut(Schema):
@@ -60,9 +60,7 @@ class LinkOut(Schema):
 class AskIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    peer_id: int = Field(
-        ge=1, strict=True, description="A peer node this node shares a linkage key with."
-    )
+    peer_id: int = Field(ge=1, description="A peer node this node shares a linkage key with.")
 
 
 class HolderOut(Schema):

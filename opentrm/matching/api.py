@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Router
-from pydantic import ConfigDict
+from pydantic import BeforeValidator, ConfigDict
 
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action
@@ -26,6 +27,15 @@ _route = Routes(router, error_responses(400, 401, 403, 422))
 
 # The form's field names where the API's differ (a list instead of lines or commas).
 _FIELDS = {"citizenship": "citizenships", "document_number": "document_number"}
+
+
+def _not_true_or_false(value: Any) -> Any:
+    if isinstance(value, bool):  # pydantic would read true as 1
+        raise ValueError(str(_("A whole number is expected here.")))
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_not_true_or_false)]
 
 
 def _up_to_this_year(schema: dict[str, Any]) -> None:
@@ -51,15 +61,14 @@ class PersonCheckIn(Schema):
     )
     sex: Sex = Sex.UNKNOWN
     date_of_birth: date | None = None
-    birth_year: int | None = Field(
+    birth_year: WholeNumber | None = Field(
         None,
         ge=1900,
-        strict=True,  # not true or false for 1 or 0
         description="When only the year is known.",
         json_schema_extra=_up_to_this_year,
     )
-    estimated_age: int | None = Field(
-        None, ge=0, le=MAX_AGE, strict=True, description="When neither is."
+    estimated_age: WholeNumber | None = Field(
+        None, ge=0, le=MAX_AGE, description="When neither is."
     )
     citizenships: list[CountryCode] = Field([], max_length=10)
     place_of_birth: str = Field("", max_length=200)
