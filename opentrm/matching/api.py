@@ -35,13 +35,17 @@ def _not_true_or_false(value: Any) -> Any:
     return value
 
 
-WholeNumber = Annotated[int, BeforeValidator(_not_true_or_false)]
-
-
 def _up_to_this_year(schema: dict[str, Any]) -> None:
     # Declared in the document (built afresh each day); the form refuses a later year (422).
     schema["maximum"] = timezone.localdate().year
 
+
+Year = Annotated[
+    int,
+    Field(ge=1900, json_schema_extra=_up_to_this_year),
+    BeforeValidator(_not_true_or_false),
+]
+Age = Annotated[int, Field(ge=0, le=MAX_AGE), BeforeValidator(_not_true_or_false)]
 
 # A letter at least (the form drops blank lines); declared by hand: pydantic leaves a pattern
 # after the name's own validator out of the document.
@@ -61,15 +65,8 @@ class PersonCheckIn(Schema):
     )
     sex: Sex = Sex.UNKNOWN
     date_of_birth: date | None = None
-    birth_year: WholeNumber | None = Field(
-        None,
-        ge=1900,
-        description="When only the year is known.",
-        json_schema_extra=_up_to_this_year,
-    )
-    estimated_age: WholeNumber | None = Field(
-        None, ge=0, le=MAX_AGE, description="When neither is."
-    )
+    birth_year: Year | None = Field(None, description="When only the year is known.")
+    estimated_age: Age | None = Field(None, description="When neither is known.")
     citizenships: list[CountryCode] = Field([], max_length=10)
     place_of_birth: str = Field("", max_length=200)
     document_number: str = Field("", max_length=60)
