@@ -951,6 +951,43 @@ ROUTES: list[Route] = [
         args=lambda o: [o.case_id],
         data=lambda o: {"peer": ""},
     ),
+    # the same as JSON (issue 16): the check, the decisions, the question to another node
+    Route(
+        "api-1:matching_check",
+        roles(*CONSENT_ROLES),
+        method="post",
+        json=True,
+        data=lambda o: {"names": ["Fiktiva Testova"]},
+    ),
+    Route(
+        "api-1:linkage_decide",
+        case_participants(*LINK_ROLES, gate=LINK_ROLES),
+        method="post",
+        args=lambda o: [o.case_id],
+        json=True,
+        data=lambda o: {
+            "other_case_id": str(o.other_case.public_id),
+            "decision": "not_same",
+            "version": 0,
+        },
+    ),
+    Route(
+        "api-1:linkage_undo",
+        case_participants(*LINK_ROLES, gate=LINK_ROLES),
+        method="post",
+        args=lambda o: [o.case_id, o.person_link_id],
+        json=True,
+        data=lambda o: {"version": 1},
+    ),
+    Route(
+        "api-1:linkage_ask",
+        case_participants(*LINK_ROLES, gate=LINK_ROLES),
+        method="post",
+        args=lambda o: [o.case_id],
+        json=True,
+        data=lambda o: {"peer_id": o.peer_id},  # 422 for those admitted: no key with it
+    ),
+    Route("api-1:linkage_queries", case_participants(*CASE_ROLES), args=lambda o: [o.case_id]),
     Route("cases:case_settings", roles(Role.NATIONAL_COORDINATOR)),
     Route("cases:measure_setting_create", roles(Role.NATIONAL_COORDINATOR)),
     Route(

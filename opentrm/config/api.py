@@ -220,7 +220,7 @@ def on_invalid_data(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 @api.exception_handler(DomainError)
 def on_refused(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    status = {"conflict": 409, "not_found": 404}.get(exc.code, 400)
+    status = {"conflict": 409, "not_found": 404, "held_elsewhere": 403}.get(exc.code, 400)
     return _error(request, status, exc.code, exc.message)
 
 
@@ -280,6 +280,8 @@ def _register_routers() -> None:
     from opentrm.cases.api_sharing import router as sharing_router
     from opentrm.directory.api import router as directory_router
     from opentrm.exchange.api import router as exchange_router
+    from opentrm.linkage.api import router as linkage_router
+    from opentrm.matching.api import router as matching_router
     from opentrm.meetings.api import router as meetings_router
     from opentrm.monitoring.api import router as monitoring_router
     from opentrm.referrals.api_import import router as referrals_import
@@ -321,6 +323,8 @@ def _register_routers() -> None:
     api.add_router("/meetings/", meetings_router)
     api.add_router("/monitoring/", monitoring_router)
     api.add_router("/stats/", stats_router)
+    api.add_router("/matching/", matching_router)
+    api.add_router("/linkage/", linkage_router)
 
 
 _register_routers()

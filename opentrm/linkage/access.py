@@ -12,15 +12,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, can, rule
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.cases.access import acts_for_owner, group_access
+from opentrm.cases.access import access_case, acts_for_owner, group_access
 from opentrm.cases.models import Case
 from opentrm.core.errors import DomainError
 from opentrm.directory.models import Organisation
+from opentrm.linkage.models import PersonLink
 
 
 @dataclass(frozen=True)
@@ -90,3 +94,33 @@ def refuse_other_record(actor: Actor, case: Case, other: Case) -> HeldElsewhereE
 
 def may_link(actor: Actor, first: Case, second: Case) -> bool:
     return can(actor, Action.PERSON_LINK, RecordPair(first, second))
+
+
+def access_identity_case(actor: Actor, case_id: str) -> Case:
+    """The case, for a reader of its person's identity: 404 for a case the reader does not see
+    (``access_case``), 403 for a reader who does not see its identity group."""
+    case = access_case(actor, case_id)
+    if group_access(actor, case, FieldGroup.IDENTITY) < Access.VIEW:
+        raise PermissionDenied
+    return case
+
+
+def access_other_record(actor: Actor, case: Case, other: Case | None) -> Case:
+    """The other record a reviewer compares with ``case``, if the reviewer may open it: 404
+    when there is none; otherwise ``HeldElsewhereError`` naming only its holder (audited in
+    the holder's trail)."""
+    if other is None or other.is_deleted:
+        raise Http404
+    if not may_open(actor, other):
+        raise refuse_other_record(actor, case, other)
+    return other
+
+
+def access_case_link(case: Case, link_id: str) -> PersonLink:
+    """A decision on the person of ``case`` (404 for any other)."""
+    link = PersonLink.objects.filter(
+        Q(person_low_id=case.person_id) | Q(person_high_id=case.person_id), public_id=link_id
+    ).first()
+    if link is None:
+        raise Http404
+    return link

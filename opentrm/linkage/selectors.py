@@ -14,7 +14,7 @@ from opentrm.cases.selectors import case_read
 from opentrm.cases.timeline import TimelineEntry, case_timeline, sort_key
 from opentrm.directory.models import Organisation
 from opentrm.linkage.access import RecordPair, may_open
-from opentrm.linkage.models import LinkStatus, PersonLink
+from opentrm.linkage.models import HolderQuery, LinkStatus, PersonLink
 from opentrm.linkage.services.links import linked_persons, links_of
 
 HISTORY_LIMIT = 200
@@ -112,3 +112,10 @@ def case_panel(actor: Actor, case: Case) -> dict[str, Any] | None:
     if not context["records"] and not context["may_link"] and not context["decisions"]:
         return None
     return context
+
+
+def case_queries(case: Case) -> list[HolderQuery]:
+    """The questions asked to other nodes about the person of ``case``, newest first."""
+    return list(
+        HolderQuery.objects.filter(case=case).select_related("peer").order_by("-created_at")[:20]
+    )

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,15 +13,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
-from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, require
-from opentrm.cases.access import access_case, group_access
+from opentrm.accounts.policy import Action, FieldGroup, require
 from opentrm.cases.models import Case
 from opentrm.cases.selectors import case_read
 from opentrm.core.views import action_view, form_view
 from opentrm.linkage import selectors
-from opentrm.linkage.access import HeldElsewhereError, RecordPair, may_open, refuse_other_record
+from opentrm.linkage.access import (
+    HeldElsewhereError,
+    RecordPair,
+    access_case_link,
+    access_identity_case,
+    access_other_record,
+)
 from opentrm.linkage.forms import AskForm, CompareForm, DecisionForm, UndoForm
-from opentrm.linkage.models import HolderQuery, PersonLink, QueryStatus
+from opentrm.linkage.models import QueryStatus
 from opentrm.linkage.services import holder
 from opentrm.linkage.services.links import link_decide, link_undo, pair_link
 
@@ -32,32 +35,18 @@ def _links_url(case: Case) -> str:
     return reverse("linkage:case_links", args=[case.public_id])
 
 
-def _identity_case(actor: Actor, case_id: str) -> Case:
-    """The case, for a reader of its person's identity (403 for other readers)."""
-    case = access_case(actor, case_id)
-    if group_access(actor, case, FieldGroup.IDENTITY) < Access.VIEW:
-        raise PermissionDenied
-    return case
-
-
-def _queries(case: Case) -> list[HolderQuery]:
-    return list(
-        HolderQuery.objects.filter(case=case).select_related("peer").order_by("-created_at")[:20]
-    )
-
-
 @require_GET
 @actor_required(Action.CASE_VIEW)
 def case_links(request: AuthenticatedHttpRequest, case_id: str) -> HttpResponse:
     """The records linked to the case, the decisions on it, and the histories together."""
     actor = request.actor
-    case = _identity_case(actor, case_id)
+    case = access_identity_case(actor, case_id)
     context = selectors.linked_records(actor, case)
     case_read(actor=actor, case=case, via="web", view="linkage.links")
     return render(
         request,
         "linkage/case_links.html",
-        {**context, "form": CompareForm(), "queries": _queries(case)},
+        {**context, "form": CompareForm(), "queries": selectors.case_queries(case)},
     )
 
 
@@ -65,8 +54,8 @@ def case_links(request: AuthenticatedHttpRequest, case_id: str) -> HttpResponse:
 @actor_required(Action.CASE_VIEW)
 def case_queries(request: AuthenticatedHttpRequest, case_id: str) -> HttpResponse:
     """The questions asked about the case's person and their answers (htmx, polled)."""
-    case = _identity_case(request.actor, case_id)
-    queries = _queries(case)
+    case = access_identity_case(request.actor, case_id)
+    queries = selectors.case_queries(case)
     pending = any(query.status == QueryStatus.PENDING for query in queries)
     response = render(
         request,
@@ -75,15 +64,6 @@ def case_queries(request: AuthenticatedHttpRequest, case_id: str) -> HttpRespons
     )
     response["Vary"] = "HX-Request"
     return response
-
-
-def _other_record(actor: Actor, case: Case, other: Case | None) -> Case:
-    """``other`` if the actor may open it; refused (naming its holder) otherwise."""
-    if other is None or other.is_deleted:
-        raise Http404
-    if not may_open(actor, other):
-        raise refuse_other_record(actor, case, other)
-    return other
 
 
 def _refused(request: AuthenticatedHttpRequest, case: Case, message: str) -> HttpResponse:
@@ -119,7 +99,7 @@ def _compare_page(
 def compare(request: AuthenticatedHttpRequest, case_id: str) -> HttpResponse:
     """Both records side by side, found by the other case's number, with the decision."""
     actor = request.actor
-    case = _identity_case(actor, case_id)
+    case = access_identity_case(actor, case_id)
     form = CompareForm(request.GET)
     if not form.is_valid():
         return render(request, "linkage/compare_find.html", {"case": case, "form": form})
@@ -132,7 +112,7 @@ def compare(request: AuthenticatedHttpRequest, case_id: str) -> HttpResponse:
         form.add_error("number", _("This is a case of the same person record."))
         return render(request, "linkage/compare_find.html", {"case": case, "form": form})
     try:
-        other = _other_record(actor, case, other)
+        other = access_other_record(actor, case, other)
     except HeldElsewhereError as refusal:
         return _refused(request, case, refusal.message)
     return _compare_page(request, case, other)
@@ -143,10 +123,10 @@ def compare(request: AuthenticatedHttpRequest, case_id: str) -> HttpResponse:
 def decide(request: AuthenticatedHttpRequest, case_id: str, other_id: str) -> HttpResponse:
     """Record the reviewer's decision on the two records (GET shows the comparison)."""
     actor = request.actor
-    case = _identity_case(actor, case_id)
+    case = access_identity_case(actor, case_id)
     found = Case.objects.filter(public_id=other_id).select_related("owner_organisation").first()
     try:
-        other = _other_record(actor, case, found)
+        other = access_other_record(actor, case, found)
     except HeldElsewhereError as refusal:
         return _refused(request, case, refusal.message)
     require(actor, Action.PERSON_LINK, RecordPair(case, other))
@@ -187,12 +167,8 @@ def _compare_context(case: Case, other: Case, form: DecisionForm) -> dict[str, A
 def undo(request: AuthenticatedHttpRequest, case_id: str, link_id: str) -> HttpResponse:
     """Undo a decision on the case's person and another record."""
     actor = request.actor
-    case = _identity_case(actor, case_id)
-    link = PersonLink.objects.filter(
-        Q(person_low_id=case.person_id) | Q(person_high_id=case.person_id), public_id=link_id
-    ).first()
-    if link is None:
-        raise Http404
+    case = access_identity_case(actor, case_id)
+    link = access_case_link(case, link_id)
     form = UndoForm(request.POST)
     return action_view(
         request,
@@ -210,7 +186,7 @@ def undo(request: AuthenticatedHttpRequest, case_id: str, link_id: str) -> HttpR
 def ask(request: AuthenticatedHttpRequest, case_id: str) -> HttpResponse:
     """Ask another node whether it holds the person (an encoding travels, never the data)."""
     actor = request.actor
-    case = _identity_case(actor, case_id)
+    case = access_identity_case(actor, case_id)
     require(actor, Action.HOLDER_QUERY, case)
     peers = holder.peers_to_ask()
     form = AskForm(request.POST or None, peers=peers)

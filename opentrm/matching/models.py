@@ -24,10 +24,14 @@ class MatchKey(models.Model):
     """One blocking key of a person (``scoring.blocking_keys``): persons sharing a key are
     compared; a lookup is an index scan on ``key``."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=64, db_index=True)
+    # The unique constraint's index (person first) serves the person's lookups. The key's is a
+    # plain B-tree (lookups are by equality: no pattern index for ``LIKE`` to keep up) holding
+    # the person too, so that a search reads the index only, not a heap page per key.
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", db_index=False)
+    key = models.CharField(max_length=64)
 
     class Meta:
+        indexes = [models.Index(fields=["key", "person"], name="matching_matchkey_key")]
         constraints = [
             models.UniqueConstraint("person", "key", name="matching_matchkey_unique"),
         ]

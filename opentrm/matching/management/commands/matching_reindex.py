@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from opentrm.matching.index import index_all
+from opentrm.matching.rebuild import index_all
 
 
 class Command(BaseCommand):
