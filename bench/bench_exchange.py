@@ -14,6 +14,13 @@ confirmed peers, and then acts as node A's worker in this process:
 
     .venv/bin/python bench/bench_exchange.py --help
 
+Because both nodes and the database share this machine, the throughput run also reports the
+CPU time per package of each process involved (this worker, each node's server, and on
+PostgreSQL the database's backend processes), read from ``/proc`` before and after: a figure
+that depends far less on the machine's load than packages per second. ``--profile DIR`` runs
+the worker's throughput pass and every request of both servers under cProfile and writes
+``worker.prof``, ``node_a.prof`` and ``node_b.prof`` to DIR (read with ``python -m pstats``).
+
 Exits non-zero if a target is missed (>= 50 packages/s; single round trip < 300 ms median)
 or if a package was lost or duplicated. Not part of the test suite; results in bench/README.md.
 """
@@ -21,6 +28,7 @@ or if a package was lost or duplicated. Not part of the test suite; results in b
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
 import shutil
@@ -113,12 +121,65 @@ def _configure_as(node_env: dict[str, str]) -> None:
     django.setup()
 
 
+def _ticks(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far; 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _database_pids(pair: Pair) -> list[int]:
+    """The PostgreSQL backends serving the two nodes' databases (none on SQLite)."""
+    if not pair.database.postgres:
+        return []
+    names = [pair.a.db_name, pair.b.db_name]
+    rows = pair.database.query(
+        "postgres", "SELECT pid FROM pg_stat_activity WHERE datname = ANY(?)", [names]
+    )
+    return [int(row[0]) for row in rows]
+
+
+class CpuMeter:
+    """CPU seconds used between :meth:`start` and :meth:`stop` by this process (the worker), each
+    node's server, and the database backends (those alive at both ends)."""
+
+    def __init__(self, pair: Pair) -> None:
+        self.pair = pair
+        self.before: dict[str, float] = {}
+        self.db_before: dict[int, float] = {}
+
+    def _servers(self) -> dict[str, float]:
+        servers = {
+            "node_a server": self.pair.a.server,
+            "node_b server": self.pair.b.server,
+        }
+        seconds = {name: _ticks(proc.pid) for name, proc in servers.items() if proc is not None}
+        return {"worker": time.process_time(), **seconds}
+
+    def start(self) -> None:
+        self.before = self._servers()
+        self.db_before = {pid: _ticks(pid) for pid in _database_pids(self.pair)}
+
+    def stop(self) -> dict[str, float]:
+        used = {name: value - self.before[name] for name, value in self._servers().items()}
+        if self.db_before:
+            after = {pid: _ticks(pid) for pid in _database_pids(self.pair)}
+            used["database"] = sum(
+                after[pid] - self.db_before[pid] for pid in after if pid in self.db_before
+            )
+        return used
+
+
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def run(pair: Pair, *, count: int, singles: int, threads: int) -> dict[str, Any]:
+def run(
+    pair: Pair, *, count: int, singles: int, threads: int, profile: Path | None = None
+) -> dict[str, Any]:
     _configure_as(pair.a.env())
     from django.db import transaction
 
@@ -156,18 +217,31 @@ def run(pair: Pair, *, count: int, singles: int, threads: int) -> dict[str, Any]
     started = time.perf_counter()
     queue(range(10_000, 10_000 + count))
     queued_s = time.perf_counter() - started
+    meter = CpuMeter(pair)
+    profiler = cProfile.Profile(time.thread_time) if profile is not None else None
+    meter.start()
     started = time.perf_counter()
     passes = 0
+    if profiler is not None:
+        profiler.enable()
     while True:
         summary = deliver_due(limit=100, threads=threads)
         passes += 1
         if summary.picked == 0:
             break
+    if profiler is not None and profile is not None:
+        profiler.disable()
+        profiler.dump_stats(profile / "worker.prof")
     elapsed = time.perf_counter() - started
+    cpu = meter.stop()
 
     total = 5 + singles + count
     delivered = OutboxMessage.objects.filter(status=OutboxStatus.DELIVERED).count()
     received = int(pair.b.query("SELECT COUNT(*) FROM exchange_inboxmessage")[0][0])
+    outcomes = pair.b.query(
+        "SELECT outcome, outcome_code, COUNT(*) FROM exchange_inboxmessage "
+        "GROUP BY outcome, outcome_code ORDER BY 3 DESC"
+    )
     return {
         "engine": "postgresql" if pair.database.postgres else "sqlite",
         "body_bytes": body_bytes,
@@ -179,9 +253,11 @@ def run(pair: Pair, *, count: int, singles: int, threads: int) -> dict[str, Any]
         "rate": count / elapsed,
         "single_median_ms": statistics.median(round_trips),
         "single_p95_ms": _percentile(round_trips, 0.95),
+        "cpu": cpu,
         "expected": total,
         "delivered": delivered,
         "received": received,
+        "outcomes": ", ".join(f"{n} {outcome or '-'} {code}" for outcome, code, n in outcomes),
     }
 
 
@@ -190,14 +266,31 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=500, help="packages for the throughput run")
     parser.add_argument("--singles", type=int, default=50, help="single round trips to time")
     parser.add_argument("--threads", type=int, default=4, help="the worker's parallel posts")
+    parser.add_argument(
+        "--profile", type=Path, help="write cProfile statistics of the worker and servers here"
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="opentrm-bench-exchange-"))
+    if args.profile is not None:
+        args.profile = args.profile.resolve()
+        args.profile.mkdir(parents=True, exist_ok=True)
+        os.environ["OPENTRM_PROFILE_FILE"] = "server.prof"  # in each node's home (its cwd)
     print("Starting two nodes ...", flush=True)
     pair = start_pair(workdir, os.environ.get("DATABASE_URL"))
     try:
-        result = run(pair, count=args.count, singles=args.singles, threads=args.threads)
+        result = run(
+            pair,
+            count=args.count,
+            singles=args.singles,
+            threads=args.threads,
+            profile=args.profile,
+        )
     finally:
         pair.close()
+        if args.profile is not None:
+            for node in (pair.a, pair.b):
+                if (node.home / "server.prof").exists():
+                    shutil.copy(node.home / "server.prof", args.profile / f"{node.label}.prof")
         shutil.rmtree(workdir, ignore_errors=True)
     print(
         f"Engine: {result['engine']}; referral body {result['body_bytes'] / 1024:.1f} KB "
@@ -214,9 +307,18 @@ def main() -> int:
         f"({result['passes']} passes, {result['threads']} threads): "
         f"{result['rate']:.1f} packages/s (target >= {TARGET_RATE:.0f}/s)"
     )
+    cpu = result["cpu"]
+    per_package = ", ".join(
+        f"{name} {seconds * 1000 / result['count']:.1f}" for name, seconds in cpu.items()
+    )
+    print(
+        f"CPU per package (ms): {per_package}; "
+        f"total {sum(cpu.values()) * 1000 / result['count']:.1f} ms "
+        f"(load average {os.getloadavg()[0]:.2f})"
+    )
     print(
         f"Delivered on A: {result['delivered']} of {result['expected']}; "
-        f"stored on B: {result['received']}"
+        f"stored on B: {result['received']} (processed there: {result['outcomes']})"
     )
     ok = (
         result["rate"] >= TARGET_RATE

@@ -59,7 +59,9 @@ def record_event(
         detail=detail or {},
     )
     prepared = prepare_hash(event)  # all but the place in the chain, before the lock
-    with transaction.atomic():
+    # No savepoint inside the caller's transaction (two round trips per event): a failure here
+    # fails the caller's whole transaction anyway.
+    with transaction.atomic(savepoint=False):
         # The chain's one lock: held from here to the end of the caller's transaction, so
         # only the sequence, the previous hash and two writes happen after it is taken.
         head = AuditChainHead.objects.select_for_update().filter(pk=1).first()

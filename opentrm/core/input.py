@@ -185,29 +185,27 @@ def integer_problem(field_name: str, value: int) -> str | None:
 # --- JSON ---------------------------------------------------------------------------------------
 
 
+# A JSON string (to its closing quote, or to the end of a text cut short) or one bracket: the
+# strings are skipped whole by the regular expression engine rather than byte by byte.
+_JSON_STRING_OR_BRACKET = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)|[\[\]{}]', re.DOTALL)
+_OPENING = frozenset(b"[{")
+
+
 def json_too_deep(data: bytes | str, limit: int = MAX_JSON_DEPTH) -> bool:
     """Whether the JSON text nests arrays/objects deeper than ``limit``; read before parsing
     (the parser recurses, and a deep document costs time and stack). Brackets inside strings
     do not count; the text need not be valid JSON."""
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     depth = 0
-    in_string = False
-    escaped = False
-    for byte in raw:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # backslash
-                escaped = True
-            elif byte == 0x22:  # quote
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x5B, 0x7B):  # [ {
+    for match in _JSON_STRING_OR_BRACKET.finditer(raw):
+        token = match.group()
+        if len(token) != 1 or token[0] == 0x22:  # a string (a lone quote: one cut short)
+            continue
+        if token[0] in _OPENING:
             depth += 1
             if depth > limit:
                 return True
-        elif byte in (0x5D, 0x7D):
+        else:
             depth -= 1
     return False
 

@@ -19,61 +19,24 @@ from typing import Any
 
 from django.conf import settings
 from joserfc import jwe, jws
-from joserfc.errors import BadSignatureError, JoseError
 from joserfc.jwe import JWERegistry
 from joserfc.jwk import ECKey, KeySet, OKPKey
 from joserfc.jws import JWSRegistry
 
-from opentrm.core.input import json_too_deep
 from opentrm.exchange import clock, keys
 from opentrm.exchange.keys import CONTENT_ENC, KEY_WRAP_ALG, SIGNING_ALG
 from opentrm.exchange.models import KeyUse, MessageType, NodeKey, Peer, PeerStatus
 from opentrm.exchange.package_schemas import schema as schema  # re-exported
 from opentrm.exchange.package_schemas import schema_errors as schema_errors
+from opentrm.exchange.refusals import JOSE_ERRORS, _b64_json, _check_header, _json
+from opentrm.exchange.refusals import STATUS_OF_CODE as STATUS_OF_CODE
+from opentrm.exchange.refusals import PackageRejected as PackageRejected
 
 PROTOCOL_VERSION = 1
 PACKAGE_TYP = "opentrm-package+jws"
 RECEIPT_TYP = "opentrm-receipt+jws"
 RECEIPT_STATUSES = ("stored", "duplicate")
 SIGNING_ALGS = ("ES256", "EdDSA")
-
-STATUS_OF_CODE: dict[str, int] = {
-    "too_large": 413,
-    "malformed": 400,
-    "unknown_key": 401,
-    "revoked_key": 401,
-    "expired_key": 401,
-    "unknown_sender": 401,
-    "sender_suspended": 403,
-    "bad_signature": 401,
-    "decrypt_failed": 400,
-    "wrong_audience": 400,
-    "expired": 400,
-    "replayed": 409,
-    "schema_invalid": 422,
-}
-
-
-class PackageRejected(Exception):  # noqa: N818 - the name the protocol code uses
-    """A package (or receipt) refused with one of the protocol's codes. ``message`` is plain
-    English for the other node's administrator and never holds package content. ``peer`` and
-    ``message_id`` are set when known, for the audit trail."""
-
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        status: int | None = None,
-        *,
-        peer: Peer | None = None,
-        message_id: uuid.UUID | None = None,
-    ) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.status = status if status is not None else STATUS_OF_CODE.get(code, 400)
-        self.peer = peer
-        self.message_id = message_id
 
 
 class ExchangeNotReady(Exception):  # noqa: N818
@@ -220,6 +183,11 @@ def _own_signing_key(peer: Peer | None = None, *, announcing: bool = False) -> t
     return key.kid, keys.private_key(key.kid)
 
 
+def signing_key(peer: Peer, type: str) -> tuple[str, ECKey]:
+    """(kid, private key) this node signs a package of ``type`` to ``peer`` with."""
+    return _own_signing_key(peer, announcing=type == MessageType.KEY_ANNOUNCEMENT)
+
+
 def seal_payload(
     payload: dict[str, Any],
     *,
@@ -253,6 +221,7 @@ def seal(
     now: datetime | None = None,
     validate: bool = True,
     order: dict[str, Any] | None = None,
+    signing: tuple[str, ECKey] | None = None,
 ) -> str:
     """The package for ``peer``: signed with this node's signing key the peer holds
     (``keys.signing_key_for``), encrypted to the peer's current encryption key (the first of its
@@ -260,7 +229,7 @@ def seal(
     Raises ``PackageRejected`` (schema_invalid) when ``body`` breaks its type's schema,
     ``ExchangeNotReady`` without keys.
     ``validate=False`` skips the schema check for a body checked already (the outbox checks
-    every body when it is queued)."""
+    every body when it is queued); ``signing``: the ``signing_key(peer, type)`` of a pass."""
     now = now or clock.now()
     if type not in MessageType.values:
         raise PackageRejected("schema_invalid", f"Unknown message type {type!r}.")
@@ -270,7 +239,7 @@ def seal(
     encryption_jwk = _first_key_of_use(peer.public_jwks, KeyUse.ENCRYPTION)
     if encryption_jwk is None:
         raise ExchangeNotReady("The peer published no encryption key.")
-    kid, signing_key = _own_signing_key(peer, announcing=type == MessageType.KEY_ANNOUNCEMENT)
+    kid, private = signing or signing_key(peer, type)
     payload = {
         "v": PROTOCOL_VERSION,
         "jti": str(message_id),
@@ -282,58 +251,11 @@ def seal(
         **(order or {}),
     }
     return seal_payload(
-        payload, signing_kid=kid, signing_key=signing_key, encryption_jwk=encryption_jwk
+        payload, signing_kid=kid, signing_key=private, encryption_jwk=encryption_jwk
     )
 
 
 # --- opening ------------------------------------------------------------------------------------
-
-
-def _json(data: bytes, what: str, **known: Any) -> Any:
-    """Parse JSON from a package, its nesting checked first (``MAX_JSON_DEPTH``): a deeply
-    nested text costs the parser time and stack, and nobody has proven who sent it yet."""
-    if json_too_deep(data):
-        raise PackageRejected("malformed", f"{what} is nested too deeply.", **known)
-    try:
-        return json.loads(data)
-    except (ValueError, UnicodeError, RecursionError):
-        raise PackageRejected("malformed", f"{what} is not JSON.", **known) from None
-
-
-def _b64_json(segment: str) -> dict[str, Any]:
-    try:
-        padded = segment + "=" * (-len(segment) % 4)
-        decoded = base64.urlsafe_b64decode(padded.encode("ascii"))
-    except (ValueError, UnicodeError, binascii.Error):
-        raise PackageRejected("malformed", "A header is not base64url-encoded JSON.") from None
-    value = _json(decoded, "A header")
-    if not isinstance(value, dict):
-        raise PackageRejected("malformed", "A header is not a JSON object.")
-    return value
-
-
-STRING_HEADERS = ("alg", "enc", "kid", "typ", "cty", "zip", "apu", "apv", "iv", "tag")
-JOSE_ERRORS = (
-    JoseError,
-    ValueError,
-    TypeError,
-    KeyError,
-    AttributeError,
-    IndexError,
-    OverflowError,
-)
-
-
-def _check_header(header: dict[str, Any], **known: Any) -> None:
-    """Refuse a header whose registered fields have the wrong JSON type, or that asks for
-    critical extensions (the protocol defines none), before a JOSE library reads it."""
-    if "crit" in header:
-        raise PackageRejected("malformed", "Critical header extensions are not supported.", **known)
-    for name in STRING_HEADERS:
-        if name in header and not isinstance(header[name], str):
-            raise PackageRejected("malformed", f"The header field {name} is not a string.", **known)
-    if "epk" in header and not isinstance(header["epk"], dict):
-        raise PackageRejected("malformed", "The header field epk is not an object.", **known)
 
 
 def _our_decryption_key(kid: Any, now: datetime) -> ECKey:
@@ -408,11 +330,7 @@ def _verify(
         )
     try:
         verified = jws.deserialize_compact(token, key, registry=_jws_registry())
-    except BadSignatureError:
-        raise PackageRejected(
-            "bad_signature", "The signature does not verify.", peer=peer, message_id=message_id
-        ) from None
-    except JOSE_ERRORS:
+    except JOSE_ERRORS:  # a bad signature (BadSignatureError) or hostile input
         raise PackageRejected(
             "bad_signature", "The signature does not verify.", peer=peer, message_id=message_id
         ) from None
@@ -441,9 +359,9 @@ def _decrypt(token: bytes | str, now: datetime) -> bytes:
     return decrypted.plaintext or b""
 
 
-def _unverified(inner: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(header, claims) of the inner JWS before its signature is checked: only to learn who
-    claims to have sent it (whose key verifies it)."""
+def _unverified(inner: bytes) -> tuple[dict[str, Any], dict[str, Any], bytes]:
+    """(header, claims, the claims' bytes) of the inner JWS before its signature is checked:
+    only to learn who claims to have sent it (whose key verifies it)."""
     inner_parts = inner.split(b".")
     if len(inner_parts) != 3:
         raise PackageRejected("malformed", "The content is not a JWS compact token.")
@@ -457,7 +375,7 @@ def _unverified(inner: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
     unverified = _json(unverified_bytes, "The signed content")
     if inner_header.get("typ") != PACKAGE_TYP or not isinstance(unverified, dict):
         raise PackageRejected("malformed", "The signed content is not an OpenTRM package.")
-    return inner_header, unverified
+    return inner_header, unverified, unverified_bytes
 
 
 def _issued_at(
@@ -493,12 +411,21 @@ def open_package(token: bytes | str, *, now: datetime | None = None) -> Opened:
     the inbox's to decide."""
     now = now or clock.now()
     inner = _decrypt(token, now)
-    inner_header, unverified = _unverified(inner)
+    inner_header, unverified, unverified_bytes = _unverified(inner)
     claimed_id = _uuid(unverified.get("jti"))
     peer = _sender(unverified.get("iss"), claimed_id)
     payload_bytes = _verify(inner, peer=peer, use_header=inner_header, message_id=claimed_id)
-    payload = _json(payload_bytes, "The signed content", peer=peer, message_id=claimed_id)
-    problems = schema_errors("package", payload)
+    # The signature covers exactly the bytes read above: parsed once (20 KB and more), unless
+    # the verifier's payload differs in any byte (then it alone is read).
+    payload = (
+        unverified
+        if payload_bytes == unverified_bytes
+        else _json(payload_bytes, "The signed content", peer=peer, message_id=claimed_id)
+    )
+    # The envelope's schema asks of the body only that it is an object: checked without it
+    # (the body's own schema, checked next, reads all of it).
+    body_free = {**payload, "body": {}} if isinstance(payload.get("body"), dict) else payload
+    problems = schema_errors("package", body_free)
     if problems:
         raise PackageRejected(
             "schema_invalid", "; ".join(problems), peer=peer, message_id=claimed_id

@@ -6,7 +6,6 @@ checked before anything is parsed.
 """
 
 import logging
-import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -97,10 +96,10 @@ def _record_received(opened: Opened, message: InboxMessage, status: str) -> None
     )
 
 
-def _dispatch(message_id: uuid.UUID) -> None:
-    """Run the type's handler after the commit; a failure leaves the message stored and
-    unprocessed, to be tried again by the worker (``processing``)."""
-    message = InboxMessage.objects.select_related("peer").get(message_id=message_id)
+def _dispatch(message: InboxMessage) -> None:
+    """Run the type's handler after the commit (on the row just stored, its peer attached: the
+    handler locks and reads it again); a failure leaves the message stored and unprocessed, to
+    be tried again by the worker (``processing``)."""
     processing.handle(message)
 
 
@@ -120,8 +119,7 @@ def _store(opened: Opened) -> InboxMessage | None:
                 previous_id=opened.previous_id,
             )
             _record_received(opened, message, "stored")
-            message_id = message.message_id
-            transaction.on_commit(lambda: _dispatch(message_id))
+            transaction.on_commit(lambda: _dispatch(message))
     except IntegrityError:
         return None
     return message

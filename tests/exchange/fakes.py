@@ -30,11 +30,17 @@ class FakeCrypto:
         body: Any,
         now: Any = None,
         validate: bool = True,
+        order: Any = None,
+        signing: Any = None,
     ) -> str:
         if self.fail_seal:
             raise ValueError("no usable key (the test's refusal)")
         self.sealed.append({"peer": peer.pk, "message_id": str(message_id), "now": now})
         return f"sealed.{message_id}"
+
+    def signing_key(self, peer: Any, type: str) -> tuple[str, Any]:
+        """The worker looks its key up once per pass and hands it to ``seal``."""
+        return "fake-kid", None
 
     def verify_receipt(self, *, peer: Any, token: str, message_id: Any) -> dict[str, Any]:
         parts = token.split(".")

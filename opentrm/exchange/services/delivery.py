@@ -159,13 +159,17 @@ class _Answer:
 def claim_rows(
     due: QuerySet[Any], *, match: tuple[str, ...], limit: int, **update: Any
 ) -> list[int]:
-    """Claim up to ``limit`` rows of ``due`` for this worker: read (on PostgreSQL skipping rows
-    another worker holds), then one conditional update per row that still has the ``match``
+    """Claim up to ``limit`` rows of ``due`` for this worker: read (on PostgreSQL locking them
+    and skipping rows another worker holds, then all updated at once: nobody else can change
+    them before the commit), else one conditional update per row that still has the ``match``
     values read; the ids of the rows won."""
     claimed: list[int] = []
     with transaction.atomic():
         if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True, of=("self",))
+            locked = due.select_for_update(skip_locked=True, of=("self",))
+            claimed = list(locked.values_list("pk", flat=True)[:limit])
+            due.model._default_manager.filter(pk__in=claimed).update(**update)
+            return claimed
         for row in due.values("pk", *match)[:limit]:
             if due.model._default_manager.filter(**row).update(**update):
                 claimed.append(row["pk"])
@@ -441,8 +445,11 @@ def deliver_due(
 
 
 def _post_batch(pool: ThreadPoolExecutor, messages: list[OutboxMessage], summary: Summary) -> None:
-    """Seal each message, post them side by side, and record every answer."""
+    """Seal each message, post them side by side, and record every answer. The signing key
+    towards a peer is looked up once per batch (the announcements' batch, which may change it
+    on delivery, is done before the next one starts)."""
     pending: dict[Future[_Answer], tuple[OutboxMessage, float, str]] = {}
+    signing: dict[tuple[int, str], tuple[str, Any]] = {}
     for message in messages:
         started = time.monotonic()
         url = _inbox_url(message.peer.base_url)
@@ -450,8 +457,12 @@ def _post_batch(pool: ThreadPoolExecutor, messages: list[OutboxMessage], summary
             _settle(message, _Answer(error="bad_address", permanent=True), started, summary)
             continue
         try:
+            kind = (message.peer_id, message.type)
+            if kind not in signing:
+                signing[kind] = crypto.signing_key(message.peer, message.type)
             token = crypto.seal(
                 peer=message.peer,
+                signing=signing[kind],
                 message_id=message.message_id,
                 type=message.type,
                 body=message.body,

@@ -125,6 +125,12 @@ def _wait(message: InboxMessage) -> str:
 
 
 def _successors(message: InboxMessage) -> list[InboxMessage]:
+    """The packages stored here that wait for ``message`` (name it as ``previous_id``). Only a
+    package in a referral's chain (with a ``sequence``) can be named so: for any other (an
+    outcome, a directory change, a ping) nothing is looked up; a package naming one anyway is
+    applied by the worker's next look (``ORDER_RECHECK_SECONDS``)."""
+    if message.sequence is None:
+        return []
     return list(
         InboxMessage.objects.filter(
             previous_id=message.message_id,

@@ -75,18 +75,19 @@ def _addressed(head: Mapping[str, Any], country_code: str) -> Organisation:
     """The organisation of this node the package is for: the one it names (by the stable id
     this node published, else, from a node that sends no id, by name) when it is this
     country's focal point or child authority, else the national focal point."""
+    child_point, national = routing.focal_points(country_code)
+    if child_point is None:  # neither a child authority nor a national focal point
+        raise RefusedError("no_focal_point")
     own, wanted = str(settings.OPENTRM_NODE_ID), str(head.get("receiver_organisation_id") or "")
     named = federation.by_stable_id(wanted, node_id=own)
     if named is None and not wanted.startswith(f"{own}/"):
         # the sender holds no copy of this node's entry (typed in by hand there): by name
         named = organisation_by_name(name=head["receiver_organisation"], country_code=country_code)
-    points = [routing.focal_point(country_code, child=True), routing.focal_point(country_code)]
-    for point in points:
-        if point is not None and named is not None and point.pk == named.pk:
-            return point
-    if points[1] is None:
+    if named is not None and child_point.pk == named.pk:
+        return child_point
+    if national is None:
         raise RefusedError("no_focal_point")
-    return points[1]
+    return national
 
 
 def _sender_organisation(head: Mapping[str, Any], peer: Peer) -> Organisation:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from opentrm.directory.models import Function, Organisation
+from opentrm.directory.models import Function, Organisation, Responsibility
 from opentrm.referrals.models import Routing, WorkingCalendar
 
 
@@ -20,7 +20,7 @@ class Route:
 
 def focal_point(country_code: str, *, child: bool = False) -> Organisation | None:
     """The country's single child authority (for a child) or national focal point."""
-    functions = [Function.CHILD_AUTHORITY, Function.NATIONAL_FOCAL_POINT] if child else []
+    functions = [Function.CHILD_AUTHORITY] if child else []
     functions.append(Function.NATIONAL_FOCAL_POINT)
     for function in functions:
         organisation = (
@@ -36,6 +36,26 @@ def focal_point(country_code: str, *, child: bool = False) -> Organisation | Non
         if organisation is not None:
             return organisation
     return None
+
+
+def focal_points(country_code: str) -> tuple[Organisation | None, Organisation | None]:
+    """``(focal_point(child=True), focal_point())`` in one query (the exchange's inbox asks
+    for both with every referral it receives)."""
+    wanted = (Function.CHILD_AUTHORITY, Function.NATIONAL_FOCAL_POINT)
+    responsibilities = (
+        Responsibility.objects.filter(
+            organisation__country__code=country_code,
+            organisation__is_active=True,
+            function__in=wanted,
+        )
+        .select_related("organisation__country")
+        .order_by("organisation_id")
+    )
+    first: dict[str, Organisation] = {}
+    for responsibility in responsibilities:
+        first.setdefault(responsibility.function, responsibility.organisation)
+    national = first.get(Function.NATIONAL_FOCAL_POINT)
+    return first.get(Function.CHILD_AUTHORITY, national), national
 
 
 def direct_routes_allowed(sender: Organisation) -> bool:
