@@ -83,6 +83,11 @@ def test_an_emergency_access_is_reviewed_once_with_a_known_conclusion(world: Wor
     with pytest.raises(ValidationError) as unknown:
         emergency.emergency_review(actor=officer, access_id=access.pk, conclusion="fine", note="")
     assert unknown.value.message_dict == {"conclusion": ["Choose a conclusion."]}
+    with pytest.raises(ValidationError) as unstorable:
+        emergency.emergency_review(
+            actor=officer, access_id=access.pk, conclusion="justified", note=NUL
+        )
+    assert "NUL" in unstorable.value.message_dict["note"][0]
     emergency.emergency_review(actor=officer, access_id=access.pk, conclusion="justified", note="")
     with pytest.raises(ConflictError):
         emergency.emergency_review(
