@@ -2,8 +2,6 @@
 meeting, empty decisions, an item done twice, reminders nobody can receive, and the access
 functions' 404 and 403."""
 
-from datetime import timedelta
-
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,11 +13,17 @@ from conftest import World
 from opentrm.accounts.policy import Action, Actor, can
 from opentrm.accounts.roles import Role
 from opentrm.agreements import services as agreement_services
-from opentrm.agreements.tests.factories import editor, make_agreement
+from opentrm.agreements.tests.factories import editor
 from opentrm.meetings import services
 from opentrm.meetings.access import access_action_item, access_case_for_meeting, access_meeting
 from opentrm.meetings.models import ActionItem, Meeting, MeetingKind
-from opentrm.meetings.tests.test_meetings import _case, _conference, _item, _roundtable
+from opentrm.meetings.tests.test_meetings import (
+    _case,
+    _conference,
+    _item,
+    _roundtable,
+    scheduled_review,
+)
 
 
 def test_a_case_kind_of_meeting_is_refused_outside_a_case(world: World) -> None:
@@ -48,15 +52,12 @@ def test_a_general_kind_of_meeting_is_refused_on_a_case(world: World) -> None:
 
 
 def test_a_cancelled_agreement_meeting_gets_no_record(world: World) -> None:
-    agreement = make_agreement(world, sign=True)
-    scheduled = agreement_services.meeting_schedule(
-        actor=editor(world),
-        agreement=agreement,
-        held_on=timezone.localdate() + timedelta(days=3),
-        subject="Annual review",
-    )
+    scheduled = scheduled_review(world)
     agreement_services.meeting_cancel(
-        actor=editor(world), agreement=agreement, meeting_id=scheduled.pk, reason="No quorum."
+        actor=editor(world),
+        agreement=scheduled.agreement,
+        meeting_id=scheduled.pk,
+        reason="No quorum.",
     )
     scheduled.refresh_from_db()
     with pytest.raises(ValidationError) as refused:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.core import mail
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 
 from conftest import World
@@ -16,7 +15,7 @@ from opentrm.accounts.roles import Role
 from opentrm.audit.models import AuditEvent
 from opentrm.notifications.models import Kind, Notification
 from opentrm.notifications.services import email_notifications, notification_open, notify
-from opentrm.notifications.tests.test_smtp import Inbox, _free_port
+from opentrm.notifications.tests.test_smtp import Inbox, smtp_server
 
 REFUSED = "refused.fictional@example.org"
 
@@ -73,20 +72,8 @@ def test_one_refused_address_does_not_keep_the_others_from_their_email(
     refused.save(update_fields=["email"])
     ids = _told(world, Role.CASEWORKER, Role.CASE_MANAGER)
     inbox = RefusingInbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        with override_settings(
-            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-            EMAIL_HOST="127.0.0.1",
-            EMAIL_PORT=port,
-            EMAIL_USE_TLS=False,
-            EMAIL_TIMEOUT=5,
-        ):
-            sent = email_notifications(ids)
-    finally:
-        controller.stop()
+    with smtp_server(inbox):
+        sent = email_notifications(ids)
     assert sent == 1
     delivered = {address for envelope in inbox.envelopes for address in envelope.rcpt_tos}
     assert delivered == {world.user(Role.CASE_MANAGER).email}
