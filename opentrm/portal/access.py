@@ -47,11 +47,6 @@ def _view_resource(actor: Actor, resource: Resource) -> bool:
     return org is not None and resource.organisations.filter(pk=org).exists()
 
 
-def is_public(visibility: str) -> bool:
-    """Served to anyone, without a session (and cacheable)."""
-    return visibility == Visibility.PUBLIC
-
-
 def public_resource(resource_id: int) -> Resource | None:
     """The live public item, or None: what a visitor without a session may fetch."""
     return Resource.objects.live().filter(pk=resource_id, visibility=Visibility.PUBLIC).first()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from conftest import World
 from opentrm.accounts.roles import Role
 from opentrm.agreements import services as agreement_services
+from opentrm.agreements.models import Meeting as ScheduledAgreementMeeting
 from opentrm.agreements.tests.factories import editor, make_agreement
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
@@ -68,6 +69,16 @@ def _item(
         title=title,
         owner=world.user(owner),
         due_on=timezone.localdate() + timedelta(days=days),
+    )
+
+
+def scheduled_review(world: World) -> ScheduledAgreementMeeting:
+    """An annual review scheduled in three days on a signed agreement of agencies A and B."""
+    return agreement_services.meeting_schedule(
+        actor=editor(world),
+        agreement=make_agreement(world, sign=True),
+        held_on=timezone.localdate() + timedelta(days=3),
+        subject="Annual review",
     )
 
 
@@ -318,13 +329,7 @@ def test_it_refuses_minutes_saved_from_a_stale_form(world: World) -> None:
 
 
 def test_it_records_minutes_of_a_scheduled_agreement_meeting_once(world: World) -> None:
-    agreement = make_agreement(world, sign=True)
-    scheduled = agreement_services.meeting_schedule(
-        actor=editor(world),
-        agreement=agreement,
-        held_on=timezone.localdate() + timedelta(days=3),
-        subject="Annual review",
-    )
+    scheduled = scheduled_review(world)
     client = _client(world, Role.CASE_MANAGER)
     assert "Annual review" in client.get(reverse("meetings:meeting_list")).content.decode()
 

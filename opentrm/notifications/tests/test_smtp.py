@@ -5,6 +5,8 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email import message_from_bytes
 from typing import Any
 
@@ -41,12 +43,11 @@ class Inbox:
         return "250 Message accepted for delivery"
 
 
-def test_the_immediate_danger_email_arrives_within_seconds_of_the_step(
-    world: World, django_capture_on_commit_callbacks: Any
-) -> None:
-    inbox = Inbox()
+@contextmanager
+def smtp_server(handler: Inbox) -> Iterator[None]:
+    """A real SMTP server on a free local port, and the settings that send through it."""
     port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:
         with override_settings(
@@ -56,17 +57,25 @@ def test_the_immediate_danger_email_arrives_within_seconds_of_the_step(
             EMAIL_USE_TLS=False,
             EMAIL_TIMEOUT=5,
         ):
-            focal_point(world)
-            case = adult_case(world)
-            with django_capture_on_commit_callbacks() as on_commit:
-                sent_request(world, case, kind="immediate_danger")
-            committed = time.monotonic()  # the step's transaction ends here
-            for callback in on_commit:
-                callback()
-            assert inbox.arrived.wait(timeout=5), "no e-mail reached the SMTP server"
-            elapsed = inbox.first_at - committed
+            yield
     finally:
         controller.stop()
+
+
+def test_the_immediate_danger_email_arrives_within_seconds_of_the_step(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    inbox = Inbox()
+    with smtp_server(inbox):
+        focal_point(world)
+        case = adult_case(world)
+        with django_capture_on_commit_callbacks() as on_commit:
+            sent_request(world, case, kind="immediate_danger")
+        committed = time.monotonic()  # the step's transaction ends here
+        for callback in on_commit:
+            callback()
+        assert inbox.arrived.wait(timeout=5), "no e-mail reached the SMTP server"
+        elapsed = inbox.first_at - committed
     assert 0 < elapsed < 2  # seconds from the commit of the step to the SMTP server
     recipients = {address for envelope in inbox.envelopes for address in envelope.rcpt_tos}
     responders = (

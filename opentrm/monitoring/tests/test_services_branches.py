@@ -1,0 +1,95 @@
+"""The action plan at its edges: changing a plan and an objective (a number already used is a
+field error, a stale form a conflict), and the access functions' 404 and 403."""
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+
+from conftest import World
+from opentrm.accounts.roles import Role
+from opentrm.audit.events import EventType
+from opentrm.audit.models import AuditEvent
+from opentrm.core.errors import ConflictError
+from opentrm.monitoring import services
+from opentrm.monitoring.access import access_action, access_objective, access_plan
+from opentrm.monitoring.models import ActionPlan, Objective
+from opentrm.monitoring.tests.factories import make_action, make_objective, make_plan
+
+COORDINATOR = Role.NATIONAL_COORDINATOR
+
+
+def test_the_coordinator_changes_the_plan_and_a_stale_form_is_refused(world: World) -> None:
+    plan = make_plan(world)
+    stale = plan.version
+    services.plan_change(
+        actor=world.actor(COORDINATOR),
+        plan=plan,
+        expected_version=stale,
+        title="National action plan 2026-2029",
+        starts_on=plan.starts_on,
+        ends_on=date(2029, 12, 31),
+    )
+    changed = AuditEvent.objects.get(event_type=EventType.ACTION_PLAN_CHANGED)
+    assert sorted(changed.changed_fields) == ["ends_on", "title"]
+    with pytest.raises(ConflictError):
+        services.plan_change(
+            actor=world.actor(COORDINATOR),
+            plan=ActionPlan.objects.get(pk=plan.pk),
+            expected_version=stale,
+            title="Another title",
+        )
+    assert ActionPlan.objects.get(pk=plan.pk).title == "National action plan 2026-2029"
+
+
+def test_an_objective_cannot_take_a_number_already_used_in_its_plan(world: World) -> None:
+    plan = make_plan(world)
+    make_objective(world, plan, code="1")
+    second = make_objective(world, plan, code="2")
+    with pytest.raises(ValidationError) as refused:
+        services.objective_change(
+            actor=world.actor(COORDINATOR),
+            objective=second,
+            expected_version=second.version,
+            code="1",
+            title=second.title,
+            description="",
+        )
+    # the model's own check names it before the database would (``_CODE_TAKEN`` is the answer
+    # to two coordinators saving the same number at once)
+    assert refused.value.messages == ["Objective with this Action plan and Number already exists."]
+    assert Objective.objects.get(pk=second.pk).code == "2"
+    services.objective_change(
+        actor=world.actor(COORDINATOR),
+        objective=Objective.objects.get(pk=second.pk),
+        expected_version=second.version,
+        code="3",
+        title=second.title,
+        description="",
+    )
+    assert Objective.objects.get(pk=second.pk).code == "3"
+    assert AuditEvent.objects.filter(event_type=EventType.PLAN_OBJECTIVE_CHANGED).count() == 1
+
+
+def test_members_read_the_plans_rows_and_only_the_coordinator_opens_them_for_change(
+    world: World,
+) -> None:
+    plan = make_plan(world)
+    objective = make_objective(world, plan)
+    action = make_action(world, objective)
+    reader = world.actor(Role.CASEWORKER)
+    assert access_objective(reader, objective.pk) == objective
+    assert access_action(reader, action.pk) == action
+    assert access_objective(world.actor(COORDINATOR), objective.pk, action="change") == objective
+    other = world.actor(COORDINATOR, org="b")  # another country's coordinator
+    with pytest.raises(PermissionDenied):
+        access_plan(reader, plan.pk, action="change")
+    with pytest.raises(PermissionDenied):
+        access_objective(reader, objective.pk, action="change")
+    with pytest.raises(PermissionDenied):
+        access_action(reader, action.pk, action="change")
+    with pytest.raises(Http404):
+        access_objective(other, objective.pk)
+    with pytest.raises(Http404):
+        access_action(other, action.pk)
