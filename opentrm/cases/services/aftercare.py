@@ -19,8 +19,9 @@ from opentrm.audit.services import record_event
 from opentrm.cases.models import Case, FollowUpVisit, VisitOutcome
 from opentrm.cases.services.tasks import sync_generated_tasks
 from opentrm.core.concurrency import save_if_unchanged
+from opentrm.core.input import SERIES_START
 
-MAX_VISITS = 12
+MAX_VISITS = 12  # with visits a year apart at most: core.input.SERIES_SPAN_DAYS
 MAX_TEXT = 4000
 
 
@@ -44,6 +45,8 @@ def follow_up_visits_schedule(
     errors: dict[str, str] = {}
     if first_on < timezone.localdate():
         errors["first_on"] = _("The first visit cannot be in the past.")
+    elif problem := SERIES_START.problem(first_on):
+        errors["first_on"] = problem
     if not 1 <= count <= MAX_VISITS:
         errors["count"] = _("Schedule between 1 and %(max)d visits.") % {"max": MAX_VISITS}
     if not 1 <= every_days <= 365:
