@@ -12,7 +12,8 @@ from conftest import World
 from opentrm.accounts.roles import Role
 from opentrm.cases.models import Task
 from opentrm.cases.task_titles import NOMINATE_MANAGER
-from opentrm.cases.tests.test_notification import _first_point, new_case
+from opentrm.cases.tests.factories import new_case
+from opentrm.cases.tests.test_notification import _first_point
 from opentrm.referrals.event_notes import IMPORTED_FROM_FILE, ON_NODE_AS, Note
 from opentrm.referrals.models import ReferralEvent, ReferralStatus
 from opentrm.referrals.tests.test_exchange_link import arrive, peer, sent_referral
