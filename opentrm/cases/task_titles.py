@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from opentrm.cases.models import ConsentPurpose
 from opentrm.catalogue.loader import measure as catalogue_measure
+from opentrm.core.keyed_text import render_keyed
 from opentrm.directory.reference import country_name
 
 Params = Mapping[str, str]
@@ -83,10 +84,4 @@ def node_title(key: str, params: Params) -> str:
 
 def render_title(key: str, params: Params) -> str | None:
     """The title in the active language, or None for an unknown key or bad parameters."""
-    render = TITLES.get(key)
-    if render is None:
-        return None
-    try:
-        return render(params)
-    except (KeyError, ValueError, TypeError):
-        return None
+    return render_keyed(TITLES, key, params)

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from opentrm.core.keyed_text import render_keyed
+
 Params = Mapping[str, Any]
 
 SHARING = "sharing"
@@ -59,13 +61,7 @@ NOTES: dict[str, Callable[[Params], str]] = {
 
 def render_note(key: str, params: Params) -> str | None:
     """The note in the active language, or None for an unknown key or bad parameters."""
-    render = NOTES.get(key)
-    if render is None:
-        return None
-    try:
-        return render(params)
-    except (KeyError, ValueError, TypeError):
-        return None
+    return render_keyed(NOTES, key, params)
 
 
 @dataclass(frozen=True)
