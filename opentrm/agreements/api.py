@@ -26,7 +26,14 @@ from opentrm.agreements.models import (
 )
 from opentrm.agreements.selectors import agreement_list as list_agreements
 from opentrm.core.api import Routes
-from opentrm.core.schemas import CASE_WORK_ERRORS, PatchSchema, Schema, each_one_of, own_fields
+from opentrm.core.schemas import (
+    CASE_WORK_ERRORS,
+    IdQuery,
+    PatchSchema,
+    Schema,
+    each_one_of,
+    own_fields,
+)
 from opentrm.directory.models import ContactPoint, Organisation
 
 router = Router(tags=["agreements"], auth=member_auth(Action.AGREEMENT_VIEW))
@@ -266,7 +273,7 @@ def agreement_list(
     request: HttpRequest,
     status: states.Status | None = None,
     type: AgreementType | None = None,
-    party: int | None = None,
+    party: IdQuery | None = None,
 ) -> Any:
     """Agreements the acting organisation may see, with their derived status"""
     rows = list_agreements(

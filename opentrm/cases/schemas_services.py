@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Annotated, ClassVar, Literal
 
 from ninja import Field
-from pydantic import ConfigDict, WithJsonSchema
+from pydantic import WithJsonSchema
 
 from opentrm.cases.models import (
     CourtDecision,
@@ -38,12 +38,9 @@ Cost = Annotated[
 ]
 
 
-class _Input(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
-class _Patch(PatchSchema):
-    model_config = ConfigDict(extra="forbid")
+# Every request schema refuses keys it does not declare (core.schemas.Schema).
+_Input = Schema
+_Patch = PatchSchema
 
 
 # --- Services -----------------------------------------------------------------------------------

@@ -8,11 +8,13 @@ Parameters are plain JSON: codes and ISO dates, never a translated or formatted 
 from collections.abc import Callable, Mapping
 from datetime import date
 
-from django.utils import formats
+from django.conf import settings
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from opentrm.cases.models import ConsentPurpose
 from opentrm.catalogue.loader import measure as catalogue_measure
+from opentrm.core.keyed_text import render_keyed
 from opentrm.directory.reference import country_name
 
 Params = Mapping[str, str]
@@ -52,6 +54,7 @@ RISK_PLAN_REVIEW = "risk_plan_review"
 ASSISTANCE_PLAN_REVIEW = "assistance_plan_review"
 COUNTRY_CONTACT = "country_contact"
 FOLLOW_UP_VISIT = "follow_up_visit"
+NOMINATE_MANAGER = "nominate_manager"
 
 TITLES: dict[str, Callable[[Params], str]] = {
     MEASURE_DUE: lambda p: _("Measure due: %(measure)s") % {"measure": measure_name(p["measure"])},
@@ -65,6 +68,7 @@ TITLES: dict[str, Callable[[Params], str]] = {
     RISK_PLAN_REVIEW: lambda p: _("Review the risk management plan with the person"),
     ASSISTANCE_PLAN_REVIEW: lambda p: _("Review the individual assistance plan with the person"),
     FOLLOW_UP_VISIT: lambda p: _("Follow-up visit after return: check for risks of re-trafficking"),
+    NOMINATE_MANAGER: lambda p: _("Nominate the case manager"),
     COUNTRY_CONTACT: lambda p: (
         _("Contact the authorities of %(country)s: %(purpose)s")
         % {"country": country_name(p["country"]), "purpose": _contact_purpose(p["purpose"])}
@@ -72,12 +76,12 @@ TITLES: dict[str, Callable[[Params], str]] = {
 }
 
 
+def node_title(key: str, params: Params) -> str:
+    """The title in the node's language: what ``Task.title`` stores beside the key."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return render_title(key, params) or key
+
+
 def render_title(key: str, params: Params) -> str | None:
     """The title in the active language, or None for an unknown key or bad parameters."""
-    render = TITLES.get(key)
-    if render is None:
-        return None
-    try:
-        return render(params)
-    except (KeyError, ValueError, TypeError):
-        return None
+    return render_keyed(TITLES, key, params)

@@ -44,6 +44,11 @@ def visit_schedule(request: AuthenticatedHttpRequest, case: Case) -> FormPage:
             actor=request.actor, case=case, **cleaned(form, "first_on", "every_days", "count")
         ),
         {"title": _("Schedule follow-up visits after return")},
+        precheck=lambda: aftercare.validate_schedule(
+            first_on=form.cleaned_data.get("first_on"),
+            every_days=form.cleaned_data.get("every_days"),
+            count=form.cleaned_data.get("count"),
+        ),
     )
 
 

@@ -14,7 +14,7 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
@@ -26,6 +26,10 @@ from ninja import NinjaAPI, Router, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.views import openapi_json
+from ninja.operation import Operation
+from ninja.params.models import QueryModel
+from pydantic import ValidationError as PydanticValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from opentrm.accounts.api_auth import (
     CsrfFailed,
@@ -134,6 +138,59 @@ api = OpenTRMAPI(
     docs=Swagger(settings={"validatorUrl": None}),
     docs_decorator=_docs_gate,
 )
+
+
+class _QueryKeys(QueryModel):
+    """The check that a query names only the parameters its operation declares: one more
+    parameter model of the operation, so its 422 comes with the request's other errors (after
+    authentication, as theirs). It declares no parameter itself."""
+
+    __ninja_flatten_map__: ClassVar[dict[str, Any]] = {}
+    __ninja_flatten_map_reverse__: ClassVar[dict[Any, Any]] = {}
+    declared: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def get_request_data(
+        cls, request: HttpRequest, api: Any, path_params: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def resolve(cls, request: HttpRequest, api: Any, path_params: dict[str, Any]) -> "_QueryKeys":
+        undeclared = [
+            InitErrorDetails(
+                type=PydanticCustomError(
+                    "extra_forbidden", str(_("This request does not take this parameter."))
+                ),
+                loc=(key,),
+                input=request.GET.get(key),
+            )
+            for key in request.GET
+            if key not in cls.declared
+        ]
+        if undeclared:
+            raise PydanticValidationError.from_exception_data(cls.__name__, undeclared)
+        return cls()
+
+
+def _close_query(run: View) -> View:
+    """Give each operation (``run`` is its bound method) the check of its query's keys."""
+    operation = getattr(run, "__self__", None)
+    if isinstance(operation, Operation):
+        declared = frozenset(
+            key
+            for model in operation.models
+            if model.__ninja_param_source__ == "query"
+            for key in getattr(model, "__ninja_flatten_map__", {})
+        )
+        check = type("QueryKeys", (_QueryKeys,), {"declared": declared})
+        operation.models = [*operation.models, check]
+    return run
+
+
+# One rule for every operation: a query parameter the operation does not declare is refused
+# (422 naming it), as a body key a schema does not declare is (core.schemas.Schema).
+api.add_decorator(_close_query, mode="view")
 
 
 def _error(

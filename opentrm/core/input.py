@@ -101,6 +101,13 @@ class DateBounds:
 
 BIRTH_DATE = DateBounds(date(1900, 1, 1), 0, gettext_lazy("A date of birth"))
 EVENT_DATE = DateBounds(date(1990, 1, 1), 20 * 366, gettext_lazy("A date"))
+# The first of a series of dates a service works out from it (follow-up visits: up to 12, up to
+# a year apart, cases.services.aftercare): the series' last date stays within EVENT_DATE, as
+# the answer listing the series declares it.
+SERIES_SPAN_DAYS = 11 * 365
+SERIES_START = DateBounds(
+    date(1990, 1, 1), EVENT_DATE.ahead_days - SERIES_SPAN_DAYS, gettext_lazy("The first date")
+)
 
 
 _WHOLE_MONTH = {28: "0[1-9]|1[0-9]|2[0-8]", 29: "0[1-9]|[12][0-9]", 30: "0[1-9]|[12][0-9]|30"}
@@ -155,6 +162,8 @@ def date_pattern(earliest: date, latest: date) -> str:
 
 def date_bounds_for(field_name: str) -> DateBounds:
     """The bounds of a date field, by its name (one table for forms and schemas)."""
+    if field_name == "first_on":
+        return SERIES_START
     return BIRTH_DATE if "birth" in field_name else EVENT_DATE
 
 

@@ -20,11 +20,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationError,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from opentrm.core.input import (
     BIGINT_MAX,
@@ -118,10 +120,12 @@ def declare_bounded_json(document: dict[str, Any]) -> None:
 
 def _declare_limits(schema: dict[str, Any], cls: Any) -> None:
     """Declare the integer and date rules in the OpenAPI document, as the checks below enforce
-    them, and the integer rule for keys the schema does not name."""
-    if "additionalProperties" not in schema:
-        schema["additionalProperties"] = dict(_EXTRA_VALUE)
+    them; a request naming a key the schema does not is refused (``_json_object``), so the
+    object is closed; a free-form object inside it (a ``dict`` field) holds 64-bit integers."""
+    schema["additionalProperties"] = False
     for name, prop in (schema.get("properties") or {}).items():
+        if prop.get("type") == "object" and prop.get("additionalProperties", True) in (True, {}):
+            prop["additionalProperties"] = dict(_EXTRA_VALUE)
         low, high = (BIGINT_MIN, BIGINT_MAX) if is_id_name(name) else (INT_MIN, INT_MAX)
         candidates = [prop, prop.get("items") or {}, *(prop.get("anyOf") or [])]
         bounds = date_bounds_for(name)
@@ -136,6 +140,18 @@ def _declare_limits(schema: dict[str, Any], cls: Any) -> None:
                 if candidate["format"] == "date-time":
                     pattern = pattern.removesuffix("$") + "T"
                 candidate.setdefault("pattern", pattern)
+
+
+def _as_raised(error: ValidationError) -> list[InitErrorDetails]:
+    """The errors of ``error`` as they can be raised again, each with its message as it is."""
+    return [
+        InitErrorDetails(
+            type=PydanticCustomError(detail["type"], detail["msg"]),
+            loc=detail["loc"],
+            input=detail.get("input"),
+        )
+        for detail in error.errors(include_url=False)
+    ]
 
 
 def _attribute(obj: Any, path: str) -> Any:
@@ -177,10 +193,36 @@ class Schema(NinjaSchema):
     def _json_object(cls, value: Any, handler: Any, info: ValidationInfo) -> Any:
         """A request body (or a part of one) declared as an object is a JSON object: ninja
         reads any value by attribute, so ``[null, null]`` or ``0`` would pass as "all defaults".
+        It names only the keys the schema declares: any other is refused, each by its name,
+        with the body's other errors (a misspelt key is a mistake, not something to ignore).
         """
-        if _is_request_body(info) and not isinstance(value, dict | NinjaSchema):
+        if not _is_request_body(info):
+            return handler(value)
+        if not isinstance(value, dict | NinjaSchema):
             raise ValueError(str(_("A JSON object is expected here.")))
-        return handler(value)
+        sent: dict[Any, Any] = value if isinstance(value, dict) else {}
+        undeclared = [
+            InitErrorDetails(
+                type=PydanticCustomError(
+                    "extra_forbidden", str(_("This request does not take this key."))
+                ),
+                loc=(key,),
+                input=sent[key],
+            )
+            for key in sent
+            if key not in cls.model_fields
+        ]
+        try:
+            validated = handler(value)
+        except ValidationError as error:
+            if not undeclared:
+                raise
+            raise ValidationError.from_exception_data(
+                cls.__name__, [*_as_raised(error), *undeclared]
+            ) from None
+        if undeclared:
+            raise ValidationError.from_exception_data(cls.__name__, undeclared)
+        return validated
 
     @field_validator("*", mode="before")
     @classmethod
@@ -281,6 +323,11 @@ def each_one_of(values: Iterable[str]) -> dict[str, Any]:
     return {"items": {"type": "string", "enum": list(values)}}
 
 
+# A row's id in a query (a filter): a 64-bit key, so the document bounds it as the database does
+# (beyond, the filter could match nothing or overflow the column).
+IdQuery = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
+
+
 # A case's or a referral's public id in a path: the server looks it up as a UUID (anything else
 # is refused with 422), so the document says so.
 PublicId = Annotated[str, WithJsonSchema({"type": "string", "format": "uuid"})]
@@ -329,6 +376,7 @@ __all__ = [
     "MAX_PAGE",
     "ErrorOut",
     "FieldError",
+    "IdQuery",
     "PageNumberPagination",
     "PatchSchema",
     "PersonName",

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from ninja import Field
-from pydantic import AfterValidator, ConfigDict, ValidationInfo, WithJsonSchema, field_validator
+from pydantic import AfterValidator, ValidationInfo, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
 from opentrm.core.schemas import PersonName, Schema
@@ -265,8 +265,6 @@ class OrganisationFilters(Schema):
 
 
 class _Input(Schema):
-    model_config = ConfigDict(extra="forbid")
-
     def values(self, *, exclude: set[str], sent_only: bool = False) -> dict[str, Any]:
         """The fields as model values (enumerations as their stored codes)."""
         return {

@@ -15,7 +15,7 @@ from ninja import Field, Router
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action
 from opentrm.core.api import Routes
-from opentrm.core.schemas import CASE_WORK_ERRORS, Schema
+from opentrm.core.schemas import CASE_WORK_ERRORS, IdQuery, Schema
 from opentrm.exchange.models import InboxMessage, OutboxMessage, OutboxStatus
 from opentrm.exchange.services import delivery, processing
 
@@ -86,7 +86,7 @@ def peer_stats(request: HttpRequest) -> Any:
 
 
 @_route("GET", "/dead-letters", list[DeadLetterOut])
-def dead_letters(request: HttpRequest, peer: int | None = None) -> Any:
+def dead_letters(request: HttpRequest, peer: IdQuery | None = None) -> Any:
     """Dead letters both ways, newest first (max 500): packages refused by their receiver or
     failed too often (``outgoing``), received packages whose handler failed for good
     (``incoming``)"""

@@ -19,7 +19,7 @@ from opentrm.cases.access import access_case
 from opentrm.cases.models import CaseParticipant
 from opentrm.cases.sharing import prime_sharing
 from opentrm.core.api import Routes, payload_view, versioned_step
-from opentrm.core.schemas import CASE_WORK_ERRORS, MAX_PAGE, own_fields
+from opentrm.core.schemas import CASE_WORK_ERRORS, MAX_PAGE, IdQuery, own_fields
 from opentrm.directory.models import Organisation
 from opentrm.referrals import schemas_national as schemas
 from opentrm.referrals import selectors
@@ -119,7 +119,7 @@ def referral_list(
     schemas.PreviewOut,
     "referrals_preview",
 )
-def referral_preview(request: HttpRequest, case: uuid.UUID, receiver: int) -> Any:
+def referral_preview(request: HttpRequest, case: uuid.UUID, receiver: IdQuery) -> Any:
     """What a receiver would see of a case referred to it: the minimal offer, and after acceptance
     the shared groups, or what is missing"""
     actor = acting(request)

@@ -281,12 +281,27 @@ class ReferralEvent(models.Model):
         "directory.Organisation", on_delete=models.PROTECT, null=True, related_name="+"
     )
     note = models.CharField(max_length=300, blank=True)
+    # A note the system wrote: a key + parameters, rendered in the reader's language
+    # (``referrals.event_notes``); ``note`` holds the node-language text as a fallback.
+    note_key = models.CharField(max_length=40, blank=True, default="")
+    note_params = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["referral", "at", "id"]
 
     def __str__(self) -> str:
         return f"{self.referral} {self.status}"
+
+    @property
+    def shown_note(self) -> str:
+        """The note in the reader's (active) language."""
+        if self.note_key:
+            from opentrm.referrals.event_notes import render_note
+
+            rendered = render_note(self.note_key, self.note_params)
+            if rendered is not None:
+                return rendered
+        return self.note
 
 
 class FollowUpReport(TimeStampedModel):

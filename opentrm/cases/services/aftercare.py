@@ -19,8 +19,9 @@ from opentrm.audit.services import record_event
 from opentrm.cases.models import Case, FollowUpVisit, VisitOutcome
 from opentrm.cases.services.tasks import sync_generated_tasks
 from opentrm.core.concurrency import save_if_unchanged
+from opentrm.core.input import SERIES_START
 
-MAX_VISITS = 12
+MAX_VISITS = 12  # with visits a year apart at most: core.input.SERIES_SPAN_DAYS
 MAX_TEXT = 4000
 
 
@@ -33,6 +34,22 @@ def _require_assistance_edit(actor: Actor, case: Case) -> None:
         raise PermissionDenied
 
 
+def validate_schedule(*, first_on: date | None, every_days: int | None, count: int | None) -> None:
+    """The rules of a schedule, each on its field, all at once; a value not given (a form's
+    field that has its own error) is not checked."""
+    errors: dict[str, str] = {}
+    if first_on is not None and first_on < timezone.localdate():
+        errors["first_on"] = _("The first visit cannot be in the past.")
+    elif first_on is not None and (problem := SERIES_START.problem(first_on)):
+        errors["first_on"] = problem
+    if count is not None and not 1 <= count <= MAX_VISITS:
+        errors["count"] = _("Schedule between 1 and %(max)d visits.") % {"max": MAX_VISITS}
+    if every_days is not None and not 1 <= every_days <= 365:
+        errors["every_days"] = _("Between 1 and 365 days.")
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def follow_up_visits_schedule(
     *, actor: Actor, case: Case, first_on: date, every_days: int = 30, count: int = 3
@@ -41,15 +58,7 @@ def follow_up_visits_schedule(
     then every ``every_days`` days; each gets a task with reminders."""
     _require_assistance_edit(actor, case)
     assert actor.membership is not None
-    errors: dict[str, str] = {}
-    if first_on < timezone.localdate():
-        errors["first_on"] = _("The first visit cannot be in the past.")
-    if not 1 <= count <= MAX_VISITS:
-        errors["count"] = _("Schedule between 1 and %(max)d visits.") % {"max": MAX_VISITS}
-    if not 1 <= every_days <= 365:
-        errors["every_days"] = _("Between 1 and 365 days.")
-    if errors:
-        raise ValidationError(errors)
+    validate_schedule(first_on=first_on, every_days=every_days, count=count)
     visits = [
         FollowUpVisit.objects.create(
             case=case,

@@ -34,6 +34,7 @@ from opentrm.cases.models import (
     TaskSource,
 )
 from opentrm.cases.signals import person_changed
+from opentrm.cases.task_titles import NOMINATE_MANAGER, node_title
 from opentrm.core.text import search_words
 from opentrm.directory.models import Language, Organisation
 from opentrm.directory.selectors import first_points_of_notification
@@ -94,7 +95,8 @@ def _route_for_nomination(case: Case, organisation: Organisation, actor: Actor) 
         return
     Task.objects.create(
         case=case,
-        title=_("Nominate the case manager"),
+        title=node_title(NOMINATE_MANAGER, {}),
+        title_key=NOMINATE_MANAGER,
         organisation=first,
         due_on=timezone.localdate() + timedelta(days=1),
         source=TaskSource.NOMINATION,

@@ -224,3 +224,24 @@ def test_an_inspector_records_an_inspection_on_the_screen(
     # the partner abroad is no inspectorate: refused
     other = login(world.user(Role.CASEWORKER, org="b")).get(reverse("cases:labour_list"))
     assert other.status_code == 403
+
+
+def test_the_schedule_form_shows_every_mistake_at_once(
+    world: World, login: Callable[[User], Client]
+) -> None:
+    """Issue 12 §5: the service's rule (the first visit not in the past) comes with the form's
+    own (at most 12 visits), each on its field, not one more on each submit."""
+    case = _case(world)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    response = login(world.user(Role.CASEWORKER)).post(
+        reverse("cases:visit_schedule", args=[case.public_id]),
+        {"first_on": yesterday.isoformat(), "every_days": "30", "count": "13"},
+    )
+    page = response.content.decode()
+
+    assert response.status_code == 200
+    for field in ("first_on", "count"):
+        assert f'id="id_{field}_error"' in page, field
+        assert f'aria-describedby="id_{field}_error"' in page, field
+    assert "The first visit cannot be in the past." in page
+    assert not case.visits.exists()

@@ -20,6 +20,7 @@ from opentrm.directory.selectors import organisation_by_name
 from opentrm.directory.services import organisation_placeholder_create
 from opentrm.exchange import fieldnames, offers
 from opentrm.exchange.models import InboxMessage, MessageType, Peer
+from opentrm.referrals.event_notes import RECEIVED_FROM_NODE, Note
 from opentrm.referrals.models import (
     Delivery,
     Formality,
@@ -287,8 +288,7 @@ def incoming_from(
         data=data,
         sender_language=str(head.get("language") or country_language(head["sender_country"])),
         event_organisation=sender,
-        note=_("Received from node %(node)s as %(reference)s")
-        % {"node": peer.node_id, "reference": head["reference"]},
+        note=Note(RECEIVED_FROM_NODE, {"node": peer.node_id, "reference": head["reference"]}),
         measure_code=str(head.get("measure_code") or ""),
         service_type=str(head.get("service_type") or ""),
         document_type=str(head.get("document_type") or ""),

@@ -35,7 +35,6 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from opentrm.accounts.policy import Actor
 from opentrm.audit.events import EventType
@@ -50,6 +49,13 @@ from opentrm.exchange.models import (
     Peer,
 )
 from opentrm.referrals import states
+from opentrm.referrals.event_notes import (
+    CONSENT_WITHDRAWN_ON_NODE,
+    ON_NODE,
+    ON_NODE_AS,
+    SHARING_ON_NODE,
+    Note,
+)
 from opentrm.referrals.models import (
     Delivery,
     FollowUpReport,
@@ -378,19 +384,18 @@ def _apply_status(message: InboxMessage) -> None:
     rule = states.rule_to(referral.kind, to)
     if rule is None or states.transition(referral.kind, referral.status, to) is None:
         raise RefusedError("transition_refused")
-    note = _("On node %(node)s") % {"node": message.peer.node_id}
+    note = Note(ON_NODE, {"node": message.peer.node_id})
     if body.get("receiver_reference"):
-        note = _("On node %(node)s as %(reference)s") % {
-            "node": message.peer.node_id,
-            "reference": body["receiver_reference"],
-        }
+        note = Note(
+            ON_NODE_AS, {"node": message.peer.node_id, "reference": body["receiver_reference"]}
+        )
     referral_transition(
         actor=system_actor(),
         referral=referral,
         to=to,
         expected_version=referral.version,
         reason=_text(body.get(rule.reason_field)) if rule.reason_field else "",
-        note=note[:300],
+        note=note,
         detail={"exchange": True, "message_id": str(message.message_id)},
         reported_by=side,
     )
@@ -420,22 +425,17 @@ def _apply_sharing(message: InboxMessage, referral: Referral) -> None:
         save_if_unchanged(
             instance, expected_version=instance.version, fields=["data"], actor=system.user
         )
-    from opentrm.referrals.services.sharing import sharing_note
 
     added = sorted(set(after) - set(before))
     removed = sorted(set(before) - set(after))
-    note = (
-        sharing_note(added, removed)
-        + " · "
-        + _("On node %(node)s") % {"node": message.peer.node_id}
-    )
+    note = Note(SHARING_ON_NODE, {"added": added, "removed": removed, "node": message.peer.node_id})
     ReferralEvent.objects.create(
         referral=referral,
         status=referral.status,
         at=timezone.now(),
         by=system.user,
         organisation=referral.sender_organisation,
-        note=note[:300],
+        **note.fields(),
     )
     record_event(
         event_type=EventType.REFERRAL_SHARING_CHANGED,
@@ -532,10 +532,7 @@ def _apply_consent_withdrawal(message: InboxMessage) -> None:
         at=timezone.now(),
         by=system.user,
         organisation=referral.sender_organisation,
-        note=(
-            _("Consent withdrawn on node %(node)s: access narrowed")
-            % {"node": message.peer.node_id}
-        )[:300],
+        **Note(CONSENT_WITHDRAWN_ON_NODE, {"node": message.peer.node_id}).fields(),
     )
     received_copies_narrow(actor=system, referral=referral, groups=after, message=message)
     _processed(

@@ -34,6 +34,7 @@ from opentrm.accounts.policy import Action, Actor, FieldGroup, require
 from opentrm.directory import reference as directory_reference
 from opentrm.directory.models import Organisation
 from opentrm.directory.selectors import organisation_by_name, same_name
+from opentrm.referrals.event_notes import IMPORTED_FROM_FILE, Note
 from opentrm.referrals.models import (
     Delivery,
     Referral,
@@ -451,7 +452,7 @@ def _store(
         ),
         sender_language=sender_language,
         event_organisation=importer,
-        note=_("Imported from a file received from outside OpenTRM."),
+        note=Note(IMPORTED_FROM_FILE),
         measure_code=document.get("measure") or "",
         service_type=document.get("service") or "",
         document_type=document.get("document_type") or "",

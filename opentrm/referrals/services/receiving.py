@@ -21,6 +21,7 @@ from opentrm.accounts.policy import Actor
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.directory.models import Organisation
+from opentrm.referrals.event_notes import Note
 from opentrm.referrals.models import (
     Delivery,
     Formality,
@@ -60,7 +61,7 @@ class Incoming:
     sender_language: str
     # The first step's organisation and note (no personal data).
     event_organisation: Organisation
-    note: str
+    note: Note
     measure_code: str = ""
     service_type: str = ""
     document_type: str = ""
@@ -171,7 +172,7 @@ def referral_receive(*, actor: Actor, incoming: Incoming) -> Referral:
         at=timezone.now(),
         by=actor.user,
         organisation=incoming.event_organisation,
-        note=incoming.note[:300],
+        **incoming.note.fields(),
     )
     origin = {"source_reference": incoming.origin_reference, "sender_id": incoming.sender.pk}
     detail = {"referral": referral.reference, "kind": incoming.kind, **origin}

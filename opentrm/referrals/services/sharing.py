@@ -28,6 +28,7 @@ from opentrm.cases.models import CaseParticipant
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.referrals import states
 from opentrm.referrals.access import is_sender, originates_with_owner
+from opentrm.referrals.event_notes import SHARING, Note
 from opentrm.referrals.models import Referral, ReferralEvent, ReferralKind, TemplateInstance
 
 
@@ -136,7 +137,7 @@ def _change(
         at=timezone.now(),
         by=actor.user,
         organisation_id=actor.organisation_id,
-        note=sharing_note(added, removed)[:300],
+        **Note(SHARING, {"added": added, "removed": removed}).fields(),
     )
     record_event(
         event_type=EventType.REFERRAL_SHARING_CHANGED,
@@ -156,20 +157,6 @@ def _change(
 
     exchange_link.sharing_changed(actor, referral)
     return referral
-
-
-def sharing_note(added: list[str], removed: list[str]) -> str:
-    """The step's note on the referral's timeline (category names only, never data)."""
-    from opentrm.referrals.services.national import group_label
-
-    parts = []
-    if added:
-        parts.append(_("Now shared: %(groups)s") % {"groups": ", ".join(map(group_label, added))})
-    if removed:
-        parts.append(
-            _("No longer shared: %(groups)s") % {"groups": ", ".join(map(group_label, removed))}
-        )
-    return "; ".join(parts)
 
 
 def _snapshot(actor: Actor, referral: Referral, after: frozenset[FieldGroup]) -> int:

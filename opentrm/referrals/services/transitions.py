@@ -28,6 +28,7 @@ from opentrm.cases.states import is_child_case
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.referrals import states
 from opentrm.referrals.access import originates_with_owner
+from opentrm.referrals.event_notes import Note, no_note
 from opentrm.referrals.models import (
     Delivery,
     Referral,
@@ -148,7 +149,7 @@ def referral_transition(
     reason: str = "",
     fields: Mapping[str, object] | None = None,
     detail: Mapping[str, object] | None = None,
-    note: str = "",
+    note: Note | None = None,
     reported_by: Side | None = None,
 ) -> Referral:
     """Take the step of ``referral`` to status ``to``.
@@ -190,7 +191,7 @@ def _take(
     reason: str,
     fields: dict[str, object],
     detail: dict[str, object],
-    note: str,
+    note: Note | None,
     reported_by: Side | None,
 ) -> Referral:
     if reported_by is None:
@@ -226,7 +227,7 @@ def _take(
         at=timezone.now(),
         by=actor.user,
         organisation_id=organisation_id,
-        note=note,
+        **(note.fields() if note is not None else no_note()),
     )
     record_event(
         event_type=STEP_EVENTS[rule.target],

@@ -15,6 +15,7 @@ from conftest import World
 from opentrm.accounts.roles import Role
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
+from opentrm.referrals.event_notes import RECEIVED_FROM_NODE, Note
 from opentrm.referrals.models import (
     Delivery,
     Referral,
@@ -44,7 +45,7 @@ def incoming(world: World, **changes: Any) -> Incoming:
         data={"imported": {"reference": "AL-2026-000001"}},
         sender_language="sq",
         event_organisation=world.agency_a,
-        note="Received from node node-al as AL-2026-000001",
+        note=Note(RECEIVED_FROM_NODE, {"node": "node-al", "reference": "AL-2026-000001"}),
         needs=["shelter"],
         audit={"exchange": True, "message_id": "m-1"},
     )
