@@ -13,7 +13,7 @@ def key_nomination_tasks(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0018_measure_started_index"),
+        ("cases", "0021_hearing_participants_group"),
     ]
 
     operations = [
