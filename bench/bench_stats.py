@@ -197,9 +197,9 @@ def _world(args: argparse.Namespace) -> Any:
         call_command("migrate", verbosity=0)
         analyse()
         first = Case.objects.order_by("pk").values_list("owner_organisation_id", flat=True)[0]
-        world = SimpleNamespace(owner_id=first, cases=Case.objects.count())
-        print(f"Reusing {args.reuse}: {world.cases} cases on {connection.vendor}.")
-        return world
+        kept = SimpleNamespace(owner_id=first, cases=Case.objects.count())
+        print(f"Reusing {args.reuse}: {kept.cases} cases on {connection.vendor}.")
+        return kept
     world = make_world()
     generate(world, cases=args.cases, seed=args.seed, measures=1, services=0)
     made = enrich_for_statistics(world, seed=args.seed)

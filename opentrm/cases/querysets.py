@@ -77,6 +77,8 @@ def emergency_case_ids(actor: CaseReader) -> tuple[int, ...]:
     """
     from opentrm.cases.models.emergency import EmergencyAccess  # models import this module
 
+    if actor.user_id is None or actor.organisation_id is None:
+        return ()
     key = (actor.user_id, actor.organisation_id)
     cached: dict[tuple[int | None, int | None], tuple[int, ...]] = vars(actor).setdefault(
         EMERGENCY_CASES_CACHE, {}
@@ -84,7 +86,7 @@ def emergency_case_ids(actor: CaseReader) -> tuple[int, ...]:
     if key not in cached:
         cached[key] = tuple(
             EmergencyAccess.objects.filter(
-                user_id=actor.user_id or 0,
+                user_id=actor.user_id,
                 organisation_id=actor.organisation_id,
                 expires_at__gt=timezone.now(),
             ).values_list("case_id", flat=True)

@@ -66,11 +66,13 @@ class CaseOutcome:
 
 def _free_text(case: Case, group: str) -> Changed:
     """Notes and documents the writer filed under ``group``; document files are deleted."""
-    notes = (
-        CaseNote._base_manager.filter(case=case, field_group=group)
-        .exclude(text=ERASED)
-        .update(text=ERASED)
-    )
+    # Note texts are encrypted: the database cannot tell an erased one, so they are read.
+    unerased = [
+        note.pk
+        for note in CaseNote._base_manager.filter(case=case, field_group=group).only("text")
+        if note.text != ERASED
+    ]
+    notes = CaseNote._base_manager.filter(pk__in=unerased).update(text=ERASED)
     documents = CaseDocument._base_manager.filter(case=case, field_group=group).exclude(
         title=ERASED
     )

@@ -4,8 +4,9 @@ package was applied (docs/exchange.md, retention)."""
 
 import uuid
 
-from opentrm.exchange.crypto import PackageRejected, _b64_json, _json, _verify, digest
+from opentrm.exchange.crypto import PackageRejected, _verify, digest
 from opentrm.exchange.models import Peer
+from opentrm.exchange.refusals import _b64_json, _json
 
 
 def reverify_stored(*, peer: Peer, signed: str, digest_expected: str) -> str:

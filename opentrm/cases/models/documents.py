@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from opentrm.core.encrypted import EncryptedTextField
 from opentrm.core.models import SoftDeletable, TimeStampedModel
 
 
@@ -66,10 +67,11 @@ class CaseNote(TimeStampedModel, SoftDeletable):
     """Free text on a case. It belongs to the field group it was written under: only those who
     may view that group of the case read it. A note without a group (``field_group`` empty: the
     notes written before groups were asked for, or a writer who chose "the whole case") may
-    hold anything, so only those who may view every group of the case read it."""
+    hold anything, so only those who may view every group of the case read it. The text is
+    stored encrypted (``core.encrypted``): a note may be about health or the proceedings."""
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="notes")
-    text = models.TextField(_("note"))
+    text = EncryptedTextField(_("note"))
     field_group = models.CharField(_("about"), max_length=20, blank=True, default="")
     visibility = models.CharField(
         _("visible to"), max_length=12, choices=NoteVisibility.choices, default=NoteVisibility.CASE

@@ -177,3 +177,28 @@ def test_no_search_filter_or_sort_reads_an_encrypted_field() -> None:
     ]
     assert found == []
     assert names >= {"medical_history", "participants", "conclusion", "child_views"}
+
+
+def test_a_note_is_stored_encrypted_and_read_on_the_case_page(
+    world: World, case: Case, key_ring: Path
+) -> None:
+    """A note filed under health is health data: its text never reaches the database in clear."""
+    from opentrm.cases.services.notes import note_add
+
+    manager = world.actor(Role.CASE_MANAGER)
+    note = note_add(
+        actor=manager,
+        case=case,
+        text="Fictional note: insulin twice a day",
+        visibility="case",
+        field_group="health",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT text FROM cases_casenote WHERE id = %s", [note.pk])
+        (stored,) = cursor.fetchone()
+    assert stored.startswith(f"{PREFIX}{active_key(key_ring)}:")
+    assert "insulin" not in stored
+    page = browser(world, Role.CASE_MANAGER).get(
+        reverse("cases:case_detail", args=[case.public_id]) + "?section=notes"
+    )
+    assert "insulin twice a day" in page.content.decode()

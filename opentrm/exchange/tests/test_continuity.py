@@ -15,7 +15,7 @@ from joserfc.jwk import ECKey
 
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
-from opentrm.exchange import continuity, crypto, keys
+from opentrm.exchange import continuity, crypto, keys, refusals
 from opentrm.exchange.models import (
     KeyUse,
     MessageType,
@@ -38,7 +38,7 @@ def signer_of(token: str, receiver: ForeignNode) -> str:
     """The kid that signed a package this node sealed for ``receiver``."""
     inner = jwe.decrypt_compact(token, receiver.enc).plaintext or b""
     segment = inner.split(b".")[0].decode()
-    return str(crypto._b64_json(segment)["kid"])
+    return str(refusals._b64_json(segment)["kid"])
 
 
 def active_signing() -> str:
@@ -74,7 +74,7 @@ def test_a_rotation_is_announced_to_every_peer_signed_with_the_key_they_hold(
     )
     assert signer_of(sealed, foreign) == old
     receipt = crypto.sign_receipt(peer=peer, message_id=uuid.uuid4(), status="stored")
-    assert crypto._b64_json(receipt.split(".")[0])["kid"] == old
+    assert refusals._b64_json(receipt.split(".")[0])["kid"] == old
     continuity.announcement_delivered(announcement)
     peer.refresh_from_db()
     ping = crypto.seal(peer=peer, message_id=uuid.uuid4(), type="ping", body={"nonce": "n"})
