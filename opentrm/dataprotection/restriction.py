@@ -160,3 +160,14 @@ def restriction_lift(
         },
     )
     return restriction
+
+
+def restricted_referrals(referral_ids: set[int]) -> dict[int, str]:
+    """Among ``referral_ids``, the referrals of a person whose processing is restricted: their
+    packages are held at the moment of sending (``exchange.holds``), queued or retried."""
+    from opentrm.referrals.models import Referral
+
+    held = Referral.objects.filter(
+        pk__in=referral_ids, case__person__processing_restricted_at__isnull=False
+    ).values_list("pk", flat=True)
+    return dict.fromkeys(held, "processing_restricted")

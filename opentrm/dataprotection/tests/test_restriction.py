@@ -233,3 +233,36 @@ def test_another_organisation_reads_only_what_legal_claims_need(world: World, ca
     assert group_access(member_c, case, FieldGroup.ASSISTANCE) == Access.NONE
     assert group_access(member_c, case, FieldGroup.IDENTITY) == Access.VIEW
     assert group_access(member_c, case, FieldGroup.PROCEEDINGS) == Access.VIEW
+
+
+def test_a_package_queued_before_the_restriction_is_held_not_sent(world: World, case: Case) -> None:
+    """Art. 18(2) covers a transmission under way: a package of the person's referral queued
+    before the restriction (or retried later as a dead letter) is held when the worker would
+    send it: a dead letter with its reason, never sealed or posted."""
+    from django.db import transaction
+
+    from opentrm.exchange import outbox
+    from opentrm.exchange.models import OutboxMessage, OutboxStatus
+    from opentrm.exchange.services.delivery import deliver_due
+    from tests.exchange.fakes import fictional_peer
+
+    referral = referral_send_national(
+        actor=world.actor(Role.CASE_MANAGER),
+        case=case,
+        receiver=world.agency_c,
+        reason="Shelter",
+        service_type="shelter",
+    )
+    peer = fictional_peer("https://ro.example.test/")
+    with transaction.atomic():
+        queued = outbox.enqueue(
+            peer=peer, type="ping", body={"nonce": "before"}, referral_id=referral.pk
+        )
+    _restrict(world, case)
+    summary = deliver_due()
+    queued.refresh_from_db()
+    assert (summary.picked, summary.dead) == (1, 1)
+    assert queued.status == OutboxStatus.DEAD
+    assert queued.last_error == "held:processing_restricted"
+    assert queued.sealed == ""  # never sealed, so never posted
+    assert OutboxMessage.objects.filter(status=OutboxStatus.DELIVERED).count() == 0

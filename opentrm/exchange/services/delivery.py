@@ -61,6 +61,7 @@ from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.core.errors import ConflictError, NotFoundError
 from opentrm.exchange import clock, crypto
+from opentrm.exchange.holds import held_referrals
 from opentrm.exchange.models import (
     InboxMessage,
     MessageType,
@@ -434,6 +435,7 @@ def deliver_due(
     summary.picked = len(messages)
     if not messages:
         return summary
+    messages = _without_held(messages, summary)
     # A key announcement is posted, and answered, before anything signed with the new key:
     # posted side by side, the peer could open the step before it knows the key (unknown_key).
     announcements = [m for m in messages if m.type == MessageType.KEY_ANNOUNCEMENT]
@@ -442,6 +444,23 @@ def deliver_due(
         for batch in (announcements, others):
             _post_batch(pool, batch, summary)
     return summary
+
+
+def _without_held(messages: list[OutboxMessage], summary: Summary) -> list[OutboxMessage]:
+    """``messages`` but those a registered check holds (``exchange.holds``): each of those
+    becomes a dead letter, unsealed and unsent."""
+    held = held_referrals(message.referral_id for message in messages)
+    if not held:
+        return messages
+    kept: list[OutboxMessage] = []
+    for message in messages:
+        reason = held.get(message.referral_id) if message.referral_id is not None else None
+        if reason is None:
+            kept.append(message)
+            continue
+        _record_failure(message, error=f"held:{reason}", permanent=True)
+        summary.dead += 1
+    return kept
 
 
 def _post_batch(pool: ThreadPoolExecutor, messages: list[OutboxMessage], summary: Summary) -> None:
