@@ -43,7 +43,7 @@ class DecisionIn(Schema):
     )
 
 
-class VersionIn(Schema):
+class LinkVersionIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     version: int = Field(ge=0, description="The decision's version as last read.")
@@ -63,7 +63,7 @@ class AskIn(Schema):
     peer_id: int = Field(ge=1, description="A peer node this node shares a linkage key with.")
 
 
-class HolderOut(Schema):
+class RemoteHolderOut(Schema):
     reference: str
     organisation: str
     country: str
@@ -76,7 +76,7 @@ class HolderQueryOut(Schema):
     status: str
     asked_at: datetime
     answered_at: datetime | None
-    matches: list[HolderOut] = Field(description="Only who holds a match: whom to contact.")
+    matches: list[RemoteHolderOut] = Field(description="Only who holds a match: whom to contact.")
 
 
 def _link(link: PersonLink) -> LinkOut:
@@ -97,7 +97,7 @@ def _query(query: HolderQuery) -> HolderQueryOut:
         asked_at=query.created_at,
         answered_at=query.answered_at,
         matches=[
-            HolderOut(
+            RemoteHolderOut(
                 reference=str(match.get("reference", "")),
                 organisation=str(match.get("organisation", "")),
                 country=str(match.get("country", "")),
@@ -129,7 +129,9 @@ def decide(request: HttpRequest, public_id: PublicId, payload: DecisionIn) -> An
 
 
 @_route("POST", "/cases/{public_id}/links/{link_id}/undo", LinkOut, "linkage_undo")
-def undo(request: HttpRequest, public_id: PublicId, link_id: PublicId, payload: VersionIn) -> Any:
+def undo(
+    request: HttpRequest, public_id: PublicId, link_id: PublicId, payload: LinkVersionIn
+) -> Any:
     """Undo a decision on the person of the case and another record"""
     actor = acting(request)
     case = access_identity_case(actor, public_id)
