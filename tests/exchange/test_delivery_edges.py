@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import F
 from django.test import override_settings
 
@@ -203,6 +204,9 @@ def test_registering_a_node_whose_address_answers_badly_is_refused_on_the_field(
 def test_a_message_another_worker_claims_between_our_read_and_our_claim_is_left_to_it(
     peer: Peer, crypto: FakeCrypto, inbox: FakeInbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The conditional claim of a database without ``SKIP LOCKED`` (SQLite); PostgreSQL locks
+    the rows it reads instead, so another worker never sees them. Run on both engines."""
+    monkeypatch.setattr(connection.features, "has_select_for_update_skip_locked", False)
     message = _queue(peer)
     manager = OutboxMessage._default_manager
     find = manager.filter
