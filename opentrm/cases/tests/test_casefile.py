@@ -2,7 +2,6 @@
 actions that cannot be done now shown disabled with their reason, the printable summary."""
 
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from opentrm.cases.models import Case
 from opentrm.cases.services import measure_plan, plan_draft, reflection_period_start
 from opentrm.cases.tests.factories import new_case
 from opentrm.cases.views_common import case_url
+from opentrm.core.tests.pdf import pdf_text
 
 TODAY = timezone.localdate
 
@@ -124,17 +124,6 @@ def test_a_plan_that_cannot_be_activated_shows_a_disabled_button_with_the_reason
     assert 'id="plan-blockers"' in page
 
 
-def _pdf_text(content: bytes, tmp_path: Path) -> str:
-    path = tmp_path / "summary.pdf"
-    path.write_bytes(content)
-    return subprocess.run(
-        ["/usr/bin/pdftotext", "-layout", str(path), "-"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-
-
 def test_the_printable_summary_is_confidential_audited_and_within_the_role(
     world: World, case: Case, tmp_path: Path, settings: Any
 ) -> None:
@@ -145,7 +134,7 @@ def test_the_printable_summary_is_confidential_audited_and_within_the_role(
     assert response["Content-Type"] == "application/pdf"
     assert response["Cache-Control"] == "no-store"
     assert "Ana" not in response["Content-Disposition"]
-    text = _pdf_text(response.content, tmp_path)
+    text = pdf_text(response.content, tmp_path)
     assert text.count("CONFIDENTIAL") >= 2  # the mark on the page and the running header
     assert case.number in text
     assert "Ana Fictiva" in text  # the caseworker sees identity

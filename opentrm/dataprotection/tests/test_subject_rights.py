@@ -1,7 +1,6 @@
 """The subject-access report and the survivor notice, as the person and the staff get them."""
 
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +14,12 @@ from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case
 from opentrm.cases.services import note_add, proceeding_record
 from opentrm.cases.tests.factories import new_case
+from opentrm.core.tests.pdf import pdf_text
 from opentrm.referrals.services.national import referral_send_national
 
 needs_pdftotext = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed"
 )
-
-
-def pdf_text(content: bytes, tmp_path: Path) -> str:
-    path = tmp_path / "report.pdf"
-    path.write_bytes(content)
-    return subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
-    ).stdout
 
 
 @pytest.fixture

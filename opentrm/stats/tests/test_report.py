@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 from datetime import date
 from io import StringIO
 from pathlib import Path
@@ -24,6 +23,7 @@ from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case
 from opentrm.cases.services import case_register
+from opentrm.core.tests.pdf import pdf_text
 from opentrm.stats.services.fill import fill
 from opentrm.stats.tests.test_dashboard import _scene as dashboard_scene
 
@@ -52,17 +52,6 @@ def _client(world: World, role: Role) -> Client:
     client = Client()
     client.force_login(world.user(role))
     return client
-
-
-def _pdf_text(content: bytes, tmp_path: Path) -> str:
-    path = tmp_path / "report.pdf"
-    path.write_bytes(content)
-    return subprocess.run(
-        ["/usr/bin/pdftotext", "-layout", str(path), "-"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
 
 
 def _dashboard_rows(client: Client, year: int, breakdown: str) -> list[tuple[str, str, str]]:
@@ -102,7 +91,7 @@ def test_the_coordinator_gets_the_dashboard_figures_in_the_pdf(
     catalog: Any = PdfReader(io.BytesIO(response.content)).trailer["/Root"]
     assert "/StructTreeRoot" in catalog  # tagged (PDF/UA), like the project's other PDFs
     assert catalog["/Lang"] == "en"
-    text = _pdf_text(response.content, tmp_path)
+    text = pdf_text(response.content, tmp_path)
     assert f"annual statistics {year}, AL" in text
     assert "not shown" in text  # the rule, stated
     flat = re.sub(r"\s+", " ", text)
@@ -178,7 +167,7 @@ def test_the_command_writes_the_report_in_the_chosen_language(world: World, tmp_
         stdout=out,
     )
 
-    text = _pdf_text(output.read_bytes(), tmp_path)
+    text = pdf_text(output.read_bytes(), tmp_path)
     assert "Нови случајеви" in text  # "New cases" in Serbian (Cyrillic)
     assert re.search(r"23\s+14", text)
     assert str(output) in out.getvalue()
