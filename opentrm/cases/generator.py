@@ -27,11 +27,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from opentrm.cases.generator_jobs import in_processes
 from opentrm.cases.generator_rows import Row, Table, take_ids, write
 
 COUNTRIES = ["AL", "RS", "MK", "XK", "GR", "RO", "BG", "UA", "MD", "TR"]
@@ -483,56 +485,6 @@ def _run(
         report(done)
 
 
-def _job(node: _Node, seed: int, first: int, plan: list[tuple[int, int, int]], queue: Any) -> None:
-    """One of ``jobs`` processes: its chunks, each one reported (or the error) on ``queue``."""
-    from django.db import connections
-
-    try:
-        _run(node, seed, first, plan, queue.put)
-    except BaseException as error:  # reported to the parent, which stops the run
-        queue.put(f"{type(error).__name__}: {error}")
-        raise
-    finally:
-        connections.close_all()
-
-
-def _parallel(
-    node: _Node,
-    seed: int,
-    first: int,
-    plan: list[tuple[int, int, int]],
-    jobs: int,
-    report: Callable[[Generated], None],
-) -> None:
-    """The chunks shared by ``jobs`` forked processes, each with its own connection."""
-    import multiprocessing
-
-    from django.db import connections
-
-    context = multiprocessing.get_context("fork")
-    queue = context.SimpleQueue()
-    connections.close_all()  # the children open their own
-    workers = [
-        context.Process(target=_job, args=(node, seed, first, plan[job::jobs], queue))
-        for job in range(jobs)
-    ]
-    for worker in workers:
-        worker.start()
-    try:
-        for _chunk_done in plan:
-            item = queue.get()
-            if isinstance(item, str):
-                raise RuntimeError(f"generate_data: a job failed: {item}")
-            report(item)
-    except BaseException:
-        for worker in workers:
-            worker.terminate()
-        raise
-    finally:
-        for worker in workers:
-            worker.join()
-
-
 def generate(
     *,
     cases: int,
@@ -569,7 +521,7 @@ def generate(
             progress(done)
 
     if jobs > 1:
-        _parallel(node, seed, first, plan, jobs, report)
+        in_processes(partial(_run, node, seed, first), plan, jobs, report)
     else:
         _run(node, seed, first, plan, report)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
