@@ -80,16 +80,24 @@ def test_the_command_writes_what_it_reports_and_the_application_reads_it() -> No
     assert verify_audit_trail().intact
     call_command("verify_audit", stdout=StringIO())  # raises on a broken chain
 
-    case = Case.objects.select_related("person", "owner_organisation").order_by("?").first()
-    assert case is not None
-    manager = User.objects.get(
-        memberships__organisation=case.owner_organisation, memberships__role="case_manager"
-    )
-    page = user_browser(manager).get(f"/cases/{case.public_id}/")
-    assert page.status_code == 200
-    html = page.content.decode()
-    assert case.number in html
-    assert case.person.names.order_by("order").first().value in html  # type: ignore[union-attr]
+    cases = Case.objects.select_related("person", "owner_organisation").order_by("pk")
+    shown = [
+        cases.first(),
+        cases.filter(person__age_band="under_18").first(),  # a child's case file
+        cases.filter(person__names__kind="alias", person__names__script="Latn").first(),
+        cases.filter(participants__case_manager__isnull=True).first(),
+    ]
+    for case in shown:
+        assert case is not None
+        manager = User.objects.get(
+            memberships__organisation=case.owner_organisation, memberships__role="case_manager"
+        )
+        page = user_browser(manager).get(f"/cases/{case.public_id}/")
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert case.number in html
+        for name in case.person.names.all():
+            assert name.value in html
 
 
 @pytest.mark.django_db
