@@ -1,10 +1,14 @@
 """Synthetic register for load tests and benchmarks (``opentrm generate_data``, issue 18).
 
 Every value is generated: names are built from short fictional syllables in four scripts
-(Latin, Cyrillic, Greek, Arabic), never taken from a list of real people. Rows are written with
-``bulk_create`` in chunks, one transaction per chunk, so a run can be stopped and the rows
-written so far stay consistent. Distributions (``rng`` seeded, so a seed gives the same
-register):
+(Latin, Cyrillic, Greek, Arabic), never taken from a list of real people. The rows are plain
+tuples written straight to the tables (``generator_rows``: ``COPY`` on PostgreSQL), never
+model objects, in chunks of ``batch`` cases, one transaction per chunk, so a run can be stopped
+and the rows written so far stay consistent; ``jobs`` processes share the chunks. Each chunk
+draws from its own generator seeded by the seed and the chunk's index, so a seed (and a batch
+size) gives the same register whatever the number of jobs; only the public ids are random
+(``uuid4``, as the application draws them), so the same seed run twice adds cases with the
+same contents under other numbers and ids. Distributions:
 
 - organisations: three per country (a first point of notification, a shelter, the police),
   their share of the cases falling off as 1/rank (a few large owners, a long tail);
@@ -17,15 +21,20 @@ register):
 """
 
 import random
+import resource
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+
+from opentrm.cases.generator_jobs import in_processes
+from opentrm.cases.generator_rows import Row, Table, take_ids, write
 
 COUNTRIES = ["AL", "RS", "MK", "XK", "GR", "RO", "BG", "UA", "MD", "TR"]
 COUNTRY_WEIGHTS = [9, 8, 6, 5, 4, 6, 4, 7, 5, 3]
@@ -60,6 +69,11 @@ IDENTIFICATION_WEIGHTS = {
     "not_a_victim": 6,
     "at_risk": 10,
 }
+_STATUSES = list(IDENTIFICATION_WEIGHTS)
+_STATUS_WEIGHTS = list(IDENTIFICATION_WEIGHTS.values())
+_MEASURE_STATUSES = ["planned", "in_progress", "done", "not_applicable"]
+_SEXES = ["female", "male", "unknown"]
+_TARGET = "TARGET"  # stands for the case id in an owner's prepared audit hash
 
 
 @dataclass
@@ -74,29 +88,48 @@ class Generated:
     consents: int = 0
     events: int = 0
     seconds: float = 0.0
-    cpu_seconds: float = 0.0  # of this process only (on PostgreSQL the server's is not in it)
+    cpu_seconds: float = 0.0  # of the generating processes (the server's is not in it)
 
     @property
     def rate(self) -> float:
         """Cases per second."""
         return self.cases / self.seconds if self.seconds else 0.0
 
+    def add(self, other: "Generated") -> None:
+        for name in ("cases", "persons", "names", "measures", "tasks", "consents", "events"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True)
+class _Owner:
+    """An organisation cases are spread over, as plain values (no model objects)."""
+
+    pk: int
+    name: str
+    country: str
+    managers: tuple[int | None, ...]  # a case manager, or none
+    staff: tuple[int, ...]  # its members' user ids
+    registrar: tuple[int, str]  # who registers its cases: user id and username
+
 
 @dataclass
 class _Node:
-    owners: list[Any]  # organisations
+    owners: list[_Owner]
     weights: list[float]
-    managers: dict[int, list[Any]]  # organisation id -> users
-    members: dict[int, list[Any]]
     measure_codes: list[str]
+    others: dict[int, list[_Owner]] = field(default_factory=dict)  # pk -> the other owners
+
+    def __post_init__(self) -> None:
+        self.others = {o.pk: [p for p in self.owners if p.pk != o.pk] for o in self.owners}
 
 
 def _name(rng: random.Random, script: str) -> tuple[str, str]:
     """A fictional given name and surname in ``script``, and their Latin transliteration."""
     words = []
     latin = []
+    syllables = SYLLABLES[script]
     for _part in range(2):
-        chosen = [rng.choice(SYLLABLES[script]) for _ in range(rng.randint(2, 3))]
+        chosen = [rng.choice(syllables) for _ in range(rng.randint(2, 3))]
         words.append("".join(chosen).capitalize())
         latin.append("".join(_LATIN_OF.get(s, s) for s in chosen).capitalize())
     return " ".join(words), " ".join(latin)
@@ -109,9 +142,7 @@ def _node(rng: random.Random) -> _Node:
     from opentrm.catalogue.loader import load_catalogue
     from opentrm.directory.models import Country, Organisation
 
-    owners: list[Any] = []
-    managers: dict[int, list[Any]] = {}
-    members: dict[int, list[Any]] = {}
+    owners: list[_Owner] = []
     for code in COUNTRIES:
         country, _created = Country.objects.get_or_create(code=code)
         for label, kind in ORGANISATION_KINDS:
@@ -120,7 +151,6 @@ def _node(rng: random.Random) -> _Node:
                 name=f"Generated {label} {code}",
                 defaults={"type": kind, "city": f"City {code}"},
             )
-            owners.append(organisation)
             staff = []
             for n in range(MEMBERS_PER_ORGANISATION):
                 user, created = User.objects.get_or_create(
@@ -132,213 +162,327 @@ def _node(rng: random.Random) -> _Node:
                     role = Role.CASE_MANAGER if n == 0 else Role.CASEWORKER
                     Membership.objects.create(user=user, organisation=organisation, role=role)
                 staff.append(user)
-            managers[organisation.pk] = staff[:1]
-            members[organisation.pk] = staff
+            owners.append(
+                _Owner(
+                    pk=organisation.pk,
+                    name=organisation.name,
+                    country=code,
+                    managers=(staff[0].pk, None),
+                    staff=tuple(user.pk for user in staff),
+                    registrar=(staff[1].pk, staff[1].username),
+                )
+            )
     rng.shuffle(owners)
     weights = [1 / (rank + 1) for rank in range(len(owners))]
     codes = [measure.code for measure in load_catalogue().measures]
-    return _Node(owners, weights, managers, members, codes)
-
-
-def _person_rows(rng: random.Random, country: str, today: date) -> tuple[Any, list[Any]]:
-    from opentrm.cases.models import Person, PersonName
-    from opentrm.cases.models.person import AgeBand, NameKind, Sex
-
-    roll = rng.random()
-    if roll < 0.10:
-        born = None
-        band = rng.choice([AgeBand.UNKNOWN, AgeBand.OVER_18])
-    else:
-        age = rng.randint(8, 17) if roll < 0.25 else rng.randint(18, 60)
-        born = today - timedelta(days=age * 365 + rng.randint(0, 364))
-        band = AgeBand.UNDER_18 if age < 18 else AgeBand.OVER_18
-    sex = rng.choices([Sex.FEMALE, Sex.MALE, Sex.UNKNOWN], weights=[62, 35, 3])[0]
-    person = Person(sex=sex, date_of_birth=born, age_band=band)
-    script = NATIVE_SCRIPT.get(country, "Latn")
-    if rng.random() < 0.08:
-        script = "Arab"
-    native, latin = _name(rng, script)
-    names = [PersonName(person=person, value=native, script=script, order=0)]
-    if script != "Latn" and rng.random() < 0.33:
-        names.append(
-            PersonName(person=person, kind=NameKind.ALIAS, value=latin, script="Latn", order=1)
-        )
-    return person, names
-
-
-def _opened_on(rng: random.Random, today: date) -> date:
-    """Over ten years, recent years denser (a register that grows)."""
-    return today - timedelta(days=min(int(rng.expovariate(1 / 900)), 3650))
-
-
-def _chunk(rng: random.Random, node: _Node, first: int, size: int, done: Generated) -> None:
-    from opentrm.cases.models import (
-        Case,
-        CaseCountry,
-        CaseMeasure,
-        CaseParticipant,
-        ConsentRecord,
-        Person,
-        Task,
-    )
-    from opentrm.cases.services.registration import names_create
-
-    today = timezone.localdate()
-    now = timezone.now()
-    owners = rng.choices(node.owners, weights=node.weights, k=size)
-    people = [_person_rows(rng, owner.country.code, today) for owner in owners]
-    persons = Person.objects.bulk_create([person for person, _names in people])
-    for person, (_same, names) in zip(persons, people, strict=True):
-        for name in names:
-            name.person = person
-    done.names += len(names_create(name for _person, names in people for name in names))
-    statuses = list(IDENTIFICATION_WEIGHTS)
-    weights = list(IDENTIFICATION_WEIGHTS.values())
-    cases = Case.objects.bulk_create(
-        Case(
-            public_id=uuid.UUID(int=rng.getrandbits(128), version=4),
-            number=f"{owner.country.code}-G-{first + n:08d}",
-            person=person,
-            owner_organisation=owner,
-            opened_on=_opened_on(rng, today),
-            identification_status=rng.choices(statuses, weights=weights)[0],
-            notified_at=now,
-        )
-        for n, (owner, person) in enumerate(zip(owners, persons, strict=True))
-    )
-    rows = _Rows()
-    for case, owner in zip(cases, owners, strict=True):
-        _case_rows(rng, node, case, owner, rows)
-    participants, countries, measures = rows.participants, rows.countries, rows.measures
-    tasks, consents = rows.tasks, rows.consents
-    CaseParticipant.objects.bulk_create(participants)
-    CaseCountry.objects.bulk_create(countries)
-    done.measures += len(CaseMeasure.objects.bulk_create(measures))
-    done.tasks += len(Task.objects.bulk_create(tasks))
-    done.consents += len(ConsentRecord.objects.bulk_create(consents))
-    done.events += _audit_registrations(cases, owners, node)
-    done.cases += len(cases)
-    done.persons += len(persons)
+    return _Node(owners, weights, codes)
 
 
 @dataclass
-class _Rows:
-    """What one chunk's cases bring beside themselves, written in bulk."""
+class _Chunk:
+    """One chunk's rows, the given columns of each table in the order its ``Table`` names."""
 
-    participants: list[Any] = field(default_factory=list)
-    countries: list[Any] = field(default_factory=list)
-    measures: list[Any] = field(default_factory=list)
-    tasks: list[Any] = field(default_factory=list)
-    consents: list[Any] = field(default_factory=list)
+    persons: list[Row] = field(default_factory=list)
+    names: list[Row] = field(default_factory=list)
+    keys: list[Row] = field(default_factory=list)
+    cases: list[Row] = field(default_factory=list)
+    participants: list[Row] = field(default_factory=list)
+    countries: list[Row] = field(default_factory=list)
+    measures: list[Row] = field(default_factory=list)
+    tasks: list[Row] = field(default_factory=list)
+    consents: list[Row] = field(default_factory=list)
 
 
-def _case_rows(rng: random.Random, node: _Node, case: Any, owner: Any, rows: _Rows) -> None:
-    """One case's participants, country of origin, measures, tasks and consents."""
-    from opentrm.cases.models import CaseCountry, CaseMeasure, CaseParticipant, ConsentRecord, Task
-    from opentrm.cases.models.case import CountryRole
-    from opentrm.cases.models.measures import MeasureStatus
-    from opentrm.cases.models.tasks import TaskSource
+@dataclass(frozen=True)
+class _Day:
+    """The dates and times a chunk's rows are drawn from."""
 
-    today = timezone.localdate()
-    now = timezone.now()
-    participants, countries, measures = rows.participants, rows.countries, rows.measures
-    tasks, consents = rows.tasks, rows.consents
-    staff = node.members[owner.pk]
-    participants.append(
-        CaseParticipant(
-            case=case,
-            organisation=owner,
-            case_manager=rng.choice(node.managers[owner.pk] + [None]),
-            is_active=True,
+    today: date
+    now: datetime
+    task_due: list[date]  # today - 60 days ... today + 60 days
+    done_at: list[datetime]  # now, now - 1 day, ... now - 60 days
+
+    @classmethod
+    def of(cls, today: date, now: datetime) -> "_Day":
+        return cls(
+            today,
+            now,
+            [today + timedelta(days=d) for d in range(-60, 61)],
+            [now - timedelta(days=d) for d in range(61)],
         )
-    )
+
+
+def _persons(rng: random.Random, owners: list[_Owner], today: date) -> list[Row]:
+    """Per case: (public_id, sex, date of birth, age band, [(kind, value, script, order)])."""
+    drafts: list[Row] = []
+    for owner in owners:
+        roll = rng.random()
+        if roll < 0.10:
+            born = None
+            band = rng.choice(["unknown", "over_18"])
+        else:
+            age = rng.randint(8, 17) if roll < 0.25 else rng.randint(18, 60)
+            born = today - timedelta(days=age * 365 + rng.randint(0, 364))
+            band = "under_18" if age < 18 else "over_18"
+        sex = rng.choices(_SEXES, weights=[62, 35, 3])[0]
+        script = NATIVE_SCRIPT.get(owner.country, "Latn")
+        if rng.random() < 0.08:
+            script = "Arab"
+        native, latin = _name(rng, script)
+        names = [("name", native, script, 0)]
+        if script != "Latn" and rng.random() < 0.33:
+            names.append(("alias", latin, "Latn", 1))
+        drafts.append((uuid.uuid4(), sex, born, band, names))
+    return drafts
+
+
+def _people_rows(drafts: list[Row], person_ids: list[int], rows: _Chunk) -> None:
+    """The persons, their names and the names' search keys (as ``names_create`` keys them)."""
+    from opentrm.core.text import search_words
+
+    names = [
+        (person, name)
+        for person, draft in zip(person_ids, drafts, strict=True)
+        for name in draft[4]
+    ]
+    name_ids = take_ids(_tables().name, len(names))
+    for person, draft in zip(person_ids, drafts, strict=True):
+        rows.persons.append((person, draft[0], draft[1], draft[2], draft[3]))
+    for name_id, (person, (kind, value, script, order)) in zip(name_ids, names, strict=True):
+        rows.names.append((name_id, person, kind, value, script, order))
+        rows.keys.extend((name_id, person, word) for word in search_words(value))
+
+
+def _case_rows(
+    rng: random.Random, node: _Node, case: int, opened: date, owner: _Owner, day: _Day, rows: _Chunk
+) -> None:
+    """One case's participants, country of origin, measures, tasks and consents (no ids)."""
+    rows.participants.append((case, owner.pk, rng.choice(owner.managers), True))
     if rng.random() < 0.2:
-        other = rng.choice([o for o in node.owners if o.pk != owner.pk])
-        participants.append(CaseParticipant(case=case, organisation=other, is_active=True))
-    countries.append(
-        CaseCountry(
-            case=case,
-            country_code=rng.choices(COUNTRIES, weights=COUNTRY_WEIGHTS)[0],
-            role=CountryRole.ORIGIN,
-        )
-    )
-    for code in rng.sample(node.measure_codes, min(rng.randint(0, 8), len(node.measure_codes))):
-        status = rng.choice(MeasureStatus.values)
-        measures.append(
-            CaseMeasure(
-                case=case,
-                code=code,
-                status=status,
-                responsible_organisation=owner,
-                due_on=case.opened_on + timedelta(days=rng.randint(7, 90)),
-            )
-        )
+        other = rng.choice(node.others[owner.pk])
+        rows.participants.append((case, other.pk, None, True))
+    country = rng.choices(COUNTRIES, weights=COUNTRY_WEIGHTS)[0]
+    rows.countries.append((case, country, "origin"))
+    codes = node.measure_codes
+    for code in rng.sample(codes, min(rng.randint(0, 8), len(codes))):
+        status = rng.choice(_MEASURE_STATUSES)
+        due = opened + timedelta(days=rng.randint(7, 90))
+        rows.measures.append((case, code, status, owner.pk, due))
+    staff = owner.staff
     for t in range(rng.randint(0, 4)):
-        tasks.append(
-            Task(
-                case=case,
-                title=rng.choice(TASK_TITLES),
-                assignee=rng.choice(staff),
-                organisation=owner,
-                due_on=today + timedelta(days=rng.randint(-60, 60)),
-                done_at=now - timedelta(days=rng.randint(0, 60)) if rng.random() < 0.6 else None,
-                source=TaskSource.MANUAL,
-                source_key=str(t),
-            )
-        )
+        title = rng.choice(TASK_TITLES)
+        assignee = rng.choice(staff)
+        due = day.task_due[rng.randint(-60, 60) + 60]
+        done_at = day.done_at[rng.randint(0, 60)] if rng.random() < 0.6 else None
+        rows.tasks.append((case, title, assignee, owner.pk, due, done_at, "manual", str(t)))
     for _consent in range(rng.randint(1, 2)):
-        consents.append(
-            ConsentRecord(
-                case=case,
-                purpose="share_data",
-                recipient_country=rng.choice(COUNTRIES),
-                decision=rng.choices(["given", "refused"], weights=[85, 15])[0],
-                decided_on=case.opened_on,
-                explained_in="en",
-                information_given="Generated.",
-                taken_by=staff[0],
-                taken_for=owner,
+        recipient = rng.choice(COUNTRIES)
+        decision = rng.choices(["given", "refused"], weights=[85, 15])[0]
+        rows.consents.append(
+            (
+                case,
+                "share_data",
+                recipient,
+                decision,
+                opened,
+                "en",
+                "Generated.",
+                staff[0],
+                owner.pk,
             )
         )
 
 
-def _audit_registrations(cases: list[Any], owners: list[Any], node: _Node) -> int:
-    """One "case registered" event per case, chained as ``record_event`` chains them."""
-    from opentrm.audit.chain import GENESIS_HASH, prepare_hash
+def _chunk_rows(
+    rng: random.Random, node: _Node, first: int, size: int, day: _Day
+) -> tuple[_Chunk, list[tuple[int, _Owner]]]:
+    """A chunk's rows, and its cases' ids with their owners (for the audit events)."""
+    tables = _tables()
+    owners = rng.choices(node.owners, weights=node.weights, k=size)
+    drafts = _persons(rng, owners, day.today)
+    rows = _Chunk()
+    person_ids = take_ids(tables.person, size)
+    _people_rows(drafts, person_ids, rows)
+    case_ids = take_ids(tables.case, size)
+    for n, (case, owner, person) in enumerate(zip(case_ids, owners, person_ids, strict=True)):
+        public_id = uuid.uuid4()  # not drawn: a seed run twice adds other cases
+        opened = day.today - timedelta(days=min(int(rng.expovariate(1 / 900)), 3650))
+        status = rng.choices(_STATUSES, weights=_STATUS_WEIGHTS)[0]
+        number = f"{owner.country}-G-{first + n:08d}"
+        rows.cases.append((case, public_id, number, person, owner.pk, opened, status, day.now))
+        _case_rows(rng, node, case, opened, owner, day, rows)
+    return rows, list(zip(case_ids, owners, strict=True))
+
+
+def _with_ids(table: Table, rows: list[Row]) -> list[Row]:
+    return [(pk, *row) for pk, row in zip(take_ids(table, len(rows)), rows, strict=True)]
+
+
+def _write_chunk(rows: _Chunk, now: datetime) -> None:
+    tables = _tables()
+    write(tables.person, rows.persons, now)
+    write(tables.name, rows.names, now)
+    write(tables.key, _with_ids(tables.key, rows.keys), now)
+    write(tables.case, rows.cases, now)
+    write(tables.participant, _with_ids(tables.participant, rows.participants), now)
+    write(tables.country, _with_ids(tables.country, rows.countries), now)
+    write(tables.measure, _with_ids(tables.measure, rows.measures), now)
+    write(tables.task, _with_ids(tables.task, rows.tasks), now)
+    write(tables.consent, _with_ids(tables.consent, rows.consents), now)
+
+
+def _chunk(rng: random.Random, node: _Node, first: int, size: int) -> Generated:
+    """Write one chunk of ``size`` cases numbered from ``first``, in the caller's transaction."""
+    day = _Day.of(timezone.localdate(), timezone.now())
+    rows, registered = _chunk_rows(rng, node, first, size, day)
+    _write_chunk(rows, day.now)
+    events = _audit_registrations(registered, day.now)
+    return Generated(
+        cases=len(rows.cases),
+        persons=len(rows.persons),
+        names=len(rows.names),
+        measures=len(rows.measures),
+        tasks=len(rows.tasks),
+        consents=len(rows.consents),
+        events=events,
+    )
+
+
+@dataclass(frozen=True)
+class _Tables:
+    person: Table
+    name: Table
+    key: Table
+    case: Table
+    participant: Table
+    country: Table
+    measure: Table
+    task: Table
+    consent: Table
+    event: Table
+
+
+_TABLES: list[_Tables] = []
+
+
+def _tables() -> _Tables:
+    """The tables the generator fills and the columns it gives (made once)."""
+    if _TABLES:
+        return _TABLES[0]
+    from opentrm.audit.models import AuditEvent
+    from opentrm.cases import models as m
+
+    tables = _Tables(
+        person=Table(m.Person, "id public_id sex date_of_birth age_band"),
+        name=Table(m.PersonName, "id person_id kind value script order"),
+        key=Table(m.PersonNameKey, "id name_id person_id key"),
+        case=Table(
+            m.Case,
+            "id public_id number person_id owner_organisation_id opened_on "
+            "identification_status notified_at",
+        ),
+        participant=Table(
+            m.CaseParticipant, "id case_id organisation_id case_manager_id is_active"
+        ),
+        country=Table(m.CaseCountry, "id case_id country_code role"),
+        measure=Table(m.CaseMeasure, "id case_id code status responsible_organisation_id due_on"),
+        task=Table(
+            m.Task,
+            "id case_id title assignee_id organisation_id due_on done_at source source_key",
+        ),
+        consent=Table(
+            m.ConsentRecord,
+            "id case_id purpose recipient_country decision decided_on explained_in "
+            "information_given taken_by_id taken_for_id",
+        ),
+        event=Table(
+            AuditEvent,
+            "id sequence occurred_at event_type actor_id actor_label organisation_id "
+            "organisation_label target_type target_id request_id previous_hash hash",
+            constants={"changed_fields": ["age_band", "names", "sex"], "detail": {}},
+        ),
+    )
+    _TABLES.append(tables)
+    return tables
+
+
+def _prepared_hashes(owners: set[_Owner], now: datetime) -> dict[int, Any]:
+    """Per owner, its "case registered" event's hash prepared with the case id left open."""
+    from opentrm.audit.chain import prepare_hash
     from opentrm.audit.events import EventType
-    from opentrm.audit.models import AuditChainHead, AuditEvent
+    from opentrm.audit.models import AuditEvent
 
-    now = timezone.now()
-    events = []
-    for case, owner in zip(cases, owners, strict=True):
-        user = node.members[owner.pk][1]
-        events.append(
-            AuditEvent(
-                occurred_at=now,
-                event_type=EventType.CASE_REGISTERED.value,
-                actor_id=user.pk,
-                actor_label=user.username,
-                organisation_id=owner.pk,
-                organisation_label=owner.name,
-                target_type="cases.case",
-                target_id=str(case.pk),
-                request_id="generate_data",
-                changed_fields=["age_band", "names", "sex"],
-                detail={},
-            )
+    prepared = {}
+    for owner in owners:
+        user_id, username = owner.registrar
+        template = AuditEvent(
+            occurred_at=now,
+            event_type=EventType.CASE_REGISTERED.value,
+            actor_id=user_id,
+            actor_label=username,
+            organisation_id=owner.pk,
+            organisation_label=owner.name,
+            target_type="cases.case",
+            target_id=_TARGET,
+            request_id="generate_data",
+            changed_fields=_tables().event.constants["changed_fields"],
+            detail={},
         )
-    prepared = [prepare_hash(event) for event in events]
+        prepared[owner.pk] = prepare_hash(template)
+    return prepared
+
+
+def _audit_registrations(registered: list[tuple[int, _Owner]], now: datetime) -> int:
+    """One "case registered" event per case, chained as ``record_event`` chains them."""
+    from dataclasses import replace
+
+    from opentrm.audit.chain import GENESIS_HASH
+    from opentrm.audit.events import EventType
+    from opentrm.audit.models import AuditChainHead
+
+    table = _tables().event
+    prepared = _prepared_hashes({owner for _case, owner in registered}, now)
+    event_type = EventType.CASE_REGISTERED.value
+    ids = take_ids(table, len(registered))
     head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
     if head is None:
         head = AuditChainHead.objects.create(pk=1, last_sequence=0, last_hash=GENESIS_HASH)
-    for event, sealed in zip(events, prepared, strict=True):
-        event.sequence = head.last_sequence + 1
-        event.previous_hash = head.last_hash
-        event.hash = sealed.seal(sequence=event.sequence, previous_hash=event.previous_hash)
-        head.last_sequence, head.last_hash = event.sequence, event.hash
-    AuditEvent.objects.bulk_create(events)
+    sequence, last = head.last_sequence, head.last_hash
+    rows = []
+    for pk, (case, owner) in zip(ids, registered, strict=True):
+        sealed = prepared[owner.pk]
+        target = str(case)
+        after = sealed.after_sequence.replace(f'"{_TARGET}"', f'"{target}"', 1)
+        sequence += 1
+        digest = replace(sealed, after_sequence=after).seal(sequence=sequence, previous_hash=last)
+        user_id, username = owner.registrar
+        rows.append(
+            (pk, sequence, now, event_type, user_id, username, owner.pk, owner.name,
+             "cases.case", target, "generate_data", last, digest)
+        )  # fmt: skip
+        last = digest
+    write(table, rows, now)
+    head.last_sequence, head.last_hash = sequence, last
     head.save(update_fields=["last_sequence", "last_hash"])
-    return len(events)
+    return len(rows)
+
+
+def _chunk_rng(seed: int, index: int) -> random.Random:
+    return random.Random(f"generate_data:{seed}:{index}")
+
+
+def _run(
+    node: _Node,
+    seed: int,
+    first: int,
+    plan: list[tuple[int, int, int]],
+    report: Callable[[Generated], None],
+) -> None:
+    """Write the chunks of ``plan`` (index, first case number, size), each in its transaction."""
+    for index, number, size in plan:
+        with transaction.atomic():
+            done = _chunk(_chunk_rng(seed, index), node, first + number, size)
+        report(done)
 
 
 def generate(
@@ -346,26 +490,46 @@ def generate(
     cases: int,
     seed: int,
     batch: int = 2000,
+    jobs: int = 1,
     progress: Callable[[Generated], None] | None = None,
 ) -> Generated:
     """Write ``cases`` generated cases with their persons, measures, tasks, consents and audit
-    events; numbered after the generated cases already there."""
+    events; numbered after the generated cases already there. ``jobs`` > 1 needs PostgreSQL
+    (SQLite has one writer) and is not for a caller inside a transaction."""
     from opentrm.cases.models import Case
 
+    if jobs > 1 and connection.vendor != "postgresql":
+        raise ValueError("generate_data --jobs needs PostgreSQL (SQLite has one writer)")
     rng = random.Random(seed)
     started = time.monotonic()
     cpu = time.process_time()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = Generated()
     with transaction.atomic():
         node = _node(rng)
     first = Case.objects.filter(number__contains="-G-").count()
-    for start in range(0, cases, batch):
-        with transaction.atomic():
-            _chunk(rng, node, first + start, min(batch, cases - start), done)
+    plan = [
+        (index, start, min(batch, cases - start))
+        for index, start in enumerate(range(0, cases, batch))
+    ]
+
+    def report(part: Generated) -> None:
+        done.add(part)
         done.seconds = time.monotonic() - started
         done.cpu_seconds = time.process_time() - cpu
         if progress is not None:
             progress(done)
+
+    if jobs > 1:
+        in_processes(partial(_run, node, seed, first), plan, jobs, report)
+    else:
+        _run(node, seed, first, plan, report)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     done.seconds = time.monotonic() - started
-    done.cpu_seconds = time.process_time() - cpu
+    done.cpu_seconds = (
+        time.process_time()
+        - cpu
+        + (after.ru_utime + after.ru_stime)
+        - (children.ru_utime + children.ru_stime)
+    )
     return done

@@ -18,6 +18,12 @@ class Command(BaseCommand):
         parser.add_argument("--cases", type=int, required=True, help="how many cases to add")
         parser.add_argument("--seed", type=int, default=1, help="the same seed, the same data")
         parser.add_argument("--batch", type=int, default=2000, help="cases per transaction")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=1,
+            help="processes writing at once (PostgreSQL only; the same data as one)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         total = options["cases"]
@@ -27,13 +33,17 @@ class Command(BaseCommand):
                 self.stdout.write(f"{done.cases} cases, {done.rate:.0f}/s")
 
         done = generate(
-            cases=total, seed=options["seed"], batch=options["batch"], progress=progress
+            cases=total,
+            seed=options["seed"],
+            batch=options["batch"],
+            jobs=options["jobs"],
+            progress=progress,
         )
         minutes = 1_000_000 / done.rate / 60 if done.rate else 0.0
         self.stdout.write(
             f"Added {done.cases} cases, {done.persons} persons ({done.names} names), "
             f"{done.measures} measures, {done.tasks} tasks, {done.consents} consents, "
             f"{done.events} audit events in {done.seconds:.1f} s ({done.cpu_seconds:.1f} s of "
-            f"this process's CPU): {done.rate:.0f} cases/s (1,000,000 cases in about "
+            f"the generating processes' CPU): {done.rate:.0f} cases/s (1,000,000 cases in about "
             f"{minutes:.1f} min at this rate)."
         )
