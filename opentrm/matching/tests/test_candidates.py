@@ -200,3 +200,17 @@ def test_the_case_page_audits_a_search_only_when_it_showed_something(world: Worl
     assert not AuditEvent.objects.filter(event_type=EventType.MATCH_SEARCHED).exists()
     assert find_candidates(query, actor, exclude_person_id=lone.person_id, via="check") == []
     assert AuditEvent.objects.filter(event_type=EventType.MATCH_SEARCHED).count() == 1
+
+
+def test_only_the_best_candidates_up_to_the_limit_are_shown_and_audited(world: World) -> None:
+    best = _case(world, "Đorđević Jelena", date_of_birth=date(1998, 7, 9), sex=Sex.FEMALE)
+    _case(world, "Đorđević Jelena", date_of_birth=date(1998, 9, 7))
+    found = find_candidates(
+        PersonData(names=("Јелена Ђорђевић",), date_of_birth=date(1998, 7, 9)),
+        world.actor(Role.CASEWORKER),
+        limit=1,
+        via="check",
+    )
+    assert [candidate.case for candidate in found] == [best]
+    event = AuditEvent.objects.get(event_type=EventType.MATCH_SEARCHED)
+    assert event.detail["shown_case_ids"] == [best.pk]
