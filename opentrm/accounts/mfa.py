@@ -197,8 +197,10 @@ def is_verified(request: HttpRequest) -> bool:
 def reset(user: User) -> int:
     """Remove every device of ``user`` (a lost phone and lost codes): the next log-in sets up a
     new app. Run by the operator after checking who asks (``opentrm reset_mfa``)."""
-    removed: int = TOTPDevice.objects.filter(user=user).delete()[0]
-    removed += StaticDevice.objects.filter(user=user).delete()[0]
-    removed += SecurityKey.objects.filter(user=user).delete()[0]
+    removed = 0
+    for model in (TOTPDevice, StaticDevice, SecurityKey):
+        devices = model.objects.filter(user=user)
+        removed += devices.count()  # devices, not their recovery codes deleted with them
+        devices.delete()
     record_event(event_type=EventType.MFA_RESET, actor=None, target=user)
     return removed

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -22,7 +23,7 @@ from webauthn import (
     verify_registration_response,
 )
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
-from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidRegistrationResponse
+from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
     PublicKeyCredentialDescriptor,
@@ -44,7 +45,8 @@ class KeyRefused(Exception):  # noqa: N818 - a refusal, shown as "the key was no
 
 
 def _rp_id(request: HttpRequest) -> str:
-    return request.get_host().rsplit(":", 1)[0] if "]" not in request.get_host() else ""
+    """The host the user reached, without its port (an IPv6 address without its brackets)."""
+    return urlsplit(f"//{request.get_host()}").hostname or ""
 
 
 def _origin(request: HttpRequest) -> str:
@@ -92,7 +94,8 @@ def register(
             expected_rp_id=_rp_id(request),
             expected_origin=_origin(request),
         )
-    except (InvalidRegistrationResponse, ValueError, KeyError, TypeError) as error:
+    # WebAuthnException: any answer the library refuses, malformed JSON structure included.
+    except (WebAuthnException, ValueError, KeyError, TypeError) as error:
         raise KeyRefused from error
     with transaction.atomic():
         key: SecurityKey = SecurityKey.objects.create(
@@ -141,7 +144,7 @@ def authenticate(request: HttpRequest, user: User, credential: dict[str, Any]) -
             credential_public_key=bytes(key.public_key),
             credential_current_sign_count=key.sign_count,
         )
-    except (KeyRefused, InvalidAuthenticationResponse, ValueError, KeyError, TypeError) as error:
+    except (KeyRefused, WebAuthnException, ValueError, KeyError, TypeError) as error:
         record_event(
             event_type=EventType.MFA_FAILED,
             actor=current_actor(request),

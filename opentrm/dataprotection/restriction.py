@@ -54,10 +54,6 @@ def _mark(case: Case, person_id: int, since: datetime | None) -> None:
     case.version += 1
 
 
-def in_force(case: Case) -> ProcessingRestriction | None:
-    return ProcessingRestriction.objects.filter(person_id=case.person_id, lifted_at=None).first()
-
-
 @dataclass(frozen=True)
 class RestrictionView:
     """What the controller's page shows: the restriction in force (if any) and the history."""

@@ -1,5 +1,6 @@
 """Data-protection pages: thin views over the services of this app."""
 
+import uuid
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -40,7 +41,7 @@ def _pdf(
 
 @require_GET
 @actor_required(Action.SUBJECT_ACCESS)
-def subject_access_report(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+def subject_access_report(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Everything held on the case's person and who received it, in the language asked for."""
     case = access_case_as_controller(request.actor, public_id)
     language = report_language(request.GET.get("language"))
@@ -97,7 +98,7 @@ def breach_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_GET
 @actor_required(Action.DATA_PROTECTION_MANAGE)
-def breach_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+def breach_detail(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     breach = access_breach(request.actor, public_id)
     cases = breaches_service.breach_view(actor=request.actor, breach=breach)
     return render(
@@ -114,7 +115,7 @@ def breach_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpResp
 
 @require_POST
 @actor_required(Action.DATA_PROTECTION_MANAGE)
-def breach_notified(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+def breach_notified(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     breach = access_breach(request.actor, public_id)
     form = NotifiedForm(request.POST)
     return form_view(

@@ -1,6 +1,7 @@
 """Restriction of processing (GDPR art. 18): the controller's page, thin over
 ``dataprotection.restriction``."""
 
+import uuid
 from collections.abc import Callable
 
 from django import forms
@@ -51,7 +52,7 @@ def _page(
 
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.SUBJECT_ACCESS)
-def restriction_page(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+def restriction_page(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The restriction in force and its history; the form to restrict (or, in force, to lift)."""
     actor = request.actor
     case = access_case_as_controller(actor, public_id)
@@ -72,7 +73,7 @@ def restriction_page(request: AuthenticatedHttpRequest, public_id: str) -> HttpR
 
 @require_POST
 @actor_required(Action.SUBJECT_ACCESS)
-def restriction_lift_view(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+def restriction_lift_view(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     actor = request.actor
     case = access_case_as_controller(actor, public_id)
     return _page(

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, can, rule
+from opentrm.accounts.policy import Access, Action, Actor, FieldGroup, rule
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import access_case, acts_for_owner, group_access
@@ -90,10 +90,6 @@ def refuse_other_record(actor: Actor, case: Case, other: Case) -> HeldElsewhereE
         detail={"action": Action.PERSON_LINK.value, "case_id": other.pk, "from_case": case.pk},
     )
     return HeldElsewhereError(other.owner_organisation)
-
-
-def may_link(actor: Actor, first: Case, second: Case) -> bool:
-    return can(actor, Action.PERSON_LINK, RecordPair(first, second))
 
 
 def access_identity_case(actor: Actor, case_id: str) -> Case:

@@ -32,12 +32,11 @@ Via = Literal["check", "registration", "case", "referral", "service"]
 # Persons never to propose for a person, from apps above this one (the linkage app: pairs a
 # reviewer marked "not the same"), registered in their AppConfig.ready().
 ExclusionProvider = Callable[[int], Iterable[int]]
-_exclusions: list[ExclusionProvider] = []
+_exclusions: dict[ExclusionProvider, None] = {}  # an ordered set: registering twice is one
 
 
 def register_exclusion(provider: ExclusionProvider) -> None:
-    if provider not in _exclusions:
-        _exclusions.append(provider)
+    _exclusions[provider] = None
 
 
 def _restricted(person_ids: list[int | None]) -> set[int]:

@@ -179,8 +179,9 @@ def synthetic_generate(
 
 
 def download(*, actor: Actor, dataset: ResearchDataset) -> bytes:
-    """The dataset's CSV; the download is audited."""
-    require(actor, Action.RESEARCH_EXPORT)
+    """The dataset's CSV, to the coordinators and statisticians of its country (the rule in
+    ``research.access``); the download is audited."""
+    require(actor, Action.RESEARCH_EXPORT, dataset)
     content = read_csv(dataset)
     record_event(
         event_type=EventType.RESEARCH_DATASET_DOWNLOADED,

@@ -80,3 +80,11 @@ def test_an_unknown_role_in_the_setting_stops_the_node(
 
     with pytest.raises(ImproperlyConfigured, match="robot"):
         world.actor(Role.CASEWORKER).may(Action.API_TOKENS_OWN)
+
+
+def test_a_node_that_sets_no_roles_offers_tokens_to_the_default_roles(
+    world: World, settings: SettingsWrapper
+) -> None:
+    del settings.API_TOKEN_ROLES
+    holders = {role for role in Role if world.actor(role).may(Action.API_TOKENS_OWN)}
+    assert holders == set(DEFAULT_API_TOKEN_ROLES)

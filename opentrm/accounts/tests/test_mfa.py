@@ -1,10 +1,12 @@
 """The second factor: set-up with a QR code, codes at log-in, recovery codes, throttling,
 enforcement for the roles that open personal data, and session rotation."""
 
+import io
 import re
 import time
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
 from django.urls import reverse
 from django_otp.oath import TOTP
@@ -197,3 +199,50 @@ def test_the_privileges_check_and_the_actor_read_the_memberships_once_a_request(
         assert client.get(reverse("directory:search")).status_code == 200
     reads = [q for q in queries.captured_queries if 'FROM "accounts_membership"' in q["sql"]]
     assert len(reads) == 1
+
+
+def test_renewed_recovery_codes_replace_the_old_ones_and_are_audited(
+    world: World, client: Client
+) -> None:
+    _log_in(client, "a_case_manager")
+    _device, old = _enrol(client)
+    renewed = client.post(reverse("accounts:mfa_recovery_renew"))
+    assert renewed.status_code == 200
+    new = re.findall(r"<code>([a-z0-9]+)</code>", renewed.content.decode())
+    assert len(new) == 10
+    assert not set(new) & set(old)
+    assert AuditEvent.objects.filter(event_type="MFA_RECOVERY_RENEWED").count() == 1
+    client.post(reverse("accounts:logout"))
+    _log_in(client, "a_case_manager")
+    assert client.post(reverse("accounts:mfa_verify"), {"code": new[0]}).status_code == 302
+    client.post(reverse("accounts:logout"))
+    _log_in(client, "a_case_manager")
+    assert client.post(reverse("accounts:mfa_verify"), {"code": old[1]}).status_code == 422
+
+
+def test_recovery_codes_cannot_be_renewed_before_passing_the_second_factor_or_without_an_app(
+    world: World, client: Client
+) -> None:
+    _device, codes = _enrolled_and_back(client, "a_case_manager")
+    assert client.post(reverse("accounts:mfa_recovery_renew")).status_code == 403
+    assert client.post(reverse("accounts:mfa_verify"), {"code": codes[0]}).status_code == 302
+    client.post(reverse("accounts:logout"))
+    _log_in(client, "a_evaluator")  # needs no second factor and has no app
+    assert client.post(reverse("accounts:mfa_recovery_renew")).status_code == 403
+    assert not AuditEvent.objects.filter(event_type="MFA_RECOVERY_RENEWED").exists()
+
+
+def test_the_operator_resets_a_lost_second_factor_and_the_next_log_in_sets_up_a_new_one(
+    world: World, client: Client
+) -> None:
+    _enrolled_and_back(client, "a_case_manager")
+    out = io.StringIO()
+    call_command("reset_mfa", "a_case_manager", stdout=out)
+    assert out.getvalue().strip() == "2 second-factor devices removed."
+    assert AuditEvent.objects.filter(event_type="MFA_RESET").count() == 1
+    client.post(reverse("accounts:logout"))
+    _log_in(client, "a_case_manager")
+    response = client.get(reverse("cases:case_list"))
+    assert response["Location"].startswith(reverse("accounts:mfa_setup"))
+    with pytest.raises(CommandError, match="No such user"):
+        call_command("reset_mfa", "nobody_here")

@@ -102,3 +102,21 @@ def test_it_lets_the_requester_withdraw_and_another_administrator_approve(world:
 def test_it_gives_no_field_group_to_someone_acting_for_no_organisation(world: World) -> None:
     nobody = Actor(user=world.user(Role.CASE_MANAGER), membership=None)
     assert nobody.visible_field_groups() == frozenset()
+
+
+def test_only_an_organisation_decides_and_signs_what_leaves_it(world: World) -> None:
+    own, other = world.agency_a.pk, world.agency_b.pk
+    manager = world.actor(Role.CASE_MANAGER)
+    assert manager.may_approve_flows_from(own)
+    assert manager.may_sign_for(own)
+    assert not manager.may_approve_flows_from(other)
+    assert not manager.may_sign_for(other)
+    caseworker = world.actor(Role.CASEWORKER)
+    assert not caseworker.may_approve_flows_from(own)
+
+
+def test_a_directory_editor_edits_only_the_directory_of_their_own_country(world: World) -> None:
+    editor = world.actor(Role.DIRECTORY_EDITOR)
+    assert editor.may_edit_directory_of(world.country_a.pk)
+    assert not editor.may_edit_directory_of(world.country_b.pk)
+    assert not world.actor(Role.CASEWORKER).may_edit_directory_of(world.country_a.pk)

@@ -266,3 +266,35 @@ def test_a_package_queued_before_the_restriction_is_held_not_sent(world: World, 
     assert queued.last_error == "held:processing_restricted"
     assert queued.sealed == ""  # never sealed, so never posted
     assert OutboxMessage.objects.filter(status=OutboxStatus.DELIVERED).count() == 0
+
+
+def test_a_restriction_needs_a_ground_and_a_reason_and_lifting_one_needs_one_in_force(
+    world: World, case: Case
+) -> None:
+    dpo = world.actor(Role.DATA_PROTECTION_OFFICER)
+    with pytest.raises(ValidationError) as no_ground:
+        restriction_set(actor=dpo, case=case, ground="whim", reason="Contests her birth date")
+    assert "ground" in no_ground.value.message_dict
+    with pytest.raises(ValidationError) as no_reason:
+        restriction_set(actor=dpo, case=case, ground="accuracy", reason="  ")
+    assert "reason" in no_reason.value.message_dict
+    with pytest.raises(ValidationError) as nothing_to_lift:
+        restriction_lift(
+            actor=dpo, case=case, reason="Corrected", person_informed_on=timezone.localdate()
+        )
+    assert nothing_to_lift.value.message_dict == {
+        "__all__": ["No restriction of processing is in force."]
+    }
+    assert not ProcessingRestriction.objects.filter(person=case.person).exists()
+    assert not _restricted(case)
+
+
+def test_lifting_needs_a_reason_and_the_date_the_person_was_told(world: World, case: Case) -> None:
+    _restrict(world, case)
+    with pytest.raises(ValidationError) as refused:
+        restriction_lift(
+            actor=world.actor(Role.CASE_MANAGER), case=case, reason=" ", person_informed_on=None
+        )
+    assert set(refused.value.message_dict) == {"reason", "person_informed_on"}
+    assert ProcessingRestriction.objects.get(person=case.person).lifted_at is None
+    assert _restricted(case)

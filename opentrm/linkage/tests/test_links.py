@@ -288,3 +288,88 @@ def test_the_candidate_search_never_proposes_a_record_marked_not_the_same(
     assert second in proposed()  # the same name in another script is a candidate
     _decide(login(world.user(Role.CASE_MANAGER)), first, second, "not_same", 0)
     assert second not in proposed()
+
+
+def test_the_same_decision_twice_changes_nothing(world: World, login: Login) -> None:
+    first = _register(world, LATIN)
+    second = _register(world, CYRILLIC)
+    client = login(world.user(Role.CASE_MANAGER))
+    _decide(client, first, second, "linked", 0)
+    assert _decide(client, first, second, "linked", 1).status_code == 302
+    link = PersonLink.objects.get()
+    assert (link.status, link.version) == (LinkStatus.LINKED, 1)
+    assert len(_events(first, EventType.PERSON_LINKED)) == 1
+
+
+def test_a_decision_removed_since_the_page_was_read_is_refused(world: World, login: Login) -> None:
+    first = _register(world, LATIN)
+    second = _register(world, CYRILLIC)
+    client = login(world.user(Role.CASE_MANAGER))
+    refused = _decide(client, first, second, "linked", 2)
+    assert refused.status_code == 409
+    assert "This decision was removed meanwhile. Reload the page." in refused.content.decode()
+    assert not PersonLink.objects.exists()
+
+
+def test_undoing_a_decision_never_made_is_refused(world: World) -> None:
+    from opentrm.core.errors import ConflictError
+    from opentrm.linkage.services.links import link_decide
+
+    first = _register(world, LATIN)
+    second = _register(world, CYRILLIC)
+    with pytest.raises(ConflictError, match="There is no decision on these two records to undo"):
+        link_decide(
+            actor=world.actor(Role.CASE_MANAGER),
+            case=first,
+            other=second,
+            decision=LinkStatus.UNDONE,
+            expected_version=0,
+        )
+    assert not PersonLink.objects.exists()
+
+
+def test_a_missing_or_deleted_record_and_a_decision_of_another_person_are_not_found(
+    world: World, login: Login
+) -> None:
+    import uuid
+
+    from opentrm.cases.services.registration import case_soft_delete
+
+    first = _register(world, LATIN)
+    second = _register(world, CYRILLIC)
+    client = login(world.user(Role.CASE_MANAGER))
+    _decide(client, first, second, "linked", 0)
+    link = PersonLink.objects.get()
+    unrelated = _register(world, "Zorica Treca")
+    missing = reverse("linkage:decide", args=[first.public_id, uuid.uuid4()])
+    assert client.get(missing).status_code == 404
+    assert (
+        client.post(
+            reverse("linkage:undo", args=[unrelated.public_id, link.public_id]), {"version": 1}
+        ).status_code
+        == 404
+    )
+    case_soft_delete(actor=world.actor(Role.CASE_MANAGER), case=second, reason="Duplicate")
+    assert (
+        client.get(reverse("linkage:decide", args=[first.public_id, second.public_id])).status_code
+        == 404
+    )
+    undo = client.post(
+        reverse("linkage:undo", args=[first.public_id, link.public_id]), {"version": 1}, follow=True
+    )
+    assert "The other record no longer exists." in undo.content.decode()
+    link.refresh_from_db()
+    assert link.status == LinkStatus.LINKED
+
+
+def test_a_participant_shown_no_identity_is_refused_the_linked_records(
+    world: World, login: Login
+) -> None:
+    from opentrm.cases.services.participants import participant_add
+
+    case = _register(world, LATIN, Role.CASE_MANAGER)
+    participant_add(actor=world.actor(Role.CASE_MANAGER), case=case, organisation=world.agency_c)
+    member = make_member(world.agency_c, Role.CASE_MANAGER, "c_case_manager")
+    client = login(member.user)
+    assert client.get(reverse("cases:case_detail", args=[case.public_id])).status_code == 200
+    assert client.get(reverse("linkage:case_links", args=[case.public_id])).status_code == 403

@@ -171,3 +171,46 @@ def test_the_reindex_command_rebuilds_the_index(world: World) -> None:
     found = find_candidates(query, world.actor(Role.CASEWORKER))
     assert [candidate.case for candidate in found] == [case]
     assert "The years of birth agree (1993 and 1993-05-06)." in found[0].explanation
+
+
+def test_a_participant_not_shown_the_identity_learns_only_the_holder(world: World) -> None:
+    from conftest import make_member
+    from opentrm.accounts.policy import Actor
+    from opentrm.cases.services.participants import participant_add
+
+    held = _case(world, "Ana Jovanović", date_of_birth=date(1995, 1, 2))
+    participant_add(actor=world.actor(Role.CASE_MANAGER), case=held, organisation=world.agency_c)
+    member = make_member(world.agency_c, Role.CASEWORKER, "c_caseworker")
+    found = find_candidates(
+        PersonData(names=("Ана Јовановић",), date_of_birth=date(1995, 1, 2)),
+        Actor(user=member.user, membership=member),
+        via="check",
+    )
+    assert len(found) == 1
+    assert found[0].case is None
+    assert found[0].names == ()
+    assert [holder.name for holder in found[0].holders] == [world.agency_a.name]
+
+
+def test_the_case_page_audits_a_search_only_when_it_showed_something(world: World) -> None:
+    lone = _case(world, "Zorana Ilić", date_of_birth=date(1980, 5, 5))
+    query = PersonData(names=("Zorana Ilić",), date_of_birth=date(1980, 5, 5))
+    actor = world.actor(Role.CASE_MANAGER)
+    assert find_candidates(query, actor, exclude_person_id=lone.person_id, via="case") == []
+    assert not AuditEvent.objects.filter(event_type=EventType.MATCH_SEARCHED).exists()
+    assert find_candidates(query, actor, exclude_person_id=lone.person_id, via="check") == []
+    assert AuditEvent.objects.filter(event_type=EventType.MATCH_SEARCHED).count() == 1
+
+
+def test_only_the_best_candidates_up_to_the_limit_are_shown_and_audited(world: World) -> None:
+    best = _case(world, "Đorđević Jelena", date_of_birth=date(1998, 7, 9), sex=Sex.FEMALE)
+    _case(world, "Đorđević Jelena", date_of_birth=date(1998, 9, 7))
+    found = find_candidates(
+        PersonData(names=("Јелена Ђорђевић",), date_of_birth=date(1998, 7, 9)),
+        world.actor(Role.CASEWORKER),
+        limit=1,
+        via="check",
+    )
+    assert [candidate.case for candidate in found] == [best]
+    event = AuditEvent.objects.get(event_type=EventType.MATCH_SEARCHED)
+    assert event.detail["shown_case_ids"] == [best.pk]

@@ -168,3 +168,56 @@ def test_the_command_generates_as_a_member_and_writes_the_csv(
     dataset = ResearchDataset.objects.get()
     assert (dataset.k, dataset.recorded_by) == (15, world.user(Role.STATISTICIAN))
     assert sum(_records(output.read_bytes()).values()) == dataset.records_out
+
+
+def test_a_dataset_of_another_country_is_not_handed_out_and_nothing_is_audited(
+    world: World,
+) -> None:
+    fictional_cases(world.agency_a, 30, seed=1)
+    dataset = services.kanon_generate(actor=world.actor(Role.NATIONAL_COORDINATOR), k=5)
+    with pytest.raises(PermissionDenied):
+        services.download(actor=world.actor(Role.NATIONAL_COORDINATOR, org="b"), dataset=dataset)
+    assert not AuditEvent.objects.filter(event_type=EventType.RESEARCH_DATASET_DOWNLOADED).exists()
+    assert services.download(actor=world.actor(Role.NATIONAL_COORDINATOR), dataset=dataset)
+
+
+def test_a_coordinator_cannot_export_another_country(world: World) -> None:
+    fictional_cases(world.agency_b, 30, seed=3)
+    with pytest.raises(PermissionDenied):
+        services.kanon_generate(
+            actor=world.actor(Role.NATIONAL_COORDINATOR), country=world.country_b
+        )
+    assert not ResearchDataset.objects.exists()
+
+
+def test_the_operator_exports_a_named_country_and_must_name_one(world: World) -> None:
+    fictional_cases(world.agency_b, 30, seed=3)
+    with pytest.raises(DomainError, match="No country to export"):
+        services.kanon_generate(actor=None, k=5)
+    dataset = services.kanon_generate(actor=None, k=5, country=world.country_b)
+    assert (dataset.country, dataset.records_in, dataset.recorded_by) == (world.country_b, 30, None)
+    event = AuditEvent.objects.get(event_type=EventType.RESEARCH_DATASET_GENERATED)
+    assert event.detail["country"] == "RO"
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda actor: services.kanon_generate(actor=actor, k=1), "k must be between 2 and 1000"),
+        (
+            lambda actor: services.kanon_generate(actor=actor, max_suppression=1.5),
+            "The share of records left out must be between 0 and 1",
+        ),
+        (
+            lambda actor: services.synthetic_generate(actor=actor, epsilon=0),
+            "Epsilon must be above 0 and at most 50",
+        ),
+    ],
+    ids=["k", "suppression", "epsilon"],
+)
+def test_out_of_range_parameters_are_refused_and_nothing_is_made(
+    world: World, make: Callable[[object], object], message: str
+) -> None:
+    with pytest.raises(DomainError, match=message):
+        make(world.actor(Role.NATIONAL_COORDINATOR))
+    assert not ResearchDataset.objects.exists()
