@@ -492,5 +492,6 @@ def by_stable_id(value: str, *, node_id: str) -> Organisation | None:
     return (
         Organisation.objects.select_related("country")
         .filter(uuid=parsed, origin_node="" if own else node_id)
+        .order_by("pk")  # not the directory's order (a join to the country): one row at most
         .first()
     )

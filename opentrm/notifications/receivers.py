@@ -30,19 +30,21 @@ E = EventType
 _REFERRAL = "referrals.referral"
 
 
-def _members_who(action: Action, organisation_id: int) -> list[User]:
-    """Active members of the organisation whose role may ``action`` (the policy's matrix)."""
+def _members_who(action: Action, organisation_id: int | None = None, **where: Any) -> list[User]:
+    """Active members of the organisation (or of those ``where`` selects, e.g. a country's)
+    whose role may ``action`` (the policy's matrix), in one query."""
     roles = [role.value for role, actions in ROLE_ACTIONS.items() if action in actions]
+    if organisation_id is not None:
+        where["organisation_id"] = organisation_id
     return list(
         User.objects.filter(
             is_active=True,
             memberships__in=Membership.objects.filter(
-                is_active=True,
-                organisation_id=organisation_id,
-                organisation__is_active=True,
-                role__in=roles,
+                is_active=True, organisation__is_active=True, role__in=roles, **where
             ),
-        ).distinct()
+        )
+        .distinct()
+        .order_by("pk")
     )
 
 
@@ -50,8 +52,9 @@ def _referral_path(referral: Referral) -> str:
     return reverse("referrals:referral_detail", args=[referral.public_id])
 
 
-def _referral_sent(event: AuditEvent) -> None:
-    referral = Referral.objects.filter(pk=event.target_id).first()
+def _referral_sent(event: AuditEvent, referral: Referral | None = None) -> None:
+    if referral is None:
+        referral = Referral.objects.filter(pk=event.target_id).first()
     if referral is None:
         return
     if referral.kind == ReferralKind.IMMEDIATE_DANGER:
@@ -72,8 +75,9 @@ def _referral_sent(event: AuditEvent) -> None:
 def _referral_created(event: AuditEvent) -> None:
     """A referral is created as already sent only when it is received (from a peer node or a
     file, ``referrals.services.receiving``); a draft is told of when it is sent."""
-    if Referral.objects.filter(pk=event.target_id, status=ReferralStatus.SENT).exists():
-        _referral_sent(event)
+    referral = Referral.objects.filter(pk=event.target_id, status=ReferralStatus.SENT).first()
+    if referral is not None:
+        _referral_sent(event, referral)
 
 
 def _to_sender(kind: Kind) -> Callable[[AuditEvent], None]:
@@ -128,10 +132,7 @@ def _officers_of_country(organisation_id: int) -> list[User]:
     """The data-protection officers (``audit.view``) of every organisation of the country of
     ``organisation_id``: they review what happens in their country (``policy.audit_scope``)."""
     country = Organisation.objects.filter(pk=organisation_id).values_list("country_id", flat=True)
-    officers: list[User] = []
-    for org_id in Organisation.objects.filter(country_id__in=country).values_list("pk", flat=True):
-        officers.extend(_members_who(Action.AUDIT_VIEW, org_id))
-    return officers
+    return _members_who(Action.AUDIT_VIEW, organisation__country_id__in=country)
 
 
 def _emergency_opened(event: AuditEvent) -> None:

@@ -36,35 +36,48 @@ def notify(
 ) -> list[Notification]:
     """One notification per recipient (never the user who acted), e-mailed after the commit
     to those who want it."""
-    created = [
-        Notification.objects.create(recipient=user, kind=kind, reference=reference, path=path)
+    # One INSERT for all the recipients (a focal point's members are told together).
+    created = Notification.objects.bulk_create(
+        Notification(recipient=user, kind=kind, reference=reference, path=path)
         for user in {user.pk: user for user in recipients if user.pk != actor_id}.values()
-    ]
+    )
     if created:
         ids = [notification.pk for notification in created]
         transaction.on_commit(lambda: email_notifications(ids))
     return created
 
 
-def wants_email(user: User, kind: str) -> bool:
+def wants_email(user: User, kind: str, choice: str) -> bool:
+    """Whether ``user``, whose e-mail preference is ``choice``, wants a notification of
+    ``kind`` e-mailed."""
     if not user.email:
         return False
     if kind == Kind.IMMEDIATE_DANGER:
         return True
-    preference = Preference.objects.filter(user=user).values_list("email", flat=True).first()
-    return preference == EmailChoice.EVERY
+    return choice == EmailChoice.EVERY
 
 
 def email_notifications(notification_ids: list[int]) -> int:
     """E-mail each notification whose recipient wants it; returns how many were sent. A
     transport error is logged (ids only) and does not undo the step that caused it."""
     sent = 0
+    notifications = list(
+        Notification.objects.filter(pk__in=notification_ids).select_related("recipient")
+    )
+    # Every recipient's choice in one query (a user without a preference row chose the default).
+    choices = dict(
+        Preference.objects.filter(
+            user_id__in={notification.recipient_id for notification in notifications}
+        ).values_list("user_id", "email")
+    )
     wanted = [
         notification
-        for notification in Notification.objects.filter(pk__in=notification_ids).select_related(
-            "recipient"
+        for notification in notifications
+        if wants_email(
+            notification.recipient,
+            notification.kind,
+            choices.get(notification.recipient_id, EmailChoice.IMMEDIATE_DANGER),
         )
-        if wants_email(notification.recipient, notification.kind)
     ]
     if not wanted:
         return 0

@@ -34,11 +34,12 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from opentrm.accounts.policy import Actor
 from opentrm.audit.events import EventType
-from opentrm.audit.services import record_event
+from opentrm.audit.services import events_batched, record_event
 from opentrm.cases.models import ConsentPurpose, ConsentRecord
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.exchange import fieldnames, handlers, outbox, outcomes
@@ -136,27 +137,25 @@ def _link(referral: Referral) -> tuple[Peer, str, str] | None:
 def _find(peer: Peer, reference: str) -> Referral | None:
     """The referral a package of ``peer`` names: one this node sent to it, or one it sent;
     locked (packages about one referral may arrive at the same moment: they apply in turn)."""
-    found: int | None = None
-    own = (
-        Referral.objects.filter(reference=reference, delivery=Delivery.NODE_EXCHANGE)
-        .values_list("pk", flat=True)
-        .first()
+    # Both candidates in one query (usually none: a new referral from the peer).
+    rows = Referral.objects.filter(delivery=Delivery.NODE_EXCHANGE).filter(
+        Q(reference=reference) | Q(origin_node=peer.node_id, origin_reference=reference)
     )
+    own: int | None = None
+    theirs: int | None = None
+    for pk, own_reference, origin_node, origin_reference in rows.values_list(
+        "pk", "reference", "origin_node", "origin_reference"
+    ):
+        if own is None and own_reference == reference:
+            own = pk
+        if theirs is None and (origin_node, origin_reference) == (peer.node_id, reference):
+            theirs = pk
+    found = theirs
     if (
         own is not None
         and OutboxMessage.objects.filter(referral_id=own, peer=peer, type__in=FIRST_TYPES).exists()
     ):
         found = own
-    if found is None:
-        found = (
-            Referral.objects.filter(
-                delivery=Delivery.NODE_EXCHANGE,
-                origin_node=peer.node_id,
-                origin_reference=reference,
-            )
-            .values_list("pk", flat=True)
-            .first()
-        )
     if found is None:
         return None
     return Referral.objects.select_for_update().filter(pk=found).first()
@@ -316,14 +315,15 @@ def _handle(apply: Callable[[InboxMessage], None]) -> Callable[[InboxMessage], N
 
     def handler(message: InboxMessage) -> None:
         try:
-            with transaction.atomic():
+            # The package's audit events join the chain together, just before the commit.
+            with transaction.atomic(), events_batched():
                 locked = InboxMessage.objects.select_for_update().get(pk=message.pk)
                 if locked.processed_at is not None:
                     return
                 locked.peer = message.peer
                 apply(locked)
         except RefusedError as refusal:
-            with transaction.atomic():
+            with transaction.atomic(), events_batched():
                 locked = InboxMessage.objects.select_for_update().get(pk=message.pk)
                 if locked.processed_at is None:
                     _processed(locked, None, "refused", error=refusal.code)
@@ -348,7 +348,10 @@ def _apply_first(message: InboxMessage) -> None:
     attachments_check(message.body, set(head.get("shared_groups") or []))
     incoming = incoming_from(message, head, country)
     try:
-        referral = receiving.referral_receive(actor=system_actor(), incoming=incoming)
+        # _find above looked for this peer's referral of this reference (origin_match's filter)
+        referral = receiving.referral_receive(
+            actor=system_actor(), incoming=incoming, origin_checked=True
+        )
     except receiving.AlreadyReceivedError as error:
         raise RefusedError("duplicate_reference") from error
     _processed(message, referral, "created", reference=referral.reference)

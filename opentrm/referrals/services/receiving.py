@@ -142,16 +142,21 @@ def _create(actor: Actor, incoming: Incoming, country: str) -> Referral:
         raise AlreadyReceivedError(existing) from None
 
 
-@transaction.atomic
-def referral_receive(*, actor: Actor, incoming: Incoming) -> Referral:
+# No savepoint of its own inside the caller's transaction (two round trips per package): the
+# only error it lets out after writing is one that fails the caller's transaction anyway.
+@transaction.atomic(savepoint=False)
+def referral_receive(*, actor: Actor, incoming: Incoming, origin_checked: bool = False) -> Referral:
     """Store ``incoming`` in the receiver's inbox; AlreadyReceivedError if its origin is here.
 
     Runs inside the caller's transaction when there is one (the package's handler, the
     import's ``_store``), so the referral exists only if the caller's own writes commit too.
+    ``origin_checked``: the caller looked for the origin's referral already (the exchange's
+    handler, with the same filter as :func:`origin_match`), so it is not looked up again; a
+    copy that raced it is still refused by the unique constraint.
     """
     from opentrm.referrals.services.transnational import country_language
 
-    existing = origin_match(incoming)
+    existing = None if origin_checked else origin_match(incoming)
     if existing is not None:
         raise AlreadyReceivedError(existing)
     country = incoming.receiver.country.code
