@@ -22,6 +22,10 @@ def active_emergency_access(actor: Actor, case: Case) -> EmergencyAccess | None:
     key = (actor.user_id, actor.organisation_id)
     if actor.user_id is None or actor.organisation_id is None:
         return None
+    if key not in cache and case.pk not in emergency_case_ids(actor):
+        # The user's accesses in force are known for the request (``emergency_case_ids``,
+        # read by ``access_case``'s visibility filter): none for this case, no query.
+        cache[key] = None
     if key not in cache:
         cache[key] = (
             EmergencyAccess.objects.filter(
