@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from opentrm.accounts.policy import Action, Actor, rule
 from opentrm.cases.models import Case, CaseParticipant, EmergencyAccess
+from opentrm.cases.querysets import emergency_case_ids
 
 
 def active_emergency_access(actor: Actor, case: Case) -> EmergencyAccess | None:
@@ -21,6 +22,10 @@ def active_emergency_access(actor: Actor, case: Case) -> EmergencyAccess | None:
     key = (actor.user_id, actor.organisation_id)
     if actor.user_id is None or actor.organisation_id is None:
         return None
+    if key not in cache and case.pk not in emergency_case_ids(actor):
+        # The user's accesses in force are known for the request (``emergency_case_ids``,
+        # read by ``access_case``'s visibility filter): none for this case, no query.
+        cache[key] = None
     if key not in cache:
         cache[key] = (
             EmergencyAccess.objects.filter(
@@ -39,14 +44,19 @@ def prime_emergency_access(actor: Actor, cases: list[Case]) -> None:
     """``active_emergency_access`` for every case of a list in one query, cached on each."""
     if actor.user_id is None or actor.organisation_id is None or not cases:
         return
+    # The user's accesses in force are known for the request (``emergency_case_ids``, read
+    # by the lists' visibility filter): no query when none is for these cases, the usual.
+    held = set(emergency_case_ids(actor))
+    wanted = [case.pk for case in cases if case.pk in held]
     found: dict[int, EmergencyAccess] = {}
-    for access in EmergencyAccess.objects.filter(
-        case_id__in=[case.pk for case in cases],
-        user_id=actor.user_id,
-        organisation_id=actor.organisation_id,
-        expires_at__gt=timezone.now(),
-    ).order_by("expires_at"):
-        found[access.case_id] = access  # the latest expiry wins
+    if wanted:
+        for access in EmergencyAccess.objects.filter(
+            case_id__in=wanted,
+            user_id=actor.user_id,
+            organisation_id=actor.organisation_id,
+            expires_at__gt=timezone.now(),
+        ).order_by("expires_at"):
+            found[access.case_id] = access  # the latest expiry wins
     key = (actor.user_id, actor.organisation_id)
     for case in cases:
         case.__dict__.setdefault("_emergency_cache", {})[key] = found.get(case.pk)

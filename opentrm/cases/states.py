@@ -76,9 +76,18 @@ def is_child_case(case: Case, on: date) -> bool:
 def child_case_ids(case_ids: Iterable[int], on: date) -> set[int]:
     """Which of these cases are children's (``is_child_case``), in one query: for the priority
     marker of the inboxes (SOP-T4, REC-102)."""
-    rows = Case.objects.filter(pk__in=set(case_ids)).select_related("person", "child_safeguards")
+    ids = set(case_ids)
+    if not ids:  # an empty inbox: not even the ORM's work of building the query
+        return set()
+    rows = Case.objects.filter(pk__in=ids).select_related("person", "child_safeguards")
+    return children_among(rows, on)
+
+
+def children_among(cases: Iterable[Case], on: date) -> set[int]:
+    """``child_case_ids`` of cases read with their person and child safeguards
+    (``select_related("person", "child_safeguards")``): no query."""
     found = set()
-    for case in rows:
+    for case in cases:
         safeguards = getattr(case, "child_safeguards", None)
         if safeguards is not None and safeguards.age_assessment_result:
             if safeguards.age_assessment_result == "child":

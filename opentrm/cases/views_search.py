@@ -14,6 +14,9 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from opentrm.accounts.decorators import actor_required
@@ -44,6 +47,27 @@ def _url_query(form: CaseSearchForm) -> str:
     return urlencode(pairs)
 
 
+def rows_html(rows: list[selectors.CaseRow]) -> SafeString:
+    """The table's rows, written here rather than by the template (a template's lookups per
+    cell of 50 rows cost more than the rest of the request, issue 18); every value escaped."""
+    case, person = escape(_("Case")), escape(_("Person"))
+    opened, identification = escape(_("Opened")), escape(_("Identification"))
+    owner = escape(_("Owner"))
+    child = f' <span class="badge">{escape(_("child"))}</span>'
+    return mark_safe(  # noqa: S308 - every value escaped above or here
+        "\n".join(
+            f'<tr>\n    <td data-label="{case}"><a href="{escape(row.url)}">'
+            f"{escape(row.number)}</a></td>\n"
+            f'    <td data-label="{person}">{escape(row.display_name)}'
+            f"{child if row.is_child else ''}</td>\n"
+            f'    <td data-label="{opened}">{escape(row.opened)}</td>\n'
+            f'    <td data-label="{identification}">{escape(row.identification)}</td>\n'
+            f'    <td data-label="{owner}">{escape(row.owner)}</td>\n  </tr>'
+            for row in rows
+        )
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.CASE_VIEW)
 def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -64,7 +88,9 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     valid = form.is_valid()
     search = form.search() if valid else None
     mine_only = valid and bool(form.cleaned_data.get("mine"))
-    cases = selectors.case_list(actor=actor, mine_only=mine_only, search=search)
+    cases = selectors.case_list(
+        actor=actor, mine_only=mine_only, search=search, first_name_only=True
+    )
     if not valid:
         cases = cases.none()
     # The plain list and "my cases" never count (a next-page probe); a narrowing search
@@ -85,7 +111,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "cases/case_list.html",
         {
             "page": page,
-            "rows": selectors.case_rows(actor=actor, cases=rows),
+            "rows": rows_html(selectors.case_rows(actor=actor, cases=rows)),
             "form": form,
             "mine_only": mine_only,
             "by_name": valid and bool(form.cleaned_data.get("name")),

@@ -462,7 +462,11 @@ def task_list(*, actor: Actor, view: TaskView, today: date | None = None) -> Que
         tasks = tasks.filter(due_on__gte=day, due_on__lte=end_of_week(day))
     else:
         tasks = tasks.filter(due_on__lt=day)
-    return tasks.select_related("case", "assignee").order_by("due_on", "id")
+    # The case's person and child safeguards too: the list marks children's cases
+    # (``states.children_among``) without a second query.
+    return tasks.select_related("case__person", "case__child_safeguards", "assignee").order_by(
+        "due_on", "id"
+    )
 
 
 def case_tasks(*, actor: Actor, case: Case, done_shown: int = 10) -> tuple[list[Task], list[Task]]:
