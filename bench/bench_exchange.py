@@ -38,9 +38,11 @@ import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +143,31 @@ def prepare_receiver(pair: Pair) -> None:
     pair.b.run("shell", "-c", RECEIVER_SETUP)
 
 
+def serve_receiver_in_production(pair: Pair, workers: int) -> None:
+    """Node B served by ``opentrm serve`` (gunicorn, ``workers`` processes) instead of the test
+    server: how a national node receives in production (docs/deployment.md section 6)."""
+    node = pair.b
+    node.stop()
+    node.server = subprocess.Popen(  # noqa: S603 - our own command line
+        node.command("serve", "--bind", f"127.0.0.1:{node.port}", "--workers", str(workers)),
+        env=node.env(DB_CONN_MAX_AGE="60"),
+        cwd=node.home,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            health = f"{node.base_url}/healthz"  # http on loopback
+            with urllib.request.urlopen(health, timeout=10) as response:  # noqa: S310
+                response.read()
+            break
+        except OSError:
+            if time.monotonic() > deadline or node.server.poll() is not None:
+                raise RuntimeError("node B's opentrm serve did not start") from None
+            time.sleep(0.3)
+
+
 def _configure_as(node_env: dict[str, str]) -> None:
     os.environ.update(node_env)
     import django
@@ -149,12 +176,15 @@ def _configure_as(node_env: dict[str, str]) -> None:
 
 
 def _ticks(pid: int) -> float:
-    """CPU seconds (user + system) a process has used so far; 0 when it is gone."""
+    """CPU seconds (user + system) a process and its living children (gunicorn's workers) have
+    used so far; 0 when it is gone."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(_ticks(int(child)) for child in children)
 
 
 def _database_pids(pair: Pair) -> list[int]:
@@ -296,6 +326,12 @@ def main() -> int:
     parser.add_argument(
         "--profile", type=Path, help="write cProfile statistics of the worker and servers here"
     )
+    parser.add_argument(
+        "--receiver-workers",
+        type=int,
+        default=0,
+        help="serve node B with `opentrm serve --workers N` (production), not the test server",
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="opentrm-bench-exchange-"))
     if args.profile is not None:
@@ -306,6 +342,8 @@ def main() -> int:
     pair = start_pair(workdir, os.environ.get("DATABASE_URL"))
     try:
         prepare_receiver(pair)
+        if args.receiver_workers:
+            serve_receiver_in_production(pair, args.receiver_workers)
         result = run(
             pair,
             count=args.count,
