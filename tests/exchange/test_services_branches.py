@@ -175,3 +175,18 @@ def test_after_the_order_wait_a_package_no_longer_waits_for_one_that_never_came(
         event_type="EXCHANGE_FAILED", detail__message_id=str(late.message_id)
     )
     assert (event.detail["stage"], event.detail["error"]) == ("order", "previous_never_came")
+
+
+def test_the_dashboard_counts_the_packages_a_node_refused_after_delivery(world: World) -> None:
+    ro = fictional_peer("https://ro.example.test/")
+    md = fictional_peer("https://md.example.test/", node_id="node-md", country="MD")
+    refused = outbox.enqueue(peer=ro, type=TYPE, body={})
+    outbox.enqueue(peer=ro, type=TYPE, body={})
+    OutboxMessage.objects.filter(pk=refused.pk).update(
+        status=OutboxStatus.DELIVERED, outcome="refused"
+    )
+    stats = {
+        line.peer: line for line in delivery.peer_stats(world.actor(Role.SYSTEM_ADMINISTRATOR))
+    }
+    assert (stats[ro].refused, stats[ro].delivered, stats[ro].queued) == (1, 1, 1)
+    assert (stats[md].refused, stats[md].queued) == (0, 0)
