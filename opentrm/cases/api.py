@@ -11,13 +11,9 @@ from ninja.params.functions import Query as QueryParam
 from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, can
 from opentrm.cases import schemas, selectors, services
-from opentrm.cases.access import (
-    access_case,
-    access_consent,
-    may_search_names,
-    require_widening,
-)
+from opentrm.cases.access import access_case, may_search_names, require_widening
 from opentrm.cases.forms_search import CaseSearchForm
+from opentrm.cases.lookups import access_consent
 from opentrm.cases.models import Case, ConsentRecord
 from opentrm.cases.sharing import prime_sharing
 from opentrm.core.api import Routes

@@ -15,7 +15,8 @@ from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases import schemas_assessments as schemas
 from opentrm.cases import selectors
-from opentrm.cases.access import access_case, access_plan
+from opentrm.cases.access import access_case
+from opentrm.cases.lookups import access_plan
 from opentrm.cases.models import (
     Assessment,
     AssessmentKind,

@@ -18,7 +18,8 @@ from opentrm.accounts.models import User
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.cases import schemas_casework as schemas
 from opentrm.cases import selectors, services, states
-from opentrm.cases.access import access_case, access_task
+from opentrm.cases.access import access_case
+from opentrm.cases.lookups import access_task
 from opentrm.cases.models import Case, CaseMeasure, ChildSafeguards, IdentificationDecision
 from opentrm.cases.services.child import guardian_candidates, liaison_candidates
 from opentrm.cases.services.measures import measure_board

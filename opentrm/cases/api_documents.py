@@ -17,7 +17,8 @@ from opentrm.accounts.models import User
 from opentrm.accounts.policy import Action, can
 from opentrm.cases import schemas_documents as schemas
 from opentrm.cases import selectors
-from opentrm.cases.access import access_case, access_document, access_participant, require_widening
+from opentrm.cases.access import access_case, require_widening
+from opentrm.cases.lookups import access_document, access_participant
 from opentrm.cases.services import documents as document_services
 from opentrm.cases.services import notes as note_services
 from opentrm.cases.services import participants as participant_services

@@ -20,12 +20,8 @@ from opentrm.accounts.api_auth import acting, member_auth
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.cases import schemas_services as schemas
 from opentrm.cases import selectors
-from opentrm.cases.access import (
-    access_case,
-    access_proceeding,
-    access_service,
-    hide_hearing_participants,
-)
+from opentrm.cases.access import access_case, hide_hearing_participants
+from opentrm.cases.lookups import access_proceeding, access_service
 from opentrm.cases.models import Case, CaseService, Hearing, NoContactPerson, Proceeding
 from opentrm.cases.services import proceedings as proceeding_services
 from opentrm.cases.services import service_delivery

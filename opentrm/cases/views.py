@@ -14,14 +14,10 @@ from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.cases import selectors, services
-from opentrm.cases.access import (
-    access_case,
-    access_consent,
-    editable_groups,
-    require_widening,
-)
+from opentrm.cases.access import access_case, editable_groups, require_widening
 from opentrm.cases.forms import CaseDeleteForm, CaseRegisterForm, ConsentForm
 from opentrm.cases.forms_person import NameFormSet, PersonForm
+from opentrm.cases.lookups import access_consent
 from opentrm.cases.models import Case, ConsentRecord
 from opentrm.cases.services.consent import validate_decision
 from opentrm.cases.services.documents import consent_signed_form_attach, files_removed_on_rollback

@@ -18,8 +18,9 @@ from django.utils.translation import gettext_lazy
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases import selectors
-from opentrm.cases.access import access_assessment, assessment_permissions
+from opentrm.cases.access import assessment_permissions
 from opentrm.cases.forms_assessments import AssessmentDeleteForm, AssessmentForm, HealthForm
+from opentrm.cases.lookups import access_assessment
 from opentrm.cases.models import Assessment, AssessmentKind, Case, HealthRecord
 from opentrm.cases.services import assessments as services
 from opentrm.cases.views_common import FormPage, case_form_page, case_view

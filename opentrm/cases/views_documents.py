@@ -19,11 +19,7 @@ from django.utils.translation import gettext_lazy
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases import selectors
-from opentrm.cases.access import (
-    access_document,
-    access_participant,
-    require_widening,
-)
+from opentrm.cases.access import require_widening
 from opentrm.cases.forms_documents import (
     FIELD_GROUP_LABELS,
     CaseManagerForm,
@@ -33,6 +29,7 @@ from opentrm.cases.forms_documents import (
     NoteForm,
     ParticipantAddForm,
 )
+from opentrm.cases.lookups import access_document, access_participant
 from opentrm.cases.models import Case, CaseDocument, CaseNote, CaseParticipant
 from opentrm.cases.services import documents as document_services
 from opentrm.cases.services import notes as note_services

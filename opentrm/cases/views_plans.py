@@ -21,7 +21,6 @@ from django.utils.translation import gettext_lazy
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases import selectors
-from opentrm.cases.access import access_plan
 from opentrm.cases.forms_plans import (
     AcknowledgeForm,
     ActivityFormSet,
@@ -32,6 +31,7 @@ from opentrm.cases.forms_plans import (
     activities_from,
     activity_initial,
 )
+from opentrm.cases.lookups import access_plan
 from opentrm.cases.models import (
     AssistancePlan,
     Case,

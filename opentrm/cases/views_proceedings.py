@@ -18,13 +18,14 @@ from django.utils.translation import gettext_lazy
 
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
-from opentrm.cases.access import access_proceeding, hide_hearing_participants
+from opentrm.cases.access import hide_hearing_participants
 from opentrm.cases.forms_proceedings import (
     HearingForm,
     NoContactForm,
     NoContactRemoveForm,
     ProceedingForm,
 )
+from opentrm.cases.lookups import access_proceeding
 from opentrm.cases.models import Case, Hearing, NoContactPerson, Proceeding
 from opentrm.cases.services.proceedings import (
     hearing_cancel,

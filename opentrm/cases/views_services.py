@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy
 
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can
-from opentrm.cases.access import access_service
 from opentrm.cases.forms_services import ServiceDeleteForm, ServiceForm, ServiceMoveForm
+from opentrm.cases.lookups import access_service
 from opentrm.cases.models import Case, CaseService, ServiceCategory
 from opentrm.cases.services.service_delivery import (
     moves_from,

@@ -23,9 +23,9 @@ from opentrm.accounts.policy import Action, Actor
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases import states
-from opentrm.cases.access import access_task
 from opentrm.cases.forms_child import CountryContactForm
 from opentrm.cases.forms_tasks import TaskForm, TaskVersionForm
+from opentrm.cases.lookups import access_task
 from opentrm.cases.models import Case, Task
 from opentrm.cases.services import tasks as services
 from opentrm.cases.services.tasks import TaskView

@@ -19,7 +19,7 @@ from opentrm.audit.models import AuditEvent
 from opentrm.core.errors import ConflictError
 from opentrm.exchange import clock, continuity, keys, outbox
 from opentrm.exchange.models import OutboxMessage, OutboxStatus, Peer, PeerStatus
-from opentrm.exchange.services import delivery, processing
+from opentrm.exchange.services import delivery, processing, retries
 from tests.exchange.fakes import FakeCrypto, FakeInbox, Reply, fictional_peer, rejection
 
 
@@ -244,9 +244,9 @@ def test_backoff_doubles_and_stops_at_the_cap() -> None:
     with override_settings(
         OPENTRM_EXCHANGE_RETRY_BASE_SECONDS=30, OPENTRM_EXCHANGE_RETRY_CAP_SECONDS=3600
     ):
-        assert 15 <= delivery.backoff(1).total_seconds() <= 30
-        assert 60 <= delivery.backoff(3).total_seconds() <= 120
-        assert 1800 <= delivery.backoff(30).total_seconds() <= 3600
+        assert 15 <= retries.backoff(1).total_seconds() <= 30
+        assert 60 <= retries.backoff(3).total_seconds() <= 120
+        assert 1800 <= retries.backoff(30).total_seconds() <= 3600
 
 
 def test_a_claimed_message_is_left_to_its_worker_until_the_lease_ends(

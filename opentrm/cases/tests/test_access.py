@@ -11,8 +11,14 @@ from conftest import World
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can, registered_rules
 from opentrm.accounts.roles import Role
 from opentrm.cases.access import (
-    access_assessment,
     access_case,
+    assessment_permissions,
+    case_permissions,
+    organisation_groups,
+    sharing_with,
+)
+from opentrm.cases.lookups import (
+    access_assessment,
     access_consent,
     access_document,
     access_participant,
@@ -20,10 +26,6 @@ from opentrm.cases.access import (
     access_proceeding,
     access_service,
     access_task,
-    assessment_permissions,
-    case_permissions,
-    organisation_groups,
-    sharing_with,
 )
 from opentrm.cases.models import (
     Assessment,

@@ -35,7 +35,6 @@ import json
 import logging
 import os
 import re
-import secrets
 import socket
 import ssl
 import statistics
@@ -51,7 +50,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,12 +62,20 @@ from opentrm.core.errors import ConflictError, NotFoundError
 from opentrm.exchange import clock, crypto
 from opentrm.exchange.holds import held_referrals
 from opentrm.exchange.models import (
-    InboxMessage,
     MessageType,
     OutboxMessage,
     OutboxStatus,
     Peer,
     PeerStatus,
+)
+from opentrm.exchange.services.retries import (
+    audit_detail,
+    backoff,
+    claim_rows,
+    lease_seconds,
+    max_attempts,
+    requeue,
+    setting,
 )
 
 logger = logging.getLogger("opentrm.exchange")
@@ -87,44 +94,14 @@ PERMANENT_CODES = frozenset(
     {"malformed", "bad_signature", "wrong_audience", "schema_invalid", "too_large", "expired"}
 )
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-_random = secrets.SystemRandom()
-
-
-def _setting(name: str, default: float) -> float:
-    """A number from the settings module (which reads the environment), else ``default``."""
-    value = getattr(settings, name, None)
-    return float(value) if value is not None else float(default)
-
-
-def retry_base_seconds() -> float:
-    return _setting("OPENTRM_EXCHANGE_RETRY_BASE_SECONDS", 30)
-
-
-def retry_cap_seconds() -> float:
-    return _setting("OPENTRM_EXCHANGE_RETRY_CAP_SECONDS", 3600)
-
-
-def max_attempts() -> int:
-    return int(_setting("OPENTRM_EXCHANGE_MAX_ATTEMPTS", 12))
 
 
 def timeout_seconds() -> float:
-    return _setting("OPENTRM_EXCHANGE_TIMEOUT_SECONDS", 30)
-
-
-def lease_seconds() -> float:
-    """How long a claimed message is left to its worker before another may send it again."""
-    return _setting("OPENTRM_EXCHANGE_LEASE_SECONDS", 300)
+    return setting("OPENTRM_EXCHANGE_TIMEOUT_SECONDS", 30)
 
 
 def worker_threads() -> int:
-    return max(1, int(_setting("OPENTRM_EXCHANGE_WORKER_THREADS", 4)))
-
-
-def backoff(attempts: int) -> timedelta:
-    """The wait before the next try after ``attempts`` failed ones ("equal jitter")."""
-    ceiling = min(retry_cap_seconds(), retry_base_seconds() * 2 ** max(0, attempts - 1))
-    return timedelta(seconds=ceiling / 2 + _random.uniform(0, ceiling / 2))
+    return max(1, int(setting("OPENTRM_EXCHANGE_WORKER_THREADS", 4)))
 
 
 @dataclass
@@ -154,27 +131,7 @@ class _Answer:
     permanent: bool = False
 
 
-# --- claiming -----------------------------------------------------------------------------------
-
-
-def claim_rows(
-    due: QuerySet[Any], *, match: tuple[str, ...], limit: int, **update: Any
-) -> list[int]:
-    """Claim up to ``limit`` rows of ``due`` for this worker: read (on PostgreSQL locking them
-    and skipping rows another worker holds, then all updated at once: nobody else can change
-    them before the commit), else one conditional update per row that still has the ``match``
-    values read; the ids of the rows won."""
-    claimed: list[int] = []
-    with transaction.atomic():
-        if connection.features.has_select_for_update_skip_locked:
-            locked = due.select_for_update(skip_locked=True, of=("self",))
-            claimed = list(locked.values_list("pk", flat=True)[:limit])
-            due.model._default_manager.filter(pk__in=claimed).update(**update)
-            return claimed
-        for row in due.values("pk", *match)[:limit]:
-            if due.model._default_manager.filter(**row).update(**update):
-                claimed.append(row["pk"])
-    return claimed
+# --- claiming (the claim itself is ``retries.claim_rows``, shared with processing) ---------------
 
 
 def _claim(now: datetime, limit: int) -> list[OutboxMessage]:
@@ -301,16 +258,6 @@ def _test_pause_after_post() -> None:
 
 
 # --- recording ----------------------------------------------------------------------------------
-
-
-def audit_detail(message: OutboxMessage | InboxMessage, **more: Any) -> dict[str, Any]:
-    return {
-        "message_id": str(message.message_id),
-        "peer_id": message.peer_id,
-        "type": message.type,
-        "attempts": message.attempts,
-        **more,
-    }
 
 
 @transaction.atomic
@@ -590,20 +537,3 @@ def retry_dead_letter(
     message.status = OutboxStatus.QUEUED
     requeue(message, actor=actor, fields=["status"], **({"bulk": True} if bulk else {}))
     return message
-
-
-def requeue(
-    message: OutboxMessage | InboxMessage, *, actor: Actor, fields: list[str], **detail: Any
-) -> None:
-    """A dead letter due again now, attempts from zero (``fields`` also changed by the caller);
-    audited EXCHANGE_RETRIED with the previous error."""
-    previous_error = message.last_error
-    message.attempts = 0
-    message.next_attempt_at = clock.now()
-    message.save(update_fields=[*fields, "attempts", "next_attempt_at", "updated_at"])
-    record_event(
-        event_type=EventType.EXCHANGE_RETRIED,
-        actor=actor,
-        target=message,
-        detail=audit_detail(message, previous_error=previous_error, **detail),
-    )

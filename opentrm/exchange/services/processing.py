@@ -3,7 +3,7 @@
 The inbox stores a package and, after the commit, hands it to its type's handler
 (:func:`handle`). A handler that fails leaves the message stored and unprocessed; here the
 attempt is counted and the next one scheduled with the outbox's backoff
-(``delivery.backoff``: ``OPENTRM_EXCHANGE_RETRY_BASE_SECONDS`` doubled per attempt, at most
+(``retries.backoff``: ``OPENTRM_EXCHANGE_RETRY_BASE_SECONDS`` doubled per attempt, at most
 ``OPENTRM_EXCHANGE_RETRY_CAP_SECONDS``), audited ``EXCHANGE_FAILED`` with ``"stage":
 "handler"``. After ``OPENTRM_EXCHANGE_MAX_ATTEMPTS`` attempts the message is a dead letter
 (``dead_at``, audited ``EXCHANGE_DEAD``) and shown on the dead-letters page. The worker
@@ -35,12 +35,14 @@ from opentrm.core.errors import DomainError, NotFoundError
 from opentrm.exchange import clock, handlers
 from opentrm.exchange.models import InboxMessage, OutboxMessage, OutboxStatus, Peer
 from opentrm.exchange.services import delivery
-from opentrm.exchange.services.delivery import (
+from opentrm.exchange.services.retries import (
     audit_detail,
     backoff,
     claim_rows,
     lease_seconds,
     max_attempts,
+    requeue,
+    setting,
 )
 
 logger = logging.getLogger("opentrm.exchange")
@@ -82,7 +84,7 @@ def _record_failure(message: InboxMessage, error: str) -> bool:
 
 
 def order_wait_seconds() -> float:
-    return delivery._setting("OPENTRM_EXCHANGE_ORDER_WAIT_SECONDS", 86400)
+    return setting("OPENTRM_EXCHANGE_ORDER_WAIT_SECONDS", 86400)
 
 
 # How soon the worker looks again at a package waiting for an earlier one. Short, because the
@@ -243,7 +245,7 @@ def retry_dead_letter(
         raise NotFoundError(_("No such package."))
     message.dead_at = None
     extra = {"bulk": True} if bulk else {}
-    delivery.requeue(message, actor=actor, fields=["dead_at"], stage="handler", **extra)
+    requeue(message, actor=actor, fields=["dead_at"], stage="handler", **extra)
     return message
 
 

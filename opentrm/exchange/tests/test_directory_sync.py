@@ -15,8 +15,8 @@ from opentrm.accounts.roles import Role
 from opentrm.audit.models import AuditEvent
 from opentrm.directory import services
 from opentrm.directory.models import Function, Organisation, OrganisationType, Responsibility
-from opentrm.exchange.models import InboxMessage, OutboxMessage, PeerStatus
-from opentrm.exchange.services.directory_sync import publish_due
+from opentrm.exchange.models import InboxMessage, OutboxMessage, Peer, PeerStatus
+from opentrm.exchange.services.directory_sync import publish_due, receive_directory
 from opentrm.exchange.tests.nodes import FOREIGN_ID, ForeignNode, OwnNode, foreign, node
 
 __all__ = ["foreign", "node"]
@@ -150,3 +150,33 @@ def test_a_peer_publishing_another_countrys_directory_is_refused(
     outcomes = AuditEvent.objects.filter(event_type="EXCHANGE_PROCESSED")
     assert sorted(e.detail["error"] for e in outcomes) == ["own_country", "wrong_country"]
     assert set(InboxMessage.objects.values_list("signed", flat=True)) == {""}
+
+
+def test_a_package_with_an_unreadable_date_is_refused_once(node: OwnNode) -> None:
+    peer = Peer.objects.create(
+        node_id="opentrm-ro-b",
+        country_code="RO",
+        name="Fictional node B",
+        base_url="https://ro.example.test",
+        fingerprint="AAAA / BBBB",
+        status=PeerStatus.ACTIVE,
+    )
+    body = _directory_body()
+    body["as_of"] = "not a date"
+    message = InboxMessage.objects.create(
+        message_id=uuid.uuid4(),
+        peer=peer,
+        type="directory",
+        body=body,
+        signed="signed-token",
+        issued_at=timezone.now(),
+    )
+    receive_directory(message)
+    receive_directory(message)  # processed already: nothing happens a second time
+
+    assert not Organisation.objects.exclude(origin_node="").exists()
+    (processed,) = AuditEvent.objects.filter(event_type="EXCHANGE_PROCESSED")
+    assert (processed.detail["outcome"], processed.detail["error"]) == ("refused", "schema_invalid")
+    message.refresh_from_db()
+    assert message.processed_at is not None
+    assert (message.signed, message.body) == ("", {})
