@@ -219,77 +219,10 @@ def convert(
             raise PartitionError(
                 f"A table {OLD_TABLE} is left from an earlier conversion: drop it first."
             )
-        names = {"t": TABLE, "new": NEW_TABLE, "old": OLD_TABLE, "d": DEFAULT_PARTITION}
-        _execute(cursor, "LOCK TABLE {t}, audit_auditchainhead IN EXCLUSIVE MODE", **names)
-        _execute(
-            cursor,
-            "CREATE TABLE {new} (LIKE {t} INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
-            "INCLUDING IDENTITY) PARTITION BY RANGE (occurred_at)",
-            **names,
-        )
-        _execute(
-            cursor, "SELECT min(occurred_at), count(*), coalesce(max(id), 0) FROM {t}", **names
-        )
-        oldest, count, last_id = cursor.fetchone()
-        month = month_start(oldest or today or timezone.now())
-        last = month_start(today or timezone.now())
-        for _ in range(ahead):
-            last = next_month(last)
-        while month <= last:
-            _create_month(cursor, month, parent=NEW_TABLE)
-            month = next_month(month)
-        _execute(cursor, "CREATE TABLE {d} PARTITION OF {new} DEFAULT", **names)
-        _protect(cursor, DEFAULT_PARTITION)
-        _execute(cursor, "INSERT INTO {new} SELECT * FROM {t} ORDER BY sequence", **names)
-        _execute(
-            cursor, "ALTER TABLE {new} ALTER COLUMN id RESTART WITH %s", [last_id + 1], **names
-        )
-        # The old table's names move aside, the new table takes them (Django finds its indexes).
-        renames = [
-            ("ALTER TABLE {a} RENAME TO {b}", TABLE, OLD_TABLE),
-            (
-                "ALTER TABLE {old} RENAME CONSTRAINT {a} TO {b}",
-                f"{TABLE}_pkey",
-                f"{OLD_TABLE}_pkey",
-            ),
-            (
-                "ALTER TABLE {old} RENAME CONSTRAINT {a} TO {b}",
-                f"{TABLE}_sequence_key",
-                f"{OLD_TABLE}_sequence_key",
-            ),
-            *[
-                ("ALTER INDEX {a} RENAME TO {b}", index, f"{index}_unpartitioned")
-                for index in _INDEXES
-            ],
-            ("ALTER SEQUENCE {a} RENAME TO {b}", f"{TABLE}_id_seq", f"{OLD_TABLE}_id_seq"),
-            ("ALTER TABLE {a} RENAME TO {b}", NEW_TABLE, TABLE),
-            ("ALTER SEQUENCE {a} RENAME TO {b}", f"{NEW_TABLE}_id_seq", f"{TABLE}_id_seq"),
-        ]
-        for template, before, after in renames:
-            _execute(cursor, template, a=before, b=after, old=OLD_TABLE)
-        # A partitioned table's keys must hold the partition column: the sequence is unique per
-        # month here, and across months by the chain's own lock (and verify_audit).
-        _execute(
-            cursor,
-            "ALTER TABLE {t} ADD CONSTRAINT {k} PRIMARY KEY (id, occurred_at)",
-            t=TABLE,
-            k=f"{TABLE}_pkey",
-        )
-        _execute(
-            cursor,
-            "ALTER TABLE {t} ADD CONSTRAINT {k} UNIQUE (sequence, occurred_at)",
-            t=TABLE,
-            k=f"{TABLE}_sequence_key",
-        )
-        for index, columns in _INDEXES.items():
-            _execute(cursor, "CREATE INDEX {i} ON {t} " + columns, i=index, t=TABLE)
-        _execute(
-            cursor,
-            "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON {t} "
-            "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
-            t=TABLE,
-        )
-        _protect(cursor, TABLE)
+        _execute(cursor, "LOCK TABLE {t}, audit_auditchainhead IN EXCLUSIVE MODE", t=TABLE)
+        count = _copy_into_months(cursor, ahead=ahead, today=today)
+        _swap_names(cursor)
+        _add_keys_and_triggers(cursor)
         _execute(cursor, "SELECT count(*) FROM {t}", t=TABLE)
         if cursor.fetchone()[0] != count:
             raise PartitionError("The copy does not hold every event: nothing was changed.")
@@ -300,4 +233,75 @@ def convert(
             )
         if drop_old:
             _execute(cursor, "DROP TABLE {old}", old=OLD_TABLE)
+    return count
+
+
+def _copy_into_months(cursor: CursorWrapper, *, ahead: int, today: date | None) -> int:
+    """The partitioned table beside the old one: a month from the oldest event to ``ahead``
+    months on, the default partition, every row; the number of rows."""
+    names = {"t": TABLE, "new": NEW_TABLE, "d": DEFAULT_PARTITION}
+    _execute(
+        cursor,
+        "CREATE TABLE {new} (LIKE {t} INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
+        "INCLUDING IDENTITY) PARTITION BY RANGE (occurred_at)",
+        **names,
+    )
+    _execute(cursor, "SELECT min(occurred_at), count(*), coalesce(max(id), 0) FROM {t}", **names)
+    oldest, count, last_id = cursor.fetchone()
+    month = month_start(oldest or today or timezone.now())
+    last = month_start(today or timezone.now())
+    for _ in range(ahead):
+        last = next_month(last)
+    while month <= last:
+        _create_month(cursor, month, parent=NEW_TABLE)
+        month = next_month(month)
+    _execute(cursor, "CREATE TABLE {d} PARTITION OF {new} DEFAULT", **names)
+    _protect(cursor, DEFAULT_PARTITION)
+    _execute(cursor, "INSERT INTO {new} SELECT * FROM {t} ORDER BY sequence", **names)
+    _execute(cursor, "ALTER TABLE {new} ALTER COLUMN id RESTART WITH %s", [last_id + 1], **names)
     return int(count)
+
+
+def _swap_names(cursor: CursorWrapper) -> None:
+    """The old table's names move aside, the new table takes them (Django finds its indexes)."""
+    renames = [
+        ("ALTER TABLE {a} RENAME TO {b}", TABLE, OLD_TABLE),
+        ("ALTER TABLE {old} RENAME CONSTRAINT {a} TO {b}", f"{TABLE}_pkey", f"{OLD_TABLE}_pkey"),
+        (
+            "ALTER TABLE {old} RENAME CONSTRAINT {a} TO {b}",
+            f"{TABLE}_sequence_key",
+            f"{OLD_TABLE}_sequence_key",
+        ),
+        *[("ALTER INDEX {a} RENAME TO {b}", index, f"{index}_unpartitioned") for index in _INDEXES],
+        ("ALTER SEQUENCE {a} RENAME TO {b}", f"{TABLE}_id_seq", f"{OLD_TABLE}_id_seq"),
+        ("ALTER TABLE {a} RENAME TO {b}", NEW_TABLE, TABLE),
+        ("ALTER SEQUENCE {a} RENAME TO {b}", f"{NEW_TABLE}_id_seq", f"{TABLE}_id_seq"),
+    ]
+    for template, before, after in renames:
+        _execute(cursor, template, a=before, b=after, old=OLD_TABLE)
+
+
+def _add_keys_and_triggers(cursor: CursorWrapper) -> None:
+    # A partitioned table's keys must hold the partition column: the sequence is unique per
+    # month here, and across months by the chain's own lock (and verify_audit).
+    _execute(
+        cursor,
+        "ALTER TABLE {t} ADD CONSTRAINT {k} PRIMARY KEY (id, occurred_at)",
+        t=TABLE,
+        k=f"{TABLE}_pkey",
+    )
+    _execute(
+        cursor,
+        "ALTER TABLE {t} ADD CONSTRAINT {k} UNIQUE (sequence, occurred_at)",
+        t=TABLE,
+        k=f"{TABLE}_sequence_key",
+    )
+    for index, columns in _INDEXES.items():
+        _execute(cursor, "CREATE INDEX {i} ON {t} " + columns, i=index, t=TABLE)
+    _execute(
+        cursor,
+        "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON {t} "
+        "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
+        t=TABLE,
+    )
+    _protect(cursor, TABLE)
