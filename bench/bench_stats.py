@@ -168,6 +168,39 @@ def one_days_changes(world: Any, *, cases: int, seed: int) -> int:
     return new + len(edited_ids)
 
 
+def server_cpu_s() -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend (same machine: read from
+    /proc), 0 on SQLite: with the process's own CPU, what a fill costs whatever the load."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Cost:
+    """Wall clock, this process's CPU and its database backend's CPU, from construction."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu, self.server = (
+            time.perf_counter(),
+            time.process_time(),
+            server_cpu_s(),
+        )
+
+    def __str__(self) -> str:
+        return (
+            f"{time.perf_counter() - self.wall:.1f} s wall, "
+            f"{time.process_time() - self.cpu:.1f} s CPU here, "
+            f"{server_cpu_s() - self.server:.1f} s CPU in PostgreSQL, "
+            f"load {os.getloadavg()[0]:.1f}"
+        )
+
+
 def raw_cross_tab_ms() -> float:
     """What the dashboard avoids: cases by sex over the case table, timed once."""
     from django.db import connection
@@ -246,12 +279,14 @@ def main() -> int:
     try:
         world = _world(args)
         started = time.perf_counter()
+        cost = Cost()
         full = fill(full=True)
         full_s = time.perf_counter() - started
+        full_cost = str(cost)
         analyse()
         cells = StatsCell.objects.count()
         print(
-            f"Full fill: {full_s:.1f} s ({full.cases} cases applied, {full.months} referral "
+            f"Full fill: {full_cost} ({full.cases} cases applied, {full.months} referral "
             f"months, {cells} cells)."
         )
         if args.profile:
@@ -270,12 +305,13 @@ def main() -> int:
 
         touched = one_days_changes(world, cases=args.cases, seed=args.seed)
         started = time.perf_counter()
+        cost = Cost()
         # Only what changed after the full fill started (the generated rows are older).
         incremental = fill(overlap=timedelta(0))
         incremental_s = time.perf_counter() - started
         print(
             f"Incremental fill after one day's changes ({touched} cases new or edited): "
-            f"{incremental_s:.1f} s ({incremental.cases} contributions changed, "
+            f"{cost} ({incremental.cases} contributions changed, "
             f"{incremental.months} referral months recomputed)."
         )
 

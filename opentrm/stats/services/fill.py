@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
@@ -34,6 +34,7 @@ from opentrm.referrals.models import Referral, ReferralStatus
 from opentrm.referrals.services import timelines
 from opentrm.stats.indicators import BY_CODE
 from opentrm.stats.models import StatsCaseContribution, StatsCell, StatsFill
+from opentrm.stats.services import bulk
 from opentrm.stats.services.contributions import (
     apply_cases,
     replace_case_cells,
@@ -55,6 +56,8 @@ from opentrm.stats.services.tally import Tally
 
 # Changes saved just before a fill but committed after it looked are caught by the next one.
 OVERLAP = timedelta(minutes=10)
+# A full fill on PostgreSQL stores the contributions of this many cases per statement.
+BULK_CASES = 100_000
 ACCEPTED = (
     ReferralStatus.ACCEPTED,
     ReferralStatus.RETURN_ARRANGED,
@@ -248,10 +251,14 @@ def _start(full: bool, moment: datetime, overlap: timedelta, result: FillResult)
 def _apply_all_cases(result: FillResult, progress: Callable[[str], None] | None) -> None:
     """A full fill's cases, in batches of ids after ``case_cursor``: each batch's
     contributions stored in its own transaction, their sum kept in memory (a resumed fill
-    adds up what was stored), the case cells swapped for it at the end."""
+    adds up what was stored), the case cells swapped for it at the end. On PostgreSQL the
+    database does both (``bulk``)."""
     with transaction.atomic():
         cursor = _state().case_cursor
     if cursor is None:
+        return
+    if connection.vendor == "postgresql":
+        _apply_all_cases_in_database(cursor, result, progress)
         return
     tally = stored_tally(cursor) if cursor else Tally()
     while True:
@@ -271,6 +278,24 @@ def _apply_all_cases(result: FillResult, progress: Callable[[str], None] | None)
             progress(f"cases up to {cursor}")
     with transaction.atomic():
         replace_case_cells(tally)
+        StatsFill.objects.filter(pk=_state().pk).update(case_cursor=None)
+
+
+def _apply_all_cases_in_database(
+    cursor: int, result: FillResult, progress: Callable[[str], None] | None
+) -> None:
+    """``_apply_all_cases`` set-based: the contributions stored by ranges of ``BULK_CASES``
+    cases, one transaction each (resumable at ``case_cursor``), then the case cells
+    written from all of them by one ``GROUP BY``."""
+    while (high := bulk.range_end(cursor, BULK_CASES)) is not None:
+        with transaction.atomic():
+            result.cases += bulk.store_range(cursor, high)
+            StatsFill.objects.filter(pk=_state().pk).update(case_cursor=high)
+        cursor = high
+        if progress is not None:
+            progress(f"cases up to {cursor}")
+    with transaction.atomic():
+        bulk.replace_case_cells()
         StatsFill.objects.filter(pk=_state().pk).update(case_cursor=None)
 
 

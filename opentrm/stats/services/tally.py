@@ -52,7 +52,7 @@ def profiles(case_ids: Iterable[int]) -> dict[int, Profile]:
     """Breakdown values of the live cases among ``case_ids``."""
     found: dict[int, Profile] = {}
     for batch in chunks(sorted(set(case_ids))):
-        person_of: dict[int, int] = {}
+        cases_of: defaultdict[int, list[int]] = defaultdict(list)  # a person's cases
         rows = Case.objects.live().filter(pk__in=batch)
         for row in rows.values(
             "pk",
@@ -88,11 +88,12 @@ def profiles(case_ids: Iterable[int]) -> dict[int, Profile]:
                     "exploitation_type": [],
                 },
             )
-            person_of[row["person_id"]] = row["pk"]
+            cases_of[row["person_id"]].append(row["pk"])
         for person_id, code in PersonCitizenship.objects.filter(
-            person_id__in=list(person_of)
+            person_id__in=list(cases_of)
         ).values_list("person_id", "country_code"):
-            found[person_of[person_id]].values["citizenship"].append(code.upper())
+            for case_id in cases_of[person_id]:
+                found[case_id].values["citizenship"].append(code.upper())
         roles: dict[str, str] = {
             CountryRole.ORIGIN: "origin",
             CountryRole.EXPLOITATION: "exploitation_country",
