@@ -1,7 +1,7 @@
 """Writes on the directory. Each checks the editor's country, validates, and audits in the
 same transaction."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -25,6 +25,7 @@ from opentrm.directory.models import (
     OrganisationType,
     Responsibility,
 )
+from opentrm.directory.notes import node_note, reads_as
 from opentrm.directory.signals import announce
 from opentrm.directory.validation import (
     validate_channel_value,
@@ -173,8 +174,15 @@ def organisation_update(
     _require_own(organisation)
     _reject_unknown(values, ORGANISATION_FIELDS)
     before = _snapshot(organisation, ORGANISATION_FIELDS)
+    if organisation.notes_key and reads_as(
+        organisation.notes_key, organisation.notes_params, values.get("notes") or ""
+    ):
+        values["notes"] = organisation.notes  # the system's note, sent back as it was read
     for name, value in values.items():
         setattr(organisation, name, value)
+    keyed = bool(organisation.notes_key)
+    if "notes" in values and organisation.notes != before["notes"]:
+        organisation.notes_key, organisation.notes_params = "", {}  # the editor's words now
     _check_parent(organisation)
     _duplicate_organisation(organisation)
     organisation.full_clean(validate_constraints=False)
@@ -184,7 +192,10 @@ def organisation_update(
     try:
         with transaction.atomic():
             save_if_unchanged(
-                organisation, expected_version=expected_version, fields=changed, actor=actor.user
+                organisation,
+                expected_version=expected_version,
+                fields=[*changed, *(["notes_key", "notes_params"] if keyed else [])],
+                actor=actor.user,
             )
     except IntegrityError as error:
         raise _organisation_name_taken() from error
@@ -490,18 +501,28 @@ def node_bootstrap_organisation(*, country_code: str, name: str, type: str) -> O
 
 @transaction.atomic
 def organisation_placeholder_create(
-    *, actor: Actor, country_code: str, name: str, note: str, via: str
+    *,
+    actor: Actor,
+    country_code: str,
+    name: str,
+    via: str,
+    note_key: str = "",
+    note_params: Mapping[str, Any] | None = None,
 ) -> Organisation:
     """An inactive organisation for a sender that is not in the directory yet, so a referral
     that arrives from outside (``via``: ``node_exchange``) is not lost. Nothing can be sent to
-    it; the national coordinator completes it or merges it with the right entry (``note``
-    says so). Audited ORGANISATION_CREATED (and COUNTRY_CREATED for a country new here)."""
+    it; the national coordinator completes it or merges it with the right entry (the note of
+    ``directory.notes`` named ``note_key`` says so, in each reader's language). Audited
+    ORGANISATION_CREATED (and COUNTRY_CREATED for a country new here)."""
+    params = dict(note_params or {})
     organisation = Organisation.objects.create(
         country=_country(country_code, actor=actor, via=via),
         name=name.strip()[:300],
         type=OrganisationType.OTHER,
         is_active=False,
-        notes=note,
+        notes=node_note(note_key, params) if note_key else "",
+        notes_key=note_key,
+        notes_params=params,
     )
     record_event(
         event_type=EventType.ORGANISATION_CREATED,
