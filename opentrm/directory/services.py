@@ -1,7 +1,8 @@
 """Writes on the directory. Each checks the editor's country, validates, and audits in the
 same transaction."""
 
-from collections.abc import Iterable, Mapping, Sequence
+import copy
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -96,6 +97,43 @@ def _check_parent(organisation: Organisation) -> None:
         parent = parent.parent
 
 
+def organisation_errors(
+    *, country: Country, organisation: Organisation | None, values: Mapping[str, Any]
+) -> dict[str, list[str]]:
+    """Every mistake of an organisation's input at once, by field (issue 12 §5): the rules
+    ``organisation_create`` and ``organisation_update`` apply, for a form's precheck. Nothing
+    is written; a field not in ``values`` keeps its recorded value (or the default)."""
+    known = {name: value for name, value in values.items() if name in ORGANISATION_FIELDS}
+    if organisation is None:
+        return _organisation_errors(Organisation(country=country, **known))
+    changed = copy.copy(organisation)
+    for name, value in known.items():
+        setattr(changed, name, value)
+    return _organisation_errors(changed)
+
+
+def _organisation_errors(organisation: Organisation) -> dict[str, list[str]]:
+    """The parent, the name unique in the country, and the model's own rules, all at once."""
+    errors: dict[str, list[str]] = {}
+    _collect(errors, lambda: _check_parent(organisation))
+    _collect(errors, lambda: _duplicate_organisation(organisation))
+    _collect(errors, lambda: organisation.full_clean(validate_constraints=False))
+    return errors
+
+
+def _collect(errors: dict[str, list[str]], check: Callable[[], object]) -> None:
+    try:
+        check()
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+
+
+def _raise(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
 def _organisation_name_taken() -> ValidationError:
     return ValidationError(
         {"name": _("An organisation with this name already exists in this country.")}
@@ -143,9 +181,7 @@ def organisation_create(*, actor: Actor, country: Country, **values: Any) -> Org
     _require_editor(actor, country.pk)
     _reject_unknown(values, ORGANISATION_FIELDS)
     organisation = Organisation(country=country, updated_by=actor.user, **values)
-    _check_parent(organisation)
-    _duplicate_organisation(organisation)
-    organisation.full_clean(validate_constraints=False)
+    _raise(_organisation_errors(organisation))
     try:
         # A concurrent create of the same name passes the check above; the constraint decides.
         with transaction.atomic():
@@ -183,9 +219,7 @@ def organisation_update(
     keyed = bool(organisation.notes_key)
     if "notes" in values and organisation.notes != before["notes"]:
         organisation.notes_key, organisation.notes_params = "", {}  # the editor's words now
-    _check_parent(organisation)
-    _duplicate_organisation(organisation)
-    organisation.full_clean(validate_constraints=False)
+    _raise(_organisation_errors(organisation))
     changed = _changed(before, organisation, ORGANISATION_FIELDS)
     if not changed:
         return organisation
