@@ -36,6 +36,10 @@ class DocumentOut(Schema):
     download_url: str
 
     @staticmethod
+    def resolve_title(document: CaseDocument) -> str:
+        return document.shown_title  # a title the system gave, in the reader's language
+
+    @staticmethod
     def resolve_download_url(document: CaseDocument) -> str:
         return reverse(
             "api-1:cases_document_download", args=[document.case.public_id, document.public_id]

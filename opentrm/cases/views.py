@@ -1,6 +1,9 @@
 """Case screens: register, consents, delete, the person's data (the case file page itself:
 ``views_casefile``)."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -21,8 +24,9 @@ from opentrm.cases.lookups import access_consent
 from opentrm.cases.models import Case, ConsentRecord
 from opentrm.cases.services.consent import validate_decision
 from opentrm.cases.services.documents import consent_signed_form_attach, files_removed_on_rollback
+from opentrm.cases.services.registration import registration_errors
 from opentrm.cases.views_common import FormPage, case_form_page, case_view
-from opentrm.core.forms import cleaned, errors_renamed
+from opentrm.core.forms import cleaned, errors_renamed, raise_errors
 from opentrm.core.views import form_view
 
 
@@ -44,17 +48,24 @@ def case_register(request: AuthenticatedHttpRequest) -> HttpResponse:
             languages=form.codes(form.cleaned_data["languages"]),
             citizenships=form.codes(form.cleaned_data["citizenship"]),
             at_risk_only=form.cleaned_data["at_risk_only"],
-            notification=services.Notification(
-                referrer_type=form.cleaned_data["referrer_type"],
-                referrer_organisation=form.cleaned_data["referrer_organisation"],
-                channel=form.cleaned_data["referral_channel"],
-                notified_at=form.cleaned_data["notified_at"],
-            ),
+            notification=_notification(form.cleaned_data),
         ),
         success=lambda case: _("Case %(number)s was opened.") % {"number": case.number},
         done=lambda case: redirect("cases:case_detail", case.public_id),
         template="cases/case_register.html",
         context={},
+        precheck=lambda: raise_errors(
+            registration_errors(date_of_birth=None, notification=_notification(form.cleaned_data))
+        ),
+    )
+
+
+def _notification(data: Mapping[str, Any]) -> services.Notification:
+    return services.Notification(
+        referrer_type=data.get("referrer_type") or "",
+        referrer_organisation=data.get("referrer_organisation"),
+        channel=data.get("referral_channel") or "",
+        notified_at=data.get("notified_at"),
     )
 
 

@@ -26,7 +26,7 @@ from opentrm.cases.models.aftercare import SUSPECTED_TRAFFICKING
 from opentrm.cases.services import aftercare, labour
 from opentrm.cases.services.labour import access_labour_inspection
 from opentrm.cases.views_common import FormPage, case_form_page
-from opentrm.core.forms import cleaned
+from opentrm.core.forms import cleaned, raise_errors
 from opentrm.core.views import form_view
 
 
@@ -114,6 +114,7 @@ def labour_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         success=_("The inspection is recorded."),
         done=lambda inspection: redirect("cases:labour_detail", inspection.pk),
         template="cases/labour_form.html",
+        precheck=lambda: raise_errors(labour.inspection_errors(form.cleaned_data)),
     )
 
 

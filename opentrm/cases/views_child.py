@@ -23,10 +23,11 @@ from opentrm.cases.models import BestInterestsAssessment, Case, ChildSafeguards
 from opentrm.cases.services.child import (
     child_safeguards_update,
     country_contact_plan,
+    safeguards_errors,
 )
 from opentrm.cases.services.child_records import best_interests_assessment_record
 from opentrm.cases.views_common import FormPage, case_form_page
-from opentrm.core.forms import cleaned
+from opentrm.core.forms import cleaned, raise_errors
 
 
 def _safeguards(case: Case) -> ChildSafeguards | None:
@@ -90,6 +91,7 @@ def child_safeguards_edit(request: AuthenticatedHttpRequest, case: Case) -> Form
             expected_version=form.cleaned_data["version"],
             changes=form.changes(),
         ),
+        precheck=lambda: raise_errors(safeguards_errors(case, form.cleaned_data)),
     )
 
 

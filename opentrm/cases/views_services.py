@@ -19,14 +19,16 @@ from opentrm.cases.forms_services import ServiceDeleteForm, ServiceForm, Service
 from opentrm.cases.lookups import access_service
 from opentrm.cases.models import Case, CaseService, ServiceCategory
 from opentrm.cases.services.service_delivery import (
+    correction_errors,
     moves_from,
+    offer_errors,
     service_delete,
     service_move,
     service_offer,
     service_update,
 )
 from opentrm.cases.views_common import FormPage, case_form_page
-from opentrm.core.forms import cleaned
+from opentrm.core.forms import cleaned, raise_errors
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ def service_create(request: AuthenticatedHttpRequest, case: Case) -> FormPage:
         form,
         lambda: service_offer(actor=request.actor, case=case, **form.values()),
         {"title": _("Record a service offered")},
+        precheck=lambda: raise_errors(offer_errors(case, form.cleaned_data)),
     )
 
 
@@ -104,6 +107,7 @@ def service_edit(request: AuthenticatedHttpRequest, case: Case, service_id: int)
             changes=form.values(),
         ),
         {"service": service, "title": _("Correct a service")},
+        precheck=lambda: raise_errors(correction_errors(service, form.cleaned_data)),
     )
 
 

@@ -55,6 +55,13 @@ def add_precheck_errors(form: forms.BaseForm, precheck: Callable[[], None]) -> N
         return
 
 
+def raise_errors(errors: dict[str, list[str]]) -> None:
+    """Raise a service's collected errors (``{field: [message, ...]}``), if any: the shape of a
+    ``precheck`` built on a service's ``..._errors`` function."""
+    if errors:
+        raise ValidationError(errors)
+
+
 def model_formfield(field: "models.Field[Any, Any]", **kwargs: Any) -> forms.Field:
     """A model field's form field with the widgets the screens use: a three-row text area for
     long text, the browser's date-and-time picker for a moment, its date picker for a day, and

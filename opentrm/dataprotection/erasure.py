@@ -79,7 +79,9 @@ def _free_text(case: Case, group: str) -> Changed:
     names = [name for name in documents.values_list("file", flat=True) if name]
     changed = {
         "cases.casenote": notes,
-        "cases.casedocument": documents.update(title=ERASED, original_name="", file=""),
+        "cases.casedocument": documents.update(
+            title=ERASED, title_key="", title_params={}, original_name="", file=""
+        ),
     }
     transaction.on_commit(lambda: _delete_files(names))
     return {label: rows for label, rows in changed.items() if rows}

@@ -66,6 +66,7 @@ class OrganisationForm(Form):
         initial: dict[str, Any] = {}
         if organisation is not None:
             initial = model_to_dict(organisation, fields=ORGANISATION_FIELDS)
+            initial["notes"] = organisation.shown_notes  # a system's note in the editor's language
             initial["version"] = organisation.version
         super().__init__(data, initial=initial)
         self.fields.update(_model_fields(Organisation, ORGANISATION_FIELDS))

@@ -220,6 +220,10 @@ class Organisation(Verifiable):
     clearance_expires_on = models.DateField(_("clearance expires"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     notes = models.TextField(_("notes"), blank=True)
+    # A note the system wrote (a placeholder's): a key + parameters, rendered in the reader's
+    # language (``directory.notes``); ``notes`` holds the node-language text as a fallback.
+    notes_key = models.CharField(max_length=40, blank=True, default="", editable=False)
+    notes_params = models.JSONField(default=dict, blank=True, editable=False)
     # Directory federation (docs/directory-federation.md): the stable id across nodes is
     # (origin node, uuid); an entry of this node has an empty origin_node.
     uuid = models.UUIDField(_("stable id"), default=uuid_lib.uuid4, unique=True, editable=False)
@@ -257,6 +261,17 @@ class Organisation(Verifiable):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def shown_notes(self) -> str:
+        """The notes in the reader's (active) language."""
+        if self.notes_key:
+            from opentrm.directory.notes import render_note
+
+            rendered = render_note(self.notes_key, self.notes_params)
+            if rendered is not None:
+                return rendered
+        return self.notes
 
     @property
     def is_mirrored(self) -> bool:

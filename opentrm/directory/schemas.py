@@ -206,6 +206,10 @@ class OrganisationDetailOut(OrganisationOut):
     contact_points: list[ContactPointOut]
     responsibilities: list[ResponsibilityOut]
 
+    @staticmethod
+    def resolve_notes(obj: Organisation) -> str:
+        return obj.shown_notes  # a system's note in the reader's language
+
     # The route attaches these lists, read from visible_to(actor) with their prefetches.
     @staticmethod
     def resolve_contact_points(obj: Organisation) -> list[ContactPoint]:

@@ -1,7 +1,8 @@
 """Writes on the directory. Each checks the editor's country, validates, and audits in the
 same transaction."""
 
-from collections.abc import Iterable, Sequence
+import copy
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -25,6 +26,7 @@ from opentrm.directory.models import (
     OrganisationType,
     Responsibility,
 )
+from opentrm.directory.notes import node_note, reads_as
 from opentrm.directory.signals import announce
 from opentrm.directory.validation import (
     validate_channel_value,
@@ -95,6 +97,43 @@ def _check_parent(organisation: Organisation) -> None:
         parent = parent.parent
 
 
+def organisation_errors(
+    *, country: Country, organisation: Organisation | None, values: Mapping[str, Any]
+) -> dict[str, list[str]]:
+    """Every mistake of an organisation's input at once, by field (issue 12 §5): the rules
+    ``organisation_create`` and ``organisation_update`` apply, for a form's precheck. Nothing
+    is written; a field not in ``values`` keeps its recorded value (or the default)."""
+    known = {name: value for name, value in values.items() if name in ORGANISATION_FIELDS}
+    if organisation is None:
+        return _organisation_errors(Organisation(country=country, **known))
+    changed = copy.copy(organisation)
+    for name, value in known.items():
+        setattr(changed, name, value)
+    return _organisation_errors(changed)
+
+
+def _organisation_errors(organisation: Organisation) -> dict[str, list[str]]:
+    """The parent, the name unique in the country, and the model's own rules, all at once."""
+    errors: dict[str, list[str]] = {}
+    _collect(errors, lambda: _check_parent(organisation))
+    _collect(errors, lambda: _duplicate_organisation(organisation))
+    _collect(errors, lambda: organisation.full_clean(validate_constraints=False))
+    return errors
+
+
+def _collect(errors: dict[str, list[str]], check: Callable[[], object]) -> None:
+    try:
+        check()
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+
+
+def _raise(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
 def _organisation_name_taken() -> ValidationError:
     return ValidationError(
         {"name": _("An organisation with this name already exists in this country.")}
@@ -142,9 +181,7 @@ def organisation_create(*, actor: Actor, country: Country, **values: Any) -> Org
     _require_editor(actor, country.pk)
     _reject_unknown(values, ORGANISATION_FIELDS)
     organisation = Organisation(country=country, updated_by=actor.user, **values)
-    _check_parent(organisation)
-    _duplicate_organisation(organisation)
-    organisation.full_clean(validate_constraints=False)
+    _raise(_organisation_errors(organisation))
     try:
         # A concurrent create of the same name passes the check above; the constraint decides.
         with transaction.atomic():
@@ -173,18 +210,26 @@ def organisation_update(
     _require_own(organisation)
     _reject_unknown(values, ORGANISATION_FIELDS)
     before = _snapshot(organisation, ORGANISATION_FIELDS)
+    if organisation.notes_key and reads_as(
+        organisation.notes_key, organisation.notes_params, values.get("notes") or ""
+    ):
+        values["notes"] = organisation.notes  # the system's note, sent back as it was read
     for name, value in values.items():
         setattr(organisation, name, value)
-    _check_parent(organisation)
-    _duplicate_organisation(organisation)
-    organisation.full_clean(validate_constraints=False)
+    keyed = bool(organisation.notes_key)
+    if "notes" in values and organisation.notes != before["notes"]:
+        organisation.notes_key, organisation.notes_params = "", {}  # the editor's words now
+    _raise(_organisation_errors(organisation))
     changed = _changed(before, organisation, ORGANISATION_FIELDS)
     if not changed:
         return organisation
     try:
         with transaction.atomic():
             save_if_unchanged(
-                organisation, expected_version=expected_version, fields=changed, actor=actor.user
+                organisation,
+                expected_version=expected_version,
+                fields=[*changed, *(["notes_key", "notes_params"] if keyed else [])],
+                actor=actor.user,
             )
     except IntegrityError as error:
         raise _organisation_name_taken() from error
@@ -490,18 +535,28 @@ def node_bootstrap_organisation(*, country_code: str, name: str, type: str) -> O
 
 @transaction.atomic
 def organisation_placeholder_create(
-    *, actor: Actor, country_code: str, name: str, note: str, via: str
+    *,
+    actor: Actor,
+    country_code: str,
+    name: str,
+    via: str,
+    note_key: str = "",
+    note_params: Mapping[str, Any] | None = None,
 ) -> Organisation:
     """An inactive organisation for a sender that is not in the directory yet, so a referral
     that arrives from outside (``via``: ``node_exchange``) is not lost. Nothing can be sent to
-    it; the national coordinator completes it or merges it with the right entry (``note``
-    says so). Audited ORGANISATION_CREATED (and COUNTRY_CREATED for a country new here)."""
+    it; the national coordinator completes it or merges it with the right entry (the note of
+    ``directory.notes`` named ``note_key`` says so, in each reader's language). Audited
+    ORGANISATION_CREATED (and COUNTRY_CREATED for a country new here)."""
+    params = dict(note_params or {})
     organisation = Organisation.objects.create(
         country=_country(country_code, actor=actor, via=via),
         name=name.strip()[:300],
         type=OrganisationType.OTHER,
         is_active=False,
-        notes=note,
+        notes=node_note(note_key, params) if note_key else "",
+        notes_key=note_key,
+        notes_params=params,
     )
     record_event(
         event_type=EventType.ORGANISATION_CREATED,

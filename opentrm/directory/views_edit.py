@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action
+from opentrm.core.forms import raise_errors
 from opentrm.core.views import form_view
 from opentrm.directory import services
 from opentrm.directory.access import (
@@ -84,6 +85,11 @@ def organisation_create(request: AuthenticatedHttpRequest, country_code: str) ->
         done=lambda organisation: redirect("directory:organisation_detail", organisation.pk),
         template="directory/organisation_form.html",
         context={"country": country, "organisation": None},
+        precheck=lambda: raise_errors(
+            services.organisation_errors(
+                country=country, organisation=None, values=form.cleaned_data
+            )
+        ),
     )
 
 
@@ -116,6 +122,11 @@ def organisation_edit(request: AuthenticatedHttpRequest, organisation_id: int) -
             "organisation": organisation,
             "name": name,
         },
+        precheck=lambda: raise_errors(
+            services.organisation_errors(
+                country=organisation.country, organisation=organisation, values=form.cleaned_data
+            )
+        ),
     )
 
 

@@ -8,6 +8,7 @@ Views are thin: the action gate (``actor_required``), the referral through ``acc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import messages
@@ -26,8 +27,9 @@ from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.cases import selectors as case_selectors
 from opentrm.cases.access import access_case, case_permissions, require_widening
 from opentrm.cases.models import CaseParticipant
-from opentrm.core.forms import add_service_errors
+from opentrm.core.forms import add_precheck_errors, add_service_errors, raise_errors
 from opentrm.core.views import action_view, form_view
+from opentrm.directory.models import Organisation
 from opentrm.referrals import selectors, states
 from opentrm.referrals.access import access_referral, is_receiver, is_sender
 from opentrm.referrals.forms_national import (
@@ -39,6 +41,7 @@ from opentrm.referrals.forms_national import (
 from opentrm.referrals.models import Referral, ReferralKind, ReferralStatus, Urgency
 from opentrm.referrals.services import feedback, national, priority, sharing
 from opentrm.referrals.services.exchange_status import referral_packages
+from opentrm.referrals.services.national_checks import send_errors
 from opentrm.referrals.views_import import import_context
 from opentrm.referrals.views_requests import request_context
 from opentrm.referrals.views_template import template_context
@@ -131,8 +134,9 @@ def referral_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
                     service_type=cleaned["service_type"],
                     needs=cleaned["needs"],
                 )
-            else:
-                receiver = national.check_receiver(sender, cleaned["receiver"])
+            else:  # every mistake before the preview, not one more on sending
+                raise_errors(_send_errors(sender, cleaned))
+                receiver = cleaned["receiver"]
                 preview = national.preview(case, receiver)
                 offer = national.offer_labels(
                     national.offer_for(
@@ -166,6 +170,8 @@ def referral_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
                     _("Referral %(reference)s was sent.") % {"reference": referral.reference},
                 )
                 return redirect(_detail_url(referral))
+    elif data is not None:  # the service's checks too, with the form's own (issue 12 §5)
+        add_precheck_errors(form, lambda: raise_errors(_send_errors(sender, form.cleaned_data)))
     return render(
         request,
         "referrals/referral_form.html",
@@ -178,6 +184,18 @@ def referral_create(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
             "groups": [(g, national.group_label(g)) for g in preview.groups] if preview else [],
             "withheld": [national.group_label(g) for g in preview.withheld] if preview else [],
         },
+    )
+
+
+def _send_errors(sender: Organisation, cleaned: Mapping[str, Any]) -> dict[str, list[str]]:
+    return send_errors(
+        sender=sender,
+        receiver=cleaned.get("receiver"),
+        reason=cleaned.get("reason") or "",
+        urgency=cleaned.get("urgency") or Urgency.ROUTINE,
+        measure_code=cleaned.get("measure_code") or "",
+        service_type=cleaned.get("service_type") or "",
+        needs=cleaned.get("needs") or (),
     )
 
 

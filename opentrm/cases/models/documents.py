@@ -37,6 +37,10 @@ class CaseDocument(TimeStampedModel, SoftDeletable):
     kind = models.CharField(_("type"), max_length=20, choices=DocumentKind.choices)
     field_group = models.CharField(_("visible to those who see"), max_length=20)
     title = models.CharField(_("title"), max_length=200)
+    # A title the system gave: a key + parameters, rendered in the reader's language
+    # (``cases.document_titles``); ``title`` holds the node-language text as a fallback.
+    title_key = models.CharField(max_length=40, blank=True, default="", editable=False)
+    title_params = models.JSONField(default=dict, blank=True, editable=False)
     file = models.FileField(upload_to=document_path, max_length=200)
     original_name = models.CharField(max_length=200, editable=False)
     content_type = models.CharField(max_length=100, editable=False)
@@ -56,6 +60,17 @@ class CaseDocument(TimeStampedModel, SoftDeletable):
 
     def __str__(self) -> str:
         return f"document {self.pk} on {self.case}"
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's (active) language."""
+        if self.title_key:
+            from opentrm.cases.document_titles import render_title
+
+            rendered = render_title(self.title_key, self.title_params)
+            if rendered is not None:
+                return rendered
+        return self.title
 
 
 class NoteVisibility(models.TextChoices):

@@ -208,6 +208,26 @@ def _current(safeguards: ChildSafeguards) -> dict[str, Any]:
     return {name: getattr(safeguards, name) for name in SAFEGUARD_FIELDS}
 
 
+def _applied(values: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    applied = dict(values)
+    for name, value in changes.items():
+        applied[name] = value.strip() if name in _TEXT_FIELDS else value
+    return applied
+
+
+def safeguards_errors(case: Case, changes: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Every mistake of a change of the child safeguards at once, by field (issue 12 §5): the
+    rules ``child_safeguards_update`` applies, for a form's precheck; a field not in
+    ``changes`` keeps its recorded value."""
+    safeguards = ChildSafeguards.objects.filter(case=case).first() or ChildSafeguards(case=case)
+    known = {name: value for name, value in changes.items() if name in SAFEGUARD_FIELDS}
+    try:
+        _validate(case, _applied(_current(safeguards), known), timezone.localdate())
+    except ValidationError as error:
+        return error.message_dict
+    return {}
+
+
 def _key(value: Any) -> Any:
     """Compare related rows by primary key."""
     return ("pk", value.pk) if isinstance(value, models.Model) else value
@@ -282,9 +302,7 @@ def _update(
             raise ConflictError(_("This record no longer exists. Reload the page."))
         safeguards = ChildSafeguards(case=case)
     values_before = _current(safeguards)
-    values = dict(values_before)
-    for name, value in changes.items():
-        values[name] = value.strip() if name in _TEXT_FIELDS else value
+    values = _applied(values_before, changes)
     _validate(case, values, timezone.localdate())
     changed = [name for name in SAFEGUARD_FIELDS if _key(values[name]) != _key(values_before[name])]
     if not can(actor, Action.CHILD_SAFEGUARDS_LOOSEN, case) and loosened_safeguards(

@@ -28,7 +28,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import models, transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -41,6 +40,7 @@ from opentrm.cases.access import (
     require_widening,
     visible_groups,
 )
+from opentrm.cases.document_titles import SIGNED_CONSENT_FORM, node_title
 from opentrm.cases.models import Case, CaseDocument, ConsentRecord, DocumentKind
 from opentrm.cases.services.soft_delete import SoftDeletion
 
@@ -354,18 +354,20 @@ def consent_signed_form_attach(
                 )
             }
         )
+    params = {"purpose": consent.purpose}
     with files_removed_on_rollback():
-        with translation.override(settings.LANGUAGE_CODE):  # stored: in the node's language
-            title = _("Signed consent form: %(purpose)s") % {
-                "purpose": consent.get_purpose_display()
-            }
         document = document_upload(
             actor=actor,
             case=consent.case,
             upload=upload,
-            title=title,
+            title=node_title(SIGNED_CONSENT_FORM, params),  # the fallback, in the node's language
             kind=DocumentKind.CONSENT_FORM,
             field_group=group.value,
+        )
+        # Worded in each reader's language (issue 12 §5).
+        document.title_key, document.title_params = SIGNED_CONSENT_FORM, params
+        CaseDocument.objects.filter(pk=document.pk).update(
+            title_key=SIGNED_CONSENT_FORM, title_params=params
         )
         ConsentRecord.objects.filter(pk=consent.pk).update(signed_form=document)
         consent.signed_form = document

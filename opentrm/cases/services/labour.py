@@ -9,8 +9,11 @@ of a labour inspectorate record inspections (``access.may_record_labour_inspecti
 inspection is seen by its inspectorate only.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -55,10 +58,23 @@ class InspectionData:
     notified_on: date | None = None
 
 
+def inspection_errors(values: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Every mistake of an inspection's input at once, by field (issue 12 §5): the rules
+    ``labour_inspection_record`` applies, for a form's precheck. A field not in ``values`` (one
+    with its own error) counts as not given, and its date is not checked."""
+    given: dict[str, Any] = {"inspected_on": None, "trigger": "", "classification": ""}
+    given |= {
+        name: values[name]
+        for name in (field.name for field in dataclass_fields(InspectionData))
+        if name in values
+    }
+    return {name: [message] for name, message in _check(InspectionData(**given)).items()}
+
+
 def _check(data: InspectionData) -> dict[str, str]:
     errors: dict[str, str] = {}
     today = timezone.localdate()
-    if data.inspected_on > today:
+    if data.inspected_on is not None and data.inspected_on > today:
         errors["inspected_on"] = _("The date is in the future.")
     if data.trigger not in InspectionTrigger.values:
         errors["trigger"] = _("Pick what triggered the inspection.")

@@ -58,7 +58,18 @@ class Notification:
     notified_at: datetime | None = None
 
 
-def _check_notification(notification: Notification) -> None:
+def registration_errors(
+    *, date_of_birth: date | None, notification: Notification
+) -> dict[str, list[str]]:
+    """Every mistake of a registration's input at once, by field (issue 12 §5): the rules
+    ``case_register`` applies, for a form's precheck too."""
+    errors = _notification_errors(notification)
+    if date_of_birth is not None and date_of_birth > timezone.localdate():
+        errors["date_of_birth"] = _("The date of birth is in the future.")
+    return {name: [message] for name, message in errors.items()}
+
+
+def _notification_errors(notification: Notification) -> dict[str, str]:
     errors = {}
     if notification.referrer_type and notification.referrer_type not in ReferrerType.values:
         errors["referrer_type"] = _("Choose who referred the person from the list.")
@@ -66,8 +77,7 @@ def _check_notification(notification: Notification) -> None:
         errors["channel"] = _("Choose the channel from the list.")
     if notification.notified_at is not None and notification.notified_at > timezone.now():
         errors["notified_at"] = _("The time of the notification is in the future.")
-    if errors:
-        raise ValidationError(errors)
+    return errors
 
 
 def _route_for_nomination(case: Case, organisation: Organisation, actor: Actor) -> None:
@@ -109,11 +119,6 @@ def _next_case_number(country_code: str, year: int) -> str:
     sequence.last += 1
     sequence.save(update_fields=["last"])
     return f"{country_code}-{year}-{sequence.last:06d}"
-
-
-def _check_birth_date(date_of_birth: date | None, today: date) -> None:
-    if date_of_birth is not None and date_of_birth > today:
-        raise ValidationError({"date_of_birth": _("The date of birth is in the future.")})
 
 
 def _record_status(case: Case, attribute: str, old: str, new: str, actor: Actor) -> None:
@@ -198,9 +203,10 @@ def case_register(
                 raise PermissionDenied
             return existing
     today = timezone.localdate()
-    _check_birth_date(date_of_birth, today)
     notification = notification or Notification()
-    _check_notification(notification)
+    errors = registration_errors(date_of_birth=date_of_birth, notification=notification)
+    if errors:
+        raise ValidationError(errors)
     if date_of_birth is not None:
         age_band = AgeBand.UNDER_18 if _years(date_of_birth, today) < 18 else AgeBand.OVER_18
     person = Person(

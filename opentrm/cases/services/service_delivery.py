@@ -198,6 +198,32 @@ def _clean(name: str, value: Any) -> Any:
     return value
 
 
+def _offer_values(offer: Mapping[str, Any]) -> dict[str, Any]:
+    """A new offer's record: the fields of ``offer`` (those not given empty), status offered."""
+    values: dict[str, Any] = dict.fromkeys(SERVICE_FIELDS)
+    values |= dict.fromkeys(_TEXT_FIELDS, "")
+    values |= {name: _clean(name, offer[name]) for name in OFFER_FIELDS if name in offer}
+    values["status"] = ServiceStatus.OFFERED
+    return values
+
+
+def offer_errors(case: Case, offer: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Every mistake of an offer at once, by field (issue 12 §5): the rules ``service_offer``
+    applies, for a form's precheck; a field not in ``offer`` counts as empty."""
+    errors = _validate(case.pk, _offer_values(offer), timezone.localdate())
+    return {name: [message] for name, message in errors.items()}
+
+
+def correction_errors(service: CaseService, changes: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Every mistake of a correction at once, by field: the rules ``service_update`` applies to
+    the record as it is now, for a form's precheck."""
+    values = _current(service) | {
+        name: _clean(name, value) for name, value in changes.items() if name in SERVICE_FIELDS
+    }
+    errors = _validate(service.case_id, values, timezone.localdate())
+    return {name: [message] for name, message in errors.items()}
+
+
 def _key(value: Any) -> Any:
     return ("pk", value.pk) if isinstance(value, models.Model) else value
 
@@ -221,11 +247,7 @@ def service_offer(
     unknown = set(offer) - set(OFFER_FIELDS)
     if unknown:
         raise ValueError(f"not a field of a service offer: {sorted(unknown)}")
-    values: dict[str, Any] = dict.fromkeys(SERVICE_FIELDS)
-    values |= dict.fromkeys(_TEXT_FIELDS, "")
-    values |= {"service_type": _clean("service_type", service_type), "offered_on": offered_on}
-    values |= {name: _clean(name, value) for name, value in offer.items()}
-    values["status"] = ServiceStatus.OFFERED
+    values = _offer_values({"service_type": service_type, "offered_on": offered_on, **offer})
     errors = _validate(case.pk, values, timezone.localdate())
     if errors:
         raise ValidationError(errors)

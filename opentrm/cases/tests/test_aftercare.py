@@ -245,3 +245,54 @@ def test_the_schedule_form_shows_every_mistake_at_once(
         assert f'aria-describedby="id_{field}_error"' in page, field
     assert "The first visit cannot be in the past." in page
     assert not case.visits.exists()
+
+
+NAME_THE_UNIT = "Labour exploitation or forced labour is notified to the police: name the unit."
+
+
+def test_the_inspection_form_shows_every_mistake_at_once(
+    world: World, inspectorate: Organisation, login: Callable[[User], Client]
+) -> None:
+    """Issue 12 §5: the service's rules (the police unit named for forced labour, a date with
+    no unit) come with the form's own (a negative number of workers)."""
+    response = login(world.user(Role.CASEWORKER)).post(
+        reverse("cases:labour_create"),
+        {
+            "inspected_on": timezone.localdate().isoformat(),
+            "trigger": "complaint",
+            "classification": "forced_labour",
+            "workers_found": "-1",
+            "notified_on": timezone.localdate().isoformat(),
+        },
+    )
+
+    errors = response.context["form"].errors
+    assert response.status_code == 200
+    assert errors["notified_to"] == [NAME_THE_UNIT]
+    assert errors["workers_found"] == ["Ensure this value is greater than or equal to 0."]
+    assert NAME_THE_UNIT in response.content.decode()
+    assert not LabourInspection.objects.exists()
+
+
+def test_the_api_refuses_the_same_inspection_with_every_mistake(
+    world: World, inspectorate: Organisation
+) -> None:
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    response = api(world, Role.CASEWORKER).post(
+        "/api/v1/labour/inspections",
+        json.dumps(
+            {
+                "inspected_on": tomorrow,
+                "trigger": "complaint",
+                "classification": "forced_labour",
+            }
+        ),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 422
+    assert {(e["field"], e["message"]) for e in response.json()["errors"]} == {
+        ("inspected_on", "The date is in the future."),
+        ("notified_to_id", NAME_THE_UNIT),
+    }
+    assert not LabourInspection.objects.exists()

@@ -1,3 +1,4 @@
+import json
 from datetime import date, timedelta
 from typing import Any
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from conftest import World
 from opentrm.accounts.roles import Role
-from opentrm.accounts.tests.factories import browser
+from opentrm.accounts.tests.factories import api, browser
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases import states
@@ -412,3 +413,55 @@ def test_it_blocks_a_childs_return_while_asylum_is_indicated(world: World) -> No
     )
     reasons = return_completion_blocked(case, today)
     assert "The child has requested or indicated asylum: the return cannot be completed." in reasons
+
+
+# --- Every mistake at once (issue 12 §5) --------------------------------------------------------
+
+NO_GUARDIAN = "Name the guardian who was appointed."
+NO_DETERMINATION_DATE = "Record the date of the best-interests determination."
+
+
+def test_the_safeguards_form_shows_the_services_mistakes_with_its_own(
+    world: World, child: Case
+) -> None:
+    response = browser(world, Role.CASE_MANAGER).post(
+        reverse("cases:child_safeguards_edit", args=[child.public_id]),
+        {
+            "version": "0",
+            "guardian_appointed_on": TODAY().isoformat(),  # no guardian named
+            "best_interests_summary": "Stays in the shelter.",  # no date of the determination
+            "welfare_clearance_on": "soon",  # not a date: the form's own mistake
+        },
+    )
+    page = response.content.decode()
+
+    assert response.status_code == 200
+    for field, message in (
+        ("guardian_appointed_on", NO_GUARDIAN),
+        ("best_interests_determined_on", NO_DETERMINATION_DATE),
+        ("welfare_clearance_on", "Enter a valid date."),
+    ):
+        assert response.context["form"].errors[field] == [message], field  # on its field
+        assert message in page, field
+    assert not ChildSafeguards.objects.exists()
+
+
+def test_the_api_refuses_the_same_safeguards_with_every_mistake(world: World, child: Case) -> None:
+    response = api(world, Role.CASE_MANAGER).patch(
+        f"/api/v1/cases/{child.public_id}/child-safeguards",
+        json.dumps(
+            {
+                "version": 0,
+                "guardian_appointed_on": TODAY().isoformat(),
+                "best_interests_summary": "Stays in the shelter.",
+            }
+        ),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 422
+    assert {(e["field"], e["message"]) for e in response.json()["errors"]} == {
+        ("guardian_appointed_on", NO_GUARDIAN),
+        ("best_interests_determined_on", NO_DETERMINATION_DATE),
+    }
+    assert not ChildSafeguards.objects.exists()

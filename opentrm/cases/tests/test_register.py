@@ -217,3 +217,25 @@ def test_it_stops_treating_a_person_as_a_child_after_an_adult_age_assessment(
     )
     page = client.get(reverse("cases:case_detail", args=[case.public_id])).content.decode()
     assert "the child safeguards apply" not in page
+
+
+def test_the_form_shows_a_notification_in_the_future_with_its_own_errors(world: World) -> None:
+    """Issue 12 §5: the service's rule (the notification not in the future) comes with the
+    form's own (the birth date), not on the next submit."""
+    later = timezone.localtime() + timedelta(days=2)
+    response = browser(world, Role.CASEWORKER).post(
+        reverse("cases:case_register"),
+        {
+            "public_id": str(uuid.uuid4()),
+            "sex": "male",
+            "age_band": "unknown",
+            "date_of_birth": (timezone.localdate() + timedelta(days=1)).isoformat(),
+            "notified_at": later.strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+
+    errors = response.context["form"].errors
+    assert response.status_code == 200
+    assert errors["date_of_birth"] == ["The date of birth is in the future."]
+    assert errors["notified_at"] == ["The time of the notification is in the future."]
+    assert not Case.objects.exists()

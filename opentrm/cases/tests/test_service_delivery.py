@@ -417,3 +417,48 @@ def test_the_api_refuses_roles_without_assistance_and_hides_other_cases(
         url, json.dumps(payload), content_type="application/json"
     )
     assert response.status_code == 403
+
+
+# --- Every mistake at once (issue 12 §5) --------------------------------------------------------
+
+EVERY_MISTAKE = {
+    "description": "Describe the service: its type is “Other”.",
+    "offered_on": "The date is in the future.",
+    "currency": "“XYZ” is not a known currency code (ISO 4217).",
+}
+
+
+def test_the_offer_form_shows_the_services_mistakes_with_its_own(world: World, case: Case) -> None:
+    tomorrow = TODAY() + timedelta(days=1)
+    response = browser(world, Role.CASEWORKER).post(
+        reverse("cases:service_create", args=[case.public_id]),
+        {"service_type": "other", "offered_on": tomorrow, "cost": "-5", "currency": "xyz"},
+    )
+    page = response.content.decode()
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    for field, message in {**EVERY_MISTAKE, "cost": "greater than or equal to 0"}.items():
+        assert message in " ".join(errors[field]), field  # on its field
+        assert message in page, field
+    assert not CaseService.objects.exists()
+
+
+def test_the_api_refuses_the_same_offer_with_every_mistake(world: World, case: Case) -> None:
+    response = api(world, Role.CASEWORKER).post(
+        f"/api/v1/cases/{case.public_id}/services",
+        json.dumps(
+            {
+                "service_type": "other",
+                "offered_on": (TODAY() + timedelta(days=1)).isoformat(),
+                "cost": "5",
+                "currency": "xyz",
+            }
+        ),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 422
+    errors = {(error["field"], error["message"]) for error in response.json()["errors"]}
+    assert errors == set(EVERY_MISTAKE.items())
+    assert not CaseService.objects.exists()

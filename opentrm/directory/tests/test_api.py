@@ -708,3 +708,30 @@ def test_it_counts_an_expired_review_as_needing_review(world: World, client: Cli
     )
 
     assert response.json()["needs_review"] is True
+
+
+def test_it_refuses_an_organisation_with_every_mistake_at_once(
+    world: World, client: Client
+) -> None:
+    """Issue 12 §5: the same rules as the form, all in one 422."""
+    response = send(
+        client,
+        "post",
+        f"{API}/organisations",
+        {
+            "country": "AL",
+            "name": "Agency C Outsider NGO",
+            "type": "ngo",
+            "parent": world.agency_b.pk,
+            "website": "http://",
+        },
+        headers=bearer(world, Role.DIRECTORY_EDITOR),
+    )
+
+    assert response.status_code == 422
+    assert {(e["field"], e["message"]) for e in response.json()["errors"]} == {
+        ("name", "An organisation with this name already exists in this country."),
+        ("parent", "The parent body must be in the same country."),
+        ("website", "Enter a valid URL."),
+    }
+    assert Organisation.objects.filter(country=world.country_a).count() == 2

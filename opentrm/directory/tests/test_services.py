@@ -565,7 +565,6 @@ def test_a_placeholder_organisation_is_inactive_and_audited_with_its_new_country
         actor=actor,
         country_code="MD",
         name="  Fictional  Office ",
-        note="Created from the node exchange; complete or merge it.",
         via="node_exchange",
     )
     assert placeholder.country.code == "MD"
@@ -584,6 +583,6 @@ def test_a_placeholder_organisation_is_inactive_and_audited_with_its_new_country
     assert organisation_by_name(name="Fictional Office", country_code="AL") is None
     # a second placeholder in a known country writes no country event
     services.organisation_placeholder_create(
-        actor=actor, country_code="MD", name="Another", note="", via="node_exchange"
+        actor=actor, country_code="MD", name="Another", via="node_exchange"
     )
     assert len(_events(EventType.COUNTRY_CREATED)) == 1

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.forms.models import model_to_dict
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -731,3 +732,47 @@ def test_it_keeps_a_stored_language_that_has_no_two_letter_code(
     assert re.search(
         r'name="languages" value="aln"[^>]*checked[^>]*>\s*Gheg Albanian</label>', content
     )
+
+
+# --- Every mistake at once (issue 12 §5) --------------------------------------------------------
+
+NAME_TAKEN = "An organisation with this name already exists in this country."
+
+
+def test_the_organisation_form_shows_the_services_mistakes_with_its_own(
+    editor: Client, world: World
+) -> None:
+    response = editor.post(
+        reverse("directory:organisation_create", args=["AL"]),
+        _organisation_data(name="AGENCY C OUTSIDER NGO", website="http://"),
+    )
+
+    errors = response.context["form"].errors
+    assert response.status_code == 200
+    assert errors["name"] == [NAME_TAKEN]  # the service's rule
+    assert errors["website"] == ["Enter a valid URL."]  # the form's own
+    assert Organisation.objects.filter(country=world.country_a).count() == 2
+
+
+def test_the_edit_form_shows_a_parent_cycle_and_a_taken_name_together(
+    editor: Client, world: World
+) -> None:
+    child = Organisation.objects.create(
+        country=world.country_a, name="Fictiva Unit", type=OrganisationType.POLICE
+    )
+    child.parent = world.agency_a
+    child.save()
+    data = model_to_dict(world.agency_a, fields=services.ORGANISATION_FIELDS)
+    data |= {"name": "Agency C Outsider NGO", "parent": child.pk}
+    data["version"] = world.agency_a.version
+
+    response = editor.post(
+        reverse("directory:organisation_edit", args=[world.agency_a.pk]),
+        {key: "" if value is None else value for key, value in data.items()},
+    )
+
+    errors = response.context["form"].errors
+    assert errors["name"] == [NAME_TAKEN]
+    assert errors["parent"] == ["An organisation cannot be its own parent."]
+    world.agency_a.refresh_from_db()
+    assert (world.agency_a.name, world.agency_a.parent) == ("Agency A Centre for Social Work", None)

@@ -9,13 +9,13 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from opentrm.accounts.models import User
 from opentrm.accounts.policy import Actor, FieldGroup
 from opentrm.cases.models import AgeBand, Sex
 from opentrm.directory import federation
 from opentrm.directory.models import Organisation
+from opentrm.directory.notes import PLACEHOLDER_FROM_EXCHANGE
 from opentrm.directory.selectors import organisation_by_name
 from opentrm.directory.services import organisation_placeholder_create
 from opentrm.exchange import fieldnames, offers
@@ -106,8 +106,8 @@ def _sender_organisation(head: Mapping[str, Any], peer: Peer) -> Organisation:
         actor=system_actor(),
         country_code=country_code,
         name=name,
-        note=_("Created from the node exchange (peer %(node)s); complete or merge it.")
-        % {"node": peer.node_id},
+        note_key=PLACEHOLDER_FROM_EXCHANGE,
+        note_params={"node": peer.node_id},
         via="node_exchange",
     )
 

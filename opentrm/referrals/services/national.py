@@ -32,22 +32,18 @@ from opentrm.cases.access import (
 )
 from opentrm.cases.models import AgeBand, Case, CaseParticipant, Need, Person, ServiceType
 from opentrm.catalogue import loader
-from opentrm.directory.models import AccreditationStatus, Organisation
+from opentrm.directory.models import Organisation
 from opentrm.referrals import states
 from opentrm.referrals.access import is_sender
 from opentrm.referrals.models import Referral, ReferralKind, ReferralStatus, Routing, Urgency
 from opentrm.referrals.services import core, timelines
+from opentrm.referrals.services.national_checks import NOT_ACCREDITED, send_errors
+from opentrm.referrals.services.national_checks import REASON_MAX as REASON_MAX  # re-exported
+from opentrm.referrals.services.national_checks import check_receiver as check_receiver
 from opentrm.referrals.services.transitions import referral_transition, require_side
 from opentrm.referrals.states import Side, Step
 
 S = ReferralStatus
-
-# A directory entry whose accreditation is recorded as anything but "accredited" (or "not
-# required") may not receive referrals.
-NOT_ACCREDITED = frozenset(
-    {AccreditationStatus.PENDING, AccreditationStatus.SUSPENDED, AccreditationStatus.WITHDRAWN}
-)
-REASON_MAX = 2000
 
 
 # --- what may be chosen --------------------------------------------------------------------------
@@ -284,64 +280,6 @@ def group_label(group: FieldGroup | str) -> str:
 # --- sending -------------------------------------------------------------------------------------
 
 
-def check_receiver(sender: Organisation, receiver: Organisation | None) -> Organisation:
-    if receiver is None:
-        raise ValidationError({"receiver": _("Pick the organisation to refer the case to.")})
-    if receiver.pk == sender.pk:
-        raise ValidationError({"receiver": _("Your organisation cannot refer a case to itself.")})
-    if not receiver.is_active:
-        raise ValidationError(
-            {"receiver": _("This organisation is inactive in the directory: pick another one.")}
-        )
-    if receiver.accreditation_status in NOT_ACCREDITED:
-        raise ValidationError(
-            {
-                "receiver": _(
-                    "This organisation is not accredited (the directory records it as "
-                    "“%(status)s”): pick another one."
-                )
-                % {"status": AccreditationStatus(receiver.accreditation_status).label}
-            }
-        )
-    if receiver.country_id != sender.country_id:
-        raise ValidationError(
-            {
-                "receiver": _(
-                    "Only organisations of your country can receive a referral within the "
-                    "country. To refer abroad, use a transnational referral."
-                )
-            }
-        )
-    return receiver
-
-
-def _check_content(
-    *, measure_code: str, service_type: str, needs: Iterable[str], reason: str, urgency: str
-) -> list[str]:
-    errors: dict[str, str] = {}
-    if not measure_code and not service_type:
-        errors["measure_code"] = _("Name the measure or the service the referral is for.")
-    if measure_code:
-        try:
-            loader.measure(measure_code)
-        except KeyError:
-            errors["measure_code"] = _("Unknown measure.")
-    if service_type and service_type not in ServiceType.values:
-        errors["service_type"] = _("Unknown service.")
-    codes = list(dict.fromkeys(needs))
-    if any(code not in Need.values for code in codes):
-        errors["needs"] = _("Unknown need.")
-    if urgency not in Urgency.values:
-        errors["urgency"] = _("Unknown urgency.")
-    if not reason.strip():
-        errors["reason"] = _("Say why you refer the case.")
-    elif len(reason) > REASON_MAX:
-        errors["reason"] = _("Keep the reason under %(max)s characters.") % {"max": REASON_MAX}
-    if errors:
-        raise ValidationError(errors)
-    return codes
-
-
 def referral_send_national(
     *,
     actor: Actor,
@@ -391,14 +329,19 @@ def _send_national(
     sender = actor.membership.organisation
     if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
         raise PermissionDenied
-    receiver = check_receiver(sender, receiver)
-    need_codes = _check_content(
+    errors = send_errors(
+        sender=sender,
+        receiver=receiver,
         measure_code=measure_code,
         service_type=service_type,
         needs=needs,
         reason=reason,
         urgency=urgency,
     )
+    if errors:
+        raise ValidationError(errors)
+    assert receiver is not None  # send_errors says when it is missing
+    need_codes = list(dict.fromkeys(needs))
     if CaseParticipant.objects.filter(case=case, organisation=receiver, is_active=True).exists():
         raise ValidationError(
             {

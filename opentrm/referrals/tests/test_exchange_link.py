@@ -375,6 +375,8 @@ def test_an_unknown_sender_organisation_becomes_an_inactive_placeholder(world: W
     assert placeholder.country.code == "AL"
     assert not placeholder.is_active
     assert "node exchange" in placeholder.notes
+    assert placeholder.notes_key == "placeholder_from_exchange"
+    assert placeholder.notes_params == {"node": "node-al"}
     # created through the directory's audited service, by the exchange's service user
     event = AuditEvent.objects.get(
         event_type=EventType.ORGANISATION_CREATED, target_id=str(placeholder.pk)
