@@ -12,6 +12,7 @@ from django.utils import timezone
 from conftest import World
 from opentrm.accounts.roles import Role
 from opentrm.audit.models import AuditEvent
+from opentrm.cases.access import RESTRICTED
 from opentrm.cases.models import Case
 from opentrm.referrals.models import ExternalDispatch, Referral, ReferralStatus, TemplateInstance
 from opentrm.referrals.services import export
@@ -42,7 +43,7 @@ def test_a_restricted_case_is_not_exported(world: World) -> None:
     Case.objects.filter(pk=case.pk).update(processing_restricted=True)
     with pytest.raises(PermissionDenied) as refused:
         _export(world, fresh(referral))
-    assert str(refused.value) == str(export.RESTRICTED)
+    assert str(refused.value) == str(RESTRICTED)
     assert not AuditEvent.objects.filter(event_type="REFERRAL_EXPORTED").exists()
 
 
