@@ -51,6 +51,8 @@ def test_the_template_keeps_what_this_node_can_show_and_names_the_rest() -> None
             "fields": [
                 {"code": "s99.extra", "section": "s99", "type": "text"},
                 {"code": "s1_1.nickname", "section": "s1_1", "type": "text", "group": "identity"},
+                # a field the template has already: not added a second time
+                {"code": "s1_1.name", "section": "s1_1", "type": "text", "group": "identity"},
             ],
             "disabled": ["s1_1.place_of_birth"],
             "values": {
