@@ -61,3 +61,14 @@ def test_a_thematic_request_is_forwarded_with_nothing_shared(world: World) -> No
     assert fresh(forward).shared_groups == []
     assert fresh(forward).status == ReferralStatus.SENT
     assert AuditEvent.objects.filter(target_id=str(forward.pk)).exists()
+
+
+def test_a_closed_request_is_not_forwarded(world: World) -> None:
+    focal_point(world)
+    request = sent_request(world, adult_case(world))
+    Referral.objects.filter(pk=request.pk).update(status=ReferralStatus.CLOSED)
+    before = Referral.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        _forward(world, request)
+    assert "cannot be forwarded" in str(refused.value)
+    assert Referral.objects.count() == before
