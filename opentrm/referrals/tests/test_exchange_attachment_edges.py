@@ -38,6 +38,7 @@ def test_a_document_of_a_type_no_longer_allowed_stays_home(world: World) -> None
     assert event.detail["left"] == [{"document_id": old, "reason": "type"}]
 
 
+@override_settings(OPENTRM_NODE_COUNTRY="RO")
 def test_content_cut_short_refuses_the_package(world: World) -> None:
     _referral, body, _ids = _sent_with_documents(world)
     package = copy.deepcopy(body)
