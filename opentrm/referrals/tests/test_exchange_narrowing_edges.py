@@ -16,7 +16,7 @@ from opentrm.referrals.tests.test_exchange_link import arrive, created, peer
 from opentrm.referrals.tests.test_exchange_requests import received
 
 
-def _withdrawal(al: Peer, head: dict[str, Any]) -> InboxMessage:
+def _withdrawal(al: Peer, head: dict[str, Any], groups: tuple[str, ...] = ()) -> InboxMessage:
     return arrive(
         al,
         "consent_withdrawal",
@@ -25,7 +25,7 @@ def _withdrawal(al: Peer, head: dict[str, Any]) -> InboxMessage:
             "consent_ref": head["consent_ref"],
             "withdrawn_at": "2026-01-02T10:00:00Z",
             "purposes": ["share_data"],
-            "shared_groups": [],
+            "shared_groups": list(groups),
         },
     )
 
@@ -61,3 +61,17 @@ def test_a_withdrawal_removes_the_attachments_of_the_groups_no_longer_shared(
     assert first.body["attachments"] == []
     narrowed = AuditEvent.objects.get(event_type=EventType.REFERRAL_COPIES_NARROWED)
     assert "attachment.identity" in narrowed.detail["fields_removed"]
+
+
+@override_settings(OPENTRM_NODE_COUNTRY="RO")
+def test_a_withdrawal_keeps_the_attachments_of_the_groups_still_shared(world: World) -> None:
+    _referral, body, _ids = _sent_with_documents(world)  # shares identity and assistance
+    al = peer("AL")
+    first = arrive(al, "referral", body)
+    identity_documents = first.body["attachments"]
+    assert [item["field_group"] for item in identity_documents] == ["identity"]
+    _withdrawal(al, body["referral"], groups=("identity",))
+    first.refresh_from_db()
+    assert first.body["attachments"] == identity_documents
+    narrowed = AuditEvent.objects.get(event_type=EventType.REFERRAL_COPIES_NARROWED)
+    assert not any(code.startswith("attachment.") for code in narrowed.detail["fields_removed"])
