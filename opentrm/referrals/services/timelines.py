@@ -18,7 +18,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -306,10 +306,8 @@ def _responders(organisation_id: int) -> list[User]:
 
 
 def _link(referral: Referral, base_url: str) -> str:
-    try:
-        path = reverse("referrals:referral_detail", args=[referral.public_id])
-    except NoReverseMatch:
-        path = reverse("referrals:request_detail", args=[referral.public_id])
+    # One page shows every kind (the national, transnational and request referral alike).
+    path = reverse("referrals:referral_detail", args=[referral.public_id])
     return base_url.rstrip("/") + path
 
 

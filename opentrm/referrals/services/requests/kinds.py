@@ -365,9 +365,5 @@ KINDS: dict[str, RequestKind] = {
 }
 
 
-def request_kind(code: str) -> RequestKind | None:
-    return KINDS.get(code)
-
-
 def body_type_labels(kind: RequestKind) -> list[str]:
     return [str(T(code).label) for code in kind.bodies]

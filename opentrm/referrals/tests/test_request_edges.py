@@ -1,0 +1,98 @@
+"""Requests at more edges: only the sender's organisation sends its draft, an unknown channel and
+an over-long legal basis are refused on their fields at once, and the agreement recorded for a
+request is the one whose flow allows what it shares. Fictional data only."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from conftest import World
+from opentrm.accounts.policy import FieldGroup
+from opentrm.agreements.tests.factories import make_agreement
+from opentrm.referrals.models import Referral, ReferralStatus
+from opentrm.referrals.services import requests
+from opentrm.referrals.tests.test_requests import (
+    adult_case,
+    focal_point,
+    fresh,
+    receiver,
+    sender,
+    sent_request,
+)
+
+
+def test_another_organisation_does_not_send_the_senders_draft(world: World) -> None:
+    focal_point(world)
+    draft = requests.request_create(
+        actor=sender(world),
+        case=adult_case(world),
+        kind="identity_verification",
+        receiver_country="RO",
+        reason="Please verify the nationality.",
+    )
+    with pytest.raises(PermissionDenied):
+        requests.request_send(actor=receiver(world), referral=draft, expected_version=draft.version)
+    assert fresh(draft).status == ReferralStatus.DRAFT
+
+
+def test_an_unknown_channel_and_a_long_legal_basis_are_refused_together(world: World) -> None:
+    focal_point(world)
+    with pytest.raises(ValidationError) as refused:
+        requests.request_create(
+            actor=sender(world),
+            case=adult_case(world),
+            kind="identity_verification",
+            receiver_country="RO",
+            reason="Please verify the nationality.",
+            channel="smoke_signals",
+            legal_basis="Art. 1 " * 100,
+        )
+    assert {"channel", "legal_basis"} <= set(refused.value.message_dict)
+    assert not Referral.objects.exists()
+
+
+def test_the_agreement_recorded_is_the_one_whose_flow_allows_the_groups(world: World) -> None:
+    today = timezone.localdate()
+    a, b = world.agency_a.pk, world.agency_b.pk
+    contact_only = make_agreement(
+        world, flows={(world.agency_a, world.agency_b): [FieldGroup.CONTACT]}, sign=True
+    )
+    identity = make_agreement(
+        world,
+        flows={(world.agency_a, world.agency_b): [FieldGroup.IDENTITY]},
+        sign=True,
+        title="Fictional MoU on identity checks",
+    )
+    assert requests.governing_agreement_id(a, b, frozenset({FieldGroup.IDENTITY}), today) == (
+        identity.pk
+    )
+    assert requests.governing_agreement_id(a, b, frozenset({FieldGroup.CONTACT}), today) == (
+        contact_only.pk
+    )
+    assert requests.governing_agreement_id(a, b, frozenset({FieldGroup.HEALTH}), today) is None
+    assert requests.governing_agreement_id(a, b, frozenset(), today) is None
+
+
+def test_the_focal_point_that_forwarded_a_request_does_not_escalate_it(world: World) -> None:
+    """The formal follow-up is the asking country's: the focal point's forward (sent directly
+    to the competent body) is not escalated by it, and the refusal is audited."""
+    from opentrm.audit.models import AuditEvent
+    from opentrm.referrals.services import forwarding
+    from opentrm.referrals.services.requests.escalation import request_escalate
+    from opentrm.referrals.tests.test_confidential import _body
+
+    focal_point(world)
+    request = fresh(sent_request(world, adult_case(world), kind="evidence_check"))
+    forward = forwarding.referral_forward(
+        actor=receiver(world),
+        referral=request,
+        expected_version=request.version,
+        to=_body(world),
+    )
+    with pytest.raises(PermissionDenied):
+        request_escalate(
+            actor=receiver(world), referral=fresh(forward), formality="mla", reason="Formal."
+        )
+    assert not fresh(forward).escalations.exists()
+    denied = AuditEvent.objects.get(event_type="ACCESS_DENIED")
+    assert denied.detail["action"] == "referral.send"
