@@ -39,11 +39,11 @@ from opentrm.cases.services.case_settings import (
     identifying_roles,
     unknown_measure,
 )
-from opentrm.cases.services.identification import reflection_countdown
+from opentrm.cases.services.identification import identification_errors, reflection_countdown
 from opentrm.cases.services.measures import measure_board, measure_errors, measure_plan_warnings
 from opentrm.cases.views_common import FormPage, case_form_page, case_url, case_view
+from opentrm.core.forms import add_precheck_errors, cleaned, raise_errors
 from opentrm.core.forms import add_service_errors as add_service_error
-from opentrm.core.forms import cleaned, raise_errors
 from opentrm.core.views import form_view
 from opentrm.directory.models import Country
 
@@ -201,7 +201,12 @@ def identification_create(request: AuthenticatedHttpRequest, case: Case) -> Http
         initial={"decided_on": timezone.localdate(), "country_code": home.code},
     )
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        add_precheck_errors(  # the service's mistakes with the form's own (issue 12 §5)
+            form,
+            lambda: raise_errors(identification_errors(case, home, form.cleaned_data)),
+        )
+    elif request.method == "POST":
         data = form.cleaned_data
         try:
             services.identification_record(
