@@ -12,7 +12,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from opentrm.cases.models import AssistancePlan, RiskManagementPlan, ServiceType
-from opentrm.cases.services.plans import MAX_ACTIVITIES, MAX_REVIEW_EVERY_DAYS, ActivityData
+from opentrm.cases.services.plans import MAX_ACTIVITIES, ActivityData
+from opentrm.cases.services.plans_checks import MAX_REVIEW_EVERY_DAYS
 from opentrm.core.forms import Form
 from opentrm.directory.forms import OrganisationChoiceField
 from opentrm.directory.models import Organisation

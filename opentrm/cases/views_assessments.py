@@ -24,6 +24,7 @@ from opentrm.cases.lookups import access_assessment
 from opentrm.cases.models import Assessment, AssessmentKind, Case, HealthRecord
 from opentrm.cases.services import assessments as services
 from opentrm.cases.views_common import FormPage, case_form_page, case_view
+from opentrm.core.forms import raise_errors
 
 
 def _viewed(actor: Actor, case: Case, view: str) -> None:
@@ -162,6 +163,7 @@ def assessment_create(request: AuthenticatedHttpRequest, case: Case, kind: str) 
         form,
         lambda: services.assessment_record(actor=actor, case=case, kind=kind, **form.values()),
         {"title": AssessmentKind(kind).label},
+        precheck=lambda: raise_errors(services.assessment_errors(kind, form.cleaned_data)),
     )
 
 
@@ -181,6 +183,9 @@ def assessment_edit(request: AuthenticatedHttpRequest, case: Case, assessment_id
             changes=form.values(),
         ),
         {"title": assessment.get_kind_display(), "assessment": assessment},
+        precheck=lambda: raise_errors(
+            services.assessment_errors(assessment.kind, form.cleaned_data, assessment)
+        ),
     )
 
 

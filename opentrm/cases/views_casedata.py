@@ -23,9 +23,10 @@ from opentrm.cases.forms_casedata import (
     StatusOverrideForm,
 )
 from opentrm.cases.models import AssistanceStatus, Case, WitnessStatus
-from opentrm.cases.services.case_data import Exploitation
+from opentrm.cases.services.case_data import Exploitation, information_given_errors
 from opentrm.cases.services.statuses import ASSISTANCE, WITNESS
 from opentrm.cases.views_common import FormPage, case_form_page, case_view
+from opentrm.core.forms import raise_errors
 
 _DATA_GROUPS = {FieldGroup.TRAVEL, FieldGroup.ASSISTANCE, FieldGroup.PROCEEDINGS}
 # The URL names the status by a word; each belongs to the field group that edits it.
@@ -147,4 +148,5 @@ def information_create(request: AuthenticatedHttpRequest, case: Case) -> FormPag
         lambda: services.information_given_record(
             actor=request.actor, case=case, **form.cleaned_data
         ),
+        precheck=lambda: raise_errors(information_given_errors(form.cleaned_data)),
     )

@@ -39,11 +39,11 @@ from opentrm.cases.services.case_settings import (
     identifying_roles,
     unknown_measure,
 )
-from opentrm.cases.services.identification import reflection_countdown
-from opentrm.cases.services.measures import measure_board, measure_plan_warnings
+from opentrm.cases.services.identification import identification_errors, reflection_countdown
+from opentrm.cases.services.measures import measure_board, measure_errors, measure_plan_warnings
 from opentrm.cases.views_common import FormPage, case_form_page, case_url, case_view
+from opentrm.core.forms import add_precheck_errors, cleaned, raise_errors
 from opentrm.core.forms import add_service_errors as add_service_error
-from opentrm.core.forms import cleaned
 from opentrm.core.views import form_view
 from opentrm.directory.models import Country
 
@@ -117,7 +117,16 @@ def measure_plan(
         save,
         {"measure": item, "planning": True, "warnings": warnings},
         anchor=f"measure-{code}",
+        precheck=lambda: raise_errors(measure_errors(_measure_values(form))),
     )
+
+
+def _measure_values(form: MeasureForm) -> dict[str, Any]:
+    """What a measure form says, with the organisation and the person it picked."""
+    return form.cleaned_data | {
+        "responsible_organisation": form.organisation(),
+        "responsible_person": form.person(),
+    }
 
 
 @_measure_page(gettext_lazy("The measure was saved."))
@@ -170,7 +179,13 @@ def measure_edit(request: AuthenticatedHttpRequest, case: Case, code: str) -> Fo
         except services.GuardBlockedError as blocked:
             raise ValidationError({"status": blocked.reasons}) from blocked
 
-    return FormPage(form, save, {"measure": item, "planning": False}, anchor=f"measure-{code}")
+    return FormPage(
+        form,
+        save,
+        {"measure": item, "planning": False},
+        anchor=f"measure-{code}",
+        precheck=lambda: raise_errors(measure_errors(_measure_values(form))),
+    )
 
 
 # --- Identification and the reflection period ------------------------------------------------
@@ -186,7 +201,12 @@ def identification_create(request: AuthenticatedHttpRequest, case: Case) -> Http
         initial={"decided_on": timezone.localdate(), "country_code": home.code},
     )
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        add_precheck_errors(  # the service's mistakes with the form's own (issue 12 §5)
+            form,
+            lambda: raise_errors(identification_errors(case, home, form.cleaned_data)),
+        )
+    elif request.method == "POST":
         data = form.cleaned_data
         try:
             services.identification_record(

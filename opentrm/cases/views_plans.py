@@ -43,9 +43,10 @@ from opentrm.cases.models import (
 )
 from opentrm.cases.services import plans as services
 from opentrm.cases.services.measures import GuardBlockedError
+from opentrm.cases.services.plans_checks import acknowledge_errors, plan_errors, risk_plan_errors
 from opentrm.cases.views_common import FormPage, case_form_page, case_url, case_view
 from opentrm.core.errors import ConflictError, DomainError
-from opentrm.core.forms import cleaned
+from opentrm.core.forms import cleaned, raise_errors
 from opentrm.core.views import action_view
 
 REVIEWS_SHOWN = 5
@@ -165,7 +166,13 @@ def _plan_form(
 
     if request.method == "GET" and plan is not None:
         _viewed(actor, case, "plan_edit")
-    return FormPage(form, save, {"activities": activities, "plan": plan}, formsets=[activities])
+    return FormPage(
+        form,
+        save,
+        {"activities": activities, "plan": plan},
+        formsets=[activities],
+        precheck=lambda: raise_errors(plan_errors(plan, form.cleaned_data)),
+    )
 
 
 # The pages of the assistance plan: for those who may change the case's assistance data.
@@ -228,6 +235,7 @@ def plan_acknowledge(request: AuthenticatedHttpRequest, case: Case, plan_id: int
             how=form.cleaned_data["acknowledged_how"],
         ),
         {"plan": plan},
+        precheck=lambda: raise_errors(acknowledge_errors(plan, form.cleaned_data)),
     )
 
 
@@ -317,6 +325,7 @@ def risk_plan_edit(request: AuthenticatedHttpRequest, case: Case) -> FormPage:
             **cleaned(form, "risks", "measures", "review_every_days", "next_review_on"),
         ),
         {"plan": plan},
+        precheck=lambda: raise_errors(risk_plan_errors(plan, form.cleaned_data)),
     )
 
 

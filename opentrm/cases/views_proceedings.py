@@ -37,9 +37,10 @@ from opentrm.cases.services.proceedings import (
     proceeding_record,
     proceeding_update,
 )
+from opentrm.cases.services.proceedings_checks import hearing_form_errors, proceeding_form_errors
 from opentrm.cases.views_common import FormPage, case_form_page, case_url, case_view
 from opentrm.core.errors import ConflictError
-from opentrm.core.forms import cleaned
+from opentrm.core.forms import cleaned, raise_errors
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ def proceeding_create(request: AuthenticatedHttpRequest, case: Case) -> FormPage
         form,
         lambda: proceeding_record(actor=request.actor, case=case, **form.values()),
         {"title": _("Record proceedings")},
+        precheck=lambda: raise_errors(proceeding_form_errors(case, form.cleaned_data)),
     )
 
 
@@ -129,6 +131,7 @@ def proceeding_edit(request: AuthenticatedHttpRequest, case: Case, proceeding_id
             changes=form.values(),
         ),
         {"title": _("Edit proceedings")},
+        precheck=lambda: raise_errors(proceeding_form_errors(case, form.cleaned_data, proceeding)),
     )
 
 
@@ -182,6 +185,7 @@ def hearing_create(request: AuthenticatedHttpRequest, case: Case) -> FormPage:
         form,
         lambda: hearing_schedule(actor=request.actor, case=case, **form.values()),
         {"title": _("Schedule an interview or hearing")},
+        precheck=lambda: raise_errors(hearing_form_errors(case, form.cleaned_data)),
     )
 
 
@@ -208,6 +212,7 @@ def hearing_edit(request: AuthenticatedHttpRequest, case: Case, hearing_id: int)
             changes=form.values(),
         ),
         {"hearing": hearing, "title": _("Change an interview or hearing")},
+        precheck=lambda: raise_errors(hearing_form_errors(case, form.cleaned_data, hearing)),
     )
 
 

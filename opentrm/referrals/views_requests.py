@@ -24,7 +24,7 @@ from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.cases.access import require_widening
 from opentrm.cases.models import Case
 from opentrm.cases.views_common import case_view
-from opentrm.core.forms import cleaned
+from opentrm.core.forms import cleaned, raise_errors
 from opentrm.core.views import action_view, form_view
 from opentrm.referrals import selectors
 from opentrm.referrals import views_escalation as escalation
@@ -396,6 +396,7 @@ def referral_forward(request: AuthenticatedHttpRequest, referral: Referral) -> H
         done=_detail_url(referral),
         template="referrals/request_forward.html",
         context={"referral": referral},
+        precheck=lambda: raise_errors(forwarding.forward_errors(referral, form.cleaned_data)),
     )
 
 

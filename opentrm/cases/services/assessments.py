@@ -138,6 +138,24 @@ def _clean(kind: str, values: dict[str, Any], today: date) -> dict[str, Any]:
     return values
 
 
+def assessment_errors(
+    kind: str, values: Mapping[str, Any], assessment: Assessment | None = None
+) -> dict[str, list[str]]:
+    """Every mistake of an assessment's input at once, by field (issue 12 §5): the rules
+    ``assessment_record`` and ``assessment_update`` apply (``_clean``), for a form's precheck.
+    A field not in ``values`` (one with its own error) keeps its value, or is empty on a new
+    assessment."""
+    given: dict[str, Any] = {}
+    if assessment is not None:
+        given = {name: getattr(assessment, name) for name in EDITABLE_FIELDS}
+    given |= {name: value for name, value in values.items() if name in EDITABLE_FIELDS}
+    try:
+        _clean(kind, given, timezone.localdate())
+    except ValidationError as error:
+        return error.message_dict
+    return {}
+
+
 @transaction.atomic
 def assessment_record(
     *,

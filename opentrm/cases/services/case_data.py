@@ -180,6 +180,28 @@ def case_countries(case: Case) -> dict[str, list[str]]:
     return {role: sorted(codes) for role, codes in found.items()}
 
 
+def information_given_errors(values: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Every mistake of the information given at once, by field (issue 12 §5): the rules
+    ``information_given_record`` applies, for it and a form's precheck. A field not in
+    ``values`` (one with its own error) is not checked."""
+    errors: dict[str, str] = {}
+    if "topics" in values:
+        chosen = list(values["topics"] or [])
+        if not chosen or any(t not in InformationTopic.values for t in chosen):
+            errors["topics"] = _("Choose what the person was told.")
+    if "format" in values and values["format"] not in InformationFormat.values:
+        errors["format"] = _("Choose how the person was told.")
+    given_on = values.get("given_on")
+    if given_on is not None and given_on > timezone.localdate():
+        errors["given_on"] = _("The date is in the future.")
+    if "language" in values:
+        try:
+            validate_language_code(values["language"])
+        except ValidationError as error:
+            errors["language"] = " ".join(error.messages)
+    return {name: [message] for name, message in errors.items()}
+
+
 @transaction.atomic
 def information_given_record(
     *,
@@ -195,20 +217,12 @@ def information_given_record(
     require_open(case)
     _require(actor, case, FieldGroup.ASSISTANCE)
     assert actor.membership is not None
-    errors: dict[str, str] = {}
     chosen = list(dict.fromkeys(topics))
-    if not chosen or any(t not in InformationTopic.values for t in chosen):
-        errors["topics"] = _("Choose what the person was told.")
-    if format not in InformationFormat.values:
-        errors["format"] = _("Choose how the person was told.")
-    if given_on > timezone.localdate():
-        errors["given_on"] = _("The date is in the future.")
-    try:
-        code = validate_language_code(language)
-    except ValidationError as error:
-        errors["language"] = " ".join(error.messages)
+    values = {"given_on": given_on, "language": language, "format": format, "topics": chosen}
+    errors = information_given_errors(values)
     if errors:
         raise ValidationError(errors)
+    code = validate_language_code(language)
     record = InformationGiven.objects.create(
         case=case,
         given_on=given_on,

@@ -1,7 +1,9 @@
 """The identification decision (issue 3 §4) and the recovery and reflection period (§5)."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -107,6 +109,32 @@ def _decision_country_code(
     if errors:
         raise ValidationError(errors)
     return code
+
+
+def identification_errors(
+    case: Case, home: Country, values: Mapping[str, Any]
+) -> dict[str, list[str]]:
+    """Every mistake of an identification decision at once, by field (issue 12 §5): the rules
+    ``identification_record`` applies to its input (``_decision_country_code``, with the last
+    formal decision of the case), for a form's precheck. A field not in ``values`` (one with
+    its own error) is not checked."""
+    decided_on = values.get("decided_on")
+    try:
+        _decision_country_code(
+            case=case,
+            outcome=values.get("outcome") or "",
+            is_formal=bool(values.get("is_formal")),
+            decided_on=decided_on if isinstance(decided_on, date) else timezone.localdate(),
+            country_code=values.get("country_code") or "",
+            home=home,
+        )
+    except ValidationError as error:
+        return {
+            name: messages
+            for name, messages in error.message_dict.items()
+            if name != "outcome" or "outcome" in values
+        }
+    return {}
 
 
 @audit_refusals

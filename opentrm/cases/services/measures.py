@@ -5,10 +5,10 @@ An attempt a guard blocks is refused with every reason, and the refusal itself i
 a transaction of its own, so that it is kept although the attempt changes nothing).
 """
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -268,6 +268,43 @@ def _check_responsible(
         }
 
 
+def measure_errors(values: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Every mistake of a measure's input at once, by field (issue 12 §5): the dates against its
+    status and today, and who is responsible (``measure_update``; ``measure_plan`` has no status
+    or dates), for the service and a form's precheck. A field not in ``values`` (one with its
+    own error) counts as not given; without a known status the dates are not checked."""
+    errors: dict[str, str] = {}
+    status = values.get("status")
+    if status in MeasureStatus.values:
+        today = timezone.localdate()
+        started_on, completed_on = _dates(
+            status, values.get("started_on"), values.get("completed_on"), today
+        )
+        if started_on is not None and started_on > today:
+            errors["started_on"] = _("The start date is in the future.")
+        if completed_on is not None and status != MeasureStatus.DONE:
+            errors["completed_on"] = _("Only a measure that is done has a completion date.")
+        elif completed_on is not None and completed_on > today:
+            errors["completed_on"] = _("The completion date is in the future.")
+        elif completed_on is not None and started_on is not None and completed_on < started_on:
+            errors["completed_on"] = _("The measure cannot be completed before it started.")
+    _check_responsible(
+        values.get("responsible_organisation"), values.get("responsible_person"), errors
+    )
+    return {name: [message] for name, message in errors.items()}
+
+
+def _dates(
+    status: str, started_on: date | None, completed_on: date | None, today: date
+) -> tuple[date | None, date | None]:
+    """The start and completion dates, today's where the status implies one not given."""
+    if status == MeasureStatus.IN_PROGRESS and started_on is None:
+        started_on = today
+    if status == MeasureStatus.DONE and completed_on is None:
+        completed_on = today
+    return started_on, completed_on
+
+
 def set_case_status(case: Case, attribute: str, new: str, actor: Actor) -> bool:
     """Change one status attribute of the case and record when; True if it changed."""
     old = getattr(case, attribute)
@@ -385,22 +422,18 @@ def measure_update(
     if notes is not None and not measure_notes_visible(actor, case, sop_code):
         raise PermissionDenied
     today = timezone.localdate()
-    errors: dict[str, str] = {}
     if status not in MeasureStatus.values:
         raise ValidationError({"status": _("Unknown status.")})
-    if status == MeasureStatus.IN_PROGRESS and started_on is None:
-        started_on = today
-    if status == MeasureStatus.DONE and completed_on is None:
-        completed_on = today
-    if started_on is not None and started_on > today:
-        errors["started_on"] = _("The start date is in the future.")
-    if completed_on is not None and status != MeasureStatus.DONE:
-        errors["completed_on"] = _("Only a measure that is done has a completion date.")
-    elif completed_on is not None and completed_on > today:
-        errors["completed_on"] = _("The completion date is in the future.")
-    elif completed_on is not None and started_on is not None and completed_on < started_on:
-        errors["completed_on"] = _("The measure cannot be completed before it started.")
-    _check_responsible(responsible_organisation, responsible_person, errors)
+    started_on, completed_on = _dates(status, started_on, completed_on, today)
+    errors = measure_errors(
+        {
+            "status": status,
+            "started_on": started_on,
+            "completed_on": completed_on,
+            "responsible_organisation": responsible_organisation,
+            "responsible_person": responsible_person,
+        }
+    )
     if errors:
         raise ValidationError(errors)
     old_status = measure.status

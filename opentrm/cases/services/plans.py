@@ -32,6 +32,11 @@ from opentrm.cases.models import (
 )
 from opentrm.cases.selectors import consent_in_force
 from opentrm.cases.services.measures import GuardBlockedError
+from opentrm.cases.services.plans_checks import (
+    acknowledge_errors,
+    plan_errors,
+    risk_plan_errors,
+)
 from opentrm.cases.services.statuses import statuses_refresh
 from opentrm.cases.services.tasks import sync_generated_tasks
 from opentrm.core.concurrency import save_if_unchanged
@@ -39,7 +44,6 @@ from opentrm.core.errors import ConflictError
 from opentrm.directory.models import Organisation
 
 MAX_ACTIVITIES = 30
-MAX_REVIEW_EVERY_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -136,14 +140,13 @@ def _clean_activities(activities: Sequence[ActivityData]) -> list[ActivityData]:
 
 
 def _clean_plan(
-    goals: str, activities: Sequence[ActivityData], review_on: date | None, *, check_review: bool
+    plan: AssistancePlan | None,
+    goals: str,
+    activities: Sequence[ActivityData],
+    review_on: date | None,
 ) -> tuple[str, list[ActivityData]]:
-    errors: dict[str, list[str]] = {}
+    errors = plan_errors(plan, {"goals": goals, "review_on": review_on})
     goals = goals.strip()
-    if not goals:
-        errors["goals"] = [_("Write the goals agreed with the person.")]
-    if check_review and review_on is not None and review_on < timezone.localdate():
-        errors["review_on"] = [_("The review date is in the past.")]
     try:
         cleaned = _clean_activities(activities)
     except ValidationError as error:
@@ -241,7 +244,7 @@ def plan_draft(
     """Draft the case's first assistance plan, or a new one after the last was closed. While a
     plan is active, revise it instead; while a draft exists, edit it."""
     _require_edit(actor, case)
-    goals, cleaned = _clean_plan(goals, activities, review_on, check_review=True)
+    goals, cleaned = _clean_plan(None, goals, activities, review_on)
     plans = _lock_plans(case)
     if any(plan.status == PlanStatus.DRAFT for plan in plans):
         raise ValidationError(
@@ -272,9 +275,7 @@ def plan_update(
         raise ValidationError(
             {"__all__": _("Only a draft can be changed: revise the active plan instead.")}
         )
-    goals, cleaned = _clean_plan(
-        goals, activities, review_on, check_review=review_on != plan.review_on
-    )
+    goals, cleaned = _clean_plan(plan, goals, activities, review_on)
     before_activities = _activity_data(plan)
     changed = [
         name
@@ -312,22 +313,10 @@ def plan_acknowledge(
 ) -> AssistancePlan:
     """Record that the person acknowledged (co-signed) the draft, when and how."""
     _require_edit(actor, plan.case)
-    errors: dict[str, str] = {}
+    errors = acknowledge_errors(plan, {"acknowledged_on": acknowledged_on, "acknowledged_how": how})
     if plan.status != PlanStatus.DRAFT:
-        errors["__all__"] = _("Only a draft plan is acknowledged.")
+        errors["__all__"] = [_("Only a draft plan is acknowledged.")]
     how = " ".join(how.split())
-    if acknowledged_on is None:
-        errors["acknowledged_on"] = _("Enter the date the person acknowledged the plan.")
-    elif acknowledged_on > timezone.localdate():
-        errors["acknowledged_on"] = _("The date is in the future.")
-    elif acknowledged_on < timezone.localdate(plan.created_at):
-        errors["acknowledged_on"] = _("The date is before the plan was drafted.")
-    if not how:
-        errors["acknowledged_how"] = _(
-            "Say how the person acknowledged it (e.g. signed the printed plan)."
-        )
-    elif len(how) > 200:
-        errors["acknowledged_how"] = _("Keep it under 200 characters.")
     if errors:
         raise ValidationError(errors)
     plan.acknowledged_on, plan.acknowledged_how = acknowledged_on, how
@@ -445,20 +434,16 @@ def risk_plan_save(
     _require_edit(actor, case)
     assert actor.membership is not None
     plan = RiskManagementPlan.objects.filter(case=case).first()
-    errors: dict[str, str] = {}
     risks, measures = risks.strip(), measures.strip()
-    if not risks:
-        errors["risks"] = _("Describe the risks.")
-    if not measures:
-        errors["measures"] = _("Describe the steps and measures that reduce them.")
-    if review_every_days is None or not 1 <= review_every_days <= MAX_REVIEW_EVERY_DAYS:
-        errors["review_every_days"] = _("Review at least once a year: 1 to 365 days.")
-    if next_review_on is None:
-        errors["next_review_on"] = _("Enter the date of the next review.")
-    elif next_review_on < timezone.localdate() and (
-        plan is None or next_review_on != plan.next_review_on
-    ):
-        errors["next_review_on"] = _("The review date is in the past.")
+    errors = risk_plan_errors(
+        plan,
+        {
+            "risks": risks,
+            "measures": measures,
+            "review_every_days": review_every_days,
+            "next_review_on": next_review_on,
+        },
+    )
     if errors:
         raise ValidationError(errors)
     assert review_every_days is not None

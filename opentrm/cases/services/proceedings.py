@@ -12,93 +12,58 @@ Two guards live here:
   interview of a child is refused (``GuardBlockedError``, audited ``GUARD_BLOCKED``) until the
   guardian or parent who will be present is named, wherever the catalogue lists the guard on
   the interview's measures (``opentrm.catalogue.guards``). The seeds allow no override.
+
+The rules themselves are in ``proceedings_checks.py`` (every mistake of a form at once).
 """
 
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opentrm.accounts.policy import Action, Actor, FieldGroup, can, require
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
 from opentrm.cases.access import visible_groups
-from opentrm.cases.models import (
-    Case,
-    ConsentPurpose,
-    CourtDecision,
-    Hearing,
-    HearingKind,
-    NoContactPerson,
-    Proceeding,
-    ProceedingKind,
+from opentrm.cases.models import Case, Hearing, NoContactPerson, Proceeding
+from opentrm.cases.services.measures import audit_refusals
+from opentrm.cases.services.proceedings_checks import (
+    CHILD_INTERVIEW_KINDS,
+    HEARING_FIELDS,
+    PROCEEDING_DEFAULTS,
+    PROCEEDING_FIELDS,
+    NoContactConflictError,
+    active_no_contact,
+    check_child_interview,
+    child_interview_needs_guardian,
+    duplicate_message,
+    hearing_errors,
+    hearing_values,
+    named_in,
+    no_contact_conflicts,
+    normalise_name,
+    proceeding_errors,
+    proceeding_values,
 )
-from opentrm.cases.selectors import consent_in_force
-from opentrm.cases.services.measures import GuardBlockedError, audit_refusals
 from opentrm.cases.services.statuses import statuses_refresh
-from opentrm.cases.states import is_child_case
-from opentrm.catalogue import guards
 from opentrm.core.concurrency import save_if_unchanged
 from opentrm.core.errors import ConflictError
-from opentrm.core.input import require_known_fields, required_reason
-from opentrm.directory.validation import validate_country_code
+from opentrm.core.input import required_reason
 
-PROCEEDING_FIELDS = (
-    "country_code",
-    "kind",
-    "initiated",
-    "reference",
-    "statement_taken",
-    "testified",
-    "compensation_claimed",
-    "compensation_obtained",
-    "court_decision",
-    "legal_status",
-    "support_before_trial",
-    "support_during_trial",
-    "support_after_trial",
-    "comments",
-)
-_PROCEEDING_DEFAULTS: dict[str, Any] = {
-    "country_code": "",
-    "kind": "",
-    "initiated": None,
-    "reference": "",
-    "statement_taken": None,
-    "testified": None,
-    "compensation_claimed": None,
-    "compensation_obtained": None,
-    "court_decision": "",
-    "legal_status": "",
-    "support_before_trial": False,
-    "support_during_trial": False,
-    "support_after_trial": False,
-    "comments": "",
-}
-_PROCEEDING_TEXT = ("reference", "legal_status", "comments")
-_PROCEEDING_FLAGS = ("support_before_trial", "support_during_trial", "support_after_trial")
-
-HEARING_FIELDS = (
-    "kind",
-    "scheduled_at",
-    "place",
-    "participants",
-    "participants_group",
-    "involved_no_contact",
-    "separation_arrangements",
-    "video_recorded",
-    "proceeding",
-    "guardian_present",
-)
-_HEARING_TEXT = ("place", "participants", "separation_arrangements", "guardian_present")
-# Interviews by law enforcement (the police, the prosecutor): SOP-P11 / CH-25, ACT-68.
-CHILD_INTERVIEW_KINDS = frozenset({HearingKind.POLICE_INTERVIEW, HearingKind.PROSECUTOR_INTERVIEW})
+__all__ = [  # the rules, from ``proceedings_checks``, where the callers have always found them
+    "CHILD_INTERVIEW_KINDS",
+    "HEARING_FIELDS",
+    "PROCEEDING_FIELDS",
+    "NoContactConflictError",
+    "active_no_contact",
+    "child_interview_needs_guardian",
+    "named_in",
+    "normalise_name",
+]
 
 
 def _require_edit(actor: Actor, case: Case) -> None:
@@ -118,57 +83,10 @@ def _key(value: Any) -> Any:
 # --- Proceedings ---------------------------------------------------------------------------------
 
 
-def _proceeding_values(values: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
-    require_known_fields(changes, PROCEEDING_FIELDS, "a proceedings")
-    for name, value in changes.items():
-        if name in _PROCEEDING_TEXT or name == "court_decision":
-            value = str(value or "").strip()
-        elif name in _PROCEEDING_FLAGS:
-            value = bool(value)
-        values[name] = value
-    return values
-
-
 def _validate_proceeding(case: Case, values: dict[str, Any], exclude_pk: int | None) -> None:
-    errors: dict[str, str] = {}
-    try:
-        values["country_code"] = validate_country_code(str(values["country_code"] or ""))
-    except ValidationError as error:
-        errors["country_code"] = error.messages[0]
-    if values["kind"] not in ProceedingKind.values:
-        errors["kind"] = _("Pick civil or criminal proceedings.")
-    else:
-        values["kind"] = ProceedingKind(values["kind"]).value
-    if values["court_decision"] and values["court_decision"] not in CourtDecision.values:
-        errors["court_decision"] = _("Pick a court decision from the list.")
-    not_initiated = values["initiated"] is False
-    if not_initiated and values["court_decision"]:
-        errors["court_decision"] = _("There is no court decision in a case that was not initiated.")
-    if not_initiated and values["testified"]:
-        errors["testified"] = _(
-            "The person cannot have testified in a case that was not initiated."
-        )
-    if values["compensation_obtained"] and values["compensation_claimed"] is False:
-        errors["compensation_obtained"] = _(
-            "Compensation cannot have been obtained without a claim: record the claim as filed."
-        )
-    if "country_code" not in errors and "kind" not in errors:
-        duplicate = Proceeding.objects.filter(
-            case=case, country_code=values["country_code"], kind=values["kind"]
-        )
-        if exclude_pk is not None:
-            duplicate = duplicate.exclude(pk=exclude_pk)
-        if duplicate.exists():
-            errors["kind"] = _duplicate_message(values["country_code"], values["kind"])
+    errors = proceeding_errors(case, values, exclude_pk)
     if errors:
         raise ValidationError(errors)
-
-
-def _duplicate_message(country_code: str, kind: str) -> str:
-    return _("%(kind)s in %(country)s are already recorded on this case: edit them instead.") % {
-        "kind": ProceedingKind(kind).label,
-        "country": country_code,
-    }
 
 
 @transaction.atomic
@@ -179,8 +97,8 @@ def proceeding_record(
     template §7 answers known so far (``fields``: the rest of ``PROCEEDING_FIELDS``)."""
     _require_edit(actor, case)
     assert actor.membership is not None
-    values = _proceeding_values(
-        dict(_PROCEEDING_DEFAULTS), {"country_code": country_code, "kind": kind, **fields}
+    values = proceeding_values(
+        dict(PROCEEDING_DEFAULTS), {"country_code": country_code, "kind": kind, **fields}
     )
     _validate_proceeding(case, values, exclude_pk=None)
     proceeding = Proceeding(
@@ -191,7 +109,7 @@ def proceeding_record(
         with transaction.atomic():
             proceeding.save()
     except IntegrityError:  # recorded by someone else at the same moment
-        raise ValidationError({"kind": _duplicate_message(values["country_code"], kind)}) from None
+        raise ValidationError({"kind": duplicate_message(values["country_code"], kind)}) from None
     record_event(
         event_type=EventType.PROCEEDING_RECORDED,
         actor=actor,
@@ -217,7 +135,7 @@ def proceeding_update(
         raise ConflictError(_("These proceedings no longer exist. Reload the page."))
     proceeding = current
     before = {name: getattr(proceeding, name) for name in PROCEEDING_FIELDS}
-    values = _proceeding_values(dict(before), changes)
+    values = proceeding_values(dict(before), changes)
     _validate_proceeding(proceeding.case, values, exclude_pk=proceeding.pk)
     changed = [name for name in PROCEEDING_FIELDS if values[name] != before[name]]
     if not changed and expected_version == proceeding.version:
@@ -231,7 +149,7 @@ def proceeding_update(
             )
     except IntegrityError:
         raise ValidationError(
-            {"kind": _duplicate_message(values["country_code"], values["kind"])}
+            {"kind": duplicate_message(values["country_code"], values["kind"])}
         ) from None
     # Something changed here: the row was read locked, so a save of nothing from another
     # version than the one read was refused just now.
@@ -251,11 +169,6 @@ def proceeding_update(
 
 
 # --- The no-contact list -------------------------------------------------------------------------
-
-
-def active_no_contact(case: Case) -> models.QuerySet[NoContactPerson]:
-    """The people the person must not meet: those on the list and not removed from it."""
-    return NoContactPerson.objects.live().filter(case=case)
 
 
 @transaction.atomic
@@ -304,135 +217,19 @@ def no_contact_remove(*, actor: Actor, entry: NoContactPerson, reason: str) -> N
 # --- Interviews and hearings ---------------------------------------------------------------------
 
 
-def normalise_name(text: str) -> str:
-    """Lower case, without accents, one space between words: "  Ćosić  Ana" -> "cosic ana"."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(bare.casefold().split())
-
-
-def named_in(entries: Iterable[NoContactPerson], text: str) -> list[NoContactPerson]:
-    """The entries whose name appears, as whole words, in ``text``."""
-    haystack = normalise_name(text)
-    if not haystack:
-        return []
-    found = []
-    for entry in entries:
-        needle = normalise_name(entry.name)
-        if needle and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack):
-            found.append(entry)
-    return found
-
-
-def no_contact_conflicts(
-    active: Sequence[NoContactPerson], involved: Iterable[NoContactPerson], participants: str
-) -> list[NoContactPerson]:
-    """Who on the list (``active``) takes part: picked as involved, or named among those
-    attending. Ordered as the list is."""
-    picked = {entry.pk for entry in involved}
-    named = {entry.pk for entry in named_in(active, participants)}
-    return [entry for entry in active if entry.pk in picked | named]
-
-
-class NoContactConflictError(ValidationError):
-    """Someone on the no-contact list takes part and no separation arrangements are written.
-
-    The message names them: it is for the form or the API response, never for a log."""
-
-    def __init__(self, people: Sequence[NoContactPerson]) -> None:
-        names = ", ".join(entry.name for entry in people)
-        super().__init__(
-            {
-                "separation_arrangements": _(
-                    "Someone on the no-contact list takes part: %(names)s. The person must "
-                    "never meet them. Describe the arrangements that keep them apart (separate "
-                    "arrival and waiting rooms, a video link, a screen…) to schedule it."
-                )
-                % {"names": names}
-            }
-        )
-        self.people = list(people)
-
-
 def _validate_hearing(
     case: Case, values: dict[str, Any], *, check_time: bool, active: list[NoContactPerson]
 ) -> list[NoContactPerson]:
-    """Raise ValidationError (NoContactConflictError for SOP-P13 alone) or return who on the list
-    takes part."""
-    errors: dict[str, str] = {}
-    if values["kind"] not in HearingKind.values:
-        errors["kind"] = _("Pick a type from the list.")
-    else:
-        values["kind"] = HearingKind(values["kind"]).value
-    scheduled_at: datetime | None = values["scheduled_at"]
-    if scheduled_at is None:
-        errors["scheduled_at"] = _("Enter the date and time.")
-    elif check_time and scheduled_at < timezone.now():
-        errors["scheduled_at"] = _("The date and time have passed: schedule it for later.")
-    if not values["place"]:
-        errors["place"] = _("Enter the place.")
-    active_ids = {entry.pk for entry in active}
-    if any(entry.pk not in active_ids for entry in values["involved_no_contact"]):
-        errors["involved_no_contact"] = _("Pick people on this case's no-contact list.")
-    proceeding = values["proceeding"]
-    if proceeding is not None and proceeding.case_id != case.pk:
-        errors["proceeding"] = _("Pick proceedings of this case.")
-    if values["video_recorded"]:
-        consent = consent_in_force(case=case, purpose=ConsentPurpose.VIDEO_INTERVIEW)
-        if consent is None:
-            errors["video_recorded"] = _(
-                "A video-recorded interview needs the person's consent to it, and none is in "
-                "force in the consent register. Record the person's consent first, or schedule "
-                "the interview without video."
-            )
-        elif (
-            consent.expires_on is not None
-            and scheduled_at is not None
-            and consent.expires_on < timezone.localdate(scheduled_at)
-        ):
-            errors["video_recorded"] = _(
-                "The person's consent to a video-recorded interview expires on %(date)s, before "
-                "the interview. Record a new consent first, or schedule it without video."
-            ) % {"date": formats.date_format(consent.expires_on, "SHORT_DATE_FORMAT")}
-    if errors:
+    """Raise ValidationError with every mistake (NoContactConflictError for SOP-P13 alone,
+    GuardBlockedError for SOP-P11) or return who on the list takes part."""
+    errors = hearing_errors(case, values, check_time=check_time, active=active)
+    if set(errors) - {"separation_arrangements"}:
         raise ValidationError(errors)
-    _check_child_interview(case, values)
+    check_child_interview(case, values)
     conflicts = no_contact_conflicts(active, values["involved_no_contact"], values["participants"])
-    if conflicts and not values["separation_arrangements"]:
+    if errors:
         raise NoContactConflictError(conflicts)
     return conflicts
-
-
-def child_interview_needs_guardian(case: Case, kind: str, scheduled_at: datetime) -> bool:
-    """SOP-P11: is this an interview by law enforcement of a child, with the guard in force?"""
-    return (
-        kind in CHILD_INTERVIEW_KINDS
-        and guards.applies("SOP-P11")
-        and is_child_case(case, timezone.localdate(scheduled_at))
-    )
-
-
-def _check_child_interview(case: Case, values: dict[str, Any]) -> None:
-    if values["guardian_present"] or not child_interview_needs_guardian(
-        case, values["kind"], values["scheduled_at"]
-    ):
-        return
-    raise GuardBlockedError("SOP-P11", [guards.refusal("SOP-P11")], detail={"kind": values["kind"]})
-
-
-def _hearing_values(values: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
-    require_known_fields(changes, HEARING_FIELDS, "a hearing")
-    for name, value in changes.items():
-        if name in _HEARING_TEXT:
-            value = str(value or "").strip()
-            if name == "place":
-                value = " ".join(value.split())
-        elif name == "involved_no_contact":
-            value = list(value or [])
-        elif name == "video_recorded":
-            value = bool(value)
-        values[name] = value
-    return values
 
 
 def _hearing_detail(hearing: Hearing, involved: Sequence[NoContactPerson]) -> dict[str, Any]:
@@ -472,7 +269,7 @@ def hearing_schedule(
     """
     _require_edit(actor, case)
     assert actor.membership is not None
-    values = _hearing_values(
+    values = hearing_values(
         dict.fromkeys(HEARING_FIELDS),
         {
             "kind": kind,
@@ -539,7 +336,7 @@ def hearing_update(
         name: getattr(hearing, name) for name in HEARING_FIELDS if name != "involved_no_contact"
     }
     before["involved_no_contact"] = list(hearing.involved_no_contact.all())
-    values = _hearing_values(dict(before), changes)
+    values = hearing_values(dict(before), changes)
     # Entries taken off the list since scheduling stay recorded as they were, unchecked.
     kept = [entry for entry in before["involved_no_contact"] if entry.is_deleted]
     kept_ids = {entry.pk for entry in kept}

@@ -7,6 +7,9 @@ receiver: the new receiver gets only the data categories that the owner may shar
 today, and never more than the focal point itself was given.
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -70,7 +73,7 @@ def referral_forward(
     another node is answered where it arrived, so its sender hears each step
     (``opentrm.referrals.states``). A referral its sender marked confidential is not forwarded
     (SOP-P14, audited), unless it is an immediate-danger one and ``danger_reason`` says why."""
-    text = _check_forward(actor, referral, to, note)
+    text = _check_forward(actor, referral, to, note, danger_reason)
     override = confidentiality.forward_check(
         actor=actor, referral=referral, danger_reason=danger_reason
     )
@@ -120,7 +123,9 @@ def referral_forward(
     return forward
 
 
-def _check_forward(actor: Actor, referral: Referral, to: Organisation, note: str) -> str:
+def _check_forward(
+    actor: Actor, referral: Referral, to: Organisation, note: str, danger_reason: str
+) -> str:
     """Refuse a forward that cannot be taken, before anything is written; the cleaned note."""
     rule = require_side(actor, referral, S.FORWARDED)
     if referral.confidential and referral.delivery == Delivery.NODE_EXCHANGE:
@@ -137,17 +142,35 @@ def _check_forward(actor: Actor, referral: Referral, to: Organisation, note: str
                 % {"status": referral.get_status_display()}
             }
         )
-    refusal = organisation_refusal(to)
-    if refusal:
-        raise ValidationError({"to": refusal})
-    if to.pk == referral.receiver_organisation_id:
-        raise ValidationError({"to": _("Pick the competent body, not your own organisation.")})
-    if to.country.code != referral.receiver_country:
-        raise ValidationError({"to": _("Pick an organisation in your country.")})
-    text = (note or "").strip()
-    if len(text) > MAX_TEXT:
-        raise ValidationError({"note": _("At most %(max)d characters.") % {"max": MAX_TEXT}})
-    return text
+    errors = forward_errors(referral, {"to": to, "note": note, "danger_reason": danger_reason})
+    if errors:
+        raise ValidationError(errors)
+    return (note or "").strip()
+
+
+def forward_errors(referral: Referral, values: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Every mistake of a forward's input at once, by field (issue 12 §5): the competent body,
+    the note and, on a confidential referral, the override's reason; for the service and the
+    form's precheck. A field not in ``values`` (one with its own error) is not checked. What
+    the referral's state allows is the service's own (``_check_forward``)."""
+    errors: dict[str, str] = {}
+    to = values.get("to")
+    if isinstance(to, Organisation):
+        refusal = organisation_refusal(to)
+        if refusal:
+            errors["to"] = refusal
+        elif to.pk == referral.receiver_organisation_id:
+            errors["to"] = _("Pick the competent body, not your own organisation.")
+        elif to.country.code != referral.receiver_country:
+            errors["to"] = _("Pick an organisation in your country.")
+    if len(str(values.get("note") or "").strip()) > MAX_TEXT:
+        errors["note"] = _("At most %(max)d characters.") % {"max": MAX_TEXT}
+    reason = str(values.get("danger_reason") or "").strip()
+    if referral.confidential and len(reason) > confidentiality.MAX_REASON:
+        errors["danger_reason"] = _("At most %(max)d characters.") % {
+            "max": confidentiality.MAX_REASON
+        }
+    return {name: [message] for name, message in errors.items()}
 
 
 def _new_forward(
