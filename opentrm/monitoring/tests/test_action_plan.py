@@ -320,3 +320,24 @@ def test_the_service_refuses_a_taken_number_and_an_owner_abroad_at_once(world: W
         "owner": ["Choose an active organisation of the plan's country."],
     }
     assert objective.actions.count() == 1
+
+
+def test_a_change_to_a_taken_number_and_an_owner_abroad_is_refused_at_once(world: World) -> None:
+    objective = make_objective(world, make_plan(world))
+    make_action(world, objective)
+    second = make_action(world, objective, code="1.2")
+    with pytest.raises(ValidationError) as refused:
+        services.action_change(
+            actor=world.actor(COORDINATOR),
+            action=second,
+            expected_version=second.version,
+            code="1.1",
+            owner=world.agency_b,
+        )
+
+    assert refused.value.message_dict == {
+        "code": [CODE_TAKEN],
+        "owner": ["Choose an active organisation of the plan's country."],
+    }
+    second.refresh_from_db()
+    assert (second.code, second.owner_id) == ("1.2", world.agency_a.pk)
