@@ -3,7 +3,7 @@
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +27,39 @@ def _hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+def member_errors(values: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Every mistake of a new member's input at once, by field (issue 12 §5): the rules
+    ``member_create`` applies (a user name taken or not allowed, a weak password, the e-mail),
+    for a form's precheck. Nothing is written; a field not in ``values`` is not checked."""
+    user = _new_user(values)
+    errors: dict[str, list[str]] = {}
+    if user.username and User.objects.filter(username__iexact=user.username).exists():
+        errors["username"] = [_("This user name is already taken.")]
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            shown = "full_name" if name in ("first_name", "last_name") else name
+            if shown in values and shown not in errors:
+                errors.setdefault(shown, []).extend(messages)
+    if "password" in values:
+        try:
+            validate_password(values["password"], user)
+        except ValidationError as error:
+            errors["password"] = error.messages
+    return errors
+
+
+def _new_user(values: Mapping[str, Any]) -> User:
+    first, _sep, last = str(values.get("full_name") or "").strip().partition(" ")
+    return User(
+        username=values.get("username") or "",
+        first_name=first,
+        last_name=last,
+        email=values.get("email") or "",
+    )
+
+
 def _member_create(
     *,
     actor: Actor | None,
@@ -39,14 +72,11 @@ def _member_create(
     detail: dict[str, str],
     four_eyes: bool,
 ) -> Membership:
-    if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": _("This user name is already taken.")})
-    first, _sep, last = full_name.strip().partition(" ")
-    user = User(username=username, first_name=first, last_name=last, email=email)
-    try:
-        validate_password(password, user)
-    except ValidationError as error:
-        raise ValidationError({"password": error.messages}) from error
+    values = {"username": username, "full_name": full_name, "email": email, "password": password}
+    errors = member_errors(values)
+    if errors:
+        raise ValidationError(errors)
+    user = _new_user(values)
     user.set_password(password)
     user.full_clean()
     user.save()

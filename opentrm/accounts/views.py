@@ -40,7 +40,7 @@ from opentrm.accounts.session import current_actor, set_acting_membership
 from opentrm.accounts.throttle import login_wait_seconds
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.core.forms import cleaned
+from opentrm.core.forms import cleaned, raise_errors
 from opentrm.core.views import form_view
 
 
@@ -190,6 +190,7 @@ def member_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         done="accounts:member_list",
         template="accounts/member_list.html",
         context=lambda: _members_context(request),
+        precheck=lambda: raise_errors(services.member_errors(form.cleaned_data)),
     )
 
 

@@ -36,7 +36,7 @@ from opentrm.agreements.forms import (
 )
 from opentrm.agreements.models import Agreement, AgreementParty
 from opentrm.agreements.presentation import version_view
-from opentrm.core.forms import cleaned
+from opentrm.core.forms import cleaned, raise_errors
 from opentrm.core.pdf import PdfUnavailableError
 from opentrm.core.views import form_view
 
@@ -137,6 +137,9 @@ def agreement_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         done=_detail,
         template="agreements/agreement_edit.html",
         context={"agreement": None},
+        precheck=lambda: raise_errors(
+            services.agreement_errors(agreement=None, values=form.cleaned_data)
+        ),
     )
 
 
@@ -208,6 +211,9 @@ def agreement_edit(request: AuthenticatedHttpRequest, agreement_id: int) -> Http
         done=lambda _result: _detail(agreement),
         template="agreements/agreement_edit.html",
         context={"agreement": agreement},
+        precheck=lambda: raise_errors(
+            services.agreement_errors(agreement=agreement, values=form.cleaned_data)
+        ),
     )
 
 

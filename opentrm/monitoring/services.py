@@ -5,6 +5,7 @@ atomic, refused when the row changed since the form was opened (``version``), an
 audit event (ids and field names only) in the same transaction.
 """
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -39,6 +40,28 @@ def _check_owner(plan: ActionPlan, owner: Organisation) -> None:
     """The organisation responsible for an action is one of the plan's country."""
     if owner.country_id != plan.country_id or not owner.is_active:
         raise ValidationError({"owner": _("Choose an active organisation of the plan's country.")})
+
+
+def code_errors(
+    *, parent: ActionPlan | Objective, row: Objective | PlanAction | None, values: Mapping[str, Any]
+) -> dict[str, list[str]]:
+    """A number already used under ``parent`` (an objective's in its plan, an action's in its
+    objective) by a row other than ``row``, by field (issue 12 §5): checked before writing, for a
+    form's precheck and the services; the constraint decides a concurrent write. A number not
+    in ``values`` is not checked."""
+    code = str(values.get("code") or "").strip()
+    rows = parent.objectives if isinstance(parent, ActionPlan) else parent.actions
+    taken = rows.filter(code=code)
+    if row is not None:
+        taken = taken.exclude(pk=row.pk)
+    if code and taken.exists():
+        return {"code": [str(_CODE_TAKEN["code"])]}
+    return {}
+
+
+def _raise(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise ValidationError(errors)
 
 
 def _saved(obj: Any) -> None:
@@ -112,6 +135,7 @@ def objective_add(
         description=description,
         updated_by=actor.user,
     )
+    _raise(code_errors(parent=plan, row=None, values={"code": objective.code}))
     _saved(objective)
     record_event(
         event_type=EventType.PLAN_OBJECTIVE_ADDED,
@@ -127,6 +151,7 @@ def objective_change(
     *, actor: Actor, objective: Objective, expected_version: int, **values: Any
 ) -> Objective:
     require(actor, Action.ACTION_PLAN_EDIT, objective.plan)
+    _raise(code_errors(parent=objective.plan, row=objective, values=values))
     changed = _changed(
         objective, values, fields=OBJECTIVE_FIELDS, expected_version=expected_version, actor=actor
     )
@@ -153,7 +178,6 @@ def action_add(
     status: str = ActionStatus.PLANNED,
 ) -> PlanAction:
     require(actor, Action.ACTION_PLAN_EDIT, objective.plan)
-    _check_owner(objective.plan, owner)
     action = PlanAction(
         objective=objective,
         code=code.strip(),
@@ -165,6 +189,12 @@ def action_add(
         target=target.strip(),
         updated_by=actor.user,
     )
+    errors = code_errors(parent=objective, row=None, values={"code": action.code})
+    try:
+        _check_owner(objective.plan, owner)
+    except ValidationError as error:
+        errors |= error.message_dict
+    _raise(errors)
     _saved(action)
     record_event(
         event_type=EventType.PLAN_ACTION_ADDED,
@@ -188,8 +218,13 @@ def action_change(
     in the action's history with ``status_note``."""
     plan = action.objective.plan
     require(actor, Action.ACTION_PLAN_EDIT, plan)
+    errors = code_errors(parent=action.objective, row=action, values=values)
     if "owner" in values and values["owner"] is not None:
-        _check_owner(plan, values["owner"])
+        try:
+            _check_owner(plan, values["owner"])
+        except ValidationError as error:
+            errors |= error.message_dict
+    _raise(errors)
     before = action.status
     changed = _changed(
         action, values, fields=ACTION_FIELDS, expected_version=expected_version, actor=actor

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action
-from opentrm.core.forms import cleaned
+from opentrm.core.forms import cleaned, raise_errors
 from opentrm.core.views import form_view
 from opentrm.directory.exporting import neutralise
 from opentrm.monitoring import feedback, selectors, services
@@ -63,8 +63,10 @@ def _plan_form(
     title: str,
     back: str,
     plan: ActionPlan | None = None,
+    precheck: Callable[[], None] | None = None,
 ) -> HttpResponse:
-    """A page of one form of the plan: a service call on a valid POST, back to ``back``."""
+    """A page of one form of the plan: a service call on a valid POST, back to ``back``;
+    ``precheck`` shows the service's errors with the form's (``form_view``)."""
     return form_view(
         request,
         form,
@@ -73,6 +75,7 @@ def _plan_form(
         success=success,
         template="monitoring/form.html",
         context={"title": title, "back": back, "plan": plan},
+        precheck=precheck,
     )
 
 
@@ -162,6 +165,9 @@ def objective_create(request: AuthenticatedHttpRequest, plan_id: int) -> HttpRes
         success=_("Objective added."),
         title=_("Add an objective"),
         back=_plan_url(plan),
+        precheck=lambda: raise_errors(
+            services.code_errors(parent=plan, row=None, values=form.cleaned_data)
+        ),
         plan=plan,
     )
 
@@ -181,6 +187,9 @@ def objective_edit(request: AuthenticatedHttpRequest, objective_id: int) -> Http
         success=_("Objective saved."),
         title=_("Change the objective"),
         back=_plan_url(objective.plan),
+        precheck=lambda: raise_errors(
+            services.code_errors(parent=objective.plan, row=objective, values=form.cleaned_data)
+        ),
         plan=objective.plan,
     )
 
@@ -203,6 +212,9 @@ def action_create(request: AuthenticatedHttpRequest, objective_id: int) -> HttpR
         title=_("Add an action to objective %(code)s") % {"code": objective.code},
         back=_plan_url(objective.plan),
         plan=objective.plan,
+        precheck=lambda: raise_errors(
+            services.code_errors(parent=objective, row=None, values=form.cleaned_data)
+        ),
     )
 
 
@@ -246,6 +258,9 @@ def action_edit(request: AuthenticatedHttpRequest, action_id: int) -> HttpRespon
         title=_("Change the action"),
         back=_action_url(action),
         plan=plan,
+        precheck=lambda: raise_errors(
+            services.code_errors(parent=action.objective, row=action, values=form.cleaned_data)
+        ),
     )
 
 

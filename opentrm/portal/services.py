@@ -144,6 +144,21 @@ def national_term_remove(*, actor: Actor, national: NationalTerm) -> None:
 # --- the library -------------------------------------------------------------------------------
 
 
+def resource_errors(values: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Every mistake of a library item's input at once, by field (issue 12 §5): the rules
+    ``resource_add`` applies (a file or a link, the file's type and size, who may read it), for
+    a form's precheck. Nothing is written; a link with its own error counts as given."""
+    _inspected, errors = _resource_errors(
+        title=values.get("title") or "",
+        kind=values.get("kind") or "",
+        language=values.get("language") or "",
+        url=(values.get("url") or "") if "url" in values else "?",
+        upload=values.get("file"),
+        visibility=values.get("visibility") or Visibility.MEMBERS,
+    )
+    return {name: [message] for name, message in errors.items()}
+
+
 def _resource_errors(
     *,
     title: str,
@@ -151,8 +166,11 @@ def _resource_errors(
     language: str,
     url: str,
     upload: File | None,  # type: ignore[type-arg]
+    visibility: str,
 ) -> tuple[Any, dict[str, str]]:
     errors: dict[str, str] = {}
+    if visibility not in Visibility.values:
+        errors["visibility"] = _("Pick who may read the item.")
     if not title.strip():
         errors["title"] = _("Give the item a title.")
     if kind not in ResourceKind.values:
@@ -196,10 +214,8 @@ def resource_add(
     require(actor, Action.PORTAL_EDIT)
     assert actor.membership is not None
     inspected, errors = _resource_errors(
-        title=title, kind=kind, language=language, url=url, upload=upload
+        title=title, kind=kind, language=language, url=url, upload=upload, visibility=visibility
     )
-    if visibility not in Visibility.values:
-        errors["visibility"] = _("Pick who may read the item.")
     if errors:
         raise ValidationError(errors)
     with files_removed_on_rollback():

@@ -20,7 +20,7 @@ from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.core.forms import Form, cleaned
+from opentrm.core.forms import Form, cleaned, raise_errors
 from opentrm.core.views import action_view, form_view
 from opentrm.portal import access, selectors, services
 from opentrm.portal.forms import (
@@ -103,6 +103,7 @@ def resource_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         done=reverse("portal:member_library"),
         template="portal/resource_form.html",
         success=_("The item was added to the library."),
+        precheck=lambda: raise_errors(services.resource_errors(form.cleaned_data)),
     )
 
 

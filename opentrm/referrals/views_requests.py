@@ -185,6 +185,8 @@ def request_context(actor: Actor, referral: Referral) -> dict[str, Any]:
 
 def _create(request: HttpRequest, actor: Actor, case: Any) -> HttpResponse:
     assert actor.country_id is not None
+    assert actor.membership is not None
+    sender = actor.membership.organisation
     form = RequestCreateForm(
         request.POST or None, own_country_id=actor.country_id, thematic=case is None
     )
@@ -211,6 +213,9 @@ def _create(request: HttpRequest, actor: Actor, case: Any) -> HttpResponse:
         done=lambda referral: redirect(_detail_url(referral)),
         template="referrals/request_form.html",
         context={"case": case},
+        precheck=lambda: raise_errors(
+            requests.request_errors(sender=sender, case=case, values=form.cleaned_data)
+        ),
     )
 
 

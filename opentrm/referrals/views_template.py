@@ -192,6 +192,16 @@ def template_section_edit(
         except ValidationError as error:
             raise errors_renamed(error, form.field_of) from None
 
+    def precheck() -> None:
+        errors = tn.template_errors(
+            actor=actor,
+            referral=referral,
+            values=form.values(),
+            lang=form.cleaned_data.get("lang"),
+        )
+        if errors:
+            raise errors_renamed(ValidationError(errors), form.field_of)
+
     if request.method == "GET":
         selectors.template_read(actor=actor, referral=referral, via="web", section=section)
     return form_view(
@@ -203,6 +213,7 @@ def template_section_edit(
         template="referrals/template_section_form.html",
         context={"referral": referral, "section": section_view},
         refused_status=422,
+        precheck=precheck,
     )
 
 

@@ -3,6 +3,7 @@
 Each is atomic and writes its audit event (ids and field names only) in the same transaction.
 """
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -34,11 +35,22 @@ def sop_codes() -> tuple[str, ...]:
     return tuple(sop.code for sop in load_catalogue().sops)
 
 
+def event_errors(values: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Every mistake of an event's input at once, by field (issue 12 §5): the rules
+    ``training_event_record`` and ``training_event_change`` apply, for a form's precheck. A
+    field not in ``values`` (one with its own error) is not checked."""
+    errors: dict[str, list[str]] = {}
+    starts_on, ends_on = values.get("starts_on"), values.get("ends_on")
+    if starts_on is not None and ends_on is not None and ends_on < starts_on:
+        errors["ends_on"] = [_("The event cannot end before it starts.")]
+    known = sop_codes()
+    if any(code not in known for code in values.get("sop_codes") or []):
+        errors["sop_codes"] = [_("Choose procedures of the catalogue.")]
+    return errors
+
+
 def _check_sops(codes: list[str]) -> list[str]:
     known = sop_codes()
-    unknown = [code for code in codes if code not in known]
-    if unknown:
-        raise ValidationError({"sop_codes": _("Choose procedures of the catalogue.")})
     return [code for code in known if code in codes]  # catalogue order, no repeats
 
 
@@ -64,6 +76,9 @@ def training_event_record(
     """A new event organised by the actor's organisation, in the actor's country."""
     require(actor, Action.TRAINING_RECORD)
     assert actor.membership is not None  # a member, by the action
+    errors = event_errors({"starts_on": starts_on, "ends_on": ends_on, "sop_codes": sop_codes})
+    if errors:
+        raise ValidationError(errors)
     organisation = actor.membership.organisation
     event = TrainingEvent(
         title=title.strip(),
@@ -92,6 +107,9 @@ def training_event_change(
     """Change the fields of ``values`` (names of ``EVENT_FIELDS``), refused when the event was
     changed since the form was opened."""
     _require_recorder(actor, event)
+    errors = event_errors({"starts_on": event.starts_on, "ends_on": event.ends_on, **values})
+    if errors:
+        raise ValidationError(errors)
     if "sop_codes" in values:
         values["sop_codes"] = _check_sops(list(values["sop_codes"] or []))
     changed = change_if_unchanged(

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action
-from opentrm.core.forms import cleaned
+from opentrm.core.forms import cleaned, raise_errors
 from opentrm.core.views import action_view, form_view
 from opentrm.directory.models import ContactPoint
 from opentrm.training import selectors, services
@@ -73,6 +73,7 @@ def event_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         success=_("Training event recorded."),
         template="training/event_form.html",
         context={"title": _("Record a training event")},
+        precheck=lambda: raise_errors(services.event_errors(form.cleaned_data)),
     )
 
 
@@ -112,6 +113,7 @@ def event_edit(request: AuthenticatedHttpRequest, event_id: int) -> HttpResponse
         success=_("Training event saved."),
         template="training/event_form.html",
         context={"title": _("Change the training event"), "event": event},
+        precheck=lambda: raise_errors(services.event_errors(form.cleaned_data)),
     )
 
 

@@ -175,3 +175,29 @@ def test_it_refuses_a_common_initial_password_on_the_field(world: World, client:
     assert 'id="id_password_error"' in response.content.decode()
     assert "breached or published" in response.content.decode()
     assert not Membership.objects.filter(user__username="weak_worker").exists()
+
+
+def test_the_new_member_form_shows_the_services_mistakes_with_its_own(
+    world: World, client: Client
+) -> None:
+    """Issue 12 §5: a taken user name and a weak password come with the form's own error (an
+    e-mail address that is not one), after one submit."""
+    client.force_login(world.user(Role.SYSTEM_ADMINISTRATOR))
+    users = User.objects.count()
+    response = client.post(
+        reverse("accounts:member_list"),
+        {
+            "username": "A_CASEWORKER",
+            "full_name": "Someone Fictive",
+            "email": "not an address",
+            "role": Role.CASEWORKER,
+            "password": "123456789012",
+        },
+    )
+
+    errors = response.context["form"].errors
+    assert response.status_code == 200
+    assert errors["email"] == ["Enter a valid email address."]  # the form's own
+    assert errors["username"] == ["This user name is already taken."]  # the service's
+    assert "This password is entirely numeric." in errors["password"]
+    assert User.objects.count() == users

@@ -27,7 +27,7 @@ from opentrm.agreements.services.signatures import (
     agreement_terminate,
     signature_record,
 )
-from opentrm.agreements.services.text import agreement_create, agreement_update
+from opentrm.agreements.services.text import agreement_create, agreement_errors, agreement_update
 
 __all__ = [
     "CATEGORY_VALUES",
@@ -37,6 +37,7 @@ __all__ = [
     "MeetingReminderResult",
     "agreement_amend",
     "agreement_create",
+    "agreement_errors",
     "agreement_terminate",
     "agreement_update",
     "flow_approve",

@@ -23,6 +23,7 @@ from opentrm.agreements.services._common import (
     _validate_officers,
     audit,
 )
+from opentrm.agreements.states import latest_version
 from opentrm.audit.events import EventType
 from opentrm.core.concurrency import save_if_unchanged
 
@@ -65,6 +66,57 @@ def agreement_create(
     return agreement
 
 
+def agreement_errors(
+    *, agreement: Agreement | None, values: Mapping[str, Any]
+) -> dict[str, list[str]]:
+    """Every mistake of an agreement's header and text at once, by field (issue 12 §5): the
+    rules ``agreement_create`` and ``agreement_update`` apply (an end before the start, the
+    header fixed once signed, a scope the parties' countries do not fit), for a form's
+    precheck. Nothing is written; a field not in ``values`` keeps its recorded value."""
+    known = _clean_content(
+        {name: value for name, value in values.items() if name in {*HEADER_FIELDS, *CONTENT_FIELDS}}
+    )
+    if agreement is None:
+        header = {name: known.pop(name, "") for name in HEADER_FIELDS}
+        errors = _validate_header(header) | _validate_content(known)
+    else:
+        draft = latest_version(agreement)
+        header_changes = _header_changes(agreement, known)
+        content = {name: value for name, value in known.items() if name not in header_changes}
+        merged = {name: getattr(draft, name) for name in CONTENT_FIELDS} | content
+        errors = _update_errors(agreement, draft, header_changes, merged)
+    return {name: [message] for name, message in errors.items()}
+
+
+def _header_changes(agreement: Agreement, values: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        name: values[name]
+        for name in HEADER_FIELDS
+        if name in values and values[name] != getattr(agreement, name)
+    }
+
+
+def _update_errors(
+    agreement: Agreement,
+    draft: AgreementVersion,
+    header_changes: Mapping[str, Any],
+    merged: Mapping[str, Any],
+) -> dict[str, str]:
+    """The header fixed once signed, the header's and the text's rules, the scope."""
+    errors: dict[str, str] = {}
+    if header_changes and draft.number > 1:
+        for name in header_changes:
+            errors[name] = _("The title, type and scope are fixed once the agreement is signed.")
+    merged_header = {**{name: getattr(agreement, name) for name in HEADER_FIELDS}, **header_changes}
+    errors |= _validate_header(merged_header) if header_changes else {}
+    errors |= _validate_content(merged)
+    if "scope" in header_changes and "scope" not in errors:
+        problem = _scope_error(header_changes["scope"], _countries(draft), complete=False)
+        if problem:
+            errors["scope"] = problem
+    return errors
+
+
 @transaction.atomic
 def agreement_update(
     *, actor: Actor, agreement: Agreement, expected_version: int, changes: Mapping[str, Any]
@@ -76,23 +128,11 @@ def agreement_update(
     draft = _open_draft(agreement)
     values = _clean_content(changes)
     officers = values.pop("designated_officers", None)
-    header_changes = {
-        name: values.pop(name)
-        for name in HEADER_FIELDS
-        if name in values and values[name] != getattr(agreement, name)
-    }
-    errors: dict[str, str] = {}
-    if header_changes and draft.number > 1:
-        for name in header_changes:
-            errors[name] = _("The title, type and scope are fixed once the agreement is signed.")
-    merged_header = {name: getattr(agreement, name) for name in HEADER_FIELDS} | header_changes
-    errors |= _validate_header(merged_header) if header_changes else {}
+    header_changes = _header_changes(agreement, values)
+    for name in header_changes:
+        del values[name]
     merged = {name: getattr(draft, name) for name in CONTENT_FIELDS} | values
-    errors |= _validate_content(merged)
-    if "scope" in header_changes and "scope" not in errors:
-        problem = _scope_error(header_changes["scope"], _countries(draft), complete=False)
-        if problem:
-            errors["scope"] = problem
+    errors = _update_errors(agreement, draft, header_changes, merged)
     if errors:
         raise ValidationError(errors)
     if officers is not None:

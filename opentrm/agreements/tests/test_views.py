@@ -193,3 +193,58 @@ def test_the_text_exports_to_pdf_and_the_export_is_audited(
     flat = " ".join(text.split())
     assert "Fictional Memorandum Alpha" in flat
     assert "Agency B Partner Shelter" in flat
+
+
+# --- Every mistake at once (issue 12 §5) --------------------------------------------------------
+
+ENDS_BEFORE = "The agreement cannot end before it starts."
+
+
+def test_the_draft_form_shows_the_services_mistakes_with_its_own(
+    world: World, login: Login
+) -> None:
+    client = login(world.user(Role.CASE_MANAGER))
+    response = client.post(
+        reverse("agreements:agreement_create"),
+        {
+            "title": "",
+            "type": "mou",
+            "scope": "national",
+            "valid_from": "2026-05-01",
+            "valid_until": "2026-04-01",
+        },
+    )
+
+    errors = response.context["form"].errors
+    assert response.status_code == 200
+    assert errors["title"] == ["This field is required."]  # the form's own
+    assert errors["valid_until"] == [ENDS_BEFORE]  # the service's
+    assert not Agreement.objects.exists()
+
+
+def test_the_edit_form_shows_a_scope_the_parties_do_not_fit_and_the_dates_together(
+    world: World, login: Login
+) -> None:
+    agreement = make_agreement(world)  # parties in two countries
+    draft = AgreementVersion.objects.get(agreement=agreement)
+    client = login(world.user(Role.CASE_MANAGER))
+    response = client.post(
+        reverse("agreements:agreement_edit", args=[agreement.pk]),
+        {
+            "version": draft.version,
+            "title": "",
+            "type": "mou",
+            "scope": "national",
+            "valid_from": "2026-05-01",
+            "valid_until": "2026-04-01",
+        },
+    )
+
+    errors = response.context["form"].errors
+    assert response.status_code == 200
+    assert errors["title"] == ["This field is required."]
+    assert errors["valid_until"] == [ENDS_BEFORE]
+    assert errors["scope"] == ["The parties of a national agreement are all in one country."]
+    agreement.refresh_from_db()
+    draft.refresh_from_db()
+    assert (agreement.scope, draft.valid_until) == ("bilateral", None)

@@ -278,3 +278,66 @@ def test_the_plans_page_costs_the_same_queries_for_a_larger_plan(
     client.get(url)  # the session and the actor are loaded once
     with django_assert_max_num_queries(12):  # type: ignore[operator]
         assert client.get(url).status_code == 200
+
+
+# --- Every mistake at once (issue 12 §5) --------------------------------------------------------
+
+CODE_TAKEN = "This number is already used here. Choose another one."
+
+
+def test_the_action_form_shows_a_taken_number_with_its_own_errors(world: World) -> None:
+    objective = make_objective(world, make_plan(world))
+    action = make_action(world, objective)
+    response = _client(world, COORDINATOR).post(
+        reverse("monitoring:action_create", args=[objective.pk]),
+        _action_form(action, title="", due_on="not a date"),
+    )
+
+    errors = response.context["form"].errors
+    assert response.status_code == 200
+    assert errors["title"] == ["This field is required."]  # the form's own
+    assert errors["due_on"] == ["Enter a valid date."]
+    assert errors["code"] == [CODE_TAKEN]  # checked before writing
+    assert objective.actions.count() == 1
+
+
+def test_the_service_refuses_a_taken_number_and_an_owner_abroad_at_once(world: World) -> None:
+    objective = make_objective(world, make_plan(world))
+    action = make_action(world, objective)
+    with pytest.raises(ValidationError) as refused:
+        services.action_add(
+            actor=world.actor(COORDINATOR),
+            objective=objective,
+            code=action.code,
+            title="Train labour inspectors",
+            owner=world.agency_b,
+            due_on=timezone.localdate(),
+            indicator="Inspectors trained",
+        )
+
+    assert refused.value.message_dict == {
+        "code": [CODE_TAKEN],
+        "owner": ["Choose an active organisation of the plan's country."],
+    }
+    assert objective.actions.count() == 1
+
+
+def test_a_change_to_a_taken_number_and_an_owner_abroad_is_refused_at_once(world: World) -> None:
+    objective = make_objective(world, make_plan(world))
+    make_action(world, objective)
+    second = make_action(world, objective, code="1.2")
+    with pytest.raises(ValidationError) as refused:
+        services.action_change(
+            actor=world.actor(COORDINATOR),
+            action=second,
+            expected_version=second.version,
+            code="1.1",
+            owner=world.agency_b,
+        )
+
+    assert refused.value.message_dict == {
+        "code": [CODE_TAKEN],
+        "owner": ["Choose an active organisation of the plan's country."],
+    }
+    second.refresh_from_db()
+    assert (second.code, second.owner_id) == ("1.2", world.agency_a.pk)

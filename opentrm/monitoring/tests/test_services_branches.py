@@ -56,9 +56,11 @@ def test_an_objective_cannot_take_a_number_already_used_in_its_plan(world: World
             title=second.title,
             description="",
         )
-    # the model's own check names it before the database would (``_CODE_TAKEN`` is the answer
-    # to two coordinators saving the same number at once)
-    assert refused.value.messages == ["Objective with this Action plan and Number already exists."]
+    # the service's own check names the field before the model's or the database's would
+    # (``_CODE_TAKEN`` is also the answer to two coordinators saving the same number at once)
+    assert refused.value.message_dict == {
+        "code": ["This number is already used here. Choose another one."]
+    }
     assert Objective.objects.get(pk=second.pk).code == "2"
     services.objective_change(
         actor=world.actor(COORDINATOR),

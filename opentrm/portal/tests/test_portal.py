@@ -467,3 +467,26 @@ def test_the_public_library_filters_by_type_language_and_country(portal: World) 
     by_kind = Client().get(url, {"kind": "instrument", "language": "en"}).text
     assert "Fictional regional instrument" in by_kind
     assert "Fictional law of Albania" not in by_kind
+
+
+def test_the_library_form_shows_the_services_mistakes_with_its_own(portal: World) -> None:
+    """Issue 12 §5: a file of a type the library does not take comes with the form's own
+    error (no title), after one submit."""
+    client = Client()
+    client.force_login(portal.user(Role.DIRECTORY_EDITOR))
+    response = client.post(
+        reverse("portal:resource_create"),
+        {
+            "title": "",
+            "kind": "law",
+            "language": "en",
+            "visibility": Visibility.MEMBERS,
+            "file": SimpleUploadedFile("tool.bin", b"\x7fELF\x02\x01\x01" + b"\x00" * 64),
+        },
+    )
+
+    errors = response.context["form"].errors
+    assert response.status_code == 200
+    assert errors["title"] == ["This field is required."]  # the form's own
+    assert errors["file"] == ["Only PDF, PNG, JPEG or plain-text files can be added."]
+    assert not Resource.objects.exists()

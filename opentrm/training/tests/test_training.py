@@ -197,3 +197,33 @@ def test_the_api_lists_the_events_a_member_may_see(world: World) -> None:
 def test_the_api_refuses_a_filter_longer_than_declared(world: World) -> None:
     response = _client(world, Role.CASEWORKER).get("/api/v1/training/events", {"sop": "s" * 500})
     assert response.status_code == 422
+
+
+# --- Every mistake at once (issue 12 §5) --------------------------------------------------------
+
+ENDS_BEFORE = "The event cannot end before it starts."
+
+
+def test_the_event_form_shows_the_services_mistakes_with_its_own(world: World) -> None:
+    response = _client(world, Role.NATIONAL_COORDINATOR).post(
+        reverse("training:event_create"),
+        {"title": "", "scope": "national", "starts_on": "2026-05-02", "ends_on": "2026-05-01"},
+    )
+
+    errors = response.context["form"].errors
+    assert response.status_code == 200
+    assert errors["title"] == ["This field is required."]  # the form's own
+    assert errors["ends_on"] == [ENDS_BEFORE]  # the service's
+    assert ENDS_BEFORE in response.content.decode()
+    assert not TrainingEvent.objects.exists()
+
+
+def test_the_service_refuses_every_mistake_of_an_event_at_once(world: World) -> None:
+    with pytest.raises(ValidationError) as refused:
+        _event(world, starts_on=date(2026, 5, 2), ends_on=date(2026, 5, 1), sop_codes=["sop9"])
+
+    assert refused.value.message_dict == {
+        "ends_on": [ENDS_BEFORE],
+        "sop_codes": ["Choose procedures of the catalogue."],
+    }
+    assert not TrainingEvent.objects.exists()

@@ -20,8 +20,10 @@ indicated asylum: ``contact_country_of_origin_check`` refuses it and audits the 
 transaction of its own, so the services that call it are not one transaction as a whole.
 """
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import astuple, dataclass
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -40,7 +42,6 @@ from opentrm.directory.models import AccreditationStatus, Organisation
 from opentrm.directory.validation import validate_country_code
 from opentrm.referrals.access import is_sender
 from opentrm.referrals.models import (
-    Formality,
     Referral,
     ReferralKind,
     ReferralStatus,
@@ -138,28 +139,37 @@ def guard_origin(actor: Actor, case: Case | None, country_code: str) -> None:
 # --- Writing ----------------------------------------------------------------------------------
 
 
+def request_errors(
+    *, sender: Organisation, case: Case | None, values: Mapping[str, Any]
+) -> dict[str, list[str]]:
+    """Every mistake of a request's input at once, by field (issue 12 §5): the rules
+    ``request_create`` applies, the route to the receiving country included, for a form's
+    precheck. Nothing is written; a field not in ``values`` counts as not given."""
+    errors, _checked = _request_checked(sender=sender, case=case, values=values)
+    return {name: [message] for name, message in errors.items()}
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A draft request's cleaned input: the receiving country's code, the urgency (immediate
+    for an immediate-danger alert), the reason and the legal basis."""
+
+    code: str
+    urgency: str
+    reason: str
+    legal_basis: str
+
+
 def _request_checked(
-    *,
-    sender: Organisation,
-    kind: str,
-    receiver_country: str,
-    case: Case | None,
-    intended: Organisation | None,
-    urgency: str,
-    reason: str,
-    document_type: str,
-    formality: Formality | str = "",
-) -> tuple[dict[str, str], str, str, str]:
-    """A draft request's fields checked: the errors by field, the receiving country's code, the
-    urgency (immediate for an immediate-danger alert) and the cleaned reason."""
+    *, sender: Organisation, case: Case | None, values: Mapping[str, Any]
+) -> tuple[dict[str, str], _Checked]:
+    """A draft request's fields checked, all at once: the errors by field and the cleaned input."""
     errors: dict[str, str] = {}
+    urgency = _kind_checked(errors, case, values)
+    intended: Organisation | None = values.get("intended")
     code = ""
-    if kind not in REQUEST_KINDS:
-        errors["kind"] = _("Pick a kind of request from the list.")
-    elif formality and formality not in KINDS[kind].formalities:
-        errors["formality"] = _("This kind of request cannot be made with this formality.")
     try:
-        code = validate_country_code(receiver_country or "")
+        code = validate_country_code(values.get("receiver_country") or "")
     except ValidationError as error:
         errors["receiver_country"] = error.messages[0]
     if code and code == sender.country.code:
@@ -167,36 +177,73 @@ def _request_checked(
             "A transnational request goes to another country; within your country, refer the "
             "case instead."
         )
-    if kind in REQUEST_KINDS and case is None and kind not in THEMATIC_KINDS:
-        errors["case"] = _("This kind of request is about a person: start it from the case.")
-    if kind == K.DOCUMENT_ISSUANCE and document_type not in RequestedDocument.values:
-        errors["document_type"] = _("Pick the document asked for.")
-    if kind != K.DOCUMENT_ISSUANCE and document_type:
-        errors["document_type"] = _("Only a document-issuance request asks for a document.")
-    if kind == K.IMMEDIATE_DANGER:
-        urgency = Urgency.IMMEDIATE
-    elif urgency == Urgency.IMMEDIATE:
-        errors["urgency"] = _(
-            "Immediate urgency is for immediate-danger alerts: send one of those instead."
-        )
-    elif urgency not in Urgency.values:
-        errors["urgency"] = _("Pick an urgency from the list.")
     if intended is not None:
         refusal = organisation_refusal(intended)
         if refusal:
             errors["intended"] = refusal
         elif code and intended.country.code != code:
             errors["intended"] = _("Pick an organisation in the receiving country.")
-    try:
-        reason = _clean_text(
-            reason,
-            "reason",
-            required=True,
-            missing=_("Write what you ask the other country to do."),
+    reason = (values.get("reason") or "").strip()
+    if not reason:
+        errors["reason"] = _("Write what you ask the other country to do.")
+    elif len(reason) > MAX_TEXT:
+        errors["reason"] = _("At most %(max)d characters.") % {"max": MAX_TEXT}
+    if (values.get("channel") or RequestChannel.NODE) not in RequestChannel.values:
+        errors["channel"] = _("Pick a channel from the list.")
+    legal_basis = " ".join((values.get("legal_basis") or "").split())
+    if len(legal_basis) > MAX_LEGAL_BASIS:
+        errors["legal_basis"] = _("At most %(max)d characters.") % {"max": MAX_LEGAL_BASIS}
+    if code and not {"receiver_country", "intended", "case"} & errors.keys():
+        _check_route(errors, sender=sender, case=case, code=code, intended=intended)
+    return errors, _Checked(code, urgency, reason, legal_basis)
+
+
+def _kind_checked(errors: dict[str, str], case: Case | None, values: Mapping[str, Any]) -> str:
+    """The rules of the kind (formality, case, document, urgency) into ``errors``; the urgency."""
+    kind = values.get("kind") or ""
+    formality = values.get("formality") or ""
+    document_type = values.get("document_type") or ""
+    urgency = values.get("urgency") or Urgency.ROUTINE
+    if kind not in REQUEST_KINDS:
+        errors["kind"] = _("Pick a kind of request from the list.")
+    elif formality and formality not in KINDS[kind].formalities:
+        errors["formality"] = _("This kind of request cannot be made with this formality.")
+    if kind in REQUEST_KINDS and case is None and kind not in THEMATIC_KINDS:
+        errors["case"] = _("This kind of request is about a person: start it from the case.")
+    if kind == K.DOCUMENT_ISSUANCE and document_type not in RequestedDocument.values:
+        errors["document_type"] = _("Pick the document asked for.")
+    if kind in REQUEST_KINDS and kind != K.DOCUMENT_ISSUANCE and document_type:
+        errors["document_type"] = _("Only a document-issuance request asks for a document.")
+    if kind == K.IMMEDIATE_DANGER:
+        return str(Urgency.IMMEDIATE)
+    if urgency == Urgency.IMMEDIATE:
+        errors["urgency"] = _(
+            "Immediate urgency is for immediate-danger alerts: send one of those instead."
         )
+    elif urgency not in Urgency.values:
+        errors["urgency"] = _("Pick an urgency from the list.")
+    return str(urgency)
+
+
+def _check_route(
+    errors: dict[str, str],
+    *,
+    sender: Organisation,
+    case: Case | None,
+    code: str,
+    intended: Organisation | None,
+) -> None:
+    """The receiver the request would go to, checked before writing (``_create_request``
+    checks it again in its transaction)."""
+    child = case is not None and states.is_child_case(case, timezone.localdate())
+    try:
+        destination = route(sender=sender, country_code=code, intended=intended, child=child)
     except ValidationError as error:
-        errors.update({k: v[0] for k, v in error.message_dict.items()})
-    return errors, code, urgency, reason
+        errors["receiver_country"] = error.messages[0]
+        return
+    refusal = organisation_refusal(destination.receiver)
+    if refusal:
+        errors["receiver_country"] = refusal
 
 
 def request_create(
@@ -219,10 +266,11 @@ def request_create(
     ``formality`` and ``legal_basis`` default to the kind's (``requests.kinds``); a formality
     the kind cannot take is refused on ``formality``, an unknown ``channel`` on ``channel``.
 
-    Refused (ValidationError on the field) for an unknown kind or country, a request within
-    the own country, a kind that needs a case without one, a missing document type, a country
-    without a focal point when no direct route applies; refused (OriginContactBlockedError,
-    audited) towards a child's country of origin after an asylum indication.
+    Refused (ValidationError on the fields, every mistake at once: ``request_errors``) for an
+    unknown kind or country, a request within the own country, a kind that needs a case
+    without one, a missing document type, a country without a focal point when no direct
+    route applies; refused (OriginContactBlockedError, audited) towards a child's country of
+    origin after an asylum indication.
     """
     require(actor, Action.REFERRAL_SEND)
     if case is not None:  # about a person: only the owner of her case asks abroad about her
@@ -231,24 +279,21 @@ def request_create(
         )
     assert actor.membership is not None
     sender = actor.membership.organisation
-    errors, code, urgency, reason = _request_checked(
-        sender=sender,
-        kind=kind,
-        receiver_country=receiver_country,
-        case=case,
-        intended=intended,
-        urgency=urgency,
-        reason=reason,
-        document_type=document_type,
-        formality=formality,
-    )
-    if channel not in RequestChannel.values:
-        errors["channel"] = _("Pick a channel from the list.")
-    legal_basis = " ".join((legal_basis or "").split())
-    if len(legal_basis) > MAX_LEGAL_BASIS:
-        errors["legal_basis"] = _("At most %(max)d characters.") % {"max": MAX_LEGAL_BASIS}
+    values = {
+        "kind": kind,
+        "receiver_country": receiver_country,
+        "intended": intended,
+        "urgency": urgency,
+        "reason": reason,
+        "document_type": document_type,
+        "formality": formality,
+        "legal_basis": legal_basis,
+        "channel": channel,
+    }
+    errors, checked = _request_checked(sender=sender, case=case, values=values)
     if errors:
         raise ValidationError(errors)
+    code, urgency, reason, legal_basis = astuple(checked)
     spec = KINDS[kind]
     guard_origin(actor, case, code)
     return _create_request(

@@ -226,20 +226,23 @@ def _instance(referral: Referral) -> TemplateInstance:
 
 
 @transaction.atomic
-def template_update(
-    *,
+def template_errors(
+    *, actor: Actor, referral: Referral, values: Mapping[str, Any], lang: str | None = None
+) -> dict[str, list[str]]:
+    """Every mistake of a template's input at once, by template field (issue 12 §5): the rules
+    ``template_update`` applies (a date in the future, an unknown choice, a field the actor may
+    not change), for a form's precheck. Nothing is written."""
+    return _template_cleaned(actor, referral, _instance(referral), values, lang)[0]
+
+
+def _template_cleaned(
     actor: Actor,
     referral: Referral,
-    expected_version: int,
+    instance: TemplateInstance,
     values: Mapping[str, Any],
-    lang: str | None = None,
-) -> TemplateInstance:
-    """Write fields of the template: each only by its owner side (the sender's before sending,
-    the receiving side's after accepting). Nothing is written if any field is refused."""
-    side = side_of(actor, referral)
-    if side is None:
-        raise PermissionDenied
-    instance = _instance(referral)
+    lang: str | None,
+) -> tuple[dict[str, list[str]], dict[str, Any]]:
+    """The errors by template field, and the cleaned values."""
     definition = instance_definition(instance)
     lang = lang or current_language()
     errors: dict[str, list[str]] = {}
@@ -256,6 +259,24 @@ def template_update(
             cleaned[code] = clean_value(item, raw, lang=lang)
         except ValueError as error:  # clean_value refuses with ValueError only
             errors.setdefault(code, []).append(str(error))
+    return errors, cleaned
+
+
+def template_update(
+    *,
+    actor: Actor,
+    referral: Referral,
+    expected_version: int,
+    values: Mapping[str, Any],
+    lang: str | None = None,
+) -> TemplateInstance:
+    """Write fields of the template: each only by its owner side (the sender's before sending,
+    the receiving side's after accepting). Nothing is written if any field is refused."""
+    side = side_of(actor, referral)
+    if side is None:
+        raise PermissionDenied
+    instance = _instance(referral)
+    errors, cleaned = _template_cleaned(actor, referral, instance, values, lang)
     if errors:
         raise ValidationError(errors)
     data = dict(instance.data or {})
