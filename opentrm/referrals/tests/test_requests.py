@@ -287,6 +287,19 @@ def test_no_request_goes_to_the_childs_country_of_origin_after_asylum(world: Wor
     assert "Mira" not in str(blocked.first().detail)  # type: ignore[union-attr]
 
 
+def test_the_asylum_guard_answers_first_whatever_else_is_wrong(world: World) -> None:
+    """No focal point for the country and no reason: still the guard's audited refusal, not
+    the routing or the reason error (an attempt towards the origin is always on the trail)."""
+    case = child_case(world)
+    indicate_asylum(world, case)
+    with pytest.raises(OriginContactBlockedError):
+        requests.request_create(
+            actor=sender(world), case=case, kind="family_check", receiver_country="RO", reason=""
+        )
+    assert not Referral.objects.exists()
+    assert AuditEvent.objects.filter(event_type="ORIGIN_CONTACT_BLOCKED").count() == 1
+
+
 def test_asylum_indicated_after_the_draft_blocks_the_sending(world: World) -> None:
     focal_point(world)
     case = child_case(world)

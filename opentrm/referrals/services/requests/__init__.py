@@ -291,11 +291,14 @@ def request_create(
         "channel": channel,
     }
     errors, checked = _request_checked(sender=sender, case=case, values=values)
+    if checked.code and checked.code != sender.country.code:
+        # The asylum guard before anything else is said: an attempt towards a child's country
+        # of origin is refused and audited whatever else is wrong with it.
+        guard_origin(actor, case, checked.code)
     if errors:
         raise ValidationError(errors)
     code, urgency, reason, legal_basis = astuple(checked)
     spec = KINDS[kind]
-    guard_origin(actor, case, code)
     return _create_request(
         actor=actor,
         sender=sender,
