@@ -35,13 +35,15 @@ def main() -> int:
     from opentrm.directory.models import Country
     from opentrm.research import services
 
+    found: Country | None
     if args.country:
-        country = Country.objects.get(code=args.country)
+        found = Country.objects.get(code=args.country)
     else:
-        country = (
+        found = (
             Country.objects.annotate(n=Count("organisations__owned_cases")).order_by("-n").first()
         )
-    assert country is not None
+    assert found is not None
+    country = found
     with transaction.atomic():
         cost = Cost()
         if args.kind == "kanon":

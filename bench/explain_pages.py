@@ -46,6 +46,7 @@ def main() -> None:
         .values_list("pk", flat=True)
         .first()
     )
+    assert owner_id is not None, "no organisation owns a case: generate data first"
     membership = (
         Membership.objects.filter(organisation_id=owner_id, role="case_manager", is_active=True)
         .select_related("user", "organisation__country")
