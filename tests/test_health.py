@@ -69,11 +69,14 @@ def node_without_database(tmp_path: Path) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + 90  # a loaded machine takes a while to import Django
+        while True:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break
             except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the test server did not start") from None
                 time.sleep(0.1)
         yield base
     finally:
