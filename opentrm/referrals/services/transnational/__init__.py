@@ -262,6 +262,7 @@ def _template_cleaned(
     return errors, cleaned
 
 
+@transaction.atomic
 def template_update(
     *,
     actor: Actor,
