@@ -240,8 +240,11 @@ def storm(base: str, who: Who, rate: float, users: int, seconds: float) -> None:
         print(result.row(name, None))
 
 
-def steady(base: str, who: Who, rate: float, writes: float, seconds: float) -> None:
-    """An open-loop mix at ``rate`` a second, ``writes`` of it case registrations (API)."""
+def steady(
+    base: str, who: Who, rate: float, writes: float, seconds: float, search: float = 0.0
+) -> None:
+    """An open-loop mix at ``rate`` a second: ``writes`` of it case registrations (API),
+    ``search`` of it the case list's filtered GET, the rest the pages and case files."""
     parts = urlsplit(base)
     pages = ["/cases/", "/cases/?mine=1", "/cases/tasks/", "/referrals/"]
     local = threading.local()
@@ -251,11 +254,21 @@ def steady(base: str, who: Who, rate: float, writes: float, seconds: float) -> N
             local.connection = http.client.HTTPConnection(
                 parts.hostname or "127.0.0.1", parts.port, timeout=30
             )
-        if rng.random() < writes:
+        roll = rng.random()
+        if roll < writes:
             label, method, path = "write: register a case (API)", "POST", "/api/v1/cases/"
             body = json.dumps({"public_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
                                "names": [{"value": "L. T."}]})  # fmt: skip
             headers = {"Authorization": f"Bearer {who.token}", "Content-Type": "application/json"}
+        elif roll < writes + search:
+            status = rng.choice(["presumed", "identified_formally", "at_risk"])
+            label, method, path, body = (
+                "search: case list filtered",
+                "GET",
+                f"/cases/?status={status}",
+                None,
+            )
+            headers = {"Cookie": who.cookie}
         else:
             path = rng.choice([*pages, f"/cases/{rng.choice(who.case_ids)}/"])
             label, method, body = "read: " + ("case file" if path.count("/") > 2 and
@@ -272,7 +285,10 @@ def steady(base: str, who: Who, rate: float, writes: float, seconds: float) -> N
         return label, answer.status < 400
 
     results = open_loop(rate, seconds, act)
-    print(f"\nSteady mix: {rate:.0f} req/s for {seconds:.0f} s, {writes:.0%} writes\n")
+    print(
+        f"\nSteady mix: {rate:.0f} req/s for {seconds:.0f} s, {writes:.0%} writes,"
+        f" {search:.0%} searches\n"
+    )
     print("| what | req/s | p50 ms | p95 ms | p99 ms | errors | share of ceiling |")
     print("|---|---|---|---|---|---|---|")
     for name, result in sorted(results.items()):
@@ -287,6 +303,7 @@ def main() -> None:
     parser.add_argument("--logins", type=float, default=0, help="log-ins a second (storm)")
     parser.add_argument("--steady", type=float, default=0, help="requests a second (open loop)")
     parser.add_argument("--writes", type=float, default=0.1, help="share of writes (--steady)")
+    parser.add_argument("--search", type=float, default=0.0, help="share of searches (--steady)")
     args = parser.parse_args()
     who = prepare()
     if args.logins or args.steady:
@@ -294,7 +311,7 @@ def main() -> None:
         if args.logins:
             storm(args.base, who, args.logins, args.users, args.seconds)
         else:
-            steady(args.base, who, args.steady, args.writes, args.seconds)
+            steady(args.base, who, args.steady, args.writes, args.seconds, args.search)
         print(f"\nload average after: {os.getloadavg()}")
         return
     session = {"Cookie": who.cookie}
