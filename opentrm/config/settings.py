@@ -146,10 +146,13 @@ else:
     }
 # A serving process's connections (not the commands'): the server cancels a statement after
 # this many seconds, a wait for a lock, and ends a session left idle inside a transaction
-# (0: no limit; opentrm.core.warmup.bound_database_waits).
+# (0: no limit; opentrm.core.warmup.serving_options).
 OPENTRM_DB_STATEMENT_TIMEOUT = env_int("OPENTRM_DB_STATEMENT_TIMEOUT", 60)
 OPENTRM_DB_LOCK_TIMEOUT = env_int("OPENTRM_DB_LOCK_TIMEOUT", 10)
 OPENTRM_DB_IDLE_TIMEOUT = env_int("OPENTRM_DB_IDLE_TIMEOUT", 60)
+# Parallel workers a serving process's query may start (PostgreSQL's
+# max_parallel_workers_per_gather): none by default, a page's query is too small to gain.
+OPENTRM_DB_PARALLEL_WORKERS = env_int("OPENTRM_DB_PARALLEL_WORKERS", 0)
 # Django's cache holds only derived data and the feedback form's hourly counts. Per process by
 # default; with several serving processes (docs/deployment.md, "Several processes") set
 # OPENTRM_CACHE=database so they share one, in the table opentrm_cache (`opentrm serve` makes

@@ -28,22 +28,32 @@ def warm_and_freeze() -> None:
     gc.freeze()
 
 
-def bound_database_waits() -> None:
-    """On PostgreSQL, the serving process's connections carry the server-side limits of
-    ``OPENTRM_DB_STATEMENT_TIMEOUT``, ``OPENTRM_DB_LOCK_TIMEOUT`` and ``OPENTRM_DB_IDLE_TIMEOUT``
-    (seconds, 0: none), so no request holds a worker for longer on a slow statement, a lock or
-    a transaction its worker abandoned. Commands (migrate, generate_data) keep no limit."""
-    database = connections["default"]
-    if database.vendor != "postgresql":
-        return
-    limits = " ".join(
+def serving_options() -> str:
+    """The PostgreSQL ``options`` a serving process's connections carry: the limits of
+    ``OPENTRM_DB_STATEMENT_TIMEOUT``, ``OPENTRM_DB_LOCK_TIMEOUT`` and
+    ``OPENTRM_DB_IDLE_TIMEOUT`` (seconds, 0: none), so no request holds a worker for longer on
+    a slow statement, a lock or a transaction its worker abandoned; and
+    ``max_parallel_workers_per_gather`` from ``OPENTRM_DB_PARALLEL_WORKERS`` (0 by default): a
+    page reads 51 rows, and starting parallel workers for it cost 20-25 ms where the plain plan
+    takes 2 ms ("My cases" at 1,000,000 cases, bench/README.md). Commands (statistics fills,
+    research exports) keep PostgreSQL's own setting."""
+    limits = [
         f"-c {name}={1000 * seconds}"
         for name, seconds in (
             ("statement_timeout", settings.OPENTRM_DB_STATEMENT_TIMEOUT),
             ("lock_timeout", settings.OPENTRM_DB_LOCK_TIMEOUT),
             ("idle_in_transaction_session_timeout", settings.OPENTRM_DB_IDLE_TIMEOUT),
         )
-    )
+    ]
+    limits.append(f"-c max_parallel_workers_per_gather={settings.OPENTRM_DB_PARALLEL_WORKERS}")
+    return " ".join(limits)
+
+
+def bound_database_waits() -> None:
+    """On PostgreSQL, the serving process's connections are made with ``serving_options()``."""
+    database = connections["default"]
+    if database.vendor != "postgresql":
+        return
     database.close()  # the next connection is made with the limits
     options = database.settings_dict.setdefault("OPTIONS", {})
-    options["options"] = f"{options.get('options', '')} {limits}".strip()
+    options["options"] = f"{options.get('options', '')} {serving_options()}".strip()

@@ -7,9 +7,11 @@ import weakref
 from collections.abc import Iterator
 
 import pytest
+from django.db import connection
 from django.test import Client
+from pytest_django.fixtures import Settings as SettingsWrapper
 
-from opentrm.core.warmup import warm_and_freeze
+from opentrm.core.warmup import serving_options, warm_and_freeze
 
 
 @pytest.fixture
@@ -42,3 +44,36 @@ def test_a_frozen_process_still_serves_and_collects_what_requests_make(
 class _Cycle:
     def __init__(self) -> None:
         self.me = self
+
+
+@pytest.mark.django_db
+def test_a_serving_connection_bounds_its_waits_and_starts_no_parallel_workers(
+    settings: SettingsWrapper,
+) -> None:
+    """What `opentrm serve` connects with: a page's query starts no parallel workers (their
+    start-up cost more than the 51 rows it reads), and every wait is bounded."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's connection settings")
+    settings.OPENTRM_DB_LOCK_TIMEOUT = 7
+    params = connection.get_connection_params()
+    params["options"] = serving_options()
+    server = connection.get_new_connection(params)
+    try:
+        with server.cursor() as cursor:
+            shown = {}
+            for name in (
+                "max_parallel_workers_per_gather",
+                "statement_timeout",
+                "lock_timeout",
+                "idle_in_transaction_session_timeout",
+            ):
+                cursor.execute(f"SHOW {name}")
+                shown[name] = cursor.fetchone()[0]
+    finally:
+        server.close()
+    assert shown == {
+        "max_parallel_workers_per_gather": "0",
+        "statement_timeout": "1min",
+        "lock_timeout": "7s",
+        "idle_in_transaction_session_timeout": "1min",
+    }
