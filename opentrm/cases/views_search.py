@@ -26,6 +26,7 @@ from opentrm.cases import selectors
 from opentrm.cases.forms_search import URL_FIELDS, CaseSearchForm
 from opentrm.cases.models import Case
 from opentrm.cases.sharing import prime_sharing
+from opentrm.core.forms import quick_fields
 from opentrm.core.pagination import CappedPaginator, ProbePaginator
 
 PAGE_SIZE = 50
@@ -113,6 +114,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows_html(selectors.case_rows(actor=actor, cases=rows)),
             "form": form,
+            "form_fields": quick_fields(form),
             "mine_only": mine_only,
             "by_name": valid and bool(form.cleaned_data.get("name")),
             "query": _url_query(form) if valid else "",
