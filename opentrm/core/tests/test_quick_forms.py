@@ -1,16 +1,11 @@
-"""Forms and page parts written in Python (issue 18) give the markup the templates give."""
+"""Forms written in Python (issue 18) give the markup the templates give."""
 
 from datetime import date
 
 import pytest
 from django import forms
 from django.template.loader import render_to_string
-from django.test import Client
-from django.urls import reverse
-from django.utils import translation
 
-from conftest import World
-from opentrm.accounts.roles import Role
 from opentrm.core.forms import QUICK_RENDERER, quick_fields, quick_selects
 
 
@@ -57,32 +52,3 @@ def test_the_form_written_in_python_is_the_templates_markup(data: dict[str, obje
     if data is not None:
         assert 'aria-invalid="true"' in quick  # the fields' errors are still announced
     assert '<label for="id_number">Number?</label>' in quick
-
-
-def _nav(client: Client, user: object, language: str = "en") -> str:
-    client.force_login(user)  # type: ignore[arg-type]
-    page = client.get(reverse("notifications:home"), HTTP_ACCEPT_LANGUAGE=language)
-    assert page.status_code == 200
-    html = page.content.decode()
-    nav = html[html.index('<nav aria-label="') : html.index("</nav>")]
-    return nav + html[html.index('<select name="language"') : html.index("</select>")]
-
-
-def test_each_role_and_language_gets_its_own_navigation(world: World, client: Client) -> None:
-    """The navigation and the language list are rendered once per process for each set of
-    permissions and language (core.fragments): a second user or language never gets the
-    first one's."""
-    cases, members = f'href="{reverse("cases:case_list")}"', reverse("accounts:member_list")
-    manager = _nav(client, world.user(Role.CASE_MANAGER))
-    admin = _nav(client, world.user(Role.SYSTEM_ADMINISTRATOR))
-    assert cases in manager
-    assert members not in manager
-    assert cases not in admin
-    assert members in admin
-    assert '<option value="en" lang="en" selected>English</option>' in manager
-    assert _nav(client, world.user(Role.CASE_MANAGER)) == manager
-    serbian = _nav(client, world.user(Role.CASE_MANAGER), "sr")
-    assert '<option value="sr" lang="sr" selected>' in serbian
-    assert '<option value="en" lang="en">English</option>' in serbian
-    with translation.override("sr"):
-        assert f">{translation.gettext('My tasks')}</a>" in serbian
