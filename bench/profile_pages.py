@@ -63,7 +63,7 @@ def setup() -> tuple[Any, Any, list[str], str]:
     return web, api, ids, membership.user.username
 
 
-def request(web: Any, api: Any, ids: list[str], page: str, n: int) -> None:
+def request(web: Any, api: Any, ids: list[str], page: str, n: int) -> Any:
     if page == "case file":
         response = web.get(f"/cases/{ids[n % len(ids)]}/")
     elif page.startswith("/api/"):
@@ -71,6 +71,32 @@ def request(web: Any, api: Any, ids: list[str], page: str, n: int) -> None:
     else:
         response = web.get(page)
     assert response.status_code == 200, (page, response.status_code)
+    return response
+
+
+def queries(web: Any, api: Any, ids: list[str], page: str) -> int:
+    """SQL statements per request (the first case file, as ``--dump`` writes it)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        request(web, api, ids, page, 0)
+    return len(captured)
+
+
+def dump(web: Any, api: Any, ids: list[str], folder: str) -> None:
+    """Each page's HTML (or JSON), the CSRF token blanked and whitespace normalised, to diff
+    two versions' pages: ``diff -r before/ after/``."""
+    import re
+
+    os.makedirs(folder, exist_ok=True)
+    for page in PAGES:
+        text = request(web, api, ids, page, 0).content.decode()
+        text = re.sub(r'(csrfmiddlewaretoken" value=|X-CSRFToken": )"[^"]*"', r"\1TOKEN", text)
+        text = "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+        name = page.strip("/").replace("/", "_").replace("?", "_").replace(" ", "_") or "root"
+        with open(os.path.join(folder, f"{name}.html"), "w") as out:
+            out.write(text + "\n")
 
 
 def calls(web: Any, api: Any, ids: list[str], page: str, runs: int = 3) -> float:
@@ -103,8 +129,12 @@ def main() -> None:
     parser.add_argument("--profile", choices=PAGES)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="tottime")
+    parser.add_argument("--dump", metavar="FOLDER", help="write each page's markup, then stop")
     args = parser.parse_args()
     web, api, ids, _user = setup()
+    if args.dump:
+        dump(web, api, ids, args.dump)
+        return
     if args.profile:
         for n in range(3):
             request(web, api, ids, args.profile, n)
@@ -117,15 +147,15 @@ def main() -> None:
         stats.sort_stats(args.sort).print_stats(args.top)
         return
     print(f"load average before: {os.getloadavg()}")
-    print("| page | Python CPU ms | wall ms | CPU vs /healthz | function calls |")
-    print("|---|---|---|---|---|")
+    print("| page | Python CPU ms | wall ms | CPU vs /healthz | function calls | queries |")
+    print("|---|---|---|---|---|---|")
     base = None
     for page in PAGES:
         cpu, wall = measure(web, api, ids, page, args.runs)
         base = base or cpu
         print(
             f"| {page} | {cpu:.1f} | {wall:.1f} | {cpu / base:.1f}x"
-            f" | {calls(web, api, ids, page):,.0f} |"
+            f" | {calls(web, api, ids, page):,.0f} | {queries(web, api, ids, page)} |"
         )
     print(f"load average after: {os.getloadavg()}")
 

@@ -10,13 +10,16 @@ from opentrm.cases.access import editable_groups, visible_groups
 from opentrm.cases.models import Case, CountryRole, InformationGiven
 from opentrm.cases.services.case_data import EDITABLE_ROLES, case_countries
 from opentrm.cases.services.closure import case_closures
-from opentrm.cases.services.statuses import ASSISTANCE, WITNESS, status_history
+from opentrm.cases.services.statuses import ASSISTANCE, WITNESS, status_histories
 
 _G = FieldGroup
 _STATUS_GROUP = {ASSISTANCE: (_G.ASSISTANCE, "assistance"), WITNESS: (_G.PROCEEDINGS, "witness")}
 
 
 def _statuses(actor: Actor, case: Case, groups: frozenset[FieldGroup]) -> list[dict[str, Any]]:
+    histories = status_histories(
+        case, [attribute for attribute, (group, _word) in _STATUS_GROUP.items() if group in groups]
+    )
     shown = []
     for attribute, (group, word) in _STATUS_GROUP.items():
         edit = Action.ASSISTANCE_EDIT if group == _G.ASSISTANCE else Action.PROCEEDINGS_EDIT
@@ -25,7 +28,7 @@ def _statuses(actor: Actor, case: Case, groups: frozenset[FieldGroup]) -> list[d
                 "word": word,
                 "display": getattr(case, f"get_{attribute}_display")(),
                 "overridden": getattr(case, f"{attribute}_overridden"),
-                "history": status_history(case, attribute) if group in groups else None,
+                "history": histories.get(attribute),
                 "can_override": can(actor, edit, case),
             }
         )

@@ -10,7 +10,7 @@ from opentrm.cases.access import may_search_names
 from opentrm.cases.models import AssistanceStatus, IdentificationStatus
 from opentrm.cases.search import SORTS, CaseSearch
 from opentrm.cases.services.participants import case_manager_candidates
-from opentrm.core.forms import Form, quick_selects
+from opentrm.core.forms import QUICK_RENDERER, Form, quick_selects
 
 #: The fields kept in the list's URL; the name is never one of them (docs/cases.md).
 URL_FIELDS = (
@@ -29,6 +29,7 @@ _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class CaseSearchForm(Form):
     person_name_fields = ("name",)
+    default_renderer = QUICK_RENDERER  # labels and inputs without a template each (issue 18)
 
     mine = forms.BooleanField(label=_("Only cases I manage"), required=False)
     number = forms.CharField(label=_("Case number"), required=False, max_length=32)

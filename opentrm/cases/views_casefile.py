@@ -9,6 +9,7 @@ an export.
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
-from opentrm.accounts.policy import Action, Actor, can
+from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.cases import casefile, selectors, states
 from opentrm.cases.access import access_case, case_permissions
 from opentrm.cases.emergency import active_emergency_access
@@ -35,6 +36,14 @@ def _chosen(sections: list[casefile.Section], slug: str) -> tuple[list[casefile.
     if not chosen:
         chosen = sections[:1]
     return chosen, chosen[0].slug if chosen else ""
+
+
+def _read_person_once(case: Case, view: CaseView) -> None:
+    """The person's names and citizenships read once for the page: its name, the identity
+    section and the identity-resolution candidates each asked for them (issue 18). The page
+    only reads, so the rows kept are the rows shown."""
+    if FieldGroup.IDENTITY in view.groups:
+        prefetch_related_objects([case.person], "names", "citizenships")
 
 
 def _sections_context(
@@ -62,6 +71,7 @@ def case_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
     view = selectors.case_view(
         actor=actor, case=case, is_child=states.is_child_case(case, timezone.localdate())
     )
+    _read_person_once(case, view)
     context, _current = _sections_context(actor, case, view, request.GET.get("section", ""))
     # The same read as the API's case route: the groups the actor sees of the case.
     selectors.case_read(actor=actor, case=case, via="web", groups=sorted(view.groups))
@@ -95,6 +105,7 @@ def case_section(request: AuthenticatedHttpRequest, public_id: str, section: str
     view = selectors.case_view(
         actor=actor, case=case, is_child=states.is_child_case(case, timezone.localdate())
     )
+    _read_person_once(case, view)
     context, current = _sections_context(actor, case, view, section)
     selectors.case_read(
         actor=actor, case=case, via="web", groups=sorted(view.groups), view=f"section:{current}"

@@ -26,6 +26,8 @@ from opentrm.cases import selectors
 from opentrm.cases.forms_search import URL_FIELDS, CaseSearchForm
 from opentrm.cases.models import Case
 from opentrm.cases.sharing import prime_sharing
+from opentrm.core.forms import quick_fields
+from opentrm.core.html import escape_cell
 from opentrm.core.pagination import CappedPaginator, ProbePaginator
 
 PAGE_SIZE = 50
@@ -56,13 +58,13 @@ def rows_html(rows: list[selectors.CaseRow]) -> SafeString:
     child = f' <span class="badge">{escape(_("child"))}</span>'
     return mark_safe(  # noqa: S308 - every value escaped above or here
         "\n".join(
-            f'<tr>\n    <td data-label="{case}"><a href="{escape(row.url)}">'
-            f"{escape(row.number)}</a></td>\n"
-            f'    <td data-label="{person}">{escape(row.display_name)}'
+            f'<tr>\n    <td data-label="{case}"><a href="{escape_cell(row.url)}">'
+            f"{escape_cell(row.number)}</a></td>\n"
+            f'    <td data-label="{person}">{escape_cell(row.display_name)}'
             f"{child if row.is_child else ''}</td>\n"
-            f'    <td data-label="{opened}">{escape(row.opened)}</td>\n'
-            f'    <td data-label="{identification}">{escape(row.identification)}</td>\n'
-            f'    <td data-label="{owner}">{escape(row.owner)}</td>\n  </tr>'
+            f'    <td data-label="{opened}">{escape_cell(row.opened)}</td>\n'
+            f'    <td data-label="{identification}">{escape_cell(row.identification)}</td>\n'
+            f'    <td data-label="{owner}">{escape_cell(row.owner)}</td>\n  </tr>'
             for row in rows
         )
     )
@@ -113,6 +115,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows_html(selectors.case_rows(actor=actor, cases=rows)),
             "form": form,
+            "form_fields": quick_fields(form),
             "mine_only": mine_only,
             "by_name": valid and bool(form.cleaned_data.get("name")),
             "query": _url_query(form) if valid else "",

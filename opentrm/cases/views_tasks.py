@@ -31,6 +31,7 @@ from opentrm.cases.services import tasks as services
 from opentrm.cases.services.tasks import TaskView
 from opentrm.cases.views_common import FormPage, case_form_page, case_url, case_view
 from opentrm.core.forms import cleaned
+from opentrm.core.html import escape_cell
 from opentrm.core.pagination import ProbePaginator
 from opentrm.core.views import action_view
 
@@ -90,19 +91,20 @@ def rows_html(request: HttpRequest, rows: list[TaskRow], *, may_manage: bool) ->
         form = ""
         if may_manage:
             form = (
-                f'<form method="post" action="{escape(row.complete_url)}" class="inline">'
+                f'<form method="post" action="{escape_cell(row.complete_url)}" class="inline">'
                 f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
                 f'<input type="hidden" name="version" value="{int(row.task.version)}">'
                 f'<input type="hidden" name="next" value="{back}">'
                 f'<button type="submit" class="secondary">{done}</button></form>'
             )
         lines.append(
-            f'<tr>\n    <td data-label="{due}">{escape(row.due)}'
+            f'<tr>\n    <td data-label="{due}">{escape_cell(row.due)}'
             f"{late if row.overdue else ''}</td>\n"
-            f'    <td data-label="{case}"><a href="{escape(row.case_url)}?section=tasks#tasks">'
-            f"{escape(row.case_number)}</a>{child if row.is_child else ''}</td>\n"
-            f'    <td data-label="{task}">{escape(row.title)}</td>\n'
-            f'    <td data-label="{assignee}">{escape(row.assignee)}</td>\n'
+            f'    <td data-label="{case}">'
+            f'<a href="{escape_cell(row.case_url)}?section=tasks#tasks">'
+            f"{escape_cell(row.case_number)}</a>{child if row.is_child else ''}</td>\n"
+            f'    <td data-label="{task}">{escape_cell(row.title)}</td>\n'
+            f'    <td data-label="{assignee}">{escape_cell(row.assignee)}</td>\n'
             f"    <td>{form}</td>\n  </tr>"
         )
     return mark_safe("\n".join(lines))  # noqa: S308 - every value escaped above

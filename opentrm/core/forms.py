@@ -7,8 +7,10 @@ from typing import Any, ClassVar, cast
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.forms.renderers import DjangoTemplates
+from django.template.loader import render_to_string
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from opentrm.core.input import date_bounds_for, name_problem, text_problem
 
@@ -189,3 +191,100 @@ def cleaned(form: forms.BaseForm, *names: str) -> dict[str, Any]:
     """The cleaned values of the fields ``names`` of a valid form, keyed by name: the keyword
     arguments of a service whose parameters are named like the form's fields."""
     return {name: form.cleaned_data[name] for name in names}
+
+
+# Django's input widgets whose template is ``widgets/input.html`` and nothing more.
+_INPUT_TEMPLATES = frozenset(
+    f"django/forms/widgets/{kind}.html"
+    for kind in (
+        "checkbox",
+        "date",
+        "datetime",
+        "email",
+        "hidden",
+        "number",
+        "password",
+        "search",
+        "tel",
+        "text",
+        "time",
+        "url",
+    )
+)
+_LABEL_TEMPLATE = "django/forms/label.html"
+
+
+class QuickRenderer(DjangoTemplates):
+    """Django's form renderer with the label and the plain ``<input>`` written in Python (the
+    same markup as ``label.html`` and ``widgets/input.html``): a template each costs more than
+    the rest of a field on a list page's search form (issue 18). Every other template (selects
+    of radio buttons, textareas, ...) goes to Django's."""
+
+    def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
+        if template_name in _INPUT_TEMPLATES:
+            widget = context["widget"]
+            value = widget["value"]
+            return format_html(
+                '<input type="{}" name="{}"{}{}>',
+                widget["type"],
+                widget["name"],
+                "" if value is None else format_html(' value="{}"', str(value)),
+                _attrs(widget["attrs"]),
+            )
+        if template_name == _LABEL_TEMPLATE:
+            if not context["use_tag"]:
+                return conditional_escape(context["label"])
+            return format_html(
+                "<{}{}>{}</{}>",
+                context["tag"],
+                _attrs(context["attrs"] or {}),
+                context["label"],
+                context["tag"],
+            )
+        return super().render(template_name, context, request)
+
+
+QUICK_RENDERER = QuickRenderer()
+
+
+def quick_fields(form: forms.BaseForm) -> SafeString:
+    """``components/form.html`` (without glossary tips) written in Python, the same markup: a
+    list page's search form on every request without a template include per field. A field in
+    a fieldset, and the summary of a form's errors, are still rendered by their templates."""
+    parts = [
+        render_to_string("components/form_errors.html", {"form": form}) if form.errors else "\n",
+        "\n",
+        *(str(field) for field in form.hidden_fields()),
+        "\n",
+    ]
+    for field in form.visible_fields():
+        if field.use_fieldset:
+            parts.append(render_to_string("components/field.html", {"field": field}))
+            continue
+        errors = field.errors
+        help_text = (
+            format_html('<p class="help" id="{}_helptext">{}</p>', field.auto_id, field.help_text)
+            if field.help_text
+            else ""
+        )
+        error_list = (
+            format_html(
+                '<ul class="errorlist" id="{}_error">{}</ul>',
+                field.auto_id,
+                format_html_join("", "<li>{}</li>", ((error,) for error in errors)),
+            )
+            if errors
+            else ""
+        )
+        parts.append(
+            format_html(
+                '<div class="field{}">\n  {}\n  {}\n  {}\n  {}\n</div>\n',
+                " has-error" if errors else "",
+                field.label_tag(),
+                field,
+                help_text,
+                error_list,
+            )
+        )
+    parts.append("\n")
+    return mark_safe("".join(parts))  # noqa: S308 - each part escaped by format_html above

@@ -62,7 +62,8 @@ def linked_records(actor: Actor, case: Case, *, with_history: bool = True) -> di
     """The linked records of ``case``'s person, the decisions on it and (``with_history``) the
     histories of the records the reader may open together with this case's, newest first.
     Each linked record whose history is shown is audited as read."""
-    others = _records(actor, linked_persons(case.person_id))
+    own_links = links_of(case.person_id)  # read once: the linked persons and the decisions
+    others = _records(actor, linked_persons(case.person_id, own_links=own_links))
     history: list[HistoryEntry] = []
     if with_history:
         for entry in case_timeline(actor=actor, case=case):
@@ -76,7 +77,7 @@ def linked_records(actor: Actor, case: Case, *, with_history: bool = True) -> di
                 history.append(HistoryEntry(entry, other.number, False))
         history.sort(key=lambda item: sort_key(item.entry), reverse=True)
     decisions = []
-    for link in links_of(case.person_id):
+    for link in own_links:
         if link.status == LinkStatus.UNDONE:
             continue
         other_person = (

@@ -11,6 +11,7 @@ constraint.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -152,16 +153,25 @@ def links_of(person_id: int) -> list[PersonLink]:
     )
 
 
-def linked_persons(person_id: int) -> list[int]:
+def linked_persons(person_id: int, *, own_links: list[PersonLink] | None = None) -> list[int]:
     """The persons linked to ``person_id``, directly or through others (at most
-    ``MAX_GROUP``), not the person itself."""
+    ``MAX_GROUP``), not the person itself. ``own_links``: ``links_of(person_id)`` when the
+    caller has read them already (the first step then needs no query)."""
     seen = {person_id}
     queue = deque([person_id])
     while queue and len(seen) < MAX_GROUP:
         current = queue.popleft()
-        rows = PersonLink.objects.filter(
-            Q(person_low_id=current) | Q(person_high_id=current), status=LinkStatus.LINKED
-        ).values_list("person_low_id", "person_high_id")
+        rows: Iterable[tuple[int, int]]
+        if current == person_id and own_links is not None:
+            rows = [
+                (link.person_low_id, link.person_high_id)
+                for link in own_links
+                if link.status == LinkStatus.LINKED
+            ]
+        else:
+            rows = PersonLink.objects.filter(
+                Q(person_low_id=current) | Q(person_high_id=current), status=LinkStatus.LINKED
+            ).values_list("person_low_id", "person_high_id")
         for low, high in rows:
             for other in (low, high):
                 if other not in seen and len(seen) < MAX_GROUP:
