@@ -2841,11 +2841,17 @@ def _outcome(route: Route, status: int, location: str) -> Outcome | str:
     return Outcome.ALLOW
 
 
+@pytest.fixture(scope="module")
+def matrix_client() -> Client:
+    """One test client (one request handler, its middleware loaded once, as a server process
+    keeps it) for the module's requests; each request brings its own principal's cookies."""
+    return Client()
+
+
 def _request_as(
-    cookies: SimpleCookie, route: Route, url: str, data: dict[str, Any]
+    client: Client, cookies: SimpleCookie, route: Route, url: str, data: dict[str, Any]
 ) -> Outcome | str:
-    """One request with a fresh client; whatever it writes is rolled back afterwards."""
-    client = Client()
+    """One request with a copy of ``cookies`` only; whatever it writes is rolled back afterwards."""
     client.cookies = copy.deepcopy(cookies)
     savepoint = transaction.atomic()
     # Like the test's own block (django.test.TestCase): a durable block inside stays allowed.
@@ -2867,7 +2873,10 @@ def _request_as(
 
 @pytest.mark.parametrize("route", ROUTES, ids=str)
 def test_authorization_matrix(
-    world: World, session_cookies: dict[Principal, SimpleCookie], route: Route
+    world: World,
+    session_cookies: dict[Principal, SimpleCookie],
+    matrix_client: Client,
+    route: Route,
 ) -> None:
     """The route's objects are made once; each principal's request runs in a savepoint rolled
     back after it, so every principal meets the same state. Every mismatch is reported."""
@@ -2876,7 +2885,7 @@ def test_authorization_matrix(
     data = route.data(objects)
     failures = []
     for principal in PRINCIPALS:
-        got = _request_as(session_cookies[principal], route, url, data)
+        got = _request_as(matrix_client, session_cookies[principal], route, url, data)
         expected = route.expect(principal)
         if got != expected:
             shown = got if isinstance(got, str) else got.value

@@ -12,7 +12,6 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from http.cookiejar import CookieJar
-from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -44,9 +43,11 @@ def _get(url: str) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
-@pytest.fixture
-def node_without_database(tmp_path: Path) -> Iterator[str]:
-    """A real server process whose database does not answer (nothing listens on its port)."""
+@pytest.fixture(scope="module")
+def node_without_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real server process whose database does not answer (nothing listens on its port);
+    one for the module: its tests only send requests that no database can answer."""
+    tmp_path = tmp_path_factory.mktemp("node-without-database")
     port = _free_port()
     dead_port = _free_port()
     env = {

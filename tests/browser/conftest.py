@@ -40,10 +40,13 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 
-# Per module, not per session: Playwright's sync API runs an asyncio loop in this thread while
-# it is open, and that loop must not outlive the browser tests that need it (the tests of other
-# modules in the same process run without it). No test starts Playwright other than here.
-@pytest.fixture(scope="module")
+# Per package (tests/browser), not per session: Playwright's sync API runs an asyncio loop in
+# this thread while it is open, and that loop must not outlive the browser tests that need it
+# (the tests of other packages in the same process run without it). pytest closes it as soon as
+# a process's next test lies outside this package, so one chromium serves a process's run of
+# browser tests (each test still gets a fresh context: no cookies or storage carry over). No
+# test starts Playwright other than here.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.skip(

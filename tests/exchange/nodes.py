@@ -108,7 +108,11 @@ class Database:
                 admin.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
             self.created.append(target)
             return
-        src = sqlite3.connect(self.workdir / f"{source}.sqlite3")
+        self.copy_file(self.workdir / f"{source}.sqlite3", target)
+
+    def copy_file(self, source: Path, target: str) -> None:
+        """A copy of an SQLite database file as this database's ``target``."""
+        src = sqlite3.connect(source)
         dst = sqlite3.connect(self.workdir / f"{target}.sqlite3")
         with dst:
             src.backup(dst)
@@ -303,10 +307,15 @@ def _parallel(*calls: Any) -> list[Any]:
         return [future.result() for future in futures]
 
 
-def start_pair(workdir: Path, database_url: str | None) -> Pair:
+def start_pair(
+    workdir: Path, database_url: str | None, *, template: Template | None = None
+) -> Pair:
     """Two migrated, keyed, serving nodes (AL and RO) that are confirmed peers of each other."""
     network = start_network(
-        workdir, database_url, [("node_a", "test-node-al", "AL"), ("node_b", "test-node-ro", "RO")]
+        workdir,
+        database_url,
+        [("node_a", "test-node-al", "AL"), ("node_b", "test-node-ro", "RO")],
+        template=template,
     )
     a, b = network.nodes
     return Pair(a, b, network.database, workdir)
@@ -370,25 +379,56 @@ def link(*nodes: Node) -> None:
     _parallel(*(lambda n=n, p=p: register(n, p) for n in nodes for p in nodes if n is not p))
 
 
+@dataclass
+class Template:
+    """A migrated, empty node database that nodes are copied from (no keys, no members)."""
+
+    database: Database
+    db_name: str
+
+    def copy_to(self, database: Database, name: str) -> None:
+        if database.postgres:
+            database.copy(self.db_name, name)  # CREATE DATABASE ... TEMPLATE, same server
+        else:
+            database.copy_file(self.database.workdir / f"{self.db_name}.sqlite3", name)
+
+    def drop(self) -> None:
+        self.database.drop(self.db_name)
+
+
+def migrate_template(
+    workdir: Path, database_url: str | None, label: str = "exchange_tpl"
+) -> Template:
+    """Migrate one node database in ``workdir``, as ``opentrm migrate`` does for an operator."""
+    database = Database(workdir, database_url)
+    template = Node(
+        "template", "template", "AL", workdir / label, database, database.name_for(label)
+    )
+    template.home.mkdir(parents=True)
+    database.create_empty(template.db_name)
+    try:
+        template.run("migrate", "--noinput", "--skip-checks", "-v", "0")
+    except BaseException:
+        database.drop_all()
+        raise
+    finally:
+        shutil.rmtree(template.home, ignore_errors=True)
+    return Template(database, template.db_name)
+
+
 def start_network(
     workdir: Path,
     database_url: str | None,
     specs: Sequence[tuple[str, str, str]],
     *,
     linked: bool = True,
+    template: Template | None = None,
 ) -> Network:
     """Migrated, keyed, serving nodes, one per ``(label, node id, country)``; with ``linked``
-    every two are confirmed peers of each other."""
+    every two are confirmed peers of each other. The nodes' databases are copies of
+    ``template`` (a test session migrates once for all its networks) or, without one, of a
+    migration made here for this network alone."""
     database = Database(workdir, database_url)
-    template = Node(
-        "template",
-        "template",
-        "AL",
-        workdir / "template",
-        database,
-        database.name_for("exchange_tpl"),
-    )
-    template.home.mkdir(parents=True)
     nodes = [
         Node(label, node_id, country, workdir / label, database, database.name_for(label))
         for label, node_id, country in specs
@@ -396,13 +436,12 @@ def start_network(
     network = Network(nodes, database, workdir)
     try:
         # One migration, copied: each node then differs only by its keys and its peers.
-        database.create_empty(template.db_name)
-        template.run("migrate", "--noinput", "--skip-checks", "-v", "0")
+        source = template or migrate_template(workdir, database_url)
         for node in nodes:
             node.home.mkdir(parents=True)
-            database.copy(template.db_name, node.db_name)
-        database.drop(template.db_name)  # its work is done
-        shutil.rmtree(template.home, ignore_errors=True)
+            source.copy_to(database, node.db_name)
+        if template is None:
+            source.drop()  # its work is done
         _parallel(*(lambda n=n: prepare(n) for n in nodes))
         if linked:
             link(*nodes)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.exchange.nodes import Network, Node, link, start_network
+from tests.exchange.nodes import Network, Node, Template, link, start_network
 from tests.exchange.test_referral_journey import api, deliver, referral
 
 MARK = "FEDERATION:"
@@ -119,7 +119,7 @@ def _worker_pass(node: Node) -> None:
 
 
 @pytest.fixture(scope="module")
-def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
+def network(tmp_path_factory: pytest.TempPathFactory, node_template: Template) -> Iterator[Network]:
     workdir: Path = tmp_path_factory.mktemp("three-nodes")
     made = start_network(
         workdir,
@@ -130,6 +130,7 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
             ("node_rs", "test-node-rs", "RS"),
         ],
         linked=False,
+        template=node_template,
     )
     try:
         yield made
