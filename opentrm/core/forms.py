@@ -189,3 +189,9 @@ def cleaned(form: forms.BaseForm, *names: str) -> dict[str, Any]:
     """The cleaned values of the fields ``names`` of a valid form, keyed by name: the keyword
     arguments of a service whose parameters are named like the form's fields."""
     return {name: form.cleaned_data[name] for name in names}
+
+
+def edited(form: forms.BaseForm, *names: str) -> dict[str, Any]:
+    """A change service's keyword arguments from a valid form opened at a row's ``version``:
+    ``expected_version`` (the optimistic lock) and the fields ``names`` (as ``cleaned``)."""
+    return {"expected_version": form.cleaned_data["version"], **cleaned(form, *names)}
