@@ -325,22 +325,11 @@ def _text_step(request: AuthenticatedHttpRequest, referral: Referral, which: str
     form = form_class(request.POST or None, initial={"version": referral.version})
 
     def save() -> None:
-        data = form.cleaned_data
         if which == "answer":
-            requests.request_answer(
-                actor=actor,
-                referral=referral,
-                expected_version=data["version"],
-                answer=data["answer"],
-            )
+            requests.request_answer(actor=actor, referral=referral, **edited(form, "answer"))
         else:
             step = requests.request_decline if which == "decline" else requests.request_withdraw
-            step(
-                actor=actor,
-                referral=referral,
-                expected_version=data["version"],
-                reason=data["reason"],
-            )
+            step(actor=actor, referral=referral, **edited(form, "reason"))
 
     titles = {
         "answer": _("Answer the request"),
@@ -560,10 +549,8 @@ def settings_calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
         settings_service.calendar_update(
             actor=actor,
             country=country,
-            expected_version=data["version"],
-            weekend_days=data["weekend_days"],
             holidays=settings_service.parse_holidays(data["holidays"].splitlines()),
-            allow_direct_routes=data["allow_direct_routes"],
+            **edited(form, "weekend_days", "allow_direct_routes"),
         )
 
     return form_view(
