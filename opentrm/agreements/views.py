@@ -36,7 +36,7 @@ from opentrm.agreements.forms import (
 )
 from opentrm.agreements.models import Agreement, AgreementParty
 from opentrm.agreements.presentation import version_view
-from opentrm.core.forms import cleaned, raise_errors
+from opentrm.core.forms import cleaned, edited, raise_errors
 from opentrm.core.pdf import PdfUnavailableError
 from opentrm.core.views import form_view
 
@@ -343,8 +343,7 @@ def agreement_terminate(request: AuthenticatedHttpRequest, agreement: Agreement)
     return form, lambda: services.agreement_terminate(
         actor=request.actor,
         agreement=agreement,
-        expected_version=form.cleaned_data["version"],
-        **cleaned(form, "terminated_on", "reason"),
+        **edited(form, "terminated_on", "reason"),
     )
 
 

@@ -186,6 +186,18 @@ class CountrySettingsForm(Form):
         field.choices = [(role.value, role.label) for role in roles_that_may_identify()]
 
 
+def _deadline_days_field() -> forms.IntegerField:
+    """A measure's default deadline, for a catalogue measure's national setting and a
+    country's own measure alike."""
+    return forms.IntegerField(
+        label=_("Default deadline (days)"),
+        required=False,
+        min_value=1,
+        max_value=3650,
+        help_text=_("Days from planning the measure to its due date; empty for none."),
+    )
+
+
 class MeasureSettingForm(Form):
     label = forms.CharField(
         label=_("Name in this country"),
@@ -201,13 +213,7 @@ class MeasureSettingForm(Form):
         coerce=lambda value: value == "on",
         widget=forms.RadioSelect,
     )
-    default_deadline_days = forms.IntegerField(
-        label=_("Default deadline (days)"),
-        required=False,
-        min_value=1,
-        max_value=3650,
-        help_text=_("Days from planning the measure to its due date; empty for none."),
-    )
+    default_deadline_days = _deadline_days_field()
     guidance = forms.CharField(
         label=_("National guidance"),
         required=False,
@@ -220,13 +226,7 @@ class MeasureSettingForm(Form):
 class CustomMeasureForm(Form):
     sop = forms.ChoiceField(label=_("Procedure"))
     label = forms.CharField(label=_("Name"), max_length=200)
-    default_deadline_days = forms.IntegerField(
-        label=_("Default deadline (days)"),
-        required=False,
-        min_value=1,
-        max_value=3650,
-        help_text=_("Days from planning the measure to its due date; empty for none."),
-    )
+    default_deadline_days = _deadline_days_field()
     guidance = forms.CharField(
         label=_("Guidance"),
         required=False,

@@ -14,6 +14,7 @@ from opentrm.cases.models import (
     Person,
     Sex,
 )
+from opentrm.cases.services.person import CONTACT_FIELDS, IDENTITY_FIELDS
 from opentrm.core.forms import Form
 from opentrm.directory.pickers import CountriesField, CountryField, LanguagesField, codes
 
@@ -47,19 +48,9 @@ class PersonForm(Form):
     )
     residence_country = CountryField(label=_("Country of residence"), required=False)
 
-    IDENTITY = (
-        "sex",
-        "date_of_birth",
-        "age_band",
-        "age_disputed",
-        "place_of_birth",
-        "marital_status",
-        "identity_confirmed_by",
-        "identity_note",
-        "languages",
-        "citizenships",
-    )
-    CONTACT = ("address", "residence_country")
+    # The person's own fields (``person_update``'s), then the identity group's related rows.
+    IDENTITY = (*IDENTITY_FIELDS, "languages", "citizenships")
+    CONTACT = tuple(CONTACT_FIELDS)
 
     def __init__(self, *args: Any, editable: frozenset[FieldGroup], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -72,7 +63,7 @@ class PersonForm(Form):
 
     @staticmethod
     def initial_for(person: Person) -> dict[str, Any]:
-        initial: dict[str, Any] = {name: getattr(person, name) for name in PersonForm.IDENTITY[:8]}
+        initial: dict[str, Any] = {name: getattr(person, name) for name in IDENTITY_FIELDS}
         initial.update(
             version=person.version,
             address=person.address,

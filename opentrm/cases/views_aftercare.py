@@ -26,7 +26,7 @@ from opentrm.cases.models.aftercare import SUSPECTED_TRAFFICKING
 from opentrm.cases.services import aftercare, labour
 from opentrm.cases.services.labour import access_labour_inspection
 from opentrm.cases.views_common import FormPage, case_form_page
-from opentrm.core.forms import cleaned, raise_errors
+from opentrm.core.forms import cleaned, edited, raise_errors
 from opentrm.core.views import form_view
 
 
@@ -67,8 +67,7 @@ def visit_record(request: AuthenticatedHttpRequest, case: Case, visit_id: int) -
         lambda: aftercare.follow_up_visit_record(
             actor=request.actor,
             visit=visit,
-            expected_version=form.cleaned_data["version"],
-            **cleaned(form, "visited_on", "outcome", "notes"),
+            **edited(form, "visited_on", "outcome", "notes"),
         ),
         {"title": _("Record a follow-up visit"), "visit": visit},
     )

@@ -24,7 +24,7 @@ from opentrm.cases.lookups import access_assessment
 from opentrm.cases.models import Assessment, AssessmentKind, Case, HealthRecord
 from opentrm.cases.services import assessments as services
 from opentrm.cases.views_common import FormPage, case_form_page, case_view
-from opentrm.core.forms import raise_errors
+from opentrm.core.forms import edited, raise_errors
 
 
 def _viewed(actor: Actor, case: Case, view: str) -> None:
@@ -201,8 +201,7 @@ def assessment_delete(
         lambda: services.assessment_soft_delete(
             actor=actor,
             assessment=assessment,
-            expected_version=form.cleaned_data["version"],
-            reason=form.cleaned_data["reason"],
+            **edited(form, "reason"),
         ),
         {"assessment": assessment},
     )

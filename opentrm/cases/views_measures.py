@@ -42,7 +42,7 @@ from opentrm.cases.services.case_settings import (
 from opentrm.cases.services.identification import identification_errors, reflection_countdown
 from opentrm.cases.services.measures import measure_board, measure_errors, measure_plan_warnings
 from opentrm.cases.views_common import FormPage, case_form_page, case_url, case_view
-from opentrm.core.forms import add_precheck_errors, cleaned, raise_errors
+from opentrm.core.forms import add_precheck_errors, cleaned, edited, raise_errors
 from opentrm.core.forms import add_service_errors as add_service_error
 from opentrm.core.views import form_view
 from opentrm.directory.models import Country
@@ -305,8 +305,7 @@ def case_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
         lambda: services.country_settings_update(
             actor=actor,
             country=country,
-            expected_version=form.cleaned_data["version"],
-            **cleaned(form, "reflection_days", "identifying_roles"),
+            **edited(form, "reflection_days", "identifying_roles"),
         ),
         "cases/measure_settings.html",
         lambda: {

@@ -46,7 +46,7 @@ from opentrm.cases.services.measures import GuardBlockedError
 from opentrm.cases.services.plans_checks import acknowledge_errors, plan_errors, risk_plan_errors
 from opentrm.cases.views_common import FormPage, case_form_page, case_url, case_view
 from opentrm.core.errors import ConflictError, DomainError
-from opentrm.core.forms import cleaned, raise_errors
+from opentrm.core.forms import edited, raise_errors
 from opentrm.core.views import action_view
 
 REVIEWS_SHOWN = 5
@@ -321,8 +321,7 @@ def risk_plan_edit(request: AuthenticatedHttpRequest, case: Case) -> FormPage:
         lambda: services.risk_plan_save(
             actor=actor,
             case=case,
-            expected_version=form.cleaned_data["version"],
-            **cleaned(form, "risks", "measures", "review_every_days", "next_review_on"),
+            **edited(form, "risks", "measures", "review_every_days", "next_review_on"),
         ),
         {"plan": plan},
         precheck=lambda: raise_errors(risk_plan_errors(plan, form.cleaned_data)),
@@ -347,8 +346,7 @@ def risk_plan_review(request: AuthenticatedHttpRequest, case: Case) -> FormPage 
         lambda: services.risk_plan_review(
             actor=actor,
             plan=plan,
-            expected_version=form.cleaned_data["version"],
-            **cleaned(form, "reviewed_on", "with_person", "notes"),
+            **edited(form, "reviewed_on", "with_person", "notes"),
         ),
         {"plan": plan},
         success=lambda _review: (

@@ -28,7 +28,7 @@ from opentrm.cases.services.service_delivery import (
     service_update,
 )
 from opentrm.cases.views_common import FormPage, case_form_page
-from opentrm.core.forms import cleaned, raise_errors
+from opentrm.core.forms import edited, raise_errors
 
 
 @dataclass(frozen=True)
@@ -121,8 +121,7 @@ def service_status(request: AuthenticatedHttpRequest, case: Case, service_id: in
         lambda: service_move(
             actor=request.actor,
             service=service,
-            expected_version=form.cleaned_data["version"],
-            **cleaned(form, "status", "on", "until"),
+            **edited(form, "status", "on", "until"),
         ),
         {"service": service, "final": not moves_from(service)},
     )
@@ -137,8 +136,7 @@ def service_remove(request: AuthenticatedHttpRequest, case: Case, service_id: in
         lambda: service_delete(
             actor=request.actor,
             service=service,
-            expected_version=form.cleaned_data["version"],
-            reason=form.cleaned_data["reason"],
+            **edited(form, "reason"),
         ),
         {"service": service},
     )

@@ -288,3 +288,9 @@ def quick_fields(form: forms.BaseForm) -> SafeString:
         )
     parts.append("\n")
     return mark_safe("".join(parts))  # noqa: S308 - each part escaped by format_html above
+
+
+def edited(form: forms.BaseForm, *names: str) -> dict[str, Any]:
+    """A change service's keyword arguments from a valid form opened at a row's ``version``:
+    ``expected_version`` (the optimistic lock) and the fields ``names`` (as ``cleaned``)."""
+    return {"expected_version": form.cleaned_data["version"], **cleaned(form, *names)}

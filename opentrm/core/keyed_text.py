@@ -17,3 +17,15 @@ def render_keyed(
         return render(params)
     except (KeyError, ValueError, TypeError):
         return None
+
+
+def keyed_or_stored(
+    render: Callable[[str, Any], str | None], key: str, params: Any, stored: str
+) -> str:
+    """What a row with a keyed text shows: ``render`` of its key in the active language, or
+    the stored (node-language) text for a text typed by hand or a key that no longer renders."""
+    if key:
+        rendered = render(key, params)
+        if rendered is not None:
+            return rendered
+    return stored

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from opentrm.core.keyed_text import keyed_or_stored
 from opentrm.core.models import TimeStampedModel, VersionedModel
 from opentrm.directory import reference
 from opentrm.directory.querysets import (
@@ -265,13 +266,9 @@ class Organisation(Verifiable):
     @property
     def shown_notes(self) -> str:
         """The notes in the reader's (active) language."""
-        if self.notes_key:
-            from opentrm.directory.notes import render_note
+        from opentrm.directory.notes import render_note
 
-            rendered = render_note(self.notes_key, self.notes_params)
-            if rendered is not None:
-                return rendered
-        return self.notes
+        return keyed_or_stored(render_note, self.notes_key, self.notes_params, self.notes)
 
     @property
     def is_mirrored(self) -> bool:

@@ -141,11 +141,11 @@ class _ByCountryIterator(ModelChoiceIterator):
             yield (country, [self.choice(organisation) for organisation in organisations])
 
 
-class OrganisationChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    """One organisation of the directory: grouped by country, with its type and country."""
+class _OrganisationPicker(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """Organisations of the directory grouped by country, each option naming its type and
+    country, with the filter box's hint: what both organisation fields share."""
 
     iterator = _ByCountryIterator
-    widget = PickerSelect
 
     def __init__(self, queryset: Any, **kwargs: Any) -> None:
         super().__init__(queryset, **kwargs)
@@ -156,20 +156,17 @@ class OrganisationChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return organisation_label(obj)
 
 
-class OrganisationsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class OrganisationChoiceField(_OrganisationPicker):
+    """One organisation of the directory: grouped by country, with its type and country."""
+
+    widget = PickerSelect
+
+
+class OrganisationsField(_OrganisationPicker, forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     """Several organisations of the directory: check boxes grouped by country, each with its
     type and country."""
 
-    iterator = _ByCountryIterator
     widget = PickerCheckboxes
-
-    def __init__(self, queryset: Any, **kwargs: Any) -> None:
-        super().__init__(queryset, **kwargs)
-        self.widget.attrs["data-picker-hint"] = ORGANISATION_HINT
-
-    def label_from_instance(self, obj: Model) -> str:
-        assert isinstance(obj, Organisation)
-        return organisation_label(obj)
 
 
 def organisation_choices(

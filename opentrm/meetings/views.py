@@ -18,7 +18,7 @@ from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action
 from opentrm.agreements.access import access_agreement
 from opentrm.agreements.models import Meeting as ScheduledAgreementMeeting
-from opentrm.core.forms import cleaned
+from opentrm.core.forms import cleaned, edited
 from opentrm.core.views import action_view, form_view
 from opentrm.meetings import selectors, services
 from opentrm.meetings.access import (
@@ -146,8 +146,7 @@ def meeting_edit(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResp
         save=lambda: services.meeting_change(
             actor=request.actor,
             meeting=meeting,
-            expected_version=form.cleaned_data["version"],
-            **cleaned(form, *services.MEETING_FIELDS),
+            **edited(form, *services.MEETING_FIELDS),
         ),
         done=_detail_url(meeting),
         success=_("Meeting saved."),

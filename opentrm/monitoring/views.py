@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action
-from opentrm.core.forms import cleaned, raise_errors
+from opentrm.core.forms import cleaned, edited, raise_errors
 from opentrm.core.views import form_view
 from opentrm.directory.exporting import neutralise
 from opentrm.monitoring import feedback, selectors, services
@@ -79,11 +79,6 @@ def _plan_form(
     )
 
 
-def _edited(form: BaseForm, fields: tuple[str, ...]) -> dict[str, Any]:
-    """A change service's arguments from a form opened at ``version``."""
-    return {"expected_version": form.cleaned_data["version"], **cleaned(form, *fields)}
-
-
 @require_http_methods(["GET", "POST"])
 @actor_required(Action.ACTION_PLAN_EDIT)
 def plan_create(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -127,7 +122,7 @@ def plan_edit(request: AuthenticatedHttpRequest, plan_id: int) -> HttpResponse:
         request,
         form,
         save=lambda: services.plan_change(
-            actor=request.actor, plan=plan, **_edited(form, services.PLAN_FIELDS)
+            actor=request.actor, plan=plan, **edited(form, *services.PLAN_FIELDS)
         ),
         done=_plan_url(plan),
         success=_("Action plan saved."),
@@ -181,7 +176,7 @@ def objective_edit(request: AuthenticatedHttpRequest, objective_id: int) -> Http
         request,
         form,
         save=lambda: services.objective_change(
-            actor=request.actor, objective=objective, **_edited(form, services.OBJECTIVE_FIELDS)
+            actor=request.actor, objective=objective, **edited(form, *services.OBJECTIVE_FIELDS)
         ),
         done=_plan_url(objective.plan, f"objective-{objective.pk}"),
         success=_("Objective saved."),
@@ -251,7 +246,7 @@ def action_edit(request: AuthenticatedHttpRequest, action_id: int) -> HttpRespon
             actor=request.actor,
             action=action,
             status_note=form.cleaned_data.get("status_note", ""),
-            **_edited(form, services.ACTION_FIELDS),
+            **edited(form, *services.ACTION_FIELDS),
         ),
         done=_action_url(action),
         success=_("Action saved."),

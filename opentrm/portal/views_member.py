@@ -20,7 +20,7 @@ from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.core.forms import Form, cleaned, raise_errors
+from opentrm.core.forms import Form, cleaned, edited, raise_errors
 from opentrm.core.views import action_view, form_view
 from opentrm.portal import access, selectors, services
 from opentrm.portal.forms import (
@@ -254,8 +254,7 @@ def resource_delete(request: AuthenticatedHttpRequest, resource_id: int) -> Http
         lambda resource: services.resource_delete(
             actor=request.actor,
             resource=resource,
-            expected_version=form.cleaned_data["version"],
-            reason=form.cleaned_data["reason"],
+            **edited(form, "reason"),
         ),
         success=_("The item was taken out of the library."),
         incomplete=_("Say why the item is taken out of the library."),

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from opentrm.core.keyed_text import keyed_or_stored
 from opentrm.core.models import TimeStampedModel, VersionedModel
 from opentrm.referrals.querysets import ReferralQuerySet
 
@@ -295,13 +296,9 @@ class ReferralEvent(models.Model):
     @property
     def shown_note(self) -> str:
         """The note in the reader's (active) language."""
-        if self.note_key:
-            from opentrm.referrals.event_notes import render_note
+        from opentrm.referrals.event_notes import render_note
 
-            rendered = render_note(self.note_key, self.note_params)
-            if rendered is not None:
-                return rendered
-        return self.note
+        return keyed_or_stored(render_note, self.note_key, self.note_params, self.note)
 
 
 class FollowUpReport(TimeStampedModel):

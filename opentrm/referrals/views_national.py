@@ -27,7 +27,7 @@ from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.cases import selectors as case_selectors
 from opentrm.cases.access import access_case, case_permissions, require_widening
 from opentrm.cases.models import CaseParticipant
-from opentrm.core.forms import add_precheck_errors, add_service_errors, raise_errors
+from opentrm.core.forms import add_precheck_errors, add_service_errors, edited, raise_errors
 from opentrm.core.views import action_view, form_view
 from opentrm.directory.models import Organisation
 from opentrm.referrals import selectors, states
@@ -324,8 +324,7 @@ def _reason_step(
         save=lambda: service(
             actor=actor,
             referral=referral,
-            expected_version=form.cleaned_data["version"],
-            reason=form.cleaned_data["reason"],
+            **edited(form, "reason"),
         ),
         success=_("You declined the referral.")
         if which == "decline"
@@ -374,8 +373,7 @@ def referral_sharing(request: AuthenticatedHttpRequest, public_id: str) -> HttpR
         save=lambda: sharing.referral_sharing_change(
             actor=actor,
             referral=referral,
-            expected_version=form.cleaned_data["version"],
-            groups=form.cleaned_data["groups"],
+            **edited(form, "groups"),
         ),
         success=_("What the receiver is shared was changed; it sees the change at once."),
         done=_detail_url(referral),

@@ -24,7 +24,7 @@ from opentrm.accounts.policy import Action, Actor, FieldGroup, can
 from opentrm.cases.access import require_widening
 from opentrm.cases.models import Case
 from opentrm.cases.views_common import case_view
-from opentrm.core.forms import cleaned, raise_errors
+from opentrm.core.forms import cleaned, edited, raise_errors
 from opentrm.core.views import action_view, form_view
 from opentrm.referrals import selectors
 from opentrm.referrals import views_escalation as escalation
@@ -281,8 +281,7 @@ def request_send(request: AuthenticatedHttpRequest, referral: Referral) -> HttpR
         save=lambda: requests.request_send(
             actor=request.actor,
             referral=referral,
-            expected_version=form.cleaned_data["version"],
-            accept_partial=form.cleaned_data["accept_partial"],
+            **edited(form, "accept_partial"),
         ),
         success=_("The request was sent."),
         done=_detail_url(referral),
@@ -326,22 +325,11 @@ def _text_step(request: AuthenticatedHttpRequest, referral: Referral, which: str
     form = form_class(request.POST or None, initial={"version": referral.version})
 
     def save() -> None:
-        data = form.cleaned_data
         if which == "answer":
-            requests.request_answer(
-                actor=actor,
-                referral=referral,
-                expected_version=data["version"],
-                answer=data["answer"],
-            )
+            requests.request_answer(actor=actor, referral=referral, **edited(form, "answer"))
         else:
             step = requests.request_decline if which == "decline" else requests.request_withdraw
-            step(
-                actor=actor,
-                referral=referral,
-                expected_version=data["version"],
-                reason=data["reason"],
-            )
+            step(actor=actor, referral=referral, **edited(form, "reason"))
 
     titles = {
         "answer": _("Answer the request"),
@@ -394,8 +382,7 @@ def referral_forward(request: AuthenticatedHttpRequest, referral: Referral) -> H
         save=lambda: forwarding.referral_forward(
             actor=actor,
             referral=referral,
-            expected_version=form.cleaned_data["version"],
-            **cleaned(form, "to", "note", "danger_reason"),
+            **edited(form, "to", "note", "danger_reason"),
         ),
         success=lambda forward: _("Forwarded as %(reference)s.") % {"reference": forward.reference},
         done=_detail_url(referral),
@@ -415,8 +402,7 @@ def referral_confidential(request: AuthenticatedHttpRequest, referral: Referral)
         save=lambda: confidentiality.referral_mark_confidential(
             actor=request.actor,
             referral=referral,
-            expected_version=form.cleaned_data["version"],
-            confidential=form.cleaned_data["confidential"],
+            **edited(form, "confidential"),
         ),
         success=_("The referral's confidentiality was saved."),
         done=_detail_url(referral),
@@ -469,8 +455,7 @@ def dispatch_record(request: AuthenticatedHttpRequest, referral: Referral) -> Ht
         save=lambda: export_service.dispatch_record(
             actor=actor,
             referral=referral,
-            expected_version=form.cleaned_data["version"],
-            **cleaned(form, "channel", "sent_on", "note"),
+            **edited(form, "channel", "sent_on", "note"),
         ),
         success=_("Recorded how the files were sent."),
         done=_detail_url(referral),
@@ -564,10 +549,8 @@ def settings_calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
         settings_service.calendar_update(
             actor=actor,
             country=country,
-            expected_version=data["version"],
-            weekend_days=data["weekend_days"],
             holidays=settings_service.parse_holidays(data["holidays"].splitlines()),
-            allow_direct_routes=data["allow_direct_routes"],
+            **edited(form, "weekend_days", "allow_direct_routes"),
         )
 
     return form_view(

@@ -21,7 +21,7 @@ from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action, Actor, can
 from opentrm.cases.access import access_case, require_widening
 from opentrm.core.errors import ConflictError
-from opentrm.core.forms import add_service_errors, cleaned, errors_renamed
+from opentrm.core.forms import add_service_errors, cleaned, edited, errors_renamed
 from opentrm.core.pdf import PdfUnavailableError
 from opentrm.core.views import action_view, form_view
 from opentrm.directory.models import Country
@@ -251,8 +251,7 @@ def template_step(request: AuthenticatedHttpRequest, public_id: str, step: str) 
             actor=actor,
             referral=referral,
             step=step,
-            expected_version=form.cleaned_data["version"],
-            reason=form.cleaned_data["reason"],
+            **edited(form, "reason"),
         )
     except ValidationError as error:
         for text in sorted(set(error.messages)):

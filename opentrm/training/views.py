@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from opentrm.accounts.decorators import actor_required
 from opentrm.accounts.http import AuthenticatedHttpRequest
 from opentrm.accounts.policy import Action
-from opentrm.core.forms import cleaned, raise_errors
+from opentrm.core.forms import cleaned, edited, raise_errors
 from opentrm.core.views import action_view, form_view
 from opentrm.directory.models import ContactPoint
 from opentrm.training import selectors, services
@@ -106,8 +106,7 @@ def event_edit(request: AuthenticatedHttpRequest, event_id: int) -> HttpResponse
         save=lambda: services.training_event_change(
             actor=request.actor,
             event=event,
-            expected_version=form.cleaned_data["version"],
-            **cleaned(form, *services.EVENT_FIELDS),
+            **edited(form, *services.EVENT_FIELDS),
         ),
         done=_detail_url(event),
         success=_("Training event saved."),

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from opentrm.core.encrypted import EncryptedTextField
+from opentrm.core.keyed_text import keyed_or_stored
 from opentrm.core.models import SoftDeletable, TimeStampedModel
 
 
@@ -64,13 +65,9 @@ class CaseDocument(TimeStampedModel, SoftDeletable):
     @property
     def shown_title(self) -> str:
         """The title in the reader's (active) language."""
-        if self.title_key:
-            from opentrm.cases.document_titles import render_title
+        from opentrm.cases.document_titles import render_title
 
-            rendered = render_title(self.title_key, self.title_params)
-            if rendered is not None:
-                return rendered
-        return self.title
+        return keyed_or_stored(render_title, self.title_key, self.title_params, self.title)
 
 
 class NoteVisibility(models.TextChoices):

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from opentrm.core.keyed_text import keyed_or_stored
 from opentrm.core.models import VersionedModel
 
 
@@ -76,13 +77,9 @@ class Task(VersionedModel):
     @property
     def shown_title(self) -> str:
         """The title in the reader's (active) language."""
-        if self.title_key:
-            from opentrm.cases.task_titles import render_title
+        from opentrm.cases.task_titles import render_title
 
-            rendered = render_title(self.title_key, self.title_params)
-            if rendered is not None:
-                return rendered
-        return self.title
+        return keyed_or_stored(render_title, self.title_key, self.title_params, self.title)
 
     def __str__(self) -> str:
         return f"task {self.pk} on {self.case}"

@@ -21,9 +21,8 @@ from django.utils.translation import gettext as _
 
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
-from opentrm.audit.services import record_event
 from opentrm.referrals.models import FollowUpReport, Referral, ReferralEvent, ReferralStatus
-from opentrm.referrals.services.timelines import _link, _responders
+from opentrm.referrals.services.timelines import _link, _responders, record_reminders_sent
 
 S = ReferralStatus
 logger = logging.getLogger("opentrm")
@@ -116,19 +115,7 @@ def feedback_reminders_send(
         if not sent:
             continue
         with transaction.atomic():
-            record_event(
-                event_type=EventType.REFERRAL_REMINDERS_SENT,
-                actor=None,
-                target=referral,
-                detail={
-                    "referral": referral.reference,
-                    "kind": referral.kind,
-                    "emails": sent,
-                    "feedback": True,
-                    "overdue": True,
-                    "day": day,
-                },
-            )
+            record_reminders_sent(referral, emails=sent, day=day, feedback=True, overdue=True)
         count += 1
         emails += sent
     return FeedbackReminders(referrals=count, emails=emails)

@@ -338,6 +338,23 @@ def _reminder(
     return EmailMessage(subject=subject, body=body, to=[user.email])
 
 
+def record_reminders_sent(referral: Referral, *, emails: int, day: str, **detail: object) -> None:
+    """The audit record of the reminders about ``referral`` sent on ``day`` (an ISO date): the
+    record of "once a day" for the due-date reminders and the feedback reminders alike."""
+    record_event(
+        event_type=EventType.REFERRAL_REMINDERS_SENT,
+        actor=None,
+        target=referral,
+        detail={
+            "referral": referral.reference,
+            "kind": referral.kind,
+            "emails": emails,
+            **detail,
+            "day": day,
+        },
+    )
+
+
 def _reminded_today(referral: Referral, today: date) -> bool:
     """The day of each reminder is in its audit event: the record of "once a day"."""
     return AuditEvent.objects.filter(
@@ -396,18 +413,12 @@ def referral_reminders_send(*, now: datetime | None = None, base_url: str = "") 
                 sent += 1
             if not sent:
                 continue
-            record_event(
-                event_type=EventType.REFERRAL_REMINDERS_SENT,
-                actor=None,
-                target=referral,
-                detail={
-                    "referral": referral.reference,
-                    "kind": referral.kind,
-                    "emails": sent,
-                    "failed": attempted - sent,
-                    "overdue": overdue,
-                    "day": today.isoformat(),
-                },
+            record_reminders_sent(
+                referral,
+                emails=sent,
+                day=today.isoformat(),
+                failed=attempted - sent,
+                overdue=overdue,
             )
             referrals += 1
             emails += sent
