@@ -186,13 +186,16 @@ def log_in(base: str, username: str) -> bool:
 
 
 def open_loop(
-    rate: float, seconds: float, act: Callable[[random.Random], tuple[str, bool]]
+    rate: float,
+    seconds: float,
+    act: Callable[[random.Random], tuple[str, bool]],
+    seed: int = 7,
 ) -> dict[str, Result]:
     """``rate`` calls of ``act`` a second for ``seconds``, whatever the answers' speed (open
     loop); each latency counts from the moment the call was due, so queueing shows."""
     results: dict[str, Result] = {}
     lock = threading.Lock()
-    rng = random.Random(7)
+    rng = random.Random(seed)
 
     def one(due: float, seed: int) -> None:
         try:
@@ -241,7 +244,13 @@ def storm(base: str, who: Who, rate: float, users: int, seconds: float) -> None:
 
 
 def steady(
-    base: str, who: Who, rate: float, writes: float, seconds: float, search: float = 0.0
+    base: str,
+    who: Who,
+    rate: float,
+    writes: float,
+    seconds: float,
+    search: float = 0.0,
+    seed: int = 7,
 ) -> None:
     """An open-loop mix at ``rate`` a second: ``writes`` of it case registrations (API),
     ``search`` of it the case list's filtered GET, the rest the pages and case files."""
@@ -282,9 +291,12 @@ def steady(
             local.connection.close()
             del local.connection
             raise
+        if method == "POST" and answer.status == 200:
+            label = "write: replayed registration (API)"  # its public_id was registered before
         return label, answer.status < 400
 
-    results = open_loop(rate, seconds, act)
+    print(f"seed {seed}")
+    results = open_loop(rate, seconds, act, seed)
     print(
         f"\nSteady mix: {rate:.0f} req/s for {seconds:.0f} s, {writes:.0%} writes,"
         f" {search:.0%} searches\n"
@@ -304,6 +316,13 @@ def main() -> None:
     parser.add_argument("--steady", type=float, default=0, help="requests a second (open loop)")
     parser.add_argument("--writes", type=float, default=0.1, help="share of writes (--steady)")
     parser.add_argument("--search", type=float, default=0.0, help="share of searches (--steady)")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="--steady's random choices and registered public_ids (default: the clock, so a"
+        " second run on the same database registers new cases instead of replaying)",
+    )
     args = parser.parse_args()
     who = prepare()
     if args.logins or args.steady:
@@ -311,7 +330,8 @@ def main() -> None:
         if args.logins:
             storm(args.base, who, args.logins, args.users, args.seconds)
         else:
-            steady(args.base, who, args.steady, args.writes, args.seconds, args.search)
+            seed = int(time.time()) if args.seed is None else args.seed
+            steady(args.base, who, args.steady, args.writes, args.seconds, args.search, seed)
         print(f"\nload average after: {os.getloadavg()}")
         return
     session = {"Cookie": who.cookie}
