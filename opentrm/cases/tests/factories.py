@@ -146,3 +146,16 @@ def complete_measure(world: World, measure: CaseMeasure) -> CaseMeasure:
     return measure_update(
         actor=manager, measure=measure, expected_version=measure.version, status=MeasureStatus.DONE
     )
+
+
+def consent_form(purpose: str, information_given: str, **extra: Any) -> dict[str, Any]:
+    """The consent form's fields as a browser or an API client posts them: the decision on
+    ``purpose`` given today, explained in Albanian."""
+    return {
+        "purpose": purpose,
+        "decision": "given",
+        "decided_on": timezone.localdate().isoformat(),
+        "explained_in": "sq",
+        "information_given": information_given,
+        **extra,
+    }

@@ -53,6 +53,7 @@ from opentrm.cases.services import (
     participant_add,
 )
 from opentrm.cases.services.participants import participant_set_consent_taker
+from opentrm.cases.tests.factories import consent_form
 from opentrm.core.tests.threads import run_at_once
 from opentrm.directory.models import Organisation, OrganisationType
 from opentrm.referrals.models import Referral
@@ -137,14 +138,7 @@ def parties(world: World) -> Parties:
 def _forged_consent(parties: Parties, recipient_field: str) -> dict[str, object]:
     """The person's consent to share with the prosecutor's office, as the office would post it
     (``recipient_field`` names the office: the API's and the form's names differ)."""
-    return {
-        "purpose": "share_data",
-        "decision": "given",
-        "decided_on": timezone.localdate().isoformat(),
-        "explained_in": "sq",
-        "information_given": "forged",
-        recipient_field: parties.prosecution.pk,
-    }
+    return consent_form("share_data", "forged", **{recipient_field: parties.prosecution.pk})
 
 
 def test_it_refuses_a_participant_recording_a_consent_for_itself(parties: Parties) -> None:
