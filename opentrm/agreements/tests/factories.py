@@ -9,7 +9,7 @@ from conftest import World
 from opentrm.accounts.policy import Actor, FieldGroup
 from opentrm.accounts.roles import Role
 from opentrm.agreements import services
-from opentrm.agreements.models import Agreement
+from opentrm.agreements.models import Agreement, AgreementVersion
 from opentrm.directory.models import Organisation
 
 
@@ -152,4 +152,19 @@ def flow(
         sender_id=(sender or world.agency_a).pk,
         receiver_id=receiver.pk,
         categories=list(categories),
+    )
+
+
+def draft_of(agreement: Agreement) -> AgreementVersion:
+    """The agreement's latest version (the draft while it is being written)."""
+    return AgreementVersion.objects.filter(agreement=agreement).latest("number")
+
+
+def update_draft(world: World, agreement: Agreement, **changes: object) -> AgreementVersion:
+    """Agency A's editor changes the agreement's latest version, at its current version."""
+    return services.agreement_update(
+        actor=editor(world),
+        agreement=agreement,
+        expected_version=draft_of(agreement).version,
+        changes=changes,
     )

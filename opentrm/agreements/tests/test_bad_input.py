@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +18,7 @@ from opentrm.agreements.models import (
     DataFlow,
     Signature,
 )
-from opentrm.agreements.tests.factories import editor, flow, make_agreement, sign_as
+from opentrm.agreements.tests.factories import editor, flow, make_agreement, sign_as, update_draft
 from opentrm.audit.models import AuditEvent
 
 
@@ -39,14 +40,15 @@ def refused(field: str, contains: str) -> Iterator[None]:
     assert _counts() == before
 
 
-def test_validity_ending_before_it_starts(world: World) -> None:
+@pytest.mark.parametrize(("title", "scope"), [("Backwards", "national"), ("MoU", "bilateral")])
+def test_validity_ending_before_it_starts(world: World, title: str, scope: str) -> None:
     today = timezone.localdate()
     with refused("valid_until", "cannot end before it starts"):
         services.agreement_create(
             actor=editor(world),
-            title="Backwards",
+            title=title,
             type="mou",
-            scope="national",
+            scope=scope,
             content={"valid_from": today, "valid_until": today - timedelta(days=1)},
         )
 
@@ -62,15 +64,20 @@ def test_a_party_twice(world: World) -> None:
         services.party_add(actor=editor(world), agreement=agreement, organisation=world.agency_b)
 
 
-def test_unknown_procedure_or_measure(world: World) -> None:
+@pytest.mark.parametrize(
+    ("catalogue", "field"),
+    [
+        ({"procedures": ["sop1"], "measures": ["sop9.nothing"]}, "measures"),
+        ({"procedures": ["no.such.procedure"]}, "procedures"),
+    ],
+)
+def test_unknown_procedure_or_measure(
+    world: World, catalogue: dict[str, Any], field: str
+) -> None:
     agreement = make_agreement(world)
-    with refused("measures", "TRM catalogue"):
+    with refused(field, "TRM catalogue"):
         services.party_add(
-            actor=editor(world),
-            agreement=agreement,
-            organisation=world.agency_c,
-            procedures=["sop1"],
-            measures=["sop9.nothing"],
+            actor=editor(world), agreement=agreement, organisation=world.agency_c, **catalogue
         )
 
 
@@ -115,14 +122,8 @@ def test_signing_twice(world: World) -> None:
 def test_editing_a_version_that_has_signatures(world: World) -> None:
     agreement = make_agreement(world)
     sign_as(world, agreement)
-    version = AgreementVersion.objects.get(agreement=agreement)
     with refused("__all__", "has signatures"):
-        services.agreement_update(
-            actor=editor(world),
-            agreement=agreement,
-            expected_version=version.version,
-            changes={"purpose": "Changed after signing"},
-        )
+        update_draft(world, agreement, purpose="Changed after signing")
     with refused("__all__", "has signatures"):
         services.party_add(actor=editor(world), agreement=agreement, organisation=world.agency_c)
     with refused("__all__", "has signatures"):
@@ -160,11 +161,5 @@ def test_designated_officers_must_belong_to_a_party(world: World) -> None:
 
     agreement = make_agreement(world)
     outsider = ContactPoint.objects.create(organisation=world.agency_c, position="Duty officer")
-    version = AgreementVersion.objects.get(agreement=agreement)
     with refused("designated_officers", "contact points of the parties"):
-        services.agreement_update(
-            actor=editor(world),
-            agreement=agreement,
-            expected_version=version.version,
-            changes={"designated_officers": [outsider]},
-        )
+        update_draft(world, agreement, designated_officers=[outsider])

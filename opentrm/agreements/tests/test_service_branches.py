@@ -15,9 +15,8 @@ from opentrm.accounts.models import User
 from opentrm.accounts.roles import Role
 from opentrm.agreements import selectors, services
 from opentrm.agreements.models import Agreement, DataFlow, Meeting
-from opentrm.agreements.tests.factories import editor, flow, make_agreement, sign_as
+from opentrm.agreements.tests.factories import editor, flow, make_agreement, sign_as, update_draft
 from opentrm.agreements.tests.test_bad_input import refused
-from opentrm.agreements.tests.test_service_edges import _update as update_draft
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.directory.models import Country, Organisation, OrganisationType

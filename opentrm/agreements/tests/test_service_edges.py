@@ -1,32 +1,17 @@
 """The agreements services called directly: refusals, no-ops and changes the pages rarely reach."""
 
-from datetime import timedelta
-
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from conftest import World
 from opentrm.agreements import services
-from opentrm.agreements.models import Agreement, AgreementParty, AgreementVersion
-from opentrm.agreements.tests.factories import editor, make_agreement
+from opentrm.agreements.models import Agreement, AgreementParty
+from opentrm.agreements.tests.factories import draft_of, editor, make_agreement, update_draft
 from opentrm.agreements.tests.test_bad_input import refused
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.directory.models import ContactPoint, Organisation
-
-
-def _draft(agreement: Agreement) -> AgreementVersion:
-    return AgreementVersion.objects.filter(agreement=agreement).latest("number")
-
-
-def _update(world: World, agreement: Agreement, **changes: object) -> AgreementVersion:
-    return services.agreement_update(
-        actor=editor(world),
-        agreement=agreement,
-        expected_version=_draft(agreement).version,
-        changes=changes,
-    )
 
 
 def test_it_refuses_an_editor_whose_organisation_is_not_a_party(world: World) -> None:
@@ -36,7 +21,7 @@ def test_it_refuses_an_editor_whose_organisation_is_not_a_party(world: World) ->
         services.agreement_update(
             actor=editor(world, org="b"),
             agreement=agreement,
-            expected_version=_draft(agreement).version,
+            expected_version=draft_of(agreement).version,
             changes={"purpose": "Not mine to change"},
         )
 
@@ -77,15 +62,15 @@ def test_it_refuses_changing_a_terminated_agreement(world: World) -> None:
     )
 
     with refused("__all__", "terminated"):
-        _update(world, agreement, purpose="Too late")
+        update_draft(world, agreement, purpose="Too late")
 
 
 def test_it_changes_nothing_and_audits_nothing_when_the_text_is_the_same(world: World) -> None:
     agreement = make_agreement(world)
-    draft = _draft(agreement)
+    draft = draft_of(agreement)
     before = AuditEvent.objects.count()
 
-    same = _update(world, agreement, purpose=draft.purpose, title=agreement.title)
+    same = update_draft(world, agreement, purpose=draft.purpose, title=agreement.title)
 
     assert same.version == draft.version
     assert AuditEvent.objects.count() == before
@@ -94,7 +79,7 @@ def test_it_changes_nothing_and_audits_nothing_when_the_text_is_the_same(world: 
 def test_it_renames_the_first_draft_and_audits_the_title(world: World) -> None:
     agreement = make_agreement(world)
 
-    _update(world, agreement, title="  A better title  ")
+    update_draft(world, agreement, title="  A better title  ")
 
     agreement.refresh_from_db()
     assert agreement.title == "A better title"
@@ -107,16 +92,16 @@ def test_it_fixes_the_title_once_the_agreement_has_been_signed(world: World) -> 
     services.agreement_amend(actor=editor(world), agreement=agreement)
 
     with refused("title", "fixed once the agreement is signed"):
-        _update(world, agreement, title="A new name for an amendment")
+        update_draft(world, agreement, title="A new name for an amendment")
 
 
 def test_it_names_designated_officers_of_the_parties_and_audits_it(world: World) -> None:
     agreement = make_agreement(world)
     officer = ContactPoint.objects.create(organisation=world.agency_b, position="Officer")
 
-    _update(world, agreement, designated_officers=[officer])
+    update_draft(world, agreement, designated_officers=[officer])
 
-    assert list(_draft(agreement).designated_officers.all()) == [officer]
+    assert list(draft_of(agreement).designated_officers.all()) == [officer]
     changed = AuditEvent.objects.filter(event_type=EventType.AGREEMENT_CHANGED).latest("sequence")
     assert "designated_officers" in changed.changed_fields
 
@@ -128,7 +113,7 @@ def test_it_refuses_an_inactive_contact_point_as_designated_officer(world: World
     )
 
     with refused("designated_officers", "active contact points"):
-        _update(world, agreement, designated_officers=[officer])
+        update_draft(world, agreement, designated_officers=[officer])
 
 
 def test_it_refuses_an_inactive_organisation_as_party(world: World) -> None:
@@ -141,20 +126,8 @@ def test_it_refuses_an_inactive_organisation_as_party(world: World) -> None:
         services.party_add(actor=editor(world), agreement=agreement, organisation=closed)
 
 
-def test_it_refuses_procedures_that_are_not_in_the_catalogue(world: World) -> None:
-    agreement = make_agreement(world)
-
-    with refused("procedures", "TRM catalogue"):
-        services.party_add(
-            actor=editor(world),
-            agreement=agreement,
-            organisation=world.agency_c,
-            procedures=["no.such.procedure"],
-        )
-
-
 def _party(world: World, agreement: Agreement, organisation: Organisation) -> AgreementParty:
-    return AgreementParty.objects.get(version=_draft(agreement), organisation=organisation)
+    return AgreementParty.objects.get(version=draft_of(agreement), organisation=organisation)
 
 
 def test_it_changes_a_partys_responsibilities_and_audits_what_changed(world: World) -> None:
@@ -227,16 +200,4 @@ def test_it_refuses_a_flow_from_a_non_party_or_to_the_sender_itself(
             sender_id=agency[sender].pk,
             receiver_id=agency[receiver].pk,
             categories=["identity"],
-        )
-
-
-def test_it_refuses_an_agreement_that_ends_before_it_starts(world: World) -> None:
-    today = timezone.localdate()
-    with refused("valid_until", "cannot end before it starts"):
-        services.agreement_create(
-            actor=editor(world),
-            title="MoU",
-            type="mou",
-            scope="bilateral",
-            content={"valid_from": today, "valid_until": today - timedelta(days=1)},
         )

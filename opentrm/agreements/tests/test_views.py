@@ -198,6 +198,14 @@ def test_the_text_exports_to_pdf_and_the_export_is_audited(
 # --- Every mistake at once (issue 12 §5) --------------------------------------------------------
 
 ENDS_BEFORE = "The agreement cannot end before it starts."
+# A national agreement without a title that ends before it starts.
+BACKWARDS = {
+    "title": "",
+    "type": "mou",
+    "scope": "national",
+    "valid_from": "2026-05-01",
+    "valid_until": "2026-04-01",
+}
 
 
 def test_the_draft_form_shows_the_services_mistakes_with_its_own(
@@ -206,13 +214,7 @@ def test_the_draft_form_shows_the_services_mistakes_with_its_own(
     client = login(world.user(Role.CASE_MANAGER))
     response = client.post(
         reverse("agreements:agreement_create"),
-        {
-            "title": "",
-            "type": "mou",
-            "scope": "national",
-            "valid_from": "2026-05-01",
-            "valid_until": "2026-04-01",
-        },
+        BACKWARDS,
     )
 
     errors = response.context["form"].errors
@@ -230,14 +232,7 @@ def test_the_edit_form_shows_a_scope_the_parties_do_not_fit_and_the_dates_togeth
     client = login(world.user(Role.CASE_MANAGER))
     response = client.post(
         reverse("agreements:agreement_edit", args=[agreement.pk]),
-        {
-            "version": draft.version,
-            "title": "",
-            "type": "mou",
-            "scope": "national",
-            "valid_from": "2026-05-01",
-            "valid_until": "2026-04-01",
-        },
+        {"version": draft.version} | BACKWARDS,
     )
 
     errors = response.context["form"].errors

@@ -12,13 +12,15 @@ from conftest import World
 from opentrm.accounts.policy import Actor, FieldGroup
 from opentrm.accounts.roles import Role
 from opentrm.accounts.tests.factories import browser
-from opentrm.cases.models import Case, CaseDocument, ConsentRecord
+from opentrm.audit.models import AuditEvent
+from opentrm.cases.models import Case, CaseDocument, CaseMeasure, ConsentRecord, MeasureStatus
 from opentrm.cases.services import (
     NameData,
     case_register,
     child_safeguards_update,
     consent_record,
     document_upload,
+    measure_update,
 )
 from opentrm.cases.services.interpreters import interpreter_assign
 from opentrm.directory.models import Organisation
@@ -53,6 +55,11 @@ def assign_interpreter(world: World, case: Case, org: str = "a") -> None:
         interpreter=world.user(Role.INTERPRETER, org=org),
         undertaking_signed_on=timezone.localdate(),
     )
+
+
+def events(event_type: str) -> int:
+    """How many audit events of ``event_type`` there are."""
+    return AuditEvent.objects.filter(event_type=event_type).count()
 
 
 def detail_page(client: Client, case: Case) -> str:
@@ -130,3 +137,25 @@ def upload_pdf(
     """A small fictional PDF uploaded to the case by ``actor``."""
     upload = SimpleUploadedFile("scan.pdf", content)
     return document_upload(actor=actor, case=case, upload=upload, title=title, kind=kind, **values)
+
+
+def complete_measure(world: World, measure: CaseMeasure) -> CaseMeasure:
+    """Agency A's case manager marks ``measure`` done, at its version in the database."""
+    measure.refresh_from_db()
+    manager = world.actor(Role.CASE_MANAGER)
+    return measure_update(
+        actor=manager, measure=measure, expected_version=measure.version, status=MeasureStatus.DONE
+    )
+
+
+def consent_form(purpose: str, information_given: str, **extra: Any) -> dict[str, Any]:
+    """The consent form's fields as a browser or an API client posts them: the decision on
+    ``purpose`` given today, explained in Albanian."""
+    return {
+        "purpose": purpose,
+        "decision": "given",
+        "decided_on": timezone.localdate().isoformat(),
+        "explained_in": "sq",
+        "information_given": information_given,
+        **extra,
+    }

@@ -9,10 +9,9 @@ from django.utils import timezone
 from conftest import World
 from opentrm.accounts.roles import Role
 from opentrm.audit.events import EventType
-from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Assessment, Case, HealthRecord
 from opentrm.cases.services import assessment_record, assessment_update, health_update
-from opentrm.cases.tests.factories import new_case
+from opentrm.cases.tests.factories import events, new_case
 from opentrm.core.errors import ConflictError
 
 TODAY = timezone.localdate
@@ -27,10 +26,6 @@ def _record(world: World, case: Case, kind: str, **values: Any) -> Assessment:
     return assessment_record(
         actor=world.actor(Role.CASEWORKER), case=case, kind=kind, assessed_on=TODAY(), **values
     )
-
-
-def _events(event_type: str) -> int:
-    return AuditEvent.objects.filter(event_type=event_type).count()
 
 
 @pytest.mark.parametrize(
@@ -54,7 +49,7 @@ def test_it_refuses_values_a_form_cannot_send_and_records_nothing(
         assessment_record(actor=world.actor(Role.CASEWORKER), case=case, kind=kind, **arguments)
     assert field in refused.value.message_dict
     assert not Assessment.objects.exists()
-    assert _events(EventType.ASSESSMENT_RECORDED) == 0
+    assert events(EventType.ASSESSMENT_RECORDED) == 0
 
 
 def test_it_keeps_each_need_once_when_it_is_ticked_twice(world: World, case: Case) -> None:
@@ -86,7 +81,7 @@ def test_a_save_of_nothing_writes_nothing(world: World, case: Case) -> None:
     )
 
     assert Assessment.objects.get().version == same.version == version
-    assert _events(EventType.ASSESSMENT_CHANGED) == 0
+    assert events(EventType.ASSESSMENT_CHANGED) == 0
 
 
 def test_a_save_of_nothing_from_a_copy_read_before_a_colleagues_change_records_no_change(
@@ -109,7 +104,7 @@ def test_a_save_of_nothing_from_a_copy_read_before_a_colleagues_change_records_n
         changes={"needs": ["accommodation"]},
     )
 
-    assert _events(EventType.ASSESSMENT_CHANGED) == 1  # the case manager's, not a second one
+    assert events(EventType.ASSESSMENT_CHANGED) == 1  # the case manager's, not a second one
     assert Assessment.objects.get().summary == "Found a bed."
 
 
@@ -125,7 +120,7 @@ def test_a_caseworker_who_sees_health_data_may_not_record_it(world: World, case:
             changes={"medication": "Insulin"},
         )
     assert not HealthRecord.objects.exists()
-    assert _events(EventType.HEALTH_CHANGED) == 0
+    assert events(EventType.HEALTH_CHANGED) == 0
 
 
 def test_it_refuses_a_field_the_health_record_does_not_have(world: World, case: Case) -> None:
@@ -159,7 +154,7 @@ def test_an_empty_health_form_records_nothing(world: World, case: Case) -> None:
     )
     assert record._state.adding  # not saved
     assert not HealthRecord.objects.exists()
-    assert _events(EventType.HEALTH_CHANGED) == 0
+    assert events(EventType.HEALTH_CHANGED) == 0
 
 
 def test_a_health_save_of_nothing_writes_nothing(world: World, case: Case) -> None:
@@ -176,4 +171,4 @@ def test_a_health_save_of_nothing_writes_nothing(world: World, case: Case) -> No
     )
 
     assert again.version == HealthRecord.objects.get().version == first.version
-    assert _events(EventType.HEALTH_CHANGED) == 1
+    assert events(EventType.HEALTH_CHANGED) == 1

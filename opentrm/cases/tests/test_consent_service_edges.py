@@ -14,17 +14,13 @@ from opentrm.cases.models import Case, CaseParticipant, ConsentPurpose, ConsentR
 from opentrm.cases.selectors import consent_in_force
 from opentrm.cases.services import consent_withdraw
 from opentrm.cases.services.participants import participant_set_consent_taker
-from opentrm.cases.tests.factories import new_case
+from opentrm.cases.tests.factories import events, new_case
 from opentrm.cases.tests.test_consents import _share
 
 
 @pytest.fixture
 def case(world: World) -> Case:
     return new_case(world, "Ana Fictiva")
-
-
-def _events(event_type: str) -> int:
-    return AuditEvent.objects.filter(event_type=event_type).count()
 
 
 # --- Corrections ------------------------------------------------------------------------------
@@ -65,7 +61,7 @@ def test_a_correction_of_another_purpose_recipient_or_case_is_refused(
         _share(world, corrected_on, supersedes=wrong, **other)
     assert "same case, purpose and recipient" in refused.value.message_dict["supersedes"][0]
     assert ConsentRecord.objects.count() == 1
-    assert _events(EventType.CONSENT_CORRECTED) == 0
+    assert events(EventType.CONSENT_CORRECTED) == 0
 
 
 def test_a_record_is_corrected_once(world: World, case: Case) -> None:
@@ -75,7 +71,7 @@ def test_a_record_is_corrected_once(world: World, case: Case) -> None:
         _share(world, case, supersedes=wrong)
     assert refused.value.message_dict["supersedes"] == ["This record has already been corrected."]
     assert ConsentRecord.objects.count() == 2
-    assert _events(EventType.CONSENT_CORRECTED) == 1
+    assert events(EventType.CONSENT_CORRECTED) == 1
 
 
 def test_a_consent_withdrawn_twice_is_recorded_withdrawn_once(world: World, case: Case) -> None:
@@ -86,7 +82,7 @@ def test_a_consent_withdrawn_twice_is_recorded_withdrawn_once(world: World, case
     )
     assert (again.withdrawn_at, again.withdrawn_by) == (first.withdrawn_at, first.withdrawn_by)
     assert again.withdrawn_by == world.user(Role.CASEWORKER)
-    assert _events(EventType.CONSENT_WITHDRAWN) == 1
+    assert events(EventType.CONSENT_WITHDRAWN) == 1
 
 
 # --- Consent-takers ---------------------------------------------------------------------------
@@ -103,17 +99,17 @@ def test_naming_a_consent_taker_twice_records_it_once(world: World, case: Case) 
     _taker(world, participant, True)
     named = _taker(world, participant, True)
     assert named.takes_consent is True
-    assert _events(EventType.CONSENT_TAKER_NAMED) == 1
+    assert events(EventType.CONSENT_TAKER_NAMED) == 1
     unnamed = _taker(world, participant, False)
     assert CaseParticipant.objects.get(pk=unnamed.pk).takes_consent is False
-    assert _events(EventType.CONSENT_TAKER_UNNAMED) == 1
+    assert events(EventType.CONSENT_TAKER_UNNAMED) == 1
 
 
 def test_the_owner_always_takes_consent(world: World, case: Case) -> None:
     owner = CaseParticipant.objects.get(case=case, organisation=world.agency_a)
     with pytest.raises(ValidationError, match="always takes consent"):
         _taker(world, owner, False)
-    assert _events(EventType.CONSENT_TAKER_UNNAMED) == 0
+    assert events(EventType.CONSENT_TAKER_UNNAMED) == 0
 
 
 def test_an_organisation_that_left_the_case_is_not_named(world: World, case: Case) -> None:
@@ -123,4 +119,4 @@ def test_an_organisation_that_left_the_case_is_not_named(world: World, case: Cas
     with pytest.raises(ValidationError, match="no longer takes part"):
         _taker(world, participant, True)
     assert CaseParticipant.objects.get(pk=participant.pk).takes_consent is False
-    assert _events(EventType.CONSENT_TAKER_NAMED) == 0
+    assert events(EventType.CONSENT_TAKER_NAMED) == 0

@@ -14,12 +14,8 @@ from conftest import World
 from opentrm.accounts.roles import Role
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
+from opentrm.cases import services
 from opentrm.cases.models import Case, CaseDocument, CaseParticipant, ConsentRecord
-from opentrm.cases.services import (
-    consent_signed_form_attach,
-    document_delete,
-    document_upload,
-)
 from opentrm.cases.services.documents import TEXT, document_opened, inspect_file
 from opentrm.cases.tests.factories import new_case, record_consent
 from opentrm.cases.tests.test_documents import PDF, _file
@@ -27,10 +23,7 @@ from opentrm.cases.tests.test_documents import PDF, _file
 CHUNK = File.DEFAULT_CHUNK_SIZE
 
 
-@pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("media")
 
 
 @pytest.fixture
@@ -44,7 +37,7 @@ def _upload(world: World, case: Case, role: Role = Role.CASEWORKER, **values: An
         "title": "Passport copy",
         "kind": "identity_document",
     }
-    return document_upload(actor=world.actor(role), case=case, **(arguments | values))
+    return services.document_upload(actor=world.actor(role), case=case, **(arguments | values))
 
 
 def _stored(media: Path) -> list[Path]:
@@ -111,7 +104,7 @@ def test_it_measures_the_file_itself_not_the_size_it_claims(
 def test_a_partner_shown_nothing_may_add_no_document(world: World, case: Case, media: Path) -> None:
     CaseParticipant.objects.create(case=case, organisation=world.agency_b)
     with pytest.raises(PermissionDenied):
-        document_upload(
+        services.document_upload(
             actor=world.actor(Role.CASE_MANAGER, org="b"),
             case=case,
             upload=_file(),
@@ -124,10 +117,10 @@ def test_a_partner_shown_nothing_may_add_no_document(world: World, case: Case, m
 
 def test_a_document_deleted_twice_is_recorded_deleted_once(world: World, case: Case) -> None:
     document = _upload(world, case)
-    first = document_delete(
+    first = services.document_delete(
         actor=world.actor(Role.CASE_MANAGER), document=document, reason="Wrong case."
     )
-    again = document_delete(
+    again = services.document_delete(
         actor=world.actor(Role.CASEWORKER),
         document=CaseDocument.objects.get(pk=document.pk),
         reason="Duplicate.",
@@ -152,7 +145,7 @@ def test_a_role_that_may_not_edit_identity_may_not_store_a_signed_consent_form(
         world.actor(Role.PROSECUTOR), case, "assistance_plan", "What the plan means."
     )
     with pytest.raises(ValidationError) as refused:
-        consent_signed_form_attach(
+        services.consent_signed_form_attach(
             actor=world.actor(Role.PROSECUTOR), consent=consent, upload=_file()
         )
     assert "may not store the signed form" in refused.value.message_dict["file"][0]

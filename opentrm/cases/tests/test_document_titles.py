@@ -3,8 +3,6 @@ in each reader's language (issue 12 §5)."""
 
 import uuid
 from importlib import import_module
-from pathlib import Path
-from typing import Any
 
 import pytest
 from django.apps import apps
@@ -24,10 +22,7 @@ ALBANIAN = "Formular pëlqimi i nënshkruar: Intervistë e regjistruar me video"
 ENGLISH = "Signed consent form: Video-recorded interview"
 
 
-@pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("media")
 
 
 def _signed_consent(world: World) -> tuple[Case, CaseDocument]:

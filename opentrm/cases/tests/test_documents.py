@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from conftest import World
 from opentrm.accounts.roles import Role
@@ -20,7 +19,7 @@ from opentrm.cases.services import (
     document_upload,
 )
 from opentrm.cases.services import documents as document_services
-from opentrm.cases.tests.factories import case_page, new_case
+from opentrm.cases.tests.factories import case_page, consent_form, new_case
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 20
@@ -29,10 +28,7 @@ ZIP = b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + b"\x00" * 20
 GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00"
 
 
-@pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("media")
 
 
 def _stored_files(root: Path) -> list[Path]:
@@ -264,14 +260,7 @@ def test_it_lets_only_the_uploading_organisation_with_edit_rights_delete(
 
 
 def _consent_form(**extra: Any) -> dict[str, Any]:
-    return {
-        "purpose": "video_interview",
-        "decision": "given",
-        "decided_on": timezone.localdate().isoformat(),
-        "explained_in": "sq",
-        "information_given": "How the recording is used and kept.",
-        **extra,
-    }
+    return consent_form("video_interview", "How the recording is used and kept.", **extra)
 
 
 def test_it_keeps_the_scanned_signature_with_the_consent(world: World, case: Case) -> None:

@@ -4,7 +4,6 @@ SOP-P12 is tested with the agreements (opentrm/agreements/tests/test_clearance.p
 with the referrals (opentrm/referrals/tests/test_confidential.py)."""
 
 from dataclasses import replace
-from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,10 +22,10 @@ from opentrm.cases.models import (
     Hearing,
     MeasureStatus,
 )
-from opentrm.cases.services import GuardBlockedError, measure_plan, measure_update
+from opentrm.cases.services import GuardBlockedError, measure_plan
 from opentrm.cases.services.assessments import assessment_record
-from opentrm.cases.services.proceedings import hearing_schedule
-from opentrm.cases.tests.factories import new_case, record_consent
+from opentrm.cases.tests.factories import complete_measure, new_case, record_consent
+from opentrm.cases.tests.proceedings import adult_case, schedule_interview, soon
 from opentrm.catalogue import guards, loader
 from opentrm.core import shipped_data
 
@@ -41,22 +40,11 @@ def child(world: World) -> Case:
 
 @pytest.fixture
 def adult(world: World) -> Case:
-    return new_case(world, "Dora Fictiva", age_band=AgeBand.OVER_18)
-
-
-def _soon() -> datetime:
-    return (timezone.now() + timedelta(days=2)).replace(microsecond=0)
+    return adult_case(world)
 
 
 def _interview(world: World, case: Case, **fields: Any) -> Hearing:
-    values: dict[str, Any] = {
-        "kind": "police_interview",
-        "scheduled_at": _soon(),
-        "place": "Police station, Fictiva",
-    }
-    return hearing_schedule(
-        actor=world.actor(Role.POLICE_INVESTIGATOR), case=case, **(values | fields)
-    )
+    return schedule_interview(world, case, **({"scheduled_at": soon(2)} | fields))
 
 
 def _blocked(guard: str) -> AuditEvent:
@@ -160,7 +148,7 @@ def test_the_form_suggests_the_appointed_guardian_and_shows_the_refusal(
         url,
         {
             "kind": "police_interview",
-            "scheduled_at": timezone.localtime(_soon()).strftime("%Y-%m-%dT%H:%M"),
+            "scheduled_at": timezone.localtime(soon(2)).strftime("%Y-%m-%dT%H:%M"),
             "place": "Police station, Fictiva",
         },
     )
@@ -180,33 +168,24 @@ def test_the_form_suggests_the_appointed_guardian_and_shows_the_refusal(
 # --- SOP-P7: family reunification only after a thorough risk assessment -------------------------
 
 
-def _tracing_done(world: World, case: Case) -> Any:
+def _tracing_planned(world: World, case: Case) -> Any:
+    """Family tracing planned on ``case``, with the person's consent to it."""
     actor = world.actor(Role.CASEWORKER)
-    return measure_plan(actor=actor, case=case, code="sop4.family_tracing")
-
-
-def _complete(world: World, measure: Any) -> Any:
-    measure.refresh_from_db()
-    return measure_update(
-        actor=world.actor(Role.CASE_MANAGER),
-        measure=measure,
-        expected_version=measure.version,
-        status=MeasureStatus.DONE,
+    record_consent(
+        actor,
+        case,
+        ConsentPurpose.FAMILY_TRACING,
+        "Tracing the family, what it means and its risks.",
     )
+    return measure_plan(actor=actor, case=case, code="sop4.family_tracing")
 
 
 def test_family_tracing_is_not_completed_without_a_risk_assessment(
     world: World, adult: Case
 ) -> None:
-    record_consent(
-        world.actor(Role.CASEWORKER),
-        adult,
-        ConsentPurpose.FAMILY_TRACING,
-        "Tracing the family, what it means and its risks.",
-    )
-    measure = _tracing_done(world, adult)
+    measure = _tracing_planned(world, adult)
     with pytest.raises(GuardBlockedError) as refused:
-        _complete(world, measure)
+        complete_measure(world, measure)
     assert refused.value.guard == "SOP-P7"
     assert refused.value.reasons[0].startswith(P7_REFUSAL)
     measure.refresh_from_db()
@@ -219,17 +198,11 @@ def test_family_tracing_is_not_completed_without_a_risk_assessment(
         assessed_on=timezone.localdate(),
         unsafe_locations="The home village.",
     )
-    assert _complete(world, measure).status == MeasureStatus.DONE
+    assert complete_measure(world, measure).status == MeasureStatus.DONE
 
 
 def test_the_measure_form_explains_the_p7_refusal(world: World, adult: Case) -> None:
-    record_consent(
-        world.actor(Role.CASEWORKER),
-        adult,
-        ConsentPurpose.FAMILY_TRACING,
-        "Tracing the family, what it means and its risks.",
-    )
-    measure = _tracing_done(world, adult)
+    measure = _tracing_planned(world, adult)
     response = browser(world, Role.CASE_MANAGER).post(
         reverse("cases:measure_edit", args=[adult.public_id, measure.code]),
         {"version": measure.version, "status": "done"},

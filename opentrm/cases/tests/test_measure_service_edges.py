@@ -1,6 +1,7 @@
 """Measures, identification and a country's case settings, called directly: the refusals a form
 does not reach, and the changes that write nothing."""
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,8 +13,8 @@ from conftest import World
 from opentrm.accounts.roles import Role
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
+from opentrm.cases import services
 from opentrm.cases.models import (
-    AgeBand,
     Case,
     CaseMeasure,
     CaseParticipant,
@@ -22,17 +23,8 @@ from opentrm.cases.models import (
     MeasureSetting,
     MeasureStatus,
 )
-from opentrm.cases.services import (
-    country_settings_update,
-    identification_record,
-    measure_plan,
-    measure_setting_add,
-    measure_setting_save,
-    measure_update,
-    reflection_period_start,
-)
 from opentrm.cases.services.measures import measure_board, responsible_bodies
-from opentrm.cases.tests.factories import new_case, record_consent
+from opentrm.cases.tests.factories import record_consent
 from opentrm.directory.models import Function, Responsibility
 
 RETURN = "sop4.safe_transport"
@@ -41,11 +33,6 @@ REFLECTION = "sop1.reflection_period"
 
 def today() -> date:
     return timezone.localdate()
-
-
-@pytest.fixture
-def adult(world: World) -> Case:
-    return new_case(world, age_band=AgeBand.OVER_18)
 
 
 def _settings_events() -> int:
@@ -57,7 +44,7 @@ def _settings_events() -> int:
 
 def test_it_refuses_an_identifying_role_that_does_no_case_work(world: World) -> None:
     with pytest.raises(ValidationError) as refused:
-        country_settings_update(
+        services.country_settings_update(
             actor=world.actor(Role.NATIONAL_COORDINATOR),
             country=world.country_a,
             expected_version=1,
@@ -70,21 +57,36 @@ def test_it_refuses_an_identifying_role_that_does_no_case_work(world: World) -> 
 
 
 @pytest.mark.parametrize(
-    ("values", "field"),
+    ("save", "values", "field"),
     [
-        ({"code": "sop9.teleportation"}, "code"),
-        ({"code": RETURN, "label": "x" * 201}, "label"),
-        ({"code": RETURN, "default_deadline_days": 0}, "default_deadline_days"),
-        ({"code": RETURN, "default_deadline_days": 3651}, "default_deadline_days"),
+        # A setting of a catalogue measure, saved.
+        (services.measure_setting_save, {"code": "sop9.teleportation"}, "code"),
+        (services.measure_setting_save, {"code": RETURN, "label": "x" * 201}, "label"),
+        (
+            services.measure_setting_save,
+            {"code": RETURN, "default_deadline_days": 0},
+            "default_deadline_days",
+        ),
+        (
+            services.measure_setting_save,
+            {"code": RETURN, "default_deadline_days": 3651},
+            "default_deadline_days",
+        ),
+        # A measure of the country's own, added.
+        (services.measure_setting_add, {"sop_code": "sop9", "label": "Teleportation"}, "sop"),
+        (services.measure_setting_add, {"sop_code": "sop3", "label": "  "}, "label"),
+        (
+            services.measure_setting_add,
+            {"sop_code": "sop3", "label": "Lessons", "default_deadline_days": -1},
+            "default_deadline_days",
+        ),
     ],
 )
 def test_it_refuses_an_impossible_measure_setting_and_saves_nothing(
-    world: World, values: dict[str, Any], field: str
+    world: World, save: Callable[..., Any], values: dict[str, Any], field: str
 ) -> None:
     with pytest.raises(ValidationError) as refused:
-        measure_setting_save(
-            actor=world.actor(Role.NATIONAL_COORDINATOR), country=world.country_a, **values
-        )
+        save(actor=world.actor(Role.NATIONAL_COORDINATOR), country=world.country_a, **values)
     assert field in refused.value.message_dict
     assert not MeasureSetting.objects.exists()
     assert _settings_events() == 0
@@ -92,37 +94,16 @@ def test_it_refuses_an_impossible_measure_setting_and_saves_nothing(
 
 def test_a_measure_of_the_country_s_own_keeps_a_name(world: World) -> None:
     coordinator = world.actor(Role.NATIONAL_COORDINATOR)
-    added = measure_setting_add(
+    added = services.measure_setting_add(
         actor=coordinator, country=world.country_a, sop_code="sop3", label="Driving lessons"
     )
     with pytest.raises(ValidationError) as refused:
-        measure_setting_save(actor=coordinator, country=world.country_a, code=added.code, label=" ")
+        services.measure_setting_save(
+            actor=coordinator, country=world.country_a, code=added.code, label=" "
+        )
     assert "label" in refused.value.message_dict
     assert MeasureSetting.objects.get(code=added.code).label == "Driving lessons"
     assert _settings_events() == 1  # the addition only
-
-
-@pytest.mark.parametrize(
-    ("values", "field"),
-    [
-        ({"sop_code": "sop9", "label": "Teleportation"}, "sop"),
-        ({"sop_code": "sop3", "label": "  "}, "label"),
-        (
-            {"sop_code": "sop3", "label": "Lessons", "default_deadline_days": -1},
-            "default_deadline_days",
-        ),
-    ],
-)
-def test_it_refuses_an_impossible_new_measure_and_adds_nothing(
-    world: World, values: dict[str, Any], field: str
-) -> None:
-    with pytest.raises(ValidationError) as refused:
-        measure_setting_add(
-            actor=world.actor(Role.NATIONAL_COORDINATOR), country=world.country_a, **values
-        )
-    assert field in refused.value.message_dict
-    assert not MeasureSetting.objects.exists()
-    assert _settings_events() == 0
 
 
 def test_it_never_reuses_the_code_of_a_measure_of_the_country_s_own(world: World) -> None:
@@ -130,7 +111,7 @@ def test_it_never_reuses_the_code_of_a_measure_of_the_country_s_own(world: World
     MeasureSetting.objects.create(
         country=world.country_a, code="sop3.al_2", sop="sop3", label="Imported", is_custom=True
     )
-    added = measure_setting_add(
+    added = services.measure_setting_add(
         actor=world.actor(Role.NATIONAL_COORDINATOR),
         country=world.country_a,
         sop_code="sop3",
@@ -155,7 +136,7 @@ def test_the_board_shows_a_measure_the_catalogue_no_longer_has(world: World, adu
 def test_the_board_leaves_out_a_switched_off_measure_the_case_does_not_have(
     world: World, adult: Case
 ) -> None:
-    measure_setting_save(
+    services.measure_setting_save(
         actor=world.actor(Role.NATIONAL_COORDINATOR),
         country=world.country_a,
         code="sop2.legal_information",
@@ -185,7 +166,7 @@ def test_a_partner_not_shown_the_proceedings_may_not_plan_their_measures(
 ) -> None:
     CaseParticipant.objects.create(case=adult, organisation=world.agency_b)
     with pytest.raises(PermissionDenied):
-        measure_plan(
+        services.measure_plan(
             actor=world.actor(Role.CASEWORKER, org="b"), case=adult, code="sop5.compensation_claims"
         )
     assert not adult.measures.exists()
@@ -196,13 +177,13 @@ def test_a_role_that_does_not_see_assistance_may_not_write_a_measure_s_notes(
 ) -> None:
     prosecutor = world.actor(Role.PROSECUTOR)
     with pytest.raises(PermissionDenied):
-        measure_plan(
+        services.measure_plan(
             actor=prosecutor, case=adult, code="sop2.legal_information", notes="Lawyer booked."
         )
     assert not adult.measures.exists()
-    measure = measure_plan(actor=prosecutor, case=adult, code="sop2.legal_information")
+    measure = services.measure_plan(actor=prosecutor, case=adult, code="sop2.legal_information")
     with pytest.raises(PermissionDenied):
-        measure_update(
+        services.measure_update(
             actor=prosecutor,
             measure=measure,
             expected_version=measure.version,
@@ -230,7 +211,7 @@ def test_it_refuses_a_responsible_that_cannot_take_the_measure(
     else:  # a person, but no organisation named
         values["responsible_person"] = world.user(Role.CASEWORKER)
     with pytest.raises(ValidationError) as refused:
-        measure_plan(
+        services.measure_plan(
             actor=world.actor(Role.CASEWORKER), case=adult, code="sop2.legal_information", **values
         )
     assert field in refused.value.message_dict
@@ -238,9 +219,9 @@ def test_it_refuses_a_responsible_that_cannot_take_the_measure(
 
 
 def test_it_refuses_an_unknown_status(world: World, adult: Case) -> None:
-    measure = measure_plan(actor=world.actor(Role.CASEWORKER), case=adult, code=RETURN)
+    measure = services.measure_plan(actor=world.actor(Role.CASEWORKER), case=adult, code=RETURN)
     with pytest.raises(ValidationError) as refused:
-        measure_update(
+        services.measure_update(
             actor=world.actor(Role.CASEWORKER),
             measure=measure,
             expected_version=measure.version,
@@ -253,35 +234,29 @@ def test_it_refuses_an_unknown_status(world: World, adult: Case) -> None:
 def test_a_completed_return_taken_back_is_planned_again(world: World, adult: Case) -> None:
     record_consent(world.actor(Role.CASEWORKER), adult, ConsentPurpose.RETURN, "What return means.")
     manager = world.actor(Role.CASE_MANAGER)
-    measure = measure_plan(actor=manager, case=adult, code=RETURN)
-    measure = measure_update(
+    measure = services.measure_plan(actor=manager, case=adult, code=RETURN)
+    measure = services.measure_update(
         actor=manager, measure=measure, expected_version=measure.version, status=MeasureStatus.DONE
     )
     adult.refresh_from_db()
     assert adult.return_status == "completed"
 
-    measure = CaseMeasure.objects.get(pk=measure.pk)
-    measure_update(
-        actor=manager,
-        measure=measure,
-        expected_version=measure.version,
-        status=MeasureStatus.IN_PROGRESS,
-        started_on=today(),
-    )
-    adult.refresh_from_db()
+    def in_progress(**values: Any) -> None:
+        current = CaseMeasure.objects.get(pk=measure.pk)
+        services.measure_update(
+            actor=manager,
+            measure=current,
+            expected_version=current.version,
+            status=MeasureStatus.IN_PROGRESS,
+            **({"started_on": current.started_on} | values),
+        )
+        adult.refresh_from_db()
+
+    in_progress(started_on=today())
     assert adult.return_status == "planned"
 
     # Its notes changed, not its status: the case's return status stays.
-    measure = CaseMeasure.objects.get(pk=measure.pk)
-    measure_update(
-        actor=manager,
-        measure=measure,
-        expected_version=measure.version,
-        status=MeasureStatus.IN_PROGRESS,
-        started_on=measure.started_on,
-        notes="Tickets booked.",
-    )
-    adult.refresh_from_db()
+    in_progress(notes="Tickets booked.")
     assert adult.return_status == "planned"
     assert CaseMeasure.objects.get().notes == "Tickets booked."
 
@@ -307,7 +282,9 @@ def test_it_refuses_an_impossible_identification_and_keeps_the_status(
         "decided_on": today(),
     } | values
     with pytest.raises(ValidationError) as refused:
-        identification_record(actor=world.actor(Role.POLICE_INVESTIGATOR), case=adult, **arguments)
+        services.identification_record(
+            actor=world.actor(Role.POLICE_INVESTIGATOR), case=adult, **arguments
+        )
     assert field in refused.value.message_dict
     assert not adult.identification_decisions.exists()
     adult.refresh_from_db()
@@ -318,7 +295,7 @@ def test_a_second_decision_to_the_same_effect_changes_no_status(world: World, ad
     changes = adult.status_changes.filter(attribute="identification_status")
     before = changes.count()
     for _ in range(2):
-        identification_record(
+        services.identification_record(
             actor=world.actor(Role.CASEWORKER),
             case=adult,
             outcome="identified",
@@ -333,10 +310,10 @@ def test_a_second_decision_to_the_same_effect_changes_no_status(world: World, ad
 
 
 def test_a_reflection_period_starts_the_planned_measure(world: World, adult: Case) -> None:
-    planned = measure_plan(
+    planned = services.measure_plan(
         actor=world.actor(Role.CASEWORKER), case=adult, code=REFLECTION, due_on=today()
     )
-    period = reflection_period_start(actor=world.actor(Role.CASEWORKER), case=adult)
+    period = services.reflection_period_start(actor=world.actor(Role.CASEWORKER), case=adult)
     measure = CaseMeasure.objects.get(pk=planned.pk)
     assert (measure.status, measure.started_on, measure.due_on) == (
         MeasureStatus.IN_PROGRESS,
@@ -350,15 +327,15 @@ def test_a_reflection_period_leaves_a_measure_in_progress_as_it_is(
     world: World, adult: Case
 ) -> None:
     started = today() - timedelta(days=2)
-    planned = measure_plan(actor=world.actor(Role.CASEWORKER), case=adult, code=REFLECTION)
-    running = measure_update(
+    planned = services.measure_plan(actor=world.actor(Role.CASEWORKER), case=adult, code=REFLECTION)
+    running = services.measure_update(
         actor=world.actor(Role.CASEWORKER),
         measure=planned,
         expected_version=planned.version,
         status=MeasureStatus.IN_PROGRESS,
         started_on=started,
     )
-    reflection_period_start(actor=world.actor(Role.CASEWORKER), case=adult)
+    services.reflection_period_start(actor=world.actor(Role.CASEWORKER), case=adult)
     measure = CaseMeasure.objects.get(pk=planned.pk)
     assert (measure.started_on, measure.version) == (started, running.version)
 
@@ -366,13 +343,13 @@ def test_a_reflection_period_leaves_a_measure_in_progress_as_it_is(
 def test_a_reflection_period_adds_no_measure_the_country_switched_off(
     world: World, adult: Case
 ) -> None:
-    measure_setting_save(
+    services.measure_setting_save(
         actor=world.actor(Role.NATIONAL_COORDINATOR),
         country=world.country_a,
         code=REFLECTION,
         is_enabled=False,
     )
-    period = reflection_period_start(
+    period = services.reflection_period_start(
         actor=world.actor(Role.CASEWORKER), case=adult, starts_on=today() - timedelta(days=1)
     )
     assert period.pk is not None

@@ -43,7 +43,7 @@ from opentrm.cases.services import (
 from opentrm.cases.services.assessments import assessment_record
 from opentrm.cases.services.case_settings import country_settings, effective_measures
 from opentrm.cases.services.identification import reflection_period_reminder_due
-from opentrm.cases.tests.factories import case_page, new_case, record_consent
+from opentrm.cases.tests.factories import case_page, complete_measure, new_case, record_consent
 from opentrm.core.errors import ConflictError
 from opentrm.directory.models import Function, Responsibility
 from opentrm.directory.pickers import organisation_label
@@ -54,11 +54,6 @@ TRACING = "sop4.family_tracing"
 
 def today() -> date:
     return timezone.localdate()
-
-
-@pytest.fixture
-def adult(world: World) -> Case:
-    return new_case(world, age_band=AgeBand.OVER_18)
 
 
 @pytest.fixture
@@ -81,16 +76,6 @@ def _reflection(world: World, case: Case) -> ReflectionPeriod:
     return reflection_period_start(actor=world.actor(Role.CASEWORKER), case=case)
 
 
-def _complete(world: World, measure: CaseMeasure) -> CaseMeasure:
-    measure.refresh_from_db()
-    return measure_update(
-        actor=world.actor(Role.CASE_MANAGER),
-        measure=measure,
-        expected_version=measure.version,
-        status=MeasureStatus.DONE,
-    )
-
-
 def _plan(world: World, case: Case, code: str, **kwargs: object) -> CaseMeasure:
     return measure_plan(actor=world.actor(Role.CASEWORKER), case=case, code=code, **kwargs)  # type: ignore[arg-type]
 
@@ -108,7 +93,7 @@ def _risk_assessed(world: World, case: Case) -> None:
 
 def _blocked_reasons(world: World, measure: CaseMeasure) -> list[str]:
     with pytest.raises(GuardBlockedError) as caught:
-        _complete(world, measure)
+        complete_measure(world, measure)
     return caught.value.reasons
 
 
@@ -197,7 +182,7 @@ def test_it_allows_the_return_once_each_condition_is_met(world: World, child: Ca
     safeguards.best_interests_determined_on = today()
     safeguards.save()
 
-    done = _complete(world, measure)
+    done = complete_measure(world, measure)
 
     assert done.status == MeasureStatus.DONE
     assert done.completed_on == today()
@@ -247,7 +232,7 @@ def test_it_refuses_family_tracing_for_an_adult_without_consent(world: World, ad
     ]
     _consent(world, adult, ConsentPurpose.FAMILY_TRACING)
     _risk_assessed(world, adult)
-    assert _complete(world, measure).status == MeasureStatus.DONE
+    assert complete_measure(world, measure).status == MeasureStatus.DONE
 
 
 def test_it_refuses_family_tracing_for_a_child_unless_in_the_best_interests(
@@ -268,7 +253,7 @@ def test_it_refuses_family_tracing_for_a_child_unless_in_the_best_interests(
     assert event.detail["guard"] == "family_tracing"
     ChildSafeguards.objects.create(case=child, family_tracing_in_best_interests=True)
     _risk_assessed(world, child)
-    assert _complete(world, measure).status == MeasureStatus.DONE
+    assert complete_measure(world, measure).status == MeasureStatus.DONE
 
 
 # --- Measures ---------------------------------------------------------------------------------

@@ -13,20 +13,10 @@ from opentrm.accounts.roles import Role
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import AssistancePlan, Case, PlanStatus, RiskManagementPlan
-from opentrm.cases.services import (
-    ActivityData,
-    plan_acknowledge,
-    plan_activate,
-    plan_close,
-    plan_draft,
-    plan_revise,
-    plan_update,
-    risk_plan_review,
-    risk_plan_save,
-)
 from opentrm.cases.services import plans as plan_services
 from opentrm.cases.services.plans import MAX_ACTIVITIES, activation_blockers
-from opentrm.cases.tests.factories import new_case, record_consent
+from opentrm.cases.tests.factories import events, new_case
+from opentrm.cases.tests.plans import acknowledge, activate, plan_consent
 from opentrm.core.errors import ConflictError
 
 TODAY = timezone.localdate
@@ -39,38 +29,24 @@ def case(world: World) -> Case:
 
 
 def _draft(world: World, case: Case, **values: Any) -> AssistancePlan:
-    return plan_draft(actor=world.actor(Role.CASEWORKER), case=case, **({"goals": GOALS} | values))
+    return plan_services.plan_draft(
+        actor=world.actor(Role.CASEWORKER), case=case, **({"goals": GOALS} | values)
+    )
 
 
 def _active(world: World, case: Case) -> AssistancePlan:
-    record_consent(
-        world.actor(Role.CASEWORKER),
-        case,
-        "assistance_plan",
-        "What the plan means and that it can be withdrawn.",
+    plan_consent(world, case)
+    plan = _draft(
+        world, case, activities=[plan_services.ActivityData(description="Shelter placement")]
     )
-    plan = _draft(world, case, activities=[ActivityData(description="Shelter placement")])
-    plan = plan_acknowledge(
-        actor=world.actor(Role.CASEWORKER),
-        plan=plan,
-        expected_version=plan.version,
-        acknowledged_on=TODAY(),
-        how="Signed the printed plan",
-    )
-    return plan_activate(
-        actor=world.actor(Role.CASEWORKER), plan=plan, expected_version=plan.version
-    )
-
-
-def _events(event_type: str) -> int:
-    return AuditEvent.objects.filter(event_type=event_type).count()
+    return activate(world, acknowledge(world, plan))
 
 
 # --- The assistance plan ----------------------------------------------------------------------
 
 
 def test_it_refuses_more_activities_than_a_plan_holds(world: World, case: Case) -> None:
-    many = [ActivityData(description=f"Step {n}") for n in range(MAX_ACTIVITIES + 1)]
+    many = [plan_services.ActivityData(description=f"Step {n}") for n in range(MAX_ACTIVITIES + 1)]
     with pytest.raises(ValidationError) as refused:
         _draft(world, case, activities=many)
     assert "activities" in refused.value.message_dict
@@ -88,11 +64,11 @@ def test_it_refuses_more_activities_than_a_plan_holds(world: World, case: Case) 
 def test_it_names_the_activity_that_is_wrong_and_drafts_nothing(
     world: World, case: Case, description: str, inactive_provider: bool, message: str
 ) -> None:
-    activity = ActivityData(description=description)
+    activity = plan_services.ActivityData(description=description)
     if inactive_provider:
         world.agency_c.is_active = False
         world.agency_c.save()
-        activity = ActivityData(description=description, provider=world.agency_c)
+        activity = plan_services.ActivityData(description=description, provider=world.agency_c)
     with pytest.raises(ValidationError) as refused:
         _draft(world, case, activities=[activity])
     assert refused.value.message_dict["activities"] == [message]
@@ -105,7 +81,9 @@ def test_it_refuses_a_second_draft_and_a_draft_beside_the_active_plan(
     draft = _draft(world, case)
     with pytest.raises(ValidationError, match="A draft plan exists already"):
         _draft(world, case)
-    plan_close(actor=world.actor(Role.CASEWORKER), plan=draft, expected_version=draft.version)
+    plan_services.plan_close(
+        actor=world.actor(Role.CASEWORKER), plan=draft, expected_version=draft.version
+    )
     _active(world, case)
     with pytest.raises(ValidationError, match="A plan is active"):
         _draft(world, case)
@@ -121,14 +99,14 @@ def test_it_refuses_a_draft_made_at_the_same_moment_as_another(
     with pytest.raises(ConflictError, match="drafted a plan for this case meanwhile"):
         _draft(world, case, goals="Other goals.")
     assert list(AssistancePlan.objects.values_list("goals", flat=True)) == [GOALS]
-    assert _events(EventType.PLAN_DRAFTED) == 1
+    assert events(EventType.PLAN_DRAFTED) == 1
 
 
 def test_only_a_draft_is_changed_acknowledged_or_activated(world: World, case: Case) -> None:
     plan = _active(world, case)
     assert activation_blockers(plan) == ["Only a draft plan can be activated."]
     with pytest.raises(ValidationError, match="Only a draft can be changed"):
-        plan_update(
+        plan_services.plan_update(
             actor=world.actor(Role.CASEWORKER),
             plan=plan,
             expected_version=plan.version,
@@ -137,7 +115,7 @@ def test_only_a_draft_is_changed_acknowledged_or_activated(world: World, case: C
             review_on=None,
         )
     with pytest.raises(ValidationError) as refused:
-        plan_acknowledge(
+        plan_services.plan_acknowledge(
             actor=world.actor(Role.CASEWORKER),
             plan=plan,
             expected_version=plan.version,
@@ -148,34 +126,31 @@ def test_only_a_draft_is_changed_acknowledged_or_activated(world: World, case: C
     assert AssistancePlan.objects.get().goals == GOALS
 
 
-def test_a_draft_whose_goals_change_keeps_its_activities(world: World, case: Case) -> None:
-    activities = [ActivityData(description="Shelter placement")]
+def _draft_saved_with_goals(world: World, case: Case, goals: str) -> AssistancePlan:
+    """A draft with one activity, saved again with ``goals`` and the same activity."""
+    activities = [plan_services.ActivityData(description="Shelter placement")]
     plan = _draft(world, case, activities=activities)
-    plan_update(
+    plan_services.plan_update(
         actor=world.actor(Role.CASEWORKER),
         plan=plan,
         expected_version=plan.version,
-        goals="Safe accommodation.",
+        goals=goals,
         activities=activities,
         review_on=None,
     )
+    return plan
+
+
+def test_a_draft_whose_goals_change_keeps_its_activities(world: World, case: Case) -> None:
+    plan = _draft_saved_with_goals(world, case, "Safe accommodation.")
     event = AuditEvent.objects.get(event_type=EventType.PLAN_CHANGED)
     assert event.changed_fields == ["goals"]
     assert list(plan.activities.values_list("description", flat=True)) == ["Shelter placement"]
 
 
 def test_a_draft_saved_unchanged_records_no_change(world: World, case: Case) -> None:
-    activities = [ActivityData(description="Shelter placement")]
-    plan = _draft(world, case, activities=activities)
-    plan_update(
-        actor=world.actor(Role.CASEWORKER),
-        plan=plan,
-        expected_version=plan.version,
-        goals=f" {GOALS} ",
-        activities=activities,
-        review_on=None,
-    )
-    assert _events(EventType.PLAN_CHANGED) == 0
+    _draft_saved_with_goals(world, case, f" {GOALS} ")
+    assert events(EventType.PLAN_CHANGED) == 0
     assert AssistancePlan.objects.get().goals == GOALS
 
 
@@ -192,7 +167,7 @@ def test_it_refuses_an_impossible_acknowledgement(
 ) -> None:
     plan = _draft(world, case)
     with pytest.raises(ValidationError) as refused:
-        plan_acknowledge(
+        plan_services.plan_acknowledge(
             actor=world.actor(Role.CASEWORKER),
             plan=plan,
             expected_version=plan.version,
@@ -206,24 +181,28 @@ def test_it_refuses_an_impossible_acknowledgement(
 def test_only_the_active_plan_is_revised(world: World, case: Case) -> None:
     draft = _draft(world, case)
     with pytest.raises(ValidationError, match="Only the active plan can be revised"):
-        plan_revise(actor=world.actor(Role.CASEWORKER), plan=draft)
+        plan_services.plan_revise(actor=world.actor(Role.CASEWORKER), plan=draft)
     assert AssistancePlan.objects.count() == 1
 
 
 def test_a_revision_drops_a_review_date_that_has_passed(world: World, case: Case) -> None:
     active = _active(world, case)
     AssistancePlan.objects.filter(pk=active.pk).update(review_on=TODAY() - timedelta(days=1))
-    revision = plan_revise(actor=world.actor(Role.CASEWORKER), plan=active)
+    revision = plan_services.plan_revise(actor=world.actor(Role.CASEWORKER), plan=active)
     assert revision.review_on is None
     assert revision.goals == GOALS
 
 
 def test_a_closed_plan_is_not_closed_again(world: World, case: Case) -> None:
     plan = _draft(world, case)
-    plan = plan_close(actor=world.actor(Role.CASEWORKER), plan=plan, expected_version=plan.version)
+    plan = plan_services.plan_close(
+        actor=world.actor(Role.CASEWORKER), plan=plan, expected_version=plan.version
+    )
     with pytest.raises(ValidationError, match="closed or superseded already"):
-        plan_close(actor=world.actor(Role.CASEWORKER), plan=plan, expected_version=plan.version)
-    assert _events(EventType.PLAN_CLOSED) == 1
+        plan_services.plan_close(
+            actor=world.actor(Role.CASEWORKER), plan=plan, expected_version=plan.version
+        )
+    assert events(EventType.PLAN_CLOSED) == 1
     assert AssistancePlan.objects.get().status == PlanStatus.CLOSED
 
 
@@ -238,7 +217,9 @@ def _risk_plan(world: World, case: Case, **values: Any) -> RiskManagementPlan:
         "review_every_days": 30,
         "next_review_on": TODAY() + timedelta(days=30),
     }
-    return risk_plan_save(actor=world.actor(Role.CASEWORKER), case=case, **(arguments | values))
+    return plan_services.risk_plan_save(
+        actor=world.actor(Role.CASEWORKER), case=case, **(arguments | values)
+    )
 
 
 def test_it_refuses_a_risk_plan_without_measures_or_review_date(world: World, case: Case) -> None:
@@ -260,7 +241,7 @@ def test_a_risk_plan_saved_unchanged_writes_nothing(world: World, case: Case) ->
     plan = _risk_plan(world, case)
     again = _risk_plan(world, case, expected_version=plan.version, risks=" Threats ")
     assert again.version == RiskManagementPlan.objects.get().version == plan.version
-    assert _events(EventType.RISK_PLAN_CHANGED) == 1
+    assert events(EventType.RISK_PLAN_CHANGED) == 1
 
 
 @pytest.mark.parametrize(
@@ -275,7 +256,7 @@ def test_it_refuses_a_review_without_a_possible_date(
 ) -> None:
     plan = _risk_plan(world, case)
     with pytest.raises(ValidationError) as refused:
-        risk_plan_review(
+        plan_services.risk_plan_review(
             actor=world.actor(Role.CASEWORKER),
             plan=plan,
             expected_version=plan.version,

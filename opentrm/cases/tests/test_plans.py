@@ -15,7 +15,6 @@ from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import (
     AssistancePlan,
     Case,
-    ConsentRecord,
     PlanStatus,
     RiskManagementPlan,
     Task,
@@ -26,7 +25,6 @@ from opentrm.cases.services import (
     GuardBlockedError,
     consent_withdraw,
     plan_acknowledge,
-    plan_activate,
     plan_close,
     plan_draft,
     plan_revise,
@@ -34,7 +32,8 @@ from opentrm.cases.services import (
     risk_plan_review,
     risk_plan_save,
 )
-from opentrm.cases.tests.factories import case_page, new_case, record_consent
+from opentrm.cases.tests.factories import case_page, new_case
+from opentrm.cases.tests.plans import acknowledge, activate, plan_consent
 from opentrm.core.errors import ConflictError
 
 TODAY = timezone.localdate
@@ -43,16 +42,6 @@ TODAY = timezone.localdate
 @pytest.fixture
 def case(world: World) -> Case:
     return new_case(world, "Ilinca Fictiva")
-
-
-def _consent(world: World, case: Case) -> ConsentRecord:
-    return record_consent(
-        world.actor(Role.CASEWORKER),
-        case,
-        "assistance_plan",
-        "What the plan means and that it can be withdrawn.",
-        explained_in="ro",
-    )
 
 
 def _draft(world: World, case: Case, **values: Any) -> AssistancePlan:
@@ -70,24 +59,6 @@ def _draft(world: World, case: Case, **values: Any) -> AssistancePlan:
         ],
     }
     return plan_draft(actor=world.actor(Role.CASEWORKER), case=case, **(defaults | values))
-
-
-def _acknowledge(world: World, plan: AssistancePlan) -> AssistancePlan:
-    plan.refresh_from_db()
-    return plan_acknowledge(
-        actor=world.actor(Role.CASEWORKER),
-        plan=plan,
-        expected_version=plan.version,
-        acknowledged_on=TODAY(),
-        how="Signed the printed plan",
-    )
-
-
-def _activate(world: World, plan: AssistancePlan) -> AssistancePlan:
-    plan.refresh_from_db()
-    return plan_activate(
-        actor=world.actor(Role.CASEWORKER), plan=plan, expected_version=plan.version
-    )
 
 
 # --- The individual assistance plan -----------------------------------------------------------
@@ -147,7 +118,7 @@ def test_it_refuses_an_activity_that_ends_before_it_starts(world: World, case: C
 def test_activation_waits_for_the_acknowledgement_and_the_consent(world: World, case: Case) -> None:
     plan = _draft(world, case)
     with pytest.raises(GuardBlockedError) as refused:
-        _activate(world, plan)
+        activate(world, plan)
     assert len(refused.value.reasons) == 2
     # Through the screen: the reasons are shown, nothing changes.
     response = browser(world, Role.CASEWORKER).post(
@@ -158,14 +129,14 @@ def test_activation_waits_for_the_acknowledgement_and_the_consent(world: World, 
     page = response.content.decode()
     assert "The plan cannot be activated yet" in page
     assert "record the person&#x27;s consent in the consent register first" in page
-    _acknowledge(world, plan)
+    acknowledge(world, plan)
     with pytest.raises(GuardBlockedError) as refused:
-        _activate(world, plan)
+        activate(world, plan)
     assert len(refused.value.reasons) == 1
     assert "consent" in refused.value.reasons[0]
     assert AssistancePlan.objects.get().status == PlanStatus.DRAFT
-    _consent(world, case)
-    _activate(world, plan)
+    plan_consent(world, case, explained_in="ro")
+    activate(world, plan)
     plan.refresh_from_db()
     assert plan.status == PlanStatus.ACTIVE
     assert plan.activated_at is not None
@@ -175,9 +146,9 @@ def test_activation_waits_for_the_acknowledgement_and_the_consent(world: World, 
 
 def test_a_withdrawn_consent_pauses_the_active_plan(world: World, case: Case) -> None:
     plan = _draft(world, case)
-    _acknowledge(world, plan)
-    consent = _consent(world, case)
-    _activate(world, plan)
+    acknowledge(world, plan)
+    consent = plan_consent(world, case, explained_in="ro")
+    activate(world, plan)
     assert 'id="plan-paused"' not in case_page(world, case)
     consent_withdraw(actor=world.actor(Role.CASEWORKER), consent=consent)
     page = case_page(world, case)
@@ -193,9 +164,9 @@ def test_a_revision_copies_the_plan_and_supersedes_it_once_activated(
     world: World, case: Case
 ) -> None:
     first = _draft(world, case, review_on=TODAY() + timedelta(days=20))
-    _acknowledge(world, first)
-    _consent(world, case)
-    _activate(world, first)
+    acknowledge(world, first)
+    plan_consent(world, case, explained_in="ro")
+    activate(world, first)
     review = Task.objects.get(source=TaskSource.PLAN_REVIEW)
     assert review.due_on == TODAY() + timedelta(days=20)
     assert review.source_key == f"assistance:{first.pk}"
@@ -224,8 +195,8 @@ def test_a_revision_copies_the_plan_and_supersedes_it_once_activated(
     )
     changed = AuditEvent.objects.get(event_type=EventType.PLAN_CHANGED)
     assert changed.changed_fields == ["activities", "goals", "review_on"]
-    _acknowledge(world, second)
-    _activate(world, second)
+    acknowledge(world, second)
+    activate(world, second)
     first.refresh_from_db()
     assert first.status == PlanStatus.SUPERSEDED
     assert AssistancePlan.objects.get(status=PlanStatus.ACTIVE) == second
@@ -245,9 +216,9 @@ def test_a_revision_copies_the_plan_and_supersedes_it_once_activated(
 
 def test_closing_the_plan_closes_its_review_task(world: World, case: Case) -> None:
     plan = _draft(world, case, review_on=TODAY() + timedelta(days=10))
-    _acknowledge(world, plan)
-    _consent(world, case)
-    _activate(world, plan)
+    acknowledge(world, plan)
+    plan_consent(world, case, explained_in="ro")
+    activate(world, plan)
     plan.refresh_from_db()
     response = browser(world, Role.CASE_MANAGER).post(
         reverse("cases:plan_close", args=[case.public_id, plan.pk]), {"version": plan.version}
@@ -264,7 +235,7 @@ def test_closing_the_plan_closes_its_review_task(world: World, case: Case) -> No
 def test_it_refuses_a_stale_edit_of_the_draft(world: World, case: Case) -> None:
     plan = _draft(world, case)
     stale = plan.version
-    _acknowledge(world, plan)
+    acknowledge(world, plan)
     with pytest.raises(ConflictError) as refused:
         plan_update(
             actor=world.actor(Role.CASE_MANAGER),
@@ -472,7 +443,7 @@ def test_the_api_drafts_acknowledges_and_activates_a_plan(world: World, case: Ca
     assert acknowledged.status_code == 200
     stale = send_json(client, f"{base}/{plan['id']}/activate", {"version": plan["version"]})
     assert stale.status_code == 409
-    _consent(world, case)
+    plan_consent(world, case, explained_in="ro")
     active = send_json(
         client, f"{base}/{plan['id']}/activate", {"version": acknowledged.json()["version"]}
     )

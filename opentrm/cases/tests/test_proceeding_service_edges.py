@@ -1,7 +1,7 @@
 """Proceedings, the no-contact list and hearings, called directly: the refusals a form does not
 reach, saves of nothing, and records made at the same moment."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,18 +13,10 @@ from opentrm.accounts.roles import Role
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, ConsentRecord, Hearing, NoContactPerson, Proceeding
-from opentrm.cases.services import (
-    hearing_cancel,
-    hearing_schedule,
-    hearing_update,
-    no_contact_add,
-    no_contact_remove,
-    proceeding_record,
-    proceeding_update,
-)
 from opentrm.cases.services import proceedings as proceeding_services
 from opentrm.cases.services.proceedings import active_no_contact
-from opentrm.cases.tests.factories import new_case, record_consent
+from opentrm.cases.tests.factories import events, new_case, record_consent
+from opentrm.cases.tests.proceedings import adult_case, schedule_interview, soon
 from opentrm.core.errors import ConflictError
 
 TODAY = timezone.localdate
@@ -32,32 +24,14 @@ TODAY = timezone.localdate
 
 @pytest.fixture
 def case(world: World) -> Case:
-    # An adult: a child's police interview needs a guardian present (test_guards.py).
-    return new_case(world, "Dora Fictiva", age_band="over_18")
-
-
-def _soon(days: int = 3) -> datetime:
-    return (timezone.now() + timedelta(days=days)).replace(microsecond=0)
+    return adult_case(world)
 
 
 def _record(world: World, case: Case, **fields: Any) -> Proceeding:
     values = {"country_code": "AL", "kind": "criminal"} | fields
-    return proceeding_record(actor=world.actor(Role.PROSECUTOR), case=case, **values)
-
-
-def _schedule(world: World, case: Case, **fields: Any) -> Hearing:
-    values: dict[str, Any] = {
-        "kind": "police_interview",
-        "scheduled_at": _soon(),
-        "place": "Police station, Fictiva",
-    }
-    return hearing_schedule(
-        actor=world.actor(Role.POLICE_INVESTIGATOR), case=case, **(values | fields)
+    return proceeding_services.proceeding_record(
+        actor=world.actor(Role.PROSECUTOR), case=case, **values
     )
-
-
-def _events(event_type: str) -> int:
-    return AuditEvent.objects.filter(event_type=event_type).count()
 
 
 # --- Proceedings ---------------------------------------------------------------------------------
@@ -87,7 +61,7 @@ def test_it_refuses_proceedings_recorded_twice_at_the_same_moment(
         _record(world, case, reference="Second")
     assert "already recorded" in refused.value.message_dict["kind"][0]
     assert Proceeding.objects.count() == 1
-    assert _events(EventType.PROCEEDING_RECORDED) == 1
+    assert events(EventType.PROCEEDING_RECORDED) == 1
 
 
 def test_it_refuses_a_change_that_makes_a_duplicate_at_the_same_moment(
@@ -97,7 +71,7 @@ def test_it_refuses_a_change_that_makes_a_duplicate_at_the_same_moment(
     civil = _record(world, case, kind="civil")
     monkeypatch.setattr(proceeding_services, "_validate_proceeding", lambda *args, **kwargs: None)
     with pytest.raises(ValidationError) as refused:
-        proceeding_update(
+        proceeding_services.proceeding_update(
             actor=world.actor(Role.PROSECUTOR),
             proceeding=civil,
             expected_version=civil.version,
@@ -105,14 +79,14 @@ def test_it_refuses_a_change_that_makes_a_duplicate_at_the_same_moment(
         )
     assert "already recorded" in refused.value.message_dict["kind"][0]
     assert Proceeding.objects.get(pk=civil.pk).kind == "civil"
-    assert _events(EventType.PROCEEDING_CHANGED) == 0
+    assert events(EventType.PROCEEDING_CHANGED) == 0
 
 
 def test_it_refuses_a_change_to_proceedings_that_are_gone(world: World, case: Case) -> None:
     proceeding = _record(world, case)
     Proceeding.objects.filter(pk=proceeding.pk).delete()
     with pytest.raises(ConflictError, match="no longer exist"):
-        proceeding_update(
+        proceeding_services.proceeding_update(
             actor=world.actor(Role.PROSECUTOR),
             proceeding=proceeding,
             expected_version=proceeding.version,
@@ -122,14 +96,14 @@ def test_it_refuses_a_change_to_proceedings_that_are_gone(world: World, case: Ca
 
 def test_proceedings_saved_unchanged_write_nothing(world: World, case: Case) -> None:
     proceeding = _record(world, case, reference="X-1")
-    same = proceeding_update(
+    same = proceeding_services.proceeding_update(
         actor=world.actor(Role.PROSECUTOR),
         proceeding=proceeding,
         expected_version=proceeding.version,
         changes={"reference": " X-1 "},
     )
     assert same.version == Proceeding.objects.get().version == proceeding.version
-    assert _events(EventType.PROCEEDING_CHANGED) == 0
+    assert events(EventType.PROCEEDING_CHANGED) == 0
 
 
 # --- The no-contact list and hearings -----------------------------------------------------------
@@ -137,7 +111,9 @@ def test_proceedings_saved_unchanged_write_nothing(world: World, case: Case) -> 
 
 def test_it_refuses_a_no_contact_entry_without_a_name(world: World, case: Case) -> None:
     with pytest.raises(ValidationError) as refused:
-        no_contact_add(actor=world.actor(Role.POLICE_INVESTIGATOR), case=case, name="  ")
+        proceeding_services.no_contact_add(
+            actor=world.actor(Role.POLICE_INVESTIGATOR), case=case, name="  "
+        )
     assert "name" in refused.value.message_dict
     assert not NoContactPerson.objects.exists()
 
@@ -146,12 +122,12 @@ def test_it_refuses_a_hearing_it_cannot_place_and_schedules_nothing(
     world: World, case: Case
 ) -> None:
     other_case = new_case(world, "Other Fictiva", age_band="over_18")
-    elsewhere = no_contact_add(
+    elsewhere = proceeding_services.no_contact_add(
         actor=world.actor(Role.POLICE_INVESTIGATOR), case=other_case, name="Someone Else"
     )
     foreign = _record(world, other_case)
     with pytest.raises(ValidationError) as refused:
-        _schedule(
+        schedule_interview(
             world,
             case,
             kind="tea_party",
@@ -177,16 +153,16 @@ def test_a_video_interview_after_the_consent_expires_is_refused(world: World, ca
         expires_on=TODAY() + timedelta(days=1),
     )
     with pytest.raises(ValidationError) as refused:
-        _schedule(world, case, scheduled_at=_soon(days=5), video_recorded=True)
+        schedule_interview(world, case, scheduled_at=soon(days=5), video_recorded=True)
     assert "expires on" in refused.value.message_dict["video_recorded"][0]
     assert not Hearing.objects.exists()
     assert ConsentRecord.objects.count() == 1
 
 
 def test_it_refuses_a_field_hearings_do_not_have(world: World, case: Case) -> None:
-    hearing = _schedule(world, case)
+    hearing = schedule_interview(world, case)
     with pytest.raises(ValueError, match="not a hearing field"):
-        hearing_update(
+        proceeding_services.hearing_update(
             actor=world.actor(Role.POLICE_INVESTIGATOR),
             hearing=hearing,
             expected_version=hearing.version,
@@ -198,31 +174,33 @@ def test_it_refuses_changes_to_a_hearing_that_is_gone_or_cancelled(
     world: World, case: Case
 ) -> None:
     investigator = world.actor(Role.POLICE_INVESTIGATOR)
-    gone = _schedule(world, case)
+    gone = schedule_interview(world, case)
     Hearing.objects.filter(pk=gone.pk).delete()
     with pytest.raises(ConflictError, match="no longer exists"):
-        hearing_update(
+        proceeding_services.hearing_update(
             actor=investigator, hearing=gone, expected_version=1, changes={"place": "Court"}
         )
-    cancelled = _schedule(world, case)
-    hearing_cancel(actor=investigator, hearing=cancelled, expected_version=cancelled.version)
+    cancelled = schedule_interview(world, case)
+    proceeding_services.hearing_cancel(
+        actor=investigator, hearing=cancelled, expected_version=cancelled.version
+    )
     with pytest.raises(ConflictError, match="was cancelled"):
-        hearing_update(
+        proceeding_services.hearing_update(
             actor=investigator, hearing=cancelled, expected_version=2, changes={"place": "Court"}
         )
     assert Hearing.objects.get().place == "Police station, Fictiva"
 
 
 def test_a_hearing_saved_unchanged_writes_nothing(world: World, case: Case) -> None:
-    hearing = _schedule(world, case)
-    same = hearing_update(
+    hearing = schedule_interview(world, case)
+    same = proceeding_services.hearing_update(
         actor=world.actor(Role.POLICE_INVESTIGATOR),
         hearing=hearing,
         expected_version=hearing.version,
         changes={"place": " Police  station, Fictiva "},
     )
     assert same.version == Hearing.objects.get().version == hearing.version
-    assert _events(EventType.HEARING_CHANGED) == 0
+    assert events(EventType.HEARING_CHANGED) == 0
 
 
 def test_a_hearing_moved_to_other_proceedings_and_people_records_both(
@@ -230,9 +208,11 @@ def test_a_hearing_moved_to_other_proceedings_and_people_records_both(
 ) -> None:
     investigator = world.actor(Role.POLICE_INVESTIGATOR)
     proceeding = _record(world, case)
-    suspect = no_contact_add(actor=investigator, case=case, name="Željko Imaginarić")
-    hearing = _schedule(world, case)
-    hearing_update(
+    suspect = proceeding_services.no_contact_add(
+        actor=investigator, case=case, name="Željko Imaginarić"
+    )
+    hearing = schedule_interview(world, case)
+    proceeding_services.hearing_update(
         actor=investigator,
         hearing=hearing,
         expected_version=hearing.version,
@@ -260,9 +240,9 @@ def test_a_hearing_moved_to_other_proceedings_and_people_records_both(
 def test_an_entry_taken_off_the_list_is_soft_deleted_and_kept(world: World, case: Case) -> None:
     """The no-contact list is on the one soft-delete base (core.models.SoftDeletable)."""
     investigator = world.actor(Role.POLICE_INVESTIGATOR)
-    kept = no_contact_add(actor=investigator, case=case, name="Someone Kept")
-    gone = no_contact_add(actor=investigator, case=case, name="Someone Cleared")
-    no_contact_remove(actor=investigator, entry=gone, reason="Charges dropped.")
+    kept = proceeding_services.no_contact_add(actor=investigator, case=case, name="Someone Kept")
+    gone = proceeding_services.no_contact_add(actor=investigator, case=case, name="Someone Cleared")
+    proceeding_services.no_contact_remove(actor=investigator, entry=gone, reason="Charges dropped.")
 
     assert list(NoContactPerson.objects.filter(case=case).live()) == [kept]
     assert list(active_no_contact(case)) == [kept]
@@ -275,5 +255,5 @@ def test_an_entry_taken_off_the_list_is_soft_deleted_and_kept(world: World, case
         == 0
     )
     with pytest.raises(ConflictError, match="already taken off the list"):
-        no_contact_remove(actor=investigator, entry=gone, reason="Again.")
+        proceeding_services.no_contact_remove(actor=investigator, entry=gone, reason="Again.")
     assert AuditEvent.objects.filter(event_type=EventType.NO_CONTACT_REMOVED).count() == 1

@@ -1,5 +1,5 @@
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -20,7 +20,6 @@ from opentrm.cases.services import (
     NoContactConflictError,
     consent_withdraw,
     hearing_cancel,
-    hearing_schedule,
     hearing_update,
     no_contact_add,
     no_contact_remove,
@@ -28,7 +27,8 @@ from opentrm.cases.services import (
     proceeding_update,
 )
 from opentrm.cases.services.proceedings import normalise_name
-from opentrm.cases.tests.factories import case_page, new_case, record_consent
+from opentrm.cases.tests.factories import case_page, record_consent
+from opentrm.cases.tests.proceedings import adult_case, schedule_interview, soon
 from opentrm.core.errors import ConflictError
 
 TODAY = timezone.localdate
@@ -36,8 +36,7 @@ TODAY = timezone.localdate
 
 @pytest.fixture
 def case(world: World) -> Case:
-    # An adult: a child's police interview needs a guardian present (test_guards.py).
-    return new_case(world, "Dora Fictiva", age_band="over_18")
+    return adult_case(world)
 
 
 @pytest.fixture
@@ -47,21 +46,6 @@ def suspect(world: World, case: Case) -> NoContactPerson:
         case=case,
         name="Željko  Imaginarić",
         description="Suspected recruiter",
-    )
-
-
-def _soon(days: int = 3) -> datetime:
-    return (timezone.now() + timedelta(days=days)).replace(microsecond=0)
-
-
-def _schedule(world: World, case: Case, **fields: Any) -> Hearing:
-    values: dict[str, Any] = {
-        "kind": "police_interview",
-        "scheduled_at": _soon(),
-        "place": "Police station, Fictiva",
-    }
-    return hearing_schedule(
-        actor=world.actor(Role.POLICE_INVESTIGATOR), case=case, **(values | fields)
     )
 
 
@@ -239,10 +223,10 @@ def test_a_hearing_with_a_listed_person_picked_needs_separation_arrangements(
     world: World, case: Case, suspect: NoContactPerson
 ) -> None:
     with pytest.raises(NoContactConflictError) as raised:
-        _schedule(world, case, kind="confrontation", involved_no_contact=[suspect])
+        schedule_interview(world, case, kind="confrontation", involved_no_contact=[suspect])
     assert "Željko Imaginarić" in raised.value.message_dict["separation_arrangements"][0]
     assert not Hearing.objects.exists()
-    hearing = _schedule(
+    hearing = schedule_interview(
         world,
         case,
         kind="confrontation",
@@ -267,9 +251,9 @@ def test_a_listed_name_among_those_attending_is_found_whatever_its_spelling(
     world: World, case: Case, suspect: NoContactPerson, participants: str
 ) -> None:
     with pytest.raises(NoContactConflictError) as raised:
-        _schedule(world, case, kind="court_hearing", participants=participants)
+        schedule_interview(world, case, kind="court_hearing", participants=participants)
     assert raised.value.people == [suspect]
-    hearing = _schedule(
+    hearing = schedule_interview(
         world,
         case,
         kind="court_hearing",
@@ -283,9 +267,9 @@ def test_a_part_of_a_word_or_a_removed_person_does_not_warn(
     world: World, case: Case, suspect: NoContactPerson
 ) -> None:
     assert normalise_name("  Ćosić\tAna ") == "cosic ana"
-    _schedule(world, case, participants="Željko Imaginarićeva, interpreter")
+    schedule_interview(world, case, participants="Željko Imaginarićeva, interpreter")
     no_contact_remove(actor=world.actor(Role.PROSECUTOR), entry=suspect, reason="Acquitted")
-    _schedule(world, case, participants="Željko Imaginarić")
+    schedule_interview(world, case, participants="Željko Imaginarić")
     assert Hearing.objects.count() == 2
 
 
@@ -297,7 +281,7 @@ def test_the_form_warns_naming_the_person_and_saves_with_arrangements(
     assert client.get(url).status_code == 200
     data = {
         "kind": "court_hearing",
-        "scheduled_at": timezone.localtime(_soon()).strftime("%Y-%m-%dT%H:%M"),
+        "scheduled_at": timezone.localtime(soon()).strftime("%Y-%m-%dT%H:%M"),
         "place": "District Court, Fictiva",
         "participants": "Zeljko Imaginaric",
     }
@@ -317,7 +301,7 @@ def test_the_form_warns_naming_the_person_and_saves_with_arrangements(
 def test_the_case_page_flags_a_hearing_when_a_listed_person_is_added_later(
     world: World, case: Case
 ) -> None:
-    _schedule(world, case, participants="Mara Nomen, witness")
+    schedule_interview(world, case, participants="Mara Nomen, witness")
     assert "listed person involved" not in _page(world, case)
     no_contact_add(actor=world.actor(Role.PROSECUTOR), case=case, name="Mara Nomen")
     page = _page(world, case)
@@ -330,11 +314,11 @@ def test_the_case_page_flags_a_hearing_when_a_listed_person_is_added_later(
 
 def test_a_video_recorded_interview_needs_the_persons_consent(world: World, case: Case) -> None:
     with pytest.raises(ValidationError) as raised:
-        _schedule(world, case, video_recorded=True)
+        schedule_interview(world, case, video_recorded=True)
     assert "needs the person's consent" in raised.value.message_dict["video_recorded"][0]
     assert not Hearing.objects.exists()
     consent = _video_consent(world, case)
-    hearing = _schedule(world, case, video_recorded=True)
+    hearing = schedule_interview(world, case, video_recorded=True)
     assert hearing.video_recorded
     consent_withdraw(actor=world.actor(Role.CASEWORKER), consent=consent)
     with pytest.raises(ValidationError):
@@ -355,12 +339,12 @@ def test_a_video_recorded_interview_needs_the_persons_consent(world: World, case
 
 def test_it_refuses_a_time_that_has_passed_and_an_empty_place(world: World, case: Case) -> None:
     with pytest.raises(ValidationError) as raised:
-        _schedule(world, case, scheduled_at=timezone.now() - timedelta(hours=1), place=" ")
+        schedule_interview(world, case, scheduled_at=timezone.now() - timedelta(hours=1), place=" ")
     assert set(raised.value.message_dict) == {"scheduled_at", "place"}
 
 
 def test_it_cancels_softly_and_refuses_stale_changes(world: World, case: Case) -> None:
-    hearing = _schedule(world, case)
+    hearing = schedule_interview(world, case)
     hearing_update(
         actor=world.actor(Role.PROSECUTOR),
         hearing=hearing,
@@ -392,8 +376,10 @@ def test_the_section_runs_a_fixed_number_of_queries(
         actor=world.actor(Role.PROSECUTOR), case=case, country_code="AL", kind="criminal"
     )
     for index in range(4):
-        _schedule(world, case, involved_no_contact=[suspect], separation_arrangements="Apart.")
-        _schedule(world, case, participants=f"Witness {index}")
+        schedule_interview(
+            world, case, involved_no_contact=[suspect], separation_arrangements="Apart."
+        )
+        schedule_interview(world, case, participants=f"Witness {index}")
     with CaptureQueriesContext(connection) as after:
         page = client.get(url).content.decode()
     assert page.count("listed person involved") == 4
@@ -433,7 +419,7 @@ def test_the_api_covers_proceedings_no_contact_and_hearings(world: World, case: 
     assert entry["removed_at"] is None
     hearing = {
         "kind": "court_hearing",
-        "scheduled_at": _soon().isoformat(),
+        "scheduled_at": soon().isoformat(),
         "place": "Court",
         "involved_no_contact_ids": [entry_id],
         "proceeding_id": proceeding_id,

@@ -11,13 +11,8 @@ from conftest import World
 from opentrm.accounts.roles import Role
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
+from opentrm.cases import services
 from opentrm.cases.models import Case, CaseService, ServiceStatus
-from opentrm.cases.services import (
-    ActivityData,
-    plan_draft,
-    service_move,
-    service_update,
-)
 from opentrm.cases.tests.factories import new_case
 from opentrm.cases.tests.test_service_delivery import _offer
 from opentrm.core.errors import ConflictError
@@ -38,11 +33,11 @@ def test_it_refuses_an_offer_it_cannot_record_and_records_nothing(world: World, 
     world.agency_c.is_active = False
     world.agency_c.save()
     other = new_case(world, "Other Fictiva")
-    plan = plan_draft(
+    plan = services.plan_draft(
         actor=world.actor(Role.CASEWORKER),
         case=other,
         goals="Shelter.",
-        activities=[ActivityData(description="Shelter placement")],
+        activities=[services.ActivityData(description="Shelter placement")],
     )
     with pytest.raises(ValidationError) as refused:
         _offer(
@@ -68,14 +63,14 @@ def test_it_refuses_a_correction_it_cannot_record_and_keeps_the_service(
     service = _offer(world, case)
     caseworker = world.actor(Role.CASEWORKER)
     with pytest.raises(ValueError, match="not a service field"):
-        service_update(
+        services.service_update(
             actor=caseworker,
             service=service,
             expected_version=service.version,
             changes={"colour": "blue"},
         )
     with pytest.raises(ValidationError) as refused:
-        service_update(
+        services.service_update(
             actor=caseworker,
             service=service,
             expected_version=service.version,
@@ -84,7 +79,7 @@ def test_it_refuses_a_correction_it_cannot_record_and_keeps_the_service(
     assert "status" in refused.value.message_dict
     accepted = TODAY() - timedelta(days=5)
     with pytest.raises(ValidationError) as refused:
-        service_update(
+        services.service_update(
             actor=caseworker,
             service=service,
             expected_version=service.version,
@@ -103,7 +98,7 @@ def test_it_refuses_a_correction_it_cannot_record_and_keeps_the_service(
 
 def test_a_correction_that_changes_nothing_writes_nothing(world: World, case: Case) -> None:
     service = _offer(world, case, description="Room in the shelter")
-    same = service_update(
+    same = services.service_update(
         actor=world.actor(Role.CASEWORKER),
         service=service,
         expected_version=service.version,
@@ -117,7 +112,7 @@ def test_it_refuses_moves_the_case_file_does_not_offer(world: World, case: Case)
     caseworker = world.actor(Role.CASEWORKER)
     service = _offer(world, case)
     with pytest.raises(ValidationError) as refused:
-        service_move(
+        services.service_move(
             actor=caseworker,
             service=service,
             expected_version=service.version,
@@ -126,7 +121,7 @@ def test_it_refuses_moves_the_case_file_does_not_offer(world: World, case: Case)
         )
     assert "status" in refused.value.message_dict
     started = TODAY() - timedelta(days=3)
-    service = service_move(
+    service = services.service_move(
         actor=caseworker,
         service=service,
         expected_version=service.version,
@@ -135,7 +130,7 @@ def test_it_refuses_moves_the_case_file_does_not_offer(world: World, case: Case)
     )
     for on, until, field in ((None, None, "until"), (TODAY(), TODAY(), "on")):
         with pytest.raises(ValidationError) as refused:
-            service_move(
+            services.service_move(
                 actor=caseworker,
                 service=service,
                 expected_version=service.version,
@@ -157,14 +152,14 @@ def test_a_move_from_a_stale_page_is_refused_naming_who_changed_the_service(
 ) -> None:
     service = _offer(world, case)
     stale = service.version
-    service_update(
+    services.service_update(
         actor=world.actor(Role.CASE_MANAGER),
         service=service,
         expected_version=stale,
         changes={"description": "Room in the shelter"},
     )
     with pytest.raises(ConflictError, match="changed by A_Case_Manager"):
-        service_move(
+        services.service_move(
             actor=world.actor(Role.CASEWORKER),
             service=service,
             expected_version=stale,

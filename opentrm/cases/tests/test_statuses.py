@@ -44,6 +44,14 @@ def _offer(world: World, case: Case, service_type: str = "shelter") -> CaseServi
     )
 
 
+def _set_by_hand(
+    world: World, case: Case, attribute: str, value: str, reason: str, role: Role = Role.CASEWORKER
+) -> None:
+    status_override(
+        actor=world.actor(role), case=case, attribute=attribute, value=value, reason=reason
+    )
+
+
 def _fresh(case: Case) -> Case:
     return Case.objects.get(pk=case.pk)
 
@@ -93,12 +101,8 @@ def test_witness_follows_a_statement_and_a_hearing_that_took_place(world: World)
 
 def test_a_status_set_by_hand_stays_until_it_follows_again(world: World) -> None:
     case = new_case(world)
-    status_override(
-        actor=world.actor(Role.CASEWORKER),
-        case=case,
-        attribute="assistance_status",
-        value="declined",
-        reason="The person said so at the first interview",
+    _set_by_hand(
+        world, case, "assistance_status", "declined", "The person said so at the first interview"
     )
     _offer(world, case)
     case = _fresh(case)
@@ -117,30 +121,12 @@ def test_a_status_set_by_hand_stays_until_it_follows_again(world: World) -> None
 def test_setting_by_hand_needs_a_reason_and_the_status_group(world: World) -> None:
     case = new_case(world)
     with pytest.raises(ValidationError) as error:
-        status_override(
-            actor=world.actor(Role.CASEWORKER),
-            case=case,
-            attribute="assistance_status",
-            value="declined",
-            reason=" ",
-        )
+        _set_by_hand(world, case, "assistance_status", "declined", " ")
     assert "reason" in error.value.message_dict
     with pytest.raises(PermissionDenied):  # the witness status is proceedings data
-        status_override(
-            actor=world.actor(Role.CASEWORKER),
-            case=case,
-            attribute="witness_status",
-            value="witness",
-            reason="Testified",
-        )
+        _set_by_hand(world, case, "witness_status", "witness", "Testified")
     with pytest.raises(PermissionDenied):  # a prosecutor has no assistance data
-        status_override(
-            actor=world.actor(Role.PROSECUTOR),
-            case=case,
-            attribute="assistance_status",
-            value="declined",
-            reason="No",
-        )
+        _set_by_hand(world, case, "assistance_status", "declined", "No", Role.PROSECUTOR)
 
 
 def test_the_screens_set_and_release_a_status_and_show_its_history(world: World) -> None:

@@ -1,5 +1,4 @@
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,10 +31,7 @@ from opentrm.cases.timeline import case_timeline, sort_key
 TODAY = timezone.localdate
 
 
-@pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("media")
 
 
 @pytest.fixture

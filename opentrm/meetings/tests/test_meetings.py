@@ -5,12 +5,12 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from conftest import World
 from opentrm.accounts.roles import Role
+from opentrm.accounts.tests.factories import browser
 from opentrm.agreements import services as agreement_services
 from opentrm.agreements.models import Meeting as ScheduledAgreementMeeting
 from opentrm.agreements.tests.factories import editor, make_agreement
@@ -45,11 +45,16 @@ def _conference(world: World, case: Case, kind: str = MeetingKind.CASE_CONFERENC
         title="Placement review",
         held_on=timezone.localdate(),
     )
+    return _minutes(world, meeting, "Agreed the shelter placement continues.", Role.CASE_MANAGER)
+
+
+def _minutes(world: World, meeting: Meeting, minutes: str, role: Role, org: str = "a") -> Meeting:
+    """``org``'s member with ``role`` writes ``minutes`` into ``meeting``, at its version."""
     return services.meeting_change(
-        actor=world.actor(Role.CASE_MANAGER),
+        actor=world.actor(role, org=org),
         meeting=meeting,
         expected_version=meeting.version,
-        minutes="Agreed the shelter placement continues.",
+        minutes=minutes,
     )
 
 
@@ -82,12 +87,6 @@ def scheduled_review(world: World) -> ScheduledAgreementMeeting:
     )
 
 
-def _client(world: World, role: Role, org: str = "a") -> Client:
-    client = Client()
-    client.force_login(world.user(role, org=org))
-    return client
-
-
 # --- action items -----------------------------------------------------------------------------
 
 
@@ -96,8 +95,8 @@ def test_it_shows_an_action_item_on_its_owners_page_and_nobody_elses(world: Worl
     _item(world, meeting, "Circulate the draft SOP summary", Role.CASE_MANAGER, days=5)
     url = reverse("meetings:my_action_items")
 
-    owners_page = _client(world, Role.CASE_MANAGER).get(url)
-    others_page = _client(world, Role.NATIONAL_COORDINATOR).get(url)
+    owners_page = browser(world, Role.CASE_MANAGER).get(url)
+    others_page = browser(world, Role.NATIONAL_COORDINATOR).get(url)
 
     assert owners_page.status_code == 200
     assert "Circulate the draft SOP summary" in owners_page.content.decode()
@@ -108,7 +107,7 @@ def test_it_shows_an_action_item_on_its_owners_page_and_nobody_elses(world: Worl
 def test_the_owner_marks_an_item_done_from_their_page(world: World) -> None:
     meeting = _roundtable(world)
     item = _item(world, meeting, "Book the room", Role.CASE_MANAGER)
-    client = _client(world, Role.CASE_MANAGER)
+    client = browser(world, Role.CASE_MANAGER)
 
     response = client.post(
         reverse("meetings:action_item_done", args=[item.pk]),
@@ -170,7 +169,7 @@ def test_it_does_not_remind_an_owner_who_may_no_longer_see_the_case_meeting(
 
     assert result.emails == 0
     assert mail.outbox == []
-    page = _client(world, Role.CASEWORKER).get(reverse("meetings:my_action_items"))
+    page = browser(world, Role.CASEWORKER).get(reverse("meetings:my_action_items"))
     assert "Call the shelter" not in page.content.decode()
 
 
@@ -185,12 +184,12 @@ def test_it_refuses_case_conference_minutes_to_users_without_access_to_the_case(
     url = reverse("meetings:meeting_detail", args=[meeting.pk])
 
     # Another organisation, not on the case: the meeting does not exist for it.
-    outsider = _client(world, Role.CASE_MANAGER, org="b").get(url)
+    outsider = browser(world, Role.CASE_MANAGER, org="b").get(url)
     # The case's own organisation, a role that may not read the case's assistance records.
-    prosecutor = _client(world, Role.PROSECUTOR).get(url)
+    prosecutor = browser(world, Role.PROSECUTOR).get(url)
     # A role without case work at all: not even the meeting's country opens it.
-    coordinator = _client(world, Role.NATIONAL_COORDINATOR).get(url)
-    caseworker = _client(world, Role.CASEWORKER).get(url)
+    coordinator = browser(world, Role.NATIONAL_COORDINATOR).get(url)
+    caseworker = browser(world, Role.CASEWORKER).get(url)
 
     assert outsider.status_code == 404
     assert prosecutor.status_code == 403
@@ -201,14 +200,14 @@ def test_it_refuses_case_conference_minutes_to_users_without_access_to_the_case(
     assert "Agreed the shelter placement continues." in caseworker.content.decode()
     meetings = reverse("meetings:meeting_list")
     for role, org in ((Role.CASE_MANAGER, "b"), (Role.PROSECUTOR, "a")):
-        assert "Placement review" not in _client(world, role, org).get(meetings).content.decode()
-    assert "Placement review" in _client(world, Role.CASEWORKER).get(meetings).content.decode()
+        assert "Placement review" not in browser(world, role, org).get(meetings).content.decode()
+    assert "Placement review" in browser(world, Role.CASEWORKER).get(meetings).content.decode()
 
 
 def test_it_audits_every_read_and_write_of_a_case_meeting(world: World) -> None:
     case = _case(world)
     meeting = _conference(world, case)
-    _client(world, Role.CASEWORKER).get(reverse("meetings:meeting_detail", args=[meeting.pk]))
+    browser(world, Role.CASEWORKER).get(reverse("meetings:meeting_detail", args=[meeting.pk]))
 
     events = list(
         AuditEvent.objects.filter(target_type="meetings.meeting", target_id=str(meeting.pk))
@@ -229,12 +228,8 @@ def test_it_refuses_writing_case_minutes_without_edit_access_to_the_field_group(
 ) -> None:
     case = _case(world)
     meeting = _conference(world, case)
-    police = world.actor(Role.POLICE_INVESTIGATOR)  # reads assistance, may not change it
-
-    with pytest.raises(PermissionDenied):
-        services.meeting_change(
-            actor=police, meeting=meeting, expected_version=meeting.version, minutes="Changed"
-        )
+    with pytest.raises(PermissionDenied):  # the police read assistance, may not change it
+        _minutes(world, meeting, "Changed", Role.POLICE_INVESTIGATOR)
     with pytest.raises(PermissionDenied):
         services.case_meeting_record(
             actor=world.actor(Role.CASE_MANAGER, org="b"),
@@ -253,8 +248,8 @@ def test_the_child_roundtable_follows_the_child_protection_group(world: World) -
     url = reverse("meetings:meeting_detail", args=[meeting.pk])
 
     # The interpreter reads identity only; the police read child protection but not change it.
-    assert _client(world, Role.INTERPRETER).get(url).status_code == 403
-    assert _client(world, Role.POLICE_INVESTIGATOR).get(url).status_code == 200
+    assert browser(world, Role.INTERPRETER).get(url).status_code == 403
+    assert browser(world, Role.POLICE_INVESTIGATOR).get(url).status_code == 200
     with pytest.raises(PermissionDenied):
         services.decision_add(
             actor=world.actor(Role.POLICE_INVESTIGATOR), meeting=meeting, text="No"
@@ -276,12 +271,7 @@ def test_it_refuses_an_action_owner_who_may_not_read_the_case_meeting(world: Wor
 def test_a_coordinator_of_another_country_may_not_change_a_roundtable(world: World) -> None:
     meeting = _roundtable(world)
     with pytest.raises(PermissionDenied):
-        services.meeting_change(
-            actor=world.actor(Role.NATIONAL_COORDINATOR, org="b"),
-            meeting=meeting,
-            expected_version=meeting.version,
-            minutes="Not ours",
-        )
+        _minutes(world, meeting, "Not ours", Role.NATIONAL_COORDINATOR, org="b")
     with pytest.raises(PermissionDenied):
         services.meeting_record(
             actor=world.actor(Role.CASEWORKER),
@@ -296,7 +286,7 @@ def test_a_transnational_roundtable_is_visible_to_a_participating_organisation(
 ) -> None:
     meeting = _roundtable(world)
     url = reverse("meetings:meeting_detail", args=[meeting.pk])
-    assert _client(world, Role.CASEWORKER, org="b").get(url).status_code == 404
+    assert browser(world, Role.CASEWORKER, org="b").get(url).status_code == 404
 
     services.participant_add(
         actor=world.actor(Role.NATIONAL_COORDINATOR),
@@ -306,7 +296,7 @@ def test_a_transnational_roundtable_is_visible_to_a_participating_organisation(
         role="member",
     )
 
-    assert _client(world, Role.CASEWORKER, org="b").get(url).status_code == 200
+    assert browser(world, Role.CASEWORKER, org="b").get(url).status_code == 200
 
 
 def test_it_refuses_minutes_saved_from_a_stale_form(world: World) -> None:
@@ -330,7 +320,7 @@ def test_it_refuses_minutes_saved_from_a_stale_form(world: World) -> None:
 
 def test_it_records_minutes_of_a_scheduled_agreement_meeting_once(world: World) -> None:
     scheduled = scheduled_review(world)
-    client = _client(world, Role.CASE_MANAGER)
+    client = browser(world, Role.CASE_MANAGER)
     assert "Annual review" in client.get(reverse("meetings:meeting_list")).content.decode()
 
     response = client.post(reverse("meetings:agreement_meeting_record", args=[scheduled.pk]))
@@ -366,9 +356,9 @@ def test_the_case_page_lists_its_meetings_to_those_who_may_read_them(world: Worl
     url = reverse("cases:case_detail", args=[case.public_id])
     record = reverse("meetings:case_meeting_create", args=[case.public_id])
 
-    caseworker = _client(world, Role.CASEWORKER).get(url).content.decode()
-    police = _client(world, Role.POLICE_INVESTIGATOR).get(url).content.decode()
-    prosecutor = _client(world, Role.PROSECUTOR).get(url).content.decode()
+    caseworker = browser(world, Role.CASEWORKER).get(url).content.decode()
+    police = browser(world, Role.POLICE_INVESTIGATOR).get(url).content.decode()
+    prosecutor = browser(world, Role.PROSECUTOR).get(url).content.decode()
 
     assert "Placement review" in caseworker
     assert record in caseworker
@@ -378,5 +368,5 @@ def test_the_case_page_lists_its_meetings_to_those_who_may_read_them(world: Worl
     assert "Meetings on this case" in prosecutor
     assert "Placement review" not in prosecutor
     assert record not in prosecutor
-    interpreter = _client(world, Role.INTERPRETER).get(url).content.decode()
+    interpreter = browser(world, Role.INTERPRETER).get(url).content.decode()
     assert "Meetings on this case" not in interpreter

@@ -3,26 +3,20 @@
 from datetime import timedelta
 from typing import Any
 
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from conftest import World
 from opentrm.accounts.roles import Role
+from opentrm.accounts.tests.factories import browser
 from opentrm.agreements import services as agreement_services
 from opentrm.agreements.tests.factories import editor, make_agreement
 from opentrm.cases.services import case_register
 from opentrm.meetings.models import Meeting, MeetingKind
 
 
-def _client(world: World, role: Role, org: str = "a") -> Client:
-    client = Client()
-    client.force_login(world.user(role, org=org))
-    return client
-
-
 def test_a_coordinator_records_a_roundtable_with_its_decisions_and_actions(world: World) -> None:
-    client = _client(world, Role.NATIONAL_COORDINATOR)
+    client = browser(world, Role.NATIONAL_COORDINATOR)
     today = timezone.localdate()
     response = client.post(
         reverse("meetings:meeting_create"),
@@ -67,13 +61,13 @@ def test_a_coordinator_records_a_roundtable_with_its_decisions_and_actions(world
     assert "The group met." in page
     assert "Send the form to the focal points" in page
     # The owner, in the participating organisation abroad, finds it on their page.
-    mine = _client(world, Role.CASE_MANAGER, org="b").get(reverse("meetings:my_action_items"))
+    mine = browser(world, Role.CASE_MANAGER, org="b").get(reverse("meetings:my_action_items"))
     assert "Send the form to the focal points" in mine.content.decode()
 
 
 def test_it_offers_as_owners_only_people_who_may_read_the_case_meeting(world: World) -> None:
     case = case_register(actor=world.actor(Role.CASEWORKER))
-    client = _client(world, Role.CASE_MANAGER)
+    client = browser(world, Role.CASE_MANAGER)
     client.post(
         reverse("meetings:case_meeting_create", args=[case.public_id]),
         {
@@ -101,7 +95,7 @@ def test_the_meetings_page_costs_the_same_for_many_agreements(
             held_on=timezone.localdate() + timedelta(days=number),
             subject=f"Review {number}",
         )
-    client = _client(world, Role.CASE_MANAGER)
+    client = browser(world, Role.CASE_MANAGER)
     client.get(reverse("meetings:meeting_list"))  # the session and the actor, loaded once
     # 12: the page's own queries and the header's unread-notification counter
     with django_assert_max_num_queries(12):
@@ -127,8 +121,8 @@ def test_the_api_lists_the_callers_own_action_items(world: World) -> None:
     )
     url = "/api/v1/meetings/action-items"
 
-    mine = _client(world, Role.CASE_MANAGER).get(url).json()
-    others = _client(world, Role.NATIONAL_COORDINATOR).get(url).json()
+    mine = browser(world, Role.CASE_MANAGER).get(url).json()
+    others = browser(world, Role.NATIONAL_COORDINATOR).get(url).json()
 
     assert [(row["id"], row["title"], row["meeting_title"]) for row in mine] == [
         (item.pk, "Draft the annual report", "Roundtable")

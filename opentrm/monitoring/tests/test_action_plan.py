@@ -7,13 +7,13 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from conftest import World
 from opentrm.accounts.policy import Actor
 from opentrm.accounts.roles import Role
+from opentrm.accounts.tests.factories import browser
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.core.errors import ConflictError
@@ -22,12 +22,6 @@ from opentrm.monitoring.models import ActionStatus, PlanAction, StatusChange
 from opentrm.monitoring.tests.factories import make_action, make_objective, make_plan
 
 COORDINATOR = Role.NATIONAL_COORDINATOR
-
-
-def _client(world: World, role: Role, org: str = "a") -> Client:
-    client = Client()
-    client.force_login(world.user(role, org=org))
-    return client
 
 
 def _action_form(action: PlanAction, **values: object) -> dict[str, object]:
@@ -105,13 +99,13 @@ def test_members_of_the_country_read_and_other_countries_do_not_see_the_plan(
     plan = make_plan(world, title="Plan of country A")
     url = reverse("monitoring:plan_detail", args=[plan.pk])
     for role in (Role.CASEWORKER, Role.STATISTICIAN, Role.INTERPRETER):
-        response = _client(world, role).get(url)
+        response = browser(world, role).get(url)
         assert response.status_code == 200
         assert b"Plan of country A" in response.content
         assert b"Edit the plan" not in response.content
-    assert b"Edit the plan" in _client(world, COORDINATOR).get(url).content
-    assert _client(world, COORDINATOR, org="b").get(url).status_code == 404
-    listing = _client(world, Role.STATISTICIAN, org="b").get(reverse("monitoring:plan_list"))
+    assert b"Edit the plan" in browser(world, COORDINATOR).get(url).content
+    assert browser(world, COORDINATOR, org="b").get(url).status_code == 404
+    listing = browser(world, Role.STATISTICIAN, org="b").get(reverse("monitoring:plan_list"))
     assert b"Plan of country A" not in listing.content
 
 
@@ -125,7 +119,7 @@ def test_an_action_is_owned_by_an_organisation_of_the_plans_country(world: World
 
 
 def test_the_plan_cannot_end_before_it_starts(world: World) -> None:
-    client = _client(world, COORDINATOR)
+    client = browser(world, COORDINATOR)
     response = client.post(
         reverse("monitoring:plan_create"),
         {"title": "Backwards", "starts_on": "2026-05-01", "ends_on": "2026-04-01"},
@@ -159,12 +153,12 @@ def test_overdue_actions_are_flagged_until_done_or_cancelled(world: World) -> No
     assert not cancelled.is_overdue(today)
     assert list(PlanAction.objects.overdue(today)) == [late]
 
-    page = _client(world, Role.CASEWORKER).get(
+    page = browser(world, Role.CASEWORKER).get(
         reverse("monitoring:plan_detail", args=[objective.plan_id])
     )
     assert page.content.count(b'class="overdue"') == 1
     assert b"4 in all, 1 done, 1 overdue" in page.content
-    listing = _client(world, Role.CASEWORKER).get(reverse("monitoring:plan_list"))
+    listing = browser(world, Role.CASEWORKER).get(reverse("monitoring:plan_list"))
     assert b'<strong class="overdue">1</strong>' in listing.content
 
 
@@ -199,7 +193,7 @@ def test_a_change_of_status_is_kept_in_the_history(world: World) -> None:
     assert event is not None
     assert event.detail["to_status"] == "in_progress"
 
-    page = _client(world, Role.STATISTICIAN).get(
+    page = browser(world, Role.STATISTICIAN).get(
         reverse("monitoring:action_detail", args=[action.pk])
     )
     assert b"First course held" in page.content
@@ -208,7 +202,7 @@ def test_a_change_of_status_is_kept_in_the_history(world: World) -> None:
 def test_a_stale_action_form_is_refused_and_changes_nothing(world: World) -> None:
     action = make_action(world, make_objective(world, make_plan(world)))
     url = reverse("monitoring:action_edit", args=[action.pk])
-    first, second = _client(world, COORDINATOR), _client(world, COORDINATOR)
+    first, second = browser(world, COORDINATOR), browser(world, COORDINATOR)
     opened = _action_form(action)
     assert first.post(url, {**opened, "status": "in_progress"}).status_code == 302
     response = second.post(url, {**opened, "status": "cancelled", "target": "1"})
@@ -225,7 +219,7 @@ def test_a_stale_action_form_is_refused_and_changes_nothing(world: World) -> Non
 
 def test_the_coordinator_edits_an_action_through_the_page(world: World) -> None:
     action = make_action(world, make_objective(world, make_plan(world)))
-    response = _client(world, COORDINATOR).post(
+    response = browser(world, COORDINATOR).post(
         reverse("monitoring:action_edit", args=[action.pk]),
         _action_form(action, status="in_progress", status_note="Started", owner=world.agency_c.pk),
         follow=True,
@@ -239,7 +233,7 @@ def test_the_coordinator_edits_an_action_through_the_page(world: World) -> None:
 def test_the_plan_exports_as_csv_with_formulas_neutralised(world: World) -> None:
     objective = make_objective(world, make_plan(world))
     make_action(world, objective, title="=HYPERLINK(1)", due_on=date(2020, 1, 1))
-    response = _client(world, Role.STATISTICIAN).get(
+    response = browser(world, Role.STATISTICIAN).get(
         reverse("monitoring:plan_export", args=[objective.plan_id])
     )
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -253,14 +247,14 @@ def test_the_plan_exports_as_csv_with_formulas_neutralised(world: World) -> None
 def test_the_api_reads_the_plans_of_the_callers_country(world: World) -> None:
     plan = make_plan(world)
     make_action(world, make_objective(world, plan), due_on=date(2020, 1, 1))
-    client = _client(world, Role.STATISTICIAN)
+    client = browser(world, Role.STATISTICIAN)
     plans = client.get("/api/v1/monitoring/plans").json()
     assert [p["id"] for p in plans] == [plan.pk]
     detail = client.get(f"/api/v1/monitoring/plans/{plan.pk}").json()
     action = detail["objectives"][0]["actions"][0]
     assert action["owner"] == world.agency_a.name
     assert action["overdue"] is True
-    other = _client(world, Role.STATISTICIAN, org="b")
+    other = browser(world, Role.STATISTICIAN, org="b")
     assert other.get("/api/v1/monitoring/plans").json() == []
     assert other.get(f"/api/v1/monitoring/plans/{plan.pk}").status_code == 404
 
@@ -273,7 +267,7 @@ def test_the_plans_page_costs_the_same_queries_for_a_larger_plan(
         objective = make_objective(world, plan, code=str(number))
         for sub in range(1, 5):
             make_action(world, objective, code=f"{number}.{sub}")
-    client = _client(world, Role.STATISTICIAN)
+    client = browser(world, Role.STATISTICIAN)
     url = reverse("monitoring:plan_detail", args=[plan.pk])
     client.get(url)  # the session and the actor are loaded once
     with django_assert_max_num_queries(12):  # type: ignore[operator]
@@ -288,7 +282,7 @@ CODE_TAKEN = "This number is already used here. Choose another one."
 def test_the_action_form_shows_a_taken_number_with_its_own_errors(world: World) -> None:
     objective = make_objective(world, make_plan(world))
     action = make_action(world, objective)
-    response = _client(world, COORDINATOR).post(
+    response = browser(world, COORDINATOR).post(
         reverse("monitoring:action_create", args=[objective.pk]),
         _action_form(action, title="", due_on="not a date"),
     )

@@ -53,6 +53,7 @@ from opentrm.cases.services import (
     participant_add,
 )
 from opentrm.cases.services.participants import participant_set_consent_taker
+from opentrm.cases.tests.factories import consent_form
 from opentrm.core.tests.threads import run_at_once
 from opentrm.directory.models import Organisation, OrganisationType
 from opentrm.referrals.models import Referral
@@ -134,6 +135,12 @@ def parties(world: World) -> Parties:
 # --- Finding 1: a participant grants itself the person's consent ---------------------------------
 
 
+def _forged_consent(parties: Parties, recipient_field: str) -> dict[str, object]:
+    """The person's consent to share with the prosecutor's office, as the office would post it
+    (``recipient_field`` names the office: the API's and the form's names differ)."""
+    return consent_form("share_data", "forged", **{recipient_field: parties.prosecution.pk})
+
+
 def test_it_refuses_a_participant_recording_a_consent_for_itself(parties: Parties) -> None:
     """The prosecutor's office takes part with nothing shared; it posts the person's consent
     to share with itself: 403, no record, an audited refusal, and it still sees nothing."""
@@ -143,14 +150,7 @@ def test_it_refuses_a_participant_recording_a_consent_for_itself(parties: Partie
     response = send_json(
         api,
         f"{case_url}/consents",
-        {
-            "purpose": "share_data",
-            "decision": "given",
-            "decided_on": timezone.localdate().isoformat(),
-            "explained_in": "sq",
-            "information_given": "forged",
-            "recipient_organisation_id": parties.prosecution.pk,
-        },
+        _forged_consent(parties, "recipient_organisation_id"),
     )
     assert response.status_code == 403
     assert response.json()["code"] == "forbidden"
@@ -168,14 +168,7 @@ def test_it_refuses_the_consent_form_to_a_participant(parties: Parties) -> None:
     assert client.get(url).status_code == 403
     response = client.post(
         url,
-        {
-            "purpose": "share_data",
-            "decision": "given",
-            "decided_on": timezone.localdate().isoformat(),
-            "explained_in": "sq",
-            "information_given": "forged",
-            "recipient_organisation": parties.prosecution.pk,
-        },
+        _forged_consent(parties, "recipient_organisation"),
     )
     assert response.status_code == 403
     assert not ConsentRecord.objects.filter(case=parties.case).exists()

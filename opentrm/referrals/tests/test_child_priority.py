@@ -9,18 +9,29 @@ from django.utils import timezone
 
 from conftest import World
 from opentrm.accounts.roles import Role
+from opentrm.referrals.models import Referral
 from opentrm.referrals.services import timelines
-from opentrm.referrals.tests.test_national import fresh, make_scene, send
+from opentrm.referrals.tests.test_national import Scene, fresh, make_scene, send
+
+
+def _sent_for(world: World, born: date) -> tuple[Scene, Referral]:
+    """The scene's referral of a person born on ``born``, sent."""
+    scene = make_scene(world)
+    person = scene.case.person
+    person.date_of_birth = born
+    person.save()
+    return scene, send(scene)
+
+
+def _fifteen() -> date:
+    today = timezone.localdate()
+    return today.replace(year=today.year - 15)
 
 
 def _answer_within(world: World, born: date, days: int) -> bool:
     """Is the referral of a person born on ``born`` due to be answered ``days`` working days
     after it was sent?"""
-    scene = make_scene(world)
-    person = scene.case.person
-    person.date_of_birth = born
-    person.save()
-    referral = fresh(send(scene))
+    referral = fresh(_sent_for(world, born)[1])
     assert referral.sent_at is not None
     calendar = timelines.calendar_for(referral.receiver_country)
     expected = timelines.add_time(referral.sent_at, days, "working_days", calendar)
@@ -37,11 +48,7 @@ def test_an_adults_referral_keeps_the_default(world: World) -> None:
 
 
 def test_the_outbox_marks_a_childs_referral(world: World) -> None:
-    scene = make_scene(world)
-    person = scene.case.person
-    person.date_of_birth = timezone.localdate().replace(year=timezone.localdate().year - 15)
-    person.save()
-    send(scene)
+    _sent_for(world, _fifteen())
     client = Client()
     client.force_login(world.user(Role.CASEWORKER))
     outbox = client.get(reverse("referrals:referral_list"), {"box": "outbox"}).content.decode()
@@ -57,11 +64,7 @@ def _inbox_rows(client: Client) -> list[str]:
 def test_the_inbox_marks_a_childs_referral_priority_without_saying_child_or_the_age(
     world: World,
 ) -> None:
-    scene = make_scene(world)
-    person = scene.case.person
-    person.date_of_birth = timezone.localdate().replace(year=timezone.localdate().year - 15)
-    person.save()
-    send(scene)
+    scene, _referral = _sent_for(world, _fifteen())
     client = Client()
     client.force_login(scene.receiver.user)  # has not accepted: sees the minimal offer only
     (row,) = _inbox_rows(client)

@@ -28,6 +28,7 @@ from opentrm.referrals.tests.test_exchange_requests import identity_case
 from opentrm.referrals.tests.test_requests import (
     adult_case,
     child_case,
+    draft_request,
     focal_point,
     fresh,
     receiver,
@@ -68,13 +69,7 @@ def test_a_confidential_request_is_confidential_on_the_receiving_node_and_not_fo
     world: World,
 ) -> None:
     peer("RO")
-    draft = requests.request_create(
-        actor=sender(world),
-        case=identity_case(world),
-        kind="identity_verification",
-        receiver_country="RO",
-        reason="Please verify the nationality.",
-    )
+    draft = draft_request(world, identity_case(world))
     _send(world, _confidential(sender(world), draft))
     (message,) = outbox("request")
     assert crypto.schema_errors("request", message.body) == []
@@ -118,11 +113,10 @@ def test_formality_legal_basis_channel_and_escalation_reach_the_receivers_reques
 ) -> None:
     peer("RO")
     focal_point(world)
-    informal = requests.request_create(
-        actor=sender(world),
-        case=adult_case(world),
+    informal = draft_request(
+        world,
+        adult_case(world),
         kind="evidence_check",
-        receiver_country="RO",
         reason="Is the fictional witness statement on file?",
         legal_basis=LEGAL_BASIS,
         channel=RequestChannel.LIAISON_OFFICER,

@@ -142,7 +142,8 @@ def test_the_withdrawal_of_the_consent_tells_the_other_node_what_may_still_be_sh
     assert sent.detail["groups_after"] == []
 
 
-def test_a_step_of_the_sender_travels_as_a_status_update(world: World) -> None:
+def withdrawn_referral(world: World) -> Referral:
+    """A referral sent to RO (a peer node) and then withdrawn by its sender."""
     peer("RO")
     _s, referral = sent_referral(world)
     referral.refresh_from_db()
@@ -152,6 +153,11 @@ def test_a_step_of_the_sender_travels_as_a_status_update(world: World) -> None:
         expected_version=referral.version,
         reason="Fictional reason",
     )
+    return referral
+
+
+def test_a_step_of_the_sender_travels_as_a_status_update(world: World) -> None:
+    referral = withdrawn_referral(world)
     (message,) = outbox("status_update")
     assert message.body["reference"] == referral.reference
     assert message.body["status"] == "withdrawn"

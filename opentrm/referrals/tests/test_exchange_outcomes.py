@@ -15,8 +15,13 @@ from opentrm.audit.models import AuditEvent
 from opentrm.exchange.models import InboxMessage, MessageType, OutboxMessage
 from opentrm.exchange.services import processing
 from opentrm.referrals.models import ReferralStatus
-from opentrm.referrals.services import national
-from opentrm.referrals.tests.test_exchange_link import arrive, outbox, peer, sent_referral
+from opentrm.referrals.tests.test_exchange_link import (
+    arrive,
+    outbox,
+    peer,
+    sent_referral,
+    withdrawn_referral,
+)
 
 S = ReferralStatus
 
@@ -70,15 +75,7 @@ def test_an_applied_step_is_answered_applied(world: World) -> None:
 
 
 def test_the_steps_of_one_referral_carry_their_order(world: World) -> None:
-    peer("RO")
-    _s, referral = sent_referral(world)
-    referral.refresh_from_db()
-    national.referral_withdraw(
-        actor=world.actor(Role.CASEWORKER),
-        referral=referral,
-        expected_version=referral.version,
-        reason="Fictional reason",
-    )
+    withdrawn_referral(world)
     (first,) = outbox("referral")
     (step,) = outbox("status_update")
     assert (first.sequence, first.previous_id) == (1, None)

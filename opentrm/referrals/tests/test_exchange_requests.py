@@ -26,11 +26,13 @@ from opentrm.referrals.tests.test_requests import (
     agreement_for,
     child_case,
     consent_for,
+    draft_request,
     focal_point,
     fresh,
     receiver,
     sender,
     sent_request,
+    step,
 )
 from opentrm.referrals.views_import import import_context
 
@@ -111,13 +113,7 @@ def test_no_request_package_goes_to_the_childs_country_of_origin_after_asylum(
     peer("RO")
     focal_point(world)
     case = child_case(world)
-    draft = requests.request_create(
-        actor=sender(world),
-        case=case,
-        kind="identity_verification",
-        receiver_country="RO",
-        reason="Please verify the nationality.",
-    )
+    draft = draft_request(world, case)
     indicate_asylum(world, case)
     with pytest.raises(OriginContactBlockedError):
         requests.request_send(
@@ -183,9 +179,7 @@ def test_a_request_package_lands_in_the_focal_points_inbox_as_a_minimal_offer(
     assert InboxMessage.objects.filter(referral_id=incoming.pk).count() == 1
     assert Referral.objects.filter(delivery=Delivery.NODE_EXCHANGE).count() == 2
     # once acknowledged: the fields of the shared groups, never the travel documents
-    requests.request_acknowledge(
-        actor=member, referral=fresh(incoming), expected_version=incoming.version
-    )
+    step(requests.request_acknowledge, incoming, member)
     section = import_context(member, fresh(incoming))["imported"]
     assert section is not None
     values = {value.code: value.value for value in section.values}
@@ -197,15 +191,8 @@ def test_the_receivers_answer_reaches_the_sender_as_a_status_update(world: World
     original, _body, al, message = received(world)
     incoming = created(message)
     member = receiver(world)
-    acknowledged = requests.request_acknowledge(
-        actor=member, referral=fresh(incoming), expected_version=incoming.version
-    )
-    requests.request_answer(
-        actor=member,
-        referral=fresh(acknowledged),
-        expected_version=acknowledged.version,
-        answer=ANSWER,
-    )
+    acknowledged = step(requests.request_acknowledge, incoming, member)
+    step(requests.request_answer, acknowledged, member, answer=ANSWER)
     updates = [m for m in outbox("status_update") if m.peer == al]
     assert [m.body["status"] for m in updates] == ["acknowledged", "answered"]
     answer = updates[-1].body
@@ -224,7 +211,5 @@ def test_the_receivers_answer_reaches_the_sender_as_a_status_update(world: World
     event = AuditEvent.objects.get(event_type=EventType.REFERRAL_ANSWERED, target_id=str(mine.pk))
     assert ANSWER not in str(event.detail)
     # the sender may close the answered request
-    closed = requests.request_close(
-        actor=sender(world), referral=fresh(mine), expected_version=mine.version
-    )
+    closed = step(requests.request_close, mine, sender(world))
     assert closed.status == S.CLOSED

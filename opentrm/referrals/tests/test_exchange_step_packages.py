@@ -12,7 +12,13 @@ from opentrm.referrals.services import requests
 from opentrm.referrals.services import transnational as tn
 from opentrm.referrals.tests.test_exchange_link import peer
 from opentrm.referrals.tests.test_exchange_link_refusals import _accepted_incoming
-from opentrm.referrals.tests.test_requests import adult_case, focal_point, fresh, sender
+from opentrm.referrals.tests.test_requests import (
+    adult_case,
+    draft_request,
+    focal_point,
+    fresh,
+    sender,
+)
 
 
 @override_settings(OPENTRM_NODE_COUNTRY="RO")
@@ -34,13 +40,7 @@ def test_a_follow_up_without_a_summary_travels_without_one(world: World) -> None
 def test_a_withdrawn_request_travels_without_template_sections(world: World) -> None:
     peer("RO")
     focal_point(world)
-    draft = requests.request_create(
-        actor=sender(world),
-        case=adult_case(world),
-        kind="identity_verification",
-        receiver_country="RO",
-        reason="Please verify the nationality.",
-    )
+    draft = draft_request(world, adult_case(world))
     sent = requests.request_send(
         actor=sender(world), referral=draft, expected_version=draft.version, accept_partial=True
     )

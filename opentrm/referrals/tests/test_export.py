@@ -28,6 +28,7 @@ from opentrm.referrals.tests.test_requests import (
     NAME,
     adult_case,
     consent_for,
+    draft_request,
     fresh,
     sender,
 )
@@ -54,9 +55,9 @@ def exported_request(world: World) -> tuple[Referral, Case]:
     make_agreement(
         world, others=[point], flows={(world.agency_a, point): [FieldGroup.IDENTITY]}, sign=True
     )
-    referral = requests.request_create(
-        actor=sender(world),
-        case=case,
+    referral = draft_request(
+        world,
+        case,
         kind="family_check",
         receiver_country="MD",
         reason="Check the family before return.",

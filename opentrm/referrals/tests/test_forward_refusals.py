@@ -31,16 +31,27 @@ def _forward(world: World, request: Referral, **options: str) -> Referral:
     )
 
 
-def test_a_request_sent_directly_is_not_forwarded(world: World) -> None:
+@pytest.mark.parametrize(
+    ("change", "message", "status"),
+    [
+        # sent directly, not through the focal point
+        ({"routing": Routing.DIRECT}, "reached you as the national focal point", "sent"),
+        ({"status": ReferralStatus.CLOSED}, "cannot be forwarded", "closed"),
+    ],
+    ids=["sent-directly", "closed"],
+)
+def test_a_request_that_did_not_come_by_the_focal_point_or_is_closed_is_not_forwarded(
+    world: World, change: dict[str, str], message: str, status: str
+) -> None:
     focal_point(world)
     request = sent_request(world, adult_case(world))
-    Referral.objects.filter(pk=request.pk).update(routing=Routing.DIRECT)
+    Referral.objects.filter(pk=request.pk).update(**change)
     before = Referral.objects.count()
     with pytest.raises(ValidationError) as refused:
         _forward(world, request)
-    assert "reached you as the national focal point" in str(refused.value)
+    assert message in str(refused.value)
     assert Referral.objects.count() == before
-    assert fresh(request).status == ReferralStatus.SENT
+    assert fresh(request).status == status
 
 
 def test_a_note_over_the_limit_is_refused_on_its_field(world: World) -> None:
@@ -61,14 +72,3 @@ def test_a_thematic_request_is_forwarded_with_nothing_shared(world: World) -> No
     assert fresh(forward).shared_groups == []
     assert fresh(forward).status == ReferralStatus.SENT
     assert AuditEvent.objects.filter(target_id=str(forward.pk)).exists()
-
-
-def test_a_closed_request_is_not_forwarded(world: World) -> None:
-    focal_point(world)
-    request = sent_request(world, adult_case(world))
-    Referral.objects.filter(pk=request.pk).update(status=ReferralStatus.CLOSED)
-    before = Referral.objects.count()
-    with pytest.raises(ValidationError) as refused:
-        _forward(world, request)
-    assert "cannot be forwarded" in str(refused.value)
-    assert Referral.objects.count() == before

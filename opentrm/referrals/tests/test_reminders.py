@@ -16,9 +16,9 @@ from opentrm.referrals.tests.test_requests import (
     NAME,
     adult_case,
     focal_point,
-    fresh,
     receiver,
     sent_request,
+    step,
 )
 
 
@@ -63,15 +63,8 @@ def test_nothing_is_sent_for_referrals_far_from_their_dates_or_answered(world: W
     referral = sent_request(world, adult_case(world))
     assert referral.sent_at is not None
     assert referral_reminders_send(now=referral.sent_at).referrals == 0
-    acknowledged = requests.request_acknowledge(
-        actor=receiver(world), referral=fresh(referral), expected_version=referral.version
-    )
-    requests.request_answer(
-        actor=receiver(world),
-        referral=fresh(acknowledged),
-        expected_version=acknowledged.version,
-        answer="Done.",
-    )
+    acknowledged = step(requests.request_acknowledge, referral, receiver(world))
+    step(requests.request_answer, acknowledged, receiver(world), answer="Done.")
     assert referral.answer_due_at is not None
     assert referral_reminders_send(now=referral.answer_due_at + timedelta(days=3)).referrals == 0
     assert mail.outbox == []

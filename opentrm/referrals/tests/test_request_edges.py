@@ -13,23 +13,17 @@ from opentrm.referrals.models import Referral, ReferralStatus
 from opentrm.referrals.services import requests
 from opentrm.referrals.tests.test_requests import (
     adult_case,
+    draft_request,
     focal_point,
     fresh,
     receiver,
-    sender,
     sent_request,
 )
 
 
 def test_another_organisation_does_not_send_the_senders_draft(world: World) -> None:
     focal_point(world)
-    draft = requests.request_create(
-        actor=sender(world),
-        case=adult_case(world),
-        kind="identity_verification",
-        receiver_country="RO",
-        reason="Please verify the nationality.",
-    )
+    draft = draft_request(world, adult_case(world))
     with pytest.raises(PermissionDenied):
         requests.request_send(actor=receiver(world), referral=draft, expected_version=draft.version)
     assert fresh(draft).status == ReferralStatus.DRAFT
@@ -38,14 +32,8 @@ def test_another_organisation_does_not_send_the_senders_draft(world: World) -> N
 def test_an_unknown_channel_and_a_long_legal_basis_are_refused_together(world: World) -> None:
     focal_point(world)
     with pytest.raises(ValidationError) as refused:
-        requests.request_create(
-            actor=sender(world),
-            case=adult_case(world),
-            kind="identity_verification",
-            receiver_country="RO",
-            reason="Please verify the nationality.",
-            channel="smoke_signals",
-            legal_basis="Art. 1 " * 100,
+        draft_request(
+            world, adult_case(world), channel="smoke_signals", legal_basis="Art. 1 " * 100
         )
     assert {"channel", "legal_basis"} <= set(refused.value.message_dict)
     assert not Referral.objects.exists()

@@ -21,6 +21,7 @@ from opentrm.referrals.services.requests.escalation import request_escalate
 from opentrm.referrals.services.requests.kinds import KINDS
 from opentrm.referrals.tests.test_requests import (
     adult_case,
+    draft_request,
     focal_point,
     receiver,
     sender,
@@ -152,13 +153,7 @@ def test_it_refuses_an_escalation_the_kind_does_not_take(
 
 def test_a_draft_or_a_formal_request_is_not_escalated(world: World) -> None:
     focal_point(world)
-    draft = requests.request_create(
-        actor=sender(world),
-        case=adult_case(world),
-        kind="evidence_check",
-        receiver_country="RO",
-        reason="Check.",
-    )
+    draft = draft_request(world, adult_case(world), kind="evidence_check", reason="Check.")
     with pytest.raises(ValidationError, match="Send the informal request first"):
         request_escalate(actor=sender(world), referral=draft, formality="mla", reason="F.")
 

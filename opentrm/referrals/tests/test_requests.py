@@ -1,6 +1,8 @@
 """Transnational requests (issue 4 §7): routing, the gate, the asylum guard, the steps."""
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -76,6 +78,26 @@ def receiver(world: World) -> Actor:
     return world.actor(Role.CASEWORKER, org="b")
 
 
+def draft_request(
+    world: World,
+    case: Case | None,
+    *,
+    kind: str = "identity_verification",
+    receiver_country: str = "RO",
+    reason: str = "Please verify the nationality.",
+    **extra: Any,
+) -> Referral:
+    """A request about ``case`` to ``receiver_country``, drafted by agency A's caseworker."""
+    return requests.request_create(
+        actor=sender(world),
+        case=case,
+        kind=kind,
+        receiver_country=receiver_country,
+        reason=reason,
+        **extra,
+    )
+
+
 def sent_request(
     world: World,
     case: Case | None,
@@ -84,20 +106,20 @@ def sent_request(
     accept_partial: bool = True,
     **extra: str,
 ) -> Referral:
-    referral = requests.request_create(
-        actor=sender(world),
-        case=case,
-        kind=kind,
-        receiver_country="RO",
-        reason="Please verify the nationality.",
-        **extra,  # type: ignore[arg-type]
-    )
+    referral = draft_request(world, case, kind=kind, **extra)
     return requests.request_send(
         actor=sender(world),
         referral=referral,
         expected_version=referral.version,
         accept_partial=accept_partial,
     )
+
+
+def step(
+    take: Callable[..., Referral], referral: Referral, actor: Actor, **values: Any
+) -> Referral:
+    """``actor`` takes the step ``take`` on ``referral``, at its version, with ``values``."""
+    return take(actor=actor, referral=fresh(referral), expected_version=referral.version, **values)
 
 
 def fresh(referral: Referral) -> Referral:
@@ -112,13 +134,7 @@ def fresh(referral: Referral) -> Referral:
 def test_a_request_goes_to_the_focal_point_by_default(world: World) -> None:
     point = focal_point(world)
     case = adult_case(world)
-    referral = requests.request_create(
-        actor=sender(world),
-        case=case,
-        kind="family_check",
-        receiver_country="RO",
-        reason="Check the family situation.",
-    )
+    referral = draft_request(world, case, kind="family_check", reason="Check the family situation.")
     assert referral.receiver_organisation == point
     assert referral.routing == Routing.FOCAL_POINT
     assert referral.status == "draft"
@@ -128,14 +144,7 @@ def test_a_request_goes_to_the_focal_point_by_default(world: World) -> None:
 
 def _family_check(world: World, case: Case, intended: Organisation) -> Referral:
     """A request to Romania to check the family, meant for ``intended``."""
-    return requests.request_create(
-        actor=sender(world),
-        case=case,
-        kind="family_check",
-        receiver_country="RO",
-        intended=intended,
-        reason="Check.",
-    )
+    return draft_request(world, case, kind="family_check", intended=intended, reason="Check.")
 
 
 def test_a_direct_route_is_taken_only_where_the_country_allows_it_and_is_logged(
@@ -178,12 +187,8 @@ def test_a_child_case_goes_to_the_child_authority(world: World) -> None:
     Responsibility.objects.create(
         country=world.country_b, function=Function.CHILD_AUTHORITY, organisation=authority
     )
-    referral = requests.request_create(
-        actor=sender(world),
-        case=child_case(world),
-        kind="safety_check",
-        receiver_country="RO",
-        reason="Check the safety of the home.",
+    referral = draft_request(
+        world, child_case(world), kind="safety_check", reason="Check the safety of the home."
     )
     assert referral.receiver_organisation == authority
 
@@ -228,13 +233,7 @@ def test_a_personal_request_needs_a_case_but_a_thematic_one_does_not(world: Worl
 
 def test_a_country_without_a_focal_point_is_refused(world: World) -> None:
     with pytest.raises(ValidationError) as error:
-        requests.request_create(
-            actor=sender(world),
-            case=adult_case(world),
-            kind="family_check",
-            receiver_country="RO",
-            reason="x",
-        )
+        draft_request(world, adult_case(world), kind="family_check", reason="x")
     assert "receiver_country" in error.value.message_dict
 
 
@@ -242,13 +241,7 @@ def test_an_inactive_focal_point_is_refused(world: World) -> None:
     focal_point(world)
     Organisation.objects.filter(pk=world.agency_b.pk).update(is_active=False)
     with pytest.raises(ValidationError):
-        requests.request_create(
-            actor=sender(world),
-            case=adult_case(world),
-            kind="family_check",
-            receiver_country="RO",
-            reason="x",
-        )
+        draft_request(world, adult_case(world), kind="family_check", reason="x")
     assert not Referral.objects.exists()
 
 
@@ -278,9 +271,7 @@ def test_no_request_goes_to_the_childs_country_of_origin_after_asylum(world: Wor
     indicate_asylum(world, case)
     for kind in ("identity_verification", "family_check", "immediate_danger"):
         with pytest.raises(OriginContactBlockedError):
-            requests.request_create(
-                actor=sender(world), case=case, kind=kind, receiver_country="RO", reason="x"
-            )
+            draft_request(world, case, kind=kind, reason="x")
     assert not Referral.objects.exists()
     blocked = AuditEvent.objects.filter(event_type="ORIGIN_CONTACT_BLOCKED")
     assert blocked.count() == 3
@@ -293,9 +284,7 @@ def test_the_asylum_guard_answers_first_whatever_else_is_wrong(world: World) -> 
     case = child_case(world)
     indicate_asylum(world, case)
     with pytest.raises(OriginContactBlockedError):
-        requests.request_create(
-            actor=sender(world), case=case, kind="family_check", receiver_country="RO", reason=""
-        )
+        draft_request(world, case, kind="family_check", reason="")
     assert not Referral.objects.exists()
     assert AuditEvent.objects.filter(event_type="ORIGIN_CONTACT_BLOCKED").count() == 1
 
@@ -303,9 +292,7 @@ def test_the_asylum_guard_answers_first_whatever_else_is_wrong(world: World) -> 
 def test_asylum_indicated_after_the_draft_blocks_the_sending(world: World) -> None:
     focal_point(world)
     case = child_case(world)
-    draft = requests.request_create(
-        actor=sender(world), case=case, kind="family_check", receiver_country="RO", reason="x"
-    )
+    draft = draft_request(world, case, kind="family_check", reason="x")
     indicate_asylum(world, case)
     with pytest.raises(OriginContactBlockedError):
         requests.request_send(
@@ -322,13 +309,7 @@ def test_without_consent_and_agreement_the_sender_must_confirm_a_minimal_request
 ) -> None:
     focal_point(world)
     case = adult_case(world)
-    draft = requests.request_create(
-        actor=sender(world),
-        case=case,
-        kind="identity_verification",
-        receiver_country="RO",
-        reason="x",
-    )
+    draft = draft_request(world, case, reason="x")
     with pytest.raises(ValidationError) as error:
         requests.request_send(actor=sender(world), referral=draft, expected_version=draft.version)
     message = " ".join(error.value.message_dict["accept_partial"])
@@ -353,9 +334,7 @@ def test_only_the_groups_that_consent_and_agreement_allow_reach_the_receiver(
     assert referral.agreement is not None
     # before acknowledging: the minimal offer only
     assert requests.receiver_groups(receiver(world), fresh(referral)) == frozenset()
-    requests.request_acknowledge(
-        actor=receiver(world), referral=fresh(referral), expected_version=referral.version
-    )
+    step(requests.request_acknowledge, referral, receiver(world))
     groups = requests.receiver_groups(receiver(world), fresh(referral))
     values = {v.code: v.value for v in requests.shared_values(fresh(referral), groups)}
     assert values["names"] == NAME
@@ -397,9 +376,7 @@ def test_a_withdrawn_consent_hides_the_data_from_that_moment(world: World) -> No
     consent_for(world, case, world.agency_b)
     agreement_for(world, [FieldGroup.IDENTITY])
     referral = sent_request(world, case)
-    requests.request_acknowledge(
-        actor=receiver(world), referral=fresh(referral), expected_version=referral.version
-    )
+    step(requests.request_acknowledge, referral, receiver(world))
     record_consent(
         world.actor(Role.CASEWORKER),
         case,
@@ -417,13 +394,11 @@ def test_a_withdrawn_consent_hides_the_data_from_that_moment(world: World) -> No
 def test_the_receiver_acknowledges_and_answers(world: World) -> None:
     focal_point(world)
     referral = sent_request(world, adult_case(world))
-    acknowledged = requests.request_acknowledge(
-        actor=receiver(world), referral=fresh(referral), expected_version=referral.version
-    )
-    answered = requests.request_answer(
-        actor=receiver(world),
-        referral=fresh(acknowledged),
-        expected_version=acknowledged.version,
+    acknowledged = step(requests.request_acknowledge, referral, receiver(world))
+    answered = step(
+        requests.request_answer,
+        acknowledged,
+        receiver(world),
         answer="Nationality confirmed by the civil registry.",
     )
     assert answered.status == "answered"
@@ -446,27 +421,12 @@ def test_an_answer_needs_text_and_a_decline_a_reason(world: World) -> None:
     focal_point(world)
     referral = sent_request(world, adult_case(world))
     with pytest.raises(ValidationError) as error:
-        requests.request_answer(
-            actor=receiver(world),
-            referral=fresh(referral),
-            expected_version=referral.version,
-            answer=" ",
-        )
+        step(requests.request_answer, referral, receiver(world), answer=" ")
     assert "answer" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
-        requests.request_decline(
-            actor=receiver(world),
-            referral=fresh(referral),
-            expected_version=referral.version,
-            reason="",
-        )
+        step(requests.request_decline, referral, receiver(world), reason="")
     assert "reason" in error.value.message_dict
-    declined = requests.request_decline(
-        actor=receiver(world),
-        referral=fresh(referral),
-        expected_version=referral.version,
-        reason="Not competent.",
-    )
+    declined = step(requests.request_decline, referral, receiver(world), reason="Not competent.")
     assert declined.status == "declined"
 
 
@@ -474,33 +434,17 @@ def test_only_the_receiver_answers_and_only_the_sender_sends(world: World) -> No
     focal_point(world)
     referral = sent_request(world, adult_case(world))
     with pytest.raises(PermissionDenied):
-        requests.request_answer(
-            actor=sender(world),
-            referral=fresh(referral),
-            expected_version=referral.version,
-            answer="x",
-        )
+        step(requests.request_answer, referral, sender(world), answer="x")
     with pytest.raises(PermissionDenied):
-        requests.request_acknowledge(
-            actor=world.actor(Role.INTERPRETER, org="b"),
-            referral=fresh(referral),
-            expected_version=referral.version,
-        )
+        step(requests.request_acknowledge, referral, world.actor(Role.INTERPRETER, org="b"))
 
 
 def test_a_stale_answer_is_refused(world: World) -> None:
     focal_point(world)
     referral = sent_request(world, adult_case(world))
-    requests.request_acknowledge(
-        actor=receiver(world), referral=fresh(referral), expected_version=referral.version
-    )
+    step(requests.request_acknowledge, referral, receiver(world))
     with pytest.raises(ConflictError):
-        requests.request_answer(
-            actor=receiver(world),
-            referral=fresh(referral),
-            expected_version=referral.version,
-            answer="Late.",
-        )
+        step(requests.request_answer, referral, receiver(world), answer="Late.")
 
 
 def test_others_do_not_see_the_request(world: World, client: Client) -> None:

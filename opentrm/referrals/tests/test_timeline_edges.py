@@ -16,23 +16,15 @@ from conftest import World
 from opentrm.accounts.models import User
 from opentrm.accounts.roles import Role
 from opentrm.referrals.models import Referral, ReferralStatus
-from opentrm.referrals.services import settings as settings_service
 from opentrm.referrals.services import timelines
 from opentrm.referrals.tests.test_requests import adult_case, focal_point, sent_request
+from opentrm.referrals.tests.test_timelines import own_identity_limits
 
 DAY = datetime(2026, 3, 6, 15, 0, tzinfo=timezone.get_default_timezone())
 
 
 def test_a_countrys_own_limits_are_listed_as_its_own(world: World) -> None:
-    settings_service.time_limit_set(
-        actor=world.actor(Role.NATIONAL_COORDINATOR, org="b"),
-        country=world.country_b,
-        kind="identity_verification",
-        acknowledge_within=1,
-        acknowledge_unit="working_days",
-        answer_within=5,
-        answer_unit="working_days",
-    )
+    own_identity_limits(world)
     listed = {limits.kind: limits for limits in timelines.all_limits("RO")}
     own = listed["identity_verification"]
     assert (own.acknowledge_within, own.answer_within, own.is_default) == (1, 5, False)

@@ -19,9 +19,9 @@ from opentrm.referrals.services.timelines import due_dates, overdue_q, timelines
 from opentrm.referrals.tests.test_requests import (
     adult_case,
     focal_point,
-    fresh,
     receiver,
     sent_request,
+    step,
 )
 
 
@@ -67,7 +67,9 @@ def test_hours_count_round_the_clock(world: World) -> None:
     assert answer == at(FRIDAY, 23) + timedelta(hours=24)
 
 
-def test_each_country_sets_its_own_limits(world: World) -> None:
+def own_identity_limits(world: World) -> None:
+    """Country B's coordinator sets B's own limits for identity verification: acknowledge
+    within 1 working day, answer within 5."""
     settings_service.time_limit_set(
         actor=world.actor(Role.NATIONAL_COORDINATOR, org="b"),
         country=world.country_b,
@@ -77,6 +79,10 @@ def test_each_country_sets_its_own_limits(world: World) -> None:
         answer_within=5,
         answer_unit="working_days",
     )
+
+
+def test_each_country_sets_its_own_limits(world: World) -> None:
+    own_identity_limits(world)
     acknowledge, answer = due_dates(
         kind="identity_verification", receiver_country="RO", sent_at=at(FRIDAY)
     )
@@ -168,9 +174,7 @@ def test_overdue_requests_are_found(world: World) -> None:
     late = referral.acknowledge_due_at + timedelta(minutes=1)
     assert not Referral.objects.filter(overdue_q(referral.acknowledge_due_at)).exists()
     assert Referral.objects.filter(overdue_q(late)).get() == referral
-    requests.request_acknowledge(
-        actor=receiver(world), referral=fresh(referral), expected_version=referral.version
-    )
+    step(requests.request_acknowledge, referral, receiver(world))
     assert not Referral.objects.filter(overdue_q(late)).exists()
     assert Referral.objects.filter(
         overdue_q(referral.answer_due_at + timedelta(minutes=1))
@@ -182,9 +186,7 @@ def test_figures_per_kind_and_country(world: World) -> None:
     first = sent_request(world, adult_case(world))
     sent_request(world, adult_case(world))
     sent_request(world, None, kind="socio_economic_risk")
-    requests.request_acknowledge(
-        actor=receiver(world), referral=fresh(first), expected_version=first.version
-    )
+    step(requests.request_acknowledge, first, receiver(world))
     assert first.answer_due_at is not None
     rows = {
         (row.kind, row.receiver_country): row

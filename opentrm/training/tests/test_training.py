@@ -4,11 +4,11 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import Client
 from django.urls import reverse
 
 from conftest import World
 from opentrm.accounts.roles import Role
+from opentrm.accounts.tests.factories import browser
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.core.errors import ConflictError
@@ -31,15 +31,9 @@ def _event(world: World, **values: object) -> TrainingEvent:
     )
 
 
-def _client(world: World, role: Role, org: str = "a") -> Client:
-    client = Client()
-    client.force_login(world.user(role, org=org))
-    return client
-
-
 def _contact_page(world: World, contact: ContactPoint, role: Role, org: str = "a") -> str:
     url = reverse("directory:contact_point_detail", args=[contact.pk])
-    response = _client(world, role, org).get(url)
+    response = browser(world, role, org).get(url)
     assert response.status_code == 200
     return str(response.content.decode())
 
@@ -54,21 +48,18 @@ def test_it_records_an_event_of_the_coordinators_own_country(world: World) -> No
     ).exists()
 
 
+def _move(world: World, event: TrainingEvent, place: str, role: Role, org: str = "a") -> None:
+    """``org``'s member with ``role`` moves ``event`` to ``place``, at its version."""
+    services.training_event_change(
+        actor=world.actor(role, org=org), event=event, expected_version=event.version, place=place
+    )
+
+
 def test_only_coordinators_and_directory_editors_of_the_country_record(world: World) -> None:
     event = _event(world)
-    services.training_event_change(
-        actor=world.actor(Role.DIRECTORY_EDITOR),
-        event=event,
-        expected_version=event.version,
-        place="Fictiva",
-    )
+    _move(world, event, "Fictiva", Role.DIRECTORY_EDITOR)
     with pytest.raises(PermissionDenied):
-        services.training_event_change(
-            actor=world.actor(Role.NATIONAL_COORDINATOR, org="b"),
-            event=event,
-            expected_version=event.version,
-            place="Elsewhere",
-        )
+        _move(world, event, "Elsewhere", Role.NATIONAL_COORDINATOR, org="b")
     with pytest.raises(PermissionDenied):
         services.training_event_record(
             actor=world.actor(Role.CASEWORKER),
@@ -120,7 +111,7 @@ def test_it_records_a_contact_once_per_event(world: World) -> None:
 def test_the_event_page_adds_and_removes_attendance(world: World) -> None:
     event = _event(world)
     contact = ContactPoint.objects.create(organisation=world.agency_a, position="Duty officer")
-    client = _client(world, Role.NATIONAL_COORDINATOR)
+    client = browser(world, Role.NATIONAL_COORDINATOR)
     detail = reverse("training:event_detail", args=[event.pk])
 
     added = client.post(
@@ -163,13 +154,13 @@ def test_a_transnational_event_is_seen_by_the_attendees_organisations_only(world
     services.attendance_add(actor=coordinator, event=transnational, contact_point=contact_b)
 
     page = _contact_page(world, contact_b, Role.CASEWORKER, org="b")
-    listing = _client(world, Role.CASEWORKER, org="b").get(reverse("training:event_list"))
+    listing = browser(world, Role.CASEWORKER, org="b").get(reverse("training:event_list"))
 
     assert "Regional workshop" in page
     assert "Regional workshop" in listing.content.decode()
     assert "National workshop" not in listing.content.decode()
     detail = reverse("training:event_detail", args=[national.pk])
-    assert _client(world, Role.CASEWORKER, org="b").get(detail).status_code == 404
+    assert browser(world, Role.CASEWORKER, org="b").get(detail).status_code == 404
 
 
 def test_it_lists_who_is_trained_on_each_procedure(world: World) -> None:
@@ -178,7 +169,7 @@ def test_it_lists_who_is_trained_on_each_procedure(world: World) -> None:
     services.attendance_add(
         actor=world.actor(Role.NATIONAL_COORDINATOR), event=event, contact_point=contact
     )
-    page = _client(world, Role.CASEWORKER).get(reverse("training:trained")).content.decode()
+    page = browser(world, Role.CASEWORKER).get(reverse("training:trained")).content.decode()
     return_section = page.split("Return and Social Inclusion")[1].split("<section>")[0]
     assert "Return officer" in return_section
     assert "Return officer" not in page.split("Return and Social Inclusion")[0]
@@ -186,8 +177,8 @@ def test_it_lists_who_is_trained_on_each_procedure(world: World) -> None:
 
 def test_the_api_lists_the_events_a_member_may_see(world: World) -> None:
     _event(world, title="Regional workshop", sop_codes=["sop1", "sop5"])
-    own = _client(world, Role.CASEWORKER).get("/api/v1/training/events?sop=sop5").json()
-    other = _client(world, Role.CASEWORKER, org="b").get("/api/v1/training/events").json()
+    own = browser(world, Role.CASEWORKER).get("/api/v1/training/events?sop=sop5").json()
+    other = browser(world, Role.CASEWORKER, org="b").get("/api/v1/training/events").json()
     assert [(row["title"], row["country"], row["sop_codes"]) for row in own] == [
         ("Regional workshop", "AL", ["sop1", "sop5"])
     ]
@@ -195,7 +186,7 @@ def test_the_api_lists_the_events_a_member_may_see(world: World) -> None:
 
 
 def test_the_api_refuses_a_filter_longer_than_declared(world: World) -> None:
-    response = _client(world, Role.CASEWORKER).get("/api/v1/training/events", {"sop": "s" * 500})
+    response = browser(world, Role.CASEWORKER).get("/api/v1/training/events", {"sop": "s" * 500})
     assert response.status_code == 422
 
 
@@ -205,7 +196,7 @@ ENDS_BEFORE = "The event cannot end before it starts."
 
 
 def test_the_event_form_shows_the_services_mistakes_with_its_own(world: World) -> None:
-    response = _client(world, Role.NATIONAL_COORDINATOR).post(
+    response = browser(world, Role.NATIONAL_COORDINATOR).post(
         reverse("training:event_create"),
         {"title": "", "scope": "national", "starts_on": "2026-05-02", "ends_on": "2026-05-01"},
     )
