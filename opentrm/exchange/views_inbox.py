@@ -48,7 +48,7 @@ def _reject(error: PackageRejected) -> JsonResponse:
     return JsonResponse({"code": error.code, "message": error.message}, status=error.status)
 
 
-def _receipt(opened: Opened, status: str, own: list[NodeKey]) -> HttpResponse:
+def _receipt(opened: Opened, status: str, own: list[NodeKey] | None = None) -> HttpResponse:
     token = crypto.sign_receipt(
         peer=opened.peer, message_id=opened.message_id, status=status, own=own
     )
@@ -67,7 +67,9 @@ def _stored_digest(message: InboxMessage) -> str:
     )
 
 
-def _again(opened: Opened, existing: InboxMessage, own: list[NodeKey]) -> HttpResponse:
+def _again(
+    opened: Opened, existing: InboxMessage, own: list[NodeKey] | None = None
+) -> HttpResponse:
     """A message id seen before: the same package again (a retry) gets its receipt again; a
     different package under the same id is a replay."""
     if existing.peer_id != opened.peer.pk or _stored_digest(existing) != opened.digest:
