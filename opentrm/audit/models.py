@@ -30,6 +30,9 @@ class AuditEvent(models.Model):
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     previous_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # Not a column: the object an event just recorded is about, as its recorder held it
+    # (``services.record_event``), for the receivers of its ``post_save``; None when read.
+    target_instance: models.Model | None = None
 
     class Meta:
         ordering = ["-sequence"]

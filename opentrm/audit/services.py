@@ -62,6 +62,9 @@ def record_event(
         changed_fields=sorted(set(changed_fields)),
         detail=detail or {},
     )
+    # The object itself, for the receivers of the event's post_save (the notifications), so
+    # they need not read again what the caller holds; never saved.
+    event.target_instance = target
     prepared = prepare_hash(event)  # all but the place in the chain, before the lock
     pending: list[tuple[AuditEvent, PreparedHash]] | None = getattr(_batch, "events", None)
     if pending is not None:  # inside events_batched(): appended when the block ends

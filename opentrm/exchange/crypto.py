@@ -172,12 +172,14 @@ def digest(
 # --- sealing ------------------------------------------------------------------------------------
 
 
-def _own_signing_key(peer: Peer | None = None, *, announcing: bool = False) -> tuple[str, ECKey]:
+def _own_signing_key(
+    peer: Peer | None = None, *, announcing: bool = False, own: list[NodeKey] | None = None
+) -> tuple[str, ECKey]:
     try:
         if peer is None:
             key = keys.active_key(KeyUse.SIGNING)
         else:
-            key = keys.signing_key_for(peer, announcing=announcing)
+            key = keys.signing_key_for(peer, announcing=announcing, own=own)
     except keys.NodeNotInitialised as error:
         raise ExchangeNotReady(str(error)) from error
     return key.kid, keys.private_key(key.kid)
@@ -258,10 +260,13 @@ def seal(
 # --- opening ------------------------------------------------------------------------------------
 
 
-def _our_decryption_key(kid: Any, now: datetime) -> ECKey:
+def _our_decryption_key(kid: Any, now: datetime, own: list[NodeKey] | None) -> ECKey:
     if not isinstance(kid, str):
         raise PackageRejected("decrypt_failed", "The package names no encryption key.")
-    row = keys.published(now).filter(kid=kid, use=KeyUse.ENCRYPTION).first()
+    if own is None:
+        row = keys.published(now).filter(kid=kid, use=KeyUse.ENCRYPTION).first()
+    else:
+        row = next((r for r in own if r.kid == kid and r.use == KeyUse.ENCRYPTION), None)
     if row is None:
         raise PackageRejected(
             "decrypt_failed", "The package is not encrypted to a current key of this node."
@@ -337,7 +342,7 @@ def _verify(
     return verified.payload
 
 
-def _decrypt(token: bytes | str, now: datetime) -> bytes:
+def _decrypt(token: bytes | str, now: datetime, own: list[NodeKey] | None = None) -> bytes:
     """The outer layer: a JWE compact of our algorithms, decrypted with one of our keys."""
     raw = token.encode("ascii", "replace") if isinstance(token, str) else token
     try:
@@ -351,7 +356,7 @@ def _decrypt(token: bytes | str, now: datetime) -> bytes:
     _check_header(header)
     if header.get("alg") != KEY_WRAP_ALG or header.get("enc") != CONTENT_ENC:
         raise PackageRejected("malformed", "Unsupported encryption algorithms.")
-    private = _our_decryption_key(header.get("kid"), now)
+    private = _our_decryption_key(header.get("kid"), now, own)
     try:
         decrypted = jwe.decrypt_compact(text, private, registry=_jwe_registry())
     except JOSE_ERRORS:  # a JOSE library's complaint about hostile input, whatever its class
@@ -406,11 +411,14 @@ def _issued_at(
     return issued_at
 
 
-def open_package(token: bytes | str, *, now: datetime | None = None) -> Opened:
+def open_package(
+    token: bytes | str, *, now: datetime | None = None, own: list[NodeKey] | None = None
+) -> Opened:
     """Decrypt, verify and check a package. Raises ``PackageRejected``; replay and size are
-    the inbox's to decide."""
+    the inbox's to decide. ``own``: this node's ``keys.published(now)``, when the caller read
+    them already (else they are read here)."""
     now = now or clock.now()
-    inner = _decrypt(token, now)
+    inner = _decrypt(token, now, own)
     inner_header, unverified, unverified_bytes = _unverified(inner)
     claimed_id = _uuid(unverified.get("jti"))
     peer = _sender(unverified.get("iss"), claimed_id)
@@ -469,13 +477,19 @@ def open_package(token: bytes | str, *, now: datetime | None = None) -> Opened:
 
 
 def sign_receipt(
-    *, peer: Peer, message_id: uuid.UUID, status: str, now: datetime | None = None
+    *,
+    peer: Peer,
+    message_id: uuid.UUID,
+    status: str,
+    now: datetime | None = None,
+    own: list[NodeKey] | None = None,
 ) -> str:
-    """This node's signed receipt for a package ``peer`` sent: status "stored" or "duplicate"."""
+    """This node's signed receipt for a package ``peer`` sent: status "stored" or "duplicate".
+    ``own``: as for :func:`open_package`."""
     if status not in RECEIPT_STATUSES:
         raise ValueError(f"Unknown receipt status {status!r}.")
     now = now or clock.now()
-    kid, key = _own_signing_key(peer)
+    kid, key = _own_signing_key(peer, own=own)
     claims = {
         "jti": str(message_id),
         "iss": node_id(),

@@ -128,12 +128,25 @@ def active_key(use: KeyUse) -> NodeKey:
     return key
 
 
-def signing_key_for(peer: Any, *, announcing: bool = False) -> NodeKey:
+def signing_key_for(
+    peer: Any, *, announcing: bool = False, own: list[NodeKey] | None = None
+) -> NodeKey:
     """The signing key to use towards ``peer`` (a package or a receipt): the one it is known to
     hold (``Peer.our_signing_kid``, set when it receipted this node's key announcement), while
     that key is still published; else the active one. A key announcement that revokes the only
-    key the peer holds is signed by that key itself (``announcing``): a self-revocation."""
+    key the peer holds is signed by that key itself (``announcing``): a self-revocation.
+    ``own``: this node's ``published()`` keys read earlier in the same request (the inbox reads
+    them once for the package and its receipt), so they are not read again."""
     kid = str(getattr(peer, "our_signing_kid", "") or "")
+    if own is not None and not announcing:
+        held = [row for row in own if row.use == KeyUse.SIGNING and row.kid == kid] if kid else []
+        active = [row for row in own if row.use == KeyUse.SIGNING and row.active]
+        for mine in held:
+            if _key_file(mine.kid).exists():
+                return mine
+        if active:  # published() lists the active keys first, the newest first
+            return active[0]
+        return active_key(KeyUse.SIGNING)
     if kid:
         rows = NodeKey.objects if announcing else published()
         row = rows.filter(kid=kid, use=KeyUse.SIGNING).first()

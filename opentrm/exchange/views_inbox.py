@@ -22,9 +22,9 @@ from opentrm.accounts.throttle import (
 )
 from opentrm.audit.events import EventType
 from opentrm.audit.services import record_event
-from opentrm.exchange import clock, crypto
+from opentrm.exchange import clock, crypto, keys
 from opentrm.exchange.crypto import Opened, PackageRejected
-from opentrm.exchange.models import InboxMessage
+from opentrm.exchange.models import InboxMessage, NodeKey
 from opentrm.exchange.services import processing, rejections
 
 logger = logging.getLogger("opentrm.exchange")
@@ -48,8 +48,10 @@ def _reject(error: PackageRejected) -> JsonResponse:
     return JsonResponse({"code": error.code, "message": error.message}, status=error.status)
 
 
-def _receipt(opened: Opened, status: str) -> HttpResponse:
-    token = crypto.sign_receipt(peer=opened.peer, message_id=opened.message_id, status=status)
+def _receipt(opened: Opened, status: str, own: list[NodeKey] | None = None) -> HttpResponse:
+    token = crypto.sign_receipt(
+        peer=opened.peer, message_id=opened.message_id, status=status, own=own
+    )
     return HttpResponse(token, content_type=JOSE)
 
 
@@ -65,7 +67,9 @@ def _stored_digest(message: InboxMessage) -> str:
     )
 
 
-def _again(opened: Opened, existing: InboxMessage) -> HttpResponse:
+def _again(
+    opened: Opened, existing: InboxMessage, own: list[NodeKey] | None = None
+) -> HttpResponse:
     """A message id seen before: the same package again (a retry) gets its receipt again; a
     different package under the same id is a replay."""
     if existing.peer_id != opened.peer.pk or _stored_digest(existing) != opened.digest:
@@ -78,7 +82,7 @@ def _again(opened: Opened, existing: InboxMessage) -> HttpResponse:
             )
         )
     _record_received(opened, existing, "duplicate")
-    return _receipt(opened, "duplicate")
+    return _receipt(opened, "duplicate", own)
 
 
 def _record_received(opened: Opened, message: InboxMessage, status: str) -> None:
@@ -104,7 +108,8 @@ def _dispatch(message: InboxMessage) -> None:
 
 
 def _store(opened: Opened) -> InboxMessage | None:
-    """Store the package once; None when another request stored this message id first."""
+    """Store the package once; None when this message id is stored already (by an earlier
+    request, or a concurrent one that committed first)."""
     try:
         with transaction.atomic():
             message = InboxMessage.objects.create(
@@ -151,17 +156,18 @@ def inbox(request: HttpRequest) -> HttpResponse:
     body = _read_body(request, limit)
     if body is None:
         return _reject(PackageRejected("too_large", f"The package is larger than {limit} bytes."))
+    now = clock.now()
+    # This node's keys, read once for the package (decryption) and its receipt (signature):
+    # current at the request's start, so a key revoked or rotated before it is not used.
+    own = list(keys.published(now))
     try:
-        opened = crypto.open_package(body, now=clock.now())
+        opened = crypto.open_package(body, now=now, own=own)
     except PackageRejected as error:
         login_failure_record(username=EXCHANGE_INBOX_DOOR, address=address)
         return _reject(error)
-    existing = (
-        InboxMessage.objects.select_related("peer").filter(message_id=opened.message_id).first()
-    )
-    if existing is not None:
-        return _again(opened, existing)
-    if _store(opened) is None:  # lost the race to a concurrent delivery of the same id
+    # Stored at once: a message id received before (a retry, a replay, or a concurrent copy)
+    # is refused by its unique constraint and only then read (one query less per new package).
+    if _store(opened) is None:
         existing = InboxMessage.objects.select_related("peer").get(message_id=opened.message_id)
-        return _again(opened, existing)
-    return _receipt(opened, "stored")
+        return _again(opened, existing, own)
+    return _receipt(opened, "stored", own)

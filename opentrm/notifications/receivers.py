@@ -74,9 +74,12 @@ def _referral_sent(event: AuditEvent, referral: Referral | None = None) -> None:
 
 def _referral_created(event: AuditEvent) -> None:
     """A referral is created as already sent only when it is received (from a peer node or a
-    file, ``referrals.services.receiving``); a draft is told of when it is sent."""
-    referral = Referral.objects.filter(pk=event.target_id, status=ReferralStatus.SENT).first()
-    if referral is not None:
+    file, ``referrals.services.receiving``); a draft is told of when it is sent. The referral
+    the receiving service just stored is not read again (one query per package received)."""
+    referral = event.target_instance
+    if not isinstance(referral, Referral) or str(referral.pk) != event.target_id:
+        referral = Referral.objects.filter(pk=event.target_id).first()
+    if referral is not None and referral.status == ReferralStatus.SENT:
         _referral_sent(event, referral)
 
 

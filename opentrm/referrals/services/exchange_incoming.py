@@ -79,6 +79,8 @@ def _addressed(head: Mapping[str, Any], country_code: str) -> Organisation:
     child_point, national = routing.focal_points(country_code)
     if child_point is None:  # neither a child authority nor a national focal point
         raise RefusedError("no_focal_point")
+    if child_point is national:  # no child authority: the national one whatever is named
+        return national
     own, wanted = str(settings.OPENTRM_NODE_ID), str(head.get("receiver_organisation_id") or "")
     named = federation.by_stable_id(wanted, node_id=own)
     if named is None and not wanted.startswith(f"{own}/"):
