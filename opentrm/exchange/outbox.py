@@ -89,8 +89,7 @@ def enqueue(
         raise ValidationError({"peer": refusal})
     if type not in MessageType.values:
         raise ValidationError({"type": _("Unknown package type.")})
-    if not isinstance(body, dict):
-        raise ValidationError({"body": _("The package body must be an object.")})
+    # Every schema wants an object: a body of another JSON type is refused here too.
     problems = crypto.schema_errors(type, body)  # JSON paths and rules only, never values
     if problems:
         raise ValidationError(

@@ -62,6 +62,28 @@ def test_enqueue_refuses_an_unknown_type(peer: Peer) -> None:
     assert not OutboxMessage.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("body", "rule"),
+    [
+        ({"nonce": "n", "name": "Ana Exemplu"}, "$: additionalProperties false"),
+        ({"nonce": "n" * 101}, "$.nonce: maxLength 100"),
+        (["Ana Exemplu"], '$: type "object"'),  # not an object at all
+    ],
+)
+def test_enqueue_refuses_a_body_that_breaks_its_schema_naming_the_rule_not_the_value(
+    peer: Peer, body: object, rule: str
+) -> None:
+    """A service that would send what the peer must refuse fails with its change, and the
+    error names the rule broken, never the data (it may reach a log)."""
+    with pytest.raises(ValidationError) as refused:
+        outbox.enqueue(peer=peer, type="ping", body=body)  # type: ignore[arg-type]
+    (message,) = refused.value.message_dict["body"]
+    assert message == f"The package breaks its schema: {rule}"
+    assert "Ana" not in message
+    assert not OutboxMessage.objects.exists()
+    assert not _events("EXCHANGE_SENT")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_enqueue_refuses_to_run_outside_a_transaction(inbox: FakeInbox) -> None:
     from django.db.transaction import TransactionManagementError

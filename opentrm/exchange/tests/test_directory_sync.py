@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +17,7 @@ from opentrm.audit.models import AuditEvent
 from opentrm.directory import services
 from opentrm.directory.models import Function, Organisation, OrganisationType, Responsibility
 from opentrm.exchange.models import InboxMessage, OutboxMessage, Peer, PeerStatus
+from opentrm.exchange.services import directory_sync
 from opentrm.exchange.services.directory_sync import publish_due, receive_directory
 from opentrm.exchange.tests.nodes import FOREIGN_ID, ForeignNode, OwnNode, foreign, node
 
@@ -70,6 +72,30 @@ def test_an_active_peer_gets_a_snapshot_then_the_changes(
     assert changes["removed"] == [str(quiet.uuid)]
     published = AuditEvent.objects.filter(event_type="DIRECTORY_PUBLISHED").order_by("sequence")
     assert [e.detail["mode"] for e in published] == ["snapshot", "changes"]
+
+
+def test_a_directory_larger_than_one_package_arrives_in_parts_the_last_listing_all(
+    world: World, node: OwnNode, foreign: ForeignNode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The peer replaces its copy only once every part is there: the last part says which
+    entries are present, so an entry missing from it is removed (the first parts do not)."""
+    monkeypatch.setattr(directory_sync, "PART_SIZE", 1)
+    editor = world.actor(Role.DIRECTORY_EDITOR)
+    for name in ("Fictional Focal Point", "Fictional Labour Inspectorate"):
+        services.organisation_create(
+            actor=editor,
+            country=world.country_a,
+            name=name,
+            type=OrganisationType.NATIONAL_COORDINATION,
+        )
+    queued = publish_due()  # one package per organisation shared
+    parts = _directory_packages()
+    assert queued == len(parts) >= 2
+    assert [(p["mode"], p["part"], p["parts"]) for p in parts] == [
+        ("snapshot", number, len(parts)) for number in range(1, len(parts) + 1)
+    ]
+    assert all(len(p["organisations"]) == 1 and "present" not in p for p in parts[:-1])
+    assert parts[-1]["present"] == [p["organisations"][0]["id"] for p in parts]
 
 
 def test_a_pending_peer_gets_nothing(world: World, node: OwnNode) -> None:

@@ -10,6 +10,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -56,6 +57,25 @@ def _refused(response: Any, code: str) -> None:
 def test_a_header_nested_3000_levels_is_malformed_not_a_server_error(node: OwnNode) -> None:
     token = ".".join([_b64(_nested(3000)), "a", "b", "c", "d"])
     _refused(post(token), "malformed")
+
+
+@pytest.mark.parametrize(
+    ("header", "said"),
+    [
+        ("A", "A header is not base64url-encoded JSON."),  # no base64 text has 4n+1 characters
+        (_b64(b"not json"), "A header is not JSON."),
+        (_b64(b"\xff\xfe{}"), "A header is not JSON."),  # not UTF-8
+        (_b64(b'["alg", "ECDH-ES+A256KW"]'), "A header is not a JSON object."),
+    ],
+    ids=["not base64", "not JSON", "not UTF-8", "a list"],
+)
+def test_a_header_that_is_not_a_json_object_is_malformed_and_says_why(
+    node: OwnNode, header: str, said: str
+) -> None:
+    response = post(".".join([header, "a", "b", "c", "d"]))
+    _refused(response, "malformed")
+    assert response.status_code == 400
+    assert response.json()["message"] == said
 
 
 def test_nesting_inside_the_encrypted_header_is_refused_before_the_signature(
