@@ -71,9 +71,7 @@ def test_a_party_twice(world: World) -> None:
         ({"procedures": ["no.such.procedure"]}, "procedures"),
     ],
 )
-def test_unknown_procedure_or_measure(
-    world: World, catalogue: dict[str, Any], field: str
-) -> None:
+def test_unknown_procedure_or_measure(world: World, catalogue: dict[str, Any], field: str) -> None:
     agreement = make_agreement(world)
     with refused(field, "TRM catalogue"):
         services.party_add(
