@@ -182,21 +182,12 @@ def store_batch(case_ids: list[int], tally: Tally) -> int:
     """A full fill's batch: store the cases' contributions and add them to ``tally`` (the
     cells are written once, at the end: ``replace_case_cells``); the cases stored.
 
-    The full fill emptied the contributions and a batch commits with its cursor, so these
-    cases have none stored: on PostgreSQL they go in by ``COPY`` (no client-side quoting of
-    each JSON text, the largest single cost in the profile of the full fill)."""
+    The full fill on SQLite only: on PostgreSQL the database builds the contributions itself
+    (``bulk.store_range``)."""
     found = contributions(case_ids)
     for data in found.values():
         expand(tally, data, 1)
-    if connection.vendor != "postgresql":
-        _store(found)
-        return len(found)
-    with (
-        connection.cursor() as cursor,
-        cursor.copy("COPY stats_statscasecontribution (case_id, data) FROM STDIN") as copy,
-    ):
-        for pk, data in found.items():
-            copy.write_row((pk, json.dumps(data, separators=(",", ":"))))
+    _store(found)
     return len(found)
 
 
