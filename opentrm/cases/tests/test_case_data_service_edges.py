@@ -14,7 +14,7 @@ from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import Case, InformationGiven
 from opentrm.cases.services import Exploitation, case_data_update
-from opentrm.cases.services.case_data import information_given_record
+from opentrm.cases.services.case_data import information_given_errors, information_given_record
 from opentrm.cases.tests.factories import new_case
 
 
@@ -130,3 +130,11 @@ def test_it_records_information_given_today_and_audits_the_topics(world: World) 
     assert record.topics == ["assistance", "legal"]
     event = AuditEvent.objects.get(event_type=EventType.INFORMATION_GIVEN_RECORDED)
     assert event.detail["topics"] == ["assistance", "legal"]
+
+
+def test_the_information_precheck_leaves_a_field_with_its_own_error_unchecked() -> None:
+    """The form's language field had its own error: the precheck checks the rest only."""
+    assert information_given_errors({"format": "oral", "topics": ["legal"]}) == {}
+    assert list(information_given_errors({"format": "oral", "language": "not a language"})) == [
+        "language"
+    ]

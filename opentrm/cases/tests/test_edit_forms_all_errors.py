@@ -76,12 +76,17 @@ def test_the_identification_form_shows_only_its_own_mistake_when_the_rest_is_rig
     case = new_case(world, age_band=AgeBand.OVER_18)
     response = browser(world, Role.POLICE_INVESTIGATOR).post(
         reverse("cases:identification_create", args=[case.public_id]),
-        {"decided_on": timezone.localdate().isoformat(), "country_code": "AL"},
+        {
+            "outcome": "identified",
+            "decided_on": timezone.localdate().isoformat(),
+            "country_code": "AL",
+            "legal_basis": "x" * 301,
+        },
     )
 
     errors = response.context["form"].errors
     assert response.status_code == 200
-    assert list(errors) == ["outcome"]
+    assert list(errors) == ["legal_basis"]
     assert not IdentificationDecision.objects.exists()
 
 

@@ -1,5 +1,6 @@
 """Who counts as a child when an age assessment has spoken, read once per page; a user with no
-organisation never identifies formally; the registration and measure prechecks' refusals."""
+organisation never identifies formally; the people attending a hearing filed under a group that
+is no longer one are shown to nobody; the registration and measure prechecks' refusals."""
 
 from collections.abc import Callable
 from datetime import timedelta
@@ -10,11 +11,14 @@ from django.utils import timezone
 from conftest import World
 from opentrm.accounts.models import User
 from opentrm.accounts.policy import Action, Actor, can
+from opentrm.accounts.roles import Role
 from opentrm.cases import states
-from opentrm.cases.models import AgeBand, Case, ChildSafeguards
+from opentrm.cases.access import hide_hearing_participants
+from opentrm.cases.models import AgeBand, Case, ChildSafeguards, Hearing
 from opentrm.cases.services.measures import measure_errors
 from opentrm.cases.services.registration import Notification, registration_errors
 from opentrm.cases.tests.factories import new_case
+from opentrm.cases.tests.proceedings import adult_case, schedule_interview
 
 
 def _assessed(case: Case, result: str) -> Case:
@@ -72,3 +76,21 @@ def test_the_measure_precheck_checks_no_dates_without_a_known_status(world: Worl
         "started_on": ["The start date is in the future."],
         "completed_on": ["Only a measure that is done has a completion date."],
     }
+
+
+def test_people_attending_filed_under_a_group_that_is_no_longer_one_are_shown_to_nobody(
+    world: World,
+) -> None:
+    """A hearing whose people attending were filed under a field group that no longer exists
+    (a row older than a change of the groups): nobody reads them, not even the owner."""
+    case = adult_case(world)
+    kept = schedule_interview(world, case, participants="Inspector Fictiva")
+    retired = schedule_interview(world, case, participants="Judge Fictiva")
+    Hearing.objects.filter(pk=retired.pk).update(participants_group="retired_group")
+    hearings = list(Hearing.objects.filter(case=case).order_by("pk"))
+
+    shown = hide_hearing_participants(world.actor(Role.CASE_MANAGER), case, hearings)
+
+    assert [h.participants for h in shown] == ["Inspector Fictiva", ""]
+    assert Hearing.objects.get(pk=retired.pk).participants == "Judge Fictiva"  # not saved
+    assert kept.pk == shown[0].pk
