@@ -201,3 +201,56 @@ def test_the_new_member_form_shows_the_services_mistakes_with_its_own(
     assert errors["username"] == ["This user name is already taken."]  # the service's
     assert "This password is entirely numeric." in errors["password"]
     assert User.objects.count() == users
+
+
+def _member_form_errors(client: Client, **values: str) -> dict[str, list[str]]:
+    fields = {
+        "username": "fictive_worker",
+        "full_name": "Fictive Worker",
+        "email": "fictive.worker@example.test",
+        "role": Role.CASEWORKER,
+        "password": "123456789012",
+    }
+    response = client.post(reverse("accounts:member_list"), fields | values)
+    assert response.status_code == 200
+    return dict(response.context["form"].errors)
+
+
+def test_the_new_member_form_shows_a_user_name_the_accounts_refuse_with_a_short_password(
+    world: World, client: Client
+) -> None:
+    """The form lets any text through as a user name; the account's own rule refuses spaces
+    and punctuation, and says so with the form's error on the password (too short for the
+    password rules to run), after one submit."""
+    client.force_login(world.user(Role.SYSTEM_ADMINISTRATOR))
+    users = User.objects.count()
+
+    errors = _member_form_errors(client, username="fictive worker!", password="short")
+
+    assert errors["username"] == [
+        "Enter a valid username. This value may contain only letters, numbers, and "
+        "@/./+/-/_ characters."
+    ]
+    assert errors["password"] == ["Ensure this value has at least 12 characters (it has 5)."]
+    assert User.objects.count() == users
+
+
+def test_the_new_member_form_says_a_taken_user_name_once(world: World, client: Client) -> None:
+    """The very user name of a colleague: one message, not the account's own duplicate too."""
+    client.force_login(world.user(Role.SYSTEM_ADMINISTRATOR))
+
+    errors = _member_form_errors(client, username="a_caseworker", email="not an address")
+
+    assert errors["username"] == ["This user name is already taken."]
+    assert errors["email"] == ["Enter a valid email address."]
+
+
+def test_the_new_member_form_asks_for_a_missing_user_name_once(
+    world: World, client: Client
+) -> None:
+    client.force_login(world.user(Role.SYSTEM_ADMINISTRATOR))
+
+    errors = _member_form_errors(client, username="")
+
+    assert errors["username"] == ["This field is required."]
+    assert "This password is entirely numeric." in errors["password"]

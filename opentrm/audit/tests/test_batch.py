@@ -9,10 +9,11 @@ from django.db.models.signals import post_save
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
-from opentrm.audit.chain import verify_chain
+from opentrm.audit.chain import GENESIS_HASH, verify_chain
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditChainHead, AuditEvent
 from opentrm.audit.services import events_batched, record_event
+from opentrm.audit.tests.tampering import disable_triggers, enable_triggers
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +95,38 @@ def test_a_nested_batch_appends_with_the_outer_one_and_a_batch_needs_a_transacti
 def test_a_batch_outside_a_transaction_is_refused() -> None:
     with pytest.raises(TransactionManagementError), events_batched():
         pass
+
+
+def test_a_batch_that_records_nothing_leaves_the_chain_untouched() -> None:
+    record_event(event_type=EventType.EXCHANGE_SENT, actor=None, detail={"n": 0})
+    head_before = AuditChainHead.objects.values_list("last_sequence", "last_hash").get()
+
+    with (
+        transaction.atomic(),
+        CaptureQueriesContext(connection) as queries,
+        events_batched(),
+    ):
+        pass
+
+    assert AuditChainHead.objects.values_list("last_sequence", "last_hash").get() == head_before
+    assert AuditEvent.objects.count() == 1
+    assert not [q for q in queries.captured_queries if "audit_audit" in q["sql"]]
+
+
+def test_a_batch_on_a_node_without_a_chain_head_starts_the_chain_at_the_genesis_hash() -> None:
+    """A database emptied by ``flush`` has no head row: the first batch creates it."""
+    disable_triggers()
+    AuditEvent.objects.all().delete()
+    AuditChainHead.objects.all().delete()
+    enable_triggers()
+
+    with transaction.atomic(), events_batched():
+        record_event(event_type=EventType.EXCHANGE_SENT, actor=None, detail={"n": 1})
+        record_event(event_type=EventType.EXCHANGE_PROCESSED, actor=None, detail={"n": 2})
+
+    first, second = AuditEvent.objects.order_by("sequence")
+    assert (first.sequence, first.previous_hash) == (1, GENESIS_HASH)
+    assert (second.sequence, second.previous_hash) == (2, first.hash)
+    head = AuditChainHead.objects.get()
+    assert (head.last_sequence, head.last_hash) == (2, second.hash)
+    assert verify_chain() == []

@@ -776,3 +776,25 @@ def test_the_edit_form_shows_a_parent_cycle_and_a_taken_name_together(
     assert errors["parent"] == ["An organisation cannot be its own parent."]
     world.agency_a.refresh_from_db()
     assert (world.agency_a.name, world.agency_a.parent) == ("Agency A Centre for Social Work", None)
+
+
+def test_the_edit_form_shows_a_taken_name_with_its_own_mistake(
+    editor: Client, world: World
+) -> None:
+    """The form's own error (the website) and the service's (the name) after one submit, on
+    the edit page as on the new one; the entry keeps what it had."""
+    data = model_to_dict(world.agency_a, fields=services.ORGANISATION_FIELDS)
+    data |= {"name": "Agency C Outsider NGO", "website": "http://"}
+    data["version"] = world.agency_a.version
+
+    response = editor.post(
+        reverse("directory:organisation_edit", args=[world.agency_a.pk]),
+        {key: "" if value is None else value for key, value in data.items()},
+    )
+
+    errors = response.context["form"].errors
+    assert response.status_code == 200
+    assert errors["name"] == [NAME_TAKEN]
+    assert errors["website"] == ["Enter a valid URL."]
+    world.agency_a.refresh_from_db()
+    assert world.agency_a.name == "Agency A Centre for Social Work"
