@@ -25,7 +25,7 @@ from opentrm.cases.services.labour import (
     labour_inspection_register_case,
 )
 from opentrm.cases.tests.factories import new_case
-from opentrm.directory.models import Organisation, OrganisationType
+from opentrm.directory.models import Organisation
 
 
 def _case(world: World) -> Case:
@@ -124,25 +124,6 @@ def test_the_api_schedules_and_lists_visits(world: World) -> None:
 
 
 # --- Labour inspections ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def inspectorate(world: World) -> Organisation:
-    Organisation.objects.filter(pk=world.agency_a.pk).update(
-        type=OrganisationType.LABOUR_INSPECTORATE
-    )
-    for organisation in [world.agency_a, *(m.organisation for m in world.members_a.values())]:
-        organisation.type = OrganisationType.LABOUR_INSPECTORATE  # the actors' copies too
-    return world.agency_a
-
-
-@pytest.fixture
-def police(world: World) -> Organisation:
-    return Organisation.objects.create(
-        country=world.country_a,
-        name="Fictional Organised Crime Squad",
-        type=OrganisationType.POLICE,
-    )
 
 
 def _data(**extra: object) -> InspectionData:

@@ -108,25 +108,6 @@ def test_it_refuses_a_visit_record_from_a_stale_page(world: World) -> None:
 # --- Labour inspections ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def inspectorate(world: World) -> Organisation:
-    Organisation.objects.filter(pk=world.agency_a.pk).update(
-        type=OrganisationType.LABOUR_INSPECTORATE
-    )
-    for organisation in [world.agency_a, *(m.organisation for m in world.members_a.values())]:
-        organisation.type = OrganisationType.LABOUR_INSPECTORATE  # the actors' copies too
-    return world.agency_a
-
-
-@pytest.fixture
-def police(world: World) -> Organisation:
-    return Organisation.objects.create(
-        country=world.country_a,
-        name="Fictional Organised Crime Squad",
-        type=OrganisationType.POLICE,
-    )
-
-
 def _data(**extra: Any) -> InspectionData:
     values: dict[str, Any] = {
         "inspected_on": timezone.localdate(),

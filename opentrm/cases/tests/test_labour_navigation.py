@@ -7,7 +7,6 @@ from django.urls import reverse
 
 from conftest import World
 from opentrm.accounts.roles import Role
-from opentrm.directory.models import Organisation, OrganisationType
 
 
 def _nav_link(client: Client, user: object) -> bool:
@@ -15,13 +14,6 @@ def _nav_link(client: Client, user: object) -> bool:
     page = client.get(reverse("notifications:home"))
     assert page.status_code == 200
     return f'href="{reverse("cases:labour_list")}"' in page.content.decode()
-
-
-@pytest.fixture
-def inspectorate(world: World) -> None:
-    Organisation.objects.filter(pk=world.agency_a.pk).update(
-        type=OrganisationType.LABOUR_INSPECTORATE
-    )
 
 
 @pytest.mark.usefixtures("inspectorate")
