@@ -2,9 +2,12 @@
 tests of races)."""
 
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
-from django.db import connection
+import pytest
+from django.db import connection, transaction
 
 
 def run_at_once(work: Callable[[], object], times: int) -> list[object]:
@@ -26,3 +29,50 @@ def run_at_once(work: Callable[[], object], times: int) -> list[object]:
     for thread in threads:
         thread.join(timeout=60)
     return outcomes
+
+
+@contextmanager
+def rival_write(write: Callable[[], object]) -> Iterator[None]:
+    """Another user's ``write`` in its own transaction on its own connection, left open while
+    the block runs and committed as soon as this thread's connection waits for one of its locks.
+    So the code under test reads the world as it was (the rival's rows are not committed yet)
+    and then meets them when it writes: the moment between a service's check and its write,
+    made certain instead of left to timing. PostgreSQL only. Fails when nothing in the block
+    ever waits on the rival (the race the test means to show did not happen)."""
+    started = threading.Event()
+    failures: list[BaseException] = []
+
+    def rival() -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                write()
+                started.set()
+                deadline = time.monotonic() + 30
+                while True:
+                    cursor.execute(
+                        "SELECT EXISTS (SELECT 1 FROM pg_stat_activity "
+                        "WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid)))"
+                    )
+                    (waited_on,) = cursor.fetchone()
+                    if waited_on:
+                        break
+                    if time.monotonic() > deadline:
+                        raise AssertionError("nothing waited for the rival's write")
+                    time.sleep(0.01)
+        except BaseException as error:  # reported to the test
+            failures.append(error)
+        finally:
+            started.set()
+            connection.close()
+
+    if connection.vendor != "postgresql":
+        pytest.skip("two connections writing at once: run with DATABASE_URL on PostgreSQL")
+    thread = threading.Thread(target=rival)
+    thread.start()
+    started.wait(timeout=30)
+    try:
+        yield
+    finally:
+        thread.join(timeout=60)
+    if failures:
+        raise failures[0]

@@ -269,6 +269,39 @@ def test_two_reviewers_deciding_at_the_same_moment_one_is_refused() -> None:
     assert AuditEvent.objects.filter(target_type="linkage.personlink").count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_decision_saved_by_another_reviewer_while_deciding_refuses_this_one() -> None:
+    """The same race, its moment made certain: the other reviewer's decision is written (not
+    yet committed) when this one reads "nobody decided yet", and commits while this one saves."""
+    from conftest import build_world
+    from opentrm.core.errors import ConflictError
+    from opentrm.core.tests.threads import rival_write
+    from opentrm.linkage.services.links import link_decide
+
+    world = build_world()
+    first = _register(world, LATIN)
+    second = _register(world, CYRILLIC)
+
+    def decide(role: Role, decision: str) -> None:
+        link_decide(
+            actor=world.actor(role),
+            case=first,
+            other=second,
+            decision=decision,
+            expected_version=0,
+        )
+
+    rival = rival_write(lambda: decide(Role.GUARDIAN, "not_same"))
+    with rival, pytest.raises(ConflictError) as refused:
+        decide(Role.CASE_MANAGER, "linked")
+    assert refused.value.message == (
+        "Someone else decided on these two records meanwhile. Reload the page."
+    )
+    (link,) = PersonLink.objects.all()
+    assert link.status == LinkStatus.NOT_SAME
+    assert AuditEvent.objects.filter(target_type="linkage.personlink").count() == 1
+
+
 def test_the_candidate_search_never_proposes_a_record_marked_not_the_same(
     world: World, login: Login
 ) -> None:

@@ -214,3 +214,21 @@ def test_only_the_best_candidates_up_to_the_limit_are_shown_and_audited(world: W
     assert [candidate.case for candidate in found] == [best]
     event = AuditEvent.objects.get(event_type=EventType.MATCH_SEARCHED)
     assert event.detail["shown_case_ids"] == [best.pk]
+
+
+def test_a_person_with_two_cases_is_one_candidate_shown_with_the_newest_case(
+    world: World,
+) -> None:
+    """The register allows several cases of one person (a case is a foreign key to its person):
+    the person is proposed once, with the latest case the searcher may open."""
+    older = _case(world, "Milica Stanković", date_of_birth=date(1999, 4, 5))
+    newer = _case(world, "Milica Stanković", date_of_birth=date(1999, 4, 5))
+    Case.objects.filter(pk=newer.pk).update(person=older.person)  # both cases of one person
+    found = find_candidates(
+        PersonData(names=("Милица Станковић",), date_of_birth=date(1999, 4, 5)),
+        world.actor(Role.CASEWORKER),
+        via="check",
+    )
+    assert [candidate.case for candidate in found] == [newer]
+    event = AuditEvent.objects.get(event_type=EventType.MATCH_SEARCHED)
+    assert event.detail["shown_case_ids"] == [newer.pk]

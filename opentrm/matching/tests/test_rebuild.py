@@ -69,6 +69,26 @@ def test_it_rebuilds_the_same_profiles_and_keys_as_filing_each_person() -> None:
     assert _schema() == schema  # the indexes and constraints dropped for the load are back
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="table constraints: PostgreSQL")
+@pytest.mark.django_db
+def test_a_unique_constraint_of_the_index_tables_is_back_after_the_load() -> None:
+    """The model's uniqueness is a unique index; a unique constraint (``unique_together``, or one
+    added by the operator) is dropped for the load too and made again from its definition."""
+    persons = _register()
+    filed_one_by_one = _index()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the test's own rows: checked now
+        cursor.execute(
+            "ALTER TABLE matching_matchkey ADD CONSTRAINT matching_matchkey_key_person "
+            "UNIQUE (key, person_id)"
+        )
+    schema = _schema()
+    assert ("matching_matchkey_key_person", True, False, ("key", "person_id")) in schema
+    assert index_all(batch=2) == len(persons)
+    assert _index() == filed_one_by_one
+    assert _schema() == schema
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="worker processes: PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_worker_processes_rebuild_the_same_index_and_a_failure_changes_nothing(

@@ -9,11 +9,12 @@ from django.http import Http404
 from django.test import override_settings
 from django.utils import timezone
 
-from conftest import World
+from conftest import World, build_world
 from opentrm.accounts.policy import Action, Actor, can
 from opentrm.accounts.roles import Role
 from opentrm.agreements import services as agreement_services
 from opentrm.agreements.tests.factories import editor
+from opentrm.core.tests.threads import rival_write
 from opentrm.meetings import services
 from opentrm.meetings.access import access_action_item, access_case_for_meeting, access_meeting
 from opentrm.meetings.models import ActionItem, Meeting, MeetingKind
@@ -146,3 +147,18 @@ def test_a_user_acting_for_no_organisation_sees_no_meeting(world: World) -> None
     meeting = _roundtable(world)
     nobody = Actor(user=world.user(Role.NATIONAL_COORDINATOR), membership=None)
     assert not can(nobody, Action.MEETING_VIEW, meeting)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_items_another_run_reminded_meanwhile_are_not_mailed_twice() -> None:
+    """Two reminder runs at once (two workers, or a retry): the run that finds its items
+    claimed by the other while it was reading sends nothing about them."""
+    world = build_world()
+    item = _item(world, _roundtable(world), "Book the room", Role.CASE_MANAGER, days=1)
+    today = timezone.localdate()
+    other_run = ActionItem.objects.filter(pk=item.pk)
+    with rival_write(lambda: other_run.update(last_reminded_on=today)):
+        result = services.action_item_reminders_send(days=3, today=today)
+    assert (result.emails, result.items, result.failed) == (0, 0, 0)
+    assert mail.outbox == []
+    assert ActionItem.objects.get(pk=item.pk).last_reminded_on == today

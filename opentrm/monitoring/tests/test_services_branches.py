@@ -7,11 +7,12 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
-from conftest import World
+from conftest import World, build_world
 from opentrm.accounts.roles import Role
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.core.errors import ConflictError
+from opentrm.core.tests.threads import rival_write
 from opentrm.monitoring import services
 from opentrm.monitoring.access import access_action, access_objective, access_plan
 from opentrm.monitoring.models import ActionPlan, Objective
@@ -95,3 +96,49 @@ def test_members_read_the_plans_rows_and_only_the_coordinator_opens_them_for_cha
         access_objective(other, objective.pk)
     with pytest.raises(Http404):
         access_action(other, action.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_coordinators_adding_the_same_number_at_once_get_a_field_error() -> None:
+    """The other coordinator's objective is saved while this one's form was checked: the
+    database's constraint decides, and the answer is the same field error as the check's."""
+    world = build_world()
+    plan = make_plan(world)
+    rival = rival_write(lambda: make_objective(world, plan, code="1"))
+    with rival, pytest.raises(ValidationError) as refused:
+        services.objective_add(
+            actor=world.actor(COORDINATOR), plan=plan, code="1", title="Protect more children"
+        )
+    assert refused.value.message_dict == {
+        "code": ["This number is already used here. Choose another one."]
+    }
+    (kept,) = Objective.objects.filter(plan=plan)
+    assert kept.title == "Identify more victims of labour exploitation"  # the rival's
+    assert AuditEvent.objects.filter(event_type=EventType.PLAN_OBJECTIVE_ADDED).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_coordinators_renumbering_to_the_same_number_at_once_get_a_field_error() -> None:
+    world = build_world()
+    plan = make_plan(world)
+    first = make_objective(world, plan, code="1")
+    second = make_objective(world, plan, code="2")
+
+    def renumber(objective: Objective, code: str) -> None:
+        services.objective_change(
+            actor=world.actor(COORDINATOR),
+            objective=Objective.objects.get(pk=objective.pk),
+            expected_version=objective.version,
+            code=code,
+            title=objective.title,
+            description="",
+        )
+
+    with rival_write(lambda: renumber(first, "3")), pytest.raises(ValidationError) as refused:
+        renumber(second, "3")
+    assert refused.value.message_dict == {
+        "code": ["This number is already used here. Choose another one."]
+    }
+    codes = dict(Objective.objects.values_list("pk", "code"))
+    assert codes == {first.pk: "3", second.pk: "2"}
+    assert AuditEvent.objects.filter(event_type=EventType.PLAN_OBJECTIVE_CHANGED).count() == 1
