@@ -67,11 +67,8 @@ def forward_check(*, actor: Actor, referral: Referral, danger_reason: str = "") 
     refusal's audit row is committed before it raises."""
     if not referral.confidential:
         return ""
+    # Its length was refused with the rest of the input (``forwarding.forward_errors``).
     reason = (danger_reason or "").strip()
-    if len(reason) > MAX_REASON:
-        raise ValidationError(
-            {"danger_reason": _("At most %(max)d characters.") % {"max": MAX_REASON}}
-        )
     if reason and referral.urgency == Urgency.IMMEDIATE:
         return reason
     with transaction.atomic(durable=True):

@@ -126,8 +126,8 @@ def _link(referral: Referral) -> tuple[Peer, str, str] | None:
     )
     if first is not None:
         return first.peer, referral.reference, ""
-    if not referral.origin_node:
-        return None
+    # Not sent from here, so received from its origin node: delivery becomes node_exchange
+    # only with the first package (``referral_sent``) or on receipt (``referral_receive``).
     peer = Peer.objects.filter(node_id=referral.origin_node).first()
     if peer is None:
         return None
@@ -214,25 +214,24 @@ def sharing_changed(actor: Actor, referral: Referral) -> OutboxMessage | None:
 
 
 def follow_up_added(
-    actor: Actor, referral: Referral, report: FollowUpReport
+    actor: Actor, referral: Referral, report: FollowUpReport, instance: TemplateInstance
 ) -> OutboxMessage | None:
-    """Call inside the report's transaction: the report travels to the referral's sender,
-    with the fields of the groups the referral still shares (and ungrouped ones)."""
+    """Call inside the report's transaction (``transnational.follow_up_add``, with the
+    referral's template): the report travels to the referral's sender, with the fields of the
+    groups the referral still shares (and ungrouped ones)."""
     link = _link(referral)
     if link is None:
         return None
     peer, reference, _receiver = link
     from opentrm.referrals.services.transnational import instance_definition
 
-    instance = _instance(referral)
     allowed = set(referral.shared_groups or [])
     values: dict[str, Any] = {}
-    if instance is not None:
-        definition = instance_definition(instance)
-        for code, value in ((report.data or {}).get("values") or {}).items():
-            item = definition.field(code)
-            if item is not None and (item.group is None or item.group in allowed):
-                values[code] = value
+    definition = instance_definition(instance)
+    for code, value in ((report.data or {}).get("values") or {}).items():
+        item = definition.field(code)
+        if item is not None and (item.group is None or item.group in allowed):
+            values[code] = value
     body: dict[str, Any] = {
         "format": fieldnames.FORMAT,
         "reference": reference,

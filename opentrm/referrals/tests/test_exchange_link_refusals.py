@@ -10,7 +10,13 @@ from django.utils import timezone
 from conftest import World
 from opentrm.accounts.roles import Role
 from opentrm.exchange.models import OutboxMessage, Peer
-from opentrm.referrals.models import FollowUpReport, Referral, ReferralStatus, TemplateInstance
+from opentrm.referrals.models import (
+    FollowUpReport,
+    Referral,
+    ReferralEvent,
+    ReferralStatus,
+    TemplateInstance,
+)
 from opentrm.referrals.services import national
 from opentrm.referrals.services import transnational as tn
 from opentrm.referrals.tests.test_exchange_link import (
@@ -158,3 +164,33 @@ def test_a_consent_withdrawal_about_a_referral_this_node_sent_is_refused(world: 
     assert processed(message)["error"] == "unknown_referral"
     referral.refresh_from_db()
     assert referral.shared_groups == groups
+
+
+@override_settings(OPENTRM_NODE_COUNTRY="RO")
+def test_a_sharing_change_without_sections_changes_the_groups_and_keeps_the_snapshot(
+    world: World,
+) -> None:
+    """The sender's node shares fewer groups and sends no values with it: the referral here
+    shares what it says from now on, recorded on its timeline and audited; the snapshot's
+    values stay as they arrived."""
+    incoming, body = _accepted_incoming(world)
+    values = dict(incoming.template.data["sent"]["values"])
+    message = arrive(
+        peer_of("node-al"),
+        "status_update",
+        {
+            "reference": body["referral"]["reference"],
+            "status": "accepted",
+            "at": AT,
+            "shared_groups": ["identity"],
+        },
+    )
+    incoming.refresh_from_db()
+    assert incoming.shared_groups == ["identity"]
+    assert incoming.status == S.ACCEPTED
+    assert TemplateInstance.objects.get(referral=incoming).data["sent"]["values"] == values
+    detail = processed(message)
+    assert detail["outcome"] == "sharing_changed"
+    assert detail["groups_after"] == ["identity"]
+    assert "assistance" in detail["groups_before"]
+    assert ReferralEvent.objects.filter(referral=incoming, note__contains="assistance").exists()

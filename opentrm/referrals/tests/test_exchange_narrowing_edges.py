@@ -2,6 +2,7 @@
 the request's fields kept for the page and in the stored package go, and so do the attachments
 of the groups no longer shared (audited by code, never by value). Fictional data only."""
 
+import copy
 from typing import Any
 
 from django.test import override_settings
@@ -13,7 +14,7 @@ from opentrm.exchange.models import InboxMessage, Peer
 from opentrm.referrals.services import importing
 from opentrm.referrals.tests.test_exchange_attachments import _sent_with_documents
 from opentrm.referrals.tests.test_exchange_link import arrive, created, peer
-from opentrm.referrals.tests.test_exchange_requests import received
+from opentrm.referrals.tests.test_exchange_requests import received, sent_with_package
 
 
 def _withdrawal(al: Peer, head: dict[str, Any], groups: tuple[str, ...] = ()) -> InboxMessage:
@@ -75,3 +76,26 @@ def test_a_withdrawal_keeps_the_attachments_of_the_groups_still_shared(world: Wo
     assert first.body["attachments"] == identity_documents
     narrowed = AuditEvent.objects.get(event_type=EventType.REFERRAL_COPIES_NARROWED)
     assert not any(code.startswith("attachment.") for code in narrowed.detail["fields_removed"])
+
+
+@override_settings(OPENTRM_NODE_COUNTRY="RO")
+def test_a_withdrawal_keeps_a_requests_fields_of_the_groups_still_shared(world: World) -> None:
+    """A request sharing identity and travel; the consent left for identity only: the names
+    stay on the page, the travel document's field goes (audited by its code)."""
+    _original, message = sent_with_package(world)
+    body = copy.deepcopy(message.body)
+    body["request"]["shared_groups"] = ["identity", "travel"]
+    body["sections"]["s1_1"]["opentrm_travel_document_comments"] = "Fictional FX0007777"
+    al = peer("AL")
+    incoming = created(arrive(al, "request", body))
+    before = importing.imported_of(incoming)
+    assert before is not None
+    assert {"names", "documents"} <= set(before["data"])
+    _withdrawal(al, body["request"], groups=("identity",))
+    after = importing.imported_of(incoming)
+    assert after is not None
+    assert "names" in after["data"]
+    assert "documents" not in after["data"]
+    narrowed = AuditEvent.objects.get(event_type=EventType.REFERRAL_COPIES_NARROWED)
+    assert "documents" in narrowed.detail["fields_removed"]
+    assert "names" not in narrowed.detail["fields_removed"]

@@ -73,3 +73,24 @@ def test_the_service_refuses_the_body_the_note_and_the_reason_together(world: Wo
         "danger_reason": [TOO_LONG % MAX_REASON],
     }
     assert Referral.objects.count() == before
+
+
+def test_the_forward_form_without_a_body_says_so_and_forwards_nothing(
+    world: World, client: Client
+) -> None:
+    """No competent body picked and a note too long: the service's checks run on the rest of
+    the input, the page names both fields, the request stays as it was."""
+    focal_point(world)
+    original = sent_request(world, adult_case(world))
+    client.force_login(world.user(Role.CASEWORKER, org="b"))
+    response = client.post(
+        reverse("referrals:referral_forward", args=[original.public_id]),
+        {"version": original.version, "to": "", "note": "x" * (MAX_TEXT + 1)},
+    )
+
+    errors = response.context["form"].errors
+    assert response.status_code == 200
+    assert errors["to"] == ["This field is required."]
+    assert "note" in errors
+    assert fresh(original).status == "sent"
+    assert Referral.objects.count() == 1

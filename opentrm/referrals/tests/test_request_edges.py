@@ -9,14 +9,17 @@ from django.utils import timezone
 from conftest import World
 from opentrm.accounts.policy import FieldGroup
 from opentrm.agreements.tests.factories import make_agreement
+from opentrm.directory.models import AccreditationStatus, Organisation
 from opentrm.referrals.models import Referral, ReferralStatus
 from opentrm.referrals.services import requests
+from opentrm.referrals.services.requests.escalation import request_escalate
 from opentrm.referrals.tests.test_requests import (
     adult_case,
     draft_request,
     focal_point,
     fresh,
     receiver,
+    sender,
     sent_request,
 )
 
@@ -84,3 +87,53 @@ def test_the_focal_point_that_forwarded_a_request_does_not_escalate_it(world: Wo
     assert not fresh(forward).escalations.exists()
     denied = AuditEvent.objects.get(event_type="ACCESS_DENIED")
     assert denied.detail["action"] == "referral.send"
+
+
+def test_a_withdrawal_reason_over_the_limit_is_refused_on_its_field(world: World) -> None:
+    focal_point(world)
+    request = sent_request(world, adult_case(world))
+    with pytest.raises(ValidationError) as refused:
+        requests.request_withdraw(
+            actor=sender(world),
+            referral=fresh(request),
+            expected_version=fresh(request).version,
+            reason="x" * (requests.MAX_TEXT + 1),
+        )
+    assert refused.value.message_dict == {"reason": [f"At most {requests.MAX_TEXT} characters."]}
+    assert fresh(request).status == ReferralStatus.SENT
+
+
+def test_no_request_is_drafted_to_a_focal_point_that_may_receive_nothing(world: World) -> None:
+    """The country's focal point lost its accreditation: the draft is refused on the country,
+    saying why, and nothing is written."""
+    focal_point(world)
+    Organisation.objects.filter(pk=world.agency_b.pk).update(
+        accreditation_status=AccreditationStatus.SUSPENDED
+    )
+    with pytest.raises(ValidationError) as refused:
+        draft_request(world, adult_case(world))
+    assert refused.value.message_dict == {
+        "receiver_country": ["This organisation is not accredited: nothing may be sent to it."]
+    }
+    assert not Referral.objects.exists()
+
+
+def test_a_colleagues_escalation_made_meanwhile_refuses_the_second_draft(world: World) -> None:
+    """Two colleagues escalate the same informal request: the second draft, checked before
+    the first was written, is refused inside its own transaction; one formal request stays."""
+    focal_point(world)
+    informal = sent_request(world, adult_case(world), kind="evidence_check")
+    first = request_escalate(
+        actor=sender(world), referral=informal, formality="mla", reason="Formal."
+    )
+    with pytest.raises(ValidationError, match="already been escalated"):
+        requests.request_create(
+            actor=sender(world),
+            kind=informal.kind,
+            receiver_country=informal.receiver_country,
+            case=informal.case,
+            reason="Formal, again.",
+            formality="mla",
+            escalated_from=informal,
+        )
+    assert list(informal.escalations.all()) == [first]

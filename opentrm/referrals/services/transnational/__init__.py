@@ -510,7 +510,7 @@ def follow_up_add(
         target=referral,
         detail={"referral": referral.reference, "report_id": report.pk, "fields": sorted(cleaned)},
     )
-    exchange_link.follow_up_added(actor, referral, report)
+    exchange_link.follow_up_added(actor, referral, report, instance)
     return report
 
 
