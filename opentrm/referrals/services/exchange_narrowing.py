@@ -150,7 +150,8 @@ def _narrow_instance(
         sent["withheld"] = sorted(set(sent.get("withheld") or []) | (set(removed) - set(values)))
         sent["groups"] = sorted(allowed & set(sent.get("groups") or []))
         data["sent"] = sent
-    if imported:
+    # A received copy always holds its imported data; the guard keeps a sent one untouched.
+    if imported:  # pragma: no branch
         imported["data"] = request_data
         data["imported"] = imported
     instance.data = data

@@ -373,7 +373,7 @@ def _send_national(
         # (``referrals_referral_one_open_per_case_receiver``) let only one of both through.
         if _open_referral_exists(case, receiver):
             raise _already_open() from None
-        raise
+        raise  # pragma: no cover -- any other integrity error is a bug, raised as it is
 
 
 def _open_referral_exists(case: Case, receiver: Organisation) -> bool:

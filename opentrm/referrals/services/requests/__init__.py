@@ -349,7 +349,9 @@ def _create_request(
     destination = route(sender=sender, country_code=code, intended=intended, child=child)
     refusal = organisation_refusal(destination.receiver)
     if refusal:
-        raise ValidationError({"receiver_country": refusal})
+        # Checked before the form is accepted; again here, under the transaction, for a body
+        # suspended in between (timing only).
+        raise ValidationError({"receiver_country": refusal})  # pragma: no cover
     referral = Referral.objects.create(
         reference=core.next_reference(sender.country.code),
         kind=kind,
