@@ -49,16 +49,21 @@ def test_a_case_closed_with_no_closure_row_is_reopened_all_the_same(world: World
 # --- Interpreters -------------------------------------------------------------------------------
 
 
+def _assign_interpreter(world: World, case: Case, languages: str = "") -> None:
+    """Agency A's case manager assigns agency A's interpreter, undertaking signed today."""
+    interpreter_assign(
+        actor=world.actor(Role.CASE_MANAGER),
+        case=case,
+        interpreter=world.user(Role.INTERPRETER),
+        undertaking_signed_on=timezone.localdate(),
+        languages=languages,
+    )
+
+
 def test_it_refuses_an_interpreters_languages_longer_than_the_field(world: World) -> None:
     case = new_case(world, interpreter=False)
     with pytest.raises(ValidationError) as refused:
-        interpreter_assign(
-            actor=world.actor(Role.CASE_MANAGER),
-            case=case,
-            interpreter=world.user(Role.INTERPRETER),
-            undertaking_signed_on=timezone.localdate(),
-            languages="ro " * 100,
-        )
+        _assign_interpreter(world, case, languages="ro " * 100)
 
     assert refused.value.message_dict == {"languages": ["At most 200 characters."]}
     assert not CaseInterpreter.objects.exists()
@@ -67,12 +72,7 @@ def test_it_refuses_an_interpreters_languages_longer_than_the_field(world: World
 def test_the_same_interpreter_is_not_assigned_twice(world: World) -> None:
     case = new_case(world)  # agency A's interpreter assigned already
     with pytest.raises(ValidationError) as refused:
-        interpreter_assign(
-            actor=world.actor(Role.CASE_MANAGER),
-            case=case,
-            interpreter=world.user(Role.INTERPRETER),
-            undertaking_signed_on=timezone.localdate(),
-        )
+        _assign_interpreter(world, case)
 
     assert refused.value.message_dict == {
         "interpreter": ["This interpreter is already assigned to the case."]

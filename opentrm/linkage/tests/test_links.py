@@ -21,7 +21,7 @@ from opentrm.cases.audit_trail import case_audit_events
 from opentrm.cases.models import Case, Person, PersonName
 from opentrm.cases.services import NameData, case_register
 from opentrm.linkage.models import LinkStatus, PersonLink
-from opentrm.linkage.services.links import linked_persons, not_same_persons
+from opentrm.linkage.services.links import link_decide, linked_persons, not_same_persons
 
 Login = Callable[[User], Client]
 
@@ -56,6 +56,13 @@ def _decide(client: Client, case: Case, other: Case, decision: str, version: int
     return client.post(
         reverse("linkage:decide", args=[case.public_id, other.public_id]),
         {"decision": decision, "version": version},
+    )
+
+
+def _decide_first(world: World, first: Case, second: Case, role: Role, decision: str) -> None:
+    """``role`` of organisation A decides on the two records, first of all (version 0)."""
+    link_decide(
+        actor=world.actor(role), case=first, other=second, decision=decision, expected_version=0
     )
 
 
@@ -231,7 +238,6 @@ def test_two_reviewers_deciding_at_the_same_moment_one_is_refused() -> None:
 
     from conftest import build_world
     from opentrm.core.errors import ConflictError
-    from opentrm.linkage.services.links import link_decide
 
     if connection.vendor != "postgresql":
         pytest.skip("two connections writing at once: run with DATABASE_URL on PostgreSQL")
@@ -243,13 +249,7 @@ def test_two_reviewers_deciding_at_the_same_moment_one_is_refused() -> None:
     def decide(role: Role, decision: str) -> str:
         try:
             start.wait(timeout=10)
-            link_decide(
-                actor=world.actor(role),
-                case=first,
-                other=second,
-                decision=decision,
-                expected_version=0,
-            )
+            _decide_first(world, first, second, role, decision)
             return decision
         except ConflictError:
             return "refused"
@@ -276,24 +276,14 @@ def test_a_decision_saved_by_another_reviewer_while_deciding_refuses_this_one() 
     from conftest import build_world
     from opentrm.core.errors import ConflictError
     from opentrm.core.tests.threads import rival_write
-    from opentrm.linkage.services.links import link_decide
 
     world = build_world()
     first = _register(world, LATIN)
     second = _register(world, CYRILLIC)
 
-    def decide(role: Role, decision: str) -> None:
-        link_decide(
-            actor=world.actor(role),
-            case=first,
-            other=second,
-            decision=decision,
-            expected_version=0,
-        )
-
-    rival = rival_write(lambda: decide(Role.GUARDIAN, "not_same"))
+    rival = rival_write(lambda: _decide_first(world, first, second, Role.GUARDIAN, "not_same"))
     with rival, pytest.raises(ConflictError) as refused:
-        decide(Role.CASE_MANAGER, "linked")
+        _decide_first(world, first, second, Role.CASE_MANAGER, "linked")
     assert refused.value.message == (
         "Someone else decided on these two records meanwhile. Reload the page."
     )
@@ -346,18 +336,11 @@ def test_a_decision_removed_since_the_page_was_read_is_refused(world: World, log
 
 def test_undoing_a_decision_never_made_is_refused(world: World) -> None:
     from opentrm.core.errors import ConflictError
-    from opentrm.linkage.services.links import link_decide
 
     first = _register(world, LATIN)
     second = _register(world, CYRILLIC)
     with pytest.raises(ConflictError, match="There is no decision on these two records to undo"):
-        link_decide(
-            actor=world.actor(Role.CASE_MANAGER),
-            case=first,
-            other=second,
-            decision=LinkStatus.UNDONE,
-            expected_version=0,
-        )
+        _decide_first(world, first, second, Role.CASE_MANAGER, LinkStatus.UNDONE)
     assert not PersonLink.objects.exists()
 
 

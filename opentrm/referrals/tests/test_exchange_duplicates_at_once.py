@@ -5,6 +5,7 @@ and keeps nothing. On PostgreSQL the two transactions really overlap. Fictional 
 import os
 import threading
 import uuid
+from queue import SimpleQueue
 
 import pytest
 from django.db import connection
@@ -12,6 +13,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from conftest import World
+from opentrm.core.tests.threads import run_at_once
 from opentrm.exchange import handlers
 from opentrm.exchange.models import InboxMessage
 from opentrm.referrals.models import Referral
@@ -31,25 +33,17 @@ def test_two_copies_of_a_package_handled_at_once_store_one_referral(world: World
         )
         for _ in range(2)
     ]
+    pending: SimpleQueue[InboxMessage] = SimpleQueue()
+    for message in copies:
+        pending.put(message)
     barrier = threading.Barrier(2)
-    failures: list[str] = []
 
-    def handle(message: InboxMessage) -> None:
-        try:
-            barrier.wait()
-            handlers.dispatch(message)
-        except BaseException as error:  # reported below
-            failures.append(type(error).__name__)
-        finally:
-            connection.close()
+    def handle() -> None:
+        message = pending.get()
+        barrier.wait()
+        handlers.dispatch(message)
 
-    threads = [threading.Thread(target=handle, args=(message,)) for message in copies]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert failures == []
+    assert _failures(run_at_once(handle, times=2)) == []
     received = Referral.objects.filter(origin_node="node-al", origin_reference=original.reference)
     assert received.count() == 1
     outcomes = sorted(processed(message).get("error", "created") for message in copies)
@@ -76,26 +70,18 @@ def test_a_refused_package_two_workers_handle_at_once_is_recorded_once(world: Wo
         issued_at=timezone.now(),
     )
     barrier = threading.Barrier(2)
-    failures: list[str] = []
 
     def handle() -> None:
-        try:
-            barrier.wait()
-            handlers.dispatch(InboxMessage.objects.get(pk=message.pk))
-        except BaseException as error:  # reported below
-            failures.append(type(error).__name__)
-        finally:
-            connection.close()
+        barrier.wait()
+        handlers.dispatch(InboxMessage.objects.get(pk=message.pk))
 
-    threads = [threading.Thread(target=handle) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert failures == []
+    assert _failures(run_at_once(handle, times=2)) == []
     assert processed(message)["error"] == "wrong_country"  # exactly one record (.get)
     message.refresh_from_db()
     assert message.processed_at is not None
     assert (message.body, message.signed) == ({}, "")
     assert not Referral.objects.filter(origin_node="node-al").exists()
+
+
+def _failures(outcomes: list[object]) -> list[str]:
+    return [type(outcome).__name__ for outcome in outcomes if isinstance(outcome, BaseException)]
