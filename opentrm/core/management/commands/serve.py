@@ -23,7 +23,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
 # gunicorn's access-log atoms: %(m)s method, %(U)s path without query, %(s)s status,
 # %(M)s duration in ms, %(B)s bytes, %({x-request-id}o)s our response header.
@@ -48,6 +49,16 @@ def default_workers() -> int:
     except AttributeError:  # not on Linux
         cpus = os.cpu_count() or 1
     return 2 * cpus + 1
+
+
+def make_cache_table(table: str) -> None:
+    """``createcachetable`` for ``table``, as one of several serving processes starting at once:
+    when another made the table between our look and our ``CREATE TABLE``, its table is ours."""
+    try:
+        call_command("createcachetable", table, verbosity=0)
+    except CommandError:
+        if table not in connection.introspection.table_names():
+            raise
 
 
 def _log_config() -> dict[str, Any]:
@@ -98,7 +109,7 @@ class Command(BaseCommand):
         if not options["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
         if settings.OPENTRM_CACHE == "database":
-            call_command("createcachetable", verbosity=0)  # shared by every serving process
+            make_cache_table(settings.CACHES["default"]["LOCATION"])  # shared by every process
         metrics_dir = Path(
             os.environ.get("PROMETHEUS_MULTIPROC_DIR")
             or tempfile.mkdtemp(prefix="metrics-", dir=settings.OPENTRM_HOME)
