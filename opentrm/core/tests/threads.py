@@ -49,9 +49,11 @@ def rival_write(write: Callable[[], object]) -> Iterator[None]:
                 started.set()
                 deadline = time.monotonic() + 30
                 while True:
+                    # pg_locks, not pg_stat_activity: the latter is read once per transaction,
+                    # so a connection opened after the first look would never be seen waiting.
                     cursor.execute(
-                        "SELECT EXISTS (SELECT 1 FROM pg_stat_activity "
-                        "WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid)))"
+                        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted "
+                        "AND pg_backend_pid() = ANY(pg_blocking_pids(pid)))"
                     )
                     (waited_on,) = cursor.fetchone()
                     if waited_on:
