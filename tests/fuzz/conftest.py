@@ -20,12 +20,26 @@ from tests.fuzz.seed import FuzzWorld, seed
 HERE = Path(__file__).parent
 
 
-def pytest_collection_modifyitems(config: Config, items: list[pytest.Item]) -> None:
+def _fuzz_selected(config: Config) -> bool:
     """The fuzzing runs as its own CI step (``make fuzz``, on PostgreSQL), not within each
     ``make test``: selected only by ``-m fuzz`` or ``OPENTRM_FUZZ=1``."""
-    if "fuzz" in (config.getoption("markexpr") or "").replace("not fuzz", ""):
-        return
-    if os.environ.get("OPENTRM_FUZZ") == "1":
+    markexpr = (config.getoption("markexpr") or "").replace("not fuzz", "")
+    return "fuzz" in markexpr or os.environ.get("OPENTRM_FUZZ") == "1"
+
+
+def pytest_ignore_collect(collection_path: Path, config: Config) -> bool | None:
+    """Not selected, the fuzz modules are not even imported: test_openapi_fuzz.py imports the
+    production WSGI application, whose start gives the process's database connections the
+    serving limits (a 10 s lock timeout, opentrm.core.warmup) and freezes its objects, which
+    would then hold for every other test of the run."""
+    if collection_path.parent == HERE and not _fuzz_selected(config):
+        return True
+    return None
+
+
+def pytest_collection_modifyitems(config: Config, items: list[pytest.Item]) -> None:
+    """A fuzz module named on the command line is collected all the same: deselected."""
+    if _fuzz_selected(config):
         return
     kept = [item for item in items if HERE not in Path(str(item.path)).parents]
     if len(kept) != len(items):
