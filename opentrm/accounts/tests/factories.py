@@ -2,6 +2,7 @@
 the API)."""
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.test import Client
@@ -31,6 +32,14 @@ def user_browser(user: User) -> Client:
 def browser(world: World, role: Role, org: str = "a") -> Client:
     """A browser session of the world's member with ``role`` in agency ``org``."""
     return user_browser(world.user(role, org=org))
+
+
+def form_errors(response: Any) -> Mapping[str, Sequence[str]]:
+    """The errors of a form page answered again (200) because what was posted is refused: each
+    field's messages (a form's ErrorList gives its messages as text)."""
+    assert response.status_code == 200
+    errors: Mapping[str, Sequence[str]] = response.context["form"].errors
+    return errors
 
 
 def member_browser(membership: Membership) -> Client:

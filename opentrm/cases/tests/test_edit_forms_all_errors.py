@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from conftest import World
 from opentrm.accounts.roles import Role
-from opentrm.accounts.tests.factories import browser
+from opentrm.accounts.tests.factories import browser, form_errors
 from opentrm.cases.models import (
     AgeBand,
     Assessment,
@@ -41,8 +41,7 @@ def test_the_service_correction_form_shows_the_services_rule_with_its_own(world:
         },
     )
 
-    errors = response.context["form"].errors
-    assert response.status_code == 200
+    errors = form_errors(response)
     assert "offered_on" in errors
     assert errors["description"] == ["Describe the service: its type is “Other”."]
     assert CaseService.objects.get().service_type == "shelter"
@@ -64,8 +63,7 @@ def test_the_assessment_form_shows_only_its_own_mistake_when_the_rest_is_right(
         {"version": assessment.version, "assessed_on": "not a date", "summary": "Changed"},
     )
 
-    errors = response.context["form"].errors
-    assert response.status_code == 200
+    errors = form_errors(response)
     assert list(errors) == ["assessed_on"]
     assert Assessment.objects.get().summary == "Needs a shelter"
 
@@ -84,8 +82,7 @@ def test_the_identification_form_shows_only_its_own_mistake_when_the_rest_is_rig
         },
     )
 
-    errors = response.context["form"].errors
-    assert response.status_code == 200
+    errors = form_errors(response)
     assert list(errors) == ["legal_basis"]
     assert not IdentificationDecision.objects.exists()
 
@@ -99,8 +96,7 @@ def test_the_schedule_form_without_a_kind_asks_for_it_and_checks_no_child_rule(
         {"place": "Police station, Fictiva"},
     )
 
-    errors = response.context["form"].errors
-    assert response.status_code == 200
+    errors = form_errors(response)
     assert {"kind", "scheduled_at"} <= set(errors)
     assert "guardian_present" not in errors
     assert not Hearing.objects.exists()
@@ -125,8 +121,7 @@ def test_the_hearing_form_refuses_a_no_contact_entry_no_longer_offered(world: Wo
         },
     )
 
-    errors = response.context["form"].errors
-    assert response.status_code == 200
+    errors = form_errors(response)
     assert list(errors) == ["involved_no_contact"]
     assert Hearing.objects.get().place == "Police station, Fictiva"
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from conftest import World
 from opentrm.accounts.roles import Role
-from opentrm.accounts.tests.factories import api, browser
+from opentrm.accounts.tests.factories import api, browser, form_errors
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import AgeBand, Case, Hearing, NoContactPerson, Proceeding
@@ -56,8 +56,7 @@ def test_the_proceedings_form_shows_every_mistake_at_once(world: World, case: Ca
         },
     )
 
-    errors = response.context["form"].errors
-    assert response.status_code == 200
+    errors = form_errors(response)
     assert "country_code" in errors
     assert errors["court_decision"] == [
         "There is no court decision in a case that was not initiated."
@@ -90,8 +89,7 @@ def test_the_proceedings_edit_form_says_a_duplicate_with_the_forms_errors(
         },
     )
 
-    errors = response.context["form"].errors
-    assert response.status_code == 200
+    errors = form_errors(response)
     assert "court_decision" in errors
     assert errors["kind"] == [
         "Criminal proceedings in AL are already recorded on this case: edit them instead."
@@ -115,8 +113,7 @@ def test_the_hearing_form_shows_every_mistake_at_once(
         },
     )
 
-    errors = response.context["form"].errors
-    assert response.status_code == 200
+    errors = form_errors(response)
     assert errors["place"] == ["This field is required."]
     assert errors["scheduled_at"] == [PASSED]
     assert errors["video_recorded"][0].startswith(NO_VIDEO_CONSENT)
@@ -139,8 +136,7 @@ def test_the_hearing_form_says_the_childs_guardian_with_the_forms_errors(world: 
         },
     )
 
-    errors = response.context["form"].errors
-    assert response.status_code == 200
+    errors = form_errors(response)
     assert errors["place"] == ["This field is required."]
     assert errors["guardian_present"][0].startswith(P11_REFUSAL)
     assert not Hearing.objects.exists()

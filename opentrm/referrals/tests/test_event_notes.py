@@ -14,9 +14,10 @@ from opentrm.cases.models import Task
 from opentrm.cases.task_titles import NOMINATE_MANAGER
 from opentrm.cases.tests.factories import new_case
 from opentrm.cases.tests.test_notification import _first_point
+from opentrm.exchange.tests.factories import peer
 from opentrm.referrals.event_notes import IMPORTED_FROM_FILE, ON_NODE_AS, Note
 from opentrm.referrals.models import ReferralEvent, ReferralStatus
-from opentrm.referrals.tests.test_exchange_link import arrive, peer, sent_referral
+from opentrm.referrals.tests.test_exchange_link import arrive, sent_referral
 
 
 def test_a_step_noted_by_another_node_reads_in_albanian_and_in_english(world: World) -> None:

@@ -14,6 +14,7 @@ from opentrm.accounts.roles import Role
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import CaseDocument
+from opentrm.exchange.tests.factories import peer
 from opentrm.referrals.models import Referral
 from opentrm.referrals.services import national
 from opentrm.referrals.tests.test_exchange_attachments import (
@@ -21,7 +22,7 @@ from opentrm.referrals.tests.test_exchange_attachments import (
     _document,
     _sent_with_documents,
 )
-from opentrm.referrals.tests.test_exchange_link import arrive, created, outbox, peer, processed
+from opentrm.referrals.tests.test_exchange_link import arrive, created, outbox, processed
 from opentrm.referrals.tests.test_template import create, send, setup
 
 

@@ -20,16 +20,10 @@ from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import CaseDocument
 from opentrm.cases.services import documents
 from opentrm.exchange import crypto, fieldnames
+from opentrm.exchange.tests.factories import peer
 from opentrm.referrals.models import Referral
 from opentrm.referrals.services import national
-from opentrm.referrals.tests.test_exchange_link import (
-    REASON,
-    arrive,
-    created,
-    outbox,
-    peer,
-    processed,
-)
+from opentrm.referrals.tests.test_exchange_link import REASON, arrive, created, outbox, processed
 from opentrm.referrals.tests.test_national import client_for
 from opentrm.referrals.tests.test_template import create, send, setup
 

@@ -15,6 +15,7 @@ from conftest import World
 from opentrm.audit.models import AuditEvent
 from opentrm.directory.models import Organisation
 from opentrm.exchange import crypto
+from opentrm.exchange.tests.factories import peer
 from opentrm.referrals.models import Formality, Referral, RequestChannel
 from opentrm.referrals.services import forwarding, requests
 from opentrm.referrals.services.confidentiality import (
@@ -23,7 +24,7 @@ from opentrm.referrals.services.confidentiality import (
 )
 from opentrm.referrals.services.requests.escalation import request_escalate
 from opentrm.referrals.tests import test_template as tpl
-from opentrm.referrals.tests.test_exchange_link import arrive, created, outbox, peer
+from opentrm.referrals.tests.test_exchange_link import arrive, created, outbox
 from opentrm.referrals.tests.test_exchange_requests import identity_case
 from opentrm.referrals.tests.test_requests import (
     adult_case,

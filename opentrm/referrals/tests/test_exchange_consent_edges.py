@@ -11,6 +11,7 @@ from opentrm.accounts.roles import Role
 from opentrm.cases.services.consent import consent_withdraw
 from opentrm.cases.tests.factories import record_consent
 from opentrm.exchange.models import OutboxMessage
+from opentrm.exchange.tests.factories import peer
 from opentrm.referrals.models import Referral, ReferralStatus
 from opentrm.referrals.services import national
 from opentrm.referrals.tests.test_exchange_link import (
@@ -18,7 +19,6 @@ from opentrm.referrals.tests.test_exchange_link import (
     arrive,
     created,
     outbox,
-    peer,
     sent_referral,
 )
 

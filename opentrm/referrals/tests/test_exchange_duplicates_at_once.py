@@ -16,8 +16,9 @@ from conftest import World
 from opentrm.core.tests.threads import run_at_once
 from opentrm.exchange import handlers
 from opentrm.exchange.models import InboxMessage
+from opentrm.exchange.tests.factories import peer
 from opentrm.referrals.models import Referral
-from opentrm.referrals.tests.test_exchange_link import _referral_package, peer, processed
+from opentrm.referrals.tests.test_exchange_link import _referral_package, processed
 
 
 @pytest.mark.django_db(transaction=True)

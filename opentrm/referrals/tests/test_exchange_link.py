@@ -19,6 +19,7 @@ from opentrm.cases.services import consent_withdraw
 from opentrm.directory.models import Function, Organisation, Responsibility
 from opentrm.exchange import crypto, handlers
 from opentrm.exchange.models import InboxMessage, OutboxMessage, Peer, PeerStatus
+from opentrm.exchange.tests.factories import peer
 from opentrm.referrals.models import Delivery, Referral, ReferralStatus
 from opentrm.referrals.services import exchange_link, national
 from opentrm.referrals.services import transnational as tn
@@ -26,17 +27,6 @@ from opentrm.referrals.tests.test_template import HEALTH, NAME, Setup, create, s
 
 S = ReferralStatus
 REASON = "Fictional: she asks to go home to her family."
-
-
-def peer(country: str, status: str = PeerStatus.ACTIVE) -> Peer:
-    return Peer.objects.create(
-        node_id=f"node-{country.lower()}",
-        country_code=country,
-        name=f"Node {country}",
-        base_url=f"https://{country.lower()}.example.test",
-        fingerprint="AAAA / BBBB",
-        status=status,
-    )
 
 
 def sent_referral(world: World) -> tuple[Setup, Referral]:

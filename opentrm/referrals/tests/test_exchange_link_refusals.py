@@ -10,6 +10,7 @@ from django.utils import timezone
 from conftest import World
 from opentrm.accounts.roles import Role
 from opentrm.exchange.models import OutboxMessage, Peer
+from opentrm.exchange.tests.factories import peer
 from opentrm.referrals.models import (
     FollowUpReport,
     Referral,
@@ -23,7 +24,6 @@ from opentrm.referrals.tests.test_exchange_link import (
     _referral_package,
     arrive,
     created,
-    peer,
     processed,
     sent_referral,
 )

@@ -11,9 +11,10 @@ from conftest import World
 from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.exchange.models import InboxMessage, Peer
+from opentrm.exchange.tests.factories import peer
 from opentrm.referrals.services import importing
 from opentrm.referrals.tests.test_exchange_attachments import _sent_with_documents
-from opentrm.referrals.tests.test_exchange_link import arrive, created, peer
+from opentrm.referrals.tests.test_exchange_link import arrive, created
 from opentrm.referrals.tests.test_exchange_requests import received, sent_with_package
 
 

@@ -14,11 +14,11 @@ from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.exchange.models import InboxMessage, MessageType, OutboxMessage
 from opentrm.exchange.services import processing
+from opentrm.exchange.tests.factories import peer
 from opentrm.referrals.models import ReferralStatus
 from opentrm.referrals.tests.test_exchange_link import (
     arrive,
     outbox,
-    peer,
     sent_referral,
     withdrawn_referral,
 )

@@ -3,8 +3,9 @@ a bare "delivered". Fictional data only."""
 
 from conftest import World
 from opentrm.exchange.models import OutboxMessage
+from opentrm.exchange.tests.factories import peer
 from opentrm.referrals.services.exchange_status import referral_packages
-from opentrm.referrals.tests.test_exchange_link import arrive, outbox, peer, sent_referral
+from opentrm.referrals.tests.test_exchange_link import arrive, outbox, sent_referral
 
 
 def test_an_applied_package_reads_delivered_and_applied(world: World) -> None:

@@ -14,13 +14,13 @@ from opentrm.audit.events import EventType
 from opentrm.audit.models import AuditEvent
 from opentrm.directory.models import Function, Organisation, Responsibility
 from opentrm.exchange.models import OutboxMessage
+from opentrm.exchange.tests.factories import peer
 from opentrm.referrals.models import Referral, TemplateInstance
 from opentrm.referrals.services import exchange_packages
 from opentrm.referrals.tests.test_exchange_link import (
     _referral_package,
     arrive,
     created,
-    peer,
     processed,
     sent_referral,
 )

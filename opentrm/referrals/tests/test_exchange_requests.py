@@ -16,9 +16,10 @@ from opentrm.cases.services.child import OriginContactBlockedError
 from opentrm.cases.tests.factories import indicate_asylum
 from opentrm.exchange import crypto, handlers
 from opentrm.exchange.models import InboxMessage, OutboxMessage, Peer
+from opentrm.exchange.tests.factories import peer
 from opentrm.referrals.models import Delivery, Referral, ReferralStatus
 from opentrm.referrals.services import exchange_link, requests
-from opentrm.referrals.tests.test_exchange_link import arrive, created, outbox, peer, processed
+from opentrm.referrals.tests.test_exchange_link import arrive, created, outbox, processed
 from opentrm.referrals.tests.test_requests import (
     BORN,
     NAME,

@@ -8,9 +8,9 @@ from django.utils import timezone
 from conftest import World
 from opentrm.accounts.roles import Role
 from opentrm.exchange.models import OutboxMessage
+from opentrm.exchange.tests.factories import peer
 from opentrm.referrals.services import requests
 from opentrm.referrals.services import transnational as tn
-from opentrm.referrals.tests.test_exchange_link import peer
 from opentrm.referrals.tests.test_exchange_link_refusals import _accepted_incoming
 from opentrm.referrals.tests.test_requests import (
     adult_case,

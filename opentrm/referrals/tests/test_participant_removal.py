@@ -21,10 +21,11 @@ from opentrm.cases.models import Case, CaseParticipant
 from opentrm.cases.services import participant_add, participant_remove
 from opentrm.core.tests.threads import run_at_once
 from opentrm.directory.models import Organisation
+from opentrm.exchange.tests.factories import peer
 from opentrm.referrals.models import Referral, ReferralStatus
 from opentrm.referrals.services import national
 from opentrm.referrals.services import transnational as tn
-from opentrm.referrals.tests.test_exchange_link import arrive, created, peer, sent_referral
+from opentrm.referrals.tests.test_exchange_link import arrive, created, sent_referral
 from opentrm.referrals.tests.test_national import make_scene, send
 from opentrm.referrals.tests.test_template import create, setup
 from opentrm.referrals.tests.test_template import send as send_template

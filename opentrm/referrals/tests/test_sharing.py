@@ -16,10 +16,11 @@ from opentrm.audit.models import AuditEvent
 from opentrm.cases.models import CaseParticipant
 from opentrm.directory.models import Organisation, OrganisationType
 from opentrm.exchange.models import OutboxMessage
+from opentrm.exchange.tests.factories import peer
 from opentrm.referrals.models import Referral, ReferralEvent, ReferralKind, ReferralStatus
 from opentrm.referrals.services import forwarding, national, sharing
 from opentrm.referrals.services import transnational as tn
-from opentrm.referrals.tests.test_exchange_link import _referral_package, arrive, created, peer
+from opentrm.referrals.tests.test_exchange_link import _referral_package, arrive, created
 from opentrm.referrals.tests.test_template import (
     NAME,
     Setup,

@@ -20,7 +20,6 @@ from opentrm.cases.models import (
     CaseStatusChange,
     Person,
     PersonCitizenship,
-    Proceeding,
     ReflectionPeriod,
 )
 from opentrm.cases.services import case_register
@@ -28,6 +27,7 @@ from opentrm.stats.models import StatsCaseContribution, StatsCell
 from opentrm.stats.services import bulk
 from opentrm.stats.services.contributions import CASE_CODES, canonical, contributions, expand
 from opentrm.stats.services.tally import Tally
+from opentrm.stats.tests.factories import criminal_proceedings
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the set-based full fill: PostgreSQL"
@@ -73,19 +73,9 @@ def _varied_cases(world: World) -> list[Case]:
         CaseStatusChange.objects.create(
             case=case, attribute=attribute, new_value=value, changed_at=moment, source="derived"
         )
-    for country, initiated, compensated in [
-        ("AL", True, False),
-        ("RO", True, True),
-        ("MD", False, False),
-    ]:
-        Proceeding.objects.create(
-            case=first,
-            country_code=country,
-            kind="criminal",
-            organisation=world.agency_a,
-            initiated=initiated,
-            compensation_obtained=compensated,
-        )
+    criminal_proceedings(
+        world, first, [("AL", True, False), ("RO", True, True), ("MD", False, False)]
+    )
     for days in (30, 30, 90):  # two the same: both count
         ReflectionPeriod.objects.create(
             case=second,

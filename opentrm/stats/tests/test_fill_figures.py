@@ -21,15 +21,16 @@ from opentrm.cases.models import (
     CaseMeasure,
     CaseService,
     Person,
-    Proceeding,
     Task,
 )
 from opentrm.cases.services import case_register
-from opentrm.exchange.models import OutboxMessage, Peer
+from opentrm.exchange.models import OutboxMessage
+from opentrm.exchange.tests.factories import peer
 from opentrm.referrals.models import Referral
 from opentrm.stats.models import StatsCell
 from opentrm.stats.services.fill import fill
 from opentrm.stats.services.months import chunks, month_start
+from opentrm.stats.tests.factories import criminal_proceedings
 
 HOUR = timedelta(hours=1)
 
@@ -208,15 +209,9 @@ def test_the_figures_as_of_now_count_overdue_tasks_and_exchange_packages(world: 
         )
     Task.objects.create(case=gone, organisation=world.agency_a, title="Call", due_on=yesterday)
     Case.objects.filter(pk=gone.pk).soft_delete(by=world.user(Role.CASE_MANAGER), reason="x")
-    peer = Peer.objects.create(
-        node_id="node-ro",
-        country_code="RO",
-        name="Node RO",
-        base_url="https://ro.example.test",
-        fingerprint="AAAA / BBBB",
-    )
+    ro = peer("RO")
     for status in ("queued", "queued", "dead"):
-        OutboxMessage.objects.create(peer=peer, type="ping", body={}, status=status)
+        OutboxMessage.objects.create(peer=ro, type="ping", body={}, status=status)
 
     fill()
 
@@ -250,15 +245,7 @@ def test_a_case_counts_its_proceedings_measures_and_earlier_trafficking(world: W
     actor = world.actor(Role.CASEWORKER)
     case = case_register(actor=actor, sex="female")
     Case.objects.filter(pk=case.pk).update(previously_trafficked=True)
-    for country, initiated, compensated in [("AL", True, False), ("IT", True, True)]:
-        Proceeding.objects.create(
-            case=case,
-            country_code=country,
-            kind="criminal",
-            organisation=world.agency_a,
-            initiated=initiated,
-            compensation_obtained=compensated,
-        )
+    criminal_proceedings(world, case, [("AL", True, False), ("IT", True, True)])
     today = timezone.localdate()
     for code, started in [
         ("sop2.intake_needs_assessment", today),
