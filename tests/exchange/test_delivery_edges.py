@@ -4,6 +4,7 @@ ends as a failure with a code on the dashboard, never as a crashed pass; and the
 outbox's edges (a dead letter to a suspended peer, a receipt recorded twice)."""
 
 import errno
+import re
 import socket
 import ssl
 import struct
@@ -31,6 +32,24 @@ from tests.exchange.fakes import FakeCrypto, FakeInbox
 from tests.exchange.test_worker_unit import _dead, _queue
 
 
+def _read_request(conn: socket.socket) -> None:
+    """The whole request, head and body (the client may send them in two writes): a socket
+    closed with bytes still unread resets the connection instead of ending the answer."""
+    received = b""
+    while b"\r\n\r\n" not in received:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return
+        received += chunk
+    head, _blank, body = received.partition(b"\r\n\r\n")
+    length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+    while length is not None and len(body) < int(length.group(1)):
+        chunk = conn.recv(65536)
+        if not chunk:
+            return
+        body += chunk
+
+
 @contextmanager
 def raw_server(answer: bytes | None) -> Iterator[str]:
     """A loopback TCP server that reads the request, then writes ``answer`` and closes, or
@@ -50,7 +69,7 @@ def raw_server(answer: bytes | None) -> Iterator[str]:
             with conn:
                 conn.settimeout(2)
                 with suppress(OSError):
-                    conn.recv(65536)
+                    _read_request(conn)
                 if answer is None:  # SO_LINGER 0: close with a reset
                     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 else:
